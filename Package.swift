@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets follow ../shared/ARCHITECTURE.md: lower layers never import higher ones.
+let package = Package(
+    name: "Plaza",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Plaza", targets: ["Plaza"]),
+        .executable(name: "plaza", targets: ["PlazaCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]),
+        .target(name: "PlazaCore"),
+        .target(name: "PlazaVector", dependencies: ["PlazaCore"]),
+        .target(name: "PlazaSQL", dependencies: ["PlazaCore"]),
+        .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"]),
+        .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector"]),
+        .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"]),
+        .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),
+        .target(
+            name: "PlazaExecution",
+            dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaStorage", "PlazaCSV"]),
+        .target(
+            name: "Plaza",
+            dependencies: [
+                "PlazaCore", "PlazaVector", "PlazaSQL", "PlazaPlanner", "PlazaStorage",
+                "PlazaExecution", "PlazaCSV", "PlazaFormat",
+            ]),
+        .executableTarget(
+            name: "PlazaCLI",
+            dependencies: ["Plaza", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "PlazaCoreTests", dependencies: ["PlazaCore"]),
+        .testTarget(name: "PlazaVectorTests", dependencies: ["PlazaVector"]),
+        .testTarget(name: "PlazaSQLTests", dependencies: ["PlazaSQL"]),
+        .testTarget(name: "PlazaFormatTests", dependencies: ["PlazaFormat"], resources: [.copy("Golden")]),
+        .testTarget(name: "PlazaCSVTests", dependencies: ["PlazaCSV"], resources: [.copy("Corpus")]),
+        .testTarget(name: "PlazaPlannerTests", dependencies: ["PlazaPlanner"]),
+        .testTarget(name: "PlazaStorageTests", dependencies: ["PlazaStorage"]),
+        .testTarget(name: "PlazaExecutionTests", dependencies: ["PlazaExecution"]),
+        .testTarget(name: "PlazaTests", dependencies: ["Plaza"]),
+        .testTarget(name: "PlazaCLITests", dependencies: ["PlazaCLI"]),
+    ]
+)

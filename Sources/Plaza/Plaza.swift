@@ -1,0 +1,1 @@
+// Plaza: see ../shared/ARCHITECTURE.md for what this module owns.

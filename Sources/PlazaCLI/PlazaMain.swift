@@ -1,0 +1,1 @@
+@main struct PlazaMain { static func main() {} }

@@ -1,0 +1,1 @@
+// PlazaCSV: see ../shared/ARCHITECTURE.md for what this module owns.

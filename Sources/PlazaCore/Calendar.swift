@@ -1,0 +1,123 @@
+/// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01).
+///
+/// The algorithms are the well-known civil-from-days / days-from-civil conversions; they are
+/// exact for every Int32 day number and need no tables, so kernels can call them per value.
+public enum CivilCalendar {
+    /// Microseconds in one day.
+    public static let microsPerDay: Int64 = 86_400_000_000
+
+    /// The day number of a year, month (1–12) and day (1–31); the caller validates ranges.
+    @inlinable
+    public static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let monthIndex = month > 2 ? month - 3 : month + 9
+        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The year, month (1–12) and day (1–31) of a day number.
+    @inlinable
+    public static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Whether `year` is a leap year.
+    @inlinable
+    public static func isLeapYear(_ year: Int) -> Bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    /// The number of days in a month of a year.
+    @inlinable
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// The day of the week of a day number, 0 = Sunday … 6 = Saturday (as DuckDB's `dayofweek`).
+    @inlinable
+    public static func dayOfWeek(days: Int) -> Int {
+        let w = (days + 4) % 7  // 1970-01-01 was a Thursday
+        return w < 0 ? w + 7 : w
+    }
+
+    /// Splits microseconds since the epoch into a day number and microseconds within the day.
+    @inlinable
+    public static func split(micros: Int64) -> (days: Int64, microsOfDay: Int64) {
+        var days = micros / microsPerDay
+        var rest = micros % microsPerDay
+        if rest < 0 {
+            days -= 1
+            rest += microsPerDay
+        }
+        return (days, rest)
+    }
+}
+
+/// Two decimal digits, zero-padded.
+@usableFromInline
+func pad2(_ v: Int) -> String { v < 10 ? "0" + String(v) : String(v) }
+
+/// A DATE as `YYYY-MM-DD` (years outside 0…9999 printed with their sign and digits).
+public func formatDate(_ days: Int32) -> String {
+    let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
+    let year: String
+    if y >= 0 && y <= 9999 {
+        let s = String(y)
+        year = String(repeating: "0", count: 4 - s.count) + s
+    } else {
+        year = String(y)
+    }
+    return year + "-" + pad2(m) + "-" + pad2(d)
+}
+
+/// A TIMESTAMP as `YYYY-MM-DD HH:MM:SS`, plus `.ffffff` when there are fractions.
+public func formatTimestamp(_ micros: Int64) -> String {
+    let (days, rest) = CivilCalendar.split(micros: micros)
+    let seconds = rest / 1_000_000, fraction = rest % 1_000_000
+    var text = formatDate(Int32(truncatingIfNeeded: days)) + " " + pad2(Int(seconds / 3600)) + ":"
+    text += pad2(Int(seconds / 60 % 60)) + ":" + pad2(Int(seconds % 60))
+    if fraction != 0 { text += "." + String(String(fraction + 1_000_000).dropFirst()) }
+    return text
+}
+
+/// A DECIMAL's unscaled integer as text with exactly `scale` fraction digits (`-12.50`).
+public func formatDecimal(_ unscaled: Int64, scale: Int) -> String {
+    if scale == 0 { return String(unscaled) }
+    let magnitude = String(unscaled.magnitude)
+    let padded = magnitude.count <= scale ? String(repeating: "0", count: scale - magnitude.count + 1) + magnitude : magnitude
+    let split = padded.index(padded.endIndex, offsetBy: -scale)
+    return (unscaled < 0 ? "-" : "") + padded[..<split] + "." + padded[split...]
+}
+
+/// A DOUBLE in the shortest form that reads back exactly; `nan`, `inf`, `-inf` for the specials.
+public func formatDouble(_ d: Double) -> String {
+    if d.isNaN { return "nan" }
+    if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+    if d == d.rounded(), abs(d) < 1e15 {
+        // Whole numbers print without exponent and with a trailing ".0" dropped, as DuckDB does.
+        return d == 0 && d.sign == .minus ? "-0.0" : String(Int64(d)) + ".0"
+    }
+    return d.description
+}
+
+/// Powers of ten that fit in an Int64, for DECIMAL scaling.
+public let powersOfTen: [Int64] = (0...18).map { exponent in
+    var p: Int64 = 1
+    for _ in 0..<exponent { p *= 10 }
+    return p
+}

@@ -1,0 +1,24 @@
+/// What the planner needs to know about stored tables; storage implements it.
+public protocol CatalogReader: Sendable {
+    /// The names of the tables, sorted.
+    func tableNames() -> [String]
+    /// The table whose name matches `name` (case-insensitively), or nil.
+    func table(named name: String) -> TableDescription?
+}
+
+/// A table as the planner sees it: its name, columns, and size for join ordering.
+public struct TableDescription: Hashable, Sendable {
+    /// The table's name as stored.
+    public var name: String
+    /// The table's columns.
+    public var schema: Schema
+    /// The number of rows in the snapshot the catalog was read from.
+    public var rowCount: Int
+
+    /// Creates a table description.
+    public init(name: String, schema: Schema, rowCount: Int) {
+        self.name = name
+        self.schema = schema
+        self.rowCount = rowCount
+    }
+}

@@ -1,0 +1,1 @@
+// PlazaFormat: see ../shared/ARCHITECTURE.md for what this module owns.

@@ -1,0 +1,147 @@
+import PlazaCore
+
+/// A typed tree of relational operators: what the binder produces and the executor runs.
+///
+/// Every node knows its output `fields`; expressions in a node refer to the columns of its
+/// input (for joins: the left input's columns, then the right's).
+public indirect enum LogicalPlan: Hashable, Sendable {
+    /// Reads columns of a stored table.
+    case scan(TableScan)
+    /// Rows given in the query (`SELECT 1`, with no FROM: one row of no columns).
+    case values(rows: [[BoundExpression]], fields: [Field])
+    /// Keeps the rows for which `predicate` is true.
+    case filter(input: LogicalPlan, predicate: BoundExpression)
+    /// Computes one output column per expression.
+    case project(input: LogicalPlan, expressions: [BoundExpression], fields: [Field])
+    /// Groups by `groups` and computes `aggregates`; output: the group columns, then the aggregates.
+    case aggregate(input: LogicalPlan, groups: [BoundExpression], aggregates: [AggregateCall], fields: [Field])
+    /// Joins two inputs; output: the left columns, then the right columns.
+    case join(Join)
+    /// Orders rows.
+    case sort(input: LogicalPlan, keys: [SortKey])
+    /// Skips `offset` rows, then keeps at most `limit` (nil: all).
+    case limit(input: LogicalPlan, limit: Int?, offset: Int)
+    /// Removes duplicate rows.
+    case distinct(input: LogicalPlan)
+
+    /// The columns this node produces.
+    public var fields: [Field] {
+        switch self {
+        case .scan(let scan): return scan.fields
+        case .values(_, let fields), .project(_, _, let fields), .aggregate(_, _, _, let fields): return fields
+        case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .distinct(let input):
+            return input.fields
+        case .join(let join):
+            // The right side of a LEFT join may be NULL whatever its schema says.
+            let right = join.kind == .left ? join.right.fields.map { Field(name: $0.name, type: $0.type, isNullable: true) } : join.right.fields
+            return join.left.fields + right
+        }
+    }
+}
+
+/// A scan of a stored table: which columns, and which predicates the scan can check itself.
+public struct TableScan: Hashable, Sendable {
+    /// The table's name as stored.
+    public var table: String
+    /// Positions, in the table's schema, of the columns read, in output order.
+    public var columns: [Int]
+    /// The output columns (the table's fields at `columns`).
+    public var fields: [Field]
+    /// Simple predicates (`column <op> constant`) the scan can use to skip row groups and blocks.
+    /// They are hints: the plan keeps a `filter` above the scan that checks them row by row.
+    public var pruningPredicates: [ScanPredicate]
+    /// The table's row count when planned (for choosing join sides).
+    public var estimatedRows: Int
+
+    /// Creates a scan.
+    public init(table: String, columns: [Int], fields: [Field], pruningPredicates: [ScanPredicate] = [], estimatedRows: Int = 0) {
+        self.table = table
+        self.columns = columns
+        self.fields = fields
+        self.pruningPredicates = pruningPredicates
+        self.estimatedRows = estimatedRows
+    }
+}
+
+/// `column <op> constant`, with the column a position in `TableScan.fields`.
+public struct ScanPredicate: Hashable, Sendable {
+    /// The comparison.
+    public enum Comparison: String, Hashable, Sendable {
+        case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+        case isNull = "IS NULL", isNotNull = "IS NOT NULL", inList = "IN"
+    }
+    /// Position of the column in the scan's output.
+    public var column: Int
+    /// The comparison.
+    public var comparison: Comparison
+    /// The constants, already of the column's type (one, none for IS [NOT] NULL, several for IN).
+    public var constants: [Value]
+
+    /// Creates a predicate.
+    public init(column: Int, comparison: Comparison, constants: [Value]) {
+        self.column = column
+        self.comparison = comparison
+        self.constants = constants
+    }
+}
+
+/// A join of two inputs.
+public struct Join: Hashable, Sendable {
+    /// The kind of join.
+    public enum Kind: String, Hashable, Sendable { case inner, left, semi, anti }
+    /// The left (probe) input as written.
+    public var left: LogicalPlan
+    /// The right input as written.
+    public var right: LogicalPlan
+    /// INNER or LEFT as written; SEMI/ANTI come from `IN (subquery)` and output only the left columns.
+    public var kind: Kind
+    /// Equality keys: left expression over the left input, right expression over the right input.
+    public var equiKeys: [(BoundExpression, BoundExpression)] { zip(leftKeys, rightKeys).map { ($0, $1) } }
+    /// Left sides of the equality keys.
+    public var leftKeys: [BoundExpression]
+    /// Right sides of the equality keys.
+    public var rightKeys: [BoundExpression]
+    /// Any further condition of `ON`, over the left columns followed by the right columns.
+    public var residual: BoundExpression?
+
+    /// Creates a join.
+    public init(left: LogicalPlan, right: LogicalPlan, kind: Kind, leftKeys: [BoundExpression], rightKeys: [BoundExpression], residual: BoundExpression?) {
+        self.left = left
+        self.right = right
+        self.kind = kind
+        self.leftKeys = leftKeys
+        self.rightKeys = rightKeys
+        self.residual = residual
+    }
+}
+
+/// One key of ORDER BY.
+public struct SortKey: Hashable, Sendable {
+    /// The expression over the sort's input.
+    public var expression: BoundExpression
+    /// Whether larger values come first.
+    public var isDescending: Bool
+    /// Whether NULLs come first (default: last for ASC, first for DESC, as DuckDB).
+    public var nullsFirst: Bool
+
+    /// Creates a sort key.
+    public init(expression: BoundExpression, isDescending: Bool, nullsFirst: Bool) {
+        self.expression = expression
+        self.isDescending = isDescending
+        self.nullsFirst = nullsFirst
+    }
+}
+
+/// A statement after binding.
+public enum BoundStatement: Sendable {
+    /// A query: its plan, and the names of the result columns (in `plan.fields`).
+    case query(LogicalPlan)
+    /// `EXPLAIN [ANALYZE] query`.
+    case explain(LogicalPlan, analyze: Bool)
+    /// `SHOW TABLES`.
+    case showTables
+    /// `DESCRIBE table`.
+    case describe(table: String)
+    /// `SET name = value`.
+    case set(name: String, value: Value)
+}

@@ -1,0 +1,1 @@
+// PlazaSQL: see ../shared/ARCHITECTURE.md for what this module owns.

@@ -1,0 +1,1 @@
+// PlazaStorage: see ../shared/ARCHITECTURE.md for what this module owns.

@@ -1,0 +1,290 @@
+import PlazaCore
+
+/// One column of up to `capacity` values in contiguous memory, with an optional validity bitmap.
+///
+/// Layout by physical type: fixed-width values sit in `data` (`count × byteWidth` bytes);
+/// strings keep `count + 1` Int32 offsets in `data` and their UTF-8 bytes in `heap`
+/// (value `i` is `heap[offsets[i] ..< offsets[i+1]]`). A dictionary vector keeps UInt32 codes in
+/// `data` and the distinct values in `dictionary`; kernels that do not work on codes call
+/// `flattened()`. NULL rows have unspecified values (zero for fixed width, empty for strings).
+public final class ColumnVector {
+    /// The logical type of the values.
+    public let type: DataType
+    /// The physical layout (cached from `type`).
+    public let physicalType: PhysicalType
+    /// Bytes per fixed-width value (0 for strings).
+    public let byteWidth: Int
+    /// The number of values the buffers hold room for without growing.
+    public private(set) var capacity: Int
+    /// The number of values.
+    public var count: Int
+    /// Values (fixed width), offsets (strings) or codes (dictionary); 64-byte aligned.
+    public private(set) var data: UnsafeMutableRawPointer
+    /// Validity bits (LSB-first), room for `capacity` rows; meaningful only when `hasNulls`.
+    public private(set) var validityWords: UnsafeMutablePointer<UInt64>
+    /// Whether any row may be NULL; when false, `validityWords` is ignored.
+    public var hasNulls: Bool
+    /// UTF-8 bytes of string values.
+    public private(set) var heap: UnsafeMutableRawPointer
+    /// Bytes used in `heap`.
+    public var heapCount: Int
+    /// Bytes allocated for `heap`.
+    public private(set) var heapCapacity: Int
+    /// For a dictionary vector: the distinct values that `data`'s UInt32 codes index.
+    public private(set) var dictionary: ColumnVector?
+
+    /// The default number of rows in a batch.
+    public static let batchCapacity = 2048
+
+    /// Creates an empty vector of `type` with room for `capacity` values.
+    public init(type: DataType, capacity: Int = ColumnVector.batchCapacity) {
+        precondition(capacity >= 0, "negative capacity")
+        self.type = type
+        self.physicalType = type.physicalType
+        self.byteWidth = type.physicalType.byteWidth
+        self.capacity = capacity
+        self.count = 0
+        self.hasNulls = false
+        self.data = ColumnVector.allocate(bytes: ColumnVector.dataBytes(physicalType, byteWidth, capacity))
+        self.validityWords = .allocate(capacity: max(1, ValidityBitmap.wordCount(for: capacity)))
+        self.heapCapacity = physicalType == .string ? 64 : 0
+        self.heap = ColumnVector.allocate(bytes: heapCapacity)
+        self.heapCount = 0
+        if physicalType == .string { data.storeBytes(of: Int32(0), as: Int32.self) }
+    }
+
+    deinit {
+        data.deallocate()
+        validityWords.deallocate()
+        heap.deallocate()
+    }
+
+    @inline(__always)
+    private static func dataBytes(_ physical: PhysicalType, _ width: Int, _ capacity: Int) -> Int {
+        physical == .string ? (capacity + 1) * 4 : max(1, capacity) * max(width, 4)
+    }
+
+    private static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+        .allocate(byteCount: max(bytes, 64), alignment: 64)
+    }
+
+    /// The validity bitmap view (all valid when `hasNulls` is false).
+    @inlinable
+    public var validity: ValidityBitmap { ValidityBitmap(words: hasNulls ? validityWords : nil) }
+
+    /// Whether this vector holds dictionary codes rather than values.
+    @inlinable
+    public var isDictionary: Bool { dictionary != nil }
+
+    /// Whether row `row` holds a value (is not NULL).
+    @inlinable
+    public func isValid(at row: Int) -> Bool { validity.isValid(at: row) }
+
+    /// Empties the vector, keeping its buffers for reuse.
+    public func reset() {
+        count = 0
+        hasNulls = false
+        heapCount = 0
+        dictionary = nil
+        if physicalType == .string { data.storeBytes(of: Int32(0), as: Int32.self) }
+    }
+
+    /// Grows the buffers so that at least `newCapacity` values fit; keeps the contents.
+    public func reserve(_ newCapacity: Int) {
+        guard newCapacity > capacity else { return }
+        let wide = dictionary != nil ? 4 : 0
+        let oldBytes = wide > 0 ? capacity * 4 : ColumnVector.dataBytes(physicalType, byteWidth, capacity)
+        let newBytes = max(ColumnVector.dataBytes(physicalType, byteWidth, newCapacity), newCapacity * 4)
+        let newData = ColumnVector.allocate(bytes: newBytes)
+        newData.copyMemory(from: data, byteCount: oldBytes)
+        data.deallocate()
+        data = newData
+        let oldWords = max(1, ValidityBitmap.wordCount(for: capacity))
+        let newWords = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, ValidityBitmap.wordCount(for: newCapacity)))
+        newWords.update(from: validityWords, count: oldWords)
+        let addedWords = max(1, ValidityBitmap.wordCount(for: newCapacity)) - oldWords
+        if addedWords > 0 { (newWords + oldWords).initialize(repeating: ~0, count: addedWords) }
+        validityWords.deallocate()
+        validityWords = newWords
+        capacity = newCapacity
+    }
+
+    /// Makes sure `extra` more heap bytes fit.
+    @inlinable
+    public func reserveHeap(_ extra: Int) {
+        if heapCount + extra > heapCapacity { growHeap(heapCount + extra) }
+    }
+
+    @usableFromInline
+    @inline(never)
+    func growHeap(_ needed: Int) {
+        var newCapacity = max(heapCapacity * 2, 64)
+        while newCapacity < needed { newCapacity *= 2 }
+        let newHeap = ColumnVector.allocate(bytes: newCapacity)
+        newHeap.copyMemory(from: heap, byteCount: heapCount)
+        heap.deallocate()
+        heap = newHeap
+        heapCapacity = newCapacity
+    }
+
+    // MARK: Typed access
+
+    /// The values as a typed buffer of `count` elements (fixed-width types or dictionary codes).
+    @inlinable
+    public func values<T>(as: T.Type) -> UnsafeMutableBufferPointer<T> {
+        UnsafeMutableBufferPointer(start: data.assumingMemoryBound(to: T.self), count: count)
+    }
+
+    /// The string offsets: `count + 1` Int32 values.
+    @inlinable
+    public var offsets: UnsafeMutablePointer<Int32> { data.assumingMemoryBound(to: Int32.self) }
+
+    /// The UTF-8 bytes of string row `row` (empty for NULL rows).
+    @inlinable
+    public func bytes(at row: Int) -> UnsafeRawBufferPointer {
+        let start = Int(offsets[row]), end = Int(offsets[row + 1])
+        return UnsafeRawBufferPointer(start: heap + start, count: end - start)
+    }
+
+    /// Marks row `row` NULL or valid, creating the bitmap (all valid) on the first NULL.
+    @inlinable
+    public func setValid(_ isValid: Bool, at row: Int) {
+        if !isValid && !hasNulls {
+            validityWords.update(repeating: ~0, count: max(1, ValidityBitmap.wordCount(for: capacity)))
+            hasNulls = true
+        }
+        guard hasNulls else { return }
+        let bit = UInt64(1) &<< UInt64(row & 63)
+        if isValid { validityWords[row &>> 6] |= bit } else { validityWords[row &>> 6] &= ~bit }
+    }
+
+    // MARK: Appending (builders: CSV import, results; not for hot kernels)
+
+    /// Appends a fixed-width value.
+    @inlinable
+    public func append<T>(_ value: T) {
+        if count == capacity { reserve(Swift.max(capacity * 2, 16)) }
+        data.assumingMemoryBound(to: T.self)[count] = value
+        count += 1
+        if hasNulls { setValid(true, at: count - 1) }
+    }
+
+    /// Appends a string value given as UTF-8 bytes.
+    @inlinable
+    public func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+        if count == capacity { reserve(Swift.max(capacity * 2, 16)) }
+        reserveHeap(bytes.count)
+        if bytes.count > 0 { (heap + heapCount).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        heapCount += bytes.count
+        offsets[count + 1] = Int32(heapCount)
+        count += 1
+        if hasNulls { setValid(true, at: count - 1) }
+    }
+
+    /// Appends a string.
+    public func appendString(_ string: String) {
+        var s = string
+        s.withUTF8 { appendBytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Appends a NULL.
+    public func appendNull() {
+        if count == capacity { reserve(Swift.max(capacity * 2, 16)) }
+        switch physicalType {
+        case .string: offsets[count + 1] = Int32(heapCount)
+        default: (data + count * byteWidth).initializeMemory(as: UInt8.self, repeating: 0, count: byteWidth)
+        }
+        count += 1
+        setValid(false, at: count - 1)
+    }
+
+    /// Appends a scalar value, converting it to the vector's type; traps on a mismatch (a bug).
+    public func append(value: Value) {
+        switch (value, physicalType) {
+        case (.null, _): appendNull()
+        case (.boolean(let b), .uint8): append(UInt8(b ? 1 : 0))
+        case (.bigint(let v), .int64): append(v)
+        case (.decimal(let v, _), .int64): append(v)
+        case (.timestamp(let v), .int64): append(v)
+        case (.double(let v), .double): append(v)
+        case (.date(let v), .int32): append(v)
+        case (.varchar(let s), .string): appendString(s)
+        case (.interval(let i), .interval): append(i)
+        default: preconditionFailure("value \(value) does not fit a \(type) vector")
+        }
+    }
+
+    /// The value at `row` as a scalar (for result access and tests; not for hot loops).
+    public func value(at row: Int) -> Value {
+        if let dictionary {
+            if !isValid(at: row) { return .null }
+            return dictionary.value(at: Int(data.assumingMemoryBound(to: UInt32.self)[row]))
+        }
+        if !isValid(at: row) { return .null }
+        switch type {
+        case .boolean: return .boolean(data.load(fromByteOffset: row, as: UInt8.self) != 0)
+        case .bigint: return .bigint(data.load(fromByteOffset: row * 8, as: Int64.self))
+        case .decimal(_, let scale): return .decimal(data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
+        case .timestamp: return .timestamp(data.load(fromByteOffset: row * 8, as: Int64.self))
+        case .double: return .double(data.load(fromByteOffset: row * 8, as: Double.self))
+        case .date: return .date(data.load(fromByteOffset: row * 4, as: Int32.self))
+        case .varchar: return .varchar(String(decoding: bytes(at: row), as: UTF8.self))
+        case .interval: return .interval(data.load(fromByteOffset: row * 16, as: Interval.self))
+        case .null: return .null
+        }
+    }
+
+    // MARK: Dictionary vectors
+
+    /// Turns this vector into a dictionary vector over `dictionary`, with room for `count` codes
+    /// written by the caller into `values(as: UInt32.self)` after setting `count`.
+    public func makeDictionary(_ dictionary: ColumnVector, count: Int) {
+        precondition(dictionary.type == type, "dictionary type mismatch")
+        if capacity < count { reserve(count) }
+        self.dictionary = dictionary
+        self.heapCount = 0
+        self.count = count
+    }
+
+    /// A flat copy of a dictionary vector (or `self` if already flat).
+    public func flattened() -> ColumnVector {
+        guard let dictionary else { return self }
+        let flat = ColumnVector(type: type, capacity: Swift.max(count, 1))
+        let codes = data.assumingMemoryBound(to: UInt32.self)
+        if physicalType == .string {
+            var total = 0
+            for row in 0..<count where isValid(at: row) { total += dictionary.bytes(at: Int(codes[row])).count }
+            flat.reserveHeap(total)
+        }
+        for row in 0..<count {
+            if !isValid(at: row) {
+                flat.appendNull()
+                continue
+            }
+            let code = Int(codes[row])
+            if physicalType == .string {
+                flat.appendBytes(dictionary.bytes(at: code))
+            } else {
+                if flat.count == flat.capacity { flat.reserve(flat.capacity * 2) }
+                (flat.data + flat.count * byteWidth).copyMemory(from: dictionary.data + code * byteWidth, byteCount: byteWidth)
+                flat.count += 1
+                if flat.hasNulls { flat.setValid(true, at: flat.count - 1) }
+            }
+        }
+        return flat
+    }
+
+    /// Sets `count` directly after a kernel or decoder filled `data` (fixed width only).
+    @inlinable
+    public func setCount(_ newCount: Int) {
+        precondition(newCount <= capacity, "count beyond capacity")
+        count = newCount
+    }
+
+    /// Sets the heap size after a decoder wrote string bytes directly into `heap`.
+    @inlinable
+    public func setHeapCount(_ newCount: Int) {
+        precondition(newCount <= heapCapacity, "heap count beyond capacity")
+        heapCount = newCount
+    }
+}
