@@ -1,11 +1,9 @@
 import PlazaCore
-import PlazaPlanner
-import PlazaVector
 
 /// A table as the executor reads it: row groups (the unit of parallel work) of batches.
 ///
-/// Storage's table snapshots conform through an adapter in the `Plaza` module; tests use
-/// `InMemoryTable`. A source is a snapshot: it never changes while a query reads it.
+/// Storage's table snapshots conform to it; execution tests use an in-memory table.
+/// A source is a snapshot: it never changes while a query reads it.
 public protocol ScanSource: Sendable {
     /// The table's columns.
     var schema: Schema { get }
@@ -46,10 +44,4 @@ public struct ScanStatistics: Sendable, Hashable {
         self.blocksSkipped = blocksSkipped
         self.bytesDecoded = bytesDecoded
     }
-}
-
-/// Resolves the table names of a plan to sources at execution time.
-public protocol TableProvider: Sendable {
-    /// The source for the table `name`, as of the snapshot the query runs on.
-    func source(forTable name: String) throws -> any ScanSource
 }
