@@ -1,0 +1,103 @@
+import PlazaCore
+
+/// One overload of an aggregate function, as the executor must implement it.
+public struct AggregateSignature: Hashable, Sendable, CustomStringConvertible {
+    /// The aggregate.
+    public var function: AggregateFunction
+    /// The value argument's type after the binder's casts (nil for `count(*)`).
+    public var argument: ParameterType?
+    /// The result type; `nil` means the argument's own type (min, max).
+    public var result: DataType?
+    /// For SUM over DECIMAL(p,s): the result is DECIMAL(18,s).
+    public var keepsDecimalScale: Bool
+    /// Semantics the executor must follow.
+    public var notes: String
+
+    /// Creates an aggregate signature.
+    public init(_ function: AggregateFunction, _ argument: ParameterType?, result: DataType?, keepsDecimalScale: Bool = false, notes: String = "") {
+        self.function = function
+        self.argument = argument
+        self.result = result
+        self.keepsDecimalScale = keepsDecimalScale
+        self.notes = notes
+    }
+
+    /// `sum(BIGINT) -> BIGINT`.
+    public var description: String {
+        let resultText = keepsDecimalScale ? "DECIMAL(18,s)" : (result?.description ?? "same as argument")
+        return "\(function.rawValue)(\(argument?.description ?? "*")) -> \(resultText)"
+    }
+}
+
+/// Aggregates: every aggregate ignores NULL inputs and rows whose FILTER is not true; over no
+/// (remaining) rows each returns NULL, except `count_star`/`count`/`approx_count_distinct` which return 0.
+extension FunctionCatalog {
+    /// Every aggregate overload.
+    public static let aggregates: [AggregateSignature] = [
+        .init(.countStar, nil, result: .bigint, notes: "rows (after FILTER)"),
+        .init(.count, .any, result: .bigint, notes: "non-NULL values"),
+        .init(.sum, .exact(.bigint), result: .bigint,
+            notes: "overflow past Int64 is an error (DuckDB returns HUGEINT; see docs/SQL.md); BOOLEAN is cast to BIGINT"),
+        .init(.sum, .exact(.double), result: .double),
+        .init(.sum, .anyDecimal, result: nil, keepsDecimalScale: true,
+            notes: "DECIMAL(18,s) over unscaled values; overflow past 18 digits is an error"),
+        .init(.avg, .exact(.bigint), result: .double, notes: "exact sum / count, then DOUBLE"),
+        .init(.avg, .exact(.double), result: .double),
+        .init(.avg, .anyDecimal, result: .double, notes: "DOUBLE as DuckDB: (sum / 10^s) / count"),
+        .init(.min, .any, result: nil, notes: "VARCHAR by bytes; not INTERVAL"),
+        .init(.max, .any, result: nil, notes: "VARCHAR by bytes; not INTERVAL"),
+        .init(.stddevSamp, .exact(.double), result: .double, notes: "sample standard deviation; NULL for fewer than 2 values"),
+        .init(.varSamp, .exact(.double), result: .double, notes: "sample variance; NULL for fewer than 2 values"),
+        .init(.median, .exact(.double), result: .double, notes: "quantile_cont(x, 0.5)"),
+        .init(.quantileCont, .exact(.double), result: .double,
+            notes: "constants[0] is the fraction q in [0, 1] as DOUBLE; linear interpolation between closest ranks"),
+        .init(.approxCountDistinct, .any, result: .bigint, notes: "HyperLogLog estimate; exact for small sets is allowed"),
+        .init(.stringAgg, .exact(.varchar), result: .varchar,
+            notes: "constants[0] is the separator (VARCHAR, default ','); input order within a group"),
+        .init(.boolAnd, .exact(.boolean), result: .boolean),
+        .init(.boolOr, .exact(.boolean), result: .boolean),
+    ]
+
+    /// Aggregate names as written in SQL (lower case), mapped to the aggregate.
+    public static let aggregateNames: [String: AggregateFunction] = [
+        "count": .count, "sum": .sum, "avg": .avg, "mean": .avg, "min": .min, "max": .max,
+        "stddev_samp": .stddevSamp, "stddev": .stddevSamp, "var_samp": .varSamp, "variance": .varSamp,
+        "median": .median, "quantile_cont": .quantileCont, "approx_count_distinct": .approxCountDistinct,
+        "string_agg": .stringAgg, "group_concat": .stringAgg, "listagg": .stringAgg,
+        "bool_and": .boolAnd, "bool_or": .boolOr,
+    ]
+
+    /// Chooses the aggregate overload for an argument type: the cast target of the argument and
+    /// the result type, or nil when the aggregate does not accept the type.
+    ///
+    /// BOOLEAN is accepted by `sum`/`avg` (cast to BIGINT); BIGINT and DECIMAL by the DOUBLE-only
+    /// statistics (cast to DOUBLE); any type by `string_agg` (cast to VARCHAR).
+    public static func resolveAggregate(_ function: AggregateFunction, argumentType: DataType?) -> (argument: DataType?, result: DataType)? {
+        guard let type = argumentType else {
+            return function == .countStar ? (nil, .bigint) : nil
+        }
+        switch function {
+        case .countStar: return nil
+        case .count, .approxCountDistinct: return (type, .bigint)
+        case .min, .max:
+            return type == .interval ? nil : (type, type)
+        case .sum:
+            switch type {
+            case .bigint, .boolean, .null: return (.bigint, .bigint)
+            case .double: return (.double, .double)
+            case .decimal(_, let s): return (type, .decimal(precision: DataType.maxDecimalPrecision, scale: s))
+            default: return nil
+            }
+        case .avg:
+            switch type {
+            case .bigint, .boolean, .null: return (.bigint, .double)
+            case .double, .decimal: return (type, .double)
+            default: return nil
+            }
+        case .stddevSamp, .varSamp, .median, .quantileCont:
+            return type.isNumeric || type == .null ? (.double, .double) : nil
+        case .stringAgg: return type == .interval ? nil : (.varchar, .varchar)
+        case .boolAnd, .boolOr: return type == .boolean || type == .null ? (.boolean, .boolean) : nil
+        }
+    }
+}
