@@ -1,0 +1,223 @@
+"""Engine adapters for the side-by-side comparison: load the CSVs, run one query, report size.
+
+Each adapter exposes `name`, `load(data_dir) -> seconds`, `size_bytes()`, `run(sql) -> (result, ms_inside)`
+and `rows(result) -> list[tuple]`. `ms_inside` is the engine's own time when it reports one
+(Plaza's `--timer`), else None.
+"""
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+# Column types, identical in every engine (DuckDB spelling; chDB's below).
+TABLES = {
+    "reportes": [
+        ("id", "BIGINT"), ("fecha_creacion", "TIMESTAMP"), ("fecha_cierre", "TIMESTAMP"),
+        ("dependencia", "VARCHAR"), ("categoria", "VARCHAR"), ("subcategoria", "VARCHAR"),
+        ("colonia", "VARCHAR"), ("codigo_postal", "VARCHAR"), ("latitud", "DOUBLE"), ("longitud", "DOUBLE"),
+        ("estatus", "VARCHAR"), ("canal", "VARCHAR"), ("horas_resolucion", "DOUBLE"), ("costo", "DECIMAL(12,2)"),
+    ],
+    "colonias": [("colonia", "VARCHAR"), ("alcaldia", "VARCHAR"), ("codigo_postal", "VARCHAR"), ("poblacion", "BIGINT")],
+    "dependencias": [("dependencia", "VARCHAR"), ("secretaria", "VARCHAR"), ("presupuesto_anual", "DECIMAL(14,2)")],
+    "presupuesto": [
+        ("id", "BIGINT"), ("fecha", "DATE"), ("secretaria", "VARCHAR"), ("programa", "VARCHAR"),
+        ("proveedor", "VARCHAR"), ("monto", "DECIMAL(14,2)"),
+    ],
+}
+# Columns that have NULLs in the generated data (Nullable in chDB).
+NULLABLE = {"fecha_cierre", "latitud", "longitud", "horas_resolucion", "costo"}
+# Low-cardinality text columns: LowCardinality(String) in chDB, as a ClickHouse user would declare them.
+LOW_CARDINALITY = {"dependencia", "categoria", "subcategoria", "colonia", "codigo_postal", "estatus", "canal",
+                   "alcaldia", "secretaria", "programa", "proveedor"}
+SORT_KEYS = {"reportes": "fecha_creacion", "presupuesto": "fecha"}
+
+
+def directory_size(path):
+    """Bytes of all files below `path` (or of the file itself)."""
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+class DuckDB:
+    name = "DuckDB"
+
+    def __init__(self, work, threads):
+        import duckdb
+        self.path = Path(work) / "duckdb.db"
+        for stale in (self.path, Path(str(self.path) + ".wal")):
+            stale.unlink(missing_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute(f"SET threads = {threads}")
+
+    def load(self, data_dir):
+        start = time.perf_counter()
+        for table, columns in TABLES.items():
+            spec = ", ".join(f"'{c}': '{t}'" for c, t in columns)
+            self.con.execute(
+                f"CREATE TABLE {table} AS SELECT * FROM read_csv('{data_dir}/{table}.csv', header = true, "
+                f"columns = {{{spec}}})")
+        self.con.execute("CHECKPOINT")
+        return time.perf_counter() - start
+
+    def size_bytes(self):
+        return directory_size(self.path)
+
+    def run(self, sql):
+        return self.con.sql(sql).to_arrow_table(), None
+
+    def rows(self, result):
+        return arrow_rows(result)
+
+
+class ChDB:
+    name = "chDB"
+
+    def __init__(self, work, threads):
+        from chdb import session
+        self.path = Path(work) / "chdb"
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.session = session.Session(str(self.path))
+        self.threads = threads
+
+    @staticmethod
+    def column_type(column, duck_type):
+        base = {"BIGINT": "Int64", "TIMESTAMP": "DateTime('UTC')", "VARCHAR": "String", "DOUBLE": "Float64",
+                "DATE": "Date32"}.get(duck_type)
+        if duck_type.startswith("DECIMAL"):
+            base = duck_type.replace("DECIMAL", "Decimal")
+        if column in LOW_CARDINALITY:
+            base = f"LowCardinality({base})"
+        return f"Nullable({base})" if column in NULLABLE else base
+
+    def load(self, data_dir):
+        start = time.perf_counter()
+        for table, columns in TABLES.items():
+            ddl = ", ".join(f"{c} {self.column_type(c, t)}" for c, t in columns)
+            order = SORT_KEYS.get(table, "tuple()")
+            self.session.query(f"CREATE TABLE {table} ({ddl}) ENGINE = MergeTree ORDER BY {order}")
+            self.session.query(
+                f"INSERT INTO {table} SELECT * FROM file('{Path(data_dir).resolve()}/{table}.csv', 'CSVWithNames') "
+                f"SETTINGS max_threads = {self.threads}, max_insert_threads = {self.threads}, "
+                "date_time_input_format = 'best_effort', session_timezone = 'UTC'")
+            self.session.query(f"OPTIMIZE TABLE {table} FINAL")
+        return time.perf_counter() - start
+
+    def size_bytes(self):
+        result = self.session.query(
+            "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = currentDatabase()", "CSV")
+        return int(str(result).strip() or 0)
+
+    def run(self, sql):
+        sql = sql.strip().rstrip(";")
+        setting = f"max_threads = {self.threads}, session_timezone = 'UTC'"
+        sql = f"{sql}, {setting}" if re.search(r"\bSETTINGS\b", sql) else f"{sql}\nSETTINGS {setting}"
+        return self.session.query(sql, "ArrowTable"), None
+
+    def rows(self, result):
+        return arrow_rows(result)
+
+
+class Polars:
+    name = "Polars"
+
+    def __init__(self, work, threads):
+        # POLARS_MAX_THREADS must be set before polars is first imported (compare.py does it).
+        import polars as pl
+        self.pl = pl
+        self.dir = Path(work) / "parquet"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+
+    def polars_type(self, duck_type):
+        pl = self.pl
+        if duck_type.startswith("DECIMAL"):
+            precision, scale = map(int, re.findall(r"\d+", duck_type))
+            return pl.Decimal(precision, scale)
+        return {"BIGINT": pl.Int64, "TIMESTAMP": pl.Datetime("us"), "VARCHAR": pl.String,
+                "DOUBLE": pl.Float64, "DATE": pl.Date}[duck_type]
+
+    def load(self, data_dir):
+        pl = self.pl
+        start = time.perf_counter()
+        frames = {}
+        for table, columns in TABLES.items():
+            schema = {c: self.polars_type(t) for c, t in columns}
+            target = self.dir / f"{table}.parquet"
+            pl.scan_csv(f"{data_dir}/{table}.csv", schema=schema).sink_parquet(target)
+            frames[table] = pl.scan_parquet(target)
+        self.context = pl.SQLContext(frames)
+        return time.perf_counter() - start
+
+    def size_bytes(self):
+        return directory_size(self.dir)
+
+    def run(self, sql):
+        return self.context.execute(sql).collect(), None
+
+    def rows(self, result):
+        return arrow_rows(result.to_arrow())
+
+
+class Plaza:
+    name = "Plaza"
+
+    def __init__(self, work, threads, binary):
+        self.binary = str(binary)
+        self.db = Path(work) / "plaza"
+        shutil.rmtree(self.db, ignore_errors=True)
+        self.threads = threads
+
+    def check(self):
+        """Returns None when the CLI can import and query, else the reason it cannot."""
+        if not os.access(self.binary, os.X_OK):
+            return f"no plaza binary at {self.binary} (swift build -c release --package-path ..)"
+        probe = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", "SELECT 1 AS x"],
+                               capture_output=True, text=True, timeout=60)
+        if probe.returncode != 0 or probe.stdout.strip().splitlines()[-1:] != ["1"]:
+            return f"`plaza query` does not work yet: {(probe.stderr or probe.stdout).strip()[:200]}"
+        return None
+
+    def load(self, data_dir):
+        start = time.perf_counter()
+        for table in TABLES:
+            done = subprocess.run([self.binary, "import", f"{data_dir}/{table}.csv", "--db", str(self.db),
+                                   "--table", table, "--quiet"], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"plaza import {table} failed: {done.stderr.strip()[:400]}")
+        return time.perf_counter() - start
+
+    def size_bytes(self):
+        return directory_size(self.db)
+
+    def run(self, sql):
+        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", "--threads",
+                               str(self.threads), "--timer", sql], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip()[:400] or f"exit status {done.returncode}")
+        return done.stdout, parse_timer(done.stderr)
+
+    def rows(self, result):
+        reader = csv.reader(io.StringIO(result))
+        next(reader, None)  # header
+        return [tuple(None if field == "" else field for field in row) for row in reader]
+
+
+def parse_timer(stderr):
+    """Milliseconds from Plaza's `--timer` line on stderr (e.g. `Time: 12.3 ms`), or None."""
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(ms|s|µs|us)\b", stderr)
+    if not match:
+        return None
+    value, unit = float(match.group(1)), match.group(2)
+    return value * {"ms": 1.0, "s": 1000.0, "µs": 0.001, "us": 0.001}[unit]
+
+
+def arrow_rows(table):
+    """Rows of a pyarrow table as tuples of Python values."""
+    columns = [column.to_pylist() for column in table.columns]
+    return list(zip(*columns)) if columns else []
