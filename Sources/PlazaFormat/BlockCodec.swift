@@ -1,0 +1,69 @@
+import PlazaCore
+import PlazaVector
+
+/// Encodes single blocks outside a segment file, for benchmarks and tests; decode them with
+/// `BlockDecoder.decode` (Formats/plaza-file-format.md §5, §7).
+public enum BlockCodec {
+    /// Encodes the flat `vector` (1 … 65,536 values) as one sealed block with `encoding`, or the
+    /// smallest that applies when nil; LZ4 goes on top where it saves ≥ 10% if `allowCompression`.
+    ///
+    /// - Throws: `.invalidArgument` for an empty or dictionary vector, `.dictionary` (use
+    ///   `encodeWithDictionary`), or an encoding that cannot hold these values (e.g. `.constant`
+    ///   over different values, `.alp` over values that are not short decimals).
+    public static func encode(_ vector: ColumnVector, encoding: BlockEncoding? = nil, allowCompression: Bool = true) throws(FormatError) -> [UInt8] {
+        let n = vector.count
+        guard n >= 1, n <= SegmentFormat.maxBlockSize, !vector.isDictionary else {
+            throw FormatError(.invalidArgument, "a block holds 1 … 65,536 values of a flat vector", path: "")
+        }
+        guard TypeCode.code(of: vector.type) != nil else { throw FormatError(.invalidArgument, "type \(vector.type) cannot be stored", path: "") }
+        if let encoding {
+            guard encoding != .dictionary else { throw FormatError(.invalidArgument, "dictionary blocks come from encodeWithDictionary", path: "") }
+            guard encoding.applies(to: vector.type) else { throw FormatError(.invalidArgument, "\(encoding) does not apply to \(vector.type)", path: "") }
+        }
+        let kind = ValueKind(vector.type)
+        let validity = vector.hasNulls ? UnsafeBufferPointer(start: vector.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
+        let encoder = BlockEncoder()
+        if kind == .string {
+            if encoding == .constant {
+                var first: UnsafeRawBufferPointer? = nil
+                for row in 0..<n where vector.isValid(at: row) {
+                    if let f = first, !f.elementsEqual(vector.bytes(at: row)) {
+                        throw FormatError(.invalidArgument, "constant encoding over different values", path: "")
+                    }
+                    first = first ?? vector.bytes(at: row)
+                }
+            }
+            return encoder.encodeStrings(offsets: vector.offsets, heap: vector.heap, count: n, validity: validity, only: encoding, allowLZ4: allowCompression)
+        }
+        let chunk = ChunkWriter()
+        chunk.fillValues(vector, kind, n)
+        return try chunk.values.withUnsafeBufferPointer { values throws(FormatError) -> [UInt8] in
+            if encoding == .constant, values.contains(where: { $0 != values[0] }) {
+                throw FormatError(.invalidArgument, "constant encoding over different values", path: "")
+            }
+            if encoding == .alp, encoder.chooseALP(values) == nil {
+                throw FormatError(.invalidArgument, "the values are not short decimals; ALP does not apply", path: "")
+            }
+            return encoder.encodeFixed(kind: kind, values: values, validity: validity, only: encoding, allowLZ4: allowCompression)
+        }
+    }
+
+    /// Encodes the flat `vector` (1 … 65,536 values, at least one not NULL, at most 65,536
+    /// distinct) as a dictionary block (§7.5) and the block of codes into it.
+    ///
+    /// Decode the dictionary with `BlockDecoder.decode(_:type:dictionary: nil, into:)`, then the
+    /// codes with `dictionary:` set to that vector.
+    /// - Throws: `.invalidArgument` when the values do not fit a dictionary.
+    public static func encodeWithDictionary(_ vector: ColumnVector) throws(FormatError) -> (dictionary: [UInt8], codes: [UInt8]) {
+        let n = vector.count
+        guard n >= 1, n <= SegmentFormat.maxBlockSize, !vector.isDictionary, TypeCode.code(of: vector.type) != nil else {
+            throw FormatError(.invalidArgument, "a block holds 1 … 65,536 values of a flat, storable vector", path: "")
+        }
+        var output = ByteWriter()
+        let entry = ChunkWriter().write(vector, rows: n, blockSize: (n + 2047) / 2048 * 2048, output: &output, base: 0, dictionary: true)
+        guard let d = entry.dictionary, let block = entry.blocks.first else {
+            throw FormatError(.invalidArgument, "the values do not fit a dictionary (none valid, or over 65,536 distinct)", path: "")
+        }
+        return (Array(output.bytes[d.offset..<(d.offset + d.length)]), Array(output.bytes[block.offset..<(block.offset + block.length)]))
+    }
+}

@@ -1,0 +1,248 @@
+import CLZ4
+import PlazaCore
+import PlazaVector
+
+/// Decodes blocks straight into `ColumnVector`s (Formats/plaza-file-format.md §5, §7), reusing
+/// its decompression and integer buffers from block to block. Not for concurrent use: give each
+/// thread its own decoder.
+public final class BlockDecoder {
+    @usableFromInline var buffer: UnsafeMutableRawPointer
+    @usableFromInline var bufferCapacity: Int
+    @usableFromInline var ints: UnsafeMutablePointer<UInt64>
+    @usableFromInline var intsCapacity: Int
+
+    /// Creates a decoder with empty buffers.
+    public init() {
+        bufferCapacity = 64 * 1024
+        buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
+        intsCapacity = ColumnVector.batchCapacity
+        ints = .allocate(capacity: intsCapacity)
+    }
+
+    deinit {
+        buffer.deallocate()
+        ints.deallocate()
+    }
+
+    /// Decodes one block (header included) of a column of `type` into `vector`, replacing its
+    /// contents. A `.dictionary` block needs the chunk's decoded `dictionary` and comes back as a
+    /// dictionary vector over that same instance; any other block comes back flat.
+    ///
+    /// - Throws: `FormatError` (`.corrupt`, `.truncated`, `.checksumMismatch`) without a path; callers
+    ///   add the place. Cost: O(values + bytes).
+    @discardableResult
+    public func decode(
+        _ block: UnsafeRawBufferPointer, type: DataType, dictionary: ColumnVector?, into vector: ColumnVector,
+        verifyChecksum: Bool = true
+    ) throws(FormatError) -> BlockHeader {
+        let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
+        let n = header.count
+        var payload = UnsafeRawBufferPointer(start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
+        if header.isCompressed { payload = try decompress(payload, rawLength: header.rawLength) }
+        var r = ByteReader(payload, what: "block payload")
+        var validity: UnsafeRawBufferPointer? = nil
+        if header.hasValidity { validity = try r.bytes(ValidityBitmap.wordCount(for: n) * 8) }
+        vector.reset()
+        let rounded = (n + 63) & ~63
+        vector.reserve(rounded)
+        if header.encoding == .dictionary {
+            guard let dictionary else { throw corrupt("dictionary-encoded block in a column chunk without a dictionary") }
+            try decodeCodes(&r, count: n, entries: dictionary.count, into: vector.data.assumingMemoryBound(to: UInt32.self))
+            vector.makeDictionary(dictionary, count: n)
+        } else {
+            if dictionary != nil { throw corrupt("\(header.encoding) block in a dictionary-encoded column chunk") }
+            guard header.encoding.applies(to: type) else { throw corrupt("\(header.encoding) encoding does not apply to \(type)") }
+            switch ValueKind(type) {
+            case .boolean: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: UInt8.self))
+            case .int32: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int32.self))
+            case .int64: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int64.self))
+            case .double: try decodeDoubles(header.encoding, &r, n, vector.data.assumingMemoryBound(to: UInt64.self))
+            case .string: try decodeStrings(header.encoding, &r, n, validity, vector)
+            }
+            vector.count = n
+        }
+        guard r.remaining == 0 else { throw corrupt("\(r.remaining) unread bytes at the end of the block payload") }
+        if let validity {
+            let words = ValidityBitmap.wordCount(for: n)
+            vector.validityWords.withMemoryRebound(to: UInt8.self, capacity: words * 8) { dst in
+                dst.update(from: validity.baseAddress!.assumingMemoryBound(to: UInt8.self), count: words * 8)
+            }
+            vector.hasNulls = true
+            if header.encoding != .dictionary && vector.byteWidth > 0 { zeroNullSlots(vector) }
+        }
+        return header
+    }
+
+    /// Makes NULL rows of a fixed-width vector hold zero, as `ColumnVector` promises.
+    private func zeroNullSlots(_ vector: ColumnVector) {
+        let words = vector.validityWords, width = vector.byteWidth
+        for w in 0..<ValidityBitmap.wordCount(for: vector.count) where words[w] != ~0 {
+            for bit in 0..<min(64, vector.count - w * 64) where words[w] >> UInt64(bit) & 1 == 0 {
+                (vector.data + (w * 64 + bit) * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+            }
+        }
+    }
+
+    private func decompress(_ stored: UnsafeRawBufferPointer, rawLength: Int) throws(FormatError) -> UnsafeRawBufferPointer {
+        if rawLength > bufferCapacity {
+            buffer.deallocate()
+            bufferCapacity = max(rawLength, bufferCapacity * 2)
+            buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
+        }
+        let produced = LZ4_decompress_safe(
+            stored.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.assumingMemoryBound(to: CChar.self),
+            Int32(stored.count), Int32(rawLength))
+        guard Int(produced) == rawLength else {
+            throw corrupt("LZ4 payload decompresses to \(produced) bytes, header says \(rawLength)")
+        }
+        return UnsafeRawBufferPointer(start: buffer, count: rawLength)
+    }
+
+    private func reserveInts(_ count: Int) {
+        guard count > intsCapacity else { return }
+        ints.deallocate()
+        intsCapacity = count
+        ints = .allocate(capacity: count)
+    }
+
+    // MARK: Encodings (§7)
+
+    private func readWidth(_ r: inout ByteReader, max: Int) throws(FormatError) -> Int {
+        let width = Int(try r.u8())
+        try r.zeros(7)
+        guard width <= max else { throw corrupt("bit width \(width) exceeds \(max)") }
+        return width
+    }
+
+    private func decodeCodes(_ r: inout ByteReader, count n: Int, entries: Int, into dst: UnsafeMutablePointer<UInt32>) throws(FormatError) {
+        let width = try readWidth(&r, max: 32)
+        let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
+        BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: 0, into: dst)
+        var widest: UInt32 = 0
+        for i in 0..<n { widest = max(widest, dst[i]) }
+        guard Int(widest) < entries else { throw corrupt("dictionary code \(widest) beyond the \(entries) entries") }
+    }
+
+    private func decodeIntegers<T: FixedWidthInteger>(
+        _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ dst: UnsafeMutablePointer<T>
+    ) throws(FormatError) {
+        switch encoding {
+        case .plain:
+            let bytes = try r.bytes(n * MemoryLayout<T>.size)
+            UnsafeMutableRawPointer(dst).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        case .constant:
+            dst.update(repeating: T(truncatingIfNeeded: try r.u64()), count: n)
+        case .runLength:
+            try decodeRuns(&r, n) { start, length, bits in (dst + start).update(repeating: T(truncatingIfNeeded: bits), count: length) }
+        case .frameOfReference:
+            let reference = try r.u64()
+            let width = try readWidth(&r, max: 64)
+            let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
+            BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: reference, into: dst)
+        case .delta:
+            var value = try r.u64()
+            let minDelta = try r.u64()
+            let width = try readWidth(&r, max: 64)
+            let packed = try r.bytes(BitPacking.byteCount(count: n - 1, width: width))
+            reserveInts((n + 63) & ~63)
+            BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(ints), count: n - 1, width: width, reference: minDelta, into: ints)
+            dst[0] = T(truncatingIfNeeded: value)
+            for i in 1..<max(n, 1) {
+                value = value &+ ints[i &- 1]
+                dst[i] = T(truncatingIfNeeded: value)
+            }
+        case .dictionary, .alp:
+            throw corrupt("\(encoding) encoding does not apply to integers")
+        }
+    }
+
+    private func decodeDoubles(_ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ dst: UnsafeMutablePointer<UInt64>) throws(FormatError) {
+        switch encoding {
+        case .plain:
+            let bytes = try r.bytes(n * 8)
+            UnsafeMutableRawPointer(dst).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        case .constant:
+            dst.update(repeating: try r.u64(), count: n)
+        case .runLength:
+            try decodeRuns(&r, n) { start, length, bits in (dst + start).update(repeating: bits, count: length) }
+        case .alp:
+            let exponent = Int(try r.u8())
+            let width = Int(try r.u8())
+            try r.zeros(2)
+            let exceptions = try r.count32(max: n, "exception count")
+            let reference = try r.u64()
+            guard exponent <= alpMaxExponent, width <= 64 else { throw corrupt("ALP exponent \(exponent) or width \(width) out of range") }
+            let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
+            let positions = try r.bytes(exceptions * 4)
+            let patches = try r.bytes(exceptions * 8)
+            reserveInts((n + 63) & ~63)
+            BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(ints), count: n, width: width, reference: reference, into: ints)
+            let scale = alpPowersOfTen[exponent]
+            let out = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Double.self)
+            for i in 0..<n { out[i] = Double(Int64(bitPattern: ints[i])) / scale }
+            for k in 0..<exceptions {
+                let position = Int(UInt32(littleEndian: positions.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self)))
+                guard position < n else { throw corrupt("ALP exception position \(position) beyond \(n) values") }
+                dst[position] = UInt64(littleEndian: patches.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))
+            }
+        case .dictionary, .frameOfReference, .delta:
+            throw corrupt("\(encoding) encoding does not apply to DOUBLE")
+        }
+    }
+
+    /// Reads a run-length body (§7.4) and calls `fill(start, length, value)` for each run.
+    private func decodeRuns(_ r: inout ByteReader, _ n: Int, _ fill: (Int, Int, UInt64) -> Void) throws(FormatError) {
+        let runs = try r.count32(max: n, "run count")
+        try r.zeros(4)
+        guard runs >= 1 else { throw corrupt("run-length block with no runs") }
+        let values = try r.bytes(runs * 8), lengths = try r.bytes(runs * 4)
+        var start = 0
+        for k in 0..<runs {
+            let length = Int(UInt32(littleEndian: lengths.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self)))
+            guard length >= 1, length <= n - start else { throw corrupt("run lengths do not add up to \(n) values") }
+            fill(start, length, UInt64(littleEndian: values.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self)))
+            start += length
+        }
+        guard start == n else { throw corrupt("run lengths add up to \(start), not \(n) values") }
+    }
+
+    private func decodeStrings(
+        _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ validity: UnsafeRawBufferPointer?, _ vector: ColumnVector
+    ) throws(FormatError) {
+        let offsets = vector.offsets
+        switch encoding {
+        case .plain:
+            let table = try r.bytes((n + 1) * 4)
+            var previous = 0
+            offsets[0] = 0
+            for i in 0...n {
+                let o = Int(UInt32(littleEndian: table.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                guard o >= previous, i > 0 || o == 0 else { throw corrupt("string offsets decrease at value \(i)") }
+                previous = o
+                if i > 0 { offsets[i] = Int32(truncatingIfNeeded: o) }
+            }
+            guard previous <= Int(Int32.max) else { throw corrupt("string bytes exceed 2 GiB") }
+            let bytes = try r.bytes(previous)
+            vector.reserveHeap(previous)
+            if previous > 0 { vector.heap.copyMemory(from: bytes.baseAddress!, byteCount: previous) }
+            vector.heapCount = previous
+        case .constant:
+            let length = try r.count32(max: Int(Int32.max), "string length")
+            let bytes = try r.bytes(length)
+            guard length * n <= Int(Int32.max) else { throw corrupt("constant string block expands beyond 2 GiB") }
+            vector.reserveHeap(length * n)
+            var used = 0
+            for i in 0..<n {
+                let isNull = validity.map { $0[i >> 3] >> UInt8(i & 7) & 1 == 0 } ?? false
+                if !isNull && length > 0 {
+                    (vector.heap + used).copyMemory(from: bytes.baseAddress!, byteCount: length)
+                    used += length
+                }
+                offsets[i + 1] = Int32(used)
+            }
+            vector.heapCount = used
+        default:
+            throw corrupt("\(encoding) encoding does not apply to VARCHAR")
+        }
+    }
+}

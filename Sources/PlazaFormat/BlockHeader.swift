@@ -1,0 +1,63 @@
+/// The 24-byte header in front of every block (Formats/plaza-file-format.md §5).
+public struct BlockHeader: Sendable, Hashable {
+    /// How the values are represented.
+    public var encoding: BlockEncoding
+    /// Whether the payload is an LZ4 block (§7.9).
+    public var isCompressed: Bool
+    /// Whether the payload starts with a validity bitmap (§5.1).
+    public var hasValidity: Bool
+    /// The number of values in the block.
+    public var count: Int
+    /// Payload bytes as stored after the header.
+    public var storedLength: Int
+    /// Payload bytes after decompression (equal to `storedLength` when not compressed).
+    public var rawLength: Int
+    /// CRC-32C of header bytes 0..<16 followed by the stored payload (§9).
+    public var checksum: UInt32
+
+    /// The largest raw payload a reader accepts (guards allocations against damaged lengths).
+    static let maxRawLength = 1 << 30
+
+    /// Reads and checks the header of `block`, which must be exactly the block's bytes; verifies
+    /// the checksum when `verifyChecksum` is set. Throws `.corrupt`, `.truncated` or `.checksumMismatch`.
+    public init(parsing block: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(FormatError) {
+        guard block.count >= SegmentFormat.blockHeaderSize else {
+            throw FormatError(.truncated, "block of \(block.count) bytes is shorter than its 24-byte header", path: "")
+        }
+        var r = ByteReader(block, what: "block header")
+        let code = try r.u8(), compression = try r.u8(), flags = try r.u8()
+        try r.zeros(1)
+        guard let encoding = BlockEncoding(rawValue: code) else { throw corrupt("unknown block encoding \(code)") }
+        guard compression <= 1 else { throw corrupt("unknown block compression \(compression)") }
+        guard flags & ~1 == 0 else { throw corrupt("unknown block flags \(flags)") }
+        self.encoding = encoding
+        self.isCompressed = compression == 1
+        self.hasValidity = flags & 1 == 1
+        self.count = Int(try r.u32())
+        self.storedLength = Int(try r.u32())
+        self.rawLength = Int(try r.u32())
+        self.checksum = try r.u32()
+        try r.zeros(4)
+        guard count >= 1 else { throw corrupt("block holds no values") }
+        guard storedLength == block.count - SegmentFormat.blockHeaderSize else {
+            throw corrupt("block header says \(storedLength) payload bytes, the footer leaves \(block.count - SegmentFormat.blockHeaderSize)")
+        }
+        guard rawLength <= BlockHeader.maxRawLength, isCompressed || rawLength == storedLength else {
+            throw corrupt("raw payload length \(rawLength) does not fit stored length \(storedLength)")
+        }
+        if verifyChecksum {
+            let base = block.baseAddress!
+            var crc = CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 16))
+            crc = CRC32C.checksum(UnsafeRawBufferPointer(start: base + SegmentFormat.blockHeaderSize, count: storedLength), continuing: crc)
+            guard crc == checksum else {
+                throw FormatError(.checksumMismatch, "block CRC-32C is \(hex(crc)), header says \(hex(checksum))", path: "")
+            }
+        }
+    }
+}
+
+/// `0x1a2b3c4d`.
+func hex(_ v: UInt32) -> String {
+    let digits = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+}

@@ -1,0 +1,280 @@
+import PlazaCore
+import PlazaVector
+
+/// Turns one column of a buffered row group into its blocks, statistics and optional shared
+/// dictionary (Formats/plaza-file-format.md §4, §7.5, §8). Reuses its buffers across chunks.
+final class ChunkWriter {
+    private let encoder = BlockEncoder()
+    /// Values as 64-bit patterns, NULL slots filled with the previous valid value.
+    private(set) var values: [UInt64] = []
+    /// For each row, the index of its value among the distinct values (-1 for NULL).
+    private var rowDistinct: [Int32] = []
+    private var distinctValues: [UInt64] = []
+    private var distinctStrings: [(offset: Int, length: Int)] = []
+    private var slots: [Int32] = []
+    private var codes: [UInt64] = []
+    private static let slotBits = 17  // 2^17 slots: at most half full with 65,536 entries
+
+    /// Appends the chunk's blocks to `output` (whose first byte sits at file offset `base`) and
+    /// returns its footer entry. Every block starts at a multiple of 8 (§4).
+    func write(
+        _ column: ColumnVector, rows n: Int, blockSize: Int, output: inout ByteWriter, base: Int, dictionary: Bool? = nil
+    ) -> ChunkEntry {
+        precondition(n > 0 && !column.isDictionary, "chunk writer needs a flat, non-empty column")
+        let kind = ValueKind(column.type)
+        let words = column.hasNulls ? UnsafeBufferPointer(start: column.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
+        let blockCount = (n + blockSize - 1) / blockSize
+        var blockStats: [RawStatistics] = []
+        for block in 0..<blockCount {
+            let start = block * blockSize, count = min(blockSize, n - start)
+            blockStats.append(kind == .string ? stringStatistics(column, start, count) : fixedStatistics(column, kind, start, count))
+        }
+        if kind != .string { fillValues(column, kind, n) }
+        let hasDictionary = dictionary != false && (kind != .boolean || dictionary == true) && findDistinct(column, kind, n)
+        var chunkStats = RawStatistics()
+        for (block, s) in blockStats.enumerated() {
+            let count = min(blockSize, n - block * blockSize)
+            if block == 0 { chunkStats = s; chunkStats.hasUnknownBounds = s.nullCount < count && s.min == nil } else {
+                chunkStats.merge(s, kind: kind, otherHasValues: s.nullCount < count)
+            }
+        }
+        chunkStats.distinctCount = hasDictionary ? (kind == .string ? distinctStrings.count : distinctValues.count) : nil
+        func validity(_ start: Int, _ count: Int, _ nulls: Int) -> UnsafeBufferPointer<UInt64>? {
+            guard nulls > 0, let words else { return nil }
+            return UnsafeBufferPointer(rebasing: words[(start / 64)..<(start / 64 + ValidityBitmap.wordCount(for: count))])
+        }
+
+        // Pick the shared dictionary only where it is smaller than the best per-block encodings.
+        var entries = 0
+        if hasDictionary {
+            entries = kind == .string ? distinctStrings.count : distinctValues.count
+            let width = BitPacking.width(of: UInt64(entries - 1))
+            var dictionarySize = kind == .string ? 4 * (entries + 1) : entries * kind.nativeWidth
+            if kind == .string { for s in distinctStrings { dictionarySize += s.length } }
+            var perBlock = 0
+            for block in 0..<blockCount {
+                let start = block * blockSize, count = min(blockSize, n - start)
+                dictionarySize += 8 + BitPacking.byteCount(count: count, width: width)
+                perBlock += kind == .string ? plainStringSize(column, start, count) : values.withUnsafeBufferPointer {
+                    encoder.choose(kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)])).1
+                }
+            }
+            if dictionarySize >= perBlock && dictionary != true { entries = 0 }
+        }
+
+        var chunk = ChunkEntry(statistics: chunkStats, dictionary: nil, blocks: [])
+        if entries > 0 {
+            let (dictionaryBlock, width) = buildCodes(column, kind, n, entries)
+            output.pad(to: 8)
+            chunk.dictionary = (base + output.count, dictionaryBlock.count, entries)
+            output.raw(dictionaryBlock)
+            for block in 0..<blockCount {
+                let start = block * blockSize, count = min(blockSize, n - start)
+                var seen = Set<UInt64>()
+                for row in start..<(start + count) where rowDistinct[row] >= 0 { seen.insert(codes[row]) }
+                blockStats[block].distinctCount = seen.count
+                let bytes = codes.withUnsafeBufferPointer {
+                    encoder.encodeCodes(UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), width: width,
+                                        validity: validity(start, count, blockStats[block].nullCount))
+                }
+                output.pad(to: 8)
+                chunk.blocks.append(BlockEntry(offset: base + output.count, length: bytes.count, count: count, statistics: blockStats[block]))
+                output.raw(bytes)
+            }
+            return chunk
+        }
+        for block in 0..<blockCount {
+            let start = block * blockSize, count = min(blockSize, n - start)
+            let v = validity(start, count, blockStats[block].nullCount)
+            let bytes: [UInt8]
+            if kind == .string {
+                bytes = encodeStringBlock(column, start, count, v)
+            } else {
+                bytes = values.withUnsafeBufferPointer {
+                    encoder.encodeFixed(kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity: v)
+                }
+            }
+            output.pad(to: 8)
+            chunk.blocks.append(BlockEntry(offset: base + output.count, length: bytes.count, count: count, statistics: blockStats[block]))
+            output.raw(bytes)
+        }
+        return chunk
+    }
+
+    // MARK: Values and statistics
+
+    private func load(_ column: ColumnVector, _ kind: ValueKind, _ row: Int) -> UInt64 {
+        switch kind {
+        case .boolean: return UInt64(column.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? 1 : 0)
+        case .int32: return UInt64(bitPattern: Int64(column.data.load(fromByteOffset: row * 4, as: Int32.self)))
+        default: return column.data.load(fromByteOffset: row * 8, as: UInt64.self)
+        }
+    }
+
+    /// Values with NULL slots holding the previous valid value (the first valid one before it), so
+    /// NULLs neither widen bit widths nor break runs.
+    func fillValues(_ column: ColumnVector, _ kind: ValueKind, _ n: Int) {
+        values.removeAll(keepingCapacity: true)
+        var firstValid: UInt64 = 0
+        for row in 0..<n where column.isValid(at: row) {
+            firstValid = load(column, kind, row)
+            break
+        }
+        var previous = firstValid
+        for row in 0..<n {
+            if column.isValid(at: row) { previous = load(column, kind, row) }
+            values.append(previous)
+        }
+    }
+
+    private func fixedStatistics(_ column: ColumnVector, _ kind: ValueKind, _ start: Int, _ count: Int) -> RawStatistics {
+        var s = RawStatistics()
+        var lo: UInt64 = 0, hi: UInt64 = 0, any = false
+        for row in start..<(start + count) {
+            guard column.isValid(at: row) else {
+                s.nullCount += 1
+                continue
+            }
+            let v = load(column, kind, row)
+            if !any {
+                (lo, hi, any) = (v, v, true)
+            } else if kind == .double {
+                if doubleOrder(Double(bitPattern: v), Double(bitPattern: lo)) < 0 { lo = v }
+                if doubleOrder(Double(bitPattern: v), Double(bitPattern: hi)) > 0 { hi = v }
+            } else {
+                if Int64(bitPattern: v) < Int64(bitPattern: lo) { lo = v }
+                if Int64(bitPattern: v) > Int64(bitPattern: hi) { hi = v }
+            }
+        }
+        if any {
+            s.min = kind == .double ? .double(lo) : .integer(Int64(bitPattern: lo))
+            s.max = kind == .double ? .double(hi) : .integer(Int64(bitPattern: hi))
+        }
+        return s
+    }
+
+    private func stringStatistics(_ column: ColumnVector, _ start: Int, _ count: Int) -> RawStatistics {
+        var s = RawStatistics()
+        var lo: UnsafeRawBufferPointer? = nil, hi: UnsafeRawBufferPointer? = nil
+        for row in start..<(start + count) {
+            guard column.isValid(at: row) else {
+                s.nullCount += 1
+                continue
+            }
+            let b = column.bytes(at: row)
+            if lo == nil || b.lexicographicallyPrecedes(lo!) { lo = b }
+            if hi == nil || hi!.lexicographicallyPrecedes(b) { hi = b }
+        }
+        if let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes, hi.count <= SegmentFormat.maxStatisticStringBytes {
+            s.min = .bytes(Array(lo))
+            s.max = .bytes(Array(hi))
+        }
+        return s
+    }
+
+    private func plainStringSize(_ column: ColumnVector, _ start: Int, _ count: Int) -> Int {
+        4 * (count + 1) + Int(column.offsets[start + count] - column.offsets[start])
+    }
+
+    private func encodeStringBlock(_ column: ColumnVector, _ start: Int, _ count: Int, _ v: UnsafeBufferPointer<UInt64>?) -> [UInt8] {
+        // Offsets relative to the block's first byte, as the encoder expects.
+        let base = column.offsets[start]
+        var relative = [Int32](repeating: 0, count: count + 1)
+        for i in 0...count { relative[i] = column.offsets[start + i] - base }
+        return relative.withUnsafeBufferPointer {
+            encoder.encodeStrings(offsets: $0.baseAddress!, heap: column.heap + Int(base), count: count, validity: v)
+        }
+    }
+
+    // MARK: Dictionary (§7.5)
+
+    /// Finds the distinct non-NULL values; false when there are none or more than the limit.
+    private func findDistinct(_ column: ColumnVector, _ kind: ValueKind, _ n: Int) -> Bool {
+        let slotCount = 1 << ChunkWriter.slotBits, mask = slotCount - 1
+        if slots.count != slotCount { slots = [Int32](repeating: -1, count: slotCount) } else {
+            for i in 0..<slotCount { slots[i] = -1 }
+        }
+        distinctValues.removeAll(keepingCapacity: true)
+        distinctStrings.removeAll(keepingCapacity: true)
+        rowDistinct.removeAll(keepingCapacity: true)
+        var dictionaryBytes = 0
+        for row in 0..<n {
+            guard column.isValid(at: row) else {
+                rowDistinct.append(-1)
+                continue
+            }
+            var slot: Int
+            if kind == .string {
+                let b = column.bytes(at: row)
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                for byte in b { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
+                while slots[slot] >= 0 {
+                    let s = distinctStrings[Int(slots[slot])]
+                    if s.length == b.count && UnsafeRawBufferPointer(start: column.heap + s.offset, count: s.length).elementsEqual(b) { break }
+                    slot = (slot + 1) & mask
+                }
+                if slots[slot] < 0 {
+                    if distinctStrings.count == SegmentFormat.maxDictionaryEntries { return false }
+                    dictionaryBytes += b.count
+                    if dictionaryBytes > 16 << 20 { return false }
+                    slots[slot] = Int32(distinctStrings.count)
+                    distinctStrings.append((Int(column.offsets[row]), b.count))
+                }
+            } else {
+                let v = values[row]
+                slot = Int(truncatingIfNeeded: (v &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
+                while slots[slot] >= 0 && distinctValues[Int(slots[slot])] != v { slot = (slot + 1) & mask }
+                if slots[slot] < 0 {
+                    if distinctValues.count == SegmentFormat.maxDictionaryEntries { return false }
+                    slots[slot] = Int32(distinctValues.count)
+                    distinctValues.append(v)
+                }
+            }
+            rowDistinct.append(slots[slot])
+        }
+        return !rowDistinct.isEmpty && (kind == .string ? !distinctStrings.isEmpty : !distinctValues.isEmpty)
+    }
+
+    /// Sorts the distinct values (§7.5: entries ascend in the §8 order), fills `codes` per row,
+    /// and returns the sealed dictionary block and the code width.
+    private func buildCodes(_ column: ColumnVector, _ kind: ValueKind, _ n: Int, _ entries: Int) -> ([UInt8], Int) {
+        var order = Array(0..<entries)
+        let block: [UInt8]
+        if kind == .string {
+            let heap = column.heap
+            func bytes(_ i: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(start: heap + distinctStrings[i].offset, count: distinctStrings[i].length)
+            }
+            order.sort { bytes($0).lexicographicallyPrecedes(bytes($1)) }
+            var offsets: [Int32] = [0]
+            var heapBytes: [UInt8] = []
+            for i in order {
+                heapBytes.append(contentsOf: bytes(i))
+                offsets.append(Int32(heapBytes.count))
+            }
+            block = offsets.withUnsafeBufferPointer { o in
+                heapBytes.withUnsafeBytes { h in
+                    encoder.encodeStrings(offsets: o.baseAddress!, heap: h.baseAddress ?? UnsafeRawPointer(o.baseAddress!), count: entries, validity: nil, only: .plain)
+                }
+            }
+        } else {
+            let d = distinctValues
+            if kind == .double {
+                order.sort {
+                    let c = doubleOrder(Double(bitPattern: d[$0]), Double(bitPattern: d[$1]))
+                    return c != 0 ? c < 0 : d[$0] < d[$1]
+                }
+            } else {
+                order.sort { Int64(bitPattern: d[$0]) < Int64(bitPattern: d[$1]) }
+            }
+            let sorted = order.map { d[$0] }
+            block = sorted.withUnsafeBufferPointer { encoder.encodeFixed(kind: kind, values: $0, validity: nil, only: .plain) }
+        }
+        var rank = [UInt64](repeating: 0, count: entries)
+        for (code, i) in order.enumerated() { rank[i] = UInt64(code) }
+        codes.removeAll(keepingCapacity: true)
+        for row in 0..<n { codes.append(rowDistinct[row] >= 0 ? rank[Int(rowDistinct[row])] : 0) }
+        return (block, BitPacking.width(of: UInt64(entries - 1)))
+    }
+}

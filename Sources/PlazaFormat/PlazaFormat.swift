@@ -1,1 +1,0 @@
-// PlazaFormat: see ../shared/ARCHITECTURE.md for what this module owns.

@@ -1,0 +1,154 @@
+import PlazaCore
+import PlazaVector
+
+/// Reads one row group of a segment batch by batch, decoding only the requested columns and
+/// skipping blocks whose statistics rule out the predicates (Formats/plaza-file-format.md §8).
+///
+/// A column whose chunk has a shared dictionary comes back as a dictionary vector whose
+/// `dictionary` is the same `ColumnVector` instance for every batch of the row group; other
+/// columns come back flat. Not for concurrent use; open one cursor per thread.
+public final class SegmentCursor: RowGroupCursor {
+    /// The reader the cursor reads from (kept alive by the cursor).
+    public let reader: SegmentReader
+    /// The row group being read.
+    public let rowGroup: Int
+    /// The table columns yielded, in order.
+    public let columns: [Int]
+    /// The predicates used for block skipping (columns are positions in `columns`).
+    public let predicates: [ScanPredicate]
+    /// What has been read and skipped so far. A skipped block counts once per requested column,
+    /// as a read one does.
+    public private(set) var statistics = ScanStatistics()
+    /// The shared dictionary of each requested column, or nil for columns decoded flat.
+    public let dictionaries: [ColumnVector?]
+
+    private let decoder = BlockDecoder()
+    private let blockCount: Int
+    private var nextBlock = 0
+    /// For blocks over 2,048 values: the decoded block and the next row to hand out.
+    private var staging: [ColumnVector] = []
+    private var stagingRow = 0
+    private var stagingCount = 0
+
+    init(reader: SegmentReader, rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws(FormatError) {
+        self.reader = reader
+        self.rowGroup = rowGroup
+        self.columns = columns
+        self.predicates = predicates
+        self.blockCount = reader.blockCount(rowGroup: rowGroup)
+        let group = reader.footer.rowGroups[rowGroup]
+        var dictionaries: [ColumnVector?] = []
+        for column in columns {
+            guard let d = group.chunks[column].dictionary else {
+                dictionaries.append(nil)
+                continue
+            }
+            let field = reader.schema.fields[column]
+            let vector = ColumnVector(type: field.type, capacity: (d.entries + 63) & ~63)
+            do throws(FormatError) {
+                let header = try decoder.decode(reader.bytes(d.offset, d.length), type: field.type, dictionary: nil, into: vector)
+                guard header.encoding == .plain, !header.hasValidity, header.count == d.entries else {
+                    throw corrupt("dictionary block must be plain, without NULLs, with the \(d.entries) entries the footer names")
+                }
+            } catch {
+                throw error.located(path: reader.path, rowGroup: rowGroup, column: field.name, block: -1, offset: d.offset)
+            }
+            dictionaries.append(vector)
+        }
+        self.dictionaries = dictionaries
+        if reader.blockSize > ColumnVector.batchCapacity {
+            staging = columns.map { ColumnVector(type: reader.schema.fields[$0].type, capacity: reader.blockSize) }
+        }
+    }
+
+    /// Fills `batch` (one vector per requested column, of its type) with the next rows, at most
+    /// 2,048. Returns false, leaving the batch empty, when the row group is done.
+    ///
+    /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
+    public func next(into batch: Batch) throws(FormatError) -> Bool {
+        precondition(batch.columns.count == columns.count, "batch needs one vector per requested column")
+        batch.selection = nil
+        if stagingRow < stagingCount {
+            handOutStaged(batch)
+            return true
+        }
+        guard let block = nextUnskippedBlock() else {
+            batch.count = 0
+            for vector in batch.columns { vector.reset() }
+            return false
+        }
+        let group = reader.footer.rowGroups[rowGroup]
+        let rows = min(reader.blockSize, group.rowCount - block * reader.blockSize)
+        for (position, column) in columns.enumerated() {
+            let entry = group.chunks[column].blocks[block]
+            let target = staging.isEmpty ? batch.columns[position] : staging[position]
+            let field = reader.schema.fields[column]
+            precondition(target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
+            do throws(FormatError) {
+                let header = try decoder.decode(reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position], into: target)
+                guard header.count == rows else { throw corrupt("block holds \(header.count) values, the footer expects \(rows)") }
+            } catch {
+                throw error.located(path: reader.path, rowGroup: rowGroup, column: field.name, block: block, offset: entry.offset)
+            }
+            statistics.blocksRead += 1
+            statistics.bytesDecoded += decodedBytes(target)
+        }
+        if staging.isEmpty {
+            batch.count = rows
+        } else {
+            stagingRow = 0
+            stagingCount = rows
+            handOutStaged(batch)
+        }
+        return true
+    }
+
+    private func decodedBytes(_ v: ColumnVector) -> Int {
+        if v.isDictionary { return v.count * 4 }
+        return v.physicalType == .string ? (v.count + 1) * 4 + v.heapCount : v.count * v.byteWidth
+    }
+
+    private func nextUnskippedBlock() -> Int? {
+        while nextBlock < blockCount {
+            let block = nextBlock
+            nextBlock += 1
+            let matches = predicates.allSatisfy {
+                reader.statistics(rowGroup: rowGroup, column: columns[$0.column], block: block).mightMatch($0)
+            }
+            if matches { return block }
+            statistics.blocksSkipped += max(columns.count, 1)
+        }
+        return nil
+    }
+
+    /// Copies the next ≤ 2,048 staged rows into `batch`; slices start at multiples of 64 rows, so
+    /// validity words copy whole.
+    private func handOutStaged(_ batch: Batch) {
+        let start = stagingRow, count = min(ColumnVector.batchCapacity, stagingCount - stagingRow)
+        for (position, source) in staging.enumerated() {
+            let target = batch.columns[position]
+            target.reset()
+            target.reserve((count + 63) & ~63)
+            if let dictionary = source.dictionary {
+                (target.data).copyMemory(from: source.data + start * 4, byteCount: count * 4)
+                target.makeDictionary(dictionary, count: count)
+            } else if source.physicalType == .string {
+                let base = source.offsets[start], end = source.offsets[start + count]
+                target.reserveHeap(Int(end - base))
+                target.heap.copyMemory(from: source.heap + Int(base), byteCount: Int(end - base))
+                for i in 0...count { target.offsets[i] = source.offsets[start + i] - base }
+                target.heapCount = Int(end - base)
+                target.count = count
+            } else {
+                target.data.copyMemory(from: source.data + start * source.byteWidth, byteCount: count * source.byteWidth)
+                target.count = count
+            }
+            if source.hasNulls {
+                target.validityWords.update(from: source.validityWords + start / 64, count: ValidityBitmap.wordCount(for: count))
+                target.hasNulls = true
+            }
+        }
+        batch.count = count
+        stagingRow += count
+    }
+}

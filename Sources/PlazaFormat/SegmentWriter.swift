@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PlazaCore
+import PlazaVector
+
+/// Tuning of a segment file's layout (Formats/plaza-file-format.md §4).
+public struct SegmentWriterOptions: Sendable, Hashable {
+    /// Rows per row group (the last one may hold fewer); 1 … 2^24. Default 122,880 (60 × 2,048).
+    public var rowGroupSize: Int
+    /// Values per block: a multiple of 2,048 up to 65,536. Default 2,048, one batch.
+    public var blockSize: Int
+
+    /// Creates options; `precondition`s the ranges above (a bug in the caller, not bad input).
+    public init(rowGroupSize: Int = 122_880, blockSize: Int = 2_048) {
+        precondition(rowGroupSize >= 1 && rowGroupSize <= SegmentFormat.maxRowGroupSize, "row group size out of range")
+        precondition(blockSize >= 2_048 && blockSize % 2_048 == 0 && blockSize <= SegmentFormat.maxBlockSize, "block size must be a multiple of 2,048 up to 65,536")
+        self.rowGroupSize = rowGroupSize
+        self.blockSize = blockSize
+    }
+}
+
+/// What a finished segment file holds.
+public struct SegmentSummary: Sendable, Hashable {
+    /// Rows written.
+    public var rowCount: Int
+    /// Row groups written.
+    public var rowGroupCount: Int
+    /// The file's size in bytes.
+    public var byteCount: Int
+
+    /// Creates a summary.
+    public init(rowCount: Int, rowGroupCount: Int, byteCount: Int) {
+        self.rowCount = rowCount
+        self.rowGroupCount = rowGroupCount
+        self.byteCount = byteCount
+    }
+}
+
+/// Writes one segment file (Formats/plaza-file-format.md): batches in, row groups of encoded
+/// blocks out, then the footer. The bytes depend only on the rows, schema and options.
+///
+/// ```swift
+/// let writer = try SegmentWriter(path: "t/000001.plz", schema: schema)
+/// try writer.append(batch)
+/// let summary = try writer.finish()
+/// ```
+/// Buffers at most one row group. Not for concurrent use.
+public final class SegmentWriter {
+    /// The file being written.
+    public let path: String
+    /// The columns, in order.
+    public let schema: Schema
+    /// The layout options.
+    public let options: SegmentWriterOptions
+    private var fd: Int32
+    private var buffers: [ColumnVector]
+    private var buffered = 0
+    private var offset = 0
+    private var rowGroups: [RowGroupEntry] = []
+    private var rowCount = 0
+    private var isFinished = false
+    private let chunkWriter = ChunkWriter()
+
+    /// Creates (or truncates) the file at `path` and writes the header (§3).
+    ///
+    /// - Throws: `.invalidArgument` for a column type a table cannot store (INTERVAL, NULL) or a
+    ///   DECIMAL precision over 18; `.io` when the file cannot be created or written.
+    public init(path: String, schema: Schema, options: SegmentWriterOptions = .init()) throws(FormatError) {
+        self.path = path
+        self.schema = schema
+        self.options = options
+        for field in schema.fields {
+            guard TypeCode.code(of: field.type) != nil else {
+                throw FormatError(.invalidArgument, "type \(field.type) cannot be stored", path: path, column: field.name)
+            }
+            if case .decimal(let p, let s) = field.type, p < 1 || p > DataType.maxDecimalPrecision || s < 0 || s > p {
+                throw FormatError(.invalidArgument, "DECIMAL(\(p),\(s)) is outside precision 1…18", path: path, column: field.name)
+            }
+        }
+        buffers = schema.fields.map { ColumnVector(type: $0.type, capacity: options.rowGroupSize) }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FormatError(.io, "cannot create the file: \(errnoText())", path: path) }
+        var header = ByteWriter()
+        header.raw(SegmentFormat.headerMagic)
+        header.u16(SegmentFormat.majorVersion)
+        header.u16(SegmentFormat.minorVersion)
+        header.u32(0)
+        try writeAll(header.bytes)
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Appends the rows of `batch`: flat or dictionary columns in schema order and of its types, no
+    /// selection. Encodes and writes a row group each time one fills.
+    ///
+    /// - Throws: `.invalidArgument` for a batch that does not match the schema, or after `finish`;
+    ///   `.io` when writing fails.
+    public func append(_ batch: Batch) throws(FormatError) {
+        guard !isFinished else { throw FormatError(.invalidArgument, "append after finish", path: path) }
+        guard batch.selection == nil else { throw FormatError(.invalidArgument, "batch has a selection vector; compact it first", path: path) }
+        guard batch.columns.count == schema.count else {
+            throw FormatError(.invalidArgument, "batch has \(batch.columns.count) columns, the schema \(schema.count)", path: path)
+        }
+        var sources: [ColumnVector] = []
+        for (index, column) in batch.columns.enumerated() {
+            guard column.type == schema.fields[index].type, column.count >= batch.count else {
+                throw FormatError(.invalidArgument, "column of type \(column.type) with \(column.count) rows where \(schema.fields[index].type) with \(batch.count) rows is expected", path: path, column: schema.fields[index].name)
+            }
+            sources.append(column.flattened())
+        }
+        var start = 0
+        while start < batch.count {
+            let take = min(batch.count - start, options.rowGroupSize - buffered)
+            for (index, source) in sources.enumerated() {
+                try copyRows(source, start, take, into: buffers[index], column: schema.fields[index].name)
+            }
+            buffered += take
+            start += take
+            if buffered == options.rowGroupSize { try flushRowGroup() }
+        }
+    }
+
+    /// Writes the last row group, the footer and the trailer (§6), then flushes the file to disk.
+    ///
+    /// - Throws: `.io` when writing or syncing fails; `.invalidArgument` when called twice.
+    public func finish() throws(FormatError) -> SegmentSummary {
+        guard !isFinished else { throw FormatError(.invalidArgument, "finish called twice", path: path) }
+        if buffered > 0 { try flushRowGroup() }
+        isFinished = true
+        let footer = SegmentFooter(blockSize: options.blockSize, rowCount: rowCount, schema: schema, rowGroups: rowGroups).serialized()
+        var tail = ByteWriter()
+        tail.raw(footer)
+        tail.u32(UInt32(footer.count))
+        tail.u32(CRC32C.checksum(footer))
+        tail.raw(SegmentFormat.trailerMagic)
+        try writeAll(tail.bytes)
+        guard fsync(fd) == 0 else { throw FormatError(.io, "fsync failed: \(errnoText())", path: path) }
+        guard close(fd) == 0 else {
+            fd = -1
+            throw FormatError(.io, "close failed: \(errnoText())", path: path)
+        }
+        fd = -1
+        return SegmentSummary(rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: offset)
+    }
+
+    private func copyRows(_ source: ColumnVector, _ start: Int, _ count: Int, into buffer: ColumnVector, column: String) throws(FormatError) {
+        let at = buffered
+        if buffer.physicalType == .string {
+            for row in start..<(start + count) {
+                let bytes = source.isValid(at: row) ? source.bytes(at: row) : UnsafeRawBufferPointer(start: nil, count: 0)
+                guard buffer.heapCount + bytes.count <= Int(Int32.max) else {
+                    throw FormatError(.invalidArgument, "a row group's strings exceed 2 GiB; use smaller row groups", path: path, column: column)
+                }
+                buffer.appendBytes(bytes)
+            }
+        } else {
+            let width = buffer.byteWidth
+            (buffer.data + at * width).copyMemory(from: source.data + start * width, byteCount: count * width)
+            buffer.count = at + count
+        }
+        if source.hasNulls {
+            for row in 0..<count where !source.isValid(at: start + row) { buffer.setValid(false, at: at + row) }
+        }
+    }
+
+    private func flushRowGroup() throws(FormatError) {
+        var output = ByteWriter()
+        var chunks: [ChunkEntry] = []
+        for buffer in buffers {
+            chunks.append(chunkWriter.write(buffer, rows: buffered, blockSize: options.blockSize, output: &output, base: offset))
+            buffer.reset()
+        }
+        output.pad(to: 8)
+        try writeAll(output.bytes)
+        rowGroups.append(RowGroupEntry(rowCount: buffered, chunks: chunks))
+        rowCount += buffered
+        buffered = 0
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws(FormatError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FormatError(.io, "write failed: \(errnoText())", path: path, offset: offset + done)
+            }
+            done += n
+        }
+        offset += bytes.count
+    }
+}
+
+/// The text of the current `errno`.
+func errnoText() -> String { String(cString: strerror(errno)) }
