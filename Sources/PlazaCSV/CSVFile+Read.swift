@@ -1,0 +1,246 @@
+import Dispatch
+import PlazaCore
+import PlazaVector
+
+/// A bad row found by a worker; its line is relative to the chunk until the caller places it.
+struct PendingProblem {
+    var kind: CSVError.Kind
+    var relativeLine: Int
+    var column: String?
+    var message: String
+    var text: String
+}
+
+/// What one chunk produced: batches in order, rejected rows, counts, or the first bad row.
+struct ChunkReadResult {
+    var batches: [Batch] = []
+    var rejected: [PendingProblem] = []
+    var failure: PendingProblem?
+    var rowsRead = 0
+    var rowsImported = 0
+    /// Line feeds in the chunk, to place the next chunk's lines.
+    var lineCount = 0
+}
+
+/// Chunk results handed from workers to the caller in file order, with at most `window`
+/// chunks claimed ahead of the caller so memory stays bounded.
+final class ReadPipeline: @unchecked Sendable {
+    // Guarded state: every field below is read and written only inside `monitor.locked`.
+    let monitor = Monitor()
+    let chunkCount: Int
+    let window: Int
+    var nextChunk = 0
+    var consumed = 0
+    var isCancelled = false
+    var results: [ChunkReadResult?]
+
+    init(chunkCount: Int, window: Int) {
+        self.chunkCount = chunkCount
+        self.window = window
+        self.results = Array(repeating: nil, count: chunkCount)
+    }
+
+    /// The next chunk for a worker, or nil when all are taken or the read was cancelled.
+    func claim() -> Int? {
+        monitor.locked {
+            while !isCancelled && nextChunk < chunkCount && nextChunk - consumed >= window { monitor.wait() }
+            guard !isCancelled && nextChunk < chunkCount else { return nil }
+            nextChunk += 1
+            return nextChunk - 1
+        }
+    }
+
+    /// Publishes a worker's result.
+    func finish(_ chunk: Int, _ result: ChunkReadResult) {
+        monitor.locked {
+            results[chunk] = result
+            monitor.broadcast()
+        }
+    }
+
+    /// Waits for chunk `chunk`'s result and takes it.
+    func take(_ chunk: Int) -> ChunkReadResult {
+        monitor.locked {
+            while results[chunk] == nil { monitor.wait() }
+            let result = results[chunk]!
+            results[chunk] = nil
+            consumed = chunk + 1
+            monitor.broadcast()
+            return result
+        }
+    }
+
+    /// Stops workers from taking more chunks.
+    func cancel() {
+        monitor.locked {
+            isCancelled = true
+            monitor.broadcast()
+        }
+    }
+}
+
+extension CSVFile {
+    /// Converts every record to `schema` and hands the rows to `sink` in batches of ≤ 2,048, in file order.
+    ///
+    /// - Parameters:
+    ///   - schema: the inferred schema, or an existing table's (for an append); column `i` of the
+    ///     file becomes field `i`. A value must fit its field's type exactly, or its row is bad.
+    ///   - progress: called on the caller's thread after each chunk with (bytes done, bytes in all).
+    ///   - sink: called on the caller's thread; an error it throws stops the read and is rethrown.
+    /// - Returns: rows read and imported, and the rows left out under `CSVErrorPolicy.skip`.
+    /// - Throws: `CSVError` for a bad row under `.fail` (file, line, column, text), or
+    ///   `.schemaMismatch` when the column counts differ; whatever `sink` throws.
+    /// Parsing runs on `options.threads` worker threads, a few chunks ahead of the sink.
+    public func read(
+        schema: Schema, progress: ((Int, Int) -> Void)? = nil, sink: (Batch) throws -> Void
+    ) throws -> CSVReadSummary {
+        guard schema.count == columnCount else {
+            throw CSVError(
+                kind: .schemaMismatch,
+                message: "the file has \(columnCount) columns but the schema has \(schema.count)",
+                location: FileLocation(path: path))
+        }
+        var plans: [ColumnPlan] = []
+        for (index, field) in schema.fields.enumerated() {
+            if case .interval = field.type { throw unstorable(field) }
+            if case .null = field.type { throw unstorable(field) }
+            let order = inference.flatMap { $0.schema.fields[index].type == .date ? $0.dateOrders[index] : nil }
+            plans.append(ColumnPlan(name: columnNames[index], type: field.type, dateOrder: order ?? .dayFirst))
+        }
+        let starts = chunkStarts
+        let pipeline = ReadPipeline(chunkCount: starts.count, window: threads * 2 + 1)
+        let workers = DispatchGroup()
+        let shared = UncheckedSendable((file: self, plans: plans))
+        for _ in 0..<min(threads, starts.count) {
+            DispatchQueue.global().async(group: workers) {
+                let (file, plans) = shared.value
+                while let chunk = pipeline.claim() {
+                    pipeline.finish(chunk, file.readChunk(start: starts[chunk], end: file.chunkEnd(chunk, starts), plans: plans))
+                }
+            }
+        }
+        defer {
+            pipeline.cancel()
+            workers.wait()
+        }
+        var summary = CSVReadSummary(rowsRead: 0, rowsImported: 0, rejected: [])
+        var line = bodyStartLine
+        for chunk in 0..<starts.count {
+            let result = pipeline.take(chunk)
+            if let failure = result.failure {
+                throw CSVError(
+                    kind: failure.kind, message: failure.message,
+                    location: FileLocation(path: path, line: line + failure.relativeLine, column: failure.column))
+            }
+            for batch in result.batches { try sink(batch) }
+            for problem in result.rejected {
+                summary.rejected.append(CSVRejectedRow(line: line + problem.relativeLine, text: problem.text, reason: problem.message))
+            }
+            summary.rowsRead += result.rowsRead
+            summary.rowsImported += result.rowsImported
+            line += result.lineCount
+            progress?(chunkEnd(chunk, starts) - bodyStart, text.count - bodyStart)
+        }
+        return summary
+    }
+
+    private func unstorable(_ field: Field) -> CSVError {
+        CSVError(
+            kind: .schemaMismatch, message: "column type \(field.type) cannot be stored",
+            location: FileLocation(path: path, column: field.name))
+    }
+
+    /// Parses and converts the records of `start..<end` (runs on a worker thread).
+    func readChunk(start: Int, end: Int, plans: [ColumnPlan]) -> ChunkReadResult {
+        var result = ChunkReadResult()
+        let block = FieldBlock(stride: columnCount + 1)
+        let badColumns = UnsafeMutablePointer<Int32>.allocate(capacity: block.rowCapacity)
+        defer { badColumns.deallocate() }
+        let converter = ColumnConverter(base: base, nullTokens: nullTokens, syntax: syntax, dateFormat: dateFormat)
+        let types = plans.map(\.type)
+        var scanner = RecordScanner(base: base, start: start, end: end, delimiter: delimiter)
+        while true {
+            block.count = 0
+            while !block.isFull && scanner.scanRecord(into: block) {}
+            if block.count == 0 { break }
+            result.rowsRead += block.count
+            var anyBad = false
+            for row in 0..<block.count {
+                badColumns[row] = -1
+                if (block.fieldCounts[row] != columnCount || block.malformed[row] != 0) && rowProblem(block, row) != nil {
+                    badColumns[row] = -2
+                    anyBad = true
+                }
+            }
+            var batch = Batch(types: types)
+            for column in 0..<columnCount {
+                if converter.convert(block, column: column, plan: plans[column], into: batch.columns[column], badColumns: badColumns) {
+                    anyBad = true
+                }
+            }
+            if anyBad {
+                var kept = 0
+                for row in 0..<block.count {
+                    guard badColumns[row] == -1 else {
+                        let problem = describe(block, row, badColumn: Int(badColumns[row]), plans: plans)
+                        if options.onError == .fail {
+                            result.failure = problem
+                            return result
+                        }
+                        result.rejected.append(problem)
+                        continue
+                    }
+                    if kept != row { block.moveRow(row, to: kept) }
+                    badColumns[kept] = -1
+                    kept += 1
+                }
+                block.count = kept
+                batch = Batch(types: types)
+                if kept > 0 {
+                    for column in 0..<columnCount {
+                        let stillBad = converter.convert(
+                            block, column: column, plan: plans[column], into: batch.columns[column], badColumns: badColumns)
+                        precondition(!stillBad, "a row that converted once failed to convert again")
+                    }
+                }
+            }
+            batch.count = block.count
+            if block.count > 0 {
+                result.batches.append(batch)
+                result.rowsImported += block.count
+            }
+        }
+        result.lineCount = scanner.line
+        return result
+    }
+
+    /// The report for a bad row: what is wrong, in which column, with the offending text.
+    @inline(never)
+    func describe(_ block: FieldBlock, _ row: Int, badColumn: Int, plans: [ColumnPlan]) -> PendingProblem {
+        let record = UnsafeRawBufferPointer(start: base + block.recordStarts[row], count: block.recordEnds[row] - block.recordStarts[row])
+        let text = String(decoding: record, as: UTF8.self)
+        let line = block.lines[row]
+        if badColumn >= 0 {
+            let index = row * block.stride + badColumn
+            let field = UnsafeRawBufferPointer(start: base + block.starts[index], count: block.ends[index] - block.starts[index])
+            let plan = plans[badColumn]
+            return PendingProblem(
+                kind: .badValue, relativeLine: line, column: plan.name,
+                message: "\(quotedForMessage(field)) is not a valid \(plan.type)", text: text)
+        }
+        switch rowProblem(block, row) {
+        case .unterminatedQuote:
+            return PendingProblem(kind: .malformedQuote, relativeLine: line, column: nil, message: "a quoted field is never closed", text: text)
+        case .textAfterQuote:
+            return PendingProblem(
+                kind: .malformedQuote, relativeLine: line, column: nil,
+                message: "text after a closing quote in \(quotedForMessage(record))", text: text)
+        case .wrongFieldCount(let found):
+            return PendingProblem(
+                kind: .raggedRow, relativeLine: line, column: nil,
+                message: "expected \(columnCount) fields but found \(found) in \(quotedForMessage(record))", text: text)
+        case nil:
+            preconditionFailure("row \(row) marked bad without a problem")
+        }
+    }
+}

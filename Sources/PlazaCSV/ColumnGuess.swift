@@ -1,0 +1,139 @@
+import PlazaCore
+
+/// The types a column may still have, narrowed by every value it holds (never by a sample alone).
+///
+/// Each non-NULL value clears the candidates it does not fit; per-chunk guesses merge by
+/// intersecting candidates and taking the widest digit counts, so the result does not depend
+/// on how the file was cut.
+struct ColumnGuess: Sendable {
+    static let boolean: UInt32 = 1 << 0
+    static let integer: UInt32 = 1 << 1
+    static let decimal: UInt32 = 1 << 2
+    static let double: UInt32 = 1 << 3
+    static let formatted: UInt32 = 1 << 4
+    static let isoDate: UInt32 = 1 << 5
+    static let dayFirstSlash: UInt32 = 1 << 6
+    static let monthFirstSlash: UInt32 = 1 << 7
+    static let dayFirstDash: UInt32 = 1 << 8
+    static let monthFirstDash: UInt32 = 1 << 9
+    static let customDate: UInt32 = 1 << 10
+    static let timestamp: UInt32 = 1 << 11
+    static let numeric: UInt32 = integer | decimal | double | formatted
+    static let dayMonth: UInt32 = dayFirstSlash | monthFirstSlash | dayFirstDash | monthFirstDash
+    static let all: UInt32 = (1 << 12) - 1
+
+    /// Candidates still possible.
+    var candidates: UInt32
+    /// Widest integer part and fraction seen among plain fixed-point values.
+    var integerDigits = 0, scale = 0
+    /// The same for values with thousands separators or a currency sign.
+    var formattedIntegerDigits = 0, formattedScale = 0
+    /// Non-NULL values seen.
+    var valueCount = 0
+
+    /// A guess before any value, with the candidates the options allow.
+    init(hasCustomDate: Bool) {
+        candidates = hasCustomDate ? ColumnGuess.all & ~ColumnGuess.dayMonth : ColumnGuess.all & ~ColumnGuess.customDate
+    }
+
+    /// Narrows the guess by one non-NULL value.
+    @inline(__always)
+    mutating func observe(_ p: UnsafePointer<UInt8>, _ n: Int, syntax: NumberSyntax, dateFormat: DateFormat?) {
+        valueCount &+= 1
+        let c = candidates
+        if c == 0 { return }
+        var keep: UInt32 = 0
+        if c & ColumnGuess.boolean != 0 && NumberParser.parseBoolean(p, n) != nil { keep |= ColumnGuess.boolean }
+        if c & ColumnGuess.numeric != 0 && n > 0 {
+            if c & ColumnGuess.integer != 0 && NumberParser.parseInteger(p, n) != nil { keep |= ColumnGuess.integer }
+            if c & ColumnGuess.decimal != 0, let d = NumberParser.scanDecimal(p, n, point: syntax.point) {
+                keep |= ColumnGuess.decimal
+                integerDigits = max(integerDigits, d.integerDigits)
+                scale = max(scale, d.scale)
+            }
+            if c & ColumnGuess.double != 0 && NumberParser.parseDouble(p, n, point: syntax.point) != nil {
+                keep |= ColumnGuess.double
+            }
+            if c & ColumnGuess.formatted != 0,
+                let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group)
+            {
+                keep |= ColumnGuess.formatted
+                formattedIntegerDigits = max(formattedIntegerDigits, d.integerDigits)
+                formattedScale = max(formattedScale, d.scale)
+            }
+        }
+        if c & (ColumnGuess.isoDate | ColumnGuess.timestamp) != 0 && n >= 8 {
+            if c & ColumnGuess.isoDate != 0 && DateParser.parseISODate(p, n) != nil { keep |= ColumnGuess.isoDate }
+            if c & ColumnGuess.timestamp != 0 && DateParser.parseTimestamp(p, n) != nil { keep |= ColumnGuess.timestamp }
+        }
+        if c & ColumnGuess.dayMonth != 0, let s = DateParser.scanDayMonth(p, n) {
+            let dayFirst = DateParser.dayNumber(year: s.year, month: s.second, day: s.first) != nil
+            let monthFirst = DateParser.dayNumber(year: s.year, month: s.first, day: s.second) != nil
+            if s.separator == UInt8(ascii: "/") {
+                if dayFirst { keep |= ColumnGuess.dayFirstSlash }
+                if monthFirst { keep |= ColumnGuess.monthFirstSlash }
+            } else {
+                if dayFirst { keep |= ColumnGuess.dayFirstDash }
+                if monthFirst { keep |= ColumnGuess.monthFirstDash }
+            }
+        }
+        if c & ColumnGuess.customDate != 0, let dateFormat, dateFormat.parse(p, n) != nil { keep |= ColumnGuess.customDate }
+        candidates = c & keep
+    }
+
+    /// Combines the guesses of two parts of the same column.
+    mutating func merge(_ other: ColumnGuess) {
+        candidates &= other.candidates
+        integerDigits = max(integerDigits, other.integerDigits)
+        scale = max(scale, other.scale)
+        formattedIntegerDigits = max(formattedIntegerDigits, other.formattedIntegerDigits)
+        formattedScale = max(formattedScale, other.formattedScale)
+        valueCount += other.valueCount
+    }
+
+    /// The narrowest type every value fits, and for dates the day/month order (nil when it
+    /// does not apply) and whether every value was ambiguous.
+    func decide(customDateIsCompact: Bool) -> (type: DataType, order: DateOrder?, isAmbiguous: Bool) {
+        let c = candidates
+        guard valueCount > 0 else { return (.varchar, nil, false) }
+        if c & ColumnGuess.boolean != 0 { return (.boolean, nil, false) }
+        // An explicit `%Y%m%d` wins over the integer reading of the same digits.
+        if customDateIsCompact && c & ColumnGuess.customDate != 0 { return (.date, nil, false) }
+        if c & ColumnGuess.integer != 0 { return (.bigint, nil, false) }
+        if c & ColumnGuess.decimal != 0 {
+            if integerDigits + scale <= DataType.maxDecimalPrecision {
+                return (.decimal(precision: max(1, integerDigits + scale), scale: scale), nil, false)
+            }
+            // Wider than 18 digits: a fraction goes to DOUBLE; a whole number (an identifier) would lose digits.
+            if scale > 0 && c & ColumnGuess.double != 0 { return (.double, nil, false) }
+            return (.varchar, nil, false)
+        }
+        if c & ColumnGuess.double != 0 { return (.double, nil, false) }
+        if c & ColumnGuess.formatted != 0 && formattedIntegerDigits + formattedScale <= DataType.maxDecimalPrecision {
+            if formattedScale == 0 { return (.bigint, nil, false) }
+            return (.decimal(precision: max(1, formattedIntegerDigits + formattedScale), scale: formattedScale), nil, false)
+        }
+        if c & ColumnGuess.isoDate != 0 || c & ColumnGuess.customDate != 0 { return (.date, nil, false) }
+        for (dayBit, monthBit) in [(ColumnGuess.dayFirstSlash, ColumnGuess.monthFirstSlash), (ColumnGuess.dayFirstDash, ColumnGuess.monthFirstDash)] {
+            let dayFirst = c & dayBit != 0, monthFirst = c & monthBit != 0
+            if dayFirst { return (.date, .dayFirst, monthFirst) }
+            if monthFirst { return (.date, .monthFirst, false) }
+        }
+        if c & ColumnGuess.timestamp != 0 { return (.timestamp, nil, false) }
+        return (.varchar, nil, false)
+    }
+}
+
+/// The characters of numbers: the decimal point and the thousands separator.
+struct NumberSyntax: Sendable {
+    /// `.` normally, `,` with `decimalComma`.
+    let point: UInt8
+    /// `,` normally, `.` with `decimalComma`.
+    let group: UInt8
+
+    /// The syntax for the options' `decimalComma`.
+    init(decimalComma: Bool) {
+        point = decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
+        group = decimalComma ? UInt8(ascii: ".") : UInt8(ascii: ",")
+    }
+}

@@ -1,1 +1,0 @@
-// PlazaCSV: see ../shared/ARCHITECTURE.md for what this module owns.
