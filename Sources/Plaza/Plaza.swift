@@ -1,1 +1,0 @@
-// Plaza: see ../shared/ARCHITECTURE.md for what this module owns.
