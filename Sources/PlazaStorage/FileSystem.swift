@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin wrappers over the POSIX calls storage needs, each failure a `StorageError` naming the path.
+///
+/// POSIX rather than Foundation because the commit protocol needs `fsync` of files and
+/// directories, `rename`, `O_EXCL` and `flock`, which Foundation does not expose.
+enum FileSystem {
+    /// The text of the current `errno`.
+    static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+    static func ioError(_ what: String, _ path: String, table: String?, code: Int32 = errno) -> StorageError {
+        StorageError(.io, "\(what) failed: \(errnoText(code))", table: table, file: path)
+    }
+
+    /// Whether `path` names an existing directory.
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The size of the regular file at `path`, or nil if it does not exist.
+    static func fileSize(_ path: String, table: String?) throws(StorageError) -> Int? {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ioError("stat", path, table: table)
+        }
+        return Int(info.st_size)
+    }
+
+    /// The whole file, or nil when it does not exist.
+    static func readFileIfPresent(_ path: String, table: String?) throws(StorageError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ioError("open", path, table: table)
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw ioError("read", path, table: table)
+            }
+            if got == 0 { break }
+            bytes.append(contentsOf: chunk[0..<got])
+        }
+        return bytes
+    }
+
+    /// Creates `path` (which must not exist), writes `bytes`, and fsyncs the file before returning.
+    static func writeNewFileDurably(_ path: String, _ bytes: [UInt8], table: String?) throws(StorageError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 { throw ioError("create", path, table: table) }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw ioError("write", path, table: table)
+            }
+            written += result
+        }
+        if fsync(fd) != 0 { throw ioError("fsync", path, table: table) }
+    }
+
+    /// Flushes a file or a directory (its entries) to stable storage.
+    static func sync(_ path: String, table: String?) throws(StorageError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw ioError("open for fsync", path, table: table) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw ioError("fsync", path, table: table) }
+    }
+
+    /// Atomically replaces `to` with `from` (both in the same directory).
+    static func moveAtomically(_ from: String, to: String, table: String?) throws(StorageError) {
+        if rename(from, to) != 0 { throw ioError("rename to \"\(to)\"", from, table: table) }
+    }
+
+    /// Deletes a file; a file that is already gone is not an error.
+    static func removeFile(_ path: String, table: String?) throws(StorageError) {
+        if unlink(path) != 0 && errno != ENOENT { throw ioError("unlink", path, table: table) }
+    }
+
+    /// Creates a directory; returns false if it already existed.
+    @discardableResult
+    static func makeDirectory(_ path: String, table: String?) throws(StorageError) -> Bool {
+        if mkdir(path, 0o755) == 0 { return true }
+        if errno == EEXIST && isDirectory(path) { return false }
+        throw ioError("mkdir", path, table: table)
+    }
+
+    /// The names in a directory, without `.` and `..`, in no particular order.
+    static func list(_ path: String, table: String?) throws(StorageError) -> [String] {
+        guard let directory = opendir(path) else { throw ioError("open directory", path, table: table) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Deletes a directory and everything under it; a missing directory is not an error.
+    static func removeTree(_ path: String, table: String?) throws(StorageError) {
+        guard isDirectory(path) else { return try removeFile(path, table: table) }
+        for name in try list(path, table: table) {
+            let child = path + "/" + name
+            var info = stat()
+            if lstat(child, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+                try removeTree(child, table: table)
+            } else {
+                try removeFile(child, table: table)
+            }
+        }
+        if rmdir(path) != 0 && errno != ENOENT { throw ioError("rmdir", path, table: table) }
+    }
+}
+
+/// An exclusive advisory lock (`flock`) on a lock file, held until `release()` or deinit.
+///
+/// `flock` locks belong to the open file description, so two opens in one process exclude each
+/// other just as two processes do, and the kernel drops the lock when a killed process's files close.
+final class FileLock {
+    private var descriptor: Int32
+
+    /// Takes the lock on `path` (creating the file), or throws `.busy` at once if someone holds it.
+    init(path: String, table: String) throws(StorageError) {
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor < 0 { throw FileSystem.ioError("open lock file", path, table: table) }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(descriptor)
+            descriptor = -1
+            if code == EWOULDBLOCK {
+                throw StorageError(
+                    .busy, "another writer is changing this table; retry when it has committed",
+                    table: table, file: path)
+            }
+            throw FileSystem.ioError("flock", path, table: table, code: code)
+        }
+    }
+
+    /// Releases the lock; safe to call more than once.
+    func release() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}

@@ -1,1 +1,0 @@
-// PlazaStorage: see ../shared/ARCHITECTURE.md for what this module owns.

@@ -1,0 +1,150 @@
+import PlazaCore
+import PlazaFormat
+import PlazaVector
+
+/// How a write transaction treats an existing table.
+public enum WriteMode: Sendable {
+    /// Creates a new table; throws `.tableExists` if one of that name (in any case) exists.
+    case create
+    /// Adds rows to an existing table. Columns are matched by name (case-insensitively) and must
+    /// be the same set; a column whose new type is wider widens the table (see `StorageCatalog.beginWrite`).
+    case append
+    /// Replaces the table's rows and schema, creating the table if it does not exist.
+    case replace
+}
+
+/// Settings of a catalog's writers.
+public struct StorageOptions: Sendable {
+    /// A writer starts a new segment file after this many rows, so one file never grows without bound.
+    public var rowsPerSegment: Int
+    /// Options passed to every `SegmentWriter`.
+    public var segmentOptions: SegmentWriterOptions
+
+    /// Creates options; the defaults suit imports of millions of rows.
+    public init(rowsPerSegment: Int = 8 * 1_048_576, segmentOptions: SegmentWriterOptions = .init()) {
+        precondition(rowsPerSegment > 0, "rowsPerSegment must be positive")
+        self.rowsPerSegment = rowsPerSegment
+        self.segmentOptions = segmentOptions
+    }
+}
+
+/// A database directory: its tables, their committed snapshots, and writers (Formats/plaza-manifest.md).
+///
+/// ```swift
+/// let catalog = try StorageCatalog(directory: "city.plaza")
+/// let write = try catalog.beginWrite(table: "trips", mode: .create, schema: schema)
+/// try write.append(batch)
+/// let summary = try write.commit()
+/// let snapshot = try catalog.snapshot(table: "trips")   // a ScanSource for the executor
+/// ```
+///
+/// Readers never wait: `snapshot(table:)` reads the manifest committed at that moment and keeps
+/// its segment files open, so later commits never disturb it. Writers take a per-table advisory
+/// lock; a second writer of the same table gets `.busy` at once rather than waiting.
+/// The catalog holds only immutable settings, so it may be shared by any number of threads.
+public final class StorageCatalog: CatalogReader, Sendable {
+    /// The database directory's path.
+    public let directory: String
+    /// Whether writes are refused.
+    public let isReadOnly: Bool
+    /// Settings of writers started from this catalog.
+    public let options: StorageOptions
+
+    /// The sub-directory that holds one lock file per table (§1).
+    static let lockDirectoryName = ".plaza-locks"
+    /// The prefix of a dropped table's directory while it is being deleted (§1).
+    static let droppedPrefix = ".dropped-"
+
+    /// Opens (and with `createIfMissing`, creates) the database directory at `directory`.
+    ///
+    /// - Throws: `.tableNotFound` when the directory is missing and may not be created, `.io`
+    ///   when it cannot be created, `.readOnly` when asked to create a read-only database.
+    public init(
+        directory: String, createIfMissing: Bool = true, readOnly: Bool = false, options: StorageOptions = .init()
+    ) throws(StorageError) {
+        self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        self.isReadOnly = readOnly
+        self.options = options
+        if !FileSystem.isDirectory(self.directory) {
+            guard createIfMissing, !readOnly else {
+                throw StorageError(.tableNotFound, "database directory does not exist", file: self.directory)
+            }
+            try FileSystem.makeDirectory(self.directory, table: nil)
+        }
+    }
+
+    // MARK: Reading
+
+    /// The names of the committed tables, sorted; a directory without a manifest is not a table.
+    public func tableNames() -> [String] {
+        guard let entries = try? FileSystem.list(directory, table: nil) else { return [] }
+        return entries.filter { entry in
+            !entry.hasPrefix(".") && (try? TableName.validate(entry)) != nil
+                && ((try? FileSystem.fileSize(tablePath(entry) + "/" + Manifest.fileName, table: entry)) ?? nil) != nil
+        }.sorted()
+    }
+
+    /// The table matching `name` case-insensitively, as of its current manifest; nil when there
+    /// is none or its manifest cannot be read (`describeTable(named:)` says why).
+    public func table(named name: String) -> TableDescription? { try? describeTable(named: name) }
+
+    /// The table matching `name` case-insensitively, as of its current manifest.
+    ///
+    /// - Throws: `.tableNotFound`, `.invalidName`, or the manifest's damage (`.damaged`, `.newerVersion`).
+    public func describeTable(named name: String) throws(StorageError) -> TableDescription {
+        try TableName.validate(name)
+        guard let entry = try committedTableEntry(name) else {
+            throw StorageError(.tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
+        }
+        let manifest = try readManifest(table: entry)
+        return TableDescription(name: entry, schema: manifest.schema, rowCount: manifest.rowCount)
+    }
+
+    /// A fixed snapshot of the table's committed rows, for scanning.
+    ///
+    /// Opens (memory-maps) every segment the manifest lists, so the cost grows with the number of
+    /// segments, not rows. If a concurrent commit replaces segments between reading the manifest and
+    /// opening them, the manifest is read again.
+    ///
+    /// - Throws: `.tableNotFound`; `.damaged` for a bad manifest or a missing or mismatched segment;
+    ///   `.format` (with file, column, row group and block) when a segment's footer is damaged.
+    public func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
+        try TableName.validate(name)
+        guard let entry = try committedTableEntry(name) else {
+            throw StorageError(.tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
+        }
+        return try TableSnapshot.open(table: entry, directory: tablePath(entry))
+    }
+
+    // MARK: Paths and lookup
+
+    /// The path of the table directory named exactly `entry`.
+    func tablePath(_ entry: String) -> String { directory + "/" + entry }
+
+    /// Reads and decodes a table's committed manifest.
+    func readManifest(table entry: String) throws(StorageError) -> Manifest {
+        let path = tablePath(entry) + "/" + Manifest.fileName
+        guard let bytes = try FileSystem.readFileIfPresent(path, table: entry) else {
+            throw StorageError(.tableNotFound, "table \"\(entry)\" has no manifest (dropped meanwhile?)", table: entry, file: path)
+        }
+        return try Manifest.decode(bytes, path: path, table: entry)
+    }
+
+    /// The directory entry of the table matching `name` case-insensitively (an exact match wins),
+    /// among directories holding a manifest when `committedOnly`, else among all table-like directories.
+    func tableEntry(_ name: String, committedOnly: Bool) throws(StorageError) -> String? {
+        let key = TableName.key(name)
+        var found: String?
+        for entry in try FileSystem.list(directory, table: name) where !entry.hasPrefix(".") && TableName.key(entry) == key {
+            guard FileSystem.isDirectory(tablePath(entry)) else { continue }
+            if committedOnly, try FileSystem.fileSize(tablePath(entry) + "/" + Manifest.fileName, table: entry) == nil { continue }
+            if entry == name { return entry }
+            found = found ?? entry
+        }
+        return found
+    }
+
+    func committedTableEntry(_ name: String) throws(StorageError) -> String? {
+        try tableEntry(name, committedOnly: true)
+    }
+}

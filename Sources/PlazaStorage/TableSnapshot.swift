@@ -1,0 +1,160 @@
+import PlazaCore
+import PlazaFormat
+import PlazaVector
+
+/// A fixed, committed state of a table, read as a `ScanSource`.
+///
+/// Row groups are numbered across the snapshot's segments in manifest order. The snapshot keeps
+/// its `SegmentReader`s (memory maps), so commits and drops after it was opened do not change
+/// what it reads. Immutable after opening, hence safe to share between scan threads.
+public final class TableSnapshot: ScanSource, Sendable {
+    /// The table's name as stored.
+    public let table: String
+    /// The table's columns (widened types where an append widened them).
+    public let schema: Schema
+    /// The manifest generation this snapshot reads.
+    public let generation: UInt64
+    /// The number of rows.
+    public let rowCount: Int
+    /// The paths of the segment files, in row order.
+    public let segmentPaths: [String]
+
+    private let readers: [SegmentReader]
+    /// Per segment, per column: the conversion to the table's type, or nil when types agree.
+    private let conversions: [[ColumnConversion?]]
+    /// Per snapshot row group: its segment and its row group within the segment.
+    private let locations: [(segment: Int32, rowGroup: Int32)]
+
+    private init(table: String, manifest: Manifest, paths: [String], readers: [SegmentReader], conversions: [[ColumnConversion?]]) {
+        self.table = table
+        self.schema = manifest.schema
+        self.generation = manifest.generation
+        self.rowCount = manifest.rowCount
+        self.segmentPaths = paths
+        self.readers = readers
+        self.conversions = conversions
+        var locations: [(segment: Int32, rowGroup: Int32)] = []
+        for (segment, reader) in readers.enumerated() {
+            for group in 0..<reader.rowGroupCount { locations.append((Int32(segment), Int32(group))) }
+        }
+        self.locations = locations
+    }
+
+    /// The number of row groups across all segments.
+    public var rowGroupCount: Int { locations.count }
+
+    /// The number of rows in row group `rowGroup`.
+    public func rowCount(rowGroup: Int) -> Int {
+        let location = locations[rowGroup]
+        return readers[Int(location.segment)].rowCount(rowGroup: Int(location.rowGroup))
+    }
+
+    /// Whether the row group's statistics allow a match; predicates on columns that an older segment
+    /// stores in a narrower type are not checked against that segment (its statistics are in the old type).
+    public func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
+        let location = locations[rowGroup]
+        let segment = Int(location.segment)
+        return readers[segment].mightMatch(
+            rowGroup: Int(location.rowGroup), columns: columns, predicates: usable(predicates, columns: columns, segment: segment))
+    }
+
+    /// A cursor over the row group yielding table columns `columns`, converted to the table's types.
+    ///
+    /// - Throws: `StorageError` (`.format`, naming table, file, column, row group, block) when the
+    ///   row group's metadata is damaged; `next(into:)` throws the same for damaged blocks.
+    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor {
+        let location = locations[rowGroup]
+        let segment = Int(location.segment)
+        let inner: SegmentCursor
+        do {
+            inner = try readers[segment].openRowGroup(
+                Int(location.rowGroup), columns: columns, predicates: usable(predicates, columns: columns, segment: segment))
+        } catch {
+            throw StorageError.wrapping(error, table: table)
+        }
+        let columnConversions = columns.map { conversions[segment][$0] }
+        return SnapshotCursor(inner: inner, table: table, conversions: columnConversions, columnNames: columns.map { schema.fields[$0].name })
+    }
+
+    /// The predicates whose column has the same type in the segment as in the table.
+    private func usable(_ predicates: [ScanPredicate], columns: [Int], segment: Int) -> [ScanPredicate] {
+        let converted = conversions[segment]
+        if predicates.isEmpty || !converted.contains(where: { $0 != nil }) { return predicates }
+        return predicates.filter { converted[columns[$0.column]] == nil }
+    }
+
+    // MARK: Opening
+
+    /// How often `open` re-reads a manifest that changed while its segments were being opened.
+    static let openAttempts = 16
+
+    /// Reads the table's manifest and opens its segments, retrying when a concurrent commit
+    /// removed a segment between the two steps.
+    static func open(table: String, directory: String) throws(StorageError) -> TableSnapshot {
+        let manifestPath = directory + "/" + Manifest.fileName
+        var attempt = 0
+        while true {
+            attempt += 1
+            guard let bytes = try FileSystem.readFileIfPresent(manifestPath, table: table) else {
+                throw StorageError(.tableNotFound, "table \"\(table)\" has no manifest (dropped meanwhile?)", table: table, file: manifestPath)
+            }
+            let manifest = try Manifest.decode(bytes, path: manifestPath, table: table)
+            do {
+                return try open(table: table, directory: directory, manifest: manifest)
+            } catch let failure {
+                // A segment vanished or changed: retry if the manifest moved on meanwhile.
+                let current = try FileSystem.readFileIfPresent(manifestPath, table: table)
+                guard current != bytes, attempt < openAttempts else { throw failure }
+            }
+        }
+    }
+
+    /// Opens the segments `manifest` lists, converting their columns to `manifest.schema`.
+    static func open(table: String, directory: String, manifest: Manifest) throws(StorageError) -> TableSnapshot {
+        var readers: [SegmentReader] = [], paths: [String] = [], conversions: [[ColumnConversion?]] = []
+        for segment in manifest.segments {
+            let path = directory + "/" + segment.fileName
+            guard let size = try FileSystem.fileSize(path, table: table) else {
+                throw StorageError(.damaged, "the manifest names segment \"\(segment.fileName)\", which is missing", table: table, file: path)
+            }
+            guard size == segment.byteSize else {
+                throw StorageError(
+                    .damaged, "segment is \(size) bytes but the manifest recorded \(segment.byteSize) (truncated or replaced)",
+                    table: table, file: path)
+            }
+            let reader: SegmentReader
+            do {
+                reader = try SegmentReader(path: path)
+            } catch {
+                throw StorageError(error, table: table)
+            }
+            guard reader.rowCount == segment.rowCount, reader.rowGroupCount == segment.rowGroupCount else {
+                throw StorageError(
+                    .damaged, "segment holds \(reader.rowCount) rows in \(reader.rowGroupCount) row groups; the manifest recorded "
+                        + "\(segment.rowCount) in \(segment.rowGroupCount)", table: table, file: path)
+            }
+            conversions.append(try columnConversions(stored: reader.schema, table: manifest.schema, tableName: table, path: path))
+            readers.append(reader)
+            paths.append(path)
+        }
+        return TableSnapshot(table: table, manifest: manifest, paths: paths, readers: readers, conversions: conversions)
+    }
+
+    /// Per column, how a segment's stored type becomes the table's; throws `.damaged` when the
+    /// segment's columns cannot be the table's (different names or count, or a non-widening type).
+    static func columnConversions(stored: Schema, table: Schema, tableName: String, path: String) throws(StorageError) -> [ColumnConversion?] {
+        guard stored.count == table.count else {
+            throw StorageError(.damaged, "segment has \(stored.count) columns, the manifest \(table.count)", table: tableName, file: path)
+        }
+        var result: [ColumnConversion?] = []
+        for (old, new) in zip(stored.fields, table.fields) {
+            guard old.name.lowercased() == new.name.lowercased(), TypeWidening.canRead(old.type, as: new.type) else {
+                throw StorageError(
+                    .damaged, "segment column \"\(old.name)\" \(old.type) does not match the manifest's \"\(new.name)\" \(new.type)",
+                    table: tableName, file: path, column: new.name)
+            }
+            result.append(old.type == new.type ? nil : ColumnConversion(from: old.type, to: new.type))
+        }
+        return result
+    }
+}

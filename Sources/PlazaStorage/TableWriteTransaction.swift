@@ -1,0 +1,236 @@
+import PlazaCore
+import PlazaFormat
+import PlazaVector
+
+/// What a commit published.
+public struct CommitSummary: Sendable, Hashable {
+    /// The table's name as stored.
+    public var table: String
+    /// The manifest generation the commit created (1 for a new table).
+    public var generation: UInt64
+    /// The rows this transaction wrote.
+    public var rowsWritten: Int
+    /// The segment files this transaction wrote.
+    public var segmentsWritten: Int
+    /// The bytes of segment files this transaction wrote.
+    public var bytesWritten: Int
+    /// The table's rows after the commit.
+    public var rowCount: Int
+    /// The table's schema after the commit.
+    public var schema: Schema
+}
+
+/// One writer's change to a table: new segment files, published all at once by `commit()`.
+///
+/// Holds the table's lock from `StorageCatalog.beginWrite` until commit or abort. Not thread-safe:
+/// use it from one thread at a time. Dropping it without committing aborts it (its files are deleted).
+public final class TableWriteTransaction {
+    /// The table's name as stored.
+    public let table: String
+    /// The table's schema after this write: batches must have these columns, in this order, of these types.
+    public let schema: Schema
+    /// The mode the write was started with.
+    public let mode: WriteMode
+
+    /// Steps of `commit()`, for tests that simulate a crash between them (Formats/plaza-manifest.md §5).
+    enum CommitStep: CaseIterable {
+        case segmentsFinished, segmentsSynced, manifestWritten, manifestRenamed, directorySynced, oldSegmentsDeleted
+    }
+
+    enum State { case open, committed, aborted, failed, crashed }
+
+    /// The prefix of a manifest being written (§5); leftovers are deleted by the next writer.
+    static let temporaryManifestPrefix = "MANIFEST.tmp-"
+
+    private let directory: String
+    private let base: Manifest?
+    private let options: StorageOptions
+    private var lock: FileLock?
+    private var state = State.open
+    private var writer: SegmentWriter?
+    private var writerPath = ""
+    private var writerRows = 0
+    private var written: [SegmentEntry] = []
+    private var rowsWritten = 0
+    /// Scratch columns for batches that arrive with a selection vector.
+    private var compacted: Batch?
+    /// Test hook: `commit()` stops as if the process died right after this step.
+    var crashAfter: CommitStep?
+
+    init(table: String, directory: String, mode: WriteMode, schema: Schema, base: Manifest?, lock: FileLock, options: StorageOptions) {
+        self.table = table
+        self.directory = directory
+        self.mode = mode
+        self.schema = schema
+        self.base = base
+        self.lock = lock
+        self.options = options
+    }
+
+    deinit {
+        if state == .open || state == .failed { abort() }
+    }
+
+    /// The generation the commit will create.
+    private var generation: UInt64 { (base?.generation ?? 0) + 1 }
+
+    /// Appends the live rows of `batch` (with a selection vector, only the selected rows).
+    ///
+    /// Memory stays bounded: rows stream into the current segment file, and a new file starts
+    /// every `StorageOptions.rowsPerSegment` rows. After an error the transaction can only be aborted.
+    ///
+    /// - Throws: `.transactionClosed`; `.schemaMismatch` when the batch's columns differ from `schema`;
+    ///   `.format` when the segment cannot be written (disk full, for example).
+    public func append(_ batch: Batch) throws(StorageError) {
+        try checkOpen()
+        guard batch.columns.count == schema.count else {
+            throw StorageError(.schemaMismatch, "batch has \(batch.columns.count) columns, the table \(schema.count)", table: table)
+        }
+        for (index, column) in batch.columns.enumerated() where column.type != schema.fields[index].type {
+            throw StorageError(
+                .schemaMismatch, "batch column \(index) is \(column.type), the table's is \(schema.fields[index].type); cast it first",
+                table: table, column: schema.fields[index].name)
+        }
+        let rows = batch.liveCount
+        guard rows > 0 else { return }
+        do {
+            if writer == nil {
+                writerPath = directory + "/" + sixDigits(generation) + "-" + sixDigits(UInt64(written.count)) + "-"
+                    + StorageCatalog.randomSuffix() + ".plzseg"
+                writer = try SegmentWriter(path: writerPath, schema: schema, options: options.segmentOptions)
+                writerRows = 0
+            }
+            if batch.selection != nil {
+                let flat = compacted ?? Batch(types: schema.fields.map(\.type))
+                compacted = flat
+                BatchCompaction.compact(batch, into: flat)
+                try writer!.append(flat)
+            } else {
+                try writer!.append(batch)
+            }
+            writerRows += rows
+            rowsWritten += rows
+            if writerRows >= options.rowsPerSegment { try finishSegment() }
+        } catch {
+            state = .failed
+            throw StorageError(error, table: table, context: "while appending")
+        }
+    }
+
+    /// Publishes the written rows: finishes and fsyncs the segment files and the directory, writes
+    /// the new manifest to a temporary file, fsyncs it, renames it over `MANIFEST` and fsyncs the
+    /// directory (§5). Then deletes segments a replace made obsolete, and releases the lock.
+    ///
+    /// A crash at any point leaves the old or the new table, never a mix.
+    ///
+    /// - Throws: `.transactionClosed`; `.format` or `.io` when a step fails (the table is unchanged
+    ///   unless the failure came after the rename, in which case the message says so).
+    @discardableResult
+    public func commit() throws(StorageError) -> CommitSummary {
+        try checkOpen()
+        do {
+            if writer != nil { try finishSegment() }
+        } catch {
+            state = .failed
+            throw StorageError(error, table: table, context: "while finishing a segment")
+        }
+        try step(.segmentsFinished)
+        do {
+            for segment in written { try FileSystem.sync(directory + "/" + segment.fileName, table: table) }
+            try FileSystem.sync(directory, table: table)
+        } catch {
+            state = .failed
+            throw error
+        }
+        try step(.segmentsSynced)
+
+        let kept = mode == .append ? base?.segments ?? [] : []
+        let manifest = Manifest(generation: generation, schema: schema, segments: kept + written)
+        let finalPath = directory + "/" + Manifest.fileName
+        let temporaryPath = directory + "/" + Self.temporaryManifestPrefix + StorageCatalog.randomSuffix()
+        do {
+            try FileSystem.writeNewFileDurably(temporaryPath, manifest.encoded(), table: table)
+            try step(.manifestWritten)
+            try FileSystem.moveAtomically(temporaryPath, to: finalPath, table: table)
+        } catch {
+            if state != .crashed {
+                state = .failed
+                try? FileSystem.removeFile(temporaryPath, table: table)
+            }
+            throw error
+        }
+        // From here on the new table is published; later failures do not undo it.
+        state = .committed
+        try step(.manifestRenamed)
+        do {
+            try FileSystem.sync(directory, table: table)
+        } catch {
+            lock?.release()
+            throw StorageError(error.kind, error.message + " (the commit is visible but may not survive a power loss)", table: table, file: directory)
+        }
+        try step(.directorySynced)
+        let keptNames = Set(manifest.segments.map(\.fileName))
+        for old in base?.segments ?? [] where !keptNames.contains(old.fileName) {
+            // Open snapshots keep their mapping after unlink (POSIX), so deleting now is safe;
+            // a failure only leaves an orphan that the next writer deletes.
+            try? FileSystem.removeFile(directory + "/" + old.fileName, table: table)
+        }
+        try step(.oldSegmentsDeleted)
+        lock?.release()
+        lock = nil
+        return CommitSummary(
+            table: table, generation: generation, rowsWritten: rowsWritten, segmentsWritten: written.count,
+            bytesWritten: written.reduce(0) { $0 + $1.byteSize }, rowCount: manifest.rowCount, schema: schema)
+    }
+
+    /// Abandons the write: deletes the segment files it wrote and releases the lock. The table is unchanged.
+    /// Does nothing after `commit()` or an earlier `abort()`.
+    public func abort() {
+        guard state == .open || state == .failed else { return }
+        state = .aborted
+        writer = nil
+        if !writerPath.isEmpty { try? FileSystem.removeFile(writerPath, table: table) }
+        for segment in written { try? FileSystem.removeFile(directory + "/" + segment.fileName, table: table) }
+        lock?.release()
+        lock = nil
+    }
+
+    // MARK: Helpers
+
+    private func checkOpen() throws(StorageError) {
+        switch state {
+        case .open: return
+        case .committed: throw StorageError(.transactionClosed, "the write was already committed", table: table)
+        case .aborted, .crashed: throw StorageError(.transactionClosed, "the write was aborted", table: table)
+        case .failed: throw StorageError(.transactionClosed, "an earlier step of this write failed; abort it and start again", table: table)
+        }
+    }
+
+    private func finishSegment() throws(FormatError) {
+        guard let current = writer else { return }
+        writer = nil
+        let summary = try current.finish()
+        written.append(
+            SegmentEntry(
+                fileName: String(writerPath.split(separator: "/").last!), rowCount: summary.rowCount,
+                rowGroupCount: summary.rowGroupCount, byteSize: summary.byteCount))
+        writerPath = ""
+    }
+
+    /// Simulates a crash after `completed` when the test hook asks for it: the lock goes (as the
+    /// kernel drops it when a process dies) and nothing is cleaned up.
+    private func step(_ completed: CommitStep) throws(StorageError) {
+        guard crashAfter == completed else { return }
+        state = .crashed
+        writer = nil
+        lock?.release()
+        lock = nil
+        throw StorageError(.io, "simulated crash after \(completed)", table: table)
+    }
+}
+
+/// A number as at least six decimal digits, for segment file names that sort by generation.
+func sixDigits(_ value: UInt64) -> String {
+    let digits = String(value)
+    return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+}

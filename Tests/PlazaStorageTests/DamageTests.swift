@@ -1,0 +1,101 @@
+import Foundation
+import PlazaCore
+import Testing
+@testable import PlazaStorage
+
+/// Damage on disk gives typed errors naming the table and file, never a trap (Formats/plaza-manifest.md §6).
+@Suite struct DamageTests {
+    /// A database with tables "t" (two segments) and "u"; returns the catalog.
+    func makeDatabase(_ directory: TemporaryDirectory) throws -> StorageCatalog {
+        let catalog = try StorageCatalog(directory: directory.path, options: StorageOptions(rowsPerSegment: 100))
+        try write(catalog, "t", .create, bigintSchema, [numbers(0..<100), numbers(100..<150)])
+        try write(catalog, "u", .create, bigintSchema, [numbers(0..<3)])
+        return catalog
+    }
+
+    func segmentPaths(_ catalog: StorageCatalog) throws -> [String] {
+        try catalog.readManifest(table: "t").segments.map { catalog.directory + "/t/" + $0.fileName }
+    }
+
+    @Test func missingSegmentIsNamed() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try makeDatabase(directory)
+        let victim = try segmentPaths(catalog)[1]
+        try FileManager.default.removeItem(atPath: victim)
+        #expect { try catalog.snapshot(table: "t") } throws: { error in
+            let storage = error as! StorageError
+            return storage.kind == .damaged && storage.table == "t" && storage.file == victim
+                && storage.description.contains("missing")
+        }
+        // Other tables still work, and the damaged one is still listed.
+        #expect(try catalog.snapshot(table: "u").rowCount == 3)
+        #expect(catalog.tableNames() == ["t", "u"])
+    }
+
+    @Test func truncatedSegmentIsNamed() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try makeDatabase(directory)
+        let victim = try segmentPaths(catalog)[0]
+        let handle = try #require(FileHandle(forWritingAtPath: victim))
+        try handle.truncate(atOffset: 10)
+        try handle.close()
+        #expect { try catalog.snapshot(table: "t") } throws: { error in
+            let storage = error as! StorageError
+            return storage.kind == .damaged && storage.file == victim && storage.table == "t"
+        }
+    }
+
+    @Test func garbledSegmentOfTheRightSizeGivesAFormatError() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try makeDatabase(directory)
+        let victim = try segmentPaths(catalog)[0]
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
+        for index in 0..<min(8, bytes.count) { bytes[index] ^= 0xFF }
+        try bytes.write(to: URL(fileURLWithPath: victim))
+        #expect { try catalog.snapshot(table: "t") } throws: { error in
+            let storage = error as! StorageError
+            return storage.kind == .format && storage.table == "t" && storage.file == victim && storage.underlying != nil
+        }
+    }
+
+    @Test func damagedManifestOnDiskIsReportedNotTrapped() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try makeDatabase(directory)
+        let path = directory.path + "/t/MANIFEST"
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        for length in stride(from: 0, to: good.count, by: 7) {
+            try good.prefix(length).write(to: URL(fileURLWithPath: path))
+            #expect { try catalog.snapshot(table: "t") } throws: { error in
+                let storage = error as! StorageError
+                return storage.kind == .damaged && storage.file == path && storage.table == "t"
+            }
+            #expect(throws: StorageError.self) { try catalog.describeTable(named: "t") }
+            #expect(catalog.table(named: "t") == nil)
+            #expect(throws: StorageError.self) { try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema) }
+        }
+        // Replace is the way out of a damaged table.
+        try write(catalog, "t", .replace, bigintSchema, [numbers(0..<2)])
+        #expect(try readAll(catalog.snapshot(table: "t")).count == 2)
+        try write(catalog, "t", .append, bigintSchema, [numbers(2..<3)])
+        #expect(files(directory.path + "/t").count == 3)
+    }
+
+    @Test func manifestSchemaThatSegmentsContradictIsDamage() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try makeDatabase(directory)
+        var manifest = try catalog.readManifest(table: "t")
+        manifest.schema = Schema([Field(name: "n", type: .date)])
+        let path = directory.path + "/t/MANIFEST"
+        try FileManager.default.removeItem(atPath: path)
+        try FileSystem.writeNewFileDurably(path, manifest.encoded(), table: "t")
+        #expect { try catalog.snapshot(table: "t") } throws: { error in
+            let storage = error as! StorageError
+            return storage.kind == .damaged && storage.column == "n"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import PlazaCore
+import Testing
+@testable import PlazaStorage
+
+@Suite struct ManifestTests {
+    static let sample = Manifest(
+        generation: 7,
+        schema: Schema([
+            Field(name: "colonia", type: .varchar), Field(name: "monto", type: .decimal(precision: 12, scale: 2)),
+            Field(name: "fecha", type: .date, isNullable: false), Field(name: "ñandú", type: .timestamp),
+        ]),
+        segments: [
+            SegmentEntry(fileName: "000001-000000-00000000000000ab.plzseg", rowCount: 1000, rowGroupCount: 1, byteSize: 4096),
+            SegmentEntry(fileName: "000007-000000-00000000000000cd.plzseg", rowCount: 5, rowGroupCount: 1, byteSize: 300),
+        ])
+
+    @Test func roundTripsEveryField() throws {
+        let bytes = Self.sample.encoded()
+        let decoded = try Manifest.decode(bytes, path: "m", table: "t")
+        #expect(decoded == Self.sample)
+        #expect(decoded.rowCount == 1005)
+        #expect(Array(bytes.prefix(8)) == Array("PLZMANI1".utf8))
+        #expect(Array(bytes.suffix(8)) == Array("1INAMZLP".utf8))
+    }
+
+    @Test func everyTypeRoundTrips() throws {
+        let types: [DataType] = [.boolean, .bigint, .double, .decimal(precision: 18, scale: 18), .decimal(precision: 1, scale: 0), .varchar, .date, .timestamp]
+        let manifest = Manifest(generation: 1, schema: Schema(types.enumerated().map { Field(name: "c\($0)", type: $1) }), segments: [])
+        #expect(try Manifest.decode(manifest.encoded(), path: "m", table: "t") == manifest)
+    }
+
+    @Test func everyFlippedByteIsDetected() {
+        let bytes = Self.sample.encoded()
+        for offset in bytes.indices {
+            for mask: UInt8 in [0x01, 0x80, 0xFF] {
+                var damaged = bytes
+                damaged[offset] ^= mask
+                #expect(throws: StorageError.self, "flip at \(offset)") { try Manifest.decode(damaged, path: "m", table: "t") }
+            }
+        }
+    }
+
+    @Test func everyTruncationIsDetected() {
+        let bytes = Self.sample.encoded()
+        for length in 0..<bytes.count {
+            do {
+                _ = try Manifest.decode(Array(bytes.prefix(length)), path: "/db/t/MANIFEST", table: "t")
+                Issue.record("truncation to \(length) bytes was accepted")
+            } catch {
+                #expect(error.kind == .damaged)
+                #expect(error.file == "/db/t/MANIFEST" && error.table == "t")
+            }
+        }
+        #expect(throws: StorageError.self) { try Manifest.decode(bytes + [0], path: "m", table: "t") }
+    }
+
+    @Test func newerMajorVersionIsRefusedByName() {
+        var bytes = Self.sample.encoded()
+        bytes[8] = 2
+        #expect { try Manifest.decode(bytes, path: "m", table: "t") } throws: { error in
+            let storage = error as! StorageError
+            return storage.kind == .newerVersion && storage.description.contains("2.0")
+        }
+    }
+
+    @Test func newerMinorVersionWithExtraFieldsIsRead() throws {
+        // §2: a 1.x reader ignores fields a later minor version appends to the body.
+        var bytes = Self.sample.encoded()
+        let bodyLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        var rebuilt = Array(bytes[0..<16 + bodyLength]) + [9, 9, 9]
+        rebuilt[10] = 3
+        let newLength = UInt32(bodyLength + 3)
+        for index in 0..<4 { rebuilt[12 + index] = UInt8(truncatingIfNeeded: newLength >> (8 * UInt32(index))) }
+        let crc = Manifest.checksum(rebuilt[...])
+        ByteWriter.put(crc, into: &rebuilt)
+        rebuilt += Manifest.tailMagic
+        bytes = rebuilt
+        #expect(try Manifest.decode(bytes, path: "m", table: "t") == Self.sample)
+    }
+
+    @Test func segmentFileNamesMustBeSafe() {
+        #expect(Manifest.isSegmentFileName("000001-000000-0123456789abcdef.plzseg"))
+        for bad in ["../x.plzseg", ".hidden.plzseg", "a/b.plzseg", "x.seg", ".plzseg", "ü.plzseg", ""] {
+            #expect(!Manifest.isSegmentFileName(bad), "\(bad)")
+        }
+    }
+}
+
+/// The worked example of Formats/plaza-manifest.md §4.3: version 1.0 bytes must never change.
+@Suite struct ManifestGoldenTests {
+    static let golden: [UInt8] = [
+        80, 76, 90, 77, 65, 78, 73, 49, 1, 0, 0, 0, 90, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 110, 2, 0, 0, 1, 1,
+        0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48,
+        48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 200, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0,
+        0, 0, 0, 0, 0, 157, 178, 25, 211, 49, 73, 78, 65, 77, 90, 76, 80,
+    ]
+    static let manifest = Manifest(
+        generation: 1, schema: Schema([Field(name: "n", type: .bigint)]),
+        segments: [SegmentEntry(fileName: "000001-000000-00000000000000ab.plzseg", rowCount: 3, rowGroupCount: 1, byteSize: 200)])
+
+    @Test func writerProducesTheSpecifiedBytes() {
+        #expect(Self.manifest.encoded() == Self.golden)
+    }
+
+    @Test func specifiedBytesReadBack() throws {
+        #expect(try Manifest.decode(Self.golden, path: "m", table: "t") == Self.manifest)
+    }
+}
