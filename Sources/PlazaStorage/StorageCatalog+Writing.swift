@@ -128,7 +128,7 @@ extension StorageCatalog {
         let snapshot = try TableSnapshot.open(table: table, directory: directory, manifest: probe)
         let batch = Batch(types: risky.map { widened.fields[$0].type })
         do {
-            for group in 0..<snapshot.rowGroupCount {
+            for group in 0..<snapshot.rowGroupCount where !risky.allSatisfy({ statisticsProveFit(snapshot, group, $0) }) {
                 let cursor = try snapshot.openRowGroup(group, columns: risky, predicates: [])
                 while try cursor.next(into: batch) {}
             }
@@ -137,6 +137,26 @@ extension StorageCatalog {
         } catch {
             throw StorageError(.io, "checking stored values failed: \(error)", table: table)
         }
+    }
+
+    /// Whether the stored min and max of a column chunk show that every value fits the widened
+    /// DECIMAL, so the chunk need not be read (a missing bound proves nothing).
+    static func statisticsProveFit(_ snapshot: TableSnapshot, _ rowGroup: Int, _ column: Int) -> Bool {
+        guard snapshot.isConverted(rowGroup: rowGroup, column: column) else { return true }
+        guard case .decimal(let precision, let scale) = snapshot.schema.fields[column].type else { return false }
+        let statistics = snapshot.storedStatistics(rowGroup: rowGroup, column: column)
+        if statistics.nullCount == statistics.valueCount { return true }
+        func fits(_ bound: Value?) -> Bool {
+            let unscaled: Int64, storedScale: Int
+            switch bound {
+            case .bigint(let value): (unscaled, storedScale) = (value, 0)
+            case .decimal(let value, let valueScale): (unscaled, storedScale) = (value, valueScale)
+            default: return false
+            }
+            let digits = precision - (scale - storedScale)
+            return digits >= 0 && unscaled.magnitude < UInt64(powersOfTen[digits])
+        }
+        return fits(statistics.min) && fits(statistics.max)
     }
 
     /// A random 16-digit hexadecimal string for file names that must not collide.

@@ -80,7 +80,22 @@ public final class TableSnapshot: ScanSource, Sendable {
     private func usable(_ predicates: [ScanPredicate], columns: [Int], segment: Int) -> [ScanPredicate] {
         let converted = conversions[segment]
         if predicates.isEmpty || !converted.contains(where: { $0 != nil }) { return predicates }
-        return predicates.filter { converted[columns[$0.column]] == nil }
+        return predicates.filter { predicate in
+            // NULL tests keep their meaning through a conversion; comparisons would compare the
+            // constant (table type) with statistics in the stored type.
+            converted[columns[predicate.column]] == nil || predicate.comparison == .isNull || predicate.comparison == .isNotNull
+        }
+    }
+
+    /// Statistics of a column chunk in the type its segment stores (before any conversion).
+    func storedStatistics(rowGroup: Int, column: Int) -> ColumnStatistics {
+        let location = locations[rowGroup]
+        return readers[Int(location.segment)].statistics(rowGroup: Int(location.rowGroup), column: column)
+    }
+
+    /// Whether column `column` of row group `rowGroup` is converted from a narrower stored type.
+    func isConverted(rowGroup: Int, column: Int) -> Bool {
+        conversions[Int(locations[rowGroup].segment)][column] != nil
     }
 
     // MARK: Opening

@@ -1,4 +1,5 @@
 import PlazaCore
+import PlazaFormat
 import PlazaVector
 import Testing
 @testable import PlazaStorage
@@ -116,4 +117,29 @@ import Testing
 extension Schema {
     /// The schema with its single column renamed.
     func renamed(_ name: String) -> Schema { Schema([Field(name: name, type: fields[0].type)]) }
+}
+
+/// Scans prune row groups by statistics, except where a segment stores a column in an older type.
+@Suite struct SnapshotPruningTests {
+    @Test func predicatesPruneRowGroupsButNotConvertedColumns() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path, options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 1000)))
+        try write(catalog, "t", .create, bigintSchema, [numbers(0..<3000)])
+        let above = ScanPredicate(column: 0, comparison: .greater, constants: [.bigint(2500)])
+        let snapshot = try catalog.snapshot(table: "t")
+        #expect((0..<3).map { snapshot.mightMatch(rowGroup: $0, columns: [0], predicates: [above]) } == [false, false, true])
+
+        try write(catalog, "t", .append, Schema([Field(name: "n", type: .double)]), [makeBatch([.double], [[.double(0.5)]])])
+        let widened = try catalog.snapshot(table: "t")
+        let aboveDouble = ScanPredicate(column: 0, comparison: .greater, constants: [.double(2500)])
+        #expect((0..<4).map { widened.mightMatch(rowGroup: $0, columns: [0], predicates: [aboveDouble]) } == [true, true, true, false])
+        let isNull = ScanPredicate(column: 0, comparison: .isNull, constants: [])
+        #expect((0..<4).map { widened.mightMatch(rowGroup: $0, columns: [0], predicates: [isNull]) } == [false, false, false, false])
+        let cursor = try widened.openRowGroup(2, columns: [0], predicates: [aboveDouble])
+        let batch = Batch(types: [.double])
+        var count = 0
+        while try cursor.next(into: batch) { count += batch.liveCount }
+        #expect(count == 1000)
+    }
 }

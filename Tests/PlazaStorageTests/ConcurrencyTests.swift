@@ -1,0 +1,82 @@
+import Dispatch
+import PlazaCore
+import PlazaFormat
+import Synchronization
+import Testing
+@testable import PlazaStorage
+
+/// Readers on other threads during appends and replaces each see one committed state (issue 9).
+@Suite struct ConcurrencyTests {
+    /// Rows of every committed state are `0 ..< n` for some n (appends) or `1_000_000 ..< 1_000_000 + n`
+    /// (after the replace), so a reader can tell a torn or mixed snapshot from a consistent one.
+    @Test func readersSeeConsistentSnapshotsWhileAWriterCommits() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(
+            directory: directory.path,
+            options: StorageOptions(rowsPerSegment: 300, segmentOptions: SegmentWriterOptions(rowGroupSize: 200)))
+        try write(catalog, "t", .create, bigintSchema, [numbers(0..<100)])
+
+        let done = Atomic<Bool>(false)
+        let failures = Mutex<[String]>([])
+        let snapshotsRead = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            if worker == 0 {
+                defer { done.store(true, ordering: .releasing) }
+                do {
+                    for step in 1...12 {
+                        try write(catalog, "t", .append, bigintSchema, [numbers(step * 100..<step * 100 + 60), numbers(step * 100 + 60..<(step + 1) * 100)])
+                    }
+                    try write(catalog, "t", .replace, bigintSchema, [numbers(1_000_000..<1_000_500)])
+                    for step in 1...4 {
+                        try write(catalog, "t", .append, bigintSchema, [numbers(1_000_000 + step * 500..<1_000_000 + (step + 1) * 500)])
+                    }
+                } catch {
+                    failures.withLock { $0.append("writer: \(error)") }
+                }
+                return
+            }
+            let reader = try! StorageCatalog(directory: directory.path, readOnly: true)
+            var lastGeneration: UInt64 = 0
+            while !done.load(ordering: .acquiring) || snapshotsRead.load(ordering: .relaxed) < 6 {
+                do {
+                    let snapshot = try reader.snapshot(table: "t")
+                    let values = try readAll(snapshot).map { row -> Int64 in
+                        guard case .bigint(let value) = row[0] else { return -1 }
+                        return value
+                    }
+                    let first: Int64 = values.first ?? 0
+                    let expected = (0..<Int64(snapshot.rowCount)).map { first + $0 }
+                    if values != expected || (first != 0 && first != 1_000_000) {
+                        failures.withLock { $0.append("generation \(snapshot.generation): \(values.count) rows from \(first) are not one state") }
+                    }
+                    if snapshot.generation < lastGeneration {
+                        failures.withLock { $0.append("generation went back from \(lastGeneration) to \(snapshot.generation)") }
+                    }
+                    lastGeneration = snapshot.generation
+                    snapshotsRead.add(1, ordering: .relaxed)
+                } catch {
+                    failures.withLock { $0.append("reader: \(error)") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        #expect(snapshotsRead.load(ordering: .relaxed) >= 6)
+        let final = try catalog.snapshot(table: "t")
+        #expect(final.rowCount == 2500 && final.generation == 18)
+        #expect(files(directory.path + "/t").filter { $0.hasSuffix(".plzseg") }.count == final.segmentPaths.count)
+    }
+
+    /// A snapshot keeps reading its rows after the table is replaced and dropped under it.
+    @Test func snapshotOutlivesReplaceAndDrop() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "t", .create, bigintSchema, [numbers(0..<5000)])
+        let snapshot = try catalog.snapshot(table: "t")
+        try write(catalog, "t", .replace, bigintSchema, [numbers(0..<1)])
+        try catalog.dropTable("t")
+        let rows = try DispatchQueue.global().sync { try readAll(snapshot) }
+        #expect(rows == (0..<5000).map { [.bigint(Int64($0))] })
+    }
+}
