@@ -15,7 +15,11 @@ enum BatchCompaction {
             destination.reserve(rows.count)
             if source.physicalType == .string {
                 for row in rows {
-                    if source.isValid(at: Int(row)) { destination.appendBytes(source.bytes(at: Int(row))) } else { destination.appendNull() }
+                    if source.isValid(at: Int(row)) {
+                        destination.appendBytes(source.bytes(at: Int(row)))
+                    } else {
+                        destination.appendNull()
+                    }
                 }
                 continue
             }

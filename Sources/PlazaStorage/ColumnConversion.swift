@@ -25,7 +25,11 @@ struct ColumnConversion: Sendable {
         target.reserve(count)
         if to == .varchar {
             for row in 0..<count {
-                if input.isValid(at: row) { target.appendString(input.value(at: row).description) } else { target.appendNull() }
+                if input.isValid(at: row) {
+                    target.appendString(input.value(at: row).description)
+                } else {
+                    target.appendNull()
+                }
             }
             return
         }
@@ -37,11 +41,15 @@ struct ColumnConversion: Sendable {
             let values = input.values(as: Int64.self), out = target.data.assumingMemoryBound(to: Double.self)
             for row in 0..<count { out[row] = Double(values[row]) }
         case (.decimal(_, let scale), .double):
-            Self.decimalToDouble(input.values(as: Int64.self), scale: scale, out: target.data.assumingMemoryBound(to: Double.self))
+            Self.decimalToDouble(
+                input.values(as: Int64.self), scale: scale, out: target.data.assumingMemoryBound(to: Double.self))
         case (.bigint, .decimal(let precision, let scale)):
-            try Self.rescale(input, by: scale, precision: precision, out: target.data.assumingMemoryBound(to: Int64.self))
+            try Self.rescale(
+                input, by: scale, precision: precision, out: target.data.assumingMemoryBound(to: Int64.self))
         case (.decimal(_, let oldScale), .decimal(let precision, let newScale)):
-            try Self.rescale(input, by: newScale - oldScale, precision: precision, out: target.data.assumingMemoryBound(to: Int64.self))
+            try Self.rescale(
+                input, by: newScale - oldScale, precision: precision,
+                out: target.data.assumingMemoryBound(to: Int64.self))
         default:
             preconditionFailure("no conversion from \(from) to \(to); TypeWidening.canRead should have refused it")
         }
@@ -52,7 +60,9 @@ struct ColumnConversion: Sendable {
         }
     }
 
-    private static func decimalToDouble(_ values: UnsafeMutableBufferPointer<Int64>, scale: Int, out: UnsafeMutablePointer<Double>) {
+    private static func decimalToDouble(
+        _ values: UnsafeMutableBufferPointer<Int64>, scale: Int, out: UnsafeMutablePointer<Double>
+    ) {
         let divisor = Double(powersOfTen[scale])  // exact: 10^18 < 2^63 and 10^k is exact in binary64 for k ≤ 22
         let exactLimit: Int64 = 1 << 53
         for row in 0..<values.count {
@@ -65,7 +75,9 @@ struct ColumnConversion: Sendable {
         }
     }
 
-    private static func rescale(_ input: ColumnVector, by digits: Int, precision: Int, out: UnsafeMutablePointer<Int64>) throws(ConversionFailure) {
+    private static func rescale(_ input: ColumnVector, by digits: Int, precision: Int, out: UnsafeMutablePointer<Int64>)
+        throws(ConversionFailure)
+    {
         let values = input.values(as: Int64.self)
         let factor = powersOfTen[digits], limit = powersOfTen[precision]
         for row in 0..<values.count {

@@ -127,12 +127,16 @@ struct Manifest: Hashable, Sendable {
     /// Reads a manifest, checking everything §6 lists; `path` and `table` go into errors.
     static func decode(_ bytes: [UInt8], path: String, table: String) throws(StorageError) -> Manifest {
         func damaged(_ message: String) -> StorageError {
-            StorageError(.damaged, message + "; the table cannot be read until the manifest is restored", table: table, file: path)
+            StorageError(
+                .damaged, message + "; the table cannot be read until the manifest is restored", table: table,
+                file: path)
         }
         guard bytes.count >= frameSize else {
             throw damaged("manifest is truncated (\(bytes.count) bytes, at least \(frameSize) needed)")
         }
-        guard Array(bytes[0..<8]) == headMagic else { throw damaged("manifest does not start with the magic \"PLZMANI1\"") }
+        guard Array(bytes[0..<8]) == headMagic else {
+            throw damaged("manifest does not start with the magic \"PLZMANI1\"")
+        }
         var header = ByteReader(bytes: bytes, offset: 8)
         let major = try header.u16(damaged), minor = try header.u16(damaged)
         if major > majorVersion {
@@ -144,19 +148,27 @@ struct Manifest: Hashable, Sendable {
         guard major == majorVersion else { throw damaged("manifest has unknown format version \(major).\(minor)") }
         let bodyLength = Int(try header.u32(damaged))
         guard bytes.count == frameSize + bodyLength else {
-            throw damaged("manifest is \(bytes.count) bytes but its header announces \(frameSize + bodyLength) (truncated or garbled)")
+            throw damaged(
+                "manifest is \(bytes.count) bytes but its header announces \(frameSize + bodyLength) (truncated or garbled)"
+            )
         }
         let checksumOffset = 16 + bodyLength
         var trailer = ByteReader(bytes: bytes, offset: checksumOffset)
         let stored = try trailer.u32(damaged)
         let computed = checksum(bytes[0..<checksumOffset])
-        guard stored == computed else { throw damaged("manifest checksum mismatch (stored \(stored), computed \(computed))") }
-        guard Array(bytes[(checksumOffset + 4)...]) == tailMagic else { throw damaged("manifest does not end with the magic \"1INAMZLP\"") }
+        guard stored == computed else {
+            throw damaged("manifest checksum mismatch (stored \(stored), computed \(computed))")
+        }
+        guard Array(bytes[(checksumOffset + 4)...]) == tailMagic else {
+            throw damaged("manifest does not end with the magic \"1INAMZLP\"")
+        }
 
         var body = ByteReader(bytes: bytes, offset: 16, end: checksumOffset)
         let generation = try body.u64(damaged)
         let columnCount = Int(try body.u32(damaged))
-        guard columnCount >= 1, columnCount <= body.remaining / 6 else { throw damaged("manifest has an impossible column count \(columnCount)") }
+        guard columnCount >= 1, columnCount <= body.remaining / 6 else {
+            throw damaged("manifest has an impossible column count \(columnCount)")
+        }
         var fields: [Field] = []
         fields.reserveCapacity(columnCount)
         for column in 0..<columnCount {
@@ -164,19 +176,26 @@ struct Manifest: Hashable, Sendable {
             let tag = try body.u8(damaged), precision = try body.u8(damaged), scale = try body.u8(damaged)
             let flags = try body.u8(damaged)
             guard let type = dataType(tag: tag, precision: precision, scale: scale) else {
-                throw damaged("manifest column \(column) (\"\(name)\") has an unknown type tag \(tag)(\(precision),\(scale))")
+                throw damaged(
+                    "manifest column \(column) (\"\(name)\") has an unknown type tag \(tag)(\(precision),\(scale))")
             }
-            guard flags <= 1 else { throw damaged("manifest column \(column) (\"\(name)\") has unknown flags \(flags)") }
+            guard flags <= 1 else {
+                throw damaged("manifest column \(column) (\"\(name)\") has unknown flags \(flags)")
+            }
             fields.append(Field(name: name, type: type, isNullable: flags == 1))
         }
         let segmentCount = Int(try body.u32(damaged))
-        guard segmentCount <= body.remaining / 22 else { throw damaged("manifest has an impossible segment count \(segmentCount)") }
+        guard segmentCount <= body.remaining / 22 else {
+            throw damaged("manifest has an impossible segment count \(segmentCount)")
+        }
         var segments: [SegmentEntry] = []
         segments.reserveCapacity(segmentCount)
         var total = 0
         for index in 0..<segmentCount {
             let fileName = try body.string(damaged)
-            guard isSegmentFileName(fileName) else { throw damaged("manifest segment \(index) has an invalid file name \"\(fileName)\"") }
+            guard isSegmentFileName(fileName) else {
+                throw damaged("manifest segment \(index) has an invalid file name \"\(fileName)\"")
+            }
             let rows = try body.u64(damaged), groups = try body.u32(damaged), size = try body.u64(damaged)
             guard rows <= UInt64(Int.max), size <= UInt64(Int.max), groups <= UInt32(Int32.max) else {
                 throw damaged("manifest segment \(index) has impossible sizes")
@@ -184,12 +203,17 @@ struct Manifest: Hashable, Sendable {
             let (sum, overflow) = total.addingReportingOverflow(Int(rows))
             guard !overflow else { throw damaged("manifest row counts overflow") }
             total = sum
-            segments.append(SegmentEntry(fileName: fileName, rowCount: Int(rows), rowGroupCount: Int(groups), byteSize: Int(size)))
+            segments.append(
+                SegmentEntry(fileName: fileName, rowCount: Int(rows), rowGroupCount: Int(groups), byteSize: Int(size)))
         }
         let storedTotal = try body.u64(damaged)
-        guard storedTotal == UInt64(total) else { throw damaged("manifest row total \(storedTotal) differs from the segments' sum \(total)") }
+        guard storedTotal == UInt64(total) else {
+            throw damaged("manifest row total \(storedTotal) differs from the segments' sum \(total)")
+        }
         // §2: a newer minor version may append fields to the body; version 1.0 must end here.
-        guard body.remaining == 0 || minor > minorVersion else { throw damaged("manifest body has \(body.remaining) unexpected trailing bytes") }
+        guard body.remaining == 0 || minor > minorVersion else {
+            throw damaged("manifest body has \(body.remaining) unexpected trailing bytes")
+        }
         return Manifest(generation: generation, schema: Schema(fields), segments: segments)
     }
 }
@@ -223,7 +247,9 @@ struct ByteReader {
 
     var remaining: Int { end - offset }
 
-    mutating func integer<T: FixedWidthInteger>(_: T.Type, _ failure: (String) -> StorageError) throws(StorageError) -> T {
+    mutating func integer<T: FixedWidthInteger>(_: T.Type, _ failure: (String) -> StorageError) throws(StorageError)
+        -> T
+    {
         let width = MemoryLayout<T>.size
         guard remaining >= width else { throw failure("manifest ends inside a field at byte \(offset)") }
         var value: T = 0
@@ -232,10 +258,18 @@ struct ByteReader {
         return value
     }
 
-    mutating func u8(_ failure: (String) -> StorageError) throws(StorageError) -> UInt8 { try integer(UInt8.self, failure) }
-    mutating func u16(_ failure: (String) -> StorageError) throws(StorageError) -> UInt16 { try integer(UInt16.self, failure) }
-    mutating func u32(_ failure: (String) -> StorageError) throws(StorageError) -> UInt32 { try integer(UInt32.self, failure) }
-    mutating func u64(_ failure: (String) -> StorageError) throws(StorageError) -> UInt64 { try integer(UInt64.self, failure) }
+    mutating func u8(_ failure: (String) -> StorageError) throws(StorageError) -> UInt8 {
+        try integer(UInt8.self, failure)
+    }
+    mutating func u16(_ failure: (String) -> StorageError) throws(StorageError) -> UInt16 {
+        try integer(UInt16.self, failure)
+    }
+    mutating func u32(_ failure: (String) -> StorageError) throws(StorageError) -> UInt32 {
+        try integer(UInt32.self, failure)
+    }
+    mutating func u64(_ failure: (String) -> StorageError) throws(StorageError) -> UInt64 {
+        try integer(UInt64.self, failure)
+    }
 
     /// A UInt16-length-prefixed UTF-8 string; invalid UTF-8 throws.
     mutating func string(_ failure: (String) -> StorageError) throws(StorageError) -> String {
@@ -243,7 +277,9 @@ struct ByteReader {
         guard remaining >= length else { throw failure("manifest ends inside a name at byte \(offset)") }
         let slice = bytes[offset..<(offset + length)]
         offset += length
-        guard let text = String(validating: slice, as: UTF8.self) else { throw failure("manifest holds a name that is not valid UTF-8") }
+        guard let text = String(validating: slice, as: UTF8.self) else {
+            throw failure("manifest holds a name that is not valid UTF-8")
+        }
         return text
     }
 }

@@ -20,7 +20,8 @@ final class SnapshotCursor: RowGroupCursor {
         self.conversions = conversions
         self.columnNames = columnNames
         self.hasConversions = conversions.contains { $0 != nil }
-        self.staging = Batch(columns: conversions.map { ColumnVector(type: $0?.from ?? .boolean, capacity: 0) }, count: 0)
+        self.staging = Batch(
+            columns: conversions.map { ColumnVector(type: $0?.from ?? .boolean, capacity: 0) }, count: 0)
         for (index, conversion) in conversions.enumerated() where conversion != nil {
             staging.columns[index] = ColumnVector(type: conversion!.from)
         }

@@ -15,8 +15,12 @@ extension StorageCatalog {
     ///
     /// - Throws: `.readOnly`; `.invalidName`; `.busy` if another writer holds the table (no waiting);
     ///   `.tableExists` (create), `.tableNotFound` (append), `.schemaMismatch`; `.io`.
-    public func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError) -> TableWriteTransaction {
-        guard !isReadOnly else { throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory) }
+    public func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError)
+        -> TableWriteTransaction
+    {
+        guard !isReadOnly else {
+            throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory)
+        }
         try TableName.validate(name)
         try Self.validateNewSchema(schema, table: name)
         let lock = try lockTable(name)
@@ -25,10 +29,11 @@ extension StorageCatalog {
         let existing = try tableEntry(name, committedOnly: false)
         var manifest: Manifest?
         var isDamaged = false
-        if let existing, try FileSystem.fileSize(tablePath(existing) + "/" + Manifest.fileName, table: existing) != nil {
+        if let existing, try FileSystem.fileSize(tablePath(existing) + "/" + Manifest.fileName, table: existing) != nil
+        {
             do {
                 manifest = try readManifest(table: existing)
-            } catch where error.kind == .damaged && mode == .replace {
+            } catch  where error.kind == .damaged && mode == .replace {
                 // Replacing is the way out of a damaged manifest; its old segments become orphans
                 // that the first write after this one deletes.
                 isDamaged = true
@@ -39,17 +44,21 @@ extension StorageCatalog {
         switch mode {
         case .create:
             if manifest != nil || isDamaged, let existing {
-                throw StorageError(.tableExists, "table \"\(existing)\" already exists; append to it or replace it", table: existing)
+                throw StorageError(
+                    .tableExists, "table \"\(existing)\" already exists; append to it or replace it", table: existing)
             }
             entry = existing ?? name
             tableSchema = schema
         case .append:
             guard let manifest, let existing else {
-                throw StorageError(.tableNotFound, "cannot append to \"\(name)\": no such table; create it first", table: name, file: directory)
+                throw StorageError(
+                    .tableNotFound, "cannot append to \"\(name)\": no such table; create it first", table: name,
+                    file: directory)
             }
             entry = existing
             tableSchema = try Self.appendSchema(table: manifest.schema, new: schema, name: existing)
-            try Self.checkStoredValuesFit(table: existing, directory: tablePath(existing), manifest: manifest, widened: tableSchema)
+            try Self.checkStoredValuesFit(
+                table: existing, directory: tablePath(existing), manifest: manifest, widened: tableSchema)
         case .replace:
             entry = existing ?? name
             tableSchema = schema
@@ -58,7 +67,8 @@ extension StorageCatalog {
         if try FileSystem.makeDirectory(path, table: entry) { try FileSystem.sync(directory, table: entry) }
         if !isDamaged { try Self.removeOrphans(in: path, keeping: manifest, table: entry) }
         return TableWriteTransaction(
-            table: entry, directory: path, mode: mode, schema: tableSchema, base: manifest, lock: lock, options: options)
+            table: entry, directory: path, mode: mode, schema: tableSchema, base: manifest, lock: lock, options: options
+        )
     }
 
     /// Deletes a table and all its files. Snapshots opened earlier keep reading it (their files stay mapped).
@@ -68,7 +78,9 @@ extension StorageCatalog {
     ///
     /// - Throws: `.readOnly`, `.invalidName`, `.tableNotFound`, `.busy` while a writer holds the table, `.io`.
     public func dropTable(_ name: String) throws(StorageError) {
-        guard !isReadOnly else { throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory) }
+        guard !isReadOnly else {
+            throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory)
+        }
         try TableName.validate(name)
         let lock = try lockTable(name)
         defer { lock.release() }
@@ -115,7 +127,9 @@ extension StorageCatalog {
     /// Reads, under the widened schema, every stored column whose widening could overflow
     /// (BIGINT or DECIMAL to a DECIMAL of larger scale), so that an append never makes old rows
     /// unreadable: a value that does not fit throws `.schemaMismatch` before anything is written.
-    static func checkStoredValuesFit(table: String, directory: String, manifest: Manifest, widened: Schema) throws(StorageError) {
+    static func checkStoredValuesFit(table: String, directory: String, manifest: Manifest, widened: Schema)
+        throws(StorageError)
+    {
         let risky = zip(manifest.schema.fields, widened.fields).enumerated().compactMap { index, pair -> Int? in
             if case .decimal(_, let newScale) = pair.1.type, pair.0.type != pair.1.type {
                 if pair.0.type == .bigint || pair.0.type.decimalScale < newScale { return index }
@@ -128,7 +142,8 @@ extension StorageCatalog {
         let snapshot = try TableSnapshot.open(table: table, directory: directory, manifest: probe)
         let batch = Batch(types: risky.map { widened.fields[$0].type })
         do {
-            for group in 0..<snapshot.rowGroupCount where !risky.allSatisfy({ statisticsProveFit(snapshot, group, $0) }) {
+            for group in 0..<snapshot.rowGroupCount where !risky.allSatisfy({ statisticsProveFit(snapshot, group, $0) })
+            {
                 let cursor = try snapshot.openRowGroup(group, columns: risky, predicates: [])
                 while try cursor.next(into: batch) {}
             }
@@ -168,21 +183,29 @@ extension StorageCatalog {
     /// Checks that a schema can be stored: at least one column, names non-empty, distinct
     /// (ignoring case) and short enough, storable types, valid DECIMAL precision and scale.
     static func validateNewSchema(_ schema: Schema, table: String) throws(StorageError) {
-        guard schema.count > 0 else { throw StorageError(.schemaMismatch, "a table needs at least one column", table: table) }
+        guard schema.count > 0 else {
+            throw StorageError(.schemaMismatch, "a table needs at least one column", table: table)
+        }
         var seen = Set<String>()
         for field in schema.fields {
             guard !field.name.isEmpty, field.name.utf8.count <= 4096 else {
-                throw StorageError(.schemaMismatch, "column names must be 1 to 4,096 bytes long", table: table, column: field.name)
+                throw StorageError(
+                    .schemaMismatch, "column names must be 1 to 4,096 bytes long", table: table, column: field.name)
             }
             guard seen.insert(field.name.lowercased()).inserted else {
-                throw StorageError(.schemaMismatch, "two columns are named \"\(field.name)\" (names ignore case)", table: table, column: field.name)
+                throw StorageError(
+                    .schemaMismatch, "two columns are named \"\(field.name)\" (names ignore case)", table: table,
+                    column: field.name)
             }
             switch field.type {
             case .interval, .null:
-                throw StorageError(.schemaMismatch, "type \(field.type) cannot be stored in a table", table: table, column: field.name)
+                throw StorageError(
+                    .schemaMismatch, "type \(field.type) cannot be stored in a table", table: table, column: field.name)
             case .decimal(let p, let s):
                 guard p >= 1, p <= DataType.maxDecimalPrecision, s >= 0, s <= p else {
-                    throw StorageError(.schemaMismatch, "DECIMAL(\(p),\(s)) is not storable (1 ≤ p ≤ 18, 0 ≤ s ≤ p)", table: table, column: field.name)
+                    throw StorageError(
+                        .schemaMismatch, "DECIMAL(\(p),\(s)) is not storable (1 ≤ p ≤ 18, 0 ≤ s ≤ p)", table: table,
+                        column: field.name)
                 }
             default: break
             }
@@ -196,7 +219,8 @@ extension StorageCatalog {
         for field in old.fields {
             guard let index = new.index(of: field.name), !matched.contains(index) else {
                 throw StorageError(
-                    .schemaMismatch, "the appended data has no column \"\(field.name)\"; appends must bring every column",
+                    .schemaMismatch,
+                    "the appended data has no column \"\(field.name)\"; appends must bring every column",
                     table: name, column: field.name)
             }
             matched.insert(index)
@@ -210,7 +234,8 @@ extension StorageCatalog {
         }
         if let extra = new.fields.indices.first(where: { !matched.contains($0) }) {
             throw StorageError(
-                .schemaMismatch, "the table has no column \"\(new.fields[extra].name)\"; replace the table to change its columns",
+                .schemaMismatch,
+                "the table has no column \"\(new.fields[extra].name)\"; replace the table to change its columns",
                 table: name, column: new.fields[extra].name)
         }
         return Schema(fields)

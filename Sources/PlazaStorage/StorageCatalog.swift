@@ -94,7 +94,8 @@ public final class StorageCatalog: CatalogReader, Sendable {
     public func describeTable(named name: String) throws(StorageError) -> TableDescription {
         try TableName.validate(name)
         guard let entry = try committedTableEntry(name) else {
-            throw StorageError(.tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
+            throw StorageError(
+                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
         }
         let manifest = try readManifest(table: entry)
         return TableDescription(name: entry, schema: manifest.schema, rowCount: manifest.rowCount)
@@ -111,7 +112,8 @@ public final class StorageCatalog: CatalogReader, Sendable {
     public func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
         try TableName.validate(name)
         guard let entry = try committedTableEntry(name) else {
-            throw StorageError(.tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
+            throw StorageError(
+                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
         }
         return try TableSnapshot.open(table: entry, directory: tablePath(entry))
     }
@@ -125,7 +127,8 @@ public final class StorageCatalog: CatalogReader, Sendable {
     func readManifest(table entry: String) throws(StorageError) -> Manifest {
         let path = tablePath(entry) + "/" + Manifest.fileName
         guard let bytes = try FileSystem.readFileIfPresent(path, table: entry) else {
-            throw StorageError(.tableNotFound, "table \"\(entry)\" has no manifest (dropped meanwhile?)", table: entry, file: path)
+            throw StorageError(
+                .tableNotFound, "table \"\(entry)\" has no manifest (dropped meanwhile?)", table: entry, file: path)
         }
         return try Manifest.decode(bytes, path: path, table: entry)
     }
@@ -135,9 +138,12 @@ public final class StorageCatalog: CatalogReader, Sendable {
     func tableEntry(_ name: String, committedOnly: Bool) throws(StorageError) -> String? {
         let key = TableName.key(name)
         var found: String?
-        for entry in try FileSystem.list(directory, table: name) where !entry.hasPrefix(".") && TableName.key(entry) == key {
+        for entry in try FileSystem.list(directory, table: name)
+        where !entry.hasPrefix(".") && TableName.key(entry) == key {
             guard FileSystem.isDirectory(tablePath(entry)) else { continue }
-            if committedOnly, try FileSystem.fileSize(tablePath(entry) + "/" + Manifest.fileName, table: entry) == nil { continue }
+            if committedOnly, try FileSystem.fileSize(tablePath(entry) + "/" + Manifest.fileName, table: entry) == nil {
+                continue
+            }
             if entry == name { return entry }
             found = found ?? entry
         }

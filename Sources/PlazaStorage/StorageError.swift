@@ -85,7 +85,8 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
 
     /// Wraps a segment error, keeping its file, column, row group and block.
     public init(_ error: FormatError, table: String?, context: String? = nil) {
-        let message = (context.map { $0 + ": " } ?? "") + error.kind.rawValue + ": " + error.message
+        let message =
+            (context.map { $0 + ": " } ?? "") + error.kind.rawValue + ": " + error.message
             + (error.offset.map { " (at byte \($0))" } ?? "")
         self.init(
             .format, message, table: table, file: error.path, column: error.column, rowGroup: error.rowGroup,

@@ -11,16 +11,20 @@ enum TableName {
         let byteCount = name.utf8.count
         guard byteCount > 0 else { throw StorageError(.invalidName, "a table name cannot be empty") }
         guard byteCount <= maxBytes else {
-            throw StorageError(.invalidName, "table name is \(byteCount) bytes long; the limit is \(maxBytes)", table: name)
+            throw StorageError(
+                .invalidName, "table name is \(byteCount) bytes long; the limit is \(maxBytes)", table: name)
         }
         if name.hasPrefix("-") {
             throw StorageError(.invalidName, "a table name cannot start with \"-\"", table: name)
         }
         for scalar in name.unicodeScalars {
-            let allowed = scalar == "_" || scalar == "-" || scalar.properties.isAlphabetic
+            let allowed =
+                scalar == "_" || scalar == "-" || scalar.properties.isAlphabetic
                 || scalar.properties.numericType == .decimal
             guard allowed else {
-                let shown = scalar.properties.generalCategory == .control || scalar == " " ? "U+" + String(scalar.value, radix: 16, uppercase: true) : "\"\(scalar)\""
+                let shown =
+                    scalar.properties.generalCategory == .control || scalar == " "
+                    ? "U+" + String(scalar.value, radix: 16, uppercase: true) : "\"\(scalar)\""
                 throw StorageError(
                     .invalidName,
                     "table name contains \(shown); use letters, digits, \"_\" or \"-\"", table: name)

@@ -25,7 +25,9 @@ public final class TableSnapshot: ScanSource, Sendable {
     /// Per snapshot row group: its segment and its row group within the segment.
     private let locations: [(segment: Int32, rowGroup: Int32)]
 
-    private init(table: String, manifest: Manifest, paths: [String], readers: [SegmentReader], conversions: [[ColumnConversion?]]) {
+    private init(
+        table: String, manifest: Manifest, paths: [String], readers: [SegmentReader], conversions: [[ColumnConversion?]]
+    ) {
         self.table = table
         self.schema = manifest.schema
         self.generation = manifest.generation
@@ -55,25 +57,30 @@ public final class TableSnapshot: ScanSource, Sendable {
         let location = locations[rowGroup]
         let segment = Int(location.segment)
         return readers[segment].mightMatch(
-            rowGroup: Int(location.rowGroup), columns: columns, predicates: usable(predicates, columns: columns, segment: segment))
+            rowGroup: Int(location.rowGroup), columns: columns,
+            predicates: usable(predicates, columns: columns, segment: segment))
     }
 
     /// A cursor over the row group yielding table columns `columns`, converted to the table's types.
     ///
     /// - Throws: `StorageError` (`.format`, naming table, file, column, row group, block) when the
     ///   row group's metadata is damaged; `next(into:)` throws the same for damaged blocks.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor {
+    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
+    {
         let location = locations[rowGroup]
         let segment = Int(location.segment)
         let inner: SegmentCursor
         do {
             inner = try readers[segment].openRowGroup(
-                Int(location.rowGroup), columns: columns, predicates: usable(predicates, columns: columns, segment: segment))
+                Int(location.rowGroup), columns: columns,
+                predicates: usable(predicates, columns: columns, segment: segment))
         } catch {
             throw StorageError.wrapping(error, table: table)
         }
         let columnConversions = columns.map { conversions[segment][$0] }
-        return SnapshotCursor(inner: inner, table: table, conversions: columnConversions, columnNames: columns.map { schema.fields[$0].name })
+        return SnapshotCursor(
+            inner: inner, table: table, conversions: columnConversions,
+            columnNames: columns.map { schema.fields[$0].name })
     }
 
     /// The predicates whose column has the same type in the segment as in the table.
@@ -83,7 +90,8 @@ public final class TableSnapshot: ScanSource, Sendable {
         return predicates.filter { predicate in
             // NULL tests keep their meaning through a conversion; comparisons would compare the
             // constant (table type) with statistics in the stored type.
-            converted[columns[predicate.column]] == nil || predicate.comparison == .isNull || predicate.comparison == .isNotNull
+            converted[columns[predicate.column]] == nil || predicate.comparison == .isNull
+                || predicate.comparison == .isNotNull
         }
     }
 
@@ -111,7 +119,9 @@ public final class TableSnapshot: ScanSource, Sendable {
         while true {
             attempt += 1
             guard let bytes = try FileSystem.readFileIfPresent(manifestPath, table: table) else {
-                throw StorageError(.tableNotFound, "table \"\(table)\" has no manifest (dropped meanwhile?)", table: table, file: manifestPath)
+                throw StorageError(
+                    .tableNotFound, "table \"\(table)\" has no manifest (dropped meanwhile?)", table: table,
+                    file: manifestPath)
             }
             let manifest = try Manifest.decode(bytes, path: manifestPath, table: table)
             do {
@@ -130,11 +140,14 @@ public final class TableSnapshot: ScanSource, Sendable {
         for segment in manifest.segments {
             let path = directory + "/" + segment.fileName
             guard let size = try FileSystem.fileSize(path, table: table) else {
-                throw StorageError(.damaged, "the manifest names segment \"\(segment.fileName)\", which is missing", table: table, file: path)
+                throw StorageError(
+                    .damaged, "the manifest names segment \"\(segment.fileName)\", which is missing", table: table,
+                    file: path)
             }
             guard size == segment.byteSize else {
                 throw StorageError(
-                    .damaged, "segment is \(size) bytes but the manifest recorded \(segment.byteSize) (truncated or replaced)",
+                    .damaged,
+                    "segment is \(size) bytes but the manifest recorded \(segment.byteSize) (truncated or replaced)",
                     table: table, file: path)
             }
             let reader: SegmentReader
@@ -145,10 +158,12 @@ public final class TableSnapshot: ScanSource, Sendable {
             }
             guard reader.rowCount == segment.rowCount, reader.rowGroupCount == segment.rowGroupCount else {
                 throw StorageError(
-                    .damaged, "segment holds \(reader.rowCount) rows in \(reader.rowGroupCount) row groups; the manifest recorded "
+                    .damaged,
+                    "segment holds \(reader.rowCount) rows in \(reader.rowGroupCount) row groups; the manifest recorded "
                         + "\(segment.rowCount) in \(segment.rowGroupCount)", table: table, file: path)
             }
-            conversions.append(try columnConversions(stored: reader.schema, table: manifest.schema, tableName: table, path: path))
+            conversions.append(
+                try columnConversions(stored: reader.schema, table: manifest.schema, tableName: table, path: path))
             readers.append(reader)
             paths.append(path)
         }
@@ -157,15 +172,20 @@ public final class TableSnapshot: ScanSource, Sendable {
 
     /// Per column, how a segment's stored type becomes the table's; throws `.damaged` when the
     /// segment's columns cannot be the table's (different names or count, or a non-widening type).
-    static func columnConversions(stored: Schema, table: Schema, tableName: String, path: String) throws(StorageError) -> [ColumnConversion?] {
+    static func columnConversions(stored: Schema, table: Schema, tableName: String, path: String) throws(StorageError)
+        -> [ColumnConversion?]
+    {
         guard stored.count == table.count else {
-            throw StorageError(.damaged, "segment has \(stored.count) columns, the manifest \(table.count)", table: tableName, file: path)
+            throw StorageError(
+                .damaged, "segment has \(stored.count) columns, the manifest \(table.count)", table: tableName,
+                file: path)
         }
         var result: [ColumnConversion?] = []
         for (old, new) in zip(stored.fields, table.fields) {
             guard old.name.lowercased() == new.name.lowercased(), TypeWidening.canRead(old.type, as: new.type) else {
                 throw StorageError(
-                    .damaged, "segment column \"\(old.name)\" \(old.type) does not match the manifest's \"\(new.name)\" \(new.type)",
+                    .damaged,
+                    "segment column \"\(old.name)\" \(old.type) does not match the manifest's \"\(new.name)\" \(new.type)",
                     table: tableName, file: path, column: new.name)
             }
             result.append(old.type == new.type ? nil : ColumnConversion(from: old.type, to: new.type))

@@ -57,7 +57,10 @@ public final class TableWriteTransaction {
     /// Test hook: `commit()` stops as if the process died right after this step.
     var crashAfter: CommitStep?
 
-    init(table: String, directory: String, mode: WriteMode, schema: Schema, base: Manifest?, lock: FileLock, options: StorageOptions) {
+    init(
+        table: String, directory: String, mode: WriteMode, schema: Schema, base: Manifest?, lock: FileLock,
+        options: StorageOptions
+    ) {
         self.table = table
         self.directory = directory
         self.mode = mode
@@ -84,18 +87,21 @@ public final class TableWriteTransaction {
     public func append(_ batch: Batch) throws(StorageError) {
         try checkOpen()
         guard batch.columns.count == schema.count else {
-            throw StorageError(.schemaMismatch, "batch has \(batch.columns.count) columns, the table \(schema.count)", table: table)
+            throw StorageError(
+                .schemaMismatch, "batch has \(batch.columns.count) columns, the table \(schema.count)", table: table)
         }
         for (index, column) in batch.columns.enumerated() where column.type != schema.fields[index].type {
             throw StorageError(
-                .schemaMismatch, "batch column \(index) is \(column.type), the table's is \(schema.fields[index].type); cast it first",
+                .schemaMismatch,
+                "batch column \(index) is \(column.type), the table's is \(schema.fields[index].type); cast it first",
                 table: table, column: schema.fields[index].name)
         }
         let rows = batch.liveCount
         guard rows > 0 else { return }
         do {
             if writer == nil {
-                writerPath = directory + "/" + sixDigits(generation) + "-" + sixDigits(UInt64(written.count)) + "-"
+                writerPath =
+                    directory + "/" + sixDigits(generation) + "-" + sixDigits(UInt64(written.count)) + "-"
                     + StorageCatalog.randomSuffix() + ".plzseg"
                 writer = try SegmentWriter(path: writerPath, schema: schema, options: options.segmentOptions)
                 writerRows = 0
@@ -166,7 +172,9 @@ public final class TableWriteTransaction {
             try FileSystem.sync(directory, table: table)
         } catch {
             lock?.release()
-            throw StorageError(error.kind, error.message + " (the commit is visible but may not survive a power loss)", table: table, file: directory)
+            throw StorageError(
+                error.kind, error.message + " (the commit is visible but may not survive a power loss)", table: table,
+                file: directory)
         }
         try step(.directorySynced)
         let keptNames = Set(manifest.segments.map(\.fileName))
@@ -202,7 +210,9 @@ public final class TableWriteTransaction {
         case .open: return
         case .committed: throw StorageError(.transactionClosed, "the write was already committed", table: table)
         case .aborted, .crashed: throw StorageError(.transactionClosed, "the write was aborted", table: table)
-        case .failed: throw StorageError(.transactionClosed, "an earlier step of this write failed; abort it and start again", table: table)
+        case .failed:
+            throw StorageError(
+                .transactionClosed, "an earlier step of this write failed; abort it and start again", table: table)
         }
     }
 

@@ -9,18 +9,21 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let catalog = try StorageCatalog(
-            directory: directory.path + "/db", options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 1000)))
+            directory: directory.path + "/db",
+            options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 1000)))
         let created = try write(catalog, "Viajes", .create, bigintSchema, [numbers(0..<3000), numbers(3000..<5000)])
         #expect(created.generation == 1 && created.rowsWritten == 5000 && created.rowCount == 5000)
         let appended = try write(catalog, "viajes", .append, bigintSchema, [numbers(5000..<5100)])
         #expect(appended.generation == 2 && appended.rowCount == 5100 && appended.table == "Viajes")
 
         #expect(catalog.tableNames() == ["Viajes"])
-        #expect(catalog.table(named: "VIAJES") == TableDescription(name: "Viajes", schema: bigintSchema, rowCount: 5100))
+        #expect(
+            catalog.table(named: "VIAJES") == TableDescription(name: "Viajes", schema: bigintSchema, rowCount: 5100))
         let snapshot = try catalog.snapshot(table: "viajes")
         #expect(snapshot.rowCount == 5100 && snapshot.generation == 2)
         #expect(try readAll(snapshot) == (0..<5100).map { [.bigint(Int64($0))] })
-        #expect((0..<snapshot.rowGroupCount).map { snapshot.rowCount(rowGroup: $0) } == [1000, 1000, 1000, 1000, 1000, 100])
+        #expect(
+            (0..<snapshot.rowGroupCount).map { snapshot.rowCount(rowGroup: $0) } == [1000, 1000, 1000, 1000, 1000, 100])
     }
 
     @Test func emptyTableIsATable() throws {
@@ -58,7 +61,9 @@ import Testing
         #expect(catalog.table(named: "nada") == nil)
     }
 
-    @Test(arguments: ["", "..", ".", "a/b", "con espacio", "nul\u{0}", "-x", String(repeating: "a", count: 129), "tab\t"])
+    @Test(arguments: [
+        "", "..", ".", "a/b", "con espacio", "nul\u{0}", "-x", String(repeating: "a", count: 129), "tab\t",
+    ])
     func unsafeNamesAreRejected(name: String) throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
@@ -84,7 +89,8 @@ import Testing
         try write(catalog, "t", .create, bigintSchema, [numbers(0..<100)])
         let before = try catalog.snapshot(table: "t")
         let textSchema = Schema([Field(name: "s", type: .varchar)])
-        let summary = try write(catalog, "T", .replace, textSchema, [makeBatch([.varchar], [[.varchar("hola")], [.null]])])
+        let summary = try write(
+            catalog, "T", .replace, textSchema, [makeBatch([.varchar], [[.varchar("hola")], [.null]])])
         #expect(summary.rowCount == 2 && summary.generation == 2)
         #expect(try readAll(catalog.snapshot(table: "t")) == [[.varchar("hola")], [.null]])
         #expect(files(directory.path + "/t").filter { $0.hasSuffix(".plzseg") }.count == 1)
@@ -156,7 +162,9 @@ import Testing
         try write(StorageCatalog(directory: directory.path), "t", .create, bigintSchema, [numbers(0..<4)])
         let reader = try StorageCatalog(directory: directory.path, readOnly: true)
         #expect(try reader.snapshot(table: "t").rowCount == 4)
-        #expect { try reader.beginWrite(table: "t", mode: .append, schema: bigintSchema) } throws: { ($0 as! StorageError).kind == .readOnly }
+        #expect { try reader.beginWrite(table: "t", mode: .append, schema: bigintSchema) } throws: {
+            ($0 as! StorageError).kind == .readOnly
+        }
         #expect { try reader.dropTable("t") } throws: { ($0 as! StorageError).kind == .readOnly }
         #expect { try StorageCatalog(directory: directory.path + "/missing", readOnly: true) } throws: {
             ($0 as! StorageError).kind == .tableNotFound
@@ -174,7 +182,10 @@ import Testing
         #expect { try transaction.append(makeBatch([.bigint, .bigint], [[.bigint(1), .bigint(2)]])) } throws: {
             ($0 as! StorageError).kind == .schemaMismatch
         }
-        for bad in [Schema([]), Schema([Field(name: "a", type: .bigint), Field(name: "A", type: .double)]), Schema([Field(name: "i", type: .interval)])] {
+        for bad in [
+            Schema([]), Schema([Field(name: "a", type: .bigint), Field(name: "A", type: .double)]),
+            Schema([Field(name: "i", type: .interval)]),
+        ] {
             #expect(throws: StorageError.self) { try catalog.beginWrite(table: "u", mode: .create, schema: bad) }
         }
     }

@@ -62,9 +62,11 @@ import Testing
         try write(catalog, "t", .create, bigintSchema, [numbers(0..<5)])
         let table = directory.path + "/t"
         FileManager.default.createFile(atPath: table + "/MANIFEST.tmp-0000000000000001", contents: Data([1, 2, 3]))
-        FileManager.default.createFile(atPath: table + "/000009-000000-0000000000000001.plzseg", contents: Data([1, 2, 3]))
+        FileManager.default.createFile(
+            atPath: table + "/000009-000000-0000000000000001.plzseg", contents: Data([1, 2, 3]))
         FileManager.default.createFile(atPath: table + "/notes.txt", contents: Data([1]))
-        try FileManager.default.createDirectory(atPath: directory.path + "/.dropped-0000000000000001/x", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory.path + "/.dropped-0000000000000001/x", withIntermediateDirectories: true)
         #expect(try readAll(catalog.snapshot(table: "t")).count == 5)
         #expect(catalog.tableNames() == ["t"])
         try write(catalog, "t", .append, bigintSchema, [numbers(5..<6)])

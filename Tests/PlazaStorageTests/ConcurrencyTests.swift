@@ -25,11 +25,15 @@ import Testing
                 defer { done.store(true, ordering: .releasing) }
                 do {
                     for step in 1...12 {
-                        try write(catalog, "t", .append, bigintSchema, [numbers(step * 100..<step * 100 + 60), numbers(step * 100 + 60..<(step + 1) * 100)])
+                        try write(
+                            catalog, "t", .append, bigintSchema,
+                            [numbers(step * 100..<step * 100 + 60), numbers(step * 100 + 60..<(step + 1) * 100)])
                     }
                     try write(catalog, "t", .replace, bigintSchema, [numbers(1_000_000..<1_000_500)])
                     for step in 1...4 {
-                        try write(catalog, "t", .append, bigintSchema, [numbers(1_000_000 + step * 500..<1_000_000 + (step + 1) * 500)])
+                        try write(
+                            catalog, "t", .append, bigintSchema,
+                            [numbers(1_000_000 + step * 500..<1_000_000 + (step + 1) * 500)])
                     }
                 } catch {
                     failures.withLock { $0.append("writer: \(error)") }
@@ -48,10 +52,16 @@ import Testing
                     let first: Int64 = values.first ?? 0
                     let expected = (0..<Int64(snapshot.rowCount)).map { first + $0 }
                     if values != expected || (first != 0 && first != 1_000_000) {
-                        failures.withLock { $0.append("generation \(snapshot.generation): \(values.count) rows from \(first) are not one state") }
+                        failures.withLock {
+                            $0.append(
+                                "generation \(snapshot.generation): \(values.count) rows from \(first) are not one state"
+                            )
+                        }
                     }
                     if snapshot.generation < lastGeneration {
-                        failures.withLock { $0.append("generation went back from \(lastGeneration) to \(snapshot.generation)") }
+                        failures.withLock {
+                            $0.append("generation went back from \(lastGeneration) to \(snapshot.generation)")
+                        }
                     }
                     lastGeneration = snapshot.generation
                     snapshotsRead.add(1, ordering: .relaxed)

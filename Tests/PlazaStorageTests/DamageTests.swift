@@ -57,7 +57,8 @@ import Testing
         try bytes.write(to: URL(fileURLWithPath: victim))
         #expect { try catalog.snapshot(table: "t") } throws: { error in
             let storage = error as! StorageError
-            return storage.kind == .format && storage.table == "t" && storage.file == victim && storage.underlying != nil
+            return storage.kind == .format && storage.table == "t" && storage.file == victim
+                && storage.underlying != nil
         }
     }
 
@@ -75,7 +76,9 @@ import Testing
             }
             #expect(throws: StorageError.self) { try catalog.describeTable(named: "t") }
             #expect(catalog.table(named: "t") == nil)
-            #expect(throws: StorageError.self) { try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema) }
+            #expect(throws: StorageError.self) {
+                try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema)
+            }
         }
         // Replace is the way out of a damaged table.
         try write(catalog, "t", .replace, bigintSchema, [numbers(0..<2)])

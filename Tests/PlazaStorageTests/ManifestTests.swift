@@ -10,8 +10,10 @@ import Testing
             Field(name: "fecha", type: .date, isNullable: false), Field(name: "ñandú", type: .timestamp),
         ]),
         segments: [
-            SegmentEntry(fileName: "000001-000000-00000000000000ab.plzseg", rowCount: 1000, rowGroupCount: 1, byteSize: 4096),
-            SegmentEntry(fileName: "000007-000000-00000000000000cd.plzseg", rowCount: 5, rowGroupCount: 1, byteSize: 300),
+            SegmentEntry(
+                fileName: "000001-000000-00000000000000ab.plzseg", rowCount: 1000, rowGroupCount: 1, byteSize: 4096),
+            SegmentEntry(
+                fileName: "000007-000000-00000000000000cd.plzseg", rowCount: 5, rowGroupCount: 1, byteSize: 300),
         ])
 
     @Test func roundTripsEveryField() throws {
@@ -24,8 +26,12 @@ import Testing
     }
 
     @Test func everyTypeRoundTrips() throws {
-        let types: [DataType] = [.boolean, .bigint, .double, .decimal(precision: 18, scale: 18), .decimal(precision: 1, scale: 0), .varchar, .date, .timestamp]
-        let manifest = Manifest(generation: 1, schema: Schema(types.enumerated().map { Field(name: "c\($0)", type: $1) }), segments: [])
+        let types: [DataType] = [
+            .boolean, .bigint, .double, .decimal(precision: 18, scale: 18), .decimal(precision: 1, scale: 0), .varchar,
+            .date, .timestamp,
+        ]
+        let manifest = Manifest(
+            generation: 1, schema: Schema(types.enumerated().map { Field(name: "c\($0)", type: $1) }), segments: [])
         #expect(try Manifest.decode(manifest.encoded(), path: "m", table: "t") == manifest)
     }
 
@@ -35,7 +41,9 @@ import Testing
             for mask: UInt8 in [0x01, 0x80, 0xFF] {
                 var damaged = bytes
                 damaged[offset] ^= mask
-                #expect(throws: StorageError.self, "flip at \(offset)") { try Manifest.decode(damaged, path: "m", table: "t") }
+                #expect(throws: StorageError.self, "flip at \(offset)") {
+                    try Manifest.decode(damaged, path: "m", table: "t")
+                }
             }
         }
     }
@@ -89,14 +97,20 @@ import Testing
 /// The worked example of Formats/plaza-manifest.md §4.3: version 1.0 bytes must never change.
 @Suite struct ManifestGoldenTests {
     static let golden: [UInt8] = [
-        80, 76, 90, 77, 65, 78, 73, 49, 1, 0, 0, 0, 90, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 110, 2, 0, 0, 1, 1,
-        0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48,
-        48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 200, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0,
+        80, 76, 90, 77, 65, 78, 73, 49, 1, 0, 0, 0, 90, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 110, 2, 0, 0,
+        1, 1,
+        0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48,
+        48, 48,
+        48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 200, 0, 0, 0, 0, 0, 0, 0,
+        3, 0, 0,
         0, 0, 0, 0, 0, 157, 178, 25, 211, 49, 73, 78, 65, 77, 90, 76, 80,
     ]
     static let manifest = Manifest(
         generation: 1, schema: Schema([Field(name: "n", type: .bigint)]),
-        segments: [SegmentEntry(fileName: "000001-000000-00000000000000ab.plzseg", rowCount: 3, rowGroupCount: 1, byteSize: 200)])
+        segments: [
+            SegmentEntry(
+                fileName: "000001-000000-00000000000000ab.plzseg", rowCount: 3, rowGroupCount: 1, byteSize: 200)
+        ])
 
     @Test func writerProducesTheSpecifiedBytes() {
         #expect(Self.manifest.encoded() == Self.golden)

@@ -52,7 +52,9 @@ func numbers(_ range: Range<Int>) -> Batch {
 
 /// Creates or extends a table with `batches` in one committed transaction.
 @discardableResult
-func write(_ catalog: StorageCatalog, _ table: String, _ mode: WriteMode, _ schema: Schema, _ batches: [Batch]) throws -> CommitSummary {
+func write(_ catalog: StorageCatalog, _ table: String, _ mode: WriteMode, _ schema: Schema, _ batches: [Batch]) throws
+    -> CommitSummary
+{
     let transaction = try catalog.beginWrite(table: table, mode: mode, schema: schema)
     for batch in batches { try transaction.append(batch) }
     return try transaction.commit()

@@ -16,38 +16,62 @@ import Testing
             Field(name: "big", type: .bigint), Field(name: "p", type: .decimal(precision: 6, scale: 1)),
         ])
         let oldTypes = old.fields.map(\.type)
-        try write(catalog, "t", .create, old, [
-            makeBatch(oldTypes, [
-                [.bigint(5), .date(1), .decimal(1234, scale: 2), .bigint(42), .bigint(9_007_199_254_740_993), .decimal(-12345, scale: 1)],
-                [.null, .date(-1), .decimal(-5, scale: 2), .null, .bigint(-3), .null],
+        try write(
+            catalog, "t", .create, old,
+            [
+                makeBatch(
+                    oldTypes,
+                    [
+                        [
+                            .bigint(5), .date(1), .decimal(1234, scale: 2), .bigint(42), .bigint(9_007_199_254_740_993),
+                            .decimal(-12345, scale: 1),
+                        ],
+                        [.null, .date(-1), .decimal(-5, scale: 2), .null, .bigint(-3), .null],
+                    ])
             ])
-        ])
         // New data: other column order, other case, wider types.
         let new = Schema([
-            Field(name: "S", type: .varchar), Field(name: "MONTO", type: .double), Field(name: "Fecha", type: .timestamp),
+            Field(name: "S", type: .varchar), Field(name: "MONTO", type: .double),
+            Field(name: "Fecha", type: .timestamp),
             Field(name: "A", type: .decimal(precision: 12, scale: 3)), Field(name: "big", type: .double),
             Field(name: "p", type: .decimal(precision: 4, scale: 3)),
         ])
         let transaction = try catalog.beginWrite(table: "t", mode: .append, schema: new)
-        #expect(transaction.schema == Schema([
-            Field(name: "a", type: .decimal(precision: 18, scale: 3)), Field(name: "fecha", type: .timestamp),
-            Field(name: "monto", type: .double), Field(name: "s", type: .varchar), Field(name: "big", type: .double),
-            Field(name: "p", type: .decimal(precision: 8, scale: 3)),
-        ]))
-        try transaction.append(makeBatch(transaction.schema.fields.map(\.type), [
-            [.decimal(1, scale: 3), .timestamp(7), .double(0.5), .varchar("x"), .double(1.5), .decimal(1, scale: 3)]
-        ]))
+        #expect(
+            transaction.schema
+                == Schema([
+                    Field(name: "a", type: .decimal(precision: 18, scale: 3)), Field(name: "fecha", type: .timestamp),
+                    Field(name: "monto", type: .double), Field(name: "s", type: .varchar),
+                    Field(name: "big", type: .double),
+                    Field(name: "p", type: .decimal(precision: 8, scale: 3)),
+                ]))
+        try transaction.append(
+            makeBatch(
+                transaction.schema.fields.map(\.type),
+                [
+                    [
+                        .decimal(1, scale: 3), .timestamp(7), .double(0.5), .varchar("x"), .double(1.5),
+                        .decimal(1, scale: 3),
+                    ]
+                ]))
         try transaction.commit()
 
         let snapshot = try catalog.snapshot(table: "T")
         #expect(snapshot.schema == transaction.schema)
         #expect(catalog.table(named: "t")?.schema == transaction.schema)
         let rows = try readAll(snapshot)
-        #expect(rows == [
-            [.decimal(5000, scale: 3), .timestamp(86_400_000_000), .double(12.34), .varchar("42"), .double(9_007_199_254_740_992), .decimal(-1_234_500, scale: 3)],
-            [.null, .timestamp(-86_400_000_000), .double(-0.05), .null, .double(-3), .null],
-            [.decimal(1, scale: 3), .timestamp(7), .double(0.5), .varchar("x"), .double(1.5), .decimal(1, scale: 3)],
-        ])
+        #expect(
+            rows == [
+                [
+                    .decimal(5000, scale: 3), .timestamp(86_400_000_000), .double(12.34), .varchar("42"),
+                    .double(9_007_199_254_740_992), .decimal(-1_234_500, scale: 3),
+                ],
+                [.null, .timestamp(-86_400_000_000), .double(-0.05), .null, .double(-3), .null],
+                [
+                    .decimal(1, scale: 3), .timestamp(7), .double(0.5), .varchar("x"), .double(1.5),
+                    .decimal(1, scale: 3),
+                ],
+            ])
         // A subset of columns in another order converts too.
         #expect(try readAll(snapshot, columns: [3, 0]).first == [.varchar("42"), .decimal(5000, scale: 3)])
     }
@@ -59,19 +83,25 @@ import Testing
         let catalog = try StorageCatalog(directory: directory.path)
         let types: [DataType] = [.boolean, .bigint, .double, .decimal(precision: 5, scale: 2), .date, .timestamp]
         let schema = Schema(types.enumerated().map { Field(name: "c\($0)", type: $1) })
-        let values: [Value] = [.boolean(true), .bigint(-7), .double(2.5), .decimal(-105, scale: 2), .date(19_723), .timestamp(1_500_000)]
+        let values: [Value] = [
+            .boolean(true), .bigint(-7), .double(2.5), .decimal(-105, scale: 2), .date(19_723), .timestamp(1_500_000),
+        ]
         try write(catalog, "t", .create, schema, [makeBatch(types, [values])])
         let text = Schema(schema.fields.map { Field(name: $0.name, type: .varchar) })
         try write(catalog, "t", .append, text, [])
         let rows = try readAll(catalog.snapshot(table: "t"))
-        #expect(rows == [["true", "-7", "2.5", "-1.05", "2024-01-01", "1970-01-01 00:00:01.500000"].map { Value.varchar($0) }])
+        #expect(
+            rows == [
+                ["true", "-7", "2.5", "-1.05", "2024-01-01", "1970-01-01 00:00:01.500000"].map { Value.varchar($0) }
+            ])
     }
 
     @Test func narrowerNewDataKeepsTheTableType() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let catalog = try StorageCatalog(directory: directory.path)
-        try write(catalog, "t", .create, Schema([Field(name: "x", type: .double)]), [makeBatch([.double], [[.double(1)]])])
+        try write(
+            catalog, "t", .create, Schema([Field(name: "x", type: .double)]), [makeBatch([.double], [[.double(1)]])])
         let transaction = try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema.renamed("x"))
         #expect(transaction.schema == Schema([Field(name: "x", type: .double)]))
         transaction.abort()
@@ -81,13 +111,20 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let catalog = try StorageCatalog(directory: directory.path)
-        let schema = Schema([Field(name: "a", type: .bigint), Field(name: "d", type: .decimal(precision: 18, scale: 2))])
-        try write(catalog, "t", .create, schema, [makeBatch([.bigint, .decimal(precision: 18, scale: 2)], [[.bigint(1), .decimal(1, scale: 2)]])])
+        let schema = Schema([
+            Field(name: "a", type: .bigint), Field(name: "d", type: .decimal(precision: 18, scale: 2)),
+        ])
+        try write(
+            catalog, "t", .create, schema,
+            [makeBatch([.bigint, .decimal(precision: 18, scale: 2)], [[.bigint(1), .decimal(1, scale: 2)]])])
         let refused = [
             Schema([Field(name: "a", type: .boolean), Field(name: "d", type: .decimal(precision: 18, scale: 2))]),
             Schema([Field(name: "a", type: .bigint), Field(name: "d", type: .decimal(precision: 18, scale: 4))]),
             Schema([Field(name: "a", type: .bigint)]),
-            Schema([Field(name: "a", type: .bigint), Field(name: "d", type: .decimal(precision: 18, scale: 2)), Field(name: "e", type: .bigint)]),
+            Schema([
+                Field(name: "a", type: .bigint), Field(name: "d", type: .decimal(precision: 18, scale: 2)),
+                Field(name: "e", type: .bigint),
+            ]),
             Schema([Field(name: "a", type: .bigint), Field(name: "z", type: .decimal(precision: 18, scale: 2))]),
         ]
         for schema in refused {
@@ -101,8 +138,13 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let catalog = try StorageCatalog(directory: directory.path)
-        try write(catalog, "t", .create, bigintSchema, [numbers(0..<3), makeBatch([.bigint], [[.bigint(10_000_000_000_000_000)]])])
-        #expect { try catalog.beginWrite(table: "t", mode: .append, schema: Schema([Field(name: "n", type: .decimal(precision: 5, scale: 3))])) } throws: {
+        try write(
+            catalog, "t", .create, bigintSchema,
+            [numbers(0..<3), makeBatch([.bigint], [[.bigint(10_000_000_000_000_000)]])])
+        #expect {
+            try catalog.beginWrite(
+                table: "t", mode: .append, schema: Schema([Field(name: "n", type: .decimal(precision: 5, scale: 3))]))
+        } throws: {
             let error = $0 as! StorageError
             return error.kind == .schemaMismatch && error.column == "n"
         }
@@ -124,18 +166,30 @@ extension Schema {
     @Test func predicatesPruneRowGroupsButNotConvertedColumns() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let catalog = try StorageCatalog(directory: directory.path, options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 1000)))
+        let catalog = try StorageCatalog(
+            directory: directory.path, options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 1000))
+        )
         try write(catalog, "t", .create, bigintSchema, [numbers(0..<3000)])
         let above = ScanPredicate(column: 0, comparison: .greater, constants: [.bigint(2500)])
         let snapshot = try catalog.snapshot(table: "t")
-        #expect((0..<3).map { snapshot.mightMatch(rowGroup: $0, columns: [0], predicates: [above]) } == [false, false, true])
+        #expect(
+            (0..<3).map { snapshot.mightMatch(rowGroup: $0, columns: [0], predicates: [above]) } == [
+                false, false, true,
+            ])
 
-        try write(catalog, "t", .append, Schema([Field(name: "n", type: .double)]), [makeBatch([.double], [[.double(0.5)]])])
+        try write(
+            catalog, "t", .append, Schema([Field(name: "n", type: .double)]), [makeBatch([.double], [[.double(0.5)]])])
         let widened = try catalog.snapshot(table: "t")
         let aboveDouble = ScanPredicate(column: 0, comparison: .greater, constants: [.double(2500)])
-        #expect((0..<4).map { widened.mightMatch(rowGroup: $0, columns: [0], predicates: [aboveDouble]) } == [true, true, true, false])
+        #expect(
+            (0..<4).map { widened.mightMatch(rowGroup: $0, columns: [0], predicates: [aboveDouble]) } == [
+                true, true, true, false,
+            ])
         let isNull = ScanPredicate(column: 0, comparison: .isNull, constants: [])
-        #expect((0..<4).map { widened.mightMatch(rowGroup: $0, columns: [0], predicates: [isNull]) } == [false, false, false, false])
+        #expect(
+            (0..<4).map { widened.mightMatch(rowGroup: $0, columns: [0], predicates: [isNull]) } == [
+                false, false, false, false,
+            ])
         let cursor = try widened.openRowGroup(2, columns: [0], predicates: [aboveDouble])
         let batch = Batch(types: [.double])
         var count = 0
