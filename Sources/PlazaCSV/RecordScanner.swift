@@ -109,6 +109,13 @@ struct RecordScanner {
         self.delimiter = delimiter
     }
 
+    /// The high bit of each zero byte of `x`; bits above the lowest zero byte may be false hits,
+    /// so only the lowest set bit is meaningful.
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 {
+        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+    }
+
     /// Skips blank lines; returns false when no record is left.
     @inline(__always)
     mutating func skipBlankLines() -> Bool {
@@ -179,6 +186,18 @@ struct RecordScanner {
                 }
             } else {
                 var q = p
+                // Eight bytes at a time: the lowest byte equal to the delimiter or LF ends the field.
+                let lineFeeds: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+                let delimiters = UInt64(delimiter) &* 0x0101_0101_0101_0101
+                while q &+ 8 <= end {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self))
+                    let hits = RecordScanner.zeroBytes(word ^ lineFeeds) | RecordScanner.zeroBytes(word ^ delimiters)
+                    if hits != 0 {
+                        q &+= hits.trailingZeroBitCount &>> 3
+                        break
+                    }
+                    q &+= 8
+                }
                 while q < end {
                     let c = base[q]
                     if c == delimiter || c == ASCII.lineFeed { break }
