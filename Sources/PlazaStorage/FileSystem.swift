@@ -99,6 +99,9 @@ enum FileSystem {
         throw ioError("mkdir", path, table: table)
     }
 
+    /// Removes a directory if it is empty; returns whether it did.
+    static func removeEmptyDirectory(_ path: String) -> Bool { rmdir(path) == 0 }
+
     /// The names in a directory, without `.` and `..`, in no particular order.
     static func list(_ path: String, table: String?) throws(StorageError) -> [String] {
         guard let directory = opendir(path) else { throw ioError("open directory", path, table: table) }

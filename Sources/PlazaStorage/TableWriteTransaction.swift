@@ -199,6 +199,8 @@ public final class TableWriteTransaction {
         writer = nil
         if !writerPath.isEmpty { try? FileSystem.removeFile(writerPath, table: table) }
         for segment in written { try? FileSystem.removeFile(directory + "/" + segment.fileName, table: table) }
+        // A table directory this write created stays only if something else is in it.
+        if base == nil { _ = FileSystem.removeEmptyDirectory(directory) }
         lock?.release()
         lock = nil
     }

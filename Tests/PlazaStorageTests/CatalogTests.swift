@@ -1,3 +1,4 @@
+import Foundation
 import PlazaCore
 import PlazaFormat
 import PlazaVector
@@ -187,6 +188,64 @@ import Testing
             Schema([Field(name: "i", type: .interval)]),
         ] {
             #expect(throws: StorageError.self) { try catalog.beginWrite(table: "u", mode: .create, schema: bad) }
+        }
+    }
+}
+
+@Suite struct WriteInputTests {
+    @Test func selectedRowsOnlyAreWritten() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        let types: [DataType] = [.bigint, .varchar, .date]
+        let batch = makeBatch(
+            types, (0..<10).map { [.bigint(Int64($0)), $0 % 3 == 0 ? .null : .varchar("v\($0)"), .date(Int32($0))] })
+        let selection = SelectionVector(capacity: 10)
+        for (position, row) in [1, 3, 4, 9].enumerated() { selection.indices[position] = Int32(row) }
+        selection.count = 4
+        batch.selection = selection
+        let schema = Schema([
+            Field(name: "n", type: .bigint), Field(name: "s", type: .varchar), Field(name: "d", type: .date),
+        ])
+        try write(catalog, "t", .create, schema, [batch])
+        #expect(
+            try readAll(catalog.snapshot(table: "t"))
+                == [1, 3, 4, 9].map {
+                    [.bigint(Int64($0)), $0 % 3 == 0 ? .null : .varchar("v\($0)"), .date(Int32($0))]
+                })
+    }
+
+    @Test func abortedCreateLeavesNoDirectory() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        let transaction = try catalog.beginWrite(table: "t", mode: .create, schema: bigintSchema)
+        try transaction.append(numbers(0..<10))
+        transaction.abort()
+        #expect(files(directory.path) == [".plaza-locks"])
+    }
+
+    @Test func damagedBlockErrorNamesTableFileAndPlace() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        let schema = Schema([Field(name: "n", type: .bigint), Field(name: "texto", type: .varchar)])
+        let rows: [[Value]] = (0..<20_000).map {
+            [.bigint(Int64($0 &* 7919 % 10_007)), .varchar("fila \($0 &* 31 % 977)")]
+        }
+        try write(catalog, "t", .create, schema, [makeBatch([.bigint, .varchar], rows)])
+        let path = try catalog.snapshot(table: "t").segmentPaths[0]
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 3] ^= 0x5A
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            let snapshot = try catalog.snapshot(table: "t")
+            _ = try readAll(snapshot)
+            Issue.record("a flipped byte in block data was not detected")
+        } catch let error as StorageError {
+            #expect(error.table == "t" && error.file == path)
+            #expect(error.kind == .format && error.underlying != nil)
+            #expect(error.rowGroup != nil || error.column != nil || error.block != nil, "\(error)")
         }
     }
 }
