@@ -25,10 +25,12 @@ extension CSVFile {
         DispatchQueue.concurrentPerform(iterations: starts.count) { chunk in
             let file = shared.value
             let result = file.inferChunk(
-                start: starts[chunk], end: file.chunkEnd(chunk, starts), columnCount: columnCount, hasCustomDate: hasCustomDate)
+                start: starts[chunk], end: file.chunkEnd(chunk, starts), columnCount: columnCount,
+                hasCustomDate: hasCustomDate)
             results.withLock { $0[chunk] = result }
         }
-        var total = ChunkInference(guesses: [ColumnGuess](repeating: ColumnGuess(hasCustomDate: hasCustomDate), count: columnCount))
+        var total = ChunkInference(
+            guesses: [ColumnGuess](repeating: ColumnGuess(hasCustomDate: hasCustomDate), count: columnCount))
         for case let part? in results.withLock({ $0 }) {
             for column in 0..<columnCount { total.guesses[column].merge(part.guesses[column]) }
             total.rows += part.rows
@@ -45,13 +47,19 @@ extension CSVFile {
             orders.append(decision.order)
             guard let order = decision.order else { continue }
             if decision.isAmbiguous {
-                notes.append("column \"\(name)\": every date has day ≤ 12; read as day-first (dd/mm/yyyy); pass a date format to change it")
+                notes.append(
+                    "column \"\(name)\": every date has day ≤ 12; read as day-first (dd/mm/yyyy); pass a date format to change it"
+                )
             } else {
-                notes.append("column \"\(name)\": dates read as \(order == .dayFirst ? "day-first (dd/mm/yyyy)" : "month-first (mm/dd/yyyy)")")
+                notes.append(
+                    "column \"\(name)\": dates read as \(order == .dayFirst ? "day-first (dd/mm/yyyy)" : "month-first (mm/dd/yyyy)")"
+                )
             }
         }
         if total.badRows > 0 {
-            notes.append("\(total.badRows) row(s) with the wrong number of fields or broken quoting were left out of type inference")
+            notes.append(
+                "\(total.badRows) row(s) with the wrong number of fields or broken quoting were left out of type inference"
+            )
         }
         let result = CSVInference(
             schema: Schema(fields), delimiter: delimiter, encoding: encoding, hasHeader: hasHeader, notes: notes,
@@ -62,7 +70,8 @@ extension CSVFile {
 
     /// Narrows a guess per column over the records of `start..<end`.
     func inferChunk(start: Int, end: Int, columnCount: Int, hasCustomDate: Bool) -> ChunkInference {
-        var result = ChunkInference(guesses: [ColumnGuess](repeating: ColumnGuess(hasCustomDate: hasCustomDate), count: columnCount))
+        var result = ChunkInference(
+            guesses: [ColumnGuess](repeating: ColumnGuess(hasCustomDate: hasCustomDate), count: columnCount))
         let block = FieldBlock(stride: columnCount + 1)
         var scanner = RecordScanner(base: base, start: start, end: end, delimiter: delimiter)
         let base = self.base

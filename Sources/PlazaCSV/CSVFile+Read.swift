@@ -100,6 +100,10 @@ extension CSVFile {
                 message: "the file has \(columnCount) columns but the schema has \(schema.count)",
                 location: FileLocation(path: path))
         }
+        if inference == nil && dateFormat == nil && schema.fields.contains(where: { $0.type == .date }) {
+            // The day/month order of `dd/mm/yyyy` dates comes from all values; learn it first.
+            _ = try inferSchema()
+        }
         var plans: [ColumnPlan] = []
         for (index, field) in schema.fields.enumerated() {
             if case .interval = field.type { throw unstorable(field) }
@@ -115,7 +119,8 @@ extension CSVFile {
             DispatchQueue.global().async(group: workers) {
                 let (file, plans) = shared.value
                 while let chunk = pipeline.claim() {
-                    pipeline.finish(chunk, file.readChunk(start: starts[chunk], end: file.chunkEnd(chunk, starts), plans: plans))
+                    pipeline.finish(
+                        chunk, file.readChunk(start: starts[chunk], end: file.chunkEnd(chunk, starts), plans: plans))
                 }
             }
         }
@@ -134,7 +139,8 @@ extension CSVFile {
             }
             for batch in result.batches { try sink(batch) }
             for problem in result.rejected {
-                summary.rejected.append(CSVRejectedRow(line: line + problem.relativeLine, text: problem.text, reason: problem.message))
+                summary.rejected.append(
+                    CSVRejectedRow(line: line + problem.relativeLine, text: problem.text, reason: problem.message))
             }
             summary.rowsRead += result.rowsRead
             summary.rowsImported += result.rowsImported
@@ -161,20 +167,25 @@ extension CSVFile {
         var scanner = RecordScanner(base: base, start: start, end: end, delimiter: delimiter)
         while true {
             block.count = 0
-            while !block.isFull && scanner.scanRecord(into: block) {}
+            // A block also ends after 1 GiB of text, so string offsets (Int32) cannot overflow.
+            let blockStart = scanner.position
+            while !block.isFull && scanner.position - blockStart < 1 << 30 && scanner.scanRecord(into: block) {}
             if block.count == 0 { break }
             result.rowsRead += block.count
             var anyBad = false
             for row in 0..<block.count {
                 badColumns[row] = -1
-                if (block.fieldCounts[row] != columnCount || block.malformed[row] != 0) && rowProblem(block, row) != nil {
+                if (block.fieldCounts[row] != columnCount || block.malformed[row] != 0) && rowProblem(block, row) != nil
+                {
                     badColumns[row] = -2
                     anyBad = true
                 }
             }
             var batch = Batch(types: types)
             for column in 0..<columnCount {
-                if converter.convert(block, column: column, plan: plans[column], into: batch.columns[column], badColumns: badColumns) {
+                if converter.convert(
+                    block, column: column, plan: plans[column], into: batch.columns[column], badColumns: badColumns)
+                {
                     anyBad = true
                 }
             }
@@ -199,7 +210,8 @@ extension CSVFile {
                 if kept > 0 {
                     for column in 0..<columnCount {
                         let stillBad = converter.convert(
-                            block, column: column, plan: plans[column], into: batch.columns[column], badColumns: badColumns)
+                            block, column: column, plan: plans[column], into: batch.columns[column],
+                            badColumns: badColumns)
                         precondition(!stillBad, "a row that converted once failed to convert again")
                     }
                 }
@@ -217,12 +229,14 @@ extension CSVFile {
     /// The report for a bad row: what is wrong, in which column, with the offending text.
     @inline(never)
     func describe(_ block: FieldBlock, _ row: Int, badColumn: Int, plans: [ColumnPlan]) -> PendingProblem {
-        let record = UnsafeRawBufferPointer(start: base + block.recordStarts[row], count: block.recordEnds[row] - block.recordStarts[row])
+        let record = UnsafeRawBufferPointer(
+            start: base + block.recordStarts[row], count: block.recordEnds[row] - block.recordStarts[row])
         let text = String(decoding: record, as: UTF8.self)
         let line = block.lines[row]
         if badColumn >= 0 {
             let index = row * block.stride + badColumn
-            let field = UnsafeRawBufferPointer(start: base + block.starts[index], count: block.ends[index] - block.starts[index])
+            let field = UnsafeRawBufferPointer(
+                start: base + block.starts[index], count: block.ends[index] - block.starts[index])
             let plan = plans[badColumn]
             return PendingProblem(
                 kind: .badValue, relativeLine: line, column: plan.name,
@@ -230,7 +244,9 @@ extension CSVFile {
         }
         switch rowProblem(block, row) {
         case .unterminatedQuote:
-            return PendingProblem(kind: .malformedQuote, relativeLine: line, column: nil, message: "a quoted field is never closed", text: text)
+            return PendingProblem(
+                kind: .malformedQuote, relativeLine: line, column: nil, message: "a quoted field is never closed",
+                text: text)
         case .textAfterQuote:
             return PendingProblem(
                 kind: .malformedQuote, relativeLine: line, column: nil,

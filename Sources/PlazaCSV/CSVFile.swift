@@ -57,9 +57,13 @@ public final class CSVFile {
         self.syntax = NumberSyntax(decimalComma: options.decimalComma)
         let location = FileLocation(path: path)
         if let delimiter = options.delimiter,
-            delimiter == ASCII.lineFeed || delimiter == ASCII.carriageReturn || delimiter == ASCII.quote || delimiter >= 0x80
+            delimiter == ASCII.lineFeed || delimiter == ASCII.carriageReturn || delimiter == ASCII.quote
+                || delimiter >= 0x80
         {
-            throw CSVError(kind: .invalidOption, message: "the delimiter must be an ASCII character other than a quote or a line break", location: location)
+            throw CSVError(
+                kind: .invalidOption,
+                message: "the delimiter must be an ASCII character other than a quote or a line break",
+                location: location)
         }
         if let format = options.dateFormat {
             guard let parsed = DateFormat(format) else {
@@ -74,14 +78,17 @@ public final class CSVFile {
         }
         mapped = try MappedFile(path: path)
         var notes: [String] = []
-        (text, transcoded, encoding) = try CSVFile.decode(mapped.bytes, options: options, path: path, threads: threads, notes: &notes)
+        (text, transcoded, encoding) = try CSVFile.decode(
+            mapped.bytes, options: options, path: path, threads: threads, notes: &notes)
         chunkSize = max(1 << 20, min(16 << 20, text.count / (threads * 8)))
         let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
         var probe = RecordScanner(base: base, start: 0, end: text.count, delimiter: UInt8(ascii: ","))
         guard probe.skipBlankLines() else {
             throw CSVError(kind: .emptyFile, message: "the file holds no records", location: location)
         }
-        let dialect = Dialect.detect(base: base, count: text.count, options: options, dateFormat: dateFormat, nullTokens: nullTokens, syntax: syntax)
+        let dialect = Dialect.detect(
+            base: base, count: text.count, options: options, dateFormat: dateFormat, nullTokens: nullTokens,
+            syntax: syntax)
         delimiter = dialect.delimiter
         hasHeader = dialect.hasHeader
         hasTrailingDelimiter = dialect.hasTrailingDelimiter
@@ -89,7 +96,10 @@ public final class CSVFile {
         bodyStartLine = dialect.bodyStartLine
         if options.delimiter == nil { notes.append("delimiter \(Dialect.name(of: delimiter)) detected") }
         if options.hasHeader == nil {
-            notes.append(hasHeader ? "header row detected" : "no header row detected; columns named column1…column\(dialect.columnCount)")
+            notes.append(
+                hasHeader
+                    ? "header row detected"
+                    : "no header row detected; columns named column1…column\(dialect.columnCount)")
         }
         if hasTrailingDelimiter { notes.append("every row ends with a delimiter; the empty last field is ignored") }
         var names: [String] = []
@@ -147,7 +157,8 @@ public final class CSVFile {
             let byte = String(body[bad], radix: 16, uppercase: true)
             throw CSVError(
                 kind: .invalidEncoding,
-                message: "invalid UTF-8 byte 0x\(byte) at byte \(bad + (hasBOM ? 3 : 0)); use --encoding windows-1252 if the file is Latin-1",
+                message:
+                    "invalid UTF-8 byte 0x\(byte) at byte \(bad + (hasBOM ? 3 : 0)); use --encoding windows-1252 if the file is Latin-1",
                 location: FileLocation(path: path, line: line))
         }
         let owned = TextEncoding.transcodeWindows1252(raw)
@@ -166,7 +177,8 @@ public final class CSVFile {
     /// Chunk start offsets of the body, cut at record boundaries (computed once).
     var chunkStarts: [Int] {
         if let cachedChunkStarts { return cachedChunkStarts }
-        let starts = ChunkSplitter.split(base, start: bodyStart, end: text.count, delimiter: delimiter, chunkSize: chunkSize)
+        let starts = ChunkSplitter.split(
+            base, start: bodyStart, end: text.count, delimiter: delimiter, chunkSize: chunkSize)
         cachedChunkStarts = starts
         return starts
     }

@@ -24,7 +24,8 @@ struct ColumnConverter {
     /// Rows with `badColumns[row] != -1` are already bad and get NULL; a value that does not fit
     /// marks its row with this column. Returns whether any row was newly marked.
     func convert(
-        _ block: FieldBlock, column: Int, plan: ColumnPlan, into vector: ColumnVector, badColumns: UnsafeMutablePointer<Int32>
+        _ block: FieldBlock, column: Int, plan: ColumnPlan, into vector: ColumnVector,
+        badColumns: UnsafeMutablePointer<Int32>
     ) -> Bool {
         precondition(vector.capacity >= block.count && vector.count == 0, "vector not ready for a block")
         let syntax = self.syntax
@@ -36,15 +37,18 @@ struct ColumnConverter {
         case .bigint:
             return fill(block, column, vector, badColumns, as: Int64.self) { p, n in
                 if let v = NumberParser.parseInteger(p, n) { return v }
-                guard let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group), d.scale == 0, d.fits
+                guard let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group), d.scale == 0,
+                    d.fits
                 else { return nil }
                 return d.unscaled
             }
         case .decimal(let precision, let scale):
             return fill(block, column, vector, badColumns, as: Int64.self) { p, n in
-                guard let d = NumberParser.scanDecimal(p, n, point: syntax.point)
-                    ?? NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group),
-                    d.fits, d.scale <= scale, d.integerDigits <= precision - scale
+                guard
+                    let d = NumberParser.scanDecimal(p, n, point: syntax.point)
+                        ?? NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group),
+                    d.fits, d.scale <= scale, d.integerDigits <= precision - scale,
+                    d.integerDigits + scale <= DataType.maxDecimalPrecision
                 else { return nil }
                 return d.unscaled * powersOfTen[scale - d.scale]
             }
@@ -115,7 +119,9 @@ struct ColumnConverter {
     }()
 
     /// The loop for VARCHAR: copy each field's bytes (undoing doubled quotes) into the heap.
-    private func fillStrings(_ block: FieldBlock, _ column: Int, _ vector: ColumnVector, _ badColumns: UnsafeMutablePointer<Int32>) {
+    private func fillStrings(
+        _ block: FieldBlock, _ column: Int, _ vector: ColumnVector, _ badColumns: UnsafeMutablePointer<Int32>
+    ) {
         let stride = block.stride
         let count = block.count
         var total = 0

@@ -64,7 +64,9 @@ struct ColumnGuess: Sendable {
         }
         if c & (ColumnGuess.isoDate | ColumnGuess.timestamp) != 0 && n >= 8 {
             if c & ColumnGuess.isoDate != 0 && DateParser.parseISODate(p, n) != nil { keep |= ColumnGuess.isoDate }
-            if c & ColumnGuess.timestamp != 0 && DateParser.parseTimestamp(p, n) != nil { keep |= ColumnGuess.timestamp }
+            if c & ColumnGuess.timestamp != 0 && DateParser.parseTimestamp(p, n) != nil {
+                keep |= ColumnGuess.timestamp
+            }
         }
         if c & ColumnGuess.dayMonth != 0, let s = DateParser.scanDayMonth(p, n) {
             let dayFirst = DateParser.dayNumber(year: s.year, month: s.second, day: s.first) != nil
@@ -77,7 +79,9 @@ struct ColumnGuess: Sendable {
                 if monthFirst { keep |= ColumnGuess.monthFirstDash }
             }
         }
-        if c & ColumnGuess.customDate != 0, let dateFormat, dateFormat.parse(p, n) != nil { keep |= ColumnGuess.customDate }
+        if c & ColumnGuess.customDate != 0, let dateFormat, dateFormat.parse(p, n) != nil {
+            keep |= ColumnGuess.customDate
+        }
         candidates = c & keep
     }
 
@@ -111,10 +115,15 @@ struct ColumnGuess: Sendable {
         if c & ColumnGuess.double != 0 { return (.double, nil, false) }
         if c & ColumnGuess.formatted != 0 && formattedIntegerDigits + formattedScale <= DataType.maxDecimalPrecision {
             if formattedScale == 0 { return (.bigint, nil, false) }
-            return (.decimal(precision: max(1, formattedIntegerDigits + formattedScale), scale: formattedScale), nil, false)
+            return (
+                .decimal(precision: max(1, formattedIntegerDigits + formattedScale), scale: formattedScale), nil, false
+            )
         }
         if c & ColumnGuess.isoDate != 0 || c & ColumnGuess.customDate != 0 { return (.date, nil, false) }
-        for (dayBit, monthBit) in [(ColumnGuess.dayFirstSlash, ColumnGuess.monthFirstSlash), (ColumnGuess.dayFirstDash, ColumnGuess.monthFirstDash)] {
+        for (dayBit, monthBit) in [
+            (ColumnGuess.dayFirstSlash, ColumnGuess.monthFirstSlash),
+            (ColumnGuess.dayFirstDash, ColumnGuess.monthFirstDash),
+        ] {
             let dayFirst = c & dayBit != 0, monthFirst = c & monthBit != 0
             if dayFirst { return (.date, .dayFirst, monthFirst) }
             if monthFirst { return (.date, .monthFirst, false) }

@@ -49,7 +49,11 @@ struct DateFormat: Sendable, Hashable {
         var year = -1, month = -1, day = -1
         for (index, piece) in pieces.enumerated() {
             let nextIsField: Bool
-            if index + 1 < pieces.count, case .literal = pieces[index + 1] { nextIsField = false } else { nextIsField = index + 1 < pieces.count }
+            if index + 1 < pieces.count, case .literal = pieces[index + 1] {
+                nextIsField = false
+            } else {
+                nextIsField = index + 1 < pieces.count
+            }
             switch piece {
             case .literal(let byte):
                 guard i < n, p[i] == byte else { return nil }
@@ -115,7 +119,9 @@ enum DateParser {
 
     /// `a<sep>b<sep>yyyy` with `a`, `b` of one or two digits and `sep` `/` or `-`.
     @inline(__always)
-    static func scanDayMonth(_ p: UnsafePointer<UInt8>, _ n: Int) -> (first: Int, second: Int, year: Int, separator: UInt8)? {
+    static func scanDayMonth(_ p: UnsafePointer<UInt8>, _ n: Int) -> (
+        first: Int, second: Int, year: Int, separator: UInt8
+    )? {
         var i = 0
         guard let first = digits(p, n, &i, min: 1, max: 2), i < n else { return nil }
         let separator = p[i]
@@ -145,7 +151,9 @@ enum DateParser {
         if i == n { return micros }
         guard p[i] == UInt8(ascii: "T") || p[i] == UInt8(ascii: " ") else { return nil }
         i &+= 1
-        guard let hour = digits(p, n, &i, min: 2, max: 2), hour < 24, i < n, p[i] == UInt8(ascii: ":") else { return nil }
+        guard let hour = digits(p, n, &i, min: 2, max: 2), hour < 24, i < n, p[i] == UInt8(ascii: ":") else {
+            return nil
+        }
         i &+= 1
         guard let minute = digits(p, n, &i, min: 2, max: 2), minute < 60 else { return nil }
         var second = 0, fraction = 0

@@ -78,9 +78,19 @@ struct Dialect {
             let last = record.fields[record.fieldCount - 1]
             return last.start == last.end && last.flags == 0
         }
-        let sameWidth = records.dropFirst().filter { $0.fieldCount == width && !$0.isMalformed }
-        let hasTrailing = width > 1 && isEmptyLast(first) && sameWidth.allSatisfy(isEmptyLast)
-        let columnCount = hasTrailing ? width - 1 : width
+        // Or only the data rows do: each has one more field than the header, and it is empty.
+        let others = records.dropFirst().filter { !$0.isMalformed }
+        var columnCount = width
+        var hasTrailing = false
+        if width > 1 && isEmptyLast(first) && others.filter({ $0.fieldCount == width }).allSatisfy(isEmptyLast) {
+            columnCount = width - 1
+            hasTrailing = true
+        } else if !others.isEmpty && others.allSatisfy({ $0.fieldCount == width + 1 && isEmptyLast($0) }) {
+            hasTrailing = true
+        }
+        let sameWidth = others.filter {
+            $0.fieldCount == columnCount || (hasTrailing && $0.fieldCount == columnCount + 1)
+        }
 
         let hasHeader: Bool
         if let given = options.hasHeader {
@@ -91,7 +101,8 @@ struct Dialect {
                 for column in 0..<columnCount {
                     let field = record.fields[column]
                     if nullTokens.isNull(base, start: field.start, end: field.end, flags: field.flags) { continue }
-                    guesses[column].observe(base + field.start, field.end - field.start, syntax: syntax, dateFormat: dateFormat)
+                    guesses[column].observe(
+                        base + field.start, field.end - field.start, syntax: syntax, dateFormat: dateFormat)
                 }
             }
             let compact = dateFormat?.isCompact ?? false
@@ -103,7 +114,8 @@ struct Dialect {
                 let before = guesses[column].decide(customDateIsCompact: compact).type
                 var withFirst = guesses[column]
                 if !nullTokens.isNull(base, start: field.start, end: field.end, flags: field.flags) {
-                    withFirst.observe(base + field.start, field.end - field.start, syntax: syntax, dateFormat: dateFormat)
+                    withFirst.observe(
+                        base + field.start, field.end - field.start, syntax: syntax, dateFormat: dateFormat)
                 }
                 let after = withFirst.decide(customDateIsCompact: compact).type
                 if sameWidth.isEmpty {

@@ -205,7 +205,9 @@ struct RecordScanner {
                 }
                 fieldEnd = q
                 p = q
-                if fieldEnd > fieldStart && base[fieldEnd &- 1] == ASCII.carriageReturn && (q == end || base[q] == ASCII.lineFeed) {
+                if fieldEnd > fieldStart && base[fieldEnd &- 1] == ASCII.carriageReturn
+                    && (q == end || base[q] == ASCII.lineFeed)
+                {
                     fieldEnd &-= 1
                 }
             }
@@ -217,7 +219,9 @@ struct RecordScanner {
             fieldIndex &+= 1
             if p >= end {
                 recordEnd = end
-                if recordEnd > block.recordStarts[row] && base[recordEnd &- 1] == ASCII.carriageReturn { recordEnd &-= 1 }
+                if recordEnd > block.recordStarts[row] && base[recordEnd &- 1] == ASCII.carriageReturn {
+                    recordEnd &-= 1
+                }
                 break
             }
             if base[p] == delimiter {

@@ -16,7 +16,10 @@ import Testing
         #expect(result.inference.encoding == .windows1252)
         #expect(result.inference.delimiter == UInt8(ascii: ";"))
         #expect(result.columns == ["municipio VARCHAR", "año BIGINT", "descripción VARCHAR"])
-        #expect(result.texts == [["Peñón de los Baños", "2019", "Señalización vial"], ["Álvaro Obregón", "2020", "Iluminación €"]])
+        #expect(
+            result.texts == [
+                ["Peñón de los Baños", "2019", "Señalización vial"], ["Álvaro Obregón", "2020", "Iluminación €"],
+            ])
         #expect(result.inference.notes.contains { $0.contains("Windows-1252") })
     }
 
@@ -101,13 +104,19 @@ import Testing
             ])
         #expect(result.texts[0] == ["true", "true", "42", "1234.50", "1500.0", "2024-01-31", "2024-01-31 10:15:30"])
         #expect(result.texts[1] == ["false", "false", "-7", "0.25", "-0.001", "2024-02-29", "2024-01-31 23:59:00"])
-        #expect(result.texts[2] == ["true", "true", "9223372036854775807", "-12.50", "2.5", "1999-12-31", "2024-06-01 18:00:00.123456"])
+        #expect(
+            result.texts[2] == [
+                "true", "true", "9223372036854775807", "-12.50", "2.5", "1999-12-31", "2024-06-01 18:00:00.123456",
+            ])
     }
 
     @Test func moneyWithCurrencySignAndThousands() throws {
         let result = try readCorpus("money.csv")
         #expect(result.columns == ["partida VARCHAR", "monto DECIMAL(11,2)"])
-        #expect(result.rows.map { $0[1] } == [.decimal(20_209_829_800, scale: 2), .decimal(150_050, scale: 2), .decimal(7525, scale: 2)])
+        #expect(
+            result.rows.map { $0[1] } == [
+                .decimal(20_209_829_800, scale: 2), .decimal(150_050, scale: 2), .decimal(7525, scale: 2),
+            ])
     }
 
     @Test func decimalCommaNumbers() throws {

@@ -21,7 +21,9 @@ import Testing
         ("12/25/2024", DateOrder.monthFirst, "2024-12-25", false),
         (nil, DateOrder.dayFirst, nil, true),
     ])
-    func dateOrderComesFromEveryRowNotTheFirstTenThousand(last: String?, order: DateOrder, lastDate: String?, isAmbiguous: Bool) throws {
+    func dateOrderComesFromEveryRowNotTheFirstTenThousand(
+        last: String?, order: DateOrder, lastDate: String?, isAmbiguous: Bool
+    ) throws {
         let path = try temporaryFile("dates-\(last?.hashValue ?? 0).csv", ambiguousDates(last: last))
         defer { unlink(path) }
         let result = try readFile(path, chunkSize: 16 << 10)
@@ -92,7 +94,8 @@ import Testing
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBufferPointer { buffer in
             let base = UnsafePointer(buffer.baseAddress!)
-            let starts = ChunkSplitter.split(base, start: 0, end: buffer.count, delimiter: UInt8(ascii: ","), chunkSize: 100)
+            let starts = ChunkSplitter.split(
+                base, start: 0, end: buffer.count, delimiter: UInt8(ascii: ","), chunkSize: 100)
             #expect(starts.count > 50)
             for start in starts.dropFirst() {
                 #expect(base[start - 1] == UInt8(ascii: "\n"))
@@ -111,7 +114,9 @@ import Testing
         ])
         let result = try readFile(path, schema: schema)
         #expect(result.texts == [["1.00", "2.5", "x"], ["2.00", "3.0", "y"]])
-        let narrow = Schema([Field(name: "a", type: .bigint), Field(name: "b", type: .bigint), Field(name: "c", type: .varchar)])
+        let narrow = Schema([
+            Field(name: "a", type: .bigint), Field(name: "b", type: .bigint), Field(name: "c", type: .varchar),
+        ])
         let error = csvError { _ = try readFile(path, schema: narrow) }
         #expect(error?.kind == .badValue)
         #expect(error?.location == FileLocation(path: path, line: 2, column: "b"))
@@ -172,10 +177,12 @@ import Testing
     @Test func badOptionsAreRejected() {
         var options = CSVOptions()
         options.dateFormat = "%d/%B/%Y"
-        #expect(csvError { _ = try CSVFile(path: corpusPath("dates_dmy.csv"), options: options) }?.kind == .invalidOption)
+        #expect(
+            csvError { _ = try CSVFile(path: corpusPath("dates_dmy.csv"), options: options) }?.kind == .invalidOption)
         options = CSVOptions()
         options.delimiter = UInt8(ascii: "\"")
-        #expect(csvError { _ = try CSVFile(path: corpusPath("dates_dmy.csv"), options: options) }?.kind == .invalidOption)
+        #expect(
+            csvError { _ = try CSVFile(path: corpusPath("dates_dmy.csv"), options: options) }?.kind == .invalidOption)
     }
 
     @Test func explicitHeaderAndDelimiterOptions() throws {
@@ -185,5 +192,36 @@ import Testing
         let result = try readCorpus("semicolon.csv", options: options)
         #expect(result.columns == ["column1 VARCHAR", "column2 VARCHAR", "column3 VARCHAR"])
         #expect(result.rows.count == 3)
+    }
+
+    @Test func trailingDelimiterOnlyOnDataRows() throws {
+        let path = try temporaryFile("trailing-data.csv", "a;b\n1;x;\n2;y;\n")
+        defer { unlink(path) }
+        let result = try readFile(path)
+        #expect(result.columns == ["a BIGINT", "b VARCHAR"])
+        #expect(result.texts == [["1", "x"], ["2", "y"]])
+    }
+
+    @Test func readWithoutInferenceStillLearnsTheDateOrder() throws {
+        let file = try CSVFile(path: corpusPath("dates_mdy.csv"), options: CSVOptions())
+        var dates: [String] = []
+        let schema = Schema([Field(name: "folio", type: .bigint), Field(name: "fecha", type: .date)])
+        _ = try file.read(schema: schema) { batch in
+            for row in 0..<batch.count { dates.append(batch.columns[1].value(at: row).description) }
+        }
+        #expect(dates == ["2024-01-02", "2024-03-15", "2023-12-31"])
+    }
+
+    @Test func progressReportsBytesInOrder() throws {
+        let path = try temporaryFile("progress.csv", "n\n" + (0..<5000).map(String.init).joined(separator: "\n"))
+        defer { unlink(path) }
+        let file = try CSVFile(path: path, options: CSVOptions())
+        file.chunkSize = 4000
+        let schema = try file.inferSchema().schema
+        var reports: [(Int, Int)] = []
+        _ = try file.read(schema: schema, progress: { reports.append(($0, $1)) }) { _ in }
+        #expect(reports.count > 3)
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.0 < $1.0 })
+        #expect(reports.last.map { $0.0 == $0.1 } == true)
     }
 }
