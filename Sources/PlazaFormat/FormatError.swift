@@ -50,7 +50,7 @@ public struct FormatError: Error, CustomStringConvertible, Sendable {
 
     /// `segment.plz, row group 2, column "monto", block 5, offset 40960: checksum mismatch: …`.
     public var description: String {
-        var text = path
+        var text = path.isEmpty ? "block" : path
         if let rowGroup { text += ", row group \(rowGroup)" }
         if let column { text += ", column \"\(column)\"" }
         if let block { text += block < 0 ? ", dictionary block" : ", block \(block)" }

@@ -28,6 +28,7 @@ public final class SegmentReader: @unchecked Sendable {
     public let minorVersion: Int
     let base: UnsafeRawPointer
     let size: Int
+    private let isMapped: Bool
     let footer: SegmentFooter
     let kinds: [ValueKind]
     private let chunkStatistics: [[ColumnStatistics]]
@@ -54,43 +55,18 @@ public final class SegmentReader: @unchecked Sendable {
         }
         let base = UnsafeRawPointer(mapped)
         do throws(FormatError) {
-            let whole = UnsafeRawBufferPointer(start: base, count: size)
-            guard whole.prefix(8).elementsEqual(SegmentFormat.headerMagic) else {
-                throw FormatError(.badMagic, "the file does not start with PLAZASEG", path: path, offset: 0)
-            }
-            let major = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
-            guard major == SegmentFormat.majorVersion else {
-                throw FormatError(.unsupportedVersion, "written by format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: path, offset: 8)
-            }
-            guard whole.suffix(8).elementsEqual(SegmentFormat.trailerMagic) else {
-                throw FormatError(.truncated, "the file does not end with PLAZAEND: truncated or damaged", path: path, offset: size - 8)
-            }
-            let footerLength = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: size - 16, as: UInt32.self)))
-            let footerChecksum = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: size - 12, as: UInt32.self))
-            guard footerLength <= size - minimum else {
-                throw FormatError(.corrupt, "footer length \(footerLength) exceeds the file", path: path, offset: size - 16)
-            }
-            let footerStart = size - SegmentFormat.trailerSize - footerLength
-            let footerBytes = UnsafeRawBufferPointer(start: base + footerStart, count: footerLength)
-            let crc = CRC32C.checksum(footerBytes)
-            guard crc == footerChecksum else {
-                throw FormatError(.checksumMismatch, "footer CRC-32C is \(hex(crc)), trailer says \(hex(footerChecksum))", path: path, offset: footerStart)
-            }
-            do throws(FormatError) {
-                footer = try SegmentFooter.parse(footerBytes, dataStart: SegmentFormat.headerSize, dataEnd: footerStart)
-            } catch {
-                throw error.located(path: path, rowGroup: nil, column: nil, block: nil, offset: footerStart)
-            }
+            footer = try SegmentReader.validate(base, size, path)
         } catch {
             munmap(mapped, size)
             throw error
         }
+        self.isMapped = true
         self.base = base
         self.size = size
-        self.schema = footer.schema
-        self.blockSize = footer.blockSize
-        self.minorVersion = Int(footer.minorVersion)
-        self.kinds = footer.schema.fields.map { ValueKind($0.type) }
+        (schema, blockSize, minorVersion, kinds, chunkStatistics, blockStatistics) = SegmentReader.derive(footer)
+    }
+
+    private static func derive(_ footer: SegmentFooter) -> (Schema, Int, Int, [ValueKind], [[ColumnStatistics]], [[[ColumnStatistics]]]) {
         var chunkStatistics: [[ColumnStatistics]] = []
         var blockStatistics: [[[ColumnStatistics]]] = []
         for group in footer.rowGroups {
@@ -99,11 +75,71 @@ public final class SegmentReader: @unchecked Sendable {
                 chunk.blocks.map { $0.statistics.statistics(valueCount: $0.count, type: field.type) }
             })
         }
-        self.chunkStatistics = chunkStatistics
-        self.blockStatistics = blockStatistics
+        return (footer.schema, footer.blockSize, Int(footer.minorVersion), footer.schema.fields.map { ValueKind($0.type) }, chunkStatistics, blockStatistics)
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    /// Reads a segment from bytes in memory instead of a file (tests, and segments already in
+    /// memory); `path` names it in errors. Copies the bytes.
+    ///
+    /// - Throws: as `init(path:)`, except `.io`.
+    public init(bytes: [UInt8], path: String) throws(FormatError) {
+        self.path = path
+        let size = bytes.count
+        guard size >= SegmentFormat.headerSize + SegmentFormat.trailerSize else {
+            throw FormatError(.truncated, "file of \(size) bytes is shorter than header and trailer (32)", path: path)
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: size) }
+        do throws(FormatError) {
+            footer = try SegmentReader.validate(UnsafeRawPointer(copy), size, path)
+        } catch {
+            copy.deallocate()
+            throw error
+        }
+        self.isMapped = false
+        self.base = UnsafeRawPointer(copy)
+        self.size = size
+        (schema, blockSize, minorVersion, kinds, chunkStatistics, blockStatistics) = SegmentReader.derive(footer)
+    }
+
+    /// Checks magic numbers, version, footer length and checksum, and parses the footer (§3, §6, §10).
+    private static func validate(_ base: UnsafeRawPointer, _ size: Int, _ path: String) throws(FormatError) -> SegmentFooter {
+        let minimum = SegmentFormat.headerSize + SegmentFormat.trailerSize
+        let whole = UnsafeRawBufferPointer(start: base, count: size)
+        guard whole.prefix(8).elementsEqual(SegmentFormat.headerMagic) else {
+            throw FormatError(.badMagic, "the file does not start with PLAZASEG", path: path, offset: 0)
+        }
+        let major = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        guard major == SegmentFormat.majorVersion else {
+            throw FormatError(.unsupportedVersion, "written by format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: path, offset: 8)
+        }
+        guard base.loadUnaligned(fromByteOffset: 12, as: UInt32.self) == 0 else {
+            throw FormatError(.corrupt, "reserved header bytes are not zero", path: path, offset: 12)
+        }
+        guard whole.suffix(8).elementsEqual(SegmentFormat.trailerMagic) else {
+            throw FormatError(.truncated, "the file does not end with PLAZAEND: truncated or damaged", path: path, offset: size - 8)
+        }
+        let footerLength = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: size - 16, as: UInt32.self)))
+        let footerChecksum = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: size - 12, as: UInt32.self))
+        guard footerLength <= size - minimum else {
+            throw FormatError(.corrupt, "footer length \(footerLength) exceeds the file", path: path, offset: size - 16)
+        }
+        let footerStart = size - SegmentFormat.trailerSize - footerLength
+        let footerBytes = UnsafeRawBufferPointer(start: base + footerStart, count: footerLength)
+        let crc = CRC32C.checksum(footerBytes)
+        guard crc == footerChecksum else {
+            throw FormatError(.checksumMismatch, "footer CRC-32C is \(hex(crc)), trailer says \(hex(footerChecksum))", path: path, offset: footerStart)
+        }
+        do throws(FormatError) {
+            return try SegmentFooter.parse(footerBytes, dataStart: SegmentFormat.headerSize, dataEnd: footerStart)
+        } catch {
+            throw error.located(path: path, rowGroup: nil, column: nil, block: nil, offset: footerStart)
+        }
+    }
+
+    deinit {
+        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), size) } else { UnsafeMutableRawPointer(mutating: base).deallocate() }
+    }
 
     /// The number of rows in the file.
     public var rowCount: Int { footer.rowCount }
