@@ -1,0 +1,68 @@
+import Foundation
+import PlazaCore
+import Testing
+@testable import PlazaStorage
+
+/// Real crashes: a child process (this test binary, re-launched) commits appends in a loop and is
+/// killed with SIGKILL at a random moment; the table must then hold exactly some committed state.
+@Suite struct KillTests {
+    static let childVariable = "PLAZA_STORAGE_KILL_CHILD_DIRECTORY"
+    static let rowsPerCommit = 700
+
+    @Test func sigkilledWriterLeavesACommittedState() throws {
+        if let directory = ProcessInfo.processInfo.environment[Self.childVariable] {
+            try Self.runChild(directory: directory)
+            return
+        }
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "t", .create, bigintSchema, [])
+        var generator = SystemRandomNumberGenerator()
+        var sawProgress = false
+        for trial in 0..<10 {
+            let before = try catalog.snapshot(table: "t").rowCount
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            child.arguments = [
+                "--testing-library", "swift-testing", "--filter", "sigkilledWriterLeavesACommittedState",
+            ]
+            child.environment = ProcessInfo.processInfo.environment.merging([Self.childVariable: directory.path]) { $1 }
+            child.standardOutput = FileHandle.nullDevice
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            // Wait for the child's first commit, then kill it at a random moment of a later one.
+            let deadline = Date().addingTimeInterval(20)
+            while try catalog.snapshot(table: "t").rowCount == before && child.isRunning && Date() < deadline {
+                usleep(2_000)
+            }
+            usleep(UInt32.random(in: 0..<150_000, using: &generator))
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            #expect(child.terminationReason == .uncaughtSignal, "trial \(trial): the child ended by itself")
+
+            let snapshot = try catalog.snapshot(table: "t")
+            let rows = try readAll(snapshot)
+            #expect(snapshot.rowCount % Self.rowsPerCommit == 0, "trial \(trial): \(snapshot.rowCount) rows")
+            #expect(rows == (0..<snapshot.rowCount).map { [.bigint(Int64($0))] }, "trial \(trial)")
+            sawProgress = sawProgress || snapshot.rowCount > before
+        }
+        #expect(sawProgress)
+        // The next writer cleans whatever the killed ones left.
+        try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema).abort()
+        let manifest = try catalog.readManifest(table: "t")
+        #expect(files(directory.path + "/t") == (manifest.segments.map(\.fileName) + [Manifest.fileName]).sorted())
+    }
+
+    /// The child: append `rowsPerCommit` rows per commit, forever (until killed).
+    static func runChild(directory: String) throws {
+        let catalog = try StorageCatalog(directory: directory, createIfMissing: false)
+        while true {
+            let transaction = try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema)
+            let start = try catalog.readManifest(table: "t").rowCount
+            try transaction.append(numbers(start..<start + rowsPerCommit / 2))
+            try transaction.append(numbers(start + rowsPerCommit / 2..<start + rowsPerCommit))
+            try transaction.commit()
+        }
+    }
+}
