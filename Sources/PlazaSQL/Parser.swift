@@ -1,0 +1,369 @@
+import PlazaCore
+
+/// Parses SQL text into statements: a hand-written lexer and a recursive-descent parser.
+///
+/// ```swift
+/// let statements = try Parser.parse("SELECT colonia, count(*) FROM reportes GROUP BY 1")
+/// ```
+public enum Parser {
+    /// The deepest expression or query nesting accepted; deeper input is a syntax error, never a crash.
+    public static let maximumDepth = 250
+
+    /// Parses every statement of `sql` (separated by `;`; empty statements are skipped).
+    ///
+    /// - Throws: `SQLSyntaxError` with the span of the first offending token.
+    public static func parse(_ sql: String) throws(SQLSyntaxError) -> [Statement] {
+        var lexer = Lexer(sql)
+        var state = ParserState(tokens: try lexer.tokenize(), sql: sql)
+        return try state.parseStatements()
+    }
+
+    /// Parses SQL given as UTF-8 bytes, rejecting invalid UTF-8 with the position of the first bad byte.
+    public static func parse(utf8 bytes: [UInt8]) throws(SQLSyntaxError) -> [Statement] {
+        if let bad = firstInvalidUTF8Offset(bytes) {
+            let prefix = String(decoding: bytes[..<bad], as: UTF8.self)
+            var line = 1, column = 1
+            for scalar in prefix.unicodeScalars {
+                if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            throw SQLSyntaxError(
+                message: "invalid UTF-8 at byte \(bad): SQL text must be UTF-8",
+                span: SourceSpan(offset: bad, length: 1, line: line, column: column), sql: text)
+        }
+        return try parse(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Parses one expression (for tests and tools): the whole text must be the expression.
+    public static func parseExpression(_ sql: String) throws(SQLSyntaxError) -> Expression {
+        var lexer = Lexer(sql)
+        var state = ParserState(tokens: try lexer.tokenize(), sql: sql)
+        let expression = try state.parseExpression()
+        try state.expectEnd()
+        return expression
+    }
+
+    /// The offset of the first byte that is not part of well-formed UTF-8, or nil.
+    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let length: Int
+            var minimum: UInt32 = 0
+            var scalar: UInt32
+            switch lead {
+            case 0x00...0x7F: index += 1; continue
+            case 0xC2...0xDF: length = 2; scalar = UInt32(lead & 0x1F); minimum = 0x80
+            case 0xE0...0xEF: length = 3; scalar = UInt32(lead & 0x0F); minimum = 0x800
+            case 0xF0...0xF4: length = 4; scalar = UInt32(lead & 0x07); minimum = 0x10000
+            default: return index
+            }
+            guard index + length <= bytes.count else { return index }
+            for next in 1..<length {
+                let byte = bytes[index + next]
+                guard byte & 0xC0 == 0x80 else { return index }
+                scalar = scalar << 6 | UInt32(byte & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return index }
+            index += length
+        }
+        return nil
+    }
+}
+
+/// The parser's cursor over the tokens.
+struct ParserState {
+    let tokens: [Token]
+    let sql: String
+    var position = 0
+    var depth = 0
+    /// `?` seen so far (they are numbered in order); `$n` and `?` may not be mixed.
+    var questionMarks = 0
+    var usesNumberedParameters = false
+
+    init(tokens: [Token], sql: String) {
+        self.tokens = tokens
+        self.sql = sql
+    }
+
+    var current: Token { tokens[position] }
+    var next: Token { tokens[min(position + 1, tokens.count - 1)] }
+
+    mutating func advance() -> Token {
+        let token = tokens[position]
+        if position < tokens.count - 1 { position += 1 }
+        return token
+    }
+
+    /// Consumes the keyword if present.
+    mutating func accept(_ keyword: String) -> Bool {
+        if current.isKeyword(keyword) {
+            position += 1
+            return true
+        }
+        return false
+    }
+
+    /// Consumes the symbol if present.
+    mutating func acceptSymbol(_ symbol: String) -> Bool {
+        if current.isSymbol(symbol) {
+            position += 1
+            return true
+        }
+        return false
+    }
+
+    func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .end: return "end of input"
+        case .string: return "'" + String(token.text.prefix(40)) + "'"
+        case .quotedIdentifier: return "\"" + String(token.text.prefix(40)) + "\""
+        case .parameter: return token.text.isEmpty ? "?" : "$" + token.text
+        default: return "\"" + String(token.text.prefix(40)) + "\""
+        }
+    }
+
+    func error(_ message: String, at token: Token) -> SQLSyntaxError {
+        SQLSyntaxError(message: message, span: token.span, sql: sql)
+    }
+
+    /// `expected WHAT, found "X"` at the current token.
+    func unexpected(_ expectation: String) -> SQLSyntaxError {
+        if current.kind == .end {
+            return error("syntax error at end of input: expected \(expectation)", at: current)
+        }
+        return error("syntax error at or near \(describe(current)): expected \(expectation)", at: current)
+    }
+
+    mutating func expect(_ keyword: String) throws(SQLSyntaxError) {
+        guard accept(keyword) else { throw unexpected(keyword) }
+    }
+
+    mutating func expectSymbol(_ symbol: String, _ context: String = "") throws(SQLSyntaxError) {
+        guard acceptSymbol(symbol) else { throw unexpected("\"\(symbol)\"" + (context.isEmpty ? "" : " " + context)) }
+    }
+
+    func expectEnd() throws(SQLSyntaxError) {
+        guard current.kind == .end else { throw unexpected("end of input") }
+    }
+
+    /// Enters one level of nesting, failing past `Parser.maximumDepth`.
+    mutating func enter() throws(SQLSyntaxError) {
+        depth += 1
+        if depth > Parser.maximumDepth {
+            throw error("expression or query nested too deeply (more than \(Parser.maximumDepth) levels)", at: current)
+        }
+    }
+
+    // MARK: Statements
+
+    mutating func parseStatements() throws(SQLSyntaxError) -> [Statement] {
+        var statements: [Statement] = []
+        while current.kind != .end {
+            if acceptSymbol(";") { continue }
+            statements.append(try parseStatement())
+            if current.kind != .end { try expectSymbol(";", "between statements") }
+        }
+        return statements
+    }
+
+    mutating func parseStatement() throws(SQLSyntaxError) -> Statement {
+        if current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isSymbol("(") {
+            return .select(try parseQuery())
+        }
+        if accept("EXPLAIN") {
+            let analyze = accept("ANALYZE")
+            return .explain(try parseQuery(), analyze: analyze)
+        }
+        if accept("SHOW") {
+            try expect("TABLES")
+            return .showTables
+        }
+        if accept("DESCRIBE") {
+            return .describe(try parseIdentifier("a table name"))
+        }
+        if accept("SET") {
+            let name = try parseIdentifier("a setting name")
+            if !acceptSymbol("=") { try expect("TO") }
+            return .set(name: name, value: try parseExpression())
+        }
+        throw unexpected("SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE or SET")
+    }
+
+    /// A bare or quoted name.
+    mutating func parseIdentifier(_ what: String) throws(SQLSyntaxError) -> Identifier {
+        let token = current
+        switch token.kind {
+        case .quotedIdentifier:
+            position += 1
+            return Identifier(token.text, isQuoted: true, span: token.span)
+        case .word where !Keywords.reserved.contains(token.text.uppercased()):
+            position += 1
+            return Identifier(token.text, span: token.span)
+        default:
+            throw unexpected(what)
+        }
+    }
+
+    // MARK: Queries
+
+    mutating func parseQuery() throws(SQLSyntaxError) -> Query {
+        try enter()
+        defer { depth -= 1 }
+        let start = current.span
+        if acceptSymbol("(") {
+            var inner = try parseQuery()
+            try expectSymbol(")", "to close the query")
+            if inner.orderBy.isEmpty && inner.limit == nil && inner.offset == nil {
+                try parseQueryTail(&inner)
+            }
+            return inner
+        }
+        var ctes: [CommonTableExpression] = []
+        if accept("WITH") {
+            if current.isKeyword("RECURSIVE") { throw error("WITH RECURSIVE is not supported", at: current) }
+            repeat {
+                let name = try parseIdentifier("a name for the WITH query")
+                try expect("AS")
+                try expectSymbol("(", "before the WITH query")
+                let query = try parseQuery()
+                try expectSymbol(")", "after the WITH query")
+                ctes.append(CommonTableExpression(name: name, query: query))
+            } while acceptSymbol(",")
+        }
+        guard accept("SELECT") else { throw unexpected("SELECT") }
+        let select = try parseSelectCore()
+        var query = Query(ctes: ctes, select: select, span: start)
+        try parseQueryTail(&query)
+        if current.isKeyword("UNION") || current.isKeyword("EXCEPT") || current.isKeyword("INTERSECT") {
+            throw error("\(current.text.uppercased()) is not supported", at: current)
+        }
+        return query
+    }
+
+    mutating func parseQueryTail(_ query: inout Query) throws(SQLSyntaxError) {
+        if accept("ORDER") {
+            try expect("BY")
+            repeat {
+                let expression = try parseExpression()
+                var item = OrderItem(expression: expression)
+                if accept("DESC") { item.isDescending = true } else { _ = accept("ASC") }
+                if accept("NULLS") {
+                    if accept("FIRST") { item.nullsFirst = true } else if accept("LAST") { item.nullsFirst = false } else {
+                        throw unexpected("FIRST or LAST")
+                    }
+                }
+                query.orderBy.append(item)
+            } while acceptSymbol(",")
+        }
+        while true {
+            if query.limit == nil, accept("LIMIT") {
+                query.limit = try parseExpression()
+            } else if query.offset == nil, accept("OFFSET") {
+                query.offset = try parseExpression()
+                _ = accept("ROWS")
+            } else {
+                break
+            }
+        }
+    }
+
+    mutating func parseSelectCore() throws(SQLSyntaxError) -> SelectCore {
+        var core = SelectCore(items: [])
+        if accept("DISTINCT") { core.isDistinct = true } else { _ = accept("ALL") }
+        repeat {
+            core.items.append(try parseSelectItem())
+        } while acceptSymbol(",")
+        if accept("FROM") { core.from = try parseFrom() }
+        if accept("WHERE") { core.whereClause = try parseExpression() }
+        if accept("GROUP") {
+            try expect("BY")
+            if current.isKeyword("ALL") {
+                core.groupBy = .all(advance().span)
+            } else {
+                var list: [Expression] = []
+                repeat { list.append(try parseExpression()) } while acceptSymbol(",")
+                core.groupBy = .expressions(list)
+            }
+        }
+        if accept("HAVING") { core.having = try parseExpression() }
+        return core
+    }
+
+    mutating func parseSelectItem() throws(SQLSyntaxError) -> SelectItem {
+        if current.isSymbol("*") { return .star(advance().span) }
+        if current.kind == .word || current.kind == .quotedIdentifier, next.isSymbol("."),
+            tokens[min(position + 2, tokens.count - 1)].isSymbol("*")
+        {
+            let table = try parseIdentifier("a table name")
+            position += 2
+            return .qualifiedStar(table)
+        }
+        let expression = try parseExpression()
+        return .expression(expression, alias: try parseAlias())
+    }
+
+    /// `[AS] alias`, where a bare alias may not be a reserved word.
+    mutating func parseAlias() throws(SQLSyntaxError) -> Identifier? {
+        if accept("AS") {
+            if current.kind == .string {
+                let token = advance()
+                return Identifier(token.text, isQuoted: true, span: token.span)
+            }
+            return try parseIdentifier("an alias after AS")
+        }
+        if current.kind == .quotedIdentifier || (current.kind == .word && !Keywords.reserved.contains(current.text.uppercased())) {
+            return try parseIdentifier("an alias")
+        }
+        return nil
+    }
+
+    mutating func parseFrom() throws(SQLSyntaxError) -> TableReference {
+        var left = try parseTablePrimary()
+        while true {
+            let joinToken = current
+            var kind = JoinKind.inner
+            var isCross = false
+            if acceptSymbol(",") {
+                isCross = true
+            } else if accept("CROSS") {
+                try expect("JOIN")
+                isCross = true
+            } else if accept("JOIN") {
+            } else if accept("INNER") {
+                try expect("JOIN")
+            } else if accept("LEFT") {
+                _ = accept("OUTER")
+                try expect("JOIN")
+                kind = .left
+            } else if current.isKeyword("RIGHT") || current.isKeyword("FULL") {
+                throw error("\(current.text.uppercased()) JOIN is not supported; use LEFT JOIN with the tables swapped", at: current)
+            } else {
+                return left
+            }
+            let right = try parseTablePrimary()
+            let condition: Expression
+            if isCross {
+                condition = Expression(.literal(.boolean(true)), span: joinToken.span)
+            } else {
+                if current.isKeyword("USING") { throw error("JOIN … USING is not supported; write ON a.x = b.x", at: current) }
+                try expect("ON")
+                condition = try parseExpression()
+            }
+            left = .join(left: left, right: right, kind: kind, on: condition)
+        }
+    }
+
+    mutating func parseTablePrimary() throws(SQLSyntaxError) -> TableReference {
+        if acceptSymbol("(") {
+            guard current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isSymbol("(") else {
+                throw unexpected("a subquery after \"(\"")
+            }
+            let query = try parseQuery()
+            try expectSymbol(")", "to close the subquery")
+            return .subquery(query, alias: try parseAlias())
+        }
+        let name = try parseIdentifier("a table name")
+        return .table(name, alias: try parseAlias())
+    }
+}

@@ -1,1 +1,0 @@
-// PlazaSQL: see ../shared/ARCHITECTURE.md for what this module owns.

@@ -1,0 +1,131 @@
+import PlazaCore
+
+/// SQL text from syntax trees: parsing the text gives back the same tree (spans aside), so
+/// `parse(sql(parse(text)))` prints identically. Operators are fully parenthesized.
+extension Statement {
+    /// The statement as SQL text.
+    public var sql: String {
+        switch self {
+        case .select(let query): return query.sql
+        case .explain(let query, let analyze): return "EXPLAIN " + (analyze ? "ANALYZE " : "") + query.sql
+        case .showTables: return "SHOW TABLES"
+        case .describe(let name): return "DESCRIBE " + name.description
+        case .set(let name, let value): return "SET \(name) = \(value.sql)"
+        }
+    }
+}
+
+extension Query {
+    /// The query as SQL text.
+    public var sql: String {
+        var text = ""
+        if !ctes.isEmpty {
+            text += "WITH " + ctes.map { "\($0.name) AS (\($0.query.sql))" }.joined(separator: ", ") + " "
+        }
+        text += select.sql
+        if !orderBy.isEmpty {
+            text += " ORDER BY " + orderBy.map { item in
+                var part = item.expression.sql + (item.isDescending ? " DESC" : " ASC")
+                if let first = item.nullsFirst { part += first ? " NULLS FIRST" : " NULLS LAST" }
+                return part
+            }.joined(separator: ", ")
+        }
+        if let limit { text += " LIMIT " + limit.sql }
+        if let offset { text += " OFFSET " + offset.sql }
+        return text
+    }
+}
+
+extension SelectCore {
+    /// The SELECT as SQL text.
+    public var sql: String {
+        var text = "SELECT " + (isDistinct ? "DISTINCT " : "")
+        text += items.map { item in
+            switch item {
+            case .star: return "*"
+            case .qualifiedStar(let table): return "\(table).*"
+            case .expression(let e, let alias): return e.sql + (alias.map { " AS \($0)" } ?? "")
+            }
+        }.joined(separator: ", ")
+        if let from { text += " FROM " + from.sql }
+        if let whereClause { text += " WHERE " + whereClause.sql }
+        switch groupBy {
+        case .none: break
+        case .all: text += " GROUP BY ALL"
+        case .expressions(let list): text += " GROUP BY " + list.map(\.sql).joined(separator: ", ")
+        }
+        if let having { text += " HAVING " + having.sql }
+        return text
+    }
+}
+
+extension TableReference {
+    /// The FROM source as SQL text.
+    public var sql: String {
+        switch self {
+        case .table(let name, let alias): return name.description + (alias.map { " AS \($0)" } ?? "")
+        case .subquery(let query, let alias): return "(" + query.sql + ")" + (alias.map { " AS \($0)" } ?? "")
+        case .join(let left, let right, let kind, let on):
+            let rightText: String
+            if case .join = right { rightText = "(" + right.sql + ")" } else { rightText = right.sql }
+            return left.sql + " " + kind.rawValue + " " + rightText + " ON " + on.sql
+        }
+    }
+}
+
+extension Literal {
+    /// The literal as SQL text.
+    public var sql: String {
+        switch self {
+        case .integer(let text), .decimal(let text), .float(let text): return text
+        case .string(let text): return quote(text)
+        case .boolean(let value): return value ? "TRUE" : "FALSE"
+        case .null: return "NULL"
+        case .typed(let type, let text): return type.description + " " + quote(text)
+        case .interval(let amount, let unit): return "INTERVAL " + quote(amount) + " " + unit
+        }
+    }
+
+    private func quote(_ text: String) -> String { "'" + text.replacingAll("'", with: "''") + "'" }
+}
+
+extension Expression {
+    /// The expression as SQL text, every operator in parentheses.
+    public var sql: String {
+        switch kind {
+        case .literal(let literal): return literal.sql
+        case .column(let parts): return parts.map(\.description).joined(separator: ".")
+        case .parameter(let index): return "$\(index)"
+        case .unary(let op, let e): return "(" + op.rawValue + (op == .not ? " " : "") + e.sql + ")"
+        case .binary(let op, let l, let r): return "(" + l.sql + " " + op.rawValue + " " + r.sql + ")"
+        case .isNull(let e, let negated): return "(" + e.sql + (negated ? " IS NOT NULL)" : " IS NULL)")
+        case .isDistinctFrom(let l, let r, let negated):
+            return "(" + l.sql + (negated ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ") + r.sql + ")"
+        case .between(let x, let low, let high, let negated):
+            return "(" + x.sql + (negated ? " NOT" : "") + " BETWEEN " + low.sql + " AND " + high.sql + ")"
+        case .inList(let x, let list, let negated):
+            return "(" + x.sql + (negated ? " NOT" : "") + " IN (" + list.map(\.sql).joined(separator: ", ") + "))"
+        case .inSubquery(let x, let query, let negated):
+            return "(" + x.sql + (negated ? " NOT" : "") + " IN (" + query.sql + "))"
+        case .like(let x, let pattern, let insensitive, let negated):
+            return "(" + x.sql + (negated ? " NOT" : "") + (insensitive ? " ILIKE " : " LIKE ") + pattern.sql + ")"
+        case .caseWhen(let operand, let branches, let otherwise):
+            var text = "CASE"
+            if let operand { text += " " + operand.sql }
+            for branch in branches { text += " WHEN " + branch.when.sql + " THEN " + branch.then.sql }
+            if let otherwise { text += " ELSE " + otherwise.sql }
+            return text + " END"
+        case .cast(let e, let type, let isTry): return (isTry ? "TRY_CAST(" : "CAST(") + e.sql + " AS " + type.description + ")"
+        case .extract(let part, let e): return "extract(" + part + " FROM " + e.sql + ")"
+        case .function(let call):
+            var text = call.name.description + "("
+            if call.isStar { text += "*" } else {
+                text += (call.isDistinct ? "DISTINCT " : "") + call.arguments.map(\.sql).joined(separator: ", ")
+            }
+            text += ")"
+            if let filter = call.filter { text += " FILTER (WHERE " + filter.sql + ")" }
+            return text
+        case .subquery(let query): return "(" + query.sql + ")"
+        }
+    }
+}

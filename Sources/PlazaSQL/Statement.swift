@@ -1,0 +1,237 @@
+import PlazaCore
+
+/// One parsed SQL statement.
+public enum Statement: Hashable, Sendable {
+    /// `[WITH …] SELECT …`.
+    case select(Query)
+    /// `EXPLAIN [ANALYZE] query`.
+    case explain(Query, analyze: Bool)
+    /// `SHOW TABLES`.
+    case showTables
+    /// `DESCRIBE table`.
+    case describe(Identifier)
+    /// `SET name = value` (the value is a constant expression).
+    case set(name: Identifier, value: Expression)
+
+    /// The number of parameters the statement needs: the highest `$n`, or the number of `?`.
+    public var parameterCount: Int {
+        var visitor = ParameterCounter()
+        switch self {
+        case .select(let query), .explain(let query, _): visitor.visit(query)
+        case .set(_, let value): visitor.visit(value)
+        case .showTables, .describe: break
+        }
+        return visitor.maximum
+    }
+}
+
+/// A name as written: its text (quotes removed) and whether it was double-quoted.
+public struct Identifier: Hashable, Sendable, CustomStringConvertible {
+    /// The name without quotes.
+    public var name: String
+    /// Whether it was written in double quotes (then it may hold any character).
+    public var isQuoted: Bool
+    /// Where it is.
+    public var span: SourceSpan
+
+    /// Creates an identifier.
+    public init(_ name: String, isQuoted: Bool = false, span: SourceSpan) {
+        self.name = name
+        self.isQuoted = isQuoted
+        self.span = span
+    }
+
+    /// The name as SQL: bare when it is a plain lower-case word that is not a keyword, quoted otherwise.
+    public var description: String {
+        let isPlain = !name.isEmpty && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || $0 == 95 || ($0 >= 48 && $0 <= 57) }
+            && !(name.utf8.first.map { $0 >= 48 && $0 <= 57 } ?? false) && !Keywords.reserved.contains(name.uppercased())
+        if isPlain && !isQuoted { return name }
+        if isPlain && isQuoted { return name }
+        return "\"" + name.replacingAll("\"", with: "\"\"") + "\""
+    }
+}
+
+/// `name AS (query)` of a WITH clause.
+public struct CommonTableExpression: Hashable, Sendable {
+    /// The name the query is known by.
+    public var name: Identifier
+    /// The query.
+    public var query: Query
+
+    /// Creates a CTE.
+    public init(name: Identifier, query: Query) {
+        self.name = name
+        self.query = query
+    }
+}
+
+/// A full query: CTEs, one SELECT, ORDER BY, LIMIT and OFFSET.
+public struct Query: Hashable, Sendable {
+    /// The WITH clause.
+    public var ctes: [CommonTableExpression]
+    /// The SELECT.
+    public var select: SelectCore
+    /// ORDER BY items.
+    public var orderBy: [OrderItem]
+    /// LIMIT (a constant expression), if any.
+    public var limit: Expression?
+    /// OFFSET (a constant expression), if any.
+    public var offset: Expression?
+    /// Where the query starts.
+    public var span: SourceSpan
+
+    /// Creates a query.
+    public init(ctes: [CommonTableExpression] = [], select: SelectCore, orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil, span: SourceSpan) {
+        self.ctes = ctes
+        self.select = select
+        self.orderBy = orderBy
+        self.limit = limit
+        self.offset = offset
+        self.span = span
+    }
+}
+
+/// `SELECT [DISTINCT] items [FROM …] [WHERE …] [GROUP BY …] [HAVING …]`.
+public struct SelectCore: Hashable, Sendable {
+    /// Whether DISTINCT was written.
+    public var isDistinct: Bool
+    /// The select list.
+    public var items: [SelectItem]
+    /// The FROM clause, if any.
+    public var from: TableReference?
+    /// WHERE.
+    public var whereClause: Expression?
+    /// GROUP BY.
+    public var groupBy: GroupBy?
+    /// HAVING.
+    public var having: Expression?
+
+    /// Creates a SELECT.
+    public init(isDistinct: Bool = false, items: [SelectItem], from: TableReference? = nil, whereClause: Expression? = nil, groupBy: GroupBy? = nil, having: Expression? = nil) {
+        self.isDistinct = isDistinct
+        self.items = items
+        self.from = from
+        self.whereClause = whereClause
+        self.groupBy = groupBy
+        self.having = having
+    }
+}
+
+/// One item of a select list.
+public enum SelectItem: Hashable, Sendable {
+    /// `*`.
+    case star(SourceSpan)
+    /// `t.*`.
+    case qualifiedStar(Identifier)
+    /// `expr [AS alias]`.
+    case expression(Expression, alias: Identifier?)
+}
+
+/// GROUP BY expressions (ordinals and aliases are expressions the binder resolves) or GROUP BY ALL.
+public enum GroupBy: Hashable, Sendable {
+    /// `GROUP BY e1, e2…`.
+    case expressions([Expression])
+    /// `GROUP BY ALL`: every select item without an aggregate.
+    case all(SourceSpan)
+}
+
+/// One ORDER BY item.
+public struct OrderItem: Hashable, Sendable {
+    /// The key: an expression, a select-list alias or an ordinal.
+    public var expression: Expression
+    /// DESC.
+    public var isDescending: Bool
+    /// NULLS FIRST (true) / LAST (false) when written; nil for the default.
+    public var nullsFirst: Bool?
+
+    /// Creates an item.
+    public init(expression: Expression, isDescending: Bool = false, nullsFirst: Bool? = nil) {
+        self.expression = expression
+        self.isDescending = isDescending
+        self.nullsFirst = nullsFirst
+    }
+}
+
+/// A FROM source.
+public indirect enum TableReference: Hashable, Sendable {
+    /// A stored table or a CTE, with an optional alias.
+    case table(Identifier, alias: Identifier?)
+    /// `(query) [AS] alias`.
+    case subquery(Query, alias: Identifier?)
+    /// `left [INNER | LEFT [OUTER]] JOIN right ON condition`.
+    case join(left: TableReference, right: TableReference, kind: JoinKind, on: Expression)
+}
+
+/// Join kinds the dialect writes.
+public enum JoinKind: String, Hashable, Sendable {
+    /// `[INNER] JOIN`.
+    case inner = "JOIN"
+    /// `LEFT [OUTER] JOIN`.
+    case left = "LEFT JOIN"
+}
+
+/// Words that cannot be used as bare names or aliases.
+public enum Keywords {
+    /// Reserved words (upper case).
+    public static let reserved: Set<String> = [
+        "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "AS", "AND", "OR", "NOT", "NULL",
+        "TRUE", "FALSE", "JOIN", "INNER", "LEFT", "OUTER", "ON", "CASE", "WHEN", "THEN", "ELSE", "END", "IN", "IS",
+        "BETWEEN", "LIKE", "ILIKE", "DISTINCT", "ALL", "WITH", "CAST", "TRY_CAST", "ASC", "DESC", "UNION", "EXCEPT",
+        "INTERSECT", "FILTER", "CROSS", "RIGHT", "FULL", "USING", "NULLS", "EXTRACT", "EXPLAIN",
+    ]
+}
+
+extension String {
+    /// The string with every occurrence of `target` replaced (no Foundation).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}
+
+/// Finds the number of parameters in a statement.
+struct ParameterCounter {
+    var maximum = 0
+
+    mutating func visit(_ query: Query) {
+        for cte in query.ctes { visit(cte.query) }
+        for item in query.select.items {
+            if case .expression(let expression, _) = item { visit(expression) }
+        }
+        if let from = query.select.from { visit(from) }
+        if let e = query.select.whereClause { visit(e) }
+        if case .expressions(let list) = query.select.groupBy { list.forEach { visit($0) } }
+        if let e = query.select.having { visit(e) }
+        for item in query.orderBy { visit(item.expression) }
+        if let e = query.limit { visit(e) }
+        if let e = query.offset { visit(e) }
+    }
+
+    mutating func visit(_ table: TableReference) {
+        switch table {
+        case .table: break
+        case .subquery(let query, _): visit(query)
+        case .join(let left, let right, _, let on):
+            visit(left)
+            visit(right)
+            visit(on)
+        }
+    }
+
+    mutating func visit(_ expression: Expression) {
+        expression.forEachChild { child in
+            switch child {
+            case .expression(let e): visit(e)
+            case .query(let q): visit(q)
+            }
+        }
+        if case .parameter(let index) = expression.kind { maximum = max(maximum, index) }
+    }
+}
