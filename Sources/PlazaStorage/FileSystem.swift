@@ -35,13 +35,22 @@ enum FileSystem {
     }
 
     /// The whole file, or nil when it does not exist.
-    static func readFileIfPresent(_ path: String, table: String?) throws(StorageError) -> [UInt8]? {
+    /// Files over `limit` bytes throw `.damaged` without being read (a manifest is never that big).
+    static func readFileIfPresent(_ path: String, table: String?, limit: Int = 1 << 28) throws(StorageError) -> [UInt8]?
+    {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw ioError("open", path, table: table)
         }
         defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw ioError("fstat", path, table: table) }
+        guard Int(info.st_size) <= limit else {
+            throw StorageError(
+                .damaged, "file is \(info.st_size) bytes, more than the \(limit) a manifest may have", table: table,
+                file: path)
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

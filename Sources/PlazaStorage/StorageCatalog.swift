@@ -57,8 +57,8 @@ public final class StorageCatalog: CatalogReader, Sendable {
 
     /// Opens (and with `createIfMissing`, creates) the database directory at `directory`.
     ///
-    /// - Throws: `.tableNotFound` when the directory is missing and may not be created, `.io`
-    ///   when it cannot be created, `.readOnly` when asked to create a read-only database.
+    /// - Throws: `.tableNotFound` when the directory is missing and `createIfMissing` is false or
+    ///   `readOnly` is true; `.io` when it cannot be created (for example, its parent is missing).
     public init(
         directory: String, createIfMissing: Bool = true, readOnly: Bool = false, options: StorageOptions = .init()
     ) throws(StorageError) {
@@ -70,6 +70,10 @@ public final class StorageCatalog: CatalogReader, Sendable {
                 throw StorageError(.tableNotFound, "database directory does not exist", file: self.directory)
             }
             try FileSystem.makeDirectory(self.directory, table: nil)
+            // Make the new directory's entry durable, as commits do for what they create.
+            let parent =
+                self.directory.contains("/") ? String(self.directory[..<self.directory.lastIndex(of: "/")!]) : "."
+            try FileSystem.sync(parent.isEmpty ? "/" : parent, table: nil)
         }
     }
 

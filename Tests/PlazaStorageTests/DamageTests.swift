@@ -102,3 +102,31 @@ import Testing
         }
     }
 }
+
+@Suite struct OddFilesTests {
+    @Test func hugeOrDirectoryManifestIsAnErrorNotACrash() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try FileManager.default.createDirectory(
+            atPath: directory.path + "/t/MANIFEST", withIntermediateDirectories: true)
+        #expect(throws: StorageError.self) { try catalog.snapshot(table: "t") }
+        try FileManager.default.removeItem(atPath: directory.path + "/t/MANIFEST")
+        FileManager.default.createFile(atPath: directory.path + "/t/MANIFEST", contents: nil)
+        let handle = try #require(FileHandle(forWritingAtPath: directory.path + "/t/MANIFEST"))
+        try handle.truncate(atOffset: 1 << 29)  // sparse: no disk space used
+        try handle.close()
+        #expect { try catalog.snapshot(table: "t") } throws: { ($0 as! StorageError).kind == .damaged }
+    }
+
+    @Test func databasePathThatIsAFileIsAnError() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        FileManager.default.createFile(atPath: directory.path + "/file", contents: Data([1]))
+        #expect { try StorageCatalog(directory: directory.path + "/file") } throws: {
+            ($0 as! StorageError).kind == .io
+        }
+        #expect { try StorageCatalog(directory: directory.path + "/a/b") } throws: { ($0 as! StorageError).kind == .io }
+        #expect(try StorageCatalog(directory: directory.path + "/new/").directory == directory.path + "/new")
+    }
+}
