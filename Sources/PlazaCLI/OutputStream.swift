@@ -1,0 +1,97 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thrown when the reader of standard output has gone away (`plaza query … | head`): the command
+/// stops quietly with success.
+struct OutputClosed: Error {}
+
+/// Buffered writes to a file descriptor; a closed pipe (EPIPE) becomes `OutputClosed`.
+///
+/// `@unchecked Sendable`: the buffer is only touched with `lock` held.
+final class OutputStream: @unchecked Sendable {
+    private let lock = NSLock()
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private let flushThreshold = 1 << 16
+
+    /// Standard output.
+    static let standardOutput = OutputStream(descriptor: 1)
+    /// Standard error.
+    static let standardError = OutputStream(descriptor: 2)
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        buffer.reserveCapacity(flushThreshold)
+    }
+
+    /// Queues `text`, writing when the buffer is full.
+    func write(_ text: String) throws(OutputClosed) {
+        lock.lock()
+        defer { lock.unlock() }
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= flushThreshold { try flushLocked() }
+    }
+
+    /// Queues `text` and a line break.
+    func writeLine(_ text: String) throws(OutputClosed) {
+        lock.lock()
+        defer { lock.unlock() }
+        buffer.append(contentsOf: text.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= flushThreshold { try flushLocked() }
+    }
+
+    /// Writes everything queued.
+    func flush() throws(OutputClosed) {
+        lock.lock()
+        defer { lock.unlock() }
+        try flushLocked()
+    }
+
+    private func flushLocked() throws(OutputClosed) {
+        var start = 0
+        let failed: Bool = buffer.withUnsafeBytes { bytes in
+            while start < bytes.count {
+                let written = Glibc_write(descriptor, bytes.baseAddress! + start, bytes.count - start)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return true
+                }
+                start += written
+            }
+            return false
+        }
+        buffer.removeAll(keepingCapacity: true)
+        if failed { throw OutputClosed() }
+    }
+
+    /// Whether the descriptor is a terminal.
+    var isTerminal: Bool { isatty(descriptor) == 1 }
+
+    /// The terminal's width in columns, or nil when it is not a terminal.
+    var terminalWidth: Int? {
+        var size = winsize()
+        guard isTerminal, ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+}
+
+@inline(__always)
+private func Glibc_write(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, pointer, count)
+    #else
+    return Darwin.write(fd, pointer, count)
+    #endif
+}
+
+/// Writes a message to standard error at once, ignoring failures.
+func printError(_ text: String) {
+    let stream = OutputStream.standardError
+    try? stream.writeLine(text)
+    try? stream.flush()
+}

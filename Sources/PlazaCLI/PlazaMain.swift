@@ -1,1 +1,0 @@
-@main struct PlazaMain { static func main() {} }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Plaza
+
+/// `plaza query`: runs SQL and prints the result.
+struct QueryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query", abstract: "Run SQL and print the result.",
+        discussion: "The SQL comes from the argument, or from standard input with - or when none is given.")
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table
+    @Option(name: .customLong("param"), help: "A value for the next ? or $n parameter (repeatable).") var parameters: [String] = []
+    @Flag(help: "Print the run time on standard error.") var timer = false
+    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB.") var memoryLimit: String?
+    @Argument(help: "The SQL, or - to read it from standard input.") var sql: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let memoryLimit, parseSize(memoryLimit) == nil {
+            throw ValidationError("--memory-limit must be a size such as 4GB or 512MB, not \(memoryLimit)")
+        }
+    }
+
+    func run() async throws {
+        let text: String
+        if let sql, sql != "-" {
+            text = sql
+        } else {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        let db = try database.open(threads: threads, memoryLimit: memoryLimit.flatMap(parseSize))
+        let values = parameters.map(parseParameter)
+        let output = OutputStream.standardOutput
+        let printer = ResultPrinter(format: format, output: output, maxWidth: output.terminalWidth)
+        let start = ContinuousClock.now
+        if format.isStreamable {
+            var started = false
+            for try await batch in db.stream(text, parameters: values) {
+                if !started {
+                    printer.begin(batch.fields)
+                    started = true
+                }
+                try printer.write(batch)
+            }
+            if started { try printer.end() } else { try output.flush() }
+        } else {
+            try printer.print(try db.query(text, parameters: values))
+        }
+        if timer {
+            try output.flush()
+            printError("Run Time: " + formatSeconds(ContinuousClock.now - start))
+        }
+    }
+}
+
+/// A `--param` value: a whole number is a BIGINT, a plain decimal a DECIMAL, `true`/`false` a
+/// BOOLEAN, `NULL` a NULL, anything else a VARCHAR.
+func parseParameter(_ text: String) -> Value {
+    if let integer = Int64(text) { return .bigint(integer) }
+    if text == "true" || text == "false" { return .boolean(text == "true") }
+    if text == "NULL" { return .null }
+    let unsigned = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+    let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
+    if parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[1].count <= 18, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+        let unscaled = Int64(text.replacingOccurrences(of: ".", with: ""))
+    {
+        return .decimal(unscaled, scale: parts[1].count)
+    }
+    return .varchar(text)
+}
+
+/// `4GB`, `512MB`, `1.5GiB`, or a byte count.
+func parseSize(_ text: String) -> Int? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+    let digits = trimmed.prefix { $0.isNumber || $0 == "." }
+    guard !digits.isEmpty, let number = Double(digits), number > 0 else { return nil }
+    let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+    let multipliers: [String: Double] = [
+        "": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+        "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824, "tib": 1_099_511_627_776,
+    ]
+    guard let multiplier = multipliers[unit], number * multiplier >= 1, number * multiplier < 9e18 else { return nil }
+    return Int(number * multiplier)
+}
+
+/// A duration as `0.123 s`.
+func formatSeconds(_ duration: Duration) -> String {
+    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    return String(format: "%.3f s", seconds)
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Plaza
+
+/// Runs every `Tests/SQL/**/*.test` file, each in a fresh temporary database, and reports each
+/// failing record at its line in the `.test` file.
+@Suite struct LogicTests {
+    @Test(arguments: LogicTestFile.all())
+    func logicTestFile(_ file: LogicTestFile) throws {
+        let records: [LogicRecord]
+        do {
+            records = try file.records()
+        } catch let error as LogicFileError {
+            Issue.record(Comment(rawValue: "\(file.name):\(error.line): \(error.message)"), sourceLocation: location(file, error.line))
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plaza-logic-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = try Database(path: directory)
+        for record in records { run(record, in: db, file: file) }
+    }
+
+    private func location(_ file: LogicTestFile, _ line: Int) -> SourceLocation {
+        SourceLocation(fileID: "SQL/" + (file.name as NSString).lastPathComponent, filePath: file.path, line: max(line, 1), column: 1)
+    }
+
+    private func fail(_ file: LogicTestFile, _ line: Int, _ message: String) {
+        Issue.record(Comment(rawValue: "\(file.name):\(line): \(message)"), sourceLocation: location(file, line))
+    }
+
+    private func run(_ record: LogicRecord, in db: Database, file: LogicTestFile) {
+        switch record {
+        case .table(let name, let schema, let rows, let line):
+            do { try db.createTable(name, schema: schema, rows: rows) } catch {
+                fail(file, line, "creating table \(name) failed: \(error)")
+            }
+        case .statement(let expectsError, let sql, let fragment, let line):
+            do {
+                try db.query(sql)
+                if expectsError { fail(file, line, "statement succeeded but an error was expected\n\(sql)") }
+            } catch {
+                if !expectsError {
+                    fail(file, line, "statement failed: \(error)\n\(sql)")
+                } else if let fragment, !error.description.contains(fragment) {
+                    fail(file, line, "error message does not contain \"\(fragment)\":\n\(error)")
+                }
+            }
+        case .query(let types, let isRowSorted, let sql, let expected, let line):
+            let result: QueryResult
+            do { result = try db.query(sql) } catch {
+                fail(file, line, "query failed: \(error)\n\(sql)")
+                return
+            }
+            guard result.fields.count == types.count else {
+                fail(file, line, "query returns \(result.fields.count) columns but the header names \(types.count)\n\(sql)")
+                return
+            }
+            for (letter, field) in zip(types, result.fields) where !typeMatches(letter, field.type) {
+                fail(file, line, "column \"\(field.name)\" is \(field.type), which does not match type letter \(letter)\n\(sql)")
+            }
+            var actual = result.rows.map { row in row.values.map(logicText).joined(separator: "\t") }
+            var wanted = expected
+            if isRowSorted {
+                actual.sort()
+                wanted.sort()
+            }
+            if actual != wanted {
+                fail(file, line, "wrong result for\n\(sql)\nexpected (\(wanted.count) rows):\n\(wanted.joined(separator: "\n"))\nactual (\(actual.count) rows):\n\(actual.joined(separator: "\n"))")
+            }
+        }
+    }
+}
