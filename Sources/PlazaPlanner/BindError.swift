@@ -1,0 +1,28 @@
+import PlazaCore
+
+/// A query that parses but cannot be planned: unknown names, type mismatches, misplaced aggregates.
+///
+/// `message` says what and how to fix (`unknown column "colonai" (did you mean "colonia"?)`);
+/// `span` points at the offending token when there is one.
+public struct BindError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong.
+    public var message: String
+    /// Where in the SQL text, if known.
+    public var span: SourceSpan?
+
+    /// Creates an error.
+    public init(_ message: String, span: SourceSpan?) {
+        self.message = message
+        self.span = span
+    }
+
+    /// The message alone (use `description(in:)` for the caret diagram).
+    public var description: String { message }
+
+    /// The message, a newline and the offending line of `sql` with a `^` under the spot.
+    public func description(in sql: String) -> String {
+        guard let span else { return message }
+        let diagram = span.caretDiagram(in: sql)
+        return diagram.isEmpty ? message : message + "\n" + diagram
+    }
+}

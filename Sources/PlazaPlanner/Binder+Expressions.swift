@@ -1,0 +1,249 @@
+import PlazaCore
+import PlazaSQL
+
+extension BindingSession {
+    /// Binds an expression over `scope`.
+    func bindExpression(_ expression: Expression, in scope: Scope, context: ExpressionContext) throws(BindError) -> BoundExpression {
+        let span = expression.span
+        switch expression.kind {
+        case .literal(let literal):
+            return try bindLiteral(literal, span: span, negate: false)
+        case .column(let parts):
+            let index = try scope.resolve(parts)
+            return .column(index: index, type: scope.columns[index].type)
+        case .parameter(let index):
+            guard index <= parameters.count else {
+                throw BindError("missing value for parameter $\(index) (\(parameters.count) given)", span: span)
+            }
+            let value = parameters[index - 1]
+            return .literal(value, type: value.dataType)
+        case .unary(let op, let operand):
+            if op == .minus, case .literal(let literal) = operand.kind {
+                switch literal {
+                case .integer, .decimal, .float: return try bindLiteral(literal, span: operand.span, negate: true)
+                default: break
+                }
+            }
+            let bound = try bindExpression(operand, in: scope, context: context)
+            switch op {
+            case .not:
+                return try call("not", [bound], [operand], span: span, display: "NOT")
+            case .plus:
+                guard bound.type.isNumeric || bound.type == .null || bound.type == .interval else {
+                    throw BindError("unary + needs a number, not \(bound.type)", span: span)
+                }
+                return bound
+            case .minus:
+                return try call("negate", [bound], [operand], span: span, display: "unary -")
+            }
+        case .binary(let op, let left, let right):
+            return try bindBinary(op, left, right, span: span, scope: scope, context: context)
+        case .isNull(let operand, let negated):
+            let bound = try bindExpression(operand, in: scope, context: context)
+            return .call(name: negated ? "is_not_null" : "is_null", arguments: [bound], type: .boolean)
+        case .isDistinctFrom(let left, let right, let negated):
+            let l = try bindExpression(left, in: scope, context: context), r = try bindExpression(right, in: scope, context: context)
+            return try call(negated ? "is_not_distinct_from" : "is_distinct_from", [l, r], [left, right], span: span, display: "IS DISTINCT FROM")
+        case .between(let value, let low, let high, let negated):
+            let x = try bindExpression(value, in: scope, context: context)
+            let lo = try bindExpression(low, in: scope, context: context), hi = try bindExpression(high, in: scope, context: context)
+            if negated {
+                let below = try call("<", [x, lo], [value, low], span: span, display: "NOT BETWEEN")
+                let above = try call(">", [x, hi], [value, high], span: span, display: "NOT BETWEEN")
+                return .call(name: "or", arguments: [below, above], type: .boolean)
+            }
+            let atLeast = try call(">=", [x, lo], [value, low], span: span, display: "BETWEEN")
+            let atMost = try call("<=", [x, hi], [value, high], span: span, display: "BETWEEN")
+            return .call(name: "and", arguments: [atLeast, atMost], type: .boolean)
+        case .inList(let needle, let list, let negated):
+            var bound = [try bindExpression(needle, in: scope, context: context)]
+            for item in list { bound.append(try bindExpression(item, in: scope, context: context)) }
+            let membership = try call("in", bound, [needle] + list, span: span, display: "IN")
+            return negated ? .call(name: "not", arguments: [membership], type: .boolean) : membership
+        case .inSubquery(let needle, let query, let negated):
+            return try bindInSubquery(needle, query, negated: negated, span: span, scope: scope, context: context)
+        case .like(let value, let pattern, let insensitive, let negated):
+            let x = try bindExpression(value, in: scope, context: context), p = try bindExpression(pattern, in: scope, context: context)
+            let match = try call(insensitive ? "ilike" : "like", [x, p], [value, pattern], span: span, display: insensitive ? "ILIKE" : "LIKE")
+            return negated ? .call(name: "not", arguments: [match], type: .boolean) : match
+        case .caseWhen(let operand, let branches, let otherwise):
+            return try bindCase(operand, branches, otherwise, span: span, scope: scope, context: context)
+        case .cast(let operand, let type, let isTry):
+            let bound = try bindExpression(operand, in: scope, context: context)
+            return try cast(bound, to: type, isTry: isTry, span: span)
+        case .extract(let part, let operand):
+            guard let function = FunctionCatalog.extractParts[part] else {
+                throw BindError(
+                    "unknown date part \"\(part)\"" + Scope.suggestion(for: part, among: Array(FunctionCatalog.extractParts.keys)), span: span)
+            }
+            let bound = try bindExpression(operand, in: scope, context: context)
+            return try call(function, [bound], [operand], span: span, display: "extract(\(part) FROM …)")
+        case .function(let functionCall):
+            return try bindFunction(functionCall, span: span, scope: scope, context: context)
+        case .subquery(let query):
+            let plan = try bindQuery(query)
+            guard plan.fields.count == 1 else {
+                throw BindError("a scalar subquery must return one column, not \(plan.fields.count)", span: span)
+            }
+            return .scalarSubquery(plan, type: plan.fields[0].type)
+        }
+    }
+
+    /// Binds a literal; `negate` folds a leading minus into numbers (so -9223372036854775808 fits).
+    func bindLiteral(_ literal: Literal, span: SourceSpan, negate: Bool) throws(BindError) -> BoundExpression {
+        let sign = negate ? "-" : ""
+        switch literal {
+        case .integer(let digits):
+            if let value = Int64(sign + digits) { return .literal(.bigint(value), type: .bigint) }
+            let value = Double(sign + digits) ?? 0
+            return .literal(.double(value), type: .double)
+        case .decimal(let text):
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            let integerDigits = String(parts[0]).drop { $0 == "0" }.count
+            let scale = parts.count > 1 ? parts[1].count : 0
+            let precision = max(1, integerDigits + scale)
+            if precision <= DataType.maxDecimalPrecision,
+                let unscaled = ValueParsing.decimal(sign + text, precision: precision, scale: scale)
+            {
+                return .literal(.decimal(unscaled, scale: scale), type: .decimal(precision: precision, scale: scale))
+            }
+            return .literal(.double(Double(sign + text) ?? 0), type: .double)
+        case .float(let text):
+            guard let value = Double(sign + text) else { throw BindError("invalid number \(text)", span: span) }
+            return .literal(.double(value), type: .double)
+        case .string(let text): return .literal(.varchar(text), type: .varchar)
+        case .boolean(let value): return .literal(.boolean(value), type: .boolean)
+        case .null: return .literal(.null, type: .null)
+        case .typed(let type, let text):
+            guard let value = ValueParsing.parse(text, as: type) else {
+                throw BindError("invalid \(type) literal '\(text)'" + Self.formatHint(type), span: span)
+            }
+            return .literal(value, type: type)
+        case .interval(let amount, let unit):
+            var interval = Interval()
+            guard let count = Int64(amount), ValueParsing.add(count, unit: unit, to: &interval) else {
+                throw BindError("invalid INTERVAL '\(amount)' \(unit): write a whole number and a unit such as days", span: span)
+            }
+            return .literal(.interval(interval), type: .interval)
+        }
+    }
+
+    static func formatHint(_ type: DataType) -> String {
+        switch type {
+        case .date: return " (expected YYYY-MM-DD)"
+        case .timestamp: return " (expected YYYY-MM-DD HH:MM:SS)"
+        case .interval: return " (expected e.g. '3 days' or '1 year 2 months')"
+        default: return ""
+        }
+    }
+
+    private func bindBinary(
+        _ op: BinaryOperator, _ left: Expression, _ right: Expression, span: SourceSpan, scope: Scope, context: ExpressionContext
+    ) throws(BindError) -> BoundExpression {
+        if op == .and || op == .or {
+            // Flatten chains into one n-ary call.
+            var operands: [BoundExpression] = []
+            var pending = [right, left]
+            while let next = pending.popLast() {
+                if case .binary(let inner, let l, let r) = next.kind, inner == op {
+                    pending.append(r)
+                    pending.append(l)
+                    continue
+                }
+                let bound = try bindExpression(next, in: scope, context: context)
+                operands.append(try requireBoolean(bound, next, op.rawValue))
+            }
+            return .call(name: op == .and ? "and" : "or", arguments: operands, type: .boolean)
+        }
+        var l = try bindExpression(left, in: scope, context: context)
+        var r = try bindExpression(right, in: scope, context: context)
+        var sources = [left, right]
+        let name: String
+        switch op {
+        case .equal: name = "="
+        case .notEqual: name = "<>"
+        case .less: name = "<"
+        case .lessOrEqual: name = "<="
+        case .greater: name = ">"
+        case .greaterOrEqual: name = ">="
+        case .concat: name = "||"
+        case .plus, .minus, .multiply, .divide, .modulo: name = op.rawValue
+        case .and, .or: preconditionFailure("handled above")
+        }
+        // BIGINT + DATE and INTERVAL + DATE/TIMESTAMP are bound with the arguments swapped.
+        if op == .plus,
+            (r.type == .date && (l.type == .bigint || l.type == .interval)) || (r.type == .timestamp && l.type == .interval)
+        {
+            swap(&l, &r)
+            sources.swapAt(0, 1)
+        }
+        return try call(name, [l, r], sources, span: span, display: op.rawValue)
+    }
+
+    /// Resolves a catalogue function for bound arguments and inserts the casts it needs.
+    func call(
+        _ name: String, _ arguments: [BoundExpression], _ sources: [Expression], span: SourceSpan, display: String
+    ) throws(BindError) -> BoundExpression {
+        var arguments = arguments
+        if let first = FunctionCatalog.signatures(named: name).first, first.sameTypeArguments {
+            arguments = try coerceStringLiterals(arguments, sources)
+        }
+        guard let resolved = FunctionCatalog.resolve(name, argumentTypes: arguments.map(\.type)) else {
+            throw mismatch(name, arguments.map(\.type), span: span, display: display)
+        }
+        var cast: [BoundExpression] = []
+        for (argument, type) in zip(arguments, resolved.argumentTypes) { cast.append(implicitCast(argument, to: type)) }
+        return .call(name: name, arguments: cast, type: resolved.resultType)
+    }
+
+    /// The error for arguments no overload accepts, naming the types.
+    private func mismatch(_ name: String, _ types: [DataType], span: SourceSpan, display: String) -> BindError {
+        let list = types.map(\.description)
+        if ["=", "<>", "<", "<=", ">", ">=", "is_distinct_from", "is_not_distinct_from"].contains(name), list.count == 2 {
+            return BindError("type mismatch: cannot compare \(list[0]) with \(list[1]) (use CAST to convert one side)", span: span)
+        }
+        if ["+", "-", "*", "/", "%", "||"].contains(name), list.count == 2 {
+            return BindError("type mismatch: operator \(display) cannot take \(list[0]) and \(list[1])", span: span)
+        }
+        if name == "in" {
+            return BindError("type mismatch: IN list values (\(list.dropFirst().joined(separator: ", "))) do not match \(list[0])", span: span)
+        }
+        let accepted = FunctionCatalog.signatures(named: name).map(\.description).joined(separator: "; ")
+        return BindError("type mismatch: \(display)(\(list.joined(separator: ", "))) is not defined; accepted: \(accepted)", span: span)
+    }
+
+    /// Where some arguments are string literals and the others share a non-text type, parses the literals as that type.
+    func coerceStringLiterals(_ arguments: [BoundExpression], _ sources: [Expression]) throws(BindError) -> [BoundExpression] {
+        let others = arguments.filter { if case .literal(.varchar, _) = $0 { return false } else { return true } }
+        guard others.count < arguments.count, let target = FunctionCatalog.commonType(of: others.map(\.type)),
+            target != .varchar, target != .null
+        else { return arguments }
+        var result = arguments
+        for (index, argument) in arguments.enumerated() {
+            guard case .literal(.varchar(let text), _) = argument else { continue }
+            guard let value = ValueParsing.parse(text, as: target) else {
+                let place = index < sources.count ? sources[index].span : nil
+                throw BindError("cannot convert '\(text)' to \(target)" + Self.formatHint(target), span: place)
+            }
+            result[index] = .literal(value, type: target)
+        }
+        return result
+    }
+
+    /// `expr` converted to `type` without a visible CAST (NULL literals just take the type).
+    func implicitCast(_ expression: BoundExpression, to type: DataType) -> BoundExpression {
+        if expression.type == type { return expression }
+        if case .literal(.null, _) = expression { return .literal(.null, type: type) }
+        return .cast(expression, to: type, isTry: false)
+    }
+
+    /// An explicit CAST, checked against `FunctionCatalog.canCast`.
+    func cast(_ bound: BoundExpression, to type: DataType, isTry: Bool, span: SourceSpan) throws(BindError) -> BoundExpression {
+        if bound.type == type { return bound }
+        guard FunctionCatalog.canCast(from: bound.type, to: type) else {
+            throw BindError("cannot cast \(bound.type) to \(type)", span: span)
+        }
+        if case .literal(.null, _) = bound { return .literal(.null, type: type) }
+        return .cast(bound, to: type, isTry: isTry)
+    }
+}

@@ -1,0 +1,181 @@
+import PlazaCore
+import PlazaSQL
+
+/// One select-list entry after star expansion.
+struct SelectEntry {
+    /// The expression as written (nil for a column from `*`).
+    var expression: Expression?
+    /// For a column from `*`: its position in the FROM scope.
+    var starColumn: Int?
+    /// The output name.
+    var name: String
+    /// The alias, if written.
+    var alias: String?
+}
+
+extension BindingSession {
+    /// Binds a full query (CTEs, SELECT, ORDER BY, LIMIT) into a plan.
+    func bindQuery(_ query: Query) throws(BindError) -> LogicalPlan {
+        var frame: [String: LogicalPlan] = [:]
+        cteFrames.append(frame)
+        defer { cteFrames.removeLast() }
+        for cte in query.ctes {
+            let key = cte.name.name.lowercased()
+            if frame[key] != nil { throw BindError("WITH query \"\(cte.name.name)\" is defined twice", span: cte.name.span) }
+            frame[key] = try bindQuery(cte.query)
+            cteFrames[cteFrames.count - 1] = frame
+        }
+        return try bindSelect(query)
+    }
+
+    private func bindSelect(_ query: Query) throws(BindError) -> LogicalPlan {
+        let core = query.select
+        var plan: LogicalPlan
+        var scope: Scope
+        if let from = core.from {
+            (plan, scope) = try bindTable(from)
+        } else {
+            plan = .values(rows: [[]], fields: [])
+            scope = Scope(columns: [])
+        }
+        if let condition = core.whereClause {
+            let bound = try requireBoolean(try bindExpression(condition, in: scope, context: .plain("WHERE")), condition, "WHERE")
+            plan = .filter(input: plan, predicate: bound)
+        }
+        let entries = try expandItems(core.items, scope)
+        let orderExpressions = query.orderBy.map(\.expression)
+        let aggregating = core.groupBy != nil || core.having != nil
+            || entries.contains { $0.expression.map(AggregateDetector.contains) ?? false }
+            || orderExpressions.contains(where: AggregateDetector.contains)
+
+        var projections: [BoundExpression] = []
+        var space: Space
+        if aggregating {
+            let aggregation = try bindAggregation(core, entries: entries, scope: scope, orderBy: query.orderBy)
+            plan = .aggregate(input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls, fields: aggregation.fields)
+            if let having = aggregation.having { plan = .filter(input: plan, predicate: having) }
+            projections = aggregation.items
+            space = .aggregated(aggregation)
+        } else {
+            for entry in entries {
+                if let column = entry.starColumn {
+                    projections.append(.column(index: column, type: scope.columns[column].type))
+                } else {
+                    projections.append(try bindExpression(entry.expression!, in: scope, context: .plain("SELECT")))
+                }
+            }
+            space = .plain(scope)
+        }
+
+        // ORDER BY: ordinals and aliases refer to the select list; other keys may add hidden columns.
+        let visibleCount = projections.count
+        var sortKeys: [SortKey] = []
+        for item in query.orderBy {
+            let index = try orderIndex(item.expression, entries: entries, scope: scope, projections: &projections, space: space)
+            let nullsFirst = item.nullsFirst ?? item.isDescending
+            sortKeys.append(SortKey(expression: .column(index: index, type: projections[index].type), isDescending: item.isDescending, nullsFirst: nullsFirst))
+        }
+        let inputFields = plan.fields
+        var fields: [Field] = []
+        for (index, expression) in projections.enumerated() {
+            let name = index < entries.count ? entries[index].name : "#order\(index - visibleCount + 1)"
+            fields.append(Field(name: name, type: expression.type, isNullable: PlanUtilities.isNullable(expression, inputFields)))
+        }
+        plan = .project(input: plan, expressions: projections, fields: fields)
+        if core.isDistinct {
+            if projections.count > visibleCount {
+                throw BindError("for SELECT DISTINCT, ORDER BY expressions must appear in the select list", span: query.orderBy.first?.expression.span)
+            }
+            plan = .distinct(input: plan)
+        }
+        if !sortKeys.isEmpty { plan = .sort(input: plan, keys: sortKeys) }
+        let limit = try query.limit.map { (e) throws(BindError) in try bindCount(e, "LIMIT") }
+        let offset = try query.offset.map { (e) throws(BindError) in try bindCount(e, "OFFSET") } ?? 0
+        if limit != nil || offset > 0 { plan = .limit(input: plan, limit: limit, offset: offset) }
+        if projections.count > visibleCount {
+            let kept = (0..<visibleCount).map { BoundExpression.column(index: $0, type: projections[$0].type) }
+            plan = .project(input: plan, expressions: kept, fields: Array(fields[0..<visibleCount]))
+        }
+        return plan
+    }
+
+    /// Expands `*` and `t.*`, and names every entry.
+    private func expandItems(_ items: [SelectItem], _ scope: Scope) throws(BindError) -> [SelectEntry] {
+        var entries: [SelectEntry] = []
+        for item in items {
+            switch item {
+            case .star(let span):
+                if scope.columns.isEmpty { throw BindError("SELECT * needs a FROM clause with columns", span: span) }
+                for (index, column) in scope.columns.enumerated() {
+                    entries.append(SelectEntry(expression: nil, starColumn: index, name: column.name, alias: nil))
+                }
+            case .qualifiedStar(let table):
+                let matching = scope.columns.indices.filter { scope.columns[$0].qualifier.map { Scope.matches(table.name, $0) } ?? false }
+                if matching.isEmpty {
+                    let tables = Array(Set(scope.columns.compactMap(\.qualifier))).sorted()
+                    throw BindError("unknown table \"\(table.name)\"" + Scope.suggestion(for: table.name, among: tables), span: table.span)
+                }
+                for index in matching {
+                    entries.append(SelectEntry(expression: nil, starColumn: index, name: scope.columns[index].name, alias: nil))
+                }
+            case .expression(let expression, let alias):
+                entries.append(SelectEntry(expression: expression, starColumn: nil, name: alias?.name ?? Self.name(of: expression), alias: alias?.name))
+            }
+        }
+        return entries
+    }
+
+    /// The output name of an unaliased expression: a column's name, else its SQL text (as DuckDB).
+    static func name(of expression: Expression) -> String {
+        switch expression.kind {
+        case .column(let parts): return parts[parts.count - 1].name
+        case .function(let call) where call.isStar && call.name.name.lowercased() == "count": return "count_star()"
+        default: return expression.sql
+        }
+    }
+
+    /// The projection index for an ORDER BY key, appending a hidden projection when needed.
+    private func orderIndex(
+        _ key: Expression, entries: [SelectEntry], scope: Scope, projections: inout [BoundExpression], space: Space
+    ) throws(BindError) -> Int {
+        if case .literal(.integer(let text)) = key.kind {
+            guard let position = Int(text), position >= 1, position <= entries.count else {
+                throw BindError("ORDER BY position \(text) is not in the select list (1 to \(entries.count))", span: key.span)
+            }
+            return position - 1
+        }
+        if case .column(let parts) = key.kind, parts.count == 1 {
+            let matches = entries.indices.filter { entries[$0].alias.map { Scope.matches(parts[0].name, $0) } ?? false }
+            if matches.count == 1 { return matches[0] }
+        }
+        let bound: BoundExpression
+        switch space {
+        case .plain(let scope): bound = try bindExpression(key, in: scope, context: .plain("ORDER BY"))
+        case .aggregated(let aggregation): bound = try aggregation.bind(key, session: self)
+        }
+        if let existing = projections.firstIndex(of: bound) { return existing }
+        projections.append(bound)
+        return projections.count - 1
+    }
+}
+
+/// The expression space after FROM/WHERE: the input's columns, or the aggregate's output.
+enum Space {
+    case plain(Scope)
+    case aggregated(Aggregation)
+}
+
+/// Finds aggregate calls in an expression (not inside subqueries).
+enum AggregateDetector {
+    static func contains(_ expression: Expression) -> Bool {
+        if case .function(let call) = expression.kind {
+            let name = call.name.name.lowercased()
+            if FunctionCatalog.aggregateNames[name] != nil { return true }
+        }
+        var found = false
+        expression.forEachChild { child in
+            if !found, case .expression(let e) = child, contains(e) { found = true }
+        }
+        return found
+    }
+}

@@ -1,0 +1,133 @@
+import PlazaCore
+import PlazaSQL
+
+/// Turns parsed statements into typed logical plans: resolves names through the catalog,
+/// assigns types, inserts implicit casts and rejects what cannot run.
+///
+/// ```swift
+/// let statement = try Parser.parse("SELECT colonia, count(*) FROM reportes GROUP BY 1")[0]
+/// let bound = try Binder(catalog: catalog).bind(statement)
+/// ```
+/// Parameters are bound by value into literals, so a parameter never changes the query's shape.
+public struct Binder {
+    /// Where table names are resolved.
+    public let catalog: any CatalogReader
+    /// Values for `?`/`$n`, in order.
+    public let parameters: [Value]
+
+    /// Creates a binder over a catalog, with the values of the statement's parameters.
+    public init(catalog: any CatalogReader, parameters: [Value] = []) {
+        self.catalog = catalog
+        self.parameters = parameters
+    }
+
+    /// Binds one statement.
+    ///
+    /// - Throws: `BindError` naming the problem and pointing at the offending token.
+    public func bind(_ statement: Statement) throws(BindError) -> BoundStatement {
+        let session = BindingSession(catalog: catalog, parameters: parameters)
+        switch statement {
+        case .select(let query):
+            return .query(try session.bindQuery(query))
+        case .explain(let query, let analyze):
+            return .explain(try session.bindQuery(query), analyze: analyze)
+        case .showTables:
+            return .showTables
+        case .describe(let name):
+            guard let table = catalog.table(named: name.name) else {
+                throw BindError(
+                    "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: catalog.tableNames()), span: name.span)
+            }
+            return .describe(table: table.name)
+        case .set(let name, let value):
+            let bound = Optimizer.fold(try session.bindExpression(value, in: Scope(columns: []), context: .plain("SET")))
+            guard case .literal(let constant, _) = bound else {
+                throw BindError("SET needs a constant value", span: value.span)
+            }
+            return .set(name: name.name.lowercased(), value: constant)
+        }
+    }
+}
+
+/// State shared while binding one statement: the catalog, parameters, and visible CTEs.
+final class BindingSession {
+    let catalog: any CatalogReader
+    let parameters: [Value]
+    /// CTEs by lower-cased name, innermost WITH last.
+    var cteFrames: [[String: LogicalPlan]] = []
+
+    init(catalog: any CatalogReader, parameters: [Value]) {
+        self.catalog = catalog
+        self.parameters = parameters
+    }
+
+    // MARK: FROM
+
+    func bindTable(_ reference: TableReference) throws(BindError) -> (LogicalPlan, Scope) {
+        switch reference {
+        case .table(let name, let alias):
+            let qualifier = alias?.name ?? name.name
+            for frame in cteFrames.reversed() {
+                if let plan = frame[name.name.lowercased()] {
+                    return (plan, Scope(fields: plan.fields, qualifier: qualifier))
+                }
+            }
+            guard let table = catalog.table(named: name.name) else {
+                let names = catalog.tableNames() + cteFrames.flatMap(\.keys)
+                throw BindError("unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: names), span: name.span)
+            }
+            let fields = table.schema.fields
+            let scan = TableScan(table: table.name, columns: Array(fields.indices), fields: fields, estimatedRows: table.rowCount)
+            return (.scan(scan), Scope(fields: fields, qualifier: qualifier))
+        case .subquery(let query, let alias):
+            let plan = try bindQuery(query)
+            return (plan, Scope(fields: plan.fields, qualifier: alias?.name))
+        case .join(let leftReference, let rightReference, let kind, let on):
+            let (left, leftScope) = try bindTable(leftReference)
+            let (right, rightScope) = try bindTable(rightReference)
+            var rightColumns = rightScope.columns
+            if kind == .left {
+                for index in rightColumns.indices { rightColumns[index].isNullable = true }
+            }
+            let scope = Scope(columns: leftScope.columns + rightColumns)
+            let condition = try requireBoolean(try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
+            let leftCount = leftScope.columns.count
+            var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
+            for conjunct in PlanUtilities.conjuncts(condition) {
+                if let (l, r) = PlanUtilities.equiKey(conjunct, leftCount: leftCount) {
+                    leftKeys.append(l)
+                    rightKeys.append(r)
+                } else if case .literal(.boolean(true), _) = conjunct {
+                    continue
+                } else {
+                    residual.append(conjunct)
+                }
+            }
+            let join = Join(
+                left: left, right: right, kind: kind == .left ? .left : .inner, leftKeys: leftKeys, rightKeys: rightKeys,
+                residual: PlanUtilities.conjunction(residual))
+            return (.join(join), scope)
+        }
+    }
+
+    /// Checks an expression is BOOLEAN (an untyped NULL becomes a BOOLEAN NULL).
+    func requireBoolean(_ bound: BoundExpression, _ expression: Expression, _ clause: String) throws(BindError) -> BoundExpression {
+        switch bound.type {
+        case .boolean: return bound
+        case .null: return .literal(.null, type: .boolean)
+        default:
+            throw BindError("\(clause) needs a BOOLEAN condition, not \(bound.type)", span: expression.span)
+        }
+    }
+
+    // MARK: LIMIT
+
+    /// A LIMIT or OFFSET: a constant non-negative integer.
+    func bindCount(_ expression: Expression, _ clause: String) throws(BindError) -> Int {
+        let bound = Optimizer.fold(try bindExpression(expression, in: Scope(columns: []), context: .plain(clause)))
+        guard case .literal(.bigint(let value), _) = bound, value >= 0, let count = Int(exactly: value) else {
+            throw BindError("\(clause) must be a non-negative integer constant", span: expression.span)
+        }
+        return count
+    }
+}

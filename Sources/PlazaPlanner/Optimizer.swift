@@ -1,0 +1,110 @@
+import PlazaCore
+
+/// Rewrite rules over logical plans: constant folding, predicate pushdown (into scans and
+/// through projections, joins, sorts, DISTINCT and on group keys through aggregates), projection
+/// pushdown (each scan reads only the columns the query needs) and `column <op> constant`
+/// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan).
+public enum Optimizer {
+    /// The optimized plan; it computes the same rows with the same output fields.
+    public static func optimize(_ plan: LogicalPlan) -> LogicalPlan {
+        var result = foldPlan(plan)
+        result = PredicatePushdown.push(result, [])
+        result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan
+        result = attachPruningPredicates(result)
+        return result
+    }
+
+    /// Constant folding of one expression (also optimizes subquery plans inside it).
+    public static func fold(_ expression: BoundExpression) -> BoundExpression {
+        ConstantFolding.fold(expression)
+    }
+
+    /// Folds every expression of a plan; drops filters that are constantly true.
+    static func foldPlan(_ plan: LogicalPlan) -> LogicalPlan {
+        switch plan {
+        case .scan: return plan
+        case .values(let rows, let fields): return .values(rows: rows.map { $0.map(fold) }, fields: fields)
+        case .filter(let input, let predicate):
+            let folded = fold(predicate)
+            if case .literal(.boolean(true), _) = folded { return foldPlan(input) }
+            return .filter(input: foldPlan(input), predicate: folded)
+        case .project(let input, let expressions, let fields):
+            return .project(input: foldPlan(input), expressions: expressions.map(fold), fields: fields)
+        case .aggregate(let input, let groups, let aggregates, let fields):
+            let folded = aggregates.map { call in
+                var copy = call
+                copy.arguments = call.arguments.map(fold)
+                copy.filter = call.filter.map(fold)
+                return copy
+            }
+            return .aggregate(input: foldPlan(input), groups: groups.map(fold), aggregates: folded, fields: fields)
+        case .join(var join):
+            join.left = foldPlan(join.left)
+            join.right = foldPlan(join.right)
+            join.leftKeys = join.leftKeys.map(fold)
+            join.rightKeys = join.rightKeys.map(fold)
+            join.residual = join.residual.map(fold)
+            if case .literal(.boolean(true), _)? = join.residual { join.residual = nil }
+            return .join(join)
+        case .sort(let input, let keys):
+            return .sort(input: foldPlan(input), keys: keys.map { SortKey(expression: fold($0.expression), isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) })
+        case .limit(let input, let limit, let offset): return .limit(input: foldPlan(input), limit: limit, offset: offset)
+        case .distinct(let input): return .distinct(input: foldPlan(input))
+        }
+    }
+
+    /// Copies `column <op> constant` conjuncts of filters directly above scans into the scans.
+    static func attachPruningPredicates(_ plan: LogicalPlan) -> LogicalPlan {
+        switch plan {
+        case .filter(.scan(var scan), let predicate):
+            scan.pruningPredicates = PlanUtilities.conjuncts(predicate).compactMap { scanPredicate($0, scan.fields) }
+            return .filter(input: .scan(scan), predicate: predicate)
+        case .scan, .values: return plan
+        case .filter(let input, let predicate): return .filter(input: attachPruningPredicates(input), predicate: predicate)
+        case .project(let input, let expressions, let fields):
+            return .project(input: attachPruningPredicates(input), expressions: expressions, fields: fields)
+        case .aggregate(let input, let groups, let aggregates, let fields):
+            return .aggregate(input: attachPruningPredicates(input), groups: groups, aggregates: aggregates, fields: fields)
+        case .join(var join):
+            join.left = attachPruningPredicates(join.left)
+            join.right = attachPruningPredicates(join.right)
+            return .join(join)
+        case .sort(let input, let keys): return .sort(input: attachPruningPredicates(input), keys: keys)
+        case .limit(let input, let limit, let offset): return .limit(input: attachPruningPredicates(input), limit: limit, offset: offset)
+        case .distinct(let input): return .distinct(input: attachPruningPredicates(input))
+        }
+    }
+
+    /// A conjunct as a scan predicate, when it compares a scan column with constants of its type.
+    static func scanPredicate(_ conjunct: BoundExpression, _ fields: [Field]) -> ScanPredicate? {
+        let flipped: [String: ScanPredicate.Comparison] = ["=": .equal, "<>": .notEqual, "<": .greater, "<=": .greaterOrEqual, ">": .less, ">=": .lessOrEqual]
+        guard case .call(let name, let arguments, _) = conjunct else { return nil }
+        switch name {
+        case "is_null", "is_not_null":
+            guard case .column(let index, _) = arguments[0] else { return nil }
+            return ScanPredicate(column: index, comparison: name == "is_null" ? .isNull : .isNotNull, constants: [])
+        case "in":
+            guard case .column(let index, let type) = arguments[0] else { return nil }
+            var constants: [Value] = []
+            for argument in arguments.dropFirst() {
+                guard case .literal(let value, let literalType) = argument, literalType == type, !value.isNull else { return nil }
+                constants.append(value)
+            }
+            return ScanPredicate(column: index, comparison: .inList, constants: constants)
+        case "=", "<>", "<", "<=", ">", ">=":
+            if case .column(let index, let type) = arguments[0], case .literal(let value, let literalType) = arguments[1],
+                literalType == type, !value.isNull, let comparison = ScanPredicate.Comparison(rawValue: name)
+            {
+                return ScanPredicate(column: index, comparison: comparison, constants: [value])
+            }
+            if case .column(let index, let type) = arguments[1], case .literal(let value, let literalType) = arguments[0],
+                literalType == type, !value.isNull, let comparison = flipped[name]
+            {
+                return ScanPredicate(column: index, comparison: comparison, constants: [value])
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+}

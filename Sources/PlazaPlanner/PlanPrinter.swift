@@ -1,0 +1,113 @@
+import PlazaCore
+
+/// Renders a logical plan as an indented tree for EXPLAIN, one operator per line:
+/// ```
+/// Project [colonia, count_star()]
+///   Aggregate groups=[colonia] aggregates=[count_star()]
+///     Scan reportes columns=[colonia]
+/// ```
+public enum PlanPrinter {
+    /// The plan as text, children indented by two spaces under their parent.
+    public static func explain(_ plan: LogicalPlan) -> String {
+        var lines: [String] = []
+        render(plan, depth: 0, into: &lines)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func render(_ plan: LogicalPlan, depth: Int, into lines: inout [String]) {
+        let indent = String(repeating: "  ", count: depth)
+        switch plan {
+        case .scan(let scan):
+            var line = "Scan \(scan.table) columns=[\(scan.fields.map(\.name).joined(separator: ", "))]"
+            if !scan.pruningPredicates.isEmpty {
+                line += " pruning=[" + scan.pruningPredicates.map { describe($0, scan.fields) }.joined(separator: ", ") + "]"
+            }
+            lines.append(indent + line)
+        case .values(let rows, let fields):
+            lines.append(indent + "Values rows=\(rows.count) columns=[\(fields.map(\.name).joined(separator: ", "))]")
+        case .filter(let input, let predicate):
+            lines.append(indent + "Filter " + describe(predicate, input.fields))
+            render(input, depth: depth + 1, into: &lines)
+        case .project(let input, let expressions, let fields):
+            let items = zip(expressions, fields).map { expression, field in
+                let text = describe(expression, input.fields)
+                return text == field.name ? text : "\(text) AS \(field.name)"
+            }
+            lines.append(indent + "Project [" + items.joined(separator: ", ") + "]")
+            render(input, depth: depth + 1, into: &lines)
+        case .aggregate(let input, let groups, let aggregates, _):
+            let groupText = groups.map { describe($0, input.fields) }.joined(separator: ", ")
+            let aggregateText = aggregates.map { describe($0, input.fields) }.joined(separator: ", ")
+            lines.append(indent + "Aggregate groups=[\(groupText)] aggregates=[\(aggregateText)]")
+            render(input, depth: depth + 1, into: &lines)
+        case .join(let join):
+            let combined = join.left.fields + join.right.fields
+            var line = "Join \(join.kind.rawValue.uppercased())"
+            let keys = zip(join.leftKeys, join.rightKeys).map { describe($0, join.left.fields) + " = " + describe($1, join.right.fields) }
+            if !keys.isEmpty { line += " keys=[" + keys.joined(separator: ", ") + "]" }
+            if let residual = join.residual { line += " residual=" + describe(residual, combined) }
+            lines.append(indent + line)
+            render(join.left, depth: depth + 1, into: &lines)
+            render(join.right, depth: depth + 1, into: &lines)
+        case .sort(let input, let keys):
+            let text = keys.map { key in
+                describe(key.expression, input.fields) + (key.isDescending ? " DESC" : " ASC") + (key.nullsFirst ? " NULLS FIRST" : " NULLS LAST")
+            }
+            lines.append(indent + "Sort [" + text.joined(separator: ", ") + "]")
+            render(input, depth: depth + 1, into: &lines)
+        case .limit(let input, let limit, let offset):
+            lines.append(indent + "Limit " + (limit.map(String.init) ?? "ALL") + (offset > 0 ? " OFFSET \(offset)" : ""))
+            render(input, depth: depth + 1, into: &lines)
+        case .distinct(let input):
+            lines.append(indent + "Distinct")
+            render(input, depth: depth + 1, into: &lines)
+        }
+    }
+
+    /// An aggregate call as text: `sum(DISTINCT x) FILTER (WHERE …)`.
+    static func describe(_ call: AggregateCall, _ fields: [Field]) -> String {
+        var arguments = call.arguments.map { describe($0, fields) }
+        arguments += call.constants.map { quoteIfText($0) }
+        var text = call.function.rawValue + "(" + (call.isDistinct ? "DISTINCT " : "") + arguments.joined(separator: ", ") + ")"
+        if let filter = call.filter { text += " FILTER (WHERE " + describe(filter, fields) + ")" }
+        return text
+    }
+
+    static func describe(_ predicate: ScanPredicate, _ fields: [Field]) -> String {
+        let name = predicate.column < fields.count ? fields[predicate.column].name : "#\(predicate.column)"
+        switch predicate.comparison {
+        case .isNull, .isNotNull: return "\(name) \(predicate.comparison.rawValue)"
+        case .inList: return "\(name) IN (" + predicate.constants.map(quoteIfText).joined(separator: ", ") + ")"
+        default: return "\(name) \(predicate.comparison.rawValue) \(quoteIfText(predicate.constants.first ?? .null))"
+        }
+    }
+
+    private static func quoteIfText(_ value: Value) -> String {
+        switch value {
+        case .varchar(let s): return "'" + s + "'"
+        case .date, .timestamp, .interval: return "'\(value)'"
+        default: return value.description
+        }
+    }
+
+    /// A bound expression as text, columns by their input names.
+    public static func describe(_ expression: BoundExpression, _ fields: [Field]) -> String {
+        switch expression {
+        case .column(let index, _): return index >= 0 && index < fields.count ? fields[index].name : "#\(index)"
+        case .literal(let value, _): return quoteIfText(value)
+        case .cast(let inner, let type, let isTry): return (isTry ? "TRY_CAST(" : "CAST(") + describe(inner, fields) + " AS \(type))"
+        case .call(let name, let arguments, _):
+            let parts = arguments.map { describe($0, fields) }
+            if name.first.map({ !$0.isLetter }) ?? false, parts.count == 2 { return "(" + parts[0] + " " + name + " " + parts[1] + ")" }
+            if name == "and" || name == "or" { return "(" + parts.joined(separator: " \(name.uppercased()) ") + ")" }
+            return name + "(" + parts.joined(separator: ", ") + ")"
+        case .caseWhen(let branches, let otherwise, _):
+            var text = "CASE"
+            for branch in branches { text += " WHEN " + describe(branch.when, fields) + " THEN " + describe(branch.then, fields) }
+            if let otherwise { text += " ELSE " + describe(otherwise, fields) }
+            return text + " END"
+        case .scalarSubquery(let plan, _): return "(subquery: \(plan.fields.first?.name ?? "?"))"
+        case .inSubquery(let needle, _, let negated): return describe(needle, fields) + (negated ? " NOT IN (subquery)" : " IN (subquery)")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import PlazaCore
+
+/// Small helpers over bound expressions shared by the binder and the rewrite rules.
+public enum PlanUtilities {
+    /// The conjuncts of an expression (the arguments of a top-level `and`, flattened).
+    public static func conjuncts(_ expression: BoundExpression) -> [BoundExpression] {
+        if case .call("and", let arguments, _) = expression { return arguments.flatMap(conjuncts) }
+        return [expression]
+    }
+
+    /// The `and` of conjuncts (nil for none, the conjunct itself for one).
+    public static func conjunction(_ conjuncts: [BoundExpression]) -> BoundExpression? {
+        switch conjuncts.count {
+        case 0: return nil
+        case 1: return conjuncts[0]
+        default: return .call(name: "and", arguments: conjuncts, type: .boolean)
+        }
+    }
+
+    /// The input columns an expression reads (not those inside subquery plans, which are uncorrelated).
+    public static func columns(of expression: BoundExpression) -> Set<Int> {
+        var result = Set<Int>()
+        collectColumns(expression, into: &result)
+        return result
+    }
+
+    static func collectColumns(_ expression: BoundExpression, into result: inout Set<Int>) {
+        switch expression {
+        case .column(let index, _): result.insert(index)
+        case .literal, .scalarSubquery: break
+        case .cast(let inner, _, _): collectColumns(inner, into: &result)
+        case .call(_, let arguments, _): for argument in arguments { collectColumns(argument, into: &result) }
+        case .caseWhen(let branches, let otherwise, _):
+            for branch in branches {
+                collectColumns(branch.when, into: &result)
+                collectColumns(branch.then, into: &result)
+            }
+            if let otherwise { collectColumns(otherwise, into: &result) }
+        case .inSubquery(let needle, _, _): collectColumns(needle, into: &result)
+        }
+    }
+
+    /// The expression with every column index replaced through `map`.
+    public static func remap(_ expression: BoundExpression, _ map: (Int) -> Int) -> BoundExpression {
+        replaceColumns(expression) { index, type in .column(index: map(index), type: type) }
+    }
+
+    /// The expression with every column replaced by `replacement(index, type)`.
+    public static func replaceColumns(_ expression: BoundExpression, _ replacement: (Int, DataType) -> BoundExpression) -> BoundExpression {
+        switch expression {
+        case .column(let index, let type): return replacement(index, type)
+        case .literal, .scalarSubquery: return expression
+        case .cast(let inner, let type, let isTry): return .cast(replaceColumns(inner, replacement), to: type, isTry: isTry)
+        case .call(let name, let arguments, let type):
+            return .call(name: name, arguments: arguments.map { replaceColumns($0, replacement) }, type: type)
+        case .caseWhen(let branches, let otherwise, let type):
+            return .caseWhen(
+                branches: branches.map { CaseBranch(when: replaceColumns($0.when, replacement), then: replaceColumns($0.then, replacement)) },
+                otherwise: otherwise.map { replaceColumns($0, replacement) }, type: type)
+        case .inSubquery(let needle, let plan, let negated):
+            return .inSubquery(replaceColumns(needle, replacement), plan, isNegated: negated)
+        }
+    }
+
+    /// `l = r` with `l` over the left input only and `r` over the right only (either order): the
+    /// key pair with `r` re-indexed to the right input; nil otherwise.
+    public static func equiKey(_ conjunct: BoundExpression, leftCount: Int) -> (BoundExpression, BoundExpression)? {
+        guard case .call("=", let arguments, _) = conjunct, arguments.count == 2 else { return nil }
+        let a = columns(of: arguments[0]), b = columns(of: arguments[1])
+        guard !a.isEmpty, !b.isEmpty else { return nil }
+        let shift: (Int) -> Int = { $0 - leftCount }
+        if a.allSatisfy({ $0 < leftCount }), b.allSatisfy({ $0 >= leftCount }) {
+            return (arguments[0], remap(arguments[1], shift))
+        }
+        if b.allSatisfy({ $0 < leftCount }), a.allSatisfy({ $0 >= leftCount }) {
+            return (arguments[1], remap(arguments[0], shift))
+        }
+        return nil
+    }
+
+    /// Whether an expression may be NULL over an input with `fields` (conservative: true when unsure).
+    public static func isNullable(_ expression: BoundExpression, _ fields: [Field]) -> Bool {
+        switch expression {
+        case .column(let index, _): return index >= 0 && index < fields.count ? fields[index].isNullable : true
+        case .literal(let value, _): return value.isNull
+        case .call(let name, let arguments, _):
+            if ["is_null", "is_not_null", "is_distinct_from", "is_not_distinct_from", "concat", "current_date"].contains(name) { return false }
+            if ["+", "-", "*", "=", "<>", "<", "<=", ">", ">=", "not", "||", "lower", "upper", "length", "year", "month", "day"].contains(name) {
+                return arguments.contains { isNullable($0, fields) }
+            }
+            return true
+        case .cast(let inner, _, let isTry): return isTry || isNullable(inner, fields)
+        default: return true
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import PlazaCore
+
+/// Moves filter conjuncts as close to the scans as they can go without changing results.
+enum PredicatePushdown {
+    /// `plan` with `predicates` (over its output columns) applied, pushed down where possible.
+    static func push(_ plan: LogicalPlan, _ predicates: [BoundExpression]) -> LogicalPlan {
+        switch plan {
+        case .scan, .values:
+            return apply(predicates, to: plan)
+        case .filter(let input, let predicate):
+            return push(input, predicates + PlanUtilities.conjuncts(predicate))
+        case .project(let input, let expressions, let fields):
+            // Substituting the projected expressions keeps the meaning; subqueries stay above.
+            var below: [BoundExpression] = [], above: [BoundExpression] = []
+            for predicate in predicates {
+                let substituted = PlanUtilities.replaceColumns(predicate) { index, _ in expressions[index] }
+                if containsSubquery(substituted) { above.append(predicate) } else { below.append(substituted) }
+            }
+            return apply(above, to: .project(input: push(input, below), expressions: expressions, fields: fields))
+        case .aggregate(let input, let groups, let aggregates, let fields):
+            var below: [BoundExpression] = [], above: [BoundExpression] = []
+            for predicate in predicates {
+                let columns = PlanUtilities.columns(of: predicate)
+                if !columns.isEmpty, columns.allSatisfy({ $0 < groups.count }) {
+                    below.append(PlanUtilities.replaceColumns(predicate) { index, _ in groups[index] })
+                } else {
+                    above.append(predicate)
+                }
+            }
+            return apply(above, to: .aggregate(input: push(input, below), groups: groups, aggregates: aggregates, fields: fields))
+        case .join(var join):
+            return pushJoin(&join, predicates)
+        case .sort(let input, let keys):
+            return .sort(input: push(input, predicates), keys: keys)
+        case .distinct(let input):
+            return .distinct(input: push(input, predicates))
+        case .limit(let input, let limit, let offset):
+            return apply(predicates, to: .limit(input: push(input, []), limit: limit, offset: offset))
+        }
+    }
+
+    private static func pushJoin(_ join: inout Join, _ predicates: [BoundExpression]) -> LogicalPlan {
+        let leftCount = join.left.fields.count
+        var left: [BoundExpression] = [], right: [BoundExpression] = [], above: [BoundExpression] = [], residual: [BoundExpression] = []
+        let isInner = join.kind == .inner
+        func side(_ expression: BoundExpression) -> (onlyLeft: Bool, onlyRight: Bool) {
+            let columns = PlanUtilities.columns(of: expression)
+            return (columns.allSatisfy { $0 < leftCount }, !columns.isEmpty && columns.allSatisfy { $0 >= leftCount })
+        }
+        // Conditions from above the join.
+        for predicate in predicates {
+            let (onlyLeft, onlyRight) = side(predicate)
+            if onlyLeft && !containsSubquery(predicate) {
+                left.append(predicate)
+            } else if onlyRight && isInner && !containsSubquery(predicate) {
+                right.append(PlanUtilities.remap(predicate) { $0 - leftCount })
+            } else if isInner, let (l, r) = PlanUtilities.equiKey(predicate, leftCount: leftCount) {
+                join.leftKeys.append(l)
+                join.rightKeys.append(r)
+            } else if isInner {
+                residual.append(predicate)
+            } else {
+                above.append(predicate)
+            }
+        }
+        // The join's own residual: single-sided parts go below where the join kind allows.
+        for conjunct in join.residual.map(PlanUtilities.conjuncts) ?? [] {
+            let (onlyLeft, onlyRight) = side(conjunct)
+            if onlyRight && !containsSubquery(conjunct) {
+                right.append(PlanUtilities.remap(conjunct) { $0 - leftCount })
+            } else if onlyLeft && isInner && !containsSubquery(conjunct) {
+                left.append(conjunct)
+            } else {
+                residual.append(conjunct)
+            }
+        }
+        join.residual = PlanUtilities.conjunction(residual)
+        join.left = push(join.left, left)
+        join.right = push(join.right, right)
+        return apply(above, to: .join(join))
+    }
+
+    private static func apply(_ predicates: [BoundExpression], to plan: LogicalPlan) -> LogicalPlan {
+        guard let predicate = PlanUtilities.conjunction(predicates) else { return plan }
+        return .filter(input: plan, predicate: predicate)
+    }
+
+    static func containsSubquery(_ expression: BoundExpression) -> Bool {
+        switch expression {
+        case .scalarSubquery, .inSubquery: return true
+        case .column, .literal: return false
+        case .cast(let inner, _, _): return containsSubquery(inner)
+        case .call(_, let arguments, _): return arguments.contains(where: containsSubquery)
+        case .caseWhen(let branches, let otherwise, _):
+            return branches.contains { containsSubquery($0.when) || containsSubquery($0.then) } || (otherwise.map(containsSubquery) ?? false)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import PlazaCore
+import Testing
+
+@testable import PlazaPlanner
+
+/// Rewrite rules: folding, pushdown, pruning, scan predicates, and the EXPLAIN tree.
+@Suite struct OptimizerTests {
+    func optimized(_ sql: String, parameters: [Value] = []) throws -> LogicalPlan {
+        Optimizer.optimize(try plan(sql, parameters: parameters))
+    }
+
+    @Test func scanReadsOnlyNeededColumnsAndGetsPruningPredicates() throws {
+        let result = try optimized("SELECT colonia FROM reportes WHERE n > 5 AND fecha = DATE '2024-01-31' AND lower(colonia) = 'x'")
+        guard case .project(.filter(.scan(let scan), _), _, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(scan.columns == [0, 2, 3])
+        #expect(scan.pruningPredicates == [
+            ScanPredicate(column: 2, comparison: .greater, constants: [.bigint(5)]),
+            ScanPredicate(column: 1, comparison: .equal, constants: [.date(19753)]),
+        ])
+    }
+
+    @Test func constantOnTheLeftIsFlippedAndInListsAndNullChecksPrune() throws {
+        let result = try optimized("SELECT n FROM reportes WHERE 5 < n AND colonia IN ('a', 'b') AND ts IS NULL")
+        guard case .project(.filter(.scan(let scan), _), _, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(Set(scan.pruningPredicates.map(\.comparison)) == [.greater, .inList, .isNull])
+    }
+
+    @Test func constantsFold() throws {
+        let result = try optimized("SELECT n * (2 + 3), 'a' || 'b', CAST('12' AS BIGINT) FROM reportes WHERE 1 = 1 AND n > 10 - 4")
+        guard case .project(.filter(.scan, let predicate), let expressions, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(expressions[0] == .call(name: "*", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(5), type: .bigint)], type: .bigint))
+        #expect(expressions[1] == .literal(.varchar("ab"), type: .varchar))
+        #expect(expressions[2] == .literal(.bigint(12), type: .bigint))
+        #expect(predicate == .call(name: ">", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(6), type: .bigint)], type: .boolean))
+    }
+
+    @Test func overflowIsLeftForTheExecutorToReport() throws {
+        let bound = Optimizer.fold(try expression("9223372036854775807 + 1"))
+        guard case .call("+", _, _) = bound else {
+            Issue.record("folded an overflow: \(bound)")
+            return
+        }
+    }
+
+    @Test func threeValuedLogicFolds() throws {
+        #expect(Optimizer.fold(try expression("ok AND FALSE")) == .literal(.boolean(false), type: .boolean))
+        #expect(Optimizer.fold(try expression("ok OR TRUE")) == .literal(.boolean(true), type: .boolean))
+        #expect(Optimizer.fold(try expression("ok AND TRUE")) == .column(index: 5, type: .boolean))
+        #expect(Optimizer.fold(try expression("NULL AND FALSE")) == .literal(.boolean(false), type: .boolean))
+        #expect(Optimizer.fold(try expression("NOT NULL")) == .literal(.null, type: .boolean))
+        #expect(Optimizer.fold(try expression("1 = NULL")) == .literal(.null, type: .boolean))
+        #expect(Optimizer.fold(try expression("NULL IS NULL")) == .literal(.boolean(true), type: .boolean))
+    }
+
+    @Test func filtersAreSplitIntoJoinSides() throws {
+        let result = try optimized(
+            "SELECT r.colonia, a.nombre FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia WHERE a.poblacion > 100 AND r.n = 1")
+        guard case .project(.join(let join), _, _) = result,
+            case .filter(.scan(let left), _) = join.left, case .filter(.scan(let right), _) = join.right
+        else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(left.pruningPredicates.count == 1 && right.pruningPredicates.count == 1)
+        #expect(left.columns == [0, 3] && right.columns == [0, 1, 2])
+    }
+
+    @Test func crossJoinWithEqualityInWhereBecomesAnEquiJoin() throws {
+        let result = try optimized("SELECT r.n FROM reportes r, alcaldias a WHERE r.colonia = a.colonia")
+        guard case .project(.join(let join), _, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(join.leftKeys.count == 1 && join.residual == nil)
+    }
+
+    @Test func rightSideFilterStaysAboveALeftJoin() throws {
+        let result = try optimized("SELECT r.n FROM reportes r LEFT JOIN alcaldias a ON r.colonia = a.colonia WHERE a.poblacion IS NULL")
+        guard case .project(.filter(.join(let join), _), _, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(join.kind == .left)
+    }
+
+    @Test func groupKeyFiltersMoveBelowTheAggregate() throws {
+        let result = try optimized("SELECT colonia, count(*) FROM reportes GROUP BY colonia HAVING colonia = 'x' AND count(*) > 1")
+        guard case .project(.filter(.aggregate(.filter(.scan(let scan), _), _, _, _), _), _, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(scan.columns == [0])
+        #expect(scan.pruningPredicates == [ScanPredicate(column: 0, comparison: .equal, constants: [.varchar("x")])])
+    }
+
+    @Test func countStarStillReadsOneColumn() throws {
+        let result = try optimized("SELECT count(*) FROM reportes")
+        guard case .project(.aggregate(.scan(let scan), _, _, _), _, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(scan.columns.count == 1)
+    }
+
+    @Test func unusedAggregatesAndSubqueryColumnsArePruned() throws {
+        let result = try optimized("SELECT c FROM (SELECT colonia AS c, sum(n) AS s, max(x) AS m FROM reportes GROUP BY colonia) AS t")
+        guard case .project(.project(.aggregate(.scan(let scan), _, let aggregates, _), _, _), _, _) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(aggregates.isEmpty)
+        #expect(scan.columns == [0])
+    }
+
+    @Test func optimizedPlansKeepTheirOutputFields() throws {
+        for sql in [
+            "SELECT * FROM reportes WHERE n > 1", "SELECT DISTINCT colonia FROM reportes ORDER BY colonia",
+            "SELECT r.*, a.nombre FROM reportes r LEFT JOIN alcaldias a ON a.colonia = r.colonia WHERE r.n > 3 ORDER BY r.n LIMIT 5",
+            "SELECT colonia, avg(monto) FILTER (WHERE ok) FROM reportes GROUP BY ALL ORDER BY 2 DESC",
+        ] {
+            let bound = try plan(sql)
+            #expect(Optimizer.optimize(bound).fields == bound.fields, "\(sql)")
+        }
+    }
+
+    @Test func explainPrintsAnIndentedTree() throws {
+        let result = try optimized("SELECT colonia, count(*) FROM reportes WHERE n > 5 GROUP BY colonia ORDER BY 2 DESC LIMIT 3")
+        let expected = """
+            Limit 3
+              Sort [count_star() DESC NULLS FIRST]
+                Project [colonia, count_star()]
+                  Aggregate groups=[colonia] aggregates=[count_star()]
+                    Filter (n > 5)
+                      Scan reportes columns=[colonia, n] pruning=[n > 5]
+            """
+        #expect(PlanPrinter.explain(result) == expected)
+    }
+}
