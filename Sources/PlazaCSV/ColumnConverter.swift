@@ -43,6 +43,7 @@ struct ColumnConverter {
                 return d.unscaled
             }
         case .decimal(let precision, let scale):
+            let factors = powersOfTen
             return fill(block, column, vector, badColumns, as: Int64.self) { p, n in
                 guard
                     let d = NumberParser.scanDecimal(p, n, point: syntax.point)
@@ -50,15 +51,16 @@ struct ColumnConverter {
                     d.fits, d.scale <= scale, d.integerDigits <= precision - scale,
                     d.integerDigits + scale <= DataType.maxDecimalPrecision
                 else { return nil }
-                return d.unscaled * powersOfTen[scale - d.scale]
+                return d.unscaled * factors[scale - d.scale]
             }
         case .double:
+            let factors = powersOfTen
             return fill(block, column, vector, badColumns, as: Double.self) { p, n in
                 if let v = NumberParser.parseDouble(p, n, point: syntax.point) { return v }
                 guard let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group), d.fits else {
                     return nil
                 }
-                return Double(d.unscaled) / Double(powersOfTen[d.scale])
+                return Double(d.unscaled) / Double(factors[d.scale])
             }
         case .date:
             let format = dateFormat

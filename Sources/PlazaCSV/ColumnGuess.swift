@@ -45,28 +45,39 @@ struct ColumnGuess: Sendable {
         var keep: UInt32 = 0
         if c & ColumnGuess.boolean != 0 && NumberParser.parseBoolean(p, n) != nil { keep |= ColumnGuess.boolean }
         if c & ColumnGuess.numeric != 0 && n > 0 {
-            if c & ColumnGuess.integer != 0 && NumberParser.parseInteger(p, n) != nil { keep |= ColumnGuess.integer }
-            if c & ColumnGuess.decimal != 0, let d = NumberParser.scanDecimal(p, n, point: syntax.point) {
-                keep |= ColumnGuess.decimal
+            // Integer ⊂ plain fixed-point ⊂ DOUBLE and ⊂ formatted syntax: one plain parse settles most values.
+            if let d = NumberParser.scanDecimal(p, n, point: syntax.point) {
+                keep |= c & (ColumnGuess.decimal | ColumnGuess.formatted)
+                // Beyond ~308 digits a Double overflows; only then is a second parse needed.
+                if c & ColumnGuess.double != 0
+                    && (d.integerDigits < 300 || NumberParser.parseDouble(p, n, point: syntax.point) != nil)
+                {
+                    keep |= ColumnGuess.double
+                }
                 integerDigits = max(integerDigits, d.integerDigits)
                 scale = max(scale, d.scale)
-            }
-            if c & ColumnGuess.double != 0 && NumberParser.parseDouble(p, n, point: syntax.point) != nil {
-                keep |= ColumnGuess.double
-            }
-            if c & ColumnGuess.formatted != 0,
-                let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group)
-            {
-                keep |= ColumnGuess.formatted
                 formattedIntegerDigits = max(formattedIntegerDigits, d.integerDigits)
                 formattedScale = max(formattedScale, d.scale)
+                if c & ColumnGuess.integer != 0 && d.scale == 0 && NumberParser.parseInteger(p, n) != nil {
+                    keep |= ColumnGuess.integer
+                }
+            } else {
+                if c & ColumnGuess.double != 0 && NumberParser.parseDouble(p, n, point: syntax.point) != nil {
+                    keep |= ColumnGuess.double
+                }
+                if c & ColumnGuess.formatted != 0,
+                    let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group)
+                {
+                    keep |= ColumnGuess.formatted
+                    formattedIntegerDigits = max(formattedIntegerDigits, d.integerDigits)
+                    formattedScale = max(formattedScale, d.scale)
+                }
             }
         }
-        if c & (ColumnGuess.isoDate | ColumnGuess.timestamp) != 0 && n >= 8 {
-            if c & ColumnGuess.isoDate != 0 && DateParser.parseISODate(p, n) != nil { keep |= ColumnGuess.isoDate }
-            if c & ColumnGuess.timestamp != 0 && DateParser.parseTimestamp(p, n) != nil {
-                keep |= ColumnGuess.timestamp
-            }
+        if c & ColumnGuess.isoDate != 0 && n >= 8 && DateParser.parseISODate(p, n) != nil {
+            keep |= c & (ColumnGuess.isoDate | ColumnGuess.timestamp)
+        } else if c & ColumnGuess.timestamp != 0 && n >= 8 && DateParser.parseTimestamp(p, n) != nil {
+            keep |= ColumnGuess.timestamp
         }
         if c & ColumnGuess.dayMonth != 0, let s = DateParser.scanDayMonth(p, n) {
             let dayFirst = DateParser.dayNumber(year: s.year, month: s.second, day: s.first) != nil

@@ -89,6 +89,16 @@ enum DateParser {
         return count >= min ? value : nil
     }
 
+    /// Exactly two digits at `i`, advancing it.
+    @inline(__always)
+    static func twoDigits(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) -> Int? {
+        guard i + 2 <= n else { return nil }
+        let high = p[i] &- 48, low = p[i + 1] &- 48
+        guard high < 10 && low < 10 else { return nil }
+        i &+= 2
+        return Int(high) &* 10 &+ Int(low)
+    }
+
     /// The day number of a valid civil date, or nil.
     @inline(__always)
     static func dayNumber(year: Int, month: Int, day: Int) -> Int32? {
@@ -101,6 +111,19 @@ enum DateParser {
     /// `yyyy-m-d` (month and day one or two digits) at `i`, advancing it; nil if not a valid date.
     @inline(__always)
     static func isoDate(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) -> Int32? {
+        // Fast path for the usual zero-padded `yyyy-mm-dd`: fixed positions, no loops.
+        if i + 10 <= n && p[i + 4] == UInt8(ascii: "-") && p[i + 7] == UInt8(ascii: "-") {
+            let q = p + i
+            let y0 = q[0] &- 48, y1 = q[1] &- 48, y2 = q[2] &- 48, y3 = q[3] &- 48
+            let m0 = q[5] &- 48, m1 = q[6] &- 48, d0 = q[8] &- 48, d1 = q[9] &- 48
+            if y0 < 10 && y1 < 10 && y2 < 10 && y3 < 10 && m0 < 10 && m1 < 10 && d0 < 10 && d1 < 10
+                && (i + 10 == n || !NumberParser.isDigit(q[10]))
+            {
+                i &+= 10
+                let year = Int(y0) &* 1000 &+ Int(y1) &* 100 &+ Int(y2) &* 10 &+ Int(y3)
+                return dayNumber(year: year, month: Int(m0) &* 10 &+ Int(m1), day: Int(d0) &* 10 &+ Int(d1))
+            }
+        }
         guard let year = digits(p, n, &i, min: 4, max: 4), i < n, p[i] == UInt8(ascii: "-") else { return nil }
         i &+= 1
         guard let month = digits(p, n, &i, min: 1, max: 2), i < n, p[i] == UInt8(ascii: "-") else { return nil }
@@ -151,15 +174,15 @@ enum DateParser {
         if i == n { return micros }
         guard p[i] == UInt8(ascii: "T") || p[i] == UInt8(ascii: " ") else { return nil }
         i &+= 1
-        guard let hour = digits(p, n, &i, min: 2, max: 2), hour < 24, i < n, p[i] == UInt8(ascii: ":") else {
+        guard let hour = twoDigits(p, n, &i), hour < 24, i < n, p[i] == UInt8(ascii: ":") else {
             return nil
         }
         i &+= 1
-        guard let minute = digits(p, n, &i, min: 2, max: 2), minute < 60 else { return nil }
+        guard let minute = twoDigits(p, n, &i), minute < 60 else { return nil }
         var second = 0, fraction = 0
         if i < n && p[i] == UInt8(ascii: ":") {
             i &+= 1
-            guard let s = digits(p, n, &i, min: 2, max: 2), s < 60 else { return nil }
+            guard let s = twoDigits(p, n, &i), s < 60 else { return nil }
             second = s
             if i < n && p[i] == UInt8(ascii: ".") {
                 i &+= 1
@@ -178,11 +201,11 @@ enum DateParser {
         guard p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") else { return nil }
         let sign: Int64 = p[i] == UInt8(ascii: "+") ? 1 : -1
         i &+= 1
-        guard let offsetHours = digits(p, n, &i, min: 2, max: 2), offsetHours <= 18 else { return nil }
+        guard let offsetHours = twoDigits(p, n, &i), offsetHours <= 18 else { return nil }
         var offsetMinutes = 0
         if i < n {
             if p[i] == UInt8(ascii: ":") { i &+= 1 }
-            guard let m = digits(p, n, &i, min: 2, max: 2), m < 60, i == n else { return nil }
+            guard let m = twoDigits(p, n, &i), m < 60, i == n else { return nil }
             offsetMinutes = m
         }
         return micros - sign * Int64(offsetHours * 60 + offsetMinutes) * 60_000_000

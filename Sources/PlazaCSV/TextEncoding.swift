@@ -31,15 +31,25 @@ enum TextEncoding {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var i = from
         while i < end {
-            // ASCII fast path, eight bytes at a time.
-            while i + 8 <= end && UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
-            {
+            // ASCII fast path, eight bytes at a time, then straight to the first non-ASCII byte.
+            while i + 8 <= end {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                let high = word & 0x8080_8080_8080_8080
+                if high != 0 {
+                    i &+= high.trailingZeroBitCount &>> 3
+                    break
+                }
                 i &+= 8
             }
             guard i < end else { break }
             let lead = base[i]
             if lead < 0x80 {
                 i &+= 1
+                continue
+            }
+            // Two-byte sequences (accents, ñ) are the common case in Spanish text.
+            if lead >= 0xC2 && lead <= 0xDF && i + 1 < end && base[i + 1] & 0xC0 == 0x80 {
+                i &+= 2
                 continue
             }
             var need = 0
