@@ -1,0 +1,291 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// The state of one aggregate for every group of one thread (or of the merged result).
+///
+/// Group numbers are dense; `resize` is called before a batch may touch new groups.
+class Accumulator {
+    /// Makes room for `groupCount` groups (new groups start empty).
+    func resize(_ groupCount: Int) { preconditionFailure("abstract") }
+
+    /// Adds rows of `input` (nil for count(*)) to the groups in `groups[row]`; `rows` restricts
+    /// the rows (nil: all `count`). NULL inputs are skipped.
+    func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
+        preconditionFailure("abstract")
+    }
+
+    /// Adds `other`'s group `g` into this accumulator's group `map[g]`, for every group of `other`.
+    func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) { preconditionFailure("abstract") }
+
+    /// The result of each group, as a vector of `groupCount` rows.
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector { preconditionFailure("abstract") }
+
+    /// Bytes held, for the memory limit.
+    var footprint: Int { 0 }
+
+    /// Creates the accumulator for `call`.
+    static func make(_ call: AggregateCall, inputType: DataType?) throws(ExecutionError) -> Accumulator {
+        let input = inputType ?? .null
+        switch call.function {
+        case .countStar: return CountAccumulator(countsNulls: true)
+        case .count: return CountAccumulator(countsNulls: false)
+        case .sum, .avg:
+            let isAverage = call.function == .avg
+            switch input {
+            case .double: return DoubleSumAccumulator(isAverage: isAverage)
+            default: return IntegerSumAccumulator(isAverage: isAverage, inputScale: input.decimalScale, result: call.type)
+            }
+        case .min, .max:
+            let isMax = call.function == .max
+            switch input.physicalType {
+            case .uint8: return MinMaxAccumulator<UInt8>(isMax: isMax, type: call.type)
+            case .int32: return MinMaxAccumulator<Int32>(isMax: isMax, type: call.type)
+            case .int64: return MinMaxAccumulator<Int64>(isMax: isMax, type: call.type)
+            case .double: return MinMaxAccumulator<Double>(isMax: isMax, type: call.type)
+            case .string: return StringMinMaxAccumulator(isMax: isMax)
+            case .interval: throw ExecutionError(.invalidArgument, "\(call.function.rawValue) does not accept INTERVAL")
+            }
+        case .stddevSamp, .varSamp: return VarianceAccumulator(isStandardDeviation: call.function == .stddevSamp)
+        case .median: return QuantileAccumulator(fraction: 0.5)
+        case .quantileCont:
+            let fraction: Double
+            switch call.constants.first {
+            case .double(let q)?: fraction = q
+            case .decimal(let v, let s)?: fraction = Double(v) / Double(powersOfTen[s])
+            case .bigint(let v)?: fraction = Double(v)
+            default: throw ExecutionError(.invalidArgument, "quantile_cont needs a constant fraction between 0 and 1")
+            }
+            guard fraction >= 0 && fraction <= 1 else {
+                throw ExecutionError(.invalidArgument, "quantile_cont fraction \(formatDouble(fraction)) is not between 0 and 1")
+            }
+            return QuantileAccumulator(fraction: fraction)
+        case .approxCountDistinct: return HyperLogLogAccumulator()
+        case .stringAgg:
+            var separator = ","
+            if case .varchar(let s)? = call.constants.first { separator = s }
+            return StringAggAccumulator(separator: Array(separator.utf8))
+        case .boolAnd, .boolOr: return BoolAccumulator(isAnd: call.function == .boolAnd)
+        }
+    }
+}
+
+/// Calls `body(row)` for each row of `rows` (or `0..<count`) whose input is valid.
+@inline(__always)
+func forEachValidRow(_ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, _ count: Int, _ body: (Int) throws(ExecutionError) -> Void) throws(ExecutionError) {
+    let validity = input?.validity ?? ValidityBitmap(words: nil)
+    if let rows {
+        for r in rows {
+            let row = Int(r)
+            if validity.isValid(at: row) { try body(row) }
+        }
+    } else if validity.isAllValid {
+        for row in 0..<count { try body(row) }
+    } else {
+        for row in 0..<count where validity.isValid(at: row) { try body(row) }
+    }
+}
+
+/// count(*) and count(x).
+final class CountAccumulator: Accumulator {
+    let countsNulls: Bool
+    var counts: [Int64] = []
+
+    init(countsNulls: Bool) { self.countsNulls = countsNulls }
+
+    override func resize(_ groupCount: Int) {
+        if counts.count < groupCount { counts.append(contentsOf: repeatElement(0, count: groupCount - counts.count)) }
+    }
+
+    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
+        if !countsNulls && (input == nil || input!.type == .null) { return }
+        let source = countsNulls ? nil : input
+        counts.withUnsafeMutableBufferPointer { c in
+            if rows == nil, source?.hasNulls != true {
+                for row in 0..<count { c[Int(groups[row])] &+= 1 }
+                return
+            }
+            try? forEachValidRow(rows, source, count) { row in c[Int(groups[row])] &+= 1 }
+        }
+    }
+
+    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+        let o = other as! CountAccumulator
+        for (g, target) in map.enumerated() { counts[Int(target)] &+= o.counts[g] }
+    }
+
+    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = makeOutput(.bigint, groupCount)
+        for g in 0..<groupCount { out.data.storeBytes(of: counts[g], toByteOffset: g * 8, as: Int64.self) }
+        return out
+    }
+
+    override var footprint: Int { counts.capacity * 8 }
+}
+
+/// sum and avg over BIGINT and DECIMAL: exact 128-bit sums, checked against the result type at the end.
+final class IntegerSumAccumulator: Accumulator {
+    let isAverage: Bool
+    let inputScale: Int
+    let result: DataType
+    var sums: [Int128] = []
+    var counts: [Int64] = []
+
+    init(isAverage: Bool, inputScale: Int, result: DataType) {
+        self.isAverage = isAverage
+        self.inputScale = inputScale
+        self.result = result
+    }
+
+    override func resize(_ groupCount: Int) {
+        if sums.count < groupCount {
+            sums.append(contentsOf: repeatElement(0, count: groupCount - sums.count))
+            counts.append(contentsOf: repeatElement(0, count: groupCount - counts.count))
+        }
+    }
+
+    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
+        guard let input, input.type != .null else { return }
+        // BOOLEAN arrives cast to BIGINT; an input of UInt8 would be a binder bug.
+        precondition(input.physicalType == .int64, "integer sum over \(input.type)")
+        let values = input.data.assumingMemoryBound(to: Int64.self)
+        sums.withUnsafeMutableBufferPointer { s in
+            counts.withUnsafeMutableBufferPointer { c in
+                if rows == nil && !input.hasNulls {
+                    for row in 0..<count {
+                        let g = Int(groups[row])
+                        s[g] &+= Int128(values[row])
+                        c[g] &+= 1
+                    }
+                    return
+                }
+                try? forEachValidRow(rows, input, count) { row in
+                    let g = Int(groups[row])
+                    s[g] &+= Int128(values[row])
+                    c[g] &+= 1
+                }
+            }
+        }
+    }
+
+    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+        let o = other as! IntegerSumAccumulator
+        for (g, target) in map.enumerated() {
+            sums[Int(target)] &+= o.sums[g]
+            counts[Int(target)] &+= o.counts[g]
+        }
+    }
+
+    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = ColumnVector(type: result, capacity: Swift.max(groupCount, 1))
+        let limit: Int128 = result == .bigint ? Int128(Int64.max) : Int128(ArithmeticKernels.maxDecimal)
+        let divisor = Double(powersOfTen[inputScale])
+        for g in 0..<groupCount {
+            if counts[g] == 0 {
+                out.appendNull()
+            } else if isAverage {
+                out.append(Double(sums[g]) / divisor / Double(counts[g]))
+            } else {
+                let sum = sums[g]
+                guard sum <= limit && sum >= -limit - (result == .bigint ? 1 : 0) else {
+                    throw ExecutionError(.overflow, "SUM is out of range for \(result) (the exact sum is \(sum)); cast the argument to DOUBLE to sum approximately")
+                }
+                out.append(Int64(sum))
+            }
+        }
+        return out
+    }
+
+    override var footprint: Int { sums.capacity * 16 + counts.capacity * 8 }
+}
+
+/// sum and avg over DOUBLE.
+final class DoubleSumAccumulator: Accumulator {
+    let isAverage: Bool
+    var sums: [Double] = []
+    var counts: [Int64] = []
+
+    init(isAverage: Bool) { self.isAverage = isAverage }
+
+    override func resize(_ groupCount: Int) {
+        if sums.count < groupCount {
+            sums.append(contentsOf: repeatElement(0, count: groupCount - sums.count))
+            counts.append(contentsOf: repeatElement(0, count: groupCount - counts.count))
+        }
+    }
+
+    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
+        guard let input, input.type != .null else { return }
+        let values = input.data.assumingMemoryBound(to: Double.self)
+        sums.withUnsafeMutableBufferPointer { s in
+            counts.withUnsafeMutableBufferPointer { c in
+                try? forEachValidRow(rows, input, count) { row in
+                    let g = Int(groups[row])
+                    s[g] += values[row]
+                    c[g] &+= 1
+                }
+            }
+        }
+    }
+
+    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+        let o = other as! DoubleSumAccumulator
+        for (g, target) in map.enumerated() {
+            sums[Int(target)] += o.sums[g]
+            counts[Int(target)] &+= o.counts[g]
+        }
+    }
+
+    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
+        for g in 0..<groupCount {
+            if counts[g] == 0 { out.appendNull() } else { out.append(isAverage ? sums[g] / Double(counts[g]) : sums[g]) }
+        }
+        return out
+    }
+
+    override var footprint: Int { sums.capacity * 16 }
+}
+
+/// bool_and / bool_or.
+final class BoolAccumulator: Accumulator {
+    let isAnd: Bool
+    var values: [UInt8] = []
+    var seen: [UInt8] = []
+
+    init(isAnd: Bool) { self.isAnd = isAnd }
+
+    override func resize(_ groupCount: Int) {
+        if values.count < groupCount {
+            values.append(contentsOf: repeatElement(isAnd ? 1 : 0, count: groupCount - values.count))
+            seen.append(contentsOf: repeatElement(0, count: groupCount - seen.count))
+        }
+    }
+
+    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
+        guard let input, input.type != .null else { return }
+        let data = input.data.assumingMemoryBound(to: UInt8.self)
+        try forEachValidRow(rows, input, count) { row in
+            let g = Int(groups[row])
+            values[g] = isAnd ? values[g] & data[row] : values[g] | data[row]
+            seen[g] = 1
+        }
+    }
+
+    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+        let o = other as! BoolAccumulator
+        for (g, target) in map.enumerated() where o.seen[g] != 0 {
+            let t = Int(target)
+            values[t] = isAnd ? values[t] & o.values[g] : values[t] | o.values[g]
+            seen[t] = 1
+        }
+    }
+
+    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = ColumnVector(type: .boolean, capacity: Swift.max(groupCount, 1))
+        for g in 0..<groupCount {
+            if seen[g] == 0 { out.appendNull() } else { out.append(values[g]) }
+        }
+        return out
+    }
+}

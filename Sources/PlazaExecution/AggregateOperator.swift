@@ -1,0 +1,283 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Hash aggregation, grouped or not: each worker aggregates its morsels into a local table,
+/// then the local tables are merged into one and finalized.
+///
+/// Group keys go through `GroupTable` (packed keys); a single dictionary-encoded key is mapped
+/// to groups once per dictionary entry and then by code. `DISTINCT` aggregates keep a set of
+/// (group, value) pairs per worker; values reach the accumulator only when the sets are merged,
+/// so each distinct value counts once whatever the threads.
+final class AggregateOperator: @unchecked Sendable {
+    // Safe to share: immutable after init; expression nodes are immutable.
+    let groupNodes: [ExpressionNode]
+    let calls: [AggregateCall]
+    let argumentNodes: [ExpressionNode?]
+    let filterNodes: [ExpressionNode?]
+    let fields: [Field]
+    let context: QueryContext
+
+    init(groups: [BoundExpression], aggregates: [AggregateCall], fields: [Field], inputFields: [Field], compiler: ExpressionCompiler, context: QueryContext) throws(ExecutionError) {
+        self.groupNodes = try groups.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        self.calls = aggregates
+        self.argumentNodes = try aggregates.map { (call) throws(ExecutionError) in
+            try call.arguments.first.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        }
+        self.filterNodes = try aggregates.map { (call) throws(ExecutionError) in
+            try call.filter.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        }
+        self.fields = fields
+        self.context = context
+        for (call, argument) in zip(aggregates, argumentNodes) {
+            _ = try Accumulator.make(call, inputType: argument?.type)  // rejects unsupported types before running
+        }
+    }
+
+    var groupTypes: [DataType] { groupNodes.map(\.type) }
+
+    /// Runs the input pipeline and returns the groups and aggregates, in batches of ≤ 2,048 rows.
+    func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
+        let sinks = try Scheduler.run(pipeline, context: context) { AggregateSink(state: AggregateState(self)) }
+        let global = AggregateState(self)
+        for sink in sinks { try global.merge(sink.state) }
+        return try global.finalize()
+    }
+
+    /// `keys: a, b; aggregates: sum(x), count(*)` for EXPLAIN.
+    static func describe(_ groups: [BoundExpression], _ aggregates: [AggregateCall]) -> String {
+        let names = aggregates.map { call in
+            call.function.rawValue + (call.isDistinct ? "(DISTINCT)" : "") + (call.filter != nil ? " FILTER" : "")
+        }
+        return "groups: \(groups.count); aggregates: " + names.joined(separator: ", ")
+    }
+}
+
+/// Feeds one worker's batches into its `AggregateState`.
+final class AggregateSink: LocalSink {
+    let state: AggregateState
+    init(state: AggregateState) { self.state = state }
+    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) { try state.consume(batch) }
+}
+
+/// Groups, accumulators and distinct sets of one worker, or of the merged result.
+final class AggregateState {
+    let op: AggregateOperator
+    let table: GroupTable?
+    var accumulators: [Accumulator] = []
+    var distinctSets: [GroupTable?] = []
+    /// For a single dictionary-encoded key: the dictionary last seen and its entries' groups.
+    var dictionaryGroups: (dictionary: ColumnVector, groups: [Int32])?
+    var nullGroup: Int32?
+    var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+    var groupsCapacity = ColumnVector.batchCapacity
+    var trackedBytes = 0
+
+    init(_ op: AggregateOperator) {
+        self.op = op
+        self.table = op.groupNodes.isEmpty ? nil : GroupTable(types: op.groupTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
+        for (call, argument) in zip(op.calls, op.argumentNodes) {
+            // The operator's init already made each accumulator once, so this cannot fail.
+            guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
+                preconditionFailure("accumulator for \(call.function) failed after validation")
+            }
+            accumulators.append(accumulator)
+            distinctSets.append(call.isDistinct ? GroupTable(types: [.bigint, argument?.type ?? .null], tracker: op.context.tracker, operatorName: "DISTINCT aggregate") : nil)
+        }
+        if table == nil { for accumulator in accumulators { accumulator.resize(1) } }
+    }
+
+    deinit {
+        groups.deallocate()
+        op.context.tracker.release(trackedBytes)
+    }
+
+    var groupCount: Int { table?.groupCount ?? 1 }
+
+    func consume(_ input: Batch) throws(ExecutionError) {
+        let batch = input.compacted()
+        let count = batch.count
+        if count > groupsCapacity {
+            groups.deallocate()
+            groups = .allocate(capacity: count)
+            groupsCapacity = count
+        }
+        if let table {
+            try assignGroups(batch, table)
+            for accumulator in accumulators { accumulator.resize(table.groupCount) }
+            try account()
+        } else {
+            groups.initialize(repeating: 0, count: count)
+        }
+        for (index, accumulator) in accumulators.enumerated() {
+            let argument = try op.argumentNodes[index]?.evaluate(batch)
+            var selected: [Int32]?
+            if let filter = op.filterNodes[index] {
+                let flags = try filter.evaluate(batch)
+                var rows: [Int32] = []
+                if flags.type != .null {
+                    let values = flags.data.assumingMemoryBound(to: UInt8.self)
+                    for row in 0..<count where values[row] != 0 && flags.isValid(at: row) { rows.append(Int32(row)) }
+                }
+                selected = rows
+            }
+            if let set = distinctSets[index] {
+                try insertDistinct(set, argument, selected, count)
+            } else if let selected {
+                try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
+                    try accumulator.update(groups, rows, argument, count: count)
+                }
+            } else {
+                try accumulator.update(groups, nil, argument, count: count)
+            }
+        }
+    }
+
+    private func assignGroups(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
+        let count = batch.count
+        if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode, let dictionary = batch.columns[column.index].dictionary {
+            let vector = batch.columns[column.index]
+            if dictionaryGroups == nil || dictionaryGroups!.dictionary !== dictionary {
+                var mapped = [Int32](repeating: 0, count: dictionary.count)
+                try mapped.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
+                    if dictionary.count > 0 { try table.findOrInsert([dictionary], rowCount: dictionary.count, into: buffer.baseAddress!) }
+                }
+                dictionaryGroups = (dictionary, mapped)
+            }
+            let codes = vector.values(as: UInt32.self)
+            let validity = vector.validity
+            try dictionaryGroups!.groups.withUnsafeBufferPointer { (map) throws(ExecutionError) in
+                if validity.isAllValid {
+                    for row in 0..<count { groups[row] = map[Int(codes[row])] }
+                } else {
+                    let nullGroup = try self.nullGroupNumber(table)
+                    for row in 0..<count { groups[row] = validity.isValid(at: row) ? map[Int(codes[row])] : nullGroup }
+                }
+            }
+            return
+        }
+        var keys: [ColumnVector] = []
+        for node in op.groupNodes {
+            if let column = node as? ColumnNode {
+                keys.append(batch.columns[column.index])  // KeyPacker reads dictionary vectors directly
+            } else {
+                keys.append(try node.evaluate(batch))
+            }
+        }
+        try table.findOrInsert(keys, rowCount: count, into: groups)
+    }
+
+    private func nullGroupNumber(_ table: GroupTable) throws(ExecutionError) -> Int32 {
+        if let nullGroup { return nullGroup }
+        let key = ColumnVector(type: table.types[0], capacity: 1)
+        key.appendNull()
+        var group: Int32 = 0
+        try table.findOrInsert([key], rowCount: 1, into: &group)
+        nullGroup = group
+        return group
+    }
+
+    private func insertDistinct(_ set: GroupTable, _ argument: ColumnVector?, _ selected: [Int32]?, _ count: Int) throws(ExecutionError) {
+        guard let argument, argument.type != .null else { return }
+        var rows: [Int32] = []
+        for row in 0..<count where argument.isValid(at: row) { rows.append(Int32(row)) }
+        if let selected {
+            let keep = Set(selected)
+            rows = rows.filter { keep.contains($0) }
+        }
+        if rows.isEmpty { return }
+        let groupColumn = ColumnVector(type: .bigint, capacity: rows.count)
+        for row in rows { groupColumn.append(Int64(groups[Int(row)])) }
+        let values = rows.withUnsafeBufferPointer { GatherKernel.gather(argument, $0) }
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
+        defer { ids.deallocate() }
+        try set.findOrInsert([groupColumn, values], rowCount: rows.count, into: ids)
+    }
+
+    private func account() throws(ExecutionError) {
+        let bytes = accumulators.reduce(0) { $0 + $1.footprint }
+        if bytes > trackedBytes + (1 << 20) || bytes < trackedBytes {
+            if bytes > trackedBytes {
+                try op.context.tracker.reserve(bytes - trackedBytes, for: "hash aggregate")
+            } else {
+                op.context.tracker.release(trackedBytes - bytes)
+            }
+            trackedBytes = bytes
+        }
+    }
+
+    /// Adds a worker's state into this (global) state.
+    func merge(_ local: AggregateState) throws(ExecutionError) {
+        var map: [Int32] = [0]
+        if let table, let localTable = local.table {
+            map = [Int32](repeating: 0, count: localTable.groupCount)
+            var start = 0
+            while start < localTable.groupCount {
+                let end = Swift.min(start + ColumnVector.batchCapacity, localTable.groupCount)
+                let keys = localTable.keyColumns(start..<end)
+                try map.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
+                    try table.findOrInsert(keys, rowCount: end - start, into: buffer.baseAddress! + start)
+                }
+                start = end
+            }
+            for accumulator in accumulators { accumulator.resize(table.groupCount) }
+            try account()
+        }
+        for (index, accumulator) in accumulators.enumerated() {
+            if let set = distinctSets[index], let localSet = local.distinctSets[index] {
+                try mergeDistinct(set, localSet, map, accumulator)
+            } else {
+                try accumulator.merge(local.accumulators[index], map)
+            }
+        }
+    }
+
+    private func mergeDistinct(_ set: GroupTable, _ localSet: GroupTable, _ map: [Int32], _ accumulator: Accumulator) throws(ExecutionError) {
+        var start = 0
+        while start < localSet.groupCount {
+            let end = Swift.min(start + ColumnVector.batchCapacity, localSet.groupCount)
+            let n = end - start
+            let keys = localSet.keyColumns(start..<end)
+            let localGroups = keys[0].values(as: Int64.self)
+            let globalGroups = ColumnVector(type: .bigint, capacity: n)
+            var groupNumbers = [Int32](repeating: 0, count: n)
+            for i in 0..<n {
+                let g = map[Int(localGroups[i])]
+                globalGroups.append(Int64(g))
+                groupNumbers[i] = g
+            }
+            let before = set.groupCount
+            var ids = [Int32](repeating: 0, count: n)
+            try ids.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
+                try set.findOrInsert([globalGroups, keys[1]], rowCount: n, into: buffer.baseAddress!)
+            }
+            let fresh = (0..<n).filter { ids[$0] >= before }.map { Int32($0) }
+            try groupNumbers.withUnsafeBufferPointer { (g) throws(ExecutionError) in
+                try fresh.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
+                    try accumulator.update(g.baseAddress!, rows, keys[1], count: n)
+                }
+            }
+            start = end
+        }
+    }
+
+    /// The result rows: group keys, then one column per aggregate.
+    func finalize() throws(ExecutionError) -> [Batch] {
+        let total = groupCount
+        var columns: [ColumnVector] = table.map { $0.keyColumns(0..<total) } ?? []
+        for accumulator in accumulators {
+            accumulator.resize(total)
+            columns.append(try accumulator.finalize(total))
+        }
+        if total == 0 { return [] }
+        if total <= ColumnVector.batchCapacity { return [Batch(columns: columns, count: total)] }
+        var batches: [Batch] = []
+        var start = 0
+        while start < total {
+            let end = Swift.min(start + ColumnVector.batchCapacity, total)
+            batches.append(Batch(columns: columns.map { GatherKernel.slice($0, start..<end) }, count: end - start))
+            start = end
+        }
+        return batches
+    }
+}

@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PlazaCore
+import PlazaVector
+
+/// An open-addressing hash table from packed keys (see `KeyPacker`) to dense group numbers 0, 1, 2, …
+///
+/// Used for GROUP BY, DISTINCT, the distinct sets of `count(DISTINCT …)`, join builds and IN-sets.
+/// Slots hold `group + 1` (0 = empty) with linear probing; the table doubles at half load. Keys are
+/// copied into one arena, so a group's key stays readable until the table is released.
+final class GroupTable {
+    /// The key column types.
+    let types: [DataType]
+    private let packer = KeyPacker()
+    private var slots: UnsafeMutablePointer<UInt32>
+    private var slotMask: Int
+    private var arena: UnsafeMutableRawPointer
+    private var arenaCapacity: Int
+    private var arenaCount = 0
+    /// Start of each group's key in the arena; `groupCount + 1` entries.
+    private var keyOffsets: [Int] = [0]
+    private var groupHashes: [UInt64] = []
+    private let tracker: MemoryTracker?
+    private let operatorName: String
+    private var trackedBytes = 0
+
+    /// The number of groups.
+    var groupCount: Int { groupHashes.count }
+
+    init(types: [DataType], tracker: MemoryTracker?, operatorName: String) {
+        self.types = types
+        self.tracker = tracker
+        self.operatorName = operatorName
+        slotMask = 1023
+        slots = .allocate(capacity: 1024)
+        slots.initialize(repeating: 0, count: 1024)
+        arenaCapacity = 1 << 14
+        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+    }
+
+    deinit {
+        slots.deallocate()
+        arena.deallocate()
+        tracker?.release(trackedBytes)
+    }
+
+    /// Finds or creates the group of each of the first `rowCount` rows of `columns`; writes the
+    /// group numbers to `groups`.
+    func findOrInsert(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>) throws(ExecutionError) {
+        packer.pack(columns, rowCount: rowCount)
+        for row in 0..<rowCount {
+            let hash = packer.hashes[row]
+            let key = packer.key(row)
+            var slot = Int(truncatingIfNeeded: hash) & slotMask
+            while true {
+                let entry = slots[slot]
+                if entry == 0 {
+                    let group = try insert(key, hash: hash, slot: slot)
+                    groups[row] = Int32(group)
+                    break
+                }
+                let group = Int(entry) - 1
+                if groupHashes[group] == hash && keyEquals(group, key) {
+                    groups[row] = Int32(group)
+                    break
+                }
+                slot = (slot + 1) & slotMask
+            }
+        }
+    }
+
+    /// Writes the group of each row, or -1 where the key is absent.
+    func find(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>) {
+        packer.pack(columns, rowCount: rowCount)
+        for row in 0..<rowCount {
+            groups[row] = lookup(packer.key(row), hash: packer.hashes[row])
+        }
+    }
+
+    /// As `find`, but packing with `packer`, so that several threads may probe one finished table.
+    func find(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>, using packer: KeyPacker) {
+        packer.pack(columns, rowCount: rowCount)
+        for row in 0..<rowCount {
+            groups[row] = lookup(packer.key(row), hash: packer.hashes[row])
+        }
+    }
+
+    /// The group of one packed key, or -1.
+    func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return -1 }
+            let group = Int(entry) - 1
+            if groupHashes[group] == hash && keyEquals(group, key) { return Int32(group) }
+            slot = (slot + 1) & slotMask
+        }
+    }
+
+    /// The packed key of `group`.
+    func key(of group: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: arena + keyOffsets[group], count: keyOffsets[group + 1] - keyOffsets[group])
+    }
+
+    /// The key columns of groups `range`, decoded.
+    func keyColumns(_ range: Range<Int>) -> [ColumnVector] {
+        KeyPacker.unpack(range.map { key(of: $0) }, types: types)
+    }
+
+    @inline(__always)
+    private func keyEquals(_ group: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let start = keyOffsets[group], length = keyOffsets[group + 1] - start
+        guard length == key.count else { return false }
+        return length == 0 || memcmp(arena + start, key.baseAddress!, length) == 0
+    }
+
+    @inline(never)
+    private func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, slot: Int) throws(ExecutionError) -> Int {
+        let group = groupHashes.count
+        if group >= Int(UInt32.max - 1) {
+            throw ExecutionError(.memoryLimit, "\(operatorName) has more than 4 billion groups")
+        }
+        if arenaCount + key.count > arenaCapacity { try growArena(arenaCount + key.count) }
+        if key.count > 0 { (arena + arenaCount).copyMemory(from: key.baseAddress!, byteCount: key.count) }
+        arenaCount += key.count
+        keyOffsets.append(arenaCount)
+        groupHashes.append(hash)
+        slots[slot] = UInt32(group + 1)
+        if groupHashes.count * 2 > slotMask + 1 { try growSlots() }
+        return group
+    }
+
+    private func account(_ newTotal: Int) throws(ExecutionError) {
+        if newTotal > trackedBytes {
+            try tracker?.reserve(newTotal - trackedBytes, for: operatorName)
+        } else {
+            tracker?.release(trackedBytes - newTotal)
+        }
+        trackedBytes = newTotal
+    }
+
+    private var footprint: Int { (slotMask + 1) * 4 + arenaCapacity + groupHashes.capacity * 16 }
+
+    private func growArena(_ needed: Int) throws(ExecutionError) {
+        var capacity = arenaCapacity * 2
+        while capacity < needed { capacity *= 2 }
+        try account(footprint + capacity - arenaCapacity)
+        let newArena = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        newArena.copyMemory(from: arena, byteCount: arenaCount)
+        arena.deallocate()
+        arena = newArena
+        arenaCapacity = capacity
+    }
+
+    private func growSlots() throws(ExecutionError) {
+        let newCount = (slotMask + 1) * 2
+        try account(footprint + newCount * 2)
+        let newSlots = UnsafeMutablePointer<UInt32>.allocate(capacity: newCount)
+        newSlots.initialize(repeating: 0, count: newCount)
+        let newMask = newCount - 1
+        for group in 0..<groupHashes.count {
+            var slot = Int(truncatingIfNeeded: groupHashes[group]) & newMask
+            while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
+            newSlots[slot] = UInt32(group + 1)
+        }
+        slots.deallocate()
+        slots = newSlots
+        slotMask = newMask
+    }
+}

@@ -1,0 +1,205 @@
+import Dispatch
+import Synchronization
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Per-thread scratch state handed to stages (caches keyed by stage).
+final class WorkerState {
+    /// Per filter stage: the last dictionary seen and whether each of its entries passes.
+    var dictionaryMatches: [ObjectIdentifier: (dictionary: ColumnVector, matches: [UInt8])] = [:]
+}
+
+/// A streaming operator: one batch in, zero or more batches out. Shared by all workers, so
+/// immutable; per-thread state lives in `WorkerState`.
+class Stage: @unchecked Sendable {
+    let profile: OperatorProfile?
+    init(profile: OperatorProfile?) { self.profile = profile }
+
+    func process(_ batch: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
+        preconditionFailure("Stage.process is abstract")
+    }
+}
+
+/// Where a pipeline's batches come from.
+enum PipelineSource {
+    /// Row groups of a stored table.
+    case scan(source: any ScanSource, scan: TableScan, profile: OperatorProfile?)
+    /// Batches already computed (the output of a pipeline breaker, or VALUES).
+    case batches([Batch])
+}
+
+/// A source followed by streaming stages; run by `Scheduler` into a sink.
+final class Pipeline: @unchecked Sendable {
+    // Immutable after construction except `stages`, which only grows during planning.
+    let source: PipelineSource
+    var stages: [Stage] = []
+    let fields: [Field]
+
+    init(source: PipelineSource, fields: [Field]) {
+        self.source = source
+        self.fields = fields
+    }
+}
+
+/// Consumes the batches one worker produces; merged after all workers finish.
+class LocalSink {
+    /// Consumes a batch of morsel `morsel`. May keep the batch (it is never reused).
+    func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
+        preconditionFailure("LocalSink.consume is abstract")
+    }
+}
+
+/// A box for values shared between the workers of one pipeline run, each touching only its own slot.
+final class WorkerSlots<T>: @unchecked Sendable {
+    // Safe: worker `i` reads and writes only `items[i]`, and the array is read only after all workers joined.
+    var items: [T]
+    init(_ items: [T]) { self.items = items }
+}
+
+/// Runs pipelines on a fixed pool of worker threads over morsels (row groups, or chunks of batches).
+enum Scheduler {
+    /// Runs `pipeline`, feeding each worker's output to its own sink from `makeSink`; returns the
+    /// sinks in worker order. `stop` lets a sink end the run early (LIMIT).
+    static func run<S: LocalSink>(
+        _ pipeline: Pipeline, context: QueryContext, stop: StopFlag? = nil, makeSink: () -> S
+    ) throws(ExecutionError) -> [S] {
+        let morselCount: Int
+        var rowGroups: [Int] = []
+        var batchChunks: [Range<Int>] = []
+        switch pipeline.source {
+        case .scan(let source, let scan, let profile):
+            for group in 0..<source.rowGroupCount {
+                if source.mightMatch(rowGroup: group, columns: scan.columns, predicates: scan.pruningPredicates) {
+                    rowGroups.append(group)
+                } else {
+                    profile?.rowGroupsSkipped.add(1, ordering: .relaxed)
+                }
+            }
+            morselCount = rowGroups.count
+        case .batches(let batches):
+            let chunk = 16
+            var start = 0
+            while start < batches.count {
+                batchChunks.append(start..<Swift.min(start + chunk, batches.count))
+                start += chunk
+            }
+            morselCount = batchChunks.count
+        }
+        let threads = Swift.max(1, Swift.min(context.options.threads, morselCount))
+        let sinks = WorkerSlots((0..<threads).map { _ in makeSink() })
+        let run = RunState()
+        let shared = SharedRun(pipeline: pipeline, rowGroups: rowGroups, batchChunks: batchChunks)
+        let body: @Sendable (Int) -> Void = { worker in
+            let sink = sinks.items[worker]
+            let state = WorkerState()
+            while true {
+                if run.failed.load(ordering: .relaxed) || (stop?.isSet ?? false) { return }
+                let morsel = run.next.add(1, ordering: .relaxed).oldValue
+                if morsel >= morselCount { return }
+                do throws(ExecutionError) {
+                    try context.checkCancelled()
+                    try shared.runMorsel(morsel, sink: sink, state: state, context: context, stop: stop)
+                } catch {
+                    run.failure.withLock { if $0 == nil { $0 = error } }
+                    run.failed.store(true, ordering: .relaxed)
+                    return
+                }
+            }
+        }
+        if threads == 1 {
+            body(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: threads, execute: body)
+        }
+        if let error = run.failure.withLock({ $0 }) { throw error }
+        return sinks.items
+    }
+}
+
+/// The immutable inputs of one pipeline run, shared by its workers.
+final class SharedRun: @unchecked Sendable {
+    // Safe: read-only after construction; batches are never mutated by stages.
+    let pipeline: Pipeline
+    let rowGroups: [Int]
+    let batchChunks: [Range<Int>]
+
+    init(pipeline: Pipeline, rowGroups: [Int], batchChunks: [Range<Int>]) {
+        self.pipeline = pipeline
+        self.rowGroups = rowGroups
+        self.batchChunks = batchChunks
+    }
+
+    func runMorsel(_ morsel: Int, sink: LocalSink, state: WorkerState, context: QueryContext, stop: StopFlag?) throws(ExecutionError) {
+        switch pipeline.source {
+        case .scan(let source, let scan, let profile):
+            let group = rowGroups[morsel]
+            let cursor: any RowGroupCursor
+            do {
+                cursor = try source.openRowGroup(group, columns: scan.columns, predicates: scan.pruningPredicates)
+            } catch let error as ExecutionError {
+                throw error
+            } catch {
+                throw ExecutionError(.storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
+            }
+            profile?.rowGroupsRead.add(1, ordering: .relaxed)
+            let types = scan.fields.map(\.type)
+            while true {
+                let batch = Batch(types: types)
+                let start = profile != nil && context.profiling ? ContinuousClock.now : nil
+                let hasMore: Bool
+                do {
+                    hasMore = try cursor.next(into: batch)
+                } catch let error as ExecutionError {
+                    throw error
+                } catch {
+                    throw ExecutionError(.storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
+                }
+                if let start { profile?.addTime(ContinuousClock.now - start) }
+                if !hasMore { break }
+                profile?.addRows(out: batch.liveCount)
+                try push(batch, stage: 0, morsel: morsel, sink: sink, state: state, context: context)
+                if stop?.isSet ?? false { break }
+                try context.checkCancelled()
+            }
+            profile?.addScan(cursor.statistics)
+        case .batches(let batches):
+            for index in batchChunks[morsel] {
+                try push(batches[index], stage: 0, morsel: morsel, sink: sink, state: state, context: context)
+                if stop?.isSet ?? false { break }
+            }
+        }
+    }
+
+    private func push(_ batch: Batch, stage: Int, morsel: Int, sink: LocalSink, state: WorkerState, context: QueryContext) throws(ExecutionError) {
+        if batch.liveCount == 0 { return }
+        if stage == pipeline.stages.count {
+            try sink.consume(batch, morsel: morsel)
+            return
+        }
+        let current = pipeline.stages[stage]
+        let start = context.profiling ? ContinuousClock.now : nil
+        let outputs = try current.process(batch, state)
+        if let profile = current.profile {
+            if let start { profile.addTime(ContinuousClock.now - start) }
+            profile.addRows(in: batch.liveCount, out: outputs.reduce(0) { $0 + $1.liveCount })
+        }
+        for output in outputs { try push(output, stage: stage + 1, morsel: morsel, sink: sink, state: state, context: context) }
+    }
+}
+
+/// Lets a sink end a pipeline run early (LIMIT reached).
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    /// Whether the run should stop.
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    /// Asks every worker to stop after its current batch.
+    func set() { flag.store(true, ordering: .relaxed) }
+}
+
+/// The morsel counter and the first error of one pipeline run.
+final class RunState: Sendable {
+    let next = Atomic<Int>(0)
+    let failed = Atomic<Bool>(false)
+    let failure = Mutex<ExecutionError?>(nil)
+}

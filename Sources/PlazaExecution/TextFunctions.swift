@@ -1,0 +1,282 @@
+import Foundation
+import PlazaCore
+import PlazaVector
+
+/// Text kernels: bytes in place for ASCII and the common cases, Swift strings only where Unicode
+/// rules (case mapping, accents) demand them.
+enum TextFunctions {
+    static func kernel(_ name: String, _ types: [DataType], _ result: DataType, _ constants: [Value?]) throws(ExecutionError) -> ScalarKernel? {
+        switch name {
+        case "like", "ilike":
+            let caseInsensitive = name == "ilike"
+            if case .varchar(let pattern)? = constants[1] {
+                let matcher = LikeMatcher(pattern: pattern, caseInsensitive: caseInsensitive)
+                return { (inputs, count) throws(ExecutionError) in
+                    let out = makeOutput(.boolean, count)
+                    let result = out.data.assumingMemoryBound(to: UInt8.self)
+                    let v = inputs[0]
+                    for row in 0..<count { result[row] = matcher.matches(v.bytes(at: row)) ? 1 : 0 }
+                    propagateNulls([v], into: out, count: count)
+                    return out
+                }
+            }
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                for row in 0..<count {
+                    guard inputs[1].isValid(at: row) else { continue }
+                    let matcher = LikeMatcher(pattern: string(inputs[1], row), caseInsensitive: caseInsensitive)
+                    result[row] = matcher.matches(inputs[0].bytes(at: row)) ? 1 : 0
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case "||":
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    var bytes = Array(inputs[0].bytes(at: row))
+                    bytes.append(contentsOf: inputs[1].bytes(at: row))
+                    bytes.withUnsafeBytes { out.appendBytes($0) }
+                }
+            }
+        case "concat":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
+                var bytes: [UInt8] = []
+                for row in 0..<count {
+                    bytes.removeAll(keepingCapacity: true)
+                    for v in inputs where v.type != .null && v.isValid(at: row) { bytes.append(contentsOf: v.bytes(at: row)) }
+                    bytes.withUnsafeBytes { out.appendBytes($0) }
+                }
+                return out
+            }
+        case "lower", "upper":
+            let upper = name == "upper"
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let bytes = inputs[0].bytes(at: row)
+                    if bytes.allSatisfy({ $0 < 0x80 }) {
+                        let mapped = bytes.map { c -> UInt8 in
+                            if upper { return c >= 0x61 && c <= 0x7A ? c - 32 : c }
+                            return c >= 0x41 && c <= 0x5A ? c + 32 : c
+                        }
+                        mapped.withUnsafeBytes { out.appendBytes($0) }
+                    } else {
+                        let s = string(inputs[0], row)
+                        out.appendString(upper ? s.uppercased() : s.lowercased())
+                    }
+                }
+            }
+        case "length":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.bigint, count)
+                let result = out.data.assumingMemoryBound(to: Int64.self)
+                let v = inputs[0]
+                for row in 0..<count {
+                    // Count scalars: every byte that is not a UTF-8 continuation byte.
+                    var n: Int64 = 0
+                    for c in v.bytes(at: row) { n &+= (c & 0xC0) != 0x80 ? 1 : 0 }
+                    result[row] = n
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case "trim", "ltrim", "rtrim":
+            let left = name != "rtrim", right = name != "ltrim"
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let set: Set<Unicode.Scalar> = inputs.count > 1 ? Set(string(inputs[1], row).unicodeScalars) : [" "]
+                    var scalars = Array(string(inputs[0], row).unicodeScalars)
+                    if right { while let last = scalars.last, set.contains(last) { scalars.removeLast() } }
+                    var start = 0
+                    if left { while start < scalars.count && set.contains(scalars[start]) { start += 1 } }
+                    var s = String.UnicodeScalarView()
+                    s.append(contentsOf: scalars[start...])
+                    out.appendString(String(s))
+                }
+            }
+        case "substring":
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let scalars = Array(string(inputs[0], row).unicodeScalars)
+                    let start = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    var length = Int64(scalars.count) + 1
+                    if inputs.count > 2 {
+                        length = inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self)
+                        if length < 0 { throw ExecutionError(.invalidArgument, "substring length \(length) is negative") }
+                    }
+                    // 1-based start; positions before 1 shorten the length, as in DuckDB.
+                    let from = Swift.max(start, 1)
+                    let to = start > Int64.max - length ? Int64.max : start + length
+                    let lower = Int(Swift.min(from - 1, Int64(scalars.count)))
+                    let upper = Int(Swift.max(Swift.min(to - 1, Int64(scalars.count)), Int64(lower)))
+                    var s = String.UnicodeScalarView()
+                    s.append(contentsOf: scalars[lower..<upper])
+                    out.appendString(String(s))
+                }
+            }
+        case "replace":
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let search = string(inputs[1], row)
+                    let s = string(inputs[0], row)
+                    out.appendString(search.isEmpty ? s : s.replacingOccurrences(of: search, with: string(inputs[2], row)))
+                }
+            }
+        case "starts_with", "contains":
+            let prefixOnly = name == "starts_with"
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                for row in 0..<count {
+                    let haystack = inputs[0].bytes(at: row), needle = inputs[1].bytes(at: row)
+                    result[row] = (prefixOnly ? hasPrefix(haystack, needle) : containsBytes(haystack, needle)) ? 1 : 0
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case "split_part":
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let s = string(inputs[0], row), separator = string(inputs[1], row)
+                    let index = inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    let parts: [String] = separator.isEmpty ? [s] : s.components(separatedBy: separator)
+                    let position = index > 0 ? Int(index) - 1 : parts.count + Int(Swift.max(index, -Int64(parts.count) - 1))
+                    out.appendString(index != 0 && position >= 0 && position < parts.count ? parts[position] : "")
+                }
+            }
+        case "strip_accents":
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let decomposed = string(inputs[0], row).decomposedStringWithCanonicalMapping
+                    var s = String.UnicodeScalarView()
+                    for scalar in decomposed.unicodeScalars where !(scalar.properties.generalCategory == .nonspacingMark) { s.append(scalar) }
+                    out.appendString(String(s))
+                }
+            }
+        case "regexp_matches":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                var cache: (String, NSRegularExpression)?
+                for row in 0..<count where inputs[0].isValid(at: row) && inputs[1].isValid(at: row) {
+                    let pattern = string(inputs[1], row)
+                    let regex: NSRegularExpression
+                    if let cached = cache, cached.0 == pattern {
+                        regex = cached.1
+                    } else {
+                        do {
+                            regex = try NSRegularExpression(pattern: pattern)
+                        } catch {
+                            throw ExecutionError(.invalidArgument, "invalid regular expression \"\(pattern)\"")
+                        }
+                        cache = (pattern, regex)
+                    }
+                    let s = string(inputs[0], row)
+                    result[row] = regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil ? 1 : 0
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        default:
+            return nil
+        }
+    }
+
+    static func hasPrefix(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return needle.count == 0 || memcmp(haystack.baseAddress!, needle.baseAddress!, needle.count) == 0
+    }
+
+    static func containsBytes(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
+        if needle.count == 0 { return true }
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0]
+        var i = 0
+        while i + needle.count <= haystack.count {
+            if haystack[i] == first && memcmp(haystack.baseAddress! + i, needle.baseAddress!, needle.count) == 0 { return true }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// SQL LIKE over UTF-8 bytes: `%` any run, `_` one character, `\` escapes the next character.
+struct LikeMatcher: Sendable {
+    enum Token: Sendable, Equatable {
+        case literal([UInt8])
+        case one
+        case any
+    }
+    let tokens: [Token]
+    let caseInsensitive: Bool
+
+    init(pattern: String, caseInsensitive: Bool) {
+        self.caseInsensitive = caseInsensitive
+        let source = caseInsensitive ? pattern.lowercased() : pattern
+        var tokens: [Token] = []
+        var literal: [UInt8] = []
+        var escaped = false
+        func flush() {
+            if !literal.isEmpty { tokens.append(.literal(literal)) }
+            literal = []
+        }
+        for scalar in source.unicodeScalars {
+            if escaped {
+                literal.append(contentsOf: Array(String(scalar).utf8))
+                escaped = false
+            } else if scalar == "\\" {
+                escaped = true
+            } else if scalar == "%" {
+                flush()
+                if tokens.last != .any { tokens.append(.any) }
+            } else if scalar == "_" {
+                flush()
+                tokens.append(.one)
+            } else {
+                literal.append(contentsOf: Array(String(scalar).utf8))
+            }
+        }
+        flush()
+        self.tokens = tokens
+    }
+
+    func matches(_ raw: UnsafeRawBufferPointer) -> Bool {
+        if caseInsensitive {
+            if raw.allSatisfy({ $0 < 0x80 }) {
+                let lowered = raw.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
+                return lowered.withUnsafeBytes { match($0, 0, 0) }
+            }
+            let lowered = Array(String(decoding: raw, as: UTF8.self).lowercased().utf8)
+            return lowered.withUnsafeBytes { match($0, 0, 0) }
+        }
+        return match(raw, 0, 0)
+    }
+
+    private func match(_ s: UnsafeRawBufferPointer, _ position: Int, _ token: Int) -> Bool {
+        var position = position
+        var token = token
+        while token < tokens.count {
+            switch tokens[token] {
+            case .literal(let bytes):
+                guard position + bytes.count <= s.count else { return false }
+                for (k, b) in bytes.enumerated() where s[position + k] != b { return false }
+                position += bytes.count
+            case .one:
+                guard position < s.count else { return false }
+                position += 1
+                while position < s.count && (s[position] & 0xC0) == 0x80 { position += 1 }
+            case .any:
+                if token == tokens.count - 1 { return true }
+                var start = position
+                while start <= s.count {
+                    if match(s, start, token + 1) { return true }
+                    start += 1
+                }
+                return false
+            }
+            token += 1
+        }
+        return position == s.count
+    }
+}

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PlazaCore
+
+/// Comparison of two vectors of one type, or of a vector and a constant, into 0/1 bytes.
+///
+/// VARCHAR compares by UTF-8 bytes; BOOLEAN false < true; DOUBLE: NaN equals NaN and sorts above
+/// every other value; INTERVAL by months·30 days + days, then microseconds (as DuckDB).
+/// NULL rows produce an unspecified byte; the caller masks them with the validity.
+public enum CompareKernel {
+    /// The comparison operator.
+    public enum Operator: Sendable {
+        case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
+
+        /// The operator for the catalogue name (`=`, `<>`, `<`, `<=`, `>`, `>=`).
+        public init?(name: String) {
+            switch name {
+            case "=": self = .equal
+            case "<>", "!=": self = .notEqual
+            case "<": self = .less
+            case "<=": self = .lessOrEqual
+            case ">": self = .greater
+            case ">=": self = .greaterOrEqual
+            default: return nil
+            }
+        }
+
+        /// The operator with its operands swapped (`a < b` ⇔ `b > a`).
+        public var swapped: Operator {
+            switch self {
+            case .less: return .greater
+            case .lessOrEqual: return .greaterOrEqual
+            case .greater: return .less
+            case .greaterOrEqual: return .lessOrEqual
+            default: return self
+            }
+        }
+
+        @inline(__always)
+        func holds(_ ordering: Int) -> Bool {
+            switch self {
+            case .equal: return ordering == 0
+            case .notEqual: return ordering != 0
+            case .less: return ordering < 0
+            case .lessOrEqual: return ordering <= 0
+            case .greater: return ordering > 0
+            case .greaterOrEqual: return ordering >= 0
+            }
+        }
+    }
+
+    /// `out[row] = a[row] op b[row]` for `count` rows of two flat vectors of one physical type.
+    public static func compare(_ a: ColumnVector, _ b: ColumnVector, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        precondition(a.physicalType == b.physicalType, "compare of different physical types")
+        switch a.physicalType {
+        case .uint8: loop(a.data.assumingMemoryBound(to: UInt8.self), b.data.assumingMemoryBound(to: UInt8.self), false, op, count, out)
+        case .int32: loop(a.data.assumingMemoryBound(to: Int32.self), b.data.assumingMemoryBound(to: Int32.self), false, op, count, out)
+        case .int64: loop(a.data.assumingMemoryBound(to: Int64.self), b.data.assumingMemoryBound(to: Int64.self), false, op, count, out)
+        case .double: doubleLoop(a.data.assumingMemoryBound(to: Double.self), b.data.assumingMemoryBound(to: Double.self), false, op, count, out)
+        case .interval:
+            let x = a.data.assumingMemoryBound(to: Interval.self), y = b.data.assumingMemoryBound(to: Interval.self)
+            for row in 0..<count { out[row] = op.holds(compareIntervals(x[row], y[row])) ? 1 : 0 }
+        case .string:
+            for row in 0..<count { out[row] = op.holds(compareStrings(a, row, b, row)) ? 1 : 0 }
+        }
+    }
+
+    /// `out[row] = a[row] op constant` for `count` rows; `constant` is non-NULL and of `a`'s type.
+    public static func compare(_ a: ColumnVector, constant: Value, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let holder = ColumnVector(type: a.type, capacity: 1)
+        holder.append(value: constant)
+        switch a.physicalType {
+        case .uint8: loop(a.data.assumingMemoryBound(to: UInt8.self), holder.data.assumingMemoryBound(to: UInt8.self), true, op, count, out)
+        case .int32: loop(a.data.assumingMemoryBound(to: Int32.self), holder.data.assumingMemoryBound(to: Int32.self), true, op, count, out)
+        case .int64: loop(a.data.assumingMemoryBound(to: Int64.self), holder.data.assumingMemoryBound(to: Int64.self), true, op, count, out)
+        case .double: doubleLoop(a.data.assumingMemoryBound(to: Double.self), holder.data.assumingMemoryBound(to: Double.self), true, op, count, out)
+        case .interval:
+            let x = a.data.assumingMemoryBound(to: Interval.self), c = holder.data.assumingMemoryBound(to: Interval.self)[0]
+            for row in 0..<count { out[row] = op.holds(compareIntervals(x[row], c)) ? 1 : 0 }
+        case .string:
+            let constantBytes = holder.bytes(at: 0)
+            if op == .equal || op == .notEqual {
+                let want: UInt8 = op == .equal ? 1 : 0
+                let offsets = a.offsets
+                for row in 0..<count {
+                    let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
+                    let same = length == constantBytes.count && (length == 0 || memcmp(a.heap + start, constantBytes.baseAddress!, length) == 0)
+                    out[row] = same ? want : 1 - want
+                }
+            } else {
+                for row in 0..<count { out[row] = op.holds(compareBytes(a.bytes(at: row), constantBytes)) ? 1 : 0 }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func loop<T: Comparable>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ isConstant: Bool, _ op: Operator, _ count: Int, _ out: UnsafeMutablePointer<UInt8>) {
+        // One loop per operator, branch-free bodies (PERFORMANCE.md rule 2).
+        if isConstant {
+            let c = y[0]
+            switch op {
+            case .equal: for row in 0..<count { out[row] = unsafeBitCast(x[row] == c, to: UInt8.self) }
+            case .notEqual: for row in 0..<count { out[row] = unsafeBitCast(x[row] != c, to: UInt8.self) }
+            case .less: for row in 0..<count { out[row] = unsafeBitCast(x[row] < c, to: UInt8.self) }
+            case .lessOrEqual: for row in 0..<count { out[row] = unsafeBitCast(x[row] <= c, to: UInt8.self) }
+            case .greater: for row in 0..<count { out[row] = unsafeBitCast(x[row] > c, to: UInt8.self) }
+            case .greaterOrEqual: for row in 0..<count { out[row] = unsafeBitCast(x[row] >= c, to: UInt8.self) }
+            }
+        } else {
+            switch op {
+            case .equal: for row in 0..<count { out[row] = unsafeBitCast(x[row] == y[row], to: UInt8.self) }
+            case .notEqual: for row in 0..<count { out[row] = unsafeBitCast(x[row] != y[row], to: UInt8.self) }
+            case .less: for row in 0..<count { out[row] = unsafeBitCast(x[row] < y[row], to: UInt8.self) }
+            case .lessOrEqual: for row in 0..<count { out[row] = unsafeBitCast(x[row] <= y[row], to: UInt8.self) }
+            case .greater: for row in 0..<count { out[row] = unsafeBitCast(x[row] > y[row], to: UInt8.self) }
+            case .greaterOrEqual: for row in 0..<count { out[row] = unsafeBitCast(x[row] >= y[row], to: UInt8.self) }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func doubleLoop(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ isConstant: Bool, _ op: Operator, _ count: Int, _ out: UnsafeMutablePointer<UInt8>) {
+        let hasNaN = isConstant ? y[0].isNaN : false
+        if isConstant && !hasNaN {
+            // NaN rows: NaN is above every number, so only <>, >, >= hold.
+            loop(x, y, true, op, count, out)
+            let nanHolds: UInt8 = (op == .notEqual || op == .greater || op == .greaterOrEqual) ? 1 : 0
+            for row in 0..<count where x[row].isNaN { out[row] = nanHolds }
+            return
+        }
+        for row in 0..<count { out[row] = op.holds(compareDoubles(x[row], isConstant ? y[0] : y[row])) ? 1 : 0 }
+    }
+
+    /// Total order on doubles: NaN equal to NaN and above everything, -0.0 equal to 0.0.
+    @inline(__always)
+    public static func compareDoubles(_ a: Double, _ b: Double) -> Int {
+        if a < b { return -1 }
+        if a > b { return 1 }
+        if a == b { return 0 }
+        return a.isNaN ? (b.isNaN ? 0 : 1) : -1
+    }
+
+    /// Orders intervals as DuckDB: months as 30 days, then days, then microseconds, normalized.
+    @inline(__always)
+    public static func compareIntervals(_ a: Interval, _ b: Interval) -> Int {
+        let x = (Int128(a.months) * 30 + Int128(a.days)) * Int128(86_400_000_000) + Int128(a.micros)
+        let y = (Int128(b.months) * 30 + Int128(b.days)) * Int128(86_400_000_000) + Int128(b.micros)
+        return x < y ? -1 : (x > y ? 1 : 0)
+    }
+
+    /// Compares string row `i` of `a` with row `j` of `b` by bytes.
+    @inline(__always)
+    public static func compareStrings(_ a: ColumnVector, _ i: Int, _ b: ColumnVector, _ j: Int) -> Int {
+        compareBytes(a.bytes(at: i), b.bytes(at: j))
+    }
+
+    /// Compares two byte strings: negative, zero or positive, as memcmp then length.
+    @inline(__always)
+    public static func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let common = Swift.min(a.count, b.count)
+        if common > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, common)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+}
+
+/// Turns 0/1 bytes and a validity bitmap into a selection of the rows that are true.
+public enum FilterKernel {
+    /// Writes the positions of rows `0 ..< count` whose byte is 1 and that are valid; returns how many.
+    public static func select(_ bools: UnsafePointer<UInt8>, validity: ValidityBitmap, count: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
+        var n = 0
+        if let words = validity.words {
+            for row in 0..<count {
+                out[n] = Int32(truncatingIfNeeded: row)
+                let valid = (words[row &>> 6] &>> UInt64(row & 63)) & 1
+                n &+= Int(bools[row] & UInt8(truncatingIfNeeded: valid))
+            }
+        } else {
+            for row in 0..<count {
+                out[n] = Int32(truncatingIfNeeded: row)
+                n &+= Int(bools[row] & 1)
+            }
+        }
+        return n
+    }
+}

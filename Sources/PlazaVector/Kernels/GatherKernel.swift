@@ -1,0 +1,142 @@
+import PlazaCore
+
+/// Copies rows of vectors by position: compaction after a filter, join output, sort output.
+public enum GatherKernel {
+    /// A vector holding `source`'s rows at `indices`, in that order; an index of -1 gives NULL.
+    ///
+    /// A dictionary vector gives a dictionary vector over the same dictionary. Cost: O(indices.count) plus the
+    /// string bytes copied.
+    public static func gather(_ source: ColumnVector, _ indices: UnsafeBufferPointer<Int32>) -> ColumnVector {
+        let count = indices.count
+        let out = ColumnVector(type: source.type, capacity: Swift.max(count, 1))
+        if let dictionary = source.dictionary {
+            // Gather the codes and keep the dictionary, so later operators can still work on codes.
+            let out = ColumnVector(type: source.type, capacity: Swift.max(count, 1))
+            out.makeDictionary(dictionary, count: count)
+            let codes = source.values(as: UInt32.self)
+            let target = out.values(as: UInt32.self)
+            let validity = source.validity
+            for i in 0..<count {
+                let row = Int(indices[i])
+                target[i] = row < 0 ? 0 : codes[row]
+            }
+            for i in 0..<count {
+                let row = Int(indices[i])
+                if row < 0 || !validity.isValid(at: row) { out.setValid(false, at: i) }
+            }
+            return out
+        }
+        let validity = source.validity
+        var anyNull = false
+        for i in 0..<count {
+            let row = Int(indices[i])
+            if row < 0 || !validity.isValid(at: row) {
+                anyNull = true
+                break
+            }
+        }
+        switch source.physicalType {
+        case .string:
+            var total = 0
+            let offsets = source.offsets
+            for i in 0..<count where indices[i] >= 0 {
+                let row = Int(indices[i])
+                total += Int(offsets[row + 1] - offsets[row])
+            }
+            out.reserveHeap(total)
+            let outOffsets = out.offsets
+            var position = 0
+            let heap = out.heap
+            for i in 0..<count {
+                let row = Int(indices[i])
+                if row >= 0 {
+                    let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
+                    if length > 0 { (heap + position).copyMemory(from: source.heap + start, byteCount: length) }
+                    position += length
+                }
+                outOffsets[i + 1] = Int32(position)
+            }
+            out.setHeapCount(position)
+            out.setCount(count)
+        case .uint8: gatherFixed(source, out, indices, UInt8.self)
+        case .int32: gatherFixed(source, out, indices, Int32.self)
+        case .int64: gatherFixed(source, out, indices, Int64.self)
+        case .double: gatherFixed(source, out, indices, Double.self)
+        case .interval: gatherFixed(source, out, indices, Interval.self)
+        }
+        if anyNull {
+            for i in 0..<count {
+                let row = Int(indices[i])
+                if row < 0 || !validity.isValid(at: row) { out.setValid(false, at: i) }
+            }
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func gatherFixed<T>(_ source: ColumnVector, _ out: ColumnVector, _ indices: UnsafeBufferPointer<Int32>, _: T.Type) {
+        let input = source.data.assumingMemoryBound(to: T.self)
+        let output = out.data.assumingMemoryBound(to: T.self)
+        let zero = source.count > 0 ? input[0] : nil
+        for i in 0..<indices.count {
+            let row = Int(indices[i])
+            if row >= 0 {
+                output[i] = input[row]
+            } else if let zero {
+                output[i] = zero
+            } else {
+                (out.data + i * MemoryLayout<T>.stride).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.stride)
+            }
+        }
+        out.setCount(indices.count)
+    }
+
+    /// A flat vector of the rows `range` of `source` (dictionary vectors decoded).
+    public static func slice(_ source: ColumnVector, _ range: Range<Int>) -> ColumnVector {
+        let indices = UnsafeMutableBufferPointer<Int32>.allocate(capacity: Swift.max(range.count, 1))
+        defer { indices.deallocate() }
+        for (i, row) in range.enumerated() { indices[i] = Int32(row) }
+        return gather(source, UnsafeBufferPointer(rebasing: indices[0..<range.count])).flattened()
+    }
+
+    /// One flat vector holding every row of `parts`, in order.
+    public static func concatenate(_ parts: [ColumnVector], type: DataType) -> ColumnVector {
+        let total = parts.reduce(0) { $0 + $1.count }
+        let out = ColumnVector(type: type, capacity: Swift.max(total, 1))
+        if type.physicalType == .string {
+            out.reserveHeap(parts.reduce(0) { $0 + ($1.isDictionary ? 0 : $1.heapCount) })
+        }
+        for part in parts {
+            let flat = part.flattened()
+            let base = out.count
+            switch flat.physicalType {
+            case .string:
+                let heapBase = out.heapCount
+                out.reserveHeap(flat.heapCount)
+                if flat.heapCount > 0 { (out.heap + heapBase).copyMemory(from: flat.heap, byteCount: flat.heapCount) }
+                let source = flat.offsets, target = out.offsets
+                for row in 0..<flat.count { target[base + row + 1] = Int32(heapBase) + source[row + 1] }
+                out.setHeapCount(heapBase + flat.heapCount)
+            default:
+                (out.data + base * flat.byteWidth).copyMemory(from: flat.data, byteCount: flat.count * flat.byteWidth)
+            }
+            out.count = base + flat.count
+            // A new bitmap starts all valid, so only the NULL rows need marking.
+            if flat.hasNulls {
+                for row in 0..<flat.count where !flat.isValid(at: row) { out.setValid(false, at: base + row) }
+            }
+        }
+        return out
+    }
+
+    /// A vector of `count` copies of `value` (NULL allowed).
+    public static func constant(_ value: Value, type: DataType, count: Int) -> ColumnVector {
+        let out = ColumnVector(type: type, capacity: Swift.max(count, 1))
+        if value.isNull {
+            for _ in 0..<count { out.appendNull() }
+            return out
+        }
+        for _ in 0..<count { out.append(value: value) }
+        return out
+    }
+}

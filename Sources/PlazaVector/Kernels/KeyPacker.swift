@@ -1,0 +1,188 @@
+import PlazaCore
+
+/// Packs the values of several columns, row by row, into byte strings that compare equal exactly
+/// when the SQL values are equal (NULL equal to NULL, -0.0 to 0.0, every NaN to every NaN), and hashes them.
+///
+/// Layout of one packed row, column after column: a byte 0 (NULL) or 1 (value), then for a value
+/// its fixed-width bytes, or for a string its length as a little-endian UInt32 and its UTF-8 bytes.
+/// Group tables, DISTINCT, join keys and IN-sets all key on this form.
+public final class KeyPacker {
+    /// The packed bytes of all rows, back to back.
+    public private(set) var bytes: UnsafeMutableRawPointer
+    /// Room in `bytes`.
+    public private(set) var byteCapacity: Int
+    /// Row `i` occupies `bytes[offsets[i] ..< offsets[i + 1]]`; `count + 1` entries.
+    public private(set) var offsets: UnsafeMutablePointer<Int>
+    /// The hash of each packed row.
+    public private(set) var hashes: UnsafeMutablePointer<UInt64>
+    /// Room in `offsets` and `hashes`.
+    public private(set) var rowCapacity: Int
+    /// The number of packed rows.
+    public private(set) var count: Int = 0
+
+    /// Creates an empty packer.
+    public init() {
+        byteCapacity = 1 << 14
+        bytes = .allocate(byteCount: byteCapacity, alignment: 8)
+        rowCapacity = ColumnVector.batchCapacity
+        offsets = .allocate(capacity: rowCapacity + 1)
+        hashes = .allocate(capacity: rowCapacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+        offsets.deallocate()
+        hashes.deallocate()
+    }
+
+    /// Packs rows `0 ..< rowCount` of `columns` (flat or dictionary vectors) and hashes them.
+    public func pack(_ columns: [ColumnVector], rowCount: Int) {
+        if rowCount > rowCapacity { growRows(rowCount) }
+        count = rowCount
+        // Pass 1: the length of each row.
+        for row in 0..<rowCount { offsets[row + 1] = 0 }
+        for column in columns {
+            let source = column.dictionary ?? column
+            let codes = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
+            let validity = column.validity
+            if source.physicalType == .string {
+                let sourceOffsets = source.offsets
+                for row in 0..<rowCount {
+                    if validity.isValid(at: row) {
+                        let r = codes.map { Int($0[row]) } ?? row
+                        offsets[row + 1] += 5 + Int(sourceOffsets[r + 1] - sourceOffsets[r])
+                    } else {
+                        offsets[row + 1] += 1
+                    }
+                }
+            } else {
+                let width = source.byteWidth
+                for row in 0..<rowCount { offsets[row + 1] += validity.isValid(at: row) ? 1 + width : 1 }
+            }
+        }
+        offsets[0] = 0
+        for row in 0..<rowCount { offsets[row + 1] += offsets[row] }
+        let total = offsets[rowCount]
+        if total > byteCapacity { growBytes(total) }
+        // Pass 2: the bytes; `cursor` tracks where each row's next column goes.
+        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(rowCount, 1))
+        defer { cursor.deallocate() }
+        cursor.update(from: offsets, count: rowCount)
+        for column in columns {
+            let source = column.dictionary ?? column
+            let codes = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
+            let validity = column.validity
+            let width = source.byteWidth
+            let isString = source.physicalType == .string
+            let isDouble = source.physicalType == .double
+            for row in 0..<rowCount {
+                var at = cursor[row]
+                if !validity.isValid(at: row) {
+                    bytes.storeBytes(of: 0, toByteOffset: at, as: UInt8.self)
+                    cursor[row] = at + 1
+                    continue
+                }
+                bytes.storeBytes(of: 1, toByteOffset: at, as: UInt8.self)
+                at += 1
+                let r = codes.map { Int($0[row]) } ?? row
+                if isString {
+                    let start = Int(source.offsets[r]), length = Int(source.offsets[r + 1]) - start
+                    bytes.storeBytes(of: UInt32(length).littleEndian, toByteOffset: at, as: UInt32.self)
+                    if length > 0 { (bytes + at + 4).copyMemory(from: source.heap + start, byteCount: length) }
+                    at += 4 + length
+                } else if isDouble {
+                    var d = source.data.load(fromByteOffset: r * 8, as: Double.self)
+                    if d == 0 { d = 0 }  // -0.0 groups with 0.0
+                    if d.isNaN { d = .nan }
+                    bytes.storeBytes(of: d.bitPattern, toByteOffset: at, as: UInt64.self)
+                    at += 8
+                } else {
+                    (bytes + at).copyMemory(from: source.data + r * width, byteCount: width)
+                    at += width
+                }
+                cursor[row] = at
+            }
+        }
+        for row in 0..<rowCount {
+            hashes[row] = KeyPacker.hash(UnsafeRawPointer(bytes + offsets[row]), offsets[row + 1] - offsets[row])
+        }
+    }
+
+    /// The packed bytes of row `row`.
+    @inlinable
+    public func key(_ row: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: bytes + offsets[row], count: offsets[row + 1] - offsets[row])
+    }
+
+    /// A 64-bit hash of `length` bytes at `start` (multiply-xorshift over 8-byte words).
+    @inlinable
+    public static func hash(_ start: UnsafeRawPointer, _ length: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: length)
+        var at = 0
+        while at + 8 <= length {
+            let word = start.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h &>> 31
+            at += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while at < length {
+            tail |= UInt64(start.load(fromByteOffset: at, as: UInt8.self)) &<< shift
+            shift &+= 8
+            at += 1
+        }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        h ^= h &>> 29
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        h ^= h &>> 32
+        return h
+    }
+
+    @inline(never)
+    func growRows(_ needed: Int) {
+        offsets.deallocate()
+        hashes.deallocate()
+        rowCapacity = needed
+        offsets = .allocate(capacity: needed + 1)
+        hashes = .allocate(capacity: needed)
+    }
+
+    @inline(never)
+    func growBytes(_ needed: Int) {
+        bytes.deallocate()
+        var capacity = byteCapacity
+        while capacity < needed { capacity *= 2 }
+        byteCapacity = capacity
+        bytes = .allocate(byteCount: capacity, alignment: 8)
+    }
+
+    /// Decodes packed rows back into one flat vector per type (the inverse of `pack`).
+    public static func unpack(_ keys: [UnsafeRawBufferPointer], types: [DataType]) -> [ColumnVector] {
+        let columns = types.map { ColumnVector(type: $0, capacity: Swift.max(keys.count, 1)) }
+        for key in keys {
+            var at = 0
+            for column in columns {
+                let isValid = key.load(fromByteOffset: at, as: UInt8.self) != 0
+                at += 1
+                guard isValid else {
+                    column.appendNull()
+                    continue
+                }
+                if column.physicalType == .string {
+                    let length = Int(UInt32(littleEndian: key.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                    column.appendBytes(UnsafeRawBufferPointer(rebasing: key[(at + 4)..<(at + 4 + length)]))
+                    at += 4 + length
+                } else {
+                    let width = column.byteWidth
+                    if column.count == column.capacity { column.reserve(column.capacity * 2) }
+                    (column.data + column.count * width).copyMemory(from: key.baseAddress! + at, byteCount: width)
+                    column.count += 1
+                    if column.hasNulls { column.setValid(true, at: column.count - 1) }
+                    at += width
+                }
+            }
+        }
+        return columns
+    }
+}
