@@ -90,3 +90,21 @@ import Testing
         #expect(rows == (0..<5000).map { [.bigint(Int64($0))] })
     }
 }
+
+@Suite struct PinnedCatalogTests {
+    @Test func bindingAndExecutionSeeOneState() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "t", .create, bigintSchema, [numbers(0..<10)])
+        let pinned = PinnedCatalog(catalog)
+        #expect(pinned.table(named: "T") == TableDescription(name: "t", schema: bigintSchema, rowCount: 10))
+        try write(
+            catalog, "t", .append, Schema([Field(name: "n", type: .double)]), [makeBatch([.double], [[.double(1)]])])
+        let snapshot = try pinned.snapshot(table: "t")
+        #expect(snapshot.rowCount == 10 && snapshot.schema == bigintSchema)
+        #expect(PinnedCatalog(catalog).table(named: "t")?.rowCount == 11)
+        #expect(pinned.table(named: "missing") == nil)
+        #expect(pinned.tableNames() == ["t"])
+    }
+}

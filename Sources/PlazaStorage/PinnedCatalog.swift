@@ -1,0 +1,45 @@
+import PlazaCore
+import Synchronization
+
+/// A catalog view for one query: the first look at a table pins its snapshot, so the binder
+/// (through `CatalogReader`) and the executor (through `snapshot(table:)`) see the same state even
+/// when a commit lands in between, including one that widens a column type.
+///
+/// ```swift
+/// let pinned = PinnedCatalog(catalog)
+/// let plan = try Binder(catalog: pinned).bind(statement)   // pins "trips"
+/// let source = try pinned.snapshot(table: "trips")          // the same snapshot
+/// ```
+/// Thread-safe: the pins sit behind a mutex.
+public final class PinnedCatalog: CatalogReader, Sendable {
+    /// The catalog that snapshots are taken from.
+    public let catalog: StorageCatalog
+    private let pins = Mutex<[String: TableSnapshot]>([:])
+
+    /// Creates a view that pins nothing yet.
+    public init(_ catalog: StorageCatalog) { self.catalog = catalog }
+
+    /// The names of the committed tables, sorted (not pinned: a listing is not a read).
+    public func tableNames() -> [String] { catalog.tableNames() }
+
+    /// The pinned table's description (pinning it now if needed); nil when it cannot be opened.
+    public func table(named name: String) -> TableDescription? {
+        guard let snapshot = try? snapshot(table: name) else { return nil }
+        return TableDescription(name: snapshot.table, schema: snapshot.schema, rowCount: snapshot.rowCount)
+    }
+
+    /// The table's pinned snapshot, opening and pinning it on first use.
+    ///
+    /// - Throws: what `StorageCatalog.snapshot(table:)` throws; a failure pins nothing.
+    public func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
+        let key = TableName.key(name)
+        if let pinned = pins.withLock({ $0[key] }) { return pinned }
+        let opened = try catalog.snapshot(table: name)
+        // Two threads may open the same table at once; the first pin wins so both see one state.
+        return pins.withLock { pins in
+            if let earlier = pins[key] { return earlier }
+            pins[key] = opened
+            return opened
+        }
+    }
+}
