@@ -15,6 +15,8 @@ public struct CSVError: Error, CustomStringConvertible, Sendable {
         case invalidEncoding
         /// A quoted field that never closes, or text right after a closing quote.
         case malformedQuote
+        /// A first record with more fields than `CSVFile.maxColumns`.
+        case tooManyColumns
         /// A row with more or fewer fields than the header.
         case raggedRow
         /// A value that cannot be stored in its column's type.

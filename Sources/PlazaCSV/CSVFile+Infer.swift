@@ -72,7 +72,7 @@ extension CSVFile {
     func inferChunk(start: Int, end: Int, columnCount: Int, hasCustomDate: Bool) -> ChunkInference {
         var result = ChunkInference(
             guesses: [ColumnGuess](repeating: ColumnGuess(hasCustomDate: hasCustomDate), count: columnCount))
-        let block = FieldBlock(stride: columnCount + 1)
+        let block = FieldBlock(stride: columnCount + 1, rowCapacity: blockRows)
         var scanner = RecordScanner(base: base, start: start, end: end, delimiter: delimiter)
         let base = self.base
         let stride = block.stride

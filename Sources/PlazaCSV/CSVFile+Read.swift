@@ -159,7 +159,7 @@ extension CSVFile {
     /// Parses and converts the records of `start..<end` (runs on a worker thread).
     func readChunk(start: Int, end: Int, plans: [ColumnPlan]) -> ChunkReadResult {
         var result = ChunkReadResult()
-        let block = FieldBlock(stride: columnCount + 1)
+        let block = FieldBlock(stride: columnCount + 1, rowCapacity: blockRows)
         let badColumns = UnsafeMutablePointer<Int32>.allocate(capacity: block.rowCapacity)
         defer { badColumns.deallocate() }
         let converter = ColumnConverter(base: base, nullTokens: nullTokens, syntax: syntax, dateFormat: dateFormat)

@@ -1,4 +1,5 @@
 import PlazaCore
+import PlazaVector
 
 /// One CSV file, memory-mapped, with its encoding, delimiter and header already detected.
 ///
@@ -89,6 +90,13 @@ public final class CSVFile {
         let dialect = Dialect.detect(
             base: base, count: text.count, options: options, dateFormat: dateFormat, nullTokens: nullTokens,
             syntax: syntax)
+        guard dialect.columnCount <= CSVFile.maxColumns else {
+            throw CSVError(
+                kind: .tooManyColumns,
+                message:
+                    "the first record has \(dialect.columnCount) fields; at most \(CSVFile.maxColumns) columns are supported",
+                location: FileLocation(path: path, line: 1))
+        }
         delimiter = dialect.delimiter
         hasHeader = dialect.hasHeader
         hasTrailingDelimiter = dialect.hasTrailingDelimiter
@@ -113,6 +121,12 @@ public final class CSVFile {
         columnNames = CSVFile.uniqued(names, notes: &notes)
         openingNotes = notes
     }
+
+    /// The most columns a file may have.
+    public static let maxColumns = 16_384
+
+    /// Rows per parsing block: 2,048, fewer for very wide files so a block stays near a million fields.
+    var blockRows: Int { max(16, min(ColumnVector.batchCapacity, (1 << 20) / (columnCount + 1))) }
 
     /// Makes names unique (case-insensitively, as SQL sees them) by appending `_2`, `_3`…, noting each rename.
     static func uniqued(_ names: [String], notes: inout [String]) -> [String] {
@@ -149,7 +163,11 @@ public final class CSVFile {
         }
         let body = hasBOM ? UnsafeRawBufferPointer(rebasing: raw[3...]) : raw
         guard let bad = TextEncoding.firstInvalidUTF8(body, threads: threads) else {
-            if hasBOM { notes.append("UTF-8 with a byte-order mark") }
+            if hasBOM {
+                notes.append("encoding UTF-8 with a byte-order mark")
+            } else if options.encoding == .auto {
+                notes.append("encoding UTF-8 detected")
+            }
             return (body, nil, .utf8)
         }
         let line = TextEncoding.lineNumber(of: bad, in: body)

@@ -47,18 +47,18 @@ struct Dialect {
             let before = scanner
             block.count = 0
             guard scanner.scanRecord(into: block) else { break }
-            if block.fieldCounts[0] > stride {
+            if block.fieldCounts[0] > stride && block.fieldCounts[0] <= CSVFile.maxColumns {
                 // A very wide record: scan it again with room for every field.
                 stride = block.fieldCounts[0] + 1
                 block = FieldBlock(stride: stride, rowCapacity: 1)
                 scanner = before
                 continue
             }
-            let kept = block.fieldCounts[0]
+            let kept = min(block.fieldCounts[0], stride)
             records.append(
                 SampleRecord(
                     fields: (0..<kept).map { (block.starts[$0], block.ends[$0], block.flags[$0]) },
-                    fieldCount: kept, isMalformed: block.malformed[0] != 0))
+                    fieldCount: block.fieldCounts[0], isMalformed: block.malformed[0] != 0))
             if records.count == 1 { afterFirst = (scanner.position, scanner.line) }
         }
         return (records, afterFirst)
@@ -73,8 +73,16 @@ struct Dialect {
         let (records, afterFirst) = sample(base: base, count: count, delimiter: delimiter, maxRecords: sampleRecords)
         let first = records[0]
         let width = first.fieldCount
+        guard width <= CSVFile.maxColumns else {
+            // Too wide to be a table; the caller reports it.
+            return Dialect(
+                delimiter: delimiter, hasHeader: false, hasTrailingDelimiter: false, columnCount: width,
+                headerNames: [],
+                bodyStart: 0, bodyStartLine: 1)
+        }
         // A trailing delimiter: the first record and every sampled record of its width end with an empty field.
         let isEmptyLast: (SampleRecord) -> Bool = { record in
+            guard record.fields.count == record.fieldCount else { return false }
             let last = record.fields[record.fieldCount - 1]
             return last.start == last.end && last.flags == 0
         }

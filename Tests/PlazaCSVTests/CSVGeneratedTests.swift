@@ -224,4 +224,30 @@ import Testing
         #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.0 < $1.0 })
         #expect(reports.last.map { $0.0 == $0.1 } == true)
     }
+
+    @Test func absurdlyWideRecordsAreAnError() throws {
+        let path = try temporaryFile("wide.csv", String(repeating: "x,", count: 20_000) + "x\n")
+        defer { unlink(path) }
+        #expect(csvError { _ = try CSVFile(path: path, options: CSVOptions()) }?.kind == .tooManyColumns)
+    }
+
+    @Test func wideFilesUseSmallerBatches() throws {
+        let header = (1...2000).map { "c\($0)" }.joined(separator: ",")
+        let row = (1...2000).map(String.init).joined(separator: ",")
+        let path = try temporaryFile(
+            "wide-ok.csv", header + "\n" + Array(repeating: row, count: 600).joined(separator: "\n"))
+        defer { unlink(path) }
+        let file = try CSVFile(path: path, options: CSVOptions())
+        let schema = try file.inferSchema().schema
+        #expect(schema.count == 2000)
+        var sizes: [Int] = []
+        var last: Value = .null
+        let summary = try file.read(schema: schema) { batch in
+            sizes.append(batch.count)
+            last = batch.columns[1999].value(at: batch.count - 1)
+        }
+        #expect(summary.rowsImported == 600)
+        #expect(sizes.allSatisfy { $0 <= 524 })
+        #expect(last == .bigint(2000))
+    }
 }
