@@ -84,6 +84,8 @@ extension CSVFile {
             for row in 0..<block.count where rowProblem(block, row) != nil { result.badRows += 1 }
             for column in 0..<columnCount {
                 var guess = result.guesses[column]
+                // Already text: no value can change the decision, so skip the column's fields.
+                if guess.candidates == 0 && guess.valueCount > 0 { continue }
                 for row in 0..<block.count {
                     let field = row &* stride &+ column
                     if block.fieldCounts[row] != columnCount && rowProblem(block, row) != nil { continue }

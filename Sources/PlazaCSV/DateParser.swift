@@ -105,7 +105,15 @@ enum DateParser {
         guard month >= 1 && month <= 12 && day >= 1 && day <= CivilCalendar.daysInMonth(year: year, month: month) else {
             return nil
         }
-        return Int32(CivilCalendar.days(year: year, month: month, day: day))
+        guard year >= 1 else { return Int32(CivilCalendar.days(year: year, month: month, day: day)) }
+        // The same days-from-civil formula on non-negative values, where division by constants is cheap.
+        let y = UInt(month <= 2 ? year - 1 : year)
+        let era = y / 400
+        let yearOfEra = y &- era &* 400
+        let monthIndex = UInt(month > 2 ? month - 3 : month + 9)
+        let dayOfYear = (153 &* monthIndex &+ 2) / 5 &+ UInt(day) &- 1
+        let dayOfEra = yearOfEra &* 365 &+ yearOfEra / 4 &- yearOfEra / 100 &+ dayOfYear
+        return Int32(truncatingIfNeeded: Int(era &* 146_097 &+ dayOfEra) &- 719_468)
     }
 
     /// `yyyy-m-d` (month and day one or two digits) at `i`, advancing it; nil if not a valid date.

@@ -100,4 +100,17 @@ import Testing
         let surrogate: [UInt8] = [0xED, 0xA0, 0x80]
         #expect(surrogate.withUnsafeBytes { TextEncoding.firstInvalidUTF8($0, threads: 1) } == 0)
     }
+
+    @Test func dayNumbersMatchTheCalendar() {
+        for year in [1, 2, 399, 400, 1600, 1899, 1900, 1970, 1999, 2000, 2024, 2100, 9999] {
+            for month in 1...12 {
+                for day in [1, 15, CivilCalendar.daysInMonth(year: year, month: month)] {
+                    let expected = Int32(CivilCalendar.days(year: year, month: month, day: day))
+                    #expect(DateParser.dayNumber(year: year, month: month, day: day) == expected)
+                }
+            }
+        }
+        #expect(DateParser.dayNumber(year: 2023, month: 2, day: 29) == nil)
+        #expect(DateParser.dayNumber(year: 2024, month: 13, day: 1) == nil)
+    }
 }
