@@ -3,12 +3,14 @@ import PlazaCore
 /// Rewrite rules over logical plans: constant folding, predicate pushdown (into scans and
 /// through projections, joins, sorts, DISTINCT and on group keys through aggregates), projection
 /// pushdown (each scan reads only the columns the query needs) and `column <op> constant`
-/// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan).
+/// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan), and
+/// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins.
 public enum Optimizer {
     /// The optimized plan; it computes the same rows with the same output fields.
     public static func optimize(_ plan: LogicalPlan) -> LogicalPlan {
         var result = foldPlan(plan)
         result = PredicatePushdown.push(result, [])
+        result = SubqueryJoinRule.apply(result)
         result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan
         result = attachPruningPredicates(result)
         return result

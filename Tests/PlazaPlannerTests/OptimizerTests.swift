@@ -145,3 +145,22 @@ import Testing
         #expect(PlanPrinter.explain(result) == expected)
     }
 }
+
+/// IN (subquery) filters become SEMI/ANTI joins on the subquery's column.
+@Suite struct SubqueryJoinRuleTests {
+    @Test func inSubqueryBecomesASemiJoinAndNotInAnAntiJoin() throws {
+        let result = Optimizer.optimize(
+            try plan("SELECT n FROM reportes WHERE colonia IN (SELECT colonia FROM alcaldias) AND colonia NOT IN (SELECT nombre FROM alcaldias) AND n > 1"))
+        guard case .project(.join(let anti), _, _) = result, case .join(let semi) = anti.left else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(anti.kind == .anti && semi.kind == .semi)
+        #expect(semi.leftKeys == [.column(index: 0, type: .varchar)] && semi.rightKeys == [.column(index: 0, type: .varchar)])
+        guard case .filter(.scan(let scan), _) = semi.left else {
+            Issue.record("the other conjunct should stay on the scan: \(semi.left)")
+            return
+        }
+        #expect(scan.columns == [0, 3])
+    }
+}
