@@ -37,9 +37,12 @@ final class Aggregation {
     /// The aggregate node's output: the groups, then the aggregates.
     var fields: [Field] {
         let inputFields = scope.fields
-        var fields = zip(groups, groupNames).map { Field(name: $1, type: $0.type, isNullable: PlanUtilities.isNullable($0, inputFields)) }
+        var fields = zip(groups, groupNames).map {
+            Field(name: $1, type: $0.type, isNullable: PlanUtilities.isNullable($0, inputFields))
+        }
         for (call, name) in zip(collector.calls, collector.names) {
-            let nullable = !(call.function == .count || call.function == .countStar || call.function == .approxCountDistinct)
+            let nullable =
+                !(call.function == .count || call.function == .countStar || call.function == .approxCountDistinct)
             fields.append(Field(name: name, type: call.type, isNullable: nullable))
         }
         return fields
@@ -69,8 +72,12 @@ final class Aggregation {
             return .call(name: name, arguments: lifted, type: type)
         case .caseWhen(let branches, let otherwise, let type):
             var lifted: [CaseBranch] = []
-            for branch in branches { lifted.append(CaseBranch(when: try lift(branch.when, source), then: try lift(branch.then, source))) }
-            return .caseWhen(branches: lifted, otherwise: try otherwise.map { (e) throws(BindError) in try lift(e, source) }, type: type)
+            for branch in branches {
+                lifted.append(CaseBranch(when: try lift(branch.when, source), then: try lift(branch.then, source)))
+            }
+            return .caseWhen(
+                branches: lifted, otherwise: try otherwise.map { (e) throws(BindError) in try lift(e, source) },
+                type: type)
         case .inSubquery(let needle, let plan, let negated):
             return .inSubquery(try lift(needle, source), plan, isNegated: negated)
         }
@@ -81,7 +88,9 @@ final class Aggregation {
         if case .column(let parts) = expression.kind, let resolved = try? scope.resolve(parts), resolved == index {
             return parts[parts.count - 1].span
         }
-        if case .function(let call) = expression.kind, FunctionCatalog.aggregateNames[call.name.name.lowercased()] != nil {
+        if case .function(let call) = expression.kind,
+            FunctionCatalog.aggregateNames[call.name.name.lowercased()] != nil
+        {
             return nil
         }
         var found: SourceSpan?
@@ -94,7 +103,9 @@ final class Aggregation {
 
 extension BindingSession {
     /// Binds GROUP BY, the select list, HAVING and ORDER BY keys of a grouped SELECT.
-    func bindAggregation(_ core: SelectCore, entries: [SelectEntry], scope: Scope, orderBy: [OrderItem]) throws(BindError) -> Aggregation {
+    func bindAggregation(_ core: SelectCore, entries: [SelectEntry], scope: Scope, orderBy: [OrderItem])
+        throws(BindError) -> Aggregation
+    {
         let aggregation = Aggregation(scope: scope)
         func addGroup(_ bound: BoundExpression, name: String) {
             if !aggregation.groups.contains(bound) {
@@ -118,7 +129,9 @@ extension BindingSession {
                 var name = BindingSession.name(of: group)
                 if case .literal(.integer(let text)) = group.kind {
                     guard let position = Int(text), position >= 1, position <= entries.count else {
-                        throw BindError("GROUP BY position \(text) is not in the select list (1 to \(entries.count))", span: group.span)
+                        throw BindError(
+                            "GROUP BY position \(text) is not in the select list (1 to \(entries.count))",
+                            span: group.span)
                     }
                     let entry = entries[position - 1]
                     name = entry.name
@@ -142,7 +155,8 @@ extension BindingSession {
         }
         for entry in entries {
             if let column = entry.starColumn {
-                aggregation.items.append(try aggregation.lift(.column(index: column, type: scope.columns[column].type), nil))
+                aggregation.items.append(
+                    try aggregation.lift(.column(index: column, type: scope.columns[column].type), nil))
             } else {
                 aggregation.items.append(try aggregation.bind(entry.expression!, session: self))
             }

@@ -3,7 +3,9 @@ import PlazaSQL
 
 extension BindingSession {
     /// Binds an expression over `scope`.
-    func bindExpression(_ expression: Expression, in scope: Scope, context: ExpressionContext) throws(BindError) -> BoundExpression {
+    func bindExpression(_ expression: Expression, in scope: Scope, context: ExpressionContext) throws(BindError)
+        -> BoundExpression
+    {
         let span = expression.span
         switch expression.kind {
         case .literal(let literal):
@@ -42,11 +44,15 @@ extension BindingSession {
             let bound = try bindExpression(operand, in: scope, context: context)
             return .call(name: negated ? "is_not_null" : "is_null", arguments: [bound], type: .boolean)
         case .isDistinctFrom(let left, let right, let negated):
-            let l = try bindExpression(left, in: scope, context: context), r = try bindExpression(right, in: scope, context: context)
-            return try call(negated ? "is_not_distinct_from" : "is_distinct_from", [l, r], [left, right], span: span, display: "IS DISTINCT FROM")
+            let l = try bindExpression(left, in: scope, context: context),
+                r = try bindExpression(right, in: scope, context: context)
+            return try call(
+                negated ? "is_not_distinct_from" : "is_distinct_from", [l, r], [left, right], span: span,
+                display: "IS DISTINCT FROM")
         case .between(let value, let low, let high, let negated):
             let x = try bindExpression(value, in: scope, context: context)
-            let lo = try bindExpression(low, in: scope, context: context), hi = try bindExpression(high, in: scope, context: context)
+            let lo = try bindExpression(low, in: scope, context: context),
+                hi = try bindExpression(high, in: scope, context: context)
             if negated {
                 let below = try call("<", [x, lo], [value, low], span: span, display: "NOT BETWEEN")
                 let above = try call(">", [x, hi], [value, high], span: span, display: "NOT BETWEEN")
@@ -63,8 +69,11 @@ extension BindingSession {
         case .inSubquery(let needle, let query, let negated):
             return try bindInSubquery(needle, query, negated: negated, span: span, scope: scope, context: context)
         case .like(let value, let pattern, let insensitive, let negated):
-            let x = try bindExpression(value, in: scope, context: context), p = try bindExpression(pattern, in: scope, context: context)
-            let match = try call(insensitive ? "ilike" : "like", [x, p], [value, pattern], span: span, display: insensitive ? "ILIKE" : "LIKE")
+            let x = try bindExpression(value, in: scope, context: context),
+                p = try bindExpression(pattern, in: scope, context: context)
+            let match = try call(
+                insensitive ? "ilike" : "like", [x, p], [value, pattern], span: span,
+                display: insensitive ? "ILIKE" : "LIKE")
             return negated ? .call(name: "not", arguments: [match], type: .boolean) : match
         case .caseWhen(let operand, let branches, let otherwise):
             return try bindCase(operand, branches, otherwise, span: span, scope: scope, context: context)
@@ -74,7 +83,8 @@ extension BindingSession {
         case .extract(let part, let operand):
             guard let function = FunctionCatalog.extractParts[part] else {
                 throw BindError(
-                    "unknown date part \"\(part)\"" + Scope.suggestion(for: part, among: Array(FunctionCatalog.extractParts.keys)), span: span)
+                    "unknown date part \"\(part)\""
+                        + Scope.suggestion(for: part, among: Array(FunctionCatalog.extractParts.keys)), span: span)
             }
             let bound = try bindExpression(operand, in: scope, context: context)
             return try call(function, [bound], [operand], span: span, display: "extract(\(part) FROM …)")
@@ -122,7 +132,8 @@ extension BindingSession {
         case .interval(let amount, let unit):
             var interval = Interval()
             guard let count = Int64(amount), ValueParsing.add(count, unit: unit, to: &interval) else {
-                throw BindError("invalid INTERVAL '\(amount)' \(unit): write a whole number and a unit such as days", span: span)
+                throw BindError(
+                    "invalid INTERVAL '\(amount)' \(unit): write a whole number and a unit such as days", span: span)
             }
             return .literal(.interval(interval), type: .interval)
         }
@@ -138,7 +149,8 @@ extension BindingSession {
     }
 
     private func bindBinary(
-        _ op: BinaryOperator, _ left: Expression, _ right: Expression, span: SourceSpan, scope: Scope, context: ExpressionContext
+        _ op: BinaryOperator, _ left: Expression, _ right: Expression, span: SourceSpan, scope: Scope,
+        context: ExpressionContext
     ) throws(BindError) -> BoundExpression {
         if op == .and || op == .or {
             // Flatten chains into one n-ary call.
@@ -172,7 +184,8 @@ extension BindingSession {
         }
         // BIGINT + DATE and INTERVAL + DATE/TIMESTAMP are bound with the arguments swapped.
         if op == .plus,
-            (r.type == .date && (l.type == .bigint || l.type == .interval)) || (r.type == .timestamp && l.type == .interval)
+            (r.type == .date && (l.type == .bigint || l.type == .interval))
+                || (r.type == .timestamp && l.type == .interval)
         {
             swap(&l, &r)
             sources.swapAt(0, 1)
@@ -199,21 +212,29 @@ extension BindingSession {
     /// The error for arguments no overload accepts, naming the types.
     private func mismatch(_ name: String, _ types: [DataType], span: SourceSpan, display: String) -> BindError {
         let list = types.map(\.description)
-        if ["=", "<>", "<", "<=", ">", ">=", "is_distinct_from", "is_not_distinct_from"].contains(name), list.count == 2 {
-            return BindError("type mismatch: cannot compare \(list[0]) with \(list[1]) (use CAST to convert one side)", span: span)
+        if ["=", "<>", "<", "<=", ">", ">=", "is_distinct_from", "is_not_distinct_from"].contains(name), list.count == 2
+        {
+            return BindError(
+                "type mismatch: cannot compare \(list[0]) with \(list[1]) (use CAST to convert one side)", span: span)
         }
         if ["+", "-", "*", "/", "%", "||"].contains(name), list.count == 2 {
             return BindError("type mismatch: operator \(display) cannot take \(list[0]) and \(list[1])", span: span)
         }
         if name == "in" {
-            return BindError("type mismatch: IN list values (\(list.dropFirst().joined(separator: ", "))) do not match \(list[0])", span: span)
+            return BindError(
+                "type mismatch: IN list values (\(list.dropFirst().joined(separator: ", "))) do not match \(list[0])",
+                span: span)
         }
         let accepted = FunctionCatalog.signatures(named: name).map(\.description).joined(separator: "; ")
-        return BindError("type mismatch: \(display)(\(list.joined(separator: ", "))) is not defined; accepted: \(accepted)", span: span)
+        return BindError(
+            "type mismatch: \(display)(\(list.joined(separator: ", "))) is not defined; accepted: \(accepted)",
+            span: span)
     }
 
     /// Where some arguments are string literals and the others share a non-text type, parses the literals as that type.
-    func coerceStringLiterals(_ arguments: [BoundExpression], _ sources: [Expression]) throws(BindError) -> [BoundExpression] {
+    func coerceStringLiterals(_ arguments: [BoundExpression], _ sources: [Expression]) throws(BindError)
+        -> [BoundExpression]
+    {
         let others = arguments.filter { if case .literal(.varchar, _) = $0 { return false } else { return true } }
         guard others.count < arguments.count, let target = FunctionCatalog.commonType(of: others.map(\.type)),
             target != .varchar, target != .null
@@ -238,7 +259,9 @@ extension BindingSession {
     }
 
     /// An explicit CAST, checked against `FunctionCatalog.canCast`.
-    func cast(_ bound: BoundExpression, to type: DataType, isTry: Bool, span: SourceSpan) throws(BindError) -> BoundExpression {
+    func cast(_ bound: BoundExpression, to type: DataType, isTry: Bool, span: SourceSpan) throws(BindError)
+        -> BoundExpression
+    {
         if bound.type == type { return bound }
         guard FunctionCatalog.canCast(from: bound.type, to: type) else {
             throw BindError("cannot cast \(bound.type) to \(type)", span: span)

@@ -3,23 +3,32 @@ import PlazaSQL
 
 extension BindingSession {
     /// Binds a function or aggregate call.
-    func bindFunction(_ call: FunctionCall, span: SourceSpan, scope: Scope, context: ExpressionContext) throws(BindError) -> BoundExpression {
+    func bindFunction(_ call: FunctionCall, span: SourceSpan, scope: Scope, context: ExpressionContext)
+        throws(BindError) -> BoundExpression
+    {
         let written = call.name.name.lowercased()
         if let aggregate = FunctionCatalog.aggregateNames[written] {
             return try bindAggregate(aggregate, call, span: span, scope: scope, context: context)
         }
         let name = FunctionCatalog.aliases[written] ?? written
         if call.isStar || call.isDistinct || call.filter != nil {
-            throw BindError("\(call.isStar ? "*" : call.isDistinct ? "DISTINCT" : "FILTER") applies only to aggregate functions, and \(written) is not one", span: span)
+            throw BindError(
+                "\(call.isStar ? "*" : call.isDistinct ? "DISTINCT" : "FILTER") applies only to aggregate functions, and \(written) is not one",
+                span: span)
         }
         var arguments: [BoundExpression] = []
         for argument in call.arguments { arguments.append(try bindExpression(argument, in: scope, context: context)) }
         switch name {
         case "date_part":
-            guard call.arguments.count == 2 else { throw BindError("date_part takes a part and a date or timestamp", span: span) }
+            guard call.arguments.count == 2 else {
+                throw BindError("date_part takes a part and a date or timestamp", span: span)
+            }
             let part = try constantText(arguments[0], call.arguments[0], "date_part's first argument")
             guard let function = FunctionCatalog.extractParts[part] else {
-                throw BindError("unknown date part \"\(part)\"" + Scope.suggestion(for: part, among: Array(FunctionCatalog.extractParts.keys)), span: call.arguments[0].span)
+                throw BindError(
+                    "unknown date part \"\(part)\""
+                        + Scope.suggestion(for: part, among: Array(FunctionCatalog.extractParts.keys)),
+                    span: call.arguments[0].span)
             }
             return try self.call(function, [arguments[1]], [call.arguments[1]], span: span, display: function)
         case "date_trunc", "date_diff":
@@ -27,7 +36,10 @@ extension BindingSession {
             var part = try constantText(arguments[0], call.arguments[0], "\(name)'s first argument")
             if part.hasSuffix("s") { part.removeLast() }
             guard FunctionCatalog.truncationParts.contains(part) else {
-                throw BindError("unknown date part \"\(part)\"" + Scope.suggestion(for: part, among: Array(FunctionCatalog.truncationParts)), span: call.arguments[0].span)
+                throw BindError(
+                    "unknown date part \"\(part)\""
+                        + Scope.suggestion(for: part, among: Array(FunctionCatalog.truncationParts)),
+                    span: call.arguments[0].span)
             }
             arguments[0] = .literal(.varchar(part), type: .varchar)
             // Text arguments after the part are read as dates or timestamps.
@@ -44,15 +56,21 @@ extension BindingSession {
             break
         }
         guard FunctionCatalog.isScalarFunction(name) else {
-            let known = Array(Set(FunctionCatalog.signatures.map(\.name).filter { $0.first!.isLetter } + Array(FunctionCatalog.aggregateNames.keys)))
-            throw BindError("unknown function \"\(written)\"" + Scope.suggestion(for: written, among: known), span: call.name.span)
+            let known = Array(
+                Set(
+                    FunctionCatalog.signatures.map(\.name).filter { $0.first!.isLetter }
+                        + Array(FunctionCatalog.aggregateNames.keys)))
+            throw BindError(
+                "unknown function \"\(written)\"" + Scope.suggestion(for: written, among: known), span: call.name.span)
         }
         var bound = try self.call(name, arguments, call.arguments, span: span, display: written)
         guard case .call(_, let castArguments, var type) = bound else { return bound }
         if let signature = FunctionCatalog.resolve(name, argumentTypes: arguments.map(\.type))?.signature {
             for position in signature.constantArguments where position < castArguments.count {
                 guard case .literal = Optimizer.fold(castArguments[position]) else {
-                    throw BindError("argument \(position + 1) of \(written) must be a constant", span: call.arguments[position].span)
+                    throw BindError(
+                        "argument \(position + 1) of \(written) must be a constant", span: call.arguments[position].span
+                    )
                 }
             }
             if signature.result == .decimalRound, case .decimal(let p, let s) = type,
@@ -66,7 +84,9 @@ extension BindingSession {
     }
 
     /// The lower-cased text of a constant VARCHAR argument.
-    private func constantText(_ bound: BoundExpression, _ source: Expression, _ what: String) throws(BindError) -> String {
+    private func constantText(_ bound: BoundExpression, _ source: Expression, _ what: String) throws(BindError)
+        -> String
+    {
         guard case .literal(.varchar(let text), _) = Optimizer.fold(bound) else {
             throw BindError("\(what) must be a constant string such as 'month'", span: source.span)
         }
@@ -95,7 +115,9 @@ extension BindingSession {
             }
             function = .countStar
         } else {
-            for argument in call.arguments { arguments.append(try bindExpression(argument, in: scope, context: .plain("aggregate"))) }
+            for argument in call.arguments {
+                arguments.append(try bindExpression(argument, in: scope, context: .plain("aggregate")))
+            }
         }
         let expectedCounts: ClosedRange<Int>
         switch function {
@@ -105,14 +127,19 @@ extension BindingSession {
         default: expectedCounts = 1...1
         }
         guard expectedCounts.contains(arguments.count) else {
-            let wanted = expectedCounts.lowerBound == expectedCounts.upperBound ? "\(expectedCounts.lowerBound)" : "\(expectedCounts.lowerBound) or \(expectedCounts.upperBound)"
-            throw BindError("\(written) takes \(wanted) argument\(expectedCounts.upperBound == 1 ? "" : "s"), not \(arguments.count)", span: span)
+            let wanted =
+                expectedCounts.lowerBound == expectedCounts.upperBound
+                ? "\(expectedCounts.lowerBound)" : "\(expectedCounts.lowerBound) or \(expectedCounts.upperBound)"
+            throw BindError(
+                "\(written) takes \(wanted) argument\(expectedCounts.upperBound == 1 ? "" : "s"), not \(arguments.count)",
+                span: span)
         }
         var constants: [Value] = []
         if function == .quantileCont {
             let fraction = Optimizer.fold(implicitCast(arguments[1], to: .double))
             guard case .literal(.double(let q), _) = fraction, q >= 0, q <= 1 else {
-                throw BindError("quantile_cont's second argument must be a constant between 0 and 1", span: call.arguments[1].span)
+                throw BindError(
+                    "quantile_cont's second argument must be a constant between 0 and 1", span: call.arguments[1].span)
             }
             constants = [.double(q)]
             arguments.removeLast()
@@ -129,16 +156,20 @@ extension BindingSession {
         }
         let argumentType = arguments.first?.type
         guard let (target, result) = FunctionCatalog.resolveAggregate(function, argumentType: argumentType) else {
-            throw BindError("type mismatch: \(written) does not accept \(argumentType?.description ?? "no arguments")", span: span)
+            throw BindError(
+                "type mismatch: \(written) does not accept \(argumentType?.description ?? "no arguments")", span: span)
         }
         if let target {
             arguments[0] = implicitCast(arguments[0], to: target)
         }
         var filter: BoundExpression?
         if let condition = call.filter {
-            filter = try requireBoolean(try bindExpression(condition, in: scope, context: .plain("FILTER")), condition, "FILTER")
+            filter = try requireBoolean(
+                try bindExpression(condition, in: scope, context: .plain("FILTER")), condition, "FILTER")
         }
-        let aggregate = AggregateCall(function: function, arguments: arguments, constants: constants, isDistinct: call.isDistinct, filter: filter, type: result)
+        let aggregate = AggregateCall(
+            function: function, arguments: arguments, constants: constants, isDistinct: call.isDistinct, filter: filter,
+            type: result)
         let name = BindingSession.name(of: Expression(.function(call), span: span))
         let index = collector.add(aggregate, name: name)
         return .column(index: -1 - index, type: result)

@@ -21,7 +21,9 @@ extension BindingSession {
         defer { cteFrames.removeLast() }
         for cte in query.ctes {
             let key = cte.name.name.lowercased()
-            if frame[key] != nil { throw BindError("WITH query \"\(cte.name.name)\" is defined twice", span: cte.name.span) }
+            if frame[key] != nil {
+                throw BindError("WITH query \"\(cte.name.name)\" is defined twice", span: cte.name.span)
+            }
             frame[key] = try bindQuery(cte.query)
             cteFrames[cteFrames.count - 1] = frame
         }
@@ -39,12 +41,14 @@ extension BindingSession {
             scope = Scope(columns: [])
         }
         if let condition = core.whereClause {
-            let bound = try requireBoolean(try bindExpression(condition, in: scope, context: .plain("WHERE")), condition, "WHERE")
+            let bound = try requireBoolean(
+                try bindExpression(condition, in: scope, context: .plain("WHERE")), condition, "WHERE")
             plan = .filter(input: plan, predicate: bound)
         }
         let entries = try expandItems(core.items, scope)
         let orderExpressions = query.orderBy.map(\.expression)
-        let aggregating = core.groupBy != nil || core.having != nil
+        let aggregating =
+            core.groupBy != nil || core.having != nil
             || entries.contains { $0.expression.map(AggregateDetector.contains) ?? false }
             || orderExpressions.contains(where: AggregateDetector.contains)
 
@@ -52,7 +56,9 @@ extension BindingSession {
         var space: Space
         if aggregating {
             let aggregation = try bindAggregation(core, entries: entries, scope: scope, orderBy: query.orderBy)
-            plan = .aggregate(input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls, fields: aggregation.fields)
+            plan = .aggregate(
+                input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls,
+                fields: aggregation.fields)
             if let having = aggregation.having { plan = .filter(input: plan, predicate: having) }
             projections = aggregation.items
             space = .aggregated(aggregation)
@@ -71,20 +77,27 @@ extension BindingSession {
         let visibleCount = projections.count
         var sortKeys: [SortKey] = []
         for item in query.orderBy {
-            let index = try orderIndex(item.expression, entries: entries, scope: scope, projections: &projections, space: space)
+            let index = try orderIndex(
+                item.expression, entries: entries, scope: scope, projections: &projections, space: space)
             let nullsFirst = item.nullsFirst ?? item.isDescending
-            sortKeys.append(SortKey(expression: .column(index: index, type: projections[index].type), isDescending: item.isDescending, nullsFirst: nullsFirst))
+            sortKeys.append(
+                SortKey(
+                    expression: .column(index: index, type: projections[index].type), isDescending: item.isDescending,
+                    nullsFirst: nullsFirst))
         }
         let inputFields = plan.fields
         var fields: [Field] = []
         for (index, expression) in projections.enumerated() {
             let name = index < entries.count ? entries[index].name : "#order\(index - visibleCount + 1)"
-            fields.append(Field(name: name, type: expression.type, isNullable: PlanUtilities.isNullable(expression, inputFields)))
+            fields.append(
+                Field(name: name, type: expression.type, isNullable: PlanUtilities.isNullable(expression, inputFields)))
         }
         plan = .project(input: plan, expressions: projections, fields: fields)
         if core.isDistinct {
             if projections.count > visibleCount {
-                throw BindError("for SELECT DISTINCT, ORDER BY expressions must appear in the select list", span: query.orderBy.first?.expression.span)
+                throw BindError(
+                    "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
+                    span: query.orderBy.first?.expression.span)
             }
             plan = .distinct(input: plan)
         }
@@ -110,16 +123,24 @@ extension BindingSession {
                     entries.append(SelectEntry(expression: nil, starColumn: index, name: column.name, alias: nil))
                 }
             case .qualifiedStar(let table):
-                let matching = scope.columns.indices.filter { scope.columns[$0].qualifier.map { Scope.matches(table.name, $0) } ?? false }
+                let matching = scope.columns.indices.filter {
+                    scope.columns[$0].qualifier.map { Scope.matches(table.name, $0) } ?? false
+                }
                 if matching.isEmpty {
                     let tables = Array(Set(scope.columns.compactMap(\.qualifier))).sorted()
-                    throw BindError("unknown table \"\(table.name)\"" + Scope.suggestion(for: table.name, among: tables), span: table.span)
+                    throw BindError(
+                        "unknown table \"\(table.name)\"" + Scope.suggestion(for: table.name, among: tables),
+                        span: table.span)
                 }
                 for index in matching {
-                    entries.append(SelectEntry(expression: nil, starColumn: index, name: scope.columns[index].name, alias: nil))
+                    entries.append(
+                        SelectEntry(expression: nil, starColumn: index, name: scope.columns[index].name, alias: nil))
                 }
             case .expression(let expression, let alias):
-                entries.append(SelectEntry(expression: expression, starColumn: nil, name: alias?.name ?? Self.name(of: expression), alias: alias?.name))
+                entries.append(
+                    SelectEntry(
+                        expression: expression, starColumn: nil, name: alias?.name ?? Self.name(of: expression),
+                        alias: alias?.name))
             }
         }
         return entries
@@ -140,7 +161,8 @@ extension BindingSession {
     ) throws(BindError) -> Int {
         if case .literal(.integer(let text)) = key.kind {
             guard let position = Int(text), position >= 1, position <= entries.count else {
-                throw BindError("ORDER BY position \(text) is not in the select list (1 to \(entries.count))", span: key.span)
+                throw BindError(
+                    "ORDER BY position \(text) is not in the select list (1 to \(entries.count))", span: key.span)
             }
             return position - 1
         }

@@ -4,16 +4,21 @@ import PlazaSQL
 extension BindingSession {
     /// Binds simple and searched CASE; a simple CASE becomes `operand = value` conditions.
     func bindCase(
-        _ operand: Expression?, _ branches: [WhenClause], _ otherwise: Expression?, span: SourceSpan, scope: Scope, context: ExpressionContext
+        _ operand: Expression?, _ branches: [WhenClause], _ otherwise: Expression?, span: SourceSpan, scope: Scope,
+        context: ExpressionContext
     ) throws(BindError) -> BoundExpression {
-        let boundOperand = try operand.map { (e) throws(BindError) in try bindExpression(e, in: scope, context: context) }
+        let boundOperand = try operand.map { (e) throws(BindError) in try bindExpression(e, in: scope, context: context)
+        }
         var conditions: [BoundExpression] = []
         var results: [BoundExpression] = []
         var resultSources: [Expression] = []
         for branch in branches {
             let when = try bindExpression(branch.when, in: scope, context: context)
             if let boundOperand, let operand {
-                conditions.append(try call("=", [boundOperand, when], [operand, branch.when], span: branch.when.span, display: "CASE … WHEN"))
+                conditions.append(
+                    try call(
+                        "=", [boundOperand, when], [operand, branch.when], span: branch.when.span,
+                        display: "CASE … WHEN"))
             } else {
                 conditions.append(try requireBoolean(when, branch.when, "WHEN"))
             }
@@ -27,7 +32,8 @@ extension BindingSession {
         results = try coerceStringLiterals(results, resultSources)
         guard let type = FunctionCatalog.commonType(of: results.map(\.type)) else {
             let types = results.map(\.type.description)
-            throw BindError("type mismatch: CASE results have incompatible types \(types.joined(separator: " and "))", span: span)
+            throw BindError(
+                "type mismatch: CASE results have incompatible types \(types.joined(separator: " and "))", span: span)
         }
         let cast = results.map { implicitCast($0, to: type) }
         let bound = zip(conditions, cast).map { CaseBranch(when: $0, then: $1) }
@@ -49,7 +55,9 @@ extension BindingSession {
         }
         if columnType != common {
             let field = Field(name: plan.fields[0].name, type: common, isNullable: plan.fields[0].isNullable)
-            plan = .project(input: plan, expressions: [implicitCast(.column(index: 0, type: columnType), to: common)], fields: [field])
+            plan = .project(
+                input: plan, expressions: [implicitCast(.column(index: 0, type: columnType), to: common)],
+                fields: [field])
         }
         return .inSubquery(implicitCast(value, to: common), plan, isNegated: negated)
     }

@@ -36,11 +36,13 @@ public struct Binder {
         case .describe(let name):
             guard let table = catalog.table(named: name.name) else {
                 throw BindError(
-                    "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: catalog.tableNames()), span: name.span)
+                    "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: catalog.tableNames()),
+                    span: name.span)
             }
             return .describe(table: table.name)
         case .set(let name, let value):
-            let bound = Optimizer.fold(try session.bindExpression(value, in: Scope(columns: []), context: .plain("SET")))
+            let bound = Optimizer.fold(
+                try session.bindExpression(value, in: Scope(columns: []), context: .plain("SET")))
             guard case .literal(let constant, _) = bound else {
                 throw BindError("SET needs a constant value", span: value.span)
             }
@@ -74,10 +76,12 @@ final class BindingSession {
             }
             guard let table = catalog.table(named: name.name) else {
                 let names = catalog.tableNames() + cteFrames.flatMap(\.keys)
-                throw BindError("unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: names), span: name.span)
+                throw BindError(
+                    "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: names), span: name.span)
             }
             let fields = table.schema.fields
-            let scan = TableScan(table: table.name, columns: Array(fields.indices), fields: fields, estimatedRows: table.rowCount)
+            let scan = TableScan(
+                table: table.name, columns: Array(fields.indices), fields: fields, estimatedRows: table.rowCount)
             return (.scan(scan), Scope(fields: fields, qualifier: qualifier))
         case .subquery(let query, let alias):
             let plan = try bindQuery(query)
@@ -90,7 +94,8 @@ final class BindingSession {
                 for index in rightColumns.indices { rightColumns[index].isNullable = true }
             }
             let scope = Scope(columns: leftScope.columns + rightColumns)
-            let condition = try requireBoolean(try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
+            let condition = try requireBoolean(
+                try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
             let leftCount = leftScope.columns.count
             var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
             for conjunct in PlanUtilities.conjuncts(condition) {
@@ -104,14 +109,17 @@ final class BindingSession {
                 }
             }
             let join = Join(
-                left: left, right: right, kind: kind == .left ? .left : .inner, leftKeys: leftKeys, rightKeys: rightKeys,
+                left: left, right: right, kind: kind == .left ? .left : .inner, leftKeys: leftKeys,
+                rightKeys: rightKeys,
                 residual: PlanUtilities.conjunction(residual))
             return (.join(join), scope)
         }
     }
 
     /// Checks an expression is BOOLEAN (an untyped NULL becomes a BOOLEAN NULL).
-    func requireBoolean(_ bound: BoundExpression, _ expression: Expression, _ clause: String) throws(BindError) -> BoundExpression {
+    func requireBoolean(_ bound: BoundExpression, _ expression: Expression, _ clause: String) throws(BindError)
+        -> BoundExpression
+    {
         switch bound.type {
         case .boolean: return bound
         case .null: return .literal(.null, type: .boolean)

@@ -92,7 +92,9 @@ enum ConstantFolding {
         }
         let values = arguments.compactMap(constant)
         guard values.count == arguments.count, !values.isEmpty else { return nil }
-        let propagatesNull: Set<String> = ["=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "negate", "||", "like", "lower", "upper", "length"]
+        let propagatesNull: Set<String> = [
+            "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "negate", "||", "like", "lower", "upper", "length",
+        ]
         if propagatesNull.contains(name), values.contains(where: \.isNull) { return .literal(.null, type: type) }
         switch name {
         case "=", "<>", "<", "<=", ">", ">=":
@@ -163,7 +165,8 @@ enum ConstantFolding {
         case (.double(let x), .double(let y)):
             return .double(op == "+" ? x + y : op == "-" ? x - y : x * y)
         case (.decimal(let x, let s1), .decimal(let y, let s2)):
-            guard case .decimal(let precision, let scale) = type, op == "*" ? s1 + s2 == scale : (s1 == scale && s2 == scale),
+            guard case .decimal(let precision, let scale) = type,
+                op == "*" ? s1 + s2 == scale : (s1 == scale && s2 == scale),
                 let result = int(x, y), precision >= 18 || result.magnitude < UInt64(powersOfTen[precision])
             else { return nil }
             return .decimal(result, scale: scale)

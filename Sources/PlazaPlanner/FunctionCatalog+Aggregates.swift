@@ -14,7 +14,10 @@ public struct AggregateSignature: Hashable, Sendable, CustomStringConvertible {
     public var notes: String
 
     /// Creates an aggregate signature.
-    public init(_ function: AggregateFunction, _ argument: ParameterType?, result: DataType?, keepsDecimalScale: Bool = false, notes: String = "") {
+    public init(
+        _ function: AggregateFunction, _ argument: ParameterType?, result: DataType?, keepsDecimalScale: Bool = false,
+        notes: String = ""
+    ) {
         self.function = function
         self.argument = argument
         self.result = result
@@ -36,23 +39,31 @@ extension FunctionCatalog {
     public static let aggregates: [AggregateSignature] = [
         .init(.countStar, nil, result: .bigint, notes: "rows (after FILTER)"),
         .init(.count, .any, result: .bigint, notes: "non-NULL values"),
-        .init(.sum, .exact(.bigint), result: .bigint,
-            notes: "overflow past Int64 is an error (DuckDB returns HUGEINT; see docs/SQL.md); BOOLEAN is cast to BIGINT"),
+        .init(
+            .sum, .exact(.bigint), result: .bigint,
+            notes:
+                "overflow past Int64 is an error (DuckDB returns HUGEINT; see docs/SQL.md); BOOLEAN is cast to BIGINT"),
         .init(.sum, .exact(.double), result: .double),
-        .init(.sum, .anyDecimal, result: nil, keepsDecimalScale: true,
+        .init(
+            .sum, .anyDecimal, result: nil, keepsDecimalScale: true,
             notes: "DECIMAL(18,s) over unscaled values; overflow past 18 digits is an error"),
         .init(.avg, .exact(.bigint), result: .double, notes: "exact sum / count, then DOUBLE"),
         .init(.avg, .exact(.double), result: .double),
         .init(.avg, .anyDecimal, result: .double, notes: "DOUBLE as DuckDB: (sum / 10^s) / count"),
         .init(.min, .any, result: nil, notes: "VARCHAR by bytes; not INTERVAL"),
         .init(.max, .any, result: nil, notes: "VARCHAR by bytes; not INTERVAL"),
-        .init(.stddevSamp, .exact(.double), result: .double, notes: "sample standard deviation; NULL for fewer than 2 values"),
+        .init(
+            .stddevSamp, .exact(.double), result: .double,
+            notes: "sample standard deviation; NULL for fewer than 2 values"),
         .init(.varSamp, .exact(.double), result: .double, notes: "sample variance; NULL for fewer than 2 values"),
         .init(.median, .exact(.double), result: .double, notes: "quantile_cont(x, 0.5)"),
-        .init(.quantileCont, .exact(.double), result: .double,
+        .init(
+            .quantileCont, .exact(.double), result: .double,
             notes: "constants[0] is the fraction q in [0, 1] as DOUBLE; linear interpolation between closest ranks"),
-        .init(.approxCountDistinct, .any, result: .bigint, notes: "HyperLogLog estimate; exact for small sets is allowed"),
-        .init(.stringAgg, .exact(.varchar), result: .varchar,
+        .init(
+            .approxCountDistinct, .any, result: .bigint, notes: "HyperLogLog estimate; exact for small sets is allowed"),
+        .init(
+            .stringAgg, .exact(.varchar), result: .varchar,
             notes: "constants[0] is the separator (VARCHAR, default ','); input order within a group"),
         .init(.boolAnd, .exact(.boolean), result: .boolean),
         .init(.boolOr, .exact(.boolean), result: .boolean),
@@ -72,7 +83,9 @@ extension FunctionCatalog {
     ///
     /// BOOLEAN is accepted by `sum`/`avg` (cast to BIGINT); BIGINT and DECIMAL by the DOUBLE-only
     /// statistics (cast to DOUBLE); any type by `string_agg` (cast to VARCHAR).
-    public static func resolveAggregate(_ function: AggregateFunction, argumentType: DataType?) -> (argument: DataType?, result: DataType)? {
+    public static func resolveAggregate(_ function: AggregateFunction, argumentType: DataType?) -> (
+        argument: DataType?, result: DataType
+    )? {
         guard let type = argumentType else {
             return function == .countStar ? (nil, .bigint) : nil
         }

@@ -64,7 +64,8 @@ extension FunctionCatalog {
         switch (source, target) {
         case (.null, _), (_, .varchar), (.varchar, _): return target != .null
         case (.bigint, .double), (.bigint, .decimal), (.double, .bigint), (.double, .decimal),
-            (.decimal, .bigint), (.decimal, .double), (.decimal, .decimal): return true
+            (.decimal, .bigint), (.decimal, .double), (.decimal, .decimal):
+            return true
         case (.boolean, .bigint), (.bigint, .boolean): return true
         case (.date, .timestamp), (.timestamp, .date): return true
         default: return false

@@ -49,8 +49,13 @@ public enum Optimizer {
             if case .literal(.boolean(true), _)? = join.residual { join.residual = nil }
             return .join(join)
         case .sort(let input, let keys):
-            return .sort(input: foldPlan(input), keys: keys.map { SortKey(expression: fold($0.expression), isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) })
-        case .limit(let input, let limit, let offset): return .limit(input: foldPlan(input), limit: limit, offset: offset)
+            return .sort(
+                input: foldPlan(input),
+                keys: keys.map {
+                    SortKey(expression: fold($0.expression), isDescending: $0.isDescending, nullsFirst: $0.nullsFirst)
+                })
+        case .limit(let input, let limit, let offset):
+            return .limit(input: foldPlan(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: foldPlan(input))
         }
     }
@@ -62,24 +67,29 @@ public enum Optimizer {
             scan.pruningPredicates = PlanUtilities.conjuncts(predicate).compactMap { scanPredicate($0, scan.fields) }
             return .filter(input: .scan(scan), predicate: predicate)
         case .scan, .values: return plan
-        case .filter(let input, let predicate): return .filter(input: attachPruningPredicates(input), predicate: predicate)
+        case .filter(let input, let predicate):
+            return .filter(input: attachPruningPredicates(input), predicate: predicate)
         case .project(let input, let expressions, let fields):
             return .project(input: attachPruningPredicates(input), expressions: expressions, fields: fields)
         case .aggregate(let input, let groups, let aggregates, let fields):
-            return .aggregate(input: attachPruningPredicates(input), groups: groups, aggregates: aggregates, fields: fields)
+            return .aggregate(
+                input: attachPruningPredicates(input), groups: groups, aggregates: aggregates, fields: fields)
         case .join(var join):
             join.left = attachPruningPredicates(join.left)
             join.right = attachPruningPredicates(join.right)
             return .join(join)
         case .sort(let input, let keys): return .sort(input: attachPruningPredicates(input), keys: keys)
-        case .limit(let input, let limit, let offset): return .limit(input: attachPruningPredicates(input), limit: limit, offset: offset)
+        case .limit(let input, let limit, let offset):
+            return .limit(input: attachPruningPredicates(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: attachPruningPredicates(input))
         }
     }
 
     /// A conjunct as a scan predicate, when it compares a scan column with constants of its type.
     static func scanPredicate(_ conjunct: BoundExpression, _ fields: [Field]) -> ScanPredicate? {
-        let flipped: [String: ScanPredicate.Comparison] = ["=": .equal, "<>": .notEqual, "<": .greater, "<=": .greaterOrEqual, ">": .less, ">=": .lessOrEqual]
+        let flipped: [String: ScanPredicate.Comparison] = [
+            "=": .equal, "<>": .notEqual, "<": .greater, "<=": .greaterOrEqual, ">": .less, ">=": .lessOrEqual,
+        ]
         guard case .call(let name, let arguments, _) = conjunct else { return nil }
         switch name {
         case "is_null", "is_not_null":
@@ -89,17 +99,21 @@ public enum Optimizer {
             guard case .column(let index, let type) = arguments[0] else { return nil }
             var constants: [Value] = []
             for argument in arguments.dropFirst() {
-                guard case .literal(let value, let literalType) = argument, literalType == type, !value.isNull else { return nil }
+                guard case .literal(let value, let literalType) = argument, literalType == type, !value.isNull else {
+                    return nil
+                }
                 constants.append(value)
             }
             return ScanPredicate(column: index, comparison: .inList, constants: constants)
         case "=", "<>", "<", "<=", ">", ">=":
-            if case .column(let index, let type) = arguments[0], case .literal(let value, let literalType) = arguments[1],
+            if case .column(let index, let type) = arguments[0],
+                case .literal(let value, let literalType) = arguments[1],
                 literalType == type, !value.isNull, let comparison = ScanPredicate.Comparison(rawValue: name)
             {
                 return ScanPredicate(column: index, comparison: comparison, constants: [value])
             }
-            if case .column(let index, let type) = arguments[1], case .literal(let value, let literalType) = arguments[0],
+            if case .column(let index, let type) = arguments[1],
+                case .literal(let value, let literalType) = arguments[0],
                 literalType == type, !value.isNull, let comparison = flipped[name]
             {
                 return ScanPredicate(column: index, comparison: comparison, constants: [value])

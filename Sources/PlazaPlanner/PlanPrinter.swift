@@ -20,7 +20,9 @@ public enum PlanPrinter {
         case .scan(let scan):
             var line = "Scan \(scan.table) columns=[\(scan.fields.map(\.name).joined(separator: ", "))]"
             if !scan.pruningPredicates.isEmpty {
-                line += " pruning=[" + scan.pruningPredicates.map { describe($0, scan.fields) }.joined(separator: ", ") + "]"
+                line +=
+                    " pruning=[" + scan.pruningPredicates.map { describe($0, scan.fields) }.joined(separator: ", ")
+                    + "]"
             }
             lines.append(indent + line)
         case .values(let rows, let fields):
@@ -43,7 +45,9 @@ public enum PlanPrinter {
         case .join(let join):
             let combined = join.left.fields + join.right.fields
             var line = "Join \(join.kind.rawValue.uppercased())"
-            let keys = zip(join.leftKeys, join.rightKeys).map { describe($0, join.left.fields) + " = " + describe($1, join.right.fields) }
+            let keys = zip(join.leftKeys, join.rightKeys).map {
+                describe($0, join.left.fields) + " = " + describe($1, join.right.fields)
+            }
             if !keys.isEmpty { line += " keys=[" + keys.joined(separator: ", ") + "]" }
             if let residual = join.residual { line += " residual=" + describe(residual, combined) }
             lines.append(indent + line)
@@ -51,12 +55,14 @@ public enum PlanPrinter {
             render(join.right, depth: depth + 1, into: &lines)
         case .sort(let input, let keys):
             let text = keys.map { key in
-                describe(key.expression, input.fields) + (key.isDescending ? " DESC" : " ASC") + (key.nullsFirst ? " NULLS FIRST" : " NULLS LAST")
+                describe(key.expression, input.fields) + (key.isDescending ? " DESC" : " ASC")
+                    + (key.nullsFirst ? " NULLS FIRST" : " NULLS LAST")
             }
             lines.append(indent + "Sort [" + text.joined(separator: ", ") + "]")
             render(input, depth: depth + 1, into: &lines)
         case .limit(let input, let limit, let offset):
-            lines.append(indent + "Limit " + (limit.map(String.init) ?? "ALL") + (offset > 0 ? " OFFSET \(offset)" : ""))
+            lines.append(
+                indent + "Limit " + (limit.map(String.init) ?? "ALL") + (offset > 0 ? " OFFSET \(offset)" : ""))
             render(input, depth: depth + 1, into: &lines)
         case .distinct(let input):
             lines.append(indent + "Distinct")
@@ -68,7 +74,9 @@ public enum PlanPrinter {
     static func describe(_ call: AggregateCall, _ fields: [Field]) -> String {
         var arguments = call.arguments.map { describe($0, fields) }
         arguments += call.constants.map { quoteIfText($0) }
-        var text = call.function.rawValue + "(" + (call.isDistinct ? "DISTINCT " : "") + arguments.joined(separator: ", ") + ")"
+        var text =
+            call.function.rawValue + "(" + (call.isDistinct ? "DISTINCT " : "") + arguments.joined(separator: ", ")
+            + ")"
         if let filter = call.filter { text += " FILTER (WHERE " + describe(filter, fields) + ")" }
         return text
     }
@@ -95,19 +103,25 @@ public enum PlanPrinter {
         switch expression {
         case .column(let index, _): return index >= 0 && index < fields.count ? fields[index].name : "#\(index)"
         case .literal(let value, _): return quoteIfText(value)
-        case .cast(let inner, let type, let isTry): return (isTry ? "TRY_CAST(" : "CAST(") + describe(inner, fields) + " AS \(type))"
+        case .cast(let inner, let type, let isTry):
+            return (isTry ? "TRY_CAST(" : "CAST(") + describe(inner, fields) + " AS \(type))"
         case .call(let name, let arguments, _):
             let parts = arguments.map { describe($0, fields) }
-            if name.first.map({ !$0.isLetter }) ?? false, parts.count == 2 { return "(" + parts[0] + " " + name + " " + parts[1] + ")" }
+            if name.first.map({ !$0.isLetter }) ?? false, parts.count == 2 {
+                return "(" + parts[0] + " " + name + " " + parts[1] + ")"
+            }
             if name == "and" || name == "or" { return "(" + parts.joined(separator: " \(name.uppercased()) ") + ")" }
             return name + "(" + parts.joined(separator: ", ") + ")"
         case .caseWhen(let branches, let otherwise, _):
             var text = "CASE"
-            for branch in branches { text += " WHEN " + describe(branch.when, fields) + " THEN " + describe(branch.then, fields) }
+            for branch in branches {
+                text += " WHEN " + describe(branch.when, fields) + " THEN " + describe(branch.then, fields)
+            }
             if let otherwise { text += " ELSE " + describe(otherwise, fields) }
             return text + " END"
         case .scalarSubquery(let plan, _): return "(subquery: \(plan.fields.first?.name ?? "?"))"
-        case .inSubquery(let needle, _, let negated): return describe(needle, fields) + (negated ? " NOT IN (subquery)" : " IN (subquery)")
+        case .inSubquery(let needle, _, let negated):
+            return describe(needle, fields) + (negated ? " NOT IN (subquery)" : " IN (subquery)")
         }
     }
 }

@@ -46,16 +46,21 @@ public enum PlanUtilities {
     }
 
     /// The expression with every column replaced by `replacement(index, type)`.
-    public static func replaceColumns(_ expression: BoundExpression, _ replacement: (Int, DataType) -> BoundExpression) -> BoundExpression {
+    public static func replaceColumns(_ expression: BoundExpression, _ replacement: (Int, DataType) -> BoundExpression)
+        -> BoundExpression
+    {
         switch expression {
         case .column(let index, let type): return replacement(index, type)
         case .literal, .scalarSubquery: return expression
-        case .cast(let inner, let type, let isTry): return .cast(replaceColumns(inner, replacement), to: type, isTry: isTry)
+        case .cast(let inner, let type, let isTry):
+            return .cast(replaceColumns(inner, replacement), to: type, isTry: isTry)
         case .call(let name, let arguments, let type):
             return .call(name: name, arguments: arguments.map { replaceColumns($0, replacement) }, type: type)
         case .caseWhen(let branches, let otherwise, let type):
             return .caseWhen(
-                branches: branches.map { CaseBranch(when: replaceColumns($0.when, replacement), then: replaceColumns($0.then, replacement)) },
+                branches: branches.map {
+                    CaseBranch(when: replaceColumns($0.when, replacement), then: replaceColumns($0.then, replacement))
+                },
                 otherwise: otherwise.map { replaceColumns($0, replacement) }, type: type)
         case .inSubquery(let needle, let plan, let negated):
             return .inSubquery(replaceColumns(needle, replacement), plan, isNegated: negated)
@@ -84,8 +89,15 @@ public enum PlanUtilities {
         case .column(let index, _): return index >= 0 && index < fields.count ? fields[index].isNullable : true
         case .literal(let value, _): return value.isNull
         case .call(let name, let arguments, _):
-            if ["is_null", "is_not_null", "is_distinct_from", "is_not_distinct_from", "concat", "current_date"].contains(name) { return false }
-            if ["+", "-", "*", "=", "<>", "<", "<=", ">", ">=", "not", "||", "lower", "upper", "length", "year", "month", "day"].contains(name) {
+            if ["is_null", "is_not_null", "is_distinct_from", "is_not_distinct_from", "concat", "current_date"]
+                .contains(name)
+            {
+                return false
+            }
+            if [
+                "+", "-", "*", "=", "<>", "<", "<=", ">", ">=", "not", "||", "lower", "upper", "length", "year",
+                "month", "day",
+            ].contains(name) {
                 return arguments.contains { isNullable($0, fields) }
             }
             return true

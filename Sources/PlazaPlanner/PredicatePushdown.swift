@@ -27,7 +27,9 @@ enum PredicatePushdown {
                     above.append(predicate)
                 }
             }
-            return apply(above, to: .aggregate(input: push(input, below), groups: groups, aggregates: aggregates, fields: fields))
+            return apply(
+                above, to: .aggregate(input: push(input, below), groups: groups, aggregates: aggregates, fields: fields)
+            )
         case .join(var join):
             return pushJoin(&join, predicates)
         case .sort(let input, let keys):
@@ -41,7 +43,8 @@ enum PredicatePushdown {
 
     private static func pushJoin(_ join: inout Join, _ predicates: [BoundExpression]) -> LogicalPlan {
         let leftCount = join.left.fields.count
-        var left: [BoundExpression] = [], right: [BoundExpression] = [], above: [BoundExpression] = [], residual: [BoundExpression] = []
+        var left: [BoundExpression] = [], right: [BoundExpression] = [], above: [BoundExpression] = [],
+            residual: [BoundExpression] = []
         let isInner = join.kind == .inner
         func side(_ expression: BoundExpression) -> (onlyLeft: Bool, onlyRight: Bool) {
             let columns = PlanUtilities.columns(of: expression)
@@ -92,7 +95,8 @@ enum PredicatePushdown {
         case .cast(let inner, _, _): return containsSubquery(inner)
         case .call(_, let arguments, _): return arguments.contains(where: containsSubquery)
         case .caseWhen(let branches, let otherwise, _):
-            return branches.contains { containsSubquery($0.when) || containsSubquery($0.then) } || (otherwise.map(containsSubquery) ?? false)
+            return branches.contains { containsSubquery($0.when) || containsSubquery($0.then) }
+                || (otherwise.map(containsSubquery) ?? false)
         }
     }
 }

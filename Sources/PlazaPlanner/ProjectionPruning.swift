@@ -13,7 +13,9 @@ enum ProjectionPruning {
             scan.columns = keep.map { scan.columns[$0] }
             scan.fields = keep.map { scan.fields[$0] }
             scan.pruningPredicates = scan.pruningPredicates.compactMap { predicate in
-                map[predicate.column].map { ScanPredicate(column: $0, comparison: predicate.comparison, constants: predicate.constants) }
+                map[predicate.column].map {
+                    ScanPredicate(column: $0, comparison: predicate.comparison, constants: predicate.constants)
+                }
             }
             return (.scan(scan), map)
         case .values(let rows, let fields):
@@ -28,7 +30,11 @@ enum ProjectionPruning {
             for index in keep { needed.formUnion(PlanUtilities.columns(of: expressions[index])) }
             let (newInput, inputMap) = prune(input, needed)
             let map = Dictionary(uniqueKeysWithValues: keep.enumerated().map { ($1, $0) })
-            return (.project(input: newInput, expressions: keep.map { remap(expressions[$0], inputMap) }, fields: keep.map { fields[$0] }), map)
+            return (
+                .project(
+                    input: newInput, expressions: keep.map { remap(expressions[$0], inputMap) },
+                    fields: keep.map { fields[$0] }), map
+            )
         case .aggregate(let input, let groups, let aggregates, let fields):
             let groupCount = groups.count
             var keptAggregates = aggregates.indices.filter { required.contains(groupCount + $0) }
@@ -49,11 +55,17 @@ enum ProjectionPruning {
                 return call
             }
             let newFields = Array(fields[0..<groupCount]) + keptAggregates.map { fields[groupCount + $0] }
-            return (.aggregate(input: newInput, groups: groups.map { remap($0, inputMap) }, aggregates: newAggregates, fields: newFields), map)
+            return (
+                .aggregate(
+                    input: newInput, groups: groups.map { remap($0, inputMap) }, aggregates: newAggregates,
+                    fields: newFields), map
+            )
         case .join(var join):
             let leftCount = join.left.fields.count
             var leftNeeded = Set<Int>(), rightNeeded = Set<Int>()
-            for index in required { if index < leftCount { leftNeeded.insert(index) } else { rightNeeded.insert(index - leftCount) } }
+            for index in required {
+                if index < leftCount { leftNeeded.insert(index) } else { rightNeeded.insert(index - leftCount) }
+            }
             for key in join.leftKeys { leftNeeded.formUnion(PlanUtilities.columns(of: key)) }
             for key in join.rightKeys { rightNeeded.formUnion(PlanUtilities.columns(of: key)) }
             if let residual = join.residual {
@@ -76,7 +88,9 @@ enum ProjectionPruning {
             var needed = required
             for key in keys { needed.formUnion(PlanUtilities.columns(of: key.expression)) }
             let (newInput, map) = prune(input, needed)
-            let newKeys = keys.map { SortKey(expression: remap($0.expression, map), isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
+            let newKeys = keys.map {
+                SortKey(expression: remap($0.expression, map), isDescending: $0.isDescending, nullsFirst: $0.nullsFirst)
+            }
             return (.sort(input: newInput, keys: newKeys), map)
         case .limit(let input, let limit, let offset):
             let (newInput, map) = prune(input, required)

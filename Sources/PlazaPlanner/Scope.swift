@@ -22,7 +22,9 @@ struct Scope {
 
     /// A scope over a plan's output, every column qualified by `qualifier`.
     init(fields: [Field], qualifier: String?) {
-        columns = fields.map { ScopeColumn(qualifier: qualifier, name: $0.name, type: $0.type, isNullable: $0.isNullable) }
+        columns = fields.map {
+            ScopeColumn(qualifier: qualifier, name: $0.name, type: $0.type, isNullable: $0.isNullable)
+        }
     }
 
     init(columns: [ScopeColumn]) { self.columns = columns }
@@ -36,9 +38,12 @@ struct Scope {
     func resolve(_ parts: [Identifier]) throws(BindError) -> Int {
         let name = parts[parts.count - 1]
         let qualifier = parts.count > 1 ? parts[0] : nil
-        if let qualifier, !columns.contains(where: { $0.qualifier.map { Scope.matches(qualifier.name, $0) } ?? false }) {
+        if let qualifier, !columns.contains(where: { $0.qualifier.map { Scope.matches(qualifier.name, $0) } ?? false })
+        {
             let tables = Array(Set(columns.compactMap(\.qualifier))).sorted()
-            throw BindError("unknown table \"\(qualifier.name)\"" + Scope.suggestion(for: qualifier.name, among: tables), span: qualifier.span)
+            throw BindError(
+                "unknown table \"\(qualifier.name)\"" + Scope.suggestion(for: qualifier.name, among: tables),
+                span: qualifier.span)
         }
         var candidates: [Int] = []
         for (index, column) in columns.enumerated() {

@@ -13,7 +13,8 @@ enum SubqueryJoinRule {
             var joins: [(needle: BoundExpression, subquery: LogicalPlan, negated: Bool)] = []
             var kept: [BoundExpression] = []
             for conjunct in PlanUtilities.conjuncts(predicate) {
-                if case .inSubquery(let needle, let subquery, let negated) = conjunct, !PredicatePushdown.containsSubquery(needle),
+                if case .inSubquery(let needle, let subquery, let negated) = conjunct,
+                    !PredicatePushdown.containsSubquery(needle),
                     subquery.fields.count == 1
                 {
                     joins.append((needle, subquery, negated))
@@ -26,10 +27,14 @@ enum SubqueryJoinRule {
             if let rest = PlanUtilities.conjunction(kept) { current = .filter(input: current, predicate: rest) }
             for join in joins {
                 let key = BoundExpression.column(index: 0, type: join.subquery.fields[0].type)
-                current = .join(Join(left: current, right: join.subquery, kind: join.negated ? .anti : .semi, leftKeys: [join.needle], rightKeys: [key], residual: nil))
+                current = .join(
+                    Join(
+                        left: current, right: join.subquery, kind: join.negated ? .anti : .semi,
+                        leftKeys: [join.needle], rightKeys: [key], residual: nil))
             }
             return current
-        case .project(let input, let expressions, let fields): return .project(input: apply(input), expressions: expressions, fields: fields)
+        case .project(let input, let expressions, let fields):
+            return .project(input: apply(input), expressions: expressions, fields: fields)
         case .aggregate(let input, let groups, let aggregates, let fields):
             return .aggregate(input: apply(input), groups: groups, aggregates: aggregates, fields: fields)
         case .join(var join):

@@ -110,7 +110,8 @@ public enum ValueParsing {
             let word = String(words[index])
             if word.contains(":") {
                 let negative = word.hasPrefix("-")
-                guard let (micros, end) = timeBytes(Array(word.utf8.dropFirst(negative ? 1 : 0)), 0), end == word.utf8.count - (negative ? 1 : 0)
+                guard let (micros, end) = timeBytes(Array(word.utf8.dropFirst(negative ? 1 : 0)), 0),
+                    end == word.utf8.count - (negative ? 1 : 0)
                 else { return nil }
                 result.micros += negative ? -micros : micros
                 index += 1
@@ -129,7 +130,9 @@ public enum ValueParsing {
         if name.hasSuffix("s") { name.removeLast() }
         func months(_ factor: Int64) -> Bool {
             let (value, overflow) = amount.multipliedReportingOverflow(by: factor)
-            guard !overflow, value.magnitude < UInt64(Int32.max) * 2, let total = Int32(exactly: Int64(interval.months) + value) else { return false }
+            guard !overflow, value.magnitude < UInt64(Int32.max) * 2,
+                let total = Int32(exactly: Int64(interval.months) + value)
+            else { return false }
             interval.months = total
             return true
         }
@@ -145,12 +148,15 @@ public enum ValueParsing {
         case "month", "mon": return months(1)
         case "week", "w":
             let (weeks, overflow) = amount.multipliedReportingOverflow(by: 7)
-            guard !overflow, let total = Int32(exactly: Int64(interval.days).addingReportingOverflow(weeks).partialValue),
-                weeks.magnitude < UInt64(Int32.max) * 2 else { return false }
+            guard !overflow,
+                let total = Int32(exactly: Int64(interval.days).addingReportingOverflow(weeks).partialValue),
+                weeks.magnitude < UInt64(Int32.max) * 2
+            else { return false }
             interval.days = total
             return true
         case "day", "d":
-            guard amount.magnitude < UInt64(Int32.max) * 2, let total = Int32(exactly: Int64(interval.days) + amount) else { return false }
+            guard amount.magnitude < UInt64(Int32.max) * 2, let total = Int32(exactly: Int64(interval.days) + amount)
+            else { return false }
             interval.days = total
             return true
         case "hour", "h": return micros(3_600_000_000)
@@ -192,14 +198,18 @@ public enum ValueParsing {
             index += 1
         }
         var yearDigits = 0
-        while index + yearDigits < bytes.count, bytes[index + yearDigits] >= 48, bytes[index + yearDigits] <= 57 { yearDigits += 1 }
+        while index + yearDigits < bytes.count, bytes[index + yearDigits] >= 48, bytes[index + yearDigits] <= 57 {
+            yearDigits += 1
+        }
         guard yearDigits >= 1, yearDigits <= 6, var year = digits(bytes, index, yearDigits) else { return nil }
         if negative { year = -year }
         index += yearDigits
         guard index < bytes.count, bytes[index] == UInt8(ascii: "-"), let month = digits(bytes, index + 1, 2),
             index + 3 < bytes.count, bytes[index + 3] == UInt8(ascii: "-"), let day = digits(bytes, index + 4, 2)
         else { return nil }
-        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month) else { return nil }
+        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month) else {
+            return nil
+        }
         let days = CivilCalendar.days(year: year, month: month, day: day)
         guard let narrow = Int32(exactly: days) else { return nil }
         return (narrow, index + 6)

@@ -121,7 +121,10 @@ public struct FunctionCall: Hashable, Sendable {
     public var filter: Expression?
 
     /// Creates a call.
-    public init(name: Identifier, arguments: [Expression], isStar: Bool = false, isDistinct: Bool = false, filter: Expression? = nil) {
+    public init(
+        name: Identifier, arguments: [Expression], isStar: Bool = false, isDistinct: Bool = false,
+        filter: Expression? = nil
+    ) {
         self.name = name
         self.arguments = arguments
         self.isStar = isStar
@@ -162,11 +165,34 @@ public enum UnaryOperator: String, Hashable, Sendable {
 
 /// Infix operators, with their precedence (higher binds tighter).
 public enum BinaryOperator: String, Hashable, Sendable, CaseIterable {
-    case or = "OR", and = "AND"
-    case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    /// `OR`.
+    case or = "OR"
+    /// `AND`.
+    case and = "AND"
+    /// `=`.
+    case equal = "="
+    /// `<>` or `!=`.
+    case notEqual = "<>"
+    /// `<`.
+    case less = "<"
+    /// `<=`.
+    case lessOrEqual = "<="
+    /// `>`.
+    case greater = ">"
+    /// `>=`.
+    case greaterOrEqual = ">="
+    /// `||` (text concatenation).
     case concat = "||"
-    case plus = "+", minus = "-"
-    case multiply = "*", divide = "/", modulo = "%"
+    /// `+`.
+    case plus = "+"
+    /// `-`.
+    case minus = "-"
+    /// `*`.
+    case multiply = "*"
+    /// `/`.
+    case divide = "/"
+    /// `%`.
+    case modulo = "%"
 
     /// Binding strength: OR 1, AND 2, comparisons 4, `||` 5, `+ -` 6, `* / %` 7 (NOT is 3, IS/IN/LIKE/BETWEEN 4).
     public var precedence: Int {

@@ -70,7 +70,9 @@ public struct Lexer {
             if byte == UInt8(ascii: "\n") {
                 newline(at: offset)
                 offset += 1
-            } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") || byte == 0x0C {
+            } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+                || byte == 0x0C
+            {
                 offset += 1
             } else if byte == UInt8(ascii: "-"), offset + 1 < bytes.count, bytes[offset + 1] == UInt8(ascii: "-") {
                 while offset < bytes.count, bytes[offset] != UInt8(ascii: "\n") { offset += 1 }
@@ -79,7 +81,9 @@ public struct Lexer {
                 offset += 2
                 var closed = false
                 while offset < bytes.count {
-                    if bytes[offset] == UInt8(ascii: "*"), offset + 1 < bytes.count, bytes[offset + 1] == UInt8(ascii: "/") {
+                    if bytes[offset] == UInt8(ascii: "*"), offset + 1 < bytes.count,
+                        bytes[offset + 1] == UInt8(ascii: "/")
+                    {
                         offset += 2
                         closed = true
                         break
@@ -101,7 +105,8 @@ public struct Lexer {
     }
 
     private static func isWordStart(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || byte == UInt8(ascii: "_") || byte >= 0x80
     }
 
@@ -117,12 +122,16 @@ public struct Lexer {
         tokenLineStart = lineStart
         let byte = bytes[offset]
         if Self.isWordStart(byte) {
-            while offset < bytes.count, Self.isWordStart(bytes[offset]) || Self.isDigit(bytes[offset]) || bytes[offset] == UInt8(ascii: "$") {
+            while offset < bytes.count,
+                Self.isWordStart(bytes[offset]) || Self.isDigit(bytes[offset]) || bytes[offset] == UInt8(ascii: "$")
+            {
                 offset += 1
             }
             return make(.word, text(start, offset), start)
         }
-        if Self.isDigit(byte) || (byte == UInt8(ascii: ".") && offset + 1 < bytes.count && Self.isDigit(bytes[offset + 1])) {
+        if Self.isDigit(byte)
+            || (byte == UInt8(ascii: ".") && offset + 1 < bytes.count && Self.isDigit(bytes[offset + 1]))
+        {
             return try number(start)
         }
         switch byte {
@@ -164,7 +173,9 @@ public struct Lexer {
         if offset < bytes.count, bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E") {
             kind = .float
             offset += 1
-            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") {
+                offset += 1
+            }
             let digits = offset
             while offset < bytes.count, Self.isDigit(bytes[offset]) { offset += 1 }
             if offset == digits { throw error("malformed number: the exponent needs digits", at: start) }

@@ -90,7 +90,8 @@ extension ParserState {
     }
 
     /// `[NOT] IN …`, `[NOT] LIKE …`, `[NOT] BETWEEN …` after their left operand.
-    mutating func parsePredicate(_ left: Expression, keyword: Token, negated: Bool) throws(SQLSyntaxError) -> Expression {
+    mutating func parsePredicate(_ left: Expression, keyword: Token, negated: Bool) throws(SQLSyntaxError) -> Expression
+    {
         switch keyword.text.uppercased() {
         case "IN":
             try expectSymbol("(", "after IN")
@@ -105,9 +106,12 @@ extension ParserState {
             return Expression(.inList(left, list, isNegated: negated), span: keyword.span)
         case "LIKE", "ILIKE":
             let pattern = try parseBinary(minimum: 5)
-            if current.isKeyword("ESCAPE") { throw error("LIKE … ESCAPE is not supported; the escape character is \\", at: current) }
+            if current.isKeyword("ESCAPE") {
+                throw error("LIKE … ESCAPE is not supported; the escape character is \\", at: current)
+            }
             return Expression(
-                .like(left, pattern: pattern, isCaseInsensitive: keyword.isKeyword("ILIKE"), isNegated: negated), span: keyword.span)
+                .like(left, pattern: pattern, isCaseInsensitive: keyword.isKeyword("ILIKE"), isNegated: negated),
+                span: keyword.span)
         default:
             let low = try parseBinary(minimum: 5)
             try expect("AND")
@@ -185,7 +189,9 @@ extension ParserState {
         var parts = [first]
         while acceptSymbol(".") {
             parts.append(try parseIdentifier("a column name after \".\""))
-            if parts.count > 2 { throw SQLSyntaxError(message: "a column is written name or table.name", span: parts[2].span, sql: sql) }
+            if parts.count > 2 {
+                throw SQLSyntaxError(message: "a column is written name or table.name", span: parts[2].span, sql: sql)
+            }
         }
         return Expression(.column(parts), span: first.span)
     }
@@ -228,7 +234,9 @@ extension ParserState {
         case "INTERVAL" where next.kind == .string || next.kind == .integer || next.kind == .decimal:
             position += 1
             let amount = advance()
-            if current.kind == .word, !Keywords.reserved.contains(current.text.uppercased()), Self.intervalUnits.contains(current.text.lowercased()) {
+            if current.kind == .word, !Keywords.reserved.contains(current.text.uppercased()),
+                Self.intervalUnits.contains(current.text.lowercased())
+            {
                 let unit = advance().text.lowercased()
                 return Expression(.literal(.interval(amount.text, unit: unit)), span: token.span)
             }
@@ -297,7 +305,8 @@ extension ParserState {
         position += 1
         switch token.text.uppercased() {
         case "BOOLEAN", "BOOL", "LOGICAL": return .boolean
-        case "BIGINT", "INT8", "LONG", "INTEGER", "INT", "INT4", "INT32", "INT64", "SMALLINT", "INT2", "TINYINT", "INT1", "HUGEINT", "UBIGINT", "UINTEGER":
+        case "BIGINT", "INT8", "LONG", "INTEGER", "INT", "INT4", "INT32", "INT64", "SMALLINT", "INT2", "TINYINT",
+            "INT1", "HUGEINT", "UBIGINT", "UINTEGER":
             return .bigint
         case "DOUBLE", "FLOAT8", "FLOAT", "FLOAT4", "REAL":
             _ = accept("PRECISION")
@@ -328,7 +337,9 @@ extension ParserState {
                 }
                 try expectSymbol(")", "to close DECIMAL(")
                 guard precision >= 1, precision <= DataType.maxDecimalPrecision else {
-                    throw error("DECIMAL precision must be between 1 and \(DataType.maxDecimalPrecision), not \(precision)", at: p)
+                    throw error(
+                        "DECIMAL precision must be between 1 and \(DataType.maxDecimalPrecision), not \(precision)",
+                        at: p)
                 }
                 guard scale <= precision else {
                     throw error("DECIMAL scale \(scale) must not exceed its precision \(precision)", at: p)

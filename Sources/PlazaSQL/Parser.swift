@@ -249,7 +249,11 @@ struct ParserState {
                 var item = OrderItem(expression: expression)
                 if accept("DESC") { item.isDescending = true } else { _ = accept("ASC") }
                 if accept("NULLS") {
-                    if accept("FIRST") { item.nullsFirst = true } else if accept("LAST") { item.nullsFirst = false } else {
+                    if accept("FIRST") {
+                        item.nullsFirst = true
+                    } else if accept("LAST") {
+                        item.nullsFirst = false
+                    } else {
                         throw unexpected("FIRST or LAST")
                     }
                 }
@@ -312,7 +316,9 @@ struct ParserState {
             }
             return try parseIdentifier("an alias after AS")
         }
-        if current.kind == .quotedIdentifier || (current.kind == .word && !Keywords.reserved.contains(current.text.uppercased())) {
+        if current.kind == .quotedIdentifier
+            || (current.kind == .word && !Keywords.reserved.contains(current.text.uppercased()))
+        {
             return try parseIdentifier("an alias")
         }
         return nil
@@ -337,7 +343,9 @@ struct ParserState {
                 try expect("JOIN")
                 kind = .left
             } else if current.isKeyword("RIGHT") || current.isKeyword("FULL") {
-                throw error("\(current.text.uppercased()) JOIN is not supported; use LEFT JOIN with the tables swapped", at: current)
+                throw error(
+                    "\(current.text.uppercased()) JOIN is not supported; use LEFT JOIN with the tables swapped",
+                    at: current)
             } else {
                 return left
             }
@@ -346,7 +354,9 @@ struct ParserState {
             if isCross {
                 condition = Expression(.literal(.boolean(true)), span: joinToken.span)
             } else {
-                if current.isKeyword("USING") { throw error("JOIN … USING is not supported; write ON a.x = b.x", at: current) }
+                if current.isKeyword("USING") {
+                    throw error("JOIN … USING is not supported; write ON a.x = b.x", at: current)
+                }
                 try expect("ON")
                 condition = try parseExpression()
             }

@@ -24,11 +24,13 @@ extension Query {
         }
         text += select.sql
         if !orderBy.isEmpty {
-            text += " ORDER BY " + orderBy.map { item in
-                var part = item.expression.sql + (item.isDescending ? " DESC" : " ASC")
-                if let first = item.nullsFirst { part += first ? " NULLS FIRST" : " NULLS LAST" }
-                return part
-            }.joined(separator: ", ")
+            text +=
+                " ORDER BY "
+                + orderBy.map { item in
+                    var part = item.expression.sql + (item.isDescending ? " DESC" : " ASC")
+                    if let first = item.nullsFirst { part += first ? " NULLS FIRST" : " NULLS LAST" }
+                    return part
+                }.joined(separator: ", ")
         }
         if let limit { text += " LIMIT " + limit.sql }
         if let offset { text += " OFFSET " + offset.sql }
@@ -115,11 +117,14 @@ extension Expression {
             for branch in branches { text += " WHEN " + branch.when.sql + " THEN " + branch.then.sql }
             if let otherwise { text += " ELSE " + otherwise.sql }
             return text + " END"
-        case .cast(let e, let type, let isTry): return (isTry ? "TRY_CAST(" : "CAST(") + e.sql + " AS " + type.description + ")"
+        case .cast(let e, let type, let isTry):
+            return (isTry ? "TRY_CAST(" : "CAST(") + e.sql + " AS " + type.description + ")"
         case .extract(let part, let e): return "extract(" + part + " FROM " + e.sql + ")"
         case .function(let call):
             var text = call.name.description + "("
-            if call.isStar { text += "*" } else {
+            if call.isStar {
+                text += "*"
+            } else {
                 text += (call.isDistinct ? "DISTINCT " : "") + call.arguments.map(\.sql).joined(separator: ", ")
             }
             text += ")"

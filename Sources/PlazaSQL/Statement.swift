@@ -43,8 +43,10 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
 
     /// The name as SQL: bare when it is a plain lower-case word that is not a keyword, quoted otherwise.
     public var description: String {
-        let isPlain = !name.isEmpty && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || $0 == 95 || ($0 >= 48 && $0 <= 57) }
-            && !(name.utf8.first.map { $0 >= 48 && $0 <= 57 } ?? false) && !Keywords.reserved.contains(name.uppercased())
+        let isPlain =
+            !name.isEmpty && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || $0 == 95 || ($0 >= 48 && $0 <= 57) }
+            && !(name.utf8.first.map { $0 >= 48 && $0 <= 57 } ?? false)
+            && !Keywords.reserved.contains(name.uppercased())
         if isPlain && !isQuoted { return name }
         if isPlain && isQuoted { return name }
         return "\"" + name.replacingAll("\"", with: "\"\"") + "\""
@@ -81,7 +83,10 @@ public struct Query: Hashable, Sendable {
     public var span: SourceSpan
 
     /// Creates a query.
-    public init(ctes: [CommonTableExpression] = [], select: SelectCore, orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil, span: SourceSpan) {
+    public init(
+        ctes: [CommonTableExpression] = [], select: SelectCore, orderBy: [OrderItem] = [], limit: Expression? = nil,
+        offset: Expression? = nil, span: SourceSpan
+    ) {
         self.ctes = ctes
         self.select = select
         self.orderBy = orderBy
@@ -107,7 +112,10 @@ public struct SelectCore: Hashable, Sendable {
     public var having: Expression?
 
     /// Creates a SELECT.
-    public init(isDistinct: Bool = false, items: [SelectItem], from: TableReference? = nil, whereClause: Expression? = nil, groupBy: GroupBy? = nil, having: Expression? = nil) {
+    public init(
+        isDistinct: Bool = false, items: [SelectItem], from: TableReference? = nil, whereClause: Expression? = nil,
+        groupBy: GroupBy? = nil, having: Expression? = nil
+    ) {
         self.isDistinct = isDistinct
         self.items = items
         self.from = from
@@ -174,7 +182,8 @@ public enum JoinKind: String, Hashable, Sendable {
 public enum Keywords {
     /// Reserved words (upper case).
     public static let reserved: Set<String> = [
-        "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "AS", "AND", "OR", "NOT", "NULL",
+        "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "AS", "AND", "OR", "NOT",
+        "NULL",
         "TRUE", "FALSE", "JOIN", "INNER", "LEFT", "OUTER", "ON", "CASE", "WHEN", "THEN", "ELSE", "END", "IN", "IS",
         "BETWEEN", "LIKE", "ILIKE", "DISTINCT", "ALL", "WITH", "CAST", "TRY_CAST", "ASC", "DESC", "UNION", "EXCEPT",
         "INTERSECT", "FILTER", "CROSS", "RIGHT", "FULL", "USING", "NULLS", "EXTRACT", "EXPLAIN",

@@ -13,56 +13,94 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(sql: "SELECT colonai, count(*) FROM reportes GROUP BY 1", fragment: "unknown column \"colonai\" (did you mean \"colonia\"?)", column: 8),
-        Case(sql: "SELECT * FROM reporte", fragment: "unknown table \"reporte\" (did you mean \"reportes\"?)", column: 15),
-        Case(sql: "SELECT colonia, count(*) FROM reportes", fragment: "column \"colonia\" must appear in the GROUP BY clause", column: 8),
-        Case(sql: "SELECT colonia, n FROM reportes GROUP BY colonia", fragment: "column \"n\" must appear in the GROUP BY", column: 17),
+        Case(
+            sql: "SELECT colonai, count(*) FROM reportes GROUP BY 1",
+            fragment: "unknown column \"colonai\" (did you mean \"colonia\"?)", column: 8),
+        Case(
+            sql: "SELECT * FROM reporte", fragment: "unknown table \"reporte\" (did you mean \"reportes\"?)", column: 15
+        ),
+        Case(
+            sql: "SELECT colonia, count(*) FROM reportes",
+            fragment: "column \"colonia\" must appear in the GROUP BY clause", column: 8),
+        Case(
+            sql: "SELECT colonia, n FROM reportes GROUP BY colonia",
+            fragment: "column \"n\" must appear in the GROUP BY", column: 17),
         Case(sql: "SELECT n + 1 FROM reportes GROUP BY colonia", fragment: "column \"n\"", column: 8),
-        Case(sql: "SELECT * FROM reportes WHERE sum(n) > 1", fragment: "aggregate functions are not allowed in WHERE", column: 30),
+        Case(
+            sql: "SELECT * FROM reportes WHERE sum(n) > 1", fragment: "aggregate functions are not allowed in WHERE",
+            column: 30),
         Case(sql: "SELECT colonia FROM reportes GROUP BY sum(n)", fragment: "not allowed in GROUP BY", column: 39),
         Case(sql: "SELECT sum(count(*)) FROM reportes", fragment: "cannot be nested", column: 12),
-        Case(sql: "SELECT colonia + 1 FROM reportes", fragment: "operator + cannot take VARCHAR and BIGINT", column: 16),
-        Case(sql: "SELECT * FROM reportes WHERE colonia = 1", fragment: "cannot compare VARCHAR with BIGINT", column: 38),
+        Case(
+            sql: "SELECT colonia + 1 FROM reportes", fragment: "operator + cannot take VARCHAR and BIGINT", column: 16),
+        Case(
+            sql: "SELECT * FROM reportes WHERE colonia = 1", fragment: "cannot compare VARCHAR with BIGINT", column: 38),
         Case(sql: "SELECT * FROM reportes WHERE fecha = 'nope'", fragment: "cannot convert 'nope' to DATE", column: 38),
-        Case(sql: "SELECT colonia FROM reportes JOIN alcaldias ON n = poblacion", fragment: "ambiguous column \"colonia\"", column: 8),
-        Case(sql: "SELECT r.colonia FROM reportes r JOIN alcaldias a ON r.colonia = b.colonia", fragment: "unknown table \"b\"", column: 66),
-        Case(sql: "SELECT * FROM reportes WHERE n", fragment: "WHERE needs a BOOLEAN condition, not BIGINT", column: 30),
+        Case(
+            sql: "SELECT colonia FROM reportes JOIN alcaldias ON n = poblacion",
+            fragment: "ambiguous column \"colonia\"", column: 8),
+        Case(
+            sql: "SELECT r.colonia FROM reportes r JOIN alcaldias a ON r.colonia = b.colonia",
+            fragment: "unknown table \"b\"", column: 66),
+        Case(
+            sql: "SELECT * FROM reportes WHERE n", fragment: "WHERE needs a BOOLEAN condition, not BIGINT", column: 30),
         Case(sql: "SELECT lower(n) FROM reportes", fragment: "lower(BIGINT) is not defined", column: 8),
         Case(sql: "SELECT nope(n) FROM reportes", fragment: "unknown function \"nope\"", column: 8),
         Case(sql: "SELECT lowr(colonia) FROM reportes", fragment: "(did you mean \"lower\"?)", column: 8),
         Case(sql: "SELECT sum(colonia) FROM reportes", fragment: "sum does not accept VARCHAR", column: 8),
         Case(sql: "SELECT CAST(fecha AS BOOLEAN) FROM reportes", fragment: "cannot cast DATE to BOOLEAN", column: 8),
         Case(sql: "SELECT DATE '2024-13-01'", fragment: "invalid DATE literal '2024-13-01'", column: 8),
-        Case(sql: "SELECT n FROM reportes ORDER BY 3", fragment: "ORDER BY position 3 is not in the select list", column: 33),
+        Case(
+            sql: "SELECT n FROM reportes ORDER BY 3", fragment: "ORDER BY position 3 is not in the select list",
+            column: 33),
         Case(sql: "SELECT n FROM reportes GROUP BY 2", fragment: "GROUP BY position 2", column: 33),
         Case(sql: "SELECT n FROM reportes LIMIT -1", fragment: "LIMIT must be a non-negative integer", column: 30),
         Case(sql: "SELECT n FROM reportes LIMIT 'a'", fragment: "LIMIT must be", column: 30),
         Case(sql: "SELECT $2", fragment: "missing value for parameter $2", column: 8),
-        Case(sql: "SELECT (SELECT n, colonia FROM reportes)", fragment: "scalar subquery must return one column", column: 8),
-        Case(sql: "SELECT n FROM reportes WHERE n IN (SELECT colonia FROM alcaldias)", fragment: "cannot compare BIGINT", column: 32),
-        Case(sql: "SELECT date_trunc('fortnight', fecha) FROM reportes", fragment: "unknown date part \"fortnight\"", column: 19),
+        Case(
+            sql: "SELECT (SELECT n, colonia FROM reportes)", fragment: "scalar subquery must return one column",
+            column: 8),
+        Case(
+            sql: "SELECT n FROM reportes WHERE n IN (SELECT colonia FROM alcaldias)", fragment: "cannot compare BIGINT",
+            column: 32),
+        Case(
+            sql: "SELECT date_trunc('fortnight', fecha) FROM reportes", fragment: "unknown date part \"fortnight\"",
+            column: 19),
         Case(sql: "SELECT extract(eon FROM fecha) FROM reportes", fragment: "unknown date part \"eon\"", column: 16),
         Case(sql: "SELECT quantile_cont(n, 2) FROM reportes", fragment: "between 0 and 1", column: 25),
         Case(sql: "SELECT count(n, n) FROM reportes", fragment: "count takes 1 argument, not 2", column: 8),
         Case(sql: "SELECT sum(*) FROM reportes", fragment: "sum(*) is not defined", column: 8),
-        Case(sql: "SELECT lower(DISTINCT colonia) FROM reportes", fragment: "DISTINCT applies only to aggregate", column: 8),
-        Case(sql: "SELECT CASE WHEN ok THEN 1 ELSE 'x' END FROM reportes", fragment: "cannot convert 'x' to BIGINT", column: 33),
-        Case(sql: "SELECT CASE WHEN ok THEN 1 ELSE fecha END FROM reportes", fragment: "CASE results have incompatible types BIGINT and DATE", column: 8),
+        Case(
+            sql: "SELECT lower(DISTINCT colonia) FROM reportes", fragment: "DISTINCT applies only to aggregate",
+            column: 8),
+        Case(
+            sql: "SELECT CASE WHEN ok THEN 1 ELSE 'x' END FROM reportes", fragment: "cannot convert 'x' to BIGINT",
+            column: 33),
+        Case(
+            sql: "SELECT CASE WHEN ok THEN 1 ELSE fecha END FROM reportes",
+            fragment: "CASE results have incompatible types BIGINT and DATE", column: 8),
         Case(sql: "SELECT CASE WHEN n THEN 1 END FROM reportes", fragment: "WHEN needs a BOOLEAN", column: 18),
         Case(sql: "SELECT NOT n FROM reportes", fragment: "NOT(BIGINT) is not defined", column: 8),
-        Case(sql: "SELECT * FROM reportes r JOIN alcaldias a ON r.n", fragment: "JOIN … ON needs a BOOLEAN", column: 46),
+        Case(
+            sql: "SELECT * FROM reportes r JOIN alcaldias a ON r.n", fragment: "JOIN … ON needs a BOOLEAN", column: 46),
         Case(sql: "SELECT x.* FROM reportes", fragment: "unknown table \"x\"", column: 8),
         Case(sql: "SELECT *", fragment: "SELECT * needs a FROM clause", column: 8),
         Case(sql: "DESCRIBE reportez", fragment: "unknown table \"reportez\" (did you mean \"reportes\"?)", column: 10),
         Case(sql: "WITH a AS (SELECT 1), a AS (SELECT 2) SELECT 1", fragment: "defined twice", column: 23),
-        Case(sql: "SELECT DISTINCT colonia FROM reportes ORDER BY n", fragment: "for SELECT DISTINCT, ORDER BY expressions must appear", column: 48),
+        Case(
+            sql: "SELECT DISTINCT colonia FROM reportes ORDER BY n",
+            fragment: "for SELECT DISTINCT, ORDER BY expressions must appear", column: 48),
         Case(sql: "SELECT count(*) FROM reportes HAVING n > 1", fragment: "column \"n\" must appear", column: 38),
-        Case(sql: "SELECT colonia FROM reportes ORDER BY sum(n)", fragment: "column \"colonia\" must appear", column: 8),
+        Case(
+            sql: "SELECT colonia FROM reportes ORDER BY sum(n)", fragment: "column \"colonia\" must appear", column: 8),
         Case(sql: "SELECT fecha + ts FROM reportes", fragment: "operator + cannot take DATE and TIMESTAMP", column: 14),
         Case(sql: "SELECT INTERVAL '3 fortnights'", fragment: "invalid INTERVAL literal", column: 8),
         Case(sql: "SET threads = n", fragment: "unknown column \"n\"", column: 15),
-        Case(sql: "SELECT monto FROM reportes WHERE monto > 'abc'", fragment: "cannot convert 'abc' to DECIMAL(12,2)", column: 42),
-        Case(sql: "SELECT round(monto, n) FROM reportes", fragment: "argument 2 of round must be a constant", column: 21),
+        Case(
+            sql: "SELECT monto FROM reportes WHERE monto > 'abc'", fragment: "cannot convert 'abc' to DECIMAL(12,2)",
+            column: 42),
+        Case(
+            sql: "SELECT round(monto, n) FROM reportes", fragment: "argument 2 of round must be a constant", column: 21),
     ]
 
     @Test(arguments: cases)
@@ -72,13 +110,18 @@ import Testing
             return
         }
         #expect(error.message.contains(testCase.fragment), "\(error.message)")
-        if let column = testCase.column { #expect(error.span?.column == column, "\(testCase.sql): \(error.message) at \(String(describing: error.span))") }
+        if let column = testCase.column {
+            #expect(
+                error.span?.column == column, "\(testCase.sql): \(error.message) at \(String(describing: error.span))")
+        }
     }
 
     @Test func descriptionInSQLDrawsTheCaret() {
         let sql = "SELECT colonai, count(*) FROM reportes GROUP BY 1"
         let error = bindError(sql)
-        #expect(error?.description(in: sql) == "unknown column \"colonai\" (did you mean \"colonia\"?)\nLINE 1: \(sql)\n               ^")
+        #expect(
+            error?.description(in: sql)
+                == "unknown column \"colonai\" (did you mean \"colonia\"?)\nLINE 1: \(sql)\n               ^")
     }
 
     @Test func editDistanceCountsInsertionsDeletionsAndSubstitutions() {

@@ -108,12 +108,14 @@ import Testing
 
     static let aggregateCases: [(String, DataType)] = [
         ("count(*)", .bigint), ("count(colonia)", .bigint), ("count(DISTINCT colonia)", .bigint),
-        ("sum(n)", .bigint), ("sum(x)", .double), ("sum(monto)", .decimal(precision: 18, scale: 2)), ("sum(ok)", .bigint),
+        ("sum(n)", .bigint), ("sum(x)", .double), ("sum(monto)", .decimal(precision: 18, scale: 2)),
+        ("sum(ok)", .bigint),
         ("avg(n)", .double), ("avg(monto)", .double), ("avg(x)", .double),
         ("min(colonia)", .varchar), ("max(fecha)", .date), ("min(monto)", .decimal(precision: 12, scale: 2)),
         ("stddev_samp(n)", .double), ("stddev(x)", .double), ("var_samp(monto)", .double),
         ("median(n)", .double), ("quantile_cont(monto, 0.9)", .double),
-        ("approx_count_distinct(colonia)", .bigint), ("string_agg(colonia, ', ')", .varchar), ("string_agg(n)", .varchar),
+        ("approx_count_distinct(colonia)", .bigint), ("string_agg(colonia, ', ')", .varchar),
+        ("string_agg(n)", .varchar),
         ("bool_and(ok)", .boolean), ("bool_or(n > 1)", .boolean),
         ("sum(n) FILTER (WHERE ok)", .bigint), ("count(*) + 1", .bigint), ("sum(n) / count(*)", .double),
     ]

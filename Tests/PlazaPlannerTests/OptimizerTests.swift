@@ -10,16 +10,18 @@ import Testing
     }
 
     @Test func scanReadsOnlyNeededColumnsAndGetsPruningPredicates() throws {
-        let result = try optimized("SELECT colonia FROM reportes WHERE n > 5 AND fecha = DATE '2024-01-31' AND lower(colonia) = 'x'")
+        let result = try optimized(
+            "SELECT colonia FROM reportes WHERE n > 5 AND fecha = DATE '2024-01-31' AND lower(colonia) = 'x'")
         guard case .project(.filter(.scan(let scan), _), _, _) = result else {
             Issue.record("unexpected plan \(result)")
             return
         }
         #expect(scan.columns == [0, 2, 3])
-        #expect(scan.pruningPredicates == [
-            ScanPredicate(column: 2, comparison: .greater, constants: [.bigint(5)]),
-            ScanPredicate(column: 1, comparison: .equal, constants: [.date(19753)]),
-        ])
+        #expect(
+            scan.pruningPredicates == [
+                ScanPredicate(column: 2, comparison: .greater, constants: [.bigint(5)]),
+                ScanPredicate(column: 1, comparison: .equal, constants: [.date(19753)]),
+            ])
     }
 
     @Test func constantOnTheLeftIsFlippedAndInListsAndNullChecksPrune() throws {
@@ -32,15 +34,24 @@ import Testing
     }
 
     @Test func constantsFold() throws {
-        let result = try optimized("SELECT n * (2 + 3), 'a' || 'b', CAST('12' AS BIGINT) FROM reportes WHERE 1 = 1 AND n > 10 - 4")
+        let result = try optimized(
+            "SELECT n * (2 + 3), 'a' || 'b', CAST('12' AS BIGINT) FROM reportes WHERE 1 = 1 AND n > 10 - 4")
         guard case .project(.filter(.scan, let predicate), let expressions, _) = result else {
             Issue.record("unexpected plan \(result)")
             return
         }
-        #expect(expressions[0] == .call(name: "*", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(5), type: .bigint)], type: .bigint))
+        #expect(
+            expressions[0]
+                == .call(
+                    name: "*", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(5), type: .bigint)],
+                    type: .bigint))
         #expect(expressions[1] == .literal(.varchar("ab"), type: .varchar))
         #expect(expressions[2] == .literal(.bigint(12), type: .bigint))
-        #expect(predicate == .call(name: ">", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(6), type: .bigint)], type: .boolean))
+        #expect(
+            predicate
+                == .call(
+                    name: ">", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(6), type: .bigint)],
+                    type: .boolean))
     }
 
     @Test func overflowIsLeftForTheExecutorToReport() throws {
@@ -63,7 +74,8 @@ import Testing
 
     @Test func filtersAreSplitIntoJoinSides() throws {
         let result = try optimized(
-            "SELECT r.colonia, a.nombre FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia WHERE a.poblacion > 100 AND r.n = 1")
+            "SELECT r.colonia, a.nombre FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia WHERE a.poblacion > 100 AND r.n = 1"
+        )
         guard case .project(.join(let join), _, _) = result,
             case .filter(.scan(let left), _) = join.left, case .filter(.scan(let right), _) = join.right
         else {
@@ -84,7 +96,8 @@ import Testing
     }
 
     @Test func rightSideFilterStaysAboveALeftJoin() throws {
-        let result = try optimized("SELECT r.n FROM reportes r LEFT JOIN alcaldias a ON r.colonia = a.colonia WHERE a.poblacion IS NULL")
+        let result = try optimized(
+            "SELECT r.n FROM reportes r LEFT JOIN alcaldias a ON r.colonia = a.colonia WHERE a.poblacion IS NULL")
         guard case .project(.filter(.join(let join), _), _, _) = result else {
             Issue.record("unexpected plan \(result)")
             return
@@ -93,7 +106,8 @@ import Testing
     }
 
     @Test func groupKeyFiltersMoveBelowTheAggregate() throws {
-        let result = try optimized("SELECT colonia, count(*) FROM reportes GROUP BY colonia HAVING colonia = 'x' AND count(*) > 1")
+        let result = try optimized(
+            "SELECT colonia, count(*) FROM reportes GROUP BY colonia HAVING colonia = 'x' AND count(*) > 1")
         guard case .project(.filter(.aggregate(.filter(.scan(let scan), _), _, _, _), _), _, _) = result else {
             Issue.record("unexpected plan \(result)")
             return
@@ -112,7 +126,8 @@ import Testing
     }
 
     @Test func unusedAggregatesAndSubqueryColumnsArePruned() throws {
-        let result = try optimized("SELECT c FROM (SELECT colonia AS c, sum(n) AS s, max(x) AS m FROM reportes GROUP BY colonia) AS t")
+        let result = try optimized(
+            "SELECT c FROM (SELECT colonia AS c, sum(n) AS s, max(x) AS m FROM reportes GROUP BY colonia) AS t")
         guard case .project(.project(.aggregate(.scan(let scan), _, let aggregates, _), _, _), _, _) = result else {
             Issue.record("unexpected plan \(result)")
             return
@@ -133,7 +148,8 @@ import Testing
     }
 
     @Test func explainPrintsAnIndentedTree() throws {
-        let result = try optimized("SELECT colonia, count(*) FROM reportes WHERE n > 5 GROUP BY colonia ORDER BY 2 DESC LIMIT 3")
+        let result = try optimized(
+            "SELECT colonia, count(*) FROM reportes WHERE n > 5 GROUP BY colonia ORDER BY 2 DESC LIMIT 3")
         let expected = """
             Limit 3
               Sort [count_star() DESC NULLS FIRST]
@@ -150,13 +166,17 @@ import Testing
 @Suite struct SubqueryJoinRuleTests {
     @Test func inSubqueryBecomesASemiJoinAndNotInAnAntiJoin() throws {
         let result = Optimizer.optimize(
-            try plan("SELECT n FROM reportes WHERE colonia IN (SELECT colonia FROM alcaldias) AND colonia NOT IN (SELECT nombre FROM alcaldias) AND n > 1"))
+            try plan(
+                "SELECT n FROM reportes WHERE colonia IN (SELECT colonia FROM alcaldias) AND colonia NOT IN (SELECT nombre FROM alcaldias) AND n > 1"
+            ))
         guard case .project(.join(let anti), _, _) = result, case .join(let semi) = anti.left else {
             Issue.record("unexpected plan \(result)")
             return
         }
         #expect(anti.kind == .anti && semi.kind == .semi)
-        #expect(semi.leftKeys == [.column(index: 0, type: .varchar)] && semi.rightKeys == [.column(index: 0, type: .varchar)])
+        #expect(
+            semi.leftKeys == [.column(index: 0, type: .varchar)]
+                && semi.rightKeys == [.column(index: 0, type: .varchar)])
         guard case .filter(.scan(let scan), _) = semi.left else {
             Issue.record("the other conjunct should stay on the scan: \(semi.left)")
             return

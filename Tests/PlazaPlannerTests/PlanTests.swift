@@ -6,7 +6,8 @@ import Testing
 /// The shape of bound plans: joins, grouping, ordering, parameters, statements.
 @Suite struct PlanTests {
     @Test func selectWithoutFromBindsToOneEmptyRow() throws {
-        guard case .project(.values(let rows, let fields), let expressions, let output) = try plan("SELECT 1 AS one") else {
+        guard case .project(.values(let rows, let fields), let expressions, let output) = try plan("SELECT 1 AS one")
+        else {
             Issue.record("unexpected plan")
             return
         }
@@ -16,7 +17,8 @@ import Testing
     }
 
     @Test func joinEqualitiesBecomeKeysAndTheRestResidual() throws {
-        let bound = try plan("SELECT r.n FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia AND r.n > a.poblacion")
+        let bound = try plan(
+            "SELECT r.n FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia AND r.n > a.poblacion")
         guard case .project(.join(let join), _, _) = bound else {
             Issue.record("unexpected plan \(bound)")
             return
@@ -24,7 +26,11 @@ import Testing
         #expect(join.kind == .inner)
         #expect(join.leftKeys == [.column(index: 0, type: .varchar)])
         #expect(join.rightKeys == [.column(index: 1, type: .varchar)])
-        #expect(join.residual == .call(name: ">", arguments: [.column(index: 3, type: .bigint), .column(index: 10, type: .bigint)], type: .boolean))
+        #expect(
+            join.residual
+                == .call(
+                    name: ">", arguments: [.column(index: 3, type: .bigint), .column(index: 10, type: .bigint)],
+                    type: .boolean))
     }
 
     @Test func leftJoinMakesTheRightSideNullable() throws {
@@ -47,8 +53,9 @@ import Testing
     }
 
     @Test func aggregateNodeHoldsGroupsThenDeduplicatedAggregates() throws {
-        guard case .project(.filter(.aggregate(_, let groups, let aggregates, _), _), let expressions, _) =
-            try plan("SELECT colonia, sum(n), sum(n) * 2 FROM reportes GROUP BY colonia HAVING sum(n) > 0")
+        guard
+            case .project(.filter(.aggregate(_, let groups, let aggregates, _), _), let expressions, _) =
+                try plan("SELECT colonia, sum(n), sum(n) * 2 FROM reportes GROUP BY colonia HAVING sum(n) > 0")
         else {
             Issue.record("unexpected plan")
             return
@@ -60,7 +67,10 @@ import Testing
 
     @Test func orderByAnUnselectedExpressionAddsAHiddenColumnThenDropsIt() throws {
         let bound = try plan("SELECT colonia FROM reportes ORDER BY n DESC LIMIT 3")
-        guard case .project(.limit(.sort(.project(_, let expressions, _), let keys), let limit, 0), let kept, let fields) = bound else {
+        guard
+            case .project(
+                .limit(.sort(.project(_, let expressions, _), let keys), let limit, 0), let kept, let fields) = bound
+        else {
             Issue.record("unexpected plan \(bound)")
             return
         }
@@ -70,7 +80,8 @@ import Testing
     }
 
     @Test func orderByAliasAndOrdinalUseTheSelectList() throws {
-        guard case .sort(_, let keys) = try plan("SELECT n AS k, colonia FROM reportes ORDER BY k, 2 NULLS FIRST") else {
+        guard case .sort(_, let keys) = try plan("SELECT n AS k, colonia FROM reportes ORDER BY k, 2 NULLS FIRST")
+        else {
             Issue.record("unexpected plan")
             return
         }
@@ -88,7 +99,8 @@ import Testing
     }
 
     @Test func parametersBecomeLiterals() throws {
-        let bound = try plan("SELECT n FROM reportes WHERE colonia = ? AND n > ?", parameters: [.varchar("Centro"), .bigint(5)])
+        let bound = try plan(
+            "SELECT n FROM reportes WHERE colonia = ? AND n > ?", parameters: [.varchar("Centro"), .bigint(5)])
         guard case .project(.filter(_, let predicate), _, _) = bound else {
             Issue.record("unexpected plan")
             return
@@ -117,16 +129,23 @@ import Testing
 
     @Test func statementsOtherThanQueries() throws {
         guard case .showTables = try bind("SHOW TABLES") else { Issue.record("SHOW TABLES"); return }
-        guard case .describe(let table) = try bind("DESCRIBE REPORTES"), table == "reportes" else { Issue.record("DESCRIBE"); return }
-        guard case .set(let name, let value) = try bind("SET Threads = 2 + 2"), name == "threads", value == .bigint(4) else {
+        guard case .describe(let table) = try bind("DESCRIBE REPORTES"), table == "reportes" else {
+            Issue.record("DESCRIBE"); return
+        }
+        guard case .set(let name, let value) = try bind("SET Threads = 2 + 2"), name == "threads", value == .bigint(4)
+        else {
             Issue.record("SET")
             return
         }
-        guard case .explain(_, let analyze) = try bind("EXPLAIN ANALYZE SELECT 1"), analyze else { Issue.record("EXPLAIN"); return }
+        guard case .explain(_, let analyze) = try bind("EXPLAIN ANALYZE SELECT 1"), analyze else {
+            Issue.record("EXPLAIN"); return
+        }
     }
 
     @Test func inSubqueryAndScalarSubqueryBind() throws {
-        let bound = try plan("SELECT n FROM reportes WHERE colonia NOT IN (SELECT colonia FROM alcaldias) AND n > (SELECT min(poblacion) FROM alcaldias)")
+        let bound = try plan(
+            "SELECT n FROM reportes WHERE colonia NOT IN (SELECT colonia FROM alcaldias) AND n > (SELECT min(poblacion) FROM alcaldias)"
+        )
         guard case .project(.filter(_, .call("and", let arguments, _)), _, _) = bound else {
             Issue.record("unexpected plan")
             return
@@ -141,7 +160,11 @@ import Testing
 
     @Test func stringLiteralsMeetingDatesAreParsed() throws {
         let bound = try expression("fecha >= '2024-01-31'")
-        #expect(bound == .call(name: ">=", arguments: [.column(index: 2, type: .date), .literal(.date(19753), type: .date)], type: .boolean))
+        #expect(
+            bound
+                == .call(
+                    name: ">=", arguments: [.column(index: 2, type: .date), .literal(.date(19753), type: .date)],
+                    type: .boolean))
     }
 
     @Test func negativeIntegerLiteralsFoldIncludingTheMinimum() throws {
@@ -151,15 +174,28 @@ import Testing
     }
 
     @Test func betweenIsRewrittenToComparisons() throws {
-        #expect(try expression("n BETWEEN 1 AND 5") == .call(name: "and", arguments: [
-            .call(name: ">=", arguments: [.column(index: 3, type: .bigint), .literal(.bigint(1), type: .bigint)], type: .boolean),
-            .call(name: "<=", arguments: [.column(index: 3, type: .bigint), .literal(.bigint(5), type: .bigint)], type: .boolean),
-        ], type: .boolean))
+        #expect(
+            try expression("n BETWEEN 1 AND 5")
+                == .call(
+                    name: "and",
+                    arguments: [
+                        .call(
+                            name: ">=",
+                            arguments: [.column(index: 3, type: .bigint), .literal(.bigint(1), type: .bigint)],
+                            type: .boolean),
+                        .call(
+                            name: "<=",
+                            arguments: [.column(index: 3, type: .bigint), .literal(.bigint(5), type: .bigint)],
+                            type: .boolean),
+                    ], type: .boolean))
     }
 
     @Test func everyCallNameIsInTheCatalogue() throws {
         let names = Set(FunctionCatalog.signatures.map(\.name))
-        for text in ["n + 1", "colonia LIKE 'x' OR NOT ok", "coalesce(n, 1) IN (1, 2)", "year(fecha) = 2024 AND n IS NOT NULL", "monto * 2 - 1"] {
+        for text in [
+            "n + 1", "colonia LIKE 'x' OR NOT ok", "coalesce(n, 1) IN (1, 2)", "year(fecha) = 2024 AND n IS NOT NULL",
+            "monto * 2 - 1",
+        ] {
             var pending = [try expression(text)]
             while let next = pending.popLast() {
                 switch next {

@@ -10,12 +10,17 @@ struct TestCatalog: CatalogReader {
             name: "reportes",
             schema: Schema([
                 Field(name: "colonia", type: .varchar), Field(name: "monto", type: .decimal(precision: 12, scale: 2)),
-                Field(name: "fecha", type: .date), Field(name: "n", type: .bigint, isNullable: false), Field(name: "ts", type: .timestamp),
-                Field(name: "ok", type: .boolean), Field(name: "x", type: .double), Field(name: "Fecha de creación", type: .date),
+                Field(name: "fecha", type: .date), Field(name: "n", type: .bigint, isNullable: false),
+                Field(name: "ts", type: .timestamp),
+                Field(name: "ok", type: .boolean), Field(name: "x", type: .double),
+                Field(name: "Fecha de creación", type: .date),
             ]), rowCount: 1000),
         TableDescription(
             name: "alcaldias",
-            schema: Schema([Field(name: "nombre", type: .varchar), Field(name: "colonia", type: .varchar), Field(name: "poblacion", type: .bigint)]),
+            schema: Schema([
+                Field(name: "nombre", type: .varchar), Field(name: "colonia", type: .varchar),
+                Field(name: "poblacion", type: .bigint),
+            ]),
             rowCount: 16),
     ]
 
@@ -49,6 +54,8 @@ func bindError(_ sql: String) -> BindError? {
 
 /// The first projected expression of `SELECT expr FROM reportes`.
 func expression(_ text: String) throws -> BoundExpression {
-    guard case .project(_, let expressions, _) = try plan("SELECT \(text) FROM reportes") else { fatalError("no projection") }
+    guard case .project(_, let expressions, _) = try plan("SELECT \(text) FROM reportes") else {
+        fatalError("no projection")
+    }
     return expressions[0]
 }

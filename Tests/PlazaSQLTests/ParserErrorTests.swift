@@ -80,7 +80,8 @@ import Testing
         #expect(throws: SQLSyntaxError.self) { try Parser.parse(sql) }
         let chain = "SELECT " + Array(repeating: "1", count: 10_000).joined(separator: " + ")
         #expect(throws: SQLSyntaxError.self) { try Parser.parse(chain) }
-        let subqueries = String(repeating: "SELECT * FROM (", count: 5_000) + "SELECT 1" + String(repeating: ")", count: 5_000)
+        let subqueries =
+            String(repeating: "SELECT * FROM (", count: 5_000) + "SELECT 1" + String(repeating: ")", count: 5_000)
         #expect(throws: SQLSyntaxError.self) { try Parser.parse(subqueries) }
         let nots = "SELECT " + String(repeating: "NOT ", count: 10_000) + "TRUE"
         #expect(throws: SQLSyntaxError.self) { try Parser.parse(nots) }
@@ -128,7 +129,10 @@ import Testing
 
     @Test func arbitraryBytesNeverTrap() {
         // A fixed pseudo-random sweep over short inputs made of SQL fragments.
-        let fragments = ["SELECT", " ", "(", ")", "'", "\"", "a", "1", ".", ",", "+", "-", "*", "/", "FROM", "WHERE", "CASE", "END", "::", "?", "$1", "--", "/*", "*/", "e", "\n", "IN", "NOT", "AND"]
+        let fragments = [
+            "SELECT", " ", "(", ")", "'", "\"", "a", "1", ".", ",", "+", "-", "*", "/", "FROM", "WHERE", "CASE", "END",
+            "::", "?", "$1", "--", "/*", "*/", "e", "\n", "IN", "NOT", "AND",
+        ]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         for _ in 0..<2000 {
             var sql = ""
