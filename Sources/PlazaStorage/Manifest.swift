@@ -1,5 +1,4 @@
 import PlazaCore
-import PlazaFormat
 
 /// One committed segment file of a table, as its manifest lists it (Formats/plaza-manifest.md §4.3).
 struct SegmentEntry: Hashable, Sendable {
@@ -51,9 +50,9 @@ struct Manifest: Hashable, Sendable {
         }
     }
 
-    /// The CRC-32C that §3 stores after the body (PlazaFormat's implementation, the segments' checksum).
+    /// The CRC-32C that §3 stores after the body.
     static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        bytes.withUnsafeBytes { ManifestCRC32C.checksum($0) }
     }
 
     // MARK: Encoding (§3, §4)

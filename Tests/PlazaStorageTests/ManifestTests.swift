@@ -120,3 +120,11 @@ import Testing
         #expect(try Manifest.decode(Self.golden, path: "m", table: "t") == Self.manifest)
     }
 }
+
+@Suite struct ManifestChecksumTests {
+    @Test func crc32cMatchesTheStandardCheckValue() {
+        // The CRC-32C check value of "123456789" (RFC 3720, appendix B.4).
+        #expect(Manifest.checksum(Array("123456789".utf8)[...]) == 0xE306_9283)
+        #expect(Manifest.checksum([][...]) == 0)
+    }
+}
