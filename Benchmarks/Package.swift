@@ -10,10 +10,16 @@ let package = Package(
     name: "PlazaBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        // Named explicitly so the manifest works whatever the checkout directory is called.
+        .package(name: "Plaza", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(name: "plaza-datagen", path: "Sources/DataGen"),
+        .executableTarget(
+            name: "QueryBenchmarks",
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "Plaza", package: "Plaza")],
+            path: "Benchmarks/QueryBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

@@ -1,0 +1,93 @@
+// Latency of every benchmark query (Benchmarks/Queries/q*.sql) and CSV import speed, through the
+// public `Plaza` API, on the generated data set (issues 3, 5, 6, 8).
+//
+// Needs the data: `swift run -c release plaza-datagen --rows 1000000` in Benchmarks/ (set
+// PLAZA_BENCH_ROWS to use another size). The database is imported once into
+// Benchmarks/.build/plaza-bench/<rows>/ and reused; delete that directory to re-import.
+// Queries that this build of Plaza cannot run yet are skipped with a message on stderr.
+import Benchmark
+import Foundation
+import Plaza
+
+/// Where the benchmark package lives (this file is Benchmarks/Benchmarks/QueryBenchmarks/…).
+let benchmarkRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+let rows = ProcessInfo.processInfo.environment["PLAZA_BENCH_ROWS"] ?? "1000000"
+let dataDirectory = benchmarkRoot.appendingPathComponent("data/\(rows)").path
+let databaseDirectory = benchmarkRoot.appendingPathComponent(".build/plaza-bench/\(rows)").path
+let tables = ["reportes", "colonias", "dependencias", "presupuesto"]
+let threads = Int(ProcessInfo.processInfo.environment["PLAZA_BENCH_THREADS"] ?? "2") ?? 2
+
+func note(_ message: String) {
+    FileHandle.standardError.write(Data("QueryBenchmarks: \(message)\n".utf8))
+}
+
+/// Opens the benchmark database, importing the CSVs the first time.
+func openDatabase() -> Database? {
+    guard FileManager.default.fileExists(atPath: "\(dataDirectory)/reportes.csv") else {
+        note("no data in \(dataDirectory): run `swift run -c release plaza-datagen --rows \(rows)` in Benchmarks/")
+        return nil
+    }
+    let marker = "\(databaseDirectory)/.imported"
+    do {
+        if !FileManager.default.fileExists(atPath: marker) {
+            try? FileManager.default.removeItem(atPath: databaseDirectory)
+            let database = try Database(path: databaseDirectory, options: .init(threads: threads))
+            for table in tables {
+                try database.importCSV(from: "\(dataDirectory)/\(table).csv", into: table)
+            }
+            FileManager.default.createFile(atPath: marker, contents: Data())
+        }
+        return try Database(path: databaseDirectory, options: .init(threads: threads))
+    } catch {
+        note("cannot prepare the database in \(databaseDirectory): \(error)")
+        return nil
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal], warmupIterations: 1,
+        maxDuration: .seconds(2), maxIterations: 100)
+    guard let database = openDatabase() else { return }
+
+    let queryFiles = (try? FileManager.default.contentsOfDirectory(atPath: benchmarkRoot.appendingPathComponent("Queries").path))?
+        .filter { $0.hasPrefix("q") && $0.hasSuffix(".sql") }.sorted() ?? []
+    for file in queryFiles {
+        let name = String(file.dropLast(4))
+        guard let sql = try? String(contentsOf: benchmarkRoot.appendingPathComponent("Queries/\(file)"), encoding: .utf8) else {
+            note("cannot read Queries/\(file)")
+            continue
+        }
+        do {
+            _ = try database.query(sql)
+        } catch {
+            note("skipping \(name): \(String(describing: error).split(separator: "\n").first ?? "")")
+            continue
+        }
+        Benchmark("Query \(name)") { benchmark in
+            do {
+                for _ in benchmark.scaledIterations { blackHole(try database.query(sql).count) }
+            } catch {
+                benchmark.error("\(name) failed: \(error)")
+            }
+        }
+    }
+
+    // CSV import: the whole reportes file into a scratch table, replaced each iteration.
+    let csv = "\(dataDirectory)/reportes.csv"
+    let megabytes = ((try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? Int) ?? 0) / 1_000_000
+    Benchmark(
+        "Import reportes.csv (\(rows) rows, \(megabytes) MB)",
+        configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident], warmupIterations: 0,
+                             maxDuration: .seconds(20), maxIterations: 3)
+    ) { benchmark in
+        do {
+            for _ in benchmark.scaledIterations {
+                blackHole(try database.importCSV(from: csv, into: "reportes_import", options: ImportOptions(mode: .replace)))
+            }
+        } catch {
+            benchmark.error("import failed: \(error)")
+        }
+    }
+}
