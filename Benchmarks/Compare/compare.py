@@ -184,14 +184,15 @@ def main():
         shown = ", ".join(f"{k} {v:.1f} ms" if isinstance(v, float) else f"{k} {v}" for k, v in times.items())
         print(f"{name}: {shown}" + (f"  DIFF {differences}" if differences else ""), file=sys.stderr)
 
-    report = render(arguments, active, loads, table, notes)
+    csv_bytes = sum((data_dir / f"{name}.csv").stat().st_size for name in engines.TABLES)
+    report = render(arguments, active, loads, table, notes, csv_bytes)
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report)
     print(report)
 
 
-def render(arguments, active, loads, table, notes):
+def render(arguments, active, loads, table, notes, csv_bytes):
     names = [engine.name for engine in active]
     has_plaza = "Plaza" in names
     lines = [f"Rows: {arguments.rows:,} · threads: {arguments.threads} · median of {arguments.runs} runs after one "
@@ -231,10 +232,10 @@ def render(arguments, active, loads, table, notes):
         geo += ["", f"{math.exp(sum(ratios) / len(ratios)):.2f}" if ratios else "–"]
     geo.append(f"{len(common)} queries")
     lines += ["| " + " | ".join(geo) + " |", ""]
-    lines += ["| engine | import s | on disk MB |", "|---|---|---|"]
+    lines += [f"| engine | import s ({csv_bytes / 1e6:.0f} MB of CSV) | import MB/s | on disk MB |", "|---|---|---|---|"]
     for n in names:
         seconds, size = loads[n]
-        lines.append(f"| {n} | {seconds:.1f} | {size / 1e6:.1f} |")
+        lines.append(f"| {n} | {seconds:.1f} | {csv_bytes / 1e6 / seconds:.0f} | {size / 1e6:.1f} |")
     if has_plaza:
         lines += ["", "Plaza is timed through the CLI (process start and CSV output included); the in-process "
                       "column is its own `--timer` figure."]
