@@ -139,8 +139,9 @@ extension CSVFile {
             }
             for batch in result.batches { try sink(batch) }
             for problem in result.rejected {
+                let reason = (problem.column.map { "column \"\($0)\": " } ?? "") + problem.message
                 summary.rejected.append(
-                    CSVRejectedRow(line: line + problem.relativeLine, text: problem.text, reason: problem.message))
+                    CSVRejectedRow(line: line + problem.relativeLine, text: problem.text, reason: reason))
             }
             summary.rowsRead += result.rowsRead
             summary.rowsImported += result.rowsImported

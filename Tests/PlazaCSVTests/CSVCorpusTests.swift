@@ -79,6 +79,8 @@ import Testing
             corpusPath("blank_lines.csv"), options: options,
             schema: Schema([Field(name: "id", type: .bigint), Field(name: "valor", type: .boolean)]))
         #expect(typed.summary.rejected.map(\.line) == [4, 7])
+        #expect(typed.summary.rejected.first?.reason == "column \"valor\": \"10\" is not a valid BOOLEAN")
+        #expect(typed.summary.rejected.first?.text == "1,10")
     }
 
     @Test func missingHeaderIsDetected() throws {

@@ -250,4 +250,22 @@ import Testing
         #expect(sizes.allSatisfy { $0 <= 524 })
         #expect(last == .bigint(2000))
     }
+
+    @Test func valuesAreNeverBentToFitAType() throws {
+        let text = """
+            padded,mixed_time,huge_id,long_fraction,plus
+            " 12",2024-01-31,123456789012345678901,0.12345678901234567890,+5
+            7,2024-01-31 08:30:00,5,1.5,6
+
+            """
+        let path = try temporaryFile("bent.csv", text)
+        defer { unlink(path) }
+        let result = try readFile(path)
+        #expect(
+            result.columns == [
+                "padded VARCHAR", "mixed_time TIMESTAMP", "huge_id VARCHAR", "long_fraction DOUBLE", "plus VARCHAR",
+            ])
+        #expect(
+            result.texts[0] == [" 12", "2024-01-31 00:00:00", "123456789012345678901", "0.12345678901234568", "+5"])
+    }
 }
