@@ -145,16 +145,25 @@ enum FileSystem {
 ///
 /// `flock` locks belong to the open file description, so two opens in one process exclude each
 /// other just as two processes do, and the kernel drops the lock when a killed process's files close.
+/// A process forked (to spawn a program) while the lock is held keeps the description until it
+/// calls `exec`, which is why a waiting writer polls for a short while before giving up.
 final class FileLock {
     private var descriptor: Int32
 
-    /// Takes the lock on `path` (creating the file), or throws `.busy` at once if someone holds it.
-    init(path: String, table: String) throws(StorageError) {
+    /// Takes the lock on `path` (creating the file), polling every 5 ms for up to `timeout`,
+    /// then throwing `.busy` if someone still holds it.
+    init(path: String, table: String, timeout: Duration) throws(StorageError) {
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if descriptor < 0 { throw FileSystem.ioError("open lock file", path, table: table) }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
+            if code == EWOULDBLOCK && clock.now < deadline {
+                usleep(5_000)
+                continue
+            }
             close(descriptor)
             descriptor = -1
             if code == EWOULDBLOCK {

@@ -13,7 +13,8 @@ extension StorageCatalog {
     /// reading. Where the new type is narrower the table keeps its type, and the caller must cast
     /// its batches to `transaction.schema` before appending them.
     ///
-    /// - Throws: `.readOnly`; `.invalidName`; `.busy` if another writer holds the table (no waiting);
+    /// - Throws: `.readOnly`; `.invalidName`; `.busy` if another writer still holds the table after
+    ///   `StorageOptions.lockTimeout`;
     ///   `.tableExists` (create), `.tableNotFound` (append), `.schemaMismatch`; `.io`.
     public func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError)
         -> TableWriteTransaction
@@ -100,7 +101,8 @@ extension StorageCatalog {
     func lockTable(_ name: String) throws(StorageError) -> FileLock {
         let locks = directory + "/" + Self.lockDirectoryName
         try FileSystem.makeDirectory(locks, table: name)
-        return try FileLock(path: locks + "/" + TableName.key(name) + ".lock", table: name)
+        return try FileLock(
+            path: locks + "/" + TableName.key(name) + ".lock", table: name, timeout: options.lockTimeout)
     }
 
     /// Deletes directories left by drops that were interrupted; errors are ignored (best effort:

@@ -19,12 +19,21 @@ public struct StorageOptions: Sendable {
     public var rowsPerSegment: Int
     /// Options passed to every `SegmentWriter`.
     public var segmentOptions: SegmentWriterOptions
+    /// How long a writer waits for another writer of the same table before throwing `.busy`.
+    /// Short by default: long enough to ride out a lock briefly held by a forked process, short
+    /// enough that a second import fails promptly instead of queueing.
+    public var lockTimeout: Duration
 
     /// Creates options; the defaults suit imports of millions of rows.
-    public init(rowsPerSegment: Int = 8 * 1_048_576, segmentOptions: SegmentWriterOptions = .init()) {
+    public init(
+        rowsPerSegment: Int = 8 * 1_048_576, segmentOptions: SegmentWriterOptions = .init(),
+        lockTimeout: Duration = .seconds(2)
+    ) {
         precondition(rowsPerSegment > 0, "rowsPerSegment must be positive")
+        precondition(lockTimeout >= .zero, "lockTimeout must not be negative")
         self.rowsPerSegment = rowsPerSegment
         self.segmentOptions = segmentOptions
+        self.lockTimeout = lockTimeout
     }
 }
 
@@ -40,7 +49,8 @@ public struct StorageOptions: Sendable {
 ///
 /// Readers never wait: `snapshot(table:)` reads the manifest committed at that moment and keeps
 /// its segment files open, so later commits never disturb it. Writers take a per-table advisory
-/// lock; a second writer of the same table gets `.busy` at once rather than waiting.
+/// lock; a second writer of the same table waits at most `StorageOptions.lockTimeout` (2 s by
+/// default), then gets `.busy`.
 /// The catalog holds only immutable settings, so it may be shared by any number of threads.
 public final class StorageCatalog: CatalogReader, Sendable {
     /// The database directory's path.

@@ -123,7 +123,8 @@ import Testing
         let catalog = try StorageCatalog(directory: directory.path)
         try write(catalog, "t", .create, bigintSchema, [numbers(0..<1)])
         let first = try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema)
-        let other = try StorageCatalog(directory: directory.path)
+        let other = try StorageCatalog(
+            directory: directory.path, options: StorageOptions(lockTimeout: .milliseconds(20)))
         #expect { try other.beginWrite(table: "T", mode: .append, schema: bigintSchema) } throws: {
             let error = $0 as! StorageError
             return error.kind == .busy && error.table == "T"

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import PlazaCore
 import PlazaFormat
 import Synchronization
@@ -106,5 +107,30 @@ import Testing
         #expect(PinnedCatalog(catalog).table(named: "t")?.rowCount == 11)
         #expect(pinned.table(named: "missing") == nil)
         #expect(pinned.tableNames() == ["t"])
+    }
+}
+
+@Suite struct LockWaitTests {
+    @Test func waitingWriterProceedsOnceTheFirstCommits() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path, options: StorageOptions(lockTimeout: .seconds(30)))
+        try write(catalog, "t", .create, bigintSchema, [numbers(0..<1)])
+        let first = try catalog.beginWrite(table: "t", mode: .append, schema: bigintSchema)
+        try first.append(numbers(1..<2))
+        let started = DispatchSemaphore(value: 0)
+        let result = Mutex<Int?>(nil)
+        let waiter = Thread {
+            started.signal()
+            let summary = try? write(catalog, "t", .append, bigintSchema, [numbers(2..<3)])
+            result.withLock { $0 = summary?.rowCount }
+        }
+        waiter.start()
+        started.wait()
+        usleep(30_000)
+        try first.commit()
+        while !waiter.isFinished { usleep(1_000) }
+        #expect(result.withLock { $0 } == 3)
+        #expect(try readAll(catalog.snapshot(table: "t")) == (0..<3).map { [.bigint(Int64($0))] })
     }
 }
