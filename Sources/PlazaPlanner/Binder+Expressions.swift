@@ -18,6 +18,10 @@ extension BindingSession {
                 throw BindError("missing value for parameter $\(index) (\(parameters.count) given)", span: span)
             }
             let value = parameters[index - 1]
+            if case .decimal(_, let scale) = value, !(0...DataType.maxDecimalPrecision).contains(scale) {
+                throw BindError(
+                    "parameter $\(index) is a DECIMAL with scale \(scale); the scale must be 0 to 18", span: span)
+            }
             return .literal(value, type: value.dataType)
         case .unary(let op, let operand):
             if op == .minus, case .literal(let literal) = operand.kind {

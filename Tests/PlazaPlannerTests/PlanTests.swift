@@ -209,3 +209,41 @@ import Testing
         }
     }
 }
+
+/// Inputs at the limits bind without trapping.
+@Suite struct BinderLimitTests {
+    @Test func deepButAllowedNestingBinds() throws {
+        let parentheses =
+            "SELECT " + String(repeating: "(", count: 200) + "n" + String(repeating: ")", count: 200) + " FROM reportes"
+        #expect(try plan(parentheses).fields.count == 1)
+        let subqueries =
+            String(repeating: "SELECT * FROM (", count: 100) + "SELECT n FROM reportes"
+            + String(repeating: ") AS s", count: 100)
+        #expect(try plan(subqueries).fields.map(\.name) == ["n"])
+        let chain = "SELECT n FROM reportes WHERE " + (1...200).map { "n = \($0)" }.joined(separator: " OR ")
+        #expect(Optimizer.optimize(try plan(chain)).fields.count == 1)
+    }
+
+    @Test func aLongInListBinds() throws {
+        let list = (1...20_000).map(String.init).joined(separator: ", ")
+        let optimized = Optimizer.optimize(try plan("SELECT n FROM reportes WHERE n IN (\(list))"))
+        guard case .project(.filter(.scan(let scan), _), _, _) = optimized else {
+            Issue.record("unexpected plan")
+            return
+        }
+        #expect(scan.pruningPredicates.first?.constants.count == 20_000)
+    }
+
+    @Test func aDecimalParameterWithAnImpossibleScaleIsAnError() {
+        #expect(throws: BindError.self) { try plan("SELECT ? + 1", parameters: [.decimal(1, scale: 40)]) }
+    }
+
+    @Test func aTextParameterMeetingADateIsReadAsADate() throws {
+        let bound = try plan("SELECT n FROM reportes WHERE fecha = ?", parameters: [.varchar("2024-01-31")])
+        guard case .project(.filter(_, .call("=", let arguments, _)), _, _) = bound else {
+            Issue.record("unexpected plan")
+            return
+        }
+        #expect(arguments[1] == .literal(.date(19753), type: .date))
+    }
+}
