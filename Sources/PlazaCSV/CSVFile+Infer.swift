@@ -14,27 +14,32 @@ extension CSVFile {
     /// Types are the narrowest each column's values all fit (BOOLEAN, BIGINT, DECIMAL, DOUBLE,
     /// DATE, TIMESTAMP, else VARCHAR); NULLs (empty unquoted fields and the null tokens) do not
     /// count. Rows with the wrong number of fields or broken quoting are left out of the
-    /// decision (`read` reports them). Cost: one pass over the file.
+    /// decision (`read` reports them). Cost: one pass over the file; the result is kept, so a
+    /// second call is free.
     public func inferSchema() throws(CSVError) -> CSVInference {
+        try inferSchema(progress: nil)
+    }
+
+    /// `inferSchema()`, calling `progress` on the caller's thread after each chunk with
+    /// (bytes done, bytes in all), for a progress bar over the first pass.
+    public func inferSchema(progress: ((Int, Int) -> Void)?) throws(CSVError) -> CSVInference {
         if let inference { return inference }
         let starts = chunkStarts
         let columnCount = self.columnCount
         let hasCustomDate = dateFormat != nil
-        let results = LockedBox([ChunkInference?](repeating: nil, count: starts.count))
-        let shared = UncheckedSendable(self)
-        DispatchQueue.concurrentPerform(iterations: starts.count) { chunk in
-            let file = shared.value
-            let result = file.inferChunk(
-                start: starts[chunk], end: file.chunkEnd(chunk, starts), columnCount: columnCount,
-                hasCustomDate: hasCustomDate)
-            results.withLock { $0[chunk] = result }
-        }
         var total = ChunkInference(
             guesses: [ColumnGuess](repeating: ColumnGuess(hasCustomDate: hasCustomDate), count: columnCount))
-        for case let part? in results.withLock({ $0 }) {
+        let shared = UncheckedSendable(self)
+        forEachChunk(window: max(1, starts.count)) { chunk in
+            let file = shared.value
+            return file.inferChunk(
+                start: starts[chunk], end: file.chunkEnd(chunk, starts), columnCount: columnCount,
+                hasCustomDate: hasCustomDate)
+        } consume: { chunk, part in
             for column in 0..<columnCount { total.guesses[column].merge(part.guesses[column]) }
             total.rows += part.rows
             total.badRows += part.badRows
+            progress?(chunkEnd(chunk, starts) - bodyStart, text.count - bodyStart)
         }
         var notes = openingNotes
         var fields: [Field] = []

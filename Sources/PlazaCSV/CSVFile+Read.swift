@@ -22,63 +22,6 @@ struct ChunkReadResult {
     var lineCount = 0
 }
 
-/// Chunk results handed from workers to the caller in file order, with at most `window`
-/// chunks claimed ahead of the caller so memory stays bounded.
-final class ReadPipeline: @unchecked Sendable {
-    // Guarded state: every field below is read and written only inside `monitor.locked`.
-    let monitor = Monitor()
-    let chunkCount: Int
-    let window: Int
-    var nextChunk = 0
-    var consumed = 0
-    var isCancelled = false
-    var results: [ChunkReadResult?]
-
-    init(chunkCount: Int, window: Int) {
-        self.chunkCount = chunkCount
-        self.window = window
-        self.results = Array(repeating: nil, count: chunkCount)
-    }
-
-    /// The next chunk for a worker, or nil when all are taken or the read was cancelled.
-    func claim() -> Int? {
-        monitor.locked {
-            while !isCancelled && nextChunk < chunkCount && nextChunk - consumed >= window { monitor.wait() }
-            guard !isCancelled && nextChunk < chunkCount else { return nil }
-            nextChunk += 1
-            return nextChunk - 1
-        }
-    }
-
-    /// Publishes a worker's result.
-    func finish(_ chunk: Int, _ result: ChunkReadResult) {
-        monitor.locked {
-            results[chunk] = result
-            monitor.broadcast()
-        }
-    }
-
-    /// Waits for chunk `chunk`'s result and takes it.
-    func take(_ chunk: Int) -> ChunkReadResult {
-        monitor.locked {
-            while results[chunk] == nil { monitor.wait() }
-            let result = results[chunk]!
-            results[chunk] = nil
-            consumed = chunk + 1
-            monitor.broadcast()
-            return result
-        }
-    }
-
-    /// Stops workers from taking more chunks.
-    func cancel() {
-        monitor.locked {
-            isCancelled = true
-            monitor.broadcast()
-        }
-    }
-}
-
 extension CSVFile {
     /// Converts every record to `schema` and hands the rows to `sink` in batches of ≤ 2,048, in file order.
     ///
@@ -112,26 +55,13 @@ extension CSVFile {
             plans.append(ColumnPlan(name: columnNames[index], type: field.type, dateOrder: order ?? .dayFirst))
         }
         let starts = chunkStarts
-        let pipeline = ReadPipeline(chunkCount: starts.count, window: threads * 2 + 1)
-        let workers = DispatchGroup()
-        let shared = UncheckedSendable((file: self, plans: plans))
-        for _ in 0..<min(threads, starts.count) {
-            DispatchQueue.global().async(group: workers) {
-                let (file, plans) = shared.value
-                while let chunk = pipeline.claim() {
-                    pipeline.finish(
-                        chunk, file.readChunk(start: starts[chunk], end: file.chunkEnd(chunk, starts), plans: plans))
-                }
-            }
-        }
-        defer {
-            pipeline.cancel()
-            workers.wait()
-        }
         var summary = CSVReadSummary(rowsRead: 0, rowsImported: 0, rejected: [])
         var line = bodyStartLine
-        for chunk in 0..<starts.count {
-            let result = pipeline.take(chunk)
+        let shared = UncheckedSendable((file: self, plans: plans))
+        try forEachChunk(window: threads * 2 + 1) { chunk in
+            let (file, plans) = shared.value
+            return file.readChunk(start: starts[chunk], end: file.chunkEnd(chunk, starts), plans: plans)
+        } consume: { chunk, result in
             if let failure = result.failure {
                 throw CSVError(
                     kind: failure.kind, message: failure.message,

@@ -217,7 +217,10 @@ import Testing
         defer { unlink(path) }
         let file = try CSVFile(path: path, options: CSVOptions())
         file.chunkSize = 4000
-        let schema = try file.inferSchema().schema
+        var inferReports: [(Int, Int)] = []
+        let schema = try file.inferSchema(progress: { inferReports.append(($0, $1)) }).schema
+        #expect(inferReports.count > 3)
+        #expect(inferReports.last.map { $0.0 == $0.1 } == true)
         var reports: [(Int, Int)] = []
         _ = try file.read(schema: schema, progress: { reports.append(($0, $1)) }) { _ in }
         #expect(reports.count > 3)
