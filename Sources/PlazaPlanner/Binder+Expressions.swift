@@ -205,12 +205,37 @@ extension BindingSession {
         if let first = FunctionCatalog.signatures(named: name).first, first.sameTypeArguments {
             arguments = try coerceStringLiterals(arguments, sources)
         }
+        if FunctionCatalog.signatures(named: name).contains(where: \.sameTypeArguments) {
+            arguments = narrowLiterals(arguments)
+        }
         guard let resolved = FunctionCatalog.resolve(name, argumentTypes: arguments.map(\.type)) else {
             throw mismatch(name, arguments.map(\.type), span: span, display: display)
         }
         var cast: [BoundExpression] = []
         for (argument, type) in zip(arguments, resolved.argumentTypes) { cast.append(implicitCast(argument, to: type)) }
         return .call(name: name, arguments: cast, type: resolved.resultType)
+    }
+
+    /// Converts constants to the one type the other arguments share when that is exact, so a column
+    /// keeps its own type (`monto > 100` compares DECIMAL(12,2) values, no cast per row, and the
+    /// comparison can prune blocks).
+    func narrowLiterals(_ arguments: [BoundExpression]) -> [BoundExpression] {
+        let others = arguments.filter { if case .literal = $0 { return false } else { return true } }
+        guard let target = others.first?.type, target != .null, others.allSatisfy({ $0.type == target }) else {
+            return arguments
+        }
+        return arguments.map { argument in
+            guard case .literal(let value, let type) = argument, type != target, !value.isNull else { return argument }
+            switch (value, target) {
+            case (.bigint(let v), .double) where v.magnitude <= 1 << 53:
+                return .literal(.double(Double(v)), type: .double)
+            case (.bigint, .decimal), (.decimal, .decimal), (.date, .timestamp):
+                guard let converted = ConstantFolding.castValue(value, to: target) else { return argument }
+                return .literal(converted, type: target)
+            default:
+                return argument
+            }
+        }
     }
 
     /// The error for arguments no overload accepts, naming the types.

@@ -64,7 +64,9 @@ public enum Optimizer {
     static func attachPruningPredicates(_ plan: LogicalPlan) -> LogicalPlan {
         switch plan {
         case .filter(.scan(var scan), let predicate):
-            scan.pruningPredicates = PlanUtilities.conjuncts(predicate).compactMap { scanPredicate($0, scan.fields) }
+            scan.pruningPredicates = PlanUtilities.conjuncts(predicate).flatMap { conjunct in
+                scanPredicate(conjunct, scan.fields).map { [$0] } ?? DerivedScanPredicates.derive(conjunct)
+            }
             return .filter(input: .scan(scan), predicate: predicate)
         case .scan, .values: return plan
         case .filter(let input, let predicate):

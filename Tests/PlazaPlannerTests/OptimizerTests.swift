@@ -184,3 +184,73 @@ import Testing
         #expect(scan.columns == [0, 3])
     }
 }
+
+/// Constants take the column's type when exact, so columns are not cast per row.
+@Suite struct LiteralNarrowingTests {
+    @Test func integerConstantMeetsADecimalColumnWithoutCastingTheColumn() throws {
+        let bound = try expression("monto > 100")
+        #expect(
+            bound
+                == .call(
+                    name: ">",
+                    arguments: [
+                        .column(index: 1, type: .decimal(precision: 12, scale: 2)),
+                        .literal(.decimal(10_000, scale: 2), type: .decimal(precision: 12, scale: 2)),
+                    ], type: .boolean))
+    }
+
+    @Test func inexactConstantsWidenTheColumnInstead() throws {
+        guard case .call(">", let arguments, _) = try expression("n > 2.5"), case .cast = arguments[0] else {
+            Issue.record("n should be cast to DECIMAL")
+            return
+        }
+        guard case .call(">", let more, _) = try expression("monto > 1.005"), case .cast = more[0] else {
+            Issue.record("monto should be cast to a larger scale")
+            return
+        }
+    }
+
+    @Test func dateConstantMeetsATimestampColumn() throws {
+        let result = Optimizer.optimize(try plan("SELECT n FROM reportes WHERE ts >= DATE '2024-01-01'"))
+        guard case .project(.filter(.scan(let scan), _), _, _) = result else {
+            Issue.record("unexpected plan")
+            return
+        }
+        #expect(
+            scan.pruningPredicates == [
+                ScanPredicate(column: 1, comparison: .greaterOrEqual, constants: [.timestamp(19723 * 86_400_000_000)])
+            ])
+    }
+}
+
+/// Range predicates implied by year() comparisons and LIKE prefixes.
+@Suite struct DerivedScanPredicateTests {
+    func pruning(_ condition: String) throws -> [ScanPredicate] {
+        guard
+            case .project(.filter(.scan(let scan), _), _, _) = Optimizer.optimize(
+                try plan("SELECT n FROM reportes WHERE \(condition)"))
+        else {
+            return []
+        }
+        return scan.pruningPredicates
+    }
+
+    @Test func yearEqualityBoundsTheDate() throws {
+        let predicates = try pruning("year(fecha) = 2024")
+        #expect(predicates.map(\.comparison) == [.greaterOrEqual, .less])
+        #expect(predicates.map(\.constants) == [[.date(19723)], [.date(20089)]])
+    }
+
+    @Test func yearOnTheRightAndOnTimestampsIsMirrored() throws {
+        let predicates = try pruning("2024 < year(ts)")
+        #expect(predicates.map(\.comparison) == [.greaterOrEqual])
+        #expect(predicates.first?.constants == [.timestamp(20089 * 86_400_000_000)])
+    }
+
+    @Test func likePrefixBoundsTheText() throws {
+        #expect(try pruning("colonia LIKE 'Cen%'").map(\.constants) == [[.varchar("Cen")], [.varchar("Ceo")]])
+        #expect(try pruning("colonia LIKE 'Centro'").map(\.comparison) == [.equal])
+        #expect(try pruning("colonia LIKE '%tro'").isEmpty)
+        #expect(try pruning("colonia LIKE 'añ%'").map(\.comparison) == [.greaterOrEqual])
+    }
+}
