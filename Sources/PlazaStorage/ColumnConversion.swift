@@ -15,6 +15,31 @@ struct ColumnConversion: Sendable {
     /// The table's type.
     let to: DataType
 
+    /// Like `convert(_:into:)`, but a dictionary vector stays a dictionary vector: its dictionary
+    /// is converted once and kept in `cache` while the segment cursor hands out the same one.
+    func convert(_ source: ColumnVector, into target: ColumnVector, cache: inout ConvertedDictionary?)
+        throws(ConversionFailure)
+    {
+        guard let dictionary = source.dictionary else { return try convert(source, into: target) }
+        let converted: ColumnVector
+        if let cache, cache.source === dictionary {
+            converted = cache.converted
+        } else {
+            converted = ColumnVector(type: to, capacity: Swift.max(dictionary.count, 1))
+            try convert(dictionary, into: converted)
+            cache = ConvertedDictionary(source: dictionary, converted: converted)
+        }
+        let count = source.count
+        target.reset()
+        target.makeDictionary(converted, count: count)
+        target.values(as: UInt32.self).baseAddress!.update(
+            from: source.values(as: UInt32.self).baseAddress!, count: count)
+        if source.hasNulls {
+            target.validityWords.update(from: source.validityWords, count: max(1, ValidityBitmap.wordCount(for: count)))
+            target.hasNulls = true
+        }
+    }
+
     /// Fills `target` (of type `to`) with the converted values of `source` (of type `from`).
     /// Throws a message when a value does not fit the target type (possible only for BIGINT→DECIMAL).
     func convert(_ source: ColumnVector, into target: ColumnVector) throws(ConversionFailure) {
@@ -91,6 +116,19 @@ struct ColumnConversion: Sendable {
             }
             out[row] = product
         }
+    }
+}
+
+/// A segment's dictionary and its conversion to the table's type, reused across batches.
+final class ConvertedDictionary {
+    /// The segment cursor's dictionary vector (compared by identity).
+    let source: ColumnVector
+    /// Its values in the table's type.
+    let converted: ColumnVector
+
+    init(source: ColumnVector, converted: ColumnVector) {
+        self.source = source
+        self.converted = converted
     }
 }
 

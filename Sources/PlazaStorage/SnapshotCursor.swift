@@ -13,6 +13,8 @@ final class SnapshotCursor: RowGroupCursor {
     /// The batch handed to `inner`: the caller's vectors, except scratch vectors of the stored
     /// type for converted columns.
     private let staging: Batch
+    /// Per column: the last converted dictionary, reused while the segment keeps sending it.
+    private var dictionaries: [ConvertedDictionary?]
 
     init(inner: SegmentCursor, table: String, conversions: [ColumnConversion?], columnNames: [String]) {
         self.inner = inner
@@ -20,6 +22,7 @@ final class SnapshotCursor: RowGroupCursor {
         self.conversions = conversions
         self.columnNames = columnNames
         self.hasConversions = conversions.contains { $0 != nil }
+        self.dictionaries = Array(repeating: nil, count: conversions.count)
         self.staging = Batch(
             columns: conversions.map { ColumnVector(type: $0?.from ?? .boolean, capacity: 0) }, count: 0)
         for (index, conversion) in conversions.enumerated() where conversion != nil {
@@ -51,7 +54,7 @@ final class SnapshotCursor: RowGroupCursor {
         for (index, conversion) in conversions.enumerated() {
             guard let conversion else { continue }
             do {
-                try conversion.convert(staging.columns[index], into: batch.columns[index])
+                try conversion.convert(staging.columns[index], into: batch.columns[index], cache: &dictionaries[index])
             } catch {
                 throw StorageError(
                     .schemaMismatch,

@@ -197,3 +197,62 @@ extension Schema {
         #expect(count == 1000)
     }
 }
+
+@Suite struct DictionaryConversionTests {
+    /// Low-cardinality columns come back from segments as dictionary vectors; converted, they
+    /// stay dictionary vectors over a converted dictionary, with the same values.
+    @Test func dictionaryColumnsConvertThroughTheirDictionary() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        let text = ["Coyoacán", "Tlalpan", "Iztapalapa"]
+        var rows: [[Value]] = []
+        var expected: [[Value]] = []
+        for row in 0..<5000 {
+            let name: Value = row % 7 == 0 ? .null : .varchar(text[row % 3])
+            let amount = Int64(row % 3) * 100_000_000 - 5
+            rows.append([name, .decimal(amount, scale: 2)])
+            expected.append([name, .decimal(amount * 10, scale: 3)])
+        }
+        let types: [DataType] = [.varchar, .decimal(precision: 9, scale: 2)]
+        let schema = Schema([Field(name: "name", type: types[0]), Field(name: "k", type: types[1])])
+        try write(
+            catalog, "t", .create, schema,
+            [makeBatch(types, Array(rows[0..<2048])), makeBatch(types, Array(rows[2048...]))])
+        let wide = Schema([
+            Field(name: "name", type: .varchar), Field(name: "k", type: .decimal(precision: 12, scale: 3)),
+        ])
+        try write(catalog, "t", .append, wide, [])
+        let snapshot = try catalog.snapshot(table: "t")
+        #expect(try readAll(snapshot) == expected)
+        #expect(try readAll(snapshot, columns: [1]) == expected.map { [$0[1]] })
+    }
+
+    @Test func dictionaryIsConvertedOnceAndCodesAreKept() throws {
+        let dictionary = ColumnVector(type: .date)
+        for day: Int32 in [-1, 0, 19_000] { dictionary.append(day) }
+        let source = ColumnVector(type: .date)
+        source.makeDictionary(dictionary, count: 5)
+        let codes = source.values(as: UInt32.self)
+        for (row, code) in [2, 0, 1, 2, 0].enumerated() { codes[row] = UInt32(code) }
+        source.setValid(false, at: 3)
+        let conversion = ColumnConversion(from: .date, to: .timestamp)
+        var cache: ConvertedDictionary?
+        let target = ColumnVector(type: .timestamp)
+        try conversion.convert(source, into: target, cache: &cache)
+        let micros = CivilCalendar.microsPerDay
+        #expect(target.isDictionary && target.dictionary === cache?.converted)
+        #expect(
+            (0..<5).map { target.value(at: $0) } == [
+                .timestamp(19_000 * micros), .timestamp(-micros), .timestamp(0), .null, .timestamp(-micros),
+            ])
+        let first = cache?.converted
+        try conversion.convert(source, into: target, cache: &cache)
+        #expect(cache?.converted === first)
+        // A flat vector after a dictionary one converts flat.
+        let flat = ColumnVector(type: .date)
+        flat.append(Int32(1))
+        try conversion.convert(flat, into: target, cache: &cache)
+        #expect(!target.isDictionary && target.value(at: 0) == .timestamp(micros))
+    }
+}
