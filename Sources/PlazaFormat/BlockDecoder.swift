@@ -115,12 +115,16 @@ public final class BlockDecoder {
     }
 
     private func decodeCodes(_ r: inout ByteReader, count n: Int, entries: Int, into dst: UnsafeMutablePointer<UInt32>) throws(FormatError) {
-        let width = try readWidth(&r, max: 32)
+        let width = try readWidth(&r, max: 16)
         let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
         BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: 0, into: dst)
-        var widest: UInt32 = 0
-        for i in 0..<n { widest = max(widest, dst[i]) }
-        guard Int(widest) < entries else { throw corrupt("dictionary code \(widest) beyond the \(entries) entries") }
+        // Codes below 2^width ≤ entries need no check; otherwise a branch-free pass: a code over
+        // the last entry makes (last − code) wrap and sets the top bit (codes are < 2^16).
+        guard (1 << width) > entries else { return }
+        let last = UInt32(entries - 1)
+        var over: UInt32 = 0
+        for i in 0..<n { over |= last &- dst[i] }
+        guard over & 0x8000_0000 == 0 else { throw corrupt("a dictionary code is beyond the \(entries) entries") }
     }
 
     private func decodeIntegers<T: FixedWidthInteger>(

@@ -228,9 +228,8 @@ final class BlockEncoder {
         block.u32(UInt32(n))
         block.u32(UInt32(stored.count))
         block.u32(UInt32(raw.count))
-        var crc = block.bytes.withUnsafeBytes { CRC32C.checksum($0) }
-        crc = stored.withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
-        block.u32(crc)
+        let checksum = block.bytes.withUnsafeBytes { header in stored.withUnsafeBytes { blockChecksum(header: header.baseAddress!, payload: $0) } }
+        block.u32(checksum)
         block.u32(0)
         block.raw(stored)
         return block.bytes

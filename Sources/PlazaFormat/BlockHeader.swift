@@ -12,7 +12,7 @@ public struct BlockHeader: Sendable, Hashable {
     public var storedLength: Int
     /// Payload bytes after decompression (equal to `storedLength` when not compressed).
     public var rawLength: Int
-    /// CRC-32C of header bytes 0..<16 followed by the stored payload (§9).
+    /// The block checksum of §9 (XXH64-based), covering header bytes 0..<16 and the stored payload.
     public var checksum: UInt32
 
     /// The largest raw payload a reader accepts (guards allocations against damaged lengths).
@@ -47,12 +47,21 @@ public struct BlockHeader: Sendable, Hashable {
         }
         if verifyChecksum {
             let base = block.baseAddress!
-            var crc = CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 16))
-            crc = CRC32C.checksum(UnsafeRawBufferPointer(start: base + SegmentFormat.blockHeaderSize, count: storedLength), continuing: crc)
-            guard crc == checksum else {
-                throw FormatError(.checksumMismatch, "block CRC-32C is \(hex(crc)), header says \(hex(checksum))", path: "")
+            let actual = blockChecksum(header: base, payload: UnsafeRawBufferPointer(start: base + SegmentFormat.blockHeaderSize, count: storedLength))
+            guard actual == checksum else {
+                throw FormatError(.checksumMismatch, "block checksum is \(hex(actual)), header says \(hex(checksum))", path: "")
             }
         }
+    }
+}
+
+/// The block checksum of §9: the low 32 bits of XXH64 over header bytes 0..<16 followed by the
+/// XXH64 of the stored payload (u64, little-endian).
+func blockChecksum(header: UnsafeRawPointer, payload: UnsafeRawBufferPointer) -> UInt32 {
+    withUnsafeTemporaryAllocation(byteCount: 24, alignment: 8) { scratch in
+        scratch.baseAddress!.copyMemory(from: header, byteCount: 16)
+        scratch.storeBytes(of: XXHash64.hash(payload).littleEndian, toByteOffset: 16, as: UInt64.self)
+        return XXHash64.checksum(UnsafeRawBufferPointer(scratch))
     }
 }
 

@@ -9,7 +9,7 @@ public struct FormatError: Error, CustomStringConvertible, Sendable {
         case badMagic
         /// The file was written by a newer major version of the format.
         case unsupportedVersion
-        /// A block or the footer does not match its CRC32C.
+        /// A block or the footer does not match its checksum.
         case checksumMismatch
         /// A structure holds values the format does not allow.
         case corrupt

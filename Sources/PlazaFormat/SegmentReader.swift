@@ -126,9 +126,9 @@ public final class SegmentReader: @unchecked Sendable {
         }
         let footerStart = size - SegmentFormat.trailerSize - footerLength
         let footerBytes = UnsafeRawBufferPointer(start: base + footerStart, count: footerLength)
-        let crc = CRC32C.checksum(footerBytes)
-        guard crc == footerChecksum else {
-            throw FormatError(.checksumMismatch, "footer CRC-32C is \(hex(crc)), trailer says \(hex(footerChecksum))", path: path, offset: footerStart)
+        let actual = XXHash64.checksum(footerBytes)
+        guard actual == footerChecksum else {
+            throw FormatError(.checksumMismatch, "footer checksum is \(hex(actual)), trailer says \(hex(footerChecksum))", path: path, offset: footerStart)
         }
         do throws(FormatError) {
             return try SegmentFooter.parse(footerBytes, dataStart: SegmentFormat.headerSize, dataEnd: footerStart)

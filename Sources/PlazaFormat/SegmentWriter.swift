@@ -134,7 +134,7 @@ public final class SegmentWriter {
         var tail = ByteWriter()
         tail.raw(footer)
         tail.u32(UInt32(footer.count))
-        tail.u32(CRC32C.checksum(footer))
+        tail.u32(XXHash64.checksum(footer))
         tail.raw(SegmentFormat.trailerMagic)
         try writeAll(tail.bytes)
         guard fsync(fd) == 0 else { throw FormatError(.io, "fsync failed: \(errnoText())", path: path) }

@@ -5,18 +5,12 @@ import Testing
 @testable import PlazaFormat
 
 @Suite struct ChecksumAndBitPackingTests {
-    @Test func crc32cMatchesTheStandardCheckValue() {
-        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
-        #expect(CRC32C.checksum([]) == 0)
-        // Checksumming in pieces equals checksumming at once, at every split.
-        let bytes: [UInt8] = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37) }
-        let whole = CRC32C.checksum(bytes)
-        bytes.withUnsafeBytes { b in
-            for split in 0...100 {
-                let first = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<split]))
-                #expect(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[split...]), continuing: first) == whole)
-            }
-        }
+    @Test func xxhash64MatchesTheReferenceVectors() {
+        #expect(XXHash64.hash([]) == 0xEF46_DB37_51D8_E999)
+        #expect(XXHash64.hash(Array("a".utf8)) == 0xD24E_C4F1_A98C_6E5B)
+        #expect(XXHash64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
+        #expect(XXHash64.hash(Array("Nobody inspects the spammish repetition".utf8)) == 0xFBCE_A83C_8A37_8BF1)
+        #expect(XXHash64.checksum(Array("abc".utf8)) == 0xAD77_0999)
     }
 
     @Test func bitPackingRoundTripsEveryWidth() {
