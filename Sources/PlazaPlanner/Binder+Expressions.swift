@@ -11,7 +11,18 @@ extension BindingSession {
         case .literal(let literal):
             return try bindLiteral(literal, span: span, negate: false)
         case .column(let parts):
-            let index = try scope.resolve(parts)
+            let index: Int
+            do {
+                index = try scope.resolve(parts)
+            } catch {
+                if outerScopes.contains(where: { (try? $0.resolve(parts)) != nil }) {
+                    let name = parts.map(\.name).joined(separator: ".")
+                    throw BindError(
+                        "correlated subqueries are not supported: \"\(name)\" belongs to the outer query",
+                        span: parts[parts.count - 1].span)
+                }
+                throw error
+            }
             return .column(index: index, type: scope.columns[index].type)
         case .parameter(let index):
             guard index <= parameters.count else {
@@ -95,12 +106,19 @@ extension BindingSession {
         case .function(let functionCall):
             return try bindFunction(functionCall, span: span, scope: scope, context: context)
         case .subquery(let query):
-            let plan = try bindQuery(query)
+            let plan = try bindSubquery(query, outer: scope)
             guard plan.fields.count == 1 else {
                 throw BindError("a scalar subquery must return one column, not \(plan.fields.count)", span: span)
             }
             return .scalarSubquery(plan, type: plan.fields[0].type)
         }
+    }
+
+    /// Binds an uncorrelated subquery, remembering the outer scope to explain correlated references.
+    func bindSubquery(_ query: Query, outer scope: Scope) throws(BindError) -> LogicalPlan {
+        outerScopes.append(scope)
+        defer { outerScopes.removeLast() }
+        return try bindQuery(query)
     }
 
     /// Binds a literal; `negate` folds a leading minus into numbers (so -9223372036854775808 fits).

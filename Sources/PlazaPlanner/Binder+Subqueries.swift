@@ -45,7 +45,7 @@ extension BindingSession {
         _ needle: Expression, _ query: Query, negated: Bool, span: SourceSpan, scope: Scope, context: ExpressionContext
     ) throws(BindError) -> BoundExpression {
         let value = try bindExpression(needle, in: scope, context: context)
-        var plan = try bindQuery(query)
+        var plan = try bindSubquery(query, outer: scope)
         guard plan.fields.count == 1 else {
             throw BindError("the subquery of IN must return one column, not \(plan.fields.count)", span: span)
         }

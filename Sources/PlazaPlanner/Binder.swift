@@ -57,6 +57,8 @@ final class BindingSession {
     let parameters: [Value]
     /// CTEs by lower-cased name, innermost WITH last.
     var cteFrames: [[String: LogicalPlan]] = []
+    /// Scopes of the queries enclosing the subquery being bound (for the correlated-subquery error).
+    var outerScopes: [Scope] = []
 
     init(catalog: any CatalogReader, parameters: [Value]) {
         self.catalog = catalog

@@ -101,6 +101,10 @@ import Testing
             column: 42),
         Case(
             sql: "SELECT round(monto, n) FROM reportes", fragment: "argument 2 of round must be a constant", column: 21),
+        Case(
+            sql:
+                "SELECT n FROM reportes r WHERE n > (SELECT max(poblacion) FROM alcaldias a WHERE a.colonia = r.colonia)",
+            fragment: "correlated subqueries are not supported: \"r.colonia\"", column: 96),
     ]
 
     @Test(arguments: cases)
