@@ -128,8 +128,9 @@ struct ColumnConverter {
         let count = block.count
         var total = 0
         var index = column
-        for _ in 0..<count {
-            total &+= block.ends[index] &- block.starts[index]
+        for row in 0..<count {
+            // Fields of bad rows may not exist (a short row); they become NULL and take no space.
+            if badColumns[row] == -1 { total &+= block.ends[index] &- block.starts[index] }
             index &+= stride
         }
         vector.reserveHeap(total)

@@ -271,4 +271,14 @@ import Testing
         #expect(
             result.texts[0] == [" 12", "2024-01-31 00:00:00", "123456789012345678901", "0.12345678901234568", "+5"])
     }
+
+    @Test func shortRowsInTextColumnsAreRejectedNotRead() throws {
+        let path = try temporaryFile("short-text.csv", "a,b\nx,y\nz\nu,v\n")
+        defer { unlink(path) }
+        var options = CSVOptions()
+        options.onError = .skip
+        let result = try readFile(path, options: options)
+        #expect(result.texts == [["x", "y"], ["u", "v"]])
+        #expect(result.summary.rejected.map(\.line) == [3])
+    }
 }

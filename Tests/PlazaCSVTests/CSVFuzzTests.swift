@@ -1,0 +1,72 @@
+import Foundation
+import PlazaCore
+import Testing
+
+@testable import PlazaCSV
+
+/// Random CSV-shaped bytes (quotes, delimiters, CR/LF, digits, dates, bytes ≥ 0x80) must never
+/// trap: every file either fails with a `CSVError` or reads with every record accounted for.
+@Suite struct CSVFuzzTests {
+    /// A small deterministic generator (SplitMix64), so a failure can be reproduced.
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    static let pieces: [[UInt8]] =
+        [
+            "\"", "\"\"", ",", ";", "\n", "\r\n", "\r", "12", "-3.5", "0", "06700", "2024-02-29", "31/12/2024",
+            "2024-01-31T10:00:00Z", "true", "NA", "$1,234.50", "1e308", "1e999", "abc", " ", "|", "\t",
+            "99999999999999999999", "sí",
+        ].map { Array($0.utf8) } + [[0xF1], [0xC3], [0xE2, 0x82], [0x00]]
+
+    @Test func randomFilesNeverTrap() throws {
+        var random = SplitMix(state: 42)
+        for round in 0..<200 {
+            var bytes: [UInt8] = []
+            for _ in 0..<(random.below(400) + 1) { bytes += Self.pieces[random.below(Self.pieces.count)] }
+            let path = NSTemporaryDirectory() + "plaza-csv-fuzz-\(getpid())-\(round).csv"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            defer { unlink(path) }
+            var options = CSVOptions()
+            options.onError = round % 2 == 0 ? .skip : .fail
+            options.encoding = round % 3 == 0 ? .utf8 : .auto
+            do {
+                let file = try CSVFile(path: path, options: options)
+                file.chunkSize = random.below(64) + 1
+                let inference = try file.inferSchema()
+                var rows = 0
+                let summary = try file.read(schema: inference.schema) { batch in
+                    rows += batch.count
+                    for column in batch.columns { #expect(column.count == batch.count) }
+                }
+                #expect(rows == summary.rowsImported)
+                #expect(summary.rowsImported + summary.rejected.count == summary.rowsRead)
+                #expect(summary.rowsRead == inference.dataRowCount)
+                // The same file read into arbitrary column types, as an append would.
+                let types: [DataType] = [
+                    .boolean, .bigint, .double, .decimal(precision: 10, scale: 2), .varchar, .date, .timestamp,
+                ]
+                let forced = Schema(
+                    inference.schema.fields.map { Field(name: $0.name, type: types[random.below(types.count)]) })
+                if options.onError == .skip {
+                    var forcedRows = 0
+                    let forcedSummary = try file.read(schema: forced) { forcedRows += $0.count }
+                    #expect(forcedRows + forcedSummary.rejected.count == forcedSummary.rowsRead)
+                }
+                if options.onError == .skip && summary.rejected.isEmpty {
+                    #expect(inference.notes.allSatisfy { !$0.contains("left out of type inference") })
+                }
+            } catch is CSVError {
+                continue
+            }
+        }
+    }
+}
