@@ -91,7 +91,9 @@ extension StorageCatalog {
         let hidden = directory + "/" + Self.droppedPrefix + Self.randomSuffix()
         try FileSystem.moveAtomically(tablePath(entry), to: hidden, table: entry)
         try FileSystem.sync(directory, table: entry)
-        try FileSystem.removeTree(hidden, table: entry)
+        // The table is gone from here on; what cannot be deleted now (another writer may be
+        // removing the same leftovers) is deleted by a later write.
+        try? FileSystem.removeTree(hidden, table: entry)
     }
 
     // MARK: Helpers
