@@ -37,7 +37,13 @@ import Testing
             defer { unlink(path) }
             var options = CSVOptions()
             options.onError = round % 2 == 0 ? .skip : .fail
-            options.encoding = round % 3 == 0 ? .utf8 : .auto
+            options.encoding = [CSVEncoding.auto, .utf8, .windows1252][round % 3]
+            options.decimalComma = random.below(4) == 0
+            options.dateFormat = [nil, "%d/%m/%Y", "%Y%m%d"][random.below(3)]
+            options.hasHeader = [nil, true, false][random.below(3)]
+            options.delimiter = [nil, UInt8(ascii: ";"), UInt8(ascii: "\t")][random.below(3)]
+            options.threads = random.below(3) + 1
+            if random.below(4) == 0 { options.nullTokens = ["", "12"] }
             do {
                 let file = try CSVFile(path: path, options: options)
                 file.chunkSize = random.below(64) + 1
