@@ -10,18 +10,28 @@ public enum BlockCodec {
     /// - Throws: `.invalidArgument` for an empty or dictionary vector, `.dictionary` (use
     ///   `encodeWithDictionary`), or an encoding that cannot hold these values (e.g. `.constant`
     ///   over different values, `.alp` over values that are not short decimals).
-    public static func encode(_ vector: ColumnVector, encoding: BlockEncoding? = nil, allowCompression: Bool = true) throws(FormatError) -> [UInt8] {
+    public static func encode(_ vector: ColumnVector, encoding: BlockEncoding? = nil, allowCompression: Bool = true)
+        throws(FormatError) -> [UInt8]
+    {
         let n = vector.count
         guard n >= 1, n <= SegmentFormat.maxBlockSize, !vector.isDictionary else {
             throw FormatError(.invalidArgument, "a block holds 1 … 65,536 values of a flat vector", path: "")
         }
-        guard TypeCode.code(of: vector.type) != nil else { throw FormatError(.invalidArgument, "type \(vector.type) cannot be stored", path: "") }
+        guard TypeCode.code(of: vector.type) != nil else {
+            throw FormatError(.invalidArgument, "type \(vector.type) cannot be stored", path: "")
+        }
         if let encoding {
-            guard encoding != .dictionary else { throw FormatError(.invalidArgument, "dictionary blocks come from encodeWithDictionary", path: "") }
-            guard encoding.applies(to: vector.type) else { throw FormatError(.invalidArgument, "\(encoding) does not apply to \(vector.type)", path: "") }
+            guard encoding != .dictionary else {
+                throw FormatError(.invalidArgument, "dictionary blocks come from encodeWithDictionary", path: "")
+            }
+            guard encoding.applies(to: vector.type) else {
+                throw FormatError(.invalidArgument, "\(encoding) does not apply to \(vector.type)", path: "")
+            }
         }
         let kind = ValueKind(vector.type)
-        let validity = vector.hasNulls ? UnsafeBufferPointer(start: vector.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
+        let validity =
+            vector.hasNulls
+            ? UnsafeBufferPointer(start: vector.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
         let encoder = BlockEncoder()
         if kind == .string {
             if encoding == .constant {
@@ -33,7 +43,9 @@ public enum BlockCodec {
                     first = first ?? vector.bytes(at: row)
                 }
             }
-            return encoder.encodeStrings(offsets: vector.offsets, heap: vector.heap, count: n, validity: validity, only: encoding, allowLZ4: allowCompression)
+            return encoder.encodeStrings(
+                offsets: vector.offsets, heap: vector.heap, count: n, validity: validity, only: encoding,
+                allowLZ4: allowCompression)
         }
         let chunk = ChunkWriter()
         chunk.fillValues(vector, kind, n)
@@ -44,7 +56,8 @@ public enum BlockCodec {
             if encoding == .alp, encoder.chooseALP(values) == nil {
                 throw FormatError(.invalidArgument, "the values are not short decimals; ALP does not apply", path: "")
             }
-            return encoder.encodeFixed(kind: kind, values: values, validity: validity, only: encoding, allowLZ4: allowCompression)
+            return encoder.encodeFixed(
+                kind: kind, values: values, validity: validity, only: encoding, allowLZ4: allowCompression)
         }
     }
 
@@ -54,16 +67,24 @@ public enum BlockCodec {
     /// Decode the dictionary with `BlockDecoder.decode(_:type:dictionary: nil, into:)`, then the
     /// codes with `dictionary:` set to that vector.
     /// - Throws: `.invalidArgument` when the values do not fit a dictionary.
-    public static func encodeWithDictionary(_ vector: ColumnVector) throws(FormatError) -> (dictionary: [UInt8], codes: [UInt8]) {
+    public static func encodeWithDictionary(_ vector: ColumnVector) throws(FormatError) -> (
+        dictionary: [UInt8], codes: [UInt8]
+    ) {
         let n = vector.count
-        guard n >= 1, n <= SegmentFormat.maxBlockSize, !vector.isDictionary, TypeCode.code(of: vector.type) != nil else {
+        guard n >= 1, n <= SegmentFormat.maxBlockSize, !vector.isDictionary, TypeCode.code(of: vector.type) != nil
+        else {
             throw FormatError(.invalidArgument, "a block holds 1 … 65,536 values of a flat, storable vector", path: "")
         }
         var output = ByteWriter()
-        let entry = ChunkWriter().write(vector, rows: n, blockSize: (n + 2047) / 2048 * 2048, output: &output, base: 0, dictionary: true)
+        let entry = ChunkWriter().write(
+            vector, rows: n, blockSize: (n + 2047) / 2048 * 2048, output: &output, base: 0, dictionary: true)
         guard let d = entry.dictionary, let block = entry.blocks.first else {
-            throw FormatError(.invalidArgument, "the values do not fit a dictionary (none valid, or over 65,536 distinct)", path: "")
+            throw FormatError(
+                .invalidArgument, "the values do not fit a dictionary (none valid, or over 65,536 distinct)", path: "")
         }
-        return (Array(output.bytes[d.offset..<(d.offset + d.length)]), Array(output.bytes[block.offset..<(block.offset + block.length)]))
+        return (
+            Array(output.bytes[d.offset..<(d.offset + d.length)]),
+            Array(output.bytes[block.offset..<(block.offset + block.length)])
+        )
     }
 }

@@ -37,7 +37,8 @@ public final class BlockDecoder {
     ) throws(FormatError) -> BlockHeader {
         let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
         let n = header.count
-        var payload = UnsafeRawBufferPointer(start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
+        var payload = UnsafeRawBufferPointer(
+            start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
         if header.isCompressed { payload = try decompress(payload, rawLength: header.rawLength) }
         var r = ByteReader(payload, what: "block payload")
         var validity: UnsafeRawBufferPointer? = nil
@@ -46,12 +47,17 @@ public final class BlockDecoder {
         let rounded = (n + 63) & ~63
         vector.reserve(rounded)
         if header.encoding == .dictionary {
-            guard let dictionary else { throw corrupt("dictionary-encoded block in a column chunk without a dictionary") }
-            try decodeCodes(&r, count: n, entries: dictionary.count, into: vector.data.assumingMemoryBound(to: UInt32.self))
+            guard let dictionary else {
+                throw corrupt("dictionary-encoded block in a column chunk without a dictionary")
+            }
+            try decodeCodes(
+                &r, count: n, entries: dictionary.count, into: vector.data.assumingMemoryBound(to: UInt32.self))
             vector.makeDictionary(dictionary, count: n)
         } else {
             if dictionary != nil { throw corrupt("\(header.encoding) block in a dictionary-encoded column chunk") }
-            guard header.encoding.applies(to: type) else { throw corrupt("\(header.encoding) encoding does not apply to \(type)") }
+            guard header.encoding.applies(to: type) else {
+                throw corrupt("\(header.encoding) encoding does not apply to \(type)")
+            }
             switch ValueKind(type) {
             case .boolean: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: UInt8.self))
             case .int32: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int32.self))
@@ -83,7 +89,9 @@ public final class BlockDecoder {
         }
     }
 
-    private func decompress(_ stored: UnsafeRawBufferPointer, rawLength: Int) throws(FormatError) -> UnsafeRawBufferPointer {
+    private func decompress(_ stored: UnsafeRawBufferPointer, rawLength: Int) throws(FormatError)
+        -> UnsafeRawBufferPointer
+    {
         if rawLength > bufferCapacity {
             buffer.deallocate()
             bufferCapacity = max(rawLength, bufferCapacity * 2)
@@ -114,7 +122,9 @@ public final class BlockDecoder {
         return width
     }
 
-    private func decodeCodes(_ r: inout ByteReader, count n: Int, entries: Int, into dst: UnsafeMutablePointer<UInt32>) throws(FormatError) {
+    private func decodeCodes(_ r: inout ByteReader, count n: Int, entries: Int, into dst: UnsafeMutablePointer<UInt32>)
+        throws(FormatError)
+    {
         let width = try readWidth(&r, max: 16)
         let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
         BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: 0, into: dst)
@@ -137,19 +147,24 @@ public final class BlockDecoder {
         case .constant:
             dst.update(repeating: T(truncatingIfNeeded: try r.u64()), count: n)
         case .runLength:
-            try decodeRuns(&r, n) { start, length, bits in (dst + start).update(repeating: T(truncatingIfNeeded: bits), count: length) }
+            try decodeRuns(&r, n) { start, length, bits in
+                (dst + start).update(repeating: T(truncatingIfNeeded: bits), count: length)
+            }
         case .frameOfReference:
             let reference = try r.u64()
             let width = try readWidth(&r, max: 64)
             let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
-            BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: reference, into: dst)
+            BitPacking.unpack(
+                packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: reference, into: dst)
         case .delta:
             var value = try r.u64()
             let minDelta = try r.u64()
             let width = try readWidth(&r, max: 64)
             let packed = try r.bytes(BitPacking.byteCount(count: n - 1, width: width))
             reserveInts((n + 63) & ~63)
-            BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(ints), count: n - 1, width: width, reference: minDelta, into: ints)
+            BitPacking.unpack(
+                packed.baseAddress ?? UnsafeRawPointer(ints), count: n - 1, width: width, reference: minDelta,
+                into: ints)
             dst[0] = T(truncatingIfNeeded: value)
             for i in 1..<max(n, 1) {
                 value = value &+ ints[i &- 1]
@@ -160,7 +175,9 @@ public final class BlockDecoder {
         }
     }
 
-    private func decodeDoubles(_ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ dst: UnsafeMutablePointer<UInt64>) throws(FormatError) {
+    private func decodeDoubles(
+        _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ dst: UnsafeMutablePointer<UInt64>
+    ) throws(FormatError) {
         switch encoding {
         case .plain:
             let bytes = try r.bytes(n * 8)
@@ -175,17 +192,21 @@ public final class BlockDecoder {
             try r.zeros(2)
             let exceptions = try r.count32(max: n, "exception count")
             let reference = try r.u64()
-            guard exponent <= alpMaxExponent, width <= 64 else { throw corrupt("ALP exponent \(exponent) or width \(width) out of range") }
+            guard exponent <= alpMaxExponent, width <= 64 else {
+                throw corrupt("ALP exponent \(exponent) or width \(width) out of range")
+            }
             let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
             let positions = try r.bytes(exceptions * 4)
             let patches = try r.bytes(exceptions * 8)
             reserveInts((n + 63) & ~63)
-            BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(ints), count: n, width: width, reference: reference, into: ints)
+            BitPacking.unpack(
+                packed.baseAddress ?? UnsafeRawPointer(ints), count: n, width: width, reference: reference, into: ints)
             let scale = alpPowersOfTen[exponent]
             let out = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Double.self)
             for i in 0..<n { out[i] = Double(Int64(bitPattern: ints[i])) / scale }
             for k in 0..<exceptions {
-                let position = Int(UInt32(littleEndian: positions.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self)))
+                let position = Int(
+                    UInt32(littleEndian: positions.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self)))
                 guard position < n else { throw corrupt("ALP exception position \(position) beyond \(n) values") }
                 dst[position] = UInt64(littleEndian: patches.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))
             }
@@ -211,7 +232,8 @@ public final class BlockDecoder {
     }
 
     private func decodeStrings(
-        _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ validity: UnsafeRawBufferPointer?, _ vector: ColumnVector
+        _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ validity: UnsafeRawBufferPointer?,
+        _ vector: ColumnVector
     ) throws(FormatError) {
         let offsets = vector.offsets
         switch encoding {

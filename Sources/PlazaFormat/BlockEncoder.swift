@@ -180,7 +180,9 @@ final class BlockEncoder {
     }
 
     /// Encodes dictionary codes (each below 2^width) into a sealed block (§7.5).
-    func encodeCodes(_ codes: UnsafeBufferPointer<UInt64>, width: Int, validity: UnsafeBufferPointer<UInt64>?) -> [UInt8] {
+    func encodeCodes(_ codes: UnsafeBufferPointer<UInt64>, width: Int, validity: UnsafeBufferPointer<UInt64>?)
+        -> [UInt8]
+    {
         body.bytes.removeAll(keepingCapacity: true)
         body.u8(UInt8(width))
         body.zeros(7)
@@ -189,7 +191,9 @@ final class BlockEncoder {
     }
 
     /// Puts header, validity and body together, compressing with LZ4 where it saves ≥ 10% (§5, §7.9).
-    private func seal(encoding: BlockEncoding, count n: Int, validity: UnsafeBufferPointer<UInt64>?, allowLZ4: Bool) -> [UInt8] {
+    private func seal(encoding: BlockEncoding, count n: Int, validity: UnsafeBufferPointer<UInt64>?, allowLZ4: Bool)
+        -> [UInt8]
+    {
         var payload = ByteWriter()
         payload.bytes.reserveCapacity(body.count + (validity?.count ?? 0) * 8)
         if let validity {
@@ -228,7 +232,9 @@ final class BlockEncoder {
         block.u32(UInt32(n))
         block.u32(UInt32(stored.count))
         block.u32(UInt32(raw.count))
-        let checksum = block.bytes.withUnsafeBytes { header in stored.withUnsafeBytes { blockChecksum(header: header.baseAddress!, payload: $0) } }
+        let checksum = block.bytes.withUnsafeBytes { header in
+            stored.withUnsafeBytes { blockChecksum(header: header.baseAddress!, payload: $0) }
+        }
         block.u32(checksum)
         block.u32(0)
         block.raw(stored)

@@ -40,16 +40,21 @@ public struct BlockHeader: Sendable, Hashable {
         try r.zeros(4)
         guard count >= 1 else { throw corrupt("block holds no values") }
         guard storedLength == block.count - SegmentFormat.blockHeaderSize else {
-            throw corrupt("block header says \(storedLength) payload bytes, the footer leaves \(block.count - SegmentFormat.blockHeaderSize)")
+            throw corrupt(
+                "block header says \(storedLength) payload bytes, the footer leaves \(block.count - SegmentFormat.blockHeaderSize)"
+            )
         }
         guard rawLength <= BlockHeader.maxRawLength, isCompressed || rawLength == storedLength else {
             throw corrupt("raw payload length \(rawLength) does not fit stored length \(storedLength)")
         }
         if verifyChecksum {
             let base = block.baseAddress!
-            let actual = blockChecksum(header: base, payload: UnsafeRawBufferPointer(start: base + SegmentFormat.blockHeaderSize, count: storedLength))
+            let actual = blockChecksum(
+                header: base,
+                payload: UnsafeRawBufferPointer(start: base + SegmentFormat.blockHeaderSize, count: storedLength))
             guard actual == checksum else {
-                throw FormatError(.checksumMismatch, "block checksum is \(hex(actual)), header says \(hex(checksum))", path: "")
+                throw FormatError(
+                    .checksumMismatch, "block checksum is \(hex(actual)), header says \(hex(checksum))", path: "")
             }
         }
     }

@@ -18,30 +18,39 @@ final class ChunkWriter {
     /// Appends the chunk's blocks to `output` (whose first byte sits at file offset `base`) and
     /// returns its footer entry. Every block starts at a multiple of 8 (§4).
     func write(
-        _ column: ColumnVector, rows n: Int, blockSize: Int, output: inout ByteWriter, base: Int, dictionary: Bool? = nil
+        _ column: ColumnVector, rows n: Int, blockSize: Int, output: inout ByteWriter, base: Int,
+        dictionary: Bool? = nil
     ) -> ChunkEntry {
         precondition(n > 0 && !column.isDictionary, "chunk writer needs a flat, non-empty column")
         let kind = ValueKind(column.type)
-        let words = column.hasNulls ? UnsafeBufferPointer(start: column.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
+        let words =
+            column.hasNulls
+            ? UnsafeBufferPointer(start: column.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
         let blockCount = (n + blockSize - 1) / blockSize
         var blockStats: [RawStatistics] = []
         for block in 0..<blockCount {
             let start = block * blockSize, count = min(blockSize, n - start)
-            blockStats.append(kind == .string ? stringStatistics(column, start, count) : fixedStatistics(column, kind, start, count))
+            blockStats.append(
+                kind == .string ? stringStatistics(column, start, count) : fixedStatistics(column, kind, start, count))
         }
         if kind != .string { fillValues(column, kind, n) }
-        let hasDictionary = dictionary != false && (kind != .boolean || dictionary == true) && findDistinct(column, kind, n)
+        let hasDictionary =
+            dictionary != false && (kind != .boolean || dictionary == true) && findDistinct(column, kind, n)
         var chunkStats = RawStatistics()
         for (block, s) in blockStats.enumerated() {
             let count = min(blockSize, n - block * blockSize)
-            if block == 0 { chunkStats = s; chunkStats.hasUnknownBounds = s.nullCount < count && s.min == nil } else {
+            if block == 0 {
+                chunkStats = s; chunkStats.hasUnknownBounds = s.nullCount < count && s.min == nil
+            } else {
                 chunkStats.merge(s, kind: kind, otherHasValues: s.nullCount < count)
             }
         }
-        chunkStats.distinctCount = hasDictionary ? (kind == .string ? distinctStrings.count : distinctValues.count) : nil
+        chunkStats.distinctCount =
+            hasDictionary ? (kind == .string ? distinctStrings.count : distinctValues.count) : nil
         func validity(_ start: Int, _ count: Int, _ nulls: Int) -> UnsafeBufferPointer<UInt64>? {
             guard nulls > 0, let words else { return nil }
-            return UnsafeBufferPointer(rebasing: words[(start / 64)..<(start / 64 + ValidityBitmap.wordCount(for: count))])
+            return UnsafeBufferPointer(
+                rebasing: words[(start / 64)..<(start / 64 + ValidityBitmap.wordCount(for: count))])
         }
 
         // Pick the shared dictionary only where it is smaller than the best per-block encodings.
@@ -55,9 +64,12 @@ final class ChunkWriter {
             for block in 0..<blockCount {
                 let start = block * blockSize, count = min(blockSize, n - start)
                 dictionarySize += 8 + BitPacking.byteCount(count: count, width: width)
-                perBlock += kind == .string ? plainStringSize(column, start, count) : values.withUnsafeBufferPointer {
-                    encoder.choose(kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)])).1
-                }
+                perBlock +=
+                    kind == .string
+                    ? plainStringSize(column, start, count)
+                    : values.withUnsafeBufferPointer {
+                        encoder.choose(kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)])).1
+                    }
             }
             if dictionarySize >= perBlock && dictionary != true { entries = 0 }
         }
@@ -74,11 +86,14 @@ final class ChunkWriter {
                 for row in start..<(start + count) where rowDistinct[row] >= 0 { seen.insert(codes[row]) }
                 blockStats[block].distinctCount = seen.count
                 let bytes = codes.withUnsafeBufferPointer {
-                    encoder.encodeCodes(UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), width: width,
-                                        validity: validity(start, count, blockStats[block].nullCount))
+                    encoder.encodeCodes(
+                        UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), width: width,
+                        validity: validity(start, count, blockStats[block].nullCount))
                 }
                 output.pad(to: 8)
-                chunk.blocks.append(BlockEntry(offset: base + output.count, length: bytes.count, count: count, statistics: blockStats[block]))
+                chunk.blocks.append(
+                    BlockEntry(
+                        offset: base + output.count, length: bytes.count, count: count, statistics: blockStats[block]))
                 output.raw(bytes)
             }
             return chunk
@@ -91,11 +106,14 @@ final class ChunkWriter {
                 bytes = encodeStringBlock(column, start, count, v)
             } else {
                 bytes = values.withUnsafeBufferPointer {
-                    encoder.encodeFixed(kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity: v)
+                    encoder.encodeFixed(
+                        kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity: v)
                 }
             }
             output.pad(to: 8)
-            chunk.blocks.append(BlockEntry(offset: base + output.count, length: bytes.count, count: count, statistics: blockStats[block]))
+            chunk.blocks.append(
+                BlockEntry(
+                    offset: base + output.count, length: bytes.count, count: count, statistics: blockStats[block]))
             output.raw(bytes)
         }
         return chunk
@@ -127,7 +145,8 @@ final class ChunkWriter {
         }
     }
 
-    private func fixedStatistics(_ column: ColumnVector, _ kind: ValueKind, _ start: Int, _ count: Int) -> RawStatistics {
+    private func fixedStatistics(_ column: ColumnVector, _ kind: ValueKind, _ start: Int, _ count: Int) -> RawStatistics
+    {
         var s = RawStatistics()
         var lo: UInt64 = 0, hi: UInt64 = 0, any = false
         for row in start..<(start + count) {
@@ -165,7 +184,9 @@ final class ChunkWriter {
             if lo == nil || b.lexicographicallyPrecedes(lo!) { lo = b }
             if hi == nil || hi!.lexicographicallyPrecedes(b) { hi = b }
         }
-        if let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes, hi.count <= SegmentFormat.maxStatisticStringBytes {
+        if let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes,
+            hi.count <= SegmentFormat.maxStatisticStringBytes
+        {
             s.min = .bytes(Array(lo))
             s.max = .bytes(Array(hi))
         }
@@ -176,7 +197,9 @@ final class ChunkWriter {
         4 * (count + 1) + Int(column.offsets[start + count] - column.offsets[start])
     }
 
-    private func encodeStringBlock(_ column: ColumnVector, _ start: Int, _ count: Int, _ v: UnsafeBufferPointer<UInt64>?) -> [UInt8] {
+    private func encodeStringBlock(
+        _ column: ColumnVector, _ start: Int, _ count: Int, _ v: UnsafeBufferPointer<UInt64>?
+    ) -> [UInt8] {
         // Offsets relative to the block's first byte, as the encoder expects.
         let base = column.offsets[start]
         var relative = [Int32](repeating: 0, count: count + 1)
@@ -191,7 +214,9 @@ final class ChunkWriter {
     /// Finds the distinct non-NULL values; false when there are none or more than the limit.
     private func findDistinct(_ column: ColumnVector, _ kind: ValueKind, _ n: Int) -> Bool {
         let slotCount = 1 << ChunkWriter.slotBits, mask = slotCount - 1
-        if slots.count != slotCount { slots = [Int32](repeating: -1, count: slotCount) } else {
+        if slots.count != slotCount {
+            slots = [Int32](repeating: -1, count: slotCount)
+        } else {
             for i in 0..<slotCount { slots[i] = -1 }
         }
         distinctValues.removeAll(keepingCapacity: true)
@@ -211,7 +236,11 @@ final class ChunkWriter {
                 slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
                 while slots[slot] >= 0 {
                     let s = distinctStrings[Int(slots[slot])]
-                    if s.length == b.count && UnsafeRawBufferPointer(start: column.heap + s.offset, count: s.length).elementsEqual(b) { break }
+                    if s.length == b.count
+                        && UnsafeRawBufferPointer(start: column.heap + s.offset, count: s.length).elementsEqual(b)
+                    {
+                        break
+                    }
                     slot = (slot + 1) & mask
                 }
                 if slots[slot] < 0 {
@@ -255,7 +284,9 @@ final class ChunkWriter {
             }
             block = offsets.withUnsafeBufferPointer { o in
                 heapBytes.withUnsafeBytes { h in
-                    encoder.encodeStrings(offsets: o.baseAddress!, heap: h.baseAddress ?? UnsafeRawPointer(o.baseAddress!), count: entries, validity: nil, only: .plain)
+                    encoder.encodeStrings(
+                        offsets: o.baseAddress!, heap: h.baseAddress ?? UnsafeRawPointer(o.baseAddress!),
+                        count: entries, validity: nil, only: .plain)
                 }
             }
         } else {
@@ -269,7 +300,9 @@ final class ChunkWriter {
                 order.sort { Int64(bitPattern: d[$0]) < Int64(bitPattern: d[$1]) }
             }
             let sorted = order.map { d[$0] }
-            block = sorted.withUnsafeBufferPointer { encoder.encodeFixed(kind: kind, values: $0, validity: nil, only: .plain) }
+            block = sorted.withUnsafeBufferPointer {
+                encoder.encodeFixed(kind: kind, values: $0, validity: nil, only: .plain)
+            }
         }
         var rank = [UInt64](repeating: 0, count: entries)
         for (code, i) in order.enumerated() { rank[i] = UInt64(code) }

@@ -46,12 +46,15 @@ public final class SegmentCursor: RowGroupCursor {
             let field = reader.schema.fields[column]
             let vector = ColumnVector(type: field.type, capacity: (d.entries + 63) & ~63)
             do throws(FormatError) {
-                let header = try decoder.decode(reader.bytes(d.offset, d.length), type: field.type, dictionary: nil, into: vector)
+                let header = try decoder.decode(
+                    reader.bytes(d.offset, d.length), type: field.type, dictionary: nil, into: vector)
                 guard header.encoding == .plain, !header.hasValidity, header.count == d.entries else {
-                    throw corrupt("dictionary block must be plain, without NULLs, with the \(d.entries) entries the footer names")
+                    throw corrupt(
+                        "dictionary block must be plain, without NULLs, with the \(d.entries) entries the footer names")
                 }
             } catch {
-                throw error.located(path: reader.path, rowGroup: rowGroup, column: field.name, block: -1, offset: d.offset)
+                throw error.located(
+                    path: reader.path, rowGroup: rowGroup, column: field.name, block: -1, offset: d.offset)
             }
             dictionaries.append(vector)
         }
@@ -83,12 +86,18 @@ public final class SegmentCursor: RowGroupCursor {
             let entry = group.chunks[column].blocks[block]
             let target = staging.isEmpty ? batch.columns[position] : staging[position]
             let field = reader.schema.fields[column]
-            precondition(target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
+            precondition(
+                target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
             do throws(FormatError) {
-                let header = try decoder.decode(reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position], into: target)
-                guard header.count == rows else { throw corrupt("block holds \(header.count) values, the footer expects \(rows)") }
+                let header = try decoder.decode(
+                    reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position],
+                    into: target)
+                guard header.count == rows else {
+                    throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
+                }
             } catch {
-                throw error.located(path: reader.path, rowGroup: rowGroup, column: field.name, block: block, offset: entry.offset)
+                throw error.located(
+                    path: reader.path, rowGroup: rowGroup, column: field.name, block: block, offset: entry.offset)
             }
             statistics.blocksRead += 1
             statistics.bytesDecoded += decodedBytes(target)
@@ -140,11 +149,13 @@ public final class SegmentCursor: RowGroupCursor {
                 target.heapCount = Int(end - base)
                 target.count = count
             } else {
-                target.data.copyMemory(from: source.data + start * source.byteWidth, byteCount: count * source.byteWidth)
+                target.data.copyMemory(
+                    from: source.data + start * source.byteWidth, byteCount: count * source.byteWidth)
                 target.count = count
             }
             if source.hasNulls {
-                target.validityWords.update(from: source.validityWords + start / 64, count: ValidityBitmap.wordCount(for: count))
+                target.validityWords.update(
+                    from: source.validityWords + start / 64, count: ValidityBitmap.wordCount(for: count))
                 target.hasNulls = true
             }
         }

@@ -71,19 +71,27 @@ struct SegmentFooter {
     }
 
     /// Parses and checks a footer body whose blocks must lie in `dataStart ..< dataEnd` (§6, §10).
-    static func parse(_ bytes: UnsafeRawBufferPointer, dataStart: Int, dataEnd: Int) throws(FormatError) -> SegmentFooter {
+    static func parse(_ bytes: UnsafeRawBufferPointer, dataStart: Int, dataEnd: Int) throws(FormatError)
+        -> SegmentFooter
+    {
         var r = ByteReader(bytes, what: "footer")
         let major = try r.u16()
         guard major == SegmentFormat.majorVersion else {
-            throw FormatError(.unsupportedVersion, "footer says format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: "")
+            throw FormatError(
+                .unsupportedVersion,
+                "footer says format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: "")
         }
         let minor = try r.u16()
         let blockSize = Int(try r.u32())
-        guard blockSize >= ColumnVector2048.size, blockSize % ColumnVector2048.size == 0, blockSize <= SegmentFormat.maxBlockSize else {
+        guard blockSize >= ColumnVector2048.size, blockSize % ColumnVector2048.size == 0,
+            blockSize <= SegmentFormat.maxBlockSize
+        else {
             throw corrupt("block size \(blockSize) is not a multiple of 2,048 up to 65,536")
         }
         let rowCount64 = try r.u64()
-        guard rowCount64 <= UInt64(Int32.max) * UInt64(SegmentFormat.maxRowGroupSize) else { throw corrupt("row count \(rowCount64) is implausible") }
+        guard rowCount64 <= UInt64(Int32.max) * UInt64(SegmentFormat.maxRowGroupSize) else {
+            throw corrupt("row count \(rowCount64) is implausible")
+        }
         let columnCount = try r.count32(max: r.remaining / 8, "column count")
         var fields: [Field] = []
         var kinds: [ValueKind] = []
@@ -110,21 +118,28 @@ struct SegmentFooter {
             var chunks: [ChunkEntry] = []
             for column in 0..<columnCount {
                 do throws(FormatError) {
-                    var chunk = ChunkEntry(statistics: try RawStatistics.read(&r, kind: kinds[column], valueCount: rows), dictionary: nil, blocks: [])
+                    var chunk = ChunkEntry(
+                        statistics: try RawStatistics.read(&r, kind: kinds[column], valueCount: rows), dictionary: nil,
+                        blocks: [])
                     let dictOffset = try r.u64(), dictLength = Int(try r.u32()), entries = Int(try r.u32())
                     if dictOffset != 0 || dictLength != 0 || entries != 0 {
                         try checkRange(offset: dictOffset, length: dictLength, dataStart, dataEnd)
-                        guard entries >= 1, entries <= SegmentFormat.maxDictionaryEntries else { throw corrupt("dictionary of \(entries) entries") }
+                        guard entries >= 1, entries <= SegmentFormat.maxDictionaryEntries else {
+                            throw corrupt("dictionary of \(entries) entries")
+                        }
                         chunk.dictionary = (Int(dictOffset), dictLength, entries)
                     }
                     let blockCount = try r.count32(max: r.remaining / 13, "block count")
-                    guard blockCount == expectedBlocks else { throw corrupt("\(blockCount) blocks for \(rows) rows of \(blockSize)") }
+                    guard blockCount == expectedBlocks else {
+                        throw corrupt("\(blockCount) blocks for \(rows) rows of \(blockSize)")
+                    }
                     for block in 0..<blockCount {
                         let offset = try r.u64(), length = Int(try r.u32())
                         try checkRange(offset: offset, length: length, dataStart, dataEnd)
                         let count = min(blockSize, rows - block * blockSize)
                         let stats = try RawStatistics.read(&r, kind: kinds[column], valueCount: count)
-                        chunk.blocks.append(BlockEntry(offset: Int(offset), length: length, count: count, statistics: stats))
+                        chunk.blocks.append(
+                            BlockEntry(offset: Int(offset), length: length, count: count, statistics: stats))
                     }
                     chunks.append(chunk)
                 } catch {
@@ -135,12 +150,17 @@ struct SegmentFooter {
             total += rows
         }
         guard r.remaining == 0 else { throw corrupt("\(r.remaining) unread bytes at the end of the footer") }
-        guard UInt64(total) == rowCount64 else { throw corrupt("row groups hold \(total) rows, the footer says \(rowCount64)") }
-        return SegmentFooter(minorVersion: minor, blockSize: blockSize, rowCount: total, schema: Schema(fields), rowGroups: groups)
+        guard UInt64(total) == rowCount64 else {
+            throw corrupt("row groups hold \(total) rows, the footer says \(rowCount64)")
+        }
+        return SegmentFooter(
+            minorVersion: minor, blockSize: blockSize, rowCount: total, schema: Schema(fields), rowGroups: groups)
     }
 
     private static func checkRange(offset: UInt64, length: Int, _ start: Int, _ end: Int) throws(FormatError) {
-        guard offset >= UInt64(start), offset <= UInt64(end), length >= SegmentFormat.blockHeaderSize, length <= end - Int(offset) else {
+        guard offset >= UInt64(start), offset <= UInt64(end), length >= SegmentFormat.blockHeaderSize,
+            length <= end - Int(offset)
+        else {
             throw corrupt("block at offset \(offset), \(length) bytes, lies outside the data area \(start)..<\(end)")
         }
     }

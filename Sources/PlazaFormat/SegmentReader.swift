@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import PlazaCore
 import PlazaVector
@@ -48,7 +48,8 @@ public final class SegmentReader: @unchecked Sendable {
         let size = Int(info.st_size)
         let minimum = SegmentFormat.headerSize + SegmentFormat.trailerSize
         guard size >= minimum else {
-            throw FormatError(.truncated, "file of \(size) bytes is shorter than header and trailer (\(minimum))", path: path)
+            throw FormatError(
+                .truncated, "file of \(size) bytes is shorter than header and trailer (\(minimum))", path: path)
         }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
             throw FormatError(.io, "cannot map the file: \(errnoText())", path: path)
@@ -66,16 +67,25 @@ public final class SegmentReader: @unchecked Sendable {
         (schema, blockSize, minorVersion, kinds, chunkStatistics, blockStatistics) = SegmentReader.derive(footer)
     }
 
-    private static func derive(_ footer: SegmentFooter) -> (Schema, Int, Int, [ValueKind], [[ColumnStatistics]], [[[ColumnStatistics]]]) {
+    private static func derive(_ footer: SegmentFooter) -> (
+        Schema, Int, Int, [ValueKind], [[ColumnStatistics]], [[[ColumnStatistics]]]
+    ) {
         var chunkStatistics: [[ColumnStatistics]] = []
         var blockStatistics: [[[ColumnStatistics]]] = []
         for group in footer.rowGroups {
-            chunkStatistics.append(zip(group.chunks, footer.schema.fields).map { $0.statistics.statistics(valueCount: group.rowCount, type: $1.type) })
-            blockStatistics.append(zip(group.chunks, footer.schema.fields).map { chunk, field in
-                chunk.blocks.map { $0.statistics.statistics(valueCount: $0.count, type: field.type) }
-            })
+            chunkStatistics.append(
+                zip(group.chunks, footer.schema.fields).map {
+                    $0.statistics.statistics(valueCount: group.rowCount, type: $1.type)
+                })
+            blockStatistics.append(
+                zip(group.chunks, footer.schema.fields).map { chunk, field in
+                    chunk.blocks.map { $0.statistics.statistics(valueCount: $0.count, type: field.type) }
+                })
         }
-        return (footer.schema, footer.blockSize, Int(footer.minorVersion), footer.schema.fields.map { ValueKind($0.type) }, chunkStatistics, blockStatistics)
+        return (
+            footer.schema, footer.blockSize, Int(footer.minorVersion), footer.schema.fields.map { ValueKind($0.type) },
+            chunkStatistics, blockStatistics
+        )
     }
 
     /// Reads a segment from bytes in memory instead of a file (tests, and segments already in
@@ -103,7 +113,9 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Checks magic numbers, version, footer length and checksum, and parses the footer (§3, §6, §10).
-    private static func validate(_ base: UnsafeRawPointer, _ size: Int, _ path: String) throws(FormatError) -> SegmentFooter {
+    private static func validate(_ base: UnsafeRawPointer, _ size: Int, _ path: String) throws(FormatError)
+        -> SegmentFooter
+    {
         let minimum = SegmentFormat.headerSize + SegmentFormat.trailerSize
         let whole = UnsafeRawBufferPointer(start: base, count: size)
         guard whole.prefix(8).elementsEqual(SegmentFormat.headerMagic) else {
@@ -111,13 +123,17 @@ public final class SegmentReader: @unchecked Sendable {
         }
         let major = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
         guard major == SegmentFormat.majorVersion else {
-            throw FormatError(.unsupportedVersion, "written by format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: path, offset: 8)
+            throw FormatError(
+                .unsupportedVersion,
+                "written by format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: path,
+                offset: 8)
         }
         guard base.loadUnaligned(fromByteOffset: 12, as: UInt32.self) == 0 else {
             throw FormatError(.corrupt, "reserved header bytes are not zero", path: path, offset: 12)
         }
         guard whole.suffix(8).elementsEqual(SegmentFormat.trailerMagic) else {
-            throw FormatError(.truncated, "the file does not end with PLAZAEND: truncated or damaged", path: path, offset: size - 8)
+            throw FormatError(
+                .truncated, "the file does not end with PLAZAEND: truncated or damaged", path: path, offset: size - 8)
         }
         let footerLength = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: size - 16, as: UInt32.self)))
         let footerChecksum = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: size - 12, as: UInt32.self))
@@ -128,7 +144,9 @@ public final class SegmentReader: @unchecked Sendable {
         let footerBytes = UnsafeRawBufferPointer(start: base + footerStart, count: footerLength)
         let actual = XXHash64.checksum(footerBytes)
         guard actual == footerChecksum else {
-            throw FormatError(.checksumMismatch, "footer checksum is \(hex(actual)), trailer says \(hex(footerChecksum))", path: path, offset: footerStart)
+            throw FormatError(
+                .checksumMismatch, "footer checksum is \(hex(actual)), trailer says \(hex(footerChecksum))", path: path,
+                offset: footerStart)
         }
         do throws(FormatError) {
             return try SegmentFooter.parse(footerBytes, dataStart: SegmentFormat.headerSize, dataEnd: footerStart)
@@ -138,7 +156,11 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     deinit {
-        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), size) } else { UnsafeMutableRawPointer(mutating: base).deallocate() }
+        if isMapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), size)
+        } else {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        }
     }
 
     /// The number of rows in the file.
@@ -160,10 +182,14 @@ public final class SegmentReader: @unchecked Sendable {
     public func statistics(rowGroup: Int, column: Int) -> ColumnStatistics { chunkStatistics[rowGroup][column] }
 
     /// The statistics of one block of a column chunk (§8).
-    public func statistics(rowGroup: Int, column: Int, block: Int) -> ColumnStatistics { blockStatistics[rowGroup][column][block] }
+    public func statistics(rowGroup: Int, column: Int, block: Int) -> ColumnStatistics {
+        blockStatistics[rowGroup][column][block]
+    }
 
     /// Whether the chunk of `column` in `rowGroup` has a shared dictionary, and its entry count.
-    public func dictionaryEntryCount(rowGroup: Int, column: Int) -> Int? { footer.rowGroups[rowGroup].chunks[column].dictionary?.entries }
+    public func dictionaryEntryCount(rowGroup: Int, column: Int) -> Int? {
+        footer.rowGroups[rowGroup].chunks[column].dictionary?.entries
+    }
 
     /// The header of one block (encoding, compression, lengths), read without decoding the block.
     public func blockHeader(rowGroup: Int, column: Int, block: Int) throws(FormatError) -> BlockHeader {
@@ -171,7 +197,8 @@ public final class SegmentReader: @unchecked Sendable {
         do throws(FormatError) {
             return try BlockHeader(parsing: bytes(entry.offset, entry.length), verifyChecksum: false)
         } catch {
-            throw error.located(path: path, rowGroup: rowGroup, column: schema.fields[column].name, block: block, offset: entry.offset)
+            throw error.located(
+                path: path, rowGroup: rowGroup, column: schema.fields[column].name, block: block, offset: entry.offset)
         }
     }
 
@@ -185,7 +212,9 @@ public final class SegmentReader: @unchecked Sendable {
     /// blocks whose statistics rule out `predicates` (columns are positions in `columns`).
     ///
     /// - Throws: `FormatError` when a shared dictionary block is damaged.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws(FormatError) -> SegmentCursor {
+    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws(FormatError)
+        -> SegmentCursor
+    {
         precondition(rowGroup >= 0 && rowGroup < rowGroupCount, "row group \(rowGroup) out of range")
         for column in columns { precondition(column >= 0 && column < schema.count, "column \(column) out of range") }
         for p in predicates { precondition(p.column >= 0 && p.column < columns.count, "predicate column out of range") }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import PlazaCore
 import PlazaVector
@@ -16,7 +16,9 @@ public struct SegmentWriterOptions: Sendable, Hashable {
     /// Creates options; `precondition`s the ranges above (a bug in the caller, not bad input).
     public init(rowGroupSize: Int = 122_880, blockSize: Int = 2_048) {
         precondition(rowGroupSize >= 1 && rowGroupSize <= SegmentFormat.maxRowGroupSize, "row group size out of range")
-        precondition(blockSize >= 2_048 && blockSize % 2_048 == 0 && blockSize <= SegmentFormat.maxBlockSize, "block size must be a multiple of 2,048 up to 65,536")
+        precondition(
+            blockSize >= 2_048 && blockSize % 2_048 == 0 && blockSize <= SegmentFormat.maxBlockSize,
+            "block size must be a multiple of 2,048 up to 65,536")
         self.rowGroupSize = rowGroupSize
         self.blockSize = blockSize
     }
@@ -74,10 +76,12 @@ public final class SegmentWriter {
         self.options = options
         for field in schema.fields {
             guard TypeCode.code(of: field.type) != nil else {
-                throw FormatError(.invalidArgument, "type \(field.type) cannot be stored", path: path, column: field.name)
+                throw FormatError(
+                    .invalidArgument, "type \(field.type) cannot be stored", path: path, column: field.name)
             }
             if case .decimal(let p, let s) = field.type, p < 1 || p > DataType.maxDecimalPrecision || s < 0 || s > p {
-                throw FormatError(.invalidArgument, "DECIMAL(\(p),\(s)) is outside precision 1…18", path: path, column: field.name)
+                throw FormatError(
+                    .invalidArgument, "DECIMAL(\(p),\(s)) is outside precision 1…18", path: path, column: field.name)
             }
         }
         buffers = schema.fields.map { ColumnVector(type: $0.type, capacity: options.rowGroupSize) }
@@ -100,14 +104,20 @@ public final class SegmentWriter {
     ///   `.io` when writing fails.
     public func append(_ batch: Batch) throws(FormatError) {
         guard !isFinished else { throw FormatError(.invalidArgument, "append after finish", path: path) }
-        guard batch.selection == nil else { throw FormatError(.invalidArgument, "batch has a selection vector; compact it first", path: path) }
+        guard batch.selection == nil else {
+            throw FormatError(.invalidArgument, "batch has a selection vector; compact it first", path: path)
+        }
         guard batch.columns.count == schema.count else {
-            throw FormatError(.invalidArgument, "batch has \(batch.columns.count) columns, the schema \(schema.count)", path: path)
+            throw FormatError(
+                .invalidArgument, "batch has \(batch.columns.count) columns, the schema \(schema.count)", path: path)
         }
         var sources: [ColumnVector] = []
         for (index, column) in batch.columns.enumerated() {
             guard column.type == schema.fields[index].type, column.count >= batch.count else {
-                throw FormatError(.invalidArgument, "column of type \(column.type) with \(column.count) rows where \(schema.fields[index].type) with \(batch.count) rows is expected", path: path, column: schema.fields[index].name)
+                throw FormatError(
+                    .invalidArgument,
+                    "column of type \(column.type) with \(column.count) rows where \(schema.fields[index].type) with \(batch.count) rows is expected",
+                    path: path, column: schema.fields[index].name)
             }
             sources.append(column.flattened())
         }
@@ -130,7 +140,9 @@ public final class SegmentWriter {
         guard !isFinished else { throw FormatError(.invalidArgument, "finish called twice", path: path) }
         if buffered > 0 { try flushRowGroup() }
         isFinished = true
-        let footer = SegmentFooter(blockSize: options.blockSize, rowCount: rowCount, schema: schema, rowGroups: rowGroups).serialized()
+        let footer = SegmentFooter(
+            blockSize: options.blockSize, rowCount: rowCount, schema: schema, rowGroups: rowGroups
+        ).serialized()
         var tail = ByteWriter()
         tail.raw(footer)
         tail.u32(UInt32(footer.count))
@@ -146,13 +158,18 @@ public final class SegmentWriter {
         return SegmentSummary(rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: offset)
     }
 
-    private func copyRows(_ source: ColumnVector, _ start: Int, _ count: Int, into buffer: ColumnVector, column: String) throws(FormatError) {
+    private func copyRows(_ source: ColumnVector, _ start: Int, _ count: Int, into buffer: ColumnVector, column: String)
+        throws(FormatError)
+    {
         let at = buffered
         if buffer.physicalType == .string {
             for row in start..<(start + count) {
-                let bytes = source.isValid(at: row) ? source.bytes(at: row) : UnsafeRawBufferPointer(start: nil, count: 0)
+                let bytes =
+                    source.isValid(at: row) ? source.bytes(at: row) : UnsafeRawBufferPointer(start: nil, count: 0)
                 guard buffer.heapCount + bytes.count <= Int(Int32.max) else {
-                    throw FormatError(.invalidArgument, "a row group's strings exceed 2 GiB; use smaller row groups", path: path, column: column)
+                    throw FormatError(
+                        .invalidArgument, "a row group's strings exceed 2 GiB; use smaller row groups", path: path,
+                        column: column)
                 }
                 buffer.appendBytes(bytes)
             }
@@ -170,7 +187,8 @@ public final class SegmentWriter {
         var output = ByteWriter()
         var chunks: [ChunkEntry] = []
         for buffer in buffers {
-            chunks.append(chunkWriter.write(buffer, rows: buffered, blockSize: options.blockSize, output: &output, base: offset))
+            chunks.append(
+                chunkWriter.write(buffer, rows: buffered, blockSize: options.blockSize, output: &output, base: offset))
             buffer.reset()
         }
         output.pad(to: 8)

@@ -22,7 +22,9 @@ public enum XXHash64 {
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let length = bytes.count
         guard let base = bytes.baseAddress, length > 0 else { return avalanche(prime5) }
-        @inline(__always) func load64(_ offset: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        @inline(__always) func load64(_ offset: Int) -> UInt64 {
+            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
         var offset = 0
         var h: UInt64
         if length >= 32 {

@@ -20,9 +20,11 @@ import Testing
         for w in 1...64 {
             let mask = w == 64 ? "~0" : "0x" + String((UInt64(1) << UInt64(w)) - 1, radix: 16)
             s += "    @inlinable @inline(__always)\n"
-            s += "    static func unpackGroup\(w)<T: FixedWidthInteger>(_ s: UnsafeRawPointer, _ r: UInt64, _ d: UnsafeMutablePointer<T>) {\n"
+            s +=
+                "    static func unpackGroup\(w)<T: FixedWidthInteger>(_ s: UnsafeRawPointer, _ r: UInt64, _ d: UnsafeMutablePointer<T>) {\n"
             for k in 0..<w {
-                s += "        let w\(k) = UInt64(littleEndian: s.loadUnaligned(fromByteOffset: \(k * 8), as: UInt64.self))\n"
+                s +=
+                    "        let w\(k) = UInt64(littleEndian: s.loadUnaligned(fromByteOffset: \(k * 8), as: UInt64.self))\n"
             }
             for j in 0..<64 {
                 let bit = j * w, word = bit / 64, shift = bit % 64
@@ -45,7 +47,8 @@ import Testing
         for (limit, keyword) in [(8, "if T.bitWidth <= 8 {"), (32, "} else if T.bitWidth <= 32 {"), (64, "} else {")] {
             s += "        \(keyword)\n            switch width {\n"
             for w in 1...limit {
-                s += "            case \(w): for g in 0..<groups { unpackGroup\(w)(src + g &* stride, r, dst + g &* 64) }\n"
+                s +=
+                    "            case \(w): for g in 0..<groups { unpackGroup\(w)(src + g &* stride, r, dst + g &* 64) }\n"
             }
             s += "            default: preconditionFailure(\"bit width beyond the output type\")\n            }\n"
         }
@@ -61,7 +64,8 @@ import Testing
         if ProcessInfo.processInfo.environment["PLAZA_REGENERATE_UNPACK"] == "1" {
             try expected.write(to: Self.path, atomically: true, encoding: .utf8)
         }
-        guard let committed = try? String(contentsOf: Self.path, encoding: .utf8) else { return }  // sources not shipped with the tests
+        // Where the tests run without the sources next to them there is nothing to compare.
+        guard let committed = try? String(contentsOf: Self.path, encoding: .utf8) else { return }
         let isCurrent = committed == expected
         #expect(isCurrent, "BitUnpack_generated.swift differs from its generator; regenerate it")
     }

@@ -25,7 +25,9 @@ import Testing
             var out = [UInt64](repeating: 0, count: (count + 63) / 64 * 64)
             w.bytes.withUnsafeBytes { src in
                 out.withUnsafeMutableBufferPointer { dst in
-                    BitPacking.unpack(src.baseAddress ?? UnsafeRawPointer(dst.baseAddress!), count: count, width: width, reference: 5, into: dst.baseAddress!)
+                    BitPacking.unpack(
+                        src.baseAddress ?? UnsafeRawPointer(dst.baseAddress!), count: count, width: width, reference: 5,
+                        into: dst.baseAddress!)
                 }
             }
             #expect(Array(out[0..<count]) == values.map { $0 &+ 5 }, "width \(width)")
@@ -39,7 +41,8 @@ import Testing
         var out = [Int32](repeating: 0, count: 128)
         w.bytes.withUnsafeBytes { src in
             out.withUnsafeMutableBufferPointer {
-                BitPacking.unpack(src.baseAddress!, count: 70, width: 3, reference: UInt64(bitPattern: -4), into: $0.baseAddress!)
+                BitPacking.unpack(
+                    src.baseAddress!, count: 70, width: 3, reference: UInt64(bitPattern: -4), into: $0.baseAddress!)
             }
         }
         #expect(Array(out[0..<70]) == values.map { Int32($0) - 4 })

@@ -25,9 +25,13 @@ import Testing
         let columns: [[Value]] = [
             (0..<rows).map { .bigint(Int64($0) * 3 + 100) },
             (0..<rows).map { $0 % 5 == 0 ? .null : .boolean($0 % 2 == 0) },
-            (0..<rows).map { (row: Int) -> Value in row % 7 == 3 ? .null : .decimal(Int64(row * 1_250 - 9_999), scale: 2) },
+            (0..<rows).map { (row: Int) -> Value in
+                row % 7 == 3 ? .null : .decimal(Int64(row * 1_250 - 9_999), scale: 2)
+            },
             (0..<rows).map { .varchar(alcaldias[$0 % 3]) },
-            (0..<rows).map { (row: Int) -> Value in row == 6 ? .null : .varchar("Avenida de los Insurgentes Sur número " + String(row * 17)) },
+            (0..<rows).map { (row: Int) -> Value in
+                row == 6 ? .null : .varchar("Avenida de los Insurgentes Sur número " + String(row * 17))
+            },
             (0..<rows).map { .date(Int32(-400 + $0)) },
             (0..<rows).map { .timestamp(1_704_067_200_000_000 + Int64($0) * 900_000_000) },
             (0..<rows).map { (row: Int) -> Value in row == 9 ? .double(.nan) : .double(Double(row % 11) * 0.25 - 1) },
@@ -40,11 +44,14 @@ import Testing
 
     /// The rows of `Golden/tiny-v1.plz`, the file dumped in §11.
     static func tinyRows() -> (Schema, [[Value]]) {
-        (Schema([Field(name: "n", type: .bigint), Field(name: "s", type: .varchar)]),
-         [[.bigint(1), .null, .bigint(3)], [.varchar("ab"), .varchar("ab"), .null]])
+        (
+            Schema([Field(name: "n", type: .bigint), Field(name: "s", type: .varchar)]),
+            [[.bigint(1), .null, .bigint(3)], [.varchar("ab"), .varchar("ab"), .null]]
+        )
     }
 
-    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Golden")
 
     static func goldenBytes(_ name: String) throws -> [UInt8] {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Golden"))
@@ -68,7 +75,9 @@ import Testing
         let reader = try SegmentReader(path: path)
         #expect(reader.schema == schema)
         let read = try readAll(reader)
-        for c in 0..<columns.count { expectValues(makeVector(schema.fields[c].type, read[c]), columns[c], "\(name) column \(c)") }
+        for c in 0..<columns.count {
+            expectValues(makeVector(schema.fields[c].type, read[c]), columns[c], "\(name) column \(c)")
+        }
     }
 
     /// Opens and reads a damaged copy: it must give the right rows or a FormatError, nothing else.
@@ -76,7 +85,8 @@ import Testing
         do {
             // In memory: writing thousands of files costs ~10 ms each on this disk.
             let read = try readAll(try SegmentReader(bytes: bytes, path: path))
-            for c in 0..<expected.count where !zip(read[c], expected[c]).allSatisfy(sameValue) || read[c].count != expected[c].count {
+            for c in 0..<expected.count
+            where !zip(read[c], expected[c]).allSatisfy(sameValue) || read[c].count != expected[c].count {
                 Issue.record("damaged file read back wrong data in column \(c)")
             }
             return nil
@@ -119,12 +129,16 @@ import Testing
         var bytes = golden
         bytes[8] = 2
         #expect(Self.attempt(bytes, path, columns)?.kind == .unsupportedVersion)
-        let reader = try SegmentReader(path: { FileManager.default.createFile(atPath: path, contents: Data(golden)); return path }())
+        let reader = try SegmentReader(
+            path: {
+                FileManager.default.createFile(atPath: path, contents: Data(golden)); return path
+            }())
         let entry = reader.footer.rowGroups[1].chunks[6].blocks[0]
         bytes = golden
         bytes[entry.offset + 30] ^= 1
         let error = try #require(Self.attempt(bytes, path, columns))
-        #expect(error.kind == .checksumMismatch && error.rowGroup == 1 && error.column == "registrado" && error.block == 0)
+        #expect(
+            error.kind == .checksumMismatch && error.rowGroup == 1 && error.column == "registrado" && error.block == 0)
         #expect(error.description.contains("row group 1, column \"registrado\", block 0"))
         #expect(Self.attempt(Array(golden.dropLast(1)), path, columns)?.kind == .truncated)
         #expect(throws: FormatError.self) { try SegmentReader(path: path + ".missing") }

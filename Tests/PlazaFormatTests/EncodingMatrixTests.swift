@@ -60,13 +60,19 @@ import Testing
                 if expected.allSatisfy(\.isNull) { continue }
                 let (dictionaryBlock, codes) = try BlockCodec.encodeWithDictionary(vector)
                 let dictionary = ColumnVector(type: c.type)
-                try dictionaryBlock.withUnsafeBytes { _ = try decoder.decode($0, type: c.type, dictionary: nil, into: dictionary) }
-                let header = try codes.withUnsafeBytes { try decoder.decode($0, type: c.type, dictionary: dictionary, into: out) }
+                try dictionaryBlock.withUnsafeBytes {
+                    _ = try decoder.decode($0, type: c.type, dictionary: nil, into: dictionary)
+                }
+                let header = try codes.withUnsafeBytes {
+                    try decoder.decode($0, type: c.type, dictionary: dictionary, into: out)
+                }
                 #expect(header.encoding == .dictionary, "\(context)")
                 #expect(out.dictionary === dictionary, "\(context)")
             } else {
                 let block = try BlockCodec.encode(vector, encoding: c.encoding, allowCompression: compress)
-                let header = try block.withUnsafeBytes { try decoder.decode($0, type: c.type, dictionary: nil, into: out) }
+                let header = try block.withUnsafeBytes {
+                    try decoder.decode($0, type: c.type, dictionary: nil, into: out)
+                }
                 #expect(header.encoding == c.encoding, "\(context)")
                 #expect(header.hasValidity == expected.contains(.null), "\(context)")
                 if !compress { #expect(!header.isCompressed, "\(context)") }
@@ -75,7 +81,10 @@ import Testing
             if out.byteWidth > 0 && !out.isDictionary {
                 // NULL slots of fixed-width vectors read back as zero, as ColumnVector promises.
                 for row in 0..<count where !out.isValid(at: row) {
-                    #expect(UnsafeRawBufferPointer(start: out.data + row * out.byteWidth, count: out.byteWidth).allSatisfy { $0 == 0 })
+                    #expect(
+                        UnsafeRawBufferPointer(start: out.data + row * out.byteWidth, count: out.byteWidth).allSatisfy {
+                            $0 == 0
+                        })
                 }
             }
         }
@@ -88,7 +97,9 @@ import Testing
         }
         #expect(try chosen(.bigint, Array(repeating: .bigint(42), count: 2048)) == .constant)
         #expect(try chosen(.bigint, (0..<2048).map { .bigint(1_000_000 + Int64($0 % 100)) }) == .frameOfReference)
-        #expect(try chosen(.timestamp, (0..<2048).map { .timestamp(1_700_000_000_000_000 + Int64($0) * 1_000_000) }) == .delta)
+        #expect(
+            try chosen(.timestamp, (0..<2048).map { .timestamp(1_700_000_000_000_000 + Int64($0) * 1_000_000) })
+                == .delta)
         #expect(try chosen(.bigint, (0..<2048).map { .bigint(Int64($0 / 512) * 1_000_000_000_000) }) == .runLength)
         #expect(try chosen(.double, (0..<2048).map { .double(Double($0 % 1000) / 100 + 10) }) == .alp)
         #expect(try chosen(.double, (0..<2048).map { .double(sin(Double($0))) }) == .plain)
@@ -110,7 +121,9 @@ import Testing
         let mixed = makeVector(.bigint, [.bigint(1), .bigint(2)])
         #expect(throws: FormatError.self) { try BlockCodec.encode(mixed, encoding: .constant) }
         #expect(throws: FormatError.self) { try BlockCodec.encode(mixed, encoding: .alp) }
-        #expect(throws: FormatError.self) { try BlockCodec.encode(makeVector(.double, [.double(.pi), .double(.nan)]), encoding: .alp) }
+        #expect(throws: FormatError.self) {
+            try BlockCodec.encode(makeVector(.double, [.double(.pi), .double(.nan)]), encoding: .alp)
+        }
         #expect(throws: FormatError.self) { try BlockCodec.encodeWithDictionary(makeVector(.bigint, [.null])) }
     }
 }

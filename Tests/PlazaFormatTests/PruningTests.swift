@@ -12,11 +12,14 @@ import Testing
 
     /// Row group 0: ids 0 ..< 8,192 in four blocks; row group 1: 8,192 ..< 10,000.
     static func sortedFile() throws -> SegmentReader {
-        let schema = Schema([Field(name: "id", type: .bigint), Field(name: "nota", type: .varchar), Field(name: "x", type: .double)])
+        let schema = Schema([
+            Field(name: "id", type: .bigint), Field(name: "nota", type: .varchar), Field(name: "x", type: .double),
+        ])
         let ids: [Value] = (0..<10_000).map { .bigint(Int64($0)) }
         let notes: [Value] = (0..<10_000).map { $0 < 2_048 ? .null : .varchar($0 < 6_000 ? "b" : "d") }
         let xs: [Value] = (0..<10_000).map { $0 == 5_000 ? .double(.nan) : .double(Double($0) / 4) }
-        return try SegmentReader(path: try writeSegment(schema, [ids, notes, xs], options: SegmentWriterOptions(rowGroupSize: 8_192)))
+        return try SegmentReader(
+            path: try writeSegment(schema, [ids, notes, xs], options: SegmentWriterOptions(rowGroupSize: 8_192)))
     }
 
     @Test func chunkStatisticsAreExact() throws {
@@ -24,7 +27,9 @@ import Testing
         let s = reader.statistics(rowGroup: 0, column: 0)
         #expect(s.min == .bigint(0) && s.max == .bigint(8_191) && s.nullCount == 0 && s.valueCount == 8_192)
         let notes = reader.statistics(rowGroup: 0, column: 1)
-        #expect(notes.nullCount == 2_048 && notes.min == .varchar("b") && notes.max == .varchar("d") && notes.distinctCount == 2)
+        #expect(
+            notes.nullCount == 2_048 && notes.min == .varchar("b") && notes.max == .varchar("d")
+                && notes.distinctCount == 2)
         let block0 = reader.statistics(rowGroup: 0, column: 1, block: 0)
         #expect(block0.nullCount == 2_048 && block0.min == nil && block0.max == nil)
         let x = reader.statistics(rowGroup: 0, column: 2, block: 2)
@@ -63,12 +68,15 @@ import Testing
         #expect(nan.mightMatch(Self.predicate(.greater, .double(1e300))))
         #expect(!nan.mightMatch(Self.predicate(.less, .double(1))))
         #expect(nan.mightMatch(Self.predicate(.equal, .double(-0.0))) == false)
-        #expect(ColumnStatistics(valueCount: 3, nullCount: 0, min: .double(-0.0), max: .double(0)).mightMatch(Self.predicate(.equal, .double(0))))
+        #expect(
+            ColumnStatistics(valueCount: 3, nullCount: 0, min: .double(-0.0), max: .double(0)).mightMatch(
+                Self.predicate(.equal, .double(0))))
     }
 
     @Test func cursorSkipsBlocksAndCountsThem() throws {
         let reader = try Self.sortedFile()
-        let cursor = try reader.openRowGroup(0, columns: [1, 0], predicates: [Self.predicate(.greaterOrEqual, .bigint(5_000), column: 1)])
+        let cursor = try reader.openRowGroup(
+            0, columns: [1, 0], predicates: [Self.predicate(.greaterOrEqual, .bigint(5_000), column: 1)])
         let batch = Batch(types: [.varchar, .bigint])
         var ids: [Int64] = []
         while try cursor.next(into: batch) {
@@ -82,8 +90,10 @@ import Testing
     @Test func skippingWorksWithLargeBlocks() throws {
         let schema = Schema([Field(name: "t", type: .timestamp)])
         let values: [Value] = (0..<20_000).map { .timestamp(Int64($0) * 1_000) }
-        let reader = try SegmentReader(path: try writeSegment(schema, [values], options: SegmentWriterOptions(blockSize: 8_192)))
-        let cursor = try reader.openRowGroup(0, columns: [0], predicates: [Self.predicate(.less, .timestamp(1_000_000))])
+        let reader = try SegmentReader(
+            path: try writeSegment(schema, [values], options: SegmentWriterOptions(blockSize: 8_192)))
+        let cursor = try reader.openRowGroup(
+            0, columns: [0], predicates: [Self.predicate(.less, .timestamp(1_000_000))])
         let batch = Batch(types: [.timestamp])
         var rows = 0
         while try cursor.next(into: batch) { rows += batch.count }

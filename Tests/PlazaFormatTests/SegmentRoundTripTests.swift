@@ -31,25 +31,33 @@ import Testing
         let fields = storedTypes.enumerated().map { Field(name: "c\($0.offset) ñ", type: $0.element) }
         let schema = Schema(fields)
         let rows = 5_000
-        let columns = storedTypes.enumerated().map { Self.column($0.element, rows: rows, nulls: nulls, seed: UInt64($0.offset)) }
-        let path = try writeSegment(schema, columns, options: SegmentWriterOptions(rowGroupSize: 4_100), batchRows: 1_000)
+        let columns = storedTypes.enumerated().map {
+            Self.column($0.element, rows: rows, nulls: nulls, seed: UInt64($0.offset))
+        }
+        let path = try writeSegment(
+            schema, columns, options: SegmentWriterOptions(rowGroupSize: 4_100), batchRows: 1_000)
         let reader = try SegmentReader(path: path)
         #expect(reader.schema == schema)
         #expect(reader.rowCount == rows)
         #expect(reader.rowGroupCount == 2)
         #expect(reader.rowCount(rowGroup: 1) == 900)
         let read = try readAll(reader)
-        for c in 0..<columns.count { expectValues(makeVector(storedTypes[c], read[c]), columns[c], "\(storedTypes[c]) \(nulls)") }
+        for c in 0..<columns.count {
+            expectValues(makeVector(storedTypes[c], read[c]), columns[c], "\(storedTypes[c]) \(nulls)")
+        }
     }
 
     @Test func largeBlocksAreHandedOutInBatches() throws {
-        let schema = Schema([Field(name: "n", type: .bigint), Field(name: "s", type: .varchar), Field(name: "d", type: .double)])
+        let schema = Schema([
+            Field(name: "n", type: .bigint), Field(name: "s", type: .varchar), Field(name: "d", type: .double),
+        ])
         let rows = 10_000
         var rng = SeededRandom(seed: 9)
         let ns: [Value] = (0..<rows).map { $0 % 13 == 0 ? .null : .bigint(Int64(bitPattern: rng.next())) }
         let ss: [Value] = (0..<rows).map { $0 % 11 == 0 ? .null : .varchar("v\($0 % 40)") }
         let ds: [Value] = (0..<rows).map { .double(Double($0) * 0.25) }
-        let path = try writeSegment(schema, [ns, ss, ds], options: SegmentWriterOptions(rowGroupSize: 9_000, blockSize: 6_144))
+        let path = try writeSegment(
+            schema, [ns, ss, ds], options: SegmentWriterOptions(rowGroupSize: 9_000, blockSize: 6_144))
         let reader = try SegmentReader(path: path)
         #expect(reader.blockSize == 6_144)
         let cursor = try reader.openRowGroup(0, columns: [1, 0], predicates: [])
@@ -85,7 +93,9 @@ import Testing
             let d = try #require(batch.columns[0].dictionary)
             dictionaries.append(ObjectIdentifier(d))
             // Entries ascend (§7.5), so codes order like the values.
-            #expect((0..<d.count).map { d.value(at: $0) } == names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { .varchar($0) })
+            #expect(
+                (0..<d.count).map { d.value(at: $0) }
+                    == names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { .varchar($0) })
         }
         #expect(dictionaries.count == 3 && Set(dictionaries).count == 1)
     }
@@ -100,9 +110,13 @@ import Testing
                 Self.column($0.element, rows: rows, nulls: NullPattern.allCases[Int(rng.next() % 4)], seed: rng.next())
             }
             let groupSize = 1 + Int(rng.next() % 5_000)
-            let path = try writeSegment(schema, columns, options: SegmentWriterOptions(rowGroupSize: groupSize), batchRows: 1 + Int(rng.next() % 3_000))
+            let path = try writeSegment(
+                schema, columns, options: SegmentWriterOptions(rowGroupSize: groupSize),
+                batchRows: 1 + Int(rng.next() % 3_000))
             let read = try readAll(try SegmentReader(path: path))
-            for c in 0..<types.count { expectValues(makeVector(types[c], read[c]), columns[c], "trial \(trial) column \(c) \(types[c])") }
+            for c in 0..<types.count {
+                expectValues(makeVector(types[c], read[c]), columns[c], "trial \(trial) column \(c) \(types[c])")
+            }
         }
     }
 
@@ -114,13 +128,16 @@ import Testing
     }
 
     @Test func writerRejectsMismatchedBatches() throws {
-        let writer = try SegmentWriter(path: temporaryPath("bad.plz"), schema: Schema([Field(name: "x", type: .bigint)]))
+        let writer = try SegmentWriter(
+            path: temporaryPath("bad.plz"), schema: Schema([Field(name: "x", type: .bigint)]))
         let wrong = Batch(columns: [makeVector(.double, [.double(1)])], count: 1)
         #expect(throws: FormatError.self) { try writer.append(wrong) }
         #expect(throws: FormatError.self) {
             try SegmentWriter(path: temporaryPath("i.plz"), schema: Schema([Field(name: "i", type: .interval)]))
         }
         _ = try writer.finish()
-        #expect(throws: FormatError.self) { try writer.append(Batch(columns: [makeVector(.bigint, [.bigint(1)])], count: 1)) }
+        #expect(throws: FormatError.self) {
+            try writer.append(Batch(columns: [makeVector(.bigint, [.bigint(1)])], count: 1))
+        }
     }
 }

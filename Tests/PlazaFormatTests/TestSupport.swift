@@ -47,13 +47,17 @@ func makeVector(_ type: DataType, _ values: [Value]) -> ColumnVector {
 }
 
 /// Checks that `vector` holds exactly `expected`.
-func expectValues(_ vector: ColumnVector, _ expected: [Value], _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectValues(
+    _ vector: ColumnVector, _ expected: [Value], _ context: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(vector.count == expected.count, "\(context): count", sourceLocation: sourceLocation)
     var mismatches = 0
     for row in 0..<min(vector.count, expected.count) where !sameValue(vector.value(at: row), expected[row]) {
         mismatches += 1
         if mismatches <= 3 {
-            Issue.record("\(context): row \(row) is \(vector.value(at: row)), expected \(expected[row])", sourceLocation: sourceLocation)
+            Issue.record(
+                "\(context): row \(row) is \(vector.value(at: row)), expected \(expected[row])",
+                sourceLocation: sourceLocation)
         }
     }
 }
@@ -83,14 +87,19 @@ func readAll(_ reader: SegmentReader) throws -> [[Value]] {
 }
 
 /// Writes `columns` (values per column) to a new segment and returns its path.
-func writeSegment(_ schema: Schema, _ columns: [[Value]], options: SegmentWriterOptions = .init(), path: String? = nil, batchRows: Int = 2048) throws -> String {
+func writeSegment(
+    _ schema: Schema, _ columns: [[Value]], options: SegmentWriterOptions = .init(), path: String? = nil,
+    batchRows: Int = 2048
+) throws -> String {
     let path = path ?? temporaryPath("segment.plz")
     let writer = try SegmentWriter(path: path, schema: schema, options: options)
     let rows = columns.first?.count ?? 0
     var start = 0
     while start < rows {
         let end = min(rows, start + batchRows)
-        let vectors = zip(schema.fields, columns).map { field, values in makeVector(field.type, Array(values[start..<end])) }
+        let vectors = zip(schema.fields, columns).map { field, values in
+            makeVector(field.type, Array(values[start..<end]))
+        }
         try writer.append(Batch(columns: vectors, count: end - start))
         start = end
     }
@@ -104,9 +113,21 @@ func edgeValues(_ type: DataType) -> [Value] {
     switch type {
     case .boolean: return [.boolean(true), .boolean(false)]
     case .bigint: return [.bigint(.min), .bigint(.max), .bigint(0), .bigint(-1), .bigint(1)]
-    case .double: return [.double(.nan), .double(.infinity), .double(-.infinity), .double(-0.0), .double(0.0), .double(1.5), .double(.leastNonzeroMagnitude), .double(.greatestFiniteMagnitude)]
-    case .decimal(_, let s): return [.decimal(999_999_999_999_999_999, scale: s), .decimal(-999_999_999_999_999_999, scale: s), .decimal(0, scale: s), .decimal(12_345, scale: s)]
-    case .varchar: return [.varchar(""), .varchar("Ciudad de México ñandú 東京 🚲"), .varchar(String(repeating: "x", count: 70_000)), .varchar("a")]
+    case .double:
+        return [
+            .double(.nan), .double(.infinity), .double(-.infinity), .double(-0.0), .double(0.0), .double(1.5),
+            .double(.leastNonzeroMagnitude), .double(.greatestFiniteMagnitude),
+        ]
+    case .decimal(_, let s):
+        return [
+            .decimal(999_999_999_999_999_999, scale: s), .decimal(-999_999_999_999_999_999, scale: s),
+            .decimal(0, scale: s), .decimal(12_345, scale: s),
+        ]
+    case .varchar:
+        return [
+            .varchar(""), .varchar("Ciudad de México ñandú 東京 🚲"), .varchar(String(repeating: "x", count: 70_000)),
+            .varchar("a"),
+        ]
     case .date: return [.date(-719_162), .date(-1), .date(0), .date(Int32.max), .date(Int32.min)]
     case .timestamp: return [.timestamp(.min), .timestamp(.max), .timestamp(-1), .timestamp(1_700_000_000_000_000)]
     default: return []
@@ -114,4 +135,6 @@ func edgeValues(_ type: DataType) -> [Value] {
 }
 
 /// The seven stored types.
-let storedTypes: [DataType] = [.boolean, .bigint, .double, .decimal(precision: 12, scale: 2), .varchar, .date, .timestamp]
+let storedTypes: [DataType] = [
+    .boolean, .bigint, .double, .decimal(precision: 12, scale: 2), .varchar, .date, .timestamp,
+]
