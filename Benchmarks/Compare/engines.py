@@ -197,7 +197,7 @@ class Plaza:
 
     def run(self, sql):
         done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", "--threads",
-                               str(self.threads), "--timer", sql], capture_output=True, text=True, timeout=600)
+                               str(self.threads), "--timer", "--", sql], capture_output=True, text=True, timeout=600)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip()[:400] or f"exit status {done.returncode}")
         return done.stdout, parse_timer(done.stderr)
