@@ -95,6 +95,12 @@ public final class TableSnapshot: ScanSource, Sendable {
         }
     }
 
+    /// The path of the segment file that holds snapshot row group `rowGroup`.
+    public func segmentPath(ofRowGroup rowGroup: Int) -> String { segmentPaths[Int(locations[rowGroup].segment)] }
+
+    /// The number of snapshot row group `rowGroup` within its segment file (as segment errors name it).
+    public func localRowGroup(_ rowGroup: Int) -> Int { Int(locations[rowGroup].rowGroup) }
+
     /// Statistics of a column chunk in the type its segment stores (before any conversion).
     func storedStatistics(rowGroup: Int, column: Int) -> ColumnStatistics {
         let location = locations[rowGroup]

@@ -1,5 +1,6 @@
 import Foundation
 import PlazaCore
+import PlazaFormat
 import Testing
 @testable import PlazaStorage
 
@@ -128,5 +129,33 @@ import Testing
         }
         #expect { try StorageCatalog(directory: directory.path + "/a/b") } throws: { ($0 as! StorageError).kind == .io }
         #expect(try StorageCatalog(directory: directory.path + "/new/").directory == directory.path + "/new")
+    }
+}
+
+@Suite struct VerifyTests {
+    @Test func verifyReadsEveryBlockAndFindsDamage() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(
+            directory: directory.path, options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 4096))
+        )
+        let schema = Schema([Field(name: "n", type: .bigint), Field(name: "s", type: .varchar)])
+        let rows: [[Value]] = (0..<10_000).map { [.bigint(Int64($0 &* 7919 % 10_007)), .varchar("valor \($0 % 613)")] }
+        try write(catalog, "t", .create, schema, [makeBatch([.bigint, .varchar], rows)])
+        try write(catalog, "t", .append, schema, [makeBatch([.bigint, .varchar], Array(rows[0..<100]))])
+        let snapshot = try catalog.snapshot(table: "t")
+        let summary = try snapshot.verify()
+        #expect(summary.rowCount == 10_100 && summary.segmentCount == 2 && summary.generation == 2)
+        #expect(summary.blocksRead >= 2 * 5)
+        #expect(snapshot.segmentPath(ofRowGroup: 3) == snapshot.segmentPaths[1] && snapshot.localRowGroup(3) == 0)
+
+        let path = snapshot.segmentPaths[0]
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect { try catalog.snapshot(table: "t").verify() } throws: { error in
+            let storage = error as! StorageError
+            return storage.table == "t" && storage.file == path
+        }
     }
 }

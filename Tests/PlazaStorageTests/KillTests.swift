@@ -42,6 +42,7 @@ import Testing
             #expect(child.terminationReason == .uncaughtSignal, "trial \(trial): the child ended by itself")
 
             let snapshot = try catalog.snapshot(table: "t")
+            #expect(try snapshot.verify().rowCount == snapshot.rowCount)
             let rows = try readAll(snapshot)
             #expect(snapshot.rowCount % Self.rowsPerCommit == 0, "trial \(trial): \(snapshot.rowCount) rows")
             #expect(rows == (0..<snapshot.rowCount).map { [.bigint(Int64($0))] }, "trial \(trial)")
