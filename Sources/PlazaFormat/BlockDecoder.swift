@@ -152,7 +152,7 @@ public final class BlockDecoder {
             }
         case .frameOfReference:
             let reference = try r.u64()
-            let width = try readWidth(&r, max: 64)
+            let width = try readWidth(&r, max: T.bitWidth)
             let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
             BitPacking.unpack(
                 packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: reference, into: dst)

@@ -38,13 +38,17 @@ public struct BlockHeader: Sendable, Hashable {
         self.rawLength = Int(try r.u32())
         self.checksum = try r.u32()
         try r.zeros(4)
-        guard count >= 1 else { throw corrupt("block holds no values") }
+        guard count >= 1, count <= SegmentFormat.maxBlockSize else {
+            throw corrupt("block holds \(count) values; blocks hold 1 … 65,536")
+        }
         guard storedLength == block.count - SegmentFormat.blockHeaderSize else {
             throw corrupt(
                 "block header says \(storedLength) payload bytes, the footer leaves \(block.count - SegmentFormat.blockHeaderSize)"
             )
         }
-        guard rawLength <= BlockHeader.maxRawLength, isCompressed || rawLength == storedLength else {
+        // LZ4 expands at most about 255:1, so a larger R is damage, not data (and no allocation).
+        let expandable = isCompressed ? min(BlockHeader.maxRawLength, storedLength * 255 + 64) : storedLength
+        guard rawLength <= expandable, isCompressed || rawLength == storedLength else {
             throw corrupt("raw payload length \(rawLength) does not fit stored length \(storedLength)")
         }
         if verifyChecksum {
