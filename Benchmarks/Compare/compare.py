@@ -200,11 +200,11 @@ def render(arguments, active, loads, table, notes, csv_bytes):
              f"Machine: {machine_description()}", ""]
     header = ["query"] + [f"{n} ms" for n in names]
     if has_plaza:
-        header += ["Plaza in-process ms", "Plaza / DuckDB"]
+        header += ["Plaza in-process ms", "Plaza / DuckDB", "in-process / DuckDB"]
     header.append("same rows")
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     logs = {n: [] for n in names}
-    ratios = []
+    ratios, inside_ratios = [], []
     for name, times, inside, differences in table:
         cells = [name]
         for n in names:
@@ -220,7 +220,13 @@ def render(arguments, active, loads, table, notes, csv_bytes):
                 cells.append(f"{plaza / duck:.2f}")
             else:
                 cells.append("–")
-        cells.append("yes" if not differences else "**no**")
+            if inside and isinstance(duck, float) and duck > 0:
+                inside_ratios.append(math.log(inside / duck))
+                cells.append(f"{inside / duck:.2f}")
+            else:
+                cells.append("–")
+        failed = any(not isinstance(times.get(n), float) for n in names)
+        cells.append("**no**" if differences else "not all ran" if failed else "yes")
         lines.append("| " + " | ".join(cells) + " |")
     # Geometric means over the queries that every engine answered, so that columns are comparable.
     common = set.intersection(*(set(q for q, _ in logs[n]) for n in names)) if names else set()
@@ -229,7 +235,8 @@ def render(arguments, active, loads, table, notes, csv_bytes):
         values = [v for q, v in logs[n] if q in common]
         geo.append(f"{math.exp(sum(values) / len(values)):.1f}" if values else "–")
     if has_plaza:
-        geo += ["", f"{math.exp(sum(ratios) / len(ratios)):.2f}" if ratios else "–"]
+        geo += ["", f"{math.exp(sum(ratios) / len(ratios)):.2f}" if ratios else "–",
+                f"{math.exp(sum(inside_ratios) / len(inside_ratios)):.2f}" if inside_ratios else "–"]
     geo.append(f"{len(common)} queries")
     lines += ["| " + " | ".join(geo) + " |", ""]
     lines += [f"| engine | import s ({csv_bytes / 1e6:.0f} MB of CSV) | import MB/s | on disk MB |", "|---|---|---|---|"]
@@ -238,7 +245,7 @@ def render(arguments, active, loads, table, notes, csv_bytes):
         lines.append(f"| {n} | {seconds:.1f} | {csv_bytes / 1e6 / seconds:.0f} | {size / 1e6:.1f} |")
     if has_plaza:
         lines += ["", "Plaza is timed through the CLI (process start and CSV output included); the in-process "
-                      "column is its own `--timer` figure."]
+                      "column is its own `--timer` figure (millisecond resolution; a 0 ms reading is left out of the ratio)."]
     lines += ["", "DuckDB: native file; chDB: MergeTree (ORDER BY the creation date, LowCardinality text); Polars: "
                   "lazy scan of a Parquet copy (import = CSV → Parquet). Geometric means cover the queries every "
                   "engine answered."]
