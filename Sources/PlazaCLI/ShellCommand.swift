@@ -48,7 +48,8 @@ final class Shell {
 
     func run(_ source: any LineSource) async throws {
         signal(SIGINT, SIG_IGN)
-        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        // A private serial queue gets its own thread: the global queues may all be busy running the query.
+        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "plaza.shell.interrupt"))
         interrupts.setEventHandler { [running] in running.cancel() }
         interrupts.resume()
         defer { interrupts.cancel() }
@@ -170,12 +171,26 @@ final class Shell {
 }
 
 /// The task of the query the shell is running, so that Ctrl-C (on another thread) can cancel it.
+///
+/// A second Ctrl-C while a cancelled query has not stopped yet ends the shell (status 130), so a
+/// query stuck in a stage that does not poll for cancellation can never hold the terminal.
 final class RunningQuery: Sendable {
-    private let task = Mutex<Task<QueryResult, any Error>?>(nil)
+    private let task = Mutex<(task: Task<QueryResult, any Error>?, interrupts: Int)>((nil, 0))
 
-    func set(_ newTask: Task<QueryResult, any Error>?) { task.withLock { $0 = newTask } }
+    func set(_ newTask: Task<QueryResult, any Error>?) { task.withLock { $0 = (newTask, 0) } }
 
-    func cancel() { task.withLock { $0?.cancel() } }
+    func cancel() {
+        let interrupts = task.withLock { state -> Int in
+            guard let running = state.task else { return 0 }
+            running.cancel()
+            state.interrupts += 1
+            return state.interrupts
+        }
+        if interrupts >= 2 {
+            printError("\nInterrupted.")
+            exit(130)
+        }
+    }
 }
 
 /// Splits the complete statements (ending with `;` outside quotes and comments) off `text`;
