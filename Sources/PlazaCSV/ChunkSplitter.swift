@@ -17,9 +17,12 @@ enum ChunkSplitter {
         var starts = [start]
         var target = start + chunkSize
         var position = start
+        // The next quote at or after `position`, remembered so a file without quotes is searched once.
+        var nextQuote = -1
         while target < end && position < end {
             // Unquoted at `position`: the next quote bounds the region where a cut is safe.
-            let quote = find(ASCII.quote, base, from: position, to: end) ?? end
+            if nextQuote < position { nextQuote = find(ASCII.quote, base, from: position, to: end) ?? end }
+            let quote = nextQuote
             if quote > target {
                 if let lineFeed = find(ASCII.lineFeed, base, from: max(position, target), to: quote) {
                     starts.append(lineFeed + 1)
