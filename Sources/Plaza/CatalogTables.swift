@@ -4,12 +4,22 @@ internal import PlazaStorage
 internal import PlazaExecution
 
 /// Gives the executor the committed snapshot of each table a query reads.
+///
+/// Table names resolve only inside the database directory (storage refuses `/`, `.` and other
+/// path characters in names). SQL has no file-reading table functions yet; a name that looks like
+/// a file path is refused outright when `allowsExternalFiles` is false, so that guarantee holds
+/// whatever a later planner routes through here.
 struct CatalogTables: TableProvider {
     let catalog: StorageCatalog
     /// Whether SQL may read files outside the database (`Database.Options.allowsExternalFiles`).
     let allowsExternalFiles: Bool
 
     func source(forTable name: String) throws -> any ScanSource {
-        try catalog.snapshot(table: name)
+        if !allowsExternalFiles && (name.contains("/") || name.contains("\\") || name.hasPrefix(".")) {
+            throw PlazaError(
+                kind: .usage,
+                message: "reading files outside the database is disabled for this database (\(name))")
+        }
+        return try catalog.snapshot(table: name)
     }
 }

@@ -70,7 +70,8 @@ public final class Database: Sendable {
                 directory: path, createIfMissing: options.createsDirectory && !options.isReadOnly,
                 readOnly: options.isReadOnly)
         } catch {
-            throw PlazaError.from(error)
+            // Opening fails on the directory itself: missing, not a directory, or not creatable.
+            throw PlazaError(kind: .input, message: error.description, location: .file(FileLocation(path: path)), underlying: error)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         self.settings = Mutex(Settings(threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit))

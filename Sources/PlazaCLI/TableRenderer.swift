@@ -9,10 +9,13 @@ struct TableRenderer {
     let result: QueryResult
     let maxWidth: Int?
     var maxRows = 40
+    /// The widest cell shown in full when there are several columns; a single column (an EXPLAIN
+    /// plan) is only clipped to the terminal.
     var maxCellWidth = 48
 
     func render() -> String {
         let fields = result.fields
+        let maxCellWidth = fields.count == 1 ? max(20, (maxWidth ?? Int.max / 2) - 4) : self.maxCellWidth
         let total = result.count
         var rowIndexes = Array(0..<total)
         let isShortened = total > maxRows
@@ -22,8 +25,8 @@ struct TableRenderer {
         var columns: [Column] = fields.enumerated().map { position, field in
             var cells: [String] = []
             cells.reserveCapacity(rowIndexes.count)
-            for row in rowIndexes { cells.append(clip(display(result.value(row: row, column: position)))) }
-            return Column(name: clip(field.name), type: field.type.description.lowercased(), cells: cells, isNumeric: field.type.isNumeric)
+            for row in rowIndexes { cells.append(clip(display(result.value(row: row, column: position)), maxCellWidth)) }
+            return Column(name: clip(field.name, maxCellWidth), type: field.type.description.lowercased(), cells: cells, isNumeric: field.type.isNumeric)
         }
         columns = fit(columns)
 
@@ -81,7 +84,7 @@ struct TableRenderer {
             .replacingOccurrences(of: "\t", with: "\\t")
     }
 
-    private func clip(_ text: String) -> String {
+    private func clip(_ text: String, _ maxCellWidth: Int) -> String {
         text.count <= maxCellWidth ? text : String(text.prefix(maxCellWidth - 1)) + "…"
     }
 
