@@ -6,13 +6,41 @@ enum DateFunctions {
     static func kernel(_ name: String, _ types: [DataType], _ result: DataType, _ constants: [Value?]) throws(ExecutionError) -> ScalarKernel? {
         switch name {
         case "year", "quarter", "month", "week", "day", "dayofweek", "dayofyear", "hour", "minute", "second":
-            let part = name
+            let part = DatePart(rawValue: name)!
             if types[0] == .date {
-                return ArithmeticKernels.unary(.bigint) { (d: Int32) in datePart(part, Int64(d), 0) }
+                return { (inputs, count) throws(ExecutionError) in
+                    let out = makeOutput(.bigint, count)
+                    let input = inputs[0].data.assumingMemoryBound(to: Int32.self)
+                    let output = out.data.assumingMemoryBound(to: Int64.self)
+                    // One loop per part, chosen once per batch.
+                    switch part {
+                    case .year: for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(input[row])).year) }
+                    case .month: for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(input[row])).month) }
+                    case .day: for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(input[row])).day) }
+                    default: for row in 0..<count { output[row] = datePart(part, Int64(input[row]), 0) }
+                    }
+                    propagateNulls(inputs, into: out, count: count)
+                    return out
+                }
             }
-            return ArithmeticKernels.unary(.bigint) { (t: Int64) in
-                let (days, micros) = CivilCalendar.split(micros: t)
-                return datePart(part, days, micros)
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.bigint, count)
+                let input = inputs[0].data.assumingMemoryBound(to: Int64.self)
+                let output = out.data.assumingMemoryBound(to: Int64.self)
+                switch part {
+                case .hour: for row in 0..<count { output[row] = CivilCalendar.split(micros: input[row]).microsOfDay / 3_600_000_000 }
+                case .year:
+                    for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(CivilCalendar.split(micros: input[row]).days)).year) }
+                case .month:
+                    for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(CivilCalendar.split(micros: input[row]).days)).month) }
+                default:
+                    for row in 0..<count {
+                        let (days, micros) = CivilCalendar.split(micros: input[row])
+                        output[row] = datePart(part, days, micros)
+                    }
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
             }
         case "date_trunc":
             guard case .varchar(let part)? = constants[0], FunctionCatalogParts.truncation.contains(part.lowercased()) else {
@@ -104,21 +132,21 @@ enum DateFunctions {
 
     /// One calendar part of a day number plus microseconds within the day.
     @inline(__always)
-    static func datePart(_ part: String, _ days: Int64, _ micros: Int64) -> Int64 {
+    static func datePart(_ part: DatePart, _ days: Int64, _ micros: Int64) -> Int64 {
         switch part {
-        case "hour": return micros / 3_600_000_000
-        case "minute": return micros / 60_000_000 % 60
-        case "second": return micros / 1_000_000 % 60
-        case "dayofweek": return Int64(CivilCalendar.dayOfWeek(days: Int(days)))
-        case "week": return Int64(isoWeek(Int(days)))
+        case .hour: return micros / 3_600_000_000
+        case .minute: return micros / 60_000_000 % 60
+        case .second: return micros / 1_000_000 % 60
+        case .dayofweek: return Int64(CivilCalendar.dayOfWeek(days: Int(days)))
+        case .week: return Int64(isoWeek(Int(days)))
         default: break
         }
         let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
         switch part {
-        case "year": return Int64(y)
-        case "quarter": return Int64((m - 1) / 3 + 1)
-        case "month": return Int64(m)
-        case "day": return Int64(d)
+        case .year: return Int64(y)
+        case .quarter: return Int64((m - 1) / 3 + 1)
+        case .month: return Int64(m)
+        case .day: return Int64(d)
         default: return days - Int64(CivilCalendar.days(year: y, month: 1, day: 1)) + 1  // dayofyear
         }
     }
@@ -166,6 +194,11 @@ enum DateFunctions {
             return floorDiv(b, 1_000_000) - floorDiv(a, 1_000_000)
         }
     }
+}
+
+/// A calendar part extracted by `year()`, `month()`, … (`extract(part FROM x)`).
+enum DatePart: String, Sendable {
+    case year, quarter, month, week, day, dayofweek, dayofyear, hour, minute, second
 }
 
 /// The parts `date_trunc` and `date_diff` accept.

@@ -95,6 +95,14 @@ struct ExpressionCompiler {
             return CoalesceNode(arguments: arguments, type: type)
         case "current_date":
             return LiteralNode(value: .date(currentDate), type: .date)
+        case "=", "<>", "<", "<=", ">", ">=":
+            let op = CompareKernel.Operator(name: name)!
+            if let value = arguments[1].constant, !value.isNull, arguments[0].constant == nil {
+                return CompareConstantNode(input: arguments[0], op: op, constant: value)
+            }
+            if let value = arguments[0].constant, !value.isNull, arguments[1].constant == nil {
+                return CompareConstantNode(input: arguments[1], op: op.swapped, constant: value)
+            }
         default:
             break
         }
@@ -213,6 +221,32 @@ enum ConditionalGather {
                 if out.hasNulls { out.setValid(true, at: row) }
             }
         }
+        return out
+    }
+}
+
+/// `x op constant`: compares against the constant directly instead of a repeated vector.
+final class CompareConstantNode: ExpressionNode, @unchecked Sendable {
+    let input: ExpressionNode
+    let op: CompareKernel.Operator
+    let constantValue: Value
+
+    init(input: ExpressionNode, op: CompareKernel.Operator, constant: Value) {
+        self.input = input
+        self.op = op
+        self.constantValue = LiteralNode.conform(constant, to: input.type)
+        super.init(type: .boolean)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        let values = try input.evaluate(batch)
+        let out = makeOutput(.boolean, batch.count)
+        if values.type == .null {
+            for row in 0..<batch.count { out.setValid(false, at: row) }
+            return out
+        }
+        CompareKernel.compare(values, constant: constantValue, op, count: batch.count, into: out.data.assumingMemoryBound(to: UInt8.self))
+        propagateNulls([values], into: out, count: batch.count)
         return out
     }
 }

@@ -21,14 +21,15 @@ final class GroupTable {
     private var arenaCapacity: Int
     private var arenaCount = 0
     /// Start of each group's key in the arena; `groupCount + 1` entries.
-    private var keyOffsets: [Int] = [0]
-    private var groupHashes: [UInt64] = []
+    private var keyOffsets: UnsafeMutablePointer<Int>
+    /// Each group's hash.
+    private var groupHashes: UnsafeMutablePointer<UInt64>
+    private var groupCapacity: Int
+    /// The number of groups.
+    private(set) var groupCount = 0
     private let tracker: MemoryTracker?
     private let operatorName: String
     private var trackedBytes = 0
-
-    /// The number of groups.
-    var groupCount: Int { groupHashes.count }
 
     init(types: [DataType], tracker: MemoryTracker?, operatorName: String) {
         self.types = types
@@ -39,11 +40,17 @@ final class GroupTable {
         slots.initialize(repeating: 0, count: 1024)
         arenaCapacity = 1 << 14
         arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        groupCapacity = 512
+        keyOffsets = .allocate(capacity: groupCapacity + 1)
+        keyOffsets[0] = 0
+        groupHashes = .allocate(capacity: groupCapacity)
     }
 
     deinit {
         slots.deallocate()
         arena.deallocate()
+        keyOffsets.deallocate()
+        groupHashes.deallocate()
         tracker?.release(trackedBytes)
     }
 
@@ -51,33 +58,34 @@ final class GroupTable {
     /// group numbers to `groups`.
     func findOrInsert(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>) throws(ExecutionError) {
         packer.pack(columns, rowCount: rowCount)
+        let hashes = packer.hashes, bytes = packer.bytes, offsets = packer.offsets
+        var slots = self.slots, mask = self.slotMask
         for row in 0..<rowCount {
-            let hash = packer.hashes[row]
-            let key = packer.key(row)
-            var slot = Int(truncatingIfNeeded: hash) & slotMask
+            let hash = hashes[row]
+            let keyStart = bytes + offsets[row], keyLength = offsets[row + 1] - offsets[row]
+            var slot = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let entry = slots[slot]
                 if entry == 0 {
-                    let group = try insert(key, hash: hash, slot: slot)
-                    groups[row] = Int32(group)
+                    let group = try insert(UnsafeRawBufferPointer(start: keyStart, count: keyLength), hash: hash, slot: slot)
+                    groups[row] = Int32(truncatingIfNeeded: group)
+                    slots = self.slots
+                    mask = self.slotMask
                     break
                 }
-                let group = Int(entry) - 1
-                if groupHashes[group] == hash && keyEquals(group, key) {
-                    groups[row] = Int32(group)
+                let group = Int(entry &- 1)
+                if groupHashes[group] == hash && keyEquals(group, keyStart, keyLength) {
+                    groups[row] = Int32(truncatingIfNeeded: group)
                     break
                 }
-                slot = (slot + 1) & slotMask
+                slot = (slot &+ 1) & mask
             }
         }
     }
 
     /// Writes the group of each row, or -1 where the key is absent.
     func find(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>) {
-        packer.pack(columns, rowCount: rowCount)
-        for row in 0..<rowCount {
-            groups[row] = lookup(packer.key(row), hash: packer.hashes[row])
-        }
+        find(columns, rowCount: rowCount, into: groups, using: packer)
     }
 
     /// As `find`, but packing with `packer`, so that several threads may probe one finished table.
@@ -94,9 +102,9 @@ final class GroupTable {
         while true {
             let entry = slots[slot]
             if entry == 0 { return -1 }
-            let group = Int(entry) - 1
-            if groupHashes[group] == hash && keyEquals(group, key) { return Int32(group) }
-            slot = (slot + 1) & slotMask
+            let group = Int(entry &- 1)
+            if groupHashes[group] == hash && keyEquals(group, key.baseAddress, key.count) { return Int32(group) }
+            slot = (slot &+ 1) & slotMask
         }
     }
 
@@ -111,25 +119,27 @@ final class GroupTable {
     }
 
     @inline(__always)
-    private func keyEquals(_ group: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let start = keyOffsets[group], length = keyOffsets[group + 1] - start
-        guard length == key.count else { return false }
-        return length == 0 || memcmp(arena + start, key.baseAddress!, length) == 0
+    private func keyEquals(_ group: Int, _ key: UnsafeRawPointer?, _ length: Int) -> Bool {
+        let start = keyOffsets[group]
+        guard keyOffsets[group + 1] - start == length else { return false }
+        return length == 0 || memcmp(arena + start, key!, length) == 0
     }
 
     @inline(never)
     private func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, slot: Int) throws(ExecutionError) -> Int {
-        let group = groupHashes.count
+        let group = groupCount
         if group >= Int(UInt32.max - 1) {
             throw ExecutionError(.memoryLimit, "\(operatorName) has more than 4 billion groups")
         }
+        if group == groupCapacity { try growGroups() }
         if arenaCount + key.count > arenaCapacity { try growArena(arenaCount + key.count) }
         if key.count > 0 { (arena + arenaCount).copyMemory(from: key.baseAddress!, byteCount: key.count) }
         arenaCount += key.count
-        keyOffsets.append(arenaCount)
-        groupHashes.append(hash)
+        keyOffsets[group + 1] = arenaCount
+        groupHashes[group] = hash
+        groupCount = group + 1
         slots[slot] = UInt32(group + 1)
-        if groupHashes.count * 2 > slotMask + 1 { try growSlots() }
+        if groupCount * 2 > slotMask + 1 { try growSlots() }
         return group
     }
 
@@ -142,7 +152,21 @@ final class GroupTable {
         trackedBytes = newTotal
     }
 
-    private var footprint: Int { (slotMask + 1) * 4 + arenaCapacity + groupHashes.capacity * 16 }
+    private var footprint: Int { (slotMask + 1) * 4 + arenaCapacity + groupCapacity * 16 }
+
+    private func growGroups() throws(ExecutionError) {
+        let capacity = groupCapacity * 2
+        try account(footprint + groupCapacity * 16)
+        let newOffsets = UnsafeMutablePointer<Int>.allocate(capacity: capacity + 1)
+        newOffsets.update(from: keyOffsets, count: groupCount + 1)
+        keyOffsets.deallocate()
+        keyOffsets = newOffsets
+        let newHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        newHashes.update(from: groupHashes, count: groupCount)
+        groupHashes.deallocate()
+        groupHashes = newHashes
+        groupCapacity = capacity
+    }
 
     private func growArena(_ needed: Int) throws(ExecutionError) {
         var capacity = arenaCapacity * 2
@@ -161,7 +185,7 @@ final class GroupTable {
         let newSlots = UnsafeMutablePointer<UInt32>.allocate(capacity: newCount)
         newSlots.initialize(repeating: 0, count: newCount)
         let newMask = newCount - 1
-        for group in 0..<groupHashes.count {
+        for group in 0..<groupCount {
             var slot = Int(truncatingIfNeeded: groupHashes[group]) & newMask
             while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
             newSlots[slot] = UInt32(group + 1)

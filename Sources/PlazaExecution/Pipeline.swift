@@ -7,7 +7,15 @@ import PlazaVector
 /// Per-thread scratch state handed to stages (caches keyed by stage).
 final class WorkerState {
     /// Per filter stage: the last dictionary seen and whether each of its entries passes.
-    var dictionaryMatches: [ObjectIdentifier: (dictionary: ColumnVector, matches: [UInt8])] = [:]
+    var dictionaryMatches: [CacheKey: (dictionary: ColumnVector, matches: [UInt8])] = [:]
+    /// Per join probe: the last dictionary of a probe key and the build group of each entry.
+    var dictionaryGroups: [ObjectIdentifier: (dictionary: ColumnVector, groups: [Int32])] = [:]
+}
+
+/// Identifies one cache entry of a stage.
+struct CacheKey: Hashable {
+    let stage: ObjectIdentifier
+    let conjunct: Int
 }
 
 /// A streaming operator: one batch in, zero or more batches out. Shared by all workers, so

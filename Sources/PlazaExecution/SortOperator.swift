@@ -46,6 +46,9 @@ final class SortSink: LocalSink {
     var batches: [Batch] = []
     var rows = 0
     var trackedBytes = 0
+    /// With a limit, once k rows are known: the normalized key of the k-th best row; later rows
+    /// must sort strictly before it to matter.
+    var cutoff: [UInt8]?
 
     init(op: SortOperator) { self.op = op }
 
@@ -57,7 +60,18 @@ final class SortSink: LocalSink {
     }
 
     override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
-        let compact = batch.compacted()
+        var compact = batch.compacted()
+        if let cutoff {
+            var keyVectors: [ColumnVector] = []
+            for key in op.keys { keyVectors.append(try key.node.evaluate(compact)) }
+            let encoder = SortKeyEncoder(keyVectors, op.keys.map { ($0.isDescending, $0.nullsFirst) }, count: compact.count)
+            var kept: [Int32] = []
+            cutoff.withUnsafeBytes { limitKey in
+                for row in 0..<compact.count where encoder.compare(row, limitKey) < 0 { kept.append(Int32(row)) }
+            }
+            if kept.isEmpty { return }
+            if kept.count < compact.count { compact = kept.withUnsafeBufferPointer { compact.gathered($0) } }
+        }
         batches.append(compact)
         rows += compact.count
         let bytes = compact.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
@@ -90,6 +104,7 @@ final class SortSink: LocalSink {
         var order = (0..<rows).map { Int32($0) }
         encoder.sort(&order)
         let kept = op.limit.map { Swift.min($0, rows) } ?? rows
+        if let limit = op.limit, rows >= limit, limit > 0 { cutoff = encoder.key(Int(order[limit - 1])) }
         var result: [Batch] = []
         var start = 0
         while start < kept {
@@ -162,6 +177,16 @@ struct SortKeyEncoder {
             }
             bytes.append(0)
             bytes.append(0)
+        }
+    }
+
+    /// The key of `row`.
+    func key(_ row: Int) -> [UInt8] { Array(bytes[offsets[row]..<offsets[row + 1]]) }
+
+    /// Compares the key of `row` with `other` (memcmp, then length).
+    func compare(_ row: Int, _ other: UnsafeRawBufferPointer) -> Int {
+        bytes.withUnsafeBytes { all in
+            CompareKernel.compareBytes(UnsafeRawBufferPointer(rebasing: all[offsets[row]..<offsets[row + 1]]), other)
         }
     }
 

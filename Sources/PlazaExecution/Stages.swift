@@ -4,57 +4,91 @@ import PlazaVector
 
 /// WHERE / HAVING: keeps the rows where the predicate is true, as a selection vector.
 ///
-/// A predicate over one dictionary-encoded column is evaluated once per dictionary entry and then
-/// looked up by code (cached per thread while the row group's dictionary stays the same).
+/// The predicate is split into its AND-ed conjuncts. Conjuncts over one dictionary-encoded column
+/// run first, once per dictionary entry, then by code on the selected rows (cached per thread while
+/// the row group's dictionary stays the same); the others run on the surviving rows only.
 final class FilterStage: Stage, @unchecked Sendable {
-    let predicate: ExpressionNode
-    /// The column of a single-column predicate that can run on dictionary entries, if any.
-    let dictionaryColumn: Int?
+    /// The conjuncts, dictionary-capable ones first, each with its single column if it has one.
+    let conjuncts: [(node: ExpressionNode, dictionaryColumn: Int?)]
 
     init(predicate: ExpressionNode, profile: OperatorProfile?) {
-        self.predicate = predicate
-        self.dictionaryColumn = FilterStage.singleColumn(predicate)
+        var parts: [ExpressionNode] = []
+        func split(_ node: ExpressionNode) {
+            if let logic = node as? LogicNode, logic.isAnd {
+                logic.arguments.forEach(split)
+            } else {
+                parts.append(node)
+            }
+        }
+        split(predicate)
+        let tagged = parts.map { ($0, FilterStage.singleColumn($0)) }
+        self.conjuncts = tagged.filter { $0.1 != nil } + tagged.filter { $0.1 == nil }
         super.init(profile: profile)
     }
 
     override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        let batch = input.compacted()
-        let count = batch.count
-        let selection = SelectionVector(capacity: Swift.max(count, 1))
-        if let column = dictionaryColumn, let dictionary = batch.columns[column].dictionary {
-            let matches = try dictionaryMatches(dictionary, column: column, worker)
-            let codes = batch.columns[column].values(as: UInt32.self)
-            let validity = batch.columns[column].validity
-            var n = 0
-            matches.withUnsafeBufferPointer { m in
-                for row in 0..<count {
-                    selection.indices[n] = Int32(truncatingIfNeeded: row)
-                    let valid: UInt8 = validity.isValid(at: row) ? 1 : 0
-                    n &+= Int(m[Int(codes[row])] & valid)
+        var batch = input.compacted()
+        var selected: SelectionVector?  // nil: every row of `batch`
+        for (index, conjunct) in conjuncts.enumerated() {
+            if let column = conjunct.dictionaryColumn, let dictionary = batch.columns[column].dictionary {
+                let matches = try dictionaryMatches(dictionary, conjunct.node, key: index, worker)
+                let codes = batch.columns[column].values(as: UInt32.self)
+                let validity = batch.columns[column].validity
+                let out = SelectionVector(capacity: Swift.max(batch.count, 1))
+                var n = 0
+                matches.withUnsafeBufferPointer { m in
+                    if let selected {
+                        for i in 0..<selected.count {
+                            let row = Int(selected.indices[i])
+                            out.indices[n] = Int32(truncatingIfNeeded: row)
+                            let valid: UInt8 = validity.isValid(at: row) ? 1 : 0
+                            n &+= Int(m[Int(codes[row])] & valid)
+                        }
+                    } else if validity.isAllValid {
+                        for row in 0..<batch.count {
+                            out.indices[n] = Int32(truncatingIfNeeded: row)
+                            n &+= Int(m[Int(codes[row])])
+                        }
+                    } else {
+                        for row in 0..<batch.count {
+                            out.indices[n] = Int32(truncatingIfNeeded: row)
+                            let valid: UInt8 = validity.isValid(at: row) ? 1 : 0
+                            n &+= Int(m[Int(codes[row])] & valid)
+                        }
+                    }
                 }
+                out.count = n
+                selected = out
+            } else {
+                if let current = selected {
+                    // Later conjuncts see only the surviving rows.
+                    batch = batch.gathered(UnsafeBufferPointer(current.buffer))
+                    selected = nil
+                }
+                let flags = try conjunct.node.evaluate(batch)
+                if flags.type == .null { return [] }
+                let out = SelectionVector(capacity: Swift.max(batch.count, 1))
+                out.count = FilterKernel.select(flags.data.assumingMemoryBound(to: UInt8.self), validity: flags.validity, count: batch.count, into: out.indices)
+                selected = out
             }
-            selection.count = n
-        } else {
-            let flags = try predicate.evaluate(batch)
-            if flags.type == .null { return [] }
-            selection.count = FilterKernel.select(flags.data.assumingMemoryBound(to: UInt8.self), validity: flags.validity, count: count, into: selection.indices)
+            if selected!.count == 0 { return [] }
         }
-        if selection.count == 0 { return [] }
-        if selection.count == count { return [batch] }
-        return [Batch(columns: batch.columns, count: count, selection: selection)]
+        guard let selected, selected.count < batch.count else { return [batch] }
+        return [Batch(columns: batch.columns, count: batch.count, selection: selected)]
     }
 
-    private func dictionaryMatches(_ dictionary: ColumnVector, column: Int, _ worker: WorkerState) throws(ExecutionError) -> [UInt8] {
-        let key = ObjectIdentifier(self)
-        if let cached = worker.dictionaryMatches[key], cached.dictionary === dictionary { return cached.matches }
+    private func dictionaryMatches(_ dictionary: ColumnVector, _ predicate: ExpressionNode, key: Int, _ worker: WorkerState) throws(ExecutionError) -> [UInt8] {
+        let cacheKey = CacheKey(stage: ObjectIdentifier(self), conjunct: key)
+        if let cached = worker.dictionaryMatches[cacheKey], cached.dictionary === dictionary { return cached.matches }
+        let column = FilterStage.singleColumn(predicate) ?? 0
         let entries = Batch(columns: Array(repeating: dictionary, count: column + 1), count: dictionary.count)
         let flags = try predicate.evaluate(entries)
-        var matches = [UInt8](repeating: 0, count: dictionary.count)
+        var matches = [UInt8](repeating: 0, count: Swift.max(dictionary.count, 1))
         if flags.type != .null {
             let values = flags.data.assumingMemoryBound(to: UInt8.self)
             for entry in 0..<dictionary.count where flags.isValid(at: entry) { matches[entry] = values[entry] & 1 }
         }
-        worker.dictionaryMatches[key] = (dictionary, matches)
+        worker.dictionaryMatches[cacheKey] = (dictionary, matches)
         return matches
     }
 
@@ -75,6 +109,7 @@ final class FilterStage: Stage, @unchecked Sendable {
                 return true
             case is LiteralNode: return true
             case let f as FunctionNode: return dictionarySafe.contains(f.name) && f.arguments.allSatisfy(visit)
+            case let c as CompareConstantNode: return visit(c.input)
             case let l as LogicNode: return l.arguments.allSatisfy(visit)
             case let s as InSetNode: return visit(s.needle)
             default: return false

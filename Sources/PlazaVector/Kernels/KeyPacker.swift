@@ -43,18 +43,21 @@ public final class KeyPacker {
         for row in 0..<rowCount { offsets[row + 1] = 0 }
         for column in columns {
             let source = column.dictionary ?? column
-            let codes = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
+            let codes: UnsafeMutablePointer<UInt32>? = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
             let validity = column.validity
             if source.physicalType == .string {
                 let sourceOffsets = source.offsets
                 for row in 0..<rowCount {
                     if validity.isValid(at: row) {
-                        let r = codes.map { Int($0[row]) } ?? row
+                        let r = codes != nil ? Int(codes![row]) : row
                         offsets[row + 1] += 5 + Int(sourceOffsets[r + 1] - sourceOffsets[r])
                     } else {
                         offsets[row + 1] += 1
                     }
                 }
+            } else if validity.isAllValid {
+                let add = 1 + source.byteWidth
+                for row in 0..<rowCount { offsets[row + 1] &+= add }
             } else {
                 let width = source.byteWidth
                 for row in 0..<rowCount { offsets[row + 1] += validity.isValid(at: row) ? 1 + width : 1 }
@@ -68,11 +71,32 @@ public final class KeyPacker {
         let cursor = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(rowCount, 1))
         defer { cursor.deallocate() }
         cursor.update(from: offsets, count: rowCount)
+        let bytes = self.bytes
         for column in columns {
             let source = column.dictionary ?? column
-            let codes = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
+            let codes: UnsafeMutablePointer<UInt32>? = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
             let validity = column.validity
             let width = source.byteWidth
+            if codes == nil && validity.isAllValid && (width == 8 || width == 4) && source.physicalType != .double {
+                // The common case: a flat integer column without NULLs.
+                let data = source.data
+                if width == 8 {
+                    for row in 0..<rowCount {
+                        let at = cursor[row]
+                        bytes.storeBytes(of: 1, toByteOffset: at, as: UInt8.self)
+                        bytes.storeBytes(of: data.load(fromByteOffset: row &* 8, as: UInt64.self), toByteOffset: at &+ 1, as: UInt64.self)
+                        cursor[row] = at &+ 9
+                    }
+                } else {
+                    for row in 0..<rowCount {
+                        let at = cursor[row]
+                        bytes.storeBytes(of: 1, toByteOffset: at, as: UInt8.self)
+                        bytes.storeBytes(of: data.load(fromByteOffset: row &* 4, as: UInt32.self), toByteOffset: at &+ 1, as: UInt32.self)
+                        cursor[row] = at &+ 5
+                    }
+                }
+                continue
+            }
             let isString = source.physicalType == .string
             let isDouble = source.physicalType == .double
             for row in 0..<rowCount {
@@ -84,7 +108,7 @@ public final class KeyPacker {
                 }
                 bytes.storeBytes(of: 1, toByteOffset: at, as: UInt8.self)
                 at += 1
-                let r = codes.map { Int($0[row]) } ?? row
+                let r = codes != nil ? Int(codes![row]) : row
                 if isString {
                     let start = Int(source.offsets[r]), length = Int(source.offsets[r + 1]) - start
                     bytes.storeBytes(of: UInt32(length).littleEndian, toByteOffset: at, as: UInt32.self)
