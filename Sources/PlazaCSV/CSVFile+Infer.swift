@@ -6,6 +6,8 @@ struct ChunkInference {
     var guesses: [ColumnGuess]
     var rows = 0
     var badRows = 0
+    /// Whether the chunk's last record is a quoted field still open at the chunk's end.
+    var endsInsideQuote = false
 }
 
 extension CSVFile {
@@ -24,23 +26,39 @@ extension CSVFile {
     /// (bytes done, bytes in all), for a progress bar over the first pass.
     public func inferSchema(progress: ((Int, Int) -> Void)?) throws(CSVError) -> CSVInference {
         if let inference { return inference }
-        let starts = chunkStarts
+        // Cut the file without a sequential pass, then check every cut: a chunk that ends inside
+        // a quoted field means the next cut was wrong, and the exact split is used instead.
+        let isGuess = cachedChunkStarts == nil
+        let starts =
+            cachedChunkStarts ?? ChunkSplitter.guess(base, start: bodyStart, end: text.count, chunkSize: chunkSize)
+        var isMisSplit = false
         let columnCount = self.columnCount
         let hasCustomDate = dateFormat != nil
         var total = ChunkInference(
             guesses: [ColumnGuess](repeating: ColumnGuess(hasCustomDate: hasCustomDate), count: columnCount))
         let shared = UncheckedSendable(self)
-        forEachChunk(window: max(1, starts.count)) { chunk in
+        forEachChunk(starts.count, window: max(1, starts.count)) { chunk in
             let file = shared.value
             return file.inferChunk(
                 start: starts[chunk], end: file.chunkEnd(chunk, starts), columnCount: columnCount,
                 hasCustomDate: hasCustomDate)
         } consume: { chunk, part in
+            if chunk + 1 < starts.count && part.endsInsideQuote { isMisSplit = true }
             for column in 0..<columnCount { total.guesses[column].merge(part.guesses[column]) }
             total.rows += part.rows
             total.badRows += part.badRows
             progress?(chunkEnd(chunk, starts) - bodyStart, text.count - bodyStart)
         }
+        if isMisSplit {
+            // The exact split cannot cut a quoted field; should it ever, one chunk is always right.
+            cachedChunkStarts =
+                isGuess
+                ? ChunkSplitter.split(
+                    base, start: bodyStart, end: text.count, delimiter: delimiter, chunkSize: chunkSize)
+                : [bodyStart]
+            return try inferSchema(progress: progress)
+        }
+        cachedChunkStarts = starts
         var notes = openingNotes
         var fields: [Field] = []
         var orders: [DateOrder?] = []
@@ -87,6 +105,7 @@ extension CSVFile {
             if block.count == 0 { break }
             result.rows += block.count
             for row in 0..<block.count where rowProblem(block, row) != nil { result.badRows += 1 }
+            result.endsInsideQuote = block.malformed[block.count - 1] == FieldBlock.unterminatedQuote
             for column in 0..<columnCount {
                 var guess = result.guesses[column]
                 // Already text: no value can change the decision, so skip the column's fields.

@@ -58,7 +58,7 @@ extension CSVFile {
         var summary = CSVReadSummary(rowsRead: 0, rowsImported: 0, rejected: [])
         var line = bodyStartLine
         let shared = UncheckedSendable((file: self, plans: plans))
-        try forEachChunk(window: threads * 2 + 1) { chunk in
+        try forEachChunk(starts.count, window: threads * 2 + 1) { chunk in
             let (file, plans) = shared.value
             return file.readChunk(start: starts[chunk], end: file.chunkEnd(chunk, starts), plans: plans)
         } consume: { chunk, result in

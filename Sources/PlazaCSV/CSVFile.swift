@@ -42,7 +42,8 @@ public final class CSVFile {
     var inference: CSVInference?
     /// Bytes per parallel chunk; tests lower it to exercise chunk boundaries.
     var chunkSize: Int
-    private var cachedChunkStarts: [Int]?
+    /// Chunk starts known to fall on record boundaries (exact split, or a guess inference confirmed).
+    var cachedChunkStarts: [Int]?
 
     /// Maps the file and detects its encoding, delimiter and header.
     ///
@@ -195,6 +196,7 @@ public final class CSVFile {
     /// Chunk start offsets of the body, cut at record boundaries (computed once).
     var chunkStarts: [Int] {
         if let cachedChunkStarts { return cachedChunkStarts }
+        // Exact, but one sequential pass; `inferSchema` guesses and checks instead.
         let starts = ChunkSplitter.split(
             base, start: bodyStart, end: text.count, delimiter: delimiter, chunkSize: chunkSize)
         cachedChunkStarts = starts

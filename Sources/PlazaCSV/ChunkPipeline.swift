@@ -64,9 +64,9 @@ extension CSVFile {
     /// on the caller's thread, in chunk order; at most `window` chunks run ahead of `consume`.
     /// An error from `consume` stops the workers (after their current chunk) and is rethrown.
     func forEachChunk<Result>(
-        window: Int, work: @escaping @Sendable (Int) -> Result, consume: (Int, Result) throws -> Void
+        _ chunkCount: Int, window: Int, work: @escaping @Sendable (Int) -> Result,
+        consume: (Int, Result) throws -> Void
     ) rethrows {
-        let chunkCount = chunkStarts.count
         let pipeline = ChunkPipeline<Result>(chunkCount: chunkCount, window: window)
         let workers = DispatchGroup()
         for _ in 0..<min(threads, chunkCount) {

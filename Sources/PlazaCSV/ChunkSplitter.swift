@@ -52,6 +52,20 @@ enum ChunkSplitter {
         return starts
     }
 
+    /// Chunk starts cut at the first line feed after every `chunkSize` bytes, ignoring quotes.
+    ///
+    /// Right unless a cut falls inside a quoted field; the chunk before such a cut then ends in
+    /// an unterminated quote, which `CSVFile.inferSchema` detects before trusting the guess.
+    static func guess(_ base: UnsafePointer<UInt8>, start: Int, end: Int, chunkSize: Int) -> [Int] {
+        var starts = [start]
+        var target = start + chunkSize
+        while target < end, let lineFeed = find(ASCII.lineFeed, base, from: target, to: end), lineFeed + 1 < end {
+            starts.append(lineFeed + 1)
+            target = lineFeed + 1 + chunkSize
+        }
+        return starts
+    }
+
     /// The offset of the first `byte` in `base[from..<to]`, or nil.
     @inline(__always)
     static func find(_ byte: UInt8, _ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int? {

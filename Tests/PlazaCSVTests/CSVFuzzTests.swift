@@ -54,6 +54,15 @@ import Testing
                     for column in batch.columns { #expect(column.count == batch.count) }
                 }
                 #expect(rows == summary.rowsImported)
+                // One chunk must see exactly what many tiny chunks saw.
+                let whole = try CSVFile(path: path, options: options)
+                let wholeInference = try whole.inferSchema()
+                #expect(wholeInference.schema == inference.schema)
+                if options.onError == .skip {
+                    let wholeSummary = try whole.read(schema: wholeInference.schema) { _ in }
+                    #expect(wholeSummary.rejected == summary.rejected)
+                    #expect(wholeSummary.rowsImported == summary.rowsImported)
+                }
                 #expect(summary.rowsImported + summary.rejected.count == summary.rowsRead)
                 #expect(summary.rowsRead == inference.dataRowCount)
                 // The same file read into arbitrary column types, as an append would.

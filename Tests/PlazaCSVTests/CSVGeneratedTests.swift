@@ -281,4 +281,41 @@ import Testing
         #expect(result.texts == [["x", "y"], ["u", "v"]])
         #expect(result.summary.rejected.map(\.line) == [3])
     }
+
+    @Test func guessedCutsInsideQuotedFieldsAreCaught() throws {
+        // Every record is a long quoted field of many lines, so cuts at "the next line feed" land inside quotes.
+        let field = "\"" + Array(repeating: "línea, con coma", count: 40).joined(separator: "\n") + "\""
+        let text = "id,texto\n" + (0..<300).map { "\($0),\(field)" }.joined(separator: "\n") + "\n"
+        let path = try temporaryFile("multiline.csv", text)
+        defer { unlink(path) }
+        let file = try CSVFile(path: path, options: CSVOptions())
+        file.chunkSize = 5000
+        let guessed = file.text.withMemoryRebound(to: UInt8.self) {
+            ChunkSplitter.guess($0.baseAddress!, start: file.bodyStart, end: $0.count, chunkSize: 5000)
+        }
+        let inference = try file.inferSchema()
+        #expect(inference.schema.fields.map(\.type) == [.bigint, .varchar])
+        #expect(file.cachedChunkStarts != guessed)
+        #expect(
+            file.cachedChunkStarts
+                == file.text.withMemoryRebound(to: UInt8.self) {
+                    ChunkSplitter.split(
+                        $0.baseAddress!, start: file.bodyStart, end: $0.count, delimiter: 44, chunkSize: 5000)
+                })
+        var rows = 0
+        let summary = try file.read(schema: inference.schema) { batch in
+            for row in 0..<batch.count { #expect(batch.columns[0].value(at: row) == .bigint(Int64(rows + row))) }
+            rows += batch.count
+        }
+        #expect(rows == 300 && summary.rejected.isEmpty)
+    }
+
+    @Test func guessedCutsAreKeptWhenRight() throws {
+        let path = try temporaryFile("plain-cuts.csv", "n\n" + (0..<5000).map(String.init).joined(separator: "\n"))
+        defer { unlink(path) }
+        let file = try CSVFile(path: path, options: CSVOptions())
+        file.chunkSize = 1000
+        _ = try file.inferSchema()
+        #expect((file.cachedChunkStarts?.count ?? 0) > 10)
+    }
 }
