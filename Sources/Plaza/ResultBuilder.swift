@@ -28,16 +28,36 @@ final class ResultBuilder {
             target.reserve(rowCount + live)
             if let selection = batch.selection {
                 for row in selection.buffer { Self.copyRow(Int(row), from: source, to: target) }
-            } else if source.type != .null && source.physicalType != .string && !source.hasNulls && source.physicalType == target.physicalType {
-                let width = target.byteWidth
-                (target.data + rowCount * width).copyMemory(from: source.data, byteCount: live * width)
-                target.setCount(rowCount + live)
-                if target.hasNulls { for row in rowCount..<(rowCount + live) { target.setValid(true, at: row) } }
+            } else if source.type != .null && source.physicalType == target.physicalType {
+                Self.copyAll(live, from: source, to: target, at: rowCount)
             } else {
                 for row in 0..<live { Self.copyRow(row, from: source, to: target) }
             }
         }
         rowCount += live
+    }
+
+    /// Copies `count` rows in bulk: one memcpy for fixed-width values, or for string bytes with the
+    /// offsets rebased; validity only where the source has NULLs.
+    private static func copyAll(_ count: Int, from source: ColumnVector, to target: ColumnVector, at start: Int) {
+        if target.physicalType == .string {
+            let sourceOffsets = source.offsets, base = sourceOffsets[0]
+            let bytes = Int(sourceOffsets[count] - base)
+            target.reserveHeap(bytes)
+            let heapStart = target.heapCount
+            if bytes > 0 { (target.heap + heapStart).copyMemory(from: source.heap + Int(base), byteCount: bytes) }
+            let shift = Int32(heapStart) - base
+            let targetOffsets = target.offsets
+            for row in 1...count { targetOffsets[start + row] = sourceOffsets[row] &+ shift }
+            target.setHeapCount(heapStart + bytes)
+        } else {
+            let width = target.byteWidth
+            (target.data + start * width).copyMemory(from: source.data, byteCount: count * width)
+        }
+        target.setCount(start + count)
+        if source.hasNulls || target.hasNulls {
+            for row in 0..<count { target.setValid(source.isValid(at: row), at: start + row) }
+        }
     }
 
     /// Copies one row (a builder path, not a hot kernel: results are small next to their inputs).

@@ -109,7 +109,7 @@ import Testing
             for row in 0..<2048 {
                 let value = Int64(part * 2048 + row)
                 batch.columns[0].append(value: row % 100 == 0 ? .null : .bigint(value))
-                batch.columns[1].append(value: .varchar("v\(value)"))
+                batch.columns[1].append(value: row % 333 == 5 ? .null : .varchar("v\(value)"))
             }
             batch.count = 2048
             builder.append(batch)
@@ -118,7 +118,9 @@ import Testing
         #expect(result.count == 6144)
         let xs = try result.column("x", as: Int64?.self)
         #expect(xs[100] == nil && xs[101] == 101 && xs[6143] == 6143)
-        #expect(try result.column("s", as: String.self)[4097] == "v4097")
+        let strings = try result.column("s", as: String?.self)
+        #expect(strings[4097] == "v4097" && strings[5] == nil && strings[2048 + 5] == nil && strings[6143] == "v6143")
+        #expect(strings.compactMap { $0 }.count == 6144 - 3 * 7)
     }
 
     @Test func errorDescriptionsCarryCaret() {
