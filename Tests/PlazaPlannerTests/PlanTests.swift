@@ -216,6 +216,10 @@ import Testing
         let parentheses =
             "SELECT " + String(repeating: "(", count: 200) + "n" + String(repeating: ")", count: 200) + " FROM reportes"
         #expect(try plan(parentheses).fields.count == 1)
+        let deepest =
+            "SELECT " + String(repeating: "(-", count: 120) + "n" + String(repeating: ")", count: 120)
+            + " FROM reportes"
+        #expect(PlanPrinter.explain(Optimizer.optimize(try plan(deepest))).contains("negate"))
         let subqueries =
             String(repeating: "SELECT * FROM (", count: 100) + "SELECT n FROM reportes"
             + String(repeating: ") AS s", count: 100)
