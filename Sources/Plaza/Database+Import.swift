@@ -28,7 +28,8 @@ extension Database {
         progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) throws(PlazaError) -> ImportSummary {
         guard !self.options.isReadOnly else {
-            throw PlazaError(kind: .usage, message: "the database \"\(self.path)\" was opened read-only; cannot import \(path)")
+            throw PlazaError(
+                kind: .usage, message: "the database \"\(self.path)\" was opened read-only; cannot import \(path)")
         }
         let name = table ?? Self.tableName(forFile: path)
         importLock.lock()
@@ -54,7 +55,11 @@ extension Database {
         var csv = CSVOptions()
         if let delimiter = options.delimiter {
             guard let ascii = delimiter.asciiValue, delimiter != "\"", delimiter != "\n", delimiter != "\r" else {
-                throw PlazaError(kind: .usage, message: "the delimiter must be one ASCII character other than a quote or a line break, not \"\(delimiter)\"")
+                throw PlazaError(
+                    kind: .usage,
+                    message:
+                        "the delimiter must be one ASCII character other than a quote or a line break, not \"\(delimiter)\""
+                )
             }
             csv.delimiter = ascii
         }
@@ -79,7 +84,9 @@ extension Database {
         if existing != nil && options.mode == .create {
             throw PlazaError(
                 kind: .usage,
-                message: "table \"\(existing?.name ?? name)\" already exists; use --append to add the rows or --replace to replace the table (nothing was changed)")
+                message:
+                    "table \"\(existing?.name ?? name)\" already exists; use --append to add the rows or --replace to replace the table (nothing was changed)"
+            )
         }
         if existing == nil && options.mode == .append { throw unknownTable(name) }
         let file = try CSVFile(path: path, options: try csvOptions(options))
@@ -89,7 +96,8 @@ extension Database {
         if let given = options.schema {
             guard given.count == fileSchema.count else {
                 throw PlazaError(
-                    kind: .input, message: "\(path) has \(fileSchema.count) columns but \(given.count) column types were given",
+                    kind: .input,
+                    message: "\(path) has \(fileSchema.count) columns but \(given.count) column types were given",
                     location: .file(FileLocation(path: path)))
             }
             fileSchema = given
@@ -103,25 +111,35 @@ extension Database {
             var tableOrder: [Int] = []
             for field in tableSchema.fields {
                 guard let position = fileSchema.index(of: field.name) else {
-                    throw PlazaError(kind: .internal, message: "column \"\(field.name)\" of the table is missing from the file after matching")
+                    throw PlazaError(
+                        kind: .internal,
+                        message: "column \"\(field.name)\" of the table is missing from the file after matching")
                 }
                 tableOrder.append(position)
                 if readFields[position].type != field.type {
-                    notes.append("column \"\(field.name)\" read as \(field.type), the table's type (the file alone gives \(fileSchema.fields[position].type))")
+                    notes.append(
+                        "column \"\(field.name)\" read as \(field.type), the table's type (the file alone gives \(fileSchema.fields[position].type))"
+                    )
                     readFields[position].type = field.type
                 }
             }
             if let existing {
                 for field in tableSchema.fields {
-                    if let old = existing.schema.fields.first(where: { $0.name.lowercased() == field.name.lowercased() }), old.type != field.type {
-                        notes.append("column \"\(field.name)\" of table \"\(existing.name)\" widened from \(old.type) to \(field.type)")
+                    if let old = existing.schema.fields.first(where: { $0.name.lowercased() == field.name.lowercased() }
+                    ), old.type != field.type {
+                        notes.append(
+                            "column \"\(field.name)\" of table \"\(existing.name)\" widened from \(old.type) to \(field.type)"
+                        )
                     }
                 }
             }
             let readSchema = Schema(readFields)
-            let summary = try file.read(schema: readSchema, progress: { done, total in
-                progress?(ImportProgress(bytesDone: done, bytesTotal: total))
-            }) { batch in
+            let summary = try file.read(
+                schema: readSchema,
+                progress: { done, total in
+                    progress?(ImportProgress(bytesDone: done, bytesTotal: total))
+                }
+            ) { batch in
                 batch.columns = tableOrder.map { batch.columns[$0] }
                 try transaction.append(batch)
             }
@@ -150,7 +168,9 @@ extension Database {
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw PlazaError(kind: .input, message: "cannot write the rejects file \(path): \(error.localizedDescription)", location: .file(FileLocation(path: path)))
+            throw PlazaError(
+                kind: .input, message: "cannot write the rejects file \(path): \(error.localizedDescription)",
+                location: .file(FileLocation(path: path)))
         }
     }
 }

@@ -47,7 +47,9 @@ extension Database {
         guard parameters.count == expected else {
             throw PlazaError(
                 kind: .usage,
-                message: "the statement has \(expected) parameter\(expected == 1 ? "" : "s") but \(parameters.count) value\(parameters.count == 1 ? " was" : "s were") given")
+                message:
+                    "the statement has \(expected) parameter\(expected == 1 ? "" : "s") but \(parameters.count) value\(parameters.count == 1 ? " was" : "s were") given"
+            )
         }
         do {
             return try Binder(catalog: catalog, parameters: parameters).bind(statement)
@@ -57,7 +59,9 @@ extension Database {
     }
 
     /// Binds and runs one parsed statement.
-    func run(_ statement: PlazaSQL.Statement, sql: String, parameters: [Value], cancellation: CancellationToken) throws(PlazaError) -> QueryResult {
+    func run(_ statement: PlazaSQL.Statement, sql: String, parameters: [Value], cancellation: CancellationToken)
+        throws(PlazaError) -> QueryResult
+    {
         let bound = try bind(statement, sql: sql, parameters: parameters)
         return try run(bound, cancellation: cancellation)
     }
@@ -69,7 +73,9 @@ extension Database {
             let optimized = Optimizer.optimize(plan)
             let executor = makeExecutor(cancellation: cancellation)
             let output: QueryOutput
-            do { output = try executor.execute(optimized) } catch { throw PlazaError.from(error, cancellation: cancellation) }
+            do { output = try executor.execute(optimized) } catch {
+                throw PlazaError.from(error, cancellation: cancellation)
+            }
             let builder = ResultBuilder(fields: optimized.fields)
             for batch in output.batches { builder.append(batch) }
             return builder.finish()
@@ -129,7 +135,9 @@ extension Database {
         let current = currentSettings
         let options = ExecutionOptions(
             threads: current.threads, memoryLimit: current.memoryLimit, isCancelled: { cancellation.isCancelled })
-        return QueryExecutor(tables: CatalogTables(catalog: catalog, allowsExternalFiles: self.options.allowsExternalFiles), options: options)
+        return QueryExecutor(
+            tables: CatalogTables(catalog: catalog, allowsExternalFiles: self.options.allowsExternalFiles),
+            options: options)
     }
 
     /// `SET threads = n` / `SET memory_limit = '4GB'` (or a byte count; `'none'` removes the limit).
@@ -146,11 +154,13 @@ extension Database {
             case .bigint(let bytes) where bytes > 0: limit = Int(bytes)
             case .varchar(let text):
                 guard let parsed = parseByteSize(text) else {
-                    throw PlazaError(kind: .usage, message: "memory_limit must be a size such as '4GB' or '512MB', not '\(text)'")
+                    throw PlazaError(
+                        kind: .usage, message: "memory_limit must be a size such as '4GB' or '512MB', not '\(text)'")
                 }
                 limit = parsed
             default:
-                throw PlazaError(kind: .usage, message: "memory_limit must be a size such as '4GB' or '512MB', not \(value)")
+                throw PlazaError(
+                    kind: .usage, message: "memory_limit must be a size such as '4GB' or '512MB', not \(value)")
             }
             settings.withLock { $0.memoryLimit = limit }
         default:

@@ -14,7 +14,8 @@ extension Database {
                     let end = min(start + ColumnVector.batchCapacity, rows.count)
                     let batch = Batch(types: schema.fields.map(\.type))
                     for row in rows[start..<end] {
-                        precondition(row.count == schema.count, "row has \(row.count) values, table \(schema.count) columns")
+                        precondition(
+                            row.count == schema.count, "row has \(row.count) values, table \(schema.count) columns")
                         for (position, value) in row.enumerated() { batch.columns[position].append(value: value) }
                     }
                     batch.count = end - start

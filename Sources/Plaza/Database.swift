@@ -71,7 +71,8 @@ public final class Database: Sendable {
                 readOnly: options.isReadOnly)
         } catch {
             // Opening fails on the directory itself: missing, not a directory, or not creatable.
-            throw PlazaError(kind: .input, message: error.description, location: .file(FileLocation(path: path)), underlying: error)
+            throw PlazaError(
+                kind: .input, message: error.description, location: .file(FileLocation(path: path)), underlying: error)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         self.settings = Mutex(Settings(threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit))

@@ -93,7 +93,9 @@ public struct ImportSummary: Sendable, CustomStringConvertible {
 
     /// A few lines for people: counts, columns with types, and the choices made.
     public var description: String {
-        var lines = ["\(path) → table \(table) (\(mode.rawValue)): \(rowsRead) rows read, \(rowsImported) imported, \(rowsRejected) rejected"]
+        var lines = [
+            "\(path) → table \(table) (\(mode.rawValue)): \(rowsRead) rows read, \(rowsImported) imported, \(rowsRejected) rejected"
+        ]
         if let rejectsPath, rowsRejected > 0 { lines.append("  rejected rows written to \(rejectsPath)") }
         for field in columns { lines.append("  \(field.name)  \(field.type)") }
         for note in notes { lines.append("  note: \(note)") }

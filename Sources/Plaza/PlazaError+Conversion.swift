@@ -14,7 +14,9 @@ extension PlazaError {
         if let error = error as? ExecutionError { return from(execution: error) }
         if let error = error as? StorageError { return from(storage: error) }
         if let error = error as? FormatError {
-            return PlazaError(kind: .format, message: error.description, location: .file(FileLocation(path: error.path, column: error.column)), underlying: error)
+            return PlazaError(
+                kind: .format, message: error.description,
+                location: .file(FileLocation(path: error.path, column: error.column)), underlying: error)
         }
         if let error = error as? CSVError { return from(csv: error) }
         return PlazaError(kind: .internal, message: String(describing: error) + " (a bug; please report it)")

@@ -87,7 +87,9 @@ public struct PlazaError: Error, Sendable, CustomStringConvertible {
     }
 
     /// An SQL error whose message gets the caret diagram of `span` in `sql`.
-    static func sql(_ kind: Kind, _ message: String, span: SourceSpan?, in sql: String, underlying: (any Error & Sendable)?) -> PlazaError {
+    static func sql(
+        _ kind: Kind, _ message: String, span: SourceSpan?, in sql: String, underlying: (any Error & Sendable)?
+    ) -> PlazaError {
         guard let span else { return PlazaError(kind: kind, message: message, underlying: underlying) }
         let diagram = span.caretDiagram(in: sql)
         let text = diagram.isEmpty ? message + " (\(span))" : message + "\n" + diagram

@@ -59,7 +59,9 @@ public struct QueryResult: Sendable {
     /// A whole column, by position; see `column(_:as:)`.
     public func column<T: ResultValueConvertible>(at index: Int, as type: T.Type = T.self) throws(PlazaError) -> [T] {
         guard index >= 0 && index < storage.fields.count else {
-            throw PlazaError(kind: .usage, message: "column position \(index) is out of range (the result has \(storage.fields.count) columns)")
+            throw PlazaError(
+                kind: .usage,
+                message: "column position \(index) is out of range (the result has \(storage.fields.count) columns)")
         }
         let field = storage.fields[index]
         let vector = storage.columns[index]
@@ -67,10 +69,12 @@ public struct QueryResult: Sendable {
         if !vector.hasNulls {
             // Fast paths: copy the buffer as is when the Swift type is the stored type.
             if T.self == Int64.self, field.type == .bigint {
-                return Array(UnsafeBufferPointer(start: vector.data.assumingMemoryBound(to: Int64.self), count: count)) as! [T]
+                return Array(UnsafeBufferPointer(start: vector.data.assumingMemoryBound(to: Int64.self), count: count))
+                    as! [T]
             }
             if T.self == Double.self, field.type == .double {
-                return Array(UnsafeBufferPointer(start: vector.data.assumingMemoryBound(to: Double.self), count: count)) as! [T]
+                return Array(UnsafeBufferPointer(start: vector.data.assumingMemoryBound(to: Double.self), count: count))
+                    as! [T]
             }
             if T.self == String.self, field.type == .varchar {
                 var strings: [String] = []
@@ -82,7 +86,9 @@ public struct QueryResult: Sendable {
         var values: [T] = []
         values.reserveCapacity(count)
         for row in 0..<count {
-            values.append(try convert(storage.value(row: row, column: index), as: type, column: field.name, type: field.type, row: row))
+            values.append(
+                try convert(
+                    storage.value(row: row, column: index), as: type, column: field.name, type: field.type, row: row))
         }
         return values
     }
@@ -130,7 +136,9 @@ public struct Row: Sendable, CustomStringConvertible {
     ///   or it is NULL and `T` is not optional.
     public subscript<T: ResultValueConvertible>(_ name: String) -> T {
         get throws(PlazaError) {
-            guard let column = storage.columnIndex(name) else { throw QueryResult(storage: storage).unknownColumn(name) }
+            guard let column = storage.columnIndex(name) else {
+                throw QueryResult(storage: storage).unknownColumn(name)
+            }
             return try self[column]
         }
     }
@@ -139,10 +147,13 @@ public struct Row: Sendable, CustomStringConvertible {
     public subscript<T: ResultValueConvertible>(_ column: Int) -> T {
         get throws(PlazaError) {
             guard column >= 0 && column < storage.fields.count else {
-                throw PlazaError(kind: .usage, message: "column position \(column) is out of range (the row has \(storage.fields.count) columns)")
+                throw PlazaError(
+                    kind: .usage,
+                    message: "column position \(column) is out of range (the row has \(storage.fields.count) columns)")
             }
             let field = storage.fields[column]
-            return try convert(storage.value(row: index, column: column), as: T.self, column: field.name, type: field.type, row: index)
+            return try convert(
+                storage.value(row: index, column: column), as: T.self, column: field.name, type: field.type, row: index)
         }
     }
 

@@ -20,7 +20,8 @@ final class ResultBuilder {
 
     /// Appends the live rows of `batch`, whose columns match `fields` in number and type.
     func append(_ batch: Batch) {
-        precondition(batch.columns.count >= fields.count, "batch has \(batch.columns.count) columns, result \(fields.count)")
+        precondition(
+            batch.columns.count >= fields.count, "batch has \(batch.columns.count) columns, result \(fields.count)")
         let live = batch.liveCount
         guard live > 0 else { return }
         for (position, target) in columns.enumerated() {

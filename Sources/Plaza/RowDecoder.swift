@@ -25,7 +25,8 @@ extension Row {
         } catch let error as PlazaError {
             throw error
         } catch {
-            throw PlazaError(kind: .usage, message: "cannot decode row \(index + 1) as \(T.self): \(error)", underlying: error)
+            throw PlazaError(
+                kind: .usage, message: "cannot decode row \(index + 1) as \(T.self): \(error)", underlying: error)
         }
     }
 }
@@ -41,7 +42,8 @@ struct RowDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        throw PlazaError(kind: .usage, message: "a row decodes into a struct with one property per column, not an array")
+        throw PlazaError(
+            kind: .usage, message: "a row decodes into a struct with one property per column, not an array")
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
@@ -86,7 +88,9 @@ struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try T(from: CellDecoder(row: row, column: try column(key), codingPath: [key]))
     }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         throw PlazaError(kind: .usage, message: "column \"\(key.stringValue)\" is a single value, not a nested object")
     }
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
@@ -104,10 +108,13 @@ struct CellDecoder: Decoder, SingleValueDecodingContainer {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        throw PlazaError(kind: .usage, message: "column \"\(row.storage.fields[column].name)\" is a single value, not a nested object")
+        throw PlazaError(
+            kind: .usage,
+            message: "column \"\(row.storage.fields[column].name)\" is a single value, not a nested object")
     }
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        throw PlazaError(kind: .usage, message: "column \"\(row.storage.fields[column].name)\" is a single value, not an array")
+        throw PlazaError(
+            kind: .usage, message: "column \"\(row.storage.fields[column].name)\" is a single value, not an array")
     }
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 

@@ -38,7 +38,8 @@ extension Database {
     public func prepare(_ sql: String) throws(PlazaError) -> Statement {
         let statements = try parse(sql)
         guard statements.count == 1, let parsed = statements.first else {
-            throw PlazaError(kind: .usage, message: "prepare takes exactly one statement; \(statements.count) were given")
+            throw PlazaError(
+                kind: .usage, message: "prepare takes exactly one statement; \(statements.count) were given")
         }
         return Statement(database: self, sql: sql, parameterCount: parsed.parameterCount, parsed: parsed)
     }

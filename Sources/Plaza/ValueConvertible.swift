@@ -100,7 +100,9 @@ extension Optional: ResultValueConvertible where Wrapped: ResultValueConvertible
 }
 
 /// Reads `value` as `T`, or throws naming the column and both types.
-func convert<T: ResultValueConvertible>(_ value: Value, as type: T.Type, column: String, type dataType: DataType, row: Int) throws(PlazaError) -> T {
+func convert<T: ResultValueConvertible>(
+    _ value: Value, as type: T.Type, column: String, type dataType: DataType, row: Int
+) throws(PlazaError) -> T {
     if value.isNull && !T.acceptsNull {
         throw PlazaError(
             kind: .usage,
@@ -108,7 +110,8 @@ func convert<T: ResultValueConvertible>(_ value: Value, as type: T.Type, column:
     }
     guard let converted = T(resultValue: value) else {
         throw PlazaError(
-            kind: .usage, message: "column \"\(column)\" of type \(dataType) cannot be read as \(T.self) (value \(value))")
+            kind: .usage,
+            message: "column \"\(column)\" of type \(dataType) cannot be read as \(T.self) (value \(value))")
     }
     return converted
 }

@@ -20,8 +20,10 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "auto, utf-8 or windows-1252.") var encoding: ImportOptions.Encoding = .auto
     @Option(name: .customLong("date-format"), help: "A date format such as %d/%m/%Y or %Y%m%d.") var dateFormat: String?
     @Flag(name: .customLong("decimal-comma"), help: "Numbers are written 1.234,50.") var decimalComma = false
-    @Option(name: .customLong("null"), help: "A text read as NULL (repeatable; replaces NULL, NA, N/A).") var nullTokens: [String] = []
-    @Option(name: .customLong("on-error"), help: "fail (default) or skip bad rows.") var onError: ImportOptions.ErrorPolicy = .fail
+    @Option(name: .customLong("null"), help: "A text read as NULL (repeatable; replaces NULL, NA, N/A).")
+    var nullTokens: [String] = []
+    @Option(name: .customLong("on-error"), help: "fail (default) or skip bad rows.") var onError:
+        ImportOptions.ErrorPolicy = .fail
     @Option(help: "Where skipped rows go (default: TABLE.rejects.csv).") var rejects: String?
     @Flag(help: "No progress bar and no summary.") var quiet = false
     @Argument(help: "CSV files or directories.") var paths: [String]
@@ -47,12 +49,18 @@ struct ImportCommand: AsyncParsableCommand {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PlazaError(kind: .input, message: "\(path): no such file or directory", location: .file(FileLocation(path: path)))
+                throw PlazaError(
+                    kind: .input, message: "\(path): no such file or directory",
+                    location: .file(FileLocation(path: path)))
             }
             if isDirectory.boolValue {
                 let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                let csvs = entries.filter { ["csv", "tsv", "txt"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-                if csvs.isEmpty { throw PlazaError(kind: .input, message: "\(path): the directory holds no .csv files") }
+                let csvs = entries.filter {
+                    ["csv", "tsv", "txt"].contains(($0 as NSString).pathExtension.lowercased())
+                }.sorted()
+                if csvs.isEmpty {
+                    throw PlazaError(kind: .input, message: "\(path): the directory holds no .csv files")
+                }
                 files += csvs.map { (path as NSString).appendingPathComponent($0) }
             } else {
                 files.append(path)

@@ -61,7 +61,8 @@ final class ResultPrinter {
         case .csv:
             try writeCSVHeader()
             for row in result.rows {
-                try output.writeLine(row.values.map { $0.isNull ? "" : csvField($0.description) }.joined(separator: ","))
+                try output.writeLine(
+                    row.values.map { $0.isNull ? "" : csvField($0.description) }.joined(separator: ","))
             }
         case .json:
             for row in result.rows {

@@ -84,13 +84,17 @@ struct DatabaseOption: ParsableArguments {
     /// The directory to open.
     var resolvedPath: String {
         if let path { return path }
-        if let environment = ProcessInfo.processInfo.environment["PLAZA_DB"], !environment.isEmpty { return environment }
+        if let environment = ProcessInfo.processInfo.environment["PLAZA_DB"], !environment.isEmpty {
+            return environment
+        }
         return FileManager.default.currentDirectoryPath
     }
 
     /// Opens the database.
     func open(threads: Int? = nil, memoryLimit: Int? = nil, readOnly: Bool = false) throws(PlazaError) -> Database {
-        try Database(path: resolvedPath, options: Database.Options(threads: threads, memoryLimit: memoryLimit, isReadOnly: readOnly))
+        try Database(
+            path: resolvedPath,
+            options: Database.Options(threads: threads, memoryLimit: memoryLimit, isReadOnly: readOnly))
     }
 }
 
@@ -108,7 +112,8 @@ struct TablesCommand: AsyncParsableCommand {
 
 /// `plaza describe TABLE`: the columns of a table and their types.
 struct DescribeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show a table's columns and types.")
+    static let configuration = CommandConfiguration(
+        commandName: "describe", abstract: "Show a table's columns and types.")
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table

@@ -33,8 +33,9 @@ final class ProgressBar: Sendable {
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let text = String(format: "\r%@ %@ %3d%% %.1f/%.1f MB %.1f MB/s %ds left ", label, bar, Int(fraction * 100),
-                          Double(progress.bytesDone) / 1e6, Double(progress.bytesTotal) / 1e6, rate / 1e6, Int(left))
+        let text = String(
+            format: "\r%@ %@ %3d%% %.1f/%.1f MB %.1f MB/s %ds left ", label, bar, Int(fraction * 100),
+            Double(progress.bytesDone) / 1e6, Double(progress.bytesTotal) / 1e6, rate / 1e6, Int(left))
         FileHandle.standardError.write(Data(text.utf8))
     }
 

@@ -10,10 +10,12 @@ struct QueryCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table
-    @Option(name: .customLong("param"), help: "A value for the next ? or $n parameter (repeatable).") var parameters: [String] = []
+    @Option(name: .customLong("param"), help: "A value for the next ? or $n parameter (repeatable).") var parameters:
+        [String] = []
     @Flag(help: "Print the run time on standard error.") var timer = false
     @Option(help: "Worker threads (default: every core).") var threads: Int?
-    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB.") var memoryLimit: String?
+    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB.") var memoryLimit:
+        String?
     @Argument(help: "The SQL, or - to read it from standard input.") var sql: String?
 
     func validate() throws {
@@ -63,7 +65,8 @@ func parseParameter(_ text: String) -> Value {
     if text == "NULL" { return .null }
     let unsigned = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
     let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
-    if parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[1].count <= 18, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+    if parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[1].count <= 18,
+        parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
         let unscaled = Int64(text.replacingOccurrences(of: ".", with: ""))
     {
         return .decimal(unscaled, scale: parts[1].count)

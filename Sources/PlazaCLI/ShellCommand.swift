@@ -23,7 +23,9 @@ struct ShellCommand: AsyncParsableCommand {
             source = PlainLineSource()
         }
         let shell = Shell(database: db, format: format, isInteractive: isTerminal)
-        if isTerminal { try shell.output.writeLine("Plaza shell on \(db.path). Statements end with ;  .help for commands.") }
+        if isTerminal {
+            try shell.output.writeLine("Plaza shell on \(db.path). Statements end with ;  .help for commands.")
+        }
         try await shell.run(source)
     }
 }
@@ -49,7 +51,8 @@ final class Shell {
     func run(_ source: any LineSource) async throws {
         signal(SIGINT, SIG_IGN)
         // A private serial queue gets its own thread: the global queues may all be busy running the query.
-        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "plaza.shell.interrupt"))
+        let interrupts = DispatchSource.makeSignalSource(
+            signal: SIGINT, queue: DispatchQueue(label: "plaza.shell.interrupt"))
         interrupts.setEventHandler { [running] in running.cancel() }
         interrupts.resume()
         defer { interrupts.cancel() }
@@ -128,7 +131,8 @@ final class Shell {
                 do {
                     let schema = try database.schema(ofTable: name)
                     let columns = schema.fields.map { "    " + quoteIfNeeded($0.name) + " " + $0.type.description }
-                    try output.writeLine("CREATE TABLE " + quoteIfNeeded(name) + " (\n" + columns.joined(separator: ",\n") + "\n);")
+                    try output.writeLine(
+                        "CREATE TABLE " + quoteIfNeeded(name) + " (\n" + columns.joined(separator: ",\n") + "\n);")
                 } catch {
                     failure(String(describing: error))
                 }
@@ -214,7 +218,9 @@ func splitStatements(_ text: String) -> (statements: [String], rest: String) {
             while position < scalars.count && scalars[position] != "\n" { position += 1 }
         case "/" where position + 1 < scalars.count && scalars[position + 1] == "*":
             position += 2
-            while position + 1 < scalars.count && !(scalars[position] == "*" && scalars[position + 1] == "/") { position += 1 }
+            while position + 1 < scalars.count && !(scalars[position] == "*" && scalars[position + 1] == "/") {
+                position += 1
+            }
             position += 1
         case ";":
             var statement = String.UnicodeScalarView()
@@ -260,7 +266,8 @@ func shellWords(_ line: String) -> [String] {
 
 /// A name as SQL needs it: bare when it is a plain lower-case identifier, else double-quoted.
 func quoteIfNeeded(_ name: String) -> String {
-    let isPlain = name.first.map { $0.isLetter || $0 == "_" } == true
+    let isPlain =
+        name.first.map { $0.isLetter || $0 == "_" } == true
         && name.allSatisfy { ($0.isLetter && $0.isLowercase) || $0.isNumber || $0 == "_" }
     return isPlain ? name : quoteIdentifier(name)
 }

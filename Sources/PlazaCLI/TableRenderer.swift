@@ -25,8 +25,12 @@ struct TableRenderer {
         var columns: [Column] = fields.enumerated().map { position, field in
             var cells: [String] = []
             cells.reserveCapacity(rowIndexes.count)
-            for row in rowIndexes { cells.append(clip(display(result.value(row: row, column: position)), maxCellWidth)) }
-            return Column(name: clip(field.name, maxCellWidth), type: field.type.description.lowercased(), cells: cells, isNumeric: field.type.isNumeric)
+            for row in rowIndexes {
+                cells.append(clip(display(result.value(row: row, column: position)), maxCellWidth))
+            }
+            return Column(
+                name: clip(field.name, maxCellWidth), type: field.type.description.lowercased(), cells: cells,
+                isNumeric: field.type.isNumeric)
         }
         columns = fit(columns)
 
@@ -67,7 +71,9 @@ struct TableRenderer {
         func width(_ columns: [Column]) -> Int { columns.reduce(1) { $0 + $1.width + 3 } }
         guard width(columns) > maxWidth else { return columns }
         var kept = columns
-        let ellipsis = Column(name: "…", type: "", cells: Array(repeating: "…", count: columns.first?.cells.count ?? 0), isNumeric: false, isEllipsis: true)
+        let ellipsis = Column(
+            name: "…", type: "", cells: Array(repeating: "…", count: columns.first?.cells.count ?? 0), isNumeric: false,
+            isEllipsis: true)
         var left = (columns.count + 1) / 2, right = columns.count - left
         while left + right > 1 {
             if left >= right { left -= 1 } else { right -= 1 }

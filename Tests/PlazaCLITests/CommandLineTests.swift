@@ -6,7 +6,9 @@ import Testing
     /// A database with the example `reportes` table imported.
     static func imported() throws -> ScratchDirectory {
         let scratch = ScratchDirectory()
-        let output = try PlazaBinary.run(["import", "--db", scratch.database, "--quiet", PlazaBinary.examples + "/reportes.csv"])
+        let output = try PlazaBinary.run([
+            "import", "--db", scratch.database, "--quiet", PlazaBinary.examples + "/reportes.csv",
+        ])
         #expect(output.status == 0, "\(output.stderr)")
         return scratch
     }
@@ -21,9 +23,13 @@ import Testing
         let again = try PlazaBinary.run(["import", "--db", scratch.database, PlazaBinary.examples + "/reportes.csv"])
         #expect(again.status == 1)
         #expect(again.stderr.contains("--append"))
-        let appended = try PlazaBinary.run(["import", "--db", scratch.database, "--append", "--quiet", PlazaBinary.examples + "/reportes.csv"])
+        let appended = try PlazaBinary.run([
+            "import", "--db", scratch.database, "--append", "--quiet", PlazaBinary.examples + "/reportes.csv",
+        ])
         #expect(appended.status == 0 && appended.stdout.isEmpty)
-        let count = try PlazaBinary.run(["query", "--db", scratch.database, "--format", "csv", "SELECT count(*) AS n FROM reportes"])
+        let count = try PlazaBinary.run([
+            "query", "--db", scratch.database, "--format", "csv", "SELECT count(*) AS n FROM reportes",
+        ])
         #expect(count.stdout == "n\n16\n")
     }
 
@@ -36,8 +42,14 @@ import Testing
             return output.stdout
         }
         #expect(try run("csv") == "folio,colonia,monto\n1001,Centro,1250.50\n1004,Condesa,\n")
-        #expect(try run("jsonl") == "{\"folio\":1001,\"colonia\":\"Centro\",\"monto\":1250.50}\n{\"folio\":1004,\"colonia\":\"Condesa\",\"monto\":null}\n")
-        #expect(try run("json") == "[\n{\"folio\":1001,\"colonia\":\"Centro\",\"monto\":1250.50},\n{\"folio\":1004,\"colonia\":\"Condesa\",\"monto\":null}\n]\n")
+        #expect(
+            try run("jsonl")
+                == "{\"folio\":1001,\"colonia\":\"Centro\",\"monto\":1250.50}\n{\"folio\":1004,\"colonia\":\"Condesa\",\"monto\":null}\n"
+        )
+        #expect(
+            try run("json")
+                == "[\n{\"folio\":1001,\"colonia\":\"Centro\",\"monto\":1250.50},\n{\"folio\":1004,\"colonia\":\"Condesa\",\"monto\":null}\n]\n"
+        )
         let markdown = try run("markdown")
         #expect(markdown.hasPrefix("| folio | colonia | monto |\n| ---: | --- | ---: |\n| 1001 | Centro | 1250.50 |\n"))
         let table = try run("table")
@@ -47,16 +59,20 @@ import Testing
 
     @Test func sqlFromStandardInputAndParameters() throws {
         let scratch = try Self.imported()
-        let fromInput = try PlazaBinary.run(["query", "--db", scratch.database, "--format", "csv", "-"], input: "SELECT count(*) AS n FROM reportes;\n")
+        let fromInput = try PlazaBinary.run(
+            ["query", "--db", scratch.database, "--format", "csv", "-"], input: "SELECT count(*) AS n FROM reportes;\n")
         #expect(fromInput.stdout == "n\n8\n")
-        let implicit = try PlazaBinary.run(["query", "--db", scratch.database, "--format", "csv"], input: "SELECT max(folio) AS m FROM reportes")
+        let implicit = try PlazaBinary.run(
+            ["query", "--db", scratch.database, "--format", "csv"], input: "SELECT max(folio) AS m FROM reportes")
         #expect(implicit.stdout == "m\n1008\n")
         let withParameters = try PlazaBinary.run([
             "query", "--db", scratch.database, "--format", "csv", "--param", "Centro", "--param", "300",
             "SELECT count(*) AS n FROM reportes WHERE colonia = ? AND monto > ?",
         ])
         #expect(withParameters.stdout == "n\n2\n", "\(withParameters.stderr)")
-        let fromEnvironment = try PlazaBinary.run(["query", "--format", "csv", "SELECT count(*) AS n FROM reportes"], environment: ["PLAZA_DB": scratch.database])
+        let fromEnvironment = try PlazaBinary.run(
+            ["query", "--format", "csv", "SELECT count(*) AS n FROM reportes"],
+            environment: ["PLAZA_DB": scratch.database])
         #expect(fromEnvironment.stdout == "n\n8\n")
     }
 
@@ -121,7 +137,10 @@ import Testing
         #expect(try PlazaBinary.run(["import", "--db", scratch.database, "--quiet", csv]).status == 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "'\(PlazaBinary.path)' query --db '\(scratch.database)' --format csv 'SELECT * FROM big' | head -n 2; exit ${PIPESTATUS:-0}"]
+        process.arguments = [
+            "-c",
+            "'\(PlazaBinary.path)' query --db '\(scratch.database)' --format csv 'SELECT * FROM big' | head -n 2; exit ${PIPESTATUS:-0}",
+        ]
         let errors = Pipe(), output = Pipe()
         process.standardError = errors
         process.standardOutput = output

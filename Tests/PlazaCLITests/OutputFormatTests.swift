@@ -14,7 +14,10 @@ import Testing
         ]
         let batch = Batch(types: fields.map(\.type))
         let sample: [[Value]] = [
-            [.varchar("a,\"b\"\nc"), .bigint(-3), .double(0.1), .decimal(1250, scale: 2), .date(19_753), .timestamp(1_500_000), .boolean(true)],
+            [
+                .varchar("a,\"b\"\nc"), .bigint(-3), .double(0.1), .decimal(1250, scale: 2), .date(19_753),
+                .timestamp(1_500_000), .boolean(true),
+            ],
             [.varchar(""), .null, .double(2), .null, .null, .timestamp(86_400_000_000), .boolean(false)],
         ]
         for row in 0..<rows {
@@ -39,27 +42,30 @@ import Testing
 
     @Test func csvQuotesAndPrintsNullAsEmpty() throws {
         let text = try Self.render(.csv, Self.result())
-        #expect(text == """
-            name,n,x,amount,day,at,ok
-            "a,""b""
-            c",-3,0.1,12.50,2024-01-31,1970-01-01 00:00:01.500000,true
-            "",,2.0,,,1970-01-02 00:00:00,false
+        #expect(
+            text == """
+                name,n,x,amount,day,at,ok
+                "a,""b""
+                c",-3,0.1,12.50,2024-01-31,1970-01-01 00:00:01.500000,true
+                "",,2.0,,,1970-01-02 00:00:00,false
 
-            """)
+                """)
     }
 
     @Test func jsonAndJsonLines() throws {
         let json = try Self.render(.json, Self.result())
-        #expect(json == """
-            [
-            {"name":"a,\\"b\\"\\nc","n":-3,"x":0.1,"amount":12.50,"day":"2024-01-31","at":"1970-01-01 00:00:01.500000","ok":true},
-            {"name":"","n":null,"x":2.0,"amount":null,"day":null,"at":"1970-01-02 00:00:00","ok":false}
-            ]
+        #expect(
+            json == """
+                [
+                {"name":"a,\\"b\\"\\nc","n":-3,"x":0.1,"amount":12.50,"day":"2024-01-31","at":"1970-01-01 00:00:01.500000","ok":true},
+                {"name":"","n":null,"x":2.0,"amount":null,"day":null,"at":"1970-01-02 00:00:00","ok":false}
+                ]
 
-            """)
+                """)
         let lines = try Self.render(.jsonl, Self.result()).split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines[1] == #"{"name":"","n":null,"x":2.0,"amount":null,"day":null,"at":"1970-01-02 00:00:00","ok":false}"#)
+        #expect(
+            lines[1] == #"{"name":"","n":null,"x":2.0,"amount":null,"day":null,"at":"1970-01-02 00:00:00","ok":false}"#)
         #expect(try Self.render(.json, Self.result(rows: 0)) == "[]\n")
     }
 

@@ -18,17 +18,22 @@ struct PlazaBinary {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plaza").path
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "plaza"
+        ).path
     }
 
     /// The repository's `Examples/` directory.
     static var examples: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Examples").path
     }
 
     /// Runs `plaza arguments…` with `input` on standard input; output is collected through files.
-    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: String? = nil) throws -> Output {
+    static func run(
+        _ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: String? = nil
+    ) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("plaza-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

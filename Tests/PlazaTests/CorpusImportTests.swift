@@ -24,7 +24,10 @@ import Testing
         let db = try Database(path: directory.database)
         let zeros = try db.importCSV(from: Self.corpus("leading_zeros.csv"))
         #expect(zeros.columns.map(\.type) == [.varchar, .varchar, .varchar])
-        #expect(try db.query("SELECT cp FROM leading_zeros ORDER BY cp").column("cp", as: String.self) == ["06700", "11560"])
+        #expect(
+            try db.query("SELECT cp FROM leading_zeros ORDER BY cp").column("cp", as: String.self) == [
+                "06700", "11560",
+            ])
         let nd = try db.importCSV(from: Self.corpus("nd_last_row.csv"))
         #expect(nd.columns.last?.type == .varchar)
         #expect(try db.rowCount(ofTable: "nd_last_row") == nd.rowsImported)
@@ -56,7 +59,8 @@ import Testing
         }
         #expect(db.tableNames().isEmpty)
         let rejects = directory.path + "/ragged.rejects.csv"
-        let summary = try db.importCSV(from: Self.corpus("ragged.csv"), options: ImportOptions(onError: .skip, rejectsPath: rejects))
+        let summary = try db.importCSV(
+            from: Self.corpus("ragged.csv"), options: ImportOptions(onError: .skip, rejectsPath: rejects))
         #expect(summary.rowsImported == 2 && summary.rowsRejected == 2)
         let lines = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3 && lines[1].hasPrefix("3,") && lines[2].hasPrefix("5,"))

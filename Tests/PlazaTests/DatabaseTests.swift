@@ -42,9 +42,11 @@ import Testing
             seen.append("\(colonia)=\(n)")
         }
         #expect(seen == ["Centro=2", "Condesa=1", "Roma=1"])
-        #expect(try result.decode([ColoniaCount].self) == [
-            ColoniaCount(colonia: "Centro", n: 2), ColoniaCount(colonia: "Condesa", n: 1), ColoniaCount(colonia: "Roma", n: 1),
-        ])
+        #expect(
+            try result.decode([ColoniaCount].self) == [
+                ColoniaCount(colonia: "Centro", n: 2), ColoniaCount(colonia: "Condesa", n: 1),
+                ColoniaCount(colonia: "Roma", n: 1),
+            ])
         #expect(try result.column("n", as: Int64.self) == [2, 1, 1])
     }
 
@@ -71,7 +73,8 @@ import Testing
     @Test func streamDeliversBatches() async throws {
         let directory = TestDirectory()
         let db = try Database(path: directory.database)
-        try db.createTable("big", schema: Schema([Field(name: "x", type: .bigint)]), rows: (0..<5000).map { [.bigint(Int64($0))] })
+        try db.createTable(
+            "big", schema: Schema([Field(name: "x", type: .bigint)]), rows: (0..<5000).map { [.bigint(Int64($0))] })
         var total = 0, sum: Int64 = 0
         for try await batch in db.stream("SELECT x FROM big") {
             #expect(batch.count <= 2048)
@@ -118,7 +121,8 @@ import Testing
         #expect(db.tableNames() == ["reportes"])
         let described = try db.query("DESCRIBE reportes")
         #expect(try described.column("column_name", as: String.self) == ["colonia", "agencia", "anio", "monto"])
-        #expect(try described.column("column_type", as: String.self) == ["VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(10,2)"])
+        #expect(
+            try described.column("column_type", as: String.self) == ["VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(10,2)"])
         try db.query("SET threads = 1")
         #expect(db.currentSettings.threads == 1)
         try db.query("SET memory_limit = '2GB'")
@@ -126,13 +130,16 @@ import Testing
         let plan = try db.query("EXPLAIN SELECT count(*) FROM reportes")
         #expect(plan.count > 0)
         #expect(throws: PlazaError.self) { try db.schema(ofTable: "reportez") }
-        do { _ = try db.schema(ofTable: "reportez") } catch { #expect(error.message.contains("did you mean \"reportes\"")) }
+        do { _ = try db.schema(ofTable: "reportez") } catch {
+            #expect(error.message.contains("did you mean \"reportes\""))
+        }
     }
 
     @Test func cancelledTaskStopsTheQuery() async throws {
         let directory = TestDirectory()
         let db = try Database(path: directory.database)
-        try db.createTable("big", schema: Schema([Field(name: "x", type: .bigint)]), rows: (0..<50_000).map { [.bigint(Int64($0))] })
+        try db.createTable(
+            "big", schema: Schema([Field(name: "x", type: .bigint)]), rows: (0..<50_000).map { [.bigint(Int64($0))] })
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             return try db.query("SELECT x % 97 AS k, count(*) FROM big GROUP BY 1")
@@ -155,7 +162,9 @@ import Testing
             for _ in 0..<8 {
                 group.addTask {
                     var counts: [Int64] = []
-                    for _ in 0..<10 { counts += try db.query("SELECT count(*) AS c FROM t").column("c", as: Int64.self) }
+                    for _ in 0..<10 {
+                        counts += try db.query("SELECT count(*) AS c FROM t").column("c", as: Int64.self)
+                    }
                     return counts
                 }
             }
@@ -177,6 +186,8 @@ import Testing
         let csv = try directory.file("a.csv", "x\n1\n")
         #expect(throws: PlazaError.self) { try db.importCSV(from: csv) }
         #expect(try db.query("SELECT count(*) AS c FROM reportes").column("c", as: Int64.self) == [5])
-        #expect(throws: PlazaError.self) { try Database(path: directory.path + "/missing", options: Database.Options(isReadOnly: true)) }
+        #expect(throws: PlazaError.self) {
+            try Database(path: directory.path + "/missing", options: Database.Options(isReadOnly: true))
+        }
     }
 }

@@ -12,7 +12,9 @@ import Testing
         #expect(summary.table == "reportes_2024")
         #expect(summary.rowsRead == 2 && summary.rowsImported == 2 && summary.rowsRejected == 0)
         #expect(summary.columns.map(\.name) == ["colonia", "n", "monto"])
-        #expect(summary.columns.map(\.type) == [.varchar, .bigint, .decimal(precision: 4, scale: 2)] || summary.columns[2].type.decimalScale == 2)
+        #expect(
+            summary.columns.map(\.type) == [.varchar, .bigint, .decimal(precision: 4, scale: 2)]
+                || summary.columns[2].type.decimalScale == 2)
         let result = try db.query("SELECT colonia, n, monto FROM reportes_2024 ORDER BY n")
         #expect(result.rows.map(\.description) == ["Centro\t1\t10.50", "Roma\t2\t3.25"])
         #expect(Database.tableName(forFile: "/x/Año-2024.v2.CSV") == "año_2024_v2")
@@ -65,7 +67,8 @@ import Testing
         }
         #expect(db.tableNames().isEmpty)
         let rejects = directory.path + "/rejects.csv"
-        let summary = try db.importCSV(from: bad, into: "t", options: ImportOptions(onError: .skip, rejectsPath: rejects, schema: schema))
+        let summary = try db.importCSV(
+            from: bad, into: "t", options: ImportOptions(onError: .skip, rejectsPath: rejects, schema: schema))
         #expect(summary.rowsImported == 2 && summary.rowsRejected == 1)
         let text = try String(contentsOfFile: rejects, encoding: .utf8)
         #expect(text.hasPrefix("line,reason,text\n3,"))

@@ -30,7 +30,8 @@ struct LogicTestFile: CustomTestStringConvertible, Sendable {
 
     /// The `Tests/SQL` directory, found from this source file's location.
     static var root: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("SQL")
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "SQL")
     }
 
     /// Every `.test` file under `Tests/SQL`, sorted by name.
@@ -84,11 +85,14 @@ struct LogicTestParser {
                     while index < lines.count && !isBlank(index) {
                         let fields = try splitCSV(lines[index], line: index + 1)
                         guard fields.count == schema.count else {
-                            throw LogicFileError(line: index + 1, message: "row has \(fields.count) fields, table \(schema.count) columns")
+                            throw LogicFileError(
+                                line: index + 1,
+                                message: "row has \(fields.count) fields, table \(schema.count) columns")
                         }
-                        rows.append(try zip(fields, schema.fields).map { field, column in
-                            try parseValue(field, as: column.type, line: index + 1)
-                        })
+                        rows.append(
+                            try zip(fields, schema.fields).map { field, column in
+                                try parseValue(field, as: column.type, line: index + 1)
+                            })
                         index += 1
                     }
                 }
@@ -97,7 +101,8 @@ struct LogicTestParser {
                 let words = line.split(separator: " ").map(String.init)
                 let types = Array(words[1])
                 guard types.allSatisfy({ "IRTB".contains($0) }) else {
-                    throw LogicFileError(line: lineNumber, message: "column types must be letters I, R, T or B, not \(words[1])")
+                    throw LogicFileError(
+                        line: lineNumber, message: "column types must be letters I, R, T or B, not \(words[1])")
                 }
                 let isRowSorted = words.dropFirst(2).contains("rowsort")
                 let sql = block { $0.trimmingCharacters(in: .whitespaces) == "----" }.joined(separator: "\n")
@@ -110,7 +115,8 @@ struct LogicTestParser {
                     expected.append(lines[index])
                     index += 1
                 }
-                records.append(.query(types: types, isRowSorted: isRowSorted, sql: sql, expected: expected, line: lineNumber))
+                records.append(
+                    .query(types: types, isRowSorted: isRowSorted, sql: sql, expected: expected, line: lineNumber))
             } else if line == "statement ok" || line == "statement error" {
                 let sql = block { $0.trimmingCharacters(in: .whitespaces) == "----" }.joined(separator: "\n")
                 var fragment: String?
@@ -121,9 +127,12 @@ struct LogicTestParser {
                         index += 1
                     }
                 }
-                records.append(.statement(expectsError: line == "statement error", sql: sql, fragment: fragment, line: lineNumber))
+                records.append(
+                    .statement(expectsError: line == "statement error", sql: sql, fragment: fragment, line: lineNumber))
             } else {
-                throw LogicFileError(line: lineNumber, message: "unknown record \"\(line)\" (table, query, statement ok, statement error)")
+                throw LogicFileError(
+                    line: lineNumber,
+                    message: "unknown record \"\(line)\" (table, query, statement ok, statement error)")
             }
         }
         return records
@@ -157,7 +166,9 @@ struct LogicTestParser {
                 typeText = trimmed[trimmed.index(after: close)...].trimmingCharacters(in: .whitespaces)
             } else {
                 let parts = trimmed.split(separator: " ", maxSplits: 1)
-                guard parts.count == 2 else { throw LogicFileError(line: line, message: "column \"\(trimmed)\" needs a name and a type") }
+                guard parts.count == 2 else {
+                    throw LogicFileError(line: line, message: "column \"\(trimmed)\" needs a name and a type")
+                }
                 columnName = String(parts[0])
                 typeText = parts[1].trimmingCharacters(in: .whitespaces)
             }

@@ -111,8 +111,11 @@ func parseDecimal(_ text: String, scale: Int) -> Int64? {
     let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count <= 2, let whole = parts.first, whole.allSatisfy(\.isNumber) else { return nil }
     let fraction = parts.count == 2 ? String(parts[1]) : ""
-    guard fraction.count <= scale, fraction.allSatisfy(\.isNumber), !(whole.isEmpty && fraction.isEmpty) else { return nil }
-    let digits = (whole.isEmpty ? "0" : String(whole)) + fraction + String(repeating: "0", count: scale - fraction.count)
+    guard fraction.count <= scale, fraction.allSatisfy(\.isNumber), !(whole.isEmpty && fraction.isEmpty) else {
+        return nil
+    }
+    let digits =
+        (whole.isEmpty ? "0" : String(whole)) + fraction + String(repeating: "0", count: scale - fraction.count)
     guard let magnitude = Int64(digits) else { return nil }
     return isNegative ? -magnitude : magnitude
 }

@@ -11,17 +11,23 @@ import Testing
         do {
             records = try file.records()
         } catch let error as LogicFileError {
-            Issue.record(Comment(rawValue: "\(file.name):\(error.line): \(error.message)"), sourceLocation: location(file, error.line))
+            Issue.record(
+                Comment(rawValue: "\(file.name):\(error.line): \(error.message)"),
+                sourceLocation: location(file, error.line))
             return
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plaza-logic-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "plaza-logic-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let db = try Database(path: directory)
         for record in records { run(record, in: db, file: file) }
     }
 
     private func location(_ file: LogicTestFile, _ line: Int) -> SourceLocation {
-        SourceLocation(fileID: "SQL/" + (file.name as NSString).lastPathComponent, filePath: file.path, line: max(line, 1), column: 1)
+        SourceLocation(
+            fileID: "SQL/" + (file.name as NSString).lastPathComponent, filePath: file.path, line: max(line, 1),
+            column: 1)
     }
 
     private func fail(_ file: LogicTestFile, _ line: Int, _ message: String) {
@@ -52,11 +58,15 @@ import Testing
                 return
             }
             guard result.fields.count == types.count else {
-                fail(file, line, "query returns \(result.fields.count) columns but the header names \(types.count)\n\(sql)")
+                fail(
+                    file, line,
+                    "query returns \(result.fields.count) columns but the header names \(types.count)\n\(sql)")
                 return
             }
             for (letter, field) in zip(types, result.fields) where !typeMatches(letter, field.type) {
-                fail(file, line, "column \"\(field.name)\" is \(field.type), which does not match type letter \(letter)\n\(sql)")
+                fail(
+                    file, line,
+                    "column \"\(field.name)\" is \(field.type), which does not match type letter \(letter)\n\(sql)")
             }
             var actual = result.rows.map { row in row.values.map(logicText).joined(separator: "\t") }
             var wanted = expected
@@ -65,7 +75,10 @@ import Testing
                 wanted.sort()
             }
             if actual != wanted {
-                fail(file, line, "wrong result for\n\(sql)\nexpected (\(wanted.count) rows):\n\(wanted.joined(separator: "\n"))\nactual (\(actual.count) rows):\n\(actual.joined(separator: "\n"))")
+                fail(
+                    file, line,
+                    "wrong result for\n\(sql)\nexpected (\(wanted.count) rows):\n\(wanted.joined(separator: "\n"))\nactual (\(actual.count) rows):\n\(actual.joined(separator: "\n"))"
+                )
             }
         }
     }

@@ -13,7 +13,8 @@ import Testing
     /// colonia VARCHAR, n BIGINT, note VARCHAR (NULL in row 2), monto DECIMAL(10,2), ok BOOLEAN, day DATE.
     static func sample(selection: [Int32]? = nil) -> QueryResult {
         let fields = [
-            Field(name: "colonia", type: .varchar), Field(name: "n", type: .bigint), Field(name: "note", type: .varchar),
+            Field(name: "colonia", type: .varchar), Field(name: "n", type: .bigint),
+            Field(name: "note", type: .varchar),
             Field(name: "monto", type: .decimal(precision: 10, scale: 2)), Field(name: "ok", type: .boolean),
             Field(name: "day", type: .date),
         ]
@@ -87,10 +88,11 @@ import Testing
 
     @Test func decodeRowsIntoStructs() throws {
         let decoded = try Self.sample().decode([ColoniaCount].self)
-        #expect(decoded == [
-            ColoniaCount(colonia: "Centro", n: 12, note: "a"), ColoniaCount(colonia: "Roma", n: 7, note: nil),
-            ColoniaCount(colonia: "Condesa", n: 3, note: ""),
-        ])
+        #expect(
+            decoded == [
+                ColoniaCount(colonia: "Centro", n: 12, note: "a"), ColoniaCount(colonia: "Roma", n: 7, note: nil),
+                ColoniaCount(colonia: "Condesa", n: 3, note: ""),
+            ])
         struct Wrong: Decodable { var colonia: Int64 }
         #expect(throws: PlazaError.self) { try Self.sample().decode([Wrong].self) }
     }
@@ -99,7 +101,10 @@ import Testing
         let result = Self.sample(selection: [0, 2])
         #expect(try result.column("colonia", as: String.self) == ["Centro", "Condesa"])
         #expect(try result.column("ok", as: Bool?.self) == [true, nil])
-        #expect(result.rows.map(\.description) == ["Centro\t12\ta\t1.50\ttrue\t2024-01-31", "Condesa\t3\t\t0.00\tNULL\tNULL"])
+        #expect(
+            result.rows.map(\.description) == [
+                "Centro\t12\ta\t1.50\ttrue\t2024-01-31", "Condesa\t3\t\t0.00\tNULL\tNULL",
+            ])
     }
 
     @Test func manyBatchesConcatenate() throws {
