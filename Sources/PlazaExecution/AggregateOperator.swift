@@ -69,20 +69,30 @@ final class AggregateState {
     /// For a single dictionary-encoded key: the dictionary last seen and its entries' groups.
     var dictionaryGroups: (dictionary: ColumnVector, groups: [Int32])?
     var nullGroup: Int32?
+    /// Per group key (with two keys or more): ids for VARCHAR keys, nil for the others.
+    var keyIDs: [DictionaryIDs?] = []
+    /// Per DISTINCT aggregate over VARCHAR: ids for its values.
+    var distinctIDs: [DictionaryIDs?] = []
     var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
     var groupsCapacity = ColumnVector.batchCapacity
     var trackedBytes = 0
 
     init(_ op: AggregateOperator) {
         self.op = op
-        self.table = op.groupNodes.isEmpty ? nil : GroupTable(types: op.groupTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
+        let translateKeys = op.groupNodes.count >= 2
+        keyIDs = op.groupNodes.map { translateKeys && $0.type == .varchar ? DictionaryIDs(tracker: op.context.tracker) : nil }
+        let storedTypes = zip(op.groupTypes, keyIDs).map { $1 == nil ? $0 : DataType.bigint }
+        self.table = op.groupNodes.isEmpty ? nil : GroupTable(types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
         for (call, argument) in zip(op.calls, op.argumentNodes) {
             // The operator's init already made each accumulator once, so this cannot fail.
             guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
                 preconditionFailure("accumulator for \(call.function) failed after validation")
             }
             accumulators.append(accumulator)
-            distinctSets.append(call.isDistinct ? GroupTable(types: [.bigint, argument?.type ?? .null], tracker: op.context.tracker, operatorName: "DISTINCT aggregate") : nil)
+            let translated = call.isDistinct && argument?.type == .varchar
+            distinctIDs.append(translated ? DictionaryIDs(tracker: op.context.tracker) : nil)
+            let valueType = translated ? DataType.bigint : (argument?.type ?? .null)
+            distinctSets.append(call.isDistinct ? GroupTable(types: [.bigint, valueType], tracker: op.context.tracker, operatorName: "DISTINCT aggregate") : nil)
         }
         if table == nil { for accumulator in accumulators { accumulator.resize(1) } }
     }
@@ -122,7 +132,7 @@ final class AggregateState {
                 selected = rows
             }
             if let set = distinctSets[index] {
-                try insertDistinct(set, argument, selected, count)
+                try insertDistinct(set, distinctIDs[index], argument, selected, count)
             } else if let selected {
                 try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
                     try accumulator.update(groups, rows, argument, count: count)
@@ -157,12 +167,15 @@ final class AggregateState {
             return
         }
         var keys: [ColumnVector] = []
-        for node in op.groupNodes {
+        for (position, node) in op.groupNodes.enumerated() {
+            var key: ColumnVector
             if let column = node as? ColumnNode {
-                keys.append(batch.columns[column.index])  // KeyPacker reads dictionary vectors directly
+                key = batch.columns[column.index]  // KeyPacker reads dictionary vectors directly
             } else {
-                keys.append(try node.evaluate(batch))
+                key = try node.evaluate(batch)
             }
+            if let ids = keyIDs[position] { key = try ids.translate(key, count: count) }
+            keys.append(key)
         }
         try table.findOrInsert(keys, rowCount: count, into: groups)
     }
@@ -177,8 +190,9 @@ final class AggregateState {
         return group
     }
 
-    private func insertDistinct(_ set: GroupTable, _ argument: ColumnVector?, _ selected: [Int32]?, _ count: Int) throws(ExecutionError) {
-        guard let argument, argument.type != .null else { return }
+    private func insertDistinct(_ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ selected: [Int32]?, _ count: Int) throws(ExecutionError) {
+        guard let raw, raw.type != .null else { return }
+        let argument = try ids.map { (ids) throws(ExecutionError) in try ids.translate(raw, count: count) } ?? raw
         var rows: [Int32] = []
         for row in 0..<count where argument.isValid(at: row) { rows.append(Int32(row)) }
         if let selected {
@@ -214,7 +228,10 @@ final class AggregateState {
             var start = 0
             while start < localTable.groupCount {
                 let end = Swift.min(start + ColumnVector.batchCapacity, localTable.groupCount)
-                let keys = localTable.keyColumns(start..<end)
+                var keys = local.decodedKeys(start..<end)
+                for (position, ids) in keyIDs.enumerated() {
+                    if let ids { keys[position] = try ids.translate(keys[position], count: end - start) }
+                }
                 try map.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
                     try table.findOrInsert(keys, rowCount: end - start, into: buffer.baseAddress! + start)
                 }
@@ -225,14 +242,16 @@ final class AggregateState {
         }
         for (index, accumulator) in accumulators.enumerated() {
             if let set = distinctSets[index], let localSet = local.distinctSets[index] {
-                try mergeDistinct(set, localSet, map, accumulator)
+                try mergeDistinct(set, localSet, local.distinctIDs[index], distinctIDs[index], map, accumulator)
             } else {
                 try accumulator.merge(local.accumulators[index], map)
             }
         }
     }
 
-    private func mergeDistinct(_ set: GroupTable, _ localSet: GroupTable, _ map: [Int32], _ accumulator: Accumulator) throws(ExecutionError) {
+    private func mergeDistinct(
+        _ set: GroupTable, _ localSet: GroupTable, _ localIDs: DictionaryIDs?, _ globalIDs: DictionaryIDs?, _ map: [Int32], _ accumulator: Accumulator
+    ) throws(ExecutionError) {
         var start = 0
         while start < localSet.groupCount {
             let end = Swift.min(start + ColumnVector.batchCapacity, localSet.groupCount)
@@ -248,23 +267,36 @@ final class AggregateState {
             }
             let before = set.groupCount
             var ids = [Int32](repeating: 0, count: n)
+            // Values travel as text between id tables; the accumulator sees the text.
+            let values = localIDs.map { $0.decode(keys[1]) } ?? keys[1]
+            let stored = try globalIDs.map { (g) throws(ExecutionError) in try g.translate(values, count: n) } ?? values
             try ids.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
-                try set.findOrInsert([globalGroups, keys[1]], rowCount: n, into: buffer.baseAddress!)
+                try set.findOrInsert([globalGroups, stored], rowCount: n, into: buffer.baseAddress!)
             }
             let fresh = (0..<n).filter { ids[$0] >= before }.map { Int32($0) }
             try groupNumbers.withUnsafeBufferPointer { (g) throws(ExecutionError) in
                 try fresh.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
-                    try accumulator.update(g.baseAddress!, rows, keys[1], count: n)
+                    try accumulator.update(g.baseAddress!, rows, values, count: n)
                 }
             }
             start = end
         }
     }
 
+    /// The group key columns of groups `range`, with VARCHAR ids turned back into text.
+    func decodedKeys(_ range: Range<Int>) -> [ColumnVector] {
+        guard let table else { return [] }
+        var keys = table.keyColumns(range)
+        for (position, ids) in keyIDs.enumerated() {
+            if let ids { keys[position] = ids.decode(keys[position]) }
+        }
+        return keys
+    }
+
     /// The result rows: group keys, then one column per aggregate.
     func finalize() throws(ExecutionError) -> [Batch] {
         let total = groupCount
-        var columns: [ColumnVector] = table.map { $0.keyColumns(0..<total) } ?? []
+        var columns: [ColumnVector] = table == nil ? [] : decodedKeys(0..<total)
         for accumulator in accumulators {
             accumulator.resize(total)
             columns.append(try accumulator.finalize(total))

@@ -126,12 +126,30 @@ final class ProbeStage: Stage, @unchecked Sendable {
         let count = batch.count
         if kind == .anti && table.rowCount > 0 && table.hasNullKey { return [] }
         if kind == .anti && table.rowCount == 0 { return [batch] }
-        var keys: [ColumnVector] = []
-        for key in probeKeys { keys.append(try key.evaluate(batch)) }
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
         defer { groups.deallocate() }
-        table.table.find(keys, rowCount: count, into: groups, using: KeyPacker())
-        for row in 0..<count where !keys.allSatisfy({ $0.type != .null && $0.isValid(at: row) }) { groups[row] = -2 }  // NULL key
+        if probeKeys.count == 1, let column = probeKeys[0] as? ColumnNode, let dictionary = batch.columns[column.index].dictionary {
+            // One dictionary-encoded key: look each dictionary entry up once per row group.
+            let key = ObjectIdentifier(self)
+            if worker.dictionaryGroups[key]?.dictionary !== dictionary {
+                var map = [Int32](repeating: -1, count: Swift.max(dictionary.count, 1))
+                if dictionary.count > 0 {
+                    map.withUnsafeMutableBufferPointer { table.table.find([dictionary], rowCount: dictionary.count, into: $0.baseAddress!, using: KeyPacker()) }
+                }
+                worker.dictionaryGroups[key] = (dictionary, map)
+            }
+            let vector = batch.columns[column.index]
+            let codes = vector.values(as: UInt32.self)
+            let validity = vector.validity
+            worker.dictionaryGroups[key]!.groups.withUnsafeBufferPointer { map in
+                for row in 0..<count { groups[row] = validity.isValid(at: row) ? map[Int(codes[row])] : -2 }
+            }
+        } else {
+            var keys: [ColumnVector] = []
+            for key in probeKeys { keys.append(try key.evaluate(batch)) }
+            table.table.find(keys, rowCount: count, into: groups, using: KeyPacker())
+            for row in 0..<count where !keys.allSatisfy({ $0.type != .null && $0.isValid(at: row) }) { groups[row] = -2 }  // NULL key
+        }
 
         var outputs: [Batch] = []
         var matched = [Bool](repeating: false, count: count)

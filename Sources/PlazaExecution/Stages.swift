@@ -41,8 +41,9 @@ final class FilterStage: Stage, @unchecked Sendable {
                         for i in 0..<selected.count {
                             let row = Int(selected.indices[i])
                             out.indices[n] = Int32(truncatingIfNeeded: row)
-                            let valid: UInt8 = validity.isValid(at: row) ? 1 : 0
-                            n &+= Int(m[Int(codes[row])] & valid)
+                            // NULL rows may hold any code; read entry 0 for them instead.
+                            let isValid = validity.isValid(at: row)
+                            n &+= Int(m[isValid ? Int(codes[row]) : 0] & (isValid ? 1 : 0))
                         }
                     } else if validity.isAllValid {
                         for row in 0..<batch.count {
@@ -52,8 +53,8 @@ final class FilterStage: Stage, @unchecked Sendable {
                     } else {
                         for row in 0..<batch.count {
                             out.indices[n] = Int32(truncatingIfNeeded: row)
-                            let valid: UInt8 = validity.isValid(at: row) ? 1 : 0
-                            n &+= Int(m[Int(codes[row])] & valid)
+                            let isValid = validity.isValid(at: row)
+                            n &+= Int(m[isValid ? Int(codes[row]) : 0] & (isValid ? 1 : 0))
                         }
                     }
                 }

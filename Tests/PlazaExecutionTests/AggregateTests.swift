@@ -128,6 +128,23 @@ import Testing
         ]))
     }
 
+    @Test func twoKeysWithDictionaryTextAgreeAcrossThreads() throws {
+        let t = T.dictionaryTable(groups: 4, rowsPerGroup: 3000, words: ["x", "y", "z"])
+        let plan = T.aggregate(T.scan("t", t), groups: [T.col(0, .varchar), T.call("%", [T.col(1, .bigint), T.lit(.bigint(2))], .bigint)], [
+            AggregateCall(function: .countStar, arguments: [], type: .bigint),
+            AggregateCall(function: .count, arguments: [T.col(0, .varchar)], isDistinct: true, type: .bigint),
+            AggregateCall(function: .min, arguments: [T.col(0, .varchar)], type: .varchar),
+        ])
+        let rows = T.sortRows(try T.runBoth(plan, ["t": t]))
+        // n cycles x, y, z, NULL with period 4, so n % 2 pairs x and z with 0, y and NULL with 1.
+        #expect(rows == T.sortRows([
+            [.varchar("x"), .bigint(0), .bigint(3000), .bigint(1), .varchar("x")],
+            [.varchar("y"), .bigint(1), .bigint(3000), .bigint(1), .varchar("y")],
+            [.varchar("z"), .bigint(0), .bigint(3000), .bigint(1), .varchar("z")],
+            [.null, .bigint(1), .bigint(3000), .bigint(0), .null],
+        ]))
+    }
+
     @Test func manyGroups() throws {
         // 300,000 distinct keys over 4 row groups; each key appears twice.
         let schema = Schema([Field(name: "k", type: .bigint)])

@@ -1,0 +1,66 @@
+import PlazaCore
+import PlazaVector
+
+/// Replaces VARCHAR keys by dense BIGINT ids (one per distinct string), so that wide group keys
+/// and DISTINCT sets hash and compare 9 bytes instead of the text.
+///
+/// A dictionary vector is translated once per dictionary entry and then by code (the dictionary
+/// is the same instance for a whole row group); a flat vector is translated row by row. Ids are
+/// local to one `DictionaryIDs`: decode them with `decode` before they meet another table.
+final class DictionaryIDs {
+    let strings: GroupTable
+    private var cached: (dictionary: ColumnVector, ids: [Int32])?
+    private var decoded: ColumnVector?
+
+    init(tracker: MemoryTracker?) {
+        strings = GroupTable(types: [.varchar], tracker: tracker, operatorName: "hash aggregate")
+    }
+
+    /// A BIGINT vector of the ids of `vector`'s first `count` rows (NULL stays NULL).
+    func translate(_ vector: ColumnVector, count: Int) throws(ExecutionError) -> ColumnVector {
+        let out = makeOutput(.bigint, count)
+        let output = out.data.assumingMemoryBound(to: Int64.self)
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
+        defer { ids.deallocate() }
+        if let dictionary = vector.dictionary {
+            if cached == nil || cached!.dictionary !== dictionary {
+                var mapped = [Int32](repeating: 0, count: Swift.max(dictionary.count, 1))
+                if dictionary.count > 0 {
+                    try mapped.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
+                        try strings.findOrInsert([dictionary], rowCount: dictionary.count, into: buffer.baseAddress!)
+                    }
+                }
+                cached = (dictionary, mapped)
+                decoded = nil
+            }
+            let codes = vector.values(as: UInt32.self)
+            let validity = vector.validity
+            cached!.ids.withUnsafeBufferPointer { map in
+                if validity.isAllValid {
+                    for row in 0..<count { output[row] = Int64(map[Int(codes[row])]) }
+                } else {
+                    // NULL rows may hold any code; never index with it.
+                    for row in 0..<count { output[row] = validity.isValid(at: row) ? Int64(map[Int(codes[row])]) : 0 }
+                }
+            }
+        } else if count > 0 {
+            try strings.findOrInsert([vector], rowCount: count, into: ids)
+            for row in 0..<count { output[row] = Int64(ids[row]) }
+            decoded = nil
+        }
+        if vector.hasNulls {
+            for row in 0..<count where !vector.isValid(at: row) { out.setValid(false, at: row) }
+        }
+        return out
+    }
+
+    /// The strings of a BIGINT id vector.
+    func decode(_ ids: ColumnVector) -> ColumnVector {
+        if decoded == nil || decoded!.count != strings.groupCount {
+            decoded = strings.keyColumns(0..<strings.groupCount)[0]
+        }
+        let rows = ids.values(as: Int64.self)
+        let indices = (0..<ids.count).map { ids.isValid(at: $0) ? Int32(rows[$0]) : -1 }
+        return indices.withUnsafeBufferPointer { GatherKernel.gather(decoded!, $0) }
+    }
+}
