@@ -23,6 +23,9 @@ struct QueryCommand: AsyncParsableCommand {
         if let memoryLimit, parseSize(memoryLimit) == nil {
             throw ValidationError("--memory-limit must be a size such as 4GB or 512MB, not \(memoryLimit)")
         }
+        if sql == nil && isatty(0) == 1 {
+            throw ValidationError("give the SQL as an argument, or pipe it to standard input")
+        }
     }
 
     func run() async throws {
@@ -60,6 +63,9 @@ struct QueryCommand: AsyncParsableCommand {
 /// A `--param` value: a whole number is a BIGINT, a plain decimal a DECIMAL, `true`/`false` a
 /// BOOLEAN, `NULL` a NULL, anything else a VARCHAR.
 func parseParameter(_ text: String) -> Value {
+    // Codes with leading zeros (postal codes `06700`) stay text: as numbers they would lose a character.
+    let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+    if digits.count > 1 && digits.hasPrefix("0") && digits.dropFirst().first != "." { return .varchar(text) }
     if let integer = Int64(text) { return .bigint(integer) }
     if text == "true" || text == "false" { return .boolean(text == "true") }
     if text == "NULL" { return .null }
