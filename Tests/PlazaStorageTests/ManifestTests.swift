@@ -128,3 +128,66 @@ import Testing
         #expect(Manifest.checksum([][...]) == 0)
     }
 }
+
+/// The body parser on its own: mutations with a recomputed checksum reach it, and must be
+/// read or refused with a typed error, never trap (the checksum is not the only defence).
+@Suite struct ManifestParserTests {
+    /// `body` framed as a valid manifest of version 1.`minor` with a correct checksum.
+    static func framed(_ body: [UInt8], minor: UInt16 = 0) -> [UInt8] {
+        var bytes = Manifest.headMagic
+        ByteWriter.put(Manifest.majorVersion, into: &bytes)
+        ByteWriter.put(minor, into: &bytes)
+        ByteWriter.put(UInt32(body.count), into: &bytes)
+        bytes += body
+        ByteWriter.put(Manifest.checksum(bytes[...]), into: &bytes)
+        return bytes + Manifest.tailMagic
+    }
+
+    @Test func mutatedBodiesWithValidChecksumsNeverTrap() {
+        let valid = ManifestTests.sample.encoded()
+        let body = Array(valid[16..<(valid.count - 12)])
+        var generator = SplitMix64(seed: 2026)
+        var accepted = 0
+        for trial in 0..<3000 {
+            var mutated = body
+            switch trial % 4 {
+            case 0: mutated[Int(generator.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: generator.next())
+            case 1: mutated.removeLast(Int(generator.next() % UInt64(mutated.count)))
+            case 2:
+                mutated.insert(
+                    UInt8(truncatingIfNeeded: generator.next()), at: Int(generator.next() % UInt64(mutated.count)))
+            default: mutated = (0..<Int(generator.next() % 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            }
+            do {
+                let manifest = try Manifest.decode(
+                    Self.framed(mutated, minor: UInt16(trial % 2)), path: "m", table: "t")
+                // Whatever is accepted must be internally consistent and encode again.
+                #expect(manifest.schema.count >= 1)
+                #expect(manifest.segments.allSatisfy { Manifest.isSegmentFileName($0.fileName) })
+                #expect(!manifest.encoded().isEmpty)
+                accepted += 1
+            } catch {
+                #expect(error.kind == .damaged, "\(error)")
+            }
+        }
+        #expect(accepted < 3000)
+    }
+
+    @Test func publicValidatorReportsDamage() throws {
+        #expect(throws: StorageError.self) { try _ManifestValidator.validate([1, 2, 3]) }
+        #expect(try _ManifestValidator.validate(ManifestTests.sample.encoded()) == 1005)
+    }
+}
+
+/// A small deterministic generator, so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
