@@ -17,7 +17,10 @@ public enum ValueParsing {
         var micros = Int64(days) * CivilCalendar.microsPerDay
         if end == bytes.count { return micros }
         guard bytes[end] == UInt8(ascii: " ") || bytes[end] == UInt8(ascii: "T") else { return nil }
-        guard let (time, timeEnd) = timeBytes(bytes, end + 1), timeEnd == bytes.count else { return nil }
+        guard let (time, timeEnd) = timeBytes(bytes, end + 1) else { return nil }
+        // A UTC designator is accepted (timestamps carry no zone), as the executor's parser does.
+        let rest = String(decoding: bytes[timeEnd...], as: UTF8.self)
+        guard ["", "Z", "+00", "+00:00", " UTC"].contains(rest) else { return nil }
         micros += time
         return micros
     }
@@ -92,8 +95,8 @@ public enum ValueParsing {
     /// Parses `true/false/t/f/yes/no/1/0` (any case), or nil.
     public static func boolean(_ text: String) -> Bool? {
         switch trimmed(text).lowercased() {
-        case "true", "t", "yes", "y", "1": return true
-        case "false", "f", "no", "n", "0": return false
+        case "true", "t", "yes", "y", "1", "on": return true
+        case "false", "f", "no", "n", "0", "off": return false
         default: return nil
         }
     }
@@ -177,6 +180,13 @@ public enum ValueParsing {
 
     static func trimmed(_ text: String) -> String { String(trimmedSlice(text)) }
 
+    /// One or two digits as a number, and the offset after them.
+    private static func run(_ bytes: [UInt8], _ start: Int) -> (Int, Int)? {
+        guard let first = digits(bytes, start, 1) else { return nil }
+        if let both = digits(bytes, start, 2) { return (both, start + 2) }
+        return (first, start + 1)
+    }
+
     /// Reads `n` digits as a number.
     private static func digits(_ bytes: [UInt8], _ start: Int, _ count: Int) -> Int? {
         guard start + count <= bytes.count else { return nil }
@@ -204,23 +214,23 @@ public enum ValueParsing {
         guard yearDigits >= 1, yearDigits <= 6, var year = digits(bytes, index, yearDigits) else { return nil }
         if negative { year = -year }
         index += yearDigits
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "-"), let month = digits(bytes, index + 1, 2),
-            index + 3 < bytes.count, bytes[index + 3] == UInt8(ascii: "-"), let day = digits(bytes, index + 4, 2)
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "-"), let (month, monthEnd) = run(bytes, index + 1),
+            monthEnd < bytes.count, bytes[monthEnd] == UInt8(ascii: "-"), let (day, dayEnd) = run(bytes, monthEnd + 1)
         else { return nil }
         guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month) else {
             return nil
         }
         let days = CivilCalendar.days(year: year, month: month, day: day)
         guard let narrow = Int32(exactly: days) else { return nil }
-        return (narrow, index + 6)
+        return (narrow, dayEnd)
     }
 
     /// `HH:MM[:SS[.ffffff]]` as microseconds, and the end offset.
     private static func timeBytes(_ bytes: [UInt8], _ start: Int) -> (Int64, Int)? {
-        guard let hour = digits(bytes, start, 2), start + 2 < bytes.count, bytes[start + 2] == UInt8(ascii: ":"),
-            let minute = digits(bytes, start + 3, 2), hour < 24, minute < 60
+        guard let (hour, hourEnd) = run(bytes, start), hourEnd < bytes.count, bytes[hourEnd] == UInt8(ascii: ":"),
+            let minute = digits(bytes, hourEnd + 1, 2), hour < 24, minute < 60
         else { return nil }
-        var index = start + 5
+        var index = hourEnd + 3
         var micros = Int64(hour * 3600 + minute * 60) * 1_000_000
         if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
             guard let second = digits(bytes, index + 1, 2), second < 60 else { return nil }
