@@ -45,6 +45,10 @@ enum PredicatePushdown {
         let leftCount = join.left.fields.count
         var left: [BoundExpression] = [], right: [BoundExpression] = [], above: [BoundExpression] = [],
             residual: [BoundExpression] = []
+        // A condition above a LEFT join that is never true for NULL-extended rows makes it an INNER join.
+        if join.kind == .left, predicates.contains(where: { rejectsNulls($0, from: leftCount) }) {
+            join.kind = .inner
+        }
         let isInner = join.kind == .inner
         func side(_ expression: BoundExpression) -> (onlyLeft: Bool, onlyRight: Bool) {
             let columns = PlanUtilities.columns(of: expression)
@@ -81,6 +85,34 @@ enum PredicatePushdown {
         join.left = push(join.left, left)
         join.right = push(join.right, right)
         return apply(above, to: .join(join))
+    }
+
+    /// Whether `predicate` is NULL or false whenever every column from `firstColumn` on is NULL.
+    static func rejectsNulls(_ predicate: BoundExpression, from firstColumn: Int) -> Bool {
+        guard case .call(let name, let arguments, _) = predicate else { return false }
+        switch name {
+        case "=", "<>", "<", "<=", ">", ">=", "like", "ilike":
+            return arguments.contains { isStrict($0, from: firstColumn) }
+        case "is_not_null", "in":
+            return isStrict(arguments[0], from: firstColumn)
+        case "and":
+            return arguments.contains { rejectsNulls($0, from: firstColumn) }
+        default:
+            return false
+        }
+    }
+
+    /// Whether an expression is NULL whenever the columns from `firstColumn` on are NULL and it reads one.
+    private static func isStrict(_ expression: BoundExpression, from firstColumn: Int) -> Bool {
+        switch expression {
+        case .column(let index, _): return index >= firstColumn
+        case .cast(let inner, _, let isTry): return !isTry && isStrict(inner, from: firstColumn)
+        case .call(let name, let arguments, _):
+            let signatures = FunctionCatalog.signatures(named: name)
+            guard !signatures.isEmpty, signatures.allSatisfy({ $0.nulls == .propagates }) else { return false }
+            return arguments.contains { isStrict($0, from: firstColumn) }
+        default: return false
+        }
     }
 
     private static func apply(_ predicates: [BoundExpression], to plan: LogicalPlan) -> LogicalPlan {

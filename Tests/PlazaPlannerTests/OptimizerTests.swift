@@ -254,3 +254,30 @@ import Testing
         #expect(try pruning("colonia LIKE 'añ%'").map(\.comparison) == [.greaterOrEqual])
     }
 }
+
+/// A LEFT join under a condition that rejects NULL-extended rows is an INNER join.
+@Suite struct OuterJoinSimplificationTests {
+    func joinKind(_ sql: String) throws -> Join.Kind? {
+        var pending = [Optimizer.optimize(try plan(sql))]
+        while let next = pending.popLast() {
+            switch next {
+            case .join(let join): return join.kind
+            case .project(let input, _, _), .filter(let input, _), .sort(let input, _), .limit(let input, _, _):
+                pending.append(input)
+            default: break
+            }
+        }
+        return nil
+    }
+
+    @Test func comparisonOnTheRightSideMakesTheJoinInner() throws {
+        let base = "SELECT r.n FROM reportes r LEFT JOIN alcaldias a ON r.colonia = a.colonia WHERE "
+        #expect(try joinKind(base + "a.poblacion > 100") == .inner)
+        #expect(try joinKind(base + "lower(a.nombre) = 'x'") == .inner)
+        #expect(try joinKind(base + "a.nombre IS NOT NULL") == .inner)
+        #expect(try joinKind(base + "a.nombre IS NULL") == .left)
+        #expect(try joinKind(base + "coalesce(a.poblacion, 0) = 0") == .left)
+        #expect(try joinKind(base + "a.poblacion > 1 OR r.n > 1") == .left)
+        #expect(try joinKind(base + "r.n > 1") == .left)
+    }
+}
