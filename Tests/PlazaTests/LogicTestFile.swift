@@ -36,7 +36,7 @@ struct LogicTestFile: CustomTestStringConvertible, Sendable {
 
     /// Every `.test` file under `Tests/SQL`, sorted by name.
     static func all() -> [LogicTestFile] {
-        let root = Self.root.standardizedFileURL.path
+        let root = Self.root.resolvingSymlinksInPath().path
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var files: [LogicTestFile] = []
         while let relative = enumerator.nextObject() as? String {
