@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import PlazaCore
 import PlazaFormat
+import PlazaVector
 import Synchronization
 import Testing
 @testable import PlazaStorage
@@ -132,5 +133,56 @@ import Testing
         while !waiter.isFinished { usleep(1_000) }
         #expect(result.withLock { $0 } == 3)
         #expect(try readAll(catalog.snapshot(table: "t")) == (0..<3).map { [.bigint(Int64($0))] })
+    }
+}
+
+@Suite struct SharedSnapshotTests {
+    /// The executor's pattern: threads take row groups of one snapshot from a shared counter.
+    @Test func threadsScanRowGroupsOfOneSnapshot() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(
+            directory: directory.path,
+            options: StorageOptions(rowsPerSegment: 3000, segmentOptions: SegmentWriterOptions(rowGroupSize: 1000)))
+        try write(catalog, "t", .create, bigintSchema, (0..<5).map { numbers($0 * 2000..<($0 + 1) * 2000) })
+        try write(catalog, "t", .append, Schema([Field(name: "n", type: .double)]), [])
+        let snapshot = try catalog.snapshot(table: "t")
+        #expect(snapshot.rowGroupCount == 10)
+        let next = Atomic<Int>(0)
+        let sums = Mutex<[Double]>([])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            var local = 0.0
+            let batch = Batch(types: [.double])
+            while true {
+                let group = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard group < snapshot.rowGroupCount else { break }
+                do {
+                    let cursor = try snapshot.openRowGroup(group, columns: [0], predicates: [])
+                    while try cursor.next(into: batch) {
+                        let column = batch.columns[0].isDictionary ? batch.columns[0].flattened() : batch.columns[0]
+                        local += column.values(as: Double.self).reduce(0, +)
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            sums.withLock { $0.append(local) }
+        }
+        #expect(failures.withLock { $0 } == [])
+        #expect(sums.withLock { $0.reduce(0, +) } == Double((0..<10_000).reduce(0, +)))
+    }
+}
+
+@Suite struct StorageErrorTests {
+    @Test func descriptionNamesEveryPlace() {
+        let error = StorageError(
+            .damaged, "checksum mismatch", table: "viajes", file: "/db/viajes/MANIFEST", column: "monto", rowGroup: 2,
+            block: 5)
+        #expect(
+            error.description
+                == "damaged table: table \"viajes\", file \"/db/viajes/MANIFEST\", column \"monto\", row group 2, block 5: checksum mismatch"
+        )
+        #expect(StorageError(.busy, "wait").description == "table busy: wait")
     }
 }
