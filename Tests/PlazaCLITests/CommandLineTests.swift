@@ -33,6 +33,30 @@ import Testing
         #expect(count.stdout == "n\n16\n")
     }
 
+    @Test func directoriesTablesAndRejects() throws {
+        let scratch = ScratchDirectory()
+        try FileManager.default.createDirectory(atPath: scratch.path + "/portal", withIntermediateDirectories: true)
+        _ = try scratch.file("portal/Obras 2024.csv", "id,monto\n1,10.5\n2,3\n")
+        _ = try scratch.file("portal/luz.csv", "id;kw\n1;7\n2;8;9\n3;4\n")
+        let imported = try PlazaBinary.run(
+            ["import", "--db", scratch.database, "--on-error", "skip", "portal"], directory: scratch.path)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("table luz (create): 3 rows read, 2 imported, 1 rejected"))
+        let rejects = try String(contentsOfFile: scratch.path + "/luz.rejects.csv", encoding: .utf8)
+        #expect(rejects.hasPrefix("line,reason,text\n3,"))
+        let tables = try PlazaBinary.run(["tables", "--db", scratch.database])
+        #expect(tables.stdout == "luz\nobras_2024\n")
+        let into = try PlazaBinary.run([
+            "import", "--db", scratch.database, "--table", "todas", "--quiet", scratch.path + "/portal/Obras 2024.csv",
+            scratch.path + "/portal/Obras 2024.csv",
+        ])
+        #expect(into.status == 0, "\(into.stderr)")
+        let count = try PlazaBinary.run([
+            "query", "--db", scratch.database, "--format", "csv", "SELECT count(*) AS n FROM todas",
+        ])
+        #expect(count.stdout == "n\n4\n")
+    }
+
     @Test func everyFormat() throws {
         let scratch = try Self.imported()
         let sql = "SELECT folio, colonia, monto FROM reportes WHERE folio IN (1001, 1004) ORDER BY folio"
