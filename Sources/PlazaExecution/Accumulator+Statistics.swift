@@ -194,7 +194,9 @@ final class QuantileAccumulator: Accumulator {
     override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
         let data = input.data.assumingMemoryBound(to: Double.self)
-        try forEachValidRow(rows, input, count) { row in values[Int(groups[row])].append(data[row]) }
+        values.withUnsafeMutableBufferPointer { lists in
+            try? forEachValidRow(rows, input, count) { row in lists[Int(groups[row])].append(data[row]) }
+        }
     }
 
     override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
@@ -210,7 +212,11 @@ final class QuantileAccumulator: Accumulator {
                 out.appendNull()
                 continue
             }
-            list.sort { CompareKernel.compareDoubles($0, $1) < 0 }
+            if list.contains(where: \.isNaN) {
+                list.sort { CompareKernel.compareDoubles($0, $1) < 0 }
+            } else {
+                list.sort()
+            }
             let position = fraction * Double(list.count - 1)
             let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
             let weight = position - Double(lower)

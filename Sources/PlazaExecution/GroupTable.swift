@@ -9,13 +9,14 @@ import PlazaVector
 /// An open-addressing hash table from packed keys (see `KeyPacker`) to dense group numbers 0, 1, 2, …
 ///
 /// Used for GROUP BY, DISTINCT, the distinct sets of `count(DISTINCT …)`, join builds and IN-sets.
-/// Slots hold `group + 1` (0 = empty) with linear probing; the table doubles at half load. Keys are
+/// Slots hold `group + 1` (0 = empty) in their low 32 bits and the hash's high 32 bits above, so
+/// most mismatches are rejected without touching the key; linear probing; doubles at half load. Keys are
 /// copied into one arena, so a group's key stays readable until the table is released.
 final class GroupTable {
     /// The key column types.
     let types: [DataType]
     private let packer = KeyPacker()
-    private var slots: UnsafeMutablePointer<UInt32>
+    private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
     private var arena: UnsafeMutableRawPointer
     private var arenaCapacity: Int
@@ -59,9 +60,12 @@ final class GroupTable {
     func findOrInsert(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>) throws(ExecutionError) {
         packer.pack(columns, rowCount: rowCount)
         let hashes = packer.hashes, bytes = packer.bytes, offsets = packer.offsets
+        // Locals, reloaded after an insert, keep exclusivity checks and reloads out of the loop.
         var slots = self.slots, mask = self.slotMask
+        var keyOffsets = self.keyOffsets, arena = self.arena
         for row in 0..<rowCount {
             let hash = hashes[row]
+            let tag = hash & 0xFFFF_FFFF_0000_0000
             let keyStart = bytes + offsets[row], keyLength = offsets[row + 1] - offsets[row]
             var slot = Int(truncatingIfNeeded: hash) & mask
             while true {
@@ -71,12 +75,17 @@ final class GroupTable {
                     groups[row] = Int32(truncatingIfNeeded: group)
                     slots = self.slots
                     mask = self.slotMask
+                    keyOffsets = self.keyOffsets
+                    arena = self.arena
                     break
                 }
-                let group = Int(entry &- 1)
-                if groupHashes[group] == hash && keyEquals(group, keyStart, keyLength) {
-                    groups[row] = Int32(truncatingIfNeeded: group)
-                    break
+                if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                    let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1
+                    let start = keyOffsets[group]
+                    if keyOffsets[group + 1] - start == keyLength && (keyLength == 0 || memcmp(arena + start, keyStart, keyLength) == 0) {
+                        groups[row] = Int32(truncatingIfNeeded: group)
+                        break
+                    }
                 }
                 slot = (slot &+ 1) & mask
             }
@@ -98,12 +107,13 @@ final class GroupTable {
 
     /// The group of one packed key, or -1.
     func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
             let entry = slots[slot]
             if entry == 0 { return -1 }
-            let group = Int(entry &- 1)
-            if groupHashes[group] == hash && keyEquals(group, key.baseAddress, key.count) { return Int32(group) }
+            let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1
+            if entry & 0xFFFF_FFFF_0000_0000 == tag && keyEquals(group, key.baseAddress, key.count) { return Int32(group) }
             slot = (slot &+ 1) & slotMask
         }
     }
@@ -138,7 +148,7 @@ final class GroupTable {
         keyOffsets[group + 1] = arenaCount
         groupHashes[group] = hash
         groupCount = group + 1
-        slots[slot] = UInt32(group + 1)
+        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(group + 1)
         if groupCount * 2 > slotMask + 1 { try growSlots() }
         return group
     }
@@ -152,7 +162,7 @@ final class GroupTable {
         trackedBytes = newTotal
     }
 
-    private var footprint: Int { (slotMask + 1) * 4 + arenaCapacity + groupCapacity * 16 }
+    private var footprint: Int { (slotMask + 1) * 8 + arenaCapacity + groupCapacity * 16 }
 
     private func growGroups() throws(ExecutionError) {
         let capacity = groupCapacity * 2
@@ -181,14 +191,15 @@ final class GroupTable {
 
     private func growSlots() throws(ExecutionError) {
         let newCount = (slotMask + 1) * 2
-        try account(footprint + newCount * 2)
-        let newSlots = UnsafeMutablePointer<UInt32>.allocate(capacity: newCount)
+        try account(footprint + newCount * 4)
+        let newSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: newCount)
         newSlots.initialize(repeating: 0, count: newCount)
         let newMask = newCount - 1
         for group in 0..<groupCount {
-            var slot = Int(truncatingIfNeeded: groupHashes[group]) & newMask
+            let hash = groupHashes[group]
+            var slot = Int(truncatingIfNeeded: hash) & newMask
             while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
-            newSlots[slot] = UInt32(group + 1)
+            newSlots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(group + 1)
         }
         slots.deallocate()
         slots = newSlots

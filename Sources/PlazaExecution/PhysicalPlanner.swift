@@ -63,8 +63,9 @@ struct PhysicalPlanner {
             let needed = limit.map { $0 + offset }
             if needed == 0 { return [] }
             let stop = StopFlag()
+            let progress = needed.map { LimitProgress(needed: $0) }
             let sinks = try Scheduler.run(pipeline, context: context, stop: needed == nil ? nil : stop) {
-                CollectSink(limit: needed, stop: stop, tracker: context.tracker)
+                CollectSink(progress: progress, stop: stop, tracker: context.tracker)
             }
             let result = LimitOperator.slice(CollectSink.ordered(sinks), limit: limit, offset: offset)
             profile?.addRows(out: result.reduce(0) { $0 + $1.liveCount })

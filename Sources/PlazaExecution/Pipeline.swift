@@ -56,6 +56,9 @@ class LocalSink {
     func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
         preconditionFailure("LocalSink.consume is abstract")
     }
+
+    /// Called when every batch of `morsel` has been consumed (not when the run stopped early).
+    func finishMorsel(_ morsel: Int) {}
 }
 
 /// A box for values shared between the workers of one pipeline run, each touching only its own slot.
@@ -108,6 +111,7 @@ enum Scheduler {
                 do throws(ExecutionError) {
                     try context.checkCancelled()
                     try shared.runMorsel(morsel, sink: sink, state: state, context: context, stop: stop)
+                    sink.finishMorsel(morsel)
                 } catch {
                     run.failure.withLock { if $0 == nil { $0 = error } }
                     run.failed.store(true, ordering: .relaxed)

@@ -1,4 +1,5 @@
 import PlazaCore
+import Synchronization
 import PlazaPlanner
 import PlazaVector
 
@@ -151,33 +152,39 @@ final class ProjectStage: Stage, @unchecked Sendable {
 }
 
 /// Collects batches per morsel, so the result keeps the sequential order whatever the threads.
+///
+/// With a limit, the run stops once a prefix of morsels (in scan order) holds enough rows, so the
+/// rows kept are the ones a single thread would keep.
 final class CollectSink: LocalSink {
     var parts: [(morsel: Int, sequence: Int, batch: Batch)] = []
-    var rows = 0
-    let limit: Int?
+    var rowsInMorsel: [Int: Int] = [:]
+    let progress: LimitProgress?
     let stop: StopFlag?
     let tracker: MemoryTracker?
     var trackedBytes = 0
 
-    init(limit: Int? = nil, stop: StopFlag? = nil, tracker: MemoryTracker? = nil) {
-        self.limit = limit
+    init(progress: LimitProgress? = nil, stop: StopFlag? = nil, tracker: MemoryTracker? = nil) {
+        self.progress = progress
         self.stop = stop
         self.tracker = tracker
     }
 
     override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
         parts.append((morsel, parts.count, batch))
-        rows += batch.liveCount
         if let tracker {
             let bytes = batch.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
             try tracker.reserve(bytes, for: "collecting rows")
             trackedBytes += bytes
         }
-        if let limit, rows >= limit, let stop {
-            // Earlier morsels may still be running elsewhere; stopping is safe only when this
-            // worker alone covers the rows needed, which the caller ensures by ordering below.
-            stop.set()
+        if let progress, let stop {
+            let rows = rowsInMorsel[morsel, default: 0] + batch.liveCount
+            rowsInMorsel[morsel] = rows
+            if progress.covers(morsel: morsel, rows: rows) { stop.set() }
         }
+    }
+
+    override func finishMorsel(_ morsel: Int) {
+        if let progress, let stop, progress.finish(morsel: morsel, rows: rowsInMorsel[morsel, default: 0]) { stop.set() }
     }
 
     deinit { tracker?.release(trackedBytes) }
@@ -185,5 +192,31 @@ final class CollectSink: LocalSink {
     /// All collected batches of `sinks`, ordered by morsel then arrival.
     static func ordered(_ sinks: [CollectSink]) -> [Batch] {
         sinks.flatMap(\.parts).sorted { ($0.morsel, $0.sequence) < ($1.morsel, $1.sequence) }.map(\.batch)
+    }
+}
+
+/// Which morsels of a LIMIT run are complete, to know when a prefix holds enough rows.
+final class LimitProgress: Sendable {
+    let needed: Int
+    private let state = Mutex<(done: [Int: Int], prefixEnd: Int, prefixRows: Int)>(([:], 0, 0))
+
+    init(needed: Int) { self.needed = needed }
+
+    /// Records a finished morsel; true when the finished prefix holds enough rows.
+    func finish(morsel: Int, rows: Int) -> Bool {
+        state.withLock { s in
+            s.done[morsel] = rows
+            while let r = s.done[s.prefixEnd] {
+                s.prefixRows += r
+                s.done[s.prefixEnd] = nil
+                s.prefixEnd += 1
+            }
+            return s.prefixRows >= needed
+        }
+    }
+
+    /// Whether every morsel before `morsel` is finished and, with `rows` of it, there are enough rows.
+    func covers(morsel: Int, rows: Int) -> Bool {
+        state.withLock { s in s.prefixEnd == morsel && s.prefixRows + rows >= needed }
     }
 }

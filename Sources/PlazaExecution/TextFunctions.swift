@@ -253,30 +253,45 @@ struct LikeMatcher: Sendable {
         return match(raw, 0, 0)
     }
 
-    private func match(_ s: UnsafeRawBufferPointer, _ position: Int, _ token: Int) -> Bool {
-        var position = position
-        var token = token
-        while token < tokens.count {
-            switch tokens[token] {
-            case .literal(let bytes):
-                guard position + bytes.count <= s.count else { return false }
-                for (k, b) in bytes.enumerated() where s[position + k] != b { return false }
-                position += bytes.count
-            case .one:
-                guard position < s.count else { return false }
-                position += 1
-                while position < s.count && (s[position] & 0xC0) == 0x80 { position += 1 }
-            case .any:
-                if token == tokens.count - 1 { return true }
-                var start = position
-                while start <= s.count {
-                    if match(s, start, token + 1) { return true }
-                    start += 1
-                }
-                return false
-            }
-            token += 1
+    /// Wildcard matching with one backtrack point (the last `%`): O(text × pattern), never exponential.
+    private func match(_ s: UnsafeRawBufferPointer, _ start: Int, _ first: Int) -> Bool {
+        var position = start, token = first
+        var starToken = -1, starPosition = 0
+        let n = s.count
+        func nextCharacter(_ at: Int) -> Int {
+            var next = at + 1
+            while next < n && (s[next] & 0xC0) == 0x80 { next += 1 }
+            return next
         }
-        return position == s.count
+        while true {
+            if token < tokens.count {
+                switch tokens[token] {
+                case .any:
+                    starToken = token
+                    starPosition = position
+                    token += 1
+                    continue
+                case .one:
+                    if position < n {
+                        position = nextCharacter(position)
+                        token += 1
+                        continue
+                    }
+                case .literal(let bytes):
+                    if position + bytes.count <= n && bytes.withUnsafeBytes({ memcmp(s.baseAddress! + position, $0.baseAddress!, bytes.count) == 0 }) {
+                        position += bytes.count
+                        token += 1
+                        continue
+                    }
+                }
+            } else if position == n {
+                return true
+            }
+            // Mismatch: let the last % swallow one more character, or fail.
+            guard starToken >= 0, starPosition < n else { return false }
+            starPosition = nextCharacter(starPosition)
+            position = starPosition
+            token = starToken + 1
+        }
     }
 }

@@ -220,8 +220,8 @@ enum TextParsing {
             case "hour", "h": result.micros += amount * 3_600_000_000
             case "minute", "min", "m": result.micros += amount * 60_000_000
             case "second", "sec": result.micros += amount * 1_000_000
-            case "millisecond", "m": result.micros += amount * 1000
-            case "microsecond", "u": result.micros += amount
+            case "millisecond", "ms": result.micros += amount * 1000
+            case "microsecond", "us": result.micros += amount
             default: return nil
             }
             index += 2

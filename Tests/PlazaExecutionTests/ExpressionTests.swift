@@ -84,6 +84,16 @@ import Testing
         #expect(try column(T.call("regexp_matches", [s, T.lit(.varchar("^a.e"))], .boolean)) == [.boolean(false), .boolean(true), .null])
     }
 
+    @Test func likeBacktracksLinearlyAndHonoursEscapes() throws {
+        let long = String(repeating: "a", count: 20_000)
+        #expect(try column(T.call("like", [T.lit(.varchar(long)), T.lit(.varchar("%a%a%a%a%a%b"))], .boolean)).first == .boolean(false))
+        #expect(try column(T.call("like", [T.lit(.varchar(long + "b")), T.lit(.varchar("%a%a%a%a%a%b"))], .boolean)).first == .boolean(true))
+        #expect(try column(T.call("like", [T.lit(.varchar("50%")), T.lit(.varchar("50\\%"))], .boolean)).first == .boolean(true))
+        #expect(try column(T.call("like", [T.lit(.varchar("500")), T.lit(.varchar("50\\%"))], .boolean)).first == .boolean(false))
+        #expect(try column(T.call("like", [T.lit(.varchar("ñu")), T.lit(.varchar("_u"))], .boolean)).first == .boolean(true))
+        #expect(try column(T.call("like", [T.lit(.varchar("")), T.lit(.varchar("%"))], .boolean)).first == .boolean(true))
+    }
+
     @Test func castsBetweenTypes() throws {
         #expect(try column(T.cast(m)) == [.varchar("12.50"), .varchar("-0.05"), .null])
         #expect(try column(T.cast(d)) == [.varchar("2024-01-31"), .varchar("1970-01-01"), .null])
