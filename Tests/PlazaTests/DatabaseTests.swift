@@ -179,6 +179,22 @@ import Testing
         #expect(try db.query("SELECT count(*) AS c FROM t").column("c", as: Int64.self) == [3000])
     }
 
+    @Test func dropTableAndMissingDirectory() throws {
+        let directory = TestDirectory()
+        let db = try Self.sample(directory)
+        try db.dropTable("REPORTES")
+        #expect(db.tableNames().isEmpty)
+        #expect(throws: PlazaError.self) { try db.dropTable("reportes") }
+        #expect(throws: PlazaError.self) { try db.query("SELECT count(*) FROM reportes") }
+        do {
+            _ = try Database(path: directory.path + "/absent", options: Database.Options(createsDirectory: false))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .input)
+            #expect(error.message.contains("absent"))
+        }
+    }
+
     @Test func readOnlyDatabaseRefusesImports() throws {
         let directory = TestDirectory()
         _ = try Self.sample(directory)
