@@ -243,27 +243,34 @@ final class BlockEncoder {
 
     // MARK: ALP (§7.8)
 
-    /// The exponent that turns the most values into exact integers, and the body size it gives.
+    /// The exponent for ALP and the exact body size it gives, or nil when more than a quarter of the
+    /// values would be exceptions (§7.10): the smallest exponent with the fewest exceptions on a
+    /// sample of about 128 evenly spaced values, then measured on the whole block.
     func chooseALP(_ values: UnsafeBufferPointer<UInt64>) -> (exponent: Int, size: Int)? {
-        var best: (exponent: Int, size: Int)? = nil
+        let n = values.count
+        let step = max(1, n / 128)
+        var bestExponent = 0, fewest = Int.max
         for exponent in 0...alpMaxExponent {
             var exceptions = 0
-            var lo = Int64.max, hi = Int64.min
-            for bits in values {
-                if let k = alpInteger(Double(bitPattern: bits), exponent) {
-                    lo = min(lo, k)
-                    hi = max(hi, k)
-                } else {
-                    exceptions += 1
-                }
+            for i in stride(from: 0, to: n, by: step) where alpInteger(Double(bitPattern: values[i]), exponent) == nil {
+                exceptions += 1
             }
-            if exceptions * 4 > values.count { continue }
-            let width = lo > hi ? 0 : BitPacking.width(of: UInt64(bitPattern: hi &- lo))
-            let size = 16 + BitPacking.byteCount(count: values.count, width: width) + exceptions * 12
-            if best == nil || size < best!.size { best = (exponent, size) }
-            if exceptions == 0 && width <= 8 { break }
+            if exceptions < fewest { (bestExponent, fewest) = (exponent, exceptions) }
+            if exceptions == 0 { break }
         }
-        return best
+        var exceptions = 0
+        var lo = Int64.max, hi = Int64.min
+        for bits in values {
+            if let k = alpInteger(Double(bitPattern: bits), bestExponent) {
+                lo = min(lo, k)
+                hi = max(hi, k)
+            } else {
+                exceptions += 1
+            }
+        }
+        if exceptions * 4 > n { return nil }
+        let width = lo > hi ? 0 : BitPacking.width(of: UInt64(bitPattern: hi &- lo))
+        return (bestExponent, 16 + BitPacking.byteCount(count: n, width: width) + exceptions * 12)
     }
 
     private func writeALP(_ values: UnsafeBufferPointer<UInt64>, exponent: Int) {
@@ -305,7 +312,8 @@ final class BlockEncoder {
 func alpInteger(_ value: Double, _ exponent: Int) -> Int64? {
     let scaled = value * alpPowersOfTen[exponent]
     guard scaled.magnitude <= 4_503_599_627_370_496 else { return nil }  // 2^52; false for NaN
-    let k = Int64(scaled.rounded())
+    // Round half away from zero by truncation (no libm call); exactness is checked below anyway.
+    let k = Int64(scaled + (scaled < 0 ? -0.5 : 0.5))
     // Decoding divides the integer converted back to a double; -0.0 does not survive that.
     guard (Double(k) / alpPowersOfTen[exponent]).bitPattern == value.bitPattern else { return nil }
     return k

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import PlazaCore
 import PlazaVector
 
@@ -121,40 +126,37 @@ final class ChunkWriter {
 
     // MARK: Values and statistics
 
-    private func load(_ column: ColumnVector, _ kind: ValueKind, _ row: Int) -> UInt64 {
-        switch kind {
-        case .boolean: return UInt64(column.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? 1 : 0)
-        case .int32: return UInt64(bitPattern: Int64(column.data.load(fromByteOffset: row * 4, as: Int32.self)))
-        default: return column.data.load(fromByteOffset: row * 8, as: UInt64.self)
-        }
-    }
-
     /// Values with NULL slots holding the previous valid value (the first valid one before it), so
     /// NULLs neither widen bit widths nor break runs.
     func fillValues(_ column: ColumnVector, _ kind: ValueKind, _ n: Int) {
+        let view = ColumnView(column)
+        var values: [UInt64] = []
+        swap(&values, &self.values)
+        defer { swap(&values, &self.values) }
         values.removeAll(keepingCapacity: true)
         var firstValid: UInt64 = 0
-        for row in 0..<n where column.isValid(at: row) {
-            firstValid = load(column, kind, row)
+        for row in 0..<n where view.isValid(row) {
+            firstValid = view.load(row)
             break
         }
         var previous = firstValid
         for row in 0..<n {
-            if column.isValid(at: row) { previous = load(column, kind, row) }
+            if view.isValid(row) { previous = view.load(row) }
             values.append(previous)
         }
     }
 
     private func fixedStatistics(_ column: ColumnVector, _ kind: ValueKind, _ start: Int, _ count: Int) -> RawStatistics
     {
+        let view = ColumnView(column)
         var s = RawStatistics()
         var lo: UInt64 = 0, hi: UInt64 = 0, any = false
         for row in start..<(start + count) {
-            guard column.isValid(at: row) else {
+            guard view.isValid(row) else {
                 s.nullCount += 1
                 continue
             }
-            let v = load(column, kind, row)
+            let v = view.load(row)
             if !any {
                 (lo, hi, any) = (v, v, true)
             } else if kind == .double {
@@ -173,16 +175,17 @@ final class ChunkWriter {
     }
 
     private func stringStatistics(_ column: ColumnVector, _ start: Int, _ count: Int) -> RawStatistics {
+        let view = ColumnView(column)
         var s = RawStatistics()
         var lo: UnsafeRawBufferPointer? = nil, hi: UnsafeRawBufferPointer? = nil
         for row in start..<(start + count) {
-            guard column.isValid(at: row) else {
+            guard view.isValid(row) else {
                 s.nullCount += 1
                 continue
             }
-            let b = column.bytes(at: row)
-            if lo == nil || b.lexicographicallyPrecedes(lo!) { lo = b }
-            if hi == nil || hi!.lexicographicallyPrecedes(b) { hi = b }
+            let b = view.bytes(row)
+            if lo == nil || bytesPrecede(b, lo!) { lo = b }
+            if hi == nil || bytesPrecede(hi!, b) { hi = b }
         }
         if let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes,
             hi.count <= SegmentFormat.maxStatisticStringBytes
@@ -213,7 +216,23 @@ final class ChunkWriter {
 
     /// Finds the distinct non-NULL values; false when there are none or more than the limit.
     private func findDistinct(_ column: ColumnVector, _ kind: ValueKind, _ n: Int) -> Bool {
+        let view = ColumnView(column)
         let slotCount = 1 << ChunkWriter.slotBits, mask = slotCount - 1
+        // Work on locals: a class's stored arrays pay a dynamic exclusivity check per access.
+        var slots: [Int32] = [], distinctValues: [UInt64] = [], rowDistinct: [Int32] = []
+        var distinctStrings: [(offset: Int, length: Int)] = [], values: [UInt64] = []
+        swap(&slots, &self.slots)
+        swap(&distinctValues, &self.distinctValues)
+        swap(&distinctStrings, &self.distinctStrings)
+        swap(&rowDistinct, &self.rowDistinct)
+        swap(&values, &self.values)
+        defer {
+            swap(&slots, &self.slots)
+            swap(&distinctValues, &self.distinctValues)
+            swap(&distinctStrings, &self.distinctStrings)
+            swap(&rowDistinct, &self.rowDistinct)
+            swap(&values, &self.values)
+        }
         if slots.count != slotCount {
             slots = [Int32](repeating: -1, count: slotCount)
         } else {
@@ -224,20 +243,19 @@ final class ChunkWriter {
         rowDistinct.removeAll(keepingCapacity: true)
         var dictionaryBytes = 0
         for row in 0..<n {
-            guard column.isValid(at: row) else {
+            guard view.isValid(row) else {
                 rowDistinct.append(-1)
                 continue
             }
             var slot: Int
             if kind == .string {
-                let b = column.bytes(at: row)
-                var h: UInt64 = 0xcbf2_9ce4_8422_2325
-                for byte in b { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                let b = view.bytes(row)
+                let h = XXHash64.hash(b)
                 slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
                 while slots[slot] >= 0 {
                     let s = distinctStrings[Int(slots[slot])]
                     if s.length == b.count
-                        && UnsafeRawBufferPointer(start: column.heap + s.offset, count: s.length).elementsEqual(b)
+                        && UnsafeRawBufferPointer(start: view.heap + s.offset, count: s.length).elementsEqual(b)
                     {
                         break
                     }
@@ -248,7 +266,7 @@ final class ChunkWriter {
                     dictionaryBytes += b.count
                     if dictionaryBytes > 16 << 20 { return false }
                     slots[slot] = Int32(distinctStrings.count)
-                    distinctStrings.append((Int(column.offsets[row]), b.count))
+                    distinctStrings.append((view.offset(row), b.count))
                 }
             } else {
                 let v = values[row]
@@ -275,7 +293,7 @@ final class ChunkWriter {
             func bytes(_ i: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(start: heap + distinctStrings[i].offset, count: distinctStrings[i].length)
             }
-            order.sort { bytes($0).lexicographicallyPrecedes(bytes($1)) }
+            order.sort { bytesPrecede(bytes($0), bytes($1)) }
             var offsets: [Int32] = [0]
             var heapBytes: [UInt8] = []
             for i in order {
@@ -310,4 +328,55 @@ final class ChunkWriter {
         for row in 0..<n { codes.append(rowDistinct[row] >= 0 ? rank[Int(rowDistinct[row])] : 0) }
         return (block, BitPacking.width(of: UInt64(entries - 1)))
     }
+}
+
+/// A column's buffers read once, so that per-row loops do not read class properties (each such
+/// read across modules pays a dynamic exclusivity check).
+struct ColumnView {
+    let validity: ValidityBitmap
+    let data: UnsafeMutableRawPointer
+    let heap: UnsafeMutableRawPointer
+    let kind: ValueKind
+
+    init(_ column: ColumnVector) {
+        validity = column.validity
+        data = column.data
+        heap = column.heap
+        kind = ValueKind(column.type)
+    }
+
+    @inline(__always)
+    func isValid(_ row: Int) -> Bool { validity.isValid(at: row) }
+
+    /// The value of a fixed-width row as its 64-bit pattern (§4's integer view, or DOUBLE bits).
+    @inline(__always)
+    func load(_ row: Int) -> UInt64 {
+        switch kind {
+        case .boolean: return data.load(fromByteOffset: row, as: UInt8.self) != 0 ? 1 : 0
+        case .int32: return UInt64(bitPattern: Int64(data.load(fromByteOffset: row &* 4, as: Int32.self)))
+        default: return data.load(fromByteOffset: row &* 8, as: UInt64.self)
+        }
+    }
+
+    /// Where string row `row` starts in the heap.
+    @inline(__always)
+    func offset(_ row: Int) -> Int { Int(data.load(fromByteOffset: row &* 4, as: Int32.self)) }
+
+    /// The UTF-8 bytes of string row `row`.
+    @inline(__always)
+    func bytes(_ row: Int) -> UnsafeRawBufferPointer {
+        let start = offset(row)
+        return UnsafeRawBufferPointer(start: heap + start, count: offset(row + 1) - start)
+    }
+}
+
+/// Whether `a` sorts before `b` bytewise (unsigned bytes, a prefix first), as §8 orders VARCHAR.
+@inline(__always)
+func bytesPrecede(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let common = min(a.count, b.count)
+    if common > 0 {
+        let c = memcmp(a.baseAddress!, b.baseAddress!, common)
+        if c != 0 { return c < 0 }
+    }
+    return a.count < b.count
 }

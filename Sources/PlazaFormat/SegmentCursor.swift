@@ -136,7 +136,9 @@ public final class SegmentCursor: RowGroupCursor {
         let start = stagingRow, count = min(ColumnVector.batchCapacity, stagingCount - stagingRow)
         for (position, source) in staging.enumerated() {
             let target = batch.columns[position]
-            precondition(target.type == source.type, "batch column \(position) is \(target.type), the table column \(source.type)")
+            precondition(
+                target.type == source.type,
+                "batch column \(position) is \(target.type), the table column \(source.type)")
             target.reset()
             target.reserve((count + 63) & ~63)
             if let dictionary = source.dictionary {

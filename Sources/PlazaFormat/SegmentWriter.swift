@@ -163,16 +163,21 @@ public final class SegmentWriter {
     {
         let at = buffered
         if buffer.physicalType == .string {
-            for row in start..<(start + count) {
-                let bytes =
-                    source.isValid(at: row) ? source.bytes(at: row) : UnsafeRawBufferPointer(start: nil, count: 0)
-                guard buffer.heapCount + bytes.count <= Int(Int32.max) else {
-                    throw FormatError(
-                        .invalidArgument, "a row group's strings exceed 2 GiB; use smaller row groups", path: path,
-                        column: column)
-                }
-                buffer.appendBytes(bytes)
+            // One copy of the rows' contiguous bytes, then rebased offsets (NULL rows included:
+            // their bytes are never encoded).
+            let first = Int(source.offsets[start]), last = Int(source.offsets[start + count])
+            let base = buffer.heapCount
+            guard last >= first, base + (last - first) <= Int(Int32.max) else {
+                throw FormatError(
+                    .invalidArgument, "a row group's strings exceed 2 GiB; use smaller row groups", path: path,
+                    column: column)
             }
+            buffer.reserveHeap(last - first)
+            if last > first { (buffer.heap + base).copyMemory(from: source.heap + first, byteCount: last - first) }
+            let shift = Int32(base - first), sourceOffsets = source.offsets, offsets = buffer.offsets
+            for i in 1...count { offsets[at + i] = sourceOffsets[start + i] &+ shift }
+            buffer.heapCount = base + (last - first)
+            buffer.count = at + count
         } else {
             let width = buffer.byteWidth
             (buffer.data + at * width).copyMemory(from: source.data + start * width, byteCount: count * width)
