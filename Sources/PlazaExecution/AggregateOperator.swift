@@ -224,19 +224,7 @@ final class AggregateState {
     func merge(_ local: AggregateState) throws(ExecutionError) {
         var map: [Int32] = [0]
         if let table, let localTable = local.table {
-            map = [Int32](repeating: 0, count: localTable.groupCount)
-            var start = 0
-            while start < localTable.groupCount {
-                let end = Swift.min(start + ColumnVector.batchCapacity, localTable.groupCount)
-                var keys = local.decodedKeys(start..<end)
-                for (position, ids) in keyIDs.enumerated() {
-                    if let ids { keys[position] = try ids.translate(keys[position], count: end - start) }
-                }
-                try map.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
-                    try table.findOrInsert(keys, rowCount: end - start, into: buffer.baseAddress! + start)
-                }
-                start = end
-            }
+            map = try mergeKeys(from: local, localTable, into: table)
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
         }
@@ -247,6 +235,50 @@ final class AggregateState {
                 try accumulator.merge(local.accumulators[index], map)
             }
         }
+    }
+
+    /// Inserts the local table's packed keys into `table` directly; text ids are rewritten from
+    /// the local id table's numbering to this one's (all keys are fixed width once text is ids).
+    private func mergeKeys(from local: AggregateState, _ localTable: GroupTable, into table: GroupTable) throws(ExecutionError) -> [Int32] {
+        var idMaps: [[Int64]?] = []
+        for (globalIDs, localIDs) in zip(keyIDs, local.keyIDs) {
+            guard let globalIDs, let localIDs else {
+                idMaps.append(nil)
+                continue
+            }
+            let strings = localIDs.strings.keyColumns(0..<localIDs.strings.groupCount)[0]
+            let ids = try globalIDs.translate(strings, count: strings.count)
+            idMaps.append(Array(ids.values(as: Int64.self)))
+        }
+        let rewrites = idMaps.contains { $0 != nil }
+        let widths = table.types.map(\.physicalType.byteWidth)
+        var map = [Int32](repeating: 0, count: localTable.groupCount)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: widths.reduce(0) { $0 + 1 + $1 }, alignment: 8)
+        defer { scratch.deallocate() }
+        for group in 0..<localTable.groupCount {
+            let key = localTable.key(of: group)
+            if !rewrites {
+                map[group] = Int32(try table.findOrInsert(packed: key, hash: localTable.hash(of: group)))
+                continue
+            }
+            var at = 0
+            for (column, width) in widths.enumerated() {
+                let isValid = key[at] != 0
+                scratch[at] = key[at]
+                at += 1
+                guard isValid else { continue }
+                if let idMap = idMaps[column] {
+                    let local = Int(key.loadUnaligned(fromByteOffset: at, as: Int64.self))
+                    scratch.storeBytes(of: idMap[local], toByteOffset: at, as: Int64.self)
+                } else {
+                    for k in 0..<width { scratch[at + k] = key[at + k] }
+                }
+                at += width
+            }
+            let rewritten = UnsafeRawBufferPointer(rebasing: scratch[0..<at])
+            map[group] = Int32(try table.findOrInsert(packed: rewritten, hash: KeyPacker.hash(rewritten.baseAddress!, at)))
+        }
+        return map
     }
 
     private func mergeDistinct(

@@ -63,6 +63,11 @@ final class GroupTable {
         // Locals, reloaded after an insert, keep exclusivity checks and reloads out of the loop.
         var slots = self.slots, mask = self.slotMask
         var keyOffsets = self.keyOffsets, arena = self.arena
+        // Touch every row's first slot before probing: the independent loads overlap their cache
+        // misses instead of paying them one after another inside the probe loop.
+        var touched: UInt64 = 0
+        for row in 0..<rowCount { touched |= slots[Int(truncatingIfNeeded: hashes[row]) & mask] }
+        if touched == UInt64.max { precondition(slotMask > 0, "unreachable: keeps the touch loop") }
         for row in 0..<rowCount {
             let hash = hashes[row]
             let tag = hash & 0xFFFF_FFFF_0000_0000
@@ -91,6 +96,22 @@ final class GroupTable {
             }
         }
     }
+
+    /// Finds or creates the group of one packed key whose hash is `hash` (merging tables).
+    func findOrInsert(packed key: UnsafeRawBufferPointer, hash: UInt64) throws(ExecutionError) -> Int {
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return try insert(key, hash: hash, slot: slot) }
+            let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1
+            if entry & 0xFFFF_FFFF_0000_0000 == tag && keyEquals(group, key.baseAddress, key.count) { return group }
+            slot = (slot &+ 1) & slotMask
+        }
+    }
+
+    /// The hash of `group`'s key.
+    func hash(of group: Int) -> UInt64 { groupHashes[group] }
 
     /// Writes the group of each row, or -1 where the key is absent.
     func find(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>) {

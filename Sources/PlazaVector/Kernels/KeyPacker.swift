@@ -39,6 +39,8 @@ public final class KeyPacker {
     public func pack(_ columns: [ColumnVector], rowCount: Int) {
         if rowCount > rowCapacity { growRows(rowCount) }
         count = rowCount
+        // Locals: class properties read in a loop pay an exclusivity check each time.
+        let offsets = self.offsets, hashes = self.hashes
         // Pass 1: the length of each row.
         for row in 0..<rowCount { offsets[row + 1] = 0 }
         for column in columns {
