@@ -50,6 +50,22 @@ import Testing
         )
     }
 
+    /// The rows of `Golden/encodings-v1.plz`: frame-of-reference, run-length and width-1 blocks.
+    static func encodingRows() -> (Schema, [[Value]]) {
+        let schema = Schema([
+            Field(name: "codigo", type: .bigint), Field(name: "estado", type: .bigint),
+            Field(name: "activo", type: .boolean), Field(name: "día", type: .date),
+        ])
+        let rows = 200
+        let columns: [[Value]] = [
+            (0..<rows).map { .bigint(5_000 + Int64($0 * 37 % 200)) },
+            (0..<rows).map { .bigint(Int64($0 / 50) * 1_000_000_000_007) },
+            (0..<rows).map { .boolean($0 % 3 == 0) },
+            (0..<rows).map { (row: Int) -> Value in row % 9 == 4 ? .null : .date(Int32(19_000 + row * 13 % 61)) },
+        ]
+        return (schema, columns)
+    }
+
     static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
         "Golden")
 
@@ -58,10 +74,15 @@ import Testing
         return Array(try Data(contentsOf: url))
     }
 
-    @Test(arguments: ["mixed-v1.plz", "tiny-v1.plz"])
+    @Test(arguments: ["mixed-v1.plz", "tiny-v1.plz", "encodings-v1.plz"])
     func goldenFileIsReadableAndTheWriterStillProducesIt(name: String) throws {
-        let (schema, columns) = name == "tiny-v1.plz" ? Self.tinyRows() : Self.mixedRows()
-        let options = name == "tiny-v1.plz" ? SegmentWriterOptions() : Self.mixedOptions
+        let (schema, columns) =
+            switch name {
+            case "tiny-v1.plz": Self.tinyRows()
+            case "encodings-v1.plz": Self.encodingRows()
+            default: Self.mixedRows()
+            }
+        let options = name == "mixed-v1.plz" ? Self.mixedOptions : SegmentWriterOptions()
         let fresh = try writeSegment(schema, columns, options: options)
         let freshBytes = Array(try Data(contentsOf: URL(fileURLWithPath: fresh)))
         if ProcessInfo.processInfo.environment["PLAZA_REGENERATE_GOLDEN"] == "1" {
