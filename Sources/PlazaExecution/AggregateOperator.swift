@@ -39,6 +39,12 @@ final class AggregateOperator: @unchecked Sendable {
     /// Runs the input pipeline and returns the groups and aggregates, in batches of ≤ 2,048 rows.
     func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
         let sinks = try Scheduler.run(pipeline, context: context) { AggregateSink(state: AggregateState(self)) }
+        if !calls.contains(where: \.isDistinct), let largest = sinks.indices.max(by: { sinks[$0].state.groupCount < sinks[$1].state.groupCount }) {
+            // Without DISTINCT sets a worker's state is already complete: merge the others into the largest.
+            let global = sinks[largest].state
+            for (index, sink) in sinks.enumerated() where index != largest { try global.merge(sink.state) }
+            return try global.finalize()
+        }
         let global = AggregateState(self)
         for sink in sinks { try global.merge(sink.state) }
         return try global.finalize()
