@@ -17,6 +17,9 @@ final class AggregateOperator: @unchecked Sendable {
     let filterNodes: [ExpressionNode?]
     let fields: [Field]
     let context: QueryContext
+    /// Per aggregate: whether its argument may arrive as a dictionary vector (it reads only
+    /// validity or packs keys): DISTINCT, count, approx_count_distinct.
+    let acceptsDictionary: [Bool]
 
     init(groups: [BoundExpression], aggregates: [AggregateCall], fields: [Field], inputFields: [Field], compiler: ExpressionCompiler, context: QueryContext) throws(ExecutionError) {
         self.groupNodes = try groups.map { (e) throws(ExecutionError) in try compiler.compile(e) }
@@ -29,6 +32,7 @@ final class AggregateOperator: @unchecked Sendable {
         }
         self.fields = fields
         self.context = context
+        self.acceptsDictionary = aggregates.map { $0.isDistinct || $0.function == .count || $0.function == .approxCountDistinct }
         for (call, argument) in zip(aggregates, argumentNodes) {
             _ = try Accumulator.make(call, inputType: argument?.type)  // rejects unsupported types before running
         }
@@ -126,7 +130,12 @@ final class AggregateState {
             groups.initialize(repeating: 0, count: count)
         }
         for (index, accumulator) in accumulators.enumerated() {
-            let argument = try op.argumentNodes[index]?.evaluate(batch)
+            let argument: ColumnVector?
+            if let column = op.argumentNodes[index] as? ColumnNode, op.acceptsDictionary[index] {
+                argument = batch.columns[column.index]  // DISTINCT sets, count and HLL read codes directly
+            } else {
+                argument = try op.argumentNodes[index]?.evaluate(batch)
+            }
             var selected: [Int32]?
             if let filter = op.filterNodes[index] {
                 let flags = try filter.evaluate(batch)

@@ -84,10 +84,10 @@ public enum CompareKernel {
             let constantBytes = holder.bytes(at: 0)
             if op == .equal || op == .notEqual {
                 let want: UInt8 = op == .equal ? 1 : 0
-                let offsets = a.offsets
+                let offsets = a.offsets, heap = a.heap
                 for row in 0..<count {
                     let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
-                    let same = length == constantBytes.count && (length == 0 || memcmp(a.heap + start, constantBytes.baseAddress!, length) == 0)
+                    let same = length == constantBytes.count && (length == 0 || memcmp(heap + start, constantBytes.baseAddress!, length) == 0)
                     out[row] = same ? want : 1 - want
                 }
             } else {

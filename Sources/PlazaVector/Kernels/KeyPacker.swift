@@ -101,6 +101,9 @@ public final class KeyPacker {
             }
             let isString = source.physicalType == .string
             let isDouble = source.physicalType == .double
+            // Hoisted: reading a class property inside the loop costs an exclusivity check per row.
+            let sourceData = source.data, sourceHeap = source.heap
+            let sourceOffsets = sourceData.assumingMemoryBound(to: Int32.self)
             for row in 0..<rowCount {
                 var at = cursor[row]
                 if !validity.isValid(at: row) {
@@ -112,18 +115,18 @@ public final class KeyPacker {
                 at += 1
                 let r = codes != nil ? Int(codes![row]) : row
                 if isString {
-                    let start = Int(source.offsets[r]), length = Int(source.offsets[r + 1]) - start
+                    let start = Int(sourceOffsets[r]), length = Int(sourceOffsets[r + 1]) - start
                     bytes.storeBytes(of: UInt32(length).littleEndian, toByteOffset: at, as: UInt32.self)
-                    if length > 0 { (bytes + at + 4).copyMemory(from: source.heap + start, byteCount: length) }
+                    if length > 0 { (bytes + at + 4).copyMemory(from: sourceHeap + start, byteCount: length) }
                     at += 4 + length
                 } else if isDouble {
-                    var d = source.data.load(fromByteOffset: r * 8, as: Double.self)
+                    var d = sourceData.load(fromByteOffset: r * 8, as: Double.self)
                     if d == 0 { d = 0 }  // -0.0 groups with 0.0
                     if d.isNaN { d = .nan }
                     bytes.storeBytes(of: d.bitPattern, toByteOffset: at, as: UInt64.self)
                     at += 8
                 } else {
-                    (bytes + at).copyMemory(from: source.data + r * width, byteCount: width)
+                    (bytes + at).copyMemory(from: sourceData + r * width, byteCount: width)
                     at += width
                 }
                 cursor[row] = at
