@@ -163,12 +163,10 @@ final class AggregateState {
         if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode, let dictionary = batch.columns[column.index].dictionary {
             let vector = batch.columns[column.index]
             if dictionaryGroups == nil || dictionaryGroups!.dictionary !== dictionary {
-                var mapped = [Int32](repeating: 0, count: dictionary.count)
-                try mapped.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
-                    if dictionary.count > 0 { try table.findOrInsert([dictionary], rowCount: dictionary.count, into: buffer.baseAddress!) }
-                }
-                dictionaryGroups = (dictionary, mapped)
+                // -1: not mapped yet. Entries become groups only when a row uses them.
+                dictionaryGroups = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
             }
+            try mapMissingCodes(vector, dictionary, count)
             let codes = vector.values(as: UInt32.self)
             let validity = vector.validity
             try dictionaryGroups!.groups.withUnsafeBufferPointer { (map) throws(ExecutionError) in
@@ -193,6 +191,30 @@ final class AggregateState {
             keys.append(key)
         }
         try table.findOrInsert(keys, rowCount: count, into: groups)
+    }
+
+    /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
+    private func mapMissingCodes(_ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int) throws(ExecutionError) {
+        guard let table else { return }
+        let codes = vector.values(as: UInt32.self)
+        let validity = vector.validity
+        var missing: [Int32] = []
+        dictionaryGroups!.groups.withUnsafeMutableBufferPointer { map in
+            for row in 0..<count where validity.isValid(at: row) {
+                let code = Int(codes[row])
+                if map[code] == -1 {
+                    map[code] = -2  // queued
+                    missing.append(Int32(code))
+                }
+            }
+        }
+        if missing.isEmpty { return }
+        let entries = missing.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
+        var found = [Int32](repeating: 0, count: missing.count)
+        try found.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
+            try table.findOrInsert([entries], rowCount: missing.count, into: buffer.baseAddress!)
+        }
+        for (code, group) in zip(missing, found) { dictionaryGroups!.groups[Int(code)] = group }
     }
 
     private func nullGroupNumber(_ table: GroupTable) throws(ExecutionError) -> Int32 {

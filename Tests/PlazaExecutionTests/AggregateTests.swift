@@ -88,6 +88,15 @@ import Testing
         #expect(rows == want)
     }
 
+    @Test func filteredDictionaryKeysMakeNoEmptyGroups() throws {
+        let t = T.dictionaryTable(groups: 3, rowsPerGroup: 4000, words: ["alpha", "beta", "gamma"])
+        let filtered = LogicalPlan.filter(input: T.scan("t", t), predicate: T.call("like", [T.col(0, .varchar), T.lit(.varchar("%et%"))], .boolean))
+        let grouped = T.aggregate(filtered, groups: [T.col(0, .varchar)], [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
+        #expect(try T.runBoth(grouped, ["t": t]) == [[.varchar("beta"), .bigint(3000)]])
+        let distinct = LogicalPlan.distinct(input: T.project(filtered, [T.col(0, .varchar)]))
+        #expect(try T.runBoth(distinct, ["t": t]) == [[.varchar("beta")]])
+    }
+
     @Test func statisticalAggregates() throws {
         let t = table()
         let x = T.col(3, .double)
