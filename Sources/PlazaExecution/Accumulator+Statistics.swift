@@ -212,17 +212,54 @@ final class QuantileAccumulator: Accumulator {
                 out.appendNull()
                 continue
             }
-            if list.contains(where: \.isNaN) {
-                list.sort { CompareKernel.compareDoubles($0, $1) < 0 }
-            } else {
-                list.sort()
-            }
             let position = fraction * Double(list.count - 1)
             let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
             let weight = position - Double(lower)
+            if list.contains(where: \.isNaN) {
+                list.sort { CompareKernel.compareDoubles($0, $1) < 0 }
+            } else {
+                // Two order statistics by selection, O(n) instead of a full sort.
+                list.withUnsafeMutableBufferPointer { buffer in
+                    QuantileAccumulator.select(buffer, lower)
+                    if upper != lower {
+                        // The upper neighbour is the smallest value right of `lower`.
+                        var smallest = buffer[upper]
+                        for i in (lower + 1)..<buffer.count where buffer[i] < smallest { smallest = buffer[i] }
+                        buffer[upper] = smallest
+                    }
+                }
+            }
             out.append(lower == upper ? list[lower] : list[lower] + (list[upper] - list[lower]) * weight)
         }
         return out
+    }
+}
+
+extension QuantileAccumulator {
+    /// Rearranges `values` so that `values[k]` is the k-th smallest, smaller ones before it and
+    /// larger ones after (Hoare partitioning, iterative; no NaN).
+    static func select(_ values: UnsafeMutableBufferPointer<Double>, _ k: Int) {
+        var low = 0, high = values.count - 1
+        while low < high {
+            let pivot = values[low + (high - low) / 2]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                high = j
+            } else if k >= i {
+                low = i
+            } else {
+                return
+            }
+        }
     }
 }
 

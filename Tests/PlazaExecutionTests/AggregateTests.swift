@@ -97,6 +97,19 @@ import Testing
         #expect(try T.runBoth(distinct, ["t": t]) == [[.varchar("beta")]])
     }
 
+    @Test func quantilesOfManyValuesUseSelection() throws {
+        let values = (0..<1001).map { Double(($0 * 389) % 1001) }  // 0…1000, shuffled
+        let t = InMemoryTable(schema: Schema([Field(name: "x", type: .double)]), rows: values.map { [.double($0)] }, rowGroupSize: 300)
+        let x = T.col(0, .double)
+        let plan = T.aggregate(T.scan("t", t), groups: [], [
+            AggregateCall(function: .median, arguments: [x], type: .double),
+            AggregateCall(function: .quantileCont, arguments: [x], constants: [.double(0.9)], type: .double),
+            AggregateCall(function: .quantileCont, arguments: [x], constants: [.double(0.0005)], type: .double),
+            AggregateCall(function: .quantileCont, arguments: [x], constants: [.double(1)], type: .double),
+        ])
+        #expect(try T.runBoth(plan, ["t": t]) == [[.double(500), .double(900), .double(0.5), .double(1000)]])
+    }
+
     @Test func statisticalAggregates() throws {
         let t = table()
         let x = T.col(3, .double)
