@@ -6,6 +6,9 @@ import PlazaVector
 ///
 /// Group numbers are dense; `resize` is called before a batch may touch new groups.
 class Accumulator {
+    /// Set when every row goes to group 0 (no GROUP BY), enabling whole-batch shortcuts.
+    var isUngrouped = false
+
     /// Makes room for `groupCount` groups (new groups start empty).
     func resize(_ groupCount: Int) { preconditionFailure("abstract") }
 
@@ -100,6 +103,19 @@ final class CountAccumulator: Accumulator {
     override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
         if !countsNulls && (input == nil || input!.type == .null) { return }
         let source = countsNulls ? nil : input
+        if isUngrouped && rows == nil {
+            // One group: the count is the number of valid rows, 64 at a time.
+            guard let source, source.hasNulls else {
+                counts[0] &+= Int64(count)
+                return
+            }
+            let words = source.validityWords
+            var n = 0
+            for w in 0..<(count / 64) { n &+= words[w].nonzeroBitCount }
+            if count % 64 != 0 { n &+= (words[count / 64] & ((1 << UInt64(count % 64)) &- 1)).nonzeroBitCount }
+            counts[0] &+= Int64(n)
+            return
+        }
         counts.withUnsafeMutableBufferPointer { c in
             if rows == nil, source?.hasNulls != true {
                 for row in 0..<count { c[Int(groups[row])] &+= 1 }

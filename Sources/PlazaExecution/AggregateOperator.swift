@@ -104,7 +104,12 @@ final class AggregateState {
             let valueType = translated ? DataType.bigint : (argument?.type ?? .null)
             distinctSets.append(call.isDistinct ? GroupTable(types: [.bigint, valueType], tracker: op.context.tracker, operatorName: "DISTINCT aggregate") : nil)
         }
-        if table == nil { for accumulator in accumulators { accumulator.resize(1) } }
+        if table == nil {
+            for accumulator in accumulators {
+                accumulator.resize(1)
+                accumulator.isUngrouped = true
+            }
+        }
     }
 
     deinit {
