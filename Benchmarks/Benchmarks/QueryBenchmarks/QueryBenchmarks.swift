@@ -36,7 +36,7 @@ func openDatabase() -> Database? {
             for table in tables {
                 try database.importCSV(from: "\(dataDirectory)/\(table).csv", into: table)
             }
-            FileManager.default.createFile(atPath: marker, contents: Data())
+            _ = FileManager.default.createFile(atPath: marker, contents: Data())
         }
         return try Database(path: databaseDirectory, options: .init(threads: threads))
     } catch {
