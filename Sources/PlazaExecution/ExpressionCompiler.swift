@@ -185,19 +185,32 @@ final class CoalesceNode: ExpressionNode, @unchecked Sendable {
     }
 
     override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        // Each argument runs only on the rows every earlier argument left NULL, so a later
+        // argument never fails on rows it does not answer.
         let count = batch.count
-        var chosen = [Int32](repeating: -1, count: count)  // which argument supplies each row
-        var values: [ColumnVector] = []
-        for (position, argument) in arguments.enumerated() {
-            let v = try argument.evaluate(batch)
-            values.append(v)
-            var open = false
-            for row in 0..<count where chosen[row] < 0 {
-                if v.type != .null && v.isValid(at: row) { chosen[row] = Int32(position) } else { open = true }
+        var remaining = (0..<count).map { Int32($0) }
+        var sources: [ColumnVector] = []
+        var which = [Int32](repeating: -1, count: count)
+        var position = [Int32](repeating: 0, count: count)
+        for argument in arguments {
+            if remaining.isEmpty { break }
+            let subset = remaining.count == count ? batch : remaining.withUnsafeBufferPointer { batch.gathered($0) }
+            let v = try argument.evaluate(subset)
+            if v.type == .null { continue }
+            let id = Int32(sources.count)
+            sources.append(v)
+            var kept: [Int32] = []
+            for (k, row) in remaining.enumerated() {
+                if v.isValid(at: k) {
+                    which[Int(row)] = id
+                    position[Int(row)] = Int32(k)
+                } else {
+                    kept.append(row)
+                }
             }
-            if !open { break }
+            remaining = kept
         }
-        return ConditionalGather.pick(values, chosen: chosen, type: type, count: count)
+        return assemble(sources, which, position, type: type, count: count)
     }
 }
 

@@ -65,8 +65,6 @@ enum ScalarFunctions {
             let wantGreater = name == "greatest"
             return { (inputs, count) throws(ExecutionError) in
                 var best = [Int32](repeating: -1, count: count)
-                let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
-                defer { scratch.deallocate() }
                 for (position, v) in inputs.enumerated() where v.type != .null {
                     // Compare with the current best of each row, one candidate vector at a time.
                     for row in 0..<count where v.isValid(at: row) {
@@ -79,7 +77,6 @@ enum ScalarFunctions {
                         if wantGreater ? ordering > 0 : ordering < 0 { best[row] = Int32(position) }
                     }
                 }
-                _ = scratch
                 return ConditionalGather.pick(inputs, chosen: best, type: resultType, count: count)
             }
         default:

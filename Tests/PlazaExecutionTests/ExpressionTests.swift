@@ -120,6 +120,8 @@ import Testing
         #expect(try column(T.call("round", [x], .double)) == [.double(3), .double(-1), .null])
         #expect(try column(T.call("floor", [m], .decimal(precision: 10, scale: 0))) == [.decimal(12, scale: 0), .decimal(-1, scale: 0), .null])
         #expect(try column(T.call("coalesce", [a, T.lit(.bigint(0))], .bigint)) == [.bigint(1), .bigint(-7), .bigint(0)])
+        // Later arguments run only where earlier ones are NULL: the failing cast never sees "Hola".
+        #expect(try column(T.call("coalesce", [a, .cast(s, to: .bigint, isTry: false), T.lit(.bigint(5))], .bigint)) == [.bigint(1), .bigint(-7), .bigint(5)])
         #expect(try column(T.call("greatest", [a, T.lit(.bigint(0))], .bigint)) == [.bigint(1), .bigint(0), .bigint(0)])
         #expect(try column(T.call("nullif", [a, T.lit(.bigint(1))], .bigint)) == [.null, .bigint(-7), .null])
         #expect(throws: ExecutionError.self) { try eval([T.call("sqrt", [T.lit(.double(-1))], .double)]) }
