@@ -65,10 +65,7 @@ final class SortSink: LocalSink {
             var keyVectors: [ColumnVector] = []
             for key in op.keys { keyVectors.append(try key.node.evaluate(compact)) }
             let encoder = SortKeyEncoder(keyVectors, op.keys.map { ($0.isDescending, $0.nullsFirst) }, count: compact.count)
-            var kept: [Int32] = []
-            cutoff.withUnsafeBytes { limitKey in
-                for row in 0..<compact.count where encoder.compare(row, limitKey) < 0 { kept.append(Int32(row)) }
-            }
+            let kept = cutoff.withUnsafeBytes { encoder.rowsBefore($0) }
             if kept.isEmpty { return }
             if kept.count < compact.count { compact = kept.withUnsafeBufferPointer { compact.gathered($0) } }
         }
@@ -146,7 +143,9 @@ struct SortKeyEncoder {
     }
 
     private mutating func appendBigEndian(_ value: UInt64, _ width: Int) {
-        for shift in stride(from: (width - 1) * 8, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        // One append of the big-endian bytes instead of one per byte.
+        let shifted = (value << UInt64((8 - width) * 8)).bigEndian
+        withUnsafeBytes(of: shifted) { bytes.append(contentsOf: $0.prefix(width)) }
     }
 
     private mutating func appendValue(_ v: ColumnVector, _ row: Int) {
@@ -183,11 +182,18 @@ struct SortKeyEncoder {
     /// The key of `row`.
     func key(_ row: Int) -> [UInt8] { Array(bytes[offsets[row]..<offsets[row + 1]]) }
 
-    /// Compares the key of `row` with `other` (memcmp, then length).
-    func compare(_ row: Int, _ other: UnsafeRawBufferPointer) -> Int {
+    /// Rows whose key sorts strictly before `other` (memcmp, then length).
+    func rowsBefore(_ other: UnsafeRawBufferPointer) -> [Int32] {
+        var kept: [Int32] = []
         bytes.withUnsafeBytes { all in
-            CompareKernel.compareBytes(UnsafeRawBufferPointer(rebasing: all[offsets[row]..<offsets[row + 1]]), other)
+            offsets.withUnsafeBufferPointer { offsets in
+                for row in 0..<(offsets.count - 1) {
+                    let key = UnsafeRawBufferPointer(rebasing: all[offsets[row]..<offsets[row + 1]])
+                    if CompareKernel.compareBytes(key, other) < 0 { kept.append(Int32(row)) }
+                }
+            }
         }
+        return kept
     }
 
     /// Sorts row numbers by key, ties by row number (so the sort is stable).
