@@ -23,6 +23,7 @@ struct PhysicalPlanner {
         case .aggregate(let input, let groups, let aggregates, let fields):
             let profile = parent?.child("HASH_AGGREGATE", AggregateOperator.describe(groups, aggregates))
             let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
             let op = try AggregateOperator(groups: groups, aggregates: aggregates, fields: fields, inputFields: input.fields, compiler: compiler, context: context)
             let start = ContinuousClock.now
             let result = try op.run(pipeline)
@@ -32,6 +33,7 @@ struct PhysicalPlanner {
         case .distinct(let input):
             let profile = parent?.child("DISTINCT", "")
             let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
             let groups = input.fields.enumerated().map { BoundExpression.column(index: $0.offset, type: $0.element.type) }
             let op = try AggregateOperator(groups: groups, aggregates: [], fields: input.fields, inputFields: input.fields, compiler: compiler, context: context)
             let result = try op.run(pipeline)
@@ -40,6 +42,7 @@ struct PhysicalPlanner {
         case .sort(let input, let keys):
             let profile = parent?.child("ORDER_BY", keys.map(SortOperator.describe).joined(separator: ", "))
             let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
             let op = try SortOperator(keys: keys, limit: nil, compiler: compiler, context: context)
             let start = ContinuousClock.now
             let result = try op.run(pipeline)
@@ -50,6 +53,7 @@ struct PhysicalPlanner {
             if case .sort(let sortInput, let keys) = input, let limit {
                 let profile = parent?.child("TOP_N", "\(limit) offset \(offset) by " + keys.map(SortOperator.describe).joined(separator: ", "))
                 let pipeline = try self.pipeline(sortInput, profile: profile)
+            pipeline.sinkProfile = profile
                 let op = try SortOperator(keys: keys, limit: limit + offset, compiler: compiler, context: context)
                 let start = ContinuousClock.now
                 let sorted = try op.run(pipeline)
@@ -60,6 +64,7 @@ struct PhysicalPlanner {
             }
             let profile = parent?.child("LIMIT", "\(limit.map(String.init) ?? "ALL") offset \(offset)")
             let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
             let needed = limit.map { $0 + offset }
             if needed == 0 { return [] }
             let stop = StopFlag()

@@ -43,6 +43,8 @@ final class Pipeline: @unchecked Sendable {
     let source: PipelineSource
     var stages: [Stage] = []
     let fields: [Field]
+    /// The operator consuming the pipeline's output, whose `rows in` the run counts (EXPLAIN ANALYZE).
+    var sinkProfile: OperatorProfile?
 
     init(source: PipelineSource, fields: [Field]) {
         self.source = source
@@ -186,6 +188,7 @@ final class SharedRun: @unchecked Sendable {
     private func push(_ batch: Batch, stage: Int, morsel: Int, sink: LocalSink, state: WorkerState, context: QueryContext) throws(ExecutionError) {
         if batch.liveCount == 0 { return }
         if stage == pipeline.stages.count {
+            pipeline.sinkProfile?.addRows(in: batch.liveCount)
             try sink.consume(batch, morsel: morsel)
             return
         }

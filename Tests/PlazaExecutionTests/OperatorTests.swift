@@ -115,6 +115,9 @@ import Testing
         #expect(text.contains("row groups read: 1, skipped: 9"))
         #expect(text.contains("SCAN n"))
         #expect(text.contains("FILTER"))
+        let counted = T.aggregate(plan, groups: [], [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
+        let aggregateText = try executor.explainAnalyze(counted)
+        #expect(aggregateText.contains("HASH_AGGREGATE groups: 0; aggregates: count_star  [rows in: 500, rows out: 1"))
     }
 
     @Test func memoryLimitNamesOperatorAndLimit() throws {
