@@ -22,34 +22,47 @@ func note(_ message: String) {
     FileHandle.standardError.write(Data("QueryBenchmarks: \(message)\n".utf8))
 }
 
-/// Opens the benchmark database, importing the CSVs the first time.
-func openDatabase() -> Database? {
+/// Opens the benchmark database, importing the CSVs the first time; on failure, the reason.
+func openDatabase() -> Result<Database, SetupFailure> {
     guard FileManager.default.fileExists(atPath: "\(dataDirectory)/reportes.csv") else {
-        note("no data in \(dataDirectory): run `swift run -c release plaza-datagen --rows \(rows)` in Benchmarks/")
-        return nil
+        return .failure(SetupFailure(
+            message: "no data in \(dataDirectory): run `swift run -c release plaza-datagen --rows \(rows)` in Benchmarks/"))
     }
     let marker = "\(databaseDirectory)/.imported"
     do {
         if !FileManager.default.fileExists(atPath: marker) {
             try? FileManager.default.removeItem(atPath: databaseDirectory)
+            try FileManager.default.createDirectory(
+                atPath: (databaseDirectory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let database = try Database(path: databaseDirectory, options: .init(threads: threads))
             for table in tables {
                 try database.importCSV(from: "\(dataDirectory)/\(table).csv", into: table)
             }
             _ = FileManager.default.createFile(atPath: marker, contents: Data())
         }
-        return try Database(path: databaseDirectory, options: .init(threads: threads))
+        return .success(try Database(path: databaseDirectory, options: .init(threads: threads)))
     } catch {
-        note("cannot prepare the database in \(databaseDirectory): \(error)")
-        return nil
+        return .failure(SetupFailure(message: "cannot prepare the database in \(databaseDirectory): \(error)"))
     }
+}
+
+/// Why the benchmark database could not be prepared.
+struct SetupFailure: Error {
+    let message: String
 }
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal], warmupIterations: 1,
         maxDuration: .seconds(2), maxIterations: 100)
-    guard let database = openDatabase() else { return }
+    let database: Database
+    switch openDatabase() {
+    case .success(let opened): database = opened
+    case .failure(let failure):
+        // A benchmark that fails, so the run reports the problem instead of measuring nothing.
+        Benchmark("Query setup") { benchmark in benchmark.error(failure.message) }
+        return
+    }
 
     let queryFiles = (try? FileManager.default.contentsOfDirectory(atPath: benchmarkRoot.appendingPathComponent("Queries").path))?
         .filter { $0.hasPrefix("q") && $0.hasSuffix(".sql") }.sorted() ?? []
