@@ -12,6 +12,7 @@ public enum Optimizer {
         result = PredicatePushdown.push(result, [])
         result = SubqueryJoinRule.apply(result)
         result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan
+        result = ProjectMergeRule.apply(result)
         result = attachPruningPredicates(result)
         return result
     }

@@ -108,7 +108,7 @@ import Testing
     @Test func groupKeyFiltersMoveBelowTheAggregate() throws {
         let result = try optimized(
             "SELECT colonia, count(*) FROM reportes GROUP BY colonia HAVING colonia = 'x' AND count(*) > 1")
-        guard case .project(.filter(.aggregate(.filter(.scan(let scan), _), _, _, _), _), _, _) = result else {
+        guard case .filter(.aggregate(.filter(.scan(let scan), _), _, _, _), _) = result else {
             Issue.record("unexpected plan \(result)")
             return
         }
@@ -118,7 +118,7 @@ import Testing
 
     @Test func countStarStillReadsOneColumn() throws {
         let result = try optimized("SELECT count(*) FROM reportes")
-        guard case .project(.aggregate(.scan(let scan), _, _, _), _, _) = result else {
+        guard case .aggregate(.scan(let scan), _, _, _) = result else {
             Issue.record("unexpected plan \(result)")
             return
         }
@@ -128,7 +128,7 @@ import Testing
     @Test func unusedAggregatesAndSubqueryColumnsArePruned() throws {
         let result = try optimized(
             "SELECT c FROM (SELECT colonia AS c, sum(n) AS s, max(x) AS m FROM reportes GROUP BY colonia) AS t")
-        guard case .project(.project(.aggregate(.scan(let scan), _, let aggregates, _), _, _), _, _) = result else {
+        guard case .project(.aggregate(.scan(let scan), _, let aggregates, _), _, _) = result else {
             Issue.record("unexpected plan \(result)")
             return
         }
@@ -147,16 +147,31 @@ import Testing
         }
     }
 
+    @Test func stackedProjectionsMergeAndIdentityProjectionsDisappear() throws {
+        let result = try optimized(
+            "WITH c AS (SELECT n * 2 AS d, colonia FROM reportes) SELECT d + 1 AS e FROM (SELECT d FROM c) AS s")
+        guard case .project(.scan(let scan), let expressions, let fields) = result else {
+            Issue.record("unexpected plan \(result)")
+            return
+        }
+        #expect(scan.columns == [3] && fields.map(\.name) == ["e"])
+        #expect(PlanPrinter.describe(expressions[0], scan.fields) == "((n * 2) + 1)")
+        let twice = try optimized("SELECT d + d FROM (SELECT n * 2 AS d FROM reportes) AS s")
+        guard case .project(.project(.scan, _, _), _, _) = twice else {
+            Issue.record("n * 2 must not be computed twice: \(twice)")
+            return
+        }
+    }
+
     @Test func explainPrintsAnIndentedTree() throws {
         let result = try optimized(
             "SELECT colonia, count(*) FROM reportes WHERE n > 5 GROUP BY colonia ORDER BY 2 DESC LIMIT 3")
         let expected = """
             Limit 3
               Sort [count_star() DESC NULLS FIRST]
-                Project [colonia, count_star()]
-                  Aggregate groups=[colonia] aggregates=[count_star()]
-                    Filter (n > 5)
-                      Scan reportes columns=[colonia, n] pruning=[n > 5]
+                Aggregate groups=[colonia] aggregates=[count_star()]
+                  Filter (n > 5)
+                    Scan reportes columns=[colonia, n] pruning=[n > 5]
             """
         #expect(PlanPrinter.explain(result) == expected)
     }
