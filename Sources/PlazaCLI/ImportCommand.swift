@@ -7,8 +7,8 @@ struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import CSV files into tables.",
         discussion: """
-            Each file becomes a table named after it (lower-cased, other characters replaced by _);
-            a directory imports each CSV file inside as its own table. With --table, all files go
+            Each file becomes a table named after it (lower-cased, other characters replaced by _); \
+            a directory imports each CSV file inside as its own table. With --table, all files go \
             into that one table (the first as asked, the rest appended).
             """)
 

@@ -1,4 +1,5 @@
 import Foundation
+import Plaza
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -90,6 +91,16 @@ private func Glibc_write(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int)
 }
 
 /// Writes a message to standard error at once, ignoring failures.
+/// Prints a Plaza error as `Error: message` (with the caret diagram for SQL), the form analysts
+/// know from the shells; only an internal error keeps its kind, since it asks for a bug report.
+func printError(_ error: PlazaError) {
+    if error.kind == .internal {
+        printError("Error: " + error.description)
+    } else {
+        printError("Error: " + error.message)
+    }
+}
+
 func printError(_ text: String) {
     let stream = OutputStream.standardError
     try? stream.writeLine(text)

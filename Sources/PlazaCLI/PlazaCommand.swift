@@ -52,7 +52,7 @@ struct PlazaCommand: AsyncParsableCommand {
             return 0
         case let error as PlazaError:
             try? OutputStream.standardOutput.flush()
-            printError("Error: " + error.description)
+            printError(error)
             return 1
         case let error as CommandFailure:
             try? OutputStream.standardOutput.flush()

@@ -94,7 +94,7 @@ final class Shell {
             try ResultPrinter(format: format, output: output, maxWidth: output.terminalWidth).print(result)
         } catch let error as PlazaError {
             try output.flush()
-            printError("Error: " + error.description)
+            printError(error)
             hadError = true
         }
         if showsTimer {
