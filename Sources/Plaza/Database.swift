@@ -20,7 +20,8 @@ public final class Database: Sendable {
     public struct Options: Sendable {
         /// Worker threads per query; nil uses every core.
         public var threads: Int?
-        /// The most memory a query's operators may hold, in bytes; nil means no limit.
+        /// The most memory a query's operators may hold, in bytes; nil means the default,
+        /// `Database.defaultMemoryLimit` (80% of physical memory, as DuckDB does).
         public var memoryLimit: Int?
         /// Whether imports and other writes are refused.
         public var isReadOnly: Bool
@@ -30,7 +31,7 @@ public final class Database: Sendable {
         /// Whether a missing directory is created.
         public var createsDirectory: Bool
 
-        /// Creates options; the defaults use every core, no memory limit, read-write, files allowed.
+        /// Creates options; the defaults use every core, 80% of physical memory, read-write, files allowed.
         public init(
             threads: Int? = nil, memoryLimit: Int? = nil, isReadOnly: Bool = false, allowsExternalFiles: Bool = true,
             createsDirectory: Bool = true
@@ -75,7 +76,14 @@ public final class Database: Sendable {
                 kind: .input, message: error.description, location: .file(FileLocation(path: path)), underlying: error)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        self.settings = Mutex(Settings(threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit))
+        self.settings = Mutex(
+            Settings(threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit ?? Self.defaultMemoryLimit))
+    }
+
+    /// The memory limit of a query when none is given: 80% of physical memory, so that operators
+    /// spill or fail with an error before the operating system would kill the process.
+    public static var defaultMemoryLimit: Int {
+        Int(clamping: ProcessInfo.processInfo.physicalMemory / 10 * 8)
     }
 
     /// The names of the tables, sorted.

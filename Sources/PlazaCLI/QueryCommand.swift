@@ -14,7 +14,7 @@ struct QueryCommand: AsyncParsableCommand {
         [String] = []
     @Flag(help: "Print the run time on standard error.") var timer = false
     @Option(help: "Worker threads (default: every core).") var threads: Int?
-    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB.") var memoryLimit:
+    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).") var memoryLimit:
         String?
     @Argument(help: "The SQL, or - to read it from standard input.") var sql: String?
 

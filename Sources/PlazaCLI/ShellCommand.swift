@@ -11,9 +11,19 @@ struct ShellCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table
+    @Option(help: "Worker threads (default: every core).") var threads: Int?
+    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).")
+    var memoryLimit: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let memoryLimit, parseSize(memoryLimit) == nil {
+            throw ValidationError("--memory-limit must be a size such as 4GB or 512MB, not \(memoryLimit)")
+        }
+    }
 
     func run() async throws {
-        let db = try database.open()
+        let db = try database.open(threads: threads, memoryLimit: memoryLimit.flatMap(parseSize))
         let isTerminal = isatty(0) == 1
         let source: any LineSource
         if isTerminal {

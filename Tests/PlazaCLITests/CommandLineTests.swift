@@ -152,6 +152,12 @@ import Testing
         #expect(output.status == 1)
         let clean = try PlazaBinary.run(["shell", "--db", scratch.database], input: ".mode jsonl\nSELECT 1 AS x;\n")
         #expect(clean.status == 0 && clean.stdout == "{\"x\":1}\n")
+        let limited = try PlazaBinary.run(
+            ["shell", "--db", scratch.database, "--memory-limit", "1GB", "--threads", "1"],
+            input: ".mode csv\nSELECT count(*) AS n FROM reportes;\n")
+        #expect(limited.status == 0 && limited.stdout == "n\n8\n", "\(limited.stderr)")
+        let badLimit = try PlazaBinary.run(["shell", "--db", scratch.database, "--memory-limit", "lots"], input: "")
+        #expect(badLimit.status == 2 && badLimit.stderr.contains("--memory-limit"))
     }
 
     @Test func closedPipeEndsQuietly() throws {

@@ -123,6 +123,9 @@ import Testing
         #expect(try described.column("column_name", as: String.self) == ["colonia", "agencia", "anio", "monto"])
         #expect(
             try described.column("column_type", as: String.self) == ["VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(10,2)"])
+        let physical = Int(ProcessInfo.processInfo.physicalMemory)
+        #expect(db.currentSettings.memoryLimit == Database.defaultMemoryLimit)
+        #expect(Database.defaultMemoryLimit > physical / 10 * 7 && Database.defaultMemoryLimit <= physical / 10 * 8)
         try db.query("SET threads = 1")
         #expect(db.currentSettings.threads == 1)
         try db.query("SET memory_limit = '2GB'")
