@@ -11,15 +11,19 @@ public struct ExecutionOptions: Sendable {
     public var memoryLimit: Int?
     /// Polled between batches; returning true stops the query with a `.cancelled` error.
     public var isCancelled: @Sendable () -> Bool
+    /// Where operators past the memory limit spill to temporary files (the database's temporary
+    /// directory); nil uses the system's. Each query removes its files when it ends, fails or is cancelled.
+    public var temporaryDirectory: String?
 
     /// Creates options.
     public init(
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, memoryLimit: Int? = nil,
-        isCancelled: @escaping @Sendable () -> Bool = { false }
+        isCancelled: @escaping @Sendable () -> Bool = { false }, temporaryDirectory: String? = nil
     ) {
         self.threads = Swift.max(1, threads)
         self.memoryLimit = memoryLimit
         self.isCancelled = isCancelled
+        self.temporaryDirectory = temporaryDirectory
     }
 }
 
