@@ -46,6 +46,28 @@ func openDatabase() -> Result<Database, SetupFailure> {
     }
 }
 
+/// A column scanned in full: the expression that reads it and the width of one decoded value in bytes
+/// (8 for fixed-width types; for text, the average UTF-8 length plus a 4-byte offset).
+struct ScanQuery {
+    let column: String
+    let type: String
+    let expression: String
+    let width: Int
+}
+
+let scanQueries = [
+    ScanQuery(column: "id", type: "BIGINT", expression: "sum(id)", width: 8),
+    ScanQuery(column: "fecha_creacion", type: "TIMESTAMP", expression: "sum(year(fecha_creacion))", width: 8),
+    ScanQuery(column: "latitud", type: "DOUBLE", expression: "sum(latitud)", width: 8),
+    ScanQuery(column: "costo", type: "DECIMAL(12,2)", expression: "sum(costo)", width: 8),
+    ScanQuery(column: "colonia", type: "VARCHAR, dictionary", expression: "sum(length(colonia))", width: 23),
+]
+/// Millions of rows scanned per second.
+let rowsPerSecond = BenchmarkMetric.custom("M rows/s", polarity: .prefersLarger, useScalingFactor: false)
+/// Millions of bytes of decoded values per second.
+let bytesPerSecond = BenchmarkMetric.custom("MB/s decoded", polarity: .prefersLarger, useScalingFactor: false)
+let scanMetrics: [BenchmarkMetric] = [.wallClock, rowsPerSecond, bytesPerSecond]
+
 /// Why the benchmark database could not be prepared.
 struct SetupFailure: Error {
     let message: String
@@ -83,6 +105,27 @@ let benchmarks: @Sendable () -> Void = {
                 for _ in benchmark.scaledIterations { blackHole(try database.query(sql).count) }
             } catch {
                 benchmark.error("\(name) failed: \(error)")
+            }
+        }
+    }
+
+    // Scan throughput: one column of `reportes` read in full (the expression forces every value to be
+    // decoded; statistics cannot answer it), reported as millions of rows and MB of decoded values per second.
+    let rowCount = (try? database.rowCount(ofTable: "reportes")) ?? 0
+    for scan in scanQueries {
+        let sql = "SELECT \(scan.expression) FROM reportes"
+        Benchmark("Scan \(scan.column) (\(scan.type))", configuration: .init(metrics: scanMetrics)) { benchmark in
+            do {
+                for _ in benchmark.scaledIterations {
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    blackHole(try database.query(sql).count)
+                    let seconds = (clock.now - start) / .seconds(1)
+                    benchmark.measurement(rowsPerSecond, Int(Double(rowCount) / seconds / 1e6))
+                    benchmark.measurement(bytesPerSecond, Int(Double(rowCount * scan.width) / seconds / 1e6))
+                }
+            } catch {
+                benchmark.error("scan of \(scan.column) failed: \(error)")
             }
         }
     }
