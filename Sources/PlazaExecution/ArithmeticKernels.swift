@@ -76,7 +76,9 @@ enum ArithmeticKernels {
                 mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) -> Interval in
                     let (r, o) = x.subtractingReportingOverflow(y)
                     overflow = overflow || o
-                    return Interval(micros: r)
+                    // Whole days apart from the rest, as DuckDB gives `1 day 12:00:00` (not `36:00:00`).
+                    let days = r / CivilCalendar.microsPerDay
+                    return Interval(days: Int32(truncatingIfNeeded: days), micros: r - days * CivilCalendar.microsPerDay)
                 }
                 if overflow { try checkRows(inputs, out, count, "subtracting timestamps") { _ in true } }
                 propagateNulls(inputs, into: out, count: count)

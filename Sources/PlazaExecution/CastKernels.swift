@@ -72,20 +72,35 @@ enum CastKernels {
         return quotient
     }
 
-    /// Any type to VARCHAR, as Plaza prints values.
+    /// Any type to VARCHAR, as Plaza prints values, except that the fraction of a second of a
+    /// TIMESTAMP or INTERVAL loses its trailing zeros (`01:02:03.04`), as DuckDB casts them.
     static func toText(_ source: DataType) -> ScalarKernel {
+        let trimsFraction = source == .timestamp || source == .interval
         return { (inputs, count) throws(ExecutionError) in
             let v = inputs[0]
             let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
             for row in 0..<count {
                 if !v.isValid(at: row) {
                     out.appendNull()
+                } else if trimsFraction {
+                    out.appendString(trimmingFractionZeros(v.value(at: row).description))
                 } else {
                     out.appendString(v.value(at: row).description)
                 }
             }
             return out
         }
+    }
+
+    /// `2024-01-01 08:00:00.500000` → `2024-01-01 08:00:00.5`: drops the trailing zeros of a
+    /// six-digit fraction of a second at the end of the text.
+    static func trimmingFractionZeros(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        guard bytes.count > 7, bytes[bytes.count - 7] == UInt8(ascii: "."),
+            bytes[(bytes.count - 6)...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return text }
+        while bytes.last == UInt8(ascii: "0") { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A conversion applied per valid row; nil means the value does not convert.

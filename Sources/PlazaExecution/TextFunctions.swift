@@ -99,19 +99,11 @@ enum TextFunctions {
             return { (inputs, count) throws(ExecutionError) in
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
                     let scalars = Array(string(inputs[0], row).unicodeScalars)
-                    let start = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
-                    var length = Int64(scalars.count) + 1
-                    if inputs.count > 2 {
-                        length = inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self)
-                        if length < 0 { throw ExecutionError(.invalidArgument, "substring length \(length) is negative") }
-                    }
-                    // 1-based start; positions before 1 shorten the length, as in DuckDB.
-                    let from = Swift.max(start, 1)
-                    let to = start > Int64.max - length ? Int64.max : start + length
-                    let lower = Int(Swift.min(from - 1, Int64(scalars.count)))
-                    let upper = Int(Swift.max(Swift.min(to - 1, Int64(scalars.count)), Int64(lower)))
+                    let offset = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    let length = inputs.count > 2 ? inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self) : nil
+                    let range = substringRange(size: scalars.count, offset: offset, length: length)
                     var s = String.UnicodeScalarView()
-                    s.append(contentsOf: scalars[lower..<upper])
+                    s.append(contentsOf: scalars[range])
                     out.appendString(String(s))
                 }
             }
@@ -294,4 +286,38 @@ struct LikeMatcher: Sendable {
             token = starToken + 1
         }
     }
+}
+
+/// The scalars `substring(s, offset, length)` keeps, as DuckDB defines it: a positive offset is
+/// 1-based, a negative one counts from the end, 0 is the position before the first scalar; a
+/// negative length takes the scalars before the start; the range is cut to the text afterwards.
+func substringRange(size: Int, offset: Int64, length: Int64?) -> Range<Int> {
+    /// `a + b`, held at the Int64 limits (the result is cut to the text, so saturating is exact).
+    func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? Int64.max : Int64.min) : sum
+    }
+    let count = Int64(size)
+    var length = length ?? Int64.max
+    if length == 0 { return 0..<0 }
+    var start: Int64
+    if offset > 0 {
+        start = offset - 1
+    } else if offset < 0 {
+        start = add(count, offset)
+    } else {
+        start = 0
+        length -= 1
+        if length <= 0 { return 0..<0 }
+    }
+    var end: Int64
+    if length > 0 {
+        end = add(start, length)
+    } else {
+        end = start
+        start = add(start, length)
+    }
+    start = Swift.max(0, Swift.min(start, count))
+    end = Swift.max(start, Swift.min(end, count))
+    return Int(start)..<Int(end)
 }
