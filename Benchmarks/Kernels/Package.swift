@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
         .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"], path: "Sources/PlazaFormat"),
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector"], path: "Sources/PlazaCSV"),
-        .target(name: "KernelFixtures", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),
+        .target(name: "KernelFixtures", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat", "CLZ4"]),
         .executableTarget(name: "format-report", dependencies: ["KernelFixtures", "PlazaFormat", "CLZ4"]),
         .executableTarget(
             name: "FormatBenchmarks",

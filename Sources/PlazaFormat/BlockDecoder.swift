@@ -79,12 +79,39 @@ public final class BlockDecoder {
         return header
     }
 
-    /// Makes NULL rows of a fixed-width vector hold zero, as `ColumnVector` promises.
+    /// The payload of one block (header included in `block`): its stored bytes, or for an LZ4
+    /// block the decompressed bytes in this decoder's reused buffer, valid until the next call.
+    /// The LZ4 stage of `decode` on its own, for measuring it against liblz4.
+    ///
+    /// - Throws: `FormatError` (`.corrupt`, `.truncated`, `.checksumMismatch`) without a path.
+    public func payload(of block: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(FormatError)
+        -> UnsafeRawBufferPointer
+    {
+        let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
+        let stored = UnsafeRawBufferPointer(
+            start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
+        return header.isCompressed ? try decompress(stored, rawLength: header.rawLength) : stored
+    }
+
+    /// Makes NULL rows of a fixed-width vector hold zero, as `ColumnVector` promises: one
+    /// branch-free mask per value of each word that has a NULL.
     private func zeroNullSlots(_ vector: ColumnVector) {
-        let words = vector.validityWords, width = vector.byteWidth
-        for w in 0..<ValidityBitmap.wordCount(for: vector.count) where words[w] != ~0 {
-            for bit in 0..<min(64, vector.count - w * 64) where words[w] >> UInt64(bit) & 1 == 0 {
-                (vector.data + (w * 64 + bit) * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+        let words = vector.validityWords, n = vector.count
+        switch vector.byteWidth {
+        case 8: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt64.self))
+        case 4: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt32.self))
+        case 2: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt16.self))
+        case 1: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt8.self))
+        default: preconditionFailure("no fixed width of \(vector.byteWidth) bytes")
+        }
+    }
+
+    @inline(__always)
+    private func zeroNulls<T: FixedWidthInteger>(_ words: UnsafeMutablePointer<UInt64>, _ n: Int, _ dst: UnsafeMutablePointer<T>) {
+        for w in 0..<ValidityBitmap.wordCount(for: n) where words[w] != ~0 {
+            let bits = words[w], base = w &* 64, end = min(64, n &- base)
+            for b in 0..<end {
+                dst[base &+ b] &= T(truncatingIfNeeded: 0 &- ((bits &>> UInt64(b)) & 1))
             }
         }
     }
@@ -231,6 +258,35 @@ public final class BlockDecoder {
         guard start == n else { throw corrupt("run lengths add up to \(start), not \(n) values") }
     }
 
+    /// Copies the n + 1 little-endian u32 offsets of a plain VARCHAR body (§7.2) into `offsets`
+    /// in one branch-free pass, then checks them once: they start at 0, never decrease, and end
+    /// at most at 2^31 − 1 (so every one fits an Int32). Returns the last offset (the heap size).
+    private func copyOffsets(_ table: UnsafeRawBufferPointer, _ n: Int, _ offsets: UnsafeMutablePointer<Int32>)
+        throws(FormatError) -> Int
+    {
+        let src = table.baseAddress!
+        @inline(__always) func load(_ i: Int) -> UInt32 {
+            UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))
+        }
+        guard load(0) == 0 else { throw corrupt("string offsets do not start at 0") }
+        offsets[0] = 0
+        var decreases: UInt8 = 0
+        var previous: UInt32 = 0
+        for i in 1..<(n &+ 1) {
+            let o = load(i)
+            decreases |= unsafeBitCast(o < previous, to: UInt8.self)
+            offsets[i] = Int32(truncatingIfNeeded: o)
+            previous = o
+        }
+        guard decreases == 0 else {
+            var i = 1
+            while load(i) >= load(i &- 1) { i &+= 1 }
+            throw corrupt("string offsets decrease at value \(i)")
+        }
+        guard previous <= UInt32(Int32.max) else { throw corrupt("string bytes exceed 2 GiB") }
+        return Int(previous)
+    }
+
     private func decodeStrings(
         _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ validity: UnsafeRawBufferPointer?,
         _ vector: ColumnVector
@@ -239,15 +295,7 @@ public final class BlockDecoder {
         switch encoding {
         case .plain:
             let table = try r.bytes((n + 1) * 4)
-            var previous = 0
-            offsets[0] = 0
-            for i in 0...n {
-                let o = Int(UInt32(littleEndian: table.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                guard o >= previous, i > 0 || o == 0 else { throw corrupt("string offsets decrease at value \(i)") }
-                previous = o
-                if i > 0 { offsets[i] = Int32(truncatingIfNeeded: o) }
-            }
-            guard previous <= Int(Int32.max) else { throw corrupt("string bytes exceed 2 GiB") }
+            let previous = try copyOffsets(table, n, offsets)
             let bytes = try r.bytes(previous)
             vector.reserveHeap(previous)
             if previous > 0 { vector.heap.copyMemory(from: bytes.baseAddress!, byteCount: previous) }

@@ -1,5 +1,6 @@
-// Encode and decode throughput per encoding of the Plaza file format (issue 2).
-// Each iteration handles 2^20 values, so `throughput` (iterations/s) reads as Mi values/s.
+// Encode and decode throughput of the Plaza file format (issue 2), one thread.
+// Each iteration handles 2^20 values, so `throughput` (iterations/s) reads as Mi values/s; a name
+// ending in "(N B/value)" gives the decoded bytes per value, from which summarize.py prints GB/s.
 import Benchmark
 import CLZ4
 import Foundation
@@ -8,12 +9,37 @@ import PlazaCore
 import PlazaFormat
 import PlazaVector
 
+/// Registers a benchmark that decodes `set`'s blocks in turn, 2^20 values per iteration.
+func blockDecodeBenchmark(_ title: String, _ set: BlockSet) {
+    let name: String
+    do {
+        name = "\(title) [\(try set.encodingName())] (\(String(format: "%.1f", try set.decodedBytesPerValue())) B/value)"
+    } catch {
+        fatalError("cannot decode the blocks of \(title): \(error)")
+    }
+    Benchmark(name) { benchmark in
+        let decoder = BlockDecoder()
+        let vector = ColumnVector(type: set.type)
+        do {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                for block in 0..<BlockFixtures.blocksPerIteration { try set.decode(block, decoder, into: vector) }
+                blackHole(vector.count)
+            }
+            benchmark.stopMeasurement()
+        } catch {
+            benchmark.error("decode failed: \(error)")
+        }
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal], warmupIterations: 2,
-        maxDuration: .seconds(2), maxIterations: 200)
+        maxDuration: .seconds(1), maxIterations: 200)
     let scratch = Fixtures.scratchDirectory()
 
+    // Whole segment files through SegmentReader and its cursor, as a scan reads them.
     for shape in ColumnShape.allCases {
         let path = "\(scratch)/decode-\(shape).plz"
         let batches = Fixtures.batches(shape)
@@ -47,8 +73,8 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Bit-unpacking alone, per width (the kernel under frame-of-reference, delta and dictionary codes).
-    for width in [1, 3, 8, 12, 16] {
-        Benchmark("Unpack \(width)-bit to UInt32") { benchmark in
+    for width in 1...16 {
+        Benchmark("Unpack \(width)-bit to UInt32 (4 B/value)") { benchmark in
             let count = Fixtures.valueCount
             let packed = UnsafeMutableRawPointer.allocate(byteCount: BitPacking.byteCount(count: count, width: width), alignment: 64)
             let bytes = packed.assumingMemoryBound(to: UInt8.self)
@@ -71,36 +97,73 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // liblz4 on its own, for comparison with the decode of LZ4-compressed blocks.
-    Benchmark("liblz4 decompress text 2^20 bytes") { benchmark in
-        var text: [UInt8] = []
-        var row = 0
-        while text.count < 1 << 20 {
-            text.append(contentsOf: Array("REP-\(1_000_000 + row)-\(row * 7919 % 100_000),".utf8))
-            row += 1
+    // Dictionary code blocks through BlockDecoder (header, checksum, unpack, code range check).
+    for width in 1...16 {
+        do {
+            blockDecodeBenchmark("Block decode dictionary codes \(width)-bit", try BlockSet(codeWidth: width))
+        } catch {
+            fatalError("cannot encode \(width)-bit codes: \(error)")
         }
-        text = Array(text.prefix(1 << 20))
-        let bound = Int(LZ4_compressBound(Int32(text.count)))
-        var compressed = [UInt8](repeating: 0, count: bound)
-        let size = text.withUnsafeBytes { source in
-            compressed.withUnsafeMutableBytes { target in
-                LZ4_compress_default(
-                    source.baseAddress!.assumingMemoryBound(to: CChar.self), target.baseAddress!.assumingMemoryBound(to: CChar.self),
-                    Int32(text.count), Int32(bound))
-            }
+    }
+
+    // One block per encoding through BlockDecoder (header, checksum, decode into a vector).
+    let encodings: [(ColumnShape, BlockEncoding?, Bool)] = [
+        (.randomInt, .plain, false), (.constantInt, .constant, false), (.runsInt, .runLength, false),
+        (.smallRangeInt, .frameOfReference, false), (.wideRangeInt, .frameOfReference, false),
+        (.sparseNullInt, .frameOfReference, false), (.sortedTimestamps, .delta, false),
+        (.randomDouble, .plain, false), (.pricesDouble, .alp, false),
+        (.uniqueText, .plain, false), (.uniqueText, .plain, true), (.runsInt, .plain, true),
+    ]
+    for (shape, encoding, compress) in encodings {
+        do {
+            blockDecodeBenchmark("Block decode \(shape.rawValue)", try BlockSet(shape, encoding: encoding, compress: compress))
+        } catch {
+            fatalError("cannot encode \(shape.rawValue) as \(String(describing: encoding)): \(error)")
         }
-        var output = [UInt8](repeating: 0, count: text.count)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let n = compressed.withUnsafeBytes { source in
-                output.withUnsafeMutableBytes { target in
-                    LZ4_decompress_safe(
-                        source.baseAddress!.assumingMemoryBound(to: CChar.self), target.baseAddress!.assumingMemoryBound(to: CChar.self),
-                        size, Int32(target.count))
+    }
+
+    // The LZ4 stage through Plaza's reader against liblz4 alone on the same stored payloads.
+    for shape in [ColumnShape.uniqueText, .runsInt] {
+        let set: BlockSet
+        let payloads: [(UnsafeRawBufferPointer, Int)]
+        do {
+            set = try BlockSet(shape, encoding: .plain, compress: true)
+            payloads = try set.lz4Payloads()
+        } catch {
+            fatalError("cannot encode \(shape.rawValue) with LZ4: \(error)")
+        }
+        precondition(payloads.count == set.blocks.count, "every \(shape.rawValue) block should be compressed")
+        let rawPerValue = Double(payloads.reduce(0) { $0 + $1.1 }) / Double(payloads.count * ColumnVector.batchCapacity)
+        let suffix = "\(shape.rawValue) plain+lz4 payloads (\(String(format: "%.1f", rawPerValue)) B/value)"
+        for verify in [false, true] {
+            Benchmark("LZ4 Plaza BlockDecoder.payload\(verify ? " + checksum" : ""), \(suffix)") { benchmark in
+                let decoder = BlockDecoder()
+                do {
+                    benchmark.startMeasurement()
+                    for _ in benchmark.scaledIterations {
+                        for block in 0..<BlockFixtures.blocksPerIteration {
+                            blackHole(try decoder.payload(of: set.blocks[block % set.blocks.count], verifyChecksum: verify).count)
+                        }
+                    }
+                    benchmark.stopMeasurement()
+                } catch {
+                    benchmark.error("payload failed: \(error)")
                 }
             }
-            blackHole(n)
         }
-        benchmark.stopMeasurement()
+        Benchmark("LZ4 liblz4 alone, \(suffix)") { benchmark in
+            let capacity = payloads.map(\.1).max()!
+            let output = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+            defer { output.deallocate() }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                for block in 0..<BlockFixtures.blocksPerIteration {
+                    let (payload, rawLength) = payloads[block % payloads.count]
+                    blackHole(BlockFixtures.lz4Decompress(payload, rawLength: rawLength, into: output))
+                }
+            }
+            benchmark.stopMeasurement()
+            withExtendedLifetime(set) {}
+        }
     }
 }

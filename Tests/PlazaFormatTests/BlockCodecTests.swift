@@ -1,0 +1,115 @@
+import PlazaCore
+import PlazaVector
+import Testing
+
+@testable import PlazaFormat
+
+/// `BlockCodec.encodeCodes`, `BlockDecoder.payload(of:)`, the plain VARCHAR offset checks and
+/// the zeroing of NULL slots (Formats/plaza-file-format.md §5, §7.2, §7.5, §7.9).
+@Suite struct BlockCodecTests {
+    @Test(arguments: 1...16)
+    func codeBlocksRoundTripAtEveryWidth(width: Int) throws {
+        let entries = width == 1 ? 2 : (1 << (width - 1)) + 1
+        let dictionary = ColumnVector(type: .bigint, capacity: entries)
+        for entry in 0..<entries { dictionary.append(Int64(entry) - 7) }
+        var rng = SeededRandom(seed: UInt64(width))
+        let codes = (0..<3_000).map { _ in UInt32(rng.next() % UInt64(entries)) }
+        let block = try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: entries) }
+        let vector = ColumnVector(type: .bigint)
+        let header = try block.withUnsafeBytes {
+            try BlockDecoder().decode($0, type: .bigint, dictionary: dictionary, into: vector)
+        }
+        #expect(header.encoding == .dictionary)
+        #expect(vector.isDictionary && vector.count == codes.count)
+        let decoded = Array(vector.values(as: UInt32.self))
+        #expect(decoded == codes, "width \(width)")
+        #expect(vector.value(at: 5) == .bigint(Int64(codes[5]) - 7))
+    }
+
+    @Test func codeBlocksRejectCodesBeyondTheDictionary() {
+        let codes: [UInt32] = [0, 1, 2, 3]
+        #expect(throws: FormatError.self) {
+            try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: 3) }
+        }
+        #expect(throws: FormatError.self) {
+            try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: 0) }
+        }
+    }
+
+    @Test func payloadIsTheDecompressedBody() throws {
+        let vector = ColumnVector(type: .bigint, capacity: 4_096)
+        for row in 0..<4_096 { vector.append(Int64(row / 100)) }
+        let block = try BlockCodec.encode(vector, encoding: .plain, allowCompression: true)
+        let decoder = BlockDecoder()
+        try block.withUnsafeBytes { bytes in
+            #expect(try BlockHeader(parsing: bytes).isCompressed)
+            let payload = try decoder.payload(of: bytes)
+            #expect(payload.count == 4_096 * 8)
+            for row in [0, 99, 100, 4_095] {
+                #expect(Int64(littleEndian: payload.loadUnaligned(fromByteOffset: row * 8, as: Int64.self)) == Int64(row / 100))
+            }
+        }
+        var damaged = block
+        damaged[damaged.count - 1] ^= 0x40
+        #expect(throws: FormatError.self) { try damaged.withUnsafeBytes { _ = try decoder.payload(of: $0) } }
+        let plain = try BlockCodec.encode(vector, encoding: .plain, allowCompression: false)
+        try plain.withUnsafeBytes { bytes in
+            let payload = try decoder.payload(of: bytes)
+            #expect(payload.baseAddress == bytes.baseAddress! + SegmentFormat.blockHeaderSize)
+            #expect(payload.count == bytes.count - SegmentFormat.blockHeaderSize)
+        }
+    }
+
+    /// A plain VARCHAR block whose offset table (right after the 24-byte header) is edited, read
+    /// without checksum verification so that the offset checks themselves are what fails.
+    func stringBlock(editing edit: (inout [UInt8]) -> Void) throws -> FormatError? {
+        let vector = makeVector(.varchar, ["ab", "", "cde", "f"].map { .varchar($0) })
+        var block = try BlockCodec.encode(vector, encoding: .plain, allowCompression: false)
+        edit(&block)
+        do {
+            try block.withUnsafeBytes {
+                _ = try BlockDecoder().decode(
+                    $0, type: .varchar, dictionary: nil, into: ColumnVector(type: .varchar), verifyChecksum: false)
+            }
+            return nil
+        } catch let error as FormatError {
+            return error
+        }
+    }
+
+    @Test func plainStringOffsetsAreChecked() throws {
+        func setOffset(_ index: Int, _ value: UInt32) -> (inout [UInt8]) -> Void {
+            { block in for k in 0..<4 { block[24 + index * 4 + k] = UInt8(truncatingIfNeeded: value >> UInt32(8 * k)) } }
+        }
+        #expect(try stringBlock(editing: { _ in }) == nil)
+        #expect(try stringBlock(editing: setOffset(0, 1))?.kind == .corrupt)
+        let decrease = try stringBlock(editing: setOffset(2, 1))
+        #expect(decrease?.kind == .corrupt)
+        #expect(decrease?.message.contains("decrease at value 2") == true)
+        #expect(try stringBlock(editing: setOffset(4, 0x8000_0000))?.kind == .corrupt)
+        #expect(try stringBlock(editing: setOffset(4, 7)) != nil)  // one byte beyond the heap
+    }
+
+    @Test(arguments: [DataType.boolean, .date, .bigint, .double, .timestamp])
+    func nullSlotsDecodeAsZero(type: DataType) throws {
+        var rng = SeededRandom(seed: 11)
+        let values: [Value] = (0..<2_500).map { row in
+            if rng.next() % 3 == 0 { return .null }
+            switch type {
+            case .boolean: return .boolean(true)
+            case .date: return .date(Int32(row) + 1)
+            case .double: return .double(Double(row) + 0.5)
+            case .timestamp: return .timestamp(Int64(row) * 1_000 + 1)
+            default: return .bigint(Int64(row) + 1)
+            }
+        }
+        let block = try BlockCodec.encode(makeVector(type, values), allowCompression: false)
+        let vector = ColumnVector(type: type)
+        try block.withUnsafeBytes { _ = try BlockDecoder().decode($0, type: type, dictionary: nil, into: vector) }
+        expectValues(vector, values, "\(type)")
+        for row in values.indices where values[row] == .null {
+            let bytes = UnsafeRawBufferPointer(start: vector.data + row * vector.byteWidth, count: vector.byteWidth)
+            #expect(bytes.allSatisfy { $0 == 0 }, "\(type) NULL row \(row) holds \(Array(bytes))")
+        }
+    }
+}
