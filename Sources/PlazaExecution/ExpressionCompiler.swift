@@ -44,12 +44,19 @@ struct ExpressionCompiler {
             let node = try compile(inner)
             if node.type == target { return node }
             let kernel = try CastKernels.kernel(from: node.type, to: target, isTry: isTry)
+            let castNode = FunctionNode(name: "cast", arguments: [node], type: target, kernel: kernel)
             if let value = node.constant {
-                // Fold casts of constants now, so that bad literals fail once and constant fast paths apply.
-                let folded = try kernel([GatherKernel.constant(value, type: node.type, count: 1)], 1)
-                return LiteralNode(value: folded.value(at: 0), type: target)
+                // Fold casts of constants now, so that constant fast paths apply. A cast that fails
+                // stays a node: the error comes only if a row reaches it (as in DuckDB, `WHERE false`
+                // or an untaken CASE branch never fails).
+                do {
+                    let folded = try kernel([GatherKernel.constant(value, type: node.type, count: 1)], 1)
+                    return LiteralNode(value: folded.value(at: 0), type: target)
+                } catch {
+                    return castNode
+                }
             }
-            return FunctionNode(name: "cast", arguments: [node], type: target, kernel: kernel)
+            return castNode
         case .call(let name, let arguments, let type):
             let nodes = try arguments.map { (argument) throws(ExecutionError) in try compile(argument) }
             return try compileCall(name, nodes, type)
@@ -110,9 +117,10 @@ struct ExpressionCompiler {
         let kernel = try ScalarFunctions.kernel(name: name, argumentTypes: types, resultType: type, constants: arguments.map(\.constant))
         let node = FunctionNode(name: name, arguments: arguments, type: type, kernel: kernel)
         if !arguments.isEmpty, arguments.allSatisfy({ $0.constant != nil }) {
-            // Constant folding at run time: evaluate once on a one-row batch.
+            // Constant folding at run time: evaluate once on a one-row batch. A call that fails
+            // stays a node, so that the error comes only if a row reaches it.
             let one = Batch(columns: [], count: 1)
-            return LiteralNode(value: try node.evaluate(one).value(at: 0), type: type)
+            if let folded = try? node.evaluate(one) { return LiteralNode(value: folded.value(at: 0), type: type) }
         }
         return node
     }

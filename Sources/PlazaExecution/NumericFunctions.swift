@@ -30,11 +30,7 @@ enum NumericFunctions {
             if types.count == 2 {
                 return { (inputs, count) throws(ExecutionError) in
                     let out = makeOutput(result, count)
-                    mapBinary(inputs[0], inputs[1], out, count) { (x: Double, n: Int64) -> Double in
-                        let factor = pow(10.0, Double(n))
-                        let r = (x * factor).rounded(.toNearestOrAwayFromZero) / factor
-                        return r.isFinite ? r : x
-                    }
+                    mapBinary(inputs[0], inputs[1], out, count) { (x: Double, n: Int64) -> Double in roundDouble(x, n) }
                     propagateNulls(inputs, into: out, count: count)
                     return out
                 }
@@ -58,12 +54,13 @@ enum NumericFunctions {
                 if up { return x > 0 ? q + 1 : q }
                 return x < 0 ? q - 1 : q
             }
+        // IEEE 754 as DuckDB: a negative argument gives nan, ln(0) and log10(0) give -inf.
         case ("sqrt", _):
-            return checkedDouble(result, "sqrt", { $0 < 0 }) { sqrt($0) }
+            return ArithmeticKernels.unary(result) { (x: Double) in x.squareRoot() }
         case ("ln", _):
-            return checkedDouble(result, "ln", { $0 <= 0 }) { log($0) }
+            return ArithmeticKernels.unary(result) { (x: Double) in log(x) }
         case ("log10", _):
-            return checkedDouble(result, "log10", { $0 <= 0 }) { log10($0) }
+            return ArithmeticKernels.unary(result) { (x: Double) in log10(x) }
         case ("power", _):
             return ArithmeticKernels.binary(result) { (x: Double, y: Double) in pow(x, y) }
         default:
@@ -112,20 +109,34 @@ enum NumericFunctions {
         }
     }
 
-    /// A DOUBLE function whose domain excludes values where `invalid` holds.
-    static func checkedDouble(_ result: DataType, _ name: String, _ invalid: @escaping @Sendable (Double) -> Bool, _ body: @escaping @Sendable (Double) -> Double) -> ScalarKernel {
-        return { (inputs, count) throws(ExecutionError) in
-            let out = makeOutput(result, count)
-            let input = inputs[0].data.assumingMemoryBound(to: Double.self)
-            let output = out.data.assumingMemoryBound(to: Double.self)
-            for row in 0..<count {
-                if invalid(input[row]) && inputs[0].isValid(at: row) {
-                    throw ExecutionError(.invalidArgument, "\(name)(\(formatDouble(input[row]))) is undefined")
-                }
-                output[row] = body(input[row])
+    /// `round(x, n)` on a DOUBLE as DuckDB gives it: the binary value of `x` rounded to `n`
+    /// decimal places, half away from zero (`round(822.65, 1)` is 822.6 because 822.65 is stored as
+    /// 822.6499…; `round(0.125, 2)` is 0.13 because 0.125 is exact). Only a product that lands
+    /// exactly on a half can be on the wrong side of it; an fma then tells which side is true.
+    static func roundDouble(_ x: Double, _ n: Int64) -> Double {
+        guard x.isFinite else { return x }
+        if n >= 0 {
+            if n > 308 { return x }
+            let factor = pow(10.0, Double(n))
+            let p = x * factor
+            guard p.isFinite else { return x }
+            var r = p.rounded(.toNearestOrAwayFromZero)
+            if n <= 22 && (p - p.rounded(.towardZero)).magnitude == 0.5 {
+                // x * factor - p, exact (factor is exact up to 10^22).
+                let error = (-p).addingProduct(x, factor)
+                if error > 0 { r = p.rounded(.up) } else if error < 0 { r = p.rounded(.down) }
             }
-            propagateNulls(inputs, into: out, count: count)
-            return out
+            return r / factor
         }
+        if n < -308 { return x.sign == .minus ? -0.0 : 0.0 }
+        let divisor = pow(10.0, Double(-n))
+        let p = x / divisor
+        var r = p.rounded(.toNearestOrAwayFromZero)
+        if n >= -22 && (p - p.rounded(.towardZero)).magnitude == 0.5 {
+            // x - p * divisor has the sign of the exact quotient minus p.
+            let error = x.addingProduct(-p, divisor)
+            if error > 0 { r = p.rounded(.up) } else if error < 0 { r = p.rounded(.down) }
+        }
+        return r * divisor
     }
 }
