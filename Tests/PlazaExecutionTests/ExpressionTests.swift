@@ -124,7 +124,9 @@ import Testing
         #expect(try column(T.call("coalesce", [a, .cast(s, to: .bigint, isTry: false), T.lit(.bigint(5))], .bigint)) == [.bigint(1), .bigint(-7), .bigint(5)])
         #expect(try column(T.call("greatest", [a, T.lit(.bigint(0))], .bigint)) == [.bigint(1), .bigint(0), .bigint(0)])
         #expect(try column(T.call("nullif", [a, T.lit(.bigint(1))], .bigint)) == [.null, .bigint(-7), .null])
-        #expect(throws: ExecutionError.self) { try eval([T.call("sqrt", [T.lit(.double(-1))], .double)]) }
+        // Outside its domain sqrt follows IEEE 754 as DuckDB does: nan, not an error.
+        let root = try column(T.call("sqrt", [T.lit(.double(-1))], .double)).first
+        if case .double(let d)? = root { #expect(d.isNaN) } else { Issue.record("sqrt(-1) gave \(String(describing: root))") }
     }
 
     @Test func filterOnDictionaryColumnUsesEntries() throws {
