@@ -51,16 +51,7 @@ struct PhysicalPlanner {
             return result
         case .limit(let input, let limit, let offset):
             if case .sort(let sortInput, let keys) = input, let limit {
-                let profile = parent?.child("TOP_N", "\(limit) offset \(offset) by " + keys.map(SortOperator.describe).joined(separator: ", "))
-                let pipeline = try self.pipeline(sortInput, profile: profile)
-            pipeline.sinkProfile = profile
-                let op = try SortOperator(keys: keys, limit: limit + offset, compiler: compiler, context: context)
-                let start = ContinuousClock.now
-                let sorted = try op.run(pipeline)
-                profile?.addTime(ContinuousClock.now - start)
-                let result = LimitOperator.slice(sorted, limit: limit, offset: offset)
-                profile?.addRows(out: result.reduce(0) { $0 + $1.liveCount })
-                return result
+                return try topN(sortInput, keys: keys, limit: limit, offset: offset, profile: parent)
             }
             let profile = parent?.child("LIMIT", "\(limit.map(String.init) ?? "ALL") offset \(offset)")
             let pipeline = try self.pipeline(input, profile: profile)
