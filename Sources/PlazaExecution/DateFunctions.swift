@@ -14,9 +14,7 @@ enum DateFunctions {
                     let output = out.data.assumingMemoryBound(to: Int64.self)
                     // One loop per part, chosen once per batch.
                     switch part {
-                    case .year: for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(input[row])).year) }
-                    case .month: for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(input[row])).month) }
-                    case .day: for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(input[row])).day) }
+                    case .year, .quarter, .month, .day, .dayofyear: calendarPart(part, input, unit: 1, output, count)
                     default: for row in 0..<count { output[row] = datePart(part, Int64(input[row]), 0) }
                     }
                     propagateNulls(inputs, into: out, count: count)
@@ -29,10 +27,8 @@ enum DateFunctions {
                 let output = out.data.assumingMemoryBound(to: Int64.self)
                 switch part {
                 case .hour: for row in 0..<count { output[row] = CivilCalendar.split(micros: input[row]).microsOfDay / 3_600_000_000 }
-                case .year:
-                    for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(CivilCalendar.split(micros: input[row]).days)).year) }
-                case .month:
-                    for row in 0..<count { output[row] = Int64(CivilCalendar.civil(fromDays: Int(CivilCalendar.split(micros: input[row]).days)).month) }
+                case .year, .quarter, .month, .day, .dayofyear:
+                    calendarPart(part, input, unit: CivilCalendar.microsPerDay, output, count)
                 default:
                     for row in 0..<count {
                         let (days, micros) = CivilCalendar.split(micros: input[row])
@@ -128,6 +124,69 @@ enum DateFunctions {
     @inline(__always)
     static func micros(_ v: ColumnVector, _ row: Int, _ isDate: Bool) -> Int64 {
         isDate ? Int64(v.data.load(fromByteOffset: row * 4, as: Int32.self)) * CivilCalendar.microsPerDay : v.data.load(fromByteOffset: row * 8, as: Int64.self)
+    }
+
+    /// year, quarter, month, day or dayofyear of DATEs (`unit` 1) or TIMESTAMPs (`unit` one day of
+    /// microseconds). The part is constant over a calendar range (a year, quarter, month or day), so
+    /// the range of the last row computed is kept: rows inside it (the usual case in time-ordered
+    /// data) cost two comparisons instead of the divisions of a calendar conversion. When 64 of
+    /// the first 256 rows miss, the rest of the batch is converted row by row.
+    @inline(__always)
+    static func calendarPart<T: FixedWidthInteger>(
+        _ part: DatePart, _ input: UnsafeMutablePointer<T>, unit: Int64, _ output: UnsafeMutablePointer<Int64>, _ count: Int
+    ) {
+        var low: Int64 = 1, high: Int64 = 0  // an empty range: the first row computes
+        var value: Int64 = 0
+        var misses = 0
+        for row in 0..<count {
+            let x = Int64(input[row])
+            if x >= low && x < high {
+                output[row] = value
+                continue
+            }
+            misses += 1
+            if misses == 64 && row < 256 {
+                // Unordered data: ranges do not pay for themselves; convert the rest row by row.
+                for rest in row..<count {
+                    let y = Int64(input[rest])
+                    output[rest] = datePart(part, unit == 1 ? y : CivilCalendar.split(micros: y).days, 0)
+                }
+                return
+            }
+            let days = unit == 1 ? x : CivilCalendar.split(micros: x).days
+            let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
+            var first = days, last = days &+ 1
+            switch part {
+            case .year:
+                first = Int64(CivilCalendar.days(year: y, month: 1, day: 1))
+                last = Int64(CivilCalendar.days(year: y + 1, month: 1, day: 1))
+                value = Int64(y)
+            case .quarter:
+                let q = (m - 1) / 3
+                first = Int64(CivilCalendar.days(year: y, month: q * 3 + 1, day: 1))
+                last = Int64(q == 3 ? CivilCalendar.days(year: y + 1, month: 1, day: 1) : CivilCalendar.days(year: y, month: q * 3 + 4, day: 1))
+                value = Int64(q + 1)
+            case .month:
+                first = Int64(CivilCalendar.days(year: y, month: m, day: 1))
+                last = Int64(m == 12 ? CivilCalendar.days(year: y + 1, month: 1, day: 1) : CivilCalendar.days(year: y, month: m + 1, day: 1))
+                value = Int64(m)
+            case .day:
+                value = Int64(d)
+            default:  // dayofyear
+                value = days - Int64(CivilCalendar.days(year: y, month: 1, day: 1)) + 1
+            }
+            output[row] = value
+            // The range in the input's unit; a bound past the Int64 range only stops the reuse.
+            let (lowBound, lowOverflow) = first.multipliedReportingOverflow(by: unit)
+            let (highBound, highOverflow) = last.multipliedReportingOverflow(by: unit)
+            if lowOverflow || highOverflow {
+                low = 1
+                high = 0
+            } else {
+                low = lowBound
+                high = highBound
+            }
+        }
     }
 
     /// One calendar part of a day number plus microseconds within the day.
