@@ -112,4 +112,27 @@ import Testing
             #expect(bytes.allSatisfy { $0 == 0 }, "\(type) NULL row \(row) holds \(Array(bytes))")
         }
     }
+    /// ALP decodes integers inside [−2^51, 2^51) through the mantissa trick and wider ones by
+    /// conversion: both give the exact doubles back, at the boundaries too.
+    @Test(arguments: [
+        [-(1 << 51), (1 << 51) - 1],
+        [-(1 << 51) - 1, 5],
+        [0, 1 << 51],
+        [-(1 << 52), 1 << 52],
+        [-12_345, 67_890],
+    ] as [[Int64]])
+    func alpRoundTripsAcrossTheExactConversionRange(bounds: [Int64]) throws {
+        var rng = SeededRandom(seed: UInt64(bitPattern: bounds[0]))
+        for exponent in [0, 2] {
+            let scale = exponent == 0 ? 1.0 : 100.0
+            var values: [Value] = bounds.map { .double(Double($0) / scale) }
+            let span = UInt64(bitPattern: bounds[1] &- bounds[0])
+            for _ in 0..<2_000 { values.append(.double(Double(bounds[0] &+ Int64(bitPattern: rng.next() % span)) / scale)) }
+            values.append(.double(-0.0))  // an exception
+            let block = try BlockCodec.encode(makeVector(.double, values), encoding: .alp, allowCompression: false)
+            let vector = ColumnVector(type: .double)
+            try block.withUnsafeBytes { _ = try BlockDecoder().decode($0, type: .double, dictionary: nil, into: vector) }
+            expectValues(vector, values, "ALP \(bounds) / 10^\(exponent)")
+        }
+    }
 }

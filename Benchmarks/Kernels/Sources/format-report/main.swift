@@ -1,6 +1,8 @@
 // format-report: for each benchmark column shape, the encodings the writer chose, the size on
-// disk against the raw size, and single-thread encode/decode speed (best of 7 runs).
-// Usage: swift run -c release format-report   (prints a markdown table)
+// disk against the raw size, and single-thread encode/decode speed (best of 7 runs); then
+// bit-unpacking and dictionary code blocks per width 1 … 16, and the LZ4 stage against liblz4
+// alone (DecodeTables.swift, best of 300 short runs).
+// Usage: swift run -c release format-report   (prints markdown tables)
 import Foundation
 import KernelFixtures
 import PlazaCore
@@ -40,7 +42,7 @@ do {
         let reader = try SegmentReader(path: path)
         let batch = Batch(types: [shape.type])
         var rows = 0
-        let decodeSeconds = try best(7) { rows = try Fixtures.decodeAll(reader, into: batch) }
+        let decodeSeconds = try best(9) { rows = try Fixtures.decodeAll(reader, into: batch) }
         precondition(rows == Fixtures.valueCount, "decoded \(rows) rows of \(Fixtures.valueCount)")
         let encodings = try Fixtures.encodings(of: reader)
             .map { "\($0.0)\($0.compressed ? "+lz4" : "") (\($0.blocks))" }.joined(separator: ", ")
@@ -53,6 +55,9 @@ do {
                 + "\(String(format: "%.0f", values / encodeSeconds / 1e6)) | \(String(format: "%.0f", values / decodeSeconds / 1e6)) | "
                 + "\(String(format: "%.2f", values * shape.decodedBytesPerValue / decodeSeconds / 1e9)) |")
     }
+    try printEncodingTable()
+    try printWidthTable()
+    try printLZ4Table()
 } catch {
     FileHandle.standardError.write(Data("format-report: \(error)\n".utf8))
     exit(1)
