@@ -19,6 +19,17 @@ extension PhysicalPlanner {
         let needed = overflow ? Int.max : sum
         if limit == 0 { return [] }
         let start = ContinuousClock.now
+        if needed > TopNOperator.largestLimit {
+            // Keeping k rows per worker would hold most of the input: sort it on every core instead
+            // (and spill past the memory limit).
+            let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
+            let sorted = try SortOperator(keys: keys, limit: needed, compiler: compiler, context: context).run(pipeline)
+            profile?.addTime(ContinuousClock.now - start)
+            let result = LimitOperator.slice(sorted, limit: limit, offset: offset)
+            profile?.addRows(out: result.reduce(0) { $0 + $1.liveCount })
+            return result
+        }
         var initial: FirstKeyCutoff?
         if let (narrow, narrowKeys) = TopNOperator.keyColumnsOnly(input, keys) {
             let keysProfile = profile?.child("TOP_N_KEYS", "key and filter columns first")
@@ -42,6 +53,9 @@ extension PhysicalPlanner {
 }
 
 extension TopNOperator {
+    /// LIMIT + OFFSET above which a full parallel sort replaces the per-worker top-N.
+    static let largestLimit = 1_000_000
+
     /// For `[project of columns] → filters → scan` whose first key is prunable and whose scan reads
     /// columns that neither the filters nor the keys use: the same filters over a scan of only the
     /// used columns, and the keys over that plan's columns. Otherwise nil.
