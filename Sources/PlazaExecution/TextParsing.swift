@@ -14,7 +14,10 @@ enum TextParsing {
         case .double: return parseDouble(text).map { .double($0) }
         case .decimal(let p, let s): return parseDecimal(text, precision: p, scale: s).map { .decimal($0, scale: s) }
         case .boolean: return parseBoolean(text).map { .boolean($0) }
-        case .date: return parseDate(text).map { .date($0) }
+        case .date:
+            // A date, or as in DuckDB a whole timestamp whose date is kept (`2024-02-29 08:30:00`).
+            if let days = parseDate(text) { return .date(days) }
+            return parseTimestamp(text).map { .date(Int32(truncatingIfNeeded: CivilCalendar.split(micros: $0).days)) }
         case .timestamp: return parseTimestamp(text).map { .timestamp($0) }
         case .interval: return parseInterval(text).map { .interval($0) }
         case .varchar: return .varchar(String(decoding: raw, as: UTF8.self))
