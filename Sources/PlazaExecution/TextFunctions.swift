@@ -132,7 +132,8 @@ enum TextFunctions {
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
                     let s = string(inputs[0], row), separator = string(inputs[1], row)
                     let index = inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self)
-                    let parts: [String] = separator.isEmpty ? [s] : s.components(separatedBy: separator)
+                    // An empty separator splits into Unicode scalars, as DuckDB does.
+                    let parts: [String] = separator.isEmpty ? s.unicodeScalars.map { String($0) } : s.components(separatedBy: separator)
                     let position = index > 0 ? Int(index) - 1 : parts.count + Int(Swift.max(index, -Int64(parts.count) - 1))
                     out.appendString(index != 0 && position >= 0 && position < parts.count ? parts[position] : "")
                 }
