@@ -46,7 +46,8 @@ enum DateFormatting {
     static func parse(_ text: String, _ format: String) throws(ExecutionError) -> Int64 {
         let input = Array(text.utf8), pattern = Array(format.utf8)
         var i = 0, p = 0
-        var year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, fraction = 0
+        // Parts the format leaves out default as in DuckDB: 1900-01-01 00:00:00.
+        var year = 1900, month = 1, day = 1, hour = 0, minute = 0, second = 0, fraction = 0
         var dayOfYear: Int?
         func fail() -> ExecutionError {
             ExecutionError(.conversion, "could not parse \"\(text)\" with format \"\(format)\"")
@@ -88,7 +89,7 @@ enum DateFormatting {
             let spec = pattern[p + 1]
             p += 2
             switch spec {
-            case 0x59: guard let v = number(6) else { throw fail() }; year = v  // Y
+            case 0x59: guard let v = number(4) else { throw fail() }; year = v  // Y: at most 4 digits, so %Y%m%d reads 20240229
             case 0x79: guard let v = number(2) else { throw fail() }; year = v < 69 ? 2000 + v : 1900 + v  // y
             case 0x6D: guard let v = number(2) else { throw fail() }; month = v  // m
             case 0x64: guard let v = number(2) else { throw fail() }; day = v  // d

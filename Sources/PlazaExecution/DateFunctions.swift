@@ -244,7 +244,7 @@ enum DateFunctions {
             if part == "year" { return Int64(yb - ya) }
             if part == "quarter" { return Int64((yb * 4 + (monb - 1) / 3) - (ya * 4 + (mona - 1) / 3)) }
             return Int64((yb * 12 + monb) - (ya * 12 + mona))
-        case "week": return (truncateDays("week", db) - truncateDays("week", da)) / 7
+        case "week": return (db - da) / 7  // whole weeks between the dates, as DuckDB (not Monday boundaries)
         case "day": return db - da
         case "hour": return floorDiv(b, 3_600_000_000) - floorDiv(a, 3_600_000_000)
         case "minute": return floorDiv(b, 60_000_000) - floorDiv(a, 60_000_000)
