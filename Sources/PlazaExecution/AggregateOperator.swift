@@ -68,6 +68,8 @@ final class AggregateSink: LocalSink {
     let state: AggregateState
     init(state: AggregateState) { self.state = state }
     override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) { try state.consume(batch) }
+    /// Accumulators, group tables and distinct sets copy what they keep.
+    override var keepsBatches: Bool { false }
 }
 
 /// Groups, accumulators and distinct sets of one worker, or of the merged result.
@@ -83,6 +85,10 @@ final class AggregateState {
     var keyIDs: [DictionaryIDs?] = []
     /// Per DISTINCT aggregate over VARCHAR: ids for its values.
     var distinctIDs: [DictionaryIDs?] = []
+    /// A direct array in front of `table` while the keys are small integers (text as ids), or nil.
+    let keyCache: GroupKeyCache?
+    /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
+    var distinctCodes: [AggregateDistinctCodes?] = []
     var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
     var groupsCapacity = ColumnVector.batchCapacity
     var trackedBytes = 0
@@ -93,6 +99,7 @@ final class AggregateState {
         keyIDs = op.groupNodes.map { translateKeys && $0.type == .varchar ? DictionaryIDs(tracker: op.context.tracker) : nil }
         let storedTypes = zip(op.groupTypes, keyIDs).map { $1 == nil ? $0 : DataType.bigint }
         self.table = op.groupNodes.isEmpty ? nil : GroupTable(types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
+        self.keyCache = op.groupNodes.isEmpty ? nil : GroupKeyCache(types: storedTypes)
         for (call, argument) in zip(op.calls, op.argumentNodes) {
             // The operator's init already made each accumulator once, so this cannot fail.
             guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
@@ -103,6 +110,7 @@ final class AggregateState {
             distinctIDs.append(translated ? DictionaryIDs(tracker: op.context.tracker) : nil)
             let valueType = translated ? DataType.bigint : (argument?.type ?? .null)
             distinctSets.append(call.isDistinct ? GroupTable(types: [.bigint, valueType], tracker: op.context.tracker, operatorName: "DISTINCT aggregate") : nil)
+            distinctCodes.append(call.isDistinct && argument is ColumnNode ? AggregateDistinctCodes() : nil)
         }
         if table == nil {
             for accumulator in accumulators {
@@ -152,6 +160,20 @@ final class AggregateState {
                 selected = rows
             }
             if let set = distinctSets[index] {
+                if let argument, let dictionary = argument.dictionary, let codes = distinctCodes[index] {
+                    if codes.dictionary !== dictionary {
+                        try drainDistinct(index)
+                        codes.start(dictionary)
+                    }
+                    if codes.fits(groupCount: groupCount) {
+                        if let selected {
+                            selected.withUnsafeBufferPointer { codes.mark(argument, groups: groups, groupCount: groupCount, rows: $0, count: count) }
+                        } else {
+                            codes.mark(argument, groups: groups, groupCount: groupCount, rows: nil, count: count)
+                        }
+                        continue
+                    }
+                }
                 try insertDistinct(set, distinctIDs[index], argument, selected, count)
             } else if let selected {
                 try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
@@ -195,6 +217,18 @@ final class AggregateState {
             if let ids = keyIDs[position] { key = try ids.translate(key, count: count) }
             keys.append(key)
         }
+        if let keyCache, keyCache.isUsable, let missing = keyCache.lookup(keys, count: count, into: groups) {
+            if missing > 0 {
+                // Only the rows with keys new to the cache go to the table.
+                let rows = UnsafeBufferPointer(start: keyCache.missingRows, count: missing)
+                let gathered = keys.map { GatherKernel.gather($0, rows) }
+                let found = UnsafeMutablePointer<Int32>.allocate(capacity: missing)
+                defer { found.deallocate() }
+                try table.findOrInsert(gathered, rowCount: missing, into: found)
+                keyCache.record(keys, missing: missing, found: found, groups: groups)
+            }
+            return
+        }
         try table.findOrInsert(keys, rowCount: count, into: groups)
     }
 
@@ -232,6 +266,23 @@ final class AggregateState {
         return group
     }
 
+    /// Moves the pairs that DISTINCT aggregate `index` marked by code into its distinct set.
+    private func drainDistinct(_ index: Int) throws(ExecutionError) {
+        guard let codes = distinctCodes[index], let set = distinctSets[index] else { return }
+        let ids = distinctIDs[index]
+        try codes.drain { (groupColumn, values) throws(ExecutionError) in
+            let stored = try ids.map { (ids) throws(ExecutionError) in try ids.translate(values, count: values.count) } ?? values
+            let found = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(values.count, 1))
+            defer { found.deallocate() }
+            try set.findOrInsert([groupColumn, stored], rowCount: values.count, into: found)
+        }
+    }
+
+    /// Moves every pair still marked by code into the distinct sets (before merging or finalizing).
+    func drainAllDistinct() throws(ExecutionError) {
+        for index in distinctCodes.indices { try drainDistinct(index) }
+    }
+
     private func insertDistinct(_ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ selected: [Int32]?, _ count: Int) throws(ExecutionError) {
         guard let raw, raw.type != .null else { return }
         let argument = try ids.map { (ids) throws(ExecutionError) in try ids.translate(raw, count: count) } ?? raw
@@ -250,8 +301,9 @@ final class AggregateState {
         try set.findOrInsert([groupColumn, values], rowCount: rows.count, into: ids)
     }
 
-    private func account() throws(ExecutionError) {
-        let bytes = accumulators.reduce(0) { $0 + $1.footprint }
+    func account() throws(ExecutionError) {
+        let bytes = accumulators.reduce(0) { $0 + $1.footprint } + distinctCodes.reduce(0) { $0 + ($1?.footprint ?? 0) }
+            + (keyCache?.footprint ?? 0)
         if bytes > trackedBytes + (1 << 20) || bytes < trackedBytes {
             if bytes > trackedBytes {
                 try op.context.tracker.reserve(bytes - trackedBytes, for: "hash aggregate")
@@ -259,101 +311,6 @@ final class AggregateState {
                 op.context.tracker.release(trackedBytes - bytes)
             }
             trackedBytes = bytes
-        }
-    }
-
-    /// Adds a worker's state into this (global) state.
-    func merge(_ local: AggregateState) throws(ExecutionError) {
-        var map: [Int32] = [0]
-        if let table, let localTable = local.table {
-            map = try mergeKeys(from: local, localTable, into: table)
-            for accumulator in accumulators { accumulator.resize(table.groupCount) }
-            try account()
-        }
-        for (index, accumulator) in accumulators.enumerated() {
-            if let set = distinctSets[index], let localSet = local.distinctSets[index] {
-                try mergeDistinct(set, localSet, local.distinctIDs[index], distinctIDs[index], map, accumulator)
-            } else {
-                try accumulator.merge(local.accumulators[index], map)
-            }
-        }
-    }
-
-    /// Inserts the local table's packed keys into `table` directly; text ids are rewritten from
-    /// the local id table's numbering to this one's (all keys are fixed width once text is ids).
-    private func mergeKeys(from local: AggregateState, _ localTable: GroupTable, into table: GroupTable) throws(ExecutionError) -> [Int32] {
-        var idMaps: [[Int64]?] = []
-        for (globalIDs, localIDs) in zip(keyIDs, local.keyIDs) {
-            guard let globalIDs, let localIDs else {
-                idMaps.append(nil)
-                continue
-            }
-            let strings = localIDs.strings.keyColumns(0..<localIDs.strings.groupCount)[0]
-            let ids = try globalIDs.translate(strings, count: strings.count)
-            idMaps.append(Array(ids.values(as: Int64.self)))
-        }
-        let rewrites = idMaps.contains { $0 != nil }
-        let widths = table.types.map(\.physicalType.byteWidth)
-        var map = [Int32](repeating: 0, count: localTable.groupCount)
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: widths.reduce(0) { $0 + 1 + $1 }, alignment: 8)
-        defer { scratch.deallocate() }
-        for group in 0..<localTable.groupCount {
-            let key = localTable.key(of: group)
-            if !rewrites {
-                map[group] = Int32(try table.findOrInsert(packed: key, hash: localTable.hash(of: group)))
-                continue
-            }
-            var at = 0
-            for (column, width) in widths.enumerated() {
-                let isValid = key[at] != 0
-                scratch[at] = key[at]
-                at += 1
-                guard isValid else { continue }
-                if let idMap = idMaps[column] {
-                    let local = Int(key.loadUnaligned(fromByteOffset: at, as: Int64.self))
-                    scratch.storeBytes(of: idMap[local], toByteOffset: at, as: Int64.self)
-                } else {
-                    for k in 0..<width { scratch[at + k] = key[at + k] }
-                }
-                at += width
-            }
-            let rewritten = UnsafeRawBufferPointer(rebasing: scratch[0..<at])
-            map[group] = Int32(try table.findOrInsert(packed: rewritten, hash: KeyPacker.hash(rewritten.baseAddress!, at)))
-        }
-        return map
-    }
-
-    private func mergeDistinct(
-        _ set: GroupTable, _ localSet: GroupTable, _ localIDs: DictionaryIDs?, _ globalIDs: DictionaryIDs?, _ map: [Int32], _ accumulator: Accumulator
-    ) throws(ExecutionError) {
-        var start = 0
-        while start < localSet.groupCount {
-            let end = Swift.min(start + ColumnVector.batchCapacity, localSet.groupCount)
-            let n = end - start
-            let keys = localSet.keyColumns(start..<end)
-            let localGroups = keys[0].values(as: Int64.self)
-            let globalGroups = ColumnVector(type: .bigint, capacity: n)
-            var groupNumbers = [Int32](repeating: 0, count: n)
-            for i in 0..<n {
-                let g = map[Int(localGroups[i])]
-                globalGroups.append(Int64(g))
-                groupNumbers[i] = g
-            }
-            let before = set.groupCount
-            var ids = [Int32](repeating: 0, count: n)
-            // Values travel as text between id tables; the accumulator sees the text.
-            let values = localIDs.map { $0.decode(keys[1]) } ?? keys[1]
-            let stored = try globalIDs.map { (g) throws(ExecutionError) in try g.translate(values, count: n) } ?? values
-            try ids.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
-                try set.findOrInsert([globalGroups, stored], rowCount: n, into: buffer.baseAddress!)
-            }
-            let fresh = (0..<n).filter { ids[$0] >= before }.map { Int32($0) }
-            try groupNumbers.withUnsafeBufferPointer { (g) throws(ExecutionError) in
-                try fresh.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
-                    try accumulator.update(g.baseAddress!, rows, values, count: n)
-                }
-            }
-            start = end
         }
     }
 
@@ -369,6 +326,7 @@ final class AggregateState {
 
     /// The result rows: group keys, then one column per aggregate.
     func finalize() throws(ExecutionError) -> [Batch] {
+        try drainAllDistinct()
         let total = groupCount
         var columns: [ColumnVector] = table == nil ? [] : decodedKeys(0..<total)
         for accumulator in accumulators {

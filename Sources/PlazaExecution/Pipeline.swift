@@ -61,6 +61,10 @@ class LocalSink {
 
     /// Called when every batch of `morsel` has been consumed (not when the run stopped early).
     func finishMorsel(_ morsel: Int) {}
+
+    /// Whether `consume` may keep a batch (or its vectors) after returning. When false, a scan
+    /// refills one batch per morsel instead of allocating one per read.
+    var keepsBatches: Bool { true }
 }
 
 /// A box for values shared between the workers of one pipeline run, each touching only its own slot.
@@ -158,8 +162,10 @@ final class SharedRun: @unchecked Sendable {
             }
             profile?.rowGroupsRead.add(1, ordering: .relaxed)
             let types = scan.fields.map(\.type)
+            // Stages never keep their input; a sink that keeps nothing lets the vectors be refilled.
+            let reused = sink.keepsBatches ? nil : Batch(types: types)
             while true {
-                let batch = Batch(types: types)
+                let batch = reused ?? Batch(types: types)
                 let start = profile != nil && context.profiling ? ContinuousClock.now : nil
                 let hasMore: Bool
                 do {

@@ -1,0 +1,257 @@
+import PlazaCore
+import PlazaVector
+
+/// A direct array in front of a `GroupTable` for group keys that are small integers: dictionary
+/// ids of text, dates, `year()`/`month()`/`hour()` results, small BIGINTs.
+///
+/// Each key column covers a range `base ..< base + span`; a row's slot is the mixed-radix number
+/// of its keys' offsets and holds `group + 1` (0: not seen yet). A batch whose rows all hit known
+/// slots gets its groups without hashing; otherwise the caller asks the table and `record`s the
+/// answer. Ranges start at the first batch's values and widen (with slack) when a batch leaves
+/// them, up to `maxSlots`; past that, or on NULL keys, the cache steps aside for good or for the batch.
+final class GroupKeyCache {
+    /// The most slots (4 bytes each) a cache may hold.
+    static let maxSlots = 1 << 21
+
+    /// The key columns' physical types this cache reads (`.int64`, `.int32`, `.uint8`).
+    let physicalTypes: [PhysicalType]
+    /// False once the keys' ranges outgrew `maxSlots`: the caller stops asking.
+    private(set) var isUsable = true
+    private var bases: [Int64]
+    private var spans: [Int64]
+    /// Per key: the lowest and highest value of every batch looked up so far.
+    private var seenLows: [Int64]
+    private var seenHighs: [Int64]
+    private var slots: UnsafeMutablePointer<Int32>
+    private var slotCount = 0
+    /// The slot of each row of the last `lookup`.
+    private let rowSlots: UnsafeMutablePointer<Int>
+    /// The groups recorded so far and their key values (`physicalTypes.count` per group), to refill slots after widening.
+    private var recordedGroups: [Int32] = []
+    private var recordedKeys: [Int64] = []
+    private let minimums: UnsafeMutablePointer<Int64>
+    private let maximums: UnsafeMutablePointer<Int64>
+
+    /// Creates a cache for keys of `types`, or nil when a type is not an integer-like fixed width.
+    init?(types: [DataType]) {
+        var physical: [PhysicalType] = []
+        for type in types {
+            switch type.physicalType {
+            case .int64, .int32, .uint8: physical.append(type.physicalType)
+            default: return nil
+            }
+        }
+        guard !physical.isEmpty else { return nil }
+        physicalTypes = physical
+        bases = Array(repeating: 0, count: physical.count)
+        spans = Array(repeating: 0, count: physical.count)
+        seenLows = Array(repeating: 0, count: physical.count)
+        seenHighs = Array(repeating: 0, count: physical.count)
+        slots = .allocate(capacity: 1)
+        rowSlots = .allocate(capacity: ColumnVector.batchCapacity)
+        missingRows = .allocate(capacity: ColumnVector.batchCapacity)
+        minimums = .allocate(capacity: physical.count)
+        maximums = .allocate(capacity: physical.count)
+    }
+
+    deinit {
+        slots.deallocate()
+        rowSlots.deallocate()
+        missingRows.deallocate()
+        minimums.deallocate()
+        maximums.deallocate()
+    }
+
+    /// The bytes held, for the memory tracker.
+    var footprint: Int { slotCount * 4 + recordedKeys.count * 8 }
+
+    /// The rows of the last `lookup` whose key has no known group, as many as it returned.
+    let missingRows: UnsafeMutablePointer<Int32>
+
+    /// Writes the group of each of the first `count` rows of `keys` to `groups` and returns the
+    /// number of rows whose key has no known group (listed in `missingRows`; ask the table for
+    /// them, then `record` its answer); nil when the cache cannot serve this batch (NULL or
+    /// dictionary keys, batches over 2,048 rows, or ranges past `maxSlots`), leaving `groups` unspecified.
+    func lookup(_ keys: [ColumnVector], count: Int, into groups: UnsafeMutablePointer<Int32>) -> Int? {
+        precondition(keys.count == physicalTypes.count, "cache keys do not fit")
+        guard isUsable, count > 0, count <= ColumnVector.batchCapacity else { return nil }
+        for key in keys where key.hasNulls || key.isDictionary { return nil }
+        for (position, key) in keys.enumerated() {
+            let (low, high) = GroupKeyCache.range(key, count)
+            minimums[position] = low
+            maximums[position] = high
+            if slotCount > 0 {
+                // Every value ever looked up stays inside what widening may shrink back to.
+                seenLows[position] = Swift.min(seenLows[position], low)
+                seenHighs[position] = Swift.max(seenHighs[position], high)
+            }
+        }
+        if slotCount == 0 || !covers() {
+            guard widen() else {
+                isUsable = false
+                return nil
+            }
+        }
+        // Slot = Σ (value - base) × radix, radixes growing from the last key.
+        let rowSlots = self.rowSlots
+        for row in 0..<count { rowSlots[row] = 0 }
+        var radix = 1
+        for position in stride(from: keys.count - 1, through: 0, by: -1) {
+            GroupKeyCache.addOffsets(keys[position], count, base: bases[position], radix: radix, into: rowSlots)
+            radix &*= Int(spans[position])
+        }
+        let slots = self.slots, missingRows = self.missingRows
+        var missing = 0
+        for row in 0..<count {
+            let entry = slots[rowSlots[row]]
+            groups[row] = entry &- 1
+            missingRows[missing] = Int32(truncatingIfNeeded: row)
+            missing &+= Int(truncatingIfNeeded: entry == 0 ? 1 : 0)
+        }
+        return missing
+    }
+
+    /// Remembers the groups that the table gave to the first `missing` rows of `missingRows`
+    /// (`found[i]` for row `missingRows[i]`) after the last `lookup`; writes them to `groups`.
+    func record(
+        _ keys: [ColumnVector], missing: Int, found: UnsafePointer<Int32>, groups: UnsafeMutablePointer<Int32>
+    ) {
+        let slots = self.slots, rowSlots = self.rowSlots
+        for index in 0..<missing {
+            let row = Int(missingRows[index])
+            let group = found[index]
+            groups[row] = group
+            guard slots[rowSlots[row]] == 0 else { continue }
+            slots[rowSlots[row]] = group &+ 1
+            recordedGroups.append(group)
+            for key in keys { recordedKeys.append(GroupKeyCache.load(key, row)) }
+        }
+    }
+
+    private func covers() -> Bool {
+        for position in 0..<physicalTypes.count {
+            let (offset, overflow) = maximums[position].subtractingReportingOverflow(bases[position])
+            if minimums[position] < bases[position] || overflow || offset >= spans[position] { return false }
+        }
+        return true
+    }
+
+    /// Grows the ranges to hold the last batch's, with slack, and refills the slots; false when
+    /// they would need more than `maxSlots`.
+    ///
+    /// A key whose values left its range gets the exact range of every value seen so far, doubled
+    /// in the direction it grew (so that a growing key widens O(log n) times); the others keep
+    /// their range unless the total does not fit, when every key falls back to what was seen.
+    @inline(never)
+    private func widen() -> Bool {
+        let keyCount = physicalTypes.count
+        let isFirst = slotCount == 0
+        var grew = [Bool](repeating: isFirst, count: keyCount)
+        var newBases = bases, newSpans = spans
+        for position in 0..<keyCount {
+            if isFirst {
+                seenLows[position] = minimums[position]
+                seenHighs[position] = maximums[position]
+            } else {
+                seenLows[position] = Swift.min(seenLows[position], minimums[position])
+                seenHighs[position] = Swift.max(seenHighs[position], maximums[position])
+                let (offset, overflow) = maximums[position].subtractingReportingOverflow(bases[position])
+                grew[position] = minimums[position] < bases[position] || overflow || offset >= spans[position]
+            }
+        }
+        func exact(_ position: Int) -> Bool {
+            let (width, overflow) = seenHighs[position].subtractingReportingOverflow(seenLows[position])
+            guard !overflow, width < Int64(GroupKeyCache.maxSlots) else { return false }
+            newBases[position] = seenLows[position]
+            newSpans[position] = width + 1
+            return true
+        }
+        var total = 1
+        for position in 0..<keyCount where grew[position] {
+            guard exact(position) else { return false }
+        }
+        var fits = true
+        for position in 0..<keyCount {
+            let (product, overflow) = total.multipliedReportingOverflow(by: Int(newSpans[position]))
+            if overflow || product > GroupKeyCache.maxSlots {
+                fits = false
+                break
+            }
+            total = product
+        }
+        if !fits {
+            total = 1
+            for position in 0..<keyCount {
+                guard exact(position) else { return false }
+                total *= Int(newSpans[position])
+                guard total <= GroupKeyCache.maxSlots else { return false }
+            }
+        }
+        for position in 0..<keyCount where grew[position] {
+            let extra = Swift.max(newSpans[position], 8)
+            let candidate = total / Int(newSpans[position]) * Int(newSpans[position] + extra)
+            if candidate > GroupKeyCache.maxSlots { continue }
+            let growsDown = !isFirst && minimums[position] < bases[position]
+            let (lowered, overflow) = newBases[position].subtractingReportingOverflow(growsDown ? extra : 0)
+            if overflow || lowered > Int64.max - newSpans[position] - extra { continue }
+            newBases[position] = lowered
+            newSpans[position] += extra
+            total = candidate
+        }
+        slots.deallocate()
+        slots = .allocate(capacity: total)
+        slots.initialize(repeating: 0, count: total)
+        slotCount = total
+        bases = newBases
+        spans = newSpans
+        for (index, group) in recordedGroups.enumerated() {
+            var slot = 0
+            for position in 0..<keyCount {
+                slot = slot * Int(spans[position]) + Int(recordedKeys[index * keyCount + position] - bases[position])
+            }
+            slots[slot] = group &+ 1
+        }
+        return true
+    }
+
+    private static func load(_ key: ColumnVector, _ row: Int) -> Int64 {
+        switch key.physicalType {
+        case .int64: return key.data.assumingMemoryBound(to: Int64.self)[row]
+        case .int32: return Int64(key.data.assumingMemoryBound(to: Int32.self)[row])
+        default: return Int64(key.data.assumingMemoryBound(to: UInt8.self)[row])
+        }
+    }
+
+    private static func range(_ key: ColumnVector, _ count: Int) -> (Int64, Int64) {
+        switch key.physicalType {
+        case .int64: return range(key.data.assumingMemoryBound(to: Int64.self), count)
+        case .int32: return range(key.data.assumingMemoryBound(to: Int32.self), count)
+        default: return range(key.data.assumingMemoryBound(to: UInt8.self), count)
+        }
+    }
+
+    @inline(__always)
+    private static func range<T: FixedWidthInteger>(_ values: UnsafeMutablePointer<T>, _ count: Int) -> (Int64, Int64) {
+        var low = values[0], high = values[0]
+        for row in 1..<Swift.max(count, 1) {
+            low = Swift.min(low, values[row])
+            high = Swift.max(high, values[row])
+        }
+        return (Int64(low), Int64(high))
+    }
+
+    private static func addOffsets(_ key: ColumnVector, _ count: Int, base: Int64, radix: Int, into slots: UnsafeMutablePointer<Int>) {
+        switch key.physicalType {
+        case .int64: addOffsets(key.data.assumingMemoryBound(to: Int64.self), count, base, radix, slots)
+        case .int32: addOffsets(key.data.assumingMemoryBound(to: Int32.self), count, base, radix, slots)
+        default: addOffsets(key.data.assumingMemoryBound(to: UInt8.self), count, base, radix, slots)
+        }
+    }
+
+    @inline(__always)
+    private static func addOffsets<T: FixedWidthInteger>(
+        _ values: UnsafeMutablePointer<T>, _ count: Int, _ base: Int64, _ radix: Int, _ slots: UnsafeMutablePointer<Int>
+    ) {
+        for row in 0..<count { slots[row] &+= Int(truncatingIfNeeded: Int64(values[row]) &- base) &* radix }
+    }
+}
