@@ -298,6 +298,40 @@ public final class BlockDecoder {
         return Int(previous)
     }
 
+    /// Makes NULL rows of a plain VARCHAR block empty strings (§5.1): a writer may leave bytes in
+    /// a NULL row's slot (this one never does). Checks each word with a NULL in one pass and,
+    /// only where a NULL row has bytes, moves the later rows' bytes down over them.
+    private func emptyNullStrings(_ validity: UnsafeRawBufferPointer, _ n: Int, _ vector: ColumnVector) {
+        let offsets = vector.offsets
+        @inline(__always) func word(_ w: Int) -> UInt64 {
+            UInt64(littleEndian: validity.loadUnaligned(fromByteOffset: w &* 8, as: UInt64.self))
+        }
+        var first = -1
+        search: for w in 0..<ValidityBitmap.wordCount(for: n) where word(w) != ~0 {
+            for b in 0..<min(64, n &- w &* 64) where word(w) &>> UInt64(b) & 1 == 0 {
+                let row = w &* 64 &+ b
+                if offsets[row &+ 1] != offsets[row] {
+                    first = row
+                    break search
+                }
+            }
+        }
+        guard first >= 0 else { return }
+        let heap = vector.heap
+        var used = Int(offsets[first]), start = used
+        for row in first..<n {
+            let end = Int(offsets[row &+ 1])  // read before this row's end is rewritten
+            let isValid = word(row &>> 6) &>> UInt64(row & 63) & 1 == 1
+            if isValid && end > start {
+                (heap + used).copyMemory(from: heap + start, byteCount: end &- start)  // memmove: used ≤ start
+                used &+= end &- start
+            }
+            offsets[row &+ 1] = Int32(used)
+            start = end
+        }
+        vector.heapCount = used
+    }
+
     private func decodeStrings(
         _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ validity: UnsafeRawBufferPointer?,
         _ vector: ColumnVector
@@ -311,6 +345,7 @@ public final class BlockDecoder {
             vector.reserveHeap(previous)
             if previous > 0 { vector.heap.copyMemory(from: bytes.baseAddress!, byteCount: previous) }
             vector.heapCount = previous
+            if let validity { emptyNullStrings(validity, n, vector) }
         case .constant:
             let length = try r.count32(max: Int(Int32.max), "string length")
             let bytes = try r.bytes(length)

@@ -135,4 +135,35 @@ import Testing
             expectValues(vector, values, "ALP \(bounds) / 10^\(exponent)")
         }
     }
+    /// A plain VARCHAR block written by hand whose NULL rows keep bytes (§5.1 allows it): the
+    /// reader hands those rows out as empty strings and keeps the others intact.
+    @Test func nullStringSlotsWithBytesDecodeEmpty() throws {
+        let texts = ["ab", "xyz", "", "c", "dé", "q"]
+        let nulls: Set<Int> = [1, 3, 5]
+        var payload: [UInt8] = []
+        var validity: UInt64 = 0
+        for row in texts.indices where !nulls.contains(row) { validity |= 1 << UInt64(row) }
+        for k in 0..<8 { payload.append(UInt8(truncatingIfNeeded: validity >> UInt64(8 * k))) }
+        var offset: UInt32 = 0
+        func u32(_ v: UInt32) { for k in 0..<4 { payload.append(UInt8(truncatingIfNeeded: v >> UInt32(8 * k))) } }
+        u32(0)
+        for text in texts {
+            offset += UInt32(text.utf8.count)
+            u32(offset)
+        }
+        for text in texts { payload.append(contentsOf: text.utf8) }
+        var block: [UInt8] = [0, 0, 1, 0]
+        for v in [UInt32(texts.count), UInt32(payload.count), UInt32(payload.count), 0, 0] {
+            for k in 0..<4 { block.append(UInt8(truncatingIfNeeded: v >> UInt32(8 * k))) }
+        }
+        block += payload
+        let vector = ColumnVector(type: .varchar)
+        try block.withUnsafeBytes {
+            _ = try BlockDecoder().decode($0, type: .varchar, dictionary: nil, into: vector, verifyChecksum: false)
+        }
+        let expected: [Value] = texts.indices.map { nulls.contains($0) ? .null : .varchar(texts[$0]) }
+        expectValues(vector, expected, "hand-made VARCHAR block")
+        for row in nulls { #expect(vector.bytes(at: row).isEmpty, "NULL row \(row)") }
+        #expect(vector.heapCount == "ab".utf8.count + "dé".utf8.count)
+    }
 }
