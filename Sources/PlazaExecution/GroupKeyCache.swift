@@ -198,6 +198,9 @@ final class GroupKeyCache {
             newSpans[position] += extra
             total = candidate
         }
+        // Sparse keys (few groups over a wide range, as in one hash partition of a spilled
+        // aggregate) would hold far more slots than groups: step aside.
+        if total > 1 << 16 && total / 16 > recordedGroups.count + ColumnVector.batchCapacity { return false }
         slots.deallocate()
         slots = .allocate(capacity: total)
         slots.initialize(repeating: 0, count: total)
