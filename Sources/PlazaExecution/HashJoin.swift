@@ -28,11 +28,20 @@ struct JoinPlanner {
         let outerBuild = join.kind == .left && sides.buildIsLeft
         let profile = parent?.child("HASH_JOIN", join.kind.rawValue.uppercased() + (sides.buildIsLeft ? " (build: left)" : " (build: right)"))
         let buildProfile = profile?.child("BUILD", "")
-        let buildBatches = try planner.materialize(sides.buildPlan, profile: buildProfile)
-        let table = try JoinTable(batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context)
+        let fields = LogicalPlan.join(join).fields
+        let table: JoinTable
+        do {
+            let buildBatches = try planner.materialize(sides.buildPlan, profile: buildProfile)
+            table = try JoinTable(batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context)
+        } catch {
+            guard case .memoryLimit = error.kind, SpillingJoin.canSpill(join.kind) else { throw error }
+            // Past the memory limit: join partition by partition through temporary files.
+            let batches = try SpillingJoin(planner: planner, sides: sides, kind: join.kind, profile: profile).run()
+            profile?.addRows(out: batches.reduce(0) { $0 + $1.count })
+            return Pipeline(source: .batches(batches), fields: fields)
+        }
         buildProfile?.addRows(out: table.rowCount)
         let pipeline = try planner.pipeline(sides.probePlan, profile: profile)
-        let fields = LogicalPlan.join(join).fields
         let stage = ProbeStage(
             table: table, probeKeys: sides.probeKeys, kind: outerBuild ? .inner : join.kind, buildIsLeft: sides.buildIsLeft,
             residual: sides.residual, profile: profile)
@@ -79,13 +88,21 @@ struct JoinPlanner {
         for sink in sinks {
             for row in 0..<table.rowCount { matched[row] |= sink.matched[row] }
         }
+        let unmatched = unmatchedBuildRows(table, matched: matched, probeFields: probeFields)
+        stage.profile?.addRows(out: unmatched.reduce(0) { $0 + $1.count })
+        batches += unmatched
+        return batches
+    }
+
+    /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe columns.
+    static func unmatchedBuildRows(_ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field]) -> [Batch] {
+        var batches: [Batch] = []
         var unmatched: [Int32] = []
         func emit() {
             let n = unmatched.count
             let buildColumns = unmatched.withUnsafeBufferPointer { rows in (0..<table.columns.count).map { table.gather(column: $0, rows) } }
             let nulls = probeFields.map { GatherKernel.constant(.null, type: $0.type, count: n) }
             batches.append(Batch(columns: buildColumns + nulls, count: n))
-            stage.profile?.addRows(out: n)
             unmatched.removeAll(keepingCapacity: true)
         }
         for row in 0..<table.rowCount where matched[row] == 0 {

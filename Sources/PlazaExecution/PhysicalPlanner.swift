@@ -26,7 +26,7 @@ struct PhysicalPlanner {
             pipeline.sinkProfile = profile
             let op = try AggregateOperator(groups: groups, aggregates: aggregates, fields: fields, inputFields: input.fields, compiler: compiler, context: context)
             let start = ContinuousClock.now
-            let result = try op.run(pipeline)
+            let result = try SpillingAggregate(op: op, context: context, profile: profile).run(pipeline)
             profile?.addTime(ContinuousClock.now - start)
             profile?.addRows(out: result.reduce(0) { $0 + $1.count })
             return result
@@ -36,7 +36,7 @@ struct PhysicalPlanner {
             pipeline.sinkProfile = profile
             let groups = input.fields.enumerated().map { BoundExpression.column(index: $0.offset, type: $0.element.type) }
             let op = try AggregateOperator(groups: groups, aggregates: [], fields: input.fields, inputFields: input.fields, compiler: compiler, context: context)
-            let result = try op.run(pipeline)
+            let result = try SpillingAggregate(op: op, context: context, profile: profile).run(pipeline)
             profile?.addRows(out: result.reduce(0) { $0 + $1.count })
             return result
         case .sort(let input, let keys):

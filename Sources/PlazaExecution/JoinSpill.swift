@@ -1,0 +1,154 @@
+import Dispatch
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Grace hash join, for a build side past the memory limit: both sides run into partition
+/// files split by the hash of their join keys (probe keys already cast to the build keys' types,
+/// so equal keys pack and hash alike), then each partition builds its own table and probes it,
+/// both cores taking partitions. A partition still too large is split again on other hash bits.
+///
+/// The joined rows are collected in memory (the output of a partition at a time is what the
+/// operator holds; the whole output is handed on as batches).
+struct SpillingJoin: Sendable {
+    let planner: PhysicalPlanner
+    let sides: JoinPlanner.Sides
+    let kind: Join.Kind
+    let profile: OperatorProfile?
+
+    /// Whether a join of this kind can run partition by partition (ANTI cannot: one NULL build
+    /// key anywhere empties every partition's result).
+    static func canSpill(_ kind: Join.Kind) -> Bool { kind != .anti }
+
+    /// Runs the join; the result has the join's columns (left, then right).
+    func run() throws(ExecutionError) -> [Batch] {
+        let context = planner.context
+        let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "hash join")
+        defer { directory.remove() }
+        let build = try partition(sides.buildPlan, keys: sides.buildKeys, prefix: "b", directory: directory)
+        let probe = try partition(sides.probePlan, keys: sides.probeKeys, prefix: "p", directory: directory)
+        let buildTypes = sides.buildPlan.fields.map(\.type), probeTypes = sides.probePlan.fields.map(\.type)
+        let work = (0..<SpillPartitioner.partitionCount).filter { !build.paths[$0].isEmpty || !probe.paths[$0].isEmpty }.map {
+            (SpillPartition(paths: build.paths[$0], types: buildTypes), SpillPartition(paths: probe.paths[$0], types: probeTypes))
+        }
+        profile?.child("SPILL", "\(work.count) partitions, \(formatBytes(build.bytes + probe.bytes)) written")
+            .addRows(in: build.rows + probe.rows)
+        let results = ResultSlots(count: work.count)
+        let run = RunState()
+        let threads = Swift.max(1, Swift.min(context.options.threads, work.count))
+        let task: @Sendable (Int) -> Void = { _ in
+            while !run.failed.load(ordering: .relaxed) {
+                let index = run.next.add(1, ordering: .relaxed).oldValue
+                if index >= work.count { return }
+                do throws(ExecutionError) {
+                    results.set(index, try self.join(work[index].0, work[index].1, level: 0, directory: directory, name: "q\(index)"))
+                } catch {
+                    run.failure.withLock { if $0 == nil { $0 = error } }
+                    run.failed.store(true, ordering: .relaxed)
+                }
+            }
+        }
+        if threads == 1 { task(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: task) }
+        if let error = run.failure.withLock({ $0 }) { throw error }
+        return results.all()
+    }
+
+    /// Runs `plan` into partition files of `directory` by the hash of `keys`.
+    private func partition(_ plan: LogicalPlan, keys: [ExpressionNode], prefix: String, directory: SpillDirectory) throws(ExecutionError) -> (paths: [[String]], bytes: Int, rows: Int) {
+        let pipeline = try planner.pipeline(plan, profile: nil)
+        let types = plan.fields.map(\.type)
+        var workers = 0
+        let sinks = try Scheduler.run(pipeline, context: planner.context) { () -> JoinPartitionSink in
+            workers += 1
+            return JoinPartitionSink(keys: keys, partitioner: SpillPartitioner(directory: directory, prefix: "\(prefix)\(workers)", types: types, level: 0))
+        }
+        var paths = [[String]](repeating: [], count: SpillPartitioner.partitionCount)
+        var bytes = 0
+        for sink in sinks {
+            bytes += try sink.partitioner.finish()
+            for p in sink.partitioner.usedPartitions { paths[p].append(SpillPartitioner.path(directory, sink.partitioner.prefix, p)) }
+        }
+        return (paths, bytes, sinks.reduce(0) { $0 + $1.rows })
+    }
+
+    /// Joins one partition pair; splits both further when the build part does not fit.
+    private func join(_ build: SpillPartition, _ probe: SpillPartition, level: Int, directory: SpillDirectory, name: String) throws(ExecutionError) -> [Batch] {
+        let context = planner.context
+        do {
+            let table = try JoinTable(batches: try build.readAll(context), fields: sides.buildPlan.fields, keys: sides.buildKeys, context: context)
+            return try probeAll(table, probe)
+        } catch {
+            guard case .memoryLimit = error.kind else { throw error }
+            guard level < SpillPartitioner.maxLevel else {
+                let limit = formatBytes(context.options.memoryLimit ?? 0)
+                throw ExecutionError(
+                    .memoryLimit,
+                    "hash join build needs more than the memory limit of \(limit) for one partition of its rows even after "
+                        + "splitting them \(SpillPartitioner.partitionCount << (SpillPartitioner.partitionBits * level)) ways on disk "
+                        + "(many rows share one key?); raise it with SET memory_limit = '…' (\(error.message))")
+            }
+        }
+        let buildParts = try split(build, keys: sides.buildKeys, prefix: name + "-b", level: level + 1, directory: directory)
+        let probeParts = try split(probe, keys: sides.probeKeys, prefix: name + "-p", level: level + 1, directory: directory)
+        var output: [Batch] = []
+        for p in 0..<SpillPartitioner.partitionCount where buildParts[p] != nil || probeParts[p] != nil {
+            let b = SpillPartition(paths: buildParts[p].map { [$0] } ?? [], types: build.types)
+            let q = SpillPartition(paths: probeParts[p].map { [$0] } ?? [], types: probe.types)
+            output += try join(b, q, level: level + 1, directory: directory, name: name + "-\(p)")
+        }
+        return output
+    }
+
+    /// Splits a partition's files on the hash bits of `level`; returns the new file of each part.
+    private func split(_ partition: SpillPartition, keys: [ExpressionNode], prefix: String, level: Int, directory: SpillDirectory) throws(ExecutionError) -> [String?] {
+        let partitioner = SpillPartitioner(directory: directory, prefix: prefix, types: partition.types, level: level)
+        try partition.forEach(planner.context) { (batch) throws(ExecutionError) in
+            var vectors: [ColumnVector] = []
+            for key in keys { vectors.append(try key.evaluate(batch)) }
+            try partitioner.add(batch, keys: vectors)
+        }
+        _ = try partitioner.finish()
+        let used = Set(partitioner.usedPartitions)
+        return (0..<SpillPartitioner.partitionCount).map { used.contains($0) ? SpillPartitioner.path(directory, prefix, $0) : nil }
+    }
+
+    /// Probes `table` with every batch of `probe`; LEFT joins built on the left add their unmatched rows.
+    private func probeAll(_ table: JoinTable, _ probe: SpillPartition) throws(ExecutionError) -> [Batch] {
+        let outerBuild = kind == .left && sides.buildIsLeft
+        let stage = ProbeStage(
+            table: table, probeKeys: sides.probeKeys, kind: outerBuild ? .inner : kind, buildIsLeft: sides.buildIsLeft,
+            residual: sides.residual, profile: nil)
+        let worker = WorkerState()
+        let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
+        defer { matched.deallocate() }
+        matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
+        var output: [Batch] = []
+        try probe.forEach(planner.context) { (batch) throws(ExecutionError) in
+            output += try stage.probe(batch, worker, matched: outerBuild ? matched : nil)
+        }
+        if outerBuild {
+            output += JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: sides.probePlan.fields)
+        }
+        return output
+    }
+}
+
+/// Partitions one worker's rows of a join side by the hash of its join keys.
+final class JoinPartitionSink: LocalSink {
+    let keys: [ExpressionNode]
+    let partitioner: SpillPartitioner
+    var rows = 0
+
+    init(keys: [ExpressionNode], partitioner: SpillPartitioner) {
+        self.keys = keys
+        self.partitioner = partitioner
+    }
+
+    override func consume(_ input: Batch, morsel: Int) throws(ExecutionError) {
+        let batch = input.compacted()
+        rows += batch.count
+        var vectors: [ColumnVector] = []
+        for key in keys { vectors.append(try key.evaluate(batch)) }
+        try partitioner.add(batch, keys: vectors)
+    }
+}
