@@ -229,7 +229,8 @@ final class QuantileAccumulator: Accumulator {
                     }
                 }
             }
-            out.append(lower == upper ? list[lower] : list[lower] + (list[upper] - list[lower]) * weight)
+            // DuckDB's interpolation, lo·(1−d) + hi·d, so that results match it to the last bit.
+            out.append(lower == upper ? list[lower] : list[lower] * (1 - weight) + list[upper] * weight)
         }
         return out
     }

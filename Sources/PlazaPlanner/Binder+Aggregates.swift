@@ -120,7 +120,10 @@ extension BindingSession {
                 if let column = entry.starColumn {
                     addGroup(.column(index: column, type: scope.columns[column].type), name: entry.name)
                 } else if let expression = entry.expression, !AggregateDetector.contains(expression) {
-                    addGroup(try bindExpression(expression, in: scope, context: .plain("GROUP BY")), name: entry.name)
+                    let bound = try bindExpression(expression, in: scope, context: .plain("GROUP BY"))
+                    // As in DuckDB, items that read no column are not keys: `SELECT 1, count(*) … GROUP BY ALL`
+                    // is one group, even over no rows.
+                    if !PlanUtilities.columns(of: bound).isEmpty { addGroup(bound, name: entry.name) }
                 }
             }
         case .expressions(let list):

@@ -187,7 +187,8 @@ enum ConstantFolding {
         switch (value, type) {
         case (_, .varchar):
             switch value {
-            case .varchar, .bigint, .boolean, .date, .timestamp, .decimal: return .varchar(value.description)
+            // TIMESTAMP text is left to the executor's cast, so a constant prints as a column does.
+            case .varchar, .bigint, .boolean, .date, .decimal: return .varchar(value.description)
             default: return nil
             }
         case (.varchar(let text), _): return ValueParsing.parse(text, as: type)

@@ -52,6 +52,19 @@ extension FunctionCatalog {
         }
     }
 
+    /// The cost of casting an argument to the common type of its siblings: as `implicitCastCost`, and
+    /// also DECIMAL → DECIMAL(18, s) with no fewer fraction digits when the common type was capped at
+    /// 18 digits (DECIMAL(18,3) = DECIMAL(18,4)); a value that no longer fits is an error at run time.
+    static func unifyingCastCost(from source: DataType, to target: DataType) -> Int? {
+        if let cost = implicitCastCost(from: source, to: target) { return cost }
+        if case .decimal(_, let s1) = source, case .decimal(let p2, let s2) = target,
+            p2 == DataType.maxDecimalPrecision, s2 >= s1
+        {
+            return 1
+        }
+        return nil
+    }
+
     /// Whether `CAST(x AS target)` is allowed for an `x` of type `source` (it may still fail per value).
     ///
     /// Allowed: anything to and from VARCHAR (parsing is strict: surrounding spaces are trimmed, anything
@@ -101,7 +114,7 @@ extension FunctionCatalog {
             var cost = 0
             for (position, type) in types.enumerated() {
                 guard let parameter = parameter(signature, at: position), accepts(parameter, common),
-                    let step = implicitCastCost(from: type, to: common)
+                    let step = unifyingCastCost(from: type, to: common)
                 else { return nil }
                 cost += step
             }

@@ -32,9 +32,16 @@ public indirect enum LogicalPlan: Hashable, Sendable {
         case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .distinct(let input):
             return input.fields
         case .join(let join):
-            // The right side of a LEFT join may be NULL whatever its schema says.
-            let right = join.kind == .left ? join.right.fields.map { Field(name: $0.name, type: $0.type, isNullable: true) } : join.right.fields
-            return join.left.fields + right
+            switch join.kind {
+            case .semi, .anti:
+                // A SEMI or ANTI join only filters its left input.
+                return join.left.fields
+            case .left:
+                // The right side of a LEFT join may be NULL whatever its schema says.
+                return join.left.fields + join.right.fields.map { Field(name: $0.name, type: $0.type, isNullable: true) }
+            case .inner:
+                return join.left.fields + join.right.fields
+            }
         }
     }
 }

@@ -197,6 +197,9 @@ import Testing
             return
         }
         #expect(scan.columns == [0, 3])
+        // SEMI and ANTI joins only filter their left input: their fields are the left input's.
+        #expect(LogicalPlan.join(semi).fields == semi.left.fields)
+        #expect(LogicalPlan.join(anti).fields == semi.left.fields && semi.left.fields.count == 2)
     }
 }
 

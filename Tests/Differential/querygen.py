@@ -1,0 +1,532 @@
+"""Random queries from a grammar of Plaza's dialect (docs/SQL.md), typed so that most of them bind.
+
+A query comes with whether its order matters (a top-level ORDER BY over every output column) and a
+comparison mode per output column (tolerances for approximate or order-dependent aggregates).
+"""
+
+from datagen import WORDS
+
+TYPES = ["BOOLEAN", "BIGINT", "DOUBLE", "DECIMAL", "VARCHAR", "DATE", "TIMESTAMP"]
+NUMERIC = ["BIGINT", "DOUBLE", "DECIMAL"]
+DATE_PARTS = ["year", "quarter", "month", "week", "day", "dow", "doy", "hour", "minute", "second"]
+DATE_FUNCTIONS = ["year", "quarter", "month", "week", "day", "dayofweek", "dayofyear"]
+TRUNC_PARTS = ["year", "quarter", "month", "week", "day", "hour", "minute", "second"]
+DIFF_PARTS = ["year", "quarter", "month", "day", "hour", "minute", "second"]
+STRFTIME_FORMATS = ["%Y-%m-%d", "%d/%m/%Y %H:%M:%S", "%Y %j", "%b %B %a %A", "%y%m%d %f", "%H:%M %%"]
+INTERVALS = ["INTERVAL '3 days'", "INTERVAL '1 month'", "INTERVAL '2 hours'", "INTERVAL '1 year 2 months'",
+             "INTERVAL 90 MINUTES", "INTERVAL '1 day 04:00:00'", "INTERVAL '45 seconds'"]
+LIKE_PATTERNS = ["a%", "%a%", "_", "%", "A_c", "%ü%", "%b", "z%", "%á%", "s%o", "%,%", "w1%", "__"]
+REGEX_PATTERNS = ["^a", "b$", "[0-9]", "^$", "é", "a|z", "^[A-Z]"]
+
+
+def quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def base_type(type_name):
+    """A Plaza column type reduced to the generator's categories."""
+    upper = type_name.upper()
+    if upper.startswith("DECIMAL"):
+        return "DECIMAL"
+    return upper
+
+
+def decimal_scale(type_name):
+    inside = type_name[type_name.index("(") + 1:type_name.index(")")]
+    return int(inside.split(",")[1])
+
+
+class Column:
+    def __init__(self, sql, type_name, full_type=None):
+        self.sql = sql
+        self.type = type_name
+        self.full_type = full_type or type_name
+
+
+class Query:
+    def __init__(self, sql, ordered, modes):
+        self.sql = sql
+        self.ordered = ordered
+        self.modes = modes
+
+
+class QueryGenerator:
+    def __init__(self, rng, tables):
+        """`tables`: name → [(column name, Plaza type)], with row counts in `sizes`."""
+        self.rng = rng
+        self.tables = tables
+
+    # ----- helpers -----
+    def chance(self, p):
+        return self.rng.random() < p
+
+    def pick(self, items):
+        return self.rng.choice(items)
+
+    def columns_of(self, table, alias=None):
+        prefix = (alias + ".") if alias else ""
+        return [Column(prefix + name, base_type(t), t) for name, t in self.tables[table]]
+
+    # ----- literals -----
+    def literal(self, type_name):
+        r = self.rng.random()
+        if r < 0.04:
+            return "CAST(NULL AS %s)" % ("DECIMAL(9,2)" if type_name == "DECIMAL" else type_name)
+        if type_name == "BIGINT":
+            if self.chance(0.05):
+                return self.pick(["9223372036854775807", "(-9223372036854775807)", "2147483648", "4294967296"])
+            value = self.rng.randint(-5, 100)
+            return "(%d)" % value if value < 0 else str(value)
+        if type_name == "DOUBLE":
+            if self.chance(0.08):
+                return self.pick(["CAST('nan' AS DOUBLE)", "CAST('inf' AS DOUBLE)", "CAST('-inf' AS DOUBLE)",
+                                  "(-0.0e0)", "1e300"])
+            return self.pick(["1.5e0", "0.1e0", "2e0", "(-3.25e0)", "1e-3", "100e0", "0e0", "2.5e1"])
+        if type_name == "DECIMAL":
+            return self.pick(["12.50", "0.5", "(-3.25)", "100.000", "0.001", "7.0", "(-0.01)", "99999.99"])
+        if type_name == "VARCHAR":
+            return quote(self.pick(WORDS))
+        if type_name == "DATE":
+            return "DATE " + self.pick(["'2024-02-29'", "'1969-12-31'", "'2000-01-01'", "'1900-03-01'",
+                                          "'2020-06-15'", "'0999-12-31'"])
+        if type_name == "TIMESTAMP":
+            return "TIMESTAMP " + self.pick(["'2024-02-29 23:59:59'", "'1969-12-31 12:00:00'",
+                                               "'2000-01-01 00:00:00.5'", "'2020-06-15 08:30:00'"])
+        if type_name == "BOOLEAN":
+            return self.pick(["TRUE", "FALSE"])
+        raise ValueError(type_name)
+
+    def small_int(self, scope):
+        columns = [c for c in scope if c.type == "BIGINT" and c.sql.split(".")[-1] in ("n", "k")]
+        if columns and self.chance(0.5):
+            return self.pick(columns).sql
+        return str(self.rng.randint(0, 40))
+
+    # ----- scalar expressions -----
+    def expr(self, type_name, scope, depth):
+        columns = [c for c in scope if c.type == type_name]
+        if depth <= 0 or self.chance(0.3):
+            if columns and self.chance(0.8):
+                return self.pick(columns).sql
+            return self.literal(type_name)
+        method = getattr(self, "expr_" + type_name.lower())
+        return method(scope, depth - 1)
+
+    def common(self, type_name, scope, depth):
+        """Productions every type has: CASE, coalesce, nullif, greatest/least."""
+        e = lambda: self.expr(type_name, scope, depth)
+        r = self.rng.randint(0, 4)
+        if r == 0:
+            text = "CASE WHEN %s THEN %s" % (self.expr("BOOLEAN", scope, depth), e())
+            if self.chance(0.3):
+                text += " WHEN %s THEN %s" % (self.expr("BOOLEAN", scope, depth), e())
+            return text + (" ELSE %s END" % e() if self.chance(0.7) else " END")
+        if r == 1:
+            return "coalesce(%s, %s)" % (e(), e())
+        if r == 2 and type_name not in ("DOUBLE",):
+            return "nullif(%s, %s)" % (e(), e())
+        if r == 3 and type_name != "BOOLEAN":
+            return "%s(%s, %s)" % (self.pick(["greatest", "least"]), e(), e())
+        return "CASE %s WHEN %s THEN %s ELSE %s END" % (e(), e(), e(), e())
+
+    def expr_bigint(self, scope, depth):
+        r = self.rng.randint(0, 13)
+        i = lambda: self.expr("BIGINT", scope, depth)
+        if r <= 2:
+            return "(%s %s %s)" % (i(), self.pick(["+", "-", "*", "%"]), i())
+        if r == 3:
+            return "(-%s)" % i()
+        if r == 4:
+            return "abs(%s)" % i()
+        if r == 5:
+            return "length(%s)" % self.expr("VARCHAR", scope, depth)
+        if r == 6:
+            return "%s(%s)" % (self.pick(DATE_FUNCTIONS), self.expr(self.pick(["DATE", "TIMESTAMP"]), scope, depth))
+        if r == 7:
+            return "%s(%s)" % (self.pick(["hour", "minute", "second"]), self.expr("TIMESTAMP", scope, depth))
+        if r == 8:
+            x = self.expr(self.pick(["DATE", "TIMESTAMP"]), scope, depth)
+            if self.chance(0.5):
+                return "extract(%s FROM %s)" % (self.pick(DATE_PARTS), x)
+            return "date_part('%s', %s)" % (self.pick(DATE_PARTS), x)
+        if r == 9:
+            t = self.pick(["DATE", "TIMESTAMP"])
+            return "date_diff('%s', %s, %s)" % (self.pick(DIFF_PARTS), self.expr(t, scope, depth),
+                                                 self.expr(t, scope, depth))
+        if r == 10:
+            return "(%s - %s)" % (self.expr("DATE", scope, depth), self.expr("DATE", scope, depth))
+        if r == 11:
+            source = self.pick(["DOUBLE", "DECIMAL", "BOOLEAN", "VARCHAR"])
+            return "%s(%s AS BIGINT)" % (self.pick(["CAST", "TRY_CAST"]), self.expr(source, scope, depth))
+        if r == 12:
+            # floor/ceil of a BIGINT are DOUBLE in DuckDB 2.0, BIGINT in Plaza (documented): round only.
+            return "round(%s)" % i()
+        return self.common("BIGINT", scope, depth)
+
+    def expr_double(self, scope, depth):
+        r = self.rng.randint(0, 10)
+        d = lambda: self.expr("DOUBLE", scope, depth)
+        if r <= 1:
+            return "(%s %s %s)" % (d(), self.pick(["+", "-", "*"]), d())
+        if r == 2:
+            return "(%s / %s)" % (self.expr(self.pick(NUMERIC), scope, depth),
+                                  self.expr(self.pick(NUMERIC), scope, depth))
+        if r == 3:
+            function = self.pick(["sqrt", "ln", "log10"])
+            if self.chance(0.5):
+                return "%s((abs(%s) + 1e0))" % (function, d())
+            return "%s(%s)" % (function, d())
+        if r == 4:
+            return "power(%s, %s)" % (d(), self.pick(["2e0", "0.5e0", "3e0", "(-1e0)"]))
+        if r == 5:
+            return "round(%s, %d)" % (d(), self.rng.randint(-1, 3))
+        if r == 6:
+            return "%s(%s)" % (self.pick(["floor", "ceil", "abs", "round"]), d())
+        if r == 7:
+            return "CAST(%s AS DOUBLE)" % self.expr(self.pick(["BIGINT", "DECIMAL", "VARCHAR"]), scope, depth)
+        if r == 8:
+            return "(%s %% %s)" % (d(), d())
+        if r == 9:
+            return "(%s + %s)" % (d(), self.expr(self.pick(["BIGINT", "DECIMAL"]), scope, depth))
+        return self.common("DOUBLE", scope, depth)
+
+    def expr_decimal(self, scope, depth):
+        r = self.rng.randint(0, 8)
+        m = lambda: self.expr("DECIMAL", scope, depth)
+        if r <= 1:
+            return "(%s %s %s)" % (m(), self.pick(["+", "-"]), m())
+        if r == 2:
+            return "(%s * %s)" % (m(), self.pick(["2", "0.5", "1.25", "(-1)"]))
+        if r == 3:
+            return "abs(%s)" % m()
+        if r == 4:
+            return "round(%s, %d)" % (m(), self.rng.randint(0, 3))
+        if r == 5:
+            return "%s(%s)" % (self.pick(["floor", "ceil"]), m())
+        if r == 6:
+            return "CAST(%s AS %s)" % (self.expr(self.pick(["BIGINT", "DOUBLE", "DECIMAL"]), scope, depth),
+                                       self.pick(["DECIMAL(12,2)", "DECIMAL(18,4)", "DECIMAL(5,1)"]))
+        if r == 7:
+            return "(%s %s %s)" % (m(), self.pick(["+", "-", "%"]), self.small_int(scope))
+        return self.common("DECIMAL", scope, depth)
+
+    def expr_varchar(self, scope, depth):
+        r = self.rng.randint(0, 13)
+        s = lambda: self.expr("VARCHAR", scope, depth)
+        if r == 0:
+            return "%s(%s)" % (self.pick(["lower", "upper", "strip_accents"]), s())
+        if r == 1:
+            if self.chance(0.5):
+                return "%s(%s)" % (self.pick(["trim", "ltrim", "rtrim"]), s())
+            return "%s(%s, %s)" % (self.pick(["trim", "ltrim", "rtrim"]), s(), quote(self.pick(["a", " x", "ñ"])))
+        if r == 2:
+            start = self.pick(["1", "2", "3", "0", "(-2)", self.small_int(scope)])
+            if self.chance(0.5):
+                return "substring(%s, %s)" % (s(), start)
+            return "substring(%s, %s, %s)" % (s(), start, self.pick(["1", "2", "5", "0"]))
+        if r == 3:
+            return "replace(%s, %s, %s)" % (s(), quote(self.pick(["a", "ü", "", " "])), quote(self.pick(["X", "", "éé"])))
+        if r == 4:
+            return "concat(%s, %s)" % (s(), self.expr(self.pick(TYPES), scope, depth))
+        if r == 5:
+            return "(%s || %s)" % (s(), self.expr(self.pick(TYPES), scope, depth))
+        if r == 6:
+            return "split_part(%s, %s, %s)" % (s(), quote(self.pick([",", " ", "a", "ü"])),
+                                              self.pick(["1", "2", "(-1)", "0", "3"]))
+        if r in (7, 8):
+            source = self.pick(["BIGINT", "DOUBLE", "DECIMAL", "BOOLEAN", "DATE", "TIMESTAMP"])
+            return "CAST(%s AS VARCHAR)" % self.expr(source, scope, depth)
+        if r == 9:
+            return "strftime(%s, %s)" % (self.expr(self.pick(["DATE", "TIMESTAMP"]), scope, depth),
+                                         quote(self.pick(STRFTIME_FORMATS)))
+        return self.common("VARCHAR", scope, depth)
+
+    def expr_boolean(self, scope, depth):
+        r = self.rng.randint(0, 14)
+        b = lambda: self.expr("BOOLEAN", scope, depth)
+        if r <= 2:
+            t = self.pick(TYPES)
+            if t in NUMERIC and self.chance(0.3):
+                other = self.pick(NUMERIC)
+            else:
+                other = t
+            return "(%s %s %s)" % (self.expr(t, scope, depth), self.pick(["=", "<>", "<", "<=", ">", ">=", "!="]),
+                                   self.expr(other, scope, depth))
+        if r <= 4:
+            return "(%s %s %s)" % (b(), self.pick(["AND", "OR"]), b())
+        if r == 5:
+            return "(NOT %s)" % b()
+        if r == 6:
+            return "(%s IS %sNULL)" % (self.expr(self.pick(TYPES), scope, depth), self.pick(["", "NOT "]))
+        if r == 7:
+            t = self.pick(TYPES)
+            return "(%s IS %sDISTINCT FROM %s)" % (self.expr(t, scope, depth), self.pick(["", "NOT "]),
+                                                  self.expr(t, scope, depth))
+        if r == 8:
+            t = self.pick(TYPES)
+            return "(%s %sBETWEEN %s AND %s)" % (self.expr(t, scope, depth), self.pick(["", "NOT "]),
+                                                 self.expr(t, scope, depth), self.expr(t, scope, depth))
+        if r == 9:
+            t = self.pick(TYPES)
+            items = ", ".join(self.literal(t) if self.chance(0.7) else self.expr(t, scope, depth)
+                              for _ in range(self.rng.randint(1, 4)))
+            if self.chance(0.15):
+                items += ", NULL"
+            return "(%s %sIN (%s))" % (self.expr(t, scope, depth), self.pick(["", "NOT "]), items)
+        if r == 10:
+            return "(%s %s %s)" % (self.expr("VARCHAR", scope, depth),
+                                   self.pick(["LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE"]), quote(self.pick(LIKE_PATTERNS)))
+        if r == 11:
+            return "%s(%s, %s)" % (self.pick(["starts_with", "contains"]), self.expr("VARCHAR", scope, depth),
+                                   quote(self.pick(["a", "", "Ü", "ñ", "b", "w1"])))
+        if r == 12:
+            return "regexp_matches(%s, %s)" % (self.expr("VARCHAR", scope, depth), quote(self.pick(REGEX_PATTERNS)))
+        if r == 13:
+            return "(%s IS %s%s)" % (b(), self.pick(["", "NOT "]), self.pick(["TRUE", "FALSE"]))
+        return self.common("BOOLEAN", scope, depth)
+
+    def expr_date(self, scope, depth):
+        r = self.rng.randint(0, 7)
+        if r <= 1:
+            # DuckDB has DATE ± INTEGER only (no BIGINT overload); INTEGER is BIGINT in Plaza.
+            return "(%s %s CAST(%s AS INTEGER))" % (self.expr("DATE", scope, depth), self.pick(["+", "-"]),
+                                                   self.small_int(scope))
+        if r == 2:
+            return "CAST(%s AS DATE)" % self.expr("TIMESTAMP", scope, depth)
+        if r == 3:
+            return "make_date(%s, %s, %s)" % (self.pick(["2024", "1969", "2000"]), self.pick(["1", "2", "12", "13"]),
+                                              self.pick(["1", "29", "30", "31"]))
+        if r == 4:
+            # date_trunc on a DATE is a DATE in Plaza and a TIMESTAMP in DuckDB (documented).
+            return "CAST(date_trunc('%s', %s) AS DATE)" % (self.pick(["year", "quarter", "month", "week", "day"]),
+                                                           self.expr("DATE", scope, depth))
+        return self.common("DATE", scope, depth)
+
+    def expr_timestamp(self, scope, depth):
+        r = self.rng.randint(0, 7)
+        if r <= 1:
+            return "(%s %s %s)" % (self.expr(self.pick(["DATE", "TIMESTAMP"]), scope, depth), self.pick(["+", "-"]),
+                                   self.pick(INTERVALS))
+        if r == 2:
+            return "CAST(%s AS TIMESTAMP)" % self.expr("DATE", scope, depth)
+        if r == 3:
+            return "date_trunc('%s', %s)" % (self.pick(TRUNC_PARTS), self.expr("TIMESTAMP", scope, depth))
+        if r == 4:
+            return "strptime(%s, '%%Y-%%m-%%d')" % quote(self.pick(["2024-02-29", "1969-07-20", "2023-02-29"]))
+        return self.common("TIMESTAMP", scope, depth)
+
+    # ----- aggregates -----
+    def aggregate(self, scope, depth, top_level):
+        """(sql, type, comparison mode) of one aggregate call."""
+        r = self.rng.randint(0, 13)
+        distinct = "DISTINCT " if self.chance(0.15) else ""
+        if r == 0:
+            call, type_name, mode = "count(*)", "BIGINT", None
+        elif r == 1:
+            call, type_name, mode = "count(%s%s)" % (distinct, self.expr(self.pick(TYPES), scope, depth)), "BIGINT", None
+        elif r <= 3:
+            t = self.pick(NUMERIC + ["BOOLEAN"] if self.chance(0.1) else NUMERIC)
+            call = "sum(%s%s)" % (distinct, self.expr(t, scope, depth))
+            type_name = {"BIGINT": "BIGINT", "BOOLEAN": "BIGINT", "DOUBLE": "DOUBLE", "DECIMAL": "DECIMAL"}[t]
+            mode = ("absolute", 1e-6) if t == "DOUBLE" else None
+        elif r == 4:
+            call, type_name, mode = "%s(%s%s)" % (self.pick(["avg", "mean"]), distinct,
+                                                   self.expr(self.pick(NUMERIC), scope, depth)), "DOUBLE", ("absolute", 1e-6)
+        elif r <= 6:
+            t = self.pick(TYPES)
+            call, type_name, mode = "%s(%s)" % (self.pick(["min", "max"]), self.expr(t, scope, depth)), t, None
+        elif r == 7:
+            call = "%s(%s%s)" % (self.pick(["stddev_samp", "var_samp", "stddev", "variance"]), distinct,
+                                 self.expr(self.pick(NUMERIC), scope, depth))
+            type_name, mode = "DOUBLE", ("absolute", 1e-6)
+        elif r == 8 and top_level:
+            argument, mode = self._quantile_argument(scope, depth)
+            if self.chance(0.5):
+                call = "median(%s)" % argument
+            else:
+                call = "quantile_cont(%s, %s)" % (argument, self.pick(["0.5", "0.25", "0.9", "0", "1"]))
+            type_name = "DOUBLE"
+        elif r == 9 and top_level:
+            call = "approx_count_distinct(%s)" % self.expr(self.pick(TYPES), scope, depth)
+            type_name, mode = "BIGINT", ("approx",)
+        elif r == 10 and top_level:
+            call = "string_agg(%s, '|')" % self.expr("VARCHAR", scope, depth)
+            type_name, mode = "VARCHAR", ("parts", "|")
+        elif r == 11:
+            call = "%s(%s)" % (self.pick(["bool_and", "bool_or"]), self.expr("BOOLEAN", scope, depth))
+            type_name, mode = "BOOLEAN", None
+        else:
+            call, type_name, mode = "count(*)", "BIGINT", None
+        if self.chance(0.1):
+            call += " FILTER (WHERE %s)" % self.expr("BOOLEAN", scope, depth)
+        return call, type_name, mode
+
+    def _quantile_argument(self, scope, depth):
+        decimals = [c for c in scope if c.type == "DECIMAL" and c.full_type.upper().startswith("DECIMAL(")]
+        if decimals and self.chance(0.4):
+            column = self.pick(decimals)
+            # DuckDB keeps DECIMAL and rounds the interpolation; Plaza returns DOUBLE (documented).
+            return column.sql, ("absolute", 10.0 ** -decimal_scale(column.full_type))
+        t = self.pick(["BIGINT", "DOUBLE"])
+        return self.expr(t, scope, depth), ("absolute", 1e-6)
+
+    def grouped_expr(self, type_name, scope, keys, depth):
+        """An expression valid after GROUP BY: keys, aggregates, literals, and arithmetic over them."""
+        key_matches = [k for k in keys if k.type == type_name]
+        r = self.rng.random()
+        if key_matches and r < 0.3:
+            return self.pick(key_matches).sql
+        if type_name == "BOOLEAN" and r < 0.7:
+            t = self.pick(["BIGINT", "DOUBLE", "DECIMAL"])
+            return "(%s %s %s)" % (self.grouped_expr(t, scope, keys, depth), self.pick(["<", ">", "=", "<>", ">="]),
+                                   self.literal(t))
+        for _ in range(20):
+            call, t, mode = self.aggregate(scope, depth, False)
+            if t == type_name and mode is None or (t == type_name and type_name == "DOUBLE"):
+                if type_name in ("BIGINT", "DECIMAL") and self.chance(0.3):
+                    return "(%s %s %s)" % (call, self.pick(["+", "-", "*"]), self.literal(type_name))
+                return call
+        return self.literal(type_name)
+
+    # ----- queries -----
+    def table_scope(self, table, alias=None):
+        return self.columns_of(table, alias)
+
+    def where(self, scope, depth=2, extra=None):
+        conditions = [extra] if extra else []
+        if self.chance(0.5):
+            conditions.append(self.expr("BOOLEAN", scope, depth))
+        return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+    def order_limit(self, count, force_limit=False):
+        keys = []
+        for position in range(1, count + 1):
+            key = str(position)
+            descending = self.chance(0.5)
+            if descending:
+                key += " DESC"
+            if descending or self.chance(0.3):
+                # DESC: NULLs first by default in Plaza, last in DuckDB (documented): always explicit.
+                key += self.pick([" NULLS FIRST", " NULLS LAST"])
+            keys.append(key)
+        text = " ORDER BY " + ", ".join(keys)
+        if force_limit or self.chance(0.6):
+            text += " LIMIT %d" % self.rng.randint(0, 20)
+            if self.chance(0.3):
+                text += " OFFSET %d" % self.rng.randint(0, 10)
+        return text
+
+    def projection(self, scope, source, big):
+        items = [self.expr(self.pick(TYPES), scope, self.rng.randint(0, 3)) for _ in range(self.rng.randint(1, 4))]
+        select = ", ".join("%s AS c%d" % (item, n) for n, item in enumerate(items))
+        distinct = "DISTINCT " if self.chance(0.15) else ""
+        sql = "SELECT %s%s FROM %s%s" % (distinct, select, source, self.where(scope, extra=self.extra_where))
+        ordered = big or self.chance(0.4)
+        if ordered:
+            sql += self.order_limit(len(items), force_limit=big)
+        return Query(sql, ordered, [None] * len(items))
+
+    def grouped(self, scope, source):
+        key_count = self.rng.randint(0, 2)
+        keys = []
+        for _ in range(key_count):
+            t = self.pick(["BIGINT", "VARCHAR", "BOOLEAN", "DATE", "BIGINT", "DECIMAL", "DOUBLE"])
+            low = [c for c in scope if c.type == t]
+            if low and self.chance(0.7):
+                keys.append(Column(self.pick(low).sql, t))
+            else:
+                keys.append(Column(self.expr(t, scope, 1), t))
+        items, modes = [], []
+        for key in keys:
+            items.append(key.sql)
+            modes.append(None)
+        for _ in range(self.rng.randint(1, 3)):
+            if self.chance(0.75):
+                call, _, mode = self.aggregate(scope, self.rng.randint(0, 2), True)
+            else:
+                t = self.pick(TYPES)
+                call, mode = self.grouped_expr(t, scope, keys, 1), (("absolute", 1e-6) if t == "DOUBLE" else None)
+            items.append(call)
+            modes.append(mode)
+        select = ", ".join("%s AS c%d" % (item, n) for n, item in enumerate(items))
+        sql = "SELECT %s FROM %s%s" % (select, source, self.where(scope, extra=self.extra_where))
+        if keys:
+            style = self.rng.randint(0, 2)
+            if style == 0:
+                sql += " GROUP BY " + ", ".join(k.sql for k in keys)
+            elif style == 1:
+                sql += " GROUP BY " + ", ".join(str(n + 1) for n in range(len(keys)))
+            else:
+                sql += " GROUP BY ALL"
+            if self.chance(0.3):
+                sql += " HAVING " + self.grouped_expr("BOOLEAN", scope, keys, 1)
+        ordered = False
+        if keys and all(m is None for m in modes) and self.chance(0.3):
+            sql += self.order_limit(len(items))
+            ordered = True
+        return Query(sql, ordered, modes)
+
+    def source(self):
+        """A FROM clause and its scope; `big` when the result may have thousands of rows."""
+        r = self.rng.randint(0, 11)
+        if r <= 3:
+            table = self.pick(["t1", "t2", "t3"])
+            alias = self.pick([None, "a"])
+            text = table + (" AS a" if alias else "")
+            return text, self.table_scope(table, alias), table == "t3"
+        if r <= 6:
+            left, right = self.pick([("t1", "t2"), ("t2", "t1"), ("t2", "t2"), ("t1", "t1")])
+            join = self.pick(["JOIN", "INNER JOIN", "LEFT JOIN", "LEFT OUTER JOIN"])
+            scope = self.table_scope(left, "a") + self.table_scope(right, "b")
+            key = self.pick(["k", "s", "k", "dt", "n"])
+            condition = "a.%s = b.%s" % (key, key)
+            if self.chance(0.3):
+                condition += " AND " + self.expr("BOOLEAN", scope, 1)
+            return "%s AS a %s %s AS b ON %s" % (left, join, right, condition), scope, True
+        if r == 7:
+            scope = self.table_scope("t2", "a") + self.table_scope("t2", "b")
+            if self.chance(0.5):
+                return "t2 AS a CROSS JOIN t2 AS b", scope, True
+            return "t2 AS a, t1 AS b", self.table_scope("t2", "a") + self.table_scope("t1", "b"), True
+        if r <= 9:
+            # A derived table or a CTE over a random projection of one table.
+            table = self.pick(["t1", "t2", "t3"])
+            inner_scope = self.table_scope(table)
+            items, columns = [], []
+            for n in range(self.rng.randint(2, 4)):
+                t = self.pick(TYPES)
+                items.append("%s AS e%d" % (self.expr(t, inner_scope, 1), n))
+                columns.append(Column("e%d" % n, t))
+            inner = "SELECT %s FROM %s%s" % (", ".join(items), table, self.where(inner_scope, 1))
+            if r == 8:
+                return "(%s) AS d" % inner, columns, table == "t3"
+            return ("WITH", inner), columns, table == "t3"
+        # A single table filtered by IN (subquery) or compared with a scalar subquery.
+        table = self.pick(["t1", "t2"])
+        scope = self.table_scope(table)
+        column = self.pick(["k", "n", "s", "dt"])
+        t = base_type(dict(self.tables[table])[column])
+        sub_scope = self.table_scope("t2")
+        sub_columns = [c for c in sub_scope if c.type == t]
+        if self.chance(0.6):
+            predicate = "%s %sIN (SELECT %s FROM t2%s)" % (column, self.pick(["", "NOT "]), self.pick(sub_columns).sql,
+                                                            self.where(sub_scope, 1))
+        else:
+            predicate = "%s %s (SELECT %s(%s) FROM t2%s)" % (column, self.pick(["=", "<", ">="]), self.pick(["min", "max"]),
+                                                             self.pick(sub_columns).sql, self.where(sub_scope, 1))
+        self.extra_where = "(%s)" % predicate
+        return table, scope, False
+
+    def query(self):
+        self.extra_where = None
+        source, scope, big = self.source()
+        prefix = ""
+        if isinstance(source, tuple):
+            prefix = "WITH c AS (%s) " % source[1]
+            source = "c"
+        if self.chance(0.45):
+            query = self.grouped(scope, source)
+        else:
+            query = self.projection(scope, source, big)
+        query.sql = prefix + query.sql
+        return query
