@@ -121,7 +121,8 @@ extension Expression {
             return (isTry ? "TRY_CAST(" : "CAST(") + e.sql + " AS " + type.description + ")"
         case .extract(let part, let e): return "extract(" + part + " FROM " + e.sql + ")"
         case .function(let call):
-            var text = call.name.description + "("
+            // A function name is always a bare word (the parser takes no quoted one): print it as written.
+            var text = (call.name.isQuoted ? call.name.description : call.name.name) + "("
             if call.isStar {
                 text += "*"
             } else {
