@@ -57,6 +57,9 @@ def intended(query_sql, plaza_error, duck_types):
     if plaza_error is None or duck_types is None:
         return None
     lowered = plaza_error.lower()
+    if re.search(r"out of range for DECIMAL|could not convert BIGINT value \S+ to DECIMAL\(18,", plaza_error):
+        # Our data stay far below DuckDB's 38 digits: a Plaza DECIMAL overflow is the 18-digit cap.
+        return "DECIMAL is at most 18 digits in Plaza, 38 in DuckDB"
     if re.search(r"could not convert DECIMAL\(\d+,\d+\) value \S+ to DECIMAL\(18,", plaza_error):
         # Two DECIMALs unified to DECIMAL(18, larger scale): a value with too many digits (documented).
         return "DECIMAL is at most 18 digits in Plaza, 38 in DuckDB"
