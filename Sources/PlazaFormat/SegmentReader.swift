@@ -31,8 +31,6 @@ public final class SegmentReader: @unchecked Sendable {
     private let isMapped: Bool
     let footer: SegmentFooter
     let kinds: [ValueKind]
-    private let chunkStatistics: [[ColumnStatistics]]
-    private let blockStatistics: [[[ColumnStatistics]]]
 
     /// Opens and maps `path`, validating magic numbers, version, footer length and checksum, and
     /// the footer's structure (§10). Blocks are checked when read.
@@ -64,28 +62,13 @@ public final class SegmentReader: @unchecked Sendable {
         self.isMapped = true
         self.base = base
         self.size = size
-        (schema, blockSize, minorVersion, kinds, chunkStatistics, blockStatistics) = SegmentReader.derive(footer)
+        (schema, blockSize, minorVersion, kinds) = SegmentReader.derive(footer)
     }
 
-    private static func derive(_ footer: SegmentFooter) -> (
-        Schema, Int, Int, [ValueKind], [[ColumnStatistics]], [[[ColumnStatistics]]]
-    ) {
-        var chunkStatistics: [[ColumnStatistics]] = []
-        var blockStatistics: [[[ColumnStatistics]]] = []
-        for group in footer.rowGroups {
-            chunkStatistics.append(
-                zip(group.chunks, footer.schema.fields).map {
-                    $0.statistics.statistics(valueCount: group.rowCount, type: $1.type)
-                })
-            blockStatistics.append(
-                zip(group.chunks, footer.schema.fields).map { chunk, field in
-                    chunk.blocks.map { $0.statistics.statistics(valueCount: $0.count, type: field.type) }
-                })
-        }
-        return (
-            footer.schema, footer.blockSize, Int(footer.minorVersion), footer.schema.fields.map { ValueKind($0.type) },
-            chunkStatistics, blockStatistics
-        )
+    /// What `init` keeps besides the footer. Statistics stay in the footer's raw form and become
+    /// `ColumnStatistics` only when asked for, so opening a file costs no work per block.
+    private static func derive(_ footer: SegmentFooter) -> (Schema, Int, Int, [ValueKind]) {
+        (footer.schema, footer.blockSize, Int(footer.minorVersion), footer.schema.fields.map { ValueKind($0.type) })
     }
 
     /// Reads a segment from bytes in memory instead of a file (tests, and segments already in
@@ -109,7 +92,7 @@ public final class SegmentReader: @unchecked Sendable {
         self.isMapped = false
         self.base = UnsafeRawPointer(copy)
         self.size = size
-        (schema, blockSize, minorVersion, kinds, chunkStatistics, blockStatistics) = SegmentReader.derive(footer)
+        (schema, blockSize, minorVersion, kinds) = SegmentReader.derive(footer)
     }
 
     /// Checks magic numbers, version, footer length and checksum, and parses the footer (§3, §6, §10).
@@ -178,12 +161,17 @@ public final class SegmentReader: @unchecked Sendable {
     /// The number of blocks in each column chunk of row group `rowGroup`.
     public func blockCount(rowGroup: Int) -> Int { footer.rowGroups[rowGroup].chunks.first?.blocks.count ?? 0 }
 
-    /// The statistics of column `column`'s chunk in row group `rowGroup` (§8).
-    public func statistics(rowGroup: Int, column: Int) -> ColumnStatistics { chunkStatistics[rowGroup][column] }
+    /// The statistics of column `column`'s chunk in row group `rowGroup` (§8). Cost: O(1), plus a
+    /// `String` for each VARCHAR bound.
+    public func statistics(rowGroup: Int, column: Int) -> ColumnStatistics {
+        let group = footer.rowGroups[rowGroup]
+        return group.chunks[column].statistics.statistics(valueCount: group.rowCount, type: schema.fields[column].type)
+    }
 
-    /// The statistics of one block of a column chunk (§8).
+    /// The statistics of one block of a column chunk (§8). Cost: as the chunk's.
     public func statistics(rowGroup: Int, column: Int, block: Int) -> ColumnStatistics {
-        blockStatistics[rowGroup][column][block]
+        let entry = footer.rowGroups[rowGroup].chunks[column].blocks[block]
+        return entry.statistics.statistics(valueCount: entry.count, type: schema.fields[column].type)
     }
 
     /// Whether the chunk of `column` in `rowGroup` has a shared dictionary, and its entry count.
@@ -205,7 +193,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// Whether the chunk statistics of `rowGroup` allow a row matching every predicate, whose
     /// `column` is a position in `columns` (table column numbers).
     public func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
-        predicates.allSatisfy { chunkStatistics[rowGroup][columns[$0.column]].mightMatch($0) }
+        predicates.allSatisfy { statistics(rowGroup: rowGroup, column: columns[$0.column]).mightMatch($0) }
     }
 
     /// A cursor over `rowGroup` yielding the table columns `columns` in that order, skipping
