@@ -1,0 +1,1 @@
+SELECT id, date_trunc('hour', t) FROM ts ORDER BY id

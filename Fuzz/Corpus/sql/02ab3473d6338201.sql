@@ -1,0 +1,1 @@
+SELECT 0.1 + 0.2, 0.1::DOUBLE + 0.2::DOUBLE, 1e300 * 1e10

@@ -1,0 +1,1 @@
+SELECT min(monto), max(monto) FROM money

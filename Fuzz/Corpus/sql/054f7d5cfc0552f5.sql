@@ -1,0 +1,1 @@
+SELECT extract(hour FROM t), extract(minute FROM t), extract(second FROM t), date_part('hours', t) FROM ts WHERE id = 4

@@ -1,0 +1,1 @@
+WITH totales AS (SELECT colonia, sum(monto) AS total FROM reportes GROUP BY colonia) SELECT colonia, total FROM totales ORDER BY total DESC NULLS LAST

@@ -1,0 +1,1 @@
+SELECT year(d), count(*) FROM t GROUP BY year(d)

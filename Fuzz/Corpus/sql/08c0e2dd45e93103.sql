@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE year(ts) <= 2023 ORDER BY id

@@ -1,0 +1,1 @@
+SELECT starts_with('abc', ''), contains('', ''), contains('abc', 'abcd')

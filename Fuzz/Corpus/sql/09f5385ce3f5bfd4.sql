@@ -1,0 +1,1 @@
+SELECT strptime('2024-02-29 13:14:15', '%Y-%m-%d %H:%M:%S'), strptime('29/02/2024', '%d/%m/%Y')

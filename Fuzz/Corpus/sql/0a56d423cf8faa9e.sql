@@ -1,0 +1,1 @@
+SELECT sum(CAST(monto AS DOUBLE)) FROM money WHERE id <= 3

@@ -1,0 +1,1 @@
+SELECT CAST(monto AS DECIMAL(14,4)), CAST(monto AS DECIMAL(10,1)), CAST(monto AS BIGINT) FROM money WHERE id = 4

@@ -1,0 +1,1 @@
+SELECT make_date(2024, 2, 29), make_date(1900, 1, 1), make_date(1, 1, 1)

@@ -1,0 +1,1 @@
+SELECT name FROM p WHERE city NOT IN (SELECT id FROM c)

@@ -1,0 +1,1 @@
+SELECT abs(a), abs(x), abs(m) FROM t

@@ -1,0 +1,1 @@
+SELECT sum(v) / count(v), min(v) + max(v) FROM g WHERE k IS NULL

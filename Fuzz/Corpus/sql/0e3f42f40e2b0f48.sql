@@ -1,0 +1,1 @@
+SELECT round(2.345, 2), round(-2.345, 2)

@@ -1,0 +1,1 @@
+SELECT avg(m), sum(x), avg(x), min(k) FROM t

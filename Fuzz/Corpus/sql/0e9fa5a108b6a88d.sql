@@ -1,0 +1,1 @@
+SELECT id, CASE WHEN a > 0 THEN 'pos' END FROM c ORDER BY id

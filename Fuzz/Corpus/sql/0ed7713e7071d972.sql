@@ -1,0 +1,1 @@
+SELECT colonai, count(*) FROM reportes GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT count(*) FROM n WHERE s LIKE NULL

@@ -1,0 +1,1 @@
+SELECT count(*) FROM money WHERE monto BETWEEN 0.1 AND 0.3

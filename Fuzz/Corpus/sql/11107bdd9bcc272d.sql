@@ -1,0 +1,1 @@
+SELECT floor(-0.5::DOUBLE), ceil(-0.5::DOUBLE)

@@ -1,0 +1,1 @@
+SELECT c.city, count(*) FROM p JOIN c ON p.city = c.id GROUP BY c.city

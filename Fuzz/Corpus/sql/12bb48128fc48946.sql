@@ -1,0 +1,1 @@
+SELECT count(DISTINCT k), avg(v) FROM g

@@ -1,0 +1,1 @@
+SELECT r.id, a.alcaldia FROM r LEFT JOIN a ON r.colonia = a.colonia AND a.alcaldia <> 'Cuauhtémoc' ORDER BY r.id

@@ -1,0 +1,1 @@
+SELECT a % 10, b % 2 FROM t WHERE a > 1

@@ -1,0 +1,1 @@
+SELECT monto FROM reportes ORDER BY monto DESC

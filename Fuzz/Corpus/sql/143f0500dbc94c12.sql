@@ -1,0 +1,1 @@
+SELECT m * 100 FROM t

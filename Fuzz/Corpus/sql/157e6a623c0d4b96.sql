@@ -1,0 +1,1 @@
+SELECT strftime(TIMESTAMP '2024-12-31 23:59:59.000001', '%Y%m%d%H%M%S.%f'), strftime(DATE '2024-09-01', '%b %B %a')

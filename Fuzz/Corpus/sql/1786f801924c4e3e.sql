@@ -1,0 +1,1 @@
+SELECT id, week(t), dayofweek(t), dayofyear(t) FROM ts ORDER BY id

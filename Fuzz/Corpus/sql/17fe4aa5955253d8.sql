@@ -1,0 +1,1 @@
+SELECT substring('abc', 5), substring('abc', 2, 0), substring('abc', -1), substring('abc', 2, 100)

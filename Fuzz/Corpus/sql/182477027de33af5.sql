@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE ts >= DATE '2024-01-01' ORDER BY id

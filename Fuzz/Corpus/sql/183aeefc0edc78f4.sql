@@ -1,0 +1,1 @@
+SELECT approx_count_distinct(n), count(DISTINCT g) FROM s

@@ -1,0 +1,1 @@
+SELECT a IN (1, 3), a IN (1, NULL), a NOT IN (1, 3) FROM t

@@ -1,0 +1,1 @@
+SELECT monto + 0.5::DOUBLE FROM money WHERE id = 1

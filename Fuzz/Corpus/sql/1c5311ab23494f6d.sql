@@ -1,0 +1,1 @@
+SELECT a > 1 OR a IS NULL, a > 1 AND s IS NOT NULL, NOT (a = 1) FROM t

@@ -1,0 +1,1 @@
+SELECT dependencia, count(*) FROM r WHERE categoria = 'Fuga de agua' GROUP BY dependencia

@@ -1,0 +1,1 @@
+SELECT "Fecha de creación" FROM reportes

@@ -1,0 +1,1 @@
+SELECT starts_with('Ñandú', 'Ñ'), contains('naïve résumé', 'ïve r')

@@ -1,0 +1,1 @@
+SELECT round(a), round(x), round(m) FROM t

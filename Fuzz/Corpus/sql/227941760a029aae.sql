@@ -1,0 +1,1 @@
+SELECT id, trim(v), ltrim(v), rtrim(v) FROM s ORDER BY id

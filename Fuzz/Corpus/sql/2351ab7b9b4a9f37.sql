@@ -1,0 +1,1 @@
+SELECT sqrt(16), sqrt(2.0::DOUBLE), sqrt(0)

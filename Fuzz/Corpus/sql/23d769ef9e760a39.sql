@@ -1,0 +1,1 @@
+SELECT id, v LIKE 'a\_b\%c' FROM s ORDER BY id

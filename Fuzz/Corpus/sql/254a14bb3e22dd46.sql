@@ -1,0 +1,1 @@
+SELECT dependencia, count(*), count(n) FROM r WHERE categoria = 'Fuga de agua' AND n < 60 GROUP BY dependencia

@@ -1,0 +1,1 @@
+SELECT count(*) FROM r WHERE 1 = 1 AND id > 10 - 8

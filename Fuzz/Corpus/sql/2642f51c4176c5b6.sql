@@ -1,0 +1,1 @@
+SELECT 'a' < 'b', 'B' < 'a', 'abc' < 'abd', 'ab' < 'abc'

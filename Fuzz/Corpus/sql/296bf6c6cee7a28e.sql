@@ -1,0 +1,1 @@
+SELECT p, NOT p FROM b WHERE q IS NULL

@@ -1,0 +1,1 @@
+SELECT id, d FROM d WHERE d >= '2020-12-31' ORDER BY d DESC, id

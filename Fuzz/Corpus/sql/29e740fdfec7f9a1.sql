@@ -1,0 +1,1 @@
+SELECT colonia FROM reportes JOIN alcaldias ON reportes.colonia = alcaldias.colonia

@@ -1,0 +1,1 @@
+SELECT CASE WHEN a = 1 THEN 'one' WHEN a > 1 THEN 'many' ELSE 'none' END, coalesce(a, 0) FROM t

@@ -1,0 +1,1 @@
+SELECT 1 AS "Total Pesos", 2 AS "select"

@@ -1,0 +1,1 @@
+SELECT coalesce(NULL, i) FROM t

@@ -1,0 +1,1 @@
+SELECT id FROM reportes LIMIT -1

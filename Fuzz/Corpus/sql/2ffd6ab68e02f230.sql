@@ -1,0 +1,1 @@
+SELECT id, s LIKE '%é%' FROM u ORDER BY id

@@ -1,0 +1,1 @@
+SELECT 'a_b' LIKE 'a\_b', 'axb' LIKE 'a\_b', '100%' LIKE '100\%'

@@ -1,0 +1,1 @@
+SELECT strptime('2024-02-30', '%Y-%m-%d')

@@ -1,0 +1,1 @@
+SELECT id, coalesce(b, false) FROM c ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, nullif(a, 10), nullif(x, 1.5), nullif(s, 'abc') FROM c ORDER BY id

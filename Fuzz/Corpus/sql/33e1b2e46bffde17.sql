@@ -1,0 +1,1 @@
+SELECT a::DOUBLE * 2 FROM t WHERE a > 1

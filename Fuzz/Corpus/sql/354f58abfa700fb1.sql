@@ -1,0 +1,1 @@
+SELECT make_date(2024, 2, 30)

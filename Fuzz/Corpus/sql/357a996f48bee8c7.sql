@@ -1,0 +1,1 @@
+SELECT stddev_samp(monto), var_samp(monto) FROM money WHERE id <= 3

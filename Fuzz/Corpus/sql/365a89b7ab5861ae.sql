@@ -1,0 +1,1 @@
+SELECT count(*) FROM d WHERE month(d) = 2 AND day(d) = 29

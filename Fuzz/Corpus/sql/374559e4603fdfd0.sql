@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE monto >= 100 AND monto < 150.5 ORDER BY id

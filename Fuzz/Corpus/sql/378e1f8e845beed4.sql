@@ -1,0 +1,1 @@
+SELECT dependencia, count(*) FROM r WHERE categoria = 'Inundación' GROUP BY dependencia

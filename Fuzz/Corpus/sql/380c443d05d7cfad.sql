@@ -1,0 +1,1 @@
+SELECT lower('ABC') || upper('def') || length('xyz')

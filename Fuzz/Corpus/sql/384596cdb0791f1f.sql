@@ -1,0 +1,1 @@
+SELECT colonia FROM reportes ORDER BY monto DESC NULLS LAST LIMIT 1

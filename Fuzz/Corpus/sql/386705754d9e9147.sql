@@ -1,0 +1,1 @@
+SELECT id FROM reportes WHERE id IN (SELECT colonia FROM alcaldias)

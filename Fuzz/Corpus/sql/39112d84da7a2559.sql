@@ -1,0 +1,1 @@
+SELECT id FROM reportes ORDER BY id LIMIT 2 OFFSET 1

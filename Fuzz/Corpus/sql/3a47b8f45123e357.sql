@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE year(fecha) = 2024 ORDER BY id

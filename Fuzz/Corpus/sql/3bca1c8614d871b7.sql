@@ -1,0 +1,1 @@
+SELECT count(v, v) FROM t

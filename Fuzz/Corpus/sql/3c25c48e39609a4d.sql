@@ -1,0 +1,1 @@
+SELECT i % 4 FROM t

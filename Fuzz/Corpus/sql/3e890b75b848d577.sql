@@ -1,0 +1,1 @@
+SELECT p, q, p OR q FROM b

@@ -1,0 +1,1 @@
+SELECT k, count(*), sum(a), sum(m), max(a) FROM t GROUP BY k

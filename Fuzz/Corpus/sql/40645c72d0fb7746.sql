@@ -1,0 +1,1 @@
+SELECT id, d, year(d), quarter(d), month(d), day(d), dayofyear(d) FROM d ORDER BY id

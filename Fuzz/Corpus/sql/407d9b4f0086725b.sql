@@ -1,0 +1,1 @@
+SELECT regexp_matches('abc123', '[0-9]+'), regexp_matches('abc', '^b'), regexp_matches('a.c', 'a\.c')

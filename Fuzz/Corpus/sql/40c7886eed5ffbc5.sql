@@ -1,0 +1,1 @@
+SELECT a, a IN (1, 3) FROM n

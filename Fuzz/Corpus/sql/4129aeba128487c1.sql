@@ -1,0 +1,1 @@
+SELECT lowr(colonia) FROM reportes

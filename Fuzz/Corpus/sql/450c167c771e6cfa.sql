@@ -1,0 +1,1 @@
+SELECT count(*), max(CAST(a AS VARCHAR)) FROM c

@@ -1,0 +1,1 @@
+SELECT k, count(*) FROM t WHERE a > 100 GROUP BY k

@@ -1,0 +1,1 @@
+SELECT day + INTERVAL '1 day' FROM t

@@ -1,0 +1,1 @@
+SELECT extract(eon FROM day) FROM t

@@ -1,0 +1,1 @@
+SELECT id, CASE a WHEN NULL THEN 'null' ELSE 'not equal' END FROM c ORDER BY id

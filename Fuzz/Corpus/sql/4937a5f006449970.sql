@@ -1,0 +1,1 @@
+SELECT greatest(coalesce(a, 0), 5) FROM c ORDER BY id

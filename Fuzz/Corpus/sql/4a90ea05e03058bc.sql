@@ -1,0 +1,1 @@
+SELECT id, concat(v, '!', id), v || '!' || id FROM s ORDER BY id

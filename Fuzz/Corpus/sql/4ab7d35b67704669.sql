@@ -1,0 +1,1 @@
+SELECT date_diff('month', DATE '2024-01-31', DATE '2024-02-01'), date_diff('year', DATE '2023-12-31', DATE '2024-01-01'), date_diff('day', DATE '2024-02-28', DATE '2024-03-01'), date_diff('day', DATE '2023-02-28', DATE '2023-03-01')

@@ -1,0 +1,1 @@
+SELECT g, bool_and(ok), bool_or(ok) FROM s GROUP BY g

@@ -1,0 +1,1 @@
+SELECT d + 1, d - DATE '1970-01-01', d + INTERVAL '1 month' FROM t

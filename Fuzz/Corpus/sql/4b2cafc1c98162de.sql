@@ -1,0 +1,1 @@
+SELECT week(DATE '2024-12-30'), week(DATE '2027-01-01'), week(DATE '2026-12-31'), week(DATE '2020-12-28')

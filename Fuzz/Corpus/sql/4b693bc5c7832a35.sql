@@ -1,0 +1,1 @@
+SELECT count(*) FROM reportes r, alcaldias a WHERE r.colonia = a.colonia

@@ -1,0 +1,1 @@
+SELECT id, regexp_matches(v, 'o.W') FROM s ORDER BY id

@@ -1,0 +1,1 @@
+SELECT datediff('quarter', DATE '2024-03-31', DATE '2024-04-01'), date_diff('month', DATE '2024-03-01', DATE '2023-03-31'), date_diff('year', DATE '1969-12-31', DATE '1970-01-01'), date_diff('day', DATE '1970-01-01', DATE '1969-12-31')

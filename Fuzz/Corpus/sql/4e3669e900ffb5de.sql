@@ -1,0 +1,1 @@
+SELECT id, lower(v), upper(v), length(v) FROM s ORDER BY id

@@ -1,0 +1,1 @@
+SELECT dependencia, count(*) FROM r WHERE categoria LIKE '%agua%' GROUP BY dependencia

@@ -1,0 +1,1 @@
+SELECT sum(m + m) FROM t WHERE m > 1

@@ -1,0 +1,1 @@
+SELECT a + NULL, NULL * 2 FROM n WHERE a = 1

@@ -1,0 +1,1 @@
+SELECT min(d), max(d), min(ts), max(ts), min(k), max(k) FROM t

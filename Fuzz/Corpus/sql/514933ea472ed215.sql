@@ -1,0 +1,1 @@
+SELECT k, count(*), count(v), sum(v) FROM g GROUP BY k

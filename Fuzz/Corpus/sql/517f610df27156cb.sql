@@ -1,0 +1,1 @@
+SELECT a, a NOT IN (1, NULL) FROM n

@@ -1,0 +1,1 @@
+SELECT round(ln(10), 12)

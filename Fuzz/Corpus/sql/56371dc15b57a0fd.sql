@@ -1,0 +1,1 @@
+SELECT floor(-0.5), ceil(-0.5), floor(2.000), ceil(2.001)

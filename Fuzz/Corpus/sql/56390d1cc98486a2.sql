@@ -1,0 +1,1 @@
+SELECT power(2, 10), pow(2.0, -1), power(9, 0.5), power(0, 0)

@@ -1,0 +1,1 @@
+SELECT count(*) FROM p JOIN e ON p.city = e.id

@@ -1,0 +1,1 @@
+SELECT avg(a) FROM swing

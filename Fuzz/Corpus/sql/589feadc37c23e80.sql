@@ -1,0 +1,1 @@
+SELECT colonia, count(*) FROM r GROUP BY colonia HAVING colonia = 'Centro' AND count(*) > 1

@@ -1,0 +1,1 @@
+SELECT count(*) FROM (SELECT a FROM t LIMIT 3) AS x

@@ -1,0 +1,1 @@
+SELECT abs(m), round(x), floor(m) FROM t

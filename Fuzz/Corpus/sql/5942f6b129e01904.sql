@@ -1,0 +1,1 @@
+SELECT CAST('nan' AS DOUBLE) + 1

@@ -1,0 +1,1 @@
+SELECT count(*), sum(a), avg(x) FROM t WHERE a > 100

@@ -1,0 +1,1 @@
+SELECT count(*) FROM e WHERE a > 0

@@ -1,0 +1,1 @@
+SELECT b - 1 FROM t

@@ -1,0 +1,1 @@
+SELECT monto / 3 FROM money WHERE id = 1

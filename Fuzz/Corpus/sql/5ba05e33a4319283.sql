@@ -1,0 +1,1 @@
+SELECT r.colonia FROM reportes AS r

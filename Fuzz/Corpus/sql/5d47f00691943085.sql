@@ -1,0 +1,1 @@
+SELECT id, s LIKE 'caf_' FROM u ORDER BY id

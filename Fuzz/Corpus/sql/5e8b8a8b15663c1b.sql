@@ -1,0 +1,1 @@
+SELECT id, date_trunc('month', t) FROM ts ORDER BY id

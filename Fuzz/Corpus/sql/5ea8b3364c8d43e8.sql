@@ -1,0 +1,1 @@
+SELECT id, replace(v, 'l', 'L'), replace(v, 'x', '') FROM s ORDER BY id

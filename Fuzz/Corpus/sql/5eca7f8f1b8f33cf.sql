@@ -1,0 +1,1 @@
+EXPLAIN SELECT b, count(*) FROM t WHERE a > 1 GROUP BY b

@@ -1,0 +1,1 @@
+SELECT d + 1 FROM t

@@ -1,0 +1,1 @@
+SELECT s, count(*) FROM e GROUP BY s

@@ -1,0 +1,1 @@
+SELECT day = '2024-01-31' FROM t

@@ -1,0 +1,1 @@
+SELECT monto + tasa, monto - tasa FROM money WHERE id = 2

@@ -1,0 +1,1 @@
+SELECT floor(x), floor(m) FROM t

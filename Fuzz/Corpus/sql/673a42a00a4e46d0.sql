@@ -1,0 +1,1 @@
+SELECT date_trunc('week', DATE '1970-01-01'), date_trunc('week', DATE '2021-01-03')

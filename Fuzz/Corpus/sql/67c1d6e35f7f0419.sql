@@ -1,0 +1,1 @@
+SELECT s, count(*) AS n FROM t GROUP BY s ORDER BY n DESC, s LIMIT 2

@@ -1,0 +1,1 @@
+SELECT id FROM reportes ORDER BY 3

@@ -1,0 +1,1 @@
+SELECT count(DISTINCT dependencia) FROM r WHERE categoria = 'Bache'

@@ -1,0 +1,1 @@
+SELECT "fecha de creacion" FROM reportes

@@ -1,0 +1,1 @@
+SELECT count(*) FROM u WHERE s LIKE '_ ok'

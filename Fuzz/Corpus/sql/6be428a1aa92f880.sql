@@ -1,0 +1,1 @@
+EXPLAIN SELECT nope FROM t

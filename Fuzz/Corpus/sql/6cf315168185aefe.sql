@@ -1,0 +1,1 @@
+SELECT id, s ILIKE 'caf_' FROM u ORDER BY id

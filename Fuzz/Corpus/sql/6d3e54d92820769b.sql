@@ -1,0 +1,1 @@
+SELECT 'abc' LIKE 'ABC', 'abc' LIKE 'a%c', 'ab\c' LIKE 'ab\\c'

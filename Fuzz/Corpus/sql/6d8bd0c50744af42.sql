@@ -1,0 +1,1 @@
+SELECT r.id, a.alcaldia FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia ORDER BY r.id

@@ -1,0 +1,1 @@
+SELECT "Año de creación", niño FROM 名前 ORDER BY 1

@@ -1,0 +1,1 @@
+SELECT round(2.5), round(-2.5), round(0.5::DOUBLE), round(-0.5::DOUBLE)

@@ -1,0 +1,1 @@
+SELECT colonai FROM reportes

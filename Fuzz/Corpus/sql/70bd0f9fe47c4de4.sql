@@ -1,0 +1,1 @@
+SELECT count(*) FROM n WHERE a NOT IN (1, NULL)

@@ -1,0 +1,1 @@
+SELECT var_samp(x), stddev_samp(x), median(x), quantile_cont(x, 0.25) FROM s WHERE g = 'a'

@@ -1,0 +1,1 @@
+SELECT id, monto, tasa FROM money WHERE monto > 0.15 ORDER BY id

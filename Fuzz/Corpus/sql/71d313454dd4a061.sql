@@ -1,0 +1,1 @@
+SELECT strftime(DATE '2024-02-29', '%d') || 'º'

@@ -1,0 +1,1 @@
+SELECT count(*) FROM n WHERE a IN (SELECT a FROM n WHERE a IS NULL)

@@ -1,0 +1,1 @@
+SELECT sum(DISTINCT n), count(n) FROM s

@@ -1,0 +1,1 @@
+SELECT i IN ('a', 'b') FROM t

@@ -1,0 +1,1 @@
+SELECT CAST('yes please' AS BOOLEAN)

@@ -1,0 +1,1 @@
+SELECT min(s), max(s) FROM u

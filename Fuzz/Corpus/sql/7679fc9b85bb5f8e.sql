@@ -1,0 +1,1 @@
+SELECT m + m, m * 2, x * 2 FROM t

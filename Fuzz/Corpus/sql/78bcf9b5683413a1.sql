@@ -1,0 +1,1 @@
+SELECT id, week(d), dayofweek(d), extract(dow FROM d) FROM d ORDER BY id

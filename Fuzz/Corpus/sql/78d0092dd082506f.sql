@@ -1,0 +1,1 @@
+SELECT id, CASE a WHEN 10 THEN 'ten' WHEN -3 THEN 'minus three' ELSE 'other' END FROM c ORDER BY id

@@ -1,0 +1,1 @@
+SELECT min(d), max(d) FROM d

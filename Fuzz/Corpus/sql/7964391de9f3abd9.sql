@@ -1,0 +1,1 @@
+SELECT k, string_agg(CAST(v AS VARCHAR), '|') FROM g GROUP BY k

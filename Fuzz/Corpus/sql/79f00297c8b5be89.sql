@@ -1,0 +1,1 @@
+SELECT count(DISTINCT a), count(DISTINCT s), sum(DISTINCT a) FROM z

@@ -1,0 +1,1 @@
+SELECT CAST('inf' AS DOUBLE) > 1e308

@@ -1,0 +1,1 @@
+SELECT id FROM reportes WHERE colonia IN (SELECT colonia FROM alcaldias) ORDER BY id DESC

@@ -1,0 +1,1 @@
+SELECT id, coalesce(a, 0), coalesce(x, a, -1), coalesce(s, 'none') FROM c ORDER BY id

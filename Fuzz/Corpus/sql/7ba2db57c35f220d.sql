@@ -1,0 +1,1 @@
+SELECT concat(NULL), concat('a', NULL, 'b', 1.50, DATE '2024-02-29', TRUE)

@@ -1,0 +1,1 @@
+SELECT stddev_samp(a), var_samp(x), stddev(m), variance(a) FROM z

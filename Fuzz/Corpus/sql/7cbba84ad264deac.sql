@@ -1,0 +1,1 @@
+SELECT d FROM t ORDER BY d

@@ -1,0 +1,1 @@
+SELECT strftime(DATE '2024-02-29', '%A %a %B %b %d'), strftime(DATE '1969-07-20', '%A, %d %B %Y'), strftime(DATE '2000-01-01', '%j|%y|%H')

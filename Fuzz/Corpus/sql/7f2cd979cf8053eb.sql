@@ -1,0 +1,1 @@
+SELECT year(d) < 1970, count(*) FROM d GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT id, strip_accents(s) FROM u ORDER BY id

@@ -1,0 +1,1 @@
+SELECT 'ABC' ILIKE 'a_c'

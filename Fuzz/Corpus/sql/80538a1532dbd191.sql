@@ -1,0 +1,1 @@
+SELECT coalesce(monto, tasa), coalesce(tasa, 0) FROM money WHERE id >= 5 ORDER BY id

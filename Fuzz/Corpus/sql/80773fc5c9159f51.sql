@@ -1,0 +1,1 @@
+SELECT DISTINCT colonia FROM reportes ORDER BY colonia

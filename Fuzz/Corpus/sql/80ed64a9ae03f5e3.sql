@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE colonia IN (SELECT colonia FROM a) ORDER BY id

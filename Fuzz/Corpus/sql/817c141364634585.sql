@@ -1,0 +1,1 @@
+SELECT round(x, 1), round(m, 2), round(m, 1), round(m, 5) FROM t

@@ -1,0 +1,1 @@
+SELECT g, v FROM t GROUP BY g

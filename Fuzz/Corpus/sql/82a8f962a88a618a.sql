@@ -1,0 +1,1 @@
+SELECT avg(monto) FROM money WHERE id <= 3

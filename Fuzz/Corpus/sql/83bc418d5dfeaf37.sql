@@ -1,0 +1,1 @@
+SELECT monto * 3, monto * 1.5 FROM money WHERE id = 2

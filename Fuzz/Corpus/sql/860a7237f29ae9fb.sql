@@ -1,0 +1,1 @@
+SELECT nope(n) FROM reportes

@@ -1,0 +1,1 @@
+SELECT id FROM reportes WHERE monto > (SELECT avg(monto) FROM reportes) ORDER BY id

@@ -1,0 +1,1 @@
+SELECT a, a NOT IN (3, 4) FROM n

@@ -1,0 +1,1 @@
+SELECT s, count(*) FROM z GROUP BY s

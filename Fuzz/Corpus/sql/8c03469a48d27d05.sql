@@ -1,0 +1,1 @@
+SELECT id FROM p JOIN c ON p.city = c.id

@@ -1,0 +1,1 @@
+SELECT sum(a) FILTER (WHERE a > 1) FROM t

@@ -1,0 +1,1 @@
+SELECT coalesce(v, '(null)'), nullif(v, '') FROM s WHERE id IN (2, 5) ORDER BY id

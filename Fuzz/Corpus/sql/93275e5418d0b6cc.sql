@@ -1,0 +1,1 @@
+SELECT r.id FROM r LEFT JOIN a ON r.colonia = a.colonia WHERE a.alcaldia = 'Cuauhtémoc' ORDER BY r.id

@@ -1,0 +1,1 @@
+SELECT categoria, count(DISTINCT dependencia) FROM r WHERE dependencia <> 'Obras' GROUP BY categoria

@@ -1,0 +1,1 @@
+SELECT id, substring(s, 1, 3), substring(s, 4), substring(s, -2) FROM u ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, date_trunc('week', t) FROM ts ORDER BY id

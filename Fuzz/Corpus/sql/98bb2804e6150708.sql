@@ -1,0 +1,1 @@
+SELECT 'Hello' ILIKE 'hello', 'Hello' ILIKE 'H_LL%', 'Hello' NOT LIKE 'hello', 'Hello' NOT ILIKE '%LO'

@@ -1,0 +1,1 @@
+SELECT DISTINCT dependencia FROM r WHERE categoria = 'Fuga de agua'

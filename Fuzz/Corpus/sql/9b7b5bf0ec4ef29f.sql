@@ -1,0 +1,1 @@
+SELECT lower('ÀÉÎÕÜ Ñ'), upper('àéîõü ñ')

@@ -1,0 +1,1 @@
+SELECT replace('ñoño', 'ñ', 'n'), split_part('año|mañana', '|', 2), trim('¡hola!', '¡!')

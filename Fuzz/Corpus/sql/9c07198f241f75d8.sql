@@ -1,0 +1,1 @@
+SELECT i / 2 FROM t

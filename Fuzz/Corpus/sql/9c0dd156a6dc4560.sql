@@ -1,0 +1,1 @@
+SELECT x / 0, -x / 0 FROM t WHERE a = 12

@@ -1,0 +1,1 @@
+SELECT id, v LIKE 'H%', v LIKE '%o%', v LIKE '_e%' FROM s ORDER BY id

@@ -1,0 +1,1 @@
+SELECT sum(DISTINCT monto) FROM (SELECT money.monto FROM money CROSS JOIN money AS m2 WHERE money.id <= 2)

@@ -1,0 +1,1 @@
+SELECT count(*), min(d) FROM d WHERE d < DATE '1970-01-01'

@@ -1,0 +1,1 @@
+SELECT date_trunc('month', DATE '2024-02-29'), date_trunc('week', DATE '2024-03-03'), date_trunc('year', DATE '1969-07-20'), date_trunc('quarter', DATE '1969-12-31')

@@ -1,0 +1,1 @@
+SELECT count(*) FROM 名前 WHERE "niño" IS NULL

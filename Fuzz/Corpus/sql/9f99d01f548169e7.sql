@@ -1,0 +1,1 @@
+SELECT string_agg(v, '|'), count(v) FROM s WHERE id <> 3

@@ -1,0 +1,1 @@
+SELECT string_agg(s, ','), bool_and(b), bool_or(b) FROM z

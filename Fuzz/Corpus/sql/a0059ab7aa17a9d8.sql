@@ -1,0 +1,1 @@
+SELECT trim('xxAxx', 'x'), ltrim('xxAxx', 'x'), rtrim('xxAxx', 'xA')

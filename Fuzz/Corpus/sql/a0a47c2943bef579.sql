@@ -1,0 +1,1 @@
+SELECT median(x), quantile_cont(a, 0.5), median(a) FROM e

@@ -1,0 +1,2 @@
+-- a leading comment
+SELECT /* inline */ 1 -- trailing

@@ -1,0 +1,1 @@
+SELECT a, a = NULL, a <> NULL FROM n

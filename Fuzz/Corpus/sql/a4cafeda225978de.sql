@@ -1,0 +1,1 @@
+SELECT id, lower(s), upper(s) FROM u WHERE id <> 6 ORDER BY id

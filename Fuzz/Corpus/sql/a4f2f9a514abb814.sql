@@ -1,0 +1,1 @@
+SELECT count(*) FROM money WHERE monto = 0.3

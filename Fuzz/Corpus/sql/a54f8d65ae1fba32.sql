@@ -1,0 +1,1 @@
+SELECT s FROM u ORDER BY s

@@ -1,0 +1,1 @@
+SELECT monto + 1, monto - 0.001 FROM money WHERE id = 3

@@ -1,0 +1,1 @@
+SELECT count(DISTINCT lower(s)) FROM u WHERE id IN (2, 3)

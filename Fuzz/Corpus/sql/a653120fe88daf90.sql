@@ -1,0 +1,1 @@
+SELECT count(*) FROM ts WHERE t < '1970-01-01 00:00:00'

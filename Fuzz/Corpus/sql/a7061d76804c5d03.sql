@@ -1,0 +1,1 @@
+SELECT sqrt(x), ln(x), power(x, 2) FROM t WHERE x IS NULL

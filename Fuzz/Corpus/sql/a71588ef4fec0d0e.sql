@@ -1,0 +1,1 @@
+SELECT monto * tasa FROM money ORDER BY id

@@ -1,0 +1,1 @@
+SELECT split_part('2024-02-29', '-', 2), split_part('a::b', '::', 2)

@@ -1,0 +1,1 @@
+SELECT a - 1, b + 1 FROM t WHERE a > 1

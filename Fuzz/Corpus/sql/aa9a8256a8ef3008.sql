@@ -1,0 +1,1 @@
+SELECT lower(i) FROM t

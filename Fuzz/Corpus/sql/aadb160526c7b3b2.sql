@@ -1,0 +1,1 @@
+SELECT sum(d) FROM t

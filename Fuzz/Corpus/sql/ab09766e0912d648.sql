@@ -1,0 +1,1 @@
+SELECT floor(a), ceil(a) FROM t

@@ -1,0 +1,1 @@
+SELECT r.id, a.alcaldia FROM r JOIN a ON r.colonia = a.colonia WHERE r.monto < 120 AND a.alcaldia = 'Cuauhtémoc' ORDER BY r.id

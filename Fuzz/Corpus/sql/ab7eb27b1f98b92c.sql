@@ -1,0 +1,1 @@
+SELECT g, var_samp(x), median(x), count(DISTINCT n) FROM s GROUP BY g

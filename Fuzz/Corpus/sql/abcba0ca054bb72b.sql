@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE monto IN (5, 99.99) ORDER BY id

@@ -1,0 +1,1 @@
+SELECT a, a IN (1, NULL) FROM n

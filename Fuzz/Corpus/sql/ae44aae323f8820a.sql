@@ -1,0 +1,1 @@
+SELECT sum(b) + sum(b) FROM t

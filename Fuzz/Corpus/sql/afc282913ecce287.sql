@@ -1,0 +1,1 @@
+SELECT round(1234.5678, -2), round(1234.5678::DOUBLE, -2)

@@ -1,0 +1,1 @@
+SELECT string_agg(g, '-') FROM (SELECT DISTINCT g FROM s ORDER BY g) AS t

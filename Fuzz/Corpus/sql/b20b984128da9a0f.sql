@@ -1,0 +1,1 @@
+SELECT id, starts_with(v, 'He'), contains(v, 'o W') FROM s ORDER BY id

@@ -1,0 +1,1 @@
+SELECT 4 NOT IN (1, 2, 3)

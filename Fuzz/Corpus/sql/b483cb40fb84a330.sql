@@ -1,0 +1,1 @@
+SELECT '42'::BIGINT, ' 7 '::INTEGER, '1.25'::DOUBLE, 'true'::BOOLEAN

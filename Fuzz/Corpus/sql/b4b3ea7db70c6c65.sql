@@ -1,0 +1,1 @@
+SELECT id, t, year(t), month(t), day(t), hour(t), minute(t), second(t) FROM ts ORDER BY id

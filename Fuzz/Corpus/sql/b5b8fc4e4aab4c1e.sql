@@ -1,0 +1,1 @@
+SELECT avg(v), sum(v) FROM g WHERE k = 'zzz'

@@ -1,0 +1,1 @@
+SELECT split_part('a,b,,c', ',', 1), split_part('a,b,,c', ',', 3), split_part('a,b,,c', ',', 9), split_part('a,b,,c', ',', -1)

@@ -1,0 +1,1 @@
+SET no_such_setting = 1

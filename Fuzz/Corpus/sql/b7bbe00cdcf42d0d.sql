@@ -1,0 +1,1 @@
+SELECT id, date_trunc('year', t) FROM ts ORDER BY id

@@ -1,0 +1,1 @@
+SELECT greatest(a, 0), least(x, 0), greatest(m, 0.5) FROM t

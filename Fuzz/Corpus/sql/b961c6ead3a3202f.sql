@@ -1,0 +1,1 @@
+SELECT upper(g) AS k, count(v) FROM t GROUP BY k

@@ -1,0 +1,1 @@
+SELECT monto % 0.25, -monto FROM money WHERE id = 4

@@ -1,0 +1,1 @@
+SELECT day - DATE '2024-01-01' FROM t

@@ -1,0 +1,1 @@
+SELECT id AS k FROM reportes ORDER BY k DESC LIMIT 2

@@ -1,0 +1,1 @@
+SELECT count(*), count(a), sum(a), sum(m), avg(a) FROM t

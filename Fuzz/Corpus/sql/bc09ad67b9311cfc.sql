@@ -1,0 +1,1 @@
+SELECT p.name, e.city FROM p LEFT JOIN e ON p.city = e.id

@@ -1,0 +1,1 @@
+SELECT x.colonia FROM reportes r

@@ -1,0 +1,1 @@
+SELECT g, count(*) FROM t GROUP BY 1

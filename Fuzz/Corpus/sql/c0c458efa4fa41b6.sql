@@ -1,0 +1,1 @@
+SELECT least(3, NULL, 1), greatest(NULL, NULL, 4), greatest('b', 'ab', 'B')

@@ -1,0 +1,1 @@
+SELECT m FROM (SELECT monto AS m FROM reportes) AS s ORDER BY m NULLS FIRST

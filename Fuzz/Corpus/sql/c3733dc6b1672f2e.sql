@@ -1,0 +1,1 @@
+SELECT strptime('hello', '%Y-%m-%d')

@@ -1,0 +1,1 @@
+SELECT sum(a), sum(b) FROM t WHERE a > 1

@@ -1,0 +1,1 @@
+SELECT sum(k) FROM t

@@ -1,0 +1,1 @@
+SELECT a, a IS NULL, a IS NOT NULL FROM n

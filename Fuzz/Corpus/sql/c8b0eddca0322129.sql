@@ -1,0 +1,1 @@
+SELECT '' LIKE '', '' LIKE '%', '' LIKE '_', 'abc' LIKE 'abc%%'

@@ -1,0 +1,1 @@
+SELECT CAST(monto AS DOUBLE), CAST(tasa AS VARCHAR) FROM money WHERE id = 2

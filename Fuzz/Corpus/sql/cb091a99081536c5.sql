@@ -1,0 +1,1 @@
+SELECT k, count(*) FROM t GROUP BY k HAVING count(*) > 1 ORDER BY k

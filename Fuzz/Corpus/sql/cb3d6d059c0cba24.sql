@@ -1,0 +1,1 @@
+SELECT g, max(v) FROM t GROUP BY ALL

@@ -1,0 +1,1 @@
+SELECT reportes.colonia FROM reportes

@@ -1,0 +1,1 @@
+SELECT sum(monto) FROM money WHERE id IN (1, 2, 3, 5)

@@ -1,0 +1,1 @@
+SELECT id, d - DATE '1970-01-01' FROM d ORDER BY id

@@ -1,0 +1,1 @@
+SELECT year(DATE '0001-01-01'), month(DATE '0001-01-01'), dayofweek(DATE '0001-01-01'), dayofyear(DATE '2024-12-31')

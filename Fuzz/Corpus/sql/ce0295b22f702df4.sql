@@ -1,0 +1,1 @@
+SELECT id, strftime(t, '%Y-%m-%d %H:%M:%S') FROM ts ORDER BY id

@@ -1,0 +1,1 @@
+SELECT replace('aaa', 'aa', 'b'), replace('abc', '', 'x')

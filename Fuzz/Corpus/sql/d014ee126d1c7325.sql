@@ -1,0 +1,1 @@
+SELECT id, s, length(s) FROM u ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, substring(v, 1, 5), substring(v, 7), substr(v, 0, 2) FROM s ORDER BY id

@@ -1,0 +1,1 @@
+SELECT abs(b) FROM t

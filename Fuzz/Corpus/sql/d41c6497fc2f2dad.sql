@@ -1,0 +1,1 @@
+SELECT sum(monto) = 0.60 FROM money WHERE id <= 3

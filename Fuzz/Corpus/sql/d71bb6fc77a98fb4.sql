@@ -1,0 +1,1 @@
+SELECT p.name, c.city FROM p LEFT JOIN c ON p.city = c.id

@@ -1,0 +1,1 @@
+SELECT quantile_cont(v, 1.5) FROM t

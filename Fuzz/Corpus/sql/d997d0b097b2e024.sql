@@ -1,0 +1,1 @@
+SELECT 1.0 / 0, a / 0 FROM t WHERE a = 0

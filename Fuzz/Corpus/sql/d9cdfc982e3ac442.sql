@@ -1,0 +1,1 @@
+SELECT greatest(monto, tasa), least(monto, tasa) FROM money WHERE id = 1

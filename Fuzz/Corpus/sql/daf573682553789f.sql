@@ -1,0 +1,1 @@
+SELECT min(a), max(x), min(m), max(s), min(d), max(t), min(s), max(b) FROM z

@@ -1,0 +1,1 @@
+SELECT quarter(DATE '2024-03-31'), quarter(DATE '2024-04-01'), quarter(DATE '2024-12-31'), quarter(DATE '1969-10-01')

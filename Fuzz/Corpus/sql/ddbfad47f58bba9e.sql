@@ -1,0 +1,1 @@
+SELECT count(*) FROM money WHERE monto IN (0.1, 0.20, 1234567.89)

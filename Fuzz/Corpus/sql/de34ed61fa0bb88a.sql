@@ -1,0 +1,1 @@
+SELECT count(*) FILTER (WHERE v > 1) FROM t

@@ -1,0 +1,1 @@
+SELECT k, count(DISTINCT v) FROM g GROUP BY k ORDER BY k

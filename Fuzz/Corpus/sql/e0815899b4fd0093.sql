@@ -1,0 +1,1 @@
+SELECT a FROM t FULL JOIN t AS u ON t.a = u.a

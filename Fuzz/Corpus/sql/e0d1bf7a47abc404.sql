@@ -1,0 +1,1 @@
+SELECT id, strftime(t, '%y/%j %f %%') FROM ts ORDER BY id

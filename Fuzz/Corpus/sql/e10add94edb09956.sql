@@ -1,0 +1,1 @@
+SELECT greatest(1, 5, 3), greatest(1.5, 2), least(2.5::DOUBLE, 1)

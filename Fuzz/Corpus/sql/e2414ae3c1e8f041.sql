@@ -1,0 +1,1 @@
+SELECT round(monto, 1), round(monto, 0) FROM money ORDER BY id

@@ -1,0 +1,1 @@
+SELECT ceiling(x), ceil(m) FROM t

@@ -1,0 +1,1 @@
+SELECT hour(DATE '2024-02-29'), minute(DATE '2024-02-29'), second(DATE '2024-02-29')

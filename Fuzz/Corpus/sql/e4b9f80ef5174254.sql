@@ -1,0 +1,1 @@
+SELECT p, q, p AND q FROM b

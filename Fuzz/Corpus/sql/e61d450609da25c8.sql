@@ -1,0 +1,1 @@
+SELECT s LIKE 'H%', s ILIKE '%EJ_', length(s) FROM t

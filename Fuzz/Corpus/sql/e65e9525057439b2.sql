@@ -1,0 +1,1 @@
+SELECT g, sum(v) FROM t GROUP BY g HAVING sum(v) > 2 ORDER BY g

@@ -1,0 +1,1 @@
+SELECT greatest(DATE '1969-12-31', DATE '1970-01-01'), least(DATE '2024-02-29', DATE '2000-02-29')

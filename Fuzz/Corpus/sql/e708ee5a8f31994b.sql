@@ -1,0 +1,1 @@
+SELECT c FROM (SELECT colonia AS c, sum(monto) AS s FROM r GROUP BY colonia) AS t WHERE c = 'Roma'

@@ -1,0 +1,1 @@
+EXPLAIN ANALYZE SELECT b, count(*) FROM t WHERE a > 1 GROUP BY b

@@ -1,0 +1,1 @@
+SELECT make_date(1900, 2, 29)

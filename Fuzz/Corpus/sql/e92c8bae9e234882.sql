@@ -1,0 +1,1 @@
+SELECT r.nope FROM reportes r

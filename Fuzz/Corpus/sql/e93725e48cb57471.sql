@@ -1,0 +1,1 @@
+SELECT strip_accents(lower(s)), count(*) FROM u WHERE id <= 3 OR id = 8 GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE monto > 100 ORDER BY id

@@ -1,0 +1,1 @@
+SELECT round(d, i) FROM t

@@ -1,0 +1,1 @@
+SELECT string_agg(s, '·') FROM u WHERE id IN (1, 2)

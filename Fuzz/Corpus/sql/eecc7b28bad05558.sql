@@ -1,0 +1,1 @@
+SELECT name FROM p WHERE city IN (SELECT id FROM c)

@@ -1,0 +1,1 @@
+SELECT count(*), count(a), count(s), sum(a), sum(x), sum(m) FROM e

@@ -1,0 +1,1 @@
+SELECT id, coalesce(m, 0), coalesce(d, '1970-01-01') FROM c ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, date_part('week', d), date_part('day', d), date_part('month', d) FROM d ORDER BY id

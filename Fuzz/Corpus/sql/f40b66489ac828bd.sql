@@ -1,0 +1,1 @@
+SELECT approx_count_distinct(a), approx_count_distinct(s) FROM z

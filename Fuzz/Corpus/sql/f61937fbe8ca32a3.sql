@@ -1,0 +1,1 @@
+SELECT abs(monto), sign FROM (SELECT monto, 1 AS sign FROM money WHERE id = 5)

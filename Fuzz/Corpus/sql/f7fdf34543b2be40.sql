@@ -1,0 +1,1 @@
+SELECT id, extract(year FROM d), extract(doy FROM d), date_part('quarter', d) FROM d ORDER BY id

@@ -1,0 +1,1 @@
+SELECT count(a) FILTER (WHERE a > 0), sum(x) FILTER (WHERE b) FROM z

@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE 2024 < year(fecha) ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, date_diff('day', TIMESTAMP '2000-01-01 00:00:00', t), date_diff('hour', TIMESTAMP '2000-01-01 00:00:00', t), date_diff('year', TIMESTAMP '2000-01-01 00:00:00', t) FROM ts ORDER BY id

@@ -1,0 +1,1 @@
+SELECT avg(a), avg(x), avg(m) FROM e

@@ -1,0 +1,1 @@
+SELECT date_trunc('year', t), count(*) FROM ts GROUP BY 1

@@ -1,0 +1,1 @@
+SELECT sum(money.monto) FROM money CROSS JOIN money AS m2

@@ -1,0 +1,1 @@
+SELECT count(*) FROM ts WHERE t >= DATE '1970-01-01'

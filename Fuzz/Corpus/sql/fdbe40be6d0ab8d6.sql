@@ -1,0 +1,1 @@
+SELECT a + 1, a * 2, a % 4, a / 2 FROM t

@@ -1,0 +1,1 @@
+SELECT s || NULL FROM n WHERE a = 1

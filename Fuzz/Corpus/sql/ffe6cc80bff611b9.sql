@@ -1,0 +1,1 @@
+SELECT id FROM r WHERE colonia NOT IN (SELECT colonia FROM a WHERE colonia IS NOT NULL) ORDER BY id
