@@ -98,13 +98,16 @@ enum TextFunctions {
         case "substring":
             return { (inputs, count) throws(ExecutionError) in
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    let scalars = Array(string(inputs[0], row).unicodeScalars)
+                    // Works on the UTF-8 bytes: a scalar starts at every byte that is not 10xxxxxx.
+                    let bytes = inputs[0].bytes(at: row)
+                    var scalars = 0
+                    for byte in bytes where byte & 0xC0 != 0x80 { scalars += 1 }
                     let offset = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
                     let length = inputs.count > 2 ? inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self) : nil
-                    let range = substringRange(size: scalars.count, offset: offset, length: length)
-                    var s = String.UnicodeScalarView()
-                    s.append(contentsOf: scalars[range])
-                    out.appendString(String(s))
+                    let range = substringRange(size: scalars, offset: offset, length: length)
+                    let from = scalarByteIndex(bytes, range.lowerBound)
+                    let to = range.upperBound == scalars ? bytes.count : scalarByteIndex(bytes, range.upperBound)
+                    out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[from..<to]))
                 }
             }
         case "replace":
@@ -321,4 +324,14 @@ func substringRange(size: Int, offset: Int64, length: Int64?) -> Range<Int> {
     start = Swift.max(0, Swift.min(start, count))
     end = Swift.max(start, Swift.min(end, count))
     return Int(start)..<Int(end)
+}
+
+/// The byte index in UTF-8 `bytes` where scalar number `scalar` (0-based) starts, or the end.
+func scalarByteIndex(_ bytes: UnsafeRawBufferPointer, _ scalar: Int) -> Int {
+    var seen = 0
+    for index in 0..<bytes.count where bytes[index] & 0xC0 != 0x80 {
+        if seen == scalar { return index }
+        seen += 1
+    }
+    return bytes.count
 }
