@@ -3,14 +3,15 @@ internal import PlazaVector
 internal import PlazaStorage
 internal import PlazaExecution
 
-/// Gives the executor the committed snapshot of each table a query reads.
+/// Gives the executor the committed snapshot of each table a query reads: the one the binder
+/// pinned, so that every scan of a table in one statement reads the same state.
 ///
 /// Table names resolve only inside the database directory (storage refuses `/`, `.` and other
 /// path characters in names). SQL has no file-reading table functions yet; a name that looks like
 /// a file path is refused outright when `allowsExternalFiles` is false, so that guarantee holds
 /// whatever a later planner routes through here.
 struct CatalogTables: TableProvider {
-    let catalog: StorageCatalog
+    let catalog: PinnedCatalog
     /// Whether SQL may read files outside the database (`Database.Options.allowsExternalFiles`).
     let allowsExternalFiles: Bool
 

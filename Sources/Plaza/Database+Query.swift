@@ -42,7 +42,10 @@ extension Database {
     }
 
     /// Checks the parameter count, binds and plans one statement.
-    func bind(_ statement: PlazaSQL.Statement, sql: String, parameters: [Value]) throws(PlazaError) -> BoundStatement {
+    /// Names resolve through `tables`, which then gives the executor the same committed state.
+    func bind(_ statement: PlazaSQL.Statement, sql: String, parameters: [Value], tables: PinnedCatalog)
+        throws(PlazaError) -> BoundStatement
+    {
         let expected = statement.parameterCount
         guard parameters.count == expected else {
             throw PlazaError(
@@ -52,7 +55,7 @@ extension Database {
             )
         }
         do {
-            return try Binder(catalog: catalog, parameters: parameters).bind(statement)
+            return try Binder(catalog: tables, parameters: parameters).bind(statement)
         } catch {
             throw PlazaError.sql(.binding, error.message, span: error.span, in: sql, underlying: error)
         }
@@ -62,16 +65,20 @@ extension Database {
     func run(_ statement: PlazaSQL.Statement, sql: String, parameters: [Value], cancellation: CancellationToken)
         throws(PlazaError) -> QueryResult
     {
-        let bound = try bind(statement, sql: sql, parameters: parameters)
-        return try run(bound, cancellation: cancellation)
+        // One committed state of every table for the whole statement, however often it reads one.
+        let tables = PinnedCatalog(catalog)
+        let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)
+        return try run(bound, cancellation: cancellation, tables: tables)
     }
 
-    /// Runs a bound statement: queries through the executor, the rest here.
-    func run(_ bound: BoundStatement, cancellation: CancellationToken) throws(PlazaError) -> QueryResult {
+    /// Runs a bound statement: queries through the executor (reading `tables`), the rest here.
+    func run(_ bound: BoundStatement, cancellation: CancellationToken, tables: PinnedCatalog) throws(PlazaError)
+        -> QueryResult
+    {
         switch bound {
         case .query(let plan):
             let optimized = Optimizer.optimize(plan)
-            let executor = makeExecutor(cancellation: cancellation)
+            let executor = makeExecutor(cancellation: cancellation, tables: tables)
             let output: QueryOutput
             do { output = try executor.execute(optimized) } catch {
                 throw PlazaError.from(error, cancellation: cancellation)
@@ -83,7 +90,9 @@ extension Database {
             let optimized = Optimizer.optimize(plan)
             let text: String
             if analyze {
-                do { text = try makeExecutor(cancellation: cancellation).explainAnalyze(optimized) } catch {
+                do {
+                    text = try makeExecutor(cancellation: cancellation, tables: tables).explainAnalyze(optimized)
+                } catch {
                     throw PlazaError.from(error, cancellation: cancellation)
                 }
             } else {
@@ -130,13 +139,13 @@ extension Database {
         return builder.finish()
     }
 
-    /// An executor with the current settings.
-    func makeExecutor(cancellation: CancellationToken) -> QueryExecutor {
+    /// An executor with the current settings, scanning the snapshots `tables` pins.
+    func makeExecutor(cancellation: CancellationToken, tables: PinnedCatalog) -> QueryExecutor {
         let current = currentSettings
         let options = ExecutionOptions(
             threads: current.threads, memoryLimit: current.memoryLimit, isCancelled: { cancellation.isCancelled })
         return QueryExecutor(
-            tables: CatalogTables(catalog: catalog, allowsExternalFiles: self.options.allowsExternalFiles),
+            tables: CatalogTables(catalog: tables, allowsExternalFiles: self.options.allowsExternalFiles),
             options: options)
     }
 

@@ -1,6 +1,7 @@
 internal import PlazaCore
 internal import PlazaSQL
 internal import PlazaPlanner
+internal import PlazaStorage
 internal import PlazaExecution
 internal import PlazaVector
 import Foundation
@@ -24,17 +25,18 @@ extension Database {
         do throws(PlazaError) {
             let statements = try parse(sql)
             for (position, statement) in statements.enumerated() {
-                let bound = try bind(statement, sql: sql, parameters: parameters)
+                let tables = PinnedCatalog(catalog)  // one committed state per statement
+                let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)
                 let isLast = position == statements.count - 1
                 guard isLast, case .query(let plan) = bound else {
-                    let result = try run(bound, cancellation: channel.token)
+                    let result = try run(bound, cancellation: channel.token, tables: tables)
                     if isLast { _ = channel.put(result) }
                     continue
                 }
                 let optimized = Optimizer.optimize(plan)
                 let fields = optimized.fields
                 do {
-                    try makeExecutor(cancellation: channel.token).stream(optimized) { batch in
+                    try makeExecutor(cancellation: channel.token, tables: tables).stream(optimized) { batch in
                         let builder = ResultBuilder(fields: fields)
                         builder.append(batch)
                         return builder.rowCount == 0 || channel.put(builder.finish())
