@@ -103,6 +103,13 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         return error
     }
 
+    /// The same error with `note` appended to its message (after a semicolon).
+    func noting(_ note: String) -> StorageError {
+        var copy = self
+        copy.message += "; " + note
+        return copy
+    }
+
     /// `damaged table: table "trips", file "/db/trips/MANIFEST": checksum mismatch …`.
     public var description: String {
         var places: [String] = []

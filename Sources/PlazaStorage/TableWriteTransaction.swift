@@ -119,7 +119,7 @@ public final class TableWriteTransaction {
             if writerRows >= options.rowsPerSegment { try finishSegment() }
         } catch {
             state = .failed
-            throw StorageError(error, table: table, context: "while appending")
+            throw writeFailure(error, context: "while appending")
         }
     }
 
@@ -138,7 +138,7 @@ public final class TableWriteTransaction {
             if writer != nil { try finishSegment() }
         } catch {
             state = .failed
-            throw StorageError(error, table: table, context: "while finishing a segment")
+            throw writeFailure(error, context: "while finishing a segment")
         }
         try step(.segmentsFinished)
         do {
@@ -146,7 +146,7 @@ public final class TableWriteTransaction {
             try FileSystem.sync(directory, table: table)
         } catch {
             state = .failed
-            throw error
+            throw error.noting(Self.unchangedNote)
         }
         try step(.segmentsSynced)
 
@@ -163,7 +163,7 @@ public final class TableWriteTransaction {
                 state = .failed
                 try? FileSystem.removeFile(temporaryPath, table: table)
             }
-            throw error
+            throw state == .crashed ? error : error.noting(Self.unchangedNote)
         }
         // From here on the new table is published; later failures do not undo it.
         state = .committed
@@ -216,6 +216,19 @@ public final class TableWriteTransaction {
             throw StorageError(
                 .transactionClosed, "an earlier step of this write failed; abort it and start again", table: table)
         }
+    }
+
+    /// Appended to the message of a write that failed before its commit was published.
+    static let unchangedNote = "nothing was committed; the table is unchanged"
+
+    /// A segment writer's failure as a `StorageError`. An I/O failure (disk full, file size limit)
+    /// keeps the kind `.io`, so that callers do not take it for damage on disk.
+    private func writeFailure(_ error: FormatError, context: String) -> StorageError {
+        let failure = StorageError(error, table: table, context: context)
+        guard error.kind == .io else { return failure }
+        var io = failure.noting(Self.unchangedNote)
+        io.kind = .io
+        return io
     }
 
     private func finishSegment() throws(FormatError) {
