@@ -33,11 +33,20 @@ enum TextFunctions {
             }
         case "||":
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    var bytes = Array(inputs[0].bytes(at: row))
-                    bytes.append(contentsOf: inputs[1].bytes(at: row))
+                let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
+                let left = inputs[0], right = inputs[1]
+                var bytes: [UInt8] = []  // one scratch buffer for the batch
+                for row in 0..<count {
+                    if left.type == .null || right.type == .null || !left.isValid(at: row) || !right.isValid(at: row) {
+                        out.appendNull()
+                        continue
+                    }
+                    bytes.removeAll(keepingCapacity: true)
+                    bytes.append(contentsOf: left.bytes(at: row))
+                    bytes.append(contentsOf: right.bytes(at: row))
                     bytes.withUnsafeBytes { out.appendBytes($0) }
                 }
+                return out
             }
         case "concat":
             return { (inputs, count) throws(ExecutionError) in
@@ -52,14 +61,17 @@ enum TextFunctions {
             }
         case "lower", "upper":
             let upper = name == "upper"
+            // ASCII letters in [from, from + 26) flip case (xor 0x20); other text takes Swift's Unicode mapping.
+            let from: UInt8 = upper ? 0x61 : 0x41
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                var mapped: [UInt8] = []  // one scratch buffer for the batch
+                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
                     let bytes = inputs[0].bytes(at: row)
-                    if bytes.allSatisfy({ $0 < 0x80 }) {
-                        let mapped = bytes.map { c -> UInt8 in
-                            if upper { return c >= 0x61 && c <= 0x7A ? c - 32 : c }
-                            return c >= 0x41 && c <= 0x5A ? c + 32 : c
-                        }
+                    var isASCII = true
+                    for c in bytes where c >= 0x80 { isASCII = false; break }
+                    if isASCII {
+                        mapped.removeAll(keepingCapacity: true)
+                        for c in bytes { mapped.append(c &- from < 26 ? c ^ 0x20 : c) }
                         mapped.withUnsafeBytes { out.appendBytes($0) }
                     } else {
                         let s = string(inputs[0], row)
