@@ -16,57 +16,160 @@ struct SortKeyEncoder {
     var bytes: [UInt8] = []
     var offsets: [Int] = [0]
 
+    /// Encodes the keys of `count` rows of the flat vectors `vectors`, one key column at a time.
     init(_ vectors: [ColumnVector], _ directions: [(isDescending: Bool, nullsFirst: Bool)], count: Int) {
-        bytes.reserveCapacity(count * (vectors.count * 9 + 1))
-        for row in 0..<count {
-            for (vector, direction) in zip(vectors, directions) {
-                if vector.type == .null || !vector.isValid(at: row) {
-                    bytes.append(direction.nullsFirst ? 0 : 2)
-                    continue
+        precondition(vectors.allSatisfy { !$0.isDictionary }, "sort keys need flat vectors")
+        // Key lengths: one marker byte per key, plus the value bytes of the valid rows.
+        var lengths = [Int](repeating: 0, count: count)
+        for vector in vectors {
+            let width = SortKeyEncoder.width(vector)
+            let validity = vector.validity
+            if vector.physicalType == .string && vector.type != .null {
+                for row in 0..<count {
+                    guard validity.isValid(at: row) else {
+                        lengths[row] &+= 1
+                        continue
+                    }
+                    let value = vector.bytes(at: row)
+                    var zeros = 0
+                    for byte in value { zeros &+= Int(unsafeBitCast(byte == 0, to: UInt8.self)) }
+                    lengths[row] &+= 3 &+ value.count &+ zeros
                 }
-                bytes.append(1)
-                let start = bytes.count
-                appendValue(vector, row)
-                if direction.isDescending { for i in start..<bytes.count { bytes[i] = ~bytes[i] } }
+            } else {
+                for row in 0..<count { lengths[row] &+= 1 &+ (validity.isValid(at: row) ? width : 0) }
             }
-            offsets.append(bytes.count)
+        }
+        offsets = [Int](repeating: 0, count: count + 1)
+        for row in 0..<count { offsets[row + 1] = offsets[row] &+ lengths[row] }
+        bytes = [UInt8](repeating: 0, count: offsets[count])
+        // `lengths` becomes each row's write position.
+        for row in 0..<count { lengths[row] = offsets[row] }
+        bytes.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress!
+            lengths.withUnsafeMutableBufferPointer { position in
+                for (vector, direction) in zip(vectors, directions) {
+                    SortKeyEncoder.encode(vector, direction, count: count, into: base, at: position)
+                }
+            }
         }
     }
 
-    private mutating func appendBigEndian(_ value: UInt64, _ width: Int) {
-        // One append of the big-endian bytes instead of one per byte.
-        let shifted = (value << UInt64((8 - width) * 8)).bigEndian
-        withUnsafeBytes(of: shifted) { bytes.append(contentsOf: $0.prefix(width)) }
+    /// Value bytes of one valid key of `vector` (strings: 0, counted separately).
+    private static func width(_ vector: ColumnVector) -> Int {
+        if vector.type == .null { return 0 }
+        switch vector.physicalType {
+        case .uint8: return 1
+        case .int32: return 4
+        case .int64, .double: return 8
+        case .interval: return 16
+        case .string: return 0
+        }
     }
 
-    private mutating func appendValue(_ v: ColumnVector, _ row: Int) {
-        switch v.physicalType {
-        case .uint8: bytes.append(v.data.load(fromByteOffset: row, as: UInt8.self))
-        case .int32:
-            let x = v.data.load(fromByteOffset: row * 4, as: Int32.self)
-            appendBigEndian(UInt64(UInt32(bitPattern: x) ^ 0x8000_0000), 4)
-        case .int64:
-            let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
-            appendBigEndian(UInt64(bitPattern: x) ^ 0x8000_0000_0000_0000, 8)
-        case .double:
-            var x = v.data.load(fromByteOffset: row * 8, as: Double.self)
-            if x == 0 { x = 0 }
-            if x.isNaN { x = .nan }
-            let bits = x.bitPattern
-            appendBigEndian(bits & 0x8000_0000_0000_0000 != 0 ? ~bits : bits | 0x8000_0000_0000_0000, 8)
-        case .interval:
-            let i = v.data.load(fromByteOffset: row * 16, as: Interval.self)
-            let total = (Int128(i.months) * 30 + Int128(i.days)) * Int128(86_400_000_000) + Int128(i.micros)
-            let bits = UInt128(bitPattern: total) ^ (UInt128(1) << 127)
-            appendBigEndian(UInt64(truncatingIfNeeded: bits >> 64), 8)
-            appendBigEndian(UInt64(truncatingIfNeeded: bits), 8)
-        case .string:
-            for c in v.bytes(at: row) {
-                bytes.append(c)
-                if c == 0 { bytes.append(1) }
+    private static func encode(
+        _ vector: ColumnVector, _ direction: (isDescending: Bool, nullsFirst: Bool), count: Int,
+        into base: UnsafeMutableRawPointer, at position: UnsafeMutableBufferPointer<Int>
+    ) {
+        let nullMarker: UInt8 = direction.nullsFirst ? 0 : 2
+        let flip: UInt64 = direction.isDescending ? ~0 : 0
+        let validity = vector.validity
+        if vector.type == .null {
+            for row in 0..<count {
+                base.storeBytes(of: nullMarker, toByteOffset: position[row], as: UInt8.self)
+                position[row] &+= 1
             }
-            bytes.append(0)
-            bytes.append(0)
+            return
+        }
+        switch vector.physicalType {
+        case .uint8:
+            let values = vector.data.assumingMemoryBound(to: UInt8.self)
+            for row in 0..<count {
+                let p = position[row]
+                if validity.isValid(at: row) {
+                    base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
+                    base.storeBytes(of: values[row] ^ UInt8(truncatingIfNeeded: flip), toByteOffset: p &+ 1, as: UInt8.self)
+                    position[row] = p &+ 2
+                } else {
+                    base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
+                    position[row] = p &+ 1
+                }
+            }
+        case .int32:
+            let values = vector.data.assumingMemoryBound(to: Int32.self)
+            for row in 0..<count {
+                let p = position[row]
+                if validity.isValid(at: row) {
+                    let bits = UInt32(truncatingIfNeeded: Int32.orderBits(values[row]) ^ flip)
+                    base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
+                    base.storeBytes(of: bits.bigEndian, toByteOffset: p &+ 1, as: UInt32.self)
+                    position[row] = p &+ 5
+                } else {
+                    base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
+                    position[row] = p &+ 1
+                }
+            }
+        case .int64: encode8(vector, Int64.self, flip, nullMarker, count, base, position)
+        case .double: encode8(vector, Double.self, flip, nullMarker, count, base, position)
+        case .interval:
+            let values = vector.data.assumingMemoryBound(to: Interval.self)
+            for row in 0..<count {
+                let p = position[row]
+                if validity.isValid(at: row) {
+                    let i = values[row]
+                    let total = (Int128(i.months) * 30 + Int128(i.days)) * Int128(86_400_000_000) + Int128(i.micros)
+                    let bits = UInt128(bitPattern: total) ^ (UInt128(1) << 127)
+                    base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
+                    base.storeBytes(of: (UInt64(truncatingIfNeeded: bits >> 64) ^ flip).bigEndian, toByteOffset: p &+ 1, as: UInt64.self)
+                    base.storeBytes(of: (UInt64(truncatingIfNeeded: bits) ^ flip).bigEndian, toByteOffset: p &+ 9, as: UInt64.self)
+                    position[row] = p &+ 17
+                } else {
+                    base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
+                    position[row] = p &+ 1
+                }
+            }
+        case .string:
+            let invert = UInt8(truncatingIfNeeded: flip)
+            for row in 0..<count {
+                var p = position[row]
+                guard validity.isValid(at: row) else {
+                    base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
+                    position[row] = p &+ 1
+                    continue
+                }
+                base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
+                p &+= 1
+                for byte in vector.bytes(at: row) {
+                    base.storeBytes(of: byte ^ invert, toByteOffset: p, as: UInt8.self)
+                    p &+= 1
+                    if byte == 0 {
+                        base.storeBytes(of: 1 ^ invert, toByteOffset: p, as: UInt8.self)
+                        p &+= 1
+                    }
+                }
+                base.storeBytes(of: invert, toByteOffset: p, as: UInt8.self)
+                base.storeBytes(of: invert, toByteOffset: p &+ 1, as: UInt8.self)
+                position[row] = p &+ 2
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func encode8<T: SortOrderBits>(
+        _ vector: ColumnVector, _: T.Type, _ flip: UInt64, _ nullMarker: UInt8, _ count: Int,
+        _ base: UnsafeMutableRawPointer, _ position: UnsafeMutableBufferPointer<Int>
+    ) {
+        let values = vector.data.assumingMemoryBound(to: T.self)
+        let validity = vector.validity
+        for row in 0..<count {
+            let p = position[row]
+            if validity.isValid(at: row) {
+                base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
+                base.storeBytes(of: (T.orderBits(values[row]) ^ flip).bigEndian, toByteOffset: p &+ 1, as: UInt64.self)
+                position[row] = p &+ 9
+            } else {
+                base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
+                position[row] = p &+ 1
+            }
         }
     }
 
@@ -103,20 +206,36 @@ struct SortKeyEncoder {
     }
 
     /// Sorts row numbers by key, ties by row number (so the sort is stable).
+    ///
+    /// Sorts (first 8 key bytes, row) pairs, so most comparisons are one integer compare; equal
+    /// prefixes fall back to memcmp of the whole keys.
     func sort(_ order: inout [Int32]) {
+        var entries = [(prefix: UInt64, row: Int32)](repeating: (0, 0), count: order.count)
         bytes.withUnsafeBufferPointer { buffer in
-            let base = buffer.baseAddress!
+            let base = UnsafeRawPointer(buffer.baseAddress!)
             offsets.withUnsafeBufferPointer { offsets in
-                order.sort { a, b in
-                    let sa = offsets[Int(a)], la = offsets[Int(a) + 1] - sa
-                    let sb = offsets[Int(b)], lb = offsets[Int(b) + 1] - sb
+                for (i, row) in order.enumerated() {
+                    let start = offsets[Int(row)], length = offsets[Int(row) + 1] - start
+                    var prefix: UInt64 = 0
+                    if length >= 8 {
+                        prefix = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+                    } else {
+                        for k in 0..<length { prefix |= UInt64(base.load(fromByteOffset: start + k, as: UInt8.self)) << UInt64(56 - 8 * k) }
+                    }
+                    entries[i] = (prefix, row)
+                }
+                entries.sort { a, b in
+                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    let sa = offsets[Int(a.row)], la = offsets[Int(a.row) + 1] - sa
+                    let sb = offsets[Int(b.row)], lb = offsets[Int(b.row) + 1] - sb
                     let common = Swift.min(la, lb)
                     let c = common == 0 ? 0 : memcmp(base + sa, base + sb, common)
                     if c != 0 { return c < 0 }
                     if la != lb { return la < lb }
-                    return a < b
+                    return a.row < b.row
                 }
             }
         }
+        for i in 0..<entries.count { order[i] = entries[i].row }
     }
 }

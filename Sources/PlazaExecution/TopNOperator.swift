@@ -7,7 +7,7 @@ import Synchronization
 /// ORDER BY … LIMIT k (top-N): every worker keeps only the rows that can still be among the best
 /// k, so the whole input is never buffered or sorted.
 ///
-/// Each worker buffers rows until it holds max(2k, 2,048), then sorts them and keeps the best k;
+/// Each worker buffers rows until it holds more than max(2k, 16), then sorts them and keeps the best k;
 /// the first key of its k-th row becomes a cutoff shared with the other workers. Later batches are
 /// first cut by a typed comparison of their first key with the cutoff (one loop per physical
 /// type), then by the full normalized key. When the first key is a column of the scanned table,
@@ -184,7 +184,9 @@ final class TopNSink: LocalSink {
         }
         append(compact)
         try track(compact)
-        if rows > Swift.max(2 * op.limit, ColumnVector.batchCapacity) {
+        // Cut back to k rows as soon as k more have arrived, so the cutoff tightens with every
+        // better row (few pass it once it is tight, so this stays cheap).
+        if rows > Swift.max(2 * op.limit, 16) {
             let (best, cutoff) = try sortAndCut()
             release()
             batches = []

@@ -93,6 +93,15 @@ import Testing
         #expect(text.contains("SCAN n [n, label, k]") && text.contains("row groups read: 1, skipped: 29"), "\(text)")
     }
 
+    @Test func limitWithoutOrderStopsTheScanEarly() throws {
+        let numbers = InMemoryTable(schema: Schema([Field(name: "n", type: .bigint)]), rows: (0..<20_000).map { [.bigint(Int64($0))] }, rowGroupSize: 1000)
+        let odd = LogicalPlan.filter(input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(3))], .boolean))
+        let plan = LogicalPlan.limit(input: odd, limit: 5, offset: 10)
+        #expect(try T.runBoth(plan, ["n": numbers], ordered: true) == [11, 12, 13, 14, 15].map { [Value.bigint($0)] })
+        let executor = QueryExecutor(tables: InMemoryTables(["n": numbers]), options: ExecutionOptions(threads: 1))
+        #expect(try executor.explainAnalyze(plan).contains("row groups read: 1, skipped: 0"))
+    }
+
     @Test func nullsFirstKeysPruneOnlyWhenNullsAreExcluded() {
         let scan = T.scan("t", Self.table)
         let desc = SortKey(expression: T.col(2, .double), isDescending: true, nullsFirst: true)
