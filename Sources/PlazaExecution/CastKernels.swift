@@ -74,14 +74,31 @@ enum CastKernels {
 
     /// Any type to VARCHAR, as Plaza prints values, except that the fraction of a second of a
     /// TIMESTAMP or INTERVAL loses its trailing zeros (`01:02:03.04`), as DuckDB casts them.
+    /// BIGINT, DECIMAL, BOOLEAN, DATE and TIMESTAMP (years 0–9999) are written as bytes into one
+    /// scratch buffer per batch; the other types go through `Value.description`.
     static func toText(_ source: DataType) -> ScalarKernel {
         let trimsFraction = source == .timestamp || source == .interval
         return { (inputs, count) throws(ExecutionError) in
             let v = inputs[0]
             let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
+            var text = TextBuffer()
             for row in 0..<count {
                 if !v.isValid(at: row) {
                     out.appendNull()
+                    continue
+                }
+                text.bytes.removeAll(keepingCapacity: true)
+                var written = true
+                switch source {
+                case .bigint: text.appendInteger(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                case .decimal(_, let scale): text.appendDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
+                case .boolean: text.appendASCII(v.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? "true" : "false")
+                case .date: written = text.appendDate(Int64(v.data.load(fromByteOffset: row * 4, as: Int32.self)))
+                case .timestamp: written = text.appendTimestamp(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                default: written = false
+                }
+                if written {
+                    text.bytes.withUnsafeBytes { out.appendBytes($0) }
                 } else if trimsFraction {
                     out.appendString(trimmingFractionZeros(v.value(at: row).description))
                 } else {
@@ -125,5 +142,101 @@ enum CastKernels {
             }
             return out
         }
+    }
+}
+
+/// ASCII text of numbers and dates, written into a reusable byte buffer in the same form as
+/// `Value.description` (DATE `YYYY-MM-DD`, DECIMAL with its scale, TIMESTAMP fraction without
+/// trailing zeros).
+struct TextBuffer {
+    var bytes: [UInt8] = []
+
+    mutating func appendASCII(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// The decimal digits of `value` (no sign).
+    mutating func appendDigits(_ value: UInt64) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+                rest /= 10
+                count += 1
+            } while rest != 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(0x2D) }
+        appendDigits(value.magnitude)
+    }
+
+    /// `unscaled` at `scale` with exactly `scale` fraction digits (`-0.05`).
+    mutating func appendDecimal(_ unscaled: Int64, scale: Int) {
+        if unscaled < 0 { bytes.append(0x2D) }
+        let magnitude = unscaled.magnitude
+        if scale == 0 {
+            appendDigits(magnitude)
+            return
+        }
+        let divisor = UInt64(powersOfTen[scale])
+        appendDigits(magnitude / divisor)
+        bytes.append(0x2E)
+        appendPadded(magnitude % divisor, width: scale)
+    }
+
+    /// `value` with leading zeros to `width` digits.
+    mutating func appendPadded(_ value: UInt64, width: Int) {
+        var power: UInt64 = 1
+        for _ in 1..<Swift.max(width, 1) { power *= 10 }
+        var rest = value
+        while power > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: rest / power) &+ 0x30)
+            rest %= power
+            power /= 10
+        }
+    }
+
+    /// `YYYY-MM-DD`; false (nothing written) for years outside 0…9999, which print otherwise.
+    mutating func appendDate(_ days: Int64) -> Bool {
+        let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
+        guard y >= 0 && y <= 9999 else { return false }
+        appendPadded(UInt64(y), width: 4)
+        bytes.append(0x2D)
+        appendPadded(UInt64(m), width: 2)
+        bytes.append(0x2D)
+        appendPadded(UInt64(d), width: 2)
+        return true
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS[.f…]` with the fraction's trailing zeros dropped; false for years
+    /// outside 0…9999.
+    mutating func appendTimestamp(_ micros: Int64) -> Bool {
+        let (days, rest) = CivilCalendar.split(micros: micros)
+        guard appendDate(days) else { return false }
+        let seconds = UInt64(rest / 1_000_000)
+        var fraction = UInt64(rest % 1_000_000)
+        bytes.append(0x20)
+        appendPadded(seconds / 3600, width: 2)
+        bytes.append(0x3A)
+        appendPadded(seconds / 60 % 60, width: 2)
+        bytes.append(0x3A)
+        appendPadded(seconds % 60, width: 2)
+        if fraction != 0 {
+            var width = 6
+            while fraction % 10 == 0 {
+                fraction /= 10
+                width -= 1
+            }
+            bytes.append(0x2E)
+            appendPadded(fraction, width: width)
+        }
+        return true
     }
 }
