@@ -95,9 +95,32 @@ enum TextFunctions {
             }
         case "trim", "ltrim", "rtrim":
             let left = name != "rtrim", right = name != "ltrim"
+            // The usual case, spaces or a constant set of ASCII characters, trims bytes in place:
+            // an ASCII byte never occurs inside a multi-byte UTF-8 sequence.
+            var asciiSet: [Bool]?
+            if types.count == 1 {
+                asciiSet = (0..<128).map { $0 == 0x20 }
+            } else if case .varchar(let chars)? = constants[1], chars.utf8.allSatisfy({ $0 < 0x80 }) {
+                var table = [Bool](repeating: false, count: 128)
+                for c in chars.utf8 { table[Int(c)] = true }
+                asciiSet = table
+            }
+            if let table = asciiSet {
+                return { (inputs, count) throws(ExecutionError) in
+                    try table.withUnsafeBufferPointer { inSet throws(ExecutionError) in
+                        try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                            let bytes = inputs[0].bytes(at: row)
+                            var start = 0, end = bytes.count
+                            if right { while end > start && bytes[end - 1] < 0x80 && inSet[Int(bytes[end - 1])] { end -= 1 } }
+                            if left { while start < end && bytes[start] < 0x80 && inSet[Int(bytes[start])] { start += 1 } }
+                            out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                        }
+                    }
+                }
+            }
             return { (inputs, count) throws(ExecutionError) in
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    let set: Set<Unicode.Scalar> = inputs.count > 1 ? Set(string(inputs[1], row).unicodeScalars) : [" "]
+                    let set = Set(string(inputs[1], row).unicodeScalars)
                     var scalars = Array(string(inputs[0], row).unicodeScalars)
                     if right { while let last = scalars.last, set.contains(last) { scalars.removeLast() } }
                     var start = 0
