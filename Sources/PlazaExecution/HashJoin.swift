@@ -154,7 +154,9 @@ final class OuterBuildSink: LocalSink {
         let joined = try stage.probe(batch, worker, matched: matched)
         if let start { stage.profile?.addTime(ContinuousClock.now - start) }
         stage.profile?.addRows(in: batch.liveCount, out: joined.reduce(0) { $0 + $1.liveCount })
-        for output in joined {
+        for raw in joined {
+            // Kept until the probe ends: hold only the live rows.
+            let output = raw.compacted()
             let bytes = output.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
             try tracker.reserve(bytes, for: "hash join output")
             trackedBytes += bytes

@@ -112,10 +112,25 @@ final class ProbeStage: Stage, @unchecked Sendable {
         selection.count = n
         let keptSelection: SelectionVector? = n == count ? nil : selection
         if kind == .semi || kind == .anti { return [Batch(columns: batch.columns, count: count, selection: keptSelection)] }
+        let heads = table.heads
+        if n * 4 < count {
+            // Few rows left: copy them out rather than gather build columns for every physical row.
+            let kept = UnsafeBufferPointer(start: out, count: n)
+            let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            defer { buildRows.deallocate() }
+            for i in 0..<n {
+                let g = Int(groups[Int(out[i])])
+                buildRows[i] = g >= 0 ? heads[g] : -1
+            }
+            if let matched { for i in 0..<n where buildRows[i] >= 0 { matched[Int(buildRows[i])] = 1 } }
+            let rows = UnsafeBufferPointer(start: buildRows, count: n)
+            let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, rows) }
+            let probeColumns = batch.columns.map { GatherKernel.gather($0, kept) }
+            return [Batch(columns: buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns, count: n)]
+        }
         // The build row of every physical row (-1: none), so build columns line up with the probe's.
         let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
         defer { buildRows.deallocate() }
-        let heads = table.heads
         for row in 0..<count {
             let g = Int(groups[row])
             buildRows[row] = g >= 0 ? heads[g] : -1

@@ -77,23 +77,14 @@ final class JoinTable: @unchecked Sendable {
         let rowGroups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(validCount, 1))
         defer { rowGroups.deallocate() }
         let valid = UnsafeBufferPointer(start: validRows, count: validCount)
-        var groupTable: GroupTable?
-        var integerTable: IntegerKeyTable?
-        do {
-            if keyVectors.count == 1, IntegerKeyTable.supports(keyVectors[0]) {
-                let table = IntegerKeyTable(capacity: validCount)
-                table.insert(keyVectors[0], rows: valid, into: rowGroups)
-                integerTable = table
-            } else if validCount > 0 {
-                let table = GroupTable(types: keyVectors.map(\.type), tracker: context.tracker, operatorName: "hash join build")
-                let dense = keyVectors.map { validCount == count ? $0 : GatherKernel.gather($0, valid) }
-                try table.findOrInsert(dense, rowCount: validCount, into: rowGroups)
-                groupTable = table
-            }
-        } catch {
+        let build = JoinBuild(columns: columns, keyVectors: keyVectors, validRows: valid, rowGroups: rowGroups, tracker: context.tracker)
+        build.run(threads: context.options.threads)
+        if let failure = build.failure {
+            for entry in build.dictionaries { entry?.1.deallocate() }
             tracker.release(bytes)
-            throw error
+            throw failure
         }
+        let groupTable = build.groupTable, integerTable = build.integerTable
         self.groupTable = groupTable
         self.integerTable = integerTable
         let keyCount = integerTable?.count ?? groupTable?.groupCount ?? 0
@@ -109,17 +100,11 @@ final class JoinTable: @unchecked Sendable {
             heads[group] = validRows[i]
         }
         isUnique = keyCount == validCount
-        var dictionaries: [ColumnVector?] = []
-        var codes: [UnsafeMutablePointer<UInt32>?] = []
-        for column in columns {
-            if column.physicalType == .string || count <= JoinTable.fixedWidthDictionaryRows {
-                let (dictionary, rowCodes) = JoinTable.dictionary(of: column)
-                dictionaries.append(dictionary)
-                codes.append(rowCodes)
-            } else {
-                dictionaries.append(nil)
-                codes.append(nil)
-            }
+        var dictionaries = [ColumnVector?](repeating: nil, count: columns.count)
+        var codes = [UnsafeMutablePointer<UInt32>?](repeating: nil, count: columns.count)
+        for (task, column) in build.dictionaryColumns.enumerated() {
+            dictionaries[column] = build.dictionaries[task]?.0
+            codes[column] = build.dictionaries[task]?.1
         }
         self.dictionaries = dictionaries
         self.codes = codes
@@ -130,24 +115,6 @@ final class JoinTable: @unchecked Sendable {
         next.deallocate()
         for code in codes { code?.deallocate() }
         tracker.release(trackedBytes)
-    }
-
-    /// The distinct non-NULL values of `column` and the code of each row (0 for NULL rows).
-    private static func dictionary(of column: ColumnVector) -> (ColumnVector, UnsafeMutablePointer<UInt32>) {
-        let count = column.count
-        let codes = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(count, 1))
-        codes.initialize(repeating: 0, count: Swift.max(count, 1))
-        let table = GroupTable(types: [column.type], tracker: nil, operatorName: "hash join build")
-        var rows: [Int32] = []
-        for row in 0..<count where column.isValid(at: row) { rows.append(Int32(truncatingIfNeeded: row)) }
-        if rows.isEmpty { return (ColumnVector(type: column.type, capacity: 1), codes) }
-        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
-        defer { groups.deallocate() }
-        let dense = rows.count == count ? column : rows.withUnsafeBufferPointer { GatherKernel.gather(column, $0) }
-        // Without a tracker the table cannot fail.
-        do { try table.findOrInsert([dense], rowCount: rows.count, into: groups) } catch { preconditionFailure("untracked group table failed: \(error)") }
-        for (i, row) in rows.enumerated() { codes[Int(row)] = UInt32(truncatingIfNeeded: groups[i]) }
-        return (table.keyColumns(0..<table.groupCount)[0], codes)
     }
 
     /// Column `index` of the build rows `rows` (-1 gives NULL), as a dictionary vector when the

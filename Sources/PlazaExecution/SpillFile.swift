@@ -7,6 +7,11 @@ import Foundation
 import PlazaCore
 import PlazaVector
 
+// The C calls under names the classes' own `close()` cannot shadow (Glibc or Darwin alike).
+private func posixClose(_ descriptor: Int32) -> Int32 { close(descriptor) }
+private func posixWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(descriptor, bytes, count) }
+private func posixRead(_ descriptor: Int32, _ bytes: UnsafeMutableRawPointer, _ count: Int) -> Int { read(descriptor, bytes, count) }
+
 /// A directory of temporary files for one spilling operator, removed with everything in it by
 /// `remove()` (operators call it in a `defer`, so it goes when the query ends, fails or is cancelled).
 final class SpillDirectory: @unchecked Sendable {
@@ -61,7 +66,7 @@ final class SpillWriter {
     }
 
     deinit {
-        if !isClosed { _ = Glibc.close(descriptor) }
+        if !isClosed { _ = posixClose(descriptor) }
         buffer.deallocate()
     }
 
@@ -100,7 +105,7 @@ final class SpillWriter {
         if isClosed { return }
         try flush()
         isClosed = true
-        if Glibc.close(descriptor) != 0 { throw SpillWriter.failure("close", path) }
+        if posixClose(descriptor) != 0 { throw SpillWriter.failure("close", path) }
     }
 
     private func put<T>(_ value: T) throws(ExecutionError) {
@@ -129,7 +134,7 @@ final class SpillWriter {
     private func writeFully(_ source: UnsafeRawPointer, _ count: Int) throws(ExecutionError) {
         var done = 0
         while done < count {
-            let n = Glibc.write(descriptor, source + done, count - done)
+            let n = posixWrite(descriptor, source + done, count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SpillWriter.failure("write", path)
@@ -179,7 +184,7 @@ final class SpillReader {
     }
 
     deinit {
-        _ = Glibc.close(descriptor)
+        _ = posixClose(descriptor)
         window.deallocate()
     }
 
@@ -238,7 +243,7 @@ final class SpillReader {
         position = 0
         filled = remaining
         while filled < count {
-            let n = Glibc.read(descriptor, window + filled, windowCapacity - filled)
+            let n = posixRead(descriptor, window + filled, windowCapacity - filled)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SpillWriter.failure("read", path)
@@ -268,7 +273,7 @@ final class SpillReader {
         filled = 0
         var done = buffered
         while done < count {
-            let n = Glibc.read(descriptor, target + done, count - done)
+            let n = posixRead(descriptor, target + done, count - done)
             if n < 0 && errno == EINTR { continue }
             if n < 0 { throw SpillWriter.failure("read", path) }
             if n == 0 { throw damaged("truncated") }
