@@ -147,10 +147,31 @@ enum TextFunctions {
             }
         case "replace":
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    let search = string(inputs[1], row)
-                    let s = string(inputs[0], row)
-                    out.appendString(search.isEmpty ? s : s.replacingOccurrences(of: search, with: string(inputs[2], row)))
+                var buffer: [UInt8] = []  // one scratch buffer for the batch
+                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    // Every non-overlapping occurrence, left to right, compared as UTF-8 bytes (DuckDB).
+                    let text = inputs[0].bytes(at: row), search = inputs[1].bytes(at: row)
+                    guard let searchStart = search.baseAddress, !search.isEmpty, search.count <= text.count,
+                        let textStart = text.baseAddress
+                    else {
+                        out.appendBytes(text)
+                        return
+                    }
+                    buffer.removeAll(keepingCapacity: true)
+                    let first = search[0], length = search.count
+                    var index = 0, copied = 0
+                    while index + length <= text.count {
+                        if text[index] == first && memcmp(textStart + index, searchStart, length) == 0 {
+                            buffer.append(contentsOf: text[copied..<index])
+                            buffer.append(contentsOf: inputs[2].bytes(at: row))
+                            index += length
+                            copied = index
+                        } else {
+                            index += 1
+                        }
+                    }
+                    buffer.append(contentsOf: text[copied...])
+                    buffer.withUnsafeBytes { out.appendBytes($0) }
                 }
             }
         case "starts_with", "contains":
