@@ -141,7 +141,7 @@ def main():
         files_before = set(os.listdir(table_directory))
         # Half uniform over the whole import, half aimed at the estimated commit (fsyncs, manifest, rename).
         aimed = rng.random() < 0.5
-        fraction = commit_estimate * rng.uniform(0.97, 1.03) if aimed else rng.uniform(0.0, 1.1)
+        fraction = commit_estimate * rng.uniform(0.985, 1.015) if aimed else rng.uniform(0.0, 1.1)
         process = subprocess.Popen(
             [binary, "import", "--db", database, "--table", "t", "--append", "--quiet", append_csv],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -166,7 +166,7 @@ def main():
             break
         outcomes[outcome] += 1
         if aimed:
-            commit_estimate *= 0.98 if outcome == "new" else 1.02
+            commit_estimate *= 0.99 if outcome == "new" else 1.01
         if process.returncode == 0:
             phases["the import had finished before the kill"] += 1
         elif outcome == "new":
