@@ -183,12 +183,35 @@ struct SortKeyEncoder {
             other.bytes.withUnsafeBufferPointer { b in
                 let sa = offsets[row], la = offsets[row + 1] - sa
                 let sb = other.offsets[otherRow], lb = other.offsets[otherRow + 1] - sb
-                let common = Swift.min(la, lb)
-                let c = common == 0 ? 0 : memcmp(a.baseAddress! + sa, b.baseAddress! + sb, common)
-                if c != 0 { return c }
+                let pa = SortKeyEncoder.prefix(UnsafeRawPointer(a.baseAddress!), sa, la)
+                let pb = SortKeyEncoder.prefix(UnsafeRawPointer(b.baseAddress!), sb, lb)
+                if pa.high != pb.high { return pa.high < pb.high ? -1 : 1 }
+                if pa.low != pb.low { return pa.low < pb.low ? -1 : 1 }
+                if la > 16 && lb > 16 {
+                    let c = memcmp(a.baseAddress! + sa + 16, b.baseAddress! + sb + 16, Swift.min(la, lb) - 16)
+                    if c != 0 { return c }
+                }
                 return la == lb ? 0 : (la < lb ? -1 : 1)
             }
         }
+    }
+
+    /// The first 16 bytes of the key at `start` of `length` bytes, as big-endian integers padded
+    /// with zeros: comparing them orders keys as memcmp does, up to ties.
+    @inline(__always)
+    static func prefix(_ base: UnsafeRawPointer, _ start: Int, _ length: Int) -> (high: UInt64, low: UInt64) {
+        if length >= 16 {
+            return (
+                UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self)),
+                UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+            )
+        }
+        var high: UInt64 = 0, low: UInt64 = 0
+        for k in 0..<length {
+            let byte = UInt64(base.load(fromByteOffset: start + k, as: UInt8.self))
+            if k < 8 { high |= byte << UInt64(56 - 8 * k) } else { low |= byte << UInt64(120 - 8 * k) }
+        }
+        return (high, low)
     }
 
     /// Rows whose key sorts strictly before `other` (memcmp, then length).
@@ -207,30 +230,28 @@ struct SortKeyEncoder {
 
     /// Sorts row numbers by key, ties by row number (so the sort is stable).
     ///
-    /// Sorts (first 8 key bytes, row) pairs, so most comparisons are one integer compare; equal
-    /// prefixes fall back to memcmp of the whole keys.
+    /// Sorts (first 16 key bytes, row) entries, so most comparisons are integer compares; equal
+    /// prefixes fall back to memcmp of the rest of the keys.
     func sort(_ order: inout [Int32]) {
-        var entries = [(prefix: UInt64, row: Int32)](repeating: (0, 0), count: order.count)
+        if order.isEmpty { return }
+        var entries = [(high: UInt64, low: UInt64, row: Int32)](repeating: (0, 0, 0), count: order.count)
         bytes.withUnsafeBufferPointer { buffer in
             let base = UnsafeRawPointer(buffer.baseAddress!)
             offsets.withUnsafeBufferPointer { offsets in
                 for (i, row) in order.enumerated() {
-                    let start = offsets[Int(row)], length = offsets[Int(row) + 1] - start
-                    var prefix: UInt64 = 0
-                    if length >= 8 {
-                        prefix = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self))
-                    } else {
-                        for k in 0..<length { prefix |= UInt64(base.load(fromByteOffset: start + k, as: UInt8.self)) << UInt64(56 - 8 * k) }
-                    }
-                    entries[i] = (prefix, row)
+                    let start = offsets[Int(row)]
+                    let p = SortKeyEncoder.prefix(base, start, offsets[Int(row) + 1] - start)
+                    entries[i] = (p.high, p.low, row)
                 }
                 entries.sort { a, b in
-                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    if a.high != b.high { return a.high < b.high }
+                    if a.low != b.low { return a.low < b.low }
                     let sa = offsets[Int(a.row)], la = offsets[Int(a.row) + 1] - sa
                     let sb = offsets[Int(b.row)], lb = offsets[Int(b.row) + 1] - sb
-                    let common = Swift.min(la, lb)
-                    let c = common == 0 ? 0 : memcmp(base + sa, base + sb, common)
-                    if c != 0 { return c < 0 }
+                    if la > 16 && lb > 16 {
+                        let c = memcmp(base + sa + 16, base + sb + 16, Swift.min(la, lb) - 16)
+                        if c != 0 { return c < 0 }
+                    }
                     if la != lb { return la < lb }
                     return a.row < b.row
                 }

@@ -56,9 +56,9 @@ extension TopNOperator {
     /// LIMIT + OFFSET above which a full parallel sort replaces the per-worker top-N.
     static let largestLimit = 1_000_000
 
-    /// For `[project of columns] → filters → scan` whose first key is prunable and whose scan reads
-    /// columns that neither the filters nor the keys use: the same filters over a scan of only the
-    /// used columns, and the keys over that plan's columns. Otherwise nil.
+    /// For `[project of columns] → filters → scan` whose first key is prunable, whose filters read
+    /// only key columns, and whose scan reads columns the keys do not: the same filters over a scan
+    /// of only the key columns, and the keys over that plan's columns. Otherwise nil.
     static func keyColumnsOnly(_ input: LogicalPlan, _ keys: [SortKey]) -> (LogicalPlan, [SortKey])? {
         guard let first = keys.first, pruningColumn(for: first, in: input) != nil else { return nil }
         var plan = input
@@ -83,9 +83,12 @@ extension TopNOperator {
             plan = below
         }
         guard case .scan(let scan) = plan else { return nil }
+        // A filter on other columns makes the key's block statistics a poor guide to where the
+        // winners are (the cutoff among filtered rows is looser than among all rows), so the
+        // second pass would read most blocks anyway: then one pass is cheaper.
         var used = Set(keyColumns)
         for predicate in predicates { used.formUnion(PlanUtilities.columns(of: predicate)) }
-        guard used.count < scan.columns.count else { return nil }
+        guard used.count < scan.columns.count, used.isSubset(of: keyColumns) else { return nil }
         let kept = used.sorted()
         var position: [Int: Int] = [:]
         for (new, old) in kept.enumerated() { position[old] = new }

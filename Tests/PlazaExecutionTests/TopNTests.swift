@@ -73,20 +73,23 @@ import Testing
         let numbers = InMemoryTable(
             schema: Schema([Field(name: "n", type: .bigint), Field(name: "label", type: .varchar), Field(name: "k", type: .bigint)]),
             rows: (0..<30_000).map { [.bigint(Int64($0)), .varchar("row \($0)"), .bigint(Int64($0 % 7))] }, rowGroupSize: 1000)
-        let filter = LogicalPlan.filter(input: T.scan("n", numbers), predicate: T.call("<>", [T.col(2, .bigint), T.lit(.bigint(3))], .boolean))
+        let filter = LogicalPlan.filter(input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(29_998))], .boolean))
         let plan = LogicalPlan.limit(input: .sort(input: T.project(filter, [T.col(1, .varchar), T.col(0, .bigint)]), keys: [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]), limit: 4, offset: 0)
         let rows = try T.runBoth(plan, ["n": numbers], ordered: true)
         #expect(rows.map { $0[1] } == [.bigint(29_999), .bigint(29_997), .bigint(29_996), .bigint(29_995)])
         #expect(rows[0][0] == .varchar("row 29999"))
-        // The first pass reads n and k only; the second opens one row group of 30.
+        // The first pass reads n only; the second opens one row group of 30.
         guard let (narrow, narrowKeys) = TopNOperator.keyColumnsOnly(T.project(filter, [T.col(1, .varchar), T.col(0, .bigint)]), [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]),
             case .filter(.scan(let scan), _) = narrow
         else {
             Issue.record("expected a narrowed plan")
             return
         }
-        #expect(scan.columns == [0, 2])
+        #expect(scan.columns == [0])
         #expect(narrowKeys == [SortKey(expression: T.col(0, .bigint), isDescending: true, nullsFirst: false)])
+        // A filter on another column: one pass over every column instead.
+        let other = LogicalPlan.filter(input: T.scan("n", numbers), predicate: T.call("<>", [T.col(2, .bigint), T.lit(.bigint(3))], .boolean))
+        #expect(TopNOperator.keyColumnsOnly(T.project(other, [T.col(1, .varchar), T.col(0, .bigint)]), [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]) == nil)
         let executor = QueryExecutor(tables: InMemoryTables(["n": numbers]), options: ExecutionOptions(threads: 1))
         let text = try executor.explainAnalyze(plan)
         #expect(text.contains("TOP_N_KEYS"))
