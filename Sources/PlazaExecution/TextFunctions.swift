@@ -188,13 +188,44 @@ enum TextFunctions {
             }
         case "split_part":
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    let s = string(inputs[0], row), separator = string(inputs[1], row)
+                var separators: [Int] = []  // byte offsets of the separators in the row, reused per batch
+                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let text = inputs[0].bytes(at: row), separator = inputs[1].bytes(at: row)
                     let index = inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self)
-                    // An empty separator splits into Unicode scalars, as DuckDB does.
-                    let parts: [String] = separator.isEmpty ? s.unicodeScalars.map { String($0) } : s.components(separatedBy: separator)
-                    let position = index > 0 ? Int(index) - 1 : parts.count + Int(Swift.max(index, -Int64(parts.count) - 1))
-                    out.appendString(index != 0 && position >= 0 && position < parts.count ? parts[position] : "")
+                    // Parts are separated by non-overlapping occurrences (UTF-8 bytes, as DuckDB); an
+                    // empty separator splits into Unicode scalars.
+                    separators.removeAll(keepingCapacity: true)
+                    var parts = 0
+                    if separator.isEmpty {
+                        for byte in text where byte & 0xC0 != 0x80 { parts += 1 }
+                    } else if let textStart = text.baseAddress, let separatorStart = separator.baseAddress {
+                        var offset = 0
+                        while offset + separator.count <= text.count {
+                            if text[offset] == separator[0] && memcmp(textStart + offset, separatorStart, separator.count) == 0 {
+                                separators.append(offset)
+                                offset += separator.count
+                            } else {
+                                offset += 1
+                            }
+                        }
+                        parts = separators.count + 1
+                    } else {
+                        parts = 1  // empty text, non-empty separator: one empty part
+                    }
+                    let position = index > 0 ? Int(Swift.min(index, Int64(parts) + 1)) - 1 : parts + Int(Swift.max(index, -Int64(parts) - 1))
+                    guard index != 0 && position >= 0 && position < parts else {
+                        out.appendBytes(UnsafeRawBufferPointer(rebasing: text[0..<0]))
+                        return
+                    }
+                    let start: Int, end: Int
+                    if separator.isEmpty {
+                        start = scalarByteIndex(text, position)
+                        end = scalarByteIndex(text, position + 1)
+                    } else {
+                        start = position == 0 ? 0 : separators[position - 1] + separator.count
+                        end = position == separators.count ? text.count : separators[position]
+                    }
+                    out.appendBytes(UnsafeRawBufferPointer(rebasing: text[start..<end]))
                 }
             }
         case "strip_accents":
