@@ -231,6 +231,13 @@ enum TextFunctions {
         case "strip_accents":
             return { (inputs, count) throws(ExecutionError) in
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let bytes = inputs[0].bytes(at: row)
+                    var isASCII = true
+                    for byte in bytes where byte >= 0x80 { isASCII = false; break }
+                    if isASCII {
+                        out.appendBytes(bytes)  // nothing to strip
+                        return
+                    }
                     let decomposed = string(inputs[0], row).decomposedStringWithCanonicalMapping
                     var s = String.UnicodeScalarView()
                     for scalar in decomposed.unicodeScalars where !(scalar.properties.generalCategory == .nonspacingMark) { s.append(scalar) }
