@@ -47,10 +47,25 @@ extension BindingSession {
         }
         let entries = try expandItems(core.items, scope)
         let orderExpressions = query.orderBy.map(\.expression)
-        let aggregating =
-            core.groupBy != nil || core.having != nil
-            || entries.contains { $0.expression.map(AggregateDetector.contains) ?? false }
+        let hasAggregates =
+            entries.contains { $0.expression.map(AggregateDetector.contains) ?? false }
             || orderExpressions.contains(where: AggregateDetector.contains)
+        var aggregating = core.groupBy != nil || core.having != nil || hasAggregates
+        if case .all? = core.groupBy, core.having == nil, !hasAggregates {
+            // As in DuckDB, GROUP BY ALL over items that are all constants (no aggregate, no column)
+            // groups nothing: the query returns one row per input row.
+            var allConstant = true
+            for entry in entries {
+                guard entry.starColumn == nil, let expression = entry.expression,
+                    PlanUtilities.columns(of: try bindExpression(expression, in: scope, context: .plain("SELECT")))
+                        .isEmpty
+                else {
+                    allConstant = false
+                    break
+                }
+            }
+            if allConstant { aggregating = false }
+        }
 
         var projections: [BoundExpression] = []
         var space: Space

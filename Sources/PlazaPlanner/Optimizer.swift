@@ -30,6 +30,10 @@ public enum Optimizer {
         case .filter(let input, let predicate):
             let folded = fold(predicate)
             if case .literal(.boolean(true), _) = folded { return foldPlan(input) }
+            // A filter that is never true (FALSE or NULL) yields no rows: nothing below it runs.
+            if case .literal(let value, _) = folded, value == .boolean(false) || value.isNull {
+                return .values(rows: [], fields: input.fields)
+            }
             return .filter(input: foldPlan(input), predicate: folded)
         case .project(let input, let expressions, let fields):
             return .project(input: foldPlan(input), expressions: expressions.map(fold), fields: fields)

@@ -25,7 +25,26 @@ enum ProjectionPruning {
             return (.filter(input: newInput, predicate: remap(predicate, map)), map)
         case .project(let input, let expressions, let fields):
             var keep = required.sorted().filter { $0 < expressions.count }
-            if keep.isEmpty, !expressions.isEmpty { keep = [0] }
+            if keep.isEmpty, !expressions.isEmpty {
+                // Rows must still be counted: keep an output that cannot fail (a column or a constant),
+                // so an unused `make_date(2024, 13, 1) AS x` is not evaluated (as in DuckDB).
+                let safe = expressions.firstIndex { expression in
+                    switch expression {
+                    case .column, .literal: return true
+                    default: return false
+                    }
+                }
+                guard let safe else {
+                    // Every output computes something: count rows with a constant instead.
+                    let (newInput, _) = prune(input, [])
+                    return (
+                        .project(
+                            input: newInput, expressions: [.literal(.boolean(true), type: .boolean)],
+                            fields: [Field(name: "#rows", type: .boolean, isNullable: false)]), [:]
+                    )
+                }
+                keep = [safe]
+            }
             var needed = Set<Int>()
             for index in keep { needed.formUnion(PlanUtilities.columns(of: expressions[index])) }
             let (newInput, inputMap) = prune(input, needed)
