@@ -6,8 +6,6 @@ final class SortRunCursor {
     /// The rows the cursor is in (flat), and their keys.
     private(set) var rows: Batch
     private(set) var keys: SortKeyEncoder
-    /// For an in-memory run: the sorted order of `rows`; nil when `rows` is already in order.
-    private let order: [Int32]?
     private(set) var position = 0
     private var end: Int
     /// For a spilled run: the files still to read, their column types, and the operator that
@@ -20,8 +18,7 @@ final class SortRunCursor {
     init(run: SortRun) {
         rows = run.rows
         keys = run.keys
-        order = run.order
-        end = run.order.count
+        end = run.rows.count
         files = []
         types = []
         op = nil
@@ -32,7 +29,6 @@ final class SortRunCursor {
         self.files = files[...]
         self.types = types
         self.op = op
-        order = nil
         rows = Batch(columns: [], count: 0)
         keys = SortKeyEncoder([], [], count: 0)
         end = 0
@@ -42,9 +38,9 @@ final class SortRunCursor {
     /// Whether every row has been read.
     var isDone: Bool { position >= end }
 
-    /// The position in `rows` of the current row.
+    /// The position in `rows` of the current row (runs hold their rows in order).
     @inline(__always)
-    var row: Int { order.map { Int($0[position]) } ?? position }
+    var row: Int { position }
 
     /// Moves to the next row; false when the current batch is used up (call `loadNext`).
     @inline(__always)

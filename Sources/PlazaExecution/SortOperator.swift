@@ -67,11 +67,10 @@ final class SortOperator: @unchecked Sendable {
     }
 }
 
-/// Rows sorted in memory: flat columns, their keys, and the row order.
+/// Rows sorted in memory: flat columns and their keys, in key order.
 struct SortRun {
     let rows: Batch
     let keys: SortKeyEncoder
-    let order: [Int32]
 }
 
 /// One worker's rows (compacted batches) waiting to be sorted.
@@ -134,6 +133,9 @@ final class SortSink: LocalSink {
         let encoder = try op.encodeKeys(all)
         var order = (0..<rows).map { Int32($0) }
         encoder.sort(&order)
-        return SortRun(rows: all, keys: encoder, order: order)
+        // Put the rows (and their keys) in order here, on the worker's thread, so that the merge
+        // reads every run front to back instead of jumping around memory for each row.
+        let sorted = order.withUnsafeBufferPointer { all.gathered($0) }
+        return SortRun(rows: sorted, keys: try op.encodeKeys(sorted))
     }
 }

@@ -35,10 +35,10 @@ final class SortSpill: Sendable {
         var writer: SpillWriter?
         var batchesInFile = 0
         var start = 0
-        let rows = run.order.count
+        let rows = run.rows.count
         while start < rows {
             let end = Swift.min(start + ColumnVector.batchCapacity, rows)
-            let batch = run.order[start..<end].withUnsafeBufferPointer { run.rows.gathered($0) }
+            let batch = Batch(columns: run.rows.columns.map { GatherKernel.slice($0, start..<end) }, count: end - start)
             if writer == nil {
                 let path = directory.file("sort-run-\(number)-\(files.count)")
                 files.append(path)
