@@ -197,7 +197,11 @@ enum ConstantFolding {
             let (scaled, overflow) = v.multipliedReportingOverflow(by: powersOfTen[s])
             guard !overflow, p >= 18 || scaled.magnitude < UInt64(powersOfTen[p]) else { return nil }
             return .decimal(scaled, scale: s)
-        case (.decimal(let v, let s), .double): return .double(Double(v) / Double(powersOfTen[s]))
+        case (.decimal(let v, let s), .double):
+            // Below 2^53 both operands are exact and the division rounds once; above, Double(v) would
+            // round first, so parse the decimal text, which rounds correctly (as DuckDB does).
+            if v.magnitude < 1 << 53 { return .double(Double(v) / Double(powersOfTen[s])) }
+            return Double(formatDecimal(v, scale: s)).map { .double($0) }
         case (.decimal(let v, let s1), .decimal(let p, let s2)) where s2 >= s1:
             let (scaled, overflow) = v.multipliedReportingOverflow(by: powersOfTen[s2 - s1])
             guard !overflow, p >= 18 || scaled.magnitude < UInt64(powersOfTen[p]) else { return nil }
