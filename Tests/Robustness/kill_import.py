@@ -8,7 +8,9 @@ spread over the whole import (parsing, segment writing, fsyncs, manifest rename)
     row count is exactly the old or the new count;
   * `SELECT count(*), sum(id), count(DISTINCT colonia)` agrees with that same state;
   * after all trials, a completed append cleans every leftover of the killed writers (only the
-    manifest's segments stay in the table directory).
+    manifest's segments stay in the table directory);
+  * meanwhile `--readers` processes (default 2) run `SELECT count(*), sum(id)` in a loop, and every
+    answer is the old or the new state, never an error.
 
 A trial that ends "new" resets the database to the base copy, so the table stays small; a trial
 that ends "old" keeps the database, so the killed writer's leftovers meet the next writer.
@@ -24,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 VERIFY_LINE = re.compile(r"^(\S+): ok, generation (\d+), (\d+) rows, (\d+) segments, (\d+) blocks$")
@@ -75,6 +78,41 @@ def table_state(binary, database):
     return (rows, int(match.group(2)), int(match.group(4)), int(values[0]), int(values[1]), int(values[2])), ""
 
 
+class Readers:
+    """Processes running `plaza query` in a loop while a trial's import runs; each answer must be the
+    old or the new state of the table (one committed state: count and sum agree)."""
+
+    QUERY = "SELECT count(*), sum(id) FROM t"
+
+    def __init__(self, binary, database, count, states):
+        self.binary, self.database, self.states = binary, database, states
+        self.stop = threading.Event()
+        self.answers = 0
+        self.problems = []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.loop) for _ in range(count)]
+        for thread in self.threads:
+            thread.start()
+
+    def loop(self):
+        while not self.stop.is_set():
+            result = run(self.binary, "query", "--db", self.database, "--format", "csv", self.QUERY, check=False)
+            with self.lock:
+                if result.returncode != 0:
+                    self.problems.append(f"reader failed: {result.stderr.strip()}")
+                    return
+                values = tuple(int(v) for v in result.stdout.strip().splitlines()[-1].split(","))
+                if values not in self.states:
+                    self.problems.append(f"reader saw {values}, neither old nor new")
+                self.answers += 1
+
+    def finish(self):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        return self.problems
+
+
 def segment_files(database):
     return sorted(name for name in os.listdir(os.path.join(database, "t")) if name.endswith(".plzseg"))
 
@@ -86,6 +124,7 @@ def main():
     parser.add_argument("--rows", type=int, default=600_000, help="rows of the appended CSV")
     parser.add_argument("--base-rows", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--readers", type=int, default=2, help="query processes running during each import")
     parser.add_argument("--work", default=None, help="scratch directory (default: a new temporary one)")
     options = parser.parse_args()
     seed = options.seed if options.seed is not None else random.randrange(1 << 30)
@@ -103,23 +142,26 @@ def main():
     shutil.rmtree(base_db, ignore_errors=True)
     run(binary, "import", "--db", base_db, "--table", "t", "--quiet", base_csv)
 
-    # How long an append takes when nobody kills it (the fastest of three), to spread the kills.
+    old_state = (base_rows, base_sum)
+    new_state = (base_rows + append_rows, base_sum + append_sum)
+    # How long an append takes when nobody kills it, with the readers running (the median of three).
     durations = []
     for _ in range(3):
         shutil.rmtree(database, ignore_errors=True)
         shutil.copytree(base_db, database)
+        readers = Readers(binary, database, options.readers, {old_state, new_state})
         begin = time.monotonic()
         run(binary, "import", "--db", database, "--table", "t", "--append", "--quiet", append_csv)
         durations.append(time.monotonic() - begin)
-    duration = min(durations)
+        problems = readers.finish()
+        if problems:
+            raise SystemExit("FAILED: " + "; ".join(problems))
+    duration = sorted(durations)[1]
     state, error = table_state(binary, database)
     if state is None or state[0] != base_rows + append_rows or state[3] != base_rows + append_rows:
         raise SystemExit(f"FAILED: an uninterrupted append gave {state} {error}")
     distinct_after_append = state[5]
     print(f"{base_rows} base rows, {append_rows} appended rows; an append takes {duration:.2f} s", flush=True)
-
-    old_state = (base_rows, base_sum)
-    new_state = (base_rows + append_rows, base_sum + append_sum)
     shutil.rmtree(database)
     shutil.copytree(base_db, database)
     base_distinct = table_state(binary, database)[0][5]
@@ -128,6 +170,7 @@ def main():
     # The estimated end of an import's segment writing, nudged after each aimed trial: earlier when the
     # import had already committed, later when the kill hit segment writing; aiming there hits the commit.
     commit_estimate = 0.9
+    aimed_trials = 0
     # Kill moments as fractions of `duration`, counted in five bins to show the spread.
     bins = [(0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 0.95), (0.95, 1.3)]
     per_bin = {b: {"old": 0, "new": 0} for b in bins}
@@ -136,12 +179,14 @@ def main():
               "killed in the commit (temporary manifest written, not renamed)": 0,
               "killed after the commit (MANIFEST renamed)": 0, "the import had finished before the kill": 0}
     failures = []
+    reader_answers = 0
     for trial in range(options.trials):
         table_directory = os.path.join(database, "t")
         files_before = set(os.listdir(table_directory))
         # Half uniform over the whole import, half aimed at the estimated commit (fsyncs, manifest, rename).
         aimed = rng.random() < 0.5
         fraction = commit_estimate * rng.uniform(0.985, 1.015) if aimed else rng.uniform(0.0, 1.1)
+        readers = Readers(binary, database, options.readers, {old_state, new_state})
         process = subprocess.Popen(
             [binary, "import", "--db", database, "--table", "t", "--append", "--quiet", append_csv],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -149,6 +194,8 @@ def main():
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         _, stderr = process.communicate()
+        failures += [f"trial {trial}: {problem}" for problem in readers.finish()]
+        reader_answers += readers.answers
         left = set(os.listdir(table_directory)) - files_before
         if process.returncode not in (0, -signal.SIGKILL):
             failures.append(f"trial {trial}: import exited {process.returncode}: {stderr.decode(errors='replace')}")
@@ -166,7 +213,10 @@ def main():
             break
         outcomes[outcome] += 1
         if aimed:
-            commit_estimate *= 0.99 if outcome == "new" else 1.01
+            # Coarse steps first to find the commit, then fine ones to stay on it.
+            aimed_trials += 1
+            step = 0.04 if aimed_trials <= 15 else 0.01
+            commit_estimate *= 1 - step if outcome == "new" else 1 + step
         if process.returncode == 0:
             phases["the import had finished before the kill"] += 1
         elif outcome == "new":
@@ -200,7 +250,8 @@ def main():
 
     elapsed = time.monotonic() - started
     print(f"{options.trials} trials in {elapsed:.0f} s (seed {seed}): {outcomes['old']} old, {outcomes['new']} new; "
-          f"kills aimed at the commit ended near {commit_estimate:.2f} of the measured import time")
+          f"kills aimed at the commit ended near {commit_estimate:.2f} of the measured import time; "
+          f"{reader_answers} concurrent queries, each the old or the new state")
     for b in bins:
         print(f"  kill at {b[0]:.2f}-{b[1]:.2f} of an import: {per_bin[b]['old']} old, {per_bin[b]['new']} new")
     for phase, count in phases.items():
