@@ -18,7 +18,11 @@ enum CastKernels {
             return ArithmeticKernels.unary(target) { (x: Int64) in Double(x) }
         case (.decimal(_, let s), .double):
             let divisor = Double(powersOfTen[s])
-            return ArithmeticKernels.unary(target) { (x: Int64) in Double(x) / divisor }
+            // Below 2^53 the unscaled value and 10^s are exact doubles, so the division rounds once
+            // (correctly, as DuckDB); wider values are read from their decimal text, also correctly rounded.
+            return ArithmeticKernels.unary(target) { (x: Int64) in
+                x.magnitude < 1 << 53 ? Double(x) / divisor : Double(formatDecimal(x, scale: s)) ?? Double(x) / divisor
+            }
         case (.bigint, .decimal(let p, let s)):
             return rowByRow(source, target, isTry) { (v, row) in
                 let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
