@@ -19,6 +19,8 @@ final class GroupKeyCache {
     private(set) var isUsable = true
     private var bases: [Int64]
     private var spans: [Int64]
+    /// Whether a widening found no room left to grow a key: the next one gives up.
+    private var isSaturated = false
     /// Per key: the lowest and highest value of every batch looked up so far.
     private var seenLows: [Int64]
     private var seenHighs: [Int64]
@@ -116,7 +118,11 @@ final class GroupKeyCache {
     func record(
         _ keys: [ColumnVector], missing: Int, found: UnsafePointer<Int32>, groups: UnsafeMutablePointer<Int32>
     ) {
-        let slots = self.slots, rowSlots = self.rowSlots
+        let slots = self.slots, rowSlots = self.rowSlots, missingRows = self.missingRows
+        // Moved out and back: appending to a stored property pays an exclusivity check each time.
+        var recordedGroups = self.recordedGroups, recordedKeys = self.recordedKeys
+        self.recordedGroups = []
+        self.recordedKeys = []
         for index in 0..<missing {
             let row = Int(missingRows[index])
             let group = found[index]
@@ -126,6 +132,8 @@ final class GroupKeyCache {
             recordedGroups.append(group)
             for key in keys { recordedKeys.append(GroupKeyCache.load(key, row)) }
         }
+        self.recordedGroups = recordedGroups
+        self.recordedKeys = recordedKeys
     }
 
     private func covers() -> Bool {
@@ -144,6 +152,8 @@ final class GroupKeyCache {
     /// their range unless the total does not fit, when every key falls back to what was seen.
     @inline(never)
     private func widen() -> Bool {
+        // Widening without slack again and again would rebuild the array for every batch.
+        if isSaturated { return false }
         let keyCount = physicalTypes.count
         let isFirst = slotCount == 0
         var grew = [Bool](repeating: isFirst, count: keyCount)
@@ -188,9 +198,16 @@ final class GroupKeyCache {
             }
         }
         for position in 0..<keyCount where grew[position] {
-            let extra = Swift.max(newSpans[position], 8)
-            let candidate = total / Int(newSpans[position]) * Int(newSpans[position] + extra)
-            if candidate > GroupKeyCache.maxSlots { continue }
+            // Double the span, or take what room is left; too little room ends the widening:
+            // the next batch outside the ranges hands the keys to the table for good.
+            let others = total / Int(newSpans[position])
+            let room = Int64(GroupKeyCache.maxSlots / others) - newSpans[position]
+            let extra = Swift.min(Swift.max(newSpans[position], 8), room)
+            if extra < Swift.max(newSpans[position] / 8, 1) {
+                isSaturated = true
+                continue
+            }
+            let candidate = others * Int(newSpans[position] + extra)
             let growsDown = !isFirst && minimums[position] < bases[position]
             let (lowered, overflow) = newBases[position].subtractingReportingOverflow(growsDown ? extra : 0)
             if overflow || lowered > Int64.max - newSpans[position] - extra { continue }

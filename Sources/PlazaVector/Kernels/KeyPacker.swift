@@ -189,6 +189,10 @@ public final class KeyPacker {
     /// Decodes packed rows back into one flat vector per type (the inverse of `pack`).
     public static func unpack(_ keys: [UnsafeRawBufferPointer], types: [DataType]) -> [ColumnVector] {
         let columns = types.map { ColumnVector(type: $0, capacity: Swift.max(keys.count, 1)) }
+        if !columns.contains(where: { $0.physicalType == .string }) {
+            unpackFixed(keys, into: columns)
+            return columns
+        }
         for key in keys {
             var at = 0
             for column in columns {
@@ -213,5 +217,36 @@ public final class KeyPacker {
             }
         }
         return columns
+    }
+
+    /// `unpack` for fixed-width columns only: writes each value in place through local pointers
+    /// (no per-value property access), then marks the NULL rows.
+    private static func unpackFixed(_ keys: [UnsafeRawBufferPointer], into columns: [ColumnVector]) {
+        let datas = columns.map(\.data), widths = columns.map(\.byteWidth)
+        var nullRows: [[Int]] = Array(repeating: [], count: columns.count)
+        for (row, key) in keys.enumerated() {
+            let base = key.baseAddress!
+            var at = 0
+            for column in 0..<datas.count {
+                let width = widths[column]
+                let target = datas[column] + row &* width
+                if base.load(fromByteOffset: at, as: UInt8.self) != 0 {
+                    switch width {
+                    case 8: target.storeBytes(of: base.loadUnaligned(fromByteOffset: at + 1, as: UInt64.self), as: UInt64.self)
+                    case 4: target.storeBytes(of: base.loadUnaligned(fromByteOffset: at + 1, as: UInt32.self), as: UInt32.self)
+                    default: target.copyMemory(from: base + at + 1, byteCount: width)
+                    }
+                    at &+= 1 &+ width
+                } else {
+                    target.initializeMemory(as: UInt8.self, repeating: 0, count: width)
+                    nullRows[column].append(row)
+                    at &+= 1
+                }
+            }
+        }
+        for (column, vector) in columns.enumerated() {
+            vector.setCount(keys.count)
+            for row in nullRows[column] { vector.setValid(false, at: row) }
+        }
     }
 }
