@@ -7,8 +7,8 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Check that tables read back intact (every block's checksum).",
         discussion: """
-            Prints one line per table: "NAME: ok, generation G, R rows, S segments, B blocks".
-            A damaged table's error goes to standard error, naming the segment file, column, row
+            Prints one line per table: "NAME: ok, generation G, R rows, S segments, B blocks". \
+            A damaged table's error goes to standard error, naming the segment file, column, row \
             group and block; the other tables are still checked. Exits 1 if any table failed.
             """)
 
