@@ -30,7 +30,10 @@ final class JoinBuild: @unchecked Sendable {
         self.rowGroups = rowGroups
         self.tracker = tracker
         let count = rowCount
-        dictionaryColumns = columns.indices.filter { columns[$0].physicalType == .string || count <= JoinTable.fixedWidthDictionaryRows }
+        // Not DOUBLE: key packing merges -0.0 with 0.0 and every NaN, which values must keep apart.
+        dictionaryColumns = columns.indices.filter {
+            columns[$0].physicalType == .string || (count <= JoinTable.fixedWidthDictionaryRows && columns[$0].physicalType != .double)
+        }
         dictionaries = .allocate(capacity: dictionaryColumns.count)
         dictionaries.initialize(repeating: nil)
     }
