@@ -67,6 +67,12 @@ extension CSVFile {
         _ chunkCount: Int, window: Int, work: @escaping @Sendable (Int) -> Result,
         consume: (Int, Result) throws -> Void
     ) rethrows {
+        // One worker gains nothing from a hand-off to another thread and pays a context switch
+        // per chunk (which dominates small files on a busy machine), so run on the caller's thread.
+        if threads == 1 || chunkCount <= 1 {
+            for chunk in 0..<chunkCount { try consume(chunk, work(chunk)) }
+            return
+        }
         let pipeline = ChunkPipeline<Result>(chunkCount: chunkCount, window: window)
         let workers = DispatchGroup()
         for _ in 0..<min(threads, chunkCount) {
