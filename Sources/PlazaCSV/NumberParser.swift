@@ -147,12 +147,13 @@ enum NumberParser {
         return value
     }
 
-    /// `-?(0|[1-9][0-9]*)(point[0-9]+)?([eE][-+]?[0-9]+)?` as the nearest Double; nil if not written so.
+    /// `-?(0|[1-9][0-9]*)(point[0-9]+)?([eE][-+]?[0-9]+)?` as the nearest Double, or `-?inf`,
+    /// `-?infinity`, `-?nan` in any ASCII case (as Plaza prints DOUBLE specials); nil if not written so.
     static func parseDouble(_ p: UnsafePointer<UInt8>, _ n: Int, point: UInt8) -> Double? {
         var i = 0
         let negative = n > 0 && p[0] == UInt8(ascii: "-")
         if negative { i = 1 }
-        guard i < n, isDigit(p[i]) else { return nil }
+        guard i < n, isDigit(p[i]) else { return parseSpecialDouble(p + i, n - i, negative: negative) }
         var mantissa: UInt64 = 0
         var significant = 0
         var exponent = 0
@@ -204,6 +205,19 @@ enum NumberParser {
             return negative ? -value : value
         }
         return slowDouble(p, n, point: point)
+    }
+
+    /// `inf`, `infinity` or `nan` in any ASCII case (the sign already read); nil for anything else.
+    @inline(never)
+    static func parseSpecialDouble(_ p: UnsafePointer<UInt8>, _ n: Int, negative: Bool) -> Double? {
+        guard n == 3 || n == 8 else { return nil }
+        var word: UInt64 = 0
+        for i in 0..<n { word = word << 8 | UInt64(p[i] | 0x20) }  // ASCII letters to lower case
+        switch word {
+        case 0x69_6E_66, 0x69_6E_66_69_6E_69_74_79: return negative ? -.infinity : .infinity  // inf, infinity
+        case 0x6E_61_6E: return .nan  // nan
+        default: return nil
+        }
     }
 
     /// Correctly rounded conversion through `strtod` for the rare long or extreme numbers.

@@ -1,3 +1,4 @@
+import Foundation
 import PlazaCore
 import Testing
 
@@ -215,5 +216,17 @@ import Testing
         options.onError = .skip
         let result = try readCorpus("bad_quote.csv", options: options)
         #expect(result.texts == [["2", "ok"]])
+    }
+}
+
+extension CSVCorpusTests {
+    /// DOUBLE specials as Plaza prints them (`inf`, `-inf`, `nan`) infer and read as DOUBLE, so an
+    /// exported table re-imports with its type.
+    @Test func doubleSpecialsInferAsDouble() throws {
+        let path = try temporaryFile("specials.csv", "f,n\n1.5e0,1\ninf,2\n-inf,3\nnan,4\n")
+        defer { unlink(path) }
+        let result = try readFile(path)
+        #expect(result.columns == ["f DOUBLE", "n BIGINT"])
+        #expect(result.texts.map { $0[0] } == ["1.5", "inf", "-inf", "nan"])
     }
 }

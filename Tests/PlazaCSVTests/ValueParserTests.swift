@@ -49,9 +49,21 @@ import Testing
         #expect(withBytes(text) { NumberParser.parseDouble($0, $1, point: UInt8(ascii: ".")) } == Double(text)!)
     }
 
-    @Test(arguments: ["1e400", "nan", "inf", "1,5", "01.5", "1.", "e5", "1e", "--1"])
+    @Test(arguments: [
+        "1e400", "1,5", "01.5", "1.", "e5", "1e", "--1", "infinit", "infinityy", "in", "nana", "+inf", "--inf", "i nf",
+    ])
     func notDoubles(text: String) {
         #expect(withBytes(text) { NumberParser.parseDouble($0, $1, point: UInt8(ascii: ".")) } == nil)
+    }
+
+    /// The specials Plaza prints for DOUBLE (`inf`, `-inf`, `nan`) read back, as DuckDB reads them.
+    @Test(arguments: [
+        ("inf", Double.infinity), ("-inf", -Double.infinity), ("INF", Double.infinity), ("Infinity", Double.infinity),
+        ("-infinity", -Double.infinity), ("nan", Double.nan), ("NaN", Double.nan), ("-nan", Double.nan),
+    ])
+    func specialDoubles(text: String, expected: Double) {
+        let value = withBytes(text) { NumberParser.parseDouble($0, $1, point: UInt8(ascii: ".")) }
+        #expect(value.map { expected.isNaN ? $0.isNaN : $0 == expected } == true)
     }
 
     @Test(arguments: [
