@@ -2,8 +2,12 @@ import PlazaCore
 
 /// Evaluates calls and casts whose arguments are constants, and simplifies AND/OR/NOT with
 /// constant operands. A call that would fail (overflow, bad text) is left for the executor to
-/// report, so folding never changes whether a query errors.
+/// report. As in DuckDB, an arithmetic or comparison operator with a NULL constant operand is NULL
+/// without evaluating its other operand (which then cannot fail either).
 enum ConstantFolding {
+    /// Operators that are NULL whenever one operand is NULL.
+    static let nullPropagating: Set<String> = ["+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "||"]
+
     static func fold(_ expression: BoundExpression) -> BoundExpression {
         switch expression {
         case .column, .literal: return expression
@@ -48,6 +52,10 @@ enum ConstantFolding {
     }
 
     private static func foldCall(_ name: String, _ arguments: [BoundExpression], _ type: DataType) -> BoundExpression? {
+        if nullPropagating.contains(name), arguments.count == 2, arguments.contains(where: { constant($0)?.isNull == true })
+        {
+            return .literal(.null, type: type)
+        }
         switch name {
         case "and", "or":
             let absorbing = Value.boolean(name == "or")
