@@ -23,7 +23,7 @@ func writeFixture(rows: Int, directory: String) -> (path: String, bytes: Int) {
         text += "\(categories[r % categories.count]),\(hoods[(r >> 4) % hoods.count]),0\(1000 + r % 9000),\(cost),\(r % 1000).5\n"
     }
     let path = "\(directory)/reportes-fixture.csv"
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    Fixtures.writeAtomically(path) { _ = FileManager.default.createFile(atPath: $0, contents: Data(text.utf8)) }
     return (path, text.utf8.count)
 }
 

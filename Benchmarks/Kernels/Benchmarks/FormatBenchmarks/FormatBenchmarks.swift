@@ -44,7 +44,7 @@ let benchmarks: @Sendable () -> Void = {
         let path = "\(scratch)/decode-\(shape).plz"
         let batches = Fixtures.batches(shape)
         do {
-            _ = try Fixtures.writeSegment(batches, shape: shape, path: path)
+            try Fixtures.writeAtomically(path) { _ = try Fixtures.writeSegment(batches, shape: shape, path: $0) }
         } catch {
             fatalError("cannot write the \(shape.rawValue) fixture: \(error)")
         }
@@ -62,9 +62,11 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         Benchmark("Encode \(shape.rawValue)") { benchmark in
+            let output = Fixtures.privatePath(scratch, "encode-\(shape).plz")
+            defer { unlink(output) }
             do {
                 for _ in benchmark.scaledIterations {
-                    blackHole(try Fixtures.writeSegment(batches, shape: shape, path: "\(scratch)/encode-\(shape).plz"))
+                    blackHole(try Fixtures.writeSegment(batches, shape: shape, path: output))
                 }
             } catch {
                 benchmark.error("encode failed: \(error)")

@@ -44,11 +44,24 @@ public enum Fixtures {
     public static let valueCount = 1 << 20
 
     /// A directory for scratch files, on tmpfs when the machine has one (so `fsync` is cheap).
+    /// Fixed, so that every run reuses the same fixture files instead of leaving new ones behind
+    /// (the benchmark tool starts one process per benchmark); write into it atomically.
     public static func scratchDirectory() -> String {
         let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        let path = "\(base)/plaza-bench-\(getpid())"
+        let path = "\(base)/plaza-kernel-benchmarks"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// A name for a file of this process only in `directory` (remove it when done).
+    public static func privatePath(_ directory: String, _ name: String) -> String { "\(directory)/\(name).\(getpid())" }
+
+    /// Writes a fixture file under a private name, then renames it to `path`, so that concurrent
+    /// runs never read a half-written file.
+    public static func writeAtomically(_ path: String, _ write: (String) throws -> Void) rethrows {
+        let temporary = "\(path).\(getpid()).tmp"
+        try write(temporary)
+        guard rename(temporary, path) == 0 else { fatalError("cannot rename \(temporary) to \(path)") }
     }
 
     /// The column as batches of up to 2,048 rows.

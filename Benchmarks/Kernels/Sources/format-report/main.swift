@@ -29,7 +29,8 @@ func rawBytes(_ batches: [Batch]) -> Int {
     }
 }
 
-let scratch = Fixtures.scratchDirectory()
+let scratch = Fixtures.privatePath(Fixtures.scratchDirectory(), "format-report")
+try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 print("| column (2^20 values) | encodings (blocks) | raw MB | on disk MB | ratio | encode M values/s | decode M values/s | decode GB/s |")
 print("|---|---|---|---|---|---|---|---|")
@@ -60,5 +61,6 @@ do {
     try printLZ4Table()
 } catch {
     FileHandle.standardError.write(Data("format-report: \(error)\n".utf8))
+    try? FileManager.default.removeItem(atPath: scratch)
     exit(1)
 }
