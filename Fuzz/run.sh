@@ -55,9 +55,9 @@ for name in "${targets[@]}"; do
         "$bin/fuzz-$name" "${args[@]}" "${extra[@]}" "artifacts/corpus/$name" "Corpus/$name" >"$log" 2>&1
     rc=$?
     elapsed=$(($(date +%s) - start))
-    execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
+    execs=$(grep -ao 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
     if [[ $rc -eq 0 ]]; then result=ok; else result="FAILED (exit $rc, see $log)"; status=1; fi
     echo "fuzz-$name: ${execs:-?} executions in ${elapsed}s: $result"
-    if [[ $rc -ne 0 ]]; then grep -E 'ERROR:|Fatal error|SUMMARY|Test unit written' "$log" | head -5; fi
+    if [[ $rc -ne 0 ]]; then grep -aE 'ERROR:|Fatal error|SUMMARY|Test unit written' "$log" | head -5; fi
 done
 exit $status
