@@ -94,7 +94,8 @@ extension BindingSession {
         for item in query.orderBy {
             let index = try orderIndex(
                 item.expression, entries: entries, scope: scope, projections: &projections, space: space)
-            let nullsFirst = item.nullsFirst ?? item.isDescending
+            // DuckDB's default null order: NULLs last both ways unless the query says otherwise.
+            let nullsFirst = item.nullsFirst ?? false
             sortKeys.append(
                 SortKey(
                     expression: .column(index: index, type: projections[index].type), isDescending: item.isDescending,

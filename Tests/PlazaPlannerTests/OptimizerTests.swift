@@ -168,7 +168,7 @@ import Testing
             "SELECT colonia, count(*) FROM reportes WHERE n > 5 GROUP BY colonia ORDER BY 2 DESC LIMIT 3")
         let expected = """
             Limit 3
-              Sort [count_star() DESC NULLS FIRST]
+              Sort [count_star() DESC NULLS LAST]
                 Aggregate groups=[colonia] aggregates=[count_star()]
                   Filter (n > 5)
                     Scan reportes columns=[colonia, n] pruning=[n > 5]

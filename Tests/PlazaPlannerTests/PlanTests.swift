@@ -75,7 +75,7 @@ import Testing
             return
         }
         #expect(expressions.count == 2 && kept.count == 1 && fields.map(\.name) == ["colonia"])
-        #expect(keys == [SortKey(expression: .column(index: 1, type: .bigint), isDescending: true, nullsFirst: true)])
+        #expect(keys == [SortKey(expression: .column(index: 1, type: .bigint), isDescending: true, nullsFirst: false)])
         #expect(limit == 3)
     }
 
