@@ -143,7 +143,8 @@ extension Database {
     func makeExecutor(cancellation: CancellationToken, tables: PinnedCatalog) -> QueryExecutor {
         let current = currentSettings
         let options = ExecutionOptions(
-            threads: current.threads, memoryLimit: current.memoryLimit, isCancelled: { cancellation.isCancelled })
+            threads: current.threads, memoryLimit: current.memoryLimit, isCancelled: { cancellation.isCancelled },
+            temporaryDirectory: temporaryDirectory)
         return QueryExecutor(
             tables: CatalogTables(catalog: tables, allowsExternalFiles: self.options.allowsExternalFiles),
             options: options)

@@ -30,17 +30,21 @@ public final class Database: Sendable {
         public var allowsExternalFiles: Bool
         /// Whether a missing directory is created.
         public var createsDirectory: Bool
+        /// Where operators past the memory limit spill their temporary files; nil means `.tmp` inside
+        /// the database directory (the system's temporary directory when the database is read-only).
+        public var temporaryDirectory: String?
 
         /// Creates options; the defaults use every core, 80% of physical memory, read-write, files allowed.
         public init(
             threads: Int? = nil, memoryLimit: Int? = nil, isReadOnly: Bool = false, allowsExternalFiles: Bool = true,
-            createsDirectory: Bool = true
+            createsDirectory: Bool = true, temporaryDirectory: String? = nil
         ) {
             self.threads = threads
             self.memoryLimit = memoryLimit
             self.isReadOnly = isReadOnly
             self.allowsExternalFiles = allowsExternalFiles
             self.createsDirectory = createsDirectory
+            self.temporaryDirectory = temporaryDirectory
         }
     }
 
@@ -78,6 +82,29 @@ public final class Database: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         self.settings = Mutex(
             Settings(threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit ?? Self.defaultMemoryLimit))
+        if !options.isReadOnly { Self.removeAbandonedSpills(in: temporaryDirectory) }
+    }
+
+    /// The directory that spilling operators write under: the option, else `<path>/.tmp` (whose
+    /// leading dot keeps it out of the table list), else the system's for a read-only database.
+    public var temporaryDirectory: String {
+        if let directory = options.temporaryDirectory { return directory }
+        if options.isReadOnly { return FileManager.default.temporaryDirectory.path }
+        return path + "/.tmp"
+    }
+
+    /// Removes the spill directories (`plaza-spill-<pid>-…`) of processes that no longer run: a query
+    /// removes its own when it ends, so only a killed process leaves one behind.
+    static func removeAbandonedSpills(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix("plaza-spill-") {
+            let fields = name.split(separator: "-")
+            guard fields.count >= 3, let pid = Int32(fields[2]) else { continue }
+            // kill(pid, 0) probes without signalling; ESRCH means no such process.
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: directory + "/" + name)
+            }
+        }
     }
 
     /// The memory limit of a query when none is given: 80% of physical memory, so that operators
