@@ -72,16 +72,12 @@ public enum CivilCalendar {
 @usableFromInline
 func pad2(_ v: Int) -> String { v < 10 ? "0" + String(v) : String(v) }
 
-/// A DATE as `YYYY-MM-DD` (years outside 0…9999 printed with their sign and digits).
+/// A DATE as `YYYY-MM-DD`; a year before 0 gets a minus sign and at least four digits (`-0001-11-27`,
+/// ISO 8601's expanded form), a year past 9999 all its digits.
 public func formatDate(_ days: Int32) -> String {
     let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
-    let year: String
-    if y >= 0 && y <= 9999 {
-        let s = String(y)
-        year = String(repeating: "0", count: 4 - s.count) + s
-    } else {
-        year = String(y)
-    }
+    let digits = String(y.magnitude)
+    let year = (y < 0 ? "-" : "") + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     return year + "-" + pad2(m) + "-" + pad2(d)
 }
 
