@@ -41,7 +41,8 @@ enum CastKernels {
             }
         case (.double, .bigint):
             return rowByRow(source, target, isTry) { (v, row) in
-                let x = v.data.load(fromByteOffset: row * 8, as: Double.self).rounded(.toNearestOrAwayFromZero)
+                // Half to even, as DuckDB (DECIMAL → BIGINT rounds half away from zero, as DuckDB too).
+                let x = v.data.load(fromByteOffset: row * 8, as: Double.self).rounded(.toNearestOrEven)
                 return x.isFinite && x >= -9.223372036854775808e18 && x < 9.223372036854775808e18 ? .bigint(Int64(x)) : nil
             }
         case (.double, .decimal(let p, let s)):

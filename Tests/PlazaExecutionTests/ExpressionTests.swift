@@ -98,7 +98,7 @@ import Testing
         #expect(try column(T.cast(m)) == [.varchar("12.50"), .varchar("-0.05"), .null])
         #expect(try column(T.cast(d)) == [.varchar("2024-01-31"), .varchar("1970-01-01"), .null])
         #expect(try column(.cast(m, to: .bigint, isTry: false)) == [.bigint(13), .bigint(0), .null])
-        #expect(try column(.cast(x, to: .bigint, isTry: false)) == [.bigint(3), .bigint(-1), .null])
+        #expect(try column(.cast(x, to: .bigint, isTry: false)) == [.bigint(2), .bigint(0), .null])
         #expect(try column(.cast(T.lit(.varchar(" 42 ")), to: .bigint, isTry: false)).first == .bigint(42))
         #expect(try column(.cast(T.lit(.varchar("2024-02-29")), to: .date, isTry: false)).first == .date(19_782))
         #expect(try column(.cast(T.lit(.varchar("1.005")), to: .decimal(precision: 5, scale: 2), isTry: false)).first == .decimal(101, scale: 2))
