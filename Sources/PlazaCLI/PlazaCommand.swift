@@ -29,7 +29,7 @@ struct PlazaCommand: AsyncParsableCommand {
     static func run(arguments: [String]) async -> Int32 {
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot(arguments)
+            command = try parseAsRoot(sqlAfterTerminator(arguments))
         } catch {
             return report(error)
         }
@@ -44,6 +44,24 @@ struct PlazaCommand: AsyncParsableCommand {
         } catch {
             return report(error)
         }
+    }
+
+    /// `arguments` with `plaza query`'s SQL moved behind a `--` when the SQL begins with `-` (a query
+    /// that opens with a `-- comment`), which the argument parser would otherwise take for an option.
+    /// SQL is told from an option by its whitespace: no option name or value of `query` holds any.
+    static func sqlAfterTerminator(_ arguments: [String]) -> [String] {
+        guard arguments.first == "query", !arguments.contains("--") else { return arguments }
+        let takesValue: Set<String> = ["--db", "--format", "--param", "--threads", "--memory-limit"]
+        var kept: [String] = [], sql: [String] = []
+        for (index, argument) in arguments.enumerated() {
+            let isValue = index > 0 && takesValue.contains(arguments[index - 1])
+            if !isValue && argument.hasPrefix("-") && argument.contains(where: \.isWhitespace) {
+                sql.append(argument)
+            } else {
+                kept.append(argument)
+            }
+        }
+        return sql.isEmpty ? arguments : kept + ["--"] + sql
     }
 
     /// Prints an error where it belongs and gives its exit status.

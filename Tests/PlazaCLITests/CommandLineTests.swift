@@ -98,6 +98,17 @@ import Testing
             ["query", "--format", "csv", "SELECT count(*) AS n FROM reportes"],
             environment: ["PLAZA_DB": scratch.database])
         #expect(fromEnvironment.stdout == "n\n8\n")
+        // SQL that opens with a comment starts with "--" yet is not an option, before or after the options.
+        let commented = "-- How many reports?\nSELECT count(*) AS n FROM reportes"
+        for arguments in [
+            ["query", "--db", scratch.database, "--format", "csv", commented],
+            ["query", commented, "--db", scratch.database, "--format", "csv"],
+        ] {
+            let result = try PlazaBinary.run(arguments)
+            #expect(result.status == 0 && result.stdout == "n\n8\n", "\(result.stderr)")
+        }
+        let misspelled = try PlazaBinary.run(["query", "--db", scratch.database, "--fromat", "csv", "SELECT 1"])
+        #expect(misspelled.status == 2)
     }
 
     @Test func errorsAndExitCodes() throws {
