@@ -145,6 +145,17 @@ import Testing
         #expect(result.inference.notes.contains { $0.contains(order) })
     }
 
+    @Test func tenThousandAmbiguousDatesThenOneThatDecides() throws {
+        // Rows 0–9999 all have day and month ≤ 12; only the last, 25/12/2024, says day-first.
+        let result = try readCorpus("dates_ambiguous_10k.csv")
+        #expect(result.columns == ["folio BIGINT", "fecha DATE"])
+        #expect(result.texts.count == 10_001)
+        #expect(result.texts[30][1] == "2005-03-07")  // written 07/03/2005
+        #expect(result.texts.last?[1] == "2024-12-25")
+        #expect(result.inference.notes.contains { $0.contains("day-first") })
+        #expect(!result.inference.notes.contains { $0.contains("every date has day ≤ 12") })
+    }
+
     @Test func compactDatesNeedADateFormat() throws {
         #expect(try readCorpus("compact_dates.csv").columns == ["folio BIGINT", "fecha BIGINT"])
         var options = CSVOptions()
