@@ -205,7 +205,11 @@ final class SharedRun: @unchecked Sendable {
             if let start { profile.addTime(ContinuousClock.now - start) }
             profile.addRows(in: batch.liveCount, out: outputs.reduce(0) { $0 + $1.liveCount })
         }
-        for output in outputs { try push(output, stage: stage + 1, morsel: morsel, sink: sink, state: state, context: context) }
+        for output in outputs {
+            try push(output, stage: stage + 1, morsel: morsel, sink: sink, state: state, context: context)
+            // A join stage can turn one batch into millions of rows: stay responsive to cancellation.
+            try context.checkCancelled()
+        }
     }
 }
 
