@@ -168,6 +168,26 @@ struct RawStatistics: Hashable {
         return s
     }
 
+    /// Checks a statistics record exactly as `read` does and steps over it without building
+    /// anything, so a footer can be validated with no allocation per block.
+    static func skip(_ r: inout ByteReader, kind: ValueKind, valueCount: Int) throws(FormatError) {
+        let flags = try r.u8()
+        guard flags & ~3 == 0 else { throw corrupt("unknown statistics flags \(flags)") }
+        let nullCount = try r.count32(max: valueCount, "null count")
+        _ = try r.count32(max: valueCount, "distinct count")
+        guard flags & 1 != 0 else { return }
+        guard nullCount < valueCount else { throw corrupt("statistics give bounds for an all-NULL range") }
+        if kind == .string {
+            for _ in 0..<2 {
+                let length = try r.count32(max: SegmentFormat.maxStatisticStringBytes, "statistic string length")
+                _ = try r.bytes(length)
+            }
+        } else {
+            _ = try r.u64()
+            _ = try r.u64()
+        }
+    }
+
     /// Folds `other` (a neighbouring range) into these statistics, for chunk statistics from blocks.
     mutating func merge(_ other: RawStatistics, kind: ValueKind, otherHasValues: Bool) {
         nullCount += other.nullCount

@@ -36,10 +36,9 @@ public final class SegmentCursor: RowGroupCursor {
         self.columns = columns
         self.predicates = predicates
         self.blockCount = reader.blockCount(rowGroup: rowGroup)
-        let group = reader.footer.rowGroups[rowGroup]
         var dictionaries: [ColumnVector?] = []
         for column in columns {
-            guard let d = group.chunks[column].dictionary else {
+            guard let d = reader.index.dictionary(rowGroup: rowGroup, column: column) else {
                 dictionaries.append(nil)
                 continue
             }
@@ -80,10 +79,9 @@ public final class SegmentCursor: RowGroupCursor {
             for vector in batch.columns { vector.reset() }
             return false
         }
-        let group = reader.footer.rowGroups[rowGroup]
-        let rows = min(reader.blockSize, group.rowCount - block * reader.blockSize)
+        let rows = reader.index.valueCount(rowGroup: rowGroup, block: block)
         for (position, column) in columns.enumerated() {
-            let entry = group.chunks[column].blocks[block]
+            let entry = reader.index.block(rowGroup: rowGroup, column: column, block: block)
             let target = staging.isEmpty ? batch.columns[position] : staging[position]
             let field = reader.schema.fields[column]
             precondition(

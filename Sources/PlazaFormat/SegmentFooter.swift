@@ -75,39 +75,8 @@ struct SegmentFooter {
         -> SegmentFooter
     {
         var r = ByteReader(bytes, what: "footer")
-        let major = try r.u16()
-        guard major == SegmentFormat.majorVersion else {
-            throw FormatError(
-                .unsupportedVersion,
-                "footer says format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: "")
-        }
-        let minor = try r.u16()
-        let blockSize = Int(try r.u32())
-        guard blockSize >= ColumnVector2048.size, blockSize % ColumnVector2048.size == 0,
-            blockSize <= SegmentFormat.maxBlockSize
-        else {
-            throw corrupt("block size \(blockSize) is not a multiple of 2,048 up to 65,536")
-        }
-        let rowCount64 = try r.u64()
-        guard rowCount64 <= UInt64(Int32.max) * UInt64(SegmentFormat.maxRowGroupSize) else {
-            throw corrupt("row count \(rowCount64) is implausible")
-        }
-        let columnCount = try r.count32(max: r.remaining / 8, "column count")
-        var fields: [Field] = []
-        var kinds: [ValueKind] = []
-        for _ in 0..<columnCount {
-            let code = try r.u8(), precision = try r.u8(), scale = try r.u8(), flags = try r.u8()
-            guard let type = TypeCode.type(code: code, precision: precision, scale: scale) else {
-                throw corrupt("unknown column type code \(code) (precision \(precision), scale \(scale))")
-            }
-            guard flags & ~1 == 0 else { throw corrupt("unknown column flags \(flags)") }
-            let nameLength = try r.count32(max: r.remaining, "column name length")
-            guard let name = String(validating: Array(try r.bytes(nameLength)), as: UTF8.self) else {
-                throw corrupt("a column name is not valid UTF-8")
-            }
-            fields.append(Field(name: name, type: type, isNullable: flags & 1 == 1))
-            kinds.append(ValueKind(type))
-        }
+        let (minor, blockSize, rowCount64, fields, kinds) = try parseHead(&r)
+        let columnCount = fields.count
         let groupCount = try r.count32(max: r.remaining / 4, "row group count")
         var groups: [RowGroupEntry] = []
         var total = 0
@@ -157,7 +126,48 @@ struct SegmentFooter {
             minorVersion: minor, blockSize: blockSize, rowCount: total, schema: Schema(fields), rowGroups: groups)
     }
 
-    private static func checkRange(offset: UInt64, length: Int, _ start: Int, _ end: Int) throws(FormatError) {
+    /// Reads the part of a footer before the row groups: versions, block size, row count and
+    /// schema (§6.1), checking each field.
+    static func parseHead(_ r: inout ByteReader) throws(FormatError) -> (
+        minor: UInt16, blockSize: Int, rowCount: UInt64, fields: [Field], kinds: [ValueKind]
+    ) {
+        let major = try r.u16()
+        guard major == SegmentFormat.majorVersion else {
+            throw FormatError(
+                .unsupportedVersion,
+                "footer says format major version \(major); this reader reads \(SegmentFormat.majorVersion)", path: "")
+        }
+        let minor = try r.u16()
+        let blockSize = Int(try r.u32())
+        guard blockSize >= ColumnVector2048.size, blockSize % ColumnVector2048.size == 0,
+            blockSize <= SegmentFormat.maxBlockSize
+        else {
+            throw corrupt("block size \(blockSize) is not a multiple of 2,048 up to 65,536")
+        }
+        let rowCount64 = try r.u64()
+        guard rowCount64 <= UInt64(Int32.max) * UInt64(SegmentFormat.maxRowGroupSize) else {
+            throw corrupt("row count \(rowCount64) is implausible")
+        }
+        let columnCount = try r.count32(max: r.remaining / 8, "column count")
+        var fields: [Field] = []
+        var kinds: [ValueKind] = []
+        for _ in 0..<columnCount {
+            let code = try r.u8(), precision = try r.u8(), scale = try r.u8(), flags = try r.u8()
+            guard let type = TypeCode.type(code: code, precision: precision, scale: scale) else {
+                throw corrupt("unknown column type code \(code) (precision \(precision), scale \(scale))")
+            }
+            guard flags & ~1 == 0 else { throw corrupt("unknown column flags \(flags)") }
+            let nameLength = try r.count32(max: r.remaining, "column name length")
+            guard let name = String(validating: Array(try r.bytes(nameLength)), as: UTF8.self) else {
+                throw corrupt("a column name is not valid UTF-8")
+            }
+            fields.append(Field(name: name, type: type, isNullable: flags & 1 == 1))
+            kinds.append(ValueKind(type))
+        }
+        return (minor, blockSize, rowCount64, fields, kinds)
+    }
+
+    static func checkRange(offset: UInt64, length: Int, _ start: Int, _ end: Int) throws(FormatError) {
         guard offset >= UInt64(start), offset <= UInt64(end), length >= SegmentFormat.blockHeaderSize,
             length <= end - Int(offset)
         else {

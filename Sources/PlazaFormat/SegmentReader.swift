@@ -16,7 +16,8 @@ import PlazaVector
 /// while try cursor.next(into: batch) { … }
 /// ```
 /// Immutable after `init`, so safe to share between threads (hence `@unchecked Sendable`: the
-/// mapping is read-only and unmapped only in `deinit`). Cursors keep their reader alive.
+/// mapping and the footer copy are read-only and released only in `deinit`). Cursors keep their
+/// reader alive.
 public final class SegmentReader: @unchecked Sendable {
     /// The file's path.
     public let path: String
@@ -29,11 +30,17 @@ public final class SegmentReader: @unchecked Sendable {
     let base: UnsafeRawPointer
     let size: Int
     private let isMapped: Bool
-    let footer: SegmentFooter
+    /// The reader's private copy of the footer body, checksummed at `init`; `index` points into it.
+    private let footerCopy: UnsafeMutableRawPointer
+    /// Where the footer body starts in the file.
+    let footerStart: Int
+    /// The checked, flatly indexed footer.
+    let index: FooterIndex
     let kinds: [ValueKind]
 
     /// Opens and maps `path`, validating magic numbers, version, footer length and checksum, and
-    /// the footer's structure (§10). Blocks are checked when read.
+    /// the footer's structure (§10). Blocks are checked when read. Cost: one read of the footer,
+    /// its checksum and one pass over it, with a few allocations whatever the number of blocks.
     ///
     /// - Throws: `.io`, `.truncated`, `.badMagic`, `.unsupportedVersion`, `.checksumMismatch`, `.corrupt`.
     public init(path: String) throws(FormatError) {
@@ -53,22 +60,28 @@ public final class SegmentReader: @unchecked Sendable {
             throw FormatError(.io, "cannot map the file: \(errnoText())", path: path)
         }
         let base = UnsafeRawPointer(mapped)
+        let copy: UnsafeMutableRawPointer
         do throws(FormatError) {
-            footer = try SegmentReader.validate(base, size, path)
+            let frame = try SegmentReader.validateFrame(base, size, path)
+            // pread, not the mapping: one copy from the page cache without a fault per footer page.
+            copy = UnsafeMutableRawPointer.allocate(byteCount: max(frame.length, 1), alignment: 8)
+            do throws(FormatError) {
+                try SegmentReader.readFully(fd, into: copy, count: frame.length, at: frame.start, path: path)
+                index = try SegmentReader.indexFooter(copy, frame, path)
+            } catch {
+                copy.deallocate()
+                throw error
+            }
+            footerStart = frame.start
         } catch {
             munmap(mapped, size)
             throw error
         }
+        self.footerCopy = copy
         self.isMapped = true
         self.base = base
         self.size = size
-        (schema, blockSize, minorVersion, kinds) = SegmentReader.derive(footer)
-    }
-
-    /// What `init` keeps besides the footer. Statistics stay in the footer's raw form and become
-    /// `ColumnStatistics` only when asked for, so opening a file costs no work per block.
-    private static func derive(_ footer: SegmentFooter) -> (Schema, Int, Int, [ValueKind]) {
-        (footer.schema, footer.blockSize, Int(footer.minorVersion), footer.schema.fields.map { ValueKind($0.type) })
+        (schema, blockSize, minorVersion, kinds) = (index.schema, index.blockSize, Int(index.minorVersion), index.kinds)
     }
 
     /// Reads a segment from bytes in memory instead of a file (tests, and segments already in
@@ -81,23 +94,41 @@ public final class SegmentReader: @unchecked Sendable {
         guard size >= SegmentFormat.headerSize + SegmentFormat.trailerSize else {
             throw FormatError(.truncated, "file of \(size) bytes is shorter than header and trailer (32)", path: path)
         }
-        let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: size) }
+        let whole = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        bytes.withUnsafeBytes { whole.copyMemory(from: $0.baseAddress!, byteCount: size) }
+        let copy: UnsafeMutableRawPointer
         do throws(FormatError) {
-            footer = try SegmentReader.validate(UnsafeRawPointer(copy), size, path)
+            let frame = try SegmentReader.validateFrame(UnsafeRawPointer(whole), size, path)
+            copy = UnsafeMutableRawPointer.allocate(byteCount: max(frame.length, 1), alignment: 8)
+            copy.copyMemory(from: whole + frame.start, byteCount: frame.length)
+            do throws(FormatError) {
+                index = try SegmentReader.indexFooter(copy, frame, path)
+            } catch {
+                copy.deallocate()
+                throw error
+            }
+            footerStart = frame.start
         } catch {
-            copy.deallocate()
+            whole.deallocate()
             throw error
         }
+        self.footerCopy = copy
         self.isMapped = false
-        self.base = UnsafeRawPointer(copy)
+        self.base = UnsafeRawPointer(whole)
         self.size = size
-        (schema, blockSize, minorVersion, kinds) = SegmentReader.derive(footer)
+        (schema, blockSize, minorVersion, kinds) = (index.schema, index.blockSize, Int(index.minorVersion), index.kinds)
     }
 
-    /// Checks magic numbers, version, footer length and checksum, and parses the footer (§3, §6, §10).
-    private static func validate(_ base: UnsafeRawPointer, _ size: Int, _ path: String) throws(FormatError)
-        -> SegmentFooter
+    /// Where the footer lies and what the trailer says its checksum is.
+    struct FooterFrame {
+        var start: Int
+        var length: Int
+        var checksum: UInt32
+    }
+
+    /// Checks magic numbers, version and footer length (§3, §10), and locates the footer.
+    private static func validateFrame(_ base: UnsafeRawPointer, _ size: Int, _ path: String) throws(FormatError)
+        -> FooterFrame
     {
         let minimum = SegmentFormat.headerSize + SegmentFormat.trailerSize
         let whole = UnsafeRawBufferPointer(start: base, count: size)
@@ -123,22 +154,59 @@ public final class SegmentReader: @unchecked Sendable {
         guard footerLength <= size - minimum else {
             throw FormatError(.corrupt, "footer length \(footerLength) exceeds the file", path: path, offset: size - 16)
         }
-        let footerStart = size - SegmentFormat.trailerSize - footerLength
-        let footerBytes = UnsafeRawBufferPointer(start: base + footerStart, count: footerLength)
+        return FooterFrame(
+            start: size - SegmentFormat.trailerSize - footerLength, length: footerLength, checksum: footerChecksum)
+    }
+
+    /// Checks the footer copy's checksum and indexes it (§6, §9, §10).
+    private static func indexFooter(_ copy: UnsafeMutableRawPointer, _ frame: FooterFrame, _ path: String)
+        throws(FormatError) -> FooterIndex
+    {
+        let footerBytes = UnsafeRawBufferPointer(start: copy, count: frame.length)
         let actual = XXHash64.checksum(footerBytes)
-        guard actual == footerChecksum else {
+        guard actual == frame.checksum else {
             throw FormatError(
-                .checksumMismatch, "footer checksum is \(hex(actual)), trailer says \(hex(footerChecksum))", path: path,
-                offset: footerStart)
+                .checksumMismatch, "footer checksum is \(hex(actual)), trailer says \(hex(frame.checksum))", path: path,
+                offset: frame.start)
         }
         do throws(FormatError) {
-            return try SegmentFooter.parse(footerBytes, dataStart: SegmentFormat.headerSize, dataEnd: footerStart)
+            return try FooterIndex(footerBytes, dataStart: SegmentFormat.headerSize, dataEnd: frame.start)
         } catch {
-            throw error.located(path: path, rowGroup: nil, column: nil, block: nil, offset: footerStart)
+            throw error.located(path: path, rowGroup: nil, column: nil, block: nil, offset: frame.start)
+        }
+    }
+
+    /// Reads `count` bytes at file offset `offset` into `buffer`, retrying short reads.
+    private static func readFully(
+        _ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int, path: String
+    ) throws(FormatError) {
+        var done = 0
+        while done < count {
+            let n = pread(fd, buffer + done, count - done, off_t(offset + done))
+            if n > 0 {
+                done += n
+            } else if n == 0 {
+                throw FormatError(
+                    .truncated, "the file ended while its footer was read (shortened meanwhile?)", path: path,
+                    offset: offset + done)
+            } else if errno != EINTR {
+                throw FormatError(.io, "cannot read the footer: \(errnoText())", path: path, offset: offset + done)
+            }
+        }
+    }
+
+    /// The footer parsed eagerly into entries, as a reference for the flat index (tests). Cost: a
+    /// full parse with an allocation per block.
+    var footer: SegmentFooter {
+        do throws(FormatError) {
+            return try SegmentFooter.parse(index.bytes, dataStart: SegmentFormat.headerSize, dataEnd: footerStart)
+        } catch {
+            preconditionFailure("a footer that indexed cleanly no longer parses: \(error)")
         }
     }
 
     deinit {
+        footerCopy.deallocate()
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), size)
         } else {
@@ -147,41 +215,47 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// The number of rows in the file.
-    public var rowCount: Int { footer.rowCount }
+    public var rowCount: Int { index.rowCount }
 
     /// The number of row groups.
-    public var rowGroupCount: Int { footer.rowGroups.count }
+    public var rowGroupCount: Int { index.rowGroupCount }
 
     /// The file's size in bytes.
     public var byteCount: Int { size }
 
+    /// The memory the reader holds besides the mapping: its footer copy and index, in bytes.
+    public var footerByteCount: Int {
+        index.bytes.count + 4 * (index.blockEntries.count + index.chunkStatistics.count * 2)
+            + 8 * 2 * index.rowGroupCount
+    }
+
     /// The number of rows in row group `rowGroup` (0 ..< rowGroupCount).
-    public func rowCount(rowGroup: Int) -> Int { footer.rowGroups[rowGroup].rowCount }
+    public func rowCount(rowGroup: Int) -> Int { index.groupRows[rowGroup] }
 
     /// The number of blocks in each column chunk of row group `rowGroup`.
-    public func blockCount(rowGroup: Int) -> Int { footer.rowGroups[rowGroup].chunks.first?.blocks.count ?? 0 }
+    public func blockCount(rowGroup: Int) -> Int { schema.count == 0 ? 0 : index.blockCount(rowGroup: rowGroup) }
 
     /// The statistics of column `column`'s chunk in row group `rowGroup` (§8). Cost: O(1), plus a
     /// `String` for each VARCHAR bound.
     public func statistics(rowGroup: Int, column: Int) -> ColumnStatistics {
-        let group = footer.rowGroups[rowGroup]
-        return group.chunks[column].statistics.statistics(valueCount: group.rowCount, type: schema.fields[column].type)
+        index.chunkStatistics(rowGroup: rowGroup, column: column).statistics(
+            valueCount: index.groupRows[rowGroup], type: schema.fields[column].type)
     }
 
     /// The statistics of one block of a column chunk (§8). Cost: as the chunk's.
     public func statistics(rowGroup: Int, column: Int, block: Int) -> ColumnStatistics {
-        let entry = footer.rowGroups[rowGroup].chunks[column].blocks[block]
-        return entry.statistics.statistics(valueCount: entry.count, type: schema.fields[column].type)
+        index.blockStatistics(rowGroup: rowGroup, column: column, block: block).statistics(
+            valueCount: index.valueCount(rowGroup: rowGroup, block: block), type: schema.fields[column].type)
     }
 
     /// Whether the chunk of `column` in `rowGroup` has a shared dictionary, and its entry count.
     public func dictionaryEntryCount(rowGroup: Int, column: Int) -> Int? {
-        footer.rowGroups[rowGroup].chunks[column].dictionary?.entries
+        index.dictionary(rowGroup: rowGroup, column: column)?.entries
     }
 
     /// The header of one block (encoding, compression, lengths), read without decoding the block.
     public func blockHeader(rowGroup: Int, column: Int, block: Int) throws(FormatError) -> BlockHeader {
-        let entry = footer.rowGroups[rowGroup].chunks[column].blocks[block]
+        let entry = index.block(rowGroup: rowGroup, column: column, block: block)
         do throws(FormatError) {
             return try BlockHeader(parsing: bytes(entry.offset, entry.length), verifyChecksum: false)
         } catch {

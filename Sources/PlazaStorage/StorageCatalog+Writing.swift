@@ -91,6 +91,7 @@ extension StorageCatalog {
         let hidden = directory + "/" + Self.droppedPrefix + Self.randomSuffix()
         try FileSystem.moveAtomically(tablePath(entry), to: hidden, table: entry)
         try FileSystem.sync(directory, table: entry)
+        readerCache.removeEntries(in: tablePath(entry))
         // The table is gone from here on; what cannot be deleted now (another writer may be
         // removing the same leftovers) is deleted by a later write.
         try? FileSystem.removeTree(hidden, table: entry)

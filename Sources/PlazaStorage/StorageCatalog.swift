@@ -51,7 +51,8 @@ public struct StorageOptions: Sendable {
 /// its segment files open, so later commits never disturb it. Writers take a per-table advisory
 /// lock; a second writer of the same table waits at most `StorageOptions.lockTimeout` (2 s by
 /// default), then gets `.busy`.
-/// The catalog holds only immutable settings, so it may be shared by any number of threads.
+/// The catalog holds immutable settings and a thread-safe cache of opened segments, so it may be
+/// shared by any number of threads.
 public final class StorageCatalog: CatalogReader, Sendable {
     /// The database directory's path.
     public let directory: String
@@ -59,6 +60,8 @@ public final class StorageCatalog: CatalogReader, Sendable {
     public let isReadOnly: Bool
     /// Settings of writers started from this catalog.
     public let options: StorageOptions
+    /// Segment readers kept between snapshots, so repeated statements do not reopen unchanged files.
+    let readerCache = SegmentReaderCache()
 
     /// The sub-directory that holds one lock file per table (§1).
     static let lockDirectoryName = ".plaza-locks"
@@ -118,7 +121,8 @@ public final class StorageCatalog: CatalogReader, Sendable {
     /// A fixed snapshot of the table's committed rows, for scanning.
     ///
     /// Opens (memory-maps) every segment the manifest lists, so the cost grows with the number of
-    /// segments, not rows. If a concurrent commit replaces segments between reading the manifest and
+    /// segments and blocks, not rows; segments already opened by an earlier snapshot of this
+    /// catalog whose files are unchanged are reused without being read again. If a concurrent commit replaces segments between reading the manifest and
     /// opening them, the manifest is read again.
     ///
     /// - Throws: `.tableNotFound`; `.damaged` for a bad manifest or a missing or mismatched segment;
@@ -129,7 +133,7 @@ public final class StorageCatalog: CatalogReader, Sendable {
             throw StorageError(
                 .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
         }
-        return try TableSnapshot.open(table: entry, directory: tablePath(entry))
+        return try TableSnapshot.open(table: entry, directory: tablePath(entry), cache: readerCache)
     }
 
     // MARK: Paths and lookup

@@ -19,7 +19,8 @@ public final class TableSnapshot: ScanSource, Sendable {
     /// The paths of the segment files, in row order.
     public let segmentPaths: [String]
 
-    private let readers: [SegmentReader]
+    /// The open segment files, in row order (possibly shared with other snapshots through a cache).
+    let readers: [SegmentReader]
     /// Per segment, per column: the conversion to the table's type, or nil when types agree.
     private let conversions: [[ColumnConversion?]]
     /// Per snapshot row group: its segment and its row group within the segment.
@@ -117,9 +118,11 @@ public final class TableSnapshot: ScanSource, Sendable {
     /// How often `open` re-reads a manifest that changed while its segments were being opened.
     static let openAttempts = 16
 
-    /// Reads the table's manifest and opens its segments, retrying when a concurrent commit
-    /// removed a segment between the two steps.
-    static func open(table: String, directory: String) throws(StorageError) -> TableSnapshot {
+    /// Reads the table's manifest and opens its segments (taking readers from `cache` where it
+    /// holds them), retrying when a concurrent commit removed a segment between the two steps.
+    static func open(table: String, directory: String, cache: SegmentReaderCache? = nil) throws(StorageError)
+        -> TableSnapshot
+    {
         let manifestPath = directory + "/" + Manifest.fileName
         var attempt = 0
         while true {
@@ -131,7 +134,7 @@ public final class TableSnapshot: ScanSource, Sendable {
             }
             let manifest = try Manifest.decode(bytes, path: manifestPath, table: table)
             do {
-                return try open(table: table, directory: directory, manifest: manifest)
+                return try open(table: table, directory: directory, manifest: manifest, cache: cache)
             } catch let failure {
                 // A segment vanished or changed: retry if the manifest moved on meanwhile.
                 let current = try FileSystem.readFileIfPresent(manifestPath, table: table)
@@ -140,27 +143,36 @@ public final class TableSnapshot: ScanSource, Sendable {
         }
     }
 
-    /// Opens the segments `manifest` lists, converting their columns to `manifest.schema`.
-    static func open(table: String, directory: String, manifest: Manifest) throws(StorageError) -> TableSnapshot {
+    /// Opens the segments `manifest` lists, converting their columns to `manifest.schema`. With a
+    /// `cache`, a segment whose file is unchanged since it was cached is not opened again, and
+    /// cached segments of the table that the manifest no longer lists are dropped from it.
+    static func open(table: String, directory: String, manifest: Manifest, cache: SegmentReaderCache? = nil)
+        throws(StorageError) -> TableSnapshot
+    {
         var readers: [SegmentReader] = [], paths: [String] = [], conversions: [[ColumnConversion?]] = []
         for segment in manifest.segments {
             let path = directory + "/" + segment.fileName
-            guard let size = try FileSystem.fileSize(path, table: table) else {
+            guard let identity = try FileSystem.fileIdentity(path, table: table) else {
                 throw StorageError(
                     .damaged, "the manifest names segment \"\(segment.fileName)\", which is missing", table: table,
                     file: path)
             }
-            guard size == segment.byteSize else {
+            guard identity.size == segment.byteSize else {
                 throw StorageError(
                     .damaged,
-                    "segment is \(size) bytes but the manifest recorded \(segment.byteSize) (truncated or replaced)",
+                    "segment is \(identity.size) bytes but the manifest recorded \(segment.byteSize) (truncated or replaced)",
                     table: table, file: path)
             }
             let reader: SegmentReader
-            do {
-                reader = try SegmentReader(path: path)
-            } catch {
-                throw StorageError(error, table: table)
+            if let cached = cache?.reader(path: path, identity: identity) {
+                reader = cached
+            } else {
+                do {
+                    reader = try SegmentReader(path: path)
+                } catch {
+                    throw StorageError(error, table: table)
+                }
+                cache?.insert(path: path, identity: identity, reader: reader)
             }
             guard reader.rowCount == segment.rowCount, reader.rowGroupCount == segment.rowGroupCount else {
                 throw StorageError(
@@ -173,6 +185,7 @@ public final class TableSnapshot: ScanSource, Sendable {
             readers.append(reader)
             paths.append(path)
         }
+        cache?.removeEntries(in: directory, keeping: Set(paths))
         return TableSnapshot(table: table, manifest: manifest, paths: paths, readers: readers, conversions: conversions)
     }
 
