@@ -38,6 +38,7 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .throughput, .mallocCountTotal], warmupIterations: 2,
         maxDuration: .seconds(1), maxIterations: 200)
     let scratch = Fixtures.scratchDirectory()
+    registerOpenBenchmarks(scratch: scratch)
 
     // Whole segment files through SegmentReader and its cursor, as a scan reads them.
     for shape in ColumnShape.allCases {
