@@ -78,9 +78,17 @@ struct FooterIndex {
                     }
                     for block in 0..<blockCount {
                         blockEntries.append(UInt32(truncatingIfNeeded: r.position))
+                        let count = min(blockSize, rows - block * blockSize)
+                        if kind != .string,
+                            let next = Self.checkFixedWidthEntry(
+                                r.base, at: r.position, end: r.count, valueCount: count, dataStart, dataEnd)
+                        {
+                            r.position = next
+                            continue
+                        }
+                        // The checked path: also the one that names what is wrong.
                         let offset = try r.u64(), length = Int(try r.u32())
                         try SegmentFooter.checkRange(offset: offset, length: length, dataStart, dataEnd)
-                        let count = min(blockSize, rows - block * blockSize)
                         try RawStatistics.skip(&r, kind: kind, valueCount: count)
                     }
                 } catch {
@@ -104,6 +112,29 @@ struct FooterIndex {
         self.chunkStatistics = chunkStatistics
         self.chunkDictionary = chunkDictionary
         self.blockEntries = blockEntries
+    }
+
+    /// Checks a block entry with fixed-width statistics (§6.3, §8) at `position` by plain loads,
+    /// returning where the next entry starts, or nil when anything is off (the caller then reads
+    /// the entry field by field, which throws the precise error). Accepts exactly what the checked
+    /// path accepts; it exists because a footer holds tens of thousands of entries.
+    @inline(__always)
+    static func checkFixedWidthEntry(
+        _ base: UnsafeRawPointer, at position: Int, end: Int, valueCount: Int, _ dataStart: Int, _ dataEnd: Int
+    ) -> Int? {
+        // offset u64, length u32, then statistics: flags u8, nulls u32, distinct u32 [, min i64, max i64].
+        guard end - position >= 21 else { return nil }
+        let offset = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+        let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position + 8, as: UInt32.self)))
+        let flags = base.load(fromByteOffset: position + 12, as: UInt8.self)
+        let nulls = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position + 13, as: UInt32.self)))
+        let distinct = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position + 17, as: UInt32.self)))
+        guard offset >= UInt64(dataStart), offset <= UInt64(dataEnd), length >= SegmentFormat.blockHeaderSize,
+            length <= dataEnd - Int(offset), flags & ~3 == 0, nulls <= valueCount, distinct <= valueCount
+        else { return nil }
+        if flags & 1 == 0 { return position + 21 }
+        guard nulls < valueCount, end - position >= 37 else { return nil }
+        return position + 37
     }
 
     /// The number of row groups.
