@@ -6,82 +6,6 @@ import Darwin
 import PlazaCore
 import PlazaVector
 
-/// A fixed-width value min/max can order.
-protocol OrderedValue {
-    static func isLess(_ a: Self, _ b: Self) -> Bool
-}
-extension UInt8: OrderedValue { static func isLess(_ a: UInt8, _ b: UInt8) -> Bool { a < b } }
-extension Int32: OrderedValue { static func isLess(_ a: Int32, _ b: Int32) -> Bool { a < b } }
-extension Int64: OrderedValue { static func isLess(_ a: Int64, _ b: Int64) -> Bool { a < b } }
-extension Double: OrderedValue { static func isLess(_ a: Double, _ b: Double) -> Bool { CompareKernel.compareDoubles(a, b) < 0 } }
-
-/// min / max over a fixed-width type.
-final class MinMaxAccumulator<T: OrderedValue>: Accumulator {
-    let isMax: Bool
-    let type: DataType
-    var values: [T] = []
-    var seen: [UInt8] = []
-
-    init(isMax: Bool, type: DataType) {
-        self.isMax = isMax
-        self.type = type
-    }
-
-    override func resize(_ groupCount: Int) {
-        if seen.count < groupCount {
-            let zero = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.stride, alignment: 16)
-            defer { zero.deallocate() }
-            zero.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.stride)
-            values.append(contentsOf: repeatElement(zero.load(as: T.self), count: groupCount - values.count))
-            seen.append(contentsOf: repeatElement(0, count: groupCount - seen.count))
-        }
-    }
-
-    @inline(__always)
-    private func better(_ candidate: T, _ current: T) -> Bool {
-        isMax ? T.isLess(current, candidate) : T.isLess(candidate, current)
-    }
-
-    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
-        guard let input, input.type != .null else { return }
-        let data = input.data.assumingMemoryBound(to: T.self)
-        let isMax = self.isMax
-        values.withUnsafeMutableBufferPointer { v in
-            seen.withUnsafeMutableBufferPointer { s in
-                try? forEachValidRow(rows, input, count) { row in
-                    let g = Int(groups[row])
-                    let x = data[row]
-                    if s[g] == 0 || (isMax ? T.isLess(v[g], x) : T.isLess(x, v[g])) {
-                        v[g] = x
-                        s[g] = 1
-                    }
-                }
-            }
-        }
-    }
-
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
-        let o = other as! MinMaxAccumulator<T>
-        for (g, target) in map.enumerated() where o.seen[g] != 0 {
-            let t = Int(target)
-            if seen[t] == 0 || better(o.values[g], values[t]) {
-                values[t] = o.values[g]
-                seen[t] = 1
-            }
-        }
-    }
-
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
-        let out = ColumnVector(type: type, capacity: Swift.max(groupCount, 1))
-        for g in 0..<groupCount {
-            if seen[g] == 0 { out.appendNull() } else { out.append(values[g]) }
-        }
-        return out
-    }
-
-    override var footprint: Int { values.capacity * MemoryLayout<T>.stride + seen.capacity }
-}
-
 /// min / max over VARCHAR, by bytes.
 final class StringMinMaxAccumulator: Accumulator {
     let isMax: Bool
@@ -144,13 +68,20 @@ final class VarianceAccumulator: Accumulator {
     override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
         let data = input.data.assumingMemoryBound(to: Double.self)
-        try forEachValidRow(rows, input, count) { row in
-            let g = Int(groups[row])
-            let x = data[row]
-            counts[g] += 1
-            let delta = x - means[g]
-            means[g] += delta / counts[g]
-            m2[g] += delta * (x - means[g])
+        // Raw buffers for the loop: no exclusivity checks or uniqueness tests per row.
+        counts.withUnsafeMutableBufferPointer { counts in
+            means.withUnsafeMutableBufferPointer { means in
+                m2.withUnsafeMutableBufferPointer { m2 in
+                    try? forEachValidRow(rows, input, count) { row in
+                        let g = Int(groups[row])
+                        let x = data[row]
+                        counts[g] += 1
+                        let delta = x - means[g]
+                        means[g] += delta / counts[g]
+                        m2[g] += delta * (x - means[g])
+                    }
+                }
+            }
         }
     }
 
@@ -177,90 +108,6 @@ final class VarianceAccumulator: Accumulator {
             }
         }
         return out
-    }
-}
-
-/// median / quantile_cont: keeps the values, sorts them at the end, interpolates linearly.
-final class QuantileAccumulator: Accumulator {
-    let fraction: Double
-    var values: [[Double]] = []
-
-    init(fraction: Double) { self.fraction = fraction }
-
-    override func resize(_ groupCount: Int) {
-        if values.count < groupCount { values.append(contentsOf: repeatElement([], count: groupCount - values.count)) }
-    }
-
-    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
-        guard let input, input.type != .null else { return }
-        let data = input.data.assumingMemoryBound(to: Double.self)
-        values.withUnsafeMutableBufferPointer { lists in
-            try? forEachValidRow(rows, input, count) { row in lists[Int(groups[row])].append(data[row]) }
-        }
-    }
-
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
-        let o = other as! QuantileAccumulator
-        for (g, target) in map.enumerated() where !o.values[g].isEmpty { values[Int(target)].append(contentsOf: o.values[g]) }
-    }
-
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
-        let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
-        for g in 0..<groupCount {
-            var list = values[g]
-            if list.isEmpty {
-                out.appendNull()
-                continue
-            }
-            let position = fraction * Double(list.count - 1)
-            let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
-            let weight = position - Double(lower)
-            if list.contains(where: \.isNaN) {
-                list.sort { CompareKernel.compareDoubles($0, $1) < 0 }
-            } else {
-                // Two order statistics by selection, O(n) instead of a full sort.
-                list.withUnsafeMutableBufferPointer { buffer in
-                    QuantileAccumulator.select(buffer, lower)
-                    if upper != lower {
-                        // The upper neighbour is the smallest value right of `lower`.
-                        var smallest = buffer[upper]
-                        for i in (lower + 1)..<buffer.count where buffer[i] < smallest { smallest = buffer[i] }
-                        buffer[upper] = smallest
-                    }
-                }
-            }
-            // DuckDB's interpolation, lo·(1−d) + hi·d, so that results match it to the last bit.
-            out.append(lower == upper ? list[lower] : list[lower] * (1 - weight) + list[upper] * weight)
-        }
-        return out
-    }
-}
-
-extension QuantileAccumulator {
-    /// Rearranges `values` so that `values[k]` is the k-th smallest, smaller ones before it and
-    /// larger ones after (Hoare partitioning, iterative; no NaN).
-    static func select(_ values: UnsafeMutableBufferPointer<Double>, _ k: Int) {
-        var low = 0, high = values.count - 1
-        while low < high {
-            let pivot = values[low + (high - low) / 2]
-            var i = low, j = high
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while values[j] > pivot { j -= 1 }
-                if i <= j {
-                    values.swapAt(i, j)
-                    i += 1
-                    j -= 1
-                }
-            }
-            if k <= j {
-                high = j
-            } else if k >= i {
-                low = i
-            } else {
-                return
-            }
-        }
     }
 }
 
@@ -388,6 +235,54 @@ final class HyperLogLogAccumulator: Accumulator {
                 estimate = Int64(exact[g].count)
             }
             out.data.storeBytes(of: estimate, toByteOffset: g * 8, as: Int64.self)
+        }
+        return out
+    }
+}
+
+/// bool_and / bool_or.
+final class BoolAccumulator: Accumulator {
+    let isAnd: Bool
+    var values: [UInt8] = []
+    var seen: [UInt8] = []
+
+    init(isAnd: Bool) { self.isAnd = isAnd }
+
+    override func resize(_ groupCount: Int) {
+        if values.count < groupCount {
+            values.append(contentsOf: repeatElement(isAnd ? 1 : 0, count: groupCount - values.count))
+            seen.append(contentsOf: repeatElement(0, count: groupCount - seen.count))
+        }
+    }
+
+    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
+        guard let input, input.type != .null else { return }
+        let data = input.data.assumingMemoryBound(to: UInt8.self)
+        let isAnd = self.isAnd
+        values.withUnsafeMutableBufferPointer { values in
+            seen.withUnsafeMutableBufferPointer { seen in
+                try? forEachValidRow(rows, input, count) { row in
+                    let g = Int(groups[row])
+                    values[g] = isAnd ? values[g] & data[row] : values[g] | data[row]
+                    seen[g] = 1
+                }
+            }
+        }
+    }
+
+    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+        let o = other as! BoolAccumulator
+        for (g, target) in map.enumerated() where o.seen[g] != 0 {
+            let t = Int(target)
+            values[t] = isAnd ? values[t] & o.values[g] : values[t] | o.values[g]
+            seen[t] = 1
+        }
+    }
+
+    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = ColumnVector(type: .boolean, capacity: Swift.max(groupCount, 1))
+        for g in 0..<groupCount {
+            if seen[g] == 0 { out.appendNull() } else { out.append(values[g]) }
         }
         return out
     }

@@ -9,6 +9,9 @@ class Accumulator {
     /// Set when every row goes to group 0 (no GROUP BY), enabling whole-batch shortcuts.
     var isUngrouped = false
 
+    /// Threads `finalize` may use (the query's thread count).
+    var threads = 1
+
     /// Makes room for `groupCount` groups (new groups start empty).
     func resize(_ groupCount: Int) { preconditionFailure("abstract") }
 
@@ -42,10 +45,8 @@ class Accumulator {
         case .min, .max:
             let isMax = call.function == .max
             switch input.physicalType {
-            case .uint8: return MinMaxAccumulator<UInt8>(isMax: isMax, type: call.type)
-            case .int32: return MinMaxAccumulator<Int32>(isMax: isMax, type: call.type)
-            case .int64: return MinMaxAccumulator<Int64>(isMax: isMax, type: call.type)
-            case .double: return MinMaxAccumulator<Double>(isMax: isMax, type: call.type)
+            case .uint8, .int32, .int64, .double:
+                return FixedMinMaxAccumulator(isMax: isMax, type: call.type, physicalType: input.physicalType)
             case .string: return StringMinMaxAccumulator(isMax: isMax)
             case .interval: throw ExecutionError(.invalidArgument, "\(call.function.rawValue) does not accept INTERVAL")
             }
@@ -71,6 +72,17 @@ class Accumulator {
         case .boolAnd, .boolOr: return BoolAccumulator(isAnd: call.function == .boolAnd)
         }
     }
+}
+
+/// The group of every one of the first `count` rows when they all share one (sorted or clustered
+/// input: a whole batch of one month or one agency), else nil. One branch-free pass.
+@inline(__always)
+func uniformGroup(_ groups: UnsafePointer<Int32>, _ count: Int) -> Int? {
+    guard count > 0 else { return nil }
+    let first = groups[0]
+    var differences: Int32 = 0
+    for row in 0..<count { differences |= groups[row] ^ first }
+    return differences == 0 ? Int(first) : nil
 }
 
 /// Calls `body(row)` for each row of `rows` (or `0..<count`) whose input is valid.
@@ -114,6 +126,10 @@ final class CountAccumulator: Accumulator {
             for w in 0..<(count / 64) { n &+= words[w].nonzeroBitCount }
             if count % 64 != 0 { n &+= (words[count / 64] & ((1 << UInt64(count % 64)) &- 1)).nonzeroBitCount }
             counts[0] &+= Int64(n)
+            return
+        }
+        if rows == nil, source?.hasNulls != true, let g = uniformGroup(groups, count) {
+            counts[g] &+= Int64(count)
             return
         }
         counts.withUnsafeMutableBufferPointer { c in
@@ -165,6 +181,12 @@ final class IntegerSumAccumulator: Accumulator {
         // BOOLEAN arrives cast to BIGINT; an input of UInt8 would be a binder bug.
         precondition(input.physicalType == .int64, "integer sum over \(input.type)")
         let values = input.data.assumingMemoryBound(to: Int64.self)
+        if rows == nil, let g = isUngrouped ? 0 : uniformGroup(groups, count) {
+            let (sum, n) = IntegerSumAccumulator.total(values, input.validity, count)
+            sums[g] &+= sum
+            counts[g] &+= Int64(n)
+            return
+        }
         sums.withUnsafeMutableBufferPointer { s in
             counts.withUnsafeMutableBufferPointer { c in
                 if rows == nil && !input.hasNulls {
@@ -175,6 +197,16 @@ final class IntegerSumAccumulator: Accumulator {
                     }
                     return
                 }
+                if rows == nil, let words = input.validity.words {
+                    // Branch-free: a NULL row adds 0 to the sum and to the count.
+                    for row in 0..<count {
+                        let mask = 0 &- Int64(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
+                        let g = Int(groups[row])
+                        s[g] &+= Int128(values[row] & mask)
+                        c[g] &+= mask & 1
+                    }
+                    return
+                }
                 try? forEachValidRow(rows, input, count) { row in
                     let g = Int(groups[row])
                     s[g] &+= Int128(values[row])
@@ -182,6 +214,49 @@ final class IntegerSumAccumulator: Accumulator {
                 }
             }
         }
+    }
+
+    /// The exact sum and the number of the valid values among the first `count`.
+    ///
+    /// Each value splits into its high 32 bits (signed) and low 32 bits (unsigned), summed in
+    /// separate 64-bit lanes that cannot overflow for up to 2^31 values and that vectorize;
+    /// the 128-bit total is `high << 32 + low`.
+    static func total(_ values: UnsafePointer<Int64>, _ validity: ValidityBitmap, _ count: Int) -> (Int128, Int) {
+        precondition(count <= 1 << 31, "batch of \(count) rows")
+        var high: Int64 = 0, low: Int64 = 0
+        guard let words = validity.words else {
+            for row in 0..<count {
+                let x = values[row]
+                high &+= x &>> 32
+                low &+= x & 0xFFFF_FFFF
+            }
+            return (Int128(high) << 32 + Int128(low), count)
+        }
+        var valid = 0
+        var start = 0
+        while start < count {
+            let end = Swift.min(start + 64, count)
+            let word = words[start &>> 6]
+            if word == UInt64.max && end - start == 64 {
+                for row in start..<end {
+                    let x = values[row]
+                    high &+= x &>> 32
+                    low &+= x & 0xFFFF_FFFF
+                }
+                valid &+= 64
+            } else if word != 0 {
+                for row in start..<end {
+                    // All ones for a valid row, zero for NULL (whose value may be anything).
+                    let mask = 0 &- Int64(truncatingIfNeeded: (word &>> UInt64(row & 63)) & 1)
+                    let x = values[row] & mask
+                    high &+= x &>> 32
+                    low &+= x & 0xFFFF_FFFF
+                    valid &+= Int(mask & 1)
+                }
+            }
+            start = end
+        }
+        return (Int128(high) << 32 + Int128(low), valid)
     }
 
     override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
@@ -233,6 +308,25 @@ final class DoubleSumAccumulator: Accumulator {
     override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
         let values = input.data.assumingMemoryBound(to: Double.self)
+        if rows == nil && !input.hasNulls, let g = isUngrouped ? 0 : uniformGroup(groups, count) {
+            // Four independent sums so the additions overlap.
+            var a = 0.0, b = 0.0, c = 0.0, d = 0.0
+            var row = 0
+            while row + 4 <= count {
+                a += values[row]
+                b += values[row + 1]
+                c += values[row + 2]
+                d += values[row + 3]
+                row += 4
+            }
+            while row < count {
+                a += values[row]
+                row += 1
+            }
+            sums[g] += (a + b) + (c + d)
+            counts[g] &+= Int64(count)
+            return
+        }
         sums.withUnsafeMutableBufferPointer { s in
             counts.withUnsafeMutableBufferPointer { c in
                 try? forEachValidRow(rows, input, count) { row in
@@ -261,47 +355,4 @@ final class DoubleSumAccumulator: Accumulator {
     }
 
     override var footprint: Int { sums.capacity * 16 }
-}
-
-/// bool_and / bool_or.
-final class BoolAccumulator: Accumulator {
-    let isAnd: Bool
-    var values: [UInt8] = []
-    var seen: [UInt8] = []
-
-    init(isAnd: Bool) { self.isAnd = isAnd }
-
-    override func resize(_ groupCount: Int) {
-        if values.count < groupCount {
-            values.append(contentsOf: repeatElement(isAnd ? 1 : 0, count: groupCount - values.count))
-            seen.append(contentsOf: repeatElement(0, count: groupCount - seen.count))
-        }
-    }
-
-    override func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int) throws(ExecutionError) {
-        guard let input, input.type != .null else { return }
-        let data = input.data.assumingMemoryBound(to: UInt8.self)
-        try forEachValidRow(rows, input, count) { row in
-            let g = Int(groups[row])
-            values[g] = isAnd ? values[g] & data[row] : values[g] | data[row]
-            seen[g] = 1
-        }
-    }
-
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
-        let o = other as! BoolAccumulator
-        for (g, target) in map.enumerated() where o.seen[g] != 0 {
-            let t = Int(target)
-            values[t] = isAnd ? values[t] & o.values[g] : values[t] | o.values[g]
-            seen[t] = 1
-        }
-    }
-
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
-        let out = ColumnVector(type: .boolean, capacity: Swift.max(groupCount, 1))
-        for g in 0..<groupCount {
-            if seen[g] == 0 { out.appendNull() } else { out.append(values[g]) }
-        }
-        return out
-    }
 }

@@ -105,6 +105,7 @@ final class AggregateState {
             guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
                 preconditionFailure("accumulator for \(call.function) failed after validation")
             }
+            accumulator.threads = op.context.options.threads
             accumulators.append(accumulator)
             let translated = call.isDistinct && argument?.type == .varchar
             distinctIDs.append(translated ? DictionaryIDs(tracker: op.context.tracker) : nil)
@@ -193,16 +194,33 @@ final class AggregateState {
                 // -1: not mapped yet. Entries become groups only when a row uses them.
                 dictionaryGroups = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
             }
-            try mapMissingCodes(vector, dictionary, count)
             let codes = vector.values(as: UInt32.self)
             let validity = vector.validity
-            try dictionaryGroups!.groups.withUnsafeBufferPointer { (map) throws(ExecutionError) in
-                if validity.isAllValid {
-                    for row in 0..<count { groups[row] = map[Int(codes[row])] }
-                } else {
-                    let nullGroup = try self.nullGroupNumber(table)
-                    for row in 0..<count { groups[row] = validity.isValid(at: row) ? map[Int(codes[row])] : nullGroup }
+            let nullGroup = validity.isAllValid ? 0 : try self.nullGroupNumber(table)
+            let groups = self.groups
+            // Map by code; entries without a group yet (negative) are rare after the first
+            // batches of a row group: give them groups and map again only then.
+            for attempt in 0..<2 {
+                let unmapped = dictionaryGroups!.groups.withUnsafeBufferPointer { map in
+                    var signs: Int32 = 0
+                    if validity.isAllValid {
+                        for row in 0..<count {
+                            let group = map[Int(codes[row])]
+                            groups[row] = group
+                            signs |= group
+                        }
+                    } else {
+                        for row in 0..<count {
+                            let group = validity.isValid(at: row) ? map[Int(codes[row])] : nullGroup
+                            groups[row] = group
+                            signs |= group
+                        }
+                    }
+                    return signs < 0
                 }
+                guard unmapped else { return }
+                precondition(attempt == 0, "dictionary codes left without a group")
+                try mapMissingCodes(vector, dictionary, count)
             }
             return
         }

@@ -20,8 +20,25 @@ enum CastKernels {
             let divisor = Double(powersOfTen[s])
             // Below 2^53 the unscaled value and 10^s are exact doubles, so the division rounds once
             // (correctly, as DuckDB); wider values are read from their decimal text, also correctly rounded.
-            return ArithmeticKernels.unary(target) { (x: Int64) in
-                x.magnitude < 1 << 53 ? Double(x) / divisor : Double(formatDecimal(x, scale: s)) ?? Double(x) / divisor
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(target, count)
+                let input = inputs[0].data.assumingMemoryBound(to: Int64.self)
+                let output = out.data.assumingMemoryBound(to: Double.self)
+                // One tight loop (no closure per value), then the rare wide values again from their text.
+                var wide: UInt64 = 0
+                for row in 0..<count {
+                    let x = input[row]
+                    output[row] = Double(x) / divisor
+                    wide |= x.magnitude
+                }
+                if wide >= 1 << 53 {
+                    for row in 0..<count where input[row].magnitude >= 1 << 53 {
+                        let x = input[row]
+                        output[row] = Double(formatDecimal(x, scale: s)) ?? Double(x) / divisor
+                    }
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
             }
         case (.bigint, .decimal(let p, let s)):
             return rowByRow(source, target, isTry) { (v, row) in
