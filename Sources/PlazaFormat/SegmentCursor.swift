@@ -38,11 +38,17 @@ public final class SegmentCursor: RowGroupCursor {
         self.blockCount = reader.blockCount(rowGroup: rowGroup)
         var dictionaries: [ColumnVector?] = []
         for column in columns {
-            guard let d = reader.index.dictionary(rowGroup: rowGroup, column: column) else {
+            let field = reader.schema.fields[column]
+            let dictionary: (offset: Int, length: Int, entries: Int)?
+            do throws(FormatError) {
+                dictionary = try reader.index.dictionary(rowGroup: rowGroup, column: column)
+            } catch {
+                throw error.located(path: reader.path, rowGroup: rowGroup, column: field.name, block: -1, offset: nil)
+            }
+            guard let d = dictionary else {
                 dictionaries.append(nil)
                 continue
             }
-            let field = reader.schema.fields[column]
             let vector = ColumnVector(type: field.type, capacity: (d.entries + 63) & ~63)
             do throws(FormatError) {
                 let header = try decoder.decode(
@@ -81,12 +87,12 @@ public final class SegmentCursor: RowGroupCursor {
         }
         let rows = reader.index.valueCount(rowGroup: rowGroup, block: block)
         for (position, column) in columns.enumerated() {
-            let entry = reader.index.block(rowGroup: rowGroup, column: column, block: block)
             let target = staging.isEmpty ? batch.columns[position] : staging[position]
             let field = reader.schema.fields[column]
             precondition(
                 target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
             do throws(FormatError) {
+                let entry = try reader.index.block(rowGroup: rowGroup, column: column, block: block)
                 let header = try decoder.decode(
                     reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position],
                     into: target)
@@ -95,7 +101,8 @@ public final class SegmentCursor: RowGroupCursor {
                 }
             } catch {
                 throw error.located(
-                    path: reader.path, rowGroup: rowGroup, column: field.name, block: block, offset: entry.offset)
+                    path: reader.path, rowGroup: rowGroup, column: field.name, block: block,
+                    offset: reader.index.storedOffset(rowGroup: rowGroup, column: column, block: block))
             }
             statistics.blocksRead += 1
             statistics.bytesDecoded += decodedBytes(target)

@@ -71,13 +71,13 @@ import Testing
                     Self.same(
                         reader.statistics(rowGroup: g, column: c),
                         chunk.statistics.statistics(valueCount: group.rowCount, type: type)))
-                let dictionary = index.dictionary(rowGroup: g, column: c)
+                let dictionary = try index.dictionary(rowGroup: g, column: c)
                 #expect(dictionary?.offset == chunk.dictionary?.offset)
                 #expect(dictionary?.length == chunk.dictionary?.length)
                 #expect(dictionary?.entries == chunk.dictionary?.entries)
                 #expect(reader.dictionaryEntryCount(rowGroup: g, column: c) == chunk.dictionary?.entries)
                 for (b, entry) in chunk.blocks.enumerated() {
-                    let location = index.block(rowGroup: g, column: c, block: b)
+                    let location = try index.block(rowGroup: g, column: c, block: b)
                     #expect(location.offset == entry.offset && location.length == entry.length, "block \(g)/\(c)/\(b)")
                     #expect(index.valueCount(rowGroup: g, block: b) == entry.count)
                     #expect(index.blockStatistics(rowGroup: g, column: c, block: b) == entry.statistics)
@@ -139,5 +139,44 @@ import Testing
         }
         // Both outcomes occur: flipped statistic values parse, flipped lengths and counts do not.
         #expect(refused > 0 && accepted > 0)
+    }
+
+    /// A footer overwritten in place under an open reader (damage; Plaza never rewrites a file)
+    /// is read again lazily: statistics become unknown, ranges are checked again, nothing traps.
+    @Test func footerChangedUnderAnOpenReaderNeverTraps() throws {
+        let path = try Self.layeredSegment()
+        let reader = try SegmentReader(path: path)
+        let all = Array(0..<reader.schema.count)
+        let expected = try readAll(reader)
+        let footerStart = reader.footerStart, footerLength = reader.index.bytes.count
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: UInt64(footerStart))
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: footerLength))
+        try handle.close()
+        #expect(reader.index.bytes.allSatisfy { $0 == 0xFF }, "the mapping shows the change")
+        var failures = 0
+        for group in 0..<reader.rowGroupCount {
+            for column in all {
+                let statistics = reader.statistics(rowGroup: group, column: column)
+                #expect(statistics.min == nil && statistics.max == nil && statistics.nullCount == 0)
+                _ = reader.dictionaryEntryCount(rowGroup: group, column: column)
+                for block in 0..<reader.blockCount(rowGroup: group) {
+                    #expect(reader.statistics(rowGroup: group, column: column, block: block).min == nil)
+                    #expect(throws: FormatError.self) {
+                        try reader.blockHeader(rowGroup: group, column: column, block: block)
+                    }
+                }
+            }
+            do throws(FormatError) {
+                let cursor = try reader.openRowGroup(group, columns: all, predicates: [])
+                let batch = Batch(types: reader.schema.fields.map(\.type))
+                while try cursor.next(into: batch) {}
+                Issue.record("row group \(group) read through a footer of 0xFF bytes")
+            } catch {
+                #expect(error.rowGroup == group && error.kind == .corrupt, "\(error)")
+                failures += 1
+            }
+        }
+        #expect(failures == reader.rowGroupCount && expected.count == all.count)
     }
 }
