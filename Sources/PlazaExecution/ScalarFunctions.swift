@@ -24,9 +24,17 @@ enum ScalarFunctions {
                 let out = makeOutput(.boolean, count)
                 let result = out.data.assumingMemoryBound(to: UInt8.self)
                 let v = inputs[0]
-                for row in 0..<count {
-                    let isNull = v.type == .null || !v.isValid(at: row)
-                    result[row] = isNull == wantNull ? 1 : 0
+                // Decided once per batch; a mixed batch reads the validity bits, branch-free.
+                if v.type == .null {
+                    result.update(repeating: wantNull ? 1 : 0, count: count)
+                } else if let words = v.validity.words {
+                    let flip: UInt8 = wantNull ? 1 : 0
+                    for row in 0..<count {
+                        let valid = UInt8(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
+                        result[row] = valid ^ flip
+                    }
+                } else {
+                    result.update(repeating: wantNull ? 0 : 1, count: count)
                 }
                 return out
             }

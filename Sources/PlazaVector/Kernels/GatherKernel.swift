@@ -20,21 +20,13 @@ public enum GatherKernel {
                 let row = Int(indices[i])
                 target[i] = row < 0 ? 0 : codes[row]
             }
-            for i in 0..<count {
-                let row = Int(indices[i])
-                if row < 0 || !validity.isValid(at: row) { out.setValid(false, at: i) }
-            }
+            // Only when a gathered row is NULL: a bitmap of all-valid rows would send later
+            // operators down their NULL paths (a NULL group) for nothing.
+            if anyNullGathered(validity, indices) { gatherValidity(validity, indices, into: out) }
             return out
         }
         let validity = source.validity
-        var anyNull = false
-        for i in 0..<count {
-            let row = Int(indices[i])
-            if row < 0 || !validity.isValid(at: row) {
-                anyNull = true
-                break
-            }
-        }
+        let anyNull = anyNullGathered(validity, indices)
         switch source.physicalType {
         case .string:
             var total = 0
@@ -64,13 +56,47 @@ public enum GatherKernel {
         case .double: gatherFixed(source, out, indices, Double.self)
         case .interval: gatherFixed(source, out, indices, Interval.self)
         }
-        if anyNull {
-            for i in 0..<count {
-                let row = Int(indices[i])
-                if row < 0 || !validity.isValid(at: row) { out.setValid(false, at: i) }
-            }
-        }
+        if anyNull { gatherValidity(validity, indices, into: out) }
         return out
+    }
+
+    /// Whether any row of `indices` is NULL in `validity` or missing (negative): one branch-free pass.
+    static func anyNullGathered(_ validity: ValidityBitmap, _ indices: UnsafeBufferPointer<Int32>) -> Bool {
+        guard let words = validity.words else {
+            var signs: Int32 = 0
+            for index in indices { signs |= index }
+            return signs < 0
+        }
+        var allValid: UInt64 = 1
+        for index in indices {
+            let row = Int(index)
+            let safe = Swift.max(row, 0)  // a missing row (-1) reads row 0's bit, then counts as NULL
+            let bit = (words[safe &>> 6] &>> UInt64(safe & 63)) & 1
+            allValid &= row < 0 ? 0 : bit
+        }
+        return allValid == 0
+    }
+
+    /// Sets `out`'s validity to that of the gathered rows (a negative index is NULL), a word at a time.
+    static func gatherValidity(_ validity: ValidityBitmap, _ indices: UnsafeBufferPointer<Int32>, into out: ColumnVector) {
+        let count = indices.count
+        guard count > 0 else { return }
+        out.setValid(false, at: 0)  // creates the bitmap; every word is rewritten below
+        let words = out.validityWords
+        var start = 0
+        while start < count {
+            let end = Swift.min(start + 64, count)
+            var word: UInt64 = 0
+            for i in start..<end {
+                let row = Int(indices[i])
+                let bit: UInt64 = row < 0 ? 0 : (validity.isValid(at: row) ? 1 : 0)
+                word |= bit &<< UInt64(i & 63)
+            }
+            // Bits past `count` stay set, as `setValid` leaves them.
+            if end - start < 64 { word |= ~0 &<< UInt64(end - start) }
+            words[start &>> 6] = word
+            start = end
+        }
     }
 
     @inline(__always)
