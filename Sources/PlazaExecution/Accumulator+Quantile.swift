@@ -275,6 +275,8 @@ extension QuantileAccumulator {
         guard lower >= below && upper < below + inside else { return nil }
         let buffer = UnsafeMutableBufferPointer(start: band, count: inside)
         let k = lower - below
+        // A large band narrows again the same way (each round keeps under half the values).
+        if inside >= 1 << 14 && inside < n / 2 { return orderStatistics(buffer, k, k + (upper - lower)) }
         select(buffer, k)
         if upper == lower { return (band[k], band[k]) }
         var smallest = band[k + 1]
