@@ -38,13 +38,16 @@ extension AggregateState {
             idMaps.append(Array(ids.values(as: Int64.self)))
         }
         var map = [Int32](repeating: 0, count: localTable.groupCount)
-        if !idMaps.contains(where: { $0 != nil }) {
+        // Through this state's key cache when it holds every group (batches of unpacked keys,
+        // no probing for new ones); otherwise packed keys straight into the table.
+        let cached = keyCache.map { $0.isUsable && $0.recordedCount == table.groupCount } ?? false
+        if !cached && !idMaps.contains(where: { $0 != nil }) {
             for group in 0..<localTable.groupCount {
                 map[group] = Int32(try table.findOrInsert(packed: localTable.key(of: group), hash: localTable.hash(of: group)))
             }
             return map
         }
-        // Text ids differ between tables: unpack a batch of keys, renumber the ids, insert the batch.
+        // Unpack a batch of keys, renumber text ids where they differ between tables, insert the batch.
         var start = 0
         while start < localTable.groupCount {
             let end = Swift.min(start + ColumnVector.batchCapacity, localTable.groupCount)
@@ -57,7 +60,7 @@ extension AggregateState {
                 for row in 0..<(end - start) where validity.isValid(at: row) { ids[row] = idMap[Int(ids[row])] }
             }
             try map.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
-                try table.findOrInsert(keys, rowCount: end - start, into: buffer.baseAddress! + start)
+                try findGroups(keys, count: end - start, into: buffer.baseAddress! + start, table)
             }
             start = end
         }

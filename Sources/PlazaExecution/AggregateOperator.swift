@@ -235,19 +235,35 @@ final class AggregateState {
             if let ids = keyIDs[position] { key = try ids.translate(key, count: count) }
             keys.append(key)
         }
-        if let keyCache, keyCache.isUsable, let missing = keyCache.lookup(keys, count: count, into: groups) {
-            if missing > 0 {
-                // Only the rows with keys new to the cache go to the table.
-                let rows = UnsafeBufferPointer(start: keyCache.missingRows, count: missing)
-                let gathered = keys.map { GatherKernel.gather($0, rows) }
-                let found = UnsafeMutablePointer<Int32>.allocate(capacity: missing)
-                defer { found.deallocate() }
-                try table.findOrInsert(gathered, rowCount: missing, into: found)
-                keyCache.record(keys, missing: missing, found: found, groups: groups)
-            }
+        try findGroups(keys, count: count, into: groups, table)
+    }
+
+    /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key
+    /// types: text keys already as ids), through the key cache when it can serve them.
+    ///
+    /// While the cache holds every group of the table, keys it misses are new: they are appended
+    /// to the table without probing it (the table indexes them only if it is ever probed).
+    func findGroups(_ keys: [ColumnVector], count: Int, into groups: UnsafeMutablePointer<Int32>, _ table: GroupTable) throws(ExecutionError) {
+        guard let keyCache, keyCache.isUsable, let missing = keyCache.lookup(keys, count: count, into: groups) else {
+            try table.findOrInsert(keys, rowCount: count, into: groups)
             return
         }
-        try table.findOrInsert(keys, rowCount: count, into: groups)
+        if missing == 0 { return }
+        let found = UnsafeMutablePointer<Int32>.allocate(capacity: missing)
+        defer { found.deallocate() }
+        if keyCache.recordedCount == table.groupCount {
+            let first = Int32(truncatingIfNeeded: table.groupCount)
+            let fresh = keyCache.claim(keys, missing: missing, firstGroup: first, groups: groups, newRows: found)
+            guard fresh > 0 else { return }
+            let rows = UnsafeBufferPointer(start: found, count: fresh)
+            try table.append(keys.map { GatherKernel.gather($0, rows) }, rowCount: fresh)
+            return
+        }
+        // Only the rows with keys new to the cache go to the table.
+        let rows = UnsafeBufferPointer(start: keyCache.missingRows, count: missing)
+        let gathered = keys.map { GatherKernel.gather($0, rows) }
+        try table.findOrInsert(gathered, rowCount: missing, into: found)
+        keyCache.record(keys, missing: missing, found: found, groups: groups)
     }
 
     /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.

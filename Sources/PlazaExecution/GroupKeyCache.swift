@@ -113,6 +113,40 @@ final class GroupKeyCache {
         return missing
     }
 
+    /// The number of groups recorded so far. When it equals the table's group count, every group
+    /// of the table is in the cache, so a key the cache misses is new to the table too (`claim`).
+    var recordedCount: Int { recordedGroups.count }
+
+    /// After a `lookup` that missed the first `missing` rows of `missingRows`, while the cache holds
+    /// every group of the table: gives the distinct keys among those rows new groups numbered from
+    /// `firstGroup` in row order, writes each row's group to `groups`, and lists in `newRows` the row
+    /// that introduced each new group. Returns the number of new groups (append their keys to the table).
+    func claim(
+        _ keys: [ColumnVector], missing: Int, firstGroup: Int32, groups: UnsafeMutablePointer<Int32>, newRows: UnsafeMutablePointer<Int32>
+    ) -> Int {
+        let slots = self.slots, rowSlots = self.rowSlots, missingRows = self.missingRows
+        var recordedGroups = self.recordedGroups, recordedKeys = self.recordedKeys
+        self.recordedGroups = []
+        self.recordedKeys = []
+        var fresh = 0
+        for index in 0..<missing {
+            let row = Int(missingRows[index])
+            let slot = rowSlots[row]
+            if slots[slot] == 0 {
+                let group = firstGroup &+ Int32(truncatingIfNeeded: fresh)
+                slots[slot] = group &+ 1
+                newRows[fresh] = Int32(truncatingIfNeeded: row)
+                fresh &+= 1
+                recordedGroups.append(group)
+                for key in keys { recordedKeys.append(GroupKeyCache.load(key, row)) }
+            }
+            groups[row] = slots[slot] &- 1
+        }
+        self.recordedGroups = recordedGroups
+        self.recordedKeys = recordedKeys
+        return fresh
+    }
+
     /// Remembers the groups that the table gave to the first `missing` rows of `missingRows`
     /// (`found[i]` for row `missingRows[i]`) after the last `lookup`; writes them to `groups`.
     func record(

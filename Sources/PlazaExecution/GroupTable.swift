@@ -12,6 +12,10 @@ import PlazaVector
 /// Slots hold `group + 1` (0 = empty) in their low 32 bits and the hash's high 32 bits above, so
 /// most mismatches are rejected without touching the key; linear probing; doubles at half load. Keys are
 /// copied into one arena, so a group's key stays readable until the table is released.
+///
+/// Groups that a caller already knows to be new (see `GroupKeyCache`) may be `append`ed without
+/// probing; the slots then index them only when the table is next probed, all at once and sized once.
+/// A table with such unindexed groups must not be probed from several threads at a time.
 final class GroupTable {
     /// The key column types.
     let types: [DataType]
@@ -28,6 +32,8 @@ final class GroupTable {
     private var groupCapacity: Int
     /// The number of groups.
     private(set) var groupCount = 0
+    /// Groups `0 ..< indexedCount` are in `slots`; the rest were appended without probing.
+    private var indexedCount = 0
     private let tracker: MemoryTracker?
     private let operatorName: String
     private var trackedBytes = 0
@@ -58,6 +64,7 @@ final class GroupTable {
     /// Finds or creates the group of each of the first `rowCount` rows of `columns`; writes the
     /// group numbers to `groups`.
     func findOrInsert(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>) throws(ExecutionError) {
+        if indexedCount < groupCount { try indexAppended() }
         packer.pack(columns, rowCount: rowCount)
         let hashes = packer.hashes, bytes = packer.bytes, offsets = packer.offsets
         // Locals, reloaded after an insert, keep exclusivity checks and reloads out of the loop.
@@ -99,6 +106,7 @@ final class GroupTable {
 
     /// Finds or creates the group of one packed key whose hash is `hash` (merging tables).
     func findOrInsert(packed key: UnsafeRawBufferPointer, hash: UInt64) throws(ExecutionError) -> Int {
+        if indexedCount < groupCount { try indexAppended() }
         let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
@@ -120,6 +128,7 @@ final class GroupTable {
 
     /// As `find`, but packing with `packer`, so that several threads may probe one finished table.
     func find(_ columns: [ColumnVector], rowCount: Int, into groups: UnsafeMutablePointer<Int32>, using packer: KeyPacker) {
+        precondition(indexedCount == groupCount, "a group table with appended groups probed before indexing them")
         packer.pack(columns, rowCount: rowCount)
         for row in 0..<rowCount {
             groups[row] = lookup(packer.key(row), hash: packer.hashes[row])
@@ -128,6 +137,7 @@ final class GroupTable {
 
     /// The group of one packed key, or -1.
     func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
+        precondition(indexedCount == groupCount, "a group table with appended groups probed before indexing them")
         let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
@@ -169,9 +179,53 @@ final class GroupTable {
         keyOffsets[group + 1] = arenaCount
         groupHashes[group] = hash
         groupCount = group + 1
+        indexedCount = groupCount
         slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(group + 1)
         if groupCount * 2 > slotMask + 1 { try growSlots() }
         return group
+    }
+
+    /// Appends rows `0 ..< rowCount` of `columns` as new groups `groupCount ..< groupCount + rowCount`,
+    /// in row order, without probing: the caller guarantees that no two of these keys are equal and
+    /// that none is already in the table. The slots index them when the table is next probed.
+    func append(_ columns: [ColumnVector], rowCount: Int) throws(ExecutionError) {
+        guard rowCount > 0 else { return }
+        if groupCount + rowCount >= Int(UInt32.max - 1) {
+            throw ExecutionError(.memoryLimit, "\(operatorName) has more than 4 billion groups")
+        }
+        packer.pack(columns, rowCount: rowCount)
+        let hashes = packer.hashes, bytes = packer.bytes, offsets = packer.offsets
+        let keyBytes = offsets[rowCount] - offsets[0]
+        while groupCount + rowCount > groupCapacity { try growGroups() }
+        if arenaCount + keyBytes > arenaCapacity { try growArena(arenaCount + keyBytes) }
+        (arena + arenaCount).copyMemory(from: bytes + offsets[0], byteCount: keyBytes)
+        let keyOffsets = self.keyOffsets, groupHashes = self.groupHashes
+        let shift = arenaCount &- offsets[0], first = groupCount
+        for row in 0..<rowCount {
+            keyOffsets[first + row + 1] = offsets[row + 1] &+ shift
+            groupHashes[first + row] = hashes[row]
+        }
+        arenaCount += keyBytes
+        groupCount = first + rowCount
+    }
+
+    /// Puts the appended groups into the slots, growing them once to hold every group at under half load.
+    @inline(never)
+    private func indexAppended() throws(ExecutionError) {
+        var slotCount = slotMask + 1
+        while groupCount * 2 > slotCount { slotCount *= 2 }
+        if slotCount > slotMask + 1 {
+            try rebuildSlots(slotCount)  // indexes every group
+            return
+        }
+        let slots = self.slots, mask = slotMask, groupHashes = self.groupHashes
+        for group in indexedCount..<groupCount {
+            let hash = groupHashes[group]
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot &+ 1) & mask }
+            slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(group + 1)
+        }
+        indexedCount = groupCount
     }
 
     private func account(_ newTotal: Int) throws(ExecutionError) {
@@ -211,8 +265,12 @@ final class GroupTable {
     }
 
     private func growSlots() throws(ExecutionError) {
-        let newCount = (slotMask + 1) * 2
-        try account(footprint + newCount * 4)
+        try rebuildSlots((slotMask + 1) * 2)
+    }
+
+    /// Replaces the slots by `newCount` (a power of two) slots holding every group.
+    private func rebuildSlots(_ newCount: Int) throws(ExecutionError) {
+        try account(footprint + (newCount - slotMask - 1) * 8)
         let newSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: newCount)
         newSlots.initialize(repeating: 0, count: newCount)
         let newMask = newCount - 1
@@ -225,5 +283,6 @@ final class GroupTable {
         slots.deallocate()
         slots = newSlots
         slotMask = newMask
+        indexedCount = groupCount
     }
 }
