@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PlazaCore
 import PlazaVector
 
@@ -29,8 +34,11 @@ final class GroupKeyCache {
     /// The slot of each row of the last `lookup`.
     private let rowSlots: UnsafeMutablePointer<Int>
     /// The groups recorded so far and their key values (`physicalTypes.count` per group), to refill slots after widening.
-    private var recordedGroups: [Int32] = []
-    private var recordedKeys: [Int64] = []
+    /// Raw `malloc` buffers grown by `realloc` (large ones move by remapping pages, not copying):
+    /// `recordedCapacity` groups, `recordedCount` used.
+    private var recordedGroups: UnsafeMutablePointer<Int32>
+    private var recordedKeys: UnsafeMutablePointer<Int64>
+    private var recordedCapacity = 1024
     private let minimums: UnsafeMutablePointer<Int64>
     private let maximums: UnsafeMutablePointer<Int64>
 
@@ -50,6 +58,8 @@ final class GroupKeyCache {
         seenLows = Array(repeating: 0, count: physical.count)
         seenHighs = Array(repeating: 0, count: physical.count)
         slots = .allocate(capacity: 1)
+        recordedGroups = GroupKeyCache.reallocate(nil, count: recordedCapacity)
+        recordedKeys = GroupKeyCache.reallocate(nil, count: recordedCapacity * physical.count)
         rowSlots = .allocate(capacity: ColumnVector.batchCapacity)
         missingRows = .allocate(capacity: ColumnVector.batchCapacity)
         minimums = .allocate(capacity: physical.count)
@@ -57,6 +67,8 @@ final class GroupKeyCache {
     }
 
     deinit {
+        free(recordedGroups)
+        free(recordedKeys)
         slots.deallocate()
         rowSlots.deallocate()
         missingRows.deallocate()
@@ -65,9 +77,9 @@ final class GroupKeyCache {
     }
 
     /// The bytes held, for the memory tracker.
-    var footprint: Int { slotCount * 4 + recordedKeys.count * 8 }
+    var footprint: Int { slotCount * 4 + recordedCapacity * (4 + 8 * physicalTypes.count) }
 
-    /// The rows of the last `lookup` whose key has no known group, as many as it returned.
+    /// The rows of the last `lookup` whose key has no known group, as many as it returned (`record` reuses it).
     let missingRows: UnsafeMutablePointer<Int32>
 
     /// Writes the group of each of the first `count` rows of `keys` to `groups` and returns the
@@ -115,7 +127,7 @@ final class GroupKeyCache {
 
     /// The number of groups recorded so far. When it equals the table's group count, every group
     /// of the table is in the cache, so a key the cache misses is new to the table too (`claim`).
-    var recordedCount: Int { recordedGroups.count }
+    private(set) var recordedCount = 0
 
     /// After a `lookup` that missed the first `missing` rows of `missingRows`, while the cache holds
     /// every group of the table: gives the distinct keys among those rows new groups numbered from
@@ -124,10 +136,9 @@ final class GroupKeyCache {
     func claim(
         _ keys: [ColumnVector], missing: Int, firstGroup: Int32, groups: UnsafeMutablePointer<Int32>, newRows: UnsafeMutablePointer<Int32>
     ) -> Int {
+        reserveRecorded(missing)
         let slots = self.slots, rowSlots = self.rowSlots, missingRows = self.missingRows
-        var recordedGroups = self.recordedGroups, recordedKeys = self.recordedKeys
-        self.recordedGroups = []
-        self.recordedKeys = []
+        let recordedGroups = self.recordedGroups + recordedCount
         var fresh = 0
         for index in 0..<missing {
             let row = Int(missingRows[index])
@@ -136,15 +147,52 @@ final class GroupKeyCache {
                 let group = firstGroup &+ Int32(truncatingIfNeeded: fresh)
                 slots[slot] = group &+ 1
                 newRows[fresh] = Int32(truncatingIfNeeded: row)
+                recordedGroups[fresh] = group
                 fresh &+= 1
-                recordedGroups.append(group)
-                for key in keys { recordedKeys.append(GroupKeyCache.load(key, row)) }
             }
             groups[row] = slots[slot] &- 1
         }
-        self.recordedGroups = recordedGroups
-        self.recordedKeys = recordedKeys
+        storeKeys(keys, rows: newRows, count: fresh)
         return fresh
+    }
+
+    /// Makes room for `extra` more recorded groups.
+    private func reserveRecorded(_ extra: Int) {
+        guard recordedCount + extra > recordedCapacity else { return }
+        var capacity = recordedCapacity * 2
+        while capacity < recordedCount + extra { capacity *= 2 }
+        recordedGroups = GroupKeyCache.reallocate(recordedGroups, count: capacity)
+        recordedKeys = GroupKeyCache.reallocate(recordedKeys, count: capacity * physicalTypes.count)
+        recordedCapacity = capacity
+    }
+
+    private static func reallocate<T>(_ pointer: UnsafeMutablePointer<T>?, count: Int) -> UnsafeMutablePointer<T> {
+        guard let raw = realloc(pointer, count * MemoryLayout<T>.stride) else {
+            preconditionFailure("out of memory growing a group-key cache to \(count) entries")
+        }
+        return raw.assumingMemoryBound(to: T.self)
+    }
+
+    /// Records the key values of `rows[0 ..< count]` (whose groups are already in
+    /// `recordedGroups[recordedCount...]`), column by column, and counts them as recorded.
+    private func storeKeys(_ keys: [ColumnVector], rows: UnsafePointer<Int32>, count: Int) {
+        let keyCount = physicalTypes.count
+        let base = recordedKeys + recordedCount * keyCount
+        for (position, key) in keys.enumerated() {
+            switch key.physicalType {
+            case .int64: GroupKeyCache.store(key.data.assumingMemoryBound(to: Int64.self), rows, count, base + position, keyCount)
+            case .int32: GroupKeyCache.store(key.data.assumingMemoryBound(to: Int32.self), rows, count, base + position, keyCount)
+            default: GroupKeyCache.store(key.data.assumingMemoryBound(to: UInt8.self), rows, count, base + position, keyCount)
+            }
+        }
+        recordedCount += count
+    }
+
+    @inline(__always)
+    private static func store<T: FixedWidthInteger>(
+        _ values: UnsafeMutablePointer<T>, _ rows: UnsafePointer<Int32>, _ count: Int, _ out: UnsafeMutablePointer<Int64>, _ stride: Int
+    ) {
+        for index in 0..<count { out[index &* stride] = Int64(values[Int(rows[index])]) }
     }
 
     /// Remembers the groups that the table gave to the first `missing` rows of `missingRows`
@@ -152,22 +200,23 @@ final class GroupKeyCache {
     func record(
         _ keys: [ColumnVector], missing: Int, found: UnsafePointer<Int32>, groups: UnsafeMutablePointer<Int32>
     ) {
+        reserveRecorded(missing)
         let slots = self.slots, rowSlots = self.rowSlots, missingRows = self.missingRows
-        // Moved out and back: appending to a stored property pays an exclusivity check each time.
-        var recordedGroups = self.recordedGroups, recordedKeys = self.recordedKeys
-        self.recordedGroups = []
-        self.recordedKeys = []
+        let recordedGroups = self.recordedGroups + recordedCount
+        // The rows whose key is new to the cache, listed in place of the rows already handled.
+        let newRows = self.missingRows
+        var fresh = 0
         for index in 0..<missing {
             let row = Int(missingRows[index])
             let group = found[index]
             groups[row] = group
             guard slots[rowSlots[row]] == 0 else { continue }
             slots[rowSlots[row]] = group &+ 1
-            recordedGroups.append(group)
-            for key in keys { recordedKeys.append(GroupKeyCache.load(key, row)) }
+            recordedGroups[fresh] = group
+            newRows[fresh] = Int32(truncatingIfNeeded: row)
+            fresh &+= 1
         }
-        self.recordedGroups = recordedGroups
-        self.recordedKeys = recordedKeys
+        storeKeys(keys, rows: newRows, count: fresh)
     }
 
     private func covers() -> Bool {
@@ -251,14 +300,15 @@ final class GroupKeyCache {
         }
         // Sparse keys (few groups over a wide range, as in one hash partition of a spilled
         // aggregate) would hold far more slots than groups: step aside.
-        if total > 1 << 16 && total / 16 > recordedGroups.count + ColumnVector.batchCapacity { return false }
+        if total > 1 << 16 && total / 16 > recordedCount + ColumnVector.batchCapacity { return false }
         slots.deallocate()
         slots = .allocate(capacity: total)
         slots.initialize(repeating: 0, count: total)
         slotCount = total
         bases = newBases
         spans = newSpans
-        for (index, group) in recordedGroups.enumerated() {
+        for index in 0..<recordedCount {
+            let group = recordedGroups[index]
             var slot = 0
             for position in 0..<keyCount {
                 slot = slot * Int(spans[position]) + Int(recordedKeys[index * keyCount + position] - bases[position])
@@ -266,14 +316,6 @@ final class GroupKeyCache {
             slots[slot] = group &+ 1
         }
         return true
-    }
-
-    private static func load(_ key: ColumnVector, _ row: Int) -> Int64 {
-        switch key.physicalType {
-        case .int64: return key.data.assumingMemoryBound(to: Int64.self)[row]
-        case .int32: return Int64(key.data.assumingMemoryBound(to: Int32.self)[row])
-        default: return Int64(key.data.assumingMemoryBound(to: UInt8.self)[row])
-        }
     }
 
     private static func range(_ key: ColumnVector, _ count: Int) -> (Int64, Int64) {
