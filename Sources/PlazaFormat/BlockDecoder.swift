@@ -93,8 +93,9 @@ public final class BlockDecoder {
         return header.isCompressed ? try decompress(stored, rawLength: header.rawLength) : stored
     }
 
-    /// Makes NULL rows of a fixed-width vector hold zero, as `ColumnVector` promises: one
-    /// branch-free mask per value of each word that has a NULL.
+    /// Makes NULL rows of a fixed-width vector hold zero, as `ColumnVector` promises: a word of
+    /// all NULLs is cleared in one fill, any other word with a NULL has just its NULL slots
+    /// stored (one trailing-zero count per NULL, no per-value shift).
     private func zeroNullSlots(_ vector: ColumnVector) {
         let words = vector.validityWords, n = vector.count
         switch vector.byteWidth {
@@ -108,10 +109,19 @@ public final class BlockDecoder {
 
     @inline(__always)
     private func zeroNulls<T: FixedWidthInteger>(_ words: UnsafeMutablePointer<UInt64>, _ n: Int, _ dst: UnsafeMutablePointer<T>) {
-        for w in 0..<ValidityBitmap.wordCount(for: n) where words[w] != ~0 {
-            let bits = words[w], base = w &* 64, end = min(64, n &- base)
-            for b in 0..<end {
-                dst[base &+ b] &= T(truncatingIfNeeded: 0 &- ((bits &>> UInt64(b)) & 1))
+        let wordCount = ValidityBitmap.wordCount(for: n)
+        for w in 0..<wordCount where words[w] != ~0 {
+            let base = w &* 64, end = min(64, n &- base)
+            // Bits of rows past `n` in the last word are ignored; the slots stay in bounds.
+            let inRange: UInt64 = end == 64 ? ~0 : (1 &<< UInt64(end)) &- 1
+            var nulls = ~words[w] & inRange
+            if nulls == inRange {
+                (dst + base).update(repeating: 0, count: end)
+                continue
+            }
+            while nulls != 0 {
+                dst[base &+ nulls.trailingZeroBitCount] = 0
+                nulls &= nulls &- 1
             }
         }
     }

@@ -199,7 +199,8 @@ struct FooterIndex {
             valueCount: valueCount(rowGroup: rowGroup, block: block))
     }
 
-    private func blockIndex(_ rowGroup: Int, _ column: Int, _ block: Int) -> Int {
+    /// The flat position of a block among `blockEntries` (0 ..< blockEntries.count).
+    func blockIndex(_ rowGroup: Int, _ column: Int, _ block: Int) -> Int {
         let perChunk = blockCount(rowGroup: rowGroup)
         precondition(block >= 0 && block < perChunk, "block \(block) out of range")
         return groupFirstBlock[rowGroup] + column * perChunk + block

@@ -30,8 +30,14 @@ public final class SegmentCursor: RowGroupCursor {
     private var stagingRow = 0
     private var stagingCount = 0
 
-    init(reader: SegmentReader, rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws(FormatError) {
+    /// Whether every block read is hashed, even one this reader verified before.
+    private let verifyEveryBlock: Bool
+
+    init(
+        reader: SegmentReader, rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool
+    ) throws(FormatError) {
         self.reader = reader
+        self.verifyEveryBlock = verifyEveryBlock
         self.rowGroup = rowGroup
         self.columns = columns
         self.predicates = predicates
@@ -51,12 +57,17 @@ public final class SegmentCursor: RowGroupCursor {
             }
             let vector = ColumnVector(type: field.type, capacity: (d.entries + 63) & ~63)
             do throws(FormatError) {
+                let verify =
+                    verifyEveryBlock
+                    || reader.needsVerification(rowGroup: rowGroup, column: column, block: -1, offset: d.offset)
                 let header = try decoder.decode(
-                    reader.bytes(d.offset, d.length), type: field.type, dictionary: nil, into: vector)
+                    reader.bytes(d.offset, d.length), type: field.type, dictionary: nil, into: vector,
+                    verifyChecksum: verify)
                 guard header.encoding == .plain, !header.hasValidity, header.count == d.entries else {
                     throw corrupt(
                         "dictionary block must be plain, without NULLs, with the \(d.entries) entries the footer names")
                 }
+                if verify { reader.markVerified(rowGroup: rowGroup, column: column, block: -1, offset: d.offset) }
             } catch {
                 throw error.located(
                     path: reader.path, rowGroup: rowGroup, column: field.name, block: -1, offset: d.offset)
@@ -93,12 +104,18 @@ public final class SegmentCursor: RowGroupCursor {
                 target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
             do throws(FormatError) {
                 let entry = try reader.index.block(rowGroup: rowGroup, column: column, block: block)
+                // A block this reader verified before decodes with its header and structure
+                // checked but not hashed again (see SegmentReader.needsVerification).
+                let verify =
+                    verifyEveryBlock
+                    || reader.needsVerification(rowGroup: rowGroup, column: column, block: block, offset: entry.offset)
                 let header = try decoder.decode(
                     reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position],
-                    into: target)
+                    into: target, verifyChecksum: verify)
                 guard header.count == rows else {
                     throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
                 }
+                if verify { reader.markVerified(rowGroup: rowGroup, column: column, block: block, offset: entry.offset) }
             } catch {
                 throw error.located(
                     path: reader.path, rowGroup: rowGroup, column: field.name, block: block,

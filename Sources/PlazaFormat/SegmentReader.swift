@@ -5,6 +5,7 @@
 #endif
 import PlazaCore
 import PlazaVector
+import Synchronization
 
 /// Reads one segment file (Formats/plaza-file-format.md): memory-maps it, checks the header,
 /// trailer and footer, and opens cursors over row groups.
@@ -34,6 +35,12 @@ public final class SegmentReader: @unchecked Sendable {
     /// The checked, flatly indexed footer.
     let index: FooterIndex
     let kinds: [ValueKind]
+    /// Per block entry, then per chunk dictionary: the stored offset + 1 of the block whose
+    /// checksum this reader has verified there, 0 when none yet. Lets a reader that stays cached
+    /// in a long-lived catalog hash each block once; a new reader (a new process, or a file whose
+    /// stat(2) changed, see `SegmentReaderCache`) verifies every block it reads again.
+    private let verified: UnsafeMutablePointer<Atomic<UInt64>>
+    private let verifiedCount: Int
 
     /// Opens and maps `path`, validating magic numbers, version, footer length and checksum, and
     /// the footer's structure (§10). Blocks are checked when read. Cost: one read of the footer,
@@ -70,6 +77,7 @@ public final class SegmentReader: @unchecked Sendable {
         self.base = base
         self.size = size
         (schema, blockSize, minorVersion, kinds) = (index.schema, index.blockSize, Int(index.minorVersion), index.kinds)
+        (verified, verifiedCount) = SegmentReader.makeVerifiedFlags(index)
     }
 
     /// Reads a segment from bytes in memory instead of a file (tests, and segments already in
@@ -96,6 +104,39 @@ public final class SegmentReader: @unchecked Sendable {
         self.base = UnsafeRawPointer(whole)
         self.size = size
         (schema, blockSize, minorVersion, kinds) = (index.schema, index.blockSize, Int(index.minorVersion), index.kinds)
+        (verified, verifiedCount) = SegmentReader.makeVerifiedFlags(index)
+    }
+
+    private static func makeVerifiedFlags(_ index: FooterIndex) -> (UnsafeMutablePointer<Atomic<UInt64>>, Int) {
+        let count = index.blockEntries.count + index.rowGroupCount * index.schema.count
+        let flags = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: max(count, 1))
+        for i in 0..<count { (flags + i).initialize(to: Atomic(0)) }
+        return (flags, count)
+    }
+
+    /// The slot of `verified` for a block (`block` ≥ 0) or for the chunk's dictionary (`block` = −1).
+    private func verifiedSlot(rowGroup: Int, column: Int, block: Int) -> Int {
+        block < 0
+            ? index.blockEntries.count + rowGroup * schema.count + column
+            : index.blockIndex(rowGroup, column, block)
+    }
+
+    /// Whether the checksum of the block stored at `offset` still needs checking: true unless this
+    /// reader has verified that very block (same entry, same offset) before.
+    func needsVerification(rowGroup: Int, column: Int, block: Int, offset: Int) -> Bool {
+        verified[verifiedSlot(rowGroup: rowGroup, column: column, block: block)].load(ordering: .relaxed)
+            != UInt64(offset) &+ 1
+    }
+
+    /// Records that the block at `offset` decoded with its checksum verified.
+    func markVerified(rowGroup: Int, column: Int, block: Int, offset: Int) {
+        verified[verifiedSlot(rowGroup: rowGroup, column: column, block: block)].store(
+            UInt64(offset) &+ 1, ordering: .relaxed)
+    }
+
+    /// How many blocks and dictionaries this reader has verified so far (tests).
+    var verifiedBlockCount: Int {
+        (0..<verifiedCount).reduce(0) { $0 + (verified[$1].load(ordering: .relaxed) != 0 ? 1 : 0) }
     }
 
     /// Where the footer lies and what the trailer says its checksum is.
@@ -166,6 +207,8 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     deinit {
+        verified.deinitialize(count: verifiedCount)
+        verified.deallocate()
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), size)
         } else {
@@ -232,15 +275,19 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// A cursor over `rowGroup` yielding the table columns `columns` in that order, skipping
     /// blocks whose statistics rule out `predicates` (columns are positions in `columns`).
+    /// Each block's checksum is verified the first time this reader reads it; with
+    /// `verifyEveryBlock` the cursor verifies every block it reads, as `plaza verify` needs.
     ///
     /// - Throws: `FormatError` when a shared dictionary block is damaged.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws(FormatError)
-        -> SegmentCursor
-    {
+    public func openRowGroup(
+        _ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool = false
+    ) throws(FormatError) -> SegmentCursor {
         precondition(rowGroup >= 0 && rowGroup < rowGroupCount, "row group \(rowGroup) out of range")
         for column in columns { precondition(column >= 0 && column < schema.count, "column \(column) out of range") }
         for p in predicates { precondition(p.column >= 0 && p.column < columns.count, "predicate column out of range") }
-        return try SegmentCursor(reader: self, rowGroup: rowGroup, columns: columns, predicates: predicates)
+        return try SegmentCursor(
+            reader: self, rowGroup: rowGroup, columns: columns, predicates: predicates,
+            verifyEveryBlock: verifyEveryBlock)
     }
 
     /// The mapped bytes `offset ..< offset + length` (already checked against the file by the footer).

@@ -16,8 +16,8 @@ public struct VerificationSummary: Sendable, Hashable {
 }
 
 extension TableSnapshot {
-    /// Decodes every block of every column of the snapshot, so that each checksum is verified,
-    /// and checks that the rows add up to the manifest's count.
+    /// Decodes every block of every column of the snapshot, so that each checksum is verified
+    /// (also blocks a cached reader verified before), and checks that the rows add up to the manifest's count.
     ///
     /// Cost: a full scan of the table (no pruning). For crash and damage checks, not for queries.
     ///
@@ -30,7 +30,7 @@ extension TableSnapshot {
         for group in 0..<rowGroupCount {
             var groupRows = 0
             do {
-                let cursor = try openRowGroup(group, columns: columns, predicates: [])
+                let cursor = try openRowGroup(group, columns: columns, predicates: [], verifyEveryBlock: true)
                 while try cursor.next(into: batch) { groupRows += batch.liveCount }
                 blocks += cursor.statistics.blocksRead
             } catch let error as StorageError {

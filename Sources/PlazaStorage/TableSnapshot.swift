@@ -68,13 +68,21 @@ public final class TableSnapshot: ScanSource, Sendable {
     ///   row group's metadata is damaged; `next(into:)` throws the same for damaged blocks.
     public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
     {
+        try openRowGroup(rowGroup, columns: columns, predicates: predicates, verifyEveryBlock: false)
+    }
+
+    /// As `openRowGroup(_:columns:predicates:)`; with `verifyEveryBlock` the cursor hashes every
+    /// block it reads even where its cached reader verified the block before (`verify()`).
+    func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool) throws
+        -> SnapshotCursor
+    {
         let location = locations[rowGroup]
         let segment = Int(location.segment)
         let inner: SegmentCursor
         do {
             inner = try readers[segment].openRowGroup(
                 Int(location.rowGroup), columns: columns,
-                predicates: usable(predicates, columns: columns, segment: segment))
+                predicates: usable(predicates, columns: columns, segment: segment), verifyEveryBlock: verifyEveryBlock)
         } catch {
             throw StorageError.wrapping(error, table: table)
         }
