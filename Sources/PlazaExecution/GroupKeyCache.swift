@@ -272,6 +272,13 @@ final class GroupKeyCache {
             }
             total = product
         }
+        if fits {
+            // A grown key boxed in by the others' slack would saturate: drop the slack instead.
+            for position in 0..<keyCount where grew[position] {
+                let room = Int64(GroupKeyCache.maxSlots / (total / Int(newSpans[position]))) - newSpans[position]
+                if Swift.min(Swift.max(newSpans[position], 8), room) < Swift.max(newSpans[position] / 8, 1) { fits = false }
+            }
+        }
         if !fits {
             total = 1
             for position in 0..<keyCount {
@@ -298,9 +305,19 @@ final class GroupKeyCache {
             newSpans[position] += extra
             total = candidate
         }
-        // Sparse keys (few groups over a wide range, as in one hash partition of a spilled
-        // aggregate) would hold far more slots than groups: step aside.
-        if total > 1 << 16 && total / 16 > recordedCount + ColumnVector.batchCapacity { return false }
+        // Sparse keys (few groups over the range of the values seen, as in one hash partition of
+        // a spilled aggregate) would hold far more slots than groups: step aside.
+        var seenTotal = 1
+        for position in 0..<keyCount {
+            let (width, overflow) = seenHighs[position].subtractingReportingOverflow(seenLows[position])
+            guard !overflow, width < Int64(GroupKeyCache.maxSlots) else {
+                seenTotal = Int.max
+                break
+            }
+            let (product, tooMany) = seenTotal.multipliedReportingOverflow(by: Int(width) + 1)
+            seenTotal = tooMany ? Int.max : product
+        }
+        if total > 1 << 16 && seenTotal / 8 > recordedCount + ColumnVector.batchCapacity { return false }
         slots.deallocate()
         slots = .allocate(capacity: total)
         slots.initialize(repeating: 0, count: total)
