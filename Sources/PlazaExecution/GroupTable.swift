@@ -46,18 +46,18 @@ final class GroupTable {
         slots = .allocate(capacity: 1024)
         slots.initialize(repeating: 0, count: 1024)
         arenaCapacity = 1 << 14
-        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        arena = GroupTable.reallocate(nil, bytes: arenaCapacity)
         groupCapacity = 512
-        keyOffsets = .allocate(capacity: groupCapacity + 1)
+        keyOffsets = GroupTable.reallocate(nil, bytes: (groupCapacity + 1) * 8).assumingMemoryBound(to: Int.self)
         keyOffsets[0] = 0
-        groupHashes = .allocate(capacity: groupCapacity)
+        groupHashes = GroupTable.reallocate(nil, bytes: groupCapacity * 8).assumingMemoryBound(to: UInt64.self)
     }
 
     deinit {
         slots.deallocate()
-        arena.deallocate()
-        keyOffsets.deallocate()
-        groupHashes.deallocate()
+        free(arena)
+        free(keyOffsets)
+        free(groupHashes)
         tracker?.release(trackedBytes)
     }
 
@@ -242,14 +242,9 @@ final class GroupTable {
     private func growGroups() throws(ExecutionError) {
         let capacity = groupCapacity * 2
         try account(footprint + groupCapacity * 16)
-        let newOffsets = UnsafeMutablePointer<Int>.allocate(capacity: capacity + 1)
-        newOffsets.update(from: keyOffsets, count: groupCount + 1)
-        keyOffsets.deallocate()
-        keyOffsets = newOffsets
-        let newHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
-        newHashes.update(from: groupHashes, count: groupCount)
-        groupHashes.deallocate()
-        groupHashes = newHashes
+        // realloc: large blocks move by remapping their pages instead of copying them.
+        keyOffsets = GroupTable.reallocate(keyOffsets, bytes: (capacity + 1) * 8).assumingMemoryBound(to: Int.self)
+        groupHashes = GroupTable.reallocate(groupHashes, bytes: capacity * 8).assumingMemoryBound(to: UInt64.self)
         groupCapacity = capacity
     }
 
@@ -257,11 +252,15 @@ final class GroupTable {
         var capacity = arenaCapacity * 2
         while capacity < needed { capacity *= 2 }
         try account(footprint + capacity - arenaCapacity)
-        let newArena = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-        newArena.copyMemory(from: arena, byteCount: arenaCount)
-        arena.deallocate()
-        arena = newArena
+        arena = GroupTable.reallocate(arena, bytes: capacity)
         arenaCapacity = capacity
+    }
+
+    /// `realloc` (`malloc` for nil): 16-byte aligned; out of memory is a bug-level failure here
+    /// as for every other allocation (the memory tracker bounds what a query may hold).
+    private static func reallocate(_ pointer: UnsafeMutableRawPointer?, bytes: Int) -> UnsafeMutableRawPointer {
+        guard let raw = realloc(pointer, bytes) else { preconditionFailure("out of memory growing a group table to \(bytes) bytes") }
+        return raw
     }
 
     private func growSlots() throws(ExecutionError) {
