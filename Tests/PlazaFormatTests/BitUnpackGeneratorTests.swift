@@ -22,12 +22,32 @@ import Testing
             s += "    @inlinable @inline(__always)\n"
             s +=
                 "    static func unpackGroup\(w)<T: FixedWidthInteger>(_ s: UnsafeRawPointer, _ r: UInt64, _ d: UnsafeMutablePointer<T>) {\n"
-            for k in 0..<w {
-                s +=
-                    "        let w\(k) = UInt64(littleEndian: s.loadUnaligned(fromByteOffset: \(k * 8), as: UInt64.self))\n"
+            if w <= 56 {
+                // Up to 56 bits: one unaligned little-endian load at the value's first byte holds
+                // the whole value (bit offset within the byte ≤ 7), so no value needs two words
+                // joined (a double-register shift, slow on some x86 cores) and no word stays live.
+                // Values whose 8 bytes would run past the group read its last word instead
+                // (they lie within it), so no load leaves the group's 8w bytes.
+                for j in 0..<64 {
+                    let bit = j * w, fits = bit / 8 + 8 <= w * 8
+                    let byte = fits ? bit / 8 : (w - 1) * 8, shift = bit - byte * 8
+                    let load = "UInt64(littleEndian: s.loadUnaligned(fromByteOffset: \(byte), as: UInt64.self))"
+                    let expr = shift == 0 ? load : "(\(load) &>> \(shift))"
+                    s += "        d[\(j)] = T(truncatingIfNeeded: (\(expr) & \(mask)) &+ r)\n"
+                }
+                s += "    }\n\n"
+                continue
             }
+            // Each word is loaded just before its first use: `s` may alias `d`, so the compiler
+            // cannot sink loads written up front past the stores, and would keep all w words live.
+            var loaded = 0
             for j in 0..<64 {
                 let bit = j * w, word = bit / 64, shift = bit % 64
+                while loaded <= min(w - 1, (bit + w - 1) / 64) {
+                    s +=
+                        "        let w\(loaded) = UInt64(littleEndian: s.loadUnaligned(fromByteOffset: \(loaded * 8), as: UInt64.self))\n"
+                    loaded += 1
+                }
                 var expr = shift == 0 ? "w\(word)" : "(w\(word) &>> \(shift))"
                 if shift + w > 64 { expr = "(\(expr) | (w\(word + 1) &<< \(64 - shift)))" }
                 if w < 64 { expr = "(\(expr) & \(mask))" }
