@@ -362,18 +362,19 @@ final class AggregateState {
     func finalize() throws(ExecutionError) -> [Batch] {
         try drainAllDistinct()
         let total = groupCount
-        var columns: [ColumnVector] = table == nil ? [] : decodedKeys(0..<total)
+        var columns: [ColumnVector] = []
         for accumulator in accumulators {
             accumulator.resize(total)
             columns.append(try accumulator.finalize(total))
         }
         if total == 0 { return [] }
-        if total <= ColumnVector.batchCapacity { return [Batch(columns: columns, count: total)] }
+        if total <= ColumnVector.batchCapacity { return [Batch(columns: decodedKeys(0..<total) + columns, count: total)] }
+        // Keys decoded batch by batch: no whole key columns to build and then slice.
         var batches: [Batch] = []
         var start = 0
         while start < total {
             let end = Swift.min(start + ColumnVector.batchCapacity, total)
-            batches.append(Batch(columns: columns.map { GatherKernel.slice($0, start..<end) }, count: end - start))
+            batches.append(Batch(columns: decodedKeys(start..<end) + columns.map { GatherKernel.slice($0, start..<end) }, count: end - start))
             start = end
         }
         return batches
