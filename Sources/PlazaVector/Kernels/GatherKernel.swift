@@ -8,25 +8,32 @@ public enum GatherKernel {
     /// string bytes copied.
     public static func gather(_ source: ColumnVector, _ indices: UnsafeBufferPointer<Int32>) -> ColumnVector {
         let count = indices.count
-        let out = ColumnVector(type: source.type, capacity: Swift.max(count, 1))
+        // A bitmap whose rows are all valid gathers as no bitmap: only missing rows make NULLs.
+        let validity = allValid(source) ? ValidityBitmap(words: nil) : source.validity
+        let hasMissing = anyMissing(indices)
         if let dictionary = source.dictionary {
             // Gather the codes and keep the dictionary, so later operators can still work on codes.
             let out = ColumnVector(type: source.type, capacity: Swift.max(count, 1))
             out.makeDictionary(dictionary, count: count)
             let codes = source.values(as: UInt32.self)
             let target = out.values(as: UInt32.self)
-            let validity = source.validity
-            for i in 0..<count {
-                let row = Int(indices[i])
-                target[i] = row < 0 ? 0 : codes[row]
+            if hasMissing {
+                for i in 0..<count {
+                    let row = Int(indices[i])
+                    target[i] = row < 0 ? 0 : codes[row]
+                }
+            } else {
+                for i in 0..<count { target[i] = codes[Int(indices[i])] }
             }
             // Only when a gathered row is NULL: a bitmap of all-valid rows would send later
             // operators down their NULL paths (a NULL group) for nothing.
-            if anyNullGathered(validity, indices) { gatherValidity(validity, indices, into: out) }
+            if hasMissing || validity.words != nil, anyNullGathered(validity, indices) {
+                gatherValidity(validity, indices, into: out)
+            }
             return out
         }
-        let validity = source.validity
-        let anyNull = anyNullGathered(validity, indices)
+        let out = ColumnVector(type: source.type, capacity: Swift.max(count, 1))
+        let anyNull = (hasMissing || validity.words != nil) && anyNullGathered(validity, indices)
         switch source.physicalType {
         case .string:
             var total = 0
@@ -58,6 +65,24 @@ public enum GatherKernel {
         }
         if anyNull { gatherValidity(validity, indices, into: out) }
         return out
+    }
+
+    /// Whether `source` has no bitmap or one whose first `source.count` bits are all set: a
+    /// check of at most count / 64 words.
+    static func allValid(_ source: ColumnVector) -> Bool {
+        guard let words = source.validity.words else { return true }
+        let n = source.count
+        var all: UInt64 = ~0
+        for w in 0..<(n &>> 6) { all &= words[w] }
+        if n & 63 != 0 { all &= words[n &>> 6] | (~0 &<< UInt64(n & 63)) }
+        return all == ~0
+    }
+
+    /// Whether any index is negative (a missing row): one branch-free pass.
+    static func anyMissing(_ indices: UnsafeBufferPointer<Int32>) -> Bool {
+        var signs: Int32 = 0
+        for index in indices { signs |= index }
+        return signs < 0
     }
 
     /// Whether any row of `indices` is NULL in `validity` or missing (negative): one branch-free pass.
@@ -103,6 +128,11 @@ public enum GatherKernel {
     static func gatherFixed<T>(_ source: ColumnVector, _ out: ColumnVector, _ indices: UnsafeBufferPointer<Int32>, _: T.Type) {
         let input = source.data.assumingMemoryBound(to: T.self)
         let output = out.data.assumingMemoryBound(to: T.self)
+        if !anyMissing(indices) {
+            for i in 0..<indices.count { output[i] = input[Int(indices[i])] }
+            out.setCount(indices.count)
+            return
+        }
         let zero = source.count > 0 ? input[0] : nil
         for i in 0..<indices.count {
             let row = Int(indices[i])
