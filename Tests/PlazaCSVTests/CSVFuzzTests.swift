@@ -1,5 +1,6 @@
 import Foundation
 import PlazaCore
+import PlazaTestSupport
 import Testing
 
 @testable import PlazaCSV
@@ -7,19 +8,6 @@ import Testing
 /// Random CSV-shaped bytes (quotes, delimiters, CR/LF, digits, dates, bytes ≥ 0x80) must never
 /// trap: every file either fails with a `CSVError` or reads with every record accounted for.
 @Suite struct CSVFuzzTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be reproduced.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let pieces: [[UInt8]] =
         [
             "\"", "\"\"", ",", ";", "\n", "\r\n", "\r", "12", "-3.5", "0", "06700", "2024-02-29", "31/12/2024",
@@ -28,7 +16,7 @@ import Testing
         ].map { Array($0.utf8) } + [[0xF1], [0xC3], [0xE2, 0x82], [0x00]]
 
     @Test func randomFilesNeverTrap() throws {
-        var random = SplitMix(state: 42)
+        var random = SeededRandom(seed: 42)
         for round in 0..<200 {
             var bytes: [UInt8] = []
             for _ in 0..<(random.below(400) + 1) { bytes += Self.pieces[random.below(Self.pieces.count)] }

@@ -1,6 +1,7 @@
 import Foundation
 import PlazaCore
 import PlazaVector
+import PlazaTestSupport
 import Testing
 
 @testable import PlazaFormat

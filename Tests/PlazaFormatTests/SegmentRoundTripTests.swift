@@ -1,5 +1,6 @@
 import PlazaCore
 import PlazaVector
+import PlazaTestSupport
 import Testing
 
 @testable import PlazaFormat

@@ -1,4 +1,5 @@
 import PlazaCore
+import PlazaTestSupport
 import Testing
 @testable import PlazaStorage
 
@@ -146,7 +147,7 @@ import Testing
     @Test func mutatedBodiesWithValidChecksumsNeverTrap() {
         let valid = ManifestTests.sample.encoded()
         let body = Array(valid[16..<(valid.count - 12)])
-        var generator = SplitMix64(seed: 2026)
+        var generator = SeededRandom(seed: 2026)
         var accepted = 0
         for trial in 0..<3000 {
             var mutated = body
@@ -176,18 +177,5 @@ import Testing
     @Test func publicValidatorReportsDamage() throws {
         #expect(throws: StorageError.self) { try _ManifestValidator.validate([1, 2, 3]) }
         #expect(try _ManifestValidator.validate(ManifestTests.sample.encoded()) == 1005)
-    }
-}
-
-/// A small deterministic generator, so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

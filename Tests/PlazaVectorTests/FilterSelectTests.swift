@@ -1,27 +1,17 @@
 import PlazaCore
 import PlazaVector
+import PlazaTestSupport
 import Testing
 
 /// `FilterKernel.select` (64 rows at a time) against a row-by-row reference, over counts around
 /// word and byte boundaries and every validity pattern.
 @Suite struct FilterSelectTests {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     enum Pattern: CaseIterable { case allFalse, allTrue, sparse, dense, wordRuns }
     enum Nulls: CaseIterable { case none, all, alternating, random, wordRuns }
 
     @Test(arguments: Pattern.allCases, Nulls.allCases)
     func selectMatchesTheRowByRowReference(pattern: Pattern, nulls: Nulls) {
-        var rng = Random(state: 42)
+        var rng = SeededRandom(seed: 42)
         for count in [0, 1, 7, 8, 9, 63, 64, 65, 127, 200, 2_047, 2_048] {
             let flags = ColumnVector(type: .boolean, capacity: max(count, 1))
             for row in 0..<count {

@@ -1,0 +1,21 @@
+/// A small deterministic random generator (SplitMix64) shared by the test targets, so that a failing
+/// randomized test reproduces from its seed.
+public struct SeededRandom: RandomNumberGenerator {
+    /// The generator's state; the next value is derived from it.
+    public var state: UInt64
+
+    /// A generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in `0..<n` (slightly biased for huge `n`, which tests do not use).
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
