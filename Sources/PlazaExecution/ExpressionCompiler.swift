@@ -251,11 +251,21 @@ final class CompareConstantNode: ExpressionNode, @unchecked Sendable {
     let input: ExpressionNode
     let op: CompareKernel.Operator
     let constantValue: Value
+    /// `constantValue` as a one-row vector of the input's type, built once and only read after
+    /// (shared by the worker threads without locking); nil for a NULL input type or constant.
+    let constantHolder: ColumnVector?
 
     init(input: ExpressionNode, op: CompareKernel.Operator, constant: Value) {
         self.input = input
         self.op = op
         self.constantValue = LiteralNode.conform(constant, to: input.type)
+        if input.type == .null || constantValue == .null {
+            self.constantHolder = nil
+        } else {
+            let holder = ColumnVector(type: input.type, capacity: 1)
+            holder.append(value: constantValue)
+            self.constantHolder = holder
+        }
         super.init(type: .boolean)
     }
 
@@ -266,7 +276,12 @@ final class CompareConstantNode: ExpressionNode, @unchecked Sendable {
             for row in 0..<batch.count { out.setValid(false, at: row) }
             return out
         }
-        CompareKernel.compare(values, constant: constantValue, op, count: batch.count, into: out.data.assumingMemoryBound(to: UInt8.self))
+        let bytes = out.data.assumingMemoryBound(to: UInt8.self)
+        if let constantHolder, values.type == constantHolder.type {
+            CompareKernel.compare(values, constantHolder: constantHolder, op, count: batch.count, into: bytes)
+        } else {
+            CompareKernel.compare(values, constant: constantValue, op, count: batch.count, into: bytes)
+        }
         propagateNulls([values], into: out, count: batch.count)
         return out
     }

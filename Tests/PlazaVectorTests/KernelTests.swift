@@ -43,6 +43,26 @@ import Testing
         #expect(out == [0, 0, 1, 0])
     }
 
+    @Test func compareAgainstAPrebuiltConstantHolderMatchesTheValueForm() {
+        let x = ColumnVector(type: .bigint)
+        for v: Int64 in [5000, 5001, -7, .max, 4999] { x.append(v) }
+        let holder = ColumnVector(type: .bigint, capacity: 1)
+        holder.append(value: .bigint(5000))
+        for op in [CompareKernel.Operator.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual] {
+            var viaHolder = [UInt8](repeating: 9, count: 5), viaValue = [UInt8](repeating: 7, count: 5)
+            viaHolder.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constantHolder: holder, op, count: 5, into: $0.baseAddress!) }
+            viaValue.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constant: .bigint(5000), op, count: 5, into: $0.baseAddress!) }
+            #expect(viaHolder == viaValue)
+        }
+        var greater = [UInt8](repeating: 9, count: 5)
+        greater.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constantHolder: holder, .greater, count: 5, into: $0.baseAddress!) }
+        #expect(greater == [0, 1, 0, 1, 0])
+        let names = strings(["WhatsApp", "Web", ""]), word = strings(["WhatsApp"])
+        var equal = [UInt8](repeating: 9, count: 3)
+        equal.withUnsafeMutableBufferPointer { CompareKernel.compare(names, constantHolder: word, .equal, count: 3, into: $0.baseAddress!) }
+        #expect(equal == [1, 0, 0])
+    }
+
     @Test func filterSelectsValidTrueRows() {
         let flags = ColumnVector(type: .boolean)
         for b: UInt8 in [1, 0, 1, 1] { flags.append(b) }

@@ -72,6 +72,13 @@ public enum CompareKernel {
     public static func compare(_ a: ColumnVector, constant: Value, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>) {
         let holder = ColumnVector(type: a.type, capacity: 1)
         holder.append(value: constant)
+        compare(a, constantHolder: holder, op, count: count, into: out)
+    }
+
+    /// `out[row] = a[row] op holder[0]` for `count` rows: the constant already stored as row 0 of
+    /// a one-row vector of `a`'s type (built once per expression, so no allocation per batch).
+    public static func compare(_ a: ColumnVector, constantHolder holder: ColumnVector, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        precondition(holder.count >= 1 && holder.physicalType == a.physicalType, "constant holder must hold one value of the compared physical type")
         switch a.physicalType {
         case .uint8: loop(a.data.assumingMemoryBound(to: UInt8.self), holder.data.assumingMemoryBound(to: UInt8.self), true, op, count, out)
         case .int32: loop(a.data.assumingMemoryBound(to: Int32.self), holder.data.assumingMemoryBound(to: Int32.self), true, op, count, out)
