@@ -28,7 +28,7 @@ def parse_arguments():
     parser.add_argument("--engines", default="duckdb,chdb,polars,plaza")
     parser.add_argument("--queries", default="", help="comma-separated prefixes, e.g. q01,q14 (default: all)")
     parser.add_argument("--plaza", default=str(BENCH.parent / ".build" / "release" / "plaza"),
-                        help="the plaza binary (swift build -c release --package-path ..)")
+                        help="the plaza binary (swift build -c release --static-swift-stdlib --package-path .. --product plaza)")
     parser.add_argument("--output", default=str(HERE / "results" / "latest.md"))
     arguments = parser.parse_args()
     if arguments.runs < 5:

@@ -176,7 +176,7 @@ class Plaza:
     def check(self):
         """Returns None when the CLI can import and query, else the reason it cannot."""
         if not os.access(self.binary, os.X_OK):
-            return f"no plaza binary at {self.binary} (swift build -c release --package-path ..)"
+            return f"no plaza binary at {self.binary} (swift build -c release --static-swift-stdlib --package-path .. --product plaza)"
         probe = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", "SELECT 1 AS x"],
                                capture_output=True, text=True, timeout=60)
         if probe.returncode != 0 or probe.stdout.strip().splitlines()[-1:] != ["1"]:
