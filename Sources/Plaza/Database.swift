@@ -82,7 +82,7 @@ public final class Database: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         self.settings = Mutex(
             Settings(threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit ?? Self.defaultMemoryLimit))
-        if !options.isReadOnly { Self.removeAbandonedSpills(in: temporaryDirectory) }
+        if !options.isReadOnly { SpillDirectory.removeAbandoned(in: temporaryDirectory) }
     }
 
     /// The directory that spilling operators write under: the option, else `<path>/.tmp` (whose
@@ -91,20 +91,6 @@ public final class Database: Sendable {
         if let directory = options.temporaryDirectory { return directory }
         if options.isReadOnly { return FileManager.default.temporaryDirectory.path }
         return path + "/.tmp"
-    }
-
-    /// Removes the spill directories (`plaza-spill-<pid>-…`) of processes that no longer run: a query
-    /// removes its own when it ends, so only a killed process leaves one behind.
-    static func removeAbandonedSpills(in directory: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where name.hasPrefix("plaza-spill-") {
-            let fields = name.split(separator: "-")
-            guard fields.count >= 3, let pid = Int32(fields[2]) else { continue }
-            // kill(pid, 0) probes without signalling; ESRCH means no such process.
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                try? FileManager.default.removeItem(atPath: directory + "/" + name)
-            }
-        }
     }
 
     /// The memory limit of a query when none is given: 80% of physical memory, so that operators

@@ -14,7 +14,7 @@ private func posixRead(_ descriptor: Int32, _ bytes: UnsafeMutableRawPointer, _ 
 
 /// A directory of temporary files for one spilling operator, removed with everything in it by
 /// `remove()` (operators call it in a `defer`, so it goes when the query ends, fails or is cancelled).
-final class SpillDirectory: @unchecked Sendable {
+public final class SpillDirectory: @unchecked Sendable {
     // Safe to share: `path` is immutable; file names come from an atomic-free per-caller scheme
     // (each writer passes its own worker and partition numbers).
     /// The directory's path.
@@ -24,7 +24,7 @@ final class SpillDirectory: @unchecked Sendable {
     /// system's when nil).
     init(parent: String?, operatorName: String) throws(ExecutionError) {
         let base = parent ?? FileManager.default.temporaryDirectory.path
-        let name = "plaza-spill-\(getpid())-" + String(UInt64.random(in: 0..<UInt64.max), radix: 36)
+        let name = Self.namePrefix + "\(getpid())-" + String(UInt64.random(in: 0..<UInt64.max), radix: 36)
         path = base + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -38,6 +38,20 @@ final class SpillDirectory: @unchecked Sendable {
 
     /// Removes the directory and its files; errors are ignored (nothing useful can be done).
     func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Every spill directory's name starts with this, then the owning process id and a dash.
+    static let namePrefix = "plaza-spill-"
+
+    /// Removes the spill directories under `parent` of processes that no longer run: a query removes
+    /// its own when it ends, so only a killed process leaves one behind.
+    public static func removeAbandoned(in parent: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix(namePrefix) {
+            guard let pid = Int32(name.dropFirst(namePrefix.count).prefix { $0 != "-" }) else { continue }
+            // kill(pid, 0) probes without signalling; ESRCH means no such process.
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: parent + "/" + name) }
+        }
+    }
 }
 
 /// Appends batches to one temporary file in a simple self-describing layout, through a buffer.
