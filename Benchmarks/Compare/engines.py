@@ -202,19 +202,34 @@ class Plaza:
             raise RuntimeError(done.stderr.strip()[:400] or f"exit status {done.returncode}")
         return done.stdout, parse_timer(done.stderr)
 
+    def warm_times(self, sql, runs):
+        """Milliseconds of `runs` runs in one plaza process after a warm-up run, as DuckDB's connection is timed."""
+        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", "--threads",
+                               str(self.threads), "--timer", "--repeat", str(runs + 1), "--", sql],
+                              capture_output=True, text=True, timeout=1200)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip()[:400] or f"exit status {done.returncode}")
+        times = parse_timers(done.stderr)
+        if len(times) != runs + 1:
+            raise RuntimeError(f"expected {runs + 1} run times from --repeat, got {len(times)}")
+        return times[1:]
+
     def rows(self, result):
         reader = csv.reader(io.StringIO(result))
         next(reader, None)  # header
         return [tuple(None if field == "" else field for field in row) for row in reader]
 
 
+def parse_timers(stderr):
+    """Milliseconds from every `--timer` line on stderr (e.g. `Run Time: 0.012 s`), in order."""
+    units = {"ms": 1.0, "s": 1000.0, "µs": 0.001, "us": 0.001}
+    return [float(value) * units[unit] for value, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(ms|s|µs|us)\b", stderr)]
+
+
 def parse_timer(stderr):
-    """Milliseconds from Plaza's `--timer` line on stderr (e.g. `Time: 12.3 ms`), or None."""
-    match = re.search(r"(\d+(?:\.\d+)?)\s*(ms|s|µs|us)\b", stderr)
-    if not match:
-        return None
-    value, unit = float(match.group(1)), match.group(2)
-    return value * {"ms": 1.0, "s": 1000.0, "µs": 0.001, "us": 0.001}[unit]
+    """Milliseconds from Plaza's first `--timer` line on stderr, or None."""
+    times = parse_timers(stderr)
+    return times[0] if times else None
 
 
 def arrow_rows(table):

@@ -4,7 +4,7 @@ import decimal
 import unittest
 
 import compare
-from engines import parse_timer
+from engines import parse_timer, parse_timers
 
 
 class CompareRowsTests(unittest.TestCase):
@@ -45,6 +45,10 @@ class TimerTests(unittest.TestCase):
         self.assertAlmostEqual(parse_timer("Run Time: 0.012 s\n"), 12.0)
         self.assertAlmostEqual(parse_timer("Time: 3.5 ms"), 3.5)
         self.assertIsNone(parse_timer("no timing here"))
+
+    def test_every_repeated_run_time(self):
+        self.assertEqual(parse_timers("Run Time: 0.0120 s\nRun Time: 0.0031 s\n"), [12.0, 3.1])
+        self.assertEqual(parse_timers(""), [])
 
 
 class QueryFilesTests(unittest.TestCase):

@@ -13,6 +13,10 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(name: .customLong("param"), help: "A value for the next ? or $n parameter (repeatable).") var parameters:
         [String] = []
     @Flag(help: "Print the run time on standard error.") var timer = false
+    @Option(
+        name: .customLong("repeat"),
+        help: "Run the query this many times in one process; the result is printed once, later runs format it into /dev/null (with --timer, each run's time is printed).")
+    var repetitions = 1
     @Option(help: "Worker threads (default: every core).") var threads: Int?
     @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).") var memoryLimit:
         String?
@@ -20,6 +24,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if repetitions < 1 { throw ValidationError("--repeat must be at least 1") }
         if let memoryLimit, parseSize(memoryLimit) == nil {
             throw ValidationError("--memory-limit must be a size such as 4GB or 512MB, not \(memoryLimit)")
         }
@@ -37,9 +42,22 @@ struct QueryCommand: AsyncParsableCommand {
         }
         let db = try database.open(threads: threads, memoryLimit: memoryLimit.flatMap(parseSize))
         let values = parameters.map(parseParameter)
-        let output = OutputStream.standardOutput
-        let printer = ResultPrinter(format: format, output: output, maxWidth: output.terminalWidth)
-        let start = ContinuousClock.now
+        // Runs after the first format their result into /dev/null, so each run does the same work.
+        let discard = repetitions > 1 ? OutputStream(descriptor: open("/dev/null", O_WRONLY)) : nil
+        for run in 0..<repetitions {
+            let output = run == 0 ? OutputStream.standardOutput : discard!
+            let start = ContinuousClock.now
+            try await execute(text, parameters: values, on: db, to: output)
+            try output.flush()
+            if timer {
+                printError("Run Time: " + formatSeconds(ContinuousClock.now - start))
+            }
+        }
+    }
+
+    /// Runs `text` once and prints its result to `output` in the chosen format.
+    private func execute(_ text: String, parameters values: [Value], on db: Database, to output: OutputStream) async throws {
+        let printer = ResultPrinter(format: format, output: output, maxWidth: OutputStream.standardOutput.terminalWidth)
         if format.isStreamable {
             var started = false
             for try await batch in db.stream(text, parameters: values) {
@@ -52,10 +70,6 @@ struct QueryCommand: AsyncParsableCommand {
             if started { try printer.end() } else { try output.flush() }
         } else {
             try printer.print(try db.query(text, parameters: values))
-        }
-        if timer {
-            try output.flush()
-            printError("Run Time: " + formatSeconds(ContinuousClock.now - start))
         }
     }
 }

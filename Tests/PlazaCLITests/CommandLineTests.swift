@@ -111,6 +111,22 @@ import Testing
         #expect(misspelled.status == 2)
     }
 
+    @Test func repeatRunsInOneProcessAndPrintsOnce() throws {
+        let scratch = try Self.imported()
+        for format in ["csv", "table"] {
+            let repeated = try PlazaBinary.run([
+                "query", "--db", scratch.database, "--format", format, "--repeat", "3", "--timer",
+                "SELECT count(*) AS n FROM reportes",
+            ])
+            let once = try PlazaBinary.run(["query", "--db", scratch.database, "--format", format, "SELECT count(*) AS n FROM reportes"])
+            #expect(repeated.status == 0 && repeated.stdout == once.stdout, "\(repeated.stderr)")
+            let times = repeated.stderr.split(separator: "\n").filter { $0.hasPrefix("Run Time: ") }
+            #expect(times.count == 3, "\(repeated.stderr)")
+        }
+        let zero = try PlazaBinary.run(["query", "--db", scratch.database, "--repeat", "0", "SELECT 1"])
+        #expect(zero.status == 2 && zero.stderr.contains("--repeat must be at least 1"))
+    }
+
     @Test func errorsAndExitCodes() throws {
         let scratch = try Self.imported()
         let bad = try PlazaBinary.run(["query", "--db", scratch.database, "SELECT nope FROM reportes"])
