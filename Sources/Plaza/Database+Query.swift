@@ -77,7 +77,7 @@ extension Database {
     {
         switch bound {
         case .query(let plan):
-            let optimized = Optimizer.optimize(plan)
+            let optimized = Optimizer.optimize(plan, statistics: tables)
             let executor = makeExecutor(cancellation: cancellation, tables: tables)
             let output: QueryOutput
             do { output = try executor.execute(optimized) } catch {
@@ -87,7 +87,7 @@ extension Database {
             for batch in output.batches { builder.append(batch) }
             return builder.finish()
         case .explain(let plan, let analyze):
-            let optimized = Optimizer.optimize(plan)
+            let optimized = Optimizer.optimize(plan, statistics: tables)
             let text: String
             if analyze {
                 do {

@@ -33,7 +33,7 @@ extension Database {
                     if isLast { _ = channel.put(result) }
                     continue
                 }
-                let optimized = Optimizer.optimize(plan)
+                let optimized = Optimizer.optimize(plan, statistics: tables)
                 let fields = optimized.fields
                 do {
                     try makeExecutor(cancellation: channel.token, tables: tables).stream(optimized) { batch in

@@ -22,3 +22,10 @@ public struct TableDescription: Hashable, Sendable {
         self.rowCount = rowCount
     }
 }
+
+/// Column statistics the optimizer may consult when choosing a plan; storage implements it.
+public protocol CatalogStatistics: Sendable {
+    /// An upper bound on the number of distinct non-NULL values of column `column` (a position in
+    /// the table's schema) of table `table`, or nil when the statistics cannot bound it.
+    func distinctUpperBound(table: String, column: Int) -> Int?
+}

@@ -4,15 +4,21 @@ import PlazaCore
 /// through projections, joins, sorts, DISTINCT and on group keys through aggregates), projection
 /// pushdown (each scan reads only the columns the query needs) and `column <op> constant`
 /// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan), and
-/// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins.
+/// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins; with column statistics,
+/// aggregates over a join pre-aggregated below it (`EagerAggregationRule`).
 public enum Optimizer {
-    /// The optimized plan; it computes the same rows with the same output fields.
-    public static func optimize(_ plan: LogicalPlan) -> LogicalPlan {
+    /// The optimized plan; it computes the same rows with the same output fields. `statistics`
+    /// enables the rules that need to know how many values a column holds.
+    public static func optimize(_ plan: LogicalPlan, statistics: (any CatalogStatistics)? = nil) -> LogicalPlan {
         var result = foldPlan(plan)
         result = PredicatePushdown.push(result, [])
         result = SubqueryJoinRule.apply(result)
         result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan
         result = ProjectMergeRule.apply(result)
+        if let statistics {
+            result = EagerAggregationRule.apply(result, statistics)
+            result = ProjectMergeRule.apply(result)
+        }
         result = attachPruningPredicates(result)
         return result
     }

@@ -1,0 +1,44 @@
+import PlazaCore
+import PlazaFormat
+
+extension TableSnapshot {
+    /// An upper bound on the distinct non-NULL values of column `column` across the snapshot, from
+    /// the chunk statistics (exact distinct counts up to 65,536 per chunk; integer min and max);
+    /// nil when a chunk has neither.
+    public func distinctUpperBound(column: Int) -> Int? {
+        var sum = 0, everyChunkCounted = true
+        var low = Int64.max, high = Int64.min, everyChunkBounded = true
+        for rowGroup in 0..<rowGroupCount {
+            // A widened column's stored statistics are in its old type; its counts still hold, its bounds may not.
+            let converted = isConverted(rowGroup: rowGroup, column: column)
+            let statistics = storedStatistics(rowGroup: rowGroup, column: column)
+            if statistics.nullCount == statistics.valueCount { continue }
+            if let distinct = statistics.distinctCount { sum += distinct } else { everyChunkCounted = false }
+            if !converted, case .bigint(let min)? = statistics.min, case .bigint(let max)? = statistics.max {
+                low = Swift.min(low, min)
+                high = Swift.max(high, max)
+            } else {
+                everyChunkBounded = false
+            }
+            if !everyChunkCounted && !everyChunkBounded { return nil }
+        }
+        var bound: Int? = everyChunkCounted ? Swift.min(sum, rowCount) : nil
+        if everyChunkBounded {
+            let (span, overflow) = high.subtractingReportingOverflow(low)
+            if low > high {
+                bound = 0
+            } else if !overflow && span < Int64(rowCount) {
+                bound = Swift.min(bound ?? Int.max, Int(span) + 1)
+            }
+        }
+        return bound
+    }
+}
+
+extension PinnedCatalog: CatalogStatistics {
+    /// The bound from the pinned snapshot of `table` (pinning it if needed); nil when it cannot be opened.
+    public func distinctUpperBound(table: String, column: Int) -> Int? {
+        guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else { return nil }
+        return snapshot.distinctUpperBound(column: column)
+    }
+}
