@@ -104,7 +104,7 @@ public final class InMemoryTable: ScanSource, @unchecked Sendable {
 
     /// A cursor over the row group's batches, projected to `columns`.
     public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor {
-        InMemoryCursor(batches: rowGroups[rowGroup], columns: columns)
+        InMemoryCursor(batches: rowGroups[rowGroup], columns: columns, statistics: statistics[rowGroup])
     }
 }
 
@@ -115,9 +115,78 @@ final class InMemoryCursor: RowGroupCursor {
     var position = 0
     var statistics = ScanStatistics()
 
-    init(batches: [Batch], columns: [Int]) {
+    /// The row group's statistics per table column (see `InMemoryTable.statistics`).
+    let groupStatistics: [(min: Value?, max: Value?, hasNull: Bool, allNull: Bool)]
+    /// The stored batch the last `next` handed out, for `load(column:into:)`.
+    private var current: Batch?
+
+    init(batches: [Batch], columns: [Int], statistics: [(min: Value?, max: Value?, hasNull: Bool, allNull: Bool)]) {
         self.batches = batches
         self.columns = columns
+        self.groupStatistics = statistics
+    }
+
+    /// As `next(into:)`, but a column demanded for `.validity` or `.nothing` comes as a new vector
+    /// whose values are a fixed nonsense pattern (strings empty), so that a consumer reading
+    /// values it did not ask for gives wrong answers in tests instead of passing by chance.
+    func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool {
+        precondition(demands.count == columns.count, "one demand per requested column")
+        guard try next(into: batch) else { return false }
+        for (position, demand) in demands.enumerated() where demand != .values {
+            let source = batch.columns[position]
+            let vector = ColumnVector(type: source.type, capacity: Swift.max(batch.count, 1))
+            if vector.physicalType == .string {
+                vector.offsets.update(repeating: 0, count: batch.count + 1)
+            } else {
+                vector.data.initializeMemory(as: UInt8.self, repeating: 0x5A, count: batch.count * vector.byteWidth)
+            }
+            vector.count = batch.count
+            if demand == .validity && source.hasNulls {
+                for row in 0..<batch.count { vector.setValid(source.isValid(at: row), at: row) }
+            }
+            batch.columns[position] = vector
+        }
+        return true
+    }
+
+    /// Puts the stored values of column `position` of the current rows into `batch`.
+    func load(column position: Int, into batch: Batch) throws {
+        guard let current else { preconditionFailure("load(column:into:) needs a batch from next") }
+        batch.columns[position] = current.columns[columns[position]]
+    }
+
+    /// Whether the row group's statistics prove `predicate` for every row (comparisons only
+    /// between values of one type, decimals of one scale).
+    func provesTrue(_ predicate: ScanPredicate) -> Bool {
+        let stats = groupStatistics[columns[predicate.column]]
+        switch predicate.comparison {
+        case .isNull: return stats.allNull
+        case .isNotNull: return !stats.hasNull
+        case .inList: return false
+        default: break
+        }
+        guard !stats.hasNull, let low = stats.min, let high = stats.max, predicate.constants.count == 1 else { return false }
+        let c = predicate.constants[0]
+        func comparable(_ a: Value, _ b: Value) -> Bool {
+            switch (a, b) {
+            case (.boolean, .boolean), (.bigint, .bigint), (.timestamp, .timestamp), (.date, .date), (.double, .double),
+                (.varchar, .varchar):
+                return true
+            case (.decimal(_, let s), .decimal(_, let t)): return s == t
+            default: return false
+            }
+        }
+        guard comparable(low, c), comparable(high, c) else { return false }
+        let lowOrder = ValueOrder.compare(low, c), highOrder = ValueOrder.compare(high, c)
+        switch predicate.comparison {
+        case .equal: return lowOrder == 0 && highOrder == 0
+        case .notEqual: return lowOrder > 0 || highOrder < 0
+        case .less: return highOrder < 0
+        case .lessOrEqual: return highOrder <= 0
+        case .greater: return lowOrder > 0
+        case .greaterOrEqual: return lowOrder >= 0
+        case .isNull, .isNotNull, .inList: return false
+        }
     }
 
     func next(into batch: Batch) throws -> Bool {
@@ -127,6 +196,7 @@ final class InMemoryCursor: RowGroupCursor {
             return false
         }
         let source = batches[position]
+        current = source
         position += 1
         batch.columns = columns.map { source.columns[$0] }
         batch.count = source.count

@@ -24,6 +24,7 @@ struct PhysicalPlanner {
             let profile = parent?.child("HASH_AGGREGATE", AggregateOperator.describe(groups, aggregates))
             let pipeline = try self.pipeline(input, profile: profile)
             pipeline.sinkProfile = profile
+            pipeline.outputDemand = ScanPlan.demand(groups: groups, aggregates: aggregates, inputCount: input.fields.count)
             let op = try AggregateOperator(groups: groups, aggregates: aggregates, fields: fields, inputFields: input.fields, compiler: compiler, context: context)
             let start = ContinuousClock.now
             let result = try SpillingAggregate(op: op, context: context, profile: profile).run(pipeline)

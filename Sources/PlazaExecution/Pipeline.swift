@@ -10,6 +10,8 @@ final class WorkerState {
     var dictionaryMatches: [CacheKey: (dictionary: ColumnVector, matches: [UInt8])] = [:]
     /// Per join probe: the last dictionary of a probe key and the build group of each entry.
     var dictionaryGroups: [ObjectIdentifier: (dictionary: ColumnVector, groups: [Int32])] = [:]
+    /// The row mask and comparison bytes of a filter fused into the scan.
+    lazy var filterScratch = FilterScratch()
 }
 
 /// Identifies one cache entry of a stage.
@@ -45,6 +47,9 @@ final class Pipeline: @unchecked Sendable {
     let fields: [Field]
     /// The operator consuming the pipeline's output, whose `rows in` the run counts (EXPLAIN ANALYZE).
     var sinkProfile: OperatorProfile?
+    /// How much of each output column the consumer reads (nil: every value); lets the scan skip
+    /// columns, or decode only the NULLs of a column read by `count(x)`.
+    var outputDemand: [ColumnDemand]?
 
     init(source: PipelineSource, fields: [Field]) {
         self.source = source
@@ -83,6 +88,7 @@ enum Scheduler {
     ) throws(ExecutionError) -> [S] {
         let morselCount: Int
         var rowGroups: [Int] = []
+        var partsPerGroup = 1
         var batchChunks: [Range<Int>] = []
         switch pipeline.source {
         case .scan(let source, let scan, let profile):
@@ -93,7 +99,12 @@ enum Scheduler {
                     profile?.rowGroupsSkipped.add(1, ordering: .relaxed)
                 }
             }
-            morselCount = rowGroups.count
+            // Fewer row groups than threads: cut each into parts, so every thread has work.
+            let threads = context.options.threads
+            if !rowGroups.isEmpty && rowGroups.count < threads {
+                partsPerGroup = (threads + rowGroups.count - 1) / rowGroups.count
+            }
+            morselCount = rowGroups.count * partsPerGroup
         case .batches(let batches):
             let chunk = 16
             var start = 0
@@ -106,7 +117,8 @@ enum Scheduler {
         let threads = Swift.max(1, Swift.min(context.options.threads, morselCount))
         let sinks = WorkerSlots((0..<threads).map { _ in makeSink() })
         let run = RunState()
-        let shared = SharedRun(pipeline: pipeline, rowGroups: rowGroups, batchChunks: batchChunks)
+        let shared = SharedRun(
+            pipeline: pipeline, rowGroups: rowGroups, partsPerGroup: partsPerGroup, batchChunks: batchChunks)
         let body: @Sendable (Int) -> Void = { worker in
             let sink = sinks.items[worker]
             let state = WorkerState()
@@ -140,49 +152,49 @@ final class SharedRun: @unchecked Sendable {
     // Safe: read-only after construction; batches are never mutated by stages.
     let pipeline: Pipeline
     let rowGroups: [Int]
+    /// Into how many parts each row group is cut (morsel m is part m % parts of group m / parts).
+    let partsPerGroup: Int
     let batchChunks: [Range<Int>]
+    /// How the scan decodes and filters, for a pipeline reading a table.
+    let scanPlan: ScanPlan?
 
-    init(pipeline: Pipeline, rowGroups: [Int], batchChunks: [Range<Int>]) {
+    init(pipeline: Pipeline, rowGroups: [Int], partsPerGroup: Int = 1, batchChunks: [Range<Int>]) {
         self.pipeline = pipeline
         self.rowGroups = rowGroups
+        self.partsPerGroup = partsPerGroup
         self.batchChunks = batchChunks
+        if case .scan(_, let scan, _) = pipeline.source {
+            self.scanPlan = ScanPlan(pipeline: pipeline, columnCount: scan.columns.count)
+        } else {
+            self.scanPlan = nil
+        }
     }
 
     func runMorsel(_ morsel: Int, sink: LocalSink, state: WorkerState, context: QueryContext, stop: StopFlag?) throws(ExecutionError) {
         switch pipeline.source {
         case .scan(let source, let scan, let profile):
-            let group = rowGroups[morsel]
+            let group = rowGroups[morsel / partsPerGroup], part = morsel % partsPerGroup
             let cursor: any RowGroupCursor
             do {
-                cursor = try source.openRowGroup(group, columns: scan.columns, predicates: scan.pruningPredicates)
+                cursor =
+                    partsPerGroup == 1
+                    ? try source.openRowGroup(group, columns: scan.columns, predicates: scan.pruningPredicates)
+                    : try source.openRowGroup(
+                        group, columns: scan.columns, predicates: scan.pruningPredicates, part: part, of: partsPerGroup)
             } catch let error as ExecutionError {
                 throw error
             } catch {
                 throw ExecutionError(.storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
             }
-            profile?.rowGroupsRead.add(1, ordering: .relaxed)
-            let types = scan.fields.map(\.type)
+            if part == 0 { profile?.rowGroupsRead.add(1, ordering: .relaxed) }
             // Stages never keep their input; a sink that keeps nothing lets the vectors be refilled.
-            let reused = sink.keepsBatches ? nil : Batch(types: types)
-            while true {
-                let batch = reused ?? Batch(types: types)
-                let start = profile != nil && context.profiling ? ContinuousClock.now : nil
-                let hasMore: Bool
-                do {
-                    hasMore = try cursor.next(into: batch)
-                } catch let error as ExecutionError {
-                    throw error
-                } catch {
-                    throw ExecutionError(.storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
-                }
-                if let start { profile?.addTime(ContinuousClock.now - start) }
-                if !hasMore { break }
-                profile?.addRows(out: batch.liveCount)
-                try push(batch, stage: 0, morsel: morsel, sink: sink, state: state, context: context)
-                if stop?.isSet ?? false { break }
-                try context.checkCancelled()
+            let reused = sink.keepsBatches ? nil : Batch(types: scan.fields.map(\.type))
+            try scanPlan!.read(
+                cursor, group: group, scan: scan, reused: reused, scanProfile: profile, context: context, worker: state,
+                stop: stop
+            ) { (batch, stage) throws(ExecutionError) in
+                try push(batch, stage: stage, morsel: morsel, sink: sink, state: state, context: context)
             }
-            profile?.addScan(cursor.statistics)
         case .batches(let batches):
             for index in batchChunks[morsel] {
                 try push(batches[index], stage: 0, morsel: morsel, sink: sink, state: state, context: context)

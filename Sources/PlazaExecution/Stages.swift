@@ -12,7 +12,7 @@ final class FilterStage: Stage, @unchecked Sendable {
     /// The conjuncts, dictionary-capable ones first, each with its single column if it has one.
     let conjuncts: [(node: ExpressionNode, dictionaryColumn: Int?)]
 
-    init(predicate: ExpressionNode, profile: OperatorProfile?) {
+    convenience init(predicate: ExpressionNode, profile: OperatorProfile?) {
         var parts: [ExpressionNode] = []
         func split(_ node: ExpressionNode) {
             if let logic = node as? LogicNode, logic.isAnd {
@@ -22,6 +22,11 @@ final class FilterStage: Stage, @unchecked Sendable {
             }
         }
         split(predicate)
+        self.init(conjuncts: parts, profile: profile)
+    }
+
+    /// A filter keeping the rows where every one of `conjuncts` is true.
+    init(conjuncts parts: [ExpressionNode], profile: OperatorProfile?) {
         let tagged = parts.map { ($0, FilterStage.singleColumn($0)) }
         self.conjuncts = tagged.filter { $0.1 != nil } + tagged.filter { $0.1 == nil }
         super.init(profile: profile)
@@ -79,7 +84,9 @@ final class FilterStage: Stage, @unchecked Sendable {
         return [Batch(columns: batch.columns, count: batch.count, selection: selected)]
     }
 
-    private func dictionaryMatches(_ dictionary: ColumnVector, _ predicate: ExpressionNode, key: Int, _ worker: WorkerState) throws(ExecutionError) -> [UInt8] {
+    /// Whether each entry of `dictionary` passes `predicate` (0 or 1), cached per thread while
+    /// the same dictionary keeps coming.
+    func dictionaryMatches(_ dictionary: ColumnVector, _ predicate: ExpressionNode, key: Int, _ worker: WorkerState) throws(ExecutionError) -> [UInt8] {
         let cacheKey = CacheKey(stage: ObjectIdentifier(self), conjunct: key)
         if let cached = worker.dictionaryMatches[cacheKey], cached.dictionary === dictionary { return cached.matches }
         let column = FilterStage.singleColumn(predicate) ?? 0
@@ -127,17 +134,38 @@ final class ProjectStage: Stage, @unchecked Sendable {
     let expressions: [ExpressionNode]
     let isPassThrough: Bool
 
+    /// The input columns the expressions read, or nil when unknown (then every column is compacted).
+    let referenced: Set<Int>?
+
     init(expressions: [ExpressionNode], profile: OperatorProfile?) {
         self.expressions = expressions
         self.isPassThrough = expressions.allSatisfy { $0 is ColumnNode }
+        var referenced: Set<Int>? = []
+        for expression in expressions {
+            guard let columns = ScanPlan.columns(of: expression) else {
+                referenced = nil
+                break
+            }
+            referenced?.formUnion(columns)
+        }
+        self.referenced = referenced
         super.init(profile: profile)
+    }
+
+    /// `input` without a selection, copying only the columns the expressions read (the others
+    /// keep their uncompacted vectors, which nothing reads).
+    private func compactedInput(_ input: Batch) -> Batch {
+        guard let selection = input.selection, let referenced else { return input.compacted() }
+        let indices = UnsafeBufferPointer(selection.buffer)
+        let columns = input.columns.enumerated().map { referenced.contains($0.offset) ? GatherKernel.gather($0.element, indices) : $0.element }
+        return Batch(columns: columns, count: indices.count)
     }
 
     override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
         if isPassThrough {
             return [Batch(columns: expressions.map { input.columns[($0 as! ColumnNode).index] }, count: input.count, selection: input.selection)]
         }
-        let batch = input.compacted()
+        let batch = compactedInput(input)
         var columns: [ColumnVector] = []
         columns.reserveCapacity(expressions.count)
         for expression in expressions {

@@ -79,6 +79,45 @@ public final class BlockDecoder {
         return header
     }
 
+    /// Decodes only the validity bitmap of one block (header included) of `count` values into
+    /// `words`: all valid when the block has no bitmap. An LZ4 payload is decompressed only as
+    /// far as the bitmap reaches. Returns whether the block has a bitmap.
+    ///
+    /// - Throws: `FormatError` as `decode`, for a damaged header, checksum or bitmap.
+    public func decodeValidity(
+        _ block: UnsafeRawBufferPointer, count: Int, into words: UnsafeMutablePointer<UInt64>, verifyChecksum: Bool = true
+    ) throws(FormatError) -> Bool {
+        let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
+        guard header.count == count else {
+            throw corrupt("block holds \(header.count) values, the footer expects \(count)")
+        }
+        guard header.hasValidity else { return false }
+        let wordCount = ValidityBitmap.wordCount(for: count)
+        let length = wordCount * 8
+        guard header.rawLength >= length else {
+            throw corrupt("payload of \(header.rawLength) bytes is shorter than its \(length)-byte validity bitmap")
+        }
+        let stored = UnsafeRawBufferPointer(
+            start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
+        var source = stored.baseAddress!
+        if header.isCompressed {
+            if header.rawLength > bufferCapacity {
+                buffer.deallocate()
+                bufferCapacity = max(header.rawLength, bufferCapacity * 2)
+                buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
+            }
+            let produced = LZ4_decompress_safe_partial(
+                stored.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.assumingMemoryBound(to: CChar.self),
+                Int32(stored.count), Int32(length), Int32(header.rawLength))
+            guard Int(produced) >= length else {
+                throw corrupt("LZ4 payload does not hold the \(length)-byte validity bitmap")
+            }
+            source = UnsafeRawPointer(buffer)
+        }
+        UnsafeMutableRawPointer(words).copyMemory(from: source, byteCount: length)
+        return true
+    }
+
     /// The payload of one block (header included in `block`): its stored bytes, or for an LZ4
     /// block the decompressed bytes in this decoder's reused buffer, valid until the next call.
     /// The LZ4 stage of `decode` on its own, for measuring it against liblz4.

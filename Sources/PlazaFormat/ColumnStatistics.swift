@@ -68,6 +68,37 @@ public struct ColumnStatistics: Sendable, Hashable {
     }
 }
 
+extension ColumnStatistics {
+    /// Whether every row covered satisfies `predicate` (its column ignored): no NULL among them
+    /// (a comparison with NULL is not true) and the bounds inside the range the predicate accepts.
+    /// False whenever unknown (no bounds, a constant of another type). Cost: O(constants).
+    public func mustMatch(_ predicate: ScanPredicate) -> Bool {
+        switch predicate.comparison {
+        case .isNull: return valueCount > 0 && nullCount == valueCount
+        case .isNotNull: return nullCount == 0
+        default: break
+        }
+        guard nullCount == 0, valueCount > 0, let min, let max else { return false }
+        if predicate.comparison == .inList {
+            // Only a single-valued range can lie wholly inside a list of points.
+            guard statisticOrder(min, max) == 0 else { return false }
+            return predicate.constants.contains { !$0.isNull && statisticOrder(min, $0) == 0 }
+        }
+        guard predicate.constants.count == 1, let c = predicate.constants.first, !c.isNull,
+            let low = statisticOrder(min, c), let high = statisticOrder(max, c)
+        else { return false }
+        switch predicate.comparison {
+        case .equal: return low == 0 && high == 0
+        case .notEqual: return low > 0 || high < 0
+        case .less: return high < 0
+        case .lessOrEqual: return high <= 0
+        case .greater: return low > 0
+        case .greaterOrEqual: return low >= 0
+        case .isNull, .isNotNull, .inList: return false
+        }
+    }
+}
+
 /// -1, 0 or 1 as `a` sorts before, with or after `b` in the statistics order of §8, or nil when the
 /// two values are not of one comparable type.
 public func statisticOrder(_ a: Value, _ b: Value) -> Int? {

@@ -199,6 +199,14 @@ struct FooterIndex {
             valueCount: valueCount(rowGroup: rowGroup, block: block))
     }
 
+    /// The NULL count of one block's statistics (§8), read without building the record; clamped
+    /// to the block's values (the footer was checked at `init`).
+    func blockNullCount(rowGroup: Int, column: Int, block: Int) -> Int {
+        // The entry is offset u64, length u32, then the statistics: flags u8, null count u32.
+        let position = Int(blockEntries[blockIndex(rowGroup, column, block)]) + 12 + 1
+        return min(Int(u32(at: position)), valueCount(rowGroup: rowGroup, block: block))
+    }
+
     /// The flat position of a block among `blockEntries` (0 ..< blockEntries.count).
     func blockIndex(_ rowGroup: Int, _ column: Int, _ block: Int) -> Int {
         let perChunk = blockCount(rowGroup: rowGroup)

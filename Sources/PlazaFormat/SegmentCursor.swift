@@ -34,14 +34,16 @@ public final class SegmentCursor: RowGroupCursor {
     private let verifyEveryBlock: Bool
 
     init(
-        reader: SegmentReader, rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool
+        reader: SegmentReader, rowGroup: Int, columns: [Int], predicates: [ScanPredicate], blocks: Range<Int>,
+        verifyEveryBlock: Bool
     ) throws(FormatError) {
         self.reader = reader
         self.verifyEveryBlock = verifyEveryBlock
         self.rowGroup = rowGroup
         self.columns = columns
         self.predicates = predicates
-        self.blockCount = reader.blockCount(rowGroup: rowGroup)
+        self.blockCount = blocks.upperBound
+        self.nextBlock = blocks.lowerBound
         var dictionaries: [ColumnVector?] = []
         for column in columns {
             let field = reader.schema.fields[column]
@@ -85,7 +87,23 @@ public final class SegmentCursor: RowGroupCursor {
     ///
     /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
     public func next(into batch: Batch) throws(FormatError) -> Bool {
+        try next(into: batch, demands: nil)
+    }
+
+    /// As `next(into:)`, decoding each column only as `demands` asks (one per requested column):
+    /// `.values` decodes it; `.validity` gives its NULLs exactly, from the block statistics when
+    /// they show none or only NULLs, else from the block's bitmap alone; `.nothing` reads nothing.
+    /// Vectors not decoded hold the row count, unspecified values and empty strings;
+    /// `load(column:into:)` decodes them later. Blocks over 2,048 values decode every column.
+    ///
+    /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
+    public func next(into batch: Batch, demands: [ColumnDemand]) throws(FormatError) -> Bool {
+        try next(into: batch, demands: Optional(demands))
+    }
+
+    private func next(into batch: Batch, demands: [ColumnDemand]?) throws(FormatError) -> Bool {
         precondition(batch.columns.count == columns.count, "batch needs one vector per requested column")
+        precondition(demands == nil || demands!.count == columns.count, "one demand per requested column")
         batch.selection = nil
         if stagingRow < stagingCount {
             handOutStaged(batch)
@@ -93,36 +111,20 @@ public final class SegmentCursor: RowGroupCursor {
         }
         guard let block = nextUnskippedBlock() else {
             batch.count = 0
+            currentBlock = -1
             for vector in batch.columns { vector.reset() }
             return false
         }
+        currentBlock = block
         let rows = reader.index.valueCount(rowGroup: rowGroup, block: block)
-        for (position, column) in columns.enumerated() {
+        for position in columns.indices {
             let target = staging.isEmpty ? batch.columns[position] : staging[position]
-            let field = reader.schema.fields[column]
-            precondition(
-                target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
-            do throws(FormatError) {
-                let entry = try reader.index.block(rowGroup: rowGroup, column: column, block: block)
-                // A block this reader verified before decodes with its header and structure
-                // checked but not hashed again (see SegmentReader.needsVerification).
-                let verify =
-                    verifyEveryBlock
-                    || reader.needsVerification(rowGroup: rowGroup, column: column, block: block, offset: entry.offset)
-                let header = try decoder.decode(
-                    reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position],
-                    into: target, verifyChecksum: verify)
-                guard header.count == rows else {
-                    throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
-                }
-                if verify { reader.markVerified(rowGroup: rowGroup, column: column, block: block, offset: entry.offset) }
-            } catch {
-                throw error.located(
-                    path: reader.path, rowGroup: rowGroup, column: field.name, block: block,
-                    offset: reader.index.storedOffset(rowGroup: rowGroup, column: column, block: block))
+            let demand = staging.isEmpty ? demands?[position] ?? .values : .values
+            switch demand {
+            case .values: try decode(position, block: block, rows: rows, into: target)
+            case .validity: try decodeValidity(position, block: block, rows: rows, into: target)
+            case .nothing: Self.makeUndecoded(target, rows: rows)
             }
-            statistics.blocksRead += 1
-            statistics.bytesDecoded += decodedBytes(target)
         }
         if staging.isEmpty {
             batch.count = rows
@@ -132,6 +134,104 @@ public final class SegmentCursor: RowGroupCursor {
             handOutStaged(batch)
         }
         return true
+    }
+
+    /// Decodes the values of column `position` of the rows the last `next` returned into
+    /// `batch.columns[position]` (after a `.nothing` or `.validity` demand). Does nothing for
+    /// blocks over 2,048 values, which `next` decoded whole.
+    ///
+    /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
+    public func load(column position: Int, into batch: Batch) throws(FormatError) {
+        guard staging.isEmpty else { return }
+        precondition(currentBlock >= 0, "load(column:into:) needs a batch from next(into:demands:)")
+        try decode(
+            position, block: currentBlock, rows: reader.index.valueCount(rowGroup: rowGroup, block: currentBlock),
+            into: batch.columns[position])
+    }
+
+    /// Whether the statistics of the block the last batch came from prove `predicate` (a position
+    /// among the requested columns) true for every row of it.
+    public func provesTrue(_ predicate: ScanPredicate) -> Bool {
+        guard currentBlock >= 0, predicate.column >= 0, predicate.column < columns.count else { return false }
+        return reader.statistics(rowGroup: rowGroup, column: columns[predicate.column], block: currentBlock)
+            .mustMatch(predicate)
+    }
+
+    /// The block of the last batch handed out, or -1 before the first and at the end.
+    private var currentBlock = -1
+
+    private func decode(_ position: Int, block: Int, rows: Int, into target: ColumnVector) throws(FormatError) {
+        let column = columns[position]
+        let field = reader.schema.fields[column]
+        precondition(
+            target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
+        do throws(FormatError) {
+            let entry = try reader.index.block(rowGroup: rowGroup, column: column, block: block)
+            // A block this reader verified before decodes with its header and structure
+            // checked but not hashed again (see SegmentReader.needsVerification).
+            let verify =
+                verifyEveryBlock
+                || reader.needsVerification(rowGroup: rowGroup, column: column, block: block, offset: entry.offset)
+            let header = try decoder.decode(
+                reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position],
+                into: target, verifyChecksum: verify)
+            guard header.count == rows else {
+                throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
+            }
+            if verify { reader.markVerified(rowGroup: rowGroup, column: column, block: block, offset: entry.offset) }
+        } catch {
+            throw error.located(
+                path: reader.path, rowGroup: rowGroup, column: field.name, block: block,
+                offset: reader.index.storedOffset(rowGroup: rowGroup, column: column, block: block))
+        }
+        statistics.blocksRead += 1
+        statistics.bytesDecoded += decodedBytes(target)
+    }
+
+    /// Fills only the NULLs of column `position`: from the block's NULL count when it is 0 or
+    /// every row, else from the block's bitmap (the values are not decoded).
+    private func decodeValidity(_ position: Int, block: Int, rows: Int, into target: ColumnVector) throws(FormatError) {
+        let column = columns[position]
+        let field = reader.schema.fields[column]
+        precondition(
+            target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
+        Self.makeUndecoded(target, rows: rows)
+        let nulls = reader.index.blockNullCount(rowGroup: rowGroup, column: column, block: block)
+        if nulls == 0 { return }
+        let words = ValidityBitmap.wordCount(for: rows)
+        target.hasNulls = true
+        if nulls == rows {
+            target.validityWords.update(repeating: 0, count: words)
+            return
+        }
+        do throws(FormatError) {
+            let entry = try reader.index.block(rowGroup: rowGroup, column: column, block: block)
+            let verify =
+                verifyEveryBlock
+                || reader.needsVerification(rowGroup: rowGroup, column: column, block: block, offset: entry.offset)
+            let hasBitmap = try decoder.decodeValidity(
+                reader.bytes(entry.offset, entry.length), count: rows, into: target.validityWords,
+                verifyChecksum: verify)
+            guard hasBitmap else {
+                throw corrupt("block statistics count \(nulls) NULLs but the block has no validity bitmap")
+            }
+            if verify { reader.markVerified(rowGroup: rowGroup, column: column, block: block, offset: entry.offset) }
+        } catch {
+            throw error.located(
+                path: reader.path, rowGroup: rowGroup, column: field.name, block: block,
+                offset: reader.index.storedOffset(rowGroup: rowGroup, column: column, block: block))
+        }
+        statistics.blocksRead += 1
+        statistics.bytesDecoded += words * 8
+    }
+
+    /// Makes `target` a flat vector of `rows` rows without NULLs whose values are unspecified
+    /// (strings empty), for a column whose values are not decoded.
+    static func makeUndecoded(_ target: ColumnVector, rows: Int) {
+        target.reset()
+        target.reserve((rows + 63) & ~63)
+        if target.physicalType == .string { target.offsets.update(repeating: 0, count: rows + 1) }
+        target.count = rows
     }
 
     private func decodedBytes(_ v: ColumnVector) -> Int {

@@ -282,11 +282,24 @@ public final class SegmentReader: @unchecked Sendable {
     public func openRowGroup(
         _ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool = false
     ) throws(FormatError) -> SegmentCursor {
+        try openRowGroup(
+            rowGroup, columns: columns, predicates: predicates, blocks: 0..<blockCount(rowGroup: rowGroup),
+            verifyEveryBlock: verifyEveryBlock)
+    }
+
+    /// As `openRowGroup(_:columns:predicates:verifyEveryBlock:)`, over the blocks `blocks` of the
+    /// row group only (a slice for one of several threads sharing it).
+    public func openRowGroup(
+        _ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], blocks: Range<Int>, verifyEveryBlock: Bool = false
+    ) throws(FormatError) -> SegmentCursor {
+        precondition(
+            blocks.lowerBound >= 0 && blocks.upperBound <= blockCount(rowGroup: rowGroup),
+            "blocks \(blocks) out of range")
         precondition(rowGroup >= 0 && rowGroup < rowGroupCount, "row group \(rowGroup) out of range")
         for column in columns { precondition(column >= 0 && column < schema.count, "column \(column) out of range") }
         for p in predicates { precondition(p.column >= 0 && p.column < columns.count, "predicate column out of range") }
         return try SegmentCursor(
-            reader: self, rowGroup: rowGroup, columns: columns, predicates: predicates,
+            reader: self, rowGroup: rowGroup, columns: columns, predicates: predicates, blocks: blocks,
             verifyEveryBlock: verifyEveryBlock)
     }
 

@@ -33,6 +33,34 @@ final class SnapshotCursor: RowGroupCursor {
     /// What the segment cursor has read and skipped.
     var statistics: ScanStatistics { inner.statistics }
 
+    /// As `next(into:)`, decoding only what `demands` asks; a segment whose columns need a
+    /// conversion to the table's types decodes every column.
+    func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool {
+        guard !hasConversions else { return try next(into: batch) }
+        do {
+            return try inner.next(into: batch, demands: demands)
+        } catch {
+            throw StorageError.wrapping(error, table: table)
+        }
+    }
+
+    /// Decodes the values of column `position` of the current rows (nothing to do after a
+    /// converting segment's `next`, which decoded every column).
+    func load(column position: Int, into batch: Batch) throws {
+        guard !hasConversions else { return }
+        do {
+            try inner.load(column: position, into: batch)
+        } catch {
+            throw StorageError.wrapping(error, table: table)
+        }
+    }
+
+    /// Whether the current block's statistics prove `predicate` for every row; never for a
+    /// converting segment (its statistics are in the stored types).
+    func provesTrue(_ predicate: ScanPredicate) -> Bool {
+        hasConversions ? false : inner.provesTrue(predicate)
+    }
+
     /// Fills `batch` with the next rows in the table's types; false at the end of the row group.
     func next(into batch: Batch) throws -> Bool {
         guard hasConversions else {

@@ -71,6 +71,31 @@ public final class TableSnapshot: ScanSource, Sendable {
         try openRowGroup(rowGroup, columns: columns, predicates: predicates, verifyEveryBlock: false)
     }
 
+    /// A cursor over part `part` of `parts` slices of the row group, cut at block boundaries
+    /// (a part may be empty when the row group has fewer blocks than parts).
+    ///
+    /// - Throws: as `openRowGroup(_:columns:predicates:)`.
+    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
+        throws -> any RowGroupCursor
+    {
+        precondition(part >= 0 && part < parts, "part \(part) of \(parts)")
+        let location = locations[rowGroup]
+        let segment = Int(location.segment)
+        let blocks = readers[segment].blockCount(rowGroup: Int(location.rowGroup))
+        let inner: SegmentCursor
+        do {
+            inner = try readers[segment].openRowGroup(
+                Int(location.rowGroup), columns: columns,
+                predicates: usable(predicates, columns: columns, segment: segment),
+                blocks: (blocks * part / parts)..<(blocks * (part + 1) / parts))
+        } catch {
+            throw StorageError.wrapping(error, table: table)
+        }
+        return SnapshotCursor(
+            inner: inner, table: table, conversions: columns.map { conversions[segment][$0] },
+            columnNames: columns.map { schema.fields[$0].name })
+    }
+
     /// As `openRowGroup(_:columns:predicates:)`; with `verifyEveryBlock` the cursor hashes every
     /// block it reads even where its cached reader verified the block before (`verify()`).
     func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool) throws

@@ -17,6 +17,34 @@ public protocol ScanSource: Sendable {
     /// A cursor over row group `rowGroup` that yields the table columns `columns`, in that order,
     /// skipping blocks whose statistics rule out `predicates` (positions in `columns`).
     func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
+    /// As `openRowGroup(_:columns:predicates:)`, over part `part` (0 ..< `parts`) of the row group
+    /// cut into `parts` consecutive slices of about equal size, in row order; so that threads can
+    /// share a row group when there are fewer row groups than threads. The default gives the
+    /// whole row group to part 0 and no rows to the others.
+    func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int) throws
+        -> any RowGroupCursor
+}
+
+extension ScanSource {
+    /// The whole row group for part 0, nothing for the others.
+    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
+        throws -> any RowGroupCursor
+    {
+        precondition(part >= 0 && part < parts, "part \(part) of \(parts)")
+        if part == 0 { return try openRowGroup(rowGroup, columns: columns, predicates: predicates) }
+        return EmptyCursor()
+    }
+}
+
+/// A cursor with no rows.
+final class EmptyCursor: RowGroupCursor {
+    func next(into batch: Batch) throws -> Bool {
+        batch.count = 0
+        batch.selection = nil
+        for vector in batch.columns { vector.reset() }
+        return false
+    }
+    var statistics: ScanStatistics { ScanStatistics() }
 }
 
 /// Reads one row group batch by batch.
@@ -27,6 +55,42 @@ public protocol RowGroupCursor: AnyObject {
     func next(into batch: Batch) throws -> Bool
     /// What the cursor has read and skipped so far.
     var statistics: ScanStatistics { get }
+    /// As `next(into:)`, but decodes each column only as far as `demands` (one per requested
+    /// column) asks: `.values` as `next(into:)`; `.validity` and `.nothing` give a vector of the
+    /// batch's row count whose values are unspecified (strings empty) and, for `.validity`, whose
+    /// NULLs are exact. `load(column:into:)` later fills a column's values for the same rows.
+    /// The default decodes every column.
+    func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool
+    /// Fills the values of column `position` of the rows the last `next(into:demands:)` returned,
+    /// into `batch.columns[position]` (late materialization: after a filter found survivors).
+    /// The default does nothing, since its `next` decoded every column.
+    func load(column position: Int, into batch: Batch) throws
+    /// Whether the statistics of the rows the last `next` returned prove `predicate` (a column
+    /// position among the requested columns) true for every one of them, so a filter need not
+    /// test it there. False when unknown; the default is false.
+    func provesTrue(_ predicate: ScanPredicate) -> Bool
+}
+
+extension RowGroupCursor {
+    /// Decodes every column (a cursor without late materialization).
+    public func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool { try next(into: batch) }
+    /// Nothing to do: `next(into:demands:)` decoded every column.
+    public func load(column position: Int, into batch: Batch) throws {}
+    /// Proves nothing.
+    public func provesTrue(_ predicate: ScanPredicate) -> Bool { false }
+}
+
+/// How much of a column a consumer needs from a scan; ordered from least to most.
+public enum ColumnDemand: Int, Sendable, Hashable, Comparable {
+    /// Nothing: the column is not read (its vector keeps the row count, values unspecified).
+    case nothing = 0
+    /// Only which rows are NULL (`IS NULL`, `count(x)`).
+    case validity = 1
+    /// The values.
+    case values = 2
+
+    /// Orders by how much is needed.
+    public static func < (a: ColumnDemand, b: ColumnDemand) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Counters a scan reports to `EXPLAIN ANALYZE`.
