@@ -76,7 +76,7 @@ struct SortMerge {
 
     func merge() throws(ExecutionError) -> [Batch] {
         var result: [Batch] = []
-        let wanted = op.limit ?? Int.max
+        let wanted = op.wanted ?? Int.max
         var produced = 0
         if cursors.count == 1, cursors[0].rows.count > 0, !cursors[0].isDone {
             // One run: its order is the result.

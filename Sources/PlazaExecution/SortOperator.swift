@@ -7,22 +7,40 @@ import Synchronization
 /// ORDER BY: rows are ordered by normalized keys, byte strings that compare with memcmp exactly as
 /// the SQL keys do (see `SortKeyEncoder`).
 ///
-/// Every worker buffers its rows; at the end each worker's rows are sorted into a run on its own
-/// thread, and the runs are merged. Past the query's memory limit a worker sorts what it holds
+/// Every worker buffers its rows. When all keys are fixed-width and pack into 64 bits
+/// (`PackedKeyLayout`), the rows are radix sorted as (key, row) entries on all cores, or, with
+/// LIMIT/OFFSET, only the rows in the band of wanted ranks are (`runPacked`). Otherwise each
+/// worker's rows are sorted into a run on its own thread, and the runs are merged. Past the query's memory limit a worker sorts what it holds
 /// and writes it to temporary files as a run (`SortSpill`), which the merge reads back a chunk
 /// at a time; the files go when the sort ends, fails or is cancelled. (ORDER BY … LIMIT runs
 /// through `TopNOperator` instead.)
 final class SortOperator: @unchecked Sendable {
     // Safe to share: immutable after init.
     let keys: [(node: ExpressionNode, isDescending: Bool, nullsFirst: Bool)]
-    /// Rows to keep from the front of the result, nil for all.
+    /// Rows to return after skipping `offset`, nil for all.
     let limit: Int?
+    /// Rows to skip from the front of the result.
+    let offset: Int
     let context: QueryContext
+    /// Whether every key is of a fixed-width type that `PackedKeyLayout` can pack.
+    let isPackable: Bool
 
-    init(keys: [SortKey], limit: Int?, compiler: ExpressionCompiler, context: QueryContext) throws(ExecutionError) {
+    init(keys: [SortKey], limit: Int?, offset: Int = 0, compiler: ExpressionCompiler, context: QueryContext)
+        throws(ExecutionError)
+    {
+        precondition(offset >= 0, "negative offset")
         self.keys = try keys.map { (key) throws(ExecutionError) in (try compiler.compile(key.expression), key.isDescending, key.nullsFirst) }
         self.limit = limit
+        self.offset = offset
         self.context = context
+        self.isPackable = keys.allSatisfy { SortKeyRange.isPackable($0.expression.type) }
+    }
+
+    /// Rows the merge must produce from the front (limit + offset), nil for all.
+    var wanted: Int? {
+        guard let limit else { return nil }
+        let (sum, overflow) = limit.addingReportingOverflow(offset)
+        return overflow ? nil : sum
     }
 
     static func describe(_ key: SortKey) -> String {
@@ -43,6 +61,10 @@ final class SortOperator: @unchecked Sendable {
         let spill = SortSpill(op: self)
         defer { spill.remove() }
         let sinks = WorkerSlots(try Scheduler.run(pipeline, context: context) { SortSink(op: self, spill: spill) })
+        if spill.runs.files.isEmpty, let result = try runPacked(sinks.items) {
+            for sink in sinks.items { sink.release() }
+            return result
+        }
         // Sort each worker's rows on its own thread.
         let runs = WorkerSlots<SortRun?>(Array(repeating: nil, count: sinks.items.count))
         let failure = Mutex<ExecutionError?>(nil)
@@ -63,7 +85,7 @@ final class SortOperator: @unchecked Sendable {
         }
         let result = try SortMerge(op: self, cursors: cursors).merge()
         for sink in sinks.items { sink.release() }
-        return result
+        return offset == 0 ? result : LimitOperator.slice(result, limit: limit, offset: offset)
     }
 }
 
@@ -78,12 +100,16 @@ final class SortSink: LocalSink {
     let op: SortOperator
     let spill: SortSpill
     var batches: [Batch] = []
+    /// For packable keys: the flat key vectors of every batch, and each key's range so far.
+    var keyVectors: [[ColumnVector]] = []
+    var ranges: [SortKeyRange]
     var rows = 0
     var trackedBytes = 0
 
     init(op: SortOperator, spill: SortSpill) {
         self.op = op
         self.spill = spill
+        self.ranges = Array(repeating: SortKeyRange(), count: op.keys.count)
     }
 
     deinit { release() }
@@ -94,8 +120,20 @@ final class SortSink: LocalSink {
     }
 
     override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
-        let compact = batch.compacted()
-        let bytes = compact.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
+        var compact = batch.compacted()
+        if compact.columns.contains(where: \.isDictionary) {
+            compact = Batch(columns: compact.columns.map { $0.flattened() }, count: compact.count)
+        }
+        var bytes = compact.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
+        var vectors: [ColumnVector] = []
+        if op.isPackable {
+            for (k, key) in op.keys.enumerated() {
+                let vector = try key.node.evaluate(compact).flattened()
+                ranges[k].add(vector, count: compact.count)
+                if !compact.columns.contains(where: { $0 === vector }) { bytes += compact.count * Swift.max(vector.byteWidth, 4) }
+                vectors.append(vector)
+            }
+        }
         // Each worker keeps to its share of half the limit, so that the others (and the rest of
         // the query) still find room; past it, it writes what it holds as a sorted run.
         if let limit = op.context.tracker.limit, rows > 0,
@@ -112,6 +150,7 @@ final class SortSink: LocalSink {
         }
         trackedBytes += bytes
         batches.append(compact)
+        if op.isPackable { keyVectors.append(vectors) }
         rows += compact.count
     }
 
@@ -119,6 +158,7 @@ final class SortSink: LocalSink {
     private func spillBuffered() throws(ExecutionError) {
         if let run = try sortedRun() { try spill.write(run) }
         batches = []
+        keyVectors = []
         rows = 0
         release()
     }

@@ -24,9 +24,9 @@ extension PhysicalPlanner {
             // (and spill past the memory limit).
             let pipeline = try self.pipeline(input, profile: profile)
             pipeline.sinkProfile = profile
-            let sorted = try SortOperator(keys: keys, limit: needed, compiler: compiler, context: context).run(pipeline)
+            let result = try SortOperator(keys: keys, limit: limit, offset: offset, compiler: compiler, context: context)
+                .run(pipeline)
             profile?.addTime(ContinuousClock.now - start)
-            let result = LimitOperator.slice(sorted, limit: limit, offset: offset)
             profile?.addRows(out: result.reduce(0) { $0 + $1.liveCount })
             return result
         }
@@ -53,8 +53,10 @@ extension PhysicalPlanner {
 }
 
 extension TopNOperator {
-    /// LIMIT + OFFSET above which a full parallel sort replaces the per-worker top-N.
-    static let largestLimit = 1_000_000
+    /// LIMIT + OFFSET above which `SortOperator` replaces the per-worker top-N: it buffers every
+    /// row but, for packable keys, selects the wanted band by key histograms instead of sorting
+    /// ever larger candidate sets.
+    static let largestLimit = 65_536
 
     /// For `[project of columns] → filters → scan` whose first key is prunable, whose filters read
     /// only key columns, and whose scan reads columns the keys do not: the same filters over a scan
