@@ -89,6 +89,67 @@ enum FilterMask {
         }
     }
 
+    /// ANDs in `codes[row] == code` of a dictionary vector (a test that only one entry passes);
+    /// NULL rows are not true.
+    static func andCode(_ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, code: UInt32) {
+        let codes = vector.data.assumingMemoryBound(to: UInt32.self)
+        andCompare(mask, count: count, values: codes, constant: code, validity: vector.validity) { $0 == $1 }
+    }
+
+    /// ANDs in `values[row] op constant` for a flat fixed-width integer column, specialized per
+    /// operator; NULL rows are not true. Returns false for a physical type it does not handle.
+    static func andCompare(
+        _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, op: CompareKernel.Operator,
+        constant holder: ColumnVector
+    ) -> Bool {
+        switch vector.physicalType {
+        case .int64:
+            andCompare(mask, count, vector.data.assumingMemoryBound(to: Int64.self), holder.data.load(as: Int64.self), op, vector.validity)
+        case .int32:
+            andCompare(mask, count, vector.data.assumingMemoryBound(to: Int32.self), holder.data.load(as: Int32.self), op, vector.validity)
+        default:
+            return false
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func andCompare<T: FixedWidthInteger>(
+        _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ values: UnsafePointer<T>, _ constant: T,
+        _ op: CompareKernel.Operator, _ validity: ValidityBitmap
+    ) {
+        switch op {
+        case .equal: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 == $1 }
+        case .notEqual: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 != $1 }
+        case .less: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 < $1 }
+        case .lessOrEqual: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 <= $1 }
+        case .greater: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 > $1 }
+        case .greaterOrEqual: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 >= $1 }
+        }
+    }
+
+    /// The loop of the comparisons: 64 rows into one word, branch-free, words already zero skipped.
+    @inline(__always)
+    private static func andCompare<T>(
+        _ mask: UnsafeMutablePointer<UInt64>, count: Int, values: UnsafePointer<T>, constant: T, validity: ValidityBitmap,
+        _ test: (T, T) -> Bool
+    ) {
+        let words = ValidityBitmap.wordCount(for: count)
+        for w in 0..<words where mask[w] != 0 {
+            let base = w &* 64
+            var bits: UInt64 = 0
+            if count &- base >= 64 {
+                for j in 0..<64 { bits |= UInt64(unsafeBitCast(test(values[base &+ j], constant), to: UInt8.self)) &<< UInt64(j) }
+            } else {
+                for j in 0..<(count &- base) {
+                    bits |= UInt64(unsafeBitCast(test(values[base &+ j], constant), to: UInt8.self)) &<< UInt64(j)
+                }
+            }
+            if let validityWords = validity.words { bits &= validityWords[w] }
+            mask[w] &= bits
+        }
+    }
+
     /// The positions of the set bits among the first `count` rows, into `out` (room for `count`).
     static func select(_ mask: UnsafeMutablePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
         var n = 0

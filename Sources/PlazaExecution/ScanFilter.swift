@@ -138,8 +138,11 @@ final class ScanFilter: @unchecked Sendable {
                 FilterMask.andNullTest(mask, words: words, vector: vector, isNull: isNull)
             case .compare(_, let op, let holder):
                 if let dictionary = vector.dictionary {
-                    let matches = try stage.dictionaryMatches(dictionary, conjunct.node, key: conjunct.key, worker)
-                    FilterMask.andCodes(mask, count: count, vector: vector, matches: matches)
+                    try andDictionary(mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
+                } else if vector.type == holder.type,
+                    FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
+                {
+                    break
                 } else {
                     let flags = scratch.flags
                     if vector.type == holder.type {
@@ -151,8 +154,7 @@ final class ScanFilter: @unchecked Sendable {
                 }
             case .singleColumn:
                 if let dictionary = vector.dictionary {
-                    let matches = try stage.dictionaryMatches(dictionary, conjunct.node, key: conjunct.key, worker)
-                    FilterMask.andCodes(mask, count: count, vector: vector, matches: matches)
+                    try andDictionary(mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
                 } else {
                     let flags = try conjunct.node.evaluate(Batch(columns: batch.columns, count: count))
                     if flags.type == .null { return 0 }
@@ -167,8 +169,39 @@ final class ScanFilter: @unchecked Sendable {
     }
 }
 
+extension ScanFilter {
+    /// ANDs in a dictionary conjunct: its result per entry (cached per thread), then by code; a
+    /// test that only one entry passes compares codes, none clears the mask.
+    fileprivate func andDictionary(
+        _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, dictionary: ColumnVector,
+        _ conjunct: Conjunct, _ scratch: FilterScratch, _ worker: WorkerState
+    ) throws(ExecutionError) {
+        let matches = try stage.dictionaryMatches(dictionary, conjunct.node, key: conjunct.key, worker)
+        let passing: Int
+        let key = CacheKey(stage: ObjectIdentifier(self), conjunct: conjunct.key)
+        if let cached = scratch.passing[key], cached.dictionary === dictionary {
+            passing = cached.entry
+        } else {
+            var found = -1, n = 0
+            for entry in 0..<dictionary.count where matches[entry] != 0 {
+                found = entry
+                n += 1
+            }
+            passing = n == 0 ? -1 : (n == 1 ? found : -2)
+            scratch.passing[key] = (dictionary, passing)
+        }
+        switch passing {
+        case -1: mask.update(repeating: 0, count: ValidityBitmap.wordCount(for: count))
+        case -2: FilterMask.andCodes(mask, count: count, vector: vector, matches: matches)
+        default: FilterMask.andCode(mask, count: count, vector: vector, code: UInt32(passing))
+        }
+    }
+}
+
 /// Per-thread buffers of a scan filter: the row mask and the 0/1 bytes of one comparison.
 final class FilterScratch {
+    /// Per conjunct: the last dictionary seen and its only passing entry (-1: none, -2: several).
+    var passing: [CacheKey: (dictionary: ColumnVector, entry: Int)] = [:]
     private let maskWords: UnsafeMutablePointer<UInt64>
     private let maskCapacity: Int
     /// One byte per row, room for a batch.

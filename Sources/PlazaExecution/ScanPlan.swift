@@ -18,6 +18,11 @@ final class ScanPlan: @unchecked Sendable {
     let filter: ScanFilter?
     /// The stage that receives the scan's batches (1 when `filter` replaces stage 0).
     let firstStage: Int
+    /// Per scan column: what the stages after the filter, and the consumer, read.
+    let afterDemand: [ColumnDemand]
+    /// Whether the filter's survivors go straight to a consumer that reads only some columns:
+    /// then the filter compacts just those (the consumer would copy every column).
+    let compactsForConsumer: Bool
 
     init(pipeline: Pipeline, columnCount: Int) {
         let stages = pipeline.stages
@@ -34,6 +39,9 @@ final class ScanPlan: @unchecked Sendable {
         }
         self.filter = filter
         self.firstStage = firstStage
+        self.afterDemand = after
+        self.compactsForConsumer =
+            filter != nil && firstStage == stages.count && pipeline.outputDemand != nil && after.contains(.nothing)
         self.isPartial = firstDemands.contains { $0 != .values }
     }
 
@@ -156,6 +164,22 @@ extension ScanPlan {
         scanProfile?.addScan(cursor.statistics)
     }
 
+    /// The rows at `indices` of the columns the consumer reads; the others become vectors of the
+    /// same length with unspecified values (empty strings), which the consumer does not read.
+    private func compacted(_ batch: Batch, _ indices: UnsafeBufferPointer<Int32>) -> Batch {
+        let columns = batch.columns.indices.map { column -> ColumnVector in
+            let source = batch.columns[column]
+            if afterDemand[column] != .nothing { return GatherKernel.gather(source, indices) }
+            let placeholder = ColumnVector(type: source.type, capacity: Swift.max(indices.count, 1))
+            if placeholder.physicalType == .string {
+                placeholder.offsets.update(repeating: 0, count: indices.count + 1)
+            }
+            placeholder.count = indices.count
+            return placeholder
+        }
+        return Batch(columns: columns, count: indices.count)
+    }
+
     private func runFilter(
         _ filter: ScanFilter, _ batch: Batch, _ cursor: any RowGroupCursor, scanProfile: OperatorProfile?,
         context: QueryContext, worker: WorkerState, storage: (() throws -> Void) throws(ExecutionError) -> Void,
@@ -183,7 +207,13 @@ extension ScanPlan {
                 selection.count = FilterMask.select(scratch.mask(for: rows), count: rows, into: selection.indices)
                 batch.selection = selection
             }
-            outputs = try filter.rest?.process(batch, worker) ?? [batch]
+            if let rest = filter.rest {
+                outputs = try rest.process(batch, worker)
+            } else if compactsForConsumer, let selection = batch.selection {
+                outputs = [compacted(batch, UnsafeBufferPointer(selection.buffer))]
+            } else {
+                outputs = [batch]
+            }
         }
         if let profile {
             if let start { profile.addTime(ContinuousClock.now - start) }
