@@ -81,7 +81,8 @@ struct JoinPlanner {
     static func probeKeepingBuildRows(_ pipeline: Pipeline, _ stage: ProbeStage, probeFields: [Field], context: QueryContext) throws(ExecutionError) -> [Batch] {
         let table = stage.table
         let sinks = try Scheduler.run(pipeline, context: context) { OuterBuildSink(stage: stage, tracker: context.tracker) }
-        var batches = sinks.flatMap(\.outputs)
+        var batches: [Batch] = []
+        for sink in sinks { batches += try sink.finishOutputs() }
         let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
         defer { matched.deallocate() }
         matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
@@ -128,11 +129,14 @@ struct JoinPlanner {
 
 /// One worker's share of a LEFT join built on the left: the joined batches, and which build
 /// rows found a partner.
+///
+/// The probe's output is copied out of the input batch (`owned`), so the scan refills one batch
+/// per morsel, and small outputs are merged into batches of about 2,048 rows before they are kept.
 final class OuterBuildSink: LocalSink {
     let stage: ProbeStage
     let worker = WorkerState()
     let matched: UnsafeMutablePointer<UInt8>
-    var outputs: [Batch] = []
+    private var buffer = JoinOutputBuffer()
     let tracker: MemoryTracker
     var trackedBytes = 0
 
@@ -149,18 +153,29 @@ final class OuterBuildSink: LocalSink {
         tracker.release(trackedBytes)
     }
 
+    override var keepsBatches: Bool { false }
+
+    /// The joined batches; call once, after the run.
+    func finishOutputs() throws(ExecutionError) -> [Batch] {
+        if let last = buffer.flush() { try track(last) }
+        return buffer.batches
+    }
+
+    /// Counts a kept batch against the memory limit.
+    private func track(_ kept: Batch) throws(ExecutionError) {
+        let bytes = kept.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
+        try tracker.reserve(bytes, for: "hash join output")
+        trackedBytes += bytes
+    }
+
     override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
         let start = stage.profile != nil ? ContinuousClock.now : nil
-        let joined = try stage.probe(batch, worker, matched: matched)
+        let joined = try stage.probe(batch, worker, matched: matched, owned: true)
         if let start { stage.profile?.addTime(ContinuousClock.now - start) }
         stage.profile?.addRows(in: batch.liveCount, out: joined.reduce(0) { $0 + $1.liveCount })
-        for raw in joined {
-            // Kept until the probe ends: hold only the live rows.
-            let output = raw.compacted()
-            let bytes = output.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
-            try tracker.reserve(bytes, for: "hash join output")
-            trackedBytes += bytes
-            outputs.append(output)
+        for output in joined {
+            // Kept until the probe ends.
+            for kept in buffer.append(output) { try track(kept) }
         }
     }
 }

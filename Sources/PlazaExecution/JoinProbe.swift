@@ -17,6 +17,12 @@ final class ProbeStage: Stage, @unchecked Sendable {
     let residual: ExpressionNode?
     /// The probe key columns, when every key is a plain column reference.
     let keyColumns: [Int]?
+    /// Per build column: its position among the columns with a dictionary, or -1.
+    let dictionarySlots: [Int]
+    /// The number of build columns with a dictionary.
+    let dictionaryColumnCount: Int
+    /// Keys this stage's per-worker dictionary entry answers (`JoinDictionaryProbe.swift`).
+    let entryCacheToken = JoinEntryCacheToken()
 
     init(table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?, profile: OperatorProfile?) {
         self.table = table
@@ -26,27 +32,41 @@ final class ProbeStage: Stage, @unchecked Sendable {
         self.residual = residual
         let columns = probeKeys.compactMap { ($0 as? ColumnNode)?.index }
         self.keyColumns = columns.count == probeKeys.count ? columns : nil
+        var slots: [Int] = []
+        var slotCount = 0
+        for column in table.columns.indices {
+            slots.append(table.codes[column] != nil ? slotCount : -1)
+            slotCount += table.codes[column] != nil ? 1 : 0
+        }
+        dictionarySlots = slots
+        dictionaryColumnCount = slotCount
         super.init(profile: profile)
     }
 
     override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        try probe(input, worker, matched: nil)
+        try probe(input, worker, matched: nil, owned: false)
     }
 
     /// Whether output rows can keep the input's rows in place (one match at most per probe row).
     private var selects: Bool { residual == nil && (table.isUnique || kind == .semi || kind == .anti) }
 
     /// Joins one batch; `matched`, when given, gets a 1 for every build row that found a partner.
-    func probe(_ input: Batch, _ worker: WorkerState, matched: UnsafeMutablePointer<UInt8>?) throws(ExecutionError) -> [Batch] {
+    /// With `owned`, INNER and LEFT output shares no vector with `input` and has no selection.
+    func probe(_ input: Batch, _ worker: WorkerState, matched: UnsafeMutablePointer<UInt8>?, owned: Bool) throws(ExecutionError) -> [Batch] {
         if kind == .anti && table.rowCount > 0 && table.hasNullKey { return [] }
         if kind == .anti && table.rowCount == 0 { return [input] }
         if (kind == .inner || kind == .semi) && table.keyCount == 0 { return [] }
+        if selects, let keyColumns, keyColumns.count == 1,
+            let output = dictionaryOutput(input, keyColumn: keyColumns[0], worker, matched: matched, owned: owned)
+        {
+            return output
+        }
         let batch = selects && keyColumns != nil ? input : input.compacted()
         let count = batch.count
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
         defer { groups.deallocate() }
         try findGroups(batch, worker, groups)
-        if selects { return selectOutput(batch, groups, matched) }
+        if selects { return selectOutput(batch, groups, matched, owned: owned) }
         return try pairOutput(batch, groups, matched)
     }
 
@@ -84,7 +104,7 @@ final class ProbeStage: Stage, @unchecked Sendable {
     }
 
     /// One output row at most per probe row: the probe columns as they are, under a selection.
-    private func selectOutput(_ batch: Batch, _ groups: UnsafeMutablePointer<Int32>, _ matched: UnsafeMutablePointer<UInt8>?) -> [Batch] {
+    private func selectOutput(_ batch: Batch, _ groups: UnsafeMutablePointer<Int32>, _ matched: UnsafeMutablePointer<UInt8>?, owned: Bool) -> [Batch] {
         let count = batch.count
         let live = batch.liveCount
         let selection = SelectionVector(capacity: Swift.max(live, 1))
@@ -113,8 +133,8 @@ final class ProbeStage: Stage, @unchecked Sendable {
         let keptSelection: SelectionVector? = n == count ? nil : selection
         if kind == .semi || kind == .anti { return [Batch(columns: batch.columns, count: count, selection: keptSelection)] }
         let heads = table.heads
-        if n * 4 < count {
-            // Few rows left: copy them out rather than gather build columns for every physical row.
+        if owned || n * 4 < count {
+            // Few rows left (or the caller keeps the output): copy them out rather than gather build columns for every physical row.
             let kept = UnsafeBufferPointer(start: out, count: n)
             let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: n)
             defer { buildRows.deallocate() }

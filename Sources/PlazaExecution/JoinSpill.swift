@@ -124,7 +124,7 @@ struct SpillingJoin: Sendable {
         matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
         var output: [Batch] = []
         try probe.forEach(planner.context) { (batch) throws(ExecutionError) in
-            output += try stage.probe(batch, worker, matched: outerBuild ? matched : nil)
+            output += try stage.probe(batch, worker, matched: outerBuild ? matched : nil, owned: false)
         }
         if outerBuild {
             output += JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: sides.probePlan.fields)

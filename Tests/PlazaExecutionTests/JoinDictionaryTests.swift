@@ -1,0 +1,145 @@
+import PlazaCore
+import PlazaExecution
+import PlazaPlanner
+import PlazaVector
+import Testing
+
+/// Joins whose probe key arrives dictionary-encoded, with a different dictionary in every row
+/// group (the per-entry answers must be recomputed per dictionary), checked against a nested-loop
+/// join of the same rows, with 1 and 2 threads.
+@Suite struct JoinDictionaryTests {
+    /// Per row group of the probe table: its dictionary ("zz" and "y" are missing from the build).
+    static let dictionaries: [[String]] = [["a", "b", "zz"], ["c", "b", "a"], ["zz", "y"], ["b"]]
+    static let rowsPerGroup = 2_100
+
+    /// The probe table's rows: (k, v), k NULL every few rows.
+    static let probeRows: [[Value]] = {
+        var rows: [[Value]] = []
+        var v: Int64 = 0
+        for (group, words) in dictionaries.enumerated() {
+            for i in 0..<rowsPerGroup {
+                let pick = (i * 7 + group) % (words.count + 1)
+                rows.append([pick == words.count ? .null : .varchar(words[pick]), .bigint(v)])
+                v += 1
+            }
+        }
+        return rows
+    }()
+
+    /// The probe table, its key column dictionary-encoded with one dictionary per row group.
+    static let probe: InMemoryTable = {
+        let schema = Schema([Field(name: "k", type: .varchar), Field(name: "v", type: .bigint)])
+        var groups: [[Batch]] = []
+        for (group, words) in dictionaries.enumerated() {
+            let dictionary = ColumnVector(type: .varchar)
+            for word in words { dictionary.appendString(word) }
+            var batches: [Batch] = []
+            var start = 0
+            while start < rowsPerGroup {
+                let n = Swift.min(ColumnVector.batchCapacity, rowsPerGroup - start)
+                let keys = ColumnVector(type: .varchar, capacity: n)
+                keys.makeDictionary(dictionary, count: n)
+                let codes = keys.values(as: UInt32.self)
+                let values = ColumnVector(type: .bigint, capacity: n)
+                for i in 0..<n {
+                    let row = probeRows[group * rowsPerGroup + start + i]
+                    if case .varchar(let word) = row[0] {
+                        codes[i] = UInt32(words.firstIndex(of: word)!)
+                    } else {
+                        codes[i] = 0
+                        keys.setValid(false, at: i)
+                    }
+                    values.append(value: row[1])
+                }
+                batches.append(Batch(columns: [keys, values], count: n))
+                start += n
+            }
+            groups.append(batches)
+        }
+        return InMemoryTable(schema: schema, rowGroups: groups)
+    }()
+
+    /// Unique build keys: "d" matches no probe row, a NULL key never matches; NULL values too.
+    static let uniqueRows: [[Value]] = [
+        [.varchar("a"), .varchar("A"), .bigint(1)],
+        [.varchar("b"), .varchar("B"), .null],
+        [.varchar("c"), .null, .bigint(3)],
+        [.varchar("d"), .varchar("D"), .bigint(4)],
+        [.null, .varchar("X"), .bigint(5)],
+    ]
+    /// Duplicate build keys (many-to-many with the probe's repeated keys).
+    static let duplicateRows: [[Value]] = [
+        [.varchar("a"), .varchar("A1"), .bigint(1)],
+        [.varchar("a"), .varchar("A2"), .bigint(2)],
+        [.varchar("b"), .varchar("B"), .bigint(3)],
+        [.null, .varchar("X"), .bigint(5)],
+    ]
+    static let buildSchema = Schema([Field(name: "k", type: .varchar), Field(name: "name", type: .varchar), Field(name: "n", type: .bigint)])
+
+    let tables: [String: InMemoryTable] = [
+        "r": JoinDictionaryTests.probe,
+        "u": InMemoryTable(schema: JoinDictionaryTests.buildSchema, rows: JoinDictionaryTests.uniqueRows, rowGroupSize: 2),
+        "d": InMemoryTable(schema: JoinDictionaryTests.buildSchema, rows: JoinDictionaryTests.duplicateRows, rowGroupSize: 3),
+    ]
+
+    func join(_ left: String, _ right: String, _ kind: Join.Kind) -> LogicalPlan {
+        let leftKey = T.col(0, .varchar), rightKey = T.col(0, .varchar)
+        return .join(Join(left: T.scan(left, tables[left]!), right: T.scan(right, tables[right]!), kind: kind, leftKeys: [leftKey], rightKeys: [rightKey], residual: nil))
+    }
+
+    /// The rows of a nested-loop join: NULL keys never match; LEFT pads with NULLs.
+    static func expected(_ left: [[Value]], _ right: [[Value]], _ kind: Join.Kind) -> [[Value]] {
+        var rows: [[Value]] = []
+        let nulls = [Value](repeating: .null, count: right.first?.count ?? 0)
+        for l in left {
+            let matches = right.filter { !l[0].isNull && !$0[0].isNull && $0[0] == l[0] }
+            switch kind {
+            case .inner: rows += matches.map { l + $0 }
+            case .left: rows += matches.isEmpty ? [l + nulls] : matches.map { l + $0 }
+            case .semi: if !matches.isEmpty { rows.append(l) }
+            case .anti: if matches.isEmpty && !l[0].isNull { rows.append(l) }
+            }
+        }
+        return T.sortRows(rows)
+    }
+
+    @Test(arguments: [Join.Kind.inner, .left, .semi])
+    func probeByDictionaryEntryMatchesNestedLoop(_ kind: Join.Kind) throws {
+        let rows = T.sortRows(try T.runBoth(join("r", "u", kind), tables))
+        #expect(rows == Self.expected(Self.probeRows, Self.uniqueRows, kind))
+        #expect(rows.count > Self.rowsPerGroup)
+    }
+
+    @Test func antiJoinAgainstBuildWithoutNullKeys() throws {
+        let build = Array(Self.uniqueRows.dropLast())
+        let tables = ["r": Self.probe, "n": InMemoryTable(schema: Self.buildSchema, rows: build, rowGroupSize: 2)]
+        let plan = LogicalPlan.join(Join(left: T.scan("r", Self.probe), right: T.scan("n", tables["n"]!), kind: .anti, leftKeys: [T.col(0, .varchar)], rightKeys: [T.col(0, .varchar)], residual: nil))
+        let rows = T.sortRows(try T.runBoth(plan, tables))
+        #expect(rows == Self.expected(Self.probeRows, build, .anti))
+        #expect(rows.allSatisfy { $0[0] == .varchar("zz") || $0[0] == .varchar("y") })
+    }
+
+    @Test(arguments: [Join.Kind.inner, .left])
+    func duplicateBuildKeysExpandEveryPair(_ kind: Join.Kind) throws {
+        let rows = T.sortRows(try T.runBoth(join("r", "d", kind), tables))
+        #expect(rows == Self.expected(Self.probeRows, Self.duplicateRows, kind))
+    }
+
+    @Test func leftJoinBuiltOnTheLeftAddsUnmatchedBuildRows() throws {
+        // The small left side builds; the dictionary-encoded right side probes.
+        let rows = T.sortRows(try T.runBoth(join("u", "r", .left), tables))
+        #expect(rows == Self.expected(Self.uniqueRows, Self.probeRows, .left))
+        #expect(rows.contains { $0[0] == .varchar("d") && $0[3].isNull })
+        #expect(rows.contains { $0[0].isNull && $0[1] == .varchar("X") && $0[3].isNull })
+    }
+
+    @Test func groupByBuildColumnAfterDictionaryProbe() throws {
+        // GROUP BY the build side's name (NULL for "c") over the join: counts per name.
+        let plan = T.aggregate(join("r", "u", .inner), groups: [T.col(3, .varchar)], [AggregateCall(function: .countStar, arguments: [], isDistinct: false, type: .bigint)])
+        let rows = T.sortRows(try T.runBoth(plan, tables))
+        var counts: [Value: Int64] = [:]
+        for row in Self.expected(Self.probeRows, Self.uniqueRows, .inner) { counts[row[3], default: 0] += 1 }
+        #expect(rows == T.sortRows(counts.map { [$0.key, .bigint($0.value)] }))
+        #expect(counts[.null] != nil)
+    }
+}
