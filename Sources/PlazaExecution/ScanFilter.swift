@@ -35,8 +35,8 @@ final class ScanFilter: @unchecked Sendable {
         }
     }
 
-    /// The stage this replaces (its profile and dictionary caches are used).
-    let stage: FilterStage
+    /// The stage this replaces (its profile and dictionary caches are used); it owns or outlives this.
+    unowned let stage: FilterStage
     /// The mask conjuncts: compare and NULL tests first, flat single-column tests last.
     let conjuncts: [Conjunct]
     /// The conjuncts that need every column loaded, run on the survivors in their order; nil if none.
@@ -63,7 +63,8 @@ final class ScanFilter: @unchecked Sendable {
                         predicate: predicate))
                 first[column.index] = .values
             } else if let call = node as? FunctionNode, call.name == "is_null" || call.name == "is_not_null",
-                call.arguments.count == 1, let column = call.arguments[0] as? ColumnNode, column.index < columnCount
+                call.arguments.count == 1, let column = call.arguments[0] as? ColumnNode, column.index < columnCount,
+                column.type != .null  // a NULL-typed column is NULL whatever its bitmap says
             {
                 let isNull = call.name == "is_null"
                 let predicate = ScanPredicate(
@@ -81,7 +82,7 @@ final class ScanFilter: @unchecked Sendable {
         }
         self.conjuncts = fast + slow
         self.firstDemands = first
-        self.rest = rest.isEmpty ? nil : FilterStage(conjuncts: rest, profile: nil)
+        self.rest = rest.isEmpty ? nil : FilterStage(conjuncts: rest, profile: nil, masks: false)
     }
 
     /// Records what the stages after the filter need (`after`, per scan column): columns the mask
@@ -122,8 +123,9 @@ final class ScanFilter: @unchecked Sendable {
     }
 
     /// Evaluates the mask conjuncts over `batch` (as the cursor's first decode left it) into
-    /// `scratch.mask`; returns the number of rows that pass them all.
-    func evaluate(_ batch: Batch, cursor: any RowGroupCursor, scratch: FilterScratch, worker: WorkerState)
+    /// `scratch.mask`; returns the number of rows that pass them all. With a `cursor`, conjuncts
+    /// its block statistics prove true are skipped.
+    func evaluate(_ batch: Batch, cursor: (any RowGroupCursor)?, scratch: FilterScratch, worker: WorkerState)
         throws(ExecutionError) -> Int
     {
         let count = batch.count
@@ -131,7 +133,7 @@ final class ScanFilter: @unchecked Sendable {
         let words = ValidityBitmap.wordCount(for: count)
         FilterMask.setAll(mask, count: count)
         for conjunct in conjuncts {
-            if let predicate = conjunct.predicate, cursor.provesTrue(predicate) { continue }
+            if let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) { continue }
             let vector = batch.columns[conjunct.column]
             switch conjunct.kind {
             case .nullTest(_, let isNull):

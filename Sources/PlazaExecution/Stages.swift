@@ -26,13 +26,34 @@ final class FilterStage: Stage, @unchecked Sendable {
     }
 
     /// A filter keeping the rows where every one of `conjuncts` is true.
-    init(conjuncts parts: [ExpressionNode], profile: OperatorProfile?) {
+    init(conjuncts parts: [ExpressionNode], profile: OperatorProfile?, masks: Bool = true) {
         let tagged = parts.map { ($0, FilterStage.singleColumn($0)) }
         self.conjuncts = tagged.filter { $0.1 != nil } + tagged.filter { $0.1 == nil }
         super.init(profile: profile)
+        if masks {
+            let columns = parts.map { ScanPlan.columns(of: $0)?.max() ?? -1 }.max() ?? -1
+            let fused = ScanFilter(self, columnCount: columns + 1)
+            self.masked = fused.conjuncts.isEmpty ? nil : fused
+        }
     }
 
+    /// The conjuncts that never fail, ANDed into a row mask over a batch without a selection
+    /// (no copy of the rows); nil when there are none.
+    private(set) var masked: ScanFilter?
+
     override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
+        if input.selection == nil, let masked {
+            let scratch = worker.filterScratch
+            let survivors = try masked.evaluate(input, cursor: nil, scratch: scratch, worker: worker)
+            if survivors == 0 { return [] }
+            var batch = input
+            if survivors < input.count {
+                let selection = SelectionVector(capacity: input.count)
+                selection.count = FilterMask.select(scratch.mask(for: input.count), count: input.count, into: selection.indices)
+                batch = Batch(columns: input.columns, count: input.count, selection: selection)
+            }
+            return try masked.rest?.process(batch, worker) ?? [batch]
+        }
         var batch = input.compacted()
         var selected: SelectionVector?  // nil: every row of `batch`
         for (index, conjunct) in conjuncts.enumerated() {
