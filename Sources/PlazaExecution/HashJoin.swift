@@ -34,7 +34,7 @@ struct JoinPlanner {
             let buildBatches = try planner.materialize(sides.buildPlan, profile: buildProfile)
             table = try JoinTable(batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context)
         } catch {
-            guard case .memoryLimit = error.kind, SpillingJoin.canSpill(join.kind) else { throw error }
+            guard case .memoryLimit = error.kind else { throw error }
             // Past the memory limit: join partition by partition through temporary files.
             let batches = try SpillingJoin(planner: planner, sides: sides, kind: join.kind, profile: profile).run()
             profile?.addRows(out: batches.reduce(0) { $0 + $1.count })

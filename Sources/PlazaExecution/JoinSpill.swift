@@ -16,17 +16,17 @@ struct SpillingJoin: Sendable {
     let kind: Join.Kind
     let profile: OperatorProfile?
 
-    /// Whether a join of this kind can run partition by partition (ANTI cannot: one NULL build
-    /// key anywhere empties every partition's result).
-    static func canSpill(_ kind: Join.Kind) -> Bool { kind != .anti }
-
     /// Runs the join; the result has the join's columns (left, then right).
     func run() throws(ExecutionError) -> [Batch] {
         let context = planner.context
         let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "hash join")
         defer { directory.remove() }
-        let build = try partition(sides.buildPlan, keys: sides.buildKeys, prefix: "b", directory: directory)
-        let probe = try partition(sides.probePlan, keys: sides.probeKeys, prefix: "p", directory: directory)
+        let build = try partition(sides.buildPlan, keys: sides.buildKeys, prefix: "b", directory: directory, dropsNullKeys: false)
+        // ANTI (NOT IN) decides NULLs for the whole build side, which no partition sees: a NULL
+        // build key leaves no row; otherwise probe rows with a NULL key go, and each partition
+        // keeps the rest of its probe rows that its build rows do not match.
+        if kind == .anti && build.nullKeyRows > 0 { return [] }
+        let probe = try partition(sides.probePlan, keys: sides.probeKeys, prefix: "p", directory: directory, dropsNullKeys: kind == .anti && build.rows > 0)
         let buildTypes = sides.buildPlan.fields.map(\.type), probeTypes = sides.probePlan.fields.map(\.type)
         let work = (0..<SpillPartitioner.partitionCount).filter { !build.paths[$0].isEmpty || !probe.paths[$0].isEmpty }.map {
             (SpillPartition(paths: build.paths[$0], types: buildTypes), SpillPartition(paths: probe.paths[$0], types: probeTypes))
@@ -53,14 +53,19 @@ struct SpillingJoin: Sendable {
         return results.all()
     }
 
-    /// Runs `plan` into partition files of `directory` by the hash of `keys`.
-    private func partition(_ plan: LogicalPlan, keys: [ExpressionNode], prefix: String, directory: SpillDirectory) throws(ExecutionError) -> (paths: [[String]], bytes: Int, rows: Int) {
+    /// Runs `plan` into partition files of `directory` by the hash of `keys`, leaving out rows
+    /// with a NULL key when `dropsNullKeys`; counts the rows kept and those with a NULL key.
+    private func partition(
+        _ plan: LogicalPlan, keys: [ExpressionNode], prefix: String, directory: SpillDirectory, dropsNullKeys: Bool
+    ) throws(ExecutionError) -> (paths: [[String]], bytes: Int, rows: Int, nullKeyRows: Int) {
         let pipeline = try planner.pipeline(plan, profile: nil)
         let types = plan.fields.map(\.type)
         var workers = 0
         let sinks = try Scheduler.run(pipeline, context: planner.context) { () -> JoinPartitionSink in
             workers += 1
-            return JoinPartitionSink(keys: keys, partitioner: SpillPartitioner(directory: directory, prefix: "\(prefix)\(workers)", types: types, level: 0))
+            return JoinPartitionSink(
+                keys: keys, partitioner: SpillPartitioner(directory: directory, prefix: "\(prefix)\(workers)", types: types, level: 0),
+                dropsNullKeys: dropsNullKeys)
         }
         var paths = [[String]](repeating: [], count: SpillPartitioner.partitionCount)
         var bytes = 0
@@ -68,7 +73,7 @@ struct SpillingJoin: Sendable {
             bytes += try sink.partitioner.finish()
             for p in sink.partitioner.usedPartitions { paths[p].append(SpillPartitioner.path(directory, sink.partitioner.prefix, p)) }
         }
-        return (paths, bytes, sinks.reduce(0) { $0 + $1.rows })
+        return (paths, bytes, sinks.reduce(0) { $0 + $1.rows }, sinks.reduce(0) { $0 + $1.nullKeyRows })
     }
 
     /// Joins one partition pair; splits both further when the build part does not fit.
@@ -137,18 +142,41 @@ struct SpillingJoin: Sendable {
 final class JoinPartitionSink: LocalSink {
     let keys: [ExpressionNode]
     let partitioner: SpillPartitioner
+    /// Whether rows with a NULL key are left out (ANTI probe side).
+    let dropsNullKeys: Bool
+    /// Rows written.
     var rows = 0
+    /// Rows seen with a NULL in some key (written or not).
+    var nullKeyRows = 0
 
-    init(keys: [ExpressionNode], partitioner: SpillPartitioner) {
+    init(keys: [ExpressionNode], partitioner: SpillPartitioner, dropsNullKeys: Bool) {
         self.keys = keys
         self.partitioner = partitioner
+        self.dropsNullKeys = dropsNullKeys
     }
 
     override func consume(_ input: Batch, morsel: Int) throws(ExecutionError) {
-        let batch = input.compacted()
-        rows += batch.count
+        var batch = input.compacted()
         var vectors: [ColumnVector] = []
         for key in keys { vectors.append(try key.evaluate(batch)) }
+        let count = batch.count
+        if vectors.contains(where: { $0.type == .null }) {
+            nullKeyRows += count
+            if dropsNullKeys { return }
+        } else if vectors.contains(where: { !$0.validity.isAllValid }) {
+            var kept: [Int32] = []
+            kept.reserveCapacity(count)
+            for row in 0..<count where vectors.allSatisfy({ $0.isValid(at: row) }) { kept.append(Int32(truncatingIfNeeded: row)) }
+            nullKeyRows += count - kept.count
+            if dropsNullKeys && kept.count < count {
+                if kept.isEmpty { return }
+                kept.withUnsafeBufferPointer { rows in
+                    batch = Batch(columns: batch.columns.map { GatherKernel.gather($0, rows) }, count: rows.count)
+                    vectors = vectors.map { GatherKernel.gather($0, rows) }
+                }
+            }
+        }
+        rows += batch.count
         try partitioner.add(batch, keys: vectors)
     }
 }
