@@ -138,7 +138,25 @@ enum FilterMask {
         for w in 0..<words where mask[w] != 0 {
             let base = w &* 64
             var bits: UInt64 = 0
-            if count &- base >= 64 {
+            if mask[w].nonzeroBitCount <= 8 {
+                // Few rows left (an earlier conjunct was selective): test just those.
+                var left = mask[w]
+                while left != 0 {
+                    let j = left.trailingZeroBitCount
+                    bits |= UInt64(unsafeBitCast(test(values[base &+ j], constant), to: UInt8.self)) &<< UInt64(j)
+                    left &= left &- 1
+                }
+            } else if count &- base >= 64 && MemoryLayout<T>.size <= 4 {
+                // Narrow values: eight results as bytes, gathered into a byte by one multiply
+                // (measured 2x faster than shifting each bit in for 32-bit codes; not for 64-bit).
+                for k in 0..<8 {
+                    var eight: UInt64 = 0
+                    for b in 0..<8 {
+                        eight |= UInt64(unsafeBitCast(test(values[base &+ k &* 8 &+ b], constant), to: UInt8.self)) &<< UInt64(b &* 8)
+                    }
+                    bits |= ((eight &* 0x0102_0408_1020_4080) &>> 56) &<< UInt64(k &* 8)
+                }
+            } else if count &- base >= 64 {
                 for j in 0..<64 { bits |= UInt64(unsafeBitCast(test(values[base &+ j], constant), to: UInt8.self)) &<< UInt64(j) }
             } else {
                 for j in 0..<(count &- base) {

@@ -132,40 +132,50 @@ final class ScanFilter: @unchecked Sendable {
         let mask = scratch.mask(for: count)
         let words = ValidityBitmap.wordCount(for: count)
         FilterMask.setAll(mask, count: count)
-        for conjunct in conjuncts {
-            if let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) { continue }
-            let vector = batch.columns[conjunct.column]
-            switch conjunct.kind {
-            case .nullTest(_, let isNull):
-                FilterMask.andNullTest(mask, words: words, vector: vector, isNull: isNull)
-            case .compare(_, let op, let holder):
-                if let dictionary = vector.dictionary {
-                    try andDictionary(mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
-                } else if vector.type == holder.type,
-                    FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
-                {
-                    break
-                } else {
-                    let flags = scratch.flags
-                    if vector.type == holder.type {
-                        CompareKernel.compare(vector, constantHolder: holder, op, count: count, into: flags)
+        // NULL tests and dictionary tests (word operations and code compares) run first, so the
+        // flat comparisons after them test only the rows left where few are.
+        for pass in 0..<2 {
+            for conjunct in conjuncts {
+                let vector = batch.columns[conjunct.column]
+                let isCheap: Bool
+                switch conjunct.kind {
+                case .nullTest: isCheap = true
+                case .compare, .singleColumn: isCheap = vector.isDictionary
+                }
+                if isCheap != (pass == 0) { continue }
+                if let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) { continue }
+                switch conjunct.kind {
+                case .nullTest(_, let isNull):
+                    FilterMask.andNullTest(mask, words: words, vector: vector, isNull: isNull)
+                case .compare(_, let op, let holder):
+                    if let dictionary = vector.dictionary {
+                        try andDictionary(mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
+                    } else if vector.type == holder.type,
+                        FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
+                    {
+                        break
                     } else {
-                        CompareKernel.compare(vector, constant: holder.value(at: 0), op, count: count, into: flags)
+                        let flags = scratch.flags
+                        if vector.type == holder.type {
+                            CompareKernel.compare(vector, constantHolder: holder, op, count: count, into: flags)
+                        } else {
+                            CompareKernel.compare(vector, constant: holder.value(at: 0), op, count: count, into: flags)
+                        }
+                        FilterMask.andFlags(mask, count: count, flags: flags, validity: vector.validity)
                     }
-                    FilterMask.andFlags(mask, count: count, flags: flags, validity: vector.validity)
+                case .singleColumn:
+                    if let dictionary = vector.dictionary {
+                        try andDictionary(mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
+                    } else {
+                        let flags = try conjunct.node.evaluate(Batch(columns: batch.columns, count: count))
+                        if flags.type == .null { return 0 }
+                        FilterMask.andFlags(
+                            mask, count: count, flags: flags.data.assumingMemoryBound(to: UInt8.self),
+                            validity: flags.validity)
+                    }
                 }
-            case .singleColumn:
-                if let dictionary = vector.dictionary {
-                    try andDictionary(mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
-                } else {
-                    let flags = try conjunct.node.evaluate(Batch(columns: batch.columns, count: count))
-                    if flags.type == .null { return 0 }
-                    FilterMask.andFlags(
-                        mask, count: count, flags: flags.data.assumingMemoryBound(to: UInt8.self),
-                        validity: flags.validity)
-                }
+                if FilterMask.isEmpty(mask, words: words) { return 0 }
             }
-            if FilterMask.isEmpty(mask, words: words) { return 0 }
         }
         return FilterMask.population(mask, words: words)
     }

@@ -158,12 +158,6 @@ public final class BlockDecoder {
                 (dst + base).update(repeating: 0, count: end)
                 continue
             }
-            if nulls.nonzeroBitCount >= 8 {
-                // Many NULLs: mask every slot of the word, branch-free (vectorizes).
-                let valid = words[w]
-                for j in 0..<end { dst[base &+ j] &= 0 &- T(truncatingIfNeeded: (valid &>> UInt64(j)) & 1) }
-                continue
-            }
             while nulls != 0 {
                 dst[base &+ nulls.trailingZeroBitCount] = 0
                 nulls &= nulls &- 1
