@@ -36,9 +36,10 @@ struct JoinPlanner {
         } catch {
             guard case .memoryLimit = error.kind else { throw error }
             // Past the memory limit: join partition by partition through temporary files.
-            let batches = try SpillingJoin(planner: planner, sides: sides, kind: join.kind, profile: profile).run()
-            profile?.addRows(out: batches.reduce(0) { $0 + $1.count })
-            return Pipeline(source: .batches(batches), fields: fields)
+            let output = try SpillingJoin(planner: planner, join: join, sides: sides, profile: profile).run()
+            profile?.addRows(out: output.rowCount)
+            let scan = TableScan(table: "hash join output", columns: Array(fields.indices), fields: fields, estimatedRows: output.rowCount)
+            return Pipeline(source: .scan(source: output, scan: scan, profile: nil), fields: fields)
         }
         buildProfile?.addRows(out: table.rowCount)
         let pipeline = try planner.pipeline(sides.probePlan, profile: profile)

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
@@ -8,19 +9,29 @@ import PlazaVector
 /// so equal keys pack and hash alike), then each partition builds its own table and probes it,
 /// both cores taking partitions. A partition still too large is split again on other hash bits.
 ///
-/// The joined rows are collected in memory (the output of a partition at a time is what the
-/// operator holds; the whole output is handed on as batches).
+/// Each partition's joined rows go to an output file as they are produced; the operators above
+/// the join read those files back a batch at a time (`SpilledJoinOutput`).
 struct SpillingJoin: Sendable {
     let planner: PhysicalPlanner
+    let join: Join
     let sides: JoinPlanner.Sides
-    let kind: Join.Kind
+    var kind: Join.Kind { join.kind }
     let profile: OperatorProfile?
 
-    /// Runs the join; the result has the join's columns (left, then right).
-    func run() throws(ExecutionError) -> [Batch] {
+    /// Runs the join into files; the result has the join's columns (left, then right) and owns
+    /// the temporary directory from now on.
+    func run() throws(ExecutionError) -> SpilledJoinOutput {
+        let directory = try SpillDirectory(parent: planner.context.options.temporaryDirectory, operatorName: "hash join")
+        do {
+            return SpilledJoinOutput(fields: LogicalPlan.join(join).fields, files: try joinFiles(directory), directory: directory)
+        } catch {
+            directory.remove()
+            throw error
+        }
+    }
+
+    private func joinFiles(_ directory: SpillDirectory) throws(ExecutionError) -> [(path: String, rows: Int)] {
         let context = planner.context
-        let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "hash join")
-        defer { directory.remove() }
         let build = try partition(sides.buildPlan, keys: sides.buildKeys, prefix: "b", directory: directory, dropsNullKeys: false)
         // ANTI (NOT IN) decides NULLs for the whole build side, which no partition sees: a NULL
         // build key leaves no row; otherwise probe rows with a NULL key go, and each partition
@@ -33,7 +44,7 @@ struct SpillingJoin: Sendable {
         }
         profile?.child("SPILL", "\(work.count) partitions, \(formatBytes(build.bytes + probe.bytes)) written")
             .addRows(in: build.rows + probe.rows)
-        let results = ResultSlots(count: work.count)
+        let results = SpilledJoinFiles()
         let run = RunState()
         let threads = Swift.max(1, Swift.min(context.options.threads, work.count))
         let task: @Sendable (Int) -> Void = { _ in
@@ -41,7 +52,17 @@ struct SpillingJoin: Sendable {
                 let index = run.next.add(1, ordering: .relaxed).oldValue
                 if index >= work.count { return }
                 do throws(ExecutionError) {
-                    results.set(index, try self.join(work[index].0, work[index].1, level: 0, directory: directory, name: "q\(index)"))
+                    let path = directory.file("o\(index)")
+                    let writer = try SpillWriter(path: path)
+                    try self.join(work[index].0, work[index].1, level: 0, directory: directory, name: "q\(index)", into: writer)
+                    try writer.close()
+                    // The partition's input is no longer needed: free its disk space now.
+                    for file in work[index].0.paths + work[index].1.paths { try? FileManager.default.removeItem(atPath: file) }
+                    if writer.rowsWritten > 0 {
+                        results.add(index, path: path, rows: writer.rowsWritten)
+                    } else {
+                        try? FileManager.default.removeItem(atPath: path)
+                    }
                 } catch {
                     run.failure.withLock { if $0 == nil { $0 = error } }
                     run.failed.store(true, ordering: .relaxed)
@@ -50,7 +71,7 @@ struct SpillingJoin: Sendable {
         }
         if threads == 1 { task(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: task) }
         if let error = run.failure.withLock({ $0 }) { throw error }
-        return results.all()
+        return results.all
     }
 
     /// Runs `plan` into partition files of `directory` by the hash of `keys`, leaving out rows
@@ -76,12 +97,13 @@ struct SpillingJoin: Sendable {
         return (paths, bytes, sinks.reduce(0) { $0 + $1.rows }, sinks.reduce(0) { $0 + $1.nullKeyRows })
     }
 
-    /// Joins one partition pair; splits both further when the build part does not fit.
-    private func join(_ build: SpillPartition, _ probe: SpillPartition, level: Int, directory: SpillDirectory, name: String) throws(ExecutionError) -> [Batch] {
+    /// Joins one partition pair into `writer`; splits both further when the build part does not fit.
+    private func join(_ build: SpillPartition, _ probe: SpillPartition, level: Int, directory: SpillDirectory, name: String, into writer: SpillWriter) throws(ExecutionError) {
         let context = planner.context
         do {
             let table = try JoinTable(batches: try build.readAll(context), fields: sides.buildPlan.fields, keys: sides.buildKeys, context: context)
-            return try probeAll(table, probe)
+            try probeAll(table, probe, into: writer)
+            return
         } catch {
             guard case .memoryLimit = error.kind else { throw error }
             guard level < SpillPartitioner.maxLevel else {
@@ -95,13 +117,12 @@ struct SpillingJoin: Sendable {
         }
         let buildParts = try split(build, keys: sides.buildKeys, prefix: name + "-b", level: level + 1, directory: directory)
         let probeParts = try split(probe, keys: sides.probeKeys, prefix: name + "-p", level: level + 1, directory: directory)
-        var output: [Batch] = []
         for p in 0..<SpillPartitioner.partitionCount where buildParts[p] != nil || probeParts[p] != nil {
             let b = SpillPartition(paths: buildParts[p].map { [$0] } ?? [], types: build.types)
             let q = SpillPartition(paths: probeParts[p].map { [$0] } ?? [], types: probe.types)
-            output += try join(b, q, level: level + 1, directory: directory, name: name + "-\(p)")
+            try join(b, q, level: level + 1, directory: directory, name: name + "-\(p)", into: writer)
+            for file in b.paths + q.paths { try? FileManager.default.removeItem(atPath: file) }
         }
-        return output
     }
 
     /// Splits a partition's files on the hash bits of `level`; returns the new file of each part.
@@ -117,8 +138,9 @@ struct SpillingJoin: Sendable {
         return (0..<SpillPartitioner.partitionCount).map { used.contains($0) ? SpillPartitioner.path(directory, prefix, $0) : nil }
     }
 
-    /// Probes `table` with every batch of `probe`; LEFT joins built on the left add their unmatched rows.
-    private func probeAll(_ table: JoinTable, _ probe: SpillPartition) throws(ExecutionError) -> [Batch] {
+    /// Probes `table` with every batch of `probe` into `writer`; LEFT joins built on the left add
+    /// their unmatched rows.
+    private func probeAll(_ table: JoinTable, _ probe: SpillPartition, into writer: SpillWriter) throws(ExecutionError) {
         let outerBuild = kind == .left && sides.buildIsLeft
         let stage = ProbeStage(
             table: table, probeKeys: sides.probeKeys, kind: outerBuild ? .inner : kind, buildIsLeft: sides.buildIsLeft,
@@ -127,14 +149,12 @@ struct SpillingJoin: Sendable {
         let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
         defer { matched.deallocate() }
         matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
-        var output: [Batch] = []
         try probe.forEach(planner.context) { (batch) throws(ExecutionError) in
-            output += try stage.probe(batch, worker, matched: outerBuild ? matched : nil, owned: false)
+            for output in try stage.probe(batch, worker, matched: outerBuild ? matched : nil, owned: false) { try writer.append(output) }
         }
         if outerBuild {
-            output += JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: sides.probePlan.fields)
+            for output in JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: sides.probePlan.fields) { try writer.append(output) }
         }
-        return output
     }
 }
 

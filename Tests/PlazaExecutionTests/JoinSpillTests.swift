@@ -82,4 +82,38 @@ import Testing
         #expect(plan.contains("HASH_JOIN ANTI"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
+
+    @Test func spilledOutputStreamsItsFilesAndRemovesThemWhenReleased() throws {
+        let parent = try MemorySpillTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let fields = [Field(name: "k", type: .bigint), Field(name: "s", type: .varchar)]
+        let directory = try SpillDirectory(parent: parent, operatorName: "hash join")
+        var files: [(path: String, rows: Int)] = []
+        for file in 0..<2 {
+            let writer = try SpillWriter(path: directory.file("o\(file)"))
+            let keys = ColumnVector(type: .bigint), strings = ColumnVector(type: .varchar)
+            for row in 0..<3 {
+                keys.append(value: .bigint(Int64(10 * file + row)))
+                if row == 1 { strings.appendNull() } else { strings.append(value: .varchar("v\(file)\(row)")) }
+            }
+            try writer.append(Batch(columns: [keys, strings], count: 3))
+            try writer.close()
+            files.append((directory.file("o\(file)"), writer.rowsWritten))
+        }
+        var output: SpilledJoinOutput? = SpilledJoinOutput(fields: fields, files: files, directory: directory)
+        #expect(output!.rowGroupCount == 2 && output!.rowCount == 6)
+        var values: [[Value]] = []
+        for group in 0..<2 {
+            let cursor = try output!.openRowGroup(group, columns: [0, 1], predicates: [])
+            let batch = Batch(types: fields.map(\.type))
+            while try cursor.next(into: batch) {
+                for row in 0..<batch.count { values.append(batch.columns.map { $0.value(at: row) }) }
+            }
+        }
+        #expect(values.map(\.[0]) == [0, 1, 2, 10, 11, 12].map { Value.bigint($0) })
+        #expect(values[1][1].isNull && values[3][1] == .varchar("v10"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).count == 1)
+        output = nil
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).isEmpty)
+    }
 }
