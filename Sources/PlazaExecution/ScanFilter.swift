@@ -143,7 +143,9 @@ final class ScanFilter: @unchecked Sendable {
                 case .compare, .singleColumn: isCheap = vector.isDictionary
                 }
                 if isCheap != (pass == 0) { continue }
-                if let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) { continue }
+                // Proofs read the block statistics (building strings for text bounds): worth it only
+                // before a comparison of flat values; NULL and dictionary tests cost less.
+                if !isCheap, let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) { continue }
                 switch conjunct.kind {
                 case .nullTest(_, let isNull):
                     FilterMask.andNullTest(mask, words: words, vector: vector, isNull: isNull)
