@@ -3,7 +3,8 @@ import PlazaVector
 
 /// ORDER BY … LIMIT … OFFSET over packed keys without sorting every row.
 ///
-/// A first pass packs every row's key (into a small per-batch buffer, never for all rows at
+/// Large inputs first try a band bounded by a sample of the keys (`sampledBand`, one pass).
+/// Otherwise a first pass packs every row's key (into a small per-batch buffer, never for all rows at
 /// once) and counts the keys by their top 16 bits; the buckets holding ranks [low, high) form the
 /// band. A second pass packs again and keeps only the entries in the band (in input order), and
 /// the rows below it are just counted. While the band is much larger than the wanted rows (keys
@@ -13,6 +14,7 @@ extension SortPackedJob {
     /// The rows of ranks low..<high as flat batches, or nil when the band would pass the memory
     /// limit (then the caller sorts another way).
     func band(low: Int, high: Int, context: QueryContext) throws(ExecutionError) -> [Batch]? {
+        if let result = try sampledBand(low: low, high: high, context: context) { return result }
         let threads = context.options.threads
         let bits = layout.totalBits
         let digitBits = Swift.min(bits, 16)

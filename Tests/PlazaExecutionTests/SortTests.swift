@@ -227,4 +227,32 @@ import Testing
         #expect(layout?.totalBits == 48)
         #expect(layout?.parts.map(\.nullCode) == [UInt64(1) << 23, 0])
     }
+
+    @Test func oneRowKeysMatchPackedKeys() {
+        let a = ColumnVector(type: .bigint), b = ColumnVector(type: .double), c = ColumnVector(type: .date)
+        for i in 0..<300 {
+            if i % 7 == 0 { a.appendNull() } else { a.append(Int64(i % 23) - 11) }
+            if i % 11 == 0 { b.appendNull() } else { b.append(Double(i % 13) * 0.25 + 1) }
+            c.append(Int32(i % 5))
+        }
+        let vectors = [a, b, c]
+        var ranges = [SortKeyRange](repeating: SortKeyRange(), count: 3)
+        for k in 0..<3 { ranges[k].add(vectors[k], count: 300) }
+        let directions = [(isDescending: true, nullsFirst: false), (isDescending: false, nullsFirst: true), (isDescending: true, nullsFirst: true)]
+        guard let layout = PackedKeyLayout(ranges, directions) else {
+            Issue.record("three small keys should pack")
+            return
+        }
+        let packed = UnsafeMutablePointer<SortEntry>.allocate(capacity: 300)
+        defer { packed.deallocate() }
+        layout.pack(vectors, count: 300, batch: 3, into: packed)
+        #expect((0..<300).allSatisfy { packed[$0].key == layout.key(vectors, row: $0) && packed[$0].ref == (3 << 32) | UInt64($0) })
+        // Packed order agrees with the normalized byte keys.
+        let encoder = SortKeyEncoder(vectors, directions, count: 300)
+        for (x, y) in [(0, 1), (7, 14), (11, 22), (5, 200), (299, 3), (77, 154)] {
+            let bytes = encoder.compare(x, encoder, y)
+            let keys = packed[x].key == packed[y].key ? 0 : (packed[x].key < packed[y].key ? -1 : 1)
+            #expect(Int(bytes.signum()) == keys)
+        }
+    }
 }
