@@ -103,6 +103,13 @@ final class SortSink: LocalSink {
     /// For packable keys: the flat key vectors of every batch, and each key's range so far.
     var keyVectors: [[ColumnVector]] = []
     var ranges: [SortKeyRange]
+    /// Every `SortSink.sampleEvery`-th row's key order bits (one per key) and NULL flags, taken
+    /// while the batch is in cache; they bound the band of a large OFFSET (`sampledBand`).
+    var sampleBits: [UInt64] = []
+    var sampleNulls: [Bool] = []
+    /// The row of the next batch to sample.
+    private var nextSample = 0
+    static let sampleEvery = 128
     var rows = 0
     var trackedBytes = 0
 
@@ -150,7 +157,19 @@ final class SortSink: LocalSink {
         }
         trackedBytes += bytes
         batches.append(compact)
-        if op.isPackable { keyVectors.append(vectors) }
+        if op.isPackable {
+            keyVectors.append(vectors)
+            var row = nextSample
+            while row < compact.count {
+                for vector in vectors {
+                    let isValid = vector.type != .null && vector.isValid(at: row)
+                    sampleBits.append(isValid ? SortKeyRange.orderBits(vector, row) : 0)
+                    sampleNulls.append(!isValid)
+                }
+                row += SortSink.sampleEvery
+            }
+            nextSample = row - compact.count
+        }
         rows += compact.count
     }
 
@@ -159,6 +178,8 @@ final class SortSink: LocalSink {
         if let run = try sortedRun() { try spill.write(run) }
         batches = []
         keyVectors = []
+        sampleBits = []
+        sampleNulls = []
         rows = 0
         release()
     }

@@ -34,7 +34,19 @@ extension SortOperator {
         }
         if low >= high { return [] }
         let threads = context.options.threads
-        let job = SortPackedJob(sources: sources, keyVectors: keyVectors, layout: layout)
+        var samples: [UInt64] = []
+        for sink in sinks {
+            sink.sampleBits.withUnsafeBufferPointer { bits in
+                sink.sampleNulls.withUnsafeBufferPointer { nulls in
+                    var start = 0
+                    while start < bits.count {
+                        samples.append(layout.key(bits: bits.baseAddress! + start, nulls: nulls.baseAddress! + start))
+                        start += keys.count
+                    }
+                }
+            }
+        }
+        let job = SortPackedJob(sources: sources, keyVectors: keyVectors, layout: layout, samples: samples)
         if low > 0 || high < total {
             return try job.band(low: low, high: high, context: context)
         }
@@ -75,7 +87,11 @@ final class SortPackedJob: @unchecked Sendable {
     private let data: [[UnsafeMutableRawPointer]]
     private let heaps: [[UnsafeMutableRawPointer]]
 
-    init(sources: [Batch], keyVectors: [[ColumnVector]], layout: PackedKeyLayout) {
+    /// Packed keys of a sample of the rows (for `sampledBand`).
+    let samples: [UInt64]
+
+    init(sources: [Batch], keyVectors: [[ColumnVector]], layout: PackedKeyLayout, samples: [UInt64] = []) {
+        self.samples = samples
         self.sources = sources
         self.keyVectors = keyVectors
         self.layout = layout

@@ -77,6 +77,18 @@ struct SortKeyRange {
         maximum = high
     }
 
+    /// The order bits of the valid row `row` of the flat vector `vector` (one value: not for
+    /// hot loops).
+    static func orderBits(_ vector: ColumnVector, _ row: Int) -> UInt64 {
+        switch vector.physicalType {
+        case .uint8: return UInt8.orderBits(vector.data.load(fromByteOffset: row, as: UInt8.self))
+        case .int32: return Int32.orderBits(vector.data.load(fromByteOffset: row * 4, as: Int32.self))
+        case .int64: return Int64.orderBits(vector.data.load(fromByteOffset: row * 8, as: Int64.self))
+        case .double: return Double.orderBits(vector.data.load(fromByteOffset: row * 8, as: Double.self))
+        case .string, .interval: preconditionFailure("no packed key for \(vector.type)")
+        }
+    }
+
     /// Widens the range by `other`.
     mutating func merge(_ other: SortKeyRange) {
         minimum = Swift.min(minimum, other.minimum)

@@ -3,57 +3,42 @@ import PlazaVector
 import Synchronization
 
 extension PackedKeyLayout {
-    /// The packed key of row `row` of the flat key vectors `vectors` (one row: for samples, not
-    /// for hot loops; `pack` gives the same keys).
-    func key(_ vectors: [ColumnVector], row: Int) -> UInt64 {
+    /// The packed key of one row given each key's order bits and NULL flag (`pack` gives the
+    /// same keys).
+    func key(bits: UnsafePointer<UInt64>, nulls: UnsafePointer<Bool>) -> UInt64 {
         var key: UInt64 = 0
-        for (part, vector) in zip(parts, vectors) where part.bits > 0 {
+        for (k, part) in parts.enumerated() where part.bits > 0 {
             var code = part.nullCode
-            if vector.isValid(at: row) {
-                let bits: UInt64
-                switch vector.physicalType {
-                case .uint8: bits = UInt8.orderBits(vector.data.load(fromByteOffset: row, as: UInt8.self))
-                case .int32: bits = Int32.orderBits(vector.data.load(fromByteOffset: row * 4, as: Int32.self))
-                case .int64: bits = Int64.orderBits(vector.data.load(fromByteOffset: row * 8, as: Int64.self))
-                case .double: bits = Double.orderBits(vector.data.load(fromByteOffset: row * 8, as: Double.self))
-                case .string, .interval: preconditionFailure("no packed key for \(vector.type)")
-                }
+            if !nulls[k] {
                 let flip: UInt64 = part.isDescending ? ~0 : 0
                 let base: UInt64 = part.isDescending ? ~part.maximum : part.minimum
-                code = ((bits ^ flip) &- base) &+ part.bias
+                code = ((bits[k] ^ flip) &- base) &+ part.bias
             }
             key |= code &<< part.shift
         }
         return key
     }
+
+    /// The packed key of row `row` of the flat key vectors `vectors` (one row: not for hot loops).
+    func key(_ vectors: [ColumnVector], row: Int) -> UInt64 {
+        let bits = vectors.map { $0.type != .null && $0.isValid(at: row) ? SortKeyRange.orderBits($0, row) : 0 }
+        let nulls = vectors.map { $0.type == .null || !$0.isValid(at: row) }
+        return key(bits: bits, nulls: nulls)
+    }
 }
 
 extension SortPackedJob {
-    /// Rows sampled at most, to bound the band of a large LIMIT/OFFSET.
-    static let sampleSize = 65_536
-
-    /// The rows of ranks low..<high as flat batches, found with one pass over the keys: a sample
-    /// of the keys bounds a band that holds the wanted ranks with near certainty (its edges lie
+    /// The rows of ranks low..<high as flat batches, found with one pass over the keys: the
+    /// sample of the keys taken while buffering (`SortSink.sampleBits`) bounds a band that holds the wanted ranks with near certainty (its edges lie
     /// 3·√(samples) sample ranks beyond them, about 6 standard deviations); one pass keeps the
     /// rows inside and counts those below. Nil when the input is small, when the band turned out
     /// to miss a wanted rank or to be far larger than expected (a sample misled by a pattern in
     /// the data), or when it would pass the memory limit: then `band` uses exact histograms.
     func sampledBand(low: Int, high: Int, context: QueryContext) throws(ExecutionError) -> [Batch]? {
         let total = sources.reduce(0) { $0 + $1.count }
-        let stride = total / SortPackedJob.sampleSize
-        if stride < 2 { return nil }
-        var samples: [UInt64] = []
-        samples.reserveCapacity(total / stride + 1)
-        var first = 0
-        for b in sources.indices {
-            let count = sources[b].count
-            var row = (stride - first % stride) % stride
-            while row < count {
-                samples.append(layout.key(keyVectors[b], row: row))
-                row += stride
-            }
-            first += count
-        }
+        // Fewer than 1,024 samples (inputs under ~130,000 rows): histograms are cheap enough.
+        if samples.count < 1024 { return nil }
+        var samples = self.samples
         samples.sort()
         let sampled = samples.count
         let margin = 3 * Int(Double(sampled).squareRoot()) + 8
@@ -63,7 +48,7 @@ extension SortPackedJob {
         let lowKey = lowRank <= 0 ? 0 : samples[lowRank]
         let highKey = highRank >= sampled - 1 ? UInt64.max : samples[highRank]
         // Rows expected in the band, and the most kept before giving up on the sample.
-        let cap = 2 * (highRank - lowRank + 2) * stride + 65_536
+        let cap = 2 * (highRank - lowRank + 2) * (total / sampled + 1) + 65_536
         let threads = context.options.threads
         let chunks = Swift.max(1, Swift.min(sources.count, threads * 4))
         let bounds = (0...chunks).map { $0 * sources.count / chunks }
