@@ -178,23 +178,27 @@ final class FixedMinMaxAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! FixedMinMaxAccumulator
         precondition(o.physicalType == physicalType, "merging min/max of different types")
         switch physicalType {
-        case .uint8: mergeTyped(UInt8.self, o, map)
-        case .int32: mergeTyped(Int32.self, o, map)
-        case .int64: mergeTyped(Int64.self, o, map)
-        case .double: mergeTyped(Double.self, o, map)
+        case .uint8: mergeTyped(UInt8.self, o, sources, targets, count)
+        case .int32: mergeTyped(Int32.self, o, sources, targets, count)
+        case .int64: mergeTyped(Int64.self, o, sources, targets, count)
+        case .double: mergeTyped(Double.self, o, sources, targets, count)
         default: preconditionFailure("min/max over \(physicalType)")
         }
     }
 
     @inline(__always)
-    private func mergeTyped<T: OrderedValue>(_: T.Type, _ other: FixedMinMaxAccumulator, _ map: [Int32]) {
+    private func mergeTyped<T: OrderedValue>(
+        _: T.Type, _ other: FixedMinMaxAccumulator, _ sources: UnsafePointer<Int32>?, _ targets: UnsafePointer<Int32>, _ count: Int
+    ) {
         let mine = values.assumingMemoryBound(to: T.self), theirs = other.values.assumingMemoryBound(to: T.self)
-        for (g, target) in map.enumerated() where other.seen[g] != 0 {
-            let t = Int(target)
+        for i in 0..<count {
+            let g = mergeSource(sources, i)
+            guard other.seen[g] != 0 else { continue }
+            let t = Int(targets[i])
             let x = theirs[g]
             if seen[t] == 0 || (isMax ? T.isLess(mine[t], x) : T.isLess(x, mine[t])) {
                 mine[t] = x

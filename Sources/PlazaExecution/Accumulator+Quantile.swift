@@ -113,17 +113,25 @@ final class QuantileAccumulator: Accumulator {
         if nan != 0 { hasNaN = true }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! QuantileAccumulator
         hasNaN = hasNaN || o.hasNaN
-        for (g, target) in map.enumerated() where o.lists[g].count > 0 {
-            let t = Int(target)
-            if lists[t].count < o.lists[g].count {
-                // Copy the shorter list into the longer one.
-                swap(&lists[t], &o.lists[g])
+        // `other`'s lists are written only at the source groups, through a read-only access to its
+        // array (never resized here), so that threads merging disjoint groups of it do not conflict.
+        o.lists.withUnsafeBufferPointer { buffer in
+            let theirs = UnsafeMutablePointer(mutating: buffer.baseAddress!)
+            lists.withUnsafeMutableBufferPointer { mine in
+                for i in 0..<count {
+                    let g = mergeSource(sources, i), t = Int(targets[i])
+                    guard theirs[g].count > 0 else { continue }
+                    if mine[t].count < theirs[g].count {
+                        // Copy the shorter list into the longer one.
+                        swap(&mine[t], &theirs[g])
+                    }
+                    mine[t].append(contentsOf: theirs[g])
+                    theirs[g].release()
+                }
             }
-            lists[t].append(contentsOf: o.lists[g])
-            o.lists[g].release()
         }
     }
 

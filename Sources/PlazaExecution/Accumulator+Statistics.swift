@@ -30,11 +30,11 @@ final class StringMinMaxAccumulator: Accumulator {
         try forEachValidRow(rows, input, count) { row in offer(input.bytes(at: row), Int(groups[row])) }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! StringMinMaxAccumulator
-        for (g, target) in map.enumerated() {
-            guard let value = o.values[g] else { continue }
-            value.withUnsafeBytes { offer($0, Int(target)) }
+        for i in 0..<count {
+            guard let value = o.values[mergeSource(sources, i)] else { continue }
+            value.withUnsafeBytes { offer($0, Int(targets[i])) }
         }
     }
 
@@ -85,10 +85,11 @@ final class VarianceAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! VarianceAccumulator
-        for (g, target) in map.enumerated() where o.counts[g] > 0 {
-            let t = Int(target)
+        for i in 0..<count {
+            let g = mergeSource(sources, i), t = Int(targets[i])
+            guard o.counts[g] > 0 else { continue }
             let n = counts[t] + o.counts[g]
             let delta = o.means[g] - means[t]
             m2[t] += o.m2[g] + delta * delta * counts[t] * o.counts[g] / n
@@ -136,11 +137,11 @@ final class StringAggAccumulator: Accumulator {
         try forEachValidRow(rows, input, count) { row in append(input.bytes(at: row), Int(groups[row])) }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! StringAggAccumulator
-        for (g, target) in map.enumerated() {
-            guard let value = o.values[g] else { continue }
-            value.withUnsafeBytes { append($0, Int(target)) }
+        for i in 0..<count {
+            guard let value = o.values[mergeSource(sources, i)] else { continue }
+            value.withUnsafeBytes { append($0, Int(targets[i])) }
         }
     }
 
@@ -197,10 +198,10 @@ final class HyperLogLogAccumulator: Accumulator {
         try forEachValidRow(rows, input, count) { row in add(hashes[row], Int(groups[row])) }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! HyperLogLogAccumulator
-        for (g, target) in map.enumerated() {
-            let t = Int(target)
+        for i in 0..<count {
+            let g = mergeSource(sources, i), t = Int(targets[i])
             if let theirs = o.registers[g] {
                 if registers[t] == nil {
                     registers[t] = theirs
@@ -270,10 +271,11 @@ final class BoolAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! BoolAccumulator
-        for (g, target) in map.enumerated() where o.seen[g] != 0 {
-            let t = Int(target)
+        for i in 0..<count {
+            let g = mergeSource(sources, i), t = Int(targets[i])
+            guard o.seen[g] != 0 else { continue }
             values[t] = isAnd ? values[t] & o.values[g] : values[t] | o.values[g]
             seen[t] = 1
         }

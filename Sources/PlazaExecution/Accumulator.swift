@@ -22,7 +22,21 @@ class Accumulator {
     }
 
     /// Adds `other`'s group `g` into this accumulator's group `map[g]`, for every group of `other`.
-    func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) { preconditionFailure("abstract") }
+    func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+        guard !map.isEmpty else { return }
+        try map.withUnsafeBufferPointer { (targets) throws(ExecutionError) in
+            try merge(other, sources: nil, targets: targets.baseAddress!, count: targets.count)
+        }
+    }
+
+    /// Adds `other`'s group `sources[i]` (`i` when `sources` is nil) into this accumulator's group
+    /// `targets[i]`, for each `i` in `0 ..< count`; targets must exist (`resize`) and be distinct.
+    ///
+    /// Several threads may merge disjoint source groups of one `other` into different accumulators
+    /// at once (the partitioned merge): `other` is only read, or written at the source groups.
+    func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
+        preconditionFailure("abstract")
+    }
 
     /// The result of each group, as a vector of `groupCount` rows.
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector { preconditionFailure("abstract") }
@@ -72,6 +86,13 @@ class Accumulator {
         case .boolAnd, .boolOr: return BoolAccumulator(isAnd: call.function == .boolAnd)
         }
     }
+}
+
+/// Source group `i` of a merge: `sources[i]`, or `i` when every group merges in order.
+@inline(__always)
+func mergeSource(_ sources: UnsafePointer<Int32>?, _ i: Int) -> Int {
+    if let sources { return Int(sources[i]) }
+    return i
 }
 
 /// The group of every one of the first `count` rows when they all share one (sorted or clustered
@@ -141,9 +162,17 @@ final class CountAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! CountAccumulator
-        for (g, target) in map.enumerated() { counts[Int(target)] &+= o.counts[g] }
+        o.counts.withUnsafeBufferPointer { theirs in
+            counts.withUnsafeMutableBufferPointer { mine in
+                if let sources {
+                    for i in 0..<count { mine[Int(targets[i])] &+= theirs[Int(sources[i])] }
+                } else {
+                    for i in 0..<count { mine[Int(targets[i])] &+= theirs[i] }
+                }
+            }
+        }
     }
 
     override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
@@ -259,11 +288,12 @@ final class IntegerSumAccumulator: Accumulator {
         return (Int128(high) << 32 + Int128(low), valid)
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! IntegerSumAccumulator
-        for (g, target) in map.enumerated() {
-            sums[Int(target)] &+= o.sums[g]
-            counts[Int(target)] &+= o.counts[g]
+        for i in 0..<count {
+            let g = mergeSource(sources, i), t = Int(targets[i])
+            sums[t] &+= o.sums[g]
+            counts[t] &+= o.counts[g]
         }
     }
 
@@ -338,11 +368,12 @@ final class DoubleSumAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
+    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int) throws(ExecutionError) {
         let o = other as! DoubleSumAccumulator
-        for (g, target) in map.enumerated() {
-            sums[Int(target)] += o.sums[g]
-            counts[Int(target)] &+= o.counts[g]
+        for i in 0..<count {
+            let g = mergeSource(sources, i), t = Int(targets[i])
+            sums[t] += o.sums[g]
+            counts[t] &+= o.counts[g]
         }
     }
 

@@ -43,6 +43,8 @@ final class AggregateOperator: @unchecked Sendable {
     /// Runs the input pipeline and returns the groups and aggregates, in batches of ≤ 2,048 rows.
     func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
         let sinks = try Scheduler.run(pipeline, context: context) { AggregateSink(state: AggregateState(self)) }
+        let states = sinks.map(\.state)
+        if mergesByPartition(states) { return try mergePartitioned(states) }
         if !calls.contains(where: \.isDistinct), let largest = sinks.indices.max(by: { sinks[$0].state.groupCount < sinks[$1].state.groupCount }) {
             // Without DISTINCT sets a worker's state is already complete: merge the others into the largest.
             let global = sinks[largest].state
@@ -369,6 +371,9 @@ final class AggregateState {
         }
         if total == 0 { return [] }
         if total <= ColumnVector.batchCapacity { return [Batch(columns: decodedKeys(0..<total) + columns, count: total)] }
+        if total >= AggregateOperator.parallelFinalizeThreshold && op.context.options.threads >= 2, let table {
+            return try finalizeBatches(table, columns, total)
+        }
         // Keys decoded batch by batch: no whole key columns to build and then slice.
         var batches: [Batch] = []
         var start = 0

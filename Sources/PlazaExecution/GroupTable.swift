@@ -38,16 +38,21 @@ final class GroupTable {
     private let operatorName: String
     private var trackedBytes = 0
 
-    init(types: [DataType], tracker: MemoryTracker?, operatorName: String) {
+    /// Creates an empty table; `expectedGroups` and `expectedKeyBytes` (when known, as in a merge)
+    /// size it once for that many groups and packed key bytes instead of growing it step by step.
+    /// The memory is reserved from `tracker` as the table grows (see `reserveFootprint`).
+    init(types: [DataType], tracker: MemoryTracker?, operatorName: String, expectedGroups: Int = 0, expectedKeyBytes: Int = 0) {
         self.types = types
         self.tracker = tracker
         self.operatorName = operatorName
-        slotMask = 1023
-        slots = .allocate(capacity: 1024)
-        slots.initialize(repeating: 0, count: 1024)
-        arenaCapacity = 1 << 14
+        var slotCount = 1024
+        while slotCount < 2 * expectedGroups { slotCount *= 2 }
+        slotMask = slotCount - 1
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+        arenaCapacity = Swift.max(1 << 14, expectedKeyBytes)
         arena = GroupTable.reallocate(nil, bytes: arenaCapacity)
-        groupCapacity = 512
+        groupCapacity = Swift.max(512, expectedGroups)
         keyOffsets = GroupTable.reallocate(nil, bytes: (groupCapacity + 1) * 8).assumingMemoryBound(to: Int.self)
         keyOffsets[0] = 0
         groupHashes = GroupTable.reallocate(nil, bytes: groupCapacity * 8).assumingMemoryBound(to: UInt64.self)
@@ -227,6 +232,9 @@ final class GroupTable {
         }
         indexedCount = groupCount
     }
+
+    /// Reserves every byte the table holds from its tracker (a table sized up front at `init`).
+    func reserveFootprint() throws(ExecutionError) { try account(footprint) }
 
     private func account(_ newTotal: Int) throws(ExecutionError) {
         if newTotal > trackedBytes {
