@@ -106,17 +106,22 @@ final class StreamChannel: @unchecked Sendable {
     /// Hands a batch over, waiting while the buffer is full; false when the consumer has gone.
     func put(_ result: QueryResult) -> Bool {
         condition.lock()
+        while buffer.count >= capacity && waiting == nil && !token.isCancelled { condition.wait() }
+        guard !token.isCancelled else {
+            condition.unlock()
+            return false
+        }
+        // Checked after the wait too: the consumer may have emptied the buffer and parked meanwhile.
+        // It parks only on an empty buffer, so this result is the next one in order either way.
         if let consumer = waiting {
             waiting = nil
             condition.unlock()
             consumer.resume(returning: result)
             return !token.isCancelled
         }
-        while buffer.count >= capacity && !token.isCancelled { condition.wait() }
-        let isOpen = !token.isCancelled
-        if isOpen { buffer.append(result) }
+        buffer.append(result)
         condition.unlock()
-        return isOpen
+        return true
     }
 
     /// Ends the stream, with an error or normally.
