@@ -86,6 +86,10 @@ final class SortPackedJob: @unchecked Sendable {
     /// Per column: each source batch's `data` (values or string offsets) and `heap`.
     private let data: [[UnsafeMutableRawPointer]]
     private let heaps: [[UnsafeMutableRawPointer]]
+    /// Per column: each source batch's validity words (nil when it has no NULLs), and whether
+    /// any source has NULLs.
+    private let validity: [[UnsafeMutablePointer<UInt64>?]]
+    private let hasNulls: [Bool]
 
     /// Packed keys of a sample of the rows (for `sampledBand`).
     let samples: [UInt64]
@@ -98,6 +102,8 @@ final class SortPackedJob: @unchecked Sendable {
         let columns = sources.first?.columns.count ?? 0
         data = (0..<columns).map { c in sources.map { $0.columns[c].data } }
         heaps = (0..<columns).map { c in sources.map { $0.columns[c].heap } }
+        validity = (0..<columns).map { c in sources.map { $0.columns[c].validity.words } }
+        hasNulls = validity.map { $0.contains { $0 != nil } }
     }
 
     /// The rows of `ordered` (`count` entries) as flat batches of at most 2,048 rows, in order.
@@ -128,10 +134,14 @@ final class SortPackedJob: @unchecked Sendable {
             case .interval: gatherFixed(c, refs, count, out, Interval.self)
             case .string: gatherStrings(c, refs, count, out)
             }
-            if sources.contains(where: { $0.columns[c].hasNulls }) {
-                for i in 0..<count {
-                    let ref = refs[i].ref
-                    if !sources[Int(ref &>> 32)].columns[c].isValid(at: Int(ref & 0xFFFF_FFFF)) { out.setValid(false, at: i) }
+            if hasNulls[c] {
+                validity[c].withUnsafeBufferPointer { words in
+                    for i in 0..<count {
+                        let ref = refs[i].ref
+                        guard let source = words[Int(ref &>> 32)] else { continue }
+                        let row = Int(ref & 0xFFFF_FFFF)
+                        if source[row &>> 6] & (1 &<< UInt64(row & 63)) == 0 { out.setValid(false, at: i) }
+                    }
                 }
             }
             out.setCount(count)
