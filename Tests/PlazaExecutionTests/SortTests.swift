@@ -255,4 +255,21 @@ import Testing
             #expect(Int(bytes.signum()) == keys)
         }
     }
+
+    @Test func packedKeysPastTheMemoryLimitSpillAndStayExact() throws {
+        let t = Self.packedTable(30_000)
+        let tables = ["t": t]
+        let plan = LogicalPlan.sort(input: T.scan("t", t), keys: Self.packedKeys)
+        let expected = Self.packedExpected(try T.run(T.scan("t", t), tables, threads: 1))
+        let directory = FileManager.default.temporaryDirectory.path + "/plaza-sort-test-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for threads in [1, 2] {
+            // About 800 KB of rows against a 300 KB limit: the sort spills runs and merges them.
+            let options = ExecutionOptions(threads: threads, memoryLimit: 300_000, temporaryDirectory: directory)
+            let executor = QueryExecutor(tables: InMemoryTables(tables), options: options)
+            #expect(try executor.execute(plan).rows() == expected)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        }
+    }
 }
