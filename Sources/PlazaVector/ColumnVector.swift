@@ -249,28 +249,48 @@ public final class ColumnVector {
     /// A flat copy of a dictionary vector (or `self` if already flat).
     public func flattened() -> ColumnVector {
         guard let dictionary else { return self }
-        let flat = ColumnVector(type: type, capacity: Swift.max(count, 1))
+        let n = count
+        let flat = ColumnVector(type: type, capacity: Swift.max(n, 1))
         let codes = data.assumingMemoryBound(to: UInt32.self)
+        // Locals, not properties, in the loops: each property access of a class costs an exclusivity check.
+        let words: UnsafeMutablePointer<UInt64>? = hasNulls ? validityWords : nil
+        @inline(__always) func valid(_ row: Int) -> Bool {
+            guard let words else { return true }
+            return words[row >> 6] & (1 << UInt64(row & 63)) != 0
+        }
         if physicalType == .string {
+            let entryOffsets = dictionary.offsets, entryBytes = dictionary.heap
             var total = 0
-            for row in 0..<count where isValid(at: row) { total += dictionary.bytes(at: Int(codes[row])).count }
+            for row in 0..<n where valid(row) {
+                let code = Int(codes[row])
+                total += Int(entryOffsets[code + 1] - entryOffsets[code])
+            }
             flat.reserveHeap(total)
-        }
-        for row in 0..<count {
-            if !isValid(at: row) {
-                flat.appendNull()
-                continue
+            let offsets = flat.offsets, heap = flat.heap
+            var end = 0
+            for row in 0..<n {
+                if valid(row) {
+                    let code = Int(codes[row])
+                    let start = Int(entryOffsets[code]), length = Int(entryOffsets[code + 1]) - start
+                    if length > 0 { (heap + end).copyMemory(from: entryBytes + start, byteCount: length) }
+                    end += length
+                }
+                offsets[row + 1] = Int32(end)
             }
-            let code = Int(codes[row])
-            if physicalType == .string {
-                flat.appendBytes(dictionary.bytes(at: code))
-            } else {
-                if flat.count == flat.capacity { flat.reserve(flat.capacity * 2) }
-                (flat.data + flat.count * byteWidth).copyMemory(from: dictionary.data + code * byteWidth, byteCount: byteWidth)
-                flat.count += 1
-                if flat.hasNulls { flat.setValid(true, at: flat.count - 1) }
+            flat.heapCount = end
+        } else {
+            let width = byteWidth, source = dictionary.data, target = flat.data
+            for row in 0..<n {
+                // NULL slots hold zeros, as the block decoder leaves them.
+                if valid(row) {
+                    (target + row * width).copyMemory(from: source + Int(codes[row]) * width, byteCount: width)
+                } else {
+                    (target + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+                }
             }
         }
+        flat.count = n
+        if words != nil { for row in 0..<n where !valid(row) { flat.setValid(false, at: row) } }
         return flat
     }
 
