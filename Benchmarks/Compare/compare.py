@@ -29,7 +29,8 @@ def parse_arguments():
     parser.add_argument("--queries", default="", help="comma-separated prefixes, e.g. q01,q14 (default: all)")
     parser.add_argument("--plaza", default=str(BENCH.parent / ".build" / "release" / "plaza"),
                         help="the plaza binary (swift build -c release --static-swift-stdlib --package-path .. --product plaza)")
-    parser.add_argument("--output", default=str(HERE / "results" / "latest.md"))
+    parser.add_argument("--output", default=str(HERE / "results" / "latest.md"),
+                        help="where the markdown table goes (run.sh runs from Benchmarks/Compare: relative paths start there)")
     arguments = parser.parse_args()
     if arguments.runs < 5:
         parser.error("--runs must be at least 5")
