@@ -48,20 +48,9 @@ extension SortPackedJob {
             for bucket in first...last { position += histograms[chunk * buckets + bucket] }
         }
         let chunkStarts = starts
-        let bytes = 2 * Swift.max(kept, 1) * MemoryLayout<SortEntry>.stride
-        do {
-            try context.tracker.reserve(bytes, for: "ORDER BY")
-        } catch {
-            if case .memoryLimit = error.kind { return nil }
-            throw error
-        }
-        defer { context.tracker.release(bytes) }
-        let entries = UnsafeMutablePointer<SortEntry>.allocate(capacity: Swift.max(kept, 1))
-        let scratch = UnsafeMutablePointer<SortEntry>.allocate(capacity: Swift.max(kept, 1))
-        defer {
-            entries.deallocate()
-            scratch.deallocate()
-        }
+        guard let buffers = try SortBuffers(count: kept, context: context) else { return nil }
+        defer { buffers.release() }
+        let entries = buffers.entries, scratch = buffers.scratch
         let target = SortShared(entries)
         let (lowest, width) = (UInt64(first), UInt64(last - first))
         SortParallel.run(chunks, threads: threads) { chunk in

@@ -51,20 +51,9 @@ extension SortOperator {
             return try job.band(low: low, high: high, context: context)
         }
         let n = total
-        let bytes = 2 * n * MemoryLayout<SortEntry>.stride
-        do {
-            try context.tracker.reserve(bytes, for: "ORDER BY")
-        } catch {
-            if case .memoryLimit = error.kind { return nil }
-            throw error
-        }
-        defer { context.tracker.release(bytes) }
-        let entries = UnsafeMutablePointer<SortEntry>.allocate(capacity: n)
-        let scratch = UnsafeMutablePointer<SortEntry>.allocate(capacity: n)
-        defer {
-            entries.deallocate()
-            scratch.deallocate()
-        }
+        guard let buffers = try SortBuffers(count: n, context: context) else { return nil }
+        defer { buffers.release() }
+        let entries = buffers.entries, scratch = buffers.scratch
         let target = SortShared(entries)
         let firstRows = starts
         SortParallel.run(sources.count, threads: threads) { b in
@@ -187,5 +176,40 @@ final class SortPackedJob: @unchecked Sendable {
                 out.setHeapCount(position)
             }
         }
+    }
+}
+
+/// The two buffers a packed sort works in (its entries and the radix sort's scratch), counted
+/// against the memory limit.
+struct SortBuffers {
+    /// Room for the entries being sorted.
+    let entries: UnsafeMutablePointer<SortEntry>
+    /// As much room again, for the radix sort's passes.
+    let scratch: UnsafeMutablePointer<SortEntry>
+    private let bytes: Int
+    private let tracker: MemoryTracker
+
+    /// Reserves and allocates room for `count` entries; nil when the memory limit refuses it (the
+    /// caller then takes the path that spills).
+    init?(count: Int, context: QueryContext) throws(ExecutionError) {
+        let capacity = Swift.max(count, 1)
+        let bytes = 2 * capacity * MemoryLayout<SortEntry>.stride
+        do {
+            try context.tracker.reserve(bytes, for: "ORDER BY")
+        } catch {
+            if case .memoryLimit = error.kind { return nil }
+            throw error
+        }
+        self.bytes = bytes
+        self.tracker = context.tracker
+        self.entries = .allocate(capacity: capacity)
+        self.scratch = .allocate(capacity: capacity)
+    }
+
+    /// Frees both buffers and returns their bytes to the memory limit.
+    func release() {
+        entries.deallocate()
+        scratch.deallocate()
+        tracker.release(bytes)
     }
 }

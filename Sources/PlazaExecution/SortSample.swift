@@ -78,20 +78,9 @@ extension SortPackedJob {
         let kept = slots.kept.load(ordering: .relaxed)
         let below = (0..<chunks).reduce(0) { $0 + slots.below[$1] }
         if kept > cap || below > low || below + kept < high { return nil }
-        let bytes = 2 * Swift.max(kept, 1) * MemoryLayout<SortEntry>.stride
-        do {
-            try context.tracker.reserve(bytes, for: "ORDER BY")
-        } catch {
-            if case .memoryLimit = error.kind { return nil }
-            throw error
-        }
-        defer { context.tracker.release(bytes) }
-        let entries = UnsafeMutablePointer<SortEntry>.allocate(capacity: Swift.max(kept, 1))
-        let scratch = UnsafeMutablePointer<SortEntry>.allocate(capacity: Swift.max(kept, 1))
-        defer {
-            entries.deallocate()
-            scratch.deallocate()
-        }
+        guard let buffers = try SortBuffers(count: kept, context: context) else { return nil }
+        defer { buffers.release() }
+        let entries = buffers.entries, scratch = buffers.scratch
         var position = 0
         for chunk in 0..<chunks {
             slots.entries[chunk].withUnsafeBufferPointer { part in
