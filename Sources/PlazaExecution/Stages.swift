@@ -140,12 +140,27 @@ final class FilterStage: Stage, @unchecked Sendable {
             case is LiteralNode: return true
             case let f as FunctionNode: return dictionarySafe.contains(f.name) && f.arguments.allSatisfy(visit)
             case let c as CompareConstantNode: return visit(c.input)
-            case let l as LogicNode: return l.arguments.allSatisfy(visit)
+            // A NULL row is never selected by code, so the node must be NULL whenever the column is:
+            // `s = 'x' OR contains('ab', 'b')` is TRUE for a NULL `s`. Every argument of AND, OR
+            // and NOT must read the column (the functions above give NULL for a NULL input).
+            case let l as LogicNode: return l.arguments.allSatisfy { visit($0) && readsColumn($0) }
             case let s as InSetNode: return visit(s.needle)
             default: return false
             }
         }
         return visit(node) ? column : nil
+    }
+
+    /// Whether `node` reads a column anywhere below it.
+    private static func readsColumn(_ node: ExpressionNode) -> Bool {
+        switch node {
+        case is ColumnNode: return true
+        case let f as FunctionNode: return f.arguments.contains(where: readsColumn)
+        case let c as CompareConstantNode: return readsColumn(c.input)
+        case let l as LogicNode: return l.arguments.contains(where: readsColumn)
+        case let s as InSetNode: return readsColumn(s.needle)
+        default: return false
+        }
     }
 }
 
