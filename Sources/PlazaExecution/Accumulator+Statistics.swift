@@ -90,6 +90,12 @@ final class VarianceAccumulator: Accumulator {
         for i in 0..<count {
             let g = mergeSource(sources, i), t = Int(targets[i])
             guard o.counts[g] > 0 else { continue }
+            // An empty target takes the other state as is: its mean of 0 would make delta² overflow
+            // to infinity for values past 1e154, and infinity × 0 rows is NaN.
+            if counts[t] == 0 {
+                (counts[t], means[t], m2[t]) = (o.counts[g], o.means[g], o.m2[g])
+                continue
+            }
             let n = counts[t] + o.counts[g]
             let delta = o.means[g] - means[t]
             m2[t] += o.m2[g] + delta * delta * counts[t] * o.counts[g] / n
