@@ -56,7 +56,7 @@ struct JoinPlanner {
 
     /// Chooses the build side and compiles the keys (probe keys cast to the build keys' types).
     func plan(_ join: Join) throws(ExecutionError) -> Sides {
-        let leftRows = JoinPlanner.estimate(join.left), rightRows = JoinPlanner.estimate(join.right)
+        let leftRows = join.left.estimatedRows, rightRows = join.right.estimatedRows
         let buildIsLeft: Bool
         switch join.kind {
         case .inner: buildIsLeft = leftRows < rightRows
@@ -113,18 +113,6 @@ struct JoinPlanner {
         }
         if !unmatched.isEmpty { emit() }
         return batches
-    }
-
-    /// Rows a plan may produce, from its scans' estimates (aggregates and filters keep the estimate).
-    static func estimate(_ plan: LogicalPlan) -> Int {
-        switch plan {
-        case .scan(let scan): return scan.estimatedRows
-        case .values(let rows, _): return rows.count
-        case .filter(let input, _), .project(let input, _, _), .aggregate(let input, _, _, _), .sort(let input, _), .distinct(let input):
-            return estimate(input)
-        case .limit(let input, let limit, _): return Swift.min(estimate(input), limit ?? Int.max)
-        case .join(let join): return Swift.max(estimate(join.left), estimate(join.right))
-        }
     }
 }
 

@@ -56,7 +56,7 @@ enum EagerAggregationRule {
         // The large side is the one the aggregates read (count(*) alone reads neither: the larger input).
         let factIsLeft: Bool
         if aggregateColumns.isEmpty {
-            factIsLeft = estimate(join.left) >= estimate(join.right)
+            factIsLeft = join.left.estimatedRows >= join.right.estimatedRows
         } else if aggregateColumns.allSatisfy({ $0 < leftCount }) {
             factIsLeft = true
         } else if aggregateColumns.allSatisfy({ $0 >= leftCount }) {
@@ -103,7 +103,7 @@ enum EagerAggregationRule {
                 return nil
             }
         }
-        let factRows = estimate(fact), otherRows = estimate(factIsLeft ? join.right : join.left)
+        let factRows = fact.estimatedRows, otherRows = (factIsLeft ? join.right : join.left).estimatedRows
         guard factRows > otherRows, let combinations = distinctBound(factGroups, fact, statistics),
             combinations.multipliedReportingOverflow(by: 4).partialValue <= factRows
         else { return nil }
@@ -183,19 +183,6 @@ enum EagerAggregationRule {
             guard index < expressions.count, case .column(let inner, _) = expressions[index] else { return nil }
             return storedColumn(input, inner)
         default: return nil
-        }
-    }
-
-    /// Rows a plan may produce, from its scans' row counts (filters and aggregates keep the estimate).
-    private static func estimate(_ plan: LogicalPlan) -> Int {
-        switch plan {
-        case .scan(let scan): return scan.estimatedRows
-        case .values(let rows, _): return rows.count
-        case .filter(let input, _), .project(let input, _, _), .aggregate(let input, _, _, _), .sort(let input, _),
-            .distinct(let input):
-            return estimate(input)
-        case .limit(let input, let limit, _): return Swift.min(estimate(input), limit ?? Int.max)
-        case .join(let join): return Swift.max(estimate(join.left), estimate(join.right))
         }
     }
 }

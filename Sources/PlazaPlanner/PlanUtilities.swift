@@ -106,3 +106,19 @@ public enum PlanUtilities {
         }
     }
 }
+
+extension LogicalPlan {
+    /// Rows the plan may produce, from its scans' row counts (filters and aggregates keep the
+    /// estimate; a join the larger side's): enough to tell a lookup table from a fact table.
+    public var estimatedRows: Int {
+        switch self {
+        case .scan(let scan): return scan.estimatedRows
+        case .values(let rows, _): return rows.count
+        case .filter(let input, _), .project(let input, _, _), .aggregate(let input, _, _, _), .sort(let input, _),
+            .distinct(let input):
+            return input.estimatedRows
+        case .limit(let input, let limit, _): return Swift.min(input.estimatedRows, limit ?? Int.max)
+        case .join(let join): return Swift.max(join.left.estimatedRows, join.right.estimatedRows)
+        }
+    }
+}
