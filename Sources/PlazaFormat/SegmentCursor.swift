@@ -165,6 +165,23 @@ public final class SegmentCursor: RowGroupCursor {
         let field = reader.schema.fields[column]
         precondition(
             target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
+        try readBlock(position, block: block) { (bytes, verify) throws(FormatError) in
+            let header = try decoder.decode(
+                bytes, type: field.type, dictionary: dictionaries[position], into: target, verifyChecksum: verify)
+            guard header.count == rows else {
+                throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
+            }
+        }
+        statistics.blocksRead += 1
+        statistics.bytesDecoded += decodedBytes(target)
+    }
+
+    /// Hands `body` the bytes of block `block` of column `position` and whether to hash them, marks
+    /// the block verified once `body` succeeds, and locates any error in file, row group, column and block.
+    private func readBlock(
+        _ position: Int, block: Int, _ body: (UnsafeRawBufferPointer, Bool) throws(FormatError) -> Void
+    ) throws(FormatError) {
+        let column = columns[position]
         do throws(FormatError) {
             let entry = try reader.index.block(rowGroup: rowGroup, column: column, block: block)
             // A block this reader verified before decodes with its header and structure
@@ -172,20 +189,13 @@ public final class SegmentCursor: RowGroupCursor {
             let verify =
                 verifyEveryBlock
                 || reader.needsVerification(rowGroup: rowGroup, column: column, block: block, offset: entry.offset)
-            let header = try decoder.decode(
-                reader.bytes(entry.offset, entry.length), type: field.type, dictionary: dictionaries[position],
-                into: target, verifyChecksum: verify)
-            guard header.count == rows else {
-                throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
-            }
+            try body(reader.bytes(entry.offset, entry.length), verify)
             if verify { reader.markVerified(rowGroup: rowGroup, column: column, block: block, offset: entry.offset) }
         } catch {
             throw error.located(
-                path: reader.path, rowGroup: rowGroup, column: field.name, block: block,
+                path: reader.path, rowGroup: rowGroup, column: reader.schema.fields[column].name, block: block,
                 offset: reader.index.storedOffset(rowGroup: rowGroup, column: column, block: block))
         }
-        statistics.blocksRead += 1
-        statistics.bytesDecoded += decodedBytes(target)
     }
 
     /// Fills only the NULLs of column `position`: from the block's NULL count when it is 0 or
@@ -204,22 +214,12 @@ public final class SegmentCursor: RowGroupCursor {
             target.validityWords.update(repeating: 0, count: words)
             return
         }
-        do throws(FormatError) {
-            let entry = try reader.index.block(rowGroup: rowGroup, column: column, block: block)
-            let verify =
-                verifyEveryBlock
-                || reader.needsVerification(rowGroup: rowGroup, column: column, block: block, offset: entry.offset)
+        try readBlock(position, block: block) { (bytes, verify) throws(FormatError) in
             let hasBitmap = try decoder.decodeValidity(
-                reader.bytes(entry.offset, entry.length), count: rows, into: target.validityWords,
-                verifyChecksum: verify)
+                bytes, count: rows, into: target.validityWords, verifyChecksum: verify)
             guard hasBitmap else {
                 throw corrupt("block statistics count \(nulls) NULLs but the block has no validity bitmap")
             }
-            if verify { reader.markVerified(rowGroup: rowGroup, column: column, block: block, offset: entry.offset) }
-        } catch {
-            throw error.located(
-                path: reader.path, rowGroup: rowGroup, column: field.name, block: block,
-                offset: reader.index.storedOffset(rowGroup: rowGroup, column: column, block: block))
         }
         statistics.blocksRead += 1
         statistics.bytesDecoded += words * 8
