@@ -37,7 +37,7 @@ extension Database {
             return TableVerification(
                 table: summary.table, generation: summary.generation, rowCount: summary.rowCount,
                 segmentCount: summary.segmentCount, blocksRead: summary.blocksRead)
-        } catch where error.kind == .tableNotFound {
+        } catch  where error.kind == .tableNotFound {
             throw unknownTable(name)
         } catch {
             throw PlazaError.from(error)

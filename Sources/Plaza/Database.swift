@@ -81,7 +81,8 @@ public final class Database: Sendable {
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         self.settings = Mutex(
-            Settings(threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit ?? Self.defaultMemoryLimit))
+            Settings(
+                threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit ?? Self.defaultMemoryLimit))
         if !options.isReadOnly { SpillDirectory.removeAbandoned(in: temporaryDirectory) }
     }
 

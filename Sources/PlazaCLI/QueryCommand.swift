@@ -15,11 +15,14 @@ struct QueryCommand: AsyncParsableCommand {
     @Flag(help: "Print the run time on standard error.") var timer = false
     @Option(
         name: .customLong("repeat"),
-        help: "Run the query this many times in one process; the result is printed once, later runs format it into /dev/null (with --timer, each run's time is printed).")
+        help:
+            "Run the query this many times in one process; the result is printed once, later runs format it into /dev/null (with --timer, each run's time is printed)."
+    )
     var repetitions = 1
     @Option(help: "Worker threads (default: every core).") var threads: Int?
-    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).") var memoryLimit:
-        String?
+    @Option(
+        name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).")
+    var memoryLimit: String?
     @Argument(help: "The SQL, or - to read it from standard input.") var sql: String?
 
     func validate() throws {
@@ -56,7 +59,9 @@ struct QueryCommand: AsyncParsableCommand {
     }
 
     /// Runs `text` once and prints its result to `output` in the chosen format.
-    private func execute(_ text: String, parameters values: [Value], on db: Database, to output: OutputStream) async throws {
+    private func execute(_ text: String, parameters values: [Value], on db: Database, to output: OutputStream)
+        async throws
+    {
         let printer = ResultPrinter(format: format, output: output, maxWidth: OutputStream.standardOutput.terminalWidth)
         if format.isStreamable {
             var started = false

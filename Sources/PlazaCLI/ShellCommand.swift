@@ -12,7 +12,8 @@ struct ShellCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
     @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table
     @Option(help: "Worker threads (default: every core).") var threads: Int?
-    @Option(name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).")
+    @Option(
+        name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).")
     var memoryLimit: String?
 
     func validate() throws {

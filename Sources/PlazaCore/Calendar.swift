@@ -95,7 +95,8 @@ public func formatTimestamp(_ micros: Int64) -> String {
 public func formatDecimal(_ unscaled: Int64, scale: Int) -> String {
     if scale == 0 { return String(unscaled) }
     let magnitude = String(unscaled.magnitude)
-    let padded = magnitude.count <= scale ? String(repeating: "0", count: scale - magnitude.count + 1) + magnitude : magnitude
+    let padded =
+        magnitude.count <= scale ? String(repeating: "0", count: scale - magnitude.count + 1) + magnitude : magnitude
     let split = padded.index(padded.endIndex, offsetBy: -scale)
     return (unscaled < 0 ? "-" : "") + padded[..<split] + "." + padded[split...]
 }

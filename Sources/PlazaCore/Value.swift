@@ -88,7 +88,8 @@ public struct Interval: Hashable, Sendable, CustomStringConvertible {
             let sign = micros < 0 ? "-" : ""
             let m = micros.magnitude
             let seconds = m / 1_000_000, fraction = m % 1_000_000
-            var text = sign + pad2(Int(seconds / 3600)) + ":" + pad2(Int(seconds / 60 % 60)) + ":" + pad2(Int(seconds % 60))
+            var text =
+                sign + pad2(Int(seconds / 3600)) + ":" + pad2(Int(seconds / 60 % 60)) + ":" + pad2(Int(seconds % 60))
             if fraction != 0 { text += "." + String(String(fraction + 1_000_000).dropFirst()) }
             parts.append(text)
         }

@@ -43,6 +43,6 @@ public enum BitPacking {
             return
         }
         precondition(width <= T.bitWidth, "bit width beyond the output type")
-        unpackUnrolled(src, groups, width, reference, dst)  // BitUnpack_generated_dispatch.swift
+        unpackUnrolled(src, groups, width, reference, dst)  // Generated/BitUnpackDispatch_generated.swift
     }
 }

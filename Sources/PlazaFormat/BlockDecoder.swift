@@ -85,7 +85,8 @@ public final class BlockDecoder {
     ///
     /// - Throws: `FormatError` as `decode`, for a damaged header, checksum or bitmap.
     public func decodeValidity(
-        _ block: UnsafeRawBufferPointer, count: Int, into words: UnsafeMutablePointer<UInt64>, verifyChecksum: Bool = true
+        _ block: UnsafeRawBufferPointer, count: Int, into words: UnsafeMutablePointer<UInt64>,
+        verifyChecksum: Bool = true
     ) throws(FormatError) -> Bool {
         let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
         guard header.count == count else {
@@ -147,7 +148,9 @@ public final class BlockDecoder {
     }
 
     @inline(__always)
-    private func zeroNulls<T: FixedWidthInteger>(_ words: UnsafeMutablePointer<UInt64>, _ n: Int, _ dst: UnsafeMutablePointer<T>) {
+    private func zeroNulls<T: FixedWidthInteger>(
+        _ words: UnsafeMutablePointer<UInt64>, _ n: Int, _ dst: UnsafeMutablePointer<T>
+    ) {
         let wordCount = ValidityBitmap.wordCount(for: n)
         for w in 0..<wordCount where words[w] != ~0 {
             let base = w &* 64, end = min(64, n &- base)

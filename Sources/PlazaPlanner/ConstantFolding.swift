@@ -52,7 +52,8 @@ enum ConstantFolding {
     }
 
     private static func foldCall(_ name: String, _ arguments: [BoundExpression], _ type: DataType) -> BoundExpression? {
-        if nullPropagating.contains(name), arguments.count == 2, arguments.contains(where: { constant($0)?.isNull == true })
+        if nullPropagating.contains(name), arguments.count == 2,
+            arguments.contains(where: { constant($0)?.isNull == true })
         {
             return .literal(.null, type: type)
         }

@@ -38,7 +38,8 @@ public indirect enum LogicalPlan: Hashable, Sendable {
                 return join.left.fields
             case .left:
                 // The right side of a LEFT join may be NULL whatever its schema says.
-                return join.left.fields + join.right.fields.map { Field(name: $0.name, type: $0.type, isNullable: true) }
+                return join.left.fields
+                    + join.right.fields.map { Field(name: $0.name, type: $0.type, isNullable: true) }
             case .inner:
                 return join.left.fields + join.right.fields
             }
@@ -61,7 +62,9 @@ public struct TableScan: Hashable, Sendable {
     public var estimatedRows: Int
 
     /// Creates a scan.
-    public init(table: String, columns: [Int], fields: [Field], pruningPredicates: [ScanPredicate] = [], estimatedRows: Int = 0) {
+    public init(
+        table: String, columns: [Int], fields: [Field], pruningPredicates: [ScanPredicate] = [], estimatedRows: Int = 0
+    ) {
         self.table = table
         self.columns = columns
         self.fields = fields
@@ -90,7 +93,10 @@ public struct Join: Hashable, Sendable {
     public var residual: BoundExpression?
 
     /// Creates a join.
-    public init(left: LogicalPlan, right: LogicalPlan, kind: Kind, leftKeys: [BoundExpression], rightKeys: [BoundExpression], residual: BoundExpression?) {
+    public init(
+        left: LogicalPlan, right: LogicalPlan, kind: Kind, leftKeys: [BoundExpression], rightKeys: [BoundExpression],
+        residual: BoundExpression?
+    ) {
         self.left = left
         self.right = right
         self.kind = kind

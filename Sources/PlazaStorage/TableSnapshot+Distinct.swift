@@ -38,7 +38,9 @@ extension TableSnapshot {
 extension PinnedCatalog: CatalogStatistics {
     /// The bound from the pinned snapshot of `table` (pinning it if needed); nil when it cannot be opened.
     public func distinctUpperBound(table: String, column: Int) -> Int? {
-        guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else { return nil }
+        guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else {
+            return nil
+        }
         return snapshot.distinctUpperBound(column: column)
     }
 }

@@ -100,7 +100,8 @@ public final class ColumnVector {
         data.deallocate()
         data = newData
         let oldWords = max(1, ValidityBitmap.wordCount(for: capacity))
-        let newWords = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, ValidityBitmap.wordCount(for: newCapacity)))
+        let newWords = UnsafeMutablePointer<UInt64>.allocate(
+            capacity: max(1, ValidityBitmap.wordCount(for: newCapacity)))
         newWords.update(from: validityWords, count: oldWords)
         let addedWords = max(1, ValidityBitmap.wordCount(for: newCapacity)) - oldWords
         if addedWords > 0 { (newWords + oldWords).initialize(repeating: ~0, count: addedWords) }

@@ -118,7 +118,9 @@ import Testing
                 "query", "--db", scratch.database, "--format", format, "--repeat", "3", "--timer",
                 "SELECT count(*) AS n FROM reportes",
             ])
-            let once = try PlazaBinary.run(["query", "--db", scratch.database, "--format", format, "SELECT count(*) AS n FROM reportes"])
+            let once = try PlazaBinary.run([
+                "query", "--db", scratch.database, "--format", format, "SELECT count(*) AS n FROM reportes",
+            ])
             #expect(repeated.status == 0 && repeated.stdout == once.stdout, "\(repeated.stderr)")
             let times = repeated.stderr.split(separator: "\n").filter { $0.hasPrefix("Run Time: ") }
             #expect(times.count == 3, "\(repeated.stderr)")

@@ -39,7 +39,9 @@ import Testing
             #expect(
                 try PlazaBinary.run(describe + ["--db", cliDatabase]).stdout
                     == PlazaBinary.run(describe + ["--db", libraryDatabase]).stdout)
-            let count = try PlazaBinary.run(["query", "--format", "csv", "--db", cliDatabase, "SELECT count(*) AS n FROM t"])
+            let count = try PlazaBinary.run([
+                "query", "--format", "csv", "--db", cliDatabase, "SELECT count(*) AS n FROM t",
+            ])
             #expect(count.stdout == "n\n\(summary.rowsImported)\n", "\(file)")
         case .failure(let error):
             // The library refused the file: the CLI must refuse it too, exit 1, name the file and give the

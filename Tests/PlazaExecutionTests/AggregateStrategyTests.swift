@@ -11,7 +11,9 @@ import Testing
     /// Row groups whose text column `w` has its own dictionary each (entries in another order, some
     /// unused, some rows NULL); `n` counts rows; `y` is a small integer key that grows across row groups.
     static func table() -> (InMemoryTable, rows: [(w: String?, n: Int64, y: Int64)]) {
-        let schema = Schema([Field(name: "w", type: .varchar), Field(name: "n", type: .bigint), Field(name: "y", type: .bigint)])
+        let schema = Schema([
+            Field(name: "w", type: .varchar), Field(name: "n", type: .bigint), Field(name: "y", type: .bigint),
+        ])
         let dictionaries = [["a", "b", "c", "unused"], ["c", "zz", "a"], ["d", "b", "never", "a", "e"]]
         var rowGroups: [[Batch]] = []
         var rows: [(w: String?, n: Int64, y: Int64)] = []
@@ -68,7 +70,9 @@ import Testing
         for k in Int64(0)..<4 {
             let mine = rows.filter { $0.n % 4 == k }
             let words = Set(mine.compactMap(\.w)), firstWords = Set(mine.filter { $0.n < 5000 }.compactMap(\.w))
-            expected.append([.bigint(k), .bigint(Int64(words.count)), .bigint(Int64(firstWords.count)), Self.text(words.min())])
+            expected.append([
+                .bigint(k), .bigint(Int64(words.count)), .bigint(Int64(firstWords.count)), Self.text(words.min()),
+            ])
         }
         #expect(grouped == T.sortRows(expected))
     }
@@ -76,18 +80,29 @@ import Testing
     @Test func distinctByCodeGroupedByDictionaryText() throws {
         let (t, rows) = Self.table()
         let w = T.col(0, .varchar), y = T.col(2, .bigint)
-        let plan = T.aggregate(T.scan("t", t), groups: [w], [AggregateCall(function: .count, arguments: [y], isDistinct: true, type: .bigint)])
-        let byWord = Dictionary(grouping: rows, by: \.w).map { word, mine in [Self.text(word), .bigint(Int64(Set(mine.map(\.y)).count))] }
+        let plan = T.aggregate(
+            T.scan("t", t), groups: [w],
+            [AggregateCall(function: .count, arguments: [y], isDistinct: true, type: .bigint)])
+        let byWord = Dictionary(grouping: rows, by: \.w).map { word, mine in
+            [Self.text(word), .bigint(Int64(Set(mine.map(\.y)).count))]
+        }
         #expect(T.sortRows(try T.runBoth(plan, ["t": t])) == T.sortRows(byWord))
-        let reverse = T.aggregate(T.scan("t", t), groups: [y], [AggregateCall(function: .count, arguments: [w], isDistinct: true, type: .bigint)])
-        let byYear = Dictionary(grouping: rows, by: \.y).map { year, mine in [Value.bigint(year), .bigint(Int64(Set(mine.compactMap(\.w)).count))] }
+        let reverse = T.aggregate(
+            T.scan("t", t), groups: [y],
+            [AggregateCall(function: .count, arguments: [w], isDistinct: true, type: .bigint)])
+        let byYear = Dictionary(grouping: rows, by: \.y).map { year, mine in
+            [Value.bigint(year), .bigint(Int64(Set(mine.compactMap(\.w)).count))]
+        }
         #expect(T.sortRows(try T.runBoth(reverse, ["t": t])) == T.sortRows(byYear))
     }
 
     @Test func smallIntegerKeysWithTextAgreeWithExpected() throws {
         let (t, rows) = Self.table()
         let w = T.col(0, .varchar), n = T.col(1, .bigint), y = T.col(2, .bigint)
-        let calls = [AggregateCall(function: .countStar, arguments: [], type: .bigint), AggregateCall(function: .sum, arguments: [n], type: .bigint)]
+        let calls = [
+            AggregateCall(function: .countStar, arguments: [], type: .bigint),
+            AggregateCall(function: .sum, arguments: [n], type: .bigint),
+        ]
         // Text ids × a year that widens the direct array twice; NULL text sends batches to the table.
         let plan = T.aggregate(T.scan("t", t), groups: [w, y], calls)
         var sums: [String: (key: [Value], count: Int64, sum: Int64)] = [:]
@@ -107,7 +122,9 @@ import Testing
             cells[[row.y, row.n % 12], default: (0, 0)].0 += 1
             cells[[row.y, row.n % 12]]!.1 += row.n
         }
-        let denseExpected = cells.map { [Value.bigint($0.key[0]), .bigint($0.key[1]), .bigint($0.value.0), .bigint($0.value.1)] }
+        let denseExpected = cells.map {
+            [Value.bigint($0.key[0]), .bigint($0.key[1]), .bigint($0.value.0), .bigint($0.value.1)]
+        }
         #expect(T.sortRows(try T.runBoth(dense, ["t": t])) == T.sortRows(denseExpected))
     }
 
@@ -117,7 +134,8 @@ import Testing
         // n × 100 spans 1.35M values (× 2 parities): the first batches fit the direct array, later ones do not.
         let wide = T.call("*", [n, T.lit(.bigint(100))], .bigint)
         let parity = T.call("%", [n, T.lit(.bigint(2))], .bigint)
-        let plan = T.aggregate(T.scan("t", t), groups: [parity, wide], [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
+        let plan = T.aggregate(
+            T.scan("t", t), groups: [parity, wide], [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
         let result = try T.runBoth(plan, ["t": t])
         #expect(result.count == rows.count)
         #expect(Set(result.map { $0[1] }).count == rows.count)
@@ -145,13 +163,17 @@ import Testing
             groups.append(batches)
         }
         let t = InMemoryTable(schema: schema, rowGroups: groups)
-        let grouped = T.aggregate(T.scan("t", t), groups: [T.col(0, .bigint)], [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
-        let plan = T.aggregate(grouped, groups: [], [
-            AggregateCall(function: .countStar, arguments: [], type: .bigint),
-            AggregateCall(function: .min, arguments: [T.col(1, .bigint)], type: .bigint),
-            AggregateCall(function: .max, arguments: [T.col(1, .bigint)], type: .bigint),
-            AggregateCall(function: .sum, arguments: [T.col(0, .bigint)], type: .bigint),
-        ])
+        let grouped = T.aggregate(
+            T.scan("t", t), groups: [T.col(0, .bigint)],
+            [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
+        let plan = T.aggregate(
+            grouped, groups: [],
+            [
+                AggregateCall(function: .countStar, arguments: [], type: .bigint),
+                AggregateCall(function: .min, arguments: [T.col(1, .bigint)], type: .bigint),
+                AggregateCall(function: .max, arguments: [T.col(1, .bigint)], type: .bigint),
+                AggregateCall(function: .sum, arguments: [T.col(0, .bigint)], type: .bigint),
+            ])
         let sum = Int64(keys - 1) * Int64(keys) / 2 * 7_919
         #expect(try T.runBoth(plan, ["t": t]) == [[.bigint(Int64(keys)), .bigint(2), .bigint(2), .bigint(sum)]])
     }

@@ -74,17 +74,24 @@ import Testing
         [.varchar("b"), .varchar("B"), .bigint(3)],
         [.null, .varchar("X"), .bigint(5)],
     ]
-    static let buildSchema = Schema([Field(name: "k", type: .varchar), Field(name: "name", type: .varchar), Field(name: "n", type: .bigint)])
+    static let buildSchema = Schema([
+        Field(name: "k", type: .varchar), Field(name: "name", type: .varchar), Field(name: "n", type: .bigint),
+    ])
 
     let tables: [String: InMemoryTable] = [
         "r": JoinDictionaryTests.probe,
-        "u": InMemoryTable(schema: JoinDictionaryTests.buildSchema, rows: JoinDictionaryTests.uniqueRows, rowGroupSize: 2),
-        "d": InMemoryTable(schema: JoinDictionaryTests.buildSchema, rows: JoinDictionaryTests.duplicateRows, rowGroupSize: 3),
+        "u": InMemoryTable(
+            schema: JoinDictionaryTests.buildSchema, rows: JoinDictionaryTests.uniqueRows, rowGroupSize: 2),
+        "d": InMemoryTable(
+            schema: JoinDictionaryTests.buildSchema, rows: JoinDictionaryTests.duplicateRows, rowGroupSize: 3),
     ]
 
     func join(_ left: String, _ right: String, _ kind: Join.Kind) -> LogicalPlan {
         let leftKey = T.col(0, .varchar), rightKey = T.col(0, .varchar)
-        return .join(Join(left: T.scan(left, tables[left]!), right: T.scan(right, tables[right]!), kind: kind, leftKeys: [leftKey], rightKeys: [rightKey], residual: nil))
+        return .join(
+            Join(
+                left: T.scan(left, tables[left]!), right: T.scan(right, tables[right]!), kind: kind,
+                leftKeys: [leftKey], rightKeys: [rightKey], residual: nil))
     }
 
     /// The rows of a nested-loop join: NULL keys never match; LEFT pads with NULLs.
@@ -113,7 +120,10 @@ import Testing
     @Test func antiJoinAgainstBuildWithoutNullKeys() throws {
         let build = Array(Self.uniqueRows.dropLast())
         let tables = ["r": Self.probe, "n": InMemoryTable(schema: Self.buildSchema, rows: build, rowGroupSize: 2)]
-        let plan = LogicalPlan.join(Join(left: T.scan("r", Self.probe), right: T.scan("n", tables["n"]!), kind: .anti, leftKeys: [T.col(0, .varchar)], rightKeys: [T.col(0, .varchar)], residual: nil))
+        let plan = LogicalPlan.join(
+            Join(
+                left: T.scan("r", Self.probe), right: T.scan("n", tables["n"]!), kind: .anti,
+                leftKeys: [T.col(0, .varchar)], rightKeys: [T.col(0, .varchar)], residual: nil))
         let rows = T.sortRows(try T.runBoth(plan, tables))
         #expect(rows == Self.expected(Self.probeRows, build, .anti))
         #expect(rows.allSatisfy { $0[0] == .varchar("zz") || $0[0] == .varchar("y") })
@@ -135,7 +145,9 @@ import Testing
 
     @Test func groupByBuildColumnAfterDictionaryProbe() throws {
         // GROUP BY the build side's name (NULL for "c") over the join: counts per name.
-        let plan = T.aggregate(join("r", "u", .inner), groups: [T.col(3, .varchar)], [AggregateCall(function: .countStar, arguments: [], isDistinct: false, type: .bigint)])
+        let plan = T.aggregate(
+            join("r", "u", .inner), groups: [T.col(3, .varchar)],
+            [AggregateCall(function: .countStar, arguments: [], isDistinct: false, type: .bigint)])
         let rows = T.sortRows(try T.runBoth(plan, tables))
         var counts: [Value: Int64] = [:]
         for row in Self.expected(Self.probeRows, Self.uniqueRows, .inner) { counts[row[3], default: 0] += 1 }

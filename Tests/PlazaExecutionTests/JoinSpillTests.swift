@@ -13,7 +13,9 @@ import Testing
 
     /// `rows / 2` rows of (2 * j, j), with every 1,000th key NULL when `nullKeys`.
     static func evens(nullKeys: Bool) -> InMemoryTable {
-        let table = MemorySpillTests.table(Schema([Field(name: "k", type: .bigint), Field(name: "w", type: .bigint)]), count: rows / 2) { row, columns in
+        let table = MemorySpillTests.table(
+            Schema([Field(name: "k", type: .bigint), Field(name: "w", type: .bigint)]), count: rows / 2
+        ) { row, columns in
             columns[0].pointee = Int64(2 * row)
             columns[1].pointee = Int64(row)
         }
@@ -44,13 +46,16 @@ import Testing
     /// NOT IN of `numbers` (ids 0..<rows, NULL every 777th row when `probeNulls`) against `build`:
     /// count(*) and sum(id) of the rows kept, under a 1 MiB limit; with `explain`, the EXPLAIN
     /// ANALYZE text too (a second run).
-    static func antiJoin(build: InMemoryTable, probeNulls: Bool, directory: String, explain: Bool) throws -> (rows: [[Value]], plan: String) {
+    static func antiJoin(build: InMemoryTable, probeNulls: Bool, directory: String, explain: Bool) throws -> (
+        rows: [[Value]], plan: String
+    ) {
         let probe = probeNulls ? withNullKeys(MemorySpillTests.numbers) { $0 % 777 == 0 } : MemorySpillTests.numbers
         let join = LogicalPlan.join(
             Join(
                 left: T.scan("numbers", probe, [0]), right: T.scan("evens", build), kind: .anti,
                 leftKeys: [T.col(0, .bigint)], rightKeys: [T.col(0, .bigint)], residual: nil))
-        let total = T.aggregate(join, groups: [], [MemorySpillTests.call(.countStar, nil), MemorySpillTests.call(.sum, 0)])
+        let total = T.aggregate(
+            join, groups: [], [MemorySpillTests.call(.countStar, nil), MemorySpillTests.call(.sum, 0)])
         let tables = InMemoryTables(["numbers": probe, "evens": build])
         let options = ExecutionOptions(threads: 2, memoryLimit: 1 << 20, temporaryDirectory: directory)
         let rows = try QueryExecutor(tables: tables, options: options).execute(total).rows()
@@ -62,7 +67,8 @@ import Testing
     func antiJoinPastTheLimitSpillsAndIsExact(probeNulls: Bool) throws {
         let directory = try MemorySpillTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (rows, plan) = try Self.antiJoin(build: Self.evens(nullKeys: false), probeNulls: probeNulls, directory: directory, explain: !probeNulls)
+        let (rows, plan) = try Self.antiJoin(
+            build: Self.evens(nullKeys: false), probeNulls: probeNulls, directory: directory, explain: !probeNulls)
         // Kept: the odd ids, less those made NULL (NULL keys never survive NOT IN of a non-empty set).
         var count: Int64 = 0, sum: Int64 = 0
         for id in 0..<Self.rows where id % 2 == 1 && !(probeNulls && id % 777 == 0) {
@@ -77,7 +83,8 @@ import Testing
     @Test func antiJoinPastTheLimitWithANullBuildKeyKeepsNoRow() throws {
         let directory = try MemorySpillTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (rows, plan) = try Self.antiJoin(build: Self.evens(nullKeys: true), probeNulls: false, directory: directory, explain: true)
+        let (rows, plan) = try Self.antiJoin(
+            build: Self.evens(nullKeys: true), probeNulls: false, directory: directory, explain: true)
         #expect(rows == [[.bigint(0), .null]])
         #expect(plan.contains("HASH_JOIN ANTI"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)

@@ -20,7 +20,9 @@ import Testing
 
     /// `rows` rows of (id, id % half, id % 1000), 64K rows per row group.
     static let numbers: InMemoryTable = {
-        let schema = Schema([Field(name: "id", type: .bigint), Field(name: "pair", type: .bigint), Field(name: "v", type: .bigint)])
+        let schema = Schema([
+            Field(name: "id", type: .bigint), Field(name: "pair", type: .bigint), Field(name: "v", type: .bigint),
+        ])
         return table(schema, count: rows) { row, columns in
             columns[0].pointee = Int64(row)
             columns[1].pointee = Int64(row % (rows / 2))
@@ -38,7 +40,9 @@ import Testing
     }()
 
     /// A table of BIGINT columns whose row `i` `fill` writes through one pointer per column.
-    static func table(_ schema: Schema, count: Int, _ fill: (Int, UnsafeMutableBufferPointer<UnsafeMutablePointer<Int64>>) -> Void) -> InMemoryTable {
+    static func table(
+        _ schema: Schema, count: Int, _ fill: (Int, UnsafeMutableBufferPointer<UnsafeMutablePointer<Int64>>) -> Void
+    ) -> InMemoryTable {
         var groups: [[Batch]] = []
         let pointers = UnsafeMutableBufferPointer<UnsafeMutablePointer<Int64>>.allocate(capacity: schema.count)
         defer { pointers.deallocate() }
@@ -50,7 +54,9 @@ import Testing
             while at < end {
                 let n = Swift.min(ColumnVector.batchCapacity, end - at)
                 let columns = schema.fields.map { ColumnVector(type: $0.type, capacity: n) }
-                for (index, column) in columns.enumerated() { pointers[index] = column.data.assumingMemoryBound(to: Int64.self) }
+                for (index, column) in columns.enumerated() {
+                    pointers[index] = column.data.assumingMemoryBound(to: Int64.self)
+                }
                 for i in 0..<n {
                     fill(at + i, pointers)
                     for index in 0..<columns.count { pointers[index] += 1 }
@@ -86,8 +92,15 @@ import Testing
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Per id: count and sum of id; then over all groups: count, sum(count), min/max(count), sum(sum).
-        let grouped = T.aggregate(T.scan("million", Self.million), groups: [T.col(0, .bigint)], [Self.call(.countStar, nil), Self.call(.sum, 0)])
-        let total = T.aggregate(grouped, groups: [], [Self.call(.countStar, nil), Self.call(.sum, 1), Self.call(.min, 1), Self.call(.max, 1), Self.call(.sum, 2)])
+        let grouped = T.aggregate(
+            T.scan("million", Self.million), groups: [T.col(0, .bigint)],
+            [Self.call(.countStar, nil), Self.call(.sum, 0)])
+        let total = T.aggregate(
+            grouped, groups: [],
+            [
+                Self.call(.countStar, nil), Self.call(.sum, 1), Self.call(.min, 1), Self.call(.max, 1),
+                Self.call(.sum, 2),
+            ])
         let n = Int64(Self.millionRows)
         let rows = try Self.run(total, limit: 8 << 20, directory: directory)
         #expect(rows == [[.bigint(n), .bigint(n), .bigint(1), .bigint(1), .bigint(n * (n - 1) / 2)]])
@@ -98,8 +111,12 @@ import Testing
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Each `pair` value occurs twice, half a table apart (so in different workers' morsels).
-        let grouped = T.aggregate(T.scan("numbers", Self.numbers), groups: [T.col(1, .bigint)], [Self.call(.countStar, nil), Self.call(.sum, 0)])
-        let total = T.aggregate(grouped, groups: [], [Self.call(.countStar, nil), Self.call(.min, 1), Self.call(.max, 1), Self.call(.sum, 2)])
+        let grouped = T.aggregate(
+            T.scan("numbers", Self.numbers), groups: [T.col(1, .bigint)],
+            [Self.call(.countStar, nil), Self.call(.sum, 0)])
+        let total = T.aggregate(
+            grouped, groups: [],
+            [Self.call(.countStar, nil), Self.call(.min, 1), Self.call(.max, 1), Self.call(.sum, 2)])
         let n = Int64(Self.rows)
         let rows = try Self.run(total, limit: 2 << 20, directory: directory)
         #expect(rows == [[.bigint(n / 2), .bigint(2), .bigint(2), .bigint(n * (n - 1) / 2)]])
@@ -115,11 +132,16 @@ import Testing
                 left: T.scan("numbers", Self.numbers, [0]), right: T.scan("evens", Self.evens), kind: kind,
                 leftKeys: [T.col(0, .bigint)], rightKeys: [T.col(0, .bigint)], residual: nil))
         // Output columns: id, k, w. Count rows, matched rows, and sum w and k.
-        let total = T.aggregate(join, groups: [], [Self.call(.countStar, nil), Self.call(.count, 2), Self.call(.sum, 2), Self.call(.sum, 1)])
+        let total = T.aggregate(
+            join, groups: [],
+            [Self.call(.countStar, nil), Self.call(.count, 2), Self.call(.sum, 2), Self.call(.sum, 1)])
         let half = Int64(Self.rows / 2)
         let rows = try Self.run(total, limit: 1 << 20, directory: directory)
         let expectedRows = kind == .inner ? half : 2 * half
-        #expect(rows == [[.bigint(expectedRows), .bigint(half), .bigint(half * (half - 1) / 2), .bigint(half * (half - 1))]])
+        #expect(
+            rows == [
+                [.bigint(expectedRows), .bigint(half), .bigint(half * (half - 1) / 2), .bigint(half * (half - 1))]
+            ])
         if kind == .inner {
             // The plan shows that the join went through partition files.
             let tables = InMemoryTables(["numbers": Self.numbers, "evens": Self.evens])
@@ -134,10 +156,14 @@ import Testing
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // ORDER BY v DESC, id over the rows of `numbers`, whose data is 6 MiB.
-        let keys = [SortKey(expression: T.col(2, .bigint), isDescending: true, nullsFirst: false), SortKey(expression: T.col(0, .bigint), isDescending: false, nullsFirst: false)]
+        let keys = [
+            SortKey(expression: T.col(2, .bigint), isDescending: true, nullsFirst: false),
+            SortKey(expression: T.col(0, .bigint), isDescending: false, nullsFirst: false),
+        ]
         let plan = LogicalPlan.sort(input: T.scan("numbers", Self.numbers), keys: keys)
         let options = ExecutionOptions(threads: 2, memoryLimit: 1 << 20, temporaryDirectory: directory)
-        let output = try QueryExecutor(tables: InMemoryTables(["numbers": Self.numbers]), options: options).execute(plan)
+        let output = try QueryExecutor(tables: InMemoryTables(["numbers": Self.numbers]), options: options).execute(
+            plan)
         #expect(output.rowCount == Self.rows)
         // Expected order: v from 999 down to 0; for each v its ids v, v + 1000, … below `rows`.
         var v: Int64 = 999, id: Int64 = 999
@@ -189,11 +215,19 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let directory = try SpillDirectory(parent: parent, operatorName: "test")
         defer { directory.remove() }
-        let types: [DataType] = [.bigint, .varchar, .double, .date, .boolean, .interval, .decimal(precision: 12, scale: 2), .timestamp]
+        let types: [DataType] = [
+            .bigint, .varchar, .double, .date, .boolean, .interval, .decimal(precision: 12, scale: 2), .timestamp,
+        ]
         let values: [[Value]] = [
-            [.bigint(-5), .varchar("ñandú"), .double(-0.5), .date(19_000), .boolean(true), .interval(Interval(months: 1, days: 2, micros: 3)), .decimal(1234, scale: 2), .timestamp(42)],
+            [
+                .bigint(-5), .varchar("ñandú"), .double(-0.5), .date(19_000), .boolean(true),
+                .interval(Interval(months: 1, days: 2, micros: 3)), .decimal(1234, scale: 2), .timestamp(42),
+            ],
             [.null, .null, .null, .null, .null, .null, .null, .null],
-            [.bigint(7), .varchar(""), .double(.infinity), .date(-3), .boolean(false), .interval(Interval(months: 0, days: 0, micros: 0)), .decimal(-1, scale: 2), .timestamp(-1)],
+            [
+                .bigint(7), .varchar(""), .double(.infinity), .date(-3), .boolean(false),
+                .interval(Interval(months: 0, days: 0, micros: 0)), .decimal(-1, scale: 2), .timestamp(-1),
+            ],
         ]
         let batch = Batch(types: types)
         for row in values {

@@ -16,7 +16,8 @@ import Testing
 
     /// 7,000 rows in row groups of 3,000: `g` NULL on rows 2,000 ..< 4,000 and every fifth row after.
     static let rows: [[Value]] = (0..<7_000).map { row in
-        let g: Value = (2_000..<4_000).contains(row) || (row >= 4_000 && row % 5 == 0) ? .null : .bigint(Int64(row % 10))
+        let g: Value =
+            (2_000..<4_000).contains(row) || (row >= 4_000 && row % 5 == 0) ? .null : .bigint(Int64(row % 10))
         let x: Value = row % 9 == 0 ? .null : .double(Double(row) / 2)
         return [.bigint(Int64(row)), g, .varchar(["red", "green", "blue"][row % 3]), x]
     }
@@ -34,11 +35,15 @@ import Testing
     @Test func aggregateDemandsOnlyNullsForCountOfAColumn() {
         let k = T.col(0, .bigint), g = T.col(1, .bigint), x = T.col(3, .double)
         let demand = ScanPlan.demand(
-            groups: [T.col(2, .varchar)], aggregates: [Self.count(.count, g), Self.count(.countStar, nil), Self.sum(k)],
+            groups: [T.col(2, .varchar)],
+            aggregates: [Self.count(.count, g), Self.count(.countStar, nil), Self.sum(k)],
             inputCount: 5)
         #expect(demand == [.values, .validity, .values, .nothing, .nothing])
         let distinct = AggregateCall(function: .count, arguments: [x], isDistinct: true, type: .bigint)
-        #expect(ScanPlan.demand(groups: [], aggregates: [distinct], inputCount: 4) == [.nothing, .nothing, .nothing, .values])
+        #expect(
+            ScanPlan.demand(groups: [], aggregates: [distinct], inputCount: 4) == [
+                .nothing, .nothing, .nothing, .values,
+            ])
         let filtered = AggregateCall(
             function: .count, arguments: [g], filter: T.call(">", [k, T.lit(.bigint(3))], .boolean), type: .bigint)
         #expect(ScanPlan.demand(groups: [], aggregates: [filtered], inputCount: 2) == [.values, .validity])
@@ -48,10 +53,12 @@ import Testing
         let plan = T.aggregate(
             T.scan("t", Self.table), groups: [],
             [Self.count(.countStar, nil), Self.count(.count, T.col(1, .bigint)), Self.count(.count, T.col(3, .double))])
-        let expected: [[Value]] = [[
-            .bigint(7_000), .bigint(Int64(Self.rows.filter { $0[1] != .null }.count)),
-            .bigint(Int64(Self.rows.filter { $0[3] != .null }.count)),
-        ]]
+        let expected: [[Value]] = [
+            [
+                .bigint(7_000), .bigint(Int64(Self.rows.filter { $0[1] != .null }.count)),
+                .bigint(Int64(Self.rows.filter { $0[3] != .null }.count)),
+            ]
+        ]
         #expect(try T.runBoth(plan, ["t": Self.table]) == expected)
     }
 
@@ -65,14 +72,24 @@ import Testing
         func and(_ parts: BoundExpression...) -> BoundExpression { T.call("and", parts, .boolean) }
         let cases: [(BoundExpression, ([Value]) -> Bool)] = [
             (T.call("is_null", [g], .boolean), { $0[1] == .null }),
-            (and(T.call("is_not_null", [g], .boolean), call(">=", k, T.lit(.bigint(3_500)))),
-                { $0[1] != .null && Self.int($0[0]) >= 3_500 }),
-            (and(call("=", s, T.lit(.varchar("blue"))), call(">", x, T.lit(.double(1_000)))),
-                { $0[2] == .varchar("blue") && $0[3] != .null && Self.double($0[3]) > 1_000 }),
-            (and(call("<", k, T.lit(.bigint(3_000))), call("<>", s, T.lit(.varchar("red")))),
-                { Self.int($0[0]) < 3_000 && $0[2] != .varchar("red") }),
-            (and(call(">", T.call("+", [k, g], .bigint), T.lit(.bigint(6_000))), call("=", s, T.lit(.varchar("green")))),
-                { $0[1] != .null && Self.int($0[0]) + Self.int($0[1]) > 6_000 && $0[2] == .varchar("green") }),
+            (
+                and(T.call("is_not_null", [g], .boolean), call(">=", k, T.lit(.bigint(3_500)))),
+                { $0[1] != .null && Self.int($0[0]) >= 3_500 }
+            ),
+            (
+                and(call("=", s, T.lit(.varchar("blue"))), call(">", x, T.lit(.double(1_000)))),
+                { $0[2] == .varchar("blue") && $0[3] != .null && Self.double($0[3]) > 1_000 }
+            ),
+            (
+                and(call("<", k, T.lit(.bigint(3_000))), call("<>", s, T.lit(.varchar("red")))),
+                { Self.int($0[0]) < 3_000 && $0[2] != .varchar("red") }
+            ),
+            (
+                and(
+                    call(">", T.call("+", [k, g], .bigint), T.lit(.bigint(6_000))),
+                    call("=", s, T.lit(.varchar("green")))),
+                { $0[1] != .null && Self.int($0[0]) + Self.int($0[1]) > 6_000 && $0[2] == .varchar("green") }
+            ),
             (call(">", k, T.lit(.bigint(100_000))), { _ in false }),
             (and(T.call("is_null", [g], .boolean), call("=", s, T.lit(.varchar("none")))), { _ in false }),
             (and(call(">=", k, T.lit(.bigint(0))), T.call("is_not_null", [k], .boolean)), { _ in true }),
@@ -83,10 +100,12 @@ import Testing
         let plan = T.aggregate(
             filtered, groups: [], [Self.count(.countStar, nil), Self.sum(k), Self.count(.count, g)])
         let kept = Self.rows.filter(keep)
-        let expected: [[Value]] = [[
-            .bigint(Int64(kept.count)), kept.isEmpty ? .null : .bigint(kept.reduce(0) { $0 + Self.int($1[0]) }),
-            .bigint(Int64(kept.filter { $0[1] != .null }.count)),
-        ]]
+        let expected: [[Value]] = [
+            [
+                .bigint(Int64(kept.count)), kept.isEmpty ? .null : .bigint(kept.reduce(0) { $0 + Self.int($1[0]) }),
+                .bigint(Int64(kept.filter { $0[1] != .null }.count)),
+            ]
+        ]
         #expect(try T.runBoth(plan, ["t": Self.table]) == expected)
         // Without an aggregate above, every column comes back, in scan order.
         let rows = try T.runBoth(filtered, ["t": Self.table], ordered: true)
@@ -97,8 +116,10 @@ import Testing
         let table = T.dictionaryTable(groups: 3, rowsPerGroup: 5_000, words: ["alpha", "beta", "gamma"])
         let predicate = T.call(
             "and",
-            [T.call("=", [T.col(0, .varchar), T.lit(.varchar("beta"))], .boolean),
-                T.call(">", [T.col(1, .bigint), T.lit(.bigint(7_000))], .boolean)], .boolean)
+            [
+                T.call("=", [T.col(0, .varchar), T.lit(.varchar("beta"))], .boolean),
+                T.call(">", [T.col(1, .bigint), T.lit(.bigint(7_000))], .boolean),
+            ], .boolean)
         let plan = T.aggregate(
             .filter(input: T.scan("d", table), predicate: predicate), groups: [],
             [Self.count(.countStar, nil), Self.sum(T.col(1, .bigint))])

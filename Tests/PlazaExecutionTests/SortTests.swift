@@ -10,20 +10,27 @@ import Testing
 @Suite struct SortTests {
     /// `count` rows: a unique id, a double with NULLs and duplicates, and a string.
     static func table(_ count: Int, rowGroupSize: Int) -> InMemoryTable {
-        let schema = Schema([Field(name: "id", type: .bigint), Field(name: "x", type: .double), Field(name: "s", type: .varchar)])
+        let schema = Schema([
+            Field(name: "id", type: .bigint), Field(name: "x", type: .double), Field(name: "s", type: .varchar),
+        ])
         let rows: [[Value]] = (0..<count).map { id in
             let r = (id &* 2_654_435_761) % 1000
-            return [.bigint(Int64(id)), r % 17 == 0 ? .null : .double(Double(r % 300) / 4), .varchar("s\(r % 91)-\(id % 7)")]
+            return [
+                .bigint(Int64(id)), r % 17 == 0 ? .null : .double(Double(r % 300) / 4),
+                .varchar("s\(r % 91)-\(id % 7)"),
+            ]
         }
         return InMemoryTable(schema: schema, rows: rows, rowGroupSize: rowGroupSize)
     }
 
     static func byXDescThenID(_ table: InMemoryTable) -> LogicalPlan {
-        .sort(input: T.scan("t", table), keys: [
-            SortKey(expression: T.col(1, .double), isDescending: true, nullsFirst: false),
-            SortKey(expression: T.col(2, .varchar), isDescending: false, nullsFirst: false),
-            SortKey(expression: T.col(0, .bigint), isDescending: false, nullsFirst: false),
-        ])
+        .sort(
+            input: T.scan("t", table),
+            keys: [
+                SortKey(expression: T.col(1, .double), isDescending: true, nullsFirst: false),
+                SortKey(expression: T.col(2, .varchar), isDescending: false, nullsFirst: false),
+                SortKey(expression: T.col(0, .bigint), isDescending: false, nullsFirst: false),
+            ])
     }
 
     /// The expected order, computed independently of the engine.
@@ -60,7 +67,8 @@ import Testing
     @Test func spillsPastTheMemoryLimitAndRemovesItsFiles() throws {
         let t = Self.table(40_000, rowGroupSize: 4096)
         let tables = ["t": t]
-        let directory = FileManager.default.temporaryDirectory.path + "/plaza-sort-test-\(UInt32.random(in: 0...UInt32.max))"
+        let directory =
+            FileManager.default.temporaryDirectory.path + "/plaza-sort-test-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let reference = try T.run(Self.byXDescThenID(t), tables, threads: 1)
@@ -68,7 +76,7 @@ import Testing
             // About 1.1 MB of rows against a 400 KB limit: a dozen runs or more.
             let options = ExecutionOptions(threads: threads, memoryLimit: 400_000, temporaryDirectory: directory)
             let executor = QueryExecutor(tables: InMemoryTables(tables), options: options)
-                        let output = try executor.execute(Self.byXDescThenID(t))
+            let output = try executor.execute(Self.byXDescThenID(t))
             #expect(output.rows() == reference)
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
         }
@@ -76,7 +84,8 @@ import Testing
 
     @Test func cancelledSpillingSortRemovesItsFiles() throws {
         let t = Self.table(40_000, rowGroupSize: 4096)
-        let directory = FileManager.default.temporaryDirectory.path + "/plaza-sort-test-\(UInt32.random(in: 0...UInt32.max))"
+        let directory =
+            FileManager.default.temporaryDirectory.path + "/plaza-sort-test-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let polls = Atomic<Int>(0)
@@ -115,8 +124,10 @@ import Testing
         for s in ["x", "yy"] { a.appendString(s) }
         b.appendNull()
         b.appendString("zzz")
-        let out = SortMerge.gather([Batch(columns: [a], count: 2), Batch(columns: [b], count: 2)], runs: [1, 0, 1, 0], rows: [1, 1, 0, 0])
-        #expect((0..<4).map { out.columns[0].value(at: $0) } == [.varchar("zzz"), .varchar("yy"), .null, .varchar("x")])
+        let out = SortMerge.gather(
+            [Batch(columns: [a], count: 2), Batch(columns: [b], count: 2)], runs: [1, 0, 1, 0], rows: [1, 1, 0, 0])
+        #expect(
+            (0..<4).map { out.columns[0].value(at: $0) } == [.varchar("zzz"), .varchar("yy"), .null, .varchar("x")])
     }
 
     /// `count` rows: k (BIGINT, few values, NULLs), d (DATE, NULLs), id (unique), s (VARCHAR payload).
@@ -177,7 +188,8 @@ import Testing
             #expect(rows == Array(expected.dropFirst(offset).prefix(limit)))
         }
         // One key with many ties: only the key is checked, as tied rows may come in any order.
-        let tied = LogicalPlan.limit(input: .sort(input: T.scan("t", t, [0]), keys: [Self.packedKeys[0]]), limit: 20, offset: 70_000)
+        let tied = LogicalPlan.limit(
+            input: .sort(input: T.scan("t", t, [0]), keys: [Self.packedKeys[0]]), limit: 20, offset: 70_000)
         let keys = expected.map { [$0[0]] }
         #expect(try T.run(tied, tables, threads: threads) == Array(keys[70_000..<70_020]))
     }
@@ -202,7 +214,8 @@ import Testing
             let expected = (0..<count).sorted { keys[$0] < keys[$1] || (keys[$0] == keys[$1] && $0 < $1) }
             for (low, high) in [(0, count), (count / 3, count / 3 + 1), (count / 2, count - 1), (count - 7, count)] {
                 for i in 0..<count { data[i] = SortEntry(key: keys[i], ref: UInt64(i)) }
-                let (buffer, start) = SortBand.narrowAndSort(data, scratch, count: count, low: low, high: high, threads: 2)
+                let (buffer, start) = SortBand.narrowAndSort(
+                    data, scratch, count: count, low: low, high: high, threads: 2)
                 #expect((0..<(high - low)).map { Int(buffer[start + $0].ref) } == Array(expected[low..<high]))
             }
             for threads in [1, 2] {
@@ -238,7 +251,10 @@ import Testing
         let vectors = [a, b, c]
         var ranges = [SortKeyRange](repeating: SortKeyRange(), count: 3)
         for k in 0..<3 { ranges[k].add(vectors[k], count: 300) }
-        let directions = [(isDescending: true, nullsFirst: false), (isDescending: false, nullsFirst: true), (isDescending: true, nullsFirst: true)]
+        let directions = [
+            (isDescending: true, nullsFirst: false), (isDescending: false, nullsFirst: true),
+            (isDescending: true, nullsFirst: true),
+        ]
         guard let layout = PackedKeyLayout(ranges, directions) else {
             Issue.record("three small keys should pack")
             return
@@ -246,7 +262,10 @@ import Testing
         let packed = UnsafeMutablePointer<SortEntry>.allocate(capacity: 300)
         defer { packed.deallocate() }
         layout.pack(vectors, count: 300, batch: 3, into: packed)
-        #expect((0..<300).allSatisfy { packed[$0].key == layout.key(vectors, row: $0) && packed[$0].ref == (3 << 32) | UInt64($0) })
+        #expect(
+            (0..<300).allSatisfy {
+                packed[$0].key == layout.key(vectors, row: $0) && packed[$0].ref == (3 << 32) | UInt64($0)
+            })
         // Packed order agrees with the normalized byte keys.
         let encoder = SortKeyEncoder(vectors, directions, count: 300)
         for (x, y) in [(0, 1), (7, 14), (11, 22), (5, 200), (299, 3), (77, 154)] {
@@ -261,7 +280,8 @@ import Testing
         let tables = ["t": t]
         let plan = LogicalPlan.sort(input: T.scan("t", t), keys: Self.packedKeys)
         let expected = Self.packedExpected(try T.run(T.scan("t", t), tables, threads: 1))
-        let directory = FileManager.default.temporaryDirectory.path + "/plaza-sort-test-\(UInt32.random(in: 0...UInt32.max))"
+        let directory =
+            FileManager.default.temporaryDirectory.path + "/plaza-sort-test-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for threads in [1, 2] {

@@ -35,7 +35,9 @@ import Testing
         return InMemoryTable(schema: schema, rows: rows, rowGroupSize: 500)
     }()
 
-    static let types: [DataType] = [.bigint, .timestamp, .double, .varchar, .date, .boolean, .decimal(precision: 9, scale: 2)]
+    static let types: [DataType] = [
+        .bigint, .timestamp, .double, .varchar, .date, .boolean, .decimal(precision: 9, scale: 2),
+    ]
 
     func plan(column: Int, desc: Bool, nullsFirst: Bool, limit: Int?, offset: Int) -> LogicalPlan {
         let keys = [
@@ -50,12 +52,17 @@ import Testing
     func topNIsThePrefixOfTheFullSort(column: Int) throws {
         let tables = ["t": Self.table]
         for (desc, nullsFirst) in [(false, false), (false, true), (true, false), (true, true)] {
-            let full = try T.run(plan(column: column, desc: desc, nullsFirst: nullsFirst, limit: nil, offset: 0), tables)
+            let full = try T.run(
+                plan(column: column, desc: desc, nullsFirst: nullsFirst, limit: nil, offset: 0), tables)
             #expect(full.count == 6000)
             for (limit, offset) in [(1, 0), (10, 0), (25, 100), (3000, 17), (10, 5995)] {
-                let top = try T.runBoth(plan(column: column, desc: desc, nullsFirst: nullsFirst, limit: limit, offset: offset), tables, ordered: true)
+                let top = try T.runBoth(
+                    plan(column: column, desc: desc, nullsFirst: nullsFirst, limit: limit, offset: offset), tables,
+                    ordered: true)
                 let expected = Array(full[Swift.min(offset, full.count)..<Swift.min(offset + limit, full.count)])
-                #expect(top == expected, "column \(column) desc \(desc) nullsFirst \(nullsFirst) limit \(limit) offset \(offset)")
+                #expect(
+                    top == expected,
+                    "column \(column) desc \(desc) nullsFirst \(nullsFirst) limit \(limit) offset \(offset)")
             }
         }
     }
@@ -63,7 +70,9 @@ import Testing
     @Test func singleKeyWithTiesKeepsTheRightValues() throws {
         // Only the key is returned, so any tied rows are an equally right answer.
         let tables = ["t": Self.table]
-        let sorted = LogicalPlan.sort(input: T.project(T.scan("t", Self.table), [T.col(3, .varchar)]), keys: [SortKey(expression: T.col(0, .varchar), isDescending: true, nullsFirst: false)])
+        let sorted = LogicalPlan.sort(
+            input: T.project(T.scan("t", Self.table), [T.col(3, .varchar)]),
+            keys: [SortKey(expression: T.col(0, .varchar), isDescending: true, nullsFirst: false)])
         let full = try T.run(sorted, tables)
         let top = try T.runBoth(.limit(input: sorted, limit: 700, offset: 5), tables, ordered: true)
         #expect(top == Array(full[5..<705]))
@@ -71,15 +80,26 @@ import Testing
 
     @Test func keyColumnsAreReadFirstAndPruneTheSecondPass() throws {
         let numbers = InMemoryTable(
-            schema: Schema([Field(name: "n", type: .bigint), Field(name: "label", type: .varchar), Field(name: "k", type: .bigint)]),
-            rows: (0..<30_000).map { [.bigint(Int64($0)), .varchar("row \($0)"), .bigint(Int64($0 % 7))] }, rowGroupSize: 1000)
-        let filter = LogicalPlan.filter(input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(29_998))], .boolean))
-        let plan = LogicalPlan.limit(input: .sort(input: T.project(filter, [T.col(1, .varchar), T.col(0, .bigint)]), keys: [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]), limit: 4, offset: 0)
+            schema: Schema([
+                Field(name: "n", type: .bigint), Field(name: "label", type: .varchar), Field(name: "k", type: .bigint),
+            ]),
+            rows: (0..<30_000).map { [.bigint(Int64($0)), .varchar("row \($0)"), .bigint(Int64($0 % 7))] },
+            rowGroupSize: 1000)
+        let filter = LogicalPlan.filter(
+            input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(29_998))], .boolean))
+        let plan = LogicalPlan.limit(
+            input: .sort(
+                input: T.project(filter, [T.col(1, .varchar), T.col(0, .bigint)]),
+                keys: [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]), limit: 4,
+            offset: 0)
         let rows = try T.runBoth(plan, ["n": numbers], ordered: true)
         #expect(rows.map { $0[1] } == [.bigint(29_999), .bigint(29_997), .bigint(29_996), .bigint(29_995)])
         #expect(rows[0][0] == .varchar("row 29999"))
         // The first pass reads n only; the second opens one row group of 30.
-        guard let (narrow, narrowKeys) = TopNOperator.keyColumnsOnly(T.project(filter, [T.col(1, .varchar), T.col(0, .bigint)]), [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]),
+        guard
+            let (narrow, narrowKeys) = TopNOperator.keyColumnsOnly(
+                T.project(filter, [T.col(1, .varchar), T.col(0, .bigint)]),
+                [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]),
             case .filter(.scan(let scan), _) = narrow
         else {
             Issue.record("expected a narrowed plan")
@@ -88,8 +108,12 @@ import Testing
         #expect(scan.columns == [0])
         #expect(narrowKeys == [SortKey(expression: T.col(0, .bigint), isDescending: true, nullsFirst: false)])
         // A filter on another column: one pass over every column instead.
-        let other = LogicalPlan.filter(input: T.scan("n", numbers), predicate: T.call("<>", [T.col(2, .bigint), T.lit(.bigint(3))], .boolean))
-        #expect(TopNOperator.keyColumnsOnly(T.project(other, [T.col(1, .varchar), T.col(0, .bigint)]), [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]) == nil)
+        let other = LogicalPlan.filter(
+            input: T.scan("n", numbers), predicate: T.call("<>", [T.col(2, .bigint), T.lit(.bigint(3))], .boolean))
+        #expect(
+            TopNOperator.keyColumnsOnly(
+                T.project(other, [T.col(1, .varchar), T.col(0, .bigint)]),
+                [SortKey(expression: T.col(1, .bigint), isDescending: true, nullsFirst: false)]) == nil)
         let executor = QueryExecutor(tables: InMemoryTables(["n": numbers]), options: ExecutionOptions(threads: 1))
         let text = try executor.explainAnalyze(plan)
         #expect(text.contains("TOP_N_KEYS"))
@@ -97,8 +121,11 @@ import Testing
     }
 
     @Test func limitWithoutOrderStopsTheScanEarly() throws {
-        let numbers = InMemoryTable(schema: Schema([Field(name: "n", type: .bigint)]), rows: (0..<20_000).map { [.bigint(Int64($0))] }, rowGroupSize: 1000)
-        let odd = LogicalPlan.filter(input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(3))], .boolean))
+        let numbers = InMemoryTable(
+            schema: Schema([Field(name: "n", type: .bigint)]), rows: (0..<20_000).map { [.bigint(Int64($0))] },
+            rowGroupSize: 1000)
+        let odd = LogicalPlan.filter(
+            input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(3))], .boolean))
         let plan = LogicalPlan.limit(input: odd, limit: 5, offset: 10)
         #expect(try T.runBoth(plan, ["n": numbers], ordered: true) == [11, 12, 13, 14, 15].map { [Value.bigint($0)] })
         let executor = QueryExecutor(tables: InMemoryTables(["n": numbers]), options: ExecutionOptions(threads: 1))
@@ -113,7 +140,8 @@ import Testing
         #expect(TopNOperator.pruningColumn(for: desc, in: notNull) == 2)
         let last = SortKey(expression: T.col(2, .double), isDescending: true, nullsFirst: false)
         #expect(TopNOperator.pruningColumn(for: last, in: scan) == 2)
-        let computed = SortKey(expression: T.call("-", [T.col(2, .double)], .double), isDescending: false, nullsFirst: false)
+        let computed = SortKey(
+            expression: T.call("-", [T.col(2, .double)], .double), isDescending: false, nullsFirst: false)
         #expect(TopNOperator.pruningColumn(for: computed, in: scan) == nil)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Generates `Sources/PlazaFormat/BitUnpack_generated_*.swift`, the unrolled bit-unpacking kernels
+/// Generates `Sources/PlazaFormat/Generated/BitUnpack*_generated.swift`, the unrolled bit-unpacking kernels
 /// (Formats/plaza-file-format.md §7.1; ../shared/PERFORMANCE.md rule 7), and checks that the
 /// committed files are what the generator produces. Regenerate with
 /// `PLAZA_REGENERATE_UNPACK=1 swift test --filter BitUnpackGeneratorTests`.
@@ -62,15 +62,16 @@ import Testing
 
     /// `unpackUnrolled`, which dispatches on the width to the kernels.
     static func dispatch() -> String {
-        var s = header + """
-                /// Unpacks `groups` groups of 64 values at `width` (1 … T.bitWidth) with the unrolled kernels.
-                @inlinable
-                static func unpackUnrolled<T: FixedWidthInteger>(
-                    _ src: UnsafeRawPointer, _ groups: Int, _ width: Int, _ r: UInt64, _ dst: UnsafeMutablePointer<T>
-                ) {
-                    let stride = width &* 8
+        var s =
+            header + """
+                    /// Unpacks `groups` groups of 64 values at `width` (1 … T.bitWidth) with the unrolled kernels.
+                    @inlinable
+                    static func unpackUnrolled<T: FixedWidthInteger>(
+                        _ src: UnsafeRawPointer, _ groups: Int, _ width: Int, _ r: UInt64, _ dst: UnsafeMutablePointer<T>
+                    ) {
+                        let stride = width &* 8
 
-            """
+                """
         for (limit, keyword) in [(8, "if T.bitWidth <= 8 {"), (32, "} else if T.bitWidth <= 32 {"), (64, "} else {")] {
             s += "        \(keyword)\n            switch width {\n"
             for w in 1...limit {
@@ -85,31 +86,38 @@ import Testing
 
     /// Kernels per file, in width order, so that no generated file passes about 600 lines
     /// (../shared/STYLE.md rule 5): widths up to 56 take ~66 lines each, wider ones ~130.
-    static let fileWidths: [ClosedRange<Int>] = [1...8, 9...16, 17...24, 25...32, 33...40, 41...48, 49...56, 57...60, 61...64]
+    static let fileWidths: [ClosedRange<Int>] = [
+        1...8, 9...16, 17...24, 25...32, 33...40, 41...48, 49...56, 57...60, 61...64,
+    ]
 
-    /// Every generated file: its name in Sources/PlazaFormat and its text.
+    /// Every generated file: its name in Sources/PlazaFormat/Generated and its text.
     static func files() -> [(name: String, text: String)] {
         var files = fileWidths.map { widths in
-            (name: "BitUnpack_generated_\(widths.lowerBound)-\(widths.upperBound).swift",
-             text: header + widths.map(kernel).joined() + "}\n")
+            (
+                name: "BitUnpack_\(widths.lowerBound)-\(widths.upperBound)_generated.swift",
+                text: header + widths.map(kernel).joined() + "}\n"
+            )
         }
-        files.append((name: "BitUnpack_generated_dispatch.swift", text: dispatch()))
+        files.append((name: "BitUnpackDispatch_generated.swift", text: dispatch()))
         return files
     }
 
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources/PlazaFormat")
+        .deletingLastPathComponent().appendingPathComponent("Sources/PlazaFormat/Generated")
 
     @Test func generatedKernelsMatchTheGenerator() throws {
         let expected = Self.files()
         if ProcessInfo.processInfo.environment["PLAZA_REGENERATE_UNPACK"] == "1" {
             for file in expected {
-                try file.text.write(to: Self.directory.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
+                try file.text.write(
+                    to: Self.directory.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
             }
         }
         // Where the tests run without the sources next to them there is nothing to compare.
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: Self.directory.path) else { return }
-        #expect(names.filter { $0.hasPrefix("BitUnpack_generated") }.sorted() == expected.map(\.name).sorted())
+        #expect(
+            names.filter { $0.hasPrefix("BitUnpack") && $0.hasSuffix("_generated.swift") }.sorted()
+                == expected.map(\.name).sorted())
         for file in expected {
             let committed = try? String(contentsOf: Self.directory.appendingPathComponent(file.name), encoding: .utf8)
             #expect(committed == file.text, "\(file.name) differs from its generator; regenerate it")

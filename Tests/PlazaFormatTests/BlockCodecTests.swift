@@ -47,7 +47,9 @@ import Testing
             let payload = try decoder.payload(of: bytes)
             #expect(payload.count == 4_096 * 8)
             for row in [0, 99, 100, 4_095] {
-                #expect(Int64(littleEndian: payload.loadUnaligned(fromByteOffset: row * 8, as: Int64.self)) == Int64(row / 100))
+                #expect(
+                    Int64(littleEndian: payload.loadUnaligned(fromByteOffset: row * 8, as: Int64.self))
+                        == Int64(row / 100))
             }
         }
         var damaged = block
@@ -80,7 +82,8 @@ import Testing
 
     @Test func plainStringOffsetsAreChecked() throws {
         func setOffset(_ index: Int, _ value: UInt32) -> (inout [UInt8]) -> Void {
-            { block in for k in 0..<4 { block[24 + index * 4 + k] = UInt8(truncatingIfNeeded: value >> UInt32(8 * k)) } }
+            { block in for k in 0..<4 { block[24 + index * 4 + k] = UInt8(truncatingIfNeeded: value >> UInt32(8 * k)) }
+            }
         }
         #expect(try stringBlock(editing: { _ in }) == nil)
         #expect(try stringBlock(editing: setOffset(0, 1))?.kind == .corrupt)
@@ -115,24 +118,29 @@ import Testing
     }
     /// ALP decodes integers inside [−2^51, 2^51) through the mantissa trick and wider ones by
     /// conversion: both give the exact doubles back, at the boundaries too.
-    @Test(arguments: [
-        [-(1 << 51), (1 << 51) - 1],
-        [-(1 << 51) - 1, 5],
-        [0, 1 << 51],
-        [-(1 << 52), 1 << 52],
-        [-12_345, 67_890],
-    ] as [[Int64]])
+    @Test(
+        arguments: [
+            [-(1 << 51), (1 << 51) - 1],
+            [-(1 << 51) - 1, 5],
+            [0, 1 << 51],
+            [-(1 << 52), 1 << 52],
+            [-12_345, 67_890],
+        ] as [[Int64]])
     func alpRoundTripsAcrossTheExactConversionRange(bounds: [Int64]) throws {
         var rng = SeededRandom(seed: UInt64(bitPattern: bounds[0]))
         for exponent in [0, 2] {
             let scale = exponent == 0 ? 1.0 : 100.0
             var values: [Value] = bounds.map { .double(Double($0) / scale) }
             let span = UInt64(bitPattern: bounds[1] &- bounds[0])
-            for _ in 0..<2_000 { values.append(.double(Double(bounds[0] &+ Int64(bitPattern: rng.next() % span)) / scale)) }
+            for _ in 0..<2_000 {
+                values.append(.double(Double(bounds[0] &+ Int64(bitPattern: rng.next() % span)) / scale))
+            }
             values.append(.double(-0.0))  // an exception
             let block = try BlockCodec.encode(makeVector(.double, values), encoding: .alp, allowCompression: false)
             let vector = ColumnVector(type: .double)
-            try block.withUnsafeBytes { _ = try BlockDecoder().decode($0, type: .double, dictionary: nil, into: vector) }
+            try block.withUnsafeBytes {
+                _ = try BlockDecoder().decode($0, type: .double, dictionary: nil, into: vector)
+            }
             expectValues(vector, values, "ALP \(bounds) / 10^\(exponent)")
         }
     }

@@ -96,16 +96,18 @@ import Testing
         var proofs: [[Bool]] = []
         while try cursor.next(into: batch, demands: [.nothing, .nothing, .nothing]) {
             proofs.append([
-                cursor.provesTrue(p(0, .less, .bigint(2_048))), cursor.provesTrue(p(0, .greaterOrEqual, .bigint(2_048))),
+                cursor.provesTrue(p(0, .less, .bigint(2_048))),
+                cursor.provesTrue(p(0, .greaterOrEqual, .bigint(2_048))),
                 cursor.provesTrue(p(1, .isNull)), cursor.provesTrue(p(1, .isNotNull)),
                 cursor.provesTrue(p(2, .equal, .varchar("a"))), cursor.provesTrue(p(0, .less, .double(1e9))),
             ])
         }
-        #expect(proofs == [
-            [true, false, false, true, false, false],
-            [false, true, true, false, false, false],
-            [false, true, false, false, false, false],
-        ])
+        #expect(
+            proofs == [
+                [true, false, false, true, false, false],
+                [false, true, true, false, false, false],
+                [false, true, false, false, false, false],
+            ])
         #expect(!cursor.provesTrue(p(0, .less, .bigint(10_000))), "no block after the end")
     }
 

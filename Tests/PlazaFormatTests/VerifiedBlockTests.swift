@@ -67,14 +67,16 @@ import Testing
                 blocks += 1
             }
         }
-        #expect(try readAll(reader).enumerated().allSatisfy { c, values in
-            zip(values, expected[c]).allSatisfy(sameValue) && values.count == rows
-        })
+        #expect(
+            try readAll(reader).enumerated().allSatisfy { c, values in
+                zip(values, expected[c]).allSatisfy(sameValue) && values.count == rows
+            })
         #expect(reader.verifiedBlockCount == blocks)
         // The second pass skips the hash and must decode exactly the same values.
-        #expect(try readAll(reader).enumerated().allSatisfy { c, values in
-            zip(values, expected[c]).allSatisfy(sameValue) && values.count == rows
-        })
+        #expect(
+            try readAll(reader).enumerated().allSatisfy { c, values in
+                zip(values, expected[c]).allSatisfy(sameValue) && values.count == rows
+            })
         #expect(reader.verifiedBlockCount == blocks)
     }
 

@@ -21,7 +21,8 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let catalog = try StorageCatalog(directory: directory.path)
-        try write(catalog, "t", .create, bigintSchema, [numbers(0..<2_048), numbers(2_048..<4_096), numbers(4_096..<7_000)])
+        try write(
+            catalog, "t", .create, bigintSchema, [numbers(0..<2_048), numbers(2_048..<4_096), numbers(4_096..<7_000)])
         let snapshot = try catalog.snapshot(table: "t")
         #expect(snapshot.rowGroupCount == 1)
         var all: [[Value]] = []
@@ -39,7 +40,10 @@ import Testing
         let narrow = Schema([Field(name: "n", type: .bigint), Field(name: "m", type: .bigint)])
         try write(
             catalog, "t", .create, narrow,
-            [makeBatch([.bigint, .bigint], (0..<3_000).map { [.bigint(Int64($0)), $0 % 3 == 0 ? .null : .bigint(7)] })])
+            [
+                makeBatch(
+                    [.bigint, .bigint], (0..<3_000).map { [.bigint(Int64($0)), $0 % 3 == 0 ? .null : .bigint(7)] })
+            ])
         let first = try catalog.snapshot(table: "t")
         let cursor = try first.openRowGroup(0, columns: [0, 1], predicates: [])
         let batch = Batch(types: [.bigint, .bigint])

@@ -158,7 +158,8 @@ import Testing
     @Test func cancellingARunningQueryStopsIt() async throws {
         let directory = TestDirectory()
         let db = try Database(path: directory.database)
-        try db.createTable("r", schema: Schema([Field(name: "x", type: .bigint)]), rows: (0..<8).map { [.bigint(Int64($0))] })
+        try db.createTable(
+            "r", schema: Schema([Field(name: "x", type: .bigint)]), rows: (0..<8).map { [.bigint(Int64($0))] })
         // 8^10 ≈ 1.07 billion joined rows: minutes of work unless the cancellation is noticed mid-query.
         let joins = (1...9).map { " CROSS JOIN r AS r\($0)" }.joined()
         let task = Task.detached { try db.query("SELECT count(*) FROM r AS r0" + joins) }

@@ -18,7 +18,8 @@ import Testing
         try db.createTable(
             "lookup",
             schema: Schema([
-                Field(name: "k", type: .varchar), Field(name: "id", type: .bigint), Field(name: "region", type: .varchar),
+                Field(name: "k", type: .varchar), Field(name: "id", type: .bigint),
+                Field(name: "region", type: .varchar),
             ]),
             rows: (0..<8).map { [.varchar(keys[$0 % 4]), .bigint(Int64($0 * 50)), .varchar($0 < 4 ? "norte" : "sur")] })
         return db
@@ -36,7 +37,8 @@ import Testing
     @Test func fewKeyValuesAggregateBelowTheJoin() throws {
         let directory = TestDirectory()
         let db = try Self.database(directory)
-        let sql = "SELECT l.region, count(*) AS c, sum(f.n) AS s FROM facts f JOIN lookup l ON f.k = l.k GROUP BY l.region ORDER BY 1"
+        let sql =
+            "SELECT l.region, count(*) AS c, sum(f.n) AS s FROM facts f JOIN lookup l ON f.k = l.k GROUP BY l.region ORDER BY 1"
         let explained = try plan(db, sql)
         #expect(explained.contains("Aggregate groups=[k] aggregates=[count_star(), sum(n)]"), "\(explained)")
         // Every fact row matches one lookup row of each region.
@@ -53,7 +55,8 @@ import Testing
         #expect(!explained.contains("Aggregate groups=[id]"), "\(explained)")
         #expect(explained.contains("Join INNER"), "\(explained)")
         // Aggregates that do not combine from partial results are never pushed below the join.
-        let distinct = try plan(db, "SELECT l.region, count(DISTINCT f.n) FROM facts f JOIN lookup l ON f.k = l.k GROUP BY 1")
+        let distinct = try plan(
+            db, "SELECT l.region, count(DISTINCT f.n) FROM facts f JOIN lookup l ON f.k = l.k GROUP BY 1")
         #expect(!distinct.contains("Aggregate groups=[k]"), "\(distinct)")
         let average = try plan(db, "SELECT l.region, avg(f.n) FROM facts f JOIN lookup l ON f.k = l.k GROUP BY 1")
         #expect(!average.contains("Aggregate groups=[k]"), "\(average)")

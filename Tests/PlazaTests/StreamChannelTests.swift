@@ -28,7 +28,8 @@ import PlazaCore
             let firstWrong = received.indices.first { $0 >= count || received[$0] != expected[$0] }
             #expect(
                 received.count == count && firstWrong == nil,
-                "round \(round): \(received.count) batches, first out of order at \(firstWrong.map(String.init) ?? "-")")
+                "round \(round): \(received.count) batches, first out of order at \(firstWrong.map(String.init) ?? "-")"
+            )
         }
     }
 }

@@ -18,8 +18,9 @@ import Testing
         let directory = TestDirectory()
         let db = try Database(path: directory.database)
         #expect(db.temporaryDirectory == directory.database + "/.tmp")
-        #expect(try Database(path: directory.database, options: .init(isReadOnly: true)).temporaryDirectory
-            == FileManager.default.temporaryDirectory.path)
+        #expect(
+            try Database(path: directory.database, options: .init(isReadOnly: true)).temporaryDirectory
+                == FileManager.default.temporaryDirectory.path)
         try FileManager.default.createDirectory(atPath: db.temporaryDirectory, withIntermediateDirectories: true)
         #expect(db.tableNames().isEmpty)
     }
@@ -27,8 +28,10 @@ import Testing
     @Test func spillingQueryUsesTheDirectoryAndCleansUp() throws {
         let directory = TestDirectory()
         let spills = directory.path + "/spills"
-        let db = try Self.manyGroups(directory, options: .init(threads: 2, memoryLimit: 1 << 20, temporaryDirectory: spills))
-        let result = try db.query("SELECT count(*) AS groups, sum(n) AS rows FROM (SELECT id, count(*) AS n FROM t GROUP BY id)")
+        let db = try Self.manyGroups(
+            directory, options: .init(threads: 2, memoryLimit: 1 << 20, temporaryDirectory: spills))
+        let result = try db.query(
+            "SELECT count(*) AS groups, sum(n) AS rows FROM (SELECT id, count(*) AS n FROM t GROUP BY id)")
         #expect(try result.column("groups", as: Int64.self) == [200_000])
         #expect(try result.column("rows", as: Int64.self) == [200_000])
         // The aggregate spilled there (the directory exists) and removed its own files.
@@ -39,7 +42,8 @@ import Testing
     @Test func unusableDirectoryIsAnErrorNamingIt() throws {
         let directory = TestDirectory()
         let blocker = try directory.file("blocker", "a file, not a directory")
-        let db = try Self.manyGroups(directory, options: .init(threads: 2, memoryLimit: 1 << 20, temporaryDirectory: blocker + "/tmp"))
+        let db = try Self.manyGroups(
+            directory, options: .init(threads: 2, memoryLimit: 1 << 20, temporaryDirectory: blocker + "/tmp"))
         #expect {
             try db.query("SELECT id, count(*) FROM t GROUP BY id")
         } throws: { error in

@@ -7,7 +7,9 @@ import Testing
 @Suite struct GatherPathsTests {
     enum Nulls: CaseIterable { case noBitmap, allValidBitmap, someNulls }
 
-    static let types: [DataType] = [.boolean, .bigint, .double, .decimal(precision: 12, scale: 2), .varchar, .date, .timestamp, .interval]
+    static let types: [DataType] = [
+        .boolean, .bigint, .double, .decimal(precision: 12, scale: 2), .varchar, .date, .timestamp, .interval,
+    ]
 
     static func value(_ type: DataType, _ row: Int) -> Value {
         switch type {
@@ -55,15 +57,19 @@ import Testing
             }
             for source in sources {
                 for withMissing in [false, true] {
-                    var indices: [Int32] = (0..<rows).reversed().map { Int32($0) } + (0..<rows).filter { $0 % 3 == 1 }.map { Int32($0) }
+                    var indices: [Int32] =
+                        (0..<rows).reversed().map { Int32($0) } + (0..<rows).filter { $0 % 3 == 1 }.map { Int32($0) }
                     if withMissing { indices.insert(-1, at: indices.count / 2); indices.append(-1) }
                     let out = indices.withUnsafeBufferPointer { GatherKernel.gather(source, $0) }
                     #expect(out.count == indices.count)
                     #expect(out.isDictionary == source.isDictionary)
                     for (i, index) in indices.enumerated() {
-                        let expected: Value = index < 0 || !flat.isValid(at: Int(index)) ? .null : Self.value(type, Int(index))
+                        let expected: Value =
+                            index < 0 || !flat.isValid(at: Int(index)) ? .null : Self.value(type, Int(index))
                         if out.value(at: i) != expected {
-                            Issue.record("\(type) \(nulls) rows \(rows) missing \(withMissing) dictionary \(source.isDictionary): row \(i) is \(out.value(at: i)), expected \(expected)")
+                            Issue.record(
+                                "\(type) \(nulls) rows \(rows) missing \(withMissing) dictionary \(source.isDictionary): row \(i) is \(out.value(at: i)), expected \(expected)"
+                            )
                             break
                         }
                     }

@@ -27,7 +27,8 @@ import Testing
         let out = [2, 1, 0].map(Int32.init).withUnsafeBufferPointer { GatherKernel.gather(codes, $0) }
         #expect(out.dictionary === dictionary)
         #expect((0..<3).map { out.value(at: $0) } == [.varchar("y"), .null, .varchar("y")])
-        #expect(GatherKernel.concatenate([out, strings(["z"])], type: .varchar).flattened().value(at: 3) == .varchar("z"))
+        #expect(
+            GatherKernel.concatenate([out, strings(["z"])], type: .varchar).flattened().value(at: 3) == .varchar("z"))
     }
 
     @Test func compareStringsByBytesAndDoublesWithNaN() {
@@ -37,9 +38,13 @@ import Testing
         #expect(out == [1, 0, 1, 0])  // "é" (0xC3 0xA9) sorts after "z" by bytes
         let x = ColumnVector(type: .double)
         for d in [1.0, .nan, -0.0, .infinity] { x.append(d) }
-        out.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constant: .double(.infinity), .greaterOrEqual, count: 4, into: $0.baseAddress!) }
+        out.withUnsafeMutableBufferPointer {
+            CompareKernel.compare(x, constant: .double(.infinity), .greaterOrEqual, count: 4, into: $0.baseAddress!)
+        }
         #expect(out == [0, 1, 0, 1])
-        out.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constant: .double(0), .equal, count: 4, into: $0.baseAddress!) }
+        out.withUnsafeMutableBufferPointer {
+            CompareKernel.compare(x, constant: .double(0), .equal, count: 4, into: $0.baseAddress!)
+        }
         #expect(out == [0, 0, 1, 0])
     }
 
@@ -50,16 +55,24 @@ import Testing
         holder.append(value: .bigint(5000))
         for op in [CompareKernel.Operator.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual] {
             var viaHolder = [UInt8](repeating: 9, count: 5), viaValue = [UInt8](repeating: 7, count: 5)
-            viaHolder.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constantHolder: holder, op, count: 5, into: $0.baseAddress!) }
-            viaValue.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constant: .bigint(5000), op, count: 5, into: $0.baseAddress!) }
+            viaHolder.withUnsafeMutableBufferPointer {
+                CompareKernel.compare(x, constantHolder: holder, op, count: 5, into: $0.baseAddress!)
+            }
+            viaValue.withUnsafeMutableBufferPointer {
+                CompareKernel.compare(x, constant: .bigint(5000), op, count: 5, into: $0.baseAddress!)
+            }
             #expect(viaHolder == viaValue)
         }
         var greater = [UInt8](repeating: 9, count: 5)
-        greater.withUnsafeMutableBufferPointer { CompareKernel.compare(x, constantHolder: holder, .greater, count: 5, into: $0.baseAddress!) }
+        greater.withUnsafeMutableBufferPointer {
+            CompareKernel.compare(x, constantHolder: holder, .greater, count: 5, into: $0.baseAddress!)
+        }
         #expect(greater == [0, 1, 0, 1, 0])
         let names = strings(["WhatsApp", "Web", ""]), word = strings(["WhatsApp"])
         var equal = [UInt8](repeating: 9, count: 3)
-        equal.withUnsafeMutableBufferPointer { CompareKernel.compare(names, constantHolder: word, .equal, count: 3, into: $0.baseAddress!) }
+        equal.withUnsafeMutableBufferPointer {
+            CompareKernel.compare(names, constantHolder: word, .equal, count: 3, into: $0.baseAddress!)
+        }
         #expect(equal == [1, 0, 0])
     }
 
@@ -68,7 +81,10 @@ import Testing
         for b: UInt8 in [1, 0, 1, 1] { flags.append(b) }
         flags.setValid(false, at: 2)
         var selection = [Int32](repeating: 0, count: 4)
-        let n = selection.withUnsafeMutableBufferPointer { FilterKernel.select(flags.values(as: UInt8.self).baseAddress!, validity: flags.validity, count: 4, into: $0.baseAddress!) }
+        let n = selection.withUnsafeMutableBufferPointer {
+            FilterKernel.select(
+                flags.values(as: UInt8.self).baseAddress!, validity: flags.validity, count: 4, into: $0.baseAddress!)
+        }
         #expect(Array(selection[0..<n]) == [0, 3])
     }
 
@@ -84,7 +100,9 @@ import Testing
         #expect(keys[2] != keys[4])  // (NULL, 1.0) vs (NULL, NULL)
         #expect(packer.hashes[0] == packer.hashes[1])
         let decoded = keys.map { $0.withUnsafeBytes { Array($0) } }
-        let columns = decoded.map { bytes in bytes.withUnsafeBytes { KeyPacker.unpack([$0], types: [.varchar, .double]) } }
+        let columns = decoded.map { bytes in
+            bytes.withUnsafeBytes { KeyPacker.unpack([$0], types: [.varchar, .double]) }
+        }
         #expect(columns[3][0].value(at: 0) == .varchar("a"))
         #expect(columns[4][1].value(at: 0) == .null)
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import PlazaCore
 
@@ -53,13 +53,27 @@ public enum CompareKernel {
     }
 
     /// `out[row] = a[row] op b[row]` for `count` rows of two flat vectors of one physical type.
-    public static func compare(_ a: ColumnVector, _ b: ColumnVector, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+    public static func compare(
+        _ a: ColumnVector, _ b: ColumnVector, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>
+    ) {
         precondition(a.physicalType == b.physicalType, "compare of different physical types")
         switch a.physicalType {
-        case .uint8: loop(a.data.assumingMemoryBound(to: UInt8.self), b.data.assumingMemoryBound(to: UInt8.self), false, op, count, out)
-        case .int32: loop(a.data.assumingMemoryBound(to: Int32.self), b.data.assumingMemoryBound(to: Int32.self), false, op, count, out)
-        case .int64: loop(a.data.assumingMemoryBound(to: Int64.self), b.data.assumingMemoryBound(to: Int64.self), false, op, count, out)
-        case .double: doubleLoop(a.data.assumingMemoryBound(to: Double.self), b.data.assumingMemoryBound(to: Double.self), false, op, count, out)
+        case .uint8:
+            loop(
+                a.data.assumingMemoryBound(to: UInt8.self), b.data.assumingMemoryBound(to: UInt8.self), false, op,
+                count, out)
+        case .int32:
+            loop(
+                a.data.assumingMemoryBound(to: Int32.self), b.data.assumingMemoryBound(to: Int32.self), false, op,
+                count, out)
+        case .int64:
+            loop(
+                a.data.assumingMemoryBound(to: Int64.self), b.data.assumingMemoryBound(to: Int64.self), false, op,
+                count, out)
+        case .double:
+            doubleLoop(
+                a.data.assumingMemoryBound(to: Double.self), b.data.assumingMemoryBound(to: Double.self), false, op,
+                count, out)
         case .interval:
             let x = a.data.assumingMemoryBound(to: Interval.self), y = b.data.assumingMemoryBound(to: Interval.self)
             for row in 0..<count { out[row] = op.holds(compareIntervals(x[row], y[row])) ? 1 : 0 }
@@ -69,7 +83,9 @@ public enum CompareKernel {
     }
 
     /// `out[row] = a[row] op constant` for `count` rows; `constant` is non-NULL and of `a`'s type.
-    public static func compare(_ a: ColumnVector, constant: Value, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+    public static func compare(
+        _ a: ColumnVector, constant: Value, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>
+    ) {
         let holder = ColumnVector(type: a.type, capacity: 1)
         holder.append(value: constant)
         compare(a, constantHolder: holder, op, count: count, into: out)
@@ -77,15 +93,33 @@ public enum CompareKernel {
 
     /// `out[row] = a[row] op holder[0]` for `count` rows: the constant already stored as row 0 of
     /// a one-row vector of `a`'s type (built once per expression, so no allocation per batch).
-    public static func compare(_ a: ColumnVector, constantHolder holder: ColumnVector, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>) {
-        precondition(holder.count >= 1 && holder.physicalType == a.physicalType, "constant holder must hold one value of the compared physical type")
+    public static func compare(
+        _ a: ColumnVector, constantHolder holder: ColumnVector, _ op: Operator, count: Int,
+        into out: UnsafeMutablePointer<UInt8>
+    ) {
+        precondition(
+            holder.count >= 1 && holder.physicalType == a.physicalType,
+            "constant holder must hold one value of the compared physical type")
         switch a.physicalType {
-        case .uint8: loop(a.data.assumingMemoryBound(to: UInt8.self), holder.data.assumingMemoryBound(to: UInt8.self), true, op, count, out)
-        case .int32: loop(a.data.assumingMemoryBound(to: Int32.self), holder.data.assumingMemoryBound(to: Int32.self), true, op, count, out)
-        case .int64: loop(a.data.assumingMemoryBound(to: Int64.self), holder.data.assumingMemoryBound(to: Int64.self), true, op, count, out)
-        case .double: doubleLoop(a.data.assumingMemoryBound(to: Double.self), holder.data.assumingMemoryBound(to: Double.self), true, op, count, out)
+        case .uint8:
+            loop(
+                a.data.assumingMemoryBound(to: UInt8.self), holder.data.assumingMemoryBound(to: UInt8.self), true, op,
+                count, out)
+        case .int32:
+            loop(
+                a.data.assumingMemoryBound(to: Int32.self), holder.data.assumingMemoryBound(to: Int32.self), true, op,
+                count, out)
+        case .int64:
+            loop(
+                a.data.assumingMemoryBound(to: Int64.self), holder.data.assumingMemoryBound(to: Int64.self), true, op,
+                count, out)
+        case .double:
+            doubleLoop(
+                a.data.assumingMemoryBound(to: Double.self), holder.data.assumingMemoryBound(to: Double.self), true, op,
+                count, out)
         case .interval:
-            let x = a.data.assumingMemoryBound(to: Interval.self), c = holder.data.assumingMemoryBound(to: Interval.self)[0]
+            let x = a.data.assumingMemoryBound(to: Interval.self),
+                c = holder.data.assumingMemoryBound(to: Interval.self)[0]
             for row in 0..<count { out[row] = op.holds(compareIntervals(x[row], c)) ? 1 : 0 }
         case .string:
             let constantBytes = holder.bytes(at: 0)
@@ -94,7 +128,9 @@ public enum CompareKernel {
                 let offsets = a.offsets, heap = a.heap
                 for row in 0..<count {
                     let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
-                    let same = length == constantBytes.count && (length == 0 || memcmp(heap + start, constantBytes.baseAddress!, length) == 0)
+                    let same =
+                        length == constantBytes.count
+                        && (length == 0 || memcmp(heap + start, constantBytes.baseAddress!, length) == 0)
                     out[row] = same ? want : 1 - want
                 }
             } else {
@@ -104,7 +140,10 @@ public enum CompareKernel {
     }
 
     @inline(__always)
-    static func loop<T: Comparable>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ isConstant: Bool, _ op: Operator, _ count: Int, _ out: UnsafeMutablePointer<UInt8>) {
+    static func loop<T: Comparable>(
+        _ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ isConstant: Bool, _ op: Operator, _ count: Int,
+        _ out: UnsafeMutablePointer<UInt8>
+    ) {
         // One loop per operator, branch-free bodies (PERFORMANCE.md rule 2).
         if isConstant {
             let c = y[0]
@@ -129,7 +168,10 @@ public enum CompareKernel {
     }
 
     @inline(__always)
-    static func doubleLoop(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ isConstant: Bool, _ op: Operator, _ count: Int, _ out: UnsafeMutablePointer<UInt8>) {
+    static func doubleLoop(
+        _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ isConstant: Bool, _ op: Operator, _ count: Int,
+        _ out: UnsafeMutablePointer<UInt8>
+    ) {
         let hasNaN = isConstant ? y[0].isNaN : false
         if isConstant && !hasNaN {
             // NaN rows: NaN is above every number, so only <>, >, >= hold.
@@ -183,7 +225,9 @@ public enum FilterKernel {
     /// Works 64 rows at a time: eight bytes become eight bits with one multiply, the word is
     /// masked by the validity word, and only its set bits are visited, so a selective filter costs
     /// little more than reading the bytes.
-    public static func select(_ bools: UnsafePointer<UInt8>, validity: ValidityBitmap, count: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
+    public static func select(
+        _ bools: UnsafePointer<UInt8>, validity: ValidityBitmap, count: Int, into out: UnsafeMutablePointer<Int32>
+    ) -> Int {
         let words = validity.words
         let raw = UnsafeRawPointer(bools)
         var n = 0
@@ -194,7 +238,9 @@ public enum FilterKernel {
             var k = 0
             while k &+ 8 <= end {
                 // Byte i (0 or 1) of x lands on bit 56 + i of the product; no two terms overlap.
-                let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base &+ k, as: UInt64.self)) & 0x0101_0101_0101_0101
+                let x =
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base &+ k, as: UInt64.self))
+                    & 0x0101_0101_0101_0101
                 bits |= ((x &* 0x0102_0408_1020_4080) &>> 56) &<< UInt64(k)
                 k &+= 8
             }

@@ -103,7 +103,9 @@ public enum GatherKernel {
     }
 
     /// Sets `out`'s validity to that of the gathered rows (a negative index is NULL), a word at a time.
-    static func gatherValidity(_ validity: ValidityBitmap, _ indices: UnsafeBufferPointer<Int32>, into out: ColumnVector) {
+    static func gatherValidity(
+        _ validity: ValidityBitmap, _ indices: UnsafeBufferPointer<Int32>, into out: ColumnVector
+    ) {
         let count = indices.count
         guard count > 0 else { return }
         out.setValid(false, at: 0)  // creates the bitmap; every word is rewritten below
@@ -125,7 +127,9 @@ public enum GatherKernel {
     }
 
     @inline(__always)
-    static func gatherFixed<T>(_ source: ColumnVector, _ out: ColumnVector, _ indices: UnsafeBufferPointer<Int32>, _: T.Type) {
+    static func gatherFixed<T>(
+        _ source: ColumnVector, _ out: ColumnVector, _ indices: UnsafeBufferPointer<Int32>, _: T.Type
+    ) {
         let input = source.data.assumingMemoryBound(to: T.self)
         let output = out.data.assumingMemoryBound(to: T.self)
         if !anyMissing(indices) {
@@ -141,7 +145,8 @@ public enum GatherKernel {
             } else if let zero {
                 output[i] = zero
             } else {
-                (out.data + i * MemoryLayout<T>.stride).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.stride)
+                (out.data + i * MemoryLayout<T>.stride).initializeMemory(
+                    as: UInt8.self, repeating: 0, count: MemoryLayout<T>.stride)
             }
         }
         out.setCount(indices.count)

@@ -45,7 +45,8 @@ public final class KeyPacker {
         for row in 0..<rowCount { offsets[row + 1] = 0 }
         for column in columns {
             let source = column.dictionary ?? column
-            let codes: UnsafeMutablePointer<UInt32>? = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
+            let codes: UnsafeMutablePointer<UInt32>? =
+                column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
             let validity = column.validity
             if source.physicalType == .string {
                 let sourceOffsets = source.offsets
@@ -76,7 +77,8 @@ public final class KeyPacker {
         let bytes = self.bytes
         for column in columns {
             let source = column.dictionary ?? column
-            let codes: UnsafeMutablePointer<UInt32>? = column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
+            let codes: UnsafeMutablePointer<UInt32>? =
+                column.isDictionary ? column.data.assumingMemoryBound(to: UInt32.self) : nil
             let validity = column.validity
             let width = source.byteWidth
             if codes == nil && validity.isAllValid && (width == 8 || width == 4) && source.physicalType != .double {
@@ -86,14 +88,18 @@ public final class KeyPacker {
                     for row in 0..<rowCount {
                         let at = cursor[row]
                         bytes.storeBytes(of: 1, toByteOffset: at, as: UInt8.self)
-                        bytes.storeBytes(of: data.load(fromByteOffset: row &* 8, as: UInt64.self), toByteOffset: at &+ 1, as: UInt64.self)
+                        bytes.storeBytes(
+                            of: data.load(fromByteOffset: row &* 8, as: UInt64.self), toByteOffset: at &+ 1,
+                            as: UInt64.self)
                         cursor[row] = at &+ 9
                     }
                 } else {
                     for row in 0..<rowCount {
                         let at = cursor[row]
                         bytes.storeBytes(of: 1, toByteOffset: at, as: UInt8.self)
-                        bytes.storeBytes(of: data.load(fromByteOffset: row &* 4, as: UInt32.self), toByteOffset: at &+ 1, as: UInt32.self)
+                        bytes.storeBytes(
+                            of: data.load(fromByteOffset: row &* 4, as: UInt32.self), toByteOffset: at &+ 1,
+                            as: UInt32.self)
                         cursor[row] = at &+ 5
                     }
                 }
@@ -232,8 +238,12 @@ public final class KeyPacker {
                 let target = datas[column] + row &* width
                 if base.load(fromByteOffset: at, as: UInt8.self) != 0 {
                     switch width {
-                    case 8: target.storeBytes(of: base.loadUnaligned(fromByteOffset: at + 1, as: UInt64.self), as: UInt64.self)
-                    case 4: target.storeBytes(of: base.loadUnaligned(fromByteOffset: at + 1, as: UInt32.self), as: UInt32.self)
+                    case 8:
+                        target.storeBytes(
+                            of: base.loadUnaligned(fromByteOffset: at + 1, as: UInt64.self), as: UInt64.self)
+                    case 4:
+                        target.storeBytes(
+                            of: base.loadUnaligned(fromByteOffset: at + 1, as: UInt32.self), as: UInt32.self)
                     default: target.copyMemory(from: base + at + 1, byteCount: width)
                     }
                     at &+= 1 &+ width

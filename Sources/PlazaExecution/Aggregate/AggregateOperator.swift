@@ -1,0 +1,419 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Hash aggregation, grouped or not: each worker aggregates its morsels into a local table,
+/// then the local tables are merged into one and finalized.
+///
+/// Group keys go through `GroupTable` (packed keys); a single dictionary-encoded key is mapped
+/// to groups once per dictionary entry and then by code. `DISTINCT` aggregates keep a set of
+/// (group, value) pairs per worker; values reach the accumulator only when the sets are merged,
+/// so each distinct value counts once whatever the threads.
+final class AggregateOperator: @unchecked Sendable {
+    // Safe to share: immutable after init; expression nodes are immutable.
+    let groupNodes: [ExpressionNode]
+    let calls: [AggregateCall]
+    let argumentNodes: [ExpressionNode?]
+    let filterNodes: [ExpressionNode?]
+    let fields: [Field]
+    let context: QueryContext
+    /// Per aggregate: whether its argument may arrive as a dictionary vector (it reads only
+    /// validity or packs keys): DISTINCT, count, approx_count_distinct.
+    let acceptsDictionary: [Bool]
+
+    init(
+        groups: [BoundExpression], aggregates: [AggregateCall], fields: [Field], inputFields: [Field],
+        compiler: ExpressionCompiler, context: QueryContext
+    ) throws(ExecutionError) {
+        self.groupNodes = try groups.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        self.calls = aggregates
+        self.argumentNodes = try aggregates.map { (call) throws(ExecutionError) in
+            try call.arguments.first.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        }
+        self.filterNodes = try aggregates.map { (call) throws(ExecutionError) in
+            try call.filter.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        }
+        self.fields = fields
+        self.context = context
+        self.acceptsDictionary = aggregates.map {
+            $0.isDistinct || $0.function == .count || $0.function == .approxCountDistinct
+        }
+        for (call, argument) in zip(aggregates, argumentNodes) {
+            _ = try Accumulator.make(call, inputType: argument?.type)  // rejects unsupported types before running
+        }
+    }
+
+    var groupTypes: [DataType] { groupNodes.map(\.type) }
+
+    /// Runs the input pipeline and returns the groups and aggregates, in batches of ≤ 2,048 rows.
+    func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
+        let sinks = try Scheduler.run(pipeline, context: context) { AggregateSink(state: AggregateState(self)) }
+        let states = sinks.map(\.state)
+        if mergesByPartition(states) { return try mergePartitioned(states) }
+        if !calls.contains(where: \.isDistinct),
+            let largest = sinks.indices.max(by: { sinks[$0].state.groupCount < sinks[$1].state.groupCount })
+        {
+            // Without DISTINCT sets a worker's state is already complete: merge the others into the largest.
+            let global = sinks[largest].state
+            for (index, sink) in sinks.enumerated() where index != largest { try global.merge(sink.state) }
+            return try global.finalize()
+        }
+        let global = AggregateState(self)
+        for sink in sinks { try global.merge(sink.state) }
+        return try global.finalize()
+    }
+
+    /// `keys: a, b; aggregates: sum(x), count(*)` for EXPLAIN.
+    static func describe(_ groups: [BoundExpression], _ aggregates: [AggregateCall]) -> String {
+        let names = aggregates.map { call in
+            call.function.rawValue + (call.isDistinct ? "(DISTINCT)" : "") + (call.filter != nil ? " FILTER" : "")
+        }
+        return "groups: \(groups.count); aggregates: " + names.joined(separator: ", ")
+    }
+}
+
+/// Feeds one worker's batches into its `AggregateState`.
+final class AggregateSink: LocalSink {
+    let state: AggregateState
+    init(state: AggregateState) { self.state = state }
+    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) { try state.consume(batch) }
+    /// Accumulators, group tables and distinct sets copy what they keep.
+    override var keepsBatches: Bool { false }
+}
+
+/// Groups, accumulators and distinct sets of one worker, or of the merged result.
+final class AggregateState {
+    let op: AggregateOperator
+    let table: GroupTable?
+    var accumulators: [Accumulator] = []
+    var distinctSets: [GroupTable?] = []
+    /// For a single dictionary-encoded key: the dictionary last seen and its entries' groups.
+    var dictionaryGroups: (dictionary: ColumnVector, groups: [Int32])?
+    var nullGroup: Int32?
+    /// Per group key (with two keys or more): ids for VARCHAR keys, nil for the others.
+    var keyIDs: [DictionaryIDs?] = []
+    /// Per DISTINCT aggregate over VARCHAR: ids for its values.
+    var distinctIDs: [DictionaryIDs?] = []
+    /// A direct array in front of `table` while the keys are small integers (text as ids), or nil.
+    let keyCache: GroupKeyCache?
+    /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
+    var distinctCodes: [AggregateDistinctCodes?] = []
+    var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+    var groupsCapacity = ColumnVector.batchCapacity
+    var trackedBytes = 0
+
+    init(_ op: AggregateOperator) {
+        self.op = op
+        let translateKeys = op.groupNodes.count >= 2
+        keyIDs = op.groupNodes.map {
+            translateKeys && $0.type == .varchar ? DictionaryIDs(tracker: op.context.tracker) : nil
+        }
+        let storedTypes = zip(op.groupTypes, keyIDs).map { $1 == nil ? $0 : DataType.bigint }
+        self.table =
+            op.groupNodes.isEmpty
+            ? nil : GroupTable(types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
+        self.keyCache = op.groupNodes.isEmpty ? nil : GroupKeyCache(types: storedTypes)
+        for (call, argument) in zip(op.calls, op.argumentNodes) {
+            // The operator's init already made each accumulator once, so this cannot fail.
+            guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
+                preconditionFailure("accumulator for \(call.function) failed after validation")
+            }
+            accumulator.threads = op.context.options.threads
+            accumulators.append(accumulator)
+            let translated = call.isDistinct && argument?.type == .varchar
+            distinctIDs.append(translated ? DictionaryIDs(tracker: op.context.tracker) : nil)
+            let valueType = translated ? DataType.bigint : (argument?.type ?? .null)
+            distinctSets.append(
+                call.isDistinct
+                    ? GroupTable(
+                        types: [.bigint, valueType], tracker: op.context.tracker, operatorName: "DISTINCT aggregate")
+                    : nil)
+            distinctCodes.append(call.isDistinct && argument is ColumnNode ? AggregateDistinctCodes() : nil)
+        }
+        if table == nil {
+            for accumulator in accumulators {
+                accumulator.resize(1)
+                accumulator.isUngrouped = true
+            }
+        }
+    }
+
+    deinit {
+        groups.deallocate()
+        op.context.tracker.release(trackedBytes)
+    }
+
+    var groupCount: Int { table?.groupCount ?? 1 }
+
+    func consume(_ input: Batch) throws(ExecutionError) {
+        let batch = input.compacted()
+        let count = batch.count
+        if count > groupsCapacity {
+            groups.deallocate()
+            groups = .allocate(capacity: count)
+            groupsCapacity = count
+        }
+        if let table {
+            try assignGroups(batch, table)
+            for accumulator in accumulators { accumulator.resize(table.groupCount) }
+            try account()
+        } else {
+            groups.initialize(repeating: 0, count: count)
+        }
+        for (index, accumulator) in accumulators.enumerated() {
+            let argument: ColumnVector?
+            if let column = op.argumentNodes[index] as? ColumnNode, op.acceptsDictionary[index] {
+                argument = batch.columns[column.index]  // DISTINCT sets, count and HLL read codes directly
+            } else {
+                argument = try op.argumentNodes[index]?.evaluate(batch)
+            }
+            var selected: [Int32]?
+            if let filter = op.filterNodes[index] {
+                let flags = try filter.evaluate(batch)
+                var rows: [Int32] = []
+                if flags.type != .null {
+                    let values = flags.data.assumingMemoryBound(to: UInt8.self)
+                    for row in 0..<count where values[row] != 0 && flags.isValid(at: row) { rows.append(Int32(row)) }
+                }
+                selected = rows
+            }
+            if let set = distinctSets[index] {
+                if let argument, let dictionary = argument.dictionary, let codes = distinctCodes[index] {
+                    if codes.dictionary !== dictionary {
+                        try drainDistinct(index)
+                        codes.start(dictionary)
+                    }
+                    if codes.fits(groupCount: groupCount) {
+                        if let selected {
+                            selected.withUnsafeBufferPointer {
+                                codes.mark(argument, groups: groups, groupCount: groupCount, rows: $0, count: count)
+                            }
+                        } else {
+                            codes.mark(argument, groups: groups, groupCount: groupCount, rows: nil, count: count)
+                        }
+                        continue
+                    }
+                }
+                try insertDistinct(set, distinctIDs[index], argument, selected, count)
+            } else if let selected {
+                try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
+                    try accumulator.update(groups, rows, argument, count: count)
+                }
+            } else {
+                try accumulator.update(groups, nil, argument, count: count)
+            }
+        }
+    }
+
+    private func assignGroups(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
+        let count = batch.count
+        if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode,
+            let dictionary = batch.columns[column.index].dictionary
+        {
+            let vector = batch.columns[column.index]
+            if dictionaryGroups == nil || dictionaryGroups!.dictionary !== dictionary {
+                // -1: not mapped yet. Entries become groups only when a row uses them.
+                dictionaryGroups = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
+            }
+            let codes = vector.values(as: UInt32.self)
+            let validity = vector.validity
+            let nullGroup = validity.isAllValid ? 0 : try self.nullGroupNumber(table)
+            let groups = self.groups
+            // Map by code; entries without a group yet (negative) are rare after the first
+            // batches of a row group: give them groups and map again only then.
+            for attempt in 0..<2 {
+                let unmapped = dictionaryGroups!.groups.withUnsafeBufferPointer { map in
+                    var signs: Int32 = 0
+                    if validity.isAllValid {
+                        for row in 0..<count {
+                            let group = map[Int(codes[row])]
+                            groups[row] = group
+                            signs |= group
+                        }
+                    } else {
+                        for row in 0..<count {
+                            let group = validity.isValid(at: row) ? map[Int(codes[row])] : nullGroup
+                            groups[row] = group
+                            signs |= group
+                        }
+                    }
+                    return signs < 0
+                }
+                guard unmapped else { return }
+                precondition(attempt == 0, "dictionary codes left without a group")
+                try mapMissingCodes(vector, dictionary, count)
+            }
+            return
+        }
+        var keys: [ColumnVector] = []
+        for (position, node) in op.groupNodes.enumerated() {
+            var key: ColumnVector
+            if let column = node as? ColumnNode {
+                key = batch.columns[column.index]  // KeyPacker reads dictionary vectors directly
+            } else {
+                key = try node.evaluate(batch)
+            }
+            if let ids = keyIDs[position] { key = try ids.translate(key, count: count) }
+            keys.append(key)
+        }
+        try findGroups(keys, count: count, into: groups, table)
+    }
+
+    /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key
+    /// types: text keys already as ids), through the key cache when it can serve them.
+    ///
+    /// While the cache holds every group of the table, keys it misses are new: they are appended
+    /// to the table without probing it (the table indexes them only if it is ever probed).
+    func findGroups(_ keys: [ColumnVector], count: Int, into groups: UnsafeMutablePointer<Int32>, _ table: GroupTable)
+        throws(ExecutionError)
+    {
+        guard let keyCache, keyCache.isUsable, let missing = keyCache.lookup(keys, count: count, into: groups) else {
+            try table.findOrInsert(keys, rowCount: count, into: groups)
+            return
+        }
+        if missing == 0 { return }
+        let found = UnsafeMutablePointer<Int32>.allocate(capacity: missing)
+        defer { found.deallocate() }
+        if keyCache.recordedCount == table.groupCount {
+            let first = Int32(truncatingIfNeeded: table.groupCount)
+            let fresh = keyCache.claim(keys, missing: missing, firstGroup: first, groups: groups, newRows: found)
+            guard fresh > 0 else { return }
+            let rows = UnsafeBufferPointer(start: found, count: fresh)
+            try table.append(keys.map { GatherKernel.gather($0, rows) }, rowCount: fresh)
+            return
+        }
+        // Only the rows with keys new to the cache go to the table.
+        let rows = UnsafeBufferPointer(start: keyCache.missingRows, count: missing)
+        let gathered = keys.map { GatherKernel.gather($0, rows) }
+        try table.findOrInsert(gathered, rowCount: missing, into: found)
+        keyCache.record(keys, missing: missing, found: found, groups: groups)
+    }
+
+    /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
+    private func mapMissingCodes(_ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int)
+        throws(ExecutionError)
+    {
+        guard let table else { return }
+        let codes = vector.values(as: UInt32.self)
+        let validity = vector.validity
+        var missing: [Int32] = []
+        dictionaryGroups!.groups.withUnsafeMutableBufferPointer { map in
+            for row in 0..<count where validity.isValid(at: row) {
+                let code = Int(codes[row])
+                if map[code] == -1 {
+                    map[code] = -2  // queued
+                    missing.append(Int32(code))
+                }
+            }
+        }
+        if missing.isEmpty { return }
+        let entries = missing.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
+        var found = [Int32](repeating: 0, count: missing.count)
+        try found.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
+            try table.findOrInsert([entries], rowCount: missing.count, into: buffer.baseAddress!)
+        }
+        for (code, group) in zip(missing, found) { dictionaryGroups!.groups[Int(code)] = group }
+    }
+
+    private func nullGroupNumber(_ table: GroupTable) throws(ExecutionError) -> Int32 {
+        if let nullGroup { return nullGroup }
+        let key = ColumnVector(type: table.types[0], capacity: 1)
+        key.appendNull()
+        var group: Int32 = 0
+        try table.findOrInsert([key], rowCount: 1, into: &group)
+        nullGroup = group
+        return group
+    }
+
+    /// Moves the pairs that DISTINCT aggregate `index` marked by code into its distinct set.
+    private func drainDistinct(_ index: Int) throws(ExecutionError) {
+        guard let codes = distinctCodes[index], let set = distinctSets[index] else { return }
+        let ids = distinctIDs[index]
+        try codes.drain { (groupColumn, values) throws(ExecutionError) in
+            let stored =
+                try ids.map { (ids) throws(ExecutionError) in try ids.translate(values, count: values.count) } ?? values
+            let found = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(values.count, 1))
+            defer { found.deallocate() }
+            try set.findOrInsert([groupColumn, stored], rowCount: values.count, into: found)
+        }
+    }
+
+    /// Moves every pair still marked by code into the distinct sets (before merging or finalizing).
+    func drainAllDistinct() throws(ExecutionError) {
+        for index in distinctCodes.indices { try drainDistinct(index) }
+    }
+
+    private func insertDistinct(
+        _ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ selected: [Int32]?, _ count: Int
+    ) throws(ExecutionError) {
+        guard let raw, raw.type != .null else { return }
+        let argument = try ids.map { (ids) throws(ExecutionError) in try ids.translate(raw, count: count) } ?? raw
+        var rows: [Int32] = []
+        for row in 0..<count where argument.isValid(at: row) { rows.append(Int32(row)) }
+        if let selected {
+            let keep = Set(selected)
+            rows = rows.filter { keep.contains($0) }
+        }
+        if rows.isEmpty { return }
+        let groupColumn = ColumnVector(type: .bigint, capacity: rows.count)
+        for row in rows { groupColumn.append(Int64(groups[Int(row)])) }
+        let values = rows.withUnsafeBufferPointer { GatherKernel.gather(argument, $0) }
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
+        defer { ids.deallocate() }
+        try set.findOrInsert([groupColumn, values], rowCount: rows.count, into: ids)
+    }
+
+    func account() throws(ExecutionError) {
+        let bytes =
+            accumulators.reduce(0) { $0 + $1.footprint } + distinctCodes.reduce(0) { $0 + ($1?.footprint ?? 0) }
+            + (keyCache?.footprint ?? 0)
+        if bytes > trackedBytes + (1 << 20) || bytes < trackedBytes {
+            if bytes > trackedBytes {
+                try op.context.tracker.reserve(bytes - trackedBytes, for: "hash aggregate")
+            } else {
+                op.context.tracker.release(trackedBytes - bytes)
+            }
+            trackedBytes = bytes
+        }
+    }
+
+    /// The group key columns of groups `range`, with VARCHAR ids turned back into text.
+    func decodedKeys(_ range: Range<Int>) -> [ColumnVector] {
+        guard let table else { return [] }
+        var keys = table.keyColumns(range)
+        for (position, ids) in keyIDs.enumerated() {
+            if let ids { keys[position] = ids.decode(keys[position]) }
+        }
+        return keys
+    }
+
+    /// The result rows: group keys, then one column per aggregate.
+    func finalize() throws(ExecutionError) -> [Batch] {
+        try drainAllDistinct()
+        let total = groupCount
+        var columns: [ColumnVector] = []
+        for accumulator in accumulators {
+            accumulator.resize(total)
+            columns.append(try accumulator.finalize(total))
+        }
+        if total == 0 { return [] }
+        if total <= ColumnVector.batchCapacity {
+            return [Batch(columns: decodedKeys(0..<total) + columns, count: total)]
+        }
+        if total >= AggregateOperator.parallelFinalizeThreshold && op.context.options.threads >= 2, let table {
+            return try finalizeBatches(table, columns, total)
+        }
+        // Keys decoded batch by batch: no whole key columns to build and then slice.
+        var batches: [Batch] = []
+        var start = 0
+        while start < total {
+            let end = Swift.min(start + ColumnVector.batchCapacity, total)
+            batches.append(
+                Batch(
+                    columns: decodedKeys(start..<end) + columns.map { GatherKernel.slice($0, start..<end) },
+                    count: end - start))
+            start = end
+        }
+        return batches
+    }
+}

@@ -1,0 +1,297 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// The signature of a scalar kernel: argument vectors (flat, `count` rows) to a result vector.
+typealias ScalarKernel = @Sendable ([ColumnVector], Int) throws(ExecutionError) -> ColumnVector
+
+/// A scalar function or operator call: evaluates its arguments, then one kernel chosen at compile time.
+final class FunctionNode: ExpressionNode, @unchecked Sendable {
+    let name: String
+    let arguments: [ExpressionNode]
+    let kernel: ScalarKernel
+
+    init(name: String, arguments: [ExpressionNode], type: DataType, kernel: @escaping ScalarKernel) {
+        self.name = name
+        self.arguments = arguments
+        self.kernel = kernel
+        super.init(type: type)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        var inputs: [ColumnVector] = []
+        inputs.reserveCapacity(arguments.count)
+        for argument in arguments { inputs.append(try argument.evaluate(batch)) }
+        return try kernel(inputs, batch.count)
+    }
+}
+
+/// Turns bound expressions into executable nodes, running uncorrelated subqueries once.
+struct ExpressionCompiler {
+    /// Runs a subquery plan to completion (provided by the executor).
+    let runSubquery: (LogicalPlan) throws(ExecutionError) -> [Batch]
+    /// The UTC date when the query started, for `current_date`.
+    let currentDate: Int32
+
+    /// Compiles `expression`.
+    func compile(_ expression: BoundExpression) throws(ExecutionError) -> ExpressionNode {
+        switch expression {
+        case .column(let index, let type):
+            return ColumnNode(index: index, type: type)
+        case .literal(let value, let type):
+            return LiteralNode(value: value, type: type)
+        case .cast(let inner, let target, let isTry):
+            let node = try compile(inner)
+            if node.type == target { return node }
+            let kernel = try CastKernels.kernel(from: node.type, to: target, isTry: isTry)
+            let castNode = FunctionNode(name: "cast", arguments: [node], type: target, kernel: kernel)
+            if let value = node.constant {
+                // Fold casts of constants now, so that constant fast paths apply. A cast that fails
+                // stays a node: the error comes only if a row reaches it (as in DuckDB, `WHERE false`
+                // or an untaken CASE branch never fails).
+                do {
+                    let folded = try kernel([GatherKernel.constant(value, type: node.type, count: 1)], 1)
+                    return LiteralNode(value: folded.value(at: 0), type: target)
+                } catch {
+                    return castNode
+                }
+            }
+            return castNode
+        case .call(let name, let arguments, let type):
+            let nodes = try arguments.map { (argument) throws(ExecutionError) in try compile(argument) }
+            return try compileCall(name, nodes, type)
+        case .caseWhen(let branches, let otherwise, let type):
+            let compiled = try branches.map { (branch) throws(ExecutionError) in
+                (try compile(branch.when), try compile(branch.then))
+            }
+            let elseNode =
+                try otherwise.map { (e) throws(ExecutionError) in try compile(e) }
+                ?? LiteralNode(value: .null, type: type)
+            return CaseNode(branches: compiled, otherwise: elseNode, type: type)
+        case .scalarSubquery(let plan, let type):
+            let batches = try runSubquery(plan)
+            var value = Value.null
+            var seen = 0
+            for batch in batches where batch.count > 0 {
+                seen += batch.count
+                if value == .null { value = batch.columns[0].value(at: 0) }
+            }
+            if seen > 1 {
+                throw ExecutionError(
+                    .invalidArgument,
+                    "a scalar subquery returned \(seen) rows; it must return at most one (add LIMIT 1 or an aggregate)")
+            }
+            return LiteralNode(value: value, type: type)
+        case .inSubquery(let needle, let plan, let isNegated):
+            let node = try compile(needle)
+            let batches = try runSubquery(plan)
+            let set = try InSetNode.build(type: node.type, columns: batches.map { $0.columns[0] })
+            return InSetNode(needle: node, table: set.table, hasNull: set.hasNull, isNegated: isNegated)
+        }
+    }
+
+    private func compileCall(_ name: String, _ arguments: [ExpressionNode], _ type: DataType) throws(ExecutionError)
+        -> ExpressionNode
+    {
+        switch name {
+        case "and", "or":
+            return LogicNode(isAnd: name == "and", arguments: arguments)
+        case "in":
+            let list = Array(arguments.dropFirst())
+            if list.allSatisfy({ $0.constant != nil }) {
+                let values = list.map { $0.constant! }
+                let column = ColumnVector(type: arguments[0].type, capacity: Swift.max(values.count, 1))
+                for value in values { column.append(value: value) }
+                let set = try InSetNode.build(type: arguments[0].type, columns: [column])
+                return InSetNode(needle: arguments[0], table: set.table, hasNull: set.hasNull, isNegated: false)
+            }
+            return InListNode(needle: arguments[0], list: list)
+        case "coalesce":
+            return CoalesceNode(arguments: arguments, type: type)
+        case "current_date":
+            return LiteralNode(value: .date(currentDate), type: .date)
+        case "=", "<>", "<", "<=", ">", ">=":
+            let op = CompareKernel.Operator(name: name)!
+            if let value = arguments[1].constant, !value.isNull, arguments[0].constant == nil {
+                return CompareConstantNode(input: arguments[0], op: op, constant: value)
+            }
+            if let value = arguments[0].constant, !value.isNull, arguments[1].constant == nil {
+                return CompareConstantNode(input: arguments[1], op: op.swapped, constant: value)
+            }
+        default:
+            break
+        }
+        let types = arguments.map(\.type)
+        let kernel = try ScalarFunctions.kernel(
+            name: name, argumentTypes: types, resultType: type, constants: arguments.map(\.constant))
+        let node = FunctionNode(name: name, arguments: arguments, type: type, kernel: kernel)
+        if !arguments.isEmpty, arguments.allSatisfy({ $0.constant != nil }) {
+            // Constant folding at run time: evaluate once on a one-row batch. A call that fails
+            // stays a node, so that the error comes only if a row reaches it.
+            let one = Batch(columns: [], count: 1)
+            if let folded = try? node.evaluate(one) { return LiteralNode(value: folded.value(at: 0), type: type) }
+        }
+        return node
+    }
+}
+
+/// n-ary AND / OR with SQL three-valued logic.
+final class LogicNode: ExpressionNode, @unchecked Sendable {
+    let isAnd: Bool
+    let arguments: [ExpressionNode]
+
+    init(isAnd: Bool, arguments: [ExpressionNode]) {
+        self.isAnd = isAnd
+        self.arguments = arguments
+        super.init(type: .boolean)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        let count = batch.count
+        let out = makeOutput(.boolean, count)
+        let result = out.data.assumingMemoryBound(to: UInt8.self)
+        // `decided`: a false (AND) or true (OR) was seen; `unknown`: a NULL was seen.
+        let decided = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
+        let unknown = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
+        defer {
+            decided.deallocate()
+            unknown.deallocate()
+        }
+        decided.initialize(repeating: 0, count: count)
+        unknown.initialize(repeating: 0, count: count)
+        let target: UInt8 = isAnd ? 0 : 1
+        for argument in arguments {
+            let v = try argument.evaluate(batch)
+            if v.type == .null {
+                unknown.update(repeating: 1, count: count)
+                continue
+            }
+            let values = v.data.assumingMemoryBound(to: UInt8.self)
+            let validity = v.validity
+            if validity.isAllValid {
+                for row in 0..<count { decided[row] |= UInt8(values[row] == target ? 1 : 0) }
+            } else {
+                for row in 0..<count {
+                    let valid: UInt8 = validity.isValid(at: row) ? 1 : 0
+                    decided[row] |= valid & UInt8(values[row] == target ? 1 : 0)
+                    unknown[row] |= 1 - valid
+                }
+            }
+        }
+        for row in 0..<count {
+            if decided[row] != 0 {
+                result[row] = target
+            } else if unknown[row] != 0 {
+                result[row] = 0
+                out.setValid(false, at: row)
+            } else {
+                result[row] = 1 - target
+            }
+        }
+        return out
+    }
+}
+
+/// `coalesce(a, b, …)`: the first non-NULL argument, evaluated lazily on the rows still NULL.
+final class CoalesceNode: ExpressionNode, @unchecked Sendable {
+    let arguments: [ExpressionNode]
+
+    init(arguments: [ExpressionNode], type: DataType) {
+        self.arguments = arguments
+        super.init(type: type)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        // Each argument runs only on the rows every earlier argument left NULL, so a later
+        // argument never fails on rows it does not answer.
+        let count = batch.count
+        var remaining = (0..<count).map { Int32($0) }
+        var sources: [ColumnVector] = []
+        var which = [Int32](repeating: -1, count: count)
+        var position = [Int32](repeating: 0, count: count)
+        for argument in arguments {
+            if remaining.isEmpty { break }
+            let subset = remaining.count == count ? batch : remaining.withUnsafeBufferPointer { batch.gathered($0) }
+            let v = try argument.evaluate(subset)
+            if v.type == .null { continue }
+            let id = Int32(sources.count)
+            sources.append(v)
+            var kept: [Int32] = []
+            for (k, row) in remaining.enumerated() {
+                if v.isValid(at: k) {
+                    which[Int(row)] = id
+                    position[Int(row)] = Int32(k)
+                } else {
+                    kept.append(row)
+                }
+            }
+            remaining = kept
+        }
+        return assemble(sources, which, position, type: type, count: count)
+    }
+}
+
+/// Assembles a result from several candidate vectors, one chosen per row (-1: NULL).
+enum ConditionalGather {
+    static func pick(_ values: [ColumnVector], chosen: [Int32], type: DataType, count: Int) -> ColumnVector {
+        let out = ColumnVector(type: type, capacity: Swift.max(count, 1))
+        for row in 0..<count {
+            let source = Int(chosen[row])
+            if source < 0 || values[source].type == .null || !values[source].isValid(at: row) {
+                out.appendNull()
+                continue
+            }
+            let v = values[source]
+            if out.physicalType == .string {
+                out.appendBytes(v.bytes(at: row))
+            } else {
+                let width = out.byteWidth
+                (out.data + row * width).copyMemory(from: v.data + row * width, byteCount: width)
+                out.count += 1
+                if out.hasNulls { out.setValid(true, at: row) }
+            }
+        }
+        return out
+    }
+}
+
+/// `x op constant`: compares against the constant directly instead of a repeated vector.
+final class CompareConstantNode: ExpressionNode, @unchecked Sendable {
+    let input: ExpressionNode
+    let op: CompareKernel.Operator
+    let constantValue: Value
+    /// `constantValue` as a one-row vector of the input's type, built once and only read after
+    /// (shared by the worker threads without locking); nil for a NULL input type or constant.
+    let constantHolder: ColumnVector?
+
+    init(input: ExpressionNode, op: CompareKernel.Operator, constant: Value) {
+        self.input = input
+        self.op = op
+        self.constantValue = LiteralNode.conform(constant, to: input.type)
+        if input.type == .null || constantValue == .null {
+            self.constantHolder = nil
+        } else {
+            let holder = ColumnVector(type: input.type, capacity: 1)
+            holder.append(value: constantValue)
+            self.constantHolder = holder
+        }
+        super.init(type: .boolean)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        let values = try input.evaluate(batch)
+        let out = makeOutput(.boolean, batch.count)
+        if values.type == .null {
+            for row in 0..<batch.count { out.setValid(false, at: row) }
+            return out
+        }
+        let bytes = out.data.assumingMemoryBound(to: UInt8.self)
+        if let constantHolder, values.type == constantHolder.type {
+            CompareKernel.compare(values, constantHolder: constantHolder, op, count: batch.count, into: bytes)
+        } else {
+            CompareKernel.compare(values, constant: constantValue, op, count: batch.count, into: bytes)
+        }
+        propagateNulls([values], into: out, count: batch.count)
+        return out
+    }
+}

@@ -1,0 +1,209 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+extension Batch {
+    /// A flat batch of the rows at `indices` (dictionary columns decoded).
+    func gathered(_ indices: UnsafeBufferPointer<Int32>) -> Batch {
+        Batch(columns: columns.map { GatherKernel.gather($0, indices) }, count: indices.count)
+    }
+
+    /// A flat batch without a selection: the live rows copied when a selection is set.
+    func compacted() -> Batch {
+        guard let selection else { return self }
+        return gathered(UnsafeBufferPointer(selection.buffer))
+    }
+}
+
+/// Searched CASE: each branch's condition is evaluated only on rows no earlier branch took, and
+/// each result only on the rows it supplies, so a branch never fails on rows it does not answer.
+final class CaseNode: ExpressionNode, @unchecked Sendable {
+    let branches: [(ExpressionNode, ExpressionNode)]
+    let otherwise: ExpressionNode
+
+    init(branches: [(ExpressionNode, ExpressionNode)], otherwise: ExpressionNode, type: DataType) {
+        self.branches = branches
+        self.otherwise = otherwise
+        super.init(type: type)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        let count = batch.count
+        var remaining = (0..<count).map { Int32($0) }
+        var sources: [ColumnVector] = []
+        var which = [Int32](repeating: -1, count: count)
+        var position = [Int32](repeating: 0, count: count)
+        for (condition, result) in branches {
+            if remaining.isEmpty { break }
+            let subset = remaining.count == count ? batch : remaining.withUnsafeBufferPointer { batch.gathered($0) }
+            let flags = try condition.evaluate(subset)
+            var taken: [Int32] = []
+            var kept: [Int32] = []
+            let values = flags.data.assumingMemoryBound(to: UInt8.self)
+            for i in 0..<remaining.count {
+                if flags.type != .null && flags.isValid(at: i) && values[i] != 0 {
+                    taken.append(Int32(i))
+                } else {
+                    kept.append(remaining[i])
+                }
+            }
+            if !taken.isEmpty {
+                let chosen =
+                    taken.count == subset.count ? subset : taken.withUnsafeBufferPointer { subset.gathered($0) }
+                let vector = try result.evaluate(chosen)
+                let id = Int32(sources.count)
+                sources.append(vector)
+                for (k, i) in taken.enumerated() {
+                    let row = Int(remaining[Int(i)])
+                    which[row] = id
+                    position[row] = Int32(k)
+                }
+            }
+            remaining = kept
+        }
+        if !remaining.isEmpty && otherwise.constant != .null {
+            let subset = remaining.count == count ? batch : remaining.withUnsafeBufferPointer { batch.gathered($0) }
+            let vector = try otherwise.evaluate(subset)
+            let id = Int32(sources.count)
+            sources.append(vector)
+            for (k, row) in remaining.enumerated() {
+                which[Int(row)] = id
+                position[Int(row)] = Int32(k)
+            }
+        }
+        return assemble(sources, which, position, type: type, count: count)
+    }
+}
+
+/// Builds a vector whose row `r` is `sources[which[r]][position[r]]` (NULL where `which[r] < 0`).
+func assemble(_ sources: [ColumnVector], _ which: [Int32], _ position: [Int32], type: DataType, count: Int)
+    -> ColumnVector
+{
+    let out = ColumnVector(type: type, capacity: Swift.max(count, 1))
+    let width = out.byteWidth
+    for row in 0..<count {
+        let id = Int(which[row])
+        let at = Int(position[row])
+        guard id >= 0, sources[id].type != .null, sources[id].isValid(at: at) else {
+            out.appendNull()
+            continue
+        }
+        let source = sources[id]
+        if out.physicalType == .string {
+            out.appendBytes(source.bytes(at: at))
+        } else {
+            (out.data + row * width).copyMemory(from: source.data + at * width, byteCount: width)
+            out.count += 1
+            if out.hasNulls { out.setValid(true, at: row) }
+        }
+    }
+    return out
+}
+
+/// `needle IN (constants…)` or `needle [NOT] IN (subquery)`: a hash-set probe, three-valued.
+final class InSetNode: ExpressionNode, @unchecked Sendable {
+    let needle: ExpressionNode
+    let table: GroupTable
+    let hasNull: Bool
+    let isNegated: Bool
+
+    init(needle: ExpressionNode, table: GroupTable, hasNull: Bool, isNegated: Bool) {
+        self.needle = needle
+        self.table = table
+        self.hasNull = hasNull
+        self.isNegated = isNegated
+        super.init(type: .boolean)
+    }
+
+    /// A set of the non-NULL values of `columns` (cast to `type`), and whether any was NULL.
+    static func build(type: DataType, columns: [ColumnVector]) throws(ExecutionError) -> (
+        table: GroupTable, hasNull: Bool
+    ) {
+        let table = GroupTable(types: [type], tracker: nil, operatorName: "IN")
+        var hasNull = false
+        for raw in columns where raw.count > 0 {
+            var column = raw.flattened()
+            if column.type != type && column.type != .null {
+                column = try CastKernels.kernel(from: column.type, to: type, isTry: false)([column], column.count)
+            }
+            var valid: [Int32] = []
+            for row in 0..<column.count {
+                if column.type != .null && column.isValid(at: row) { valid.append(Int32(row)) } else { hasNull = true }
+            }
+            if valid.isEmpty { continue }
+            let dense = valid.withUnsafeBufferPointer { GatherKernel.gather(column, $0) }
+            let groups = UnsafeMutablePointer<Int32>.allocate(capacity: dense.count)
+            defer { groups.deallocate() }
+            try table.findOrInsert([dense], rowCount: dense.count, into: groups)
+        }
+        return (table, hasNull)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        let count = batch.count
+        let values = try needle.evaluate(batch)
+        let out = makeOutput(.boolean, count)
+        let result = out.data.assumingMemoryBound(to: UInt8.self)
+        if values.type == .null {
+            for row in 0..<count { out.setValid(false, at: row) }
+            return out
+        }
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
+        defer { groups.deallocate() }
+        table.find([values], rowCount: count, into: groups, using: KeyPacker())
+        let found: UInt8 = isNegated ? 0 : 1
+        for row in 0..<count {
+            if !values.isValid(at: row) {
+                // NULL IN (empty set) is false; otherwise NULL.
+                if table.groupCount == 0 && !hasNull { result[row] = 1 - found } else { out.setValid(false, at: row) }
+            } else if groups[row] >= 0 {
+                result[row] = found
+            } else if hasNull {
+                out.setValid(false, at: row)
+            } else {
+                result[row] = 1 - found
+            }
+        }
+        return out
+    }
+}
+
+/// `needle IN (e1, e2, …)` with non-constant elements: three-valued OR of equalities.
+final class InListNode: ExpressionNode, @unchecked Sendable {
+    let needle: ExpressionNode
+    let list: [ExpressionNode]
+
+    init(needle: ExpressionNode, list: [ExpressionNode]) {
+        self.needle = needle
+        self.list = list
+        super.init(type: .boolean)
+    }
+
+    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        let count = batch.count
+        let left = try needle.evaluate(batch)
+        let out = makeOutput(.boolean, count)
+        let result = out.data.assumingMemoryBound(to: UInt8.self)
+        result.initialize(repeating: 0, count: count)
+        var unknown = [Bool](repeating: false, count: count)
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
+        defer { scratch.deallocate() }
+        for element in list {
+            let right = try element.evaluate(batch)
+            if left.type == .null || right.type == .null {
+                for row in 0..<count { unknown[row] = true }
+                continue
+            }
+            CompareKernel.compare(left, right, .equal, count: count, into: scratch)
+            for row in 0..<count {
+                if left.isValid(at: row) && right.isValid(at: row) {
+                    result[row] |= scratch[row]
+                } else {
+                    unknown[row] = true
+                }
+            }
+        }
+        for row in 0..<count where result[row] == 0 && unknown[row] { out.setValid(false, at: row) }
+        return out
+    }
+}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import PlazaCore
+import PlazaVector
+
+/// `+ - * / % negate` over BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP and INTERVAL.
+///
+/// Exact types detect overflow with a flag OR-ed over the whole batch (no branch per value) and
+/// throw once after the loop, naming the first failing row's operands.
+enum ArithmeticKernels {
+    /// The largest unscaled DECIMAL magnitude (18 digits).
+    static let maxDecimal: Int64 = 999_999_999_999_999_999
+
+    static func kernel(_ name: String, _ types: [DataType], _ result: DataType) throws(ExecutionError) -> ScalarKernel {
+        let a = types[0]
+        let b = types.count > 1 ? types[1] : .null
+        switch (name, a, b) {
+        case ("negate", .bigint, _), ("negate", .decimal, _):
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(result, count)
+                mapUnary(inputs[0], out, count) { (x: Int64) in 0 &- x }
+                try checkRows(inputs, out, count, "negating") { row in
+                    inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self) == .min
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case ("negate", .double, _):
+            return unary(result) { (x: Double) in -x }
+        case ("negate", .interval, _):
+            return unary(result) { (x: Interval) in
+                Interval(months: 0 &- x.months, days: 0 &- x.days, micros: 0 &- x.micros)
+            }
+        case ("+", .bigint, .bigint), ("-", .bigint, .bigint), ("*", .bigint, .bigint):
+            return integerKernel(name, result, limit: nil)
+        case ("+", .decimal, .decimal), ("-", .decimal, .decimal), ("*", .decimal, .decimal):
+            return integerKernel(name, result, limit: maxDecimal)
+        case ("+", .double, .double): return binary(result) { (x: Double, y: Double) in x + y }
+        case ("-", .double, .double): return binary(result) { (x: Double, y: Double) in x - y }
+        case ("*", .double, .double): return binary(result) { (x: Double, y: Double) in x * y }
+        case ("/", .double, .double): return binary(result) { (x: Double, y: Double) in x / y }
+        case ("%", .double, .double): return binary(result) { (x: Double, y: Double) in fmod(x, y) }
+        case ("%", .bigint, .bigint), ("%", .decimal, .decimal):
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(result, count)
+                mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) in y == 0 || y == -1 ? 0 : x % y }
+                propagateNulls(inputs, into: out, count: count)
+                let divisors = inputs[1].data.assumingMemoryBound(to: Int64.self)
+                for row in 0..<count where divisors[row] == 0 { out.setValid(false, at: row) }
+                return out
+            }
+        case ("+", .date, .bigint), ("-", .date, .bigint):
+            let sign: Int64 = name == "+" ? 1 : -1
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.date, count)
+                var overflow = false
+                mapBinary(inputs[0], inputs[1], out, count) { (d: Int32, n: Int64) -> Int32 in
+                    let r = Int64(d) &+ sign &* n
+                    overflow =
+                        overflow || r < Int64(Int32.min) || r > Int64(Int32.max) || n.magnitude > UInt64(Int32.max)
+                    return Int32(truncatingIfNeeded: r)
+                }
+                if overflow {
+                    try checkRows(inputs, out, count, "date arithmetic") { row in
+                        let r =
+                            Int64(inputs[0].data.load(fromByteOffset: row * 4, as: Int32.self)) + sign
+                            * inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self).clamped
+                        return r < Int64(Int32.min) || r > Int64(Int32.max)
+                    }
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case ("-", .date, .date):
+            return binary(result) { (x: Int32, y: Int32) in Int64(x) - Int64(y) }
+        case ("-", .timestamp, .timestamp):
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.interval, count)
+                var overflow = false
+                mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) -> Interval in
+                    let (r, o) = x.subtractingReportingOverflow(y)
+                    overflow = overflow || o
+                    // Whole days apart from the rest, as DuckDB gives `1 day 12:00:00` (not `36:00:00`).
+                    let days = r / CivilCalendar.microsPerDay
+                    return Interval(
+                        days: Int32(truncatingIfNeeded: days), micros: r - days * CivilCalendar.microsPerDay)
+                }
+                if overflow { try checkRows(inputs, out, count, "subtracting timestamps") { _ in true } }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case ("+", .date, .interval), ("-", .date, .interval), ("+", .timestamp, .interval),
+            ("-", .timestamp, .interval):
+            let negate = name == "-"
+            let fromDate = a == .date
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.timestamp, count)
+                let output = out.data.assumingMemoryBound(to: Int64.self)
+                let intervals = inputs[1].data.assumingMemoryBound(to: Interval.self)
+                for row in 0..<count {
+                    guard inputs[0].isValid(at: row) && inputs[1].isValid(at: row) else {
+                        output[row] = 0
+                        continue
+                    }
+                    let base =
+                        fromDate
+                        ? Int64(inputs[0].data.load(fromByteOffset: row * 4, as: Int32.self))
+                            * CivilCalendar.microsPerDay
+                        : inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    var interval = intervals[row]
+                    if negate {
+                        interval = Interval(months: -interval.months, days: -interval.days, micros: -interval.micros)
+                    }
+                    guard let value = addInterval(base, interval) else {
+                        throw ExecutionError(
+                            .overflow, "timestamp \(formatTimestamp(base)) plus interval \(interval) is out of range")
+                    }
+                    output[row] = value
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case ("+", .interval, .interval), ("-", .interval, .interval):
+            let sign: Int32 = name == "+" ? 1 : -1
+            return binary(result) { (x: Interval, y: Interval) in
+                Interval(
+                    months: x.months &+ sign &* y.months, days: x.days &+ sign &* y.days,
+                    micros: x.micros &+ Int64(sign) &* y.micros)
+            }
+        default:
+            throw ExecutionError(.internal, "no kernel for \(name)(\(a), \(b))")
+        }
+    }
+
+    /// Adds an interval to a timestamp: months (clamped to the month's last day), then days, then micros.
+    static func addInterval(_ micros: Int64, _ interval: Interval) -> Int64? {
+        var (days, timeOfDay) = CivilCalendar.split(micros: micros)
+        if interval.months != 0 {
+            let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
+            let total = y * 12 + (m - 1) + Int(interval.months)
+            let year = total >= 0 ? total / 12 : (total - 11) / 12
+            let month = total - year * 12 + 1
+            let day = Swift.min(d, CivilCalendar.daysInMonth(year: year, month: month))
+            days = Int64(CivilCalendar.days(year: year, month: month, day: day))
+        }
+        days += Int64(interval.days)
+        let (dayMicros, o1) = days.multipliedReportingOverflow(by: CivilCalendar.microsPerDay)
+        let (base, o2) = dayMicros.addingReportingOverflow(timeOfDay)
+        let (result, o3) = base.addingReportingOverflow(interval.micros)
+        timeOfDay = 0
+        return o1 || o2 || o3 ? nil : result
+    }
+
+    /// `+ - *` on Int64 (BIGINT, or unscaled DECIMAL with `limit` 10^18 - 1), overflow checked per batch.
+    static func integerKernel(_ name: String, _ result: DataType, limit: Int64?) -> ScalarKernel {
+        return { (inputs, count) throws(ExecutionError) in
+            let out = makeOutput(result, count)
+            var overflow = false
+            switch name {
+            case "+":
+                mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) -> Int64 in
+                    let (r, o) = x.addingReportingOverflow(y)
+                    overflow = overflow || o
+                    return r
+                }
+            case "-":
+                mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) -> Int64 in
+                    let (r, o) = x.subtractingReportingOverflow(y)
+                    overflow = overflow || o
+                    return r
+                }
+            default:
+                mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) -> Int64 in
+                    let (r, o) = x.multipliedReportingOverflow(by: y)
+                    overflow = overflow || o
+                    return r
+                }
+            }
+            if let limit {
+                let values = out.data.assumingMemoryBound(to: Int64.self)
+                for row in 0..<count where values[row] > limit || values[row] < -limit { overflow = true }
+            }
+            if overflow {
+                let symbol = name
+                try checkRows(inputs, out, count, "\(symbol)") { row in
+                    let x = inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    let y = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    let (r, o): (Int64, Bool)
+                    switch symbol {
+                    case "+": (r, o) = x.addingReportingOverflow(y)
+                    case "-": (r, o) = x.subtractingReportingOverflow(y)
+                    default: (r, o) = x.multipliedReportingOverflow(by: y)
+                    }
+                    return o || (limit.map { r > $0 || r < -$0 } ?? false)
+                }
+            }
+            propagateNulls(inputs, into: out, count: count)
+            return out
+        }
+    }
+
+    /// A NULL-propagating unary map.
+    static func unary<A, R>(_ result: DataType, _ body: @escaping @Sendable (A) -> R) -> ScalarKernel {
+        return { (inputs, count) throws(ExecutionError) in
+            let out = makeOutput(result, count)
+            mapUnary(inputs[0], out, count, body)
+            propagateNulls(inputs, into: out, count: count)
+            return out
+        }
+    }
+
+    /// A NULL-propagating binary map.
+    static func binary<A, B, R>(_ result: DataType, _ body: @escaping @Sendable (A, B) -> R) -> ScalarKernel {
+        return { (inputs, count) throws(ExecutionError) in
+            let out = makeOutput(result, count)
+            mapBinary(inputs[0], inputs[1], out, count, body)
+            propagateNulls(inputs, into: out, count: count)
+            return out
+        }
+    }
+
+    /// Throws an overflow error naming the first valid row for which `failed` holds (if any).
+    static func checkRows(
+        _ inputs: [ColumnVector], _ out: ColumnVector, _ count: Int, _ what: String, _ failed: (Int) -> Bool
+    ) throws(ExecutionError) {
+        guard let row = firstFailingRow(count, inputs, failed) else { return }
+        let operands = inputs.map { $0.value(at: row).description }.joined(separator: ", ")
+        throw ExecutionError(.overflow, "\(what) of \(operands) is out of range for \(out.type)")
+    }
+}
+
+extension Int64 {
+    /// The value clamped to ±2^40, enough for day arithmetic checks without overflow.
+    var clamped: Int64 { Swift.max(Swift.min(self, 1 << 40), -(1 << 40)) }
+}

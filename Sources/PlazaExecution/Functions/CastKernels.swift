@@ -1,0 +1,282 @@
+import PlazaCore
+import PlazaVector
+
+/// `CAST` and `TRY_CAST` between every pair of types `FunctionCatalog.canCast` allows.
+///
+/// Text parsing is strict (surrounding spaces are trimmed, anything else is an error); numbers to
+/// narrower exact types round half away from zero and fail when out of range. A failed conversion
+/// throws `.conversion` naming the value, or gives NULL under TRY_CAST.
+enum CastKernels {
+    static func kernel(from source: DataType, to target: DataType, isTry: Bool) throws(ExecutionError) -> ScalarKernel {
+        if source == target { return { (inputs, _) throws(ExecutionError) in inputs[0] } }
+        if source == .null {
+            return { (_, count) throws(ExecutionError) in GatherKernel.constant(.null, type: target, count: count) }
+        }
+        if target == .varchar { return toText(source) }
+        switch (source, target) {
+        case (.varchar, _):
+            return rowByRow(source, target, isTry) { (v, row) in TextParsing.parse(v.bytes(at: row), as: target) }
+        case (.bigint, .double):
+            return ArithmeticKernels.unary(target) { (x: Int64) in Double(x) }
+        case (.decimal(_, let s), .double):
+            let divisor = Double(powersOfTen[s])
+            // Below 2^53 the unscaled value and 10^s are exact doubles, so the division rounds once
+            // (correctly, as DuckDB); wider values are read from their decimal text, also correctly rounded.
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(target, count)
+                let input = inputs[0].data.assumingMemoryBound(to: Int64.self)
+                let output = out.data.assumingMemoryBound(to: Double.self)
+                // One tight loop (no closure per value), then the rare wide values again from their text.
+                var wide: UInt64 = 0
+                for row in 0..<count {
+                    let x = input[row]
+                    output[row] = Double(x) / divisor
+                    wide |= x.magnitude
+                }
+                if wide >= 1 << 53 {
+                    for row in 0..<count where input[row].magnitude >= 1 << 53 {
+                        let x = input[row]
+                        output[row] = Double(formatDecimal(x, scale: s)) ?? Double(x) / divisor
+                    }
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case (.bigint, .decimal(let p, let s)):
+            return rowByRow(source, target, isTry) { (v, row) in
+                let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
+                let (r, o) = x.multipliedReportingOverflow(by: powersOfTen[s])
+                return o || r.magnitude > UInt64(powersOfTen[p] - 1) ? nil : .decimal(r, scale: s)
+            }
+        case (.decimal(_, let s1), .decimal(let p, let s2)):
+            return rowByRow(source, target, isTry) { (v, row) in
+                let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
+                guard let r = rescale(x, from: s1, to: s2), r.magnitude <= UInt64(powersOfTen[p] - 1) else {
+                    return nil
+                }
+                return .decimal(r, scale: s2)
+            }
+        case (.decimal(_, let s), .bigint):
+            return rowByRow(source, target, isTry) { (v, row) in
+                rescale(v.data.load(fromByteOffset: row * 8, as: Int64.self), from: s, to: 0).map { .bigint($0) }
+            }
+        case (.double, .bigint):
+            return rowByRow(source, target, isTry) { (v, row) in
+                // Half to even, as DuckDB (DECIMAL → BIGINT rounds half away from zero, as DuckDB too).
+                let x = v.data.load(fromByteOffset: row * 8, as: Double.self).rounded(.toNearestOrEven)
+                return x.isFinite && x >= -9.223372036854775808e18 && x < 9.223372036854775808e18
+                    ? .bigint(Int64(x)) : nil
+            }
+        case (.double, .decimal(let p, let s)):
+            return rowByRow(source, target, isTry) { (v, row) in
+                let x = (v.data.load(fromByteOffset: row * 8, as: Double.self) * Double(powersOfTen[s])).rounded(
+                    .toNearestOrAwayFromZero)
+                guard x.isFinite, abs(x) <= Double(powersOfTen[p] - 1) else { return nil }
+                return .decimal(Int64(x), scale: s)
+            }
+        case (.boolean, .bigint):
+            return ArithmeticKernels.unary(target) { (x: UInt8) in Int64(x) }
+        case (.bigint, .boolean):
+            return ArithmeticKernels.unary(target) { (x: Int64) in UInt8(x != 0 ? 1 : 0) }
+        case (.date, .timestamp):
+            return ArithmeticKernels.unary(target) { (x: Int32) in Int64(x) * CivilCalendar.microsPerDay }
+        case (.timestamp, .date):
+            return ArithmeticKernels.unary(target) { (x: Int64) in
+                Int32(truncatingIfNeeded: CivilCalendar.split(micros: x).days)
+            }
+        default:
+            throw ExecutionError(.conversion, "cannot cast \(source) to \(target)")
+        }
+    }
+
+    /// `x` at scale `from` rescaled to scale `to`, rounding half away from zero; nil on overflow.
+    static func rescale(_ x: Int64, from: Int, to: Int) -> Int64? {
+        if to == from { return x }
+        if to > from {
+            let (r, o) = x.multipliedReportingOverflow(by: powersOfTen[to - from])
+            return o ? nil : r
+        }
+        let divisor = powersOfTen[from - to]
+        let quotient = x / divisor, remainder = x % divisor
+        if remainder.magnitude * 2 >= UInt64(divisor) { return quotient + (x < 0 ? -1 : 1) }
+        return quotient
+    }
+
+    /// Any type to VARCHAR, as Plaza prints values, except that the fraction of a second of a
+    /// TIMESTAMP or INTERVAL loses its trailing zeros (`01:02:03.04`), as DuckDB casts them.
+    /// BIGINT, DECIMAL, BOOLEAN, DATE and TIMESTAMP (years 0–9999) are written as bytes into one
+    /// scratch buffer per batch; the other types go through `Value.description`.
+    static func toText(_ source: DataType) -> ScalarKernel {
+        let trimsFraction = source == .timestamp || source == .interval
+        return { (inputs, count) throws(ExecutionError) in
+            let v = inputs[0]
+            let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
+            var text = TextBuffer()
+            for row in 0..<count {
+                if !v.isValid(at: row) {
+                    out.appendNull()
+                    continue
+                }
+                text.bytes.removeAll(keepingCapacity: true)
+                var written = true
+                switch source {
+                case .bigint: text.appendInteger(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                case .decimal(_, let scale):
+                    text.appendDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
+                case .boolean:
+                    text.appendASCII(v.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? "true" : "false")
+                case .date: written = text.appendDate(Int64(v.data.load(fromByteOffset: row * 4, as: Int32.self)))
+                case .timestamp: written = text.appendTimestamp(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                default: written = false
+                }
+                if written {
+                    text.bytes.withUnsafeBytes { out.appendBytes($0) }
+                } else if trimsFraction {
+                    out.appendString(trimmingFractionZeros(v.value(at: row).description))
+                } else {
+                    out.appendString(v.value(at: row).description)
+                }
+            }
+            return out
+        }
+    }
+
+    /// `2024-01-01 08:00:00.500000` → `2024-01-01 08:00:00.5`: drops the trailing zeros of a
+    /// six-digit fraction of a second at the end of the text.
+    static func trimmingFractionZeros(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        guard bytes.count > 7, bytes[bytes.count - 7] == UInt8(ascii: "."),
+            bytes[(bytes.count - 6)...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return text }
+        while bytes.last == UInt8(ascii: "0") { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A conversion applied per valid row; nil means the value does not convert.
+    static func rowByRow(
+        _ source: DataType, _ target: DataType, _ isTry: Bool,
+        _ convert: @escaping @Sendable (ColumnVector, Int) -> Value?
+    ) -> ScalarKernel {
+        return { (inputs, count) throws(ExecutionError) in
+            let v = inputs[0]
+            let out = ColumnVector(type: target, capacity: Swift.max(count, 1))
+            for row in 0..<count {
+                guard v.isValid(at: row) else {
+                    out.appendNull()
+                    continue
+                }
+                if let value = convert(v, row) {
+                    out.append(value: value)
+                } else if isTry {
+                    out.appendNull()
+                } else {
+                    let shown = v.value(at: row).description
+                    let quoted = source == .varchar ? "\"\(shown)\"" : shown
+                    throw ExecutionError(
+                        .conversion,
+                        "could not convert \(source) value \(quoted) to \(target) (use TRY_CAST to get NULL instead)")
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// ASCII text of numbers and dates, written into a reusable byte buffer in the same form as
+/// `Value.description` (DATE `YYYY-MM-DD`, DECIMAL with its scale, TIMESTAMP fraction without
+/// trailing zeros).
+struct TextBuffer {
+    var bytes: [UInt8] = []
+
+    mutating func appendASCII(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// The decimal digits of `value` (no sign).
+    mutating func appendDigits(_ value: UInt64) {
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+                rest /= 10
+                count += 1
+            } while rest != 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(0x2D) }
+        appendDigits(value.magnitude)
+    }
+
+    /// `unscaled` at `scale` with exactly `scale` fraction digits (`-0.05`).
+    mutating func appendDecimal(_ unscaled: Int64, scale: Int) {
+        if unscaled < 0 { bytes.append(0x2D) }
+        let magnitude = unscaled.magnitude
+        if scale == 0 {
+            appendDigits(magnitude)
+            return
+        }
+        let divisor = UInt64(powersOfTen[scale])
+        appendDigits(magnitude / divisor)
+        bytes.append(0x2E)
+        appendPadded(magnitude % divisor, width: scale)
+    }
+
+    /// `value` with leading zeros to `width` digits.
+    mutating func appendPadded(_ value: UInt64, width: Int) {
+        var power: UInt64 = 1
+        for _ in 1..<Swift.max(width, 1) { power *= 10 }
+        var rest = value
+        while power > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: rest / power) &+ 0x30)
+            rest %= power
+            power /= 10
+        }
+    }
+
+    /// `YYYY-MM-DD`; false (nothing written) for years outside 0…9999, which print otherwise.
+    mutating func appendDate(_ days: Int64) -> Bool {
+        let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
+        guard y >= 0 && y <= 9999 else { return false }
+        appendPadded(UInt64(y), width: 4)
+        bytes.append(0x2D)
+        appendPadded(UInt64(m), width: 2)
+        bytes.append(0x2D)
+        appendPadded(UInt64(d), width: 2)
+        return true
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS[.f…]` with the fraction's trailing zeros dropped; false for years
+    /// outside 0…9999.
+    mutating func appendTimestamp(_ micros: Int64) -> Bool {
+        let (days, rest) = CivilCalendar.split(micros: micros)
+        guard appendDate(days) else { return false }
+        let seconds = UInt64(rest / 1_000_000)
+        var fraction = UInt64(rest % 1_000_000)
+        bytes.append(0x20)
+        appendPadded(seconds / 3600, width: 2)
+        bytes.append(0x3A)
+        appendPadded(seconds / 60 % 60, width: 2)
+        bytes.append(0x3A)
+        appendPadded(seconds % 60, width: 2)
+        if fraction != 0 {
+            var width = 6
+            while fraction % 10 == 0 {
+                fraction /= 10
+                width -= 1
+            }
+            bytes.append(0x2E)
+            appendPadded(fraction, width: width)
+        }
+        return true
+    }
+}

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import PlazaCore
+import PlazaVector
+
+/// `abs round floor ceil sqrt ln log10 power` over BIGINT, DOUBLE and DECIMAL.
+enum NumericFunctions {
+    static func kernel(_ name: String, _ types: [DataType], _ result: DataType, _ constants: [Value?])
+        throws(ExecutionError) -> ScalarKernel?
+    {
+        let type = types.first ?? .null
+        switch (name, type) {
+        case ("abs", .bigint), ("abs", .decimal):
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(result, count)
+                mapUnary(inputs[0], out, count) { (x: Int64) in x < 0 ? 0 &- x : x }
+                try ArithmeticKernels.checkRows(inputs, out, count, "abs") { row in
+                    inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self) == .min
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case ("abs", .double): return ArithmeticKernels.unary(result) { (x: Double) in Swift.abs(x) }
+        case ("round", .bigint), ("floor", .bigint), ("ceil", .bigint):
+            if types.count == 2 {
+                guard case .bigint(let digits)? = constants[1] else { return nil }
+                return roundInteger(result, scale: 0, digits: digits)
+            }
+            return { (inputs, _) throws(ExecutionError) in inputs[0] }
+        case ("round", .double):
+            if types.count == 2 {
+                return { (inputs, count) throws(ExecutionError) in
+                    let out = makeOutput(result, count)
+                    mapBinary(inputs[0], inputs[1], out, count) { (x: Double, n: Int64) -> Double in roundDouble(x, n) }
+                    propagateNulls(inputs, into: out, count: count)
+                    return out
+                }
+            }
+            return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.toNearestOrAwayFromZero) }
+        case ("floor", .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.down) }
+        case ("ceil", .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.up) }
+        case ("round", .decimal(_, let s)):
+            var digits: Int64 = 0
+            if types.count == 2 {
+                guard case .bigint(let n)? = constants[1] else { return nil }
+                digits = n
+            }
+            return roundInteger(result, scale: s, digits: digits)
+        case ("floor", .decimal(_, let s)), ("ceil", .decimal(_, let s)):
+            let divisor = powersOfTen[s]
+            let up = name == "ceil"
+            return ArithmeticKernels.unary(result) { (x: Int64) -> Int64 in
+                let q = x / divisor, r = x % divisor
+                if r == 0 { return q }
+                if up { return x > 0 ? q + 1 : q }
+                return x < 0 ? q - 1 : q
+            }
+        // IEEE 754 as DuckDB: a negative argument gives nan, ln(0) and log10(0) give -inf.
+        case ("sqrt", _):
+            return ArithmeticKernels.unary(result) { (x: Double) in x.squareRoot() }
+        case ("ln", _):
+            return ArithmeticKernels.unary(result) { (x: Double) in log(x) }
+        case ("log10", _):
+            return ArithmeticKernels.unary(result) { (x: Double) in log10(x) }
+        case ("power", _):
+            return ArithmeticKernels.binary(result) { (x: Double, y: Double) in pow(x, y) }
+        default:
+            return nil
+        }
+    }
+
+    /// Rounds unscaled values at `scale` to `digits` places (half away from zero), giving the
+    /// result type's scale.
+    static func roundInteger(_ result: DataType, scale: Int, digits: Int64) -> ScalarKernel {
+        let targetScale = result.decimalScale
+        let keep = Int(Swift.max(Swift.min(digits, Int64(scale)), -18))
+        return { (inputs, count) throws(ExecutionError) in
+            let out = makeOutput(result, count)
+            let input = inputs[0].data.assumingMemoryBound(to: Int64.self)
+            let output = out.data.assumingMemoryBound(to: Int64.self)
+            let drop = scale - keep  // digits removed, ≥ 0
+            for row in 0..<count {
+                var x = input[row]
+                if drop > 0 {
+                    if drop > 18 {
+                        x = 0
+                    } else {
+                        let divisor = powersOfTen[drop]
+                        let q = x / divisor, r = x % divisor
+                        let rounded = r.magnitude * 2 >= UInt64(divisor) ? q + (x < 0 ? -1 : 1) : q
+                        // Back to `keep` places, then to the result's scale.
+                        x = rounded
+                        if keep < 0 {
+                            let (m, o) = x.multipliedReportingOverflow(by: powersOfTen[-keep])
+                            if o { throw ExecutionError(.overflow, "round(\(input[row]), \(digits)) is out of range") }
+                            x = m
+                        }
+                    }
+                }
+                let current = Swift.max(keep, 0)
+                if targetScale > current {
+                    x *= powersOfTen[targetScale - current]
+                } else if targetScale < current {
+                    x /= powersOfTen[current - targetScale]
+                }
+                output[row] = x
+            }
+            propagateNulls(inputs, into: out, count: count)
+            return out
+        }
+    }
+
+    /// `round(x, n)` on a DOUBLE as DuckDB gives it: the binary value of `x` rounded to `n`
+    /// decimal places, half away from zero (`round(822.65, 1)` is 822.6 because 822.65 is stored as
+    /// 822.6499…; `round(0.125, 2)` is 0.13 because 0.125 is exact). Only a product that lands
+    /// exactly on a half can be on the wrong side of it; an fma then tells which side is true.
+    static func roundDouble(_ x: Double, _ n: Int64) -> Double {
+        guard x.isFinite else { return x }
+        if n >= 0 {
+            if n > 308 { return x }
+            let factor = pow(10.0, Double(n))
+            let p = x * factor
+            guard p.isFinite else { return x }
+            var r = p.rounded(.toNearestOrAwayFromZero)
+            if n <= 22 && (p - p.rounded(.towardZero)).magnitude == 0.5 {
+                // x * factor - p, exact (factor is exact up to 10^22).
+                let error = (-p).addingProduct(x, factor)
+                if error > 0 { r = p.rounded(.up) } else if error < 0 { r = p.rounded(.down) }
+            }
+            return r / factor
+        }
+        if n < -308 { return x.sign == .minus ? -0.0 : 0.0 }
+        let divisor = pow(10.0, Double(-n))
+        let p = x / divisor
+        var r = p.rounded(.toNearestOrAwayFromZero)
+        if n >= -22 && (p - p.rounded(.towardZero)).magnitude == 0.5 {
+            // x - p * divisor has the sign of the exact quotient minus p.
+            let error = x.addingProduct(-p, divisor)
+            if error > 0 { r = p.rounded(.up) } else if error < 0 { r = p.rounded(.down) }
+        }
+        return r * divisor
+    }
+}

@@ -1,0 +1,163 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Chooses the kernel of each catalogue function (`FunctionCatalog`) for concrete argument types.
+enum ScalarFunctions {
+    /// The kernel for `name` over `argumentTypes` giving `resultType`; `constants` holds the value of
+    /// each argument that is a constant (nil otherwise), for arguments the catalogue requires constant.
+    static func kernel(name: String, argumentTypes types: [DataType], resultType: DataType, constants: [Value?])
+        throws(ExecutionError) -> ScalarKernel
+    {
+        if let op = CompareKernel.Operator(name: name) { return compareKernel(op) }
+        switch name {
+        case "+", "-", "*", "/", "%", "negate":
+            return try ArithmeticKernels.kernel(name, types, resultType)
+        case "not":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                mapUnary(inputs[0], out, count) { (x: UInt8) in x ^ 1 }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case "is_null", "is_not_null":
+            let wantNull = name == "is_null"
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                let v = inputs[0]
+                // Decided once per batch; a mixed batch reads the validity bits, branch-free.
+                if v.type == .null {
+                    result.update(repeating: wantNull ? 1 : 0, count: count)
+                } else if let words = v.validity.words {
+                    let flip: UInt8 = wantNull ? 1 : 0
+                    for row in 0..<count {
+                        let valid = UInt8(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
+                        result[row] = valid ^ flip
+                    }
+                } else {
+                    result.update(repeating: wantNull ? 0 : 1, count: count)
+                }
+                return out
+            }
+        case "is_distinct_from", "is_not_distinct_from":
+            let distinct = name == "is_distinct_from"
+            return { (inputs, count) throws(ExecutionError) in
+                let a = inputs[0], b = inputs[1]
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                if a.type != .null && b.type != .null {
+                    CompareKernel.compare(a, b, .equal, count: count, into: result)
+                } else {
+                    result.initialize(repeating: 0, count: count)
+                }
+                for row in 0..<count {
+                    let aNull = a.type == .null || !a.isValid(at: row), bNull = b.type == .null || !b.isValid(at: row)
+                    let same = aNull || bNull ? aNull == bNull : result[row] != 0
+                    result[row] = same != distinct ? 1 : 0
+                }
+                return out
+            }
+        case "nullif":
+            return { (inputs, count) throws(ExecutionError) in
+                let a = inputs[0], b = inputs[1]
+                if a.type == .null || b.type == .null { return a }
+                let equal = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
+                defer { equal.deallocate() }
+                CompareKernel.compare(a, b, .equal, count: count, into: equal)
+                var indices = [Int32](repeating: 0, count: count)
+                for row in 0..<count {
+                    indices[row] = b.isValid(at: row) && a.isValid(at: row) && equal[row] != 0 ? -1 : Int32(row)
+                }
+                return indices.withUnsafeBufferPointer { GatherKernel.gather(a, $0) }
+            }
+        case "greatest", "least":
+            let wantGreater = name == "greatest"
+            return { (inputs, count) throws(ExecutionError) in
+                var best = [Int32](repeating: -1, count: count)
+                for (position, v) in inputs.enumerated() where v.type != .null {
+                    // Compare with the current best of each row, one candidate vector at a time.
+                    for row in 0..<count where v.isValid(at: row) {
+                        let current = Int(best[row])
+                        if current < 0 {
+                            best[row] = Int32(position)
+                            continue
+                        }
+                        let ordering = compareRows(v, row, inputs[current], row)
+                        if wantGreater ? ordering > 0 : ordering < 0 { best[row] = Int32(position) }
+                    }
+                }
+                return ConditionalGather.pick(inputs, chosen: best, type: resultType, count: count)
+            }
+        default:
+            break
+        }
+        if let kernel = try TextFunctions.kernel(name, types, resultType, constants) { return kernel }
+        if let kernel = try DateFunctions.kernel(name, types, resultType, constants) { return kernel }
+        if let kernel = try NumericFunctions.kernel(name, types, resultType, constants) { return kernel }
+        throw ExecutionError(
+            .internal, "no kernel for function \(name)(\(types.map(\.description).joined(separator: ", ")))")
+    }
+
+    /// `a op b` with NULL propagation; a constant right side uses the constant loop.
+    static func compareKernel(_ op: CompareKernel.Operator) -> ScalarKernel {
+        return { (inputs, count) throws(ExecutionError) in
+            let a = inputs[0], b = inputs[1]
+            let out = makeOutput(.boolean, count)
+            if a.type == .null || b.type == .null {
+                for row in 0..<count { out.setValid(false, at: row) }
+                return out
+            }
+            CompareKernel.compare(a, b, op, count: count, into: out.data.assumingMemoryBound(to: UInt8.self))
+            propagateNulls(inputs, into: out, count: count)
+            return out
+        }
+    }
+
+    /// Orders row `i` of `a` against row `j` of `b` (same type, both valid).
+    static func compareRows(_ a: ColumnVector, _ i: Int, _ b: ColumnVector, _ j: Int) -> Int {
+        switch a.physicalType {
+        case .uint8:
+            let x = a.data.load(fromByteOffset: i, as: UInt8.self), y = b.data.load(fromByteOffset: j, as: UInt8.self)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        case .int32:
+            let x = a.data.load(fromByteOffset: i * 4, as: Int32.self),
+                y = b.data.load(fromByteOffset: j * 4, as: Int32.self)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        case .int64:
+            let x = a.data.load(fromByteOffset: i * 8, as: Int64.self),
+                y = b.data.load(fromByteOffset: j * 8, as: Int64.self)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        case .double:
+            return CompareKernel.compareDoubles(
+                a.data.load(fromByteOffset: i * 8, as: Double.self), b.data.load(fromByteOffset: j * 8, as: Double.self)
+            )
+        case .interval:
+            return CompareKernel.compareIntervals(
+                a.data.load(fromByteOffset: i * 16, as: Interval.self),
+                b.data.load(fromByteOffset: j * 16, as: Interval.self))
+        case .string:
+            return CompareKernel.compareBytes(a.bytes(at: i), b.bytes(at: j))
+        }
+    }
+}
+
+/// Builds a VARCHAR result row by row: `body` returns nil for NULL or appends bytes itself.
+@inline(__always)
+func buildStrings(_ count: Int, _ inputs: [ColumnVector], _ body: (Int, ColumnVector) throws(ExecutionError) -> Void)
+    throws(ExecutionError) -> ColumnVector
+{
+    let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
+    for row in 0..<count {
+        if inputs.contains(where: { $0.type == .null || !$0.isValid(at: row) }) {
+            out.appendNull()
+        } else {
+            try body(row, out)
+        }
+    }
+    return out
+}
+
+/// The text of string row `row` (for the slow Unicode paths).
+@inline(__always)
+func string(_ v: ColumnVector, _ row: Int) -> String { String(decoding: v.bytes(at: row), as: UTF8.self) }

@@ -1,0 +1,351 @@
+import Foundation
+import PlazaCore
+import PlazaVector
+
+/// Text kernels: bytes in place for ASCII and the common cases, Swift strings only where Unicode
+/// rules (case mapping, accents) demand them.
+enum TextFunctions {
+    static func kernel(_ name: String, _ types: [DataType], _ result: DataType, _ constants: [Value?])
+        throws(ExecutionError) -> ScalarKernel?
+    {
+        switch name {
+        case "like", "ilike":
+            let caseInsensitive = name == "ilike"
+            if case .varchar(let pattern)? = constants[1] {
+                let matcher = LikeMatcher(pattern: pattern, caseInsensitive: caseInsensitive)
+                return { (inputs, count) throws(ExecutionError) in
+                    let out = makeOutput(.boolean, count)
+                    let result = out.data.assumingMemoryBound(to: UInt8.self)
+                    let v = inputs[0]
+                    for row in 0..<count { result[row] = matcher.matches(v.bytes(at: row)) ? 1 : 0 }
+                    propagateNulls([v], into: out, count: count)
+                    return out
+                }
+            }
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                for row in 0..<count {
+                    guard inputs[1].isValid(at: row) else { continue }
+                    let matcher = LikeMatcher(pattern: string(inputs[1], row), caseInsensitive: caseInsensitive)
+                    result[row] = matcher.matches(inputs[0].bytes(at: row)) ? 1 : 0
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case "||":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
+                let left = inputs[0], right = inputs[1]
+                var bytes: [UInt8] = []  // one scratch buffer for the batch
+                for row in 0..<count {
+                    if left.type == .null || right.type == .null || !left.isValid(at: row) || !right.isValid(at: row) {
+                        out.appendNull()
+                        continue
+                    }
+                    bytes.removeAll(keepingCapacity: true)
+                    bytes.append(contentsOf: left.bytes(at: row))
+                    bytes.append(contentsOf: right.bytes(at: row))
+                    bytes.withUnsafeBytes { out.appendBytes($0) }
+                }
+                return out
+            }
+        case "concat":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
+                var bytes: [UInt8] = []
+                for row in 0..<count {
+                    bytes.removeAll(keepingCapacity: true)
+                    for v in inputs where v.type != .null && v.isValid(at: row) {
+                        bytes.append(contentsOf: v.bytes(at: row))
+                    }
+                    bytes.withUnsafeBytes { out.appendBytes($0) }
+                }
+                return out
+            }
+        case "lower", "upper":
+            let upper = name == "upper"
+            // ASCII letters in [from, from + 26) flip case (xor 0x20); other text takes Swift's Unicode mapping.
+            let from: UInt8 = upper ? 0x61 : 0x41
+            return { (inputs, count) throws(ExecutionError) in
+                var mapped: [UInt8] = []  // one scratch buffer for the batch
+                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let bytes = inputs[0].bytes(at: row)
+                    var isASCII = true
+                    for c in bytes where c >= 0x80 { isASCII = false; break }
+                    if isASCII {
+                        mapped.removeAll(keepingCapacity: true)
+                        for c in bytes { mapped.append(c &- from < 26 ? c ^ 0x20 : c) }
+                        mapped.withUnsafeBytes { out.appendBytes($0) }
+                    } else {
+                        let s = string(inputs[0], row)
+                        out.appendString(upper ? s.uppercased() : s.lowercased())
+                    }
+                }
+            }
+        case "length":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.bigint, count)
+                let result = out.data.assumingMemoryBound(to: Int64.self)
+                let v = inputs[0]
+                for row in 0..<count {
+                    // Count scalars: every byte that is not a UTF-8 continuation byte.
+                    var n: Int64 = 0
+                    for c in v.bytes(at: row) { n &+= (c & 0xC0) != 0x80 ? 1 : 0 }
+                    result[row] = n
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case "trim", "ltrim", "rtrim":
+            let left = name != "rtrim", right = name != "ltrim"
+            // The usual case, spaces or a constant set of ASCII characters, trims bytes in place:
+            // an ASCII byte never occurs inside a multi-byte UTF-8 sequence.
+            var asciiSet: [Bool]?
+            if types.count == 1 {
+                asciiSet = (0..<128).map { $0 == 0x20 }
+            } else if case .varchar(let chars)? = constants[1], chars.utf8.allSatisfy({ $0 < 0x80 }) {
+                var table = [Bool](repeating: false, count: 128)
+                for c in chars.utf8 { table[Int(c)] = true }
+                asciiSet = table
+            }
+            if let table = asciiSet {
+                return { (inputs, count) throws(ExecutionError) in
+                    try table.withUnsafeBufferPointer { inSet throws(ExecutionError) in
+                        try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                            let bytes = inputs[0].bytes(at: row)
+                            var start = 0, end = bytes.count
+                            if right {
+                                while end > start && bytes[end - 1] < 0x80 && inSet[Int(bytes[end - 1])] { end -= 1 }
+                            }
+                            if left {
+                                while start < end && bytes[start] < 0x80 && inSet[Int(bytes[start])] { start += 1 }
+                            }
+                            out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                        }
+                    }
+                }
+            }
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let set = Set(string(inputs[1], row).unicodeScalars)
+                    var scalars = Array(string(inputs[0], row).unicodeScalars)
+                    if right { while let last = scalars.last, set.contains(last) { scalars.removeLast() } }
+                    var start = 0
+                    if left { while start < scalars.count && set.contains(scalars[start]) { start += 1 } }
+                    var s = String.UnicodeScalarView()
+                    s.append(contentsOf: scalars[start...])
+                    out.appendString(String(s))
+                }
+            }
+        case "substring":
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    // Works on the UTF-8 bytes: a scalar starts at every byte that is not 10xxxxxx.
+                    let bytes = inputs[0].bytes(at: row)
+                    var scalars = 0
+                    for byte in bytes where byte & 0xC0 != 0x80 { scalars += 1 }
+                    let offset = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    let length = inputs.count > 2 ? inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self) : nil
+                    let range = substringRange(size: scalars, offset: offset, length: length)
+                    let from = scalarByteIndex(bytes, range.lowerBound)
+                    let to = range.upperBound == scalars ? bytes.count : scalarByteIndex(bytes, range.upperBound)
+                    out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[from..<to]))
+                }
+            }
+        case "replace":
+            return { (inputs, count) throws(ExecutionError) in
+                var buffer: [UInt8] = []  // one scratch buffer for the batch
+                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    // Every non-overlapping occurrence, left to right, compared as UTF-8 bytes (DuckDB).
+                    let text = inputs[0].bytes(at: row), search = inputs[1].bytes(at: row)
+                    guard let searchStart = search.baseAddress, !search.isEmpty, search.count <= text.count,
+                        let textStart = text.baseAddress
+                    else {
+                        out.appendBytes(text)
+                        return
+                    }
+                    buffer.removeAll(keepingCapacity: true)
+                    let first = search[0], length = search.count
+                    var index = 0, copied = 0
+                    while index + length <= text.count {
+                        if text[index] == first && memcmp(textStart + index, searchStart, length) == 0 {
+                            buffer.append(contentsOf: text[copied..<index])
+                            buffer.append(contentsOf: inputs[2].bytes(at: row))
+                            index += length
+                            copied = index
+                        } else {
+                            index += 1
+                        }
+                    }
+                    buffer.append(contentsOf: text[copied...])
+                    buffer.withUnsafeBytes { out.appendBytes($0) }
+                }
+            }
+        case "starts_with", "contains":
+            let prefixOnly = name == "starts_with"
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                for row in 0..<count {
+                    let haystack = inputs[0].bytes(at: row), needle = inputs[1].bytes(at: row)
+                    result[row] = (prefixOnly ? hasPrefix(haystack, needle) : containsBytes(haystack, needle)) ? 1 : 0
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        case "split_part":
+            return { (inputs, count) throws(ExecutionError) in
+                var separators: [Int] = []  // byte offsets of the separators in the row, reused per batch
+                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let text = inputs[0].bytes(at: row), separator = inputs[1].bytes(at: row)
+                    let index = inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    // Parts are separated by non-overlapping occurrences (UTF-8 bytes, as DuckDB); an
+                    // empty separator splits into Unicode scalars.
+                    separators.removeAll(keepingCapacity: true)
+                    var parts = 0
+                    if separator.isEmpty {
+                        for byte in text where byte & 0xC0 != 0x80 { parts += 1 }
+                    } else if let textStart = text.baseAddress, let separatorStart = separator.baseAddress {
+                        var offset = 0
+                        while offset + separator.count <= text.count {
+                            if text[offset] == separator[0]
+                                && memcmp(textStart + offset, separatorStart, separator.count) == 0
+                            {
+                                separators.append(offset)
+                                offset += separator.count
+                            } else {
+                                offset += 1
+                            }
+                        }
+                        parts = separators.count + 1
+                    } else {
+                        parts = 1  // empty text, non-empty separator: one empty part
+                    }
+                    let position =
+                        index > 0
+                        ? Int(Swift.min(index, Int64(parts) + 1)) - 1 : parts + Int(Swift.max(index, -Int64(parts) - 1))
+                    guard index != 0 && position >= 0 && position < parts else {
+                        out.appendBytes(UnsafeRawBufferPointer(rebasing: text[0..<0]))
+                        return
+                    }
+                    let start: Int, end: Int
+                    if separator.isEmpty {
+                        start = scalarByteIndex(text, position)
+                        end = scalarByteIndex(text, position + 1)
+                    } else {
+                        start = position == 0 ? 0 : separators[position - 1] + separator.count
+                        end = position == separators.count ? text.count : separators[position]
+                    }
+                    out.appendBytes(UnsafeRawBufferPointer(rebasing: text[start..<end]))
+                }
+            }
+        case "strip_accents":
+            return { (inputs, count) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                    let bytes = inputs[0].bytes(at: row)
+                    var isASCII = true
+                    for byte in bytes where byte >= 0x80 { isASCII = false; break }
+                    if isASCII {
+                        out.appendBytes(bytes)  // nothing to strip
+                        return
+                    }
+                    let decomposed = string(inputs[0], row).decomposedStringWithCanonicalMapping
+                    var s = String.UnicodeScalarView()
+                    for scalar in decomposed.unicodeScalars
+                    where !(scalar.properties.generalCategory == .nonspacingMark) { s.append(scalar) }
+                    out.appendString(String(s))
+                }
+            }
+        case "regexp_matches":
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.boolean, count)
+                let result = out.data.assumingMemoryBound(to: UInt8.self)
+                var cache: (String, NSRegularExpression)?
+                for row in 0..<count where inputs[0].isValid(at: row) && inputs[1].isValid(at: row) {
+                    let pattern = string(inputs[1], row)
+                    let regex: NSRegularExpression
+                    if let cached = cache, cached.0 == pattern {
+                        regex = cached.1
+                    } else {
+                        do {
+                            regex = try NSRegularExpression(pattern: pattern)
+                        } catch {
+                            throw ExecutionError(.invalidArgument, "invalid regular expression \"\(pattern)\"")
+                        }
+                        cache = (pattern, regex)
+                    }
+                    let s = string(inputs[0], row)
+                    result[row] = regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil ? 1 : 0
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
+        default:
+            return nil
+        }
+    }
+
+    static func hasPrefix(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return needle.count == 0 || memcmp(haystack.baseAddress!, needle.baseAddress!, needle.count) == 0
+    }
+
+    static func containsBytes(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
+        if needle.count == 0 { return true }
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0]
+        var i = 0
+        while i + needle.count <= haystack.count {
+            if haystack[i] == first && memcmp(haystack.baseAddress! + i, needle.baseAddress!, needle.count) == 0 {
+                return true
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// The scalars `substring(s, offset, length)` keeps, as DuckDB defines it: a positive offset is
+/// 1-based, a negative one counts from the end, 0 is the position before the first scalar; a
+/// negative length takes the scalars before the start; the range is cut to the text afterwards.
+func substringRange(size: Int, offset: Int64, length: Int64?) -> Range<Int> {
+    /// `a + b`, held at the Int64 limits (the result is cut to the text, so saturating is exact).
+    func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? Int64.max : Int64.min) : sum
+    }
+    let count = Int64(size)
+    var length = length ?? Int64.max
+    if length == 0 { return 0..<0 }
+    var start: Int64
+    if offset > 0 {
+        start = offset - 1
+    } else if offset < 0 {
+        start = add(count, offset)
+    } else {
+        start = 0
+        length -= 1
+        if length <= 0 { return 0..<0 }
+    }
+    var end: Int64
+    if length > 0 {
+        end = add(start, length)
+    } else {
+        end = start
+        start = add(start, length)
+    }
+    start = Swift.max(0, Swift.min(start, count))
+    end = Swift.max(start, Swift.min(end, count))
+    return Int(start)..<Int(end)
+}
+
+/// The byte index in UTF-8 `bytes` where scalar number `scalar` (0-based) starts, or the end.
+func scalarByteIndex(_ bytes: UnsafeRawBufferPointer, _ scalar: Int) -> Int {
+    var seen = 0
+    for index in 0..<bytes.count where bytes[index] & 0xC0 != 0x80 {
+        if seen == scalar { return index }
+        seen += 1
+    }
+    return bytes.count
+}

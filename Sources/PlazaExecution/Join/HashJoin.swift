@@ -1,0 +1,190 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Plans a hash join: materializes and indexes the build side, and appends a probe stage to the
+/// other side's pipeline.
+///
+/// INNER joins build on the side with fewer estimated rows. LEFT joins build on the right, unless
+/// the right side is much larger: then the left side builds, the right side probes, and the left
+/// rows no right row matched are added at the end. SEMI and ANTI build on the right. NULL keys
+/// never match. ANTI follows `NOT IN` semantics: a NULL among the build keys leaves no row, and a
+/// probe row with a NULL key is dropped unless the build side is empty.
+struct JoinPlanner {
+    let planner: PhysicalPlanner
+
+    /// The two sides of a join as planned: which one builds, and the compiled keys.
+    struct Sides {
+        let buildIsLeft: Bool
+        let buildPlan: LogicalPlan
+        let probePlan: LogicalPlan
+        let buildKeys: [ExpressionNode]
+        let probeKeys: [ExpressionNode]
+        let residual: ExpressionNode?
+    }
+
+    func pipeline(_ join: Join, profile parent: OperatorProfile?) throws(ExecutionError) -> Pipeline {
+        let sides = try plan(join)
+        let outerBuild = join.kind == .left && sides.buildIsLeft
+        let profile = parent?.child(
+            "HASH_JOIN", join.kind.rawValue.uppercased() + (sides.buildIsLeft ? " (build: left)" : " (build: right)"))
+        let buildProfile = profile?.child("BUILD", "")
+        let fields = LogicalPlan.join(join).fields
+        let table: JoinTable
+        do {
+            let buildBatches = try planner.materialize(sides.buildPlan, profile: buildProfile)
+            table = try JoinTable(
+                batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context)
+        } catch {
+            guard case .memoryLimit = error.kind else { throw error }
+            // Past the memory limit: join partition by partition through temporary files.
+            let output = try SpillingJoin(planner: planner, join: join, sides: sides, profile: profile).run()
+            profile?.addRows(out: output.rowCount)
+            let scan = TableScan(
+                table: "hash join output", columns: Array(fields.indices), fields: fields,
+                estimatedRows: output.rowCount)
+            return Pipeline(source: .scan(source: output, scan: scan, profile: nil), fields: fields)
+        }
+        buildProfile?.addRows(out: table.rowCount)
+        let pipeline = try planner.pipeline(sides.probePlan, profile: profile)
+        let stage = ProbeStage(
+            table: table, probeKeys: sides.probeKeys, kind: outerBuild ? .inner : join.kind,
+            buildIsLeft: sides.buildIsLeft,
+            residual: sides.residual, profile: profile)
+        if outerBuild {
+            let batches = try JoinPlanner.probeKeepingBuildRows(
+                pipeline, stage, probeFields: sides.probePlan.fields, context: planner.context)
+            return Pipeline(source: .batches(batches), fields: fields)
+        }
+        pipeline.stages.append(stage)
+        return Pipeline(reusing: pipeline, fields: fields)
+    }
+
+    /// Chooses the build side and compiles the keys (probe keys cast to the build keys' types).
+    func plan(_ join: Join) throws(ExecutionError) -> Sides {
+        let leftRows = join.left.estimatedRows, rightRows = join.right.estimatedRows
+        let buildIsLeft: Bool
+        switch join.kind {
+        case .inner: buildIsLeft = leftRows < rightRows
+        case .left:
+            buildIsLeft = leftRows.multipliedReportingOverflow(by: 4).partialValue < rightRows && leftRows < Int.max / 4
+        case .semi, .anti: buildIsLeft = false
+        }
+        let compiler = planner.compiler
+        let buildKeys = try (buildIsLeft ? join.leftKeys : join.rightKeys).map { (e) throws(ExecutionError) in
+            try compiler.compile(e)
+        }
+        var probeKeys = try (buildIsLeft ? join.rightKeys : join.leftKeys).map { (e) throws(ExecutionError) in
+            try compiler.compile(e)
+        }
+        for (index, key) in probeKeys.enumerated() where key.type != buildKeys[index].type {
+            probeKeys[index] = FunctionNode(
+                name: "cast", arguments: [key], type: buildKeys[index].type,
+                kernel: try CastKernels.kernel(from: key.type, to: buildKeys[index].type, isTry: false))
+        }
+        let residual = try join.residual.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        return Sides(
+            buildIsLeft: buildIsLeft, buildPlan: buildIsLeft ? join.left : join.right,
+            probePlan: buildIsLeft ? join.right : join.left,
+            buildKeys: buildKeys, probeKeys: probeKeys, residual: residual)
+    }
+
+    /// LEFT join built on the left: runs the probe (right) side through `stage` on every core,
+    /// then adds each left row that matched nothing, with NULLs on the right.
+    static func probeKeepingBuildRows(
+        _ pipeline: Pipeline, _ stage: ProbeStage, probeFields: [Field], context: QueryContext
+    ) throws(ExecutionError) -> [Batch] {
+        let table = stage.table
+        let sinks = try Scheduler.run(pipeline, context: context) {
+            OuterBuildSink(stage: stage, tracker: context.tracker)
+        }
+        var batches: [Batch] = []
+        for sink in sinks { batches += try sink.finishOutputs() }
+        let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
+        defer { matched.deallocate() }
+        matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
+        for sink in sinks {
+            for row in 0..<table.rowCount { matched[row] |= sink.matched[row] }
+        }
+        let unmatched = unmatchedBuildRows(table, matched: matched, probeFields: probeFields)
+        stage.profile?.addRows(out: unmatched.reduce(0) { $0 + $1.count })
+        batches += unmatched
+        return batches
+    }
+
+    /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe columns.
+    static func unmatchedBuildRows(_ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field])
+        -> [Batch]
+    {
+        var batches: [Batch] = []
+        var unmatched: [Int32] = []
+        func emit() {
+            let n = unmatched.count
+            let buildColumns = unmatched.withUnsafeBufferPointer { rows in
+                (0..<table.columns.count).map { table.gather(column: $0, rows) }
+            }
+            let nulls = probeFields.map { GatherKernel.constant(.null, type: $0.type, count: n) }
+            batches.append(Batch(columns: buildColumns + nulls, count: n))
+            unmatched.removeAll(keepingCapacity: true)
+        }
+        for row in 0..<table.rowCount where matched[row] == 0 {
+            unmatched.append(Int32(truncatingIfNeeded: row))
+            if unmatched.count == ColumnVector.batchCapacity { emit() }
+        }
+        if !unmatched.isEmpty { emit() }
+        return batches
+    }
+}
+
+/// One worker's share of a LEFT join built on the left: the joined batches, and which build
+/// rows found a partner.
+///
+/// The probe's output is copied out of the input batch (`owned`), so the scan refills one batch
+/// per morsel, and small outputs are merged into batches of about 2,048 rows before they are kept.
+final class OuterBuildSink: LocalSink {
+    let stage: ProbeStage
+    let worker = WorkerState()
+    let matched: UnsafeMutablePointer<UInt8>
+    private var buffer = JoinOutputBuffer()
+    let tracker: MemoryTracker
+    var trackedBytes = 0
+
+    init(stage: ProbeStage, tracker: MemoryTracker) {
+        self.stage = stage
+        self.tracker = tracker
+        let rows = Swift.max(stage.table.rowCount, 1)
+        matched = .allocate(capacity: rows)
+        matched.initialize(repeating: 0, count: rows)
+    }
+
+    deinit {
+        matched.deallocate()
+        tracker.release(trackedBytes)
+    }
+
+    override var keepsBatches: Bool { false }
+
+    /// The joined batches; call once, after the run.
+    func finishOutputs() throws(ExecutionError) -> [Batch] {
+        if let last = buffer.flush() { try track(last) }
+        return buffer.batches
+    }
+
+    /// Counts a kept batch against the memory limit.
+    private func track(_ kept: Batch) throws(ExecutionError) {
+        let bytes = kept.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
+        try tracker.reserve(bytes, for: "hash join output")
+        trackedBytes += bytes
+    }
+
+    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
+        let start = stage.profile != nil ? ContinuousClock.now : nil
+        let joined = try stage.probe(batch, worker, matched: matched, owned: true)
+        if let start { stage.profile?.addTime(ContinuousClock.now - start) }
+        stage.profile?.addRows(in: batch.liveCount, out: joined.reduce(0) { $0 + $1.liveCount })
+        for output in joined {
+            // Kept until the probe ends.
+            for kept in buffer.append(output) { try track(kept) }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Dispatch
+import PlazaCore
+import PlazaVector
+
+/// The independent parts of building a `JoinTable`, run on all cores for large build sides:
+/// task 0 numbers the distinct keys (integer table or packed-key group table), each further
+/// task computes one output column's dictionary.
+final class JoinBuild: @unchecked Sendable {
+    // Safe to share: task 0 writes only `rowGroups`, `groupTable`, `integerTable` and `failure`;
+    // task i > 0 writes only `dictionaries[i - 1]`; everything is read after all tasks joined.
+    let columns: [ColumnVector]
+    let keyVectors: [ColumnVector]
+    let validRows: UnsafeBufferPointer<Int32>
+    let rowCount: Int
+    let rowGroups: UnsafeMutablePointer<Int32>
+    let tracker: MemoryTracker
+    /// The columns that get a dictionary, in task order.
+    let dictionaryColumns: [Int]
+    /// Per dictionary column: its dictionary and row codes (raw storage: tasks write their slots concurrently).
+    let dictionaries: UnsafeMutableBufferPointer<(ColumnVector, UnsafeMutablePointer<UInt32>)?>
+    var groupTable: GroupTable?
+    var integerTable: IntegerKeyTable?
+    var failure: ExecutionError?
+
+    init(
+        columns: [ColumnVector], keyVectors: [ColumnVector], validRows: UnsafeBufferPointer<Int32>,
+        rowGroups: UnsafeMutablePointer<Int32>, tracker: MemoryTracker
+    ) {
+        self.columns = columns
+        self.keyVectors = keyVectors
+        self.validRows = validRows
+        self.rowCount = columns.first?.count ?? 0
+        self.rowGroups = rowGroups
+        self.tracker = tracker
+        let count = rowCount
+        // Not DOUBLE: key packing merges -0.0 with 0.0 and every NaN, which values must keep apart.
+        dictionaryColumns = columns.indices.filter {
+            columns[$0].physicalType == .string
+                || (count <= JoinTable.fixedWidthDictionaryRows && columns[$0].physicalType != .double)
+        }
+        dictionaries = .allocate(capacity: dictionaryColumns.count)
+        dictionaries.initialize(repeating: nil)
+    }
+
+    deinit {
+        // The codes buffers now belong to the JoinTable (or were freed on failure).
+        _ = dictionaries.deinitialize()
+        dictionaries.deallocate()
+    }
+
+    var taskCount: Int { 1 + dictionaryColumns.count }
+
+    /// Runs every task, on `threads` cores when the build is large enough to pay for it.
+    func run(threads: Int) {
+        if threads > 1 && validRows.count >= 1 << 15 && taskCount > 1 {
+            DispatchQueue.concurrentPerform(iterations: taskCount) { self.run(task: $0) }
+        } else {
+            for task in 0..<taskCount { run(task: task) }
+        }
+    }
+
+    private func run(task: Int) {
+        if task > 0 {
+            dictionaries[task - 1] = JoinBuild.dictionary(of: columns[dictionaryColumns[task - 1]])
+            return
+        }
+        let validCount = validRows.count
+        if keyVectors.count == 1, IntegerKeyTable.supports(keyVectors[0]) {
+            let table = IntegerKeyTable(capacity: validCount)
+            table.insert(keyVectors[0], rows: validRows, into: rowGroups)
+            integerTable = table
+        } else if validCount > 0 {
+            let table = GroupTable(types: keyVectors.map(\.type), tracker: tracker, operatorName: "hash join build")
+            let dense = keyVectors.map { validCount == rowCount ? $0 : GatherKernel.gather($0, validRows) }
+            do {
+                try table.findOrInsert(dense, rowCount: validCount, into: rowGroups)
+                groupTable = table
+            } catch {
+                failure = error
+            }
+        }
+    }
+
+    /// The distinct non-NULL values of `column` and the code of each row (0 for NULL rows).
+    static func dictionary(of column: ColumnVector) -> (ColumnVector, UnsafeMutablePointer<UInt32>) {
+        let count = column.count
+        let codes = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(count, 1))
+        codes.initialize(repeating: 0, count: Swift.max(count, 1))
+        let table = GroupTable(types: [column.type], tracker: nil, operatorName: "hash join build")
+        var rows: [Int32] = []
+        for row in 0..<count where column.isValid(at: row) { rows.append(Int32(truncatingIfNeeded: row)) }
+        if rows.isEmpty { return (ColumnVector(type: column.type, capacity: 1), codes) }
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
+        defer { groups.deallocate() }
+        let dense = rows.count == count ? column : rows.withUnsafeBufferPointer { GatherKernel.gather(column, $0) }
+        // Without a tracker the table cannot fail.
+        do { try table.findOrInsert([dense], rowCount: rows.count, into: groups) } catch {
+            preconditionFailure("untracked group table failed: \(error)")
+        }
+        for (i, row) in rows.enumerated() { codes[Int(row)] = UInt32(truncatingIfNeeded: groups[i]) }
+        return (table.keyColumns(0..<table.groupCount)[0], codes)
+    }
+}

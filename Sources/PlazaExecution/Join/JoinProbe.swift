@@ -1,0 +1,278 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Probes the join table with each batch of the other side.
+///
+/// When each probe row matches at most one build row (unique build keys, or SEMI/ANTI) and there
+/// is no residual, the probe columns pass through untouched with a selection vector, and only the
+/// build columns are gathered (as dictionary codes). Otherwise matching pairs are expanded into
+/// batches of at most 2,048 rows.
+final class ProbeStage: Stage, @unchecked Sendable {
+    // Safe to share: immutable; per-thread caches live in `WorkerState`.
+    let table: JoinTable
+    let probeKeys: [ExpressionNode]
+    let kind: Join.Kind
+    let buildIsLeft: Bool
+    let residual: ExpressionNode?
+    /// The probe key columns, when every key is a plain column reference.
+    let keyColumns: [Int]?
+    /// Per build column: its position among the columns with a dictionary, or -1.
+    let dictionarySlots: [Int]
+    /// The number of build columns with a dictionary.
+    let dictionaryColumnCount: Int
+    /// Keys this stage's per-worker dictionary entry answers (`JoinDictionaryProbe.swift`).
+    let entryCacheToken = JoinEntryCacheToken()
+
+    init(
+        table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?,
+        profile: OperatorProfile?
+    ) {
+        self.table = table
+        self.probeKeys = probeKeys
+        self.kind = kind
+        self.buildIsLeft = buildIsLeft
+        self.residual = residual
+        let columns = probeKeys.compactMap { ($0 as? ColumnNode)?.index }
+        self.keyColumns = columns.count == probeKeys.count ? columns : nil
+        var slots: [Int] = []
+        var slotCount = 0
+        for column in table.columns.indices {
+            slots.append(table.codes[column] != nil ? slotCount : -1)
+            slotCount += table.codes[column] != nil ? 1 : 0
+        }
+        dictionarySlots = slots
+        dictionaryColumnCount = slotCount
+        super.init(profile: profile)
+    }
+
+    override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
+        try probe(input, worker, matched: nil, owned: false)
+    }
+
+    /// Whether output rows can keep the input's rows in place (one match at most per probe row).
+    private var selects: Bool { residual == nil && (table.isUnique || kind == .semi || kind == .anti) }
+
+    /// Joins one batch; `matched`, when given, gets a 1 for every build row that found a partner.
+    /// With `owned`, INNER and LEFT output shares no vector with `input` and has no selection.
+    func probe(_ input: Batch, _ worker: WorkerState, matched: UnsafeMutablePointer<UInt8>?, owned: Bool)
+        throws(ExecutionError) -> [Batch]
+    {
+        if kind == .anti && table.rowCount > 0 && table.hasNullKey { return [] }
+        if kind == .anti && table.rowCount == 0 { return [input] }
+        if (kind == .inner || kind == .semi) && table.keyCount == 0 { return [] }
+        if selects, let keyColumns, keyColumns.count == 1,
+            let output = dictionaryOutput(input, keyColumn: keyColumns[0], worker, matched: matched, owned: owned)
+        {
+            return output
+        }
+        let batch = selects && keyColumns != nil ? input : input.compacted()
+        let count = batch.count
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
+        defer { groups.deallocate() }
+        try findGroups(batch, worker, groups)
+        if selects { return selectOutput(batch, groups, matched, owned: owned) }
+        return try pairOutput(batch, groups, matched)
+    }
+
+    private func findGroups(_ batch: Batch, _ worker: WorkerState, _ groups: UnsafeMutablePointer<Int32>)
+        throws(ExecutionError)
+    {
+        let count = batch.count
+        if let keyColumns, keyColumns.count == 1, let dictionary = batch.columns[keyColumns[0]].dictionary {
+            // One dictionary-encoded key: look each dictionary entry up once per row group.
+            let key = ObjectIdentifier(self)
+            if worker.dictionaryGroups[key]?.dictionary !== dictionary {
+                var map = [Int32](repeating: -1, count: Swift.max(dictionary.count, 1))
+                if dictionary.count > 0 {
+                    map.withUnsafeMutableBufferPointer {
+                        table.find([dictionary], count: dictionary.count, into: $0.baseAddress!, packer: KeyPacker())
+                    }
+                }
+                worker.dictionaryGroups[key] = (dictionary, map)
+            }
+            let vector = batch.columns[keyColumns[0]]
+            let codes = vector.data.assumingMemoryBound(to: UInt32.self)
+            let validity = vector.validity
+            worker.dictionaryGroups[key]!.groups.withUnsafeBufferPointer { map in
+                if validity.isAllValid {
+                    for row in 0..<count { groups[row] = map[Int(codes[row])] }
+                } else {
+                    for row in 0..<count { groups[row] = validity.isValid(at: row) ? map[Int(codes[row])] : -2 }
+                }
+            }
+            return
+        }
+        var keys: [ColumnVector] = []
+        if let keyColumns {
+            for column in keyColumns { keys.append(batch.columns[column]) }
+        } else {
+            for key in probeKeys { keys.append(try key.evaluate(batch)) }
+        }
+        table.find(keys, count: count, into: groups, packer: KeyPacker())
+    }
+
+    /// One output row at most per probe row: the probe columns as they are, under a selection.
+    private func selectOutput(
+        _ batch: Batch, _ groups: UnsafeMutablePointer<Int32>, _ matched: UnsafeMutablePointer<UInt8>?, owned: Bool
+    ) -> [Batch] {
+        let count = batch.count
+        let live = batch.liveCount
+        let selection = SelectionVector(capacity: Swift.max(live, 1))
+        let out = selection.indices
+        var n = 0
+        // Rows kept: SEMI and INNER keep matches, ANTI keeps misses with a non-NULL key, LEFT keeps all.
+        let keepMatch: Int32 = kind == .anti ? 0 : 1
+        let keepMiss: Int32 = kind == .anti || kind == .left ? 1 : 0
+        let keepNull: Int32 = kind == .left ? 1 : 0
+        if let input = batch.selection {
+            for i in 0..<input.count {
+                let row = input.indices[i]
+                let g = groups[Int(row)]
+                out[n] = row
+                n &+= Int(g >= 0 ? keepMatch : (g == -1 ? keepMiss : keepNull))
+            }
+        } else {
+            for row in 0..<count {
+                let g = groups[row]
+                out[n] = Int32(truncatingIfNeeded: row)
+                n &+= Int(g >= 0 ? keepMatch : (g == -1 ? keepMiss : keepNull))
+            }
+        }
+        if n == 0 { return [] }
+        selection.count = n
+        let keptSelection: SelectionVector? = n == count ? nil : selection
+        if kind == .semi || kind == .anti {
+            return [Batch(columns: batch.columns, count: count, selection: keptSelection)]
+        }
+        let heads = table.heads
+        if owned || n * 4 < count {
+            // Few rows left (or the caller keeps the output): copy them out rather than gather build columns for every physical row.
+            let kept = UnsafeBufferPointer(start: out, count: n)
+            let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            defer { buildRows.deallocate() }
+            for i in 0..<n {
+                let g = Int(groups[Int(out[i])])
+                buildRows[i] = g >= 0 ? heads[g] : -1
+            }
+            if let matched { for i in 0..<n where buildRows[i] >= 0 { matched[Int(buildRows[i])] = 1 } }
+            let rows = UnsafeBufferPointer(start: buildRows, count: n)
+            let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, rows) }
+            let probeColumns = batch.columns.map { GatherKernel.gather($0, kept) }
+            return [Batch(columns: buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns, count: n)]
+        }
+        // The build row of every physical row (-1: none), so build columns line up with the probe's.
+        let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
+        defer { buildRows.deallocate() }
+        for row in 0..<count {
+            let g = Int(groups[row])
+            buildRows[row] = g >= 0 ? heads[g] : -1
+        }
+        if let matched {
+            for i in 0..<n where buildRows[Int(out[i])] >= 0 { matched[Int(buildRows[Int(out[i])])] = 1 }
+        }
+        let rows = UnsafeBufferPointer(start: buildRows, count: count)
+        let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, rows) }
+        let columns = buildIsLeft ? buildColumns + batch.columns : batch.columns + buildColumns
+        return [Batch(columns: columns, count: count, selection: keptSelection)]
+    }
+
+    /// Every matching pair, in batches of at most 2,048 rows, filtered by the residual.
+    private func pairOutput(
+        _ batch: Batch, _ groups: UnsafeMutablePointer<Int32>, _ matched: UnsafeMutablePointer<UInt8>?
+    ) throws(ExecutionError) -> [Batch] {
+        let count = batch.count
+        let capacity = ColumnVector.batchCapacity
+        let probeRows = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let probeMatched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
+        defer {
+            probeRows.deallocate()
+            buildRows.deallocate()
+            probeMatched.deallocate()
+        }
+        probeMatched.initialize(repeating: 0, count: Swift.max(count, 1))
+        var pairs = 0
+        var outputs: [Batch] = []
+        func flush() throws(ExecutionError) {
+            if pairs == 0 { return }
+            var pairBatch = makePairs(
+                batch, UnsafeBufferPointer(start: probeRows, count: pairs),
+                UnsafeBufferPointer(start: buildRows, count: pairs))
+            if let residual {
+                let flags = try residual.evaluate(pairBatch)
+                var kept = 0
+                if flags.type != .null {
+                    let values = flags.data.assumingMemoryBound(to: UInt8.self)
+                    let validity = flags.validity
+                    for i in 0..<pairs where values[i] != 0 && validity.isValid(at: i) {
+                        probeRows[kept] = probeRows[i]
+                        buildRows[kept] = buildRows[i]
+                        kept += 1
+                    }
+                }
+                if kept != pairs {
+                    pairs = kept
+                    pairBatch = makePairs(
+                        batch, UnsafeBufferPointer(start: probeRows, count: pairs),
+                        UnsafeBufferPointer(start: buildRows, count: pairs))
+                }
+            }
+            for i in 0..<pairs { probeMatched[Int(probeRows[i])] = 1 }
+            if let matched { for i in 0..<pairs { matched[Int(buildRows[i])] = 1 } }
+            if (kind == .inner || kind == .left) && pairs > 0 { outputs.append(pairBatch) }
+            pairs = 0
+        }
+        let heads = table.heads, next = table.next
+        for row in 0..<count {
+            let g = Int(groups[row])
+            if g < 0 { continue }
+            var b = heads[g]
+            while b >= 0 {
+                probeRows[pairs] = Int32(truncatingIfNeeded: row)
+                buildRows[pairs] = b
+                pairs &+= 1
+                if pairs == capacity { try flush() }
+                b = next[Int(b)]
+            }
+        }
+        try flush()
+        switch kind {
+        case .inner:
+            return outputs
+        case .left:
+            var unmatched: [Int32] = []
+            for row in 0..<count where probeMatched[row] == 0 { unmatched.append(Int32(truncatingIfNeeded: row)) }
+            if !unmatched.isEmpty {
+                let none = [Int32](repeating: -1, count: unmatched.count)
+                let pairBatch = unmatched.withUnsafeBufferPointer { probe in
+                    none.withUnsafeBufferPointer { makePairs(batch, probe, $0) }
+                }
+                outputs.append(pairBatch)
+            }
+            return outputs
+        case .semi, .anti:
+            let wanted: UInt8 = kind == .semi ? 1 : 0
+            // ANTI drops NULL-key probe rows (NOT IN semantics); SEMI never matches them.
+            let selection = SelectionVector(capacity: Swift.max(count, 1))
+            var n = 0
+            for row in 0..<count where probeMatched[row] == wanted && (wanted == 1 || groups[row] != -2) {
+                selection.indices[n] = Int32(truncatingIfNeeded: row)
+                n += 1
+            }
+            selection.count = n
+            if n == 0 { return [] }
+            return [Batch(columns: batch.columns, count: count, selection: n == count ? nil : selection)]
+        }
+    }
+
+    /// Output rows for pairs: left columns then right columns (a build row of -1 gives NULLs).
+    private func makePairs(
+        _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>, _ buildRows: UnsafeBufferPointer<Int32>
+    ) -> Batch {
+        let probeColumns = batch.columns.map { GatherKernel.gather($0, probeRows) }
+        let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, buildRows) }
+        let columns = buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns
+        return Batch(columns: columns, count: probeRows.count)
+    }
+}

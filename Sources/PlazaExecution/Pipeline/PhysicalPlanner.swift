@@ -1,0 +1,175 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Turns a logical plan into pipelines and runs them: streaming chains (scan → filter → project →
+/// join probe) run in parallel into sinks; breakers (aggregate, sort, distinct, limit, join build)
+/// materialize their input first.
+struct PhysicalPlanner {
+    let context: QueryContext
+
+    /// A compiler whose subqueries run through this planner.
+    var compiler: ExpressionCompiler {
+        let context = self.context
+        return ExpressionCompiler(
+            runSubquery: { (plan) throws(ExecutionError) in
+                try PhysicalPlanner(context: context).materialize(plan, profile: nil)
+            },
+            currentDate: context.currentDate)
+    }
+
+    /// Runs `plan` to completion; the batches may carry selections and dictionary vectors.
+    func materialize(_ plan: LogicalPlan, profile parent: OperatorProfile?) throws(ExecutionError) -> [Batch] {
+        try context.checkCancelled()
+        switch plan {
+        case .aggregate(let input, let groups, let aggregates, let fields):
+            let profile = parent?.child("HASH_AGGREGATE", AggregateOperator.describe(groups, aggregates))
+            let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
+            pipeline.outputDemand = ScanPlan.demand(
+                groups: groups, aggregates: aggregates, inputCount: input.fields.count)
+            let op = try AggregateOperator(
+                groups: groups, aggregates: aggregates, fields: fields, inputFields: input.fields, compiler: compiler,
+                context: context)
+            let start = ContinuousClock.now
+            let result = try SpillingAggregate(op: op, context: context, profile: profile).run(pipeline)
+            profile?.addTime(ContinuousClock.now - start)
+            profile?.addRows(out: result.reduce(0) { $0 + $1.count })
+            return result
+        case .distinct(let input):
+            let profile = parent?.child("DISTINCT", "")
+            let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
+            let groups = input.fields.enumerated().map {
+                BoundExpression.column(index: $0.offset, type: $0.element.type)
+            }
+            let op = try AggregateOperator(
+                groups: groups, aggregates: [], fields: input.fields, inputFields: input.fields, compiler: compiler,
+                context: context)
+            let result = try SpillingAggregate(op: op, context: context, profile: profile).run(pipeline)
+            profile?.addRows(out: result.reduce(0) { $0 + $1.count })
+            return result
+        case .sort(let input, let keys):
+            let profile = parent?.child("ORDER_BY", keys.map(SortOperator.describe).joined(separator: ", "))
+            let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
+            let op = try SortOperator(keys: keys, limit: nil, compiler: compiler, context: context)
+            let start = ContinuousClock.now
+            let result = try op.run(pipeline)
+            profile?.addTime(ContinuousClock.now - start)
+            profile?.addRows(out: result.reduce(0) { $0 + $1.count })
+            return result
+        case .limit(let input, let limit, let offset):
+            if case .sort(let sortInput, let keys) = input, let limit {
+                return try topN(sortInput, keys: keys, limit: limit, offset: offset, profile: parent)
+            }
+            let profile = parent?.child("LIMIT", "\(limit.map(String.init) ?? "ALL") offset \(offset)")
+            let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.sinkProfile = profile
+            let needed = limit.map { $0 + offset }
+            if needed == 0 { return [] }
+            let stop = StopFlag()
+            let progress = needed.map { LimitProgress(needed: $0) }
+            let sinks = try Scheduler.run(pipeline, context: context, stop: needed == nil ? nil : stop) {
+                CollectSink(progress: progress, stop: stop, tracker: context.tracker)
+            }
+            let result = LimitOperator.slice(CollectSink.ordered(sinks), limit: limit, offset: offset)
+            profile?.addRows(out: result.reduce(0) { $0 + $1.liveCount })
+            return result
+        default:
+            let pipeline = try self.pipeline(plan, profile: parent)
+            let sinks = try Scheduler.run(pipeline, context: context) { CollectSink(tracker: context.tracker) }
+            return CollectSink.ordered(sinks)
+        }
+    }
+
+    /// A streaming pipeline producing `plan`'s rows; breakers below are materialized first.
+    func pipeline(_ plan: LogicalPlan, profile parent: OperatorProfile?) throws(ExecutionError) -> Pipeline {
+        switch plan {
+        case .scan(let scan):
+            let source: any ScanSource
+            do {
+                source = try context.tables.source(forTable: scan.table)
+            } catch let error as ExecutionError {
+                throw error
+            } catch {
+                throw ExecutionError(.storage(underlying: error), "opening table \"\(scan.table)\"")
+            }
+            let detail =
+                scan.table + " [" + scan.fields.map(\.name).joined(separator: ", ") + "]"
+                + (scan.pruningPredicates.isEmpty
+                    ? "" : " pruning: " + scan.pruningPredicates.map(describe).joined(separator: " AND "))
+            let profile = parent?.child("SCAN", detail, isScan: true)
+            return Pipeline(source: .scan(source: source, scan: scan, profile: profile), fields: scan.fields)
+        case .values(let rows, let fields):
+            _ = parent?.child("VALUES", "\(rows.count) rows")
+            let batch = Batch(types: fields.map(\.type), capacity: Swift.max(rows.count, 1))
+            let one = Batch(columns: [], count: 1)
+            for row in rows {
+                for (column, expression) in zip(batch.columns, row) {
+                    let value = try compiler.compile(expression).evaluate(one).value(at: 0)
+                    column.append(value: LiteralNode.conform(value, to: column.type))
+                }
+            }
+            batch.count = rows.count
+            return Pipeline(source: .batches(rows.isEmpty ? [] : [batch]), fields: fields)
+        case .filter(let input, let predicate):
+            let profile = parent?.child("FILTER", "")
+            let pipeline = try self.pipeline(input, profile: profile)
+            pipeline.stages.append(FilterStage(predicate: try compiler.compile(predicate), profile: profile))
+            return pipeline
+        case .project(let input, let expressions, let fields):
+            let profile = parent?.child("PROJECT", fields.map(\.name).joined(separator: ", "))
+            let pipeline = try self.pipeline(input, profile: profile)
+            let nodes = try expressions.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+            pipeline.stages.append(ProjectStage(expressions: nodes, profile: profile))
+            return Pipeline(reusing: pipeline, fields: fields)
+        case .join(let join):
+            return try JoinPlanner(planner: self).pipeline(join, profile: parent)
+        default:
+            let batches = try materialize(plan, profile: parent)
+            return Pipeline(source: .batches(batches), fields: plan.fields)
+        }
+    }
+
+    private func describe(_ predicate: ScanPredicate) -> String {
+        "#\(predicate.column) \(predicate.comparison.rawValue) "
+            + predicate.constants.map(\.description).joined(separator: ", ")
+    }
+}
+
+extension Pipeline {
+    /// The same source and stages with new output fields.
+    convenience init(reusing other: Pipeline, fields: [Field]) {
+        self.init(source: other.source, fields: fields)
+        self.stages = other.stages
+    }
+}
+
+/// LIMIT / OFFSET over materialized batches.
+enum LimitOperator {
+    static func slice(_ batches: [Batch], limit: Int?, offset: Int) -> [Batch] {
+        var skip = offset
+        var remaining = limit ?? Int.max
+        var result: [Batch] = []
+        for raw in batches {
+            if remaining <= 0 { break }
+            let batch = raw.compacted()
+            let count = batch.count
+            if skip >= count {
+                skip -= count
+                continue
+            }
+            let take = Swift.min(count - skip, remaining)
+            if skip == 0 && take == count {
+                result.append(batch)
+            } else {
+                let indices = (skip..<(skip + take)).map { Int32($0) }
+                result.append(indices.withUnsafeBufferPointer { batch.gathered($0) })
+            }
+            remaining -= take
+            skip = 0
+        }
+        return result
+    }
+}

@@ -1,0 +1,246 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// A WHERE right above a scan, evaluated on each batch as the scan decodes it: the conjuncts that
+/// never fail (`column op constant`, `IS [NOT] NULL`, single-column tests run once per dictionary
+/// entry) are ANDed into a bit mask, 64 rows a word, skipping those the block's statistics prove
+/// true; only a batch with survivors gets its other columns decoded. The remaining conjuncts then
+/// run on the survivors, as `FilterStage` runs them.
+final class ScanFilter: @unchecked Sendable {
+    // Safe: immutable after `setLateColumns`, which runs before any worker starts.
+
+    /// One conjunct evaluated into the mask.
+    struct Conjunct {
+        enum Kind {
+            /// `column op constant` on a flat column; `holder` is the constant as a one-row vector.
+            case compare(column: Int, op: CompareKernel.Operator, holder: ColumnVector)
+            /// `column IS NULL` (`isNull`) or `column IS NOT NULL`.
+            case nullTest(column: Int, isNull: Bool)
+            /// A test of one column that never fails: per entry on dictionary vectors, else on every row.
+            case singleColumn(column: Int)
+        }
+        let kind: Kind
+        /// The compiled conjunct (for dictionary entries and flat single-column tests).
+        let node: ExpressionNode
+        /// Its position in the stage, the key of its per-thread dictionary cache.
+        let key: Int
+        /// What a block's statistics may prove true for every row, if anything.
+        let predicate: ScanPredicate?
+
+        var column: Int {
+            switch kind {
+            case .compare(let column, _, _), .nullTest(let column, _), .singleColumn(let column): return column
+            }
+        }
+    }
+
+    /// The stage this replaces (its profile and dictionary caches are used); it owns or outlives this.
+    unowned let stage: FilterStage
+    /// The mask conjuncts: compare and NULL tests first, flat single-column tests last.
+    let conjuncts: [Conjunct]
+    /// The conjuncts that need every column loaded, run on the survivors in their order; nil if none.
+    let rest: FilterStage?
+    /// Per scan column: what the mask conjuncts need before the others are decoded.
+    private(set) var firstDemands: [ColumnDemand]
+    /// Scan columns whose values are loaded once a batch has survivors.
+    private(set) var lateColumns: [Int] = []
+
+    init(_ stage: FilterStage, columnCount: Int) {
+        self.stage = stage
+        var fast: [Conjunct] = [], slow: [Conjunct] = [], rest: [ExpressionNode] = []
+        var first = [ColumnDemand](repeating: .nothing, count: columnCount)
+        for (key, conjunct) in stage.conjuncts.enumerated() {
+            let node = conjunct.node
+            if let compare = node as? CompareConstantNode, let column = compare.input as? ColumnNode,
+                let holder = compare.constantHolder, column.index < columnCount
+            {
+                let predicate = ScanPredicate(
+                    column: column.index, comparison: ScanFilter.comparison(compare.op),
+                    constants: [compare.constantValue])
+                fast.append(
+                    Conjunct(
+                        kind: .compare(column: column.index, op: compare.op, holder: holder), node: node, key: key,
+                        predicate: predicate))
+                first[column.index] = .values
+            } else if let call = node as? FunctionNode, call.name == "is_null" || call.name == "is_not_null",
+                call.arguments.count == 1, let column = call.arguments[0] as? ColumnNode, column.index < columnCount,
+                column.type != .null  // a NULL-typed column is NULL whatever its bitmap says
+            {
+                let isNull = call.name == "is_null"
+                let predicate = ScanPredicate(
+                    column: column.index, comparison: isNull ? .isNull : .isNotNull, constants: [])
+                fast.append(
+                    Conjunct(
+                        kind: .nullTest(column: column.index, isNull: isNull), node: node, key: key,
+                        predicate: predicate))
+                first[column.index] = max(first[column.index], .validity)
+            } else if let column = conjunct.dictionaryColumn, column < columnCount {
+                slow.append(Conjunct(kind: .singleColumn(column: column), node: node, key: key, predicate: nil))
+                first[column] = .values
+            } else {
+                rest.append(node)
+            }
+        }
+        self.conjuncts = fast + slow
+        self.firstDemands = first
+        self.rest = rest.isEmpty ? nil : FilterStage(conjuncts: rest, profile: nil, masks: false)
+    }
+
+    /// Records what the stages after the filter need (`after`, per scan column): columns the mask
+    /// did not decode are loaded late, and a column the mask read only for NULLs is loaded late
+    /// when its values are needed.
+    func setLateColumns(after: [ColumnDemand]) {
+        var restColumns = Set<Int>()
+        if let rest {
+            for conjunct in rest.conjuncts {
+                if let columns = ScanPlan.columns(of: conjunct.node) {
+                    restColumns.formUnion(columns)
+                } else {
+                    restColumns.formUnion(0..<firstDemands.count)
+                }
+            }
+        }
+        var late: [Int] = []
+        for column in firstDemands.indices {
+            let needed = restColumns.contains(column) ? ColumnDemand.values : after[column]
+            if needed > firstDemands[column] {
+                if firstDemands[column] == .validity && needed == .validity { continue }
+                late.append(column)
+            }
+        }
+        lateColumns = late
+    }
+
+    /// The `ScanPredicate` comparison of a compare operator.
+    static func comparison(_ op: CompareKernel.Operator) -> ScanPredicate.Comparison {
+        switch op {
+        case .equal: return .equal
+        case .notEqual: return .notEqual
+        case .less: return .less
+        case .lessOrEqual: return .lessOrEqual
+        case .greater: return .greater
+        case .greaterOrEqual: return .greaterOrEqual
+        }
+    }
+
+    /// Evaluates the mask conjuncts over `batch` (as the cursor's first decode left it) into
+    /// `scratch.mask`; returns the number of rows that pass them all. With a `cursor`, conjuncts
+    /// its block statistics prove true are skipped.
+    func evaluate(_ batch: Batch, cursor: (any RowGroupCursor)?, scratch: FilterScratch, worker: WorkerState)
+        throws(ExecutionError) -> Int
+    {
+        let count = batch.count
+        let mask = scratch.mask(for: count)
+        let words = ValidityBitmap.wordCount(for: count)
+        FilterMask.setAll(mask, count: count)
+        // NULL tests and dictionary tests (word operations and code compares) run first, so the
+        // flat comparisons after them test only the rows left where few are.
+        for pass in 0..<2 {
+            for conjunct in conjuncts {
+                let vector = batch.columns[conjunct.column]
+                let isCheap: Bool
+                switch conjunct.kind {
+                case .nullTest: isCheap = true
+                case .compare, .singleColumn: isCheap = vector.isDictionary
+                }
+                if isCheap != (pass == 0) { continue }
+                // Proofs read the block statistics (building strings for text bounds): worth it only
+                // before a comparison of flat values; NULL and dictionary tests cost less.
+                if !isCheap, let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) { continue }
+                switch conjunct.kind {
+                case .nullTest(_, let isNull):
+                    FilterMask.andNullTest(mask, words: words, vector: vector, isNull: isNull)
+                case .compare(_, let op, let holder):
+                    if let dictionary = vector.dictionary {
+                        try andDictionary(
+                            mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
+                    } else if vector.type == holder.type,
+                        FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
+                    {
+                        break
+                    } else {
+                        let flags = scratch.flags
+                        if vector.type == holder.type {
+                            CompareKernel.compare(vector, constantHolder: holder, op, count: count, into: flags)
+                        } else {
+                            CompareKernel.compare(vector, constant: holder.value(at: 0), op, count: count, into: flags)
+                        }
+                        FilterMask.andFlags(mask, count: count, flags: flags, validity: vector.validity)
+                    }
+                case .singleColumn:
+                    if let dictionary = vector.dictionary {
+                        try andDictionary(
+                            mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
+                    } else {
+                        let flags = try conjunct.node.evaluate(Batch(columns: batch.columns, count: count))
+                        if flags.type == .null { return 0 }
+                        FilterMask.andFlags(
+                            mask, count: count, flags: flags.data.assumingMemoryBound(to: UInt8.self),
+                            validity: flags.validity)
+                    }
+                }
+                if FilterMask.isEmpty(mask, words: words) { return 0 }
+            }
+        }
+        return FilterMask.population(mask, words: words)
+    }
+}
+
+extension ScanFilter {
+    /// ANDs in a dictionary conjunct: its result per entry (cached per thread), then by code; a
+    /// test that only one entry passes compares codes, none clears the mask.
+    fileprivate func andDictionary(
+        _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, dictionary: ColumnVector,
+        _ conjunct: Conjunct, _ scratch: FilterScratch, _ worker: WorkerState
+    ) throws(ExecutionError) {
+        let matches = try stage.dictionaryMatches(dictionary, conjunct.node, key: conjunct.key, worker)
+        let passing: Int
+        let key = CacheKey(stage: ObjectIdentifier(self), conjunct: conjunct.key)
+        if let cached = scratch.passing[key], cached.dictionary === dictionary {
+            passing = cached.entry
+        } else {
+            var found = -1, n = 0
+            for entry in 0..<dictionary.count where matches[entry] != 0 {
+                found = entry
+                n += 1
+            }
+            passing = n == 0 ? -1 : (n == 1 ? found : -2)
+            scratch.passing[key] = (dictionary, passing)
+        }
+        switch passing {
+        case -1: mask.update(repeating: 0, count: ValidityBitmap.wordCount(for: count))
+        case -2: FilterMask.andCodes(mask, count: count, vector: vector, matches: matches)
+        default: FilterMask.andCode(mask, count: count, vector: vector, code: UInt32(passing))
+        }
+    }
+}
+
+/// Per-thread buffers of a scan filter: the row mask and the 0/1 bytes of one comparison.
+final class FilterScratch {
+    /// Per conjunct: the last dictionary seen and its only passing entry (-1: none, -2: several).
+    var passing: [CacheKey: (dictionary: ColumnVector, entry: Int)] = [:]
+    private let maskWords: UnsafeMutablePointer<UInt64>
+    private let maskCapacity: Int
+    /// One byte per row, room for a batch.
+    let flags: UnsafeMutablePointer<UInt8>
+    private let flagCapacity: Int
+
+    init() {
+        maskCapacity = ValidityBitmap.wordCount(for: ColumnVector.batchCapacity)
+        maskWords = .allocate(capacity: maskCapacity)
+        flagCapacity = ColumnVector.batchCapacity
+        flags = .allocate(capacity: flagCapacity)
+    }
+
+    deinit {
+        maskWords.deallocate()
+        flags.deallocate()
+    }
+
+    /// The mask buffer for a batch of `count` rows.
+    func mask(for count: Int) -> UnsafeMutablePointer<UInt64> {
+        precondition(count <= flagCapacity, "a scan batch of \(count) rows exceeds \(flagCapacity)")
+        return maskWords
+    }
+}

@@ -1,0 +1,229 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// How one pipeline reads its table: how much of each column to decode, and a WHERE right above
+/// the scan evaluated block by block before the other columns are decoded (late materialization).
+///
+/// Built once per pipeline run from the stages and the consumer's `outputDemand`; immutable after,
+/// so shared by the workers.
+final class ScanPlan: @unchecked Sendable {
+    // Safe: every property is immutable after init; the nodes and vectors it holds are only read.
+
+    /// Per scan column: what the first decode of each batch fills.
+    let firstDemands: [ColumnDemand]
+    /// Whether some first demand is less than `.values` (else the plain `next(into:)` is used).
+    let isPartial: Bool
+    /// The WHERE directly above the scan, evaluated on the scan's batches, or nil.
+    let filter: ScanFilter?
+    /// The stage that receives the scan's batches (1 when `filter` replaces stage 0).
+    let firstStage: Int
+    /// Per scan column: what the stages after the filter, and the consumer, read.
+    let afterDemand: [ColumnDemand]
+    /// Whether the filter's survivors go straight to a consumer that reads only some columns:
+    /// then the filter compacts just those (the consumer would copy every column).
+    let compactsForConsumer: Bool
+
+    init(pipeline: Pipeline, columnCount: Int) {
+        let stages = pipeline.stages
+        var filter: ScanFilter?
+        if let first = stages.first as? FilterStage { filter = ScanFilter(first, columnCount: columnCount) }
+        let firstStage = filter == nil ? 0 : 1
+        let after = ScanPlan.demand(
+            through: stages[firstStage...], output: pipeline.outputDemand, inputCount: columnCount)
+        if let filter {
+            filter.setLateColumns(after: after)
+            self.firstDemands = filter.firstDemands
+        } else {
+            self.firstDemands = after
+        }
+        self.filter = filter
+        self.firstStage = firstStage
+        self.afterDemand = after
+        self.compactsForConsumer =
+            filter != nil && firstStage == stages.count && pipeline.outputDemand != nil && after.contains(.nothing)
+        self.isPartial = firstDemands.contains { $0 != .values }
+    }
+
+    /// What the input of `stages` must provide (`inputCount` columns) for `output` (nil: every
+    /// column's values) to reach the consumer; every value wherever a stage's use is not known.
+    static func demand(through stages: ArraySlice<Stage>, output: [ColumnDemand]?, inputCount: Int) -> [ColumnDemand] {
+        let everything = [ColumnDemand](repeating: .values, count: inputCount)
+        guard var demand = output else { return everything }
+        for stage in stages.reversed() {
+            switch stage {
+            case let project as ProjectStage:
+                var input = [ColumnDemand](repeating: .nothing, count: inputCount)
+                guard project.expressions.count == demand.count else { return everything }
+                for (expression, need) in zip(project.expressions, demand) where need != .nothing {
+                    if let column = expression as? ColumnNode {
+                        input[column.index] = max(input[column.index], need)
+                    } else if let columns = ScanPlan.columns(of: expression) {
+                        for column in columns { input[column] = .values }
+                    } else {
+                        return everything
+                    }
+                }
+                demand = input
+            case let filter as FilterStage:
+                guard demand.count == inputCount else { return everything }
+                for conjunct in filter.conjuncts {
+                    guard let columns = ScanPlan.columns(of: conjunct.node) else { return everything }
+                    for column in columns { demand[column] = .values }
+                }
+            default:
+                return everything
+            }
+        }
+        return demand.count == inputCount ? demand : everything
+    }
+
+    /// The input columns `node` reads, or nil when it holds a node this walk does not know.
+    static func columns(of node: ExpressionNode) -> Set<Int>? {
+        var result = Set<Int>()
+        func visit(_ node: ExpressionNode) -> Bool {
+            switch node {
+            case let c as ColumnNode:
+                result.insert(c.index)
+                return true
+            case is LiteralNode: return true
+            case let f as FunctionNode: return f.arguments.allSatisfy(visit)
+            case let l as LogicNode: return l.arguments.allSatisfy(visit)
+            case let c as CompareConstantNode: return visit(c.input)
+            case let c as CoalesceNode: return c.arguments.allSatisfy(visit)
+            case let s as InSetNode: return visit(s.needle)
+            case let l as InListNode: return visit(l.needle) && l.list.allSatisfy(visit)
+            case let c as CaseNode:
+                return c.branches.allSatisfy { visit($0.0) && visit($0.1) } && visit(c.otherwise)
+            default: return false
+            }
+        }
+        return visit(node) ? result : nil
+    }
+
+    /// Per input column of an aggregate: `.validity` for a column read only as the argument of a
+    /// plain `count(x)`, `.values` for any other use, `.nothing` when unread.
+    static func demand(groups: [BoundExpression], aggregates: [AggregateCall], inputCount: Int) -> [ColumnDemand] {
+        var demand = [ColumnDemand](repeating: .nothing, count: inputCount)
+        func needValues(_ expression: BoundExpression) {
+            for column in PlanUtilities.columns(of: expression) where column < inputCount { demand[column] = .values }
+        }
+        groups.forEach(needValues)
+        for call in aggregates {
+            if call.function == .count, !call.isDistinct, call.arguments.count == 1,
+                case .column(let index, _) = call.arguments[0], index < inputCount
+            {
+                demand[index] = max(demand[index], .validity)
+            } else {
+                call.arguments.forEach(needValues)
+            }
+            if let filter = call.filter { needValues(filter) }
+        }
+        return demand
+    }
+}
+
+extension ScanPlan {
+    /// Reads every batch of `cursor` (row group `group` of `scan`), decoding as `firstDemands`
+    /// asks, runs the fused filter, loads the late columns of batches with survivors, and hands
+    /// each batch with live rows to `emit` with the stage it enters. `reused` (when the consumer
+    /// keeps no batch) is refilled for every read; otherwise each read gets a new batch.
+    ///
+    /// - Throws: `ExecutionError` from the cursor (as `.storage`), the filter or `emit`.
+    func read(
+        _ cursor: any RowGroupCursor, group: Int, scan: TableScan, reused: Batch?, scanProfile: OperatorProfile?,
+        context: QueryContext, worker: WorkerState, stop: StopFlag?,
+        emit: (Batch, Int) throws(ExecutionError) -> Void
+    ) throws(ExecutionError) {
+        let types = scan.fields.map(\.type)
+        func storage(_ body: () throws -> Void) throws(ExecutionError) {
+            do {
+                try body()
+            } catch let error as ExecutionError {
+                throw error
+            } catch {
+                throw ExecutionError(
+                    .storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
+            }
+        }
+        while true {
+            let batch = reused ?? Batch(types: types)
+            let start = scanProfile != nil && context.profiling ? ContinuousClock.now : nil
+            var hasMore = false
+            try storage {
+                hasMore = isPartial ? try cursor.next(into: batch, demands: firstDemands) : try cursor.next(into: batch)
+            }
+            if let start { scanProfile?.addTime(ContinuousClock.now - start) }
+            if !hasMore { break }
+            scanProfile?.addRows(out: batch.liveCount)
+            if let filter {
+                try runFilter(
+                    filter, batch, cursor, scanProfile: scanProfile, context: context, worker: worker, storage: storage,
+                    emit: emit)
+            } else {
+                try emit(batch, firstStage)
+            }
+            if stop?.isSet ?? false { break }
+            try context.checkCancelled()
+        }
+        scanProfile?.addScan(cursor.statistics)
+    }
+
+    /// The rows at `indices` of the columns the consumer reads; the others become vectors of the
+    /// same length with unspecified values (empty strings), which the consumer does not read.
+    private func compacted(_ batch: Batch, _ indices: UnsafeBufferPointer<Int32>) -> Batch {
+        let columns = batch.columns.indices.map { column -> ColumnVector in
+            let source = batch.columns[column]
+            if afterDemand[column] != .nothing { return GatherKernel.gather(source, indices) }
+            let placeholder = ColumnVector(type: source.type, capacity: Swift.max(indices.count, 1))
+            if placeholder.physicalType == .string {
+                placeholder.offsets.update(repeating: 0, count: indices.count + 1)
+            }
+            placeholder.count = indices.count
+            return placeholder
+        }
+        return Batch(columns: columns, count: indices.count)
+    }
+
+    private func runFilter(
+        _ filter: ScanFilter, _ batch: Batch, _ cursor: any RowGroupCursor, scanProfile: OperatorProfile?,
+        context: QueryContext, worker: WorkerState, storage: (() throws -> Void) throws(ExecutionError) -> Void,
+        emit: (Batch, Int) throws(ExecutionError) -> Void
+    ) throws(ExecutionError) {
+        precondition(batch.selection == nil, "a scan batch arrives without a selection")
+        let profile = filter.stage.profile
+        var start = context.profiling ? ContinuousClock.now : nil
+        let scratch = worker.filterScratch
+        let rows = batch.count
+        let survivors = try filter.evaluate(batch, cursor: cursor, scratch: scratch, worker: worker)
+        var outputs: [Batch] = []
+        if survivors > 0 {
+            if !filter.lateColumns.isEmpty {
+                let loadStart = scanProfile != nil && context.profiling ? ContinuousClock.now : nil
+                try storage { for column in filter.lateColumns { try cursor.load(column: column, into: batch) } }
+                if let loadStart {
+                    let loaded = ContinuousClock.now - loadStart
+                    scanProfile?.addTime(loaded)
+                    if let s = start { start = s + loaded }
+                }
+            }
+            if survivors < rows {
+                let selection = SelectionVector(capacity: rows)
+                selection.count = FilterMask.select(scratch.mask(for: rows), count: rows, into: selection.indices)
+                batch.selection = selection
+            }
+            if let rest = filter.rest {
+                outputs = try rest.process(batch, worker)
+            } else if compactsForConsumer, let selection = batch.selection {
+                outputs = [compacted(batch, UnsafeBufferPointer(selection.buffer))]
+            } else {
+                outputs = [batch]
+            }
+        }
+        if let profile {
+            if let start { profile.addTime(ContinuousClock.now - start) }
+            profile.addRows(in: rows, out: outputs.reduce(0) { $0 + $1.liveCount })
+        }
+        for output in outputs where output.liveCount > 0 { try emit(output, firstStage) }
+    }
+}
