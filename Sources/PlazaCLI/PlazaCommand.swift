@@ -13,6 +13,7 @@ struct PlazaCommand: AsyncParsableCommand {
               plaza import reportes.csv
               plaza query "SELECT colonia, count(*) FROM reportes GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
             """,
+        version: PlazaVersion.current.description,
         subcommands: [
             ImportCommand.self, QueryCommand.self, ShellCommand.self, TablesCommand.self, DescribeCommand.self,
             VerifyCommand.self,
