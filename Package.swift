@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Only for `swift package generate-documentation --target Plaza`; it adds no code to Plaza.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // HTTP server of `plaza serve` (PlazaServer only); its optional traits are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,9 +37,17 @@ let package = Package(
                 "PlazaCore", "PlazaVector", "PlazaSQL", "PlazaPlanner", "PlazaStorage",
                 "PlazaExecution", "PlazaCSV", "PlazaFormat",
             ]),
+        .target(
+            name: "PlazaServer",
+            dependencies: [
+                "Plaza", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "PlazaCLI",
-            dependencies: ["Plaza", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "Plaza", "PlazaServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // Helpers shared by the test targets (a plain target: nothing outside Tests/ depends on it).
         .target(name: "PlazaTestSupport", path: "Tests/PlazaTestSupport"),
         .testTarget(name: "PlazaCoreTests", dependencies: ["PlazaCore"]),
@@ -49,5 +60,6 @@ let package = Package(
         .testTarget(name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution"]),
         .testTarget(name: "PlazaTests", dependencies: ["Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaCLITests", dependencies: ["PlazaCLI", "Plaza", "PlazaVector"]),
+        .testTarget(name: "PlazaServerTests", dependencies: ["PlazaServer", "Plaza"]),
     ]
 )

@@ -13,9 +13,10 @@ struct PlazaCommand: AsyncParsableCommand {
               plaza import reportes.csv
               plaza query "SELECT colonia, count(*) FROM reportes GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
             """,
+        version: PlazaVersion.current.description,
         subcommands: [
             ImportCommand.self, QueryCommand.self, ShellCommand.self, TablesCommand.self, DescribeCommand.self,
-            VerifyCommand.self,
+            VerifyCommand.self, ServeCommand.self,
         ])
 
     /// Runs the command line; exit codes: 0 success, 1 an error in the query or the input, 2 bad usage.
