@@ -59,6 +59,7 @@ final class Aggregation {
         if let group = groups.firstIndex(of: bound) { return .column(index: group, type: bound.type) }
         switch bound {
         case .column(let index, let type):
+            if WindowCollector.isPlaceholder(index) { return bound }
             if index < 0 { return .column(index: groups.count + (-1 - index), type: type) }
             let name = scope.columns[index].name
             throw BindError(
@@ -107,11 +108,13 @@ extension BindingSession {
         throws(BindError) -> Aggregation
     {
         let aggregation = Aggregation(scope: scope)
+        var keyPositions: [Int] = []
         func addGroup(_ bound: BoundExpression, name: String) {
             if !aggregation.groups.contains(bound) {
                 aggregation.groups.append(bound)
                 aggregation.groupNames.append(name)
             }
+            keyPositions.append(aggregation.groups.firstIndex(of: bound)!)
         }
         switch core.groupBy {
         case .none: break
@@ -156,6 +159,7 @@ extension BindingSession {
                 addGroup(try bindExpression(source, in: scope, context: .plain("GROUP BY")), name: name)
             }
         }
+        prepareGroupingSets(aggregation, keyPositions: keyPositions, sets: core.groupingSets)
         for entry in entries {
             if let column = entry.starColumn {
                 aggregation.items.append(
@@ -165,6 +169,8 @@ extension BindingSession {
             }
         }
         if let having = core.having {
+            windows?.forbiddenClause = "HAVING"
+            defer { windows?.forbiddenClause = nil }
             aggregation.having = try requireBoolean(try aggregation.bind(having, session: self), having, "HAVING")
         }
         // Collect the aggregates of ORDER BY keys now, so the aggregate node has them all.

@@ -104,6 +104,9 @@ extension BindingSession {
             let bound = try bindExpression(operand, in: scope, context: context)
             return try call(function, [bound], [operand], span: span, display: "extract(\(part) FROM …)")
         case .function(let functionCall):
+            if let bound = try bindWindowOrGrouping(functionCall, span: span, scope: scope, context: context) {
+                return bound
+            }
             return try bindFunction(functionCall, span: span, scope: scope, context: context)
         case .subquery(let query):
             let plan = try bindSubquery(query, outer: scope)

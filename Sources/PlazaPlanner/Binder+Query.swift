@@ -34,6 +34,9 @@ extension BindingSession {
         let core = query.select
         var plan: LogicalPlan
         var scope: Scope
+        let enclosingWindows = windows
+        windows = nil  // FROM and WHERE allow no window functions
+        defer { windows = enclosingWindows }
         if let from = core.from {
             (plan, scope) = try bindTable(from)
         } else {
@@ -45,11 +48,14 @@ extension BindingSession {
                 try bindExpression(condition, in: scope, context: .plain("WHERE")), condition, "WHERE")
             plan = .filter(input: plan, predicate: bound)
         }
+        let collector = try WindowCollector(definitions: core.windows)
+        windows = collector
         let entries = try expandItems(core.items, scope)
         let orderExpressions = query.orderBy.map(\.expression)
         let hasAggregates =
             entries.contains { $0.expression.map(AggregateDetector.contains) ?? false }
             || orderExpressions.contains(where: AggregateDetector.contains)
+            || (core.qualify.map(AggregateDetector.contains) ?? false)
         var aggregating = core.groupBy != nil || core.having != nil || hasAggregates
         if case .all? = core.groupBy, core.having == nil, !hasAggregates {
             // As in DuckDB, GROUP BY ALL over items that are all constants (no aggregate, no column)
@@ -69,11 +75,20 @@ extension BindingSession {
 
         var projections: [BoundExpression] = []
         var space: Space
+        var qualify: BoundExpression?
         if aggregating {
             let aggregation = try bindAggregation(core, entries: entries, scope: scope, orderBy: query.orderBy)
-            plan = .aggregate(
-                input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls,
-                fields: aggregation.fields)
+            // QUALIFY may hold aggregates: bind it before the aggregate node takes the list.
+            qualify = try core.qualify.map { (condition) throws(BindError) in
+                try requireBoolean(try aggregation.bind(condition, session: self), condition, "QUALIFY")
+            }
+            if collector.groupingSetColumn != nil {
+                plan = groupingSetsAggregate(plan, aggregation, collector)
+            } else {
+                plan = .aggregate(
+                    input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls,
+                    fields: aggregation.fields)
+            }
             if let having = aggregation.having { plan = .filter(input: plan, predicate: having) }
             projections = aggregation.items
             space = .aggregated(aggregation)
@@ -86,6 +101,10 @@ extension BindingSession {
                 }
             }
             space = .plain(scope)
+            qualify = try core.qualify.map { (condition) throws(BindError) in
+                try requireBoolean(
+                    try bindExpression(condition, in: scope, context: .plain("QUALIFY")), condition, "QUALIFY")
+            }
         }
 
         // ORDER BY: ordinals and aliases refer to the select list; other keys may add hidden columns.
@@ -101,6 +120,8 @@ extension BindingSession {
                     expression: .column(index: index, type: projections[index].type), isDescending: item.isDescending,
                     nullsFirst: nullsFirst))
         }
+        plan = try addWindow(plan, collector, space: space, projections: &projections, qualify: qualify, core: core)
+        windows = nil
         let inputFields = plan.fields
         var fields: [Field] = []
         for (index, expression) in projections.enumerated() {
@@ -206,7 +227,7 @@ enum Space {
 /// Finds aggregate calls in an expression (not inside subqueries).
 enum AggregateDetector {
     static func contains(_ expression: Expression) -> Bool {
-        if case .function(let call) = expression.kind {
+        if case .function(let call) = expression.kind, call.window == nil {
             let name = call.name.name.lowercased()
             if FunctionCatalog.aggregateNames[name] != nil { return true }
         }

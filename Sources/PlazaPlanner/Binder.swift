@@ -59,6 +59,8 @@ final class BindingSession {
     var cteFrames: [[String: LogicalPlan]] = []
     /// Scopes of the queries enclosing the subquery being bound (for the correlated-subquery error).
     var outerScopes: [Scope] = []
+    /// Window functions and grouping sets of the SELECT being bound (nil outside a SELECT list).
+    var windows: WindowCollector?
 
     init(catalog: any CatalogReader, parameters: [Value]) {
         self.catalog = catalog

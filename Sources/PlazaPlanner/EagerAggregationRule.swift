@@ -37,6 +37,8 @@ enum EagerAggregationRule {
         case .limit(let input, let limit, let offset):
             return .limit(input: apply(input, statistics), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: apply(input, statistics))
+        case .window(let input, let calls, let fields):
+            return .window(input: apply(input, statistics), calls: calls, fields: fields)
         }
     }
 

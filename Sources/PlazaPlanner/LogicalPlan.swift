@@ -23,12 +23,16 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     case limit(input: LogicalPlan, limit: Int?, offset: Int)
     /// Removes duplicate rows.
     case distinct(input: LogicalPlan)
+    /// Computes window functions; output: the input's columns, then one column per call.
+    case window(input: LogicalPlan, calls: [WindowCall], fields: [Field])
 
     /// The columns this node produces.
     public var fields: [Field] {
         switch self {
         case .scan(let scan): return scan.fields
-        case .values(_, let fields), .project(_, _, let fields), .aggregate(_, _, _, let fields): return fields
+        case .values(_, let fields), .project(_, _, let fields), .aggregate(_, _, _, let fields),
+            .window(_, _, let fields):
+            return fields
         case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .distinct(let input):
             return input.fields
         case .join(let join):

@@ -68,6 +68,8 @@ public enum Optimizer {
         case .limit(let input, let limit, let offset):
             return .limit(input: foldPlan(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: foldPlan(input))
+        case .window(let input, let calls, let fields):
+            return .window(input: foldPlan(input), calls: calls.map(foldWindowCall), fields: fields)
         }
     }
 
@@ -95,6 +97,8 @@ public enum Optimizer {
         case .limit(let input, let limit, let offset):
             return .limit(input: attachPruningPredicates(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: attachPruningPredicates(input))
+        case .window(let input, let calls, let fields):
+            return .window(input: attachPruningPredicates(input), calls: calls, fields: fields)
         }
     }
 

@@ -67,6 +67,9 @@ public enum PlanPrinter {
         case .distinct(let input):
             lines.append(indent + "Distinct")
             render(input, depth: depth + 1, into: &lines)
+        case .window(let input, let calls, _):
+            lines.append(indent + "Window [" + calls.map { $0.description(input.fields) }.joined(separator: ", ") + "]")
+            render(input, depth: depth + 1, into: &lines)
         }
     }
 

@@ -115,7 +115,7 @@ extension LogicalPlan {
         case .scan(let scan): return scan.estimatedRows
         case .values(let rows, _): return rows.count
         case .filter(let input, _), .project(let input, _, _), .aggregate(let input, _, _, _), .sort(let input, _),
-            .distinct(let input):
+            .distinct(let input), .window(let input, _, _):
             return input.estimatedRows
         case .limit(let input, let limit, _): return Swift.min(input.estimatedRows, limit ?? Int.max)
         case .join(let join): return Swift.max(join.left.estimatedRows, join.right.estimatedRows)

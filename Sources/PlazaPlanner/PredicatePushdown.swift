@@ -36,6 +36,9 @@ enum PredicatePushdown {
             return .sort(input: push(input, predicates), keys: keys)
         case .distinct(let input):
             return .distinct(input: push(input, predicates))
+        case .window(let input, let calls, let fields):
+            // A filter on the window's input would change partitions and frames: it stays above.
+            return apply(predicates, to: .window(input: push(input, []), calls: calls, fields: fields))
         case .limit(let input, let limit, let offset):
             return apply(predicates, to: .limit(input: push(input, []), limit: limit, offset: offset))
         }

@@ -28,6 +28,8 @@ enum ProjectMergeRule {
         case .sort(let input, let keys): return .sort(input: apply(input), keys: keys)
         case .limit(let input, let limit, let offset): return .limit(input: apply(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: apply(input))
+        case .window(let input, let calls, let fields):
+            return .window(input: apply(input), calls: calls, fields: fields)
         }
     }
 

@@ -118,6 +118,8 @@ enum ProjectionPruning {
             // DISTINCT compares whole rows: every column stays.
             let (newInput, map) = prune(input, Set(input.fields.indices))
             return (.distinct(input: newInput), map)
+        case .window(let input, let calls, let fields):
+            return pruneWindow(input, calls, fields, required)
         }
     }
 
@@ -125,7 +127,7 @@ enum ProjectionPruning {
         Dictionary(uniqueKeysWithValues: (0..<count).map { ($0, $0) })
     }
 
-    private static func remap(_ expression: BoundExpression, _ map: [Int: Int]) -> BoundExpression {
+    static func remap(_ expression: BoundExpression, _ map: [Int: Int]) -> BoundExpression {
         PlanUtilities.remap(expression) { index in
             guard let new = map[index] else { preconditionFailure("column \(index) was pruned but is still read") }
             return new

@@ -52,6 +52,7 @@ public struct Expression: Hashable, Sendable {
         case .function(let call):
             call.arguments.forEach { body(.expression($0)) }
             if let filter = call.filter { body(.expression(filter)) }
+            call.window?.forEachExpression { body(.expression($0)) }
         case .subquery(let query): body(.query(query))
         }
     }
@@ -119,17 +120,23 @@ public struct FunctionCall: Hashable, Sendable {
     public var isDistinct: Bool
     /// `FILTER (WHERE condition)`.
     public var filter: Expression?
+    /// `OVER (…)`: the call is a window function.
+    public var window: WindowSpecification?
+    /// `IGNORE NULLS` (true), `RESPECT NULLS` (false), or nil when not written.
+    public var ignoresNulls: Bool?
 
     /// Creates a call.
     public init(
         name: Identifier, arguments: [Expression], isStar: Bool = false, isDistinct: Bool = false,
-        filter: Expression? = nil
+        filter: Expression? = nil, window: WindowSpecification? = nil, ignoresNulls: Bool? = nil
     ) {
         self.name = name
         self.arguments = arguments
         self.isStar = isStar
         self.isDistinct = isDistinct
         self.filter = filter
+        self.window = window
+        self.ignoresNulls = ignoresNulls
     }
 }
 

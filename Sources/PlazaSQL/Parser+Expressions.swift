@@ -286,6 +286,7 @@ extension ParserState {
         } else if !current.isSymbol(")") {
             if accept("DISTINCT") { call.isDistinct = true } else { _ = accept("ALL") }
             repeat { call.arguments.append(try parseExpression()) } while acceptSymbol(",")
+            call.ignoresNulls = try parseNullTreatment()
         }
         try expectSymbol(")", "to close the arguments of \(name.name)")
         if accept("FILTER") {
@@ -294,7 +295,7 @@ extension ParserState {
             call.filter = try parseExpression()
             try expectSymbol(")", "to close FILTER")
         }
-        if current.isKeyword("OVER") { throw error("window functions (OVER) are not supported", at: current) }
+        try parseWindowSuffix(&call)
         return Expression(.function(call), span: name.span)
     }
 

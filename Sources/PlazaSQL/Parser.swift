@@ -285,12 +285,14 @@ struct ParserState {
             if current.isKeyword("ALL") {
                 core.groupBy = .all(advance().span)
             } else {
-                var list: [Expression] = []
-                repeat { list.append(try parseExpression()) } while acceptSymbol(",")
-                core.groupBy = .expressions(list)
+                let (keys, sets) = try parseGroupByList()
+                core.groupBy = .expressions(keys)
+                core.groupingSets = sets
             }
         }
         if accept("HAVING") { core.having = try parseExpression() }
+        if accept("WINDOW") { core.windows = try parseWindowDefinitions() }
+        if accept("QUALIFY") { core.qualify = try parseExpression() }
         return core
     }
 

@@ -54,9 +54,19 @@ extension SelectCore {
         switch groupBy {
         case .none: break
         case .all: text += " GROUP BY ALL"
-        case .expressions(let list): text += " GROUP BY " + list.map(\.sql).joined(separator: ", ")
+        case .expressions(let list):
+            if let groupingSets {
+                let sets = groupingSets.map { "(" + $0.map { list[$0].sql }.joined(separator: ", ") + ")" }
+                text += " GROUP BY GROUPING SETS (" + sets.joined(separator: ", ") + ")"
+            } else {
+                text += " GROUP BY " + list.map(\.sql).joined(separator: ", ")
+            }
         }
         if let having { text += " HAVING " + having.sql }
+        if !windows.isEmpty {
+            text += " WINDOW " + windows.map { "\($0.name) AS \($0.specification.sql)" }.joined(separator: ", ")
+        }
+        if let qualify { text += " QUALIFY " + qualify.sql }
         return text
     }
 }
@@ -129,7 +139,9 @@ extension Expression {
                 text += (call.isDistinct ? "DISTINCT " : "") + call.arguments.map(\.sql).joined(separator: ", ")
             }
             text += ")"
+            if let ignores = call.ignoresNulls { text += ignores ? " IGNORE NULLS" : " RESPECT NULLS" }
             if let filter = call.filter { text += " FILTER (WHERE " + filter.sql + ")" }
+            if let window = call.window { text += " OVER " + window.sql }
             return text
         case .subquery(let query): return "(" + query.sql + ")"
         }

@@ -110,6 +110,12 @@ public struct SelectCore: Hashable, Sendable {
     public var groupBy: GroupBy?
     /// HAVING.
     public var having: Expression?
+    /// `WINDOW name AS (…), …`.
+    public var windows: [WindowDefinition] = []
+    /// QUALIFY: a condition on window functions, checked after them.
+    public var qualify: Expression?
+    /// With ROLLUP, CUBE or GROUPING SETS: each set as positions in the `.expressions` GROUP BY list.
+    public var groupingSets: [[Int]]?
 
     /// Creates a SELECT.
     public init(
@@ -186,7 +192,7 @@ public enum Keywords {
         "NULL",
         "TRUE", "FALSE", "JOIN", "INNER", "LEFT", "OUTER", "ON", "CASE", "WHEN", "THEN", "ELSE", "END", "IN", "IS",
         "BETWEEN", "LIKE", "ILIKE", "DISTINCT", "ALL", "WITH", "CAST", "TRY_CAST", "ASC", "DESC", "UNION", "EXCEPT",
-        "INTERSECT", "FILTER", "CROSS", "RIGHT", "FULL", "USING", "NULLS", "EXTRACT", "EXPLAIN",
+        "INTERSECT", "FILTER", "CROSS", "RIGHT", "FULL", "USING", "NULLS", "EXTRACT", "EXPLAIN", "QUALIFY", "WINDOW",
     ]
 }
 
@@ -218,6 +224,8 @@ struct ParameterCounter {
         if let e = query.select.whereClause { visit(e) }
         if case .expressions(let list) = query.select.groupBy { list.forEach { visit($0) } }
         if let e = query.select.having { visit(e) }
+        if let e = query.select.qualify { visit(e) }
+        for window in query.select.windows { window.specification.forEachExpression { visit($0) } }
         for item in query.orderBy { visit(item.expression) }
         if let e = query.limit { visit(e) }
         if let e = query.offset { visit(e) }

@@ -59,6 +59,15 @@ struct PhysicalPlanner {
             profile?.addTime(ContinuousClock.now - start)
             profile?.addRows(out: result.reduce(0) { $0 + $1.count })
             return result
+        case .window(let input, let calls, _):
+            let profile = parent?.child("WINDOW", WindowOperator.describe(calls, input.fields))
+            let batches = try materialize(input, profile: profile)
+            let op = WindowOperator(calls: calls, inputFields: input.fields, compiler: compiler, context: context)
+            let start = ContinuousClock.now
+            let result = try op.run(batches)
+            profile?.addTime(ContinuousClock.now - start)
+            profile?.addRows(out: result.reduce(0) { $0 + $1.count })
+            return result
         case .limit(let input, let limit, let offset):
             if case .sort(let sortInput, let keys) = input, let limit {
                 return try topN(sortInput, keys: keys, limit: limit, offset: offset, profile: parent)
