@@ -21,11 +21,21 @@ let package = Package(
         .systemLibrary(
             name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(
+            name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         .target(name: "PlazaCore"),
         .target(name: "PlazaVector", dependencies: ["PlazaCore"]),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"]),
         .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"]),
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector"]),
+        .target(name: "PlazaParquet", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CSnappy", "CZstd", "CZlib"]),
         .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"]),
         .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),
         .target(
@@ -55,6 +65,9 @@ let package = Package(
         .testTarget(name: "PlazaSQLTests", dependencies: ["PlazaCore", "PlazaSQL"]),
         .testTarget(name: "PlazaFormatTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaFormat"], resources: [.copy("Golden")]),
         .testTarget(name: "PlazaCSVTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaCSV"], resources: [.copy("Corpus")]),
+        .testTarget(
+            name: "PlazaParquetTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaParquet"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "PlazaPlannerTests", dependencies: ["PlazaCore", "PlazaSQL", "PlazaPlanner"]),
         .testTarget(name: "PlazaStorageTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaFormat", "PlazaStorage"]),
         .testTarget(name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution"]),

@@ -1,0 +1,2 @@
+// zlib's stream API (inflate for GZIP pages), used only by PlazaParquet's page codecs.
+#include <zlib.h>
