@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),
         .target(
             name: "PlazaExecution",
-            dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaStorage", "PlazaCSV"]),
+            dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner"]),
         .target(
             name: "Plaza",
             dependencies: [

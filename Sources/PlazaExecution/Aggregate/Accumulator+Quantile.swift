@@ -15,28 +15,28 @@ struct DoubleList {
     var capacity = 0
 
     @inline(__always)
-    mutating func append(_ value: Double) {
-        if count == capacity { grow(count + 1) }
+    mutating func append(_ value: Double) throws(ExecutionError) {
+        if count == capacity { try grow(count + 1) }
         base.unsafelyUnwrapped[count] = value
         count &+= 1
     }
 
     /// Appends `other`'s values.
-    mutating func append(contentsOf other: DoubleList) {
+    mutating func append(contentsOf other: DoubleList) throws(ExecutionError) {
         guard other.count > 0 else { return }
-        if count + other.count > capacity { grow(count + other.count) }
+        if count + other.count > capacity { try grow(count + other.count) }
         (base.unsafelyUnwrapped + count).update(from: other.base.unsafelyUnwrapped, count: other.count)
         count += other.count
     }
 
-    /// Grows with `realloc`, which remaps large blocks instead of copying them.
+    /// Grows with `realloc`, which remaps large blocks instead of copying them; without memory
+    /// left it throws the memory-limit error and keeps the list as it was.
     @inline(never)
-    mutating func grow(_ needed: Int) {
+    mutating func grow(_ needed: Int) throws(ExecutionError) {
         let newCapacity = Swift.max(needed, capacity * 2, 64)
-        guard let memory = realloc(base.map { UnsafeMutableRawPointer($0) }, newCapacity * MemoryLayout<Double>.stride)
-        else {
-            preconditionFailure("out of memory growing a quantile list to \(newCapacity) values")
-        }
+        let memory = try MemoryTracker.reallocate(
+            base.map { UnsafeMutableRawPointer($0) }, bytes: newCapacity * MemoryLayout<Double>.stride,
+            for: "median/quantile")
         base = memory.bindMemory(to: Double.self, capacity: newCapacity)
         capacity = newCapacity
     }
@@ -78,10 +78,11 @@ final class QuantileAccumulator: AccumulatorState {
         let data = input.data.assumingMemoryBound(to: Double.self)
         let validity = input.validity
         var nan: UInt8 = 0
-        lists.withUnsafeMutableBufferPointer { lists in
+        defer { if nan != 0 { hasNaN = true } }
+        try lists.withUnsafeMutableBufferPointer { (lists) throws(ExecutionError) in
             if isUngrouped && rows == nil {
                 if validity.isAllValid {
-                    if lists[0].count + count > lists[0].capacity { lists[0].grow(lists[0].count + count) }
+                    if lists[0].count + count > lists[0].capacity { try lists[0].grow(lists[0].count + count) }
                     let target = lists[0].base.unsafelyUnwrapped + lists[0].count
                     for row in 0..<count {
                         let x = data[row]
@@ -96,23 +97,22 @@ final class QuantileAccumulator: AccumulatorState {
                 for r in rows where validity.isValid(at: Int(r)) {
                     let x = data[Int(r)]
                     nan |= unsafeBitCast(x.isNaN, to: UInt8.self)
-                    lists[Int(groups[Int(r)])].append(x)
+                    try lists[Int(groups[Int(r)])].append(x)
                 }
             } else if validity.isAllValid {
                 for row in 0..<count {
                     let x = data[row]
                     nan |= unsafeBitCast(x.isNaN, to: UInt8.self)
-                    lists[Int(groups[row])].append(x)
+                    try lists[Int(groups[row])].append(x)
                 }
             } else {
                 for row in 0..<count where validity.isValid(at: row) {
                     let x = data[row]
                     nan |= unsafeBitCast(x.isNaN, to: UInt8.self)
-                    lists[Int(groups[row])].append(x)
+                    try lists[Int(groups[row])].append(x)
                 }
             }
         }
-        if nan != 0 { hasNaN = true }
     }
 
     func merge(_ other: QuantileAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
@@ -122,9 +122,9 @@ final class QuantileAccumulator: AccumulatorState {
         hasNaN = hasNaN || o.hasNaN
         // `other`'s lists are written only at the source groups, through a read-only access to its
         // array (never resized here), so that threads merging disjoint groups of it do not conflict.
-        o.lists.withUnsafeBufferPointer { buffer in
+        try o.lists.withUnsafeBufferPointer { (buffer) throws(ExecutionError) in
             let theirs = UnsafeMutablePointer(mutating: buffer.baseAddress!)
-            lists.withUnsafeMutableBufferPointer { mine in
+            try lists.withUnsafeMutableBufferPointer { (mine) throws(ExecutionError) in
                 for i in 0..<count {
                     let g = mergeSource(sources, i), t = Int(targets[i])
                     guard theirs[g].count > 0 else { continue }
@@ -132,7 +132,7 @@ final class QuantileAccumulator: AccumulatorState {
                         // Copy the shorter list into the longer one.
                         swap(&mine[t], &theirs[g])
                     }
-                    mine[t].append(contentsOf: theirs[g])
+                    try mine[t].append(contentsOf: theirs[g])
                     theirs[g].release()
                 }
             }

@@ -71,7 +71,7 @@ extension AggregateOperator: PipelineSink {
         case partitioned([AggregateState])
     }
 
-    func makeLocalState(worker: Int) -> AggregateState { AggregateState(self) }
+    func makeLocalState(worker: Int) throws(ExecutionError) -> AggregateState { try AggregateState(self) }
 
     func sink(_ batch: Batch, into local: AggregateState, morsel: Int) throws(ExecutionError) {
         try local.consume(batch)
@@ -90,7 +90,7 @@ extension AggregateOperator: PipelineSink {
             for (index, local) in locals.enumerated() where index != largest { try global.merge(local) }
             return .merged(global)
         }
-        let global = AggregateState(self)
+        let global = try AggregateState(self)
         for local in locals { try global.merge(local) }
         return .merged(global)
     }
@@ -124,17 +124,18 @@ final class AggregateState {
     var groupsCapacity = ColumnVector.batchCapacity
     var trackedBytes = 0
 
-    init(_ op: AggregateOperator) {
+    /// Throws the memory-limit error when there is no room for the group table.
+    init(_ op: AggregateOperator) throws(ExecutionError) {
         self.op = op
         let translateKeys = op.groupNodes.count >= 2
-        keyIDs = op.groupNodes.map {
-            translateKeys && $0.type == .varchar ? DictionaryIDs(tracker: op.context.tracker) : nil
+        keyIDs = try op.groupNodes.map { (node) throws(ExecutionError) in
+            translateKeys && node.type == .varchar ? try DictionaryIDs(tracker: op.context.tracker) : nil
         }
         let storedTypes = zip(op.groupTypes, keyIDs).map { $1 == nil ? $0 : DataType.bigint }
         self.table =
             op.groupNodes.isEmpty
-            ? nil : GroupTable(types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
-        self.keyCache = op.groupNodes.isEmpty ? nil : GroupKeyCache(types: storedTypes)
+            ? nil : try GroupTable(types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
+        self.keyCache = op.groupNodes.isEmpty ? nil : GroupKeyCache(types: storedTypes, tracker: op.context.tracker)
         for (call, argument) in zip(op.calls, op.argumentNodes) {
             // The operator's init already made each accumulator once, so this cannot fail.
             guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
@@ -143,11 +144,11 @@ final class AggregateState {
             accumulator.threads = op.context.options.threads
             accumulators.append(accumulator)
             let translated = call.isDistinct && argument?.type == .varchar
-            distinctIDs.append(translated ? DictionaryIDs(tracker: op.context.tracker) : nil)
+            distinctIDs.append(translated ? try DictionaryIDs(tracker: op.context.tracker) : nil)
             let valueType = translated ? DataType.bigint : (argument?.type ?? .null)
             distinctSets.append(
                 call.isDistinct
-                    ? GroupTable(
+                    ? try GroupTable(
                         types: [.bigint, valueType], tracker: op.context.tracker, operatorName: "DISTINCT aggregate")
                     : nil)
             distinctCodes.append(call.isDistinct && argument is ColumnNode ? AggregateDistinctCodes() : nil)
@@ -298,7 +299,7 @@ final class AggregateState {
         defer { found.deallocate() }
         if keyCache.recordedCount == table.groupCount {
             let first = Int32(truncatingIfNeeded: table.groupCount)
-            let fresh = keyCache.claim(keys, missing: missing, firstGroup: first, groups: groups, newRows: found)
+            let fresh = try keyCache.claim(keys, missing: missing, firstGroup: first, groups: groups, newRows: found)
             guard fresh > 0 else { return }
             let rows = UnsafeBufferPointer(start: found, count: fresh)
             try table.append(keys.map { GatherKernel.gather($0, rows) }, rowCount: fresh)
@@ -308,7 +309,7 @@ final class AggregateState {
         let rows = UnsafeBufferPointer(start: keyCache.missingRows, count: missing)
         let gathered = keys.map { GatherKernel.gather($0, rows) }
         try table.findOrInsert(gathered, rowCount: missing, into: found)
-        keyCache.record(keys, missing: missing, found: found, groups: groups)
+        try keyCache.record(keys, missing: missing, found: found, groups: groups)
     }
 
     /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
@@ -388,7 +389,7 @@ final class AggregateState {
     func account() throws(ExecutionError) {
         let bytes =
             accumulators.reduce(0) { $0 + $1.footprint } + distinctCodes.reduce(0) { $0 + ($1?.footprint ?? 0) }
-            + (keyCache?.footprint ?? 0)
+
         if bytes > trackedBytes + (1 << 20) || bytes < trackedBytes {
             if bytes > trackedBytes {
                 try op.context.tracker.reserve(bytes - trackedBytes, for: "hash aggregate")

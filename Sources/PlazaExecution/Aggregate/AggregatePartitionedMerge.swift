@@ -84,7 +84,7 @@ extension AggregateOperator {
             entries += source.starts[partition + 1] - source.starts[partition]
             keyBytes += source.keyStarts[source.starts[partition + 1]] - source.keyStarts[source.starts[partition]]
         }
-        let table = GroupTable(
+        let table = try GroupTable(
             types: types, tracker: context.tracker, operatorName: "hash aggregate", expectedGroups: entries,
             expectedKeyBytes: keyBytes)
         try table.reserveFootprint()
@@ -250,7 +250,7 @@ final class MergeSource: @unchecked Sendable {
     /// Replaces `keys` by a table of the same groups, in the same order, with canonical text ids.
     private func renumber(_ tracker: MemoryTracker) throws(ExecutionError) {
         let local = keys
-        let copy = GroupTable(types: local.types, tracker: tracker, operatorName: "hash aggregate")
+        let copy = try GroupTable(types: local.types, tracker: tracker, operatorName: "hash aggregate")
         var start = 0
         while start < local.groupCount {
             let end = Swift.min(start + ColumnVector.batchCapacity, local.groupCount)

@@ -12,8 +12,9 @@ final class DictionaryIDs {
     private var cached: (dictionary: ColumnVector, ids: [Int32])?
     private var decoded: ColumnVector?
 
-    init(tracker: MemoryTracker?) {
-        strings = GroupTable(types: [.varchar], tracker: tracker, operatorName: "hash aggregate")
+    /// Throws the memory-limit error when there is no room for the id table.
+    init(tracker: MemoryTracker?) throws(ExecutionError) {
+        strings = try GroupTable(types: [.varchar], tracker: tracker, operatorName: "hash aggregate")
     }
 
     /// A BIGINT vector of the ids of `vector`'s first `count` rows (NULL stays NULL).

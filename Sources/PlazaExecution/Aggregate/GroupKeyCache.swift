@@ -42,8 +42,14 @@ final class GroupKeyCache {
     private let minimums: UnsafeMutablePointer<Int64>
     private let maximums: UnsafeMutablePointer<Int64>
 
-    /// Creates a cache for keys of `types`, or nil when a type is not an integer-like fixed width.
-    init?(types: [DataType]) {
+    /// Reserves the cache's bytes before they are allocated (nil: not counted).
+    private let tracker: MemoryTracker?
+    /// The bytes reserved from `tracker`.
+    private var trackedBytes = 0
+
+    /// Creates a cache for keys of `types`, or nil when a type is not an integer-like fixed width
+    /// or when the memory limit leaves no room for its first buffers.
+    init?(types: [DataType], tracker: MemoryTracker?) {
         var physical: [PhysicalType] = []
         for type in types {
             switch type.physicalType {
@@ -52,14 +58,29 @@ final class GroupKeyCache {
             }
         }
         guard !physical.isEmpty else { return nil }
+        // The cache is an optional speed-up: without room for it the table serves every key.
+        let bytes = recordedCapacity * (4 + 8 * physical.count)
+        guard (try? tracker?.reserve(bytes, for: "hash aggregate")) != nil else { return nil }
+        var buffers: [UnsafeMutableRawPointer] = []
+        for size in [recordedCapacity * 4, bytes - recordedCapacity * 4, 4] {
+            guard let raw = try? MemoryTracker.reallocate(nil, bytes: size, for: "hash aggregate") else {
+                for buffer in buffers { free(buffer) }
+                tracker?.release(bytes)
+                return nil
+            }
+            buffers.append(raw)
+        }
+        let (groups, keys, firstSlot) = (buffers[0], buffers[1], buffers[2])
+        self.tracker = tracker
+        trackedBytes = bytes
         physicalTypes = physical
         bases = Array(repeating: 0, count: physical.count)
         spans = Array(repeating: 0, count: physical.count)
         seenLows = Array(repeating: 0, count: physical.count)
         seenHighs = Array(repeating: 0, count: physical.count)
-        slots = .allocate(capacity: 1)
-        recordedGroups = GroupKeyCache.reallocate(nil, count: recordedCapacity)
-        recordedKeys = GroupKeyCache.reallocate(nil, count: recordedCapacity * physical.count)
+        slots = firstSlot.bindMemory(to: Int32.self, capacity: 1)
+        recordedGroups = groups.bindMemory(to: Int32.self, capacity: recordedCapacity)
+        recordedKeys = keys.bindMemory(to: Int64.self, capacity: recordedCapacity * physical.count)
         rowSlots = .allocate(capacity: ColumnVector.batchCapacity)
         missingRows = .allocate(capacity: ColumnVector.batchCapacity)
         minimums = .allocate(capacity: physical.count)
@@ -69,7 +90,8 @@ final class GroupKeyCache {
     deinit {
         free(recordedGroups)
         free(recordedKeys)
-        slots.deallocate()
+        free(slots)
+        tracker?.release(trackedBytes)
         rowSlots.deallocate()
         missingRows.deallocate()
         minimums.deallocate()
@@ -136,8 +158,8 @@ final class GroupKeyCache {
     func claim(
         _ keys: [ColumnVector], missing: Int, firstGroup: Int32, groups: UnsafeMutablePointer<Int32>,
         newRows: UnsafeMutablePointer<Int32>
-    ) -> Int {
-        reserveRecorded(missing)
+    ) throws(ExecutionError) -> Int {
+        try reserveRecorded(missing)
         let slots = self.slots, rowSlots = self.rowSlots, missingRows = self.missingRows
         let recordedGroups = self.recordedGroups + recordedCount
         var fresh = 0
@@ -157,21 +179,21 @@ final class GroupKeyCache {
         return fresh
     }
 
-    /// Makes room for `extra` more recorded groups.
-    private func reserveRecorded(_ extra: Int) {
+    /// Makes room for `extra` more recorded groups, reserving the bytes first.
+    private func reserveRecorded(_ extra: Int) throws(ExecutionError) {
         guard recordedCount + extra > recordedCapacity else { return }
         var capacity = recordedCapacity * 2
         while capacity < recordedCount + extra { capacity *= 2 }
-        recordedGroups = GroupKeyCache.reallocate(recordedGroups, count: capacity)
-        recordedKeys = GroupKeyCache.reallocate(recordedKeys, count: capacity * physicalTypes.count)
+        let added = (capacity - recordedCapacity) * (4 + 8 * physicalTypes.count)
+        try tracker?.reserve(added, for: "hash aggregate")
+        trackedBytes += added
+        // A failed realloc leaves the old block: the cache stays whole (and its bytes reserved).
+        recordedGroups = try MemoryTracker.reallocate(recordedGroups, bytes: capacity * 4, for: "hash aggregate")
+            .assumingMemoryBound(to: Int32.self)
+        recordedKeys = try MemoryTracker.reallocate(
+            recordedKeys, bytes: capacity * physicalTypes.count * 8, for: "hash aggregate"
+        ).assumingMemoryBound(to: Int64.self)
         recordedCapacity = capacity
-    }
-
-    private static func reallocate<T>(_ pointer: UnsafeMutablePointer<T>?, count: Int) -> UnsafeMutablePointer<T> {
-        guard let raw = realloc(pointer, count * MemoryLayout<T>.stride) else {
-            preconditionFailure("out of memory growing a group-key cache to \(count) entries")
-        }
-        return raw.assumingMemoryBound(to: T.self)
     }
 
     /// Records the key values of `rows[0 ..< count]` (whose groups are already in
@@ -207,8 +229,8 @@ final class GroupKeyCache {
     /// (`found[i]` for row `missingRows[i]`) after the last `lookup`; writes them to `groups`.
     func record(
         _ keys: [ColumnVector], missing: Int, found: UnsafePointer<Int32>, groups: UnsafeMutablePointer<Int32>
-    ) {
-        reserveRecorded(missing)
+    ) throws(ExecutionError) {
+        try reserveRecorded(missing)
         let slots = self.slots, rowSlots = self.rowSlots, missingRows = self.missingRows
         let recordedGroups = self.recordedGroups + recordedCount
         // The rows whose key is new to the cache, listed in place of the rows already handled.
@@ -328,8 +350,16 @@ final class GroupKeyCache {
             seenTotal = tooMany ? Int.max : product
         }
         if total > 1 << 16 && seenTotal / 8 > recordedCount + ColumnVector.batchCapacity { return false }
-        slots.deallocate()
-        slots = .allocate(capacity: total)
+        // Room for the new slots, or the cache steps aside and the table serves every key.
+        guard (try? tracker?.reserve(total * 4, for: "hash aggregate")) != nil,
+            let newSlots = try? MemoryTracker.reallocate(nil, bytes: total * 4, for: "hash aggregate")
+        else {
+            return false
+        }
+        free(slots)
+        tracker?.release(slotCount * 4)
+        trackedBytes += total * 4 - slotCount * 4
+        slots = newSlots.bindMemory(to: Int32.self, capacity: total)
         slots.initialize(repeating: 0, count: total)
         slotCount = total
         bases = newBases

@@ -40,29 +40,52 @@ final class GroupTable {
 
     /// Creates an empty table; `expectedGroups` and `expectedKeyBytes` (when known, as in a merge)
     /// size it once for that many groups and packed key bytes instead of growing it step by step.
-    /// The memory is reserved from `tracker` as the table grows (see `reserveFootprint`).
+    /// The memory is reserved from `tracker` before it is allocated, at first and as the table
+    /// grows; throws the memory-limit error when the reservation or the allocation fails.
     init(
         types: [DataType], tracker: MemoryTracker?, operatorName: String, expectedGroups: Int = 0,
         expectedKeyBytes: Int = 0
-    ) {
+    ) throws(ExecutionError) {
         self.types = types
         self.tracker = tracker
         self.operatorName = operatorName
         var slotCount = 1024
         while slotCount < 2 * expectedGroups { slotCount *= 2 }
+        let arenaBytes = Swift.max(1 << 14, expectedKeyBytes)
+        let groups = Swift.max(512, expectedGroups)
+        let bytes = slotCount * 8 + arenaBytes + groups * 16
+        try tracker?.reserve(bytes, for: operatorName)
+        trackedBytes = bytes
+        // Assigned one by one so that a failed allocation frees the ones before it (deinit does not run).
+        var allocated: [UnsafeMutableRawPointer] = []
+        func allocate(_ count: Int) throws(ExecutionError) -> UnsafeMutableRawPointer {
+            do {
+                let raw = try MemoryTracker.reallocate(nil, bytes: count, for: operatorName)
+                allocated.append(raw)
+                return raw
+            } catch {
+                for raw in allocated { free(raw) }
+                tracker?.release(bytes)
+                throw error
+            }
+        }
+        let rawSlots = try allocate(slotCount * 8)
+        let rawArena = try allocate(arenaBytes)
+        let rawOffsets = try allocate((groups + 1) * 8)
+        let rawHashes = try allocate(groups * 8)
         slotMask = slotCount - 1
-        slots = .allocate(capacity: slotCount)
+        slots = rawSlots.bindMemory(to: UInt64.self, capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
-        arenaCapacity = Swift.max(1 << 14, expectedKeyBytes)
-        arena = GroupTable.reallocate(nil, bytes: arenaCapacity)
-        groupCapacity = Swift.max(512, expectedGroups)
-        keyOffsets = GroupTable.reallocate(nil, bytes: (groupCapacity + 1) * 8).assumingMemoryBound(to: Int.self)
+        arenaCapacity = arenaBytes
+        arena = rawArena
+        groupCapacity = groups
+        keyOffsets = rawOffsets.bindMemory(to: Int.self, capacity: groups + 1)
         keyOffsets[0] = 0
-        groupHashes = GroupTable.reallocate(nil, bytes: groupCapacity * 8).assumingMemoryBound(to: UInt64.self)
+        groupHashes = rawHashes.bindMemory(to: UInt64.self, capacity: groups)
     }
 
     deinit {
-        slots.deallocate()
+        free(slots)
         free(arena)
         free(keyOffsets)
         free(groupHashes)
@@ -263,8 +286,9 @@ final class GroupTable {
         let capacity = groupCapacity * 2
         try account(footprint + groupCapacity * 16)
         // realloc: large blocks move by remapping their pages instead of copying them.
-        keyOffsets = GroupTable.reallocate(keyOffsets, bytes: (capacity + 1) * 8).assumingMemoryBound(to: Int.self)
-        groupHashes = GroupTable.reallocate(groupHashes, bytes: capacity * 8).assumingMemoryBound(to: UInt64.self)
+        // A failed realloc leaves the old block as it was, so the table stays whole.
+        keyOffsets = try reallocate(keyOffsets, bytes: (capacity + 1) * 8).assumingMemoryBound(to: Int.self)
+        groupHashes = try reallocate(groupHashes, bytes: capacity * 8).assumingMemoryBound(to: UInt64.self)
         groupCapacity = capacity
     }
 
@@ -272,17 +296,14 @@ final class GroupTable {
         var capacity = arenaCapacity * 2
         while capacity < needed { capacity *= 2 }
         try account(footprint + capacity - arenaCapacity)
-        arena = GroupTable.reallocate(arena, bytes: capacity)
+        arena = try reallocate(arena, bytes: capacity)
         arenaCapacity = capacity
     }
 
-    /// `realloc` (`malloc` for nil): 16-byte aligned; out of memory is a bug-level failure here
-    /// as for every other allocation (the memory tracker bounds what a query may hold).
-    private static func reallocate(_ pointer: UnsafeMutableRawPointer?, bytes: Int) -> UnsafeMutableRawPointer {
-        guard let raw = realloc(pointer, bytes) else {
-            preconditionFailure("out of memory growing a group table to \(bytes) bytes")
-        }
-        return raw
+    private func reallocate(_ pointer: UnsafeMutableRawPointer?, bytes: Int) throws(ExecutionError)
+        -> UnsafeMutableRawPointer
+    {
+        try MemoryTracker.reallocate(pointer, bytes: bytes, for: operatorName)
     }
 
     private func growSlots() throws(ExecutionError) {
@@ -292,7 +313,7 @@ final class GroupTable {
     /// Replaces the slots by `newCount` (a power of two) slots holding every group.
     private func rebuildSlots(_ newCount: Int) throws(ExecutionError) {
         try account(footprint + (newCount - slotMask - 1) * 8)
-        let newSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: newCount)
+        let newSlots = try reallocate(nil, bytes: newCount * 8).bindMemory(to: UInt64.self, capacity: newCount)
         newSlots.initialize(repeating: 0, count: newCount)
         let newMask = newCount - 1
         for group in 0..<groupCount {
@@ -301,7 +322,7 @@ final class GroupTable {
             while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
             newSlots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(group + 1)
         }
-        slots.deallocate()
+        free(slots)
         slots = newSlots
         slotMask = newMask
         indexedCount = groupCount

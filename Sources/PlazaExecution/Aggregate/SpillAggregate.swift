@@ -83,11 +83,11 @@ struct SpillingAggregate: Sendable {
     }
 
     private func aggregateInMemory(_ partition: SpillPartition) throws(ExecutionError) -> [Batch] {
-        let state = AggregateState(op)
+        let state = try AggregateState(op)
         try partition.forEach(context) { (batch) throws(ExecutionError) in try state.consume(batch) }
         if op.calls.contains(where: \.isDistinct) {
             // DISTINCT values reach the accumulators when sets are merged, as in the operator's combine.
-            let global = AggregateState(op)
+            let global = try AggregateState(op)
             try global.merge(state)
             return try global.finalize()
         }

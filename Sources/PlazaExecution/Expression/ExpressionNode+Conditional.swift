@@ -119,7 +119,7 @@ final class InSetNode: ExpressionNode, @unchecked Sendable {
     static func build(type: DataType, columns: [ColumnVector]) throws(ExecutionError) -> (
         table: GroupTable, hasNull: Bool
     ) {
-        let table = GroupTable(types: [type], tracker: nil, operatorName: "IN")
+        let table = try GroupTable(types: [type], tracker: nil, operatorName: "IN")
         var hasNull = false
         for raw in columns where raw.count > 0 {
             var column = raw.flattened()

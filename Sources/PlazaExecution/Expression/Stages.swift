@@ -177,14 +177,16 @@ final class ProjectStage: Stage, @unchecked Sendable {
     /// Where EXPLAIN ANALYZE counts the stage's rows and time, or nil.
     let profile: OperatorProfile?
     let expressions: [ExpressionNode]
-    let isPassThrough: Bool
+    /// The input column of each expression when every one is a plain column reference, else nil.
+    let passThroughColumns: [Int]?
 
     /// The input columns the expressions read, or nil when unknown (then every column is compacted).
     let referenced: Set<Int>?
 
     init(expressions: [ExpressionNode], profile: OperatorProfile?) {
         self.expressions = expressions
-        self.isPassThrough = expressions.allSatisfy { $0 is ColumnNode }
+        let columns = expressions.compactMap { ($0 as? ColumnNode)?.index }
+        self.passThroughColumns = columns.count == expressions.count ? columns : nil
         var referenced: Set<Int>? = []
         for expression in expressions {
             guard let columns = ScanPlan.columns(of: expression) else {
@@ -209,10 +211,10 @@ final class ProjectStage: Stage, @unchecked Sendable {
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        if isPassThrough {
+        if let passThroughColumns {
             return [
                 Batch(
-                    columns: expressions.map { input.columns[($0 as! ColumnNode).index] }, count: input.count,
+                    columns: passThroughColumns.map { input.columns[$0] }, count: input.count,
                     selection: input.selection)
             ]
         }

@@ -70,9 +70,10 @@ final class JoinBuild: @unchecked Sendable {
             table.insert(keyVectors[0], rows: validRows, into: rowGroups)
             integerTable = table
         } else if validCount > 0 {
-            let table = GroupTable(types: keyVectors.map(\.type), tracker: tracker, operatorName: "hash join build")
             let dense = keyVectors.map { validCount == rowCount ? $0 : GatherKernel.gather($0, validRows) }
             do {
+                let table = try GroupTable(
+                    types: keyVectors.map(\.type), tracker: tracker, operatorName: "hash join build")
                 try table.findOrInsert(dense, rowCount: validCount, into: rowGroups)
                 groupTable = table
             } catch {
@@ -81,21 +82,25 @@ final class JoinBuild: @unchecked Sendable {
         }
     }
 
-    /// The distinct non-NULL values of `column` and the code of each row (0 for NULL rows).
-    static func dictionary(of column: ColumnVector) -> (ColumnVector, UnsafeMutablePointer<UInt32>) {
+    /// The distinct non-NULL values of `column` and the code of each row (0 for NULL rows); nil
+    /// when the system has no memory for them (the column is then gathered without a dictionary).
+    static func dictionary(of column: ColumnVector) -> (ColumnVector, UnsafeMutablePointer<UInt32>)? {
         let count = column.count
+        // Untracked: the build rows it describes are counted already; only a failed allocation stops it.
+        guard let table = try? GroupTable(types: [column.type], tracker: nil, operatorName: "hash join build") else {
+            return nil
+        }
         let codes = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(count, 1))
         codes.initialize(repeating: 0, count: Swift.max(count, 1))
-        let table = GroupTable(types: [column.type], tracker: nil, operatorName: "hash join build")
         var rows: [Int32] = []
         for row in 0..<count where column.isValid(at: row) { rows.append(Int32(truncatingIfNeeded: row)) }
         if rows.isEmpty { return (ColumnVector(type: column.type, capacity: 1), codes) }
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
         defer { groups.deallocate() }
         let dense = rows.count == count ? column : rows.withUnsafeBufferPointer { GatherKernel.gather(column, $0) }
-        // Without a tracker the table cannot fail.
         do { try table.findOrInsert([dense], rowCount: rows.count, into: groups) } catch {
-            preconditionFailure("untracked group table failed: \(error)")
+            codes.deallocate()
+            return nil
         }
         for (i, row) in rows.enumerated() { codes[Int(row)] = UInt32(truncatingIfNeeded: groups[i]) }
         return (table.keyColumns(0..<table.groupCount)[0], codes)

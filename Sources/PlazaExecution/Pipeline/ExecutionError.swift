@@ -3,9 +3,9 @@ import PlazaCore
 /// An error raised while running a plan: bad data met at run time, a limit, or cancellation.
 ///
 /// Binding errors never reach the executor; everything here is about values and resources.
-public struct ExecutionError: Error, CustomStringConvertible {
+package struct ExecutionError: Error, CustomStringConvertible {
     /// What went wrong.
-    public enum Kind: Sendable {
+    package enum Kind: Sendable {
         /// An exact result does not fit its type (SUM over BIGINT, `*` on BIGINT, a cast to DECIMAL).
         case overflow
         /// A value could not be converted (`CAST('abc' AS BIGINT)`, `DATE '2024-02-30'`).
@@ -25,18 +25,18 @@ public struct ExecutionError: Error, CustomStringConvertible {
     }
 
     /// What went wrong.
-    public var kind: Kind
+    package var kind: Kind
     /// A sentence naming the value, the operator and how to fix it.
-    public var message: String
+    package var message: String
 
     /// Creates an error.
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
     /// The message, prefixed with the kind.
-    public var description: String {
+    package var description: String {
         switch kind {
         case .overflow: return "Overflow error: " + message
         case .conversion: return "Conversion error: " + message

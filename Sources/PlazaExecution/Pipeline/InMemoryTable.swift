@@ -6,9 +6,9 @@ import PlazaVector
 ///
 /// Row group statistics (min/max/null count per column) are computed at construction, so
 /// `mightMatch` prunes like storage does. Immutable after `init`, hence safe to share between threads.
-public final class InMemoryTable: ScanSource, @unchecked Sendable {
+package final class InMemoryTable: ScanSource, @unchecked Sendable {
     /// The table's columns.
-    public let schema: Schema
+    package let schema: Schema
     /// Each row group's batches (flat or dictionary columns, no selection).
     let rowGroups: [[Batch]]
     /// Per row group and column: min, max (nil when all NULL) and whether any value is NULL.
@@ -17,7 +17,7 @@ public final class InMemoryTable: ScanSource, @unchecked Sendable {
     /// Creates a table from row groups of batches, used as given (dictionary vectors included).
     ///
     /// - Precondition: every batch has one column per field, of the field's type, and no selection.
-    public init(schema: Schema, rowGroups: [[Batch]]) {
+    package init(schema: Schema, rowGroups: [[Batch]]) {
         for group in rowGroups {
             for batch in group {
                 precondition(
@@ -55,7 +55,7 @@ public final class InMemoryTable: ScanSource, @unchecked Sendable {
     /// Creates a table from rows of values, `rowGroupSize` rows per row group (batches of at most 2,048).
     ///
     /// - Precondition: each row has one value per field, of the field's type (or NULL).
-    public convenience init(schema: Schema, rows: [[Value]], rowGroupSize: Int = 8192) {
+    package convenience init(schema: Schema, rows: [[Value]], rowGroupSize: Int = 8192) {
         precondition(rowGroupSize > 0, "row groups need rows")
         var groups: [[Batch]] = []
         var start = 0
@@ -81,16 +81,16 @@ public final class InMemoryTable: ScanSource, @unchecked Sendable {
     }
 
     /// The number of row groups.
-    public var rowGroupCount: Int { rowGroups.count }
+    package var rowGroupCount: Int { rowGroups.count }
 
     /// The number of rows in a row group.
-    public func rowCount(rowGroup: Int) -> Int { rowGroups[rowGroup].reduce(0) { $0 + $1.count } }
+    package func rowCount(rowGroup: Int) -> Int { rowGroups[rowGroup].reduce(0) { $0 + $1.count } }
 
     /// The total number of rows.
-    public var rowCount: Int { (0..<rowGroupCount).reduce(0) { $0 + rowCount(rowGroup: $1) } }
+    package var rowCount: Int { (0..<rowGroupCount).reduce(0) { $0 + rowCount(rowGroup: $1) } }
 
     /// Whether the row group's min/max and NULL statistics allow a row matching every predicate.
-    public func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
+    package func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
         for predicate in predicates {
             let stats = statistics[rowGroup][columns[predicate.column]]
             switch predicate.comparison {
@@ -105,7 +105,7 @@ public final class InMemoryTable: ScanSource, @unchecked Sendable {
     }
 
     /// A cursor over the row group's batches, projected to `columns`.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
+    package func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
     {
         InMemoryCursor(batches: rowGroups[rowGroup], columns: columns, statistics: statistics[rowGroup])
     }
@@ -249,18 +249,18 @@ enum ValueOrder {
 }
 
 /// Tables by name, for tests and for callers that query in-memory data.
-public struct InMemoryTables: TableProvider {
+package struct InMemoryTables: TableProvider {
     /// The tables, by lower-cased name.
-    public let tables: [String: InMemoryTable]
+    package let tables: [String: InMemoryTable]
 
     /// Creates a provider; names match case-insensitively.
-    public init(_ tables: [String: InMemoryTable]) {
+    package init(_ tables: [String: InMemoryTable]) {
         self.tables = Dictionary(
             tables.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The table `name`; throws `ExecutionError` when unknown.
-    public func source(forTable name: String) throws -> any ScanSource {
+    package func source(forTable name: String) throws -> any ScanSource {
         guard let table = tables[name.lowercased()] else {
             throw ExecutionError(.internal, "unknown table \"\(name)\"")
         }

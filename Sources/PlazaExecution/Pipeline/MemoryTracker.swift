@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Synchronization
 
 /// Counts the bytes held by the big structures of one query (hash tables, sort and join buffers)
@@ -32,5 +37,25 @@ final class MemoryTracker: Sendable {
     func release(_ bytes: Int) {
         guard bytes > 0 else { return }
         used.subtract(bytes, ordering: .relaxed)
+    }
+
+    /// `realloc` (`malloc` for nil; 16-byte aligned) for the big structures of `operatorName`:
+    /// when the system has no memory left it throws the memory-limit error instead of trapping,
+    /// leaving `pointer`'s block as it was.
+    static func reallocate(_ pointer: UnsafeMutableRawPointer?, bytes: Int, for operatorName: String)
+        throws(ExecutionError) -> UnsafeMutableRawPointer
+    {
+        guard let raw = realloc(pointer, Swift.max(bytes, 1)) else { throw allocationFailed(bytes, for: operatorName) }
+        return raw
+    }
+
+    /// The memory-limit error for an allocation of `bytes` that the system refused.
+    @inline(never)
+    static func allocationFailed(_ bytes: Int, for operatorName: String) -> ExecutionError {
+        ExecutionError(
+            .memoryLimit,
+            "\(operatorName) could not allocate \(formatBytes(bytes)): the system is out of memory; "
+                + "lower SET memory_limit = '…' so that the query spills to disk, or reduce the number of groups or rows"
+        )
     }
 }

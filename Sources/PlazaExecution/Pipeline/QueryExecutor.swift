@@ -4,19 +4,19 @@ import PlazaPlanner
 import PlazaVector
 
 /// Settings of one query execution.
-public struct ExecutionOptions: Sendable {
+package struct ExecutionOptions: Sendable {
     /// Worker threads for parallel operators (at least 1); default: the active processor count.
-    public var threads: Int
+    package var threads: Int
     /// Bytes the big structures of a query (hash tables, sort and join buffers) may hold; nil for no limit.
-    public var memoryLimit: Int?
+    package var memoryLimit: Int?
     /// Polled between batches; returning true stops the query with a `.cancelled` error.
-    public var isCancelled: @Sendable () -> Bool
+    package var isCancelled: @Sendable () -> Bool
     /// Where operators past the memory limit spill to temporary files (the database's temporary
     /// directory); nil uses the system's. Each query removes its files when it ends, fails or is cancelled.
-    public var temporaryDirectory: String?
+    package var temporaryDirectory: String?
 
     /// Creates options.
-    public init(
+    package init(
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, memoryLimit: Int? = nil,
         isCancelled: @escaping @Sendable () -> Bool = { false }, temporaryDirectory: String? = nil
     ) {
@@ -29,23 +29,23 @@ public struct ExecutionOptions: Sendable {
 
 /// The result of a query: its columns and its rows as flat batches (no selection, no dictionary
 /// vectors, at most 2,048 rows each).
-public struct QueryOutput {
+package struct QueryOutput {
     /// The result columns.
-    public var fields: [Field]
+    package var fields: [Field]
     /// The rows, in order.
-    public var batches: [Batch]
+    package var batches: [Batch]
 
     /// Creates an output.
-    public init(fields: [Field], batches: [Batch]) {
+    package init(fields: [Field], batches: [Batch]) {
         self.fields = fields
         self.batches = batches
     }
 
     /// The number of rows.
-    public var rowCount: Int { batches.reduce(0) { $0 + $1.count } }
+    package var rowCount: Int { batches.reduce(0) { $0 + $1.count } }
 
     /// Every row as scalar values (for tests and small results; not for large outputs).
-    public func rows() -> [[Value]] {
+    package func rows() -> [[Value]] {
         var rows: [[Value]] = []
         for batch in batches {
             for row in 0..<batch.count { rows.append(batch.columns.map { $0.value(at: row) }) }
@@ -61,14 +61,14 @@ public struct QueryOutput {
 /// let output = try executor.execute(plan)
 /// ```
 /// Stateless between queries: one executor may run several queries at once from several threads.
-public final class QueryExecutor: Sendable {
+package final class QueryExecutor: Sendable {
     /// Where table names resolve.
-    public let tables: any TableProvider
+    package let tables: any TableProvider
     /// Threads, memory limit and cancellation.
-    public let options: ExecutionOptions
+    package let options: ExecutionOptions
 
     /// Creates an executor.
-    public init(tables: any TableProvider, options: ExecutionOptions = ExecutionOptions()) {
+    package init(tables: any TableProvider, options: ExecutionOptions = ExecutionOptions()) {
         self.tables = tables
         self.options = options
     }
@@ -77,7 +77,7 @@ public final class QueryExecutor: Sendable {
     ///
     /// - Throws: `ExecutionError` for bad values met at run time (overflow, conversion), the
     ///   memory limit, cancellation and storage failures.
-    public func execute(_ plan: LogicalPlan) throws(ExecutionError) -> QueryOutput {
+    package func execute(_ plan: LogicalPlan) throws(ExecutionError) -> QueryOutput {
         let context = QueryContext(tables: tables, options: options, profiling: false)
         let batches = try PhysicalPlanner(context: context).materialize(plan, profile: nil)
         return QueryOutput(fields: plan.fields, batches: normalizeOutput(batches))
@@ -86,7 +86,7 @@ public final class QueryExecutor: Sendable {
     /// Runs `plan` and hands each result batch to `body`, which returns false to stop early.
     ///
     /// Errors thrown by `body` are rethrown wrapped as `.internal` unless they are `ExecutionError`s.
-    public func stream(_ plan: LogicalPlan, _ body: (Batch) throws -> Bool) throws(ExecutionError) {
+    package func stream(_ plan: LogicalPlan, _ body: (Batch) throws -> Bool) throws(ExecutionError) {
         let output = try execute(plan)
         for batch in output.batches {
             let keepGoing: Bool
@@ -103,7 +103,7 @@ public final class QueryExecutor: Sendable {
 
     /// Runs `plan`, then describes it as an indented tree: per operator the rows it produced and
     /// the time spent in it; per scan the row groups and blocks read and skipped and the bytes decoded.
-    public func explainAnalyze(_ plan: LogicalPlan) throws(ExecutionError) -> String {
+    package func explainAnalyze(_ plan: LogicalPlan) throws(ExecutionError) -> String {
         let context = QueryContext(tables: tables, options: options, profiling: true)
         let root = OperatorProfile(name: "RESULT", detail: "")
         let start = ContinuousClock.now

@@ -3,7 +3,7 @@ import PlazaPlanner
 import PlazaVector
 
 /// Resolves the table names of a plan to sources at execution time.
-public protocol TableProvider: Sendable {
+package protocol TableProvider: Sendable {
     /// The source for the table `name`, as of the snapshot the query runs on.
     func source(forTable name: String) throws -> any ScanSource
 }

@@ -18,7 +18,7 @@ private func posixRead(_ descriptor: Int32, _ bytes: UnsafeMutableRawPointer, _ 
 
 /// A directory of temporary files for one spilling operator, removed with everything in it by
 /// `remove()` (operators call it in a `defer`, so it goes when the query ends, fails or is cancelled).
-public final class SpillDirectory: @unchecked Sendable {
+package final class SpillDirectory: @unchecked Sendable {
     // Safe to share: `path` is immutable; file names come from an atomic-free per-caller scheme
     // (each writer passes its own worker and partition numbers).
     /// The directory's path.
@@ -49,7 +49,7 @@ public final class SpillDirectory: @unchecked Sendable {
 
     /// Removes the spill directories under `parent` of processes that no longer run: a query removes
     /// its own when it ends, so only a killed process leaves one behind.
-    public static func removeAbandoned(in parent: String) {
+    package static func removeAbandoned(in parent: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
         for name in names where name.hasPrefix(namePrefix) {
             guard let pid = Int32(name.dropFirst(namePrefix.count).prefix { $0 != "-" }) else { continue }
