@@ -93,7 +93,7 @@ extension CSVFile {
         let block = FieldBlock(stride: columnCount + 1, rowCapacity: blockRows)
         let badColumns = UnsafeMutablePointer<Int32>.allocate(capacity: block.rowCapacity)
         defer { badColumns.deallocate() }
-        let converter = ColumnConverter(base: base, nullTokens: nullTokens, syntax: syntax, dateFormat: dateFormat)
+        let converter = ColumnConverter(base: base, nullTokens: nullTokens, syntax: syntax)
         let types = plans.map(\.type)
         var scanner = RecordScanner(base: base, start: start, end: end, delimiter: delimiter)
         while true {

@@ -32,9 +32,10 @@ public final class CSVFile {
     let bodyStartLine: Int
     /// Whether rows may carry one extra, empty field after a trailing delimiter.
     let hasTrailingDelimiter: Bool
-    let dateFormat: DateFormat?
+    let dateFormat: TextDateFormat?
     let nullTokens: NullTokens
-    let syntax: NumberSyntax
+    /// The text parser's CSV profile: decimal comma, money text, the date format.
+    let syntax: TextParseOptions
     let threads: Int
     /// Choices made while opening (encoding, delimiter, header, names).
     var openingNotes: [String] = []
@@ -56,7 +57,6 @@ public final class CSVFile {
         self.options = options
         self.threads = max(1, options.threads)
         self.nullTokens = NullTokens(options.nullTokens)
-        self.syntax = NumberSyntax(decimalComma: options.decimalComma)
         let location = FileLocation(path: path)
         if let delimiter = options.delimiter,
             delimiter == ASCII.lineFeed || delimiter == ASCII.carriageReturn || delimiter == ASCII.quote
@@ -68,7 +68,7 @@ public final class CSVFile {
                 location: location)
         }
         if let format = options.dateFormat {
-            guard let parsed = DateFormat(format) else {
+            guard let parsed = TextDateFormat(format) else {
                 throw CSVError(
                     kind: .invalidOption,
                     message: "unsupported date format \"\(format)\" (use %Y, %m and %d with separators, e.g. %d/%m/%Y)",
@@ -78,6 +78,7 @@ public final class CSVFile {
         } else {
             dateFormat = nil
         }
+        syntax = .csv(decimalComma: options.decimalComma, dayMonthOrder: nil, dateFormat: dateFormat)
         mapped = try MappedFile(path: path)
         var notes: [String] = []
         (text, transcoded, encoding) = try CSVFile.decode(

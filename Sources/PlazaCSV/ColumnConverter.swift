@@ -16,8 +16,8 @@ struct ColumnPlan: Sendable {
 struct ColumnConverter {
     let base: UnsafePointer<UInt8>
     let nullTokens: NullTokens
-    let syntax: NumberSyntax
-    let dateFormat: DateFormat?
+    /// The text parser's CSV profile (decimal comma, money text, date format).
+    let syntax: TextParseOptions
 
     /// Fills `vector` with column `column` of every row of `block`.
     ///
@@ -28,50 +28,34 @@ struct ColumnConverter {
         badColumns: UnsafeMutablePointer<Int32>
     ) -> Bool {
         precondition(vector.capacity >= block.count && vector.count == 0, "vector not ready for a block")
-        let syntax = self.syntax
+        var syntax = self.syntax
+        syntax.dayMonthOrder = plan.dateOrder
         switch plan.type {
         case .boolean:
             return fill(block, column, vector, badColumns, as: UInt8.self) { p, n in
-                NumberParser.parseBoolean(p, n).map { $0 ? 1 : 0 }
+                TextValueParser.boolean(UnsafeBufferPointer(start: p, count: n), options: syntax).map { $0 ? 1 : 0 }
             }
         case .bigint:
             return fill(block, column, vector, badColumns, as: Int64.self) { p, n in
-                if let v = NumberParser.parseInteger(p, n) { return v }
-                guard let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group), d.scale == 0,
-                    d.fits
-                else { return nil }
-                return d.unscaled
+                TextValueParser.integer(UnsafeBufferPointer(start: p, count: n), options: syntax)
             }
         case .decimal(let precision, let scale):
-            let factors = powersOfTen
             return fill(block, column, vector, badColumns, as: Int64.self) { p, n in
-                guard
-                    let d = NumberParser.scanDecimal(p, n, point: syntax.point)
-                        ?? NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group),
-                    d.fits, d.scale <= scale, d.integerDigits <= precision - scale,
-                    d.integerDigits + scale <= DataType.maxDecimalPrecision
-                else { return nil }
-                return d.unscaled * factors[scale - d.scale]
+                TextValueParser.decimal(
+                    UnsafeBufferPointer(start: p, count: n), precision: precision, scale: scale, options: syntax)
             }
         case .double:
-            let factors = powersOfTen
             return fill(block, column, vector, badColumns, as: Double.self) { p, n in
-                if let v = NumberParser.parseDouble(p, n, point: syntax.point) { return v }
-                guard let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group), d.fits else {
-                    return nil
-                }
-                return Double(d.unscaled) / Double(factors[d.scale])
+                TextValueParser.double(UnsafeBufferPointer(start: p, count: n), options: syntax)
             }
         case .date:
-            let format = dateFormat
-            let order = plan.dateOrder
             return fill(block, column, vector, badColumns, as: Int32.self) { p, n in
-                if let format, let v = format.parse(p, n) { return v }
-                if let v = DateParser.parseISODate(p, n) { return v }
-                return DateParser.parseDayMonth(p, n, order: order)
+                TextValueParser.date(UnsafeBufferPointer(start: p, count: n), options: syntax)
             }
         case .timestamp:
-            return fill(block, column, vector, badColumns, as: Int64.self) { p, n in DateParser.parseTimestamp(p, n) }
+            return fill(block, column, vector, badColumns, as: Int64.self) { p, n in
+                TextValueParser.timestamp(UnsafeBufferPointer(start: p, count: n), options: syntax)
+            }
         case .varchar:
             fillStrings(block, column, vector, badColumns)
             return false

@@ -38,19 +38,23 @@ struct ColumnGuess: Sendable {
 
     /// Narrows the guess by one non-NULL value.
     @inline(__always)
-    mutating func observe(_ p: UnsafePointer<UInt8>, _ n: Int, syntax: NumberSyntax, dateFormat: DateFormat?) {
+    mutating func observe(_ p: UnsafePointer<UInt8>, _ n: Int, syntax: TextParseOptions, dateFormat: TextDateFormat?) {
+        let text = UnsafeBufferPointer(start: p, count: n)
         valueCount &+= 1
         let c = candidates
         if c == 0 { return }
         var keep: UInt32 = 0
-        if c & ColumnGuess.boolean != 0 && NumberParser.parseBoolean(p, n) != nil { keep |= ColumnGuess.boolean }
+        if c & ColumnGuess.boolean != 0 && TextValueParser.boolean(text, options: syntax) != nil {
+            keep |= ColumnGuess.boolean
+        }
         if c & ColumnGuess.numeric != 0 && n > 0 {
             // Integer ⊂ plain fixed-point ⊂ DOUBLE and ⊂ formatted syntax: one plain parse settles most values.
-            if let d = NumberParser.scanDecimal(p, n, point: syntax.point) {
+            if let d = TextValueParser.scanDecimal(text, point: syntax.point) {
                 keep |= c & (ColumnGuess.decimal | ColumnGuess.formatted)
                 // Beyond ~308 digits a Double overflows; only then is a second parse needed.
                 if c & ColumnGuess.double != 0
-                    && (d.integerDigits < 300 || NumberParser.parseDouble(p, n, point: syntax.point) != nil)
+                    && (d.integerDigits < 300
+                        || TextValueParser.parseDouble(text, point: syntax.point, exact: true) != nil)
                 {
                     keep |= ColumnGuess.double
                 }
@@ -58,15 +62,17 @@ struct ColumnGuess: Sendable {
                 scale = max(scale, d.scale)
                 formattedIntegerDigits = max(formattedIntegerDigits, d.integerDigits)
                 formattedScale = max(formattedScale, d.scale)
-                if c & ColumnGuess.integer != 0 && d.scale == 0 && NumberParser.parseInteger(p, n) != nil {
+                if c & ColumnGuess.integer != 0 && d.scale == 0 && TextValueParser.exactInteger(text) != nil {
                     keep |= ColumnGuess.integer
                 }
             } else {
-                if c & ColumnGuess.double != 0 && NumberParser.parseDouble(p, n, point: syntax.point) != nil {
+                if c & ColumnGuess.double != 0
+                    && TextValueParser.parseDouble(text, point: syntax.point, exact: true) != nil
+                {
                     keep |= ColumnGuess.double
                 }
                 if c & ColumnGuess.formatted != 0,
-                    let d = NumberParser.scanFormatted(p, n, point: syntax.point, group: syntax.group)
+                    let d = TextValueParser.scanFormatted(text, point: syntax.point, group: syntax.group)
                 {
                     keep |= ColumnGuess.formatted
                     formattedIntegerDigits = max(formattedIntegerDigits, d.integerDigits)
@@ -74,14 +80,14 @@ struct ColumnGuess: Sendable {
                 }
             }
         }
-        if c & ColumnGuess.isoDate != 0 && n >= 8 && DateParser.parseISODate(p, n) != nil {
+        if c & ColumnGuess.isoDate != 0 && n >= 8 && TextValueParser.isoDate(text, exact: true) != nil {
             keep |= c & (ColumnGuess.isoDate | ColumnGuess.timestamp)
-        } else if c & ColumnGuess.timestamp != 0 && n >= 8 && DateParser.parseTimestamp(p, n) != nil {
+        } else if c & ColumnGuess.timestamp != 0 && n >= 8 && TextValueParser.timestamp(text, options: syntax) != nil {
             keep |= ColumnGuess.timestamp
         }
-        if c & ColumnGuess.dayMonth != 0, let s = DateParser.scanDayMonth(p, n) {
-            let dayFirst = DateParser.dayNumber(year: s.year, month: s.second, day: s.first) != nil
-            let monthFirst = DateParser.dayNumber(year: s.year, month: s.first, day: s.second) != nil
+        if c & ColumnGuess.dayMonth != 0, let s = TextValueParser.scanDayMonth(text) {
+            let dayFirst = TextValueParser.dayNumber(year: s.year, month: s.second, day: s.first) != nil
+            let monthFirst = TextValueParser.dayNumber(year: s.year, month: s.first, day: s.second) != nil
             if s.separator == UInt8(ascii: "/") {
                 if dayFirst { keep |= ColumnGuess.dayFirstSlash }
                 if monthFirst { keep |= ColumnGuess.monthFirstSlash }
@@ -90,7 +96,7 @@ struct ColumnGuess: Sendable {
                 if monthFirst { keep |= ColumnGuess.monthFirstDash }
             }
         }
-        if c & ColumnGuess.customDate != 0, let dateFormat, dateFormat.parse(p, n) != nil {
+        if c & ColumnGuess.customDate != 0, let dateFormat, dateFormat.parse(text) != nil {
             keep |= ColumnGuess.customDate
         }
         candidates = c & keep
@@ -141,19 +147,5 @@ struct ColumnGuess: Sendable {
         }
         if c & ColumnGuess.timestamp != 0 { return (.timestamp, nil, false) }
         return (.varchar, nil, false)
-    }
-}
-
-/// The characters of numbers: the decimal point and the thousands separator.
-struct NumberSyntax: Sendable {
-    /// `.` normally, `,` with `decimalComma`.
-    let point: UInt8
-    /// `,` normally, `.` with `decimalComma`.
-    let group: UInt8
-
-    /// The syntax for the options' `decimalComma`.
-    init(decimalComma: Bool) {
-        point = decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
-        group = decimalComma ? UInt8(ascii: ".") : UInt8(ascii: ",")
     }
 }

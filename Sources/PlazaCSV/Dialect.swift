@@ -66,8 +66,9 @@ struct Dialect {
 
     /// Detects what `options` leaves open.
     static func detect(
-        base: UnsafePointer<UInt8>, count: Int, options: CSVOptions, dateFormat: DateFormat?, nullTokens: NullTokens,
-        syntax: NumberSyntax
+        base: UnsafePointer<UInt8>, count: Int, options: CSVOptions, dateFormat: TextDateFormat?,
+        nullTokens: NullTokens,
+        syntax: TextParseOptions
     ) -> Dialect {
         let delimiter = options.delimiter ?? detectDelimiter(base: base, count: count)
         let (records, afterFirst) = sample(base: base, count: count, delimiter: delimiter, maxRecords: sampleRecords)

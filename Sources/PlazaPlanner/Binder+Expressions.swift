@@ -138,7 +138,11 @@ extension BindingSession {
             let scale = parts.count > 1 ? parts[1].count : 0
             let precision = max(1, integerDigits + scale)
             if precision <= DataType.maxDecimalPrecision,
-                let unscaled = ValueParsing.decimal(sign + text, precision: precision, scale: scale)
+                let unscaled = TextValueParser.withBytes(
+                    sign + text,
+                    {
+                        TextValueParser.decimal($0, precision: precision, scale: scale, options: .sql)
+                    })
             {
                 return .literal(.decimal(unscaled, scale: scale), type: .decimal(precision: precision, scale: scale))
             }
@@ -150,13 +154,13 @@ extension BindingSession {
         case .boolean(let value): return .literal(.boolean(value), type: .boolean)
         case .null: return .literal(.null, type: .null)
         case .typed(let type, let text):
-            guard let value = ValueParsing.parse(text, as: type) else {
+            guard let value = TextValueParser.parse(text, as: type) else {
                 throw BindError("invalid \(type) literal '\(text)'" + Self.formatHint(type), span: span)
             }
             return .literal(value, type: type)
         case .interval(let amount, let unit):
             var interval = Interval()
-            guard let count = Int64(amount), ValueParsing.add(count, unit: unit, to: &interval) else {
+            guard let count = Int64(amount), TextValueParser.add(count, unit: unit, to: &interval) else {
                 throw BindError(
                     "invalid INTERVAL '\(amount)' \(unit): write a whole number and a unit such as days", span: span)
             }
@@ -292,7 +296,7 @@ extension BindingSession {
         var result = arguments
         for (index, argument) in arguments.enumerated() {
             guard case .literal(.varchar(let text), _) = argument else { continue }
-            guard let value = ValueParsing.parse(text, as: target) else {
+            guard let value = TextValueParser.parse(text, as: target) else {
                 let place = index < sources.count ? sources[index].span : nil
                 throw BindError("cannot convert '\(text)' to \(target)" + Self.formatHint(target), span: place)
             }

@@ -45,9 +45,20 @@ extension BindingSession {
             // Text arguments after the part are read as dates or timestamps.
             for index in arguments.indices.dropFirst() {
                 if case .literal(.varchar(let text), _) = arguments[index] {
-                    if let days = ValueParsing.date(text) {
+                    // A bare date stays a DATE; with a time it is a TIMESTAMP.
+                    if let days = TextValueParser.withBytes(
+                        text,
+                        {
+                            TextValueParser.isoDate(TextValueParser.trimmed($0, .sql), exact: false)
+                        })
+                    {
                         arguments[index] = .literal(.date(days), type: .date)
-                    } else if let micros = ValueParsing.timestamp(text) {
+                    } else if let micros = TextValueParser.withBytes(
+                        text,
+                        {
+                            TextValueParser.timestamp($0, options: .sql)
+                        })
+                    {
                         arguments[index] = .literal(.timestamp(micros), type: .timestamp)
                     }
                 }

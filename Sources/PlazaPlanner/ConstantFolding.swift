@@ -200,7 +200,7 @@ enum ConstantFolding {
             case .varchar, .bigint, .boolean, .date, .decimal: return .varchar(value.description)
             default: return nil
             }
-        case (.varchar(let text), _): return ValueParsing.parse(text, as: type)
+        case (.varchar(let text), _): return TextValueParser.parse(text, as: type)
         case (.bigint(let v), .double): return .double(Double(v))
         case (.bigint(let v), .decimal(let p, let s)):
             let (scaled, overflow) = v.multipliedReportingOverflow(by: powersOfTen[s])

@@ -3,7 +3,7 @@ import PlazaVector
 
 /// `CAST` and `TRY_CAST` between every pair of types `FunctionCatalog.canCast` allows.
 ///
-/// Text parsing is strict (surrounding spaces are trimmed, anything else is an error); numbers to
+/// Text is read by `TextValueParser` (docs/SQL.md, "Text to values"); numbers to
 /// narrower exact types round half away from zero and fail when out of range. A failed conversion
 /// throws `.conversion` naming the value, or gives NULL under TRY_CAST.
 enum CastKernels {
@@ -15,7 +15,9 @@ enum CastKernels {
         if target == .varchar { return toText(source) }
         switch (source, target) {
         case (.varchar, _):
-            return rowByRow(source, target, isTry) { (v, row) in TextParsing.parse(v.bytes(at: row), as: target) }
+            return rowByRow(source, target, isTry) { (v, row) in
+                TextValueParser.parse(v.bytes(at: row).assumingMemoryBound(to: UInt8.self), as: target)
+            }
         case (.bigint, .double):
             return ArithmeticKernels.unary(target) { (x: Int64) in Double(x) }
         case (.decimal(_, let s), .double):
