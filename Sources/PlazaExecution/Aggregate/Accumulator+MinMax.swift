@@ -24,7 +24,9 @@ extension Double: OrderedValue {
 /// One concrete class for every physical type: the values live in raw memory and `update`
 /// switches on the type once per batch, then runs a loop specialized for it (a generic class
 /// dispatched through `Accumulator` would run unspecialized, with witness calls per value).
-final class FixedMinMaxAccumulator: Accumulator {
+final class FixedMinMaxAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
     let isMax: Bool
     let type: DataType
     let physicalType: PhysicalType
@@ -53,7 +55,7 @@ final class FixedMinMaxAccumulator: Accumulator {
         seen.deallocate()
     }
 
-    override func resize(_ groupCount: Int) {
+    func resize(_ groupCount: Int) {
         guard groupCount > self.groupCount else { return }
         if groupCount > capacity { grow(groupCount) }
         (values + self.groupCount * stride).initializeMemory(
@@ -76,7 +78,7 @@ final class FixedMinMaxAccumulator: Accumulator {
         capacity = newCapacity
     }
 
-    override func update(
+    func update(
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
@@ -178,10 +180,12 @@ final class FixedMinMaxAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+    func merge(
+        _ other: FixedMinMaxAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int
+    )
         throws(ExecutionError)
     {
-        let o = other as! FixedMinMaxAccumulator
+        let o = other
         precondition(o.physicalType == physicalType, "merging min/max of different types")
         switch physicalType {
         case .uint8: mergeTyped(UInt8.self, o, sources, targets, count)
@@ -210,7 +214,7 @@ final class FixedMinMaxAccumulator: Accumulator {
         }
     }
 
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         precondition(groupCount <= self.groupCount, "finalize before resize")
         let out = ColumnVector(type: type, capacity: Swift.max(groupCount, 1))
         for g in 0..<groupCount {
@@ -228,5 +232,5 @@ final class FixedMinMaxAccumulator: Accumulator {
         return out
     }
 
-    override var footprint: Int { capacity * (stride + 1) }
+    var footprint: Int { capacity * (stride + 1) }
 }

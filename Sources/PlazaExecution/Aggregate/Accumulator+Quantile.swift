@@ -50,7 +50,9 @@ struct DoubleList {
 
 /// median / quantile_cont: keeps each group's values in a raw list, then finds the two order
 /// statistics around the fraction by selection (O(n)) and interpolates linearly.
-final class QuantileAccumulator: Accumulator {
+final class QuantileAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
     let fraction: Double
     private var lists: [DoubleList] = []
     /// Whether any value added was NaN (then a group with NaN is sorted by the NaN-aware order).
@@ -62,13 +64,13 @@ final class QuantileAccumulator: Accumulator {
         for index in lists.indices { lists[index].release() }
     }
 
-    override func resize(_ groupCount: Int) {
+    func resize(_ groupCount: Int) {
         if lists.count < groupCount {
             lists.append(contentsOf: repeatElement(DoubleList(), count: groupCount - lists.count))
         }
     }
 
-    override func update(
+    func update(
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
@@ -113,10 +115,10 @@ final class QuantileAccumulator: Accumulator {
         if nan != 0 { hasNaN = true }
     }
 
-    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+    func merge(_ other: QuantileAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {
-        let o = other as! QuantileAccumulator
+        let o = other
         hasNaN = hasNaN || o.hasNaN
         // `other`'s lists are written only at the source groups, through a read-only access to its
         // array (never resized here), so that threads merging disjoint groups of it do not conflict.
@@ -137,7 +139,7 @@ final class QuantileAccumulator: Accumulator {
         }
     }
 
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         precondition(groupCount <= lists.count, "finalize before resize")
         let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
         let results = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(groupCount, 1))
@@ -183,7 +185,7 @@ final class QuantileAccumulator: Accumulator {
         return lower == upper ? low : low * (1 - weight) + high * weight
     }
 
-    override var footprint: Int {
+    var footprint: Int {
         lists.reduce(lists.capacity * MemoryLayout<DoubleList>.stride) { $0 + $1.capacity * 8 }
     }
 }

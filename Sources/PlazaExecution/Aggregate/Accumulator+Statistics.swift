@@ -7,13 +7,15 @@ import PlazaCore
 import PlazaVector
 
 /// min / max over VARCHAR, by bytes.
-final class StringMinMaxAccumulator: Accumulator {
+final class StringMinMaxAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
     let isMax: Bool
     var values: [[UInt8]?] = []
 
     init(isMax: Bool) { self.isMax = isMax }
 
-    override func resize(_ groupCount: Int) {
+    func resize(_ groupCount: Int) {
         if values.count < groupCount { values.append(contentsOf: repeatElement(nil, count: groupCount - values.count)) }
     }
 
@@ -25,24 +27,26 @@ final class StringMinMaxAccumulator: Accumulator {
         values[g] = Array(bytes)
     }
 
-    override func update(
+    func update(
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
         try forEachValidRow(rows, input, count) { row in offer(input.bytes(at: row), Int(groups[row])) }
     }
 
-    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+    func merge(
+        _ other: StringMinMaxAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int
+    )
         throws(ExecutionError)
     {
-        let o = other as! StringMinMaxAccumulator
+        let o = other
         for i in 0..<count {
             guard let value = o.values[mergeSource(sources, i)] else { continue }
             value.withUnsafeBytes { offer($0, Int(targets[i])) }
         }
     }
 
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = ColumnVector(type: .varchar, capacity: Swift.max(groupCount, 1))
         for g in 0..<groupCount {
             if let value = values[g] { value.withUnsafeBytes { out.appendBytes($0) } } else { out.appendNull() }
@@ -52,7 +56,9 @@ final class StringMinMaxAccumulator: Accumulator {
 }
 
 /// var_samp / stddev_samp: Welford's running mean and squared deviations, merged with Chan's formula.
-final class VarianceAccumulator: Accumulator {
+final class VarianceAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
     let isStandardDeviation: Bool
     var counts: [Double] = []
     var means: [Double] = []
@@ -60,7 +66,7 @@ final class VarianceAccumulator: Accumulator {
 
     init(isStandardDeviation: Bool) { self.isStandardDeviation = isStandardDeviation }
 
-    override func resize(_ groupCount: Int) {
+    func resize(_ groupCount: Int) {
         if counts.count < groupCount {
             let extra = groupCount - counts.count
             counts.append(contentsOf: repeatElement(0, count: extra))
@@ -69,7 +75,7 @@ final class VarianceAccumulator: Accumulator {
         }
     }
 
-    override func update(
+    func update(
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
@@ -91,10 +97,10 @@ final class VarianceAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+    func merge(_ other: VarianceAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {
-        let o = other as! VarianceAccumulator
+        let o = other
         for i in 0..<count {
             let g = mergeSource(sources, i), t = Int(targets[i])
             guard o.counts[g] > 0 else { continue }
@@ -112,7 +118,7 @@ final class VarianceAccumulator: Accumulator {
         }
     }
 
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
         for g in 0..<groupCount {
             if counts[g] < 2 {
@@ -127,13 +133,15 @@ final class VarianceAccumulator: Accumulator {
 }
 
 /// string_agg: the group's values joined by the separator, in input order.
-final class StringAggAccumulator: Accumulator {
+final class StringAggAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
     let separator: [UInt8]
     var values: [[UInt8]?] = []
 
     init(separator: [UInt8]) { self.separator = separator }
 
-    override func resize(_ groupCount: Int) {
+    func resize(_ groupCount: Int) {
         if values.count < groupCount { values.append(contentsOf: repeatElement(nil, count: groupCount - values.count)) }
     }
 
@@ -146,24 +154,24 @@ final class StringAggAccumulator: Accumulator {
         }
     }
 
-    override func update(
+    func update(
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
         try forEachValidRow(rows, input, count) { row in append(input.bytes(at: row), Int(groups[row])) }
     }
 
-    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+    func merge(_ other: StringAggAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {
-        let o = other as! StringAggAccumulator
+        let o = other
         for i in 0..<count {
             guard let value = o.values[mergeSource(sources, i)] else { continue }
             value.withUnsafeBytes { append($0, Int(targets[i])) }
         }
     }
 
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = ColumnVector(type: .varchar, capacity: Swift.max(groupCount, 1))
         for g in 0..<groupCount {
             if let value = values[g] { value.withUnsafeBytes { out.appendBytes($0) } } else { out.appendNull() }
@@ -174,14 +182,16 @@ final class StringAggAccumulator: Accumulator {
 
 /// approx_count_distinct: exact hash sets up to 256 values per group, then a HyperLogLog sketch
 /// with 2^12 registers (standard error about 1.6%).
-final class HyperLogLogAccumulator: Accumulator {
+final class HyperLogLogAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
     static let precision = 12
     static let exactLimit = 256
     var exact: [Set<UInt64>] = []
     var registers: [[UInt8]?] = []
     let packer = KeyPacker()
 
-    override func resize(_ groupCount: Int) {
+    func resize(_ groupCount: Int) {
         if exact.count < groupCount {
             exact.append(contentsOf: repeatElement([], count: groupCount - exact.count))
             registers.append(contentsOf: repeatElement(nil, count: groupCount - registers.count))
@@ -209,7 +219,7 @@ final class HyperLogLogAccumulator: Accumulator {
         if registers[g]![index] < rank { registers[g]![index] = rank }
     }
 
-    override func update(
+    func update(
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
@@ -218,10 +228,12 @@ final class HyperLogLogAccumulator: Accumulator {
         try forEachValidRow(rows, input, count) { row in add(hashes[row], Int(groups[row])) }
     }
 
-    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+    func merge(
+        _ other: HyperLogLogAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int
+    )
         throws(ExecutionError)
     {
-        let o = other as! HyperLogLogAccumulator
+        let o = other
         for i in 0..<count {
             let g = mergeSource(sources, i), t = Int(targets[i])
             if let theirs = o.registers[g] {
@@ -238,7 +250,7 @@ final class HyperLogLogAccumulator: Accumulator {
         }
     }
 
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = makeOutput(.bigint, groupCount)
         let m = Double(1 << HyperLogLogAccumulator.precision)
         for g in 0..<groupCount {
@@ -264,21 +276,23 @@ final class HyperLogLogAccumulator: Accumulator {
 }
 
 /// bool_and / bool_or.
-final class BoolAccumulator: Accumulator {
+final class BoolAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
     let isAnd: Bool
     var values: [UInt8] = []
     var seen: [UInt8] = []
 
     init(isAnd: Bool) { self.isAnd = isAnd }
 
-    override func resize(_ groupCount: Int) {
+    func resize(_ groupCount: Int) {
         if values.count < groupCount {
             values.append(contentsOf: repeatElement(isAnd ? 1 : 0, count: groupCount - values.count))
             seen.append(contentsOf: repeatElement(0, count: groupCount - seen.count))
         }
     }
 
-    override func update(
+    func update(
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
@@ -295,10 +309,10 @@ final class BoolAccumulator: Accumulator {
         }
     }
 
-    override func merge(_ other: Accumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+    func merge(_ other: BoolAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {
-        let o = other as! BoolAccumulator
+        let o = other
         for i in 0..<count {
             let g = mergeSource(sources, i), t = Int(targets[i])
             guard o.seen[g] != 0 else { continue }
@@ -307,7 +321,7 @@ final class BoolAccumulator: Accumulator {
         }
     }
 
-    override func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = ColumnVector(type: .boolean, capacity: Swift.max(groupCount, 1))
         for g in 0..<groupCount {
             if seen[g] == 0 { out.appendNull() } else { out.append(values[g]) }

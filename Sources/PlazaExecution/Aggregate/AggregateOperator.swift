@@ -47,20 +47,7 @@ final class AggregateOperator: @unchecked Sendable {
 
     /// Runs the input pipeline and returns the groups and aggregates, in batches of ≤ 2,048 rows.
     func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
-        let sinks = try Scheduler.run(pipeline, context: context) { AggregateSink(state: AggregateState(self)) }
-        let states = sinks.map(\.state)
-        if mergesByPartition(states) { return try mergePartitioned(states) }
-        if !calls.contains(where: \.isDistinct),
-            let largest = sinks.indices.max(by: { sinks[$0].state.groupCount < sinks[$1].state.groupCount })
-        {
-            // Without DISTINCT sets a worker's state is already complete: merge the others into the largest.
-            let global = sinks[largest].state
-            for (index, sink) in sinks.enumerated() where index != largest { try global.merge(sink.state) }
-            return try global.finalize()
-        }
-        let global = AggregateState(self)
-        for sink in sinks { try global.merge(sink.state) }
-        return try global.finalize()
+        try Scheduler.run(pipeline, into: self, context: context)
     }
 
     /// `keys: a, b; aggregates: sum(x), count(*)` for EXPLAIN.
@@ -72,13 +59,48 @@ final class AggregateOperator: @unchecked Sendable {
     }
 }
 
-/// Feeds one worker's batches into its `AggregateState`.
-final class AggregateSink: LocalSink {
-    let state: AggregateState
-    init(state: AggregateState) { self.state = state }
-    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) { try state.consume(batch) }
+/// Hash aggregation as a pipeline sink: each worker aggregates into its own `AggregateState`;
+/// combining merges them into one state (or keeps them for the partitioned merge), and
+/// finalizing produces the groups and aggregates.
+extension AggregateOperator: PipelineSink {
+    /// Every worker's states merged into one, or kept for merging by partitions on all threads.
+    enum Combined {
+        /// One state holding every group.
+        case merged(AggregateState)
+        /// The workers' states, merged and finalized partition by partition (`mergePartitioned`).
+        case partitioned([AggregateState])
+    }
+
+    func makeLocalState(worker: Int) -> AggregateState { AggregateState(self) }
+
+    func sink(_ batch: Batch, into local: AggregateState, morsel: Int) throws(ExecutionError) {
+        try local.consume(batch)
+    }
+
     /// Accumulators, group tables and distinct sets copy what they keep.
-    override var keepsBatches: Bool { false }
+    var keepsBatches: Bool { false }
+
+    func combine(_ locals: [AggregateState]) throws(ExecutionError) -> Combined {
+        if mergesByPartition(locals) { return .partitioned(locals) }
+        if !calls.contains(where: \.isDistinct),
+            let largest = locals.indices.max(by: { locals[$0].groupCount < locals[$1].groupCount })
+        {
+            // Without DISTINCT sets a worker's state is already complete: merge the others into the largest.
+            let global = locals[largest]
+            for (index, local) in locals.enumerated() where index != largest { try global.merge(local) }
+            return .merged(global)
+        }
+        let global = AggregateState(self)
+        for local in locals { try global.merge(local) }
+        return .merged(global)
+    }
+
+    func finalize(_ global: Combined) throws(ExecutionError) -> [Batch] {
+        switch global {
+        case .merged(let state): return try state.finalize()
+        case .partitioned(let states): return try mergePartitioned(states)
+        }
+    }
 }
 
 /// Groups, accumulators and distinct sets of one worker, or of the merged result.

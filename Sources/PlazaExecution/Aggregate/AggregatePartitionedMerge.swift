@@ -1,4 +1,3 @@
-import Dispatch
 import PlazaCore
 import PlazaVector
 
@@ -62,18 +61,16 @@ extension AggregateOperator {
             canonicalIDs.map { ids in ids.map { $0.strings.keyColumns(0..<$0.strings.groupCount)[0] } })
         let sources = states.enumerated().map { MergeSource(state: $1, idMaps: idMaps[$0]) }
         let tracker = context.tracker
-        try AggregateOperator.runParallel(count: sources.count, threads: context.options.threads) {
+        try Scheduler.forEachTask(sources.count, threads: context.options.threads, context: context) {
             (index) throws(ExecutionError) in
             try sources[index].prepare(tracker: tracker)
         }
-        let results = ResultSlots(count: AggregateOperator.mergePartitionCount)
-        try AggregateOperator.runParallel(
-            count: AggregateOperator.mergePartitionCount, threads: context.options.threads
+        return try Scheduler.map(
+            AggregateOperator.mergePartitionCount, threads: context.options.threads, context: context
         ) {
-            [self] (partition) throws(ExecutionError) in
-            results.set(partition, try self.mergePartition(partition, sources, decodedStrings.columns))
-        }
-        return results.all()
+            (partition) throws(ExecutionError) in
+            try self.mergePartition(partition, sources, decodedStrings.columns)
+        }.flatMap { $0 }
     }
 
     /// Merges partition `partition` of every source into a table of its own and finalizes it.
@@ -151,28 +148,6 @@ extension AggregateOperator {
         let values = ids.values(as: Int64.self)
         let indices = (0..<ids.count).map { ids.isValid(at: $0) ? Int32(truncatingIfNeeded: values[$0]) : -1 }
         return indices.withUnsafeBufferPointer { GatherKernel.gather(strings, $0) }
-    }
-
-    /// Runs `body(index)` for every index in `0 ..< count` on up to `threads` threads; rethrows the first error.
-    static func runParallel(count: Int, threads: Int, _ body: @escaping @Sendable (Int) throws(ExecutionError) -> Void)
-        throws(ExecutionError)
-    {
-        let workers = Swift.max(1, Swift.min(threads, count))
-        let run = RunState()
-        let task: @Sendable (Int) -> Void = { _ in
-            while !run.failed.load(ordering: .relaxed) {
-                let index = run.next.add(1, ordering: .relaxed).oldValue
-                if index >= count { return }
-                do throws(ExecutionError) {
-                    try body(index)
-                } catch {
-                    run.failure.withLock { if $0 == nil { $0 = error } }
-                    run.failed.store(true, ordering: .relaxed)
-                }
-            }
-        }
-        if workers == 1 { task(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: task) }
-        if let error = run.failure.withLock({ $0 }) { throw error }
     }
 }
 
@@ -309,8 +284,7 @@ extension AggregateState {
             table: table, columns: columns,
             strings: keyIDs.map { ids in ids.map { $0.strings.keyColumns(0..<$0.strings.groupCount)[0] } })
         let batchCount = (total + ColumnVector.batchCapacity - 1) / ColumnVector.batchCapacity
-        let results = ResultSlots(count: batchCount)
-        try AggregateOperator.runParallel(count: batchCount, threads: op.context.options.threads) {
+        return try Scheduler.map(batchCount, threads: op.context.options.threads, context: op.context) {
             (index) throws(ExecutionError) in
             let range =
                 (index * ColumnVector.batchCapacity)..<Swift.min((index + 1) * ColumnVector.batchCapacity, total)
@@ -319,11 +293,8 @@ extension AggregateState {
                 guard let strings else { continue }
                 keys[position] = AggregateOperator.decode(keys[position], strings)
             }
-            results.set(
-                index, [Batch(columns: keys + shared.columns.map { GatherKernel.slice($0, range) }, count: range.count)]
-            )
+            return Batch(columns: keys + shared.columns.map { GatherKernel.slice($0, range) }, count: range.count)
         }
-        return results.all()
     }
 }
 

@@ -3,9 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Dispatch
 import Foundation
-import Synchronization
 import PlazaCore
 import PlazaVector
 
@@ -33,93 +31,67 @@ struct SpillingAggregate: Sendable {
         let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "hash aggregate")
         defer { directory.remove() }
         let types = pipeline.fields.map(\.type)
-        var workers = 0
-        let sinks = try Scheduler.run(pipeline, context: context) { () -> AggregatePartitionSink in
-            workers += 1
-            return AggregatePartitionSink(
-                op: op,
-                partitioner: SpillPartitioner(directory: directory, prefix: "w\(workers)", types: types, level: 0))
-        }
+        let writers = try Scheduler.sinkLocals(
+            pipeline, into: AggregatePartitioning(op: op, directory: directory, types: types), context: context)
         var bytes = 0
-        for sink in sinks { bytes += try sink.partitioner.finish() }
+        for writer in writers { bytes += try writer.partitioner.finish() }
         let partitions = SpillingAggregate.partitions(
-            directory, prefixes: sinks.map(\.partitioner.prefix), types: types,
-            used: sinks.map(\.partitioner.usedPartitions))
+            directory, prefixes: writers.map(\.partitioner.prefix), types: types,
+            used: writers.map(\.partitioner.usedPartitions))
         let spillProfile = profile?.child("SPILL", "\(partitions.count) partitions, \(formatBytes(bytes)) written")
-        spillProfile?.addRows(in: sinks.reduce(0) { $0 + $1.rows })
-        let output = try aggregateAll(partitions, directory: directory)
+        spillProfile?.addRows(in: writers.reduce(0) { $0 + $1.rows })
+        // Every partition on the query's threads; results in partition order.
+        let output = try Scheduler.map(partitions.count, threads: context.options.threads, context: context) {
+            (index) throws(ExecutionError) in
+            try self.aggregate(partitions[index], directory: directory, name: "q\(index)")
+        }.flatMap { $0 }
         spillProfile?.addRows(out: output.reduce(0) { $0 + $1.count })
         return output
     }
 
     /// Aggregates one partition; when it does not fit, splits it further and aggregates the parts.
-    private func aggregate(_ partition: SpillPartition, level: Int, directory: SpillDirectory, name: String)
+    private func aggregate(_ partition: SpillPartition, directory: SpillDirectory, name: String)
         throws(ExecutionError) -> [Batch]
     {
-        do {
-            return try aggregateInMemory(partition)
-        } catch {
-            guard case .memoryLimit = error.kind else { throw error }
-            guard level < SpillPartitioner.maxLevel else {
+        let context = self.context, op = self.op
+        return try Repartitioning.process(
+            (partition: partition, name: name),
+            process: { (part) throws(ExecutionError) in try aggregateInMemory(part.partition) },
+            split: { (part, level) throws(ExecutionError) in
+                let prefix = part.name + "-l\(level)"
+                let partitioner = SpillPartitioner(
+                    directory: directory, prefix: prefix, types: part.partition.types, level: level)
+                try part.partition.forEach(context) { (batch) throws(ExecutionError) in
+                    try partitioner.add(batch, keys: try op.groupKeyVectors(batch))
+                }
+                _ = try partitioner.finish()
+                for path in part.partition.paths { unlink(path) }  // split further: the parts replace it
+                return partitioner.usedPartitions.map { p in
+                    let paths = [SpillPartitioner.path(directory, prefix, p)]
+                    return (SpillPartition(paths: paths, types: part.partition.types), prefix + "-\(p)")
+                }
+            },
+            combine: { $0.flatMap { $0 } },
+            tooLarge: { ways, error in
                 let limit = formatBytes(context.options.memoryLimit ?? 0)
-                throw ExecutionError(
+                return ExecutionError(
                     .memoryLimit,
                     "hash aggregate needs more than the memory limit of \(limit) for one partition of its groups even after "
-                        + "splitting its input \(SpillPartitioner.partitionCount << (SpillPartitioner.partitionBits * level)) ways on disk; "
-                        + "raise it with SET memory_limit = '…' (\(error.message))")
-            }
-        }
-        let prefix = name + "-l\(level + 1)"
-        let partitioner = SpillPartitioner(
-            directory: directory, prefix: prefix, types: partition.types, level: level + 1)
-        try partition.forEach(context) { (batch) throws(ExecutionError) in
-            try partitioner.add(batch, keys: try op.groupKeyVectors(batch))
-        }
-        _ = try partitioner.finish()
-        for path in partition.paths { unlink(path) }  // split further: the parts replace it
-        var output: [Batch] = []
-        for p in partitioner.usedPartitions {
-            let part = SpillPartition(paths: [SpillPartitioner.path(directory, prefix, p)], types: partition.types)
-            output += try aggregate(part, level: level + 1, directory: directory, name: prefix + "-\(p)")
-        }
-        return output
+                        + "splitting its input \(ways) ways on disk; raise it with SET memory_limit = '…' (\(error.message))"
+                )
+            })
     }
 
     private func aggregateInMemory(_ partition: SpillPartition) throws(ExecutionError) -> [Batch] {
         let state = AggregateState(op)
         try partition.forEach(context) { (batch) throws(ExecutionError) in try state.consume(batch) }
         if op.calls.contains(where: \.isDistinct) {
-            // DISTINCT values reach the accumulators when sets are merged, as in `AggregateOperator.run`.
+            // DISTINCT values reach the accumulators when sets are merged, as in the operator's combine.
             let global = AggregateState(op)
             try global.merge(state)
             return try global.finalize()
         }
         return try state.finalize()
-    }
-
-    /// Aggregates every partition on the query's threads; results in partition order.
-    private func aggregateAll(_ partitions: [SpillPartition], directory: SpillDirectory) throws(ExecutionError)
-        -> [Batch]
-    {
-        let threads = Swift.max(1, Swift.min(context.options.threads, partitions.count))
-        let results = ResultSlots(count: partitions.count)
-        let run = RunState()
-        let task: @Sendable (Int) -> Void = { _ in
-            while !run.failed.load(ordering: .relaxed) {
-                let index = run.next.add(1, ordering: .relaxed).oldValue
-                if index >= partitions.count { return }
-                do throws(ExecutionError) {
-                    results.set(
-                        index, try self.aggregate(partitions[index], level: 0, directory: directory, name: "q\(index)"))
-                } catch {
-                    run.failure.withLock { if $0 == nil { $0 = error } }
-                    run.failed.store(true, ordering: .relaxed)
-                }
-            }
-        }
-        if threads == 1 { task(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: task) }
-        if let error = run.failure.withLock({ $0 }) { throw error }
-        return results.all()
     }
 
     /// The partition files the workers wrote, grouped by partition.
@@ -134,35 +106,31 @@ struct SpillingAggregate: Sendable {
     }
 }
 
-/// Result batches per partition, filled by several threads.
-final class ResultSlots: @unchecked Sendable {
-    // Safe: every access holds `lock`.
-    private var items: [[Batch]]
-    private let lock = NSLock()
-
-    init(count: Int) { items = Array(repeating: [], count: count) }
-
-    func set(_ index: Int, _ batches: [Batch]) { lock.withLock { items[index] = batches } }
-
-    func all() -> [Batch] { lock.withLock { items.flatMap { $0 } } }
-}
-
-/// Partitions one worker's aggregate input by the hash of its group keys.
-final class AggregatePartitionSink: LocalSink {
+/// Writes the aggregate's input into partition files by the hash of its group keys, one
+/// partitioner per worker: the sink phase of a spilling aggregation.
+struct AggregatePartitioning: PipelineSink {
     let op: AggregateOperator
-    let partitioner: SpillPartitioner
-    var rows = 0
+    let directory: SpillDirectory
+    let types: [DataType]
 
-    init(op: AggregateOperator, partitioner: SpillPartitioner) {
-        self.op = op
-        self.partitioner = partitioner
+    /// One worker's partition files and the rows it wrote.
+    final class Writer {
+        let partitioner: SpillPartitioner
+        var rows = 0
+        init(_ partitioner: SpillPartitioner) { self.partitioner = partitioner }
     }
 
-    override func consume(_ input: Batch, morsel: Int) throws(ExecutionError) {
+    func makeLocalState(worker: Int) -> Writer {
+        Writer(SpillPartitioner(directory: directory, prefix: "w\(worker + 1)", types: types, level: 0))
+    }
+
+    func sink(_ input: Batch, into local: Writer, morsel: Int) throws(ExecutionError) {
         let batch = input.compacted()
-        rows += batch.count
-        try partitioner.add(batch, keys: try op.groupKeyVectors(batch))
+        local.rows += batch.count
+        try local.partitioner.add(batch, keys: try op.groupKeyVectors(batch))
     }
+
+    func combine(_ locals: [Writer]) -> [Writer] { locals }
 }
 
 extension AggregateOperator {

@@ -9,6 +9,8 @@ import PlazaVector
 /// run first, once per dictionary entry, then by code on the selected rows (cached per thread while
 /// the row group's dictionary stays the same); the others run on the surviving rows only.
 final class FilterStage: Stage, @unchecked Sendable {
+    /// Where EXPLAIN ANALYZE counts the stage's rows and time, or nil.
+    let profile: OperatorProfile?
     /// The conjuncts, dictionary-capable ones first, each with its single column if it has one.
     let conjuncts: [(node: ExpressionNode, dictionaryColumn: Int?)]
 
@@ -29,7 +31,7 @@ final class FilterStage: Stage, @unchecked Sendable {
     init(conjuncts parts: [ExpressionNode], profile: OperatorProfile?, masks: Bool = true) {
         let tagged = parts.map { ($0, FilterStage.singleColumn($0)) }
         self.conjuncts = tagged.filter { $0.1 != nil } + tagged.filter { $0.1 == nil }
-        super.init(profile: profile)
+        self.profile = profile
         if masks {
             let columns = parts.map { ScanPlan.columns(of: $0)?.max() ?? -1 }.max() ?? -1
             let fused = ScanFilter(self, columnCount: columns + 1)
@@ -41,7 +43,7 @@ final class FilterStage: Stage, @unchecked Sendable {
     /// (no copy of the rows); nil when there are none.
     private(set) var masked: ScanFilter?
 
-    override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
+    func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
         if input.selection == nil, let masked {
             let scratch = worker.filterScratch
             let survivors = try masked.evaluate(input, cursor: nil, scratch: scratch, worker: worker)
@@ -172,6 +174,8 @@ final class FilterStage: Stage, @unchecked Sendable {
 /// SELECT list: computes one column per expression; plain column references are passed through
 /// (dictionary vectors and selection kept).
 final class ProjectStage: Stage, @unchecked Sendable {
+    /// Where EXPLAIN ANALYZE counts the stage's rows and time, or nil.
+    let profile: OperatorProfile?
     let expressions: [ExpressionNode]
     let isPassThrough: Bool
 
@@ -190,7 +194,7 @@ final class ProjectStage: Stage, @unchecked Sendable {
             referenced?.formUnion(columns)
         }
         self.referenced = referenced
-        super.init(profile: profile)
+        self.profile = profile
     }
 
     /// `input` without a selection, copying only the columns the expressions read (the others
@@ -204,7 +208,7 @@ final class ProjectStage: Stage, @unchecked Sendable {
         return Batch(columns: columns, count: indices.count)
     }
 
-    override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
+    func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
         if isPassThrough {
             return [
                 Batch(
@@ -230,13 +234,10 @@ final class ProjectStage: Stage, @unchecked Sendable {
 ///
 /// With a limit, the run stops once a prefix of morsels (in scan order) holds enough rows, so the
 /// rows kept are the ones a single thread would keep.
-final class CollectSink: LocalSink {
-    var parts: [(morsel: Int, sequence: Int, batch: Batch)] = []
-    var rowsInMorsel: [Int: Int] = [:]
+struct CollectSink: PipelineSink {
     let progress: LimitProgress?
     let stop: StopFlag?
     let tracker: MemoryTracker?
-    var trackedBytes = 0
 
     init(progress: LimitProgress? = nil, stop: StopFlag? = nil, tracker: MemoryTracker? = nil) {
         self.progress = progress
@@ -244,31 +245,44 @@ final class CollectSink: LocalSink {
         self.tracker = tracker
     }
 
-    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
-        parts.append((morsel, parts.count, batch))
+    /// One worker's batches, each tagged with its morsel and arrival.
+    final class Parts {
+        var parts: [(morsel: Int, sequence: Int, batch: Batch)] = []
+        var rowsInMorsel: [Int: Int] = [:]
+        let tracker: MemoryTracker?
+        var trackedBytes = 0
+
+        init(tracker: MemoryTracker?) { self.tracker = tracker }
+
+        deinit { tracker?.release(trackedBytes) }
+    }
+
+    func makeLocalState(worker: Int) -> Parts { Parts(tracker: tracker) }
+
+    func sink(_ batch: Batch, into local: Parts, morsel: Int) throws(ExecutionError) {
+        local.parts.append((morsel, local.parts.count, batch))
         if let tracker {
             let bytes = batch.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
             try tracker.reserve(bytes, for: "collecting rows")
-            trackedBytes += bytes
+            local.trackedBytes += bytes
         }
         if let progress, let stop {
-            let rows = rowsInMorsel[morsel, default: 0] + batch.liveCount
-            rowsInMorsel[morsel] = rows
+            let rows = local.rowsInMorsel[morsel, default: 0] + batch.liveCount
+            local.rowsInMorsel[morsel] = rows
             if progress.covers(morsel: morsel, rows: rows) { stop.set() }
         }
     }
 
-    override func finishMorsel(_ morsel: Int) {
-        if let progress, let stop, progress.finish(morsel: morsel, rows: rowsInMorsel[morsel, default: 0]) {
+    func finishMorsel(_ morsel: Int, of local: Parts) {
+        if let progress, let stop, progress.finish(morsel: morsel, rows: local.rowsInMorsel[morsel, default: 0]) {
             stop.set()
         }
     }
 
-    deinit { tracker?.release(trackedBytes) }
-
-    /// All collected batches of `sinks`, ordered by morsel then arrival.
-    static func ordered(_ sinks: [CollectSink]) -> [Batch] {
-        sinks.flatMap(\.parts).sorted { ($0.morsel, $0.sequence) < ($1.morsel, $1.sequence) }.map(\.batch)
+    /// All collected batches, ordered by morsel then arrival (the memory stays reserved until
+    /// the local states go).
+    func combine(_ locals: [Parts]) -> [Batch] {
+        locals.flatMap(\.parts).sorted { ($0.morsel, $0.sequence) < ($1.morsel, $1.sequence) }.map(\.batch)
     }
 }
 

@@ -94,22 +94,9 @@ struct JoinPlanner {
     static func probeKeepingBuildRows(
         _ pipeline: Pipeline, _ stage: ProbeStage, probeFields: [Field], context: QueryContext
     ) throws(ExecutionError) -> [Batch] {
-        let table = stage.table
-        let sinks = try Scheduler.run(pipeline, context: context) {
-            OuterBuildSink(stage: stage, tracker: context.tracker)
-        }
-        var batches: [Batch] = []
-        for sink in sinks { batches += try sink.finishOutputs() }
-        let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
-        defer { matched.deallocate() }
-        matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
-        for sink in sinks {
-            for row in 0..<table.rowCount { matched[row] |= sink.matched[row] }
-        }
-        let unmatched = unmatchedBuildRows(table, matched: matched, probeFields: probeFields)
-        stage.profile?.addRows(out: unmatched.reduce(0) { $0 + $1.count })
-        batches += unmatched
-        return batches
+        try Scheduler.run(
+            pipeline, into: OuterBuildProbe(stage: stage, probeFields: probeFields, tracker: context.tracker),
+            context: context)
     }
 
     /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe columns.
@@ -136,12 +123,46 @@ struct JoinPlanner {
     }
 }
 
+/// The probe of a LEFT join built on the left, as a pipeline sink: each worker probes into its
+/// own `OuterBuildSink`; combining concatenates their joined rows and adds the build rows that no
+/// worker matched, with NULLs on the probe side.
+struct OuterBuildProbe: PipelineSink {
+    let stage: ProbeStage
+    let probeFields: [Field]
+    let tracker: MemoryTracker
+
+    func makeLocalState(worker: Int) -> OuterBuildSink { OuterBuildSink(stage: stage, tracker: tracker) }
+
+    func sink(_ batch: Batch, into local: OuterBuildSink, morsel: Int) throws(ExecutionError) {
+        try local.consume(batch)
+    }
+
+    /// The probe's output is copied out of the input batch.
+    var keepsBatches: Bool { false }
+
+    func combine(_ sinks: [OuterBuildSink]) throws(ExecutionError) -> [Batch] {
+        let table = stage.table
+        var batches: [Batch] = []
+        for sink in sinks { batches += try sink.finishOutputs() }
+        let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
+        defer { matched.deallocate() }
+        matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
+        for sink in sinks {
+            for row in 0..<table.rowCount { matched[row] |= sink.matched[row] }
+        }
+        let unmatched = JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: probeFields)
+        stage.profile?.addRows(out: unmatched.reduce(0) { $0 + $1.count })
+        batches += unmatched
+        return batches
+    }
+}
+
 /// One worker's share of a LEFT join built on the left: the joined batches, and which build
 /// rows found a partner.
 ///
 /// The probe's output is copied out of the input batch (`owned`), so the scan refills one batch
 /// per morsel, and small outputs are merged into batches of about 2,048 rows before they are kept.
-final class OuterBuildSink: LocalSink {
+final class OuterBuildSink {
     let stage: ProbeStage
     let worker = WorkerState()
     let matched: UnsafeMutablePointer<UInt8>
@@ -162,8 +183,6 @@ final class OuterBuildSink: LocalSink {
         tracker.release(trackedBytes)
     }
 
-    override var keepsBatches: Bool { false }
-
     /// The joined batches; call once, after the run.
     func finishOutputs() throws(ExecutionError) -> [Batch] {
         if let last = buffer.flush() { try track(last) }
@@ -177,7 +196,8 @@ final class OuterBuildSink: LocalSink {
         trackedBytes += bytes
     }
 
-    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
+    /// Probes with `batch` and keeps the joined rows.
+    func consume(_ batch: Batch) throws(ExecutionError) {
         let start = stage.profile != nil ? ContinuousClock.now : nil
         let joined = try stage.probe(batch, worker, matched: matched, owned: true)
         if let start { stage.profile?.addTime(ContinuousClock.now - start) }

@@ -10,6 +10,8 @@ import PlazaVector
 /// batches of at most 2,048 rows.
 final class ProbeStage: Stage, @unchecked Sendable {
     // Safe to share: immutable; per-thread caches live in `WorkerState`.
+    /// Where EXPLAIN ANALYZE counts the stage's rows and time, or nil.
+    let profile: OperatorProfile?
     let table: JoinTable
     let probeKeys: [ExpressionNode]
     let kind: Join.Kind
@@ -43,10 +45,10 @@ final class ProbeStage: Stage, @unchecked Sendable {
         }
         dictionarySlots = slots
         dictionaryColumnCount = slotCount
-        super.init(profile: profile)
+        self.profile = profile
     }
 
-    override func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
+    func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
         try probe(input, worker, matched: nil, owned: false)
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import PlazaCore
 import PlazaPlanner
@@ -54,35 +53,22 @@ struct SpillingJoin: Sendable {
         profile?.child("SPILL", "\(work.count) partitions, \(formatBytes(build.bytes + probe.bytes)) written")
             .addRows(in: build.rows + probe.rows)
         let results = SpilledJoinFiles()
-        let run = RunState()
-        let threads = Swift.max(1, Swift.min(context.options.threads, work.count))
-        let task: @Sendable (Int) -> Void = { _ in
-            while !run.failed.load(ordering: .relaxed) {
-                let index = run.next.add(1, ordering: .relaxed).oldValue
-                if index >= work.count { return }
-                do throws(ExecutionError) {
-                    let path = directory.file("o\(index)")
-                    let writer = try SpillWriter(path: path)
-                    try self.join(
-                        work[index].0, work[index].1, level: 0, directory: directory, name: "q\(index)", into: writer)
-                    try writer.close()
-                    // The partition's input is no longer needed: free its disk space now.
-                    for file in work[index].0.paths + work[index].1.paths {
-                        try? FileManager.default.removeItem(atPath: file)
-                    }
-                    if writer.rowsWritten > 0 {
-                        results.add(index, path: path, rows: writer.rowsWritten)
-                    } else {
-                        try? FileManager.default.removeItem(atPath: path)
-                    }
-                } catch {
-                    run.failure.withLock { if $0 == nil { $0 = error } }
-                    run.failed.store(true, ordering: .relaxed)
-                }
+        try Scheduler.forEachTask(work.count, threads: context.options.threads, context: context) {
+            (index) throws(ExecutionError) in
+            let path = directory.file("o\(index)")
+            let writer = try SpillWriter(path: path)
+            try self.join(work[index].0, work[index].1, directory: directory, name: "q\(index)", into: writer)
+            try writer.close()
+            // The partition's input is no longer needed: free its disk space now.
+            for file in work[index].0.paths + work[index].1.paths {
+                try? FileManager.default.removeItem(atPath: file)
+            }
+            if writer.rowsWritten > 0 {
+                results.add(index, path: path, rows: writer.rowsWritten)
+            } else {
+                try? FileManager.default.removeItem(atPath: path)
             }
         }
-        if threads == 1 { task(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: task) }
-        if let error = run.failure.withLock({ $0 }) { throw error }
         return results.all
     }
 
@@ -93,15 +79,11 @@ struct SpillingJoin: Sendable {
     ) throws(ExecutionError) -> (paths: [[String]], bytes: Int, rows: Int, nullKeyRows: Int) {
         let pipeline = try planner.pipeline(plan, profile: nil)
         let types = plan.fields.map(\.type)
-        var workers = 0
-        let sinks = try Scheduler.run(pipeline, context: planner.context) { () -> JoinPartitionSink in
-            workers += 1
-            return JoinPartitionSink(
-                keys: keys,
-                partitioner: SpillPartitioner(
-                    directory: directory, prefix: "\(prefix)\(workers)", types: types, level: 0),
-                dropsNullKeys: dropsNullKeys)
-        }
+        let sinks = try Scheduler.sinkLocals(
+            pipeline,
+            into: JoinPartitioning(
+                keys: keys, directory: directory, prefix: prefix, types: types, dropsNullKeys: dropsNullKeys),
+            context: planner.context)
         var paths = [[String]](repeating: [], count: SpillPartitioner.partitionCount)
         var bytes = 0
         for sink in sinks {
@@ -115,37 +97,45 @@ struct SpillingJoin: Sendable {
 
     /// Joins one partition pair into `writer`; splits both further when the build part does not fit.
     private func join(
-        _ build: SpillPartition, _ probe: SpillPartition, level: Int, directory: SpillDirectory, name: String,
+        _ build: SpillPartition, _ probe: SpillPartition, directory: SpillDirectory, name: String,
         into writer: SpillWriter
     ) throws(ExecutionError) {
         let context = planner.context
-        do {
-            let table = try JoinTable(
-                batches: try build.readAll(context), fields: sides.buildPlan.fields, keys: sides.buildKeys,
-                context: context)
-            try probeAll(table, probe, into: writer)
-            return
-        } catch {
-            guard case .memoryLimit = error.kind else { throw error }
-            guard level < SpillPartitioner.maxLevel else {
+        let sides = self.sides
+        try Repartitioning.process(
+            (build: build, probe: probe, name: name),
+            process: { (part) throws(ExecutionError) in
+                let table = try JoinTable(
+                    batches: try part.build.readAll(context), fields: sides.buildPlan.fields, keys: sides.buildKeys,
+                    context: context)
+                try probeAll(table, part.probe, into: writer)
+            },
+            split: { (part, level) throws(ExecutionError) in
+                let buildParts = try split(
+                    part.build, keys: sides.buildKeys, prefix: part.name + "-b", level: level, directory: directory)
+                let probeParts = try split(
+                    part.probe, keys: sides.probeKeys, prefix: part.name + "-p", level: level, directory: directory)
+                return (0..<SpillPartitioner.partitionCount).filter { buildParts[$0] != nil || probeParts[$0] != nil }
+                    .map { p in
+                        (
+                            SpillPartition(paths: buildParts[p].map { [$0] } ?? [], types: part.build.types),
+                            SpillPartition(paths: probeParts[p].map { [$0] } ?? [], types: part.probe.types),
+                            part.name + "-\(p)"
+                        )
+                    }
+            },
+            combine: { _ in },
+            finished: { part in
+                for file in part.build.paths + part.probe.paths { try? FileManager.default.removeItem(atPath: file) }
+            },
+            tooLarge: { ways, error in
                 let limit = formatBytes(context.options.memoryLimit ?? 0)
-                throw ExecutionError(
+                return ExecutionError(
                     .memoryLimit,
                     "hash join build needs more than the memory limit of \(limit) for one partition of its rows even after "
-                        + "splitting them \(SpillPartitioner.partitionCount << (SpillPartitioner.partitionBits * level)) ways on disk "
+                        + "splitting them \(ways) ways on disk "
                         + "(many rows share one key?); raise it with SET memory_limit = '…' (\(error.message))")
-            }
-        }
-        let buildParts = try split(
-            build, keys: sides.buildKeys, prefix: name + "-b", level: level + 1, directory: directory)
-        let probeParts = try split(
-            probe, keys: sides.probeKeys, prefix: name + "-p", level: level + 1, directory: directory)
-        for p in 0..<SpillPartitioner.partitionCount where buildParts[p] != nil || probeParts[p] != nil {
-            let b = SpillPartition(paths: buildParts[p].map { [$0] } ?? [], types: build.types)
-            let q = SpillPartition(paths: probeParts[p].map { [$0] } ?? [], types: probe.types)
-            try join(b, q, level: level + 1, directory: directory, name: name + "-\(p)", into: writer)
-            for file in b.paths + q.paths { try? FileManager.default.removeItem(atPath: file) }
-        }
+            })
     }
 
     /// Splits a partition's files on the hash bits of `level`; returns the new file of each part.
@@ -190,8 +180,33 @@ struct SpillingJoin: Sendable {
     }
 }
 
+/// Writes one side of a join into partition files by the hash of its join keys, one partitioner
+/// per worker: the sink phase of a grace hash join.
+struct JoinPartitioning: PipelineSink {
+    let keys: [ExpressionNode]
+    let directory: SpillDirectory
+    /// Starts the file names of this side ("b": build, "p": probe).
+    let prefix: String
+    let types: [DataType]
+    let dropsNullKeys: Bool
+
+    func makeLocalState(worker: Int) -> JoinPartitionSink {
+        JoinPartitionSink(
+            keys: keys,
+            partitioner: SpillPartitioner(
+                directory: directory, prefix: "\(prefix)\(worker + 1)", types: types, level: 0),
+            dropsNullKeys: dropsNullKeys)
+    }
+
+    func sink(_ batch: Batch, into local: JoinPartitionSink, morsel: Int) throws(ExecutionError) {
+        try local.consume(batch)
+    }
+
+    func combine(_ locals: [JoinPartitionSink]) -> [JoinPartitionSink] { locals }
+}
+
 /// Partitions one worker's rows of a join side by the hash of its join keys.
-final class JoinPartitionSink: LocalSink {
+final class JoinPartitionSink {
     let keys: [ExpressionNode]
     let partitioner: SpillPartitioner
     /// Whether rows with a NULL key are left out (ANTI probe side).
@@ -207,7 +222,8 @@ final class JoinPartitionSink: LocalSink {
         self.dropsNullKeys = dropsNullKeys
     }
 
-    override func consume(_ input: Batch, morsel: Int) throws(ExecutionError) {
+    /// Writes the rows of `input` to the partitions of their keys.
+    func consume(_ input: Batch) throws(ExecutionError) {
         var batch = input.compacted()
         var vectors: [ColumnVector] = []
         for key in keys { vectors.append(try key.evaluate(batch)) }

@@ -79,16 +79,15 @@ struct PhysicalPlanner {
             if needed == 0 { return [] }
             let stop = StopFlag()
             let progress = needed.map { LimitProgress(needed: $0) }
-            let sinks = try Scheduler.run(pipeline, context: context, stop: needed == nil ? nil : stop) {
-                CollectSink(progress: progress, stop: stop, tracker: context.tracker)
-            }
-            let result = LimitOperator.slice(CollectSink.ordered(sinks), limit: limit, offset: offset)
+            let collected = try Scheduler.run(
+                pipeline, into: CollectSink(progress: progress, stop: stop, tracker: context.tracker), context: context,
+                stop: needed == nil ? nil : stop)
+            let result = LimitOperator.slice(collected, limit: limit, offset: offset)
             profile?.addRows(out: result.reduce(0) { $0 + $1.liveCount })
             return result
         default:
             let pipeline = try self.pipeline(plan, profile: parent)
-            let sinks = try Scheduler.run(pipeline, context: context) { CollectSink(tracker: context.tracker) }
-            return CollectSink.ordered(sinks)
+            return try Scheduler.run(pipeline, into: CollectSink(tracker: context.tracker), context: context)
         }
     }
 

@@ -1,8 +1,6 @@
-import Dispatch
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
-import Synchronization
 
 /// ORDER BY: rows are ordered by normalized keys, byte strings that compare with memcmp exactly as
 /// the SQL keys do (see `SortKeyEncoder`).
@@ -58,36 +56,41 @@ final class SortOperator: @unchecked Sendable {
         return SortKeyEncoder(vectors, directions, count: batch.count)
     }
 
+    /// Runs `pipeline` and returns its rows in order (after OFFSET, up to LIMIT).
     func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
         if limit == 0 { return [] }
         let spill = SortSpill(op: self)
         defer { spill.remove() }
-        let sinks = WorkerSlots(try Scheduler.run(pipeline, context: context) { SortSink(op: self, spill: spill) })
-        if spill.runs.files.isEmpty, let result = try runPacked(sinks.items) {
-            for sink in sinks.items { sink.release() }
-            return result
+        return try Scheduler.run(pipeline, into: Execution(op: self, spill: spill), context: context)
+    }
+
+    /// One run of the sort as a pipeline sink: each worker buffers its rows (`SortSink`), spilling
+    /// sorted runs past its share of the memory limit; combining sorts and merges them.
+    struct Execution: PipelineSink {
+        let op: SortOperator
+        let spill: SortSpill
+
+        func makeLocalState(worker: Int) -> SortSink { SortSink(op: op, spill: spill) }
+
+        func sink(_ batch: Batch, into local: SortSink, morsel: Int) throws(ExecutionError) {
+            try local.consume(batch)
         }
-        // Sort each worker's rows on its own thread.
-        let runs = WorkerSlots<SortRun?>(Array(repeating: nil, count: sinks.items.count))
-        let failure = Mutex<ExecutionError?>(nil)
-        let context = self.context
-        DispatchQueue.concurrentPerform(iterations: sinks.items.count) { worker in
-            do throws(ExecutionError) {
-                try context.checkCancelled()
-                runs.items[worker] = try sinks.items[worker].sortedRun()
-            } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
+
+        func combine(_ sinks: [SortSink]) throws(ExecutionError) -> [Batch] {
+            defer { for sink in sinks { sink.release() } }
+            if spill.runs.files.isEmpty, let result = try op.runPacked(sinks) { return result }
+            // Sort each worker's rows on its own thread.
+            let runs = try Scheduler.map(sinks.count, threads: sinks.count, context: op.context) {
+                (worker) throws(ExecutionError) in try sinks[worker].sortedRun()
             }
+            var cursors = runs.compactMap { $0 }.map { SortRunCursor(run: $0) }
+            let (spilled, types) = spill.runs
+            for files in spilled {
+                if let cursor = try SortRunCursor(files: files, types: types, op: op) { cursors.append(cursor) }
+            }
+            let result = try SortMerge(op: op, cursors: cursors).merge()
+            return op.offset == 0 ? result : LimitOperator.slice(result, limit: op.limit, offset: op.offset)
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        var cursors = runs.items.compactMap { $0 }.map { SortRunCursor(run: $0) }
-        let (spilled, types) = spill.runs
-        for files in spilled {
-            if let cursor = try SortRunCursor(files: files, types: types, op: self) { cursors.append(cursor) }
-        }
-        let result = try SortMerge(op: self, cursors: cursors).merge()
-        for sink in sinks.items { sink.release() }
-        return offset == 0 ? result : LimitOperator.slice(result, limit: limit, offset: offset)
     }
 }
 
@@ -98,7 +101,7 @@ struct SortRun {
 }
 
 /// One worker's rows (compacted batches) waiting to be sorted.
-final class SortSink: LocalSink {
+final class SortSink {
     let op: SortOperator
     let spill: SortSpill
     var batches: [Batch] = []
@@ -128,7 +131,8 @@ final class SortSink: LocalSink {
         trackedBytes = 0
     }
 
-    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
+    /// Buffers `batch`, first writing what it holds as a sorted run when over its memory share.
+    func consume(_ batch: Batch) throws(ExecutionError) {
         var compact = batch.compacted()
         if compact.columns.contains(where: \.isDictionary) {
             compact = Batch(columns: compact.columns.map { $0.flattened() }, count: compact.count)

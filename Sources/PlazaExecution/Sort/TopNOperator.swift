@@ -1,4 +1,3 @@
-import Dispatch
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
@@ -86,24 +85,33 @@ final class TopNOperator: @unchecked Sendable {
         -> (batches: [Batch], cutoff: FirstKeyCutoff?)
     {
         let shared = TopNShared(initial, isDescending: keys[0].isDescending)
-        let sinks: [TopNSink]
-        switch pipeline.source {
-        case .scan(let source, let scan, let profile):
-            sinks = try TopNScan(
-                op: self, pipeline: pipeline, source: source, scan: scan, profile: profile, shared: shared
-            )
-            .run()
-        case .batches:
-            sinks = try Scheduler.run(pipeline, context: context) { TopNSink(op: self, shared: shared) }
+        return try Scheduler.run(pipeline, into: Execution(op: self, shared: shared), context: context)
+    }
+
+    /// One run of the top-N as a pipeline sink: each worker keeps its candidate rows (`TopNSink`)
+    /// and offers its cutoff to the others; a scan opens each row group with the cutoff known at
+    /// that moment as an extra pruning predicate; combining keeps the best `limit` of all.
+    struct Execution: PipelineSink {
+        let op: TopNOperator
+        let shared: TopNShared
+
+        func makeLocalState(worker: Int) -> TopNSink { TopNSink(op: op, shared: shared) }
+
+        func sink(_ batch: Batch, into local: TopNSink, morsel: Int) throws(ExecutionError) {
+            try local.consume(batch)
         }
-        let merged = TopNSink(op: self, shared: shared)
-        for sink in sinks {
-            for batch in sink.batches { merged.append(batch) }
-            sink.release()
+
+        func dynamicPruning() -> ScanPredicate? { op.dynamicPredicate(shared.current.cutoff) }
+
+        func combine(_ sinks: [TopNSink]) throws(ExecutionError) -> (batches: [Batch], cutoff: FirstKeyCutoff?) {
+            let merged = TopNSink(op: op, shared: shared)
+            defer { merged.release() }
+            for sink in sinks {
+                for batch in sink.batches { merged.append(batch) }
+                sink.release()
+            }
+            return try merged.sortAndCut()
         }
-        let result = try merged.sortAndCut()
-        merged.release()
-        return result
     }
 }
 
@@ -133,7 +141,7 @@ final class TopNShared: Sendable {
 }
 
 /// One worker's candidate rows.
-final class TopNSink: LocalSink {
+final class TopNSink {
     let op: TopNOperator
     let shared: TopNShared
     var batches: [Batch] = []
@@ -160,7 +168,8 @@ final class TopNSink: LocalSink {
         trackedBytes = 0
     }
 
-    override func consume(_ batch: Batch, morsel: Int) throws(ExecutionError) {
+    /// Keeps the rows of `batch` that can still be among the best `limit`.
+    func consume(_ batch: Batch) throws(ExecutionError) {
         var compact = batch.compacted()
         let first = op.keys[0]
         let (best, isHeld) = shared.current
@@ -243,126 +252,5 @@ final class TopNSink: LocalSink {
             start = end
         }
         return (result, cutoff)
-    }
-}
-
-/// The morsel loop of a top-N over a scan: like `Scheduler.run`, but each row group is opened with
-/// the cutoff known at that moment as an extra pruning predicate.
-final class TopNScan: @unchecked Sendable {
-    // Safe to share: immutable, except `sinks`, whose slot `i` only worker `i` touches.
-    let op: TopNOperator
-    let pipeline: Pipeline
-    let source: any ScanSource
-    let scan: TableScan
-    let profile: OperatorProfile?
-    let shared: TopNShared
-    private var rowGroups: [Int] = []
-
-    init(
-        op: TopNOperator, pipeline: Pipeline, source: any ScanSource, scan: TableScan, profile: OperatorProfile?,
-        shared: TopNShared
-    ) {
-        self.op = op
-        self.pipeline = pipeline
-        self.source = source
-        self.scan = scan
-        self.profile = profile
-        self.shared = shared
-    }
-
-    func run() throws(ExecutionError) -> [TopNSink] {
-        for group in 0..<source.rowGroupCount {
-            if source.mightMatch(rowGroup: group, columns: scan.columns, predicates: scan.pruningPredicates) {
-                rowGroups.append(group)
-            } else {
-                profile?.rowGroupsSkipped.add(1, ordering: .relaxed)
-            }
-        }
-        let context = op.context
-        let threads = Swift.max(1, Swift.min(context.options.threads, rowGroups.count))
-        let sinks = WorkerSlots((0..<threads).map { _ in TopNSink(op: op, shared: shared) })
-        let state = RunState()
-        let count = rowGroups.count
-        let body: @Sendable (Int) -> Void = { worker in
-            let sink = sinks.items[worker]
-            let scratch = WorkerState()
-            while !state.failed.load(ordering: .relaxed) {
-                let morsel = state.next.add(1, ordering: .relaxed).oldValue
-                if morsel >= count { return }
-                do throws(ExecutionError) {
-                    try context.checkCancelled()
-                    try self.scanRowGroup(self.rowGroups[morsel], sink: sink, state: scratch)
-                } catch {
-                    state.failure.withLock { if $0 == nil { $0 = error } }
-                    state.failed.store(true, ordering: .relaxed)
-                    return
-                }
-            }
-        }
-        if threads == 1 {
-            body(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: threads, execute: body)
-        }
-        if let error = state.failure.withLock({ $0 }) { throw error }
-        return sinks.items
-    }
-
-    private func scanRowGroup(_ group: Int, sink: TopNSink, state: WorkerState) throws(ExecutionError) {
-        let context = op.context
-        var predicates = scan.pruningPredicates
-        if let dynamic = op.dynamicPredicate(shared.current.cutoff) {
-            predicates.append(dynamic)
-            if !source.mightMatch(rowGroup: group, columns: scan.columns, predicates: predicates) {
-                profile?.rowGroupsSkipped.add(1, ordering: .relaxed)
-                return
-            }
-        }
-        let cursor: any RowGroupCursor
-        do {
-            cursor = try source.openRowGroup(group, columns: scan.columns, predicates: predicates)
-        } catch let error as ExecutionError {
-            throw error
-        } catch {
-            throw ExecutionError(.storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
-        }
-        profile?.rowGroupsRead.add(1, ordering: .relaxed)
-        let types = scan.fields.map(\.type)
-        while true {
-            let batch = Batch(types: types)
-            let start = profile != nil && context.profiling ? ContinuousClock.now : nil
-            let hasMore: Bool
-            do {
-                hasMore = try cursor.next(into: batch)
-            } catch let error as ExecutionError {
-                throw error
-            } catch {
-                throw ExecutionError(
-                    .storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
-            }
-            if let start { profile?.addTime(ContinuousClock.now - start) }
-            if !hasMore { break }
-            profile?.addRows(out: batch.liveCount)
-            try push(batch, stage: 0, sink: sink, state: state)
-            try context.checkCancelled()
-        }
-        profile?.addScan(cursor.statistics)
-    }
-
-    private func push(_ batch: Batch, stage: Int, sink: TopNSink, state: WorkerState) throws(ExecutionError) {
-        if batch.liveCount == 0 { return }
-        if stage == pipeline.stages.count {
-            pipeline.sinkProfile?.addRows(in: batch.liveCount)
-            try sink.consume(batch, morsel: 0)
-            return
-        }
-        let current = pipeline.stages[stage]
-        let start = op.context.profiling ? ContinuousClock.now : nil
-        let outputs = try current.process(batch, state)
-        if let profile = current.profile {
-            if let start { profile.addTime(ContinuousClock.now - start) }
-            profile.addRows(in: batch.liveCount, out: outputs.reduce(0) { $0 + $1.liveCount })
-        }
-        for output in outputs { try push(output, stage: stage + 1, sink: sink, state: state) }
     }
 }

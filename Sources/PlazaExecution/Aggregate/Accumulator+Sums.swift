@@ -1,0 +1,296 @@
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// count(*) and count(x).
+final class CountAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
+    let countsNulls: Bool
+    var counts: [Int64] = []
+
+    init(countsNulls: Bool) { self.countsNulls = countsNulls }
+
+    func resize(_ groupCount: Int) {
+        if counts.count < groupCount { counts.append(contentsOf: repeatElement(0, count: groupCount - counts.count)) }
+    }
+
+    func update(
+        _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
+    ) throws(ExecutionError) {
+        if !countsNulls && (input == nil || input!.type == .null) { return }
+        let source = countsNulls ? nil : input
+        if isUngrouped && rows == nil {
+            // One group: the count is the number of valid rows, 64 at a time.
+            guard let source, source.hasNulls else {
+                counts[0] &+= Int64(count)
+                return
+            }
+            let words = source.validityWords
+            var n = 0
+            for w in 0..<(count / 64) { n &+= words[w].nonzeroBitCount }
+            if count % 64 != 0 { n &+= (words[count / 64] & ((1 << UInt64(count % 64)) &- 1)).nonzeroBitCount }
+            counts[0] &+= Int64(n)
+            return
+        }
+        if rows == nil, source?.hasNulls != true, let g = uniformGroup(groups, count) {
+            counts[g] &+= Int64(count)
+            return
+        }
+        counts.withUnsafeMutableBufferPointer { c in
+            if rows == nil, source?.hasNulls != true {
+                for row in 0..<count { c[Int(groups[row])] &+= 1 }
+                return
+            }
+            try? forEachValidRow(rows, source, count) { row in c[Int(groups[row])] &+= 1 }
+        }
+    }
+
+    func merge(_ other: CountAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+        throws(ExecutionError)
+    {
+        let o = other
+        o.counts.withUnsafeBufferPointer { theirs in
+            counts.withUnsafeMutableBufferPointer { mine in
+                if let sources {
+                    for i in 0..<count { mine[Int(targets[i])] &+= theirs[Int(sources[i])] }
+                } else {
+                    for i in 0..<count { mine[Int(targets[i])] &+= theirs[i] }
+                }
+            }
+        }
+    }
+
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = makeOutput(.bigint, groupCount)
+        for g in 0..<groupCount { out.data.storeBytes(of: counts[g], toByteOffset: g * 8, as: Int64.self) }
+        return out
+    }
+
+    var footprint: Int { counts.capacity * 8 }
+}
+
+/// sum and avg over BIGINT and DECIMAL: exact 128-bit sums, checked against the result type at the end.
+final class IntegerSumAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
+    let isAverage: Bool
+    let inputScale: Int
+    let result: DataType
+    var sums: [Int128] = []
+    var counts: [Int64] = []
+
+    init(isAverage: Bool, inputScale: Int, result: DataType) {
+        self.isAverage = isAverage
+        self.inputScale = inputScale
+        self.result = result
+    }
+
+    func resize(_ groupCount: Int) {
+        if sums.count < groupCount {
+            sums.append(contentsOf: repeatElement(0, count: groupCount - sums.count))
+            counts.append(contentsOf: repeatElement(0, count: groupCount - counts.count))
+        }
+    }
+
+    func update(
+        _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
+    ) throws(ExecutionError) {
+        guard let input, input.type != .null else { return }
+        // BOOLEAN arrives cast to BIGINT; an input of UInt8 would be a binder bug.
+        precondition(input.physicalType == .int64, "integer sum over \(input.type)")
+        let values = input.data.assumingMemoryBound(to: Int64.self)
+        if rows == nil, let g = isUngrouped ? 0 : uniformGroup(groups, count) {
+            let (sum, n) = IntegerSumAccumulator.total(values, input.validity, count)
+            sums[g] &+= sum
+            counts[g] &+= Int64(n)
+            return
+        }
+        sums.withUnsafeMutableBufferPointer { s in
+            counts.withUnsafeMutableBufferPointer { c in
+                if rows == nil && !input.hasNulls {
+                    for row in 0..<count {
+                        let g = Int(groups[row])
+                        s[g] &+= Int128(values[row])
+                        c[g] &+= 1
+                    }
+                    return
+                }
+                if rows == nil, let words = input.validity.words {
+                    // Branch-free: a NULL row adds 0 to the sum and to the count.
+                    for row in 0..<count {
+                        let mask = 0 &- Int64(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
+                        let g = Int(groups[row])
+                        s[g] &+= Int128(values[row] & mask)
+                        c[g] &+= mask & 1
+                    }
+                    return
+                }
+                try? forEachValidRow(rows, input, count) { row in
+                    let g = Int(groups[row])
+                    s[g] &+= Int128(values[row])
+                    c[g] &+= 1
+                }
+            }
+        }
+    }
+
+    /// The exact sum and the number of the valid values among the first `count`.
+    ///
+    /// Each value splits into its high 32 bits (signed) and low 32 bits (unsigned), summed in
+    /// separate 64-bit lanes that cannot overflow for up to 2^31 values and that vectorize;
+    /// the 128-bit total is `high << 32 + low`.
+    static func total(_ values: UnsafePointer<Int64>, _ validity: ValidityBitmap, _ count: Int) -> (Int128, Int) {
+        precondition(count <= 1 << 31, "batch of \(count) rows")
+        var high: Int64 = 0, low: Int64 = 0
+        guard let words = validity.words else {
+            for row in 0..<count {
+                let x = values[row]
+                high &+= x &>> 32
+                low &+= x & 0xFFFF_FFFF
+            }
+            return (Int128(high) << 32 + Int128(low), count)
+        }
+        var valid = 0
+        var start = 0
+        while start < count {
+            let end = Swift.min(start + 64, count)
+            let word = words[start &>> 6]
+            if word == UInt64.max && end - start == 64 {
+                for row in start..<end {
+                    let x = values[row]
+                    high &+= x &>> 32
+                    low &+= x & 0xFFFF_FFFF
+                }
+                valid &+= 64
+            } else if word != 0 {
+                for row in start..<end {
+                    // All ones for a valid row, zero for NULL (whose value may be anything).
+                    let mask = 0 &- Int64(truncatingIfNeeded: (word &>> UInt64(row & 63)) & 1)
+                    let x = values[row] & mask
+                    high &+= x &>> 32
+                    low &+= x & 0xFFFF_FFFF
+                    valid &+= Int(mask & 1)
+                }
+            }
+            start = end
+        }
+        return (Int128(high) << 32 + Int128(low), valid)
+    }
+
+    func merge(
+        _ other: IntegerSumAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int
+    )
+        throws(ExecutionError)
+    {
+        let o = other
+        for i in 0..<count {
+            let g = mergeSource(sources, i), t = Int(targets[i])
+            sums[t] &+= o.sums[g]
+            counts[t] &+= o.counts[g]
+        }
+    }
+
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = ColumnVector(type: result, capacity: Swift.max(groupCount, 1))
+        let limit: Int128 = result == .bigint ? Int128(Int64.max) : Int128(ArithmeticKernels.maxDecimal)
+        let divisor = Double(powersOfTen[inputScale])
+        for g in 0..<groupCount {
+            if counts[g] == 0 {
+                out.appendNull()
+            } else if isAverage {
+                out.append(Double(sums[g]) / divisor / Double(counts[g]))
+            } else {
+                let sum = sums[g]
+                guard sum <= limit && sum >= -limit - (result == .bigint ? 1 : 0) else {
+                    throw ExecutionError(
+                        .overflow,
+                        "SUM is out of range for \(result) (the exact sum is \(sum)); cast the argument to DOUBLE to sum approximately"
+                    )
+                }
+                out.append(Int64(sum))
+            }
+        }
+        return out
+    }
+
+    var footprint: Int { sums.capacity * 16 + counts.capacity * 8 }
+}
+
+/// sum and avg over DOUBLE.
+final class DoubleSumAccumulator: AccumulatorState {
+    var isUngrouped = false
+    var threads = 1
+    let isAverage: Bool
+    var sums: [Double] = []
+    var counts: [Int64] = []
+
+    init(isAverage: Bool) { self.isAverage = isAverage }
+
+    func resize(_ groupCount: Int) {
+        if sums.count < groupCount {
+            sums.append(contentsOf: repeatElement(0, count: groupCount - sums.count))
+            counts.append(contentsOf: repeatElement(0, count: groupCount - counts.count))
+        }
+    }
+
+    func update(
+        _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
+    ) throws(ExecutionError) {
+        guard let input, input.type != .null else { return }
+        let values = input.data.assumingMemoryBound(to: Double.self)
+        if rows == nil && !input.hasNulls, let g = isUngrouped ? 0 : uniformGroup(groups, count) {
+            // Four independent sums so the additions overlap.
+            var a = 0.0, b = 0.0, c = 0.0, d = 0.0
+            var row = 0
+            while row + 4 <= count {
+                a += values[row]
+                b += values[row + 1]
+                c += values[row + 2]
+                d += values[row + 3]
+                row += 4
+            }
+            while row < count {
+                a += values[row]
+                row += 1
+            }
+            sums[g] += (a + b) + (c + d)
+            counts[g] &+= Int64(count)
+            return
+        }
+        sums.withUnsafeMutableBufferPointer { s in
+            counts.withUnsafeMutableBufferPointer { c in
+                try? forEachValidRow(rows, input, count) { row in
+                    let g = Int(groups[row])
+                    s[g] += values[row]
+                    c[g] &+= 1
+                }
+            }
+        }
+    }
+
+    func merge(_ other: DoubleSumAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
+        throws(ExecutionError)
+    {
+        let o = other
+        for i in 0..<count {
+            let g = mergeSource(sources, i), t = Int(targets[i])
+            sums[t] += o.sums[g]
+            counts[t] &+= o.counts[g]
+        }
+    }
+
+    func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
+        let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
+        for g in 0..<groupCount {
+            if counts[g] == 0 {
+                out.appendNull()
+            } else {
+                out.append(isAverage ? sums[g] / Double(counts[g]) : sums[g])
+            }
+        }
+        return out
+    }
+
+    var footprint: Int { sums.capacity * 16 }
+}
