@@ -51,6 +51,10 @@ extension BindingSession {
         let collector = try WindowCollector(definitions: core.windows)
         windows = collector
         let entries = try expandItems(core.items, scope)
+        collector.aliases = entries.compactMap { entry in
+            guard let alias = entry.alias, let expression = entry.expression else { return nil }
+            return (alias, expression)
+        }
         let orderExpressions = query.orderBy.map(\.expression)
         let hasAggregates =
             entries.contains { $0.expression.map(AggregateDetector.contains) ?? false }

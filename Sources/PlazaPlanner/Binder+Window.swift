@@ -22,6 +22,8 @@ final class WindowCollector {
     /// (as positions in the groups); nil without.
     var groupingSetColumn: Int?
     var groupingSets: [[Int]] = []
+    /// Select-list aliases and their expressions (grouping() may name a key by its alias).
+    var aliases: [(name: String, expression: Expression)] = []
     /// The GROUP BY keys over the aggregate's input (grouping() arguments must be among them).
     var groupKeys: [BoundExpression] = []
 
@@ -169,8 +171,13 @@ extension BindingSession {
     private func frameOffset(_ offset: Expression, unit: BoundWindowFrame.Unit, orderBy: [SortKey])
         throws(BindError) -> Value
     {
-        let bound = Optimizer.fold(
-            try bindExpression(offset, in: Scope(columns: []), context: .plain("a frame offset")))
+        let bound: BoundExpression
+        do {
+            bound = Optimizer.fold(
+                try bindExpression(offset, in: Scope(columns: []), context: .plain("a frame offset")))
+        } catch {
+            throw BindError("a frame offset must be a constant (\(error.message))", span: offset.span)
+        }
         guard case .literal(let value, let type) = bound else {
             throw BindError("a frame offset must be a constant", span: offset.span)
         }
@@ -191,8 +198,7 @@ extension BindingSession {
                 "a RANGE frame offset needs a numeric ORDER BY key and a numeric offset (key: \(keyType), offset: \(type))",
                 span: offset.span)
         }
-        let converted = Optimizer.fold(.cast(bound, to: keyType, isTry: true))
-        guard case .literal(let result, _) = converted, !result.isNull else {
+        guard let result = Self.rangeOffset(value, as: keyType) else {
             throw BindError("the frame offset does not fit the ORDER BY key's type \(keyType)", span: offset.span)
         }
         let isNegative: Bool
@@ -203,6 +209,39 @@ extension BindingSession {
         }
         if isNegative { throw BindError("a frame offset cannot be negative", span: offset.span) }
         return result
+    }
+}
+
+extension BindingSession {
+    /// A numeric offset in the representation of the ORDER BY key's type, or nil when it does not fit.
+    static func rangeOffset(_ value: Value, as keyType: DataType) -> Value? {
+        let asDouble: Double
+        switch value {
+        case .bigint(let n): asDouble = Double(n)
+        case .double(let d): asDouble = d
+        case .decimal(let n, let scale): asDouble = Double(n) / Double(powersOfTen[scale])
+        default: return nil
+        }
+        switch keyType {
+        case .double: return .double(asDouble)
+        case .bigint:
+            if case .bigint = value { return value }
+            guard asDouble == asDouble.rounded(), abs(asDouble) < 9.0e18 else { return nil }
+            return .bigint(Int64(asDouble))
+        case .decimal(_, let scale):
+            if case .decimal(let n, let s) = value, s <= scale {
+                let (scaled, overflow) = n.multipliedReportingOverflow(by: powersOfTen[scale - s])
+                return overflow ? nil : .decimal(scaled, scale: scale)
+            }
+            if case .bigint(let n) = value {
+                let (scaled, overflow) = n.multipliedReportingOverflow(by: powersOfTen[scale])
+                return overflow ? nil : .decimal(scaled, scale: scale)
+            }
+            let scaled = (asDouble * Double(powersOfTen[scale])).rounded()
+            guard abs(scaled) < 9.0e18 else { return nil }
+            return .decimal(Int64(scaled), scale: scale)
+        default: return nil
+        }
     }
 }
 

@@ -171,7 +171,13 @@ extension BindingSession {
             throw BindError("grouping takes 1 to 62 GROUP BY keys", span: span)
         }
         var positions: [Int] = []
-        for argument in call.arguments {
+        for written in call.arguments {
+            var argument = written
+            if case .column(let parts) = written.kind, parts.count == 1, (try? scope.resolve(parts)) == nil,
+                let alias = collector.aliases.first(where: { Scope.matches(parts[0].name, $0.name) })
+            {
+                argument = alias.expression
+            }
             let key = try bindExpression(argument, in: scope, context: .plain("grouping()"))
             guard let position = collector.groupKeys.firstIndex(of: key) else {
                 throw BindError("grouping()'s arguments must be GROUP BY keys", span: argument.span)

@@ -38,7 +38,9 @@ import Testing
         Case(sql: "SELECT a FROM t WHERE a IN ()", line: 1, column: 29, fragment: "expected an expression"),
         Case(sql: "SELECT 1 2", line: 1, column: 10, fragment: "between statements"),
         Case(sql: "SELECT a FROM t GROUP a", line: 1, column: 23, fragment: "BY"),
-        Case(sql: "SELECT sum(a) OVER () FROM t", line: 1, column: 15, fragment: "window functions"),
+        Case(
+            sql: "SELECT sum(a) OVER (ORDER BY a ROWS 1 FOLLOWING) FROM t", line: 1, column: 37,
+            fragment: "a frame without BETWEEN"),
         Case(sql: "SHOW COLUMNS", line: 1, column: 6, fragment: "TABLES"),
         Case(sql: "SELECT a.b.c.d FROM t", line: 1, column: 12, fragment: "table.name"),
         Case(sql: "WITH RECURSIVE x AS (SELECT 1) SELECT 1", line: 1, column: 6, fragment: "RECURSIVE"),

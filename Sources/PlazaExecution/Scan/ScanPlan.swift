@@ -56,9 +56,12 @@ final class ScanPlan: @unchecked Sendable {
                 var input = [ColumnDemand](repeating: .nothing, count: inputCount)
                 guard project.expressions.count == demand.count else { return everything }
                 for (expression, need) in zip(project.expressions, demand) where need != .nothing {
+                    // A project above a join stage reads columns past the scan's: nothing to narrow.
                     if let column = expression as? ColumnNode {
+                        guard column.index < inputCount else { return everything }
                         input[column.index] = max(input[column.index], need)
                     } else if let columns = ScanPlan.columns(of: expression) {
+                        guard columns.allSatisfy({ $0 < inputCount }) else { return everything }
                         for column in columns { input[column] = .values }
                     } else {
                         return everything

@@ -21,6 +21,9 @@ final class WindowOperator: @unchecked Sendable {
         self.context = context
     }
 
+    /// Inputs from this many rows with PARTITION BY are sorted in hash buckets on all threads.
+    static let parallelSortRows = 16_384
+
     /// EXPLAIN ANALYZE's detail: the calls and the number of sorts.
     static func describe(_ calls: [WindowCall], _ fields: [Field]) -> String {
         let sorts = Set(calls.map { WindowSortKey(partitionBy: $0.partitionBy, orderBy: $0.orderBy) }).count
@@ -87,9 +90,15 @@ final class WindowOperator: @unchecked Sendable {
         let orderDirections = key.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
         let full = SortKeyEncoder(
             partitionVectors + orderVectors, partitionDirections + orderDirections, count: total)
-        if !partitionVectors.isEmpty || !orderVectors.isEmpty { full.sort(&order) }
         let partitionKeys =
             partitionVectors.isEmpty ? nil : SortKeyEncoder(partitionVectors, partitionDirections, count: total)
+        let threads = context.options.threads
+        if let partitionKeys, threads > 1, total >= WindowOperator.parallelSortRows {
+            order = WindowPartitioner.sortedRows(
+                full: full, partitionKeys: partitionKeys, count: total, threads: threads)
+        } else if !partitionVectors.isEmpty || !orderVectors.isEmpty {
+            full.sort(&order)
+        }
         var partitionStarts: [Int] = [0]
         var peerStart = [Int32](repeating: 0, count: total)
         var peerEnd = [Int32](repeating: 0, count: total)

@@ -1,0 +1,83 @@
+import PlazaCore
+import Testing
+
+@testable import PlazaPlanner
+
+/// The shape of plans with window functions and grouping sets.
+@Suite struct WindowPlanTests {
+    @Test func windowCallsBecomeOneNodeBelowTheProjection() throws {
+        let bound = try plan(
+            "SELECT n, row_number() OVER (PARTITION BY colonia ORDER BY n), sum(n) OVER (PARTITION BY colonia) FROM reportes"
+        )
+        guard case .project(.window(let input, let calls, let fields), let expressions, _) = bound else {
+            Issue.record("unexpected plan \(bound)")
+            return
+        }
+        let inputCount = input.fields.count
+        #expect(calls.count == 2)
+        #expect(fields.count == inputCount + 2)
+        #expect(calls[0].function == .rowNumber && calls[0].type == .bigint)
+        #expect(calls[1].function == .aggregate(.sum) && calls[1].frame == .wholePartition)
+        #expect(calls[0].frame == .defaultWithOrder)
+        #expect(expressions[1] == .column(index: inputCount, type: .bigint))
+    }
+
+    @Test func identicalCallsAreComputedOnce() throws {
+        let bound = try plan(
+            "SELECT rank() OVER (ORDER BY n) AS a, rank() OVER (ORDER BY n) + 1 AS b FROM reportes")
+        guard case .project(.window(_, let calls, _), _, _) = bound else {
+            Issue.record("unexpected plan \(bound)")
+            return
+        }
+        #expect(calls.count == 1)
+    }
+
+    @Test func qualifyFiltersAboveTheWindow() throws {
+        let bound = try plan("SELECT n FROM reportes QUALIFY row_number() OVER (ORDER BY n) = 1")
+        guard case .project(.filter(.window, _), _, _) = bound else {
+            Issue.record("unexpected plan \(bound)")
+            return
+        }
+    }
+
+    @Test func windowsOverAggregatesSitAboveTheAggregate() throws {
+        let bound = try plan("SELECT colonia, sum(count(*)) OVER () FROM reportes GROUP BY colonia")
+        guard case .project(.window(.aggregate, let calls, _), _, _) = bound else {
+            Issue.record("unexpected plan \(bound)")
+            return
+        }
+        #expect(calls[0].arguments == [.column(index: 1, type: .bigint)])
+    }
+
+    @Test func rollupIsOneAggregateWithTheSetIdAsLastGroup() throws {
+        let bound = try plan("SELECT colonia, count(*) FROM reportes GROUP BY ROLLUP (colonia)")
+        guard case .project(.aggregate(let input, let groups, _, _), _, _) = bound else {
+            Issue.record("unexpected plan \(bound)")
+            return
+        }
+        #expect(groups.count == 2)
+        #expect(groups[1].type == .bigint)
+        guard case .project(.join(let join), _, _) = input else {
+            Issue.record("unexpected input \(input)")
+            return
+        }
+        guard case .values(let rows, _) = join.right else {
+            Issue.record("no set ids")
+            return
+        }
+        #expect(rows.count == 2)
+    }
+
+    @Test func misplacedWindowsAreErrorsWithPlaces() {
+        #expect(
+            bindError("SELECT n FROM reportes WHERE rank() OVER (ORDER BY n) = 1")?.message
+                == "window functions are not allowed in WHERE")
+        #expect(
+            bindError("SELECT ntile(0) OVER () FROM reportes")?.message
+                == "ntile's argument must be a positive integer constant")
+        #expect(
+            bindError("SELECT sum(rank() OVER ()) OVER () FROM reportes")?.message
+                == "window functions cannot be nested")
+        #expect(bindError("SELECT lag(n, -2) OVER () FROM reportes")?.message == "lag's offset cannot be negative")
+    }
+}
