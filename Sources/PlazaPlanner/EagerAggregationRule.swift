@@ -37,6 +37,7 @@ enum EagerAggregationRule {
         case .limit(let input, let limit, let offset):
             return .limit(input: apply(input, statistics), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: apply(input, statistics))
+        case .setOperation(let operation): return operation.mapInputs { apply($0, statistics) }
         }
     }
 

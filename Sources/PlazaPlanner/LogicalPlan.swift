@@ -23,6 +23,8 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     case limit(input: LogicalPlan, limit: Int?, offset: Int)
     /// Removes duplicate rows.
     case distinct(input: LogicalPlan)
+    /// Combines two inputs of the same column types (UNION ALL, INTERSECT, EXCEPT).
+    case setOperation(SetOperationPlan)
 
     /// The columns this node produces.
     public var fields: [Field] {
@@ -31,6 +33,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
         case .values(_, let fields), .project(_, _, let fields), .aggregate(_, _, _, let fields): return fields
         case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .distinct(let input):
             return input.fields
+        case .setOperation(let operation): return operation.fields
         case .join(let join):
             switch join.kind {
             case .semi, .anti:

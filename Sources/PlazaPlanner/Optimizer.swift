@@ -68,6 +68,7 @@ public enum Optimizer {
         case .limit(let input, let limit, let offset):
             return .limit(input: foldPlan(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: foldPlan(input))
+        case .setOperation(let operation): return operation.mapInputs(foldPlan)
         }
     }
 
@@ -95,6 +96,7 @@ public enum Optimizer {
         case .limit(let input, let limit, let offset):
             return .limit(input: attachPruningPredicates(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: attachPruningPredicates(input))
+        case .setOperation(let operation): return operation.mapInputs(attachPruningPredicates)
         }
     }
 

@@ -67,6 +67,13 @@ public enum PlanPrinter {
         case .distinct(let input):
             lines.append(indent + "Distinct")
             render(input, depth: depth + 1, into: &lines)
+        case .setOperation(let operation):
+            lines.append(
+                indent
+                    + "SetOperation \(operation.keywords) columns=[\(operation.fields.map(\.name).joined(separator: ", "))]"
+            )
+            render(operation.left, depth: depth + 1, into: &lines)
+            render(operation.right, depth: depth + 1, into: &lines)
         }
     }
 

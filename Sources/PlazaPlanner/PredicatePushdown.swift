@@ -36,6 +36,9 @@ enum PredicatePushdown {
             return .sort(input: push(input, predicates), keys: keys)
         case .distinct(let input):
             return .distinct(input: push(input, predicates))
+        case .setOperation(let operation):
+            // Both inputs have the output's columns, and a row kept by the filter is kept on both sides.
+            return operation.mapInputs { push($0, predicates) }
         case .limit(let input, let limit, let offset):
             return apply(predicates, to: .limit(input: push(input, []), limit: limit, offset: offset))
         }

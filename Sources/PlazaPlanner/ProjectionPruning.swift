@@ -118,6 +118,10 @@ enum ProjectionPruning {
             // DISTINCT compares whole rows: every column stays.
             let (newInput, map) = prune(input, Set(input.fields.indices))
             return (.distinct(input: newInput), map)
+        case .setOperation(let operation):
+            // Set operations compare whole rows: every column of both inputs stays.
+            let all = Set(operation.fields.indices)
+            return (operation.mapInputs { prune($0, all).plan }, identity(operation.fields.count))
         }
     }
 

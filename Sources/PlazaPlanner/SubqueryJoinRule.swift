@@ -44,6 +44,7 @@ enum SubqueryJoinRule {
         case .sort(let input, let keys): return .sort(input: apply(input), keys: keys)
         case .limit(let input, let limit, let offset): return .limit(input: apply(input), limit: limit, offset: offset)
         case .distinct(let input): return .distinct(input: apply(input))
+        case .setOperation(let operation): return operation.mapInputs(apply)
         }
     }
 }
