@@ -27,6 +27,7 @@ extension BindingSession {
             frame[key] = try bindQuery(cte.query)
             cteFrames[cteFrames.count - 1] = frame
         }
+        if let operation = query.setOperation { return try bindSetQuery(query, operation) }
         return try bindSelect(query)
     }
 

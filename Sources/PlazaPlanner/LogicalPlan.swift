@@ -25,6 +25,8 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     case distinct(input: LogicalPlan)
     /// Computes window functions; output: the input's columns, then one column per call.
     case window(input: LogicalPlan, calls: [WindowCall], fields: [Field])
+    /// Combines two inputs of the same column types (UNION ALL, INTERSECT, EXCEPT).
+    case setOperation(SetOperationPlan)
 
     /// The columns this node produces.
     public var fields: [Field] {
@@ -35,6 +37,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
             return fields
         case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .distinct(let input):
             return input.fields
+        case .setOperation(let operation): return operation.fields
         case .join(let join):
             switch join.kind {
             case .semi, .anti:

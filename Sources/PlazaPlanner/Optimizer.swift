@@ -70,6 +70,7 @@ public enum Optimizer {
         case .distinct(let input): return .distinct(input: foldPlan(input))
         case .window(let input, let calls, let fields):
             return .window(input: foldPlan(input), calls: calls.map(foldWindowCall), fields: fields)
+        case .setOperation(let operation): return operation.mapInputs(foldPlan)
         }
     }
 
@@ -99,6 +100,7 @@ public enum Optimizer {
         case .distinct(let input): return .distinct(input: attachPruningPredicates(input))
         case .window(let input, let calls, let fields):
             return .window(input: attachPruningPredicates(input), calls: calls, fields: fields)
+        case .setOperation(let operation): return operation.mapInputs(attachPruningPredicates)
         }
     }
 

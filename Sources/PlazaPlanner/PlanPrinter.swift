@@ -70,6 +70,13 @@ public enum PlanPrinter {
         case .window(let input, let calls, _):
             lines.append(indent + "Window [" + calls.map { $0.description(input.fields) }.joined(separator: ", ") + "]")
             render(input, depth: depth + 1, into: &lines)
+        case .setOperation(let operation):
+            lines.append(
+                indent
+                    + "SetOperation \(operation.keywords) columns=[\(operation.fields.map(\.name).joined(separator: ", "))]"
+            )
+            render(operation.left, depth: depth + 1, into: &lines)
+            render(operation.right, depth: depth + 1, into: &lines)
         }
     }
 

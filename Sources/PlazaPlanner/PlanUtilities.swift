@@ -119,6 +119,13 @@ extension LogicalPlan {
             return input.estimatedRows
         case .limit(let input, let limit, _): return Swift.min(input.estimatedRows, limit ?? Int.max)
         case .join(let join): return Swift.max(join.left.estimatedRows, join.right.estimatedRows)
+        case .setOperation(let operation):
+            let (left, right) = (operation.left.estimatedRows, operation.right.estimatedRows)
+            switch operation.kind {
+            case .union: return left.addingReportingOverflow(right).overflow ? Int.max : left + right
+            case .intersect: return Swift.min(left, right)
+            case .except: return left
+            }
         }
     }
 }

@@ -39,6 +39,9 @@ enum PredicatePushdown {
         case .window(let input, let calls, let fields):
             // A filter on the window's input would change partitions and frames: it stays above.
             return apply(predicates, to: .window(input: push(input, []), calls: calls, fields: fields))
+        case .setOperation(let operation):
+            // Both inputs have the output's columns, and a row kept by the filter is kept on both sides.
+            return operation.mapInputs { push($0, predicates) }
         case .limit(let input, let limit, let offset):
             return apply(predicates, to: .limit(input: push(input, []), limit: limit, offset: offset))
         }

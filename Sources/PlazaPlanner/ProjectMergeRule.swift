@@ -30,6 +30,7 @@ enum ProjectMergeRule {
         case .distinct(let input): return .distinct(input: apply(input))
         case .window(let input, let calls, let fields):
             return .window(input: apply(input), calls: calls, fields: fields)
+        case .setOperation(let operation): return operation.mapInputs(apply)
         }
     }
 

@@ -120,6 +120,10 @@ enum ProjectionPruning {
             return (.distinct(input: newInput), map)
         case .window(let input, let calls, let fields):
             return pruneWindow(input, calls, fields, required)
+        case .setOperation(let operation):
+            // Set operations compare whole rows: every column of both inputs stays.
+            let all = Set(operation.fields.indices)
+            return (operation.mapInputs { prune($0, all).plan }, identity(operation.fields.count))
         }
     }
 

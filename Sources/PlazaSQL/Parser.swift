@@ -211,14 +211,6 @@ struct ParserState {
         try enter()
         defer { depth -= 1 }
         let start = current.span
-        if acceptSymbol("(") {
-            var inner = try parseQuery()
-            try expectSymbol(")", "to close the query")
-            if inner.orderBy.isEmpty && inner.limit == nil && inner.offset == nil {
-                try parseQueryTail(&inner)
-            }
-            return inner
-        }
         var ctes: [CommonTableExpression] = []
         if accept("WITH") {
             if current.isKeyword("RECURSIVE") { throw error("WITH RECURSIVE is not supported", at: current) }
@@ -231,12 +223,14 @@ struct ParserState {
                 ctes.append(CommonTableExpression(name: name, query: query))
             } while acceptSymbol(",")
         }
-        guard accept("SELECT") else { throw unexpected("SELECT") }
-        let select = try parseSelectCore()
-        var query = Query(ctes: ctes, select: select, span: start)
-        try parseQueryTail(&query)
-        if current.isKeyword("UNION") || current.isKeyword("EXCEPT") || current.isKeyword("INTERSECT") {
-            throw error("\(current.text.uppercased()) is not supported", at: current)
+        var query = try parseSetExpression()
+        if !ctes.isEmpty {
+            query.ctes = ctes + query.ctes
+            query.span = start
+        }
+        // A parenthesized query that has its own ORDER BY or LIMIT takes no second one.
+        if query.orderBy.isEmpty && query.limit == nil && query.offset == nil {
+            try parseQueryTail(&query)
         }
         return query
     }

@@ -22,7 +22,12 @@ extension Query {
         if !ctes.isEmpty {
             text += "WITH " + ctes.map { "\($0.name) AS (\($0.query.sql))" }.joined(separator: ", ") + " "
         }
-        text += select.sql
+        if let operation = setOperation {
+            let clause = operation.clause
+            text += clause.sql
+        } else {
+            text += select.sql
+        }
         if !orderBy.isEmpty {
             text +=
                 " ORDER BY "
@@ -145,5 +150,30 @@ extension Expression {
             return text
         case .subquery(let query): return "(" + query.sql + ")"
         }
+    }
+}
+
+extension SetOperationClause {
+    /// The two branches and the operator as SQL. A branch is parenthesized only where it must
+    /// be, so that a query still starts with SELECT inside `IN (…)` and scalar subqueries.
+    var sql: String {
+        let leftIsBare: Bool
+        if let inner = left.setOperation?.clause {
+            // Left-associative: only a UNION or EXCEPT under an INTERSECT needs parentheses.
+            leftIsBare = left.isBareBranch && !(op == .intersect && inner.op != .intersect)
+        } else {
+            leftIsBare = left.isBareBranch
+        }
+        let leftText: String = leftIsBare ? left.sql : "(" + left.sql + ")"
+        let rightIsBare = right.isBareBranch && right.setOperation == nil
+        let rightText: String = rightIsBare ? right.sql : "(" + right.sql + ")"
+        return leftText + " " + keywords + " " + rightText
+    }
+}
+
+extension Query {
+    /// Whether the query can stand in a set operation without parentheses.
+    fileprivate var isBareBranch: Bool {
+        ctes.isEmpty && orderBy.isEmpty && limit == nil && offset == nil
     }
 }

@@ -67,12 +67,15 @@ public struct CommonTableExpression: Hashable, Sendable {
     }
 }
 
-/// A full query: CTEs, one SELECT, ORDER BY, LIMIT and OFFSET.
+/// A full query: CTEs, one SELECT (or a set operation of two queries), ORDER BY, LIMIT and OFFSET.
 public struct Query: Hashable, Sendable {
     /// The WITH clause.
     public var ctes: [CommonTableExpression]
-    /// The SELECT.
+    /// The SELECT (empty when `setOperation` is set).
     public var select: SelectCore
+    /// `left UNION|INTERSECT|EXCEPT right`, when the query combines two queries; ORDER BY and
+    /// LIMIT then apply to the combined rows.
+    public var setOperation: SetOperation? = nil
     /// ORDER BY items.
     public var orderBy: [OrderItem]
     /// LIMIT (a constant expression), if any.
@@ -217,6 +220,10 @@ struct ParameterCounter {
 
     mutating func visit(_ query: Query) {
         for cte in query.ctes { visit(cte.query) }
+        if let operation = query.setOperation {
+            visit(operation.clause.left)
+            visit(operation.clause.right)
+        }
         for item in query.select.items {
             if case .expression(let expression, _) = item { visit(expression) }
         }

@@ -54,6 +54,16 @@ import Testing
             sql: "SELECT n FROM reportes ORDER BY 3", fragment: "ORDER BY position 3 is not in the select list",
             column: 33),
         Case(sql: "SELECT n FROM reportes GROUP BY 2", fragment: "GROUP BY position 2", column: 33),
+        Case(
+            sql: "SELECT n, ok FROM reportes   EXCEPT ALL SELECT n FROM reportes",
+            fragment: "the branches of EXCEPT ALL have different numbers of columns: 2 on the left, 1 on the right",
+            column: 30),
+        Case(
+            sql: "SELECT fecha FROM reportes UNION SELECT n FROM reportes",
+            fragment: "column 1 (\"fecha\") of UNION is DATE on the left and BIGINT on the right", column: 28),
+        Case(
+            sql: "SELECT n FROM reportes UNION SELECT n FROM reportes ORDER BY 2",
+            fragment: "ORDER BY position 2 is not in the select list", column: 62),
         Case(sql: "SELECT n FROM reportes LIMIT -1", fragment: "LIMIT must be a non-negative integer", column: 30),
         Case(sql: "SELECT n FROM reportes LIMIT 'a'", fragment: "LIMIT must be", column: 30),
         Case(sql: "SELECT $2", fragment: "missing value for parameter $2", column: 8),

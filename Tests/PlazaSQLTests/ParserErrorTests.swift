@@ -33,7 +33,10 @@ import Testing
         Case(sql: "SELECT a FROM", line: 1, column: 14, fragment: "table name"),
         Case(sql: "SELECT a FROM t JOIN u", line: 1, column: 23, fragment: "ON"),
         Case(sql: "SELECT a FROM t RIGHT JOIN u ON a = b", line: 1, column: 17, fragment: "not supported"),
-        Case(sql: "SELECT a FROM t UNION SELECT b FROM u", line: 1, column: 17, fragment: "UNION is not supported"),
+        Case(
+            sql: "SELECT a FROM t EXCEPT BY NAME SELECT b FROM u", line: 1, column: 17,
+            fragment: "BY NAME is only supported with UNION"),
+        Case(sql: "SELECT a FROM t UNION SELECT b FROM u ORDER BY 1 UNION", line: 1, column: 50, fragment: "UNION"),
         Case(sql: "SELECT CASE END", line: 1, column: 13, fragment: "WHEN"),
         Case(sql: "SELECT a FROM t WHERE a IN ()", line: 1, column: 29, fragment: "expected an expression"),
         Case(sql: "SELECT 1 2", line: 1, column: 10, fragment: "between statements"),

@@ -134,6 +134,9 @@ struct PhysicalPlanner {
             return Pipeline(reusing: pipeline, fields: fields)
         case .join(let join):
             return try JoinPlanner(planner: self).pipeline(join, profile: parent)
+        case .setOperation(let operation):
+            let batches = try SetOperationOperator(planner: self).run(operation, profile: parent)
+            return Pipeline(source: .batches(batches), fields: operation.fields)
         default:
             let batches = try materialize(plan, profile: parent)
             return Pipeline(source: .batches(batches), fields: plan.fields)
