@@ -42,7 +42,7 @@ let package = Package(
             name: "Plaza",
             dependencies: [
                 "PlazaCore", "PlazaVector", "PlazaSQL", "PlazaPlanner", "PlazaStorage",
-                "PlazaExecution", "PlazaCSV", "PlazaFormat",
+                "PlazaExecution", "PlazaCSV", "PlazaFormat", "PlazaParquet",
             ]),
         .executableTarget(
             name: "PlazaCLI",
