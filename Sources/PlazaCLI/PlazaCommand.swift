@@ -15,7 +15,7 @@ struct PlazaCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ImportCommand.self, QueryCommand.self, ShellCommand.self, TablesCommand.self, DescribeCommand.self,
-            VerifyCommand.self,
+            VerifyCommand.self, ExportCommand.self,
         ])
 
     /// Runs the command line; exit codes: 0 success, 1 an error in the query or the input, 2 bad usage.
