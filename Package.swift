@@ -45,7 +45,7 @@ let package = Package(
             name: "Plaza",
             dependencies: [
                 "PlazaCore", "PlazaVector", "PlazaSQL", "PlazaPlanner", "PlazaStorage",
-                "PlazaExecution", "PlazaCSV", "PlazaFormat",
+                "PlazaExecution", "PlazaCSV", "PlazaFormat", "PlazaParquet",
             ]),
         .target(
             name: "PlazaServer",

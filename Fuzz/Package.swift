@@ -2,7 +2,7 @@
 import PackageDescription
 
 // libFuzzer targets for Plaza's input-facing readers (issue 9): segment files, manifests, SQL
-// parse + bind, and CSV import. Build and run them with `./run.sh` (see README.md); the
+// parse + bind, CSV import, and Parquet footers and pages. Build and run them with `./run.sh` (see README.md); the
 // sanitizer flags go on the command line, never into a package:
 //
 //     swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
@@ -18,6 +18,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     targets: [
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4"),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .target(name: "PlazaCore", path: "Sources/PlazaCore"),
         .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"], path: "Sources/PlazaSQL"),
@@ -27,6 +30,9 @@ let package = Package(
         .target(
             name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"],
             path: "Sources/PlazaStorage"),
+        .target(
+            name: "PlazaParquet", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CSnappy", "CZstd", "CZlib"],
+            path: "Sources/PlazaParquet"),
         .target(name: "FuzzDriver", path: "Sources/FuzzDriver"),
         .executableTarget(
             name: "fuzz-segment", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaFormat"],
@@ -37,5 +43,8 @@ let package = Package(
             name: "fuzz-sql", dependencies: ["FuzzDriver", "PlazaCore", "PlazaSQL", "PlazaPlanner"], path: "Targets/fuzz-sql"),
         .executableTarget(
             name: "fuzz-csv", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaCSV"], path: "Targets/fuzz-csv"),
+        .executableTarget(
+            name: "fuzz-parquet", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaParquet"],
+            path: "Targets/fuzz-parquet"),
     ]
 )

@@ -31,6 +31,10 @@ extension Database {
             throw PlazaError(
                 kind: .usage, message: "the database \"\(self.path)\" was opened read-only; cannot import \(path)")
         }
+        // Parquet input goes to its own importer (Database+ImportParquet.swift).
+        if Self.isParquetPath(path) {
+            return try importParquet(from: path, into: table, options: options, progress: progress)
+        }
         let name = table ?? Self.tableName(forFile: path)
         importLock.lock()
         defer { importLock.unlock() }

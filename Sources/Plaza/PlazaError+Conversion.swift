@@ -5,6 +5,7 @@ internal import PlazaFormat
 internal import PlazaStorage
 internal import PlazaExecution
 internal import PlazaCSV
+internal import PlazaParquet
 
 extension PlazaError {
     /// The `PlazaError` for an error of a lower layer, keeping its place.
@@ -19,6 +20,7 @@ extension PlazaError {
                 location: .file(FileLocation(path: error.path, column: error.column)), underlying: error)
         }
         if let error = error as? CSVError { return from(csv: error) }
+        if let error = error as? ParquetError { return from(parquet: error) }
         return PlazaError(kind: .internal, message: String(describing: error) + " (a bug; please report it)")
     }
 

@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 import Plaza
 
-/// `plaza import`: CSV files (or directories of them) into tables.
+/// `plaza import`: CSV or Parquet files (or directories of them) into tables.
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import CSV files into tables.",
+        commandName: "import", abstract: "Import CSV or Parquet files into tables.",
         discussion: """
             Each file becomes a table named after it (lower-cased, other characters replaced by _); \
             a directory imports each CSV file inside as its own table. With --table, all files go \
-            into that one table (the first as asked, the rest appended).
+            into that one table (the first as asked, the rest appended). A .parquet file, a directory \
+            of .parquet files or a quoted pattern ('data/*.parquet') becomes one table.
             """)
 
     @OptionGroup var database: DatabaseOption
@@ -26,7 +27,7 @@ struct ImportCommand: AsyncParsableCommand {
         ImportOptions.ErrorPolicy = .fail
     @Option(help: "Where skipped rows go (default: TABLE.rejects.csv).") var rejects: String?
     @Flag(help: "No progress bar and no summary.") var quiet = false
-    @Argument(help: "CSV files or directories.") var paths: [String]
+    @Argument(help: "CSV or Parquet files, directories or quoted Parquet patterns.") var paths: [String]
 
     func validate() throws {
         if append && replace { throw ValidationError("--append and --replace cannot be used together") }
@@ -47,6 +48,11 @@ struct ImportCommand: AsyncParsableCommand {
     private func files() throws -> [String] {
         var files: [String] = []
         for path in paths {
+            // Parquet input (a file, a directory or a pattern of them) is one table: Plaza expands it.
+            if Database.isParquetPath(path) {
+                files.append(path)
+                continue
+            }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw PlazaError(
@@ -84,8 +90,9 @@ struct ImportCommand: AsyncParsableCommand {
             options.decimalComma = decimalComma
             options.nullTokens = nullTokens.isEmpty ? nil : nullTokens
             options.onError = onError
-            let tableName = table ?? Database.tableName(forFile: file)
-            if onError == .skip { options.rejectsPath = rejects ?? tableName + ".rejects.csv" }
+            // nil for Parquet input: Plaza names the table after the file or directory.
+            let tableName = table ?? (Database.isParquetPath(file) ? nil : Database.tableName(forFile: file))
+            if onError == .skip { options.rejectsPath = rejects ?? (tableName ?? "import") + ".rejects.csv" }
             let bar = showsProgress ? ProgressBar(label: (file as NSString).lastPathComponent) : nil
             var progress: (@Sendable (ImportProgress) -> Void)?
             if let bar { progress = { update in bar.update(update) } }

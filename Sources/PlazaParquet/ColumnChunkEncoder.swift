@@ -1,0 +1,223 @@
+import PlazaCore
+import PlazaVector
+
+/// Encodes one column of one row group: an optional dictionary page, then data pages (v1) of
+/// RLE definition levels and RLE_DICTIONARY indices or PLAIN values, each compressed.
+struct ColumnChunkEncoder {
+    /// A dictionary is used while it has at most this many entries and half as many as rows.
+    static let maxDictionaryEntries = 1 << 16
+
+    let field: Field
+    let values: ColumnVector
+    let codec: ParquetCodec
+    let pageRows: Int
+
+    var physicalType: ParquetPhysicalType {
+        switch field.type {
+        case .boolean: return .boolean
+        case .date: return .int32
+        case .double: return .double
+        case .varchar: return .byteArray
+        default: return .int64
+        }
+    }
+
+    /// The plain encoding of row `row`'s value.
+    private func plain(_ row: Int, into bytes: inout [UInt8]) {
+        switch values.physicalType {
+        case .int32:
+            withUnsafeBytes(of: values.data.load(fromByteOffset: row * 4, as: Int32.self).littleEndian) { bytes += $0 }
+        case .int64, .double:
+            withUnsafeBytes(of: values.data.load(fromByteOffset: row * 8, as: UInt64.self).littleEndian) { bytes += $0 }
+        case .string:
+            let value = values.bytes(at: row)
+            withUnsafeBytes(of: UInt32(value.count).littleEndian) { bytes += $0 }
+            bytes += value
+        default: preconditionFailure("booleans are bit-packed")
+        }
+    }
+
+    /// The key of row `row`'s value in the dictionary.
+    private func key(_ row: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        if values.physicalType == .string { bytes += values.bytes(at: row) } else { plain(row, into: &bytes) }
+        return bytes
+    }
+
+    func encode(at start: Int) -> (bytes: [UInt8], chunk: WrittenColumnChunk) {
+        let count = values.count
+        let validRows = (0..<count).filter { values.isValid(at: $0) }
+        var output: [UInt8] = []
+        var uncompressed = 0
+        var dictionaryOffset: Int?
+        // Dictionary codes, when every value has one.
+        var codes: [UInt32]?
+        var entries = 0
+        if physicalType != .boolean && !validRows.isEmpty {
+            var index: [[UInt8]: UInt32] = [:]
+            var rowCodes = [UInt32](repeating: 0, count: count)
+            var dictionaryPage: [UInt8] = []
+            var fits = true
+            for row in validRows {
+                let key = key(row)
+                if let code = index[key] {
+                    rowCodes[row] = code
+                    continue
+                }
+                guard index.count < Self.maxDictionaryEntries, index.count < max(validRows.count / 2, 1) else {
+                    fits = false
+                    break
+                }
+                let code = UInt32(index.count)
+                index[key] = code
+                rowCodes[row] = code
+                plain(row, into: &dictionaryPage)
+            }
+            if fits {
+                codes = rowCodes
+                entries = index.count
+                dictionaryOffset = start
+                var header = ThriftCompactWriter()
+                let compressed = dictionaryPage.withUnsafeBytes { PageCodec.compress(codec, $0) }
+                header.structBody { w in
+                    w.i32(1, ParquetPageType.dictionaryPage.rawValue)
+                    w.i32(2, Int32(dictionaryPage.count))
+                    w.i32(3, Int32(compressed.count))
+                    w.structure(7) { w in
+                        w.i32(1, Int32(entries))
+                        w.i32(2, ParquetEncoding.plain.rawValue)
+                    }
+                }
+                output += header.bytes + compressed
+                uncompressed += header.bytes.count + dictionaryPage.count
+            }
+        }
+        let dataOffset = start + output.count
+        let width = max(1, Int.bitWidth - max(entries - 1, 0).leadingZeroBitCount)
+        for pageStart in stride(from: 0, to: count, by: pageRows) {
+            let pageEnd = min(count, pageStart + pageRows)
+            var body: [UInt8] = []
+            let levels = encodeLevels(pageStart..<pageEnd)
+            withUnsafeBytes(of: UInt32(levels.count).littleEndian) { body += $0 }
+            body += levels
+            let rows = (pageStart..<pageEnd).filter { values.isValid(at: $0) }
+            if let codes {
+                body.append(UInt8(width))
+                body += bitPackedRun(rows.map { codes[$0] }, width: width)
+            } else if physicalType == .boolean {
+                var bits = [UInt8](repeating: 0, count: (rows.count + 7) / 8)
+                for (position, row) in rows.enumerated()
+                where values.data.load(fromByteOffset: row, as: UInt8.self) != 0 {
+                    bits[position / 8] |= 1 << UInt8(position % 8)
+                }
+                body += bits
+            } else {
+                for row in rows { plain(row, into: &body) }
+            }
+            let compressed = body.withUnsafeBytes { PageCodec.compress(codec, $0) }
+            var header = ThriftCompactWriter()
+            header.structBody { w in
+                w.i32(1, ParquetPageType.dataPage.rawValue)
+                w.i32(2, Int32(body.count))
+                w.i32(3, Int32(compressed.count))
+                w.structure(5) { w in
+                    w.i32(1, Int32(pageEnd - pageStart))
+                    w.i32(2, (codes != nil ? ParquetEncoding.rleDictionary : ParquetEncoding.plain).rawValue)
+                    w.i32(3, ParquetEncoding.rle.rawValue)
+                    w.i32(4, ParquetEncoding.rle.rawValue)
+                }
+            }
+            output += header.bytes + compressed
+            uncompressed += header.bytes.count + body.count
+        }
+        var encodings: [ParquetEncoding] = [.rle]
+        encodings.append(codes != nil ? .rleDictionary : .plain)
+        if codes != nil { encodings.append(.plain) }
+        let chunk = WrittenColumnChunk(
+            physicalType: physicalType, codec: codec, encodings: encodings, valueCount: count,
+            uncompressedSize: uncompressed, compressedSize: output.count, dataPageOffset: dataOffset,
+            dictionaryPageOffset: dictionaryOffset, statistics: statistics(validRows))
+        return (output, chunk)
+    }
+
+    /// Definition levels of `rows` (1 valid, 0 NULL) as RLE runs of width 1.
+    private func encodeLevels(_ rows: Range<Int>) -> [UInt8] {
+        var bytes = ThriftCompactWriter()
+        var output: [UInt8] = []
+        var row = rows.lowerBound
+        while row < rows.upperBound {
+            let valid = values.isValid(at: row)
+            var end = row + 1
+            while end < rows.upperBound && values.isValid(at: end) == valid { end += 1 }
+            bytes = ThriftCompactWriter()
+            bytes.varint(UInt64(end - row) << 1)
+            output += bytes.bytes
+            output.append(valid ? 1 : 0)
+            row = end
+        }
+        return output
+    }
+
+    /// One bit-packed run of `codes` (padded to a multiple of eight values).
+    private func bitPackedRun(_ codes: [UInt32], width: Int) -> [UInt8] {
+        guard !codes.isEmpty else { return [] }
+        let groups = (codes.count + 7) / 8
+        var header = ThriftCompactWriter()
+        header.varint(UInt64(groups) << 1 | 1)
+        var packed = [UInt8](repeating: 0, count: groups * width)
+        var bit = 0
+        for code in codes {
+            for offset in 0..<width where code >> UInt32(offset) & 1 == 1 {
+                packed[(bit + offset) / 8] |= 1 << UInt8((bit + offset) % 8)
+            }
+            bit += width
+        }
+        return header.bytes + packed
+    }
+
+    /// Min, max (plain-encoded, byte order for text) and the NULL count.
+    private func statistics(_ validRows: [Int]) -> ParquetStatistics {
+        var result = ParquetStatistics(nullCount: Int64(values.count - validRows.count))
+        guard !validRows.isEmpty else { return result }
+        func bounds<T>(_ load: (Int) -> T, _ less: (T, T) -> Bool) -> (T, T)? {
+            var low: T?
+            var high: T?
+            for row in validRows {
+                let value = load(row)
+                if let current = low, !less(value, current) {} else { low = value }
+                if let current = high, !less(current, value) {} else { high = value }
+            }
+            guard let low, let high else { return nil }
+            return (low, high)
+        }
+        func bytes<T>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }
+        switch values.physicalType {
+        case .uint8:
+            if let (low, high) = bounds({ values.data.load(fromByteOffset: $0, as: UInt8.self) }, <) {
+                (result.min, result.max) = ([low], [high])
+            }
+        case .int32:
+            if let (low, high) = bounds({ values.data.load(fromByteOffset: $0 * 4, as: Int32.self) }, <) {
+                (result.min, result.max) = (bytes(low.littleEndian), bytes(high.littleEndian))
+            }
+        case .int64:
+            if let (low, high) = bounds({ values.data.load(fromByteOffset: $0 * 8, as: Int64.self) }, <) {
+                (result.min, result.max) = (bytes(low.littleEndian), bytes(high.littleEndian))
+            }
+        case .double:
+            // NaN has no place in min/max; a column of NaNs only gets none.
+            let numbers = validRows.map { values.data.load(fromByteOffset: $0 * 8, as: Double.self) }.filter {
+                !$0.isNaN
+            }
+            if let low = numbers.min(), let high = numbers.max() {
+                (result.min, result.max) = (bytes(low.bitPattern.littleEndian), bytes(high.bitPattern.littleEndian))
+            }
+        case .string:
+            if let (low, high) = bounds({ Array(values.bytes(at: $0)) }, { $0.lexicographicallyPrecedes($1) }) {
+                (result.min, result.max) = (low, high)
+            }
+        case .interval: break
+        }
+        return result
+    }
+}
