@@ -52,8 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = ServerConfiguration(databasePath: database.resolvedPath, host: host, port: port)
-        let isLoopback = ServerConfiguration.isLoopback(host)
-        configuration.isReadOnly = readOnly || (!isLoopback && !allowImport)
+        configuration.isReadOnly = ServerConfiguration.isReadOnly(
+            host: host, readOnly: readOnly, allowImport: allowImport)
         configuration.token = try tokenFile.map(Self.readToken)
         configuration.maxRows = maxRows
         configuration.queryTimeout = Self.parseDuration(queryTimeout) ?? .seconds(30)

@@ -51,6 +51,12 @@ package struct ServerConfiguration: Sendable {
         self.maxImportBytes = maxImportBytes
     }
 
+    /// Whether a server on `host` refuses imports: when asked to, and by default on any address
+    /// but loopback, where others could reach it, unless imports are explicitly allowed.
+    package static func isReadOnly(host: String, readOnly: Bool, allowImport: Bool) -> Bool {
+        readOnly || (!isLoopback(host) && !allowImport)
+    }
+
     /// Whether `host` names the loopback interface (`127.0.0.0/8`, `::1`, `localhost`), reachable
     /// only from this machine.
     package static func isLoopback(_ host: String) -> Bool {

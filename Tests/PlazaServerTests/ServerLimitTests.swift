@@ -181,6 +181,14 @@ func processCPUSeconds() -> Double {
         #expect(!ServerConfiguration.isLoopback("127.0.0.256"))
     }
 
+    @Test func onlyLoopbackIsWritableByDefault() {
+        #expect(!ServerConfiguration.isReadOnly(host: "127.0.0.1", readOnly: false, allowImport: false))
+        #expect(ServerConfiguration.isReadOnly(host: "127.0.0.1", readOnly: true, allowImport: false))
+        #expect(ServerConfiguration.isReadOnly(host: "0.0.0.0", readOnly: false, allowImport: false))
+        #expect(!ServerConfiguration.isReadOnly(host: "0.0.0.0", readOnly: false, allowImport: true))
+        #expect(ServerConfiguration.isReadOnly(host: "10.1.2.3", readOnly: true, allowImport: true))
+    }
+
     @Test func queryStringsDecodePlusAndPercent() throws {
         let pairs = try QueryString.parse("sql=SELECT+1%2C%20'a%2Bb'&format=csv&flag")
         #expect(pairs.map(\.0) == ["sql", "format", "flag"])
