@@ -238,7 +238,7 @@ extension BindingSession {
         }
         var cast: [BoundExpression] = []
         for (argument, type) in zip(arguments, resolved.argumentTypes) { cast.append(implicitCast(argument, to: type)) }
-        return .call(name: name, arguments: cast, type: resolved.resultType)
+        return .call(name: ScalarFunction(catalogName: name), arguments: cast, type: resolved.resultType)
     }
 
     /// Converts constants to the one type the other arguments share when that is exact, so a column

@@ -88,7 +88,7 @@ extension BindingSession {
                 case .literal(.bigint(let digits), _) = Optimizer.fold(castArguments[1])
             {
                 type = .decimal(precision: p, scale: Int(max(0, min(Int64(s), digits))))
-                bound = .call(name: name, arguments: castArguments, type: type)
+                bound = .call(name: ScalarFunction(catalogName: name), arguments: castArguments, type: type)
             }
         }
         return bound

@@ -3,7 +3,7 @@ import PlazaCore
 /// A typed expression whose names are resolved: the contract between the binder and the executor.
 ///
 /// Column references are positions in the input operator's output. Every operator and scalar
-/// function is a `.call` with a lower-case name from `FunctionCatalog`; the binder has already
+/// function is a `.call` of a `ScalarFunction`, a case per `FunctionCatalog` name; the binder has already
 /// chosen the overload and inserted casts, so the executor receives arguments of exactly the
 /// types the catalogue lists and can pick one kernel per call when it plans the operator.
 public indirect enum BoundExpression: Hashable, Sendable {
@@ -14,7 +14,7 @@ public indirect enum BoundExpression: Hashable, Sendable {
     /// `CAST(expr AS type)`; with `isTry`, a failed conversion gives NULL instead of an error.
     case cast(BoundExpression, to: DataType, isTry: Bool)
     /// A scalar function or operator applied to arguments (see `FunctionCatalog` for the names).
-    case call(name: String, arguments: [BoundExpression], type: DataType)
+    case call(name: ScalarFunction, arguments: [BoundExpression], type: DataType)
     /// Searched CASE: the first `when` that is true gives its `then`; otherwise `otherwise` (NULL if nil).
     case caseWhen(branches: [CaseBranch], otherwise: BoundExpression?, type: DataType)
     /// An uncorrelated scalar subquery: its single column's single value (NULL when empty).

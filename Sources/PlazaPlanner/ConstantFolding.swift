@@ -42,7 +42,7 @@ enum ConstantFolding {
             return .caseWhen(branches: kept, otherwise: foldedOtherwise, type: type)
         case .call(let name, let arguments, let type):
             let folded = arguments.map(fold)
-            return foldCall(name, folded, type) ?? .call(name: name, arguments: folded, type: type)
+            return foldCall(name.rawValue, folded, type) ?? .call(name: name, arguments: folded, type: type)
         }
     }
 
@@ -73,7 +73,7 @@ enum ConstantFolding {
             if sawNull { kept.append(.literal(.null, type: .boolean)) }
             if kept.isEmpty { return .literal(.boolean(name == "and"), type: .boolean) }
             if kept.count == 1 { return kept[0] }
-            return .call(name: name, arguments: kept, type: .boolean)
+            return .call(name: ScalarFunction(catalogName: name), arguments: kept, type: .boolean)
         case "not":
             switch constant(arguments[0]) {
             case .boolean(let b)?: return .literal(.boolean(!b), type: .boolean)
@@ -95,7 +95,8 @@ enum ConstantFolding {
                 kept.append(argument)
             }
             if kept.isEmpty { return .literal(.null, type: type) }
-            return kept.count == 1 && kept[0].type == type ? kept[0] : .call(name: name, arguments: kept, type: type)
+            return kept.count == 1 && kept[0].type == type
+                ? kept[0] : .call(name: ScalarFunction(catalogName: name), arguments: kept, type: type)
         default:
             break
         }

@@ -5,7 +5,8 @@ import PlazaCore
 /// `s LIKE 'abc%'` implies `s >= 'abc' AND s < 'abd'`. They are hints: the filter stays above.
 enum DerivedScanPredicates {
     static func derive(_ conjunct: BoundExpression) -> [ScanPredicate] {
-        guard case .call(let name, let arguments, _) = conjunct, arguments.count == 2 else { return [] }
+        guard case .call(let function, let arguments, _) = conjunct, arguments.count == 2 else { return [] }
+        let name = function.rawValue
         if name == "like" { return likePrefix(arguments) }
         let mirrored: [String: String] = ["=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="]
         guard let mirror = mirrored[name] else { return [] }

@@ -109,7 +109,8 @@ public enum Optimizer {
         let flipped: [String: ScanPredicate.Comparison] = [
             "=": .equal, "<>": .notEqual, "<": .greater, "<=": .greaterOrEqual, ">": .less, ">=": .lessOrEqual,
         ]
-        guard case .call(let name, let arguments, _) = conjunct else { return nil }
+        guard case .call(let function, let arguments, _) = conjunct else { return nil }
+        let name = function.rawValue
         switch name {
         case "is_null", "is_not_null":
             guard case .column(let index, _) = arguments[0] else { return nil }

@@ -115,7 +115,8 @@ public enum PlanPrinter {
         case .literal(let value, _): return quoteIfText(value)
         case .cast(let inner, let type, let isTry):
             return (isTry ? "TRY_CAST(" : "CAST(") + describe(inner, fields) + " AS \(type))"
-        case .call(let name, let arguments, _):
+        case .call(let function, let arguments, _):
+            let name = function.rawValue
             let parts = arguments.map { describe($0, fields) }
             if name.first.map({ !$0.isLetter }) ?? false, parts.count == 2 {
                 return "(" + parts[0] + " " + name + " " + parts[1] + ")"

@@ -114,7 +114,7 @@ enum PredicatePushdown {
         case .column(let index, _): return index >= firstColumn
         case .cast(let inner, _, let isTry): return !isTry && isStrict(inner, from: firstColumn)
         case .call(let name, let arguments, _):
-            let signatures = FunctionCatalog.signatures(named: name)
+            let signatures = FunctionCatalog.signatures(named: name.rawValue)
             guard !signatures.isEmpty, signatures.allSatisfy({ $0.nulls == .propagates }) else { return false }
             return arguments.contains { isStrict($0, from: firstColumn) }
         default: return false

@@ -66,7 +66,7 @@ import Testing
     @Test(arguments: 0..<8)
     func filtersInTheScanMatchRowByRow(_ which: Int) throws {
         let k = T.col(0, .bigint), g = T.col(1, .bigint), s = T.col(2, .varchar), x = T.col(3, .double)
-        func call(_ name: String, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
+        func call(_ name: ScalarFunction, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
             T.call(name, [a, b], .boolean)
         }
         func and(_ parts: BoundExpression...) -> BoundExpression { T.call("and", parts, .boolean) }

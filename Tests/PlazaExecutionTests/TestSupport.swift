@@ -10,7 +10,7 @@ enum T {
     static func lit(_ value: Value, _ type: DataType? = nil) -> BoundExpression {
         .literal(value, type: type ?? value.dataType)
     }
-    static func call(_ name: String, _ arguments: [BoundExpression], _ type: DataType) -> BoundExpression {
+    static func call(_ name: ScalarFunction, _ arguments: [BoundExpression], _ type: DataType) -> BoundExpression {
         .call(name: name, arguments: arguments, type: type)
     }
 

@@ -200,7 +200,7 @@ import Testing
             while let next = pending.popLast() {
                 switch next {
                 case .call(let name, let arguments, _):
-                    #expect(names.contains(name), "\(name)")
+                    #expect(names.contains(name.rawValue), "\(name)")
                     pending += arguments
                 case .cast(let inner, _, _): pending.append(inner)
                 default: break

@@ -7,11 +7,12 @@ typealias ScalarKernel = @Sendable ([ColumnVector], Int) throws(ExecutionError) 
 
 /// A scalar function or operator call: evaluates its arguments, then one kernel chosen at compile time.
 final class FunctionNode: ExpressionNode, @unchecked Sendable {
-    let name: String
+    /// The function computed; nil for a cast.
+    let name: ScalarFunction?
     let arguments: [ExpressionNode]
     let kernel: ScalarKernel
 
-    init(name: String, arguments: [ExpressionNode], type: DataType, kernel: @escaping ScalarKernel) {
+    init(name: ScalarFunction?, arguments: [ExpressionNode], type: DataType, kernel: @escaping ScalarKernel) {
         self.name = name
         self.arguments = arguments
         self.kernel = kernel
@@ -44,7 +45,7 @@ struct ExpressionCompiler {
             let node = try compile(inner)
             if node.type == target { return node }
             let kernel = try CastKernels.kernel(from: node.type, to: target, isTry: isTry)
-            let castNode = FunctionNode(name: "cast", arguments: [node], type: target, kernel: kernel)
+            let castNode = FunctionNode(name: nil, arguments: [node], type: target, kernel: kernel)
             if let value = node.constant {
                 // Fold casts of constants now, so that constant fast paths apply. A cast that fails
                 // stays a node: the error comes only if a row reaches it (as in DuckDB, `WHERE false`
@@ -90,13 +91,14 @@ struct ExpressionCompiler {
         }
     }
 
-    private func compileCall(_ name: String, _ arguments: [ExpressionNode], _ type: DataType) throws(ExecutionError)
+    private func compileCall(_ name: ScalarFunction, _ arguments: [ExpressionNode], _ type: DataType)
+        throws(ExecutionError)
         -> ExpressionNode
     {
         switch name {
-        case "and", "or":
-            return LogicNode(isAnd: name == "and", arguments: arguments)
-        case "in":
+        case .and, .or:
+            return LogicNode(isAnd: name == .and, arguments: arguments)
+        case .in:
             let list = Array(arguments.dropFirst())
             if list.allSatisfy({ $0.constant != nil }) {
                 let values = list.map { $0.constant! }
@@ -106,12 +108,12 @@ struct ExpressionCompiler {
                 return InSetNode(needle: arguments[0], table: set.table, hasNull: set.hasNull, isNegated: false)
             }
             return InListNode(needle: arguments[0], list: list)
-        case "coalesce":
+        case .coalesce:
             return CoalesceNode(arguments: arguments, type: type)
-        case "current_date":
+        case .currentDate:
             return LiteralNode(value: .date(currentDate), type: .date)
-        case "=", "<>", "<", "<=", ">", ">=":
-            let op = CompareKernel.Operator(name: name)!
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            let op = ScalarFunctions.compareOperator(name)
             if let value = arguments[1].constant, !value.isNull, arguments[0].constant == nil {
                 return CompareConstantNode(input: arguments[0], op: op, constant: value)
             }
@@ -123,7 +125,7 @@ struct ExpressionCompiler {
         }
         let types = arguments.map(\.type)
         let kernel = try ScalarFunctions.kernel(
-            name: name, argumentTypes: types, resultType: type, constants: arguments.map(\.constant))
+            function: name, argumentTypes: types, resultType: type, constants: arguments.map(\.constant))
         let node = FunctionNode(name: name, arguments: arguments, type: type, kernel: kernel)
         if !arguments.isEmpty, arguments.allSatisfy({ $0.constant != nil }) {
             // Constant folding at run time: evaluate once on a one-row batch. A call that fails

@@ -130,9 +130,9 @@ final class FilterStage: Stage, @unchecked Sendable {
     }
 
     /// Functions that never fail and give NULL (so: not selected) for a NULL input.
-    static let dictionarySafe: Set<String> = [
-        "=", "<>", "<", "<=", ">", ">=", "like", "ilike", "starts_with", "contains", "not",
-        "lower", "upper", "length", "trim", "ltrim", "rtrim",
+    static let dictionarySafe: Set<ScalarFunction> = [
+        .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .like, .ilike, .startsWith, .contains, .not,
+        .lower, .upper, .length, .trim, .ltrim, .rtrim,
     ]
 
     /// The one column `node` reads, when evaluating it per dictionary entry is exact.
@@ -145,7 +145,8 @@ final class FilterStage: Stage, @unchecked Sendable {
                 column = c.index
                 return true
             case is LiteralNode: return true
-            case let f as FunctionNode: return dictionarySafe.contains(f.name) && f.arguments.allSatisfy(visit)
+            case let f as FunctionNode:
+                return f.name.map(dictionarySafe.contains) == true && f.arguments.allSatisfy(visit)
             case let c as CompareConstantNode: return visit(c.input)
             // A NULL row is never selected by code, so the node must be NULL whenever the column is:
             // `s = 'x' OR contains('ab', 'b')` is TRUE for a NULL `s`. Every argument of AND, OR

@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import PlazaCore
+import PlazaPlanner
 import PlazaVector
 
 /// `+ - * / % negate` over BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP and INTERVAL.
@@ -14,11 +15,13 @@ enum ArithmeticKernels {
     /// The largest unscaled DECIMAL magnitude (18 digits).
     static let maxDecimal: Int64 = 999_999_999_999_999_999
 
-    static func kernel(_ name: String, _ types: [DataType], _ result: DataType) throws(ExecutionError) -> ScalarKernel {
+    static func kernel(_ name: ScalarFunction, _ types: [DataType], _ result: DataType) throws(ExecutionError)
+        -> ScalarKernel
+    {
         let a = types[0]
         let b = types.count > 1 ? types[1] : .null
         switch (name, a, b) {
-        case ("negate", .bigint, _), ("negate", .decimal, _):
+        case (.negate, .bigint, _), (.negate, .decimal, _):
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(result, count)
                 mapUnary(inputs[0], out, count) { (x: Int64) in 0 &- x }
@@ -28,22 +31,22 @@ enum ArithmeticKernels {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case ("negate", .double, _):
+        case (.negate, .double, _):
             return unary(result) { (x: Double) in -x }
-        case ("negate", .interval, _):
+        case (.negate, .interval, _):
             return unary(result) { (x: Interval) in
                 Interval(months: 0 &- x.months, days: 0 &- x.days, micros: 0 &- x.micros)
             }
-        case ("+", .bigint, .bigint), ("-", .bigint, .bigint), ("*", .bigint, .bigint):
+        case (.add, .bigint, .bigint), (.subtract, .bigint, .bigint), (.multiply, .bigint, .bigint):
             return integerKernel(name, result, limit: nil)
-        case ("+", .decimal, .decimal), ("-", .decimal, .decimal), ("*", .decimal, .decimal):
+        case (.add, .decimal, .decimal), (.subtract, .decimal, .decimal), (.multiply, .decimal, .decimal):
             return integerKernel(name, result, limit: maxDecimal)
-        case ("+", .double, .double): return binary(result) { (x: Double, y: Double) in x + y }
-        case ("-", .double, .double): return binary(result) { (x: Double, y: Double) in x - y }
-        case ("*", .double, .double): return binary(result) { (x: Double, y: Double) in x * y }
-        case ("/", .double, .double): return binary(result) { (x: Double, y: Double) in x / y }
-        case ("%", .double, .double): return binary(result) { (x: Double, y: Double) in fmod(x, y) }
-        case ("%", .bigint, .bigint), ("%", .decimal, .decimal):
+        case (.add, .double, .double): return binary(result) { (x: Double, y: Double) in x + y }
+        case (.subtract, .double, .double): return binary(result) { (x: Double, y: Double) in x - y }
+        case (.multiply, .double, .double): return binary(result) { (x: Double, y: Double) in x * y }
+        case (.divide, .double, .double): return binary(result) { (x: Double, y: Double) in x / y }
+        case (.modulo, .double, .double): return binary(result) { (x: Double, y: Double) in fmod(x, y) }
+        case (.modulo, .bigint, .bigint), (.modulo, .decimal, .decimal):
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(result, count)
                 mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) in y == 0 || y == -1 ? 0 : x % y }
@@ -52,8 +55,8 @@ enum ArithmeticKernels {
                 for row in 0..<count where divisors[row] == 0 { out.setValid(false, at: row) }
                 return out
             }
-        case ("+", .date, .bigint), ("-", .date, .bigint):
-            let sign: Int64 = name == "+" ? 1 : -1
+        case (.add, .date, .bigint), (.subtract, .date, .bigint):
+            let sign: Int64 = name == .add ? 1 : -1
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.date, count)
                 var overflow = false
@@ -74,9 +77,9 @@ enum ArithmeticKernels {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case ("-", .date, .date):
+        case (.subtract, .date, .date):
             return binary(result) { (x: Int32, y: Int32) in Int64(x) - Int64(y) }
-        case ("-", .timestamp, .timestamp):
+        case (.subtract, .timestamp, .timestamp):
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.interval, count)
                 var overflow = false
@@ -92,9 +95,9 @@ enum ArithmeticKernels {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case ("+", .date, .interval), ("-", .date, .interval), ("+", .timestamp, .interval),
+        case (.add, .date, .interval), (.subtract, .date, .interval), (.add, .timestamp, .interval),
             ("-", .timestamp, .interval):
-            let negate = name == "-"
+            let negate = name == .subtract
             let fromDate = a == .date
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.timestamp, count)
@@ -123,15 +126,15 @@ enum ArithmeticKernels {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case ("+", .interval, .interval), ("-", .interval, .interval):
-            let sign: Int32 = name == "+" ? 1 : -1
+        case (.add, .interval, .interval), (.subtract, .interval, .interval):
+            let sign: Int32 = name == .add ? 1 : -1
             return binary(result) { (x: Interval, y: Interval) in
                 Interval(
                     months: x.months &+ sign &* y.months, days: x.days &+ sign &* y.days,
                     micros: x.micros &+ Int64(sign) &* y.micros)
             }
         default:
-            throw ExecutionError(.internal, "no kernel for \(name)(\(a), \(b))")
+            throw ExecutionError(.internal, "unexpected argument types for \(name): \(a), \(b) (a bug; please report)")
         }
     }
 
@@ -155,18 +158,18 @@ enum ArithmeticKernels {
     }
 
     /// `+ - *` on Int64 (BIGINT, or unscaled DECIMAL with `limit` 10^18 - 1), overflow checked per batch.
-    static func integerKernel(_ name: String, _ result: DataType, limit: Int64?) -> ScalarKernel {
+    static func integerKernel(_ name: ScalarFunction, _ result: DataType, limit: Int64?) -> ScalarKernel {
         return { (inputs, count) throws(ExecutionError) in
             let out = makeOutput(result, count)
             var overflow = false
             switch name {
-            case "+":
+            case .add:
                 mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) -> Int64 in
                     let (r, o) = x.addingReportingOverflow(y)
                     overflow = overflow || o
                     return r
                 }
-            case "-":
+            case .subtract:
                 mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) -> Int64 in
                     let (r, o) = x.subtractingReportingOverflow(y)
                     overflow = overflow || o
@@ -190,8 +193,8 @@ enum ArithmeticKernels {
                     let y = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
                     let (r, o): (Int64, Bool)
                     switch symbol {
-                    case "+": (r, o) = x.addingReportingOverflow(y)
-                    case "-": (r, o) = x.subtractingReportingOverflow(y)
+                    case .add: (r, o) = x.addingReportingOverflow(y)
+                    case .subtract: (r, o) = x.subtractingReportingOverflow(y)
                     default: (r, o) = x.multipliedReportingOverflow(by: y)
                     }
                     return o || (limit.map { r > $0 || r < -$0 } ?? false)

@@ -1,14 +1,15 @@
 import PlazaCore
+import PlazaPlanner
 import PlazaVector
 
 /// Calendar kernels over DATE (days) and TIMESTAMP (microseconds), proleptic Gregorian, UTC.
 enum DateFunctions {
-    static func kernel(_ name: String, _ types: [DataType], _ result: DataType, _ constants: [Value?])
-        throws(ExecutionError) -> ScalarKernel?
+    static func kernel(_ name: ScalarFunction, _ types: [DataType], _ result: DataType, _ constants: [Value?])
+        throws(ExecutionError) -> ScalarKernel
     {
         switch name {
-        case "year", "quarter", "month", "week", "day", "dayofweek", "dayofyear", "hour", "minute", "second":
-            let part = DatePart(rawValue: name)!
+        case .year, .quarter, .month, .week, .day, .dayofweek, .dayofyear, .hour, .minute, .second:
+            let part = DatePart(name)
             if types[0] == .date {
                 return { (inputs, count) throws(ExecutionError) in
                     let out = makeOutput(.bigint, count)
@@ -43,7 +44,7 @@ enum DateFunctions {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case "date_trunc":
+        case .dateTrunc:
             guard case .varchar(let part)? = constants[0], FunctionCatalogParts.truncation.contains(part.lowercased())
             else {
                 throw ExecutionError(
@@ -76,7 +77,7 @@ enum DateFunctions {
                 propagateNulls([inputs[1]], into: out, count: count)
                 return out
             }
-        case "date_diff":
+        case .dateDiff:
             guard case .varchar(let part)? = constants[0], FunctionCatalogParts.truncation.contains(part.lowercased())
             else {
                 throw ExecutionError(
@@ -95,7 +96,7 @@ enum DateFunctions {
                 propagateNulls([inputs[1], inputs[2]], into: out, count: count)
                 return out
             }
-        case "make_date":
+        case .makeDate:
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.date, count)
                 let output = out.data.assumingMemoryBound(to: Int32.self)
@@ -113,14 +114,14 @@ enum DateFunctions {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case "strftime":
+        case .strftime:
             let isDate = types[0] == .date
             return { (inputs, count) throws(ExecutionError) in
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
                     out.appendString(try DateFormatting.format(micros(inputs[0], row, isDate), string(inputs[1], row)))
                 }
             }
-        case "strptime":
+        case .strptime:
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.timestamp, count)
                 let output = out.data.assumingMemoryBound(to: Int64.self)
@@ -131,7 +132,7 @@ enum DateFunctions {
                 return out
             }
         default:
-            return nil
+            preconditionFailure("\(name) is not a date function")
         }
     }
 
@@ -287,4 +288,23 @@ enum DatePart: String, Sendable {
 /// The parts `date_trunc` and `date_diff` accept.
 enum FunctionCatalogParts {
     static let truncation: Set<String> = ["year", "quarter", "month", "week", "day", "hour", "minute", "second"]
+}
+
+extension DatePart {
+    /// The part a calendar function (`year`, `hour`, …) extracts.
+    init(_ function: ScalarFunction) {
+        switch function {
+        case .year: self = .year
+        case .quarter: self = .quarter
+        case .month: self = .month
+        case .week: self = .week
+        case .day: self = .day
+        case .dayofweek: self = .dayofweek
+        case .dayofyear: self = .dayofyear
+        case .hour: self = .hour
+        case .minute: self = .minute
+        case .second: self = .second
+        default: preconditionFailure("\(function) extracts no date part")
+        }
+    }
 }

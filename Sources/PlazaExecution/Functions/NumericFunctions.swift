@@ -4,16 +4,17 @@
     import Darwin
 #endif
 import PlazaCore
+import PlazaPlanner
 import PlazaVector
 
 /// `abs round floor ceil sqrt ln log10 power` over BIGINT, DOUBLE and DECIMAL.
 enum NumericFunctions {
-    static func kernel(_ name: String, _ types: [DataType], _ result: DataType, _ constants: [Value?])
-        throws(ExecutionError) -> ScalarKernel?
+    static func kernel(_ name: ScalarFunction, _ types: [DataType], _ result: DataType, _ constants: [Value?])
+        throws(ExecutionError) -> ScalarKernel
     {
         let type = types.first ?? .null
         switch (name, type) {
-        case ("abs", .bigint), ("abs", .decimal):
+        case (.abs, .bigint), (.abs, .decimal):
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(result, count)
                 mapUnary(inputs[0], out, count) { (x: Int64) in x < 0 ? 0 &- x : x }
@@ -23,14 +24,14 @@ enum NumericFunctions {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case ("abs", .double): return ArithmeticKernels.unary(result) { (x: Double) in Swift.abs(x) }
-        case ("round", .bigint), ("floor", .bigint), ("ceil", .bigint):
+        case (.abs, .double): return ArithmeticKernels.unary(result) { (x: Double) in Swift.abs(x) }
+        case (.round, .bigint), (.floor, .bigint), (.ceil, .bigint):
             if types.count == 2 {
-                guard case .bigint(let digits)? = constants[1] else { return nil }
+                guard case .bigint(let digits)? = constants[1] else { throw Self.missingDigits() }
                 return roundInteger(result, scale: 0, digits: digits)
             }
             return { (inputs, _) throws(ExecutionError) in inputs[0] }
-        case ("round", .double):
+        case (.round, .double):
             if types.count == 2 {
                 return { (inputs, count) throws(ExecutionError) in
                     let out = makeOutput(result, count)
@@ -40,18 +41,18 @@ enum NumericFunctions {
                 }
             }
             return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.toNearestOrAwayFromZero) }
-        case ("floor", .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.down) }
-        case ("ceil", .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.up) }
-        case ("round", .decimal(_, let s)):
+        case (.floor, .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.down) }
+        case (.ceil, .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.up) }
+        case (.round, .decimal(_, let s)):
             var digits: Int64 = 0
             if types.count == 2 {
-                guard case .bigint(let n)? = constants[1] else { return nil }
+                guard case .bigint(let n)? = constants[1] else { throw Self.missingDigits() }
                 digits = n
             }
             return roundInteger(result, scale: s, digits: digits)
-        case ("floor", .decimal(_, let s)), ("ceil", .decimal(_, let s)):
+        case (.floor, .decimal(_, let s)), (.ceil, .decimal(_, let s)):
             let divisor = powersOfTen[s]
-            let up = name == "ceil"
+            let up = name == .ceil
             return ArithmeticKernels.unary(result) { (x: Int64) -> Int64 in
                 let q = x / divisor, r = x % divisor
                 if r == 0 { return q }
@@ -59,17 +60,24 @@ enum NumericFunctions {
                 return x < 0 ? q - 1 : q
             }
         // IEEE 754 as DuckDB: a negative argument gives nan, ln(0) and log10(0) give -inf.
-        case ("sqrt", _):
+        case (.sqrt, _):
             return ArithmeticKernels.unary(result) { (x: Double) in x.squareRoot() }
-        case ("ln", _):
+        case (.ln, _):
             return ArithmeticKernels.unary(result) { (x: Double) in log(x) }
-        case ("log10", _):
+        case (.log10, _):
             return ArithmeticKernels.unary(result) { (x: Double) in log10(x) }
-        case ("power", _):
+        case (.power, _):
             return ArithmeticKernels.binary(result) { (x: Double, y: Double) in pow(x, y) }
         default:
-            return nil
+            throw ExecutionError(
+                .internal, "unexpected argument types for \(name): \(types) (a bug; please report)")
         }
+    }
+
+    /// The binder guarantees round's digit count is a constant; without one the plan is broken.
+    @inline(never)
+    static func missingDigits() -> ExecutionError {
+        ExecutionError(.internal, "round needs a constant digit count (a bug; please report)")
     }
 
     /// Rounds unscaled values at `scale` to `digits` places (half away from zero), giving the

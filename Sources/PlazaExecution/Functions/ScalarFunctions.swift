@@ -2,26 +2,39 @@ import PlazaCore
 import PlazaPlanner
 import PlazaVector
 
-/// Chooses the kernel of each catalogue function (`FunctionCatalog`) for concrete argument types.
+/// Maps each bound function (`ScalarFunction`) to its kernel for concrete argument types, with one
+/// exhaustive switch: a new catalogue function does not compile until it has a kernel here.
 enum ScalarFunctions {
-    /// The kernel for `name` over `argumentTypes` giving `resultType`; `constants` holds the value of
+    /// The kernel for `function` over `argumentTypes` giving `resultType`; `constants` holds the value of
     /// each argument that is a constant (nil otherwise), for arguments the catalogue requires constant.
-    static func kernel(name: String, argumentTypes types: [DataType], resultType: DataType, constants: [Value?])
-        throws(ExecutionError) -> ScalarKernel
-    {
-        if let op = CompareKernel.Operator(name: name) { return compareKernel(op) }
-        switch name {
-        case "+", "-", "*", "/", "%", "negate":
-            return try ArithmeticKernels.kernel(name, types, resultType)
-        case "not":
+    static func kernel(
+        function: ScalarFunction, argumentTypes types: [DataType], resultType: DataType, constants: [Value?]
+    ) throws(ExecutionError) -> ScalarKernel {
+        let name = function
+        switch function {
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            return compareKernel(compareOperator(function))
+        case .add, .subtract, .multiply, .divide, .modulo, .negate:
+            return try ArithmeticKernels.kernel(function, types, resultType)
+        case .like, .ilike, .concatOperator, .concat, .lower, .upper, .length, .trim, .ltrim, .rtrim, .substring,
+            .replace, .startsWith, .contains, .splitPart, .stripAccents, .regexpMatches:
+            return try TextFunctions.kernel(function, types, resultType, constants)
+        case .year, .quarter, .month, .week, .day, .dayofweek, .dayofyear, .hour, .minute, .second, .dateTrunc,
+            .dateDiff, .strftime, .strptime, .makeDate:
+            return try DateFunctions.kernel(function, types, resultType, constants)
+        case .abs, .round, .floor, .ceil, .sqrt, .ln, .log10, .power:
+            return try NumericFunctions.kernel(function, types, resultType, constants)
+        case .and, .or, .in, .coalesce, .currentDate:
+            preconditionFailure("\(function) is compiled to its own node by ExpressionCompiler")
+        case .not:
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.boolean, count)
                 mapUnary(inputs[0], out, count) { (x: UInt8) in x ^ 1 }
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case "is_null", "is_not_null":
-            let wantNull = name == "is_null"
+        case .isNull, .isNotNull:
+            let wantNull = name == .isNull
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.boolean, count)
                 let result = out.data.assumingMemoryBound(to: UInt8.self)
@@ -40,8 +53,8 @@ enum ScalarFunctions {
                 }
                 return out
             }
-        case "is_distinct_from", "is_not_distinct_from":
-            let distinct = name == "is_distinct_from"
+        case .isDistinctFrom, .isNotDistinctFrom:
+            let distinct = name == .isDistinctFrom
             return { (inputs, count) throws(ExecutionError) in
                 let a = inputs[0], b = inputs[1]
                 let out = makeOutput(.boolean, count)
@@ -58,7 +71,7 @@ enum ScalarFunctions {
                 }
                 return out
             }
-        case "nullif":
+        case .nullif:
             return { (inputs, count) throws(ExecutionError) in
                 let a = inputs[0], b = inputs[1]
                 if a.type == .null || b.type == .null { return a }
@@ -71,8 +84,8 @@ enum ScalarFunctions {
                 }
                 return indices.withUnsafeBufferPointer { GatherKernel.gather(a, $0) }
             }
-        case "greatest", "least":
-            let wantGreater = name == "greatest"
+        case .greatest, .least:
+            let wantGreater = name == .greatest
             return { (inputs, count) throws(ExecutionError) in
                 var best = [Int32](repeating: -1, count: count)
                 for (position, v) in inputs.enumerated() where v.type != .null {
@@ -89,14 +102,20 @@ enum ScalarFunctions {
                 }
                 return ConditionalGather.pick(inputs, chosen: best, type: resultType, count: count)
             }
-        default:
-            break
         }
-        if let kernel = try TextFunctions.kernel(name, types, resultType, constants) { return kernel }
-        if let kernel = try DateFunctions.kernel(name, types, resultType, constants) { return kernel }
-        if let kernel = try NumericFunctions.kernel(name, types, resultType, constants) { return kernel }
-        throw ExecutionError(
-            .internal, "no kernel for function \(name)(\(types.map(\.description).joined(separator: ", ")))")
+    }
+
+    /// The comparison a comparison function performs.
+    static func compareOperator(_ function: ScalarFunction) -> CompareKernel.Operator {
+        switch function {
+        case .equal: return .equal
+        case .notEqual: return .notEqual
+        case .less: return .less
+        case .lessOrEqual: return .lessOrEqual
+        case .greater: return .greater
+        case .greaterOrEqual: return .greaterOrEqual
+        default: preconditionFailure("\(function) is not a comparison")
+        }
     }
 
     /// `a op b` with NULL propagation; a constant right side uses the constant loop.

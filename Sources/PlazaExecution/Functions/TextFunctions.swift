@@ -1,16 +1,17 @@
 import Foundation
 import PlazaCore
+import PlazaPlanner
 import PlazaVector
 
 /// Text kernels: bytes in place for ASCII and the common cases, Swift strings only where Unicode
 /// rules (case mapping, accents) demand them.
 enum TextFunctions {
-    static func kernel(_ name: String, _ types: [DataType], _ result: DataType, _ constants: [Value?])
-        throws(ExecutionError) -> ScalarKernel?
+    static func kernel(_ name: ScalarFunction, _ types: [DataType], _ result: DataType, _ constants: [Value?])
+        throws(ExecutionError) -> ScalarKernel
     {
         switch name {
-        case "like", "ilike":
-            let caseInsensitive = name == "ilike"
+        case .like, .ilike:
+            let caseInsensitive = name == .ilike
             if case .varchar(let pattern)? = constants[1] {
                 let matcher = LikeMatcher(pattern: pattern, caseInsensitive: caseInsensitive)
                 return { (inputs, count) throws(ExecutionError) in
@@ -33,7 +34,7 @@ enum TextFunctions {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case "||":
+        case .concatOperator:
             return { (inputs, count) throws(ExecutionError) in
                 let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
                 let left = inputs[0], right = inputs[1]
@@ -50,7 +51,7 @@ enum TextFunctions {
                 }
                 return out
             }
-        case "concat":
+        case .concat:
             return { (inputs, count) throws(ExecutionError) in
                 let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
                 var bytes: [UInt8] = []
@@ -63,8 +64,8 @@ enum TextFunctions {
                 }
                 return out
             }
-        case "lower", "upper":
-            let upper = name == "upper"
+        case .lower, .upper:
+            let upper = name == .upper
             // ASCII letters in [from, from + 26) flip case (xor 0x20); other text takes Swift's Unicode mapping.
             let from: UInt8 = upper ? 0x61 : 0x41
             return { (inputs, count) throws(ExecutionError) in
@@ -83,7 +84,7 @@ enum TextFunctions {
                     }
                 }
             }
-        case "length":
+        case .length:
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.bigint, count)
                 let result = out.data.assumingMemoryBound(to: Int64.self)
@@ -97,8 +98,8 @@ enum TextFunctions {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case "trim", "ltrim", "rtrim":
-            let left = name != "rtrim", right = name != "ltrim"
+        case .trim, .ltrim, .rtrim:
+            let left = name != .rtrim, right = name != .ltrim
             // The usual case, spaces or a constant set of ASCII characters, trims bytes in place:
             // an ASCII byte never occurs inside a multi-byte UTF-8 sequence.
             var asciiSet: [Bool]?
@@ -138,7 +139,7 @@ enum TextFunctions {
                     out.appendString(String(s))
                 }
             }
-        case "substring":
+        case .substring:
             return { (inputs, count) throws(ExecutionError) in
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
                     // Works on the UTF-8 bytes: a scalar starts at every byte that is not 10xxxxxx.
@@ -153,7 +154,7 @@ enum TextFunctions {
                     out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[from..<to]))
                 }
             }
-        case "replace":
+        case .replace:
             return { (inputs, count) throws(ExecutionError) in
                 var buffer: [UInt8] = []  // one scratch buffer for the batch
                 return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
@@ -182,8 +183,8 @@ enum TextFunctions {
                     buffer.withUnsafeBytes { out.appendBytes($0) }
                 }
             }
-        case "starts_with", "contains":
-            let prefixOnly = name == "starts_with"
+        case .startsWith, .contains:
+            let prefixOnly = name == .startsWith
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.boolean, count)
                 let result = out.data.assumingMemoryBound(to: UInt8.self)
@@ -194,7 +195,7 @@ enum TextFunctions {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case "split_part":
+        case .splitPart:
             return { (inputs, count) throws(ExecutionError) in
                 var separators: [Int] = []  // byte offsets of the separators in the row, reused per batch
                 return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
@@ -240,7 +241,7 @@ enum TextFunctions {
                     out.appendBytes(UnsafeRawBufferPointer(rebasing: text[start..<end]))
                 }
             }
-        case "strip_accents":
+        case .stripAccents:
             return { (inputs, count) throws(ExecutionError) in
                 try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
                     let bytes = inputs[0].bytes(at: row)
@@ -257,7 +258,7 @@ enum TextFunctions {
                     out.appendString(String(s))
                 }
             }
-        case "regexp_matches":
+        case .regexpMatches:
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.boolean, count)
                 let result = out.data.assumingMemoryBound(to: UInt8.self)
@@ -282,7 +283,7 @@ enum TextFunctions {
                 return out
             }
         default:
-            return nil
+            preconditionFailure("\(name) is not a text function")
         }
     }
 

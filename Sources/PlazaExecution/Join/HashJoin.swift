@@ -79,7 +79,7 @@ struct JoinPlanner {
         }
         for (index, key) in probeKeys.enumerated() where key.type != buildKeys[index].type {
             probeKeys[index] = FunctionNode(
-                name: "cast", arguments: [key], type: buildKeys[index].type,
+                name: nil, arguments: [key], type: buildKeys[index].type,
                 kernel: try CastKernels.kernel(from: key.type, to: buildKeys[index].type, isTry: false))
         }
         let residual = try join.residual.map { (e) throws(ExecutionError) in try compiler.compile(e) }

@@ -63,7 +63,7 @@ final class ScanFilter: @unchecked Sendable {
                         kind: .compare(column: column.index, op: compare.op, holder: holder), node: node, key: key,
                         predicate: predicate))
                 first[column.index] = .values
-            } else if let call = node as? FunctionNode, call.name == "is_null" || call.name == "is_not_null",
+            } else if let call = node as? FunctionNode, call.name == .isNull || call.name == .isNotNull,
                 call.arguments.count == 1, let column = call.arguments[0] as? ColumnNode, column.index < columnCount,
                 column.type != .null  // a NULL-typed column is NULL whatever its bitmap says
             {

@@ -49,7 +49,7 @@ final class TopNOperator: @unchecked Sendable {
                 return nullsHarmless ? index : nil
             case .filter(let input, let predicate):
                 for conjunct in PlanUtilities.conjuncts(predicate) {
-                    if case .call("is_not_null", let arguments, _) = conjunct, case .column(let c, _) = arguments[0],
+                    if case .call(.isNotNull, let arguments, _) = conjunct, case .column(let c, _) = arguments[0],
                         c == index
                     {
                         knownNotNull = true
