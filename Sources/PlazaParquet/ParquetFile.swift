@@ -145,7 +145,7 @@ public final class ParquetFile: @unchecked Sendable {
                     throw ParquetError(
                         .unsupported, "column data in another file", rowGroup: index, column: name)
                 }
-                let start = chunk.dictionaryPageOffset.map { min($0, chunk.dataPageOffset) } ?? chunk.dataPageOffset
+                let start = chunk.firstPageOffset
                 guard start >= 4, chunk.totalCompressedSize >= 0,
                     chunk.totalCompressedSize <= Int64(fileSize) - start
                 else {
@@ -192,7 +192,7 @@ public final class ParquetFile: @unchecked Sendable {
     /// A reader of column `column` in row group `rowGroup`.
     func columnReader(rowGroup: Int, column: Int) -> ParquetColumnReader {
         let chunk = metadata.rowGroups[rowGroup].columns[column]
-        let start = Int(chunk.dictionaryPageOffset.map { min($0, chunk.dataPageOffset) } ?? chunk.dataPageOffset)
+        let start = Int(chunk.firstPageOffset)
         let bytes = UnsafeRawBufferPointer(start: base + start, count: Int(chunk.totalCompressedSize))
         return ParquetColumnReader(
             column: columns[column], chunk: bytes, codec: ParquetCodec(rawValue: chunk.codec) ?? .uncompressed)

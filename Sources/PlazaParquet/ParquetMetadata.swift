@@ -74,6 +74,13 @@ struct ParquetColumnChunk: Sendable {
     var dictionaryPageOffset: Int64?  // 11
     var statistics: ParquetStatistics?  // 12
     var filePath: String?  // ColumnChunk 1: data in another file (not supported)
+
+    /// Where the chunk's first page starts: the dictionary page if there is one, else the
+    /// first data page. Some writers put 0 in `dictionary_page_offset` for "none".
+    var firstPageOffset: Int64 {
+        guard let dictionary = dictionaryPageOffset, dictionary > 0 else { return dataPageOffset }
+        return min(dictionary, dataPageOffset)
+    }
 }
 
 /// `RowGroup`.
