@@ -168,7 +168,9 @@ struct ParserState {
     }
 
     mutating func parseStatement() throws(SQLSyntaxError) -> Statement {
-        if current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isSymbol("(") {
+        if current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isKeyword("VALUES")
+            || current.isSymbol("(")
+        {
             return .select(try parseQuery())
         }
         if accept("EXPLAIN") {
@@ -360,7 +362,10 @@ struct ParserState {
 
     mutating func parseTablePrimary() throws(SQLSyntaxError) -> TableReference {
         if acceptSymbol("(") {
-            guard current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isSymbol("(") else {
+            guard
+                current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isKeyword("VALUES")
+                    || current.isSymbol("(")
+            else {
                 throw unexpected("a subquery after \"(\"")
             }
             let query = try parseQuery()
