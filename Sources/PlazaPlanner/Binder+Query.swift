@@ -27,7 +27,10 @@ extension BindingSession {
             frame[key] = try bindQuery(cte.query)
             cteFrames[cteFrames.count - 1] = frame
         }
-        if let operation = query.setOperation { return try bindSetQuery(query, operation) }
+        if let operation = query.setOperation {
+            return try bindOrderAndLimit(query, over: try bindSetOperation(operation.clause))
+        }
+        if let rows = query.values { return try bindOrderAndLimit(query, over: try bindValues(rows, query.span)) }
         return try bindSelect(query)
     }
 

@@ -2,10 +2,9 @@ import PlazaCore
 import PlazaSQL
 
 extension BindingSession {
-    /// Binds `left UNION|INTERSECT|EXCEPT [ALL] [BY NAME] right` with the query's ORDER BY and LIMIT
-    /// over the combined rows.
-    func bindSetQuery(_ query: Query, _ operation: SetOperation) throws(BindError) -> LogicalPlan {
-        var plan = try bindSetOperation(operation.clause)
+    /// The query's ORDER BY and LIMIT over `plan`, the rows of a set operation or a VALUES list.
+    func bindOrderAndLimit(_ query: Query, over body: LogicalPlan) throws(BindError) -> LogicalPlan {
+        var plan = body
         // ORDER BY names the output columns (the left branch's names) or their ordinals.
         let scope = Scope(fields: plan.fields, qualifier: nil)
         var keys: [SortKey] = []
@@ -33,7 +32,7 @@ extension BindingSession {
 
     /// Binds both branches, lines their columns up (by position or by name) and casts each column
     /// to the type both branches unify to.
-    private func bindSetOperation(_ clause: SetOperationClause) throws(BindError) -> LogicalPlan {
+    func bindSetOperation(_ clause: SetOperationClause) throws(BindError) -> LogicalPlan {
         var left = try bindQuery(clause.left)
         var right = try bindQuery(clause.right)
         if clause.byName {

@@ -95,7 +95,7 @@ extension ParserState {
         switch keyword.text.uppercased() {
         case "IN":
             try expectSymbol("(", "after IN")
-            if current.isKeyword("SELECT") || current.isKeyword("WITH") {
+            if current.isKeyword("SELECT") || current.isKeyword("WITH") || startsValues {
                 let query = try parseQuery()
                 try expectSymbol(")", "to close the subquery")
                 return Expression(.inSubquery(left, query, isNegated: negated), span: keyword.span)
@@ -153,7 +153,7 @@ extension ParserState {
             return Expression(.parameter(try parameterIndex(token)), span: token.span)
         case .symbol where token.text == "(":
             position += 1
-            if current.isKeyword("SELECT") || current.isKeyword("WITH") {
+            if current.isKeyword("SELECT") || current.isKeyword("WITH") || startsValues {
                 let query = try parseQuery()
                 try expectSymbol(")", "to close the subquery")
                 return Expression(.subquery(query), span: token.span)
@@ -351,4 +351,9 @@ extension ParserState {
             throw error("unknown type \"\(token.text)\"", at: token)
         }
     }
+}
+
+extension ParserState {
+    /// Whether a `VALUES (…)` list starts here (there is no function named `values`).
+    var startsValues: Bool { current.isKeyword("VALUES") && next.isSymbol("(") }
 }

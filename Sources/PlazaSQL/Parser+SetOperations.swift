@@ -47,7 +47,20 @@ extension ParserState {
             try expectSymbol(")", "to close the query")
             return inner
         }
-        guard accept("SELECT") else { throw unexpected("SELECT") }
+        if accept("VALUES") {
+            var rows: [[Expression]] = []
+            repeat {
+                try expectSymbol("(", "before a row of VALUES")
+                var row: [Expression] = []
+                repeat { row.append(try parseExpression()) } while acceptSymbol(",")
+                try expectSymbol(")", "after a row of VALUES")
+                rows.append(row)
+            } while acceptSymbol(",")
+            var query = Query(select: SelectCore(items: []), span: start)
+            query.values = rows
+            return query
+        }
+        guard accept("SELECT") else { throw unexpected("SELECT or VALUES") }
         return Query(select: try parseSelectCore(), span: start)
     }
 

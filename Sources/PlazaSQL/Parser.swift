@@ -168,7 +168,9 @@ struct ParserState {
     }
 
     mutating func parseStatement() throws(SQLSyntaxError) -> Statement {
-        if current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isSymbol("(") {
+        if current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isKeyword("VALUES")
+            || current.isSymbol("(")
+        {
             return .select(try parseQuery())
         }
         if accept("EXPLAIN") {
@@ -362,7 +364,10 @@ struct ParserState {
 
     mutating func parseTablePrimary() throws(SQLSyntaxError) -> TableReference {
         if acceptSymbol("(") {
-            guard current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isSymbol("(") else {
+            guard
+                current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isKeyword("VALUES")
+                    || current.isSymbol("(")
+            else {
                 throw unexpected("a subquery after \"(\"")
             }
             let query = try parseQuery()

@@ -22,7 +22,9 @@ extension Query {
         if !ctes.isEmpty {
             text += "WITH " + ctes.map { "\($0.name) AS (\($0.query.sql))" }.joined(separator: ", ") + " "
         }
-        if let operation = setOperation {
+        if let values {
+            text += "VALUES " + values.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")
+        } else if let operation = setOperation {
             let clause = operation.clause
             text += clause.sql
         } else {

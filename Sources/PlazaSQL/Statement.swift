@@ -76,6 +76,8 @@ public struct Query: Hashable, Sendable {
     /// `left UNION|INTERSECT|EXCEPT right`, when the query combines two queries; ORDER BY and
     /// LIMIT then apply to the combined rows.
     public var setOperation: SetOperation? = nil
+    /// The rows of `VALUES (…), (…)`, when the query is a VALUES list (then `select` is empty).
+    public var values: [[Expression]]? = nil
     /// ORDER BY items.
     public var orderBy: [OrderItem]
     /// LIMIT (a constant expression), if any.
@@ -224,6 +226,7 @@ struct ParameterCounter {
             visit(operation.clause.left)
             visit(operation.clause.right)
         }
+        for row in query.values ?? [] { row.forEach { visit($0) } }
         for item in query.select.items {
             if case .expression(let expression, _) = item { visit(expression) }
         }

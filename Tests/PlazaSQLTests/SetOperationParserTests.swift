@@ -13,6 +13,8 @@ import Testing
         "(SELECT a FROM t ORDER BY a LIMIT 1) UNION (SELECT a FROM u)",
         "WITH x AS (SELECT 1 AS a UNION SELECT 2) SELECT a FROM x EXCEPT SELECT 2",
         "SELECT a FROM t WHERE a IN (SELECT a FROM u UNION SELECT 3)",
+        "VALUES (1, 'a'), (2, NULL) ORDER BY col0 LIMIT 1",
+        "SELECT col0 FROM (VALUES (1), (1 + 1)) AS v UNION ALL VALUES (3)",
     ]
 
     @Test(arguments: queries)
