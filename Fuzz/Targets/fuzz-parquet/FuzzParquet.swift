@@ -22,7 +22,7 @@ func readAll(_ bytes: [UInt8]) throws(ParquetError) {
             for column in batch.columns { check(column.count == batch.count, "column length differs from batch") }
             rows += batch.count
         }
-        _ = file.statistics(rowGroup: group, column: 0)
+        for column in 0..<file.schema.count { _ = file.statistics(rowGroup: group, column: column) }
     }
     check(rows == file.rowCount, "read \(rows) rows of \(file.rowCount)")
 }
