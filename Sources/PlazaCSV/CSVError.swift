@@ -4,9 +4,9 @@ import PlazaCore
 ///
 /// `description` names the file, the 1-based line, the column and the offending text, e.g.
 /// `data.csv, line 12, column "monto": "12,5x" is not a DECIMAL(10,2)`.
-public struct CSVError: Error, CustomStringConvertible, Sendable {
+package struct CSVError: Error, CustomStringConvertible, Sendable {
     /// The family of a CSV error.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// The file cannot be opened, sized or mapped.
         case io
         /// The file holds no records at all.
@@ -28,14 +28,14 @@ public struct CSVError: Error, CustomStringConvertible, Sendable {
     }
 
     /// What went wrong.
-    public var kind: Kind
+    package var kind: Kind
     /// What went wrong, in words, including the offending text where there is one.
-    public var message: String
+    package var message: String
     /// The file, and where known the line and the column.
-    public var location: FileLocation
+    package var location: FileLocation
 
     /// Creates an error.
-    public init(kind: Kind, message: String, location: FileLocation) {
+    package init(kind: Kind, message: String, location: FileLocation) {
         self.kind = kind
         self.message = message
         self.location = location

@@ -18,13 +18,13 @@ extension CSVFile {
     /// count. Rows with the wrong number of fields or broken quoting are left out of the
     /// decision (`read` reports them). Cost: one pass over the file; the result is kept, so a
     /// second call is free.
-    public func inferSchema() throws(CSVError) -> CSVInference {
+    package func inferSchema() throws(CSVError) -> CSVInference {
         try inferSchema(progress: nil)
     }
 
     /// `inferSchema()`, calling `progress` on the caller's thread after each chunk with
     /// (bytes done, bytes in all), for a progress bar over the first pass.
-    public func inferSchema(progress: ((Int, Int) -> Void)?) throws(CSVError) -> CSVInference {
+    package func inferSchema(progress: ((Int, Int) -> Void)?) throws(CSVError) -> CSVInference {
         if let inference { return inference }
         // Cut the file without a sequential pass, then check every cut: a chunk that ends inside
         // a quoted field means the next cut was wrong, and the exact split is used instead.

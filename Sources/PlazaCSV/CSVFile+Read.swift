@@ -34,7 +34,7 @@ extension CSVFile {
     /// - Throws: `CSVError` for a bad row under `.fail` (file, line, column, text), or
     ///   `.schemaMismatch` when the column counts differ; whatever `sink` throws.
     /// Parsing runs on `options.threads` worker threads, a few chunks ahead of the sink.
-    public func read(
+    package func read(
         schema: Schema, progress: ((Int, Int) -> Void)? = nil, sink: (Batch) throws -> Void
     ) throws -> CSVReadSummary {
         guard schema.count == columnCount else {

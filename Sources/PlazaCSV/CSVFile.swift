@@ -9,19 +9,19 @@ import PlazaVector
 /// let summary = try file.read(schema: inference.schema) { batch in try table.append(batch) }
 /// ```
 /// Not thread-safe: use one `CSVFile` from one thread (it uses its own worker threads inside).
-public final class CSVFile {
+package final class CSVFile {
     /// The path as given.
-    public let path: String
+    package let path: String
     /// The options as given.
-    public let options: CSVOptions
+    package let options: CSVOptions
     /// The field separator in use (given or detected).
-    public let delimiter: UInt8
+    package let delimiter: UInt8
     /// The encoding in use (`.utf8` or `.windows1252`).
-    public let encoding: CSVEncoding
+    package let encoding: CSVEncoding
     /// Whether the first record is the header (given or detected).
-    public let hasHeader: Bool
+    package let hasHeader: Bool
     /// The column names: header names made unique, or `column1`….
-    public let columnNames: [String]
+    package let columnNames: [String]
 
     let mapped: MappedFile
     let transcoded: OwnedBytes?
@@ -52,7 +52,7 @@ public final class CSVFile {
     /// `.invalidEncoding` (naming the line) for bad UTF-8 when `encoding` is `.utf8`, and
     /// `.emptyFile` when there is no record at all. Cost: one pass over the bytes (UTF-8
     /// check, on all threads) and a look at the first records.
-    public init(path: String, options: CSVOptions) throws(CSVError) {
+    package init(path: String, options: CSVOptions) throws(CSVError) {
         self.path = path
         self.options = options
         self.threads = max(1, options.threads)
@@ -125,7 +125,7 @@ public final class CSVFile {
     }
 
     /// The most columns a file may have.
-    public static let maxColumns = 16_384
+    package static let maxColumns = 16_384
 
     /// Rows per parsing block: 2,048, fewer for very wide files so a block stays near a million fields.
     var blockRows: Int { max(16, min(ColumnVector.batchCapacity, (1 << 20) / (columnCount + 1))) }

@@ -5,7 +5,7 @@
 #endif
 
 /// How the bytes of a CSV file are to be decoded.
-public enum CSVEncoding: Sendable, Hashable, CustomStringConvertible {
+package enum CSVEncoding: Sendable, Hashable, CustomStringConvertible {
     /// Valid UTF-8 (with or without a byte-order mark) is read as UTF-8; anything else as Windows-1252.
     case auto
     /// UTF-8; an invalid byte sequence is an error naming its line.
@@ -24,7 +24,7 @@ public enum CSVEncoding: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What to do with a row that cannot be stored (ragged, malformed, or a value that does not fit).
-public enum CSVErrorPolicy: Sendable, Hashable {
+package enum CSVErrorPolicy: Sendable, Hashable {
     /// Stop at the first bad row with a `CSVError`.
     case fail
     /// Leave the row out and report it in `CSVReadSummary.rejected`.
@@ -38,27 +38,27 @@ public enum CSVErrorPolicy: Sendable, Hashable {
 /// options.decimalComma = true
 /// let file = try CSVFile(path: "presupuesto.csv", options: options)
 /// ```
-public struct CSVOptions: Sendable {
+package struct CSVOptions: Sendable {
     /// The field separator byte; nil detects among `,` `;` `|` and tab.
-    public var delimiter: UInt8?
+    package var delimiter: UInt8?
     /// The text encoding; `.auto` by default.
-    public var encoding: CSVEncoding
+    package var encoding: CSVEncoding
     /// A date format built from `%Y`, `%m`, `%d` and literal separators (`"%d/%m/%Y"`, `"%Y%m%d"`);
     /// nil detects ISO, day-first and month-first dates from the values.
-    public var dateFormat: String?
+    package var dateFormat: String?
     /// Whether numbers are written `1.234,50` (comma before the fraction, dots between thousands).
-    public var decimalComma: Bool
+    package var decimalComma: Bool
     /// Unquoted field texts read as NULL (exact, case-sensitive); an empty unquoted field is always NULL.
-    public var nullTokens: [String]
+    package var nullTokens: [String]
     /// Whether a bad row stops the read or is skipped and reported.
-    public var onError: CSVErrorPolicy
+    package var onError: CSVErrorPolicy
     /// Whether the first record names the columns; nil detects it.
-    public var hasHeader: Bool?
+    package var hasHeader: Bool?
     /// Worker threads for parsing; all cores by default.
-    public var threads: Int
+    package var threads: Int
 
     /// Detects everything, fails on the first bad row, and uses every core.
-    public init() {
+    package init() {
         delimiter = nil
         encoding = .auto
         dateFormat = nil

@@ -2,13 +2,13 @@
 ///
 /// The algorithms are the well-known civil-from-days / days-from-civil conversions; they are
 /// exact for every Int32 day number and need no tables, so kernels can call them per value.
-public enum CivilCalendar {
+package enum CivilCalendar {
     /// Microseconds in one day.
-    public static let microsPerDay: Int64 = 86_400_000_000
+    package static let microsPerDay: Int64 = 86_400_000_000
 
     /// The day number of a year, month (1–12) and day (1–31); the caller validates ranges.
     @inlinable
-    public static func days(year: Int, month: Int, day: Int) -> Int {
+    package static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -20,7 +20,7 @@ public enum CivilCalendar {
 
     /// The year, month (1–12) and day (1–31) of a day number.
     @inlinable
-    public static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+    package static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -34,13 +34,13 @@ public enum CivilCalendar {
 
     /// Whether `year` is a leap year.
     @inlinable
-    public static func isLeapYear(_ year: Int) -> Bool {
+    package static func isLeapYear(_ year: Int) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
     /// The number of days in a month of a year.
     @inlinable
-    public static func daysInMonth(year: Int, month: Int) -> Int {
+    package static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: return isLeapYear(year) ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -50,14 +50,14 @@ public enum CivilCalendar {
 
     /// The day of the week of a day number, 0 = Sunday … 6 = Saturday (as DuckDB's `dayofweek`).
     @inlinable
-    public static func dayOfWeek(days: Int) -> Int {
+    package static func dayOfWeek(days: Int) -> Int {
         let w = (days + 4) % 7  // 1970-01-01 was a Thursday
         return w < 0 ? w + 7 : w
     }
 
     /// Splits microseconds since the epoch into a day number and microseconds within the day.
     @inlinable
-    public static func split(micros: Int64) -> (days: Int64, microsOfDay: Int64) {
+    package static func split(micros: Int64) -> (days: Int64, microsOfDay: Int64) {
         var days = micros / microsPerDay
         var rest = micros % microsPerDay
         if rest < 0 {
@@ -74,7 +74,7 @@ func pad2(_ v: Int) -> String { v < 10 ? "0" + String(v) : String(v) }
 
 /// A DATE as `YYYY-MM-DD`; a year before 0 gets a minus sign and at least four digits (`-0001-11-27`,
 /// ISO 8601's expanded form), a year past 9999 all its digits.
-public func formatDate(_ days: Int32) -> String {
+package func formatDate(_ days: Int32) -> String {
     let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
     let digits = String(y.magnitude)
     let year = (y < 0 ? "-" : "") + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
@@ -82,7 +82,7 @@ public func formatDate(_ days: Int32) -> String {
 }
 
 /// A TIMESTAMP as `YYYY-MM-DD HH:MM:SS`, plus `.ffffff` when there are fractions.
-public func formatTimestamp(_ micros: Int64) -> String {
+package func formatTimestamp(_ micros: Int64) -> String {
     let (days, rest) = CivilCalendar.split(micros: micros)
     let seconds = rest / 1_000_000, fraction = rest % 1_000_000
     var text = formatDate(Int32(truncatingIfNeeded: days)) + " " + pad2(Int(seconds / 3600)) + ":"
@@ -92,7 +92,7 @@ public func formatTimestamp(_ micros: Int64) -> String {
 }
 
 /// A DECIMAL's unscaled integer as text with exactly `scale` fraction digits (`-12.50`).
-public func formatDecimal(_ unscaled: Int64, scale: Int) -> String {
+package func formatDecimal(_ unscaled: Int64, scale: Int) -> String {
     if scale == 0 { return String(unscaled) }
     let magnitude = String(unscaled.magnitude)
     let padded =
@@ -102,7 +102,7 @@ public func formatDecimal(_ unscaled: Int64, scale: Int) -> String {
 }
 
 /// A DOUBLE in the shortest form that reads back exactly; `nan`, `inf`, `-inf` for the specials.
-public func formatDouble(_ d: Double) -> String {
+package func formatDouble(_ d: Double) -> String {
     if d.isNaN { return "nan" }
     if d.isInfinite { return d < 0 ? "-inf" : "inf" }
     if d == d.rounded(), abs(d) < 1e15 {
@@ -113,7 +113,7 @@ public func formatDouble(_ d: Double) -> String {
 }
 
 /// Powers of ten that fit in an Int64, for DECIMAL scaling.
-public let powersOfTen: [Int64] = (0...18).map { exponent in
+package let powersOfTen: [Int64] = (0...18).map { exponent in
     var p: Int64 = 1
     for _ in 0..<exponent { p *= 10 }
     return p

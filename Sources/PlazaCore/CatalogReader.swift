@@ -1,5 +1,5 @@
 /// What the planner needs to know about stored tables; storage implements it.
-public protocol CatalogReader: Sendable {
+package protocol CatalogReader: Sendable {
     /// The names of the tables, sorted.
     func tableNames() -> [String]
     /// The table whose name matches `name` (case-insensitively), or nil.
@@ -7,16 +7,16 @@ public protocol CatalogReader: Sendable {
 }
 
 /// A table as the planner sees it: its name, columns, and size for join ordering.
-public struct TableDescription: Hashable, Sendable {
+package struct TableDescription: Hashable, Sendable {
     /// The table's name as stored.
-    public var name: String
+    package var name: String
     /// The table's columns.
-    public var schema: Schema
+    package var schema: Schema
     /// The number of rows in the snapshot the catalog was read from.
-    public var rowCount: Int
+    package var rowCount: Int
 
     /// Creates a table description.
-    public init(name: String, schema: Schema, rowCount: Int) {
+    package init(name: String, schema: Schema, rowCount: Int) {
         self.name = name
         self.schema = schema
         self.rowCount = rowCount
@@ -24,7 +24,7 @@ public struct TableDescription: Hashable, Sendable {
 }
 
 /// Column statistics the optimizer may consult when choosing a plan; storage implements it.
-public protocol CatalogStatistics: Sendable {
+package protocol CatalogStatistics: Sendable {
     /// An upper bound on the number of distinct non-NULL values of column `column` (a position in
     /// the table's schema) of table `table`, or nil when the statistics cannot bound it.
     func distinctUpperBound(table: String, column: Int) -> Int?

@@ -41,7 +41,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The in-memory representation a `ColumnVector` of this type uses.
-    public var physicalType: PhysicalType {
+    package var physicalType: PhysicalType {
         switch self {
         case .boolean: return .uint8
         case .bigint, .decimal, .timestamp: return .int64
@@ -69,7 +69,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// How values of a type are laid out in memory: the width of one value, or variable-length bytes.
-public enum PhysicalType: Hashable, Sendable {
+package enum PhysicalType: Hashable, Sendable {
     /// One byte per value (BOOLEAN as 0/1).
     case uint8
     /// Four bytes per value (DATE).
@@ -84,7 +84,7 @@ public enum PhysicalType: Hashable, Sendable {
     case interval
 
     /// Bytes per value for fixed-width types; 0 for strings.
-    public var byteWidth: Int {
+    package var byteWidth: Int {
         switch self {
         case .uint8: return 1
         case .int32: return 4

@@ -1,19 +1,19 @@
 /// `column <op> constant`, with the column a position in `TableScan.fields`.
-public struct ScanPredicate: Hashable, Sendable {
+package struct ScanPredicate: Hashable, Sendable {
     /// The comparison.
-    public enum Comparison: String, Hashable, Sendable {
+    package enum Comparison: String, Hashable, Sendable {
         case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
         case isNull = "IS NULL", isNotNull = "IS NOT NULL", inList = "IN"
     }
     /// Position of the column in the scan's output.
-    public var column: Int
+    package var column: Int
     /// The comparison.
-    public var comparison: Comparison
+    package var comparison: Comparison
     /// The constants, already of the column's type (one, none for IS [NOT] NULL, several for IN).
-    public var constants: [Value]
+    package var constants: [Value]
 
     /// Creates a predicate.
-    public init(column: Int, comparison: Comparison, constants: [Value]) {
+    package init(column: Int, comparison: Comparison, constants: [Value]) {
         self.column = column
         self.comparison = comparison
         self.constants = constants

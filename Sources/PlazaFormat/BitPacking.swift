@@ -2,14 +2,14 @@
 ///
 /// Group `g` holds values `64g ..< 64g + 64` in `w` little-endian 64-bit words; value `j` of a
 /// group starts at bit `j × w` of the group, LSB-first. The last group is padded with zeros.
-public enum BitPacking {
+package enum BitPacking {
     /// The bytes that `count` values of `width` bits occupy.
     @inlinable
-    public static func byteCount(count: Int, width: Int) -> Int { (count + 63) / 64 * width * 8 }
+    package static func byteCount(count: Int, width: Int) -> Int { (count + 63) / 64 * width * 8 }
 
     /// The number of bits needed to hold `maxValue` (0 for 0).
     @inlinable
-    public static func width(of maxValue: UInt64) -> Int { 64 - maxValue.leadingZeroBitCount }
+    package static func width(of maxValue: UInt64) -> Int { 64 - maxValue.leadingZeroBitCount }
 
     /// Appends `values` packed at `width` bits; every value must be below 2^width.
     static func pack(_ values: UnsafeBufferPointer<UInt64>, width: Int, into out: inout ByteWriter) {
@@ -34,7 +34,7 @@ public enum BitPacking {
     /// (wrapping), truncated to `T`. Writes `count` rounded up to 64 values, so `dst` needs room
     /// for them; `src` must hold `byteCount(count:width:)` bytes; `width` must be 0…T.bitWidth.
     @inlinable
-    public static func unpack<T: FixedWidthInteger>(
+    package static func unpack<T: FixedWidthInteger>(
         _ src: UnsafeRawPointer, count: Int, width: Int, reference: UInt64, into dst: UnsafeMutablePointer<T>
     ) {
         let groups = (count + 63) / 64

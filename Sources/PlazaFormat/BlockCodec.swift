@@ -3,14 +3,14 @@ import PlazaVector
 
 /// Encodes single blocks outside a segment file, for benchmarks and tests; decode them with
 /// `BlockDecoder.decode` (Formats/plaza-file-format.md §5, §7).
-public enum BlockCodec {
+package enum BlockCodec {
     /// Encodes the flat `vector` (1 … 65,536 values) as one sealed block with `encoding`, or the
     /// smallest that applies when nil; LZ4 goes on top where it saves ≥ 10% if `allowCompression`.
     ///
     /// - Throws: `.invalidArgument` for an empty or dictionary vector, `.dictionary` (use
     ///   `encodeWithDictionary`), or an encoding that cannot hold these values (e.g. `.constant`
     ///   over different values, `.alp` over values that are not short decimals).
-    public static func encode(_ vector: ColumnVector, encoding: BlockEncoding? = nil, allowCompression: Bool = true)
+    package static func encode(_ vector: ColumnVector, encoding: BlockEncoding? = nil, allowCompression: Bool = true)
         throws(FormatError) -> [UInt8]
     {
         let n = vector.count
@@ -67,7 +67,7 @@ public enum BlockCodec {
     /// tests of code decoding; decode with `BlockDecoder.decode` and `dictionary:` set.
     ///
     /// - Throws: `.invalidArgument` for a count or code out of range.
-    public static func encodeCodes(_ codes: UnsafeBufferPointer<UInt32>, entries: Int) throws(FormatError) -> [UInt8] {
+    package static func encodeCodes(_ codes: UnsafeBufferPointer<UInt32>, entries: Int) throws(FormatError) -> [UInt8] {
         guard codes.count >= 1, codes.count <= SegmentFormat.maxBlockSize, entries >= 1, entries <= 65_536 else {
             throw FormatError(.invalidArgument, "a code block holds 1 … 65,536 codes into 1 … 65,536 entries", path: "")
         }
@@ -88,7 +88,7 @@ public enum BlockCodec {
     /// Decode the dictionary with `BlockDecoder.decode(_:type:dictionary: nil, into:)`, then the
     /// codes with `dictionary:` set to that vector.
     /// - Throws: `.invalidArgument` when the values do not fit a dictionary.
-    public static func encodeWithDictionary(_ vector: ColumnVector) throws(FormatError) -> (
+    package static func encodeWithDictionary(_ vector: ColumnVector) throws(FormatError) -> (
         dictionary: [UInt8], codes: [UInt8]
     ) {
         let n = vector.count

@@ -5,14 +5,14 @@ import PlazaVector
 /// Decodes blocks straight into `ColumnVector`s (Formats/plaza-file-format.md §5, §7), reusing
 /// its decompression and integer buffers from block to block. Not for concurrent use: give each
 /// thread its own decoder.
-public final class BlockDecoder {
+package final class BlockDecoder {
     @usableFromInline var buffer: UnsafeMutableRawPointer
     @usableFromInline var bufferCapacity: Int
     @usableFromInline var ints: UnsafeMutablePointer<UInt64>
     @usableFromInline var intsCapacity: Int
 
     /// Creates a decoder with empty buffers.
-    public init() {
+    package init() {
         bufferCapacity = 64 * 1024
         buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
         intsCapacity = ColumnVector.batchCapacity
@@ -31,7 +31,7 @@ public final class BlockDecoder {
     /// - Throws: `FormatError` (`.corrupt`, `.truncated`, `.checksumMismatch`) without a path; callers
     ///   add the place. Cost: O(values + bytes).
     @discardableResult
-    public func decode(
+    package func decode(
         _ block: UnsafeRawBufferPointer, type: DataType, dictionary: ColumnVector?, into vector: ColumnVector,
         verifyChecksum: Bool = true
     ) throws(FormatError) -> BlockHeader {
@@ -84,7 +84,7 @@ public final class BlockDecoder {
     /// far as the bitmap reaches. Returns whether the block has a bitmap.
     ///
     /// - Throws: `FormatError` as `decode`, for a damaged header, checksum or bitmap.
-    public func decodeValidity(
+    package func decodeValidity(
         _ block: UnsafeRawBufferPointer, count: Int, into words: UnsafeMutablePointer<UInt64>,
         verifyChecksum: Bool = true
     ) throws(FormatError) -> Bool {
@@ -124,7 +124,7 @@ public final class BlockDecoder {
     /// The LZ4 stage of `decode` on its own, for measuring it against liblz4.
     ///
     /// - Throws: `FormatError` (`.corrupt`, `.truncated`, `.checksumMismatch`) without a path.
-    public func payload(of block: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(FormatError)
+    package func payload(of block: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(FormatError)
         -> UnsafeRawBufferPointer
     {
         let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)

@@ -1,26 +1,26 @@
 /// The 24-byte header in front of every block (Formats/plaza-file-format.md §5).
-public struct BlockHeader: Sendable, Hashable {
+package struct BlockHeader: Sendable, Hashable {
     /// How the values are represented.
-    public var encoding: BlockEncoding
+    package var encoding: BlockEncoding
     /// Whether the payload is an LZ4 block (§7.9).
-    public var isCompressed: Bool
+    package var isCompressed: Bool
     /// Whether the payload starts with a validity bitmap (§5.1).
-    public var hasValidity: Bool
+    package var hasValidity: Bool
     /// The number of values in the block.
-    public var count: Int
+    package var count: Int
     /// Payload bytes as stored after the header.
-    public var storedLength: Int
+    package var storedLength: Int
     /// Payload bytes after decompression (equal to `storedLength` when not compressed).
-    public var rawLength: Int
+    package var rawLength: Int
     /// The block checksum of §9 (XXH64-based), covering header bytes 0..<16 and the stored payload.
-    public var checksum: UInt32
+    package var checksum: UInt32
 
     /// The largest raw payload a reader accepts (guards allocations against damaged lengths).
     static let maxRawLength = 1 << 30
 
     /// Reads and checks the header of `block`, which must be exactly the block's bytes; verifies
     /// the checksum when `verifyChecksum` is set. Throws `.corrupt`, `.truncated` or `.checksumMismatch`.
-    public init(parsing block: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(FormatError) {
+    package init(parsing block: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(FormatError) {
         guard block.count >= SegmentFormat.blockHeaderSize else {
             throw FormatError(.truncated, "block of \(block.count) bytes is shorter than its 24-byte header", path: "")
         }

@@ -1,22 +1,22 @@
 import PlazaCore
 
 /// What a block or a column chunk's statistics say about its values (Formats/plaza-file-format.md §8).
-public struct ColumnStatistics: Sendable, Hashable {
+package struct ColumnStatistics: Sendable, Hashable {
     /// The number of rows covered, NULLs included.
-    public var valueCount: Int
+    package var valueCount: Int
     /// The number of NULL rows.
-    public var nullCount: Int
+    package var nullCount: Int
     /// The exact number of distinct non-NULL values, where known (always for dictionary chunks;
     /// DOUBLEs count distinct bit patterns).
-    public var distinctCount: Int?
+    package var distinctCount: Int?
     /// The smallest non-NULL value, absent when every row is NULL or a VARCHAR bound is over 64 bytes.
     /// DOUBLE order puts NaN above every number and treats -0.0 as equal to 0.0.
-    public var min: Value?
+    package var min: Value?
     /// The largest non-NULL value (see `min`).
-    public var max: Value?
+    package var max: Value?
 
     /// Creates statistics.
-    public init(valueCount: Int, nullCount: Int, distinctCount: Int? = nil, min: Value? = nil, max: Value? = nil) {
+    package init(valueCount: Int, nullCount: Int, distinctCount: Int? = nil, min: Value? = nil, max: Value? = nil) {
         self.valueCount = valueCount
         self.nullCount = nullCount
         self.distinctCount = distinctCount
@@ -26,7 +26,7 @@ public struct ColumnStatistics: Sendable, Hashable {
 
     /// Whether a row satisfying `predicate` (its column ignored) may exist among these values.
     /// Unknown comparisons (a constant of another type) answer true. Cost: O(constants).
-    public func mightMatch(_ predicate: ScanPredicate) -> Bool {
+    package func mightMatch(_ predicate: ScanPredicate) -> Bool {
         let nonNull = valueCount - nullCount
         switch predicate.comparison {
         case .isNull: return nullCount > 0
@@ -72,7 +72,7 @@ extension ColumnStatistics {
     /// Whether every row covered satisfies `predicate` (its column ignored): no NULL among them
     /// (a comparison with NULL is not true) and the bounds inside the range the predicate accepts.
     /// False whenever unknown (no bounds, a constant of another type). Cost: O(constants).
-    public func mustMatch(_ predicate: ScanPredicate) -> Bool {
+    package func mustMatch(_ predicate: ScanPredicate) -> Bool {
         switch predicate.comparison {
         case .isNull: return valueCount > 0 && nullCount == valueCount
         case .isNotNull: return nullCount == 0
@@ -101,7 +101,7 @@ extension ColumnStatistics {
 
 /// -1, 0 or 1 as `a` sorts before, with or after `b` in the statistics order of §8, or nil when the
 /// two values are not of one comparable type.
-public func statisticOrder(_ a: Value, _ b: Value) -> Int? {
+package func statisticOrder(_ a: Value, _ b: Value) -> Int? {
     func order<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
     switch (a, b) {
     case (.bigint(let x), .bigint(let y)), (.timestamp(let x), .timestamp(let y)): return order(x, y)

@@ -1,33 +1,33 @@
 import PlazaCore
 
 /// Fixed numbers of the segment file format (Formats/plaza-file-format.md §2–§6).
-public enum SegmentFormat {
+package enum SegmentFormat {
     /// The first eight bytes of a segment file: `PLAZASEG`.
-    public static let headerMagic: [UInt8] = Array("PLAZASEG".utf8)
+    package static let headerMagic: [UInt8] = Array("PLAZASEG".utf8)
     /// The last eight bytes of a segment file: `PLAZAEND`.
-    public static let trailerMagic: [UInt8] = Array("PLAZAEND".utf8)
+    package static let trailerMagic: [UInt8] = Array("PLAZAEND".utf8)
     /// The major version this code writes and the only one it reads (§1).
-    public static let majorVersion: UInt16 = 1
+    package static let majorVersion: UInt16 = 1
     /// The minor version this code writes; readers accept any minor of their major.
-    public static let minorVersion: UInt16 = 0
+    package static let minorVersion: UInt16 = 0
     /// Bytes in the file header (§3).
-    public static let headerSize = 16
+    package static let headerSize = 16
     /// Bytes in the file trailer (§6).
-    public static let trailerSize = 16
+    package static let trailerSize = 16
     /// Bytes in a block header (§5).
-    public static let blockHeaderSize = 24
+    package static let blockHeaderSize = 24
     /// The most entries a column chunk's dictionary may hold (§7.5).
-    public static let maxDictionaryEntries = 65_536
+    package static let maxDictionaryEntries = 65_536
     /// The longest VARCHAR min or max a statistic stores (§8).
-    public static let maxStatisticStringBytes = 64
+    package static let maxStatisticStringBytes = 64
     /// The largest block size, in values, a file may declare (§4).
-    public static let maxBlockSize = 65_536
+    package static let maxBlockSize = 65_536
     /// The largest row group, in rows, a file may declare (§4).
-    public static let maxRowGroupSize = 1 << 24
+    package static let maxRowGroupSize = 1 << 24
 }
 
 /// How a block's values are represented (Formats/plaza-file-format.md §7); the numbers are on disk.
-public enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+package enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// Every value written out at its natural width (§7.2).
     case plain = 0
     /// One value repeated for the whole block (§7.3).
@@ -57,7 +57,7 @@ public enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     }
 
     /// Whether the encoding applies to a column of `type` (§7, table of encodings by type).
-    public func applies(to type: DataType) -> Bool {
+    package func applies(to type: DataType) -> Bool {
         switch (self, type.physicalType) {
         case (.plain, _), (.constant, _), (.dictionary, _): return true
         case (.runLength, .string): return false

@@ -1,8 +1,8 @@
 /// An error reading or writing a segment file, naming the file and, where it applies, the
 /// row group, column and block (Formats/plaza-file-format.md §10).
-public struct FormatError: Error, CustomStringConvertible, Sendable {
+@usableFromInline package struct FormatError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, by the kind of damage or failure.
-    public enum Kind: String, Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable {
         /// The file ends before a structure it must hold.
         case truncated
         /// The first or last eight bytes are not the segment magic numbers.
@@ -20,22 +20,22 @@ public struct FormatError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The kind of failure.
-    public var kind: Kind
+    package var kind: Kind
     /// What was found and, where useful, what was expected.
-    public var message: String
+    package var message: String
     /// The segment file's path.
-    public var path: String
+    package var path: String
     /// The row group, when the failure is inside one.
-    public var rowGroup: Int?
+    package var rowGroup: Int?
     /// The column's name, when the failure is inside a column chunk.
-    public var column: String?
+    package var column: String?
     /// The block's index within its column chunk (-1 names the chunk's dictionary block).
-    public var block: Int?
+    package var block: Int?
     /// The byte offset in the file, when known.
-    public var offset: Int?
+    package var offset: Int?
 
     /// Creates an error.
-    public init(
+    package init(
         _ kind: Kind, _ message: String, path: String, rowGroup: Int? = nil, column: String? = nil,
         block: Int? = nil, offset: Int? = nil
     ) {
@@ -73,4 +73,4 @@ public struct FormatError: Error, CustomStringConvertible, Sendable {
 /// A corrupt-structure error with no place yet; callers add it through `located`.
 @usableFromInline
 @inline(never)
-func corrupt(_ message: String) -> FormatError { FormatError(.corrupt, message, path: "") }
+package func corrupt(_ message: String) -> FormatError { FormatError(.corrupt, message, path: "") }

@@ -7,20 +7,20 @@ import PlazaVector
 /// A column whose chunk has a shared dictionary comes back as a dictionary vector whose
 /// `dictionary` is the same `ColumnVector` instance for every batch of the row group; other
 /// columns come back flat. Not for concurrent use; open one cursor per thread.
-public final class SegmentCursor: RowGroupCursor {
+package final class SegmentCursor: RowGroupCursor {
     /// The reader the cursor reads from (kept alive by the cursor).
-    public let reader: SegmentReader
+    package let reader: SegmentReader
     /// The row group being read.
-    public let rowGroup: Int
+    package let rowGroup: Int
     /// The table columns yielded, in order.
-    public let columns: [Int]
+    package let columns: [Int]
     /// The predicates used for block skipping (columns are positions in `columns`).
-    public let predicates: [ScanPredicate]
+    package let predicates: [ScanPredicate]
     /// What has been read and skipped so far. A skipped block counts once per requested column,
     /// as a read one does.
-    public private(set) var statistics = ScanStatistics()
+    package private(set) var statistics = ScanStatistics()
     /// The shared dictionary of each requested column, or nil for columns decoded flat.
-    public let dictionaries: [ColumnVector?]
+    package let dictionaries: [ColumnVector?]
 
     private let decoder = BlockDecoder()
     private let blockCount: Int
@@ -86,7 +86,7 @@ public final class SegmentCursor: RowGroupCursor {
     /// 2,048. Returns false, leaving the batch empty, when the row group is done.
     ///
     /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
-    public func next(into batch: Batch) throws(FormatError) -> Bool {
+    package func next(into batch: Batch) throws(FormatError) -> Bool {
         try next(into: batch, demands: nil)
     }
 
@@ -97,7 +97,7 @@ public final class SegmentCursor: RowGroupCursor {
     /// `load(column:into:)` decodes them later. Blocks over 2,048 values decode every column.
     ///
     /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
-    public func next(into batch: Batch, demands: [ColumnDemand]) throws(FormatError) -> Bool {
+    package func next(into batch: Batch, demands: [ColumnDemand]) throws(FormatError) -> Bool {
         try next(into: batch, demands: Optional(demands))
     }
 
@@ -141,7 +141,7 @@ public final class SegmentCursor: RowGroupCursor {
     /// blocks over 2,048 values, which `next` decoded whole.
     ///
     /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
-    public func load(column position: Int, into batch: Batch) throws(FormatError) {
+    package func load(column position: Int, into batch: Batch) throws(FormatError) {
         guard staging.isEmpty else { return }
         precondition(currentBlock >= 0, "load(column:into:) needs a batch from next(into:demands:)")
         try decode(
@@ -151,7 +151,7 @@ public final class SegmentCursor: RowGroupCursor {
 
     /// Whether the statistics of the block the last batch came from prove `predicate` (a position
     /// among the requested columns) true for every row of it.
-    public func provesTrue(_ predicate: ScanPredicate) -> Bool {
+    package func provesTrue(_ predicate: ScanPredicate) -> Bool {
         guard currentBlock >= 0, predicate.column >= 0, predicate.column < columns.count else { return false }
         return reader.statistics(rowGroup: rowGroup, column: columns[predicate.column], block: currentBlock)
             .mustMatch(predicate)

@@ -18,15 +18,15 @@ import Synchronization
 /// ```
 /// Immutable after `init`, so safe to share between threads (hence `@unchecked Sendable`: the
 /// mapping is read-only and unmapped only in `deinit`). Cursors keep their reader alive.
-public final class SegmentReader: @unchecked Sendable {
+package final class SegmentReader: @unchecked Sendable {
     /// The file's path.
-    public let path: String
+    package let path: String
     /// The columns, in order.
-    public let schema: Schema
+    package let schema: Schema
     /// Values per block.
-    public let blockSize: Int
+    package let blockSize: Int
     /// The minor version the file was written with.
-    public let minorVersion: Int
+    package let minorVersion: Int
     let base: UnsafeRawPointer
     let size: Int
     private let isMapped: Bool
@@ -48,7 +48,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// of blocks (no copy: copying reportes' 3.4 MB of footers into fresh pages cost ~1.5 ms).
     ///
     /// - Throws: `.io`, `.truncated`, `.badMagic`, `.unsupportedVersion`, `.checksumMismatch`, `.corrupt`.
-    public init(path: String) throws(FormatError) {
+    package init(path: String) throws(FormatError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FormatError(.io, "cannot open the file: \(errnoText())", path: path) }
@@ -84,7 +84,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// memory); `path` names it in errors. Copies the bytes.
     ///
     /// - Throws: as `init(path:)`, except `.io`.
-    public init(bytes: [UInt8], path: String) throws(FormatError) {
+    package init(bytes: [UInt8], path: String) throws(FormatError) {
         self.path = path
         let size = bytes.count
         guard size >= SegmentFormat.headerSize + SegmentFormat.trailerSize else {
@@ -217,46 +217,46 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// The number of rows in the file.
-    public var rowCount: Int { index.rowCount }
+    package var rowCount: Int { index.rowCount }
 
     /// The number of row groups.
-    public var rowGroupCount: Int { index.rowGroupCount }
+    package var rowGroupCount: Int { index.rowGroupCount }
 
     /// The file's size in bytes.
-    public var byteCount: Int { size }
+    package var byteCount: Int { size }
 
     /// The memory the reader keeps resident: its footer pages (in the mapping) and index, in bytes.
-    public var footerByteCount: Int {
+    package var footerByteCount: Int {
         index.bytes.count + 4 * (index.blockEntries.count + index.chunkStatistics.count * 2)
             + 8 * 2 * index.rowGroupCount
     }
 
     /// The number of rows in row group `rowGroup` (0 ..< rowGroupCount).
-    public func rowCount(rowGroup: Int) -> Int { index.groupRows[rowGroup] }
+    package func rowCount(rowGroup: Int) -> Int { index.groupRows[rowGroup] }
 
     /// The number of blocks in each column chunk of row group `rowGroup`.
-    public func blockCount(rowGroup: Int) -> Int { schema.count == 0 ? 0 : index.blockCount(rowGroup: rowGroup) }
+    package func blockCount(rowGroup: Int) -> Int { schema.count == 0 ? 0 : index.blockCount(rowGroup: rowGroup) }
 
     /// The statistics of column `column`'s chunk in row group `rowGroup` (§8). Cost: O(1), plus a
     /// `String` for each VARCHAR bound.
-    public func statistics(rowGroup: Int, column: Int) -> ColumnStatistics {
+    package func statistics(rowGroup: Int, column: Int) -> ColumnStatistics {
         index.chunkStatistics(rowGroup: rowGroup, column: column).statistics(
             valueCount: index.groupRows[rowGroup], type: schema.fields[column].type)
     }
 
     /// The statistics of one block of a column chunk (§8). Cost: as the chunk's.
-    public func statistics(rowGroup: Int, column: Int, block: Int) -> ColumnStatistics {
+    package func statistics(rowGroup: Int, column: Int, block: Int) -> ColumnStatistics {
         index.blockStatistics(rowGroup: rowGroup, column: column, block: block).statistics(
             valueCount: index.valueCount(rowGroup: rowGroup, block: block), type: schema.fields[column].type)
     }
 
     /// Whether the chunk of `column` in `rowGroup` has a shared dictionary, and its entry count.
-    public func dictionaryEntryCount(rowGroup: Int, column: Int) -> Int? {
+    package func dictionaryEntryCount(rowGroup: Int, column: Int) -> Int? {
         (try? index.dictionary(rowGroup: rowGroup, column: column))??.entries
     }
 
     /// The header of one block (encoding, compression, lengths), read without decoding the block.
-    public func blockHeader(rowGroup: Int, column: Int, block: Int) throws(FormatError) -> BlockHeader {
+    package func blockHeader(rowGroup: Int, column: Int, block: Int) throws(FormatError) -> BlockHeader {
         do throws(FormatError) {
             let entry = try index.block(rowGroup: rowGroup, column: column, block: block)
             return try BlockHeader(parsing: bytes(entry.offset, entry.length), verifyChecksum: false)
@@ -269,7 +269,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Whether the chunk statistics of `rowGroup` allow a row matching every predicate, whose
     /// `column` is a position in `columns` (table column numbers).
-    public func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
+    package func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
         predicates.allSatisfy { statistics(rowGroup: rowGroup, column: columns[$0.column]).mightMatch($0) }
     }
 
@@ -279,7 +279,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// `verifyEveryBlock` the cursor verifies every block it reads, as `plaza verify` needs.
     ///
     /// - Throws: `FormatError` when a shared dictionary block is damaged.
-    public func openRowGroup(
+    package func openRowGroup(
         _ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool = false
     ) throws(FormatError) -> SegmentCursor {
         try openRowGroup(
@@ -289,7 +289,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// As `openRowGroup(_:columns:predicates:verifyEveryBlock:)`, over the blocks `blocks` of the
     /// row group only (a slice for one of several threads sharing it).
-    public func openRowGroup(
+    package func openRowGroup(
         _ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], blocks: Range<Int>, verifyEveryBlock: Bool = false
     ) throws(FormatError) -> SegmentCursor {
         precondition(

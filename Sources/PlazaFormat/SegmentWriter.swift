@@ -7,14 +7,14 @@ import PlazaCore
 import PlazaVector
 
 /// Tuning of a segment file's layout (Formats/plaza-file-format.md §4).
-public struct SegmentWriterOptions: Sendable, Hashable {
+package struct SegmentWriterOptions: Sendable, Hashable {
     /// Rows per row group (the last one may hold fewer); 1 … 2^24. Default 122,880 (60 × 2,048).
-    public var rowGroupSize: Int
+    package var rowGroupSize: Int
     /// Values per block: a multiple of 2,048 up to 65,536. Default 2,048, one batch.
-    public var blockSize: Int
+    package var blockSize: Int
 
     /// Creates options; `precondition`s the ranges above (a bug in the caller, not bad input).
-    public init(rowGroupSize: Int = 122_880, blockSize: Int = 2_048) {
+    package init(rowGroupSize: Int = 122_880, blockSize: Int = 2_048) {
         precondition(rowGroupSize >= 1 && rowGroupSize <= SegmentFormat.maxRowGroupSize, "row group size out of range")
         precondition(
             blockSize >= 2_048 && blockSize % 2_048 == 0 && blockSize <= SegmentFormat.maxBlockSize,
@@ -25,16 +25,16 @@ public struct SegmentWriterOptions: Sendable, Hashable {
 }
 
 /// What a finished segment file holds.
-public struct SegmentSummary: Sendable, Hashable {
+package struct SegmentSummary: Sendable, Hashable {
     /// Rows written.
-    public var rowCount: Int
+    package var rowCount: Int
     /// Row groups written.
-    public var rowGroupCount: Int
+    package var rowGroupCount: Int
     /// The file's size in bytes.
-    public var byteCount: Int
+    package var byteCount: Int
 
     /// Creates a summary.
-    public init(rowCount: Int, rowGroupCount: Int, byteCount: Int) {
+    package init(rowCount: Int, rowGroupCount: Int, byteCount: Int) {
         self.rowCount = rowCount
         self.rowGroupCount = rowGroupCount
         self.byteCount = byteCount
@@ -50,13 +50,13 @@ public struct SegmentSummary: Sendable, Hashable {
 /// let summary = try writer.finish()
 /// ```
 /// Buffers at most one row group. Not for concurrent use.
-public final class SegmentWriter {
+package final class SegmentWriter {
     /// The file being written.
-    public let path: String
+    package let path: String
     /// The columns, in order.
-    public let schema: Schema
+    package let schema: Schema
     /// The layout options.
-    public let options: SegmentWriterOptions
+    package let options: SegmentWriterOptions
     private var fd: Int32
     private var buffers: [ColumnVector]
     private var buffered = 0
@@ -70,7 +70,7 @@ public final class SegmentWriter {
     ///
     /// - Throws: `.invalidArgument` for a column type a table cannot store (INTERVAL, NULL) or a
     ///   DECIMAL precision over 18; `.io` when the file cannot be created or written.
-    public init(path: String, schema: Schema, options: SegmentWriterOptions = .init()) throws(FormatError) {
+    package init(path: String, schema: Schema, options: SegmentWriterOptions = .init()) throws(FormatError) {
         self.path = path
         self.schema = schema
         self.options = options
@@ -102,7 +102,7 @@ public final class SegmentWriter {
     ///
     /// - Throws: `.invalidArgument` for a batch that does not match the schema, or after `finish`;
     ///   `.io` when writing fails.
-    public func append(_ batch: Batch) throws(FormatError) {
+    package func append(_ batch: Batch) throws(FormatError) {
         guard !isFinished else { throw FormatError(.invalidArgument, "append after finish", path: path) }
         guard batch.selection == nil else {
             throw FormatError(.invalidArgument, "batch has a selection vector; compact it first", path: path)
@@ -136,7 +136,7 @@ public final class SegmentWriter {
     /// Writes the last row group, the footer and the trailer (§6), then flushes the file to disk.
     ///
     /// - Throws: `.io` when writing or syncing fails; `.invalidArgument` when called twice.
-    public func finish() throws(FormatError) -> SegmentSummary {
+    package func finish() throws(FormatError) -> SegmentSummary {
         guard !isFinished else { throw FormatError(.invalidArgument, "finish called twice", path: path) }
         if buffered > 0 { try flushRowGroup() }
         isFinished = true

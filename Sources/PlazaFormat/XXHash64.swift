@@ -2,7 +2,7 @@
 /// footer (Formats/plaza-file-format.md §9). Chosen over CRC-32C because it runs several times
 /// faster in portable Swift (no SSE4.2 instruction without a C shim), and blocks are checked on
 /// every read.
-public enum XXHash64 {
+package enum XXHash64 {
     @usableFromInline static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     @usableFromInline static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     @usableFromInline static let prime3: UInt64 = 0x1656_67B1_9E37_79F9
@@ -19,7 +19,7 @@ public enum XXHash64 {
     static func merge(_ acc: UInt64, _ value: UInt64) -> UInt64 { (acc ^ round(0, value)) &* prime1 &+ prime4 }
 
     /// The XXH64 of `bytes` with seed 0.
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let length = bytes.count
         guard let base = bytes.baseAddress, length > 0 else { return avalanche(prime5) }
         @inline(__always) func load64(_ offset: Int) -> UInt64 {
@@ -75,11 +75,11 @@ public enum XXHash64 {
     }
 
     /// The XXH64 of a byte array with seed 0.
-    public static func hash(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { hash($0) } }
+    package static func hash(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { hash($0) } }
 
     /// The 32-bit checksum of §9: the low 32 bits of XXH64 with seed 0.
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { UInt32(truncatingIfNeeded: hash(bytes)) }
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { UInt32(truncatingIfNeeded: hash(bytes)) }
 
     /// The 32-bit checksum of §9 of a byte array.
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 { UInt32(truncatingIfNeeded: hash(bytes)) }
+    package static func checksum(_ bytes: [UInt8]) -> UInt32 { UInt32(truncatingIfNeeded: hash(bytes)) }
 }

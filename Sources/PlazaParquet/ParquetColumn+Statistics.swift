@@ -1,4 +1,4 @@
-public import PlazaCore
+import PlazaCore
 
 extension ParquetColumn {
     /// A statistic (plain-encoded bytes of the stored type) as a Plaza value; nil when malformed.

@@ -1,7 +1,7 @@
-public import PlazaCore
+import PlazaCore
 
 /// One leaf column of a flat Parquet schema and how its values become a Plaza type.
-public struct ParquetColumn: Sendable {
+package struct ParquetColumn: Sendable {
     /// How stored values convert to the Plaza type.
     enum Conversion: Sendable, Equatable {
         /// BOOLEAN → BOOLEAN.
@@ -23,15 +23,15 @@ public struct ParquetColumn: Sendable {
     }
 
     /// The column's name (the leaf's name).
-    public var name: String
+    package var name: String
     /// The Plaza type its values are read as.
-    public var type: DataType
+    package var type: DataType
     /// The stored type.
-    public var physicalType: ParquetPhysicalType
+    package var physicalType: ParquetPhysicalType
     /// Bytes per value of a FIXED_LEN_BYTE_ARRAY.
     var typeLength: Int
     /// Whether the column may hold NULLs (a definition level of 1).
-    public var isOptional: Bool
+    package var isOptional: Bool
     var conversion: Conversion
 
     /// Maps a flat schema's leaf to a Plaza column, or explains why it cannot.

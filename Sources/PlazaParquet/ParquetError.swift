@@ -1,8 +1,8 @@
 /// An error reading or writing a Parquet file, naming the file and, where it applies, the row
 /// group, the column and the page.
-public struct ParquetError: Error, CustomStringConvertible, Sendable {
+package struct ParquetError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, by the kind of damage or failure.
-    public enum Kind: String, Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable {
         /// The file or a structure inside it ends early.
         case truncated
         /// The first or last four bytes are not `PAR1`.
@@ -18,20 +18,20 @@ public struct ParquetError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The kind of failure.
-    public var kind: Kind
+    package var kind: Kind
     /// What was found and, where useful, what was expected.
-    public var message: String
+    package var message: String
     /// The file's path, when known.
-    public var path: String?
+    package var path: String?
     /// The row group (0-based), when the failure is inside one.
-    public var rowGroup: Int?
+    package var rowGroup: Int?
     /// The column's name, when the failure is about one column.
-    public var column: String?
+    package var column: String?
     /// The page's index within its column chunk, when known.
-    public var page: Int?
+    package var page: Int?
 
     /// Creates an error.
-    public init(
+    package init(
         _ kind: Kind, _ message: String, path: String? = nil, rowGroup: Int? = nil, column: String? = nil,
         page: Int? = nil
     ) {

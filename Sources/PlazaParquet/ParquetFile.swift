@@ -1,5 +1,5 @@
-public import PlazaCore
-public import PlazaVector
+import PlazaCore
+import PlazaVector
 
 #if canImport(Glibc)
     import Glibc
@@ -17,7 +17,7 @@ public import PlazaVector
 /// ```
 /// The file is memory-mapped and the footer decoded once; reading decodes only the requested
 /// column chunks, a page at a time. A file is immutable while open: it must not change underneath.
-public final class ParquetFile: @unchecked Sendable {
+package final class ParquetFile: @unchecked Sendable {
     /// The footer may hold at most this many bytes.
     static let maxFooterBytes = 64 << 20
     /// A footer claiming more rows than this per byte of file is refused before reading: every
@@ -26,13 +26,13 @@ public final class ParquetFile: @unchecked Sendable {
     static let maxRowsPerFileByte = 1 << 12
 
     /// The path as given.
-    public let path: String
+    package let path: String
     /// The columns as Plaza reads them.
-    public let schema: Schema
+    package let schema: Schema
     /// Each column's Parquet description.
-    public let columns: [ParquetColumn]
+    package let columns: [ParquetColumn]
     /// The application that wrote the file, when it says.
-    public let createdBy: String?
+    package let createdBy: String?
     let metadata: ParquetFileMetadata
     private let base: UnsafeRawPointer
     private let size: Int
@@ -41,7 +41,7 @@ public final class ParquetFile: @unchecked Sendable {
 
     /// Opens and maps `path`, decoding and checking its footer.
     /// - Throws: `ParquetError` naming the file (and column for unsupported types).
-    public init(path: String) throws(ParquetError) {
+    package init(path: String) throws(ParquetError) {
         self.path = path
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
@@ -72,7 +72,7 @@ public final class ParquetFile: @unchecked Sendable {
     }
 
     /// Reads a Parquet file held in memory (tests and fuzzing); `path` names it in errors.
-    public init(bytes: [UInt8], path: String = "<memory>") throws(ParquetError) {
+    package init(bytes: [UInt8], path: String = "<memory>") throws(ParquetError) {
         self.path = path
         size = bytes.count
         guard bytes.count >= 12 else {
@@ -165,19 +165,19 @@ public final class ParquetFile: @unchecked Sendable {
     }
 
     /// The number of row groups.
-    public var rowGroupCount: Int { metadata.rowGroups.count }
+    package var rowGroupCount: Int { metadata.rowGroups.count }
 
     /// The number of rows of all row groups.
-    public var rowCount: Int { Int(metadata.rowCount) }
+    package var rowCount: Int { Int(metadata.rowCount) }
 
     /// The number of rows in row group `rowGroup`.
-    public func rowCount(rowGroup: Int) -> Int { Int(metadata.rowGroups[rowGroup].rowCount) }
+    package func rowCount(rowGroup: Int) -> Int { Int(metadata.rowGroups[rowGroup].rowCount) }
 
     /// The statistics of column `column` in row group `rowGroup`, converted to Plaza values.
     ///
     /// Nil bounds where the writer wrote none, or where their order is not Plaza's (legacy
     /// statistics of text).
-    public func statistics(rowGroup: Int, column: Int) -> (min: Value?, max: Value?, nullCount: Int?) {
+    package func statistics(rowGroup: Int, column: Int) -> (min: Value?, max: Value?, nullCount: Int?) {
         let chunk = metadata.rowGroups[rowGroup].columns[column]
         guard let statistics = chunk.statistics else { return (nil, nil, nil) }
         let description = columns[column]
@@ -199,14 +199,14 @@ public final class ParquetFile: @unchecked Sendable {
     }
 
     /// A cursor over row group `rowGroup` yielding the columns `columns`, in that order.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int]) throws(ParquetError) -> ParquetRowGroupCursor {
+    package func openRowGroup(_ rowGroup: Int, columns: [Int]) throws(ParquetError) -> ParquetRowGroupCursor {
         precondition(rowGroup >= 0 && rowGroup < rowGroupCount, "row group \(rowGroup) of \(rowGroupCount)")
         return ParquetRowGroupCursor(file: self, rowGroup: rowGroup, columns: columns)
     }
 }
 
 /// Reads one row group of a Parquet file batch by batch (the `RowGroupCursor` of a Parquet scan).
-public final class ParquetRowGroupCursor: RowGroupCursor {
+package final class ParquetRowGroupCursor: RowGroupCursor {
     private let file: ParquetFile
     private let rowGroup: Int
     private let readers: [ParquetColumnReader]
@@ -220,12 +220,12 @@ public final class ParquetRowGroupCursor: RowGroupCursor {
     }
 
     /// Fills `batch` with the next rows; false at the end of the row group.
-    public func next(into batch: Batch) throws -> Bool {
+    package func next(into batch: Batch) throws -> Bool {
         try nextBatch(into: batch)
     }
 
     /// As `next(into:)`, throwing `ParquetError` naming the file, row group, column and page.
-    public func nextBatch(into batch: Batch) throws(ParquetError) -> Bool {
+    package func nextBatch(into batch: Batch) throws(ParquetError) -> Bool {
         batch.selection = nil
         for vector in batch.columns { vector.reset() }
         let count = min(rowsLeft, ColumnVector.batchCapacity)
@@ -243,7 +243,7 @@ public final class ParquetRowGroupCursor: RowGroupCursor {
     }
 
     /// Pages read and bytes decoded so far.
-    public var statistics: ScanStatistics {
+    package var statistics: ScanStatistics {
         ScanStatistics(
             blocksRead: readers.reduce(0) { $0 + $1.pagesRead }, blocksSkipped: 0,
             bytesDecoded: readers.reduce(0) { $0 + $1.bytesDecoded })

@@ -2,18 +2,18 @@
 /// Thrift field ids of the format's `parquet.thrift` in comments.
 
 /// Parquet's physical types (`Type`).
-public enum ParquetPhysicalType: Int32, Sendable {
+package enum ParquetPhysicalType: Int32, Sendable {
     case boolean = 0, int32 = 1, int64 = 2, int96 = 3, float = 4, double = 5, byteArray = 6, fixedLenByteArray = 7
 }
 
 /// Parquet's value and level encodings (`Encoding`).
-public enum ParquetEncoding: Int32, Sendable {
+package enum ParquetEncoding: Int32, Sendable {
     case plain = 0, plainDictionary = 2, rle = 3, bitPacked = 4, deltaBinaryPacked = 5
     case deltaLengthByteArray = 6, deltaByteArray = 7, rleDictionary = 8, byteStreamSplit = 9
 }
 
 /// Page compression codecs (`CompressionCodec`).
-public enum ParquetCodec: Int32, Sendable, CaseIterable {
+package enum ParquetCodec: Int32, Sendable, CaseIterable {
     case uncompressed = 0, snappy = 1, gzip = 2, lzo = 3, brotli = 4, lz4 = 5, zstd = 6, lz4Raw = 7
 }
 
@@ -45,18 +45,18 @@ struct ParquetSchemaElement: Sendable {
 }
 
 /// `Statistics`: min and max as plain-encoded bytes of the physical type.
-public struct ParquetStatistics: Sendable {
+package struct ParquetStatistics: Sendable {
     /// Smallest value (`min_value`, or the legacy `min` where its order is the same).
-    public var min: [UInt8]?
+    package var min: [UInt8]?
     /// Largest value.
-    public var max: [UInt8]?
+    package var max: [UInt8]?
     /// NULLs in the chunk or page, when written.
-    public var nullCount: Int64?
+    package var nullCount: Int64?
     /// Whether min and max came from the deprecated fields, whose order for bytes was signed.
     var isLegacy = false
 
     /// Creates statistics.
-    public init(min: [UInt8]? = nil, max: [UInt8]? = nil, nullCount: Int64? = nil) {
+    package init(min: [UInt8]? = nil, max: [UInt8]? = nil, nullCount: Int64? = nil) {
         self.min = min
         self.max = max
         self.nullCount = nullCount

@@ -1,16 +1,16 @@
-public import PlazaCore
-public import PlazaVector
+import PlazaCore
+import PlazaVector
 
 /// A set of Parquet files with one schema, as a table the executor scans: each file's row
 /// groups in file order, pruned by their statistics.
 ///
 /// Files are matched by column name (case-insensitively); a file missing a column or holding
 /// it with another type is an error naming the file and the column.
-public final class ParquetScanSource: ScanSource, @unchecked Sendable {
+package final class ParquetScanSource: ScanSource, @unchecked Sendable {
     /// The files, in the order given.
-    public let files: [ParquetFile]
+    package let files: [ParquetFile]
     /// The columns of the first file.
-    public let schema: Schema
+    package let schema: Schema
     /// For each (file, row group) pair numbered globally: the file and its row group.
     private let groups: [(file: Int, rowGroup: Int)]
     /// For each file: the file's column position of each table column.
@@ -18,7 +18,7 @@ public final class ParquetScanSource: ScanSource, @unchecked Sendable {
 
     /// Opens every file in `paths` and checks that their columns agree with the first's.
     /// - Throws: `ParquetError` naming the file (and the column where they disagree).
-    public init(paths: [String]) throws(ParquetError) {
+    package init(paths: [String]) throws(ParquetError) {
         guard !paths.isEmpty else { throw ParquetError(.invalidArgument, "no Parquet files to read") }
         var opened: [ParquetFile] = []
         for path in paths { opened.append(try ParquetFile(path: path)) }
@@ -50,16 +50,16 @@ public final class ParquetScanSource: ScanSource, @unchecked Sendable {
     }
 
     /// Row groups of all files.
-    public var rowGroupCount: Int { groups.count }
+    package var rowGroupCount: Int { groups.count }
 
     /// Rows in row group `rowGroup` (numbered across files).
-    public func rowCount(rowGroup: Int) -> Int {
+    package func rowCount(rowGroup: Int) -> Int {
         let (file, group) = groups[rowGroup]
         return files[file].rowCount(rowGroup: group)
     }
 
     /// Whether the row group's min/max and NULL counts allow a row matching every predicate.
-    public func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
+    package func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
         let (fileIndex, group) = groups[rowGroup]
         let file = files[fileIndex]
         let rows = file.rowCount(rowGroup: group)
@@ -101,7 +101,7 @@ public final class ParquetScanSource: ScanSource, @unchecked Sendable {
     }
 
     /// A cursor over row group `rowGroup` yielding the table columns `columns`.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
+    package func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
     {
         let (fileIndex, group) = groups[rowGroup]
         return try files[fileIndex].openRowGroup(group, columns: columns.map { columnMaps[fileIndex][$0] })

@@ -1,5 +1,5 @@
-public import PlazaCore
-public import PlazaVector
+import PlazaCore
+import PlazaVector
 
 #if canImport(Glibc)
     import Glibc
@@ -19,18 +19,18 @@ public import PlazaVector
 /// The file is written under a temporary name beside `path`, synced and renamed on `finish()`,
 /// so a crash or a full disk never leaves a half-written file under the final name.
 /// `abandon()` (or deinit without `finish()`) removes the temporary file.
-public final class ParquetWriter {
+package final class ParquetWriter {
     /// How to write.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Page compression: `.uncompressed`, `.snappy` or `.zstd`.
-        public var codec: ParquetCodec
+        package var codec: ParquetCodec
         /// Rows per row group (the unit of pruning and of parallel reads).
-        public var rowGroupRows: Int
+        package var rowGroupRows: Int
         /// Rows per data page.
-        public var pageRows: Int
+        package var pageRows: Int
 
         /// Creates options; the defaults are Zstd, row groups of 122,880 rows and pages of 16,384.
-        public init(codec: ParquetCodec = .zstd, rowGroupRows: Int = 122_880, pageRows: Int = 16_384) {
+        package init(codec: ParquetCodec = .zstd, rowGroupRows: Int = 122_880, pageRows: Int = 16_384) {
             self.codec = codec
             self.rowGroupRows = rowGroupRows
             self.pageRows = pageRows
@@ -38,11 +38,11 @@ public final class ParquetWriter {
     }
 
     /// The final path.
-    public let path: String
+    package let path: String
     /// The columns written.
-    public let schema: Schema
+    package let schema: Schema
     /// The options.
-    public let options: Options
+    package let options: Options
     private let temporaryPath: String
     private var descriptor: Int32
     private var offset = 0
@@ -54,7 +54,7 @@ public final class ParquetWriter {
     /// Creates the temporary file beside `path`.
     /// - Throws: `ParquetError` (`.invalidArgument` for a codec the writer does not offer or a
     ///   type Parquet cannot hold, `.io` when the file cannot be created).
-    public init(path: String, schema: Schema, options: Options = Options()) throws(ParquetError) {
+    package init(path: String, schema: Schema, options: Options = Options()) throws(ParquetError) {
         guard [.uncompressed, .snappy, .zstd].contains(options.codec) else {
             throw ParquetError(.invalidArgument, "the writer compresses with none, snappy or zstd", path: path)
         }
@@ -84,7 +84,7 @@ public final class ParquetWriter {
 
     /// Appends the live rows of `batch` (columns in schema order; dictionary vectors and
     /// selections are flattened).
-    public func write(_ batch: Batch) throws(ParquetError) {
+    package func write(_ batch: Batch) throws(ParquetError) {
         guard descriptor >= 0 else { throw ParquetError(.invalidArgument, "the writer is finished", path: path) }
         guard batch.columns.count == schema.count else {
             throw ParquetError(
@@ -150,7 +150,7 @@ public final class ParquetWriter {
     }
 
     /// Writes the last row group and the footer, syncs, and renames the file to `path`.
-    public func finish() throws(ParquetError) {
+    package func finish() throws(ParquetError) {
         guard descriptor >= 0 else { throw ParquetError(.invalidArgument, "the writer is finished", path: path) }
         do throws(ParquetError) {
             try flushRowGroup()
@@ -180,7 +180,7 @@ public final class ParquetWriter {
     }
 
     /// Stops writing and removes the temporary file; the final path is untouched.
-    public func abandon() {
+    package func abandon() {
         if descriptor >= 0 {
             close(descriptor)
             descriptor = -1

@@ -4,14 +4,14 @@ import PlazaCore
 ///
 /// `message` says what and how to fix (`unknown column "colonai" (did you mean "colonia"?)`);
 /// `span` points at the offending token when there is one.
-public struct BindError: Error, CustomStringConvertible, Sendable {
+package struct BindError: Error, CustomStringConvertible, Sendable {
     /// What is wrong.
-    public var message: String
+    package var message: String
     /// Where in the SQL text, if known.
-    public var span: SourceSpan?
+    package var span: SourceSpan?
 
     /// Creates an error.
-    public init(_ message: String, span: SourceSpan?) {
+    package init(_ message: String, span: SourceSpan?) {
         self.message = message
         self.span = span
     }
@@ -20,7 +20,7 @@ public struct BindError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 
     /// The message, a newline and the offending line of `sql` with a `^` under the spot.
-    public func description(in sql: String) -> String {
+    package func description(in sql: String) -> String {
         guard let span else { return message }
         let diagram = span.caretDiagram(in: sql)
         return diagram.isEmpty ? message : message + "\n" + diagram

@@ -9,14 +9,14 @@ import PlazaSQL
 /// let bound = try Binder(catalog: catalog).bind(statement)
 /// ```
 /// Parameters are bound by value into literals, so a parameter never changes the query's shape.
-public struct Binder {
+package struct Binder {
     /// Where table names are resolved.
-    public let catalog: any CatalogReader
+    package let catalog: any CatalogReader
     /// Values for `?`/`$n`, in order.
-    public let parameters: [Value]
+    package let parameters: [Value]
 
     /// Creates a binder over a catalog, with the values of the statement's parameters.
-    public init(catalog: any CatalogReader, parameters: [Value] = []) {
+    package init(catalog: any CatalogReader, parameters: [Value] = []) {
         self.catalog = catalog
         self.parameters = parameters
     }
@@ -24,7 +24,7 @@ public struct Binder {
     /// Binds one statement.
     ///
     /// - Throws: `BindError` naming the problem and pointing at the offending token.
-    public func bind(_ statement: Statement) throws(BindError) -> BoundStatement {
+    package func bind(_ statement: Statement) throws(BindError) -> BoundStatement {
         let session = BindingSession(catalog: catalog, parameters: parameters)
         switch statement {
         case .select(let query):

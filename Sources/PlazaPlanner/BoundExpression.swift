@@ -6,7 +6,7 @@ import PlazaCore
 /// function is a `.call` of a `ScalarFunction`, a case per `FunctionCatalog` name; the binder has already
 /// chosen the overload and inserted casts, so the executor receives arguments of exactly the
 /// types the catalogue lists and can pick one kernel per call when it plans the operator.
-public indirect enum BoundExpression: Hashable, Sendable {
+package indirect enum BoundExpression: Hashable, Sendable {
     /// The input's column at `index`.
     case column(index: Int, type: DataType)
     /// A constant (literals, and parameters once bound).
@@ -23,7 +23,7 @@ public indirect enum BoundExpression: Hashable, Sendable {
     case inSubquery(BoundExpression, LogicalPlan, isNegated: Bool)
 
     /// The expression's type.
-    public var type: DataType {
+    package var type: DataType {
         switch self {
         case .column(_, let t), .literal(_, let t), .cast(_, let t, _), .call(_, _, let t),
             .caseWhen(_, _, let t), .scalarSubquery(_, let t):
@@ -34,21 +34,21 @@ public indirect enum BoundExpression: Hashable, Sendable {
 }
 
 /// One `WHEN condition THEN result` of a CASE.
-public struct CaseBranch: Hashable, Sendable {
+package struct CaseBranch: Hashable, Sendable {
     /// A BOOLEAN condition.
-    public var when: BoundExpression
+    package var when: BoundExpression
     /// The result when the condition is true.
-    public var then: BoundExpression
+    package var then: BoundExpression
 
     /// Creates a branch.
-    public init(when: BoundExpression, then: BoundExpression) {
+    package init(when: BoundExpression, then: BoundExpression) {
         self.when = when
         self.then = then
     }
 }
 
 /// The aggregate functions of the dialect.
-public enum AggregateFunction: String, Hashable, Sendable, CaseIterable {
+package enum AggregateFunction: String, Hashable, Sendable, CaseIterable {
     case countStar = "count_star"
     case count, sum, avg, min, max
     case stddevSamp = "stddev_samp"
@@ -62,22 +62,22 @@ public enum AggregateFunction: String, Hashable, Sendable, CaseIterable {
 }
 
 /// One aggregate of an `Aggregate` node, e.g. `sum(DISTINCT x) FILTER (WHERE y > 0)`.
-public struct AggregateCall: Hashable, Sendable {
+package struct AggregateCall: Hashable, Sendable {
     /// Which aggregate.
-    public var function: AggregateFunction
+    package var function: AggregateFunction
     /// The value arguments over the aggregate's input (none for `count(*)`).
-    public var arguments: [BoundExpression]
+    package var arguments: [BoundExpression]
     /// Constant arguments: the fraction of `quantile_cont`, the separator of `string_agg`.
-    public var constants: [Value]
+    package var constants: [Value]
     /// Whether duplicates are removed before aggregating.
-    public var isDistinct: Bool
+    package var isDistinct: Bool
     /// Rows for which this BOOLEAN expression is not true are skipped.
-    public var filter: BoundExpression?
+    package var filter: BoundExpression?
     /// The result type (see docs/SQL.md: SUM(BIGINT) is BIGINT with overflow checked, etc.).
-    public var type: DataType
+    package var type: DataType
 
     /// Creates an aggregate call.
-    public init(
+    package init(
         function: AggregateFunction, arguments: [BoundExpression], constants: [Value] = [],
         isDistinct: Bool = false, filter: BoundExpression? = nil, type: DataType
     ) {

@@ -1,20 +1,20 @@
 import PlazaCore
 
 /// One overload of an aggregate function, as the executor must implement it.
-public struct AggregateSignature: Hashable, Sendable, CustomStringConvertible {
+package struct AggregateSignature: Hashable, Sendable, CustomStringConvertible {
     /// The aggregate.
-    public var function: AggregateFunction
+    package var function: AggregateFunction
     /// The value argument's type after the binder's casts (nil for `count(*)`).
-    public var argument: ParameterType?
+    package var argument: ParameterType?
     /// The result type; `nil` means the argument's own type (min, max).
-    public var result: DataType?
+    package var result: DataType?
     /// For SUM over DECIMAL(p,s): the result is DECIMAL(18,s).
-    public var keepsDecimalScale: Bool
+    package var keepsDecimalScale: Bool
     /// Semantics the executor must follow.
-    public var notes: String
+    package var notes: String
 
     /// Creates an aggregate signature.
-    public init(
+    package init(
         _ function: AggregateFunction, _ argument: ParameterType?, result: DataType?, keepsDecimalScale: Bool = false,
         notes: String = ""
     ) {
@@ -36,7 +36,7 @@ public struct AggregateSignature: Hashable, Sendable, CustomStringConvertible {
 /// (remaining) rows each returns NULL, except `count_star`/`count`/`approx_count_distinct` which return 0.
 extension FunctionCatalog {
     /// Every aggregate overload.
-    public static let aggregates: [AggregateSignature] = [
+    package static let aggregates: [AggregateSignature] = [
         .init(.countStar, nil, result: .bigint, notes: "rows (after FILTER)"),
         .init(.count, .any, result: .bigint, notes: "non-NULL values"),
         .init(
@@ -70,7 +70,7 @@ extension FunctionCatalog {
     ]
 
     /// Aggregate names as written in SQL (lower case), mapped to the aggregate.
-    public static let aggregateNames: [String: AggregateFunction] = [
+    package static let aggregateNames: [String: AggregateFunction] = [
         "count": .count, "sum": .sum, "avg": .avg, "mean": .avg, "min": .min, "max": .max,
         "stddev_samp": .stddevSamp, "stddev": .stddevSamp, "var_samp": .varSamp, "variance": .varSamp,
         "median": .median, "quantile_cont": .quantileCont, "approx_count_distinct": .approxCountDistinct,
@@ -83,7 +83,7 @@ extension FunctionCatalog {
     ///
     /// BOOLEAN is accepted by `sum`/`avg` (cast to BIGINT); BIGINT and DECIMAL by the DOUBLE-only
     /// statistics (cast to DOUBLE); any type by `string_agg` (cast to VARCHAR).
-    public static func resolveAggregate(_ function: AggregateFunction, argumentType: DataType?) -> (
+    package static func resolveAggregate(_ function: AggregateFunction, argumentType: DataType?) -> (
         argument: DataType?, result: DataType
     )? {
         guard let type = argumentType else {

@@ -7,7 +7,7 @@ extension FunctionCatalog {
     /// NULL unifies with anything; BIGINT + DOUBLE → DOUBLE; BIGINT + DECIMAL(p,s) → DECIMAL(18,s);
     /// DECIMAL(p1,s1) + DECIMAL(p2,s2) → DECIMAL(min(18, max(p1−s1, p2−s2) + max(s1,s2)), max(s1,s2));
     /// DECIMAL + DOUBLE → DOUBLE; DATE + TIMESTAMP → TIMESTAMP. Anything else must match exactly.
-    public static func commonType(_ a: DataType, _ b: DataType) -> DataType? {
+    package static func commonType(_ a: DataType, _ b: DataType) -> DataType? {
         if a == b { return a }
         switch (a, b) {
         case (.null, _): return b
@@ -25,7 +25,7 @@ extension FunctionCatalog {
     }
 
     /// The common type of a list of types (NULL for an empty list), or nil when two cannot be unified.
-    public static func commonType(of types: [DataType]) -> DataType? {
+    package static func commonType(of types: [DataType]) -> DataType? {
         var result = DataType.null
         for type in types {
             guard let next = commonType(result, type) else { return nil }
@@ -39,7 +39,7 @@ extension FunctionCatalog {
     /// Implicit casts only widen: NULL → any, BIGINT → DECIMAL (1) or DOUBLE (2), DECIMAL →
     /// wider DECIMAL (1) or DOUBLE (2), DATE → TIMESTAMP (1). String literals are handled apart:
     /// the binder parses a literal as the type it meets (`d >= '2024-01-01'`).
-    public static func implicitCastCost(from source: DataType, to target: DataType) -> Int? {
+    package static func implicitCastCost(from source: DataType, to target: DataType) -> Int? {
         if source == target { return 0 }
         switch (source, target) {
         case (.null, _): return 0
@@ -72,7 +72,7 @@ extension FunctionCatalog {
     /// BIGINT round half away from zero; out of range is an error); DECIMAL rescaling (rounds half away
     /// from zero); BOOLEAN ↔ BIGINT (0/1; any non-zero is true); DATE ↔ TIMESTAMP (midnight; the date part);
     /// NULL to anything. INTERVAL only to and from VARCHAR.
-    public static func canCast(from source: DataType, to target: DataType) -> Bool {
+    package static func canCast(from source: DataType, to target: DataType) -> Bool {
         if source == target { return true }
         switch (source, target) {
         case (.null, _), (_, .varchar), (.varchar, _): return target != .null
@@ -87,7 +87,7 @@ extension FunctionCatalog {
 
     /// Chooses the overload of `name` for arguments of `argumentTypes`: the applicable one with the
     /// lowest total implicit-cast cost (the first listed on a tie), or nil when none applies.
-    public static func resolve(_ name: String, argumentTypes: [DataType]) -> ResolvedFunction? {
+    package static func resolve(_ name: String, argumentTypes: [DataType]) -> ResolvedFunction? {
         var best: (cost: Int, resolved: ResolvedFunction)?
         for signature in signatures(named: name) {
             guard let (cost, targets) = match(signature, argumentTypes) else { continue }

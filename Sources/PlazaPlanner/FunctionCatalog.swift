@@ -14,13 +14,13 @@ import PlazaCore
 /// - Strings compare by their UTF-8 bytes. `length`, `substring` count Unicode scalars.
 /// - BETWEEN is rewritten to `>=` AND `<=`; `x NOT LIKE y` to `not(like(x, y))`; `extract(part FROM x)`
 ///   to the part's function (`year`, `month`, …); simple CASE to searched CASE.
-public enum FunctionCatalog {
+package enum FunctionCatalog {
     /// Every scalar signature, grouped by name; the binder picks the cheapest applicable overload.
-    public static let signatures: [FunctionSignature] =
+    package static let signatures: [FunctionSignature] =
         operators + numericFunctions + textFunctions + dateFunctions + conditionalFunctions
 
     /// Arithmetic, comparison, logical and text operators.
-    public static let operators: [FunctionSignature] = {
+    package static let operators: [FunctionSignature] = {
         var list: [FunctionSignature] = []
         let b = DataType.bigint, d = DataType.double, date = DataType.date, ts = DataType.timestamp,
             iv = DataType.interval
@@ -125,7 +125,7 @@ public enum FunctionCatalog {
     }()
 
     /// Numeric functions.
-    public static let numericFunctions: [FunctionSignature] = {
+    package static let numericFunctions: [FunctionSignature] = {
         var list: [FunctionSignature] = []
         let b = DataType.bigint, d = DataType.double
         list.append(.init("abs", [.exact(b)], result: .exact(b), notes: "abs(Int64.min) is an error"))
@@ -158,7 +158,7 @@ public enum FunctionCatalog {
     }()
 
     /// Text functions (VARCHAR is UTF-8; character positions count Unicode scalars).
-    public static let textFunctions: [FunctionSignature] = {
+    package static let textFunctions: [FunctionSignature] = {
         let v = DataType.varchar, b = DataType.bigint
         return [
             .init("lower", [.exact(v)], result: .exact(v), notes: "Unicode lower case"),
@@ -199,7 +199,7 @@ public enum FunctionCatalog {
     }()
 
     /// Date and time functions; `extract(part FROM x)` becomes the part's function.
-    public static let dateFunctions: [FunctionSignature] = {
+    package static let dateFunctions: [FunctionSignature] = {
         var list: [FunctionSignature] = []
         let b = DataType.bigint, v = DataType.varchar, date = DataType.date, ts = DataType.timestamp
         for part in ["year", "quarter", "month", "week", "day", "dayofweek", "dayofyear"] {
@@ -247,7 +247,7 @@ public enum FunctionCatalog {
     }()
 
     /// Conditional functions.
-    public static let conditionalFunctions: [FunctionSignature] = [
+    package static let conditionalFunctions: [FunctionSignature] = [
         .init(
             "coalesce", [.any], variadic: true, sameType: true, result: .firstArgument, nulls: .skipsNulls,
             notes: "the first non-NULL argument"),
@@ -271,7 +271,7 @@ public enum FunctionCatalog {
     ]
 
     /// Spellings accepted for `extract(part FROM x)` and `date_part`, mapped to the function name.
-    public static let extractParts: [String: String] = [
+    package static let extractParts: [String: String] = [
         "year": "year", "years": "year", "y": "year", "quarter": "quarter", "month": "month", "months": "month",
         "week": "week", "weeks": "week", "day": "day", "days": "day", "d": "day",
         "dayofweek": "dayofweek", "dow": "dayofweek", "weekday": "dayofweek",
@@ -281,12 +281,12 @@ public enum FunctionCatalog {
     ]
 
     /// The parts `date_trunc` and `date_diff` accept (their constant first argument, lower-cased by the binder).
-    public static let truncationParts: Set<String> = [
+    package static let truncationParts: Set<String> = [
         "year", "quarter", "month", "week", "day", "hour", "minute", "second",
     ]
 
     /// Other SQL spellings of function names, mapped to the catalogue's name.
-    public static let aliases: [String: String] = [
+    package static let aliases: [String: String] = [
         "pow": "power", "ceiling": "ceil", "substr": "substring", "char_length": "length",
         "datediff": "date_diff", "datetrunc": "date_trunc",
         "dayofmonth": "day", "weekofyear": "week", "today": "current_date",
@@ -294,12 +294,12 @@ public enum FunctionCatalog {
     ]
 
     /// The overloads named `name`.
-    public static func signatures(named name: String) -> [FunctionSignature] {
+    package static func signatures(named name: String) -> [FunctionSignature] {
         signaturesByName[name] ?? []
     }
 
     /// Whether `name` (after aliasing) is a scalar function or operator of the catalogue.
-    public static func isScalarFunction(_ name: String) -> Bool { signaturesByName[name] != nil }
+    package static func isScalarFunction(_ name: String) -> Bool { signaturesByName[name] != nil }
 
     private static let signaturesByName: [String: [FunctionSignature]] = Dictionary(grouping: signatures, by: \.name)
 }

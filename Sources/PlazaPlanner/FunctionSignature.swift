@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// How one parameter of a scalar function signature is typed, after the binder's implicit casts.
-public enum ParameterType: Hashable, Sendable, CustomStringConvertible {
+package enum ParameterType: Hashable, Sendable, CustomStringConvertible {
     /// Exactly this type (never a DECIMAL: see `anyDecimal`).
     case exact(DataType)
     /// Any DECIMAL(p,s); precision and scale are the argument's own.
@@ -23,7 +23,7 @@ public enum ParameterType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// How the result type of a scalar function follows from its (cast) argument types.
-public enum ResultRule: Hashable, Sendable {
+package enum ResultRule: Hashable, Sendable {
     /// Always this type.
     case exact(DataType)
     /// The type of the first argument (with `sameTypeArguments`, the common type of all).
@@ -39,7 +39,7 @@ public enum ResultRule: Hashable, Sendable {
 }
 
 /// What a function returns when an argument is NULL.
-public enum NullBehavior: String, Hashable, Sendable {
+package enum NullBehavior: String, Hashable, Sendable {
     /// NULL if any argument is NULL (the default for operators and functions).
     case propagates = "NULL if any argument is NULL"
     /// NULL arguments are skipped; NULL only when every argument is NULL (`coalesce`, `greatest`, `concat`).
@@ -53,26 +53,26 @@ public enum NullBehavior: String, Hashable, Sendable {
 }
 
 /// One overload of a scalar function or operator, as the executor must implement it.
-public struct FunctionSignature: Hashable, Sendable, CustomStringConvertible {
+package struct FunctionSignature: Hashable, Sendable, CustomStringConvertible {
     /// The lower-case name used in `BoundExpression.call`.
-    public var name: String
+    package var name: String
     /// The parameter types after implicit casts.
-    public var parameters: [ParameterType]
+    package var parameters: [ParameterType]
     /// Whether the last parameter repeats (at least `parameters.count` arguments).
-    public var isVariadic: Bool
+    package var isVariadic: Bool
     /// Whether the binder first casts every argument to one common type (`FunctionCatalog.commonType`).
-    public var sameTypeArguments: Bool
+    package var sameTypeArguments: Bool
     /// The result type.
-    public var result: ResultRule
+    package var result: ResultRule
     /// NULL behaviour.
-    public var nulls: NullBehavior
+    package var nulls: NullBehavior
     /// Positions of arguments that must be constants at bind time (`date_trunc`'s part, `round`'s digits).
-    public var constantArguments: [Int]
+    package var constantArguments: [Int]
     /// Semantics the executor must follow, in one or two sentences.
-    public var notes: String
+    package var notes: String
 
     /// Creates a signature.
-    public init(
+    package init(
         _ name: String, _ parameters: [ParameterType], variadic: Bool = false, sameType: Bool = false,
         result: ResultRule, nulls: NullBehavior = .propagates, constants: [Int] = [], notes: String = ""
     ) {
@@ -103,11 +103,11 @@ public struct FunctionSignature: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The result of choosing an overload for concrete argument types.
-public struct ResolvedFunction: Hashable, Sendable {
+package struct ResolvedFunction: Hashable, Sendable {
     /// The chosen overload.
-    public var signature: FunctionSignature
+    package var signature: FunctionSignature
     /// The type each argument must be cast to (equal to the argument's type when no cast is needed).
-    public var argumentTypes: [DataType]
+    package var argumentTypes: [DataType]
     /// The result type.
-    public var resultType: DataType
+    package var resultType: DataType
 }

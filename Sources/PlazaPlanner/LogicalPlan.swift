@@ -4,7 +4,7 @@ import PlazaCore
 ///
 /// Every node knows its output `fields`; expressions in a node refer to the columns of its
 /// input (for joins: the left input's columns, then the right's).
-public indirect enum LogicalPlan: Hashable, Sendable {
+package indirect enum LogicalPlan: Hashable, Sendable {
     /// Reads columns of a stored table.
     case scan(TableScan)
     /// Rows given in the query (`SELECT 1`, with no FROM: one row of no columns).
@@ -29,7 +29,7 @@ public indirect enum LogicalPlan: Hashable, Sendable {
     case setOperation(SetOperationPlan)
 
     /// The columns this node produces.
-    public var fields: [Field] {
+    package var fields: [Field] {
         switch self {
         case .scan(let scan): return scan.fields
         case .values(_, let fields), .project(_, _, let fields), .aggregate(_, _, _, let fields),
@@ -55,21 +55,21 @@ public indirect enum LogicalPlan: Hashable, Sendable {
 }
 
 /// A scan of a stored table: which columns, and which predicates the scan can check itself.
-public struct TableScan: Hashable, Sendable {
+package struct TableScan: Hashable, Sendable {
     /// The table's name as stored.
-    public var table: String
+    package var table: String
     /// Positions, in the table's schema, of the columns read, in output order.
-    public var columns: [Int]
+    package var columns: [Int]
     /// The output columns (the table's fields at `columns`).
-    public var fields: [Field]
+    package var fields: [Field]
     /// Simple predicates (`column <op> constant`) the scan can use to skip row groups and blocks.
     /// They are hints: the plan keeps a `filter` above the scan that checks them row by row.
-    public var pruningPredicates: [ScanPredicate]
+    package var pruningPredicates: [ScanPredicate]
     /// The table's row count when planned (for choosing join sides).
-    public var estimatedRows: Int
+    package var estimatedRows: Int
 
     /// Creates a scan.
-    public init(
+    package init(
         table: String, columns: [Int], fields: [Field], pruningPredicates: [ScanPredicate] = [], estimatedRows: Int = 0
     ) {
         self.table = table
@@ -81,26 +81,26 @@ public struct TableScan: Hashable, Sendable {
 }
 
 /// A join of two inputs.
-public struct Join: Hashable, Sendable {
+package struct Join: Hashable, Sendable {
     /// The kind of join.
-    public enum Kind: String, Hashable, Sendable { case inner, left, semi, anti }
+    package enum Kind: String, Hashable, Sendable { case inner, left, semi, anti }
     /// The left (probe) input as written.
-    public var left: LogicalPlan
+    package var left: LogicalPlan
     /// The right input as written.
-    public var right: LogicalPlan
+    package var right: LogicalPlan
     /// INNER or LEFT as written; SEMI/ANTI come from `IN (subquery)` and output only the left columns.
-    public var kind: Kind
+    package var kind: Kind
     /// Equality keys: left expression over the left input, right expression over the right input.
-    public var equiKeys: [(BoundExpression, BoundExpression)] { zip(leftKeys, rightKeys).map { ($0, $1) } }
+    package var equiKeys: [(BoundExpression, BoundExpression)] { zip(leftKeys, rightKeys).map { ($0, $1) } }
     /// Left sides of the equality keys.
-    public var leftKeys: [BoundExpression]
+    package var leftKeys: [BoundExpression]
     /// Right sides of the equality keys.
-    public var rightKeys: [BoundExpression]
+    package var rightKeys: [BoundExpression]
     /// Any further condition of `ON`, over the left columns followed by the right columns.
-    public var residual: BoundExpression?
+    package var residual: BoundExpression?
 
     /// Creates a join.
-    public init(
+    package init(
         left: LogicalPlan, right: LogicalPlan, kind: Kind, leftKeys: [BoundExpression], rightKeys: [BoundExpression],
         residual: BoundExpression?
     ) {
@@ -114,16 +114,16 @@ public struct Join: Hashable, Sendable {
 }
 
 /// One key of ORDER BY.
-public struct SortKey: Hashable, Sendable {
+package struct SortKey: Hashable, Sendable {
     /// The expression over the sort's input.
-    public var expression: BoundExpression
+    package var expression: BoundExpression
     /// Whether larger values come first.
-    public var isDescending: Bool
+    package var isDescending: Bool
     /// Whether NULLs come first (default: last for ASC, first for DESC, as DuckDB).
-    public var nullsFirst: Bool
+    package var nullsFirst: Bool
 
     /// Creates a sort key.
-    public init(expression: BoundExpression, isDescending: Bool, nullsFirst: Bool) {
+    package init(expression: BoundExpression, isDescending: Bool, nullsFirst: Bool) {
         self.expression = expression
         self.isDescending = isDescending
         self.nullsFirst = nullsFirst
@@ -131,7 +131,7 @@ public struct SortKey: Hashable, Sendable {
 }
 
 /// A statement after binding.
-public enum BoundStatement: Sendable {
+package enum BoundStatement: Sendable {
     /// A query: its plan, and the names of the result columns (in `plan.fields`).
     case query(LogicalPlan)
     /// `EXPLAIN [ANALYZE] query`.

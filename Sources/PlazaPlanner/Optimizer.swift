@@ -6,10 +6,10 @@ import PlazaCore
 /// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan), and
 /// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins; with column statistics,
 /// aggregates over a join pre-aggregated below it (`EagerAggregationRule`).
-public enum Optimizer {
+package enum Optimizer {
     /// The optimized plan; it computes the same rows with the same output fields. `statistics`
     /// enables the rules that need to know how many values a column holds.
-    public static func optimize(_ plan: LogicalPlan, statistics: (any CatalogStatistics)? = nil) -> LogicalPlan {
+    package static func optimize(_ plan: LogicalPlan, statistics: (any CatalogStatistics)? = nil) -> LogicalPlan {
         var result = foldPlan(plan)
         result = PredicatePushdown.push(result, [])
         result = SubqueryJoinRule.apply(result)
@@ -24,7 +24,7 @@ public enum Optimizer {
     }
 
     /// Constant folding of one expression (also optimizes subquery plans inside it).
-    public static func fold(_ expression: BoundExpression) -> BoundExpression {
+    package static func fold(_ expression: BoundExpression) -> BoundExpression {
         ConstantFolding.fold(expression)
     }
 

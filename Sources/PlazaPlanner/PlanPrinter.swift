@@ -6,9 +6,9 @@ import PlazaCore
 ///   Aggregate groups=[colonia] aggregates=[count_star()]
 ///     Scan reportes columns=[colonia]
 /// ```
-public enum PlanPrinter {
+package enum PlanPrinter {
     /// The plan as text, children indented by two spaces under their parent.
-    public static func explain(_ plan: LogicalPlan) -> String {
+    package static func explain(_ plan: LogicalPlan) -> String {
         var lines: [String] = []
         render(plan, depth: 0, into: &lines)
         return lines.joined(separator: "\n")
@@ -109,7 +109,7 @@ public enum PlanPrinter {
     }
 
     /// A bound expression as text, columns by their input names.
-    public static func describe(_ expression: BoundExpression, _ fields: [Field]) -> String {
+    package static func describe(_ expression: BoundExpression, _ fields: [Field]) -> String {
         switch expression {
         case .column(let index, _): return index >= 0 && index < fields.count ? fields[index].name : "#\(index)"
         case .literal(let value, _): return quoteIfText(value)

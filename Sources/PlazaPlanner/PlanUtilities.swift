@@ -1,15 +1,15 @@
 import PlazaCore
 
 /// Small helpers over bound expressions shared by the binder and the rewrite rules.
-public enum PlanUtilities {
+package enum PlanUtilities {
     /// The conjuncts of an expression (the arguments of a top-level `and`, flattened).
-    public static func conjuncts(_ expression: BoundExpression) -> [BoundExpression] {
+    package static func conjuncts(_ expression: BoundExpression) -> [BoundExpression] {
         if case .call("and", let arguments, _) = expression { return arguments.flatMap(conjuncts) }
         return [expression]
     }
 
     /// The `and` of conjuncts (nil for none, the conjunct itself for one).
-    public static func conjunction(_ conjuncts: [BoundExpression]) -> BoundExpression? {
+    package static func conjunction(_ conjuncts: [BoundExpression]) -> BoundExpression? {
         switch conjuncts.count {
         case 0: return nil
         case 1: return conjuncts[0]
@@ -18,7 +18,7 @@ public enum PlanUtilities {
     }
 
     /// The input columns an expression reads (not those inside subquery plans, which are uncorrelated).
-    public static func columns(of expression: BoundExpression) -> Set<Int> {
+    package static func columns(of expression: BoundExpression) -> Set<Int> {
         var result = Set<Int>()
         collectColumns(expression, into: &result)
         return result
@@ -41,12 +41,12 @@ public enum PlanUtilities {
     }
 
     /// The expression with every column index replaced through `map`.
-    public static func remap(_ expression: BoundExpression, _ map: (Int) -> Int) -> BoundExpression {
+    package static func remap(_ expression: BoundExpression, _ map: (Int) -> Int) -> BoundExpression {
         replaceColumns(expression) { index, type in .column(index: map(index), type: type) }
     }
 
     /// The expression with every column replaced by `replacement(index, type)`.
-    public static func replaceColumns(_ expression: BoundExpression, _ replacement: (Int, DataType) -> BoundExpression)
+    package static func replaceColumns(_ expression: BoundExpression, _ replacement: (Int, DataType) -> BoundExpression)
         -> BoundExpression
     {
         switch expression {
@@ -69,7 +69,7 @@ public enum PlanUtilities {
 
     /// `l = r` with `l` over the left input only and `r` over the right only (either order): the
     /// key pair with `r` re-indexed to the right input; nil otherwise.
-    public static func equiKey(_ conjunct: BoundExpression, leftCount: Int) -> (BoundExpression, BoundExpression)? {
+    package static func equiKey(_ conjunct: BoundExpression, leftCount: Int) -> (BoundExpression, BoundExpression)? {
         guard case .call("=", let arguments, _) = conjunct, arguments.count == 2 else { return nil }
         let a = columns(of: arguments[0]), b = columns(of: arguments[1])
         guard !a.isEmpty, !b.isEmpty else { return nil }
@@ -84,7 +84,7 @@ public enum PlanUtilities {
     }
 
     /// Whether an expression may be NULL over an input with `fields` (conservative: true when unsure).
-    public static func isNullable(_ expression: BoundExpression, _ fields: [Field]) -> Bool {
+    package static func isNullable(_ expression: BoundExpression, _ fields: [Field]) -> Bool {
         switch expression {
         case .column(let index, _): return index >= 0 && index < fields.count ? fields[index].isNullable : true
         case .literal(let value, _): return value.isNull
@@ -110,7 +110,7 @@ public enum PlanUtilities {
 extension LogicalPlan {
     /// Rows the plan may produce, from its scans' row counts (filters and aggregates keep the
     /// estimate; a join the larger side's): enough to tell a lookup table from a fact table.
-    public var estimatedRows: Int {
+    package var estimatedRows: Int {
         switch self {
         case .scan(let scan): return scan.estimatedRows
         case .values(let rows, _): return rows.count

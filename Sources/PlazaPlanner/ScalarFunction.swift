@@ -6,7 +6,7 @@ import PlazaCore
 ///
 /// The raw value is the catalogue's lower-case name. A string literal converts to a case so that
 /// planner rules can write `.call(name: "and", …)`; a literal that names no case is a bug and traps.
-public enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStringConvertible,
+package enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStringConvertible,
     ExpressibleByStringLiteral
 {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", negate
@@ -26,7 +26,7 @@ public enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStri
     case coalesce, nullif, greatest, least
 
     /// The function named `name` in the catalogue; the name must be one (the binder checked it).
-    public init(catalogName name: String) {
+    package init(catalogName name: String) {
         guard let function = ScalarFunction(rawValue: name) else {
             preconditionFailure("\"\(name)\" is not a scalar function of FunctionCatalog")
         }
@@ -34,7 +34,7 @@ public enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStri
     }
 
     /// A catalogue name written in planner code, e.g. `"and"`.
-    public init(stringLiteral name: String) { self.init(catalogName: name) }
+    package init(stringLiteral name: String) { self.init(catalogName: name) }
 
     /// The catalogue name, as SQL and plans print it.
     public var description: String { rawValue }

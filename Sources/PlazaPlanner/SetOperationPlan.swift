@@ -2,9 +2,9 @@ import PlazaCore
 
 /// `left UNION ALL | INTERSECT [ALL] | EXCEPT [ALL] right` in a plan; UNION without ALL is a
 /// DISTINCT above a UNION ALL. Both inputs have exactly the node's column types (the binder casts).
-public struct SetOperationPlan: Hashable, Sendable {
+package struct SetOperationPlan: Hashable, Sendable {
     /// The set operations a plan runs.
-    public enum Kind: String, Hashable, Sendable {
+    package enum Kind: String, Hashable, Sendable {
         /// Rows of both inputs.
         case union = "UNION"
         /// Rows in both inputs.
@@ -14,18 +14,18 @@ public struct SetOperationPlan: Hashable, Sendable {
     }
 
     /// Which operation.
-    public var kind: Kind
+    package var kind: Kind
     /// Whether duplicates count (`INTERSECT ALL` keeps min(m, n) copies, `EXCEPT ALL` max(m − n, 0)).
-    public var isAll: Bool
+    package var isAll: Bool
     /// The left input.
-    public var left: LogicalPlan
+    package var left: LogicalPlan
     /// The right input.
-    public var right: LogicalPlan
+    package var right: LogicalPlan
     /// The output columns: the left's names, the unified types.
-    public var fields: [Field]
+    package var fields: [Field]
 
     /// Creates a set operation.
-    public init(kind: Kind, isAll: Bool, left: LogicalPlan, right: LogicalPlan, fields: [Field]) {
+    package init(kind: Kind, isAll: Bool, left: LogicalPlan, right: LogicalPlan, fields: [Field]) {
         self.kind = kind
         self.isAll = isAll
         self.left = left
@@ -34,7 +34,7 @@ public struct SetOperationPlan: Hashable, Sendable {
     }
 
     /// The operation as SQL (`EXCEPT ALL`).
-    public var keywords: String { kind.rawValue + (isAll ? " ALL" : "") }
+    package var keywords: String { kind.rawValue + (isAll ? " ALL" : "") }
 }
 
 extension SetOperationPlan {

@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// The functions a window can compute besides the aggregates.
-public enum WindowFunction: Hashable, Sendable {
+package enum WindowFunction: Hashable, Sendable {
     /// `row_number()`: 1, 2, 3… within the partition.
     case rowNumber
     /// `rank()`: the row number of the first peer.
@@ -28,7 +28,7 @@ public enum WindowFunction: Hashable, Sendable {
     case aggregate(AggregateFunction)
 
     /// The SQL name (for EXPLAIN).
-    public var name: String {
+    package var name: String {
         switch self {
         case .rowNumber: return "row_number"
         case .rank: return "rank"
@@ -47,7 +47,7 @@ public enum WindowFunction: Hashable, Sendable {
 }
 
 /// One end of a bound frame; offsets are constants checked by the binder.
-public enum BoundFrameBound: Hashable, Sendable {
+package enum BoundFrameBound: Hashable, Sendable {
     /// The partition's first row.
     case unboundedPreceding
     /// `offset` rows, groups, or order-key distance before the current row.
@@ -61,9 +61,9 @@ public enum BoundFrameBound: Hashable, Sendable {
 }
 
 /// A bound frame: the unit and both ends.
-public struct BoundWindowFrame: Hashable, Sendable {
+package struct BoundWindowFrame: Hashable, Sendable {
     /// How offsets count.
-    public enum Unit: String, Hashable, Sendable {
+    package enum Unit: String, Hashable, Sendable {
         /// Physical rows.
         case rows = "ROWS"
         /// Distance in the single ORDER BY key.
@@ -72,52 +72,52 @@ public struct BoundWindowFrame: Hashable, Sendable {
         case groups = "GROUPS"
     }
     /// The unit.
-    public var unit: Unit
+    package var unit: Unit
     /// The start.
-    public var start: BoundFrameBound
+    package var start: BoundFrameBound
     /// The end.
-    public var end: BoundFrameBound
+    package var end: BoundFrameBound
 
     /// Creates a frame.
-    public init(unit: Unit, start: BoundFrameBound, end: BoundFrameBound) {
+    package init(unit: Unit, start: BoundFrameBound, end: BoundFrameBound) {
         self.unit = unit
         self.start = start
         self.end = end
     }
 
     /// SQL's default frame: with ORDER BY, the partition's start to the current row's last peer.
-    public static let defaultWithOrder = BoundWindowFrame(unit: .range, start: .unboundedPreceding, end: .currentRow)
+    package static let defaultWithOrder = BoundWindowFrame(unit: .range, start: .unboundedPreceding, end: .currentRow)
     /// SQL's default frame without ORDER BY: the whole partition.
-    public static let wholePartition = BoundWindowFrame(
+    package static let wholePartition = BoundWindowFrame(
         unit: .rows, start: .unboundedPreceding, end: .unboundedFollowing)
 }
 
 /// One window function of a `window` node, e.g. `sum(x) OVER (PARTITION BY k ORDER BY t ROWS 6 PRECEDING)`.
-public struct WindowCall: Hashable, Sendable {
+package struct WindowCall: Hashable, Sendable {
     /// Which function.
-    public var function: WindowFunction
+    package var function: WindowFunction
     /// Value arguments over the node's input (for lag/lead only the value; ntile, nth_value: none).
-    public var arguments: [BoundExpression]
+    package var arguments: [BoundExpression]
     /// Constant arguments: lag/lead offset (BIGINT) and default; ntile's bucket count; nth_value's n;
     /// quantile_cont's fraction.
-    public var constants: [Value]
+    package var constants: [Value]
     /// `IGNORE NULLS` (lag, lead, first_value, last_value, nth_value).
-    public var ignoresNulls: Bool
+    package var ignoresNulls: Bool
     /// `count(DISTINCT x) OVER (…)`.
-    public var isDistinct: Bool
+    package var isDistinct: Bool
     /// `FILTER (WHERE …)` of a window aggregate.
-    public var filter: BoundExpression?
+    package var filter: BoundExpression?
     /// PARTITION BY keys.
-    public var partitionBy: [BoundExpression]
+    package var partitionBy: [BoundExpression]
     /// ORDER BY keys.
-    public var orderBy: [SortKey]
+    package var orderBy: [SortKey]
     /// The frame (used by value functions and aggregates).
-    public var frame: BoundWindowFrame
+    package var frame: BoundWindowFrame
     /// The result type.
-    public var type: DataType
+    package var type: DataType
 
     /// Creates a window call.
-    public init(
+    package init(
         function: WindowFunction, arguments: [BoundExpression], constants: [Value] = [], ignoresNulls: Bool = false,
         isDistinct: Bool = false, filter: BoundExpression? = nil, partitionBy: [BoundExpression],
         orderBy: [SortKey], frame: BoundWindowFrame, type: DataType
@@ -135,7 +135,7 @@ public struct WindowCall: Hashable, Sendable {
     }
 
     /// Whether the result can be NULL.
-    public var isNullable: Bool {
+    package var isNullable: Bool {
         switch function {
         case .rowNumber, .rank, .denseRank, .percentRank, .cumeDist, .ntile: return false
         case .aggregate(let f): return !(f == .count || f == .countStar)
@@ -144,7 +144,7 @@ public struct WindowCall: Hashable, Sendable {
     }
 
     /// The call as EXPLAIN prints it, columns named after `fields` (the node's input).
-    public func description(_ fields: [Field]) -> String {
+    package func description(_ fields: [Field]) -> String {
         var text = function.name + "(" + (isDistinct ? "DISTINCT " : "")
         text += arguments.map { PlanPrinter.describe($0, fields) }.joined(separator: ", ") + ")"
         if ignoresNulls { text += " IGNORE NULLS" }

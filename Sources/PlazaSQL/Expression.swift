@@ -1,20 +1,20 @@
 import PlazaCore
 
 /// A parsed expression and where it is in the text.
-public struct Expression: Hashable, Sendable {
+package struct Expression: Hashable, Sendable {
     /// What the expression is.
-    public var kind: ExpressionKind
+    package var kind: ExpressionKind
     /// Where it is (for an operator: the operator's token).
-    public var span: SourceSpan
+    package var span: SourceSpan
 
     /// Creates an expression.
-    public init(_ kind: ExpressionKind, span: SourceSpan) {
+    package init(_ kind: ExpressionKind, span: SourceSpan) {
         self.kind = kind
         self.span = span
     }
 
     /// A child of an expression: an expression or a subquery.
-    public enum Child {
+    package enum Child {
         /// A sub-expression.
         case expression(Expression)
         /// A subquery.
@@ -22,7 +22,7 @@ public struct Expression: Hashable, Sendable {
     }
 
     /// Calls `body` with each direct child, in order.
-    public func forEachChild(_ body: (Child) -> Void) {
+    package func forEachChild(_ body: (Child) -> Void) {
         switch kind {
         case .literal, .column, .parameter: break
         case .unary(_, let e), .isNull(let e, _), .cast(let e, _, _), .extract(_, let e): body(.expression(e))
@@ -59,7 +59,7 @@ public struct Expression: Hashable, Sendable {
 }
 
 /// The kinds of expressions.
-public indirect enum ExpressionKind: Hashable, Sendable {
+package indirect enum ExpressionKind: Hashable, Sendable {
     /// A literal.
     case literal(Literal)
     /// A column: `name` or `table.name`.
@@ -95,38 +95,38 @@ public indirect enum ExpressionKind: Hashable, Sendable {
 }
 
 /// One `WHEN … THEN …`.
-public struct WhenClause: Hashable, Sendable {
+package struct WhenClause: Hashable, Sendable {
     /// The condition (or, with a CASE operand, the value compared to it).
-    public var when: Expression
+    package var when: Expression
     /// The result.
-    public var then: Expression
+    package var then: Expression
 
     /// Creates a clause.
-    public init(when: Expression, then: Expression) {
+    package init(when: Expression, then: Expression) {
         self.when = when
         self.then = then
     }
 }
 
 /// `name([DISTINCT] args | *) [FILTER (WHERE …)]`.
-public struct FunctionCall: Hashable, Sendable {
+package struct FunctionCall: Hashable, Sendable {
     /// The function's name as written.
-    public var name: Identifier
+    package var name: Identifier
     /// The arguments.
-    public var arguments: [Expression]
+    package var arguments: [Expression]
     /// `count(*)`.
-    public var isStar: Bool
+    package var isStar: Bool
     /// `DISTINCT` before the arguments.
-    public var isDistinct: Bool
+    package var isDistinct: Bool
     /// `FILTER (WHERE condition)`.
-    public var filter: Expression?
+    package var filter: Expression?
     /// `OVER (…)`: the call is a window function.
-    public var window: WindowSpecification?
+    package var window: WindowSpecification?
     /// `IGNORE NULLS` (true), `RESPECT NULLS` (false), or nil when not written.
-    public var ignoresNulls: Bool?
+    package var ignoresNulls: Bool?
 
     /// Creates a call.
-    public init(
+    package init(
         name: Identifier, arguments: [Expression], isStar: Bool = false, isDistinct: Bool = false,
         filter: Expression? = nil, window: WindowSpecification? = nil, ignoresNulls: Bool? = nil
     ) {
@@ -141,7 +141,7 @@ public struct FunctionCall: Hashable, Sendable {
 }
 
 /// A literal as written.
-public enum Literal: Hashable, Sendable {
+package enum Literal: Hashable, Sendable {
     /// Digits (may exceed Int64: the binder decides the type).
     case integer(String)
     /// Digits with a point (`12.50`): DECIMAL.
@@ -161,7 +161,7 @@ public enum Literal: Hashable, Sendable {
 }
 
 /// Prefix operators.
-public enum UnaryOperator: String, Hashable, Sendable {
+package enum UnaryOperator: String, Hashable, Sendable {
     /// `-x`.
     case minus = "-"
     /// `+x`.
@@ -171,7 +171,7 @@ public enum UnaryOperator: String, Hashable, Sendable {
 }
 
 /// Infix operators, with their precedence (higher binds tighter).
-public enum BinaryOperator: String, Hashable, Sendable, CaseIterable {
+package enum BinaryOperator: String, Hashable, Sendable, CaseIterable {
     /// `OR`.
     case or = "OR"
     /// `AND`.
@@ -202,7 +202,7 @@ public enum BinaryOperator: String, Hashable, Sendable, CaseIterable {
     case modulo = "%"
 
     /// Binding strength: OR 1, AND 2, comparisons 4, `||` 5, `+ -` 6, `* / %` 7 (NOT is 3, IS/IN/LIKE/BETWEEN 4).
-    public var precedence: Int {
+    package var precedence: Int {
         switch self {
         case .or: return 1
         case .and: return 2

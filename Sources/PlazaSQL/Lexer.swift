@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// Splits SQL text into tokens with their spans; a hand-written scanner over UTF-8 bytes.
-public struct Lexer {
+package struct Lexer {
     private let bytes: [UInt8]
     private let sql: String
     private var offset = 0
@@ -16,7 +16,7 @@ public struct Lexer {
     private var cachedColumn = 1
 
     /// Creates a lexer over `sql`.
-    public init(_ sql: String) {
+    package init(_ sql: String) {
         self.sql = sql
         self.bytes = Array(sql.utf8)
     }
@@ -25,7 +25,7 @@ public struct Lexer {
     ///
     /// - Throws: `SQLSyntaxError` for an unterminated string, quoted name or comment, a stray character,
     ///   or a malformed number or parameter.
-    public mutating func tokenize() throws(SQLSyntaxError) -> [Token] {
+    package mutating func tokenize() throws(SQLSyntaxError) -> [Token] {
         var tokens: [Token] = []
         while true {
             try skipSpaceAndComments()

@@ -5,21 +5,21 @@ import PlazaCore
 /// ```swift
 /// let statements = try Parser.parse("SELECT colonia, count(*) FROM reportes GROUP BY 1")
 /// ```
-public enum Parser {
+package enum Parser {
     /// The deepest expression or query nesting accepted; deeper input is a syntax error, never a crash.
-    public static let maximumDepth = 250
+    package static let maximumDepth = 250
 
     /// Parses every statement of `sql` (separated by `;`; empty statements are skipped).
     ///
     /// - Throws: `SQLSyntaxError` with the span of the first offending token.
-    public static func parse(_ sql: String) throws(SQLSyntaxError) -> [Statement] {
+    package static func parse(_ sql: String) throws(SQLSyntaxError) -> [Statement] {
         var lexer = Lexer(sql)
         var state = ParserState(tokens: try lexer.tokenize(), sql: sql)
         return try state.parseStatements()
     }
 
     /// Parses SQL given as UTF-8 bytes, rejecting invalid UTF-8 with the position of the first bad byte.
-    public static func parse(utf8 bytes: [UInt8]) throws(SQLSyntaxError) -> [Statement] {
+    package static func parse(utf8 bytes: [UInt8]) throws(SQLSyntaxError) -> [Statement] {
         if let bad = firstInvalidUTF8Offset(bytes) {
             let prefix = String(decoding: bytes[..<bad], as: UTF8.self)
             var line = 1, column = 1
@@ -35,7 +35,7 @@ public enum Parser {
     }
 
     /// Parses one expression (for tests and tools): the whole text must be the expression.
-    public static func parseExpression(_ sql: String) throws(SQLSyntaxError) -> Expression {
+    package static func parseExpression(_ sql: String) throws(SQLSyntaxError) -> Expression {
         var lexer = Lexer(sql)
         var state = ParserState(tokens: try lexer.tokenize(), sql: sql)
         let expression = try state.parseExpression()

@@ -8,16 +8,16 @@ import PlazaCore
 /// LINE 1: SELECT a FORM t
 ///                  ^
 /// ```
-public struct SQLSyntaxError: Error, CustomStringConvertible, Sendable {
+package struct SQLSyntaxError: Error, CustomStringConvertible, Sendable {
     /// What is wrong, and where helpful how to fix it.
-    public var message: String
+    package var message: String
     /// Where in the text.
-    public var span: SourceSpan
+    package var span: SourceSpan
     /// The text that was parsed (for the caret diagram).
-    public var sql: String
+    package var sql: String
 
     /// Creates an error.
-    public init(message: String, span: SourceSpan, sql: String) {
+    package init(message: String, span: SourceSpan, sql: String) {
         self.message = message
         self.span = span
         self.sql = sql

@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// The operator of a set operation.
-public enum SetOperator: String, Hashable, Sendable {
+package enum SetOperator: String, Hashable, Sendable {
     /// `UNION`.
     case union = "UNION"
     /// `INTERSECT`.
@@ -13,12 +13,12 @@ public enum SetOperator: String, Hashable, Sendable {
 /// `left UNION|INTERSECT|EXCEPT [ALL] [BY NAME] right`: the body of a query combining two queries.
 ///
 /// Boxed in an indirect enum so that `Query` may hold one while each branch is itself a `Query`.
-public indirect enum SetOperation: Hashable, Sendable {
+package indirect enum SetOperation: Hashable, Sendable {
     /// The two branches combined by `op`.
     case combine(SetOperationClause)
 
     /// The clause.
-    public var clause: SetOperationClause {
+    package var clause: SetOperationClause {
         switch self {
         case .combine(let clause): return clause
         }
@@ -26,22 +26,22 @@ public indirect enum SetOperation: Hashable, Sendable {
 }
 
 /// The parts of a set operation.
-public struct SetOperationClause: Hashable, Sendable {
+package struct SetOperationClause: Hashable, Sendable {
     /// UNION, INTERSECT or EXCEPT.
-    public var op: SetOperator
+    package var op: SetOperator
     /// Whether `ALL` was written (duplicates kept and counted).
-    public var isAll: Bool
+    package var isAll: Bool
     /// Whether `BY NAME` was written (columns matched by name, not position).
-    public var byName: Bool
+    package var byName: Bool
     /// The left branch.
-    public var left: Query
+    package var left: Query
     /// The right branch.
-    public var right: Query
+    package var right: Query
     /// Where the operator keyword is.
-    public var span: SourceSpan
+    package var span: SourceSpan
 
     /// Creates a clause.
-    public init(op: SetOperator, isAll: Bool, byName: Bool, left: Query, right: Query, span: SourceSpan) {
+    package init(op: SetOperator, isAll: Bool, byName: Bool, left: Query, right: Query, span: SourceSpan) {
         self.op = op
         self.isAll = isAll
         self.byName = byName
@@ -51,7 +51,7 @@ public struct SetOperationClause: Hashable, Sendable {
     }
 
     /// The operator as SQL (`UNION ALL BY NAME`).
-    public var keywords: String {
+    package var keywords: String {
         op.rawValue + (isAll ? " ALL" : "") + (byName ? " BY NAME" : "")
     }
 }

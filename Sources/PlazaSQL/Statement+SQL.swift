@@ -4,7 +4,7 @@ import PlazaCore
 /// `parse(sql(parse(text)))` prints identically. Operators are fully parenthesized.
 extension Statement {
     /// The statement as SQL text.
-    public var sql: String {
+    package var sql: String {
         switch self {
         case .select(let query): return query.sql
         case .explain(let query, let analyze): return "EXPLAIN " + (analyze ? "ANALYZE " : "") + query.sql
@@ -17,7 +17,7 @@ extension Statement {
 
 extension Query {
     /// The query as SQL text.
-    public var sql: String {
+    package var sql: String {
         var text = ""
         if !ctes.isEmpty {
             text += "WITH " + ctes.map { "\($0.name) AS (\($0.query.sql))" }.joined(separator: ", ") + " "
@@ -47,7 +47,7 @@ extension Query {
 
 extension SelectCore {
     /// The SELECT as SQL text.
-    public var sql: String {
+    package var sql: String {
         var text = "SELECT " + (isDistinct ? "DISTINCT " : "")
         text += items.map { item in
             switch item {
@@ -80,7 +80,7 @@ extension SelectCore {
 
 extension TableReference {
     /// The FROM source as SQL text.
-    public var sql: String {
+    package var sql: String {
         switch self {
         case .table(let name, let alias): return name.description + (alias.map { " AS \($0)" } ?? "")
         case .subquery(let query, let alias): return "(" + query.sql + ")" + (alias.map { " AS \($0)" } ?? "")
@@ -94,7 +94,7 @@ extension TableReference {
 
 extension Literal {
     /// The literal as SQL text.
-    public var sql: String {
+    package var sql: String {
         switch self {
         case .integer(let text), .decimal(let text), .float(let text): return text
         case .string(let text): return quote(text)
@@ -110,7 +110,7 @@ extension Literal {
 
 extension Expression {
     /// The expression as SQL text, every operator in parentheses.
-    public var sql: String {
+    package var sql: String {
         switch kind {
         case .literal(let literal): return literal.sql
         case .column(let parts): return parts.map(\.description).joined(separator: ".")

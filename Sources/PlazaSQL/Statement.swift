@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// One parsed SQL statement.
-public enum Statement: Hashable, Sendable {
+package enum Statement: Hashable, Sendable {
     /// `[WITH …] SELECT …`.
     case select(Query)
     /// `EXPLAIN [ANALYZE] query`.
@@ -14,7 +14,7 @@ public enum Statement: Hashable, Sendable {
     case set(name: Identifier, value: Expression)
 
     /// The number of parameters the statement needs: the highest `$n`, or the number of `?`.
-    public var parameterCount: Int {
+    package var parameterCount: Int {
         var visitor = ParameterCounter()
         switch self {
         case .select(let query), .explain(let query, _): visitor.visit(query)
@@ -26,16 +26,16 @@ public enum Statement: Hashable, Sendable {
 }
 
 /// A name as written: its text (quotes removed) and whether it was double-quoted.
-public struct Identifier: Hashable, Sendable, CustomStringConvertible {
+package struct Identifier: Hashable, Sendable, CustomStringConvertible {
     /// The name without quotes.
-    public var name: String
+    package var name: String
     /// Whether it was written in double quotes (then it may hold any character).
-    public var isQuoted: Bool
+    package var isQuoted: Bool
     /// Where it is.
-    public var span: SourceSpan
+    package var span: SourceSpan
 
     /// Creates an identifier.
-    public init(_ name: String, isQuoted: Bool = false, span: SourceSpan) {
+    package init(_ name: String, isQuoted: Bool = false, span: SourceSpan) {
         self.name = name
         self.isQuoted = isQuoted
         self.span = span
@@ -54,41 +54,41 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// `name AS (query)` of a WITH clause.
-public struct CommonTableExpression: Hashable, Sendable {
+package struct CommonTableExpression: Hashable, Sendable {
     /// The name the query is known by.
-    public var name: Identifier
+    package var name: Identifier
     /// The query.
-    public var query: Query
+    package var query: Query
 
     /// Creates a CTE.
-    public init(name: Identifier, query: Query) {
+    package init(name: Identifier, query: Query) {
         self.name = name
         self.query = query
     }
 }
 
 /// A full query: CTEs, one SELECT (or a set operation of two queries), ORDER BY, LIMIT and OFFSET.
-public struct Query: Hashable, Sendable {
+package struct Query: Hashable, Sendable {
     /// The WITH clause.
-    public var ctes: [CommonTableExpression]
+    package var ctes: [CommonTableExpression]
     /// The SELECT (empty when `setOperation` is set).
-    public var select: SelectCore
+    package var select: SelectCore
     /// `left UNION|INTERSECT|EXCEPT right`, when the query combines two queries; ORDER BY and
     /// LIMIT then apply to the combined rows.
-    public var setOperation: SetOperation? = nil
+    package var setOperation: SetOperation? = nil
     /// The rows of `VALUES (…), (…)`, when the query is a VALUES list (then `select` is empty).
-    public var values: [[Expression]]? = nil
+    package var values: [[Expression]]? = nil
     /// ORDER BY items.
-    public var orderBy: [OrderItem]
+    package var orderBy: [OrderItem]
     /// LIMIT (a constant expression), if any.
-    public var limit: Expression?
+    package var limit: Expression?
     /// OFFSET (a constant expression), if any.
-    public var offset: Expression?
+    package var offset: Expression?
     /// Where the query starts.
-    public var span: SourceSpan
+    package var span: SourceSpan
 
     /// Creates a query.
-    public init(
+    package init(
         ctes: [CommonTableExpression] = [], select: SelectCore, orderBy: [OrderItem] = [], limit: Expression? = nil,
         offset: Expression? = nil, span: SourceSpan
     ) {
@@ -102,28 +102,28 @@ public struct Query: Hashable, Sendable {
 }
 
 /// `SELECT [DISTINCT] items [FROM …] [WHERE …] [GROUP BY …] [HAVING …]`.
-public struct SelectCore: Hashable, Sendable {
+package struct SelectCore: Hashable, Sendable {
     /// Whether DISTINCT was written.
-    public var isDistinct: Bool
+    package var isDistinct: Bool
     /// The select list.
-    public var items: [SelectItem]
+    package var items: [SelectItem]
     /// The FROM clause, if any.
-    public var from: TableReference?
+    package var from: TableReference?
     /// WHERE.
-    public var whereClause: Expression?
+    package var whereClause: Expression?
     /// GROUP BY.
-    public var groupBy: GroupBy?
+    package var groupBy: GroupBy?
     /// HAVING.
-    public var having: Expression?
+    package var having: Expression?
     /// `WINDOW name AS (…), …`.
-    public var windows: [WindowDefinition] = []
+    package var windows: [WindowDefinition] = []
     /// QUALIFY: a condition on window functions, checked after them.
-    public var qualify: Expression?
+    package var qualify: Expression?
     /// With ROLLUP, CUBE or GROUPING SETS: each set as positions in the `.expressions` GROUP BY list.
-    public var groupingSets: [[Int]]?
+    package var groupingSets: [[Int]]?
 
     /// Creates a SELECT.
-    public init(
+    package init(
         isDistinct: Bool = false, items: [SelectItem], from: TableReference? = nil, whereClause: Expression? = nil,
         groupBy: GroupBy? = nil, having: Expression? = nil
     ) {
@@ -137,7 +137,7 @@ public struct SelectCore: Hashable, Sendable {
 }
 
 /// One item of a select list.
-public enum SelectItem: Hashable, Sendable {
+package enum SelectItem: Hashable, Sendable {
     /// `*`.
     case star(SourceSpan)
     /// `t.*`.
@@ -147,7 +147,7 @@ public enum SelectItem: Hashable, Sendable {
 }
 
 /// GROUP BY expressions (ordinals and aliases are expressions the binder resolves) or GROUP BY ALL.
-public enum GroupBy: Hashable, Sendable {
+package enum GroupBy: Hashable, Sendable {
     /// `GROUP BY e1, e2…`.
     case expressions([Expression])
     /// `GROUP BY ALL`: every select item without an aggregate.
@@ -155,16 +155,16 @@ public enum GroupBy: Hashable, Sendable {
 }
 
 /// One ORDER BY item.
-public struct OrderItem: Hashable, Sendable {
+package struct OrderItem: Hashable, Sendable {
     /// The key: an expression, a select-list alias or an ordinal.
-    public var expression: Expression
+    package var expression: Expression
     /// DESC.
-    public var isDescending: Bool
+    package var isDescending: Bool
     /// NULLS FIRST (true) / LAST (false) when written; nil for the default.
-    public var nullsFirst: Bool?
+    package var nullsFirst: Bool?
 
     /// Creates an item.
-    public init(expression: Expression, isDescending: Bool = false, nullsFirst: Bool? = nil) {
+    package init(expression: Expression, isDescending: Bool = false, nullsFirst: Bool? = nil) {
         self.expression = expression
         self.isDescending = isDescending
         self.nullsFirst = nullsFirst
@@ -172,7 +172,7 @@ public struct OrderItem: Hashable, Sendable {
 }
 
 /// A FROM source.
-public indirect enum TableReference: Hashable, Sendable {
+package indirect enum TableReference: Hashable, Sendable {
     /// A stored table or a CTE, with an optional alias.
     case table(Identifier, alias: Identifier?)
     /// `(query) [AS] alias`.
@@ -182,7 +182,7 @@ public indirect enum TableReference: Hashable, Sendable {
 }
 
 /// Join kinds the dialect writes.
-public enum JoinKind: String, Hashable, Sendable {
+package enum JoinKind: String, Hashable, Sendable {
     /// `[INNER] JOIN`.
     case inner = "JOIN"
     /// `LEFT [OUTER] JOIN`.
@@ -190,9 +190,9 @@ public enum JoinKind: String, Hashable, Sendable {
 }
 
 /// Words that cannot be used as bare names or aliases.
-public enum Keywords {
+package enum Keywords {
     /// Reserved words (upper case).
-    public static let reserved: Set<String> = [
+    package static let reserved: Set<String> = [
         "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "AS", "AND", "OR", "NOT",
         "NULL",
         "TRUE", "FALSE", "JOIN", "INNER", "LEFT", "OUTER", "ON", "CASE", "WHEN", "THEN", "ELSE", "END", "IN", "IS",

@@ -1,9 +1,9 @@
 import PlazaCore
 
 /// One lexical unit of SQL text.
-public struct Token: Hashable, Sendable {
+package struct Token: Hashable, Sendable {
     /// The kinds of tokens.
-    public enum Kind: Hashable, Sendable {
+    package enum Kind: Hashable, Sendable {
         /// An unquoted word: a keyword or a name (`text` as written).
         case word
         /// A double-quoted name (`text` without quotes, `""` unescaped).
@@ -24,19 +24,19 @@ public struct Token: Hashable, Sendable {
         case end
     }
     /// The kind.
-    public var kind: Kind
+    package var kind: Kind
     /// The token's text, as described by its kind.
-    public var text: String
+    package var text: String
     /// Where it is.
-    public var span: SourceSpan
+    package var span: SourceSpan
 
     /// Whether the token is the word `keyword` (case-insensitive; `keyword` is upper case).
-    public func isKeyword(_ keyword: String) -> Bool {
+    package func isKeyword(_ keyword: String) -> Bool {
         kind == .word && text.uppercased() == keyword
     }
 
     /// Whether the token is the symbol `symbol`.
-    public func isSymbol(_ symbol: String) -> Bool {
+    package func isSymbol(_ symbol: String) -> Bool {
         kind == .symbol && text == symbol
     }
 }

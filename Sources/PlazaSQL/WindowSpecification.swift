@@ -1,20 +1,20 @@
 import PlazaCore
 
 /// `OVER (…)` or `OVER name`: a window's partitioning, ordering and frame as written.
-public struct WindowSpecification: Hashable, Sendable {
+package struct WindowSpecification: Hashable, Sendable {
     /// The named window this one refines (`OVER w` or `OVER (w ORDER BY …)`), if any.
-    public var baseName: Identifier?
+    package var baseName: Identifier?
     /// PARTITION BY expressions.
-    public var partitionBy: [Expression]
+    package var partitionBy: [Expression]
     /// ORDER BY items.
-    public var orderBy: [OrderItem]
+    package var orderBy: [OrderItem]
     /// The frame clause, if written.
-    public var frame: WindowFrame?
+    package var frame: WindowFrame?
     /// Where the specification starts.
-    public var span: SourceSpan
+    package var span: SourceSpan
 
     /// Creates a specification.
-    public init(
+    package init(
         baseName: Identifier? = nil, partitionBy: [Expression] = [], orderBy: [OrderItem] = [],
         frame: WindowFrame? = nil, span: SourceSpan
     ) {
@@ -27,9 +27,9 @@ public struct WindowSpecification: Hashable, Sendable {
 }
 
 /// `ROWS | RANGE | GROUPS BETWEEN start AND end` (or a lone start, whose end is CURRENT ROW).
-public struct WindowFrame: Hashable, Sendable {
+package struct WindowFrame: Hashable, Sendable {
     /// How offsets count: rows, order-key values, or peer groups.
-    public enum Unit: String, Hashable, Sendable {
+    package enum Unit: String, Hashable, Sendable {
         /// Physical rows.
         case rows = "ROWS"
         /// A distance in the ORDER BY key's value.
@@ -38,16 +38,16 @@ public struct WindowFrame: Hashable, Sendable {
         case groups = "GROUPS"
     }
     /// The unit.
-    public var unit: Unit
+    package var unit: Unit
     /// The first row of the frame.
-    public var start: FrameBound
+    package var start: FrameBound
     /// The last row of the frame.
-    public var end: FrameBound
+    package var end: FrameBound
     /// Where the frame clause starts.
-    public var span: SourceSpan
+    package var span: SourceSpan
 
     /// Creates a frame.
-    public init(unit: Unit, start: FrameBound, end: FrameBound, span: SourceSpan) {
+    package init(unit: Unit, start: FrameBound, end: FrameBound, span: SourceSpan) {
         self.unit = unit
         self.start = start
         self.end = end
@@ -56,7 +56,7 @@ public struct WindowFrame: Hashable, Sendable {
 }
 
 /// One end of a window frame.
-public enum FrameBound: Hashable, Sendable {
+package enum FrameBound: Hashable, Sendable {
     /// `UNBOUNDED PRECEDING`.
     case unboundedPreceding
     /// `offset PRECEDING`.
@@ -69,7 +69,7 @@ public enum FrameBound: Hashable, Sendable {
     case unboundedFollowing
 
     /// Orders the kinds of bound from the partition's start to its end (for "start after end" checks).
-    public var rank: Int {
+    package var rank: Int {
         switch self {
         case .unboundedPreceding: return 0
         case .preceding: return 1
@@ -80,7 +80,7 @@ public enum FrameBound: Hashable, Sendable {
     }
 
     /// The bound as SQL text.
-    public var sql: String {
+    package var sql: String {
         switch self {
         case .unboundedPreceding: return "UNBOUNDED PRECEDING"
         case .preceding(let e): return e.sql + " PRECEDING"
@@ -92,14 +92,14 @@ public enum FrameBound: Hashable, Sendable {
 }
 
 /// `WINDOW name AS (…)` of a SELECT.
-public struct WindowDefinition: Hashable, Sendable {
+package struct WindowDefinition: Hashable, Sendable {
     /// The window's name.
-    public var name: Identifier
+    package var name: Identifier
     /// Its specification (which may itself refine another named window).
-    public var specification: WindowSpecification
+    package var specification: WindowSpecification
 
     /// Creates a definition.
-    public init(name: Identifier, specification: WindowSpecification) {
+    package init(name: Identifier, specification: WindowSpecification) {
         self.name = name
         self.specification = specification
     }
@@ -107,7 +107,7 @@ public struct WindowDefinition: Hashable, Sendable {
 
 extension WindowSpecification {
     /// The specification as SQL text, without `OVER`.
-    public var sql: String {
+    package var sql: String {
         var parts: [String] = []
         if let baseName { parts.append(baseName.description) }
         if !partitionBy.isEmpty { parts.append("PARTITION BY " + partitionBy.map(\.sql).joined(separator: ", ")) }
@@ -127,7 +127,7 @@ extension WindowSpecification {
     }
 
     /// Calls `body` with every expression of the specification (keys and frame offsets).
-    public func forEachExpression(_ body: (Expression) -> Void) {
+    package func forEachExpression(_ body: (Expression) -> Void) {
         partitionBy.forEach(body)
         orderBy.forEach { body($0.expression) }
         if let frame {

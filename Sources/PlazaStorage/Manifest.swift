@@ -284,11 +284,11 @@ struct ByteReader {
 }
 
 /// Checks manifest bytes without a database, for fuzzers and repair tools (not for queries).
-public enum _ManifestValidator {
+package enum _ManifestValidator {
     /// Decodes `bytes` as a table manifest (Formats/plaza-manifest.md) and returns its row count.
     ///
     /// - Throws: `StorageError` (`.damaged` or `.newerVersion`) describing the first problem found.
-    public static func validate(_ bytes: [UInt8]) throws(StorageError) -> Int {
+    package static func validate(_ bytes: [UInt8]) throws(StorageError) -> Int {
         try Manifest.decode(bytes, path: "<bytes>", table: "<manifest>").rowCount
     }
 }

@@ -11,19 +11,19 @@ import Synchronization
 /// let source = try pinned.snapshot(table: "trips")          // the same snapshot
 /// ```
 /// Thread-safe: the pins sit behind a mutex.
-public final class PinnedCatalog: CatalogReader, Sendable {
+package final class PinnedCatalog: CatalogReader, Sendable {
     /// The catalog that snapshots are taken from.
-    public let catalog: StorageCatalog
+    package let catalog: StorageCatalog
     private let pins = Mutex<[String: TableSnapshot]>([:])
 
     /// Creates a view that pins nothing yet.
-    public init(_ catalog: StorageCatalog) { self.catalog = catalog }
+    package init(_ catalog: StorageCatalog) { self.catalog = catalog }
 
     /// The names of the committed tables, sorted (not pinned: a listing is not a read).
-    public func tableNames() -> [String] { catalog.tableNames() }
+    package func tableNames() -> [String] { catalog.tableNames() }
 
     /// The pinned table's description (pinning it now if needed); nil when it cannot be opened.
-    public func table(named name: String) -> TableDescription? {
+    package func table(named name: String) -> TableDescription? {
         guard let snapshot = try? snapshot(table: name) else { return nil }
         return TableDescription(name: snapshot.table, schema: snapshot.schema, rowCount: snapshot.rowCount)
     }
@@ -31,7 +31,7 @@ public final class PinnedCatalog: CatalogReader, Sendable {
     /// The table's pinned snapshot, opening and pinning it on first use.
     ///
     /// - Throws: what `StorageCatalog.snapshot(table:)` throws; a failure pins nothing.
-    public func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
+    package func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
         let key = TableName.key(name)
         if let pinned = pins.withLock({ $0[key] }) { return pinned }
         let opened = try catalog.snapshot(table: name)

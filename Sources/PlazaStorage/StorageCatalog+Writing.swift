@@ -16,7 +16,7 @@ extension StorageCatalog {
     /// - Throws: `.readOnly`; `.invalidName`; `.busy` if another writer still holds the table after
     ///   `StorageOptions.lockTimeout`;
     ///   `.tableExists` (create), `.tableNotFound` (append), `.schemaMismatch`; `.io`.
-    public func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError)
+    package func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError)
         -> TableWriteTransaction
     {
         guard !isReadOnly else {
@@ -78,7 +78,7 @@ extension StorageCatalog {
     /// present or gone), then deleted; hidden leftovers of an interrupted drop are removed by later writes.
     ///
     /// - Throws: `.readOnly`, `.invalidName`, `.tableNotFound`, `.busy` while a writer holds the table, `.io`.
-    public func dropTable(_ name: String) throws(StorageError) {
+    package func dropTable(_ name: String) throws(StorageError) {
         guard !isReadOnly else {
             throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory)
         }

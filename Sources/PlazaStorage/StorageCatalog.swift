@@ -3,7 +3,7 @@ import PlazaFormat
 import PlazaVector
 
 /// How a write transaction treats an existing table.
-public enum WriteMode: Sendable {
+package enum WriteMode: Sendable {
     /// Creates a new table; throws `.tableExists` if one of that name (in any case) exists.
     case create
     /// Adds rows to an existing table. Columns are matched by name (case-insensitively) and must
@@ -14,18 +14,18 @@ public enum WriteMode: Sendable {
 }
 
 /// Settings of a catalog's writers.
-public struct StorageOptions: Sendable {
+package struct StorageOptions: Sendable {
     /// A writer starts a new segment file after this many rows, so one file never grows without bound.
-    public var rowsPerSegment: Int
+    package var rowsPerSegment: Int
     /// Options passed to every `SegmentWriter`.
-    public var segmentOptions: SegmentWriterOptions
+    package var segmentOptions: SegmentWriterOptions
     /// How long a writer waits for another writer of the same table before throwing `.busy`.
     /// Short by default: long enough to ride out a lock briefly held by a forked process, short
     /// enough that a second import fails promptly instead of queueing.
-    public var lockTimeout: Duration
+    package var lockTimeout: Duration
 
     /// Creates options; the defaults suit imports of millions of rows.
-    public init(
+    package init(
         rowsPerSegment: Int = 8 * 1_048_576, segmentOptions: SegmentWriterOptions = .init(),
         lockTimeout: Duration = .seconds(2)
     ) {
@@ -53,13 +53,13 @@ public struct StorageOptions: Sendable {
 /// default), then gets `.busy`.
 /// The catalog holds immutable settings and a thread-safe cache of opened segments, so it may be
 /// shared by any number of threads.
-public final class StorageCatalog: CatalogReader, Sendable {
+package final class StorageCatalog: CatalogReader, Sendable {
     /// The database directory's path.
-    public let directory: String
+    package let directory: String
     /// Whether writes are refused.
-    public let isReadOnly: Bool
+    package let isReadOnly: Bool
     /// Settings of writers started from this catalog.
-    public let options: StorageOptions
+    package let options: StorageOptions
     /// Segment readers kept between snapshots, so repeated statements do not reopen unchanged files.
     let readerCache = SegmentReaderCache()
 
@@ -72,7 +72,7 @@ public final class StorageCatalog: CatalogReader, Sendable {
     ///
     /// - Throws: `.tableNotFound` when the directory is missing and `createIfMissing` is false or
     ///   `readOnly` is true; `.io` when it cannot be created (for example, its parent is missing).
-    public init(
+    package init(
         directory: String, createIfMissing: Bool = true, readOnly: Bool = false, options: StorageOptions = .init()
     ) throws(StorageError) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
@@ -93,7 +93,7 @@ public final class StorageCatalog: CatalogReader, Sendable {
     // MARK: Reading
 
     /// The names of the committed tables, sorted; a directory without a manifest is not a table.
-    public func tableNames() -> [String] {
+    package func tableNames() -> [String] {
         guard let entries = try? FileSystem.list(directory, table: nil) else { return [] }
         return entries.filter { entry in
             !entry.hasPrefix(".") && (try? TableName.validate(entry)) != nil
@@ -103,12 +103,12 @@ public final class StorageCatalog: CatalogReader, Sendable {
 
     /// The table matching `name` case-insensitively, as of its current manifest; nil when there
     /// is none or its manifest cannot be read (`describeTable(named:)` says why).
-    public func table(named name: String) -> TableDescription? { try? describeTable(named: name) }
+    package func table(named name: String) -> TableDescription? { try? describeTable(named: name) }
 
     /// The table matching `name` case-insensitively, as of its current manifest.
     ///
     /// - Throws: `.tableNotFound`, `.invalidName`, or the manifest's damage (`.damaged`, `.newerVersion`).
-    public func describeTable(named name: String) throws(StorageError) -> TableDescription {
+    package func describeTable(named name: String) throws(StorageError) -> TableDescription {
         try TableName.validate(name)
         guard let entry = try committedTableEntry(name) else {
             throw StorageError(
@@ -127,7 +127,7 @@ public final class StorageCatalog: CatalogReader, Sendable {
     ///
     /// - Throws: `.tableNotFound`; `.damaged` for a bad manifest or a missing or mismatched segment;
     ///   `.format` (with file, column, row group and block) when a segment's footer is damaged.
-    public func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
+    package func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
         try TableName.validate(name)
         guard let entry = try committedTableEntry(name) else {
             throw StorageError(

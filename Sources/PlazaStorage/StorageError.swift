@@ -6,9 +6,9 @@ import PlazaFormat
 /// Bad bytes on disk, a missing segment, a table that does not exist or is being written by
 /// someone else all arrive as a `StorageError`; a damaged segment keeps the segment reader's
 /// `FormatError` in `underlying` and copies its place into `column`, `rowGroup` and `block`.
-public struct StorageError: Error, CustomStringConvertible, Sendable {
+package struct StorageError: Error, CustomStringConvertible, Sendable {
     /// The category of an error; a struct (not an enum) so that categories can be added later.
-    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+    package struct Kind: Hashable, Sendable, CustomStringConvertible {
         private let code: Code
         private enum Code: String, Hashable, Sendable {
             case invalidName = "invalid table name"
@@ -25,51 +25,51 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         }
 
         /// The name is empty, too long, or holds characters unsafe in a directory name.
-        public static let invalidName = Kind(code: .invalidName)
+        package static let invalidName = Kind(code: .invalidName)
         /// No table of that name exists (or, when creating the database, the directory is missing).
-        public static let tableNotFound = Kind(code: .tableNotFound)
+        package static let tableNotFound = Kind(code: .tableNotFound)
         /// `WriteMode.create` found a table of that name already.
-        public static let tableExists = Kind(code: .tableExists)
+        package static let tableExists = Kind(code: .tableExists)
         /// Appended columns do not match the table's by name, or a type cannot be widened.
-        public static let schemaMismatch = Kind(code: .schemaMismatch)
+        package static let schemaMismatch = Kind(code: .schemaMismatch)
         /// Another writer holds the table's lock.
-        public static let busy = Kind(code: .busy)
+        package static let busy = Kind(code: .busy)
         /// A write was attempted on a catalog opened read-only.
-        public static let readOnly = Kind(code: .readOnly)
+        package static let readOnly = Kind(code: .readOnly)
         /// A manifest is truncated or garbled, or names a segment that is missing or does not match.
-        public static let damaged = Kind(code: .damaged)
+        package static let damaged = Kind(code: .damaged)
         /// A manifest was written by a newer major version of Plaza.
-        public static let newerVersion = Kind(code: .newerVersion)
+        package static let newerVersion = Kind(code: .newerVersion)
         /// The operating system refused a file operation (the message carries `errno`'s text).
-        public static let io = Kind(code: .io)
+        package static let io = Kind(code: .io)
         /// A segment file could not be written or read; `underlying` holds the `FormatError`.
-        public static let format = Kind(code: .format)
+        package static let format = Kind(code: .format)
         /// The write transaction was already committed or aborted, or failed earlier.
-        public static let transactionClosed = Kind(code: .transactionClosed)
+        package static let transactionClosed = Kind(code: .transactionClosed)
 
         /// A short name of the category, such as `damaged table`.
         public var description: String { code.rawValue }
     }
 
     /// The category.
-    public var kind: Kind
+    package var kind: Kind
     /// What went wrong and, where possible, how to fix it.
-    public var message: String
+    package var message: String
     /// The table concerned, if any.
-    public var table: String?
+    package var table: String?
     /// The file concerned (manifest or segment path), if any.
-    public var file: String?
+    package var file: String?
     /// The column concerned, if known.
-    public var column: String?
+    package var column: String?
     /// The row group (within `file`) concerned, if known.
-    public var rowGroup: Int?
+    package var rowGroup: Int?
     /// The block (within the column chunk) concerned, if known.
-    public var block: Int?
+    package var block: Int?
     /// The segment format's error, when the failure happened inside a segment file.
-    public var underlying: FormatError?
+    package var underlying: FormatError?
 
     /// Creates an error.
-    public init(
+    package init(
         _ kind: Kind, _ message: String, table: String? = nil, file: String? = nil, column: String? = nil,
         rowGroup: Int? = nil, block: Int? = nil, underlying: FormatError? = nil
     ) {
@@ -84,7 +84,7 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Wraps a segment error, keeping its file, column, row group and block.
-    public init(_ error: FormatError, table: String?, context: String? = nil) {
+    package init(_ error: FormatError, table: String?, context: String? = nil) {
         let message =
             (context.map { $0 + ": " } ?? "") + error.kind.rawValue + ": " + error.message
             + (error.offset.map { " (at byte \($0))" } ?? "")

@@ -5,7 +5,7 @@ extension TableSnapshot {
     /// An upper bound on the distinct non-NULL values of column `column` across the snapshot, from
     /// the chunk statistics (exact distinct counts up to 65,536 per chunk; integer min and max);
     /// nil when a chunk has neither.
-    public func distinctUpperBound(column: Int) -> Int? {
+    package func distinctUpperBound(column: Int) -> Int? {
         var sum = 0, everyChunkCounted = true
         var low = Int64.max, high = Int64.min, everyChunkBounded = true
         for rowGroup in 0..<rowGroupCount {
@@ -37,7 +37,7 @@ extension TableSnapshot {
 
 extension PinnedCatalog: CatalogStatistics {
     /// The bound from the pinned snapshot of `table` (pinning it if needed); nil when it cannot be opened.
-    public func distinctUpperBound(table: String, column: Int) -> Int? {
+    package func distinctUpperBound(table: String, column: Int) -> Int? {
         guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else {
             return nil
         }

@@ -2,17 +2,17 @@ import PlazaCore
 import PlazaVector
 
 /// What `TableSnapshot.verify()` read.
-public struct VerificationSummary: Sendable, Hashable {
+package struct VerificationSummary: Sendable, Hashable {
     /// The table's name as stored.
-    public var table: String
+    package var table: String
     /// The manifest generation that was checked.
-    public var generation: UInt64
+    package var generation: UInt64
     /// Rows decoded (equal to the manifest's row count when the check passes).
-    public var rowCount: Int
+    package var rowCount: Int
     /// Segment files checked.
-    public var segmentCount: Int
+    package var segmentCount: Int
     /// Blocks decoded, each with its checksum verified by the segment reader.
-    public var blocksRead: Int
+    package var blocksRead: Int
 }
 
 extension TableSnapshot {
@@ -23,7 +23,7 @@ extension TableSnapshot {
     ///
     /// - Throws: `StorageError` naming table, file, column, row group and block for the first
     ///   damaged block; `.damaged` when a row group yields a different number of rows than recorded.
-    public func verify() throws(StorageError) -> VerificationSummary {
+    package func verify() throws(StorageError) -> VerificationSummary {
         let columns = Array(0..<schema.count)
         let batch = Batch(types: schema.fields.map(\.type))
         var rows = 0, blocks = 0

@@ -7,17 +7,17 @@ import PlazaVector
 /// Row groups are numbered across the snapshot's segments in manifest order. The snapshot keeps
 /// its `SegmentReader`s (memory maps), so commits and drops after it was opened do not change
 /// what it reads. Immutable after opening, hence safe to share between scan threads.
-public final class TableSnapshot: ScanSource, Sendable {
+package final class TableSnapshot: ScanSource, Sendable {
     /// The table's name as stored.
-    public let table: String
+    package let table: String
     /// The table's columns (widened types where an append widened them).
-    public let schema: Schema
+    package let schema: Schema
     /// The manifest generation this snapshot reads.
-    public let generation: UInt64
+    package let generation: UInt64
     /// The number of rows.
-    public let rowCount: Int
+    package let rowCount: Int
     /// The paths of the segment files, in row order.
-    public let segmentPaths: [String]
+    package let segmentPaths: [String]
 
     /// The open segment files, in row order (possibly shared with other snapshots through a cache).
     let readers: [SegmentReader]
@@ -44,17 +44,17 @@ public final class TableSnapshot: ScanSource, Sendable {
     }
 
     /// The number of row groups across all segments.
-    public var rowGroupCount: Int { locations.count }
+    package var rowGroupCount: Int { locations.count }
 
     /// The number of rows in row group `rowGroup`.
-    public func rowCount(rowGroup: Int) -> Int {
+    package func rowCount(rowGroup: Int) -> Int {
         let location = locations[rowGroup]
         return readers[Int(location.segment)].rowCount(rowGroup: Int(location.rowGroup))
     }
 
     /// Whether the row group's statistics allow a match; predicates on columns that an older segment
     /// stores in a narrower type are not checked against that segment (its statistics are in the old type).
-    public func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
+    package func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
         let location = locations[rowGroup]
         let segment = Int(location.segment)
         return readers[segment].mightMatch(
@@ -66,7 +66,7 @@ public final class TableSnapshot: ScanSource, Sendable {
     ///
     /// - Throws: `StorageError` (`.format`, naming table, file, column, row group, block) when the
     ///   row group's metadata is damaged; `next(into:)` throws the same for damaged blocks.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
+    package func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
     {
         try openRowGroup(rowGroup, columns: columns, predicates: predicates, verifyEveryBlock: false)
     }
@@ -75,7 +75,7 @@ public final class TableSnapshot: ScanSource, Sendable {
     /// (a part may be empty when the row group has fewer blocks than parts).
     ///
     /// - Throws: as `openRowGroup(_:columns:predicates:)`.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
+    package func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
         throws -> any RowGroupCursor
     {
         precondition(part >= 0 && part < parts, "part \(part) of \(parts)")
@@ -130,10 +130,10 @@ public final class TableSnapshot: ScanSource, Sendable {
     }
 
     /// The path of the segment file that holds snapshot row group `rowGroup`.
-    public func segmentPath(ofRowGroup rowGroup: Int) -> String { segmentPaths[Int(locations[rowGroup].segment)] }
+    package func segmentPath(ofRowGroup rowGroup: Int) -> String { segmentPaths[Int(locations[rowGroup].segment)] }
 
     /// The number of snapshot row group `rowGroup` within its segment file (as segment errors name it).
-    public func localRowGroup(_ rowGroup: Int) -> Int { Int(locations[rowGroup].rowGroup) }
+    package func localRowGroup(_ rowGroup: Int) -> Int { Int(locations[rowGroup].rowGroup) }
 
     /// Statistics of a column chunk in the type its segment stores (before any conversion).
     func storedStatistics(rowGroup: Int, column: Int) -> ColumnStatistics {

@@ -3,34 +3,34 @@ import PlazaFormat
 import PlazaVector
 
 /// What a commit published.
-public struct CommitSummary: Sendable, Hashable {
+package struct CommitSummary: Sendable, Hashable {
     /// The table's name as stored.
-    public var table: String
+    package var table: String
     /// The manifest generation the commit created (1 for a new table).
-    public var generation: UInt64
+    package var generation: UInt64
     /// The rows this transaction wrote.
-    public var rowsWritten: Int
+    package var rowsWritten: Int
     /// The segment files this transaction wrote.
-    public var segmentsWritten: Int
+    package var segmentsWritten: Int
     /// The bytes of segment files this transaction wrote.
-    public var bytesWritten: Int
+    package var bytesWritten: Int
     /// The table's rows after the commit.
-    public var rowCount: Int
+    package var rowCount: Int
     /// The table's schema after the commit.
-    public var schema: Schema
+    package var schema: Schema
 }
 
 /// One writer's change to a table: new segment files, published all at once by `commit()`.
 ///
 /// Holds the table's lock from `StorageCatalog.beginWrite` until commit or abort. Not thread-safe:
 /// use it from one thread at a time. Dropping it without committing aborts it (its files are deleted).
-public final class TableWriteTransaction {
+package final class TableWriteTransaction {
     /// The table's name as stored.
-    public let table: String
+    package let table: String
     /// The table's schema after this write: batches must have these columns, in this order, of these types.
-    public let schema: Schema
+    package let schema: Schema
     /// The mode the write was started with.
-    public let mode: WriteMode
+    package let mode: WriteMode
 
     /// Steps of `commit()`, for tests that simulate a crash between them (Formats/plaza-manifest.md §5).
     enum CommitStep: CaseIterable {
@@ -84,7 +84,7 @@ public final class TableWriteTransaction {
     ///
     /// - Throws: `.transactionClosed`; `.schemaMismatch` when the batch's columns differ from `schema`;
     ///   `.format` when the segment cannot be written (disk full, for example).
-    public func append(_ batch: Batch) throws(StorageError) {
+    package func append(_ batch: Batch) throws(StorageError) {
         try checkOpen()
         guard batch.columns.count == schema.count else {
             throw StorageError(
@@ -132,7 +132,7 @@ public final class TableWriteTransaction {
     /// - Throws: `.transactionClosed`; `.format` or `.io` when a step fails (the table is unchanged
     ///   unless the failure came after the rename, in which case the message says so).
     @discardableResult
-    public func commit() throws(StorageError) -> CommitSummary {
+    package func commit() throws(StorageError) -> CommitSummary {
         try checkOpen()
         do {
             if writer != nil { try finishSegment() }
@@ -193,7 +193,7 @@ public final class TableWriteTransaction {
 
     /// Abandons the write: deletes the segment files it wrote and releases the lock. The table is unchanged.
     /// Does nothing after `commit()` or an earlier `abort()`.
-    public func abort() {
+    package func abort() {
         guard state == .open || state == .failed else { return }
         state = .aborted
         writer = nil

@@ -1,16 +1,16 @@
 import PlazaCore
 
 /// Row positions that survived a filter, in ascending order, instead of copying the rows.
-public final class SelectionVector {
+package final class SelectionVector {
     /// The positions, `count` of them.
-    public let indices: UnsafeMutablePointer<Int32>
+    package let indices: UnsafeMutablePointer<Int32>
     /// Room for this many positions.
-    public let capacity: Int
+    package let capacity: Int
     /// The number of positions.
-    public var count: Int
+    package var count: Int
 
     /// Creates an empty selection with room for `capacity` positions.
-    public init(capacity: Int = ColumnVector.batchCapacity) {
+    package init(capacity: Int = ColumnVector.batchCapacity) {
         self.indices = .allocate(capacity: max(capacity, 1))
         self.capacity = capacity
         self.count = 0
@@ -20,38 +20,38 @@ public final class SelectionVector {
 
     /// The positions as a buffer.
     @inlinable
-    public var buffer: UnsafeMutableBufferPointer<Int32> { UnsafeMutableBufferPointer(start: indices, count: count) }
+    package var buffer: UnsafeMutableBufferPointer<Int32> { UnsafeMutableBufferPointer(start: indices, count: count) }
 }
 
 /// Up to 2,048 rows of several columns flowing between operators.
 ///
 /// When `selection` is set only the listed rows are live; `count` is the number of physical
 /// rows in the columns, `liveCount` the number of rows the batch stands for.
-public final class Batch {
+package final class Batch {
     /// The columns, each holding `count` values.
-    public var columns: [ColumnVector]
+    package var columns: [ColumnVector]
     /// The number of physical rows in each column.
-    public var count: Int
+    package var count: Int
     /// The live rows, or nil when every row is live.
-    public var selection: SelectionVector?
+    package var selection: SelectionVector?
 
     /// Creates a batch over columns of equal length.
-    public init(columns: [ColumnVector], count: Int, selection: SelectionVector? = nil) {
+    package init(columns: [ColumnVector], count: Int, selection: SelectionVector? = nil) {
         self.columns = columns
         self.count = count
         self.selection = selection
     }
 
     /// Creates an empty batch with a column of each type.
-    public convenience init(types: [DataType], capacity: Int = ColumnVector.batchCapacity) {
+    package convenience init(types: [DataType], capacity: Int = ColumnVector.batchCapacity) {
         self.init(columns: types.map { ColumnVector(type: $0, capacity: capacity) }, count: 0)
     }
 
     /// The number of rows the batch stands for (selected rows, or all).
     @inlinable
-    public var liveCount: Int { selection?.count ?? count }
+    package var liveCount: Int { selection?.count ?? count }
 
     /// The column at `index`.
     @inlinable
-    public func column(at index: Int) -> ColumnVector { columns[index] }
+    package func column(at index: Int) -> ColumnVector { columns[index] }
 }

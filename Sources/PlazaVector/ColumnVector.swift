@@ -7,37 +7,37 @@ import PlazaCore
 /// (value `i` is `heap[offsets[i] ..< offsets[i+1]]`). A dictionary vector keeps UInt32 codes in
 /// `data` and the distinct values in `dictionary`; kernels that do not work on codes call
 /// `flattened()`. NULL rows have unspecified values (zero for fixed width, empty for strings).
-public final class ColumnVector {
+package final class ColumnVector {
     /// The logical type of the values.
-    public let type: DataType
+    package let type: DataType
     /// The physical layout (cached from `type`).
-    public let physicalType: PhysicalType
+    package let physicalType: PhysicalType
     /// Bytes per fixed-width value (0 for strings).
-    public let byteWidth: Int
+    package let byteWidth: Int
     /// The number of values the buffers hold room for without growing.
-    public private(set) var capacity: Int
+    package private(set) var capacity: Int
     /// The number of values.
-    public var count: Int
+    package var count: Int
     /// Values (fixed width), offsets (strings) or codes (dictionary); 64-byte aligned.
-    public private(set) var data: UnsafeMutableRawPointer
+    package private(set) var data: UnsafeMutableRawPointer
     /// Validity bits (LSB-first), room for `capacity` rows; meaningful only when `hasNulls`.
-    public private(set) var validityWords: UnsafeMutablePointer<UInt64>
+    package private(set) var validityWords: UnsafeMutablePointer<UInt64>
     /// Whether any row may be NULL; when false, `validityWords` is ignored.
-    public var hasNulls: Bool
+    package var hasNulls: Bool
     /// UTF-8 bytes of string values.
-    public private(set) var heap: UnsafeMutableRawPointer
+    package private(set) var heap: UnsafeMutableRawPointer
     /// Bytes used in `heap`.
-    public var heapCount: Int
+    package var heapCount: Int
     /// Bytes allocated for `heap`.
-    public private(set) var heapCapacity: Int
+    package private(set) var heapCapacity: Int
     /// For a dictionary vector: the distinct values that `data`'s UInt32 codes index.
-    public private(set) var dictionary: ColumnVector?
+    package private(set) var dictionary: ColumnVector?
 
     /// The default number of rows in a batch.
-    public static let batchCapacity = 2048
+    package static let batchCapacity = 2048
 
     /// Creates an empty vector of `type` with room for `capacity` values.
-    public init(type: DataType, capacity: Int = ColumnVector.batchCapacity) {
+    package init(type: DataType, capacity: Int = ColumnVector.batchCapacity) {
         precondition(capacity >= 0, "negative capacity")
         self.type = type
         self.physicalType = type.physicalType
@@ -70,18 +70,18 @@ public final class ColumnVector {
 
     /// The validity bitmap view (all valid when `hasNulls` is false).
     @inlinable
-    public var validity: ValidityBitmap { ValidityBitmap(words: hasNulls ? validityWords : nil) }
+    package var validity: ValidityBitmap { ValidityBitmap(words: hasNulls ? validityWords : nil) }
 
     /// Whether this vector holds dictionary codes rather than values.
     @inlinable
-    public var isDictionary: Bool { dictionary != nil }
+    package var isDictionary: Bool { dictionary != nil }
 
     /// Whether row `row` holds a value (is not NULL).
     @inlinable
-    public func isValid(at row: Int) -> Bool { validity.isValid(at: row) }
+    package func isValid(at row: Int) -> Bool { validity.isValid(at: row) }
 
     /// Empties the vector, keeping its buffers for reuse.
-    public func reset() {
+    package func reset() {
         count = 0
         hasNulls = false
         heapCount = 0
@@ -90,7 +90,7 @@ public final class ColumnVector {
     }
 
     /// Grows the buffers so that at least `newCapacity` values fit; keeps the contents.
-    public func reserve(_ newCapacity: Int) {
+    package func reserve(_ newCapacity: Int) {
         guard newCapacity > capacity else { return }
         let wide = dictionary != nil ? 4 : 0
         let oldBytes = wide > 0 ? capacity * 4 : ColumnVector.dataBytes(physicalType, byteWidth, capacity)
@@ -112,7 +112,7 @@ public final class ColumnVector {
 
     /// Makes sure `extra` more heap bytes fit.
     @inlinable
-    public func reserveHeap(_ extra: Int) {
+    package func reserveHeap(_ extra: Int) {
         if heapCount + extra > heapCapacity { growHeap(heapCount + extra) }
     }
 
@@ -132,24 +132,24 @@ public final class ColumnVector {
 
     /// The values as a typed buffer of `count` elements (fixed-width types or dictionary codes).
     @inlinable
-    public func values<T>(as: T.Type) -> UnsafeMutableBufferPointer<T> {
+    package func values<T>(as: T.Type) -> UnsafeMutableBufferPointer<T> {
         UnsafeMutableBufferPointer(start: data.assumingMemoryBound(to: T.self), count: count)
     }
 
     /// The string offsets: `count + 1` Int32 values.
     @inlinable
-    public var offsets: UnsafeMutablePointer<Int32> { data.assumingMemoryBound(to: Int32.self) }
+    package var offsets: UnsafeMutablePointer<Int32> { data.assumingMemoryBound(to: Int32.self) }
 
     /// The UTF-8 bytes of string row `row` (empty for NULL rows).
     @inlinable
-    public func bytes(at row: Int) -> UnsafeRawBufferPointer {
+    package func bytes(at row: Int) -> UnsafeRawBufferPointer {
         let start = Int(offsets[row]), end = Int(offsets[row + 1])
         return UnsafeRawBufferPointer(start: heap + start, count: end - start)
     }
 
     /// Marks row `row` NULL or valid, creating the bitmap (all valid) on the first NULL.
     @inlinable
-    public func setValid(_ isValid: Bool, at row: Int) {
+    package func setValid(_ isValid: Bool, at row: Int) {
         if !isValid && !hasNulls {
             validityWords.update(repeating: ~0, count: max(1, ValidityBitmap.wordCount(for: capacity)))
             hasNulls = true
@@ -163,7 +163,7 @@ public final class ColumnVector {
 
     /// Appends a fixed-width value.
     @inlinable
-    public func append<T>(_ value: T) {
+    package func append<T>(_ value: T) {
         if count == capacity { reserve(Swift.max(capacity * 2, 16)) }
         data.assumingMemoryBound(to: T.self)[count] = value
         count += 1
@@ -172,7 +172,7 @@ public final class ColumnVector {
 
     /// Appends a string value given as UTF-8 bytes.
     @inlinable
-    public func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+    package func appendBytes(_ bytes: UnsafeRawBufferPointer) {
         if count == capacity { reserve(Swift.max(capacity * 2, 16)) }
         reserveHeap(bytes.count)
         if bytes.count > 0 { (heap + heapCount).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
@@ -183,13 +183,13 @@ public final class ColumnVector {
     }
 
     /// Appends a string.
-    public func appendString(_ string: String) {
+    package func appendString(_ string: String) {
         var s = string
         s.withUTF8 { appendBytes(UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends a NULL.
-    public func appendNull() {
+    package func appendNull() {
         if count == capacity { reserve(Swift.max(capacity * 2, 16)) }
         switch physicalType {
         case .string: offsets[count + 1] = Int32(heapCount)
@@ -200,7 +200,7 @@ public final class ColumnVector {
     }
 
     /// Appends a scalar value, converting it to the vector's type; traps on a mismatch (a bug).
-    public func append(value: Value) {
+    package func append(value: Value) {
         switch (value, physicalType) {
         case (.null, _): appendNull()
         case (.boolean(let b), .uint8): append(UInt8(b ? 1 : 0))
@@ -216,7 +216,7 @@ public final class ColumnVector {
     }
 
     /// The value at `row` as a scalar (for result access and tests; not for hot loops).
-    public func value(at row: Int) -> Value {
+    package func value(at row: Int) -> Value {
         if let dictionary {
             if !isValid(at: row) { return .null }
             return dictionary.value(at: Int(data.assumingMemoryBound(to: UInt32.self)[row]))
@@ -239,7 +239,7 @@ public final class ColumnVector {
 
     /// Turns this vector into a dictionary vector over `dictionary`, with room for `count` codes
     /// written by the caller into `values(as: UInt32.self)` after setting `count`.
-    public func makeDictionary(_ dictionary: ColumnVector, count: Int) {
+    package func makeDictionary(_ dictionary: ColumnVector, count: Int) {
         precondition(dictionary.type == type, "dictionary type mismatch")
         if capacity < count { reserve(count) }
         self.dictionary = dictionary
@@ -248,7 +248,7 @@ public final class ColumnVector {
     }
 
     /// A flat copy of a dictionary vector (or `self` if already flat).
-    public func flattened() -> ColumnVector {
+    package func flattened() -> ColumnVector {
         guard let dictionary else { return self }
         let n = count
         let flat = ColumnVector(type: type, capacity: Swift.max(n, 1))
@@ -297,14 +297,14 @@ public final class ColumnVector {
 
     /// Sets `count` directly after a kernel or decoder filled `data` (fixed width only).
     @inlinable
-    public func setCount(_ newCount: Int) {
+    package func setCount(_ newCount: Int) {
         precondition(newCount <= capacity, "count beyond capacity")
         count = newCount
     }
 
     /// Sets the heap size after a decoder wrote string bytes directly into `heap`.
     @inlinable
-    public func setHeapCount(_ newCount: Int) {
+    package func setHeapCount(_ newCount: Int) {
         precondition(newCount <= heapCapacity, "heap count beyond capacity")
         heapCount = newCount
     }

@@ -4,7 +4,7 @@ import PlazaCore
 ///
 /// Storage's table snapshots conform to it; execution tests use an in-memory table.
 /// A source is a snapshot: it never changes while a query reads it.
-public protocol ScanSource: Sendable {
+package protocol ScanSource: Sendable {
     /// The table's columns.
     var schema: Schema { get }
     /// The number of row groups.
@@ -27,7 +27,7 @@ public protocol ScanSource: Sendable {
 
 extension ScanSource {
     /// The whole row group for part 0, nothing for the others.
-    public func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
+    package func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
         throws -> any RowGroupCursor
     {
         precondition(part >= 0 && part < parts, "part \(part) of \(parts)")
@@ -48,7 +48,7 @@ final class EmptyCursor: RowGroupCursor {
 }
 
 /// Reads one row group batch by batch.
-public protocol RowGroupCursor: AnyObject {
+package protocol RowGroupCursor: AnyObject {
     /// Fills `batch` (one column per requested column, of its type) with the next rows, at most
     /// `ColumnVector.batchCapacity` of them. Returns false, leaving the batch empty, at the end.
     /// Columns may come back as dictionary vectors (`ColumnVector.isDictionary`).
@@ -73,15 +73,15 @@ public protocol RowGroupCursor: AnyObject {
 
 extension RowGroupCursor {
     /// Decodes every column (a cursor without late materialization).
-    public func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool { try next(into: batch) }
+    package func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool { try next(into: batch) }
     /// Nothing to do: `next(into:demands:)` decoded every column.
-    public func load(column position: Int, into batch: Batch) throws {}
+    package func load(column position: Int, into batch: Batch) throws {}
     /// Proves nothing.
-    public func provesTrue(_ predicate: ScanPredicate) -> Bool { false }
+    package func provesTrue(_ predicate: ScanPredicate) -> Bool { false }
 }
 
 /// How much of a column a consumer needs from a scan; ordered from least to most.
-public enum ColumnDemand: Int, Sendable, Hashable, Comparable {
+package enum ColumnDemand: Int, Sendable, Hashable, Comparable {
     /// Nothing: the column is not read (its vector keeps the row count, values unspecified).
     case nothing = 0
     /// Only which rows are NULL (`IS NULL`, `count(x)`).
@@ -94,16 +94,16 @@ public enum ColumnDemand: Int, Sendable, Hashable, Comparable {
 }
 
 /// Counters a scan reports to `EXPLAIN ANALYZE`.
-public struct ScanStatistics: Sendable, Hashable {
+package struct ScanStatistics: Sendable, Hashable {
     /// Blocks decoded.
-    public var blocksRead: Int = 0
+    package var blocksRead: Int = 0
     /// Blocks skipped by their statistics.
-    public var blocksSkipped: Int = 0
+    package var blocksSkipped: Int = 0
     /// Bytes of decoded output produced.
-    public var bytesDecoded: Int = 0
+    package var bytesDecoded: Int = 0
 
     /// Creates zeroed counters.
-    public init(blocksRead: Int = 0, blocksSkipped: Int = 0, bytesDecoded: Int = 0) {
+    package init(blocksRead: Int = 0, blocksSkipped: Int = 0, bytesDecoded: Int = 0) {
         self.blocksRead = blocksRead
         self.blocksSkipped = blocksSkipped
         self.bytesDecoded = bytesDecoded

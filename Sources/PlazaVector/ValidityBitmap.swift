@@ -3,26 +3,26 @@
 /// `valid(j) = words[j / 64] >> (j % 64) & 1`. A nil `words` means every row is valid;
 /// kernels test that once per batch and run a tight loop (../shared/STYLE.md rule 11).
 @frozen
-public struct ValidityBitmap {
+package struct ValidityBitmap {
     /// The bit words, or nil when every row is valid.
-    public let words: UnsafeMutablePointer<UInt64>?
+    package let words: UnsafeMutablePointer<UInt64>?
 
     /// Creates a view over `words` (nil: all valid).
     @inlinable
-    public init(words: UnsafeMutablePointer<UInt64>?) { self.words = words }
+    package init(words: UnsafeMutablePointer<UInt64>?) { self.words = words }
 
     /// Whether every row is valid without looking at bits.
     @inlinable
-    public var isAllValid: Bool { words == nil }
+    package var isAllValid: Bool { words == nil }
 
     /// Whether row `row` is valid (not NULL).
     @inlinable
-    public func isValid(at row: Int) -> Bool {
+    package func isValid(at row: Int) -> Bool {
         guard let words else { return true }
         return (words[row &>> 6] &>> UInt64(row & 63)) & 1 == 1
     }
 
     /// Number of 64-bit words needed for `count` rows.
     @inlinable
-    public static func wordCount(for count: Int) -> Int { (count + 63) / 64 }
+    package static func wordCount(for count: Int) -> Int { (count + 63) / 64 }
 }

@@ -10,13 +10,13 @@ import PlazaCore
 /// VARCHAR compares by UTF-8 bytes; BOOLEAN false < true; DOUBLE: NaN equals NaN and sorts above
 /// every other value; INTERVAL by months·30 days + days, then microseconds (as DuckDB).
 /// NULL rows produce an unspecified byte; the caller masks them with the validity.
-public enum CompareKernel {
+package enum CompareKernel {
     /// The comparison operator.
-    public enum Operator: Sendable {
+    package enum Operator: Sendable {
         case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
 
         /// The operator for the catalogue name (`=`, `<>`, `<`, `<=`, `>`, `>=`).
-        public init?(name: String) {
+        package init?(name: String) {
             switch name {
             case "=": self = .equal
             case "<>", "!=": self = .notEqual
@@ -29,7 +29,7 @@ public enum CompareKernel {
         }
 
         /// The operator with its operands swapped (`a < b` ⇔ `b > a`).
-        public var swapped: Operator {
+        package var swapped: Operator {
             switch self {
             case .less: return .greater
             case .lessOrEqual: return .greaterOrEqual
@@ -53,7 +53,7 @@ public enum CompareKernel {
     }
 
     /// `out[row] = a[row] op b[row]` for `count` rows of two flat vectors of one physical type.
-    public static func compare(
+    package static func compare(
         _ a: ColumnVector, _ b: ColumnVector, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>
     ) {
         precondition(a.physicalType == b.physicalType, "compare of different physical types")
@@ -83,7 +83,7 @@ public enum CompareKernel {
     }
 
     /// `out[row] = a[row] op constant` for `count` rows; `constant` is non-NULL and of `a`'s type.
-    public static func compare(
+    package static func compare(
         _ a: ColumnVector, constant: Value, _ op: Operator, count: Int, into out: UnsafeMutablePointer<UInt8>
     ) {
         let holder = ColumnVector(type: a.type, capacity: 1)
@@ -93,7 +93,7 @@ public enum CompareKernel {
 
     /// `out[row] = a[row] op holder[0]` for `count` rows: the constant already stored as row 0 of
     /// a one-row vector of `a`'s type (built once per expression, so no allocation per batch).
-    public static func compare(
+    package static func compare(
         _ a: ColumnVector, constantHolder holder: ColumnVector, _ op: Operator, count: Int,
         into out: UnsafeMutablePointer<UInt8>
     ) {
@@ -185,7 +185,7 @@ public enum CompareKernel {
 
     /// Total order on doubles: NaN equal to NaN and above everything, -0.0 equal to 0.0.
     @inline(__always)
-    public static func compareDoubles(_ a: Double, _ b: Double) -> Int {
+    package static func compareDoubles(_ a: Double, _ b: Double) -> Int {
         if a < b { return -1 }
         if a > b { return 1 }
         if a == b { return 0 }
@@ -194,7 +194,7 @@ public enum CompareKernel {
 
     /// Orders intervals as DuckDB: months as 30 days, then days, then microseconds, normalized.
     @inline(__always)
-    public static func compareIntervals(_ a: Interval, _ b: Interval) -> Int {
+    package static func compareIntervals(_ a: Interval, _ b: Interval) -> Int {
         let x = (Int128(a.months) * 30 + Int128(a.days)) * Int128(86_400_000_000) + Int128(a.micros)
         let y = (Int128(b.months) * 30 + Int128(b.days)) * Int128(86_400_000_000) + Int128(b.micros)
         return x < y ? -1 : (x > y ? 1 : 0)
@@ -202,13 +202,13 @@ public enum CompareKernel {
 
     /// Compares string row `i` of `a` with row `j` of `b` by bytes.
     @inline(__always)
-    public static func compareStrings(_ a: ColumnVector, _ i: Int, _ b: ColumnVector, _ j: Int) -> Int {
+    package static func compareStrings(_ a: ColumnVector, _ i: Int, _ b: ColumnVector, _ j: Int) -> Int {
         compareBytes(a.bytes(at: i), b.bytes(at: j))
     }
 
     /// Compares two byte strings: negative, zero or positive, as memcmp then length.
     @inline(__always)
-    public static func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    package static func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
         let common = Swift.min(a.count, b.count)
         if common > 0 {
             let c = memcmp(a.baseAddress!, b.baseAddress!, common)
@@ -219,13 +219,13 @@ public enum CompareKernel {
 }
 
 /// Turns 0/1 bytes and a validity bitmap into a selection of the rows that are true.
-public enum FilterKernel {
+package enum FilterKernel {
     /// Writes the positions of rows `0 ..< count` whose byte is 1 and that are valid; returns how many.
     ///
     /// Works 64 rows at a time: eight bytes become eight bits with one multiply, the word is
     /// masked by the validity word, and only its set bits are visited, so a selective filter costs
     /// little more than reading the bytes.
-    public static func select(
+    package static func select(
         _ bools: UnsafePointer<UInt8>, validity: ValidityBitmap, count: Int, into out: UnsafeMutablePointer<Int32>
     ) -> Int {
         let words = validity.words

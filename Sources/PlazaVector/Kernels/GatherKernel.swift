@@ -1,12 +1,12 @@
 import PlazaCore
 
 /// Copies rows of vectors by position: compaction after a filter, join output, sort output.
-public enum GatherKernel {
+package enum GatherKernel {
     /// A vector holding `source`'s rows at `indices`, in that order; an index of -1 gives NULL.
     ///
     /// A dictionary vector gives a dictionary vector over the same dictionary. Cost: O(indices.count) plus the
     /// string bytes copied.
-    public static func gather(_ source: ColumnVector, _ indices: UnsafeBufferPointer<Int32>) -> ColumnVector {
+    package static func gather(_ source: ColumnVector, _ indices: UnsafeBufferPointer<Int32>) -> ColumnVector {
         let count = indices.count
         // A bitmap whose rows are all valid gathers as no bitmap: only missing rows make NULLs.
         let validity = allValid(source) ? ValidityBitmap(words: nil) : source.validity
@@ -153,7 +153,7 @@ public enum GatherKernel {
     }
 
     /// A flat vector of the rows `range` of `source` (dictionary vectors decoded).
-    public static func slice(_ source: ColumnVector, _ range: Range<Int>) -> ColumnVector {
+    package static func slice(_ source: ColumnVector, _ range: Range<Int>) -> ColumnVector {
         let indices = UnsafeMutableBufferPointer<Int32>.allocate(capacity: Swift.max(range.count, 1))
         defer { indices.deallocate() }
         for (i, row) in range.enumerated() { indices[i] = Int32(row) }
@@ -161,7 +161,7 @@ public enum GatherKernel {
     }
 
     /// One flat vector holding every row of `parts`, in order.
-    public static func concatenate(_ parts: [ColumnVector], type: DataType) -> ColumnVector {
+    package static func concatenate(_ parts: [ColumnVector], type: DataType) -> ColumnVector {
         let total = parts.reduce(0) { $0 + $1.count }
         let out = ColumnVector(type: type, capacity: Swift.max(total, 1))
         if type.physicalType == .string {
@@ -191,7 +191,7 @@ public enum GatherKernel {
     }
 
     /// A vector of `count` copies of `value` (NULL allowed).
-    public static func constant(_ value: Value, type: DataType, count: Int) -> ColumnVector {
+    package static func constant(_ value: Value, type: DataType, count: Int) -> ColumnVector {
         let out = ColumnVector(type: type, capacity: Swift.max(count, 1))
         if value.isNull {
             for _ in 0..<count { out.appendNull() }

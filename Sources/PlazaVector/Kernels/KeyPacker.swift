@@ -6,22 +6,22 @@ import PlazaCore
 /// Layout of one packed row, column after column: a byte 0 (NULL) or 1 (value), then for a value
 /// its fixed-width bytes, or for a string its length as a little-endian UInt32 and its UTF-8 bytes.
 /// Group tables, DISTINCT, join keys and IN-sets all key on this form.
-public final class KeyPacker {
+package final class KeyPacker {
     /// The packed bytes of all rows, back to back.
-    public private(set) var bytes: UnsafeMutableRawPointer
+    package private(set) var bytes: UnsafeMutableRawPointer
     /// Room in `bytes`.
-    public private(set) var byteCapacity: Int
+    package private(set) var byteCapacity: Int
     /// Row `i` occupies `bytes[offsets[i] ..< offsets[i + 1]]`; `count + 1` entries.
-    public private(set) var offsets: UnsafeMutablePointer<Int>
+    package private(set) var offsets: UnsafeMutablePointer<Int>
     /// The hash of each packed row.
-    public private(set) var hashes: UnsafeMutablePointer<UInt64>
+    package private(set) var hashes: UnsafeMutablePointer<UInt64>
     /// Room in `offsets` and `hashes`.
-    public private(set) var rowCapacity: Int
+    package private(set) var rowCapacity: Int
     /// The number of packed rows.
-    public private(set) var count: Int = 0
+    package private(set) var count: Int = 0
 
     /// Creates an empty packer.
-    public init() {
+    package init() {
         byteCapacity = 1 << 14
         bytes = .allocate(byteCount: byteCapacity, alignment: 8)
         rowCapacity = ColumnVector.batchCapacity
@@ -36,7 +36,7 @@ public final class KeyPacker {
     }
 
     /// Packs rows `0 ..< rowCount` of `columns` (flat or dictionary vectors) and hashes them.
-    public func pack(_ columns: [ColumnVector], rowCount: Int) {
+    package func pack(_ columns: [ColumnVector], rowCount: Int) {
         if rowCount > rowCapacity { growRows(rowCount) }
         count = rowCount
         // Locals: class properties read in a loop pay an exclusivity check each time.
@@ -145,13 +145,13 @@ public final class KeyPacker {
 
     /// The packed bytes of row `row`.
     @inlinable
-    public func key(_ row: Int) -> UnsafeRawBufferPointer {
+    package func key(_ row: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: bytes + offsets[row], count: offsets[row + 1] - offsets[row])
     }
 
     /// A 64-bit hash of `length` bytes at `start` (multiply-xorshift over 8-byte words).
     @inlinable
-    public static func hash(_ start: UnsafeRawPointer, _ length: Int) -> UInt64 {
+    package static func hash(_ start: UnsafeRawPointer, _ length: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: length)
         var at = 0
         while at + 8 <= length {
@@ -193,7 +193,7 @@ public final class KeyPacker {
     }
 
     /// Decodes packed rows back into one flat vector per type (the inverse of `pack`).
-    public static func unpack(_ keys: [UnsafeRawBufferPointer], types: [DataType]) -> [ColumnVector] {
+    package static func unpack(_ keys: [UnsafeRawBufferPointer], types: [DataType]) -> [ColumnVector] {
         let columns = types.map { ColumnVector(type: $0, capacity: Swift.max(keys.count, 1)) }
         if !columns.contains(where: { $0.physicalType == .string }) {
             unpackFixed(keys, into: columns)
