@@ -193,6 +193,9 @@ extension BindingSession {
             throw BindError("a RANGE frame with an offset needs exactly one ORDER BY key", span: offset.span)
         }
         let keyType = orderBy[0].expression.type
+        if keyType == .date || keyType == .timestamp {
+            return try Self.temporalRangeOffset(value, type, key: keyType, span: offset.span)
+        }
         guard keyType.isNumeric, type.isNumeric else {
             throw BindError(
                 "a RANGE frame offset needs a numeric ORDER BY key and a numeric offset (key: \(keyType), offset: \(type))",
@@ -242,6 +245,32 @@ extension BindingSession {
             return .decimal(Int64(scaled), scale: scale)
         default: return nil
         }
+    }
+}
+
+extension BindingSession {
+    /// A RANGE offset over a DATE or TIMESTAMP key: an INTERVAL, or (DATE keys, as DuckDB) a
+    /// whole number of days; returned as a non-negative INTERVAL.
+    static func temporalRangeOffset(_ value: Value, _ type: DataType, key: DataType, span: SourceSpan)
+        throws(BindError) -> Value
+    {
+        let interval: Interval
+        switch value {
+        case .interval(let v): interval = v
+        case .bigint(let days) where key == .date:
+            guard let d = Int32(exactly: days) else {
+                throw BindError("the frame offset \(days) does not fit a number of days", span: span)
+            }
+            interval = Interval(days: d)
+        default:
+            throw BindError(
+                "a RANGE frame offset over a \(key) ORDER BY key must be an INTERVAL\(key == .date ? " or an integer number of days" : ""), not \(type)",
+                span: span)
+        }
+        guard interval.months >= 0, interval.days >= 0, interval.micros >= 0 else {
+            throw BindError("a frame offset cannot be negative", span: span)
+        }
+        return .interval(interval)
     }
 }
 

@@ -112,9 +112,9 @@ struct WindowFrames {
     }
 }
 
-/// Binary search over the single numeric ORDER BY key of a RANGE frame with offsets.
+/// Binary search over the single numeric or temporal ORDER BY key of a RANGE frame with offsets.
 struct RangeSearch {
-    /// The key at each sorted position, as Double (DOUBLE keys) or Int64 (BIGINT, DECIMAL).
+    /// The key at each sorted position, as Double (DOUBLE keys) or Int64 (BIGINT, DECIMAL, TIMESTAMP; DATE as microseconds).
     var doubles: [Double] = []
     var integers: [Int64] = []
     var valid: [Bool]
@@ -132,6 +132,11 @@ struct RangeSearch {
         if isDouble {
             let values = vector.values(as: Double.self)
             doubles = layout.order.map { values[Int($0)] }
+        } else if vector.type == .date {
+            // DATE keys compare as microseconds, so that key ∓ INTERVAL is exact (DuckDB: DATE ± INTERVAL
+            // is a TIMESTAMP).
+            let values = vector.values(as: Int32.self)
+            integers = layout.order.map { Int64(values[Int($0)]) * CivilCalendar.microsPerDay }
         } else {
             guard vector.physicalType == .int64 else {
                 throw ExecutionError(.internal, "a RANGE offset over a \(vector.type) key")
@@ -171,14 +176,27 @@ struct RangeSearch {
             }
         }
         var delta: Int64 = 0
+        let towardsSmaller = isPreceding != descending
+        let target: Int64
         switch offset {
         case .bigint(let n), .decimal(let n, _): delta = n
+        case .interval(let interval):
+            // Months first, then days, then microseconds, as DATE/TIMESTAMP ± INTERVAL.
+            let step =
+                towardsSmaller
+                ? Interval(months: -interval.months, days: -interval.days, micros: -interval.micros) : interval
+            target = ArithmeticKernels.addInterval(integers[p], step) ?? (towardsSmaller ? Int64.min : Int64.max)
+            return search(low, high, isStart: isStart) {
+                integers[$0] < target
+            } greater: {
+                integers[$0] > target
+            }
         default: break
         }
         let shifted =
-            isPreceding != descending
+            towardsSmaller
             ? integers[p].subtractingReportingOverflow(delta) : integers[p].addingReportingOverflow(delta)
-        let target = shifted.overflow ? (isPreceding != descending ? Int64.min : Int64.max) : shifted.partialValue
+        target = shifted.overflow ? (towardsSmaller ? Int64.min : Int64.max) : shifted.partialValue
         return search(low, high, isStart: isStart) {
             integers[$0] < target
         } greater: {
