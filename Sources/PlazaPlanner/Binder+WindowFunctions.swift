@@ -202,5 +202,7 @@ extension BindingSession {
 
 extension WindowCollector {
     /// The aggregates the window operator computes over frames.
-    static let supportedAggregates: Set<AggregateFunction> = [.countStar, .count, .sum, .avg, .min, .max]
+    static let supportedAggregates: Set<AggregateFunction> = [
+        .countStar, .count, .sum, .avg, .min, .max, .stddevSamp, .varSamp, .boolAnd, .boolOr,
+    ]
 }

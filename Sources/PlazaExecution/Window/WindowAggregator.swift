@@ -8,7 +8,8 @@ import PlazaVector
 /// result), so a moving sum costs O(1) a row; sums of doubles use a segment tree (O(log n) a row)
 /// to avoid the drift of subtracting; min and max slide a monotonic deque over the frames, whose
 /// ends only move forward within a partition (O(1) amortized a row). count(DISTINCT) recounts a
-/// frame only when it differs from the previous row's.
+/// frame only when it differs from the previous row's. var_samp/stddev_samp and bool_and/bool_or
+/// are in WindowAggregator+Moments.swift.
 struct WindowAggregator {
     let op: WindowOperator
     let call: WindowCall
@@ -65,6 +66,12 @@ struct WindowAggregator {
         case .min, .max:
             guard let argument else { throw ExecutionError(.internal, "min without an argument") }
             return extremes(argument, frames, included)
+        case .stddevSamp, .varSamp:
+            guard let argument else { throw ExecutionError(.internal, "var_samp without an argument") }
+            return moments(argument, frames, included)
+        case .boolAnd, .boolOr:
+            guard let argument else { throw ExecutionError(.internal, "bool_and without an argument") }
+            return booleans(argument, frames, included, counts)
         default:
             throw ExecutionError(.internal, "\(function.rawValue) is not a window aggregate")
         }
