@@ -142,4 +142,6 @@ public enum BoundStatement: Sendable {
     case describe(table: String)
     /// `SET name = value`.
     case set(name: String, value: Value)
+    /// CREATE, DROP or INSERT (see `BoundWrite`).
+    case write(BoundWrite)
 }

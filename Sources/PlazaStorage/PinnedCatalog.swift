@@ -22,6 +22,12 @@ public final class PinnedCatalog: CatalogReader, Sendable {
     /// The names of the committed tables, sorted (not pinned: a listing is not a read).
     public func tableNames() -> [String] { catalog.tableNames() }
 
+    /// The view named `name`, read now (views are not pinned: they hold no rows).
+    public func viewDefinition(named name: String) -> ViewDefinition? { catalog.viewDefinition(named: name) }
+
+    /// The names of the views, sorted.
+    public func viewNames() -> [String] { catalog.viewNames() }
+
     /// The pinned table's description (pinning it now if needed); nil when it cannot be opened.
     public func table(named name: String) -> TableDescription? {
         guard let snapshot = try? snapshot(table: name) else { return nil }
