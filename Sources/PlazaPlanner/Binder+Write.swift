@@ -123,19 +123,24 @@ extension BindingSession {
         return .insert(table: table.name, schema: table.schema, plan: projected)
     }
 
-    /// The plan with columns a table can store: an untyped NULL column becomes BIGINT (DuckDB makes
-    /// it INTEGER), every column nullable; INTERVAL columns are refused.
+    /// The plan with columns a table can store: a repeated name gets `_1`, `_2`… (as DuckDB does),
+    /// an untyped NULL column becomes BIGINT (DuckDB keeps a NULL type, which Plaza cannot store),
+    /// every column is nullable; INTERVAL columns are refused.
     private func storablePlan(_ plan: LogicalPlan, span: SourceSpan) throws(BindError) -> LogicalPlan {
         let fields = plan.fields
-        var seen = Set<String>()
+        var used = Set<String>()
+        var stored: [Field] = []
         for field in fields {
-            guard seen.insert(field.name.lowercased()).inserted else {
-                throw BindError(
-                    "the query has two columns named \"\(field.name)\"; give them distinct names with AS", span: span)
-            }
             try checkStorable(field.type, column: field.name, span: span)
+            var name = field.name
+            var suffix = 1
+            while used.contains(name.lowercased()) {
+                name = field.name + "_" + String(suffix)
+                suffix += 1
+            }
+            used.insert(name.lowercased())
+            stored.append(Field(name: name, type: field.type == .null ? .bigint : field.type, isNullable: true))
         }
-        let stored = fields.map { Field(name: $0.name, type: $0.type == .null ? .bigint : $0.type, isNullable: true) }
         let expressions = fields.enumerated().map { index, field -> BoundExpression in
             field.type == .null ? .literal(.null, type: .bigint) : .column(index: index, type: field.type)
         }

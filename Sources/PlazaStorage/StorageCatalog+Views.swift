@@ -1,6 +1,6 @@
 import PlazaCore
 
-/// Views: one small text file per view in `<database>/.plaza-views/` (Formats/plaza-manifest.md §8),
+/// Views: one small text file per view in `<database>/.plaza-views/` (Formats/plaza-manifest.md §9),
 /// written to a temporary file and renamed into place, so a crash leaves the old or the new view.
 extension StorageCatalog {
     /// The sub-directory that holds one file per view.
