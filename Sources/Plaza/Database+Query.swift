@@ -101,7 +101,8 @@ extension Database {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Value.varchar(String($0)) }
             return Self.textResult(column: "plan", values: lines.last == .varchar("") ? Array(lines.dropLast()) : lines)
         case .showTables:
-            return Self.textResult(column: "name", values: catalog.tableNames().map { .varchar($0) })
+            let names = (catalog.tableNames() + catalog.viewNames()).sorted()
+            return Self.textResult(column: "name", values: names.map { .varchar($0) })
         case .describe(let table):
             let schema = try schema(ofTable: table)
             let builder = ResultBuilder(fields: [
@@ -121,6 +122,8 @@ extension Database {
         case .set(let name, let value):
             try applySetting(name, value)
             return QueryResult(emptyWith: [])
+        case .write(let write):
+            return try runWrite(write, cancellation: cancellation, tables: tables)
         }
     }
 

@@ -60,7 +60,7 @@ public final class Database: Sendable {
     public let options: Options
     let catalog: StorageCatalog
     let settings: Mutex<Settings>
-    /// Held while an import runs: one import at a time.
+    /// Held while an import or an SQL write runs: one writer at a time in this process.
     let importLock = NSLock()
 
     /// Opens the database in directory `path`, creating the directory unless the options say not to.

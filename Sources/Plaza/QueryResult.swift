@@ -11,6 +11,8 @@ internal import PlazaVector
 /// A result is immutable and `Sendable`; reading it never touches the database again.
 public struct QueryResult: Sendable {
     let storage: ResultStorage
+    /// For a statement that writes rows (INSERT, CREATE TABLE … AS): how many; nil for the rest.
+    public internal(set) var changedRowCount: Int?
 
     init(storage: ResultStorage) { self.storage = storage }
 

@@ -53,6 +53,11 @@ final class ResultPrinter {
     func write(_ result: QueryResult) throws(OutputClosed) {
         switch format {
         case .table:
+            // A statement that wrote rows says how many, as a sentence rather than a one-cell table.
+            if let changed = result.changedRowCount {
+                try output.writeLine("\(changed) row\(changed == 1 ? "" : "s")")
+                return
+            }
             guard !result.fields.isEmpty else { return }
             try output.write(TableRenderer(result: result, maxWidth: maxWidth).render())
         case .markdown:

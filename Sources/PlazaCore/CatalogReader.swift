@@ -4,6 +4,31 @@ package protocol CatalogReader: Sendable {
     func tableNames() -> [String]
     /// The table whose name matches `name` (case-insensitively), or nil.
     func table(named name: String) -> TableDescription?
+    /// The view whose name matches `name` (case-insensitively), or nil.
+    func viewDefinition(named name: String) -> ViewDefinition?
+    /// The names of the views, sorted.
+    func viewNames() -> [String]
+}
+
+extension CatalogReader {
+    /// No views: catalogs that do not store views.
+    public func viewDefinition(named name: String) -> ViewDefinition? { nil }
+    /// No views: catalogs that do not store views.
+    public func viewNames() -> [String] { [] }
+}
+
+/// A stored view: a named query kept as SQL text and bound each time it is used.
+public struct ViewDefinition: Hashable, Sendable {
+    /// The view's name as stored.
+    public var name: String
+    /// The query's SQL text.
+    public var sql: String
+
+    /// Creates a view definition.
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
 }
 
 /// A table as the planner sees it: its name, columns, and size for join ordering.

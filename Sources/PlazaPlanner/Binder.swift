@@ -34,6 +34,7 @@ package struct Binder {
         case .showTables:
             return .showTables
         case .describe(let name):
+            if catalog.table(named: name.name) == nil, let view = try session.describeView(name) { return .query(view) }
             guard let table = catalog.table(named: name.name) else {
                 throw BindError(
                     "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: catalog.tableNames()),
@@ -47,6 +48,8 @@ package struct Binder {
                 throw BindError("SET needs a constant value", span: value.span)
             }
             return .set(name: name.name.lowercased(), value: constant)
+        case .write(let write):
+            return .write(try session.bindWrite(write))
         }
     }
 }
@@ -61,6 +64,8 @@ final class BindingSession {
     var outerScopes: [Scope] = []
     /// Window functions and grouping sets of the SELECT being bound (nil outside a SELECT list).
     var windows: WindowCollector?
+    /// Views being expanded (lower-cased), to refuse a view that reads itself.
+    var viewsBeingExpanded: Set<String> = []
 
     init(catalog: any CatalogReader, parameters: [Value]) {
         self.catalog = catalog
@@ -78,6 +83,7 @@ final class BindingSession {
                     return (plan, Scope(fields: plan.fields, qualifier: qualifier))
                 }
             }
+            if let view = try bindView(name, qualifier: qualifier) { return view }
             guard let table = catalog.table(named: name.name) else {
                 let names = catalog.tableNames() + cteFrames.flatMap(\.keys)
                 throw BindError(

@@ -142,4 +142,6 @@ package enum BoundStatement: Sendable {
     case describe(table: String)
     /// `SET name = value`.
     case set(name: String, value: Value)
+    /// CREATE, DROP or INSERT (see `BoundWrite`).
+    case write(BoundWrite)
 }

@@ -189,7 +189,8 @@ struct ParserState {
             if !acceptSymbol("=") { try expect("TO") }
             return .set(name: name, value: try parseExpression())
         }
-        throw unexpected("SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE or SET")
+        if startsWriteStatement { return .write(try parseWriteStatement()) }
+        throw unexpected("SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE, SET, CREATE, DROP or INSERT")
     }
 
     /// A bare or quoted name.

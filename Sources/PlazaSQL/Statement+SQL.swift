@@ -11,6 +11,7 @@ extension Statement {
         case .showTables: return "SHOW TABLES"
         case .describe(let name): return "DESCRIBE " + name.description
         case .set(let name, let value): return "SET \(name) = \(value.sql)"
+        case .write(let write): return write.sql
         }
     }
 }

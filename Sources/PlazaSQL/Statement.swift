@@ -12,6 +12,8 @@ package enum Statement: Hashable, Sendable {
     case describe(Identifier)
     /// `SET name = value` (the value is a constant expression).
     case set(name: Identifier, value: Expression)
+    /// CREATE, DROP or INSERT: a change to the database.
+    case write(WriteStatement)
 
     /// The number of parameters the statement needs: the highest `$n`, or the number of `?`.
     package var parameterCount: Int {
@@ -20,6 +22,7 @@ package enum Statement: Hashable, Sendable {
         case .select(let query), .explain(let query, _): visitor.visit(query)
         case .set(_, let value): visitor.visit(value)
         case .showTables, .describe: break
+        case .write(let write): write.queries.forEach { visitor.visit($0) }
         }
         return visitor.maximum
     }

@@ -22,6 +22,12 @@ package final class PinnedCatalog: CatalogReader, Sendable {
     /// The names of the committed tables, sorted (not pinned: a listing is not a read).
     package func tableNames() -> [String] { catalog.tableNames() }
 
+    /// The view named `name`, read now (views are not pinned: they hold no rows).
+    public func viewDefinition(named name: String) -> ViewDefinition? { catalog.viewDefinition(named: name) }
+
+    /// The names of the views, sorted.
+    public func viewNames() -> [String] { catalog.viewNames() }
+
     /// The pinned table's description (pinning it now if needed); nil when it cannot be opened.
     package func table(named name: String) -> TableDescription? {
         guard let snapshot = try? snapshot(table: name) else { return nil }

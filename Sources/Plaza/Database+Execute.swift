@@ -1,0 +1,175 @@
+internal import PlazaCore
+internal import PlazaSQL
+internal import PlazaPlanner
+internal import PlazaStorage
+internal import PlazaExecution
+internal import PlazaVector
+import Foundation
+
+extension Database {
+    /// Runs SQL that changes the database and returns the number of rows it changed.
+    ///
+    /// ```swift
+    /// try db.execute("CREATE TABLE limpios AS SELECT * FROM reportes WHERE colonia IS NOT NULL")
+    /// let n = try db.execute("INSERT INTO limpios (folio, colonia) VALUES (?, ?)", parameters: [7, "Roma"])
+    /// ```
+    /// Accepts `CREATE [OR REPLACE] TABLE … AS query`, `CREATE TABLE t (col TYPE [NOT NULL], …)`,
+    /// `INSERT INTO t [(cols)] VALUES … | query`, `DROP TABLE|VIEW [IF EXISTS]`,
+    /// `CREATE [OR REPLACE] VIEW v AS query`, and anything `query(_:parameters:)` accepts. Each
+    /// statement commits atomically; readers keep the state they started with.
+    /// - Returns: the rows written by every statement (0 for statements that write no rows).
+    /// - Throws: `PlazaError`: `.syntax`, `.binding` (unknown table, wrong column count),
+    ///   `.execution` (a NOT NULL column given NULL, naming the row; a failed conversion),
+    ///   `.usage` (the database is read-only, the table exists).
+    @discardableResult
+    public func execute(_ sql: String, parameters: [any ParameterConvertible] = []) throws(PlazaError) -> Int {
+        let values = parameters.map(\.parameterValue)
+        let statements = try parse(sql)
+        let cancellation = CancellationToken.forCurrentTask()
+        var changed = 0
+        for statement in statements {
+            let result = try run(statement, sql: sql, parameters: values, cancellation: cancellation)
+            changed += result.changedRowCount ?? 0
+        }
+        return changed
+    }
+
+    /// Runs a bound CREATE, DROP or INSERT. Writes of this process run one at a time; the storage
+    /// lock of each table keeps other processes out.
+    func runWrite(_ write: BoundWrite, cancellation: CancellationToken, tables: PinnedCatalog) throws(PlazaError)
+        -> QueryResult
+    {
+        guard !options.isReadOnly else {
+            throw PlazaError(
+                kind: .usage, message: "the database \"\(path)\" was opened read-only; it cannot be changed")
+        }
+        switch write {
+        case .createTable(let name, let schema, let orReplace, let ifNotExists):
+            importLock.lock()
+            defer { importLock.unlock() }
+            if ifNotExists && catalog.table(named: name) != nil { return QueryResult(emptyWith: []) }
+            do {
+                let transaction = try catalog.beginWrite(
+                    table: name, mode: orReplace ? .replace : .create, schema: schema)
+                try transaction.commit()
+            } catch { throw PlazaError.from(error) }
+            return QueryResult(emptyWith: [])
+        case .createTableAs(let name, let plan, let orReplace, let ifNotExists):
+            if ifNotExists && catalog.table(named: name) != nil { return Self.changedRows(0) }
+            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
+            let schema = Schema(plan.fields)
+            importLock.lock()
+            defer { importLock.unlock() }
+            let rows = try writeRows(
+                batches, table: name, mode: orReplace ? .replace : .create, schema: schema, cancellation: cancellation)
+            return Self.changedRows(rows)
+        case .insert(let table, let schema, let plan):
+            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
+            try Self.checkNotNull(batches, schema: schema, table: table)
+            importLock.lock()
+            defer { importLock.unlock() }
+            let rows = try writeRows(batches, table: table, mode: .append, schema: schema, cancellation: cancellation)
+            return Self.changedRows(rows)
+        case .dropTable(let name, let ifExists):
+            importLock.lock()
+            defer { importLock.unlock() }
+            if ifExists && catalog.table(named: name) == nil { return QueryResult(emptyWith: []) }
+            do { try catalog.dropTable(name) } catch { throw PlazaError.from(error) }
+            return QueryResult(emptyWith: [])
+        case .createView(let name, let sql, _, let orReplace, let ifNotExists):
+            importLock.lock()
+            defer { importLock.unlock() }
+            if ifNotExists && catalog.viewDefinition(named: name) != nil { return QueryResult(emptyWith: []) }
+            do { try catalog.createView(named: name, sql: sql, orReplace: orReplace) } catch {
+                throw PlazaError.from(error)
+            }
+            return QueryResult(emptyWith: [])
+        case .dropView(let name, let ifExists):
+            importLock.lock()
+            defer { importLock.unlock() }
+            if ifExists && catalog.viewDefinition(named: name) == nil { return QueryResult(emptyWith: []) }
+            do { try catalog.dropView(named: name) } catch { throw PlazaError.from(error) }
+            return QueryResult(emptyWith: [])
+        }
+    }
+
+    /// Runs the query part of a write to completion (before any lock is taken, so a statement may
+    /// read the table it writes: it reads the snapshot pinned when it was bound).
+    private func materialize(_ plan: LogicalPlan, cancellation: CancellationToken, tables: PinnedCatalog)
+        throws(PlazaError) -> [Batch]
+    {
+        let optimized = Optimizer.optimize(plan, statistics: tables)
+        do {
+            return try makeExecutor(cancellation: cancellation, tables: tables).execute(optimized).batches
+        } catch {
+            throw PlazaError.from(error, cancellation: cancellation)
+        }
+    }
+
+    /// Streams `batches` into a new write transaction of `table` and commits it; on any failure the
+    /// transaction is aborted and the table is unchanged.
+    private func writeRows(
+        _ batches: [Batch], table: String, mode: WriteMode, schema: Schema, cancellation: CancellationToken
+    ) throws(PlazaError) -> Int {
+        let transaction: TableWriteTransaction
+        do { transaction = try catalog.beginWrite(table: table, mode: mode, schema: schema) } catch {
+            throw PlazaError.from(error)
+        }
+        do {
+            guard transaction.schema.fields.map(\.type) == schema.fields.map(\.type) else {
+                throw PlazaError(
+                    kind: .usage,
+                    message:
+                        "table \"\(table)\" changed its columns while the statement ran; nothing was written, run it again"
+                )
+            }
+            var rows = 0
+            for batch in batches {
+                if cancellation.isCancelled { throw PlazaError.cancelledQuery }
+                try transaction.append(batch)
+                rows += batch.liveCount
+            }
+            try transaction.commit()
+            return rows
+        } catch {
+            transaction.abort()
+            throw PlazaError.from(error, cancellation: cancellation)
+        }
+    }
+
+    /// Throws for the first NULL in a NOT NULL column, naming the column and the row (counted
+    /// from 1 in the order the statement produced its rows), as DuckDB's constraint error does.
+    static func checkNotNull(_ batches: [Batch], schema: Schema, table: String) throws(PlazaError) {
+        let required = schema.fields.indices.filter { !schema.fields[$0].isNullable }
+        guard !required.isEmpty else { return }
+        var before = 0
+        for batch in batches {
+            for column in required where batch.columns[column].hasNulls {
+                let vector = batch.columns[column]
+                for position in 0..<batch.liveCount {
+                    let row = batch.selection.map { Int($0.indices[position]) } ?? position
+                    if !vector.isValid(at: row) {
+                        throw PlazaError(
+                            kind: .execution,
+                            message:
+                                "NOT NULL constraint failed: \(table).\(schema.fields[column].name) (row \(before + position + 1) of the inserted rows is NULL there)"
+                        )
+                    }
+                }
+            }
+            before += batch.liveCount
+        }
+    }
+
+    /// The result of a statement that changed `rows` rows: one BIGINT column `Count`, as DuckDB gives.
+    static func changedRows(_ rows: Int) -> QueryResult {
+        let builder = ResultBuilder(fields: [Field(name: "Count", type: .bigint, isNullable: false)])
+        let batch = Batch(types: [.bigint], capacity: 1)
+        batch.columns[0].append(value: .bigint(Int64(rows)))
+        batch.count = 1
+        builder.append(batch)
+        var result = builder.finish()
+        result.changedRowCount = rows
+        return result
+    }
+}

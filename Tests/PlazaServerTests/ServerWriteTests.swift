@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+@testable import Plaza
+@testable import PlazaServer
+
+/// SQL writes through `POST /api/query`: answered with the changed-row count on a writable server,
+/// refused on a read-only one.
+@Suite struct ServerWriteTests {
+    @Test func insertAnswersTheCountOfRowsWritten() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let create = try await blocking {
+            try RawHTTPClient.query(port: server.port, ["sql": "CREATE TABLE notas AS SELECT x FROM ten WHERE x < 3"])
+        }
+        #expect(create.status == 200, "\(create.text)")
+        #expect(create.json["rows"] as? [[Int]] == [[3]])
+        let insert = try await blocking {
+            try RawHTTPClient.query(port: server.port, ["sql": "INSERT INTO notas VALUES (7), (8)"])
+        }
+        #expect(insert.status == 200, "\(insert.text)")
+        let columns = insert.json["columns"] as? [[String: Any]] ?? []
+        #expect(columns.map { $0["name"] as? String } == ["Count"])
+        #expect(insert.json["rows"] as? [[Int]] == [[2]])
+        #expect(try server.server.database.rowCount(ofTable: "notas") == 5)
+    }
+
+    @Test func aReadOnlyServerRefusesWrites() async throws {
+        let server = try await TestServer.start { $0.isReadOnly = true }
+        defer { Task { await server.stop() } }
+        let response = try await blocking {
+            try RawHTTPClient.query(port: server.port, ["sql": "INSERT INTO ten VALUES (99)"])
+        }
+        #expect(response.status == 400, "\(response.text)")
+        #expect(response.errorKind == "usage")
+        #expect(try server.server.database.rowCount(ofTable: "ten") == 10)
+    }
+}

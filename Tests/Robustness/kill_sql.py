@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Kill `plaza query` running INSERT … SELECT or CREATE OR REPLACE TABLE … AS with SIGKILL (issue 20).
+
+The same checks as kill_import.py, for statements that write through SQL. A base database holds
+table `t` (--base-rows rows) and a staging table `big` (--rows rows, ids after t's). Each trial runs
+one statement that changes t from the old state (t's rows) to the new state (t's rows plus big's):
+
+  * insert: `INSERT INTO t SELECT * FROM big`                       (appends segments)
+  * ctas:   `CREATE OR REPLACE TABLE t AS SELECT * FROM t UNION ALL SELECT * FROM big`
+                                                                    (replaces every segment)
+
+and sends SIGKILL after a random delay over the statement's measured time, half of the trials aimed
+at a running estimate of its commit. Then `plaza verify t` must read every block with valid
+checksums and `count(*), sum(id)` must be exactly the old or the new state; `--readers` processes
+query t meanwhile and must each see the old or the new state. After all trials one completed
+statement must leave only MANIFEST and the manifest's segments in t's directory (no leaked files).
+Standard library only. Usage: kill_sql.py --binary PATH [--statement insert|ctas] [--trials 200]
+"""
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kill_import import Readers, run, table_state, write_csv  # noqa: E402
+
+STATEMENTS = {
+    "insert": "INSERT INTO t SELECT * FROM big",
+    "ctas": "CREATE OR REPLACE TABLE t AS SELECT * FROM t UNION ALL SELECT * FROM big",
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", required=True, help="the plaza executable")
+    parser.add_argument("--statement", choices=sorted(STATEMENTS), default="insert")
+    parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--rows", type=int, default=600_000, help="rows the statement adds")
+    parser.add_argument("--base-rows", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--readers", type=int, default=2, help="query processes running during each statement")
+    parser.add_argument("--work", default=None, help="scratch directory (default: a new temporary one)")
+    options = parser.parse_args()
+    seed = options.seed if options.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    work = options.work or tempfile.mkdtemp(prefix="plaza-kill-sql-")
+    os.makedirs(work, exist_ok=True)
+    binary = os.path.abspath(options.binary)
+    sql = STATEMENTS[options.statement]
+    started = time.monotonic()
+    print(f"seed {seed}, work directory {work}, statement: {sql}", flush=True)
+
+    base_csv, big_csv = os.path.join(work, "base.csv"), os.path.join(work, "big.csv")
+    base_rows, base_sum = write_csv(base_csv, 0, options.base_rows, rng)
+    big_rows, big_sum = write_csv(big_csv, options.base_rows, options.rows, rng)
+    base_db, database = os.path.join(work, "base.db"), os.path.join(work, "db")
+    shutil.rmtree(base_db, ignore_errors=True)
+    run(binary, "import", "--db", base_db, "--table", "t", "--quiet", base_csv)
+    run(binary, "import", "--db", base_db, "--table", "big", "--quiet", big_csv)
+    old_state, new_state = (base_rows, base_sum), (base_rows + big_rows, base_sum + big_sum)
+
+    def reset():
+        shutil.rmtree(database, ignore_errors=True)
+        shutil.copytree(base_db, database)
+
+    durations = []
+    for _ in range(3):
+        reset()
+        readers = Readers(binary, database, options.readers, {old_state, new_state})
+        begin = time.monotonic()
+        run(binary, "query", "--db", database, sql)
+        durations.append(time.monotonic() - begin)
+        problems = readers.finish()
+        if problems:
+            raise SystemExit("FAILED: " + "; ".join(problems))
+    duration = sorted(durations)[1]
+    state, error = table_state(binary, database)
+    if state is None or (state[0], state[4]) != new_state:
+        raise SystemExit(f"FAILED: an uninterrupted statement gave {state} {error}")
+    print(f"{base_rows} rows in t, {big_rows} added; the statement takes {duration:.2f} s", flush=True)
+    reset()
+
+    outcomes = {"old": 0, "new": 0}
+    commit_estimate, aimed_trials = 0.9, 0
+    failures, reader_answers = [], 0
+    for trial in range(options.trials):
+        aimed = rng.random() < 0.5
+        fraction = commit_estimate * rng.uniform(0.985, 1.015) if aimed else rng.uniform(0.0, 1.1)
+        readers = Readers(binary, database, options.readers, {old_state, new_state})
+        process = subprocess.Popen(
+            [binary, "query", "--db", database, sql], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(fraction * duration)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        _, stderr = process.communicate()
+        failures += [f"trial {trial}: {problem}" for problem in readers.finish()]
+        reader_answers += readers.answers
+        if process.returncode not in (0, -signal.SIGKILL):
+            failures.append(f"trial {trial}: plaza exited {process.returncode}: {stderr.decode(errors='replace')}")
+        state, error = table_state(binary, database)
+        if state is None:
+            failures.append(f"trial {trial} (kill at {fraction:.2f}): {error.strip()}")
+            break
+        rows, _, _, count, total, _ = state
+        if (rows, total) == old_state and count == rows:
+            outcome = "old"
+        elif (rows, total) == new_state and count == rows:
+            outcome = "new"
+        else:
+            failures.append(f"trial {trial} (kill at {fraction:.2f}): table holds {state}, neither old nor new")
+            break
+        outcomes[outcome] += 1
+        if aimed:
+            aimed_trials += 1
+            step = 0.04 if aimed_trials <= 15 else 0.01
+            commit_estimate *= 1 - step if outcome == "new" else 1 + step
+        if outcome == "new":
+            reset()
+        elif process.returncode == 0:
+            failures.append(f"trial {trial}: plaza exited 0 but the table holds the old rows")
+        if (trial + 1) % 20 == 0:
+            print(f"  {trial + 1} trials: {outcomes['old']} old, {outcomes['new']} new", flush=True)
+
+    # A completed statement removes the leftovers of killed writers: no leaked files.
+    run(binary, "query", "--db", database, sql)
+    state, error = table_state(binary, database)
+    table_directory = os.path.join(database, "t")
+    names = os.listdir(table_directory)
+    segments = [n for n in names if n.endswith(".plzseg")]
+    if state is None or len(segments) != state[2]:
+        failures.append(f"after a completed statement: {state} {error}; files {sorted(names)}")
+    leftovers = [n for n in names if n != "MANIFEST" and not n.endswith(".plzseg")]
+    if leftovers:
+        failures.append(f"leftover files after a completed statement: {leftovers}")
+
+    print(f"{options.trials} trials in {time.monotonic() - started:.0f} s (seed {seed}): {outcomes['old']} old, "
+          f"{outcomes['new']} new; aimed kills ended near {commit_estimate:.2f} of the statement's time; "
+          f"{reader_answers} concurrent queries, each the old or the new state")
+    if failures:
+        print("FAILURES:\n" + "\n".join(failures))
+        return 1
+    if not options.work:
+        shutil.rmtree(work, ignore_errors=True)
+    print("OK: every trial left the old or the new table, with every block checksum valid")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
