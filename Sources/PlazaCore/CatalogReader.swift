@@ -12,20 +12,20 @@ package protocol CatalogReader: Sendable {
 
 extension CatalogReader {
     /// No views: catalogs that do not store views.
-    public func viewDefinition(named name: String) -> ViewDefinition? { nil }
+    package func viewDefinition(named name: String) -> ViewDefinition? { nil }
     /// No views: catalogs that do not store views.
-    public func viewNames() -> [String] { [] }
+    package func viewNames() -> [String] { [] }
 }
 
 /// A stored view: a named query kept as SQL text and bound each time it is used.
-public struct ViewDefinition: Hashable, Sendable {
+package struct ViewDefinition: Hashable, Sendable {
     /// The view's name as stored.
-    public var name: String
+    package var name: String
     /// The query's SQL text.
-    public var sql: String
+    package var sql: String
 
     /// Creates a view definition.
-    public init(name: String, sql: String) {
+    package init(name: String, sql: String) {
         self.name = name
         self.sql = sql
     }

@@ -5,7 +5,7 @@ import PlazaSQL
 ///
 /// Existence is checked against the catalog the binder saw; the executor of the write checks it
 /// again under the table's lock, since another writer may have committed in between.
-public enum BoundWrite: Sendable {
+package enum BoundWrite: Sendable {
     /// `CREATE TABLE name (…)`: an empty table of `schema`.
     case createTable(name: String, schema: Schema, orReplace: Bool, ifNotExists: Bool)
     /// `CREATE TABLE name AS query`: a table of the plan's rows, its columns named and typed as the plan's.

@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// A statement that changes the database: creates, fills or drops tables and views.
-public enum WriteStatement: Hashable, Sendable {
+package enum WriteStatement: Hashable, Sendable {
     /// `CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name (column TYPE [NOT NULL], …)`.
     case createTable(name: Identifier, columns: [ColumnDefinition], orReplace: Bool, ifNotExists: Bool)
     /// `CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name AS query`.
@@ -16,7 +16,7 @@ public enum WriteStatement: Hashable, Sendable {
     case dropView(name: Identifier, ifExists: Bool)
 
     /// The statement as SQL text (reparsing gives the same tree, spans aside).
-    public var sql: String {
+    package var sql: String {
         func create(_ kind: String, _ name: Identifier, _ orReplace: Bool, _ ifNotExists: Bool) -> String {
             "CREATE " + (orReplace ? "OR REPLACE " : "") + kind + (ifNotExists ? " IF NOT EXISTS " : " ")
                 + name.description
@@ -51,21 +51,21 @@ public enum WriteStatement: Hashable, Sendable {
 }
 
 /// One column of `CREATE TABLE name (…)`.
-public struct ColumnDefinition: Hashable, Sendable {
+package struct ColumnDefinition: Hashable, Sendable {
     /// The column's name.
-    public var name: Identifier
+    package var name: Identifier
     /// The column's type.
-    public var type: DataType
+    package var type: DataType
     /// Whether `NOT NULL` was written.
-    public var isNotNull: Bool
+    package var isNotNull: Bool
 
     /// Creates a column definition.
-    public init(name: Identifier, type: DataType, isNotNull: Bool) {
+    package init(name: Identifier, type: DataType, isNotNull: Bool) {
         self.name = name
         self.type = type
         self.isNotNull = isNotNull
     }
 
     /// The definition as SQL text.
-    public var sql: String { name.description + " " + type.description + (isNotNull ? " NOT NULL" : "") }
+    package var sql: String { name.description + " " + type.description + (isNotNull ? " NOT NULL" : "") }
 }

@@ -23,10 +23,10 @@ package final class PinnedCatalog: CatalogReader, Sendable {
     package func tableNames() -> [String] { catalog.tableNames() }
 
     /// The view named `name`, read now (views are not pinned: they hold no rows).
-    public func viewDefinition(named name: String) -> ViewDefinition? { catalog.viewDefinition(named: name) }
+    package func viewDefinition(named name: String) -> ViewDefinition? { catalog.viewDefinition(named: name) }
 
     /// The names of the views, sorted.
-    public func viewNames() -> [String] { catalog.viewNames() }
+    package func viewNames() -> [String] { catalog.viewNames() }
 
     /// The pinned table's description (pinning it now if needed); nil when it cannot be opened.
     package func table(named name: String) -> TableDescription? {

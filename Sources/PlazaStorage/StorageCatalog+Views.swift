@@ -13,7 +13,7 @@ extension StorageCatalog {
     private func viewPath(_ name: String) -> String { viewDirectory + "/" + TableName.key(name) + ".view" }
 
     /// The view matching `name` case-insensitively, or nil (also when its file is unreadable).
-    public func viewDefinition(named name: String) -> ViewDefinition? {
+    package func viewDefinition(named name: String) -> ViewDefinition? {
         guard (try? TableName.validate(name)) != nil,
             let bytes = try? FileSystem.readFileIfPresent(viewPath(name), table: name)
         else { return nil }
@@ -21,7 +21,7 @@ extension StorageCatalog {
     }
 
     /// The names of the views, sorted.
-    public func viewNames() -> [String] {
+    package func viewNames() -> [String] {
         guard let entries = try? FileSystem.list(viewDirectory, table: nil) else { return [] }
         return entries.filter { $0.hasSuffix(".view") }.compactMap { entry -> String? in
             guard let bytes = try? FileSystem.readFileIfPresent(viewDirectory + "/" + entry, table: nil) else {
@@ -35,7 +35,7 @@ extension StorageCatalog {
     ///
     /// - Throws: `.readOnly`, `.invalidName`, `.tableExists` when a table or (without `orReplace`) a
     ///   view has the name, `.busy`, `.io`.
-    public func createView(named name: String, sql: String, orReplace: Bool) throws(StorageError) {
+    package func createView(named name: String, sql: String, orReplace: Bool) throws(StorageError) {
         guard !isReadOnly else {
             throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory)
         }
@@ -64,7 +64,7 @@ extension StorageCatalog {
     /// Removes view `name`.
     ///
     /// - Throws: `.readOnly`, `.invalidName`, `.tableNotFound` when there is no such view, `.busy`, `.io`.
-    public func dropView(named name: String) throws(StorageError) {
+    package func dropView(named name: String) throws(StorageError) {
         guard !isReadOnly else {
             throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory)
         }
