@@ -9,6 +9,7 @@ import decimal
 import math
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -26,6 +27,9 @@ def parse_arguments():
     parser.add_argument("--threads", type=int, default=2, help="threads every engine may use")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query after one warm-up (>= 5)")
     parser.add_argument("--engines", default="duckdb,chdb,polars,plaza")
+    parser.add_argument("--tpch", default="",
+                        help="also load TPC-H lineitem at this scale factor (Benchmarks/TPCH/make_lineitem.sh); "
+                             "without it, queries on lineitem are skipped")
     parser.add_argument("--queries", default="", help="comma-separated prefixes, e.g. q01,q14 (default: all)")
     parser.add_argument("--plaza", default=str(BENCH.parent / ".build" / "release" / "plaza"),
                         help="the plaza binary (swift build -c release --static-swift-stdlib --package-path .. --product plaza)")
@@ -37,11 +41,13 @@ def parse_arguments():
     return arguments
 
 
-def load_queries(prefixes):
+def load_queries(prefixes, with_tpch=True):
     """(name, {engine: sql}) for every query file, with per-engine variants where they exist."""
     queries = []
     for path in sorted(QUERIES.glob("q*.sql")):
         if prefixes and not any(path.stem.startswith(p) for p in prefixes):
+            continue
+        if not with_tpch and re.search(r"\blineitem\b", path.read_text()):
             continue
         texts = {"default": path.read_text()}
         for engine, folder in ENGINE_DIRS.items():
@@ -135,7 +141,13 @@ def main():
     if not (data_dir / "reportes.csv").exists():
         sys.exit(f"no data in {data_dir}: run `swift run -c release plaza-datagen --rows {arguments.rows}` "
                  "in Benchmarks/ first")
-    work = HERE / "work" / str(arguments.rows)
+    if arguments.tpch:
+        tpch_dir = BENCH / "data" / f"tpch-sf{arguments.tpch}"
+        if not (tpch_dir / "lineitem.csv").exists():
+            sys.exit(f"no lineitem in {tpch_dir}: run `Benchmarks/TPCH/make_lineitem.sh {arguments.tpch}` first")
+        engines.TABLES.update(engines.TPCH_TABLES)
+        engines.CSV_DIRS["lineitem"] = tpch_dir
+    work = HERE / "work" / (str(arguments.rows) + (f"-tpch{arguments.tpch}" if arguments.tpch else ""))
     work.mkdir(parents=True, exist_ok=True)
     wanted = [name.strip().lower() for name in arguments.engines.split(",") if name.strip()]
     makers = {"duckdb": lambda: engines.DuckDB(work, arguments.threads),
@@ -163,7 +175,7 @@ def main():
         loads[engine.name] = (seconds, engine.size_bytes())
         active.append(engine)
 
-    queries = load_queries([p.strip() for p in arguments.queries.split(",") if p.strip()])
+    queries = load_queries([p.strip() for p in arguments.queries.split(",") if p.strip()], bool(arguments.tpch))
     table = []  # (query, {engine: ms or error text}, plaza_inside_ms, differences)
     for name, texts in queries:
         times, differences, inside, reference = {}, [], None, None
@@ -188,7 +200,7 @@ def main():
         shown = ", ".join(f"{k} {v:.1f} ms" if isinstance(v, float) else f"{k} {v}" for k, v in times.items())
         print(f"{name}: {shown}" + (f"  DIFF {differences}" if differences else ""), file=sys.stderr)
 
-    csv_bytes = sum((data_dir / f"{name}.csv").stat().st_size for name in engines.TABLES)
+    csv_bytes = sum(Path(engines.csv_file(data_dir, name)).stat().st_size for name in engines.TABLES)
     report = render(arguments, active, loads, table, notes, csv_bytes)
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,26 @@ NULLABLE = {"fecha_cierre", "latitud", "longitud", "horas_resolucion", "costo"}
 LOW_CARDINALITY = {"dependencia", "categoria", "subcategoria", "colonia", "codigo_postal", "estatus", "canal",
                    "alcaldia", "secretaria", "programa", "proveedor"}
 SORT_KEYS = {"reportes": "fecha_creacion", "presupuesto": "fecha"}
+# TPC-H lineitem as the specification types it (Benchmarks/TPCH/make_lineitem.sh); compare.py adds it to
+# TABLES, read from CSV_DIRS["lineitem"], when run with --tpch <scale factor>.
+TPCH_TABLES = {
+    "lineitem": [
+        ("l_orderkey", "BIGINT"), ("l_partkey", "BIGINT"), ("l_suppkey", "BIGINT"), ("l_linenumber", "BIGINT"),
+        ("l_quantity", "DECIMAL(15,2)"), ("l_extendedprice", "DECIMAL(15,2)"), ("l_discount", "DECIMAL(15,2)"),
+        ("l_tax", "DECIMAL(15,2)"), ("l_returnflag", "VARCHAR"), ("l_linestatus", "VARCHAR"),
+        ("l_shipdate", "DATE"), ("l_commitdate", "DATE"), ("l_receiptdate", "DATE"),
+        ("l_shipinstruct", "VARCHAR"), ("l_shipmode", "VARCHAR"), ("l_comment", "VARCHAR"),
+    ],
+}
+LOW_CARDINALITY |= {"l_returnflag", "l_linestatus", "l_shipinstruct", "l_shipmode"}
+SORT_KEYS["lineitem"] = "l_shipdate"
+# Tables whose CSV lives outside the city data directory: table -> directory.
+CSV_DIRS = {}
+
+
+def csv_file(data_dir, table):
+    """The CSV a table is loaded from: <data_dir>/<table>.csv unless CSV_DIRS names another directory."""
+    return f"{Path(CSV_DIRS.get(table, data_dir)).resolve()}/{table}.csv"
 
 
 def directory_size(path):
@@ -60,7 +80,7 @@ class DuckDB:
         for table, columns in TABLES.items():
             spec = ", ".join(f"'{c}': '{t}'" for c, t in columns)
             self.con.execute(
-                f"CREATE TABLE {table} AS SELECT * FROM read_csv('{data_dir}/{table}.csv', header = true, "
+                f"CREATE TABLE {table} AS SELECT * FROM read_csv('{csv_file(data_dir, table)}', header = true, "
                 f"columns = {{{spec}}})")
         self.con.execute("CHECKPOINT")
         return time.perf_counter() - start
@@ -102,7 +122,7 @@ class ChDB:
             order = SORT_KEYS.get(table, "tuple()")
             self.session.query(f"CREATE TABLE {table} ({ddl}) ENGINE = MergeTree ORDER BY {order}")
             self.session.query(
-                f"INSERT INTO {table} SELECT * FROM file('{Path(data_dir).resolve()}/{table}.csv', 'CSVWithNames') "
+                f"INSERT INTO {table} SELECT * FROM file('{csv_file(data_dir, table)}', 'CSVWithNames') "
                 f"SETTINGS max_threads = {self.threads}, max_insert_threads = {self.threads}, "
                 "date_time_input_format = 'best_effort', session_timezone = 'UTC'")
             self.session.query(f"OPTIMIZE TABLE {table} FINAL")
@@ -149,7 +169,7 @@ class Polars:
         for table, columns in TABLES.items():
             schema = {c: self.polars_type(t) for c, t in columns}
             target = self.dir / f"{table}.parquet"
-            pl.scan_csv(f"{data_dir}/{table}.csv", schema=schema).sink_parquet(target)
+            pl.scan_csv(csv_file(data_dir, table), schema=schema).sink_parquet(target)
             frames[table] = pl.scan_parquet(target)
         self.context = pl.SQLContext(frames)
         return time.perf_counter() - start
@@ -186,7 +206,7 @@ class Plaza:
     def load(self, data_dir):
         start = time.perf_counter()
         for table in TABLES:
-            done = subprocess.run([self.binary, "import", f"{data_dir}/{table}.csv", "--db", str(self.db),
+            done = subprocess.run([self.binary, "import", csv_file(data_dir, table), "--db", str(self.db),
                                    "--table", table, "--quiet"], capture_output=True, text=True)
             if done.returncode != 0:
                 raise RuntimeError(f"plaza import {table} failed: {done.stderr.strip()[:400]}")

@@ -60,6 +60,13 @@ class QueryFilesTests(unittest.TestCase):
             for variant in (compare.QUERIES / folder).glob("*.sql"):
                 self.assertIn(variant.stem, names, f"{folder}/{variant.name} has no shared query")
 
+    def test_lineitem_queries_only_with_tpch(self):
+        with_tpch = {name for name, _ in compare.load_queries([], with_tpch=True)}
+        without = {name for name, _ in compare.load_queries([], with_tpch=False)}
+        self.assertIn("q39_tpch_q1_pricing_summary", with_tpch)
+        self.assertNotIn("q39_tpch_q1_pricing_summary", without)
+        self.assertIn("q41_cost_with_tax_by_channel", without)
+
 
 if __name__ == "__main__":
     unittest.main()
