@@ -17,6 +17,7 @@ extension Batch {
 
 /// Searched CASE: each branch's condition is evaluated only on rows no earlier branch took, and
 /// each result only on the rows it supplies, so a branch never fails on rows it does not answer.
+/// A constant result needs only a row count: no columns are gathered for it (`THEN 1 ELSE 0`).
 final class CaseNode: ExpressionNode, @unchecked Sendable {
     let branches: [(ExpressionNode, ExpressionNode)]
     let otherwise: ExpressionNode
@@ -49,7 +50,9 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
             }
             if !taken.isEmpty {
                 let chosen =
-                    taken.count == subset.count ? subset : taken.withUnsafeBufferPointer { subset.gathered($0) }
+                    result.constant != nil
+                    ? Batch(columns: [], count: taken.count)
+                    : taken.count == subset.count ? subset : taken.withUnsafeBufferPointer { subset.gathered($0) }
                 let vector = try result.evaluate(chosen)
                 let id = Int32(sources.count)
                 sources.append(vector)
@@ -62,7 +65,10 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
             remaining = kept
         }
         if !remaining.isEmpty && otherwise.constant != .null {
-            let subset = remaining.count == count ? batch : remaining.withUnsafeBufferPointer { batch.gathered($0) }
+            let subset =
+                otherwise.constant != nil
+                ? Batch(columns: [], count: remaining.count)
+                : remaining.count == count ? batch : remaining.withUnsafeBufferPointer { batch.gathered($0) }
             let vector = try otherwise.evaluate(subset)
             let id = Int32(sources.count)
             sources.append(vector)
