@@ -40,12 +40,17 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
             let flags = try condition.evaluate(subset)
             var taken: [Int32] = []
             var kept: [Int32] = []
-            let values = flags.data.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<remaining.count {
-                if flags.type != .null && flags.isValid(at: i) && values[i] != 0 {
-                    taken.append(Int32(i))
-                } else {
-                    kept.append(remaining[i])
+            if flags.type == .null {
+                kept = remaining
+            } else {
+                // A NULL condition is not true: its row stays for the next branch.
+                let values = flags.data.assumingMemoryBound(to: UInt8.self)
+                let words: UnsafePointer<UInt64>? = flags.hasNulls ? UnsafePointer(flags.validityWords) : nil
+                taken.reserveCapacity(remaining.count)
+                kept.reserveCapacity(remaining.count)
+                for i in 0..<remaining.count {
+                    let isValid = words.map { $0[i &>> 6] & (UInt64(1) &<< UInt64(i & 63)) != 0 } ?? true
+                    if isValid && values[i] != 0 { taken.append(Int32(i)) } else { kept.append(remaining[i]) }
                 }
             }
             if !taken.isEmpty {
@@ -82,11 +87,76 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
 }
 
 /// Builds a vector whose row `r` is `sources[which[r]][position[r]]` (NULL where `which[r] < 0`).
+///
+/// Fixed-width types copy through raw pointers taken once per source, one loop per width, so a
+/// row costs a load and a store (no class access, retain or exclusivity check per row: CASE under
+/// an aggregate runs this for every row).
 func assemble(_ sources: [ColumnVector], _ which: [Int32], _ position: [Int32], type: DataType, count: Int)
     -> ColumnVector
 {
     let out = ColumnVector(type: type, capacity: Swift.max(count, 1))
+    if out.physicalType == .string { return assembleStrings(out, sources, which, position, count: count) }
     let width = out.byteWidth
+    // Per source: its values, and its validity words when it has NULLs (a NULL-typed source is all NULL).
+    let bases = sources.map { UnsafeRawPointer($0.data) }
+    let validity: [UnsafePointer<UInt64>?] = sources.map { $0.hasNulls ? UnsafePointer($0.validityWords) : nil }
+    let allNull = sources.map { $0.type == .null }
+    out.setCount(count)
+    let target = out.data
+    which.withUnsafeBufferPointer { which in
+        position.withUnsafeBufferPointer { position in
+            switch width {
+            case 1: scatter(UInt8.self, target, bases, which, position, count)
+            case 4: scatter(UInt32.self, target, bases, which, position, count)
+            case 8: scatter(UInt64.self, target, bases, which, position, count)
+            case 16: scatter(UInt128.self, target, bases, which, position, count)
+            default:
+                for row in 0..<count where which[row] >= 0 {
+                    (target + row * width).copyMemory(
+                        from: bases[Int(which[row])] + Int(position[row]) * width, byteCount: width)
+                }
+            }
+            for row in 0..<count {
+                let id = Int(which[row])
+                let isNull: Bool
+                if id < 0 || allNull[id] {
+                    isNull = true
+                } else if let words = validity[id] {
+                    let at = Int(position[row])
+                    isNull = words[at &>> 6] & (UInt64(1) &<< UInt64(at & 63)) == 0
+                } else {
+                    isNull = false
+                }
+                if isNull {
+                    (target + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+                    out.setValid(false, at: row)
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Copies `T` values from `bases[which[r]]` at `position[r]` to row `r`, skipping rows with no source.
+@inline(__always)
+private func scatter<T>(
+    _: T.Type, _ target: UnsafeMutableRawPointer, _ bases: [UnsafeRawPointer], _ which: UnsafeBufferPointer<Int32>,
+    _ position: UnsafeBufferPointer<Int32>, _ count: Int
+) {
+    let out = target.assumingMemoryBound(to: T.self)
+    bases.withUnsafeBufferPointer { bases in
+        for row in 0..<count {
+            let id = Int(which[row])
+            if id < 0 { continue }
+            out[row] = bases[id].load(fromByteOffset: Int(position[row]) &* MemoryLayout<T>.stride, as: T.self)
+        }
+    }
+}
+
+/// The string case of `assemble`: appended in row order (offsets grow with the rows).
+private func assembleStrings(
+    _ out: ColumnVector, _ sources: [ColumnVector], _ which: [Int32], _ position: [Int32], count: Int
+) -> ColumnVector {
     for row in 0..<count {
         let id = Int(which[row])
         let at = Int(position[row])
@@ -94,14 +164,7 @@ func assemble(_ sources: [ColumnVector], _ which: [Int32], _ position: [Int32], 
             out.appendNull()
             continue
         }
-        let source = sources[id]
-        if out.physicalType == .string {
-            out.appendBytes(source.bytes(at: at))
-        } else {
-            (out.data + row * width).copyMemory(from: source.data + at * width, byteCount: width)
-            out.count += 1
-            if out.hasNulls { out.setValid(true, at: row) }
-        }
+        out.appendBytes(sources[id].bytes(at: at))
     }
     return out
 }
