@@ -101,6 +101,7 @@ def main():
             out = os.path.join(work, "reports-%s.parquet" % codec)
             plaza(db, "export", "reports", "--to", out, "--compression", codec, "--quiet")
             spark.read.parquet(out).createOrReplaceTempView("exported")
+            before = failures
             for question in QUESTIONS:
                 mine = plaza_rows(db, question.format(t="reports"))
                 theirs = spark_rows(spark, question.format(t="exported"))
@@ -110,7 +111,7 @@ def main():
                 if not agree:
                     failures += 1
                     print("DIFFERENT (%s): %s\n  plaza: %s\n  spark: %s" % (codec, question, mine[:5], theirs[:5]))
-            print("ok %s" % codec)
+            print("%s %s" % ("ok" if failures == before else "FAILED", codec))
     spark.stop()
     if failures:
         raise SystemExit("spark: %d differences" % failures)
