@@ -48,7 +48,7 @@ package enum Optimizer {
                 var copy = call
                 copy.arguments = call.arguments.map(fold)
                 copy.filter = call.filter.map(fold)
-                return copy
+                return groups.isEmpty ? copy : CaseCountRule.apply(copy)
             }
             return .aggregate(input: foldPlan(input), groups: groups.map(fold), aggregates: folded, fields: fields)
         case .join(var join):
