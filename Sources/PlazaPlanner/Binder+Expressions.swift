@@ -15,10 +15,26 @@ extension BindingSession {
             do {
                 index = try scope.resolve(parts)
             } catch {
+                // In a correlated subquery's WHERE, an outer column follows the subquery's own columns.
+                if let frame = correlatedWhere, frame.innerCount == scope.columns.count {
+                    do {
+                        let outer = try frame.outer.resolve(parts)
+                        return .column(index: frame.innerCount + outer, type: frame.outer.columns[outer].type)
+                    } catch let outerError {
+                        // `o.x` with `o` a table of the outer query: its error is the one to report.
+                        if parts.count > 1,
+                            frame.outer.columns.contains(where: {
+                                $0.qualifier.map { Scope.matches(parts[0].name, $0) } ?? false
+                            })
+                        {
+                            throw outerError
+                        }
+                    }
+                }
                 if outerScopes.contains(where: { (try? $0.resolve(parts)) != nil }) {
                     let name = parts.map(\.name).joined(separator: ".")
                     throw BindError(
-                        "correlated subqueries are not supported: \"\(name)\" belongs to the outer query",
+                        "\"\(name)\" belongs to an enclosing query: a subquery may read the enclosing query's columns only in its WHERE, one level out (as EXISTS (SELECT … WHERE t.k = outer.k) or a scalar aggregate)",
                         span: parts[parts.count - 1].span)
                 }
                 throw error
@@ -109,11 +125,16 @@ extension BindingSession {
             }
             return try bindFunction(functionCall, span: span, scope: scope, context: context)
         case .subquery(let query):
-            let plan = try bindSubquery(query, outer: scope)
-            guard plan.fields.count == 1 else {
-                throw BindError("a scalar subquery must return one column, not \(plan.fields.count)", span: span)
+            return try bindScalarSubquery(query, span: span, scope: scope)
+        case .exists(let query):
+            let frame = CorrelationFrame(purpose: .exists, outer: scope)
+            let plan = try bindCorrelated(query, frame)
+            guard frame.conjuncts.isEmpty else {
+                throw BindError(
+                    "EXISTS over a correlated subquery is supported as a condition of WHERE (alone or AND-ed with others); here it is not yet",
+                    span: span)
             }
-            return .scalarSubquery(plan, type: plan.fields[0].type)
+            return Self.uncorrelatedExists(plan)
         }
     }
 

@@ -16,6 +16,9 @@ struct SelectEntry {
 extension BindingSession {
     /// Binds a full query (CTEs, SELECT, ORDER BY, LIMIT) into a plan.
     func bindQuery(_ query: Query) throws(BindError) -> LogicalPlan {
+        // A correlation request is for this query's own SELECT, not for its CTEs or set operations.
+        let request = correlationRequest
+        correlationRequest = nil
         var frame: [String: LogicalPlan] = [:]
         cteFrames.append(frame)
         defer { cteFrames.removeLast() }
@@ -31,16 +34,25 @@ extension BindingSession {
             return try bindOrderAndLimit(query, over: try bindSetOperation(operation.clause))
         }
         if let rows = query.values { return try bindOrderAndLimit(query, over: try bindValues(rows, query.span)) }
-        return try bindSelect(query)
+        guard let request else { return try bindSelect(query, correlation: nil) }
+        let plan = try bindSelect(query, correlation: request)
+        return request.conjuncts.isEmpty ? plan : try unnestCorrelated(plan, request, query: query)
     }
 
-    private func bindSelect(_ query: Query) throws(BindError) -> LogicalPlan {
+    private func bindSelect(_ query: Query, correlation: CorrelationFrame?) throws(BindError) -> LogicalPlan {
         let core = query.select
         var plan: LogicalPlan
         var scope: Scope
         let enclosingWindows = windows
         windows = nil  // FROM and WHERE allow no window functions
-        defer { windows = enclosingWindows }
+        let enclosingJoins = subqueryJoins, enclosingWhere = correlatedWhere
+        subqueryJoins = nil
+        correlatedWhere = nil
+        defer {
+            windows = enclosingWindows
+            subqueryJoins = enclosingJoins
+            correlatedWhere = enclosingWhere
+        }
         if let from = core.from {
             (plan, scope) = try bindTable(from)
         } else {
@@ -48,9 +60,36 @@ extension BindingSession {
             scope = Scope(columns: [])
         }
         if let condition = core.whereClause {
-            let bound = try requireBoolean(
-                try bindExpression(condition, in: scope, context: .plain("WHERE")), condition, "WHERE")
-            plan = .filter(input: plan, predicate: bound)
+            let joins = SubqueryJoins(base: scope.columns.count)
+            subqueryJoins = joins
+            if let correlation {
+                correlation.innerCount = scope.columns.count
+                correlatedWhere = correlation
+            }
+            var conjuncts = try bindWhere(condition, scope: scope, joins: joins)
+            subqueryJoins = nil
+            correlatedWhere = nil
+            if let correlation {
+                conjuncts = takeCorrelated(conjuncts, correlation)
+                if !correlation.conjuncts.isEmpty && !joins.isEmpty {
+                    throw BindError(
+                        "a correlated subquery inside a correlated subquery's WHERE is not supported yet",
+                        span: condition.span)
+                }
+            }
+            plan = joins.apply(to: plan)
+            if let predicate = PlanUtilities.conjunction(conjuncts) {
+                plan = .filter(input: plan, predicate: predicate)
+            }
+            if joins.width > joins.base {
+                plan = .project(
+                    input: plan,
+                    expressions: scope.columns.indices.map { .column(index: $0, type: scope.columns[$0].type) },
+                    fields: scope.fields)
+            }
+        }
+        if let correlation, !correlation.conjuncts.isEmpty, correlation.purpose == .exists {
+            return try existsBody(query, plan: plan, scope: scope)
         }
         let collector = try WindowCollector(definitions: core.windows)
         windows = collector
@@ -82,6 +121,7 @@ extension BindingSession {
         }
 
         var projections: [BoundExpression] = []
+        var selectJoins: SubqueryJoins?
         var space: Space
         var qualify: BoundExpression?
         if aggregating {
@@ -101,6 +141,9 @@ extension BindingSession {
             projections = aggregation.items
             space = .aggregated(aggregation)
         } else {
+            // Scalar subqueries of the select list and ORDER BY may add LEFT joins below the projection.
+            selectJoins = SubqueryJoins(base: scope.columns.count)
+            subqueryJoins = selectJoins
             for entry in entries {
                 if let column = entry.starColumn {
                     projections.append(.column(index: column, type: scope.columns[column].type))
@@ -127,6 +170,15 @@ extension BindingSession {
                 SortKey(
                     expression: .column(index: index, type: projections[index].type), isDescending: item.isDescending,
                     nullsFirst: nullsFirst))
+        }
+        subqueryJoins = nil
+        if let selectJoins, !selectJoins.isEmpty {
+            if qualify != nil || !collector.calls.isEmpty {
+                throw BindError(
+                    "a correlated subquery in a query with window functions or QUALIFY is not supported yet",
+                    span: query.span)
+            }
+            plan = selectJoins.apply(to: plan)
         }
         plan = try addWindow(plan, collector, space: space, projections: &projections, qualify: qualify, core: core)
         windows = nil
@@ -158,7 +210,7 @@ extension BindingSession {
     }
 
     /// Expands `*` and `t.*`, and names every entry.
-    private func expandItems(_ items: [SelectItem], _ scope: Scope) throws(BindError) -> [SelectEntry] {
+    func expandItems(_ items: [SelectItem], _ scope: Scope) throws(BindError) -> [SelectEntry] {
         var entries: [SelectEntry] = []
         for item in items {
             switch item {

@@ -66,6 +66,12 @@ final class BindingSession {
     var windows: WindowCollector?
     /// Views being expanded (lower-cased), to refuse a view that reads itself.
     var viewsBeingExpanded: Set<String> = []
+    /// Set just before a subquery expression's query is bound: its WHERE may read the outer scope.
+    var correlationRequest: CorrelationFrame?
+    /// While a correlated subquery's WHERE is bound: the frame whose outer columns it may read.
+    var correlatedWhere: CorrelationFrame?
+    /// Joins asked for by subqueries in the clause being bound (nil where none can be added).
+    var subqueryJoins: SubqueryJoins?
 
     init(catalog: any CatalogReader, parameters: [Value]) {
         self.catalog = catalog

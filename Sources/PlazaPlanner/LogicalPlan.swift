@@ -40,7 +40,7 @@ package indirect enum LogicalPlan: Hashable, Sendable {
         case .setOperation(let operation): return operation.fields
         case .join(let join):
             switch join.kind {
-            case .semi, .anti:
+            case .semi, .anti, .notExists:
                 // A SEMI or ANTI join only filters its left input.
                 return join.left.fields
             case .left:
@@ -83,7 +83,15 @@ package struct TableScan: Hashable, Sendable {
 /// A join of two inputs.
 package struct Join: Hashable, Sendable {
     /// The kind of join.
-    package enum Kind: String, Hashable, Sendable { case inner, left, semi, anti }
+    package enum Kind: String, Hashable, Sendable {
+        case inner, left, semi, anti
+        /// ANTI with NOT EXISTS semantics: a left row is kept when no right row matches it, so a
+        /// NULL key (which matches nothing) keeps the row and NULLs among the right keys are ignored.
+        case notExists = "not exists"
+
+        /// Whether the join only filters its left input (its output is the left columns).
+        package var isFilter: Bool { self == .semi || self == .anti || self == .notExists }
+    }
     /// The left (probe) input as written.
     package var left: LogicalPlan
     /// The right input as written.

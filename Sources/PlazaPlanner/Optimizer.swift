@@ -34,7 +34,7 @@ package enum Optimizer {
         case .scan: return plan
         case .values(let rows, let fields): return .values(rows: rows.map { $0.map(fold) }, fields: fields)
         case .filter(let input, let predicate):
-            let folded = fold(predicate)
+            let folded = OrFactoring.apply(fold(predicate))
             if case .literal(.boolean(true), _) = folded { return foldPlan(input) }
             // A filter that is never true (FALSE or NULL) yields no rows: nothing below it runs.
             if case .literal(let value, _) = folded, value == .boolean(false) || value.isNull {

@@ -53,7 +53,7 @@ package struct Expression: Hashable, Sendable {
             call.arguments.forEach { body(.expression($0)) }
             if let filter = call.filter { body(.expression(filter)) }
             call.window?.forEachExpression { body(.expression($0)) }
-        case .subquery(let query): body(.query(query))
+        case .subquery(let query), .exists(let query): body(.query(query))
         }
     }
 }
@@ -92,6 +92,8 @@ package indirect enum ExpressionKind: Hashable, Sendable {
     case function(FunctionCall)
     /// A scalar subquery `(SELECT …)`.
     case subquery(Query)
+    /// `EXISTS (SELECT …)`; `NOT EXISTS` is `NOT` over it.
+    case exists(Query)
 }
 
 /// One `WHEN … THEN …`.

@@ -209,6 +209,11 @@ extension ParserState {
         case "CASE":
             position += 1
             return try parseCase(token)
+        case "EXISTS" where next.isSymbol("("):
+            position += 2
+            let query = try parseQuery()
+            try expectSymbol(")", "to close EXISTS (…)")
+            return Expression(.exists(query), span: token.span)
         case "CAST", "TRY_CAST":
             position += 1
             try expectSymbol("(", "after \(word)")

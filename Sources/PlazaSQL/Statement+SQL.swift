@@ -152,6 +152,7 @@ extension Expression {
             if let window = call.window { text += " OVER " + window.sql }
             return text
         case .subquery(let query): return "(" + query.sql + ")"
+        case .exists(let query): return "EXISTS (" + query.sql + ")"
         }
     }
 }

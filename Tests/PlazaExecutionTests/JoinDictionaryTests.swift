@@ -105,12 +105,13 @@ import Testing
             case .left: rows += matches.isEmpty ? [l + nulls] : matches.map { l + $0 }
             case .semi: if !matches.isEmpty { rows.append(l) }
             case .anti: if matches.isEmpty && !l[0].isNull { rows.append(l) }
+            case .notExists: if matches.isEmpty { rows.append(l) }
             }
         }
         return T.sortRows(rows)
     }
 
-    @Test(arguments: [Join.Kind.inner, .left, .semi])
+    @Test(arguments: [Join.Kind.inner, .left, .semi, .notExists])
     func probeByDictionaryEntryMatchesNestedLoop(_ kind: Join.Kind) throws {
         let rows = T.sortRows(try T.runBoth(join("r", "u", kind), tables))
         #expect(rows == Self.expected(Self.probeRows, Self.uniqueRows, kind))

@@ -113,8 +113,12 @@ import Testing
             sql: "SELECT round(monto, n) FROM reportes", fragment: "argument 2 of round must be a constant", column: 21),
         Case(
             sql:
-                "SELECT n FROM reportes r WHERE n > (SELECT max(poblacion) FROM alcaldias a WHERE a.colonia = r.colonia)",
-            fragment: "correlated subqueries are not supported: \"r.colonia\"", column: 96),
+                "SELECT n FROM reportes r WHERE n > (SELECT max(poblacion) + r.n FROM alcaldias a WHERE a.colonia = r.colonia)",
+            fragment: "\"r.n\" belongs to an enclosing query", column: 63),
+        Case(
+            sql:
+                "SELECT n FROM reportes r WHERE n > (SELECT max(poblacion) FROM alcaldias a WHERE a.colonia < r.colonia)",
+            fragment: "may compare the outer query's columns only with =", column: 37),
     ]
 
     @Test(arguments: cases)

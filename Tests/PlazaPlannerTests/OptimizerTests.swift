@@ -298,4 +298,42 @@ import Testing
         #expect(try joinKind(base + "a.poblacion > 1 OR r.n > 1") == .left)
         #expect(try joinKind(base + "r.n > 1") == .left)
     }
+
+    /// The join of an optimized plan (the first one found, depth first).
+    func firstJoin(_ plan: LogicalPlan) -> Join? {
+        switch plan {
+        case .join(let join): return join
+        case .filter(let input, _), .project(let input, _, _), .aggregate(let input, _, _, _), .sort(let input, _),
+            .limit(let input, _, _), .distinct(let input), .window(let input, _, _):
+            return firstJoin(input)
+        default: return nil
+        }
+    }
+
+    @Test func conditionSharedByEveryBranchOfAnOrBecomesAJoinKey() throws {
+        // TPC-H Q19's shape: without factoring, no branch alone is a key and the join has none.
+        let result = try Optimizer.optimize(
+            plan(
+                "SELECT r.n FROM reportes r, alcaldias a WHERE (r.colonia = a.colonia AND r.n > 5) OR (a.colonia = r.colonia AND a.poblacion < 10) OR (r.colonia = a.colonia AND r.n < 0)"
+            ))
+        let join = try #require(firstJoin(result))
+        #expect(join.leftKeys.count == 1)
+        #expect(join.residual != nil)
+        // Branches that share nothing stay one OR, and a branch that is only the shared part absorbs the others.
+        let noShared = try Optimizer.optimize(
+            plan(
+                "SELECT r.n FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia WHERE r.n > 5 OR a.poblacion < 10"
+            ))
+        #expect(try #require(firstJoin(noShared)).residual != nil)
+        let absorbed = try Optimizer.optimize(plan("SELECT n FROM reportes WHERE n > 5 OR (n > 5 AND x < 1)"))
+        guard case .filter(_, let predicate) = absorbed else {
+            Issue.record("unexpected plan \(absorbed)")
+            return
+        }
+        #expect(PlanUtilities.conjuncts(predicate).count == 1)
+        guard case .call(">", _, _) = predicate else {
+            Issue.record("expected n > 5 alone, got \(predicate)")
+            return
+        }
+    }
 }

@@ -68,7 +68,7 @@ struct JoinPlanner {
         case .inner: buildIsLeft = leftRows < rightRows
         case .left:
             buildIsLeft = leftRows.multipliedReportingOverflow(by: 4).partialValue < rightRows && leftRows < Int.max / 4
-        case .semi, .anti: buildIsLeft = false
+        case .semi, .anti, .notExists: buildIsLeft = false
         }
         let compiler = planner.compiler
         let buildKeys = try (buildIsLeft ? join.leftKeys : join.rightKeys).map { (e) throws(ExecutionError) in

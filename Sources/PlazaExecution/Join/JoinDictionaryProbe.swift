@@ -75,10 +75,11 @@ extension ProbeStage {
         let allValid = validity.isAllValid
         let selection = SelectionVector(capacity: Swift.max(batch.liveCount, 1))
         let out = selection.indices
-        // Rows kept: SEMI and INNER keep matches, ANTI keeps misses with a non-NULL key, LEFT keeps all.
-        let keepMatch = kind == .anti ? 0 : 1
-        let keepMiss = kind == .anti || kind == .left ? 1 : 0
-        let keepNull = kind == .left ? 1 : 0
+        // Rows kept: SEMI and INNER keep matches, ANTI keeps misses with a non-NULL key, NOT EXISTS
+        // keeps misses, LEFT keeps all.
+        let keepMatch = kind == .anti || kind == .notExists ? 0 : 1
+        let keepMiss = kind == .inner || kind == .semi ? 0 : 1
+        let keepNull = kind == .left || kind == .notExists ? 1 : 0
         var n = 0
         if let input = batch.selection {
             let rows = input.indices
@@ -119,7 +120,7 @@ extension ProbeStage {
                 }
             }
         }
-        if kind == .semi || kind == .anti {
+        if kind.isFilter {
             return [Batch(columns: batch.columns, count: count, selection: n == count ? nil : selection)]
         }
         // Few rows left (or the caller keeps the output): copy them out rather than write build

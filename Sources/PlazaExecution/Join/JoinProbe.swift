@@ -53,7 +53,7 @@ final class ProbeStage: Stage, @unchecked Sendable {
     }
 
     /// Whether output rows can keep the input's rows in place (one match at most per probe row).
-    private var selects: Bool { residual == nil && (table.isUnique || kind == .semi || kind == .anti) }
+    private var selects: Bool { residual == nil && (table.isUnique || kind.isFilter) }
 
     /// Joins one batch; `matched`, when given, gets a 1 for every build row that found a partner.
     /// With `owned`, INNER and LEFT output shares no vector with `input` and has no selection.
@@ -61,7 +61,7 @@ final class ProbeStage: Stage, @unchecked Sendable {
         throws(ExecutionError) -> [Batch]
     {
         if kind == .anti && table.rowCount > 0 && table.hasNullKey { return [] }
-        if kind == .anti && table.rowCount == 0 { return [input] }
+        if (kind == .anti || kind == .notExists) && table.rowCount == 0 { return [input] }
         if (kind == .inner || kind == .semi) && table.keyCount == 0 { return [] }
         if selects, let keyColumns, keyColumns.count == 1,
             let output = dictionaryOutput(input, keyColumn: keyColumns[0], worker, matched: matched, owned: owned)
@@ -123,10 +123,11 @@ final class ProbeStage: Stage, @unchecked Sendable {
         let selection = SelectionVector(capacity: Swift.max(live, 1))
         let out = selection.indices
         var n = 0
-        // Rows kept: SEMI and INNER keep matches, ANTI keeps misses with a non-NULL key, LEFT keeps all.
-        let keepMatch: Int32 = kind == .anti ? 0 : 1
-        let keepMiss: Int32 = kind == .anti || kind == .left ? 1 : 0
-        let keepNull: Int32 = kind == .left ? 1 : 0
+        // Rows kept: SEMI and INNER keep matches, ANTI keeps misses with a non-NULL key, NOT EXISTS
+        // keeps misses, LEFT keeps all.
+        let keepMatch: Int32 = kind == .anti || kind == .notExists ? 0 : 1
+        let keepMiss: Int32 = kind == .inner || kind == .semi ? 0 : 1
+        let keepNull: Int32 = kind == .left || kind == .notExists ? 1 : 0
         if let input = batch.selection {
             for i in 0..<input.count {
                 let row = input.indices[i]
@@ -144,7 +145,7 @@ final class ProbeStage: Stage, @unchecked Sendable {
         if n == 0 { return [] }
         selection.count = n
         let keptSelection: SelectionVector? = n == count ? nil : selection
-        if kind == .semi || kind == .anti {
+        if kind.isFilter {
             return [Batch(columns: batch.columns, count: count, selection: keptSelection)]
         }
         let heads = table.heads
@@ -253,12 +254,13 @@ final class ProbeStage: Stage, @unchecked Sendable {
                 outputs.append(pairBatch)
             }
             return outputs
-        case .semi, .anti:
+        case .semi, .anti, .notExists:
             let wanted: UInt8 = kind == .semi ? 1 : 0
-            // ANTI drops NULL-key probe rows (NOT IN semantics); SEMI never matches them.
+            // ANTI drops NULL-key probe rows (NOT IN semantics); SEMI never matches them; NOT EXISTS keeps them.
+            let keepsNullKeys = kind != .anti
             let selection = SelectionVector(capacity: Swift.max(count, 1))
             var n = 0
-            for row in 0..<count where probeMatched[row] == wanted && (wanted == 1 || groups[row] != -2) {
+            for row in 0..<count where probeMatched[row] == wanted && (keepsNullKeys || groups[row] != -2) {
                 selection.indices[n] = Int32(truncatingIfNeeded: row)
                 n += 1
             }

@@ -1,0 +1,289 @@
+import PlazaCore
+import PlazaSQL
+
+// Correlated subqueries are unnested into joins while binding, never run once per outer row.
+//
+// The WHERE of a subquery may read the enclosing query's columns. Its conjuncts that do are taken
+// out of the subquery (they become the join condition) and the rest of the subquery is bound as
+// an ordinary, uncorrelated plan:
+// - `[NOT] EXISTS (q)` as a condition of WHERE is a SEMI (NOT EXISTS: anti) join of the outer rows
+//   with q's filtered FROM, on those conjuncts (equalities become hash keys, the rest a residual);
+// - a scalar subquery over an aggregate without GROUP BY, correlated by equalities, groups the
+//   subquery by its side of the equalities and is LEFT joined to the outer rows; an outer row with
+//   no group gets the value of the aggregate over no rows (so `count(*)` is 0, not NULL).
+// This is the "pull up the correlated predicates" special case of unnesting (Neumann and Kemper):
+// the shapes TPC-H and most analysts write. Other shapes are an error that says what is supported.
+
+/// What a subquery's binder reports back about correlation, filled while its WHERE is bound.
+final class CorrelationFrame {
+    /// What the subquery is for, which decides which shapes can be unnested.
+    enum Purpose { case exists, scalar }
+
+    let purpose: Purpose
+    /// The scope of the enclosing query that the subquery's WHERE may read.
+    let outer: Scope
+    /// The number of the subquery's own FROM columns (outer columns follow them in `conjuncts`).
+    var innerCount = 0
+    /// Conjuncts of the subquery's WHERE that read outer columns, over inner then outer columns.
+    var conjuncts: [BoundExpression] = []
+    /// For a correlated scalar subquery: its value on no rows (bound plan of one column).
+    var emptyValue: LogicalPlan?
+
+    init(purpose: Purpose, outer: Scope) {
+        self.purpose = purpose
+        self.outer = outer
+    }
+}
+
+/// Joins that unnested subqueries of one clause ask of the SELECT that holds the clause.
+final class SubqueryJoins {
+    /// The width of the SELECT's plan before the joins (its FROM scope).
+    let base: Int
+    /// The width after the LEFT joins added so far (their columns follow the FROM columns).
+    var width: Int
+    /// SEMI/ANTI joins for EXISTS conditions; their `left` is filled when applied.
+    var filters: [Join] = []
+    /// LEFT joins for scalar subqueries; their `left` is filled when applied.
+    var values: [Join] = []
+
+    init(base: Int) {
+        self.base = base
+        self.width = base
+    }
+
+    /// Whether any join was asked for.
+    var isEmpty: Bool { filters.isEmpty && values.isEmpty }
+
+    /// The plan with the EXISTS joins, then the scalar subqueries' LEFT joins, applied.
+    func apply(to plan: LogicalPlan) -> LogicalPlan {
+        var current = plan
+        for var join in filters + values {
+            join.left = current
+            current = .join(join)
+        }
+        return current
+    }
+}
+
+extension BindingSession {
+    /// The top-level AND conjuncts of a condition as written.
+    static func syntaxConjuncts(_ expression: Expression) -> [Expression] {
+        if case .binary(.and, let left, let right) = expression.kind {
+            return syntaxConjuncts(left) + syntaxConjuncts(right)
+        }
+        return [expression]
+    }
+
+    /// The query of `EXISTS (q)` or `NOT EXISTS (q)`, and whether it is negated.
+    static func existsOperand(_ expression: Expression) -> (Query, negated: Bool)? {
+        switch expression.kind {
+        case .exists(let query): return (query, false)
+        case .unary(.not, let operand):
+            if case .exists(let query) = operand.kind { return (query, true) }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// Binds a WHERE condition over `scope`: EXISTS conditions over correlated subqueries become
+    /// joins in `joins`; the rest is returned as conjuncts (which may read the joins' columns).
+    func bindWhere(_ condition: Expression, scope: Scope, joins: SubqueryJoins) throws(BindError) -> [BoundExpression] {
+        var bound: [BoundExpression] = []
+        for conjunct in Self.syntaxConjuncts(condition) {
+            if let (query, negated) = Self.existsOperand(conjunct) {
+                let frame = CorrelationFrame(purpose: .exists, outer: scope)
+                let plan = try bindCorrelated(query, frame)
+                if !frame.conjuncts.isEmpty {
+                    joins.filters.append(existsJoin(plan, frame, negated: negated))
+                    continue
+                }
+                let exists = Self.uncorrelatedExists(plan)
+                bound.append(negated ? .call(name: "not", arguments: [exists], type: .boolean) : exists)
+                continue
+            }
+            bound.append(
+                try requireBoolean(try bindExpression(conjunct, in: scope, context: .plain("WHERE")), conjunct, "WHERE")
+            )
+        }
+        return bound
+    }
+
+    /// Binds a subquery whose WHERE may read `frame.outer`, reporting what it read in `frame`.
+    func bindCorrelated(_ query: Query, _ frame: CorrelationFrame) throws(BindError) -> LogicalPlan {
+        outerScopes.append(frame.outer)
+        correlationRequest = frame
+        defer {
+            outerScopes.removeLast()
+            correlationRequest = nil
+        }
+        return try bindQuery(query)
+    }
+
+    /// `EXISTS (plan)` for an uncorrelated plan: whether it has a row (its first row is enough).
+    static func uncorrelatedExists(_ plan: LogicalPlan) -> BoundExpression {
+        let marker = Field(name: "exists", type: .boolean, isNullable: false)
+        let first = LogicalPlan.project(
+            input: .limit(input: plan, limit: 1, offset: 0), expressions: [.literal(.boolean(true), type: .boolean)],
+            fields: [marker])
+        return .call(name: "is_not_null", arguments: [.scalarSubquery(first, type: .boolean)], type: .boolean)
+    }
+
+    /// The SEMI (or NOT EXISTS) join of the outer rows with a correlated EXISTS subquery's rows.
+    private func existsJoin(_ plan: LogicalPlan, _ frame: CorrelationFrame, negated: Bool) -> Join {
+        let outerCount = frame.outer.columns.count, innerCount = frame.innerCount
+        var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
+        for conjunct in frame.conjuncts {
+            // Over outer then inner columns, as a join condition reads them.
+            let condition = PlanUtilities.remap(conjunct) { $0 < innerCount ? outerCount + $0 : $0 - innerCount }
+            if let (outer, inner) = PlanUtilities.equiKey(condition, leftCount: outerCount) {
+                leftKeys.append(outer)
+                rightKeys.append(inner)
+            } else {
+                residual.append(condition)
+            }
+        }
+        return Join(
+            left: plan, right: plan, kind: negated ? .notExists : .semi, leftKeys: leftKeys, rightKeys: rightKeys,
+            residual: PlanUtilities.conjunction(residual))
+    }
+
+    /// Binds a scalar subquery over `scope`; a correlated one becomes a LEFT join in the enclosing
+    /// SELECT's `subqueryJoins` and the expression reads the joined value.
+    func bindScalarSubquery(_ query: Query, span: SourceSpan, scope: Scope) throws(BindError) -> BoundExpression {
+        let frame = CorrelationFrame(purpose: .scalar, outer: scope)
+        let plan = try bindCorrelated(query, frame)
+        guard plan.fields.count == 1 || !frame.conjuncts.isEmpty else {
+            throw BindError("a scalar subquery must return one column, not \(plan.fields.count)", span: span)
+        }
+        if frame.conjuncts.isEmpty { return .scalarSubquery(plan, type: plan.fields[0].type) }
+        guard let joins = subqueryJoins, joins.base == scope.columns.count, let emptyValue = frame.emptyValue else {
+            throw BindError(
+                "a correlated subquery is supported in WHERE and in the select list of a query without GROUP BY; here it is not yet",
+                span: span)
+        }
+        // The plan's columns: the value, the subquery's keys, then a TRUE marker (NULL when unmatched).
+        let keyCount = plan.fields.count - 2
+        var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
+        for (index, conjunct) in frame.conjuncts.enumerated() {
+            let condition = PlanUtilities.remap(conjunct) {
+                $0 < frame.innerCount ? scope.columns.count + $0 : $0 - frame.innerCount
+            }
+            guard let (outer, _) = PlanUtilities.equiKey(condition, leftCount: scope.columns.count) else {
+                throw BindError(
+                    "internal error: correlated key \(index) of a scalar subquery is not an equality", span: span)
+            }
+            leftKeys.append(outer)
+            rightKeys.append(.column(index: 1 + index, type: plan.fields[1 + index].type))
+        }
+        precondition(keyCount == leftKeys.count, "one key column per correlated equality")
+        let valueIndex = joins.width
+        joins.values.append(
+            Join(left: plan, right: plan, kind: .left, leftKeys: leftKeys, rightKeys: rightKeys, residual: nil))
+        joins.width += plan.fields.count
+        let type = plan.fields[0].type
+        let matched = BoundExpression.call(
+            name: "is_not_null", arguments: [.column(index: valueIndex + plan.fields.count - 1, type: .boolean)],
+            type: .boolean)
+        return .caseWhen(
+            branches: [CaseBranch(when: matched, then: .column(index: valueIndex, type: type))],
+            otherwise: .scalarSubquery(emptyValue, type: type), type: type)
+    }
+
+    /// Separates the conjuncts of a correlated subquery's WHERE that read outer columns into
+    /// `frame`, returning the others.
+    func takeCorrelated(_ conjuncts: [BoundExpression], _ frame: CorrelationFrame) -> [BoundExpression] {
+        var plain: [BoundExpression] = []
+        for conjunct in conjuncts.flatMap(PlanUtilities.conjuncts) {
+            if PlanUtilities.columns(of: conjunct).contains(where: { $0 >= frame.innerCount }) {
+                frame.conjuncts.append(conjunct)
+            } else {
+                plain.append(conjunct)
+            }
+        }
+        return plain
+    }
+
+    /// Checks that a correlated subquery has a shape that unnests, and for a scalar one returns
+    /// `plan` grouped by its side of the correlated equalities (value, keys, marker), with
+    /// `frame.emptyValue` set.
+    func unnestCorrelated(_ plan: LogicalPlan, _ frame: CorrelationFrame, query: Query) throws(BindError)
+        -> LogicalPlan
+    {
+        let span = query.span
+        switch frame.purpose {
+        case .exists:
+            return plan
+        case .scalar:
+            var keys: [BoundExpression] = []
+            for conjunct in frame.conjuncts {
+                guard let (inner, _) = PlanUtilities.equiKey(conjunct, leftCount: frame.innerCount) else {
+                    throw BindError(
+                        "a correlated scalar subquery may compare the outer query's columns only with = (AND-ed in its WHERE)",
+                        span: span)
+                }
+                keys.append(inner)
+            }
+            guard case .project(let top, let items, let fields) = plan, items.count == 1,
+                case .aggregate(let input, let groups, let calls, let aggregateFields) = top, groups.isEmpty
+            else {
+                throw BindError(
+                    "a correlated scalar subquery must compute one aggregate without GROUP BY, HAVING, ORDER BY or LIMIT (as SELECT max(x) FROM t WHERE t.k = outer.k)",
+                    span: span)
+            }
+            let g = keys.count
+            let keyFields = keys.enumerated().map {
+                Field(name: "#key\($0.offset + 1)", type: $0.element.type, isNullable: true)
+            }
+            let grouped = LogicalPlan.aggregate(
+                input: input, groups: keys, aggregates: calls, fields: keyFields + aggregateFields)
+            let value = PlanUtilities.remap(items[0]) { $0 + g }
+            let marker = Field(name: "#matched", type: .boolean, isNullable: false)
+            frame.emptyValue = .project(
+                input: .aggregate(
+                    input: .values(rows: [], fields: input.fields), groups: [], aggregates: calls,
+                    fields: aggregateFields),
+                expressions: items, fields: fields)
+            return .project(
+                input: grouped,
+                expressions: [value] + keys.indices.map { .column(index: $0, type: keys[$0].type) }
+                    + [.literal(.boolean(true), type: .boolean)],
+                fields: fields + keyFields + [marker])
+        }
+    }
+}
+
+extension BindingSession {
+    /// The rows of a correlated EXISTS subquery: its filtered FROM (the select list only has to
+    /// bind); clauses that would change whether a row exists are refused.
+    func existsBody(_ query: Query, plan: LogicalPlan, scope: Scope) throws(BindError) -> LogicalPlan {
+        let core = query.select
+        let refused: String? =
+            core.groupBy != nil
+            ? "GROUP BY"
+            : core.having != nil
+                ? "HAVING"
+                : core.qualify != nil
+                    ? "QUALIFY"
+                    : !core.windows.isEmpty
+                        ? "WINDOW"
+                        : query.offset != nil ? "OFFSET" : nil
+        if let refused {
+            throw BindError(
+                "a correlated EXISTS subquery with \(refused) is not supported yet (its WHERE may read the outer query; keep the rest plain)",
+                span: query.span)
+        }
+        for entry in try expandItems(core.items, scope) {
+            guard let expression = entry.expression else { continue }
+            if AggregateDetector.contains(expression) {
+                throw BindError(
+                    "a correlated EXISTS subquery with an aggregate in its select list is not supported yet",
+                    span: expression.span)
+            }
+            _ = try bindExpression(expression, in: scope, context: .plain("SELECT"))
+        }
+        if let limit = query.limit, try bindCount(limit, "LIMIT") == 0 {
+            return .limit(input: plan, limit: 0, offset: 0)
+        }
+        return plan
+    }
+}
