@@ -13,7 +13,8 @@ struct PhysicalPlanner {
         let context = self.context
         return ExpressionCompiler(
             runSubquery: { (plan) throws(ExecutionError) in
-                try PhysicalPlanner(context: context).materialize(plan, profile: nil)
+                // Without their selections: a filter (a subquery's HAVING or WHERE) leaves one on its batches.
+                try PhysicalPlanner(context: context).materialize(plan, profile: nil).map { $0.compacted() }
             },
             currentDate: context.currentDate)
     }

@@ -71,7 +71,9 @@ final class ScanPlan: @unchecked Sendable {
             case let filter as FilterStage:
                 guard demand.count == inputCount else { return everything }
                 for conjunct in filter.conjuncts {
-                    guard let columns = ScanPlan.columns(of: conjunct.node) else { return everything }
+                    // A filter above a join stage reads columns past the scan's, as a project does.
+                    guard let columns = ScanPlan.columns(of: conjunct.node), columns.allSatisfy({ $0 < inputCount })
+                    else { return everything }
                     for column in columns { demand[column] = .values }
                 }
             default:
