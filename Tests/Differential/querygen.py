@@ -502,11 +502,31 @@ class QueryGenerator:
             if r == 8:
                 return "(%s) AS d" % inner, columns, table == "t3"
             return ("WITH", inner), columns, table == "t3"
-        # A single table filtered by IN (subquery) or compared with a scalar subquery.
+        # A single table filtered by IN (subquery), compared with a scalar subquery, or by a
+        # correlated EXISTS / scalar aggregate (unnested into joins by the binder).
         table = self.pick(["t1", "t2"])
-        scope = self.table_scope(table)
         column = self.pick(["k", "n", "s", "dt"])
         t = base_type(dict(self.tables[table])[column])
+        if self.chance(0.4):
+            scope = self.table_scope(table, "o")
+            inner_scope = self.table_scope("t2", "i")
+            inner_column = self.pick([c for c in inner_scope if c.type == t])
+            correlation = "%s = o.%s" % (inner_column.sql, column)
+            if self.chance(0.5):
+                # Conditions over both sides are checked per pair (a residual of the join).
+                extra = " AND " + self.expr("BOOLEAN", inner_scope + scope, 1) if self.chance(0.5) else ""
+                predicate = "%sEXISTS (SELECT 1 FROM t2 AS i WHERE %s%s)" % (
+                    self.pick(["", "NOT "]), correlation, extra)
+            else:
+                extra = " AND " + self.expr("BOOLEAN", inner_scope, 1) if self.chance(0.5) else ""
+                function = self.pick(["min", "max", "count"])
+                argument = self.pick([c for c in inner_scope if c.type == t]).sql
+                compared = "o.k" if function == "count" else "o.%s" % column
+                predicate = "%s %s (SELECT %s(%s) FROM t2 AS i WHERE %s%s)" % (
+                    compared, self.pick(["=", "<", ">="]), function, argument, correlation, extra)
+            self.extra_where = "(%s)" % predicate
+            return table + " AS o", scope, False
+        scope = self.table_scope(table)
         sub_scope = self.table_scope("t2")
         sub_columns = [c for c in sub_scope if c.type == t]
         if self.chance(0.6):
