@@ -17,17 +17,22 @@ import PlazaSQL
 /// What a subquery's binder reports back about correlation, filled while its WHERE is bound.
 final class CorrelationFrame {
     /// What the subquery is for, which decides which shapes can be unnested.
-    enum Purpose { case exists, scalar }
+    enum Purpose { case exists, scalar, membership }
 
     let purpose: Purpose
     /// The scope of the enclosing query that the subquery's WHERE may read.
     let outer: Scope
-    /// The number of the subquery's own FROM columns (outer columns follow them in `conjuncts`).
+    /// The number of the subquery's own FROM columns.
     var innerCount = 0
-    /// Conjuncts of the subquery's WHERE that read outer columns, over inner then outer columns.
+    /// Where outer columns are numbered in `conjuncts`: far past the subquery's own columns and
+    /// the columns its WHERE's own unnested subqueries add.
+    static let outerBase = 1 << 24
+    /// Conjuncts of the subquery's WHERE that read outer columns (outer column j is `outerBase + j`).
     var conjuncts: [BoundExpression] = []
     /// For a correlated scalar subquery: its value on no rows (bound plan of one column).
     var emptyValue: LogicalPlan?
+    /// For a correlated `x IN (subquery)`: the select list's one expression, over the inner columns.
+    var member: BoundExpression?
 
     init(purpose: Purpose, outer: Scope) {
         self.purpose = purpose
@@ -90,6 +95,21 @@ extension BindingSession {
     func bindWhere(_ condition: Expression, scope: Scope, joins: SubqueryJoins) throws(BindError) -> [BoundExpression] {
         var bound: [BoundExpression] = []
         for conjunct in Self.syntaxConjuncts(condition) {
+            if case .inSubquery(let needle, let query, false) = conjunct.kind {
+                // `x IN (q)` as a condition is `EXISTS (q WHERE item = x)`: a correlated q unnests so.
+                let frame = CorrelationFrame(purpose: .membership, outer: scope)
+                let plan = try bindCorrelated(query, frame)
+                if frame.conjuncts.isEmpty {
+                    bound.append(
+                        try bindInSubquery(
+                            needle, boundQuery: plan, negated: false, span: conjunct.span, scope: scope,
+                            context: .plain("WHERE")))
+                    continue
+                }
+                try addMembership(needle, of: frame, span: conjunct.span, scope: scope)
+                joins.filters.append(existsJoin(plan, frame, negated: false))
+                continue
+            }
             if let (query, negated) = Self.existsOperand(conjunct) {
                 let frame = CorrelationFrame(purpose: .exists, outer: scope)
                 let plan = try bindCorrelated(query, frame)
@@ -130,11 +150,11 @@ extension BindingSession {
 
     /// The SEMI (or NOT EXISTS) join of the outer rows with a correlated EXISTS subquery's rows.
     private func existsJoin(_ plan: LogicalPlan, _ frame: CorrelationFrame, negated: Bool) -> Join {
-        let outerCount = frame.outer.columns.count, innerCount = frame.innerCount
+        let outerCount = frame.outer.columns.count, outerBase = CorrelationFrame.outerBase
         var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
         for conjunct in frame.conjuncts {
             // Over outer then inner columns, as a join condition reads them.
-            let condition = PlanUtilities.remap(conjunct) { $0 < innerCount ? outerCount + $0 : $0 - innerCount }
+            let condition = PlanUtilities.remap(conjunct) { $0 < outerBase ? outerCount + $0 : $0 - outerBase }
             if let (outer, inner) = PlanUtilities.equiKey(condition, leftCount: outerCount) {
                 leftKeys.append(outer)
                 rightKeys.append(inner)
@@ -166,7 +186,7 @@ extension BindingSession {
         var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
         for (index, conjunct) in frame.conjuncts.enumerated() {
             let condition = PlanUtilities.remap(conjunct) {
-                $0 < frame.innerCount ? scope.columns.count + $0 : $0 - frame.innerCount
+                $0 < CorrelationFrame.outerBase ? scope.columns.count + $0 : $0 - CorrelationFrame.outerBase
             }
             guard let (outer, _) = PlanUtilities.equiKey(condition, leftCount: scope.columns.count) else {
                 throw BindError(
@@ -191,16 +211,44 @@ extension BindingSession {
 
     /// Separates the conjuncts of a correlated subquery's WHERE that read outer columns into
     /// `frame`, returning the others.
-    func takeCorrelated(_ conjuncts: [BoundExpression], _ frame: CorrelationFrame) -> [BoundExpression] {
+    func takeCorrelated(_ conjuncts: [BoundExpression], _ frame: CorrelationFrame, span: SourceSpan?)
+        throws(BindError) -> [BoundExpression]
+    {
         var plain: [BoundExpression] = []
         for conjunct in conjuncts.flatMap(PlanUtilities.conjuncts) {
-            if PlanUtilities.columns(of: conjunct).contains(where: { $0 >= frame.innerCount }) {
+            let columns = PlanUtilities.columns(of: conjunct)
+            if columns.contains(where: { $0 >= CorrelationFrame.outerBase }) {
+                if columns.contains(where: { $0 >= frame.innerCount && $0 < CorrelationFrame.outerBase }) {
+                    throw BindError(
+                        "a condition that reads both the enclosing query and a correlated subquery of its own is not supported yet",
+                        span: span)
+                }
                 frame.conjuncts.append(conjunct)
             } else {
                 plain.append(conjunct)
             }
         }
         return plain
+    }
+
+    /// Adds `needle = item` (over inner then outer columns) to a correlated IN subquery's conjuncts.
+    private func addMembership(_ needle: Expression, of frame: CorrelationFrame, span: SourceSpan, scope: Scope)
+        throws(BindError)
+    {
+        guard let member = frame.member else {
+            throw BindError("internal error: a correlated IN subquery without its select item", span: span)
+        }
+        let value = PlanUtilities.remap(try bindExpression(needle, in: scope, context: .plain("WHERE"))) {
+            CorrelationFrame.outerBase + $0
+        }
+        guard let common = FunctionCatalog.commonType(value.type, member.type) else {
+            throw BindError(
+                "type mismatch: cannot compare \(value.type) with the subquery's \(member.type)", span: span)
+        }
+        frame.conjuncts.append(
+            .call(
+                name: "=", arguments: [implicitCast(member, to: common), implicitCast(value, to: common)],
+                type: .boolean))
     }
 
     /// Checks that a correlated subquery has a shape that unnests, and for a scalar one returns
@@ -211,12 +259,12 @@ extension BindingSession {
     {
         let span = query.span
         switch frame.purpose {
-        case .exists:
+        case .exists, .membership:
             return plan
         case .scalar:
             var keys: [BoundExpression] = []
             for conjunct in frame.conjuncts {
-                guard let (inner, _) = PlanUtilities.equiKey(conjunct, leftCount: frame.innerCount) else {
+                guard let (inner, _) = PlanUtilities.equiKey(conjunct, leftCount: CorrelationFrame.outerBase) else {
                     throw BindError(
                         "a correlated scalar subquery may compare the outer query's columns only with = (AND-ed in its WHERE)",
                         span: span)
@@ -255,8 +303,11 @@ extension BindingSession {
 extension BindingSession {
     /// The rows of a correlated EXISTS subquery: its filtered FROM (the select list only has to
     /// bind); clauses that would change whether a row exists are refused.
-    func existsBody(_ query: Query, plan: LogicalPlan, scope: Scope) throws(BindError) -> LogicalPlan {
+    func existsBody(_ query: Query, plan: LogicalPlan, scope: Scope, frame: CorrelationFrame) throws(BindError)
+        -> LogicalPlan
+    {
         let core = query.select
+        let what = frame.purpose == .membership ? "IN" : "EXISTS"
         let refused: String? =
             core.groupBy != nil
             ? "GROUP BY"
@@ -269,17 +320,27 @@ extension BindingSession {
                         : query.offset != nil ? "OFFSET" : nil
         if let refused {
             throw BindError(
-                "a correlated EXISTS subquery with \(refused) is not supported yet (its WHERE may read the outer query; keep the rest plain)",
+                "a correlated \(what) subquery with \(refused) is not supported yet (its WHERE may read the outer query; keep the rest plain)",
                 span: query.span)
         }
-        for entry in try expandItems(core.items, scope) {
-            guard let expression = entry.expression else { continue }
+        let entries = try expandItems(core.items, scope)
+        if frame.purpose == .membership && entries.count != 1 {
+            throw BindError("the subquery of IN must return one column, not \(entries.count)", span: query.span)
+        }
+        for entry in entries {
+            guard let expression = entry.expression else {
+                frame.member = .column(index: entry.starColumn!, type: scope.columns[entry.starColumn!].type)
+                continue
+            }
             if AggregateDetector.contains(expression) {
                 throw BindError(
-                    "a correlated EXISTS subquery with an aggregate in its select list is not supported yet",
+                    "a correlated \(what) subquery with an aggregate in its select list is not supported yet",
                     span: expression.span)
             }
-            _ = try bindExpression(expression, in: scope, context: .plain("SELECT"))
+            frame.member = try bindExpression(expression, in: scope, context: .plain("SELECT"))
+        }
+        if frame.purpose == .membership && query.limit != nil {
+            throw BindError("a correlated IN subquery with LIMIT is not supported yet", span: query.span)
         }
         if let limit = query.limit, try bindCount(limit, "LIMIT") == 0 {
             return .limit(input: plan, limit: 0, offset: 0)

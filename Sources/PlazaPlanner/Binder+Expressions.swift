@@ -19,7 +19,8 @@ extension BindingSession {
                 if let frame = correlatedWhere, frame.innerCount == scope.columns.count {
                     do {
                         let outer = try frame.outer.resolve(parts)
-                        return .column(index: frame.innerCount + outer, type: frame.outer.columns[outer].type)
+                        return .column(
+                            index: CorrelationFrame.outerBase + outer, type: frame.outer.columns[outer].type)
                     } catch let outerError {
                         // `o.x` with `o` a table of the outer query: its error is the one to report.
                         if parts.count > 1,

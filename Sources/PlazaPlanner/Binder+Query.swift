@@ -69,14 +69,7 @@ extension BindingSession {
             var conjuncts = try bindWhere(condition, scope: scope, joins: joins)
             subqueryJoins = nil
             correlatedWhere = nil
-            if let correlation {
-                conjuncts = takeCorrelated(conjuncts, correlation)
-                if !correlation.conjuncts.isEmpty && !joins.isEmpty {
-                    throw BindError(
-                        "a correlated subquery inside a correlated subquery's WHERE is not supported yet",
-                        span: condition.span)
-                }
-            }
+            if let correlation { conjuncts = try takeCorrelated(conjuncts, correlation, span: condition.span) }
             plan = joins.apply(to: plan)
             if let predicate = PlanUtilities.conjunction(conjuncts) {
                 plan = .filter(input: plan, predicate: predicate)
@@ -88,8 +81,8 @@ extension BindingSession {
                     fields: scope.fields)
             }
         }
-        if let correlation, !correlation.conjuncts.isEmpty, correlation.purpose == .exists {
-            return try existsBody(query, plan: plan, scope: scope)
+        if let correlation, !correlation.conjuncts.isEmpty, correlation.purpose != .scalar {
+            return try existsBody(query, plan: plan, scope: scope, frame: correlation)
         }
         let collector = try WindowCollector(definitions: core.windows)
         windows = collector

@@ -44,8 +44,18 @@ extension BindingSession {
     func bindInSubquery(
         _ needle: Expression, _ query: Query, negated: Bool, span: SourceSpan, scope: Scope, context: ExpressionContext
     ) throws(BindError) -> BoundExpression {
+        try bindInSubquery(
+            needle, boundQuery: try bindSubquery(query, outer: scope), negated: negated, span: span, scope: scope,
+            context: context)
+    }
+
+    /// Binds `x [NOT] IN (subquery)` over the subquery's bound plan.
+    func bindInSubquery(
+        _ needle: Expression, boundQuery: LogicalPlan, negated: Bool, span: SourceSpan, scope: Scope,
+        context: ExpressionContext
+    ) throws(BindError) -> BoundExpression {
         let value = try bindExpression(needle, in: scope, context: context)
-        var plan = try bindSubquery(query, outer: scope)
+        var plan = boundQuery
         guard plan.fields.count == 1 else {
             throw BindError("the subquery of IN must return one column, not \(plan.fields.count)", span: span)
         }
