@@ -5,7 +5,8 @@ import PlazaCore
 /// pushdown (each scan reads only the columns the query needs) and `column <op> constant`
 /// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan), and
 /// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins; with column statistics,
-/// aggregates over a join pre-aggregated below it (`EagerAggregationRule`).
+/// aggregates over a join pre-aggregated below it (`EagerAggregationRule`); trees of three or more
+/// INNER joins reordered (`JoinOrderRule`).
 package enum Optimizer {
     /// The optimized plan; it computes the same rows with the same output fields. `statistics`
     /// enables the rules that need to know how many values a column holds.
@@ -13,6 +14,7 @@ package enum Optimizer {
         var result = foldPlan(plan)
         result = PredicatePushdown.push(result, [])
         result = SubqueryJoinRule.apply(result)
+        result = JoinOrderRule.apply(result)
         result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan
         result = ProjectMergeRule.apply(result)
         if let statistics {

@@ -310,6 +310,37 @@ import Testing
         }
     }
 
+    /// Every join of a plan, depth first.
+    func joins(_ plan: LogicalPlan) -> [Join] {
+        switch plan {
+        case .join(let join): return [join] + joins(join.left) + joins(join.right)
+        case .filter(let input, _), .project(let input, _, _), .aggregate(let input, _, _, _), .sort(let input, _),
+            .limit(let input, _, _), .distinct(let input), .window(let input, _, _):
+            return joins(input)
+        default: return []
+        }
+    }
+
+    @Test func joinsAreOrderedSoThatEveryJoinHasAKey() throws {
+        // Written order: r and a share no condition, so joining them first would be a cross product.
+        let sql =
+            "SELECT r.n, a.nombre FROM reportes r, alcaldias a, reportes r2 WHERE r.colonia = r2.colonia AND a.colonia = r2.colonia AND r2.n > 3"
+        let result = Optimizer.optimize(try plan(sql))
+        let found = joins(result)
+        #expect(found.count == 2)
+        #expect(found.allSatisfy { !$0.leftKeys.isEmpty })
+        #expect(result.fields.map(\.name) == ["n", "nombre"])
+        // Two inputs keep the order written.
+        let two = joins(
+            Optimizer.optimize(try plan("SELECT 1 FROM alcaldias a, reportes r WHERE a.colonia = r.colonia")))
+        #expect(two.count == 1)
+        guard case .scan(let left)? = two.first?.left else {
+            Issue.record("expected a scan on the left")
+            return
+        }
+        #expect(left.table == "alcaldias")
+    }
+
     @Test func conditionSharedByEveryBranchOfAnOrBecomesAJoinKey() throws {
         // TPC-H Q19's shape: without factoring, no branch alone is a key and the join has none.
         let result = try Optimizer.optimize(

@@ -1,0 +1,161 @@
+import PlazaCore
+
+/// Chooses the order of a tree of three or more INNER joins, so that `FROM part, supplier,
+/// lineitem, …` does not join two tables that share no condition (a cross product) first.
+///
+/// The tree is flattened into its inputs and its conditions; the inputs are then joined greedily,
+/// left-deep: first the largest input (after its filters), the fact table that every join probes,
+/// then at each step, among the inputs an equality connects to those already joined, the one whose
+/// filters keep the smallest fraction of its table (joined on its key, it keeps that fraction of
+/// the rows: `p_type = '…'` before an unfiltered supplier), the smaller on a tie. An input
+/// connected to none comes only when no other is left. Each condition is placed at the first join where all its columns are present; a
+/// projection restores the columns' order as written.
+enum JoinOrderRule {
+    /// The plan with every INNER join tree of three inputs or more reordered.
+    static func apply(_ plan: LogicalPlan) -> LogicalPlan {
+        switch plan {
+        case .scan, .values: return plan
+        case .join(let join) where join.kind == .inner:
+            var inputs: [(plan: LogicalPlan, offset: Int)] = []
+            var conditions: [BoundExpression] = []
+            flatten(plan, offset: 0, into: &inputs, &conditions)
+            let leaves = inputs.map { (plan: apply($0.plan), offset: $0.offset) }
+            guard leaves.count >= 3 else {
+                var copy = join
+                copy.left = apply(join.left)
+                copy.right = apply(join.right)
+                return .join(copy)
+            }
+            return reorder(leaves, conditions, fields: plan.fields)
+        case .join(var join):
+            join.left = apply(join.left)
+            join.right = apply(join.right)
+            return .join(join)
+        case .filter(let input, let predicate): return .filter(input: apply(input), predicate: predicate)
+        case .project(let input, let expressions, let fields):
+            return .project(input: apply(input), expressions: expressions, fields: fields)
+        case .aggregate(let input, let groups, let aggregates, let fields):
+            return .aggregate(input: apply(input), groups: groups, aggregates: aggregates, fields: fields)
+        case .sort(let input, let keys): return .sort(input: apply(input), keys: keys)
+        case .limit(let input, let limit, let offset): return .limit(input: apply(input), limit: limit, offset: offset)
+        case .distinct(let input): return .distinct(input: apply(input))
+        case .window(let input, let calls, let fields):
+            return .window(input: apply(input), calls: calls, fields: fields)
+        case .setOperation(let operation): return operation.mapInputs(apply)
+        }
+    }
+
+    /// The inputs of an INNER join tree with the offset of their first column in its output, and
+    /// its conditions (keys as equalities, residual conjuncts) over that output.
+    private static func flatten(
+        _ plan: LogicalPlan, offset: Int, into inputs: inout [(plan: LogicalPlan, offset: Int)],
+        _ conditions: inout [BoundExpression]
+    ) {
+        guard case .join(let join) = plan, join.kind == .inner else {
+            inputs.append((plan, offset))
+            return
+        }
+        let leftCount = join.left.fields.count
+        flatten(join.left, offset: offset, into: &inputs, &conditions)
+        flatten(join.right, offset: offset + leftCount, into: &inputs, &conditions)
+        for (left, right) in zip(join.leftKeys, join.rightKeys) {
+            conditions.append(
+                .call(
+                    name: "=",
+                    arguments: [
+                        PlanUtilities.remap(left) { $0 + offset },
+                        PlanUtilities.remap(right) { $0 + offset + leftCount },
+                    ], type: .boolean))
+        }
+        for conjunct in join.residual.map(PlanUtilities.conjuncts) ?? [] {
+            conditions.append(PlanUtilities.remap(conjunct) { $0 + offset })
+        }
+    }
+
+    /// Rows an input is expected to give: its scans' rows, cut by each filter conjunct (an
+    /// equality keeps a tenth, any other condition a third), a SEMI join halving them.
+    static func estimate(_ plan: LogicalPlan) -> Double {
+        switch plan {
+        case .scan(let scan): return Double(scan.estimatedRows)
+        case .filter(let input, let predicate):
+            var rows = estimate(input)
+            for conjunct in PlanUtilities.conjuncts(predicate) {
+                if case .call("=", _, _) = conjunct { rows /= 10 } else { rows /= 3 }
+            }
+            return Swift.max(rows, 1)
+        case .project(let input, _, _), .sort(let input, _), .distinct(let input), .window(let input, _, _):
+            return estimate(input)
+        case .aggregate(let input, let groups, _, _): return groups.isEmpty ? 1 : estimate(input) / 2
+        case .join(let join):
+            if join.kind.isFilter { return estimate(join.left) / 2 }
+            return Swift.max(estimate(join.left), estimate(join.right))
+        default: return Double(plan.estimatedRows)
+        }
+    }
+
+    private static func reorder(
+        _ leaves: [(plan: LogicalPlan, offset: Int)], _ conditions: [BoundExpression], fields: [Field]
+    ) -> LogicalPlan {
+        // Which input each column of the written order belongs to.
+        var owner: [Int] = []
+        for (index, leaf) in leaves.enumerated() {
+            owner += [Int](repeating: index, count: leaf.plan.fields.count)
+        }
+        let touched = conditions.map { Set(PlanUtilities.columns(of: $0).map { owner[$0] }) }
+        let isEquality = conditions.map { condition -> Bool in
+            guard case .call("=", let arguments, _) = condition, arguments.count == 2 else { return false }
+            return !PlanUtilities.columns(of: arguments[0]).isEmpty && !PlanUtilities.columns(of: arguments[1]).isEmpty
+        }
+        let sizes = leaves.map { estimate($0.plan) }
+        let kept = leaves.indices.map { sizes[$0] / Swift.max(Double(leaves[$0].plan.estimatedRows), 1) }
+        var order = [sizes.indices.max { sizes[$0] < sizes[$1] }!]
+        var joined: Set<Int> = [order[0]]
+        while order.count < leaves.count {
+            let remaining = leaves.indices.filter { !joined.contains($0) }
+            let connected = remaining.filter { candidate in
+                conditions.indices.contains { c in
+                    isEquality[c] && touched[c].contains(candidate) && touched[c].count > 1
+                        && touched[c].isSubset(of: joined.union([candidate]))
+                }
+            }
+            let pool = connected.isEmpty ? remaining : connected
+            let next = pool.min { (kept[$0], sizes[$0]) < (kept[$1], sizes[$1]) }!
+            order.append(next)
+            joined.insert(next)
+        }
+
+        // Build the left-deep tree; `position[i]` is column i's place in the tree built so far.
+        var position = [Int](repeating: -1, count: owner.count)
+        var placed = [Bool](repeating: false, count: conditions.count)
+        var present: Set<Int> = []
+        var current = leaves[order[0]].plan
+        func include(_ leaf: Int, at start: Int) {
+            present.insert(leaf)
+            for column in 0..<leaves[leaf].plan.fields.count { position[leaves[leaf].offset + column] = start + column }
+        }
+        include(order[0], at: 0)
+        for leaf in order.dropFirst() {
+            let leftCount = current.fields.count
+            include(leaf, at: leftCount)
+            var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
+            for c in conditions.indices where !placed[c] && touched[c].isSubset(of: present) {
+                placed[c] = true
+                let condition = PlanUtilities.remap(conditions[c]) { position[$0] }
+                if let (left, right) = PlanUtilities.equiKey(condition, leftCount: leftCount) {
+                    leftKeys.append(left)
+                    rightKeys.append(right)
+                } else {
+                    residual.append(condition)
+                }
+            }
+            current = .join(
+                Join(
+                    left: current, right: leaves[leaf].plan, kind: .inner, leftKeys: leftKeys, rightKeys: rightKeys,
+                    residual: PlanUtilities.conjunction(residual)))
+        }
+        let outputFields = current.fields
+        return .project(
+            input: current, expressions: position.map { .column(index: $0, type: outputFields[$0].type) },
+            fields: fields)
+    }
+}
