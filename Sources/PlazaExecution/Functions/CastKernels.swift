@@ -50,7 +50,13 @@ enum CastKernels {
                 let (r, o) = x.multipliedReportingOverflow(by: powersOfTen[s])
                 return o || r.magnitude > UInt64(powersOfTen[p] - 1) ? nil : .decimal(r, scale: s)
             }
-        case (.decimal(_, let s1), .decimal(let p, let s2)):
+        case (.decimal(let p1, let s1), .decimal(let p, let s2)):
+            // Widening (`1 - l_discount` meets DECIMAL(2,2) as DECIMAL(18,2)): the digits fit, so one
+            // multiply per value and no check; only a narrowing cast goes value by value.
+            if s2 >= s1 && p1 + (s2 - s1) <= p {
+                let factor = powersOfTen[s2 - s1]
+                return ArithmeticKernels.unary(target) { (x: Int64) in x &* factor }
+            }
             return rowByRow(source, target, isTry) { (v, row) in
                 let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
                 guard let r = rescale(x, from: s1, to: s2), r.magnitude <= UInt64(powersOfTen[p] - 1) else {
