@@ -276,7 +276,17 @@ extension BindingSession {
             switch (value, target) {
             case (.bigint(let v), .double) where v.magnitude <= 1 << 53:
                 return .literal(.double(Double(v)), type: .double)
-            case (.bigint, .decimal), (.decimal, .decimal), (.date, .timestamp):
+            case (.bigint(let v), .decimal(let p, let s)):
+                if let converted = ConstantFolding.castValue(value, to: target) { return .literal(converted, type: target) }
+                // An integer too wide for the column's type (`1 - discount` with DECIMAL(2,2)) becomes the
+                // narrowest DECIMAL holding it at that scale, not BIGINT's DECIMAL(18, s): the result then
+                // keeps few digits, and kernels can prove that products of it cannot overflow.
+                let digits = String(v.magnitude).count
+                guard digits + s <= DataType.maxDecimalPrecision else { return argument }
+                let type = DataType.decimal(precision: Swift.max(p, digits + s), scale: s)
+                guard let converted = ConstantFolding.castValue(value, to: type) else { return argument }
+                return .literal(converted, type: type)
+            case (.decimal, .decimal), (.date, .timestamp):
                 guard let converted = ConstantFolding.castValue(value, to: target) else { return argument }
                 return .literal(converted, type: target)
             default:

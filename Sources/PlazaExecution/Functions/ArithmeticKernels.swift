@@ -39,7 +39,13 @@ enum ArithmeticKernels {
             }
         case (.add, .bigint, .bigint), (.subtract, .bigint, .bigint), (.multiply, .bigint, .bigint):
             return integerKernel(name, result, limit: nil)
-        case (.add, .decimal, .decimal), (.subtract, .decimal, .decimal), (.multiply, .decimal, .decimal):
+        case (.add, .decimal(let p1, _), .decimal(let p2, _)), (.subtract, .decimal(let p1, _), .decimal(let p2, _)):
+            // Operands below 10^p1 and 10^p2 (same scale): the sum is below 2·10^max, within 18 digits up to 17.
+            if Swift.max(p1, p2) <= 17 { return uncheckedKernel(name, result) }
+            return integerKernel(name, result, limit: maxDecimal)
+        case (.multiply, .decimal(let p1, _), .decimal(let p2, _)):
+            // The product of values below 10^p1 and 10^p2 is below 10^(p1 + p2).
+            if p1 + p2 <= 18 { return uncheckedKernel(name, result) }
             return integerKernel(name, result, limit: maxDecimal)
         case (.add, .double, .double): return binary(result) { (x: Double, y: Double) in x + y }
         case (.subtract, .double, .double): return binary(result) { (x: Double, y: Double) in x - y }
@@ -155,6 +161,20 @@ enum ArithmeticKernels {
         let (result, o3) = base.addingReportingOverflow(interval.micros)
         timeOfDay = 0
         return o1 || o2 || o3 ? nil : result
+    }
+
+    /// `+ - *` on unscaled DECIMALs whose types prove the result fits: one loop, no check.
+    static func uncheckedKernel(_ name: ScalarFunction, _ result: DataType) -> ScalarKernel {
+        return { (inputs, count) throws(ExecutionError) in
+            let out = makeOutput(result, count)
+            switch name {
+            case .add: mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) in x &+ y }
+            case .subtract: mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) in x &- y }
+            default: mapBinary(inputs[0], inputs[1], out, count) { (x: Int64, y: Int64) in x &* y }
+            }
+            propagateNulls(inputs, into: out, count: count)
+            return out
+        }
     }
 
     /// `+ - *` on Int64 (BIGINT, or unscaled DECIMAL with `limit` 10^18 - 1), overflow checked per batch.
