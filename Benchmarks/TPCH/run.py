@@ -157,15 +157,19 @@ def plaza_run(plaza, sql, runs):
 
 
 def git_description(path):
-    """`abc1234` (or `abc1234-dirty` when Sources/ has changes) of the checkout holding the directory `path`."""
+    """`abc1234` of the checkout holding the directory `path`, with the last commit that changed Plaza's
+    sources when that is an older one, and `-dirty` when Sources/ has uncommitted changes."""
+    def git(*arguments):
+        return subprocess.run(["git", "-C", str(path), *arguments], capture_output=True, text=True,
+                              check=True).stdout.strip()
     try:
-        commit = subprocess.run(["git", "-C", str(path), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(path), "status", "--porcelain", "--", "Sources", "Package.swift"],
-                               capture_output=True, text=True).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
+        head = git("rev-parse", "--short", "HEAD")
+        sources = git("log", "-1", "--format=%h", "--", ":(top)Sources", ":(top)Package.swift")
+        dirty = git("status", "--porcelain", "--", ":(top)Sources", ":(top)Package.swift")
     except (OSError, subprocess.CalledProcessError):
         return "unknown commit"
+    described = head if sources == head else f"{head} (sources as of {sources})"
+    return described + ("-dirty" if dirty else "")
 
 
 def main(argv=None):
