@@ -168,7 +168,7 @@ def git_description(path):
         dirty = git("status", "--porcelain", "--", ":(top)Sources", ":(top)Package.swift")
     except (OSError, subprocess.CalledProcessError):
         return "unknown commit"
-    described = head if sources == head else f"{head} (sources as of {sources})"
+    described = head if sources == head else f"{head}, sources as of {sources}"
     return described + ("-dirty" if dirty else "")
 
 
