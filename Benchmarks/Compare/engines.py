@@ -34,17 +34,46 @@ NULLABLE = {"fecha_cierre", "latitud", "longitud", "horas_resolucion", "costo"}
 LOW_CARDINALITY = {"dependencia", "categoria", "subcategoria", "colonia", "codigo_postal", "estatus", "canal",
                    "alcaldia", "secretaria", "programa", "proveedor"}
 SORT_KEYS = {"reportes": "fecha_creacion", "presupuesto": "fecha"}
-# TPC-H lineitem as the specification types it (Benchmarks/TPCH/make_lineitem.sh); compare.py adds it to
-# TABLES, read from CSV_DIRS["lineitem"], when run with --tpch <scale factor>.
-TPCH_TABLES = {
+# The 8 TPC-H tables as the specification types them (identifiers as BIGINT, Plaza's only integer
+# type): DECIMAL(15,2) money, quantities and rates, DATE dates. Benchmarks/TPCH/run.py loads all of
+# them into DuckDB; Benchmarks/TPCH/generate.sh writes the CSVs.
+MONEY = "DECIMAL(15,2)"
+TPCH_SCHEMA = {
+    "region": [("r_regionkey", "BIGINT"), ("r_name", "VARCHAR"), ("r_comment", "VARCHAR")],
+    "nation": [("n_nationkey", "BIGINT"), ("n_name", "VARCHAR"), ("n_regionkey", "BIGINT"), ("n_comment", "VARCHAR")],
+    "supplier": [
+        ("s_suppkey", "BIGINT"), ("s_name", "VARCHAR"), ("s_address", "VARCHAR"), ("s_nationkey", "BIGINT"),
+        ("s_phone", "VARCHAR"), ("s_acctbal", MONEY), ("s_comment", "VARCHAR"),
+    ],
+    "customer": [
+        ("c_custkey", "BIGINT"), ("c_name", "VARCHAR"), ("c_address", "VARCHAR"), ("c_nationkey", "BIGINT"),
+        ("c_phone", "VARCHAR"), ("c_acctbal", MONEY), ("c_mktsegment", "VARCHAR"), ("c_comment", "VARCHAR"),
+    ],
+    "part": [
+        ("p_partkey", "BIGINT"), ("p_name", "VARCHAR"), ("p_mfgr", "VARCHAR"), ("p_brand", "VARCHAR"),
+        ("p_type", "VARCHAR"), ("p_size", "BIGINT"), ("p_container", "VARCHAR"), ("p_retailprice", MONEY),
+        ("p_comment", "VARCHAR"),
+    ],
+    "partsupp": [
+        ("ps_partkey", "BIGINT"), ("ps_suppkey", "BIGINT"), ("ps_availqty", "BIGINT"), ("ps_supplycost", MONEY),
+        ("ps_comment", "VARCHAR"),
+    ],
+    "orders": [
+        ("o_orderkey", "BIGINT"), ("o_custkey", "BIGINT"), ("o_orderstatus", "VARCHAR"), ("o_totalprice", MONEY),
+        ("o_orderdate", "DATE"), ("o_orderpriority", "VARCHAR"), ("o_clerk", "VARCHAR"),
+        ("o_shippriority", "BIGINT"), ("o_comment", "VARCHAR"),
+    ],
     "lineitem": [
         ("l_orderkey", "BIGINT"), ("l_partkey", "BIGINT"), ("l_suppkey", "BIGINT"), ("l_linenumber", "BIGINT"),
-        ("l_quantity", "DECIMAL(15,2)"), ("l_extendedprice", "DECIMAL(15,2)"), ("l_discount", "DECIMAL(15,2)"),
-        ("l_tax", "DECIMAL(15,2)"), ("l_returnflag", "VARCHAR"), ("l_linestatus", "VARCHAR"),
+        ("l_quantity", MONEY), ("l_extendedprice", MONEY), ("l_discount", MONEY),
+        ("l_tax", MONEY), ("l_returnflag", "VARCHAR"), ("l_linestatus", "VARCHAR"),
         ("l_shipdate", "DATE"), ("l_commitdate", "DATE"), ("l_receiptdate", "DATE"),
         ("l_shipinstruct", "VARCHAR"), ("l_shipmode", "VARCHAR"), ("l_comment", "VARCHAR"),
     ],
 }
+# TPC-H lineitem alone: compare.py adds it to TABLES, read from CSV_DIRS["lineitem"], when run with
+# --tpch <scale factor> (Benchmarks/TPCH/generate.sh makes the CSV).
+TPCH_TABLES = {"lineitem": TPCH_SCHEMA["lineitem"]}
 LOW_CARDINALITY |= {"l_returnflag", "l_linestatus", "l_shipinstruct", "l_shipmode"}
 SORT_KEYS["lineitem"] = "l_shipdate"
 # Tables whose CSV lives outside the city data directory: table -> directory.
@@ -187,11 +216,18 @@ class Polars:
 class Plaza:
     name = "Plaza"
 
-    def __init__(self, work, threads, binary):
+    def __init__(self, work, threads, binary, db=None, memory_limit=None, timeout=600):
+        """`db`: an existing database to query (kept as is) instead of a fresh one under `work`;
+        `memory_limit`: passed as `--memory-limit`; `timeout`: seconds a query may run (warm_times: twice)."""
         self.binary = str(binary)
-        self.db = Path(work) / "plaza"
-        shutil.rmtree(self.db, ignore_errors=True)
+        if db is None:
+            self.db = Path(work) / "plaza"
+            shutil.rmtree(self.db, ignore_errors=True)
+        else:
+            self.db = Path(db)
         self.threads = threads
+        self.timeout = timeout
+        self.options = ["--threads", str(threads)] + (["--memory-limit", memory_limit] if memory_limit else [])
 
     def check(self):
         """Returns None when the CLI can import and query, else the reason it cannot."""
@@ -216,17 +252,17 @@ class Plaza:
         return directory_size(self.db)
 
     def run(self, sql):
-        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", "--threads",
-                               str(self.threads), "--timer", "--", sql], capture_output=True, text=True, timeout=600)
+        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", *self.options,
+                               "--timer", "--", sql], capture_output=True, text=True, timeout=self.timeout)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip()[:400] or f"exit status {done.returncode}")
         return done.stdout, parse_timer(done.stderr)
 
     def warm_times(self, sql, runs):
         """Milliseconds of `runs` runs in one plaza process after a warm-up run, as DuckDB's connection is timed."""
-        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", "--threads",
-                               str(self.threads), "--timer", "--repeat", str(runs + 1), "--", sql],
-                              capture_output=True, text=True, timeout=1200)
+        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", *self.options,
+                               "--timer", "--repeat", str(runs + 1), "--", sql],
+                              capture_output=True, text=True, timeout=2 * self.timeout)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip()[:400] or f"exit status {done.returncode}")
         times = parse_timers(done.stderr)

@@ -35,6 +35,33 @@ class CompareRowsTests(unittest.TestCase):
         self.assertIsNone(compare.compare_rows([(stamp,)], [("2024-03-04 05:06:07",)], ordered=True))
         self.assertIsNone(compare.compare_rows([(stamp.date(),)], [("2024-03-04",)], ordered=True))
 
+    def test_named_columns_show_only_the_first_differing_value(self):
+        reference = [("MAIL", decimal.Decimal("6202"), 9324), ("SHIP", decimal.Decimal("6200"), 9262)]
+        candidate = [("MAIL", "6202", "9324"), ("SHIP", "6200", "9263")]
+        self.assertEqual(compare.compare_rows(reference, candidate, ordered=True,
+                                              columns=["l_shipmode", "high_line_count", "low_line_count"]),
+                         "row 2, column low_line_count: 9263 instead of 9262")
+        self.assertEqual(compare.compare_rows([(1, 2)], [("1",)], ordered=True, columns=["a", "b"]),
+                         "row 1: 1 columns instead of 2")
+
+    def test_tpch_decimal_sums_and_double_averages_agree_with_plaza_text(self):
+        # Q1's first row as DuckDB returns it (DECIMAL sums of scale 2, 4 and 6, DOUBLE averages) and as
+        # Plaza prints it in CSV.
+        reference = [("A", "F", decimal.Decimal("55909065222.827692"), 25.522005853257337, 1478493)]
+        candidate = [("A", "F", "55909065222.827692", "25.522005853257337", "1478493")]
+        self.assertIsNone(compare.compare_rows(reference, candidate, ordered=True))
+        off_by_a_cent = [("A", "F", "55909065222.817692", "25.522005853257337", "1478493")]
+        self.assertEqual(compare.compare_rows(reference, off_by_a_cent, ordered=True, columns=list("abcde")),
+                         "row 1, column c: 55909065222.817692 instead of 55909065222.827692")
+
+    def test_decimal_reference_is_exact_at_its_own_scale(self):
+        money = decimal.Decimal("1772627.2087")
+        self.assertIsNone(compare.compare_rows([(money,)], [("1772627.208700",)], ordered=True))
+        self.assertIsNotNone(compare.compare_rows([(money,)], [("1772627.2088",)], ordered=True))
+        self.assertIsNotNone(compare.compare_rows([(money,)], [("1772627.21",)], ordered=True))
+        # A DOUBLE from another engine is inexact: 1e-9 relative, as for any float.
+        self.assertIsNone(compare.compare_rows([(money,)], [(1772627.2087000001,)], ordered=True))
+
     def test_nan_equals_nan_only(self):
         self.assertIsNone(compare.compare_rows([(float("nan"),)], [("NaN",)], ordered=True))
         self.assertIsNotNone(compare.compare_rows([(float("nan"),)], [(1.0,)], ordered=True))
