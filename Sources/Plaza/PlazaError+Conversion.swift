@@ -27,6 +27,13 @@ extension PlazaError {
     static func from(execution error: ExecutionError) -> PlazaError {
         switch error.kind {
         case .cancelled: return .cancelledQuery
+        case .storage(let underlying as SpillFileError):
+            // A full disk or a missing temporary directory is the machine's state, not a bug.
+            return PlazaError(
+                kind: .execution,
+                message:
+                    "\(error.message): \(underlying.reason). A query past its memory limit writes what does not fit to temporary files there: free disk space or raise the memory limit (SET memory_limit = '…')"
+            )
         case .storage(let underlying): return from(underlying)
         case .internal: return PlazaError(kind: .internal, message: error.message + " (a bug; please report it)")
         default: return PlazaError(kind: .execution, message: error.description)

@@ -39,6 +39,28 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: spills).isEmpty)
     }
 
+    @Test(.enabled(if: RobustnessFaultTests.canMountTmpfs, "mounting a tmpfs needs root with CAP_SYS_ADMIN; skipped"))
+    func fullTemporaryDiskIsAnErrorSayingSoNotABug() throws {
+        // TPC-H Q9 at SF10 once filled the disk while spilling and was reported as a bug.
+        let directory = TestDirectory()
+        let mountPoint = directory.path + "/small-disk"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        try #require(
+            RobustnessFaultTests.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]) == 0)
+        defer { _ = RobustnessFaultTests.run("/usr/bin/umount", [mountPoint]) }
+        let db = try Self.manyGroups(
+            directory, options: .init(threads: 2, memoryLimit: 1 << 20, temporaryDirectory: mountPoint + "/tmp"))
+        do {
+            _ = try db.query("SELECT id, count(*) FROM t GROUP BY id")
+            Issue.record("a spill larger than the disk succeeded")
+        } catch {
+            #expect(error.kind == .execution, "\(error)")
+            #expect(error.message.contains("No space left on device"), "\(error.message)")
+            #expect(error.message.contains("memory limit"), "\(error.message)")
+            #expect(!error.message.contains("a bug"), "\(error.message)")
+        }
+    }
+
     @Test func unusableDirectoryIsAnErrorNamingIt() throws {
         let directory = TestDirectory()
         let blocker = try directory.file("blocker", "a file, not a directory")

@@ -174,12 +174,12 @@ final class SpillWriter {
 }
 
 /// Why a temporary (spill) file could not be written or read back.
-struct SpillFileError: Error, CustomStringConvertible {
+package struct SpillFileError: Error, CustomStringConvertible {
     /// The file.
-    let path: String
+    package let path: String
     /// What went wrong.
-    let reason: String
-    var description: String { "\(path): \(reason)" }
+    package let reason: String
+    package var description: String { "\(path): \(reason)" }
 }
 
 /// Reads back the batches a `SpillWriter` wrote, one at a time, through a window that holds
