@@ -341,6 +341,25 @@ import Testing
         #expect(left.table == "alcaldias")
     }
 
+    @Test func columnTestedInEveryBranchOfAnOrGetsItsOwnImpliedFilterBelowTheJoin() throws {
+        // TPC-H Q7's shape: each side's tests, OR-ed, go down to that side; the OR stays above.
+        let result = Optimizer.optimize(
+            try plan(
+                "SELECT r.n FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia WHERE (r.n = 1 AND a.poblacion = 5) OR (r.n = 2 AND a.poblacion = 6)"
+            ))
+        let join = try #require(firstJoin(result))
+        guard case .filter(_, let left) = join.left, case .filter(_, let right) = join.right else {
+            Issue.record("expected a filter on each side: \(join)")
+            return
+        }
+        func hasOr(_ predicate: BoundExpression) -> Bool {
+            PlanUtilities.conjuncts(predicate).contains { if case .call("or", _, _) = $0 { true } else { false } }
+        }
+        #expect(hasOr(left))
+        #expect(hasOr(right))
+        #expect(join.residual != nil)
+    }
+
     @Test func conditionSharedByEveryBranchOfAnOrBecomesAJoinKey() throws {
         // TPC-H Q19's shape: without factoring, no branch alone is a key and the join has none.
         let result = try Optimizer.optimize(
