@@ -277,7 +277,9 @@ extension BindingSession {
             case (.bigint(let v), .double) where v.magnitude <= 1 << 53:
                 return .literal(.double(Double(v)), type: .double)
             case (.bigint(let v), .decimal(let p, let s)):
-                if let converted = ConstantFolding.castValue(value, to: target) { return .literal(converted, type: target) }
+                if let converted = ConstantFolding.castValue(value, to: target) {
+                    return .literal(converted, type: target)
+                }
                 // An integer too wide for the column's type (`1 - discount` with DECIMAL(2,2)) becomes the
                 // narrowest DECIMAL holding it at that scale, not BIGINT's DECIMAL(18, s): the result then
                 // keeps few digits, and kernels can prove that products of it cannot overflow.
