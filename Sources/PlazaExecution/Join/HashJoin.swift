@@ -5,11 +5,16 @@ import PlazaVector
 /// Plans a hash join: materializes and indexes the build side, and appends a probe stage to the
 /// other side's pipeline.
 ///
-/// INNER joins build on the side with fewer estimated rows. LEFT joins build on the right, unless
-/// the right side is much larger: then the left side builds, the right side probes, and the left
-/// rows no right row matched are added at the end. SEMI and ANTI build on the right. NULL keys
-/// never match. ANTI follows `NOT IN` semantics: a NULL among the build keys leaves no row, and a
-/// probe row with a NULL key is dropped unless the build side is empty.
+/// INNER and FULL joins build on the side with fewer estimated rows. LEFT joins build on the
+/// right, unless the right side is much larger: then the left side builds, the right side
+/// probes, and the left rows no right row matched are added at the end; RIGHT joins are the
+/// mirror image. SEMI and ANTI build on the right. NULL keys never match. ANTI follows `NOT IN`
+/// semantics: a NULL among the build keys leaves no row, and a probe row with a NULL key is
+/// dropped unless the build side is empty.
+///
+/// A join without an equality key is a nested loop: the build side is one chain of all its
+/// rows, and every probe row is paired with each of them, 2,048 pairs at a time, before the
+/// residual condition filters the pairs.
 struct JoinPlanner {
     let planner: PhysicalPlanner
 
@@ -21,13 +26,21 @@ struct JoinPlanner {
         let buildKeys: [ExpressionNode]
         let probeKeys: [ExpressionNode]
         let residual: ExpressionNode?
+        /// The columns (left, then right) the residual reads.
+        let residualColumns: Set<Int>
+        /// The join as the probe stage sees it: LEFT keeps the probe rows nothing matched.
+        let probeKind: Join.Kind
+        /// Whether the build rows nothing matched are added after the probe (with NULLs).
+        let keepsBuildRows: Bool
     }
 
     func pipeline(_ join: Join, profile parent: OperatorProfile?) throws(ExecutionError) -> Pipeline {
         let sides = try plan(join)
-        let outerBuild = join.kind == .left && sides.buildIsLeft
+        let isNestedLoop = join.leftKeys.isEmpty
         let profile = parent?.child(
-            "HASH_JOIN", join.kind.rawValue.uppercased() + (sides.buildIsLeft ? " (build: left)" : " (build: right)"))
+            isNestedLoop ? "NESTED_LOOP_JOIN" : "HASH_JOIN",
+            join.kind.rawValue.uppercased() + (sides.buildIsLeft ? " (build: left" : " (build: right")
+                + (isNestedLoop ? ", pairs≈\(join.estimatedPairs))" : ")"))
         let buildProfile = profile?.child("BUILD", "")
         let fields = LogicalPlan.join(join).fields
         let table: JoinTable
@@ -37,6 +50,13 @@ struct JoinPlanner {
                 batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context)
         } catch {
             guard case .memoryLimit = error.kind else { throw error }
+            if isNestedLoop {
+                // Without a key there is nothing to partition by: every pair needs the whole build side.
+                throw ExecutionError(
+                    .memoryLimit,
+                    "a join without an equality condition (nested loop) needs its smaller side in memory: "
+                        + error.message)
+            }
             // Past the memory limit: join partition by partition through temporary files.
             let output = try SpillingJoin(planner: planner, join: join, sides: sides, profile: profile).run()
             profile?.addRows(out: output.rowCount)
@@ -48,10 +68,9 @@ struct JoinPlanner {
         buildProfile?.addRows(out: table.rowCount)
         let pipeline = try planner.pipeline(sides.probePlan, profile: profile)
         let stage = ProbeStage(
-            table: table, probeKeys: sides.probeKeys, kind: outerBuild ? .inner : join.kind,
-            buildIsLeft: sides.buildIsLeft,
-            residual: sides.residual, profile: profile)
-        if outerBuild {
+            table: table, probeKeys: sides.probeKeys, kind: sides.probeKind, buildIsLeft: sides.buildIsLeft,
+            residual: sides.residual, residualColumns: sides.residualColumns, profile: profile)
+        if sides.keepsBuildRows {
             let batches = try JoinPlanner.probeKeepingBuildRows(
                 pipeline, stage, probeFields: sides.probePlan.fields, context: planner.context)
             return Pipeline(source: .batches(batches), fields: fields)
@@ -65,10 +84,19 @@ struct JoinPlanner {
         let leftRows = join.left.estimatedRows, rightRows = join.right.estimatedRows
         let buildIsLeft: Bool
         switch join.kind {
-        case .inner: buildIsLeft = leftRows < rightRows
+        case .inner, .full: buildIsLeft = leftRows < rightRows
         case .left:
             buildIsLeft = leftRows.multipliedReportingOverflow(by: 4).partialValue < rightRows && leftRows < Int.max / 4
+        case .right:
+            buildIsLeft =
+                !(rightRows.multipliedReportingOverflow(by: 4).partialValue < leftRows && rightRows < Int.max / 4)
         case .semi, .anti: buildIsLeft = false
+        }
+        let keepsProbeRows = buildIsLeft ? join.keepsRightRows : join.keepsLeftRows
+        let probeKind: Join.Kind
+        switch join.kind {
+        case .semi, .anti: probeKind = join.kind
+        default: probeKind = keepsProbeRows ? .left : .inner
         }
         let compiler = planner.compiler
         let buildKeys = try (buildIsLeft ? join.leftKeys : join.rightKeys).map { (e) throws(ExecutionError) in
@@ -86,11 +114,14 @@ struct JoinPlanner {
         return Sides(
             buildIsLeft: buildIsLeft, buildPlan: buildIsLeft ? join.left : join.right,
             probePlan: buildIsLeft ? join.right : join.left,
-            buildKeys: buildKeys, probeKeys: probeKeys, residual: residual)
+            buildKeys: buildKeys, probeKeys: probeKeys, residual: residual,
+            residualColumns: join.residual.map(PlanUtilities.columns) ?? [], probeKind: probeKind,
+            keepsBuildRows: buildIsLeft ? join.keepsLeftRows : join.keepsRightRows)
     }
 
-    /// LEFT join built on the left: runs the probe (right) side through `stage` on every core,
-    /// then adds each left row that matched nothing, with NULLs on the right.
+    /// An outer join built on a side whose unmatched rows it keeps: runs the probe side through
+    /// `stage` on every core, then adds each build row that matched nothing, with NULLs for the
+    /// probe side's columns.
     static func probeKeepingBuildRows(
         _ pipeline: Pipeline, _ stage: ProbeStage, probeFields: [Field], context: QueryContext
     ) throws(ExecutionError) -> [Batch] {
@@ -99,10 +130,11 @@ struct JoinPlanner {
             context: context)
     }
 
-    /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe columns.
-    static func unmatchedBuildRows(_ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field])
-        -> [Batch]
-    {
+    /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe
+    /// columns, in the join's column order (left, then right).
+    static func unmatchedBuildRows(
+        _ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field], buildIsLeft: Bool
+    ) -> [Batch] {
         var batches: [Batch] = []
         var unmatched: [Int32] = []
         func emit() {
@@ -111,7 +143,7 @@ struct JoinPlanner {
                 (0..<table.columns.count).map { table.gather(column: $0, rows) }
             }
             let nulls = probeFields.map { GatherKernel.constant(.null, type: $0.type, count: n) }
-            batches.append(Batch(columns: buildColumns + nulls, count: n))
+            batches.append(Batch(columns: buildIsLeft ? buildColumns + nulls : nulls + buildColumns, count: n))
             unmatched.removeAll(keepingCapacity: true)
         }
         for row in 0..<table.rowCount where matched[row] == 0 {
@@ -123,7 +155,7 @@ struct JoinPlanner {
     }
 }
 
-/// The probe of a LEFT join built on the left, as a pipeline sink: each worker probes into its
+/// The probe of an outer join that keeps its build side's unmatched rows, as a pipeline sink: each worker probes into its
 /// own `OuterBuildSink`; combining concatenates their joined rows and adds the build rows that no
 /// worker matched, with NULLs on the probe side.
 struct OuterBuildProbe: PipelineSink {
@@ -150,14 +182,15 @@ struct OuterBuildProbe: PipelineSink {
         for sink in sinks {
             for row in 0..<table.rowCount { matched[row] |= sink.matched[row] }
         }
-        let unmatched = JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: probeFields)
+        let unmatched = JoinPlanner.unmatchedBuildRows(
+            table, matched: matched, probeFields: probeFields, buildIsLeft: stage.buildIsLeft)
         stage.profile?.addRows(out: unmatched.reduce(0) { $0 + $1.count })
         batches += unmatched
         return batches
     }
 }
 
-/// One worker's share of a LEFT join built on the left: the joined batches, and which build
+/// One worker's share of an outer join that keeps its build side's unmatched rows: the joined batches, and which build
 /// rows found a partner.
 ///
 /// The probe's output is copied out of the input batch (`owned`), so the scan refills one batch

@@ -65,7 +65,10 @@ final class JoinBuild: @unchecked Sendable {
             return
         }
         let validCount = validRows.count
-        if keyVectors.count == 1, IntegerKeyTable.supports(keyVectors[0]) {
+        if keyVectors.isEmpty {
+            // A join without keys: every row belongs to key 0.
+            for i in 0..<validCount { rowGroups[i] = 0 }
+        } else if keyVectors.count == 1, IntegerKeyTable.supports(keyVectors[0]) {
             let table = IntegerKeyTable(capacity: validCount)
             table.insert(keyVectors[0], rows: validRows, into: rowGroups)
             integerTable = table

@@ -14,9 +14,13 @@ final class ProbeStage: Stage, @unchecked Sendable {
     let profile: OperatorProfile?
     let table: JoinTable
     let probeKeys: [ExpressionNode]
+    /// The join seen from the probe side: INNER, LEFT (keep the probe rows nothing matched, with
+    /// NULL build columns), SEMI or ANTI; the build side's unmatched rows are the caller's.
     let kind: Join.Kind
     let buildIsLeft: Bool
     let residual: ExpressionNode?
+    /// The output columns (left, then right) the residual reads.
+    let residualColumns: Set<Int>
     /// The probe key columns, when every key is a plain column reference.
     let keyColumns: [Int]?
     /// Per build column: its position among the columns with a dictionary, or -1.
@@ -28,13 +32,15 @@ final class ProbeStage: Stage, @unchecked Sendable {
 
     init(
         table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?,
-        profile: OperatorProfile?
+        residualColumns: Set<Int>, profile: OperatorProfile?
     ) {
+        precondition(kind != .right && kind != .full, "a probe stage keeps unmatched probe rows only (LEFT)")
         self.table = table
         self.probeKeys = probeKeys
         self.kind = kind
         self.buildIsLeft = buildIsLeft
         self.residual = residual
+        self.residualColumns = residualColumns
         let columns = probeKeys.compactMap { ($0 as? ColumnNode)?.index }
         self.keyColumns = columns.count == probeKeys.count ? columns : nil
         var slots: [Int] = []
@@ -196,33 +202,45 @@ final class ProbeStage: Stage, @unchecked Sendable {
         probeMatched.initialize(repeating: 0, count: Swift.max(count, 1))
         var pairs = 0
         var outputs: [Batch] = []
+        let emitsPairs = kind == .inner || kind == .left
+        // The residual reads only some columns: the others stay empty until a pair passes it.
+        let placeholders = residual == nil ? [] : makePairs(batch, nil, nil).columns
         func flush() throws(ExecutionError) {
             if pairs == 0 { return }
-            var pairBatch = makePairs(
-                batch, UnsafeBufferPointer(start: probeRows, count: pairs),
-                UnsafeBufferPointer(start: buildRows, count: pairs))
             if let residual {
-                let flags = try residual.evaluate(pairBatch)
+                let flags = try residual.evaluate(
+                    makePairs(
+                        batch, UnsafeBufferPointer(start: probeRows, count: pairs),
+                        UnsafeBufferPointer(start: buildRows, count: pairs), only: residualColumns,
+                        placeholders: placeholders))
                 var kept = 0
                 if flags.type != .null {
                     let values = flags.data.assumingMemoryBound(to: UInt8.self)
                     let validity = flags.validity
-                    for i in 0..<pairs where values[i] != 0 && validity.isValid(at: i) {
-                        probeRows[kept] = probeRows[i]
-                        buildRows[kept] = buildRows[i]
-                        kept += 1
+                    if validity.isAllValid {
+                        for i in 0..<pairs {
+                            probeRows[kept] = probeRows[i]
+                            buildRows[kept] = buildRows[i]
+                            kept &+= values[i] != 0 ? 1 : 0
+                        }
+                    } else {
+                        for i in 0..<pairs where values[i] != 0 && validity.isValid(at: i) {
+                            probeRows[kept] = probeRows[i]
+                            buildRows[kept] = buildRows[i]
+                            kept += 1
+                        }
                     }
                 }
-                if kept != pairs {
-                    pairs = kept
-                    pairBatch = makePairs(
-                        batch, UnsafeBufferPointer(start: probeRows, count: pairs),
-                        UnsafeBufferPointer(start: buildRows, count: pairs))
-                }
+                pairs = kept
             }
             for i in 0..<pairs { probeMatched[Int(probeRows[i])] = 1 }
             if let matched { for i in 0..<pairs { matched[Int(buildRows[i])] = 1 } }
-            if (kind == .inner || kind == .left) && pairs > 0 { outputs.append(pairBatch) }
+            if emitsPairs && pairs > 0 {
+                outputs.append(
+                    makePairs(
+                        batch, UnsafeBufferPointer(start: probeRows, count: pairs),
+                        UnsafeBufferPointer(start: buildRows, count: pairs)))
+            }
             pairs = 0
         }
         let heads = table.heads, next = table.next
@@ -240,8 +258,6 @@ final class ProbeStage: Stage, @unchecked Sendable {
         }
         try flush()
         switch kind {
-        case .inner:
-            return outputs
         case .left:
             var unmatched: [Int32] = []
             for row in 0..<count where probeMatched[row] == 0 { unmatched.append(Int32(truncatingIfNeeded: row)) }
@@ -265,16 +281,37 @@ final class ProbeStage: Stage, @unchecked Sendable {
             selection.count = n
             if n == 0 { return [] }
             return [Batch(columns: batch.columns, count: count, selection: n == count ? nil : selection)]
+        default:
+            return outputs
         }
     }
 
     /// Output rows for pairs: left columns then right columns (a build row of -1 gives NULLs).
+    ///
+    /// With `only`, the columns it does not list are `placeholders` (empty vectors of the right
+    /// types); without rows (nil), every column is an empty vector.
     private func makePairs(
-        _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>, _ buildRows: UnsafeBufferPointer<Int32>
+        _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>?, _ buildRows: UnsafeBufferPointer<Int32>?,
+        only: Set<Int>? = nil, placeholders: [ColumnVector] = []
     ) -> Batch {
-        let probeColumns = batch.columns.map { GatherKernel.gather($0, probeRows) }
-        let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, buildRows) }
+        let probeCount = batch.columns.count
+        let buildOffset = buildIsLeft ? 0 : probeCount, probeOffset = buildIsLeft ? table.columns.count : 0
+        func wanted(_ position: Int) -> Bool { only.map { $0.contains(position) } ?? true }
+        let probeColumns = batch.columns.indices.map { index in
+            guard let probeRows, wanted(probeOffset + index) else {
+                return placeholders.isEmpty
+                    ? ColumnVector(type: batch.columns[index].type, capacity: 1) : placeholders[probeOffset + index]
+            }
+            return GatherKernel.gather(batch.columns[index], probeRows)
+        }
+        let buildColumns = table.columns.indices.map { index in
+            guard let buildRows, wanted(buildOffset + index) else {
+                return placeholders.isEmpty
+                    ? ColumnVector(type: table.columns[index].type, capacity: 1) : placeholders[buildOffset + index]
+            }
+            return table.gather(column: index, buildRows)
+        }
         let columns = buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns
-        return Batch(columns: columns, count: probeRows.count)
+        return Batch(columns: columns, count: probeRows?.count ?? 0)
     }
 }
