@@ -69,12 +69,9 @@ struct JoinPlanner {
         let pipeline = try planner.pipeline(sides.probePlan, profile: profile)
         let stage = ProbeStage(
             table: table, probeKeys: sides.probeKeys, kind: sides.probeKind, buildIsLeft: sides.buildIsLeft,
-            residual: sides.residual, residualColumns: sides.residualColumns, profile: profile)
-        if sides.keepsBuildRows {
-            let batches = try JoinPlanner.probeKeepingBuildRows(
-                pipeline, stage, probeFields: sides.probePlan.fields, context: planner.context)
-            return Pipeline(source: .batches(batches), fields: fields)
-        }
+            residual: sides.residual, residualColumns: sides.residualColumns,
+            unmatchedBuildRows: sides.keepsBuildRows ? UnmatchedBuildRows(probeFields: sides.probePlan.fields) : nil,
+            profile: profile)
         pipeline.stages.append(stage)
         return Pipeline(reusing: pipeline, fields: fields)
     }
@@ -119,17 +116,6 @@ struct JoinPlanner {
             keepsBuildRows: buildIsLeft ? join.keepsLeftRows : join.keepsRightRows)
     }
 
-    /// An outer join built on a side whose unmatched rows it keeps: runs the probe side through
-    /// `stage` on every core, then adds each build row that matched nothing, with NULLs for the
-    /// probe side's columns.
-    static func probeKeepingBuildRows(
-        _ pipeline: Pipeline, _ stage: ProbeStage, probeFields: [Field], context: QueryContext
-    ) throws(ExecutionError) -> [Batch] {
-        try Scheduler.run(
-            pipeline, into: OuterBuildProbe(stage: stage, probeFields: probeFields, tracker: context.tracker),
-            context: context)
-    }
-
     /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe
     /// columns, in the join's column order (left, then right).
     static func unmatchedBuildRows(
@@ -152,92 +138,5 @@ struct JoinPlanner {
         }
         if !unmatched.isEmpty { emit() }
         return batches
-    }
-}
-
-/// The probe of an outer join that keeps its build side's unmatched rows, as a pipeline sink: each worker probes into its
-/// own `OuterBuildSink`; combining concatenates their joined rows and adds the build rows that no
-/// worker matched, with NULLs on the probe side.
-struct OuterBuildProbe: PipelineSink {
-    let stage: ProbeStage
-    let probeFields: [Field]
-    let tracker: MemoryTracker
-
-    func makeLocalState(worker: Int) -> OuterBuildSink { OuterBuildSink(stage: stage, tracker: tracker) }
-
-    func sink(_ batch: Batch, into local: OuterBuildSink, morsel: Int) throws(ExecutionError) {
-        try local.consume(batch)
-    }
-
-    /// The probe's output is copied out of the input batch.
-    var keepsBatches: Bool { false }
-
-    func combine(_ sinks: [OuterBuildSink]) throws(ExecutionError) -> [Batch] {
-        let table = stage.table
-        var batches: [Batch] = []
-        for sink in sinks { batches += try sink.finishOutputs() }
-        let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
-        defer { matched.deallocate() }
-        matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
-        for sink in sinks {
-            for row in 0..<table.rowCount { matched[row] |= sink.matched[row] }
-        }
-        let unmatched = JoinPlanner.unmatchedBuildRows(
-            table, matched: matched, probeFields: probeFields, buildIsLeft: stage.buildIsLeft)
-        stage.profile?.addRows(out: unmatched.reduce(0) { $0 + $1.count })
-        batches += unmatched
-        return batches
-    }
-}
-
-/// One worker's share of an outer join that keeps its build side's unmatched rows: the joined batches, and which build
-/// rows found a partner.
-///
-/// The probe's output is copied out of the input batch (`owned`), so the scan refills one batch
-/// per morsel, and small outputs are merged into batches of about 2,048 rows before they are kept.
-final class OuterBuildSink {
-    let stage: ProbeStage
-    let worker = WorkerState()
-    let matched: UnsafeMutablePointer<UInt8>
-    private var buffer = JoinOutputBuffer()
-    let tracker: MemoryTracker
-    var trackedBytes = 0
-
-    init(stage: ProbeStage, tracker: MemoryTracker) {
-        self.stage = stage
-        self.tracker = tracker
-        let rows = Swift.max(stage.table.rowCount, 1)
-        matched = .allocate(capacity: rows)
-        matched.initialize(repeating: 0, count: rows)
-    }
-
-    deinit {
-        matched.deallocate()
-        tracker.release(trackedBytes)
-    }
-
-    /// The joined batches; call once, after the run.
-    func finishOutputs() throws(ExecutionError) -> [Batch] {
-        if let last = buffer.flush() { try track(last) }
-        return buffer.batches
-    }
-
-    /// Counts a kept batch against the memory limit.
-    private func track(_ kept: Batch) throws(ExecutionError) {
-        let bytes = kept.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
-        try tracker.reserve(bytes, for: "hash join output")
-        trackedBytes += bytes
-    }
-
-    /// Probes with `batch` and keeps the joined rows.
-    func consume(_ batch: Batch) throws(ExecutionError) {
-        let start = stage.profile != nil ? ContinuousClock.now : nil
-        let joined = try stage.probe(batch, worker, matched: matched, owned: true)
-        if let start { stage.profile?.addTime(ContinuousClock.now - start) }
-        stage.profile?.addRows(in: batch.liveCount, out: joined.reduce(0) { $0 + $1.liveCount })
-        for output in joined {
-            // Kept until the probe ends.
-            for kept in buffer.append(output) { try track(kept) }
-        }
     }
 }

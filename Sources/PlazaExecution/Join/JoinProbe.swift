@@ -1,6 +1,7 @@
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
+import Synchronization
 
 /// Probes the join table with each batch of the other side.
 ///
@@ -8,7 +9,7 @@ import PlazaVector
 /// is no residual, the probe columns pass through untouched with a selection vector, and only the
 /// build columns are gathered (as dictionary codes). Otherwise matching pairs are expanded into
 /// batches of at most 2,048 rows.
-final class ProbeStage: Stage, @unchecked Sendable {
+final class ProbeStage: FinishingStage, @unchecked Sendable {
     // Safe to share: immutable; per-thread caches live in `WorkerState`.
     /// Where EXPLAIN ANALYZE counts the stage's rows and time, or nil.
     let profile: OperatorProfile?
@@ -21,6 +22,9 @@ final class ProbeStage: Stage, @unchecked Sendable {
     let residual: ExpressionNode?
     /// The output columns (left, then right) the residual reads.
     let residualColumns: Set<Int>
+    /// For an outer join that keeps the build side's unmatched rows: which rows each worker
+    /// matched, and the rows to add once the probe is over (`finish`).
+    let unmatchedBuildRows: UnmatchedBuildRows?
     /// The probe key columns, when every key is a plain column reference.
     let keyColumns: [Int]?
     /// Per build column: its position among the columns with a dictionary, or -1.
@@ -32,7 +36,7 @@ final class ProbeStage: Stage, @unchecked Sendable {
 
     init(
         table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?,
-        residualColumns: Set<Int>, profile: OperatorProfile?
+        residualColumns: Set<Int>, unmatchedBuildRows: UnmatchedBuildRows?, profile: OperatorProfile?
     ) {
         precondition(kind != .right && kind != .full, "a probe stage keeps unmatched probe rows only (LEFT)")
         self.table = table
@@ -41,6 +45,7 @@ final class ProbeStage: Stage, @unchecked Sendable {
         self.buildIsLeft = buildIsLeft
         self.residual = residual
         self.residualColumns = residualColumns
+        self.unmatchedBuildRows = unmatchedBuildRows
         let columns = probeKeys.compactMap { ($0 as? ColumnNode)?.index }
         self.keyColumns = columns.count == probeKeys.count ? columns : nil
         var slots: [Int] = []
@@ -55,7 +60,14 @@ final class ProbeStage: Stage, @unchecked Sendable {
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        try probe(input, worker, matched: nil, owned: false)
+        try probe(input, worker, matched: unmatchedBuildRows?.flags(of: worker, rows: table.rowCount), owned: false)
+    }
+
+    /// The build rows no worker matched, with NULLs for the probe columns (outer joins that keep
+    /// the build side's rows; none otherwise).
+    func finish() -> [Batch] {
+        guard let unmatchedBuildRows else { return [] }
+        return unmatchedBuildRows.rows(of: table, buildIsLeft: buildIsLeft)
     }
 
     /// Whether output rows can keep the input's rows in place (one match at most per probe row).
@@ -313,5 +325,50 @@ final class ProbeStage: Stage, @unchecked Sendable {
         }
         let columns = buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns
         return Batch(columns: columns, count: probeRows?.count ?? 0)
+    }
+}
+
+/// The build rows an outer join keeps although no probe row matched them: each worker marks the
+/// rows it matches in its own flags (no sharing while the probe runs); `rows` ORs the flags of
+/// every worker once the probe is over and gathers the rows left unmarked.
+final class UnmatchedBuildRows: @unchecked Sendable {
+    // Safe to share: `workerFlags` is only touched under `lock`; each flags buffer is written by
+    // the one worker that registered it, and read by `rows` after every worker finished.
+    let probeFields: [Field]
+    private let lock = Mutex(())
+    private var workerFlags: [UnsafeMutablePointer<UInt8>] = []
+    private var rowCount = 0
+
+    init(probeFields: [Field]) { self.probeFields = probeFields }
+
+    deinit { for flags in workerFlags { flags.deallocate() } }
+
+    /// The flags of `worker` (one byte per build row, 1 once matched), made at its first batch.
+    func flags(of worker: WorkerState, rows: Int) -> UnsafeMutablePointer<UInt8> {
+        let key = ObjectIdentifier(self)
+        if let flags = worker.matchedBuildRows[key] { return flags }
+        let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(rows, 1))
+        flags.initialize(repeating: 0, count: Swift.max(rows, 1))
+        lock.withLock { _ in
+            workerFlags.append(flags)
+            rowCount = rows
+        }
+        worker.matchedBuildRows[key] = flags
+        return flags
+    }
+
+    /// The rows of `table` no worker matched, with NULL probe columns, in the join's column order.
+    func rows(of table: JoinTable, buildIsLeft: Bool) -> [Batch] {
+        lock.withLock { _ in
+            let count = table.rowCount
+            let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
+            defer { matched.deallocate() }
+            matched.initialize(repeating: 0, count: Swift.max(count, 1))
+            for flags in workerFlags {
+                for row in 0..<count { matched[row] |= flags[row] }
+            }
+            return JoinPlanner.unmatchedBuildRows(
+                table, matched: matched, probeFields: probeFields, buildIsLeft: buildIsLeft)
+        }
     }
 }
