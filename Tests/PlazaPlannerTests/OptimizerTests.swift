@@ -346,7 +346,8 @@ import Testing
         #expect(full.left == nil && full.right == nil)
         #expect(full.0.residual.map(PlanUtilities.conjuncts)?.count == 2)
         // A WHERE condition on the side a FULL join may NULL-extend stays above it.
-        let above = try joinAndSideFilters(sql + " FULL JOIN alcaldias a ON r.colonia = a.colonia WHERE a.nombre IS NULL")
+        let above = try joinAndSideFilters(
+            sql + " FULL JOIN alcaldias a ON r.colonia = a.colonia WHERE a.nombre IS NULL")
         #expect(above.left == nil && above.right == nil && above.0.kind == .full)
     }
 }
