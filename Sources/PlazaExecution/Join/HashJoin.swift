@@ -25,9 +25,10 @@ struct JoinPlanner {
         let probePlan: LogicalPlan
         let buildKeys: [ExpressionNode]
         let probeKeys: [ExpressionNode]
+        /// The residual, over the columns it reads (`residualColumns`, in that order).
         let residual: ExpressionNode?
-        /// The columns (left, then right) the residual reads.
-        let residualColumns: Set<Int>
+        /// The columns (left, then right) the residual reads, ascending.
+        let residualColumns: [Int]
         /// The join as the probe stage sees it: LEFT keeps the probe rows nothing matched.
         let probeKind: Join.Kind
         /// Whether the build rows nothing matched are added after the probe (with NULLs).
@@ -72,6 +73,11 @@ struct JoinPlanner {
             residual: sides.residual, residualColumns: sides.residualColumns,
             unmatchedBuildRows: sides.keepsBuildRows ? UnmatchedBuildRows(probeFields: sides.probePlan.fields) : nil,
             profile: profile)
+        if isNestedLoop {
+            // About 64K pairs per probe call at most (a slice is never less than one probe row).
+            let sliceRows = (1 << 16) / Swift.max(table.rowCount, 1)
+            if sliceRows < ColumnVector.batchCapacity { pipeline.stages.append(ProbeSliceStage(rows: sliceRows)) }
+        }
         pipeline.stages.append(stage)
         return Pipeline(reusing: pipeline, fields: fields)
     }
@@ -107,12 +113,17 @@ struct JoinPlanner {
                 name: nil, arguments: [key], type: buildKeys[index].type,
                 kernel: try CastKernels.kernel(from: key.type, to: buildKeys[index].type, isTry: false))
         }
-        let residual = try join.residual.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        // The residual is evaluated over the columns it reads only: pairs gather no other column
+        // before it has filtered them.
+        let residualColumns = join.residual.map { PlanUtilities.columns(of: $0).sorted() } ?? []
+        let residual = try join.residual.map { (e) throws(ExecutionError) in
+            try compiler.compile(PlanUtilities.remap(e) { residualColumns.firstIndex(of: $0)! })
+        }
         return Sides(
             buildIsLeft: buildIsLeft, buildPlan: buildIsLeft ? join.left : join.right,
             probePlan: buildIsLeft ? join.right : join.left,
             buildKeys: buildKeys, probeKeys: probeKeys, residual: residual,
-            residualColumns: join.residual.map(PlanUtilities.columns) ?? [], probeKind: probeKind,
+            residualColumns: residualColumns, probeKind: probeKind,
             keepsBuildRows: buildIsLeft ? join.keepsLeftRows : join.keepsRightRows)
     }
 

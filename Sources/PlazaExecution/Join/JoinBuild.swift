@@ -34,9 +34,12 @@ final class JoinBuild: @unchecked Sendable {
         self.tracker = tracker
         let count = rowCount
         // Not DOUBLE: key packing merges -0.0 with 0.0 and every NaN, which values must keep apart.
+        // Not for a nested loop (no keys): its pairs are many, and expressions above would decode
+        // the codes of every pair again.
+        let fixedWidthDictionaries = count <= JoinTable.fixedWidthDictionaryRows && !keyVectors.isEmpty
         dictionaryColumns = columns.indices.filter {
             columns[$0].physicalType == .string
-                || (count <= JoinTable.fixedWidthDictionaryRows && columns[$0].physicalType != .double)
+                || (fixedWidthDictionaries && columns[$0].physicalType != .double)
         }
         dictionaries = .allocate(capacity: dictionaryColumns.count)
         dictionaries.initialize(repeating: nil)

@@ -19,9 +19,10 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     /// NULL build columns), SEMI or ANTI; the build side's unmatched rows are the caller's.
     let kind: Join.Kind
     let buildIsLeft: Bool
+    /// The residual condition, over the columns `residualColumns` lists (in that order).
     let residual: ExpressionNode?
-    /// The output columns (left, then right) the residual reads.
-    let residualColumns: Set<Int>
+    /// The output columns (left, then right) the residual reads, ascending.
+    let residualColumns: [Int]
     /// For an outer join that keeps the build side's unmatched rows: which rows each worker
     /// matched, and the rows to add once the probe is over (`finish`).
     let unmatchedBuildRows: UnmatchedBuildRows?
@@ -36,7 +37,7 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
 
     init(
         table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?,
-        residualColumns: Set<Int>, unmatchedBuildRows: UnmatchedBuildRows?, profile: OperatorProfile?
+        residualColumns: [Int], unmatchedBuildRows: UnmatchedBuildRows?, profile: OperatorProfile?
     ) {
         precondition(kind != .right && kind != .full, "a probe stage keeps unmatched probe rows only (LEFT)")
         self.table = table
@@ -87,6 +88,11 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
             return output
         }
         let batch = selects && keyColumns != nil ? input : input.compacted()
+        if table.keyTypes.isEmpty && residual == nil && (kind == .inner || kind == .left)
+            && table.rowCount >= ColumnVector.batchCapacity / 2
+        {
+            return crossOutput(batch, matched)
+        }
         let count = batch.count
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
         defer { groups.deallocate() }
@@ -215,16 +221,14 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         var pairs = 0
         var outputs: [Batch] = []
         let emitsPairs = kind == .inner || kind == .left
-        // The residual reads only some columns: the others stay empty until a pair passes it.
-        let placeholders = residual == nil ? [] : makePairs(batch, nil, nil).columns
         func flush() throws(ExecutionError) {
             if pairs == 0 { return }
             if let residual {
+                // Only the columns the residual reads, until it has filtered the pairs.
                 let flags = try residual.evaluate(
-                    makePairs(
+                    residualInput(
                         batch, UnsafeBufferPointer(start: probeRows, count: pairs),
-                        UnsafeBufferPointer(start: buildRows, count: pairs), only: residualColumns,
-                        placeholders: placeholders))
+                        UnsafeBufferPointer(start: buildRows, count: pairs)))
                 var kept = 0
                 if flags.type != .null {
                     let values = flags.data.assumingMemoryBound(to: UInt8.self)
@@ -255,17 +259,36 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
             }
             pairs = 0
         }
-        let heads = table.heads, next = table.next
-        for row in 0..<count {
-            let g = Int(groups[row])
-            if g < 0 { continue }
-            var b = heads[g]
-            while b >= 0 {
-                probeRows[pairs] = Int32(truncatingIfNeeded: row)
-                buildRows[pairs] = b
-                pairs &+= 1
-                if pairs == capacity { try flush() }
-                b = next[Int(b)]
+        if table.keyTypes.isEmpty {
+            // A nested loop: every probe row with every build row, a run of build rows at a time.
+            let buildCount = table.rowCount
+            for row in 0..<count where buildCount > 0 {
+                let probeRow = Int32(truncatingIfNeeded: row)
+                var start = 0
+                while start < buildCount {
+                    let n = Swift.min(capacity - pairs, buildCount - start)
+                    for i in 0..<n {
+                        probeRows[pairs &+ i] = probeRow
+                        buildRows[pairs &+ i] = Int32(truncatingIfNeeded: start &+ i)
+                    }
+                    pairs &+= n
+                    start &+= n
+                    if pairs == capacity { try flush() }
+                }
+            }
+        } else {
+            let heads = table.heads, next = table.next
+            for row in 0..<count {
+                let g = Int(groups[row])
+                if g < 0 { continue }
+                var b = heads[g]
+                while b >= 0 {
+                    probeRows[pairs] = Int32(truncatingIfNeeded: row)
+                    buildRows[pairs] = b
+                    pairs &+= 1
+                    if pairs == capacity { try flush() }
+                    b = next[Int(b)]
+                }
             }
         }
         try flush()
@@ -298,33 +321,60 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         }
     }
 
+    /// Every probe row with every build row (a nested loop with no condition left), a run of up
+    /// to 2,048 build rows per batch beside the probe row repeated; for build sides of at least
+    /// 1,024 rows, so batches stay large.
+    private func crossOutput(_ batch: Batch, _ matched: UnsafeMutablePointer<UInt8>?) -> [Batch] {
+        let buildCount = table.rowCount
+        if let matched, batch.count > 0 { matched.update(repeating: 1, count: buildCount) }
+        let capacity = ColumnVector.batchCapacity
+        let repeated = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let run = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        defer {
+            repeated.deallocate()
+            run.deallocate()
+        }
+        var outputs: [Batch] = []
+        for row in 0..<batch.count {
+            var start = 0
+            while start < buildCount {
+                let n = Swift.min(capacity, buildCount - start)
+                for i in 0..<n {
+                    repeated[i] = Int32(truncatingIfNeeded: row)
+                    run[i] = Int32(truncatingIfNeeded: start &+ i)
+                }
+                let probeRows = UnsafeBufferPointer(start: repeated, count: n)
+                outputs.append(makePairs(batch, probeRows, UnsafeBufferPointer(start: run, count: n)))
+                start &+= n
+            }
+        }
+        return outputs
+    }
+
     /// Output rows for pairs: left columns then right columns (a build row of -1 gives NULLs).
-    ///
-    /// With `only`, the columns it does not list are `placeholders` (empty vectors of the right
-    /// types); without rows (nil), every column is an empty vector.
     private func makePairs(
-        _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>?, _ buildRows: UnsafeBufferPointer<Int32>?,
-        only: Set<Int>? = nil, placeholders: [ColumnVector] = []
+        _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>, _ buildRows: UnsafeBufferPointer<Int32>
     ) -> Batch {
-        let probeCount = batch.columns.count
-        let buildOffset = buildIsLeft ? 0 : probeCount, probeOffset = buildIsLeft ? table.columns.count : 0
-        func wanted(_ position: Int) -> Bool { only.map { $0.contains(position) } ?? true }
-        let probeColumns = batch.columns.indices.map { index in
-            guard let probeRows, wanted(probeOffset + index) else {
-                return placeholders.isEmpty
-                    ? ColumnVector(type: batch.columns[index].type, capacity: 1) : placeholders[probeOffset + index]
-            }
-            return GatherKernel.gather(batch.columns[index], probeRows)
-        }
-        let buildColumns = table.columns.indices.map { index in
-            guard let buildRows, wanted(buildOffset + index) else {
-                return placeholders.isEmpty
-                    ? ColumnVector(type: table.columns[index].type, capacity: 1) : placeholders[buildOffset + index]
-            }
-            return table.gather(column: index, buildRows)
-        }
+        let probeColumns = batch.columns.map { GatherKernel.gather($0, probeRows) }
+        let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, buildRows) }
         let columns = buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns
-        return Batch(columns: columns, count: probeRows?.count ?? 0)
+        return Batch(columns: columns, count: probeRows.count)
+    }
+
+    /// The columns of `residualColumns` for pairs, in that order: the residual's input.
+    private func residualInput(
+        _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>, _ buildRows: UnsafeBufferPointer<Int32>
+    ) -> Batch {
+        let leftCount = buildIsLeft ? table.columns.count : batch.columns.count
+        let columns = residualColumns.map { position in
+            let isLeft = position < leftCount
+            let index = isLeft ? position : position - leftCount
+            // Flat build values, not dictionary codes: the residual reads each value at once.
+            return isLeft == buildIsLeft
+                ? GatherKernel.gather(table.columns[index], buildRows)
+                : GatherKernel.gather(batch.columns[index], probeRows)
+        }
+        return Batch(columns: columns, count: probeRows.count)
     }
 }
 
