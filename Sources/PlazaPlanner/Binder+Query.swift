@@ -209,8 +209,9 @@ extension BindingSession {
             switch item {
             case .star(let span):
                 if scope.columns.isEmpty { throw BindError("SELECT * needs a FROM clause with columns", span: span) }
-                for (index, column) in scope.columns.enumerated() {
-                    entries.append(SelectEntry(expression: nil, starColumn: index, name: column.name, alias: nil))
+                for index in scope.starColumns {
+                    entries.append(
+                        SelectEntry(expression: nil, starColumn: index, name: scope.columns[index].name, alias: nil))
                 }
             case .qualifiedStar(let table):
                 let matching = scope.columns.indices.filter {

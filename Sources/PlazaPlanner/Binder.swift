@@ -102,33 +102,8 @@ final class BindingSession {
         case .subquery(let query, let alias):
             let plan = try bindQuery(query)
             return (plan, Scope(fields: plan.fields, qualifier: alias?.name))
-        case .join(let leftReference, let rightReference, let kind, let on):
-            let (left, leftScope) = try bindTable(leftReference)
-            let (right, rightScope) = try bindTable(rightReference)
-            var rightColumns = rightScope.columns
-            if kind == .left {
-                for index in rightColumns.indices { rightColumns[index].isNullable = true }
-            }
-            let scope = Scope(columns: leftScope.columns + rightColumns)
-            let condition = try requireBoolean(
-                try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
-            let leftCount = leftScope.columns.count
-            var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
-            for conjunct in PlanUtilities.conjuncts(condition) {
-                if let (l, r) = PlanUtilities.equiKey(conjunct, leftCount: leftCount) {
-                    leftKeys.append(l)
-                    rightKeys.append(r)
-                } else if case .literal(.boolean(true), _) = conjunct {
-                    continue
-                } else {
-                    residual.append(conjunct)
-                }
-            }
-            let join = Join(
-                left: left, right: right, kind: kind == .left ? .left : .inner, leftKeys: leftKeys,
-                rightKeys: rightKeys,
-                residual: PlanUtilities.conjunction(residual))
-            return (.join(join), scope)
+        case .join(let leftReference, let rightReference, let kind, let condition):
+            return try bindJoin(leftReference, rightReference, kind: kind, condition: condition)
         }
     }
 

@@ -47,6 +47,13 @@ package indirect enum LogicalPlan: Hashable, Sendable {
                 // The right side of a LEFT join may be NULL whatever its schema says.
                 return join.left.fields
                     + join.right.fields.map { Field(name: $0.name, type: $0.type, isNullable: true) }
+            case .right:
+                return join.left.fields.map { Field(name: $0.name, type: $0.type, isNullable: true) }
+                    + join.right.fields
+            case .full:
+                return (join.left.fields + join.right.fields).map {
+                    Field(name: $0.name, type: $0.type, isNullable: true)
+                }
             case .inner:
                 return join.left.fields + join.right.fields
             }
@@ -82,9 +89,10 @@ package struct TableScan: Hashable, Sendable {
 
 /// A join of two inputs.
 package struct Join: Hashable, Sendable {
-    /// The kind of join.
+    /// The kind of join: which sides keep their unmatched rows (LEFT, RIGHT, FULL, with NULLs
+    /// for the other side), or SEMI/ANTI/NOT EXISTS (see `kind`).
     package enum Kind: String, Hashable, Sendable {
-        case inner, left, semi, anti
+        case inner, left, right, full, semi, anti
         /// ANTI with NOT EXISTS semantics: a left row is kept when no right row matches it, so a
         /// NULL key (which matches nothing) keeps the row and NULLs among the right keys are ignored.
         case notExists = "not exists"
@@ -96,7 +104,8 @@ package struct Join: Hashable, Sendable {
     package var left: LogicalPlan
     /// The right input as written.
     package var right: LogicalPlan
-    /// INNER or LEFT as written; SEMI/ANTI come from `IN (subquery)` and output only the left columns.
+    /// INNER, LEFT, RIGHT or FULL as written; SEMI/ANTI come from `IN (subquery)` and output only
+    /// the left columns.
     package var kind: Kind
     /// Equality keys: left expression over the left input, right expression over the right input.
     package var equiKeys: [(BoundExpression, BoundExpression)] { zip(leftKeys, rightKeys).map { ($0, $1) } }
@@ -119,6 +128,11 @@ package struct Join: Hashable, Sendable {
         self.rightKeys = rightKeys
         self.residual = residual
     }
+
+    /// Whether the left side's unmatched rows are kept (LEFT and FULL).
+    package var keepsLeftRows: Bool { kind == .left || kind == .full }
+    /// Whether the right side's unmatched rows are kept (RIGHT and FULL).
+    package var keepsRightRows: Bool { kind == .right || kind == .full }
 }
 
 /// One key of ORDER BY.

@@ -50,6 +50,10 @@ package enum PlanPrinter {
             }
             if !keys.isEmpty { line += " keys=[" + keys.joined(separator: ", ") + "]" }
             if let residual = join.residual { line += " residual=" + describe(residual, combined) }
+            if keys.isEmpty && join.kind != .semi && join.kind != .anti {
+                // No key to hash: every pair of rows is tried.
+                line += " nested_loop pairs≈\(join.estimatedPairs)"
+            }
             lines.append(indent + line)
             render(join.left, depth: depth + 1, into: &lines)
             render(join.right, depth: depth + 1, into: &lines)

@@ -107,9 +107,18 @@ package enum PlanUtilities {
     }
 }
 
+extension Join {
+    /// The pairs of rows a join without keys tries: the product of its sides' estimated rows
+    /// (`Int.max` when it overflows).
+    package var estimatedPairs: Int {
+        let (product, overflow) = left.estimatedRows.multipliedReportingOverflow(by: right.estimatedRows)
+        return overflow ? Int.max : product
+    }
+}
+
 extension LogicalPlan {
     /// Rows the plan may produce, from its scans' row counts (filters and aggregates keep the
-    /// estimate; a join the larger side's): enough to tell a lookup table from a fact table.
+    /// estimate; a join with keys the larger side's, one without the pairs it tries): enough to tell a lookup table from a fact table.
     package var estimatedRows: Int {
         switch self {
         case .scan(let scan): return scan.estimatedRows
@@ -118,7 +127,9 @@ extension LogicalPlan {
             .distinct(let input), .window(let input, _, _):
             return input.estimatedRows
         case .limit(let input, let limit, _): return Swift.min(input.estimatedRows, limit ?? Int.max)
-        case .join(let join): return Swift.max(join.left.estimatedRows, join.right.estimatedRows)
+        case .join(let join):
+            if join.leftKeys.isEmpty && join.kind != .semi && join.kind != .anti { return join.estimatedPairs }
+            return Swift.max(join.left.estimatedRows, join.right.estimatedRows)
         case .setOperation(let operation):
             let (left, right) = (operation.left.estimatedRows, operation.right.estimatedRows)
             switch operation.kind {

@@ -51,11 +51,13 @@ enum PredicatePushdown {
         let leftCount = join.left.fields.count
         var left: [BoundExpression] = [], right: [BoundExpression] = [], above: [BoundExpression] = [],
             residual: [BoundExpression] = []
-        // A condition above a LEFT join that is never true for NULL-extended rows makes it an INNER join.
-        if join.kind == .left, predicates.contains(where: { rejectsNulls($0, from: leftCount) }) {
-            join.kind = .inner
-        }
+        simplifyOuterJoin(&join, under: predicates)
         let isInner = join.kind == .inner
+        // A side whose columns the join may NULL-extend cannot be filtered below it by a condition
+        // from above; the ON condition may filter in advance a side whose unmatched rows are dropped.
+        let leftIsNullExtended = join.keepsRightRows, rightIsNullExtended = join.keepsLeftRows
+        let onMayFilterLeft = join.kind == .inner || join.kind == .right
+        let onMayFilterRight = join.kind != .right && join.kind != .full
         func side(_ expression: BoundExpression) -> (onlyLeft: Bool, onlyRight: Bool) {
             let columns = PlanUtilities.columns(of: expression)
             return (columns.allSatisfy { $0 < leftCount }, !columns.isEmpty && columns.allSatisfy { $0 >= leftCount })
@@ -63,9 +65,9 @@ enum PredicatePushdown {
         // Conditions from above the join.
         for predicate in predicates {
             let (onlyLeft, onlyRight) = side(predicate)
-            if onlyLeft && !containsSubquery(predicate) {
+            if onlyLeft && !leftIsNullExtended && !containsSubquery(predicate) {
                 left.append(predicate)
-            } else if onlyRight && isInner && !containsSubquery(predicate) {
+            } else if onlyRight && !rightIsNullExtended && isInner && !containsSubquery(predicate) {
                 right.append(PlanUtilities.remap(predicate) { $0 - leftCount })
             } else if isInner, let (l, r) = PlanUtilities.equiKey(predicate, leftCount: leftCount) {
                 join.leftKeys.append(l)
@@ -79,9 +81,9 @@ enum PredicatePushdown {
         // The join's own residual: single-sided parts go below where the join kind allows.
         for conjunct in join.residual.map(PlanUtilities.conjuncts) ?? [] {
             let (onlyLeft, onlyRight) = side(conjunct)
-            if onlyRight && !containsSubquery(conjunct) {
+            if onlyRight && onMayFilterRight && !containsSubquery(conjunct) {
                 right.append(PlanUtilities.remap(conjunct) { $0 - leftCount })
-            } else if onlyLeft && isInner && !containsSubquery(conjunct) {
+            } else if onlyLeft && onMayFilterLeft && !containsSubquery(conjunct) {
                 left.append(conjunct)
             } else {
                 residual.append(conjunct)
@@ -93,30 +95,53 @@ enum PredicatePushdown {
         return apply(above, to: .join(join))
     }
 
+    /// Narrows an outer join whose NULL-extended rows a condition above it always drops: LEFT or
+    /// RIGHT becomes INNER, FULL becomes LEFT, RIGHT or INNER.
+    private static func simplifyOuterJoin(_ join: inout Join, under predicates: [BoundExpression]) {
+        guard join.keepsLeftRows || join.keepsRightRows else { return }
+        let leftCount = join.left.fields.count
+        let dropsNullRight = predicates.contains { rejectsNulls($0, in: leftCount..<Int.max) }
+        let dropsNullLeft = predicates.contains { rejectsNulls($0, in: 0..<leftCount) }
+        // Unmatched left rows carry NULL right columns, and the other way round.
+        let keepsLeft = join.keepsLeftRows && !dropsNullRight
+        let keepsRight = join.keepsRightRows && !dropsNullLeft
+        switch (keepsLeft, keepsRight) {
+        case (true, true): join.kind = .full
+        case (true, false): join.kind = .left
+        case (false, true): join.kind = .right
+        case (false, false): join.kind = .inner
+        }
+    }
+
     /// Whether `predicate` is NULL or false whenever every column from `firstColumn` on is NULL.
     static func rejectsNulls(_ predicate: BoundExpression, from firstColumn: Int) -> Bool {
+        rejectsNulls(predicate, in: firstColumn..<Int.max)
+    }
+
+    /// Whether `predicate` is NULL or false whenever every column in `columns` is NULL.
+    static func rejectsNulls(_ predicate: BoundExpression, in columns: Range<Int>) -> Bool {
         guard case .call(let name, let arguments, _) = predicate else { return false }
         switch name {
         case "=", "<>", "<", "<=", ">", ">=", "like", "ilike":
-            return arguments.contains { isStrict($0, from: firstColumn) }
+            return arguments.contains { isStrict($0, in: columns) }
         case "is_not_null", "in":
-            return isStrict(arguments[0], from: firstColumn)
+            return isStrict(arguments[0], in: columns)
         case "and":
-            return arguments.contains { rejectsNulls($0, from: firstColumn) }
+            return arguments.contains { rejectsNulls($0, in: columns) }
         default:
             return false
         }
     }
 
-    /// Whether an expression is NULL whenever the columns from `firstColumn` on are NULL and it reads one.
-    private static func isStrict(_ expression: BoundExpression, from firstColumn: Int) -> Bool {
+    /// Whether an expression is NULL whenever the columns in `columns` are NULL and it reads one.
+    private static func isStrict(_ expression: BoundExpression, in columns: Range<Int>) -> Bool {
         switch expression {
-        case .column(let index, _): return index >= firstColumn
-        case .cast(let inner, _, let isTry): return !isTry && isStrict(inner, from: firstColumn)
+        case .column(let index, _): return columns.contains(index)
+        case .cast(let inner, _, let isTry): return !isTry && isStrict(inner, in: columns)
         case .call(let name, let arguments, _):
             let signatures = FunctionCatalog.signatures(named: name.rawValue)
             guard !signatures.isEmpty, signatures.allSatisfy({ $0.nulls == .propagates }) else { return false }
-            return arguments.contains { isStrict($0, from: firstColumn) }
+            return arguments.contains { isStrict($0, in: columns) }
         default: return false
         }
     }

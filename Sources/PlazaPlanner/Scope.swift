@@ -11,11 +11,17 @@ struct ScopeColumn {
     var type: DataType
     /// Whether it may be NULL.
     var isNullable: Bool
+    /// Whether only a qualified name (`t.a`) reaches it: one side's copy of a column that
+    /// `JOIN … USING` merged (the merged column answers the bare name).
+    var isQualifiedOnly = false
 }
 
 /// The columns an expression may refer to, in the order of the input operator's output.
 struct Scope {
     var columns: [ScopeColumn]
+    /// The columns `SELECT *` lists, in order: all of them, except that a column merged by
+    /// `JOIN … USING` appears once, at the left side's place.
+    var starColumns: [Int]
 
     /// The fields of the columns.
     var fields: [Field] { columns.map { Field(name: $0.name, type: $0.type, isNullable: $0.isNullable) } }
@@ -25,9 +31,18 @@ struct Scope {
         columns = fields.map {
             ScopeColumn(qualifier: qualifier, name: $0.name, type: $0.type, isNullable: $0.isNullable)
         }
+        starColumns = Array(columns.indices)
     }
 
-    init(columns: [ScopeColumn]) { self.columns = columns }
+    init(columns: [ScopeColumn]) {
+        self.columns = columns
+        starColumns = Array(columns.indices)
+    }
+
+    init(columns: [ScopeColumn], starColumns: [Int]) {
+        self.columns = columns
+        self.starColumns = starColumns
+    }
 
     /// Whether two names match: exactly, or case-insensitively.
     static func matches(_ name: String, _ candidate: String) -> Bool {
@@ -49,6 +64,8 @@ struct Scope {
         for (index, column) in columns.enumerated() {
             if let qualifier {
                 guard let q = column.qualifier, Scope.matches(qualifier.name, q) else { continue }
+            } else if column.isQualifiedOnly {
+                continue
             }
             if Scope.matches(name.name, column.name) { candidates.append(index) }
         }

@@ -327,40 +327,54 @@ struct ParserState {
         var left = try parseTablePrimary()
         while true {
             let joinToken = current
-            var kind = JoinKind.inner
             var isCross = false
             if acceptSymbol(",") {
                 isCross = true
             } else if accept("CROSS") {
                 try expect("JOIN")
                 isCross = true
+            }
+            let isNatural = !isCross && accept("NATURAL")
+            var kind = JoinKind.inner
+            if isCross {
             } else if accept("JOIN") {
             } else if accept("INNER") {
                 try expect("JOIN")
-            } else if accept("LEFT") {
+            } else if let outer = parseOuterJoinKind() {
+                kind = outer
                 _ = accept("OUTER")
                 try expect("JOIN")
-                kind = .left
-            } else if current.isKeyword("RIGHT") || current.isKeyword("FULL") {
-                throw error(
-                    "\(current.text.uppercased()) JOIN is not supported; use LEFT JOIN with the tables swapped",
-                    at: current)
+            } else if isNatural {
+                throw unexpected("JOIN after NATURAL")
             } else {
                 return left
             }
             let right = try parseTablePrimary()
-            let condition: Expression
+            let condition: JoinCondition
             if isCross {
-                condition = Expression(.literal(.boolean(true)), span: joinToken.span)
+                condition = .on(Expression(.literal(.boolean(true)), span: joinToken.span))
+            } else if isNatural {
+                condition = .natural(span: joinToken.span)
+            } else if accept("USING") {
+                try expectSymbol("(", "after USING")
+                var columns = [try parseIdentifier("a column name in USING")]
+                while acceptSymbol(",") { columns.append(try parseIdentifier("a column name in USING")) }
+                try expectSymbol(")", "to close USING")
+                condition = .using(columns)
             } else {
-                if current.isKeyword("USING") {
-                    throw error("JOIN … USING is not supported; write ON a.x = b.x", at: current)
-                }
-                try expect("ON")
-                condition = try parseExpression()
+                guard accept("ON") else { throw unexpected("ON or USING") }
+                condition = .on(try parseExpression())
             }
-            left = .join(left: left, right: right, kind: kind, on: condition)
+            left = .join(left: left, right: right, kind: kind, condition: condition)
         }
+    }
+
+    /// `LEFT`, `RIGHT` or `FULL` (consumed), or nil.
+    private mutating func parseOuterJoinKind() -> JoinKind? {
+        if accept("LEFT") { return .left }
+        if accept("RIGHT") { return .right }
+        if accept("FULL") { return .full }
+        return nil
     }
 
     mutating func parseTablePrimary() throws(SQLSyntaxError) -> TableReference {

@@ -85,10 +85,16 @@ extension TableReference {
         switch self {
         case .table(let name, let alias): return name.description + (alias.map { " AS \($0)" } ?? "")
         case .subquery(let query, let alias): return "(" + query.sql + ")" + (alias.map { " AS \($0)" } ?? "")
-        case .join(let left, let right, let kind, let on):
+        case .join(let left, let right, let kind, let condition):
             let rightText: String
             if case .join = right { rightText = "(" + right.sql + ")" } else { rightText = right.sql }
-            return left.sql + " " + kind.rawValue + " " + rightText + " ON " + on.sql
+            switch condition {
+            case .on(let on): return left.sql + " " + kind.rawValue + " " + rightText + " ON " + on.sql
+            case .using(let columns):
+                let names = columns.map(\.description).joined(separator: ", ")
+                return left.sql + " " + kind.rawValue + " " + rightText + " USING (" + names + ")"
+            case .natural: return left.sql + " NATURAL " + kind.rawValue + " " + rightText
+            }
         }
     }
 }

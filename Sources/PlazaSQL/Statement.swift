@@ -180,8 +180,9 @@ package indirect enum TableReference: Hashable, Sendable {
     case table(Identifier, alias: Identifier?)
     /// `(query) [AS] alias`.
     case subquery(Query, alias: Identifier?)
-    /// `left [INNER | LEFT [OUTER]] JOIN right ON condition`.
-    case join(left: TableReference, right: TableReference, kind: JoinKind, on: Expression)
+    /// `left [INNER | LEFT | RIGHT | FULL [OUTER]] JOIN right ON condition | USING (columns)`,
+    /// `left NATURAL … JOIN right`, `left CROSS JOIN right` and `left, right` (`ON TRUE`).
+    case join(left: TableReference, right: TableReference, kind: JoinKind, condition: JoinCondition)
 }
 
 /// Join kinds the dialect writes.
@@ -190,6 +191,20 @@ package enum JoinKind: String, Hashable, Sendable {
     case inner = "JOIN"
     /// `LEFT [OUTER] JOIN`.
     case left = "LEFT JOIN"
+    /// `RIGHT [OUTER] JOIN`.
+    case right = "RIGHT JOIN"
+    /// `FULL [OUTER] JOIN`.
+    case full = "FULL JOIN"
+}
+
+/// How a join pairs rows.
+package enum JoinCondition: Hashable, Sendable {
+    /// `ON condition` (`CROSS JOIN` and `,` are `ON TRUE`).
+    case on(Expression)
+    /// `USING (a, b)`: equal values of the columns both sides name, merged into one column.
+    case using([Identifier])
+    /// `NATURAL`: `USING` every column name the two sides share.
+    case natural(span: SourceSpan)
 }
 
 /// Words that cannot be used as bare names or aliases.
@@ -201,6 +216,7 @@ package enum Keywords {
         "TRUE", "FALSE", "JOIN", "INNER", "LEFT", "OUTER", "ON", "CASE", "WHEN", "THEN", "ELSE", "END", "IN", "IS",
         "BETWEEN", "LIKE", "ILIKE", "DISTINCT", "ALL", "WITH", "CAST", "TRY_CAST", "ASC", "DESC", "UNION", "EXCEPT",
         "INTERSECT", "FILTER", "CROSS", "RIGHT", "FULL", "USING", "NULLS", "EXTRACT", "EXPLAIN", "QUALIFY", "WINDOW",
+        "NATURAL",
     ]
 }
 
@@ -248,10 +264,10 @@ struct ParameterCounter {
         switch table {
         case .table: break
         case .subquery(let query, _): visit(query)
-        case .join(let left, let right, _, let on):
+        case .join(let left, let right, _, let condition):
             visit(left)
             visit(right)
-            visit(on)
+            if case .on(let on) = condition { visit(on) }
         }
     }
 

@@ -477,10 +477,19 @@ class QueryGenerator:
             return text, self.table_scope(table, alias), table == "t3"
         if r <= 6:
             left, right = self.pick([("t1", "t2"), ("t2", "t1"), ("t2", "t2"), ("t1", "t1")])
-            join = self.pick(["JOIN", "INNER JOIN", "LEFT JOIN", "LEFT OUTER JOIN"])
+            join = self.pick(
+                ["JOIN", "INNER JOIN", "LEFT JOIN", "LEFT OUTER JOIN", "RIGHT JOIN", "RIGHT OUTER JOIN", "FULL JOIN",
+                 "FULL OUTER JOIN"])
             scope = self.table_scope(left, "a") + self.table_scope(right, "b")
             key = self.pick(["k", "s", "k", "dt", "n"])
-            condition = "a.%s = b.%s" % (key, key)
+            if self.chance(0.15):
+                # USING: the qualified columns the queries read stay each side's own.
+                return "%s AS a %s %s AS b USING (%s)" % (left, join, right, key), scope, True
+            if self.chance(0.15):
+                # No equality key: a nested loop.
+                condition = "a.%s %s b.%s" % (key, self.pick(["<", "<=", "<>", ">"]), key)
+            else:
+                condition = "a.%s = b.%s" % (key, key)
             if self.chance(0.3):
                 condition += " AND " + self.expr("BOOLEAN", scope, 1)
             return "%s AS a %s %s AS b ON %s" % (left, join, right, condition), scope, True

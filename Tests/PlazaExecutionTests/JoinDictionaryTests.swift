@@ -94,24 +94,29 @@ import Testing
                 leftKeys: [leftKey], rightKeys: [rightKey], residual: nil))
     }
 
-    /// The rows of a nested-loop join: NULL keys never match; LEFT pads with NULLs.
+    /// The rows of a nested-loop join: NULL keys never match; LEFT, RIGHT and FULL pad with NULLs.
     static func expected(_ left: [[Value]], _ right: [[Value]], _ kind: Join.Kind) -> [[Value]] {
         var rows: [[Value]] = []
         let nulls = [Value](repeating: .null, count: right.first?.count ?? 0)
+        func matches(_ l: [Value], _ r: [Value]) -> Bool { !l[0].isNull && !r[0].isNull && r[0] == l[0] }
         for l in left {
-            let matches = right.filter { !l[0].isNull && !$0[0].isNull && $0[0] == l[0] }
+            let found = right.filter { matches(l, $0) }
             switch kind {
-            case .inner: rows += matches.map { l + $0 }
-            case .left: rows += matches.isEmpty ? [l + nulls] : matches.map { l + $0 }
-            case .semi: if !matches.isEmpty { rows.append(l) }
-            case .anti: if matches.isEmpty && !l[0].isNull { rows.append(l) }
-            case .notExists: if matches.isEmpty { rows.append(l) }
+            case .inner, .right: rows += found.map { l + $0 }
+            case .left, .full: rows += found.isEmpty ? [l + nulls] : found.map { l + $0 }
+            case .semi: if !found.isEmpty { rows.append(l) }
+            case .anti: if found.isEmpty && !l[0].isNull { rows.append(l) }
+            case .notExists: if found.isEmpty { rows.append(l) }
             }
+        }
+        if kind == .right || kind == .full {
+            let leftNulls = [Value](repeating: .null, count: left.first?.count ?? 0)
+            for r in right where !left.contains(where: { matches($0, r) }) { rows.append(leftNulls + r) }
         }
         return T.sortRows(rows)
     }
 
-    @Test(arguments: [Join.Kind.inner, .left, .semi, .notExists])
+    @Test(arguments: [Join.Kind.inner, .left, .right, .full, .semi, .notExists])
     func probeByDictionaryEntryMatchesNestedLoop(_ kind: Join.Kind) throws {
         let rows = T.sortRows(try T.runBoth(join("r", "u", kind), tables))
         #expect(rows == Self.expected(Self.probeRows, Self.uniqueRows, kind))

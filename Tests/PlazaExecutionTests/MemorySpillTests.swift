@@ -152,6 +152,43 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
 
+    /// Outer joins past the limit, with unmatched rows on both sides (odd ids below half the
+    /// table; evens from half the table up), written both ways round so that each side builds:
+    /// every partition adds its own unmatched build rows.
+    @Test(arguments: [Join.Kind.left, .right, .full], [false, true])
+    func outerJoinPastTheLimitKeepsTheUnmatchedRowsOfEachPartition(kind: Join.Kind, evensLeft: Bool) throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let quarter = Int64(Self.rows / 4)
+        let ids = LogicalPlan.filter(
+            input: T.scan("numbers", Self.numbers, [0]),
+            predicate: T.call("<", [T.col(0, .bigint), T.lit(.bigint(2 * quarter))], .boolean))
+        let evens = T.scan("evens", Self.evens)
+        // Columns: id, k, w (or k, w, id with the evens on the left).
+        let (id, k, w) = evensLeft ? (2, 0, 1) : (0, 1, 2)
+        let join = LogicalPlan.join(
+            Join(
+                left: evensLeft ? evens : ids, right: evensLeft ? ids : evens, kind: kind,
+                leftKeys: [T.col(0, .bigint)], rightKeys: [T.col(0, .bigint)], residual: nil))
+        let total = T.aggregate(
+            join, groups: [],
+            [Self.call(.countStar, nil), Self.call(.count, id), Self.call(.count, k), Self.call(.sum, w)])
+        // Matched: ids 0, 2, …, 2 * quarter - 2 (w = 0 ..< quarter); unmatched: the odd ids, and
+        // the evens 2 * quarter …, whose w runs from quarter to 2 * quarter.
+        let keepsIds = evensLeft ? (kind == .right || kind == .full) : (kind == .left || kind == .full)
+        let keepsEvens = evensLeft ? (kind == .left || kind == .full) : (kind == .right || kind == .full)
+        let rows = quarter + (keepsIds ? quarter : 0) + (keepsEvens ? quarter : 0)
+        let sumW = keepsEvens ? (2 * quarter) * (2 * quarter - 1) / 2 : quarter * (quarter - 1) / 2
+        let expected: [Value] = [
+            .bigint(rows), .bigint(keepsIds ? 2 * quarter : quarter), .bigint(keepsEvens ? 2 * quarter : quarter),
+            .bigint(sumW),
+        ]
+        #expect(try Self.run(total, limit: 1 << 20, directory: directory) == [expected])
+        #expect(try Self.run(total, limit: 1 << 20, directory: directory, threads: 1) == [expected])
+        #expect(try Self.run(total, limit: 1 << 30, directory: directory) == [expected])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
     @Test func sortPastTheLimitSpillsAndIsExact() throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -386,4 +386,56 @@ import Testing
             return
         }
     }
+
+    @Test func rightAndFullJoinsNarrowUnderConditionsThatRejectTheirNullExtendedRows() throws {
+        let right = "SELECT r.n FROM reportes r RIGHT JOIN alcaldias a ON r.colonia = a.colonia WHERE "
+        #expect(try joinKind(right + "r.n > 1") == .inner)
+        #expect(try joinKind(right + "a.poblacion > 100") == .right)
+        #expect(try joinKind(right + "r.n IS NULL") == .right)
+        let full = "SELECT r.n FROM reportes r FULL JOIN alcaldias a ON r.colonia = a.colonia WHERE "
+        // Unmatched left rows have NULL right columns: a condition on the right drops them.
+        #expect(try joinKind(full + "a.poblacion > 100") == .right)
+        #expect(try joinKind(full + "r.n > 1") == .left)
+        #expect(try joinKind(full + "r.n > 1 AND a.poblacion > 100") == .inner)
+        #expect(try joinKind(full + "r.n = a.poblacion") == .inner)
+        #expect(try joinKind(full + "r.n > 1 OR a.poblacion > 100") == .full)
+        #expect(try joinKind(full + "a.nombre IS NULL") == .full)
+    }
+
+    /// The join of an optimized query and the filters right below it on each side.
+    func joinAndSideFilters(_ sql: String) throws -> (Join, left: BoundExpression?, right: BoundExpression?) {
+        var pending = [Optimizer.optimize(try plan(sql))]
+        while let next = pending.popLast() {
+            switch next {
+            case .join(let join):
+                func filter(_ side: LogicalPlan) -> BoundExpression? {
+                    if case .filter(_, let predicate) = side { return predicate }
+                    return nil
+                }
+                return (join, filter(join.left), filter(join.right))
+            case .project(let input, _, _), .filter(let input, _), .sort(let input, _), .limit(let input, _, _):
+                pending.append(input)
+            default: break
+            }
+        }
+        throw BindError("no join in \(sql)", span: nil)
+    }
+
+    @Test func onConditionsFilterInAdvanceOnlyTheSideWhoseUnmatchedRowsAreDropped() throws {
+        let on = " JOIN alcaldias a ON r.colonia = a.colonia AND r.n > 1 AND a.poblacion > 5"
+        let sql = "SELECT r.n, a.nombre FROM reportes r"
+        let inner = try joinAndSideFilters(sql + on)
+        #expect(inner.left != nil && inner.right != nil && inner.0.residual == nil)
+        let left = try joinAndSideFilters(sql + " LEFT" + on)
+        #expect(left.left == nil && left.right != nil && left.0.residual != nil)
+        let right = try joinAndSideFilters(sql + " RIGHT" + on)
+        #expect(right.left != nil && right.right == nil && right.0.residual != nil)
+        let full = try joinAndSideFilters(sql + " FULL" + on)
+        #expect(full.left == nil && full.right == nil)
+        #expect(full.0.residual.map(PlanUtilities.conjuncts)?.count == 2)
+        // A WHERE condition on the side a FULL join may NULL-extend stays above it.
+        let above = try joinAndSideFilters(
+            sql + " FULL JOIN alcaldias a ON r.colonia = a.colonia WHERE a.nombre IS NULL")
+        #expect(above.left == nil && above.right == nil && above.0.kind == .full)
+    }
 }

@@ -32,7 +32,9 @@ import Testing
         Case(sql: "SELEC 1", line: 1, column: 1, fragment: "expected SELECT"),
         Case(sql: "SELECT a FROM", line: 1, column: 14, fragment: "table name"),
         Case(sql: "SELECT a FROM t JOIN u", line: 1, column: 23, fragment: "ON"),
-        Case(sql: "SELECT a FROM t RIGHT JOIN u ON a = b", line: 1, column: 17, fragment: "not supported"),
+        Case(sql: "SELECT a FROM t NATURAL JOIN u ON a = b", line: 1, column: 32, fragment: "near \"ON\""),
+        Case(sql: "SELECT a FROM t FULL OUTER u ON a = b", line: 1, column: 28, fragment: "expected JOIN"),
+        Case(sql: "SELECT a FROM t JOIN u USING (a,)", line: 1, column: 33, fragment: "column name in USING"),
         Case(
             sql: "SELECT a FROM t EXCEPT BY NAME SELECT b FROM u", line: 1, column: 17,
             fragment: "BY NAME is only supported with UNION"),

@@ -41,6 +41,8 @@ import Testing
         "DESCRIBE reportes",
         "SET threads = 4",
         "SELECT a FROM t CROSS JOIN u",
+        "SELECT a FROM t RIGHT OUTER JOIN u ON t.a = u.a FULL JOIN v ON v.k = t.k",
+        "SELECT * FROM t JOIN u USING (a, \"B c\") NATURAL LEFT JOIN v NATURAL JOIN w",
         "SELECT \"select\" FROM \"from\"",
         "SELECT a AS \"Total Pesos\" FROM t",
         "SELECT x IS TRUE, y IS NOT FALSE FROM t",

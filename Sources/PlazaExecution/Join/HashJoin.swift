@@ -5,11 +5,16 @@ import PlazaVector
 /// Plans a hash join: materializes and indexes the build side, and appends a probe stage to the
 /// other side's pipeline.
 ///
-/// INNER joins build on the side with fewer estimated rows. LEFT joins build on the right, unless
-/// the right side is much larger: then the left side builds, the right side probes, and the left
-/// rows no right row matched are added at the end. SEMI and ANTI build on the right. NULL keys
-/// never match. ANTI follows `NOT IN` semantics: a NULL among the build keys leaves no row, and a
-/// probe row with a NULL key is dropped unless the build side is empty.
+/// INNER and FULL joins build on the side with fewer estimated rows. LEFT joins build on the
+/// right, unless the right side is much larger: then the left side builds, the right side
+/// probes, and the left rows no right row matched are added at the end; RIGHT joins are the
+/// mirror image. SEMI and ANTI build on the right. NULL keys never match. ANTI follows `NOT IN`
+/// semantics: a NULL among the build keys leaves no row, and a probe row with a NULL key is
+/// dropped unless the build side is empty.
+///
+/// A join without an equality key is a nested loop: the build side is one chain of all its
+/// rows, and every probe row is paired with each of them, 2,048 pairs at a time, before the
+/// residual condition filters the pairs.
 struct JoinPlanner {
     let planner: PhysicalPlanner
 
@@ -20,14 +25,23 @@ struct JoinPlanner {
         let probePlan: LogicalPlan
         let buildKeys: [ExpressionNode]
         let probeKeys: [ExpressionNode]
+        /// The residual, over the columns it reads (`residualColumns`, in that order).
         let residual: ExpressionNode?
+        /// The columns (left, then right) the residual reads, ascending.
+        let residualColumns: [Int]
+        /// The join as the probe stage sees it: LEFT keeps the probe rows nothing matched.
+        let probeKind: Join.Kind
+        /// Whether the build rows nothing matched are added after the probe (with NULLs).
+        let keepsBuildRows: Bool
     }
 
     func pipeline(_ join: Join, profile parent: OperatorProfile?) throws(ExecutionError) -> Pipeline {
         let sides = try plan(join)
-        let outerBuild = join.kind == .left && sides.buildIsLeft
+        let isNestedLoop = join.leftKeys.isEmpty
         let profile = parent?.child(
-            "HASH_JOIN", join.kind.rawValue.uppercased() + (sides.buildIsLeft ? " (build: left)" : " (build: right)"))
+            isNestedLoop ? "NESTED_LOOP_JOIN" : "HASH_JOIN",
+            join.kind.rawValue.uppercased() + (sides.buildIsLeft ? " (build: left" : " (build: right")
+                + (isNestedLoop ? ", pairs≈\(join.estimatedPairs))" : ")"))
         let buildProfile = profile?.child("BUILD", "")
         let fields = LogicalPlan.join(join).fields
         let table: JoinTable
@@ -37,6 +51,13 @@ struct JoinPlanner {
                 batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context)
         } catch {
             guard case .memoryLimit = error.kind else { throw error }
+            if isNestedLoop {
+                // Without a key there is nothing to partition by: every pair needs the whole build side.
+                throw ExecutionError(
+                    .memoryLimit,
+                    "a join without an equality condition (nested loop) needs its smaller side in memory: "
+                        + error.message)
+            }
             // Past the memory limit: join partition by partition through temporary files.
             let output = try SpillingJoin(planner: planner, join: join, sides: sides, profile: profile).run()
             profile?.addRows(out: output.rowCount)
@@ -48,13 +69,14 @@ struct JoinPlanner {
         buildProfile?.addRows(out: table.rowCount)
         let pipeline = try planner.pipeline(sides.probePlan, profile: profile)
         let stage = ProbeStage(
-            table: table, probeKeys: sides.probeKeys, kind: outerBuild ? .inner : join.kind,
-            buildIsLeft: sides.buildIsLeft,
-            residual: sides.residual, profile: profile)
-        if outerBuild {
-            let batches = try JoinPlanner.probeKeepingBuildRows(
-                pipeline, stage, probeFields: sides.probePlan.fields, context: planner.context)
-            return Pipeline(source: .batches(batches), fields: fields)
+            table: table, probeKeys: sides.probeKeys, kind: sides.probeKind, buildIsLeft: sides.buildIsLeft,
+            residual: sides.residual, residualColumns: sides.residualColumns,
+            unmatchedBuildRows: sides.keepsBuildRows ? UnmatchedBuildRows(probeFields: sides.probePlan.fields) : nil,
+            profile: profile)
+        if isNestedLoop {
+            // About 64K pairs per probe call at most (a slice is never less than one probe row).
+            let sliceRows = (1 << 16) / Swift.max(table.rowCount, 1)
+            if sliceRows < ColumnVector.batchCapacity { pipeline.stages.append(ProbeSliceStage(rows: sliceRows)) }
         }
         pipeline.stages.append(stage)
         return Pipeline(reusing: pipeline, fields: fields)
@@ -65,10 +87,19 @@ struct JoinPlanner {
         let leftRows = join.left.estimatedRows, rightRows = join.right.estimatedRows
         let buildIsLeft: Bool
         switch join.kind {
-        case .inner: buildIsLeft = leftRows < rightRows
+        case .inner, .full: buildIsLeft = leftRows < rightRows
         case .left:
             buildIsLeft = leftRows.multipliedReportingOverflow(by: 4).partialValue < rightRows && leftRows < Int.max / 4
+        case .right:
+            buildIsLeft =
+                !(rightRows.multipliedReportingOverflow(by: 4).partialValue < leftRows && rightRows < Int.max / 4)
         case .semi, .anti, .notExists: buildIsLeft = false
+        }
+        let keepsProbeRows = buildIsLeft ? join.keepsRightRows : join.keepsLeftRows
+        let probeKind: Join.Kind
+        switch join.kind {
+        case .semi, .anti, .notExists: probeKind = join.kind
+        default: probeKind = keepsProbeRows ? .left : .inner
         }
         let compiler = planner.compiler
         let buildKeys = try (buildIsLeft ? join.leftKeys : join.rightKeys).map { (e) throws(ExecutionError) in
@@ -82,27 +113,25 @@ struct JoinPlanner {
                 name: nil, arguments: [key], type: buildKeys[index].type,
                 kernel: try CastKernels.kernel(from: key.type, to: buildKeys[index].type, isTry: false))
         }
-        let residual = try join.residual.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        // The residual is evaluated over the columns it reads only: pairs gather no other column
+        // before it has filtered them.
+        let residualColumns = join.residual.map { PlanUtilities.columns(of: $0).sorted() } ?? []
+        let residual = try join.residual.map { (e) throws(ExecutionError) in
+            try compiler.compile(PlanUtilities.remap(e) { residualColumns.firstIndex(of: $0)! })
+        }
         return Sides(
             buildIsLeft: buildIsLeft, buildPlan: buildIsLeft ? join.left : join.right,
             probePlan: buildIsLeft ? join.right : join.left,
-            buildKeys: buildKeys, probeKeys: probeKeys, residual: residual)
+            buildKeys: buildKeys, probeKeys: probeKeys, residual: residual,
+            residualColumns: residualColumns, probeKind: probeKind,
+            keepsBuildRows: buildIsLeft ? join.keepsLeftRows : join.keepsRightRows)
     }
 
-    /// LEFT join built on the left: runs the probe (right) side through `stage` on every core,
-    /// then adds each left row that matched nothing, with NULLs on the right.
-    static func probeKeepingBuildRows(
-        _ pipeline: Pipeline, _ stage: ProbeStage, probeFields: [Field], context: QueryContext
-    ) throws(ExecutionError) -> [Batch] {
-        try Scheduler.run(
-            pipeline, into: OuterBuildProbe(stage: stage, probeFields: probeFields, tracker: context.tracker),
-            context: context)
-    }
-
-    /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe columns.
-    static func unmatchedBuildRows(_ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field])
-        -> [Batch]
-    {
+    /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe
+    /// columns, in the join's column order (left, then right).
+    static func unmatchedBuildRows(
+        _ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field], buildIsLeft: Bool
+    ) -> [Batch] {
         var batches: [Batch] = []
         var unmatched: [Int32] = []
         func emit() {
@@ -111,7 +140,7 @@ struct JoinPlanner {
                 (0..<table.columns.count).map { table.gather(column: $0, rows) }
             }
             let nulls = probeFields.map { GatherKernel.constant(.null, type: $0.type, count: n) }
-            batches.append(Batch(columns: buildColumns + nulls, count: n))
+            batches.append(Batch(columns: buildIsLeft ? buildColumns + nulls : nulls + buildColumns, count: n))
             unmatched.removeAll(keepingCapacity: true)
         }
         for row in 0..<table.rowCount where matched[row] == 0 {
@@ -120,91 +149,5 @@ struct JoinPlanner {
         }
         if !unmatched.isEmpty { emit() }
         return batches
-    }
-}
-
-/// The probe of a LEFT join built on the left, as a pipeline sink: each worker probes into its
-/// own `OuterBuildSink`; combining concatenates their joined rows and adds the build rows that no
-/// worker matched, with NULLs on the probe side.
-struct OuterBuildProbe: PipelineSink {
-    let stage: ProbeStage
-    let probeFields: [Field]
-    let tracker: MemoryTracker
-
-    func makeLocalState(worker: Int) -> OuterBuildSink { OuterBuildSink(stage: stage, tracker: tracker) }
-
-    func sink(_ batch: Batch, into local: OuterBuildSink, morsel: Int) throws(ExecutionError) {
-        try local.consume(batch)
-    }
-
-    /// The probe's output is copied out of the input batch.
-    var keepsBatches: Bool { false }
-
-    func combine(_ sinks: [OuterBuildSink]) throws(ExecutionError) -> [Batch] {
-        let table = stage.table
-        var batches: [Batch] = []
-        for sink in sinks { batches += try sink.finishOutputs() }
-        let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
-        defer { matched.deallocate() }
-        matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
-        for sink in sinks {
-            for row in 0..<table.rowCount { matched[row] |= sink.matched[row] }
-        }
-        let unmatched = JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: probeFields)
-        stage.profile?.addRows(out: unmatched.reduce(0) { $0 + $1.count })
-        batches += unmatched
-        return batches
-    }
-}
-
-/// One worker's share of a LEFT join built on the left: the joined batches, and which build
-/// rows found a partner.
-///
-/// The probe's output is copied out of the input batch (`owned`), so the scan refills one batch
-/// per morsel, and small outputs are merged into batches of about 2,048 rows before they are kept.
-final class OuterBuildSink {
-    let stage: ProbeStage
-    let worker = WorkerState()
-    let matched: UnsafeMutablePointer<UInt8>
-    private var buffer = JoinOutputBuffer()
-    let tracker: MemoryTracker
-    var trackedBytes = 0
-
-    init(stage: ProbeStage, tracker: MemoryTracker) {
-        self.stage = stage
-        self.tracker = tracker
-        let rows = Swift.max(stage.table.rowCount, 1)
-        matched = .allocate(capacity: rows)
-        matched.initialize(repeating: 0, count: rows)
-    }
-
-    deinit {
-        matched.deallocate()
-        tracker.release(trackedBytes)
-    }
-
-    /// The joined batches; call once, after the run.
-    func finishOutputs() throws(ExecutionError) -> [Batch] {
-        if let last = buffer.flush() { try track(last) }
-        return buffer.batches
-    }
-
-    /// Counts a kept batch against the memory limit.
-    private func track(_ kept: Batch) throws(ExecutionError) {
-        let bytes = kept.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
-        try tracker.reserve(bytes, for: "hash join output")
-        trackedBytes += bytes
-    }
-
-    /// Probes with `batch` and keeps the joined rows.
-    func consume(_ batch: Batch) throws(ExecutionError) {
-        let start = stage.profile != nil ? ContinuousClock.now : nil
-        let joined = try stage.probe(batch, worker, matched: matched, owned: true)
-        if let start { stage.profile?.addTime(ContinuousClock.now - start) }
-        stage.profile?.addRows(in: batch.liveCount, out: joined.reduce(0) { $0 + $1.liveCount })
-        for output in joined {
-            // Kept until the probe ends.
-            for kept in buffer.append(output) { try track(kept) }
-        }
     }
 }

@@ -34,9 +34,12 @@ final class JoinBuild: @unchecked Sendable {
         self.tracker = tracker
         let count = rowCount
         // Not DOUBLE: key packing merges -0.0 with 0.0 and every NaN, which values must keep apart.
+        // Not for a nested loop (no keys): its pairs are many, and expressions above would decode
+        // the codes of every pair again.
+        let fixedWidthDictionaries = count <= JoinTable.fixedWidthDictionaryRows && !keyVectors.isEmpty
         dictionaryColumns = columns.indices.filter {
             columns[$0].physicalType == .string
-                || (count <= JoinTable.fixedWidthDictionaryRows && columns[$0].physicalType != .double)
+                || (fixedWidthDictionaries && columns[$0].physicalType != .double)
         }
         dictionaries = .allocate(capacity: dictionaryColumns.count)
         dictionaries.initialize(repeating: nil)
@@ -65,7 +68,10 @@ final class JoinBuild: @unchecked Sendable {
             return
         }
         let validCount = validRows.count
-        if keyVectors.count == 1, IntegerKeyTable.supports(keyVectors[0]) {
+        if keyVectors.isEmpty {
+            // A join without keys: every row belongs to key 0.
+            for i in 0..<validCount { rowGroups[i] = 0 }
+        } else if keyVectors.count == 1, IntegerKeyTable.supports(keyVectors[0]) {
             let table = IntegerKeyTable(capacity: validCount)
             table.insert(keyVectors[0], rows: validRows, into: rowGroups)
             integerTable = table

@@ -1,6 +1,7 @@
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
+import Synchronization
 
 /// Probes the join table with each batch of the other side.
 ///
@@ -8,15 +9,23 @@ import PlazaVector
 /// is no residual, the probe columns pass through untouched with a selection vector, and only the
 /// build columns are gathered (as dictionary codes). Otherwise matching pairs are expanded into
 /// batches of at most 2,048 rows.
-final class ProbeStage: Stage, @unchecked Sendable {
+final class ProbeStage: FinishingStage, @unchecked Sendable {
     // Safe to share: immutable; per-thread caches live in `WorkerState`.
     /// Where EXPLAIN ANALYZE counts the stage's rows and time, or nil.
     let profile: OperatorProfile?
     let table: JoinTable
     let probeKeys: [ExpressionNode]
+    /// The join seen from the probe side: INNER, LEFT (keep the probe rows nothing matched, with
+    /// NULL build columns), SEMI or ANTI; the build side's unmatched rows are the caller's.
     let kind: Join.Kind
     let buildIsLeft: Bool
+    /// The residual condition, over the columns `residualColumns` lists (in that order).
     let residual: ExpressionNode?
+    /// The output columns (left, then right) the residual reads, ascending.
+    let residualColumns: [Int]
+    /// For an outer join that keeps the build side's unmatched rows: which rows each worker
+    /// matched, and the rows to add once the probe is over (`finish`).
+    let unmatchedBuildRows: UnmatchedBuildRows?
     /// The probe key columns, when every key is a plain column reference.
     let keyColumns: [Int]?
     /// Per build column: its position among the columns with a dictionary, or -1.
@@ -28,13 +37,16 @@ final class ProbeStage: Stage, @unchecked Sendable {
 
     init(
         table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?,
-        profile: OperatorProfile?
+        residualColumns: [Int], unmatchedBuildRows: UnmatchedBuildRows?, profile: OperatorProfile?
     ) {
+        precondition(kind != .right && kind != .full, "a probe stage keeps unmatched probe rows only (LEFT)")
         self.table = table
         self.probeKeys = probeKeys
         self.kind = kind
         self.buildIsLeft = buildIsLeft
         self.residual = residual
+        self.residualColumns = residualColumns
+        self.unmatchedBuildRows = unmatchedBuildRows
         let columns = probeKeys.compactMap { ($0 as? ColumnNode)?.index }
         self.keyColumns = columns.count == probeKeys.count ? columns : nil
         var slots: [Int] = []
@@ -49,7 +61,14 @@ final class ProbeStage: Stage, @unchecked Sendable {
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        try probe(input, worker, matched: nil, owned: false)
+        try probe(input, worker, matched: unmatchedBuildRows?.flags(of: worker, rows: table.rowCount), owned: false)
+    }
+
+    /// The build rows no worker matched, with NULLs for the probe columns (outer joins that keep
+    /// the build side's rows; none otherwise).
+    func finish() -> [Batch] {
+        guard let unmatchedBuildRows else { return [] }
+        return unmatchedBuildRows.rows(of: table, buildIsLeft: buildIsLeft)
     }
 
     /// Whether output rows can keep the input's rows in place (one match at most per probe row).
@@ -69,6 +88,11 @@ final class ProbeStage: Stage, @unchecked Sendable {
             return output
         }
         let batch = selects && keyColumns != nil ? input : input.compacted()
+        if table.keyTypes.isEmpty && residual == nil && (kind == .inner || kind == .left)
+            && table.rowCount >= ColumnVector.batchCapacity / 2
+        {
+            return crossOutput(batch, matched)
+        }
         let count = batch.count
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
         defer { groups.deallocate() }
@@ -197,52 +221,79 @@ final class ProbeStage: Stage, @unchecked Sendable {
         probeMatched.initialize(repeating: 0, count: Swift.max(count, 1))
         var pairs = 0
         var outputs: [Batch] = []
+        let emitsPairs = kind == .inner || kind == .left
         func flush() throws(ExecutionError) {
             if pairs == 0 { return }
-            var pairBatch = makePairs(
-                batch, UnsafeBufferPointer(start: probeRows, count: pairs),
-                UnsafeBufferPointer(start: buildRows, count: pairs))
             if let residual {
-                let flags = try residual.evaluate(pairBatch)
+                // Only the columns the residual reads, until it has filtered the pairs.
+                let flags = try residual.evaluate(
+                    residualInput(
+                        batch, UnsafeBufferPointer(start: probeRows, count: pairs),
+                        UnsafeBufferPointer(start: buildRows, count: pairs)))
                 var kept = 0
                 if flags.type != .null {
                     let values = flags.data.assumingMemoryBound(to: UInt8.self)
                     let validity = flags.validity
-                    for i in 0..<pairs where values[i] != 0 && validity.isValid(at: i) {
-                        probeRows[kept] = probeRows[i]
-                        buildRows[kept] = buildRows[i]
-                        kept += 1
+                    if validity.isAllValid {
+                        for i in 0..<pairs {
+                            probeRows[kept] = probeRows[i]
+                            buildRows[kept] = buildRows[i]
+                            kept &+= values[i] != 0 ? 1 : 0
+                        }
+                    } else {
+                        for i in 0..<pairs where values[i] != 0 && validity.isValid(at: i) {
+                            probeRows[kept] = probeRows[i]
+                            buildRows[kept] = buildRows[i]
+                            kept += 1
+                        }
                     }
                 }
-                if kept != pairs {
-                    pairs = kept
-                    pairBatch = makePairs(
-                        batch, UnsafeBufferPointer(start: probeRows, count: pairs),
-                        UnsafeBufferPointer(start: buildRows, count: pairs))
-                }
+                pairs = kept
             }
             for i in 0..<pairs { probeMatched[Int(probeRows[i])] = 1 }
             if let matched { for i in 0..<pairs { matched[Int(buildRows[i])] = 1 } }
-            if (kind == .inner || kind == .left) && pairs > 0 { outputs.append(pairBatch) }
+            if emitsPairs && pairs > 0 {
+                outputs.append(
+                    makePairs(
+                        batch, UnsafeBufferPointer(start: probeRows, count: pairs),
+                        UnsafeBufferPointer(start: buildRows, count: pairs)))
+            }
             pairs = 0
         }
-        let heads = table.heads, next = table.next
-        for row in 0..<count {
-            let g = Int(groups[row])
-            if g < 0 { continue }
-            var b = heads[g]
-            while b >= 0 {
-                probeRows[pairs] = Int32(truncatingIfNeeded: row)
-                buildRows[pairs] = b
-                pairs &+= 1
-                if pairs == capacity { try flush() }
-                b = next[Int(b)]
+        if table.keyTypes.isEmpty {
+            // A nested loop: every probe row with every build row, a run of build rows at a time.
+            let buildCount = table.rowCount
+            for row in 0..<count where buildCount > 0 {
+                let probeRow = Int32(truncatingIfNeeded: row)
+                var start = 0
+                while start < buildCount {
+                    let n = Swift.min(capacity - pairs, buildCount - start)
+                    for i in 0..<n {
+                        probeRows[pairs &+ i] = probeRow
+                        buildRows[pairs &+ i] = Int32(truncatingIfNeeded: start &+ i)
+                    }
+                    pairs &+= n
+                    start &+= n
+                    if pairs == capacity { try flush() }
+                }
+            }
+        } else {
+            let heads = table.heads, next = table.next
+            for row in 0..<count {
+                let g = Int(groups[row])
+                if g < 0 { continue }
+                var b = heads[g]
+                while b >= 0 {
+                    probeRows[pairs] = Int32(truncatingIfNeeded: row)
+                    buildRows[pairs] = b
+                    pairs &+= 1
+                    if pairs == capacity { try flush() }
+                    b = next[Int(b)]
+                }
             }
         }
         try flush()
         switch kind {
-        case .inner:
-            return outputs
         case .left:
             var unmatched: [Int32] = []
             for row in 0..<count where probeMatched[row] == 0 { unmatched.append(Int32(truncatingIfNeeded: row)) }
@@ -267,7 +318,39 @@ final class ProbeStage: Stage, @unchecked Sendable {
             selection.count = n
             if n == 0 { return [] }
             return [Batch(columns: batch.columns, count: count, selection: n == count ? nil : selection)]
+        default:
+            return outputs
         }
+    }
+
+    /// Every probe row with every build row (a nested loop with no condition left), a run of up
+    /// to 2,048 build rows per batch beside the probe row repeated; for build sides of at least
+    /// 1,024 rows, so batches stay large.
+    private func crossOutput(_ batch: Batch, _ matched: UnsafeMutablePointer<UInt8>?) -> [Batch] {
+        let buildCount = table.rowCount
+        if let matched, batch.count > 0 { matched.update(repeating: 1, count: buildCount) }
+        let capacity = ColumnVector.batchCapacity
+        let repeated = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let run = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        defer {
+            repeated.deallocate()
+            run.deallocate()
+        }
+        var outputs: [Batch] = []
+        for row in 0..<batch.count {
+            var start = 0
+            while start < buildCount {
+                let n = Swift.min(capacity, buildCount - start)
+                for i in 0..<n {
+                    repeated[i] = Int32(truncatingIfNeeded: row)
+                    run[i] = Int32(truncatingIfNeeded: start &+ i)
+                }
+                let probeRows = UnsafeBufferPointer(start: repeated, count: n)
+                outputs.append(makePairs(batch, probeRows, UnsafeBufferPointer(start: run, count: n)))
+                start &+= n
+            }
+        }
+        return outputs
     }
 
     /// Output rows for pairs: left columns then right columns (a build row of -1 gives NULLs).
@@ -278,5 +361,66 @@ final class ProbeStage: Stage, @unchecked Sendable {
         let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, buildRows) }
         let columns = buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns
         return Batch(columns: columns, count: probeRows.count)
+    }
+
+    /// The columns of `residualColumns` for pairs, in that order: the residual's input.
+    private func residualInput(
+        _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>, _ buildRows: UnsafeBufferPointer<Int32>
+    ) -> Batch {
+        let leftCount = buildIsLeft ? table.columns.count : batch.columns.count
+        let columns = residualColumns.map { position in
+            let isLeft = position < leftCount
+            let index = isLeft ? position : position - leftCount
+            // Flat build values, not dictionary codes: the residual reads each value at once.
+            return isLeft == buildIsLeft
+                ? GatherKernel.gather(table.columns[index], buildRows)
+                : GatherKernel.gather(batch.columns[index], probeRows)
+        }
+        return Batch(columns: columns, count: probeRows.count)
+    }
+}
+
+/// The build rows an outer join keeps although no probe row matched them: each worker marks the
+/// rows it matches in its own flags (no sharing while the probe runs); `rows` ORs the flags of
+/// every worker once the probe is over and gathers the rows left unmarked.
+final class UnmatchedBuildRows: @unchecked Sendable {
+    // Safe to share: `workerFlags` is only touched under `lock`; each flags buffer is written by
+    // the one worker that registered it, and read by `rows` after every worker finished.
+    let probeFields: [Field]
+    private let lock = Mutex(())
+    private var workerFlags: [UnsafeMutablePointer<UInt8>] = []
+    private var rowCount = 0
+
+    init(probeFields: [Field]) { self.probeFields = probeFields }
+
+    deinit { for flags in workerFlags { flags.deallocate() } }
+
+    /// The flags of `worker` (one byte per build row, 1 once matched), made at its first batch.
+    func flags(of worker: WorkerState, rows: Int) -> UnsafeMutablePointer<UInt8> {
+        let key = ObjectIdentifier(self)
+        if let flags = worker.matchedBuildRows[key] { return flags }
+        let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(rows, 1))
+        flags.initialize(repeating: 0, count: Swift.max(rows, 1))
+        lock.withLock { _ in
+            workerFlags.append(flags)
+            rowCount = rows
+        }
+        worker.matchedBuildRows[key] = flags
+        return flags
+    }
+
+    /// The rows of `table` no worker matched, with NULL probe columns, in the join's column order.
+    func rows(of table: JoinTable, buildIsLeft: Bool) -> [Batch] {
+        lock.withLock { _ in
+            let count = table.rowCount
+            let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(count, 1))
+            defer { matched.deallocate() }
+            matched.initialize(repeating: 0, count: Swift.max(count, 1))
+            for flags in workerFlags {
+                for row in 0..<count { matched[row] |= flags[row] }
+            }
+            return JoinPlanner.unmatchedBuildRows(
+                table, matched: matched, probeFields: probeFields, buildIsLeft: buildIsLeft)
+        }
     }
 }

@@ -155,14 +155,14 @@ struct SpillingJoin: Sendable {
         }
     }
 
-    /// Probes `table` with every batch of `probe` into `writer`; LEFT joins built on the left add
-    /// their unmatched rows.
+    /// Probes `table` with every batch of `probe` into `writer`; outer joins that keep the build
+    /// side's unmatched rows add this partition's.
     private func probeAll(_ table: JoinTable, _ probe: SpillPartition, into writer: SpillWriter) throws(ExecutionError)
     {
-        let outerBuild = kind == .left && sides.buildIsLeft
+        let outerBuild = sides.keepsBuildRows
         let stage = ProbeStage(
-            table: table, probeKeys: sides.probeKeys, kind: outerBuild ? .inner : kind, buildIsLeft: sides.buildIsLeft,
-            residual: sides.residual, profile: nil)
+            table: table, probeKeys: sides.probeKeys, kind: sides.probeKind, buildIsLeft: sides.buildIsLeft,
+            residual: sides.residual, residualColumns: sides.residualColumns, unmatchedBuildRows: nil, profile: nil)
         let worker = WorkerState()
         let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
         defer { matched.deallocate() }
@@ -173,7 +173,9 @@ struct SpillingJoin: Sendable {
             }
         }
         if outerBuild {
-            for output in JoinPlanner.unmatchedBuildRows(table, matched: matched, probeFields: sides.probePlan.fields) {
+            let unmatched = JoinPlanner.unmatchedBuildRows(
+                table, matched: matched, probeFields: sides.probePlan.fields, buildIsLeft: sides.buildIsLeft)
+            for output in unmatched {
                 try writer.append(output)
             }
         }

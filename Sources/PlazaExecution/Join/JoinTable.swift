@@ -92,7 +92,8 @@ final class JoinTable: @unchecked Sendable {
         let groupTable = build.groupTable, integerTable = build.integerTable
         self.groupTable = groupTable
         self.integerTable = integerTable
-        let keyCount = integerTable?.count ?? groupTable?.groupCount ?? 0
+        // Without keys (a nested loop) every row is in the one chain of key 0.
+        let keyCount = keys.isEmpty ? (count > 0 ? 1 : 0) : integerTable?.count ?? groupTable?.groupCount ?? 0
         self.keyCount = keyCount
         heads = .allocate(capacity: Swift.max(keyCount, 1))
         heads.initialize(repeating: -1, count: Swift.max(keyCount, 1))
@@ -156,7 +157,9 @@ final class JoinTable: @unchecked Sendable {
             groups.initialize(repeating: -2, count: count)
             return
         }
-        if let integerTable {
+        if keyTypes.isEmpty {
+            groups.initialize(repeating: keyCount > 0 ? 0 : -1, count: count)
+        } else if let integerTable {
             integerTable.find(keys[0], count: count, into: groups)
         } else if let groupTable {
             groupTable.find(keys, rowCount: count, into: groups, using: packer)

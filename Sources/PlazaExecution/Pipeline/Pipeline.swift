@@ -8,6 +8,9 @@ final class WorkerState {
     var dictionaryMatches: [CacheKey: (dictionary: ColumnVector, matches: [UInt8])] = [:]
     /// Per join probe: the last dictionary of a probe key and the build group of each entry.
     var dictionaryGroups: [ObjectIdentifier: (dictionary: ColumnVector, groups: [Int32])] = [:]
+    /// Per outer join keeping its build rows: this worker's flags of matched build rows (owned by
+    /// the join's `UnmatchedBuildRows`).
+    var matchedBuildRows: [ObjectIdentifier: UnsafeMutablePointer<UInt8>] = [:]
     /// The row mask and comparison bytes of a filter fused into the scan.
     lazy var filterScratch = FilterScratch()
 }
@@ -26,6 +29,14 @@ protocol Stage: AnyObject, Sendable {
 
     /// The batches that `batch` becomes (none when every row is filtered out).
     func process(_ batch: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch]
+}
+
+/// A stage with rows to add after its last input: an outer join's build rows that no probe row
+/// matched. The scheduler calls `finish` once, after every morsel went through the pipeline, and
+/// pushes its batches through the stages after it into the sink.
+protocol FinishingStage: Stage {
+    /// The batches to add once every input batch has been processed.
+    func finish() -> [Batch]
 }
 
 /// Where a pipeline's batches come from.

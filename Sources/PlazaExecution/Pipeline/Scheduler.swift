@@ -35,6 +35,12 @@ enum Scheduler {
             try shared.runMorsel(morsel, sink: sink, local: local, state: scratch, context: context, stop: stop)
             sink.finishMorsel(morsel, of: local)
         }
+        if !(stop?.isSet ?? false) && pipeline.stages.contains(where: { $0 is any FinishingStage }) {
+            // Rows added after the last morsel (an outer join's unmatched build rows) come last,
+            // as one more morsel of worker 0.
+            try shared.finishStages(sink: sink, local: slots.items[0], morsel: morsels.count, context: context)
+            sink.finishMorsel(morsels.count, of: slots.items[0])
+        }
         return slots.items
     }
 

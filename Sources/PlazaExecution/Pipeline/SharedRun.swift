@@ -70,6 +70,23 @@ final class SharedRun: @unchecked Sendable {
         }
     }
 
+    /// Pushes the batches of every finishing stage (in pipeline order, so that one stage's rows
+    /// go through the finishing stages after it before they finish) into `local`, as morsel `morsel`.
+    func finishStages<Sink: PipelineSink>(
+        sink: Sink, local: Sink.LocalState, morsel: Int, context: QueryContext
+    ) throws(ExecutionError) {
+        let state = WorkerState()
+        for (index, stage) in pipeline.stages.enumerated() {
+            guard let finishing = stage as? any FinishingStage else { continue }
+            let outputs = finishing.finish()
+            finishing.profile?.addRows(out: outputs.reduce(0) { $0 + $1.liveCount })
+            for output in outputs {
+                try push(
+                    output, stage: index + 1, morsel: morsel, sink: sink, local: local, state: state, context: context)
+            }
+        }
+    }
+
     private func push<Sink: PipelineSink>(
         _ batch: Batch, stage: Int, morsel: Int, sink: Sink, local: Sink.LocalState, state: WorkerState,
         context: QueryContext

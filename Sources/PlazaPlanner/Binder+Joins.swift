@@ -1,0 +1,183 @@
+import PlazaCore
+import PlazaSQL
+
+/// One column pair that `USING` or `NATURAL` joins on: positions in the left and right scopes.
+struct UsingPair {
+    var left: Int
+    var right: Int
+    /// The name as written in USING (for NATURAL: the left side's name), for errors.
+    var name: Identifier
+}
+
+extension BindingSession {
+    /// Binds `left <kind> JOIN right ON … | USING (…) | NATURAL`.
+    ///
+    /// The plan's columns are the left side's, then the right side's. With USING or NATURAL, each
+    /// shared column appears once in `SELECT *`, at the left side's place, and a bare name reaches
+    /// it, as in DuckDB: for INNER and LEFT joins it is the left column, for RIGHT joins the right
+    /// column, and for FULL joins `COALESCE(left, right)` (a projection above the join adds it).
+    /// `t.a` and `u.a` still reach each side's own column.
+    func bindJoin(
+        _ leftReference: TableReference, _ rightReference: TableReference, kind: JoinKind,
+        condition: JoinCondition
+    ) throws(BindError) -> (LogicalPlan, Scope) {
+        let (left, leftScope) = try bindTable(leftReference)
+        let (right, rightScope) = try bindTable(rightReference)
+        let planKind: Join.Kind
+        switch kind {
+        case .inner: planKind = .inner
+        case .left: planKind = .left
+        case .right: planKind = .right
+        case .full: planKind = .full
+        }
+        var leftColumns = leftScope.columns, rightColumns = rightScope.columns
+        if kind == .left || kind == .full {
+            for index in rightColumns.indices { rightColumns[index].isNullable = true }
+        }
+        if kind == .right || kind == .full {
+            for index in leftColumns.indices { leftColumns[index].isNullable = true }
+        }
+        let leftCount = leftColumns.count
+        let pairs: [UsingPair]
+        switch condition {
+        case .on(let on):
+            let scope = Scope(
+                columns: leftColumns + rightColumns,
+                starColumns: leftScope.starColumns + rightScope.starColumns.map { $0 + leftCount })
+            let bound = try requireBoolean(
+                try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
+            var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
+            for conjunct in PlanUtilities.conjuncts(bound) {
+                if let (l, r) = PlanUtilities.equiKey(conjunct, leftCount: leftCount) {
+                    leftKeys.append(l)
+                    rightKeys.append(r)
+                } else if case .literal(.boolean(true), _) = conjunct {
+                    continue
+                } else {
+                    residual.append(conjunct)
+                }
+            }
+            let join = Join(
+                left: left, right: right, kind: planKind, leftKeys: leftKeys, rightKeys: rightKeys,
+                residual: PlanUtilities.conjunction(residual))
+            return (.join(join), scope)
+        case .using(let names):
+            pairs = try usingPairs(names, leftScope, rightScope)
+        case .natural(let span):
+            pairs = try naturalPairs(leftScope, rightScope, span: span)
+        }
+
+        // Equality of each pair, with the casts `=` needs when the two types differ.
+        var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
+        for pair in pairs {
+            let source = Expression(.column([pair.name]), span: pair.name.span)
+            let equal = try call(
+                "=",
+                [
+                    .column(index: pair.left, type: leftColumns[pair.left].type),
+                    .column(index: leftCount + pair.right, type: rightColumns[pair.right].type),
+                ], [source, source], span: pair.name.span, display: "=")
+            guard let (l, r) = PlanUtilities.equiKey(equal, leftCount: leftCount) else {
+                preconditionFailure("a USING pair compares one column of each side")
+            }
+            leftKeys.append(l)
+            rightKeys.append(r)
+        }
+        var plan = LogicalPlan.join(
+            Join(left: left, right: right, kind: planKind, leftKeys: leftKeys, rightKeys: rightKeys, residual: nil))
+        var columns = leftColumns + rightColumns
+        let rightUsing = Set(pairs.map { leftCount + $0.right })
+        var star = leftScope.starColumns
+        let rightStar = rightScope.starColumns.map { $0 + leftCount }.filter { !rightUsing.contains($0) }
+        var merged: [BoundExpression] = []
+        for pair in pairs {
+            let rightIndex = leftCount + pair.right
+            let shown: Int
+            switch kind {
+            case .inner, .left:
+                // Matched rows hold equal values and the others keep the left value: the left column.
+                columns[rightIndex].isQualifiedOnly = true
+                shown = pair.left
+            case .right:
+                columns[pair.left].isQualifiedOnly = true
+                shown = rightIndex
+            case .full:
+                let source = Expression(.column([pair.name]), span: pair.name.span)
+                let coalesce = try call(
+                    "coalesce",
+                    [
+                        .column(index: pair.left, type: columns[pair.left].type),
+                        .column(index: rightIndex, type: columns[rightIndex].type),
+                    ], [source, source], span: pair.name.span, display: "COALESCE")
+                columns[pair.left].isQualifiedOnly = true
+                columns[rightIndex].isQualifiedOnly = true
+                shown = leftCount + rightColumns.count + merged.count
+                merged.append(coalesce)
+                columns.append(
+                    ScopeColumn(
+                        qualifier: nil, name: leftColumns[pair.left].name, type: coalesce.type, isNullable: true))
+            }
+            if let position = star.firstIndex(of: pair.left) { star[position] = shown }
+        }
+        if !merged.isEmpty {
+            let fields = plan.fields
+            let mergedFields = merged.indices.map {
+                Field(name: columns[fields.count + $0].name, type: merged[$0].type, isNullable: true)
+            }
+            let expressions = fields.indices.map { BoundExpression.column(index: $0, type: fields[$0].type) } + merged
+            plan = .project(input: plan, expressions: expressions, fields: fields + mergedFields)
+        }
+        return (plan, Scope(columns: columns, starColumns: star + rightStar))
+    }
+
+    /// The column pairs of `USING (names)`: each name must reach exactly one column on each side.
+    private func usingPairs(_ names: [Identifier], _ leftScope: Scope, _ rightScope: Scope) throws(BindError)
+        -> [UsingPair]
+    {
+        var pairs: [UsingPair] = []
+        for name in names {
+            let left = try usingColumn(name, in: leftScope, side: "left")
+            let right = try usingColumn(name, in: rightScope, side: "right")
+            // As DuckDB, a name written twice joins once.
+            if !pairs.contains(where: { $0.left == left && $0.right == right }) {
+                pairs.append(UsingPair(left: left, right: right, name: name))
+            }
+        }
+        return pairs
+    }
+
+    /// The position of a USING column on one side, or an error naming the side.
+    private func usingColumn(_ name: Identifier, in scope: Scope, side: String) throws(BindError) -> Int {
+        let visible = scope.columns.filter { !$0.isQualifiedOnly }.map(\.name)
+        guard visible.contains(where: { Scope.matches(name.name, $0) }) else {
+            throw BindError(
+                "column \"\(name.name)\" of USING is not on the \(side) side of the join"
+                    + Scope.suggestion(for: name.name, among: visible),
+                span: name.span)
+        }
+        return try scope.resolve([name])
+    }
+
+    /// The column pairs of NATURAL: every name both sides show, in the left side's order.
+    private func naturalPairs(_ leftScope: Scope, _ rightScope: Scope, span: SourceSpan) throws(BindError)
+        -> [UsingPair]
+    {
+        let rightNames = Set(rightScope.columns.filter { !$0.isQualifiedOnly }.map { $0.name.lowercased() })
+        var seen = Set<String>()
+        var pairs: [UsingPair] = []
+        for column in leftScope.columns where !column.isQualifiedOnly {
+            let key = column.name.lowercased()
+            guard rightNames.contains(key), seen.insert(key).inserted else { continue }
+            let name = Identifier(column.name, isQuoted: true, span: span)
+            pairs.append(
+                UsingPair(left: try leftScope.resolve([name]), right: try rightScope.resolve([name]), name: name))
+        }
+        if pairs.isEmpty {
+            // DuckDB refuses rather than silently producing every pair.
+            throw BindError(
+                "NATURAL JOIN found no column name shared by both sides; write CROSS JOIN for every pair of rows",
+                span: span)
+        }
+        return pairs
+    }
+}
