@@ -129,6 +129,30 @@ package final class TableSnapshot: ScanSource, Sendable {
         }
     }
 
+    /// Row groups by their column statistics: largest maximum first (`descending`) or smallest
+    /// minimum first; row groups without a bound (all NULL, or a converted segment) go last.
+    package func ordered(_ rowGroups: [Int], byColumn column: Int, descending: Bool) -> [Int] {
+        let bounds: [Value?] = rowGroups.map { group in
+            let location = locations[group]
+            let segment = Int(location.segment)
+            // Statistics of a segment stored in a narrower type are in that type: not comparable.
+            if conversions[segment][column] != nil { return nil }
+            let statistics = readers[segment].statistics(rowGroup: Int(location.rowGroup), column: column)
+            return descending ? statistics.max : statistics.min
+        }
+        let order = rowGroups.indices.sorted { a, b in
+            switch (bounds[a], bounds[b]) {
+            case (let x?, let y?):
+                guard let c = statisticOrder(x, y), c != 0 else { return a < b }
+                return descending ? c > 0 : c < 0
+            case (.some, .none): return true
+            case (.none, .some): return false
+            case (.none, .none): return a < b
+            }
+        }
+        return order.map { rowGroups[$0] }
+    }
+
     /// The path of the segment file that holds snapshot row group `rowGroup`.
     package func segmentPath(ofRowGroup rowGroup: Int) -> String { segmentPaths[Int(locations[rowGroup].segment)] }
 

@@ -23,9 +23,16 @@ package protocol ScanSource: Sendable {
     /// whole row group to part 0 and no rows to the others.
     func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int) throws
         -> any RowGroupCursor
+    /// `rowGroups` reordered so that those whose table column `column` holds the largest values
+    /// (`descending`) or the smallest come first, by their statistics; a top-N reads them so, and
+    /// its cutoff then skips the rest. The default keeps the order.
+    func ordered(_ rowGroups: [Int], byColumn column: Int, descending: Bool) -> [Int]
 }
 
 extension ScanSource {
+    /// The order given.
+    package func ordered(_ rowGroups: [Int], byColumn column: Int, descending: Bool) -> [Int] { rowGroups }
+
     /// The whole row group for part 0, nothing for the others.
     package func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
         throws -> any RowGroupCursor

@@ -120,6 +120,29 @@ import Testing
         #expect(text.contains("SCAN n [n, label, k]") && text.contains("row groups read: 1, skipped: 29"), "\(text)")
     }
 
+    @Test func rowGroupsWithTheBestKeysAreReadFirstSoTheCutoffSkipsTheRest() throws {
+        // Stored in ascending order, asked newest first behind a filter on another column (the
+        // latest requests of one neighbourhood): the last row group is read first, and its cutoff
+        // rules out every other.
+        let rows: [[Value]] = (0..<30_000).map { [.bigint(Int64($0)), .bigint(Int64($0 % 7))] }
+        let numbers = InMemoryTable(
+            schema: Schema([Field(name: "n", type: .bigint), Field(name: "k", type: .bigint)]), rows: rows,
+            rowGroupSize: 1000)
+        let filter = LogicalPlan.filter(
+            input: T.scan("n", numbers), predicate: T.call("=", [T.col(1, .bigint), T.lit(.bigint(3))], .boolean))
+        let plan = LogicalPlan.limit(
+            input: .sort(
+                input: filter, keys: [SortKey(expression: T.col(0, .bigint), isDescending: true, nullsFirst: false)]),
+            limit: 5, offset: 2)
+        let expected = (0..<30_000).filter { $0 % 7 == 3 }.reversed().dropFirst(2).prefix(5).map {
+            Value.bigint(Int64($0))
+        }
+        #expect(try T.runBoth(plan, ["n": numbers], ordered: true).map { $0[0] } == Array(expected))
+        let executor = QueryExecutor(tables: InMemoryTables(["n": numbers]), options: ExecutionOptions(threads: 1))
+        let text = try executor.explainAnalyze(plan)
+        #expect(text.contains("row groups read: 1, skipped: 29"), "\(text)")
+    }
+
     @Test func limitWithoutOrderStopsTheScanEarly() throws {
         let numbers = InMemoryTable(
             schema: Schema([Field(name: "n", type: .bigint)]), rows: (0..<20_000).map { [.bigint(Int64($0))] },

@@ -58,6 +58,9 @@ final class Pipeline: @unchecked Sendable {
     /// How much of each output column the consumer reads (nil: every value); lets the scan skip
     /// columns, or decode only the NULLs of a column read by `count(x)`.
     var outputDemand: [ColumnDemand]?
+    /// For a top-N: read the row groups whose statistics show the best values of this scan column
+    /// first (largest when `descending`), so that its cutoff skips the others.
+    var rowGroupOrder: (column: Int, descending: Bool)?
 
     init(source: PipelineSource, fields: [Field]) {
         self.source = source

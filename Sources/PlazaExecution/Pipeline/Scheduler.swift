@@ -130,6 +130,10 @@ struct MorselPlan: Sendable {
                     profile?.rowGroupsSkipped.add(1, ordering: .relaxed)
                 }
             }
+            if let order = pipeline.rowGroupOrder, rowGroups.count > 1 {
+                rowGroups = source.ordered(
+                    rowGroups, byColumn: scan.columns[order.column], descending: order.descending)
+            }
             // Fewer row groups than threads: cut each into parts, so every thread has work.
             if !rowGroups.isEmpty && rowGroups.count < threads {
                 partsPerGroup = (threads + rowGroups.count - 1) / rowGroups.count

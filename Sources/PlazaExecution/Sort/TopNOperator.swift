@@ -85,6 +85,7 @@ final class TopNOperator: @unchecked Sendable {
         -> (batches: [Batch], cutoff: FirstKeyCutoff?)
     {
         let shared = TopNShared(initial, isDescending: keys[0].isDescending)
+        if let column = pruningColumn { pipeline.rowGroupOrder = (column, keys[0].isDescending) }
         return try Scheduler.run(pipeline, into: Execution(op: self, shared: shared), context: context)
     }
 
