@@ -16,11 +16,10 @@ extension ProbeStage {
     /// Joins `batch` when its key column is dictionary-encoded; nil otherwise.
     ///
     /// - Parameters:
-    ///   - matched: gets a 1 for every build row a kept row matched (LEFT join built on the left).
-    ///   - owned: the output must not share vectors with `batch` nor carry a selection (the
-    ///     caller keeps it while the input's vectors are refilled).
+    ///   - matched: gets a 1 for every build row a kept row matched (an outer join that keeps
+    ///     the build side's unmatched rows).
     func dictionaryOutput(
-        _ batch: Batch, keyColumn: Int, _ worker: WorkerState, matched: UnsafeMutablePointer<UInt8>?, owned: Bool
+        _ batch: Batch, keyColumn: Int, _ worker: WorkerState, matched: UnsafeMutablePointer<UInt8>?
     ) -> [Batch]? {
         let vector = batch.columns[keyColumn]
         guard let dictionary = vector.dictionary else { return nil }
@@ -31,7 +30,7 @@ extension ProbeStage {
         let answers = worker.dictionaryGroups[cacheKey]!.groups
         let stride = Swift.max(dictionary.count, 1)
         return answers.withUnsafeBufferPointer { map in
-            output(batch, vector, entries: map.baseAddress!, stride: stride, matched: matched, owned: owned)
+            output(batch, vector, entries: map.baseAddress!, stride: stride, matched: matched)
         }
     }
 
@@ -67,7 +66,7 @@ extension ProbeStage {
 
     private func output(
         _ batch: Batch, _ vector: ColumnVector, entries: UnsafePointer<Int32>, stride: Int,
-        matched: UnsafeMutablePointer<UInt8>?, owned: Bool
+        matched: UnsafeMutablePointer<UInt8>?
     ) -> [Batch] {
         let count = batch.count
         let codes = UnsafePointer(vector.data.assumingMemoryBound(to: UInt32.self))
@@ -123,9 +122,8 @@ extension ProbeStage {
         if kind.isFilter {
             return [Batch(columns: batch.columns, count: count, selection: n == count ? nil : selection)]
         }
-        // Few rows left (or the caller keeps the output): copy them out rather than write build
-        // codes for every physical row.
-        let compact = owned || n * 4 < count
+        // Few rows left: copy them out rather than write build codes for every physical row.
+        let compact = n * 4 < count
         let kept: UnsafePointer<Int32>? = compact ? UnsafePointer(out) : nil
         let outputCount = compact ? n : count
         var buildColumns: [ColumnVector] = []

@@ -61,7 +61,7 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        try probe(input, worker, matched: unmatchedBuildRows?.flags(of: worker, rows: table.rowCount), owned: false)
+        try probe(input, worker, matched: unmatchedBuildRows?.flags(of: worker, rows: table.rowCount))
     }
 
     /// The build rows no worker matched, with NULLs for the probe columns (outer joins that keep
@@ -75,15 +75,14 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     private var selects: Bool { residual == nil && (table.isUnique || kind.isFilter) }
 
     /// Joins one batch; `matched`, when given, gets a 1 for every build row that found a partner.
-    /// With `owned`, INNER and LEFT output shares no vector with `input` and has no selection.
-    func probe(_ input: Batch, _ worker: WorkerState, matched: UnsafeMutablePointer<UInt8>?, owned: Bool)
+    func probe(_ input: Batch, _ worker: WorkerState, matched: UnsafeMutablePointer<UInt8>?)
         throws(ExecutionError) -> [Batch]
     {
         if kind == .anti && table.rowCount > 0 && table.hasNullKey { return [] }
         if (kind == .anti || kind == .notExists) && table.rowCount == 0 { return [input] }
         if (kind == .inner || kind == .semi) && table.keyCount == 0 { return [] }
         if selects, let keyColumns, keyColumns.count == 1,
-            let output = dictionaryOutput(input, keyColumn: keyColumns[0], worker, matched: matched, owned: owned)
+            let output = dictionaryOutput(input, keyColumn: keyColumns[0], worker, matched: matched)
         {
             return output
         }
@@ -97,7 +96,7 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
         defer { groups.deallocate() }
         try findGroups(batch, worker, groups)
-        if selects { return selectOutput(batch, groups, matched, owned: owned) }
+        if selects { return selectOutput(batch, groups, matched) }
         return try pairOutput(batch, groups, matched)
     }
 
@@ -140,7 +139,7 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
 
     /// One output row at most per probe row: the probe columns as they are, under a selection.
     private func selectOutput(
-        _ batch: Batch, _ groups: UnsafeMutablePointer<Int32>, _ matched: UnsafeMutablePointer<UInt8>?, owned: Bool
+        _ batch: Batch, _ groups: UnsafeMutablePointer<Int32>, _ matched: UnsafeMutablePointer<UInt8>?
     ) -> [Batch] {
         let count = batch.count
         let live = batch.liveCount
@@ -173,8 +172,8 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
             return [Batch(columns: batch.columns, count: count, selection: keptSelection)]
         }
         let heads = table.heads
-        if owned || n * 4 < count {
-            // Few rows left (or the caller keeps the output): copy them out rather than gather build columns for every physical row.
+        if n * 4 < count {
+            // Few rows left: copy them out rather than gather build columns for every physical row.
             let kept = UnsafeBufferPointer(start: out, count: n)
             let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: n)
             defer { buildRows.deallocate() }

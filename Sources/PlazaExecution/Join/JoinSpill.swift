@@ -168,7 +168,7 @@ struct SpillingJoin: Sendable {
         defer { matched.deallocate() }
         matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
         try probe.forEach(planner.context) { (batch) throws(ExecutionError) in
-            for output in try stage.probe(batch, worker, matched: outerBuild ? matched : nil, owned: false) {
+            for output in try stage.probe(batch, worker, matched: outerBuild ? matched : nil) {
                 try writer.append(output)
             }
         }
