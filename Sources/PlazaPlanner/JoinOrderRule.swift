@@ -159,3 +159,8 @@ enum JoinOrderRule {
             fields: fields)
     }
 }
+
+extension LogicalPlan {
+    /// Rows the plan is expected to give once its filters apply (`JoinOrderRule.estimate`).
+    package var filteredEstimate: Double { JoinOrderRule.estimate(self) }
+}

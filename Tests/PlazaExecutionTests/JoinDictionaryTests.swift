@@ -123,6 +123,20 @@ import Testing
         #expect(rows.count > Self.rowsPerGroup)
     }
 
+    @Test(arguments: [Join.Kind.semi, .notExists])
+    func smallLeftSideIsBuiltAndMarkedByTheLargeRightSide(_ kind: Join.Kind) throws {
+        // EXISTS over a large table from a small one: the small left side is the hash table, the
+        // right side probes it and marks; the marked (SEMI) or unmarked (NOT EXISTS) rows come out
+        // once each, duplicates kept, NULL keys never marked.
+        for (name, rows) in [("u", Self.uniqueRows), ("d", Self.duplicateRows)] {
+            let plan = join(name, "r", kind)
+            #expect(T.sortRows(try T.runBoth(plan, tables)) == Self.expected(rows, Self.probeRows, kind))
+            let executor = QueryExecutor(tables: InMemoryTables(tables), options: ExecutionOptions(threads: 2))
+            let text = try executor.explainAnalyze(plan)
+            #expect(text.contains("(build: left)"), "\(text)")
+        }
+    }
+
     @Test func antiJoinAgainstBuildWithoutNullKeys() throws {
         let build = Array(Self.uniqueRows.dropLast())
         let tables = ["r": Self.probe, "n": InMemoryTable(schema: Self.buildSchema, rows: build, rowGroupSize: 2)]

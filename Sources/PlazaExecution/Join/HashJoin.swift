@@ -31,8 +31,14 @@ struct JoinPlanner {
         let residualColumns: [Int]
         /// The join as the probe stage sees it: LEFT keeps the probe rows nothing matched.
         let probeKind: Join.Kind
-        /// Whether the build rows nothing matched are added after the probe (with NULLs).
+        /// Whether build rows are added after the probe: those nothing matched, with NULLs (outer
+        /// joins), or for a SEMI or NOT EXISTS join built on its left side, those whose mark is `keptMark`.
         let keepsBuildRows: Bool
+        /// SEMI or NOT EXISTS built on the left: the probe only marks build rows, and the kept
+        /// build rows alone are the output.
+        let marksBuildRows: Bool
+        /// The mark of the build rows added after the probe: 0 (unmatched) or 1 (matched, SEMI).
+        let keptMark: UInt8
     }
 
     func pipeline(_ join: Join, profile parent: OperatorProfile?) throws(ExecutionError) -> Pipeline {
@@ -71,7 +77,10 @@ struct JoinPlanner {
         let stage = ProbeStage(
             table: table, probeKeys: sides.probeKeys, kind: sides.probeKind, buildIsLeft: sides.buildIsLeft,
             residual: sides.residual, residualColumns: sides.residualColumns,
-            unmatchedBuildRows: sides.keepsBuildRows ? UnmatchedBuildRows(probeFields: sides.probePlan.fields) : nil,
+            unmatchedBuildRows: sides.keepsBuildRows
+                ? UnmatchedBuildRows(
+                    probeFields: sides.marksBuildRows ? [] : sides.probePlan.fields, keptMark: sides.keptMark) : nil,
+            discardsOutput: sides.marksBuildRows,
             profile: profile)
         if isNestedLoop {
             // About 64K pairs per probe call at most (a slice is never less than one probe row).
@@ -93,12 +102,18 @@ struct JoinPlanner {
         case .right:
             buildIsLeft =
                 !(rightRows.multipliedReportingOverflow(by: 4).partialValue < leftRows && rightRows < Int.max / 4)
-        case .semi, .anti, .notExists: buildIsLeft = false
+        case .semi, .notExists:
+            // A left side much smaller than the right (orders of one quarter EXISTS in lineitem) is
+            // built, and the right side probes it and marks what it matches (DuckDB's RIGHT_SEMI).
+            let left = join.left.filteredEstimate, right = join.right.filteredEstimate
+            buildIsLeft = !join.leftKeys.isEmpty && left * 4 < right
+        case .anti: buildIsLeft = false
         }
+        let marksBuildRows = buildIsLeft && (join.kind == .semi || join.kind == .notExists)
         let keepsProbeRows = buildIsLeft ? join.keepsRightRows : join.keepsLeftRows
         let probeKind: Join.Kind
         switch join.kind {
-        case .semi, .anti, .notExists: probeKind = join.kind
+        case .semi, .anti, .notExists: probeKind = marksBuildRows ? .inner : join.kind
         default: probeKind = keepsProbeRows ? .left : .inner
         }
         let compiler = planner.compiler
@@ -124,13 +139,15 @@ struct JoinPlanner {
             probePlan: buildIsLeft ? join.right : join.left,
             buildKeys: buildKeys, probeKeys: probeKeys, residual: residual,
             residualColumns: residualColumns, probeKind: probeKind,
-            keepsBuildRows: buildIsLeft ? join.keepsLeftRows : join.keepsRightRows)
+            keepsBuildRows: marksBuildRows || (buildIsLeft ? join.keepsLeftRows : join.keepsRightRows),
+            marksBuildRows: marksBuildRows, keptMark: join.kind == .semi ? 1 : 0)
     }
 
     /// The build rows no probe row matched (`matched[row] == 0`), with NULLs for the probe
     /// columns, in the join's column order (left, then right).
     static func unmatchedBuildRows(
-        _ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field], buildIsLeft: Bool
+        _ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field], buildIsLeft: Bool,
+        keptMark: UInt8 = 0
     ) -> [Batch] {
         var batches: [Batch] = []
         var unmatched: [Int32] = []
@@ -143,7 +160,7 @@ struct JoinPlanner {
             batches.append(Batch(columns: buildIsLeft ? buildColumns + nulls : nulls + buildColumns, count: n))
             unmatched.removeAll(keepingCapacity: true)
         }
-        for row in 0..<table.rowCount where matched[row] == 0 {
+        for row in 0..<table.rowCount where matched[row] == keptMark {
             unmatched.append(Int32(truncatingIfNeeded: row))
             if unmatched.count == ColumnVector.batchCapacity { emit() }
         }

@@ -26,6 +26,9 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     /// For an outer join that keeps the build side's unmatched rows: which rows each worker
     /// matched, and the rows to add once the probe is over (`finish`).
     let unmatchedBuildRows: UnmatchedBuildRows?
+    /// Whether the probe only marks build rows (a SEMI or NOT EXISTS join built on its left):
+    /// its pairs are not output, the marked build rows are, at the end.
+    let discardsOutput: Bool
     /// The probe key columns, when every key is a plain column reference.
     let keyColumns: [Int]?
     /// Per build column: its position among the columns with a dictionary, or -1.
@@ -37,7 +40,8 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
 
     init(
         table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?,
-        residualColumns: [Int], unmatchedBuildRows: UnmatchedBuildRows?, profile: OperatorProfile?
+        residualColumns: [Int], unmatchedBuildRows: UnmatchedBuildRows?, discardsOutput: Bool = false,
+        profile: OperatorProfile?
     ) {
         precondition(kind != .right && kind != .full, "a probe stage keeps unmatched probe rows only (LEFT)")
         self.table = table
@@ -47,6 +51,7 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         self.residual = residual
         self.residualColumns = residualColumns
         self.unmatchedBuildRows = unmatchedBuildRows
+        self.discardsOutput = discardsOutput
         let columns = probeKeys.compactMap { ($0 as? ColumnNode)?.index }
         self.keyColumns = columns.count == probeKeys.count ? columns : nil
         var slots: [Int] = []
@@ -61,7 +66,8 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        try probe(input, worker, matched: unmatchedBuildRows?.flags(of: worker, rows: table.rowCount))
+        let output = try probe(input, worker, matched: unmatchedBuildRows?.flags(of: worker, rows: table.rowCount))
+        return discardsOutput ? [] : output
     }
 
     /// The build rows no worker matched, with NULLs for the probe columns (outer joins that keep
@@ -390,7 +396,13 @@ final class UnmatchedBuildRows: @unchecked Sendable {
     private var workerFlags: [UnsafeMutablePointer<UInt8>] = []
     private var rowCount = 0
 
-    init(probeFields: [Field]) { self.probeFields = probeFields }
+    /// The mark of the rows `rows(of:buildIsLeft:)` gives: 0, unmatched; 1, matched.
+    let keptMark: UInt8
+
+    init(probeFields: [Field], keptMark: UInt8 = 0) {
+        self.probeFields = probeFields
+        self.keptMark = keptMark
+    }
 
     deinit { for flags in workerFlags { flags.deallocate() } }
 
@@ -419,7 +431,7 @@ final class UnmatchedBuildRows: @unchecked Sendable {
                 for row in 0..<count { matched[row] |= flags[row] }
             }
             return JoinPlanner.unmatchedBuildRows(
-                table, matched: matched, probeFields: probeFields, buildIsLeft: buildIsLeft)
+                table, matched: matched, probeFields: probeFields, buildIsLeft: buildIsLeft, keptMark: keptMark)
         }
     }
 }

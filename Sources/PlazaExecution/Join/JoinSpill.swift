@@ -168,13 +168,14 @@ struct SpillingJoin: Sendable {
         defer { matched.deallocate() }
         matched.initialize(repeating: 0, count: Swift.max(table.rowCount, 1))
         try probe.forEach(planner.context) { (batch) throws(ExecutionError) in
-            for output in try stage.probe(batch, worker, matched: outerBuild ? matched : nil) {
-                try writer.append(output)
-            }
+            let outputs = try stage.probe(batch, worker, matched: outerBuild ? matched : nil)
+            if sides.marksBuildRows { return }
+            for output in outputs { try writer.append(output) }
         }
         if outerBuild {
             let unmatched = JoinPlanner.unmatchedBuildRows(
-                table, matched: matched, probeFields: sides.probePlan.fields, buildIsLeft: sides.buildIsLeft)
+                table, matched: matched, probeFields: sides.marksBuildRows ? [] : sides.probePlan.fields,
+                buildIsLeft: sides.buildIsLeft, keptMark: sides.keptMark)
             for output in unmatched {
                 try writer.append(output)
             }
