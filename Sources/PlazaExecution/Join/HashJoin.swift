@@ -93,20 +93,18 @@ struct JoinPlanner {
 
     /// Chooses the build side and compiles the keys (probe keys cast to the build keys' types).
     func plan(_ join: Join) throws(ExecutionError) -> Sides {
-        let leftRows = join.left.estimatedRows, rightRows = join.right.estimatedRows
+        // Rows each side gives once its filters apply: the side with few rows left after a
+        // selective filter is the hash table, however large its table (TPC-H Q12's lineitem).
+        let leftRows = join.left.filteredEstimate, rightRows = join.right.filteredEstimate
         let buildIsLeft: Bool
         switch join.kind {
         case .inner, .full: buildIsLeft = leftRows < rightRows
-        case .left:
-            buildIsLeft = leftRows.multipliedReportingOverflow(by: 4).partialValue < rightRows && leftRows < Int.max / 4
-        case .right:
-            buildIsLeft =
-                !(rightRows.multipliedReportingOverflow(by: 4).partialValue < leftRows && rightRows < Int.max / 4)
+        case .left: buildIsLeft = leftRows * 4 < rightRows
+        case .right: buildIsLeft = !(rightRows * 4 < leftRows)
         case .semi, .notExists:
             // A left side much smaller than the right (orders of one quarter EXISTS in lineitem) is
             // built, and the right side probes it and marks what it matches (DuckDB's RIGHT_SEMI).
-            let left = join.left.filteredEstimate, right = join.right.filteredEstimate
-            buildIsLeft = !join.leftKeys.isEmpty && left * 4 < right
+            buildIsLeft = !join.leftKeys.isEmpty && leftRows * 4 < rightRows
         case .anti: buildIsLeft = false
         }
         let marksBuildRows = buildIsLeft && (join.kind == .semi || join.kind == .notExists)
