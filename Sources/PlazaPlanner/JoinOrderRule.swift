@@ -73,7 +73,8 @@ enum JoinOrderRule {
     }
 
     /// Rows an input is expected to give: its scans' rows, cut by each filter conjunct (an
-    /// equality keeps a tenth, any other condition a third), a SEMI join halving them.
+    /// equality keeps a tenth, any other condition a third), a SEMI join halving them, a join
+    /// keeping of its larger side the fraction its smaller side's filters keep.
     static func estimate(_ plan: LogicalPlan) -> Double {
         switch plan {
         case .scan(let scan): return Double(scan.estimatedRows)
@@ -88,7 +89,12 @@ enum JoinOrderRule {
         case .aggregate(let input, let groups, _, _): return groups.isEmpty ? 1 : estimate(input) / 2
         case .join(let join):
             if join.kind.isFilter { return estimate(join.left) / 2 }
-            return Swift.max(estimate(join.left), estimate(join.right))
+            // A join on a key keeps of the larger side the fraction of the smaller side's table
+            // its filters keep (lineitem joined to one nation's suppliers keeps a twenty-fifth).
+            let left = estimate(join.left), right = estimate(join.right)
+            let (larger, smaller, smallerPlan) = left >= right ? (left, right, join.right) : (right, left, join.left)
+            let kept = Swift.min(1, smaller / Swift.max(Double(smallerPlan.estimatedRows), 1))
+            return Swift.max(larger * kept, 1)
         default: return Double(plan.estimatedRows)
         }
     }

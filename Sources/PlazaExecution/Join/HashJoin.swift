@@ -98,7 +98,13 @@ struct JoinPlanner {
         let leftRows = join.left.filteredEstimate, rightRows = join.right.filteredEstimate
         let buildIsLeft: Bool
         switch join.kind {
-        case .inner, .full: buildIsLeft = leftRows < rightRows
+        // The left side is usually the probe pipeline of a chain of joins: built only when its
+        // values (rows times columns) are clearly fewer, since building it ends that pipeline.
+        // Columns count: a wide side built is gathered for every output row (Q10's customer).
+        case .inner, .full:
+            let leftWidth = Double(Swift.max(join.left.fields.count, 1))
+            let rightWidth = Double(Swift.max(join.right.fields.count, 1))
+            buildIsLeft = 2 * leftRows * leftWidth < rightRows * rightWidth
         case .left: buildIsLeft = leftRows * 4 < rightRows
         case .right: buildIsLeft = !(rightRows * 4 < leftRows)
         case .semi, .notExists:
