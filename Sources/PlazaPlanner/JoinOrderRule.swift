@@ -14,34 +14,15 @@ enum JoinOrderRule {
     /// The plan with every INNER join tree of three inputs or more reordered.
     static func apply(_ plan: LogicalPlan) -> LogicalPlan {
         switch plan {
-        case .scan, .values: return plan
         case .join(let join) where join.kind == .inner:
             var inputs: [(plan: LogicalPlan, offset: Int)] = []
             var conditions: [BoundExpression] = []
             flatten(plan, offset: 0, into: &inputs, &conditions)
             let leaves = inputs.map { (plan: apply($0.plan), offset: $0.offset) }
-            guard leaves.count >= 3 else {
-                var copy = join
-                copy.left = apply(join.left)
-                copy.right = apply(join.right)
-                return .join(copy)
-            }
+            guard leaves.count >= 3 else { return plan.mapInputs(apply) }
             return reorder(leaves, conditions, fields: plan.fields)
-        case .join(var join):
-            join.left = apply(join.left)
-            join.right = apply(join.right)
-            return .join(join)
-        case .filter(let input, let predicate): return .filter(input: apply(input), predicate: predicate)
-        case .project(let input, let expressions, let fields):
-            return .project(input: apply(input), expressions: expressions, fields: fields)
-        case .aggregate(let input, let groups, let aggregates, let fields):
-            return .aggregate(input: apply(input), groups: groups, aggregates: aggregates, fields: fields)
-        case .sort(let input, let keys): return .sort(input: apply(input), keys: keys)
-        case .limit(let input, let limit, let offset): return .limit(input: apply(input), limit: limit, offset: offset)
-        case .distinct(let input): return .distinct(input: apply(input))
-        case .window(let input, let calls, let fields):
-            return .window(input: apply(input), calls: calls, fields: fields)
-        case .setOperation(let operation): return operation.mapInputs(apply)
+        default:
+            return plan.mapInputs(apply)
         }
     }
 

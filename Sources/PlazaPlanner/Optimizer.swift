@@ -84,25 +84,8 @@ package enum Optimizer {
                 scanPredicate(conjunct, scan.fields).map { [$0] } ?? DerivedScanPredicates.derive(conjunct)
             }
             return .filter(input: .scan(scan), predicate: predicate)
-        case .scan, .values: return plan
-        case .filter(let input, let predicate):
-            return .filter(input: attachPruningPredicates(input), predicate: predicate)
-        case .project(let input, let expressions, let fields):
-            return .project(input: attachPruningPredicates(input), expressions: expressions, fields: fields)
-        case .aggregate(let input, let groups, let aggregates, let fields):
-            return .aggregate(
-                input: attachPruningPredicates(input), groups: groups, aggregates: aggregates, fields: fields)
-        case .join(var join):
-            join.left = attachPruningPredicates(join.left)
-            join.right = attachPruningPredicates(join.right)
-            return .join(join)
-        case .sort(let input, let keys): return .sort(input: attachPruningPredicates(input), keys: keys)
-        case .limit(let input, let limit, let offset):
-            return .limit(input: attachPruningPredicates(input), limit: limit, offset: offset)
-        case .distinct(let input): return .distinct(input: attachPruningPredicates(input))
-        case .window(let input, let calls, let fields):
-            return .window(input: attachPruningPredicates(input), calls: calls, fields: fields)
-        case .setOperation(let operation): return operation.mapInputs(attachPruningPredicates)
+        default:
+            return plan.mapInputs(attachPruningPredicates)
         }
     }
 

@@ -140,3 +140,29 @@ extension LogicalPlan {
         }
     }
 }
+
+extension LogicalPlan {
+    /// The plan with `transform` applied to each direct input (the node itself unchanged): the
+    /// recursion step of rewrite rules that act on some node kinds and pass through the others.
+    package func mapInputs(_ transform: (LogicalPlan) -> LogicalPlan) -> LogicalPlan {
+        switch self {
+        case .scan, .values: return self
+        case .filter(let input, let predicate): return .filter(input: transform(input), predicate: predicate)
+        case .project(let input, let expressions, let fields):
+            return .project(input: transform(input), expressions: expressions, fields: fields)
+        case .aggregate(let input, let groups, let aggregates, let fields):
+            return .aggregate(input: transform(input), groups: groups, aggregates: aggregates, fields: fields)
+        case .join(var join):
+            join.left = transform(join.left)
+            join.right = transform(join.right)
+            return .join(join)
+        case .sort(let input, let keys): return .sort(input: transform(input), keys: keys)
+        case .limit(let input, let limit, let offset):
+            return .limit(input: transform(input), limit: limit, offset: offset)
+        case .distinct(let input): return .distinct(input: transform(input))
+        case .window(let input, let calls, let fields):
+            return .window(input: transform(input), calls: calls, fields: fields)
+        case .setOperation(let operation): return operation.mapInputs(transform)
+        }
+    }
+}

@@ -8,7 +8,6 @@ import PlazaCore
 enum SubqueryJoinRule {
     static func apply(_ plan: LogicalPlan) -> LogicalPlan {
         switch plan {
-        case .scan, .values: return plan
         case .filter(let input, let predicate):
             var joins: [(needle: BoundExpression, subquery: LogicalPlan, negated: Bool)] = []
             var kept: [BoundExpression] = []
@@ -33,20 +32,8 @@ enum SubqueryJoinRule {
                         leftKeys: [join.needle], rightKeys: [key], residual: nil))
             }
             return current
-        case .project(let input, let expressions, let fields):
-            return .project(input: apply(input), expressions: expressions, fields: fields)
-        case .aggregate(let input, let groups, let aggregates, let fields):
-            return .aggregate(input: apply(input), groups: groups, aggregates: aggregates, fields: fields)
-        case .join(var join):
-            join.left = apply(join.left)
-            join.right = apply(join.right)
-            return .join(join)
-        case .sort(let input, let keys): return .sort(input: apply(input), keys: keys)
-        case .limit(let input, let limit, let offset): return .limit(input: apply(input), limit: limit, offset: offset)
-        case .distinct(let input): return .distinct(input: apply(input))
-        case .window(let input, let calls, let fields):
-            return .window(input: apply(input), calls: calls, fields: fields)
-        case .setOperation(let operation): return operation.mapInputs(apply)
+        default:
+            return plan.mapInputs(apply)
         }
     }
 }
