@@ -102,6 +102,8 @@ final class BindingSession {
         case .subquery(let query, let alias):
             let plan = try bindQuery(query)
             return (plan, Scope(fields: plan.fields, qualifier: alias?.name))
+        case .function(let name, let arguments, let alias, let columns):
+            return try bindTableFunction(name, arguments, alias: alias, columns: columns)
         case .join(let leftReference, let rightReference, let kind, let condition):
             return try bindJoin(leftReference, rightReference, kind: kind, condition: condition)
         }

@@ -17,7 +17,7 @@ import PlazaCore
 enum EagerAggregationRule {
     static func apply(_ plan: LogicalPlan, _ statistics: any CatalogStatistics) -> LogicalPlan {
         switch plan {
-        case .scan, .values: return plan
+        case .scan, .values, .series: return plan
         case .filter(let input, let predicate): return .filter(input: apply(input, statistics), predicate: predicate)
         case .project(let input, let expressions, let fields):
             return .project(input: apply(input, statistics), expressions: expressions, fields: fields)

@@ -9,6 +9,8 @@ package indirect enum LogicalPlan: Hashable, Sendable {
     case scan(TableScan)
     /// Rows given in the query (`SELECT 1`, with no FROM: one row of no columns).
     case values(rows: [[BoundExpression]], fields: [Field])
+    /// The rows of `range` or `generate_series`: one column of consecutive values.
+    case series(SeriesPlan)
     /// Keeps the rows for which `predicate` is true.
     case filter(input: LogicalPlan, predicate: BoundExpression)
     /// Computes one output column per expression.
@@ -32,6 +34,7 @@ package indirect enum LogicalPlan: Hashable, Sendable {
     package var fields: [Field] {
         switch self {
         case .scan(let scan): return scan.fields
+        case .series(let series): return [series.field]
         case .values(_, let fields), .project(_, _, let fields), .aggregate(_, _, _, let fields),
             .window(_, _, let fields):
             return fields
@@ -58,6 +61,53 @@ package indirect enum LogicalPlan: Hashable, Sendable {
                 return join.left.fields + join.right.fields
             }
         }
+    }
+}
+
+/// `range(start, stop, step)` (stop excluded) or `generate_series(start, stop, step)` (included).
+package struct SeriesPlan: Hashable, Sendable {
+    /// The output column: BIGINT, or TIMESTAMP for dates and timestamps (as DuckDB).
+    package var field: Field
+    /// The first value (a BIGINT, or a TIMESTAMP's microseconds).
+    package var start: Int64
+    /// The bound, included or not (`includesStop`).
+    package var stop: Int64
+    /// Whether `stop` itself is produced when reached (generate_series) or not (range).
+    package var includesStop: Bool
+    /// The step of a BIGINT series (never 0).
+    package var step: Int64
+    /// The step of a TIMESTAMP series (never zero, all parts of one sign).
+    package var interval: Interval?
+
+    /// Creates a series.
+    package init(field: Field, start: Int64, stop: Int64, includesStop: Bool, step: Int64, interval: Interval?) {
+        self.field = field
+        self.start = start
+        self.stop = stop
+        self.includesStop = includesStop
+        self.step = step
+        self.interval = interval
+    }
+
+    /// Whether the values go down (a negative step).
+    package var isDescending: Bool {
+        if let interval { return interval.months < 0 || interval.days < 0 || interval.micros < 0 }
+        return step < 0
+    }
+
+    /// About how many rows the series has (exact for BIGINT; months counted as 30 days).
+    package var estimatedRows: Int {
+        let span = Double(stop) - Double(start)
+        let stride: Double
+        if let interval {
+            stride =
+                Double(interval.months) * 30 * 86_400_000_000 + Double(interval.days) * 86_400_000_000
+                + Double(interval.micros)
+        } else {
+            stride = Double(step)
+        }
+        guard stride != 0, span / stride >= 0 else { return 0 }
+        return Int(Swift.min(span / stride + 1, Double(Int32.max)))
     }
 }
 

@@ -33,7 +33,7 @@ package enum Optimizer {
     /// Folds every expression of a plan; drops filters that are constantly true.
     static func foldPlan(_ plan: LogicalPlan) -> LogicalPlan {
         switch plan {
-        case .scan: return plan
+        case .scan, .series: return plan
         case .values(let rows, let fields): return .values(rows: rows.map { $0.map(fold) }, fields: fields)
         case .filter(let input, let predicate):
             let folded = OrFactoring.apply(fold(predicate))

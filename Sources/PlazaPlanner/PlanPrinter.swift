@@ -27,6 +27,14 @@ package enum PlanPrinter {
             lines.append(indent + line)
         case .values(let rows, let fields):
             lines.append(indent + "Values rows=\(rows.count) columns=[\(fields.map(\.name).joined(separator: ", "))]")
+        case .series(let series):
+            let step = series.interval.map { "INTERVAL '\($0)'" } ?? String(series.step)
+            let bound = series.includesStop ? "through" : "before"
+            let text = { (v: Int64) in series.field.type == .timestamp ? formatTimestamp(v) : String(v) }
+            lines.append(
+                indent
+                    + "Series \(series.field.name) from \(text(series.start)) \(bound) \(text(series.stop)) by \(step) rows≈\(series.estimatedRows)"
+            )
         case .filter(let input, let predicate):
             lines.append(indent + "Filter " + describe(predicate, input.fields))
             render(input, depth: depth + 1, into: &lines)

@@ -123,6 +123,7 @@ extension LogicalPlan {
         switch self {
         case .scan(let scan): return scan.estimatedRows
         case .values(let rows, _): return rows.count
+        case .series(let series): return series.estimatedRows
         case .filter(let input, _), .project(let input, _, _), .aggregate(let input, _, _, _), .sort(let input, _),
             .distinct(let input), .window(let input, _, _):
             return input.estimatedRows
@@ -146,7 +147,7 @@ extension LogicalPlan {
     /// recursion step of rewrite rules that act on some node kinds and pass through the others.
     package func mapInputs(_ transform: (LogicalPlan) -> LogicalPlan) -> LogicalPlan {
         switch self {
-        case .scan, .values: return self
+        case .scan, .values, .series: return self
         case .filter(let input, let predicate): return .filter(input: transform(input), predicate: predicate)
         case .project(let input, let expressions, let fields):
             return .project(input: transform(input), expressions: expressions, fields: fields)

@@ -5,7 +5,7 @@ enum PredicatePushdown {
     /// `plan` with `predicates` (over its output columns) applied, pushed down where possible.
     static func push(_ plan: LogicalPlan, _ predicates: [BoundExpression]) -> LogicalPlan {
         switch plan {
-        case .scan, .values:
+        case .scan, .values, .series:
             return apply(predicates, to: plan)
         case .filter(let input, let predicate):
             return push(input, predicates + PlanUtilities.conjuncts(predicate))

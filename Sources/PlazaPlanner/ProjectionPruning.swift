@@ -20,6 +20,8 @@ enum ProjectionPruning {
             return (.scan(scan), map)
         case .values(let rows, let fields):
             return (.values(rows: rows, fields: fields), identity(fields.count))
+        case .series:
+            return (plan, identity(1))
         case .filter(let input, let predicate):
             let (newInput, map) = prune(input, required.union(PlanUtilities.columns(of: predicate)))
             return (.filter(input: newInput, predicate: remap(predicate, map)), map)

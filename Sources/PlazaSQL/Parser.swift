@@ -390,6 +390,20 @@ struct ParserState {
             return .subquery(query, alias: try parseAlias())
         }
         let name = try parseIdentifier("a table name")
+        if acceptSymbol("(") {
+            var arguments: [Expression] = []
+            if !acceptSymbol(")") {
+                repeat { arguments.append(try parseExpression()) } while acceptSymbol(",")
+                try expectSymbol(")", "to close the arguments of \(name.name)")
+            }
+            let alias = try parseAlias()
+            var columns: [Identifier] = []
+            if alias != nil, acceptSymbol("(") {
+                repeat { columns.append(try parseIdentifier("a column name")) } while acceptSymbol(",")
+                try expectSymbol(")", "to close the column names of \(alias!.name)")
+            }
+            return .function(name, arguments: arguments, alias: alias, columns: columns)
+        }
         return .table(name, alias: try parseAlias())
     }
 }

@@ -85,6 +85,10 @@ extension TableReference {
         switch self {
         case .table(let name, let alias): return name.description + (alias.map { " AS \($0)" } ?? "")
         case .subquery(let query, let alias): return "(" + query.sql + ")" + (alias.map { " AS \($0)" } ?? "")
+        case .function(let name, let arguments, let alias, let columns):
+            let call = name.description + "(" + arguments.map(\.sql).joined(separator: ", ") + ")"
+            let list = columns.isEmpty ? "" : "(" + columns.map(\.description).joined(separator: ", ") + ")"
+            return call + (alias.map { " AS \($0)" + list } ?? "")
         case .join(let left, let right, let kind, let condition):
             let rightText: String
             if case .join = right { rightText = "(" + right.sql + ")" } else { rightText = right.sql }

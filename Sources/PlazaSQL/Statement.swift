@@ -180,6 +180,8 @@ package indirect enum TableReference: Hashable, Sendable {
     case table(Identifier, alias: Identifier?)
     /// `(query) [AS] alias`.
     case subquery(Query, alias: Identifier?)
+    /// A table function, `name(arguments) [[AS] alias [(column, …)]]` (`range`, `generate_series`).
+    case function(Identifier, arguments: [Expression], alias: Identifier?, columns: [Identifier])
     /// `left [INNER | LEFT | RIGHT | FULL [OUTER]] JOIN right ON condition | USING (columns)`,
     /// `left NATURAL … JOIN right`, `left CROSS JOIN right` and `left, right` (`ON TRUE`).
     case join(left: TableReference, right: TableReference, kind: JoinKind, condition: JoinCondition)
@@ -264,6 +266,7 @@ struct ParameterCounter {
         switch table {
         case .table: break
         case .subquery(let query, _): visit(query)
+        case .function(_, let arguments, _, _): arguments.forEach { visit($0) }
         case .join(let left, let right, _, let condition):
             visit(left)
             visit(right)

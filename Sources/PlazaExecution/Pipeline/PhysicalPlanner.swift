@@ -122,6 +122,10 @@ struct PhysicalPlanner {
             }
             batch.count = rows.count
             return Pipeline(source: .batches(rows.isEmpty ? [] : [batch]), fields: fields)
+        case .series(let series):
+            _ = parent?.child("SERIES", "\(series.field.name), about \(series.estimatedRows) rows")
+            let batches = try SeriesBatches.make(series, memoryLimit: context.options.memoryLimit)
+            return Pipeline(source: .batches(batches), fields: [series.field])
         case .filter(let input, let predicate):
             let profile = parent?.child("FILTER", "")
             let pipeline = try self.pipeline(input, profile: profile)
