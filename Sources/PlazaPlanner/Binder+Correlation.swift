@@ -59,6 +59,36 @@ final class SubqueryJoins {
     /// Whether any join was asked for.
     var isEmpty: Bool { filters.isEmpty && values.isEmpty }
 
+    /// Computes each scalar subquery only for the keys the outer rows can ask for: its input is
+    /// SEMI-joined with those keys from `from` under the WHERE's other `conjuncts` (Neumann and
+    /// Kemper's domain). TPC-H Q17 then averages the lineitems of 204 parts, not of 200,000.
+    func restrictValues(to from: LogicalPlan, where conjuncts: [BoundExpression]) {
+        // Conjuncts that read a subquery's joined value cannot filter the domain (it comes first).
+        let plain = conjuncts.filter { PlanUtilities.columns(of: $0).allSatisfy { $0 < base } }
+        var outer = from
+        if let predicate = PlanUtilities.conjunction(plain) { outer = .filter(input: outer, predicate: predicate) }
+        for index in values.indices {
+            var join = values[index]
+            guard
+                case .project(
+                    .aggregate(let input, let groups, let calls, let aggregateFields), let items, let fields) =
+                    join.right, groups.count == join.leftKeys.count
+            else { continue }
+            let keyFields = join.leftKeys.enumerated().map {
+                Field(name: "#domain\($0.offset + 1)", type: $0.element.type)
+            }
+            let domain = LogicalPlan.project(input: outer, expressions: join.leftKeys, fields: keyFields)
+            let restricted = LogicalPlan.join(
+                Join(
+                    left: input, right: domain, kind: .semi, leftKeys: groups,
+                    rightKeys: keyFields.indices.map { .column(index: $0, type: keyFields[$0].type) }, residual: nil))
+            join.right = .project(
+                input: .aggregate(input: restricted, groups: groups, aggregates: calls, fields: aggregateFields),
+                expressions: items, fields: fields)
+            values[index] = join
+        }
+    }
+
     /// The plan with the EXISTS joins, then the scalar subqueries' LEFT joins, applied.
     func apply(to plan: LogicalPlan) -> LogicalPlan {
         var current = plan

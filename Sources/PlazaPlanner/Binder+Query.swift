@@ -70,6 +70,7 @@ extension BindingSession {
             subqueryJoins = nil
             correlatedWhere = nil
             if let correlation { conjuncts = try takeCorrelated(conjuncts, correlation, span: condition.span) }
+            joins.restrictValues(to: plan, where: conjuncts)
             plan = joins.apply(to: plan)
             if let predicate = PlanUtilities.conjunction(conjuncts) {
                 plan = .filter(input: plan, predicate: predicate)

@@ -341,6 +341,25 @@ import Testing
         #expect(left.table == "alcaldias")
     }
 
+    @Test func correlatedAggregateIsComputedOnlyForTheKeysTheOuterRowsAsk() throws {
+        // The subquery's input is SEMI-joined with the outer keys under the outer WHERE's other
+        // conditions, so only the neighbourhoods of reports with n > 3 are aggregated.
+        let sql =
+            "SELECT n FROM reportes r WHERE r.n > 3 AND r.x > (SELECT max(poblacion) FROM alcaldias a WHERE a.colonia = r.colonia)"
+        let found = joins(Optimizer.optimize(try plan(sql)))
+        let semi = try #require(found.first { $0.kind == .semi })
+        #expect(semi.leftKeys.count == 1)
+        // The domain side carries the outer filter.
+        func hasFilter(_ plan: LogicalPlan) -> Bool {
+            switch plan {
+            case .filter: return true
+            case .project(let input, _, _): return hasFilter(input)
+            default: return false
+            }
+        }
+        #expect(hasFilter(semi.right), "\(semi.right)")
+    }
+
     @Test func columnTestedInEveryBranchOfAnOrGetsItsOwnImpliedFilterBelowTheJoin() throws {
         // TPC-H Q7's shape: each side's tests, OR-ed, go down to that side; the OR stays above.
         let result = Optimizer.optimize(
