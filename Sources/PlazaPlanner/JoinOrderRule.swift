@@ -53,15 +53,18 @@ enum JoinOrderRule {
         }
     }
 
-    /// Rows an input is expected to give: its scans' rows, cut by each filter conjunct (an
-    /// equality keeps a tenth, any other condition a third), a SEMI join halving them, a join
+    /// Rows an input is expected to give: its scans' rows, cut by each filter conjunct on other
+    /// columns than the conjuncts before it (an equality keeps a tenth, any other condition a third), a SEMI join halving them, a join
     /// keeping of its larger side the fraction its smaller side's filters keep.
     static func estimate(_ plan: LogicalPlan) -> Double {
         switch plan {
         case .scan(let scan): return Double(scan.estimatedRows)
         case .filter(let input, let predicate):
             var rows = estimate(input)
+            // Conditions on the same columns count once: `d >= a AND d <= b` is one range.
+            var seen: Set<Set<Int>> = []
             for conjunct in PlanUtilities.conjuncts(predicate) {
+                guard seen.insert(PlanUtilities.columns(of: conjunct)).inserted else { continue }
                 if case .call("=", _, _) = conjunct { rows /= 10 } else { rows /= 3 }
             }
             return Swift.max(rows, 1)
