@@ -95,8 +95,11 @@ package struct SeriesPlan: Hashable, Sendable {
         return step < 0
     }
 
+    /// About how many rows the series has, capped at 2^31 - 1 (`estimatedCount` is not capped).
+    package var estimatedRows: Int { Int(Swift.min(estimatedCount, Double(Int32.max))) }
+
     /// About how many rows the series has (exact for BIGINT; months counted as 30 days).
-    package var estimatedRows: Int {
+    package var estimatedCount: Double {
         let span = Double(stop) - Double(start)
         let stride: Double
         if let interval {
@@ -107,7 +110,7 @@ package struct SeriesPlan: Hashable, Sendable {
             stride = Double(step)
         }
         guard stride != 0, span / stride >= 0 else { return 0 }
-        return Int(Swift.min(span / stride + 1, Double(Int32.max)))
+        return (span / stride).rounded(.down) + 1
     }
 }
 

@@ -7,11 +7,12 @@ enum SeriesBatches {
     /// The series' values; an error when they would not fit the memory limit.
     static func make(_ series: SeriesPlan, memoryLimit: Int?) throws(ExecutionError) -> [Batch] {
         // Every batch stays in memory until the consumer reads it: refuse what cannot fit.
-        let bytes = Double(series.estimatedRows) * 8
-        if let memoryLimit, bytes > Double(memoryLimit) {
+        // Without a limit, 2^31 rows (16 GiB) is the most a series may make.
+        let bytes = series.estimatedCount * 8
+        if bytes > Double(memoryLimit ?? (1 << 34)) {
             throw ExecutionError(
                 .memoryLimit,
-                "\(series.field.name) would make about \(series.estimatedRows) rows, more than the memory limit holds; "
+                "\(series.field.name) would make about \(series.estimatedCount.formatted()) rows, more than the memory limit holds; "
                     + "narrow the range or raise the limit (SET memory_limit = '…')")
         }
         var batches: [Batch] = []
