@@ -1,0 +1,1 @@
+SELECT a, (SELECT count(*) FROM t AS u WHERE u.a = t.a) FROM t

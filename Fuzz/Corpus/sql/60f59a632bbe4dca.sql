@@ -1,0 +1,1 @@
+SELECT a FROM t WHERE a IN (SELECT u.a FROM t AS u WHERE u.x = t.x) AND NOT EXISTS (SELECT 1 FROM range(3) WHERE range = t.a)

@@ -1,0 +1,1 @@
+SELECT * FROM generate_series(DATE '2024-01-01', DATE '2024-03-01', INTERVAL 1 MONTH) AS c(d)

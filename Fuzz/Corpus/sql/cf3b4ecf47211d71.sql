@@ -1,0 +1,1 @@
+SELECT a FROM t WHERE EXISTS (SELECT 1 FROM t AS u WHERE u.a = t.a AND u.x <> t.x)
