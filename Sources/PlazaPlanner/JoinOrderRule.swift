@@ -98,51 +98,75 @@ enum JoinOrderRule {
         }
         let sizes = leaves.map { estimate($0.plan) }
         let kept = leaves.indices.map { sizes[$0] / Swift.max(Double(leaves[$0].plan.estimatedRows), 1) }
-        var order = [sizes.indices.max { sizes[$0] < sizes[$1] }!]
-        var joined: Set<Int> = [order[0]]
-        while order.count < leaves.count {
-            let remaining = leaves.indices.filter { !joined.contains($0) }
-            let connected = remaining.filter { candidate in
-                conditions.indices.contains { c in
-                    isEquality[c] && touched[c].contains(candidate) && touched[c].count > 1
-                        && touched[c].isSubset(of: joined.union([candidate]))
-                }
+        func connects(_ candidate: Int, to set: Set<Int>) -> Bool {
+            conditions.indices.contains { c in
+                isEquality[c] && touched[c].contains(candidate) && touched[c].count > 1
+                    && touched[c].isSubset(of: set.union([candidate]))
             }
+        }
+        // Each step joins a unit: one input, or an input with its filtered satellites (inputs only it
+        // connects to, as Q3's customer to orders), joined first so that the hash table built for the
+        // unit is already cut down by their filters (a bushy tree where left-deep would build it whole).
+        var units: [[Int]] = [[sizes.indices.max { sizes[$0] < sizes[$1] }!]]
+        var joined: Set<Int> = Set(units[0])
+        while joined.count < leaves.count {
+            let remaining = leaves.indices.filter { !joined.contains($0) }
+            let connected = remaining.filter { connects($0, to: joined) }
             let pool = connected.isEmpty ? remaining : connected
             let next = pool.min { (kept[$0], sizes[$0]) < (kept[$1], sizes[$1]) }!
-            order.append(next)
             joined.insert(next)
-        }
-
-        // Build the left-deep tree; `position[i]` is column i's place in the tree built so far.
-        var position = [Int](repeating: -1, count: owner.count)
-        var placed = [Bool](repeating: false, count: conditions.count)
-        var present: Set<Int> = []
-        var current = leaves[order[0]].plan
-        func include(_ leaf: Int, at start: Int) {
-            present.insert(leaf)
-            for column in 0..<leaves[leaf].plan.fields.count { position[leaves[leaf].offset + column] = start + column }
-        }
-        include(order[0], at: 0)
-        for leaf in order.dropFirst() {
-            let leftCount = current.fields.count
-            include(leaf, at: leftCount)
-            var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
-            for c in conditions.indices where !placed[c] && touched[c].isSubset(of: present) {
-                placed[c] = true
-                let condition = PlanUtilities.remap(conditions[c]) { position[$0] }
-                if let (left, right) = PlanUtilities.equiKey(condition, leftCount: leftCount) {
-                    leftKeys.append(left)
-                    rightKeys.append(right)
-                } else {
-                    residual.append(condition)
+            var unit = [next]
+            if !connected.isEmpty {
+                for satellite in remaining
+                where satellite != next && kept[satellite] < 1 && connects(satellite, to: [next])
+                    && !connects(satellite, to: joined.subtracting([next]))
+                {
+                    unit.append(satellite)
+                    joined.insert(satellite)
                 }
             }
-            current = .join(
-                Join(
-                    left: current, right: leaves[leaf].plan, kind: .inner, leftKeys: leftKeys, rightKeys: rightKeys,
-                    residual: PlanUtilities.conjunction(residual)))
+            units.append(unit)
         }
+
+        // Build the tree; `position[i]` is column i's place in the plan of the unit holding it.
+        var position = [Int](repeating: -1, count: owner.count)
+        var placed = [Bool](repeating: false, count: conditions.count)
+        /// Joins `inputs` left-deep (the first probes), placing the conditions their columns allow.
+        func build(_ inputs: [(plan: LogicalPlan, leaves: [Int])]) -> LogicalPlan {
+            var present = Set(inputs[0].leaves)
+            var current = inputs[0].plan
+            for input in inputs.dropFirst() {
+                let leftCount = current.fields.count
+                for leaf in input.leaves {
+                    for column in 0..<leaves[leaf].plan.fields.count {
+                        position[leaves[leaf].offset + column] += leftCount
+                    }
+                }
+                present.formUnion(input.leaves)
+                var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = []
+                var residual: [BoundExpression] = []
+                for c in conditions.indices where !placed[c] && touched[c].isSubset(of: present) {
+                    placed[c] = true
+                    let condition = PlanUtilities.remap(conditions[c]) { position[$0] }
+                    if let (left, right) = PlanUtilities.equiKey(condition, leftCount: leftCount) {
+                        leftKeys.append(left)
+                        rightKeys.append(right)
+                    } else {
+                        residual.append(condition)
+                    }
+                }
+                current = .join(
+                    Join(
+                        left: current, right: input.plan, kind: .inner, leftKeys: leftKeys, rightKeys: rightKeys,
+                        residual: PlanUtilities.conjunction(residual)))
+            }
+            return current
+        }
+        func leaf(_ index: Int) -> (plan: LogicalPlan, leaves: [Int]) {
+            for column in 0..<leaves[index].plan.fields.count { position[leaves[index].offset + column] = column }
+            return (leaves[index].plan, [index])
+        }
+        let current = build(units.map { unit in unit.count == 1 ? leaf(unit[0]) : (build(unit.map(leaf)), unit) })
         let outputFields = current.fields
         return .project(
             input: current, expressions: position.map { .column(index: $0, type: outputFields[$0].type) },

@@ -341,6 +341,21 @@ import Testing
         #expect(left.table == "alcaldias")
     }
 
+    @Test func filteredInputReachedOnlyThroughAnotherIsJoinedToItFirst() throws {
+        // TPC-H Q3's shape: a2 (filtered) connects only to a, so (a JOIN a2) is built as one side
+        // of the join with the fact table, instead of joining a whole first.
+        let sql =
+            "SELECT r.n FROM reportes r, alcaldias a, alcaldias a2 WHERE r.colonia = a.colonia AND a.nombre = a2.nombre AND a2.poblacion > 5"
+        let result = Optimizer.optimize(try plan(sql))
+        let top = try #require(firstJoin(result))
+        guard case .join(let inner) = top.right else {
+            Issue.record("expected the right side to be a join: \(top)")
+            return
+        }
+        #expect(!top.leftKeys.isEmpty && !inner.leftKeys.isEmpty)
+        #expect(result.fields.map(\.name) == ["n"])
+    }
+
     @Test func correlatedAggregateIsComputedOnlyForTheKeysTheOuterRowsAsk() throws {
         // The subquery's input is SEMI-joined with the outer keys under the outer WHERE's other
         // conditions, so only the neighbourhoods of reports with n > 3 are aggregated.
