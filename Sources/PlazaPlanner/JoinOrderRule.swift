@@ -7,9 +7,10 @@ import PlazaCore
 /// left-deep: first the largest input (after its filters), the fact table that every join probes,
 /// then at each step, among the inputs an equality connects to those already joined, the one whose
 /// filters keep the smallest fraction of its table (joined on its key, it keeps that fraction of
-/// the rows: `p_type = '…'` before an unfiltered supplier), the smaller on a tie. An input
-/// connected to none comes only when no other is left. Each condition is placed at the first join where all its columns are present; a
-/// projection restores the columns' order as written.
+/// the rows: `p_type = '…'` before an unfiltered supplier), the smaller on a tie, together with its
+/// filtered satellites (inputs connected only to it, joined to it first as one build side). An
+/// input connected to none comes only when no other is left. Each condition is placed at the first
+/// join where all its columns are present; a projection restores the columns' order as written.
 enum JoinOrderRule {
     /// The plan with every INNER join tree of three inputs or more reordered.
     static func apply(_ plan: LogicalPlan) -> LogicalPlan {
