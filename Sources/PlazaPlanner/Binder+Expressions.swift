@@ -131,9 +131,22 @@ extension BindingSession {
             let frame = CorrelationFrame(purpose: .exists, outer: scope)
             let plan = try bindCorrelated(query, frame)
             guard frame.conjuncts.isEmpty else {
-                throw BindError(
-                    "EXISTS over a correlated subquery is supported as a condition of WHERE (alone or AND-ed with others); here it is not yet",
-                    span: span)
+                // Elsewhere than a WHERE condition (the select list, under OR): a correlated EXISTS is
+                // `(SELECT count(*) …) > 0`, unnested as a scalar aggregate (0 where nothing matches).
+                if query.limit != nil || query.offset != nil || query.select.groupBy != nil
+                    || query.select.having != nil || query.setOperation != nil
+                {
+                    throw BindError(
+                        "EXISTS over a correlated subquery with LIMIT, OFFSET, GROUP BY or HAVING is supported only as a condition of WHERE",
+                        span: span)
+                }
+                var counting = query
+                let count = FunctionCall(name: Identifier("count", span: span), arguments: [], isStar: true)
+                counting.select.items = [.expression(Expression(.function(count), span: span), alias: nil)]
+                counting.orderBy = []
+                let counted = try bindScalarSubquery(counting, span: span, scope: scope)
+                return .call(
+                    name: ">", arguments: [counted, .literal(.bigint(0), type: .bigint)], type: .boolean)
             }
             return Self.uncorrelatedExists(plan)
         }
