@@ -19,8 +19,9 @@ enum JoinOrderRule {
             var inputs: [(plan: LogicalPlan, offset: Int)] = []
             var conditions: [BoundExpression] = []
             flatten(plan, offset: 0, into: &inputs, &conditions)
+            // Checked before the inputs are rewritten, so that no input is rewritten twice.
+            guard inputs.count >= 3 else { return plan.mapInputs(apply) }
             let leaves = inputs.map { (plan: apply($0.plan), offset: $0.offset) }
-            guard leaves.count >= 3 else { return plan.mapInputs(apply) }
             return reorder(leaves, conditions, fields: plan.fields)
         default:
             return plan.mapInputs(apply)
