@@ -140,17 +140,7 @@ package final class TableSnapshot: ScanSource, Sendable {
             let statistics = readers[segment].statistics(rowGroup: Int(location.rowGroup), column: column)
             return descending ? statistics.max : statistics.min
         }
-        let order = rowGroups.indices.sorted { a, b in
-            switch (bounds[a], bounds[b]) {
-            case (let x?, let y?):
-                guard let c = statisticOrder(x, y), c != 0 else { return a < b }
-                return descending ? c > 0 : c < 0
-            case (.some, .none): return true
-            case (.none, .some): return false
-            case (.none, .none): return a < b
-            }
-        }
-        return order.map { rowGroups[$0] }
+        return rowGroupsByBound(rowGroups, bounds: bounds, descending: descending, compare: statisticOrder)
     }
 
     /// The path of the segment file that holds snapshot row group `rowGroup`.

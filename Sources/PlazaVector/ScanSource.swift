@@ -29,6 +29,25 @@ package protocol ScanSource: Sendable {
     func ordered(_ rowGroups: [Int], byColumn column: Int, descending: Bool) -> [Int]
 }
 
+/// `rowGroups` sorted by their `bounds` (one each; nil, a row group without one, last): largest
+/// first when `descending`, else smallest; `compare` orders two bounds (nil: they do not compare).
+/// Ties keep their order. The sorting behind `ScanSource.ordered(_:byColumn:descending:)`.
+package func rowGroupsByBound(
+    _ rowGroups: [Int], bounds: [Value?], descending: Bool, compare: (Value, Value) -> Int?
+) -> [Int] {
+    let order = rowGroups.indices.sorted { a, b in
+        switch (bounds[a], bounds[b]) {
+        case (let x?, let y?):
+            guard let c = compare(x, y), c != 0 else { return a < b }
+            return descending ? c > 0 : c < 0
+        case (.some, .none): return true
+        case (.none, .some): return false
+        case (.none, .none): return a < b
+        }
+    }
+    return order.map { rowGroups[$0] }
+}
+
 extension ScanSource {
     /// The order given.
     package func ordered(_ rowGroups: [Int], byColumn column: Int, descending: Bool) -> [Int] { rowGroups }

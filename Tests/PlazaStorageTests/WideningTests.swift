@@ -198,6 +198,27 @@ extension Schema {
     }
 }
 
+/// A top-N reads row groups best first by their statistics (`TableSnapshot.ordered`).
+@Suite struct SnapshotOrderTests {
+    @Test func rowGroupsComeByTheirBoundsAndConvertedSegmentsLast() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(
+            directory: directory.path, options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 1000))
+        )
+        try write(catalog, "t", .create, bigintSchema, [numbers(0..<3000)])
+        let snapshot = try catalog.snapshot(table: "t")
+        #expect(snapshot.ordered([0, 1, 2], byColumn: 0, descending: true) == [2, 1, 0])
+        #expect(snapshot.ordered([2, 0, 1], byColumn: 0, descending: false) == [0, 1, 2])
+        // A segment stored in a narrower type has statistics in that type: it goes last.
+        try write(
+            catalog, "t", .append, Schema([Field(name: "n", type: .double)]),
+            [makeBatch([.double], [[.double(99_999)]])])
+        let widened = try catalog.snapshot(table: "t")
+        #expect(widened.ordered([0, 1, 2, 3], byColumn: 0, descending: true) == [3, 0, 1, 2])
+    }
+}
+
 @Suite struct DictionaryConversionTests {
     /// Low-cardinality columns come back from segments as dictionary vectors; converted, they
     /// stay dictionary vectors over a converted dictionary, with the same values.

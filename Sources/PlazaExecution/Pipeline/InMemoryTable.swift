@@ -107,17 +107,7 @@ package final class InMemoryTable: ScanSource, @unchecked Sendable {
     /// Row groups by their statistics, best values of `column` first (as `TableSnapshot`).
     package func ordered(_ rowGroups: [Int], byColumn column: Int, descending: Bool) -> [Int] {
         let bounds = rowGroups.map { descending ? statistics[$0][column].max : statistics[$0][column].min }
-        let order = rowGroups.indices.sorted { a, b in
-            switch (bounds[a], bounds[b]) {
-            case (let x?, let y?):
-                let c = ValueOrder.compare(x, y)
-                return c == 0 ? a < b : (descending ? c > 0 : c < 0)
-            case (.some, .none): return true
-            case (.none, .some): return false
-            case (.none, .none): return a < b
-            }
-        }
-        return order.map { rowGroups[$0] }
+        return rowGroupsByBound(rowGroups, bounds: bounds, descending: descending, compare: ValueOrder.compare)
     }
 
     /// A cursor over the row group's batches, projected to `columns`.
