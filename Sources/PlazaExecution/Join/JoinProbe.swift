@@ -66,12 +66,45 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
-        let output = try probe(input, worker, matched: unmatchedBuildRows?.flags(of: worker, rows: table.rowCount))
+        let flags = unmatchedBuildRows?.flags(of: worker, rows: table.rowCount)
+        if discardsOutput, residual == nil, let flags {
+            try mark(input, worker, flags)
+            return []
+        }
+        let output = try probe(input, worker, matched: flags)
         return discardsOutput ? [] : output
     }
 
-    /// The build rows no worker matched, with NULLs for the probe columns (outer joins that keep
-    /// the build side's rows; none otherwise).
+    /// A SEMI or NOT EXISTS join built on its left, without a residual: marks every build row a
+    /// probe row's key finds, and gathers nothing (its output is the marked build rows, at the end).
+    private func mark(_ input: Batch, _ worker: WorkerState, _ flags: UnsafeMutablePointer<UInt8>)
+        throws(ExecutionError)
+    {
+        if table.rowCount == 0 { return }
+        let batch = keyColumns != nil ? input : input.compacted()
+        let count = batch.count
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
+        defer { groups.deallocate() }
+        try findGroups(batch, worker, groups)
+        let heads = table.heads, next = table.next
+        @inline(__always) func markChain(_ row: Int) {
+            let g = Int(groups[row])
+            if g < 0 { return }
+            var b = heads[g]
+            while b >= 0 {
+                flags[Int(b)] = 1
+                b = next[Int(b)]
+            }
+        }
+        if let selection = batch.selection {
+            for i in 0..<selection.count { markChain(Int(selection.indices[i])) }
+        } else {
+            for row in 0..<count { markChain(row) }
+        }
+    }
+
+    /// The build rows added once the probe is over: those no worker matched, with NULLs for the
+    /// probe columns (outer joins), or the marked ones alone (SEMI built on the left); none otherwise.
     func finish() -> [Batch] {
         guard let unmatchedBuildRows else { return [] }
         return unmatchedBuildRows.rows(of: table, buildIsLeft: buildIsLeft)
