@@ -137,6 +137,28 @@ import Testing
         }
     }
 
+    @Test func buildSideIsTheOneWithFewerRowsLeftAfterItsFilters() throws {
+        // As stored, "r" (8,400 rows) is larger than "m" (2,001 rows), but a filter keeping one
+        // key leaves it an estimated tenth, 840 rows of 2 columns against 2,001 of 3: it is built.
+        let other: [[Value]] = (0..<2_000).map { [.varchar("z\($0)"), .varchar("Z"), .bigint(Int64($0))] }
+        let many = InMemoryTable(
+            schema: Self.buildSchema, rows: other + [[.varchar("b"), .varchar("B"), .bigint(-1)]], rowGroupSize: 2_048)
+        let filtered = LogicalPlan.filter(
+            input: T.scan("r", tables["r"]!),
+            predicate: T.call("=", [T.col(0, .varchar), T.lit(.varchar("b"))], .boolean))
+        let plan = LogicalPlan.join(
+            Join(
+                left: filtered, right: T.scan("m", many), kind: .inner, leftKeys: [T.col(0, .varchar)],
+                rightKeys: [T.col(0, .varchar)], residual: nil))
+        var all = tables
+        all["m"] = many
+        let executor = QueryExecutor(tables: InMemoryTables(all), options: ExecutionOptions(threads: 2))
+        let text = try executor.explainAnalyze(plan)
+        #expect(text.contains("HASH_JOIN INNER (build: left)"), "\(text)")
+        let rows = try T.runBoth(plan, all)
+        #expect(rows.count == Self.probeRows.filter { $0[0] == .varchar("b") }.count)
+    }
+
     @Test func antiJoinAgainstBuildWithoutNullKeys() throws {
         let build = Array(Self.uniqueRows.dropLast())
         let tables = ["r": Self.probe, "n": InMemoryTable(schema: Self.buildSchema, rows: build, rowGroupSize: 2)]

@@ -473,3 +473,35 @@ import Testing
         #expect(above.left == nil && above.right == nil && above.0.kind == .full)
     }
 }
+
+/// Row estimates that order joins and choose build sides (`LogicalPlan.filteredEstimate`).
+@Suite struct FilteredEstimateTests {
+    let fields = [Field(name: "a", type: .bigint), Field(name: "b", type: .bigint)]
+
+    func scan(_ rows: Int) -> LogicalPlan {
+        .scan(TableScan(table: "t", columns: [0, 1], fields: fields, estimatedRows: rows))
+    }
+
+    func compare(_ op: ScalarFunction, _ column: Int, _ value: Int64) -> BoundExpression {
+        .call(
+            name: op, arguments: [.column(index: column, type: .bigint), .literal(.bigint(value), type: .bigint)],
+            type: .boolean)
+    }
+
+    @Test func conditionsOnOneColumnCountOnceAndEqualitiesKeepATenth() {
+        let range = BoundExpression.call(
+            name: "and", arguments: [compare(">=", 0, 1), compare("<=", 0, 5), compare("=", 1, 3)], type: .boolean)
+        // The range on a is one third, the equality on b one tenth: 900 / 3 / 10.
+        #expect(LogicalPlan.filter(input: scan(900), predicate: range).filteredEstimate == 30)
+    }
+
+    @Test func aJoinKeepsOfItsLargerSideTheFractionTheSmallerSideKeeps() {
+        let dimension = LogicalPlan.filter(input: scan(20), predicate: compare("=", 1, 3))
+        let join = LogicalPlan.join(
+            Join(
+                left: scan(1000), right: dimension, kind: .inner, leftKeys: [.column(index: 0, type: .bigint)],
+                rightKeys: [.column(index: 0, type: .bigint)], residual: nil))
+        // The dimension keeps a tenth of its rows, so the join a tenth of the fact table's.
+        #expect(join.filteredEstimate == 100)
+    }
+}
