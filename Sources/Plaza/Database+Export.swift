@@ -7,6 +7,16 @@ internal import PlazaStorage
 internal import PlazaVector
 import Foundation
 
+/// The file formats `Database.export` writes.
+public enum ExportFormat: String, Sendable, CaseIterable {
+    /// Comma-separated text with a header line.
+    case csv
+    /// Apache Parquet.
+    case parquet
+    /// Newline-delimited JSON: one object per row.
+    case json
+}
+
 /// Page compression of an exported Parquet file.
 public enum ExportCompression: String, Sendable, CaseIterable {
     /// Zstandard (level 3): small files, fast to read.
@@ -37,47 +47,58 @@ extension Database {
     public func exportParquet(_ tableOrQuery: String, to path: String, compression: ExportCompression = .zstd)
         throws(PlazaError) -> Int
     {
+        try export(tableOrQuery, to: path, format: .parquet, compression: compression)
+    }
+
+    /// Writes a table, or the result of a query, to a CSV, Parquet or newline-delimited JSON
+    /// file, or with `partitionBy` to Hive-style directories of them (`anio=2024/data_0.parquet`),
+    /// as `COPY … TO` does.
+    ///
+    /// ```swift
+    /// try db.export("reportes", to: "reportes.csv")
+    /// try db.export("SELECT *, year(fecha) AS anio FROM reportes", to: "por_anio", format: .parquet,
+    ///               partitionBy: ["anio"])
+    /// ```
+    /// - Parameters:
+    ///   - tableOrQuery: a table name, or a SELECT statement.
+    ///   - path: the file (replaced if it exists), or the directory for `partitionBy`.
+    ///   - format: the file format; nil takes it from the extension (CSV when it names none).
+    ///   - compression: Parquet's page codec.
+    ///   - partitionBy: columns giving one directory level each; they are left out of the files.
+    /// - Returns: the number of rows written.
+    /// - Throws: `PlazaError` for bad SQL, an unknown table or column, or a file that cannot be written.
+    @discardableResult
+    public func export(
+        _ tableOrQuery: String, to path: String, format: ExportFormat? = nil,
+        compression: ExportCompression = .zstd, partitionBy: [String] = []
+    ) throws(PlazaError) -> Int {
         let trimmed = tableOrQuery.trimmingCharacters(in: .whitespacesAndNewlines)
         let isQuery = trimmed.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "(" })
-        let sql = isQuery ? trimmed : "SELECT * FROM \"" + trimmed.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let source = isQuery ? "(" + trimmed + ")" : Self.quotedName(trimmed)
+        var options: [String] = []
+        if let format { options.append("FORMAT " + format.rawValue) }
+        if format == .parquet || (format == nil && path.lowercased().hasSuffix(".parquet")) {
+            options.append("COMPRESSION " + compression.rawValue)
+        }
+        if !partitionBy.isEmpty {
+            options.append("PARTITION_BY (" + partitionBy.map(Self.quotedName).joined(separator: ", ") + ")")
+        }
+        let sql =
+            "COPY " + source + " TO '" + path.replacingOccurrences(of: "'", with: "''") + "'"
+            + (options.isEmpty ? "" : " (" + options.joined(separator: ", ") + ")")
         let statements = try parse(sql)
-        guard statements.count == 1 else {
-            throw PlazaError(kind: .usage, message: "export takes one table or one query, not \(statements.count)")
+        let tables = pinnedCatalog()
+        guard statements.count == 1,
+            case .copy(let copy) = try bind(statements[0], sql: sql, parameters: [], tables: tables)
+        else {
+            throw PlazaError(kind: .usage, message: "export takes one table or one SELECT query")
         }
-        let tables = PinnedCatalog(catalog)
-        let bound = try bind(statements[0], sql: sql, parameters: [], tables: tables)
-        guard case .query(let plan) = bound else {
-            throw PlazaError(kind: .usage, message: "export takes a table or a SELECT query")
-        }
-        let optimized = Optimizer.optimize(plan, statistics: tables)
-        let codec: ParquetCodec = compression == .zstd ? .zstd : compression == .snappy ? .snappy : .uncompressed
-        var rows = 0
-        let cancellation = CancellationToken.forCurrentTask()
-        let writer: ParquetWriter
-        do {
-            writer = try ParquetWriter(
-                path: path, schema: Schema(optimized.fields), options: ParquetWriter.Options(codec: codec))
-        } catch {
-            throw PlazaError.from(parquet: error)
-        }
-        var failure: ParquetError?
-        do {
-            try makeExecutor(cancellation: cancellation, tables: tables).stream(optimized) { batch in
-                do throws(ParquetError) {
-                    try writer.write(batch)
-                } catch {
-                    failure = error
-                    return false
-                }
-                rows += batch.liveCount
-                return true
-            }
-            if let failure { throw failure }
-            try writer.finish()
-        } catch {
-            writer.abandon()
-            throw PlazaError.from(error, cancellation: cancellation)
-        }
-        return rows
+        // The service itself names the file here, so allowsExternalFiles (which guards SQL) does not apply.
+        let result = try runCopy(
+            copy, cancellation: CancellationToken.forCurrentTask(), tables: tables, isRequestedByAPI: true)
+        return result.changedRowCount ?? 0
     }
+
+    /// A name in double quotes, for SQL this API writes.
+    static func quotedName(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }

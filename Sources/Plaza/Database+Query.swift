@@ -66,7 +66,7 @@ extension Database {
         throws(PlazaError) -> QueryResult
     {
         // One committed state of every table for the whole statement, however often it reads one.
-        let tables = PinnedCatalog(catalog)
+        let tables = pinnedCatalog()
         let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)
         return try run(bound, cancellation: cancellation, tables: tables)
     }
@@ -124,6 +124,8 @@ extension Database {
             return QueryResult(emptyWith: [])
         case .write(let write):
             return try runWrite(write, cancellation: cancellation, tables: tables)
+        case .copy(let copy):
+            return try runCopy(copy, cancellation: cancellation, tables: tables)
         }
     }
 
@@ -140,6 +142,12 @@ extension Database {
             start = end
         }
         return builder.finish()
+    }
+
+    /// A catalog for one statement: it pins each table's snapshot on first use and, where the
+    /// database may read files, opens the files the statement names in FROM.
+    func pinnedCatalog() -> PinnedCatalog {
+        PinnedCatalog(catalog, files: options.allowsExternalFiles ? FileTables(threads: currentSettings.threads) : nil)
     }
 
     /// An executor with the current settings, scanning the snapshots `tables` pins.

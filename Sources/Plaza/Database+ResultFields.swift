@@ -12,7 +12,7 @@ extension Database {
         -> [Field]
     {
         guard let last = try parse(sql).last else { return [] }
-        let tables = PinnedCatalog(catalog)
+        let tables = pinnedCatalog()
         let bound = try bind(last, sql: sql, parameters: parameters.map(\.parameterValue), tables: tables)
         guard case .query(let plan) = bound else { return [] }
         return Optimizer.optimize(plan, statistics: tables).fields

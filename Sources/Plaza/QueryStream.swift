@@ -25,7 +25,7 @@ extension Database {
         do throws(PlazaError) {
             let statements = try parse(sql)
             for (position, statement) in statements.enumerated() {
-                let tables = PinnedCatalog(catalog)  // one committed state per statement
+                let tables = pinnedCatalog()  // one committed state per statement
                 let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)
                 let isLast = position == statements.count - 1
                 guard isLast, case .query(let plan) = bound else {

@@ -47,13 +47,7 @@ extension CSVFile {
             // The day/month order of `dd/mm/yyyy` dates comes from all values; learn it first.
             _ = try inferSchema()
         }
-        var plans: [ColumnPlan] = []
-        for (index, field) in schema.fields.enumerated() {
-            if case .interval = field.type { throw unstorable(field) }
-            if case .null = field.type { throw unstorable(field) }
-            let order = inference.flatMap { $0.schema.fields[index].type == .date ? $0.dateOrders[index] : nil }
-            plans.append(ColumnPlan(name: columnNames[index], type: field.type, dateOrder: order ?? .dayFirst))
-        }
+        let plans = try columnPlans(schema)
         let starts = chunkStarts
         var summary = CSVReadSummary(rowsRead: 0, rowsImported: 0, rejected: [])
         var line = bodyStartLine
@@ -81,20 +75,34 @@ extension CSVFile {
         return summary
     }
 
+    /// How each column of `schema` is converted (the date order inference found).
+    func columnPlans(_ schema: Schema) throws(CSVError) -> [ColumnPlan] {
+        var plans: [ColumnPlan] = []
+        for (index, field) in schema.fields.enumerated() {
+            if case .interval = field.type { throw unstorable(field) }
+            if case .null = field.type { throw unstorable(field) }
+            let order = inference.flatMap { $0.schema.fields[index].type == .date ? $0.dateOrders[index] : nil }
+            plans.append(ColumnPlan(name: columnNames[index], type: field.type, dateOrder: order ?? .dayFirst))
+        }
+        return plans
+    }
+
     private func unstorable(_ field: Field) -> CSVError {
         CSVError(
             kind: .schemaMismatch, message: "column type \(field.type) cannot be stored",
             location: FileLocation(path: path, column: field.name))
     }
 
-    /// Parses and converts the records of `start..<end` (runs on a worker thread).
-    func readChunk(start: Int, end: Int, plans: [ColumnPlan]) -> ChunkReadResult {
+    /// Parses and converts the records of `start..<end` (runs on a worker thread); batches hold
+    /// the columns `columns` (all when nil), in that order.
+    func readChunk(start: Int, end: Int, plans: [ColumnPlan], columns: [Int]? = nil) -> ChunkReadResult {
         var result = ChunkReadResult()
         let block = FieldBlock(stride: columnCount + 1, rowCapacity: blockRows)
         let badColumns = UnsafeMutablePointer<Int32>.allocate(capacity: block.rowCapacity)
         defer { badColumns.deallocate() }
         let converter = ColumnConverter(base: base, nullTokens: nullTokens, syntax: syntax)
-        let types = plans.map(\.type)
+        let selected = columns ?? Array(0..<columnCount)
+        let types = selected.map { plans[$0].type }
         var scanner = RecordScanner(base: base, start: start, end: end, delimiter: delimiter)
         while true {
             block.count = 0
@@ -113,9 +121,9 @@ extension CSVFile {
                 }
             }
             var batch = Batch(types: types)
-            for column in 0..<columnCount {
+            for (position, column) in selected.enumerated() {
                 if converter.convert(
-                    block, column: column, plan: plans[column], into: batch.columns[column], badColumns: badColumns)
+                    block, column: column, plan: plans[column], into: batch.columns[position], badColumns: badColumns)
                 {
                     anyBad = true
                 }
@@ -139,9 +147,9 @@ extension CSVFile {
                 block.count = kept
                 batch = Batch(types: types)
                 if kept > 0 {
-                    for column in 0..<columnCount {
+                    for (position, column) in selected.enumerated() {
                         let stillBad = converter.convert(
-                            block, column: column, plan: plans[column], into: batch.columns[column],
+                            block, column: column, plan: plans[column], into: batch.columns[position],
                             badColumns: badColumns)
                         precondition(!stillBad, "a row that converted once failed to convert again")
                     }

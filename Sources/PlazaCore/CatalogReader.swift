@@ -8,6 +8,8 @@ package protocol CatalogReader: Sendable {
     func viewDefinition(named name: String) -> ViewDefinition?
     /// The names of the views, sorted.
     func viewNames() -> [String]
+    /// Opens files named in FROM as a table (`read_parquet('…')`), or says why it cannot.
+    func fileTable(_ request: FileTableRequest) throws(FileTableError) -> TableDescription
 }
 
 extension CatalogReader {
@@ -15,6 +17,10 @@ extension CatalogReader {
     package func viewDefinition(named name: String) -> ViewDefinition? { nil }
     /// No views: catalogs that do not store views.
     package func viewNames() -> [String] { [] }
+    /// No files: catalogs that cannot open them.
+    package func fileTable(_ request: FileTableRequest) throws(FileTableError) -> TableDescription {
+        throw FileTableError("reading files is not available here")
+    }
 }
 
 /// A stored view: a named query kept as SQL text and bound each time it is used.
@@ -53,4 +59,53 @@ package protocol CatalogStatistics: Sendable {
     /// An upper bound on the number of distinct non-NULL values of column `column` (a position in
     /// the table's schema) of table `table`, or nil when the statistics cannot bound it.
     func distinctUpperBound(table: String, column: Int) -> Int?
+}
+
+/// Files a query names in FROM (`read_parquet('…')`, `read_csv('…', delim = ';')`, `FROM 'x.csv'`),
+/// to be opened as a table by the layer that can read them.
+package struct FileTableRequest: Hashable, Sendable {
+    /// The file formats SQL can read in place.
+    package enum Format: String, Hashable, Sendable {
+        /// Delimited text, read as `plaza import` reads it.
+        case csv
+        /// Apache Parquet.
+        case parquet
+        /// Newline-delimited JSON objects.
+        case json
+    }
+
+    /// The reader asked for.
+    package var format: Format
+    /// The paths or glob patterns, as written.
+    package var paths: [String]
+    /// Named options (lower-cased names), as constants.
+    package var options: [String: Value]
+
+    /// Creates a request.
+    package init(format: Format, paths: [String], options: [String: Value]) {
+        self.format = format
+        self.paths = paths
+        self.options = options
+    }
+}
+
+/// Why files named in a query could not be opened; `option` names the option at fault, if any.
+package struct FileTableError: Error, Sendable {
+    /// What went wrong, naming the file (and the row or column where known).
+    package var message: String
+    /// The option whose value is wrong, when it is one (lower-cased).
+    package var option: String?
+
+    /// Creates an error.
+    package init(_ message: String, option: String? = nil) {
+        self.message = message
+        self.option = option
+    }
+}
+
+/// Opens the files a query names as tables; the API layer implements it over its file readers.
+package protocol FileTableOpener: Sendable {
+    /// Opens the files `request` names and describes them as a table whose `name` the executor
+    /// will later ask for; the same request gives the same table within one statement.
+    func open(_ request: FileTableRequest) throws(FileTableError) -> TableDescription
 }

@@ -9,9 +9,12 @@ extension BindingSession {
         _ name: Identifier, _ arguments: [Expression], alias: Identifier?, columns: [Identifier]
     ) throws(BindError) -> (LogicalPlan, Scope) {
         let lowered = name.name.lowercased()
+        if let format = Self.fileFormats[lowered] {
+            return try bindFileTable(format, name, arguments, alias: alias, columns: columns)
+        }
         guard lowered == "range" || lowered == "generate_series" else {
-            throw BindError(
-                "unknown table function \"\(name.name)\" (table functions: range, generate_series)", span: name.span)
+            let names = (["range", "generate_series"] + Self.fileFormats.keys.sorted()).joined(separator: ", ")
+            throw BindError("unknown table function \"\(name.name)\" (table functions: \(names))", span: name.span)
         }
         guard (1...3).contains(arguments.count) else {
             throw BindError(

@@ -50,6 +50,8 @@ package struct Binder {
             return .set(name: name.name.lowercased(), value: constant)
         case .write(let write):
             return .write(try session.bindWrite(write))
+        case .copy(let copy):
+            return .copy(try session.bindCopy(copy))
         }
     }
 }

@@ -219,4 +219,6 @@ package enum BoundStatement: Sendable {
     case set(name: String, value: Value)
     /// CREATE, DROP or INSERT (see `BoundWrite`).
     case write(BoundWrite)
+    /// `COPY … TO 'path'` (see `BoundCopy`).
+    case copy(BoundCopy)
 }

@@ -190,7 +190,8 @@ struct ParserState {
             return .set(name: name, value: try parseExpression())
         }
         if startsWriteStatement { return .write(try parseWriteStatement()) }
-        throw unexpected("SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE, SET, CREATE, DROP or INSERT")
+        if current.isKeyword("COPY") { return try parseCopy() }
+        throw unexpected("SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE, SET, CREATE, DROP, INSERT or COPY")
     }
 
     /// A bare or quoted name.
@@ -389,6 +390,13 @@ struct ParserState {
             try expectSymbol(")", "to close the subquery")
             return .subquery(query, alias: try parseAlias())
         }
+        if current.kind == .string {
+            // `FROM 'reportes.csv'`: the file's reader, by its extension (the binder checks it).
+            let token = advance()
+            let reader = Identifier(Self.fileReader(forPath: token.text), span: token.span)
+            let path = Expression(.literal(.string(token.text)), span: token.span)
+            return .function(reader, arguments: [path], alias: try parseAlias(), columns: [])
+        }
         let name = try parseIdentifier("a table name")
         if acceptSymbol("(") {
             var arguments: [Expression] = []
@@ -405,5 +413,18 @@ struct ParserState {
             return .function(name, arguments: arguments, alias: alias, columns: columns)
         }
         return .table(name, alias: try parseAlias())
+    }
+
+    /// The table function that reads a file named by a quoted path in FROM: read_parquet for
+    /// `.parquet`, read_json for `.json`/`.jsonl`/`.ndjson`, read_csv for anything else
+    /// (`.csv`, `.tsv`, `.txt`, a compressed or unknown extension), which reports what it cannot read.
+    static func fileReader(forPath path: String) -> String {
+        var lowered = path.lowercased()
+        for suffix in [".gz", ".zst", ".zstd"] where lowered.hasSuffix(suffix) { lowered.removeLast(suffix.count) }
+        if lowered.hasSuffix(".parquet") { return "read_parquet" }
+        if lowered.hasSuffix(".json") || lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") {
+            return "read_json"
+        }
+        return "read_csv"
     }
 }

@@ -12,7 +12,28 @@ extension Statement {
         case .describe(let name): return "DESCRIBE " + name.description
         case .set(let name, let value): return "SET \(name) = \(value.sql)"
         case .write(let write): return write.sql
+        case .copy(let copy): return copy.sql
         }
+    }
+}
+
+extension CopyStatement {
+    /// The statement as SQL text.
+    package var sql: String {
+        var text = "COPY "
+        switch source {
+        case .query(let query): text += "(" + query.sql + ")"
+        case .table(let name): text += name.description
+        }
+        text += " TO " + Expression(.literal(.string(path)), span: pathSpan).sql
+        guard !options.isEmpty else { return text }
+        let parts = options.map { option -> String in
+            if let columns = option.columns {
+                return option.name.name + " (" + columns.map(\.description).joined(separator: ", ") + ")"
+            }
+            return option.name.name + (option.value.map { " " + $0.sql } ?? "")
+        }
+        return text + " (" + parts.joined(separator: ", ") + ")"
     }
 }
 

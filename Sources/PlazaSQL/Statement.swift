@@ -14,6 +14,8 @@ package enum Statement: Hashable, Sendable {
     case set(name: Identifier, value: Expression)
     /// CREATE, DROP or INSERT: a change to the database.
     case write(WriteStatement)
+    /// `COPY … TO 'path'`.
+    case copy(CopyStatement)
 
     /// The number of parameters the statement needs: the highest `$n`, or the number of `?`.
     package var parameterCount: Int {
@@ -23,6 +25,9 @@ package enum Statement: Hashable, Sendable {
         case .set(_, let value): visitor.visit(value)
         case .showTables, .describe: break
         case .write(let write): write.queries.forEach { visitor.visit($0) }
+        case .copy(let copy):
+            if case .query(let query) = copy.source { visitor.visit(query) }
+            for option in copy.options { option.value.map { visitor.visit($0) } }
         }
         return visitor.maximum
     }

@@ -15,9 +15,22 @@ package final class PinnedCatalog: CatalogReader, Sendable {
     /// The catalog that snapshots are taken from.
     package let catalog: StorageCatalog
     private let pins = Mutex<[String: TableSnapshot]>([:])
+    /// Opens files named in FROM; nil where the database may not read files.
+    package let files: (any FileTableOpener)?
 
-    /// Creates a view that pins nothing yet.
-    package init(_ catalog: StorageCatalog) { self.catalog = catalog }
+    /// Creates a view that pins nothing yet; `files` opens files named in FROM (nil refuses them).
+    package init(_ catalog: StorageCatalog, files: (any FileTableOpener)? = nil) {
+        self.catalog = catalog
+        self.files = files
+    }
+
+    /// Opens files named in FROM through `files`, or refuses when there is no opener.
+    package func fileTable(_ request: FileTableRequest) throws(FileTableError) -> TableDescription {
+        guard let files else {
+            throw FileTableError("reading files outside the database is disabled for this database")
+        }
+        return try files.open(request)
+    }
 
     /// The names of the committed tables, sorted (not pinned: a listing is not a read).
     package func tableNames() -> [String] { catalog.tableNames() }

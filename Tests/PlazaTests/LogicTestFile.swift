@@ -10,6 +10,20 @@ enum LogicRecord {
     case query(types: [Character], isRowSorted: Bool, sql: String, expected: [String], line: Int)
     /// `statement ok` / `statement error` with an optional message fragment.
     case statement(expectsError: Bool, sql: String, fragment: String?, line: Int)
+
+    /// The record with each key of `replacements` replaced by its value in its SQL.
+    func substituting(_ replacements: [String: String]) -> LogicRecord {
+        func replaced(_ sql: String) -> String {
+            replacements.reduce(sql) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+        }
+        switch self {
+        case .table: return self
+        case .query(let types, let isRowSorted, let sql, let expected, let line):
+            return .query(types: types, isRowSorted: isRowSorted, sql: replaced(sql), expected: expected, line: line)
+        case .statement(let expectsError, let sql, let fragment, let line):
+            return .statement(expectsError: expectsError, sql: replaced(sql), fragment: fragment, line: line)
+        }
+    }
 }
 
 /// A parse error in a logic-test file itself.

@@ -21,7 +21,15 @@ import Testing
         ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let db = try Database(path: directory)
-        for record in records { run(record, in: db, file: file) }
+        // `__TEST_DIR__` in SQL names a scratch directory for files the test writes and reads
+        // (COPY … TO, read_csv); `__SQL_DIR__` names Tests/SQL, for checked-in input files.
+        let scratch = directory + ".files"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let sqlDirectory = LogicTestFile.root.resolvingSymlinksInPath().path
+        for record in records {
+            run(record.substituting(["__TEST_DIR__": scratch, "__SQL_DIR__": sqlDirectory]), in: db, file: file)
+        }
     }
 
     private func location(_ file: LogicTestFile, _ line: Int) -> SourceLocation {

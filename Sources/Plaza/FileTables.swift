@@ -1,0 +1,176 @@
+internal import PlazaCore
+internal import PlazaCSV
+internal import PlazaParquet
+internal import PlazaStorage
+internal import PlazaVector
+import Foundation
+import Synchronization
+
+/// The files one statement reads in place (`FROM 'reportes.csv'`, `read_parquet('anio=*/…')`):
+/// opened while binding, kept under the table name the plan scans, and handed to the executor.
+///
+/// A request seen twice in one statement (a self-join) opens the files once. Relative paths are
+/// resolved against the process's working directory, as the CLI's users expect.
+final class FileTables: FileTableOpener, Sendable {
+    /// Threads for CSV inference.
+    let threads: Int
+    private let opened = Mutex<[FileTableRequest: (name: String, source: any ScanSource)]>([:])
+
+    /// Creates an opener whose CSV inference uses `threads` threads.
+    init(threads: Int) { self.threads = max(1, threads) }
+
+    /// The source the plan calls `name`, if this statement opened it.
+    func source(named name: String) -> (any ScanSource)? {
+        opened.withLock { tables in tables.values.first { $0.name == name }?.source }
+    }
+
+    /// Opens the files and describes them; the table's name is how EXPLAIN shows the read.
+    func open(_ request: FileTableRequest) throws(FileTableError) -> TableDescription {
+        if let known = opened.withLock({ $0[request] }) { return Self.describe(known.name, known.source) }
+        let source: any ScanSource
+        switch request.format {
+        case .csv: source = try openCSV(request)
+        case .parquet: source = try openParquet(request)
+        case .json:
+            throw FileTableError(
+                "reading JSON files in place is not supported yet (\(request.paths.joined(separator: ", "))); convert them to CSV or Parquet"
+            )
+        }
+        let base = "read_\(request.format.rawValue)(" + request.paths.map { "'\($0)'" }.joined(separator: ", ") + ")"
+        let name = opened.withLock { tables -> String in
+            if let earlier = tables[request] { return earlier.name }
+            let taken = Set(tables.values.map(\.name))
+            var name = base
+            var suffix = 2
+            while taken.contains(name) {
+                name = base + "#\(suffix)"
+                suffix += 1
+            }
+            tables[request] = (name, source)
+            return name
+        }
+        return Self.describe(name, source)
+    }
+
+    private static func describe(_ name: String, _ source: any ScanSource) -> TableDescription {
+        let rows = (0..<source.rowGroupCount).reduce(0) { $0 + source.rowCount(rowGroup: $1) }
+        return TableDescription(name: name, schema: source.schema, rowCount: rows)
+    }
+
+    private func openParquet(_ request: FileTableRequest) throws(FileTableError) -> ParquetScanSource {
+        for (key, value) in request.options {
+            switch key {
+            case "hive_partitioning":
+                guard value == .boolean(false) else {
+                    throw FileTableError(
+                        "hive_partitioning is not supported yet: read each partition's files by a glob", option: key)
+                }
+            default:
+                throw FileTableError("unknown option \(key) of read_parquet", option: key)
+            }
+        }
+        let files = try Self.files(request.paths, extensions: ["parquet"])
+        do {
+            return try ParquetScanSource(paths: files)
+        } catch {
+            throw FileTableError(error.description)
+        }
+    }
+
+    private func openCSV(_ request: FileTableRequest) throws(FileTableError) -> CSVScanSource {
+        var options = CSVOptions()
+        options.threads = threads
+        func text(_ key: String, _ value: Value) throws(FileTableError) -> String {
+            guard case .varchar(let text) = value else {
+                throw FileTableError("the option \(key) takes a text, not \(value.dataType)", option: key)
+            }
+            return text
+        }
+        func flag(_ key: String, _ value: Value) throws(FileTableError) -> Bool {
+            guard case .boolean(let flag) = value else {
+                throw FileTableError("the option \(key) takes true or false, not \(value.dataType)", option: key)
+            }
+            return flag
+        }
+        for (key, value) in request.options {
+            switch key {
+            case "delim", "sep", "delimiter":
+                let delimiter = try text(key, value)
+                let bytes = Array(delimiter == "\\t" ? "\t".utf8 : delimiter.utf8)
+                guard bytes.count == 1, bytes[0] < 0x80, bytes[0] != UInt8(ascii: "\""), bytes[0] != 10,
+                    bytes[0] != 13
+                else {
+                    throw FileTableError(
+                        "the delimiter must be one ASCII character other than a quote or a line break, not '\(delimiter)'",
+                        option: key)
+                }
+                options.delimiter = bytes[0]
+            case "header": options.hasHeader = try flag(key, value)
+            case "dateformat", "date_format": options.dateFormat = try text(key, value)
+            case "decimal_separator":
+                let separator = try text(key, value)
+                guard separator == "," || separator == "." else {
+                    throw FileTableError("decimal_separator is ',' or '.', not '\(separator)'", option: key)
+                }
+                options.decimalComma = separator == ","
+            case "nullstr", "null":
+                options.nullTokens = [try text(key, value)]
+            case "ignore_errors": options.onError = try flag(key, value) ? .skip : .fail
+            case "encoding":
+                switch try text(key, value).lowercased() {
+                case "utf-8", "utf8": options.encoding = .utf8
+                case "windows-1252", "cp1252", "latin-1", "latin1": options.encoding = .windows1252
+                case "auto": options.encoding = .auto
+                case let other:
+                    throw FileTableError("unknown encoding '\(other)' (utf-8, windows-1252 or auto)", option: key)
+                }
+            default:
+                throw FileTableError(
+                    "unknown option \(key) of read_csv (delim, header, dateformat, decimal_separator, nullstr, ignore_errors, encoding)",
+                    option: key)
+            }
+        }
+        let files = try Self.files(request.paths, extensions: ["csv", "tsv", "txt"])
+        do {
+            return try CSVScanSource(paths: files, options: options)
+        } catch {
+            throw FileTableError(error.description)
+        }
+    }
+
+    /// The files the paths name, in order: a file itself, a glob's matches (sorted), or a
+    /// directory's files with one of `extensions`.
+    static func files(_ paths: [String], extensions: Set<String>) throws(FileTableError) -> [String] {
+        guard !paths.isEmpty else { throw FileTableError("no file was named") }
+        var files: [String] = []
+        for path in paths {
+            if path.contains(where: { "*?[".contains($0) }) {
+                var matches = glob_t()
+                defer { globfree(&matches) }
+                guard glob(path, 0, nil, &matches) == 0, matches.gl_pathc > 0 else {
+                    throw FileTableError("\(path): no file matches the pattern")
+                }
+                files += (0..<Int(matches.gl_pathc)).compactMap { matches.gl_pathv[$0].map { String(cString: $0) } }
+                    .sorted()
+                continue
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw FileTableError("\(path): no such file or directory")
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            let matching = entries.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            guard !matching.isEmpty else {
+                throw FileTableError(
+                    "\(path): the directory holds no \(extensions.sorted().map { "." + $0 }.joined(separator: " or ")) files"
+                )
+            }
+            files += matching.map { (path as NSString).appendingPathComponent($0) }
+        }
+        return files
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+@testable import Plaza
+
+/// Files in FROM, COPY and `Database.export` through the API: what a service may not do, where
+/// errors point, and CSV files parsed in parallel chunks.
+@Suite struct FileTableTests {
+    @Test func aServiceThatDisallowsFilesRefusesThemInFromAndCopy() throws {
+        let directory = TestDirectory()
+        let csv = directory.path + "/r.csv"
+        try "a,b\n1,x\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let db = try Database(path: directory.path + "/db", options: Database.Options(allowsExternalFiles: false))
+        try db.query("CREATE TABLE t AS SELECT 1 AS a")
+        for sql in ["SELECT * FROM '\(csv)'", "SELECT * FROM read_csv('\(csv)')", "COPY t TO '\(csv).out'"] {
+            #expect(throws: PlazaError.self, "\(sql)") { try db.query(sql) }
+            do { try db.query(sql) } catch { #expect(error.description.contains("disabled"), "\(error)") }
+        }
+        #expect(!FileManager.default.fileExists(atPath: csv + ".out"))
+        // The service itself may still export: it names the file, not a user's SQL.
+        #expect(try db.export("t", to: directory.path + "/t.csv") == 1)
+    }
+
+    @Test func exportWritesEachFormatAndPartitions() throws {
+        let directory = TestDirectory()
+        let db = try Database(path: directory.path + "/db")
+        try db.query("CREATE TABLE t AS SELECT range AS id, range % 3 AS k FROM range(10)")
+        #expect(try db.export("t", to: directory.path + "/t.json") == 10)
+        let json = try String(contentsOfFile: directory.path + "/t.json", encoding: .utf8)
+        #expect(json.hasPrefix("{\"id\":0,\"k\":0}\n{\"id\":1,\"k\":1}\n"))
+        #expect(try db.export("SELECT * FROM t WHERE id < 4", to: directory.path + "/t.txt", format: .csv) == 4)
+        #expect(
+            try String(contentsOfFile: directory.path + "/t.txt", encoding: .utf8) == "id,k\n0,0\n1,1\n2,2\n3,0\n")
+        #expect(try db.export("t", to: directory.path + "/p", format: .parquet, partitionBy: ["k"]) == 10)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/p").sorted()
+        #expect(names == ["k=0", "k=1", "k=2"])
+        let result = try db.query("SELECT count(*), sum(id) FROM '\(directory.path)/p/k=0/*.parquet'")
+        #expect(result.rows[0].values == [.bigint(4), .bigint(18)])
+    }
+
+    @Test func aBadRowInALaterChunkNamesItsLine() throws {
+        let directory = TestDirectory()
+        let path = directory.path + "/big.csv"
+        // About 3 MB: several parsing chunks (at least 1 MB each), read by two threads.
+        var text = "id,name,amount\n"
+        for row in 0..<150_000 { text += "\(row),name\(row % 100),\(row % 1000).25\n" }
+        let good = text
+        text += "150000,short\n"
+        try good.write(toFile: path, atomically: true, encoding: .utf8)
+        let db = try Database(path: directory.path + "/db", options: Database.Options(threads: 2))
+        let result = try db.query("SELECT count(*), sum(id), count(DISTINCT name), max(amount) FROM '\(path)'")
+        #expect(result.rows[0].values[0] == .bigint(150_000))
+        #expect(result.rows[0].values[1] == .bigint(150_000 * 149_999 / 2))
+        #expect(result.rows[0].values[2] == .bigint(100))
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try db.query("SELECT sum(id) FROM '\(path)'")
+            Issue.record("a ragged row was accepted")
+        } catch {
+            #expect(error.description.contains("line 150002"), "\(error)")
+            #expect(error.description.contains("expected 3 fields but found 2"), "\(error)")
+        }
+        let skipped = try db.query("SELECT count(*) FROM read_csv('\(path)', ignore_errors = true)")
+        #expect(skipped.rows[0].values == [.bigint(150_000)])
+    }
+
+    @Test func anOptionErrorPointsAtTheOption() throws {
+        let directory = TestDirectory()
+        let path = directory.path + "/r.csv"
+        try "a\n1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let db = try Database(path: directory.path + "/db")
+        let sql = "SELECT * FROM read_csv('\(path)', header = 'yes')"
+        do {
+            _ = try db.query(sql)
+            Issue.record("accepted a text for header")
+        } catch {
+            #expect(error.description.contains("the option header takes true or false"), "\(error)")
+            guard case .sql(let span)? = error.location else {
+                Issue.record("no SQL location: \(error)")
+                return
+            }
+            #expect(span.column == sql.distance(from: sql.startIndex, to: sql.range(of: "header")!.lowerBound) + 1)
+        }
+    }
+}
