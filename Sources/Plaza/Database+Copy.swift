@@ -289,13 +289,14 @@ final class PartitionedFileWriter: RowFileWriter {
         try? FileManager.default.removeItem(atPath: copy.path)
     }
 
-    /// A partition value as a directory name: its text, `NULL` for NULL, and `%XX` for the bytes
-    /// a path cannot hold or Hive reads specially (`/`, `=`, `%`, control characters…).
+    /// A partition value as a directory name, as DuckDB and Hive write it: its text,
+    /// `__HIVE_DEFAULT_PARTITION__` for NULL, and `%XX` for what a path cannot hold or Hive reads
+    /// specially (`/`, `=`, `%`, spaces, control characters…).
     static func directoryText(_ value: Value) -> String {
-        if value.isNull { return "NULL" }
+        if value.isNull { return "__HIVE_DEFAULT_PARTITION__" }
         var text = ""
         for scalar in value.description.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F || "/\\=%:*?\"<>|#".unicodeScalars.contains(scalar)
+            if scalar.value < 0x20 || scalar.value == 0x7F || "/\\=%:*?\"<>|# ".unicodeScalars.contains(scalar)
                 || (text.isEmpty && scalar == ".")
             {
                 text += "%" + String(format: "%02X", scalar.value)
@@ -303,6 +304,6 @@ final class PartitionedFileWriter: RowFileWriter {
                 text.unicodeScalars.append(scalar)
             }
         }
-        return text.isEmpty ? "%20" : text
+        return text
     }
 }

@@ -57,21 +57,27 @@ final class FileTables: FileTableOpener, Sendable {
         return TableDescription(name: name, schema: source.schema, rowCount: rows)
     }
 
-    private func openParquet(_ request: FileTableRequest) throws(FileTableError) -> ParquetScanSource {
+    /// Parquet files; with `hive_partitioning` (by default when every file lies under
+    /// `key=value` directories, as DuckDB decides) the directories become columns.
+    private func openParquet(_ request: FileTableRequest) throws(FileTableError) -> any ScanSource {
+        var hive: Bool?
         for (key, value) in request.options {
             switch key {
             case "hive_partitioning":
-                guard value == .boolean(false) else {
-                    throw FileTableError(
-                        "hive_partitioning is not supported yet: read each partition's files by a glob", option: key)
+                guard case .boolean(let flag) = value else {
+                    throw FileTableError("the option \(key) takes true or false, not \(value.dataType)", option: key)
                 }
+                hive = flag
             default:
-                throw FileTableError("unknown option \(key) of read_parquet", option: key)
+                throw FileTableError("unknown option \(key) of read_parquet (hive_partitioning)", option: key)
             }
         }
         let files = try Self.files(request.paths, extensions: ["parquet"])
         do {
-            return try ParquetScanSource(paths: files)
+            let source = try ParquetScanSource(paths: files)
+            let partitioned = files.allSatisfy { !HivePartitionedSource.partitions(of: $0).isEmpty }
+            guard hive ?? partitioned else { return source }
+            return try HivePartitionedSource(source)
         } catch {
             throw FileTableError(error.description)
         }

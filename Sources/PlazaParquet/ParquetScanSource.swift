@@ -52,6 +52,9 @@ package final class ParquetScanSource: ScanSource, @unchecked Sendable {
     /// Row groups of all files.
     package var rowGroupCount: Int { groups.count }
 
+    /// The file (an index into `files`) that row group `rowGroup` (numbered across files) is in.
+    package func fileIndex(ofRowGroup rowGroup: Int) -> Int { groups[rowGroup].file }
+
     /// Rows in row group `rowGroup` (numbered across files).
     package func rowCount(rowGroup: Int) -> Int {
         let (file, group) = groups[rowGroup]

@@ -82,4 +82,18 @@ import Testing
             #expect(span.column == sql.distance(from: sql.startIndex, to: sql.range(of: "header")!.lowerBound) + 1)
         }
     }
+
+    @Test func aFilterOnAPartitionColumnSkipsTheOtherFiles() throws {
+        let directory = TestDirectory()
+        let db = try Database(path: directory.path + "/db")
+        try db.query(
+            "COPY (SELECT range AS id, range % 4 AS k FROM range(4000)) TO '\(directory.path)/p' (FORMAT parquet, PARTITION_BY (k))"
+        )
+        let plan = try db.query("EXPLAIN ANALYZE SELECT sum(id) FROM '\(directory.path)/p/*/*.parquet' WHERE k = 2")
+        let text = plan.rows.map { $0.values.map(\.description).joined() }.joined(separator: "\n")
+        #expect(text.contains("row groups read: 1, skipped: 3"), "\(text)")
+        let sum = try db.query("SELECT sum(id), min(k), max(k) FROM '\(directory.path)/p/*/*.parquet' WHERE k = 2")
+        let expected: Int64 = (0..<1000).reduce(0) { $0 + Int64($1) * 4 + 2 }
+        #expect(sum.rows[0].values == [.bigint(expected), .bigint(2), .bigint(2)])
+    }
 }
