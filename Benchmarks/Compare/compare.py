@@ -30,6 +30,9 @@ def parse_arguments():
     parser.add_argument("--tpch", default="",
                         help="also load TPC-H lineitem at this scale factor (Benchmarks/TPCH/make_lineitem.sh); "
                              "without it, queries on lineitem are skipped")
+    parser.add_argument("--source", choices=["tables", "parquet"], default="tables",
+                        help="tables: each engine loads the CSVs into its own format; parquet: DuckDB and Plaza query "
+                             "the same Parquet files in place (written once by DuckDB, zstd) through views")
     parser.add_argument("--queries", default="", help="comma-separated prefixes, e.g. q01,q14 (default: all)")
     parser.add_argument("--plaza", default=str(BENCH.parent / ".build" / "release" / "plaza"),
                         help="the plaza binary (swift build -c release --static-swift-stdlib --package-path .. --product plaza)")
@@ -202,9 +205,16 @@ def main():
             sys.exit(f"no lineitem in {tpch_dir}: run `Benchmarks/TPCH/make_lineitem.sh {arguments.tpch}` first")
         engines.TABLES.update(engines.TPCH_TABLES)
         engines.CSV_DIRS["lineitem"] = tpch_dir
-    work = HERE / "work" / (str(arguments.rows) + (f"-tpch{arguments.tpch}" if arguments.tpch else ""))
+    work = HERE / "work" / (str(arguments.rows) + (f"-tpch{arguments.tpch}" if arguments.tpch else "")
+                            + ("-parquet" if arguments.source == "parquet" else ""))
     work.mkdir(parents=True, exist_ok=True)
     wanted = [name.strip().lower() for name in arguments.engines.split(",") if name.strip()]
+    parquet_dir = None
+    if arguments.source == "parquet":
+        wanted = [name for name in wanted if name in ("duckdb", "plaza")]
+        print("writing the Parquet files (once) …", file=sys.stderr)
+        name = f"parquet-{arguments.rows}" + (f"-tpch{arguments.tpch}" if arguments.tpch else "")
+        parquet_dir = engines.make_parquet(data_dir, HERE / "work" / name, arguments.threads)
     makers = {"duckdb": lambda: engines.DuckDB(work, arguments.threads),
               "chdb": lambda: engines.ChDB(work, arguments.threads),
               "polars": lambda: engines.Polars(work, arguments.threads),
@@ -222,7 +232,7 @@ def main():
                 continue
         print(f"loading {engine.name} …", file=sys.stderr)
         try:
-            seconds = engine.load(data_dir)
+            seconds = engine.load(data_dir, parquet_dir)
         except Exception as error:  # an engine that cannot load is reported, not fatal
             notes.append(f"{engine.name} skipped: load failed: {error}")
             print(f"{engine.name} load failed: {error}", file=sys.stderr)
@@ -256,6 +266,9 @@ def main():
         print(f"{name}: {shown}" + (f"  DIFF {differences}" if differences else ""), file=sys.stderr)
 
     csv_bytes = sum(Path(engines.csv_file(data_dir, name)).stat().st_size for name in engines.TABLES)
+    if parquet_dir is not None:
+        for engine in active:  # the data both read is the Parquet files, not an engine's own copy
+            loads[engine.name] = (loads[engine.name][0], engines.directory_size(parquet_dir))
     report = render(arguments, active, loads, table, notes, csv_bytes)
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -266,7 +279,8 @@ def main():
 def render(arguments, active, loads, table, notes, csv_bytes):
     names = [engine.name for engine in active]
     has_plaza = "Plaza" in names
-    lines = [f"Rows: {arguments.rows:,} · threads: {arguments.threads} · median of {arguments.runs} runs after one "
+    source = " · source: the same Parquet files, read in place by each engine" if arguments.source == "parquet" else ""
+    lines = [f"Rows: {arguments.rows:,}{source} · threads: {arguments.threads} · median of {arguments.runs} runs after one "
              f"warm-up · {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
              f"Machine: {machine_description()}", ""]
     header = ["query"] + [f"{n} ms" for n in names]

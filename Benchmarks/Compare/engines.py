@@ -85,6 +85,28 @@ def csv_file(data_dir, table):
     return f"{Path(CSV_DIRS.get(table, data_dir)).resolve()}/{table}.csv"
 
 
+def make_parquet(data_dir, out_dir, threads):
+    """Writes each table of TABLES as <out_dir>/<table>.parquet with DuckDB (zstd, its default row
+    groups of 122,880 rows, file order kept), once; returns the directory. Every engine then reads the
+    very same files, so the comparison is of the readers, not of the writers."""
+    import duckdb
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    for table, columns in TABLES.items():
+        target = out_dir / f"{table}.parquet"
+        if target.exists():
+            continue
+        spec = ", ".join(f"'{c}': '{t}'" for c, t in columns)
+        partial = out_dir / f"{table}.parquet.partial"
+        con.execute(f"COPY (SELECT * FROM read_csv('{csv_file(data_dir, table)}', header = true, columns = {{{spec}}})) "
+                    f"TO '{partial}' (FORMAT parquet, COMPRESSION zstd)")
+        partial.rename(target)
+    con.close()
+    return out_dir
+
+
 def directory_size(path):
     """Bytes of all files below `path` (or of the file itself)."""
     path = Path(path)
@@ -104,8 +126,12 @@ class DuckDB:
         self.con = duckdb.connect(str(self.path))
         self.con.execute(f"SET threads = {threads}")
 
-    def load(self, data_dir):
+    def load(self, data_dir, parquet_dir=None):
         start = time.perf_counter()
+        if parquet_dir is not None:
+            for table in TABLES:
+                self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{Path(parquet_dir).resolve()}/{table}.parquet')")
+            return time.perf_counter() - start
         for table, columns in TABLES.items():
             spec = ", ".join(f"'{c}': '{t}'" for c, t in columns)
             self.con.execute(
@@ -239,8 +265,15 @@ class Plaza:
             return f"`plaza query` does not work yet: {(probe.stderr or probe.stdout).strip()[:200]}"
         return None
 
-    def load(self, data_dir):
+    def load(self, data_dir, parquet_dir=None):
         start = time.perf_counter()
+        if parquet_dir is not None:
+            for table in TABLES:
+                sql = f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{Path(parquet_dir).resolve()}/{table}.parquet')"
+                done = subprocess.run([self.binary, "query", "--db", str(self.db), sql], capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise RuntimeError(f"plaza view over {table}.parquet failed: {done.stderr.strip()[:400]}")
+            return time.perf_counter() - start
         for table in TABLES:
             done = subprocess.run([self.binary, "import", csv_file(data_dir, table), "--db", str(self.db),
                                    "--table", table, "--quiet"], capture_output=True, text=True)

@@ -35,6 +35,7 @@ extension Database {
         if Self.isParquetPath(path) {
             return try importParquet(from: path, into: table, options: options, progress: progress)
         }
+        if Self.isJSONPath(path) { return try importJSON(from: path, into: table, options: options) }
         let name = table ?? Self.tableName(forFile: path)
         importLock.lock()
         defer { importLock.unlock() }

@@ -62,11 +62,13 @@ extension Database {
     }
 
     /// Binds and runs one parsed statement.
-    func run(_ statement: PlazaSQL.Statement, sql: String, parameters: [Value], cancellation: CancellationToken)
-        throws(PlazaError) -> QueryResult
-    {
+    /// `allowingFiles`: the API itself names the files (an import), so `allowsExternalFiles` does not apply.
+    func run(
+        _ statement: PlazaSQL.Statement, sql: String, parameters: [Value], cancellation: CancellationToken,
+        allowingFiles: Bool = false
+    ) throws(PlazaError) -> QueryResult {
         // One committed state of every table for the whole statement, however often it reads one.
-        let tables = pinnedCatalog()
+        let tables = pinnedCatalog(allowingFiles: allowingFiles)
         let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)
         return try run(bound, cancellation: cancellation, tables: tables)
     }
@@ -146,8 +148,9 @@ extension Database {
 
     /// A catalog for one statement: it pins each table's snapshot on first use and, where the
     /// database may read files, opens the files the statement names in FROM.
-    func pinnedCatalog() -> PinnedCatalog {
-        PinnedCatalog(catalog, files: options.allowsExternalFiles ? FileTables(threads: currentSettings.threads) : nil)
+    func pinnedCatalog(allowingFiles: Bool = false) -> PinnedCatalog {
+        let files = options.allowsExternalFiles || allowingFiles ? FileTables(threads: currentSettings.threads) : nil
+        return PinnedCatalog(catalog, files: files)
     }
 
     /// An executor with the current settings, scanning the snapshots `tables` pins.

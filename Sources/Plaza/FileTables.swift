@@ -31,10 +31,7 @@ final class FileTables: FileTableOpener, Sendable {
         switch request.format {
         case .csv: source = try openCSV(request)
         case .parquet: source = try openParquet(request)
-        case .json:
-            throw FileTableError(
-                "reading JSON files in place is not supported yet (\(request.paths.joined(separator: ", "))); convert them to CSV or Parquet"
-            )
+        case .json: source = try openJSON(request)
         }
         let base = "read_\(request.format.rawValue)(" + request.paths.map { "'\($0)'" }.joined(separator: ", ") + ")"
         let name = opened.withLock { tables -> String in
@@ -139,6 +136,27 @@ final class FileTables: FileTableOpener, Sendable {
         let files = try Self.files(request.paths, extensions: ["csv", "tsv", "txt"])
         do {
             return try CSVScanSource(paths: files, options: options)
+        } catch {
+            throw FileTableError(error.description)
+        }
+    }
+
+    /// Newline-delimited JSON (or one array of objects); options are accepted as DuckDB spells
+    /// them only where they change nothing here (`format = 'auto' | 'newline_delimited' | 'array'`).
+    private func openJSON(_ request: FileTableRequest) throws(FileTableError) -> JSONScanSource {
+        for (key, value) in request.options {
+            switch key {
+            case "format":
+                guard case .varchar(let format) = value, ["auto", "newline_delimited", "array"].contains(format) else {
+                    throw FileTableError("format is 'auto', 'newline_delimited' or 'array'", option: key)
+                }
+            default:
+                throw FileTableError("unknown option \(key) of read_json (format)", option: key)
+            }
+        }
+        let files = try Self.files(request.paths, extensions: ["json", "jsonl", "ndjson"])
+        do {
+            return try JSONScanSource(paths: files, threads: threads)
         } catch {
             throw FileTableError(error.description)
         }

@@ -96,4 +96,37 @@ import Testing
         let expected: Int64 = (0..<1000).reduce(0) { $0 + Int64($1) * 4 + 2 }
         #expect(sum.rows[0].values == [.bigint(expected), .bigint(2), .bigint(2)])
     }
+
+    @Test func jsonRecordsBecomeRowsAndABadOneNamesItsLine() throws {
+        let directory = TestDirectory()
+        let path = try directory.file(
+            "r.jsonl",
+            """
+            {"id": 1, "agencia": "Agua", "monto": 10.5, "tags": ["a", "b"], "dia": "2024-01-02"}
+            {"id": 2, "agencia": "Obras\\u00e9", "extra": {"k": true}}
+
+            {"agencia": null, "id": 3, "monto": 7}
+            """)
+        let db = try Database(path: directory.database)
+        let result = try db.query("SELECT * FROM '\(path)' ORDER BY id")
+        #expect(result.fields.map(\.name) == ["id", "agencia", "monto", "tags", "dia", "extra"])
+        #expect(result.fields.map(\.type) == [.bigint, .varchar, .double, .varchar, .date, .varchar])
+        #expect(result.rows[0].values[3] == .varchar("[\"a\", \"b\"]"))
+        #expect(result.rows[1].values[1] == .varchar("Obrasé"))
+        #expect(result.rows[1].values[5] == .varchar("{\"k\": true}"))
+        #expect(result.rows[2].values[2] == .double(7))
+        // Import reads the same; appending matches keys to columns by name.
+        #expect(try db.importCSV(from: path, into: "r").rowsImported == 3)
+        var append = ImportOptions()
+        append.mode = .append
+        #expect(try db.importCSV(from: path, into: "r", options: append).rowsImported == 3)
+        #expect(try db.query("SELECT count(*), sum(id) FROM r").rows[0].values == [.bigint(6), .bigint(12)])
+        let bad = try directory.file("bad.jsonl", "{\"a\": 1}\n{\"a\": 2\n{\"a\": 3}\n")
+        do {
+            _ = try db.query("SELECT * FROM '\(bad)'")
+            Issue.record("a broken record was accepted")
+        } catch {
+            #expect(error.description.contains("bad.jsonl, line 2"), "\(error)")
+        }
+    }
 }
