@@ -75,7 +75,7 @@ extension ParquetColumnReader {
     }
 
     /// Reads `count` dictionary codes into `codeScratch` and checks them against the dictionary.
-    private func decodeCodes(_ count: Int) throws(ParquetError) {
+    func decodeCodes(_ count: Int) throws(ParquetError) {
         try valueDecoder!.next(count, into: codeScratch)
         var largest: UInt32 = 0
         for index in 0..<count { largest = max(largest, codeScratch[index]) }

@@ -37,6 +37,11 @@ final class ParquetColumnReader {
 
     let levelScratch: UnsafeMutablePointer<UInt32>
     let codeScratch: UnsafeMutablePointer<UInt32>
+    /// A batch of row codes (NULL rows marked) while `readCodes` assembles a dictionary vector.
+    let batchCodes: UnsafeMutablePointer<UInt32>
+    /// Whether the dictionary's entries are distinct, as a dictionary vector's must be (Parquet
+    /// does not require it; a writer that repeats an entry gets flat strings instead).
+    var dictionaryIsDistinct = false
     let storedScratch: UnsafeMutableRawPointer
     var slices: [UnsafeRawBufferPointer] = []
 
@@ -47,22 +52,32 @@ final class ParquetColumnReader {
         self.codec = codec
         levelScratch = .allocate(capacity: ColumnVector.batchCapacity)
         codeScratch = .allocate(capacity: ColumnVector.batchCapacity)
+        batchCodes = .allocate(capacity: ColumnVector.batchCapacity)
         storedScratch = .allocate(byteCount: ColumnVector.batchCapacity * max(16, column.storedWidth), alignment: 16)
     }
 
     deinit {
         levelScratch.deallocate()
         codeScratch.deallocate()
+        batchCodes.deallocate()
         storedScratch.deallocate()
         pageStorage?.deallocate()
     }
 
     /// Appends the next `count` rows (at most a batch) to `vector`; throws if the chunk ends first.
+    ///
+    /// Text read into an empty vector from dictionary-encoded pages comes as a dictionary vector
+    /// over the chunk's dictionary (codes only, no string copied), as Plaza's own segments give it,
+    /// so that grouping, DISTINCT and filters work on codes.
     func read(_ count: Int, into vector: ColumnVector) throws(ParquetError) {
         precondition(count <= ColumnVector.batchCapacity, "read at most a batch at a time")
-        let start = vector.count
-        vector.reserve(start + count)
         var done = 0
+        if vector.count == 0 && vector.physicalType == .string && count > 0 {
+            do { done = try readCodes(count, into: vector) } catch { throw error.located(page: pageNumber) }
+            if done == count { return }
+        }
+        let start = vector.count - done
+        vector.reserve(start + count)
         while done < count {
             if rowsLeftInPage == 0 {
                 do { try nextDataPage() } catch { throw error.located(page: pageNumber) }
@@ -74,20 +89,87 @@ final class ParquetColumnReader {
         }
     }
 
-    private func readRows(_ rows: Int, into vector: ColumnVector, at base: Int) throws(ParquetError) {
-        var nonNull = rows
-        if var decoder = levels {
-            try decoder.next(rows, into: levelScratch)
-            levels = decoder
-            var ones = 0
-            var all: UInt32 = 0
-            for index in 0..<rows {
-                ones &+= Int(levelScratch[index] & 1)
-                all |= levelScratch[index]
-            }
-            guard all <= 1 else { throw ParquetError(.corrupt, "a definition level above 1 in a flat column") }
-            nonNull = ones
+    /// Decodes the definition levels of the next `rows` rows into `levelScratch` (all 1 when the
+    /// column has none) and returns how many are not NULL.
+    private func decodeLevels(_ rows: Int) throws(ParquetError) -> Int {
+        guard var decoder = levels else { return rows }
+        try decoder.next(rows, into: levelScratch)
+        levels = decoder
+        var ones = 0
+        var all: UInt32 = 0
+        for index in 0..<rows {
+            ones &+= Int(levelScratch[index] & 1)
+            all |= levelScratch[index]
         }
+        guard all <= 1 else { throw ParquetError(.corrupt, "a definition level above 1 in a flat column") }
+        return ones
+    }
+
+    /// Reads up to `count` rows of dictionary codes while the pages stay dictionary-encoded. All
+    /// of them: `vector` becomes a dictionary vector, and the result is `count`. A page in another
+    /// encoding first: the rows so far are appended as flat strings and their number returned.
+    /// Without a usable dictionary (none yet, or one with repeated entries) nothing is read.
+    private func readCodes(_ count: Int, into vector: ColumnVector) throws(ParquetError) -> Int {
+        if rowsLeftInPage == 0 { try nextDataPage() }
+        guard encoding == .dictionary, let dictionary, dictionaryIsDistinct else { return 0 }
+        let codes = batchCodes
+        var nullRows = 0
+        var done = 0
+        while done < count {
+            if rowsLeftInPage == 0 { try nextDataPage() }
+            guard encoding == .dictionary else { break }
+            let rows = min(count - done, rowsLeftInPage)
+            let nonNull = try decodeLevels(rows)
+            try decodeCodes(nonNull)
+            if nonNull == rows {
+                (codes + done).update(from: codeScratch, count: rows)
+            } else {
+                var code = 0
+                for row in 0..<rows {
+                    if levelScratch[row] != 0 {
+                        codes[done + row] = codeScratch[code]
+                        code += 1
+                    } else {
+                        codes[done + row] = Self.nullCode
+                        nullRows += 1
+                    }
+                }
+            }
+            bytesDecoded += rows * 4
+            rowsLeftInPage -= rows
+            done += rows
+        }
+        if done == count {
+            vector.makeDictionary(dictionary, count: count)
+            let target = vector.values(as: UInt32.self)
+            if nullRows == 0 {
+                target.baseAddress!.update(from: codes, count: count)
+            } else {
+                for row in 0..<count {
+                    let code = codes[row]
+                    target[row] = code == Self.nullCode ? 0 : code
+                    if code == Self.nullCode { vector.setValid(false, at: row) }
+                }
+            }
+            return count
+        }
+        // Another encoding takes over mid-batch (a writer's dictionary overflowed): flat from here.
+        vector.reserve(count)
+        for row in 0..<done {
+            if codes[row] == Self.nullCode {
+                vector.appendNull()
+            } else {
+                vector.appendBytes(dictionary.bytes(at: Int(codes[row])))
+            }
+        }
+        return done
+    }
+
+    /// Marks a NULL row among the codes of `readCodes` (no dictionary has 2^32 - 1 entries).
+    private static let nullCode = UInt32.max
+
+    private func readRows(_ rows: Int, into vector: ColumnVector, at base: Int) throws(ParquetError) {
+        let nonNull = try decodeLevels(rows)
         bytesDecoded += rows * max(vector.byteWidth, 4)
         if vector.physicalType == .string {
             try readStrings(rows, nonNull: nonNull, into: vector)
@@ -211,6 +293,17 @@ final class ParquetColumnReader {
             done += rows
         }
         dictionary = values
+        if values.physicalType == .string {
+            // Hashes of the entries: a repeated hash (a repeated entry, or rarely a collision)
+            // sends the chunk down the flat path, which is right either way.
+            var seen = Set<Int>(minimumCapacity: count)
+            for entry in 0..<count {
+                var hasher = Hasher()
+                hasher.combine(bytes: values.bytes(at: entry))
+                seen.insert(hasher.finalize())
+            }
+            dictionaryIsDistinct = seen.count == count
+        }
     }
 
     private func loadDataPageV1(_ header: ParquetPageHeader, _ body: UnsafeRawBufferPointer) throws(ParquetError) {

@@ -57,6 +57,26 @@ func fixturePath(_ name: String) -> String {
         }
     }
 
+    /// Dictionary pages give dictionary vectors (codes over the chunk's dictionary); when the
+    /// writer falls back to PLAIN mid-chunk, the batch that straddles the change and those after
+    /// it are flat, and every value (NULLs included) reads as written.
+    @Test func dictionaryPagesGiveDictionaryVectorsUntilTheWriterFallsBack() throws {
+        let file = try ParquetFile(path: fixturePath("dict_fallback.parquet"))
+        let text = try String(contentsOfFile: fixturePath("dict_fallback.tsv"), encoding: .utf8)
+        let expected = text.split(separator: "\n").map(String.init)
+        let cursor = try file.openRowGroup(0, columns: [0])
+        let batch = Batch(types: [.varchar])
+        var rows: [String] = []
+        var kinds: [Bool] = []
+        while try cursor.nextBatch(into: batch) {
+            kinds.append(batch.columns[0].dictionary != nil)
+            for row in 0..<batch.count { rows.append(batch.columns[0].value(at: row).description) }
+        }
+        #expect(rows == expected)
+        #expect(kinds.first == true, "the first batch comes from dictionary pages: \(kinds)")
+        #expect(kinds.last == false, "the last batch comes from PLAIN pages: \(kinds)")
+    }
+
     @Test func readsOnlyTheRequestedColumnsInTheirOrder() throws {
         let file = try ParquetFile(path: fixturePath("dict_snappy.parquet"))
         let cursor = try file.openRowGroup(0, columns: [5, 0])
