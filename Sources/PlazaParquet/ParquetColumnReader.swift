@@ -145,11 +145,13 @@ final class ParquetColumnReader {
             if nullRows == 0 {
                 target.baseAddress!.update(from: codes, count: count)
             } else {
+                // The codes become the validity flags (nonzero: valid) once copied out.
                 for row in 0..<count {
                     let code = codes[row]
                     target[row] = code == Self.nullCode ? 0 : code
-                    if code == Self.nullCode { vector.setValid(false, at: row) }
+                    codes[row] = code == Self.nullCode ? 0 : 1
                 }
+                vector.setValidity(flags: codes, count: count, at: 0)
             }
             return count
         }
@@ -184,23 +186,23 @@ final class ParquetColumnReader {
             case 4: expand(target.assumingMemoryBound(to: UInt32.self), rows: rows, nonNull: nonNull)
             default: expand(target.assumingMemoryBound(to: UInt64.self), rows: rows, nonNull: nonNull)
             }
-            for index in 0..<rows where levelScratch[index] == 0 { vector.setValid(false, at: base + index) }
+            vector.setValidity(flags: levelScratch, count: rows, at: base)
         }
         vector.setCount(base + rows)
     }
 
     /// Spreads `nonNull` packed values over `rows` slots by the definition levels, from the back.
     private func expand<T: FixedWidthInteger>(_ values: UnsafeMutablePointer<T>, rows: Int, nonNull: Int) {
+        // Branch-free: NULLs fall anywhere, so a branch per row would mispredict.
+        let levels = levelScratch
         var source = nonNull - 1
         var row = rows - 1
         while row >= 0 {
-            if levelScratch[row] != 0 {
-                values[row] = values[source]
-                source -= 1
-            } else {
-                values[row] = 0
-            }
-            row -= 1
+            let level = Int(levels[row])
+            let value = values[source < 0 ? 0 : source]
+            values[row] = level != 0 ? value : 0
+            source &-= level
+            row &-= 1
         }
     }
 

@@ -159,6 +159,22 @@ package final class ColumnVector {
         if isValid { validityWords[row &>> 6] |= bit } else { validityWords[row &>> 6] &= ~bit }
     }
 
+    /// Marks rows `base ..< base + count` valid where `flags` (one per row) is nonzero and NULL
+    /// where it is zero: a reader's definition levels turned into the bitmap in one pass.
+    package func setValidity(flags: UnsafePointer<UInt32>, count rows: Int, at base: Int) {
+        if !hasNulls {
+            validityWords.update(repeating: ~0, count: max(1, ValidityBitmap.wordCount(for: capacity)))
+            hasNulls = true
+        }
+        // A local pointer: each access to the property would cost an exclusivity check.
+        let words = validityWords
+        for index in 0..<rows {
+            let row = base &+ index
+            let bit = UInt64(1) &<< UInt64(row & 63)
+            if flags[index] != 0 { words[row &>> 6] |= bit } else { words[row &>> 6] &= ~bit }
+        }
+    }
+
     // MARK: Appending (builders: CSV import, results; not for hot kernels)
 
     /// Appends a fixed-width value.
