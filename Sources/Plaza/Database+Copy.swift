@@ -21,6 +21,13 @@ extension Database {
                 kind: .usage, message: "writing files outside the database is disabled for this database (\(copy.path))"
             )
         }
+        if !isRequestedByAPI, let directories = options.allowedDirectories {
+            do {
+                try FileTables(threads: 1, allowedDirectories: directories).checkAllowed(copy.path)
+            } catch {
+                throw PlazaError(kind: .usage, message: error.message)
+            }
+        }
         let plan = Optimizer.optimize(copy.plan, statistics: tables)
         let writer: any RowFileWriter
         do {

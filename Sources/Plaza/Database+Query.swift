@@ -149,7 +149,11 @@ extension Database {
     /// A catalog for one statement: it pins each table's snapshot on first use and, where the
     /// database may read files, opens the files the statement names in FROM.
     func pinnedCatalog(allowingFiles: Bool = false) -> PinnedCatalog {
-        let files = options.allowsExternalFiles || allowingFiles ? FileTables(threads: currentSettings.threads) : nil
+        let files =
+            options.allowsExternalFiles || allowingFiles
+            ? FileTables(
+                threads: currentSettings.threads, allowedDirectories: allowingFiles ? nil : options.allowedDirectories)
+            : nil
         return PinnedCatalog(catalog, files: files)
     }
 

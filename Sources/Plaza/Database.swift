@@ -28,6 +28,10 @@ public final class Database: Sendable {
         /// Whether SQL may read files outside the database (`read_csv('…')`); turn off for services
         /// that run queries they receive from outside.
         public var allowsExternalFiles: Bool
+        /// Where SQL may read and write files when `allowsExternalFiles` is on: nil anywhere; else
+        /// only below these directories (symbolic links and `..` resolved first), so a service can
+        /// offer `read_csv` over its open-data folder and nothing else.
+        public var allowedDirectories: [String]?
         /// Whether a missing directory is created.
         public var createsDirectory: Bool
         /// Where operators past the memory limit spill their temporary files; nil means `.tmp` inside
@@ -37,12 +41,13 @@ public final class Database: Sendable {
         /// Creates options; the defaults use every core, 80% of physical memory, read-write, files allowed.
         public init(
             threads: Int? = nil, memoryLimit: Int? = nil, isReadOnly: Bool = false, allowsExternalFiles: Bool = true,
-            createsDirectory: Bool = true, temporaryDirectory: String? = nil
+            allowedDirectories: [String]? = nil, createsDirectory: Bool = true, temporaryDirectory: String? = nil
         ) {
             self.threads = threads
             self.memoryLimit = memoryLimit
             self.isReadOnly = isReadOnly
             self.allowsExternalFiles = allowsExternalFiles
+            self.allowedDirectories = allowedDirectories
             self.createsDirectory = createsDirectory
             self.temporaryDirectory = temporaryDirectory
         }

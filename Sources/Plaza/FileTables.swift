@@ -14,10 +14,39 @@ import Synchronization
 final class FileTables: FileTableOpener, Sendable {
     /// Threads for CSV inference.
     let threads: Int
+    /// The resolved directories files must lie below, or nil for anywhere.
+    let allowedDirectories: [String]?
     private let opened = Mutex<[FileTableRequest: (name: String, source: any ScanSource)]>([:])
 
-    /// Creates an opener whose CSV inference uses `threads` threads.
-    init(threads: Int) { self.threads = max(1, threads) }
+    /// Creates an opener whose CSV inference uses `threads` threads, reading only below
+    /// `allowedDirectories` when given.
+    init(threads: Int, allowedDirectories: [String]? = nil) {
+        self.threads = max(1, threads)
+        self.allowedDirectories = allowedDirectories.map { $0.map(Self.resolved) }
+    }
+
+    /// The path with symbolic links, `.` and `..` resolved (as far as it exists), absolute.
+    static func resolved(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        if let real = realpath(absolute, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        // A path that does not exist yet (a COPY target): its parent resolved, then its name.
+        let url = URL(fileURLWithPath: absolute)
+        let parent = url.deletingLastPathComponent().path
+        return parent == absolute ? absolute : resolved(parent) + "/" + url.lastPathComponent
+    }
+
+    /// Refuses `path` when it does not lie below an allowed directory.
+    func checkAllowed(_ path: String) throws(FileTableError) {
+        guard let allowedDirectories else { return }
+        let real = Self.resolved(path)
+        guard allowedDirectories.contains(where: { real == $0 || real.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") })
+        else {
+            throw FileTableError("\(path) is outside the directories this database may read and write")
+        }
+    }
 
     /// The source the plan calls `name`, if this statement opened it.
     func source(named name: String) -> (any ScanSource)? {
@@ -70,6 +99,7 @@ final class FileTables: FileTableOpener, Sendable {
             }
         }
         let files = try Self.files(request.paths, extensions: ["parquet"])
+        for file in files { try checkAllowed(file) }
         do {
             let source = try ParquetScanSource(paths: files)
             let partitioned = files.allSatisfy { !HivePartitionedSource.partitions(of: $0).isEmpty }
@@ -134,6 +164,7 @@ final class FileTables: FileTableOpener, Sendable {
             }
         }
         let files = try Self.files(request.paths, extensions: ["csv", "tsv", "txt"])
+        for file in files { try checkAllowed(file) }
         do {
             return try CSVScanSource(paths: files, options: options)
         } catch {
@@ -155,6 +186,7 @@ final class FileTables: FileTableOpener, Sendable {
             }
         }
         let files = try Self.files(request.paths, extensions: ["json", "jsonl", "ndjson"])
+        for file in files { try checkAllowed(file) }
         do {
             return try JSONScanSource(paths: files, threads: threads)
         } catch {

@@ -129,4 +129,32 @@ import Testing
             #expect(error.description.contains("bad.jsonl, line 2"), "\(error)")
         }
     }
+
+    @Test func aServiceMayLimitFilesToItsDirectories() throws {
+        let directory = TestDirectory()
+        let open = directory.path + "/abiertos", other = directory.path + "/otros"
+        for folder in [open, other] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        try "a\n1\n".write(toFile: open + "/a.csv", atomically: true, encoding: .utf8)
+        try "a\n2\n".write(toFile: other + "/b.csv", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: open + "/link.csv", withDestinationPath: other + "/b.csv")
+        let db = try Database(
+            path: directory.database, options: Database.Options(allowedDirectories: [open]))
+        #expect(try db.query("SELECT a FROM '\(open)/a.csv'").rows[0].values == [.bigint(1)])
+        try db.query("COPY (SELECT 3 AS a) TO '\(open)/c.csv'")
+        for sql in [
+            "SELECT * FROM '\(other)/b.csv'", "SELECT * FROM '\(open)/../otros/b.csv'",
+            "SELECT * FROM '\(open)/link.csv'",
+            "SELECT * FROM '\(directory.path)/*/b.csv'", "COPY (SELECT 1 AS a) TO '\(other)/x.csv'",
+        ] {
+            do {
+                _ = try db.query(sql)
+                Issue.record("not refused: \(sql)")
+            } catch {
+                #expect(error.description.contains("outside the directories"), "\(sql): \(error)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: other + "/x.csv"))
+    }
 }
