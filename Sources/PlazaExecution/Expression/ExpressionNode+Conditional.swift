@@ -157,15 +157,90 @@ private func scatter<T>(
 private func assembleStrings(
     _ out: ColumnVector, _ sources: [ColumnVector], _ which: [Int32], _ position: [Int32], count: Int
 ) -> ColumnVector {
+    // Every text source a dictionary vector over one dictionary (a column beside NULL, as grouping
+    // sets and `CASE WHEN … THEN col END` give): the codes are gathered and the dictionary kept,
+    // so no string is copied and later grouping still works on codes.
+    let texts = sources.filter { $0.type != .null }
+    if let dictionary = texts.first?.dictionary, texts.allSatisfy({ $0.dictionary === dictionary }) {
+        let codes = sources.map { $0.type == .null ? nil : UnsafePointer($0.values(as: UInt32.self).baseAddress!) }
+        let validity = sources.map(\.validity)
+        out.makeDictionary(dictionary, count: count)
+        let target = out.values(as: UInt32.self)
+        let flags = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(count, 1))
+        defer { flags.deallocate() }
+        var nulls = 0
+        for row in 0..<count {
+            let id = Int(which[row])
+            let at = Int(position[row])
+            if id >= 0, let source = codes[id], validity[id].isValid(at: at) {
+                target[row] = source[at]
+                flags[row] = 1
+            } else {
+                target[row] = 0
+                flags[row] = 0
+                nulls += 1
+            }
+        }
+        if nulls > 0 { out.setValidity(flags: flags, count: count, at: 0) }
+        return out
+    }
+    // Flat text: each row's bytes located through pointers taken once per source (no class
+    // access per row), the total reserved once, then copied.
+    let views: [(offsets: UnsafePointer<Int32>, heap: UnsafeRawPointer, codes: UnsafePointer<UInt32>?)?] =
+        sources.map { source in
+            guard source.type != .null else { return nil }
+            if let dictionary = source.dictionary {
+                return (
+                    UnsafePointer(dictionary.offsets), UnsafeRawPointer(dictionary.heap),
+                    UnsafePointer(source.values(as: UInt32.self).baseAddress!)
+                )
+            }
+            return (UnsafePointer(source.offsets), UnsafeRawPointer(source.heap), nil)
+        }
+    let validity = sources.map(\.validity)
+    let starts = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(count, 1))
+    let lengths = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(count, 1))
+    let flags = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(count, 1))
+    defer {
+        starts.deallocate()
+        lengths.deallocate()
+        flags.deallocate()
+    }
+    var total = 0
+    var nulls = 0
     for row in 0..<count {
         let id = Int(which[row])
         let at = Int(position[row])
-        guard id >= 0, sources[id].type != .null, sources[id].isValid(at: at) else {
-            out.appendNull()
+        guard id >= 0, let view = views[id], validity[id].isValid(at: at) else {
+            lengths[row] = 0
+            starts[row] = 0
+            flags[row] = 0
+            nulls += 1
             continue
         }
-        out.appendBytes(sources[id].bytes(at: at))
+        let entry = view.codes.map { Int($0[at]) } ?? at
+        let start = Int(view.offsets[entry])
+        starts[row] = start
+        lengths[row] = Int(view.offsets[entry + 1]) - start
+        flags[row] = 1
+        total += lengths[row]
     }
+    out.reserveHeap(total)
+    let offsets = out.offsets
+    let heap = out.heap
+    var written = 0
+    offsets[0] = 0
+    for row in 0..<count {
+        let length = lengths[row]
+        if length > 0, let view = views[Int(which[row])] {
+            (heap + written).copyMemory(from: view.heap + starts[row], byteCount: length)
+        }
+        written += length
+        offsets[row + 1] = Int32(written)
+    }
+    out.setHeapCount(written)
+    out.setCount(count)
+    if nulls > 0 { out.setValidity(flags: flags, count: count, at: 0) }
     return out
 }
 
