@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import PlazaCore
 import PlazaVector
 
@@ -37,16 +40,10 @@ struct ColumnChunkEncoder {
         }
     }
 
-    /// The key of row `row`'s value in the dictionary.
-    private func key(_ row: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        if values.physicalType == .string { bytes += values.bytes(at: row) } else { plain(row, into: &bytes) }
-        return bytes
-    }
-
     func encode(at start: Int) -> (bytes: [UInt8], chunk: WrittenColumnChunk) {
         let count = values.count
-        let validRows = (0..<count).filter { values.isValid(at: $0) }
+        let validity = values.validity  // read once: no class access per row
+        let validRows = (0..<count).filter { validity.isValid(at: $0) }
         var output: [UInt8] = []
         var uncompressed = 0
         var dictionaryOffset: Int?
@@ -54,24 +51,18 @@ struct ColumnChunkEncoder {
         var codes: [UInt32]?
         var entries = 0
         if physicalType != .boolean && !validRows.isEmpty {
-            var index: [[UInt8]: UInt32] = [:]
+            var index = ValueIndex(values: values, limit: min(Self.maxDictionaryEntries, max(validRows.count / 2, 1)))
             var rowCodes = [UInt32](repeating: 0, count: count)
             var dictionaryPage: [UInt8] = []
             var fits = true
             for row in validRows {
-                let key = key(row)
-                if let code = index[key] {
-                    rowCodes[row] = code
-                    continue
-                }
-                guard index.count < Self.maxDictionaryEntries, index.count < max(validRows.count / 2, 1) else {
+                let (code, isNew) = index.code(ofRow: row)
+                guard let code else {
                     fits = false
                     break
                 }
-                let code = UInt32(index.count)
-                index[key] = code
                 rowCodes[row] = code
-                plain(row, into: &dictionaryPage)
+                if isNew { plain(row, into: &dictionaryPage) }
             }
             if fits {
                 codes = rowCodes
@@ -100,7 +91,7 @@ struct ColumnChunkEncoder {
             let levels = encodeLevels(pageStart..<pageEnd)
             withUnsafeBytes(of: UInt32(levels.count).littleEndian) { body += $0 }
             body += levels
-            let rows = (pageStart..<pageEnd).filter { values.isValid(at: $0) }
+            let rows = (pageStart..<pageEnd).filter { validity.isValid(at: $0) }
             if let codes {
                 body.append(UInt8(width))
                 body += bitPackedRun(rows.map { codes[$0] }, width: width)
@@ -219,5 +210,89 @@ struct ColumnChunkEncoder {
         case .interval: break
         }
         return result
+    }
+}
+
+/// The distinct values of a vector's rows, numbered in order of first appearance: open
+/// addressing over hashes of the values' bytes, compared against an earlier row holding the same
+/// value (no key is copied or allocated per row).
+struct ValueIndex {
+    let values: ColumnVector
+    /// The most entries; past it `code(ofRow:)` gives nil.
+    let limit: Int
+    /// Per slot: the first row holding the slot's value, or -1.
+    private var slots: [Int32]
+    private var codes: [UInt32]
+    private let mask: Int
+    private(set) var count = 0
+
+    init(values: ColumnVector, limit: Int) {
+        self.values = values
+        self.limit = limit
+        data = UnsafeRawPointer(values.data)
+        heap = UnsafeRawPointer(values.heap)
+        width = values.byteWidth
+        isString = values.physicalType == .string
+        var size = 16
+        while size < limit * 2 { size <<= 1 }
+        slots = [Int32](repeating: -1, count: size)
+        codes = [UInt32](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// The vector's buffers, taken once (a class property read per row costs an exclusivity check).
+    private let data: UnsafeRawPointer
+    private let heap: UnsafeRawPointer
+    private let width: Int
+    private let isString: Bool
+
+    /// The bytes of row `row`'s value (a string's bytes, else its fixed-width bytes).
+    private func bytes(_ row: Int) -> UnsafeRawBufferPointer {
+        if isString {
+            let offsets = data.assumingMemoryBound(to: Int32.self)
+            let start = Int(offsets[row])
+            return UnsafeRawBufferPointer(start: heap + start, count: Int(offsets[row + 1]) - start)
+        }
+        return UnsafeRawBufferPointer(start: data + row * width, count: width)
+    }
+
+    private static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            i += 8
+        }
+        while i < bytes.count {
+            h = (h ^ UInt64(bytes[i])) &* 0x0100_0000_01B3
+            i += 1
+        }
+        h ^= h >> 33
+        h = h &* 0xC4CE_B9FE_1A85_EC53
+        return Int(truncatingIfNeeded: h ^ (h >> 33))
+    }
+
+    /// The code of row `row`'s value, and whether it is new; nil when a new value would pass `limit`.
+    mutating func code(ofRow row: Int) -> (UInt32?, Bool) {
+        let value = bytes(row)
+        var slot = Self.hash(value) & mask
+        while true {
+            let first = slots[slot]
+            if first < 0 {
+                guard count < limit else { return (nil, false) }
+                slots[slot] = Int32(row)
+                codes[slot] = UInt32(count)
+                count += 1
+                return (codes[slot], true)
+            }
+            let other = bytes(Int(first))
+            if other.count == value.count
+                && (value.count == 0 || memcmp(other.baseAddress!, value.baseAddress!, value.count) == 0)
+            {
+                return (codes[slot], false)
+            }
+            slot = (slot + 1) & mask
+        }
     }
 }

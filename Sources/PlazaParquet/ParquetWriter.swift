@@ -1,3 +1,4 @@
+import Dispatch
 import PlazaCore
 import PlazaVector
 
@@ -90,31 +91,18 @@ package final class ParquetWriter {
             throw ParquetError(
                 .invalidArgument, "a batch of \(batch.columns.count) columns for \(schema.count)", path: path)
         }
-        let rows: [Int] = batch.selection.map { Array($0.buffer.map { Int($0) }) } ?? Array(0..<batch.count)
+        let rows: [Int32] = batch.selection.map { Array($0.buffer) } ?? (0..<Int32(batch.count)).map { $0 }
+        let flats = batch.columns.map { $0.flattened() }
         var start = 0
         while start < rows.count {
             let take = min(rows.count - start, options.rowGroupRows - bufferedRows)
-            for (column, vector) in batch.columns.enumerated() {
-                let flat = vector.flattened()
-                let target = buffered[column]
-                target.reserve(target.count + take)
-                for row in rows[start..<(start + take)] { Self.copy(flat, row: row, to: target) }
+            rows.withUnsafeBufferPointer { all in
+                let slice = UnsafeBufferPointer(rebasing: all[start..<(start + take)])
+                for (column, flat) in flats.enumerated() { buffered[column].appendRows(of: flat, slice) }
             }
             bufferedRows += take
             start += take
             if bufferedRows == options.rowGroupRows { try flushRowGroup() }
-        }
-    }
-
-    private static func copy(_ source: ColumnVector, row: Int, to target: ColumnVector) {
-        guard source.isValid(at: row) else { return target.appendNull() }
-        switch source.physicalType {
-        case .uint8: target.append(source.data.load(fromByteOffset: row, as: UInt8.self))
-        case .int32: target.append(source.data.load(fromByteOffset: row * 4, as: Int32.self))
-        case .int64: target.append(source.data.load(fromByteOffset: row * 8, as: Int64.self))
-        case .double: target.append(source.data.load(fromByteOffset: row * 8, as: Double.self))
-        case .string: target.appendBytes(source.bytes(at: row))
-        case .interval: preconditionFailure("INTERVAL columns are refused at init")
         }
     }
 
@@ -135,13 +123,26 @@ package final class ParquetWriter {
 
     private func flushRowGroup() throws(ParquetError) {
         guard bufferedRows > 0 else { return }
+        // Columns are encoded and compressed on all cores at once, then written in order (a
+        // chunk's offsets depend on what precedes it, so they are set once the sizes are known).
+        let columns = buffered.count
+        var encoded = [(bytes: [UInt8], chunk: WrittenColumnChunk)?](repeating: nil, count: columns)
+        encoded.withUnsafeMutableBufferPointer { results in
+            let shared = UncheckedBox((results, buffered, schema, options))
+            DispatchQueue.concurrentPerform(iterations: columns) { column in
+                let (results, buffered, schema, options) = shared.value
+                results[column] = ColumnChunkEncoder(
+                    field: schema.fields[column], values: buffered[column], codec: options.codec,
+                    pageRows: options.pageRows
+                ).encode(at: 0)
+            }
+        }
         var chunks: [WrittenColumnChunk] = []
         for (column, vector) in buffered.enumerated() {
-            let encoded = ColumnChunkEncoder(
-                field: schema.fields[column], values: vector, codec: options.codec, pageRows: options.pageRows
-            ).encode(at: offset)
-            try append(encoded.bytes)
-            chunks.append(encoded.chunk)
+            var (bytes, chunk) = encoded[column]!
+            chunk.shift(by: offset)
+            try append(bytes)
+            chunks.append(chunk)
             vector.reset()
         }
         rowGroups.append(WrittenRowGroup(rows: bufferedRows, columns: chunks))
@@ -200,10 +201,23 @@ struct WrittenColumnChunk {
     var dataPageOffset: Int
     var dictionaryPageOffset: Int?
     var statistics: ParquetStatistics
+
+    /// Moves the chunk's page offsets by `distance` (it was encoded as if at offset 0).
+    mutating func shift(by distance: Int) {
+        dataPageOffset += distance
+        dictionaryPageOffset = dictionaryPageOffset.map { $0 + distance }
+    }
 }
 
 /// A row group as written.
 struct WrittenRowGroup {
     var rows: Int
     var columns: [WrittenColumnChunk]
+}
+
+/// Hands values to `DispatchQueue.concurrentPerform` workers that only read them (or write
+/// disjoint slots of a buffer).
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

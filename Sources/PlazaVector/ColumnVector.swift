@@ -175,6 +175,73 @@ package final class ColumnVector {
         }
     }
 
+    /// Appends rows `rows` of the flat vector `source` (same type), NULLs included, in one pass
+    /// over pointers taken once: a writer buffering batches, without a checked append per row.
+    package func appendRows(of source: ColumnVector, _ rows: UnsafeBufferPointer<Int32>) {
+        precondition(source.dictionary == nil && dictionary == nil && source.physicalType == physicalType)
+        let n = rows.count
+        let base = count
+        reserve(base + n)
+        let sourceValidity = source.validity
+        if physicalType == .string {
+            let sourceOffsets = source.offsets
+            let sourceHeap = source.heap
+            var total = 0
+            for row in rows where sourceValidity.isValid(at: Int(row)) {
+                total += Int(sourceOffsets[Int(row) + 1] - sourceOffsets[Int(row)])
+            }
+            reserveHeap(total)
+            let targetOffsets = offsets
+            let targetHeap = heap
+            var used = heapCount
+            for (index, row) in rows.enumerated() {
+                let r = Int(row)
+                if sourceValidity.isValid(at: r) {
+                    let start = Int(sourceOffsets[r])
+                    let length = Int(sourceOffsets[r + 1]) - start
+                    if length > 0 { (targetHeap + used).copyMemory(from: sourceHeap + start, byteCount: length) }
+                    used += length
+                }
+                targetOffsets[base + index + 1] = Int32(used)
+            }
+            heapCount = used
+        } else {
+            let width = byteWidth
+            let from = UnsafeRawPointer(source.data)
+            let to = data + base * width
+            switch width {
+            case 1:
+                for (i, r) in rows.enumerated() {
+                    to.storeBytes(
+                        of: from.load(fromByteOffset: Int(r), as: UInt8.self), toByteOffset: i, as: UInt8.self)
+                }
+            case 4:
+                for (i, r) in rows.enumerated() {
+                    to.storeBytes(
+                        of: from.load(fromByteOffset: Int(r) &* 4, as: UInt32.self), toByteOffset: i &* 4,
+                        as: UInt32.self)
+                }
+            case 8:
+                for (i, r) in rows.enumerated() {
+                    to.storeBytes(
+                        of: from.load(fromByteOffset: Int(r) &* 8, as: UInt64.self), toByteOffset: i &* 8,
+                        as: UInt64.self)
+                }
+            default:
+                for (i, r) in rows.enumerated() {
+                    (to + i * width).copyMemory(from: from + Int(r) * width, byteCount: width)
+                }
+            }
+        }
+        count = base + n
+        if source.hasNulls || hasNulls {
+            let flags = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(n, 1))
+            defer { flags.deallocate() }
+            for (index, row) in rows.enumerated() { flags[index] = sourceValidity.isValid(at: Int(row)) ? 1 : 0 }
+            setValidity(flags: flags, count: n, at: base)
+        }
+    }
+
     // MARK: Appending (builders: CSV import, results; not for hot kernels)
 
     /// Appends a fixed-width value.
