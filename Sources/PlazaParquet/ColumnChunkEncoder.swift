@@ -156,12 +156,23 @@ struct ColumnChunkEncoder {
         var header = ThriftCompactWriter()
         header.varint(UInt64(groups) << 1 | 1)
         var packed = [UInt8](repeating: 0, count: groups * width)
-        var bit = 0
-        for code in codes {
-            for offset in 0..<width where code >> UInt32(offset) & 1 == 1 {
-                packed[(bit + offset) / 8] |= 1 << UInt8((bit + offset) % 8)
+        // LSB-first through a 64-bit accumulator: fewer than 8 bits wait between codes, and a code
+        // has at most 32, so it never overflows.
+        packed.withUnsafeMutableBufferPointer { out in
+            var accumulator: UInt64 = 0
+            var bits = 0
+            var position = 0
+            for code in codes {
+                accumulator |= UInt64(code) << UInt64(bits)
+                bits += width
+                while bits >= 8 {
+                    out[position] = UInt8(truncatingIfNeeded: accumulator)
+                    accumulator >>= 8
+                    bits -= 8
+                    position += 1
+                }
             }
-            bit += width
+            if bits > 0 { out[position] = UInt8(truncatingIfNeeded: accumulator) }
         }
         return header.bytes + packed
     }
