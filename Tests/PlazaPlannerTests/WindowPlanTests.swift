@@ -49,23 +49,36 @@ import Testing
         #expect(calls[0].arguments == [.column(index: 1, type: .bigint)])
     }
 
-    @Test func rollupIsOneAggregateWithTheSetIdAsLastGroup() throws {
+    @Test func rollupOverAScanIsOneAggregatePerSetUnitedWithTheSetIds() throws {
         let bound = try plan("SELECT colonia, count(*) FROM reportes GROUP BY ROLLUP (colonia)")
-        guard case .project(.aggregate(let input, let groups, _, _), _, _) = bound else {
+        guard case .project(.setOperation(let union), _, _) = bound,
+            case .project(.aggregate(_, let fine, _, _), let fineColumns, _) = union.left,
+            case .project(.aggregate(_, let total, _, _), let totalColumns, _) = union.right
+        else {
             Issue.record("unexpected plan \(bound)")
             return
         }
-        #expect(groups.count == 2)
-        #expect(groups[1].type == .bigint)
-        guard case .project(.join(let join), _, _) = input else {
-            Issue.record("unexpected input \(input)")
+        #expect(union.kind == .union && union.isAll)
+        #expect(fine.count == 1 && total.isEmpty)
+        // colonia, then the set id, then count(*): the total's colonia is NULL, its id 1.
+        #expect(fineColumns[1] == .literal(.bigint(0), type: .bigint))
+        #expect(totalColumns[0] == .literal(.null, type: .varchar))
+        #expect(totalColumns[1] == .literal(.bigint(1), type: .bigint))
+    }
+
+    @Test func manySetsOverAJoinRepeatEachRowPerSet() throws {
+        let bound = try plan(
+            "SELECT a.colonia, a.n, count(*) FROM reportes a JOIN reportes b ON a.n = b.n GROUP BY CUBE (a.colonia, a.n, b.colonia)"
+        )
+        guard case .project(.aggregate(let input, let groups, _, _), _, _) = bound,
+            case .project(.join(let join), _, _) = input, case .values(let rows, _) = join.right
+        else {
+            Issue.record("unexpected plan \(bound)")
             return
         }
-        guard case .values(let rows, _) = join.right else {
-            Issue.record("no set ids")
-            return
-        }
-        #expect(rows.count == 2)
+        #expect(groups.count == 4)
+        #expect(groups[3].type == .bigint)
+        #expect(rows.count == 8)
     }
 
     @Test func misplacedWindowsAreErrorsWithPlaces() {
