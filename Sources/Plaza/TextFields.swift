@@ -16,20 +16,22 @@ package func csvField(_ text: String, delimiter: UInt8 = UInt8(ascii: ",")) -> S
 }
 
 /// A JSON value: numbers and booleans bare, NaN and infinities as null, everything else a string.
-package func jsonValue(_ value: Value) -> String {
+/// With `escapesHTML`, `<` is written `\u003c`, so JSON shown inside an HTML page can never close a tag.
+package func jsonValue(_ value: Value, escapesHTML: Bool = false) -> String {
     switch value {
     case .null: return "null"
     case .boolean(let b): return b ? "true" : "false"
     case .bigint(let v): return String(v)
     case .decimal: return value.description
     case .double(let d): return d.isFinite ? value.description : "null"
-    default: return jsonString(value.description)
+    default: return jsonString(value.description, escapesHTML: escapesHTML)
     }
 }
 
 /// A JSON string literal with the escapes RFC 8259 requires.
-package func jsonString(_ text: String) -> String {
+package func jsonString(_ text: String, escapesHTML: Bool = false) -> String {
     var escaped = "\""
+    escaped.reserveCapacity(text.utf8.count + 2)
     for scalar in text.unicodeScalars {
         switch scalar {
         case "\"": escaped += "\\\""
@@ -37,6 +39,7 @@ package func jsonString(_ text: String) -> String {
         case "\n": escaped += "\\n"
         case "\r": escaped += "\\r"
         case "\t": escaped += "\\t"
+        case "<" where escapesHTML: escaped += "\\u003c"
         case "\u{08}": escaped += "\\b"
         case "\u{0C}": escaped += "\\f"
         default:

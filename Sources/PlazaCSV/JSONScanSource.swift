@@ -109,6 +109,29 @@ package final class JSONScanSource: ScanSource, @unchecked Sendable {
             location: FileLocation(path: path, line: line))
     }
 
+    /// Calls `body` with the parser standing on each record of `start..<end` in turn; returns the
+    /// number of records. A syntax error names the file and the line its record starts on.
+    private static func forEachRecord(
+        _ mapped: MappedFile, path: String, start: Int, end: Int,
+        _ body: (inout JSONRecordParser) throws(JSONSyntaxError) -> Void
+    ) throws(CSVError) -> Int {
+        var parser = JSONRecordParser(base: base(mapped), start: start, end: end)
+        var records = 0
+        var recordStart = start
+        do throws(JSONSyntaxError) {
+            while true {
+                parser.skipToRecord()
+                if parser.position >= end { break }
+                recordStart = parser.position
+                records += 1
+                try body(&parser)
+            }
+        } catch {
+            throw Self.error(error, recordStart: recordStart, mapped, path: path)
+        }
+        return records
+    }
+
     /// The keys of a chunk's records, in order of first appearance, with what their values look like.
     struct ChunkGuess {
         var columns: [(String, JSONColumnGuess)]
@@ -119,24 +142,13 @@ package final class JSONScanSource: ScanSource, @unchecked Sendable {
     private static func guess(_ mapped: MappedFile, path: String, start: Int, end: Int) throws(CSVError)
         -> ChunkGuess
     {
-        var parser = JSONRecordParser(base: base(mapped), start: start, end: end)
         var order: [String] = []
         var guesses: [String: JSONColumnGuess] = [:]
-        var records = 0
-        var recordStart = start
-        do throws(JSONSyntaxError) {
-            while true {
-                parser.skipToRecord()
-                if parser.position >= end { break }
-                recordStart = parser.position
-                records += 1
-                try parser.parseObject { key, value throws(JSONSyntaxError) in
-                    if guesses[key] == nil { order.append(key) }
-                    guesses[key, default: JSONColumnGuess()].observe(value)
-                }
+        let records = try forEachRecord(mapped, path: path, start: start, end: end) { parser throws(JSONSyntaxError) in
+            try parser.parseObject { key, value throws(JSONSyntaxError) in
+                if guesses[key] == nil { order.append(key) }
+                guesses[key, default: JSONColumnGuess()].observe(value)
             }
-        } catch {
-            throw Self.error(error, recordStart: recordStart, mapped, path: path)
         }
         return ChunkGuess(columns: order.map { ($0, guesses[$0]!) }, records: records)
     }
@@ -159,29 +171,21 @@ package final class JSONScanSource: ScanSource, @unchecked Sendable {
         var positions: [String: Int] = [:]
         for (position, column) in columns.enumerated() { positions[schema.fields[column].name] = position }
         let types = columns.map { schema.fields[$0].type }
-        var parser = JSONRecordParser(base: Self.base(files[file].mapped), start: start, end: end)
         var batches: [Batch] = []
         var batch = Batch(types: types)
         var row = [Value](repeating: .null, count: columns.count)
-        var recordStart = start
-        do throws(JSONSyntaxError) {
-            while true {
-                parser.skipToRecord()
-                if parser.position >= end { break }
-                recordStart = parser.position
-                for index in row.indices { row[index] = .null }
-                try parser.parseObject { key, value in
-                    if let position = positions[key] { row[position] = Self.value(value, as: types[position]) }
-                }
-                for (vector, value) in zip(batch.columns, row) { vector.append(value: value) }
-                batch.count += 1
-                if batch.count == ColumnVector.batchCapacity {
-                    batches.append(batch)
-                    batch = Batch(types: types)
-                }
+        _ = try Self.forEachRecord(files[file].mapped, path: files[file].path, start: start, end: end) {
+            parser throws(JSONSyntaxError) in
+            for index in row.indices { row[index] = .null }
+            try parser.parseObject { key, value in
+                if let position = positions[key] { row[position] = Self.value(value, as: types[position]) }
             }
-        } catch {
-            throw Self.error(error, recordStart: recordStart, files[file].mapped, path: files[file].path)
+            for (vector, value) in zip(batch.columns, row) { vector.append(value: value) }
+            batch.count += 1
+            if batch.count == ColumnVector.batchCapacity {
+                batches.append(batch)
+                batch = Batch(types: types)
+            }
         }
         if batch.count > 0 { batches.append(batch) }
         return BatchListCursor(batches: batches)

@@ -3,41 +3,12 @@ import Plaza
 /// Writes JSON text by hand: results stream batch by batch, so a `Codable` tree of the whole
 /// answer is never built.
 enum JSONText {
-    /// A JSON string literal with the escapes RFC 8259 requires.
-    static func string(_ text: String) -> String {
-        var escaped = "\""
-        escaped.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case "<": escaped += "\\u003c"  // so that JSON shown inside HTML can never close a tag
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    escaped.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return escaped + "\""
-    }
+    /// A JSON string literal with the escapes RFC 8259 requires, and `<` as `\u003c` so that JSON
+    /// shown inside HTML can never close a tag.
+    static func string(_ text: String) -> String { jsonString(text, escapesHTML: true) }
 
     /// A cell: numbers and booleans bare, NaN and infinities as null, dates, times and text as strings.
-    static func value(_ value: Value) -> String {
-        switch value {
-        case .null: return "null"
-        case .boolean(let flag): return flag ? "true" : "false"
-        case .bigint(let number): return String(number)
-        case .decimal: return value.description
-        case .double(let number): return number.isFinite ? value.description : "null"
-        default: return string(value.description)
-        }
-    }
+    static func value(_ value: Value) -> String { jsonValue(value, escapesHTML: true) }
 
     /// `[{"name":…,"type":…}, …]` for a result's or a table's columns.
     static func columns(_ fields: [Field]) -> String {
