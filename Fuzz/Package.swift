@@ -44,6 +44,9 @@ let package = Package(
         .executableTarget(
             name: "fuzz-csv", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaCSV"], path: "Targets/fuzz-csv"),
         .executableTarget(
+            name: "fuzz-json", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaCSV"],
+            path: "Targets/fuzz-json"),
+        .executableTarget(
             name: "fuzz-parquet", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaParquet"],
             path: "Targets/fuzz-parquet"),
     ]
