@@ -64,10 +64,22 @@ def main():
         db = os.path.join(work, "db")
         for path in sorted(glob.glob(os.path.join(FIXTURES, "*.parquet"))):
             name = os.path.basename(path)[: -len(".parquet")]
+            # nested_list is refused by design; dict_fallback (one text column, dictionary pages
+            # then PLAIN ones) gets questions of its own, read in place and imported.
             if name == "nested_list":
                 continue
             plaza(db, "import", "--quiet", path)
-            for question in QUESTIONS:
+            questions = QUESTIONS
+            if name == "dict_fallback":
+                questions = ["SELECT name, count(*) FROM {t} GROUP BY name ORDER BY name NULLS LAST",
+                             "SELECT count(*), count(name), count(DISTINCT name), min(name), max(name) FROM {t}"]
+                for question in questions:
+                    mine = plaza_rows(db, question.format(t="'%s'" % path))
+                    theirs = duck_rows(question.format(t="'%s'" % path))
+                    if mine != theirs:
+                        failures += 1
+                        print("DIFFERENT %s in place: %s\n  plaza:  %s\n  duckdb: %s" % (name, question, mine, theirs))
+            for question in questions:
                 mine = plaza_rows(db, question.format(t=name))
                 theirs = duck_rows(question.format(t="'%s'" % path))
                 if mine != theirs:
