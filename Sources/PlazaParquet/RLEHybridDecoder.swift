@@ -114,9 +114,24 @@ struct RLEHybridDecoder {
     ) {
         @inline(__always) func run(_ w: Int) {
             var b = bit
-            for index in 0..<count {
+            var index = 0
+            // Eight values of at most 8 bits fill at most 8 bytes: one load per group of eight
+            // (bit-packed runs are whole groups, byte-aligned when a read starts on a group).
+            if w <= 8 && b & 7 == 0 {
+                let mask = (UInt64(1) &<< UInt64(w)) &- 1
+                while index &+ 8 <= count && (b &>> 3) &+ 8 <= packed.count {
+                    let word = UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: b &>> 3, as: UInt64.self))
+                    for k in 0..<8 {
+                        output[index &+ k] = UInt32(truncatingIfNeeded: (word &>> UInt64(k &* w)) & mask)
+                    }
+                    index &+= 8
+                    b &+= 8 &* w
+                }
+            }
+            while index < count {
                 output[index] = UInt32(truncatingIfNeeded: loadBits(packed, bit: b, width: w))
                 b &+= w
+                index &+= 1
             }
         }
         switch width {
