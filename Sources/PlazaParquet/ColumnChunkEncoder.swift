@@ -193,31 +193,47 @@ struct ColumnChunkEncoder {
             return (low, high)
         }
         func bytes<T>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }
+        let data = UnsafeRawPointer(values.data)  // taken once: a class property read per row is checked
         switch values.physicalType {
         case .uint8:
-            if let (low, high) = bounds({ values.data.load(fromByteOffset: $0, as: UInt8.self) }, <) {
+            if let (low, high) = bounds({ data.load(fromByteOffset: $0, as: UInt8.self) }, <) {
                 (result.min, result.max) = ([low], [high])
             }
         case .int32:
-            if let (low, high) = bounds({ values.data.load(fromByteOffset: $0 * 4, as: Int32.self) }, <) {
+            if let (low, high) = bounds({ data.load(fromByteOffset: $0 * 4, as: Int32.self) }, <) {
                 (result.min, result.max) = (bytes(low.littleEndian), bytes(high.littleEndian))
             }
         case .int64:
-            if let (low, high) = bounds({ values.data.load(fromByteOffset: $0 * 8, as: Int64.self) }, <) {
+            if let (low, high) = bounds({ data.load(fromByteOffset: $0 * 8, as: Int64.self) }, <) {
                 (result.min, result.max) = (bytes(low.littleEndian), bytes(high.littleEndian))
             }
         case .double:
             // NaN has no place in min/max; a column of NaNs only gets none.
-            let numbers = validRows.map { values.data.load(fromByteOffset: $0 * 8, as: Double.self) }.filter {
+            let numbers = validRows.map { data.load(fromByteOffset: $0 * 8, as: Double.self) }.filter {
                 !$0.isNaN
             }
             if let low = numbers.min(), let high = numbers.max() {
                 (result.min, result.max) = (bytes(low.bitPattern.littleEndian), bytes(high.bitPattern.littleEndian))
             }
         case .string:
-            if let (low, high) = bounds({ Array(values.bytes(at: $0)) }, { $0.lexicographicallyPrecedes($1) }) {
-                (result.min, result.max) = (low, high)
+            // Byte order, comparing in place; only the two winners are copied out.
+            let offsets = data.assumingMemoryBound(to: Int32.self)
+            let heap = UnsafeRawPointer(values.heap)
+            func text(_ row: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(start: heap + Int(offsets[row]), count: Int(offsets[row + 1] - offsets[row]))
             }
+            func less(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                return order < 0 || (order == 0 && a.count < b.count)
+            }
+            var low = validRows[0], high = validRows[0]
+            for row in validRows.dropFirst() {
+                let value = text(row)
+                if less(value, text(low)) { low = row }
+                if less(text(high), value) { high = row }
+            }
+            (result.min, result.max) = (Array(text(low)), Array(text(high)))
         case .interval: break
         }
         return result

@@ -67,6 +67,10 @@ import Testing
         #expect(low == .bigint(-5_000_000))  // row 0
         #expect(high == .bigint(1_998 * 1_000_003 - 5_000_000))  // row 1,999 is NULL
         #expect(nulls == 400)
+        // Text bounds in byte order: the empty text sorts first, "Á" (0xC3…) after every "calle …".
+        let (lowName, highName, _) = file.statistics(rowGroup: 0, column: 4)
+        #expect(lowName == .varchar(""))
+        #expect(highName == .varchar("Álvaro Obregón"))
         #expect(!FileManager.default.fileExists(atPath: path + ".tmp-\(getpid())"))
     }
 
