@@ -26,3 +26,16 @@ public func runFuzzer(_ callback: @convention(c) (UnsafePointer<UInt8>?, Int) ->
 public func check(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { fatalError(message()) }
 }
+
+/// Writes `bytes` to `path`, replacing the file (for targets whose readers map files).
+public func writeInput(_ bytes: [UInt8], to path: String) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    check(fd >= 0, "cannot create \(path)")
+    var written = 0
+    while written < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+        check(n > 0, "cannot write \(path)")
+        written += n
+    }
+    close(fd)
+}

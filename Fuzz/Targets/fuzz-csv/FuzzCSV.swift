@@ -18,19 +18,6 @@ import PlazaVector
 
 let path = "/dev/shm/plaza-fuzz-csv-\(getpid()).csv"
 
-/// Writes `bytes` to `path`, replacing the file.
-func writeFile(_ bytes: [UInt8]) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    check(fd >= 0, "cannot create \(path)")
-    var written = 0
-    while written < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-        check(n > 0, "cannot write \(path)")
-        written += n
-    }
-    close(fd)
-}
-
 /// FNV-1a of the bytes: a stable choice of options for each input.
 func choice(_ bytes: [UInt8]) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -81,7 +68,7 @@ func importFile(options: CSVOptions, chunkSize: Int?, forcedTypes: UInt64?) thro
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
-    writeFile(bytes)
+    writeInput(bytes, to: path)
     var pick = choice(bytes)
     func next(_ n: Int) -> Int {
         defer { pick /= UInt64(n) }

@@ -16,19 +16,6 @@ import PlazaVector
 
 let path = "/dev/shm/plaza-fuzz-json-\(getpid()).jsonl"
 
-/// Writes `bytes` to `path`, replacing the file.
-func writeFile(_ bytes: [UInt8]) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    check(fd >= 0, "cannot create \(path)")
-    var written = 0
-    while written < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-        check(n > 0, "cannot write \(path)")
-        written += n
-    }
-    close(fd)
-}
-
 /// Every row of every chunk, columns in `columns` order, as text.
 func readAll(_ source: JSONScanSource, columns: [Int]) throws -> [[String]] {
     var rows: [[String]] = []
@@ -47,7 +34,7 @@ func readAll(_ source: JSONScanSource, columns: [Int]) throws -> [[String]] {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
-    writeFile(bytes)
+    writeInput(bytes, to: path)
     do {
         let source = try JSONScanSource(paths: [path], threads: 1)
         let columns = Array(source.schema.fields.indices)
