@@ -70,6 +70,18 @@ extension Database {
             defer { importLock.unlock() }
             let rows = try writeRows(batches, table: table, mode: .append, schema: schema, cancellation: cancellation)
             return Self.changedRows(rows)
+        case .delete(let table, let plan):
+            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
+            importLock.lock()
+            defer { importLock.unlock() }
+            return Self.changedRows(try modifyRows(table: table, changes: batches, tables: tables, appends: false))
+        case .update(let table, let schema, let plan):
+            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
+            let rows = batches.map { Batch(columns: Array($0.columns.dropFirst()), count: $0.count) }
+            try Self.checkNotNull(rows, schema: schema, table: table)
+            importLock.lock()
+            defer { importLock.unlock() }
+            return Self.changedRows(try modifyRows(table: table, changes: batches, tables: tables, appends: true))
         case .dropTable(let name, let ifExists):
             importLock.lock()
             defer { importLock.unlock() }
@@ -134,6 +146,63 @@ extension Database {
         } catch {
             transaction.abort()
             throw PlazaError.from(error, cancellation: cancellation)
+        }
+    }
+
+    /// Deletes the rows whose ids (column 0 of `changes`, read from the pinned snapshot of `table`)
+    /// the statement found and, for UPDATE (`appends`), appends their new values (the other
+    /// columns), all in one commit: an update is a delete plus an append. A row named twice (an
+    /// UPDATE … FROM matching it twice) changes once, with its first new values. Returns the rows changed.
+    private func modifyRows(table: String, changes: [Batch], tables: PinnedCatalog, appends: Bool) throws(PlazaError)
+        -> Int
+    {
+        let snapshot: TableSnapshot
+        let transaction: TableWriteTransaction
+        do {
+            snapshot = try tables.snapshot(table: table)
+            transaction = try catalog.beginWrite(table: table, mode: .append, schema: snapshot.schema)
+        } catch { throw PlazaError.from(error) }
+        do {
+            var changed = 0
+            var seen = appends ? [UInt64](repeating: 0, count: (snapshot.rowIDLimit + 63) / 64) : []
+            for batch in changes where batch.count > 0 {
+                let ids = batch.columns[0].data.assumingMemoryBound(to: Int64.self)
+                if appends {
+                    // Keep the first change of each row: a selection of the rows not seen before.
+                    let selection = SelectionVector(capacity: batch.count)
+                    var kept = 0
+                    for row in 0..<batch.count {
+                        let id = Int(ids[row])
+                        guard id >= 0, id < snapshot.rowIDLimit else { continue }
+                        let bit: UInt64 = 1 &<< UInt64(id & 63)
+                        if seen[id >> 6] & bit != 0 { continue }
+                        seen[id >> 6] |= bit
+                        selection.indices[kept] = Int32(row)
+                        kept += 1
+                    }
+                    selection.count = kept
+                    let gathered = GatherKernel.gather(batch.columns[0], UnsafeBufferPointer(selection.buffer))
+                    changed += try transaction.delete(
+                        rowIDs: UnsafeBufferPointer(
+                            start: gathered.data.assumingMemoryBound(to: Int64.self), count: kept),
+                        in: snapshot)
+                    let rows = Batch(columns: Array(batch.columns.dropFirst()), count: batch.count)
+                    rows.selection = selection
+                    try transaction.append(rows)
+                } else {
+                    changed += try transaction.delete(
+                        rowIDs: UnsafeBufferPointer(start: ids, count: batch.count), in: snapshot)
+                }
+            }
+            if changed == 0 {
+                transaction.abort()
+                return 0
+            }
+            try transaction.commit()
+            return changed
+        } catch {
+            transaction.abort()
+            throw PlazaError.from(error)
         }
     }
 

@@ -30,6 +30,11 @@ package final class SegmentCursor: RowGroupCursor {
     private var stagingRow = 0
     private var stagingCount = 0
 
+    /// The row (within the row group) of the first row of the last batch handed out.
+    package private(set) var batchStartRow = 0
+    /// Per block of the row group, whether to skip it unread (its rows are all deleted); nil: none.
+    package var excludedBlocks: [Bool]?
+
     /// Whether every block read is hashed, even one this reader verified before.
     private let verifyEveryBlock: Bool
 
@@ -106,6 +111,7 @@ package final class SegmentCursor: RowGroupCursor {
         precondition(demands == nil || demands!.count == columns.count, "one demand per requested column")
         batch.selection = nil
         if stagingRow < stagingCount {
+            batchStartRow = currentBlock * reader.blockSize + stagingRow
             handOutStaged(batch)
             return true
         }
@@ -116,6 +122,7 @@ package final class SegmentCursor: RowGroupCursor {
             return false
         }
         currentBlock = block
+        batchStartRow = block * reader.blockSize
         let rows = reader.index.valueCount(rowGroup: rowGroup, block: block)
         for position in columns.indices {
             let target = staging.isEmpty ? batch.columns[position] : staging[position]
@@ -243,6 +250,10 @@ package final class SegmentCursor: RowGroupCursor {
         while nextBlock < blockCount {
             let block = nextBlock
             nextBlock += 1
+            if let excludedBlocks, excludedBlocks[block] {
+                statistics.blocksSkipped += max(columns.count, 1)
+                continue
+            }
             let matches = predicates.allSatisfy {
                 reader.statistics(rowGroup: rowGroup, column: columns[$0.column], block: block).mightMatch($0)
             }

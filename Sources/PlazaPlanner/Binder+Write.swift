@@ -35,6 +35,10 @@ extension BindingSession {
             return .dropTable(name: name.name, ifExists: ifExists)
         case .insert(let tableName, let columns, let query):
             return try bindInsert(tableName, columns, query)
+        case .delete(let table, let alias, let condition):
+            return try bindDelete(table, alias: alias, condition: condition)
+        case .update(let table, let alias, let assignments, let from, let condition):
+            return try bindUpdate(table, alias: alias, assignments: assignments, from: from, condition: condition)
         case .createView(let name, let query, let orReplace, let ifNotExists):
             if catalog.table(named: name.name) != nil {
                 throw BindError("a table named \"\(name.name)\" already exists", span: name.span)

@@ -74,6 +74,8 @@ final class BindingSession {
     var correlatedWhere: CorrelationFrame?
     /// Joins asked for by subqueries in the clause being bound (nil where none can be added).
     var subqueryJoins: SubqueryJoins?
+    /// The table (lower-cased) whose next scan also reads the row id column, for DELETE and UPDATE.
+    var rowIDTable: String?
 
     init(catalog: any CatalogReader, parameters: [Value]) {
         self.catalog = catalog
@@ -97,9 +99,15 @@ final class BindingSession {
                 throw BindError(
                     "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: names), span: name.span)
             }
-            let fields = table.schema.fields
-            let scan = TableScan(
-                table: table.name, columns: Array(fields.indices), fields: fields, estimatedRows: table.rowCount)
+            var fields = table.schema.fields
+            var columns = Array(fields.indices)
+            if rowIDTable == table.name.lowercased() {
+                // DELETE and UPDATE read each row's id: the storage's column one past the table's.
+                rowIDTable = nil
+                columns.append(fields.count)
+                fields.append(Field(name: Self.rowIDColumnName, type: .bigint, isNullable: false))
+            }
+            let scan = TableScan(table: table.name, columns: columns, fields: fields, estimatedRows: table.rowCount)
             return (.scan(scan), Scope(fields: fields, qualifier: qualifier))
         case .subquery(let query, let alias):
             let plan = try bindQuery(query)

@@ -19,4 +19,10 @@ package enum BoundWrite: Sendable {
     case createView(name: String, sql: String, fields: [Field], orReplace: Bool, ifNotExists: Bool)
     /// `DROP VIEW name`.
     case dropView(name: String, ifExists: Bool)
+    /// `DELETE FROM table …`: the plan yields one BIGINT column, the row ids (storage's row id
+    /// column) of the rows to delete.
+    case delete(table: String, plan: LogicalPlan)
+    /// `UPDATE table …`: the plan yields the row id of each changed row, then the table's columns
+    /// (in its order, of its types) with their new values.
+    case update(table: String, schema: Schema, plan: LogicalPlan)
 }

@@ -4,10 +4,40 @@ extension ParserState {
     /// Whether a statement that changes the database starts here.
     var startsWriteStatement: Bool {
         current.isKeyword("CREATE") || current.isKeyword("DROP") || current.isKeyword("INSERT")
+            || current.isKeyword("DELETE") || current.isKeyword("UPDATE")
     }
 
     /// CREATE TABLE/VIEW, DROP TABLE/VIEW or INSERT INTO.
     mutating func parseWriteStatement() throws(SQLSyntaxError) -> WriteStatement {
+        if accept("DELETE") {
+            try expect("FROM")
+            let table = try parseIdentifier("a table name")
+            let alias = try parseTargetAlias()
+            if current.isKeyword("USING") {
+                throw error("DELETE … USING is not supported; use WHERE … IN (SELECT …)", at: current)
+            }
+            let condition = accept("WHERE") ? try parseExpression() : nil
+            if current.isKeyword("RETURNING") { throw error("RETURNING is not supported", at: current) }
+            return .delete(table: table, alias: alias, condition: condition)
+        }
+        if accept("UPDATE") {
+            let table = try parseIdentifier("a table name")
+            let alias = try parseTargetAlias()
+            try expect("SET")
+            var assignments: [Assignment] = []
+            repeat {
+                let column = try parseIdentifier("a column name")
+                if current.isSymbol(".") {
+                    throw error("SET names a column of the updated table without a qualifier", at: current)
+                }
+                try expectSymbol("=", "after the column name in SET")
+                assignments.append(Assignment(column: column, value: try parseExpression()))
+            } while acceptSymbol(",")
+            let from = accept("FROM") ? try parseFrom() : nil
+            let condition = accept("WHERE") ? try parseExpression() : nil
+            if current.isKeyword("RETURNING") { throw error("RETURNING is not supported", at: current) }
+            return .update(table: table, alias: alias, assignments: assignments, from: from, condition: condition)
+        }
         if accept("INSERT") {
             try expect("INTO")
             let table = try parseIdentifier("a table name")
@@ -96,5 +126,17 @@ extension ParserState {
         } while acceptSymbol(",")
         try expectSymbol(")", "to close the column list")
         return .createTable(name: name, columns: columns, orReplace: orReplace, ifNotExists: ifNotExists)
+    }
+
+    /// The optional `[AS] alias` after the table of DELETE or UPDATE.
+    private mutating func parseTargetAlias() throws(SQLSyntaxError) -> Identifier? {
+        if accept("AS") { return try parseIdentifier("an alias") }
+        let word = current.text.uppercased()
+        if current.kind == .quotedIdentifier
+            || (current.kind == .word && !Keywords.reserved.contains(word) && word != "SET" && word != "RETURNING")
+        {
+            return try parseIdentifier("an alias")
+        }
+        return nil
     }
 }

@@ -191,7 +191,8 @@ struct ParserState {
         }
         if startsWriteStatement { return .write(try parseWriteStatement()) }
         if current.isKeyword("COPY") { return try parseCopy() }
-        throw unexpected("SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE, SET, CREATE, DROP, INSERT or COPY")
+        throw unexpected(
+            "SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE, SET, CREATE, DROP, INSERT, DELETE, UPDATE or COPY")
     }
 
     /// A bare or quoted name.

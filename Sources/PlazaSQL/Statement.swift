@@ -24,7 +24,10 @@ package enum Statement: Hashable, Sendable {
         case .select(let query), .explain(let query, _): visitor.visit(query)
         case .set(_, let value): visitor.visit(value)
         case .showTables, .describe: break
-        case .write(let write): write.queries.forEach { visitor.visit($0) }
+        case .write(let write):
+            write.queries.forEach { visitor.visit($0) }
+            write.expressions.forEach { visitor.visit($0) }
+            write.tableReferences.forEach { visitor.visit($0) }
         case .copy(let copy):
             if case .query(let query) = copy.source { visitor.visit(query) }
             for option in copy.options { option.value.map { visitor.visit($0) } }

@@ -14,6 +14,11 @@ package enum WriteStatement: Hashable, Sendable {
     case createView(name: Identifier, query: Query, orReplace: Bool, ifNotExists: Bool)
     /// `DROP VIEW [IF EXISTS] name`.
     case dropView(name: Identifier, ifExists: Bool)
+    /// `DELETE FROM name [[AS] alias] [WHERE condition]`.
+    case delete(table: Identifier, alias: Identifier?, condition: Expression?)
+    /// `UPDATE name [[AS] alias] SET column = value, … [FROM tables] [WHERE condition]`.
+    case update(
+        table: Identifier, alias: Identifier?, assignments: [Assignment], from: TableReference?, condition: Expression?)
 
     /// The statement as SQL text (reparsing gives the same tree, spans aside).
     package var sql: String {
@@ -36,6 +41,13 @@ package enum WriteStatement: Hashable, Sendable {
             return create("VIEW", name, orReplace, ifNotExists) + " AS " + query.sql
         case .dropView(let name, let ifExists):
             return "DROP VIEW " + (ifExists ? "IF EXISTS " : "") + name.description
+        case .delete(let table, let alias, let condition):
+            return "DELETE FROM " + table.description + (alias.map { " AS " + $0.description } ?? "")
+                + (condition.map { " WHERE " + $0.sql } ?? "")
+        case .update(let table, let alias, let assignments, let from, let condition):
+            return "UPDATE " + table.description + (alias.map { " AS " + $0.description } ?? "") + " SET "
+                + assignments.map { $0.column.description + " = " + $0.value.sql }.joined(separator: ", ")
+                + (from.map { " FROM " + $0.sql } ?? "") + (condition.map { " WHERE " + $0.sql } ?? "")
         }
     }
 
@@ -44,9 +56,39 @@ package enum WriteStatement: Hashable, Sendable {
         switch self {
         case .createTableAs(_, let query, _, _), .insert(_, _, let query), .createView(_, let query, _, _):
             return [query]
-        case .createTable, .dropTable, .dropView:
+        case .createTable, .dropTable, .dropView, .delete, .update:
             return []
         }
+    }
+
+    /// The expressions outside `queries` that may hold parameters (DELETE and UPDATE).
+    var expressions: [Expression] {
+        switch self {
+        case .delete(_, _, let condition): return condition.map { [$0] } ?? []
+        case .update(_, _, let assignments, _, let condition):
+            return assignments.map(\.value) + (condition.map { [$0] } ?? [])
+        default: return []
+        }
+    }
+
+    /// The table references outside `queries` (UPDATE … FROM), for counting parameters.
+    var tableReferences: [TableReference] {
+        if case .update(_, _, _, let from?, _) = self { return [from] }
+        return []
+    }
+}
+
+/// One `column = value` of `UPDATE … SET`.
+package struct Assignment: Hashable, Sendable {
+    /// The column assigned.
+    package var column: Identifier
+    /// Its new value, evaluated for each row the UPDATE changes.
+    package var value: Expression
+
+    /// Creates an assignment.
+    package init(column: Identifier, value: Expression) {
+        self.column = column
+        self.value = value
     }
 }
 

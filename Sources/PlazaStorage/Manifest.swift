@@ -10,14 +10,31 @@ struct SegmentEntry: Hashable, Sendable {
     var rowGroupCount: Int
     /// The file's size in bytes when it was committed.
     var byteSize: Int
+    /// The segment's deletion file, or nil when none of its rows is deleted (§4.2, from 1.1).
+    var deletions: DeletionEntry? = nil
+
+    /// The segment's rows not deleted.
+    var liveRowCount: Int { rowCount - (deletions?.deletedRows ?? 0) }
+}
+
+/// A segment's deletion file, as the manifest lists it (Formats/plaza-manifest.md §4.2, §10).
+struct DeletionEntry: Hashable, Sendable {
+    /// The file's name inside the table directory (`*.plzdel`).
+    var fileName: String
+    /// The segment's deleted rows.
+    var deletedRows: Int
+    /// The file's size in bytes when it was committed.
+    var byteSize: Int
 }
 
 /// A table's manifest: schema, committed segments and generation (Formats/plaza-manifest.md).
 struct Manifest: Hashable, Sendable {
     /// The major version this code writes and the newest it reads (§2).
     static let majorVersion: UInt16 = 1
-    /// The minor version this code writes (§2).
-    static let minorVersion: UInt16 = 0
+    /// The minor version this code writes (§2): 1.1 added deletion files.
+    static let minorVersion: UInt16 = 1
+    /// The required-feature bits this code knows (§4.2); none is defined yet.
+    static let knownFeatures: UInt64 = 0
     /// The leading magic, `PLZMANI1` (§3).
     static let headMagic: [UInt8] = Array("PLZMANI1".utf8)
     /// The trailing magic, `1INAMZLP` (§3).
@@ -34,8 +51,14 @@ struct Manifest: Hashable, Sendable {
     /// The committed segments, in row order.
     var segments: [SegmentEntry]
 
-    /// Total rows over all segments.
-    var rowCount: Int { segments.reduce(0) { $0 + $1.rowCount } }
+    /// The table's rows: those of every segment, less the deleted ones.
+    var rowCount: Int { segments.reduce(0) { $0 + $1.liveRowCount } }
+
+    /// Whether `name` is a file name this code would give a deletion file (§10): as a segment's,
+    /// ending in `.plzdel`.
+    static func isDeletionFileName(_ name: String) -> Bool {
+        name.hasSuffix(".plzdel") && isSegmentFileName(String(name.dropLast(7)) + ".plzseg")
+    }
 
     /// Whether `name` is a file name this code would give a segment (§5): no path separators,
     /// no leading dot, only `[A-Za-z0-9_.-]`, ending in `.plzseg`.
@@ -78,6 +101,17 @@ struct Manifest: Hashable, Sendable {
             ByteWriter.put(UInt64(segment.byteSize), into: &body)
         }
         ByteWriter.put(UInt64(rowCount), into: &body)
+        // 1.1: required features, then the deletion files (§4.2).
+        ByteWriter.put(UInt64(0), into: &body)
+        let deleting = segments.enumerated().filter { $0.element.deletions != nil }
+        ByteWriter.put(UInt32(deleting.count), into: &body)
+        for (index, segment) in deleting {
+            let entry = segment.deletions!
+            ByteWriter.put(UInt32(index), into: &body)
+            ByteWriter.putString(entry.fileName, into: &body)
+            ByteWriter.put(UInt64(entry.deletedRows), into: &body)
+            ByteWriter.put(UInt64(entry.byteSize), into: &body)
+        }
 
         var bytes = Manifest.headMagic
         ByteWriter.put(Manifest.majorVersion, into: &bytes)
@@ -206,10 +240,43 @@ struct Manifest: Hashable, Sendable {
                 SegmentEntry(fileName: fileName, rowCount: Int(rows), rowGroupCount: Int(groups), byteSize: Int(size)))
         }
         let storedTotal = try body.u64(damaged)
+        if minor >= 1 {
+            // 1.1: required features, then deletion files; the row total counts live rows only.
+            let features = try body.u64(damaged)
+            guard features & ~knownFeatures == 0 else {
+                throw StorageError(
+                    .newerVersion,
+                    "manifest needs features this Plaza does not have (bits \(String(features & ~knownFeatures, radix: 16))); upgrade Plaza",
+                    table: table, file: path)
+            }
+            let deletionCount = Int(try body.u32(damaged))
+            guard deletionCount <= segmentCount, deletionCount <= body.remaining / 22 else {
+                throw damaged("manifest has an impossible deletion file count \(deletionCount)")
+            }
+            var previous = -1
+            for _ in 0..<deletionCount {
+                let index = Int(try body.u32(damaged))
+                let fileName = try body.string(damaged)
+                let deleted = try body.u64(damaged), size = try body.u64(damaged)
+                guard index > previous, index < segmentCount else {
+                    throw damaged("manifest deletion files are not in ascending segment order (segment \(index))")
+                }
+                previous = index
+                guard isDeletionFileName(fileName) else {
+                    throw damaged("manifest deletion file of segment \(index) has an invalid name \"\(fileName)\"")
+                }
+                guard deleted >= 1, deleted <= UInt64(segments[index].rowCount), size <= UInt64(Int.max) else {
+                    throw damaged("manifest deletion file of segment \(index) counts \(deleted) deleted rows")
+                }
+                segments[index].deletions = DeletionEntry(
+                    fileName: fileName, deletedRows: Int(deleted), byteSize: Int(size))
+                total -= Int(deleted)
+            }
+        }
         guard storedTotal == UInt64(total) else {
             throw damaged("manifest row total \(storedTotal) differs from the segments' sum \(total)")
         }
-        // §2: a newer minor version may append fields to the body; version 1.0 must end here.
+        // §2: a newer minor version may append fields to the body; this version's must end here.
         guard body.remaining == 0 || minor > minorVersion else {
             throw damaged("manifest body has \(body.remaining) unexpected trailing bytes")
         }

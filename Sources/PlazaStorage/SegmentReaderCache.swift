@@ -47,6 +47,9 @@ final class SegmentReaderCache: Sendable {
         var entries: [String: Entry] = [:]
         var clock: UInt64 = 0
         var footerBytes = 0
+        /// Decoded deletion files by path, with the identity they were read from; dropped with
+        /// their directory's entries (the files are small, and one per segment at most).
+        var deletions: [String: (identity: FileIdentity, vector: DeletionVector)] = [:]
     }
 
     /// The most readers held.
@@ -94,10 +97,26 @@ final class SegmentReaderCache: Sendable {
         }
     }
 
+    /// The deletion vector cached for `path` if it was read from the file `identity` names.
+    func deletionVector(path: String, identity: FileIdentity) -> DeletionVector? {
+        state.withLock { state in
+            guard let entry = state.deletions[path], entry.identity == identity else { return nil }
+            return entry.vector
+        }
+    }
+
+    /// Remembers the deletion vector read from `path` as `identity`.
+    func insertDeletionVector(path: String, identity: FileIdentity, vector: DeletionVector) {
+        state.withLock { $0.deletions[path] = (identity, vector) }
+    }
+
     /// Drops the entries for files in `directory` that are not in `keeping`.
     func removeEntries(in directory: String, keeping: Set<String> = []) {
         let prefix = directory + "/"
         state.withLock { state in
+            for path in state.deletions.keys where path.hasPrefix(prefix) && !keeping.contains(path) {
+                state.deletions[path] = nil
+            }
             for (path, entry) in state.entries where path.hasPrefix(prefix) && !keeping.contains(path) {
                 state.footerBytes -= entry.reader.footerByteCount
                 state.entries[path] = nil

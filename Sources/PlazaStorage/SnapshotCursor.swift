@@ -15,9 +15,27 @@ final class SnapshotCursor: RowGroupCursor {
     private let staging: Batch
     /// Per column: the last converted dictionary, reused while the segment keeps sending it.
     private var dictionaries: [ConvertedDictionary?]
+    /// The row group's deleted rows (Formats/plaza-manifest.md §10), or nil when none is deleted.
+    private let deleted: [UInt64]?
+    /// The deleted rows of the last batch, shifted to its first row (one batch of words).
+    private let batchMask: UnsafeMutablePointer<UInt64>?
+    /// Whether the last batch has a deleted row.
+    private var batchHasDeleted = false
 
-    init(inner: SegmentCursor, table: String, conversions: [ColumnConversion?], columnNames: [String]) {
+    init(
+        inner: SegmentCursor, table: String, conversions: [ColumnConversion?], columnNames: [String],
+        deleted: [UInt64]? = nil, excludedBlocks: [Bool]? = nil
+    ) {
         self.inner = inner
+        self.deleted = deleted
+        if deleted != nil {
+            let words = ValidityBitmap.wordCount(for: ColumnVector.batchCapacity)
+            batchMask = .allocate(capacity: words)
+            batchMask!.initialize(repeating: 0, count: words)
+        } else {
+            batchMask = nil
+        }
+        inner.excludedBlocks = excludedBlocks
         self.table = table
         self.conversions = conversions
         self.columnNames = columnNames
@@ -30,15 +48,47 @@ final class SnapshotCursor: RowGroupCursor {
         }
     }
 
+    deinit { batchMask?.deallocate() }
+
     /// What the segment cursor has read and skipped.
     var statistics: ScanStatistics { inner.statistics }
+
+    /// The deleted rows of the last batch, or nil when it has none.
+    var deletedRows: UnsafePointer<UInt64>? { batchHasDeleted ? UnsafePointer(batchMask) : nil }
+
+    /// The row (within the row group) of the first row of the last batch.
+    var batchStartRow: Int { inner.batchStartRow }
+
+    /// Shifts the deleted rows of the batch just read (`count` rows from `inner.batchStartRow`)
+    /// into `batchMask`, a word at a time; `more` false (the end) clears it.
+    private func noteDeletions(count: Int, more: Bool) -> Bool {
+        guard let deleted, let mask = batchMask else { return more }
+        batchHasDeleted = false
+        guard more, count > 0 else { return more }
+        let start = inner.batchStartRow
+        let words = ValidityBitmap.wordCount(for: count)
+        let first = start &>> 6, shift = UInt64(start & 63)
+        var any: UInt64 = 0
+        deleted.withUnsafeBufferPointer { d in
+            for w in 0..<words {
+                var word = d[first &+ w] &>> shift
+                if shift != 0 && first &+ w &+ 1 < d.count { word |= d[first &+ w &+ 1] &<< (64 &- shift) }
+                mask[w] = word
+            }
+            if count & 63 != 0 { mask[words &- 1] &= (1 &<< UInt64(count & 63)) &- 1 }
+            for w in 0..<words { any |= mask[w] }
+        }
+        batchHasDeleted = any != 0
+        return more
+    }
 
     /// As `next(into:)`, decoding only what `demands` asks; a segment whose columns need a
     /// conversion to the table's types decodes every column.
     func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool {
         guard !hasConversions else { return try next(into: batch) }
         do {
-            return try inner.next(into: batch, demands: demands)
+            let more = try inner.next(into: batch, demands: demands)
+            return noteDeletions(count: batch.count, more: more)
         } catch {
             throw StorageError.wrapping(error, table: table)
         }
@@ -65,7 +115,8 @@ final class SnapshotCursor: RowGroupCursor {
     func next(into batch: Batch) throws -> Bool {
         guard hasConversions else {
             do {
-                return try inner.next(into: batch)
+                let more = try inner.next(into: batch)
+                return noteDeletions(count: batch.count, more: more)
             } catch {
                 throw StorageError.wrapping(error, table: table)
             }
@@ -92,6 +143,6 @@ final class SnapshotCursor: RowGroupCursor {
         }
         batch.count = staging.count
         batch.selection = staging.selection
-        return more
+        return noteDeletions(count: batch.count, more: more)
     }
 }

@@ -120,9 +120,10 @@ extension StorageCatalog {
     /// Deletes segment files not listed in `manifest` and temporary manifests: the leftovers of
     /// writers that crashed or aborted (§5). Runs under the table's lock, so no writer is using them.
     static func removeOrphans(in path: String, keeping manifest: Manifest?, table: String) throws(StorageError) {
-        let committed = Set(manifest?.segments.map(\.fileName) ?? [])
+        let committed = Set(manifest?.segments.flatMap { [$0.fileName, $0.deletions?.fileName ?? ""] } ?? [])
         for name in try FileSystem.list(path, table: table) {
-            let isOrphanSegment = Manifest.isSegmentFileName(name) && !committed.contains(name)
+            let isOrphanSegment =
+                (Manifest.isSegmentFileName(name) || Manifest.isDeletionFileName(name)) && !committed.contains(name)
             if isOrphanSegment || name.hasPrefix(TableWriteTransaction.temporaryManifestPrefix) {
                 try FileSystem.removeFile(path + "/" + name, table: table)
             }

@@ -45,10 +45,14 @@ extension TableSnapshot {
             }
             rows += groupRows
         }
-        guard rows == rowCount else {
-            throw StorageError(.damaged, "segments hold \(rows) rows; the manifest records \(rowCount)", table: table)
+        let deleted = deletions.reduce(0) { $0 + ($1?.deletedCount ?? 0) }
+        guard rows - deleted == rowCount else {
+            throw StorageError(
+                .damaged, "segments hold \(rows) rows, \(deleted) deleted; the manifest records \(rowCount) live",
+                table: table)
         }
         return VerificationSummary(
-            table: table, generation: generation, rowCount: rows, segmentCount: segmentPaths.count, blocksRead: blocks)
+            table: table, generation: generation, rowCount: rows - deleted, segmentCount: segmentPaths.count,
+            blocksRead: blocks)
     }
 }

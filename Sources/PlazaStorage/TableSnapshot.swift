@@ -25,22 +25,105 @@ package final class TableSnapshot: ScanSource, Sendable {
     private let conversions: [[ColumnConversion?]]
     /// Per snapshot row group: its segment and its row group within the segment.
     private let locations: [(segment: Int32, rowGroup: Int32)]
+    /// Per segment: its deleted rows, or nil when it has none (Formats/plaza-manifest.md §10).
+    let deletions: [DeletionVector?]
+    /// Per snapshot row group: the row id of its first row (rows before it, deleted ones included).
+    private let rowIDBases: [Int]
+    /// Per snapshot row group with deleted rows: which of its blocks hold only deleted rows.
+    private let excludedBlocks: [[Bool]?]
+    /// The manifest the snapshot was opened from (writers start from it).
+    let manifest: Manifest
 
     private init(
-        table: String, manifest: Manifest, paths: [String], readers: [SegmentReader], conversions: [[ColumnConversion?]]
+        table: String, manifest: Manifest, paths: [String], readers: [SegmentReader],
+        conversions: [[ColumnConversion?]],
+        deletions: [DeletionVector?]
     ) {
         self.table = table
+        self.manifest = manifest
         self.schema = manifest.schema
         self.generation = manifest.generation
         self.rowCount = manifest.rowCount
         self.segmentPaths = paths
         self.readers = readers
         self.conversions = conversions
+        self.deletions = deletions
         var locations: [(segment: Int32, rowGroup: Int32)] = []
+        var bases: [Int] = [], excluded: [[Bool]?] = [], next = 0
         for (segment, reader) in readers.enumerated() {
-            for group in 0..<reader.rowGroupCount { locations.append((Int32(segment), Int32(group))) }
+            for group in 0..<reader.rowGroupCount {
+                locations.append((Int32(segment), Int32(group)))
+                bases.append(next)
+                next += reader.rowCount(rowGroup: group)
+                excluded.append(
+                    deletions[segment].flatMap {
+                        Self.fullyDeletedBlocks(
+                            $0, group: group, blocks: reader.blockCount(rowGroup: group), blockSize: reader.blockSize)
+                    })
+            }
         }
         self.locations = locations
+        self.rowIDBases = bases
+        self.excludedBlocks = excluded
+    }
+
+    /// Which blocks of row group `group` hold only deleted rows, or nil when none of its rows is deleted.
+    private static func fullyDeletedBlocks(_ vector: DeletionVector, group: Int, blocks: Int, blockSize: Int) -> [Bool]?
+    {
+        guard let words = vector.groups[group] else { return nil }
+        let rows = vector.groupRows[group]
+        return (0..<blocks).map { block in
+            let start = block * blockSize, end = Swift.min(rows, start + blockSize)
+            var row = start
+            while row < end {
+                if row & 63 == 0 && end - row >= 64 {
+                    if words[row >> 6] != ~0 { return false }
+                    row += 64
+                } else {
+                    if words[row >> 6] & (1 &<< UInt64(row & 63)) == 0 { return false }
+                    row += 1
+                }
+            }
+            return true
+        }
+    }
+
+    /// The column number, one past the table's, that reads each row's id: its number in the
+    /// snapshot counting deleted rows, as DELETE and UPDATE name the rows they change.
+    package var rowIDColumn: Int { schema.count }
+
+    /// One more than the largest row id: the rows of every row group, deleted ones included.
+    package var rowIDLimit: Int { rowIDBases.last.map { $0 + rowCount(rowGroup: rowIDBases.count - 1) } ?? 0 }
+
+    /// Whether some row of the snapshot is deleted.
+    package var hasDeletions: Bool { deletions.contains { $0 != nil } }
+
+    /// The snapshot row group holding row id `rowID` and the row id of its first row, or nil when there is none.
+    package func rowGroup(ofRowID rowID: Int) -> (rowGroup: Int, base: Int)? {
+        guard rowID >= 0, !rowIDBases.isEmpty else { return nil }
+        var low = 0, high = rowIDBases.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if rowIDBases[middle] <= rowID { low = middle } else { high = middle - 1 }
+        }
+        guard rowID - rowIDBases[low] < rowCount(rowGroup: low) else { return nil }
+        return (low, rowIDBases[low])
+    }
+
+    /// The deleted rows of snapshot row group `rowGroup` (a bitmap), or nil when none is deleted.
+    func deletedWords(rowGroup: Int) -> [UInt64]? {
+        let location = locations[rowGroup]
+        return deletions[Int(location.segment)]?.groups[Int(location.rowGroup)]
+    }
+
+    /// The segment (its number in the manifest) and the row group within it of snapshot row group `rowGroup`.
+    func segmentLocation(ofRowGroup rowGroup: Int) -> (segment: Int, rowGroup: Int) {
+        (Int(locations[rowGroup].segment), Int(locations[rowGroup].rowGroup))
+    }
+
+    /// The row counts of segment `segment`'s row groups.
+    func segmentGroupRows(_ segment: Int) -> [Int] {
+        (0..<readers[segment].rowGroupCount).map { readers[segment].rowCount(rowGroup: $0) }
     }
 
     /// The number of row groups across all segments.
@@ -57,6 +140,15 @@ package final class TableSnapshot: ScanSource, Sendable {
     package func mightMatch(rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) -> Bool {
         let location = locations[rowGroup]
         let segment = Int(location.segment)
+        if let vector = deletions[segment],
+            vector.deletedInGroup[Int(location.rowGroup)] == rowCount(rowGroup: rowGroup)
+        {
+            return false
+        }
+        if let position = columns.firstIndex(of: rowIDColumn) {
+            let (stored, kept) = Self.withoutRowID(columns: columns, predicates: predicates, position: position)
+            return mightMatch(rowGroup: rowGroup, columns: stored, predicates: kept)
+        }
         return readers[segment].mightMatch(
             rowGroup: Int(location.rowGroup), columns: columns,
             predicates: usable(predicates, columns: columns, segment: segment))
@@ -68,7 +160,7 @@ package final class TableSnapshot: ScanSource, Sendable {
     ///   row group's metadata is damaged; `next(into:)` throws the same for damaged blocks.
     package func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate]) throws -> any RowGroupCursor
     {
-        try openRowGroup(rowGroup, columns: columns, predicates: predicates, verifyEveryBlock: false)
+        try openRowGroup(rowGroup, columns: columns, predicates: predicates, part: 0, of: 1)
     }
 
     /// A cursor over part `part` of `parts` slices of the row group, cut at block boundaries
@@ -79,6 +171,11 @@ package final class TableSnapshot: ScanSource, Sendable {
         throws -> any RowGroupCursor
     {
         precondition(part >= 0 && part < parts, "part \(part) of \(parts)")
+        if let position = columns.firstIndex(of: rowIDColumn) {
+            let (stored, kept) = Self.withoutRowID(columns: columns, predicates: predicates, position: position)
+            let inner = try openRowGroup(rowGroup, columns: stored, predicates: kept, part: part, of: parts)
+            return RowIDCursor(inner: inner as! SnapshotCursor, position: position, base: rowIDBases[rowGroup])
+        }
         let location = locations[rowGroup]
         let segment = Int(location.segment)
         let blocks = readers[segment].blockCount(rowGroup: Int(location.rowGroup))
@@ -93,11 +190,28 @@ package final class TableSnapshot: ScanSource, Sendable {
         }
         return SnapshotCursor(
             inner: inner, table: table, conversions: columns.map { conversions[segment][$0] },
-            columnNames: columns.map { schema.fields[$0].name })
+            columnNames: columns.map { schema.fields[$0].name },
+            deleted: deletions[segment]?.groups[Int(location.rowGroup)], excludedBlocks: excludedBlocks[rowGroup])
     }
 
-    /// As `openRowGroup(_:columns:predicates:)`; with `verifyEveryBlock` the cursor hashes every
-    /// block it reads even where its cached reader verified the block before (`verify()`).
+    /// `columns` without the row id at `position`, and the predicates on the other columns with
+    /// their positions renumbered.
+    private static func withoutRowID(columns: [Int], predicates: [ScanPredicate], position: Int) -> (
+        [Int], [ScanPredicate]
+    ) {
+        var stored = columns
+        stored.remove(at: position)
+        let kept = predicates.compactMap { predicate -> ScanPredicate? in
+            guard predicate.column != position else { return nil }
+            var shifted = predicate
+            if shifted.column > position { shifted.column -= 1 }
+            return shifted
+        }
+        return (stored, kept)
+    }
+
+    /// As `openRowGroup(_:columns:predicates:)` but reading deleted rows too; with `verifyEveryBlock`
+    /// the cursor hashes every block it reads even where its cached reader verified it before (`verify()`).
     func openRowGroup(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], verifyEveryBlock: Bool) throws
         -> SnapshotCursor
     {
@@ -197,6 +311,7 @@ package final class TableSnapshot: ScanSource, Sendable {
         throws(StorageError) -> TableSnapshot
     {
         var readers: [SegmentReader] = [], paths: [String] = [], conversions: [[ColumnConversion?]] = []
+        var deletions: [DeletionVector?] = [], kept: [String] = []
         for segment in manifest.segments {
             let path = directory + "/" + segment.fileName
             guard let identity = try FileSystem.fileIdentity(path, table: table) else {
@@ -231,9 +346,53 @@ package final class TableSnapshot: ScanSource, Sendable {
                 try columnConversions(stored: reader.schema, table: manifest.schema, tableName: table, path: path))
             readers.append(reader)
             paths.append(path)
+            if let entry = segment.deletions {
+                let deletionPath = directory + "/" + entry.fileName
+                deletions.append(
+                    try openDeletions(
+                        entry, path: deletionPath, segment: segment.fileName, reader: reader, table: table, cache: cache
+                    ))
+                kept.append(deletionPath)
+            } else {
+                deletions.append(nil)
+            }
         }
-        cache?.removeEntries(in: directory, keeping: Set(paths))
-        return TableSnapshot(table: table, manifest: manifest, paths: paths, readers: readers, conversions: conversions)
+        cache?.removeEntries(in: directory, keeping: Set(paths + kept))
+        return TableSnapshot(
+            table: table, manifest: manifest, paths: paths, readers: readers, conversions: conversions,
+            deletions: deletions)
+    }
+
+    /// Reads (or takes from `cache`) the deletion file `entry` of the segment `reader` opened,
+    /// checking it against the manifest and the segment's row groups.
+    static func openDeletions(
+        _ entry: DeletionEntry, path: String, segment: String, reader: SegmentReader, table: String,
+        cache: SegmentReaderCache?
+    ) throws(StorageError) -> DeletionVector {
+        guard let identity = try FileSystem.fileIdentity(path, table: table) else {
+            throw StorageError(
+                .damaged, "the manifest names deletion file \"\(entry.fileName)\", which is missing", table: table,
+                file: path)
+        }
+        guard identity.size == entry.byteSize else {
+            throw StorageError(
+                .damaged, "deletion file is \(identity.size) bytes but the manifest recorded \(entry.byteSize)",
+                table: table, file: path)
+        }
+        if let cached = cache?.deletionVector(path: path, identity: identity) { return cached }
+        guard let bytes = try FileSystem.readFileIfPresent(path, table: table, limit: 1 << 30) else {
+            throw StorageError(.damaged, "deletion file vanished while being read", table: table, file: path)
+        }
+        let groupRows = (0..<reader.rowGroupCount).map { reader.rowCount(rowGroup: $0) }
+        let vector = try DeletionVector.decode(bytes, segment: segment, groupRows: groupRows, path: path, table: table)
+        guard vector.deletedCount == entry.deletedRows else {
+            throw StorageError(
+                .damaged,
+                "deletion file marks \(vector.deletedCount) rows deleted; the manifest recorded \(entry.deletedRows)",
+                table: table, file: path)
+        }
+        cache?.insertDeletionVector(path: path, identity: identity, vector: vector)
+        return vector
     }
 
     /// Per column, how a segment's stored type becomes the table's; throws `.damaged` when the

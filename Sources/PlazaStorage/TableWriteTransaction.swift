@@ -54,6 +54,12 @@ package final class TableWriteTransaction {
     private var rowsWritten = 0
     /// Scratch columns for batches that arrive with a selection vector.
     private var compacted: Batch?
+    /// The snapshot row ids were taken from, once `delete(rowIDs:in:)` was called.
+    private var deletingFrom: TableSnapshot?
+    /// Per snapshot row group touched by deletes: the bitmap of rows this transaction deletes.
+    private var deleteMarks: [Int: [UInt64]] = [:]
+    /// The deletion files this transaction wrote (names), for abort.
+    private var deletionFilesWritten: [String] = []
     /// Test hook: `commit()` stops as if the process died right after this step.
     var crashAfter: CommitStep?
 
@@ -123,6 +129,93 @@ package final class TableWriteTransaction {
         }
     }
 
+    /// Deletes the rows `rowIDs` names (`TableSnapshot.rowIDColumn` values read from `snapshot`,
+    /// which must be the state this write started from); ids of rows already deleted, or named
+    /// twice, count once. Returns how many rows this call newly marks. The deletes become deletion
+    /// files at `commit()` (Formats/plaza-manifest.md §10).
+    ///
+    /// - Throws: `.transactionClosed`; `.busy` when the table changed after `snapshot` was opened
+    ///   (the statement must run again); `.damaged` for an id outside the snapshot.
+    @discardableResult
+    package func delete(rowIDs: UnsafeBufferPointer<Int64>, in snapshot: TableSnapshot) throws(StorageError) -> Int {
+        try checkOpen()
+        guard snapshot.generation == (base?.generation ?? 0), snapshot.table == table else {
+            throw StorageError(
+                .busy,
+                "table \"\(table)\" changed while the statement ran (generation \(snapshot.generation) read, \(base?.generation ?? 0) now); nothing was written, run it again",
+                table: table)
+        }
+        deletingFrom = snapshot
+        var marked = 0
+        var group = -1, groupBase = 0, groupEnd = 0
+        var words: [UInt64] = []
+        var existing: [UInt64]? = nil
+        func flush() {
+            if group >= 0 { deleteMarks[group] = words }
+        }
+        for id in rowIDs {
+            let rowID = Int(id)
+            if rowID < groupBase || rowID >= groupEnd {
+                guard let found = snapshot.rowGroup(ofRowID: rowID) else {
+                    throw StorageError(.damaged, "row id \(rowID) is not a row of the snapshot", table: table)
+                }
+                flush()
+                group = found.rowGroup
+                groupBase = found.base
+                groupEnd = found.base + snapshot.rowCount(rowGroup: group)
+                words =
+                    deleteMarks.removeValue(forKey: group)
+                    ?? [UInt64](repeating: 0, count: (groupEnd - groupBase + 63) / 64)
+                existing = snapshot.deletedWords(rowGroup: group)
+            }
+            let row = rowID - groupBase
+            let bit: UInt64 = 1 &<< UInt64(row & 63)
+            let already = words[row &>> 6] | (existing?[row &>> 6] ?? 0)
+            if already & bit == 0 {
+                words[row &>> 6] |= bit
+                marked += 1
+            }
+        }
+        flush()
+        return marked
+    }
+
+    /// The base manifest's segments with this transaction's deletes applied: each touched segment
+    /// gets a new deletion file (written durably here), and a segment left without live rows is dropped.
+    private func segmentsAfterDeletes() throws(StorageError) -> [SegmentEntry] {
+        var segments = base?.segments ?? []
+        guard let snapshot = deletingFrom, !deleteMarks.isEmpty else { return segments }
+        var touched: [Int: DeletionVector] = [:]
+        for (group, marks) in deleteMarks.sorted(by: { $0.key < $1.key }) {
+            let (segment, local) = snapshot.segmentLocation(ofRowGroup: group)
+            var vector =
+                touched[segment] ?? snapshot.deletions[segment]
+                ?? DeletionVector(groupRows: snapshot.segmentGroupRows(segment))
+            var words = vector.groups[local] ?? [UInt64](repeating: 0, count: marks.count)
+            for w in words.indices { words[w] |= marks[w] }
+            vector.setWords(group: local, words)
+            touched[segment] = vector
+        }
+        var sequence = written.count
+        for (segment, vector) in touched.sorted(by: { $0.key < $1.key }) {
+            if vector.deletedCount == segments[segment].rowCount {
+                segments[segment].deletions = DeletionEntry(fileName: "", deletedRows: vector.deletedCount, byteSize: 0)
+                continue
+            }
+            let name =
+                sixDigits(generation) + "-" + sixDigits(UInt64(sequence)) + "-" + StorageCatalog.randomSuffix()
+                + ".plzdel"
+            sequence += 1
+            let bytes = vector.encoded(segment: segments[segment].fileName)
+            deletionFilesWritten.append(name)
+            try FileSystem.writeNewFileDurably(directory + "/" + name, bytes, table: table)
+            segments[segment].deletions = DeletionEntry(
+                fileName: name, deletedRows: vector.deletedCount, byteSize: bytes.count)
+        }
+        // A segment whose every row is deleted leaves the table (its file goes after the commit).
+        return segments.filter { $0.liveRowCount > 0 }
+    }
+
     /// Publishes the written rows: finishes and fsyncs the segment files and the directory, writes
     /// the new manifest to a temporary file, fsyncs it, renames it over `MANIFEST` and fsyncs the
     /// directory (§5). Then deletes segments a replace made obsolete, and releases the lock.
@@ -141,7 +234,9 @@ package final class TableWriteTransaction {
             throw writeFailure(error, context: "while finishing a segment")
         }
         try step(.segmentsFinished)
+        let kept: [SegmentEntry]
         do {
+            kept = mode == .append ? try segmentsAfterDeletes() : []
             for segment in written { try FileSystem.sync(directory + "/" + segment.fileName, table: table) }
             try FileSystem.sync(directory, table: table)
         } catch {
@@ -150,7 +245,6 @@ package final class TableWriteTransaction {
         }
         try step(.segmentsSynced)
 
-        let kept = mode == .append ? base?.segments ?? [] : []
         let manifest = Manifest(generation: generation, schema: schema, segments: kept + written)
         let finalPath = directory + "/" + Manifest.fileName
         let temporaryPath = directory + "/" + Self.temporaryManifestPrefix + StorageCatalog.randomSuffix()
@@ -177,11 +271,13 @@ package final class TableWriteTransaction {
                 file: directory)
         }
         try step(.directorySynced)
-        let keptNames = Set(manifest.segments.map(\.fileName))
-        for old in base?.segments ?? [] where !keptNames.contains(old.fileName) {
+        let keptNames = Set(manifest.segments.flatMap { [$0.fileName, $0.deletions?.fileName ?? ""] })
+        for old in base?.segments ?? [] {
             // Open snapshots keep their mapping after unlink (POSIX), so deleting now is safe;
             // a failure only leaves an orphan that the next writer deletes.
-            try? FileSystem.removeFile(directory + "/" + old.fileName, table: table)
+            for name in [old.fileName, old.deletions?.fileName].compactMap({ $0 }) where !keptNames.contains(name) {
+                try? FileSystem.removeFile(directory + "/" + name, table: table)
+            }
         }
         try step(.oldSegmentsDeleted)
         lock?.release()
@@ -199,6 +295,7 @@ package final class TableWriteTransaction {
         writer = nil
         if !writerPath.isEmpty { try? FileSystem.removeFile(writerPath, table: table) }
         for segment in written { try? FileSystem.removeFile(directory + "/" + segment.fileName, table: table) }
+        for name in deletionFilesWritten { try? FileSystem.removeFile(directory + "/" + name, table: table) }
         // A table directory this write created stays only if something else is in it.
         if base == nil { _ = FileSystem.removeEmptyDirectory(directory) }
         lock?.release()

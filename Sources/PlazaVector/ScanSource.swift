@@ -95,6 +95,9 @@ package protocol RowGroupCursor: AnyObject {
     /// position among the requested columns) true for every one of them, so a filter need not
     /// test it there. False when unknown; the default is false.
     func provesTrue(_ predicate: ScanPredicate) -> Bool
+    /// The deleted rows of the last batch: bit `i` (LSB first, 64 a word) set when row `i` of it is
+    /// deleted and must not be read; nil when none is. Valid until the next call to `next`.
+    var deletedRows: UnsafePointer<UInt64>? { get }
 }
 
 extension RowGroupCursor {
@@ -104,6 +107,8 @@ extension RowGroupCursor {
     package func load(column position: Int, into batch: Batch) throws {}
     /// Proves nothing.
     package func provesTrue(_ predicate: ScanPredicate) -> Bool { false }
+    /// No row is deleted.
+    package var deletedRows: UnsafePointer<UInt64>? { nil }
 }
 
 /// How much of a column a consumer needs from a scan; ordered from least to most.

@@ -68,7 +68,7 @@ import Testing
         bytes[8] = 2
         #expect { try Manifest.decode(bytes, path: "m", table: "t") } throws: { error in
             let storage = error as! StorageError
-            return storage.kind == .newerVersion && storage.description.contains("2.0")
+            return storage.kind == .newerVersion && storage.description.contains("2.\(Manifest.minorVersion)")
         }
     }
 
@@ -95,30 +95,84 @@ import Testing
     }
 }
 
-/// The worked example of Formats/plaza-manifest.md §4.3: version 1.0 bytes must never change.
+/// The worked examples of Formats/plaza-manifest.md §4.3 and §10.3: these bytes must never change.
 @Suite struct ManifestGoldenTests {
-    static let golden: [UInt8] = [
+    /// §4.3, version 1.0 (what Plaza wrote before deletion files): still read.
+    static let golden10: [UInt8] = [
         80, 76, 90, 77, 65, 78, 73, 49, 1, 0, 0, 0, 90, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 110, 2, 0, 0,
-        1, 1,
-        0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48,
-        48, 48,
-        48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 200, 0, 0, 0, 0, 0, 0, 0,
-        3, 0, 0,
-        0, 0, 0, 0, 0, 157, 178, 25, 211, 49, 73, 78, 65, 77, 90, 76, 80,
+        1, 1, 0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48,
+        48,
+        48, 48, 48, 48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 200, 0, 0, 0,
+        0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 157, 178, 25, 211, 49, 73, 78, 65, 77, 90, 76, 80,
     ]
+    /// §4.3, the same table as version 1.1 writes it.
+    static let golden11: [UInt8] = [
+        80, 76, 90, 77, 65, 78, 73, 49, 1, 0, 1, 0, 102, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 110, 2, 0,
+        0, 1, 1, 0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48,
+        48, 48, 48, 48, 48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 200, 0, 0,
+        0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 169, 73, 84, 66, 49, 73, 78, 65, 77,
+        90, 76, 80,
+    ]
+    /// §10.3: generation 2, row 1 of the segment deleted.
+    static let goldenDeleted: [UInt8] = [
+        80, 76, 90, 77, 65, 78, 73, 49, 1, 0, 1, 0, 161, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 110, 2, 0,
+        0, 1, 1, 0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48,
+        48, 48, 48, 48, 48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 200, 0, 0,
+        0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 37, 0, 48, 48, 48, 48,
+        48, 50, 45, 48, 48, 48, 48, 48, 48, 45, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 99, 100, 46,
+        112,
+        108, 122, 100, 101, 108, 1, 0, 0, 0, 0, 0, 0, 0, 88, 0, 0, 0, 0, 0, 0, 0, 114, 245, 10, 131, 49, 73, 78, 65, 77,
+        90, 76, 80,
+    ]
+    /// §10.3: the deletion file of that segment.
+    static let goldenDeletionFile: [UInt8] = [
+        80, 76, 90, 68, 69, 76, 86, 49, 1, 0, 0, 0, 60, 0, 0, 0, 37, 0, 48, 48, 48, 48, 48, 49, 45, 48, 48, 48, 48, 48,
+        48, 45, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 97, 98, 46, 112, 108, 122, 115, 101, 103, 1, 0,
+        0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 4, 0, 0, 0, 1, 0, 0, 0, 66, 70, 195, 223, 49, 86, 76, 69, 68, 90, 76, 80,
+    ]
+    static let segmentName = "000001-000000-00000000000000ab.plzseg"
     static let manifest = Manifest(
         generation: 1, schema: Schema([Field(name: "n", type: .bigint)]),
-        segments: [
-            SegmentEntry(
-                fileName: "000001-000000-00000000000000ab.plzseg", rowCount: 3, rowGroupCount: 1, byteSize: 200)
-        ])
+        segments: [SegmentEntry(fileName: segmentName, rowCount: 3, rowGroupCount: 1, byteSize: 200)])
 
     @Test func writerProducesTheSpecifiedBytes() {
-        #expect(Self.manifest.encoded() == Self.golden)
+        #expect(Self.manifest.encoded() == Self.golden11)
     }
 
     @Test func specifiedBytesReadBack() throws {
-        #expect(try Manifest.decode(Self.golden, path: "m", table: "t") == Self.manifest)
+        #expect(try Manifest.decode(Self.golden11, path: "m", table: "t") == Self.manifest)
+    }
+
+    @Test func version10BytesStillReadBack() throws {
+        #expect(try Manifest.decode(Self.golden10, path: "m", table: "t") == Self.manifest)
+    }
+
+    @Test func deletionExampleIsTheSpecifiedBytes() throws {
+        var deleted = Self.manifest
+        deleted.generation = 2
+        deleted.segments[0].deletions = DeletionEntry(
+            fileName: "000002-000000-00000000000000cd.plzdel", deletedRows: 1, byteSize: 88)
+        #expect(deleted.encoded() == Self.goldenDeleted)
+        let read = try Manifest.decode(Self.goldenDeleted, path: "m", table: "t")
+        #expect(read == deleted && read.rowCount == 2)
+
+        var vector = DeletionVector(groupRows: [3])
+        vector.delete(group: 0, row: 1)
+        #expect(vector.encoded(segment: Self.segmentName) == Self.goldenDeletionFile)
+        let back = try DeletionVector.decode(
+            Self.goldenDeletionFile, segment: Self.segmentName, groupRows: [3], path: "d", table: "t")
+        #expect(back == vector && back.deletedCount == 1 && back.isDeleted(group: 0, row: 1))
+    }
+
+    @Test func unknownRequiredFeaturesAskForANewerPlaza() {
+        // The features field follows the row total: set bit 5 and refresh the checksum.
+        var bytes = Array(Self.golden11.dropLast(12))
+        bytes[16 + 90] = 0x20
+        ByteWriter.put(Manifest.checksum(bytes[...]), into: &bytes)
+        bytes += Manifest.tailMagic
+        #expect { try Manifest.decode(bytes, path: "m", table: "t") } throws: { error in
+            (error as? StorageError)?.kind == .newerVersion
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Kill `plaza query` running INSERT … SELECT or CREATE OR REPLACE TABLE … AS with SIGKILL (issue 20).
+"""Kill `plaza query` running INSERT … SELECT, CREATE TABLE … AS, DELETE or UPDATE with SIGKILL (issue 20).
 
 The same checks as kill_import.py, for statements that write through SQL. A base database holds
 table `t` (--base-rows rows) and a staging table `big` (--rows rows, ids after t's). Each trial runs
@@ -8,6 +8,12 @@ one statement that changes t from the old state (t's rows) to the new state (t's
   * insert: `INSERT INTO t SELECT * FROM big`                       (appends segments)
   * ctas:   `CREATE OR REPLACE TABLE t AS SELECT * FROM t UNION ALL SELECT * FROM big`
                                                                     (replaces every segment)
+
+For DELETE and UPDATE, t starts with big's rows appended (so the statement has rows to change) and
+the new state is what the uninterrupted statement leaves:
+
+  * delete: `DELETE FROM t WHERE id % 3 = 0`                       (writes deletion files)
+  * update: `UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1`   (deletion files plus a segment)
 
 and sends SIGKILL after a random delay over the statement's measured time, half of the trials aimed
 at a running estimate of its commit. Then `plaza verify t` must read every block with valid
@@ -33,7 +39,11 @@ from kill_import import Readers, run, table_state, write_csv  # noqa: E402
 STATEMENTS = {
     "insert": "INSERT INTO t SELECT * FROM big",
     "ctas": "CREATE OR REPLACE TABLE t AS SELECT * FROM t UNION ALL SELECT * FROM big",
+    "delete": "DELETE FROM t WHERE id % 3 = 0",
+    "update": "UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1",
 }
+# Statements whose new state is measured from an uninterrupted run rather than computed.
+CHANGES_IN_PLACE = {"delete", "update"}
 
 
 def main():
@@ -64,6 +74,20 @@ def main():
     run(binary, "import", "--db", base_db, "--table", "t", "--quiet", base_csv)
     run(binary, "import", "--db", base_db, "--table", "big", "--quiet", big_csv)
     old_state, new_state = (base_rows, base_sum), (base_rows + big_rows, base_sum + big_sum)
+    if options.statement in CHANGES_IN_PLACE:
+        run(binary, "query", "--db", base_db, "INSERT INTO t SELECT * FROM big")
+        old_state = new_state
+        probe = os.path.join(work, "probe.db")
+        shutil.rmtree(probe, ignore_errors=True)
+        shutil.copytree(base_db, probe)
+        run(binary, "query", "--db", probe, sql)
+        state, error = table_state(binary, probe)
+        if state is None:
+            raise SystemExit(f"FAILED: the statement's result cannot be read: {error}")
+        new_state = (state[0], state[4])
+        shutil.rmtree(probe, ignore_errors=True)
+        if new_state == old_state:
+            raise SystemExit("FAILED: the statement changed nothing")
 
     def reset():
         shutil.rmtree(database, ignore_errors=True)
@@ -83,7 +107,7 @@ def main():
     state, error = table_state(binary, database)
     if state is None or (state[0], state[4]) != new_state:
         raise SystemExit(f"FAILED: an uninterrupted statement gave {state} {error}")
-    print(f"{base_rows} rows in t, {big_rows} added; the statement takes {duration:.2f} s", flush=True)
+    print(f"t goes from {old_state[0]} to {new_state[0]} rows; the statement takes {duration:.2f} s", flush=True)
     reset()
 
     outcomes = {"old": 0, "new": 0}
@@ -135,7 +159,10 @@ def main():
     segments = [n for n in names if n.endswith(".plzseg")]
     if state is None or len(segments) != state[2]:
         failures.append(f"after a completed statement: {state} {error}; files {sorted(names)}")
-    leftovers = [n for n in names if n != "MANIFEST" and not n.endswith(".plzseg")]
+    deletions = [n for n in names if n.endswith(".plzdel")]
+    if state is not None and len(deletions) > state[2]:
+        failures.append(f"{len(deletions)} deletion files for {state[2]} segments: {sorted(deletions)}")
+    leftovers = [n for n in names if n != "MANIFEST" and not n.endswith((".plzseg", ".plzdel"))]
     if leftovers:
         failures.append(f"leftover files after a completed statement: {leftovers}")
 

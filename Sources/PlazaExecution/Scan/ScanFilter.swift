@@ -134,6 +134,11 @@ final class ScanFilter: @unchecked Sendable {
         let mask = scratch.mask(for: count)
         let words = ValidityBitmap.wordCount(for: count)
         FilterMask.setAll(mask, count: count)
+        // Deleted rows (a table with DELETEs behind it) start out false, a word at a time.
+        if let deleted = cursor?.deletedRows {
+            for w in 0..<words { mask[w] &= ~deleted[w] }
+            if FilterMask.isEmpty(mask, words: words) { return 0 }
+        }
         // NULL tests and dictionary tests (word operations and code compares) run first, so the
         // flat comparisons after them test only the rows left where few are.
         for pass in 0..<2 {

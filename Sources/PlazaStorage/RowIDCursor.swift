@@ -1,0 +1,63 @@
+import PlazaCore
+import PlazaFormat
+import PlazaVector
+
+/// A snapshot cursor that also yields the row id column (`TableSnapshot.rowIDColumn`): each row's
+/// number in the snapshot, for DELETE and UPDATE to name the rows they change.
+final class RowIDCursor: RowGroupCursor {
+    private let inner: SnapshotCursor
+    /// The row id's position among the requested columns.
+    private let position: Int
+    /// The row id of the row group's first row.
+    private let base: Int64
+    /// The caller's vectors except the row id's, as the inner cursor expects them.
+    private let innerBatch = Batch(columns: [], count: 0)
+
+    init(inner: SnapshotCursor, position: Int, base: Int) {
+        self.inner = inner
+        self.position = position
+        self.base = Int64(base)
+    }
+
+    var statistics: ScanStatistics { inner.statistics }
+    var deletedRows: UnsafePointer<UInt64>? { inner.deletedRows }
+
+    func next(into batch: Batch) throws -> Bool {
+        try fill(batch) { try inner.next(into: innerBatch) }
+    }
+
+    func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool {
+        var rest = demands
+        rest.remove(at: position)
+        return try fill(batch) { try inner.next(into: innerBatch, demands: rest) }
+    }
+
+    func load(column: Int, into batch: Batch) throws {
+        guard column != position else { return }
+        try inner.load(column: column < position ? column : column - 1, into: innerBatch)
+    }
+
+    func provesTrue(_ predicate: ScanPredicate) -> Bool {
+        guard predicate.column != position else { return false }
+        var shifted = predicate
+        if shifted.column > position { shifted.column -= 1 }
+        return inner.provesTrue(shifted)
+    }
+
+    /// Reads the stored columns into `batch`'s vectors through `read`, then numbers the rows.
+    private func fill(_ batch: Batch, _ read: () throws -> Bool) throws -> Bool {
+        var columns = batch.columns
+        let ids = columns.remove(at: position)
+        innerBatch.columns = columns
+        let more = try read()
+        batch.count = innerBatch.count
+        batch.selection = innerBatch.selection
+        ids.reset()
+        ids.reserve((batch.count + 63) & ~63)
+        let first = base + Int64(inner.batchStartRow)
+        let values = ids.data.assumingMemoryBound(to: Int64.self)
+        for row in 0..<batch.count { values[row] = first &+ Int64(row) }
+        ids.count = batch.count
+        return more
+    }
+}
