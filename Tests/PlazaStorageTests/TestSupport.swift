@@ -25,7 +25,7 @@ func makeBatch(_ types: [DataType], _ rows: [[Value]]) -> Batch {
     return batch
 }
 
-/// Every row of a snapshot, in row-group order, as values.
+/// Every live row of a snapshot (deleted rows skipped), in row-group order, as values.
 func readAll(_ snapshot: TableSnapshot, columns: [Int]? = nil) throws -> [[Value]] {
     let wanted = columns ?? Array(0..<snapshot.schema.count)
     var rows: [[Value]] = []
@@ -33,8 +33,10 @@ func readAll(_ snapshot: TableSnapshot, columns: [Int]? = nil) throws -> [[Value
     for group in 0..<snapshot.rowGroupCount {
         let cursor = try snapshot.openRowGroup(group, columns: wanted, predicates: [])
         while try cursor.next(into: batch) {
+            let deleted = cursor.deletedRows
             for row in 0..<batch.liveCount {
                 let physical = batch.selection.map { Int($0.indices[row]) } ?? row
+                if let deleted, deleted[physical >> 6] & (1 << UInt64(physical & 63)) != 0 { continue }
                 rows.append(batch.columns.map { $0.value(at: physical) })
             }
         }
