@@ -199,6 +199,7 @@ extension Database {
                 return 0
             }
             try transaction.commit()
+            compactAfterChange(table: table)
             return changed
         } catch {
             transaction.abort()

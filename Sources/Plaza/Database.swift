@@ -37,12 +37,18 @@ public final class Database: Sendable {
         /// Where operators past the memory limit spill their temporary files; nil means `.tmp` inside
         /// the database directory (the system's temporary directory when the database is read-only).
         public var temporaryDirectory: String?
+        /// After a DELETE or UPDATE, segments with more than this fraction of their rows deleted are
+        /// rewritten without them (as `compact(table:)` does); nil never compacts on its own.
+        public var autoCompactionFraction: Double?
 
-        /// Creates options; the defaults use every core, 80% of physical memory, read-write, files allowed.
+        /// Creates options; the defaults use every core, 80% of physical memory, read-write, files
+        /// allowed, compaction of segments more than half deleted.
         public init(
             threads: Int? = nil, memoryLimit: Int? = nil, isReadOnly: Bool = false, allowsExternalFiles: Bool = true,
-            allowedDirectories: [String]? = nil, createsDirectory: Bool = true, temporaryDirectory: String? = nil
+            allowedDirectories: [String]? = nil, createsDirectory: Bool = true, temporaryDirectory: String? = nil,
+            autoCompactionFraction: Double? = 0.5
         ) {
+            self.autoCompactionFraction = autoCompactionFraction
             self.threads = threads
             self.memoryLimit = memoryLimit
             self.isReadOnly = isReadOnly

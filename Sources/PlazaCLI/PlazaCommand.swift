@@ -16,7 +16,7 @@ struct PlazaCommand: AsyncParsableCommand {
         version: PlazaVersion.current.description,
         subcommands: [
             ImportCommand.self, QueryCommand.self, ShellCommand.self, TablesCommand.self, DescribeCommand.self,
-            VerifyCommand.self, ExportCommand.self, ServeCommand.self,
+            VerifyCommand.self, CompactCommand.self, ExportCommand.self, ServeCommand.self,
         ])
 
     /// Runs the command line; exit codes: 0 success, 1 an error in the query or the input, 2 bad usage.

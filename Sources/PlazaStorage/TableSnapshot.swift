@@ -121,6 +121,12 @@ package final class TableSnapshot: ScanSource, Sendable {
         (Int(locations[rowGroup].segment), Int(locations[rowGroup].rowGroup))
     }
 
+    /// The snapshot row groups of segment `segment`, in order.
+    func rowGroups(ofSegment segment: Int) -> Range<Int> {
+        let first = locations.firstIndex { Int($0.segment) == segment } ?? locations.count
+        return first..<(first + readers[segment].rowGroupCount)
+    }
+
     /// The row counts of segment `segment`'s row groups.
     func segmentGroupRows(_ segment: Int) -> [Int] {
         (0..<readers[segment].rowGroupCount).map { readers[segment].rowCount(rowGroup: $0) }

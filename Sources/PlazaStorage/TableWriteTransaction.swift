@@ -60,6 +60,8 @@ package final class TableWriteTransaction {
     private var deleteMarks: [Int: [UInt64]] = [:]
     /// The deletion files this transaction wrote (names), for abort.
     private var deletionFilesWritten: [String] = []
+    /// Per base segment rewritten by `compact(segment:from:)`: the new segments that take its place.
+    private var replacements: [Int: [SegmentEntry]] = [:]
     /// Test hook: `commit()` stops as if the process died right after this step.
     var crashAfter: CommitStep?
 
@@ -180,11 +182,71 @@ package final class TableWriteTransaction {
         return marked
     }
 
+    /// Rewrites base segment `segment` without its deleted rows into new segment files that take
+    /// its place (and row order) at `commit()`; returns the rows it dropped. Readers of older
+    /// snapshots keep reading the old file. `snapshot` must be the state this write started from.
+    ///
+    /// - Throws: `.transactionClosed`; `.busy` when the table changed after `snapshot` was opened;
+    ///   what reading the segment or writing the new one throws.
+    @discardableResult
+    package func compact(segment: Int, from snapshot: TableSnapshot) throws(StorageError) -> Int {
+        try checkOpen()
+        guard snapshot.generation == (base?.generation ?? 0), snapshot.table == table,
+            segment < (base?.segments.count ?? 0), replacements[segment] == nil
+        else {
+            throw StorageError(
+                .busy, "table \"\(table)\" changed while it was being compacted; nothing was written, run it again",
+                table: table)
+        }
+        guard let deleted = snapshot.deletions[segment], deleted.deletedCount > 0 else { return 0 }
+        do {
+            if writer != nil { try finishSegment() }
+        } catch {
+            state = .failed
+            throw writeFailure(error, context: "while finishing a segment")
+        }
+        let first = written.count
+        let rowsBefore = rowsWritten
+        let columns = Array(0..<schema.count)
+        let batch = Batch(types: schema.fields.map(\.type))
+        do {
+            for group in snapshot.rowGroups(ofSegment: segment) {
+                let cursor = try snapshot.openRowGroup(group, columns: columns, predicates: [])
+                while try cursor.next(into: batch) {
+                    if let mask = cursor.deletedRows {
+                        let selection = SelectionVector(capacity: batch.count)
+                        var kept = 0
+                        for row in 0..<batch.count where mask[row &>> 6] & (1 &<< UInt64(row & 63)) == 0 {
+                            selection.indices[kept] = Int32(row)
+                            kept += 1
+                        }
+                        selection.count = kept
+                        batch.selection = selection
+                    }
+                    try append(batch)
+                }
+            }
+            if writer != nil { try finishSegment() }
+        } catch let error as StorageError {
+            state = .failed
+            throw error
+        } catch let error as FormatError {
+            state = .failed
+            throw writeFailure(error, context: "while compacting")
+        } catch {
+            state = .failed
+            throw StorageError(.io, "compacting failed: \(error)", table: table)
+        }
+        replacements[segment] = Array(written[first...])
+        rowsWritten = rowsBefore
+        return deleted.deletedCount
+    }
+
     /// The base manifest's segments with this transaction's deletes applied: each touched segment
     /// gets a new deletion file (written durably here), and a segment left without live rows is dropped.
     private func segmentsAfterDeletes() throws(StorageError) -> [SegmentEntry] {
         var segments = base?.segments ?? []
-        guard let snapshot = deletingFrom, !deleteMarks.isEmpty else { return segments }
+        guard let snapshot = deletingFrom, !deleteMarks.isEmpty else { return withReplacements(segments) }
         var touched: [Int: DeletionVector] = [:]
         for (group, marks) in deleteMarks.sorted(by: { $0.key < $1.key }) {
             let (segment, local) = snapshot.segmentLocation(ofRowGroup: group)
@@ -213,7 +275,13 @@ package final class TableWriteTransaction {
                 fileName: name, deletedRows: vector.deletedCount, byteSize: bytes.count)
         }
         // A segment whose every row is deleted leaves the table (its file goes after the commit).
-        return segments.filter { $0.liveRowCount > 0 }
+        return withReplacements(segments).filter { $0.liveRowCount > 0 }
+    }
+
+    /// `segments` (the base's, in order) with each compacted one replaced by its new files.
+    private func withReplacements(_ segments: [SegmentEntry]) -> [SegmentEntry] {
+        guard !replacements.isEmpty else { return segments }
+        return segments.enumerated().flatMap { index, entry in replacements[index] ?? [entry] }
     }
 
     /// Publishes the written rows: finishes and fsyncs the segment files and the directory, writes
@@ -245,7 +313,9 @@ package final class TableWriteTransaction {
         }
         try step(.segmentsSynced)
 
-        let manifest = Manifest(generation: generation, schema: schema, segments: kept + written)
+        let replacing = Set(replacements.values.joined().map(\.fileName))
+        let appended = written.filter { !replacing.contains($0.fileName) }
+        let manifest = Manifest(generation: generation, schema: schema, segments: kept + appended)
         let finalPath = directory + "/" + Manifest.fileName
         let temporaryPath = directory + "/" + Self.temporaryManifestPrefix + StorageCatalog.randomSuffix()
         do {
