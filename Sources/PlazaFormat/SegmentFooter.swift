@@ -14,6 +14,12 @@ struct ChunkEntry {
     /// The chunk's shared dictionary block (offset, length, entries), if it has one.
     var dictionary: (offset: Int, length: Int, entries: Int)?
     var blocks: [BlockEntry]
+
+    /// Moves every offset by `delta` (a chunk encoded at offset 0, placed at `delta`).
+    mutating func shift(by delta: Int) {
+        if let d = dictionary { dictionary = (d.offset + delta, d.length, d.entries) }
+        for index in blocks.indices { blocks[index].offset += delta }
+    }
 }
 
 /// One row group (§6.2).

@@ -3,8 +3,10 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Dispatch
 import PlazaCore
 import PlazaVector
+import Synchronization
 
 /// Tuning of a segment file's layout (Formats/plaza-file-format.md §4).
 package struct SegmentWriterOptions: Sendable, Hashable {
@@ -64,7 +66,10 @@ package final class SegmentWriter {
     private var rowGroups: [RowGroupEntry] = []
     private var rowCount = 0
     private var isFinished = false
-    private let chunkWriter = ChunkWriter()
+    /// One chunk writer (with its scratch buffers) per thread encoding columns.
+    private var chunkWriters = [ChunkWriter()]
+    /// The threads that encode a row group's columns at once: every core.
+    private static let encodingThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     /// Creates (or truncates) the file at `path` and writes the header (§3).
     ///
@@ -189,15 +194,44 @@ package final class SegmentWriter {
     }
 
     private func flushRowGroup() throws(FormatError) {
-        var output = ByteWriter()
-        var chunks: [ChunkEntry] = []
-        for buffer in buffers {
-            chunks.append(
-                chunkWriter.write(buffer, rows: buffered, blockSize: options.blockSize, output: &output, base: offset))
-            buffer.reset()
+        // Columns are encoded on every core at once, each into its own bytes from offset 0; every
+        // column's first block is 8-aligned, so padding each to 8 and laying them end to end gives
+        // the bytes a serial writer would, with the offsets shifted by where each column lands.
+        let columns = buffers.count
+        let workers = buffered >= 8_192 ? min(columns, Self.encodingThreads) : 1
+        while chunkWriters.count < workers { chunkWriters.append(ChunkWriter()) }
+        var outputs = [ByteWriter](repeating: ByteWriter(), count: columns)
+        var encoded = [ChunkEntry?](repeating: nil, count: columns)
+        let rows = buffered, blockSize = options.blockSize
+        outputs.withUnsafeMutableBufferPointer { outputs in
+            encoded.withUnsafeMutableBufferPointer { encoded in
+                let shared = EncodingBox((outputs, encoded, buffers, chunkWriters))
+                let next = ColumnCounter()
+                let encode: @Sendable (Int) -> Void = { worker in
+                    let (outputs, encoded, buffers, writers) = shared.value
+                    while true {
+                        let column = next.value.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if column >= columns { return }
+                        encoded[column] = writers[worker].write(
+                            buffers[column], rows: rows, blockSize: blockSize, output: &outputs[column], base: 0)
+                        outputs[column].pad(to: 8)
+                    }
+                }
+                if workers == 1 {
+                    encode(0)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: workers, execute: encode)
+                }
+            }
         }
-        output.pad(to: 8)
-        try writeAll(output.bytes)
+        var chunks: [ChunkEntry] = []
+        for column in 0..<columns {
+            var chunk = encoded[column]!
+            chunk.shift(by: offset)
+            chunks.append(chunk)
+            try writeAll(outputs[column].bytes)
+            buffers[column].reset()
+        }
         rowGroups.append(RowGroupEntry(rowCount: buffered, chunks: chunks))
         rowCount += buffered
         buffered = 0
@@ -219,3 +253,15 @@ package final class SegmentWriter {
 
 /// The text of the current `errno`.
 func errnoText() -> String { String(cString: strerror(errno)) }
+
+/// Hands the row group's buffers and disjoint output slots to the encoding threads (each column's
+/// slot is written by one thread only; the buffers and writers are not touched by anyone else meanwhile).
+private struct EncodingBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The next column to encode, shared by the encoding threads.
+private final class ColumnCounter: Sendable {
+    let value = Atomic<Int>(0)
+}
