@@ -81,9 +81,8 @@ struct DeletionVector: Hashable, Sendable {
                 ByteWriter.put(UInt32(0), into: &body)
                 continue
             }
-            let runs = Self.runs(words, rows: rows)
             let sizes: [(Encoding, Int)] = [
-                (.positions, deleted * 4), (.bitmap, words.count * 8), (.runs, runs.count * 8),
+                (.positions, deleted * 4), (.bitmap, words.count * 8), (.runs, Self.runCount(words) * 8),
             ]
             let (encoding, size) = sizes.min { $0.1 < $1.1 }!
             body.append(encoding.rawValue)
@@ -100,7 +99,7 @@ struct DeletionVector: Hashable, Sendable {
             case .bitmap:
                 for word in words { ByteWriter.put(word, into: &body) }
             case .runs:
-                for run in runs {
+                for run in Self.runs(words, rows: rows) {
                     ByteWriter.put(UInt32(run.start), into: &body)
                     ByteWriter.put(UInt32(run.length), into: &body)
                 }
@@ -116,6 +115,17 @@ struct DeletionVector: Hashable, Sendable {
         ByteWriter.put(Manifest.checksum(bytes[...]), into: &bytes)
         bytes += Self.tailMagic
         return bytes
+    }
+
+    /// The number of maximal runs of set bits in `words` (bits past the rows are clear): the
+    /// bits set whose lower neighbour is clear, 64 at a time.
+    static func runCount(_ words: [UInt64]) -> Int {
+        var count = 0, carry: UInt64 = 0
+        for word in words {
+            count &+= (word & ~((word &<< 1) | carry)).nonzeroBitCount
+            carry = word &>> 63
+        }
+        return count
     }
 
     /// The maximal runs of set bits among the first `rows` bits of `words`.

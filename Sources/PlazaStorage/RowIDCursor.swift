@@ -29,11 +29,17 @@ final class RowIDCursor: RowGroupCursor {
     func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool {
         var rest = demands
         rest.remove(at: position)
-        return try fill(batch) { try inner.next(into: innerBatch, demands: rest) }
+        // A filter first: the ids are numbered by `load` for the batches with survivors only.
+        return try fill(batch, numbering: demands[position] != .nothing) {
+            try inner.next(into: innerBatch, demands: rest)
+        }
     }
 
     func load(column: Int, into batch: Batch) throws {
-        guard column != position else { return }
+        guard column != position else {
+            number(batch.columns[position], count: batch.count)
+            return
+        }
         try inner.load(column: column < position ? column : column - 1, into: innerBatch)
     }
 
@@ -44,8 +50,9 @@ final class RowIDCursor: RowGroupCursor {
         return inner.provesTrue(shifted)
     }
 
-    /// Reads the stored columns into `batch`'s vectors through `read`, then numbers the rows.
-    private func fill(_ batch: Batch, _ read: () throws -> Bool) throws -> Bool {
+    /// Reads the stored columns into `batch`'s vectors through `read`, then numbers the rows (or,
+    /// without `numbering`, leaves the ids unspecified until `load`).
+    private func fill(_ batch: Batch, numbering: Bool = true, _ read: () throws -> Bool) throws -> Bool {
         var columns = batch.columns
         let ids = columns.remove(at: position)
         innerBatch.columns = columns
@@ -54,10 +61,15 @@ final class RowIDCursor: RowGroupCursor {
         batch.selection = innerBatch.selection
         ids.reset()
         ids.reserve((batch.count + 63) & ~63)
+        ids.count = batch.count
+        if numbering { number(ids, count: batch.count) }
+        return more
+    }
+
+    /// Writes the ids of the last batch's `count` rows into `ids`.
+    private func number(_ ids: ColumnVector, count: Int) {
         let first = base + Int64(inner.batchStartRow)
         let values = ids.data.assumingMemoryBound(to: Int64.self)
-        for row in 0..<batch.count { values[row] = first &+ Int64(row) }
-        ids.count = batch.count
-        return more
+        for row in 0..<count { values[row] = first &+ Int64(row) }
     }
 }

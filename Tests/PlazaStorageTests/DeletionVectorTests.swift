@@ -35,6 +35,7 @@ import Testing
         for row in [0, 1, 2, 63, 64, 65, 130] { words[row >> 6] |= 1 << UInt64(row & 63) }
         let runs = DeletionVector.runs(words, rows: 150)
         #expect(runs.map(\.start) == [0, 63, 130] && runs.map(\.length) == [3, 3, 1])
+        #expect(DeletionVector.runCount(words) == 3)
     }
 
     @Test func everyFlippedByteAndTruncationIsRefused() {
