@@ -85,11 +85,29 @@ final class ChunkWriter {
             output.pad(to: 8)
             chunk.dictionary = (base + output.count, dictionaryBlock.count, entries)
             output.raw(dictionaryBlock)
+            // A block's distinct codes, counted in a bitmap over the entries (cleared after each block).
+            var marks = [UInt64](repeating: 0, count: (entries + 63) / 64)
             for block in 0..<blockCount {
                 let start = block * blockSize, count = min(blockSize, n - start)
-                var seen = Set<UInt64>()
-                for row in start..<(start + count) where rowDistinct[row] >= 0 { seen.insert(codes[row]) }
-                blockStats[block].distinctCount = seen.count
+                var distinct = 0
+                codes.withUnsafeBufferPointer { codes in
+                    rowDistinct.withUnsafeBufferPointer { rowDistinct in
+                        marks.withUnsafeMutableBufferPointer { marks in
+                            for row in start..<(start + count) where rowDistinct[row] >= 0 {
+                                let code = Int(truncatingIfNeeded: codes[row])
+                                let bit: UInt64 = 1 &<< UInt64(code & 63)
+                                if marks[code &>> 6] & bit == 0 {
+                                    marks[code &>> 6] |= bit
+                                    distinct &+= 1
+                                }
+                            }
+                            for row in start..<(start + count) where rowDistinct[row] >= 0 {
+                                marks[Int(truncatingIfNeeded: codes[row]) &>> 6] = 0
+                            }
+                        }
+                    }
+                }
+                blockStats[block].distinctCount = distinct
                 let bytes = codes.withUnsafeBufferPointer {
                     encoder.encodeCodes(
                         UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), width: width,

@@ -52,8 +52,6 @@ package final class TableWriteTransaction {
     private var writerRows = 0
     private var written: [SegmentEntry] = []
     private var rowsWritten = 0
-    /// Scratch columns for batches that arrive with a selection vector.
-    private var compacted: Batch?
     /// The snapshot row ids were taken from, once `delete(rowIDs:in:)` was called.
     private var deletingFrom: TableSnapshot?
     /// Per snapshot row group touched by deletes: the bitmap of rows this transaction deletes.
@@ -114,11 +112,10 @@ package final class TableWriteTransaction {
                 writer = try SegmentWriter(path: writerPath, schema: schema, options: options.segmentOptions)
                 writerRows = 0
             }
-            if batch.selection != nil {
-                let flat = compacted ?? Batch(types: schema.fields.map(\.type))
-                compacted = flat
-                BatchCompaction.compact(batch, into: flat)
-                try writer!.append(flat)
+            if let selection = batch.selection {
+                let rows = UnsafeBufferPointer(selection.buffer)
+                try writer!.append(
+                    Batch(columns: batch.columns.map { GatherKernel.gather($0, rows) }, count: rows.count))
             } else {
                 try writer!.append(batch)
             }
