@@ -33,13 +33,29 @@ final class CountAccumulator: AccumulatorState {
             counts[0] &+= Int64(n)
             return
         }
+        if isUngrouped, let rows {
+            // One group, some rows: count them, or their valid ones.
+            guard let source, source.hasNulls else {
+                counts[0] &+= Int64(rows.count)
+                return
+            }
+            let words = source.validityWords
+            var n = 0
+            for r in rows { n &+= Int(truncatingIfNeeded: (words[Int(r) &>> 6] &>> UInt64(r & 63)) & 1) }
+            counts[0] &+= Int64(n)
+            return
+        }
         if rows == nil, source?.hasNulls != true, let g = uniformGroup(groups, count) {
             counts[g] &+= Int64(count)
             return
         }
         counts.withUnsafeMutableBufferPointer { c in
-            if rows == nil, source?.hasNulls != true {
-                for row in 0..<count { c[Int(groups[row])] &+= 1 }
+            if source?.hasNulls != true {
+                if let rows {
+                    for r in rows { c[Int(groups[Int(r)])] &+= 1 }
+                } else {
+                    for row in 0..<count { c[Int(groups[row])] &+= 1 }
+                }
                 return
             }
             try? forEachValidRow(rows, source, count) { row in c[Int(groups[row])] &+= 1 }

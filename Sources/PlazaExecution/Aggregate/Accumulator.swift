@@ -216,6 +216,10 @@ func forEachValidRow(
 ) throws(ExecutionError) {
     let validity = input?.validity ?? ValidityBitmap(words: nil)
     if let rows {
+        if validity.isAllValid {
+            for r in rows { try body(Int(r)) }
+            return
+        }
         for r in rows {
             let row = Int(r)
             if validity.isValid(at: row) { try body(row) }

@@ -55,7 +55,13 @@ final class AggregateDistinctCodes {
         let words = self.words, entries = self.entries
         let codes = vector.data.assumingMemoryBound(to: UInt32.self)
         let validity = vector.validity
-        if let rows {
+        if let rows, validity.isAllValid {
+            for row in rows {
+                let r = Int(row)
+                let bit = Int(groups[r]) &* entries &+ Int(codes[r])
+                words[bit &>> 6] |= 1 &<< UInt64(bit & 63)
+            }
+        } else if let rows {
             for row in rows {
                 let r = Int(row)
                 guard validity.isValid(at: r) else { continue }

@@ -169,7 +169,16 @@ final class AggregateState {
     var groupCount: Int { table?.groupCount ?? 1 }
 
     func consume(_ input: Batch) throws(ExecutionError) {
-        let batch = input.compacted()
+        // A selection (a filter's survivors, a table's live rows) is read in place where that is
+        // safe, instead of copying every column of the live rows first.
+        var live: [Int32]?
+        let batch: Batch
+        if let selection = input.selection, readsInPlace(input) {
+            batch = input
+            live = Array(UnsafeBufferPointer(selection.buffer))
+        } else {
+            batch = input.compacted()
+        }
         let count = batch.count
         if count > groupsCapacity {
             groups.deallocate()
@@ -177,7 +186,7 @@ final class AggregateState {
             groupsCapacity = count
         }
         if let table {
-            try assignGroups(batch, table)
+            try assignGroups(batch, table, live: live)
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
         } else {
@@ -190,7 +199,7 @@ final class AggregateState {
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
-            var selected: [Int32]?
+            var selected: [Int32]? = live
             if let filter = op.filterNodes[index] {
                 let flags = try filter.evaluate(batch)
                 var rows: [Int32] = []
@@ -228,7 +237,28 @@ final class AggregateState {
         }
     }
 
-    private func assignGroups(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
+    /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):
+    /// every argument is a column (nothing is computed over rows left out, which could fail), no
+    /// FILTER, DISTINCT only over dictionary codes, and no grouping key or one dictionary-encoded
+    /// key column (whose entries get groups only when a live row uses them).
+    private func readsInPlace(_ batch: Batch) -> Bool {
+        guard op.filterNodes.allSatisfy({ $0 == nil }) else { return false }
+        for (index, node) in op.argumentNodes.enumerated() {
+            guard node == nil || node is ColumnNode else { return false }
+            if distinctSets[index] != nil {
+                guard let column = node as? ColumnNode, distinctCodes[index] != nil,
+                    batch.columns[column.index].dictionary != nil
+                else { return false }
+            }
+        }
+        if table == nil { return true }
+        guard op.groupNodes.count == 1, let key = op.groupNodes[0] as? ColumnNode else { return false }
+        return batch.columns[key.index].dictionary != nil
+    }
+
+    /// Fills `groups` for the batch's rows (with `live`, only those rows get meaningful groups;
+    /// the others may hold -1, and nothing reads them).
+    private func assignGroups(_ batch: Batch, _ table: GroupTable, live: [Int32]?) throws(ExecutionError) {
         let count = batch.count
         if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode,
             let dictionary = batch.columns[column.index].dictionary
@@ -240,7 +270,15 @@ final class AggregateState {
             }
             let codes = vector.values(as: UInt32.self)
             let validity = vector.validity
-            let nullGroup = validity.isAllValid ? 0 : try self.nullGroupNumber(table)
+            // The NULL group exists only once a row that counts is NULL.
+            let nullGroup: Int32
+            if validity.isAllValid {
+                nullGroup = 0
+            } else if live?.contains(where: { !validity.isValid(at: Int($0)) }) ?? true {
+                nullGroup = try self.nullGroupNumber(table)
+            } else {
+                nullGroup = -1
+            }
             let groups = self.groups
             // Map by code; entries without a group yet (negative) are rare after the first
             // batches of a row group: give them groups and map again only then.
@@ -260,11 +298,15 @@ final class AggregateState {
                             signs |= group
                         }
                     }
+                    if let live {
+                        signs = 0
+                        for row in live { signs |= groups[Int(row)] }
+                    }
                     return signs < 0
                 }
                 guard unmapped else { return }
                 precondition(attempt == 0, "dictionary codes left without a group")
-                try mapMissingCodes(vector, dictionary, count)
+                try mapMissingCodes(vector, dictionary, count, live: live)
             }
             return
         }
@@ -313,7 +355,7 @@ final class AggregateState {
     }
 
     /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
-    private func mapMissingCodes(_ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int)
+    private func mapMissingCodes(_ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: [Int32]?)
         throws(ExecutionError)
     {
         guard let table else { return }
@@ -321,12 +363,17 @@ final class AggregateState {
         let validity = vector.validity
         var missing: [Int32] = []
         dictionaryGroups!.groups.withUnsafeMutableBufferPointer { map in
-            for row in 0..<count where validity.isValid(at: row) {
+            func note(_ row: Int) {
                 let code = Int(codes[row])
                 if map[code] == -1 {
                     map[code] = -2  // queued
                     missing.append(Int32(code))
                 }
+            }
+            if let live {
+                for row in live where validity.isValid(at: Int(row)) { note(Int(row)) }
+            } else {
+                for row in 0..<count where validity.isValid(at: row) { note(row) }
             }
         }
         if missing.isEmpty { return }

@@ -25,15 +25,12 @@ package enum GatherKernel {
             } else {
                 for i in 0..<count { target[i] = codes[Int(indices[i])] }
             }
-            // Only when a gathered row is NULL: a bitmap of all-valid rows would send later
+            // Kept only when a gathered row is NULL: a bitmap of all-valid rows would send later
             // operators down their NULL paths (a NULL group) for nothing.
-            if hasMissing || validity.words != nil, anyNullGathered(validity, indices) {
-                gatherValidity(validity, indices, into: out)
-            }
+            if hasMissing || validity.words != nil { gatherValidityIfNull(validity, indices, hasMissing, into: out) }
             return out
         }
         let out = ColumnVector(type: source.type, capacity: Swift.max(count, 1))
-        let anyNull = (hasMissing || validity.words != nil) && anyNullGathered(validity, indices)
         switch source.physicalType {
         case .string:
             var total = 0
@@ -63,8 +60,39 @@ package enum GatherKernel {
         case .double: gatherFixed(source, out, indices, Double.self)
         case .interval: gatherFixed(source, out, indices, Interval.self)
         }
-        if anyNull { gatherValidity(validity, indices, into: out) }
+        if hasMissing || validity.words != nil { gatherValidityIfNull(validity, indices, hasMissing, into: out) }
         return out
+    }
+
+    /// Gives `out` the validity of the gathered rows, a word of 64 rows at a time, and drops the
+    /// bitmap again when every gathered row is valid (one pass, where testing first took two).
+    static func gatherValidityIfNull(
+        _ validity: ValidityBitmap, _ indices: UnsafeBufferPointer<Int32>, _ hasMissing: Bool, into out: ColumnVector
+    ) {
+        guard !hasMissing, let source = validity.words else {
+            if anyNullGathered(validity, indices) { gatherValidity(validity, indices, into: out) }
+            return
+        }
+        let count = indices.count
+        guard count > 0 else { return }
+        out.setValid(false, at: 0)  // creates the bitmap; every word is rewritten below
+        let words = out.validityWords
+        var all: UInt64 = ~0
+        var start = 0
+        while start < count {
+            let end = Swift.min(start &+ 64, count)
+            var word: UInt64 = 0
+            for i in start..<end {
+                let row = Int(truncatingIfNeeded: indices[i])
+                word |= ((source[row &>> 6] &>> UInt64(row & 63)) & 1) &<< UInt64(i & 63)
+            }
+            // Bits past `count` stay set, as `setValid` leaves them.
+            if end &- start < 64 { word |= ~0 &<< UInt64(end &- start) }
+            words[start &>> 6] = word
+            all &= word
+            start = end
+        }
+        if all == ~0 { out.hasNulls = false }
     }
 
     /// Whether `source` has no bitmap or one whose first `source.count` bits are all set: a
