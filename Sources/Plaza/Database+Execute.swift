@@ -70,6 +70,21 @@ extension Database {
             defer { importLock.unlock() }
             let rows = try writeRows(batches, table: table, mode: .append, schema: schema, cancellation: cancellation)
             return Self.changedRows(rows)
+        case .renameTable(let name, let newName):
+            importLock.lock()
+            defer { importLock.unlock() }
+            do { try catalog.renameTable(name, to: newName) } catch { throw PlazaError.from(error) }
+            return QueryResult(emptyWith: [])
+        case .rewriteTable(let table, let schema, let plan):
+            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
+            let read: UInt64
+            do { read = try tables.snapshot(table: table).generation } catch { throw PlazaError.from(error) }
+            importLock.lock()
+            defer { importLock.unlock() }
+            _ = try writeRows(
+                batches, table: table, mode: .replace, schema: schema, cancellation: cancellation,
+                expectedGeneration: read)
+            return QueryResult(emptyWith: [])
         case .delete(let table, let plan):
             let batches = try materialize(plan, cancellation: cancellation, tables: tables)
             importLock.lock()
@@ -120,14 +135,22 @@ extension Database {
 
     /// Streams `batches` into a new write transaction of `table` and commits it; on any failure the
     /// transaction is aborted and the table is unchanged.
+    /// With `expectedGeneration`, the table must still be at that generation (ALTER TABLE rewrites
+    /// the rows it read; a commit in between would be lost).
     private func writeRows(
-        _ batches: [Batch], table: String, mode: WriteMode, schema: Schema, cancellation: CancellationToken
+        _ batches: [Batch], table: String, mode: WriteMode, schema: Schema, cancellation: CancellationToken,
+        expectedGeneration: UInt64? = nil
     ) throws(PlazaError) -> Int {
         let transaction: TableWriteTransaction
         do { transaction = try catalog.beginWrite(table: table, mode: mode, schema: schema) } catch {
             throw PlazaError.from(error)
         }
         do {
+            if let expectedGeneration, transaction.baseGeneration != expectedGeneration {
+                throw PlazaError(
+                    kind: .usage,
+                    message: "table \"\(table)\" changed while the statement ran; nothing was written, run it again")
+            }
             guard transaction.schema.fields.map(\.type) == schema.fields.map(\.type) else {
                 throw PlazaError(
                     kind: .usage,

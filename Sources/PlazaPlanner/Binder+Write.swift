@@ -35,6 +35,8 @@ extension BindingSession {
             return .dropTable(name: name.name, ifExists: ifExists)
         case .insert(let tableName, let columns, let query):
             return try bindInsert(tableName, columns, query)
+        case .alterTable(let name, let change):
+            return try bindAlter(name, change)
         case .delete(let table, let alias, let condition):
             return try bindDelete(table, alias: alias, condition: condition)
         case .update(let table, let alias, let assignments, let from, let condition):

@@ -19,6 +19,11 @@ package enum BoundWrite: Sendable {
     case createView(name: String, sql: String, fields: [Field], orReplace: Bool, ifNotExists: Bool)
     /// `DROP VIEW name`.
     case dropView(name: String, ifExists: Bool)
+    /// `ALTER TABLE from RENAME TO to`.
+    case renameTable(from: String, to: String)
+    /// `ALTER TABLE` changing columns: the table replaced by the plan's rows (the old table's rows
+    /// with a column renamed, added or dropped), of `schema`.
+    case rewriteTable(table: String, schema: Schema, plan: LogicalPlan)
     /// `DELETE FROM table …`: the plan yields one BIGINT column, the row ids (storage's row id
     /// column) of the rows to delete.
     case delete(table: String, plan: LogicalPlan)

@@ -4,11 +4,16 @@ extension ParserState {
     /// Whether a statement that changes the database starts here.
     var startsWriteStatement: Bool {
         current.isKeyword("CREATE") || current.isKeyword("DROP") || current.isKeyword("INSERT")
-            || current.isKeyword("DELETE") || current.isKeyword("UPDATE")
+            || current.isKeyword("DELETE") || current.isKeyword("UPDATE") || current.isKeyword("ALTER")
     }
 
     /// CREATE TABLE/VIEW, DROP TABLE/VIEW or INSERT INTO.
     mutating func parseWriteStatement() throws(SQLSyntaxError) -> WriteStatement {
+        if accept("ALTER") {
+            try expect("TABLE")
+            let name = try parseIdentifier("a table name")
+            return .alterTable(name: name, change: try parseTableChange())
+        }
         if accept("DELETE") {
             try expect("FROM")
             let table = try parseIdentifier("a table name")
@@ -138,5 +143,39 @@ extension ParserState {
             return try parseIdentifier("an alias")
         }
         return nil
+    }
+
+    /// What follows `ALTER TABLE name`.
+    private mutating func parseTableChange() throws(SQLSyntaxError) -> TableChange {
+        if accept("RENAME") {
+            if accept("TO") { return .rename(to: try parseIdentifier("the new table name")) }
+            _ = accept("COLUMN")
+            let old = try parseIdentifier("a column name")
+            try expect("TO")
+            return .renameColumn(old, to: try parseIdentifier("the new column name"))
+        }
+        if accept("ADD") {
+            _ = accept("COLUMN")
+            let name = try parseIdentifier("a column name")
+            let type = try parseType()
+            var isNotNull = false, defaultValue: Expression?
+            while true {
+                if accept("NOT") {
+                    try expect("NULL")
+                    isNotNull = true
+                } else if accept("DEFAULT") {
+                    defaultValue = try parseExpression()
+                } else {
+                    break
+                }
+            }
+            return .addColumn(
+                ColumnDefinition(name: name, type: type, isNotNull: isNotNull), defaultValue: defaultValue)
+        }
+        if accept("DROP") {
+            _ = accept("COLUMN")
+            return .dropColumn(try parseIdentifier("a column name"))
+        }
+        throw unexpected("RENAME, ADD or DROP after ALTER TABLE name")
     }
 }

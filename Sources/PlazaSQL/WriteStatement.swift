@@ -14,6 +14,8 @@ package enum WriteStatement: Hashable, Sendable {
     case createView(name: Identifier, query: Query, orReplace: Bool, ifNotExists: Bool)
     /// `DROP VIEW [IF EXISTS] name`.
     case dropView(name: Identifier, ifExists: Bool)
+    /// `ALTER TABLE name …`: renames the table or a column, adds or drops a column.
+    case alterTable(name: Identifier, change: TableChange)
     /// `DELETE FROM name [[AS] alias] [WHERE condition]`.
     case delete(table: Identifier, alias: Identifier?, condition: Expression?)
     /// `UPDATE name [[AS] alias] SET column = value, … [FROM tables] [WHERE condition]`.
@@ -41,6 +43,8 @@ package enum WriteStatement: Hashable, Sendable {
             return create("VIEW", name, orReplace, ifNotExists) + " AS " + query.sql
         case .dropView(let name, let ifExists):
             return "DROP VIEW " + (ifExists ? "IF EXISTS " : "") + name.description
+        case .alterTable(let name, let change):
+            return "ALTER TABLE " + name.description + " " + change.sql
         case .delete(let table, let alias, let condition):
             return "DELETE FROM " + table.description + (alias.map { " AS " + $0.description } ?? "")
                 + (condition.map { " WHERE " + $0.sql } ?? "")
@@ -56,7 +60,7 @@ package enum WriteStatement: Hashable, Sendable {
         switch self {
         case .createTableAs(_, let query, _, _), .insert(_, _, let query), .createView(_, let query, _, _):
             return [query]
-        case .createTable, .dropTable, .dropView, .delete, .update:
+        case .createTable, .dropTable, .dropView, .delete, .update, .alterTable:
             return []
         }
     }
@@ -67,6 +71,7 @@ package enum WriteStatement: Hashable, Sendable {
         case .delete(_, _, let condition): return condition.map { [$0] } ?? []
         case .update(_, _, let assignments, _, let condition):
             return assignments.map(\.value) + (condition.map { [$0] } ?? [])
+        case .alterTable(_, .addColumn(_, let value?)): return [value]
         default: return []
         }
     }
@@ -75,6 +80,29 @@ package enum WriteStatement: Hashable, Sendable {
     var tableReferences: [TableReference] {
         if case .update(_, _, _, let from?, _) = self { return [from] }
         return []
+    }
+}
+
+/// What `ALTER TABLE` changes.
+package enum TableChange: Hashable, Sendable {
+    /// `RENAME TO name`.
+    case rename(to: Identifier)
+    /// `RENAME [COLUMN] old TO new`.
+    case renameColumn(Identifier, to: Identifier)
+    /// `ADD [COLUMN] [IF NOT EXISTS] definition [DEFAULT value]`.
+    case addColumn(ColumnDefinition, defaultValue: Expression?)
+    /// `DROP [COLUMN] [IF EXISTS] name`.
+    case dropColumn(Identifier)
+
+    /// The change as SQL text.
+    package var sql: String {
+        switch self {
+        case .rename(let name): return "RENAME TO " + name.description
+        case .renameColumn(let old, let new): return "RENAME COLUMN " + old.description + " TO " + new.description
+        case .addColumn(let column, let value):
+            return "ADD COLUMN " + column.sql + (value.map { " DEFAULT " + $0.sql } ?? "")
+        case .dropColumn(let name): return "DROP COLUMN " + name.description
+        }
     }
 }
 

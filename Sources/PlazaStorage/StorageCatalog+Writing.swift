@@ -247,3 +247,45 @@ extension StorageCatalog {
         return Schema(fields)
     }
 }
+
+extension StorageCatalog {
+    /// Renames table `name` to `newName`: one atomic `rename` of its directory under both names'
+    /// locks (Formats/plaza-manifest.md §1), so readers see the table under one name or the other.
+    /// Snapshots opened before keep reading it.
+    ///
+    /// - Throws: `.readOnly`, `.invalidName`, `.tableNotFound`, `.tableExists` when `newName` is
+    ///   taken (a table or a view), `.busy` while a writer holds either name, `.io`.
+    package func renameTable(_ name: String, to newName: String) throws(StorageError) {
+        guard !isReadOnly else {
+            throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory)
+        }
+        try TableName.validate(name)
+        try TableName.validate(newName)
+        let sameKey = TableName.key(name) == TableName.key(newName)
+        // Both locks, in key order, so two renames in opposite directions cannot deadlock.
+        let first = sameKey || TableName.key(name) < TableName.key(newName) ? name : newName
+        let firstLock = try lockTable(first)
+        defer { firstLock.release() }
+        let secondLock = sameKey ? nil : try lockTable(first == name ? newName : name)
+        defer { secondLock?.release() }
+        guard let entry = try committedTableEntry(name) else {
+            throw StorageError(.tableNotFound, "cannot rename \"\(name)\": no such table", table: name, file: directory)
+        }
+        if !sameKey {
+            if let taken = try tableEntry(newName, committedOnly: true) {
+                throw StorageError(.tableExists, "table \"\(taken)\" already exists", table: taken)
+            }
+            if viewDefinition(named: newName) != nil {
+                throw StorageError(.tableExists, "a view named \"\(newName)\" already exists", table: newName)
+            }
+            // A directory of that name without a manifest is a leftover of a create that never
+            // committed: it goes, so that the rename can take its place.
+            if let leftover = try tableEntry(newName, committedOnly: false) {
+                try FileSystem.removeTree(tablePath(leftover), table: leftover)
+            }
+        }
+        try FileSystem.moveAtomically(tablePath(entry), to: tablePath(newName), table: entry)
+        try FileSystem.sync(directory, table: newName)
+        readerCache.removeEntries(in: tablePath(entry))
+    }
+}

@@ -80,6 +80,9 @@ package final class TableWriteTransaction {
         if state == .open || state == .failed { abort() }
     }
 
+    /// The generation of the table this write started from (0 for a new table).
+    package var baseGeneration: UInt64 { base?.generation ?? 0 }
+
     /// The generation the commit will create.
     private var generation: UInt64 { (base?.generation ?? 0) + 1 }
 
