@@ -14,13 +14,15 @@ the new state is what the uninterrupted statement leaves:
 
   * delete: `DELETE FROM t WHERE id % 3 = 0`                       (writes deletion files)
   * update: `UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1`   (deletion files plus a segment)
+  * compact: `plaza compact t` after `DELETE FROM t WHERE id % 3 = 0` (segments rewritten without
+    the deleted rows; the rows do not change, so every trial must leave exactly them, verified)
 
 and sends SIGKILL after a random delay over the statement's measured time, half of the trials aimed
 at a running estimate of its commit. Then `plaza verify t` must read every block with valid
 checksums and `count(*), sum(id)` must be exactly the old or the new state; `--readers` processes
 query t meanwhile and must each see the old or the new state. After all trials one completed
 statement must leave only MANIFEST and the manifest's segments in t's directory (no leaked files).
-Standard library only. Usage: kill_sql.py --binary PATH [--statement insert|ctas] [--trials 200]
+Standard library only. Usage: kill_sql.py --binary PATH [--statement insert|ctas|delete|update|compact] [--trials 200]
 """
 
 import argparse
@@ -43,7 +45,16 @@ STATEMENTS = {
     "update": "UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1",
 }
 # Statements whose new state is measured from an uninterrupted run rather than computed.
-CHANGES_IN_PLACE = {"delete", "update"}
+CHANGES_IN_PLACE = {"delete", "update", "compact"}
+# Compaction keeps the rows: its table starts with deletions, and its old and new states are one.
+STATEMENTS["compact"] = "plaza compact t"
+
+
+def command(binary, database, statement, sql):
+    """The plaza command line that runs the trial's statement on `database`."""
+    if statement == "compact":
+        return [binary, "compact", "--db", database, "t"]
+    return [binary, "query", "--db", database, sql]
 
 
 def main():
@@ -77,17 +88,23 @@ def main():
     if options.statement in CHANGES_IN_PLACE:
         run(binary, "query", "--db", base_db, "INSERT INTO t SELECT * FROM big")
         old_state = new_state
+        if options.statement == "compact":
+            run(binary, "query", "--db", base_db, "DELETE FROM t WHERE id % 3 = 0")
+            state = table_state(binary, base_db)[0]
+            old_state = (state[0], state[4])
         probe = os.path.join(work, "probe.db")
         shutil.rmtree(probe, ignore_errors=True)
         shutil.copytree(base_db, probe)
-        run(binary, "query", "--db", probe, sql)
+        subprocess.run(command(binary, probe, options.statement, sql), check=True, capture_output=True)
         state, error = table_state(binary, probe)
         if state is None:
             raise SystemExit(f"FAILED: the statement's result cannot be read: {error}")
         new_state = (state[0], state[4])
         shutil.rmtree(probe, ignore_errors=True)
-        if new_state == old_state:
-            raise SystemExit("FAILED: the statement changed nothing")
+        if (new_state == old_state) != (options.statement == "compact"):
+            raise SystemExit(f"FAILED: the statement went from {old_state} to {new_state}")
+
+    base_generation = table_state(binary, base_db)[0][1]
 
     def reset():
         shutil.rmtree(database, ignore_errors=True)
@@ -98,7 +115,7 @@ def main():
         reset()
         readers = Readers(binary, database, options.readers, {old_state, new_state})
         begin = time.monotonic()
-        run(binary, "query", "--db", database, sql)
+        subprocess.run(command(binary, database, options.statement, sql), check=True, capture_output=True)
         durations.append(time.monotonic() - begin)
         problems = readers.finish()
         if problems:
@@ -118,7 +135,7 @@ def main():
         fraction = commit_estimate * rng.uniform(0.985, 1.015) if aimed else rng.uniform(0.0, 1.1)
         readers = Readers(binary, database, options.readers, {old_state, new_state})
         process = subprocess.Popen(
-            [binary, "query", "--db", database, sql], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            command(binary, database, options.statement, sql), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(fraction * duration)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
@@ -131,9 +148,10 @@ def main():
         if state is None:
             failures.append(f"trial {trial} (kill at {fraction:.2f}): {error.strip()}")
             break
-        rows, _, _, count, total, _ = state
+        rows, generation, _, count, total, _ = state
         if (rows, total) == old_state and count == rows:
-            outcome = "old"
+            # Compaction keeps the rows: a new generation tells that its commit landed.
+            outcome = "new" if options.statement == "compact" and generation > base_generation else "old"
         elif (rows, total) == new_state and count == rows:
             outcome = "new"
         else:
@@ -144,15 +162,15 @@ def main():
             aimed_trials += 1
             step = 0.04 if aimed_trials <= 15 else 0.01
             commit_estimate *= 1 - step if outcome == "new" else 1 + step
-        if outcome == "new":
+        if outcome == "new" or options.statement == "compact":
             reset()
-        elif process.returncode == 0:
+        elif process.returncode == 0 and options.statement != "compact":
             failures.append(f"trial {trial}: plaza exited 0 but the table holds the old rows")
         if (trial + 1) % 20 == 0:
             print(f"  {trial + 1} trials: {outcomes['old']} old, {outcomes['new']} new", flush=True)
 
     # A completed statement removes the leftovers of killed writers: no leaked files.
-    run(binary, "query", "--db", database, sql)
+    subprocess.run(command(binary, database, options.statement, sql), check=True, capture_output=True)
     state, error = table_state(binary, database)
     table_directory = os.path.join(database, "t")
     names = os.listdir(table_directory)
