@@ -14,7 +14,7 @@ import sys
 import time
 
 import compare
-from difftest import HERE, Session, error_class
+from difftest import HERE, Session, error_class, intended
 from engines import PlazaCrash
 
 
@@ -36,6 +36,11 @@ def statement(session, table):
     where = generator.where(scope)
     kind = generator.rng.random()
     if kind < 0.35:
+        # A DELETE without WHERE empties the table for the rest of the run: mostly give it one.
+        for _ in range(4):
+            if where:
+                break
+            where = generator.where(scope)
         return "DELETE FROM %s%s" % (table, where)
     if kind < 0.8:
         targets = generator.rng.sample(scope, k=min(len(scope), 1 + generator.rng.randrange(2)))
@@ -78,13 +83,16 @@ def main():
             counts["both-error"] += 1
             continue
         if plaza[0] != duck[0]:
-            counts["one-error"] += 1
+            # One engine changed the table and the other did not: the tables part ways, so the run
+            # stops here (a documented difference, such as Plaza's 18-digit DECIMAL, is not a failure).
             detail = plaza[1] if plaza[0] == "error" else duck[1]
-            problems.append((sql, "only %s failed: %s" % (
-                "Plaza" if plaza[0] == "error" else "DuckDB", error_class(str(detail)))))
-            if plaza[0] == "error":
-                continue
-            # Plaza changed the table and DuckDB did not: the tables part ways, stop here.
+            label = intended(sql, str(detail), []) if plaza[0] == "error" else None
+            counts["intended" if label else "one-error"] += 1
+            if not label:
+                problems.append((sql, "only %s failed: %s" % (
+                    "Plaza" if plaza[0] == "error" else "DuckDB", error_class(str(detail)))))
+            else:
+                print("stopped at a documented difference (%s): %s" % (label, sql))
             break
         plaza_count = plaza[2][0][0][0] if plaza[2] else "?"
         duck_count = duck[2][0][0] if duck[2] else "?"
@@ -105,7 +113,7 @@ def main():
         args.seed, sum(counts.values()), time.time() - start, dict(counts)))
     for sql, problem in problems:
         print("  %s\n    %s" % (sql, problem))
-    return 1 if any(not p.startswith("only Plaza failed") for _, p in problems) else 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
