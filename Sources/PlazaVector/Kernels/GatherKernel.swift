@@ -225,7 +225,36 @@ package enum GatherKernel {
             for _ in 0..<count { out.appendNull() }
             return out
         }
-        for _ in 0..<count { out.append(value: value) }
+        guard count > 0 else { return out }
+        // The first copy through the typed append, the others as bytes (a literal in an expression
+        // becomes one of these per batch).
+        out.append(value: value)
+        if out.physicalType == .string {
+            let length = Int(out.offsets[1])
+            out.reserveHeap(length * (count - 1))
+            let heap = out.heap, offsets = out.offsets
+            for row in 1..<count {
+                if length > 0 { (heap + row * length).copyMemory(from: heap, byteCount: length) }
+                offsets[row + 1] = Int32(truncatingIfNeeded: (row + 1) * length)
+            }
+            out.setHeapCount(length * count)
+        } else {
+            let width = out.byteWidth
+            switch width {
+            case 8:
+                let data = out.data.assumingMemoryBound(to: UInt64.self)
+                (data + 1).update(repeating: data[0], count: count - 1)
+            case 4:
+                let data = out.data.assumingMemoryBound(to: UInt32.self)
+                (data + 1).update(repeating: data[0], count: count - 1)
+            case 1:
+                let data = out.data.assumingMemoryBound(to: UInt8.self)
+                (data + 1).update(repeating: data[0], count: count - 1)
+            default:
+                for row in 1..<count { (out.data + row * width).copyMemory(from: out.data, byteCount: width) }
+            }
+        }
+        out.setCount(count)
         return out
     }
 }
