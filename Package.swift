@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "PlazaVector", dependencies: ["PlazaCore"]),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"]),
         .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"]),
-        .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector"]),
+        .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"]),
         .target(name: "PlazaParquet", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CSnappy", "CZstd", "CZlib"]),
         .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"]),
         .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),

@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"], path: "Sources/PlazaSQL"),
         .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"], path: "Sources/PlazaFormat"),
-        .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector"], path: "Sources/PlazaCSV"),
+        .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"], path: "Sources/PlazaCSV"),
         .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"], path: "Sources/PlazaPlanner"),
         .target(
             name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"],
@@ -46,6 +46,9 @@ let package = Package(
         .executableTarget(
             name: "fuzz-json", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaCSV"],
             path: "Targets/fuzz-json"),
+        .executableTarget(
+            name: "fuzz-xlsx", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaCSV"],
+            path: "Targets/fuzz-xlsx"),
         .executableTarget(
             name: "fuzz-parquet", dependencies: ["FuzzDriver", "PlazaCore", "PlazaVector", "PlazaParquet"],
             path: "Targets/fuzz-parquet"),

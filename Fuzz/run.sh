@@ -3,7 +3,7 @@
 #
 #   Fuzz/run.sh [--target NAME] [--runs N | --seconds S] [--jobs J] [--no-build] [-- LIBFUZZER_ARGS…]
 #
-# NAME is segment, manifest, sql, csv, json or parquet (default: all six, one after another). Each run starts
+# NAME is segment, manifest, sql, csv, json, parquet or xlsx (default: all seven, one after another). Each run starts
 # from the committed seeds in Fuzz/Corpus/<name>/ plus what earlier runs found (kept in
 # Fuzz/artifacts/corpus/<name>/, ignored by git); crashes, leaks and timeouts are written to
 # Fuzz/artifacts/<name>/ and make the script exit non-zero. The log of each run is
@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-targets=(segment manifest sql csv json parquet)
+targets=(segment manifest sql csv json parquet xlsx)
 runs=""
 seconds=""
 build=1
@@ -37,7 +37,7 @@ fi
 bin="$(swift build -c release --show-bin-path)"
 
 max_len() {
-    case "$1" in segment) echo 16384 ;; manifest) echo 2048 ;; sql) echo 2048 ;; csv) echo 4096 ;; json) echo 4096 ;; parquet) echo 16384 ;; esac
+    case "$1" in segment) echo 16384 ;; manifest) echo 2048 ;; sql) echo 2048 ;; csv) echo 4096 ;; json) echo 4096 ;; parquet) echo 16384 ;; xlsx) echo 16384 ;; esac
 }
 
 status=0

@@ -35,7 +35,16 @@ extension Database {
         if Self.isParquetPath(path) {
             return try importParquet(from: path, into: table, options: options, progress: progress)
         }
-        if Self.isJSONPath(path) { return try importJSON(from: path, into: table, options: options) }
+        if Self.isJSONPath(path) {
+            return try importThroughReader(
+                "read_json", from: path, into: table, options: options,
+                note: "read as JSON objects: keys as columns, nested values as JSON text")
+        }
+        if Self.isExcelPath(path) {
+            return try importThroughReader(
+                "read_xlsx", from: path, into: table, options: options,
+                note: "read the workbook's first sheet: its first row as header, types from every cell")
+        }
         let name = table ?? Self.tableName(forFile: path)
         importLock.lock()
         defer { importLock.unlock() }

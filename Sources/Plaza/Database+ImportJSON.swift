@@ -8,12 +8,15 @@ extension Database {
         ["json", "jsonl", "ndjson"].contains((path as NSString).pathExtension.lowercased())
     }
 
-    /// Imports newline-delimited JSON objects (or one array of them) into a table, as
-    /// `read_json` reads them (keys as columns, types from every value, nested values as JSON
-    /// text). Appending matches the file's keys to the table's columns by name.
-    func importJSON(from path: String, into table: String?, options: ImportOptions) throws(PlazaError)
-        -> ImportSummary
-    {
+    /// Whether `path` names an Excel workbook (`.xlsx`).
+    static func isExcelPath(_ path: String) -> Bool { (path as NSString).pathExtension.lowercased() == "xlsx" }
+
+    /// Imports a file through the SQL reader `reader` (`read_json`: objects as rows, keys as
+    /// columns, nested values as JSON text; `read_xlsx`: the first sheet, its first row as header),
+    /// as `CREATE TABLE … AS SELECT * FROM reader('path')`. Appending matches columns by name.
+    func importThroughReader(
+        _ reader: String, from path: String, into table: String?, options: ImportOptions, note: String
+    ) throws(PlazaError) -> ImportSummary {
         let name = table ?? Self.tableName(forFile: path)
         if options.mode == .create, let existing = catalog.table(named: name) {
             throw PlazaError(
@@ -23,7 +26,7 @@ extension Database {
             )
         }
         let quotedPath = "'" + path.replacingOccurrences(of: "'", with: "''") + "'"
-        let source = "read_json(" + quotedPath + ")"
+        let source = reader + "(" + quotedPath + ")"
         let fields = try resultFields(ofFile: source)
         let target = Self.quotedName(name)
         let sql: String
@@ -41,17 +44,17 @@ extension Database {
         let columns = (try? schema(ofTable: name).fields) ?? fields
         return ImportSummary(
             path: path, table: name, mode: options.mode, rowsRead: rows, rowsImported: rows, rowsRejected: 0,
-            columns: columns, notes: ["read as JSON objects: keys as columns, nested values as JSON text"],
+            columns: columns, notes: [note],
             rejectsPath: nil)
     }
 
-    /// The columns `read_json(…)` gives, read without the database's external-file setting.
+    /// The columns a file reader (`read_json(…)`, `read_xlsx(…)`) gives, read without the database's external-file setting.
     private func resultFields(ofFile source: String) throws(PlazaError) -> [Field] {
         let sql = "SELECT * FROM \(source)"
         let statements = try parse(sql)
         let tables = pinnedCatalog(allowingFiles: true)
         guard case .query(let plan) = try bind(statements[0], sql: sql, parameters: [], tables: tables) else {
-            throw PlazaError(kind: .internal, message: "read_json did not bind as a query (a bug; please report it)")
+            throw PlazaError(kind: .internal, message: "\(source) did not bind as a query (a bug; please report it)")
         }
         return plan.fields
     }

@@ -1,5 +1,6 @@
 internal import PlazaCore
 internal import PlazaCSV
+internal import PlazaExecution
 internal import PlazaParquet
 internal import PlazaStorage
 internal import PlazaVector
@@ -61,6 +62,7 @@ final class FileTables: FileTableOpener, Sendable {
         case .csv: source = try openCSV(request)
         case .parquet: source = try openParquet(request)
         case .json: source = try openJSON(request)
+        case .xlsx: source = try openXLSX(request)
         }
         let base = "read_\(request.format.rawValue)(" + request.paths.map { "'\($0)'" }.joined(separator: ", ") + ")"
         let name = opened.withLock { tables -> String in
@@ -189,6 +191,40 @@ final class FileTables: FileTableOpener, Sendable {
         for file in files { try checkAllowed(file) }
         do {
             return try JSONScanSource(paths: files, threads: threads)
+        } catch {
+            throw FileTableError(error.description)
+        }
+    }
+
+    /// One sheet of an Excel workbook (`sheet = 'name'`, `range = 'A1:D100'`, `header = false`), read
+    /// whole into memory (a worksheet holds at most Excel's 1,048,576 rows).
+    private func openXLSX(_ request: FileTableRequest) throws(FileTableError) -> any ScanSource {
+        var sheet: String?, range: String?, header = true
+        for (key, value) in request.options {
+            switch (key, value) {
+            case ("sheet", .varchar(let text)): sheet = text
+            case ("range", .varchar(let text)): range = text
+            case ("header", .boolean(let flag)): header = flag
+            case ("sheet", _), ("range", _):
+                throw FileTableError("the option \(key) takes a text, not \(value.dataType)", option: key)
+            case ("header", _):
+                throw FileTableError("the option \(key) takes true or false, not \(value.dataType)", option: key)
+            default:
+                throw FileTableError("unknown option \(key) of read_xlsx (sheet, range, header)", option: key)
+            }
+        }
+        let files = try Self.files(request.paths, extensions: ["xlsx"])
+        guard files.count == 1 else {
+            throw FileTableError("read_xlsx reads one workbook; \(files.count) files match")
+        }
+        try checkAllowed(files[0])
+        do {
+            let table = try XLSXTable(path: files[0], sheet: sheet, range: range, header: header)
+            // Row groups of 60 batches (122,880 rows), the unit the scan spreads over threads.
+            let groups = stride(from: 0, to: table.batches.count, by: 60).map {
+                Array(table.batches[$0..<Swift.min($0 + 60, table.batches.count)])
+            }
+            return InMemoryTable(schema: table.schema, rowGroups: groups.isEmpty ? [[]] : groups)
         } catch {
             throw FileTableError(error.description)
         }

@@ -5,12 +5,13 @@ import Plaza
 /// `plaza import`: CSV or Parquet files (or directories of them) into tables.
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import CSV or Parquet files into tables.",
+        commandName: "import", abstract: "Import CSV, Parquet, JSON or Excel files into tables.",
         discussion: """
             Each file becomes a table named after it (lower-cased, other characters replaced by _); \
             a directory imports each CSV file inside as its own table. With --table, all files go \
             into that one table (the first as asked, the rest appended). A .parquet file, a directory \
-            of .parquet files or a quoted pattern ('data/*.parquet') becomes one table.
+            of .parquet files or a quoted pattern ('data/*.parquet') becomes one table. A .jsonl, \
+            .ndjson or .json file is read as JSON objects, an .xlsx workbook as its first sheet.
             """)
 
     @OptionGroup var database: DatabaseOption

@@ -25,6 +25,8 @@ package struct CSVError: Error, CustomStringConvertible, Sendable {
         case schemaMismatch
         /// An option that cannot be used (an unknown date format, a bad delimiter).
         case invalidOption
+        /// A file that is not what its reader reads, or is damaged (a truncated .xlsx workbook).
+        case invalidFile
     }
 
     /// What went wrong.

@@ -72,6 +72,8 @@ package struct FileTableRequest: Hashable, Sendable {
         case parquet
         /// Newline-delimited JSON objects.
         case json
+        /// A sheet of an Excel workbook (.xlsx).
+        case xlsx
     }
 
     /// The reader asked for.

@@ -6,6 +6,7 @@ extension BindingSession {
     static let fileFormats: [String: FileTableRequest.Format] = [
         "read_csv": .csv, "read_csv_auto": .csv, "read_parquet": .parquet, "parquet_scan": .parquet,
         "read_json": .json, "read_json_auto": .json, "read_ndjson": .json, "read_ndjson_auto": .json,
+        "read_xlsx": .xlsx,
     ]
 
     /// Binds `read_csv('path or glob', option = value, …)` and the other file readers: the

@@ -417,12 +417,13 @@ struct ParserState {
     }
 
     /// The table function that reads a file named by a quoted path in FROM: read_parquet for
-    /// `.parquet`, read_json for `.json`/`.jsonl`/`.ndjson`, read_csv for anything else
+    /// `.parquet`, read_xlsx for `.xlsx`, read_json for `.json`/`.jsonl`/`.ndjson`, read_csv for anything else
     /// (`.csv`, `.tsv`, `.txt`, a compressed or unknown extension), which reports what it cannot read.
     static func fileReader(forPath path: String) -> String {
         var lowered = path.lowercased()
         for suffix in [".gz", ".zst", ".zstd"] where lowered.hasSuffix(suffix) { lowered.removeLast(suffix.count) }
         if lowered.hasSuffix(".parquet") { return "read_parquet" }
+        if lowered.hasSuffix(".xlsx") { return "read_xlsx" }
         if lowered.hasSuffix(".json") || lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") {
             return "read_json"
         }

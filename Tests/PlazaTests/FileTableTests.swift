@@ -130,6 +130,39 @@ import Testing
         }
     }
 
+    @Test func workbooksImportAndDamagedOnesAreNamed() throws {
+        let fixture =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SQL/files/reportes.xlsx").path
+        let directory = TestDirectory()
+        let db = try Database(path: directory.database)
+        let summary = try db.importCSV(from: fixture, into: "reportes")
+        #expect(summary.rowsImported == 4)
+        #expect(
+            try db.schema(ofTable: "reportes").fields.map(\.type) == [
+                .bigint, .varchar, .double, .date, .timestamp, .boolean, .varchar,
+            ])
+        #expect(try db.query("SELECT sum(folio) AS s FROM reportes").column("s", as: Int64.self) == [10])
+        // Every prefix of the workbook, and the workbook with bytes flipped, gives an error naming the file.
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture)))
+        for length in stride(from: 0, to: bytes.count, by: 97) {
+            let path = try directory.file("cut.xlsx", String(decoding: [], as: UTF8.self))
+            try Data(bytes.prefix(length)).write(to: URL(fileURLWithPath: path))
+            #expect(throws: PlazaError.self, "prefix of \(length) bytes") { try db.query("SELECT * FROM '\(path)'") }
+        }
+        for offset in stride(from: 0, to: bytes.count, by: 31) {
+            var flipped = bytes
+            flipped[offset] ^= 0x5A
+            let path = directory.path + "/flipped.xlsx"
+            try Data(flipped).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try db.query("SELECT * FROM '\(path)'")
+            } catch {
+                #expect(error.description.contains("flipped.xlsx"), "\(error)")
+            }
+        }
+    }
+
     @Test func aServiceMayLimitFilesToItsDirectories() throws {
         let directory = TestDirectory()
         let open = directory.path + "/abiertos", other = directory.path + "/otros"
