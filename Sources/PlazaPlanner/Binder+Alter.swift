@@ -5,14 +5,7 @@ extension BindingSession {
     /// `ALTER TABLE t …`: a rename of the table, or the table rewritten with a column renamed,
     /// added (filled with its DEFAULT, or NULL) or dropped.
     func bindAlter(_ name: Identifier, _ change: TableChange) throws(BindError) -> BoundWrite {
-        guard let table = catalog.table(named: name.name) else {
-            if catalog.viewDefinition(named: name.name) != nil {
-                throw BindError("cannot alter view \"\(name.name)\"; create it again instead", span: name.span)
-            }
-            throw BindError(
-                "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: catalog.tableNames()),
-                span: name.span)
-        }
+        let table = try modifiedTable(name, verb: "alter")
         let fields = table.schema.fields
         func position(_ column: Identifier) throws(BindError) -> Int {
             guard let index = fields.firstIndex(where: { $0.name.lowercased() == column.name.lowercased() }) else {

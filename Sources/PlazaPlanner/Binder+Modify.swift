@@ -80,19 +80,13 @@ extension BindingSession {
         var outputFields = [Field(name: Self.rowIDColumnName, type: .bigint, isNullable: false)]
         for (index, field) in fields.enumerated() {
             let source = index + 1
-            let column = BoundExpression.column(index: source, type: produced[source].type)
             outputFields.append(field)
-            if produced[source].type == .null {
-                expressions.append(.literal(.null, type: field.type))
-            } else if produced[source].type == field.type {
-                expressions.append(column)
-            } else if FunctionCatalog.canCast(from: produced[source].type, to: field.type) {
-                expressions.append(.cast(column, to: field.type, isTry: false))
-            } else {
+            guard let value = Self.stored(column: source, of: produced[source].type, as: field.type) else {
                 throw BindError(
                     "cannot set column \"\(field.name)\" of type \(field.type) to a \(produced[source].type) value",
                     span: values[index]?.span ?? span)
             }
+            expressions.append(value)
         }
         let projected = LogicalPlan.project(input: plan, expressions: expressions, fields: outputFields)
         return .update(table: table.name, schema: table.schema, plan: projected)
@@ -108,10 +102,11 @@ extension BindingSession {
     }
 
     /// The table DELETE or UPDATE changes; a view or an unknown name is an error naming it.
-    private func modifiedTable(_ name: Identifier, verb: String) throws(BindError) -> TableDescription {
+    func modifiedTable(_ name: Identifier, verb: String) throws(BindError) -> TableDescription {
         guard let table = catalog.table(named: name.name) else {
             if catalog.viewDefinition(named: name.name) != nil {
-                throw BindError("cannot \(verb) view \"\(name.name)\"; change its tables", span: name.span)
+                let advice = verb == "alter" ? "create it again instead" : "change its tables"
+                throw BindError("cannot \(verb) view \"\(name.name)\"; \(advice)", span: name.span)
             }
             throw BindError(
                 "unknown table \"\(name.name)\"" + Scope.suggestion(for: name.name, among: catalog.tableNames()),

@@ -112,21 +112,26 @@ extension BindingSession {
                 expressions.append(.literal(.null, type: field.type))
                 continue
             }
-            let column = BoundExpression.column(index: source, type: produced[source].type)
-            if produced[source].type == .null {
-                expressions.append(.literal(.null, type: field.type))
-            } else if produced[source].type == field.type {
-                expressions.append(column)
-            } else if FunctionCatalog.canCast(from: produced[source].type, to: field.type) {
-                expressions.append(.cast(column, to: field.type, isTry: false))
-            } else {
+            guard let value = Self.stored(column: source, of: produced[source].type, as: field.type) else {
                 throw BindError(
                     "cannot insert \(produced[source].type) values into column \"\(field.name)\" of type \(field.type)",
                     span: query.span)
             }
+            expressions.append(value)
         }
         let projected = LogicalPlan.project(input: plan, expressions: expressions, fields: fields)
         return .insert(table: table.name, schema: table.schema, plan: projected)
+    }
+
+    /// Column `index` (of type `type`) as a table column of type `target` stores it: as it is, as
+    /// an explicit CAST converts it (INSERT and UPDATE convert as DuckDB does), a typed NULL for an
+    /// untyped NULL; nil when no CAST converts the type.
+    static func stored(column index: Int, of type: DataType, as target: DataType) -> BoundExpression? {
+        let column = BoundExpression.column(index: index, type: type)
+        if type == .null { return .literal(.null, type: target) }
+        if type == target { return column }
+        guard FunctionCatalog.canCast(from: type, to: target) else { return nil }
+        return .cast(column, to: target, isTry: false)
     }
 
     /// The plan with columns a table can store: a repeated name gets `_1`, `_2`… (as DuckDB does),

@@ -48,37 +48,28 @@ func decodeDeletions(_ bytes: [UInt8]) {
     }
 }
 
+/// `bytes` with the CRC-32C of §3 (also a deletion file's, §10) recomputed, so that mutations
+/// reach the body parser; nil when the header's body length points outside the bytes.
+func repaired(_ bytes: [UInt8]) -> [UInt8]? {
+    guard bytes.count >= Manifest.frameSize else { return nil }
+    let bodyLength = Int(UInt32(bytes[12]) | UInt32(bytes[13]) << 8 | UInt32(bytes[14]) << 16 | UInt32(bytes[15]) << 24)
+    let checksumOffset = 16 + bodyLength
+    guard checksumOffset + 4 <= bytes.count else { return nil }
+    var copy = bytes
+    let checksum = Manifest.checksum(bytes[0..<checksumOffset])
+    for index in 0..<4 { copy[checksumOffset + index] = UInt8(truncatingIfNeeded: checksum >> (8 * index)) }
+    return copy
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    var bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
-    if bytes.starts(with: DeletionVector.headMagic) {
-        decodeDeletions(bytes)
-        if bytes.count >= 28 {
-            let bodyLength = Int(UInt32(bytes[12]) | UInt32(bytes[13]) << 8 | UInt32(bytes[14]) << 16 | UInt32(bytes[15]) << 24)
-            let checksumOffset = 16 + bodyLength
-            if checksumOffset + 4 <= bytes.count {
-                let checksum = Manifest.checksum(bytes[0..<checksumOffset])
-                for index in 0..<4 { bytes[checksumOffset + index] = UInt8(truncatingIfNeeded: checksum >> (8 * index)) }
-                decodeDeletions(bytes)
-            }
-        }
-        return 0
-    }
-    decode(bytes)
-    // §3: the checksum covers bytes 0 ..< 16 + body length and sits right after them.
-    if bytes.count >= Manifest.frameSize {
-        let bodyLength = Int(UInt32(bytes[12]) | UInt32(bytes[13]) << 8 | UInt32(bytes[14]) << 16 | UInt32(bytes[15]) << 24)
-        let checksumOffset = 16 + bodyLength
-        if checksumOffset + 4 <= bytes.count {
-            let checksum = Manifest.checksum(bytes[0..<checksumOffset])
-            for index in 0..<4 { bytes[checksumOffset + index] = UInt8(truncatingIfNeeded: checksum >> (8 * index)) }
-            decode(bytes)
-        }
-    }
+    let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+    let decodeAny = bytes.starts(with: DeletionVector.headMagic) ? decodeDeletions : decode
+    decodeAny(bytes)
+    if let fixed = repaired(bytes) { decodeAny(fixed) }
     return 0
 }
 
-/// Hands the process to libFuzzer (see FuzzDriver).
 @main enum Fuzzer {
     static func main() { runFuzzer(fuzzManifest) }
 }
