@@ -265,7 +265,8 @@ struct Manifest: Hashable, Sendable {
                 guard isDeletionFileName(fileName) else {
                     throw damaged("manifest deletion file of segment \(index) has an invalid name \"\(fileName)\"")
                 }
-                guard deleted >= 1, deleted <= UInt64(segments[index].rowCount), size <= UInt64(Int.max) else {
+                // A segment whose every row is deleted leaves the manifest instead (§4.2).
+                guard deleted >= 1, deleted < UInt64(segments[index].rowCount), size <= UInt64(Int.max) else {
                     throw damaged("manifest deletion file of segment \(index) counts \(deleted) deleted rows")
                 }
                 segments[index].deletions = DeletionEntry(

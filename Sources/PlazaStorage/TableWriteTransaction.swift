@@ -147,6 +147,9 @@ package final class TableWriteTransaction {
                 "table \"\(table)\" changed while the statement ran (generation \(snapshot.generation) read, \(base?.generation ?? 0) now); nothing was written, run it again",
                 table: table)
         }
+        guard replacements.isEmpty else {
+            preconditionFailure("a write either compacts segments or deletes rows, not both")
+        }
         deletingFrom = snapshot
         var marked = 0
         var group = -1, groupBase = 0, groupEnd = 0
@@ -198,6 +201,7 @@ package final class TableWriteTransaction {
                 .busy, "table \"\(table)\" changed while it was being compacted; nothing was written, run it again",
                 table: table)
         }
+        precondition(deleteMarks.isEmpty, "a write either compacts segments or deletes rows, not both")
         guard let deleted = snapshot.deletions[segment], deleted.deletedCount > 0 else { return 0 }
         do {
             if writer != nil { try finishSegment() }
