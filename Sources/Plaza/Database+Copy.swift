@@ -1,6 +1,7 @@
 internal import PlazaCore
 internal import PlazaExecution
 internal import PlazaParquet
+internal import PlazaCSV
 internal import PlazaPlanner
 internal import PlazaStorage
 internal import PlazaVector
@@ -84,6 +85,8 @@ extension Database {
                 path: path, fields: fields, style: .csv(delimiter: copy.delimiter, header: copy.header))
         case .json:
             return try TextRowWriter(path: path, fields: fields, style: .jsonLines)
+        case .xlsx:
+            return ExcelRowWriter(try XLSXWriter(path: path, fields: fields))
         }
     }
 }
@@ -102,6 +105,15 @@ protocol RowFileWriter: AnyObject {
 final class ParquetRowWriter: RowFileWriter {
     let writer: ParquetWriter
     init(_ writer: ParquetWriter) { self.writer = writer }
+    func write(_ batch: Batch) throws { try writer.write(batch) }
+    func finish() throws { try writer.finish() }
+    func abandon() { writer.abandon() }
+}
+
+/// An Excel workbook (the writer already writes under a temporary name).
+final class ExcelRowWriter: RowFileWriter {
+    let writer: XLSXWriter
+    init(_ writer: XLSXWriter) { self.writer = writer }
     func write(_ batch: Batch) throws { try writer.write(batch) }
     func finish() throws { try writer.finish() }
     func abandon() { writer.abandon() }

@@ -15,6 +15,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case parquet
     /// Newline-delimited JSON: one object per row.
     case json
+    /// An Excel workbook of one sheet (at most 1,048,575 rows).
+    case xlsx
 }
 
 /// Page compression of an exported Parquet file.

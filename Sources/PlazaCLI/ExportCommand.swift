@@ -14,7 +14,8 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "The file to write (replaced if it exists), or the directory with --partition-by.") var to: String
-    @Option(help: "parquet, csv or json (default: from the extension of --to, else csv).") var format: ExportFormat?
+    @Option(help: "parquet, csv, json or xlsx (default: from the extension of --to, else csv).")
+    var format: ExportFormat?
     @Option(help: "Parquet compression: zstd (default), snappy or none.") var compression: ExportCompression = .zstd
     @Option(
         name: .customLong("partition-by"), parsing: .upToNextOption,

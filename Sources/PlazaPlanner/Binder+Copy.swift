@@ -11,6 +11,8 @@ package struct BoundCopy: Sendable {
         case parquet
         /// Newline-delimited JSON: one object per row.
         case json
+        /// An Excel workbook of one sheet.
+        case xlsx
     }
 
     /// The rows to write.
@@ -96,7 +98,7 @@ extension BindingSession {
             switch key {
             case "format":
                 guard let format = BoundCopy.Format(rawValue: try text().lowercased()) else {
-                    throw BindError("FORMAT is csv, parquet or json", span: span)
+                    throw BindError("FORMAT is csv, parquet, json or xlsx", span: span)
                 }
                 bound.format = format
             case "compression", "codec":
@@ -140,6 +142,7 @@ extension BindingSession {
         let lowered = path.lowercased()
         if lowered.hasSuffix(".parquet") { return .parquet }
         if lowered.hasSuffix(".json") || lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") { return .json }
+        if lowered.hasSuffix(".xlsx") { return .xlsx }
         return .csv
     }
 

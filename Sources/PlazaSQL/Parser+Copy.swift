@@ -79,10 +79,10 @@ extension ParserState {
             let value = option.value ?? Expression(.literal(.boolean(true)), span: option.name.span)
             if key == "format" {
                 guard case .literal(.string(let format)) = value.kind,
-                    ["csv", "parquet", "json"].contains(format.lowercased())
+                    ["csv", "parquet", "json", "xlsx"].contains(format.lowercased())
                 else {
                     throw SQLSyntaxError(
-                        message: "FORMAT of COPY … FROM is csv, parquet or json", span: value.span, sql: sql)
+                        message: "FORMAT of COPY … FROM is csv, parquet, json or xlsx", span: value.span, sql: sql)
                 }
                 reader = "read_" + format.lowercased()
                 continue

@@ -64,7 +64,7 @@ import Testing
         ("COPY (SELECT 1) FROM 'x.csv'", "name the table, not a query", 1),
         ("COPY t TO 'x' (FORMAT", "expected", 22),
         ("COPY t TO 'x' (PARTITION_BY (a,))", "expected a column name", 32),
-        ("COPY t FROM 'x' (FORMAT xml)", "FORMAT of COPY … FROM is csv, parquet or json", 25),
+        ("COPY t FROM 'x' (FORMAT xml)", "FORMAT of COPY … FROM is csv, parquet, json or xlsx", 25),
     ])
     func mistakesAreReportedAtTheirPlace(_ sql: String, _ fragment: String, _ column: Int) {
         do {
