@@ -41,6 +41,7 @@ extension Database {
     /// when complete: a failure leaves no file under `path` (an existing file stays as it was).
     /// - Parameters:
     ///   - tableOrQuery: a table name, or a SELECT statement.
+    ///   - parameters: the values of the query's `?` or `$n` placeholders.
     ///   - path: the file to write (replaced if it exists).
     ///   - compression: the page codec.
     /// - Returns: the number of rows written.
@@ -63,6 +64,7 @@ extension Database {
     /// ```
     /// - Parameters:
     ///   - tableOrQuery: a table name, or a SELECT statement.
+    ///   - parameters: the values of the query's `?` or `$n` placeholders.
     ///   - path: the file (replaced if it exists), or the directory for `partitionBy`.
     ///   - format: the file format; nil takes it from the extension (CSV when it names none).
     ///   - compression: Parquet's page codec.
@@ -71,8 +73,8 @@ extension Database {
     /// - Throws: `PlazaError` for bad SQL, an unknown table or column, or a file that cannot be written.
     @discardableResult
     public func export(
-        _ tableOrQuery: String, to path: String, format: ExportFormat? = nil,
-        compression: ExportCompression = .zstd, partitionBy: [String] = []
+        _ tableOrQuery: String, parameters: [any ParameterConvertible] = [], to path: String,
+        format: ExportFormat? = nil, compression: ExportCompression = .zstd, partitionBy: [String] = []
     ) throws(PlazaError) -> Int {
         let trimmed = tableOrQuery.trimmingCharacters(in: .whitespacesAndNewlines)
         let isQuery = trimmed.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "(" })
@@ -91,7 +93,8 @@ extension Database {
         let statements = try parse(sql)
         let tables = pinnedCatalog()
         guard statements.count == 1,
-            case .copy(let copy) = try bind(statements[0], sql: sql, parameters: [], tables: tables)
+            case .copy(let copy) = try bind(
+                statements[0], sql: sql, parameters: parameters.map(\.parameterValue), tables: tables)
         else {
             throw PlazaError(kind: .usage, message: "export takes one table or one SELECT query")
         }

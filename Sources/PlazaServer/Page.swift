@@ -36,6 +36,8 @@ enum Page {
               <button type="button" id="run" class="primary" data-i18n="run">Run</button>
               <span class="hint" data-i18n="hint">Ctrl-Enter runs the query</span>
               <a id="download-csv" href="#" data-i18n="csv">Download CSV</a>
+              <a id="download-parquet" href="#" data-i18n="parquet">Parquet</a>
+              <a id="download-xlsx" href="#" data-i18n="xlsx">Excel</a>
               <button type="button" id="share" data-i18n="share">Copy link</button>
               <span id="status" role="status"></span>
             </div>

@@ -32,6 +32,10 @@ struct QueryHandler: Sendable {
             deadline: started + configuration.queryTimeout, timeout: configuration.queryTimeout,
             isConnected: { channel.isActive })
         let limit = min(query.limit ?? configuration.maxRows, configuration.maxRows)
+        if query.format == .parquet || query.format == .xlsx {
+            defer { ticket.release() }
+            return try await file(query, limit: limit, watch: watch)
+        }
         let cursor = QueryCursor(database.stream(query.sql, parameters: query.parameters))
         let first = try await step(watch) { try await cursor.next() }
         let fields: [Field]
@@ -55,7 +59,42 @@ struct QueryHandler: Sendable {
             headers[.contentDisposition] = "attachment; filename=\"plaza.csv\""
             return Response(
                 status: .ok, headers: headers, body: ResponseBody { writer in try await stream.csv(&writer) })
+        case .parquet, .xlsx:
+            preconditionFailure("files are answered by file(_:limit:watch:)")
         }
+    }
+
+    /// A Parquet or Excel download of at most `limit` rows: the query is planned on its own first
+    /// (so errors carry its own line and column), then written to a temporary file by `export`,
+    /// which is sent whole and removed.
+    private func file(_ query: QueryRequest, limit: Int, watch: QueryWatch) async throws(APIError) -> Response {
+        let database = self.database
+        _ = try await step(watch) { try database.resultFields(of: query.sql, parameters: query.parameters) }
+        var text = query.sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        while text.hasSuffix(";") { text = String(text.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let bounded = "SELECT * FROM (\n" + text + "\n) AS download LIMIT \(limit)"
+        let isParquet = query.format == .parquet
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "plaza-download-\(UUID().uuidString)." + (isParquet ? "parquet" : "xlsx")
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let parameters = query.parameters
+        _ = try await step(watch) {
+            try database.export(bounded, parameters: parameters, to: path, format: isParquet ? .parquet : .xlsx)
+        }
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw APIError(
+                status: .internalServerError, kind: "internal", message: "the download file vanished: \(error)")
+        }
+        var headers: HTTPFields = [.cacheControl: "no-store"]
+        headers[.contentType] =
+            isParquet
+            ? "application/vnd.apache.parquet" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        headers[.contentDisposition] = "attachment; filename=\"plaza." + (isParquet ? "parquet" : "xlsx") + "\""
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// Runs one step of the query under `watch`, turning every failure into its API error.

@@ -13,6 +13,7 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -147,6 +148,13 @@ class PageTests(unittest.TestCase):
         self.assertEqual(self.browser.find_element(By.ID, "chart-kind").get_attribute("value"), "histogram")
         csv = self.browser.find_element(By.ID, "download-csv").get_attribute("href")
         self.assertIn("format=csv", csv)
+        # The other downloads carry the same query; fetched, they are the files themselves.
+        for kind, magic in (("parquet", b"PAR1"), ("xlsx", b"PK\x03\x04")):
+            link = self.browser.find_element(By.ID, "download-" + kind).get_attribute("href")
+            self.assertIn("format=" + kind, link)
+            self.assertIn(urllib.parse.quote_plus(sql), link)
+            with urllib.request.urlopen(link) as response:
+                self.assertEqual(response.read(4), magic)
 
 
 if __name__ == "__main__":

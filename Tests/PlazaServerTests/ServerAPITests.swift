@@ -136,7 +136,10 @@ import Testing
         ("{\"sql\": \"SELECT 1\", \"limit\": \"ten\"}", "field \"limit\" must be a whole number"),
         ("{\"sql\": \"SELECT 1\", \"parameters\": [{}]}", "null, true, false, a number or a string"),
         ("{\"sql\": \"SELECT 1\", \"sqll\": 1}", "unknown field \"sqll\""),
-        ("{\"sql\": \"SELECT 1\", \"format\": \"xml\"}", "\"format\" must be \"json\" or \"csv\""),
+        (
+            "{\"sql\": \"SELECT 1\", \"format\": \"xml\"}",
+            "\"format\" must be \"json\", \"csv\", \"parquet\" or \"xlsx\""
+        ),
         ("{\"sql\": \"SELECT 1\", \"limit\": -1}", "\"limit\" must be a whole number of rows"),
     ])
     func malformedRequestsAre400(body: String, message: String) async throws {
@@ -196,6 +199,35 @@ import Testing
             try RawHTTPClient.query(port: server.port, ["sql": "SELECT folio FROM reportes", "limit": 8])
         }
         #expect(exact.json["truncated"] as? Bool == true)  // the server's cap of 3 still applies
+    }
+
+    @Test func getDownloadsParquetAndExcelFilesOfTheCappedRows() async throws {
+        let server = try await TestServer.start { $0.maxRows = 3 }
+        defer { Task { await server.stop() } }
+        for (format, magic, type) in [
+            ("parquet", Array("PAR1".utf8), "application/vnd.apache.parquet"),
+            ("xlsx", [0x50, 0x4B, 0x03, 0x04], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ] {
+            let path = "/api/query?sql=SELECT+folio%2C+colonia+FROM+reportes+ORDER+BY+folio%3B&format=" + format
+            let file = try await blocking { try RawHTTPClient.request(port: server.port, "GET", path) }
+            #expect(file.status == 200, "\(format): \(file.text)")
+            #expect(file.headers["content-type"] == type)
+            #expect(file.headers["content-disposition"] == "attachment; filename=\"plaza.\(format)\"")
+            #expect(Array(file.body.prefix(4)) == magic, "\(format)")
+            // Written back to disk, the file reads as the first three rows.
+            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("download-\(UUID()).\(format)")
+            defer { try? FileManager.default.removeItem(at: copy) }
+            try Data(file.body).write(to: copy)
+            let db = try Database(
+                path: FileManager.default.temporaryDirectory.appendingPathComponent("d-\(UUID())").path)
+            let rows = try db.query("SELECT folio FROM '\(copy.path)' ORDER BY folio").column("folio", as: Int64.self)
+            #expect(rows == [1001, 1002, 1003], "\(format)")
+        }
+        let bad = try await blocking {
+            try RawHTTPClient.request(port: server.port, "GET", "/api/query?sql=SELECT+nope+FROM+reportes&format=xlsx")
+        }
+        #expect(bad.status == 400)
+        #expect(bad.text.contains("\"column\":8"), "\(bad.text)")
     }
 }
 
