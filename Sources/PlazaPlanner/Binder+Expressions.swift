@@ -246,10 +246,11 @@ extension BindingSession {
         case .plus, .minus, .multiply, .divide, .modulo: name = op.rawValue
         case .and, .or: preconditionFailure("handled above")
         }
-        // BIGINT + DATE and INTERVAL + DATE/TIMESTAMP are bound with the arguments swapped.
-        if op == .plus,
-            (r.type == .date && (l.type == .bigint || l.type == .interval))
-                || (r.type == .timestamp && l.type == .interval)
+        // BIGINT + DATE, INTERVAL + DATE/TIMESTAMP and BIGINT * INTERVAL are bound with the arguments swapped.
+        if (op == .plus
+            && ((r.type == .date && (l.type == .bigint || l.type == .interval))
+                || (r.type == .timestamp && l.type == .interval)))
+            || (op == .multiply && l.type == .bigint && r.type == .interval)
         {
             swap(&l, &r)
             sources.swapAt(0, 1)

@@ -56,6 +56,10 @@ package enum FunctionCatalog {
         list.append(.init("*", [.exact(d), .exact(d)], result: .exact(d)))
         list.append(
             .init(
+                "*", [.exact(iv), .exact(b)], result: .exact(iv),
+                notes: "each field times the factor; out of range is an error; `BIGINT * INTERVAL` is bound swapped"))
+        list.append(
+            .init(
                 "*", [.anyDecimal, .anyDecimal], result: .decimalMultiply,
                 notes:
                     "unscaled values multiplied, scale s1+s2 (≤ 18, else the binder uses DOUBLE); overflow is an error")

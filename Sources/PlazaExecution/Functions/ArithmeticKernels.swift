@@ -132,6 +132,29 @@ enum ArithmeticKernels {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
+        case (.multiply, .interval, .bigint):
+            // Each field times the factor, as DuckDB does; a field out of its range is an error.
+            return { (inputs, count) throws(ExecutionError) in
+                let out = makeOutput(.interval, count)
+                mapBinary(inputs[0], inputs[1], out, count) { (x: Interval, factor: Int64) -> Interval in
+                    let months = Int64(x.months).multipliedReportingOverflow(by: factor)
+                    let days = Int64(x.days).multipliedReportingOverflow(by: factor)
+                    let micros = x.micros.multipliedReportingOverflow(by: factor)
+                    return Interval(
+                        months: Int32(truncatingIfNeeded: months.partialValue),
+                        days: Int32(truncatingIfNeeded: days.partialValue), micros: micros.partialValue)
+                }
+                try checkRows(inputs, out, count, "multiplying") { row in
+                    let x = inputs[0].data.load(fromByteOffset: row * MemoryLayout<Interval>.stride, as: Interval.self)
+                    let factor = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
+                    let months = Int64(x.months).multipliedReportingOverflow(by: factor)
+                    let days = Int64(x.days).multipliedReportingOverflow(by: factor)
+                    return months.overflow || days.overflow || x.micros.multipliedReportingOverflow(by: factor).overflow
+                        || Int32(exactly: months.partialValue) == nil || Int32(exactly: days.partialValue) == nil
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
         case (.add, .interval, .interval), (.subtract, .interval, .interval):
             let sign: Int32 = name == .add ? 1 : -1
             return binary(result) { (x: Interval, y: Interval) in
