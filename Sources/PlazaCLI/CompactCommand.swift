@@ -17,25 +17,8 @@ struct CompactCommand: AsyncParsableCommand {
 
     func run() async throws {
         let db = try database.open(readOnly: false)
-        let names = tables.isEmpty ? db.tableNames() : tables
-        let output = OutputStream.standardOutput
-        var failed: [String] = []
-        for name in names {
-            let compaction: TableCompaction
-            do {
-                compaction = try db.compact(table: name)
-            } catch {
-                try output.flush()
-                printError(error)
-                failed.append(name)
-                continue
-            }
-            try output.writeLine(compaction.description)
-        }
-        if !failed.isEmpty {
-            throw CommandFailure(
-                message: "\(failed.count) of \(names.count) tables could not be compacted: "
-                    + failed.joined(separator: ", "))
+        try forEachTable(tables.isEmpty ? db.tableNames() : tables, failure: "could not be compacted") {
+            (name) throws(PlazaError) in try db.compact(table: name).description
         }
     }
 }

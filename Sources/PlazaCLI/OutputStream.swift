@@ -106,3 +106,29 @@ func printError(_ text: String) {
     try? stream.writeLine(text)
     try? stream.flush()
 }
+
+/// Runs `body` for each table of `names`, writing the line it returns; a table that fails has its
+/// error printed and the others still run. Throws at the end when any failed, saying
+/// "N of M tables <failure>: names".
+func forEachTable(
+    _ names: [String], failure: String, _ body: (String) throws(PlazaError) -> String
+) throws {
+    let output = OutputStream.standardOutput
+    var failed: [String] = []
+    for name in names {
+        let line: String
+        do {
+            line = try body(name)
+        } catch {
+            try output.flush()
+            printError(error)
+            failed.append(name)
+            continue
+        }
+        try output.writeLine(line)
+    }
+    if !failed.isEmpty {
+        throw CommandFailure(
+            message: "\(failed.count) of \(names.count) tables \(failure): " + failed.joined(separator: ", "))
+    }
+}

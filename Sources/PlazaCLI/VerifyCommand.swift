@@ -17,25 +17,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let db = try database.open(readOnly: true)
-        let names = tables.isEmpty ? db.tableNames() : tables
-        let output = OutputStream.standardOutput
-        var failed: [String] = []
-        for name in names {
-            let verification: TableVerification
-            do {
-                verification = try db.verify(table: name)
-            } catch {
-                try output.flush()
-                printError(error)
-                failed.append(name)
-                continue
-            }
-            try output.writeLine(verification.description)
-        }
-        if !failed.isEmpty {
-            throw CommandFailure(
-                message: "\(failed.count) of \(names.count) tables failed verification: "
-                    + failed.joined(separator: ", "))
+        try forEachTable(tables.isEmpty ? db.tableNames() : tables, failure: "failed verification") {
+            (name) throws(PlazaError) in try db.verify(table: name).description
         }
     }
 }

@@ -33,6 +33,21 @@ import Testing
         #expect(count.stdout == "n\n16\n")
     }
 
+    @Test func deleteThenCompactAndVerify() throws {
+        let scratch = try Self.imported()
+        let deleted = try PlazaBinary.run([
+            "query", "--db", scratch.database, "DELETE FROM reportes WHERE agencia = 'Limpia'",
+        ])
+        #expect(deleted.status == 0 && deleted.stdout.contains("2 rows"), "\(deleted.stderr)")
+        let compact = try PlazaBinary.run(["compact", "--db", scratch.database])
+        #expect(compact.status == 0, "\(compact.stderr)")
+        #expect(compact.stdout == "reportes: 1 segments rewritten, 2 deleted rows removed, 6 rows\n")
+        let verify = try PlazaBinary.run(["verify", "--db", scratch.database, "reportes", "nope"])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.hasPrefix("reportes: ok, generation 3, 6 rows, 1 segments"))
+        #expect(verify.stderr.contains("1 of 2 tables failed verification: nope"))
+    }
+
     @Test func directoriesTablesAndRejects() throws {
         let scratch = ScratchDirectory()
         try FileManager.default.createDirectory(atPath: scratch.path + "/portal", withIntermediateDirectories: true)
