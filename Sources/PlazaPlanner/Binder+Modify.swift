@@ -58,6 +58,13 @@ extension BindingSession {
             items.append(.expression(values[index] ?? reference(field.name), alias: nil))
         }
         var source = TableReference.table(tableName, alias: alias)
+        if let from,
+            let clash = Self.names(in: from).first(where: { $0.name.lowercased() == qualifier.name.lowercased() })
+        {
+            throw BindError(
+                "\"\(qualifier.name)\" names both the updated table and a table of FROM; give one an alias",
+                span: clash.span)
+        }
         if let from {
             let always = Expression(.literal(.boolean(true)), span: span)
             source = .join(left: source, right: from, kind: .inner, condition: .on(always))
@@ -90,6 +97,15 @@ extension BindingSession {
         }
         let projected = LogicalPlan.project(input: plan, expressions: expressions, fields: outputFields)
         return .update(table: table.name, schema: table.schema, plan: projected)
+    }
+
+    /// The names a FROM clause gives its tables (aliases where written).
+    private static func names(in reference: TableReference) -> [Identifier] {
+        switch reference {
+        case .table(let name, let alias): return [alias ?? name]
+        case .subquery(_, let alias), .function(_, _, let alias, _): return alias.map { [$0] } ?? []
+        case .join(let left, let right, _, _): return names(in: left) + names(in: right)
+        }
     }
 
     /// Whether the plan's rows come from an aggregate or window node (seen through projections and filters).
