@@ -27,6 +27,7 @@ extension BindingSession {
         var newFields = fields
         switch change {
         case .rename(let newName):
+            try checkNewName(newName)
             if let existing = catalog.table(named: newName.name), existing.name.lowercased() != table.name.lowercased()
             {
                 throw BindError("table \"\(existing.name)\" already exists", span: newName.span)

@@ -6,6 +6,7 @@ extension BindingSession {
     func bindWrite(_ write: WriteStatement) throws(BindError) -> BoundWrite {
         switch write {
         case .createTable(let name, let columns, let orReplace, let ifNotExists):
+            try checkNewName(name)
             try checkNoView(named: name, creating: "table")
             if !orReplace && !ifNotExists { try checkNoTable(named: name) }
             var seen = Set<String>()
@@ -19,6 +20,7 @@ extension BindingSession {
             }
             return .createTable(name: name.name, schema: Schema(fields), orReplace: orReplace, ifNotExists: ifNotExists)
         case .createTableAs(let name, let query, let orReplace, let ifNotExists):
+            try checkNewName(name)
             try checkNoView(named: name, creating: "table")
             if !orReplace && !ifNotExists { try checkNoTable(named: name) }
             let plan = try storablePlan(try bindQuery(query), span: query.span)
@@ -42,6 +44,7 @@ extension BindingSession {
         case .update(let table, let alias, let assignments, let from, let condition):
             return try bindUpdate(table, alias: alias, assignments: assignments, from: from, condition: condition)
         case .createView(let name, let query, let orReplace, let ifNotExists):
+            try checkNewName(name)
             if catalog.table(named: name.name) != nil {
                 throw BindError("a table named \"\(name.name)\" already exists", span: name.span)
             }
@@ -162,6 +165,11 @@ extension BindingSession {
         if type == .interval {
             throw BindError("column \"\(column)\" is an INTERVAL, which a table cannot store", span: span)
         }
+    }
+
+    /// Refuses a name no table or view may have (`TableNameRule`), at its place in the SQL.
+    func checkNewName(_ name: Identifier) throws(BindError) {
+        if let problem = TableNameRule.problem(name.name) { throw BindError(problem, span: name.span) }
     }
 
     private func checkNoTable(named name: Identifier) throws(BindError) {
