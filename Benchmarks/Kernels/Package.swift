@@ -15,10 +15,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .target(name: "PlazaCore", path: "Sources/PlazaCore"),
         .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
         .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"], path: "Sources/PlazaFormat"),
-        .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector"], path: "Sources/PlazaCSV"),
+        .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"], path: "Sources/PlazaCSV"),
         .target(name: "KernelFixtures", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat", "CLZ4"]),
         .executableTarget(name: "format-report", dependencies: ["KernelFixtures", "PlazaFormat", "CLZ4"]),
         .executableTarget(

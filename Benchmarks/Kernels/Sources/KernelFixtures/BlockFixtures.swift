@@ -5,14 +5,14 @@ import PlazaVector
 
 /// Sealed blocks of one batch (2,048 values) each, copied to 64-byte aligned memory, for
 /// benchmarks that decode block by block as a scan does. Owns its memory; deterministic.
-public final class BlockSet: @unchecked Sendable {
+package final class BlockSet: @unchecked Sendable {
     // Immutable after init; the benchmarks only read it (possibly from another thread).
     /// The blocks, header included.
-    public let blocks: [UnsafeRawBufferPointer]
+    package let blocks: [UnsafeRawBufferPointer]
     /// The column type the blocks decode to.
-    public let type: DataType
+    package let type: DataType
     /// The shared dictionary for `.dictionary` code blocks, nil otherwise.
-    public let dictionary: ColumnVector?
+    package let dictionary: ColumnVector?
 
     init(_ encoded: [[UInt8]], type: DataType, dictionary: ColumnVector?) {
         blocks = encoded.map { bytes in
@@ -28,7 +28,7 @@ public final class BlockSet: @unchecked Sendable {
 
     /// Encodes `BlockFixtures.distinctBlocks` batches of `shape` with `encoding` (nil: the
     /// writer's choice), LZ4 on top where it saves ≥ 10% if `compress`.
-    public convenience init(_ shape: ColumnShape, encoding: BlockEncoding?, compress: Bool) throws(FormatError) {
+    package convenience init(_ shape: ColumnShape, encoding: BlockEncoding?, compress: Bool) throws(FormatError) {
         let batches = Fixtures.batches(shape, rows: BlockFixtures.distinctBlocks * ColumnVector.batchCapacity)
         var encoded: [[UInt8]] = []
         for batch in batches {
@@ -39,7 +39,7 @@ public final class BlockSet: @unchecked Sendable {
 
     /// Blocks of random codes that need exactly `width` bits (1 … 16): a BIGINT dictionary of
     /// 2^(width−1) + 1 entries (2 for width 1), so the decoder also runs its code range check.
-    public convenience init(codeWidth width: Int) throws(FormatError) {
+    package convenience init(codeWidth width: Int) throws(FormatError) {
         precondition((1...16).contains(width), "code widths are 1 … 16")
         let entries = width == 1 ? 2 : (1 << (width - 1)) + 1
         let dictionary = ColumnVector(type: .bigint, capacity: entries)
@@ -60,7 +60,7 @@ public final class BlockSet: @unchecked Sendable {
     }
 
     /// The encodings of the blocks, as "frame-of-reference" or "plain+lz4" (all if they differ).
-    public func encodingName() throws(FormatError) -> String {
+    package func encodingName() throws(FormatError) -> String {
         var names: [String] = []
         for block in blocks {
             let header = try BlockHeader(parsing: block)
@@ -72,13 +72,13 @@ public final class BlockSet: @unchecked Sendable {
 
     /// Decodes block `index % blocks.count` into `vector` (the scan's step).
     @inline(__always)
-    public func decode(_ index: Int, _ decoder: BlockDecoder, into vector: ColumnVector) throws(FormatError) {
+    package func decode(_ index: Int, _ decoder: BlockDecoder, into vector: ColumnVector) throws(FormatError) {
         try decoder.decode(blocks[index % blocks.count], type: type, dictionary: dictionary, into: vector)
     }
 
     /// Decoded bytes per value: the vector's values (codes for dictionary blocks, offsets plus
     /// text for VARCHAR), averaged over the blocks.
-    public func decodedBytesPerValue() throws(FormatError) -> Double {
+    package func decodedBytesPerValue() throws(FormatError) -> Double {
         let decoder = BlockDecoder()
         let vector = ColumnVector(type: type)
         var bytes = 0, values = 0
@@ -97,7 +97,7 @@ public final class BlockSet: @unchecked Sendable {
     }
 
     /// The LZ4 payloads of the compressed blocks, as (stored bytes, raw length), for liblz4 alone.
-    public func lz4Payloads() throws(FormatError) -> [(UnsafeRawBufferPointer, Int)] {
+    package func lz4Payloads() throws(FormatError) -> [(UnsafeRawBufferPointer, Int)] {
         var result: [(UnsafeRawBufferPointer, Int)] = []
         for block in blocks {
             let header = try BlockHeader(parsing: block)
@@ -111,15 +111,15 @@ public final class BlockSet: @unchecked Sendable {
 }
 
 /// Constants of the block-level benchmarks.
-public enum BlockFixtures {
+package enum BlockFixtures {
     /// Distinct blocks per benchmark, decoded in turn (≈ what stays in L2 on a scan of one column).
-    public static let distinctBlocks = 16
+    package static let distinctBlocks = 16
     /// Blocks decoded per benchmark iteration: 512 × 2,048 = 2^20 values.
-    public static let blocksPerIteration = Fixtures.valueCount / ColumnVector.batchCapacity
+    package static let blocksPerIteration = Fixtures.valueCount / ColumnVector.batchCapacity
 
     /// Decompresses `payload` with liblz4 alone into `output` (which holds `rawLength` bytes).
     @inline(__always)
-    public static func lz4Decompress(_ payload: UnsafeRawBufferPointer, rawLength: Int, into output: UnsafeMutableRawPointer)
+    package static func lz4Decompress(_ payload: UnsafeRawBufferPointer, rawLength: Int, into output: UnsafeMutableRawPointer)
         -> Int
     {
         Int(

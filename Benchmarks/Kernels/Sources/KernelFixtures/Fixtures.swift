@@ -5,7 +5,7 @@ import PlazaVector
 
 /// The shapes of data the format benchmarks encode and decode, one column each, chosen so that
 /// the writer's automatic choice lands on each encoding of Formats/plaza-file-format.md §7.
-public enum ColumnShape: String, CaseIterable, Sendable {
+package enum ColumnShape: String, CaseIterable, Sendable {
     case constantInt = "int64 constant"
     case runsInt = "int64 runs of 100"
     case smallRangeInt = "int64 0..<200 (8 bits)"
@@ -19,7 +19,7 @@ public enum ColumnShape: String, CaseIterable, Sendable {
     case uniqueText = "varchar unique ids"
 
     /// The SQL type of the column.
-    public var type: DataType {
+    package var type: DataType {
         switch self {
         case .sortedTimestamps: return .timestamp
         case .pricesDouble, .randomDouble: return .double
@@ -29,7 +29,7 @@ public enum ColumnShape: String, CaseIterable, Sendable {
     }
 
     /// Bytes one value occupies in a decoded vector (strings: offset plus average text length).
-    public var decodedBytesPerValue: Double {
+    package var decodedBytesPerValue: Double {
         switch self {
         case .lowCardinalityText: return 4 + 18
         case .uniqueText: return 4 + 16
@@ -39,14 +39,14 @@ public enum ColumnShape: String, CaseIterable, Sendable {
 }
 
 /// Builds benchmark columns and segment files; deterministic (seeded SplitMix64).
-public enum Fixtures {
+package enum Fixtures {
     /// Values per benchmark column: 2^20, so iterations per second read as millions of values per second.
-    public static let valueCount = 1 << 20
+    package static let valueCount = 1 << 20
 
     /// A directory for scratch files, on tmpfs when the machine has one (so `fsync` is cheap).
     /// Fixed, so that every run reuses the same fixture files instead of leaving new ones behind
     /// (the benchmark tool starts one process per benchmark); write into it atomically.
-    public static func scratchDirectory() -> String {
+    package static func scratchDirectory() -> String {
         let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         let path = "\(base)/plaza-kernel-benchmarks"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -54,18 +54,18 @@ public enum Fixtures {
     }
 
     /// A name for a file of this process only in `directory` (remove it when done).
-    public static func privatePath(_ directory: String, _ name: String) -> String { "\(directory)/\(name).\(getpid())" }
+    package static func privatePath(_ directory: String, _ name: String) -> String { "\(directory)/\(name).\(getpid())" }
 
     /// Writes a fixture file under a private name, then renames it to `path`, so that concurrent
     /// runs never read a half-written file.
-    public static func writeAtomically(_ path: String, _ write: (String) throws -> Void) rethrows {
+    package static func writeAtomically(_ path: String, _ write: (String) throws -> Void) rethrows {
         let temporary = "\(path).\(getpid()).tmp"
         try write(temporary)
         guard rename(temporary, path) == 0 else { fatalError("cannot rename \(temporary) to \(path)") }
     }
 
     /// The column as batches of up to 2,048 rows.
-    public static func batches(_ shape: ColumnShape, rows: Int = valueCount) -> [Batch] {
+    package static func batches(_ shape: ColumnShape, rows: Int = valueCount) -> [Batch] {
         var state: UInt64 = 0x5EED ^ UInt64(shape.rawValue.utf8.count)
         func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -107,14 +107,14 @@ public enum Fixtures {
     }
 
     /// Writes `batches` (one column of `shape`) as a segment file at `path`.
-    public static func writeSegment(_ batches: [Batch], shape: ColumnShape, path: String) throws(FormatError) -> SegmentSummary {
+    package static func writeSegment(_ batches: [Batch], shape: ColumnShape, path: String) throws(FormatError) -> SegmentSummary {
         let writer = try SegmentWriter(path: path, schema: Schema([Field(name: "v", type: shape.type)]))
         for batch in batches { try writer.append(batch) }
         return try writer.finish()
     }
 
     /// Decodes every row group of column 0 of `reader` into `batch`; returns the rows decoded.
-    public static func decodeAll(_ reader: SegmentReader, into batch: Batch) throws(FormatError) -> Int {
+    package static func decodeAll(_ reader: SegmentReader, into batch: Batch) throws(FormatError) -> Int {
         var rows = 0
         for rowGroup in 0..<reader.rowGroupCount {
             let cursor = try reader.openRowGroup(rowGroup, columns: [0], predicates: [])
@@ -124,7 +124,7 @@ public enum Fixtures {
     }
 
     /// The encodings the writer chose for column 0, with how many blocks use each.
-    public static func encodings(of reader: SegmentReader) throws(FormatError) -> [(BlockEncoding, compressed: Bool, blocks: Int)] {
+    package static func encodings(of reader: SegmentReader) throws(FormatError) -> [(BlockEncoding, compressed: Bool, blocks: Int)] {
         var counts: [String: (BlockEncoding, Bool, Int)] = [:]
         for rowGroup in 0..<reader.rowGroupCount {
             for block in 0..<reader.blockCount(rowGroup: rowGroup) {
