@@ -15,6 +15,9 @@ struct SegmentEntry: Hashable, Sendable {
 
     /// The segment's rows not deleted.
     var liveRowCount: Int { rowCount - (deletions?.deletedRows ?? 0) }
+
+    /// The files of the table directory this entry names: the segment, and its deletion file if any.
+    var fileNames: [String] { [fileName] + (deletions.map { [$0.fileName] } ?? []) }
 }
 
 /// A segment's deletion file, as the manifest lists it (Formats/plaza-manifest.md §4.2, §10).

@@ -44,10 +44,8 @@ final class RowIDCursor: RowGroupCursor {
     }
 
     func provesTrue(_ predicate: ScanPredicate) -> Bool {
-        guard predicate.column != position else { return false }
-        var shifted = predicate
-        if shifted.column > position { shifted.column -= 1 }
-        return inner.provesTrue(shifted)
+        guard let stored = predicate.droppingColumn(at: position) else { return false }
+        return inner.provesTrue(stored)
     }
 
     /// Reads the stored columns into `batch`'s vectors through `read`, then numbers the rows (or,
@@ -71,5 +69,16 @@ final class RowIDCursor: RowGroupCursor {
         let first = base + Int64(inner.batchStartRow)
         let values = ids.data.assumingMemoryBound(to: Int64.self)
         for row in 0..<count { values[row] = first &+ Int64(row) }
+    }
+}
+
+extension ScanPredicate {
+    /// The predicate over the requested columns without the one at `position` (the row id):
+    /// nil when it tests that column, else with its column renumbered past the gap.
+    func droppingColumn(at position: Int) -> ScanPredicate? {
+        guard column != position else { return nil }
+        var shifted = self
+        if shifted.column > position { shifted.column -= 1 }
+        return shifted
     }
 }

@@ -28,7 +28,7 @@ extension StorageCatalog {
         let snapshot = try self.snapshot(table: name)
         let chosen = snapshot.deletions.indices.filter { index in
             guard let vector = snapshot.deletions[index] else { return false }
-            let rows = snapshot.manifest.segments[index].rowCount
+            let rows = snapshot.segmentRowCount(index)
             return Double(vector.deletedCount) > minimumDeletedFraction * Double(rows)
         }
         guard !chosen.isEmpty else {

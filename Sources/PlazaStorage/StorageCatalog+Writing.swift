@@ -120,7 +120,7 @@ extension StorageCatalog {
     /// Deletes segment files not listed in `manifest` and temporary manifests: the leftovers of
     /// writers that crashed or aborted (§5). Runs under the table's lock, so no writer is using them.
     static func removeOrphans(in path: String, keeping manifest: Manifest?, table: String) throws(StorageError) {
-        let committed = Set(manifest?.segments.flatMap { [$0.fileName, $0.deletions?.fileName ?? ""] } ?? [])
+        let committed = Set(manifest?.segments.flatMap(\.fileNames) ?? [])
         for name in try FileSystem.list(path, table: table) {
             let isOrphanSegment =
                 (Manifest.isSegmentFileName(name) || Manifest.isDeletionFileName(name)) && !committed.contains(name)

@@ -31,8 +31,6 @@ package final class TableSnapshot: ScanSource, Sendable {
     private let rowIDBases: [Int]
     /// Per snapshot row group with deleted rows: which of its blocks hold only deleted rows.
     private let excludedBlocks: [[Bool]?]
-    /// The manifest the snapshot was opened from (writers start from it).
-    let manifest: Manifest
 
     private init(
         table: String, manifest: Manifest, paths: [String], readers: [SegmentReader],
@@ -40,7 +38,6 @@ package final class TableSnapshot: ScanSource, Sendable {
         deletions: [DeletionVector?]
     ) {
         self.table = table
-        self.manifest = manifest
         self.schema = manifest.schema
         self.generation = manifest.generation
         self.rowCount = manifest.rowCount
@@ -95,9 +92,6 @@ package final class TableSnapshot: ScanSource, Sendable {
     /// One more than the largest row id: the rows of every row group, deleted ones included.
     package var rowIDLimit: Int { rowIDBases.last.map { $0 + rowCount(rowGroup: rowIDBases.count - 1) } ?? 0 }
 
-    /// Whether some row of the snapshot is deleted.
-    package var hasDeletions: Bool { deletions.contains { $0 != nil } }
-
     /// The snapshot row group holding row id `rowID` and the row id of its first row, or nil when there is none.
     package func rowGroup(ofRowID rowID: Int) -> (rowGroup: Int, base: Int)? {
         guard rowID >= 0, !rowIDBases.isEmpty else { return nil }
@@ -126,6 +120,9 @@ package final class TableSnapshot: ScanSource, Sendable {
         let first = locations.firstIndex { Int($0.segment) == segment } ?? locations.count
         return first..<(first + readers[segment].rowGroupCount)
     }
+
+    /// The rows of segment `segment`, deleted ones included.
+    func segmentRowCount(_ segment: Int) -> Int { readers[segment].rowCount }
 
     /// The row counts of segment `segment`'s row groups.
     func segmentGroupRows(_ segment: Int) -> [Int] {
@@ -207,13 +204,7 @@ package final class TableSnapshot: ScanSource, Sendable {
     ) {
         var stored = columns
         stored.remove(at: position)
-        let kept = predicates.compactMap { predicate -> ScanPredicate? in
-            guard predicate.column != position else { return nil }
-            var shifted = predicate
-            if shifted.column > position { shifted.column -= 1 }
-            return shifted
-        }
-        return (stored, kept)
+        return (stored, predicates.compactMap { $0.droppingColumn(at: position) })
     }
 
     /// As `openRowGroup(_:columns:predicates:)` but reading deleted rows too; with `verifyEveryBlock`

@@ -84,7 +84,12 @@ package final class TableWriteTransaction {
     package var baseGeneration: UInt64 { base?.generation ?? 0 }
 
     /// The generation the commit will create.
-    private var generation: UInt64 { (base?.generation ?? 0) + 1 }
+    private var generation: UInt64 { baseGeneration + 1 }
+
+    /// The path of this transaction's file number `sequence`: `<gen>-<seq>-<random>.<ending>` (§5, §10).
+    private func newFileName(sequence: Int, ending: String) -> String {
+        sixDigits(generation) + "-" + sixDigits(UInt64(sequence)) + "-" + StorageCatalog.randomSuffix() + "." + ending
+    }
 
     /// Appends the live rows of `batch` (with a selection vector, only the selected rows).
     ///
@@ -109,9 +114,7 @@ package final class TableWriteTransaction {
         guard rows > 0 else { return }
         do {
             if writer == nil {
-                writerPath =
-                    directory + "/" + sixDigits(generation) + "-" + sixDigits(UInt64(written.count)) + "-"
-                    + StorageCatalog.randomSuffix() + ".plzseg"
+                writerPath = directory + "/" + newFileName(sequence: written.count, ending: "plzseg")
                 writer = try SegmentWriter(path: writerPath, schema: schema, options: options.segmentOptions)
                 writerRows = 0
             }
@@ -141,10 +144,10 @@ package final class TableWriteTransaction {
     @discardableResult
     package func delete(rowIDs: UnsafeBufferPointer<Int64>, in snapshot: TableSnapshot) throws(StorageError) -> Int {
         try checkOpen()
-        guard snapshot.generation == (base?.generation ?? 0), snapshot.table == table else {
+        guard snapshot.generation == baseGeneration, snapshot.table == table else {
             throw StorageError(
                 .busy,
-                "table \"\(table)\" changed while the statement ran (generation \(snapshot.generation) read, \(base?.generation ?? 0) now); nothing was written, run it again",
+                "table \"\(table)\" changed while the statement ran (generation \(snapshot.generation) read, \(baseGeneration) now); nothing was written, run it again",
                 table: table)
         }
         guard replacements.isEmpty else {
@@ -194,7 +197,7 @@ package final class TableWriteTransaction {
     @discardableResult
     package func compact(segment: Int, from snapshot: TableSnapshot) throws(StorageError) -> Int {
         try checkOpen()
-        guard snapshot.generation == (base?.generation ?? 0), snapshot.table == table,
+        guard snapshot.generation == baseGeneration, snapshot.table == table,
             segment < (base?.segments.count ?? 0), replacements[segment] == nil
         else {
             throw StorageError(
@@ -218,14 +221,7 @@ package final class TableWriteTransaction {
                 let cursor = try snapshot.openRowGroup(group, columns: columns, predicates: [])
                 while try cursor.next(into: batch) {
                     if let mask = cursor.deletedRows {
-                        let selection = SelectionVector(capacity: batch.count)
-                        var kept = 0
-                        for row in 0..<batch.count where mask[row &>> 6] & (1 &<< UInt64(row & 63)) == 0 {
-                            selection.indices[kept] = Int32(row)
-                            kept += 1
-                        }
-                        selection.count = kept
-                        batch.selection = selection
+                        batch.selection = SelectionVector(rowsClearIn: mask, count: batch.count)
                     }
                     try append(batch)
                 }
@@ -263,14 +259,13 @@ package final class TableWriteTransaction {
             touched[segment] = vector
         }
         var sequence = written.count
+        var emptied = Set<Int>()
         for (segment, vector) in touched.sorted(by: { $0.key < $1.key }) {
             if vector.deletedCount == segments[segment].rowCount {
-                segments[segment].deletions = DeletionEntry(fileName: "", deletedRows: vector.deletedCount, byteSize: 0)
+                emptied.insert(segment)
                 continue
             }
-            let name =
-                sixDigits(generation) + "-" + sixDigits(UInt64(sequence)) + "-" + StorageCatalog.randomSuffix()
-                + ".plzdel"
+            let name = newFileName(sequence: sequence, ending: "plzdel")
             sequence += 1
             let bytes = vector.encoded(segment: segments[segment].fileName)
             deletionFilesWritten.append(name)
@@ -279,7 +274,7 @@ package final class TableWriteTransaction {
                 fileName: name, deletedRows: vector.deletedCount, byteSize: bytes.count)
         }
         // A segment whose every row is deleted leaves the table (its file goes after the commit).
-        return withReplacements(segments).filter { $0.liveRowCount > 0 }
+        return segments.indices.filter { !emptied.contains($0) }.map { segments[$0] }
     }
 
     /// `segments` (the base's, in order) with each compacted one replaced by its new files.
@@ -345,13 +340,11 @@ package final class TableWriteTransaction {
                 file: directory)
         }
         try step(.directorySynced)
-        let keptNames = Set(manifest.segments.flatMap { [$0.fileName, $0.deletions?.fileName ?? ""] })
-        for old in base?.segments ?? [] {
+        let keptNames = Set(manifest.segments.flatMap(\.fileNames))
+        for name in (base?.segments ?? []).flatMap(\.fileNames) where !keptNames.contains(name) {
             // Open snapshots keep their mapping after unlink (POSIX), so deleting now is safe;
             // a failure only leaves an orphan that the next writer deletes.
-            for name in [old.fileName, old.deletions?.fileName].compactMap({ $0 }) where !keptNames.contains(name) {
-                try? FileSystem.removeFile(directory + "/" + name, table: table)
-            }
+            try? FileSystem.removeFile(directory + "/" + name, table: table)
         }
         try step(.oldSegmentsDeleted)
         lock?.release()

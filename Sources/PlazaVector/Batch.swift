@@ -16,6 +16,24 @@ package final class SelectionVector {
         self.count = 0
     }
 
+    /// The rows of `0 ..< count` whose bit in `mask` is clear (a deletion mask: bit set = row gone),
+    /// found a 64-bit word at a time.
+    package convenience init(rowsClearIn mask: UnsafePointer<UInt64>, count: Int) {
+        self.init(capacity: count)
+        var n = 0
+        for w in 0..<ValidityBitmap.wordCount(for: count) {
+            var bits = ~mask[w]
+            if count &- w &* 64 < 64 { bits &= (1 &<< UInt64(count & 63)) &- 1 }
+            let base = Int32(truncatingIfNeeded: w &* 64)
+            while bits != 0 {
+                indices[n] = base &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
+                n &+= 1
+                bits &= bits &- 1
+            }
+        }
+        self.count = n
+    }
+
     deinit { indices.deallocate() }
 
     /// The positions as a buffer.

@@ -64,4 +64,18 @@ import Testing
         }
         #expect(Array(out[0..<m]) == (0..<13).map { Int32($0) })
     }
+
+    /// `SelectionVector(rowsClearIn:count:)`: the rows whose deletion bit is clear, never past `count`.
+    @Test func rowsClearInAMaskMatchTheRowByRowReference() {
+        var rng = SeededRandom(seed: 7)
+        for count in [0, 1, 63, 64, 65, 130, 2_047, 2_048] {
+            var words = [UInt64](repeating: 0, count: max(1, (count + 63) / 64))
+            for row in 0..<count where rng.next() % 3 == 0 { words[row >> 6] |= 1 << UInt64(row & 63) }
+            let selection = words.withUnsafeBufferPointer {
+                SelectionVector(rowsClearIn: $0.baseAddress!, count: count)
+            }
+            let expected = (0..<count).filter { words[$0 >> 6] & (1 << UInt64($0 & 63)) == 0 }.map { Int32($0) }
+            #expect(Array(selection.buffer) == expected, "count \(count)")
+        }
+    }
 }

@@ -162,12 +162,7 @@ extension ScanPlan {
             if !hasMore { break }
             if filter == nil, let deleted = cursor.deletedRows {
                 // No filter to fold them into: the live rows become the batch's selection.
-                let rows = batch.count, words = ValidityBitmap.wordCount(for: rows)
-                let live = worker.filterScratch.mask(for: rows)
-                for w in 0..<words { live[w] = ~deleted[w] }
-                if rows & 63 != 0 { live[words - 1] &= (1 &<< UInt64(rows & 63)) &- 1 }
-                let selection = SelectionVector(capacity: rows)
-                selection.count = FilterMask.select(live, count: rows, into: selection.indices)
+                let selection = SelectionVector(rowsClearIn: deleted, count: batch.count)
                 if selection.count == 0 { continue }
                 batch.selection = selection
             }
