@@ -7,14 +7,6 @@ extension BindingSession {
     func bindAlter(_ name: Identifier, _ change: TableChange) throws(BindError) -> BoundWrite {
         let table = try modifiedTable(name, verb: "alter")
         let fields = table.schema.fields
-        func position(_ column: Identifier) throws(BindError) -> Int {
-            guard let index = fields.firstIndex(where: { $0.name.lowercased() == column.name.lowercased() }) else {
-                throw BindError(
-                    "table \"\(table.name)\" has no column \"\(column.name)\""
-                        + Scope.suggestion(for: column.name, among: fields.map(\.name)), span: column.span)
-            }
-            return index
-        }
         func checkFree(_ column: Identifier, except: Int? = nil) throws(BindError) {
             if let existing = fields.firstIndex(where: { $0.name.lowercased() == column.name.lowercased() }),
                 existing != except
@@ -37,7 +29,7 @@ extension BindingSession {
             }
             return .renameTable(from: table.name, to: newName.name)
         case .renameColumn(let old, let new):
-            let index = try position(old)
+            let index = try Self.column(old, of: table)
             try checkFree(new, except: index)
             newFields[index].name = new.name
         case .addColumn(let column, let defaultValue):
@@ -58,21 +50,17 @@ extension BindingSession {
                 guard case .literal = bound else {
                     throw BindError("DEFAULT needs a constant value", span: defaultValue.span)
                 }
-                if bound.type != column.type && bound.type != .null {
-                    guard FunctionCatalog.canCast(from: bound.type, to: column.type) else {
-                        throw BindError(
-                            "cannot use a \(bound.type) DEFAULT for a column of type \(column.type)",
-                            span: defaultValue.span)
-                    }
-                    value = Optimizer.fold(.cast(bound, to: column.type, isTry: false))
-                } else if bound.type == column.type {
-                    value = bound
+                guard let converted = Self.stored(bound, as: column.type) else {
+                    throw BindError(
+                        "cannot use a \(bound.type) DEFAULT for a column of type \(column.type)",
+                        span: defaultValue.span)
                 }
+                value = Optimizer.fold(converted)
             }
             expressions.append(value)
             newFields.append(Field(name: column.name.name, type: column.type, isNullable: true))
         case .dropColumn(let column):
-            let index = try position(column)
+            let index = try Self.column(column, of: table)
             guard fields.count > 1 else {
                 throw BindError(
                     "cannot drop \"\(fields[index].name)\", the only column of \"\(table.name)\"", span: column.span)

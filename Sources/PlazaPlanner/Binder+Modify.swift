@@ -34,11 +34,7 @@ extension BindingSession {
         var values = [Expression?](repeating: nil, count: fields.count)
         for assignment in assignments {
             let name = assignment.column
-            guard let index = fields.firstIndex(where: { $0.name.lowercased() == name.name.lowercased() }) else {
-                throw BindError(
-                    "table \"\(table.name)\" has no column \"\(name.name)\""
-                        + Scope.suggestion(for: name.name, among: fields.map(\.name)), span: name.span)
-            }
+            let index = try Self.column(name, of: table)
             guard values[index] == nil else {
                 throw BindError("column \"\(name.name)\" is assigned twice", span: name.span)
             }

@@ -88,11 +88,7 @@ extension BindingSession {
         var targets: [Int] = []
         if let columns {
             for column in columns {
-                guard let index = fields.firstIndex(where: { $0.name.lowercased() == column.name.lowercased() }) else {
-                    throw BindError(
-                        "table \"\(table.name)\" has no column \"\(column.name)\""
-                            + Scope.suggestion(for: column.name, among: fields.map(\.name)), span: column.span)
-                }
+                let index = try Self.column(column, of: table)
                 guard !targets.contains(index) else {
                     throw BindError("column \"\(column.name)\" is listed twice", span: column.span)
                 }
@@ -130,11 +126,26 @@ extension BindingSession {
     /// an explicit CAST converts it (INSERT and UPDATE convert as DuckDB does), a typed NULL for an
     /// untyped NULL; nil when no CAST converts the type.
     static func stored(column index: Int, of type: DataType, as target: DataType) -> BoundExpression? {
-        let column = BoundExpression.column(index: index, type: type)
-        if type == .null { return .literal(.null, type: target) }
-        if type == target { return column }
-        guard FunctionCatalog.canCast(from: type, to: target) else { return nil }
-        return .cast(column, to: target, isTry: false)
+        stored(.column(index: index, type: type), as: target)
+    }
+
+    /// `value` as a column of type `target` stores it (see `stored(column:of:as:)`).
+    static func stored(_ value: BoundExpression, as target: DataType) -> BoundExpression? {
+        if value.type == .null { return .literal(.null, type: target) }
+        if value.type == target { return value }
+        guard FunctionCatalog.canCast(from: value.type, to: target) else { return nil }
+        return .cast(value, to: target, isTry: false)
+    }
+
+    /// The position of column `name` in `table` (ignoring case), or an error naming the nearest ones.
+    static func column(_ name: Identifier, of table: TableDescription) throws(BindError) -> Int {
+        let fields = table.schema.fields
+        guard let index = fields.firstIndex(where: { $0.name.lowercased() == name.name.lowercased() }) else {
+            throw BindError(
+                "table \"\(table.name)\" has no column \"\(name.name)\""
+                    + Scope.suggestion(for: name.name, among: fields.map(\.name)), span: name.span)
+        }
+        return index
     }
 
     /// The plan with columns a table can store: a repeated name gets `_1`, `_2`… (as DuckDB does),
