@@ -133,24 +133,22 @@ enum ArithmeticKernels {
                 return out
             }
         case (.multiply, .interval, .bigint):
-            // Each field times the factor, as DuckDB does; a field out of its range is an error.
+            // Each field times the factor, as DuckDB does. Overflow is OR-ed over the batch; only a
+            // batch that overflowed looks for its row (which may be a NULL one: then no error).
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.interval, count)
+                var overflowed = false
                 mapBinary(inputs[0], inputs[1], out, count) { (x: Interval, factor: Int64) -> Interval in
-                    let months = Int64(x.months).multipliedReportingOverflow(by: factor)
-                    let days = Int64(x.days).multipliedReportingOverflow(by: factor)
-                    let micros = x.micros.multipliedReportingOverflow(by: factor)
-                    return Interval(
-                        months: Int32(truncatingIfNeeded: months.partialValue),
-                        days: Int32(truncatingIfNeeded: days.partialValue), micros: micros.partialValue)
+                    let (product, overflow) = Self.multiply(x, factor)
+                    overflowed = overflowed || overflow
+                    return product
                 }
-                try checkRows(inputs, out, count, "multiplying") { row in
-                    let x = inputs[0].data.load(fromByteOffset: row * MemoryLayout<Interval>.stride, as: Interval.self)
-                    let factor = inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)
-                    let months = Int64(x.months).multipliedReportingOverflow(by: factor)
-                    let days = Int64(x.days).multipliedReportingOverflow(by: factor)
-                    return months.overflow || days.overflow || x.micros.multipliedReportingOverflow(by: factor).overflow
-                        || Int32(exactly: months.partialValue) == nil || Int32(exactly: days.partialValue) == nil
+                if overflowed {
+                    try checkRows(inputs, out, count, "multiplying") { row in
+                        let x = inputs[0].data.load(
+                            fromByteOffset: row * MemoryLayout<Interval>.stride, as: Interval.self)
+                        return Self.multiply(x, inputs[1].data.load(fromByteOffset: row * 8, as: Int64.self)).1
+                    }
                 }
                 propagateNulls(inputs, into: out, count: count)
                 return out
@@ -165,6 +163,20 @@ enum ArithmeticKernels {
         default:
             throw ExecutionError(.internal, "unexpected argument types for \(name): \(a), \(b) (a bug; please report)")
         }
+    }
+
+    /// `x` with each field times `factor`, and whether a field left its range.
+    static func multiply(_ x: Interval, _ factor: Int64) -> (Interval, Bool) {
+        let months = Int64(x.months).multipliedReportingOverflow(by: factor)
+        let days = Int64(x.days).multipliedReportingOverflow(by: factor)
+        let micros = x.micros.multipliedReportingOverflow(by: factor)
+        let product = Interval(
+            months: Int32(truncatingIfNeeded: months.partialValue), days: Int32(truncatingIfNeeded: days.partialValue),
+            micros: micros.partialValue)
+        let overflow =
+            months.overflow || days.overflow || micros.overflow || Int64(product.months) != months.partialValue
+            || Int64(product.days) != days.partialValue
+        return (product, overflow)
     }
 
     /// Adds an interval to a timestamp: months (clamped to the month's last day), then days, then micros.
