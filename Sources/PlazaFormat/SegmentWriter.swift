@@ -14,15 +14,19 @@ package struct SegmentWriterOptions: Sendable, Hashable {
     package var rowGroupSize: Int
     /// Values per block: a multiple of 2,048 up to 65,536. Default 2,048, one batch.
     package var blockSize: Int
+    /// Threads that encode a row group's columns at once; nil uses every core. The file's bytes
+    /// do not depend on it.
+    package var encodingThreads: Int?
 
     /// Creates options; `precondition`s the ranges above (a bug in the caller, not bad input).
-    package init(rowGroupSize: Int = 122_880, blockSize: Int = 2_048) {
+    package init(rowGroupSize: Int = 122_880, blockSize: Int = 2_048, encodingThreads: Int? = nil) {
         precondition(rowGroupSize >= 1 && rowGroupSize <= SegmentFormat.maxRowGroupSize, "row group size out of range")
         precondition(
             blockSize >= 2_048 && blockSize % 2_048 == 0 && blockSize <= SegmentFormat.maxBlockSize,
             "block size must be a multiple of 2,048 up to 65,536")
         self.rowGroupSize = rowGroupSize
         self.blockSize = blockSize
+        self.encodingThreads = encodingThreads.map { max(1, $0) }
     }
 }
 
@@ -198,7 +202,7 @@ package final class SegmentWriter {
         // column's first block is 8-aligned, so padding each to 8 and laying them end to end gives
         // the bytes a serial writer would, with the offsets shifted by where each column lands.
         let columns = buffers.count
-        let workers = buffered >= 8_192 ? min(columns, Self.encodingThreads) : 1
+        let workers = buffered >= 8_192 ? min(columns, options.encodingThreads ?? Self.encodingThreads) : 1
         while chunkWriters.count < workers { chunkWriters.append(ChunkWriter()) }
         var outputs = [ByteWriter](repeating: ByteWriter(), count: columns)
         var encoded = [ChunkEntry?](repeating: nil, count: columns)

@@ -1,3 +1,4 @@
+import Foundation
 import PlazaCore
 import PlazaVector
 import PlazaTestSupport
@@ -46,6 +47,26 @@ import Testing
         for c in 0..<columns.count {
             expectValues(makeVector(storedTypes[c], read[c]), columns[c], "\(storedTypes[c]) \(nulls)")
         }
+    }
+
+    /// Row groups of 8,192 rows or more have their columns encoded on several threads at once;
+    /// the file must be byte for byte the one a single thread writes, and read back exactly.
+    @Test func encodingOnSeveralThreadsWritesTheSameBytes() throws {
+        let schema = Schema(storedTypes.enumerated().map { Field(name: "c\($0.offset)", type: $0.element) })
+        let columns = storedTypes.enumerated().map {
+            Self.column($0.element, rows: 20_000, nulls: .random, seed: UInt64(40 + $0.offset))
+        }
+        var files: [[UInt8]] = []
+        for threads in [1, 3] {
+            let path = try writeSegment(
+                schema, columns, options: SegmentWriterOptions(rowGroupSize: 12_288, encodingThreads: threads))
+            files.append(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+            let read = try readAll(try SegmentReader(path: path))
+            for c in 0..<columns.count {
+                expectValues(makeVector(storedTypes[c], read[c]), columns[c], "\(storedTypes[c]), \(threads) threads")
+            }
+        }
+        #expect(files[0] == files[1])
     }
 
     @Test func largeBlocksAreHandedOutInBatches() throws {

@@ -80,4 +80,18 @@ import Testing
             }
         }
     }
+
+    /// Gathering only valid rows of a column that has NULLs (the rows a selection keeps) gives no
+    /// bitmap; one NULL row among them gives exactly that NULL.
+    @Test(arguments: [DataType.bigint, .varchar, .double])
+    func gatheredValidityIsExactAndDroppedWhenAllValid(type: DataType) {
+        let source = Self.source(type, rows: 2_048, nulls: .someNulls)
+        let valid = (0..<2_048).filter { $0 % 5 != 2 }.map { Int32($0) }
+        let out = valid.withUnsafeBufferPointer { GatherKernel.gather(source, $0) }
+        #expect(!out.hasNulls)
+        let withNull = valid.prefix(100) + [7] + valid.dropFirst(100)
+        let mixed = Array(withNull).withUnsafeBufferPointer { GatherKernel.gather(source, $0) }
+        #expect(mixed.hasNulls)
+        #expect((0..<mixed.count).filter { !mixed.isValid(at: $0) } == [100])
+    }
 }
