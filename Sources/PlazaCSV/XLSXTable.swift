@@ -156,11 +156,8 @@ package struct XLSXTable {
         case (.boolean(let flag), .varchar): return .varchar(flag ? "true" : "false")
         case (.number(let number, let isDate), .varchar):
             guard isDate else { return .varchar(text(of: number)) }
-            let micros = timestamp(ofSerial: number)
-            return .varchar(
-                number == number.rounded(.down)
-                    ? Value.date(Int32(clamping: Int(number) - excelEpochOffset)).description
-                    : Value.timestamp(micros).description)
+            let asDate = number == number.rounded(.down)
+            return .varchar((value(cell, as: asDate ? .date : .timestamp) ?? .null).description)
         default: return nil
         }
     }

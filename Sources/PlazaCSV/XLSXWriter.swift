@@ -28,7 +28,7 @@ package final class XLSXWriter {
     private var compressedSize = 0
     private var rows = 0
     /// The central directory entries written so far: name, CRC, sizes, local header offset.
-    private var entries: [(name: String, crc: UInt32, compressed: Int, size: Int, offset: Int)] = []
+    private var entries: [(name: String, method: UInt16, crc: UInt32, compressed: Int, size: Int, offset: Int)] = []
     private var sheetStart = 0
 
     /// Creates the temporary file and writes the workbook's fixed parts and the header row.
@@ -43,7 +43,7 @@ package final class XLSXWriter {
         temporaryPath = directory + "." + name + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Self.ioError(path, "cannot create the file") }
-        for (part, text) in Self.fixedParts(sheetName: "Sheet1") { try storeDeflated(part, Array(text.utf8)) }
+        for (part, text) in Self.fixedParts(sheetName: "Sheet1") { try store(part, Array(text.utf8)) }
         sheetStart = offset
         try startSheet()
         var header = "<row r=\"1\">"
@@ -52,7 +52,7 @@ package final class XLSXWriter {
                 "<c r=\"\(Self.columnName(column + 1))1\" t=\"inlineStr\"><is><t>\(Self.escaped(field.name))</t></is></c>"
         }
         header += "</row>"
-        try emit(Array(header.utf8))
+        xml += header.utf8
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
@@ -71,12 +71,12 @@ package final class XLSXWriter {
                     location: FileLocation(path: path))
             }
             let number = rows + 1
-            xml.append(contentsOf: Array("<row r=\"\(number)\">".utf8))
+            xml += "<row r=\"\(number)\">".utf8
             for (column, vector) in batch.columns.enumerated() where vector.isValid(at: row) {
                 let reference = Self.columnName(column + 1) + String(number)
-                xml.append(contentsOf: Array(Self.cell(vector.value(at: row), reference: reference).utf8))
+                xml += Self.cell(vector.value(at: row), reference: reference).utf8
             }
-            xml.append(contentsOf: Array("</row>".utf8))
+            xml += "</row>".utf8
             if xml.count >= 1 << 20 { try deflateBuffered(finish: false) }
         }
     }
@@ -85,7 +85,7 @@ package final class XLSXWriter {
     ///
     /// - Throws: `CSVError` (`.io`) when writing, syncing or renaming fails.
     package func finish() throws(CSVError) {
-        xml.append(contentsOf: Array("</sheetData></worksheet>".utf8))
+        xml += "</sheetData></worksheet>".utf8
         try deflateBuffered(finish: true)
         deflateEnd(&stream)
         // The data descriptor of the sheet entry, then its directory entry's values.
@@ -101,7 +101,7 @@ package final class XLSXWriter {
                 location: FileLocation(path: path))
         }
         entries.append(
-            ("xl/worksheets/sheet1.xml", UInt32(truncatingIfNeeded: crc), compressedSize, rawSize, sheetStart))
+            ("xl/worksheets/sheet1.xml", 8, UInt32(truncatingIfNeeded: crc), compressedSize, rawSize, sheetStart))
         var directory: [UInt8] = []
         for entry in entries {
             let name = Array(entry.name.utf8)
@@ -110,7 +110,7 @@ package final class XLSXWriter {
             Self.put16(20, &directory)
             Self.put16(20, &directory)
             Self.put16(usesDescriptor ? 8 : 0, &directory)
-            Self.put16(8, &directory)
+            Self.put16(entry.method, &directory)
             Self.put32(0, &directory)  // time and date: 1980-01-01 00:00
             Self.put32(entry.crc, &directory)
             Self.put32(UInt32(entry.compressed), &directory)
@@ -249,25 +249,24 @@ package final class XLSXWriter {
         ]
     }
 
-    /// Writes a small part whole: local header with its CRC and sizes, then its deflated bytes.
-    private func storeDeflated(_ name: String, _ data: [UInt8]) throws(CSVError) {
-        let compressed = try Self.deflateWhole(data, path: path)
+    /// Writes a small fixed part whole and uncompressed (stored, method 0): a few hundred bytes each.
+    private func store(_ name: String, _ data: [UInt8]) throws(CSVError) {
         let checksum = data.withUnsafeBufferPointer {
             UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress, uInt($0.count)))
         }
-        let nameBytes = Array(name.utf8)
         var header: [UInt8] = []
         Self.localHeader(
-            &header, name: nameBytes, flags: 0, crc: checksum, compressed: compressed.count, size: data.count)
-        entries.append((name, checksum, compressed.count, data.count, offset))
-        try writeAll(header + compressed)
+            &header, name: Array(name.utf8), flags: 0, method: 0, crc: checksum, compressed: data.count,
+            size: data.count)
+        entries.append((name, 0, checksum, data.count, data.count, offset))
+        try writeAll(header + data)
     }
 
     /// Starts the sheet entry: a local header whose CRC and sizes follow the data (flag 8).
     private func startSheet() throws(CSVError) {
         var header: [UInt8] = []
         Self.localHeader(
-            &header, name: Array("xl/worksheets/sheet1.xml".utf8), flags: 8, crc: 0, compressed: 0, size: 0)
+            &header, name: Array("xl/worksheets/sheet1.xml".utf8), flags: 8, method: 8, crc: 0, compressed: 0, size: 0)
         try writeAll(header)
         guard
             deflateInit2_(
@@ -304,36 +303,13 @@ package final class XLSXWriter {
         xml.removeAll(keepingCapacity: true)
     }
 
-    static func deflateWhole(_ data: [UInt8], path: String) throws(CSVError) -> [UInt8] {
-        var stream = z_stream()
-        guard
-            deflateInit2_(
-                &stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-                == Z_OK
-        else { throw ioError(path, "cannot start compressing") }
-        defer { deflateEnd(&stream) }
-        var input = data
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)
-        let status: Int32 = input.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                stream.next_in = source.baseAddress
-                stream.avail_in = uInt(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = uInt(target.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
-        guard status == Z_STREAM_END else { throw ioError(path, "compressing a part failed") }
-        return Array(output[0..<Int(stream.total_out)])
-    }
-
     static func localHeader(
-        _ out: inout [UInt8], name: [UInt8], flags: UInt16, crc: UInt32, compressed: Int, size: Int
+        _ out: inout [UInt8], name: [UInt8], flags: UInt16, method: UInt16, crc: UInt32, compressed: Int, size: Int
     ) {
         put32(0x0403_4B50, &out)
         put16(20, &out)
         put16(flags, &out)
-        put16(8, &out)
+        put16(method, &out)
         put32(0, &out)
         put32(crc, &out)
         put32(UInt32(compressed), &out)
@@ -353,8 +329,6 @@ package final class XLSXWriter {
         }
         offset += bytes.count
     }
-
-    private func emit(_ bytes: [UInt8]) throws(CSVError) { xml += bytes }
 
     static func put16(_ value: UInt16, _ out: inout [UInt8]) {
         out.append(UInt8(value & 0xFF))
