@@ -311,17 +311,8 @@ package final class TableSnapshot: ScanSource, Sendable {
         var deletions: [DeletionVector?] = [], kept: [String] = []
         for segment in manifest.segments {
             let path = directory + "/" + segment.fileName
-            guard let identity = try FileSystem.fileIdentity(path, table: table) else {
-                throw StorageError(
-                    .damaged, "the manifest names segment \"\(segment.fileName)\", which is missing", table: table,
-                    file: path)
-            }
-            guard identity.size == segment.byteSize else {
-                throw StorageError(
-                    .damaged,
-                    "segment is \(identity.size) bytes but the manifest recorded \(segment.byteSize) (truncated or replaced)",
-                    table: table, file: path)
-            }
+            let identity = try listedFile(
+                path, kind: "segment", name: segment.fileName, recordedSize: segment.byteSize, table: table)
             let reader: SegmentReader
             if let cached = cache?.reader(path: path, identity: identity) {
                 reader = cached
@@ -360,22 +351,31 @@ package final class TableSnapshot: ScanSource, Sendable {
             deletions: deletions)
     }
 
+    /// The identity of a file the manifest lists, which must exist with the size it recorded.
+    static func listedFile(_ path: String, kind: String, name: String, recordedSize: Int, table: String)
+        throws(StorageError) -> FileIdentity
+    {
+        guard let identity = try FileSystem.fileIdentity(path, table: table) else {
+            throw StorageError(
+                .damaged, "the manifest names \(kind) \"\(name)\", which is missing", table: table, file: path)
+        }
+        guard identity.size == recordedSize else {
+            throw StorageError(
+                .damaged,
+                "\(kind) is \(identity.size) bytes but the manifest recorded \(recordedSize) (truncated or replaced)",
+                table: table, file: path)
+        }
+        return identity
+    }
+
     /// Reads (or takes from `cache`) the deletion file `entry` of the segment `reader` opened,
     /// checking it against the manifest and the segment's row groups.
     static func openDeletions(
         _ entry: DeletionEntry, path: String, segment: String, reader: SegmentReader, table: String,
         cache: SegmentReaderCache?
     ) throws(StorageError) -> DeletionVector {
-        guard let identity = try FileSystem.fileIdentity(path, table: table) else {
-            throw StorageError(
-                .damaged, "the manifest names deletion file \"\(entry.fileName)\", which is missing", table: table,
-                file: path)
-        }
-        guard identity.size == entry.byteSize else {
-            throw StorageError(
-                .damaged, "deletion file is \(identity.size) bytes but the manifest recorded \(entry.byteSize)",
-                table: table, file: path)
-        }
+        let identity = try listedFile(
+            path, kind: "deletion file", name: entry.fileName, recordedSize: entry.byteSize, table: table)
         if let cached = cache?.deletionVector(path: path, identity: identity) { return cached }
         guard let bytes = try FileSystem.readFileIfPresent(path, table: table, limit: 1 << 30) else {
             throw StorageError(.damaged, "deletion file vanished while being read", table: table, file: path)
