@@ -40,12 +40,7 @@ QUERIES = ["q01", "q02", "q03", "q04", "q05", "q06", "q07", "q08", "q09", "q13",
            "q21", "q22", "q23", "q41", "q42"]
 
 
-def plaza(binary, db, sql, threads, repeat=1):
-    done = subprocess.run([binary, "query", "--db", str(db), "--threads", str(threads), "--format", "csv", "--timer",
-                           "--repeat", str(repeat), "--", sql], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip()[:400])
-    return engines.parse_timers(done.stderr), done.stdout
+plaza = engines.plaza_timers
 
 
 def copy_database(source, target):

@@ -315,6 +315,16 @@ def parse_timers(stderr):
     return [float(value) * units[unit] for value, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(ms|s|µs|us)\b", stderr)]
 
 
+def plaza_timers(binary, db, sql, threads, repeat=1):
+    """Runs `sql` `repeat` times in one `plaza query --timer` process: the milliseconds of each run
+    (the statement only, not the process start) and the CSV output."""
+    done = subprocess.run([binary, "query", "--db", str(db), "--threads", str(threads), "--format", "csv", "--timer",
+                           "--repeat", str(repeat), "--", sql], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip()[:400])
+    return parse_timers(done.stderr), done.stdout
+
+
 def parse_timer(stderr):
     """Milliseconds from Plaza's first `--timer` line on stderr, or None."""
     times = parse_timers(stderr)

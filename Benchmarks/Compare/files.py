@@ -34,12 +34,9 @@ def median_ms(run, runs):
 
 
 def plaza_warm(binary, db, sql, runs, threads):
-    done = subprocess.run([binary, "query", "--db", str(db), "--threads", str(threads), "--format", "csv", "--timer",
-                           "--repeat", str(runs + 1), "--", sql], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip()[:400])
-    times = engines.parse_timers(done.stderr)
-    return statistics.median(times[1:]), done.stdout
+    """Plaza's median `--timer` over `runs` runs after a warm-up, in one process, and its output."""
+    times, output = engines.plaza_timers(binary, db, sql, threads, runs + 1)
+    return statistics.median(times[1:]), output
 
 
 def main():
