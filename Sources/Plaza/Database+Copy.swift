@@ -86,7 +86,7 @@ extension Database {
         case .json:
             return try TextRowWriter(path: path, fields: fields, style: .jsonLines)
         case .xlsx:
-            return ExcelRowWriter(try XLSXWriter(path: path, fields: fields))
+            return try XLSXWriter(path: path, fields: fields)
         }
     }
 }
@@ -110,14 +110,8 @@ final class ParquetRowWriter: RowFileWriter {
     func abandon() { writer.abandon() }
 }
 
-/// An Excel workbook (the writer already writes under a temporary name).
-final class ExcelRowWriter: RowFileWriter {
-    let writer: XLSXWriter
-    init(_ writer: XLSXWriter) { self.writer = writer }
-    func write(_ batch: Batch) throws { try writer.write(batch) }
-    func finish() throws { try writer.finish() }
-    func abandon() { writer.abandon() }
-}
+/// An Excel workbook is one as it stands (it already writes under a temporary name).
+extension XLSXWriter: RowFileWriter {}
 
 /// A CSV or newline-delimited JSON file, written through a buffer to a temporary file that is
 /// renamed to `path` when complete.
