@@ -363,19 +363,58 @@ package final class ColumnVector {
             }
             flat.heapCount = end
         } else {
-            let width = byteWidth, source = dictionary.data, target = flat.data
-            for row in 0..<n {
-                // NULL slots hold zeros, as the block decoder leaves them.
-                if valid(row) {
-                    (target + row * width).copyMemory(from: source + Int(codes[row]) * width, byteCount: width)
-                } else {
-                    (target + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
-                }
+            switch physicalType {
+            case .uint8: flat.gatherEntries(of: dictionary, codes, n, UInt8.self)
+            case .int32: flat.gatherEntries(of: dictionary, codes, n, Int32.self)
+            case .int64: flat.gatherEntries(of: dictionary, codes, n, Int64.self)
+            case .double: flat.gatherEntries(of: dictionary, codes, n, UInt64.self)
+            case .interval: flat.gatherEntries(of: dictionary, codes, n, Interval.self)
+            case .string: preconditionFailure("text handled above")
             }
+            if let words { flat.zeroNullSlots(words, n, width: byteWidth) }
         }
         flat.count = n
-        if words != nil { for row in 0..<n where !valid(row) { flat.setValid(false, at: row) } }
+        flat.copyValidity(of: self)
         return flat
+    }
+
+    /// Writes `dictionary`'s entry of each of the `n` codes into `data`, one typed load and store
+    /// per row (a byte copy of a runtime width cost a `memmove` call per value). A NULL row's code
+    /// may be anything, so each code is clamped to the dictionary; `zeroNullSlots` clears those rows.
+    @inline(__always)
+    private func gatherEntries<T>(of dictionary: ColumnVector, _ codes: UnsafePointer<UInt32>, _ n: Int, _: T.Type) {
+        let entries = dictionary.data.assumingMemoryBound(to: T.self), target = data.assumingMemoryBound(to: T.self)
+        guard dictionary.count > 0 else {
+            // Only NULL rows can point into an empty dictionary.
+            data.initializeMemory(as: UInt8.self, repeating: 0, count: n * MemoryLayout<T>.stride)
+            return
+        }
+        let last = UInt32(dictionary.count - 1)
+        for row in 0..<n { target[row] = entries[Int(Swift.min(codes[row], last))] }
+    }
+
+    /// Zeroes the values of the rows NULL in `words` (a decoded block leaves zeros there, and
+    /// kernels that compute NULL rows rely on it), a word of 64 rows at a time.
+    private func zeroNullSlots(_ words: UnsafePointer<UInt64>, _ n: Int, width: Int) {
+        for w in 0..<ValidityBitmap.wordCount(for: n) where words[w] != ~0 {
+            var nulls = ~words[w]
+            while nulls != 0 {
+                let row = w &* 64 &+ nulls.trailingZeroBitCount
+                nulls &= nulls &- 1
+                if row >= n { break }
+                (data + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+            }
+        }
+    }
+
+    /// Gives this vector `source`'s NULLs for its first `count` rows (a bitmap only if `source` has one).
+    package func copyValidity(of source: ColumnVector) {
+        guard source.hasNulls else { return }
+        let n = source.count
+        setValid(false, at: 0)  // creates the bitmap; the words are copied over it
+        validityWords.update(from: source.validityWords, count: ValidityBitmap.wordCount(for: n))
+        // Bits past `n` stay set, as `setValid` leaves them.
+        if n & 63 != 0 { validityWords[n &>> 6] |= ~0 &<< UInt64(n & 63) }
     }
 
     /// Sets `count` directly after a kernel or decoder filled `data` (fixed width only).

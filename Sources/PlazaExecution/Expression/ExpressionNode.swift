@@ -23,6 +23,12 @@ class ExpressionNode: @unchecked Sendable {
         preconditionFailure("ExpressionNode.evaluate is abstract")
     }
 
+    /// The value for every row of `batch`, possibly as a dictionary vector (codes over entries
+    /// computed once each); callers that read values directly use `evaluate`.
+    func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        try evaluate(batch)
+    }
+
     /// The value when the node is a constant.
     var constant: Value? { nil }
 }
@@ -37,6 +43,9 @@ final class ColumnNode: ExpressionNode, @unchecked Sendable {
     override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         let column = batch.columns[index]
         return column.isDictionary ? column.flattened() : column
+    }
+    override func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        batch.columns[index]
     }
 }
 
