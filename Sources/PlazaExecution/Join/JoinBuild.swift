@@ -92,6 +92,13 @@ final class JoinBuild: @unchecked Sendable {
     /// when the system has no memory for them (the column is then gathered without a dictionary).
     static func dictionary(of column: ColumnVector) -> (ColumnVector, UnsafeMutablePointer<UInt32>)? {
         let count = column.count
+        if column.physicalType == .string && !column.isDictionary {
+            let codes = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(count, 1))
+            codes.initialize(repeating: 0, count: Swift.max(count, 1))
+            let firstRows = TextDistinct.number(column, codes: codes)
+            let entries = firstRows.withUnsafeBufferPointer { GatherKernel.gather(column, $0) }
+            return (entries, codes)
+        }
         // Untracked: the build rows it describes are counted already; only a failed allocation stops it.
         guard let table = try? GroupTable(types: [column.type], tracker: nil, operatorName: "hash join build") else {
             return nil

@@ -199,30 +199,75 @@ package final class KeyPacker {
             unpackFixed(keys, into: columns)
             return columns
         }
+        unpackMixed(keys, into: columns)
+        return columns
+    }
+
+    /// `unpack` with text columns: a first pass sums each text column's bytes so its heap is
+    /// allocated once, a second writes values, offsets and bytes through local pointers (appending
+    /// value by value grew the heaps by copying and checked each property access).
+    private static func unpackMixed(_ keys: [UnsafeRawBufferPointer], into columns: [ColumnVector]) {
+        let widths = columns.map { $0.physicalType == .string ? -1 : $0.byteWidth }
+        var heapBytes = Array(repeating: 0, count: columns.count)
         for key in keys {
             var at = 0
-            for column in columns {
+            for column in 0..<widths.count {
                 let isValid = key.load(fromByteOffset: at, as: UInt8.self) != 0
-                at += 1
-                guard isValid else {
-                    column.appendNull()
-                    continue
-                }
-                if column.physicalType == .string {
+                at &+= 1
+                guard isValid else { continue }
+                if widths[column] < 0 {
                     let length = Int(UInt32(littleEndian: key.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                    column.appendBytes(UnsafeRawBufferPointer(rebasing: key[(at + 4)..<(at + 4 + length)]))
-                    at += 4 + length
+                    heapBytes[column] &+= length
+                    at &+= 4 &+ length
                 } else {
-                    let width = column.byteWidth
-                    if column.count == column.capacity { column.reserve(column.capacity * 2) }
-                    (column.data + column.count * width).copyMemory(from: key.baseAddress! + at, byteCount: width)
-                    column.count += 1
-                    if column.hasNulls { column.setValid(true, at: column.count - 1) }
-                    at += width
+                    at &+= widths[column]
                 }
             }
         }
-        return columns
+        for (column, vector) in columns.enumerated() where widths[column] < 0 {
+            vector.reserveHeap(heapBytes[column])
+        }
+        let datas = columns.map(\.data), heaps = columns.map(\.heap)
+        var ends = Array(repeating: 0, count: columns.count)
+        var nullRows: [[Int]] = Array(repeating: [], count: columns.count)
+        for (row, key) in keys.enumerated() {
+            let base = key.baseAddress!
+            var at = 0
+            for column in 0..<widths.count {
+                let width = widths[column]
+                let isValid = base.load(fromByteOffset: at, as: UInt8.self) != 0
+                at &+= 1
+                if !isValid { nullRows[column].append(row) }
+                if width < 0 {
+                    if isValid {
+                        let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                        if length > 0 {
+                            (heaps[column] + ends[column]).copyMemory(from: base + at + 4, byteCount: length)
+                        }
+                        ends[column] &+= length
+                        at &+= 4 &+ length
+                    }
+                    datas[column].storeBytes(of: Int32(ends[column]), toByteOffset: (row + 1) * 4, as: Int32.self)
+                } else {
+                    let target = datas[column] + row &* width
+                    if isValid {
+                        target.copyMemory(from: base + at, byteCount: width)
+                        at &+= width
+                    } else {
+                        target.initializeMemory(as: UInt8.self, repeating: 0, count: width)
+                    }
+                }
+            }
+        }
+        for (column, vector) in columns.enumerated() {
+            if widths[column] < 0 {
+                vector.setHeapCount(ends[column])
+                vector.count = keys.count
+            } else {
+                vector.setCount(keys.count)
+            }
+            for row in nullRows[column] { vector.setValid(false, at: row) }
+        }
     }
 
     /// `unpack` for fixed-width columns only: writes each value in place through local pointers
