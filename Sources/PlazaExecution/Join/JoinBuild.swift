@@ -6,7 +6,7 @@ import PlazaVector
 /// task 0 numbers the distinct keys (integer table or packed-key group table), each further
 /// task computes one output column's dictionary.
 final class JoinBuild: @unchecked Sendable {
-    // Safe to share: task 0 writes only `rowGroups`, `groupTable`, `integerTable` and `failure`;
+    // Safe to share: task 0 writes only `rowGroups`, `groupTable`, `integerTable`, `pairKey` and `failure`;
     // task i > 0 writes only `dictionaries[i - 1]`; everything is read after all tasks joined.
     let columns: [ColumnVector]
     let keyVectors: [ColumnVector]
@@ -20,6 +20,8 @@ final class JoinBuild: @unchecked Sendable {
     let dictionaries: UnsafeMutableBufferPointer<(ColumnVector, UnsafeMutablePointer<UInt32>)?>
     var groupTable: GroupTable?
     var integerTable: IntegerKeyTable?
+    /// Set when two integer keys are looked up as one packed key in `integerTable`.
+    var pairKey: IntegerPairKey?
     var failure: ExecutionError?
 
     init(
@@ -75,6 +77,11 @@ final class JoinBuild: @unchecked Sendable {
             let table = IntegerKeyTable(capacity: validCount)
             table.insert(keyVectors[0], rows: validRows, into: rowGroups)
             integerTable = table
+        } else if keyVectors.count == 2, let pair = IntegerPairKey(keyVectors[0], keyVectors[1], rows: validRows) {
+            let table = IntegerKeyTable(capacity: validCount)
+            table.insert(pair.combine(keyVectors[0], keyVectors[1], count: rowCount), rows: validRows, into: rowGroups)
+            integerTable = table
+            pairKey = pair
         } else if validCount > 0 {
             let dense = keyVectors.map { validCount == rowCount ? $0 : GatherKernel.gather($0, validRows) }
             do {

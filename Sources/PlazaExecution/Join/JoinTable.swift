@@ -21,6 +21,8 @@ final class JoinTable: @unchecked Sendable {
     let keyTypes: [DataType]
     let groupTable: GroupTable?
     let integerTable: IntegerKeyTable?
+    /// Set when the two keys are looked up packed into one in `integerTable`.
+    let pairKey: IntegerPairKey?
     /// First build row of each key, and the next row with the same key (-1 ends a chain).
     let heads: UnsafeMutablePointer<Int32>
     let next: UnsafeMutablePointer<Int32>
@@ -92,6 +94,7 @@ final class JoinTable: @unchecked Sendable {
         let groupTable = build.groupTable, integerTable = build.integerTable
         self.groupTable = groupTable
         self.integerTable = integerTable
+        self.pairKey = build.pairKey
         // Without keys (a nested loop) every row is in the one chain of key 0.
         let keyCount = keys.isEmpty ? (count > 0 ? 1 : 0) : integerTable?.count ?? groupTable?.groupCount ?? 0
         self.keyCount = keyCount
@@ -159,6 +162,8 @@ final class JoinTable: @unchecked Sendable {
         }
         if keyTypes.isEmpty {
             groups.initialize(repeating: keyCount > 0 ? 0 : -1, count: count)
+        } else if let integerTable, let pairKey {
+            integerTable.find(pairKey.combine(keys[0], keys[1], count: count), count: count, into: groups)
         } else if let integerTable {
             integerTable.find(keys[0], count: count, into: groups)
         } else if let groupTable {
