@@ -201,6 +201,36 @@ import Testing
         #expect(LogicalPlan.join(semi).fields == semi.left.fields)
         #expect(LogicalPlan.join(anti).fields == semi.left.fields && semi.left.fields.count == 2)
     }
+
+    @Test func aSemiJoinRunsBelowTheLeftJoinOfACorrelatedScalarSubquery() throws {
+        // As TPC-H Q20: the IN filters the outer rows before they meet the decorrelated subquery.
+        let result = Optimizer.optimize(
+            try plan(
+                "SELECT n FROM reportes r WHERE colonia IN (SELECT nombre FROM alcaldias) AND n > (SELECT count(*) FROM alcaldias a WHERE a.colonia = r.colonia)"
+            ))
+        var found: Join?
+        func visit(_ plan: LogicalPlan) -> LogicalPlan {
+            if found == nil, case .join(let join) = plan, join.kind == .left { found = join }
+            _ = plan.mapInputs(visit)
+            return plan
+        }
+        _ = visit(result)
+        guard let join = found, case .join(let semi) = join.left, semi.kind == .semi else {
+            Issue.record("the SEMI join should be the LEFT join's left input: \(PlanPrinter.explain(result))")
+            return
+        }
+        #expect(semi.leftKeys == [.column(index: 0, type: .varchar)])
+    }
+
+    @Test func aSemiJoinStaysAboveAFilterOnItsScan() throws {
+        // A filter right above a scan keeps its place (block pruning); the SEMI join goes on top.
+        let result = Optimizer.optimize(
+            try plan("SELECT n FROM reportes WHERE colonia IN (SELECT nombre FROM alcaldias) AND n > 1"))
+        guard case .project(.join(let semi), _, _) = result, case .filter(.scan, _) = semi.left else {
+            Issue.record("unexpected plan \(PlanPrinter.explain(result))")
+            return
+        }
+    }
 }
 
 /// Constants take the column's type when exact, so columns are not cast per row.
