@@ -106,28 +106,62 @@ enum JoinOrderRule {
                     && touched[c].isSubset(of: set.union([candidate]))
             }
         }
-        // Each step joins a unit: one input, or an input with its filtered satellites (inputs only it
-        // connects to, as Q3's customer to orders), joined first so that the hash table built for the
-        // unit is already cut down by their filters (a bushy tree where left-deep would build it whole).
-        var units: [[Int]] = [[sizes.indices.max { sizes[$0] < sizes[$1] }!]]
-        var joined: Set<Int> = Set(units[0])
+        // Inputs that an equality joins directly.
+        var neighbors = [Set<Int>](repeating: [], count: leaves.count)
+        for c in conditions.indices where isEquality[c] && touched[c].count == 2 {
+            let pair = Array(touched[c])
+            neighbors[pair[0]].insert(pair[1])
+            neighbors[pair[1]].insert(pair[0])
+        }
+        /// `input` and the inputs hanging from it away from `parent` (a tree, all in `available`):
+        /// nil when one of them reaches anything else.
+        func hanging(_ input: Int, from parent: Int, in available: Set<Int>) -> Unit? {
+            var satellites: [Unit] = []
+            for other in neighbors[input] where other != parent {
+                // Removing `input` from `available` stops a cycle from recursing forever (a cycle is no tree).
+                guard available.contains(other),
+                    let below = hanging(other, from: input, in: available.subtracting([input]))
+                else {
+                    return nil
+                }
+                satellites.append(below)
+            }
+            return Unit(root: input, satellites: satellites)
+        }
+        /// The fraction of `unit`'s root rows its filters and its satellites' filters keep, each
+        /// join on a key keeping the fraction the satellite keeps.
+        func keptFraction(_ unit: Unit) -> Double {
+            unit.satellites.reduce(kept[unit.root]) { $0 * keptFraction($1) }
+        }
+        /// `input` with its filtered satellites: inputs hanging from it alone whose filters (theirs
+        /// or their own satellites', as Q7's customer through its nation) keep a fraction of them.
+        func unit(of input: Int, in available: Set<Int>) -> Unit {
+            var satellites: [Unit] = []
+            for other in neighbors[input] where available.contains(other) {
+                if let below = hanging(other, from: input, in: available), keptFraction(below) < 1 {
+                    satellites.append(below)
+                }
+            }
+            return Unit(root: input, satellites: satellites)
+        }
+
+        // Each step joins a unit: one input, or an input with its filtered satellites, joined first
+        // (bushy, each satellite with its own) so that the hash table built for the unit is already
+        // cut down by their filters (Q3's orders by its customers, Q7's by its two nations' customers).
+        var units: [Unit] = [Unit(root: sizes.indices.max { sizes[$0] < sizes[$1] }!, satellites: [])]
+        var joined: Set<Int> = [units[0].root]
         while joined.count < leaves.count {
             let remaining = leaves.indices.filter { !joined.contains($0) }
             let connected = remaining.filter { connects($0, to: joined) }
             let pool = connected.isEmpty ? remaining : connected
-            let next = pool.min { (kept[$0], sizes[$0]) < (kept[$1], sizes[$1]) }!
-            joined.insert(next)
-            var unit = [next]
-            if !connected.isEmpty {
-                for satellite in remaining
-                where satellite != next && kept[satellite] < 1 && connects(satellite, to: [next])
-                    && !connects(satellite, to: joined.subtracting([next]))
-                {
-                    unit.append(satellite)
-                    joined.insert(satellite)
-                }
+            var available = Set(remaining)
+            if !connected.isEmpty { available.subtract(connected) }
+            let candidates = pool.map { input in
+                connected.isEmpty ? Unit(root: input, satellites: []) : unit(of: input, in: available)
             }
-            units.append(unit)
+            let next = candidates.min { (keptFraction($0), sizes[$0.root]) < (keptFraction($1), sizes[$1.root]) }!
+            joined.formUnion(next.leaves)
+            units.append(next)
         }
 
         // Build the tree; `position[i]` is column i's place in the plan of the unit holding it.
@@ -168,12 +202,24 @@ enum JoinOrderRule {
             for column in 0..<leaves[index].plan.fields.count { position[leaves[index].offset + column] = column }
             return (leaves[index].plan, [index])
         }
-        let current = build(units.map { unit in unit.count == 1 ? leaf(unit[0]) : (build(unit.map(leaf)), unit) })
+        func plan(_ unit: Unit) -> (plan: LogicalPlan, leaves: [Int]) {
+            unit.satellites.isEmpty
+                ? leaf(unit.root) : (build([leaf(unit.root)] + unit.satellites.map(plan)), unit.leaves)
+        }
+        let current = build(units.map(plan))
         let outputFields = current.fields
         return .project(
             input: current, expressions: position.map { .column(index: $0, type: outputFields[$0].type) },
             fields: fields)
     }
+}
+
+/// An input of a join tree with the inputs joined to it first (its filtered satellites, each with its own).
+private struct Unit {
+    var root: Int
+    var satellites: [Unit]
+    /// Every input of the unit, root first.
+    var leaves: [Int] { [root] + satellites.flatMap(\.leaves) }
 }
 
 extension LogicalPlan {
