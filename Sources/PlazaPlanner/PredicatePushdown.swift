@@ -62,12 +62,13 @@ enum PredicatePushdown {
             let columns = PlanUtilities.columns(of: expression)
             return (columns.allSatisfy { $0 < leftCount }, !columns.isEmpty && columns.allSatisfy { $0 >= leftCount })
         }
-        // Conditions from above the join.
+        // Conditions from above the join. Subqueries here are uncorrelated (the binder turned the
+        // others into joins), so `o_orderkey IN (…)` goes to its side, where it becomes a SEMI join.
         for predicate in predicates {
             let (onlyLeft, onlyRight) = side(predicate)
-            if onlyLeft && !leftIsNullExtended && !containsSubquery(predicate) {
+            if onlyLeft && !leftIsNullExtended {
                 left.append(predicate)
-            } else if onlyRight && !rightIsNullExtended && isInner && !containsSubquery(predicate) {
+            } else if onlyRight && !rightIsNullExtended && isInner {
                 right.append(PlanUtilities.remap(predicate) { $0 - leftCount })
             } else if isInner, let (l, r) = PlanUtilities.equiKey(predicate, leftCount: leftCount) {
                 join.leftKeys.append(l)
@@ -81,9 +82,9 @@ enum PredicatePushdown {
         // The join's own residual: single-sided parts go below where the join kind allows.
         for conjunct in join.residual.map(PlanUtilities.conjuncts) ?? [] {
             let (onlyLeft, onlyRight) = side(conjunct)
-            if onlyRight && onMayFilterRight && !containsSubquery(conjunct) {
+            if onlyRight && onMayFilterRight {
                 right.append(PlanUtilities.remap(conjunct) { $0 - leftCount })
-            } else if onlyLeft && onMayFilterLeft && !containsSubquery(conjunct) {
+            } else if onlyLeft && onMayFilterLeft {
                 left.append(conjunct)
             } else {
                 residual.append(conjunct)

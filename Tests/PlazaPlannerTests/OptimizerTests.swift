@@ -386,6 +386,48 @@ import Testing
         #expect(result.fields.map(\.name) == ["n"])
     }
 
+    @Test func inputFilteredThroughItsOwnSatelliteIsJoinedWithItFirst() throws {
+        // TPC-H Q7's shape: a (unfiltered) is cut down only by a2, which hangs from it alone; the
+        // pair is built as one side under r2, and r2 with them as one side of the fact table's join,
+        // instead of building r2 whole: r JOIN (r2 JOIN (a JOIN a2)).
+        let sql =
+            "SELECT r.n FROM reportes r, reportes r2, alcaldias a, alcaldias a2 WHERE r.colonia = r2.colonia AND r2.ok = (a.poblacion > 0) AND a.nombre = a2.nombre AND a2.poblacion > 5"
+        let result = Optimizer.optimize(try plan(sql))
+        let top = try #require(firstJoin(result))
+        guard case .join(let middle) = top.right, case .join(let bottom) = middle.right else {
+            Issue.record("expected r JOIN (r2 JOIN (a JOIN a2)): \(PlanPrinter.explain(result))")
+            return
+        }
+        func scanBelowFilters(_ plan: LogicalPlan) -> TableScan? {
+            switch plan {
+            case .scan(let scan): return scan
+            case .filter(let input, _): return scanBelowFilters(input)
+            default: return nil
+            }
+        }
+        guard let satellite = scanBelowFilters(bottom.right), satellite.table == "alcaldias" else {
+            Issue.record("expected a2 innermost: \(PlanPrinter.explain(result))")
+            return
+        }
+        #expect(joins(result).allSatisfy { !$0.leftKeys.isEmpty })
+        #expect(result.fields.map(\.name) == ["n"])
+    }
+
+    @Test func inSubqueryOnOneSideOfAJoinFiltersThatSideBeforeTheJoin() throws {
+        // TPC-H Q18's shape: the IN reads only a's columns, so a is SEMI-joined before the join.
+        let result = Optimizer.optimize(
+            try plan(
+                "SELECT r.n FROM reportes r, alcaldias a WHERE r.colonia = a.colonia AND a.nombre IN (SELECT colonia FROM reportes WHERE n > 3)"
+            ))
+        let join = try #require(firstJoin(result))
+        #expect(join.kind == .inner)
+        let sides = [join.left, join.right].compactMap { side -> Join? in
+            if case .join(let semi) = side, semi.kind == .semi { return semi }
+            return nil
+        }
+        #expect(sides.count == 1, "\(PlanPrinter.explain(result))")
+    }
+
     @Test func correlatedAggregateIsComputedOnlyForTheKeysTheOuterRowsAsk() throws {
         // The subquery's input is SEMI-joined with the outer keys under the outer WHERE's other
         // conditions, so only the neighbourhoods of reports with n > 3 are aggregated.
