@@ -9,6 +9,12 @@ struct LikeMatcher: Sendable {
     }
     let tokens: [Token]
     let caseInsensitive: Bool
+    /// For a pattern without `_`: its literals in order (what lies between the `%`s), and whether it
+    /// starts and ends with `%`. Matched by prefix, suffix and substring searches instead of the
+    /// token loop (`'%green%'` in TPC-H Q9 ran at 180 ns a row).
+    let literals: [[UInt8]]?
+    let startsAny: Bool
+    let endsAny: Bool
 
     init(pattern: String, caseInsensitive: Bool) {
         self.caseInsensitive = caseInsensitive
@@ -38,18 +44,81 @@ struct LikeMatcher: Sendable {
         }
         flush()
         self.tokens = tokens
+        startsAny = tokens.first == .any
+        endsAny = tokens.last == .any
+        if tokens.contains(.one) {
+            literals = nil
+        } else {
+            literals = tokens.compactMap { token in
+                if case .literal(let bytes) = token { return bytes }
+                return nil
+            }
+        }
     }
 
     func matches(_ raw: UnsafeRawBufferPointer) -> Bool {
         if caseInsensitive {
             if raw.allSatisfy({ $0 < 0x80 }) {
                 let lowered = raw.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
-                return lowered.withUnsafeBytes { match($0, 0, 0) }
+                return lowered.withUnsafeBytes { matchCased($0) }
             }
             let lowered = Array(String(decoding: raw, as: UTF8.self).lowercased().utf8)
-            return lowered.withUnsafeBytes { match($0, 0, 0) }
+            return lowered.withUnsafeBytes { matchCased($0) }
         }
-        return match(raw, 0, 0)
+        return matchCased(raw)
+    }
+
+    /// `matches` once the text's case is settled.
+    @inline(__always)
+    private func matchCased(_ s: UnsafeRawBufferPointer) -> Bool {
+        guard let literals else { return match(s, 0, 0) }
+        return matchLiterals(s, literals)
+    }
+
+    /// The offset of the leftmost `literal` in `base[from ..< to]`: `memchr` (vectorized in libc)
+    /// finds each candidate first byte, `memcmp` checks the rest.
+    private func find(_ literal: [UInt8], in base: UnsafeRawPointer, from: Int, to end: Int) -> Int? {
+        let length = literal.count
+        let first = Int32(literal[0])
+        var position = from
+        while end - position >= length {
+            guard let hit = memchr(base + position, first, end - position - length + 1) else { return nil }
+            let offset = base.distance(to: UnsafeRawPointer(hit))
+            if length == 1 || equal(base + offset, literal) { return offset }
+            position = offset + 1
+        }
+        return nil
+    }
+
+    /// A pattern of literals and `%` only: the first literal is a prefix unless the pattern starts
+    /// with `%`, the last a suffix unless it ends with one, and each other is found leftmost after
+    /// the previous (leftmost is always right when only `%` lies between them).
+    private func matchLiterals(_ s: UnsafeRawBufferPointer, _ literals: [[UInt8]]) -> Bool {
+        let n = s.count
+        guard let base = s.baseAddress, !literals.isEmpty else { return n == 0 || startsAny }
+        var position = 0
+        for (index, literal) in literals.enumerated() {
+            let length = literal.count
+            let isFirst = index == 0, isLast = index == literals.count - 1
+            if isLast && !endsAny {
+                // Anchored at the end, and not overlapping what the earlier literals used.
+                guard n - length >= position, equal(base + (n - length), literal) else { return false }
+                return startsAny || !isFirst || n == length
+            }
+            if isFirst && !startsAny {
+                guard length <= n, equal(base, literal) else { return false }
+                position = length
+                continue
+            }
+            guard let found = find(literal, in: base, from: position, to: n) else { return false }
+            position = found + length
+        }
+        return true
+    }
+
+    @inline(__always)
+    private func equal(_ at: UnsafeRawPointer, _ literal: [UInt8]) -> Bool {
+        literal.withUnsafeBytes { memcmp(at, $0.baseAddress!, literal.count) == 0 }
     }
 
     /// Wildcard matching with one backtrack point (the last `%`): O(text × pattern), never exponential.
