@@ -208,25 +208,38 @@ final class IntegerSumAccumulator: AccumulatorState {
     }
 
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
-        let out = ColumnVector(type: result, capacity: Swift.max(groupCount, 1))
+        // Written in place (a checked append per group cost 12% of a 1.5M-group aggregate).
+        let out = makeOutput(result, groupCount)
         let limit: Int128 = result == .bigint ? Int128(Int64.max) : Int128(ArithmeticKernels.maxDecimal)
+        let lowest = -limit - (result == .bigint ? 1 : 0)
         let divisor = Double(powersOfTen[inputScale])
-        for g in 0..<groupCount {
-            if counts[g] == 0 {
-                out.appendNull()
-            } else if isAverage {
-                out.append(Double(sums[g]) / divisor / Double(counts[g]))
-            } else {
-                let sum = sums[g]
-                guard sum <= limit && sum >= -limit - (result == .bigint ? 1 : 0) else {
-                    throw ExecutionError(
-                        .overflow,
-                        "SUM is out of range for \(result) (the exact sum is \(sum)); cast the argument to DOUBLE to sum approximately"
-                    )
+        var empty: [Int] = []
+        try sums.withUnsafeBufferPointer { (sums) throws(ExecutionError) in
+            try counts.withUnsafeBufferPointer { (counts) throws(ExecutionError) in
+                if isAverage {
+                    let target = out.data.assumingMemoryBound(to: Double.self)
+                    for g in 0..<groupCount {
+                        let n = counts[g]
+                        target[g] = n == 0 ? 0 : Double(sums[g]) / divisor / Double(n)
+                        if n == 0 { empty.append(g) }
+                    }
+                    return
                 }
-                out.append(Int64(sum))
+                let target = out.data.assumingMemoryBound(to: Int64.self)
+                for g in 0..<groupCount {
+                    let sum = sums[g]
+                    guard sum <= limit && sum >= lowest else {
+                        throw ExecutionError(
+                            .overflow,
+                            "SUM is out of range for \(result) (the exact sum is \(sum)); cast the argument to DOUBLE to sum approximately"
+                        )
+                    }
+                    target[g] = Int64(truncatingIfNeeded: sum)
+                    if counts[g] == 0 { empty.append(g) }
+                }
             }
         }
+        for g in empty { out.setValid(false, at: g) }
         return out
     }
 
