@@ -9,7 +9,11 @@ import PlazaVector
 /// local to one `DictionaryIDs`: decode them with `decode` before they meet another table.
 final class DictionaryIDs {
     let strings: GroupTable
-    private var cached: (dictionary: ColumnVector, ids: [Int32])?
+    /// The dictionary last seen, the id of each entry (-1: none yet) and how many have none.
+    private var cached: (dictionary: ColumnVector, ids: [Int32], untranslated: Int)?
+    /// Dictionaries up to this many entries are translated whole when first seen; larger ones
+    /// (a join's text column) entry by entry as rows use them.
+    static let eagerEntries = 1 << 12
     private var decoded: ColumnVector?
 
     /// Throws the memory-limit error when there is no room for the id table.
@@ -25,11 +29,15 @@ final class DictionaryIDs {
         defer { ids.deallocate() }
         if let dictionary = vector.dictionary {
             if cached == nil || cached!.dictionary !== dictionary {
-                cached = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
+                cached = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)), dictionary.count)
+                if dictionary.count > 0 && dictionary.count <= DictionaryIDs.eagerEntries {
+                    // A storage block's dictionary: every entry at once, one table insert.
+                    try assignIDs(to: Array(0..<Int32(dictionary.count)), of: dictionary)
+                }
             }
             let codes = vector.values(as: UInt32.self)
             let validity = vector.validity
-            try translateMissing(codes, validity, count, dictionary)
+            if cached!.untranslated > 0 { try translateMissing(codes, validity, count, dictionary) }
             cached!.ids.withUnsafeBufferPointer { map in
                 if validity.isAllValid {
                     for row in 0..<count { output[row] = Int64(map[Int(codes[row])]) }
@@ -67,8 +75,13 @@ final class DictionaryIDs {
             }
         }
         guard !missing.isEmpty else { return }
-        decoded = nil
         missing.sort()  // in code order, so that all codes missing is the dictionary itself
+        try assignIDs(to: missing, of: dictionary)
+    }
+
+    /// Gives ids to the `entries` (sorted codes without an id) of `dictionary`, the cached one.
+    private func assignIDs(to missing: [Int32], of dictionary: ColumnVector) throws(ExecutionError) {
+        decoded = nil
         let entries =
             missing.count == dictionary.count
             ? dictionary : missing.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
@@ -83,6 +96,7 @@ final class DictionaryIDs {
         cached!.ids.withUnsafeMutableBufferPointer { map in
             for (i, code) in missing.enumerated() { map[Int(code)] = ids[i] }
         }
+        cached!.untranslated -= missing.count
     }
 
     /// The strings of a BIGINT id vector.
