@@ -62,6 +62,28 @@ final class CountAccumulator: AccumulatorState {
         }
     }
 
+    /// Adds the rows `runs` orders: a group's count is its run's length, or its valid rows.
+    func update(runs: GroupRuns, _ input: ColumnVector?) {
+        if !countsNulls && (input == nil || input!.type == .null) { return }
+        let order = runs.order, bounds = runs.bounds
+        let words = countsNulls ? nil : input?.validity.words
+        counts.withUnsafeMutableBufferPointer { c in
+            for g in 0..<runs.groupCount {
+                let start = Int(bounds[g]), end = Int(bounds[g + 1])
+                guard let words else {
+                    c[g] &+= Int64(end &- start)
+                    continue
+                }
+                var n: Int64 = 0
+                for i in start..<end {
+                    let row = Int(order[i])
+                    n &+= Int64(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
+                }
+                c[g] &+= n
+            }
+        }
+    }
+
     func merge(_ other: CountAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {
@@ -192,6 +214,38 @@ final class IntegerSumAccumulator: AccumulatorState {
             start = end
         }
         return (Int128(high) << 32 + Int128(low), valid)
+    }
+
+    /// Adds the rows `runs` orders: each group's rows summed in a register, stored once.
+    func update(runs: GroupRuns, _ input: ColumnVector?) {
+        guard let input, input.type != .null else { return }
+        precondition(input.physicalType == .int64, "integer sum over \(input.type)")
+        let values = input.data.assumingMemoryBound(to: Int64.self)
+        let order = runs.order, bounds = runs.bounds
+        let words = input.validity.words
+        sums.withUnsafeMutableBufferPointer { s in
+            counts.withUnsafeMutableBufferPointer { c in
+                for g in 0..<runs.groupCount {
+                    let start = Int(bounds[g]), end = Int(bounds[g + 1])
+                    var sum: Int128 = 0
+                    guard let words else {
+                        for i in start..<end { sum &+= Int128(values[Int(order[i])]) }
+                        s[g] &+= sum
+                        c[g] &+= Int64(end &- start)
+                        continue
+                    }
+                    var n: Int64 = 0
+                    for i in start..<end {
+                        let row = Int(order[i])
+                        let mask = 0 &- Int64(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
+                        sum &+= Int128(values[row] & mask)
+                        n &+= mask & 1
+                    }
+                    s[g] &+= sum
+                    c[g] &+= n
+                }
+            }
+        }
     }
 
     func merge(

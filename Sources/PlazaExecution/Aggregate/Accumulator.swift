@@ -103,6 +103,24 @@ enum Accumulator {
         try state.update(groups, rows, input, count: count)
     }
 
+    /// Whether `update(runs:_:)` applies: the exact accumulators, whose result does not depend on
+    /// the order rows are added in (a double sum's rounding would).
+    var takesRuns: Bool {
+        switch self {
+        case .count, .integerSum: return true
+        default: return false
+        }
+    }
+
+    /// Adds the rows `runs` orders to their groups (only where `takesRuns`).
+    func update(runs: GroupRuns, _ input: ColumnVector?) throws(ExecutionError) {
+        switch self {
+        case .count(let a): a.update(runs: runs, input)
+        case .integerSum(let a): a.update(runs: runs, input)
+        default: preconditionFailure("update(runs:) on an accumulator that does not take runs")
+        }
+    }
+
     /// Adds `other`'s group `g` into this accumulator's group `map[g]`, for every group of `other`.
     func merge(_ other: Accumulator, _ map: [Int32]) throws(ExecutionError) {
         guard !map.isEmpty else { return }

@@ -122,6 +122,21 @@ final class AggregateState {
     var distinctCodes: [AggregateDistinctCodes?] = []
     var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
     var groupsCapacity = ColumnVector.batchCapacity
+    /// The batch's rows ordered by group, when there are few groups.
+    let runs = GroupRuns()
+    /// Whether ordering rows by group pays: it costs about what two sums save, so it needs more.
+    lazy var runsPay: Bool = {
+        var weight = 0
+        for (index, accumulator) in accumulators.enumerated()
+        where op.filterNodes[index] == nil && distinctSets[index] == nil {
+            switch accumulator {
+            case .integerSum: weight += 2  // three stores per row: low and high sum words, count
+            case .count: weight += 1
+            default: break
+            }
+        }
+        return weight >= 4
+    }()
     var trackedBytes = 0
 
     /// Throws the memory-limit error when there is no room for the group table.
@@ -192,6 +207,11 @@ final class AggregateState {
         } else {
             groups.initialize(repeating: 0, count: count)
         }
+        // With few groups, the rows are ordered by group once, on first use, for every exact aggregate.
+        let ordersRuns =
+            runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
+            && (live != nil || uniformGroup(groups, count) == nil)  // one group: the accumulators sum it whole
+        var runsBuilt = false
         for (index, accumulator) in accumulators.enumerated() {
             let argument: ColumnVector?
             if let column = op.argumentNodes[index] as? ColumnNode, op.acceptsDictionary[index] {
@@ -227,6 +247,16 @@ final class AggregateState {
                     }
                 }
                 try insertDistinct(set, distinctIDs[index], argument, selected, count)
+            } else if ordersRuns && op.filterNodes[index] == nil && accumulator.takesRuns {
+                if !runsBuilt {
+                    if let live {
+                        live.withUnsafeBufferPointer { runs.build(groups, $0, count: count, groupCount: groupCount) }
+                    } else {
+                        runs.build(groups, nil, count: count, groupCount: groupCount)
+                    }
+                    runsBuilt = true
+                }
+                try accumulator.update(runs: runs, argument)
             } else if let selected {
                 try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
                     try accumulator.update(groups, rows, argument, count: count)
