@@ -274,7 +274,10 @@ final class IntegerSumAccumulator: AccumulatorState {
                     let target = out.data.assumingMemoryBound(to: Double.self)
                     for g in 0..<groupCount {
                         let n = counts[g]
-                        target[g] = n == 0 ? 0 : Double(sums[g]) / divisor / Double(n)
+                        // Int128's conversion is generic (slow); a sum that fits Int64 converts directly.
+                        let small = Int64(truncatingIfNeeded: sums[g])
+                        let total = Int128(small) == sums[g] ? Double(small) : Double(sums[g])
+                        target[g] = n == 0 ? 0 : total / divisor / Double(n)
                         if n == 0 { empty.append(g) }
                     }
                     return

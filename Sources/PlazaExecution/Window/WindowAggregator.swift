@@ -100,11 +100,15 @@ struct WindowAggregator {
                 continue
             }
             let sum = sums[e] &- sums[s]
+            // Int128's own conversions are generic (slow); a sum that fits Int64 converts directly.
+            let small = Int64(truncatingIfNeeded: sum)
+            let fits = Int128(small) == sum
             if function == .avg {
-                out.values(as: Double.self)[row] = Double(sum) / scale / Double(count)
+                let total = fits ? Double(small) : Double(sum)
+                out.values(as: Double.self)[row] = total / scale / Double(count)
             } else {
-                guard let value = Int64(exactly: sum) else { throw overflow() }
-                out.values(as: Int64.self)[row] = value
+                guard fits else { throw overflow() }
+                out.values(as: Int64.self)[row] = small
             }
         }
         return out

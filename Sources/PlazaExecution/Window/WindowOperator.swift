@@ -81,34 +81,24 @@ final class WindowOperator: @unchecked Sendable {
     private func sortedLayout(_ key: WindowSortKey, _ batches: [Batch], _ total: Int) throws(ExecutionError)
         -> WindowLayout
     {
-        var partitionVectors: [ColumnVector] = []
-        for expression in key.partitionBy { partitionVectors.append(try evaluateAll(expression, batches)) }
         var orderVectors: [ColumnVector] = []
         for sortKey in key.orderBy { orderVectors.append(try evaluateAll(sortKey.expression, batches)) }
-        var order = (0..<total).map { Int32($0) }
-        let partitionDirections = key.partitionBy.map { _ in (isDescending: false, nullsFirst: false) }
-        let orderDirections = key.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
-        let full = SortKeyEncoder(
-            partitionVectors + orderVectors, partitionDirections + orderDirections, count: total)
-        let partitionKeys =
-            partitionVectors.isEmpty ? nil : SortKeyEncoder(partitionVectors, partitionDirections, count: total)
-        let threads = context.options.threads
-        if let partitionKeys, threads > 1, total >= WindowOperator.parallelSortRows {
-            order = WindowPartitioner.sortedRows(
-                full: full, partitionKeys: partitionKeys, count: total, threads: threads)
-        } else if !partitionVectors.isEmpty || !orderVectors.isEmpty {
-            full.sort(&order)
+        // Per position in window order: 2 starts a partition, 1 a peer group, 0 neither.
+        var order: [Int32]
+        var marks: [UInt8]
+        if let packed = try packedOrder(key, batches, total, orderVectors) {
+            (order, marks) = packed
+        } else {
+            (order, marks) = try encodedOrder(key, batches, total, orderVectors)
         }
         var partitionStarts: [Int] = [0]
         var peerStart = [Int32](repeating: 0, count: total)
         var peerEnd = [Int32](repeating: 0, count: total)
         var groupStart: Int32 = 0
         for position in 1..<Swift.max(total, 1) {
-            let row = Int(order[position]), previous = Int(order[position - 1])
-            let newPartition = partitionKeys.map { $0.compare(row, $0, previous) != 0 } ?? false
-            if newPartition { partitionStarts.append(position) }
-            let newPeer = newPartition || (!orderVectors.isEmpty && full.compare(row, full, previous) != 0)
-            if newPeer {
+            let mark = marks[position]
+            if mark == 2 { partitionStarts.append(position) }
+            if mark != 0 {
                 for p in Int(groupStart)..<position { peerEnd[p] = Int32(position) }
                 groupStart = Int32(position)
             }
@@ -129,6 +119,160 @@ final class WindowOperator: @unchecked Sendable {
         return WindowLayout(
             order: order, partitionStarts: partitionStarts, peerStart: peerStart, peerEnd: peerEnd,
             orderVectors: orderVectors, isFirstKeyDescending: key.orderBy.first?.isDescending ?? false)
+    }
+
+    /// The window order and its marks by byte-string keys (any key types): partitions sorted by
+    /// their key, in hash buckets on all threads.
+    private func encodedOrder(
+        _ key: WindowSortKey, _ batches: [Batch], _ total: Int, _ orderVectors: [ColumnVector]
+    ) throws(ExecutionError) -> (order: [Int32], marks: [UInt8]) {
+        var partitionVectors: [ColumnVector] = []
+        for expression in key.partitionBy { partitionVectors.append(try evaluateAll(expression, batches)) }
+        var order = (0..<total).map { Int32($0) }
+        let partitionDirections = key.partitionBy.map { _ in (isDescending: false, nullsFirst: false) }
+        let orderDirections = key.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
+        let full = SortKeyEncoder(
+            partitionVectors + orderVectors, partitionDirections + orderDirections, count: total)
+        let partitionKeys =
+            partitionVectors.isEmpty ? nil : SortKeyEncoder(partitionVectors, partitionDirections, count: total)
+        let threads = context.options.threads
+        if let partitionKeys, threads > 1, total >= WindowOperator.parallelSortRows {
+            order = WindowPartitioner.sortedRows(
+                full: full, partitionKeys: partitionKeys, count: total, threads: threads)
+        } else if !partitionVectors.isEmpty || !orderVectors.isEmpty {
+            full.sort(&order)
+        }
+        var marks = [UInt8](repeating: 0, count: total)
+        for position in 1..<Swift.max(total, 1) {
+            let row = Int(order[position]), previous = Int(order[position - 1])
+            if let partitionKeys, partitionKeys.compare(row, partitionKeys, previous) != 0 {
+                marks[position] = 2
+            } else if !orderVectors.isEmpty && full.compare(row, full, previous) != 0 {
+                marks[position] = 1
+            }
+        }
+        return (order, marks)
+    }
+
+    /// The window order and its marks by one packed integer per row, or nil when the keys do not
+    /// pack into 64 bits: each partition becomes a dense number (partitions need not be ordered
+    /// among themselves), followed by the ORDER BY keys' codes; the (key, row) pairs are radix
+    /// sorted on all threads, and partitions and peers are where the key's bits change.
+    private func packedOrder(
+        _ key: WindowSortKey, _ batches: [Batch], _ total: Int, _ orderVectors: [ColumnVector]
+    ) throws(ExecutionError) -> (order: [Int32], marks: [UInt8])? {
+        // Doubles are left out: -0.0 and 0.0 are peers but pack apart. Text packs as its rank.
+        for sortKey in key.orderBy {
+            let type = sortKey.expression.type
+            let isText = type != .null && type.physicalType == .string
+            guard isText || SortKeyRange.isPackable(type), type == .null || type.physicalType != .double else {
+                return nil
+            }
+        }
+        if key.partitionBy.isEmpty && key.orderBy.isEmpty { return nil }
+        var vectors: [ColumnVector] = []
+        var directions: [(isDescending: Bool, nullsFirst: Bool)] = []
+        if !key.partitionBy.isEmpty {
+            vectors.append(try denseNumbers(key.partitionBy, batches, total, name: "window PARTITION BY").numbers)
+            directions.append((isDescending: false, nullsFirst: false))
+        }
+        for (sortKey, vector) in zip(key.orderBy, orderVectors) {
+            let type = sortKey.expression.type
+            let isText = type != .null && type.physicalType == .string
+            vectors.append(isText ? try textRanks(sortKey.expression, batches, total) : vector)
+        }
+        directions += key.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
+        var ranges: [SortKeyRange] = []
+        for vector in vectors {
+            var range = SortKeyRange()
+            range.add(vector, count: total)
+            ranges.append(range)
+        }
+        guard let layout = PackedKeyLayout(ranges, directions),
+            let buffers = try SortBuffers(count: total, context: context)
+        else { return nil }
+        defer { buffers.release() }
+        layout.pack(vectors, count: total, batch: 0, into: buffers.entries)
+        let sorted = SortRadix.sort(
+            buffers.entries, buffers.scratch, count: total, bits: layout.totalBits, threads: context.options.threads)
+        // The partition number is the top part; the bits below it are the ORDER BY keys.
+        let orderBits = key.partitionBy.isEmpty ? layout.totalBits : layout.totalBits - layout.parts[0].bits
+        var order = [Int32](repeating: 0, count: total)
+        var marks = [UInt8](repeating: 0, count: total)
+        order.withUnsafeMutableBufferPointer { order in
+            marks.withUnsafeMutableBufferPointer { marks in
+                order[0] = Int32(truncatingIfNeeded: sorted[0].ref)
+                for position in 1..<total {
+                    let current = sorted[position].key, previous = sorted[position - 1].key
+                    order[position] = Int32(truncatingIfNeeded: sorted[position].ref)
+                    let changed = current ^ previous
+                    let partitionChanged = orderBits < 64 && changed &>> UInt64(orderBits) != 0
+                    marks[position] = partitionChanged ? 2 : (changed != 0 ? 1 : 0)
+                }
+            }
+        }
+        return (order, marks)
+    }
+
+    /// The rank of each row's text among the distinct texts of `expression` (in byte order, as
+    /// sorting compares them; equal texts share a rank), as a BIGINT vector; NULL stays NULL.
+    private func textRanks(_ expression: BoundExpression, _ batches: [Batch], _ total: Int)
+        throws(ExecutionError) -> ColumnVector
+    {
+        let (numbers, table) = try denseNumbers([expression], batches, total, name: "window ORDER BY")
+        let distinct = table.keyColumns(0..<table.groupCount)[0]
+        var sorted = (0..<table.groupCount).filter { distinct.isValid(at: $0) }.map { Int32($0) }
+        sorted.sort { CompareKernel.compareBytes(distinct.bytes(at: Int($0)), distinct.bytes(at: Int($1))) < 0 }
+        var rank = [Int64](repeating: -1, count: table.groupCount)
+        var previous: Int32 = -1
+        var current: Int64 = -1
+        for group in sorted {
+            // Distinct groups hold distinct texts, but count equal bytes as one rank all the same.
+            if previous < 0
+                || CompareKernel.compareBytes(distinct.bytes(at: Int(previous)), distinct.bytes(at: Int(group))) != 0
+            {
+                current += 1
+            }
+            rank[Int(group)] = current
+            previous = group
+        }
+        let values = numbers.values(as: Int64.self)
+        rank.withUnsafeBufferPointer { rank in
+            for row in 0..<total {
+                let r = rank[Int(values[row])]
+                if r < 0 { numbers.setValid(false, at: row) } else { values[row] = r }
+            }
+        }
+        return numbers
+    }
+
+    /// A dense number per row for its key (first seen, first numbered; NULL is a key), as a BIGINT
+    /// vector, and the table of keys by number (`name` is its operator, for the memory limit).
+    private func denseNumbers(_ expressions: [BoundExpression], _ batches: [Batch], _ total: Int, name: String)
+        throws(ExecutionError) -> (numbers: ColumnVector, table: GroupTable)
+    {
+        let nodes = try expressions.map { (expression) throws(ExecutionError) in try compiler.compile(expression) }
+        let table = try GroupTable(
+            types: expressions.map(\.type), tracker: context.tracker, operatorName: name)
+        let numbers = ColumnVector(type: .bigint, capacity: Swift.max(total, 1))
+        numbers.setCount(total)
+        let out = numbers.values(as: Int64.self)
+        let largest = batches.reduce(1) { Swift.max($0, $1.count) }
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: largest)
+        defer { groups.deallocate() }
+        var offset = 0
+        for batch in batches {
+            try context.checkCancelled()
+            var keys: [ColumnVector] = []
+            for node in nodes {
+                let vector = try node.evaluate(batch)
+                keys.append(vector.isDictionary ? vector.flattened() : vector)
+            }
+            try table.findOrInsert(keys, rowCount: batch.count, into: groups)
+            for row in 0..<batch.count { out[offset + row] = Int64(groups[row]) }
+            offset += batch.count
+        }
+        return (numbers, table)
     }
 }
 
