@@ -18,7 +18,7 @@ package final class ColumnVector {
     package private(set) var capacity: Int
     /// The number of values.
     package var count: Int
-    /// Values (fixed width), offsets (strings) or codes (dictionary); 64-byte aligned.
+    /// Values (fixed width), offsets (strings) or codes (dictionary); 16-byte aligned (Int128).
     package private(set) var data: UnsafeMutableRawPointer
     /// Validity bits (LSB-first), room for `capacity` rows; meaningful only when `hasNulls`.
     package private(set) var validityWords: UnsafeMutablePointer<UInt64>
@@ -45,18 +45,32 @@ package final class ColumnVector {
         self.capacity = capacity
         self.count = 0
         self.hasNulls = false
-        self.data = ColumnVector.allocate(bytes: ColumnVector.dataBytes(physicalType, byteWidth, capacity))
-        self.validityWords = .allocate(capacity: max(1, ValidityBitmap.wordCount(for: capacity)))
+        (self.data, self.validityWords) = ColumnVector.allocateBlock(
+            dataBytes: ColumnVector.dataBytes(physicalType, byteWidth, capacity), capacity: capacity)
         self.heapCapacity = physicalType == .string ? 64 : 0
-        self.heap = ColumnVector.allocate(bytes: heapCapacity)
+        self.heap = physicalType == .string ? ColumnVector.allocate(bytes: heapCapacity) : ColumnVector.noHeap
         self.heapCount = 0
         if physicalType == .string { data.storeBytes(of: Int32(0), as: Int32.self) }
     }
 
     deinit {
-        data.deallocate()
-        validityWords.deallocate()
-        heap.deallocate()
+        data.deallocate()  // the validity words too: one block
+        if heapCapacity > 0 { heap.deallocate() }
+    }
+
+    /// The heap of vectors without strings: shared, never written, never freed (one allocation
+    /// less per vector; allocations were a fifth of a join query's time).
+    nonisolated(unsafe) private static let noHeap = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+
+    /// One 16-byte aligned block: `dataBytes` (rounded up to 64) of data, then the validity words
+    /// for `capacity` rows.
+    private static func allocateBlock(dataBytes: Int, capacity: Int)
+        -> (data: UnsafeMutableRawPointer, validity: UnsafeMutablePointer<UInt64>)
+    {
+        let dataPart = (max(dataBytes, 1) + 63) & ~63
+        let words = max(1, ValidityBitmap.wordCount(for: capacity))
+        let block = allocate(bytes: dataPart + words * 8)
+        return (block, (block + dataPart).bindMemory(to: UInt64.self, capacity: words))
     }
 
     @inline(__always)
@@ -65,7 +79,7 @@ package final class ColumnVector {
     }
 
     private static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
-        .allocate(byteCount: max(bytes, 64), alignment: 64)
+        .allocate(byteCount: max(bytes, 64), alignment: 16)
     }
 
     /// The validity bitmap view (all valid when `hasNulls` is false).
@@ -95,17 +109,14 @@ package final class ColumnVector {
         let wide = dictionary != nil ? 4 : 0
         let oldBytes = wide > 0 ? capacity * 4 : ColumnVector.dataBytes(physicalType, byteWidth, capacity)
         let newBytes = max(ColumnVector.dataBytes(physicalType, byteWidth, newCapacity), newCapacity * 4)
-        let newData = ColumnVector.allocate(bytes: newBytes)
+        let (newData, newWords) = ColumnVector.allocateBlock(dataBytes: newBytes, capacity: newCapacity)
         newData.copyMemory(from: data, byteCount: oldBytes)
-        data.deallocate()
-        data = newData
         let oldWords = max(1, ValidityBitmap.wordCount(for: capacity))
-        let newWords = UnsafeMutablePointer<UInt64>.allocate(
-            capacity: max(1, ValidityBitmap.wordCount(for: newCapacity)))
         newWords.update(from: validityWords, count: oldWords)
         let addedWords = max(1, ValidityBitmap.wordCount(for: newCapacity)) - oldWords
         if addedWords > 0 { (newWords + oldWords).initialize(repeating: ~0, count: addedWords) }
-        validityWords.deallocate()
+        data.deallocate()  // and the old validity words with it
+        data = newData
         validityWords = newWords
         capacity = newCapacity
     }
@@ -123,7 +134,7 @@ package final class ColumnVector {
         while newCapacity < needed { newCapacity *= 2 }
         let newHeap = ColumnVector.allocate(bytes: newCapacity)
         newHeap.copyMemory(from: heap, byteCount: heapCount)
-        heap.deallocate()
+        if heapCapacity > 0 { heap.deallocate() }
         heap = newHeap
         heapCapacity = newCapacity
     }
