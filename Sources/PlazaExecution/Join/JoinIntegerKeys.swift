@@ -126,42 +126,55 @@ final class IntegerKeyTable: @unchecked Sendable {
         }
     }
 
+    /// Probes in three passes over the batch, so that the cache misses of different rows overlap
+    /// instead of each row waiting on its own: slots (rows the bit filter turns away answered at
+    /// once), then every candidate's slot number and key loaded in tight loops, then collisions.
     @inline(__always)
     private func find<T: FixedWidthInteger>(
         _ values: UnsafeMutablePointer<T>, _ count: Int, _ out: UnsafeMutablePointer<Int32>
     ) {
         let keys = self.keys, numbers = self.numbers, mask = self.mask
-        if let filter {
-            let filterShift = self.filterShift
-            for row in 0..<count {
-                let key = Int64(values[row])
-                let bit = Int(truncatingIfNeeded: IntegerKeyTable.hash(key) &>> filterShift)
-                guard filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0 else {
-                    out[row] = -1
-                    continue
-                }
-                var slot = self.slot(of: key)
-                while true {
-                    let number = numbers[slot]
-                    if number == 0 || keys[slot] == key {
-                        out[row] = number &- 1
-                        break
+        let filter = self.filter, filterShift = self.filterShift
+        let chunk = 1024
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * chunk) { scratch in
+            let rows = scratch.baseAddress!, slots = rows + chunk
+            withUnsafeTemporaryAllocation(of: Int64.self, capacity: chunk) { found in
+                let foundKeys = found.baseAddress!
+                var start = 0
+                while start < count {
+                    let end = Swift.min(count, start + chunk)
+                    var n = 0
+                    for row in start..<end {
+                        let key = Int64(values[row])
+                        out[row] = -1
+                        var passes = true
+                        if let filter {
+                            let bit = Int(truncatingIfNeeded: IntegerKeyTable.hash(key) &>> filterShift)
+                            passes = filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0
+                        }
+                        rows[n] = row
+                        slots[n] = slot(of: key)
+                        n &+= passes ? 1 : 0
                     }
-                    slot = (slot &+ 1) & mask
+                    for i in 0..<n { foundKeys[i] = keys[slots[i]] }
+                    for i in 0..<n { out[rows[i]] = numbers[slots[i]] &- 1 }
+                    for i in 0..<n {
+                        let row = rows[i]
+                        let key = Int64(values[row])
+                        // An empty slot (-1) or the key itself ends the search at once.
+                        if out[row] < 0 || foundKeys[i] == key { continue }
+                        var slot = (slots[i] &+ 1) & mask
+                        while true {
+                            let number = numbers[slot]
+                            if number == 0 || keys[slot] == key {
+                                out[row] = number &- 1
+                                break
+                            }
+                            slot = (slot &+ 1) & mask
+                        }
+                    }
+                    start = end
                 }
-            }
-            return
-        }
-        for row in 0..<count {
-            let key = Int64(values[row])
-            var slot = self.slot(of: key)
-            while true {
-                let number = numbers[slot]
-                if number == 0 || keys[slot] == key {
-                    out[row] = number &- 1
-                    break
-                }
-                slot = (slot &+ 1) & mask
             }
         }
     }

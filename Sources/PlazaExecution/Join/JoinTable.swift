@@ -70,13 +70,18 @@ final class JoinTable: @unchecked Sendable {
         if keyVectors.contains(where: { $0.type == .null }) {
             validCount = 0
         } else {
+            // The AND of the keys' validity bits, a word at a time (no per-row walk over the keys).
+            let wordCount = ValidityBitmap.wordCount(for: count)
+            let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: Swift.max(wordCount, 1))
+            defer { bits.deallocate() }
+            bits.initialize(repeating: ~0, count: Swift.max(wordCount, 1))
+            for vector in keyVectors {
+                guard let words = vector.validity.words else { continue }
+                for w in 0..<wordCount { bits[w] &= words[w] }
+            }
             for row in 0..<count {
                 validRows[validCount] = Int32(truncatingIfNeeded: row)
-                var isValid = true
-                for vector in keyVectors where !vector.validity.isAllValid {
-                    isValid = isValid && vector.isValid(at: row)
-                }
-                validCount &+= isValid ? 1 : 0
+                validCount &+= Int((bits[row &>> 6] &>> UInt64(row & 63)) & 1)
             }
         }
         hasNullKey = validCount < count
