@@ -59,6 +59,36 @@ package protocol CatalogStatistics: Sendable {
     /// An upper bound on the number of distinct non-NULL values of column `column` (a position in
     /// the table's schema) of table `table`, or nil when the statistics cannot bound it.
     func distinctUpperBound(table: String, column: Int) -> Int?
+    /// The smallest and largest non-NULL value of column `column` of table `table` on a numeric
+    /// scale (`Value.numericPosition`), or nil when the statistics do not bound it.
+    func valueRange(table: String, column: Int) -> ClosedRange<Double>?
+}
+
+extension CatalogStatistics {
+    /// No bounds: statistics that only count distinct values.
+    package func valueRange(table: String, column: Int) -> ClosedRange<Double>? { nil }
+}
+
+extension Value {
+    /// The value on one numeric scale that keeps its type's order (numbers as themselves, dates
+    /// in days, timestamps in microseconds), for estimating how much of a range a filter keeps;
+    /// nil for text, booleans, intervals and NULL.
+    package var numericPosition: Double? {
+        switch self {
+        case .bigint(let v): return Double(v)
+        case .double(let v): return v.isFinite ? v : nil
+        case .decimal(let v, let scale): return Double(v) / pow10(scale)
+        case .date(let days): return Double(days)
+        case .timestamp(let micros): return Double(micros)
+        default: return nil
+        }
+    }
+
+    private func pow10(_ n: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<n { result *= 10 }
+        return result
+    }
 }
 
 /// Files a query names in FROM (`read_parquet('…')`, `read_csv('…', delim = ';')`, `FROM 'x.csv'`),

@@ -56,18 +56,28 @@ enum JoinOrderRule {
     }
 
     /// Rows an input is expected to give: its scans' rows, cut by each filter conjunct on other
-    /// columns than the conjuncts before it (an equality keeps a tenth, any other condition a third), a SEMI join halving them, a join
+    /// columns than the conjuncts before it (an equality keeps a tenth, a range on a column whose value
+    /// range is known what it covers of it, any other condition a third), a SEMI join halving them, a join
     /// keeping of its larger side the fraction its smaller side's filters keep.
     static func estimate(_ plan: LogicalPlan) -> Double {
         switch plan {
         case .scan(let scan): return Double(scan.estimatedRows)
         case .filter(let input, let predicate):
             var rows = estimate(input)
+            let conjuncts = PlanUtilities.conjuncts(predicate)
+            let kept = rangeFractions(conjuncts, input)
             // Conditions on the same columns count once: `d >= a AND d <= b` is one range.
             var seen: Set<Set<Int>> = []
-            for conjunct in PlanUtilities.conjuncts(predicate) {
-                guard seen.insert(PlanUtilities.columns(of: conjunct)).inserted else { continue }
-                if case .call("=", _, _) = conjunct { rows /= 10 } else { rows /= 3 }
+            for conjunct in conjuncts {
+                let columns = PlanUtilities.columns(of: conjunct)
+                guard seen.insert(columns).inserted else { continue }
+                if columns.count == 1, let fraction = kept[columns.first!] {
+                    rows *= fraction
+                } else if case .call("=", _, _) = conjunct {
+                    rows /= 10
+                } else {
+                    rows /= 3
+                }
             }
             return Swift.max(rows, 1)
         case .project(let input, _, _), .sort(let input, _), .distinct(let input), .window(let input, _, _):
@@ -82,6 +92,39 @@ enum JoinOrderRule {
             let kept = Swift.min(1, smaller / Swift.max(Double(smallerPlan.estimatedRows), 1))
             return Swift.max(larger * kept, 1)
         default: return Double(plan.estimatedRows)
+        }
+    }
+
+    /// For a filter directly over a scan: per scan column whose value range the statistics know and
+    /// that the conjuncts compare with constants (`<`, `<=`, `>`, `>=`), the fraction of that range
+    /// the comparisons keep (a month of seven years of dates keeps about 1/84, not a third).
+    static func rangeFractions(_ conjuncts: [BoundExpression], _ input: LogicalPlan) -> [Int: Double] {
+        guard case .scan(let scan) = input, !scan.valueRanges.isEmpty else { return [:] }
+        var bounds: [Int: (low: Double, high: Double, range: ClosedRange<Double>)] = [:]
+        for conjunct in conjuncts {
+            guard case .call(let function, let arguments, _) = conjunct, arguments.count == 2 else { continue }
+            var name = function.rawValue
+            let index: Int, value: Value
+            if case .column(let i, _) = arguments[0], case .literal(let v, _) = arguments[1] {
+                (index, value) = (i, v)
+            } else if case .column(let i, _) = arguments[1], case .literal(let v, _) = arguments[0] {
+                (index, value) = (i, v)
+                name = ["<": ">", "<=": ">=", ">": "<", ">=": "<="][name] ?? name
+            } else {
+                continue
+            }
+            guard ["<", "<=", ">", ">="].contains(name), index < scan.columns.count,
+                let range = scan.valueRanges[scan.columns[index]], let position = value.numericPosition
+            else { continue }
+            var entry = bounds[index] ?? (range.lowerBound, range.upperBound, range)
+            if name == "<" || name == "<=" { entry.high = Swift.min(entry.high, position) }
+            if name == ">" || name == ">=" { entry.low = Swift.max(entry.low, position) }
+            bounds[index] = entry
+        }
+        return bounds.mapValues { entry in
+            let width = entry.range.upperBound - entry.range.lowerBound
+            guard width > 0 else { return entry.low <= entry.high ? 1 : 0 }
+            return Swift.min(1, Swift.max(0, (entry.high - entry.low) / width))
         }
     }
 

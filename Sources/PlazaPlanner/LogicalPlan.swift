@@ -127,6 +127,9 @@ package struct TableScan: Hashable, Sendable {
     package var pruningPredicates: [ScanPredicate]
     /// The table's row count when planned (for choosing join sides).
     package var estimatedRows: Int
+    /// Per table column (a position in its schema), the range of its values from the statistics,
+    /// where known: how much of the table a range filter keeps (for choosing join sides).
+    package var valueRanges: [Int: ClosedRange<Double>] = [:]
 
     /// Creates a scan.
     package init(

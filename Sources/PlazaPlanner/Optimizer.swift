@@ -5,8 +5,9 @@ import PlazaCore
 /// pushdown (each scan reads only the columns the query needs) and `column <op> constant`
 /// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan), and
 /// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins; with column statistics,
-/// aggregates over a join pre-aggregated below it (`EagerAggregationRule`); trees of three or more
-/// INNER joins reordered (`JoinOrderRule`).
+/// aggregates over a join pre-aggregated below it (`EagerAggregationRule`) and range filters
+/// estimated from the columns' value ranges; trees of three or more INNER joins reordered
+/// (`JoinOrderRule`).
 package enum Optimizer {
     /// The optimized plan; it computes the same rows with the same output fields. `statistics`
     /// enables the rules that need to know how many values a column holds.
@@ -14,6 +15,7 @@ package enum Optimizer {
         var result = foldPlan(plan)
         result = PredicatePushdown.push(result, [])
         result = SubqueryJoinRule.apply(result)
+        if let statistics { result = attachValueRanges(result, statistics) }
         result = JoinOrderRule.apply(result)
         result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan
         result = ProjectMergeRule.apply(result)
@@ -74,6 +76,15 @@ package enum Optimizer {
             return .window(input: foldPlan(input), calls: calls.map(foldWindowCall), fields: fields)
         case .setOperation(let operation): return operation.mapInputs(foldPlan)
         }
+    }
+
+    /// Gives every scan the value ranges of its columns, for the join order's estimates.
+    static func attachValueRanges(_ plan: LogicalPlan, _ statistics: any CatalogStatistics) -> LogicalPlan {
+        guard case .scan(var scan) = plan else { return plan.mapInputs { attachValueRanges($0, statistics) } }
+        for column in scan.columns {
+            if let range = statistics.valueRange(table: scan.table, column: column) { scan.valueRanges[column] = range }
+        }
+        return .scan(scan)
     }
 
     /// Copies `column <op> constant` conjuncts of filters directly above scans into the scans.

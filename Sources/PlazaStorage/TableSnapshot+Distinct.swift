@@ -35,7 +35,34 @@ extension TableSnapshot {
     }
 }
 
+extension TableSnapshot {
+    /// The smallest and largest non-NULL value of column `column` across the snapshot on a numeric
+    /// scale, from the chunk statistics; nil when a chunk with values has no bound (text, a
+    /// widened column's older segment) or the column has no values.
+    package func valueRange(column: Int) -> ClosedRange<Double>? {
+        var low = Double.infinity, high = -Double.infinity
+        for rowGroup in 0..<rowGroupCount {
+            let statistics = storedStatistics(rowGroup: rowGroup, column: column)
+            if statistics.nullCount == statistics.valueCount { continue }
+            guard !isConverted(rowGroup: rowGroup, column: column),
+                let min = statistics.min?.numericPosition, let max = statistics.max?.numericPosition
+            else { return nil }
+            low = Swift.min(low, min)
+            high = Swift.max(high, max)
+        }
+        return low <= high ? low...high : nil
+    }
+}
+
 extension PinnedCatalog: CatalogStatistics {
+    /// The range from the pinned snapshot of `table` (pinning it if needed); nil when it cannot be opened.
+    package func valueRange(table: String, column: Int) -> ClosedRange<Double>? {
+        guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else {
+            return nil
+        }
+        return snapshot.valueRange(column: column)
+    }
+
     /// The bound from the pinned snapshot of `table` (pinning it if needed); nil when it cannot be opened.
     package func distinctUpperBound(table: String, column: Int) -> Int? {
         guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else {

@@ -413,6 +413,27 @@ import Testing
         #expect(result.fields.map(\.name) == ["n"])
     }
 
+    @Test func aRangeFilterOnAColumnWithKnownBoundsKeepsWhatItCoversOfThem() throws {
+        // fecha spans 700 days (19000 ... 19700); 70 of them are kept, and the equality a tenth.
+        struct Ranges: CatalogStatistics {
+            func distinctUpperBound(table: String, column: Int) -> Int? { nil }
+            func valueRange(table: String, column: Int) -> ClosedRange<Double>? {
+                table == "reportes" && column == 2 ? 19000...19700 : nil
+            }
+        }
+        let sql =
+            "SELECT n FROM reportes WHERE DATE '2023-01-01' <= fecha AND fecha < DATE '2023-03-12' AND colonia = 'x'"
+        let withRanges = Optimizer.optimize(try plan(sql), statistics: Ranges())
+        #expect(abs(withRanges.filteredEstimate - 10) < 0.01, "\(withRanges.filteredEstimate)")
+        // Without bounds a range keeps a third.
+        let without = Optimizer.optimize(try plan(sql))
+        #expect(abs(without.filteredEstimate - 1000.0 / 30) < 0.01, "\(without.filteredEstimate)")
+        // A range outside the bounds keeps nothing (the estimate's floor is a row).
+        let outside = Optimizer.optimize(
+            try plan("SELECT n FROM reportes WHERE fecha > DATE '2030-01-01'"), statistics: Ranges())
+        #expect(outside.filteredEstimate == 1)
+    }
+
     @Test func inSubqueryOnOneSideOfAJoinFiltersThatSideBeforeTheJoin() throws {
         // TPC-H Q18's shape: the IN reads only a's columns, so a is SEMI-joined before the join.
         let result = Optimizer.optimize(
