@@ -111,6 +111,11 @@ final class AggregateState {
     var distinctSets: [GroupTable?] = []
     /// For a single dictionary-encoded key: the dictionary last seen and its entries' groups.
     var dictionaryGroups: (dictionary: ColumnVector, groups: [Int32])?
+    /// For two dictionary-encoded keys: the dictionaries last seen and each pair's group (-1: none
+    /// yet), at `first code × second's count + second code`.
+    var pairGroups: (first: ColumnVector, second: ColumnVector, groups: [Int32])?
+    /// The most code pairs `pairGroups` maps.
+    static let pairEntries = 1 << 16
     var nullGroup: Int32?
     /// Per group key (with two keys or more): ids for VARCHAR keys, nil for the others.
     var keyIDs: [DictionaryIDs?] = []
@@ -340,6 +345,12 @@ final class AggregateState {
             }
             return
         }
+        if live == nil, try assignPairGroups(batch, table) { return }
+        try assignGroupsByKeys(batch, table)
+    }
+
+    /// The general path: key vectors (text as ids), then the key cache and the table.
+    private func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
         var keys: [ColumnVector] = []
         for (position, node) in op.groupNodes.enumerated() {
             var key: ColumnVector
@@ -348,10 +359,44 @@ final class AggregateState {
             } else {
                 key = try node.evaluate(batch)
             }
-            if let ids = keyIDs[position] { key = try ids.translate(key, count: count) }
+            if let ids = keyIDs[position] { key = try ids.translate(key, count: batch.count) }
             keys.append(key)
         }
-        try findGroups(keys, count: count, into: groups, table)
+        try findGroups(keys, count: batch.count, into: groups, table)
+    }
+
+    /// Two dictionary-encoded key columns without NULLs whose dictionaries make at most
+    /// `pairEntries` pairs (agency × status): each pair of codes maps to its group directly,
+    /// learned from the general path the first time a batch uses it. False when it does not apply.
+    private func assignPairGroups(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) -> Bool {
+        guard op.groupNodes.count == 2, let first = op.groupNodes[0] as? ColumnNode,
+            let second = op.groupNodes[1] as? ColumnNode
+        else { return false }
+        let a = batch.columns[first.index], b = batch.columns[second.index]
+        guard let da = a.dictionary, let db = b.dictionary, !a.hasNulls, !b.hasNulls,
+            da.count > 0, db.count > 0, da.count * db.count <= AggregateState.pairEntries
+        else { return false }
+        if pairGroups == nil || pairGroups!.first !== da || pairGroups!.second !== db {
+            pairGroups = (da, db, [Int32](repeating: -1, count: da.count * db.count))
+        }
+        let count = batch.count, width = db.count
+        let ca = a.values(as: UInt32.self), cb = b.values(as: UInt32.self)
+        let groups = self.groups
+        let unmapped = pairGroups!.groups.withUnsafeBufferPointer { map in
+            var signs: Int32 = 0
+            for row in 0..<count {
+                let group = map[Int(ca[row]) &* width &+ Int(cb[row])]
+                groups[row] = group
+                signs |= group
+            }
+            return signs < 0
+        }
+        guard unmapped else { return true }
+        try assignGroupsByKeys(batch, table)
+        pairGroups!.groups.withUnsafeMutableBufferPointer { map in
+            for row in 0..<count { map[Int(ca[row]) &* width &+ Int(cb[row])] = groups[row] }
+        }
+        return true
     }
 
     /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key
