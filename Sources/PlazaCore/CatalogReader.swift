@@ -62,11 +62,15 @@ package protocol CatalogStatistics: Sendable {
     /// The smallest and largest non-NULL value of column `column` of table `table` on a numeric
     /// scale (`Value.numericPosition`), or nil when the statistics do not bound it.
     func valueRange(table: String, column: Int) -> ClosedRange<Double>?
+    /// An estimate of the distinct non-NULL values of column `column` of table `table`, or nil.
+    func distinctEstimate(table: String, column: Int) -> Int?
 }
 
 extension CatalogStatistics {
     /// No bounds: statistics that only count distinct values.
     package func valueRange(table: String, column: Int) -> ClosedRange<Double>? { nil }
+    /// No estimate: statistics that only bound distinct values.
+    package func distinctEstimate(table: String, column: Int) -> Int? { nil }
 }
 
 extension Value {

@@ -56,8 +56,9 @@ enum JoinOrderRule {
     }
 
     /// Rows an input is expected to give: its scans' rows, cut by each filter conjunct on other
-    /// columns than the conjuncts before it (an equality keeps a tenth, a range on a column whose value
-    /// range is known what it covers of it, any other condition a third), a SEMI join halving them, a join
+    /// columns than the conjuncts before it (an equality keeps one distinct value's share where the
+    /// statistics estimate them, else a tenth; a range on a column whose value range is known what it
+    /// covers of it; any other condition a third), a SEMI join halving them, a join
     /// keeping of its larger side the fraction its smaller side's filters keep.
     static func estimate(_ plan: LogicalPlan) -> Double {
         switch plan {
@@ -72,6 +73,8 @@ enum JoinOrderRule {
                 let columns = PlanUtilities.columns(of: conjunct)
                 guard seen.insert(columns).inserted else { continue }
                 if columns.count == 1, let fraction = kept[columns.first!] {
+                    rows *= fraction
+                } else if let fraction = equalityFraction(conjunct, input) {
                     rows *= fraction
                 } else if case .call("=", _, _) = conjunct {
                     rows /= 10
@@ -126,6 +129,41 @@ enum JoinOrderRule {
             guard width > 0 else { return entry.low <= entry.high ? 1 : 0 }
             return Swift.min(1, Swift.max(0, (entry.high - entry.low) / width))
         }
+    }
+
+    /// For a filter directly over a scan: the fraction `column = constant` (or `column IN (k
+    /// constants)`) keeps of a column whose distinct values the statistics estimate, one value's
+    /// share (TPC-H's `p_type = '…'` keeps 1/150) but never more than a tenth for one value; nil
+    /// when unknown.
+    static func equalityFraction(_ conjunct: BoundExpression, _ input: LogicalPlan) -> Double? {
+        guard case .scan(let scan) = input, !scan.distinctCounts.isEmpty,
+            case .call(let function, let arguments, _) = conjunct, arguments.count >= 2
+        else { return nil }
+        let index: Int, constants: Int
+        switch function.rawValue {
+        case "=":
+            guard arguments.count == 2 else { return nil }
+            if case .column(let i, _) = arguments[0], case .literal = arguments[1] {
+                index = i
+            } else if case .column(let i, _) = arguments[1], case .literal = arguments[0] {
+                index = i
+            } else {
+                return nil
+            }
+            constants = 1
+        case "in":
+            guard case .column(let i, _) = arguments[0] else { return nil }
+            for argument in arguments.dropFirst() {
+                guard case .literal = argument else { return nil }
+            }
+            (index, constants) = (i, arguments.count - 1)
+        default: return nil
+        }
+        guard index < scan.columns.count, let distinct = scan.distinctCounts[scan.columns[index]] else { return nil }
+        // Only ever below the default tenth: a column of a few values is rarely uniform (TPC-H's
+        // o_orderstatus is half 'F', half 'O', 2% 'P'), and a third would be no better a guess.
+        let share = Double(constants) / Double(distinct)
+        return constants == 1 ? Swift.min(share, 0.1) : Swift.min(share, 1)
     }
 
     private static func reorder(

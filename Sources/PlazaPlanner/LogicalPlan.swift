@@ -130,6 +130,9 @@ package struct TableScan: Hashable, Sendable {
     /// Per table column (a position in its schema), the range of its values from the statistics,
     /// where known: how much of the table a range filter keeps (for choosing join sides).
     package var valueRanges: [Int: ClosedRange<Double>] = [:]
+    /// Per table column, an estimate of its distinct values from the statistics, where known:
+    /// how much of the table an equality keeps.
+    package var distinctCounts: [Int: Int] = [:]
 
     /// Creates a scan.
     package init(

@@ -78,11 +78,14 @@ package enum Optimizer {
         }
     }
 
-    /// Gives every scan the value ranges of its columns, for the join order's estimates.
+    /// Gives every scan the value ranges and distinct counts of its columns, for the join order's estimates.
     static func attachValueRanges(_ plan: LogicalPlan, _ statistics: any CatalogStatistics) -> LogicalPlan {
         guard case .scan(var scan) = plan else { return plan.mapInputs { attachValueRanges($0, statistics) } }
         for column in scan.columns {
             if let range = statistics.valueRange(table: scan.table, column: column) { scan.valueRanges[column] = range }
+            if let distinct = statistics.distinctEstimate(table: scan.table, column: column), distinct > 0 {
+                scan.distinctCounts[column] = distinct
+            }
         }
         return .scan(scan)
     }

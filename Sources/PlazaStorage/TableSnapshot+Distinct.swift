@@ -54,7 +54,36 @@ extension TableSnapshot {
     }
 }
 
+extension TableSnapshot {
+    /// An estimate of the distinct non-NULL values of column `column` from the chunks' exact
+    /// distinct counts: a column with few values per chunk (a tenth of its rows or fewer) repeats
+    /// them across chunks, so the largest chunk's count; otherwise their sum, at most the rows.
+    /// Nil when a chunk with values has no count.
+    package func distinctEstimate(column: Int) -> Int? {
+        var largest = 0, sum = 0, rows = 0
+        for rowGroup in 0..<rowGroupCount {
+            let statistics = storedStatistics(rowGroup: rowGroup, column: column)
+            if statistics.nullCount == statistics.valueCount { continue }
+            guard let distinct = statistics.distinctCount else { return nil }
+            largest = Swift.max(largest, distinct)
+            sum += distinct
+            rows += statistics.valueCount - statistics.nullCount
+        }
+        guard largest > 0 else { return nil }
+        let chunks = Swift.max(rowGroupCount, 1)
+        return largest * 10 * chunks <= rows ? largest : Swift.min(sum, rows)
+    }
+}
+
 extension PinnedCatalog: CatalogStatistics {
+    /// The estimate from the pinned snapshot of `table` (pinning it if needed); nil when it cannot be opened.
+    package func distinctEstimate(table: String, column: Int) -> Int? {
+        guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else {
+            return nil
+        }
+        return snapshot.distinctEstimate(column: column)
+    }
+
     /// The range from the pinned snapshot of `table` (pinning it if needed); nil when it cannot be opened.
     package func valueRange(table: String, column: Int) -> ClosedRange<Double>? {
         guard let snapshot = try? snapshot(table: table), column >= 0, column < snapshot.schema.count else {

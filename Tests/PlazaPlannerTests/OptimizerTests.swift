@@ -434,6 +434,25 @@ import Testing
         #expect(outside.filteredEstimate == 1)
     }
 
+    @Test func anEqualityOnAColumnOfManyValuesKeepsOneValuesShare() throws {
+        // colonia holds about 500 values, ok 2: one colonia keeps 1/500, five 1/100; a flag keeps
+        // the default tenth, not a half (a column of few values is rarely uniform).
+        struct Counts: CatalogStatistics {
+            func distinctUpperBound(table: String, column: Int) -> Int? { nil }
+            func distinctEstimate(table: String, column: Int) -> Int? {
+                table == "reportes" ? [0: 500, 5: 2][column] : nil
+            }
+        }
+        func estimate(_ sql: String) throws -> Double {
+            Optimizer.optimize(try plan(sql), statistics: Counts()).filteredEstimate
+        }
+        #expect(abs(try estimate("SELECT n FROM reportes WHERE colonia = 'Roma'") - 2) < 0.01)
+        #expect(
+            abs(try estimate("SELECT n FROM reportes WHERE colonia IN ('a', 'b', 'c', 'd', 'e')") - 10) < 0.01)
+        #expect(abs(try estimate("SELECT n FROM reportes WHERE ok = true") - 100) < 0.01)
+        #expect(abs(try estimate("SELECT n FROM reportes WHERE n = 4") - 100) < 0.01)  // no count: a tenth
+    }
+
     @Test func inSubqueryOnOneSideOfAJoinFiltersThatSideBeforeTheJoin() throws {
         // TPC-H Q18's shape: the IN reads only a's columns, so a is SEMI-joined before the join.
         let result = Optimizer.optimize(

@@ -250,3 +250,24 @@ import Testing
         }
     }
 }
+
+/// What the planner's estimates read from a snapshot's chunk statistics.
+@Suite struct SnapshotEstimateTests {
+    @Test func distinctEstimatesAndValueRangesComeFromTheChunks() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(
+            directory: directory.path + "/db",
+            options: StorageOptions(segmentOptions: SegmentWriterOptions(rowGroupSize: 1000)))
+        let schema = Schema([Field(name: "flag", type: .bigint), Field(name: "id", type: .bigint)])
+        // Five chunks: a column of 7 values repeated in each, and a column unique throughout.
+        let rows: [[Value]] = (0..<5000).map { [.bigint(Int64($0 % 7)), .bigint(Int64($0) - 100)] }
+        try write(catalog, "t", .create, schema, [makeBatch([.bigint, .bigint], rows)])
+        let snapshot = try catalog.snapshot(table: "t")
+        #expect(snapshot.rowGroupCount == 5)
+        #expect(snapshot.distinctEstimate(column: 0) == 7)  // the largest chunk's count, not 35
+        #expect(snapshot.distinctEstimate(column: 1) == 5000)  // the sum: no value repeats
+        #expect(snapshot.valueRange(column: 0) == 0...6)
+        #expect(snapshot.valueRange(column: 1) == -100...4899)
+    }
+}
