@@ -7,7 +7,8 @@ import PlazaCore
 /// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins; with column statistics,
 /// aggregates over a join pre-aggregated below it (`EagerAggregationRule`) and range filters
 /// estimated from the columns' value ranges; trees of three or more INNER joins reordered
-/// (`JoinOrderRule`).
+/// (`JoinOrderRule`); expressions several aggregate arguments share computed once
+/// (`AggregateSharingRule`).
 package enum Optimizer {
     /// The optimized plan; it computes the same rows with the same output fields. `statistics`
     /// enables the rules that need to know how many values a column holds.
@@ -24,6 +25,7 @@ package enum Optimizer {
             result = ProjectMergeRule.apply(result)
         }
         result = attachPruningPredicates(result)
+        result = AggregateSharingRule.apply(result)
         return result
     }
 

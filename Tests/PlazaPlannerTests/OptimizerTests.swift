@@ -453,6 +453,35 @@ import Testing
         #expect(abs(try estimate("SELECT n FROM reportes WHERE n = 4") - 100) < 0.01)  // no count: a tenth
     }
 
+    @Test func anExpressionTwoAggregatesShareIsComputedOnceBelowThem() throws {
+        // TPC-H Q1's shape: monto * (1 - x) in two sums is one projected column; the CASE's
+        // copy stays where it is (a CASE may skip rows), and so does a product used once.
+        let result = Optimizer.optimize(
+            try plan(
+                "SELECT colonia, sum(monto * (1 - x)), sum(monto * (1 - x) * (1 + x)), sum(CASE WHEN ok THEN monto * (1 - x) END), sum(n * 2) FROM reportes GROUP BY colonia"
+            ))
+        guard case .aggregate(.project(_, let expressions, let fields), _, let aggregates, _) = result else {
+            Issue.record("expected a projection below the aggregate: \(PlanPrinter.explain(result))")
+            return
+        }
+        #expect(fields.filter { $0.name.hasPrefix("__shared") }.count == 1)
+        let shared = fields.count - 1
+        #expect(aggregates[0].arguments[0] == .column(index: shared, type: expressions[shared].type))
+        guard case .call("*", let product, _) = aggregates[1].arguments[0] else {
+            Issue.record("expected the second sum to multiply the shared column")
+            return
+        }
+        #expect(product[0] == .column(index: shared, type: expressions[shared].type))
+        guard case .caseWhen = aggregates[2].arguments[0] else {
+            Issue.record("expected the CASE untouched")
+            return
+        }
+        guard case .call("*", _, _) = aggregates[3].arguments[0] else {
+            Issue.record("expected n * 2 untouched")
+            return
+        }
+    }
+
     @Test func inSubqueryOnOneSideOfAJoinFiltersThatSideBeforeTheJoin() throws {
         // TPC-H Q18's shape: the IN reads only a's columns, so a is SEMI-joined before the join.
         let result = Optimizer.optimize(
