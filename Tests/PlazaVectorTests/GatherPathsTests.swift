@@ -94,4 +94,19 @@ import Testing
         #expect(mixed.hasNulls)
         #expect((0..<mixed.count).filter { !mixed.isValid(at: $0) } == [100])
     }
+
+    @Test func aFewRowsFromALargeSourceWithNullsKeepOnlyTheirOwnValidity() {
+        // 100K rows, every 1000th NULL: the source is not scanned whole for a small gather, and
+        // the gathered rows' bits decide whether the result has a bitmap.
+        let source = ColumnVector(type: .bigint, capacity: 100_000)
+        for row in 0..<100_000 {
+            if row % 1000 == 0 { source.appendNull() } else { source.append(Int64(row)) }
+        }
+        let valid = [1, 999, 54_321].map(Int32.init).withUnsafeBufferPointer { GatherKernel.gather(source, $0) }
+        #expect(!valid.hasNulls)
+        #expect((0..<3).map { valid.value(at: $0) } == [.bigint(1), .bigint(999), .bigint(54_321)])
+        let withNull = [1, 2000, 3].map(Int32.init).withUnsafeBufferPointer { GatherKernel.gather(source, $0) }
+        #expect(withNull.hasNulls)
+        #expect((0..<3).map { withNull.value(at: $0) } == [.bigint(1), .null, .bigint(3)])
+    }
 }

@@ -9,7 +9,11 @@ package enum GatherKernel {
     package static func gather(_ source: ColumnVector, _ indices: UnsafeBufferPointer<Int32>) -> ColumnVector {
         let count = indices.count
         // A bitmap whose rows are all valid gathers as no bitmap: only missing rows make NULLs.
-        let validity = allValid(source) ? ValidityBitmap(words: nil) : source.validity
+        // Checked only on a source not much larger than the gather: a batch gathered from a 10M-row
+        // window result or a join's build side would scan the whole bitmap for every batch (the
+        // gathered rows' own bits, tested below, drop the bitmap as well).
+        let checksSource = source.count <= 8 &* count &+ 4096
+        let validity = checksSource && allValid(source) ? ValidityBitmap(words: nil) : source.validity
         let hasMissing = anyMissing(indices)
         if let dictionary = source.dictionary {
             // Gather the codes and keep the dictionary, so later operators can still work on codes.
