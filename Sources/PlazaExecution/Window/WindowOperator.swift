@@ -246,8 +246,9 @@ final class WindowOperator: @unchecked Sendable {
         return numbers
     }
 
-    /// A dense number per row for its key (first seen, first numbered; NULL is a key), as a BIGINT
-    /// vector, and the table of keys by number (`name` is its operator, for the memory limit).
+    /// A dense number per row for its key (numbered as first seen; NULL is a key; a dictionary's
+    /// entries may be numbered though no row uses them), as a BIGINT vector, and the table of keys
+    /// by number (`name` is its operator, for the memory limit).
     private func denseNumbers(_ expressions: [BoundExpression], _ batches: [Batch], _ total: Int, name: String)
         throws(ExecutionError) -> (numbers: ColumnVector, table: GroupTable)
     {
@@ -260,16 +261,33 @@ final class WindowOperator: @unchecked Sendable {
         let largest = batches.reduce(1) { Swift.max($0, $1.count) }
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: largest)
         defer { groups.deallocate() }
+        // One dictionary-encoded key: its entries get numbers once per dictionary, rows by code.
+        var entryNumbers: (dictionary: ColumnVector, numbers: UnsafeMutablePointer<Int32>)?
+        defer { entryNumbers?.numbers.deallocate() }
         var offset = 0
         for batch in batches {
             try context.checkCancelled()
             var keys: [ColumnVector] = []
             for node in nodes {
-                let vector = try node.evaluate(batch)
+                let vector = try nodes.count == 1 ? node.evaluateEncoded(batch) : node.evaluate(batch)
+                if let dictionary = vector.dictionary, !vector.hasNulls, dictionary.count > 0,
+                    dictionary.count <= 1 << 16
+                {
+                    if entryNumbers?.dictionary !== dictionary {
+                        entryNumbers?.numbers.deallocate()
+                        entryNumbers = (dictionary, .allocate(capacity: dictionary.count))
+                        try table.findOrInsert([dictionary], rowCount: dictionary.count, into: entryNumbers!.numbers)
+                    }
+                    let codes = vector.values(as: UInt32.self), map = entryNumbers!.numbers
+                    for row in 0..<batch.count { out[offset + row] = Int64(map[Int(codes[row])]) }
+                    break
+                }
                 keys.append(vector.isDictionary ? vector.flattened() : vector)
             }
-            try table.findOrInsert(keys, rowCount: batch.count, into: groups)
-            for row in 0..<batch.count { out[offset + row] = Int64(groups[row]) }
+            if keys.count == nodes.count {
+                try table.findOrInsert(keys, rowCount: batch.count, into: groups)
+                for row in 0..<batch.count { out[offset + row] = Int64(groups[row]) }
+            }
             offset += batch.count
         }
         return (numbers, table)
