@@ -101,7 +101,7 @@ final class AggregateDistinctCodes {
                 groups.append(Int64(bit / entries))
                 codes.append(Int32(truncatingIfNeeded: bit % entries))
                 if codes.count == ColumnVector.batchCapacity {
-                    let values = codes.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
+                    let values = AggregateDistinctCodes.encoded(codes, dictionary)
                     try body(groups, values)
                     groups = ColumnVector(type: .bigint)
                     codes.removeAll(keepingCapacity: true)
@@ -109,9 +109,19 @@ final class AggregateDistinctCodes {
             }
         }
         if !codes.isEmpty {
-            let values = codes.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
+            let values = AggregateDistinctCodes.encoded(codes, dictionary)
             try body(groups, values)
         }
+    }
+
+    /// `codes` as a dictionary vector over `dictionary`: text keeps its codes, so ids are looked up
+    /// once per entry (`DictionaryIDs`) rather than hashed again for every pair.
+    private static func encoded(_ codes: [Int32], _ dictionary: ColumnVector) -> ColumnVector {
+        let vector = ColumnVector(type: dictionary.type, capacity: Swift.max(codes.count, 1))
+        vector.makeDictionary(dictionary, count: codes.count)
+        let target = vector.values(as: UInt32.self)
+        for (i, code) in codes.enumerated() { target[i] = UInt32(bitPattern: code) }
+        return vector
     }
 
     @inline(never)
