@@ -81,17 +81,11 @@ extension Value {
         switch self {
         case .bigint(let v): return Double(v)
         case .double(let v): return v.isFinite ? v : nil
-        case .decimal(let v, let scale): return Double(v) / pow10(scale)
+        case .decimal(let v, let scale): return Double(v) / Double(powersOfTen[scale])
         case .date(let days): return Double(days)
         case .timestamp(let micros): return Double(micros)
         default: return nil
         }
-    }
-
-    private func pow10(_ n: Int) -> Double {
-        var result = 1.0
-        for _ in 0..<n { result *= 10 }
-        return result
     }
 }
 

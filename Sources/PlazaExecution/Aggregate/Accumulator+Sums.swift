@@ -108,6 +108,16 @@ final class CountAccumulator: AccumulatorState {
     var footprint: Int { counts.capacity * 8 }
 }
 
+extension Double {
+    /// An exact 128-bit sum as a Double, rounded as `Double(sum)` rounds it: through Int64 when it
+    /// fits, since Int128's own conversion is generic and dominated a window moving average.
+    @inline(__always)
+    init(exactSum sum: Int128) {
+        let small = Int64(truncatingIfNeeded: sum)
+        self = Int128(small) == sum ? Double(small) : Double(sum)
+    }
+}
+
 /// sum and avg over BIGINT and DECIMAL: exact 128-bit sums, checked against the result type at the end.
 final class IntegerSumAccumulator: AccumulatorState {
     var isUngrouped = false
@@ -274,10 +284,7 @@ final class IntegerSumAccumulator: AccumulatorState {
                     let target = out.data.assumingMemoryBound(to: Double.self)
                     for g in 0..<groupCount {
                         let n = counts[g]
-                        // Int128's conversion is generic (slow); a sum that fits Int64 converts directly.
-                        let small = Int64(truncatingIfNeeded: sums[g])
-                        let total = Int128(small) == sums[g] ? Double(small) : Double(sums[g])
-                        target[g] = n == 0 ? 0 : total / divisor / Double(n)
+                        target[g] = n == 0 ? 0 : Double(exactSum: sums[g]) / divisor / Double(n)
                         if n == 0 { empty.append(g) }
                     }
                     return

@@ -35,9 +35,6 @@ final class GroupRuns {
         slots.deallocate()
     }
 
-    /// The number of rows ordered.
-    var rowCount: Int { Int(bounds[groupCount]) }
-
     /// Whether a batch of `rows` rows over `groupCount` groups is worth ordering.
     static func applies(groupCount: Int, rows: Int) -> Bool {
         groupCount <= maximumGroups && rows >= minimumRows

@@ -100,14 +100,12 @@ struct WindowAggregator {
                 continue
             }
             let sum = sums[e] &- sums[s]
-            // Int128's own conversions are generic (slow); a sum that fits Int64 converts directly.
-            let small = Int64(truncatingIfNeeded: sum)
-            let fits = Int128(small) == sum
             if function == .avg {
-                let total = fits ? Double(small) : Double(sum)
-                out.values(as: Double.self)[row] = total / scale / Double(count)
+                out.values(as: Double.self)[row] = Double(exactSum: sum) / scale / Double(count)
             } else {
-                guard fits else { throw overflow() }
+                // Int128's own conversions are generic (slow): the Int64 bits, checked, instead.
+                let small = Int64(truncatingIfNeeded: sum)
+                guard Int128(small) == sum else { throw overflow() }
                 out.values(as: Int64.self)[row] = small
             }
         }
