@@ -40,8 +40,9 @@ enum AggregateSharingRule {
         var chosen: [BoundExpression] = []
         while true {
             var counts: [BoundExpression: Int] = [:]
+            let stops = Set(chosen)
             for call in aggregates {
-                for argument in call.arguments { count(argument, stoppingAt: Set(chosen), into: &counts) }
+                for argument in call.arguments { count(argument, stoppingAt: stops, into: &counts) }
             }
             let candidates = counts.filter { $0.value >= 2 && !chosen.contains($0.key) }.map(\.key)
             guard let next = candidates.max(by: { size($0) < size($1) }) else { return chosen }

@@ -105,24 +105,17 @@ enum JoinOrderRule {
         guard case .scan(let scan) = input, !scan.valueRanges.isEmpty else { return [:] }
         var bounds: [Int: (low: Double, high: Double, range: ClosedRange<Double>)] = [:]
         for conjunct in conjuncts {
-            guard case .call(let function, let arguments, _) = conjunct, arguments.count == 2 else { continue }
-            var name = function.rawValue
-            let index: Int, value: Value
-            if case .column(let i, _) = arguments[0], case .literal(let v, _) = arguments[1] {
-                (index, value) = (i, v)
-            } else if case .column(let i, _) = arguments[1], case .literal(let v, _) = arguments[0] {
-                (index, value) = (i, v)
-                name = ["<": ">", "<=": ">=", ">": "<", ">=": "<="][name] ?? name
-            } else {
-                continue
-            }
-            guard ["<", "<=", ">", ">="].contains(name), index < scan.columns.count,
-                let range = scan.valueRanges[scan.columns[index]], let position = value.numericPosition
+            guard let predicate = Optimizer.scanPredicate(conjunct, scan.fields),
+                predicate.column < scan.columns.count, let range = scan.valueRanges[scan.columns[predicate.column]],
+                let position = predicate.constants.first?.numericPosition
             else { continue }
-            var entry = bounds[index] ?? (range.lowerBound, range.upperBound, range)
-            if name == "<" || name == "<=" { entry.high = Swift.min(entry.high, position) }
-            if name == ">" || name == ">=" { entry.low = Swift.max(entry.low, position) }
-            bounds[index] = entry
+            var entry = bounds[predicate.column] ?? (range.lowerBound, range.upperBound, range)
+            switch predicate.comparison {
+            case .less, .lessOrEqual: entry.high = Swift.min(entry.high, position)
+            case .greater, .greaterOrEqual: entry.low = Swift.max(entry.low, position)
+            default: continue
+            }
+            bounds[predicate.column] = entry
         }
         return bounds.mapValues { entry in
             let width = entry.range.upperBound - entry.range.lowerBound
@@ -137,33 +130,17 @@ enum JoinOrderRule {
     /// when unknown.
     static func equalityFraction(_ conjunct: BoundExpression, _ input: LogicalPlan) -> Double? {
         guard case .scan(let scan) = input, !scan.distinctCounts.isEmpty,
-            case .call(let function, let arguments, _) = conjunct, arguments.count >= 2
+            let predicate = Optimizer.scanPredicate(conjunct, scan.fields), predicate.column < scan.columns.count,
+            let distinct = scan.distinctCounts[scan.columns[predicate.column]]
         else { return nil }
-        let index: Int, constants: Int
-        switch function.rawValue {
-        case "=":
-            guard arguments.count == 2 else { return nil }
-            if case .column(let i, _) = arguments[0], case .literal = arguments[1] {
-                index = i
-            } else if case .column(let i, _) = arguments[1], case .literal = arguments[0] {
-                index = i
-            } else {
-                return nil
-            }
-            constants = 1
-        case "in":
-            guard case .column(let i, _) = arguments[0] else { return nil }
-            for argument in arguments.dropFirst() {
-                guard case .literal = argument else { return nil }
-            }
-            (index, constants) = (i, arguments.count - 1)
-        default: return nil
-        }
-        guard index < scan.columns.count, let distinct = scan.distinctCounts[scan.columns[index]] else { return nil }
+        let share = Double(predicate.constants.count) / Double(distinct)
+        switch predicate.comparison {
         // Only ever below the default tenth: a column of a few values is rarely uniform (TPC-H's
         // o_orderstatus is half 'F', half 'O', 2% 'P'), and a third would be no better a guess.
-        let share = Double(constants) / Double(distinct)
-        return constants == 1 ? Swift.min(share, 0.1) : Swift.min(share, 1)
+        case .equal: return Swift.min(share, 0.1)
+        case .inList: return Swift.min(share, 1)
+        default: return nil
+        }
     }
 
     private static func reorder(

@@ -5,8 +5,8 @@ import PlazaCore
 /// pushdown (each scan reads only the columns the query needs) and `column <op> constant`
 /// predicates copied into `TableScan.pruningPredicates` (the filter stays above the scan), and
 /// `x [NOT] IN (subquery)` filter conjuncts turned into SEMI/ANTI joins; with column statistics,
-/// aggregates over a join pre-aggregated below it (`EagerAggregationRule`) and range filters
-/// estimated from the columns' value ranges; trees of three or more INNER joins reordered
+/// aggregates over a join pre-aggregated below it (`EagerAggregationRule`) and range and equality
+/// filters estimated from the columns' value ranges and distinct counts; trees of three or more INNER joins reordered
 /// (`JoinOrderRule`); expressions several aggregate arguments share computed once
 /// (`AggregateSharingRule`).
 package enum Optimizer {
@@ -16,7 +16,7 @@ package enum Optimizer {
         var result = foldPlan(plan)
         result = PredicatePushdown.push(result, [])
         result = SubqueryJoinRule.apply(result)
-        if let statistics { result = attachValueRanges(result, statistics) }
+        if let statistics { result = attachColumnStatistics(result, statistics) }
         result = JoinOrderRule.apply(result)
         result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan
         result = ProjectMergeRule.apply(result)
@@ -81,8 +81,8 @@ package enum Optimizer {
     }
 
     /// Gives every scan the value ranges and distinct counts of its columns, for the join order's estimates.
-    static func attachValueRanges(_ plan: LogicalPlan, _ statistics: any CatalogStatistics) -> LogicalPlan {
-        guard case .scan(var scan) = plan else { return plan.mapInputs { attachValueRanges($0, statistics) } }
+    static func attachColumnStatistics(_ plan: LogicalPlan, _ statistics: any CatalogStatistics) -> LogicalPlan {
+        guard case .scan(var scan) = plan else { return plan.mapInputs { attachColumnStatistics($0, statistics) } }
         for column in scan.columns {
             if let range = statistics.valueRange(table: scan.table, column: column) { scan.valueRanges[column] = range }
             if let distinct = statistics.distinctEstimate(table: scan.table, column: column), distinct > 0 {
