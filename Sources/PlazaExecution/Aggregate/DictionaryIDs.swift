@@ -16,9 +16,9 @@ final class DictionaryIDs {
     static let eagerEntries = 1 << 12
     private var decoded: ColumnVector?
 
-    /// Throws the memory-limit error when there is no room for the id table.
-    init(tracker: MemoryTracker?) throws(ExecutionError) {
-        strings = try GroupTable(types: [.varchar], tracker: tracker, operatorName: "hash aggregate")
+    /// Throws the memory-limit error, naming `operatorName`, when there is no room for the id table.
+    init(tracker: MemoryTracker?, operatorName: String = "hash aggregate") throws(ExecutionError) {
+        strings = try GroupTable(types: [.varchar], tracker: tracker, operatorName: operatorName)
     }
 
     /// A BIGINT vector of the ids of `vector`'s first `count` rows (NULL stays NULL).

@@ -164,7 +164,7 @@ final class WindowOperator: @unchecked Sendable {
         // Doubles are left out: -0.0 and 0.0 are peers but pack apart. Text packs as its rank.
         for sortKey in key.orderBy {
             let type = sortKey.expression.type
-            let isText = type != .null && type.physicalType == .string
+            let isText = type == .varchar
             guard isText || SortKeyRange.isPackable(type), type == .null || type.physicalType != .double else {
                 return nil
             }
@@ -178,7 +178,7 @@ final class WindowOperator: @unchecked Sendable {
         }
         for (sortKey, vector) in zip(key.orderBy, orderVectors) {
             let type = sortKey.expression.type
-            let isText = type != .null && type.physicalType == .string
+            let isText = type == .varchar
             vectors.append(isText ? try textRanks(sortKey.expression, batches, total) : vector)
         }
         directions += key.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
@@ -223,71 +223,56 @@ final class WindowOperator: @unchecked Sendable {
         let distinct = table.keyColumns(0..<table.groupCount)[0]
         var sorted = (0..<table.groupCount).filter { distinct.isValid(at: $0) }.map { Int32($0) }
         sorted.sort { CompareKernel.compareBytes(distinct.bytes(at: Int($0)), distinct.bytes(at: Int($1))) < 0 }
+        // Groups hold distinct texts, so a text's rank is its place in that order.
         var rank = [Int64](repeating: -1, count: table.groupCount)
-        var previous: Int32 = -1
-        var current: Int64 = -1
-        for group in sorted {
-            // Distinct groups hold distinct texts, but count equal bytes as one rank all the same.
-            if previous < 0
-                || CompareKernel.compareBytes(distinct.bytes(at: Int(previous)), distinct.bytes(at: Int(group))) != 0
-            {
-                current += 1
-            }
-            rank[Int(group)] = current
-            previous = group
-        }
+        for (place, group) in sorted.enumerated() { rank[Int(group)] = Int64(place) }
         let values = numbers.values(as: Int64.self)
+        // NULL rows hold id 0 (or the NULL group's) and stay NULL whatever rank they get: no test
+        // per row. Without any group every row is NULL.
+        guard !rank.isEmpty else { return numbers }
         rank.withUnsafeBufferPointer { rank in
-            for row in 0..<total {
-                let r = rank[Int(values[row])]
-                if r < 0 { numbers.setValid(false, at: row) } else { values[row] = r }
-            }
+            for row in 0..<total { values[row] = rank[Int(values[row])] }
         }
         return numbers
     }
 
-    /// A dense number per row for its key (numbered as first seen; NULL is a key; a dictionary's
-    /// entries may be numbered though no row uses them), as a BIGINT vector, and the table of keys
-    /// by number (`name` is its operator, for the memory limit).
+    /// A dense number per row for its key (numbered as first seen), as a BIGINT vector, and the
+    /// table of keys by number (`name` is its operator, for the memory limit). One text key takes
+    /// the ids of `DictionaryIDs` (once per dictionary entry, NULL kept NULL: packed, it sorts as a
+    /// partition of its own); other keys a group table, where NULL is a key.
     private func denseNumbers(_ expressions: [BoundExpression], _ batches: [Batch], _ total: Int, name: String)
         throws(ExecutionError) -> (numbers: ColumnVector, table: GroupTable)
     {
         let nodes = try expressions.map { (expression) throws(ExecutionError) in try compiler.compile(expression) }
-        let table = try GroupTable(
-            types: expressions.map(\.type), tracker: context.tracker, operatorName: name)
         let numbers = ColumnVector(type: .bigint, capacity: Swift.max(total, 1))
         numbers.setCount(total)
         let out = numbers.values(as: Int64.self)
+        var offset = 0
+        if nodes.count == 1, expressions[0].type == .varchar {
+            let ids = try DictionaryIDs(tracker: context.tracker, operatorName: name)
+            for batch in batches {
+                try context.checkCancelled()
+                let translated = try ids.translate(try nodes[0].evaluateEncoded(batch), count: batch.count)
+                let source = translated.values(as: Int64.self).baseAddress!
+                (out.baseAddress! + offset).update(from: source, count: batch.count)
+                if translated.hasNulls {
+                    for row in 0..<batch.count where !translated.isValid(at: row) {
+                        numbers.setValid(false, at: offset + row)
+                    }
+                }
+                offset += batch.count
+            }
+            return (numbers, ids.strings)
+        }
+        let table = try GroupTable(types: expressions.map(\.type), tracker: context.tracker, operatorName: name)
         let largest = batches.reduce(1) { Swift.max($0, $1.count) }
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: largest)
         defer { groups.deallocate() }
-        // One dictionary-encoded key: its entries get numbers once per dictionary, rows by code.
-        var entryNumbers: (dictionary: ColumnVector, numbers: UnsafeMutablePointer<Int32>)?
-        defer { entryNumbers?.numbers.deallocate() }
-        var offset = 0
         for batch in batches {
             try context.checkCancelled()
-            var keys: [ColumnVector] = []
-            for node in nodes {
-                let vector = try nodes.count == 1 ? node.evaluateEncoded(batch) : node.evaluate(batch)
-                if let dictionary = vector.dictionary, !vector.hasNulls, dictionary.count > 0,
-                    dictionary.count <= 1 << 16
-                {
-                    if entryNumbers?.dictionary !== dictionary {
-                        entryNumbers?.numbers.deallocate()
-                        entryNumbers = (dictionary, .allocate(capacity: dictionary.count))
-                        try table.findOrInsert([dictionary], rowCount: dictionary.count, into: entryNumbers!.numbers)
-                    }
-                    let codes = vector.values(as: UInt32.self), map = entryNumbers!.numbers
-                    for row in 0..<batch.count { out[offset + row] = Int64(map[Int(codes[row])]) }
-                    break
-                }
-                keys.append(vector.isDictionary ? vector.flattened() : vector)
-            }
-            if keys.count == nodes.count {
-                try table.findOrInsert(keys, rowCount: batch.count, into: groups)
-                for row in 0..<batch.count { out[offset + row] = Int64(groups[row]) }
-            }
+            let keys = try nodes.map { (node) throws(ExecutionError) in try node.evaluate(batch) }
+            try table.findOrInsert(keys, rowCount: batch.count, into: groups)
+            for row in 0..<batch.count { out[offset + row] = Int64(groups[row]) }
             offset += batch.count
         }
         return (numbers, table)
