@@ -23,52 +23,56 @@ extension Database {
     ///   `.usage` (the database is read-only, the table exists).
     @discardableResult
     public func execute(_ sql: String, parameters: [any ParameterConvertible] = []) throws(PlazaError) -> Int {
-        let values = parameters.map(\.parameterValue)
-        let statements = try parse(sql)
-        let cancellation = CancellationToken.forCurrentTask()
-        var changed = 0
-        for statement in statements {
-            let result = try run(statement, sql: sql, parameters: values, cancellation: cancellation)
-            changed += result.changedRowCount ?? 0
-        }
+        let session = Session(database: self)
+        defer { session.discard() }
+        let changed = try session.execute(sql, parameters: parameters)
+        if session.isInTransaction { throw Self.unfinishedTransaction }
         return changed
     }
 
     /// Runs a bound CREATE, DROP or INSERT. Writes of this process run one at a time; the storage
     /// lock of each table keeps other processes out.
-    func runWrite(_ write: BoundWrite, cancellation: CancellationToken, tables: PinnedCatalog) throws(PlazaError)
-        -> QueryResult
-    {
+    func runWrite(
+        _ write: BoundWrite, cancellation: CancellationToken, tables: PinnedCatalog, transaction: OpenTransaction?
+    ) throws(PlazaError) -> QueryResult {
         guard !options.isReadOnly else {
             throw PlazaError(
                 kind: .usage, message: "the database \"\(path)\" was opened read-only; it cannot be changed")
         }
+        if transaction != nil, let statement = write.outsideTransactionsOnly {
+            throw PlazaError(
+                kind: .usage,
+                message: "\(statement) cannot run inside a transaction yet; COMMIT or ROLLBACK first, then run it alone"
+            )
+        }
+        let writer = TableWriter(catalog: catalog, transaction: transaction?.storage)
         switch write {
         case .createTable(let name, let schema, let orReplace, let ifNotExists):
             importLock.lock()
             defer { importLock.unlock() }
-            if ifNotExists && catalog.table(named: name) != nil { return QueryResult(emptyWith: []) }
+            if ifNotExists && tables.table(named: name) != nil { return QueryResult(emptyWith: []) }
             do {
-                let transaction = try catalog.beginWrite(
-                    table: name, mode: orReplace ? .replace : .create, schema: schema)
+                let transaction = try writer.begin(table: name, mode: orReplace ? .replace : .create, schema: schema)
                 try transaction.commit()
             } catch { throw PlazaError.from(error) }
             return QueryResult(emptyWith: [])
         case .createTableAs(let name, let plan, let orReplace, let ifNotExists):
-            if ifNotExists && catalog.table(named: name) != nil { return Self.changedRows(0) }
+            if ifNotExists && tables.table(named: name) != nil { return Self.changedRows(0) }
             let batches = try materialize(plan, cancellation: cancellation, tables: tables)
             let schema = Schema(plan.fields)
             importLock.lock()
             defer { importLock.unlock() }
             let rows = try writeRows(
-                batches, table: name, mode: orReplace ? .replace : .create, schema: schema, cancellation: cancellation)
+                batches, table: name, mode: orReplace ? .replace : .create, schema: schema, cancellation: cancellation,
+                writer: writer)
             return Self.changedRows(rows)
         case .insert(let table, let schema, let plan):
             let batches = try materialize(plan, cancellation: cancellation, tables: tables)
             try Self.checkNotNull(batches, schema: schema, table: table)
             importLock.lock()
             defer { importLock.unlock() }
-            let rows = try writeRows(batches, table: table, mode: .append, schema: schema, cancellation: cancellation)
+            let rows = try writeRows(
+                batches, table: table, mode: .append, schema: schema, cancellation: cancellation, writer: writer)
             return Self.changedRows(rows)
         case .renameTable(let name, let newName):
             importLock.lock()
@@ -82,21 +86,25 @@ extension Database {
             importLock.lock()
             defer { importLock.unlock() }
             _ = try writeRows(
-                batches, table: table, mode: .replace, schema: schema, cancellation: cancellation,
+                batches, table: table, mode: .replace, schema: schema, cancellation: cancellation, writer: writer,
                 expectedGeneration: read)
             return QueryResult(emptyWith: [])
         case .delete(let table, let plan):
             let batches = try materialize(plan, cancellation: cancellation, tables: tables)
             importLock.lock()
             defer { importLock.unlock() }
-            return Self.changedRows(try modifyRows(table: table, changes: batches, tables: tables, appends: false))
+            let changed = try modifyRows(table: table, changes: batches, tables: tables, appends: false, writer: writer)
+            finishChange(of: table, changed: changed, transaction: transaction)
+            return Self.changedRows(changed)
         case .update(let table, let schema, let plan):
             let batches = try materialize(plan, cancellation: cancellation, tables: tables)
             let rows = batches.map { Batch(columns: Array($0.columns.dropFirst()), count: $0.count) }
             try Self.checkNotNull(rows, schema: schema, table: table)
             importLock.lock()
             defer { importLock.unlock() }
-            return Self.changedRows(try modifyRows(table: table, changes: batches, tables: tables, appends: true))
+            let changed = try modifyRows(table: table, changes: batches, tables: tables, appends: true, writer: writer)
+            finishChange(of: table, changed: changed, transaction: transaction)
+            return Self.changedRows(changed)
         case .dropTable(let name, let ifExists):
             importLock.lock()
             defer { importLock.unlock() }
@@ -139,10 +147,10 @@ extension Database {
     /// the rows it read; a commit in between would be lost).
     private func writeRows(
         _ batches: [Batch], table: String, mode: WriteMode, schema: Schema, cancellation: CancellationToken,
-        expectedGeneration: UInt64? = nil
+        writer: TableWriter, expectedGeneration: UInt64? = nil
     ) throws(PlazaError) -> Int {
         let transaction: TableWriteTransaction
-        do { transaction = try catalog.beginWrite(table: table, mode: mode, schema: schema) } catch {
+        do { transaction = try writer.begin(table: table, mode: mode, schema: schema) } catch {
             throw PlazaError.from(error)
         }
         do {
@@ -176,14 +184,14 @@ extension Database {
     /// the statement found and, for UPDATE (`appends`), appends their new values (the other
     /// columns), all in one commit: an update is a delete plus an append. A row named twice (an
     /// UPDATE … FROM matching it twice) changes once, with its first new values. Returns the rows changed.
-    private func modifyRows(table: String, changes: [Batch], tables: PinnedCatalog, appends: Bool) throws(PlazaError)
-        -> Int
-    {
+    private func modifyRows(
+        table: String, changes: [Batch], tables: PinnedCatalog, appends: Bool, writer: TableWriter
+    ) throws(PlazaError) -> Int {
         let snapshot: TableSnapshot
         let transaction: TableWriteTransaction
         do {
             snapshot = try tables.snapshot(table: table)
-            transaction = try catalog.beginWrite(table: table, mode: .append, schema: snapshot.schema)
+            transaction = try writer.begin(table: table, mode: .append, schema: snapshot.schema)
         } catch { throw PlazaError.from(error) }
         do {
             var changed = 0
@@ -222,11 +230,21 @@ extension Database {
                 return 0
             }
             try transaction.commit()
-            compactAfterChange(table: table)
             return changed
         } catch {
             transaction.abort()
             throw PlazaError.from(error)
+        }
+    }
+
+    /// After a DELETE or UPDATE that changed rows: compacts the table now, or, inside a
+    /// transaction, after it commits.
+    private func finishChange(of table: String, changed: Int, transaction: OpenTransaction?) {
+        guard changed > 0 else { return }
+        if let transaction {
+            transaction.deletedFrom.withLock { _ = $0.insert(table) }
+        } else {
+            compactAfterChange(table: table)
         }
     }
 
@@ -264,5 +282,31 @@ extension Database {
         var result = builder.finish()
         result.changedRowCount = rows
         return result
+    }
+}
+
+/// Starts table writes: alone (each commits on its own) or inside a session's transaction.
+struct TableWriter {
+    let catalog: StorageCatalog
+    let transaction: DatabaseTransaction?
+
+    /// A write of `table`, staged in the transaction when there is one.
+    func begin(table: String, mode: WriteMode, schema: Schema) throws(StorageError) -> TableWriteTransaction {
+        if let transaction { return try transaction.beginWrite(table: table, mode: mode, schema: schema) }
+        return try catalog.beginWrite(table: table, mode: mode, schema: schema)
+    }
+}
+
+extension BoundWrite {
+    /// The statement's name when it cannot run inside a transaction yet (it changes the catalog
+    /// itself rather than a table's rows), else nil.
+    var outsideTransactionsOnly: String? {
+        switch self {
+        case .dropTable: return "DROP TABLE"
+        case .renameTable: return "ALTER TABLE … RENAME TO"
+        case .createView: return "CREATE VIEW"
+        case .dropView: return "DROP VIEW"
+        case .createTable, .createTableAs, .insert, .rewriteTable, .delete, .update: return nil
+        }
     }
 }

@@ -22,15 +22,21 @@ extension Database {
     /// - Throws: `PlazaError`: `.syntax` and `.binding` with a caret under the spot, `.execution`, `.cancelled`.
     @discardableResult
     public func query(_ sql: String, parameters: [any ParameterConvertible] = []) throws(PlazaError) -> QueryResult {
-        let values = parameters.map(\.parameterValue)
-        let statements = try parse(sql)
-        let cancellation = CancellationToken.forCurrentTask()
-        var result = QueryResult(emptyWith: [])
-        for statement in statements {
-            result = try run(statement, sql: sql, parameters: values, cancellation: cancellation)
-        }
+        // A session for this call: `BEGIN; …; COMMIT` in one text is one transaction, and a
+        // transaction the text leaves open is rolled back.
+        let session = Session(database: self)
+        defer { session.discard() }
+        let result = try session.query(sql, parameters: parameters)
+        if session.isInTransaction { throw Self.unfinishedTransaction }
         return result
     }
+
+    /// The error for a text that begins a transaction and does not end it.
+    static let unfinishedTransaction = PlazaError(
+        kind: .usage,
+        message:
+            "the statements BEGIN a transaction without COMMIT or ROLLBACK; it was rolled back (use Database.session() to keep a transaction open across calls)"
+    )
 
     /// Parses `sql` into statements, turning syntax errors into `PlazaError`s with a caret.
     func parse(_ sql: String) throws(PlazaError) -> [PlazaSQL.Statement] {
@@ -54,6 +60,10 @@ extension Database {
                     "the statement has \(expected) parameter\(expected == 1 ? "" : "s") but \(parameters.count) value\(parameters.count == 1 ? " was" : "s were") given"
             )
         }
+        // The shared commit lock is held from the first pin to here, so the statement sees a
+        // commit of several tables whole or not at all.
+        tables.beginPinning()
+        defer { tables.endPinning() }
         do {
             return try Binder(catalog: tables, parameters: parameters).bind(statement)
         } catch {
@@ -67,16 +77,25 @@ extension Database {
         _ statement: PlazaSQL.Statement, sql: String, parameters: [Value], cancellation: CancellationToken,
         allowingFiles: Bool = false
     ) throws(PlazaError) -> QueryResult {
+        if case .transaction(let command) = statement {
+            throw PlazaError(
+                kind: .usage,
+                message:
+                    "\(command.rawValue) runs in a session: use Database.session(), Database.transaction { }, or one call of query or execute that holds the whole transaction"
+            )
+        }
         // One committed state of every table for the whole statement, however often it reads one.
         let tables = pinnedCatalog(allowingFiles: allowingFiles)
         let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)
         return try run(bound, cancellation: cancellation, tables: tables)
     }
 
-    /// Runs a bound statement: queries through the executor (reading `tables`), the rest here.
-    func run(_ bound: BoundStatement, cancellation: CancellationToken, tables: PinnedCatalog) throws(PlazaError)
-        -> QueryResult
-    {
+    /// Runs a bound statement: queries through the executor (reading `tables`), the rest here;
+    /// writes go into `transaction` when one is open.
+    func run(
+        _ bound: BoundStatement, cancellation: CancellationToken, tables: PinnedCatalog,
+        transaction: OpenTransaction? = nil
+    ) throws(PlazaError) -> QueryResult {
         switch bound {
         case .query(let plan):
             let optimized = Optimizer.optimize(plan, statistics: tables)
@@ -103,10 +122,10 @@ extension Database {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Value.varchar(String($0)) }
             return Self.textResult(column: "plan", values: lines.last == .varchar("") ? Array(lines.dropLast()) : lines)
         case .showTables:
-            let names = (catalog.tableNames() + catalog.viewNames()).sorted()
+            let names = (tables.tableNames() + catalog.viewNames()).sorted()
             return Self.textResult(column: "name", values: names.map { .varchar($0) })
         case .describe(let table):
-            let schema = try schema(ofTable: table)
+            guard let schema = tables.table(named: table)?.schema else { throw unknownTable(table) }
             let builder = ResultBuilder(fields: [
                 Field(name: "column_name", type: .varchar, isNullable: false),
                 Field(name: "column_type", type: .varchar, isNullable: false),
@@ -125,9 +144,11 @@ extension Database {
             try applySetting(name, value)
             return QueryResult(emptyWith: [])
         case .write(let write):
-            return try runWrite(write, cancellation: cancellation, tables: tables)
+            return try runWrite(write, cancellation: cancellation, tables: tables, transaction: transaction)
         case .copy(let copy):
             return try runCopy(copy, cancellation: cancellation, tables: tables)
+        case .transaction(let command):
+            throw PlazaError(kind: .usage, message: "\(command.rawValue) runs in a session, not as a bound statement")
         }
     }
 
@@ -148,13 +169,14 @@ extension Database {
 
     /// A catalog for one statement: it pins each table's snapshot on first use and, where the
     /// database may read files, opens the files the statement names in FROM.
-    func pinnedCatalog(allowingFiles: Bool = false) -> PinnedCatalog {
+    /// Inside a transaction, the tables it changed are read as it left them.
+    func pinnedCatalog(allowingFiles: Bool = false, transaction: DatabaseTransaction? = nil) -> PinnedCatalog {
         let files =
             options.allowsExternalFiles || allowingFiles
             ? FileTables(
                 threads: currentSettings.threads, allowedDirectories: allowingFiles ? nil : options.allowedDirectories)
             : nil
-        return PinnedCatalog(catalog, files: files)
+        return PinnedCatalog(catalog, files: files, transaction: transaction)
     }
 
     /// An executor with the current settings, scanning the snapshots `tables` pins.

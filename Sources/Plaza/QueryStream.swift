@@ -24,6 +24,20 @@ extension Database {
     func produce(sql: String, parameters: [Value], into channel: StreamChannel) {
         do throws(PlazaError) {
             let statements = try parse(sql)
+            if statements.contains(where: { if case .transaction = $0 { true } else { false } }) {
+                // A transaction in the text: its statements run in one session and the last
+                // result is delivered whole (it follows writes, so it is small).
+                let session = Session(database: self)
+                defer { session.discard() }
+                var result = QueryResult(emptyWith: [])
+                for statement in statements {
+                    result = try session.run(statement, sql: sql, parameters: parameters, cancellation: channel.token)
+                }
+                if session.isInTransaction { throw Self.unfinishedTransaction }
+                _ = channel.put(result)
+                channel.finish(nil)
+                return
+            }
             for (position, statement) in statements.enumerated() {
                 let tables = pinnedCatalog()  // one committed state per statement
                 let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)

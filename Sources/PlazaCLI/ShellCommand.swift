@@ -53,8 +53,12 @@ final class Shell {
     /// The task running the current query, for Ctrl-C.
     private let running = RunningQuery()
 
+    /// The shell's session: `BEGIN` … `COMMIT` typed over several lines is one transaction.
+    let session: Session
+
     init(database: Database, format: OutputFormat, isInteractive: Bool) {
         self.database = database
+        self.session = database.session()
         self.format = format
         self.isInteractive = isInteractive
     }
@@ -70,7 +74,8 @@ final class Shell {
 
         var buffer = ""
         while true {
-            let prompt = buffer.isEmpty ? "plaza> " : "  ...> "
+            // A `*` marks an open transaction, as psql does.
+            let prompt = buffer.isEmpty ? (session.isInTransaction ? "plaza*> " : "plaza> ") : "  ...> "
             guard let line = source.readLine(prompt: prompt) else { break }
             if source.wasInterrupted {
                 buffer = ""
@@ -89,6 +94,13 @@ final class Shell {
             for statement in statements { try await execute(statement) }
         }
         if !buffer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { try await execute(buffer) }
+        if session.isInTransaction {
+            try session.rollback()
+            try output.flush()
+            FileHandle.standardError.write(
+                Data("The open transaction was rolled back (no COMMIT before the end).\n".utf8))
+            hadError = true
+        }
         try output.flush()
         if hadError && !isInteractive { throw CommandFailure(message: "the shell input had errors (see above)") }
     }
@@ -96,8 +108,8 @@ final class Shell {
     /// Runs one statement and prints its result or error; Ctrl-C cancels it.
     func execute(_ sql: String) async throws {
         let start = ContinuousClock.now
-        let db = database
-        let task = Task.detached { try db.query(sql) }
+        let session = session
+        let task = Task.detached { try session.query(sql) }
         running.set(task)
         defer { running.set(nil) }
         do {

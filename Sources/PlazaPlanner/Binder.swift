@@ -52,6 +52,8 @@ package struct Binder {
             return .write(try session.bindWrite(write))
         case .copy(let copy):
             return .copy(try session.bindCopy(copy))
+        case .transaction(let command):
+            return .transaction(command)
         }
     }
 }

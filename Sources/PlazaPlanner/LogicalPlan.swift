@@ -1,4 +1,5 @@
 import PlazaCore
+import PlazaSQL
 
 /// A typed tree of relational operators: what the binder produces and the executor runs.
 ///
@@ -227,4 +228,6 @@ package enum BoundStatement: Sendable {
     case write(BoundWrite)
     /// `COPY … TO 'path'` (see `BoundCopy`).
     case copy(BoundCopy)
+    /// `BEGIN`, `COMMIT` or `ROLLBACK`: run by the session, not by the executor.
+    case transaction(TransactionCommand)
 }

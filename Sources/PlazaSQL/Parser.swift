@@ -191,8 +191,30 @@ struct ParserState {
         }
         if startsWriteStatement { return .write(try parseWriteStatement()) }
         if current.isKeyword("COPY") { return try parseCopy() }
+        if let command = try parseTransactionCommand() { return .transaction(command) }
         throw unexpected(
-            "SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE, SET, CREATE, DROP, INSERT, DELETE, UPDATE or COPY")
+            "SELECT, WITH, EXPLAIN, SHOW TABLES, DESCRIBE, SET, CREATE, DROP, INSERT, DELETE, UPDATE, COPY, BEGIN, COMMIT or ROLLBACK"
+        )
+    }
+
+    /// `BEGIN [TRANSACTION | WORK]`, `START TRANSACTION`, `COMMIT`/`END`, `ROLLBACK`/`ABORT`
+    /// (each with an optional `TRANSACTION` or `WORK`), or nil when the statement is none of these.
+    mutating func parseTransactionCommand() throws(SQLSyntaxError) -> TransactionCommand? {
+        let command: TransactionCommand
+        if accept("BEGIN") {
+            command = .begin
+        } else if accept("START") {
+            try expect("TRANSACTION")
+            return .begin
+        } else if accept("COMMIT") || accept("END") {
+            command = .commit
+        } else if accept("ROLLBACK") || accept("ABORT") {
+            command = .rollback
+        } else {
+            return nil
+        }
+        if !accept("TRANSACTION") { _ = accept("WORK") }
+        return command
     }
 
     /// A bare or quoted name.

@@ -13,6 +13,7 @@ extension Statement {
         case .set(let name, let value): return "SET \(name) = \(value.sql)"
         case .write(let write): return write.sql
         case .copy(let copy): return copy.sql
+        case .transaction(let command): return command.rawValue
         }
     }
 }

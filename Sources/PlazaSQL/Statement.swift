@@ -16,6 +16,8 @@ package enum Statement: Hashable, Sendable {
     case write(WriteStatement)
     /// `COPY … TO 'path'`.
     case copy(CopyStatement)
+    /// `BEGIN`, `COMMIT` or `ROLLBACK` (and their synonyms).
+    case transaction(TransactionCommand)
 
     /// The number of parameters the statement needs: the highest `$n`, or the number of `?`.
     package var parameterCount: Int {
@@ -23,7 +25,7 @@ package enum Statement: Hashable, Sendable {
         switch self {
         case .select(let query), .explain(let query, _): visitor.visit(query)
         case .set(_, let value): visitor.visit(value)
-        case .showTables, .describe: break
+        case .showTables, .describe, .transaction: break
         case .write(let write):
             write.queries.forEach { visitor.visit($0) }
             write.expressions.forEach { visitor.visit($0) }
@@ -34,6 +36,16 @@ package enum Statement: Hashable, Sendable {
         }
         return visitor.maximum
     }
+}
+
+/// A statement that starts or ends a transaction.
+package enum TransactionCommand: String, Hashable, Sendable {
+    /// `BEGIN [TRANSACTION | WORK]`, `START TRANSACTION`.
+    case begin = "BEGIN"
+    /// `COMMIT [TRANSACTION | WORK]`, `END [TRANSACTION | WORK]`.
+    case commit = "COMMIT"
+    /// `ROLLBACK [TRANSACTION | WORK]`, `ABORT [TRANSACTION | WORK]`.
+    case rollback = "ROLLBACK"
 }
 
 /// A name as written: its text (quotes removed) and whether it was double-quoted.

@@ -141,23 +141,28 @@ enum FileSystem {
     }
 }
 
-/// An exclusive advisory lock (`flock`) on a lock file, held until `release()` or deinit.
+/// An advisory lock (`flock`) on a lock file, exclusive or shared, held until `release()` or deinit.
 ///
 /// `flock` locks belong to the open file description, so two opens in one process exclude each
 /// other just as two processes do, and the kernel drops the lock when a killed process's files close.
 /// A process forked (to spawn a program) while the lock is held keeps the description until it
 /// calls `exec`, which is why a waiting writer polls for a short while before giving up.
-final class FileLock {
+/// `@unchecked Sendable`: its owners (a transaction, a pinned catalog) keep it behind their own mutex.
+final class FileLock: @unchecked Sendable {
     private var descriptor: Int32
 
     /// Takes the lock on `path` (creating the file), polling every 5 ms for up to `timeout`,
-    /// then throwing `.busy` if someone still holds it.
-    init(path: String, table: String, timeout: Duration) throws(StorageError) {
+    /// then throwing `.busy` with `busyMessage` if someone still holds it. A `shared` lock
+    /// excludes only exclusive ones.
+    init(
+        path: String, table: String?, timeout: Duration, shared: Bool = false,
+        busyMessage: String = "another writer is changing this table; retry when it has committed"
+    ) throws(StorageError) {
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if descriptor < 0 { throw FileSystem.ioError("open lock file", path, table: table) }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+        while flock(descriptor, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
             if code == EWOULDBLOCK && clock.now < deadline {
@@ -167,13 +172,16 @@ final class FileLock {
             close(descriptor)
             descriptor = -1
             if code == EWOULDBLOCK {
-                throw StorageError(
-                    .busy, "another writer is changing this table; retry when it has committed",
-                    table: table, file: path)
+                throw StorageError(.busy, busyMessage, table: table, file: path)
             }
             throw FileSystem.ioError("flock", path, table: table, code: code)
         }
     }
+
+    /// A lock that holds nothing, for a read-only database where no one can be writing.
+    static var none: FileLock { FileLock() }
+
+    private init() { descriptor = -1 }
 
     /// Releases the lock; safe to call more than once.
     func release() {

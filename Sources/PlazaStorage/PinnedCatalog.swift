@@ -11,17 +11,47 @@ import Synchronization
 /// let source = try pinned.snapshot(table: "trips")          // the same snapshot
 /// ```
 /// Thread-safe: the pins sit behind a mutex.
+///
+/// Tables pinned while a statement is bound are pinned under the database's shared commit lock
+/// (Formats/plaza-manifest.md §11), held from the first pin to `endPinning()`, so that a commit of
+/// several tables is seen whole or not at all. Inside a transaction, the tables it changed are
+/// read as it left them.
 package final class PinnedCatalog: CatalogReader, Sendable {
     /// The catalog that snapshots are taken from.
     package let catalog: StorageCatalog
     private let pins = Mutex<[String: TableSnapshot]>([:])
     /// Opens files named in FROM; nil where the database may not read files.
     package let files: (any FileTableOpener)?
+    /// The transaction whose changes this view sees, if any.
+    package let transaction: DatabaseTransaction?
+    /// The shared commit lock while pinning, and whether pins are being taken for a binding.
+    private let pinning = Mutex<(lock: FileLock?, isBinding: Bool)>((nil, true))
 
-    /// Creates a view that pins nothing yet; `files` opens files named in FROM (nil refuses them).
-    package init(_ catalog: StorageCatalog, files: (any FileTableOpener)? = nil) {
+    /// Creates a view that pins nothing yet; `files` opens files named in FROM (nil refuses them);
+    /// `transaction`'s changed tables are read as it left them.
+    package init(
+        _ catalog: StorageCatalog, files: (any FileTableOpener)? = nil, transaction: DatabaseTransaction? = nil
+    ) {
         self.catalog = catalog
         self.files = files
+        self.transaction = transaction
+    }
+
+    /// Starts a binding: later first pins keep the shared commit lock until `endPinning()`.
+    package func beginPinning() {
+        pinning.withLock { $0.isBinding = true }
+    }
+
+    /// Ends a binding: releases the shared commit lock. Later first pins (rare: the executor
+    /// reads what the binder pinned) take it only while they open the table.
+    package func endPinning() {
+        let lock = pinning.withLock { state in
+            state.isBinding = false
+            let lock = state.lock
+            state.lock = nil
+            return lock
+        }
+        lock?.release()
     }
 
     /// Opens files named in FROM through `files`, or refuses when there is no opener.
@@ -33,7 +63,10 @@ package final class PinnedCatalog: CatalogReader, Sendable {
     }
 
     /// The names of the committed tables, sorted (not pinned: a listing is not a read).
-    package func tableNames() -> [String] { catalog.tableNames() }
+    package func tableNames() -> [String] {
+        guard let created = transaction?.createdTableNames, !created.isEmpty else { return catalog.tableNames() }
+        return Array(Set(catalog.tableNames()).union(created)).sorted()
+    }
 
     /// The view named `name`, read now (views are not pinned: they hold no rows).
     package func viewDefinition(named name: String) -> ViewDefinition? { catalog.viewDefinition(named: name) }
@@ -51,14 +84,30 @@ package final class PinnedCatalog: CatalogReader, Sendable {
     ///
     /// - Throws: what `StorageCatalog.snapshot(table:)` throws; a failure pins nothing.
     package func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
+        if let transaction, let changed = try transaction.snapshot(table: name) { return changed }
         let key = TableName.key(name)
         if let pinned = pins.withLock({ $0[key] }) { return pinned }
-        let opened = try catalog.snapshot(table: name)
+        let opened = try openUnderCommitLock(name)
         // Two threads may open the same table at once; the first pin wins so both see one state.
         return pins.withLock { pins in
             if let earlier = pins[key] { return earlier }
             pins[key] = opened
             return opened
         }
+    }
+
+    /// Opens the table's snapshot holding the shared commit lock: kept until `endPinning()` while
+    /// binding, released at once otherwise.
+    private func openUnderCommitLock(_ name: String) throws(StorageError) -> TableSnapshot {
+        let binding = pinning.withLock { $0.isBinding && $0.lock != nil }
+        if binding { return try catalog.snapshot(table: name) }
+        let lock = try catalog.lockCommits(shared: true)
+        let keep = pinning.withLock { state in
+            guard state.isBinding, state.lock == nil else { return false }
+            state.lock = lock
+            return true
+        }
+        defer { if !keep { lock.release() } }
+        return try catalog.snapshot(table: name)
     }
 }

@@ -19,11 +19,37 @@ extension StorageCatalog {
     package func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError)
         -> TableWriteTransaction
     {
+        try startWrite(table: name, mode: mode, schema: schema, in: nil)
+    }
+
+    /// `beginWrite`, inside `transaction` when one is given: a table the transaction already
+    /// changed is written on top of its staged state, under the lock the transaction holds.
+    func startWrite(table name: String, mode: WriteMode, schema: Schema, in transaction: DatabaseTransaction?)
+        throws(StorageError) -> TableWriteTransaction
+    {
         guard !isReadOnly else {
             throw StorageError(.readOnly, "the database was opened read-only", table: name, file: directory)
         }
         try TableName.validate(name)
         try Self.validateNewSchema(schema, table: name)
+        if let transaction, let staged = transaction.stagedTable(key: TableName.key(name)) {
+            let tableSchema: Schema
+            switch mode {
+            case .create:
+                throw StorageError(
+                    .tableExists, "table \"\(staged.entry)\" already exists; append to it or replace it",
+                    table: staged.entry)
+            case .append:
+                tableSchema = try Self.appendSchema(table: staged.manifest.schema, new: schema, name: staged.entry)
+                try Self.checkStoredValuesFit(
+                    table: staged.entry, directory: staged.directory, manifest: staged.manifest, widened: tableSchema)
+            case .replace:
+                tableSchema = schema
+            }
+            return TableWriteTransaction(
+                table: staged.entry, directory: staged.directory, mode: mode, schema: tableSchema,
+                base: staged.manifest, lock: nil, options: options, owner: transaction)
+        }
         let lock = try lockTable(name)
         removeDroppedLeftovers()
 
@@ -68,8 +94,9 @@ extension StorageCatalog {
         if try FileSystem.makeDirectory(path, table: entry) { try FileSystem.sync(directory, table: entry) }
         if !isDamaged { try Self.removeOrphans(in: path, keeping: manifest, table: entry) }
         return TableWriteTransaction(
-            table: entry, directory: path, mode: mode, schema: tableSchema, base: manifest, lock: lock, options: options
-        )
+            table: entry, directory: path, mode: mode, schema: tableSchema, base: manifest, lock: lock,
+            options: options,
+            owner: transaction)
     }
 
     /// Deletes a table and all its files. Snapshots opened earlier keep reading it (their files stay mapped).
@@ -101,11 +128,15 @@ extension StorageCatalog {
 
     /// Takes the table's writer lock: `.plaza-locks/<lower-cased name>.lock` (§1), so names that differ
     /// only in case share a lock, and the lock outlives drops and re-creations of the table directory.
+    /// Before returning it finishes a multi-table commit that a dead writer left half published
+    /// (§11), so that the caller sees committed manifests only and its cleanup deletes no waiting one.
     func lockTable(_ name: String) throws(StorageError) -> FileLock {
         let locks = directory + "/" + Self.lockDirectoryName
         try FileSystem.makeDirectory(locks, table: name)
-        return try FileLock(
+        let lock = try FileLock(
             path: locks + "/" + TableName.key(name) + ".lock", table: name, timeout: options.lockTimeout)
+        try recoverInterruptedCommit()
+        return lock
     }
 
     /// Deletes directories left by drops that were interrupted; errors are ignored (best effort:

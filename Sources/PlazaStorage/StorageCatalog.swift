@@ -95,10 +95,17 @@ package final class StorageCatalog: CatalogReader, Sendable {
     /// The names of the committed tables, sorted; a directory without a manifest is not a table.
     package func tableNames() -> [String] {
         guard let entries = try? FileSystem.list(directory, table: nil) else { return [] }
+        let pending = try? pendingCommit()
         return entries.filter { entry in
-            !entry.hasPrefix(".") && (try? TableName.validate(entry)) != nil
-                && ((try? FileSystem.fileSize(tablePath(entry) + "/" + Manifest.fileName, table: entry)) ?? nil) != nil
+            !entry.hasPrefix(".") && (try? TableName.validate(entry)) != nil && hasManifest(entry, pending: pending)
         }.sorted()
+    }
+
+    /// Whether table directory `entry` holds a committed manifest: `MANIFEST`, or the waiting new
+    /// manifest of a multi-table commit being published (a table that commit creates, §11).
+    func hasManifest(_ entry: String, pending: CommitRecord?) -> Bool {
+        guard let file = try? manifestFile(of: entry, pending: pending) else { return false }
+        return ((try? FileSystem.fileSize(tablePath(entry) + "/" + file, table: entry)) ?? nil) != nil
     }
 
     /// The table matching `name` case-insensitively, as of its current manifest; nil when there
@@ -114,7 +121,7 @@ package final class StorageCatalog: CatalogReader, Sendable {
             throw StorageError(
                 .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
         }
-        let manifest = try readManifest(table: entry)
+        let manifest = try readManifest(table: entry, file: manifestFile(of: entry, pending: pendingCommit()))
         return TableDescription(name: entry, schema: manifest.schema, rowCount: manifest.rowCount)
     }
 
@@ -133,7 +140,9 @@ package final class StorageCatalog: CatalogReader, Sendable {
             throw StorageError(
                 .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
         }
-        return try TableSnapshot.open(table: entry, directory: tablePath(entry), cache: readerCache)
+        return try TableSnapshot.open(
+            table: entry, directory: tablePath(entry), manifestFile: manifestFile(of: entry, pending: pendingCommit()),
+            cache: readerCache)
     }
 
     // MARK: Paths and lookup
@@ -141,9 +150,9 @@ package final class StorageCatalog: CatalogReader, Sendable {
     /// The path of the table directory named exactly `entry`.
     func tablePath(_ entry: String) -> String { directory + "/" + entry }
 
-    /// Reads and decodes a table's committed manifest.
-    func readManifest(table entry: String) throws(StorageError) -> Manifest {
-        let path = tablePath(entry) + "/" + Manifest.fileName
+    /// Reads and decodes a table's manifest (`file`: `MANIFEST` unless a commit is being published).
+    func readManifest(table entry: String, file: String = Manifest.fileName) throws(StorageError) -> Manifest {
+        let path = tablePath(entry) + "/" + file
         guard let bytes = try FileSystem.readFileIfPresent(path, table: entry) else {
             throw StorageError(
                 .tableNotFound, "table \"\(entry)\" has no manifest (dropped meanwhile?)", table: entry, file: path)
@@ -156,12 +165,11 @@ package final class StorageCatalog: CatalogReader, Sendable {
     func tableEntry(_ name: String, committedOnly: Bool) throws(StorageError) -> String? {
         let key = TableName.key(name)
         var found: String?
+        let pending = committedOnly ? try pendingCommit() : nil
         for entry in try FileSystem.list(directory, table: name)
         where !entry.hasPrefix(".") && TableName.key(entry) == key {
             guard FileSystem.isDirectory(tablePath(entry)) else { continue }
-            if committedOnly, try FileSystem.fileSize(tablePath(entry) + "/" + Manifest.fileName, table: entry) == nil {
-                continue
-            }
+            if committedOnly, !hasManifest(entry, pending: pending) { continue }
             if entry == name { return entry }
             found = found ?? entry
         }

@@ -278,10 +278,12 @@ package final class TableSnapshot: ScanSource, Sendable {
 
     /// Reads the table's manifest and opens its segments (taking readers from `cache` where it
     /// holds them), retrying when a concurrent commit removed a segment between the two steps.
-    static func open(table: String, directory: String, cache: SegmentReaderCache? = nil) throws(StorageError)
-        -> TableSnapshot
-    {
-        let manifestPath = directory + "/" + Manifest.fileName
+    /// `manifestFile` is the manifest's name in `directory`: `MANIFEST`, or the new manifest of a
+    /// multi-table commit still being published (§11).
+    static func open(
+        table: String, directory: String, manifestFile: String = Manifest.fileName, cache: SegmentReaderCache? = nil
+    ) throws(StorageError) -> TableSnapshot {
+        let manifestPath = directory + "/" + manifestFile
         var attempt = 0
         while true {
             attempt += 1

@@ -63,9 +63,13 @@ package final class TableWriteTransaction {
     /// Test hook: `commit()` stops as if the process died right after this step.
     var crashAfter: CommitStep?
 
+    /// The transaction this write belongs to: `commit()` stages the result there instead of publishing it.
+    private let owner: DatabaseTransaction?
+
+    /// `lock` is nil when `owner` already holds the table's lock.
     init(
-        table: String, directory: String, mode: WriteMode, schema: Schema, base: Manifest?, lock: FileLock,
-        options: StorageOptions
+        table: String, directory: String, mode: WriteMode, schema: Schema, base: Manifest?, lock: FileLock?,
+        options: StorageOptions, owner: DatabaseTransaction? = nil
     ) {
         self.table = table
         self.directory = directory
@@ -74,6 +78,7 @@ package final class TableWriteTransaction {
         self.base = base
         self.lock = lock
         self.options = options
+        self.owner = owner
     }
 
     deinit {
@@ -320,6 +325,18 @@ package final class TableWriteTransaction {
         do {
             try FileSystem.writeNewFileDurably(temporaryPath, manifest.encoded(), table: table)
             try step(.manifestWritten)
+            if let owner {
+                // Inside a transaction the new manifest waits under its temporary name; the
+                // transaction publishes it (and deletes what it replaces) when it commits.
+                owner.stage(
+                    entry: table, directory: directory, base: base, manifest: manifest,
+                    file: String(temporaryPath.split(separator: "/").last!), lock: lock)
+                lock = nil
+                state = .committed
+                return CommitSummary(
+                    table: table, generation: generation, rowsWritten: rowsWritten, segmentsWritten: written.count,
+                    bytesWritten: written.reduce(0) { $0 + $1.byteSize }, rowCount: manifest.rowCount, schema: schema)
+            }
             try FileSystem.moveAtomically(temporaryPath, to: finalPath, table: table)
         } catch {
             if state != .crashed {

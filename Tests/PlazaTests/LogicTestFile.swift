@@ -6,10 +6,19 @@ import Testing
 enum LogicRecord {
     /// `table NAME(col TYPE, …)` and its CSV rows.
     case table(name: String, schema: Schema, rows: [[Value]], line: Int)
-    /// `query <types> [rowsort]`, the SQL and the expected rows (tab-separated text).
-    case query(types: [Character], isRowSorted: Bool, sql: String, expected: [String], line: Int)
-    /// `statement ok` / `statement error` with an optional message fragment.
-    case statement(expectsError: Bool, sql: String, fragment: String?, line: Int)
+    /// `query <types> [rowsort] [conN]`, the SQL and the expected rows (tab-separated text).
+    case query(
+        types: [Character], isRowSorted: Bool, sql: String, expected: [String], line: Int, connection: String? = nil)
+    /// `statement ok [conN]` / `statement error [conN]` with an optional message fragment.
+    case statement(expectsError: Bool, sql: String, fragment: String?, line: Int, connection: String? = nil)
+
+    /// The session a statement or query names (`con2`), or nil for the default one.
+    var connection: String? {
+        switch self {
+        case .table: return nil
+        case .query(_, _, _, _, _, let connection), .statement(_, _, _, _, let connection): return connection
+        }
+    }
 
     /// The record with each key of `replacements` replaced by its value in its SQL.
     func substituting(_ replacements: [String: String]) -> LogicRecord {
@@ -18,10 +27,13 @@ enum LogicRecord {
         }
         switch self {
         case .table: return self
-        case .query(let types, let isRowSorted, let sql, let expected, let line):
-            return .query(types: types, isRowSorted: isRowSorted, sql: replaced(sql), expected: expected, line: line)
-        case .statement(let expectsError, let sql, let fragment, let line):
-            return .statement(expectsError: expectsError, sql: replaced(sql), fragment: fragment, line: line)
+        case .query(let types, let isRowSorted, let sql, let expected, let line, let connection):
+            return .query(
+                types: types, isRowSorted: isRowSorted, sql: replaced(sql), expected: expected, line: line,
+                connection: connection)
+        case .statement(let expectsError, let sql, let fragment, let line, let connection):
+            return .statement(
+                expectsError: expectsError, sql: replaced(sql), fragment: fragment, line: line, connection: connection)
         }
     }
 }
@@ -69,6 +81,15 @@ struct LogicTestFile: CustomTestStringConvertible, Sendable {
 /// Reads the record syntax of logic-test files.
 struct LogicTestParser {
     let lines: [String]
+
+    /// `statement ok|error [conN]`: whether an error is expected, and the connection named.
+    func statementHeader(_ line: String) -> (Bool, String?)? {
+        let words = line.split(separator: " ").map(String.init)
+        guard words.count == 2 || (words.count == 3 && words[2].hasPrefix("con")), words[0] == "statement",
+            words[1] == "ok" || words[1] == "error"
+        else { return nil }
+        return (words[1] == "error", words.count == 3 ? words[2] : nil)
+    }
 
     func parse() throws -> [LogicRecord] {
         var records: [LogicRecord] = []
@@ -119,6 +140,7 @@ struct LogicTestParser {
                         line: lineNumber, message: "column types must be letters I, R, T or B, not \(words[1])")
                 }
                 let isRowSorted = words.dropFirst(2).contains("rowsort")
+                let connection = words.dropFirst(2).first { $0.hasPrefix("con") }
                 let sql = block { $0.trimmingCharacters(in: .whitespaces) == "----" }.joined(separator: "\n")
                 guard index < lines.count, lines[index].trimmingCharacters(in: .whitespaces) == "----" else {
                     throw LogicFileError(line: lineNumber, message: "query without ---- and expected rows")
@@ -130,8 +152,10 @@ struct LogicTestParser {
                     index += 1
                 }
                 records.append(
-                    .query(types: types, isRowSorted: isRowSorted, sql: sql, expected: expected, line: lineNumber))
-            } else if line == "statement ok" || line == "statement error" {
+                    .query(
+                        types: types, isRowSorted: isRowSorted, sql: sql, expected: expected, line: lineNumber,
+                        connection: connection))
+            } else if let (expectsError, connection) = statementHeader(line) {
                 let sql = block { $0.trimmingCharacters(in: .whitespaces) == "----" }.joined(separator: "\n")
                 var fragment: String?
                 if index < lines.count && lines[index].trimmingCharacters(in: .whitespaces) == "----" {
@@ -142,7 +166,9 @@ struct LogicTestParser {
                     }
                 }
                 records.append(
-                    .statement(expectsError: line == "statement error", sql: sql, fragment: fragment, line: lineNumber))
+                    .statement(
+                        expectsError: expectsError, sql: sql, fragment: fragment, line: lineNumber,
+                        connection: connection))
             } else {
                 throw LogicFileError(
                     line: lineNumber,

@@ -27,8 +27,15 @@ import Testing
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let sqlDirectory = LogicTestFile.root.resolvingSymlinksInPath().path
+        // Each `conN` named by a record is its own session (a transaction in one is not seen by
+        // another until it commits); records without a name share the default session.
+        var sessions: [String: Session] = ["": db.session()]
         for record in records {
-            run(record.substituting(["__TEST_DIR__": scratch, "__SQL_DIR__": sqlDirectory]), in: db, file: file)
+            let substituted = record.substituting(["__TEST_DIR__": scratch, "__SQL_DIR__": sqlDirectory])
+            let name = substituted.connection ?? ""
+            let session = sessions[name] ?? db.session()
+            sessions[name] = session
+            run(substituted, in: db, session: session, file: file)
         }
     }
 
@@ -42,15 +49,15 @@ import Testing
         Issue.record(Comment(rawValue: "\(file.name):\(line): \(message)"), sourceLocation: location(file, line))
     }
 
-    private func run(_ record: LogicRecord, in db: Database, file: LogicTestFile) {
+    private func run(_ record: LogicRecord, in db: Database, session: Session, file: LogicTestFile) {
         switch record {
         case .table(let name, let schema, let rows, let line):
             do { try db.createTable(name, schema: schema, rows: rows) } catch {
                 fail(file, line, "creating table \(name) failed: \(error)")
             }
-        case .statement(let expectsError, let sql, let fragment, let line):
+        case .statement(let expectsError, let sql, let fragment, let line, _):
             do {
-                try db.query(sql)
+                try session.query(sql)
                 if expectsError { fail(file, line, "statement succeeded but an error was expected\n\(sql)") }
             } catch {
                 if !expectsError {
@@ -59,9 +66,9 @@ import Testing
                     fail(file, line, "error message does not contain \"\(fragment)\":\n\(error)")
                 }
             }
-        case .query(let types, let isRowSorted, let sql, let expected, let line):
+        case .query(let types, let isRowSorted, let sql, let expected, let line, _):
             let result: QueryResult
-            do { result = try db.query(sql) } catch {
+            do { result = try session.query(sql) } catch {
                 fail(file, line, "query failed: \(error)\n\(sql)")
                 return
             }

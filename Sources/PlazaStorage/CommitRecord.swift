@@ -1,0 +1,100 @@
+import PlazaCore
+
+/// The record of a transaction that changes several tables at once (Formats/plaza-manifest.md §11):
+/// for each table, the new manifest waiting in its directory under a temporary name. Its rename into
+/// place is the transaction's commit point; until every manifest it names has been renamed over
+/// its table's `MANIFEST`, readers read those manifests instead and the next writer finishes the renames.
+struct CommitRecord: Hashable, Sendable {
+    /// One table of the transaction.
+    struct Entry: Hashable, Sendable {
+        /// The table directory's name.
+        var table: String
+        /// The new manifest's file name inside that directory (`MANIFEST.tmp-…`).
+        var manifestFile: String
+        /// The new manifest's generation, to recognize a rename already done.
+        var generation: UInt64
+    }
+
+    /// The file name of the record in the database directory (§11).
+    static let fileName = ".plaza-commit"
+    /// The prefix of a record being written (a leftover of a crash before the commit point).
+    static let temporaryPrefix = ".plaza-commit.tmp-"
+    /// The leading magic, `PLZCOMT1`.
+    static let headMagic: [UInt8] = Array("PLZCOMT1".utf8)
+    /// The trailing magic, `1TMOCZLP`.
+    static let tailMagic: [UInt8] = Array("1TMOCZLP".utf8)
+    /// The version this code writes and the newest it reads.
+    static let version: (major: UInt16, minor: UInt16) = (1, 0)
+
+    /// The tables, in the order their manifests are renamed.
+    var entries: [Entry]
+
+    /// The record's bytes (§11.1).
+    func encoded() -> [UInt8] {
+        var body: [UInt8] = []
+        ByteWriter.put(UInt32(entries.count), into: &body)
+        for entry in entries {
+            ByteWriter.putString(entry.table, into: &body)
+            ByteWriter.putString(entry.manifestFile, into: &body)
+            ByteWriter.put(entry.generation, into: &body)
+        }
+        var bytes = Self.headMagic
+        ByteWriter.put(Self.version.major, into: &bytes)
+        ByteWriter.put(Self.version.minor, into: &bytes)
+        ByteWriter.put(UInt32(body.count), into: &bytes)
+        bytes += body
+        ByteWriter.put(Manifest.checksum(bytes[...]), into: &bytes)
+        bytes += Self.tailMagic
+        return bytes
+    }
+
+    /// Decodes a record, checking its frame, checksum and names.
+    ///
+    /// - Throws: `.damaged` naming `path`; `.newerVersion` for a major version above 1.
+    static func decode(_ bytes: [UInt8], path: String) throws(StorageError) -> CommitRecord {
+        func damaged(_ message: String) -> StorageError {
+            StorageError(.damaged, "commit record: " + message, file: path)
+        }
+        let frame = 8 + 2 + 2 + 4 + 4 + 8
+        guard bytes.count >= frame, Array(bytes[0..<8]) == headMagic else {
+            throw damaged("does not start with the magic \"PLZCOMT1\"")
+        }
+        var header = ByteReader(bytes: bytes, offset: 8)
+        let major = try header.u16(damaged), minor = try header.u16(damaged)
+        if major > version.major {
+            throw StorageError(
+                .newerVersion, "commit record has format version \(major).\(minor); upgrade Plaza", file: path)
+        }
+        guard major == version.major else { throw damaged("unknown format version \(major).\(minor)") }
+        let bodyLength = Int(try header.u32(damaged))
+        guard bytes.count == frame + bodyLength else {
+            throw damaged("is \(bytes.count) bytes but its header announces \(frame + bodyLength)")
+        }
+        let checksumOffset = 16 + bodyLength
+        var trailer = ByteReader(bytes: bytes, offset: checksumOffset)
+        guard try trailer.u32(damaged) == Manifest.checksum(bytes[0..<checksumOffset]) else {
+            throw damaged("checksum mismatch")
+        }
+        guard Array(bytes[(checksumOffset + 4)...]) == tailMagic else {
+            throw damaged("does not end with the magic \"1TMOCZLP\"")
+        }
+        var body = ByteReader(bytes: bytes, offset: 16, end: checksumOffset)
+        let count = Int(try body.u32(damaged))
+        guard count >= 1, count <= body.remaining else { throw damaged("names \(count) tables") }
+        var entries: [Entry] = []
+        var seen = Set<String>()
+        for _ in 0..<count {
+            let table = try body.string(damaged)
+            let file = try body.string(damaged)
+            let generation = try body.u64(damaged)
+            guard (try? TableName.validate(table)) != nil, seen.insert(TableName.key(table)).inserted else {
+                throw damaged("names the table \"\(table)\" badly or twice")
+            }
+            guard file.hasPrefix(TableWriteTransaction.temporaryManifestPrefix), !file.contains("/"), generation >= 1
+            else { throw damaged("names the manifest file \"\(file)\" of table \"\(table)\"") }
+            entries.append(Entry(table: table, manifestFile: file, generation: generation))
+        }
+        guard body.remaining == 0 || minor > version.minor else { throw damaged("has bytes after its last table") }
+        return CommitRecord(entries: entries)
+    }
+}

@@ -1,0 +1,247 @@
+import PlazaCore
+import Synchronization
+
+/// Several writes to one or more tables, published together by `commit()` or dropped by
+/// `rollback()` (Formats/plaza-manifest.md §11).
+///
+/// ```swift
+/// let transaction = DatabaseTransaction(catalog)
+/// let first = try transaction.beginWrite(table: "reportes", mode: .append, schema: schema)
+/// try first.append(batch); try first.commit()      // staged: only this transaction sees it
+/// let second = try transaction.beginWrite(table: "resumen", mode: .replace, schema: other)
+/// try second.append(totals); try second.commit()
+/// try transaction.commit()                           // both tables change at once
+/// ```
+/// Each table write's `commit()` stages its new manifest in the table directory under a
+/// temporary name, and the table's lock stays with the transaction until it ends, so no other
+/// writer touches the table meanwhile. `snapshot(table:)` reads a staged table as the transaction
+/// left it. Thread-safe; one statement should write at a time.
+package final class DatabaseTransaction: Sendable {
+    /// A table the transaction has changed.
+    struct StagedTable {
+        /// The table directory's name.
+        var entry: String
+        /// The table directory's path.
+        var directory: String
+        /// The table's writer lock, held until the transaction ends.
+        var lock: FileLock
+        /// The manifest committed before the transaction first wrote the table (nil: it created it).
+        var committed: Manifest?
+        /// The latest manifest the transaction staged.
+        var manifest: Manifest
+        /// The staged manifest's temporary file name in `directory`.
+        var manifestFile: String
+        /// The staged state as a snapshot, opened on first read.
+        var snapshot: TableSnapshot?
+    }
+
+    /// Steps of `commit()`, for tests that simulate a crash between them (§11).
+    enum CommitStep: CaseIterable { case recordWritten, firstManifestRenamed, manifestsRenamed }
+
+    /// The catalog the transaction writes.
+    package let catalog: StorageCatalog
+    private let staged = Mutex<[String: StagedTable]>([:])
+    private let isOpen = Mutex(true)
+    /// Test hook: `commit()` stops as if the process died right after this step.
+    let crashAfter = Mutex<CommitStep?>(nil)
+
+    /// Starts a transaction on `catalog`; it locks nothing until its first write.
+    package init(_ catalog: StorageCatalog) {
+        self.catalog = catalog
+    }
+
+    /// Starts a write of `name` inside the transaction, as `StorageCatalog.beginWrite` does
+    /// outside one; the write's `commit()` stages its result here.
+    ///
+    /// - Throws: `.transactionClosed` after commit or rollback; what `beginWrite` throws.
+    package func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError)
+        -> TableWriteTransaction
+    {
+        guard isOpen.withLock({ $0 }) else {
+            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
+        }
+        return try catalog.startWrite(table: name, mode: mode, schema: schema, in: self)
+    }
+
+    /// Whether the transaction has staged no change.
+    package var isEmpty: Bool { staged.withLock { $0.isEmpty } }
+
+    /// The names of the tables this transaction created (they have no committed manifest yet).
+    package var createdTableNames: [String] {
+        staged.withLock { tables in tables.values.filter { $0.committed == nil }.map(\.entry) }
+    }
+
+    /// The names of the tables this transaction changed.
+    package var changedTableNames: [String] { staged.withLock { $0.values.map(\.entry).sorted() } }
+
+    /// The staged state of `name` as a snapshot, or nil when the transaction has not changed it.
+    ///
+    /// - Throws: what opening the staged segments throws.
+    package func snapshot(table name: String) throws(StorageError) -> TableSnapshot? {
+        let key = TableName.key(name)
+        guard let table = staged.withLock({ $0[key] }) else { return nil }
+        if let snapshot = table.snapshot { return snapshot }
+        let opened = try TableSnapshot.open(
+            table: table.entry, directory: table.directory, manifest: table.manifest, cache: catalog.readerCache)
+        staged.withLock { tables in
+            if tables[key]?.manifestFile == table.manifestFile { tables[key]?.snapshot = opened }
+        }
+        return opened
+    }
+
+    /// The staged state of the table with key `key`, for a write that builds on it.
+    func stagedTable(key: String) -> (entry: String, directory: String, manifest: Manifest)? {
+        staged.withLock { tables in tables[key].map { ($0.entry, $0.directory, $0.manifest) } }
+    }
+
+    /// Records a table write's new manifest, written durably to `file` in `directory`; `lock` is
+    /// the table's lock when this is the transaction's first write of it (nil otherwise).
+    func stage(
+        entry: String, directory: String, base: Manifest?, manifest: Manifest, file: String, lock: FileLock?
+    ) {
+        let key = TableName.key(entry)
+        staged.withLock { tables in
+            if var table = tables[key] {
+                table.manifest = manifest
+                table.manifestFile = file
+                table.snapshot = nil
+                tables[key] = table
+            } else {
+                precondition(lock != nil, "the first staged write of a table brings its lock")
+                tables[key] = StagedTable(
+                    entry: entry, directory: directory, lock: lock!, committed: base, manifest: manifest,
+                    manifestFile: file)
+            }
+        }
+    }
+
+    /// Publishes every staged table at once. One table: its manifest is renamed over `MANIFEST`.
+    /// Several: a commit record naming their new manifests is written and renamed into place (the
+    /// commit point), the manifests are renamed, and the record is deleted, all under the exclusive
+    /// commit lock, so readers see all the changes or none (§11). Then files the new manifests do
+    /// not list are deleted and the tables' locks released.
+    ///
+    /// - Throws: `.transactionClosed` after an earlier commit or rollback; `.io` (before the
+    ///   commit point everything is rolled back and the message says nothing was committed; after
+    ///   it the transaction stands and the next writer finishes publishing it).
+    package func commit() throws(StorageError) {
+        guard
+            isOpen.withLock({ open in
+                defer { open = false }; return open
+            })
+        else {
+            throw StorageError(.transactionClosed, "the transaction has already ended")
+        }
+        let tables = staged.withLock { $0.values.sorted { TableName.key($0.entry) < TableName.key($1.entry) } }
+        guard !tables.isEmpty else { return }
+        do {
+            if tables.count == 1 {
+                let table = tables[0]
+                try FileSystem.moveAtomically(
+                    table.directory + "/" + table.manifestFile, to: table.directory + "/" + Manifest.fileName,
+                    table: table.entry)
+                try FileSystem.sync(table.directory, table: table.entry)
+            } else {
+                try publish(tables)
+            }
+        } catch let failure {
+            if failure.kind == .io && failure.message.hasPrefix("simulated crash") {
+                for table in tables { table.lock.release() }
+                throw failure
+            }
+            let published = catalog.isPublished(tables.map { ($0.entry, $0.manifest.generation) })
+            if !published {
+                release(tables, keepingCommitted: true)
+                throw failure.noting("nothing was committed; every table is unchanged")
+            }
+            // Finish publishing now if possible; otherwise leave the waiting manifests to the next writer.
+            if (try? catalog.recoverInterruptedCommit()) != nil {
+                release(tables, keepingCommitted: false)
+            } else {
+                for table in tables { table.lock.release() }
+            }
+            throw failure.noting("the transaction is committed; the next write finishes publishing it")
+        }
+        release(tables, keepingCommitted: false)
+    }
+
+    /// Drops every staged change: deletes the files the transaction wrote and releases its locks.
+    /// Does nothing after `commit()` or an earlier `rollback()`.
+    package func rollback() {
+        guard
+            isOpen.withLock({ open in
+                defer { open = false }; return open
+            })
+        else { return }
+        release(staged.withLock { Array($0.values) }, keepingCommitted: true)
+    }
+
+    deinit {
+        if isOpen.withLock({ $0 }) { rollback() }
+    }
+
+    /// Publishes several tables through a commit record (§11).
+    private func publish(_ tables: [StagedTable]) throws(StorageError) {
+        let lock = try catalog.lockCommits(shared: false)
+        defer { lock.release() }
+        catalog.removeTemporaryCommitRecords()
+        let record = CommitRecord(
+            entries: tables.map {
+                CommitRecord.Entry(table: $0.entry, manifestFile: $0.manifestFile, generation: $0.manifest.generation)
+            })
+        let recordPath = catalog.directory + "/" + CommitRecord.fileName
+        let temporary = catalog.directory + "/" + CommitRecord.temporaryPrefix + StorageCatalog.randomSuffix()
+        do {
+            try FileSystem.writeNewFileDurably(temporary, record.encoded(), table: nil)
+            try FileSystem.moveAtomically(temporary, to: recordPath, table: nil)
+        } catch {
+            try? FileSystem.removeFile(temporary, table: nil)
+            throw error
+        }
+        // The commit point: from here on readers take the new manifests the record names.
+        try FileSystem.sync(catalog.directory, table: nil)
+        try step(.recordWritten)
+        for (index, table) in tables.enumerated() {
+            try FileSystem.moveAtomically(
+                table.directory + "/" + table.manifestFile, to: table.directory + "/" + Manifest.fileName,
+                table: table.entry)
+            try FileSystem.sync(table.directory, table: table.entry)
+            if index == 0 { try step(.firstManifestRenamed) }
+        }
+        try step(.manifestsRenamed)
+        try FileSystem.removeFile(recordPath, table: nil)
+        try FileSystem.sync(catalog.directory, table: nil)
+    }
+
+    /// Deletes what the tables' directories hold beyond the manifest that stays (the committed one
+    /// for a rollback, the staged one after a commit) and releases the tables' locks.
+    private func release(_ tables: [StagedTable], keepingCommitted: Bool) {
+        for table in tables {
+            let keeping = keepingCommitted ? table.committed : table.manifest
+            // Best effort: what cannot be deleted now is a leftover the next writer deletes.
+            try? StorageCatalog.removeOrphans(in: table.directory, keeping: keeping, table: table.entry)
+            if keepingCommitted && table.committed == nil { _ = FileSystem.removeEmptyDirectory(table.directory) }
+            table.lock.release()
+        }
+    }
+
+    /// Simulates a crash after `completed` when the test hook asks for it.
+    private func step(_ completed: CommitStep) throws(StorageError) {
+        guard crashAfter.withLock({ $0 }) == completed else { return }
+        throw StorageError(.io, "simulated crash after \(completed)")
+    }
+}
+
+extension StorageCatalog {
+    /// Whether every table of `tables` (directory name and generation) shows the generation in its
+    /// `MANIFEST` or through a pending commit record: a failed commit is then committed anyway.
+    func isPublished(_ tables: [(String, UInt64)]) -> Bool {
+        let pending = try? pendingCommit()
+        return tables.allSatisfy { entry, generation in
+            guard let file = try? manifestFile(of: entry, pending: pending),
+                let manifest = try? readManifest(table: entry, file: file)
+            else { return false }
+            return manifest.generation == generation
+        }
+    }
+}
