@@ -94,7 +94,12 @@ public final class Database: Sendable {
         self.settings = Mutex(
             Settings(
                 threads: max(1, options.threads ?? cores), memoryLimit: options.memoryLimit ?? Self.defaultMemoryLimit))
-        if !options.isReadOnly { SpillDirectory.removeAbandoned(in: temporaryDirectory) }
+        if !options.isReadOnly {
+            SpillDirectory.removeAbandoned(in: temporaryDirectory)
+            // Finish a commit of several tables that a crashed process left half published; if
+            // that fails, readers still read it whole through its record, and writers retry it.
+            try? catalog.recoverInterruptedCommit()
+        }
     }
 
     /// The directory that spilling operators write under: the option, else `<path>/.tmp` (whose

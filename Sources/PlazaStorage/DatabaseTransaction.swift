@@ -36,7 +36,7 @@ package final class DatabaseTransaction: Sendable {
     }
 
     /// Steps of `commit()`, for tests that simulate a crash between them (§11).
-    enum CommitStep: CaseIterable { case recordWritten, firstManifestRenamed, manifestsRenamed }
+    enum CommitStep: CaseIterable { case staged, recordWritten, firstManifestRenamed, manifestsRenamed }
 
     /// The catalog the transaction writes.
     package let catalog: StorageCatalog
@@ -44,6 +44,8 @@ package final class DatabaseTransaction: Sendable {
     private let isOpen = Mutex(true)
     /// Test hook: `commit()` stops as if the process died right after this step.
     let crashAfter = Mutex<CommitStep?>(nil)
+    /// Set when the test hook stopped a commit: nothing is cleaned up, as after a real crash.
+    private let crashed = Mutex(false)
 
     /// Starts a transaction on `catalog`; it locks nothing until its first write.
     package init(_ catalog: StorageCatalog) {
@@ -145,7 +147,7 @@ package final class DatabaseTransaction: Sendable {
                 try publish(tables)
             }
         } catch let failure {
-            if failure.kind == .io && failure.message.hasPrefix("simulated crash") {
+            if crashed.withLock({ $0 }) {
                 for table in tables { table.lock.release() }
                 throw failure
             }
@@ -184,6 +186,7 @@ package final class DatabaseTransaction: Sendable {
     private func publish(_ tables: [StagedTable]) throws(StorageError) {
         let lock = try catalog.lockCommits(shared: false)
         defer { lock.release() }
+        try step(.staged)
         catalog.removeTemporaryCommitRecords()
         let record = CommitRecord(
             entries: tables.map {
@@ -228,6 +231,7 @@ package final class DatabaseTransaction: Sendable {
     /// Simulates a crash after `completed` when the test hook asks for it.
     private func step(_ completed: CommitStep) throws(StorageError) {
         guard crashAfter.withLock({ $0 }) == completed else { return }
+        crashed.withLock { $0 = true }
         throw StorageError(.io, "simulated crash after \(completed)")
     }
 }

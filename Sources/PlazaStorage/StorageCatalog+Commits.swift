@@ -52,7 +52,7 @@ extension StorageCatalog {
     ///
     /// - Throws: `.damaged` for a bad record or a table whose new manifest is gone without having
     ///   been renamed; `.io`; `.busy` when the commit lock cannot be had.
-    func recoverInterruptedCommit() throws(StorageError) {
+    package func recoverInterruptedCommit() throws(StorageError) {
         guard !isReadOnly else { return }
         let path = directory + "/" + CommitRecord.fileName
         guard try FileSystem.fileSize(path, table: nil) != nil else { return }

@@ -1,0 +1,190 @@
+import Foundation
+import PlazaCore
+import PlazaFormat
+import PlazaVector
+import Testing
+@testable import PlazaStorage
+
+/// Transactions over several tables (Formats/plaza-manifest.md §11): staging, commit, rollback,
+/// the commit record's bytes, and what a crash at each step of a commit leaves.
+@Suite struct TransactionTests {
+    /// Appends `rows` to `table` inside `transaction` (creating it when `mode` is `.create`).
+    static func stage(
+        _ transaction: DatabaseTransaction, _ table: String, _ mode: WriteMode, _ rows: Range<Int>
+    ) throws {
+        let write = try transaction.beginWrite(table: table, mode: mode, schema: bigintSchema)
+        try write.append(numbers(rows))
+        try write.commit()
+    }
+
+    /// The values of column 0 of `table` as the catalog reads it now.
+    static func values(_ catalog: StorageCatalog, _ table: String) throws -> [Int64] {
+        try readAll(catalog.snapshot(table: table)).map { row in
+            guard case .bigint(let value) = row[0] else { preconditionFailure("not a BIGINT") }
+            return value
+        }
+    }
+
+    @Test func stagedWritesAreSeenByTheTransactionOnlyUntilCommit() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
+        try write(catalog, "b", .create, bigintSchema, [numbers(0..<5)])
+        let transaction = DatabaseTransaction(catalog)
+        try Self.stage(transaction, "a", .append, 10..<20)
+        try Self.stage(transaction, "a", .append, 20..<25)
+        try Self.stage(transaction, "b", .replace, 100..<103)
+        try Self.stage(transaction, "c", .create, 7..<8)
+        let staged = try #require(try transaction.snapshot(table: "A"))
+        #expect(try readAll(staged).count == 25, "names ignore case")
+        #expect(try transaction.snapshot(table: "b").map { try readAll($0).count } == 3)
+        #expect(transaction.createdTableNames == ["c"])
+        #expect(try Self.values(catalog, "a") == Array(0..<10), "others read the committed state")
+        #expect(catalog.tableNames() == ["a", "b"])
+        try transaction.commit()
+        #expect(try Self.values(catalog, "a") == Array(0..<25))
+        #expect(try Self.values(catalog, "b") == [100, 101, 102])
+        #expect(try Self.values(catalog, "c") == [7])
+        #expect(try FileSystem.fileSize(directory.path + "/" + CommitRecord.fileName, table: nil) == nil)
+        // Only what the manifests list is left: no staged manifest, no replaced segment.
+        for table in ["a", "b", "c"] {
+            let names = files(directory.path + "/" + table)
+            #expect(!names.contains { $0.hasPrefix("MANIFEST.tmp-") }, "\(table): \(names)")
+            #expect(names.filter { $0.hasSuffix(".plzseg") }.count == (table == "a" ? 3 : 1), "\(table): \(names)")
+        }
+        // The locks were released: a plain writer gets the table at once.
+        try write(catalog, "b", .append, bigintSchema, [numbers(103..<104)])
+        #expect(try Self.values(catalog, "b") == [100, 101, 102, 103])
+    }
+
+    @Test func rollbackLeavesEveryTableAndDirectoryAsItWas() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
+        let before = files(directory.path + "/a")
+        let transaction = DatabaseTransaction(catalog)
+        try Self.stage(transaction, "a", .append, 10..<20)
+        try Self.stage(transaction, "nueva", .create, 0..<3)
+        transaction.rollback()
+        #expect(files(directory.path + "/a") == before)
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/nueva"))
+        #expect(try Self.values(catalog, "a") == Array(0..<10))
+        #expect(throws: StorageError.self) {
+            try transaction.beginWrite(table: "a", mode: .append, schema: bigintSchema)
+        }
+        try write(catalog, "a", .append, bigintSchema, [numbers(10..<11)])
+    }
+
+    @Test func aTableInAnOpenTransactionIsBusyForOtherWriters() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(
+            directory: directory.path, options: StorageOptions(lockTimeout: .milliseconds(50)))
+        try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
+        let transaction = DatabaseTransaction(catalog)
+        try Self.stage(transaction, "a", .append, 10..<20)
+        #expect { try write(catalog, "a", .append, bigintSchema, [numbers(0..<1)]) } throws: { error in
+            (error as? StorageError)?.kind == .busy
+        }
+        try transaction.commit()
+        try write(catalog, "a", .append, bigintSchema, [numbers(0..<1)])
+    }
+
+    @Test func commitRecordBytesRoundTripAndEveryDamageIsRefused() throws {
+        let record = CommitRecord(entries: [
+            .init(table: "cuentas", manifestFile: "MANIFEST.tmp-00000000000000ab", generation: 7),
+            .init(table: "movimientos", manifestFile: "MANIFEST.tmp-00000000000000cd", generation: 1),
+        ])
+        let bytes = record.encoded()
+        #expect(Array(bytes.prefix(8)) == Array("PLZCOMT1".utf8))
+        #expect(Array(bytes.suffix(8)) == Array("1TMOCZLP".utf8))
+        // magic, version 1.0, body length, then the body: count 2, "cuentas", its manifest, 7 …
+        #expect(Array(bytes[8..<16]) == [1, 0, 0, 0, UInt8(bytes.count - 28), 0, 0, 0])
+        #expect(Array(bytes[16..<22]) == [2, 0, 0, 0, 7, 0])
+        #expect(try CommitRecord.decode(bytes, path: "r") == record)
+        for index in bytes.indices {
+            var damaged = bytes
+            damaged[index] ^= 0x20
+            #expect(throws: StorageError.self, "flipped byte \(index)") { try CommitRecord.decode(damaged, path: "r") }
+        }
+        for length in 0..<bytes.count {
+            #expect(throws: StorageError.self) { try CommitRecord.decode(Array(bytes.prefix(length)), path: "r") }
+        }
+        var newer = bytes
+        newer[8] = 2
+        #expect { try CommitRecord.decode(newer, path: "r") } throws: { error in
+            (error as? StorageError)?.kind == .newerVersion
+        }
+    }
+
+    /// A crash after each step of a commit of three tables: readers see all three changed (after the
+    /// commit point) or none (before it), and the next writer finishes the commit and cleans up.
+    @Test(arguments: DatabaseTransaction.CommitStep.allCases)
+    func aCrashAtAnyStepLeavesAllTablesOldOrAllNew(step: DatabaseTransaction.CommitStep) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
+        try write(catalog, "b", .create, bigintSchema, [numbers(0..<10)])
+        let transaction = DatabaseTransaction(catalog)
+        try Self.stage(transaction, "a", .append, 10..<20)
+        try Self.stage(transaction, "b", .replace, 50..<52)
+        try Self.stage(transaction, "c", .create, 1..<2)
+        transaction.crashAfter.withLock { $0 = step }
+        #expect(throws: StorageError.self) { try transaction.commit() }
+        // A new process: a reader that never writes, then a writer.
+        let reader = try StorageCatalog(directory: directory.path, readOnly: true)
+        let committed = step != .staged
+        #expect(try Self.values(reader, "a").count == (committed ? 20 : 10))
+        #expect(try Self.values(reader, "b") == (committed ? [50, 51] : Array(0..<10)))
+        #expect(reader.tableNames() == (committed ? ["a", "b", "c"] : ["a", "b"]))
+        let writer = try StorageCatalog(directory: directory.path)
+        try write(writer, "a", .append, bigintSchema, [numbers(99..<100)])
+        #expect(try FileSystem.fileSize(directory.path + "/" + CommitRecord.fileName, table: nil) == nil)
+        #expect(try Self.values(writer, "a").count == (committed ? 21 : 11))
+        #expect(try Self.values(writer, "b") == (committed ? [50, 51] : Array(0..<10)))
+        if committed {
+            #expect(try Self.values(writer, "c") == [1])
+        } else {
+            #expect(writer.table(named: "c") == nil)
+        }
+        for table in ["a", "b"] {
+            try write(writer, table, .append, bigintSchema, [numbers(0..<1)])
+            let names = files(directory.path + "/" + table)
+            #expect(!names.contains { $0.hasPrefix("MANIFEST.tmp-") }, "\(table): \(names)")
+        }
+    }
+
+    @Test func aReaderPinningSeveralTablesNeverSeesHalfACommit() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "a", .create, bigintSchema, [numbers(0..<1)])
+        try write(catalog, "b", .create, bigintSchema, [numbers(0..<1)])
+        // Each commit adds one row to both tables; a reader pinning both must see equal counts.
+        let rounds = 15
+        let committer = Task.detached {
+            for round in 1...rounds {
+                let transaction = DatabaseTransaction(catalog)
+                try Self.stage(transaction, "a", .append, round..<(round + 1))
+                try Self.stage(transaction, "b", .append, round..<(round + 1))
+                try transaction.commit()
+            }
+        }
+        var checks = 0
+        while !committer.isCancelled {
+            let pinned = PinnedCatalog(catalog)
+            pinned.beginPinning()
+            let a = try pinned.snapshot(table: "a").rowCount
+            let b = try pinned.snapshot(table: "b").rowCount
+            pinned.endPinning()
+            #expect(a == b)
+            checks += 1
+            if a == rounds + 1 { break }
+        }
+        try await committer.value
+        #expect(checks > 0)
+    }
+}
