@@ -16,13 +16,17 @@ the new state is what the uninterrupted statement leaves:
   * update: `UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1`   (deletion files plus a segment)
   * compact: `plaza compact t` after `DELETE FROM t WHERE id % 3 = 0` (segments rewritten without
     the deleted rows; the rows do not change, so every trial must leave exactly them, verified)
+  * transaction: `BEGIN; INSERT INTO t …; UPDATE big …; DELETE FROM t …; COMMIT`: two tables
+    changed by three statements in one commit record (Formats/plaza-manifest.md §11); the state
+    is then both tables' counts and sums, and every trial and reader must see both old or both new
 
 and sends SIGKILL after a random delay over the statement's measured time, half of the trials aimed
 at a running estimate of its commit. Then `plaza verify t` must read every block with valid
 checksums and `count(*), sum(id)` must be exactly the old or the new state; `--readers` processes
 query t meanwhile and must each see the old or the new state. After all trials one completed
 statement must leave only MANIFEST and the manifest's segments in t's directory (no leaked files).
-Standard library only. Usage: kill_sql.py --binary PATH [--statement insert|ctas|delete|update|compact] [--trials 200]
+Standard library only.
+Usage: kill_sql.py --binary PATH [--statement insert|ctas|delete|update|compact|transaction] [--trials 200]
 """
 
 import argparse
@@ -44,8 +48,43 @@ STATEMENTS = {
     "delete": "DELETE FROM t WHERE id % 3 = 0",
     "update": "UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1",
 }
+STATEMENTS["transaction"] = (
+    "BEGIN; INSERT INTO t SELECT * FROM big; UPDATE big SET id = id + 1000000000 WHERE id % 2 = 0; "
+    "DELETE FROM t WHERE id % 5 = 0; COMMIT")
 # Statements whose new state is measured from an uninterrupted run rather than computed.
-CHANGES_IN_PLACE = {"delete", "update", "compact"}
+CHANGES_IN_PLACE = {"delete", "update", "compact", "transaction"}
+# What readers ask during a transaction trial: both tables in one statement, so one snapshot.
+BOTH_TABLES = "SELECT (SELECT count(*) FROM t), (SELECT sum(id) FROM t), (SELECT count(*) FROM big), " \
+    "(SELECT sum(id) FROM big)"
+
+
+def checked_state(binary, database, statement):
+    """The table state a trial is judged by, once `plaza verify` read every block: t's rows,
+    generation, segments, count, sum and distinct colonias; for a transaction, with big's count and
+    sum appended (big verified too). (None, error) when something cannot be read."""
+    state, error = table_state(binary, database)
+    if state is None or statement != "transaction":
+        return state, error
+    verify = run(binary, "verify", "--db", database, "big", check=False)
+    if verify.returncode != 0:
+        return None, verify.stdout + verify.stderr
+    query = run(binary, "query", "--db", database, "--format", "csv",
+                "SELECT count(*), sum(id) FROM big", check=False)
+    if query.returncode != 0:
+        return None, query.stdout + query.stderr
+    values = tuple(int(v) for v in query.stdout.strip().splitlines()[-1].split(","))
+    return state + values, ""
+
+
+def judged(state, statement):
+    """The part of a checked state that must equal the old or the new state."""
+    return (state[0], state[4]) + (state[6:8] if statement == "transaction" else ())
+
+
+class BothTablesReaders(Readers):
+    """Readers of both tables of a transaction trial."""
+
+    QUERY = BOTH_TABLES
 # Compaction keeps the rows: its table starts with deletions, and its old and new states are one.
 STATEMENTS["compact"] = "plaza compact t"
 
@@ -92,19 +131,22 @@ def main():
             run(binary, "query", "--db", base_db, "DELETE FROM t WHERE id % 3 = 0")
             state = table_state(binary, base_db)[0]
             old_state = (state[0], state[4])
+        if options.statement == "transaction":
+            old_state = judged(checked_state(binary, base_db, "transaction")[0], "transaction")
         probe = os.path.join(work, "probe.db")
         shutil.rmtree(probe, ignore_errors=True)
         shutil.copytree(base_db, probe)
         subprocess.run(command(binary, probe, options.statement, sql), check=True, capture_output=True)
-        state, error = table_state(binary, probe)
+        state, error = checked_state(binary, probe, options.statement)
         if state is None:
             raise SystemExit(f"FAILED: the statement's result cannot be read: {error}")
-        new_state = (state[0], state[4])
+        new_state = judged(state, options.statement)
         shutil.rmtree(probe, ignore_errors=True)
         if (new_state == old_state) != (options.statement == "compact"):
             raise SystemExit(f"FAILED: the statement went from {old_state} to {new_state}")
 
     base_generation = table_state(binary, base_db)[0][1]
+    reader_kind = BothTablesReaders if options.statement == "transaction" else Readers
 
     def reset():
         shutil.rmtree(database, ignore_errors=True)
@@ -113,7 +155,7 @@ def main():
     durations = []
     for _ in range(3):
         reset()
-        readers = Readers(binary, database, options.readers, {old_state, new_state})
+        readers = reader_kind(binary, database, options.readers, {old_state, new_state})
         begin = time.monotonic()
         subprocess.run(command(binary, database, options.statement, sql), check=True, capture_output=True)
         durations.append(time.monotonic() - begin)
@@ -121,8 +163,8 @@ def main():
         if problems:
             raise SystemExit("FAILED: " + "; ".join(problems))
     duration = sorted(durations)[1]
-    state, error = table_state(binary, database)
-    if state is None or (state[0], state[4]) != new_state:
+    state, error = checked_state(binary, database, options.statement)
+    if state is None or judged(state, options.statement) != new_state:
         raise SystemExit(f"FAILED: an uninterrupted statement gave {state} {error}")
     print(f"t goes from {old_state[0]} to {new_state[0]} rows; the statement takes {duration:.2f} s", flush=True)
     reset()
@@ -133,7 +175,7 @@ def main():
     for trial in range(options.trials):
         aimed = rng.random() < 0.5
         fraction = commit_estimate * rng.uniform(0.985, 1.015) if aimed else rng.uniform(0.0, 1.1)
-        readers = Readers(binary, database, options.readers, {old_state, new_state})
+        readers = reader_kind(binary, database, options.readers, {old_state, new_state})
         process = subprocess.Popen(
             command(binary, database, options.statement, sql), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(fraction * duration)
@@ -144,15 +186,15 @@ def main():
         reader_answers += readers.answers
         if process.returncode not in (0, -signal.SIGKILL):
             failures.append(f"trial {trial}: plaza exited {process.returncode}: {stderr.decode(errors='replace')}")
-        state, error = table_state(binary, database)
+        state, error = checked_state(binary, database, options.statement)
         if state is None:
             failures.append(f"trial {trial} (kill at {fraction:.2f}): {error.strip()}")
             break
-        rows, generation, _, count, total, _ = state
-        if (rows, total) == old_state and count == rows:
+        rows, generation, count = state[0], state[1], state[3]
+        if judged(state, options.statement) == old_state and count == rows:
             # Compaction keeps the rows: a new generation tells that its commit landed.
             outcome = "new" if options.statement == "compact" and generation > base_generation else "old"
-        elif (rows, total) == new_state and count == rows:
+        elif judged(state, options.statement) == new_state and count == rows:
             outcome = "new"
         else:
             failures.append(f"trial {trial} (kill at {fraction:.2f}): table holds {state}, neither old nor new")
@@ -174,6 +216,11 @@ def main():
     state, error = table_state(binary, database)
     table_directory = os.path.join(database, "t")
     names = os.listdir(table_directory)
+    if options.statement == "transaction":
+        # The record of a multi-table commit is gone once a writer finished it.
+        stray = [n for n in os.listdir(database) if n.startswith(".plaza-commit")]
+        names += [n for n in os.listdir(os.path.join(database, "big")) if not n.endswith((".plzseg", ".plzdel"))
+                  and n != "MANIFEST"] + stray
     segments = [n for n in names if n.endswith(".plzseg")]
     if state is None or len(segments) != state[2]:
         failures.append(f"after a completed statement: {state} {error}; files {sorted(names)}")
