@@ -183,11 +183,16 @@ final class FileLock: @unchecked Sendable {
 
     private init() { descriptor = -1 }
 
-    /// Releases the lock; safe to call more than once.
+    /// A lock released together with this one (the commit lock's turnstile, §11).
+    var companion: FileLock?
+
+    /// Releases the lock (and its companion); safe to call more than once.
     func release() {
         guard descriptor >= 0 else { return }
         close(descriptor)
         descriptor = -1
+        companion?.release()
+        companion = nil
     }
 
     deinit { release() }

@@ -9,7 +9,13 @@ extension StorageCatalog {
     /// renames and readers only while a statement is bound, so a long wait means something is stuck.
     static let commitLockTimeout: Duration = .seconds(60)
 
-    /// Takes the commit lock (§11), shared for readers and exclusive for a committer.
+    /// The turnstile in front of the commit lock (§11): a committer holds it while it waits for
+    /// readers to leave, so that a stream of overlapping readers cannot starve it.
+    var commitTurnstilePath: String { directory + "/" + Self.lockDirectoryName + "/.commit-turnstile.lock" }
+
+    /// Takes the commit lock (§11), shared for readers and exclusive for a committer. Both pass
+    /// the turnstile first: a reader holds it only for the instant of taking its shared lock, a
+    /// committer for as long as it holds the commit lock.
     func lockCommits(shared: Bool) throws(StorageError) -> FileLock {
         let locks = directory + "/" + Self.lockDirectoryName
         if !FileSystem.isDirectory(locks) {
@@ -18,9 +24,17 @@ extension StorageCatalog {
             guard !isReadOnly else { return FileLock.none }
             try FileSystem.makeDirectory(locks, table: nil)
         }
-        return try FileLock(
-            path: commitLockPath, table: nil, timeout: Self.commitLockTimeout, shared: shared,
-            busyMessage: "a commit of several tables has held the database for a minute; retry later")
+        let busy = "a commit of several tables has held the database for a minute; retry later"
+        let turnstile = try FileLock(
+            path: commitTurnstilePath, table: nil, timeout: Self.commitLockTimeout, busyMessage: busy)
+        let lock = try FileLock(
+            path: commitLockPath, table: nil, timeout: Self.commitLockTimeout, shared: shared, busyMessage: busy)
+        if shared {
+            turnstile.release()
+        } else {
+            lock.companion = turnstile
+        }
+        return lock
     }
 
     /// The record of a multi-table commit not yet finished (its committer is publishing it, or

@@ -48,5 +48,18 @@ import Testing
             #expect(error.kind == .binding)
             #expect(error.message.hasPrefix("unknown column \"nope\""))
         }
+
+        // The tour's transaction: three statements over two tables, one commit.
+        let csv = scratch.database + "-presupuesto_2024.csv"
+        try "anio,monto\n2024,10\n2024,5\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        try db.execute("CREATE TABLE presupuesto AS SELECT 2024 AS anio, 1 AS monto UNION ALL SELECT 2023, 7")
+        try db.transaction { tx in
+            try tx.execute("DELETE FROM presupuesto WHERE anio = ?", parameters: [2024])
+            try tx.execute("INSERT INTO presupuesto SELECT * FROM read_csv('\(csv)')")
+            try tx.execute(
+                "CREATE OR REPLACE TABLE resumen AS SELECT anio, sum(monto) AS total FROM presupuesto GROUP BY anio")
+        }
+        let totals = try db.query("SELECT total FROM resumen ORDER BY anio")
+        #expect(try totals.column("total", as: Int64.self) == [7, 15])
     }
 }
