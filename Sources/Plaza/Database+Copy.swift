@@ -1,6 +1,7 @@
 internal import PlazaCore
 internal import PlazaExecution
 internal import PlazaParquet
+internal import PlazaArrow
 internal import PlazaCSV
 internal import PlazaPlanner
 internal import PlazaStorage
@@ -87,6 +88,9 @@ extension Database {
             return try TextRowWriter(path: path, fields: fields, style: .jsonLines)
         case .xlsx:
             return try XLSXWriter(path: path, fields: fields)
+        case .arrow:
+            return try TextRowWriter(
+                path: path, fields: fields, style: .arrowStream(ArrowStreamEncoder(fields: fields)))
         }
     }
 }
@@ -113,15 +117,17 @@ final class ParquetRowWriter: RowFileWriter {
 /// An Excel workbook is one as it stands (it already writes under a temporary name).
 extension XLSXWriter: RowFileWriter {}
 
-/// A CSV or newline-delimited JSON file, written through a buffer to a temporary file that is
-/// renamed to `path` when complete.
+/// A CSV, newline-delimited JSON or Arrow stream file: a format written front to back, through
+/// a buffer to a temporary file that is renamed to `path` when complete.
 final class TextRowWriter: RowFileWriter {
-    /// How rows become text.
+    /// How rows become bytes.
     enum Style {
         /// RFC 4180 CSV with `delimiter`, a header line when `header`; NULL is an empty field.
         case csv(delimiter: UInt8, header: Bool)
         /// One JSON object per line, keyed by column name.
         case jsonLines
+        /// An Arrow IPC stream: the schema, a record batch per batch, the end-of-stream marker.
+        case arrowStream(ArrowStreamEncoder)
     }
 
     let path: String
@@ -155,9 +161,15 @@ final class TextRowWriter: RowFileWriter {
             buffer.append(contentsOf: line.utf8)
             buffer.append(10)
         }
+        if case .arrowStream(let encoder) = style { buffer += encoder.schemaMessage() }
     }
 
     func write(_ batch: Batch) throws {
+        if case .arrowStream(let encoder) = style {
+            if batch.liveCount > 0 { buffer += try encoder.recordBatchMessage(batch) }
+            if buffer.count >= 1 << 20 { try flush() }
+            return
+        }
         let rows = batch.liveCount
         for position in 0..<rows {
             let row = batch.selection.map { Int($0.indices[position]) } ?? position
@@ -179,6 +191,7 @@ final class TextRowWriter: RowFileWriter {
                     buffer.append(contentsOf: jsonValue(vector.value(at: row)).utf8)
                 }
                 buffer.append(UInt8(ascii: "}"))
+            case .arrowStream: preconditionFailure("written whole batches above")
             }
             buffer.append(10)
             if buffer.count >= 1 << 20 { try flush() }
@@ -203,6 +216,7 @@ final class TextRowWriter: RowFileWriter {
     }
 
     func finish() throws {
+        if case .arrowStream = style { buffer += ArrowStreamEncoder.endOfStream }
         try flush()
         guard fsync(descriptor) == 0 else {
             throw PlazaError(kind: .input, message: "cannot sync \(path): \(String(cString: strerror(errno)))")

@@ -17,6 +17,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case json
     /// An Excel workbook of one sheet (at most 1,048,575 rows).
     case xlsx
+    /// An Apache Arrow IPC stream (the streaming format, `.arrows`), as `pyarrow.ipc.open_stream` reads it.
+    case arrow
 }
 
 /// Page compression of an exported Parquet file.

@@ -2,11 +2,12 @@ import Foundation
 import Hummingbird
 import Plaza
 
-/// Answers `/api/query`: runs the SQL under the server's limits and streams the rows as JSON or CSV.
+/// Answers `/api/query`: runs the SQL under the server's limits and streams the rows as JSON, CSV
+/// or an Arrow IPC stream.
 ///
 /// The first batch is awaited before the status is sent, so syntax, binding and most execution
 /// errors are a 400 with their place. A failure after rows have gone out ends a JSON answer with
-/// an `"error"` member, and breaks off a CSV download (the client sees an incomplete transfer).
+/// an `"error"` member, and breaks off a CSV or Arrow download (the client sees an incomplete transfer).
 struct QueryHandler: Sendable {
     let database: Database
     let configuration: ServerConfiguration
@@ -59,6 +60,11 @@ struct QueryHandler: Sendable {
             headers[.contentDisposition] = "attachment; filename=\"plaza.csv\""
             return Response(
                 status: .ok, headers: headers, body: ResponseBody { writer in try await stream.csv(&writer) })
+        case .arrow:
+            headers[.contentType] = "application/vnd.apache.arrow.stream"
+            headers[.contentDisposition] = "attachment; filename=\"plaza.arrows\""
+            return Response(
+                status: .ok, headers: headers, body: ResponseBody { writer in try await stream.arrow(&writer) })
         case .parquet, .xlsx:
             preconditionFailure("files are answered by file(_:limit:watch:)")
         }
@@ -183,6 +189,26 @@ struct ResultStream: Sendable {
             // A failure here is thrown: the transfer breaks off rather than looking complete.
             batch = try await watch.run { try await cursor.next() }
         }
+        try await writer.finish(nil)
+    }
+
+    /// Writes an Arrow IPC stream: the schema, one record batch per batch read (at most `limit`
+    /// rows in all), then the end-of-stream marker; an empty result is the schema and the marker.
+    func arrow(_ writer: inout any ResponseBodyWriter) async throws {
+        defer { ticket.release() }
+        let encoder = ArrowResultEncoder(fields: fields)
+        try await writer.write(ByteBuffer(bytes: encoder.schema()))
+        var written = 0
+        var batch = first
+        while let current = batch, written < limit {
+            let count = min(limit - written, current.count)
+            try await writer.write(ByteBuffer(bytes: try encoder.recordBatch(current, count: count)))
+            written += count
+            guard written < limit else { break }
+            // A failure here is thrown: the transfer breaks off before the end-of-stream marker.
+            batch = try await watch.run { try await cursor.next() }
+        }
+        try await writer.write(ByteBuffer(bytes: ArrowResultEncoder.endOfStream))
         try await writer.finish(nil)
     }
 
