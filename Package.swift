@@ -69,12 +69,12 @@ let package = Package(
         .testTarget(
             name: "PlazaParquetTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaParquet"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "PlazaArrowTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaArrow"]),
+        .testTarget(name: "PlazaArrowTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaArrow"]),
         .testTarget(name: "PlazaPlannerTests", dependencies: ["PlazaCore", "PlazaSQL", "PlazaPlanner"]),
         .testTarget(name: "PlazaStorageTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaFormat", "PlazaStorage"]),
         .testTarget(name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution"]),
         .testTarget(name: "PlazaTests", dependencies: ["Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaCLITests", dependencies: ["PlazaCLI", "Plaza", "PlazaVector"]),
-        .testTarget(name: "PlazaServerTests", dependencies: ["PlazaServer", "Plaza"]),
+        .testTarget(name: "PlazaServerTests", dependencies: ["PlazaTestSupport", "PlazaServer", "Plaza"]),
     ]
 )
