@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "PlazaPlannerTests", dependencies: ["PlazaCore", "PlazaSQL", "PlazaPlanner"]),
         .testTarget(name: "PlazaStorageTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaFormat", "PlazaStorage"]),
         .testTarget(name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution"]),
-        .testTarget(name: "PlazaTests", dependencies: ["Plaza", "PlazaVector"]),
+        .testTarget(name: "PlazaTests", dependencies: ["PlazaTestSupport", "Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaCLITests", dependencies: ["PlazaCLI", "Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaServerTests", dependencies: ["PlazaTestSupport", "PlazaServer", "Plaza"]),
     ]

@@ -55,9 +55,9 @@ extension Database {
         try export(tableOrQuery, to: path, format: .parquet, compression: compression)
     }
 
-    /// Writes a table, or the result of a query, to a CSV, Parquet or newline-delimited JSON
-    /// file, or with `partitionBy` to Hive-style directories of them (`anio=2024/data_0.parquet`),
-    /// as `COPY … TO` does.
+    /// Writes a table, or the result of a query, to a CSV, Parquet, newline-delimited JSON, Excel
+    /// or Arrow IPC stream file, or with `partitionBy` to Hive-style directories of them
+    /// (`anio=2024/data_0.parquet`), as `COPY … TO` does.
     ///
     /// ```swift
     /// try db.export("reportes", to: "reportes.csv")
