@@ -90,7 +90,7 @@ extension Database {
             return try XLSXWriter(path: path, fields: fields)
         case .arrow:
             return try TextRowWriter(
-                path: path, fields: fields, style: .arrowStream(ArrowStreamEncoder(fields: fields)))
+                path: path, fields: fields, style: .arrowStream(ArrowStreamWriter(fields: fields)))
         }
     }
 }
@@ -126,8 +126,8 @@ final class TextRowWriter: RowFileWriter {
         case csv(delimiter: UInt8, header: Bool)
         /// One JSON object per line, keyed by column name.
         case jsonLines
-        /// An Arrow IPC stream: the schema, a record batch per batch, the end-of-stream marker.
-        case arrowStream(ArrowStreamEncoder)
+        /// An Arrow IPC stream: the schema, record batches of up to 2,048 rows, the end-of-stream marker.
+        case arrowStream(ArrowStreamWriter)
     }
 
     let path: String
@@ -161,12 +161,12 @@ final class TextRowWriter: RowFileWriter {
             buffer.append(contentsOf: line.utf8)
             buffer.append(10)
         }
-        if case .arrowStream(let encoder) = style { buffer += encoder.schemaMessage() }
+        if case .arrowStream(let writer) = style { buffer += writer.schemaMessage() }
     }
 
     func write(_ batch: Batch) throws {
-        if case .arrowStream(let encoder) = style {
-            if batch.liveCount > 0 { buffer += try encoder.recordBatchMessage(batch) }
+        if case .arrowStream(let writer) = style {
+            buffer += try writer.append(batch)
             if buffer.count >= 1 << 20 { try flush() }
             return
         }
@@ -216,7 +216,7 @@ final class TextRowWriter: RowFileWriter {
     }
 
     func finish() throws {
-        if case .arrowStream = style { buffer += ArrowStreamEncoder.endOfStream }
+        if case .arrowStream(let writer) = style { buffer += try writer.finish() }
         try flush()
         guard fsync(descriptor) == 0 else {
             throw PlazaError(kind: .input, message: "cannot sync \(path): \(String(cString: strerror(errno)))")

@@ -7,9 +7,10 @@ import PlazaVector
 /// ```swift
 /// let encoder = ArrowStreamEncoder(fields: fields)
 /// var bytes = encoder.schemaMessage()
-/// for batch in batches { bytes += try encoder.recordBatchMessage(batch) }
+/// bytes += try encoder.recordBatchMessage(columns, count: rows)
 /// bytes += ArrowStreamEncoder.endOfStream
 /// ```
+/// `ArrowStreamWriter` builds on it to take batches of any size (selections, dictionaries).
 /// Each message is framed as the IPC format says: `0xFFFFFFFF`, the metadata size (`int32`,
 /// little-endian), a FlatBuffer `Message` (Arrow's `format/Message.fbs`, `format/Schema.fbs`)
 /// padded to 8 bytes, then the body, every buffer starting at a multiple of 8.
@@ -119,21 +120,6 @@ package struct ArrowStreamEncoder: Sendable {
         }
         if let failure { throw failure }
         return bytes
-    }
-
-    /// A record batch message for the live rows of `batch`: dictionary vectors are flattened and a
-    /// selection vector applied first.
-    package func recordBatchMessage(_ batch: Batch) throws(ArrowError) -> [UInt8] {
-        let count = batch.liveCount
-        var columns = batch.columns.prefix(fields.count).map { $0.flattened() }
-        if let selection = batch.selection {
-            columns = columns.map { column in
-                let compact = ColumnVector(type: column.type, capacity: Swift.max(count, 1))
-                compact.appendRows(of: column, UnsafeBufferPointer(selection.buffer))
-                return compact
-            }
-        }
-        return try recordBatchMessage(columns, count: count)
     }
 
     // MARK: Metadata

@@ -192,23 +192,24 @@ struct ResultStream: Sendable {
         try await writer.finish(nil)
     }
 
-    /// Writes an Arrow IPC stream: the schema, one record batch per batch read (at most `limit`
+    /// Writes an Arrow IPC stream: the schema, record batches of up to 2,048 rows (at most `limit`
     /// rows in all), then the end-of-stream marker; an empty result is the schema and the marker.
     func arrow(_ writer: inout any ResponseBodyWriter) async throws {
         defer { ticket.release() }
-        let encoder = ArrowResultEncoder(fields: fields)
-        try await writer.write(ByteBuffer(bytes: encoder.schema()))
+        let arrow = ArrowResultWriter(fields: fields)
+        try await writer.write(ByteBuffer(bytes: arrow.schema()))
         var written = 0
         var batch = first
         while let current = batch, written < limit {
             let count = min(limit - written, current.count)
-            try await writer.write(ByteBuffer(bytes: try encoder.recordBatch(current, count: count)))
+            let messages = try arrow.append(current, count: count)
+            if !messages.isEmpty { try await writer.write(ByteBuffer(bytes: messages)) }
             written += count
             guard written < limit else { break }
             // A failure here is thrown: the transfer breaks off before the end-of-stream marker.
             batch = try await watch.run { try await cursor.next() }
         }
-        try await writer.write(ByteBuffer(bytes: ArrowResultEncoder.endOfStream))
+        try await writer.write(ByteBuffer(bytes: try arrow.finish()))
         try await writer.finish(nil)
     }
 

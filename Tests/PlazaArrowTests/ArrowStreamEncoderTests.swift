@@ -112,30 +112,6 @@ import Testing
         #expect(reader.batches.flatMap { $0.columns[1] } == expected[1])
     }
 
-    @Test func dictionaryVectorsAndSelectionsAreFlattened() throws {
-        let entries = Self.vector(.varchar, [.varchar("Centro"), .varchar("Roma")])
-        let codes = ColumnVector(type: .varchar, capacity: 4)
-        codes.makeDictionary(entries, count: 4)
-        for (row, code) in [1, 0, 1, 1].enumerated() { codes.values(as: UInt32.self)[row] = UInt32(code) }
-        codes.setValid(false, at: 2)
-        let numbers = Self.vector(.bigint, [.bigint(10), .bigint(11), .bigint(12), .bigint(13)])
-        let selection = SelectionVector(capacity: 4)
-        for (index, row) in [0, 2, 3].enumerated() { selection.indices[index] = Int32(row) }
-        selection.count = 3
-        let encoder = ArrowStreamEncoder(fields: [
-            Field(name: "colonia", type: .varchar), Field(name: "n", type: .bigint),
-        ])
-        let bytes =
-            encoder.schemaMessage()
-            + (try encoder.recordBatchMessage(Batch(columns: [codes, numbers], count: 4, selection: selection)))
-            + ArrowStreamEncoder.endOfStream
-        let reader = try ArrowStreamReader(bytes)
-        #expect(
-            reader.batches[0].columns == [
-                [.utf8("Roma"), .null, .utf8("Roma")], [.int64(10), .int64(12), .int64(13)],
-            ])
-    }
-
     @Test func anIntervalPastNanosecondsIsAnErrorNamingItsColumn() {
         let vector = Self.vector(.interval, [.interval(Interval(micros: .max / 10))])
         let encoder = ArrowStreamEncoder(fields: [Field(name: "lapso", type: .interval)])

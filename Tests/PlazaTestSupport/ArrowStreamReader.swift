@@ -23,7 +23,7 @@ public struct ArrowStreamReader {
     }
 
     /// One decoded value.
-    public enum Cell: Equatable, Sendable {
+    public enum Cell: Hashable, Sendable {
         case null
         case int64(Int64)
         case int32(Int32)
