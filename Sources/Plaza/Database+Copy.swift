@@ -302,10 +302,14 @@ final class PartitionedFileWriter: RowFileWriter {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         createdDirectories.append(path)
         let writer = try Database.fileWriter(
-            copy, path: path + "/data_0." + copy.format.rawValue, fields: kept.map { fields[$0] })
+            copy, path: path + "/data_0." + Self.fileExtension(copy.format), fields: kept.map { fields[$0] })
         writers[directory] = writer
         return writer
     }
+
+    /// The extension of the files: the format's name, but `.arrows` for Arrow, the extension of
+    /// the streaming format (`.arrow` usually names Arrow's random-access file format).
+    static func fileExtension(_ format: BoundCopy.Format) -> String { format == .arrow ? "arrows" : format.rawValue }
 
     func finish() throws {
         for directory in writers.keys.sorted() { try writers[directory]!.finish() }

@@ -46,7 +46,7 @@ import Testing
         try db.execute("CREATE TABLE t AS SELECT range AS n, range % 2 AS par FROM range(10)")
         let path = directory.path + "/por_par"
         try db.export("t", to: path, format: .arrow, partitionBy: ["par"])
-        let reader = try Self.read(path + "/par=1/data_0.arrow")
+        let reader = try Self.read(path + "/par=1/data_0.arrows")
         #expect(reader.fields.map(\.name) == ["n"])
         #expect(reader.batches.flatMap { $0.columns[0] } == [1, 3, 5, 7, 9].map { .int64($0) })
     }
