@@ -11,8 +11,11 @@ internal import PlazaCore
 /// send(try writer.finish())
 /// ```
 /// Small batches are gathered into record batches of up to 2,048 rows, so `append` often answers
-/// no bytes; one writer serves one stream, from one task at a time.
-package final class ArrowResultWriter {
+/// no bytes.
+///
+/// `@unchecked Sendable`: one writer serves one stream; the server hands it from the request
+/// handler to the response body, and one task at a time uses it.
+package final class ArrowResultWriter: @unchecked Sendable {
     private let writer: ArrowStreamWriter
 
     /// A writer of results with the columns `fields`.

@@ -108,15 +108,33 @@ struct ColumnLayout {
         for row in 0..<count {
             let value = source[row]
             let (nanoseconds, overflow) = value.micros.multipliedReportingOverflow(by: 1000)
-            if overflow && validity.isValid(at: row) {
-                throw ArrowError(
-                    "the interval \(value) does not fit Arrow's 64-bit nanoseconds (at most about 292 years)",
-                    column: field.name)
-            }
+            if overflow && validity.isValid(at: row) { throw intervalError(value, field: field) }
             let slot = target + row &* 16
             slot.storeBytes(of: value.months.littleEndian, toByteOffset: 0, as: Int32.self)
             slot.storeBytes(of: value.days.littleEndian, toByteOffset: 4, as: Int32.self)
             slot.storeBytes(of: (overflow ? 0 : nanoseconds).littleEndian, toByteOffset: 8, as: Int64.self)
         }
+    }
+
+    /// Checks that rows `rows` of an INTERVAL column fit MONTH_DAY_NANO, before they wait in a writer.
+    ///
+    /// - Throws: `ArrowError` for the first non-NULL value whose nanoseconds overflow 64 bits.
+    static func checkIntervals(_ column: ColumnVector, _ rows: UnsafeBufferPointer<Int32>, field: Field)
+        throws(ArrowError)
+    {
+        let source = column.data.assumingMemoryBound(to: Interval.self)
+        let validity = column.validity
+        for row in rows where validity.isValid(at: Int(row)) {
+            let value = source[Int(row)]
+            if value.micros.multipliedReportingOverflow(by: 1000).overflow { throw intervalError(value, field: field) }
+        }
+    }
+
+    /// The error for an interval past Arrow's 64-bit nanoseconds.
+    @inline(never)
+    static func intervalError(_ value: Interval, field: Field) -> ArrowError {
+        ArrowError(
+            "the interval \(value) does not fit Arrow's 64-bit nanoseconds (at most about 292 years)",
+            column: field.name)
     }
 }

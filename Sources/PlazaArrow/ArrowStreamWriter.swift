@@ -35,7 +35,7 @@ package final class ArrowStreamWriter {
     /// Takes the live rows of `batch` (dictionaries flattened, the selection applied) and returns
     /// the record batch messages now complete, often none.
     ///
-    /// - Throws: `ArrowError` for a value Arrow cannot carry (see `ArrowStreamEncoder`).
+    /// - Throws: `ArrowError` for a value of these rows that Arrow cannot carry (see `ArrowStreamEncoder`).
     package func append(_ batch: Batch) throws(ArrowError) -> [UInt8] {
         let columns = batch.columns.prefix(encoder.fields.count).map { $0.flattened() }
         guard let selection = batch.selection else { return try append(columns, count: batch.count) }
@@ -59,6 +59,10 @@ package final class ArrowStreamWriter {
     /// rows would pass `targetRows` or a text column's 2 GiB of int32 offsets.
     private func append(_ columns: [ColumnVector], rows: UnsafeBufferPointer<Int32>) throws(ArrowError) -> [UInt8] {
         guard !rows.isEmpty else { return [] }
+        // Checked now, not when the gathered batch is encoded: the error belongs to this call.
+        for (field, column) in zip(encoder.fields, columns) where field.type == .interval {
+            try ColumnLayout.checkIntervals(column, rows, field: field)
+        }
         var messages: [UInt8] = []
         if pendingRows > 0 && (pendingRows + rows.count > targetRows || textWouldOverflow(columns, rows)) {
             messages += try flush()

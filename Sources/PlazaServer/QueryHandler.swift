@@ -61,10 +61,21 @@ struct QueryHandler: Sendable {
             return Response(
                 status: .ok, headers: headers, body: ResponseBody { writer in try await stream.csv(&writer) })
         case .arrow:
+            // The first batch is encoded before the status, so a value Arrow cannot carry is a 400 too.
+            let arrow = ArrowResultWriter(fields: fields)
+            var opening = arrow.schema()
+            if let first {
+                do {
+                    opening += try arrow.append(first, count: min(limit, first.count))
+                } catch {
+                    throw APIError(error)
+                }
+            }
             headers[.contentType] = "application/vnd.apache.arrow.stream"
             headers[.contentDisposition] = "attachment; filename=\"plaza.arrows\""
             return Response(
-                status: .ok, headers: headers, body: ResponseBody { writer in try await stream.arrow(&writer) })
+                status: .ok, headers: headers,
+                body: ResponseBody { [opening] writer in try await stream.arrow(&writer, arrow, opening: opening) })
         case .parquet, .xlsx:
             preconditionFailure("files are answered by file(_:limit:watch:)")
         }
@@ -192,22 +203,20 @@ struct ResultStream: Sendable {
         try await writer.finish(nil)
     }
 
-    /// Writes an Arrow IPC stream: the schema, record batches of up to 2,048 rows (at most `limit`
+    /// Writes an Arrow IPC stream: `opening` (the schema and the first batch's rows, encoded by
+    /// `arrow` before the status went out), record batches of up to 2,048 rows (at most `limit`
     /// rows in all), then the end-of-stream marker; an empty result is the schema and the marker.
-    func arrow(_ writer: inout any ResponseBodyWriter) async throws {
+    func arrow(_ writer: inout any ResponseBodyWriter, _ arrow: ArrowResultWriter, opening: [UInt8]) async throws {
         defer { ticket.release() }
-        let arrow = ArrowResultWriter(fields: fields)
-        try await writer.write(ByteBuffer(bytes: arrow.schema()))
-        var written = 0
-        var batch = first
-        while let current = batch, written < limit {
+        try await writer.write(ByteBuffer(bytes: opening))
+        var written = min(limit, first?.count ?? 0)
+        while first != nil, written < limit {
+            // A failure here is thrown: the transfer breaks off before the end-of-stream marker.
+            guard let current = try await watch.run({ try await cursor.next() }) else { break }
             let count = min(limit - written, current.count)
             let messages = try arrow.append(current, count: count)
             if !messages.isEmpty { try await writer.write(ByteBuffer(bytes: messages)) }
             written += count
-            guard written < limit else { break }
-            // A failure here is thrown: the transfer breaks off before the end-of-stream marker.
-            batch = try await watch.run { try await cursor.next() }
         }
         try await writer.write(ByteBuffer(bytes: try arrow.finish()))
         try await writer.finish(nil)

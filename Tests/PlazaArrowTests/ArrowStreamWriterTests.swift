@@ -89,10 +89,14 @@ import Testing
             ])
     }
 
-    @Test func anIntervalErrorWaitingForFinishStillThrows() {
+    @Test func anIntervalErrorIsThrownByTheAppendOfItsRowsNotLater() throws {
         let writer = ArrowStreamWriter(fields: [Field(name: "lapso", type: .interval)])
-        let vector = ArrowStreamEncoderTests.vector(.interval, [.interval(Interval(micros: .max / 10))])
-        #expect((try? writer.append([vector], count: 1))?.isEmpty == true)
-        #expect(throws: ArrowError.self) { try writer.finish() }
+        let fine = ArrowStreamEncoderTests.vector(.interval, [.interval(Interval(months: 1)), .null])
+        #expect(try writer.append([fine], count: 2).isEmpty)  // waiting
+        let far = ArrowStreamEncoderTests.vector(.interval, [.null, .interval(Interval(micros: .max / 10))])
+        #expect(throws: ArrowError.self) { try writer.append([far], count: 2) }
+        // The rows already taken are still written.
+        let reader = try ArrowStreamReader(writer.schemaMessage() + writer.finish())
+        #expect(reader.batches.map(\.length) == [2])
     }
 }

@@ -78,5 +78,13 @@ import Testing
         }
         #expect(execution.status == 400)
         #expect(execution.errorKind == "execution")
+        // A value Arrow cannot carry, in the first batch, is found before the status goes out.
+        let interval = try await blocking {
+            try RawHTTPClient.query(
+                port: server.port, ["sql": "SELECT INTERVAL '3000000 hours' AS lapso", "format": "arrow"])
+        }
+        #expect(interval.status == 400)
+        #expect(interval.errorKind == "execution")
+        #expect(interval.errorMessage.contains("column \"lapso\""), "\(interval.errorMessage)")
     }
 }
