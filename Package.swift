@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"]),
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"]),
         .target(name: "PlazaParquet", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CSnappy", "CZstd", "CZlib"]),
+        .target(name: "PlazaArrow", dependencies: ["PlazaCore", "PlazaVector"]),
         .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"]),
         .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),
         .target(
@@ -45,7 +46,7 @@ let package = Package(
             name: "Plaza",
             dependencies: [
                 "PlazaCore", "PlazaVector", "PlazaSQL", "PlazaPlanner", "PlazaStorage",
-                "PlazaExecution", "PlazaCSV", "PlazaFormat", "PlazaParquet",
+                "PlazaExecution", "PlazaCSV", "PlazaFormat", "PlazaParquet", "PlazaArrow",
             ]),
         .target(
             name: "PlazaServer",
@@ -68,11 +69,12 @@ let package = Package(
         .testTarget(
             name: "PlazaParquetTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaParquet"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "PlazaArrowTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaArrow"]),
         .testTarget(name: "PlazaPlannerTests", dependencies: ["PlazaCore", "PlazaSQL", "PlazaPlanner"]),
         .testTarget(name: "PlazaStorageTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaFormat", "PlazaStorage"]),
         .testTarget(name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution"]),
-        .testTarget(name: "PlazaTests", dependencies: ["Plaza", "PlazaVector"]),
+        .testTarget(name: "PlazaTests", dependencies: ["PlazaTestSupport", "Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaCLITests", dependencies: ["PlazaCLI", "Plaza", "PlazaVector"]),
-        .testTarget(name: "PlazaServerTests", dependencies: ["PlazaServer", "Plaza"]),
+        .testTarget(name: "PlazaServerTests", dependencies: ["PlazaTestSupport", "PlazaServer", "Plaza"]),
     ]
 )

@@ -1,6 +1,7 @@
 internal import PlazaCore
 internal import PlazaExecution
 internal import PlazaParquet
+internal import PlazaArrow
 internal import PlazaCSV
 internal import PlazaPlanner
 internal import PlazaStorage
@@ -87,6 +88,9 @@ extension Database {
             return try TextRowWriter(path: path, fields: fields, style: .jsonLines)
         case .xlsx:
             return try XLSXWriter(path: path, fields: fields)
+        case .arrow:
+            return try TextRowWriter(
+                path: path, fields: fields, style: .arrowStream(ArrowStreamWriter(fields: fields)))
         }
     }
 }
@@ -113,15 +117,17 @@ final class ParquetRowWriter: RowFileWriter {
 /// An Excel workbook is one as it stands (it already writes under a temporary name).
 extension XLSXWriter: RowFileWriter {}
 
-/// A CSV or newline-delimited JSON file, written through a buffer to a temporary file that is
-/// renamed to `path` when complete.
+/// A CSV, newline-delimited JSON or Arrow stream file: a format written front to back, through
+/// a buffer to a temporary file that is renamed to `path` when complete.
 final class TextRowWriter: RowFileWriter {
-    /// How rows become text.
+    /// How rows become bytes.
     enum Style {
         /// RFC 4180 CSV with `delimiter`, a header line when `header`; NULL is an empty field.
         case csv(delimiter: UInt8, header: Bool)
         /// One JSON object per line, keyed by column name.
         case jsonLines
+        /// An Arrow IPC stream: the schema, record batches of up to 2,048 rows, the end-of-stream marker.
+        case arrowStream(ArrowStreamWriter)
     }
 
     let path: String
@@ -155,9 +161,15 @@ final class TextRowWriter: RowFileWriter {
             buffer.append(contentsOf: line.utf8)
             buffer.append(10)
         }
+        if case .arrowStream(let writer) = style { buffer += writer.schemaMessage() }
     }
 
     func write(_ batch: Batch) throws {
+        if case .arrowStream(let writer) = style {
+            buffer += try writer.append(batch)
+            if buffer.count >= 1 << 20 { try flush() }
+            return
+        }
         let rows = batch.liveCount
         for position in 0..<rows {
             let row = batch.selection.map { Int($0.indices[position]) } ?? position
@@ -179,6 +191,7 @@ final class TextRowWriter: RowFileWriter {
                     buffer.append(contentsOf: jsonValue(vector.value(at: row)).utf8)
                 }
                 buffer.append(UInt8(ascii: "}"))
+            case .arrowStream: preconditionFailure("written whole batches above")
             }
             buffer.append(10)
             if buffer.count >= 1 << 20 { try flush() }
@@ -203,6 +216,7 @@ final class TextRowWriter: RowFileWriter {
     }
 
     func finish() throws {
+        if case .arrowStream(let writer) = style { buffer += try writer.finish() }
         try flush()
         guard fsync(descriptor) == 0 else {
             throw PlazaError(kind: .input, message: "cannot sync \(path): \(String(cString: strerror(errno)))")
@@ -288,10 +302,14 @@ final class PartitionedFileWriter: RowFileWriter {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         createdDirectories.append(path)
         let writer = try Database.fileWriter(
-            copy, path: path + "/data_0." + copy.format.rawValue, fields: kept.map { fields[$0] })
+            copy, path: path + "/data_0." + Self.fileExtension(copy.format), fields: kept.map { fields[$0] })
         writers[directory] = writer
         return writer
     }
+
+    /// The extension of the files: the format's name, but `.arrows` for Arrow, the extension of
+    /// the streaming format (`.arrow` usually names Arrow's random-access file format).
+    static func fileExtension(_ format: BoundCopy.Format) -> String { format == .arrow ? "arrows" : format.rawValue }
 
     func finish() throws {
         for directory in writers.keys.sorted() { try writers[directory]!.finish() }

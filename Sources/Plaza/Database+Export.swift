@@ -17,6 +17,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case json
     /// An Excel workbook of one sheet (at most 1,048,575 rows).
     case xlsx
+    /// An Apache Arrow IPC stream (the streaming format, `.arrows`), as `pyarrow.ipc.open_stream` reads it.
+    case arrow
 }
 
 /// Page compression of an exported Parquet file.
@@ -53,9 +55,9 @@ extension Database {
         try export(tableOrQuery, to: path, format: .parquet, compression: compression)
     }
 
-    /// Writes a table, or the result of a query, to a CSV, Parquet or newline-delimited JSON
-    /// file, or with `partitionBy` to Hive-style directories of them (`anio=2024/data_0.parquet`),
-    /// as `COPY … TO` does.
+    /// Writes a table, or the result of a query, to a CSV, Parquet, newline-delimited JSON, Excel
+    /// or Arrow IPC stream file, or with `partitionBy` to Hive-style directories of them
+    /// (`anio=2024/data_0.parquet`), as `COPY … TO` does.
     ///
     /// ```swift
     /// try db.export("reportes", to: "reportes.csv")

@@ -6,6 +6,7 @@ internal import PlazaStorage
 internal import PlazaExecution
 internal import PlazaCSV
 internal import PlazaParquet
+internal import PlazaArrow
 
 extension PlazaError {
     /// The `PlazaError` for an error of a lower layer, keeping its place.
@@ -21,6 +22,9 @@ extension PlazaError {
         }
         if let error = error as? CSVError { return from(csv: error) }
         if let error = error as? ParquetError { return from(parquet: error) }
+        if let error = error as? ArrowError {
+            return PlazaError(kind: .execution, message: error.description, underlying: error)
+        }
         return PlazaError(kind: .internal, message: String(describing: error) + " (a bug; please report it)")
     }
 

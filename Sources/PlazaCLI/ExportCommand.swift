@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import Plaza
 
-/// `plaza export`: a table or a query's result to a Parquet, CSV or JSON file (or partitioned directories).
+/// `plaza export`: a table or a query's result to a Parquet, CSV, JSON, Excel or Arrow file (or partitioned directories).
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export a table or a query's result to a Parquet, CSV or JSON file.",
+        commandName: "export",
+        abstract: "Export a table or a query's result to a Parquet, CSV, JSON, Excel or Arrow file.",
         discussion: """
             Each file is written under a temporary name and renamed when complete, so a failure \
             leaves no half-written file. Examples: plaza export reportes --to reportes.parquet; \
@@ -14,7 +15,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "The file to write (replaced if it exists), or the directory with --partition-by.") var to: String
-    @Option(help: "parquet, csv, json or xlsx (default: from the extension of --to, else csv).")
+    @Option(help: "parquet, csv, json, xlsx or arrow (default: from the extension of --to, else csv).")
     var format: ExportFormat?
     @Option(help: "Parquet compression: zstd (default), snappy or none.") var compression: ExportCompression = .zstd
     @Option(

@@ -13,6 +13,8 @@ package struct BoundCopy: Sendable {
         case json
         /// An Excel workbook of one sheet.
         case xlsx
+        /// An Apache Arrow IPC stream (the streaming format).
+        case arrow
     }
 
     /// The rows to write.
@@ -98,7 +100,7 @@ extension BindingSession {
             switch key {
             case "format":
                 guard let format = BoundCopy.Format(rawValue: try text().lowercased()) else {
-                    throw BindError("FORMAT is csv, parquet, json or xlsx", span: span)
+                    throw BindError("FORMAT is csv, parquet, json, xlsx or arrow", span: span)
                 }
                 bound.format = format
             case "compression", "codec":
@@ -137,12 +139,13 @@ extension BindingSession {
     }
 
     /// The format a path's extension names: Parquet for `.parquet`, JSON for `.json`, `.jsonl`
-    /// and `.ndjson`, CSV otherwise.
+    /// and `.ndjson`, Excel for `.xlsx`, an Arrow stream for `.arrows` and `.arrow`, CSV otherwise.
     static func copyFormat(forPath path: String) -> BoundCopy.Format {
         let lowered = path.lowercased()
         if lowered.hasSuffix(".parquet") { return .parquet }
         if lowered.hasSuffix(".json") || lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") { return .json }
         if lowered.hasSuffix(".xlsx") { return .xlsx }
+        if lowered.hasSuffix(".arrows") || lowered.hasSuffix(".arrow") { return .arrow }
         return .csv
     }
 

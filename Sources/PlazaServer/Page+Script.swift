@@ -10,7 +10,7 @@ extension Page {
           en: {
             subtitle: "Open data: ask, chart, share", tables: "Tables", loading: "Loading…", query: "Query", run: "Run",
             hint: "Ctrl-Enter runs the query", csv: "Download CSV", parquet: "Parquet", xlsx: "Excel",
-            share: "Copy link", chart: "Chart",
+            arrow: "Arrow", share: "Copy link", chart: "Chart",
             auto: "Automatic", bar: "Bars", line: "Lines", points: "Points", histogram: "Histogram", none: "No chart",
             rows: "rows", columns: "Columns", sample: "Sample rows", running: "Running…", copied: "Link copied",
             noTables: "No tables yet. Import a CSV with plaza import.", truncated: "first {n} rows shown",
@@ -21,7 +21,7 @@ extension Page {
           es: {
             subtitle: "Datos abiertos: pregunta, grafica, comparte", tables: "Tablas", loading: "Cargando…",
             query: "Consulta", run: "Ejecutar", hint: "Ctrl-Enter ejecuta la consulta", csv: "Descargar CSV",
-            parquet: "Parquet", xlsx: "Excel",
+            parquet: "Parquet", xlsx: "Excel", arrow: "Arrow",
             share: "Copiar enlace", chart: "Gráfica", auto: "Automática", bar: "Barras", line: "Líneas",
             points: "Puntos", histogram: "Histograma", none: "Sin gráfica", rows: "filas", columns: "Columnas",
             sample: "Filas de ejemplo", running: "Ejecutando…", copied: "Enlace copiado",
@@ -243,7 +243,7 @@ extension Page {
           if (Plaza.state.lang !== "en") params.set("lang", Plaza.state.lang);
           const query = params.toString();
           history.replaceState(null, "", query ? "/?" + query : "/");
-          for (const format of ["csv", "parquet", "xlsx"]) {
+          for (const format of ["csv", "parquet", "xlsx", "arrow"]) {
             Plaza.$("download-" + format).href = "/api/query?" + new URLSearchParams({ sql: sql, format: format }).toString();
           }
         };

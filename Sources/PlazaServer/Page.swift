@@ -38,6 +38,7 @@ enum Page {
               <a id="download-csv" href="#" data-i18n="csv">Download CSV</a>
               <a id="download-parquet" href="#" data-i18n="parquet">Parquet</a>
               <a id="download-xlsx" href="#" data-i18n="xlsx">Excel</a>
+              <a id="download-arrow" href="#" data-i18n="arrow">Arrow</a>
               <button type="button" id="share" data-i18n="share">Copy link</button>
               <span id="status" role="status"></span>
             </div>

@@ -2,11 +2,12 @@ import Foundation
 import Hummingbird
 import Plaza
 
-/// Answers `/api/query`: runs the SQL under the server's limits and streams the rows as JSON or CSV.
+/// Answers `/api/query`: runs the SQL under the server's limits and streams the rows as JSON, CSV
+/// or an Arrow IPC stream.
 ///
 /// The first batch is awaited before the status is sent, so syntax, binding and most execution
 /// errors are a 400 with their place. A failure after rows have gone out ends a JSON answer with
-/// an `"error"` member, and breaks off a CSV download (the client sees an incomplete transfer).
+/// an `"error"` member, and breaks off a CSV or Arrow download (the client sees an incomplete transfer).
 struct QueryHandler: Sendable {
     let database: Database
     let configuration: ServerConfiguration
@@ -59,6 +60,22 @@ struct QueryHandler: Sendable {
             headers[.contentDisposition] = "attachment; filename=\"plaza.csv\""
             return Response(
                 status: .ok, headers: headers, body: ResponseBody { writer in try await stream.csv(&writer) })
+        case .arrow:
+            // The first batch is encoded before the status, so a value Arrow cannot carry is a 400 too.
+            let arrow = ArrowResultWriter(fields: fields)
+            var opening = arrow.schema()
+            if let first {
+                do {
+                    opening += try arrow.append(first, count: min(limit, first.count))
+                } catch {
+                    throw APIError(error)
+                }
+            }
+            headers[.contentType] = "application/vnd.apache.arrow.stream"
+            headers[.contentDisposition] = "attachment; filename=\"plaza.arrows\""
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { [opening] writer in try await stream.arrow(&writer, arrow, opening: opening) })
         case .parquet, .xlsx:
             preconditionFailure("files are answered by file(_:limit:watch:)")
         }
@@ -183,6 +200,25 @@ struct ResultStream: Sendable {
             // A failure here is thrown: the transfer breaks off rather than looking complete.
             batch = try await watch.run { try await cursor.next() }
         }
+        try await writer.finish(nil)
+    }
+
+    /// Writes an Arrow IPC stream: `opening` (the schema and the first batch's rows, encoded by
+    /// `arrow` before the status went out), record batches of up to 2,048 rows (at most `limit`
+    /// rows in all), then the end-of-stream marker; an empty result is the schema and the marker.
+    func arrow(_ writer: inout any ResponseBodyWriter, _ arrow: ArrowResultWriter, opening: [UInt8]) async throws {
+        defer { ticket.release() }
+        try await writer.write(ByteBuffer(bytes: opening))
+        var written = min(limit, first?.count ?? 0)
+        while first != nil, written < limit {
+            // A failure here is thrown: the transfer breaks off before the end-of-stream marker.
+            guard let current = try await watch.run({ try await cursor.next() }) else { break }
+            let count = min(limit - written, current.count)
+            let messages = try arrow.append(current, count: count)
+            if !messages.isEmpty { try await writer.write(ByteBuffer(bytes: messages)) }
+            written += count
+        }
+        try await writer.write(ByteBuffer(bytes: try arrow.finish()))
         try await writer.finish(nil)
     }
 

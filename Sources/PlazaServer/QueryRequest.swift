@@ -5,7 +5,7 @@ import Plaza
 struct QueryRequest: Sendable {
     /// The answer's encoding.
     enum Format: String, Sendable {
-        case json, csv, parquet, xlsx
+        case json, csv, parquet, xlsx, arrow
     }
 
     var sql: String
@@ -49,9 +49,8 @@ struct QueryRequest: Sendable {
 
     static func format(_ text: String) throws(APIError) -> Format {
         guard let format = Format(rawValue: text.lowercased()) else {
-            let later = text.lowercased() == "arrow" ? " (\(text) is not served yet)" : ""
             throw .request(
-                "\"format\" must be \"json\", \"csv\", \"parquet\" or \"xlsx\", not \"\(text)\"\(later)")
+                "\"format\" must be \"json\", \"csv\", \"parquet\", \"xlsx\" or \"arrow\", not \"\(text)\"")
         }
         return format
     }

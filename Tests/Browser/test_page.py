@@ -149,7 +149,7 @@ class PageTests(unittest.TestCase):
         csv = self.browser.find_element(By.ID, "download-csv").get_attribute("href")
         self.assertIn("format=csv", csv)
         # The other downloads carry the same query; fetched, they are the files themselves.
-        for kind, magic in (("parquet", b"PAR1"), ("xlsx", b"PK\x03\x04")):
+        for kind, magic in (("parquet", b"PAR1"), ("xlsx", b"PK\x03\x04"), ("arrow", b"\xff\xff\xff\xff")):
             link = self.browser.find_element(By.ID, "download-" + kind).get_attribute("href")
             self.assertIn("format=" + kind, link)
             self.assertIn(urllib.parse.quote_plus(sql), link)

@@ -138,7 +138,7 @@ import Testing
         ("{\"sql\": \"SELECT 1\", \"sqll\": 1}", "unknown field \"sqll\""),
         (
             "{\"sql\": \"SELECT 1\", \"format\": \"xml\"}",
-            "\"format\" must be \"json\", \"csv\", \"parquet\" or \"xlsx\""
+            "\"format\" must be \"json\", \"csv\", \"parquet\", \"xlsx\" or \"arrow\""
         ),
         ("{\"sql\": \"SELECT 1\", \"limit\": -1}", "\"limit\" must be a whole number of rows"),
     ])
