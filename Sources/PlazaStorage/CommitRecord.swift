@@ -5,6 +5,10 @@ import PlazaCore
 /// place is the transaction's commit point; until every manifest it names has been renamed over
 /// its table's `MANIFEST`, readers read those manifests instead and the next writer finishes the renames.
 struct CommitRecord: Hashable, Sendable {
+    /// What a record asks of a table (§11.1). Only publishing exists; the byte lets later versions
+    /// add actions (a drop) that older readers then refuse instead of misreading.
+    static let publishAction: UInt8 = 1
+
     /// One table of the transaction.
     struct Entry: Hashable, Sendable {
         /// The table directory's name.
@@ -34,6 +38,7 @@ struct CommitRecord: Hashable, Sendable {
         var body: [UInt8] = []
         ByteWriter.put(UInt32(entries.count), into: &body)
         for entry in entries {
+            body.append(Self.publishAction)
             ByteWriter.putString(entry.table, into: &body)
             ByteWriter.putString(entry.manifestFile, into: &body)
             ByteWriter.put(entry.generation, into: &body)
@@ -84,6 +89,12 @@ struct CommitRecord: Hashable, Sendable {
         var entries: [Entry] = []
         var seen = Set<String>()
         for _ in 0..<count {
+            let action = try body.u8(damaged)
+            guard action == publishAction else {
+                throw StorageError(
+                    .newerVersion, "commit record asks for action \(action), unknown to this Plaza; upgrade Plaza",
+                    file: path)
+            }
             let table = try body.string(damaged)
             let file = try body.string(damaged)
             let generation = try body.u64(damaged)

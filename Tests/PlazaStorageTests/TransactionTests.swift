@@ -103,8 +103,8 @@ import Testing
         #expect(Array(bytes.suffix(8)) == Array("1TMOCZLP".utf8))
         // magic, version 1.0, body length, then the body: count 2, "cuentas", its manifest, 7 …
         #expect(Array(bytes[8..<16]) == [1, 0, 0, 0, UInt8(bytes.count - 28), 0, 0, 0])
-        #expect(Array(bytes[16..<22]) == [2, 0, 0, 0, 7, 0])
-        #expect(bytes.count == 28 + 104, "the example of Formats/plaza-manifest.md §11.1")
+        #expect(Array(bytes[16..<23]) == [2, 0, 0, 0, 1, 7, 0])
+        #expect(bytes.count == 28 + 106, "the example of Formats/plaza-manifest.md §11.1")
         #expect(try CommitRecord.decode(bytes, path: "r") == record)
         for index in bytes.indices {
             var damaged = bytes
@@ -113,6 +113,12 @@ import Testing
         }
         for length in 0..<bytes.count {
             #expect(throws: StorageError.self) { try CommitRecord.decode(Array(bytes.prefix(length)), path: "r") }
+        }
+        var action = bytes
+        action[20] = 2
+        action.replaceSubrange((bytes.count - 12)..<(bytes.count - 8), with: checksumBytes(action))
+        #expect { try CommitRecord.decode(action, path: "r") } throws: { error in
+            (error as? StorageError)?.kind == .newerVersion
         }
         var newer = bytes
         newer[8] = 2
@@ -217,4 +223,9 @@ private final class Flag: Sendable {
     let checks = Mutex(0)
     /// What readers saw when the two tables disagreed.
     let mismatches = Mutex<[String]>([])
+}
+
+/// The CRC-32C trailer (little-endian) that `bytes` should carry, for records edited by a test.
+private func checksumBytes(_ bytes: [UInt8]) -> [UInt8] {
+    withUnsafeBytes(of: Manifest.checksum(bytes[0..<(bytes.count - 12)]).littleEndian) { Array($0) }
 }

@@ -36,7 +36,7 @@ import Testing
         #expect(db.tableNames() == ["a", "b"])
     }
 
-    @Test func oneCallMayHoldAWholeTransactionButNotLeaveOneOpen() throws {
+    @Test func oneCallMayHoldAWholeTransactionButNotLeaveOneOpen() async throws {
         let directory = TestDirectory()
         let db = try Database(path: directory.database)
         try db.execute("CREATE TABLE a (x BIGINT)")
@@ -49,8 +49,9 @@ import Testing
         #expect { try db.prepare("COMMIT").query() } throws: { error in "\(error)".contains("runs in a session") }
         #expect { try db.query("COMMIT") } throws: { error in "\(error)".contains("no transaction is active") }
         // A streamed text with a transaction runs it too.
-        let stream = db.stream("BEGIN; INSERT INTO a VALUES (9); COMMIT; SELECT count(*) AS n FROM a")
-        let counted = try awaitFirst(stream)
+        var stream = db.stream("BEGIN; INSERT INTO a VALUES (9); COMMIT; SELECT count(*) AS n FROM a")
+            .makeAsyncIterator()
+        let counted = try #require(try await stream.next())
         #expect(try counted.column("n", as: Int64.self) == [2])
     }
 
@@ -124,30 +125,4 @@ import Testing
         #expect(try Self.count(reopened, "b") == 2)
         #expect(!FileManager.default.fileExists(atPath: directory.database + "/.plaza-commit"))
     }
-}
-
-/// The first batch of a stream, waited for synchronously (the test functions above are not async).
-private func awaitFirst(_ stream: QueryStream) throws -> QueryResult {
-    let box = ResultBox()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do {
-            var iterator = stream.makeAsyncIterator()
-            box.set(.success(try await iterator.next()))
-        } catch {
-            box.set(.failure(error))
-        }
-        done.signal()
-    }
-    done.wait()
-    guard let result = try box.get() else { throw PlazaError(kind: .internal, message: "the stream was empty") }
-    return result
-}
-
-/// Carries a stream's first result out of its task.
-private final class ResultBox: @unchecked Sendable {
-    private var value: Result<QueryResult?, any Error> = .success(nil)
-    private let lock = NSLock()
-    func set(_ value: Result<QueryResult?, any Error>) { lock.withLock { self.value = value } }
-    func get() throws -> QueryResult? { try lock.withLock { value }.get() }
 }
