@@ -89,6 +89,25 @@ package enum PlanPrinter {
             )
             render(operation.left, depth: depth + 1, into: &lines)
             render(operation.right, depth: depth + 1, into: &lines)
+        case .cteScan(let reference):
+            let columns = " columns=[\(reference.fields.map(\.name).joined(separator: ", "))]"
+            if reference.isWorkingTable {
+                lines.append(indent + "WorkingTable \(reference.name)" + columns)
+            } else {
+                lines.append(indent + "CTEScan \(reference.name) #\(reference.id)" + columns)
+            }
+        case .materializedCTE(let cte):
+            // The definition once, then the query whose CTEScans read its rows.
+            let columns = cte.definition.fields.map(\.name).joined(separator: ", ")
+            lines.append(indent + "MaterializedCTE \(cte.name) #\(cte.id) columns=[\(columns)]")
+            render(cte.definition, depth: depth + 1, into: &lines)
+            render(cte.body, depth: depth, into: &lines)
+        case .recursiveCTE(let cte):
+            let columns = cte.fields.map(\.name).joined(separator: ", ")
+            lines.append(
+                indent + "RecursiveCTE \(cte.name) \(cte.isUnionAll ? "UNION ALL" : "UNION") columns=[\(columns)]")
+            render(cte.anchor, depth: depth + 1, into: &lines)
+            render(cte.recursive, depth: depth + 1, into: &lines)
         }
     }
 
