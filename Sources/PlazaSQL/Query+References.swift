@@ -3,7 +3,8 @@ import PlazaCore
 extension Query {
     /// Where the query reads the table or CTE `name` (compared ignoring case) in a FROM clause, its
     /// subqueries included; a WITH inside it that defines `name` again hides the outer one from
-    /// what follows that definition.
+    /// what follows that definition. A read in the recursive term of a recursive CTE is listed
+    /// twice, since that term runs again and again.
     ///
     /// The binder counts these to decide whether a CTE is computed once or inlined where used.
     package func references(to name: String) -> [SourceSpan] {
@@ -17,12 +18,14 @@ extension Query {
 private struct ReferenceFinder {
     let name: String
     var spans: [SourceSpan] = []
+    /// How many times each read found now counts (2 inside a recursive term).
+    var copies = 1
 
     mutating func visit(_ query: Query) {
         for cte in query.ctes {
             let defines = cte.name.name.lowercased() == name
             // A recursive CTE's own body reads the new definition; a plain one reads the outer name.
-            if !(defines && cte.isRecursive) { visit(cte.query) }
+            if !(defines && cte.isRecursive) { visitDefinition(cte) }
             if defines { return }
         }
         if let operation = query.setOperation {
@@ -42,10 +45,24 @@ private struct ReferenceFinder {
         for item in query.orderBy { visit(item.expression) }
     }
 
+    /// A CTE's query; the term after UNION of one that reads itself counts double.
+    mutating func visitDefinition(_ cte: CommonTableExpression) {
+        guard cte.isRecursive, let operation = cte.query.setOperation,
+            !cte.query.references(to: cte.name.name).isEmpty
+        else { return visit(cte.query) }
+        visit(operation.clause.left)
+        let outer = copies
+        copies *= 2
+        visit(operation.clause.right)
+        copies = outer
+    }
+
     mutating func visit(_ table: TableReference) {
         switch table {
         case .table(let identifier, _):
-            if identifier.name.lowercased() == name { spans.append(identifier.span) }
+            if identifier.name.lowercased() == name {
+                spans.append(contentsOf: repeatElement(identifier.span, count: copies))
+            }
         case .subquery(let query, _): visit(query)
         case .function(_, let arguments, _, _): arguments.forEach { visit($0) }
         case .join(let left, let right, _, let condition):

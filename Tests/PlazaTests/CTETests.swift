@@ -101,6 +101,21 @@ import Testing
         #expect(try db.query(sql).value(row: 0, column: 0).description == "55")
     }
 
+    @Test func aCTEReadByARecursiveTermIsComputedOnce() throws {
+        let directory = TestDirectory()
+        let db = try Self.database(directory)
+        // `totals` is read once in the text, but the recursive term that reads it runs four times.
+        let sql = """
+            WITH RECURSIVE totals AS (SELECT k, sum(n) AS total FROM facts GROUP BY k),
+                t(i, s) AS (SELECT 0, 0 UNION ALL SELECT i + 1, s + total FROM t JOIN totals ON k = 'a' WHERE i < 3)
+            SELECT max(s) FROM t
+            """
+        let plan = try text(db, "EXPLAIN " + sql)
+        #expect(count("MaterializedCTE totals", in: plan) == 1, "\(plan)")
+        #expect(
+            try db.query(sql).value(row: 0, column: 0).description == String(3 * (0..<25).map { $0 * 4 }.reduce(0, +)))
+    }
+
     @Test func endlessRecursionStopsOnCancellation() async throws {
         let directory = TestDirectory()
         let db = try Self.database(directory)
