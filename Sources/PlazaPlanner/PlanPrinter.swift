@@ -111,6 +111,21 @@ package enum PlanPrinter {
         }
     }
 
+    /// ` reads CTEScan name #n` for each computed CTE a subquery's plan reads (the plan itself is
+    /// not printed, so EXPLAIN still shows every reference to a CTE computed once).
+    private static func cteReads(_ plan: LogicalPlan) -> String {
+        var names: [String] = []
+        func collect(_ node: LogicalPlan) -> LogicalPlan {
+            if case .cteScan(let reference) = node, !reference.isWorkingTable {
+                let name = "\(reference.name) #\(reference.id)"
+                if !names.contains(name) { names.append(name) }
+            }
+            return node.mapInputs(collect)
+        }
+        _ = collect(plan)
+        return names.map { " reads CTEScan " + $0 }.joined()
+    }
+
     /// An aggregate call as text: `sum(DISTINCT x) FILTER (WHERE …)`.
     static func describe(_ call: AggregateCall, _ fields: [Field]) -> String {
         var arguments = call.arguments.map { describe($0, fields) }
@@ -161,9 +176,9 @@ package enum PlanPrinter {
             }
             if let otherwise { text += " ELSE " + describe(otherwise, fields) }
             return text + " END"
-        case .scalarSubquery(let plan, _): return "(subquery: \(plan.fields.first?.name ?? "?"))"
-        case .inSubquery(let needle, _, let negated):
-            return describe(needle, fields) + (negated ? " NOT IN (subquery)" : " IN (subquery)")
+        case .scalarSubquery(let plan, _): return "(subquery: \(plan.fields.first?.name ?? "?")\(cteReads(plan)))"
+        case .inSubquery(let needle, let plan, let negated):
+            return describe(needle, fields) + (negated ? " NOT IN" : " IN") + " (subquery\(cteReads(plan)))"
         }
     }
 }

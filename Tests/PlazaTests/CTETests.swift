@@ -58,6 +58,8 @@ import Testing
         let db = try Self.database(directory)
         let plan = try text(db, "EXPLAIN " + Self.readTwice)
         #expect(count("MaterializedCTE totals", in: plan) == 1, "\(plan)")
+        #expect(plan.contains("(subquery: max(total) reads CTEScan totals #1)"), "\(plan)")
+        #expect(count("CTEScan totals #1", in: plan) == 2, "\(plan)")
         #expect(count("Scan facts", in: plan) == 1, "\(plan)")
         let result = try db.query(Self.readTwice)
         #expect(result.count == 1)
