@@ -8,8 +8,8 @@ import PlazaVector
 /// UNION ALL adds every row a run produces. UNION adds only rows never produced before (the
 /// anchor's included), found through one `GroupTable` over every column that grows across runs,
 /// as DISTINCT finds them; so a walk over a graph with cycles ends. Each run's rows are reserved
-/// from the query's memory limit at their allocated size, and cancellation is checked between runs:
-/// a recursion that never ends fails with the memory-limit error instead of running forever.
+/// from the query's memory limit at their allocated size, cancellation is checked between runs, and
+/// at most `maximumRuns` runs are made: a recursion that never ends fails instead of running forever.
 struct RecursiveCTEOperator {
     let planner: PhysicalPlanner
 
