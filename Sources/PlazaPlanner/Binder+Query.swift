@@ -19,24 +19,22 @@ extension BindingSession {
         // A correlation request is for this query's own SELECT, not for its CTEs or set operations.
         let request = correlationRequest
         correlationRequest = nil
-        var frame: [String: LogicalPlan] = [:]
-        cteFrames.append(frame)
+        cteFrames.append([:])
         defer { cteFrames.removeLast() }
-        for cte in query.ctes {
-            let key = cte.name.name.lowercased()
-            if frame[key] != nil {
-                throw BindError("WITH query \"\(cte.name.name)\" is defined twice", span: cte.name.span)
-            }
-            frame[key] = try bindQuery(cte.query)
-            cteFrames[cteFrames.count - 1] = frame
-        }
+        // A correlated subquery's plan is reshaped around what it reads from outside: its CTEs stay inlined.
+        let stored = try bindCTEs(query, canMaterialize: request == nil)
+        let plan: LogicalPlan
         if let operation = query.setOperation {
-            return try bindOrderAndLimit(query, over: try bindSetOperation(operation.clause))
+            plan = try bindOrderAndLimit(query, over: try bindSetOperation(operation.clause))
+        } else if let rows = query.values {
+            plan = try bindOrderAndLimit(query, over: try bindValues(rows, query.span))
+        } else if let request {
+            let body = try bindSelect(query, correlation: request)
+            plan = request.conjuncts.isEmpty ? body : try unnestCorrelated(body, request, query: query)
+        } else {
+            plan = try bindSelect(query, correlation: nil)
         }
-        if let rows = query.values { return try bindOrderAndLimit(query, over: try bindValues(rows, query.span)) }
-        guard let request else { return try bindSelect(query, correlation: nil) }
-        let plan = try bindSelect(query, correlation: request)
-        return request.conjuncts.isEmpty ? plan : try unnestCorrelated(plan, request, query: query)
+        return Self.wrap(plan, in: stored)
     }
 
     private func bindSelect(_ query: Query, correlation: CorrelationFrame?) throws(BindError) -> LogicalPlan {

@@ -82,7 +82,7 @@ extension BindingSession {
     }
 
     /// The plan with each column cast to `types` (unchanged when they already match).
-    private static func cast(_ plan: LogicalPlan, to types: [DataType]) -> LogicalPlan {
+    static func cast(_ plan: LogicalPlan, to types: [DataType]) -> LogicalPlan {
         let fields = plan.fields
         if zip(fields, types).allSatisfy({ $0.type == $1 }) { return plan }
         var expressions: [BoundExpression] = []

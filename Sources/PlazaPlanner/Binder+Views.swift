@@ -22,6 +22,7 @@ extension BindingSession {
         // A fresh session: the view sees no CTEs or outer columns of the query that uses it.
         let session = BindingSession(catalog: catalog, parameters: [])
         session.viewsBeingExpanded = viewsBeingExpanded.union([key])
+        session.cteCounter = cteCounter
         let plan: LogicalPlan
         do {
             plan = try session.bindQuery(query)

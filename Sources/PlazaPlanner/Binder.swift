@@ -63,7 +63,9 @@ final class BindingSession {
     let catalog: any CatalogReader
     let parameters: [Value]
     /// CTEs by lower-cased name, innermost WITH last.
-    var cteFrames: [[String: LogicalPlan]] = []
+    var cteFrames: [[String: CTEBinding]] = []
+    /// Numbers the CTEs computed once (shared with the sessions that bind views).
+    var cteCounter = CTECounter()
     /// Scopes of the queries enclosing the subquery being bound (for the correlated-subquery error).
     var outerScopes: [Scope] = []
     /// Window functions and grouping sets of the SELECT being bound (nil outside a SELECT list).
@@ -91,8 +93,12 @@ final class BindingSession {
         case .table(let name, let alias):
             let qualifier = alias?.name ?? name.name
             for frame in cteFrames.reversed() {
-                if let plan = frame[name.name.lowercased()] {
-                    return (plan, Scope(fields: plan.fields, qualifier: qualifier))
+                switch frame[name.name.lowercased()] {
+                case .inline(let plan)?: return (plan, Scope(fields: plan.fields, qualifier: qualifier))
+                case .stored(let reference)?:
+                    return (.cteScan(reference), Scope(fields: reference.fields, qualifier: qualifier))
+                case .forbidden(let message)?: throw BindError(message, span: name.span)
+                case nil: continue
                 }
             }
             if let view = try bindView(name, qualifier: qualifier) { return view }

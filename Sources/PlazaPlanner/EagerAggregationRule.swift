@@ -39,7 +39,8 @@ enum EagerAggregationRule {
         case .distinct(let input): return .distinct(input: apply(input, statistics))
         case .window(let input, let calls, let fields):
             return .window(input: apply(input, statistics), calls: calls, fields: fields)
-        case .setOperation(let operation): return operation.mapInputs { apply($0, statistics) }
+        case .setOperation, .cteScan, .materializedCTE, .recursiveCTE:
+            return plan.mapInputs { apply($0, statistics) }
         }
     }
 

@@ -30,6 +30,12 @@ package indirect enum LogicalPlan: Hashable, Sendable {
     case window(input: LogicalPlan, calls: [WindowCall], fields: [Field])
     /// Combines two inputs of the same column types (UNION ALL, INTERSECT, EXCEPT).
     case setOperation(SetOperationPlan)
+    /// Reads the stored rows of a materialized CTE or of a recursive CTE's working table.
+    case cteScan(CTEReference)
+    /// Computes a CTE once, then the query that reads it (see `MaterializedCTEPlan`).
+    case materializedCTE(MaterializedCTEPlan)
+    /// `WITH RECURSIVE`'s anchor and recursive term, iterated (see `RecursiveCTEPlan`).
+    case recursiveCTE(RecursiveCTEPlan)
 
     /// The columns this node produces.
     package var fields: [Field] {
@@ -42,6 +48,9 @@ package indirect enum LogicalPlan: Hashable, Sendable {
         case .filter(let input, _), .sort(let input, _), .limit(let input, _, _), .distinct(let input):
             return input.fields
         case .setOperation(let operation): return operation.fields
+        case .cteScan(let reference): return reference.fields
+        case .materializedCTE(let cte): return cte.body.fields
+        case .recursiveCTE(let cte): return cte.fields
         case .join(let join):
             switch join.kind {
             case .semi, .anti, .notExists:

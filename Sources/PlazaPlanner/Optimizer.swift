@@ -37,7 +37,7 @@ package enum Optimizer {
     /// Folds every expression of a plan; drops filters that are constantly true.
     static func foldPlan(_ plan: LogicalPlan) -> LogicalPlan {
         switch plan {
-        case .scan, .series: return plan
+        case .scan, .series, .cteScan: return plan
         case .values(let rows, let fields): return .values(rows: rows.map { $0.map(fold) }, fields: fields)
         case .filter(let input, let predicate):
             let folded = OrFactoring.apply(fold(predicate))
@@ -77,6 +77,8 @@ package enum Optimizer {
         case .window(let input, let calls, let fields):
             return .window(input: foldPlan(input), calls: calls.map(foldWindowCall), fields: fields)
         case .setOperation(let operation): return operation.mapInputs(foldPlan)
+        case .materializedCTE(let cte): return cte.mapInputs(foldPlan)
+        case .recursiveCTE(let cte): return cte.mapInputs(foldPlan)
         }
     }
 

@@ -89,7 +89,41 @@ package enum PlanPrinter {
             )
             render(operation.left, depth: depth + 1, into: &lines)
             render(operation.right, depth: depth + 1, into: &lines)
+        case .cteScan(let reference):
+            let columns = " columns=[\(reference.fields.map(\.name).joined(separator: ", "))]"
+            if reference.isWorkingTable {
+                lines.append(indent + "WorkingTable \(reference.name)" + columns)
+            } else {
+                lines.append(indent + "CTEScan \(reference.name) #\(reference.id)" + columns)
+            }
+        case .materializedCTE(let cte):
+            // The definition once, then the query whose CTEScans read its rows.
+            let columns = cte.definition.fields.map(\.name).joined(separator: ", ")
+            lines.append(indent + "MaterializedCTE \(cte.name) #\(cte.id) columns=[\(columns)]")
+            render(cte.definition, depth: depth + 1, into: &lines)
+            render(cte.body, depth: depth, into: &lines)
+        case .recursiveCTE(let cte):
+            let columns = cte.fields.map(\.name).joined(separator: ", ")
+            lines.append(
+                indent + "RecursiveCTE \(cte.name) \(cte.isUnionAll ? "UNION ALL" : "UNION") columns=[\(columns)]")
+            render(cte.anchor, depth: depth + 1, into: &lines)
+            render(cte.recursive, depth: depth + 1, into: &lines)
         }
+    }
+
+    /// ` reads CTEScan name #n` for each computed CTE a subquery's plan reads (the plan itself is
+    /// not printed, so EXPLAIN still shows every reference to a CTE computed once).
+    private static func cteReads(_ plan: LogicalPlan) -> String {
+        var names: [String] = []
+        func collect(_ node: LogicalPlan) -> LogicalPlan {
+            if case .cteScan(let reference) = node, !reference.isWorkingTable {
+                let name = "\(reference.name) #\(reference.id)"
+                if !names.contains(name) { names.append(name) }
+            }
+            return node.mapInputs(collect)
+        }
+        _ = collect(plan)
+        return names.map { " reads CTEScan " + $0 }.joined()
     }
 
     /// An aggregate call as text: `sum(DISTINCT x) FILTER (WHERE …)`.
@@ -142,9 +176,9 @@ package enum PlanPrinter {
             }
             if let otherwise { text += " ELSE " + describe(otherwise, fields) }
             return text + " END"
-        case .scalarSubquery(let plan, _): return "(subquery: \(plan.fields.first?.name ?? "?"))"
-        case .inSubquery(let needle, _, let negated):
-            return describe(needle, fields) + (negated ? " NOT IN (subquery)" : " IN (subquery)")
+        case .scalarSubquery(let plan, _): return "(subquery: \(plan.fields.first?.name ?? "?")\(cteReads(plan)))"
+        case .inSubquery(let needle, let plan, let negated):
+            return describe(needle, fields) + (negated ? " NOT IN" : " IN") + " (subquery\(cteReads(plan)))"
         }
     }
 }

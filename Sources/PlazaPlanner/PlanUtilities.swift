@@ -138,6 +138,13 @@ extension LogicalPlan {
             case .intersect: return Swift.min(left, right)
             case .except: return left
             }
+        case .cteScan(let reference): return reference.estimatedRows
+        case .materializedCTE(let cte): return cte.body.estimatedRows
+        case .recursiveCTE(let cte):
+            // The number of iterations is unknown: guess a few rounds of the recursive term.
+            let (rounds, overflow) = cte.recursive.estimatedRows.multipliedReportingOverflow(by: 4)
+            let (total, sumOverflow) = cte.anchor.estimatedRows.addingReportingOverflow(overflow ? Int.max : rounds)
+            return sumOverflow ? Int.max : total
         }
     }
 }
@@ -147,7 +154,7 @@ extension LogicalPlan {
     /// recursion step of rewrite rules that act on some node kinds and pass through the others.
     package func mapInputs(_ transform: (LogicalPlan) -> LogicalPlan) -> LogicalPlan {
         switch self {
-        case .scan, .values, .series: return self
+        case .scan, .values, .series, .cteScan: return self
         case .filter(let input, let predicate): return .filter(input: transform(input), predicate: predicate)
         case .project(let input, let expressions, let fields):
             return .project(input: transform(input), expressions: expressions, fields: fields)
@@ -164,6 +171,8 @@ extension LogicalPlan {
         case .window(let input, let calls, let fields):
             return .window(input: transform(input), calls: calls, fields: fields)
         case .setOperation(let operation): return operation.mapInputs(transform)
+        case .materializedCTE(let cte): return cte.mapInputs(transform)
+        case .recursiveCTE(let cte): return cte.mapInputs(transform)
         }
     }
 }

@@ -5,7 +5,7 @@ enum PredicatePushdown {
     /// `plan` with `predicates` (over its output columns) applied, pushed down where possible.
     static func push(_ plan: LogicalPlan, _ predicates: [BoundExpression]) -> LogicalPlan {
         switch plan {
-        case .scan, .values, .series:
+        case .scan, .values, .series, .cteScan:
             return apply(predicates, to: plan)
         case .filter(let input, let predicate):
             return push(input, predicates + PlanUtilities.conjuncts(predicate))
@@ -44,6 +44,14 @@ enum PredicatePushdown {
             return operation.mapInputs { push($0, predicates) }
         case .limit(let input, let limit, let offset):
             return apply(predicates, to: .limit(input: push(input, []), limit: limit, offset: offset))
+        case .materializedCTE(var cte):
+            // The stored rows serve every reference: conditions go to the body, none into the definition.
+            cte.definition = push(cte.definition, [])
+            cte.body = push(cte.body, predicates)
+            return .materializedCTE(cte)
+        case .recursiveCTE(let cte):
+            // A condition on the result would change what later iterations read: it stays above.
+            return apply(predicates, to: cte.mapInputs { push($0, []) })
         }
     }
 

@@ -22,6 +22,18 @@ enum ProjectionPruning {
             return (.values(rows: rows, fields: fields), identity(fields.count))
         case .series:
             return (plan, identity(1))
+        case .cteScan(let reference):
+            // The stored rows have every column of the definition; the reader skips what it does not need.
+            return (plan, identity(reference.fields.count))
+        case .materializedCTE(var cte):
+            cte.definition = prune(cte.definition, Set(cte.definition.fields.indices)).plan
+            let (body, map) = prune(cte.body, required)
+            cte.body = body
+            return (.materializedCTE(cte), map)
+        case .recursiveCTE(let cte):
+            // The working table is read by position: both terms keep every column.
+            let all = Set(cte.fields.indices)
+            return (cte.mapInputs { prune($0, all).plan }, identity(cte.fields.count))
         case .filter(let input, let predicate):
             let (newInput, map) = prune(input, required.union(PlanUtilities.columns(of: predicate)))
             return (.filter(input: newInput, predicate: remap(predicate, map)), map)

@@ -240,15 +240,8 @@ struct ParserState {
         let start = current.span
         var ctes: [CommonTableExpression] = []
         if accept("WITH") {
-            if current.isKeyword("RECURSIVE") { throw error("WITH RECURSIVE is not supported", at: current) }
-            repeat {
-                let name = try parseIdentifier("a name for the WITH query")
-                try expect("AS")
-                try expectSymbol("(", "before the WITH query")
-                let query = try parseQuery()
-                try expectSymbol(")", "after the WITH query")
-                ctes.append(CommonTableExpression(name: name, query: query))
-            } while acceptSymbol(",")
+            let isRecursive = accept("RECURSIVE")
+            repeat { ctes.append(try parseCommonTableExpression(isRecursive: isRecursive)) } while acceptSymbol(",")
         }
         var query = try parseSetExpression()
         if !ctes.isEmpty {
@@ -260,6 +253,29 @@ struct ParserState {
             try parseQueryTail(&query)
         }
         return query
+    }
+
+    /// `name [(column, …)] AS [[NOT] MATERIALIZED] (query)`.
+    mutating func parseCommonTableExpression(isRecursive: Bool) throws(SQLSyntaxError) -> CommonTableExpression {
+        let name = try parseIdentifier("a name for the WITH query")
+        var columns: [Identifier] = []
+        if acceptSymbol("(") {
+            repeat { columns.append(try parseIdentifier("a column name")) } while acceptSymbol(",")
+            try expectSymbol(")", "after the column names")
+        }
+        try expect("AS")
+        var materialization = CommonTableExpression.Materialization.automatic
+        if current.isKeyword("NOT") && next.isKeyword("MATERIALIZED") {
+            position += 2
+            materialization = .notMaterialized
+        } else if accept("MATERIALIZED") {
+            materialization = .materialized
+        }
+        try expectSymbol("(", "before the WITH query")
+        let query = try parseQuery()
+        try expectSymbol(")", "after the WITH query")
+        return CommonTableExpression(
+            name: name, columns: columns, isRecursive: isRecursive, materialization: materialization, query: query)
     }
 
     mutating func parseQueryTail(_ query: inout Query) throws(SQLSyntaxError) {

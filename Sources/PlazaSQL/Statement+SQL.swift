@@ -38,12 +38,27 @@ extension CopyStatement {
     }
 }
 
+extension CommonTableExpression {
+    /// The CTE as SQL text, without `WITH`.
+    package var sql: String {
+        var text = name.description
+        if !columns.isEmpty { text += "(" + columns.map(\.description).joined(separator: ", ") + ")" }
+        switch materialization {
+        case .automatic: text += " AS ("
+        case .materialized: text += " AS MATERIALIZED ("
+        case .notMaterialized: text += " AS NOT MATERIALIZED ("
+        }
+        return text + query.sql + ")"
+    }
+}
+
 extension Query {
     /// The query as SQL text.
     package var sql: String {
         var text = ""
         if !ctes.isEmpty {
-            text += "WITH " + ctes.map { "\($0.name) AS (\($0.query.sql))" }.joined(separator: ", ") + " "
+            text += "WITH " + (ctes.contains(where: \.isRecursive) ? "RECURSIVE " : "")
+            text += ctes.map(\.sql).joined(separator: ", ") + " "
         }
         if let values {
             text += "VALUES " + values.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")

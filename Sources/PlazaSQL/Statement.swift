@@ -76,16 +76,38 @@ package struct Identifier: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `name AS (query)` of a WITH clause.
+/// `name [(column, …)] AS [[NOT] MATERIALIZED] (query)` of a WITH clause.
 package struct CommonTableExpression: Hashable, Sendable {
+    /// Whether the CTE is computed once and read by every reference, or inlined at each.
+    package enum Materialization: Hashable, Sendable {
+        /// Materialized when referenced more than once, else inlined (DuckDB's default).
+        case automatic
+        /// `AS MATERIALIZED`: always computed once.
+        case materialized
+        /// `AS NOT MATERIALIZED`: always inlined where used.
+        case notMaterialized
+    }
+
     /// The name the query is known by.
     package var name: Identifier
+    /// Names for the query's first columns (`t(a, b)`), or empty.
+    package var columns: [Identifier]
+    /// Whether it was written under `WITH RECURSIVE` (so the query may read its own name).
+    package var isRecursive: Bool
+    /// The MATERIALIZED hint.
+    package var materialization: Materialization
     /// The query.
     package var query: Query
 
     /// Creates a CTE.
-    package init(name: Identifier, query: Query) {
+    package init(
+        name: Identifier, columns: [Identifier] = [], isRecursive: Bool = false,
+        materialization: Materialization = .automatic, query: Query
+    ) {
         self.name = name
+        self.columns = columns
+        self.isRecursive = isRecursive
+        self.materialization = materialization
         self.query = query
     }
 }

@@ -98,6 +98,22 @@ import Testing
         Case(sql: "DESCRIBE reportez", fragment: "unknown table \"reportez\" (did you mean \"reportes\"?)", column: 10),
         Case(sql: "WITH a AS (SELECT 1), a AS (SELECT 2) SELECT 1", fragment: "defined twice", column: 23),
         Case(
+            sql: "WITH RECURSIVE t(x) AS (SELECT x FROM t UNION ALL SELECT 1) SELECT * FROM reportes",
+            fragment: "the anchor of the recursive CTE \"t\" (the query before UNION ALL) cannot read \"t\"", column: 39
+        ),
+        Case(
+            sql: "WITH RECURSIVE t(x) AS (SELECT x + 1 FROM t) SELECT * FROM t",
+            fragment: "the recursive CTE \"t\" must be an anchor query, then UNION or UNION ALL", column: 43),
+        Case(
+            sql: "WITH RECURSIVE t(x) AS (SELECT 1 UNION ALL SELECT x + 1, 2 FROM t) SELECT * FROM t",
+            fragment: "1 in the anchor, 2 in the recursive query", column: 34),
+        Case(
+            sql: "WITH RECURSIVE t(x) AS (SELECT 1 UNION ALL SELECT x FROM t ORDER BY 1) SELECT * FROM t",
+            fragment: "ORDER BY is not allowed in the recursive CTE \"t\"", column: 69),
+        Case(
+            sql: "WITH RECURSIVE t(x) AS (SELECT NULL UNION ALL SELECT 1 FROM t) SELECT * FROM t",
+            fragment: "is an untyped NULL in the anchor query", column: 25),
+        Case(
             sql: "SELECT DISTINCT colonia FROM reportes ORDER BY n",
             fragment: "for SELECT DISTINCT, ORDER BY expressions must appear", column: 48),
         Case(sql: "SELECT count(*) FROM reportes HAVING n > 1", fragment: "column \"n\" must appear", column: 38),

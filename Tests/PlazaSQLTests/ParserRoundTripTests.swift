@@ -29,6 +29,8 @@ import Testing
         "SELECT a * (b + c) / d % e FROM t",
         "SELECT extract(year FROM d), date_trunc('month', d), date_diff('day', a, b) FROM t",
         "WITH x AS (SELECT 1 AS a), y AS (SELECT a FROM x) SELECT * FROM y",
+        "WITH RECURSIVE t(n, \"M x\") AS MATERIALIZED (SELECT 1, 2 UNION ALL SELECT n + 1, 2 FROM t WHERE n < 3), "
+            + "u AS NOT MATERIALIZED (SELECT 1 AS a) SELECT * FROM t, u",
         "SELECT (SELECT max(a) FROM t) AS m",
         "SELECT a FROM (SELECT a FROM t) AS s WHERE a = ?",
         "SELECT a FROM t WHERE a = $1 AND b = $2",
@@ -57,6 +59,25 @@ import Testing
         let printed = first.map(\.sql).joined(separator: "; ")
         let second = try Parser.parse(printed)
         #expect(second.map(\.sql).joined(separator: "; ") == printed)
+    }
+
+    @Test func withClauseKeepsColumnListsHintsAndRecursion() throws {
+        guard
+            case .select(let query) = try Parser.parse(
+                "WITH RECURSIVE t(a, b) AS (SELECT 1, 2), u AS MATERIALIZED (SELECT 1), v AS NOT MATERIALIZED (SELECT 1) "
+                    + "SELECT * FROM t, t AS x, (SELECT * FROM t) AS y WHERE a IN (SELECT a FROM t)")[0]
+        else {
+            Issue.record("expected a SELECT")
+            return
+        }
+        #expect(query.ctes.map(\.name.name) == ["t", "u", "v"])
+        #expect(query.ctes[0].columns.map(\.name) == ["a", "b"])
+        #expect(query.ctes.allSatisfy { $0.isRecursive })
+        #expect(query.ctes.map(\.materialization) == [.automatic, .materialized, .notMaterialized])
+        // Two reads in FROM, one in a derived table, one in an IN subquery; none inside the WITH itself.
+        var body = query
+        body.ctes = []
+        #expect(body.references(to: "T").count == 4)
     }
 
     @Test func precedenceGroupsMultiplicationBeforeAddition() throws {

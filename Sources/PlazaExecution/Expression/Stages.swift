@@ -265,7 +265,7 @@ struct CollectSink: PipelineSink {
     func sink(_ batch: Batch, into local: Parts, morsel: Int) throws(ExecutionError) {
         local.parts.append((morsel, local.parts.count, batch))
         if let tracker {
-            let bytes = batch.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
+            let bytes = MemoryTracker.bytes(of: batch)
             try tracker.reserve(bytes, for: "collecting rows")
             local.trackedBytes += bytes
         }

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import PlazaVector
 import Synchronization
 
 /// Counts the bytes held by the big structures of one query (hash tables, sort and join buffers)
@@ -31,6 +32,12 @@ final class MemoryTracker: Sendable {
                     + "raise it with SET memory_limit = '…' or reduce the number of groups or rows")
         }
         _ = peak.max(total, ordering: .relaxed)
+    }
+
+    /// About how many bytes the values of `batch` hold: each column's rows at their width (at least
+    /// 4 bytes, for the validity and offsets) plus its text bytes.
+    static func bytes(of batch: Batch) -> Int {
+        batch.columns.reduce(0) { $0 + $1.count * Swift.max($1.byteWidth, 4) + $1.heapCount }
     }
 
     /// Returns `bytes` reserved earlier.

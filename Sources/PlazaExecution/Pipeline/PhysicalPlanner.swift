@@ -69,9 +69,17 @@ struct PhysicalPlanner {
             profile?.addTime(ContinuousClock.now - start)
             profile?.addRows(out: result.reduce(0) { $0 + $1.count })
             return result
-        case .limit(let input, let limit, let offset):
+        case .materializedCTE(let cte):
+            try compute(cte, profile: parent)
+            return try materialize(cte.body, profile: parent)
+        case .limit(var input, let limit, let offset):
             if case .sort(let sortInput, let keys) = input, let limit {
                 return try topN(sortInput, keys: keys, limit: limit, offset: offset, profile: parent)
+            }
+            if let limit, case let (rows, false) = limit.addingReportingOverflow(offset),
+                let capped = try runRecursion(input, rows: rows, profile: parent)
+            {
+                input = capped
             }
             let profile = parent?.child("LIMIT", "\(limit.map(String.init) ?? "ALL") offset \(offset)")
             let pipeline = try self.pipeline(input, profile: profile)
@@ -142,9 +150,57 @@ struct PhysicalPlanner {
         case .setOperation(let operation):
             let batches = try SetOperationOperator(planner: self).run(operation, profile: parent)
             return Pipeline(source: .batches(batches), fields: operation.fields)
+        case .cteScan(let reference):
+            guard let batches = context.cteResults.batches(for: reference.id) else {
+                throw ExecutionError(.internal, "the CTE \"\(reference.name)\" was read before it was computed")
+            }
+            let profile = parent?.child(reference.isWorkingTable ? "WORKING_TABLE" : "CTE_SCAN", reference.name)
+            profile?.addRows(out: batches.reduce(0) { $0 + $1.liveCount })
+            return Pipeline(source: .batches(batches), fields: reference.fields)
+        case .materializedCTE(let cte):
+            try compute(cte, profile: parent)
+            return try pipeline(cte.body, profile: parent)
+        case .recursiveCTE(let cte):
+            let batches = try RecursiveCTEOperator(planner: self).run(cte, rowLimit: nil, profile: parent)
+            return Pipeline(source: .batches(batches), fields: cte.fields)
         default:
             let batches = try materialize(plan, profile: parent)
             return Pipeline(source: .batches(batches), fields: plan.fields)
+        }
+    }
+
+    /// Runs a materialized CTE's definition and stores its rows for the references in its body;
+    /// they stay reserved from the memory limit until the query ends.
+    func compute(_ cte: MaterializedCTEPlan, profile parent: OperatorProfile?) throws(ExecutionError) {
+        let profile = parent?.child("MATERIALIZED_CTE", cte.name)
+        let start = ContinuousClock.now
+        let batches = try materialize(cte.definition, profile: profile)
+        try context.tracker.reserve(
+            batches.reduce(0) { $0 + MemoryTracker.bytes(of: $1) }, for: "materialized CTE \"\(cte.name)\"")
+        context.cteResults.store(batches, for: cte.id)
+        profile?.addTime(ContinuousClock.now - start)
+        profile?.addRows(out: batches.reduce(0) { $0 + $1.liveCount })
+    }
+
+    /// Under a LIMIT of `rows` rows (offset included): a recursive CTE below only projections runs
+    /// just until it has that many rows, and the plan returned reads them back; nil for other plans.
+    /// Projections keep the number and order of rows, so the LIMIT's answer is the same.
+    private func runRecursion(_ plan: LogicalPlan, rows: Int, profile: OperatorProfile?) throws(ExecutionError)
+        -> LogicalPlan?
+    {
+        switch plan {
+        case .project(let input, let expressions, let fields):
+            guard let capped = try runRecursion(input, rows: rows, profile: profile) else { return nil }
+            return .project(input: capped, expressions: expressions, fields: fields)
+        case .recursiveCTE(let cte):
+            let batches = try RecursiveCTEOperator(planner: self).run(cte, rowLimit: rows, profile: profile)
+            // The working table's number is free once the recursion is done: it now holds the result.
+            context.cteResults.store(batches, for: cte.id)
+            return .cteScan(
+                CTEReference(id: cte.id, name: cte.name, fields: cte.fields, isWorkingTable: false, estimatedRows: rows)
+            )
+        default:
+            return nil
         }
     }
 

@@ -146,6 +146,8 @@ final class QueryContext: @unchecked Sendable {
     let tracker: MemoryTracker
     let profiling: Bool
     let currentDate: Int32
+    /// The rows of the CTEs computed once and of recursive CTEs' working tables.
+    let cteResults = CTEResults()
 
     init(tables: any TableProvider, options: ExecutionOptions, profiling: Bool) {
         self.tables = tables

@@ -1,0 +1,83 @@
+import PlazaCore
+
+extension Query {
+    /// Where the query reads the table or CTE `name` (compared ignoring case) in a FROM clause, its
+    /// subqueries included; a WITH inside it that defines `name` again hides the outer one from
+    /// what follows that definition. A read in the recursive term of a recursive CTE is listed
+    /// twice, since that term runs again and again.
+    ///
+    /// The binder counts these to decide whether a CTE is computed once or inlined where used.
+    package func references(to name: String) -> [SourceSpan] {
+        var finder = ReferenceFinder(name: name.lowercased())
+        finder.visit(self)
+        return finder.spans
+    }
+}
+
+/// Collects the spans of FROM references to one name, respecting shadowing by inner WITH clauses.
+private struct ReferenceFinder {
+    let name: String
+    var spans: [SourceSpan] = []
+    /// How many times each read found now counts (2 inside a recursive term).
+    var copies = 1
+
+    mutating func visit(_ query: Query) {
+        for cte in query.ctes {
+            let defines = cte.name.name.lowercased() == name
+            // A recursive CTE's own body reads the new definition; a plain one reads the outer name.
+            if !(defines && cte.isRecursive) { visitDefinition(cte) }
+            if defines { return }
+        }
+        if let operation = query.setOperation {
+            visit(operation.clause.left)
+            visit(operation.clause.right)
+        }
+        for row in query.values ?? [] { row.forEach { visit($0) } }
+        for item in query.select.items {
+            if case .expression(let expression, _) = item { visit(expression) }
+        }
+        if let from = query.select.from { visit(from) }
+        if let e = query.select.whereClause { visit(e) }
+        if case .expressions(let list) = query.select.groupBy { list.forEach { visit($0) } }
+        if let e = query.select.having { visit(e) }
+        if let e = query.select.qualify { visit(e) }
+        for window in query.select.windows { window.specification.forEachExpression { visit($0) } }
+        for item in query.orderBy { visit(item.expression) }
+    }
+
+    /// A CTE's query; the term after UNION of one that reads itself counts double.
+    mutating func visitDefinition(_ cte: CommonTableExpression) {
+        guard cte.isRecursive, let operation = cte.query.setOperation,
+            !cte.query.references(to: cte.name.name).isEmpty
+        else { return visit(cte.query) }
+        visit(operation.clause.left)
+        let outer = copies
+        copies *= 2
+        visit(operation.clause.right)
+        copies = outer
+    }
+
+    mutating func visit(_ table: TableReference) {
+        switch table {
+        case .table(let identifier, _):
+            if identifier.name.lowercased() == name {
+                spans.append(contentsOf: repeatElement(identifier.span, count: copies))
+            }
+        case .subquery(let query, _): visit(query)
+        case .function(_, let arguments, _, _): arguments.forEach { visit($0) }
+        case .join(let left, let right, _, let condition):
+            visit(left)
+            visit(right)
+            if case .on(let on) = condition { visit(on) }
+        }
+    }
+
+    mutating func visit(_ expression: Expression) {
+        expression.forEachChild { child in
+            switch child {
+            case .expression(let e): visit(e)
+            case .query(let q): visit(q)
+            }
+        }
+    }
+}
