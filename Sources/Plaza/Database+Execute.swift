@@ -108,8 +108,14 @@ extension Database {
         case .dropTable(let name, let ifExists):
             importLock.lock()
             defer { importLock.unlock() }
-            if ifExists && catalog.table(named: name) == nil { return QueryResult(emptyWith: []) }
-            do { try catalog.dropTable(name) } catch { throw PlazaError.from(error) }
+            if ifExists && tables.table(named: name) == nil { return QueryResult(emptyWith: []) }
+            do {
+                if let transaction {
+                    try transaction.storage.dropTable(name)
+                } else {
+                    try catalog.dropTable(name)
+                }
+            } catch { throw PlazaError.from(error) }
             return QueryResult(emptyWith: [])
         case .createView(let name, let sql, _, let orReplace, let ifNotExists):
             importLock.lock()
@@ -302,11 +308,10 @@ extension BoundWrite {
     /// itself rather than a table's rows), else nil.
     var outsideTransactionsOnly: String? {
         switch self {
-        case .dropTable: return "DROP TABLE"
         case .renameTable: return "ALTER TABLE … RENAME TO"
         case .createView: return "CREATE VIEW"
         case .dropView: return "DROP VIEW"
-        case .createTable, .createTableAs, .insert, .rewriteTable, .delete, .update: return nil
+        case .createTable, .createTableAs, .insert, .rewriteTable, .delete, .update, .dropTable: return nil
         }
     }
 }

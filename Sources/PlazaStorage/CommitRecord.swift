@@ -5,17 +5,24 @@ import PlazaCore
 /// place is the transaction's commit point; until every manifest it names has been renamed over
 /// its table's `MANIFEST`, readers read those manifests instead and the next writer finishes the renames.
 struct CommitRecord: Hashable, Sendable {
-    /// What a record asks of a table (§11.1). Only publishing exists; the byte lets later versions
-    /// add actions (a drop) that older readers then refuse instead of misreading.
-    static let publishAction: UInt8 = 1
+    /// What a record asks of a table (§11.1); a reader refuses an action it does not know.
+    enum Action: UInt8, Hashable, Sendable {
+        /// Rename the staged manifest over `MANIFEST`.
+        case publish = 1
+        /// Remove the table (its directory is renamed away, then deleted).
+        case drop = 2
+    }
 
     /// One table of the transaction.
     struct Entry: Hashable, Sendable {
+        /// What happens to the table.
+        var action: Action = .publish
         /// The table directory's name.
         var table: String
-        /// The new manifest's file name inside that directory (`MANIFEST.tmp-…`).
+        /// The new manifest's file name inside that directory (`MANIFEST.tmp-…`; empty for a drop).
         var manifestFile: String
-        /// The new manifest's generation, to recognize a rename already done.
+        /// The new manifest's generation, to recognize a rename already done (for a drop, the
+        /// generation of the manifest being dropped).
         var generation: UInt64
     }
 
@@ -38,7 +45,7 @@ struct CommitRecord: Hashable, Sendable {
         var body: [UInt8] = []
         ByteWriter.put(UInt32(entries.count), into: &body)
         for entry in entries {
-            body.append(Self.publishAction)
+            body.append(entry.action.rawValue)
             ByteWriter.putString(entry.table, into: &body)
             ByteWriter.putString(entry.manifestFile, into: &body)
             ByteWriter.put(entry.generation, into: &body)
@@ -89,10 +96,10 @@ struct CommitRecord: Hashable, Sendable {
         var entries: [Entry] = []
         var seen = Set<String>()
         for _ in 0..<count {
-            let action = try body.u8(damaged)
-            guard action == publishAction else {
+            let code = try body.u8(damaged)
+            guard let action = Action(rawValue: code) else {
                 throw StorageError(
-                    .newerVersion, "commit record asks for action \(action), unknown to this Plaza; upgrade Plaza",
+                    .newerVersion, "commit record asks for action \(code), unknown to this Plaza; upgrade Plaza",
                     file: path)
             }
             let table = try body.string(damaged)
@@ -101,9 +108,13 @@ struct CommitRecord: Hashable, Sendable {
             guard (try? TableName.validate(table)) != nil, seen.insert(TableName.key(table)).inserted else {
                 throw damaged("names the table \"\(table)\" badly or twice")
             }
-            guard file.hasPrefix(TableWriteTransaction.temporaryManifestPrefix), !file.contains("/"), generation >= 1
-            else { throw damaged("names the manifest file \"\(file)\" of table \"\(table)\"") }
-            entries.append(Entry(table: table, manifestFile: file, generation: generation))
+            let fileIsValid =
+                action == .drop
+                ? file.isEmpty : file.hasPrefix(TableWriteTransaction.temporaryManifestPrefix) && !file.contains("/")
+            guard fileIsValid, generation >= 1 else {
+                throw damaged("names the manifest file \"\(file)\" of table \"\(table)\"")
+            }
+            entries.append(Entry(action: action, table: table, manifestFile: file, generation: generation))
         }
         guard body.remaining == 0 || minor > version.minor else { throw damaged("has bytes after its last table") }
         return CommitRecord(entries: entries)

@@ -33,6 +33,9 @@ package final class DatabaseTransaction: Sendable {
         var manifestFile: String
         /// The staged state as a snapshot, opened on first read.
         var snapshot: TableSnapshot?
+        /// Whether the transaction drops the table (then `manifest` is the committed one and
+        /// `manifestFile` is empty, until a later CREATE of the name stages a new manifest).
+        var isDropped = false
     }
 
     /// Steps of `commit()`, for tests that simulate a crash between them (§11).
@@ -70,7 +73,12 @@ package final class DatabaseTransaction: Sendable {
 
     /// The names of the tables this transaction created (they have no committed manifest yet).
     package var createdTableNames: [String] {
-        staged.withLock { tables in tables.values.filter { $0.committed == nil }.map(\.entry) }
+        staged.withLock { tables in tables.values.filter { $0.committed == nil && !$0.isDropped }.map(\.entry) }
+    }
+
+    /// The keys (lower-cased names) of the tables this transaction drops.
+    package var droppedTableKeys: Set<String> {
+        staged.withLock { tables in Set(tables.filter { $0.value.isDropped }.map(\.key)) }
     }
 
     /// The names of the tables this transaction changed.
@@ -82,6 +90,9 @@ package final class DatabaseTransaction: Sendable {
     package func snapshot(table name: String) throws(StorageError) -> TableSnapshot? {
         let key = TableName.key(name)
         guard let table = staged.withLock({ $0[key] }) else { return nil }
+        if table.isDropped {
+            throw StorageError(.tableNotFound, "no table named \"\(name)\" in the database", table: name)
+        }
         if let snapshot = table.snapshot { return snapshot }
         let opened = try TableSnapshot.open(
             table: table.entry, directory: table.directory, manifest: table.manifest, cache: catalog.readerCache)
@@ -92,8 +103,47 @@ package final class DatabaseTransaction: Sendable {
     }
 
     /// The staged state of the table with key `key`, for a write that builds on it.
-    func stagedTable(key: String) -> (entry: String, directory: String, manifest: Manifest)? {
-        staged.withLock { tables in tables[key].map { ($0.entry, $0.directory, $0.manifest) } }
+    func stagedTable(key: String) -> (entry: String, directory: String, manifest: Manifest, isDropped: Bool)? {
+        staged.withLock { tables in tables[key].map { ($0.entry, $0.directory, $0.manifest, $0.isDropped) } }
+    }
+
+    /// Drops table `name` when the transaction commits; until then its statements no longer see
+    /// it, and a CREATE of the name makes a new table in its place. A table the transaction
+    /// created is forgotten at once (its files deleted).
+    ///
+    /// - Throws: `.transactionClosed`; `.tableNotFound`; `.busy` while another writer holds the table.
+    package func dropTable(_ name: String) throws(StorageError) {
+        guard isOpen.withLock({ $0 }) else {
+            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
+        }
+        try TableName.validate(name)
+        let key = TableName.key(name)
+        let notFound = StorageError(.tableNotFound, "cannot drop \"\(name)\": no such table", table: name)
+        if let table = staged.withLock({ $0[key] }) {
+            if table.isDropped { throw notFound }
+            if table.committed == nil {
+                staged.withLock { _ = $0.removeValue(forKey: key) }
+                try? StorageCatalog.removeOrphans(in: table.directory, keeping: nil, table: table.entry)
+                _ = FileSystem.removeEmptyDirectory(table.directory)
+                table.lock.release()
+                return
+            }
+            staged.withLock { tables in
+                tables[key]?.isDropped = true
+                tables[key]?.snapshot = nil
+                tables[key]?.manifest = table.committed!
+                tables[key]?.manifestFile = ""
+            }
+            return
+        }
+        let lock = try catalog.lockTable(name)
+        guard let entry = try catalog.committedTableEntry(name) else { throw notFound }
+        let manifest = try catalog.readManifest(table: entry)
+        staged.withLock { tables in
+            tables[key] = StagedTable(
+                entry: entry, directory: catalog.tablePath(entry), lock: lock, committed: manifest,
+                manifest: manifest, manifestFile: "", isDropped: true)
+        }
     }
 
     /// Records a table write's new manifest, written durably to `file` in `directory`; `lock` is
@@ -107,6 +157,7 @@ package final class DatabaseTransaction: Sendable {
                 table.manifest = manifest
                 table.manifestFile = file
                 table.snapshot = nil
+                table.isDropped = false
                 tables[key] = table
             } else {
                 precondition(lock != nil, "the first staged write of a table brings its lock")
@@ -137,7 +188,9 @@ package final class DatabaseTransaction: Sendable {
         let tables = staged.withLock { $0.values.sorted { TableName.key($0.entry) < TableName.key($1.entry) } }
         guard !tables.isEmpty else { return }
         do {
-            if tables.count == 1 {
+            if tables.count == 1, tables[0].isDropped {
+                try catalog.removeDirectory(of: tables[0].entry)
+            } else if tables.count == 1 {
                 let table = tables[0]
                 try FileSystem.moveAtomically(
                     table.directory + "/" + table.manifestFile, to: table.directory + "/" + Manifest.fileName,
@@ -151,7 +204,7 @@ package final class DatabaseTransaction: Sendable {
                 for table in tables { table.lock.release() }
                 throw failure
             }
-            let published = catalog.isPublished(tables.map { ($0.entry, $0.manifest.generation) })
+            let published = catalog.isPublished(tables.map { ($0.entry, $0.manifest.generation, $0.isDropped) })
             if !published {
                 release(tables, keepingCommitted: true)
                 throw failure.noting("nothing was committed; every table is unchanged")
@@ -190,7 +243,9 @@ package final class DatabaseTransaction: Sendable {
         catalog.removeTemporaryCommitRecords()
         let record = CommitRecord(
             entries: tables.map {
-                CommitRecord.Entry(table: $0.entry, manifestFile: $0.manifestFile, generation: $0.manifest.generation)
+                CommitRecord.Entry(
+                    action: $0.isDropped ? .drop : .publish, table: $0.entry, manifestFile: $0.manifestFile,
+                    generation: $0.manifest.generation)
             })
         let recordPath = catalog.directory + "/" + CommitRecord.fileName
         let temporary = catalog.directory + "/" + CommitRecord.temporaryPrefix + StorageCatalog.randomSuffix()
@@ -205,15 +260,20 @@ package final class DatabaseTransaction: Sendable {
         try FileSystem.sync(catalog.directory, table: nil)
         try step(.recordWritten)
         for (index, table) in tables.enumerated() {
-            try FileSystem.moveAtomically(
-                table.directory + "/" + table.manifestFile, to: table.directory + "/" + Manifest.fileName,
-                table: table.entry)
-            try FileSystem.sync(table.directory, table: table.entry)
+            if table.isDropped {
+                try catalog.publish(CommitRecord(entries: [record.entries[index]]))
+            } else {
+                try FileSystem.moveAtomically(
+                    table.directory + "/" + table.manifestFile, to: table.directory + "/" + Manifest.fileName,
+                    table: table.entry)
+                try FileSystem.sync(table.directory, table: table.entry)
+            }
             if index == 0 { try step(.firstManifestRenamed) }
         }
         try step(.manifestsRenamed)
         try FileSystem.removeFile(recordPath, table: nil)
         try FileSystem.sync(catalog.directory, table: nil)
+        catalog.removeDroppedLeftovers()
     }
 
     /// Deletes what the tables' directories hold beyond the manifest that stays (the committed one
@@ -221,8 +281,11 @@ package final class DatabaseTransaction: Sendable {
     private func release(_ tables: [StagedTable], keepingCommitted: Bool) {
         for table in tables {
             let keeping = keepingCommitted ? table.committed : table.manifest
-            // Best effort: what cannot be deleted now is a leftover the next writer deletes.
-            try? StorageCatalog.removeOrphans(in: table.directory, keeping: keeping, table: table.entry)
+            // Best effort: what cannot be deleted now is a leftover the next writer deletes. A
+            // dropped table's directory is gone after a commit.
+            if keepingCommitted || !table.isDropped {
+                try? StorageCatalog.removeOrphans(in: table.directory, keeping: keeping, table: table.entry)
+            }
             if keepingCommitted && table.committed == nil { _ = FileSystem.removeEmptyDirectory(table.directory) }
             table.lock.release()
         }
@@ -237,14 +300,17 @@ package final class DatabaseTransaction: Sendable {
 }
 
 extension StorageCatalog {
-    /// Whether every table of `tables` (directory name and generation) shows the generation in its
-    /// `MANIFEST` or through a pending commit record: a failed commit is then committed anyway.
-    func isPublished(_ tables: [(String, UInt64)]) -> Bool {
+    /// Whether every table of `tables` (directory name, generation, whether dropped) shows the
+    /// generation in its `MANIFEST` or through a pending commit record, or is gone if dropped: a
+    /// failed commit is then committed anyway.
+    func isPublished(_ tables: [(String, UInt64, Bool)]) -> Bool {
         let pending = try? pendingCommit()
-        return tables.allSatisfy { entry, generation in
-            guard let file = try? manifestFile(of: entry, pending: pending),
-                let manifest = try? readManifest(table: entry, file: file)
-            else { return false }
+        return tables.allSatisfy { entry, generation, isDropped in
+            let found: String?
+            do { found = try manifestFile(of: entry, pending: pending) } catch { return false }
+            guard let file = found else { return true }  // the pending commit drops it
+            if isDropped { return !FileSystem.isDirectory(tablePath(entry)) }
+            guard let manifest = try? readManifest(table: entry, file: file) else { return false }
             return manifest.generation == generation
         }
     }

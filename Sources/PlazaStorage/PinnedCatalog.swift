@@ -64,8 +64,12 @@ package final class PinnedCatalog: CatalogReader, Sendable {
 
     /// The names of the committed tables, sorted (not pinned: a listing is not a read).
     package func tableNames() -> [String] {
-        guard let created = transaction?.createdTableNames, !created.isEmpty else { return catalog.tableNames() }
-        return Array(Set(catalog.tableNames()).union(created)).sorted()
+        guard let transaction else { return catalog.tableNames() }
+        let dropped = transaction.droppedTableKeys
+        let created = transaction.createdTableNames
+        if dropped.isEmpty && created.isEmpty { return catalog.tableNames() }
+        let kept = catalog.tableNames().filter { !dropped.contains(TableName.key($0)) }
+        return Array(Set(kept).union(created)).sorted()
     }
 
     /// The view named `name`, read now (views are not pinned: they hold no rows).

@@ -48,13 +48,15 @@ extension StorageCatalog {
     }
 
     /// The manifest file a reader of table directory `entry` reads: the pending commit's new
-    /// manifest when one names the table and has not been renamed yet, else `MANIFEST`.
-    func manifestFile(of entry: String, pending: CommitRecord?) throws(StorageError) -> String {
+    /// manifest when one names the table and has not been renamed yet, else `MANIFEST`; nil when
+    /// the pending commit drops the table.
+    func manifestFile(of entry: String, pending: CommitRecord?) throws(StorageError) -> String? {
         guard let pending else { return Manifest.fileName }
         let key = TableName.key(entry)
         guard let named = pending.entries.first(where: { TableName.key($0.table) == key }) else {
             return Manifest.fileName
         }
+        if named.action == .drop { return nil }
         let waiting = try FileSystem.fileSize(tablePath(named.table) + "/" + named.manifestFile, table: entry) != nil
         return waiting ? named.manifestFile : Manifest.fileName
     }
@@ -84,6 +86,16 @@ extension StorageCatalog {
     func publish(_ record: CommitRecord) throws(StorageError) {
         for entry in record.entries {
             let table = tablePath(entry.table)
+            if entry.action == .drop {
+                // Renamed away if still there; what stays hidden is deleted by later writers.
+                if FileSystem.isDirectory(table) {
+                    let hidden = directory + "/" + Self.droppedPrefix + Self.randomSuffix()
+                    try FileSystem.moveAtomically(table, to: hidden, table: entry.table)
+                    try FileSystem.sync(directory, table: entry.table)
+                    readerCache.removeEntries(in: table)
+                }
+                continue
+            }
             let waiting = table + "/" + entry.manifestFile
             if try FileSystem.fileSize(waiting, table: entry.table) != nil {
                 try FileSystem.moveAtomically(waiting, to: table + "/" + Manifest.fileName, table: entry.table)

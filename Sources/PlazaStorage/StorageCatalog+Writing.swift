@@ -33,6 +33,18 @@ extension StorageCatalog {
         try TableName.validate(name)
         try Self.validateNewSchema(schema, table: name)
         if let transaction, let staged = transaction.stagedTable(key: TableName.key(name)) {
+            if staged.isDropped {
+                // The transaction dropped the table: a CREATE makes a new one in its place (its
+                // generation continues the dropped one's, so a half-published commit is recognized).
+                guard mode != .append else {
+                    throw StorageError(
+                        .tableNotFound, "cannot append to \"\(name)\": no such table; create it first", table: name)
+                }
+                let empty = Manifest(generation: staged.manifest.generation, schema: schema, segments: [])
+                return TableWriteTransaction(
+                    table: staged.entry, directory: staged.directory, mode: .replace, schema: schema, base: empty,
+                    lock: nil, options: options, owner: transaction)
+            }
             let tableSchema: Schema
             switch mode {
             case .create:
@@ -115,6 +127,12 @@ extension StorageCatalog {
         guard let entry = try committedTableEntry(name) else {
             throw StorageError(.tableNotFound, "cannot drop \"\(name)\": no such table", table: name, file: directory)
         }
+        try removeDirectory(of: entry)
+    }
+
+    /// Removes table directory `entry` (its writer lock held): renamed to a hidden name, the
+    /// database directory synced, then deleted.
+    func removeDirectory(of entry: String) throws(StorageError) {
         let hidden = directory + "/" + Self.droppedPrefix + Self.randomSuffix()
         try FileSystem.moveAtomically(tablePath(entry), to: hidden, table: entry)
         try FileSystem.sync(directory, table: entry)

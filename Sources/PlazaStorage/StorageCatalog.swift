@@ -104,6 +104,7 @@ package final class StorageCatalog: CatalogReader, Sendable {
     /// Whether table directory `entry` holds a committed manifest: `MANIFEST`, or the waiting new
     /// manifest of a multi-table commit being published (a table that commit creates, §11).
     func hasManifest(_ entry: String, pending: CommitRecord?) -> Bool {
+        // Nil both when the file cannot be told and when a pending commit drops the table.
         guard let file = try? manifestFile(of: entry, pending: pending) else { return false }
         return ((try? FileSystem.fileSize(tablePath(entry) + "/" + file, table: entry)) ?? nil) != nil
     }
@@ -121,7 +122,11 @@ package final class StorageCatalog: CatalogReader, Sendable {
             throw StorageError(
                 .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
         }
-        let manifest = try readManifest(table: entry, file: manifestFile(of: entry, pending: pendingCommit()))
+        guard let file = try manifestFile(of: entry, pending: pendingCommit()) else {
+            throw StorageError(
+                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
+        }
+        let manifest = try readManifest(table: entry, file: file)
         return TableDescription(name: entry, schema: manifest.schema, rowCount: manifest.rowCount)
     }
 
@@ -140,9 +145,11 @@ package final class StorageCatalog: CatalogReader, Sendable {
             throw StorageError(
                 .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
         }
-        return try TableSnapshot.open(
-            table: entry, directory: tablePath(entry), manifestFile: manifestFile(of: entry, pending: pendingCommit()),
-            cache: readerCache)
+        guard let file = try manifestFile(of: entry, pending: pendingCommit()) else {
+            throw StorageError(
+                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
+        }
+        return try TableSnapshot.open(table: entry, directory: tablePath(entry), manifestFile: file, cache: readerCache)
     }
 
     // MARK: Paths and lookup

@@ -59,6 +59,33 @@ import Testing
         #expect(try Self.values(catalog, "b") == [100, 101, 102, 103])
     }
 
+    @Test func aDroppedTableIsGoneForTheTransactionAtOnceAndForOthersAtCommit() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
+        try write(catalog, "b", .create, bigintSchema, [numbers(0..<10)])
+        let transaction = DatabaseTransaction(catalog)
+        try Self.stage(transaction, "a", .append, 10..<12)
+        try transaction.dropTable("a")
+        #expect(throws: StorageError.self) { try transaction.snapshot(table: "a") }
+        #expect(throws: StorageError.self) { try transaction.dropTable("a") }
+        #expect(transaction.droppedTableKeys == ["a"])
+        try transaction.dropTable("b")
+        try Self.stage(transaction, "b", .create, 100..<101)  // a new table in the dropped one's place
+        #expect(try Self.values(catalog, "a").count == 10 && Self.values(catalog, "b").count == 10)
+        try transaction.commit()
+        #expect(catalog.tableNames() == ["b"])
+        #expect(try Self.values(catalog, "b") == [100])
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/a"))
+        #expect(!files(directory.path).contains { $0.hasPrefix(".dropped-") })
+        // One drop alone commits without a record.
+        let alone = DatabaseTransaction(catalog)
+        try alone.dropTable("B")
+        try alone.commit()
+        #expect(catalog.tableNames() == [])
+    }
+
     @Test func rollbackLeavesEveryTableAndDirectoryAsItWas() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
@@ -115,11 +142,13 @@ import Testing
             #expect(throws: StorageError.self) { try CommitRecord.decode(Array(bytes.prefix(length)), path: "r") }
         }
         var action = bytes
-        action[20] = 2
+        action[20] = 3
         action.replaceSubrange((bytes.count - 12)..<(bytes.count - 8), with: checksumBytes(action))
         #expect { try CommitRecord.decode(action, path: "r") } throws: { error in
             (error as? StorageError)?.kind == .newerVersion
         }
+        let drop = CommitRecord(entries: [.init(action: .drop, table: "viejo", manifestFile: "", generation: 3)])
+        #expect(try CommitRecord.decode(drop.encoded(), path: "r") == drop)
         var newer = bytes
         newer[8] = 2
         #expect { try CommitRecord.decode(newer, path: "r") } throws: { error in
@@ -136,10 +165,12 @@ import Testing
         let catalog = try StorageCatalog(directory: directory.path)
         try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
         try write(catalog, "b", .create, bigintSchema, [numbers(0..<10)])
+        try write(catalog, "d", .create, bigintSchema, [numbers(0..<3)])
         let transaction = DatabaseTransaction(catalog)
         try Self.stage(transaction, "a", .append, 10..<20)
         try Self.stage(transaction, "b", .replace, 50..<52)
         try Self.stage(transaction, "c", .create, 1..<2)
+        try transaction.dropTable("d")
         transaction.crashAfter.withLock { $0 = step }
         #expect(throws: StorageError.self) { try transaction.commit() }
         // A new process: a reader that never writes, then a writer.
@@ -147,7 +178,8 @@ import Testing
         let committed = step != .staged
         #expect(try Self.values(reader, "a").count == (committed ? 20 : 10))
         #expect(try Self.values(reader, "b") == (committed ? [50, 51] : Array(0..<10)))
-        #expect(reader.tableNames() == (committed ? ["a", "b", "c"] : ["a", "b"]))
+        #expect(reader.tableNames() == (committed ? ["a", "b", "c"] : ["a", "b", "d"]))
+        #expect((reader.table(named: "d") == nil) == committed)
         let writer = try StorageCatalog(directory: directory.path)
         try write(writer, "a", .append, bigintSchema, [numbers(99..<100)])
         #expect(try FileSystem.fileSize(directory.path + "/" + CommitRecord.fileName, table: nil) == nil)
@@ -155,8 +187,11 @@ import Testing
         #expect(try Self.values(writer, "b") == (committed ? [50, 51] : Array(0..<10)))
         if committed {
             #expect(try Self.values(writer, "c") == [1])
+            #expect(writer.table(named: "d") == nil)
+            #expect(!FileManager.default.fileExists(atPath: directory.path + "/d"))
         } else {
             #expect(writer.table(named: "c") == nil)
+            #expect(try Self.values(writer, "d") == [0, 1, 2])
         }
         for table in ["a", "b"] {
             try write(writer, table, .append, bigintSchema, [numbers(0..<1)])
