@@ -19,6 +19,8 @@ the new state is what the uninterrupted statement leaves:
   * transaction: `BEGIN; INSERT INTO t …; UPDATE big …; DELETE FROM t …; COMMIT`: two tables
     changed by three statements in one commit record (Formats/plaza-manifest.md §11); the state
     is then both tables' counts and sums, and every trial and reader must see both old or both new
+  * transaction-drop: the same shape, with big dropped and created again (and a helper table
+    created and dropped) inside the transaction
 
 and sends SIGKILL after a random delay over the statement's measured time, half of the trials aimed
 at a running estimate of its commit. Then `plaza verify t` must read every block with valid
@@ -26,7 +28,8 @@ checksums and `count(*), sum(id)` must be exactly the old or the new state; `--r
 query t meanwhile and must each see the old or the new state. After all trials one completed
 statement must leave only MANIFEST and the manifest's segments in t's directory (no leaked files).
 Standard library only.
-Usage: kill_sql.py --binary PATH [--statement insert|ctas|delete|update|compact|transaction] [--trials 200]
+Usage: kill_sql.py --binary PATH [--statement insert|ctas|delete|update|compact|transaction|transaction-drop]
+                   [--trials 200]
 """
 
 import argparse
@@ -51,8 +54,12 @@ STATEMENTS = {
 STATEMENTS["transaction"] = (
     "BEGIN; INSERT INTO t SELECT * FROM big; UPDATE big SET id = id + 1000000000 WHERE id % 2 = 0; "
     "DELETE FROM t WHERE id % 5 = 0; COMMIT")
+# The same with big dropped and created again inside the transaction (a drop in the commit record).
+STATEMENTS["transaction-drop"] = (
+    "BEGIN; INSERT INTO t SELECT * FROM big; CREATE TABLE kept AS SELECT * FROM big WHERE id % 2 = 1; "
+    "DROP TABLE big; CREATE TABLE big AS SELECT * FROM kept; DROP TABLE kept; DELETE FROM t WHERE id % 5 = 0; COMMIT")
 # Statements whose new state is measured from an uninterrupted run rather than computed.
-CHANGES_IN_PLACE = {"delete", "update", "compact", "transaction"}
+CHANGES_IN_PLACE = {"delete", "update", "compact", "transaction", "transaction-drop"}
 # What readers ask during a transaction trial: both tables in one statement, so one snapshot.
 BOTH_TABLES = "SELECT (SELECT count(*) FROM t), (SELECT sum(id) FROM t), (SELECT count(*) FROM big), " \
     "(SELECT sum(id) FROM big)"
@@ -63,7 +70,7 @@ def checked_state(binary, database, statement):
     generation, segments, count, sum and distinct colonias; for a transaction, with big's count and
     sum appended (big verified too). (None, error) when something cannot be read."""
     state, error = table_state(binary, database)
-    if state is None or statement != "transaction":
+    if state is None or not statement.startswith("transaction"):
         return state, error
     verify = run(binary, "verify", "--db", database, "big", check=False)
     if verify.returncode != 0:
@@ -78,7 +85,7 @@ def checked_state(binary, database, statement):
 
 def judged(state, statement):
     """The part of a checked state that must equal the old or the new state."""
-    return (state[0], state[4]) + (state[6:8] if statement == "transaction" else ())
+    return (state[0], state[4]) + (state[6:8] if statement.startswith("transaction") else ())
 
 
 class BothTablesReaders(Readers):
@@ -131,8 +138,8 @@ def main():
             run(binary, "query", "--db", base_db, "DELETE FROM t WHERE id % 3 = 0")
             state = table_state(binary, base_db)[0]
             old_state = (state[0], state[4])
-        if options.statement == "transaction":
-            old_state = judged(checked_state(binary, base_db, "transaction")[0], "transaction")
+        if options.statement.startswith("transaction"):
+            old_state = judged(checked_state(binary, base_db, options.statement)[0], options.statement)
         probe = os.path.join(work, "probe.db")
         shutil.rmtree(probe, ignore_errors=True)
         shutil.copytree(base_db, probe)
@@ -146,7 +153,7 @@ def main():
             raise SystemExit(f"FAILED: the statement went from {old_state} to {new_state}")
 
     base_generation = table_state(binary, base_db)[0][1]
-    reader_kind = BothTablesReaders if options.statement == "transaction" else Readers
+    reader_kind = BothTablesReaders if options.statement.startswith("transaction") else Readers
 
     def reset():
         shutil.rmtree(database, ignore_errors=True)
@@ -216,7 +223,7 @@ def main():
     state, error = table_state(binary, database)
     table_directory = os.path.join(database, "t")
     names = os.listdir(table_directory)
-    if options.statement == "transaction":
+    if options.statement.startswith("transaction"):
         # The record of a multi-table commit is gone once a writer finished it.
         stray = [n for n in os.listdir(database) if n.startswith(".plaza-commit")]
         names += [n for n in os.listdir(os.path.join(database, "big")) if not n.endswith((".plzseg", ".plzdel"))

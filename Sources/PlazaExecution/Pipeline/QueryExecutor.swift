@@ -87,6 +87,20 @@ package final class QueryExecutor: Sendable {
     ///
     /// Errors thrown by `body` are rethrown wrapped as `.internal` unless they are `ExecutionError`s.
     package func stream(_ plan: LogicalPlan, _ body: (Batch) throws -> Bool) throws(ExecutionError) {
+        if plan.streamsFromScan {
+            // Scan, filter, project: batches go to `body` while the scan runs, in the order
+            // `execute` gives, never all held at once (a COPY of a whole table).
+            let context = QueryContext(tables: tables, options: options, profiling: false)
+            let pipeline = try PhysicalPlanner(context: context).pipeline(plan, profile: nil)
+            let failure: ExecutionError? = try withoutActuallyEscaping(body) { (escapable) throws(ExecutionError) in
+                let delivery = OrderedDelivery(window: 2 * Swift.max(1, options.threads), consumer: escapable)
+                _ = try Scheduler.sinkLocals(
+                    pipeline, into: OrderedStreamSink(delivery: delivery), context: context, stop: delivery.stop)
+                return delivery.failure
+            }
+            if let failure { throw failure }
+            return
+        }
         let output = try execute(plan)
         for batch in output.batches {
             let keepGoing: Bool

@@ -88,6 +88,8 @@ enum Scheduler {
                     } catch {
                         run.failure.withLock { if $0 == nil { $0 = error } }
                         run.failed.store(true, ordering: .relaxed)
+                        // Sinks that wait on one another (ordered streaming) watch the stop flag.
+                        stop?.set()
                         return
                     }
                 }
