@@ -25,31 +25,50 @@ struct ColumnChunkEncoder {
         }
     }
 
-    /// The plain encoding of row `row`'s value.
-    private func plain(_ row: Int, into bytes: inout [UInt8]) {
-        switch values.physicalType {
-        case .int32:
-            withUnsafeBytes(of: values.data.load(fromByteOffset: row * 4, as: Int32.self).littleEndian) { bytes += $0 }
-        case .int64, .double:
-            withUnsafeBytes(of: values.data.load(fromByteOffset: row * 8, as: UInt64.self).littleEndian) { bytes += $0 }
-        case .string:
-            let value = values.bytes(at: row)
-            withUnsafeBytes(of: UInt32(value.count).littleEndian) { bytes += $0 }
-            bytes += value
-        default: preconditionFailure("booleans are bit-packed")
+    /// Writes rows' values in the PLAIN encoding. Holds the vector's buffers, read once: a class
+    /// property read per row costs a dynamic exclusivity check (9% of a COPY's time, measured).
+    private struct PlainValues {
+        let physical: PhysicalType
+        let data: UnsafeRawPointer
+        let heap: UnsafeRawPointer
+
+        init(_ values: ColumnVector) {
+            physical = values.physicalType
+            data = UnsafeRawPointer(values.data)
+            heap = UnsafeRawPointer(values.heap)
+        }
+
+        /// Appends row `row`'s value to `bytes`.
+        func append(_ row: Int, to bytes: inout [UInt8]) {
+            switch physical {
+            case .int32:
+                withUnsafeBytes(of: data.load(fromByteOffset: row * 4, as: Int32.self).littleEndian) { bytes += $0 }
+            case .int64, .double:
+                withUnsafeBytes(of: data.load(fromByteOffset: row * 8, as: UInt64.self).littleEndian) { bytes += $0 }
+            case .string:
+                let offsets = data.assumingMemoryBound(to: Int32.self)
+                let start = Int(offsets[row])
+                let count = Int(offsets[row + 1]) - start
+                withUnsafeBytes(of: UInt32(count).littleEndian) { bytes += $0 }
+                bytes += UnsafeRawBufferPointer(start: heap + start, count: count)
+            default: preconditionFailure("booleans are bit-packed")
+            }
         }
     }
 
     func encode(at start: Int) -> (bytes: [UInt8], chunk: WrittenColumnChunk) {
         let count = values.count
         let validity = values.validity  // read once: no class access per row
-        let validRows = (0..<count).filter { validity.isValid(at: $0) }
+        // Without NULLs every row is valid: no per-row test (it is not inlined across modules).
+        let allValid = validity.words == nil
+        let validRows = allValid ? Array(0..<count) : (0..<count).filter { validity.isValid(at: $0) }
         var output: [UInt8] = []
         var uncompressed = 0
         var dictionaryOffset: Int?
         // Dictionary codes, when every value has one.
         var codes: [UInt32]?
         var entries = 0
+        let plain = PlainValues(values)
         if physicalType != .boolean && !validRows.isEmpty {
             var index = ValueIndex(values: values, limit: min(Self.maxDictionaryEntries, max(validRows.count / 2, 1)))
             var rowCodes = [UInt32](repeating: 0, count: count)
@@ -62,7 +81,7 @@ struct ColumnChunkEncoder {
                     break
                 }
                 rowCodes[row] = code
-                if isNew { plain(row, into: &dictionaryPage) }
+                if isNew { plain.append(row, to: &dictionaryPage) }
             }
             if fits {
                 codes = rowCodes
@@ -91,7 +110,7 @@ struct ColumnChunkEncoder {
             let levels = encodeLevels(pageStart..<pageEnd)
             withUnsafeBytes(of: UInt32(levels.count).littleEndian) { body += $0 }
             body += levels
-            let rows = (pageStart..<pageEnd).filter { validity.isValid(at: $0) }
+            let rows = allValid ? Array(pageStart..<pageEnd) : (pageStart..<pageEnd).filter { validity.isValid(at: $0) }
             if let codes {
                 body.append(UInt8(width))
                 body += bitPackedRun(rows.map { codes[$0] }, width: width)
@@ -103,7 +122,7 @@ struct ColumnChunkEncoder {
                 }
                 body += bits
             } else {
-                for row in rows { plain(row, into: &body) }
+                for row in rows { plain.append(row, to: &body) }
             }
             let compressed = body.withUnsafeBytes { PageCodec.compress(codec, $0) }
             var header = ThriftCompactWriter()
@@ -135,11 +154,16 @@ struct ColumnChunkEncoder {
     private func encodeLevels(_ rows: Range<Int>) -> [UInt8] {
         var bytes = ThriftCompactWriter()
         var output: [UInt8] = []
+        let validity = values.validity  // read once: no class access per row
         var row = rows.lowerBound
         while row < rows.upperBound {
-            let valid = values.isValid(at: row)
+            let valid = validity.isValid(at: row)
             var end = row + 1
-            while end < rows.upperBound && values.isValid(at: end) == valid { end += 1 }
+            if validity.words == nil {
+                end = rows.upperBound
+            } else {
+                while end < rows.upperBound && validity.isValid(at: end) == valid { end += 1 }
+            }
             bytes = ThriftCompactWriter()
             bytes.varint(UInt64(end - row) << 1)
             output += bytes.bytes
