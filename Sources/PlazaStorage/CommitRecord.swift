@@ -50,15 +50,11 @@ struct CommitRecord: Hashable, Sendable {
             ByteWriter.putString(entry.manifestFile, into: &body)
             ByteWriter.put(entry.generation, into: &body)
         }
-        var bytes = Self.headMagic
-        ByteWriter.put(Self.version.major, into: &bytes)
-        ByteWriter.put(Self.version.minor, into: &bytes)
-        ByteWriter.put(UInt32(body.count), into: &bytes)
-        bytes += body
-        ByteWriter.put(Manifest.checksum(bytes[...]), into: &bytes)
-        bytes += Self.tailMagic
-        return bytes
+        return Self.frame.encode(body)
     }
+
+    /// The frame of a commit record (§11.1).
+    static let frame = FileFrame(head: headMagic, tail: tailMagic, version: version, kind: "commit record")
 
     /// Decodes a record, checking its frame, checksum and names.
     ///
@@ -67,30 +63,8 @@ struct CommitRecord: Hashable, Sendable {
         func damaged(_ message: String) -> StorageError {
             StorageError(.damaged, "commit record: " + message, file: path)
         }
-        let frame = 8 + 2 + 2 + 4 + 4 + 8
-        guard bytes.count >= frame, Array(bytes[0..<8]) == headMagic else {
-            throw damaged("does not start with the magic \"PLZCOMT1\"")
-        }
-        var header = ByteReader(bytes: bytes, offset: 8)
-        let major = try header.u16(damaged), minor = try header.u16(damaged)
-        if major > version.major {
-            throw StorageError(
-                .newerVersion, "commit record has format version \(major).\(minor); upgrade Plaza", file: path)
-        }
-        guard major == version.major else { throw damaged("unknown format version \(major).\(minor)") }
-        let bodyLength = Int(try header.u32(damaged))
-        guard bytes.count == frame + bodyLength else {
-            throw damaged("is \(bytes.count) bytes but its header announces \(frame + bodyLength)")
-        }
-        let checksumOffset = 16 + bodyLength
-        var trailer = ByteReader(bytes: bytes, offset: checksumOffset)
-        guard try trailer.u32(damaged) == Manifest.checksum(bytes[0..<checksumOffset]) else {
-            throw damaged("checksum mismatch")
-        }
-        guard Array(bytes[(checksumOffset + 4)...]) == tailMagic else {
-            throw damaged("does not end with the magic \"1TMOCZLP\"")
-        }
-        var body = ByteReader(bytes: bytes, offset: 16, end: checksumOffset)
+        let (minor, reader) = try frame.decode(bytes, path: path, table: nil, damaged: damaged)
+        var body = reader
         let count = Int(try body.u32(damaged))
         guard count >= 1, count <= body.remaining else { throw damaged("names \(count) tables") }
         var entries: [Entry] = []

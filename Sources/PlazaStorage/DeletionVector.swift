@@ -107,15 +107,11 @@ struct DeletionVector: Hashable, Sendable {
                 break
             }
         }
-        var bytes = Self.headMagic
-        ByteWriter.put(Self.version.major, into: &bytes)
-        ByteWriter.put(Self.version.minor, into: &bytes)
-        ByteWriter.put(UInt32(body.count), into: &bytes)
-        bytes += body
-        ByteWriter.put(Manifest.checksum(bytes[...]), into: &bytes)
-        bytes += Self.tailMagic
-        return bytes
+        return Self.frame.encode(body)
     }
+
+    /// The frame of a deletion file (§10.1).
+    static let frame = FileFrame(head: headMagic, tail: tailMagic, version: version, kind: "deletion file")
 
     /// The number of maximal runs of set bits in `words` (bits past the rows are clear): the
     /// bits set whose lower neighbour is clear, 64 at a time.
@@ -158,30 +154,8 @@ struct DeletionVector: Hashable, Sendable {
         func damaged(_ message: String) -> StorageError {
             StorageError(.damaged, "deletion file: " + message, table: table, file: path)
         }
-        let frame = 8 + 2 + 2 + 4 + 4 + 8
-        guard bytes.count >= frame, Array(bytes[0..<8]) == headMagic else {
-            throw damaged("does not start with the magic \"PLZDELV1\"")
-        }
-        var header = ByteReader(bytes: bytes, offset: 8)
-        let major = try header.u16(damaged), minor = try header.u16(damaged)
-        if major > version.major {
-            throw StorageError(
-                .newerVersion, "deletion file has format version \(major).\(minor); upgrade Plaza", table: table,
-                file: path)
-        }
-        guard major == version.major else { throw damaged("unknown format version \(major).\(minor)") }
-        let bodyLength = Int(try header.u32(damaged))
-        guard bytes.count == frame + bodyLength else {
-            throw damaged("is \(bytes.count) bytes but its header announces \(frame + bodyLength)")
-        }
-        let checksumOffset = 16 + bodyLength
-        var trailer = ByteReader(bytes: bytes, offset: checksumOffset)
-        let stored = try trailer.u32(damaged)
-        guard stored == Manifest.checksum(bytes[0..<checksumOffset]) else { throw damaged("checksum mismatch") }
-        guard Array(bytes[(checksumOffset + 4)...]) == tailMagic else {
-            throw damaged("does not end with the magic \"1VLEDZLP\"")
-        }
-        var body = ByteReader(bytes: bytes, offset: 16, end: checksumOffset)
+        let (minor, reader) = try frame.decode(bytes, path: path, table: table, damaged: damaged)
+        var body = reader
         let owner = try body.string(damaged)
         guard owner == segment else { throw damaged("belongs to segment \"\(owner)\", not \"\(segment)\"") }
         let count = Int(try body.u32(damaged))
