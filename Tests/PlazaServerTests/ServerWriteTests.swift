@@ -25,6 +25,23 @@ import Testing
         #expect(try server.server.database.rowCount(ofTable: "notas") == 5)
     }
 
+    @Test func oneRequestMayHoldATransactionAndMustEndIt() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let sql =
+            "BEGIN; CREATE TABLE pares AS SELECT x FROM ten WHERE x % 2 = 0; DELETE FROM ten WHERE x % 2 = 0; COMMIT; "
+            + "SELECT (SELECT count(*) FROM pares) AS p, (SELECT count(*) FROM ten) AS t"
+        let done = try await blocking { try RawHTTPClient.query(port: server.port, ["sql": sql]) }
+        #expect(done.status == 200, "\(done.text)")
+        #expect(done.json["rows"] as? [[Int]] == [[5, 5]])
+        let open = try await blocking {
+            try RawHTTPClient.query(port: server.port, ["sql": "BEGIN; DELETE FROM ten"])
+        }
+        #expect(open.status == 400, "\(open.text)")
+        #expect(open.errorKind == "usage")
+        #expect(try server.server.database.rowCount(ofTable: "ten") == 5, "the unfinished transaction kept nothing")
+    }
+
     @Test func aReadOnlyServerRefusesWrites() async throws {
         let server = try await TestServer.start { $0.isReadOnly = true }
         defer { Task { await server.stop() } }
