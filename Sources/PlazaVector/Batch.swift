@@ -8,6 +8,9 @@ package final class SelectionVector {
     package let capacity: Int
     /// The number of positions.
     package var count: Int
+    /// The selected rows as a bitmap (bit set = selected, rows past the batch clear), when the
+    /// selection was made from one (a deletion mask): counting kernels popcount it 64 rows at a time.
+    package private(set) var liveWords: UnsafeMutablePointer<UInt64>?
 
     /// Creates an empty selection with room for `capacity` positions.
     package init(capacity: Int = ColumnVector.batchCapacity) {
@@ -21,9 +24,13 @@ package final class SelectionVector {
     package convenience init(rowsClearIn mask: UnsafePointer<UInt64>, count: Int) {
         self.init(capacity: count)
         var n = 0
-        for w in 0..<ValidityBitmap.wordCount(for: count) {
+        let wordCount = ValidityBitmap.wordCount(for: count)
+        let live = UnsafeMutablePointer<UInt64>.allocate(capacity: max(wordCount, 1))
+        liveWords = live
+        for w in 0..<wordCount {
             var bits = ~mask[w]
             if count &- w &* 64 < 64 { bits &= (1 &<< UInt64(count & 63)) &- 1 }
+            live[w] = bits
             let base = Int32(truncatingIfNeeded: w &* 64)
             while bits != 0 {
                 indices[n] = base &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
@@ -34,7 +41,10 @@ package final class SelectionVector {
         self.count = n
     }
 
-    deinit { indices.deallocate() }
+    deinit {
+        indices.deallocate()
+        liveWords?.deallocate()
+    }
 
     /// The positions as a buffer.
     @inlinable

@@ -62,6 +62,18 @@ final class CountAccumulator: AccumulatorState {
         }
     }
 
+    /// Adds the rows set in `liveWords` (of `count` rows) to the one group: their number, or the
+    /// valid ones among them, 64 rows at a time.
+    func update(liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) {
+        if !countsNulls && (input == nil || input!.type == .null) { return }
+        let validity = countsNulls ? nil : (input!.hasNulls ? input!.validityWords : nil)
+        var n = 0
+        for w in 0..<ValidityBitmap.wordCount(for: count) {
+            n &+= (liveWords[w] & (validity?[w] ?? ~0)).nonzeroBitCount
+        }
+        counts[0] &+= Int64(n)
+    }
+
     /// Adds the rows `runs` orders: a group's count is its run's length, or its valid rows.
     func update(runs: GroupRuns, _ input: ColumnVector?) {
         if !countsNulls && (input == nil || input!.type == .null) { return }

@@ -192,10 +192,18 @@ final class AggregateState {
         // A selection (a filter's survivors, a table's live rows) is read in place where that is
         // safe, instead of copying every column of the live rows first.
         var live: [Int32]?
+        // The live rows as a bitmap, for count(x) of one group (a table's deleted rows skipped).
+        var liveWords: UnsafeMutablePointer<UInt64>?
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
             live = Array(UnsafeBufferPointer(selection.buffer))
+            if table == nil, let words = selection.liveWords {
+                // Only while the bitmap still describes the selection (nothing narrowed it since).
+                var selected = 0
+                for w in 0..<ValidityBitmap.wordCount(for: input.count) { selected &+= words[w].nonzeroBitCount }
+                if selected == selection.count { liveWords = words }
+            }
         } else {
             batch = input.compacted()
         }
@@ -262,6 +270,10 @@ final class AggregateState {
                     runsBuilt = true
                 }
                 try accumulator.update(runs: runs, argument)
+            } else if let liveWords, op.filterNodes[index] == nil, case .count(let counter) = accumulator,
+                counter.isUngrouped
+            {
+                counter.update(liveWords: liveWords, argument, count: count)
             } else if let selected {
                 try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
                     try accumulator.update(groups, rows, argument, count: count)
