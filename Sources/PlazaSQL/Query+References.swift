@@ -15,7 +15,7 @@ extension Query {
 }
 
 /// Collects the spans of FROM references to one name, respecting shadowing by inner WITH clauses.
-private struct ReferenceFinder {
+private struct ReferenceFinder: SyntaxWalker {
     let name: String
     var spans: [SourceSpan] = []
     /// How many times each read found now counts (2 inside a recursive term).
@@ -28,21 +28,7 @@ private struct ReferenceFinder {
             if !(defines && cte.isRecursive) { visitDefinition(cte) }
             if defines { return }
         }
-        if let operation = query.setOperation {
-            visit(operation.clause.left)
-            visit(operation.clause.right)
-        }
-        for row in query.values ?? [] { row.forEach { visit($0) } }
-        for item in query.select.items {
-            if case .expression(let expression, _) = item { visit(expression) }
-        }
-        if let from = query.select.from { visit(from) }
-        if let e = query.select.whereClause { visit(e) }
-        if case .expressions(let list) = query.select.groupBy { list.forEach { visit($0) } }
-        if let e = query.select.having { visit(e) }
-        if let e = query.select.qualify { visit(e) }
-        for window in query.select.windows { window.specification.forEachExpression { visit($0) } }
-        for item in query.orderBy { visit(item.expression) }
+        visitParts(of: query)
     }
 
     /// A CTE's query; the term after UNION of one that reads itself counts double.
@@ -58,26 +44,11 @@ private struct ReferenceFinder {
     }
 
     mutating func visit(_ table: TableReference) {
-        switch table {
-        case .table(let identifier, _):
-            if identifier.name.lowercased() == name {
-                spans.append(contentsOf: repeatElement(identifier.span, count: copies))
-            }
-        case .subquery(let query, _): visit(query)
-        case .function(_, let arguments, _, _): arguments.forEach { visit($0) }
-        case .join(let left, let right, _, let condition):
-            visit(left)
-            visit(right)
-            if case .on(let on) = condition { visit(on) }
+        if case .table(let identifier, _) = table, identifier.name.lowercased() == name {
+            spans.append(contentsOf: repeatElement(identifier.span, count: copies))
         }
+        visitParts(of: table)
     }
 
-    mutating func visit(_ expression: Expression) {
-        expression.forEachChild { child in
-            switch child {
-            case .expression(let e): visit(e)
-            case .query(let q): visit(q)
-            }
-        }
-    }
+    mutating func visit(_ expression: Expression) { visitParts(of: expression) }
 }

@@ -280,49 +280,18 @@ extension String {
 }
 
 /// Finds the number of parameters in a statement.
-struct ParameterCounter {
+struct ParameterCounter: SyntaxWalker {
     var maximum = 0
 
     mutating func visit(_ query: Query) {
         for cte in query.ctes { visit(cte.query) }
-        if let operation = query.setOperation {
-            visit(operation.clause.left)
-            visit(operation.clause.right)
-        }
-        for row in query.values ?? [] { row.forEach { visit($0) } }
-        for item in query.select.items {
-            if case .expression(let expression, _) = item { visit(expression) }
-        }
-        if let from = query.select.from { visit(from) }
-        if let e = query.select.whereClause { visit(e) }
-        if case .expressions(let list) = query.select.groupBy { list.forEach { visit($0) } }
-        if let e = query.select.having { visit(e) }
-        if let e = query.select.qualify { visit(e) }
-        for window in query.select.windows { window.specification.forEachExpression { visit($0) } }
-        for item in query.orderBy { visit(item.expression) }
-        if let e = query.limit { visit(e) }
-        if let e = query.offset { visit(e) }
+        visitParts(of: query)
     }
 
-    mutating func visit(_ table: TableReference) {
-        switch table {
-        case .table: break
-        case .subquery(let query, _): visit(query)
-        case .function(_, let arguments, _, _): arguments.forEach { visit($0) }
-        case .join(let left, let right, _, let condition):
-            visit(left)
-            visit(right)
-            if case .on(let on) = condition { visit(on) }
-        }
-    }
+    mutating func visit(_ table: TableReference) { visitParts(of: table) }
 
     mutating func visit(_ expression: Expression) {
-        expression.forEachChild { child in
-            switch child {
-            case .expression(let e): visit(e)
-            case .query(let q): visit(q)
-            }
-        }
+        visitParts(of: expression)
         if case .parameter(let index) = expression.kind { maximum = max(maximum, index) }
     }
 }
