@@ -117,15 +117,7 @@ package final class StorageCatalog: CatalogReader, Sendable {
     ///
     /// - Throws: `.tableNotFound`, `.invalidName`, or the manifest's damage (`.damaged`, `.newerVersion`).
     package func describeTable(named name: String) throws(StorageError) -> TableDescription {
-        try TableName.validate(name)
-        guard let entry = try committedTableEntry(name) else {
-            throw StorageError(
-                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
-        }
-        guard let file = try manifestFile(of: entry, pending: pendingCommit()) else {
-            throw StorageError(
-                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
-        }
+        let (entry, file) = try committedManifest(name)
         let manifest = try readManifest(table: entry, file: file)
         return TableDescription(name: entry, schema: manifest.schema, rowCount: manifest.rowCount)
     }
@@ -140,15 +132,7 @@ package final class StorageCatalog: CatalogReader, Sendable {
     /// - Throws: `.tableNotFound`; `.damaged` for a bad manifest or a missing or mismatched segment;
     ///   `.format` (with file, column, row group and block) when a segment's footer is damaged.
     package func snapshot(table name: String) throws(StorageError) -> TableSnapshot {
-        try TableName.validate(name)
-        guard let entry = try committedTableEntry(name) else {
-            throw StorageError(
-                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
-        }
-        guard let file = try manifestFile(of: entry, pending: pendingCommit()) else {
-            throw StorageError(
-                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
-        }
+        let (entry, file) = try committedManifest(name)
         return try TableSnapshot.open(table: entry, directory: tablePath(entry), manifestFile: file, cache: readerCache)
     }
 
@@ -170,9 +154,15 @@ package final class StorageCatalog: CatalogReader, Sendable {
     /// The directory entry of the table matching `name` case-insensitively (an exact match wins),
     /// among directories holding a manifest when `committedOnly`, else among all table-like directories.
     func tableEntry(_ name: String, committedOnly: Bool) throws(StorageError) -> String? {
+        try tableEntry(name, committedOnly: committedOnly, pending: committedOnly ? pendingCommit() : nil)
+    }
+
+    /// `tableEntry(_:committedOnly:)` with the pending commit record already read (§11).
+    private func tableEntry(_ name: String, committedOnly: Bool, pending: CommitRecord?) throws(StorageError)
+        -> String?
+    {
         let key = TableName.key(name)
         var found: String?
-        let pending = committedOnly ? try pendingCommit() : nil
         for entry in try FileSystem.list(directory, table: name)
         where !entry.hasPrefix(".") && TableName.key(entry) == key {
             guard FileSystem.isDirectory(tablePath(entry)) else { continue }
@@ -185,5 +175,21 @@ package final class StorageCatalog: CatalogReader, Sendable {
 
     func committedTableEntry(_ name: String) throws(StorageError) -> String? {
         try tableEntry(name, committedOnly: true)
+    }
+
+    /// The directory entry of the committed table matching `name` and the manifest file a reader
+    /// takes there (`MANIFEST`, or a commit's waiting manifest, §11), the commit record read once.
+    ///
+    /// - Throws: `.invalidName`, `.tableNotFound` (also for a table a pending commit drops).
+    func committedManifest(_ name: String) throws(StorageError) -> (entry: String, file: String) {
+        try TableName.validate(name)
+        let pending = try pendingCommit()
+        guard let entry = try tableEntry(name, committedOnly: true, pending: pending),
+            let file = try manifestFile(of: entry, pending: pending)
+        else {
+            throw StorageError(
+                .tableNotFound, "no table named \"\(name)\" in the database", table: name, file: directory)
+        }
+        return (entry, file)
     }
 }
