@@ -23,7 +23,7 @@ struct ColumnLayout {
             bufferLengths = []
             return
         }
-        nullCount = column.hasNulls ? Self.nullCount(column.validityWords, count) : 0
+        nullCount = count - column.validity.validCount(count)
         let validity = nullCount > 0 ? (count + 7) / 8 : 0
         switch type {
         case .boolean: bufferLengths = [validity, (count + 7) / 8]
@@ -35,14 +35,6 @@ struct ColumnLayout {
             bufferLengths = [validity, (count + 1) * 4, Int(offsets[count] - offsets[0])]
         case .null: preconditionFailure("handled above")
         }
-    }
-
-    /// The number of clear bits among the first `count` of `words`, a word at a time.
-    static func nullCount(_ words: UnsafePointer<UInt64>, _ count: Int) -> Int {
-        var valid = 0
-        for word in 0..<count / 64 { valid += words[word].nonzeroBitCount }
-        if count % 64 != 0 { valid += (words[count / 64] & ((1 << UInt64(count % 64)) - 1)).nonzeroBitCount }
-        return count - valid
     }
 
     /// Writes the buffers at `offset` (advanced past each, padding included) in `output`, which is zeroed.

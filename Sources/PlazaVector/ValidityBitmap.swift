@@ -22,6 +22,16 @@ package struct ValidityBitmap {
         return (words[row &>> 6] &>> UInt64(row & 63)) & 1 == 1
     }
 
+    /// The number of valid rows among the first `count`, 64 at a time.
+    @inlinable
+    package func validCount(_ count: Int) -> Int {
+        guard let words else { return count }
+        var n = 0
+        for w in 0..<(count &>> 6) { n &+= words[w].nonzeroBitCount }
+        if count & 63 != 0 { n &+= (words[count &>> 6] & ((1 &<< UInt64(count & 63)) &- 1)).nonzeroBitCount }
+        return n
+    }
+
     /// Number of 64-bit words needed for `count` rows.
     @inlinable
     package static func wordCount(for count: Int) -> Int { (count + 63) / 64 }

@@ -22,15 +22,7 @@ final class CountAccumulator: AccumulatorState {
         let source = countsNulls ? nil : input
         if isUngrouped && rows == nil {
             // One group: the count is the number of valid rows, 64 at a time.
-            guard let source, source.hasNulls else {
-                counts[0] &+= Int64(count)
-                return
-            }
-            let words = source.validityWords
-            var n = 0
-            for w in 0..<(count / 64) { n &+= words[w].nonzeroBitCount }
-            if count % 64 != 0 { n &+= (words[count / 64] & ((1 << UInt64(count % 64)) &- 1)).nonzeroBitCount }
-            counts[0] &+= Int64(n)
+            counts[0] &+= Int64(source?.validity.validCount(count) ?? count)
             return
         }
         if isUngrouped, let rows {

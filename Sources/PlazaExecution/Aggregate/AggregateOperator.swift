@@ -200,9 +200,7 @@ final class AggregateState {
             live = Array(UnsafeBufferPointer(selection.buffer))
             if table == nil, let words = selection.liveWords {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
-                var selected = 0
-                for w in 0..<ValidityBitmap.wordCount(for: input.count) { selected &+= words[w].nonzeroBitCount }
-                if selected == selection.count { liveWords = words }
+                if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
         } else {
             batch = input.compacted()
