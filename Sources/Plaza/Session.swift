@@ -43,13 +43,8 @@ public final class Session: Sendable {
     ///   transaction, `BEGIN` within one, or any statement after an error aborted the transaction.
     @discardableResult
     public func query(_ sql: String, parameters: [any ParameterConvertible] = []) throws(PlazaError) -> QueryResult {
-        let values = parameters.map(\.parameterValue)
-        let statements = try database.parse(sql)
-        let cancellation = CancellationToken.forCurrentTask()
         var result = QueryResult(emptyWith: [])
-        for statement in statements {
-            result = try run(statement, sql: sql, parameters: values, cancellation: cancellation)
-        }
+        try runEach(sql, parameters) { result = $0 }
         return result
     }
 
@@ -57,14 +52,20 @@ public final class Session: Sendable {
     /// `Database.execute(_:parameters:)` does, inside the session's transaction when one is open.
     @discardableResult
     public func execute(_ sql: String, parameters: [any ParameterConvertible] = []) throws(PlazaError) -> Int {
-        let values = parameters.map(\.parameterValue)
-        let statements = try database.parse(sql)
-        let cancellation = CancellationToken.forCurrentTask()
         var changed = 0
-        for statement in statements {
-            changed += try run(statement, sql: sql, parameters: values, cancellation: cancellation).changedRowCount ?? 0
-        }
+        try runEach(sql, parameters) { changed += $0.changedRowCount ?? 0 }
         return changed
+    }
+
+    /// Parses `sql` and runs its statements in order, handing each result to `body`.
+    private func runEach(
+        _ sql: String, _ parameters: [any ParameterConvertible], _ body: (QueryResult) -> Void
+    ) throws(PlazaError) {
+        let values = parameters.map(\.parameterValue)
+        let cancellation = CancellationToken.forCurrentTask()
+        for statement in try database.parse(sql) {
+            body(try run(statement, sql: sql, parameters: values, cancellation: cancellation))
+        }
     }
 
     /// Opens a transaction (`BEGIN`).
