@@ -26,7 +26,9 @@ final class ResultBuilder {
         guard live > 0 else { return }
         for (position, target) in columns.enumerated() {
             let source = batch.columns[position].flattened()
-            target.reserve(rowCount + live)
+            // Grows by doubling: a result built from many small batches (a selective filter over
+            // millions of rows) would otherwise copy every row it holds at every batch.
+            if rowCount + live > target.capacity { target.reserve(Swift.max(rowCount + live, 2 * target.capacity)) }
             if let selection = batch.selection {
                 for row in selection.buffer { Self.copyRow(Int(row), from: source, to: target) }
             } else if source.type != .null && source.physicalType == target.physicalType {
