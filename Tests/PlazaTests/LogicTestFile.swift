@@ -60,13 +60,16 @@ struct LogicTestFile: CustomTestStringConvertible, Sendable {
             "SQL")
     }
 
-    /// Every `.test` file under `Tests/SQL`, sorted by name.
+    /// Every `.test` file under `Tests/SQL`, sorted by name; only those whose path contains
+    /// `$PLAZA_LOGIC_FILTER` when it is set (`PLAZA_LOGIC_FILTER=window/ swift test --filter LogicTests`).
     static func all() -> [LogicTestFile] {
         let root = Self.root.resolvingSymlinksInPath().path
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
+        let filter = ProcessInfo.processInfo.environment["PLAZA_LOGIC_FILTER"] ?? ""
         var files: [LogicTestFile] = []
         while let relative = enumerator.nextObject() as? String {
-            if relative.hasSuffix(".test") { files.append(LogicTestFile(path: root + "/" + relative, name: relative)) }
+            guard relative.hasSuffix(".test"), filter.isEmpty || relative.contains(filter) else { continue }
+            files.append(LogicTestFile(path: root + "/" + relative, name: relative))
         }
         return files.sorted { $0.name < $1.name }
     }

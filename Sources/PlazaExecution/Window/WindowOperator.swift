@@ -154,49 +154,63 @@ final class WindowOperator: @unchecked Sendable {
         return (order, marks)
     }
 
-    /// The window order and its marks by one packed integer per row, or nil when the keys do not
-    /// pack into 64 bits: each partition becomes a dense number (partitions need not be ordered
-    /// among themselves), followed by the ORDER BY keys' codes; the (key, row) pairs are radix
-    /// sorted on all threads, and partitions and peers are where the key's bits change.
+    /// The window order and its marks by one packed integer per row, or nil when the ORDER BY keys
+    /// do not pack into 64 bits: each partition becomes a dense number (partitions need not be
+    /// ordered among themselves), followed by the ORDER BY keys' codes; the (key, row) pairs are
+    /// radix sorted on all threads, and partitions and peers are where the key's bits change. When
+    /// the partition number and the ORDER BY codes together need more than 64 bits (many partitions
+    /// ordered by a timestamp or a DOUBLE), rows are first grouped by partition and each partition
+    /// sorted by its ORDER BY codes alone.
     private func packedOrder(
         _ key: WindowSortKey, _ batches: [Batch], _ total: Int, _ orderVectors: [ColumnVector]
     ) throws(ExecutionError) -> (order: [Int32], marks: [UInt8])? {
-        // Doubles are left out: -0.0 and 0.0 are peers but pack apart. Text packs as its rank.
+        // Text packs as its rank; a DOUBLE's order bits make -0.0 and 0.0 (and all NaNs) one value.
         for sortKey in key.orderBy {
             let type = sortKey.expression.type
-            let isText = type == .varchar
-            guard isText || SortKeyRange.isPackable(type), type == .null || type.physicalType != .double else {
-                return nil
-            }
+            guard type == .varchar || SortKeyRange.isPackable(type) else { return nil }
         }
         if key.partitionBy.isEmpty && key.orderBy.isEmpty { return nil }
-        var vectors: [ColumnVector] = []
-        var directions: [(isDescending: Bool, nullsFirst: Bool)] = []
-        if !key.partitionBy.isEmpty {
-            vectors.append(try denseNumbers(key.partitionBy, batches, total, name: "window PARTITION BY").numbers)
-            directions.append((isDescending: false, nullsFirst: false))
-        }
+        var orderKeys: [ColumnVector] = []
         for (sortKey, vector) in zip(key.orderBy, orderVectors) {
-            let type = sortKey.expression.type
-            let isText = type == .varchar
-            vectors.append(isText ? try textRanks(sortKey.expression, batches, total) : vector)
+            orderKeys.append(
+                sortKey.expression.type == .varchar ? try textRanks(sortKey.expression, batches, total) : vector)
         }
-        directions += key.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
-        var ranges: [SortKeyRange] = []
-        for vector in vectors {
+        let orderDirections = key.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
+        var orderRanges: [SortKeyRange] = []
+        for vector in orderKeys {
             var range = SortKeyRange()
             range.add(vector, count: total)
-            ranges.append(range)
+            orderRanges.append(range)
         }
+        guard let orderLayout = PackedKeyLayout(orderRanges, orderDirections) else { return nil }
+        guard !key.partitionBy.isEmpty else {
+            return try sortPacked([], orderKeys, orderRanges, orderDirections, total, orderBits: orderLayout.totalBits)
+        }
+        let partitions = try denseNumbers(key.partitionBy, batches, total, name: "window PARTITION BY").numbers
+        var partitionRange = SortKeyRange()
+        partitionRange.add(partitions, count: total)
+        let ranges = [partitionRange] + orderRanges
+        if let layout = PackedKeyLayout(ranges, [(isDescending: false, nullsFirst: false)] + orderDirections) {
+            return try sortPacked(
+                [partitions], orderKeys, ranges, [(isDescending: false, nullsFirst: false)] + orderDirections, total,
+                orderBits: layout.totalBits - layout.parts[0].bits)
+        }
+        return try sortByPartition(partitions, orderKeys, orderLayout, total)
+    }
+
+    /// Sorts rows by `partitionKeys` (zero or one dense-number vector) then `orderKeys`, packed
+    /// into one integer; `orderBits` is how many low bits the ORDER BY keys take.
+    private func sortPacked(
+        _ partitionKeys: [ColumnVector], _ orderKeys: [ColumnVector], _ ranges: [SortKeyRange],
+        _ directions: [(isDescending: Bool, nullsFirst: Bool)], _ total: Int, orderBits: Int
+    ) throws(ExecutionError) -> (order: [Int32], marks: [UInt8])? {
         guard let layout = PackedKeyLayout(ranges, directions),
             let buffers = try SortBuffers(count: total, context: context)
         else { return nil }
         defer { buffers.release() }
-        layout.pack(vectors, count: total, batch: 0, into: buffers.entries)
+        layout.pack(partitionKeys + orderKeys, count: total, batch: 0, into: buffers.entries)
         let sorted = SortRadix.sort(
             buffers.entries, buffers.scratch, count: total, bits: layout.totalBits, threads: context.options.threads)
-        // The partition number is the top part; the bits below it are the ORDER BY keys.
-        let orderBits = key.partitionBy.isEmpty ? layout.totalBits : layout.totalBits - layout.parts[0].bits
         var order = [Int32](repeating: 0, count: total)
         var marks = [UInt8](repeating: 0, count: total)
         order.withUnsafeMutableBufferPointer { order in
@@ -208,6 +222,83 @@ final class WindowOperator: @unchecked Sendable {
                     let changed = current ^ previous
                     let partitionChanged = orderBits < 64 && changed &>> UInt64(orderBits) != 0
                     marks[position] = partitionChanged ? 2 : (changed != 0 ? 1 : 0)
+                }
+            }
+        }
+        return (order, marks)
+    }
+
+    /// The window order when partition and ORDER BY codes do not fit one integer together: a
+    /// stable counting sort of the rows by partition number, then each partition's (ORDER BY
+    /// code, row) pairs radix sorted on its own, partitions spread over the threads.
+    private func sortByPartition(
+        _ partitions: ColumnVector, _ orderKeys: [ColumnVector], _ layout: PackedKeyLayout, _ total: Int
+    ) throws(ExecutionError) -> (order: [Int32], marks: [UInt8])? {
+        guard let buffers = try SortBuffers(count: total, context: context) else { return nil }
+        defer { buffers.release() }
+        layout.pack(orderKeys, count: total, batch: 0, into: buffers.entries)
+        // Dense numbers are 0..<n; a NULL partition (one text key) takes number n.
+        let numbers = partitions.values(as: Int64.self)
+        let validity = partitions.validity
+        var largest: Int64 = -1
+        for row in 0..<total where validity.isValid(at: row) { largest = Swift.max(largest, numbers[row]) }
+        let nullPartition = Int(largest + 1)
+        var starts = [Int](repeating: 0, count: nullPartition + 2)
+        starts.withUnsafeMutableBufferPointer { starts in
+            for row in 0..<total {
+                let partition = validity.isValid(at: row) ? Int(numbers[row]) : nullPartition
+                starts[partition + 1] += 1
+            }
+            for partition in 0..<(nullPartition + 1) { starts[partition + 1] += starts[partition] }
+            // Scatter in row order into the scratch buffer, so each partition keeps its input order.
+            var next = Array(starts.dropLast())
+            next.withUnsafeMutableBufferPointer { next in
+                for row in 0..<total {
+                    let partition = validity.isValid(at: row) ? Int(numbers[row]) : nullPartition
+                    buffers.scratch[next[partition]] = buffers.entries[row]
+                    next[partition] += 1
+                }
+            }
+        }
+        // Sort each partition in the scratch buffer, using the entries buffer at the same place as
+        // its own scratch; tasks of consecutive partitions of about equal row counts.
+        let partitionCount = nullPartition + 1
+        let threads = context.options.threads
+        let taskRows = Swift.max(4096, total / Swift.max(1, threads * 16))
+        var taskStarts: [Int] = [0]
+        for partition in 0..<partitionCount
+        where starts[partition + 1] - starts[taskStarts.last!] >= taskRows && partition + 1 < partitionCount {
+            taskStarts.append(partition + 1)
+        }
+        taskStarts.append(partitionCount)
+        let tasks = taskStarts
+        let shared = SortShared(buffers.scratch), spare = SortShared(buffers.entries)
+        let bits = layout.totalBits
+        starts.withUnsafeBufferPointer { starts in
+            let startsBase = SortShared(UnsafeMutablePointer(mutating: starts.baseAddress!))
+            SortParallel.run(tasks.count - 1, threads: threads) { task in
+                for partition in tasks[task]..<tasks[task + 1] {
+                    let first = startsBase.base[partition], count = startsBase.base[partition + 1] - first
+                    if count < 2 || bits == 0 { continue }
+                    let data = shared.base + first
+                    let result = SortRadix.lsd(data, spare.base + first, count: count, bits: bits)
+                    if result != data { data.update(from: result, count: count) }
+                }
+            }
+        }
+        var order = [Int32](repeating: 0, count: total)
+        var marks = [UInt8](repeating: 0, count: total)
+        order.withUnsafeMutableBufferPointer { order in
+            marks.withUnsafeMutableBufferPointer { marks in
+                let sorted = buffers.scratch
+                for partition in 0..<partitionCount where starts[partition] < starts[partition + 1] {
+                    let first = starts[partition]
+                    order[first] = Int32(truncatingIfNeeded: sorted[first].ref)
+                    marks[first] = first == 0 ? 0 : 2
+                    for position in (first + 1)..<starts[partition + 1] {
+                        order[position] = Int32(truncatingIfNeeded: sorted[position].ref)
+                        marks[position] = sorted[position].key != sorted[position - 1].key ? 1 : 0
+                    }
                 }
             }
         }
