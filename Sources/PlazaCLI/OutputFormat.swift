@@ -13,6 +13,8 @@ enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
     case jsonl
     /// A GitHub-flavoured Markdown table.
     case markdown
+    /// Nothing: the result is computed whole and dropped, to time the engine without the printing.
+    case none
 
     /// Whether the format can be written batch by batch as the rows arrive.
     var isStreamable: Bool { self == .csv || self == .json || self == .jsonl }
@@ -77,6 +79,8 @@ final class ResultPrinter {
             }
         case .jsonl:
             for row in result.rows { try output.writeLine(jsonObject(row.values)) }
+        case .none:
+            break
         }
         rowsWritten += format == .json ? 0 : result.count
     }

@@ -136,7 +136,8 @@ struct DescribeCommand: AsyncParsableCommand {
         commandName: "describe", abstract: "Show a table's columns and types.")
 
     @OptionGroup var database: DatabaseOption
-    @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table
+    @Option(help: "Output format: table, csv, json, jsonl, markdown, or none (the result is computed, not printed).")
+    var format: OutputFormat = .table
     @Argument(help: "The table.") var table: String
 
     func run() async throws {

@@ -9,7 +9,8 @@ struct QueryCommand: AsyncParsableCommand {
         discussion: "The SQL comes from the argument, or from standard input with - or when none is given.")
 
     @OptionGroup var database: DatabaseOption
-    @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table
+    @Option(help: "Output format: table, csv, json, jsonl, markdown, or none (the result is computed, not printed).")
+    var format: OutputFormat = .table
     @Option(name: .customLong("param"), help: "A value for the next ? or $n parameter (repeatable).") var parameters:
         [String] = []
     @Flag(help: "Print the run time on standard error.") var timer = false

@@ -10,7 +10,8 @@ struct ShellCommand: AsyncParsableCommand {
         commandName: "shell", abstract: "An interactive SQL shell (statements end with ;, .help for commands).")
 
     @OptionGroup var database: DatabaseOption
-    @Option(help: "Output format: table, csv, json, jsonl or markdown.") var format: OutputFormat = .table
+    @Option(help: "Output format: table, csv, json, jsonl, markdown, or none (the result is computed, not printed).")
+    var format: OutputFormat = .table
     @Option(help: "Worker threads (default: every core).") var threads: Int?
     @Option(
         name: .customLong("memory-limit"), help: "The most memory a query may hold, e.g. 4GB (default: 80% of RAM).")
@@ -139,7 +140,7 @@ final class Shell {
                 """
                 .tables                 list the tables
                 .schema [TABLE]         show the columns of one or every table
-                .mode FORMAT            table, csv, json, jsonl or markdown
+                .mode FORMAT            table, csv, json, jsonl, markdown or none
                 .timer on|off           print each statement's run time
                 .import FILE TABLE      import a CSV file into a new table
                 .help                   this text

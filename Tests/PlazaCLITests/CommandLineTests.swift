@@ -94,6 +94,12 @@ import Testing
         let table = try run("table")
         #expect(table.contains("│ 1001 │ Centro  │ 1250.50 │") || table.contains("1250.50"))
         #expect(table.contains("NULL"))
+        // `none` computes the whole result (a failing cast still fails) and prints nothing.
+        #expect(try run("none") == "")
+        let failing = try PlazaBinary.run([
+            "query", "--db", scratch.database, "--format", "none", "SELECT CAST(colonia AS BIGINT) FROM reportes",
+        ])
+        #expect(failing.status == 1 && failing.stdout.isEmpty && failing.stderr.contains("Centro"), "\(failing.stderr)")
     }
 
     @Test func sqlFromStandardInputAndParameters() throws {
