@@ -291,9 +291,10 @@ class Plaza:
             raise RuntimeError(done.stderr.strip()[:400] or f"exit status {done.returncode}")
         return done.stdout, parse_timer(done.stderr)
 
-    def warm_times(self, sql, runs):
-        """Milliseconds of `runs` runs in one plaza process after a warm-up run, as DuckDB's connection is timed."""
-        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", "csv", *self.options,
+    def warm_times(self, sql, runs, output_format="csv"):
+        """Milliseconds of `runs` runs in one plaza process after a warm-up run, as DuckDB's connection is
+        timed; `output_format` "none" computes each result without printing it."""
+        done = subprocess.run([self.binary, "query", "--db", str(self.db), "--format", output_format, *self.options,
                                "--timer", "--repeat", str(runs + 1), "--", sql],
                               capture_output=True, text=True, timeout=2 * self.timeout)
         if done.returncode != 0:

@@ -97,3 +97,19 @@ class QueryFilesTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LargeAnswerTests(unittest.TestCase):
+    def test_arrow_comparison_sorts_tolerates_float_noise_and_finds_differences(self):
+        import pyarrow as pa
+        import sidebyside
+        reference = pa.table({"k": pa.array(["a", "b", None]), "n": pa.array([1, 2, 3], pa.int64()),
+                              "x": pa.array([0.1, 1e12, None], pa.float64())})
+        self.assertIsNone(sidebyside.compare_large(reference, "k,n,x\nb,2,1000000000000.0001\n,3,\na,1,0.1\n", False))
+        self.assertEqual(sidebyside.compare_large(reference, "k,n,x\nb,2,1e12\n,3,\na,1,0.1\n", True),
+                         "row 1 (sorted), column k: b instead of a")
+        self.assertEqual(sidebyside.compare_large(reference, "k,n,x\na,1,0.1\nb,2,1e12\n,4,\n", False),
+                         "row 3 (sorted), column n: 4 instead of 3")
+        self.assertEqual(sidebyside.compare_large(reference, "k,n,x\na,1,0.1\n", False), "1 rows instead of 3")
+        self.assertEqual(sidebyside.compare_large(reference, "k,n,x\na,1,0.1\nb,2,1.1e12\n,3,\n", False),
+                         "row 2 (sorted), column x: 1100000000000.0 instead of 1000000000000.0")

@@ -16,14 +16,10 @@ answers agree. The markdown table goes to stdout and to Compare/results/tpch-sf<
 """
 import argparse
 import datetime
-import math
-import os
 import re
 import shlex
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,9 +28,8 @@ QUERIES = HERE / "queries"
 sys.path.insert(0, str(BENCH / "Compare"))
 import compare  # noqa: E402  (answer comparison and machine description, shared with compare.py)
 import engines  # noqa: E402
-
-# A query whose first Plaza run takes longer than this is timed once more instead of `--runs` times.
-SLOW_MS = 30_000
+import sidebyside  # noqa: E402
+from sidebyside import error_text, geometric_mean, is_ordered  # noqa: E402,F401  (run.error_text … in test_run)
 
 
 def parse_arguments(argv=None):
@@ -64,36 +59,6 @@ def query_files(names):
     if unknown:
         raise SystemExit(f"no such TPC-H query: {', '.join(sorted(unknown))} (have q01 … q{len(files):02d})")
     return [(f.stem, f.read_text()) for f in files if not wanted or f.stem in wanted]
-
-
-def is_ordered(sql):
-    """True when the outermost query has an ORDER BY (then row order is compared too)."""
-    text = re.sub(r"--[^\n]*", "", sql)
-    depth, outer = 0, []
-    for char in text:
-        depth += char == "("
-        depth -= char == ")"
-        outer.append(char if depth == 0 else " ")
-    return re.search(r"\bORDER\s+BY\b", "".join(outer), re.IGNORECASE) is not None
-
-
-def error_text(error):
-    """The first line of an engine's error, without the CLI's `Error: ` prefix, with the place its
-    `LINE n:` excerpt and caret point at as `(line n, column m)`, fit for a table cell."""
-    lines = (str(error).strip() or type(error).__name__).splitlines()
-    first = re.sub(r"^(Error:\s*)+", "", lines[0])
-    for excerpt, caret in zip(lines[1:], lines[2:]):
-        place = re.match(r"LINE (\d+): ", excerpt)
-        if place and caret.strip() == "^" and caret.index("^") >= len(place.group(0)):
-            first += f" (line {place.group(1)}, column {caret.index('^') - len(place.group(0)) + 1})"
-            break
-    return first.replace("|", "\\|")[:200]
-
-
-def geometric_mean(values):
-    """The geometric mean of positive numbers, or None for none."""
-    values = [v for v in values if v > 0]
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
 
 
 def plaza_schema(plaza, table):
@@ -126,52 +91,6 @@ def type_differences(schemas):
     return notes
 
 
-def duckdb_run(duck, sql, runs):
-    """(rows, column names, median ms) after the answer run (also the warm-up) and `runs` timed runs."""
-    relation = duck.con.sql(sql)
-    columns = list(relation.columns)
-    rows = relation.fetchall()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        duck.con.sql(sql).fetchall()
-        times.append((time.perf_counter() - start) * 1000)
-    return rows, columns, statistics.median(times)
-
-
-def plaza_run(plaza, sql, runs):
-    """(rows, fresh-process ms, median in-process ms, runs timed) or raises with Plaza's error."""
-    start = time.perf_counter()
-    try:
-        output, _ = plaza.run(sql)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"no answer within {plaza.timeout:.0f} s (--timeout)")
-    fresh = (time.perf_counter() - start) * 1000
-    rows = plaza.rows(output)
-    timed = runs if fresh < SLOW_MS else 1
-    try:
-        inside = statistics.median(plaza.warm_times(sql, timed))
-    except subprocess.TimeoutExpired:
-        inside, timed = None, 0
-    return rows, fresh, inside, timed
-
-
-def git_description(path):
-    """`abc1234` of the checkout holding the directory `path`, with the last commit that changed Plaza's
-    sources when that is an older one, and `-dirty` when Sources/ has uncommitted changes."""
-    def git(*arguments):
-        return subprocess.run(["git", "-C", str(path), *arguments], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    try:
-        head = git("rev-parse", "--short", "HEAD")
-        sources = git("log", "-1", "--format=%h", "--", ":(top)Sources", ":(top)Package.swift")
-        dirty = git("status", "--porcelain", "--", ":(top)Sources", ":(top)Package.swift")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown commit"
-    described = head if sources == head else f"{head}, sources as of {sources}"
-    return described + ("-dirty" if dirty else "")
-
-
 def main(argv=None):
     arguments = parse_arguments(argv)
     data_dir = (BENCH / "data" / f"tpch-sf{arguments.sf}").resolve()
@@ -198,28 +117,9 @@ def main(argv=None):
     duck_load = duck.load(data_dir)
     import duckdb
 
-    results = []  # (name, duck ms or error, plaza fresh ms, plaza ms, runs timed, answer, same)
-    for name, sql in query_files(arguments.queries.split(",")):
-        try:
-            duck_rows, columns, duck_ms = duckdb_run(duck, sql, arguments.runs)
-        except Exception as error:  # a query DuckDB refuses is a bug in the query file: report it
-            results.append((name, f"DuckDB error: {error_text(error)}", None, None, 0, "not compared", False))
-            print(f"{name}: DuckDB error {error}", file=sys.stderr)
-            continue
-        try:
-            plaza_rows, fresh, inside, timed = plaza_run(plaza, sql, arguments.runs)
-        except Exception as error:
-            results.append((name, duck_ms, None, None, 0, f"Plaza error: {error_text(error)}", False))
-            print(f"{name}: DuckDB {duck_ms:.1f} ms, Plaza error: {error_text(error)}", file=sys.stderr)
-            continue
-        difference = compare.compare_rows(duck_rows, plaza_rows, is_ordered(sql), columns)
-        answer = "same" if difference is None else f"DIFFERENT: {difference}".replace("|", "\\|")[:300]
-        results.append((name, duck_ms, fresh, inside, timed, answer, difference is None))
-        shown = f"{inside:.1f} ms" if inside is not None else "untimed"
-        print(f"{name}: DuckDB {duck_ms:.1f} ms, Plaza {shown} (fresh process {fresh:.0f} ms), {answer}",
-              file=sys.stderr)
+    results = sidebyside.run_queries(duck, plaza, query_files(arguments.queries.split(",")), arguments.runs)
 
-    report = render(arguments, results, type_notes, duck_load, duckdb.__version__, git_description(Path(arguments.plaza).resolve().parent))
+    report = render(arguments, results, type_notes, duck_load, duckdb.__version__, sidebyside.git_description(Path(arguments.plaza).resolve().parent))
     output = Path(arguments.output) if arguments.output else BENCH / "Compare" / "results" / f"tpch-sf{arguments.sf}.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report)
@@ -236,29 +136,11 @@ def render(arguments, results, type_notes, duck_load, duck_version, commit):
         f"Machine: {compare.machine_description()}",
         f"Command: `{command.strip()}`",
         "",
-        "| query | DuckDB ms | Plaza ms | ratio | Plaza fresh process ms | answer |",
-        "|---|---|---|---|---|---|",
     ]
-    ratios = []
-    for name, duck_ms, fresh, inside, timed, answer, same in results:
-        duck_cell = f"{duck_ms:.1f}" if isinstance(duck_ms, float) else duck_ms
-        plaza_cell = "–" if inside is None else f"{inside:.1f}" + (f" ({timed} run)" if timed == 1 else "")
-        ratio = inside / duck_ms if inside is not None and isinstance(duck_ms, float) and duck_ms > 0 else None
-        if same and ratio is not None:
-            ratios.append(ratio)
-        lines.append(f"| {name} | {duck_cell} | {plaza_cell} | {'–' if ratio is None else f'{ratio:.2f}'} | "
-                     f"{'–' if fresh is None else f'{fresh:.0f}'} | {answer} |")
-    mean = geometric_mean(ratios)
-    same_count = sum(1 for r in results if r[6])
-    lines.append(f"| geometric mean ({len(ratios)} same answers) |  |  | {'–' if mean is None else f'{mean:.2f}'} |  | "
-                 f"{same_count} of {len(results)} same |")
+    lines += sidebyside.table_lines(results)
     lines += [
         "",
-        "DuckDB: native database file loaded from the CSVs "
-        f"({duck_load:.1f} s), timed in one connection. Plaza ms: the median of the runs in one "
-        "`plaza query --repeat` process after a warm-up run (its own `--timer`), as DuckDB is timed; fresh "
-        "process: the first run, a new `plaza query` process (start, open, CSV output included). ratio = "
-        "Plaza ms / DuckDB ms; the geometric mean covers the queries whose answers agree.",
+        f"DuckDB: native database file loaded from the CSVs ({duck_load:.1f} s), " + sidebyside.TIMING_NOTE,
     ]
     if type_notes:
         lines += ["", "Column types Plaza's import inferred that differ from the specification's:"]

@@ -1,5 +1,6 @@
 // plaza-datagen: writes the deterministic city open-data benchmark set as CSV.
 // Usage: plaza-datagen [--rows N] [--seed S] [--out DIR] [--threads T]
+//        plaza-datagen --groupby [--rows N] [--k K] [--seed S] [--out DIR] [--threads T]
 import Dispatch
 import Foundation
 
@@ -9,6 +10,10 @@ struct Options {
     var seed: UInt64 = 20_260_101
     var output: String?
     var threads = 2
+    /// Writes the db-benchmark groupby table `x` instead of the city tables.
+    var groupBy = false
+    /// The groupby table's small-key cardinality.
+    var k = 100
 
     /// Parses `arguments` (without the program name); exits with a message on bad input.
     init(_ arguments: [String]) {
@@ -32,11 +37,16 @@ struct Options {
                 guard let seed = UInt64(value("--seed")) else { fail("--seed wants an unsigned integer") }
                 self.seed = seed
             case "--out": output = value("--out")
+            case "--groupby": groupBy = true
+            case "--k":
+                guard let k = Int(value("--k")), k > 0 else { fail("--k wants a positive count such as 100") }
+                self.k = k
             case "--threads":
                 guard let threads = Int(value("--threads")), threads > 0 else { fail("--threads wants a positive count") }
                 self.threads = threads
             case "-h", "--help":
                 print("usage: plaza-datagen [--rows N|10M] [--seed S] [--out DIR (default data/<rows>)] [--threads T]")
+                print("       plaza-datagen --groupby [--rows N|10M] [--k K] [--seed S] [--out DIR (default data/groupby-<rows>-<K>)]")
                 exit(0)
             default: fail("unknown argument \(arguments[index]) (try --help)")
             }
@@ -95,13 +105,22 @@ final class ChunkResults: @unchecked Sendable {
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-let directory = options.output ?? "data/\(options.rows)"
+let directory = options.output ?? (options.groupBy ? "data/groupby-\(options.rows)-\(options.k)" : "data/\(options.rows)")
 do {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 } catch {
     fail("cannot create directory \(directory): \(error)")
 }
 let start = Date()
+if options.groupBy {
+    let table = GroupByTable(rows: options.rows, k: options.k, seed: options.seed)
+    let bytes = writeTable(path: "\(directory)/x.csv", header: GroupByTable.header, rows: options.rows,
+                           threads: options.threads) { range, chunk, out in table.write(range: range, chunk: chunk, into: &out) }
+    let seconds = Date().timeIntervalSince(start)
+    print("plaza-datagen: \(options.rows) groupby rows (K = \(options.k)), \(bytes / 1_000_000) MB in \(directory)/x.csv "
+          + "(\(String(format: "%.1f", seconds)) s)")
+    exit(0)
+}
 let model = CityModel(seed: options.seed)
 let reportes = ReportesTable(model: model, rows: options.rows, seed: options.seed)
 var total = 0
