@@ -7,7 +7,7 @@ import PlazaCore
 import PlazaVector
 
 /// min / max over VARCHAR, by bytes.
-final class StringMinMaxAccumulator: AccumulatorState {
+final class StringMinMaxAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isMax: Bool
@@ -56,7 +56,7 @@ final class StringMinMaxAccumulator: AccumulatorState {
 }
 
 /// var_samp / stddev_samp: Welford's running mean and squared deviations, merged with Chan's formula.
-final class VarianceAccumulator: AccumulatorState {
+final class VarianceAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isStandardDeviation: Bool
@@ -133,7 +133,7 @@ final class VarianceAccumulator: AccumulatorState {
 }
 
 /// string_agg: the group's values joined by the separator, in input order.
-final class StringAggAccumulator: AccumulatorState {
+final class StringAggAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let separator: [UInt8]
@@ -182,7 +182,7 @@ final class StringAggAccumulator: AccumulatorState {
 
 /// approx_count_distinct: exact hash sets up to 256 values per group, then a HyperLogLog sketch
 /// with 2^12 registers (standard error about 1.6%).
-final class HyperLogLogAccumulator: AccumulatorState {
+final class HyperLogLogAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     static let precision = 12
@@ -276,7 +276,7 @@ final class HyperLogLogAccumulator: AccumulatorState {
 }
 
 /// bool_and / bool_or.
-final class BoolAccumulator: AccumulatorState {
+final class BoolAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isAnd: Bool

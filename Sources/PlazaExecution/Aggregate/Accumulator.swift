@@ -16,11 +16,6 @@ protocol AccumulatorState: AnyObject {
     /// Makes room for `groupCount` groups (new groups start empty).
     func resize(_ groupCount: Int)
 
-    /// Adds rows of `input` (nil for count(*)) to the groups in `groups[row]`; `rows` restricts
-    /// the rows (nil: all `count`). NULL inputs are skipped.
-    func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int)
-        throws(ExecutionError)
-
     /// Adds `other`'s group `sources[i]` (`i` when `sources` is nil) into this accumulator's group
     /// `targets[i]`, for each `i` in `0 ..< count`; targets must exist (`resize`) and be distinct.
     ///
@@ -39,6 +34,14 @@ protocol AccumulatorState: AnyObject {
 extension AccumulatorState {
     /// Bytes held, for the memory limit: none counted unless the accumulator says.
     var footprint: Int { 0 }
+}
+
+/// The state of an aggregate of one value argument (all but the (y, x) statistics).
+protocol UnaryAccumulatorState: AccumulatorState {
+    /// Adds rows of `input` (nil for count(*)) to the groups in `groups[row]`; `rows` restricts
+    /// the rows (nil: all `count`). NULL inputs are skipped.
+    func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int)
+        throws(ExecutionError)
 }
 
 /// One aggregate's accumulator, as a closed set of kinds: calls go to the concrete class once per
@@ -66,7 +69,10 @@ enum Accumulator {
     case bool(BoolAccumulator)
 
     /// The concrete accumulator, for calls that do not need its type.
-    var state: any AccumulatorState {
+    var state: any AccumulatorState { unary }
+
+    /// The concrete accumulator of a one-argument aggregate.
+    private var unary: any UnaryAccumulatorState {
         switch self {
         case .count(let a): return a
         case .integerSum(let a): return a
@@ -96,11 +102,11 @@ enum Accumulator {
     /// Makes room for `groupCount` groups (new groups start empty).
     func resize(_ groupCount: Int) { state.resize(groupCount) }
 
-    /// Adds rows of `input` to the groups in `groups[row]` (see `AccumulatorState.update`).
+    /// Adds rows of `input` to the groups in `groups[row]` (see `UnaryAccumulatorState.update`).
     func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int)
         throws(ExecutionError)
     {
-        try state.update(groups, rows, input, count: count)
+        try unary.update(groups, rows, input, count: count)
     }
 
     /// Whether `update(runs:_:)` applies: the exact accumulators, whose result does not depend on
