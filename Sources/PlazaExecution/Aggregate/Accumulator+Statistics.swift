@@ -55,16 +55,22 @@ final class StringMinMaxAccumulator: UnaryAccumulatorState {
     }
 }
 
-/// var_samp / stddev_samp: Welford's running mean and squared deviations, merged with Chan's formula.
+/// var_samp / stddev_samp / var_pop / stddev_pop: Welford's running mean and squared deviations,
+/// merged with Chan's formula.
 final class VarianceAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isStandardDeviation: Bool
+    /// var_pop / stddev_pop: divide by n (0 for one value) instead of n − 1 (NULL for one value).
+    let isPopulation: Bool
     var counts: [Double] = []
     var means: [Double] = []
     var m2: [Double] = []
 
-    init(isStandardDeviation: Bool) { self.isStandardDeviation = isStandardDeviation }
+    init(isStandardDeviation: Bool, isPopulation: Bool = false) {
+        self.isStandardDeviation = isStandardDeviation
+        self.isPopulation = isPopulation
+    }
 
     func resize(_ groupCount: Int) {
         if counts.count < groupCount {
@@ -121,10 +127,12 @@ final class VarianceAccumulator: UnaryAccumulatorState {
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
         for g in 0..<groupCount {
-            if counts[g] < 2 {
+            let n = counts[g]
+            if n < (isPopulation ? 1 : 2) {
                 out.appendNull()
             } else {
-                let variance = m2[g] / (counts[g] - 1)
+                // As DuckDB: the population variance of one value is 0 whatever the value (even NaN).
+                let variance = isPopulation ? (n > 1 ? m2[g] / n : 0) : m2[g] / (n - 1)
                 out.append(isStandardDeviation ? variance.squareRoot() : variance)
             }
         }

@@ -67,9 +67,14 @@ enum Accumulator {
     case stringAgg(StringAggAccumulator)
     /// `BoolAccumulator`.
     case bool(BoolAccumulator)
+    /// `RegressionAccumulator`: the (y, x) statistics.
+    case regression(RegressionAccumulator)
 
     /// The concrete accumulator, for calls that do not need its type.
-    var state: any AccumulatorState { unary }
+    var state: any AccumulatorState {
+        if case .regression(let a) = self { return a }
+        return unary
+    }
 
     /// The concrete accumulator of a one-argument aggregate.
     private var unary: any UnaryAccumulatorState {
@@ -84,6 +89,7 @@ enum Accumulator {
         case .hyperLogLog(let a): return a
         case .stringAgg(let a): return a
         case .bool(let a): return a
+        case .regression: preconditionFailure("a (y, x) aggregate has no one-argument update")
         }
     }
 
@@ -102,10 +108,16 @@ enum Accumulator {
     /// Makes room for `groupCount` groups (new groups start empty).
     func resize(_ groupCount: Int) { state.resize(groupCount) }
 
-    /// Adds rows of `input` to the groups in `groups[row]` (see `UnaryAccumulatorState.update`).
-    func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int)
-        throws(ExecutionError)
-    {
+    /// Adds rows of `input` to the groups in `groups[row]` (see `UnaryAccumulatorState.update`);
+    /// for the (y, x) statistics `input` is y and `x` is x.
+    func update(
+        _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?,
+        x: ColumnVector? = nil, count: Int
+    ) throws(ExecutionError) {
+        if case .regression(let a) = self {
+            a.update(groups, rows, y: input, x: x, count: count)
+            return
+        }
         try unary.update(groups, rows, input, count: count)
     }
 
@@ -154,6 +166,8 @@ enum Accumulator {
             try a.merge(b, sources: sources, targets: targets, count: count)
         case (.stringAgg(let a), .stringAgg(let b)): try a.merge(b, sources: sources, targets: targets, count: count)
         case (.bool(let a), .bool(let b)): try a.merge(b, sources: sources, targets: targets, count: count)
+        case (.regression(let a), .regression(let b)):
+            try a.merge(b, sources: sources, targets: targets, count: count)
         default: preconditionFailure("merging accumulators of different aggregates")
         }
     }
@@ -187,8 +201,11 @@ enum Accumulator {
             case .string: return .stringMinMax(StringMinMaxAccumulator(isMax: isMax))
             case .interval: throw ExecutionError(.invalidArgument, "\(call.function.rawValue) does not accept INTERVAL")
             }
-        case .stddevSamp, .varSamp:
-            return .variance(VarianceAccumulator(isStandardDeviation: call.function == .stddevSamp))
+        case .stddevSamp, .varSamp, .stddevPop, .varPop:
+            return .variance(
+                VarianceAccumulator(
+                    isStandardDeviation: call.function == .stddevSamp || call.function == .stddevPop,
+                    isPopulation: call.function == .stddevPop || call.function == .varPop))
         case .median: return .quantile(QuantileAccumulator(fraction: 0.5))
         case .quantileCont:
             let fraction: Double
@@ -209,6 +226,9 @@ enum Accumulator {
             if case .varchar(let s)? = call.constants.first { separator = s }
             return .stringAgg(StringAggAccumulator(separator: Array(separator.utf8)))
         case .boolAnd, .boolOr: return .bool(BoolAccumulator(isAnd: call.function == .boolAnd))
+        case .corr, .covarPop, .covarSamp, .regrCount, .regrAvgX, .regrAvgY, .regrSlope, .regrIntercept, .regrR2,
+            .regrSXX, .regrSYY, .regrSXY:
+            return .regression(RegressionAccumulator(function: call.function))
         }
     }
 
