@@ -41,8 +41,7 @@ final class Aggregation {
             Field(name: $1, type: $0.type, isNullable: PlanUtilities.isNullable($0, inputFields))
         }
         for (call, name) in zip(collector.calls, collector.names) {
-            let nullable =
-                !(call.function == .count || call.function == .countStar || call.function == .approxCountDistinct)
+            let nullable = ![.count, .countStar, .approxCountDistinct, .regrCount].contains(call.function)
             fields.append(Field(name: name, type: call.type, isNullable: nullable))
         }
         return fields

@@ -135,7 +135,7 @@ extension BindingSession {
         case .countStar: expectedCounts = 0...0
         case .quantileCont: expectedCounts = 2...2
         case .stringAgg: expectedCounts = 1...2
-        default: expectedCounts = 1...1
+        default: expectedCounts = function.readsPairs ? 2...2 : 1...1
         }
         guard expectedCounts.contains(arguments.count) else {
             let wanted =
@@ -167,11 +167,23 @@ extension BindingSession {
         }
         let argumentType = arguments.first?.type
         guard let (target, result) = FunctionCatalog.resolveAggregate(function, argumentType: argumentType) else {
+            let role = function.readsPairs ? " as y; it takes two numeric arguments (y, x)" : ""
             throw BindError(
-                "type mismatch: \(written) does not accept \(argumentType?.description ?? "no arguments")", span: span)
+                "type mismatch: \(written) does not accept \(argumentType?.description ?? "no arguments")\(role)",
+                span: span)
         }
         if let target {
             arguments[0] = implicitCast(arguments[0], to: target)
+        }
+        if function.readsPairs {
+            // x is resolved as y is: each numeric argument is cast to DOUBLE on its own.
+            let xType = arguments[1].type
+            guard let (xTarget, _) = FunctionCatalog.resolveAggregate(function, argumentType: xType), let xTarget else {
+                throw BindError(
+                    "type mismatch: \(written) does not accept \(xType) as x; it takes two numeric arguments (y, x)",
+                    span: call.arguments[1].span)
+            }
+            arguments[1] = implicitCast(arguments[1], to: xTarget)
         }
         var filter: BoundExpression?
         if let condition = call.filter {

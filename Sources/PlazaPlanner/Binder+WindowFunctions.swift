@@ -135,7 +135,7 @@ extension BindingSession {
         if call.isDistinct && function != .count {
             throw BindError("DISTINCT in a window aggregate is supported for count only", span: span)
         }
-        let expected = function == .countStar ? 0 : 1
+        let expected = function == .countStar ? 0 : (function.readsPairs ? 2 : 1)
         guard arguments.count == expected else {
             throw BindError(
                 "\(written) takes \(expected) argument\(expected == 1 ? "" : "s"), not \(arguments.count)", span: span)
@@ -147,6 +147,16 @@ extension BindingSession {
                 span: span)
         }
         if let target { arguments[0] = implicitCast(arguments[0], to: target) }
+        if function.readsPairs {
+            guard let (xTarget, _) = FunctionCatalog.resolveAggregate(function, argumentType: arguments[1].type),
+                let xTarget
+            else {
+                throw BindError(
+                    "type mismatch: \(written) does not accept \(arguments[1].type) as x; it takes two numeric arguments (y, x)",
+                    span: call.arguments[1].span)
+            }
+            arguments[1] = implicitCast(arguments[1], to: xTarget)
+        }
         var filter: BoundExpression?
         if let condition = call.filter {
             filter = try requireBoolean(
@@ -203,6 +213,8 @@ extension BindingSession {
 extension WindowCollector {
     /// The aggregates the window operator computes over frames.
     static let supportedAggregates: Set<AggregateFunction> = [
-        .countStar, .count, .sum, .avg, .min, .max, .stddevSamp, .varSamp, .boolAnd, .boolOr,
+        .countStar, .count, .sum, .avg, .min, .max, .stddevSamp, .varSamp, .stddevPop, .varPop, .boolAnd, .boolOr,
+        .corr, .covarPop, .covarSamp, .regrCount, .regrAvgX, .regrAvgY, .regrSlope, .regrIntercept, .regrR2, .regrSXX,
+        .regrSYY, .regrSXY,
     ]
 }

@@ -53,12 +53,36 @@ package enum AggregateFunction: String, Hashable, Sendable, CaseIterable {
     case count, sum, avg, min, max
     case stddevSamp = "stddev_samp"
     case varSamp = "var_samp"
+    case stddevPop = "stddev_pop"
+    case varPop = "var_pop"
     case median
     case quantileCont = "quantile_cont"
     case approxCountDistinct = "approx_count_distinct"
     case stringAgg = "string_agg"
     case boolAnd = "bool_and"
     case boolOr = "bool_or"
+    case corr
+    case covarPop = "covar_pop"
+    case covarSamp = "covar_samp"
+    case regrCount = "regr_count"
+    case regrAvgX = "regr_avgx"
+    case regrAvgY = "regr_avgy"
+    case regrSlope = "regr_slope"
+    case regrIntercept = "regr_intercept"
+    case regrR2 = "regr_r2"
+    case regrSXX = "regr_sxx"
+    case regrSYY = "regr_syy"
+    case regrSXY = "regr_sxy"
+
+    /// Whether the aggregate reads (y, x) pairs, skipping rows where either is NULL: corr, covar_*, regr_*.
+    package var readsPairs: Bool {
+        switch self {
+        case .corr, .covarPop, .covarSamp, .regrCount, .regrAvgX, .regrAvgY, .regrSlope, .regrIntercept, .regrR2,
+            .regrSXX, .regrSYY, .regrSXY:
+            return true
+        default: return false
+        }
+    }
 }
 
 /// One aggregate of an `Aggregate` node, e.g. `sum(DISTINCT x) FILTER (WHERE y > 0)`.

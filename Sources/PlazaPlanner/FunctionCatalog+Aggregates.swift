@@ -4,7 +4,7 @@ import PlazaCore
 package struct AggregateSignature: Hashable, Sendable, CustomStringConvertible {
     /// The aggregate.
     package var function: AggregateFunction
-    /// The value argument's type after the binder's casts (nil for `count(*)`).
+    /// The value argument's type after the binder's casts (nil for `count(*)`); both arguments' for (y, x) aggregates.
     package var argument: ParameterType?
     /// The result type; `nil` means the argument's own type (min, max).
     package var result: DataType?
@@ -25,10 +25,12 @@ package struct AggregateSignature: Hashable, Sendable, CustomStringConvertible {
         self.notes = notes
     }
 
-    /// `sum(BIGINT) -> BIGINT`.
+    /// `sum(BIGINT) -> BIGINT`, `corr(DOUBLE, DOUBLE) -> DOUBLE`.
     public var description: String {
         let resultText = keepsDecimalScale ? "DECIMAL(18,s)" : (result?.description ?? "same as argument")
-        return "\(function.rawValue)(\(argument?.description ?? "*")) -> \(resultText)"
+        let argumentText = argument?.description ?? "*"
+        let argumentsText = function.readsPairs ? "\(argumentText), \(argumentText)" : argumentText
+        return "\(function.rawValue)(\(argumentsText)) -> \(resultText)"
     }
 }
 
@@ -56,6 +58,10 @@ extension FunctionCatalog {
             .stddevSamp, .exact(.double), result: .double,
             notes: "sample standard deviation; NULL for fewer than 2 values"),
         .init(.varSamp, .exact(.double), result: .double, notes: "sample variance; NULL for fewer than 2 values"),
+        .init(
+            .stddevPop, .exact(.double), result: .double,
+            notes: "population standard deviation; 0 for one value, NULL for none"),
+        .init(.varPop, .exact(.double), result: .double, notes: "population variance; 0 for one value, NULL for none"),
         .init(.median, .exact(.double), result: .double, notes: "quantile_cont(x, 0.5)"),
         .init(
             .quantileCont, .exact(.double), result: .double,
@@ -67,6 +73,23 @@ extension FunctionCatalog {
             notes: "constants[0] is the separator (VARCHAR, default ','); input order within a group"),
         .init(.boolAnd, .exact(.boolean), result: .boolean),
         .init(.boolOr, .exact(.boolean), result: .boolean),
+        // Two arguments (y, x), both cast to DOUBLE; rows where either is NULL are skipped.
+        .init(.corr, .exact(.double), result: .double, notes: "covar_pop / (stddev_pop(x) × stddev_pop(y)); NaN if 0"),
+        .init(.covarPop, .exact(.double), result: .double, notes: "NULL for no pairs"),
+        .init(.covarSamp, .exact(.double), result: .double, notes: "NULL for fewer than 2 pairs"),
+        .init(.regrCount, .exact(.double), result: .bigint, notes: "pairs; 0 for none (DuckDB: UINTEGER)"),
+        .init(.regrAvgX, .exact(.double), result: .double, notes: "sum(x) / pairs"),
+        .init(.regrAvgY, .exact(.double), result: .double, notes: "sum(y) / pairs"),
+        .init(.regrSlope, .exact(.double), result: .double, notes: "covar_pop / var_pop(x); NaN if var_pop(x) = 0"),
+        .init(
+            .regrIntercept, .exact(.double), result: .double,
+            notes: "avg(y) − slope × avg(x); NULL where the slope is NaN"),
+        .init(
+            .regrR2, .exact(.double), result: .double,
+            notes: "NULL if var_pop(x) = 0, else 1 if var_pop(y) = 0, else corr²"),
+        .init(.regrSXX, .exact(.double), result: .double, notes: "pairs × var_pop(x)"),
+        .init(.regrSYY, .exact(.double), result: .double, notes: "pairs × var_pop(y)"),
+        .init(.regrSXY, .exact(.double), result: .double, notes: "pairs × covar_pop"),
     ]
 
     /// Aggregate names as written in SQL (lower case), mapped to the aggregate.
@@ -75,14 +98,18 @@ extension FunctionCatalog {
         "stddev_samp": .stddevSamp, "stddev": .stddevSamp, "var_samp": .varSamp, "variance": .varSamp,
         "median": .median, "quantile_cont": .quantileCont, "approx_count_distinct": .approxCountDistinct,
         "string_agg": .stringAgg, "group_concat": .stringAgg, "listagg": .stringAgg,
-        "bool_and": .boolAnd, "bool_or": .boolOr,
+        "bool_and": .boolAnd, "bool_or": .boolOr, "stddev_pop": .stddevPop, "var_pop": .varPop,
+        "corr": .corr, "covar_pop": .covarPop, "covar_samp": .covarSamp, "regr_count": .regrCount,
+        "regr_avgx": .regrAvgX, "regr_avgy": .regrAvgY, "regr_slope": .regrSlope, "regr_intercept": .regrIntercept,
+        "regr_r2": .regrR2, "regr_sxx": .regrSXX, "regr_syy": .regrSYY, "regr_sxy": .regrSXY,
     ]
 
     /// Chooses the aggregate overload for an argument type: the cast target of the argument and
     /// the result type, or nil when the aggregate does not accept the type.
     ///
     /// BOOLEAN is accepted by `sum`/`avg` (cast to BIGINT); BIGINT and DECIMAL by the DOUBLE-only
-    /// statistics (cast to DOUBLE); any type by `string_agg` (cast to VARCHAR).
+    /// statistics (cast to DOUBLE); any type by `string_agg` (cast to VARCHAR). The (y, x) aggregates
+    /// (`readsPairs`) resolve each argument on its own.
     package static func resolveAggregate(_ function: AggregateFunction, argumentType: DataType?) -> (
         argument: DataType?, result: DataType
     )? {
@@ -107,8 +134,10 @@ extension FunctionCatalog {
             case .double, .decimal: return (type, .double)
             default: return nil
             }
-        case .stddevSamp, .varSamp, .median, .quantileCont:
+        case .stddevSamp, .varSamp, .stddevPop, .varPop, .median, .quantileCont, .corr, .covarPop, .covarSamp,
+            .regrAvgX, .regrAvgY, .regrSlope, .regrIntercept, .regrR2, .regrSXX, .regrSYY, .regrSXY:
             return type.isNumeric || type == .null ? (.double, .double) : nil
+        case .regrCount: return type.isNumeric || type == .null ? (.double, .bigint) : nil
         case .stringAgg: return type == .interval ? nil : (.varchar, .varchar)
         case .boolAnd, .boolOr: return type == .boolean || type == .null ? (.boolean, .boolean) : nil
         }

@@ -138,7 +138,7 @@ package struct WindowCall: Hashable, Sendable {
     package var isNullable: Bool {
         switch function {
         case .rowNumber, .rank, .denseRank, .percentRank, .cumeDist, .ntile: return false
-        case .aggregate(let f): return !(f == .count || f == .countStar)
+        case .aggregate(let f): return !(f == .count || f == .countStar || f == .regrCount)
         default: return true
         }
     }

@@ -80,6 +80,16 @@ import Testing
         Case(sql: "SELECT quantile_cont(n, 2) FROM reportes", fragment: "between 0 and 1", column: 25),
         Case(sql: "SELECT count(n, n) FROM reportes", fragment: "count takes 1 argument, not 2", column: 8),
         Case(sql: "SELECT sum(*) FROM reportes", fragment: "sum(*) is not defined", column: 8),
+        Case(sql: "SELECT 1 + corr(x) FROM reportes", fragment: "corr takes 2 arguments, not 1", column: 12),
+        Case(
+            sql: "SELECT regr_slope(x, n, n) FROM reportes", fragment: "regr_slope takes 2 arguments, not 3",
+            column: 8),
+        Case(
+            sql: "SELECT covar_pop(x, fecha) FROM reportes",
+            fragment: "covar_pop does not accept DATE as x; it takes two numeric arguments (y, x)", column: 21),
+        Case(
+            sql: "SELECT regr_r2(colonia, x) FROM reportes",
+            fragment: "regr_r2 does not accept VARCHAR as y; it takes two numeric arguments (y, x)", column: 8),
         Case(
             sql: "SELECT lower(DISTINCT colonia) FROM reportes", fragment: "DISTINCT applies only to aggregate",
             column: 8),

@@ -118,6 +118,12 @@ import Testing
         ("approx_count_distinct(colonia)", .bigint), ("string_agg(colonia, ', ')", .varchar),
         ("string_agg(n)", .varchar),
         ("bool_and(ok)", .boolean), ("bool_or(n > 1)", .boolean),
+        ("stddev_pop(n)", .double), ("var_pop(monto)", .double),
+        ("corr(x, n)", .double), ("covar_pop(monto, x)", .double), ("covar_samp(n, n)", .double),
+        ("regr_count(x, monto)", .bigint), ("regr_count(NULL, NULL)", .bigint), ("regr_avgx(x, n)", .double),
+        ("regr_avgy(x, n)", .double), ("regr_slope(x, n)", .double), ("regr_intercept(x, n)", .double),
+        ("regr_r2(x, n)", .double), ("regr_sxx(x, n)", .double), ("regr_syy(x, n)", .double),
+        ("regr_sxy(x, n)", .double), ("corr(DISTINCT x, n) FILTER (WHERE ok)", .double),
         ("sum(n) FILTER (WHERE ok)", .bigint), ("count(*) + 1", .bigint), ("sum(n) / count(*)", .double),
     ]
 

@@ -24,7 +24,7 @@ extension Double: OrderedValue {
 /// One concrete class for every physical type: the values live in raw memory and `update`
 /// switches on the type once per batch, then runs a loop specialized for it (a generic class
 /// dispatched through `Accumulator` would run unspecialized, with witness calls per value).
-final class FixedMinMaxAccumulator: AccumulatorState {
+final class FixedMinMaxAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isMax: Bool

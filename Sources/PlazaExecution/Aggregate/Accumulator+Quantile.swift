@@ -50,7 +50,7 @@ struct DoubleList {
 
 /// median / quantile_cont: keeps each group's values in a raw list, then finds the two order
 /// statistics around the fraction by selection (O(n)) and interpolates linearly.
-final class QuantileAccumulator: AccumulatorState {
+final class QuantileAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let fraction: Double

@@ -7,7 +7,7 @@ import PlazaCore
 import PlazaVector
 
 /// min / max over VARCHAR, by bytes.
-final class StringMinMaxAccumulator: AccumulatorState {
+final class StringMinMaxAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isMax: Bool
@@ -55,16 +55,22 @@ final class StringMinMaxAccumulator: AccumulatorState {
     }
 }
 
-/// var_samp / stddev_samp: Welford's running mean and squared deviations, merged with Chan's formula.
-final class VarianceAccumulator: AccumulatorState {
+/// var_samp / stddev_samp / var_pop / stddev_pop: Welford's running mean and squared deviations,
+/// merged with Chan's formula.
+final class VarianceAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isStandardDeviation: Bool
+    /// var_pop / stddev_pop: divide by n (0 for one value) instead of n − 1 (NULL for one value).
+    let isPopulation: Bool
     var counts: [Double] = []
     var means: [Double] = []
     var m2: [Double] = []
 
-    init(isStandardDeviation: Bool) { self.isStandardDeviation = isStandardDeviation }
+    init(isStandardDeviation: Bool, isPopulation: Bool = false) {
+        self.isStandardDeviation = isStandardDeviation
+        self.isPopulation = isPopulation
+    }
 
     func resize(_ groupCount: Int) {
         if counts.count < groupCount {
@@ -121,10 +127,12 @@ final class VarianceAccumulator: AccumulatorState {
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
         for g in 0..<groupCount {
-            if counts[g] < 2 {
+            let n = counts[g]
+            if n < (isPopulation ? 1 : 2) {
                 out.appendNull()
             } else {
-                let variance = m2[g] / (counts[g] - 1)
+                // As DuckDB: the population variance of one value is 0 whatever the value (even NaN).
+                let variance = isPopulation ? (n > 1 ? m2[g] / n : 0) : m2[g] / (n - 1)
                 out.append(isStandardDeviation ? variance.squareRoot() : variance)
             }
         }
@@ -133,7 +141,7 @@ final class VarianceAccumulator: AccumulatorState {
 }
 
 /// string_agg: the group's values joined by the separator, in input order.
-final class StringAggAccumulator: AccumulatorState {
+final class StringAggAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let separator: [UInt8]
@@ -182,7 +190,7 @@ final class StringAggAccumulator: AccumulatorState {
 
 /// approx_count_distinct: exact hash sets up to 256 values per group, then a HyperLogLog sketch
 /// with 2^12 registers (standard error about 1.6%).
-final class HyperLogLogAccumulator: AccumulatorState {
+final class HyperLogLogAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     static let precision = 12
@@ -276,7 +284,7 @@ final class HyperLogLogAccumulator: AccumulatorState {
 }
 
 /// bool_and / bool_or.
-final class BoolAccumulator: AccumulatorState {
+final class BoolAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isAnd: Bool

@@ -3,7 +3,7 @@ import PlazaPlanner
 import PlazaVector
 
 /// count(*) and count(x).
-final class CountAccumulator: AccumulatorState {
+final class CountAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let countsNulls: Bool
@@ -123,7 +123,7 @@ extension Double {
 }
 
 /// sum and avg over BIGINT and DECIMAL: exact 128-bit sums, checked against the result type at the end.
-final class IntegerSumAccumulator: AccumulatorState {
+final class IntegerSumAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isAverage: Bool
@@ -315,7 +315,7 @@ final class IntegerSumAccumulator: AccumulatorState {
 }
 
 /// sum and avg over DOUBLE.
-final class DoubleSumAccumulator: AccumulatorState {
+final class DoubleSumAccumulator: UnaryAccumulatorState {
     var isUngrouped = false
     var threads = 1
     let isAverage: Bool

@@ -16,11 +16,6 @@ protocol AccumulatorState: AnyObject {
     /// Makes room for `groupCount` groups (new groups start empty).
     func resize(_ groupCount: Int)
 
-    /// Adds rows of `input` (nil for count(*)) to the groups in `groups[row]`; `rows` restricts
-    /// the rows (nil: all `count`). NULL inputs are skipped.
-    func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int)
-        throws(ExecutionError)
-
     /// Adds `other`'s group `sources[i]` (`i` when `sources` is nil) into this accumulator's group
     /// `targets[i]`, for each `i` in `0 ..< count`; targets must exist (`resize`) and be distinct.
     ///
@@ -39,6 +34,14 @@ protocol AccumulatorState: AnyObject {
 extension AccumulatorState {
     /// Bytes held, for the memory limit: none counted unless the accumulator says.
     var footprint: Int { 0 }
+}
+
+/// The state of an aggregate of one value argument (all but the (y, x) statistics).
+protocol UnaryAccumulatorState: AccumulatorState {
+    /// Adds rows of `input` (nil for count(*)) to the groups in `groups[row]`; `rows` restricts
+    /// the rows (nil: all `count`). NULL inputs are skipped.
+    func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int)
+        throws(ExecutionError)
 }
 
 /// One aggregate's accumulator, as a closed set of kinds: calls go to the concrete class once per
@@ -64,9 +67,17 @@ enum Accumulator {
     case stringAgg(StringAggAccumulator)
     /// `BoolAccumulator`.
     case bool(BoolAccumulator)
+    /// `RegressionAccumulator`: the (y, x) statistics.
+    case regression(RegressionAccumulator)
 
     /// The concrete accumulator, for calls that do not need its type.
     var state: any AccumulatorState {
+        if case .regression(let a) = self { return a }
+        return unary
+    }
+
+    /// The concrete accumulator of a one-argument aggregate.
+    private var unary: any UnaryAccumulatorState {
         switch self {
         case .count(let a): return a
         case .integerSum(let a): return a
@@ -78,6 +89,7 @@ enum Accumulator {
         case .hyperLogLog(let a): return a
         case .stringAgg(let a): return a
         case .bool(let a): return a
+        case .regression: preconditionFailure("a (y, x) aggregate has no one-argument update")
         }
     }
 
@@ -96,11 +108,17 @@ enum Accumulator {
     /// Makes room for `groupCount` groups (new groups start empty).
     func resize(_ groupCount: Int) { state.resize(groupCount) }
 
-    /// Adds rows of `input` to the groups in `groups[row]` (see `AccumulatorState.update`).
-    func update(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int)
-        throws(ExecutionError)
-    {
-        try state.update(groups, rows, input, count: count)
+    /// Adds rows of `input` to the groups in `groups[row]` (see `UnaryAccumulatorState.update`);
+    /// for the (y, x) statistics `input` is y and `x` is x.
+    func update(
+        _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?,
+        x: ColumnVector? = nil, count: Int
+    ) throws(ExecutionError) {
+        if case .regression(let a) = self {
+            a.update(groups, rows, y: input, x: x, count: count)
+            return
+        }
+        try unary.update(groups, rows, input, count: count)
     }
 
     /// Whether `update(runs:_:)` applies: the exact accumulators, whose result does not depend on
@@ -148,6 +166,8 @@ enum Accumulator {
             try a.merge(b, sources: sources, targets: targets, count: count)
         case (.stringAgg(let a), .stringAgg(let b)): try a.merge(b, sources: sources, targets: targets, count: count)
         case (.bool(let a), .bool(let b)): try a.merge(b, sources: sources, targets: targets, count: count)
+        case (.regression(let a), .regression(let b)):
+            try a.merge(b, sources: sources, targets: targets, count: count)
         default: preconditionFailure("merging accumulators of different aggregates")
         }
     }
@@ -181,8 +201,11 @@ enum Accumulator {
             case .string: return .stringMinMax(StringMinMaxAccumulator(isMax: isMax))
             case .interval: throw ExecutionError(.invalidArgument, "\(call.function.rawValue) does not accept INTERVAL")
             }
-        case .stddevSamp, .varSamp:
-            return .variance(VarianceAccumulator(isStandardDeviation: call.function == .stddevSamp))
+        case .stddevSamp, .varSamp, .stddevPop, .varPop:
+            return .variance(
+                VarianceAccumulator(
+                    isStandardDeviation: call.function == .stddevSamp || call.function == .stddevPop,
+                    isPopulation: call.function == .stddevPop || call.function == .varPop))
         case .median: return .quantile(QuantileAccumulator(fraction: 0.5))
         case .quantileCont:
             let fraction: Double
@@ -203,6 +226,9 @@ enum Accumulator {
             if case .varchar(let s)? = call.constants.first { separator = s }
             return .stringAgg(StringAggAccumulator(separator: Array(separator.utf8)))
         case .boolAnd, .boolOr: return .bool(BoolAccumulator(isAnd: call.function == .boolAnd))
+        case .corr, .covarPop, .covarSamp, .regrCount, .regrAvgX, .regrAvgY, .regrSlope, .regrIntercept, .regrR2,
+            .regrSXX, .regrSYY, .regrSXY:
+            return .regression(RegressionAccumulator(function: call.function))
         }
     }
 

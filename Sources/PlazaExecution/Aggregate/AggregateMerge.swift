@@ -96,9 +96,11 @@ extension AggregateState {
                 try set.findOrInsert([globalGroups, stored], rowCount: n, into: buffer.baseAddress!)
             }
             let fresh = (0..<n).filter { ids[$0] >= before }.map { Int32($0) }
+            // A (y, x) statistic's set holds x as a third column.
+            let x = keys.count > 2 ? keys[2] : nil
             try groupNumbers.withUnsafeBufferPointer { (g) throws(ExecutionError) in
                 try fresh.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
-                    try accumulator.update(g.baseAddress!, rows, values, count: n)
+                    try accumulator.update(g.baseAddress!, rows, values, x: x, count: n)
                 }
             }
             start = end

@@ -14,11 +14,13 @@ final class AggregateOperator: @unchecked Sendable {
     let groupNodes: [ExpressionNode]
     let calls: [AggregateCall]
     let argumentNodes: [ExpressionNode?]
+    /// Per aggregate: the x argument of a (y, x) statistic (`argumentNodes` holds y), else nil.
+    let xNodes: [ExpressionNode?]
     let filterNodes: [ExpressionNode?]
     let fields: [Field]
     let context: QueryContext
     /// Per aggregate: whether its argument may arrive as a dictionary vector (it reads only
-    /// validity or packs keys): DISTINCT, count, approx_count_distinct.
+    /// validity or packs keys): DISTINCT, count, approx_count_distinct; never a (y, x) statistic.
     let acceptsDictionary: [Bool]
 
     init(
@@ -30,13 +32,16 @@ final class AggregateOperator: @unchecked Sendable {
         self.argumentNodes = try aggregates.map { (call) throws(ExecutionError) in
             try call.arguments.first.map { (e) throws(ExecutionError) in try compiler.compile(e) }
         }
+        self.xNodes = try aggregates.map { (call) throws(ExecutionError) in
+            call.function.readsPairs && call.arguments.count == 2 ? try compiler.compile(call.arguments[1]) : nil
+        }
         self.filterNodes = try aggregates.map { (call) throws(ExecutionError) in
             try call.filter.map { (e) throws(ExecutionError) in try compiler.compile(e) }
         }
         self.fields = fields
         self.context = context
         self.acceptsDictionary = aggregates.map {
-            $0.isDistinct || $0.function == .count || $0.function == .approxCountDistinct
+            !$0.function.readsPairs && ($0.isDistinct || $0.function == .count || $0.function == .approxCountDistinct)
         }
         for (call, argument) in zip(aggregates, argumentNodes) {
             _ = try Accumulator.make(call, inputType: argument?.type)  // rejects unsupported types before running
@@ -166,12 +171,16 @@ final class AggregateState {
             let translated = call.isDistinct && argument?.type == .varchar
             distinctIDs.append(translated ? try DictionaryIDs(tracker: op.context.tracker) : nil)
             let valueType = translated ? DataType.bigint : (argument?.type ?? .null)
+            // A (y, x) statistic keeps distinct pairs: (group, y, x).
+            let pairType = call.function.readsPairs ? [DataType.double] : []
             distinctSets.append(
                 call.isDistinct
                     ? try GroupTable(
-                        types: [.bigint, valueType], tracker: op.context.tracker, operatorName: "DISTINCT aggregate")
+                        types: [.bigint, valueType] + pairType, tracker: op.context.tracker,
+                        operatorName: "DISTINCT aggregate")
                     : nil)
-            distinctCodes.append(call.isDistinct && argument is ColumnNode ? AggregateDistinctCodes() : nil)
+            distinctCodes.append(
+                call.isDistinct && argument is ColumnNode && !call.function.readsPairs ? AggregateDistinctCodes() : nil)
         }
         if table == nil {
             for accumulator in accumulators {
@@ -230,6 +239,7 @@ final class AggregateState {
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
+            let x = try op.xNodes[index]?.evaluate(batch)
             var selected: [Int32]? = live
             if let filter = op.filterNodes[index] {
                 let flags = try filter.evaluate(batch)
@@ -257,7 +267,7 @@ final class AggregateState {
                         continue
                     }
                 }
-                try insertDistinct(set, distinctIDs[index], argument, selected, count)
+                try insertDistinct(set, distinctIDs[index], argument, x, selected, count)
             } else if ordersRuns && op.filterNodes[index] == nil && accumulator.takesRuns {
                 if !runsBuilt {
                     if let live {
@@ -274,10 +284,10 @@ final class AggregateState {
                 counter.update(liveWords: liveWords, argument, count: count)
             } else if let selected {
                 try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
-                    try accumulator.update(groups, rows, argument, count: count)
+                    try accumulator.update(groups, rows, argument, x: x, count: count)
                 }
             } else {
-                try accumulator.update(groups, nil, argument, count: count)
+                try accumulator.update(groups, nil, argument, x: x, count: count)
             }
         }
     }
@@ -289,7 +299,9 @@ final class AggregateState {
     private func readsInPlace(_ batch: Batch) -> Bool {
         guard op.filterNodes.allSatisfy({ $0 == nil }) else { return false }
         for (index, node) in op.argumentNodes.enumerated() {
-            guard node == nil || node is ColumnNode else { return false }
+            guard node == nil || node is ColumnNode, op.xNodes[index] == nil || op.xNodes[index] is ColumnNode else {
+                return false
+            }
             if distinctSets[index] != nil {
                 guard let column = node as? ColumnNode, distinctCodes[index] != nil,
                     batch.columns[column.index].dictionary != nil
@@ -498,13 +510,19 @@ final class AggregateState {
         for index in distinctCodes.indices { try drainDistinct(index) }
     }
 
+    /// Adds the (group, value) pairs of the valid rows of `selected` (nil: all `count`) to `set`;
+    /// with `x` (a (y, x) statistic), (group, y, x) where both are valid.
     private func insertDistinct(
-        _ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ selected: [Int32]?, _ count: Int
+        _ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ x: ColumnVector?, _ selected: [Int32]?,
+        _ count: Int
     ) throws(ExecutionError) {
         guard let raw, raw.type != .null else { return }
+        if let x, x.type == .null { return }
         let argument = try ids.map { (ids) throws(ExecutionError) in try ids.translate(raw, count: count) } ?? raw
         var rows: [Int32] = []
-        for row in 0..<count where argument.isValid(at: row) { rows.append(Int32(row)) }
+        for row in 0..<count where argument.isValid(at: row) && x?.isValid(at: row) != false {
+            rows.append(Int32(row))
+        }
         if let selected {
             let keep = Set(selected)
             rows = rows.filter { keep.contains($0) }
@@ -512,10 +530,12 @@ final class AggregateState {
         if rows.isEmpty { return }
         let groupColumn = ColumnVector(type: .bigint, capacity: rows.count)
         for row in rows { groupColumn.append(Int64(groups[Int(row)])) }
-        let values = rows.withUnsafeBufferPointer { GatherKernel.gather(argument, $0) }
+        let values = rows.withUnsafeBufferPointer { rows in
+            [argument, x].compactMap { $0 }.map { GatherKernel.gather($0, rows) }
+        }
         let ids = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
         defer { ids.deallocate() }
-        try set.findOrInsert([groupColumn, values], rowCount: rows.count, into: ids)
+        try set.findOrInsert([groupColumn] + values, rowCount: rows.count, into: ids)
     }
 
     func account() throws(ExecutionError) {

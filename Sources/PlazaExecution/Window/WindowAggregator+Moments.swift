@@ -2,7 +2,7 @@ import PlazaCore
 import PlazaVector
 
 extension WindowAggregator {
-    /// var_samp / stddev_samp of DOUBLE over frames: a segment tree of (count, mean, M2) nodes
+    /// var_samp / stddev_samp / var_pop / stddev_pop of DOUBLE over frames: a segment tree of (count, mean, M2) nodes
     /// merged with Chan's pairwise formula, so each row's frame costs O(log n) and no value is
     /// ever subtracted back out (a running sum of squares would lose the variance to cancellation).
     func moments(_ argument: ColumnVector, _ frames: WindowFrames, _ included: [Bool]) -> ColumnVector {
@@ -27,7 +27,8 @@ extension WindowAggregator {
         let out = ColumnVector(type: .double, capacity: n)
         out.setCount(n)
         let values = out.values(as: Double.self)
-        let isDeviation = function == .stddevSamp
+        let isDeviation = function == .stddevSamp || function == .stddevPop
+        let isPopulation = function == .stddevPop || function == .varPop
         for p in 0..<n {
             let row = Int(layout.order[p])
             var left = Int(frames.start[p]) + size, right = Int(frames.end[p]) + size
@@ -45,12 +46,67 @@ extension WindowAggregator {
                 right >>= 1
             }
             let total = leftPart.merged(with: rightPart)
-            guard total.count >= 2 else {
+            guard total.count >= (isPopulation ? 1 : 2) else {
                 out.setValid(false, at: row)
                 continue
             }
-            let variance = total.squares / (total.count - 1)
+            let variance =
+                isPopulation ? (total.count > 1 ? total.squares / total.count : 0) : total.squares / (total.count - 1)
             values[row] = isDeviation ? variance.squareRoot() : variance
+        }
+        return out
+    }
+
+    /// corr, covar_* and regr_* over frames: a segment tree of `PairMoments` merged pairwise, so each
+    /// row's frame costs O(log n) and no pair is ever subtracted back out.
+    func pairMoments(_ y: ColumnVector, _ x: ColumnVector, _ frames: WindowFrames, _ included: [Bool])
+        -> ColumnVector
+    {
+        let n = layout.count
+        let ys = y.values(as: Double.self), xs = x.values(as: Double.self)
+        var size = 1
+        while size < n { size <<= 1 }
+        var tree = [PairMoments](repeating: PairMoments(), count: 2 * size)
+        for p in 0..<n where included[p] {
+            let row = Int(layout.order[p])
+            tree[size + p].addToAll(ys[row], xs[row])
+        }
+        if size > 1 {
+            for node in stride(from: size - 1, through: 1, by: -1) {
+                var merged = tree[2 * node]
+                merged.merge(tree[2 * node + 1])
+                tree[node] = merged
+            }
+        }
+        let isCount = function == .regrCount
+        let out = ColumnVector(type: isCount ? .bigint : .double, capacity: n)
+        out.setCount(n)
+        for p in 0..<n {
+            let row = Int(layout.order[p])
+            var left = Int(frames.start[p]) + size, right = Int(frames.end[p]) + size
+            var leftPart = PairMoments(), rightPart = PairMoments()
+            while left < right {
+                if left & 1 == 1 {
+                    leftPart.merge(tree[left])
+                    left += 1
+                }
+                if right & 1 == 1 {
+                    right -= 1
+                    var merged = tree[right]
+                    merged.merge(rightPart)
+                    rightPart = merged
+                }
+                left >>= 1
+                right >>= 1
+            }
+            leftPart.merge(rightPart)
+            if isCount {
+                out.values(as: Int64.self)[row] = Int64(leftPart.count)
+            } else if let value = leftPart.result(function) {
+                out.values(as: Double.self)[row] = value
+            } else {
+                out.setValid(false, at: row)
+            }
         }
         return out
     }

@@ -8,8 +8,8 @@ import PlazaVector
 /// result), so a moving sum costs O(1) a row; sums of doubles use a segment tree (O(log n) a row)
 /// to avoid the drift of subtracting; min and max slide a monotonic deque over the frames, whose
 /// ends only move forward within a partition (O(1) amortized a row). count(DISTINCT) recounts a
-/// frame only when it differs from the previous row's. var_samp/stddev_samp and bool_and/bool_or
-/// are in WindowAggregator+Moments.swift.
+/// frame only when it differs from the previous row's. The variances, the (y, x) statistics and
+/// bool_and/bool_or are in WindowAggregator+Moments.swift.
 struct WindowAggregator {
     let op: WindowOperator
     let call: WindowCall
@@ -45,6 +45,11 @@ struct WindowAggregator {
         if let argument, argument.hasNulls {
             for p in 0..<n where !argument.isValid(at: Int(layout.order[p])) { included[p] = false }
         }
+        // A (y, x) statistic skips rows where x is NULL too.
+        let x = function.readsPairs ? try op.evaluateAll(call.arguments[1], batches) : nil
+        if let x, x.hasNulls {
+            for p in 0..<n where !x.isValid(at: Int(layout.order[p])) { included[p] = false }
+        }
         var counts = [Int64](repeating: 0, count: n + 1)
         for p in 0..<n { counts[p + 1] = counts[p] &+ (included[p] ? 1 : 0) }
         switch function {
@@ -66,9 +71,13 @@ struct WindowAggregator {
         case .min, .max:
             guard let argument else { throw ExecutionError(.internal, "min without an argument") }
             return extremes(argument, frames, included)
-        case .stddevSamp, .varSamp:
+        case .stddevSamp, .varSamp, .stddevPop, .varPop:
             guard let argument else { throw ExecutionError(.internal, "var_samp without an argument") }
             return moments(argument, frames, included)
+        case .corr, .covarPop, .covarSamp, .regrCount, .regrAvgX, .regrAvgY, .regrSlope, .regrIntercept, .regrR2,
+            .regrSXX, .regrSYY, .regrSXY:
+            guard let argument, let x else { throw ExecutionError(.internal, "\(function.rawValue) without (y, x)") }
+            return pairMoments(argument, x, frames, included)
         case .boolAnd, .boolOr:
             guard let argument else { throw ExecutionError(.internal, "bool_and without an argument") }
             return booleans(argument, frames, included, counts)
