@@ -186,7 +186,12 @@ final class WindowOperator: @unchecked Sendable {
         guard !key.partitionBy.isEmpty else {
             return try sortPacked([], orderKeys, orderRanges, orderDirections, total, orderBits: orderLayout.totalBits)
         }
-        let partitions = try denseNumbers(key.partitionBy, batches, total, name: "window PARTITION BY").numbers
+        let partitions: ColumnVector
+        if let direct = try directNumbers(key.partitionBy, batches, total) {
+            partitions = direct
+        } else {
+            partitions = try denseNumbers(key.partitionBy, batches, total, name: "window PARTITION BY").numbers
+        }
         var partitionRange = SortKeyRange()
         partitionRange.add(partitions, count: total)
         let ranges = [partitionRange] + orderRanges
@@ -229,80 +234,153 @@ final class WindowOperator: @unchecked Sendable {
     }
 
     /// The window order when partition and ORDER BY codes do not fit one integer together: a
-    /// stable counting sort of the rows by partition number, then each partition's (ORDER BY
-    /// code, row) pairs radix sorted on its own, partitions spread over the threads.
+    /// stable counting sort of the rows by partition number (each thread scattering its share of
+    /// the rows), then each partition's (ORDER BY code, row) pairs sorted on their own,
+    /// partitions spread over the threads.
     private func sortByPartition(
         _ partitions: ColumnVector, _ orderKeys: [ColumnVector], _ layout: PackedKeyLayout, _ total: Int
     ) throws(ExecutionError) -> (order: [Int32], marks: [UInt8])? {
         guard let buffers = try SortBuffers(count: total, context: context) else { return nil }
         defer { buffers.release() }
         layout.pack(orderKeys, count: total, batch: 0, into: buffers.entries)
-        // Dense numbers are 0..<n; a NULL partition (one text key) takes number n.
-        let numbers = partitions.values(as: Int64.self)
+        // Dense numbers are 0..<n; a NULL partition (one text key) takes number n, written over
+        // its rows' values (the vector is this sort's own).
+        let numbers = SortShared(partitions.values(as: Int64.self).baseAddress!)
         let validity = partitions.validity
         var largest: Int64 = -1
-        for row in 0..<total where validity.isValid(at: row) { largest = Swift.max(largest, numbers[row]) }
-        let nullPartition = Int(largest + 1)
-        var starts = [Int](repeating: 0, count: nullPartition + 2)
-        starts.withUnsafeMutableBufferPointer { starts in
-            for row in 0..<total {
-                let partition = validity.isValid(at: row) ? Int(numbers[row]) : nullPartition
-                starts[partition + 1] += 1
-            }
-            for partition in 0..<(nullPartition + 1) { starts[partition + 1] += starts[partition] }
-            // Scatter in row order into the scratch buffer, so each partition keeps its input order.
-            var next = Array(starts.dropLast())
-            next.withUnsafeMutableBufferPointer { next in
-                for row in 0..<total {
-                    let partition = validity.isValid(at: row) ? Int(numbers[row]) : nullPartition
-                    buffers.scratch[next[partition]] = buffers.entries[row]
-                    next[partition] += 1
-                }
+        for row in 0..<total where validity.isValid(at: row) { largest = Swift.max(largest, numbers.base[row]) }
+        let partitionCount = Int(largest + 2)
+        if partitions.hasNulls {
+            for row in 0..<total where !validity.isValid(at: row) { numbers.base[row] = Int64(partitionCount - 1) }
+        }
+        let threads = context.options.threads
+        // Per chunk of rows and partition: its row count, then where the chunk's rows of it go.
+        let chunks = Swift.max(1, Swift.min(threads, total / 65_536))
+        let chunkRows = (total + chunks - 1) / chunks
+        let places = UnsafeMutablePointer<Int>.allocate(capacity: chunks * partitionCount)
+        defer { places.deallocate() }
+        places.initialize(repeating: 0, count: chunks * partitionCount)
+        let shared = SortShared(places)
+        SortParallel.run(chunks, threads: threads) { chunk in
+            let counts = shared.base + chunk * partitionCount
+            for row in (chunk * chunkRows)..<Swift.min(total, (chunk + 1) * chunkRows) {
+                counts[Int(numbers.base[row])] &+= 1
             }
         }
-        // Sort each partition in the scratch buffer, using the entries buffer at the same place as
-        // its own scratch; tasks of consecutive partitions of about equal row counts.
-        let partitionCount = nullPartition + 1
-        let threads = context.options.threads
+        var starts = [Int](repeating: 0, count: partitionCount + 1)
+        var position = 0
+        for p in 0..<partitionCount {
+            starts[p] = position
+            for chunk in 0..<chunks {
+                let n = places[chunk * partitionCount + p]
+                places[chunk * partitionCount + p] = position
+                position += n
+            }
+        }
+        starts[partitionCount] = position
+        // Scatter in row order into the scratch buffer, so each partition keeps its input order.
+        let entries = SortShared(buffers.entries), sorted = SortShared(buffers.scratch)
+        SortParallel.run(chunks, threads: threads) { chunk in
+            let next = shared.base + chunk * partitionCount
+            for row in (chunk * chunkRows)..<Swift.min(total, (chunk + 1) * chunkRows) {
+                let p = Int(numbers.base[row])
+                sorted.base[next[p]] = entries.base[row]
+                next[p] &+= 1
+            }
+        }
+        // Sort each partition in the scratch buffer (the entries buffer at the same place is its
+        // own scratch) and write its order and marks: tasks of consecutive partitions of about
+        // equal row counts.
         let taskRows = Swift.max(4096, total / Swift.max(1, threads * 16))
         var taskStarts: [Int] = [0]
-        for partition in 0..<partitionCount
-        where starts[partition + 1] - starts[taskStarts.last!] >= taskRows && partition + 1 < partitionCount {
-            taskStarts.append(partition + 1)
+        for p in 0..<partitionCount where starts[p + 1] - starts[taskStarts.last!] >= taskRows && p + 1 < partitionCount
+        {
+            taskStarts.append(p + 1)
         }
         taskStarts.append(partitionCount)
-        let tasks = taskStarts
-        let shared = SortShared(buffers.scratch), spare = SortShared(buffers.entries)
-        let bits = layout.totalBits
-        starts.withUnsafeBufferPointer { starts in
-            let startsBase = SortShared(UnsafeMutablePointer(mutating: starts.baseAddress!))
-            SortParallel.run(tasks.count - 1, threads: threads) { task in
-                for partition in tasks[task]..<tasks[task + 1] {
-                    let first = startsBase.base[partition], count = startsBase.base[partition + 1] - first
-                    if count < 2 || bits == 0 { continue }
-                    let data = shared.base + first
-                    let result = SortRadix.lsd(data, spare.base + first, count: count, bits: bits)
-                    if result != data { data.update(from: result, count: count) }
-                }
-            }
-        }
+        let tasks = taskStarts, bits = layout.totalBits
         var order = [Int32](repeating: 0, count: total)
         var marks = [UInt8](repeating: 0, count: total)
         order.withUnsafeMutableBufferPointer { order in
             marks.withUnsafeMutableBufferPointer { marks in
-                let sorted = buffers.scratch
-                for partition in 0..<partitionCount where starts[partition] < starts[partition + 1] {
-                    let first = starts[partition]
-                    order[first] = Int32(truncatingIfNeeded: sorted[first].ref)
-                    marks[first] = first == 0 ? 0 : 2
-                    for position in (first + 1)..<starts[partition + 1] {
-                        order[position] = Int32(truncatingIfNeeded: sorted[position].ref)
-                        marks[position] = sorted[position].key != sorted[position - 1].key ? 1 : 0
+                let orderOut = SortShared(order.baseAddress!), marksOut = SortShared(marks.baseAddress!)
+                starts.withUnsafeBufferPointer { starts in
+                    let startsBase = SortShared(UnsafeMutablePointer(mutating: starts.baseAddress!))
+                    SortParallel.run(tasks.count - 1, threads: threads) { task in
+                        for p in tasks[task]..<tasks[task + 1] {
+                            let first = startsBase.base[p], count = startsBase.base[p + 1] - first
+                            if count == 0 { continue }
+                            let data = sorted.base + first
+                            WindowOperator.sortPartition(data, entries.base + first, count: count, bits: bits)
+                            orderOut.base[first] = Int32(truncatingIfNeeded: data[0].ref)
+                            marksOut.base[first] = first == 0 ? 0 : 2
+                            for i in 1..<count {
+                                orderOut.base[first + i] = Int32(truncatingIfNeeded: data[i].ref)
+                                marksOut.base[first + i] = data[i].key != data[i - 1].key ? 1 : 0
+                            }
+                        }
                     }
                 }
             }
         }
         return (order, marks)
+    }
+
+    /// Sorts one partition's entries in place by key, ties in input (ref) order: by insertion
+    /// or by comparing (key, ref) while small (a radix pass per byte of a 64-bit key costs more
+    /// than the comparisons of a few hundred entries), by LSD radix with `scratch` beyond.
+    static func sortPartition(
+        _ data: UnsafeMutablePointer<SortEntry>, _ scratch: UnsafeMutablePointer<SortEntry>, count: Int, bits: Int
+    ) {
+        if count < 2 || bits == 0 { return }
+        if count <= 48 {
+            SortRadix.insertionSort(data, count: count)
+        } else if count <= 1024 {
+            var entries = UnsafeMutableBufferPointer(start: data, count: count)
+            entries.sort {
+                $0.key != $1.key ? $0.key < $1.key : $0.ref < $1.ref
+            }
+        } else {
+            let result = SortRadix.lsd(data, scratch, count: count, bits: bits)
+            if result != data { data.update(from: result, count: count) }
+        }
+    }
+
+    /// For one integer key (BIGINT, DATE, …) whose values span at most a few times the row count:
+    /// each row's value minus the smallest, as a BIGINT vector (NULL stays NULL), which numbers
+    /// partitions without a hash table; nil for other keys.
+    private func directNumbers(_ expressions: [BoundExpression], _ batches: [Batch], _ total: Int)
+        throws(ExecutionError) -> ColumnVector?
+    {
+        guard expressions.count == 1, expressions[0].type != .null,
+            expressions[0].type.physicalType == .int64 || expressions[0].type.physicalType == .int32
+        else { return nil }
+        let vector = try evaluateAll(expressions[0], batches)
+        let numbers = ColumnVector(type: .bigint, capacity: Swift.max(total, 1))
+        numbers.setCount(total)
+        let out = numbers.values(as: Int64.self)
+        if vector.physicalType == .int32 {
+            let values = vector.data.assumingMemoryBound(to: Int32.self)
+            for row in 0..<total { out[row] = Int64(values[row]) }
+        } else {
+            out.baseAddress!.update(from: vector.data.assumingMemoryBound(to: Int64.self), count: total)
+        }
+        let validity = vector.validity
+        var low = Int64.max, high = Int64.min
+        for row in 0..<total where validity.isValid(at: row) {
+            low = Swift.min(low, out[row])
+            high = Swift.max(high, out[row])
+        }
+        // Spans past this leave most numbers unused: the counting sort's table would outgrow the rows.
+        if low > high { low = 0 }  // every key NULL: one partition
+        guard !high.subtractingReportingOverflow(low).overflow, high - low < Swift.max(4 * Int64(total), 1 << 16) else {
+            return nil
+        }
+        for row in 0..<total { out[row] &-= low }
+        if vector.hasNulls {
+            for row in 0..<total where !validity.isValid(at: row) { numbers.setValid(false, at: row) }
+        }
+        return numbers
     }
 
     /// The rank of each row's text among the distinct texts of `expression` (in byte order, as
