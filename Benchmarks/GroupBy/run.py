@@ -114,8 +114,8 @@ def render(arguments, results, duck_load, duck_version, commit):
     lines += sidebyside.table_lines(results)
     lines += [
         "",
-        f"DuckDB: native database file loaded from the CSV ({duck_load:.1f} s), each answer computed whole "
-        "(`execute`, not fetched into Python); Plaza: `--format none`, the answer computed whole and not printed; "
+        f"DuckDB: native database file loaded from the CSV ({duck_load:.1f} s), each answer fetched "
+        "as an Arrow table (not as Python objects); Plaza: `--format none`, the answer computed whole and not printed; "
         + sidebyside.TIMING_NOTE,
     ]
     return "\n".join(lines) + "\n"
