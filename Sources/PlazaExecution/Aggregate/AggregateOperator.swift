@@ -429,7 +429,14 @@ final class AggregateState {
     func findGroups(_ keys: [ColumnVector], count: Int, into groups: UnsafeMutablePointer<Int32>, _ table: GroupTable)
         throws(ExecutionError)
     {
-        guard let keyCache, keyCache.isUsable, let missing = keyCache.lookup(keys, count: count, into: groups) else {
+        guard let keyCache, keyCache.isUsable else {
+            try table.findOrInsert(keys, rowCount: count, into: groups)
+            return
+        }
+        // Integer columns of many values arrive dictionary-coded from storage; the cache reads
+        // values, so they are flattened (a typed gather) rather than sent to the hash table.
+        let keys = keys.map { $0.isDictionary ? $0.flattened() : $0 }
+        guard let missing = keyCache.lookup(keys, count: count, into: groups) else {
             try table.findOrInsert(keys, rowCount: count, into: groups)
             return
         }

@@ -339,7 +339,9 @@ final class GroupKeyCache {
             total = candidate
         }
         // Sparse keys (few groups over the range of the values seen, as in one hash partition of
-        // a spilled aggregate) would hold far more slots than groups: step aside.
+        // a spilled aggregate) would hold far more slots than groups: step aside. Up to 1M slots
+        // (4 MiB) the cache is kept regardless: the first batch of keys spread evenly over 100K
+        // values (db-benchmark's id6) holds only 2K of them, yet all will come.
         var seenTotal = 1
         for position in 0..<keyCount {
             let (width, overflow) = seenHighs[position].subtractingReportingOverflow(seenLows[position])
@@ -350,7 +352,7 @@ final class GroupKeyCache {
             let (product, tooMany) = seenTotal.multipliedReportingOverflow(by: Int(width) + 1)
             seenTotal = tooMany ? Int.max : product
         }
-        if total > 1 << 16 && seenTotal / 8 > recordedCount + ColumnVector.batchCapacity { return false }
+        if total > 1 << 20 && seenTotal / 8 > recordedCount + ColumnVector.batchCapacity { return false }
         // Room for the new slots, or the cache steps aside and the table serves every key.
         guard (try? tracker?.reserve(total * 4, for: "hash aggregate")) != nil,
             let newSlots = try? MemoryTracker.reallocate(nil, bytes: total * 4, for: "hash aggregate")
