@@ -34,7 +34,8 @@ extension Database {
         let writer: any RowFileWriter
         do {
             if copy.partitionBy.isEmpty {
-                writer = try Self.fileWriter(copy, path: copy.path, fields: plan.fields)
+                writer = try Self.fileWriter(
+                    copy, path: copy.path, fields: plan.fields, threads: currentSettings.threads)
             } else {
                 writer = try PartitionedFileWriter(copy, fields: plan.fields)
             }
@@ -73,14 +74,17 @@ extension Database {
         return rows
     }
 
-    /// The writer of one file in the statement's format.
-    static func fileWriter(_ copy: BoundCopy, path: String, fields: [Field]) throws -> any RowFileWriter {
+    /// The writer of one file in the statement's format; a Parquet file of a query running on
+    /// `threads` > 1 threads is encoded on that many threads of its own while the rows arrive.
+    static func fileWriter(_ copy: BoundCopy, path: String, fields: [Field], threads: Int = 1) throws
+        -> any RowFileWriter
+    {
         switch copy.format {
         case .parquet:
             let codec: ParquetCodec =
                 copy.compression == "snappy" ? .snappy : copy.compression == "none" ? .uncompressed : .zstd
-            return ParquetRowWriter(
-                try ParquetWriter(path: path, schema: Schema(fields), options: ParquetWriter.Options(codec: codec)))
+            let options = ParquetWriter.Options(codec: codec, encodingThreads: threads > 1 ? threads : 0)
+            return ParquetRowWriter(try ParquetWriter(path: path, schema: Schema(fields), options: options))
         case .csv:
             return try TextRowWriter(
                 path: path, fields: fields, style: .csv(delimiter: copy.delimiter, header: copy.header))
