@@ -55,7 +55,9 @@ extension Database {
         var rows = 0
         var failure: (any Error)?
         do {
-            try makeExecutor(cancellation: cancellation, tables: tables).stream(plan) { batch in
+            try makeExecutor(cancellation: cancellation, tables: tables).stream(
+                plan, keepingDictionaries: writer.takesDictionaryVectors
+            ) { batch in
                 do {
                     try writer.write(batch)
                 } catch {
@@ -107,12 +109,20 @@ protocol RowFileWriter: AnyObject {
     func finish() throws
     /// Stops and removes what was written; final names are untouched.
     func abandon()
+    /// Whether `write` takes dictionary vectors as they are (it uses their codes).
+    var takesDictionaryVectors: Bool { get }
+}
+
+extension RowFileWriter {
+    /// Flat vectors only, unless the writer says otherwise.
+    var takesDictionaryVectors: Bool { false }
 }
 
 /// A Parquet file (the writer already writes under a temporary name).
 final class ParquetRowWriter: RowFileWriter {
     let writer: ParquetWriter
     init(_ writer: ParquetWriter) { self.writer = writer }
+    var takesDictionaryVectors: Bool { true }
     func write(_ batch: Batch) throws { try writer.write(batch) }
     func finish() throws { try writer.finish() }
     func abandon() { writer.abandon() }

@@ -70,13 +70,18 @@ struct ColumnChunkEncoder {
     }
 
     /// The chunk's bytes as if it started at file offset `start`, and what the footer says of it.
+    ///
+    /// A dictionary vector (`values.isDictionary`, a flat dictionary without NULLs) is numbered
+    /// through its dictionary: each distinct entry is hashed once, not every row's value. The bytes
+    /// are the same as for the flattened vector.
     func encode(at start: Int) -> (bytes: [UInt8], chunk: WrittenColumnChunk) {
-        let values = self.values
+        var values = self.values
         let count = values.count
         let validity = values.validity  // read once: no class access per row
         // Without NULLs every row is valid: no per-row test (the profile showed a call per row here).
         let allValid = validity.words == nil
         let validRows = Self.validRows(validity, 0..<count)
+        if values.isDictionary && (physicalType == .boolean || validRows.isEmpty) { values = values.flattened() }
         var output: [UInt8] = []
         var uncompressed = 0
         var dictionaryOffset: Int?
@@ -108,6 +113,10 @@ struct ColumnChunkEncoder {
                 }
                 output += header.bytes + compressed
                 uncompressed += header.bytes.count + dictionaryPage.count
+            } else if values.isDictionary {
+                // Too many values for a dictionary page: PLAIN pages of the values themselves.
+                values = values.flattened()
+                statisticsRows = (values, validRows)
             }
         }
         let plain = PlainValues(values)
@@ -174,10 +183,37 @@ struct ColumnChunkEncoder {
         -> (codes: [UInt32], dictionary: ColumnVector, entries: [Int])?
     {
         var codes = [UInt32](repeating: 0, count: values.count)
-        let index = ValueIndex(values: values, limit: limit)
-        guard let entries = codes.withUnsafeMutableBufferPointer({ index.assign(validRows, codes: $0.baseAddress!) })
-        else { return nil }
-        return (codes, values, entries)
+        guard let dictionary = values.dictionary else {
+            let index = ValueIndex(values: values, limit: limit)
+            guard
+                let entries = codes.withUnsafeMutableBufferPointer({ index.assign(validRows, codes: $0.baseAddress!) })
+            else { return nil }
+            return (codes, values, entries)
+        }
+        // Codes of the vector's own dictionary map to the chunk's codes; an entry is numbered
+        // (hashed) on its first use, so the chunk's dictionary keeps the order of first appearance
+        // and entries the vector's dictionary holds twice still get one code.
+        let index = ValueIndex(values: dictionary, limit: limit)
+        var remap = [UInt32](repeating: .max, count: dictionary.count)
+        var entries: [Int] = []
+        let sourceCodes = UnsafeRawPointer(values.data).assumingMemoryBound(to: UInt32.self)
+        let fits = remap.withUnsafeMutableBufferPointer { remap in
+            codes.withUnsafeMutableBufferPointer { codes in
+                for row in validRows {
+                    let entry = Int(sourceCodes[row])
+                    var code = remap[entry]
+                    if code == .max {
+                        guard let (assigned, isNew) = index.code(ofRow: entry) else { return false }
+                        if isNew { entries.append(entry) }
+                        remap[entry] = assigned
+                        code = assigned
+                    }
+                    codes[row] = code
+                }
+                return true
+            }
+        }
+        return fits ? (codes, dictionary, entries) : nil
     }
 
     /// The valid rows of `range`, a 64-bit word of the bitmap at a time.

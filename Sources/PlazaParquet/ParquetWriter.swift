@@ -86,8 +86,11 @@ package final class ParquetWriter {
         schema.fields.map { ColumnVector(type: $0.type, capacity: ColumnVector.batchCapacity) }
     }
 
-    /// Appends the live rows of `batch` (columns in schema order; dictionary vectors and
-    /// selections are flattened).
+    /// Appends the live rows of `batch` (columns in schema order; selections are applied).
+    ///
+    /// A dictionary vector's codes are kept while every batch of the row group brings the same
+    /// dictionary (a table scan's row group does), so the encoder hashes each distinct value
+    /// once rather than every row's; other dictionary vectors are flattened.
     /// - Throws: `ParquetError` for a batch of the wrong shape, or a failure writing an earlier
     ///   row group.
     package func write(_ batch: Batch) throws(ParquetError) {
@@ -97,21 +100,53 @@ package final class ParquetWriter {
                 .invalidArgument, "a batch of \(batch.columns.count) columns for \(schema.count)", path: path)
         }
         let rows: [Int32] = batch.selection.map { Array($0.buffer) } ?? (0..<Int32(batch.count)).map { $0 }
-        let flats = batch.columns.map { $0.flattened() }
+        var flats = [ColumnVector?](repeating: nil, count: batch.columns.count)
         var start = 0
         while start < rows.count {
             let take = min(rows.count - start, options.rowGroupRows - bufferedRows)
             rows.withUnsafeBufferPointer { all in
                 let slice = UnsafeBufferPointer(rebasing: all[start..<(start + take)])
-                for (column, flat) in flats.enumerated() {
-                    makeRoom(buffered[column], take)
-                    buffered[column].appendRows(of: flat, slice)
+                for (column, source) in batch.columns.enumerated() {
+                    append(slice, of: source, flat: &flats[column], toColumn: column)
                 }
             }
             bufferedRows += take
             start += take
             if bufferedRows == options.rowGroupRows { try flushRowGroup(isLast: false) }
         }
+    }
+
+    /// Appends rows `rows` of `source` to the buffer of column `column`: as codes when the buffer
+    /// holds codes of the same dictionary (or is empty), else as values (`flat` caches the
+    /// flattened `source` for the batch's other row groups).
+    private func append(
+        _ rows: UnsafeBufferPointer<Int32>, of source: ColumnVector, flat: inout ColumnVector?, toColumn column: Int
+    ) {
+        var target = buffered[column]
+        if let dictionary = source.dictionary, keepsCodes(of: dictionary, for: target) {
+            if target.count == 0 && !target.isDictionary { target.makeDictionary(dictionary, count: 0) }
+            if target.dictionary === dictionary {
+                makeRoom(target, rows.count)
+                target.appendRows(of: source, rows)
+                return
+            }
+        }
+        if target.isDictionary {
+            // Codes of another dictionary arrive: the row group's values are written flat.
+            target = target.flattened()
+            buffered[column] = target
+        }
+        if flat == nil { flat = source.flattened() }
+        makeRoom(target, rows.count)
+        target.appendRows(of: flat!, rows)
+    }
+
+    /// Whether codes of `dictionary` are kept in `target`: a flat dictionary of the column's
+    /// type without NULLs and not much larger than a row group (the encoder maps every entry).
+    private func keepsCodes(of dictionary: ColumnVector, for target: ColumnVector) -> Bool {
+        dictionary.type == target.type && target.physicalType != .uint8 && !dictionary.isDictionary
+            && !dictionary.hasNulls
+            && dictionary.count <= max(options.rowGroupRows, ColumnChunkEncoder.maxDictionaryEntries)
     }
 
     /// Grows `vector` geometrically (up to a row group) so that `extra` more rows fit.

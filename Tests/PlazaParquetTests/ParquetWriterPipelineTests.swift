@@ -5,8 +5,9 @@ import Testing
 
 @testable import PlazaParquet
 
-/// Encoding threads (`RowGroupPipeline`) change how the writer works, never the file it writes:
-/// same bytes, row groups in order, no file left behind by a write that stops half way.
+/// Encoding threads (`RowGroupPipeline`) and dictionary vectors passed through change how the
+/// writer works, never the file it writes: same bytes, row groups in order, no file left behind
+/// by a write that stops half way.
 @Suite struct ParquetWriterPipelineTests {
     static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
@@ -41,6 +42,99 @@ import Testing
             }
             #expect(rows[row] == expected.joined(separator: "\t"), "row \(row)")
         }
+    }
+
+    static let dictionarySchema = Schema([
+        Field(name: "name", type: .varchar), Field(name: "n", type: .bigint), Field(name: "wide", type: .varchar),
+        Field(name: "flag", type: .boolean),
+    ])
+
+    /// Batches of 1,000 rows as a table scan gives them: dictionary vectors whose dictionary is
+    /// shared by the batches of one "row group" of 4,000 rows (the writer's hold 3,000, so one
+    /// of them meets two dictionaries), and every other batch with a selection.
+    /// `name` holds "a" twice in its dictionary; `wide` has more values than a Parquet dictionary
+    /// takes (written PLAIN); `n` one dictionary for all; `flag` is a BOOLEAN dictionary.
+    static func dictionaryBatches() -> [Batch] {
+        func dictionary(_ type: DataType, _ values: [Value]) -> ColumnVector {
+            let vector = ColumnVector(type: type, capacity: values.count)
+            for value in values { vector.append(value: value) }
+            return vector
+        }
+        let numbers = dictionary(.bigint, [.bigint(10), .bigint(-3), .bigint(10), .bigint(7)])
+        let wide = dictionary(.varchar, (0..<5_000).map { .varchar("w\($0)") })
+        let flags = dictionary(.boolean, [.boolean(true), .boolean(false)])
+        var names = dictionary(.varchar, [])
+        var batches: [Batch] = []
+        for first in stride(from: 0, to: 12_000, by: 1_000) {
+            if first % 4_000 == 0 {
+                names = dictionary(.varchar, ["b", "a", "", "a", "Álvaro Obregón"].map { .varchar($0) })
+            }
+            let columns = [names, numbers, wide, flags].map { entries in
+                let vector = ColumnVector(type: entries.type, capacity: 1_000)
+                vector.makeDictionary(entries, count: 1_000)
+                return vector
+            }
+            for offset in 0..<1_000 {
+                let row = first + offset
+                let codes = [row % 5, row % 4, (row * 7) % 5_000, row % 2]
+                for (column, vector) in columns.enumerated() {
+                    vector.values(as: UInt32.self)[offset] = UInt32(codes[column])
+                    if (row + column) % (7 + column) == 0 { vector.setValid(false, at: offset) }
+                }
+            }
+            let batch = Batch(columns: columns, count: 1_000)
+            if first % 2_000 == 1_000 {
+                let selection = SelectionVector(capacity: 1_000)
+                var count = 0
+                for offset in 0..<1_000 where offset % 3 != 0 {
+                    selection.indices[count] = Int32(offset)
+                    count += 1
+                }
+                selection.count = count
+                batch.selection = selection
+            }
+            batches.append(batch)
+        }
+        return batches
+    }
+
+    func write(_ batches: [Batch], to path: String, threads: Int) throws {
+        let options = ParquetWriter.Options(
+            codec: .snappy, rowGroupRows: 3_000, pageRows: 1_000, encodingThreads: threads)
+        let writer = try ParquetWriter(path: path, schema: Self.dictionarySchema, options: options)
+        for batch in batches { try writer.write(batch) }
+        try writer.finish()
+    }
+
+    @Test(arguments: [0, 2])
+    func dictionaryVectorsWriteTheBytesOfTheirValues(_ threads: Int) throws {
+        let flat = ParquetWriterTests.temporaryPath("flat-\(threads).parquet")
+        let coded = ParquetWriterTests.temporaryPath("coded-\(threads).parquet")
+        defer {
+            unlink(flat)
+            unlink(coded)
+        }
+        let batches = Self.dictionaryBatches()
+        let flattened = batches.map { batch in
+            Batch(columns: batch.columns.map { $0.flattened() }, count: batch.count, selection: batch.selection)
+        }
+        try write(flattened, to: flat, threads: 0)
+        try write(batches, to: coded, threads: threads)
+        #expect(try Self.bytes(flat) == Self.bytes(coded))
+        let file = try ParquetFile(path: coded)
+        let expected = flattened.flatMap { batch in
+            (0..<batch.liveCount).map { position in
+                let row = batch.selection.map { Int($0.indices[position]) } ?? position
+                return batch.columns.map { $0.value(at: row).description }.joined(separator: "\t")
+            }
+        }
+        #expect(try readAllRows(file) == expected)
+        // "a" appears under two codes of its dictionary but once in the file's.
+        let names = try file.openRowGroup(0, columns: [0])
+        let batch = Batch(types: [.varchar])
+        _ = try names.nextBatch(into: batch)
+        let dictionary = batch.columns[0].dictionary
+        #expect(dictionary == nil || dictionary!.count == 4)
     }
 
     @Test func abandoningWithRowGroupsInFlightLeavesNoFile() throws {

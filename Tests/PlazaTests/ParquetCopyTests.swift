@@ -3,8 +3,9 @@ import Testing
 
 @testable import Plaza
 
-/// `COPY … TO 'x.parquet'` on several threads (row groups encoded while the scan runs) writes
-/// the file one thread writes, and a failure half way leaves no file behind.
+/// `COPY … TO 'x.parquet'` on several threads (row groups encoded while the scan runs, text
+/// columns passed on as dictionary codes) writes the file one thread writes, and a failure half
+/// way leaves no file behind.
 @Suite struct ParquetCopyTests {
     static func database(_ directory: TestDirectory) throws -> Database {
         let db = try Database(path: directory.database, options: .init(threads: 2))
@@ -37,6 +38,12 @@ import Testing
             #expect(read == expected, "\(query): rows in table order")
             let counts = try db.query("SELECT count(DISTINCT barrio) AS b, count(DISTINCT folio) AS f FROM '\(two)'")
             #expect(counts.rows[0].values == [.bigint(97), .bigint(Int64(expected.count))])
+            let differing = try db.query(
+                """
+                SELECT count(*) AS n FROM '\(two)' p JOIN t ON p.x = t.x
+                WHERE p.barrio IS DISTINCT FROM t.barrio OR p.folio IS DISTINCT FROM t.folio
+                """)
+            #expect(try differing.column("n", as: Int64.self) == [0], "\(query): the text of every row")
             if query == "t" {
                 let nulls = "SELECT count(monto) AS m, sum(monto) AS s"
                 #expect(
