@@ -150,12 +150,12 @@ final class ValueIndex {
     }
 
     /// Enlarges the table, placing every entry again by its kept key (text is not hashed again).
-    /// Past 4,096 slots it grows eightfold: a column of distinct values (most often written
-    /// PLAIN once past `limit`) then moves its entries about once, not at every doubling.
+    /// Past 4,096 slots it takes the size `limit` needs at once: a column of distinct values
+    /// (written PLAIN once past `limit`) then moves its entries once more, not at every doubling.
     @inline(never)
     private func grow() {
         let oldSize = mask + 1
-        let size = min(maxSize, oldSize >= 4_096 ? oldSize * 8 : oldSize * 2)
+        let size = min(maxSize, oldSize >= 4_096 ? maxSize : oldSize * 2)
         guard size > oldSize else { return }
         let old = slots
         slots = .allocate(capacity: size)
