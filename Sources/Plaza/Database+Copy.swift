@@ -34,7 +34,8 @@ extension Database {
         let writer: any RowFileWriter
         do {
             if copy.partitionBy.isEmpty {
-                writer = try Self.fileWriter(copy, path: copy.path, fields: plan.fields)
+                writer = try Self.fileWriter(
+                    copy, path: copy.path, fields: plan.fields, threads: currentSettings.threads)
             } else {
                 writer = try PartitionedFileWriter(copy, fields: plan.fields)
             }
@@ -54,7 +55,9 @@ extension Database {
         var rows = 0
         var failure: (any Error)?
         do {
-            try makeExecutor(cancellation: cancellation, tables: tables).stream(plan) { batch in
+            try makeExecutor(cancellation: cancellation, tables: tables).stream(
+                plan, keepingDictionaries: writer.takesDictionaryVectors
+            ) { batch in
                 do {
                     try writer.write(batch)
                 } catch {
@@ -73,14 +76,17 @@ extension Database {
         return rows
     }
 
-    /// The writer of one file in the statement's format.
-    static func fileWriter(_ copy: BoundCopy, path: String, fields: [Field]) throws -> any RowFileWriter {
+    /// The writer of one file in the statement's format; a Parquet file of a query running on
+    /// `threads` > 1 threads is encoded on that many threads of its own while the rows arrive.
+    static func fileWriter(_ copy: BoundCopy, path: String, fields: [Field], threads: Int = 1) throws
+        -> any RowFileWriter
+    {
         switch copy.format {
         case .parquet:
             let codec: ParquetCodec =
                 copy.compression == "snappy" ? .snappy : copy.compression == "none" ? .uncompressed : .zstd
-            return ParquetRowWriter(
-                try ParquetWriter(path: path, schema: Schema(fields), options: ParquetWriter.Options(codec: codec)))
+            let options = ParquetWriter.Options(codec: codec, encodingThreads: threads > 1 ? threads : 0)
+            return ParquetRowWriter(try ParquetWriter(path: path, schema: Schema(fields), options: options))
         case .csv:
             return try TextRowWriter(
                 path: path, fields: fields, style: .csv(delimiter: copy.delimiter, header: copy.header))
@@ -103,12 +109,20 @@ protocol RowFileWriter: AnyObject {
     func finish() throws
     /// Stops and removes what was written; final names are untouched.
     func abandon()
+    /// Whether `write` takes dictionary vectors as they are (it uses their codes).
+    var takesDictionaryVectors: Bool { get }
+}
+
+extension RowFileWriter {
+    /// Flat vectors only, unless the writer says otherwise.
+    var takesDictionaryVectors: Bool { false }
 }
 
 /// A Parquet file (the writer already writes under a temporary name).
 final class ParquetRowWriter: RowFileWriter {
     let writer: ParquetWriter
     init(_ writer: ParquetWriter) { self.writer = writer }
+    var takesDictionaryVectors: Bool { true }
     func write(_ batch: Batch) throws { try writer.write(batch) }
     func finish() throws { try writer.finish() }
     func abandon() { writer.abandon() }

@@ -54,39 +54,52 @@ struct ColumnChunkEncoder {
             default: preconditionFailure("booleans are bit-packed")
             }
         }
+
+        /// Appends the values of `rows`, all valid, to `bytes`: fixed-width values in one copy
+        /// (PLAIN is their little-endian bytes, which a little-endian machine holds already).
+        func append(_ rows: Range<Int>, to bytes: inout [UInt8]) {
+            #if _endian(little)
+                let width = physical == .int32 ? 4 : physical == .int64 || physical == .double ? 8 : 0
+                if width > 0 {
+                    bytes += UnsafeRawBufferPointer(start: data + rows.lowerBound * width, count: rows.count * width)
+                    return
+                }
+            #endif
+            for row in rows { append(row, to: &bytes) }
+        }
     }
 
+    /// The chunk's bytes as if it started at file offset `start`, and what the footer says of it.
+    ///
+    /// A dictionary vector (`values.isDictionary`, a flat dictionary without NULLs) is numbered
+    /// through its dictionary: each distinct entry is hashed once, not every row's value. The bytes
+    /// are the same as for the flattened vector.
     func encode(at start: Int) -> (bytes: [UInt8], chunk: WrittenColumnChunk) {
+        var values = self.values
         let count = values.count
         let validity = values.validity  // read once: no class access per row
         // Without NULLs every row is valid: no per-row test (the profile showed a call per row here).
         let allValid = validity.words == nil
-        let validRows = allValid ? Array(0..<count) : (0..<count).filter { validity.isValid(at: $0) }
+        let validRows = Self.validRows(validity, 0..<count)
+        if values.isDictionary && (physicalType == .boolean || validRows.isEmpty) { values = values.flattened() }
         var output: [UInt8] = []
         var uncompressed = 0
         var dictionaryOffset: Int?
         // Dictionary codes, when every value has one.
         var codes: [UInt32]?
         var entries = 0
-        let plain = PlainValues(values)
+        // The rows the statistics look at: the first row of each distinct value, or every valid row.
+        var statisticsRows = (vector: values, rows: validRows)
         if physicalType != .boolean && !validRows.isEmpty {
-            var index = ValueIndex(values: values, limit: min(Self.maxDictionaryEntries, max(validRows.count / 2, 1)))
-            var rowCodes = [UInt32](repeating: 0, count: count)
-            var dictionaryPage: [UInt8] = []
-            var fits = true
-            for row in validRows {
-                let (code, isNew) = index.code(ofRow: row)
-                guard let code else {
-                    fits = false
-                    break
-                }
-                rowCodes[row] = code
-                if isNew { plain.append(row, to: &dictionaryPage) }
-            }
-            if fits {
-                codes = rowCodes
-                entries = index.count
+            let limit = min(Self.maxDictionaryEntries, max(validRows.count / 2, 1))
+            if let numbered = Self.dictionaryCodes(values, validRows, limit: limit) {
+                codes = numbered.codes
+                entries = numbered.entries.count
+                statisticsRows = (numbered.dictionary, numbered.entries)
                 dictionaryOffset = start
+                let plain = PlainValues(numbered.dictionary)
+                var dictionaryPage: [UInt8] = []
+                for row in numbered.entries { plain.append(row, to: &dictionaryPage) }
                 var header = ThriftCompactWriter()
                 let compressed = dictionaryPage.withUnsafeBytes { PageCodec.compress(codec, $0) }
                 header.structBody { w in
@@ -100,29 +113,40 @@ struct ColumnChunkEncoder {
                 }
                 output += header.bytes + compressed
                 uncompressed += header.bytes.count + dictionaryPage.count
+            } else if values.isDictionary {
+                // Too many values for a dictionary page: PLAIN pages of the values themselves.
+                values = values.flattened()
+                statisticsRows = (values, validRows)
             }
         }
+        let plain = PlainValues(values)
         let dataOffset = start + output.count
         let width = max(1, Int.bitWidth - max(entries - 1, 0).leadingZeroBitCount)
         for pageStart in stride(from: 0, to: count, by: pageRows) {
             let pageEnd = min(count, pageStart + pageRows)
             var body: [UInt8] = []
-            let levels = encodeLevels(pageStart..<pageEnd)
+            let levels = Self.encodeLevels(validity, pageStart..<pageEnd)
             withUnsafeBytes(of: UInt32(levels.count).littleEndian) { body += $0 }
             body += levels
-            let rows = allValid ? Array(pageStart..<pageEnd) : (pageStart..<pageEnd).filter { validity.isValid(at: $0) }
             if let codes {
                 body.append(UInt8(width))
-                body += bitPackedRun(rows.map { codes[$0] }, width: width)
+                let pageCodes =
+                    allValid
+                    ? Array(codes[pageStart..<pageEnd])
+                    : Self.validRows(validity, pageStart..<pageEnd).map { codes[$0] }
+                body += bitPackedRun(pageCodes, width: width)
             } else if physicalType == .boolean {
+                let rows = Self.validRows(validity, pageStart..<pageEnd)
                 var bits = [UInt8](repeating: 0, count: (rows.count + 7) / 8)
                 for (position, row) in rows.enumerated()
                 where values.data.load(fromByteOffset: row, as: UInt8.self) != 0 {
                     bits[position / 8] |= 1 << UInt8(position % 8)
                 }
                 body += bits
+            } else if allValid {
+                plain.append(pageStart..<pageEnd, to: &body)
             } else {
-                for row in rows { plain.append(row, to: &body) }
+                for row in Self.validRows(validity, pageStart..<pageEnd) { plain.append(row, to: &body) }
             }
             let compressed = body.withUnsafeBytes { PageCodec.compress(codec, $0) }
             var header = ThriftCompactWriter()
@@ -146,15 +170,75 @@ struct ColumnChunkEncoder {
         let chunk = WrittenColumnChunk(
             physicalType: physicalType, codec: codec, encodings: encodings, valueCount: count,
             uncompressedSize: uncompressed, compressedSize: output.count, dataPageOffset: dataOffset,
-            dictionaryPageOffset: dictionaryOffset, statistics: statistics(validRows))
+            dictionaryPageOffset: dictionaryOffset,
+            statistics: Self.statistics(
+                of: statisticsRows.vector, rows: statisticsRows.rows, nullCount: count - validRows.count))
         return (output, chunk)
     }
 
+    /// The dictionary codes of `validRows` (a code per row of `values`, 0 for NULL rows), the
+    /// vector the dictionary page's values come from, and in it the row of each entry in code
+    /// order (first appearance); nil when more than `limit` distinct values appear.
+    private static func dictionaryCodes(_ values: ColumnVector, _ validRows: [Int], limit: Int)
+        -> (codes: [UInt32], dictionary: ColumnVector, entries: [Int])?
+    {
+        var codes = [UInt32](repeating: 0, count: values.count)
+        guard let dictionary = values.dictionary else {
+            let index = ValueIndex(values: values, limit: limit)
+            guard
+                let entries = codes.withUnsafeMutableBufferPointer({ index.assign(validRows, codes: $0.baseAddress!) })
+            else { return nil }
+            return (codes, values, entries)
+        }
+        // Codes of the vector's own dictionary map to the chunk's codes; an entry is numbered
+        // (hashed) on its first use, so the chunk's dictionary keeps the order of first appearance
+        // and entries the vector's dictionary holds twice still get one code.
+        let index = ValueIndex(values: dictionary, limit: limit)
+        var remap = [UInt32](repeating: .max, count: dictionary.count)
+        var entries: [Int] = []
+        let sourceCodes = UnsafeRawPointer(values.data).assumingMemoryBound(to: UInt32.self)
+        let fits = remap.withUnsafeMutableBufferPointer { remap in
+            codes.withUnsafeMutableBufferPointer { codes in
+                for row in validRows {
+                    let entry = Int(sourceCodes[row])
+                    var code = remap[entry]
+                    if code == .max {
+                        guard let (assigned, isNew) = index.code(ofRow: entry) else { return false }
+                        if isNew { entries.append(entry) }
+                        remap[entry] = assigned
+                        code = assigned
+                    }
+                    codes[row] = code
+                }
+                return true
+            }
+        }
+        return fits ? (codes, dictionary, entries) : nil
+    }
+
+    /// The valid rows of `range`, a 64-bit word of the bitmap at a time.
+    private static func validRows(_ validity: ValidityBitmap, _ range: Range<Int>) -> [Int] {
+        guard let words = validity.words else { return Array(range) }
+        var rows: [Int] = []
+        rows.reserveCapacity(range.count)
+        var row = range.lowerBound
+        while row < range.upperBound {
+            let span = min(64 - (row & 63), range.upperBound - row)
+            var bits = words[row >> 6] >> UInt64(row & 63)
+            if span < 64 { bits &= (1 << UInt64(span)) - 1 }
+            while bits != 0 {
+                rows.append(row + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
+            row += span
+        }
+        return rows
+    }
+
     /// Definition levels of `rows` (1 valid, 0 NULL) as RLE runs of width 1.
-    private func encodeLevels(_ rows: Range<Int>) -> [UInt8] {
+    private static func encodeLevels(_ validity: ValidityBitmap, _ rows: Range<Int>) -> [UInt8] {
         var bytes = ThriftCompactWriter()
         var output: [UInt8] = []
-        let validity = values.validity  // read once: no class access per row
         var row = rows.lowerBound
         while row < rows.upperBound {
             let valid = validity.isValid(at: row)
@@ -201,9 +285,11 @@ struct ColumnChunkEncoder {
         return header.bytes + packed
     }
 
-    /// Min, max (plain-encoded, byte order for text) and the NULL count.
-    private func statistics(_ validRows: [Int]) -> ParquetStatistics {
-        var result = ParquetStatistics(nullCount: Int64(values.count - validRows.count))
+    /// Min, max (plain-encoded, byte order for text) of `values`' rows `validRows`, and `nullCount`.
+    private static func statistics(of values: ColumnVector, rows validRows: [Int], nullCount: Int)
+        -> ParquetStatistics
+    {
+        var result = ParquetStatistics(nullCount: Int64(nullCount))
         guard !validRows.isEmpty else { return result }
         func bounds<T>(_ load: (Int) -> T, _ less: (T, T) -> Bool) -> (T, T)? {
             var low: T?
@@ -261,89 +347,5 @@ struct ColumnChunkEncoder {
         case .interval: break
         }
         return result
-    }
-}
-
-/// The distinct values of a vector's rows, numbered in order of first appearance: open
-/// addressing over hashes of the values' bytes, compared against an earlier row holding the same
-/// value (no key is copied or allocated per row).
-struct ValueIndex {
-    let values: ColumnVector
-    /// The most entries; past it `code(ofRow:)` gives nil.
-    let limit: Int
-    /// Per slot: the first row holding the slot's value, or -1.
-    private var slots: [Int32]
-    private var codes: [UInt32]
-    private let mask: Int
-    private(set) var count = 0
-
-    init(values: ColumnVector, limit: Int) {
-        self.values = values
-        self.limit = limit
-        data = UnsafeRawPointer(values.data)
-        heap = UnsafeRawPointer(values.heap)
-        width = values.byteWidth
-        isString = values.physicalType == .string
-        var size = 16
-        while size < limit * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
-        codes = [UInt32](repeating: 0, count: size)
-        mask = size - 1
-    }
-
-    /// The vector's buffers, taken once (a class property read per row costs an exclusivity check).
-    private let data: UnsafeRawPointer
-    private let heap: UnsafeRawPointer
-    private let width: Int
-    private let isString: Bool
-
-    /// The bytes of row `row`'s value (a string's bytes, else its fixed-width bytes).
-    private func bytes(_ row: Int) -> UnsafeRawBufferPointer {
-        if isString {
-            let offsets = data.assumingMemoryBound(to: Int32.self)
-            let start = Int(offsets[row])
-            return UnsafeRawBufferPointer(start: heap + start, count: Int(offsets[row + 1]) - start)
-        }
-        return UnsafeRawBufferPointer(start: data + row * width, count: width)
-    }
-
-    private static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-        var i = 0
-        while i + 8 <= bytes.count {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 29
-            i += 8
-        }
-        while i < bytes.count {
-            h = (h ^ UInt64(bytes[i])) &* 0x0100_0000_01B3
-            i += 1
-        }
-        h ^= h >> 33
-        h = h &* 0xC4CE_B9FE_1A85_EC53
-        return Int(truncatingIfNeeded: h ^ (h >> 33))
-    }
-
-    /// The code of row `row`'s value, and whether it is new; nil when a new value would pass `limit`.
-    mutating func code(ofRow row: Int) -> (UInt32?, Bool) {
-        let value = bytes(row)
-        var slot = Self.hash(value) & mask
-        while true {
-            let first = slots[slot]
-            if first < 0 {
-                guard count < limit else { return (nil, false) }
-                slots[slot] = Int32(row)
-                codes[slot] = UInt32(count)
-                count += 1
-                return (codes[slot], true)
-            }
-            let other = bytes(Int(first))
-            if other.count == value.count
-                && (value.count == 0 || memcmp(other.baseAddress!, value.baseAddress!, value.count) == 0)
-            {
-                return (codes[slot], false)
-            }
-            slot = (slot + 1) & mask
-        }
     }
 }

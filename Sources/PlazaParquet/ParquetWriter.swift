@@ -1,12 +1,5 @@
-import Dispatch
 import PlazaCore
 import PlazaVector
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// Writes batches to a Parquet file: dictionary (RLE_DICTIONARY) or PLAIN values, RLE
 /// definition levels, statistics per row group, and logical types that keep DATE, TIMESTAMP
@@ -20,6 +13,10 @@ import PlazaVector
 /// The file is written under a temporary name beside `path`, synced and renamed on `finish()`,
 /// so a crash or a full disk never leaves a half-written file under the final name.
 /// `abandon()` (or deinit without `finish()`) removes the temporary file.
+///
+/// With `Options.encodingThreads`, filled row groups are encoded and compressed on threads of
+/// their own while the next one fills (`RowGroupPipeline`); the file is byte for byte the one
+/// written without them.
 package final class ParquetWriter {
     /// How to write.
     package struct Options: Sendable {
@@ -29,12 +26,20 @@ package final class ParquetWriter {
         package var rowGroupRows: Int
         /// Rows per data page.
         package var pageRows: Int
+        /// Threads that encode filled row groups while the caller fills the next, holding at
+        /// most twice as many row groups in memory; 0 encodes each row group when it fills,
+        /// before `write` returns.
+        package var encodingThreads: Int
 
-        /// Creates options; the defaults are Zstd, row groups of 122,880 rows and pages of 16,384.
-        package init(codec: ParquetCodec = .zstd, rowGroupRows: Int = 122_880, pageRows: Int = 16_384) {
+        /// Creates options; the defaults are Zstd, row groups of 122,880 rows, pages of 16,384
+        /// and no encoding threads.
+        package init(
+            codec: ParquetCodec = .zstd, rowGroupRows: Int = 122_880, pageRows: Int = 16_384, encodingThreads: Int = 0
+        ) {
             self.codec = codec
             self.rowGroupRows = rowGroupRows
             self.pageRows = pageRows
+            self.encodingThreads = encodingThreads
         }
     }
 
@@ -44,13 +49,10 @@ package final class ParquetWriter {
     package let schema: Schema
     /// The options.
     package let options: Options
-    private let temporaryPath: String
-    private var descriptor: Int32
-    private var offset = 0
+    private let file: ParquetOutputFile
+    private let pipeline: RowGroupPipeline
     private var buffered: [ColumnVector]
     private var bufferedRows = 0
-    private var rowGroups: [WrittenRowGroup] = []
-    private var totalRows = 0
 
     /// Creates the temporary file beside `path`.
     /// - Throws: `ParquetError` (`.invalidArgument` for a codec the writer does not offer or a
@@ -69,124 +71,123 @@ package final class ParquetWriter {
         self.path = path
         self.schema = schema
         self.options = options
-        temporaryPath = path + ".tmp-\(getpid())"
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else {
-            throw ParquetError(.io, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))", path: path)
-        }
-        buffered = schema.fields.map { ColumnVector(type: $0.type, capacity: ColumnVector.batchCapacity) }
-        do throws(ParquetError) { try append(Array("PAR1".utf8)) } catch {
+        file = try ParquetOutputFile(path: path)
+        pipeline = RowGroupPipeline(schema: schema, options: options, file: file, threads: options.encodingThreads)
+        buffered = Self.emptyBuffers(schema)
+        do throws(ParquetError) { try file.append(Array("PAR1".utf8)) } catch {
             abandon()
             throw error
         }
     }
 
-    deinit { if descriptor >= 0 { abandon() } }
+    deinit { if file.isOpen { abandon() } }
 
-    /// Appends the live rows of `batch` (columns in schema order; dictionary vectors and
-    /// selections are flattened).
+    private static func emptyBuffers(_ schema: Schema) -> [ColumnVector] {
+        schema.fields.map { ColumnVector(type: $0.type, capacity: ColumnVector.batchCapacity) }
+    }
+
+    /// Appends the live rows of `batch` (columns in schema order; selections are applied).
+    ///
+    /// A dictionary vector's codes are kept while every batch of the row group brings the same
+    /// dictionary (a table scan's row group does), so the encoder hashes each distinct value
+    /// once rather than every row's; other dictionary vectors are flattened.
+    /// - Throws: `ParquetError` for a batch of the wrong shape, or a failure writing an earlier
+    ///   row group.
     package func write(_ batch: Batch) throws(ParquetError) {
-        guard descriptor >= 0 else { throw ParquetError(.invalidArgument, "the writer is finished", path: path) }
+        guard file.isOpen else { throw ParquetError(.invalidArgument, "the writer is finished", path: path) }
         guard batch.columns.count == schema.count else {
             throw ParquetError(
                 .invalidArgument, "a batch of \(batch.columns.count) columns for \(schema.count)", path: path)
         }
         let rows: [Int32] = batch.selection.map { Array($0.buffer) } ?? (0..<Int32(batch.count)).map { $0 }
-        let flats = batch.columns.map { $0.flattened() }
+        var flats = [ColumnVector?](repeating: nil, count: batch.columns.count)
         var start = 0
         while start < rows.count {
             let take = min(rows.count - start, options.rowGroupRows - bufferedRows)
             rows.withUnsafeBufferPointer { all in
                 let slice = UnsafeBufferPointer(rebasing: all[start..<(start + take)])
-                for (column, flat) in flats.enumerated() { buffered[column].appendRows(of: flat, slice) }
+                for (column, source) in batch.columns.enumerated() {
+                    append(slice, of: source, flat: &flats[column], toColumn: column)
+                }
             }
             bufferedRows += take
             start += take
-            if bufferedRows == options.rowGroupRows { try flushRowGroup() }
+            if bufferedRows == options.rowGroupRows { try flushRowGroup(isLast: false) }
         }
     }
 
-    private func append(_ bytes: [UInt8]) throws(ParquetError) {
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes {
-                Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written)
+    /// Appends rows `rows` of `source` to the buffer of column `column`: as codes when the buffer
+    /// holds codes of the same dictionary (or is empty), else as values (`flat` caches the
+    /// flattened `source` for the batch's other row groups).
+    private func append(
+        _ rows: UnsafeBufferPointer<Int32>, of source: ColumnVector, flat: inout ColumnVector?, toColumn column: Int
+    ) {
+        var target = buffered[column]
+        if let dictionary = source.dictionary, keepsCodes(of: dictionary, for: target) {
+            if target.count == 0 && !target.isDictionary { target.makeDictionary(dictionary, count: 0) }
+            if target.dictionary === dictionary {
+                makeRoom(target, rows.count)
+                target.appendRows(of: source, rows)
+                return
             }
-            guard result > 0 else {
-                throw ParquetError(
-                    .io, "cannot write \(temporaryPath): \(String(cString: strerror(errno)))", path: path)
-            }
-            written += result
         }
-        offset += bytes.count
+        if target.isDictionary {
+            // Codes of another dictionary arrive: the row group's values are written flat.
+            target = target.flattened()
+            buffered[column] = target
+        }
+        if flat == nil { flat = source.flattened() }
+        makeRoom(target, rows.count)
+        target.appendRows(of: flat!, rows)
     }
 
-    private func flushRowGroup() throws(ParquetError) {
+    /// Whether codes of `dictionary` are kept in `target`: a flat dictionary of the column's
+    /// type without NULLs and not much larger than a row group (the encoder maps every entry).
+    private func keepsCodes(of dictionary: ColumnVector, for target: ColumnVector) -> Bool {
+        dictionary.type == target.type && target.physicalType != .uint8 && !dictionary.isDictionary
+            && !dictionary.hasNulls
+            && dictionary.count <= max(options.rowGroupRows, ColumnChunkEncoder.maxDictionaryEntries)
+    }
+
+    /// Grows `vector` geometrically (up to a row group) so that `extra` more rows fit.
+    private func makeRoom(_ vector: ColumnVector, _ extra: Int) {
+        let needed = vector.count + extra
+        if needed > vector.capacity { vector.reserve(max(needed, min(options.rowGroupRows, vector.capacity * 2))) }
+    }
+
+    private func flushRowGroup(isLast: Bool) throws(ParquetError) {
         guard bufferedRows > 0 else { return }
-        // Columns are encoded and compressed on all cores at once, then written in order (a
-        // chunk's offsets depend on what precedes it, so they are set once the sizes are known).
-        let columns = buffered.count
-        var encoded = [(bytes: [UInt8], chunk: WrittenColumnChunk)?](repeating: nil, count: columns)
-        encoded.withUnsafeMutableBufferPointer { results in
-            let shared = UncheckedBox((results, buffered, schema, options))
-            DispatchQueue.concurrentPerform(iterations: columns) { column in
-                let (results, buffered, schema, options) = shared.value
-                results[column] = ColumnChunkEncoder(
-                    field: schema.fields[column], values: buffered[column], codec: options.codec,
-                    pageRows: options.pageRows
-                ).encode(at: 0)
-            }
-        }
-        var chunks: [WrittenColumnChunk] = []
-        for (column, vector) in buffered.enumerated() {
-            var (bytes, chunk) = encoded[column]!
-            chunk.shift(by: offset)
-            try append(bytes)
-            chunks.append(chunk)
-            vector.reset()
-        }
-        rowGroups.append(WrittenRowGroup(rows: bufferedRows, columns: chunks))
-        totalRows += bufferedRows
+        let columns = buffered
+        let rows = bufferedRows
         bufferedRows = 0
+        buffered = []
+        let spare = try pipeline.submit(columns, rows: rows, isLast: isLast)
+        buffered = isLast ? [] : spare ?? Self.emptyBuffers(schema)
     }
 
     /// Writes the last row group and the footer, syncs, and renames the file to `path`.
+    /// - Throws: `ParquetError`; the temporary file is then removed.
     package func finish() throws(ParquetError) {
-        guard descriptor >= 0 else { throw ParquetError(.invalidArgument, "the writer is finished", path: path) }
+        guard file.isOpen else { throw ParquetError(.invalidArgument, "the writer is finished", path: path) }
         do throws(ParquetError) {
-            try flushRowGroup()
-            let footer = ParquetFooterEncoder(schema: schema, rowGroups: rowGroups, rows: totalRows).encode()
+            try flushRowGroup(isLast: true)
+            let rowGroups = try pipeline.drain()
+            let rows = rowGroups.reduce(0) { $0 + $1.rows }
+            let footer = ParquetFooterEncoder(schema: schema, rowGroups: rowGroups, rows: rows).encode()
             let length = UInt32(footer.count)
             let trailer = withUnsafeBytes(of: length.littleEndian) { Array($0) } + Array("PAR1".utf8)
-            try append(footer + trailer)
-            guard fsync(descriptor) == 0 else {
-                throw ParquetError(.io, "cannot sync \(temporaryPath): \(String(cString: strerror(errno)))", path: path)
-            }
-            close(descriptor)
-            descriptor = -1
-            guard rename(temporaryPath, path) == 0 else {
-                throw ParquetError(.io, "cannot rename to \(path): \(String(cString: strerror(errno)))", path: path)
-            }
+            try file.append(footer + trailer)
+            try file.complete()
         } catch {
             abandon()
             throw error
-        }
-        // Sync the directory so the rename itself survives a crash.
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let handle = open(directory.isEmpty ? "/" : directory, O_RDONLY)
-        if handle >= 0 {
-            _ = fsync(handle)
-            close(handle)
         }
     }
 
     /// Stops writing and removes the temporary file; the final path is untouched.
     package func abandon() {
-        if descriptor >= 0 {
-            close(descriptor)
-            descriptor = -1
-        }
-        unlink(temporaryPath)
+        pipeline.stop()
+        file.remove()
     }
 }
 

@@ -186,15 +186,20 @@ package final class ColumnVector {
         }
     }
 
-    /// Appends rows `rows` of the flat vector `source` (same type), NULLs included, in one pass
-    /// over pointers taken once: a writer buffering batches, without a checked append per row.
+    /// Appends rows `rows` of `source` (same type), NULLs included, in one pass over pointers
+    /// taken once: a writer buffering batches, without a checked append per row. Both vectors are
+    /// flat, or both dictionary vectors over the same dictionary (the codes are appended).
     package func appendRows(of source: ColumnVector, _ rows: UnsafeBufferPointer<Int32>) {
-        precondition(source.dictionary == nil && dictionary == nil && source.physicalType == physicalType)
+        precondition(source.dictionary === dictionary && source.physicalType == physicalType)
         let n = rows.count
         let base = count
         reserve(base + n)
         let sourceValidity = source.validity
-        if physicalType == .string {
+        if dictionary != nil {
+            let from = UnsafeRawPointer(source.data).assumingMemoryBound(to: UInt32.self)
+            let to = data.assumingMemoryBound(to: UInt32.self) + base
+            for (i, r) in rows.enumerated() { to[i] = from[Int(r)] }
+        } else if physicalType == .string {
             let sourceOffsets = source.offsets
             let sourceHeap = source.heap
             var total = 0

@@ -30,17 +30,22 @@ import Testing
         NSTemporaryDirectory() + "plaza-parquet-\(getpid())-\(name)"
     }
 
+    /// Rows `first ..< first + count` of the schema's columns.
+    static func batch(rows first: Int, count: Int) -> Batch {
+        let batch = Batch(types: schema.fields.map(\.type))
+        for (column, vector) in batch.columns.enumerated() {
+            for offset in 0..<count { vector.append(value: value(row: first + offset, column: column)) }
+        }
+        batch.count = count
+        return batch
+    }
+
     func write(rows: Int, to path: String, options: ParquetWriter.Options) throws {
         let writer = try ParquetWriter(path: path, schema: Self.schema, options: options)
         var row = 0
         while row < rows {
             let count = min(ColumnVector.batchCapacity, rows - row)
-            let batch = Batch(types: Self.schema.fields.map(\.type))
-            for (column, vector) in batch.columns.enumerated() {
-                for offset in 0..<count { vector.append(value: Self.value(row: row + offset, column: column)) }
-            }
-            batch.count = count
-            try writer.write(batch)
+            try writer.write(Self.batch(rows: row, count: count))
             row += count
         }
         try writer.finish()

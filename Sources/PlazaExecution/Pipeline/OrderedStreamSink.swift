@@ -19,12 +19,14 @@ struct OrderedStreamSink: PipelineSink {
     }
 
     let delivery: OrderedDelivery
+    /// Whether dictionary vectors are handed on as they are (else flattened).
+    var keepsDictionaries = false
 
     func makeLocalState(worker: Int) -> Pending { Pending() }
 
     func sink(_ batch: Batch, into local: Pending, morsel: Int) throws(ExecutionError) {
-        // Compacted and flattened on the worker, as `normalizeOutput` does for a materialized result.
-        local.batches += normalizeOutput([batch])
+        // Compacted (and flattened) on the worker, as `normalizeOutput` does for a materialized result.
+        local.batches += normalizeOutput([batch], keepingDictionaries: keepsDictionaries)
     }
 
     func finishMorsel(_ morsel: Int, of local: Pending) {

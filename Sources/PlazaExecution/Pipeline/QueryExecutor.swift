@@ -85,8 +85,14 @@ package final class QueryExecutor: Sendable {
 
     /// Runs `plan` and hands each result batch to `body`, which returns false to stop early.
     ///
+    /// - Parameter keepingDictionaries: batches streamed from a scan may hold dictionary vectors
+    ///   (whose dictionary stays unchanged while `body` holds it), for a consumer that uses the
+    ///   codes (the Parquet writer); otherwise every vector is flat.
+    ///
     /// Errors thrown by `body` are rethrown wrapped as `.internal` unless they are `ExecutionError`s.
-    package func stream(_ plan: LogicalPlan, _ body: (Batch) throws -> Bool) throws(ExecutionError) {
+    package func stream(
+        _ plan: LogicalPlan, keepingDictionaries: Bool = false, _ body: (Batch) throws -> Bool
+    ) throws(ExecutionError) {
         if plan.streamsFromScan {
             // Scan, filter, project: batches go to `body` while the scan runs, in the order
             // `execute` gives, never all held at once (a COPY of a whole table).
@@ -94,8 +100,8 @@ package final class QueryExecutor: Sendable {
             let pipeline = try PhysicalPlanner(context: context).pipeline(plan, profile: nil)
             let failure: ExecutionError? = try withoutActuallyEscaping(body) { (escapable) throws(ExecutionError) in
                 let delivery = OrderedDelivery(window: 2 * Swift.max(1, options.threads), consumer: escapable)
-                _ = try Scheduler.sinkLocals(
-                    pipeline, into: OrderedStreamSink(delivery: delivery), context: context, stop: delivery.stop)
+                let sink = OrderedStreamSink(delivery: delivery, keepsDictionaries: keepingDictionaries)
+                _ = try Scheduler.sinkLocals(pipeline, into: sink, context: context, stop: delivery.stop)
                 return delivery.failure
             }
             if let failure { throw failure }
@@ -131,8 +137,9 @@ package final class QueryExecutor: Sendable {
     }
 }
 
-/// Flattens dictionary vectors, applies selections and cuts batches to at most 2,048 rows.
-func normalizeOutput(_ batches: [Batch]) -> [Batch] {
+/// Flattens dictionary vectors (unless `keepingDictionaries`), applies selections and cuts
+/// batches to at most 2,048 rows.
+func normalizeOutput(_ batches: [Batch], keepingDictionaries: Bool = false) -> [Batch] {
     var result: [Batch] = []
     for batch in batches {
         let compact = batch.compacted()
@@ -140,8 +147,16 @@ func normalizeOutput(_ batches: [Batch]) -> [Batch] {
         var start = 0
         while start < compact.count {
             let end = Swift.min(start + ColumnVector.batchCapacity, compact.count)
-            if start == 0 && end == compact.count && !compact.columns.contains(where: \.isDictionary) {
+            if start == 0 && end == compact.count
+                && (keepingDictionaries || !compact.columns.contains(where: \.isDictionary))
+            {
                 result.append(compact)
+            } else if keepingDictionaries {
+                let indices = Array(Int32(start)..<Int32(end))
+                let columns = indices.withUnsafeBufferPointer { rows in
+                    compact.columns.map { GatherKernel.gather($0, rows) }
+                }
+                result.append(Batch(columns: columns, count: end - start))
             } else {
                 result.append(
                     Batch(columns: compact.columns.map { GatherKernel.slice($0, start..<end) }, count: end - start))
