@@ -378,14 +378,20 @@ final class DoubleSumAccumulator: UnaryAccumulatorState {
     }
 
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
-        let out = ColumnVector(type: .double, capacity: Swift.max(groupCount, 1))
-        for g in 0..<groupCount {
-            if counts[g] == 0 {
-                out.appendNull()
-            } else {
-                out.append(isAverage ? sums[g] / Double(counts[g]) : sums[g])
+        // Written in place: an append per group ran unspecialized (6% of a 10M-group aggregate).
+        let out = makeOutput(.double, groupCount)
+        let target = out.data.assumingMemoryBound(to: Double.self)
+        var empty: [Int] = []
+        sums.withUnsafeBufferPointer { sums in
+            counts.withUnsafeBufferPointer { counts in
+                for g in 0..<groupCount {
+                    let n = counts[g]
+                    target[g] = n == 0 ? 0 : (isAverage ? sums[g] / Double(n) : sums[g])
+                    if n == 0 { empty.append(g) }
+                }
             }
         }
+        for g in empty { out.setValid(false, at: g) }
         return out
     }
 

@@ -64,50 +64,6 @@ final class AggregateOperator: @unchecked Sendable {
     }
 }
 
-/// Hash aggregation as a pipeline sink: each worker aggregates into its own `AggregateState`;
-/// combining merges them into one state (or keeps them for the partitioned merge), and
-/// finalizing produces the groups and aggregates.
-extension AggregateOperator: PipelineSink {
-    /// Every worker's states merged into one, or kept for merging by partitions on all threads.
-    enum Combined {
-        /// One state holding every group.
-        case merged(AggregateState)
-        /// The workers' states, merged and finalized partition by partition (`mergePartitioned`).
-        case partitioned([AggregateState])
-    }
-
-    func makeLocalState(worker: Int) throws(ExecutionError) -> AggregateState { try AggregateState(self) }
-
-    func sink(_ batch: Batch, into local: AggregateState, morsel: Int) throws(ExecutionError) {
-        try local.consume(batch)
-    }
-
-    /// Accumulators, group tables and distinct sets copy what they keep.
-    var keepsBatches: Bool { false }
-
-    func combine(_ locals: [AggregateState]) throws(ExecutionError) -> Combined {
-        if mergesByPartition(locals) { return .partitioned(locals) }
-        if !calls.contains(where: \.isDistinct),
-            let largest = locals.indices.max(by: { locals[$0].groupCount < locals[$1].groupCount })
-        {
-            // Without DISTINCT sets a worker's state is already complete: merge the others into the largest.
-            let global = locals[largest]
-            for (index, local) in locals.enumerated() where index != largest { try global.merge(local) }
-            return .merged(global)
-        }
-        let global = try AggregateState(self)
-        for local in locals { try global.merge(local) }
-        return .merged(global)
-    }
-
-    func finalize(_ global: Combined) throws(ExecutionError) -> [Batch] {
-        switch global {
-        case .merged(let state): return try state.finalize()
-        case .partitioned(let states): return try mergePartitioned(states)
-        }
-    }
-}
-
 /// Groups, accumulators and distinct sets of one worker, or of the merged result.
 final class AggregateState {
     let op: AggregateOperator
@@ -149,24 +105,32 @@ final class AggregateState {
     }()
     var trackedBytes = 0
 
-    /// Throws the memory-limit error when there is no room for the group table.
-    init(_ op: AggregateOperator) throws(ExecutionError) {
+    /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
+    /// sizes the table once (a radix partition knows its most groups); `threads` is what the
+    /// accumulators' finalize may use (nil: the query's threads). Without `textIDs`, text keys
+    /// are packed as they are: for flat text, one hash lookup per row less than ids.
+    init(_ op: AggregateOperator, expectedGroups: Int = 0, threads: Int? = nil, textIDs: Bool = true)
+        throws(ExecutionError)
+    {
         self.op = op
-        let translateKeys = op.groupNodes.count >= 2
+        let translateKeys = op.groupNodes.count >= 2 && textIDs
         keyIDs = try op.groupNodes.map { (node) throws(ExecutionError) in
             translateKeys && node.type == .varchar ? try DictionaryIDs(tracker: op.context.tracker) : nil
         }
         let storedTypes = zip(op.groupTypes, keyIDs).map { $1 == nil ? $0 : DataType.bigint }
         self.table =
             op.groupNodes.isEmpty
-            ? nil : try GroupTable(types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
+            ? nil
+            : try GroupTable(
+                types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate",
+                expectedGroups: expectedGroups)
         self.keyCache = op.groupNodes.isEmpty ? nil : GroupKeyCache(types: storedTypes, tracker: op.context.tracker)
         for (call, argument) in zip(op.calls, op.argumentNodes) {
             // The operator's init already made each accumulator once, so this cannot fail.
             guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
                 preconditionFailure("accumulator for \(call.function) failed after validation")
             }
-            accumulator.threads = op.context.options.threads
+            accumulator.threads = threads ?? op.context.options.threads
             accumulators.append(accumulator)
             let translated = call.isDistinct && argument?.type == .varchar
             distinctIDs.append(translated ? try DictionaryIDs(tracker: op.context.tracker) : nil)
@@ -569,8 +533,9 @@ final class AggregateState {
         return keys
     }
 
-    /// The result rows: group keys, then one column per aggregate.
-    func finalize() throws(ExecutionError) -> [Batch] {
+    /// The result rows: group keys, then one column per aggregate; with `parallel`, a large
+    /// result's keys are decoded on the query's threads.
+    func finalize(parallel: Bool = true) throws(ExecutionError) -> [Batch] {
         try drainAllDistinct()
         let total = groupCount
         var columns: [ColumnVector] = []
@@ -582,7 +547,9 @@ final class AggregateState {
         if total <= ColumnVector.batchCapacity {
             return [Batch(columns: decodedKeys(0..<total) + columns, count: total)]
         }
-        if total >= AggregateOperator.parallelFinalizeThreshold && op.context.options.threads >= 2, let table {
+        if parallel && total >= AggregateOperator.parallelFinalizeThreshold && op.context.options.threads >= 2,
+            let table
+        {
             return try finalizeBatches(table, columns, total)
         }
         // Keys decoded batch by batch: no whole key columns to build and then slice.

@@ -1,0 +1,61 @@
+import PlazaCore
+import PlazaVector
+
+/// Hash aggregation as a pipeline sink: each worker aggregates into its own `AggregateState`
+/// (or, with very many groups, routes its rows by radix partition: `AggregateRadix.swift`);
+/// combining merges the states into one (or keeps them for the partitioned or radix merge), and
+/// finalizing produces the groups and aggregates.
+extension AggregateOperator: PipelineSink {
+    /// Every worker's states merged into one, or kept for merging by partitions on all threads.
+    enum Combined {
+        /// One state holding every group.
+        case merged(AggregateState)
+        /// The workers' states, merged and finalized partition by partition (`mergePartitioned`).
+        case partitioned([AggregateState])
+        /// The workers, some with rows routed by radix partition: aggregated partition by partition.
+        case radix([AggregateWorker])
+    }
+
+    func makeLocalState(worker: Int) throws(ExecutionError) -> AggregateWorker {
+        AggregateWorker(try AggregateState(self))
+    }
+
+    func sink(_ batch: Batch, into local: AggregateWorker, morsel: Int) throws(ExecutionError) {
+        if let partitions = local.partitions {
+            let rows = batch.compacted()
+            try partitions.add(rows, keys: try groupKeyVectors(rows))
+            return
+        }
+        try local.state.consume(batch)
+        local.rows += batch.liveCount
+        if local.state.groupCount >= AggregateOperator.radixThreshold { try startRadixIfPays(local) }
+    }
+
+    /// Accumulators, group tables and distinct sets copy what they keep.
+    var keepsBatches: Bool { false }
+
+    func combine(_ workers: [AggregateWorker]) throws(ExecutionError) -> Combined {
+        if workers.contains(where: { $0.partitions != nil }) { return .radix(workers) }
+        let locals = workers.map(\.state)
+        if mergesByPartition(locals) { return .partitioned(locals) }
+        if !calls.contains(where: \.isDistinct),
+            let largest = locals.indices.max(by: { locals[$0].groupCount < locals[$1].groupCount })
+        {
+            // Without DISTINCT sets a worker's state is already complete: merge the others into the largest.
+            let global = locals[largest]
+            for (index, local) in locals.enumerated() where index != largest { try global.merge(local) }
+            return .merged(global)
+        }
+        let global = try AggregateState(self)
+        for local in locals { try global.merge(local) }
+        return .merged(global)
+    }
+
+    func finalize(_ global: Combined) throws(ExecutionError) -> [Batch] {
+        switch global {
+        case .merged(let state): return try state.finalize()
+        case .partitioned(let states): return try mergePartitioned(states)
+        case .radix(let workers): return try finalizeRadix(workers)
+        }
+    }
+}
