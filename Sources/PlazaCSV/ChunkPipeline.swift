@@ -1,3 +1,4 @@
+import PlazaCore
 import Dispatch
 
 /// Chunk results handed from worker threads to the caller in file order, with at most

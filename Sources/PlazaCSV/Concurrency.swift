@@ -1,3 +1,5 @@
+import PlazaCore
+
 /// A value handed to worker threads that the compiler cannot prove Sendable (raw pointers into
 /// the mapped file, which is immutable while the workers run, and per-chunk buffers written by
 /// exactly one worker).

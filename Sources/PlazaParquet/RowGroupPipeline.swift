@@ -39,7 +39,7 @@ final class RowGroupPipeline: @unchecked Sendable {
     private let file: ParquetOutputFile
     private let threadCount: Int
     private let maxInFlight: Int
-    private let lock = ConditionLock()
+    private let lock = Monitor()
     private var threads: [PlainThread] = []
     private var groups: [Int: Group] = [:]
     private var tasks: [(group: Group, column: Int)] = []
