@@ -69,16 +69,7 @@ enum SortRadix {
         // counts[chunk][bucket] becomes that chunk's write position in the bucket.
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: buckets + 1)
         defer { starts.deallocate() }
-        var position = 0
-        for bucket in 0..<buckets {
-            starts[bucket] = position
-            for chunk in 0..<chunks {
-                let n = counts[chunk * buckets + bucket]
-                counts[chunk * buckets + bucket] = position
-                position += n
-            }
-        }
-        starts[buckets] = position
+        chunkPositions(counts, chunks: chunks, buckets: buckets, starts: starts)
         SortParallel.run(chunks, threads: threads) { chunk in
             let cursor = table.base + chunk * buckets
             for i in (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize) {
@@ -97,6 +88,25 @@ enum SortRadix {
             }
         }
         return scratch
+    }
+
+    /// Turns per-chunk bucket counts (`counts[chunk * buckets + bucket]`) into each chunk's first
+    /// write position in its bucket, buckets laid out one after another and chunks in order inside
+    /// each (so a scatter keeps input order), and writes each bucket's start to `starts` (`buckets + 1`
+    /// entries, the last the total).
+    static func chunkPositions(
+        _ counts: UnsafeMutablePointer<Int>, chunks: Int, buckets: Int, starts: UnsafeMutablePointer<Int>
+    ) {
+        var position = 0
+        for bucket in 0..<buckets {
+            starts[bucket] = position
+            for chunk in 0..<chunks {
+                let n = counts[chunk * buckets + bucket]
+                counts[chunk * buckets + bucket] = position
+                position += n
+            }
+        }
+        starts[buckets] = position
     }
 
     /// Single-threaded stable LSD radix sort on 8-bit digits; digits equal in every entry are

@@ -268,16 +268,9 @@ final class WindowOperator: @unchecked Sendable {
             }
         }
         var starts = [Int](repeating: 0, count: partitionCount + 1)
-        var position = 0
-        for p in 0..<partitionCount {
-            starts[p] = position
-            for chunk in 0..<chunks {
-                let n = places[chunk * partitionCount + p]
-                places[chunk * partitionCount + p] = position
-                position += n
-            }
+        starts.withUnsafeMutableBufferPointer { starts in
+            SortRadix.chunkPositions(places, chunks: chunks, buckets: partitionCount, starts: starts.baseAddress!)
         }
-        starts[partitionCount] = position
         // Scatter in row order into the scratch buffer, so each partition keeps its input order.
         let entries = SortShared(buffers.entries), sorted = SortShared(buffers.scratch)
         SortParallel.run(chunks, threads: threads) { chunk in
