@@ -151,29 +151,17 @@ final class RadixPartitions {
         let count = batch.count
         if count == 0 { return }
         packer.pack(keys, rowCount: count)
-        let hashes = packer.hashes
-        let partitionCount = AggregateOperator.radixPartitionCount
-        let shift = UInt64(64 - AggregateOperator.radixBits)
         if count > orderCapacity {
             order.deallocate()
             order = .allocate(capacity: count)
             orderCapacity = count
         }
-        // Counting sort of the rows by partition.
-        var starts = [Int](repeating: 0, count: partitionCount + 1)
-        for row in 0..<count { starts[Int(truncatingIfNeeded: hashes[row] &>> shift) + 1] += 1 }
-        for p in 0..<partitionCount { starts[p + 1] += starts[p] }
-        var cursor = starts
-        let order = self.order
-        for row in 0..<count {
-            let p = Int(truncatingIfNeeded: hashes[row] &>> shift)
-            order[cursor[p]] = Int32(truncatingIfNeeded: row)
-            cursor[p] += 1
-        }
+        let grouped = HashPartitionOrder(
+            packer.hashes, count: count, shift: UInt64(64 - AggregateOperator.radixBits),
+            partitionCount: AggregateOperator.radixPartitionCount, into: order)
         let columns = batch.columns.map { $0.dictionary == nil ? $0 : $0.flattened() }
-        for p in 0..<partitionCount where starts[p + 1] > starts[p] {
-            let rows = UnsafeBufferPointer(start: order + starts[p], count: starts[p + 1] - starts[p])
-            try parts[p].append(columns, rows, firstGroup: firstGroup)
+        for p in 0..<AggregateOperator.radixPartitionCount where grouped.starts[p + 1] > grouped.starts[p] {
+            try parts[p].append(columns, grouped.rows(p, in: order), firstGroup: firstGroup)
         }
     }
 

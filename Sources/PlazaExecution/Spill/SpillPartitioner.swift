@@ -32,13 +32,6 @@ final class SpillPartitioner {
         pendingRows = Array(repeating: 0, count: SpillPartitioner.partitionCount)
     }
 
-    /// The partition of a key hash at `level`: high bits, which the hash tables' slot numbers
-    /// (low bits) do not use, so rows of one partition still spread over a table's slots.
-    @inline(__always)
-    static func partition(of hash: UInt64, level: Int) -> Int {
-        Int(truncatingIfNeeded: hash &>> UInt64(64 - partitionBits * (level + 1))) & (partitionCount - 1)
-    }
-
     /// The path of partition `partition`'s file written under `prefix`.
     static func path(_ directory: SpillDirectory, _ prefix: String, _ partition: Int) -> String {
         directory.file("\(prefix)-p\(partition)")
@@ -50,26 +43,13 @@ final class SpillPartitioner {
         let count = batch.count
         if count == 0 { return }
         packer.pack(keys, rowCount: count)
-        let hashes = packer.hashes
-        var counts = [Int](repeating: 0, count: SpillPartitioner.partitionCount + 1)
-        let partitions = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-        defer { partitions.deallocate() }
-        for row in 0..<count {
-            let p = SpillPartitioner.partition(of: hashes[row], level: level)
-            partitions[row] = Int32(truncatingIfNeeded: p)
-            counts[p + 1] += 1
-        }
-        for p in 0..<SpillPartitioner.partitionCount { counts[p + 1] += counts[p] }
-        var cursor = counts
         let order = UnsafeMutablePointer<Int32>.allocate(capacity: count)
         defer { order.deallocate() }
-        for row in 0..<count {
-            let p = Int(partitions[row])
-            order[cursor[p]] = Int32(truncatingIfNeeded: row)
-            cursor[p] += 1
-        }
-        for p in 0..<SpillPartitioner.partitionCount where counts[p + 1] > counts[p] {
-            let rows = UnsafeBufferPointer(start: order + counts[p], count: counts[p + 1] - counts[p])
+        let grouped = HashPartitionOrder(
+            packer.hashes, count: count, shift: UInt64(64 - SpillPartitioner.partitionBits * (level + 1)),
+            partitionCount: SpillPartitioner.partitionCount, into: order)
+        for p in 0..<SpillPartitioner.partitionCount where grouped.starts[p + 1] > grouped.starts[p] {
+            let rows = grouped.rows(p, in: order)
             let part = rows.count == count ? batch : batch.gathered(rows)
             pending[p].append(part)
             pendingRows[p] += rows.count
