@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import compare
+import engines
 
 # A query whose first Plaza run takes longer than this is timed once more instead of `--runs` times.
 SLOW_MS = 30_000
@@ -66,7 +67,8 @@ def duckdb_run(duck, sql, runs, discard=False):
     relation = duck.con.sql(sql)
     columns = list(relation.columns)
     table = relation.fetch_arrow_table()
-    answer = table if table.num_rows > LARGE_ANSWER_ROWS else duck.con.sql(sql).fetchall()
+    # Python rows from the same Arrow table (as compare.py reads DuckDB's answers), not a second run.
+    answer = table if table.num_rows > LARGE_ANSWER_ROWS else engines.arrow_rows(table)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
