@@ -8,7 +8,8 @@ import PlazaCore
 /// aggregates over a join pre-aggregated below it (`EagerAggregationRule`) and range and equality
 /// filters estimated from the columns' value ranges and distinct counts; trees of three or more INNER joins reordered
 /// (`JoinOrderRule`); expressions several aggregate arguments share computed once
-/// (`AggregateSharingRule`).
+/// (`AggregateSharingRule`); ranking windows capped by a filter marked for a per-partition top k
+/// (`WindowTopRule`).
 package enum Optimizer {
     /// The optimized plan; it computes the same rows with the same output fields. `statistics`
     /// enables the rules that need to know how many values a column holds.
@@ -16,6 +17,7 @@ package enum Optimizer {
         var result = foldPlan(plan)
         result = PredicatePushdown.push(result, [])
         result = SubqueryJoinRule.apply(result)
+        result = WindowTopRule.apply(result)
         if let statistics { result = attachColumnStatistics(result, statistics) }
         result = JoinOrderRule.apply(result)
         result = ProjectionPruning.prune(result, Set(result.fields.indices)).plan

@@ -115,6 +115,9 @@ package struct WindowCall: Hashable, Sendable {
     package var frame: BoundWindowFrame
     /// The result type.
     package var type: DataType
+    /// Set by `WindowTopRule` on a ranking call that a filter above caps (`row_number() … <= k`):
+    /// rows whose value of this call exceeds it may be left out of the node's output.
+    package var keepsAtMost: Int?
 
     /// Creates a window call.
     package init(
@@ -159,6 +162,7 @@ package struct WindowCall: Hashable, Sendable {
                     .joined(separator: ", "))
         }
         parts.append("\(frame.unit.rawValue) \(frame.start) .. \(frame.end)")
-        return text + " OVER (" + parts.joined(separator: " ") + ")"
+        let kept = keepsAtMost.map { " KEEP <= \($0) PER PARTITION" } ?? ""
+        return text + " OVER (" + parts.joined(separator: " ") + ")" + kept
     }
 }

@@ -150,17 +150,19 @@ struct PackedKeyLayout {
         self.totalBits = total
     }
 
-    /// Writes the entries of the `count` rows whose flat key vectors are `vectors` to `out`, with
-    /// refs `batch << 32 | row`.
-    func pack(_ vectors: [ColumnVector], count: Int, batch: Int, into out: UnsafeMutablePointer<SortEntry>) {
+    /// Writes the entries of the `count` rows from `start` whose flat key vectors are `vectors` to
+    /// `out`, with refs `batch << 32 | row`.
+    func pack(
+        _ vectors: [ColumnVector], count: Int, batch: Int, start: Int = 0, into out: UnsafeMutablePointer<SortEntry>
+    ) {
         let high = UInt64(batch) << 32
-        for row in 0..<count { out[row] = SortEntry(key: 0, ref: high | UInt64(row)) }
+        for row in 0..<count { out[row] = SortEntry(key: 0, ref: high | UInt64(start + row)) }
         for (part, vector) in zip(parts, vectors) where part.bits > 0 {
             switch vector.physicalType {
-            case .uint8: pack(part, vector, UInt8.self, count, out)
-            case .int32: pack(part, vector, Int32.self, count, out)
-            case .int64: pack(part, vector, Int64.self, count, out)
-            case .double: pack(part, vector, Double.self, count, out)
+            case .uint8: pack(part, vector, UInt8.self, start, count, out)
+            case .int32: pack(part, vector, Int32.self, start, count, out)
+            case .int64: pack(part, vector, Int64.self, start, count, out)
+            case .double: pack(part, vector, Double.self, start, count, out)
             case .string, .interval: preconditionFailure("no packed key for \(vector.type)")
             }
         }
@@ -168,11 +170,12 @@ struct PackedKeyLayout {
 
     @inline(__always)
     private func pack<T: SortOrderBits>(
-        _ part: Part, _ vector: ColumnVector, _: T.Type, _ count: Int, _ out: UnsafeMutablePointer<SortEntry>
+        _ part: Part, _ vector: ColumnVector, _: T.Type, _ start: Int, _ count: Int,
+        _ out: UnsafeMutablePointer<SortEntry>
     ) {
         // A part with bits > 0 has values (a NULL-only key packs to 0 bits).
         precondition(vector.type != .null, "a NULL key with bits")
-        let values = vector.data.assumingMemoryBound(to: T.self)
+        let values = vector.data.assumingMemoryBound(to: T.self) + start
         let validity = vector.validity
         let shift = part.shift, bias = part.bias
         // code = (bits ^ flip) - base: ascending (bits - min); descending (max - bits).
@@ -187,7 +190,7 @@ struct PackedKeyLayout {
             let nullCode = part.nullCode
             for row in 0..<count {
                 let value = ((T.orderBits(values[row]) ^ flip) &- base) &+ bias
-                let code = validity.isValid(at: row) ? value : nullCode
+                let code = validity.isValid(at: start + row) ? value : nullCode
                 out[row].key |= code &<< shift
             }
         }

@@ -32,11 +32,16 @@ final class WindowOperator: @unchecked Sendable {
 
     /// The input batches with one column per call appended.
     func run(_ input: [Batch]) throws(ExecutionError) -> [Batch] {
-        let batches = input.map { $0.compacted() }.filter { $0.count > 0 }
-        let total = batches.reduce(0) { $0 + $1.count }
+        var batches = input.map { $0.compacted() }.filter { $0.count > 0 }
+        var total = batches.reduce(0) { $0 + $1.count }
         guard total > 0 else { return [] }
         guard total < Int(Int32.max) else {
             throw ExecutionError(.memoryLimit, "a window over more than 2^31 rows is not supported")
+        }
+        if let top = try topRows(batches, total) {
+            batches = top
+            total = batches.reduce(0) { $0 + $1.count }
+            guard total > 0 else { return [] }
         }
         var results = [ColumnVector?](repeating: nil, count: calls.count)
         // One sort per distinct PARTITION BY / ORDER BY.
@@ -378,7 +383,7 @@ final class WindowOperator: @unchecked Sendable {
 
     /// The rank of each row's text among the distinct texts of `expression` (in byte order, as
     /// sorting compares them; equal texts share a rank), as a BIGINT vector; NULL stays NULL.
-    private func textRanks(_ expression: BoundExpression, _ batches: [Batch], _ total: Int)
+    func textRanks(_ expression: BoundExpression, _ batches: [Batch], _ total: Int)
         throws(ExecutionError) -> ColumnVector
     {
         let (numbers, table) = try denseNumbers([expression], batches, total, name: "window ORDER BY")
@@ -402,7 +407,7 @@ final class WindowOperator: @unchecked Sendable {
     /// table of keys by number (`name` is its operator, for the memory limit). One text key takes
     /// the ids of `DictionaryIDs` (once per dictionary entry, NULL kept NULL: packed, it sorts as a
     /// partition of its own); other keys a group table, where NULL is a key.
-    private func denseNumbers(_ expressions: [BoundExpression], _ batches: [Batch], _ total: Int, name: String)
+    func denseNumbers(_ expressions: [BoundExpression], _ batches: [Batch], _ total: Int, name: String)
         throws(ExecutionError) -> (numbers: ColumnVector, table: GroupTable)
     {
         let nodes = try expressions.map { (expression) throws(ExecutionError) in try compiler.compile(expression) }
