@@ -73,3 +73,37 @@ import Testing
         #expect(try db.query(sql).value(row: 0, column: 0) == .bigint(1278))
     }
 }
+
+/// A window past the memory limit splits its rows on disk by a PARTITION BY key its calls share
+/// and finishes; without such a key it stops with an error that says why (answers of every
+/// shape: Tests/SQL/window/spill.test).
+@Suite struct WindowSpillTests {
+    static let running = """
+        SELECT count(*), sum(x) FROM (SELECT sum(v) OVER (PARTITION BY p ORDER BY i ROWS 3 PRECEDING) AS x FROM t)
+        """
+
+    @Test func aWindowPastTheLimitSpillsAndFinishes() throws {
+        let directory = TestDirectory()
+        let db = try WindowTopTests.database(directory)
+        let unlimited = try db.query(Self.running)
+        try db.execute("SET memory_limit = '1MB'")
+        let plan = try WindowTopTests().text(db, "EXPLAIN ANALYZE " + Self.running)
+        #expect(plan.contains("SPILL 32 partitions"), "\(plan)")
+        let spilled = try db.query(Self.running)
+        #expect(spilled.value(row: 0, column: 0) == .bigint(140_000))
+        #expect(spilled.value(row: 0, column: 1) == unlimited.value(row: 0, column: 1))
+    }
+
+    @Test func withoutASharedPartitionKeyTheErrorSaysSo() throws {
+        let directory = TestDirectory()
+        let db = try WindowTopTests.database(directory)
+        try db.execute("SET memory_limit = '1MB'")
+        let sql = "SELECT sum(x) FROM (SELECT sum(v) OVER (ORDER BY i ROWS 3 PRECEDING) AS x FROM t)"
+        #expect {
+            try db.query(sql)
+        } throws: { error in
+            guard let error = error as? PlazaError else { return false }
+            return error.kind == .execution && error.message.contains("share no PARTITION BY key")
+        }
+    }
+}

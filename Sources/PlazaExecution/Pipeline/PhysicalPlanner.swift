@@ -62,11 +62,10 @@ struct PhysicalPlanner {
             return result
         case .window(let input, let calls, _):
             let profile = parent?.child("WINDOW", WindowOperator.describe(calls, input.fields))
-            let batches = try materialize(input, profile: profile)
             let op = WindowOperator(calls: calls, inputFields: input.fields, compiler: compiler, context: context)
-            let start = ContinuousClock.now
-            let result = try op.run(batches)
-            profile?.addTime(ContinuousClock.now - start)
+            let result = try SpillingWindow(op: op, context: context, profile: profile).run(
+                materialize: { () throws(ExecutionError) in try self.materialize(input, profile: profile) },
+                pipeline: { () throws(ExecutionError) in try self.pipeline(input, profile: nil) })
             profile?.addRows(out: result.reduce(0) { $0 + $1.count })
             return result
         case .materializedCTE(let cte):

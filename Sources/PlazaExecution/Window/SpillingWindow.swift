@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import PlazaCore
+import PlazaPlanner
+import PlazaVector
+
+/// Window functions that finish past the memory limit: when the in-memory attempt hits the limit,
+/// the input runs again into partition files split by the hash of the PARTITION BY keys every
+/// call shares, and each file (a set of whole window partitions) is computed on its own by the
+/// same operator, one after the other, each with every thread. A file still too large is split
+/// again on other hash bits; past `SpillPartitioner.maxLevel`, or with no key in common to split
+/// by, the query fails naming the operator and the limit. Rows come out file by file, not in
+/// input order (a window's output has no order of its own).
+struct SpillingWindow {
+    let op: WindowOperator
+    let context: QueryContext
+    let profile: OperatorProfile?
+
+    /// The window's output: `materialize` collects the input for the in-memory attempt; `pipeline`
+    /// makes the input's pipeline again for the spilled one.
+    func run(
+        materialize: () throws(ExecutionError) -> [Batch], pipeline makePipeline: () throws(ExecutionError) -> Pipeline
+    ) throws(ExecutionError) -> [Batch] {
+        guard context.options.memoryLimit != nil else { return try timed(try materialize()) }
+        let firstError: ExecutionError
+        do {
+            return try timed(try materialize())
+        } catch {
+            guard case .memoryLimit = error.kind else { throw error }
+            firstError = error
+        }
+        let keys = op.sharedPartitionKeys
+        guard !keys.isEmpty else {
+            throw ExecutionError(
+                .memoryLimit,
+                "window functions need more than the memory limit of \(formatBytes(context.options.memoryLimit ?? 0)) "
+                    + "and share no PARTITION BY key to split their rows by on disk; raise it with SET memory_limit = "
+                    + "'…' (\(firstError.message))")
+        }
+        let nodes = try keys.map { (key) throws(ExecutionError) in try op.compiler.compile(key) }
+        let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "window")
+        defer { directory.remove() }
+        let pipeline = try makePipeline()
+        let types = pipeline.fields.map(\.type)
+        let writers = try Scheduler.sinkLocals(
+            pipeline, into: WindowPartitioning(keys: nodes, directory: directory, types: types), context: context)
+        var bytes = 0
+        for writer in writers { bytes += try writer.partitioner.finish() }
+        let partitions = SpillingAggregate.partitions(
+            directory, prefixes: writers.map(\.partitioner.prefix), types: types,
+            used: writers.map(\.partitioner.usedPartitions))
+        let spillProfile = profile?.child("SPILL", "\(partitions.count) partitions, \(formatBytes(bytes)) written")
+        spillProfile?.addRows(in: writers.reduce(0) { $0 + $1.rows })
+        var output: [Batch] = []
+        for (index, partition) in partitions.enumerated() {
+            output += try compute(partition, nodes: nodes, directory: directory, name: "q\(index)")
+        }
+        spillProfile?.addRows(out: output.reduce(0) { $0 + $1.count })
+        return output
+    }
+
+    /// `batch` in pieces of at most a batch's capacity: a spill file's batches may hold up to twice
+    /// that, and the window's output keeps its input's batch sizes for the operators above.
+    static func slices(_ batch: Batch) -> [Batch] {
+        let capacity = ColumnVector.batchCapacity
+        guard batch.count > capacity else { return [batch] }
+        return stride(from: 0, to: batch.count, by: capacity).map { start in
+            let rows = (start..<Swift.min(start + capacity, batch.count)).map { Int32($0) }
+            return rows.withUnsafeBufferPointer { batch.gathered($0) }
+        }
+    }
+
+    /// `op.run` over `batches`, its time added to the profile (not the time spent making the input).
+    private func timed(_ batches: [Batch]) throws(ExecutionError) -> [Batch] {
+        let start = ContinuousClock.now
+        defer { profile?.addTime(ContinuousClock.now - start) }
+        return try op.run(batches)
+    }
+
+    /// The window over one partition file; when it does not fit, over each of its parts.
+    private func compute(_ partition: SpillPartition, nodes: [ExpressionNode], directory: SpillDirectory, name: String)
+        throws(ExecutionError) -> [Batch]
+    {
+        let context = self.context, op = self.op
+        return try Repartitioning.process(
+            (partition: partition, name: name),
+            process: { (part) throws(ExecutionError) in
+                // The rows read back count against the limit while the window runs over them.
+                var reserved = 0
+                defer { context.tracker.release(reserved) }
+                var batches: [Batch] = []
+                try part.partition.forEach(context) { (batch) throws(ExecutionError) in
+                    let bytes = MemoryTracker.bytes(of: batch)
+                    try context.tracker.reserve(bytes, for: "window")
+                    reserved += bytes
+                    batches += Self.slices(batch)
+                }
+                return try self.timed(batches)
+            },
+            split: { (part, level) throws(ExecutionError) in
+                let prefix = part.name + "-l\(level)"
+                let partitioner = SpillPartitioner(
+                    directory: directory, prefix: prefix, types: part.partition.types, level: level)
+                try part.partition.forEach(context) { (batch) throws(ExecutionError) in
+                    try partitioner.add(batch, keys: try WindowPartitioning.keyVectors(nodes, batch))
+                }
+                _ = try partitioner.finish()
+                for path in part.partition.paths { unlink(path) }  // split further: the parts replace it
+                return partitioner.usedPartitions.map { p in
+                    let paths = [SpillPartitioner.path(directory, prefix, p)]
+                    return (SpillPartition(paths: paths, types: part.partition.types), prefix + "-\(p)")
+                }
+            },
+            combine: { $0.flatMap { $0 } },
+            tooLarge: { ways, error in
+                let limit = formatBytes(context.options.memoryLimit ?? 0)
+                return ExecutionError(
+                    .memoryLimit,
+                    "window functions need more than the memory limit of \(limit) for one partition of their rows even "
+                        + "after splitting them \(ways) ways on disk; raise it with SET memory_limit = '…' "
+                        + "(\(error.message))")
+            })
+    }
+}
+
+/// Writes the window's input into partition files by the hash of the shared PARTITION BY keys, one
+/// partitioner per worker: the sink phase of a spilling window.
+struct WindowPartitioning: PipelineSink {
+    let keys: [ExpressionNode]
+    let directory: SpillDirectory
+    let types: [DataType]
+
+    /// One worker's partition files and the rows it wrote.
+    final class Writer {
+        let partitioner: SpillPartitioner
+        var rows = 0
+        init(_ partitioner: SpillPartitioner) { self.partitioner = partitioner }
+    }
+
+    func makeLocalState(worker: Int) -> Writer {
+        Writer(SpillPartitioner(directory: directory, prefix: "w\(worker + 1)", types: types, level: 0))
+    }
+
+    func sink(_ input: Batch, into local: Writer, morsel: Int) throws(ExecutionError) {
+        let batch = input.compacted()
+        local.rows += batch.count
+        try local.partitioner.add(batch, keys: try Self.keyVectors(keys, batch))
+    }
+
+    func combine(_ locals: [Writer]) -> [Writer] { locals }
+
+    /// The key vectors of `batch` (no selection).
+    static func keyVectors(_ keys: [ExpressionNode], _ batch: Batch) throws(ExecutionError) -> [ColumnVector] {
+        try keys.map { (node) throws(ExecutionError) in try node.evaluate(batch) }
+    }
+}
+
+extension WindowOperator {
+    /// The PARTITION BY expressions every call has: rows equal on them are in one partition of
+    /// every call, so files split by their hash hold whole partitions.
+    var sharedPartitionKeys: [BoundExpression] {
+        guard let first = calls.first else { return [] }
+        return first.partitionBy.filter { key in calls.allSatisfy { $0.partitionBy.contains(key) } }
+    }
+}
