@@ -15,15 +15,20 @@ extension BindingSession {
         aggregation.groupNames.append("#grouping_set")
     }
 
-    /// The aggregation over all grouping sets. Over a cheap input (a scan with filters and
-    /// projections) or a few sets: one aggregation per set, each grouped by its own keys, the
-    /// other keys NULL and the set id a constant, their rows combined by UNION ALL (the input is
-    /// read once per set, which costs far less than repeating every row per set). Otherwise one
-    /// aggregation over the input repeated once per set (`repeatedRowsAggregate`).
-    func groupingSetsAggregate(_ input: LogicalPlan, _ aggregation: Aggregation, _ collector: WindowCollector)
-        -> LogicalPlan
-    {
+    /// The aggregation over all grouping sets. When every aggregate can be rolled up (counts,
+    /// exact sums, min, max, bool_and/bool_or, none DISTINCT) and the plan may hold a computed CTE
+    /// (`canShare`: not inside a correlated subquery): the input is aggregated once by every key of
+    /// every set, and each set re-aggregates those few rows (`rolledUpAggregate`). Otherwise, over
+    /// a cheap input (a scan with filters and projections) or a few sets: one aggregation per set,
+    /// each grouped by its own keys, the other keys NULL and the set id a constant, their rows
+    /// combined by UNION ALL (the input is read once per set, which costs far less than repeating
+    /// every row per set); else one aggregation over the input repeated once per set
+    /// (`repeatedRowsAggregate`).
+    func groupingSetsAggregate(
+        _ input: LogicalPlan, _ aggregation: Aggregation, _ collector: WindowCollector, canShare: Bool
+    ) -> LogicalPlan {
         let sets = collector.groupingSets
+        if canShare, let rolled = rolledUpAggregate(input, aggregation, collector) { return rolled }
         guard sets.count <= 4 || Self.isCheapToRepeat(input) else {
             return repeatedRowsAggregate(input, aggregation, collector)
         }
@@ -58,6 +63,98 @@ extension BindingSession {
                 } ?? projected
         }
         return combined!
+    }
+
+    /// The grouping sets computed from one aggregation of the input by the union of their keys (the
+    /// finest set), stored once as a computed CTE: a set with all those keys reads its rows as they
+    /// are, a coarser one aggregates them again (counts summed, empty counts 0; sums summed; min of
+    /// mins). Nil when an aggregate cannot be combined that way (DISTINCT, averages, sums of DOUBLE
+    /// whose last digits would depend on the grouping, quantiles, …).
+    func rolledUpAggregate(_ input: LogicalPlan, _ aggregation: Aggregation, _ collector: WindowCollector)
+        -> LogicalPlan?
+    {
+        let sets = collector.groupingSets
+        let calls = aggregation.collector.calls
+        guard sets.count > 1, calls.allSatisfy(Self.rollsUp) else { return nil }
+        let keys = Array(aggregation.groups.dropLast())
+        let finest = Array(Set(sets.flatMap { $0 })).sorted()
+        var outputFields = aggregation.fields
+        for index in keys.indices { outputFields[index].isNullable = true }
+        let callFields = Array(outputFields[(keys.count + 1)...])
+        let baseFields = finest.map { aggregation.fields[$0] } + callFields
+        let base = LogicalPlan.aggregate(
+            input: input, groups: finest.map { keys[$0] }, aggregates: calls, fields: baseFields)
+        let id = cteCounter.take()
+        let stored = LogicalPlan.cteScan(
+            CTEReference(
+                id: id, name: "grouping sets", fields: baseFields, isWorkingTable: false,
+                estimatedRows: base.estimatedRows))
+        var combined: LogicalPlan?
+        for (setID, set) in sets.enumerated() {
+            // Positions, in the stored rows, of this set's keys; then of its aggregates.
+            let setKeys = set.map { finest.firstIndex(of: $0)! }
+            let source: LogicalPlan
+            var aggregateColumns: [BoundExpression]
+            if set.count == finest.count {
+                source = stored
+                aggregateColumns = calls.indices.map {
+                    .column(index: finest.count + $0, type: callFields[$0].type)
+                }
+            } else {
+                let groups = setKeys.map { BoundExpression.column(index: $0, type: baseFields[$0].type) }
+                let rolled = calls.indices.map { index in
+                    Self.rollUp(
+                        calls[index], column: .column(index: finest.count + index, type: callFields[index].type))
+                }
+                source = .aggregate(
+                    input: stored, groups: groups, aggregates: rolled,
+                    fields: setKeys.map { baseFields[$0] } + callFields)
+                aggregateColumns = calls.indices.map { index in
+                    let column = BoundExpression.column(index: set.count + index, type: callFields[index].type)
+                    // A count over no rows is 0, a sum of counts over no rows NULL.
+                    guard calls[index].function == .count || calls[index].function == .countStar else { return column }
+                    return .call(
+                        name: .coalesce, arguments: [column, .literal(.bigint(0), type: .bigint)], type: .bigint)
+                }
+            }
+            var expressions: [BoundExpression] = []
+            for (position, key) in keys.enumerated() {
+                if let at = set.firstIndex(of: position) {
+                    expressions.append(.column(index: set.count == finest.count ? setKeys[at] : at, type: key.type))
+                } else {
+                    expressions.append(.literal(.null, type: key.type))
+                }
+            }
+            expressions.append(.literal(.bigint(Int64(setID)), type: .bigint))
+            expressions += aggregateColumns
+            let projected = LogicalPlan.project(input: source, expressions: expressions, fields: outputFields)
+            combined =
+                combined.map {
+                    .setOperation(
+                        SetOperationPlan(kind: .union, isAll: true, left: $0, right: projected, fields: outputFields))
+                } ?? projected
+        }
+        return .materializedCTE(MaterializedCTEPlan(id: id, name: "grouping sets", definition: base, body: combined!))
+    }
+
+    /// Whether partial results of `call` over finer groups combine into its result over coarser ones.
+    static func rollsUp(_ call: AggregateCall) -> Bool {
+        guard !call.isDistinct else { return false }
+        switch call.function {
+        case .countStar, .count, .min, .max, .boolAnd, .boolOr: return true
+        case .sum: return call.type != .double
+        default: return false
+        }
+    }
+
+    /// The aggregate that combines partial results of `call` held in `column`.
+    static func rollUp(_ call: AggregateCall, column: BoundExpression) -> AggregateCall {
+        let function: AggregateFunction =
+            switch call.function {
+            case .countStar, .count, .sum: .sum
+            default: call.function
+            }
+        return AggregateCall(function: function, arguments: [column], type: call.type)
     }
 
     /// Whether running `plan` once per grouping set costs little: a table scan under filters and projections.

@@ -123,7 +123,7 @@ extension BindingSession {
                 try requireBoolean(try aggregation.bind(condition, session: self), condition, "QUALIFY")
             }
             if collector.groupingSetColumn != nil {
-                plan = groupingSetsAggregate(plan, aggregation, collector)
+                plan = groupingSetsAggregate(plan, aggregation, collector, canShare: correlation == nil)
             } else {
                 plan = .aggregate(
                     input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls,

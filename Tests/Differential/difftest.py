@@ -21,6 +21,13 @@ import datagen
 import querygen
 from engines import DuckDB, PlazaCrash, PlazaShell, parse_csv
 
+# Query shapes counted apart in the summary (a query may count in several): text that marks them.
+SHAPES = [
+    ("with window functions", [" OVER "]),
+    ("with QUALIFY or a capped ranking", [" QUALIFY ", ") AS w WHERE r "]),
+    ("with grouping sets", ["GROUPING SETS", "ROLLUP (", "CUBE ("]),
+]
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -264,6 +271,7 @@ def main():
     report_path = args.report or os.path.join(args.work, "report-seed-%d.md" % args.seed)
     start = time.time()
     counts = collections.Counter()
+    shapes = {shape: collections.Counter() for shape, _ in SHAPES}
     classes = collections.Counter()
     examples = collections.defaultdict(list)
     generation = 0
@@ -286,6 +294,9 @@ def main():
         query = session.generator.query()
         kind, detail, plaza, duck = classify(session, query)
         counts[kind] += 1
+        for shape, words in SHAPES:
+            if any(word in query.sql for word in words):
+                shapes[shape][kind] += 1
         if kind in ("agree", "both-error"):
             pass
         else:
@@ -324,8 +335,13 @@ def main():
         "  intended (documented) differences: %d" % counts["intended"],
         "  crashes: %d, hangs: %d" % (counts["crash"], counts["hang"]),
         "  tables differing after import: %d" % len(table_problems),
-        "By class:",
     ]
+    for shape, _ in SHAPES:
+        tally = shapes[shape]
+        summary.append("  %s: %d queries (%d agreed, %d both errors, %d otherwise)" % (
+            shape, sum(tally.values()), tally["agree"], tally["both-error"],
+            sum(tally.values()) - tally["agree"] - tally["both-error"]))
+    summary.append("By class:")
     for name, count in classes.most_common():
         summary.append("  %6d  %s" % (count, name))
     print("\n".join(summary))

@@ -1,4 +1,6 @@
-"""Random queries from a grammar of Plaza's dialect (docs/SQL.md), typed so that most of them bind.
+"""Random queries from a grammar of Plaza's dialect (docs/SQL.md), typed so that most of them bind:
+projections, grouped queries (with grouping sets and windows over aggregates) and window functions
+(with QUALIFY and capped rankings).
 
 A query comes with whether its order matters (a top-level ORDER BY over every output column) and a
 comparison mode per output column (tolerances for approximate or order-dependent aggregates).
@@ -451,14 +453,23 @@ class QueryGenerator:
             modes.append(mode)
         select = ", ".join("%s AS c%d" % (item, n) for n, item in enumerate(items))
         sql = "SELECT %s FROM %s%s" % (select, source, self.where(scope, extra=self.extra_where))
+        if keys and self.chance(0.2):
+            # A window over the groups: rank by an aggregate, or a group's share of a total.
+            call, mode = self.window_over_groups(keys)
+            select += ", %s AS c%d" % (call, len(items))
+            items.append(call)
+            modes.append(mode)
+            sql = "SELECT %s FROM %s%s" % (select, source, self.where(scope, extra=self.extra_where))
         if keys:
-            style = self.rng.randint(0, 2)
+            style = self.rng.randint(0, 3)
             if style == 0:
                 sql += " GROUP BY " + ", ".join(k.sql for k in keys)
             elif style == 1:
                 sql += " GROUP BY " + ", ".join(str(n + 1) for n in range(len(keys)))
-            else:
+            elif style == 2:
                 sql += " GROUP BY ALL"
+            else:
+                sql += " GROUP BY " + self.grouping_sets(keys)
             if self.chance(0.3):
                 sql += " HAVING " + self.grouped_expr("BOOLEAN", scope, keys, 1)
         ordered = False
@@ -466,6 +477,173 @@ class QueryGenerator:
             sql += self.order_limit(len(items))
             ordered = True
         return Query(sql, ordered, modes)
+
+    def grouping_sets(self, keys):
+        """ROLLUP, CUBE or an explicit GROUPING SETS list over the keys (with the empty set)."""
+        names = [k.sql for k in keys]
+        r = self.rng.randint(0, 2)
+        if r == 0:
+            return "ROLLUP (%s)" % ", ".join(names)
+        if r == 1:
+            return "CUBE (%s)" % ", ".join(names)
+        sets = ["(%s)" % ", ".join(names), "()"]
+        if len(names) > 1:
+            sets.insert(1, "(%s)" % names[self.rng.randint(0, len(names) - 1)])
+        if self.chance(0.3):
+            sets.append(sets[0])  # a set twice: its groups come out twice, as in DuckDB
+        return "GROUPING SETS (%s)" % ", ".join(sets)
+
+    def window_over_groups(self, keys):
+        """(sql, mode) of a window function over a grouped query's aggregates."""
+        r = self.rng.randint(0, 3)
+        partition = "PARTITION BY %s " % keys[0].sql if len(keys) > 1 and self.chance(0.5) else ""
+        if r == 0:
+            return "rank() OVER (%sORDER BY count(*) DESC)" % partition, None
+        if r == 1:
+            return "dense_rank() OVER (%sORDER BY count(*), min(%s))" % (partition, keys[-1].sql), None
+        if r == 2:
+            return "sum(count(*)) OVER (%s)" % partition.strip(), None
+        return "count(*) * 1.0 / sum(count(*)) OVER (%s)" % partition.strip(), ("absolute", 1e-9)
+
+    # ----- window functions -----
+    def window_keys(self, scope):
+        """Columns a window may partition or order by (no DOUBLE: NaN and -0.0 order alike in both,
+        but keep partitions readable)."""
+        return [c for c in scope if c.type in ("BIGINT", "VARCHAR", "BOOLEAN", "DATE", "DECIMAL", "TIMESTAMP")]
+
+    def order_key(self, column):
+        text = column.sql
+        if self.chance(0.4):
+            text += " DESC"
+        if self.chance(0.4):
+            text += self.pick([" NULLS FIRST", " NULLS LAST"])
+        return text
+
+    def window_spec(self, scope, total, frame):
+        """`(PARTITION BY … ORDER BY … frame)`; `total` orders by every column of the scope after
+        the chosen keys, so rows tie only with identical rows and order-sensitive functions agree."""
+        keys = self.window_keys(scope)
+        parts = []
+        partition = [self.pick(keys).sql for _ in range(self.rng.randint(0, 2))] if keys else []
+        if partition:
+            parts.append("PARTITION BY " + ", ".join(partition))
+        order = [self.order_key(self.pick(keys)) for _ in range(self.rng.randint(0 if not total else 0, 2))] if keys else []
+        if total:
+            order += [c.sql for c in scope]
+        if order:
+            parts.append("ORDER BY " + ", ".join(order))
+        single = order[0].split(" ")[0] if len(order) == 1 else None
+        if frame and order:
+            parts.append(self.frame(scope, single, total))
+        return "(" + " ".join(parts) + ")"
+
+    def frame(self, scope, single_key, total):
+        """A ROWS, RANGE or GROUPS frame; ROWS only over a total order, offsets in RANGE only over one
+        numeric or temporal key."""
+        bounds = ["UNBOUNDED PRECEDING", "P", "CURRENT ROW", "F", "UNBOUNDED FOLLOWING"]
+        units = ["GROUPS", "RANGE"] + (["ROWS", "ROWS"] if total else [])
+        unit = self.pick(units)
+        key_type = None
+        if single_key is not None:
+            key_type = next((c.type for c in scope if c.sql == single_key), None)
+        offsets_allowed = unit != "RANGE" or key_type in ("BIGINT", "DECIMAL", "DATE", "TIMESTAMP")
+        start = self.rng.randint(0, 3)
+        end = self.rng.randint(max(start, 1), 4)
+
+        def text(bound):
+            if bounds[bound] in ("P", "F"):
+                if not offsets_allowed:
+                    return "CURRENT ROW"
+                if unit == "RANGE" and key_type in ("DATE", "TIMESTAMP"):
+                    amount = self.pick(["INTERVAL 3 DAYS", "INTERVAL '1 month'", "INTERVAL 0 DAYS"])
+                elif unit == "RANGE" and key_type == "DECIMAL":
+                    amount = self.pick(["1.5", "0", "10"])
+                else:
+                    amount = str(self.rng.randint(0, 3))
+                return amount + (" PRECEDING" if bounds[bound] == "P" else " FOLLOWING")
+            return bounds[bound]
+
+        return "%s BETWEEN %s AND %s" % (unit, text(start), text(end))
+
+    def window_call(self, scope):
+        """(sql, type, mode) of one window function call."""
+        r = self.rng.randint(0, 11)
+        if r == 0:
+            return "row_number() OVER %s" % self.window_spec(scope, True, False), "BIGINT", None
+        if r == 1:
+            return "%s() OVER %s" % (self.pick(["rank", "dense_rank"]), self.window_spec(scope, False, False)), "BIGINT", None
+        if r == 2:
+            return ("%s() OVER %s" % (self.pick(["percent_rank", "cume_dist"]), self.window_spec(scope, False, False)),
+                    "DOUBLE", None)
+        if r == 3:
+            return "ntile(%d) OVER %s" % (self.rng.randint(1, 5), self.window_spec(scope, True, False)), "BIGINT", None
+        if r == 4:
+            t = self.pick(TYPES)
+            column = self.pick([c for c in scope if c.type == t] or scope)
+            arguments = column.sql
+            if self.chance(0.6):
+                arguments += ", %d" % self.rng.randint(0, 3)
+                if self.chance(0.5):
+                    arguments += ", " + self.literal(column.type)
+            nulls = " IGNORE NULLS" if self.chance(0.15) else ""
+            return ("%s(%s%s) OVER %s" % (self.pick(["lag", "lead"]), arguments, nulls, self.window_spec(scope, True, False)),
+                    column.type, ("absolute", 1e-9) if column.type == "DOUBLE" else None)
+        if r == 5:
+            column = self.pick(scope)
+            function = self.pick(["first_value(%s)", "last_value(%s)", "nth_value(%%s, %d)" % self.rng.randint(1, 3)])
+            return (function % column.sql + " OVER " + self.window_spec(scope, True, True), column.type,
+                    ("absolute", 1e-9) if column.type == "DOUBLE" else None)
+        # An aggregate over a frame: any frame over a total order, RANGE/GROUPS or none otherwise.
+        total = self.chance(0.5)
+        call, type_name, mode = self.window_aggregate(scope)
+        return call + " OVER " + self.window_spec(scope, total, self.chance(0.7)), type_name, mode
+
+    def window_aggregate(self, scope):
+        r = self.rng.randint(0, 7)
+        filter_clause = " FILTER (WHERE %s)" % self.expr("BOOLEAN", scope, 1) if self.chance(0.1) else ""
+        if r == 0:
+            return "count(*)" + filter_clause, "BIGINT", None
+        if r == 1:
+            distinct = "DISTINCT " if self.chance(0.2) else ""
+            return "count(%s%s)%s" % (distinct, self.expr(self.pick(TYPES), scope, 1), filter_clause), "BIGINT", None
+        if r <= 3:
+            t = self.pick(NUMERIC)
+            return ("sum(%s)%s" % (self.expr(t, scope, 1), filter_clause), t,
+                    ("absolute", 1e-6) if t == "DOUBLE" else None)
+        if r == 4:
+            return "avg(%s)%s" % (self.expr(self.pick(NUMERIC), scope, 1), filter_clause), "DOUBLE", ("absolute", 1e-6)
+        if r == 5:
+            t = self.pick(TYPES)
+            return "%s(%s)%s" % (self.pick(["min", "max"]), self.expr(t, scope, 1), filter_clause), t, None
+        if r == 6:
+            return ("%s(%s)%s" % (self.pick(["stddev_samp", "var_samp", "var_pop"]), self.expr(self.pick(NUMERIC), scope, 1),
+                                  filter_clause), "DOUBLE", ("absolute", 1e-6))
+        return "%s(%s)" % (self.pick(["bool_and", "bool_or"]), self.expr("BOOLEAN", scope, 1)), "BOOLEAN", None
+
+    def windowed(self, scope, source):
+        """Columns and window functions over them; sometimes a QUALIFY, or a cap on a ranking in WHERE
+        over the query as a derived table (the per-partition top-k shape)."""
+        items, modes = [], []
+        for _ in range(self.rng.randint(0, 2)):
+            column = self.pick(scope)
+            items.append(column.sql)
+            modes.append(("absolute", 1e-9) if column.type == "DOUBLE" else None)
+        for _ in range(self.rng.randint(1, 3)):
+            call, _, mode = self.window_call(scope)
+            items.append(call)
+            modes.append(mode)
+        select = ", ".join("%s AS c%d" % (item, n) for n, item in enumerate(items))
+        sql = "SELECT %s FROM %s%s" % (select, source, self.where(scope, extra=self.extra_where))
+        ranking = "%s() OVER %s" % (self.pick(["row_number", "rank", "dense_rank"]), self.window_spec(scope, True, False))
+        cap = "%s %s" % (self.pick(["<=", "<", "="]), self.rng.randint(0, 3))
+        r = self.rng.random()
+        if r < 0.2:
+            sql += " QUALIFY %s %s" % (ranking, cap)
+        elif r < 0.35:
+            outer = ", ".join("c%d" % n for n in range(len(items)))
+            sql = "SELECT %s FROM (SELECT %s, %s AS r FROM %s%s) AS w WHERE r %s" % (
+                outer, select, ranking, source, self.where(scope, extra=self.extra_where), cap)
+        return Query(sql, False, modes)
 
     def source(self):
         """A FROM clause and its scope; `big` when the result may have thousands of rows."""
@@ -554,7 +732,10 @@ class QueryGenerator:
         if isinstance(source, tuple):
             prefix = "WITH c AS (%s) " % source[1]
             source = "c"
-        if self.chance(0.45):
+        r = self.rng.random()
+        if r < 0.2:
+            query = self.windowed(scope, source)
+        elif r < 0.56:
             query = self.grouped(scope, source)
         else:
             query = self.projection(scope, source, big)

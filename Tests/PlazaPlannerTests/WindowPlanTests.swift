@@ -50,7 +50,8 @@ import Testing
     }
 
     @Test func rollupOverAScanIsOneAggregatePerSetUnitedWithTheSetIds() throws {
-        let bound = try plan("SELECT colonia, count(*) FROM reportes GROUP BY ROLLUP (colonia)")
+        // avg does not roll up from the finer set's results: each set aggregates the input.
+        let bound = try plan("SELECT colonia, avg(n) FROM reportes GROUP BY ROLLUP (colonia)")
         guard case .project(.setOperation(let union), _, _) = bound,
             case .project(.aggregate(_, let fine, _, _), let fineColumns, _) = union.left,
             case .project(.aggregate(_, let total, _, _), let totalColumns, _) = union.right
@@ -68,7 +69,7 @@ import Testing
 
     @Test func manySetsOverAJoinRepeatEachRowPerSet() throws {
         let bound = try plan(
-            "SELECT a.colonia, a.n, count(*) FROM reportes a JOIN reportes b ON a.n = b.n GROUP BY CUBE (a.colonia, a.n, b.colonia)"
+            "SELECT a.colonia, a.n, avg(a.n) FROM reportes a JOIN reportes b ON a.n = b.n GROUP BY CUBE (a.colonia, a.n, b.colonia)"
         )
         guard case .project(.aggregate(let input, let groups, _, _), _, _) = bound,
             case .project(.join(let join), _, _) = input, case .values(let rows, _) = join.right
@@ -79,6 +80,25 @@ import Testing
         #expect(groups.count == 4)
         #expect(groups[3].type == .bigint)
         #expect(rows.count == 8)
+    }
+
+    @Test func setsWhoseAggregatesCombineAreRolledUpFromOneAggregation() throws {
+        let bound = try plan("SELECT colonia, n, count(*), sum(n) FROM reportes GROUP BY ROLLUP (colonia, n)")
+        guard case .project(.materializedCTE(let cte), _, _) = bound,
+            case .aggregate(.scan, let finest, _, _) = cte.definition,
+            case .setOperation(let union) = cte.body,
+            case .setOperation(let finer) = union.left,
+            case .project(.cteScan(let finestRead), _, _) = finer.left,
+            case .project(.aggregate(.cteScan, let byColonia, let rolled, _), _, _) = finer.right,
+            case .project(.aggregate(.cteScan, let total, _, _), _, _) = union.right
+        else {
+            Issue.record("unexpected plan \(bound)")
+            return
+        }
+        // The input is aggregated once, by (colonia, n); the coarser sets read those rows.
+        #expect(finest.count == 2 && finestRead.id == cte.id)
+        #expect(byColonia.count == 1 && total.isEmpty)
+        #expect(rolled.map(\.function) == [.sum, .sum])
     }
 
     @Test func misplacedWindowsAreErrorsWithPlaces() {
