@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import Foundation
 import PlazaCore
 import PlazaVector
@@ -31,8 +26,13 @@ struct SpillingAggregate: Sendable {
         let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "hash aggregate")
         defer { directory.remove() }
         let types = pipeline.fields.map(\.type)
+        let op = self.op
         let writers = try Scheduler.sinkLocals(
-            pipeline, into: AggregatePartitioning(op: op, directory: directory, types: types), context: context)
+            pipeline,
+            into: KeyPartitioning(
+                keys: { (batch) throws(ExecutionError) in try op.groupKeyVectors(batch) }, directory: directory,
+                types: types),
+            context: context)
         var bytes = 0
         for writer in writers { bytes += try writer.partitioner.finish() }
         let partitions = SpillingAggregate.partitions(
@@ -58,27 +58,14 @@ struct SpillingAggregate: Sendable {
             (partition: partition, name: name),
             process: { (part) throws(ExecutionError) in try aggregateInMemory(part.partition) },
             split: { (part, level) throws(ExecutionError) in
-                let prefix = part.name + "-l\(level)"
-                let partitioner = SpillPartitioner(
-                    directory: directory, prefix: prefix, types: part.partition.types, level: level)
-                try part.partition.forEach(context) { (batch) throws(ExecutionError) in
-                    try partitioner.add(batch, keys: try op.groupKeyVectors(batch))
-                }
-                _ = try partitioner.finish()
-                for path in part.partition.paths { unlink(path) }  // split further: the parts replace it
-                return partitioner.usedPartitions.map { p in
-                    let paths = [SpillPartitioner.path(directory, prefix, p)]
-                    return (SpillPartition(paths: paths, types: part.partition.types), prefix + "-\(p)")
-                }
+                try part.partition.splitReplacing(
+                    directory: directory, prefix: part.name + "-l\(level)", level: level, context: context
+                ) { (batch) throws(ExecutionError) in try op.groupKeyVectors(batch) }
             },
             combine: { $0.flatMap { $0 } },
             tooLarge: { ways, error in
-                let limit = formatBytes(context.options.memoryLimit ?? 0)
-                return ExecutionError(
-                    .memoryLimit,
-                    "hash aggregate needs more than the memory limit of \(limit) for one partition of its groups even after "
-                        + "splitting its input \(ways) ways on disk; raise it with SET memory_limit = '…' (\(error.message))"
-                )
+                Repartitioning.tooLargeError(
+                    "hash aggregate", of: "its groups", ways: ways, context: context, underlying: error)
             })
     }
 
@@ -104,33 +91,6 @@ struct SpillingAggregate: Sendable {
         }
         return paths.filter { !$0.isEmpty }.map { SpillPartition(paths: $0, types: types) }
     }
-}
-
-/// Writes the aggregate's input into partition files by the hash of its group keys, one
-/// partitioner per worker: the sink phase of a spilling aggregation.
-struct AggregatePartitioning: PipelineSink {
-    let op: AggregateOperator
-    let directory: SpillDirectory
-    let types: [DataType]
-
-    /// One worker's partition files and the rows it wrote.
-    final class Writer {
-        let partitioner: SpillPartitioner
-        var rows = 0
-        init(_ partitioner: SpillPartitioner) { self.partitioner = partitioner }
-    }
-
-    func makeLocalState(worker: Int) -> Writer {
-        Writer(SpillPartitioner(directory: directory, prefix: "w\(worker + 1)", types: types, level: 0))
-    }
-
-    func sink(_ input: Batch, into local: Writer, morsel: Int) throws(ExecutionError) {
-        let batch = input.compacted()
-        local.rows += batch.count
-        try local.partitioner.add(batch, keys: try op.groupKeyVectors(batch))
-    }
-
-    func combine(_ locals: [Writer]) -> [Writer] { locals }
 }
 
 extension AggregateOperator {

@@ -129,12 +129,9 @@ struct SpillingJoin: Sendable {
                 for file in part.build.paths + part.probe.paths { try? FileManager.default.removeItem(atPath: file) }
             },
             tooLarge: { ways, error in
-                let limit = formatBytes(context.options.memoryLimit ?? 0)
-                return ExecutionError(
-                    .memoryLimit,
-                    "hash join build needs more than the memory limit of \(limit) for one partition of its rows even after "
-                        + "splitting them \(ways) ways on disk "
-                        + "(many rows share one key?); raise it with SET memory_limit = '…' (\(error.message))")
+                Repartitioning.tooLargeError(
+                    "hash join build", of: "its rows", ways: ways, hint: " (many rows share one key?)",
+                    context: context, underlying: error)
             })
     }
 
@@ -142,16 +139,9 @@ struct SpillingJoin: Sendable {
     private func split(
         _ partition: SpillPartition, keys: [ExpressionNode], prefix: String, level: Int, directory: SpillDirectory
     ) throws(ExecutionError) -> [String?] {
-        let partitioner = SpillPartitioner(directory: directory, prefix: prefix, types: partition.types, level: level)
-        try partition.forEach(planner.context) { (batch) throws(ExecutionError) in
-            var vectors: [ColumnVector] = []
-            for key in keys { vectors.append(try key.evaluate(batch)) }
-            try partitioner.add(batch, keys: vectors)
-        }
-        _ = try partitioner.finish()
-        let used = Set(partitioner.usedPartitions)
-        return (0..<SpillPartitioner.partitionCount).map {
-            used.contains($0) ? SpillPartitioner.path(directory, prefix, $0) : nil
+        try partition.split(directory: directory, prefix: prefix, level: level, context: planner.context) {
+            (batch) throws(ExecutionError) in
+            try keys.map { (key) throws(ExecutionError) in try key.evaluate(batch) }
         }
     }
 

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
@@ -46,7 +41,11 @@ struct SpillingWindow {
         let pipeline = try makePipeline()
         let types = pipeline.fields.map(\.type)
         let writers = try Scheduler.sinkLocals(
-            pipeline, into: WindowPartitioning(keys: nodes, directory: directory, types: types), context: context)
+            pipeline,
+            into: KeyPartitioning(
+                keys: { (batch) throws(ExecutionError) in try Self.keyVectors(nodes, batch) }, directory: directory,
+                types: types),
+            context: context)
         var bytes = 0
         for writer in writers { bytes += try writer.partitioner.finish() }
         let partitions = SpillingAggregate.partitions(
@@ -101,57 +100,19 @@ struct SpillingWindow {
                 return try self.timed(batches)
             },
             split: { (part, level) throws(ExecutionError) in
-                let prefix = part.name + "-l\(level)"
-                let partitioner = SpillPartitioner(
-                    directory: directory, prefix: prefix, types: part.partition.types, level: level)
-                try part.partition.forEach(context) { (batch) throws(ExecutionError) in
-                    try partitioner.add(batch, keys: try WindowPartitioning.keyVectors(nodes, batch))
-                }
-                _ = try partitioner.finish()
-                for path in part.partition.paths { unlink(path) }  // split further: the parts replace it
-                return partitioner.usedPartitions.map { p in
-                    let paths = [SpillPartitioner.path(directory, prefix, p)]
-                    return (SpillPartition(paths: paths, types: part.partition.types), prefix + "-\(p)")
-                }
+                try part.partition.splitReplacing(
+                    directory: directory, prefix: part.name + "-l\(level)", level: level, context: context
+                ) { (batch) throws(ExecutionError) in try Self.keyVectors(nodes, batch) }
             },
             combine: { $0.flatMap { $0 } },
             tooLarge: { ways, error in
-                let limit = formatBytes(context.options.memoryLimit ?? 0)
-                return ExecutionError(
-                    .memoryLimit,
-                    "window functions need more than the memory limit of \(limit) for one partition of their rows even "
-                        + "after splitting them \(ways) ways on disk; raise it with SET memory_limit = '…' "
-                        + "(\(error.message))")
+                Repartitioning.tooLargeError(
+                    "window functions", of: "their rows", ways: ways, context: context, underlying: error)
             })
     }
 }
 
-/// Writes the window's input into partition files by the hash of the shared PARTITION BY keys, one
-/// partitioner per worker: the sink phase of a spilling window.
-struct WindowPartitioning: PipelineSink {
-    let keys: [ExpressionNode]
-    let directory: SpillDirectory
-    let types: [DataType]
-
-    /// One worker's partition files and the rows it wrote.
-    final class Writer {
-        let partitioner: SpillPartitioner
-        var rows = 0
-        init(_ partitioner: SpillPartitioner) { self.partitioner = partitioner }
-    }
-
-    func makeLocalState(worker: Int) -> Writer {
-        Writer(SpillPartitioner(directory: directory, prefix: "w\(worker + 1)", types: types, level: 0))
-    }
-
-    func sink(_ input: Batch, into local: Writer, morsel: Int) throws(ExecutionError) {
-        let batch = input.compacted()
-        local.rows += batch.count
-        try local.partitioner.add(batch, keys: try Self.keyVectors(keys, batch))
-    }
-
-    func combine(_ locals: [Writer]) -> [Writer] { locals }
-
+extension SpillingWindow {
     /// The key vectors of `batch` (no selection).
     static func keyVectors(_ keys: [ExpressionNode], _ batch: Batch) throws(ExecutionError) -> [ColumnVector] {
         try keys.map { (node) throws(ExecutionError) in try node.evaluate(batch) }

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import PlazaCore
+import PlazaVector
+
+/// Writes a pipeline's rows into partition files by the hash of keys computed from each batch, one
+/// partitioner per worker: the sink phase of the operators that spill by key (hash aggregate,
+/// window functions).
+struct KeyPartitioning: PipelineSink {
+    /// The key vectors of a batch without selection.
+    let keys: @Sendable (Batch) throws(ExecutionError) -> [ColumnVector]
+    let directory: SpillDirectory
+    let types: [DataType]
+
+    /// One worker's partition files and the rows it wrote.
+    final class Writer {
+        let partitioner: SpillPartitioner
+        var rows = 0
+        init(_ partitioner: SpillPartitioner) { self.partitioner = partitioner }
+    }
+
+    func makeLocalState(worker: Int) -> Writer {
+        Writer(SpillPartitioner(directory: directory, prefix: "w\(worker + 1)", types: types, level: 0))
+    }
+
+    func sink(_ input: Batch, into local: Writer, morsel: Int) throws(ExecutionError) {
+        let batch = input.compacted()
+        local.rows += batch.count
+        try local.partitioner.add(batch, keys: try keys(batch))
+    }
+
+    func combine(_ locals: [Writer]) -> [Writer] { locals }
+}
+
+extension SpillPartition {
+    /// Writes this partition's rows into parts on the hash bits of `level` of `keys` (vectors over
+    /// each batch), in files `prefix-p` of `directory`; returns each part's file, nil where no row went.
+    func split(
+        directory: SpillDirectory, prefix: String, level: Int, context: QueryContext,
+        keys: (Batch) throws(ExecutionError) -> [ColumnVector]
+    ) throws(ExecutionError) -> [String?] {
+        let partitioner = SpillPartitioner(directory: directory, prefix: prefix, types: types, level: level)
+        try forEach(context) { (batch) throws(ExecutionError) in try partitioner.add(batch, keys: try keys(batch)) }
+        _ = try partitioner.finish()
+        let used = Set(partitioner.usedPartitions)
+        return (0..<SpillPartitioner.partitionCount).map {
+            used.contains($0) ? SpillPartitioner.path(directory, prefix, $0) : nil
+        }
+    }
+
+    /// `split`'s parts that hold rows, each named `prefix-p`; this partition's files are removed (the
+    /// parts replace it).
+    func splitReplacing(
+        directory: SpillDirectory, prefix: String, level: Int, context: QueryContext,
+        keys: (Batch) throws(ExecutionError) -> [ColumnVector]
+    ) throws(ExecutionError) -> [(partition: SpillPartition, name: String)] {
+        let files = try split(directory: directory, prefix: prefix, level: level, context: context, keys: keys)
+        for path in paths { unlink(path) }
+        return files.enumerated().compactMap { (p, file) in
+            file.map { (SpillPartition(paths: [$0], types: types), prefix + "-\(p)") }
+        }
+    }
+}
+
+extension Repartitioning {
+    /// The error for work that still does not fit after its input was split `ways` ways:
+    /// "`subject` needs more than the memory limit of … for one partition of `what` even after
+    /// splitting them … ways on disk`hint`; raise it …".
+    static func tooLargeError(
+        _ subject: String, of what: String, ways: Int, hint: String = "", context: QueryContext,
+        underlying: ExecutionError
+    ) -> ExecutionError {
+        let limit = formatBytes(context.options.memoryLimit ?? 0)
+        return ExecutionError(
+            .memoryLimit,
+            "\(subject) needs more than the memory limit of \(limit) for one partition of \(what) even after "
+                + "splitting them \(ways) ways on disk\(hint); raise it with SET memory_limit = '…' "
+                + "(\(underlying.message))")
+    }
+}
