@@ -83,7 +83,18 @@ extension BindingSession {
             var defaultValue = Value.null
             if arguments.count == 3 {
                 if type == .null { type = arguments[2].type }
-                let cast = Optimizer.fold(implicitCast(arguments[2], to: type))
+                var cast = Optimizer.fold(implicitCast(arguments[2], to: type))
+                let isConstant: Bool
+                if case .literal(_, let valueType) = cast, valueType == type {
+                    isConstant = true
+                } else {
+                    isConstant = false
+                }
+                if !isConstant, arguments[2].type.isNumeric, type.isNumeric {
+                    // A numeric default of another precision or scale (12.50 for a DECIMAL(5,1) value)
+                    // is converted to the value's type, as DuckDB does.
+                    cast = Optimizer.fold(.cast(arguments[2], to: type, isTry: false))
+                }
                 guard case .literal(let value, let valueType) = cast, valueType == type || value.isNull else {
                     throw BindError(
                         "\(written)'s default must be a constant of the value's type \(type)",

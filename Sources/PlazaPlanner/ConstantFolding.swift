@@ -191,6 +191,13 @@ enum ConstantFolding {
         }
     }
 
+    /// `value / divisor` rounded half away from zero (`divisor` > 0).
+    private static func roundedAway(_ value: Int64, dividingBy divisor: Int64) -> Int64 {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        guard remainder.magnitude * 2 >= divisor.magnitude else { return quotient }
+        return value < 0 ? quotient - 1 : quotient + 1
+    }
+
     /// Converts a constant; nil when the conversion fails or is left to the executor.
     static func castValue(_ value: Value, to type: DataType) -> Value? {
         if value.isNull { return .null }
@@ -216,6 +223,12 @@ enum ConstantFolding {
             let (scaled, overflow) = v.multipliedReportingOverflow(by: powersOfTen[s2 - s1])
             guard !overflow, p >= 18 || scaled.magnitude < UInt64(powersOfTen[p]) else { return nil }
             return .decimal(scaled, scale: s2)
+        case (.decimal(let v, let s1), .decimal(let p, let s2)):
+            // A smaller scale rounds half away from zero, as the executor's cast and DuckDB do.
+            let rounded = roundedAway(v, dividingBy: powersOfTen[s1 - s2])
+            guard p >= 18 || rounded.magnitude < UInt64(powersOfTen[p]) else { return nil }
+            return .decimal(rounded, scale: s2)
+        case (.decimal(let v, let s), .bigint): return .bigint(roundedAway(v, dividingBy: powersOfTen[s]))
         case (.boolean(let b), .bigint): return .bigint(b ? 1 : 0)
         case (.bigint(let v), .boolean): return .boolean(v != 0)
         case (.date(let d), .timestamp): return .timestamp(Int64(d) * CivilCalendar.microsPerDay)
