@@ -53,7 +53,8 @@ extension TextValueParser {
         return value <= UInt64(Int64.max) ? Int64(value) : nil
     }
 
-    /// `[+-]?[0-9]+` within Int64's range, leading zeros allowed.
+    /// `[+-]?[0-9]+` within Int64's range, leading zeros allowed; a number with a point or an
+    /// exponent (`1.5`, `.5`, `1e3`) is rounded half away from zero, as DuckDB's cast does.
     @usableFromInline
     static func lenientInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
@@ -65,7 +66,7 @@ extension TextValueParser {
         guard i < text.count else { return nil }
         var value: Int64 = 0
         while i < text.count {
-            guard isDigit(text[i]) else { return nil }
+            guard isDigit(text[i]) else { return roundedInteger(text) }
             let digit = Int64(text[i] &- UInt8(ascii: "0"))
             let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
             let (next, o2) =
@@ -75,6 +76,92 @@ extension TextValueParser {
             i += 1
         }
         return value
+    }
+
+    /// `[+-]` then `d+[.d*]` or `.d+`, then optional `e[+-]d+`, rounded half away from zero to an
+    /// Int64 (nil outside its range or for other text). Exact for any number of digits: the digits
+    /// are walked twice (where the point falls after the exponent moves it, then the value) without
+    /// allocating.
+    static func roundedInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        var negative = false
+        if i < text.count && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
+            negative = text[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        let start = i
+        var digitCount = 0
+        var integerDigits = -1  // digits before the point; -1 until a point is seen
+        while i < text.count {
+            if isDigit(text[i]) {
+                digitCount += 1
+            } else if text[i] == UInt8(ascii: "."), integerDigits < 0 {
+                integerDigits = digitCount
+            } else {
+                break
+            }
+            i += 1
+        }
+        let end = i
+        guard digitCount > 0 else { return nil }
+        if integerDigits < 0 { integerDigits = digitCount }
+        var exponent = 0
+        if i < text.count && (text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E")) {
+            i += 1
+            var exponentNegative = false
+            if i < text.count && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
+                exponentNegative = text[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            guard i < text.count else { return nil }
+            while i < text.count {
+                guard isDigit(text[i]) else { return nil }
+                // Past this every value is 0 or out of range: keep counting without overflowing.
+                if exponent < 100_000 { exponent = exponent * 10 + Int(text[i] &- UInt8(ascii: "0")) }
+                i += 1
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+        guard i == text.count else { return nil }
+        // The first `whole` mantissa digits are the integer part; the next one decides the rounding.
+        let whole = integerDigits + exponent
+        var magnitude: UInt64 = 0
+        var roundUp = false
+        var index = 0
+        var p = start
+        while p < end {
+            let byte = text[p]
+            p += 1
+            guard isDigit(byte) else { continue }
+            let digit = UInt64(byte &- UInt8(ascii: "0"))
+            if index < whole {
+                let (shifted, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (next, o2) = shifted.addingReportingOverflow(digit)
+                if o1 || o2 { return nil }
+                magnitude = next
+            } else if index == whole {
+                roundUp = digit >= 5
+                break
+            }
+            index += 1
+        }
+        // Zeros the exponent appends past the written digits.
+        while index < whole {
+            let (shifted, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            magnitude = shifted
+            index += 1
+        }
+        if roundUp {
+            let (next, overflow) = magnitude.addingReportingOverflow(1)
+            if overflow { return nil }
+            magnitude = next
+        }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+            return Int64(truncatingIfNeeded: 0 &- magnitude)
+        }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
     /// 10^exponent for 0 ≤ exponent ≤ 18, without touching a global (cheap in per-value loops).

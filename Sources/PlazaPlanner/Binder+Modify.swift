@@ -99,7 +99,7 @@ extension BindingSession {
     private static func names(in reference: TableReference) -> [Identifier] {
         switch reference {
         case .table(let name, let alias): return [alias ?? name]
-        case .subquery(_, let alias), .function(_, _, let alias, _): return alias.map { [$0] } ?? []
+        case .subquery(_, let alias, _), .function(_, _, let alias, _): return alias.map { [$0] } ?? []
         case .join(let left, let right, _, _): return names(in: left) + names(in: right)
         }
     }

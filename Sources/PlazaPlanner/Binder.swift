@@ -117,8 +117,14 @@ final class BindingSession {
             }
             let scan = TableScan(table: table.name, columns: columns, fields: fields, estimatedRows: table.rowCount)
             return (.scan(scan), Scope(fields: fields, qualifier: qualifier))
-        case .subquery(let query, let alias):
-            let plan = try bindQuery(query)
+        case .subquery(let query, let alias, let columns):
+            var plan = try bindQuery(query)
+            if columns.count > plan.fields.count {
+                throw BindError(
+                    "\(alias!.name) has \(plan.fields.count) column\(plan.fields.count == 1 ? "" : "s") but "
+                        + "\(columns.count) names are given", span: columns[plan.fields.count].span)
+            }
+            plan = Self.renamed(plan, columns)
             return (plan, Scope(fields: plan.fields, qualifier: alias?.name))
         case .function(let name, let arguments, let alias, let columns):
             return try bindTableFunction(name, arguments, alias: alias, columns: columns)

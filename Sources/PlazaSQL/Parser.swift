@@ -427,7 +427,8 @@ struct ParserState {
             }
             let query = try parseQuery()
             try expectSymbol(")", "to close the subquery")
-            return .subquery(query, alias: try parseAlias())
+            let alias = try parseAlias()
+            return .subquery(query, alias: alias, columns: try parseColumnAliases(alias))
         }
         if current.kind == .string {
             // `FROM 'reportes.csv'`: the file's reader, by its extension (the binder checks it).
@@ -444,14 +445,18 @@ struct ParserState {
                 try expectSymbol(")", "to close the arguments of \(name.name)")
             }
             let alias = try parseAlias()
-            var columns: [Identifier] = []
-            if alias != nil, acceptSymbol("(") {
-                repeat { columns.append(try parseIdentifier("a column name")) } while acceptSymbol(",")
-                try expectSymbol(")", "to close the column names of \(alias!.name)")
-            }
-            return .function(name, arguments: arguments, alias: alias, columns: columns)
+            return .function(name, arguments: arguments, alias: alias, columns: try parseColumnAliases(alias))
         }
         return .table(name, alias: try parseAlias())
+    }
+
+    /// `(column, …)` after a table alias, naming its columns from the first (none without an alias).
+    mutating func parseColumnAliases(_ alias: Identifier?) throws(SQLSyntaxError) -> [Identifier] {
+        guard let alias, acceptSymbol("(") else { return [] }
+        var columns: [Identifier] = []
+        repeat { columns.append(try parseIdentifier("a column name")) } while acceptSymbol(",")
+        try expectSymbol(")", "to close the column names of \(alias.name)")
+        return columns
     }
 
     /// The table function that reads a file named by a quoted path in FROM: read_parquet for

@@ -121,7 +121,9 @@ extension TableReference {
     package var sql: String {
         switch self {
         case .table(let name, let alias): return name.description + (alias.map { " AS \($0)" } ?? "")
-        case .subquery(let query, let alias): return "(" + query.sql + ")" + (alias.map { " AS \($0)" } ?? "")
+        case .subquery(let query, let alias, let columns):
+            let names = columns.isEmpty ? "" : "(" + columns.map(\.description).joined(separator: ", ") + ")"
+            return "(" + query.sql + ")" + (alias.map { " AS \($0)" + names } ?? "")
         case .function(let name, let arguments, let alias, let columns):
             let call = name.description + "(" + arguments.map(\.sql).joined(separator: ", ") + ")"
             let list = columns.isEmpty ? "" : "(" + columns.map(\.description).joined(separator: ", ") + ")"

@@ -220,8 +220,8 @@ package struct OrderItem: Hashable, Sendable {
 package indirect enum TableReference: Hashable, Sendable {
     /// A stored table or a CTE, with an optional alias.
     case table(Identifier, alias: Identifier?)
-    /// `(query) [AS] alias`.
-    case subquery(Query, alias: Identifier?)
+    /// `(query) [AS] alias [(column, …)]`: the columns rename the query's first columns.
+    case subquery(Query, alias: Identifier?, columns: [Identifier])
     /// A table function, `name(arguments) [[AS] alias [(column, …)]]` (`range`, `generate_series`).
     case function(Identifier, arguments: [Expression], alias: Identifier?, columns: [Identifier])
     /// `left [INNER | LEFT | RIGHT | FULL [OUTER]] JOIN right ON condition | USING (columns)`,

@@ -37,7 +37,7 @@ extension SyntaxWalker {
     mutating func visitParts(of table: TableReference) {
         switch table {
         case .table: break
-        case .subquery(let query, _): visit(query)
+        case .subquery(let query, _, _): visit(query)
         case .function(_, let arguments, _, _): arguments.forEach { visit($0) }
         case .join(let left, let right, _, let condition):
             visit(left)
