@@ -98,7 +98,7 @@ extension BindingSession {
     /// The names a FROM clause gives its tables (aliases where written).
     private static func names(in reference: TableReference) -> [Identifier] {
         switch reference {
-        case .table(let name, let alias): return [alias ?? name]
+        case .table(let name, let alias, _): return [alias ?? name]
         case .subquery(_, let alias, _), .function(_, _, let alias, _): return alias.map { [$0] } ?? []
         case .join(let left, let right, _, _): return names(in: left) + names(in: right)
         }

@@ -90,7 +90,11 @@ final class BindingSession {
 
     func bindTable(_ reference: TableReference) throws(BindError) -> (LogicalPlan, Scope) {
         switch reference {
-        case .table(let name, let alias):
+        case .table(let name, let alias, let columns) where !columns.isEmpty:
+            let plan = try bindTable(.table(name, alias: alias)).0
+            let named = try Self.named(plan, columns, alias: alias!)
+            return (named, Scope(fields: named.fields, qualifier: alias!.name))
+        case .table(let name, let alias, _):
             let qualifier = alias?.name ?? name.name
             for frame in cteFrames.reversed() {
                 switch frame[name.name.lowercased()] {
@@ -119,18 +123,26 @@ final class BindingSession {
             return (.scan(scan), Scope(fields: fields, qualifier: qualifier))
         case .subquery(let query, let alias, let columns):
             var plan = try bindQuery(query)
-            if columns.count > plan.fields.count {
-                throw BindError(
-                    "\(alias!.name) has \(plan.fields.count) column\(plan.fields.count == 1 ? "" : "s") but "
-                        + "\(columns.count) names are given", span: columns[plan.fields.count].span)
-            }
-            plan = Self.renamed(plan, columns)
+            if let alias { plan = try Self.named(plan, columns, alias: alias) }
             return (plan, Scope(fields: plan.fields, qualifier: alias?.name))
         case .function(let name, let arguments, let alias, let columns):
             return try bindTableFunction(name, arguments, alias: alias, columns: columns)
         case .join(let leftReference, let rightReference, let kind, let condition):
             return try bindJoin(leftReference, rightReference, kind: kind, condition: condition)
         }
+    }
+
+    /// `plan` with its first columns renamed by an alias's column list (`AS v(a, b)`); more names
+    /// than columns is an error at the first extra name.
+    static func named(_ plan: LogicalPlan, _ columns: [Identifier], alias: Identifier) throws(BindError) -> LogicalPlan
+    {
+        guard columns.count <= plan.fields.count else {
+            let count = plan.fields.count
+            throw BindError(
+                "\(alias.name) has \(count) column\(count == 1 ? "" : "s") but \(columns.count) names are given",
+                span: columns[count].span)
+        }
+        return renamed(plan, columns)
     }
 
     /// Checks an expression is BOOLEAN (an untyped NULL becomes a BOOLEAN NULL).

@@ -447,7 +447,8 @@ struct ParserState {
             let alias = try parseAlias()
             return .function(name, arguments: arguments, alias: alias, columns: try parseColumnAliases(alias))
         }
-        return .table(name, alias: try parseAlias())
+        let alias = try parseAlias()
+        return .table(name, alias: alias, columns: try parseColumnAliases(alias))
     }
 
     /// `(column, …)` after a table alias, naming its columns from the first (none without an alias).

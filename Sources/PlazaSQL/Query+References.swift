@@ -44,7 +44,7 @@ private struct ReferenceFinder: SyntaxWalker {
     }
 
     mutating func visit(_ table: TableReference) {
-        if case .table(let identifier, _) = table, identifier.name.lowercased() == name {
+        if case .table(let identifier, _, _) = table, identifier.name.lowercased() == name {
             spans.append(contentsOf: repeatElement(identifier.span, count: copies))
         }
         visitParts(of: table)

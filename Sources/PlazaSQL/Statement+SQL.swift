@@ -120,7 +120,9 @@ extension TableReference {
     /// The FROM source as SQL text.
     package var sql: String {
         switch self {
-        case .table(let name, let alias): return name.description + (alias.map { " AS \($0)" } ?? "")
+        case .table(let name, let alias, let columns):
+            let names = columns.isEmpty ? "" : "(" + columns.map(\.description).joined(separator: ", ") + ")"
+            return name.description + (alias.map { " AS \($0)" + names } ?? "")
         case .subquery(let query, let alias, let columns):
             let names = columns.isEmpty ? "" : "(" + columns.map(\.description).joined(separator: ", ") + ")"
             return "(" + query.sql + ")" + (alias.map { " AS \($0)" + names } ?? "")

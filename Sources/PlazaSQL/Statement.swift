@@ -218,8 +218,9 @@ package struct OrderItem: Hashable, Sendable {
 
 /// A FROM source.
 package indirect enum TableReference: Hashable, Sendable {
-    /// A stored table or a CTE, with an optional alias.
-    case table(Identifier, alias: Identifier?)
+    /// A stored table, a view or a CTE, `name [[AS] alias [(column, …)]]`: the columns rename the
+    /// table's first columns.
+    case table(Identifier, alias: Identifier?, columns: [Identifier] = [])
     /// `(query) [AS] alias [(column, …)]`: the columns rename the query's first columns.
     case subquery(Query, alias: Identifier?, columns: [Identifier])
     /// A table function, `name(arguments) [[AS] alias [(column, …)]]` (`range`, `generate_series`).
