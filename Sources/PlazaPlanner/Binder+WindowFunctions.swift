@@ -93,7 +93,11 @@ extension BindingSession {
                 if !isConstant, arguments[2].type.isNumeric, type.isNumeric {
                     // A numeric default of another precision or scale (12.50 for a DECIMAL(5,1) value)
                     // is converted to the value's type, as DuckDB does.
-                    cast = Optimizer.fold(.cast(arguments[2], to: type, isTry: false))
+                    if case .literal(let value, _) = Optimizer.fold(arguments[2]),
+                        let converted = ConstantFolding.castValueRounding(value, to: type)
+                    {
+                        cast = .literal(converted, type: type)
+                    }
                 }
                 guard case .literal(let value, let valueType) = cast, valueType == type || value.isNull else {
                     throw BindError(

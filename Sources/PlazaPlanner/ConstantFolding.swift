@@ -198,7 +198,23 @@ enum ConstantFolding {
         return value < 0 ? quotient - 1 : quotient + 1
     }
 
-    /// Converts a constant; nil when the conversion fails or is left to the executor.
+    /// Converts a constant as CAST does, rounding where `castValue` would refuse: a DECIMAL to a
+    /// smaller scale or to BIGINT rounds half away from zero, as the executor's cast and DuckDB do.
+    /// For places that take a constant of a given type (lag/lead's default); the binder's own
+    /// conversions of constants meeting columns must stay exact and use `castValue`.
+    static func castValueRounding(_ value: Value, to type: DataType) -> Value? {
+        switch (value, type) {
+        case (.decimal(let v, let s1), .decimal(let p, let s2)) where s2 < s1:
+            let rounded = roundedAway(v, dividingBy: powersOfTen[s1 - s2])
+            guard p >= 18 || rounded.magnitude < UInt64(powersOfTen[p]) else { return nil }
+            return .decimal(rounded, scale: s2)
+        case (.decimal(let v, let s), .bigint): return .bigint(roundedAway(v, dividingBy: powersOfTen[s]))
+        default: return castValue(value, to: type)
+        }
+    }
+
+    /// Converts a constant exactly; nil when the conversion fails, would lose digits, or is left to
+    /// the executor.
     static func castValue(_ value: Value, to type: DataType) -> Value? {
         if value.isNull { return .null }
         switch (value, type) {
@@ -223,12 +239,6 @@ enum ConstantFolding {
             let (scaled, overflow) = v.multipliedReportingOverflow(by: powersOfTen[s2 - s1])
             guard !overflow, p >= 18 || scaled.magnitude < UInt64(powersOfTen[p]) else { return nil }
             return .decimal(scaled, scale: s2)
-        case (.decimal(let v, let s1), .decimal(let p, let s2)):
-            // A smaller scale rounds half away from zero, as the executor's cast and DuckDB do.
-            let rounded = roundedAway(v, dividingBy: powersOfTen[s1 - s2])
-            guard p >= 18 || rounded.magnitude < UInt64(powersOfTen[p]) else { return nil }
-            return .decimal(rounded, scale: s2)
-        case (.decimal(let v, let s), .bigint): return .bigint(roundedAway(v, dividingBy: powersOfTen[s]))
         case (.boolean(let b), .bigint): return .bigint(b ? 1 : 0)
         case (.bigint(let v), .boolean): return .boolean(v != 0)
         case (.date(let d), .timestamp): return .timestamp(Int64(d) * CivilCalendar.microsPerDay)

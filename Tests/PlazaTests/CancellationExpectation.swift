@@ -6,13 +6,13 @@ import Testing
 /// Runs `sql` on a detached task, cancels the task after `delay`, and expects the query to end with
 /// a `.cancelled` error (for queries that would run for minutes unless cancellation is noticed).
 ///
-/// The query runs on a thread of its own, not the cooperative pool: a synchronous query blocks its
-/// thread, and with two of them on a 2-core pool the test's own wake-up after `delay` could not run
-/// until a query ended by itself, so the cancellation would never be sent in time.
-func expectCancelled(_ db: Database, _ sql: String, after delay: Duration = .milliseconds(300)) async throws {
+/// Neither the query nor the cancellation waits for Swift's cooperative pool: the query runs on a
+/// thread of its own and a dispatch timer cancels it. Other tests block the pool's threads with
+/// synchronous queries (on 2 cores, both of them, for minutes), so a test that slept and then
+/// cancelled was woken only after the query had run to its end.
+func expectCancelled(_ db: Database, _ sql: String, afterMilliseconds delay: Int = 300) async throws {
     let task = Task.detached(executorPreference: DedicatedThreadExecutor()) { try db.query(sql) }
-    try await Task.sleep(for: delay)
-    task.cancel()
+    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { task.cancel() }
     do {
         _ = try await task.value
         Issue.record("expected cancellation")
