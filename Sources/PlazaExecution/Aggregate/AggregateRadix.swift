@@ -89,12 +89,16 @@ extension AggregateOperator {
     private func aggregatePartition(_ partition: Int, _ workers: [AggregateWorker], _ routed: [RadixPartitions])
         throws(ExecutionError) -> [Batch]
     {
-        var expected = 0
-        for worker in workers { expected += worker.partitions?.parts[partition].rows ?? 0 }
-        for groups in routed { expected += groups.parts[partition].rows }
+        var expected = 0, keyBytes = 0
+        for part in workers.compactMap({ $0.partitions?.parts[partition] }) + routed.map({ $0.parts[partition] }) {
+            expected += part.rows
+            keyBytes += part.keyBytes
+        }
         if expected == 0 { return [] }
-        // One thread per partition: finalize stays on it. Keys are packed text as it is.
-        let state = try AggregateState(self, expectedGroups: expected, threads: 1, textIDs: false)
+        // One thread per partition: finalize stays on it. Keys are packed text as it is. The table
+        // is sized once for every row being a new group, which radix partitioning expects.
+        let state = try AggregateState(
+            self, expectedGroups: expected, expectedKeyBytes: keyBytes, threads: 1, textIDs: false)
         for worker in workers {
             guard let part = worker.partitions?.parts[partition] else { continue }
             for chunk in part.chunks { try state.consume(chunk) }

@@ -63,6 +63,8 @@ final class RadixPartition {
     private(set) var chunks: [RadixChunk] = []
     /// Rows added.
     private(set) var rows = 0
+    /// Packed key bytes added (what the partition's table will hold at most).
+    private(set) var keyBytes = 0
     private var open: RadixChunk?
     private let tracker: MemoryTracker
     private var trackedBytes = 0
@@ -89,7 +91,9 @@ final class RadixPartition {
                 recordsGroups: firstGroup != nil)
             open = chunk
         }
+        keyBytes -= chunk.keyBytes
         try chunk.append(packer, rows, inputs: inputs, firstGroup: firstGroup)
+        keyBytes += chunk.keyBytes
         self.rows += rows.count
     }
 
@@ -125,6 +129,8 @@ final class RadixChunk {
     let groups: UnsafeMutablePointer<Int32>?
     /// The number of rows.
     private(set) var count = 0
+    /// The packed key bytes held.
+    var keyBytes: Int { Int(offsets[count]) }
 
     /// An empty chunk for inputs of the types of `inputs`, with room for `keyBytes` key bytes.
     init(inputs sources: [ColumnVector], keyBytes: Int, recordsGroups: Bool) throws(ExecutionError) {
@@ -165,7 +171,7 @@ final class RadixChunk {
         var end = Int(offsets[count]), at = count
         for row in rows {
             let start = sourceOffsets[Int(row)], length = sourceOffsets[Int(row) + 1] &- start
-            (keys + end).copyMemory(from: sourceBytes + start, byteCount: length)
+            KeyPacker.copyBytes(to: keys + end, from: sourceBytes + start, count: length)
             end &+= length
             at &+= 1
             offsets[at] = Int32(truncatingIfNeeded: end)
