@@ -118,7 +118,8 @@ extension AggregateState {
     func consume(_ chunk: RadixChunk) throws(ExecutionError) {
         guard let table else { preconditionFailure("radix rows for an ungrouped aggregate") }
         let count = chunk.count
-        try table.findOrInsert(packed: chunk.keys, offsets: chunk.offsets, rowCount: count, into: groups)
+        try table.findOrInsert(
+            packed: chunk.keys, offsets: chunk.offsets, hashes: chunk.hashes, rowCount: count, into: groups)
         for accumulator in accumulators { accumulator.resize(table.groupCount) }
         try account()
         var input = 0
@@ -151,7 +152,8 @@ extension AggregateState {
     func mergeGroups(of local: AggregateState, _ chunk: RadixChunk) throws(ExecutionError) {
         guard let table, let sources = chunk.groups else { preconditionFailure("radix merge without groups") }
         let count = chunk.count
-        try table.findOrInsert(packed: chunk.keys, offsets: chunk.offsets, rowCount: count, into: groups)
+        try table.findOrInsert(
+            packed: chunk.keys, offsets: chunk.offsets, hashes: chunk.hashes, rowCount: count, into: groups)
         for (index, accumulator) in accumulators.enumerated() {
             accumulator.resize(table.groupCount)
             try accumulator.merge(local.accumulators[index], sources: sources, targets: groups, count: count)

@@ -20,10 +20,6 @@ final class GroupTable {
     /// The key column types.
     let types: [DataType]
     private let packer = KeyPacker()
-    /// The hashes of keys that arrive packed (`findOrInsert(packed:…)`), room for `hashCapacity`;
-    /// allocated on first use (an `init` that throws would leak it).
-    private var hashScratch: UnsafeMutablePointer<UInt64>?
-    private var hashCapacity = 0
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
     private var arena: UnsafeMutableRawPointer
@@ -89,7 +85,6 @@ final class GroupTable {
     }
 
     deinit {
-        hashScratch?.deallocate()
         free(slots)
         free(arena)
         free(keyOffsets)
@@ -108,23 +103,14 @@ final class GroupTable {
     }
 
     /// Finds or creates the group of each of `rowCount` keys packed back to back (row `r` at
-    /// `bytes[offsets[r] ..< offsets[r + 1]]`, as `KeyPacker` packs them), hashing them here;
-    /// writes the group numbers to `groups`. Keys packed once (radix partitions) are not packed again.
+    /// `bytes[offsets[r] ..< offsets[r + 1]]`, as `KeyPacker` packs and hashes them, its hash
+    /// `hashes[r]`); writes the group numbers to `groups`. Keys packed once (radix partitions)
+    /// are neither packed nor hashed again.
     func findOrInsert(
-        packed bytes: UnsafeRawPointer, offsets: UnsafePointer<Int32>, rowCount: Int,
+        packed bytes: UnsafeRawPointer, offsets: UnsafePointer<Int32>, hashes: UnsafePointer<UInt64>, rowCount: Int,
         into groups: UnsafeMutablePointer<Int32>
     ) throws(ExecutionError) {
         if indexedCount < groupCount { try indexAppended() }
-        if rowCount > hashCapacity {
-            hashScratch?.deallocate()
-            hashScratch = .allocate(capacity: Swift.max(rowCount, ColumnVector.batchCapacity))
-            hashCapacity = Swift.max(rowCount, ColumnVector.batchCapacity)
-        }
-        guard let hashes = hashScratch else { return }
-        for row in 0..<rowCount {
-            let start = Int(offsets[row])
-            hashes[row] = KeyPacker.hash(bytes + start, Int(offsets[row + 1]) &- start)
-        }
         try probe(bytes, offsets, hashes, rowCount, groups)
     }
 

@@ -123,6 +123,8 @@ final class RadixChunk {
     private var keyCapacity: Int
     /// `count + 1` key offsets (4 bytes a row: a chunk's keys stay far below 2 GiB).
     let offsets: UnsafeMutablePointer<Int32>
+    /// Each row's key hash, as packing computed it: the partition's table does not hash again.
+    let hashes: UnsafeMutablePointer<UInt64>
     /// Per aggregate input (see `AggregateOperator.radixInputs`), the rows' values.
     let inputs: [ColumnVector]
     /// With routed groups: the group of each row in the state it came from.
@@ -140,6 +142,7 @@ final class RadixChunk {
         keys = try MemoryTracker.reallocate(nil, bytes: keyCapacity, for: "hash aggregate")
         offsets = .allocate(capacity: capacity + 1)
         offsets[0] = 0
+        hashes = .allocate(capacity: capacity)
         inputs = sources.map { source in
             let column = ColumnVector(type: source.type, capacity: capacity)
             // Text sized once at the source's bytes per row, instead of doubling from 64 bytes.
@@ -154,6 +157,7 @@ final class RadixChunk {
     deinit {
         free(keys)
         offsets.deallocate()
+        hashes.deallocate()
         groups?.deallocate()
     }
 
@@ -163,16 +167,17 @@ final class RadixChunk {
     )
         throws(ExecutionError)
     {
-        let sourceBytes = packer.bytes, sourceOffsets = packer.offsets
+        let sourceBytes = packer.bytes, sourceOffsets = packer.offsets, sourceHashes = packer.hashes
         var needed = Int(offsets[count])
         for row in rows { needed &+= sourceOffsets[Int(row) + 1] &- sourceOffsets[Int(row)] }
         if needed > keyCapacity { try growKeys(needed) }
-        let keys = self.keys, offsets = self.offsets
+        let keys = self.keys, offsets = self.offsets, hashes = self.hashes
         var end = Int(offsets[count]), at = count
         for row in rows {
             let start = sourceOffsets[Int(row)], length = sourceOffsets[Int(row) + 1] &- start
             KeyPacker.copyBytes(to: keys + end, from: sourceBytes + start, count: length)
             end &+= length
+            hashes[at] = sourceHashes[Int(row)]
             at &+= 1
             offsets[at] = Int32(truncatingIfNeeded: end)
         }
@@ -200,7 +205,7 @@ final class RadixChunk {
             keys = exact
             keyCapacity = used
         }
-        var bytes = keyCapacity + (ColumnVector.batchCapacity + 1) * 4 + (groups == nil ? 0 : count * 4)
+        var bytes = keyCapacity + (ColumnVector.batchCapacity + 1) * 12 + (groups == nil ? 0 : count * 4)
         for column in inputs {
             bytes += column.capacity * Swift.max(column.byteWidth, 4) + column.heapCapacity + column.capacity / 8
         }
