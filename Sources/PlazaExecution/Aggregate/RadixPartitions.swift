@@ -16,8 +16,8 @@ final class RadixPartitions {
     /// One per partition; each is used by one thread at a time.
     let parts: [RadixPartition]
     private let packer = KeyPacker()
-    private var order = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
-    private var orderCapacity = ColumnVector.batchCapacity
+    /// The rows of the batch being added, ordered by partition.
+    private let order = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
 
     /// Empty partitions whose buffers are reserved from `tracker`.
     init(tracker: MemoryTracker) {
@@ -33,12 +33,9 @@ final class RadixPartitions {
         throws(ExecutionError)
     {
         if count == 0 { return }
+        // A chunk's offsets and hashes have room for one batch: a larger one would overrun them.
+        precondition(count <= ColumnVector.batchCapacity, "radix rows come in batches of at most 2,048")
         packer.pack(keys, rowCount: count)
-        if count > orderCapacity {
-            order.deallocate()
-            order = .allocate(capacity: count)
-            orderCapacity = count
-        }
         let grouped = HashPartitionOrder(
             packer.hashes, count: count, shift: UInt64(64 - AggregateOperator.radixBits),
             partitionCount: AggregateOperator.radixPartitionCount, into: order)
