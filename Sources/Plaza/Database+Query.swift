@@ -105,7 +105,8 @@ extension Database {
                 throw PlazaError.from(error, cancellation: cancellation)
             }
             let builder = ResultBuilder(fields: optimized.fields)
-            for batch in output.batches { builder.append(batch) }
+            // The executor is done with these batches: the result keeps their vectors instead of copies.
+            for batch in output.batches { builder.append(keeping: batch) }
             return builder.finish()
         case .explain(let plan, let analyze):
             let optimized = Optimizer.optimize(plan, statistics: tables)

@@ -66,22 +66,37 @@ public struct QueryResult: Sendable {
                 message: "column position \(index) is out of range (the result has \(storage.fields.count) columns)")
         }
         let field = storage.fields[index]
-        let vector = storage.columns[index]
         let count = storage.rowCount
-        if !vector.hasNulls {
-            // Fast paths: copy the buffer as is when the Swift type is the stored type.
+        // Chunk by chunk: (vector, rows) of each run of rows the result keeps.
+        let parts = storage.chunks.indices.map { (storage.chunks[$0][index], storage.rowCount(ofChunk: $0)) }
+        if !parts.contains(where: { $0.0.hasNulls }) {
+            // Fast paths: copy the buffers as they are when the Swift type is the stored type.
             if T.self == Int64.self, field.type == .bigint {
-                return Array(UnsafeBufferPointer(start: vector.data.assumingMemoryBound(to: Int64.self), count: count))
-                    as! [T]
+                var values: [Int64] = []
+                values.reserveCapacity(count)
+                for (vector, rows) in parts {
+                    values.append(
+                        contentsOf: UnsafeBufferPointer(
+                            start: vector.data.assumingMemoryBound(to: Int64.self), count: rows))
+                }
+                return values as! [T]
             }
             if T.self == Double.self, field.type == .double {
-                return Array(UnsafeBufferPointer(start: vector.data.assumingMemoryBound(to: Double.self), count: count))
-                    as! [T]
+                var values: [Double] = []
+                values.reserveCapacity(count)
+                for (vector, rows) in parts {
+                    values.append(
+                        contentsOf: UnsafeBufferPointer(
+                            start: vector.data.assumingMemoryBound(to: Double.self), count: rows))
+                }
+                return values as! [T]
             }
             if T.self == String.self, field.type == .varchar {
                 var strings: [String] = []
                 strings.reserveCapacity(count)
-                for row in 0..<count { strings.append(String(decoding: vector.bytes(at: row), as: UTF8.self)) }
+                for (vector, rows) in parts {
+                    for row in 0..<rows { strings.append(String(decoding: vector.bytes(at: row), as: UTF8.self)) }
+                }
                 return strings as! [T]
             }
         }

@@ -128,6 +128,48 @@ import Testing
         #expect(strings.compactMap { $0 }.count == 6144 - 3 * 7)
     }
 
+    /// Whole batches a result may keep become its chunks as they are; small ones are copied
+    /// together between them; rows, columns and the flat columns read across the chunks.
+    @Test func keptBatchesBecomeChunksBetweenCopiedRows() throws {
+        let builder = ResultBuilder(fields: [Field(name: "x", type: .bigint), Field(name: "s", type: .varchar)])
+        var first = 0
+        var keptVectors: [ColumnVector] = []
+        for size in [2048, 7, 5, 2048, 1500, 3] {
+            let batch = Batch(types: [.bigint, .varchar])
+            for row in 0..<size {
+                let value = Int64(first + row)
+                batch.columns[0].append(value: value % 1000 == 999 ? .null : .bigint(value))
+                batch.columns[1].append(value: .varchar("v\(value)"))
+            }
+            batch.count = size
+            if size >= 1024 { keptVectors.append(batch.columns[1]) }
+            builder.append(keeping: batch)
+            first += size
+        }
+        let result = builder.finish()
+        // 2048 | 7 + 5 copied | 2048 | 1500 | 3 copied
+        #expect(result.storage.chunks.count == 5 && result.storage.chunkStarts == [0, 2048, 2060, 4108, 5608])
+        #expect(keptVectors.allSatisfy { vector in result.storage.chunks.contains { $0[1] === vector } })
+        #expect(result.count == first)
+        let strings = try result.column("s", as: String.self)
+        let expectedStrings: [String] = (0..<first).map { "v\($0)" }
+        #expect(strings == expectedStrings)
+        let xs = try result.column("x", as: Int64?.self)
+        let expectedXs: [Int64?] = (0..<first).map { (row: Int) -> Int64? in row % 1000 == 999 ? nil : Int64(row) }
+        #expect(xs == expectedXs)
+        for row in [0, 2047, 2048, 2054, 2055, 2059, 2060, 4107, 4108, 5607, 5608, 5610] {
+            let x: Int64? = try result.rows[row]["x"]
+            let s: String = try result.rows[row]["s"]
+            let expected: Int64? = row % 1000 == 999 ? nil : Int64(row)
+            #expect(x == expected && s == "v\(row)")
+        }
+        let flat = result.storage.columns
+        #expect(flat[0].count == first && flat[1].count == first)
+        let flatStrings: [Value] = (0..<first).map { flat[1].value(at: $0) }
+        #expect(flatStrings == expectedStrings.map { Value.varchar($0) })
+        #expect(flat[0].value(at: 4999) == .null && flat[0].value(at: 5000) == .bigint(5000))
+    }
+
     @Test func errorDescriptionsCarryCaret() {
         let error = PlazaError.sql(
             .binding, "unknown column \"nope\"", span: SourceSpan(offset: 7, length: 4, line: 1, column: 8),

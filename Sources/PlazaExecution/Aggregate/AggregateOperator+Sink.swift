@@ -23,7 +23,7 @@ extension AggregateOperator: PipelineSink {
     func sink(_ batch: Batch, into local: AggregateWorker, morsel: Int) throws(ExecutionError) {
         if let partitions = local.partitions {
             let rows = batch.compacted()
-            try partitions.add(rows, keys: try groupKeyVectors(rows))
+            try partitions.add(keys: try groupKeyVectors(rows), inputs: try radixInputs(rows), count: rows.count)
             return
         }
         try local.state.consume(batch)

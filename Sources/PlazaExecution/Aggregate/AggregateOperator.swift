@@ -106,12 +106,14 @@ final class AggregateState {
     var trackedBytes = 0
 
     /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
-    /// sizes the table once (a radix partition knows its most groups); `threads` is what the
-    /// accumulators' finalize may use (nil: the query's threads). Without `textIDs`, text keys
-    /// are packed as they are: for flat text, one hash lookup per row less than ids.
-    init(_ op: AggregateOperator, expectedGroups: Int = 0, threads: Int? = nil, textIDs: Bool = true)
-        throws(ExecutionError)
-    {
+    /// and `expectedKeyBytes` size the table once (a radix partition knows its most groups and key
+    /// bytes); `threads` is what the accumulators' finalize may use (nil: the query's threads).
+    /// Without `textIDs`, text keys are packed as they are: for flat text, one hash lookup per row
+    /// less than ids.
+    init(
+        _ op: AggregateOperator, expectedGroups: Int = 0, expectedKeyBytes: Int = 0, threads: Int? = nil,
+        textIDs: Bool = true
+    ) throws(ExecutionError) {
         self.op = op
         let translateKeys = op.groupNodes.count >= 2 && textIDs
         keyIDs = try op.groupNodes.map { (node) throws(ExecutionError) in
@@ -123,7 +125,7 @@ final class AggregateState {
             ? nil
             : try GroupTable(
                 types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate",
-                expectedGroups: expectedGroups)
+                expectedGroups: expectedGroups, expectedKeyBytes: expectedKeyBytes)
         self.keyCache = op.groupNodes.isEmpty ? nil : GroupKeyCache(types: storedTypes, tracker: op.context.tracker)
         for (call, argument) in zip(op.calls, op.argumentNodes) {
             // The operator's init already made each accumulator once, so this cannot fail.

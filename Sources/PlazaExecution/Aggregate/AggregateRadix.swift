@@ -3,16 +3,16 @@ import PlazaVector
 
 /// Grouping at high cardinality by radix partitioning, in memory: a worker whose table has
 /// outgrown the cache while most of its rows still made new groups stops aggregating and routes
-/// its remaining rows by the top bits of their key hash into `radixPartitionCount` partitions.
-/// Each partition is then aggregated by a fresh state on one thread (a table a fraction of the
-/// size, sized once), the groups the workers built before switching are merged into the partition
-/// their key hashes to, and the partition is finalized there: no serial merge of large tables,
-/// and every thread busy to the end.
+/// its remaining rows by the top bits of their key hash into `radixPartitionCount` partitions
+/// (`RadixPartitions`: packed keys and the aggregates' inputs). Each partition is then aggregated
+/// by a fresh state on one thread (a table a fraction of the size, sized once, probed with the
+/// keys as they were packed), the groups the workers built before switching are merged into the
+/// partition their key hashes to, and the partition is finalized there: no serial merge of large
+/// tables, and every thread busy to the end.
 ///
 /// A fresh state per partition packs text keys as they are, so no text ids (`DictionaryIDs`)
-/// cross workers. Buffered rows
-/// are reserved from the memory tracker, so past the limit the run fails with the memory-limit
-/// error and `SpillingAggregate` redoes it through disk.
+/// cross workers. Buffered rows are reserved from the memory tracker, so past the limit the run
+/// fails with the memory-limit error and `SpillingAggregate` redoes it through disk.
 extension AggregateOperator {
     /// Hash bits choosing a row's radix partition (the top ones).
     static let radixBits = 6
@@ -32,6 +32,28 @@ extension AggregateOperator {
         worker.partitions = RadixPartitions(tracker: context.tracker)
     }
 
+    /// The aggregates' inputs over the rows of `batch` (no selection), as radix chunks keep them:
+    /// per aggregate, where it has them, its argument, its x, and its FILTER as bytes 0 or 1.
+    func radixInputs(_ batch: Batch) throws(ExecutionError) -> [ColumnVector] {
+        var inputs: [ColumnVector] = []
+        for index in calls.indices {
+            if let node = argumentNodes[index] { inputs.append(try node.evaluate(batch)) }
+            if let node = xNodes[index] { inputs.append(try node.evaluate(batch)) }
+            if let filter = filterNodes[index] {
+                let flags = try filter.evaluate(batch).flattened()
+                let count = batch.count
+                let selected = ColumnVector(type: .boolean, capacity: Swift.max(count, 1))
+                let out = selected.data.assumingMemoryBound(to: UInt8.self)
+                let values = flags.data.assumingMemoryBound(to: UInt8.self)
+                let isNull = flags.type == .null
+                for row in 0..<count { out[row] = !isNull && values[row] != 0 && flags.isValid(at: row) ? 1 : 0 }
+                selected.count = count
+                inputs.append(selected)
+            }
+        }
+        return inputs
+    }
+
     /// Aggregates every radix partition on the query's threads; the result is the partitions'
     /// batches one after the other.
     func finalizeRadix(_ workers: [AggregateWorker]) throws(ExecutionError) -> [Batch] {
@@ -48,15 +70,14 @@ extension AggregateOperator {
         }.flatMap { $0 }
     }
 
-    /// Splits `state`'s groups by the partition of their decoded keys' hash: the keys in batches,
-    /// and each row's group in `state`.
+    /// Splits `state`'s groups by the partition of their decoded keys' hash: the keys packed, and
+    /// each row's group in `state`.
     private func routeGroups(_ state: AggregateState) throws(ExecutionError) -> RadixPartitions {
         let routed = RadixPartitions(tracker: context.tracker)
         var start = 0
         while start < state.groupCount {
             let end = Swift.min(start + ColumnVector.batchCapacity, state.groupCount)
-            let keys = state.decodedKeys(start..<end)
-            try routed.add(Batch(columns: keys, count: end - start), keys: keys, firstGroup: start)
+            try routed.add(keys: state.decodedKeys(start..<end), inputs: [], count: end - start, firstGroup: start)
             start = end
         }
         try routed.sealAll()
@@ -68,19 +89,23 @@ extension AggregateOperator {
     private func aggregatePartition(_ partition: Int, _ workers: [AggregateWorker], _ routed: [RadixPartitions])
         throws(ExecutionError) -> [Batch]
     {
-        var expected = 0
-        for worker in workers { expected += worker.partitions?.parts[partition].rows ?? 0 }
-        for groups in routed { expected += groups.parts[partition].rows }
+        var expected = 0, keyBytes = 0
+        for part in workers.compactMap({ $0.partitions?.parts[partition] }) + routed.map({ $0.parts[partition] }) {
+            expected += part.rows
+            keyBytes += part.keyBytes
+        }
         if expected == 0 { return [] }
-        // One thread per partition: finalize stays on it. Buffered text is flat: packed as it is.
-        let state = try AggregateState(self, expectedGroups: expected, threads: 1, textIDs: false)
+        // One thread per partition: finalize stays on it. Keys are packed text as it is. The table
+        // is sized once for every row being a new group, which radix partitioning expects.
+        let state = try AggregateState(
+            self, expectedGroups: expected, expectedKeyBytes: keyBytes, threads: 1, textIDs: false)
         for worker in workers {
             guard let part = worker.partitions?.parts[partition] else { continue }
-            for batch in part.batches { try state.consume(batch) }
+            for chunk in part.chunks { try state.consume(chunk) }
             part.release()
         }
         for (worker, groups) in zip(workers, routed) {
-            try state.mergeGroups(of: worker.state, groups.parts[partition])
+            for chunk in groups.parts[partition].chunks { try state.mergeGroups(of: worker.state, chunk) }
             groups.parts[partition].release()
         }
         return try state.finalize(parallel: false)
@@ -88,29 +113,50 @@ extension AggregateOperator {
 }
 
 extension AggregateState {
-    /// Merges into this state the groups of `local` listed in `part` (their decoded keys, and
+    /// Aggregates the rows of a radix chunk: its packed keys go to the table as they are, its
+    /// inputs to the accumulators (laid out as `AggregateOperator.radixInputs` made them).
+    func consume(_ chunk: RadixChunk) throws(ExecutionError) {
+        guard let table else { preconditionFailure("radix rows for an ungrouped aggregate") }
+        let count = chunk.count
+        try table.findOrInsert(
+            packed: chunk.keys, offsets: chunk.offsets, hashes: chunk.hashes, rowCount: count, into: groups)
+        for accumulator in accumulators { accumulator.resize(table.groupCount) }
+        try account()
+        var input = 0
+        for (index, accumulator) in accumulators.enumerated() {
+            var argument: ColumnVector?, x: ColumnVector?
+            if op.argumentNodes[index] != nil {
+                argument = chunk.inputs[input]
+                input += 1
+            }
+            if op.xNodes[index] != nil {
+                x = chunk.inputs[input]
+                input += 1
+            }
+            guard op.filterNodes[index] != nil else {
+                try accumulator.update(groups, nil, argument, x: x, count: count)
+                continue
+            }
+            let flags = chunk.inputs[input].data.assumingMemoryBound(to: UInt8.self)
+            input += 1
+            var rows: [Int32] = []
+            for row in 0..<count where flags[row] != 0 { rows.append(Int32(row)) }
+            try rows.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
+                try accumulator.update(groups, rows, argument, x: x, count: count)
+            }
+        }
+    }
+
+    /// Merges into this state the groups of `local` listed in `chunk` (their packed keys, and
     /// their groups in `local`). Only reads `local`, so partitions may merge from it at once.
-    func mergeGroups(of local: AggregateState, _ part: RadixPartition) throws(ExecutionError) {
-        guard let table else { preconditionFailure("radix merge into an ungrouped aggregate") }
-        var first = 0
-        let targets = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
-        defer { targets.deallocate() }
-        for batch in part.batches {
-            let count = batch.count
-            var keys = batch.columns
-            for (position, ids) in keyIDs.enumerated() {
-                if let ids { keys[position] = try ids.translate(keys[position], count: count) }
-            }
-            try findGroups(keys, count: count, into: targets, table)
-            try part.groups.withUnsafeBufferPointer { (sources) throws(ExecutionError) in
-                for (index, accumulator) in accumulators.enumerated() {
-                    accumulator.resize(table.groupCount)
-                    try accumulator.merge(
-                        local.accumulators[index], sources: sources.baseAddress! + first, targets: targets,
-                        count: count)
-                }
-            }
-            first += count
+    func mergeGroups(of local: AggregateState, _ chunk: RadixChunk) throws(ExecutionError) {
+        guard let table, let sources = chunk.groups else { preconditionFailure("radix merge without groups") }
+        let count = chunk.count
+        try table.findOrInsert(
+            packed: chunk.keys, offsets: chunk.offsets, hashes: chunk.hashes, rowCount: count, into: groups)
+        for (index, accumulator) in accumulators.enumerated() {
+            accumulator.resize(table.groupCount)
+            try accumulator.merge(local.accumulators[index], sources: sources, targets: groups, count: count)
         }
         try account()
     }
@@ -127,111 +173,4 @@ final class AggregateWorker {
 
     /// A worker aggregating into `state`.
     init(_ state: AggregateState) { self.state = state }
-}
-
-/// Rows split by the top bits of their key hash into `AggregateOperator.radixPartitionCount`
-/// partitions, buffered in memory in batches of up to `ColumnVector.batchCapacity` rows.
-final class RadixPartitions {
-    /// One per partition; each is used by one thread at a time.
-    let parts: [RadixPartition]
-    private let packer = KeyPacker()
-    private var order = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
-    private var orderCapacity = ColumnVector.batchCapacity
-
-    /// Empty partitions whose buffers are reserved from `tracker`.
-    init(tracker: MemoryTracker) {
-        parts = (0..<AggregateOperator.radixPartitionCount).map { _ in RadixPartition(tracker: tracker) }
-    }
-
-    deinit { order.deallocate() }
-
-    /// Adds the rows of `batch` (no selection), each to the partition of its `keys` (vectors over
-    /// the batch's rows); with `firstGroup`, row `r` also records group `firstGroup + r`.
-    func add(_ batch: Batch, keys: [ColumnVector], firstGroup: Int? = nil) throws(ExecutionError) {
-        let count = batch.count
-        if count == 0 { return }
-        packer.pack(keys, rowCount: count)
-        if count > orderCapacity {
-            order.deallocate()
-            order = .allocate(capacity: count)
-            orderCapacity = count
-        }
-        let grouped = HashPartitionOrder(
-            packer.hashes, count: count, shift: UInt64(64 - AggregateOperator.radixBits),
-            partitionCount: AggregateOperator.radixPartitionCount, into: order)
-        let columns = batch.columns.map { $0.dictionary == nil ? $0 : $0.flattened() }
-        for p in 0..<AggregateOperator.radixPartitionCount where grouped.starts[p + 1] > grouped.starts[p] {
-            try parts[p].append(columns, grouped.rows(p, in: order), firstGroup: firstGroup)
-        }
-    }
-
-    /// Closes every partition's last batch.
-    func sealAll() throws(ExecutionError) {
-        for part in parts { try part.seal() }
-    }
-}
-
-/// The rows of one radix partition: full batches, plus the one being filled.
-final class RadixPartition {
-    /// The finished batches.
-    private(set) var batches: [Batch] = []
-    /// With routed groups: the group of each row, over the batches in order.
-    private(set) var groups: [Int32] = []
-    /// Rows added.
-    private(set) var rows = 0
-    private var open: [ColumnVector] = []
-    private var openCount = 0
-    private let tracker: MemoryTracker
-    private var trackedBytes = 0
-
-    /// An empty partition whose buffers are reserved from `tracker`.
-    init(tracker: MemoryTracker) { self.tracker = tracker }
-
-    deinit { tracker.release(trackedBytes) }
-
-    /// Appends rows `rows` of the flat `columns`; with `firstGroup`, records their groups (`firstGroup + row`).
-    func append(_ columns: [ColumnVector], _ rows: UnsafeBufferPointer<Int32>, firstGroup: Int?)
-        throws(ExecutionError)
-    {
-        if openCount + rows.count > ColumnVector.batchCapacity { try seal() }
-        if open.isEmpty {
-            open = columns.map { source in
-                let column = ColumnVector(type: source.type, capacity: ColumnVector.batchCapacity)
-                // Text sized once at the source's bytes per row, instead of doubling from 64 bytes.
-                if source.physicalType == .string && source.count > 0 {
-                    column.reserveHeap(source.heapCount / source.count * ColumnVector.batchCapacity)
-                }
-                return column
-            }
-        }
-        for index in open.indices { open[index].appendRows(of: columns[index], rows) }
-        openCount += rows.count
-        self.rows += rows.count
-        if let firstGroup {
-            for row in rows { groups.append(Int32(truncatingIfNeeded: firstGroup + Int(row))) }
-        }
-    }
-
-    /// Closes the batch being filled, reserving its bytes.
-    func seal() throws(ExecutionError) {
-        guard !open.isEmpty else { return }
-        var bytes = 0
-        for column in open {
-            bytes += column.capacity * Swift.max(column.byteWidth, 4) + column.heapCapacity + column.capacity / 8
-        }
-        let batch = Batch(columns: open, count: openCount)
-        open = []
-        openCount = 0
-        try tracker.reserve(bytes, for: "hash aggregate")
-        trackedBytes += bytes
-        batches.append(batch)
-    }
-
-    /// Frees the partition's rows once they are aggregated.
-    func release() {
-        batches = []
-        groups = []
-        tracker.release(trackedBytes)
-        trackedBytes = 0
-    }
 }

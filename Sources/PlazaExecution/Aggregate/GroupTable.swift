@@ -99,7 +99,27 @@ final class GroupTable {
     {
         if indexedCount < groupCount { try indexAppended() }
         packer.pack(columns, rowCount: rowCount)
-        let hashes = packer.hashes, bytes = packer.bytes, offsets = packer.offsets
+        try probe(packer.bytes, packer.offsets, packer.hashes, rowCount, groups)
+    }
+
+    /// Finds or creates the group of each of `rowCount` keys packed back to back (row `r` at
+    /// `bytes[offsets[r] ..< offsets[r + 1]]`, as `KeyPacker` packs and hashes them, its hash
+    /// `hashes[r]`); writes the group numbers to `groups`. Keys packed once (radix partitions)
+    /// are neither packed nor hashed again.
+    func findOrInsert(
+        packed bytes: UnsafeRawPointer, offsets: UnsafePointer<Int32>, hashes: UnsafePointer<UInt64>, rowCount: Int,
+        into groups: UnsafeMutablePointer<Int32>
+    ) throws(ExecutionError) {
+        if indexedCount < groupCount { try indexAppended() }
+        try probe(bytes, offsets, hashes, rowCount, groups)
+    }
+
+    /// Finds or creates the groups of packed keys whose hashes are known (see `findOrInsert`).
+    @inline(__always)
+    private func probe<Offset: FixedWidthInteger>(
+        _ bytes: UnsafeRawPointer, _ offsets: UnsafePointer<Offset>, _ hashes: UnsafePointer<UInt64>, _ rowCount: Int,
+        _ groups: UnsafeMutablePointer<Int32>
+    ) throws(ExecutionError) {
         // Locals, reloaded after an insert, keep exclusivity checks and reloads out of the loop.
         var slots = self.slots, mask = self.slotMask
         var keyOffsets = self.keyOffsets, arena = self.arena
@@ -111,7 +131,7 @@ final class GroupTable {
         for row in 0..<rowCount {
             let hash = hashes[row]
             let tag = hash & 0xFFFF_FFFF_0000_0000
-            let keyStart = bytes + offsets[row], keyLength = offsets[row + 1] - offsets[row]
+            let keyStart = bytes + Int(offsets[row]), keyLength = Int(offsets[row + 1]) &- Int(offsets[row])
             var slot = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let entry = slots[slot]

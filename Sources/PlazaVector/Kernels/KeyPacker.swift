@@ -174,6 +174,26 @@ package final class KeyPacker {
         return h
     }
 
+    /// Copies `count` bytes that do not overlap, 8 at a time and then one by one: short keys and
+    /// strings copied one by one cost a `memmove` call each otherwise.
+    @inlinable @inline(__always)
+    package static func copyBytes(to target: UnsafeMutableRawPointer, from source: UnsafeRawPointer, count: Int) {
+        if count > 128 {
+            target.copyMemory(from: source, byteCount: count)
+            return
+        }
+        var at = 0
+        while at &+ 8 <= count {
+            target.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: at, as: UInt64.self), toByteOffset: at, as: UInt64.self)
+            at &+= 8
+        }
+        while at < count {
+            target.storeBytes(of: source.load(fromByteOffset: at, as: UInt8.self), toByteOffset: at, as: UInt8.self)
+            at &+= 1
+        }
+    }
+
     @inline(never)
     func growRows(_ needed: Int) {
         offsets.deallocate()
@@ -241,9 +261,7 @@ package final class KeyPacker {
                 if width < 0 {
                     if isValid {
                         let length = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                        if length > 0 {
-                            (heaps[column] + ends[column]).copyMemory(from: base + at + 4, byteCount: length)
-                        }
+                        KeyPacker.copyBytes(to: heaps[column] + ends[column], from: base + at + 4, count: length)
                         ends[column] &+= length
                         at &+= 4 &+ length
                     }
@@ -251,7 +269,16 @@ package final class KeyPacker {
                 } else {
                     let target = datas[column] + row &* width
                     if isValid {
-                        target.copyMemory(from: base + at, byteCount: width)
+                        // Typed stores for the common widths: a byte copy of a runtime width is a `memmove` call.
+                        switch width {
+                        case 8:
+                            target.storeBytes(
+                                of: base.loadUnaligned(fromByteOffset: at, as: UInt64.self), as: UInt64.self)
+                        case 4:
+                            target.storeBytes(
+                                of: base.loadUnaligned(fromByteOffset: at, as: UInt32.self), as: UInt32.self)
+                        default: target.copyMemory(from: base + at, byteCount: width)
+                        }
                         at &+= width
                     } else {
                         target.initializeMemory(as: UInt8.self, repeating: 0, count: width)
