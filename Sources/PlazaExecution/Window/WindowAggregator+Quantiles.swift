@@ -25,7 +25,9 @@ extension WindowAggregator {
         let out = ColumnVector(type: .double, capacity: n)
         out.setCount(n)
         let values = out.values(as: Double.self)
-        let ranked = RankedValues(source, layout, included)
+        // Ranks and matrix are built at the first frame too long to select from directly: moving
+        // medians over short frames never pay for the sort.
+        var ranked: RankedValues?
         var matrix: WaveletMatrix?
         var scratch = [Double](repeating: 0, count: WindowAggregator.directQuantileRows)
         var previous = (start: -1, end: -1, value: 0.0)
@@ -45,18 +47,27 @@ extension WindowAggregator {
             let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
             let low: Double, high: Double
             if e - s <= WindowAggregator.directQuantileRows {
+                // Insertion sort of at most 32 values, NaN last as the grouped quantile orders them.
                 var taken = 0
                 for q in s..<e where included[q] {
-                    scratch[taken] = source[Int(layout.order[q])]
+                    let value = source[Int(layout.order[q])]
+                    var at = taken
+                    while at > 0 && CompareKernel.compareDoubles(scratch[at - 1], value) > 0 {
+                        scratch[at] = scratch[at - 1]
+                        at -= 1
+                    }
+                    scratch[at] = value
                     taken += 1
                 }
-                scratch[0..<taken].sort { CompareKernel.compareDoubles($0, $1) < 0 }
                 (low, high) = (scratch[lower], scratch[upper])
             } else {
-                if matrix == nil { matrix = ranked.matrix() }
-                let lowRank = matrix!.kthSmallest(s, e, lower)
-                low = ranked.sorted[Int(lowRank)]
-                high = upper == lower ? low : ranked.sorted[Int(matrix!.kthSmallest(s, e, upper))]
+                if ranked == nil {
+                    ranked = RankedValues(source, layout, included)
+                    matrix = ranked!.matrix()
+                }
+                let sorted = ranked!.sorted
+                low = sorted[Int(matrix!.kthSmallest(s, e, lower))]
+                high = upper == lower ? low : sorted[Int(matrix!.kthSmallest(s, e, upper))]
             }
             let weight = position - Double(lower)
             let value = lower == upper ? low : QuantileAccumulator.interpolate(low, high, weight)
