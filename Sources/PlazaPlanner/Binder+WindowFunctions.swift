@@ -147,13 +147,46 @@ extension BindingSession {
         guard WindowCollector.supportedAggregates.contains(function) else {
             throw BindError("\(written) is not supported as a window function yet", span: call.name.span)
         }
-        if call.isDistinct && function != .count {
-            throw BindError("DISTINCT in a window aggregate is supported for count only", span: span)
-        }
-        let expected = function == .countStar ? 0 : (function.readsPairs ? 2 : 1)
-        guard arguments.count == expected else {
+        if call.isDistinct && !WindowCollector.distinctAggregates.contains(function) {
             throw BindError(
-                "\(written) takes \(expected) argument\(expected == 1 ? "" : "s"), not \(arguments.count)", span: span)
+                "DISTINCT in a window aggregate is supported for count, approx_count_distinct and string_agg only",
+                span: span)
+        }
+        let expected: ClosedRange<Int>
+        switch function {
+        case .countStar: expected = 0...0
+        case .quantileCont: expected = 2...2
+        case .stringAgg: expected = 1...2
+        default: expected = function.readsPairs ? 2...2 : 1...1
+        }
+        guard expected.contains(arguments.count) else {
+            let wanted =
+                expected.lowerBound == expected.upperBound
+                ? "\(expected.lowerBound)" : "\(expected.lowerBound) or \(expected.upperBound)"
+            throw BindError(
+                "\(written) takes \(wanted) argument\(expected.upperBound == 1 ? "" : "s"), not \(arguments.count)",
+                span: span)
+        }
+        // The fraction of quantile_cont and the separator of string_agg are constants, as in the
+        // grouped aggregate (Binder+Functions.swift).
+        var constants: [Value] = []
+        if function == .quantileCont {
+            let fraction = Optimizer.fold(implicitCast(arguments[1], to: .double))
+            guard case .literal(.double(let q), _) = fraction, q >= 0, q <= 1 else {
+                throw BindError(
+                    "quantile_cont's second argument must be a constant between 0 and 1", span: call.arguments[1].span)
+            }
+            constants = [.double(q)]
+            arguments.removeLast()
+        } else if function == .stringAgg {
+            constants = [.varchar(",")]
+            if arguments.count == 2 {
+                guard case .literal(.varchar(let separator), _) = Optimizer.fold(arguments[1]) else {
+                    throw BindError("string_agg's separator must be a constant string", span: call.arguments[1].span)
+                }
+                constants = [.varchar(separator)]
+                arguments.removeLast()
+            }
         }
         guard let (target, result) = FunctionCatalog.resolveAggregate(function, argumentType: arguments.first?.type)
         else {
@@ -178,7 +211,8 @@ extension BindingSession {
                 try bindExpression(condition, in: scope, context: context), condition, "FILTER")
         }
         return WindowCall(
-            function: .aggregate(function), arguments: arguments, isDistinct: call.isDistinct, filter: filter,
+            function: .aggregate(function), arguments: arguments, constants: constants, isDistinct: call.isDistinct,
+            filter: filter,
             partitionBy: [], orderBy: [], frame: .wholePartition, type: result)
     }
 
@@ -230,6 +264,10 @@ extension WindowCollector {
     static let supportedAggregates: Set<AggregateFunction> = [
         .countStar, .count, .sum, .avg, .min, .max, .stddevSamp, .varSamp, .stddevPop, .varPop, .boolAnd, .boolOr,
         .corr, .covarPop, .covarSamp, .regrCount, .regrAvgX, .regrAvgY, .regrSlope, .regrIntercept, .regrR2, .regrSXX,
-        .regrSYY, .regrSXY,
+        .regrSYY, .regrSXY, .median, .quantileCont, .stringAgg, .approxCountDistinct,
     ]
+
+    /// The window aggregates that take DISTINCT (median and quantile_cont do not: DuckDB does, but
+    /// the order-statistic tree counts every value of the frame).
+    static let distinctAggregates: Set<AggregateFunction> = [.count, .approxCountDistinct, .stringAgg]
 }

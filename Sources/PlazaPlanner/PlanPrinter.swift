@@ -146,7 +146,8 @@ package enum PlanPrinter {
         }
     }
 
-    private static func quoteIfText(_ value: Value) -> String {
+    /// A constant as SQL text: strings and temporal values in quotes.
+    static func quoteIfText(_ value: Value) -> String {
         switch value {
         case .varchar(let s): return "'" + s + "'"
         case .date, .timestamp, .interval: return "'\(value)'"

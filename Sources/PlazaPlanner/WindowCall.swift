@@ -141,7 +141,7 @@ package struct WindowCall: Hashable, Sendable {
     package var isNullable: Bool {
         switch function {
         case .rowNumber, .rank, .denseRank, .percentRank, .cumeDist, .ntile: return false
-        case .aggregate(let f): return !(f == .count || f == .countStar || f == .regrCount)
+        case .aggregate(let f): return !(f == .count || f == .countStar || f == .regrCount || f == .approxCountDistinct)
         default: return true
         }
     }
@@ -149,7 +149,10 @@ package struct WindowCall: Hashable, Sendable {
     /// The call as EXPLAIN prints it, columns named after `fields` (the node's input).
     package func description(_ fields: [Field]) -> String {
         var text = function.name + "(" + (isDistinct ? "DISTINCT " : "")
-        text += arguments.map { PlanPrinter.describe($0, fields) }.joined(separator: ", ") + ")"
+        var shown = arguments.map { PlanPrinter.describe($0, fields) }
+        // An aggregate's constants are arguments as written (quantile_cont's fraction, string_agg's separator).
+        if case .aggregate = function { shown += constants.map(PlanPrinter.quoteIfText) }
+        text += shown.joined(separator: ", ") + ")"
         if ignoresNulls { text += " IGNORE NULLS" }
         var parts: [String] = []
         if !partitionBy.isEmpty {

@@ -220,11 +220,32 @@ final class HyperLogLogAccumulator: UnaryAccumulatorState {
     }
 
     private func addToSketch(_ hash: UInt64, _ g: Int) {
+        HyperLogLogAccumulator.addToSketch(hash, &registers[g]!)
+    }
+
+    /// Raises the register that `hash` falls in to the hash's rank (shared with the window aggregate).
+    @inline(__always)
+    static func addToSketch(_ hash: UInt64, _ sketch: inout [UInt8]) {
         let p = HyperLogLogAccumulator.precision
         let index = Int(hash >> UInt64(64 - p))
         let rest = (hash << UInt64(p)) | (1 << UInt64(p - 1))
         let rank = UInt8(rest.leadingZeroBitCount + 1)
-        if registers[g]![index] < rank { registers[g]![index] = rank }
+        if sketch[index] < rank { sketch[index] = rank }
+    }
+
+    /// The cardinality estimate of a sketch of 2^precision registers (shared with the window aggregate).
+    static func estimate(_ sketch: [UInt8]) -> Int64 {
+        let m = Double(1 << HyperLogLogAccumulator.precision)
+        var sum = 0.0
+        var zeros = 0
+        for r in sketch {
+            sum += pow(2.0, -Double(r))
+            if r == 0 { zeros += 1 }
+        }
+        let alpha = 0.7213 / (1 + 1.079 / m)
+        var e = alpha * m * m / sum
+        if e <= 2.5 * m && zeros > 0 { e = m * log(m / Double(zeros)) }
+        return Int64(e.rounded())
     }
 
     func update(
@@ -260,20 +281,10 @@ final class HyperLogLogAccumulator: UnaryAccumulatorState {
 
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         let out = makeOutput(.bigint, groupCount)
-        let m = Double(1 << HyperLogLogAccumulator.precision)
         for g in 0..<groupCount {
-            var estimate: Int64
+            let estimate: Int64
             if let sketch = registers[g] {
-                var sum = 0.0
-                var zeros = 0
-                for r in sketch {
-                    sum += pow(2.0, -Double(r))
-                    if r == 0 { zeros += 1 }
-                }
-                let alpha = 0.7213 / (1 + 1.079 / m)
-                var e = alpha * m * m / sum
-                if e <= 2.5 * m && zeros > 0 { e = m * log(m / Double(zeros)) }
-                estimate = Int64(e.rounded())
+                estimate = HyperLogLogAccumulator.estimate(sketch)
             } else {
                 estimate = Int64(exact[g].count)
             }

@@ -9,7 +9,8 @@ import PlazaVector
 /// to avoid the drift of subtracting; min and max slide a monotonic deque over the frames, whose
 /// ends only move forward within a partition (O(1) amortized a row). count(DISTINCT) recounts a
 /// frame only when it differs from the previous row's. The variances, the (y, x) statistics and
-/// bool_and/bool_or are in WindowAggregator+Moments.swift.
+/// bool_and/bool_or are in WindowAggregator+Moments.swift; median and quantile_cont (a wavelet
+/// matrix, O(log n) a row) in +Quantiles.swift; string_agg and approx_count_distinct in +Distinct.swift.
 struct WindowAggregator {
     let op: WindowOperator
     let call: WindowCall
@@ -81,6 +82,15 @@ struct WindowAggregator {
         case .boolAnd, .boolOr:
             guard let argument else { throw ExecutionError(.internal, "bool_and without an argument") }
             return booleans(argument, frames, included, counts)
+        case .median, .quantileCont:
+            guard let argument else { throw ExecutionError(.internal, "median without an argument") }
+            return try quantiles(argument, frames, included, counts)
+        case .stringAgg:
+            guard let argument else { throw ExecutionError(.internal, "string_agg without an argument") }
+            return try stringAggregates(argument, frames, included)
+        case .approxCountDistinct:
+            guard let argument else { throw ExecutionError(.internal, "approx_count_distinct without an argument") }
+            return approximateDistinctCounts(argument, frames, included)
         default:
             throw ExecutionError(.internal, "\(function.rawValue) is not a window aggregate")
         }
