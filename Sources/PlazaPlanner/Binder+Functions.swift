@@ -130,6 +130,30 @@ extension BindingSession {
                 arguments.append(try bindExpression(argument, in: scope, context: .plain("aggregate")))
             }
         }
+        let (resolved, constants, result) = try resolveAggregateArguments(
+            function, arguments, written: written, call: call, span: span)
+        arguments = resolved
+        var filter: BoundExpression?
+        if let condition = call.filter {
+            filter = try requireBoolean(
+                try bindExpression(condition, in: scope, context: .plain("FILTER")), condition, "FILTER")
+        }
+        let aggregate = AggregateCall(
+            function: function, arguments: arguments, constants: constants, isDistinct: call.isDistinct, filter: filter,
+            type: result)
+        let name = BindingSession.name(of: Expression(.function(call), span: span))
+        let index = collector.add(aggregate, name: name)
+        return .column(index: -1 - index, type: result)
+    }
+
+    /// Checks the argument count of an aggregate call, takes its constant arguments (quantile_cont's
+    /// fraction, string_agg's separator), resolves the overload and casts the arguments: the part
+    /// grouped and window aggregates share. Returns the value arguments, the constants and the result type.
+    func resolveAggregateArguments(
+        _ function: AggregateFunction, _ bound: [BoundExpression], written: String, call: FunctionCall,
+        span: SourceSpan
+    ) throws(BindError) -> (arguments: [BoundExpression], constants: [Value], result: DataType) {
+        var arguments = bound
         let expectedCounts: ClosedRange<Int>
         switch function {
         case .countStar: expectedCounts = 0...0
@@ -185,16 +209,6 @@ extension BindingSession {
             }
             arguments[1] = implicitCast(arguments[1], to: xTarget)
         }
-        var filter: BoundExpression?
-        if let condition = call.filter {
-            filter = try requireBoolean(
-                try bindExpression(condition, in: scope, context: .plain("FILTER")), condition, "FILTER")
-        }
-        let aggregate = AggregateCall(
-            function: function, arguments: arguments, constants: constants, isDistinct: call.isDistinct, filter: filter,
-            type: result)
-        let name = BindingSession.name(of: Expression(.function(call), span: span))
-        let index = collector.add(aggregate, name: name)
-        return .column(index: -1 - index, type: result)
+        return (arguments, constants, result)
     }
 }

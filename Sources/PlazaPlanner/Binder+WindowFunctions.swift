@@ -152,59 +152,9 @@ extension BindingSession {
                 "DISTINCT in a window aggregate is supported for count, approx_count_distinct and string_agg only",
                 span: span)
         }
-        let expected: ClosedRange<Int>
-        switch function {
-        case .countStar: expected = 0...0
-        case .quantileCont: expected = 2...2
-        case .stringAgg: expected = 1...2
-        default: expected = function.readsPairs ? 2...2 : 1...1
-        }
-        guard expected.contains(arguments.count) else {
-            let wanted =
-                expected.lowerBound == expected.upperBound
-                ? "\(expected.lowerBound)" : "\(expected.lowerBound) or \(expected.upperBound)"
-            throw BindError(
-                "\(written) takes \(wanted) argument\(expected.upperBound == 1 ? "" : "s"), not \(arguments.count)",
-                span: span)
-        }
-        // The fraction of quantile_cont and the separator of string_agg are constants, as in the
-        // grouped aggregate (Binder+Functions.swift).
-        var constants: [Value] = []
-        if function == .quantileCont {
-            let fraction = Optimizer.fold(implicitCast(arguments[1], to: .double))
-            guard case .literal(.double(let q), _) = fraction, q >= 0, q <= 1 else {
-                throw BindError(
-                    "quantile_cont's second argument must be a constant between 0 and 1", span: call.arguments[1].span)
-            }
-            constants = [.double(q)]
-            arguments.removeLast()
-        } else if function == .stringAgg {
-            constants = [.varchar(",")]
-            if arguments.count == 2 {
-                guard case .literal(.varchar(let separator), _) = Optimizer.fold(arguments[1]) else {
-                    throw BindError("string_agg's separator must be a constant string", span: call.arguments[1].span)
-                }
-                constants = [.varchar(separator)]
-                arguments.removeLast()
-            }
-        }
-        guard let (target, result) = FunctionCatalog.resolveAggregate(function, argumentType: arguments.first?.type)
-        else {
-            throw BindError(
-                "type mismatch: \(written) does not accept \(arguments.first?.type.description ?? "no arguments")",
-                span: span)
-        }
-        if let target { arguments[0] = implicitCast(arguments[0], to: target) }
-        if function.readsPairs {
-            guard let (xTarget, _) = FunctionCatalog.resolveAggregate(function, argumentType: arguments[1].type),
-                let xTarget
-            else {
-                throw BindError(
-                    "type mismatch: \(written) does not accept \(arguments[1].type) as x; it takes two numeric arguments (y, x)",
-                    span: call.arguments[1].span)
-            }
-            arguments[1] = implicitCast(arguments[1], to: xTarget)
-        }
+        let (resolved, constants, result) = try resolveAggregateArguments(
+            function, arguments, written: written, call: call, span: span)
+        arguments = resolved
         var filter: BoundExpression?
         if let condition = call.filter {
             filter = try requireBoolean(
