@@ -25,21 +25,10 @@ struct SpillingAggregate: Sendable {
         }
         let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "hash aggregate")
         defer { directory.remove() }
-        let types = pipeline.fields.map(\.type)
         let op = self.op
-        let writers = try Scheduler.sinkLocals(
-            pipeline,
-            into: KeyPartitioning(
-                keys: { (batch) throws(ExecutionError) in try op.groupKeyVectors(batch) }, directory: directory,
-                types: types),
-            context: context)
-        var bytes = 0
-        for writer in writers { bytes += try writer.partitioner.finish() }
-        let partitions = SpillingAggregate.partitions(
-            directory, prefixes: writers.map(\.partitioner.prefix), types: types,
-            used: writers.map(\.partitioner.usedPartitions))
-        let spillProfile = profile?.child("SPILL", "\(partitions.count) partitions, \(formatBytes(bytes)) written")
-        spillProfile?.addRows(in: writers.reduce(0) { $0 + $1.rows })
+        let (partitions, spillProfile) = try KeyPartitioning.spill(
+            pipeline, keys: { (batch) throws(ExecutionError) in try op.groupKeyVectors(batch) }, directory: directory,
+            context: context, profile: profile)
         // Every partition on the query's threads; results in partition order.
         let output = try Scheduler.map(partitions.count, threads: context.options.threads, context: context) {
             (index) throws(ExecutionError) in

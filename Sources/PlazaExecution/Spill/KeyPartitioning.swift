@@ -33,6 +33,26 @@ struct KeyPartitioning: PipelineSink {
     }
 
     func combine(_ locals: [Writer]) -> [Writer] { locals }
+
+    /// Runs `pipeline` into partition files in `directory` by the hash of `keys`, one set per
+    /// worker; returns the files of each partition that holds rows, grouped by partition, with a
+    /// `SPILL` child of `profile` that counts the partitions, bytes and rows.
+    static func spill(
+        _ pipeline: Pipeline, keys: @escaping @Sendable (Batch) throws(ExecutionError) -> [ColumnVector],
+        directory: SpillDirectory, context: QueryContext, profile: OperatorProfile?
+    ) throws(ExecutionError) -> (partitions: [SpillPartition], profile: OperatorProfile?) {
+        let types = pipeline.fields.map(\.type)
+        let writers = try Scheduler.sinkLocals(
+            pipeline, into: KeyPartitioning(keys: keys, directory: directory, types: types), context: context)
+        var bytes = 0
+        for writer in writers { bytes += try writer.partitioner.finish() }
+        let partitions = SpillingAggregate.partitions(
+            directory, prefixes: writers.map(\.partitioner.prefix), types: types,
+            used: writers.map(\.partitioner.usedPartitions))
+        let spillProfile = profile?.child("SPILL", "\(partitions.count) partitions, \(formatBytes(bytes)) written")
+        spillProfile?.addRows(in: writers.reduce(0) { $0 + $1.rows })
+        return (partitions, spillProfile)
+    }
 }
 
 extension SpillPartition {

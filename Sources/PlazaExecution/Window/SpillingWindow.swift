@@ -38,21 +38,9 @@ struct SpillingWindow {
         let nodes = try keys.map { (key) throws(ExecutionError) in try op.compiler.compile(key) }
         let directory = try SpillDirectory(parent: context.options.temporaryDirectory, operatorName: "window")
         defer { directory.remove() }
-        let pipeline = try makePipeline()
-        let types = pipeline.fields.map(\.type)
-        let writers = try Scheduler.sinkLocals(
-            pipeline,
-            into: KeyPartitioning(
-                keys: { (batch) throws(ExecutionError) in try Self.keyVectors(nodes, batch) }, directory: directory,
-                types: types),
-            context: context)
-        var bytes = 0
-        for writer in writers { bytes += try writer.partitioner.finish() }
-        let partitions = SpillingAggregate.partitions(
-            directory, prefixes: writers.map(\.partitioner.prefix), types: types,
-            used: writers.map(\.partitioner.usedPartitions))
-        let spillProfile = profile?.child("SPILL", "\(partitions.count) partitions, \(formatBytes(bytes)) written")
-        spillProfile?.addRows(in: writers.reduce(0) { $0 + $1.rows })
+        let (partitions, spillProfile) = try KeyPartitioning.spill(
+            try makePipeline(), keys: { (batch) throws(ExecutionError) in try Self.keyVectors(nodes, batch) },
+            directory: directory, context: context, profile: profile)
         var output: [Batch] = []
         for (index, partition) in partitions.enumerated() {
             output += try compute(partition, nodes: nodes, directory: directory, name: "q\(index)")
