@@ -14,8 +14,12 @@ extension WindowAggregator {
         var means = [Double](repeating: 0, count: 2 * size)
         var squares = [Double](repeating: 0, count: 2 * size)
         for p in 0..<n where included[p] {
+            let value = source[Int(layout.order[p])]
             counts[size + p] = 1
-            means[size + p] = source[Int(layout.order[p])]
+            means[size + p] = value
+            // An infinite or NaN value makes every frame holding it NaN, as the grouped aggregate's
+            // running update does (x − mean is ∞ − ∞); Chan's merge alone would give ∞.
+            if !value.isFinite { squares[size + p] = .nan }
         }
         if size > 1 {
             for node in stride(from: size - 1, through: 1, by: -1) {
@@ -51,7 +55,7 @@ extension WindowAggregator {
                 continue
             }
             let variance =
-                isPopulation ? (total.count > 1 ? total.squares / total.count : 0) : total.squares / (total.count - 1)
+                isPopulation ? total.squares / total.count : total.squares / (total.count - 1)
             values[row] = isDeviation ? variance.squareRoot() : variance
         }
         return out
