@@ -36,33 +36,17 @@ extension BindingSession {
         var outputFields = aggregation.fields
         for index in keys.indices { outputFields[index].isNullable = true }
         let calls = aggregation.collector.calls
-        var combined: LogicalPlan?
-        for (id, set) in sets.enumerated() {
-            let groups = set.map { keys[$0] }
+        let perSet = sets.enumerated().map { (id, set) in
             var fields = set.map { outputFields[$0] }
             fields += outputFields[(keys.count + 1)...]
-            let aggregated = LogicalPlan.aggregate(input: input, groups: groups, aggregates: calls, fields: fields)
-            var expressions: [BoundExpression] = []
-            for (position, key) in keys.enumerated() {
-                if let at = set.firstIndex(of: position) {
-                    expressions.append(.column(index: at, type: key.type))
-                } else {
-                    expressions.append(.literal(.null, type: key.type))
-                }
+            let aggregated = LogicalPlan.aggregate(
+                input: input, groups: set.map { keys[$0] }, aggregates: calls, fields: fields)
+            let aggregates = calls.indices.map {
+                BoundExpression.column(index: set.count + $0, type: outputFields[keys.count + 1 + $0].type)
             }
-            expressions.append(.literal(.bigint(Int64(id)), type: .bigint))
-            for index in calls.indices {
-                let field = outputFields[keys.count + 1 + index]
-                expressions.append(.column(index: set.count + index, type: field.type))
-            }
-            let projected = LogicalPlan.project(input: aggregated, expressions: expressions, fields: outputFields)
-            combined =
-                combined.map {
-                    .setOperation(
-                        SetOperationPlan(kind: .union, isAll: true, left: $0, right: projected, fields: outputFields))
-                } ?? projected
+            return Self.setRows(aggregated, set: set, id: id, keys: keys, aggregates: aggregates, fields: outputFields)
         }
-        return combined!
+        return Self.unionAll(perSet, fields: outputFields)
     }
 
     /// The grouping sets computed from one aggregation of the input by the union of their keys (the
@@ -89,52 +73,59 @@ extension BindingSession {
             CTEReference(
                 id: id, name: "grouping sets", fields: baseFields, isWorkingTable: false,
                 estimatedRows: base.estimatedRows))
-        var combined: LogicalPlan?
-        for (setID, set) in sets.enumerated() {
-            // Positions, in the stored rows, of this set's keys; then of its aggregates.
-            let setKeys = set.map { finest.firstIndex(of: $0)! }
-            let source: LogicalPlan
-            var aggregateColumns: [BoundExpression]
+        let perSet = sets.enumerated().map { (setID, set) in
+            // A set with every key reads the stored rows as they are (its keys are `finest`, in order).
             if set.count == finest.count {
-                source = stored
-                aggregateColumns = calls.indices.map {
-                    .column(index: finest.count + $0, type: callFields[$0].type)
+                let aggregates = calls.indices.map {
+                    BoundExpression.column(index: finest.count + $0, type: callFields[$0].type)
                 }
-            } else {
-                let groups = setKeys.map { BoundExpression.column(index: $0, type: baseFields[$0].type) }
-                let rolled = calls.indices.map { index in
-                    Self.rollUp(
-                        calls[index], column: .column(index: finest.count + index, type: callFields[index].type))
-                }
-                source = .aggregate(
-                    input: stored, groups: groups, aggregates: rolled,
-                    fields: setKeys.map { baseFields[$0] } + callFields)
-                aggregateColumns = calls.indices.map { index in
-                    let column = BoundExpression.column(index: set.count + index, type: callFields[index].type)
-                    // A count over no rows is 0, a sum of counts over no rows NULL.
-                    guard calls[index].function == .count || calls[index].function == .countStar else { return column }
-                    return .call(
-                        name: .coalesce, arguments: [column, .literal(.bigint(0), type: .bigint)], type: .bigint)
-                }
+                return Self.setRows(
+                    stored, set: set, id: setID, keys: keys, aggregates: aggregates, fields: outputFields)
             }
-            var expressions: [BoundExpression] = []
-            for (position, key) in keys.enumerated() {
-                if let at = set.firstIndex(of: position) {
-                    expressions.append(.column(index: set.count == finest.count ? setKeys[at] : at, type: key.type))
-                } else {
-                    expressions.append(.literal(.null, type: key.type))
-                }
+            let groups = set.map { position in
+                let at = finest.firstIndex(of: position)!
+                return BoundExpression.column(index: at, type: baseFields[at].type)
             }
-            expressions.append(.literal(.bigint(Int64(setID)), type: .bigint))
-            expressions += aggregateColumns
-            let projected = LogicalPlan.project(input: source, expressions: expressions, fields: outputFields)
-            combined =
-                combined.map {
-                    .setOperation(
-                        SetOperationPlan(kind: .union, isAll: true, left: $0, right: projected, fields: outputFields))
-                } ?? projected
+            let rolled = calls.indices.map { index in
+                Self.rollUp(calls[index], column: .column(index: finest.count + index, type: callFields[index].type))
+            }
+            let aggregated = LogicalPlan.aggregate(
+                input: stored, groups: groups, aggregates: rolled,
+                fields: set.map { aggregation.fields[$0] } + callFields)
+            let aggregates = calls.indices.map { index in
+                let column = BoundExpression.column(index: set.count + index, type: callFields[index].type)
+                // A count over no rows is 0, a sum of counts over no rows NULL.
+                guard calls[index].function == .count || calls[index].function == .countStar else { return column }
+                return BoundExpression.call(
+                    name: .coalesce, arguments: [column, .literal(.bigint(0), type: .bigint)], type: .bigint)
+            }
+            return Self.setRows(
+                aggregated, set: set, id: setID, keys: keys, aggregates: aggregates, fields: outputFields)
         }
-        return .materializedCTE(MaterializedCTEPlan(id: id, name: "grouping sets", definition: base, body: combined!))
+        return .materializedCTE(
+            MaterializedCTEPlan(
+                id: id, name: "grouping sets", definition: base, body: Self.unionAll(perSet, fields: outputFields)))
+    }
+
+    /// One grouping set's rows in the output's layout, over `source` whose first columns are the
+    /// set's keys in order: every key of the query (NULL outside the set), the set's id, then `aggregates`.
+    static func setRows(
+        _ source: LogicalPlan, set: [Int], id: Int, keys: [BoundExpression], aggregates: [BoundExpression],
+        fields: [Field]
+    ) -> LogicalPlan {
+        var expressions: [BoundExpression] = keys.enumerated().map { position, key in
+            set.firstIndex(of: position).map { .column(index: $0, type: key.type) } ?? .literal(.null, type: key.type)
+        }
+        expressions.append(.literal(.bigint(Int64(id)), type: .bigint))
+        expressions += aggregates
+        return .project(input: source, expressions: expressions, fields: fields)
+    }
+
+    /// The sets' rows one after the other (UNION ALL).
+    static func unionAll(_ plans: [LogicalPlan], fields: [Field]) -> LogicalPlan {
+        plans.dropFirst().reduce(plans[0]) { combined, next in
+            .setOperation(SetOperationPlan(kind: .union, isAll: true, left: combined, right: next, fields: fields))
+        }
     }
 
     /// Whether partial results of `call` over finer groups combine into its result over coarser ones.
