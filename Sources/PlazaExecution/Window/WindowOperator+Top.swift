@@ -45,161 +45,57 @@ extension WindowOperator {
         }
         let directions = capped.orderBy.map { (isDescending: $0.isDescending, nullsFirst: $0.nullsFirst) }
         guard let layout = PackedKeyLayout(ranges, directions) else { return nil }
-        guard let numbers = try partitionNumbers(capped.partitionBy, batches, total),
-            numbers.count.multipliedReportingOverflow(by: limit).partialValue <= total / 2
-        else { return nil }
+        // Without PARTITION BY every row is in partition 0 (no numbers).
+        let partitions: (numbers: ColumnVector?, count: Int) =
+            capped.partitionBy.isEmpty ? (nil, 1) : try partitionNumbers(capped.partitionBy, batches, total)
+        guard partitions.count.multipliedReportingOverflow(by: limit).partialValue <= total / 2 else { return nil }
         let mode: TopCut.Mode =
             switch capped.function {
             case .rowNumber: .rows
             case .rank: .ranks
             default: .distinctKeys
             }
-        let kept = try keptRows(layout, orderKeys, numbers, total, TopCut.Shape(limit: limit, mode: mode))
+        let kept = try keptRows(layout, orderKeys, partitions, total, TopCut.Shape(limit: limit, mode: mode))
         return gatherRows(kept, batches)
     }
 
-    /// Each row's partition as a number in `0..<count` (every row 0 without PARTITION BY); nil
-    /// when there are too many partitions to number in 32 bits.
-    private func partitionNumbers(_ partitionBy: [BoundExpression], _ batches: [Batch], _ total: Int)
-        throws(ExecutionError) -> (values: [Int32], count: Int)?
-    {
-        guard !partitionBy.isEmpty else { return ([Int32](repeating: 0, count: total), 1) }
-        if let direct = try integerPartitionNumbers(partitionBy, batches, total) { return direct }
-        let vector = try denseNumbers(partitionBy, batches, total, name: "window PARTITION BY").numbers
-        let source = vector.values(as: Int64.self)
-        var largest: Int64 = -1
-        let validity = vector.validity
-        for row in 0..<total where validity.isValid(at: row) { largest = Swift.max(largest, source[row]) }
-        guard largest < Int64(Int32.max) - 1 else { return nil }
-        // A NULL partition key (kept NULL by the numbering) is a partition of its own, numbered last.
-        let nullNumber = Int32(largest + 1)
-        var numbers = [Int32](repeating: 0, count: total)
-        numbers.withUnsafeMutableBufferPointer { numbers in
-            for row in 0..<total { numbers[row] = Int32(truncatingIfNeeded: source[row]) }
-            if vector.hasNulls {
-                for row in 0..<total where !validity.isValid(at: row) { numbers[row] = nullNumber }
-            }
-        }
-        return (numbers, Int(largest) + 2)
-    }
-
-    /// For one BIGINT partition key spanning at most a few times the row count: each row's value
-    /// minus the smallest (NULL numbered last), read batch by batch with no copy of the key; nil
-    /// for other keys.
-    private func integerPartitionNumbers(_ partitionBy: [BoundExpression], _ batches: [Batch], _ total: Int)
-        throws(ExecutionError) -> (values: [Int32], count: Int)?
-    {
-        guard partitionBy.count == 1, partitionBy[0].type.physicalType == .int64 else { return nil }
-        let node = try compiler.compile(partitionBy[0])
-        var vectors: [ColumnVector] = []
-        var low = Int64.max, high = Int64.min
-        for batch in batches {
-            let vector = try node.evaluate(batch).flattened()
-            let values = vector.values(as: Int64.self), validity = vector.validity
-            if vector.hasNulls {
-                for row in 0..<batch.count where validity.isValid(at: row) {
-                    low = Swift.min(low, values[row])
-                    high = Swift.max(high, values[row])
-                }
-            } else {
-                for row in 0..<batch.count {
-                    low = Swift.min(low, values[row])
-                    high = Swift.max(high, values[row])
-                }
-            }
-            vectors.append(vector)
-        }
-        if low > high { (low, high) = (0, 0) }  // every key NULL: one partition
-        let (span, overflow) = high.subtractingReportingOverflow(low)
-        guard !overflow, span < Swift.max(4 * Int64(total), 1 << 16), span < Int64(Int32.max) - 1 else { return nil }
-        let nullNumber = Int32(span + 1)
-        var numbers = [Int32](repeating: 0, count: total)
-        numbers.withUnsafeMutableBufferPointer { numbers in
-            var offset = 0
-            for vector in vectors {
-                let values = vector.values(as: Int64.self), validity = vector.validity
-                for row in 0..<vector.count { numbers[offset + row] = Int32(truncatingIfNeeded: values[row] &- low) }
-                if vector.hasNulls {
-                    for row in 0..<vector.count where !validity.isValid(at: row) { numbers[offset + row] = nullNumber }
-                }
-                offset += vector.count
-            }
-        }
-        return (numbers, Int(span) + 2)
-    }
-
     /// The rows that can pass the cut, ascending: one pass per thread over its share of the rows
-    /// keeps each partition's best entries, the threads' arrays are merged in row order, and a
-    /// second pass keeps the rows that compare at most the partition's k-th entry.
+    /// keeps each partition's best entries, the threads' arrays are merged in row order, and (but
+    /// for row_number, whose kept rows are the entries held) a second pass keeps the rows that
+    /// compare at most their partition's k-th entry.
     private func keptRows(
-        _ layout: PackedKeyLayout, _ orderKeys: [ColumnVector], _ numbers: (values: [Int32], count: Int),
+        _ layout: PackedKeyLayout, _ orderKeys: [ColumnVector], _ partitions: (numbers: ColumnVector?, count: Int),
         _ total: Int, _ shape: TopCut.Shape
     ) throws(ExecutionError) -> [Int32] {
         let threads = context.options.threads
         let chunks = Swift.max(1, Swift.min(threads, total / 65_536))
         let chunkRows = (total + chunks - 1) / chunks
-        let bytesPerCut = numbers.count * shape.limit * 12
+        let bytesPerCut = partitions.count * shape.limit * 12
         try context.tracker.reserve(chunks * bytesPerCut, for: "window top rows")
         defer { context.tracker.release(chunks * bytesPerCut) }
-        let cuts = (0..<chunks).map { _ in TopCut(partitions: numbers.count, shape: shape) }
+        let cuts = (0..<chunks).map { _ in TopCut(partitions: partitions.count, shape: shape) }
         defer { for cut in cuts { cut.deallocate() } }
-        let step = ColumnVector.batchCapacity
-        var kept: [[Int32]] = Array(repeating: [], count: chunks)
-        // Read-only while the threads run.
-        nonisolated(unsafe) let orderKeys = orderKeys
-        numbers.values.withUnsafeBufferPointer { partitionOf in
-            let partitionOf = SortShared(UnsafeMutablePointer(mutating: partitionOf.baseAddress!))
-            let entries = UnsafeMutablePointer<SortEntry>.allocate(capacity: step * chunks)
-            defer { entries.deallocate() }
-            let scratch = SortShared(entries)
-            // Pass 1: every thread offers its rows to its own arrays.
-            SortParallel.run(chunks, threads: threads) { chunk in
-                let cut = cuts[chunk], buffer = scratch.base + chunk * step
-                var start = chunk * chunkRows
-                let end = Swift.min(total, start + chunkRows)
-                while start < end {
-                    let count = Swift.min(step, end - start)
-                    layout.pack(orderKeys, count: count, batch: 0, start: start, into: buffer)
-                    for i in 0..<count {
-                        cut.offer(
-                            Int(partitionOf.base[start + i]), buffer[i].key, UInt32(truncatingIfNeeded: start + i))
-                    }
-                    start += count
-                }
-            }
-            // Later chunks hold later rows: merged in order, an equal key stays behind the rows before it.
-            for chunk in 1..<chunks { cuts[0].merge(cuts[chunk]) }
-            let bounds = cuts[0]
-            // row_number keeps exactly the rows held: no second pass.
-            if shape.mode == .rows {
-                kept[0] = bounds.heldRows(total: total)
-                return
-            }
-            bounds.makeThresholds()
-            // Pass 2: every thread lists its rows within their partition's threshold.
-            let lists = SortShared<[Int32]>(UnsafeMutablePointer<[Int32]>.allocate(capacity: chunks))
-            lists.base.initialize(repeating: [], count: chunks)
-            SortParallel.run(chunks, threads: threads) { chunk in
-                let buffer = scratch.base + chunk * step
-                var start = chunk * chunkRows
-                let end = Swift.min(total, start + chunkRows)
-                var list: [Int32] = []
-                while start < end {
-                    let count = Swift.min(step, end - start)
-                    layout.pack(orderKeys, count: count, batch: 0, start: start, into: buffer)
-                    for i in 0..<count
-                    where bounds.admits(Int(partitionOf.base[start + i]), buffer[i].key, UInt32(start + i)) {
-                        list.append(Int32(start + i))
-                    }
-                    start += count
-                }
-                lists.base[chunk] = list
-            }
-            for chunk in 0..<chunks { kept[chunk] = lists.base[chunk] }
-            lists.base.deinitialize(count: chunks)
-            lists.base.deallocate()
+        let partitionOf = partitions.numbers.map { UnsafePointer($0.values(as: Int64.self).baseAddress!) }
+        let walk = TopRowWalk(
+            layout: layout, keys: orderKeys, partitionOf: partitionOf, total: total, chunkRows: chunkRows)
+        // Pass 1: every thread offers its rows to its own arrays.
+        _ = try Scheduler.map(chunks, threads: threads, context: context) { (chunk) throws(ExecutionError) in
+            let cut = cuts[chunk]
+            walk.forEachRow(chunk) { partition, key, row in cut.offer(partition, key, row) }
         }
-        return kept.flatMap { $0 }
+        // Later chunks hold later rows: merged in order, an equal key stays behind the rows before it.
+        for chunk in 1..<chunks { cuts[0].merge(cuts[chunk]) }
+        let bounds = cuts[0]
+        if shape.mode == .rows { return bounds.heldRows(total: total) }
+        bounds.makeThresholds()
+        // Pass 2: every thread lists its rows within their partition's threshold.
+        return try Scheduler.map(chunks, threads: threads, context: context) { (chunk) throws(ExecutionError) in
+            var kept: [Int32] = []
+            walk.forEachRow(chunk) { partition, key, row in
+                if bounds.admits(partition, key, row) { kept.append(Int32(bitPattern: row)) }
+            }
+            return kept
+        }.flatMap { $0 }
     }
 
     /// The rows `rows` (ascending positions over `batches` end to end) as batches of at most a
@@ -238,6 +134,37 @@ extension WindowOperator {
         }
         flush()
         return output
+    }
+}
+
+/// The rows of one thread's share of a window's input, each with its partition and its packed
+/// ORDER BY key: both passes of the top-k cut read them this way.
+struct TopRowWalk {
+    let layout: PackedKeyLayout
+    let keys: [ColumnVector]
+    /// Each row's partition number; nil: every row is in partition 0.
+    let partitionOf: UnsafePointer<Int64>?
+    let total: Int
+    let chunkRows: Int
+
+    /// Calls `body(partition, key, row)` for every row of share `chunk`, in row order, packing the
+    /// keys a batch at a time into a buffer of its own.
+    @inline(__always)
+    func forEachRow(_ chunk: Int, _ body: (Int, UInt64, UInt32) -> Void) {
+        let step = ColumnVector.batchCapacity
+        let buffer = UnsafeMutablePointer<SortEntry>.allocate(capacity: step)
+        defer { buffer.deallocate() }
+        var start = chunk * chunkRows
+        let end = Swift.min(total, start + chunkRows)
+        while start < end {
+            let count = Swift.min(step, end - start)
+            layout.pack(keys, count: count, batch: 0, start: start, into: buffer)
+            for i in 0..<count {
+                let row = start + i
+                body(partitionOf.map { Int($0[row]) } ?? 0, buffer[i].key, UInt32(truncatingIfNeeded: row))
+            }
+            start += count
+        }
     }
 }
 

@@ -191,12 +191,7 @@ final class WindowOperator: @unchecked Sendable {
         guard !key.partitionBy.isEmpty else {
             return try sortPacked([], orderKeys, orderRanges, orderDirections, total, orderBits: orderLayout.totalBits)
         }
-        let partitions: ColumnVector
-        if let direct = try directNumbers(key.partitionBy, batches, total) {
-            partitions = direct
-        } else {
-            partitions = try denseNumbers(key.partitionBy, batches, total, name: "window PARTITION BY").numbers
-        }
+        let (partitions, partitionCount) = try partitionNumbers(key.partitionBy, batches, total)
         var partitionRange = SortKeyRange()
         partitionRange.add(partitions, count: total)
         let ranges = [partitionRange] + orderRanges
@@ -205,7 +200,7 @@ final class WindowOperator: @unchecked Sendable {
                 [partitions], orderKeys, ranges, [(isDescending: false, nullsFirst: false)] + orderDirections, total,
                 orderBits: layout.totalBits - layout.parts[0].bits)
         }
-        return try sortByPartition(partitions, orderKeys, orderLayout, total)
+        return try sortByPartition(partitions, partitionCount, orderKeys, orderLayout, total)
     }
 
     /// Sorts rows by `partitionKeys` (zero or one dense-number vector) then `orderKeys`, packed
@@ -243,21 +238,13 @@ final class WindowOperator: @unchecked Sendable {
     /// the rows), then each partition's (ORDER BY code, row) pairs sorted on their own,
     /// partitions spread over the threads.
     private func sortByPartition(
-        _ partitions: ColumnVector, _ orderKeys: [ColumnVector], _ layout: PackedKeyLayout, _ total: Int
+        _ partitions: ColumnVector, _ partitionCount: Int, _ orderKeys: [ColumnVector], _ layout: PackedKeyLayout,
+        _ total: Int
     ) throws(ExecutionError) -> (order: [Int32], marks: [UInt8])? {
         guard let buffers = try SortBuffers(count: total, context: context) else { return nil }
         defer { buffers.release() }
         layout.pack(orderKeys, count: total, batch: 0, into: buffers.entries)
-        // Dense numbers are 0..<n; a NULL partition (one text key) takes number n, written over
-        // its rows' values (the vector is this sort's own).
         let numbers = SortShared(partitions.values(as: Int64.self).baseAddress!)
-        let validity = partitions.validity
-        var largest: Int64 = -1
-        for row in 0..<total where validity.isValid(at: row) { largest = Swift.max(largest, numbers.base[row]) }
-        let partitionCount = Int(largest + 2)
-        if partitions.hasNulls {
-            for row in 0..<total where !validity.isValid(at: row) { numbers.base[row] = Int64(partitionCount - 1) }
-        }
         let threads = context.options.threads
         // Per chunk of rows and partition: its row count, then where the chunk's rows of it go.
         let chunks = Swift.max(1, Swift.min(threads, total / 65_536))
@@ -346,24 +333,34 @@ final class WindowOperator: @unchecked Sendable {
 
     /// For one integer key (BIGINT, DATE, …) whose values span at most a few times the row count:
     /// each row's value minus the smallest, as a BIGINT vector (NULL stays NULL), which numbers
-    /// partitions without a hash table; nil for other keys.
+    /// partitions without a hash table, and how many numbers there are; nil for other keys. The key
+    /// is read batch by batch into the numbers, not concatenated first.
     private func directNumbers(_ expressions: [BoundExpression], _ batches: [Batch], _ total: Int)
-        throws(ExecutionError) -> ColumnVector?
+        throws(ExecutionError) -> (numbers: ColumnVector, count: Int)?
     {
         guard expressions.count == 1, expressions[0].type != .null,
             expressions[0].type.physicalType == .int64 || expressions[0].type.physicalType == .int32
         else { return nil }
-        let vector = try evaluateAll(expressions[0], batches)
+        let node = try compiler.compile(expressions[0])
         let numbers = ColumnVector(type: .bigint, capacity: Swift.max(total, 1))
         numbers.setCount(total)
         let out = numbers.values(as: Int64.self)
-        if vector.physicalType == .int32 {
-            let values = vector.data.assumingMemoryBound(to: Int32.self)
-            for row in 0..<total { out[row] = Int64(values[row]) }
-        } else {
-            out.baseAddress!.update(from: vector.data.assumingMemoryBound(to: Int64.self), count: total)
+        var offset = 0
+        for batch in batches {
+            let vector = try node.evaluate(batch)
+            let count = batch.count
+            if vector.physicalType == .int32 {
+                let values = vector.data.assumingMemoryBound(to: Int32.self)
+                for row in 0..<count { out[offset + row] = Int64(values[row]) }
+            } else {
+                (out.baseAddress! + offset).update(from: vector.data.assumingMemoryBound(to: Int64.self), count: count)
+            }
+            if vector.hasNulls {
+                for row in 0..<count where !vector.isValid(at: row) { numbers.setValid(false, at: offset + row) }
+            }
+            offset += count
         }
-        let validity = vector.validity
+        let validity = numbers.validity
         var low = Int64.max, high = Int64.min
         for row in 0..<total where validity.isValid(at: row) {
             low = Swift.min(low, out[row])
@@ -375,10 +372,27 @@ final class WindowOperator: @unchecked Sendable {
             return nil
         }
         for row in 0..<total { out[row] &-= low }
-        if vector.hasNulls {
-            for row in 0..<total where !validity.isValid(at: row) { numbers.setValid(false, at: row) }
+        return (numbers, Int(high &- low) + 1)
+    }
+
+    /// Each row's partition as a number in `0..<count`: one integer key by its value
+    /// (`directNumbers`), other keys by a dense number; a NULL key's rows (kept NULL) take the last
+    /// number, written over their values, so a counting sort can place them.
+    func partitionNumbers(_ partitionBy: [BoundExpression], _ batches: [Batch], _ total: Int)
+        throws(ExecutionError) -> (numbers: ColumnVector, count: Int)
+    {
+        let numbers: ColumnVector, distinct: Int
+        if let direct = try directNumbers(partitionBy, batches, total) {
+            (numbers, distinct) = direct
+        } else {
+            let dense = try denseNumbers(partitionBy, batches, total, name: "window PARTITION BY")
+            (numbers, distinct) = (dense.numbers, dense.table.groupCount)
         }
-        return numbers
+        if numbers.hasNulls {
+            let values = numbers.values(as: Int64.self), validity = numbers.validity
+            for row in 0..<total where !validity.isValid(at: row) { values[row] = Int64(distinct) }
+        }
+        return (numbers, distinct + 1)
     }
 
     /// The rank of each row's text among the distinct texts of `expression` (in byte order, as
