@@ -66,46 +66,27 @@ public struct QueryResult: Sendable {
                 message: "column position \(index) is out of range (the result has \(storage.fields.count) columns)")
         }
         let field = storage.fields[index]
-        let count = storage.rowCount
-        // Chunk by chunk: (vector, rows) of each run of rows the result keeps.
-        let parts = storage.chunks.indices.map { (storage.chunks[$0][index], storage.rowCount(ofChunk: $0)) }
-        if !parts.contains(where: { $0.0.hasNulls }) {
+        if !storage.chunks.contains(where: { $0[index].hasNulls }) {
             // Fast paths: copy the buffers as they are when the Swift type is the stored type.
-            if T.self == Int64.self, field.type == .bigint {
-                var values: [Int64] = []
-                values.reserveCapacity(count)
-                for (vector, rows) in parts {
-                    values.append(
-                        contentsOf: UnsafeBufferPointer(
-                            start: vector.data.assumingMemoryBound(to: Int64.self), count: rows))
-                }
-                return values as! [T]
-            }
+            if T.self == Int64.self, field.type == .bigint { return storage.fixedValues(index, as: Int64.self) as! [T] }
             if T.self == Double.self, field.type == .double {
-                var values: [Double] = []
-                values.reserveCapacity(count)
-                for (vector, rows) in parts {
-                    values.append(
-                        contentsOf: UnsafeBufferPointer(
-                            start: vector.data.assumingMemoryBound(to: Double.self), count: rows))
-                }
-                return values as! [T]
+                return storage.fixedValues(index, as: Double.self) as! [T]
             }
             if T.self == String.self, field.type == .varchar {
                 var strings: [String] = []
-                strings.reserveCapacity(count)
-                for (vector, rows) in parts {
-                    for row in 0..<rows { strings.append(String(decoding: vector.bytes(at: row), as: UTF8.self)) }
+                strings.reserveCapacity(storage.rowCount)
+                storage.forEachRow(index) { vector, at, _ in
+                    strings.append(String(decoding: vector.bytes(at: at), as: UTF8.self))
                 }
                 return strings as! [T]
             }
         }
         var values: [T] = []
-        values.reserveCapacity(count)
-        for row in 0..<count {
-            values.append(
-                try convert(
-                    storage.value(row: row, column: index), as: type, column: field.name, type: field.type, row: row))
+        values.reserveCapacity(storage.rowCount)
+        // Chunk by chunk: no search for each row's chunk.
+        try storage.forEachRow(index) { (vector, at, row) throws(PlazaError) in
+            let value = field.type == .null ? Value.null : vector.value(at: at)
+            values.append(try convert(value, as: type, column: field.name, type: field.type, row: row))
         }
         return values
     }

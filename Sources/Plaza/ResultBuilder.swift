@@ -190,6 +190,28 @@ final class ResultStorage: @unchecked Sendable {
         return chunks[chunk][column].value(at: offset)
     }
 
+    /// Column `index`'s values as `Element` (its stored fixed-width type, no NULLs), chunk after chunk.
+    func fixedValues<Element>(_ index: Int, as _: Element.Type) -> [Element] {
+        var values: [Element] = []
+        values.reserveCapacity(rowCount)
+        for chunk in chunks.indices {
+            let data = chunks[chunk][index].data.assumingMemoryBound(to: Element.self)
+            values.append(contentsOf: UnsafeBufferPointer(start: data, count: rowCount(ofChunk: chunk)))
+        }
+        return values
+    }
+
+    /// Calls `body(vector, position, row)` for every row of column `index` in order: the chunk's
+    /// vector, the row's position in it, and its row number in the result.
+    func forEachRow<Failure: Error>(_ index: Int, _ body: (ColumnVector, Int, Int) throws(Failure) -> Void)
+        throws(Failure)
+    {
+        for chunk in chunks.indices {
+            let vector = chunks[chunk][index], first = chunkStarts[chunk]
+            for at in 0..<rowCount(ofChunk: chunk) { try body(vector, at, first + at) }
+        }
+    }
+
     /// Column `index` as one flat vector: the chunk's own with a single chunk, else the chunks
     /// copied together (O(rows)).
     func flatColumn(_ index: Int) -> ColumnVector {

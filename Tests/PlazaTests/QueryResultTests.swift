@@ -170,6 +170,26 @@ import Testing
         #expect(flat[0].value(at: 4999) == .null && flat[0].value(at: 5000) == .bigint(5000))
     }
 
+    @Test func fixedWidthColumnsCopyEveryChunk() throws {
+        let builder = ResultBuilder(fields: [Field(name: "n", type: .bigint), Field(name: "d", type: .double)])
+        var first = 0
+        // Kept, copied, kept: three chunks whose buffers the typed fast paths copy one after the other.
+        for size in [2048, 9, 1800] {
+            let batch = Batch(types: [.bigint, .double])
+            for row in 0..<size {
+                batch.columns[0].append(value: .bigint(Int64(first + row)))
+                batch.columns[1].append(value: .double(Double(first + row) / 4))
+            }
+            batch.count = size
+            builder.append(keeping: batch)
+            first += size
+        }
+        let result = builder.finish()
+        #expect(result.storage.chunks.count == 3)
+        #expect(try result.column("n", as: Int64.self) == (0..<first).map { Int64($0) })
+        #expect(try result.column("d", as: Double.self) == (0..<first).map { Double($0) / 4 })
+    }
+
     @Test func errorDescriptionsCarryCaret() {
         let error = PlazaError.sql(
             .binding, "unknown column \"nope\"", span: SourceSpan(offset: 7, length: 4, line: 1, column: 8),
