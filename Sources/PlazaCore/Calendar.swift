@@ -118,3 +118,17 @@ package let powersOfTen: [Int64] = (0...18).map { exponent in
     for _ in 0..<exponent { p *= 10 }
     return p
 }
+
+/// A DECIMAL's unscaled `x` at scale `from` rescaled to scale `to`, rounding half away from zero
+/// (as CAST does, here and in DuckDB); nil when it overflows Int64.
+package func rescaleDecimal(_ x: Int64, from: Int, to: Int) -> Int64? {
+    if to == from { return x }
+    if to > from {
+        let (r, o) = x.multipliedReportingOverflow(by: powersOfTen[to - from])
+        return o ? nil : r
+    }
+    let divisor = powersOfTen[from - to]
+    let quotient = x / divisor, remainder = x % divisor
+    if remainder.magnitude * 2 >= UInt64(divisor) { return quotient + (x < 0 ? -1 : 1) }
+    return quotient
+}

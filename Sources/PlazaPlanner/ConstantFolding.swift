@@ -191,13 +191,6 @@ enum ConstantFolding {
         }
     }
 
-    /// `value / divisor` rounded half away from zero (`divisor` > 0).
-    private static func roundedAway(_ value: Int64, dividingBy divisor: Int64) -> Int64 {
-        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
-        guard remainder.magnitude * 2 >= divisor.magnitude else { return quotient }
-        return value < 0 ? quotient - 1 : quotient + 1
-    }
-
     /// Converts a constant as CAST does, rounding where `castValue` would refuse: a DECIMAL to a
     /// smaller scale or to BIGINT rounds half away from zero, as the executor's cast and DuckDB do.
     /// For places that take a constant of a given type (lag/lead's default); the binder's own
@@ -205,10 +198,11 @@ enum ConstantFolding {
     static func castValueRounding(_ value: Value, to type: DataType) -> Value? {
         switch (value, type) {
         case (.decimal(let v, let s1), .decimal(let p, let s2)) where s2 < s1:
-            let rounded = roundedAway(v, dividingBy: powersOfTen[s1 - s2])
-            guard p >= 18 || rounded.magnitude < UInt64(powersOfTen[p]) else { return nil }
+            guard let rounded = rescaleDecimal(v, from: s1, to: s2),
+                p >= 18 || rounded.magnitude < UInt64(powersOfTen[p])
+            else { return nil }
             return .decimal(rounded, scale: s2)
-        case (.decimal(let v, let s), .bigint): return .bigint(roundedAway(v, dividingBy: powersOfTen[s]))
+        case (.decimal(let v, let s), .bigint): return rescaleDecimal(v, from: s, to: 0).map(Value.bigint)
         default: return castValue(value, to: type)
         }
     }

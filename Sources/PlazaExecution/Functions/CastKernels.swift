@@ -59,14 +59,14 @@ enum CastKernels {
             }
             return rowByRow(source, target, isTry) { (v, row) in
                 let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
-                guard let r = rescale(x, from: s1, to: s2), r.magnitude <= UInt64(powersOfTen[p] - 1) else {
+                guard let r = rescaleDecimal(x, from: s1, to: s2), r.magnitude <= UInt64(powersOfTen[p] - 1) else {
                     return nil
                 }
                 return .decimal(r, scale: s2)
             }
         case (.decimal(_, let s), .bigint):
             return rowByRow(source, target, isTry) { (v, row) in
-                rescale(v.data.load(fromByteOffset: row * 8, as: Int64.self), from: s, to: 0).map { .bigint($0) }
+                rescaleDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), from: s, to: 0).map { .bigint($0) }
             }
         case (.double, .bigint):
             return rowByRow(source, target, isTry) { (v, row) in
@@ -95,19 +95,6 @@ enum CastKernels {
         default:
             throw ExecutionError(.conversion, "cannot cast \(source) to \(target)")
         }
-    }
-
-    /// `x` at scale `from` rescaled to scale `to`, rounding half away from zero; nil on overflow.
-    static func rescale(_ x: Int64, from: Int, to: Int) -> Int64? {
-        if to == from { return x }
-        if to > from {
-            let (r, o) = x.multipliedReportingOverflow(by: powersOfTen[to - from])
-            return o ? nil : r
-        }
-        let divisor = powersOfTen[from - to]
-        let quotient = x / divisor, remainder = x % divisor
-        if remainder.magnitude * 2 >= UInt64(divisor) { return quotient + (x < 0 ? -1 : 1) }
-        return quotient
     }
 
     /// Any type to VARCHAR, as Plaza prints values, except that the fraction of a second of a
