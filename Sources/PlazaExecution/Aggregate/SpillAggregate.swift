@@ -69,17 +69,6 @@ struct SpillingAggregate: Sendable {
         }
         return try state.finalize()
     }
-
-    /// The partition files the workers wrote, grouped by partition.
-    static func partitions(_ directory: SpillDirectory, prefixes: [String], types: [DataType], used: [[Int]])
-        -> [SpillPartition]
-    {
-        var paths = [[String]](repeating: [], count: SpillPartitioner.partitionCount)
-        for (prefix, partitions) in zip(prefixes, used) {
-            for p in partitions { paths[p].append(SpillPartitioner.path(directory, prefix, p)) }
-        }
-        return paths.filter { !$0.isEmpty }.map { SpillPartition(paths: $0, types: types) }
-    }
 }
 
 extension AggregateOperator {

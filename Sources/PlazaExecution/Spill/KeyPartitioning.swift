@@ -34,6 +34,17 @@ struct KeyPartitioning: PipelineSink {
 
     func combine(_ locals: [Writer]) -> [Writer] { locals }
 
+    /// The partition files the workers wrote, grouped by partition.
+    private static func partitions(_ directory: SpillDirectory, prefixes: [String], types: [DataType], used: [[Int]])
+        -> [SpillPartition]
+    {
+        var paths = [[String]](repeating: [], count: SpillPartitioner.partitionCount)
+        for (prefix, partitions) in zip(prefixes, used) {
+            for p in partitions { paths[p].append(SpillPartitioner.path(directory, prefix, p)) }
+        }
+        return paths.filter { !$0.isEmpty }.map { SpillPartition(paths: $0, types: types) }
+    }
+
     /// Runs `pipeline` into partition files in `directory` by the hash of `keys`, one set per
     /// worker; returns the files of each partition that holds rows, grouped by partition, with a
     /// `SPILL` child of `profile` that counts the partitions, bytes and rows.
@@ -46,7 +57,7 @@ struct KeyPartitioning: PipelineSink {
             pipeline, into: KeyPartitioning(keys: keys, directory: directory, types: types), context: context)
         var bytes = 0
         for writer in writers { bytes += try writer.partitioner.finish() }
-        let partitions = SpillingAggregate.partitions(
+        let partitions = Self.partitions(
             directory, prefixes: writers.map(\.partitioner.prefix), types: types,
             used: writers.map(\.partitioner.usedPartitions))
         let spillProfile = profile?.child("SPILL", "\(partitions.count) partitions, \(formatBytes(bytes)) written")
