@@ -54,7 +54,7 @@ enum AggregateSharingRule {
     private static func isTransparent(_ expression: BoundExpression) -> Bool {
         switch expression {
         case .cast(_, _, let isTry): return !isTry
-        case .call(let name, _, _): return ["+", "-", "*"].contains(name.rawValue)
+        case .call(let name, _, _): return name == .add || name == .subtract || name == .multiply
         default: return false
         }
     }

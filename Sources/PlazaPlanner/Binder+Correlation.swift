@@ -148,7 +148,7 @@ extension BindingSession {
                     continue
                 }
                 let exists = Self.uncorrelatedExists(plan)
-                bound.append(negated ? .call(name: "not", arguments: [exists], type: .boolean) : exists)
+                bound.append(negated ? .call(name: .not, arguments: [exists], type: .boolean) : exists)
                 continue
             }
             bound.append(
@@ -175,7 +175,7 @@ extension BindingSession {
         let first = LogicalPlan.project(
             input: .limit(input: plan, limit: 1, offset: 0), expressions: [.literal(.boolean(true), type: .boolean)],
             fields: [marker])
-        return .call(name: "is_not_null", arguments: [.scalarSubquery(first, type: .boolean)], type: .boolean)
+        return .call(name: .isNotNull, arguments: [.scalarSubquery(first, type: .boolean)], type: .boolean)
     }
 
     /// The SEMI (or NOT EXISTS) join of the outer rows with a correlated EXISTS subquery's rows.
@@ -232,7 +232,7 @@ extension BindingSession {
         joins.width += plan.fields.count
         let type = plan.fields[0].type
         let matched = BoundExpression.call(
-            name: "is_not_null", arguments: [.column(index: valueIndex + plan.fields.count - 1, type: .boolean)],
+            name: .isNotNull, arguments: [.column(index: valueIndex + plan.fields.count - 1, type: .boolean)],
             type: .boolean)
         return .caseWhen(
             branches: [CaseBranch(when: matched, then: .column(index: valueIndex, type: type))],
@@ -277,7 +277,7 @@ extension BindingSession {
         }
         frame.conjuncts.append(
             .call(
-                name: "=", arguments: [implicitCast(member, to: common), implicitCast(value, to: common)],
+                name: .equal, arguments: [implicitCast(member, to: common), implicitCast(value, to: common)],
                 type: .boolean))
     }
 

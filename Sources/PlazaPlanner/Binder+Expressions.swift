@@ -74,7 +74,7 @@ extension BindingSession {
             return try bindBinary(op, left, right, span: span, scope: scope, context: context)
         case .isNull(let operand, let negated):
             let bound = try bindExpression(operand, in: scope, context: context)
-            return .call(name: negated ? "is_not_null" : "is_null", arguments: [bound], type: .boolean)
+            return .call(name: negated ? .isNotNull : .isNull, arguments: [bound], type: .boolean)
         case .isDistinctFrom(let left, let right, let negated):
             let l = try bindExpression(left, in: scope, context: context),
                 r = try bindExpression(right, in: scope, context: context)
@@ -88,16 +88,16 @@ extension BindingSession {
             if negated {
                 let below = try call("<", [x, lo], [value, low], span: span, display: "NOT BETWEEN")
                 let above = try call(">", [x, hi], [value, high], span: span, display: "NOT BETWEEN")
-                return .call(name: "or", arguments: [below, above], type: .boolean)
+                return .call(name: .or, arguments: [below, above], type: .boolean)
             }
             let atLeast = try call(">=", [x, lo], [value, low], span: span, display: "BETWEEN")
             let atMost = try call("<=", [x, hi], [value, high], span: span, display: "BETWEEN")
-            return .call(name: "and", arguments: [atLeast, atMost], type: .boolean)
+            return .call(name: .and, arguments: [atLeast, atMost], type: .boolean)
         case .inList(let needle, let list, let negated):
             var bound = [try bindExpression(needle, in: scope, context: context)]
             for item in list { bound.append(try bindExpression(item, in: scope, context: context)) }
             let membership = try call("in", bound, [needle] + list, span: span, display: "IN")
-            return negated ? .call(name: "not", arguments: [membership], type: .boolean) : membership
+            return negated ? .call(name: .not, arguments: [membership], type: .boolean) : membership
         case .inSubquery(let needle, let query, let negated):
             return try bindInSubquery(needle, query, negated: negated, span: span, scope: scope, context: context)
         case .like(let value, let pattern, let insensitive, let negated):
@@ -106,7 +106,7 @@ extension BindingSession {
             let match = try call(
                 insensitive ? "ilike" : "like", [x, p], [value, pattern], span: span,
                 display: insensitive ? "ILIKE" : "LIKE")
-            return negated ? .call(name: "not", arguments: [match], type: .boolean) : match
+            return negated ? .call(name: .not, arguments: [match], type: .boolean) : match
         case .caseWhen(let operand, let branches, let otherwise):
             return try bindCase(operand, branches, otherwise, span: span, scope: scope, context: context)
         case .cast(let operand, let type, let isTry):
@@ -146,7 +146,7 @@ extension BindingSession {
                 counting.orderBy = []
                 let counted = try bindScalarSubquery(counting, span: span, scope: scope)
                 return .call(
-                    name: ">", arguments: [counted, .literal(.bigint(0), type: .bigint)], type: .boolean)
+                    name: .greater, arguments: [counted, .literal(.bigint(0), type: .bigint)], type: .boolean)
             }
             return Self.uncorrelatedExists(plan)
         }
@@ -229,7 +229,7 @@ extension BindingSession {
                 let bound = try bindExpression(next, in: scope, context: context)
                 operands.append(try requireBoolean(bound, next, op.rawValue))
             }
-            return .call(name: op == .and ? "and" : "or", arguments: operands, type: .boolean)
+            return .call(name: op == .and ? .and : .or, arguments: operands, type: .boolean)
         }
         var l = try bindExpression(left, in: scope, context: context)
         var r = try bindExpression(right, in: scope, context: context)

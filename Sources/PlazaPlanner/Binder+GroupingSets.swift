@@ -187,7 +187,7 @@ extension BindingSession {
                     branches: containing.map {
                         CaseBranch(
                             when: .call(
-                                name: "=", arguments: [id, .literal(.bigint(Int64($0)), type: .bigint)],
+                                name: .equal, arguments: [id, .literal(.bigint(Int64($0)), type: .bigint)],
                                 type: .boolean),
                             then: key)
                     }, otherwise: nil, type: key.type)

@@ -201,7 +201,7 @@ extension BindingSession {
             for position in positions { mask = mask << 1 | (set.contains(position) ? 0 : 1) }
             if mask == 0 { continue }
             let condition = BoundExpression.call(
-                name: "=", arguments: [id, .literal(.bigint(Int64(setIndex)), type: .bigint)], type: .boolean)
+                name: .equal, arguments: [id, .literal(.bigint(Int64(setIndex)), type: .bigint)], type: .boolean)
             branches.append(CaseBranch(when: condition, then: .literal(.bigint(mask), type: .bigint)))
         }
         if branches.isEmpty { return .literal(.bigint(0), type: .bigint) }

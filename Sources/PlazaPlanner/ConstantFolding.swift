@@ -6,7 +6,10 @@ import PlazaCore
 /// without evaluating its other operand (which then cannot fail either).
 enum ConstantFolding {
     /// Operators that are NULL whenever one operand is NULL.
-    static let nullPropagating: Set<String> = ["+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "||"]
+    static let nullPropagating: Set<ScalarFunction> = [
+        .add, .subtract, .multiply, .divide, .modulo, .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual,
+        .concatOperator,
+    ]
 
     static func fold(_ expression: BoundExpression) -> BoundExpression {
         switch expression {
@@ -42,7 +45,7 @@ enum ConstantFolding {
             return .caseWhen(branches: kept, otherwise: foldedOtherwise, type: type)
         case .call(let name, let arguments, let type):
             let folded = arguments.map(fold)
-            return foldCall(name.rawValue, folded, type) ?? .call(name: name, arguments: folded, type: type)
+            return foldCall(name, folded, type) ?? .call(name: name, arguments: folded, type: type)
         }
     }
 
@@ -51,15 +54,17 @@ enum ConstantFolding {
         return nil
     }
 
-    private static func foldCall(_ name: String, _ arguments: [BoundExpression], _ type: DataType) -> BoundExpression? {
+    private static func foldCall(_ name: ScalarFunction, _ arguments: [BoundExpression], _ type: DataType)
+        -> BoundExpression?
+    {
         if nullPropagating.contains(name), arguments.count == 2,
             arguments.contains(where: { constant($0)?.isNull == true })
         {
             return .literal(.null, type: type)
         }
         switch name {
-        case "and", "or":
-            let absorbing = Value.boolean(name == "or")
+        case .and, .or:
+            let absorbing = Value.boolean(name == .or)
             var kept: [BoundExpression] = []
             var sawNull = false
             for argument in arguments {
@@ -71,19 +76,19 @@ enum ConstantFolding {
                 }
             }
             if sawNull { kept.append(.literal(.null, type: .boolean)) }
-            if kept.isEmpty { return .literal(.boolean(name == "and"), type: .boolean) }
+            if kept.isEmpty { return .literal(.boolean(name == .and), type: .boolean) }
             if kept.count == 1 { return kept[0] }
-            return .call(name: ScalarFunction(catalogName: name), arguments: kept, type: .boolean)
-        case "not":
+            return .call(name: name, arguments: kept, type: .boolean)
+        case .not:
             switch constant(arguments[0]) {
             case .boolean(let b)?: return .literal(.boolean(!b), type: .boolean)
             case .null?: return .literal(.null, type: .boolean)
             default: return nil
             }
-        case "is_null", "is_not_null":
+        case .isNull, .isNotNull:
             guard let value = constant(arguments[0]) else { return nil }
-            return .literal(.boolean(value.isNull == (name == "is_null")), type: .boolean)
-        case "coalesce":
+            return .literal(.boolean(value.isNull == (name == .isNull)), type: .boolean)
+        case .coalesce:
             var kept: [BoundExpression] = []
             for argument in arguments {
                 if let value = constant(argument) {
@@ -96,47 +101,48 @@ enum ConstantFolding {
             }
             if kept.isEmpty { return .literal(.null, type: type) }
             return kept.count == 1 && kept[0].type == type
-                ? kept[0] : .call(name: ScalarFunction(catalogName: name), arguments: kept, type: type)
+                ? kept[0] : .call(name: name, arguments: kept, type: type)
         default:
             break
         }
         let values = arguments.compactMap(constant)
         guard values.count == arguments.count, !values.isEmpty else { return nil }
-        let propagatesNull: Set<String> = [
-            "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "negate", "||", "like", "lower", "upper", "length",
+        let propagatesNull: Set<ScalarFunction> = [
+            .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .add, .subtract, .multiply, .divide,
+            .negate, .concatOperator, .like, .lower, .upper, .length,
         ]
         if propagatesNull.contains(name), values.contains(where: \.isNull) { return .literal(.null, type: type) }
         switch name {
-        case "=", "<>", "<", "<=", ">", ">=":
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             guard let order = compare(values[0], values[1]) else { return nil }
             let result: Bool
             switch name {
-            case "=": result = order == 0
-            case "<>": result = order != 0
-            case "<": result = order < 0
-            case "<=": result = order <= 0
-            case ">": result = order > 0
+            case .equal: result = order == 0
+            case .notEqual: result = order != 0
+            case .less: result = order < 0
+            case .lessOrEqual: result = order <= 0
+            case .greater: result = order > 0
             default: result = order >= 0
             }
             return .literal(.boolean(result), type: .boolean)
-        case "+", "-", "*":
+        case .add, .subtract, .multiply:
             return arithmetic(name, values[0], values[1], type).map { .literal($0, type: type) }
-        case "/":
+        case .divide:
             guard case .double(let a) = values[0], case .double(let b) = values[1] else { return nil }
             return .literal(.double(a / b), type: type)
-        case "negate":
+        case .negate:
             switch values[0] {
             case .bigint(let v) where v != .min: return .literal(.bigint(-v), type: type)
             case .double(let v): return .literal(.double(-v), type: type)
             case .decimal(let v, let s) where v != .min: return .literal(.decimal(-v, scale: s), type: type)
             default: return nil
             }
-        case "||":
+        case .concatOperator:
             guard case .varchar(let a) = values[0], case .varchar(let b) = values[1] else { return nil }
             return .literal(.varchar(a + b), type: type)
-        case "lower", "upper":
+        case .lower, .upper:
             guard case .varchar(let a) = values[0] else { return nil }
-            return .literal(.varchar(name == "lower" ? a.lowercased() : a.uppercased()), type: type)
+            return .literal(.varchar(name == .lower ? a.lowercased() : a.uppercased()), type: type)
         default:
             return nil
         }
@@ -160,12 +166,12 @@ enum ConstantFolding {
         }
     }
 
-    private static func arithmetic(_ op: String, _ a: Value, _ b: Value, _ type: DataType) -> Value? {
+    private static func arithmetic(_ op: ScalarFunction, _ a: Value, _ b: Value, _ type: DataType) -> Value? {
         func int(_ x: Int64, _ y: Int64) -> Int64? {
             let (result, overflow): (Int64, Bool)
             switch op {
-            case "+": (result, overflow) = x.addingReportingOverflow(y)
-            case "-": (result, overflow) = x.subtractingReportingOverflow(y)
+            case .add: (result, overflow) = x.addingReportingOverflow(y)
+            case .subtract: (result, overflow) = x.subtractingReportingOverflow(y)
             default: (result, overflow) = x.multipliedReportingOverflow(by: y)
             }
             return overflow ? nil : result
@@ -173,18 +179,18 @@ enum ConstantFolding {
         switch (a, b) {
         case (.bigint(let x), .bigint(let y)): return int(x, y).map(Value.bigint)
         case (.double(let x), .double(let y)):
-            return .double(op == "+" ? x + y : op == "-" ? x - y : x * y)
+            return .double(op == .add ? x + y : op == .subtract ? x - y : x * y)
         case (.decimal(let x, let s1), .decimal(let y, let s2)):
             guard case .decimal(let precision, let scale) = type,
-                op == "*" ? s1 + s2 == scale : (s1 == scale && s2 == scale),
+                op == .multiply ? s1 + s2 == scale : (s1 == scale && s2 == scale),
                 let result = int(x, y), precision >= 18 || result.magnitude < UInt64(powersOfTen[precision])
             else { return nil }
             return .decimal(result, scale: scale)
-        case (.date(let d), .bigint(let n)) where op != "*":
-            let days = op == "+" ? Int64(d).addingReportingOverflow(n) : Int64(d).subtractingReportingOverflow(n)
+        case (.date(let d), .bigint(let n)) where op != .multiply:
+            let days = op == .add ? Int64(d).addingReportingOverflow(n) : Int64(d).subtractingReportingOverflow(n)
             guard !days.overflow, let narrow = Int32(exactly: days.partialValue) else { return nil }
             return .date(narrow)
-        case (.date(let x), .date(let y)) where op == "-":
+        case (.date(let x), .date(let y)) where op == .subtract:
             return .bigint(Int64(x) - Int64(y))
         default:
             return nil

@@ -6,21 +6,19 @@ import PlazaCore
 enum DerivedScanPredicates {
     static func derive(_ conjunct: BoundExpression) -> [ScanPredicate] {
         guard case .call(let function, let arguments, _) = conjunct, arguments.count == 2 else { return [] }
-        let name = function.rawValue
-        if name == "like" { return likePrefix(arguments) }
-        let mirrored: [String: String] = ["=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="]
-        guard let mirror = mirrored[name] else { return [] }
-        if case .call("year", let inner, _) = arguments[0], case .literal(.bigint(let year), _) = arguments[1] {
-            return yearRange(inner[0], name, year)
+        if function == .like { return likePrefix(arguments) }
+        guard function != .notEqual, let mirror = function.mirrored else { return [] }
+        if case .call(.year, let inner, _) = arguments[0], case .literal(.bigint(let year), _) = arguments[1] {
+            return yearRange(inner[0], function, year)
         }
-        if case .call("year", let inner, _) = arguments[1], case .literal(.bigint(let year), _) = arguments[0] {
+        if case .call(.year, let inner, _) = arguments[1], case .literal(.bigint(let year), _) = arguments[0] {
             return yearRange(inner[0], mirror, year)
         }
         return []
     }
 
     /// `year(column) op year` as bounds on the column.
-    private static func yearRange(_ argument: BoundExpression, _ op: String, _ year: Int64) -> [ScanPredicate] {
+    private static func yearRange(_ argument: BoundExpression, _ op: ScalarFunction, _ year: Int64) -> [ScanPredicate] {
         guard case .column(let index, let type) = argument, type == .date || type == .timestamp,
             (-100_000...100_000).contains(year)
         else { return [] }
@@ -32,11 +30,11 @@ enum DerivedScanPredicates {
             ScanPredicate(column: index, comparison: comparison, constants: [value])
         }
         switch op {
-        case "=": return [bound(.greaterOrEqual, start(year)), bound(.less, start(year + 1))]
-        case ">=": return [bound(.greaterOrEqual, start(year))]
-        case ">": return [bound(.greaterOrEqual, start(year + 1))]
-        case "<": return [bound(.less, start(year))]
-        case "<=": return [bound(.less, start(year + 1))]
+        case .equal: return [bound(.greaterOrEqual, start(year)), bound(.less, start(year + 1))]
+        case .greaterOrEqual: return [bound(.greaterOrEqual, start(year))]
+        case .greater: return [bound(.greaterOrEqual, start(year + 1))]
+        case .less: return [bound(.less, start(year))]
+        case .lessOrEqual: return [bound(.less, start(year + 1))]
         default: return []
         }
     }

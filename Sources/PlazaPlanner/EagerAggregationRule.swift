@@ -156,7 +156,7 @@ enum EagerAggregationRule {
         let outputs = fields.enumerated().map { index, field -> BoundExpression in
             let column = BoundExpression.column(index: index, type: field.type)
             guard index >= groups.count, aggregates[index - groups.count].function == .count else { return column }
-            return .call(name: "coalesce", arguments: [column, .literal(.bigint(0), type: .bigint)], type: field.type)
+            return .call(name: .coalesce, arguments: [column, .literal(.bigint(0), type: .bigint)], type: field.type)
         }
         return .project(input: top, expressions: outputs, fields: fields)
     }

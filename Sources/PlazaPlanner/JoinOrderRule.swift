@@ -44,7 +44,7 @@ enum JoinOrderRule {
         for (left, right) in zip(join.leftKeys, join.rightKeys) {
             conditions.append(
                 .call(
-                    name: "=",
+                    name: .equal,
                     arguments: [
                         PlanUtilities.remap(left) { $0 + offset },
                         PlanUtilities.remap(right) { $0 + offset + leftCount },
@@ -76,7 +76,7 @@ enum JoinOrderRule {
                     rows *= fraction
                 } else if let fraction = equalityFraction(conjunct, input) {
                     rows *= fraction
-                } else if case .call("=", _, _) = conjunct {
+                } else if case .call(.equal, _, _) = conjunct {
                     rows /= 10
                 } else {
                     rows /= 3
@@ -153,7 +153,7 @@ enum JoinOrderRule {
         }
         let touched = conditions.map { Set(PlanUtilities.columns(of: $0).map { owner[$0] }) }
         let isEquality = conditions.map { condition -> Bool in
-            guard case .call("=", let arguments, _) = condition, arguments.count == 2 else { return false }
+            guard case .call(.equal, let arguments, _) = condition, arguments.count == 2 else { return false }
             return !PlanUtilities.columns(of: arguments[0]).isEmpty && !PlanUtilities.columns(of: arguments[1]).isEmpty
         }
         let sizes = leaves.map { estimate($0.plan) }

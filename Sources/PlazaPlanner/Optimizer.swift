@@ -111,16 +111,12 @@ package enum Optimizer {
 
     /// A conjunct as a scan predicate, when it compares a scan column with constants of its type.
     static func scanPredicate(_ conjunct: BoundExpression, _ fields: [Field]) -> ScanPredicate? {
-        let flipped: [String: ScanPredicate.Comparison] = [
-            "=": .equal, "<>": .notEqual, "<": .greater, "<=": .greaterOrEqual, ">": .less, ">=": .lessOrEqual,
-        ]
         guard case .call(let function, let arguments, _) = conjunct else { return nil }
-        let name = function.rawValue
-        switch name {
-        case "is_null", "is_not_null":
+        switch function {
+        case .isNull, .isNotNull:
             guard case .column(let index, _) = arguments[0] else { return nil }
-            return ScanPredicate(column: index, comparison: name == "is_null" ? .isNull : .isNotNull, constants: [])
-        case "in":
+            return ScanPredicate(column: index, comparison: function == .isNull ? .isNull : .isNotNull, constants: [])
+        case .in:
             guard case .column(let index, let type) = arguments[0] else { return nil }
             var constants: [Value] = []
             for argument in arguments.dropFirst() {
@@ -130,16 +126,16 @@ package enum Optimizer {
                 constants.append(value)
             }
             return ScanPredicate(column: index, comparison: .inList, constants: constants)
-        case "=", "<>", "<", "<=", ">", ">=":
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             if case .column(let index, let type) = arguments[0],
                 case .literal(let value, let literalType) = arguments[1],
-                literalType == type, !value.isNull, let comparison = ScanPredicate.Comparison(rawValue: name)
+                literalType == type, !value.isNull, let comparison = function.scanComparison
             {
                 return ScanPredicate(column: index, comparison: comparison, constants: [value])
             }
             if case .column(let index, let type) = arguments[1],
                 case .literal(let value, let literalType) = arguments[0],
-                literalType == type, !value.isNull, let comparison = flipped[name]
+                literalType == type, !value.isNull, let comparison = function.mirrored?.scanComparison
             {
                 return ScanPredicate(column: index, comparison: comparison, constants: [value])
             }

@@ -15,7 +15,7 @@ enum OrFactoring {
 
     /// The branches of an OR, nested ORs flattened.
     private static func disjuncts(_ expression: BoundExpression) -> [BoundExpression] {
-        guard case .call("or", let arguments, _) = expression else { return [expression] }
+        guard case .call(.or, let arguments, _) = expression else { return [expression] }
         return arguments.flatMap(disjuncts)
     }
 
@@ -34,7 +34,7 @@ enum OrFactoring {
         if rests.contains(where: \.isEmpty) { return common }
         if common.isEmpty { return [expression] + implied(rests) }
         let rest = rests.map { PlanUtilities.conjunction($0)! }
-        return common + [.call(name: "or", arguments: rest, type: .boolean)] + implied(rests)
+        return common + [.call(name: .or, arguments: rest, type: .boolean)] + implied(rests)
     }
 
     /// For each column that every branch tests on its own, the OR of those tests: implied by the OR,
@@ -58,14 +58,14 @@ enum OrFactoring {
             // A branch tested only on this column would make the implied OR the OR itself.
             if zip(branches, tests).contains(where: { $0.count == $1[column]!.count }) { continue }
             let perBranch = tests.map { PlanUtilities.conjunction($0[column]!)! }
-            result.append(.call(name: "or", arguments: perBranch, type: .boolean))
+            result.append(.call(name: .or, arguments: perBranch, type: .boolean))
         }
         return result
     }
 
     /// `a = b` and `b = a` (and `<>`) written one way, so that branches spelling them differently match.
     private static func canonical(_ expression: BoundExpression) -> BoundExpression {
-        guard case .call(let name, let arguments, let type) = expression, name == "=" || name == "<>",
+        guard case .call(let name, let arguments, let type) = expression, name == .equal || name == .notEqual,
             arguments.count == 2
         else { return expression }
         let (a, b) = (String(describing: arguments[0]), String(describing: arguments[1]))

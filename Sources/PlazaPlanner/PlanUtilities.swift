@@ -4,7 +4,7 @@ import PlazaCore
 package enum PlanUtilities {
     /// The conjuncts of an expression (the arguments of a top-level `and`, flattened).
     package static func conjuncts(_ expression: BoundExpression) -> [BoundExpression] {
-        if case .call("and", let arguments, _) = expression { return arguments.flatMap(conjuncts) }
+        if case .call(.and, let arguments, _) = expression { return arguments.flatMap(conjuncts) }
         return [expression]
     }
 
@@ -13,7 +13,7 @@ package enum PlanUtilities {
         switch conjuncts.count {
         case 0: return nil
         case 1: return conjuncts[0]
-        default: return .call(name: "and", arguments: conjuncts, type: .boolean)
+        default: return .call(name: .and, arguments: conjuncts, type: .boolean)
         }
     }
 
@@ -70,7 +70,7 @@ package enum PlanUtilities {
     /// `l = r` with `l` over the left input only and `r` over the right only (either order): the
     /// key pair with `r` re-indexed to the right input; nil otherwise.
     package static func equiKey(_ conjunct: BoundExpression, leftCount: Int) -> (BoundExpression, BoundExpression)? {
-        guard case .call("=", let arguments, _) = conjunct, arguments.count == 2 else { return nil }
+        guard case .call(.equal, let arguments, _) = conjunct, arguments.count == 2 else { return nil }
         let a = columns(of: arguments[0]), b = columns(of: arguments[1])
         guard !a.isEmpty, !b.isEmpty else { return nil }
         let shift: (Int) -> Int = { $0 - leftCount }
@@ -89,16 +89,12 @@ package enum PlanUtilities {
         case .column(let index, _): return index >= 0 && index < fields.count ? fields[index].isNullable : true
         case .literal(let value, _): return value.isNull
         case .call(let name, let arguments, _):
-            if ["is_null", "is_not_null", "is_distinct_from", "is_not_distinct_from", "concat", "current_date"]
-                .contains(name)
-            {
-                return false
-            }
-            if [
-                "+", "-", "*", "=", "<>", "<", "<=", ">", ">=", "not", "||", "lower", "upper", "length", "year",
-                "month", "day",
-            ].contains(name) {
+            switch name {
+            case .isNull, .isNotNull, .isDistinctFrom, .isNotDistinctFrom, .concat, .currentDate: return false
+            case .add, .subtract, .multiply, .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .not,
+                .concatOperator, .lower, .upper, .length, .year, .month, .day:
                 return arguments.contains { isNullable($0, fields) }
+            default: break
             }
             return true
         case .cast(let inner, _, let isTry): return isTry || isNullable(inner, fields)

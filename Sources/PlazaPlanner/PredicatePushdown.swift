@@ -131,11 +131,11 @@ enum PredicatePushdown {
     static func rejectsNulls(_ predicate: BoundExpression, in columns: Range<Int>) -> Bool {
         guard case .call(let name, let arguments, _) = predicate else { return false }
         switch name {
-        case "=", "<>", "<", "<=", ">", ">=", "like", "ilike":
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .like, .ilike:
             return arguments.contains { isStrict($0, in: columns) }
-        case "is_not_null", "in":
+        case .isNotNull, .`in`:
             return isStrict(arguments[0], in: columns)
-        case "and":
+        case .and:
             return arguments.contains { rejectsNulls($0, in: columns) }
         default:
             return false

@@ -4,11 +4,9 @@ import PlazaCore
 /// to one of these, and the executor maps each to its kernel with an exhaustive `switch`, so no
 /// function is looked up by its name once a query is bound.
 ///
-/// The raw value is the catalogue's lower-case name. A string literal converts to a case so that
-/// planner rules can write `.call(name: "and", …)`; a literal that names no case is a bug and traps.
-package enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStringConvertible,
-    ExpressibleByStringLiteral
-{
+/// The raw value is the catalogue's lower-case name; planner rules name cases (`.and`), never
+/// strings, so a misspelt function is a compile error rather than a trap.
+package enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", negate
     case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case and, or, not
@@ -33,9 +31,33 @@ package enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStr
         self = function
     }
 
-    /// A catalogue name written in planner code, e.g. `"and"`.
-    package init(stringLiteral name: String) { self.init(catalogName: name) }
-
     /// The catalogue name, as SQL and plans print it.
     public var description: String { rawValue }
+}
+
+extension ScalarFunction {
+    /// The scan comparison of `column op constant` for a comparison operator; nil for other functions.
+    package var scanComparison: ScanPredicate.Comparison? {
+        switch self {
+        case .equal: .equal
+        case .notEqual: .notEqual
+        case .less: .less
+        case .lessOrEqual: .lessOrEqual
+        case .greater: .greater
+        case .greaterOrEqual: .greaterOrEqual
+        default: nil
+        }
+    }
+
+    /// The comparison with its operands swapped (`a < b` is `b > a`); nil for other functions.
+    package var mirrored: ScalarFunction? {
+        switch self {
+        case .equal, .notEqual: self
+        case .less: .greater
+        case .lessOrEqual: .greaterOrEqual
+        case .greater: .less
+        case .greaterOrEqual: .lessOrEqual
+        default: nil
+        }
+    }
 }

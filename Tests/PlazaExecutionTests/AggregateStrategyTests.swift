@@ -54,7 +54,7 @@ import Testing
     @Test func distinctByCodeMatchesValuesAcrossDictionaries() throws {
         let (t, rows) = Self.table()
         let w = T.col(0, .varchar), n = T.col(1, .bigint)
-        let small = T.call("<", [n, T.lit(.bigint(5000))], .boolean)
+        let small = T.call(.less, [n, T.lit(.bigint(5000))], .boolean)
         let calls = [
             AggregateCall(function: .count, arguments: [w], isDistinct: true, type: .bigint),
             AggregateCall(function: .count, arguments: [w], isDistinct: true, filter: small, type: .bigint),
@@ -64,7 +64,7 @@ import Testing
         let all = Set(rows.compactMap(\.w)), early = Set(rows.filter { $0.n < 5000 }.compactMap(\.w))
         #expect(ungrouped == [[.bigint(Int64(all.count)), .bigint(Int64(early.count)), .varchar(all.min()!)]])
 
-        let key = T.call("%", [n, T.lit(.bigint(4))], .bigint)
+        let key = T.call(.modulo, [n, T.lit(.bigint(4))], .bigint)
         let grouped = T.sortRows(try T.runBoth(T.aggregate(T.scan("t", t), groups: [key], calls), ["t": t]))
         var expected: [[Value]] = []
         for k in Int64(0)..<4 {
@@ -115,7 +115,7 @@ import Testing
         #expect(T.sortRows(try T.runBoth(plan, ["t": t])) == T.sortRows(expected))
 
         // A year and a month-like key without NULLs: every batch goes through the direct array.
-        let month = T.call("%", [n, T.lit(.bigint(12))], .bigint)
+        let month = T.call(.modulo, [n, T.lit(.bigint(12))], .bigint)
         let dense = T.aggregate(T.scan("t", t), groups: [y, month], calls)
         var cells: [[Int64]: (Int64, Int64)] = [:]
         for row in rows {
@@ -132,8 +132,8 @@ import Testing
         let (t, rows) = Self.table()
         let n = T.col(1, .bigint)
         // n × 100 spans 1.35M values (× 2 parities): the first batches fit the direct array, later ones do not.
-        let wide = T.call("*", [n, T.lit(.bigint(100))], .bigint)
-        let parity = T.call("%", [n, T.lit(.bigint(2))], .bigint)
+        let wide = T.call(.multiply, [n, T.lit(.bigint(100))], .bigint)
+        let parity = T.call(.modulo, [n, T.lit(.bigint(2))], .bigint)
         let plan = T.aggregate(
             T.scan("t", t), groups: [parity, wide], [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
         let result = try T.runBoth(plan, ["t": t])

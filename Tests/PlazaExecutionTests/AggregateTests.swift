@@ -120,7 +120,7 @@ import Testing
     @Test func filteredDictionaryKeysMakeNoEmptyGroups() throws {
         let t = T.dictionaryTable(groups: 3, rowsPerGroup: 4000, words: ["alpha", "beta", "gamma"])
         let filtered = LogicalPlan.filter(
-            input: T.scan("t", t), predicate: T.call("like", [T.col(0, .varchar), T.lit(.varchar("%et%"))], .boolean))
+            input: T.scan("t", t), predicate: T.call(.like, [T.col(0, .varchar), T.lit(.varchar("%et%"))], .boolean))
         let grouped = T.aggregate(
             filtered, groups: [T.col(0, .varchar)], [AggregateCall(function: .countStar, arguments: [], type: .bigint)])
         #expect(try T.runBoth(grouped, ["t": t]) == [[.varchar("beta"), .bigint(3000)]])
@@ -157,9 +157,10 @@ import Testing
                 AggregateCall(function: .approxCountDistinct, arguments: [T.col(0, .varchar)], type: .bigint),
                 AggregateCall(function: .count, arguments: [T.col(0, .varchar)], isDistinct: true, type: .bigint),
                 AggregateCall(
-                    function: .boolAnd, arguments: [T.call(">", [x, T.lit(.double(-2))], .boolean)], type: .boolean),
+                    function: .boolAnd, arguments: [T.call(.greater, [x, T.lit(.double(-2))], .boolean)], type: .boolean
+                ),
                 AggregateCall(
-                    function: .boolOr, arguments: [T.call(">", [x, T.lit(.double(2))], .boolean)], type: .boolean),
+                    function: .boolOr, arguments: [T.call(.greater, [x, T.lit(.double(2))], .boolean)], type: .boolean),
             ])
         let row = try T.runBoth(plan, ["t": t])[0]
         // x = 1.5, 2.5, -1, 0: mean 0.75, squared deviations 0.5625 + 3.0625 + 3.0625 + 0.5625 = 7.25.
@@ -179,14 +180,14 @@ import Testing
             T.scan("t", t), groups: [T.col(0, .varchar)],
             [
                 AggregateCall(
-                    function: .count, arguments: [T.call("%", [T.col(1, .bigint), T.lit(.bigint(7))], .bigint)],
+                    function: .count, arguments: [T.call(.modulo, [T.col(1, .bigint), T.lit(.bigint(7))], .bigint)],
                     isDistinct: true, type: .bigint),
                 AggregateCall(
                     function: .sum, arguments: [T.col(1, .bigint)],
-                    filter: T.call("<", [T.col(1, .bigint), T.lit(.bigint(10))], .boolean), type: .bigint),
+                    filter: T.call(.less, [T.col(1, .bigint), T.lit(.bigint(10))], .boolean), type: .bigint),
                 AggregateCall(
                     function: .stringAgg, arguments: [T.cast(T.col(1, .bigint))], constants: [.varchar("|")],
-                    filter: T.call("<", [T.col(1, .bigint), T.lit(.bigint(6))], .boolean), type: .varchar),
+                    filter: T.call(.less, [T.col(1, .bigint), T.lit(.bigint(6))], .boolean), type: .varchar),
             ])
         let rows = T.sortRows(try T.runBoth(plan, ["t": t]))
         #expect(
@@ -202,7 +203,7 @@ import Testing
         let t = T.dictionaryTable(groups: 4, rowsPerGroup: 3000, words: ["x", "y", "z"])
         let plan = T.aggregate(
             T.scan("t", t),
-            groups: [T.col(0, .varchar), T.call("%", [T.col(1, .bigint), T.lit(.bigint(2))], .bigint)],
+            groups: [T.col(0, .varchar), T.call(.modulo, [T.col(1, .bigint), T.lit(.bigint(2))], .bigint)],
             [
                 AggregateCall(function: .countStar, arguments: [], type: .bigint),
                 AggregateCall(function: .count, arguments: [T.col(0, .varchar)], isDistinct: true, type: .bigint),

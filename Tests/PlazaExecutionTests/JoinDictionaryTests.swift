@@ -145,7 +145,7 @@ import Testing
             schema: Self.buildSchema, rows: other + [[.varchar("b"), .varchar("B"), .bigint(-1)]], rowGroupSize: 2_048)
         let filtered = LogicalPlan.filter(
             input: T.scan("r", tables["r"]!),
-            predicate: T.call("=", [T.col(0, .varchar), T.lit(.varchar("b"))], .boolean))
+            predicate: T.call(.equal, [T.col(0, .varchar), T.lit(.varchar("b"))], .boolean))
         let plan = LogicalPlan.join(
             Join(
                 left: filtered, right: T.scan("m", many), kind: .inner, leftKeys: [T.col(0, .varchar)],

@@ -162,7 +162,7 @@ import Testing
         let quarter = Int64(Self.rows / 4)
         let ids = LogicalPlan.filter(
             input: T.scan("numbers", Self.numbers, [0]),
-            predicate: T.call("<", [T.col(0, .bigint), T.lit(.bigint(2 * quarter))], .boolean))
+            predicate: T.call(.less, [T.col(0, .bigint), T.lit(.bigint(2 * quarter))], .boolean))
         let evens = T.scan("evens", Self.evens)
         // Columns: id, k, w (or k, w, id with the evens on the left).
         let (id, k, w) = evensLeft ? (2, 0, 1) : (0, 1, 2)

@@ -41,7 +41,7 @@ import Testing
         let rows = T.sortRows(try T.runBoth(join(.left), tables))
         #expect(
             rows.map { "\($0[1]) \($0[4])" } == ["ana Lima", "bo Quito", "bo Quito2", "cy NULL", "di Lima", "ed NULL"])
-        let residual = T.call("<>", [T.col(4, .varchar), T.lit(.varchar("Quito"))], .boolean)
+        let residual = T.call(.notEqual, [T.col(4, .varchar), T.lit(.varchar("Quito"))], .boolean)
         let filtered = T.sortRows(try T.runBoth(join(.left, residual: residual), tables))
         #expect(filtered.map { "\($0[1]) \($0[4])" } == ["ana Lima", "bo Quito2", "cy NULL", "di Lima", "ed NULL"])
     }
@@ -148,7 +148,7 @@ import Testing
             fields: [Field(name: "m", type: .bigint)])
         let filter = LogicalPlan.filter(
             input: T.scan("p", people),
-            predicate: T.call("=", [T.col(0, .bigint), .scalarSubquery(maxID, type: .bigint)], .boolean))
+            predicate: T.call(.equal, [T.col(0, .bigint), .scalarSubquery(maxID, type: .bigint)], .boolean))
         #expect(try T.runBoth(filter, tables).map { $0[1].description } == ["ed"])
         let cityIDs = T.project(T.scan("c", cities), [T.col(0, .bigint)])
         let notIn = LogicalPlan.filter(
@@ -166,7 +166,7 @@ import Testing
         let predicate = ScanPredicate(column: 0, comparison: .greaterOrEqual, constants: [.bigint(9500)])
         let plan = LogicalPlan.filter(
             input: T.scan("n", numbers, pruning: [predicate]),
-            predicate: T.call(">=", [T.col(0, .bigint), T.lit(.bigint(9500))], .boolean))
+            predicate: T.call(.greaterOrEqual, [T.col(0, .bigint), T.lit(.bigint(9500))], .boolean))
         #expect(try T.runBoth(plan, ["n": numbers]).count == 500)
         let executor = QueryExecutor(tables: InMemoryTables(["n": numbers]), options: ExecutionOptions(threads: 2))
         let text = try executor.explainAnalyze(plan)

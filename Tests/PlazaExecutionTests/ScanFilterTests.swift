@@ -45,7 +45,7 @@ import Testing
                 .nothing, .nothing, .nothing, .values,
             ])
         let filtered = AggregateCall(
-            function: .count, arguments: [g], filter: T.call(">", [k, T.lit(.bigint(3))], .boolean), type: .bigint)
+            function: .count, arguments: [g], filter: T.call(.greater, [k, T.lit(.bigint(3))], .boolean), type: .bigint)
         #expect(ScanPlan.demand(groups: [], aggregates: [filtered], inputCount: 2) == [.values, .validity])
     }
 
@@ -69,30 +69,30 @@ import Testing
         func call(_ name: ScalarFunction, _ a: BoundExpression, _ b: BoundExpression) -> BoundExpression {
             T.call(name, [a, b], .boolean)
         }
-        func and(_ parts: BoundExpression...) -> BoundExpression { T.call("and", parts, .boolean) }
+        func and(_ parts: BoundExpression...) -> BoundExpression { T.call(.and, parts, .boolean) }
         let cases: [(BoundExpression, ([Value]) -> Bool)] = [
-            (T.call("is_null", [g], .boolean), { $0[1] == .null }),
+            (T.call(.isNull, [g], .boolean), { $0[1] == .null }),
             (
-                and(T.call("is_not_null", [g], .boolean), call(">=", k, T.lit(.bigint(3_500)))),
+                and(T.call(.isNotNull, [g], .boolean), call(.greaterOrEqual, k, T.lit(.bigint(3_500)))),
                 { $0[1] != .null && Self.int($0[0]) >= 3_500 }
             ),
             (
-                and(call("=", s, T.lit(.varchar("blue"))), call(">", x, T.lit(.double(1_000)))),
+                and(call(.equal, s, T.lit(.varchar("blue"))), call(.greater, x, T.lit(.double(1_000)))),
                 { $0[2] == .varchar("blue") && $0[3] != .null && Self.double($0[3]) > 1_000 }
             ),
             (
-                and(call("<", k, T.lit(.bigint(3_000))), call("<>", s, T.lit(.varchar("red")))),
+                and(call(.less, k, T.lit(.bigint(3_000))), call(.notEqual, s, T.lit(.varchar("red")))),
                 { Self.int($0[0]) < 3_000 && $0[2] != .varchar("red") }
             ),
             (
                 and(
-                    call(">", T.call("+", [k, g], .bigint), T.lit(.bigint(6_000))),
-                    call("=", s, T.lit(.varchar("green")))),
+                    call(.greater, T.call(.add, [k, g], .bigint), T.lit(.bigint(6_000))),
+                    call(.equal, s, T.lit(.varchar("green")))),
                 { $0[1] != .null && Self.int($0[0]) + Self.int($0[1]) > 6_000 && $0[2] == .varchar("green") }
             ),
-            (call(">", k, T.lit(.bigint(100_000))), { _ in false }),
-            (and(T.call("is_null", [g], .boolean), call("=", s, T.lit(.varchar("none")))), { _ in false }),
-            (and(call(">=", k, T.lit(.bigint(0))), T.call("is_not_null", [k], .boolean)), { _ in true }),
+            (call(.greater, k, T.lit(.bigint(100_000))), { _ in false }),
+            (and(T.call(.isNull, [g], .boolean), call(.equal, s, T.lit(.varchar("none")))), { _ in false }),
+            (and(call(.greaterOrEqual, k, T.lit(.bigint(0))), T.call(.isNotNull, [k], .boolean)), { _ in true }),
         ]
         let (predicate, keep) = cases[which]
         let filtered = LogicalPlan.filter(input: T.scan("t", Self.table), predicate: predicate)
@@ -115,10 +115,10 @@ import Testing
     @Test func dictionaryColumnsAreTestedPerEntry() throws {
         let table = T.dictionaryTable(groups: 3, rowsPerGroup: 5_000, words: ["alpha", "beta", "gamma"])
         let predicate = T.call(
-            "and",
+            .and,
             [
-                T.call("=", [T.col(0, .varchar), T.lit(.varchar("beta"))], .boolean),
-                T.call(">", [T.col(1, .bigint), T.lit(.bigint(7_000))], .boolean),
+                T.call(.equal, [T.col(0, .varchar), T.lit(.varchar("beta"))], .boolean),
+                T.call(.greater, [T.col(1, .bigint), T.lit(.bigint(7_000))], .boolean),
             ], .boolean)
         let plan = T.aggregate(
             .filter(input: T.scan("d", table), predicate: predicate), groups: [],

@@ -86,7 +86,8 @@ import Testing
             rows: (0..<30_000).map { [.bigint(Int64($0)), .varchar("row \($0)"), .bigint(Int64($0 % 7))] },
             rowGroupSize: 1000)
         let filter = LogicalPlan.filter(
-            input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(29_998))], .boolean))
+            input: T.scan("n", numbers),
+            predicate: T.call(.notEqual, [T.col(0, .bigint), T.lit(.bigint(29_998))], .boolean))
         let plan = LogicalPlan.limit(
             input: .sort(
                 input: T.project(filter, [T.col(1, .varchar), T.col(0, .bigint)]),
@@ -109,7 +110,7 @@ import Testing
         #expect(narrowKeys == [SortKey(expression: T.col(0, .bigint), isDescending: true, nullsFirst: false)])
         // A filter on another column: one pass over every column instead.
         let other = LogicalPlan.filter(
-            input: T.scan("n", numbers), predicate: T.call("<>", [T.col(2, .bigint), T.lit(.bigint(3))], .boolean))
+            input: T.scan("n", numbers), predicate: T.call(.notEqual, [T.col(2, .bigint), T.lit(.bigint(3))], .boolean))
         #expect(
             TopNOperator.keyColumnsOnly(
                 T.project(other, [T.col(1, .varchar), T.col(0, .bigint)]),
@@ -129,7 +130,7 @@ import Testing
             schema: Schema([Field(name: "n", type: .bigint), Field(name: "k", type: .bigint)]), rows: rows,
             rowGroupSize: 1000)
         let filter = LogicalPlan.filter(
-            input: T.scan("n", numbers), predicate: T.call("=", [T.col(1, .bigint), T.lit(.bigint(3))], .boolean))
+            input: T.scan("n", numbers), predicate: T.call(.equal, [T.col(1, .bigint), T.lit(.bigint(3))], .boolean))
         let plan = LogicalPlan.limit(
             input: .sort(
                 input: filter, keys: [SortKey(expression: T.col(0, .bigint), isDescending: true, nullsFirst: false)]),
@@ -148,7 +149,7 @@ import Testing
             schema: Schema([Field(name: "n", type: .bigint)]), rows: (0..<20_000).map { [.bigint(Int64($0))] },
             rowGroupSize: 1000)
         let odd = LogicalPlan.filter(
-            input: T.scan("n", numbers), predicate: T.call("<>", [T.col(0, .bigint), T.lit(.bigint(3))], .boolean))
+            input: T.scan("n", numbers), predicate: T.call(.notEqual, [T.col(0, .bigint), T.lit(.bigint(3))], .boolean))
         let plan = LogicalPlan.limit(input: odd, limit: 5, offset: 10)
         #expect(try T.runBoth(plan, ["n": numbers], ordered: true) == [11, 12, 13, 14, 15].map { [Value.bigint($0)] })
         let executor = QueryExecutor(tables: InMemoryTables(["n": numbers]), options: ExecutionOptions(threads: 1))
@@ -159,12 +160,12 @@ import Testing
         let scan = T.scan("t", Self.table)
         let desc = SortKey(expression: T.col(2, .double), isDescending: true, nullsFirst: true)
         #expect(TopNOperator.pruningColumn(for: desc, in: scan) == nil)
-        let notNull = LogicalPlan.filter(input: scan, predicate: T.call("is_not_null", [T.col(2, .double)], .boolean))
+        let notNull = LogicalPlan.filter(input: scan, predicate: T.call(.isNotNull, [T.col(2, .double)], .boolean))
         #expect(TopNOperator.pruningColumn(for: desc, in: notNull) == 2)
         let last = SortKey(expression: T.col(2, .double), isDescending: true, nullsFirst: false)
         #expect(TopNOperator.pruningColumn(for: last, in: scan) == 2)
         let computed = SortKey(
-            expression: T.call("-", [T.col(2, .double)], .double), isDescending: false, nullsFirst: false)
+            expression: T.call(.subtract, [T.col(2, .double)], .double), isDescending: false, nullsFirst: false)
         #expect(TopNOperator.pruningColumn(for: computed, in: scan) == nil)
     }
 

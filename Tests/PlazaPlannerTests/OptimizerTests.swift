@@ -43,20 +43,21 @@ import Testing
         #expect(
             expressions[0]
                 == .call(
-                    name: "*", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(5), type: .bigint)],
+                    name: .multiply,
+                    arguments: [.column(index: 0, type: .bigint), .literal(.bigint(5), type: .bigint)],
                     type: .bigint))
         #expect(expressions[1] == .literal(.varchar("ab"), type: .varchar))
         #expect(expressions[2] == .literal(.bigint(12), type: .bigint))
         #expect(
             predicate
                 == .call(
-                    name: ">", arguments: [.column(index: 0, type: .bigint), .literal(.bigint(6), type: .bigint)],
+                    name: .greater, arguments: [.column(index: 0, type: .bigint), .literal(.bigint(6), type: .bigint)],
                     type: .boolean))
     }
 
     @Test func overflowIsLeftForTheExecutorToReport() throws {
         let bound = Optimizer.fold(try expression("9223372036854775807 + 1"))
-        guard case .call("+", _, _) = bound else {
+        guard case .call(.add, _, _) = bound else {
             Issue.record("folded an overflow: \(bound)")
             return
         }
@@ -240,7 +241,7 @@ import Testing
         #expect(
             bound
                 == .call(
-                    name: ">",
+                    name: .greater,
                     arguments: [
                         .column(index: 1, type: .decimal(precision: 12, scale: 2)),
                         .literal(.decimal(10_000, scale: 2), type: .decimal(precision: 12, scale: 2)),
@@ -248,11 +249,11 @@ import Testing
     }
 
     @Test func inexactConstantsWidenTheColumnInstead() throws {
-        guard case .call(">", let arguments, _) = try expression("n > 2.5"), case .cast = arguments[0] else {
+        guard case .call(.greater, let arguments, _) = try expression("n > 2.5"), case .cast = arguments[0] else {
             Issue.record("n should be cast to DECIMAL")
             return
         }
-        guard case .call(">", let more, _) = try expression("monto > 1.005"), case .cast = more[0] else {
+        guard case .call(.greater, let more, _) = try expression("monto > 1.005"), case .cast = more[0] else {
             Issue.record("monto should be cast to a larger scale")
             return
         }
@@ -467,7 +468,7 @@ import Testing
         #expect(fields.filter { $0.name.hasPrefix("__shared") }.count == 1)
         let shared = fields.count - 1
         #expect(aggregates[0].arguments[0] == .column(index: shared, type: expressions[shared].type))
-        guard case .call("*", let product, _) = aggregates[1].arguments[0] else {
+        guard case .call(.multiply, let product, _) = aggregates[1].arguments[0] else {
             Issue.record("expected the second sum to multiply the shared column")
             return
         }
@@ -476,7 +477,7 @@ import Testing
             Issue.record("expected the CASE untouched")
             return
         }
-        guard case .call("*", _, _) = aggregates[3].arguments[0] else {
+        guard case .call(.multiply, _, _) = aggregates[3].arguments[0] else {
             Issue.record("expected n * 2 untouched")
             return
         }
@@ -528,7 +529,7 @@ import Testing
             return
         }
         func hasOr(_ predicate: BoundExpression) -> Bool {
-            PlanUtilities.conjuncts(predicate).contains { if case .call("or", _, _) = $0 { true } else { false } }
+            PlanUtilities.conjuncts(predicate).contains { if case .call(.or, _, _) = $0 { true } else { false } }
         }
         #expect(hasOr(left))
         #expect(hasOr(right))
@@ -556,7 +557,7 @@ import Testing
             return
         }
         #expect(PlanUtilities.conjuncts(predicate).count == 1)
-        guard case .call(">", _, _) = predicate else {
+        guard case .call(.greater, _, _) = predicate else {
             Issue.record("expected n > 5 alone, got \(predicate)")
             return
         }
@@ -631,13 +632,15 @@ import Testing
 
     @Test func conditionsOnOneColumnCountOnceAndEqualitiesKeepATenth() {
         let range = BoundExpression.call(
-            name: "and", arguments: [compare(">=", 0, 1), compare("<=", 0, 5), compare("=", 1, 3)], type: .boolean)
+            name: .and,
+            arguments: [compare(.greaterOrEqual, 0, 1), compare(.lessOrEqual, 0, 5), compare(.equal, 1, 3)],
+            type: .boolean)
         // The range on a is one third, the equality on b one tenth: 900 / 3 / 10.
         #expect(LogicalPlan.filter(input: scan(900), predicate: range).filteredEstimate == 30)
     }
 
     @Test func aJoinKeepsOfItsLargerSideTheFractionTheSmallerSideKeeps() {
-        let dimension = LogicalPlan.filter(input: scan(20), predicate: compare("=", 1, 3))
+        let dimension = LogicalPlan.filter(input: scan(20), predicate: compare(.equal, 1, 3))
         let join = LogicalPlan.join(
             Join(
                 left: scan(1000), right: dimension, kind: .inner, leftKeys: [.column(index: 0, type: .bigint)],

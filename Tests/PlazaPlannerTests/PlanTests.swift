@@ -29,7 +29,7 @@ import Testing
         #expect(
             join.residual
                 == .call(
-                    name: ">", arguments: [.column(index: 3, type: .bigint), .column(index: 10, type: .bigint)],
+                    name: .greater, arguments: [.column(index: 3, type: .bigint), .column(index: 10, type: .bigint)],
                     type: .boolean))
     }
 
@@ -111,7 +111,7 @@ import Testing
 
     @Test func aParameterCannotChangeTheQueryShape() throws {
         let bound = try plan("SELECT n FROM reportes WHERE colonia = ?", parameters: [.varchar("x' OR '1'='1")])
-        guard case .project(.filter(_, .call("=", let arguments, _)), _, _) = bound else {
+        guard case .project(.filter(_, .call(.equal, let arguments, _)), _, _) = bound else {
             Issue.record("unexpected plan")
             return
         }
@@ -146,13 +146,14 @@ import Testing
         let bound = try plan(
             "SELECT n FROM reportes WHERE colonia NOT IN (SELECT colonia FROM alcaldias) AND n > (SELECT min(poblacion) FROM alcaldias)"
         )
-        guard case .project(.filter(_, .call("and", let arguments, _)), _, _) = bound else {
+        guard case .project(.filter(_, .call(.and, let arguments, _)), _, _) = bound else {
             Issue.record("unexpected plan")
             return
         }
         guard case .inSubquery(_, _, let negated) = arguments[0] else { Issue.record("no IN"); return }
         #expect(negated)
-        guard case .call(">", let comparison, _) = arguments[1], case .scalarSubquery(_, .bigint) = comparison[1] else {
+        guard case .call(.greater, let comparison, _) = arguments[1], case .scalarSubquery(_, .bigint) = comparison[1]
+        else {
             Issue.record("no scalar subquery")
             return
         }
@@ -163,7 +164,8 @@ import Testing
         #expect(
             bound
                 == .call(
-                    name: ">=", arguments: [.column(index: 2, type: .date), .literal(.date(19753), type: .date)],
+                    name: .greaterOrEqual,
+                    arguments: [.column(index: 2, type: .date), .literal(.date(19753), type: .date)],
                     type: .boolean))
     }
 
@@ -177,14 +179,14 @@ import Testing
         #expect(
             try expression("n BETWEEN 1 AND 5")
                 == .call(
-                    name: "and",
+                    name: .and,
                     arguments: [
                         .call(
-                            name: ">=",
+                            name: .greaterOrEqual,
                             arguments: [.column(index: 3, type: .bigint), .literal(.bigint(1), type: .bigint)],
                             type: .boolean),
                         .call(
-                            name: "<=",
+                            name: .lessOrEqual,
                             arguments: [.column(index: 3, type: .bigint), .literal(.bigint(5), type: .bigint)],
                             type: .boolean),
                     ], type: .boolean))
@@ -244,7 +246,7 @@ import Testing
 
     @Test func aTextParameterMeetingADateIsReadAsADate() throws {
         let bound = try plan("SELECT n FROM reportes WHERE fecha = ?", parameters: [.varchar("2024-01-31")])
-        guard case .project(.filter(_, .call("=", let arguments, _)), _, _) = bound else {
+        guard case .project(.filter(_, .call(.equal, let arguments, _)), _, _) = bound else {
             Issue.record("unexpected plan")
             return
         }

@@ -102,7 +102,7 @@ enum ArithmeticKernels {
                 return out
             }
         case (.add, .date, .interval), (.subtract, .date, .interval), (.add, .timestamp, .interval),
-            ("-", .timestamp, .interval):
+            (.subtract, .timestamp, .interval):
             let negate = name == .subtract
             let fromDate = a == .date
             return { (inputs, count) throws(ExecutionError) in

@@ -67,7 +67,7 @@ final class ScanFilter: @unchecked Sendable {
                 call.arguments.count == 1, let column = call.arguments[0] as? ColumnNode, column.index < columnCount,
                 column.type != .null  // a NULL-typed column is NULL whatever its bitmap says
             {
-                let isNull = call.name == "is_null"
+                let isNull = call.name == .isNull
                 let predicate = ScanPredicate(
                     column: column.index, comparison: isNull ? .isNull : .isNotNull, constants: [])
                 fast.append(
