@@ -176,9 +176,16 @@ package final class TableSnapshot: ScanSource, Sendable {
         precondition(part >= 0 && part < parts, "part \(part) of \(parts)")
         if let position = columns.firstIndex(of: rowIDColumn) {
             let (stored, kept) = Self.withoutRowID(columns: columns, predicates: predicates, position: position)
-            let inner = try openRowGroup(rowGroup, columns: stored, predicates: kept, part: part, of: parts)
-            return RowIDCursor(inner: inner as! SnapshotCursor, position: position, base: rowIDBases[rowGroup])
+            let inner = try storedColumns(rowGroup, columns: stored, predicates: kept, part: part, of: parts)
+            return RowIDCursor(inner: inner, position: position, base: rowIDBases[rowGroup])
         }
+        return try storedColumns(rowGroup, columns: columns, predicates: predicates, part: part, of: parts)
+    }
+
+    /// A cursor over stored columns only (no row id): part `part` of `parts` of the row group.
+    private func storedColumns(_ rowGroup: Int, columns: [Int], predicates: [ScanPredicate], part: Int, of parts: Int)
+        throws -> SnapshotCursor
+    {
         let location = locations[rowGroup]
         let segment = Int(location.segment)
         let blocks = readers[segment].blockCount(rowGroup: Int(location.rowGroup))
