@@ -7,6 +7,7 @@ typealias ScalarKernel = @Sendable ([ColumnVector], Int) throws(ExecutionError) 
 
 /// A scalar function or operator call: evaluates its arguments, then one kernel chosen at compile time.
 final class FunctionNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     /// The function computed; nil for a cast.
     let name: ScalarFunction?
     let arguments: [ExpressionNode]
@@ -25,16 +26,16 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         } else {
             runsOverEntries = true  // a cast of NULL is NULL
         }
-        super.init(type: type)
+        self.type = type
     }
 
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         try evaluateEncoded(batch).flattened()
     }
 
     /// Runs the function once per dictionary entry when its one non-constant argument arrives as a
     /// dictionary vector no longer than the batch (`1 - l_discount` over 11 entries, not 2,048 rows).
-    override func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         var inputs: [ColumnVector] = []
         inputs.reserveCapacity(arguments.count)
         var encoded: Int? = nil
@@ -197,16 +198,17 @@ struct ExpressionCompiler {
 
 /// n-ary AND / OR with SQL three-valued logic.
 final class LogicNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let isAnd: Bool
     let arguments: [ExpressionNode]
 
     init(isAnd: Bool, arguments: [ExpressionNode]) {
         self.isAnd = isAnd
         self.arguments = arguments
-        super.init(type: .boolean)
+        self.type = .boolean
     }
 
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         let count = batch.count
         let out = makeOutput(.boolean, count)
         let result = out.data.assumingMemoryBound(to: UInt8.self)
@@ -254,14 +256,15 @@ final class LogicNode: ExpressionNode, @unchecked Sendable {
 
 /// `coalesce(a, b, …)`: the first non-NULL argument, evaluated lazily on the rows still NULL.
 final class CoalesceNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let arguments: [ExpressionNode]
 
     init(arguments: [ExpressionNode], type: DataType) {
         self.arguments = arguments
-        super.init(type: type)
+        self.type = type
     }
 
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         // Each argument runs only on the rows every earlier argument left NULL, so a later
         // argument never fails on rows it does not answer.
         let count = batch.count
@@ -317,6 +320,7 @@ enum ConditionalGather {
 
 /// `x op constant`: compares against the constant directly instead of a repeated vector.
 final class CompareConstantNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let input: ExpressionNode
     let op: CompareKernel.Operator
     let constantValue: Value
@@ -335,10 +339,10 @@ final class CompareConstantNode: ExpressionNode, @unchecked Sendable {
             holder.append(value: constantValue)
             self.constantHolder = holder
         }
-        super.init(type: .boolean)
+        self.type = .boolean
     }
 
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         let values = try input.evaluate(batch)
         let out = makeOutput(.boolean, batch.count)
         if values.type == .null {

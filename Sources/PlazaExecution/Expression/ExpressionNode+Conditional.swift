@@ -19,16 +19,17 @@ extension Batch {
 /// each result only on the rows it supplies, so a branch never fails on rows it does not answer.
 /// A constant result needs only a row count: no columns are gathered for it (`THEN 1 ELSE 0`).
 final class CaseNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let branches: [(ExpressionNode, ExpressionNode)]
     let otherwise: ExpressionNode
 
     init(branches: [(ExpressionNode, ExpressionNode)], otherwise: ExpressionNode, type: DataType) {
         self.branches = branches
         self.otherwise = otherwise
-        super.init(type: type)
+        self.type = type
     }
 
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         let count = batch.count
         var remaining = (0..<count).map { Int32($0) }
         var sources: [ColumnVector] = []
@@ -246,6 +247,7 @@ private func assembleStrings(
 
 /// `needle IN (constants…)` or `needle [NOT] IN (subquery)`: a hash-set probe, three-valued.
 final class InSetNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let needle: ExpressionNode
     let table: GroupTable
     let hasNull: Bool
@@ -256,7 +258,7 @@ final class InSetNode: ExpressionNode, @unchecked Sendable {
         self.table = table
         self.hasNull = hasNull
         self.isNegated = isNegated
-        super.init(type: .boolean)
+        self.type = .boolean
     }
 
     /// A set of the non-NULL values of `columns` (cast to `type`), and whether any was NULL.
@@ -283,7 +285,7 @@ final class InSetNode: ExpressionNode, @unchecked Sendable {
         return (table, hasNull)
     }
 
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         let count = batch.count
         let values = try needle.evaluate(batch)
         let out = makeOutput(.boolean, count)
@@ -314,16 +316,17 @@ final class InSetNode: ExpressionNode, @unchecked Sendable {
 
 /// `needle IN (e1, e2, …)` with non-constant elements: three-valued OR of equalities.
 final class InListNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let needle: ExpressionNode
     let list: [ExpressionNode]
 
     init(needle: ExpressionNode, list: [ExpressionNode]) {
         self.needle = needle
         self.list = list
-        super.init(type: .boolean)
+        self.type = .boolean
     }
 
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         let count = batch.count
         let left = try needle.evaluate(batch)
         let out = makeOutput(.boolean, count)

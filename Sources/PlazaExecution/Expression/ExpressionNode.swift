@@ -11,53 +11,58 @@ import PlazaVector
 /// new vector of `batch.count` values.
 ///
 /// Nodes are immutable after compilation and shared by every worker thread; each call allocates
-/// its own output, so no state is shared between calls.
-class ExpressionNode: @unchecked Sendable {
+/// its own output, so no state is shared between calls. A protocol rather than a base class, so a
+/// node that forgets `evaluate` does not compile (a base class could only trap at run time).
+protocol ExpressionNode: AnyObject, Sendable {
     /// The result type.
-    let type: DataType
-
-    init(type: DataType) { self.type = type }
+    var type: DataType { get }
 
     /// The value for every row of `batch` (`batch.count` rows, no selection).
-    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
-        preconditionFailure("ExpressionNode.evaluate is abstract")
-    }
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector
 
     /// The value for every row of `batch`, possibly as a dictionary vector (codes over entries
     /// computed once each); callers that read values directly use `evaluate`.
-    func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
-        try evaluate(batch)
-    }
+    func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector
 
     /// The value when the node is a constant.
+    var constant: Value? { get }
+}
+
+extension ExpressionNode {
+    /// Most nodes have no encoded form: their flat values.
+    func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector { try evaluate(batch) }
+
+    /// Most nodes are not constants.
     var constant: Value? { nil }
 }
 
 /// `column(index)`: the input column, dictionary vectors decoded.
 final class ColumnNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let index: Int
     init(index: Int, type: DataType) {
         self.index = index
-        super.init(type: type)
+        self.type = type
     }
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         let column = batch.columns[index]
         return column.isDictionary ? column.flattened() : column
     }
-    override func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         batch.columns[index]
     }
 }
 
 /// A constant, repeated for every row.
 final class LiteralNode: ExpressionNode, @unchecked Sendable {
+    let type: DataType
     let value: Value
     init(value: Value, type: DataType) {
         self.value = LiteralNode.conform(value, to: type)
-        super.init(type: type)
+        self.type = type
     }
-    override var constant: Value? { value }
-    override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+    var constant: Value? { value }
+    func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         GatherKernel.constant(value, type: type, count: batch.count)
     }
 
