@@ -2,9 +2,9 @@
 ///
 /// The algorithms are the well-known civil-from-days / days-from-civil conversions; they are
 /// exact for every Int32 day number and need no tables, so kernels can call them per value.
-package enum CivilCalendar {
+@usableFromInline package enum CivilCalendar {
     /// Microseconds in one day.
-    package static let microsPerDay: Int64 = 86_400_000_000
+    @usableFromInline package static let microsPerDay: Int64 = 86_400_000_000
 
     /// The day number of a year, month (1–12) and day (1–31); the caller validates ranges.
     @inlinable

@@ -24,7 +24,7 @@ extension CatalogReader {
 }
 
 /// A stored view: a named query kept as SQL text and bound each time it is used.
-package struct ViewDefinition: Hashable, Sendable {
+@usableFromInline package struct ViewDefinition: Hashable, Sendable {
     /// The view's name as stored.
     package var name: String
     /// The query's SQL text.
@@ -38,7 +38,7 @@ package struct ViewDefinition: Hashable, Sendable {
 }
 
 /// A table as the planner sees it: its name, columns, and size for join ordering.
-package struct TableDescription: Hashable, Sendable {
+@usableFromInline package struct TableDescription: Hashable, Sendable {
     /// The table's name as stored.
     package var name: String
     /// The table's columns.
@@ -91,9 +91,9 @@ extension Value {
 
 /// Files a query names in FROM (`read_parquet('…')`, `read_csv('…', delim = ';')`, `FROM 'x.csv'`),
 /// to be opened as a table by the layer that can read them.
-package struct FileTableRequest: Hashable, Sendable {
+@usableFromInline package struct FileTableRequest: Hashable, Sendable {
     /// The file formats SQL can read in place.
-    package enum Format: String, Hashable, Sendable {
+    @usableFromInline package enum Format: String, Hashable, Sendable {
         /// Delimited text, read as `plaza import` reads it.
         case csv
         /// Apache Parquet.
@@ -120,7 +120,7 @@ package struct FileTableRequest: Hashable, Sendable {
 }
 
 /// Why files named in a query could not be opened; `option` names the option at fault, if any.
-package struct FileTableError: Error, Sendable {
+@usableFromInline package struct FileTableError: Error, Sendable {
     /// What went wrong, naming the file (and the row or column where known).
     package var message: String
     /// The option whose value is wrong, when it is one (lower-cased).

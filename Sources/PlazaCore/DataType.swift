@@ -69,7 +69,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// How values of a type are laid out in memory: the width of one value, or variable-length bytes.
-package enum PhysicalType: Hashable, Sendable {
+@usableFromInline package enum PhysicalType: Hashable, Sendable {
     /// One byte per value (BOOLEAN as 0/1).
     case uint8
     /// Four bytes per value (DATE).

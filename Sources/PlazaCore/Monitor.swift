@@ -10,7 +10,7 @@
 ///
 /// Safe to share: the pthread objects are made for use from several threads, and every access to
 /// guarded state happens between `lock()` and `unlock()`.
-package final class Monitor: @unchecked Sendable {
+@usableFromInline package final class Monitor: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 

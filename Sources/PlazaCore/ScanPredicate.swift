@@ -1,7 +1,7 @@
 /// `column <op> constant`, with the column a position in `TableScan.fields`.
-package struct ScanPredicate: Hashable, Sendable {
+@usableFromInline package struct ScanPredicate: Hashable, Sendable {
     /// The comparison.
-    package enum Comparison: String, Hashable, Sendable {
+    @usableFromInline package enum Comparison: String, Hashable, Sendable {
         case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
         case isNull = "IS NULL", isNotNull = "IS NOT NULL", inList = "IN"
     }

@@ -1,6 +1,6 @@
 /// What a table or view name may be (Formats/plaza-manifest.md §1), shared by the binder, which
 /// refuses a bad name with its place in the SQL, and storage, which refuses it whatever the caller.
-package enum TableNameRule {
+@usableFromInline package enum TableNameRule {
     /// The longest name accepted, in UTF-8 bytes (well under the 255 bytes a directory name may have).
     package static let maxBytes = 128
 

@@ -1,13 +1,13 @@
 /// A user date format: `%Y`, `%m`, `%d` and literal bytes, e.g. `%d/%m/%Y` or `%Y%m%d`.
-package struct TextDateFormat: Sendable, Hashable {
+@usableFromInline package struct TextDateFormat: Sendable, Hashable {
     /// One piece of a format.
-    package enum Piece: Sendable, Hashable {
+    @usableFromInline package enum Piece: Sendable, Hashable {
         case year, month, day
         case literal(UInt8)
     }
 
     /// The pieces in order.
-    package let pieces: [Piece]
+    @usableFromInline package let pieces: [Piece]
     /// Whether the format has no literal between fields (`%Y%m%d`), so it can look like an integer.
     package let isCompact: Bool
 

@@ -1,5 +1,5 @@
 /// Which number comes first in a `dd/mm/yyyy`-shaped date.
-package enum DateOrder: Sendable, Hashable {
+@usableFromInline package enum DateOrder: Sendable, Hashable {
     /// `dd/mm/yyyy`, `dd-mm-yyyy` (Mexico, Latin America, most of the world).
     case dayFirst
     /// `mm/dd/yyyy` (United States).
@@ -8,21 +8,21 @@ package enum DateOrder: Sendable, Hashable {
 
 /// How `TextValueParser` reads text: one grammar (docs/SQL.md, "Text to values") with a strict,
 /// lossless profile for CSV import and the lenient extras CSV files need.
-package struct TextParseOptions: Sendable, Hashable {
+@usableFromInline package struct TextParseOptions: Sendable, Hashable {
     /// Accepts only text a value writes back unchanged: no surrounding spaces, no `+`, no leading zeros,
     /// digits on both sides of a point, four-digit years, at most six fraction-of-second digits and no
     /// `0`/`1` booleans. CSV import uses it so that `06700` stays text and nothing is silently rounded.
-    package var isExact: Bool
+    @usableFromInline package var isExact: Bool
     /// The decimal point: `.`, or `,` with a decimal comma.
-    package var point: UInt8
+    @usableFromInline package var point: UInt8
     /// The thousands separator allowed with `allowsFormattedNumbers`.
-    package var group: UInt8
+    @usableFromInline package var group: UInt8
     /// Whether `$1,234.50`-style numbers (a currency sign and/or thousands separators) are read.
-    package var allowsFormattedNumbers: Bool
+    @usableFromInline package var allowsFormattedNumbers: Bool
     /// Where set, `a/b/yyyy` and `a-b-yyyy` dates are read in this order after ISO dates fail.
-    package var dayMonthOrder: DateOrder?
+    @usableFromInline package var dayMonthOrder: DateOrder?
     /// Where set, a user date format tried before the ISO form.
-    package var dateFormat: TextDateFormat?
+    @usableFromInline package var dateFormat: TextDateFormat?
 
     /// Creates options; the defaults are the SQL profile.
     package init(

@@ -1,6 +1,6 @@
 extension TextValueParser {
     /// Exact powers of ten a Double holds, for the fast path of `parseDouble`.
-    package static let doublePowers: [Double] = (0...22).map { exponent in
+    @usableFromInline package static let doublePowers: [Double] = (0...22).map { exponent in
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
         return value
@@ -82,7 +82,9 @@ extension TextValueParser {
 
     /// `inf`, `infinity` or `nan` in any ASCII case (the sign already read); nil for anything else.
     @inline(never)
-    package static func parseSpecialDouble(_ text: UnsafeBufferPointer<UInt8>, negative: Bool) -> Double? {
+    @usableFromInline package static func parseSpecialDouble(_ text: UnsafeBufferPointer<UInt8>, negative: Bool)
+        -> Double?
+    {
         guard text.count == 3 || text.count == 8 else { return nil }
         var word: UInt64 = 0
         for byte in text { word = word << 8 | UInt64(byte | 0x20) }  // ASCII letters to lower case
@@ -96,7 +98,7 @@ extension TextValueParser {
     /// Correct rounding for the rare long or extreme numbers, through the standard library's
     /// conversion; only text already checked against the grammar gets here.
     @inline(never)
-    package static func slowDouble(_ text: UnsafeBufferPointer<UInt8>, point: UInt8) -> Double? {
+    @usableFromInline package static func slowDouble(_ text: UnsafeBufferPointer<UInt8>, point: UInt8) -> Double? {
         let normalized = String(
             decoding: text.lazy.map { $0 == point ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
         guard let value = Double(normalized), value.isFinite else { return nil }

@@ -1,6 +1,6 @@
 extension TextValueParser {
     /// One interval unit: how many months, days or microseconds one of it adds (exactly one is set).
-    package struct IntervalUnit: Sendable {
+    @usableFromInline package struct IntervalUnit: Sendable {
         /// Months per unit.
         package let months: Int64
         /// Days per unit.

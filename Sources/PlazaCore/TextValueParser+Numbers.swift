@@ -1,13 +1,13 @@
 /// The digits of a fixed-point number as read from text: sign, magnitude and digit counts.
-package struct DecimalDigits: Sendable {
+@usableFromInline package struct DecimalDigits: Sendable {
     /// The digits as an integer, ignoring the point (valid when `fits`).
-    package var magnitude: UInt64 = 0
+    @usableFromInline package var magnitude: UInt64 = 0
     /// Whether a minus sign was written.
-    package var isNegative = false
+    @usableFromInline package var isNegative = false
     /// Digits before the point, a lone leading `0` not counted (`0.5` has none).
-    package var integerDigits = 0
+    @usableFromInline package var integerDigits = 0
     /// Digits after the point.
-    package var scale = 0
+    @usableFromInline package var scale = 0
     /// Whether `integerDigits + scale ≤ 18`, so `magnitude` is exact.
     @inlinable package var fits: Bool { integerDigits + scale <= 18 }
     /// The value scaled by 10^scale, when it fits.
@@ -286,7 +286,7 @@ extension TextValueParser {
 
     /// A number written with thousands separators and/or a currency sign:
     /// `-?$?-?` then `[1-9][0-9]{0,2}(group[0-9]{3})*` or `0`, then `(point[0-9]+)?`.
-    package static func scanFormatted(_ text: UnsafeBufferPointer<UInt8>, point: UInt8, group: UInt8)
+    @usableFromInline package static func scanFormatted(_ text: UnsafeBufferPointer<UInt8>, point: UInt8, group: UInt8)
         -> DecimalDigits?
     {
         let n = text.count

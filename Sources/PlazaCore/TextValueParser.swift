@@ -4,7 +4,7 @@
 /// Foundation call per value. The grammar is written down in docs/SQL.md, "Text to values"; `options`
 /// choose the strict CSV profile and its extras (money text, decimal comma, day/month dates).
 /// Every function returns nil for text that is not such a value; callers name the place in their error.
-package enum TextValueParser {
+@usableFromInline package enum TextValueParser {
     /// Parses `text` as a value of `type`, or nil. VARCHAR keeps the text as is; NULL gives `.null`.
     package static func parse(
         _ text: UnsafeBufferPointer<UInt8>, as type: DataType, options: TextParseOptions = .sql

@@ -2,7 +2,7 @@
 ///
 /// Group `g` holds values `64g ..< 64g + 64` in `w` little-endian 64-bit words; value `j` of a
 /// group starts at bit `j × w` of the group, LSB-first. The last group is padded with zeros.
-package enum BitPacking {
+@usableFromInline package enum BitPacking {
     /// The bytes that `count` values of `width` bits occupy.
     @inlinable
     package static func byteCount(count: Int, width: Int) -> Int { (count + 63) / 64 * width * 8 }

@@ -3,7 +3,7 @@ import PlazaVector
 
 /// Encodes single blocks outside a segment file, for benchmarks and tests; decode them with
 /// `BlockDecoder.decode` (Formats/plaza-file-format.md §5, §7).
-package enum BlockCodec {
+@usableFromInline package enum BlockCodec {
     /// Encodes the flat `vector` (1 … 65,536 values) as one sealed block with `encoding`, or the
     /// smallest that applies when nil; LZ4 goes on top where it saves ≥ 10% if `allowCompression`.
     ///

@@ -5,7 +5,7 @@ import PlazaVector
 /// Decodes blocks straight into `ColumnVector`s (Formats/plaza-file-format.md §5, §7), reusing
 /// its decompression and integer buffers from block to block. Not for concurrent use: give each
 /// thread its own decoder.
-package final class BlockDecoder {
+@usableFromInline package final class BlockDecoder {
     @usableFromInline var buffer: UnsafeMutableRawPointer
     @usableFromInline var bufferCapacity: Int
     @usableFromInline var ints: UnsafeMutablePointer<UInt64>

@@ -1,5 +1,5 @@
 /// The 24-byte header in front of every block (Formats/plaza-file-format.md §5).
-package struct BlockHeader: Sendable, Hashable {
+@usableFromInline package struct BlockHeader: Sendable, Hashable {
     /// How the values are represented.
     package var encoding: BlockEncoding
     /// Whether the payload is an LZ4 block (§7.9).

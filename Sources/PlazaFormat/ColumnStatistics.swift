@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// What a block or a column chunk's statistics say about its values (Formats/plaza-file-format.md §8).
-package struct ColumnStatistics: Sendable, Hashable {
+@usableFromInline package struct ColumnStatistics: Sendable, Hashable {
     /// The number of rows covered, NULLs included.
     package var valueCount: Int
     /// The number of NULL rows.

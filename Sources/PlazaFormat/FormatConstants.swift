@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// Fixed numbers of the segment file format (Formats/plaza-file-format.md §2–§6).
-package enum SegmentFormat {
+@usableFromInline package enum SegmentFormat {
     /// The first eight bytes of a segment file: `PLAZASEG`.
     package static let headerMagic: [UInt8] = Array("PLAZASEG".utf8)
     /// The last eight bytes of a segment file: `PLAZAEND`.
@@ -27,7 +27,7 @@ package enum SegmentFormat {
 }
 
 /// How a block's values are represented (Formats/plaza-file-format.md §7); the numbers are on disk.
-package enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+@usableFromInline package enum BlockEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// Every value written out at its natural width (§7.2).
     case plain = 0
     /// One value repeated for the whole block (§7.3).

@@ -2,7 +2,7 @@
 /// row group, column and block (Formats/plaza-file-format.md §10).
 @usableFromInline package struct FormatError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, by the kind of damage or failure.
-    package enum Kind: String, Sendable, Hashable {
+    @usableFromInline package enum Kind: String, Sendable, Hashable {
         /// The file ends before a structure it must hold.
         case truncated
         /// The first or last eight bytes are not the segment magic numbers.

@@ -7,7 +7,7 @@ import PlazaVector
 /// A column whose chunk has a shared dictionary comes back as a dictionary vector whose
 /// `dictionary` is the same `ColumnVector` instance for every batch of the row group; other
 /// columns come back flat. Not for concurrent use; open one cursor per thread.
-package final class SegmentCursor: RowGroupCursor {
+@usableFromInline package final class SegmentCursor: RowGroupCursor {
     /// The reader the cursor reads from (kept alive by the cursor).
     package let reader: SegmentReader
     /// The row group being read.

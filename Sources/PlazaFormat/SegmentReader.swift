@@ -18,7 +18,7 @@ import Synchronization
 /// ```
 /// Immutable after `init`, so safe to share between threads (hence `@unchecked Sendable`: the
 /// mapping is read-only and unmapped only in `deinit`). Cursors keep their reader alive.
-package final class SegmentReader: @unchecked Sendable {
+@usableFromInline package final class SegmentReader: @unchecked Sendable {
     /// The file's path.
     package let path: String
     /// The columns, in order.

@@ -9,7 +9,7 @@ import PlazaVector
 import Synchronization
 
 /// Tuning of a segment file's layout (Formats/plaza-file-format.md §4).
-package struct SegmentWriterOptions: Sendable, Hashable {
+@usableFromInline package struct SegmentWriterOptions: Sendable, Hashable {
     /// Rows per row group (the last one may hold fewer); 1 … 2^24. Default 122,880 (60 × 2,048).
     package var rowGroupSize: Int
     /// Values per block: a multiple of 2,048 up to 65,536. Default 2,048, one batch.
@@ -31,7 +31,7 @@ package struct SegmentWriterOptions: Sendable, Hashable {
 }
 
 /// What a finished segment file holds.
-package struct SegmentSummary: Sendable, Hashable {
+@usableFromInline package struct SegmentSummary: Sendable, Hashable {
     /// Rows written.
     package var rowCount: Int
     /// Row groups written.
@@ -56,7 +56,7 @@ package struct SegmentSummary: Sendable, Hashable {
 /// let summary = try writer.finish()
 /// ```
 /// Buffers at most one row group. Not for concurrent use.
-package final class SegmentWriter {
+@usableFromInline package final class SegmentWriter {
     /// The file being written.
     package let path: String
     /// The columns, in order.

@@ -2,7 +2,7 @@
 /// footer (Formats/plaza-file-format.md §9). Chosen over CRC-32C because it runs several times
 /// faster in portable Swift (no SSE4.2 instruction without a C shim), and blocks are checked on
 /// every read.
-package enum XXHash64 {
+@usableFromInline package enum XXHash64 {
     @usableFromInline static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     @usableFromInline static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     @usableFromInline static let prime3: UInt64 = 0x1656_67B1_9E37_79F9

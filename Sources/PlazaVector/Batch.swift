@@ -1,13 +1,13 @@
 import PlazaCore
 
 /// Row positions that survived a filter, in ascending order, instead of copying the rows.
-package final class SelectionVector {
+@usableFromInline package final class SelectionVector {
     /// The positions, `count` of them.
-    package let indices: UnsafeMutablePointer<Int32>
+    @usableFromInline package let indices: UnsafeMutablePointer<Int32>
     /// Room for this many positions.
     package let capacity: Int
     /// The number of positions.
-    package var count: Int
+    @usableFromInline package var count: Int
     /// The selected rows as a bitmap (bit set = selected, rows past the batch clear), when the
     /// selection was made from one (a deletion mask): counting kernels popcount it 64 rows at a time.
     package private(set) var liveWords: UnsafeMutablePointer<UInt64>?
@@ -55,13 +55,13 @@ package final class SelectionVector {
 ///
 /// When `selection` is set only the listed rows are live; `count` is the number of physical
 /// rows in the columns, `liveCount` the number of rows the batch stands for.
-package final class Batch {
+@usableFromInline package final class Batch {
     /// The columns, each holding `count` values.
-    package var columns: [ColumnVector]
+    @usableFromInline package var columns: [ColumnVector]
     /// The number of physical rows in each column.
-    package var count: Int
+    @usableFromInline package var count: Int
     /// The live rows, or nil when every row is live.
-    package var selection: SelectionVector?
+    @usableFromInline package var selection: SelectionVector?
 
     /// Creates a batch over columns of equal length.
     package init(columns: [ColumnVector], count: Int, selection: SelectionVector? = nil) {

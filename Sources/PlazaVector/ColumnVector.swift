@@ -7,7 +7,7 @@ import PlazaCore
 /// (value `i` is `heap[offsets[i] ..< offsets[i+1]]`). A dictionary vector keeps UInt32 codes in
 /// `data` and the distinct values in `dictionary`; kernels that do not work on codes call
 /// `flattened()`. NULL rows have unspecified values (zero for fixed width, empty for strings).
-package final class ColumnVector {
+@usableFromInline package final class ColumnVector {
     /// The logical type of the values.
     package let type: DataType
     /// The physical layout (cached from `type`).
@@ -15,23 +15,23 @@ package final class ColumnVector {
     /// Bytes per fixed-width value (0 for strings).
     package let byteWidth: Int
     /// The number of values the buffers hold room for without growing.
-    package private(set) var capacity: Int
+    @usableFromInline package private(set) var capacity: Int
     /// The number of values.
-    package var count: Int
+    @usableFromInline package var count: Int
     /// Values (fixed width), offsets (strings) or codes (dictionary); 16-byte aligned (Int128).
-    package private(set) var data: UnsafeMutableRawPointer
+    @usableFromInline package private(set) var data: UnsafeMutableRawPointer
     /// Validity bits (LSB-first), room for `capacity` rows; meaningful only when `hasNulls`.
-    package private(set) var validityWords: UnsafeMutablePointer<UInt64>
+    @usableFromInline package private(set) var validityWords: UnsafeMutablePointer<UInt64>
     /// Whether any row may be NULL; when false, `validityWords` is ignored.
-    package var hasNulls: Bool
+    @usableFromInline package var hasNulls: Bool
     /// UTF-8 bytes of string values.
-    package private(set) var heap: UnsafeMutableRawPointer
+    @usableFromInline package private(set) var heap: UnsafeMutableRawPointer
     /// Bytes used in `heap`.
-    package var heapCount: Int
+    @usableFromInline package var heapCount: Int
     /// Bytes allocated for `heap`.
-    package private(set) var heapCapacity: Int
+    @usableFromInline package private(set) var heapCapacity: Int
     /// For a dictionary vector: the distinct values that `data`'s UInt32 codes index.
-    package private(set) var dictionary: ColumnVector?
+    @usableFromInline package private(set) var dictionary: ColumnVector?
 
     /// The default number of rows in a batch.
     package static let batchCapacity = 2048
@@ -104,7 +104,7 @@ package final class ColumnVector {
     }
 
     /// Grows the buffers so that at least `newCapacity` values fit; keeps the contents.
-    package func reserve(_ newCapacity: Int) {
+    @usableFromInline package func reserve(_ newCapacity: Int) {
         guard newCapacity > capacity else { return }
         let wide = dictionary != nil ? 4 : 0
         let oldBytes = wide > 0 ? capacity * 4 : ColumnVector.dataBytes(physicalType, byteWidth, capacity)

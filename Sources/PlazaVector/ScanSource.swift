@@ -112,7 +112,7 @@ extension RowGroupCursor {
 }
 
 /// How much of a column a consumer needs from a scan; ordered from least to most.
-package enum ColumnDemand: Int, Sendable, Hashable, Comparable {
+@usableFromInline package enum ColumnDemand: Int, Sendable, Hashable, Comparable {
     /// Nothing: the column is not read (its vector keeps the row count, values unspecified).
     case nothing = 0
     /// Only which rows are NULL (`IS NULL`, `count(x)`).
@@ -125,7 +125,7 @@ package enum ColumnDemand: Int, Sendable, Hashable, Comparable {
 }
 
 /// Counters a scan reports to `EXPLAIN ANALYZE`.
-package struct ScanStatistics: Sendable, Hashable {
+@usableFromInline package struct ScanStatistics: Sendable, Hashable {
     /// Blocks decoded.
     package var blocksRead: Int = 0
     /// Blocks skipped by their statistics.

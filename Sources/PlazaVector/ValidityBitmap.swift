@@ -3,9 +3,9 @@
 /// `valid(j) = words[j / 64] >> (j % 64) & 1`. A nil `words` means every row is valid;
 /// kernels test that once per batch and run a tight loop (../shared/STYLE.md rule 11).
 @frozen
-package struct ValidityBitmap {
+@usableFromInline package struct ValidityBitmap {
     /// The bit words, or nil when every row is valid.
-    package let words: UnsafeMutablePointer<UInt64>?
+    @usableFromInline package let words: UnsafeMutablePointer<UInt64>?
 
     /// Creates a view over `words` (nil: all valid).
     @inlinable

@@ -10,9 +10,9 @@ import PlazaCore
 /// VARCHAR compares by UTF-8 bytes; BOOLEAN false < true; DOUBLE: NaN equals NaN and sorts above
 /// every other value; INTERVAL by months·30 days + days, then microseconds (as DuckDB).
 /// NULL rows produce an unspecified byte; the caller masks them with the validity.
-package enum CompareKernel {
+@usableFromInline package enum CompareKernel {
     /// The comparison operator.
-    package enum Operator: Sendable {
+    @usableFromInline package enum Operator: Sendable {
         case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
 
         /// The operator for the catalogue name (`=`, `<>`, `<`, `<=`, `>`, `>=`).
@@ -219,7 +219,7 @@ package enum CompareKernel {
 }
 
 /// Turns 0/1 bytes and a validity bitmap into a selection of the rows that are true.
-package enum FilterKernel {
+@usableFromInline package enum FilterKernel {
     /// Writes the positions of rows `0 ..< count` whose byte is 1 and that are valid; returns how many.
     ///
     /// Works 64 rows at a time: eight bytes become eight bits with one multiply, the word is

@@ -1,7 +1,7 @@
 import PlazaCore
 
 /// Copies rows of vectors by position: compaction after a filter, join output, sort output.
-package enum GatherKernel {
+@usableFromInline package enum GatherKernel {
     /// A vector holding `source`'s rows at `indices`, in that order; an index of -1 gives NULL.
     ///
     /// A dictionary vector gives a dictionary vector over the same dictionary. Cost: O(indices.count) plus the

@@ -6,13 +6,13 @@ import PlazaCore
 /// Layout of one packed row, column after column: a byte 0 (NULL) or 1 (value), then for a value
 /// its fixed-width bytes, or for a string its length as a little-endian UInt32 and its UTF-8 bytes.
 /// Group tables, DISTINCT, join keys and IN-sets all key on this form.
-package final class KeyPacker {
+@usableFromInline package final class KeyPacker {
     /// The packed bytes of all rows, back to back.
-    package private(set) var bytes: UnsafeMutableRawPointer
+    @usableFromInline package private(set) var bytes: UnsafeMutableRawPointer
     /// Room in `bytes`.
     package private(set) var byteCapacity: Int
     /// Row `i` occupies `bytes[offsets[i] ..< offsets[i + 1]]`; `count + 1` entries.
-    package private(set) var offsets: UnsafeMutablePointer<Int>
+    @usableFromInline package private(set) var offsets: UnsafeMutablePointer<Int>
     /// The hash of each packed row.
     package private(set) var hashes: UnsafeMutablePointer<UInt64>
     /// Room in `offsets` and `hashes`.
