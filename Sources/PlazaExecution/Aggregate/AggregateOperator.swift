@@ -259,15 +259,19 @@ final class AggregateState {
     }
 
     /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):
-    /// every argument is a column (nothing is computed over rows left out, which could fail), no
-    /// FILTER, DISTINCT only over dictionary codes, and no grouping key or one dictionary-encoded
-    /// key column (whose entries get groups only when a live row uses them).
+    /// every argument is a column, or never fails and the selection is dense (computed over rows
+    /// left out, which must not raise errors and should be few), no FILTER, DISTINCT only over
+    /// dictionary codes, and no grouping key, one dictionary-encoded key column, or a pair that
+    /// `assignPairGroups` maps (entries get groups only when a live row uses them).
     private func readsInPlace(_ batch: Batch) -> Bool {
         guard op.filterNodes.allSatisfy({ $0 == nil }) else { return false }
+        let dense = batch.selection.map { ProjectStage.isDense($0.count, of: batch.count) } ?? true
+        func readable(_ node: ExpressionNode?) -> Bool {
+            guard let node, !(node is ColumnNode) else { return true }
+            return dense && node.neverFails
+        }
         for (index, node) in op.argumentNodes.enumerated() {
-            guard node == nil || node is ColumnNode, op.xNodes[index] == nil || op.xNodes[index] is ColumnNode else {
-                return false
-            }
+            guard readable(node), readable(op.xNodes[index]) else { return false }
             if distinctSets[index] != nil {
                 guard let column = node as? ColumnNode, distinctCodes[index] != nil,
                     batch.columns[column.index].dictionary != nil
@@ -275,6 +279,7 @@ final class AggregateState {
             }
         }
         if table == nil { return true }
+        if pairCodes(batch) != nil { return true }
         guard op.groupNodes.count == 1, let key = op.groupNodes[0] as? ColumnNode else { return false }
         return batch.columns[key.index].dictionary != nil
     }
@@ -333,12 +338,13 @@ final class AggregateState {
             }
             return
         }
-        if live == nil, try assignPairGroups(batch, table) { return }
+        if try assignPairGroups(batch, table, live: live) { return }
+        precondition(live == nil, "a selection read in place with keys that need the general path")
         try assignGroupsByKeys(batch, table)
     }
 
     /// The general path: key vectors (text as ids), then the key cache and the table.
-    private func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
+    func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
         var keys: [ColumnVector] = []
         for (position, node) in op.groupNodes.enumerated() {
             var key: ColumnVector
@@ -351,40 +357,6 @@ final class AggregateState {
             keys.append(key)
         }
         try findGroups(keys, count: batch.count, into: groups, table)
-    }
-
-    /// Two dictionary-encoded key columns without NULLs whose dictionaries make at most
-    /// `pairEntries` pairs (agency × status): each pair of codes maps to its group directly,
-    /// learned from the general path the first time a batch uses it. False when it does not apply.
-    private func assignPairGroups(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) -> Bool {
-        guard op.groupNodes.count == 2, let first = op.groupNodes[0] as? ColumnNode,
-            let second = op.groupNodes[1] as? ColumnNode
-        else { return false }
-        let a = batch.columns[first.index], b = batch.columns[second.index]
-        guard let da = a.dictionary, let db = b.dictionary, !a.hasNulls, !b.hasNulls,
-            da.count > 0, db.count > 0, da.count * db.count <= AggregateState.pairEntries
-        else { return false }
-        if pairGroups == nil || pairGroups!.first !== da || pairGroups!.second !== db {
-            pairGroups = (da, db, [Int32](repeating: -1, count: da.count * db.count))
-        }
-        let count = batch.count, width = db.count
-        let ca = a.values(as: UInt32.self), cb = b.values(as: UInt32.self)
-        let groups = self.groups
-        let unmapped = pairGroups!.groups.withUnsafeBufferPointer { map in
-            var signs: Int32 = 0
-            for row in 0..<count {
-                let group = map[Int(ca[row]) &* width &+ Int(cb[row])]
-                groups[row] = group
-                signs |= group
-            }
-            return signs < 0
-        }
-        guard unmapped else { return true }
-        try assignGroupsByKeys(batch, table)
-        pairGroups!.groups.withUnsafeMutableBufferPointer { map in
-            for row in 0..<count { map[Int(ca[row]) &* width &+ Int(cb[row])] = groups[row] }
-        }
-        return true
     }
 
     /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key

@@ -31,6 +31,10 @@ class ExpressionNode: @unchecked Sendable {
 
     /// The value when the node is a constant.
     var constant: Value? { nil }
+
+    /// Whether evaluating never throws, whatever the rows hold: such a node may run over rows a
+    /// selection leaves out (their results are ignored) instead of over a gathered copy.
+    var neverFails: Bool { false }
 }
 
 /// `column(index)`: the input column, dictionary vectors decoded.
@@ -47,6 +51,7 @@ final class ColumnNode: ExpressionNode, @unchecked Sendable {
     override func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         batch.columns[index]
     }
+    override var neverFails: Bool { true }
 }
 
 /// A constant, repeated for every row.
@@ -57,6 +62,7 @@ final class LiteralNode: ExpressionNode, @unchecked Sendable {
         super.init(type: type)
     }
     override var constant: Value? { value }
+    override var neverFails: Bool { true }
     override func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         GatherKernel.constant(value, type: type, count: batch.count)
     }
