@@ -200,8 +200,14 @@ final class AggregateState {
         var runsBuilt = false
         for (index, accumulator) in accumulators.enumerated() {
             let argument: ColumnVector?
-            if let column = op.argumentNodes[index] as? ColumnNode, op.acceptsDictionary[index] {
-                argument = batch.columns[column.index]  // DISTINCT sets, count and HLL read codes directly
+            let readsRuns = ordersRuns && op.filterNodes[index] == nil && accumulator.takesRuns
+            if let column = op.argumentNodes[index] as? ColumnNode,
+                op.acceptsDictionary[index]
+                    || (readsRuns && distinctSets[index] == nil
+                        && batch.columns[column.index].dictionary?.hasNulls == false)
+            {
+                // DISTINCT sets, count and HLL read codes directly; so do sums over runs.
+                argument = batch.columns[column.index]
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
@@ -234,7 +240,7 @@ final class AggregateState {
                     }
                 }
                 try insertDistinct(set, distinctIDs[index], argument, x, selected, count)
-            } else if ordersRuns && op.filterNodes[index] == nil && accumulator.takesRuns {
+            } else if readsRuns {
                 if !runsBuilt {
                     if let live {
                         live.withUnsafeBufferPointer { runs.build(groups, $0, count: count, groupCount: groupCount) }
