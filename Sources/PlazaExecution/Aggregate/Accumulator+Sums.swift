@@ -249,6 +249,16 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
         }
     }
 
+    /// Adds what the first `groupCount` groups of `source` (an integer sum of the same values)
+    /// gained since `before`: the same rows, summed once.
+    func add(changesOf source: IntegerSumAccumulator, since before: (sums: [Int128], counts: [Int64]), groupCount: Int)
+    {
+        for g in 0..<groupCount {
+            sums[g] &+= source.sums[g] &- before.sums[g]
+            counts[g] &+= source.counts[g] &- before.counts[g]
+        }
+    }
+
     /// The loop of `update(runs:_:)`, specialized per way of reading a row's value.
     @inline(__always)
     private func sum<Values: SummedValues>(_ runs: GroupRuns, _ values: Values, _ words: UnsafeMutablePointer<UInt64>?)

@@ -104,6 +104,21 @@ final class AggregateState {
         return weight >= 4
     }()
     var trackedBytes = 0
+    /// Per aggregate: an earlier integer sum over the same column (`avg(x)` after `sum(x)`), whose
+    /// changes over a batch's runs it adds instead of summing the runs again; else nil.
+    lazy var runSumSources: [Int?] = accumulators.indices.map { index in
+        guard case .integerSum = accumulators[index], op.filterNodes[index] == nil, distinctSets[index] == nil,
+            let column = op.argumentNodes[index] as? ColumnNode
+        else { return nil }
+        return accumulators.indices.first { earlier in
+            guard earlier < index, case .integerSum = accumulators[earlier], op.filterNodes[earlier] == nil,
+                distinctSets[earlier] == nil, let other = op.argumentNodes[earlier] as? ColumnNode
+            else { return false }
+            return other.index == column.index
+        }
+    }
+    /// The sums and counts of the groups, before this batch's runs, of aggregates that others copy.
+    var runSnapshots: [Int: (sums: [Int128], counts: [Int64])] = [:]
 
     /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
     /// and `expectedKeyBytes` size the table once (a radix partition knows its most groups and key
@@ -198,7 +213,14 @@ final class AggregateState {
             runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
             && (live != nil || uniformGroup(groups, count) == nil)  // one group: the accumulators sum it whole
         var runsBuilt = false
+        runSnapshots.removeAll(keepingCapacity: true)
         for (index, accumulator) in accumulators.enumerated() {
+            if ordersRuns, let earlier = runSumSources[index], let before = runSnapshots[earlier],
+                case .integerSum(let sum) = accumulator, case .integerSum(let source) = accumulators[earlier]
+            {
+                sum.add(changesOf: source, since: before, groupCount: groupCount)
+                continue
+            }
             let argument: ColumnVector?
             let readsRuns = ordersRuns && op.filterNodes[index] == nil && accumulator.takesRuns
             if let column = op.argumentNodes[index] as? ColumnNode,
@@ -248,6 +270,9 @@ final class AggregateState {
                         runs.build(groups, nil, count: count, groupCount: groupCount)
                     }
                     runsBuilt = true
+                }
+                if runSumSources.contains(index), case .integerSum(let sum) = accumulator {
+                    runSnapshots[index] = (Array(sum.sums[0..<groupCount]), Array(sum.counts[0..<groupCount]))
                 }
                 try accumulator.update(runs: runs, argument)
             } else if let liveWords, op.filterNodes[index] == nil, case .count(let counter) = accumulator,
