@@ -37,7 +37,8 @@ extension AggregateState {
                 groups[row] = group
                 signs |= group
             }
-            if let live {
+            // Only when some row has no group yet need the live rows be checked on their own.
+            if let live, signs < 0 {
                 signs = 0
                 for row in live { signs |= groups[Int(row)] }
             }
