@@ -230,20 +230,47 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
         return (Int128(high) << 32 + Int128(low), valid)
     }
 
-    /// Adds the rows `runs` orders: each group's rows summed in a register, stored once.
+    /// Adds the rows `runs` orders: each group's rows summed in a register, stored once. A
+    /// dictionary vector (without NULL entries) is read through its codes: no flat copy of the
+    /// column for each aggregate over it.
     func update(runs: GroupRuns, _ input: ColumnVector?) {
         guard let input, input.type != .null else { return }
-        precondition(input.physicalType == .int64, "integer sum over \(input.type)")
-        let values = input.data.assumingMemoryBound(to: Int64.self)
-        let order = runs.order, bounds = runs.bounds
         let words = input.validity.words
+        if let dictionary = input.dictionary {
+            precondition(
+                dictionary.physicalType == .int64 && !dictionary.hasNulls, "integer sum over \(dictionary.type)")
+            let values = CodedValues(
+                entries: dictionary.data.assumingMemoryBound(to: Int64.self),
+                codes: input.data.assumingMemoryBound(to: UInt32.self))
+            sum(runs, values, words)
+        } else {
+            precondition(input.physicalType == .int64, "integer sum over \(input.type)")
+            sum(runs, FlatValues(base: input.data.assumingMemoryBound(to: Int64.self)), words)
+        }
+    }
+
+    /// Adds what the first `groupCount` groups of `source` (an integer sum of the same values)
+    /// gained since `before`: the same rows, summed once.
+    func add(changesOf source: IntegerSumAccumulator, since before: (sums: [Int128], counts: [Int64]), groupCount: Int)
+    {
+        for g in 0..<groupCount {
+            sums[g] &+= source.sums[g] &- before.sums[g]
+            counts[g] &+= source.counts[g] &- before.counts[g]
+        }
+    }
+
+    /// The loop of `update(runs:_:)`, specialized per way of reading a row's value.
+    @inline(__always)
+    private func sum<Values: SummedValues>(_ runs: GroupRuns, _ values: Values, _ words: UnsafeMutablePointer<UInt64>?)
+    {
+        let order = runs.order, bounds = runs.bounds
         sums.withUnsafeMutableBufferPointer { s in
             counts.withUnsafeMutableBufferPointer { c in
                 for g in 0..<runs.groupCount {
                     let start = Int(bounds[g]), end = Int(bounds[g + 1])
                     var sum: Int128 = 0
                     guard let words else {
-                        for i in start..<end { sum &+= Int128(values[Int(order[i])]) }
+                        for i in start..<end { sum &+= Int128(values.load(Int(order[i]), keep: -1)) }
                         s[g] &+= sum
                         c[g] &+= Int64(end &- start)
                         continue
@@ -252,7 +279,7 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
                     for i in start..<end {
                         let row = Int(order[i])
                         let mask = 0 &- Int64(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
-                        sum &+= Int128(values[row] & mask)
+                        sum &+= Int128(values.load(row, keep: mask))
                         n &+= mask & 1
                     }
                     s[g] &+= sum
@@ -396,4 +423,26 @@ final class DoubleSumAccumulator: UnaryAccumulatorState {
     }
 
     var footprint: Int { sums.capacity * 16 }
+}
+
+/// How `IntegerSumAccumulator.update(runs:_:)` reads a row's value.
+private protocol SummedValues {
+    /// Row `row`'s value ANDed with `keep` (-1: the value; 0: zero, for a NULL row, whose stored
+    /// value or code may be anything).
+    func load(_ row: Int, keep: Int64) -> Int64
+}
+
+/// The values of a flat vector.
+private struct FlatValues: SummedValues {
+    let base: UnsafePointer<Int64>
+    @inline(__always) func load(_ row: Int, keep: Int64) -> Int64 { base[row] & keep }
+}
+
+/// The values of a dictionary vector: entry `codes[row]` (entry 0 for a NULL row).
+private struct CodedValues: SummedValues {
+    let entries: UnsafePointer<Int64>
+    let codes: UnsafePointer<UInt32>
+    @inline(__always) func load(_ row: Int, keep: Int64) -> Int64 {
+        entries[Int(codes[row]) & Int(truncatingIfNeeded: keep)] & keep
+    }
 }

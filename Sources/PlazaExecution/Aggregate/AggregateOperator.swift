@@ -104,6 +104,21 @@ final class AggregateState {
         return weight >= 4
     }()
     var trackedBytes = 0
+    /// Per aggregate: an earlier integer sum over the same column (`avg(x)` after `sum(x)`), whose
+    /// changes over a batch's runs it adds instead of summing the runs again; else nil.
+    lazy var runSumSources: [Int?] = accumulators.indices.map { index in
+        guard case .integerSum = accumulators[index], op.filterNodes[index] == nil, distinctSets[index] == nil,
+            let column = op.argumentNodes[index] as? ColumnNode
+        else { return nil }
+        return accumulators.indices.first { earlier in
+            guard earlier < index, case .integerSum = accumulators[earlier], op.filterNodes[earlier] == nil,
+                distinctSets[earlier] == nil, let other = op.argumentNodes[earlier] as? ColumnNode
+            else { return false }
+            return other.index == column.index
+        }
+    }
+    /// The sums and counts of the groups, before this batch's runs, of aggregates that others copy.
+    var runSnapshots: [Int: (sums: [Int128], counts: [Int64])] = [:]
 
     /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
     /// and `expectedKeyBytes` size the table once (a radix partition knows its most groups and key
@@ -198,10 +213,23 @@ final class AggregateState {
             runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
             && (live != nil || uniformGroup(groups, count) == nil)  // one group: the accumulators sum it whole
         var runsBuilt = false
+        runSnapshots.removeAll(keepingCapacity: true)
         for (index, accumulator) in accumulators.enumerated() {
+            if ordersRuns, let earlier = runSumSources[index], let before = runSnapshots[earlier],
+                case .integerSum(let sum) = accumulator, case .integerSum(let source) = accumulators[earlier]
+            {
+                sum.add(changesOf: source, since: before, groupCount: groupCount)
+                continue
+            }
             let argument: ColumnVector?
-            if let column = op.argumentNodes[index] as? ColumnNode, op.acceptsDictionary[index] {
-                argument = batch.columns[column.index]  // DISTINCT sets, count and HLL read codes directly
+            let readsRuns = ordersRuns && op.filterNodes[index] == nil && accumulator.takesRuns
+            if let column = op.argumentNodes[index] as? ColumnNode,
+                op.acceptsDictionary[index]
+                    || (readsRuns && distinctSets[index] == nil
+                        && batch.columns[column.index].dictionary?.hasNulls == false)
+            {
+                // DISTINCT sets, count and HLL read codes directly; so do sums over runs.
+                argument = batch.columns[column.index]
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
@@ -234,7 +262,7 @@ final class AggregateState {
                     }
                 }
                 try insertDistinct(set, distinctIDs[index], argument, x, selected, count)
-            } else if ordersRuns && op.filterNodes[index] == nil && accumulator.takesRuns {
+            } else if readsRuns {
                 if !runsBuilt {
                     if let live {
                         live.withUnsafeBufferPointer { runs.build(groups, $0, count: count, groupCount: groupCount) }
@@ -242,6 +270,9 @@ final class AggregateState {
                         runs.build(groups, nil, count: count, groupCount: groupCount)
                     }
                     runsBuilt = true
+                }
+                if runSumSources.contains(index), case .integerSum(let sum) = accumulator {
+                    runSnapshots[index] = (Array(sum.sums[0..<groupCount]), Array(sum.counts[0..<groupCount]))
                 }
                 try accumulator.update(runs: runs, argument)
             } else if let liveWords, op.filterNodes[index] == nil, case .count(let counter) = accumulator,
@@ -259,15 +290,19 @@ final class AggregateState {
     }
 
     /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):
-    /// every argument is a column (nothing is computed over rows left out, which could fail), no
-    /// FILTER, DISTINCT only over dictionary codes, and no grouping key or one dictionary-encoded
-    /// key column (whose entries get groups only when a live row uses them).
+    /// every argument is a column, or never fails and the selection is dense (computed over rows
+    /// left out, which must not raise errors and should be few), no FILTER, DISTINCT only over
+    /// dictionary codes, and no grouping key, one dictionary-encoded key column, or a pair that
+    /// `assignPairGroups` maps (entries get groups only when a live row uses them).
     private func readsInPlace(_ batch: Batch) -> Bool {
         guard op.filterNodes.allSatisfy({ $0 == nil }) else { return false }
+        let dense = batch.selection.map { ProjectStage.isDense($0.count, of: batch.count) } ?? true
+        func readable(_ node: ExpressionNode?) -> Bool {
+            guard let node, !(node is ColumnNode) else { return true }
+            return dense && node.neverFails
+        }
         for (index, node) in op.argumentNodes.enumerated() {
-            guard node == nil || node is ColumnNode, op.xNodes[index] == nil || op.xNodes[index] is ColumnNode else {
-                return false
-            }
+            guard readable(node), readable(op.xNodes[index]) else { return false }
             if distinctSets[index] != nil {
                 guard let column = node as? ColumnNode, distinctCodes[index] != nil,
                     batch.columns[column.index].dictionary != nil
@@ -275,6 +310,7 @@ final class AggregateState {
             }
         }
         if table == nil { return true }
+        if pairCodes(batch) != nil { return true }
         guard op.groupNodes.count == 1, let key = op.groupNodes[0] as? ColumnNode else { return false }
         return batch.columns[key.index].dictionary != nil
     }
@@ -333,12 +369,13 @@ final class AggregateState {
             }
             return
         }
-        if live == nil, try assignPairGroups(batch, table) { return }
+        if try assignPairGroups(batch, table, live: live) { return }
+        precondition(live == nil, "a selection read in place with keys that need the general path")
         try assignGroupsByKeys(batch, table)
     }
 
     /// The general path: key vectors (text as ids), then the key cache and the table.
-    private func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
+    func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
         var keys: [ColumnVector] = []
         for (position, node) in op.groupNodes.enumerated() {
             var key: ColumnVector
@@ -351,40 +388,6 @@ final class AggregateState {
             keys.append(key)
         }
         try findGroups(keys, count: batch.count, into: groups, table)
-    }
-
-    /// Two dictionary-encoded key columns without NULLs whose dictionaries make at most
-    /// `pairEntries` pairs (agency × status): each pair of codes maps to its group directly,
-    /// learned from the general path the first time a batch uses it. False when it does not apply.
-    private func assignPairGroups(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) -> Bool {
-        guard op.groupNodes.count == 2, let first = op.groupNodes[0] as? ColumnNode,
-            let second = op.groupNodes[1] as? ColumnNode
-        else { return false }
-        let a = batch.columns[first.index], b = batch.columns[second.index]
-        guard let da = a.dictionary, let db = b.dictionary, !a.hasNulls, !b.hasNulls,
-            da.count > 0, db.count > 0, da.count * db.count <= AggregateState.pairEntries
-        else { return false }
-        if pairGroups == nil || pairGroups!.first !== da || pairGroups!.second !== db {
-            pairGroups = (da, db, [Int32](repeating: -1, count: da.count * db.count))
-        }
-        let count = batch.count, width = db.count
-        let ca = a.values(as: UInt32.self), cb = b.values(as: UInt32.self)
-        let groups = self.groups
-        let unmapped = pairGroups!.groups.withUnsafeBufferPointer { map in
-            var signs: Int32 = 0
-            for row in 0..<count {
-                let group = map[Int(ca[row]) &* width &+ Int(cb[row])]
-                groups[row] = group
-                signs |= group
-            }
-            return signs < 0
-        }
-        guard unmapped else { return true }
-        try assignGroupsByKeys(batch, table)
-        pairGroups!.groups.withUnsafeMutableBufferPointer { map in
-            for row in 0..<count { map[Int(ca[row]) &* width &+ Int(cb[row])] = groups[row] }
-        }
-        return true
     }
 
     /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key

@@ -15,6 +15,8 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
     /// Whether a NULL argument gives NULL, so the function can run once per dictionary entry and
     /// keep the rows' codes (their NULLs stay NULL).
     let runsOverEntries: Bool
+    /// Whether the kernel never throws for these argument types (see `neverFails`).
+    private let kernelNeverFails: Bool
 
     init(name: ScalarFunction?, arguments: [ExpressionNode], type: DataType, kernel: @escaping ScalarKernel) {
         self.name = name
@@ -26,8 +28,15 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         } else {
             runsOverEntries = true  // a cast of NULL is NULL
         }
+        if let name {
+            kernelNeverFails = ArithmeticKernels.neverFails(name, arguments.map(\.type))
+        } else {
+            kernelNeverFails = arguments.count == 1 && CastKernels.neverFails(from: arguments[0].type, to: type)
+        }
         self.type = type
     }
+
+    var neverFails: Bool { kernelNeverFails && arguments.allSatisfy(\.neverFails) }
 
     func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         try evaluateEncoded(batch).flattened()

@@ -26,6 +26,10 @@ protocol ExpressionNode: AnyObject, Sendable {
 
     /// The value when the node is a constant.
     var constant: Value? { get }
+
+    /// Whether evaluating never throws, whatever the rows hold: such a node may run over rows a
+    /// selection leaves out (their results are ignored) instead of over a gathered copy.
+    var neverFails: Bool { get }
 }
 
 extension ExpressionNode {
@@ -34,6 +38,9 @@ extension ExpressionNode {
 
     /// Most nodes are not constants.
     var constant: Value? { nil }
+
+    /// Most nodes may fail on some row (overflow, a bad cast).
+    var neverFails: Bool { false }
 }
 
 /// `column(index)`: the input column, dictionary vectors decoded.
@@ -51,6 +58,7 @@ final class ColumnNode: ExpressionNode, @unchecked Sendable {
     func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         batch.columns[index]
     }
+    var neverFails: Bool { true }
 }
 
 /// A constant, repeated for every row.
@@ -62,6 +70,7 @@ final class LiteralNode: ExpressionNode, @unchecked Sendable {
         self.type = type
     }
     var constant: Value? { value }
+    var neverFails: Bool { true }
     func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         GatherKernel.constant(value, type: type, count: batch.count)
     }

@@ -183,6 +183,8 @@ final class ProjectStage: Stage, @unchecked Sendable {
 
     /// The input columns the expressions read, or nil when unknown (then every column is compacted).
     let referenced: Set<Int>?
+    /// Whether every expression never fails, so that a dense selection can be kept (see `process`).
+    let keepsSelection: Bool
 
     init(expressions: [ExpressionNode], profile: OperatorProfile?) {
         self.expressions = expressions
@@ -197,8 +199,13 @@ final class ProjectStage: Stage, @unchecked Sendable {
             referenced?.formUnion(columns)
         }
         self.referenced = referenced
+        self.keepsSelection = expressions.allSatisfy(\.neverFails)
         self.profile = profile
     }
+
+    /// Whether a selection keeps `selected` of `count` rows, enough that computing over every row
+    /// costs less than copying the live rows of each column read first.
+    static func isDense(_ selected: Int, of count: Int) -> Bool { selected &* 4 >= count &* 3 }
 
     /// `input` without a selection, copying only the columns the expressions read (the others
     /// keep their uncompacted vectors, which nothing reads).
@@ -218,6 +225,20 @@ final class ProjectStage: Stage, @unchecked Sendable {
                     columns: passThroughColumns.map { input.columns[$0] }, count: input.count,
                     selection: input.selection)
             ]
+        }
+        if let selection = input.selection, keepsSelection, ProjectStage.isDense(selection.count, of: input.count) {
+            // Computed over every row, the few left out included (nothing can fail), and the
+            // selection passed on: no copy of the live rows (a fifth of a 98%-selective aggregate).
+            var columns: [ColumnVector] = []
+            columns.reserveCapacity(expressions.count)
+            for expression in expressions {
+                if let column = expression as? ColumnNode {
+                    columns.append(input.columns[column.index])
+                } else {
+                    columns.append(try expression.evaluate(input))
+                }
+            }
+            return [Batch(columns: columns, count: input.count, selection: selection)]
         }
         let batch = compactedInput(input)
         var columns: [ColumnVector] = []

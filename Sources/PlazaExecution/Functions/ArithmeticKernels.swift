@@ -40,12 +40,10 @@ enum ArithmeticKernels {
         case (.add, .bigint, .bigint), (.subtract, .bigint, .bigint), (.multiply, .bigint, .bigint):
             return integerKernel(name, result, limit: nil)
         case (.add, .decimal(let p1, _), .decimal(let p2, _)), (.subtract, .decimal(let p1, _), .decimal(let p2, _)):
-            // Operands below 10^p1 and 10^p2 (same scale): the sum is below 2·10^max, within 18 digits up to 17.
-            if Swift.max(p1, p2) <= 17 { return uncheckedKernel(name, result) }
+            if provenInRange(name, p1, p2) { return uncheckedKernel(name, result) }
             return integerKernel(name, result, limit: maxDecimal)
         case (.multiply, .decimal(let p1, _), .decimal(let p2, _)):
-            // The product of values below 10^p1 and 10^p2 is below 10^(p1 + p2).
-            if p1 + p2 <= 18 { return uncheckedKernel(name, result) }
+            if provenInRange(name, p1, p2) { return uncheckedKernel(name, result) }
             return integerKernel(name, result, limit: maxDecimal)
         case (.add, .double, .double): return binary(result) { (x: Double, y: Double) in x + y }
         case (.subtract, .double, .double): return binary(result) { (x: Double, y: Double) in x - y }
@@ -196,6 +194,32 @@ enum ArithmeticKernels {
         let (result, o3) = base.addingReportingOverflow(interval.micros)
         timeOfDay = 0
         return o1 || o2 || o3 ? nil : result
+    }
+
+    /// Whether `+ - *` of DECIMALs of precisions `p1` and `p2` always fits in 18 digits.
+    static func provenInRange(_ name: ScalarFunction, _ p1: Int, _ p2: Int) -> Bool {
+        switch name {
+        // Operands below 10^p1 and 10^p2 (same scale): the sum is below 2·10^max, within 18 digits up to 17.
+        case .add, .subtract: return Swift.max(p1, p2) <= 17
+        // The product of values below 10^p1 and 10^p2 is below 10^(p1 + p2).
+        case .multiply: return p1 + p2 <= 18
+        default: return false
+        }
+    }
+
+    /// Whether `name`'s kernel over `types` never throws: DECIMAL `+ - *` whose types prove the
+    /// result fits, and DOUBLE `+ - * /` (IEEE results, no error).
+    static func neverFails(_ name: ScalarFunction, _ types: [DataType]) -> Bool {
+        guard types.count == 2 else { return false }
+        switch (name, types[0], types[1]) {
+        case (.add, .decimal(let p1, _), .decimal(let p2, _)), (.subtract, .decimal(let p1, _), .decimal(let p2, _)),
+            (.multiply, .decimal(let p1, _), .decimal(let p2, _)):
+            return provenInRange(name, p1, p2)
+        case (.add, .double, .double), (.subtract, .double, .double), (.multiply, .double, .double),
+            (.divide, .double, .double):
+            return true
+        default: return false
+        }
     }
 
     /// `+ - *` on unscaled DECIMALs whose types prove the result fits: one loop, no check.

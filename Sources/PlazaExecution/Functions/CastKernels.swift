@@ -7,6 +7,20 @@ import PlazaVector
 /// narrower exact types round half away from zero and fail when out of range. A failed conversion
 /// throws `.conversion` naming the value, or gives NULL under TRY_CAST.
 enum CastKernels {
+    /// Whether DECIMAL(`p1`, `s1`) values always fit DECIMAL(`p`, `s2`) exactly.
+    static func isWidening(_ p1: Int, _ s1: Int, to p: Int, _ s2: Int) -> Bool { s2 >= s1 && p1 + (s2 - s1) <= p }
+
+    /// Whether the cast from `source` to `target` never throws: the kernels below that map every
+    /// value without a check (widening DECIMALs, numbers to DOUBLE, DATE to TIMESTAMP).
+    static func neverFails(from source: DataType, to target: DataType) -> Bool {
+        if source == target { return true }
+        switch (source, target) {
+        case (.bigint, .double), (.decimal, .double), (.date, .timestamp), (.boolean, .bigint): return true
+        case (.decimal(let p1, let s1), .decimal(let p, let s2)): return isWidening(p1, s1, to: p, s2)
+        default: return false
+        }
+    }
+
     static func kernel(from source: DataType, to target: DataType, isTry: Bool) throws(ExecutionError) -> ScalarKernel {
         if source == target { return { (inputs, _) throws(ExecutionError) in inputs[0] } }
         if source == .null {
@@ -53,7 +67,7 @@ enum CastKernels {
         case (.decimal(let p1, let s1), .decimal(let p, let s2)):
             // Widening (`1 - l_discount` meets DECIMAL(2,2) as DECIMAL(18,2)): the digits fit, so one
             // multiply per value and no check; only a narrowing cast goes value by value.
-            if s2 >= s1 && p1 + (s2 - s1) <= p {
+            if isWidening(p1, s1, to: p, s2) {
                 let factor = powersOfTen[s2 - s1]
                 return ArithmeticKernels.unary(target) { (x: Int64) in x &* factor }
             }

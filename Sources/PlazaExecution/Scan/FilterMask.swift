@@ -82,6 +82,22 @@ enum FilterMask {
                         bits |= UInt64(m[code] & 1) &<< UInt64(j)
                     }
                     bits &= valid
+                } else if mask[w].nonzeroBitCount <= 8 {
+                    // Few rows left (an earlier test was selective): look up just those.
+                    var left = mask[w]
+                    while left != 0 {
+                        let j = left.trailingZeroBitCount
+                        bits |= UInt64(m[Int(codes[base &+ j])] & 1) &<< UInt64(j)
+                        left &= left &- 1
+                    }
+                } else if end == 64 {
+                    // Eight entries' bytes (0 or 1) at a time, gathered into a byte by one multiply
+                    // (as `andCompare` does for narrow values).
+                    for k in 0..<8 {
+                        var eight: UInt64 = 0
+                        for b in 0..<8 { eight |= UInt64(m[Int(codes[base &+ k &* 8 &+ b])]) &<< UInt64(b &* 8) }
+                        bits |= (((eight & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) &>> 56) &<< UInt64(k &* 8)
+                    }
                 } else {
                     for j in 0..<end { bits |= UInt64(m[Int(codes[base &+ j])] & 1) &<< UInt64(j) }
                 }
