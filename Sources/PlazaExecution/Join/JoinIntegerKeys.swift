@@ -1,25 +1,80 @@
 import PlazaCore
 import PlazaVector
 
+/// Where a key goes in a power-of-two array (table slots or filter bits).
+protocol KeyPlacement {
+    /// The position of `key` in `0..<size` (any position for a key outside the build's range).
+    func position(_ key: Int64) -> Int
+}
+
+/// Positions by a multiplicative (Fibonacci) hash: any key distribution spreads evenly.
+struct HashedPlacement: KeyPlacement {
+    let shift: UInt64
+
+    /// Places keys in `size` (a power of two) positions.
+    init(size: Int) { shift = UInt64(64 - size.trailingZeroBitCount) }
+
+    @inline(__always)
+    func position(_ key: Int64) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) &>> shift)
+    }
+}
+
+/// Positions in key order: the key's offset from the smallest build key scaled onto the positions
+/// (`offset * size / (span + 1)`, by a multiply-high). Probe keys that arrive sorted or clustered
+/// (a fact table stored in key order) then walk the table front to back instead of missing the
+/// cache on every row, and a build whose keys fill their range (span < size) never collides.
+struct OrderedPlacement: KeyPlacement {
+    let base: Int64
+    /// Left shift that brings the largest offset's top bit to bit 63, so `factor` keeps precision.
+    let normalize: UInt64
+    let factor: UInt64
+
+    /// Places the keys `base...base + span` (any span) in `size` (at most 2^32) positions.
+    init(base: Int64, span: UInt64, size: Int) {
+        self.base = base
+        let k = UInt64(Swift.min(span.leadingZeroBitCount, 63))
+        normalize = k
+        // factor = size * 2^64 / D with D = (span + 1) * 2^k in (2^63, 2^64] (0 here stands for 2^64),
+        // so it is at most 2 * size; and (offset << k) * factor / 2^64 < size for every offset <= span.
+        let divisor = (span &+ 1) &<< k
+        factor = divisor == 0 ? UInt64(size) : divisor.dividingFullWidth((high: UInt64(size), low: 0)).quotient
+    }
+
+    @inline(__always)
+    func position(_ key: Int64) -> Int {
+        let offset = UInt64(bitPattern: key &- base) &<< normalize
+        return Int(truncatingIfNeeded: offset.multipliedFullWidth(by: factor).high)
+    }
+}
+
 /// An open-addressing table from one integer key (BIGINT, DECIMAL, TIMESTAMP as Int64; DATE as
 /// Int32) to dense key numbers, probed with loops typed on the value: no packing, no byte compares.
 ///
-/// Slots hold the key and `number + 1` (0 = empty); linear probing at most half full, so the
-/// table is sized once from the build's row count and never grows.
+/// Slots hold `number + 1` (0 = empty), and `keyOf` each number's key; linear probing at most
+/// half full, so the table is sized once from the build's row count and never grows. Keys are
+/// placed in key order (`OrderedPlacement`) unless that crowds them (clustered keys), then by hash.
 final class IntegerKeyTable: @unchecked Sendable {
     // Safe to share: written only while building, read-only while probing.
-    private let keys: UnsafeMutablePointer<Int64>
+    /// Per slot. Only these 4 bytes a slot are zeroed, and the keys kept densely by number: a slot
+    /// holding its key too (12 bytes) made large builds mostly page faults and zeroing (Q9's orders).
     private let numbers: UnsafeMutablePointer<Int32>
+    /// The key of each number (`count` of them; the rest uninitialized).
+    private let keyOf: UnsafeMutablePointer<Int64>
     private let mask: Int
-    private let shift: UInt64
     /// The number of distinct keys.
     private(set) var count = 0
-    /// One bit per `filterShift`-prefix of the slot hash, set where a key lives: most absent keys
-    /// are turned away by one load from a small bitmap and a branch that a selective join (whose
-    /// probe side mostly misses) predicts well, instead of a probe whose "empty slot or equal key"
-    /// branches are coin tosses and whose slots may be out of cache.
+    /// The smallest build key and the largest's distance from it: a probe key outside is absent.
+    private var minKey: Int64 = 0
+    private var span: UInt64 = 0
+    /// Set when slots and filter bits are in key order (else hashed).
+    private(set) var isOrdered = false
+    /// One bit per filter position of a key, set where a key lives: most absent keys are turned
+    /// away by one load from a small bitmap and a branch that a selective join (whose probe side
+    /// mostly misses) predicts well, instead of a probe whose "empty slot or equal key" branches
+    /// are coin tosses and whose slots may be out of cache.
     private var filter: UnsafeMutablePointer<UInt64>?
-    private var filterShift: UInt64 = 64
+    private var filterBits = 0
 
     /// Whether `vector` can key this table (a flat or dictionary vector of 4- or 8-byte integers).
     static func supports(_ vector: ColumnVector) -> Bool {
@@ -34,45 +89,50 @@ final class IntegerKeyTable: @unchecked Sendable {
         var slots = 16
         while slots < capacity * 2 { slots *= 2 }
         mask = slots - 1
-        shift = UInt64(64 - slots.trailingZeroBitCount)
-        keys = .allocate(capacity: slots)
         numbers = .allocate(capacity: slots)
         numbers.initialize(repeating: 0, count: slots)
-        keys.initialize(repeating: 0, count: slots)
+        keyOf = .allocate(capacity: Swift.max(capacity, 1))
     }
 
     deinit {
-        keys.deallocate()
+        keyOf.deallocate()
         numbers.deallocate()
         filter?.deallocate()
     }
 
     /// Bytes held.
-    var footprint: Int { (mask + 1) * 12 + (filter == nil ? 0 : 1 << (64 - Int(filterShift) - 3)) }
+    var footprint: Int { (mask + 1) * 4 + count * 8 + filterBits / 8 }
+
+    /// Slots in key order over the build's key range.
+    private var slotPlacement: OrderedPlacement {
+        OrderedPlacement(base: minKey, span: span, size: mask + 1)
+    }
 
     /// Sets the filter's bits for the keys inserted: 16 bits per key, so about 6% of absent keys
-    /// pass it (at most 2^23 bits, 1 MiB).
+    /// pass it (at most 2^23 bits, 1 MiB). Not larger in key order: probes in random order would
+    /// miss the cache more.
     private func buildFilter() {
         guard count > 0 else { return }
         var bits = 1 << 12
         while bits < count * 16 && bits < 1 << 23 { bits <<= 1 }
         let words = UnsafeMutablePointer<UInt64>.allocate(capacity: bits / 64)
         words.initialize(repeating: 0, count: bits / 64)
-        let shift = UInt64(64 - bits.trailingZeroBitCount)
-        for slot in 0...mask where numbers[slot] != 0 {
-            let bit = Int(truncatingIfNeeded: IntegerKeyTable.hash(keys[slot]) &>> shift)
-            words[bit &>> 6] |= 1 &<< UInt64(bit & 63)
+        if isOrdered {
+            setFilterBits(words, OrderedPlacement(base: minKey, span: span, size: bits))
+        } else {
+            setFilterBits(words, HashedPlacement(size: bits))
         }
         filter = words
-        filterShift = shift
+        filterBits = bits
     }
 
+    /// Sets the bit of every key at its `placement` position.
     @inline(__always)
-    private static func hash(_ key: Int64) -> UInt64 { UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15 }
-
-    @inline(__always)
-    private func slot(of key: Int64) -> Int {
-        Int(truncatingIfNeeded: IntegerKeyTable.hash(key) &>> shift)
+    private func setFilterBits<P: KeyPlacement>(_ words: UnsafeMutablePointer<UInt64>, _ placement: P) {
+        for number in 0..<count {
+            let bit = placement.position(keyOf[number])
+            words[bit &>> 6] |= 1 &<< UInt64(bit & 63)
+        }
     }
 
     /// Inserts the keys of `rows` of `vector` (never NULL there), writing each row's key number.
@@ -86,55 +146,103 @@ final class IntegerKeyTable: @unchecked Sendable {
         }
     }
 
+    /// Key order first; when its probe sequences get long (more than 4 extra slots per key on
+    /// average: keys bunched in part of their range), the table is cleared and filled by hash. Key
+    /// numbers follow first appearance either way, so the choice never changes an answer.
     @inline(__always)
     private func insert<T: FixedWidthInteger>(
         _ values: UnsafeMutablePointer<T>, _ rows: UnsafeBufferPointer<Int32>, _ out: UnsafeMutablePointer<Int32>
     ) {
-        let keys = self.keys, numbers = self.numbers, mask = self.mask
+        guard !rows.isEmpty else { return }
+        var low = Int64.max, high = Int64.min
+        for row in rows {
+            let key = Int64(values[Int(row)])
+            low = Swift.min(low, key)
+            high = Swift.max(high, key)
+        }
+        minKey = low
+        span = UInt64(bitPattern: high &- low)
+        if insert(values, rows, out, slotPlacement, budget: 4 &* rows.count &+ 64) {
+            isOrdered = true
+        } else {
+            numbers.update(repeating: 0, count: mask + 1)
+            count = 0
+            _ = insert(values, rows, out, HashedPlacement(size: mask + 1), budget: Int.max)
+        }
+        buildFilter()
+    }
+
+    /// Inserts with `placement`; false (the table half filled) once the extra slots visited pass `budget`.
+    @inline(__always)
+    private func insert<T: FixedWidthInteger, P: KeyPlacement>(
+        _ values: UnsafeMutablePointer<T>, _ rows: UnsafeBufferPointer<Int32>, _ out: UnsafeMutablePointer<Int32>,
+        _ placement: P, budget: Int
+    ) -> Bool {
+        let keyOf = self.keyOf, numbers = self.numbers, mask = self.mask
         var count = self.count
+        defer { self.count = count }
+        var extra = 0
         for i in 0..<rows.count {
             let key = Int64(values[Int(rows[i])])
-            var slot = self.slot(of: key)
+            var slot = placement.position(key) & mask
             while true {
                 let number = numbers[slot]
                 if number == 0 {
-                    keys[slot] = key
+                    keyOf[count] = key
                     count &+= 1
                     numbers[slot] = Int32(truncatingIfNeeded: count)
                     out[i] = Int32(truncatingIfNeeded: count &- 1)
                     break
                 }
-                if keys[slot] == key {
+                if keyOf[Int(number &- 1)] == key {
                     out[i] = number &- 1
                     break
                 }
                 slot = (slot &+ 1) & mask
+                extra &+= 1
+                if extra > budget { return false }
             }
         }
-        self.count = count
-        buildFilter()
+        return true
     }
 
     /// Writes the key number of each of the first `count` rows of `vector`, or -1 when absent
     /// (NULL rows get any value; the caller overwrites them).
     func find(_ vector: ColumnVector, count: Int, into out: UnsafeMutablePointer<Int32>) {
+        guard self.count > 0, let filter else {
+            out.initialize(repeating: -1, count: count)
+            return
+        }
         let flat = vector.flattened()
+        let filterPlacement = OrderedPlacement(base: minKey, span: span, size: filterBits)
         if flat.physicalType == .int64 {
-            find(flat.data.assumingMemoryBound(to: Int64.self), count, out)
+            let values = flat.data.assumingMemoryBound(to: Int64.self)
+            if isOrdered {
+                find(values, count, out, slotPlacement, filter, filterPlacement)
+            } else {
+                find(values, count, out, HashedPlacement(size: mask + 1), filter, HashedPlacement(size: filterBits))
+            }
         } else {
-            find(flat.data.assumingMemoryBound(to: Int32.self), count, out)
+            let values = flat.data.assumingMemoryBound(to: Int32.self)
+            if isOrdered {
+                find(values, count, out, slotPlacement, filter, filterPlacement)
+            } else {
+                find(values, count, out, HashedPlacement(size: mask + 1), filter, HashedPlacement(size: filterBits))
+            }
         }
     }
 
-    /// Probes in three passes over the batch, so that the cache misses of different rows overlap
-    /// instead of each row waiting on its own: slots (rows the bit filter turns away answered at
-    /// once), then every candidate's slot number and key loaded in tight loops, then collisions.
+    /// Probes in passes over the batch, so that the cache misses of different rows overlap
+    /// instead of each row waiting on its own: slots (rows outside the build's key range or turned
+    /// away by the bit filter answered at once), then every candidate's slot number, then the keys
+    /// of those numbers, each in a tight loop, then collisions.
     @inline(__always)
-    private func find<T: FixedWidthInteger>(
-        _ values: UnsafeMutablePointer<T>, _ count: Int, _ out: UnsafeMutablePointer<Int32>
+    private func find<T: FixedWidthInteger, P: KeyPlacement>(
+        _ values: UnsafeMutablePointer<T>, _ count: Int, _ out: UnsafeMutablePointer<Int32>,
+        _ placement: P, _ filter: UnsafeMutablePointer<UInt64>, _ filterPlacement: P
     ) {
-        let keys = self.keys, numbers = self.numbers, mask = self.mask
-        let filter = self.filter, filterShift = self.filterShift
+        let keyOf = self.keyOf, numbers = self.numbers, mask = self.mask
+        let minKey = self.minKey, span = self.span, filterMask = filterBits - 1
         let chunk = 1024
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * chunk) { scratch in
             let rows = scratch.baseAddress!, slots = rows + chunk
@@ -147,17 +255,17 @@ final class IntegerKeyTable: @unchecked Sendable {
                     for row in start..<end {
                         let key = Int64(values[row])
                         out[row] = -1
-                        var passes = true
-                        if let filter {
-                            let bit = Int(truncatingIfNeeded: IntegerKeyTable.hash(key) &>> filterShift)
-                            passes = filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0
-                        }
+                        // Out-of-range keys get some in-bounds bit and slot; `inRange` rejects them.
+                        let inRange = UInt64(bitPattern: key &- minKey) <= span
+                        let bit = filterPlacement.position(key) & filterMask
+                        let isSet = filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0
                         rows[n] = row
-                        slots[n] = slot(of: key)
-                        n &+= passes ? 1 : 0
+                        slots[n] = placement.position(key) & mask
+                        n &+= Int(unsafeBitCast(inRange, to: UInt8.self) & unsafeBitCast(isSet, to: UInt8.self))
                     }
-                    for i in 0..<n { foundKeys[i] = keys[slots[i]] }
                     for i in 0..<n { out[rows[i]] = numbers[slots[i]] &- 1 }
+                    // A miss (-1) reads key 0's, which the table has (count > 0), and ignores it.
+                    for i in 0..<n { foundKeys[i] = keyOf[Int(Swift.max(out[rows[i]], 0))] }
                     for i in 0..<n {
                         let row = rows[i]
                         let key = Int64(values[row])
@@ -166,7 +274,7 @@ final class IntegerKeyTable: @unchecked Sendable {
                         var slot = (slots[i] &+ 1) & mask
                         while true {
                             let number = numbers[slot]
-                            if number == 0 || keys[slot] == key {
+                            if number == 0 || keyOf[Int(number &- 1)] == key {
                                 out[row] = number &- 1
                                 break
                             }

@@ -1,0 +1,73 @@
+import PlazaCore
+import PlazaVector
+import Testing
+
+@testable import PlazaExecution
+
+/// The integer join-key table: keys placed in key order when they spread over their range, by hash
+/// when they bunch, and lookups that agree with a dictionary either way (extreme ranges included).
+@Suite struct IntegerKeyTableTests {
+    /// A BIGINT vector of `values`.
+    static func vector(_ values: [Int64]) -> ColumnVector {
+        let vector = ColumnVector(type: .bigint, capacity: Swift.max(values.count, 1))
+        for value in values { vector.append(value: .bigint(value)) }
+        return vector
+    }
+
+    /// Builds a table over `build`, probes it with `probe`, and checks every answer against the
+    /// key numbers a dictionary gives (first appearance order); returns the table.
+    @discardableResult
+    static func check(build: [Int64], probe: [Int64]) -> IntegerKeyTable {
+        let table = IntegerKeyTable(capacity: build.count)
+        let rows = (0..<build.count).map { Int32($0) }
+        var numbers = [Int32](repeating: -9, count: Swift.max(build.count, 1))
+        rows.withUnsafeBufferPointer { rowBuffer in
+            numbers.withUnsafeMutableBufferPointer {
+                table.insert(vector(build), rows: rowBuffer, into: $0.baseAddress!)
+            }
+        }
+        var expected: [Int64: Int32] = [:]
+        for (row, key) in build.enumerated() {
+            let number = expected[key] ?? Int32(expected.count)
+            expected[key] = number
+            #expect(numbers[row] == number)
+        }
+        #expect(table.count == expected.count)
+        var found = [Int32](repeating: -9, count: Swift.max(probe.count, 1))
+        found.withUnsafeMutableBufferPointer { table.find(vector(probe), count: probe.count, into: $0.baseAddress!) }
+        for (row, key) in probe.enumerated() { #expect(found[row] == expected[key] ?? -1, "key \(key)") }
+        return table
+    }
+
+    /// Keys in runs of 8 in every 32 (TPC-H order keys), with duplicate rows, stay in key order.
+    @Test func sparseRunsAreInKeyOrder() {
+        // Runs of 8 keys in every 32, as TPC-H order keys.
+        let build = (1..<100_000).filter { $0 % 32 < 8 }.map(Int64.init)
+        let table = IntegerKeyTableTests.check(build: build + build.prefix(500), probe: (-40..<100_100).map(Int64.init))
+        #expect(table.isOrdered)
+    }
+
+    /// Keys filling a third of their range never collide in key order.
+    @Test func denseKeysAreInKeyOrder() {
+        let table = IntegerKeyTableTests.check(
+            build: (0..<5_000).map { Int64($0 * 3 - 7_000) }, probe: (-8_000..<9_000).map(Int64.init))
+        #expect(table.isOrdered)
+    }
+
+    /// Keys bunched in a sliver of their range (two far outliers) go back to hashing.
+    @Test func bunchedKeysAreHashed() {
+        let build = (0..<5_000).map(Int64.init) + [1_000_000_000_000_000, -1_000_000_000_000_000]
+        let table = IntegerKeyTableTests.check(
+            build: build, probe: (-10..<5_010).map(Int64.init) + [1_000_000_000_000_000, -1_000_000_000_000_000, 7])
+        #expect(!table.isOrdered)
+    }
+
+    /// The whole BIGINT range, one key, two keys at both ends, no key.
+    @Test func extremeKeys() {
+        let build: [Int64] = [.min, .max, 0, -1, 1, 0, .min, .max - 1]
+        IntegerKeyTableTests.check(build: build, probe: build + [.min + 1, .max - 2, 2, -2])
+        IntegerKeyTableTests.check(build: [42, 42, 42], probe: [41, 42, 43, .min, .max])
+        IntegerKeyTableTests.check(build: [.max, .min], probe: [.max, .min, 0])
+        IntegerKeyTableTests.check(build: [], probe: [0, 1, .min])
+    }
+}
