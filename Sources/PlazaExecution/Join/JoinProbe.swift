@@ -270,7 +270,8 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         probeMatched.initialize(repeating: 0, count: Swift.max(count, 1))
         var pairs = 0
         var outputs: [Batch] = []
-        let emitsPairs = kind == .inner || kind == .left
+        // A probe that only marks build rows (`discardsOutput`) makes no pairs: its output is dropped.
+        let emitsPairs = (kind == .inner || kind == .left) && !discardsOutput
         func flush() throws(ExecutionError) {
             if pairs == 0 { return }
             if let residual {
