@@ -233,9 +233,9 @@ final class IntegerKeyTable: @unchecked Sendable {
     }
 
     /// Probes in passes over the batch, so that the cache misses of different rows overlap
-    /// instead of each row waiting on its own: slots (rows outside the build's key range or turned
-    /// away by the bit filter answered at once), then every candidate's slot number, then the keys
-    /// of those numbers, each in a tight loop, then collisions.
+    /// instead of each row waiting on its own: the candidates (rows outside the build's key range
+    /// or turned away by the bit filter answered at once), then every candidate's slot number,
+    /// then the keys of those numbers, each in a tight loop, then collisions.
     @inline(__always)
     private func find<T: FixedWidthInteger, P: KeyPlacement>(
         _ values: UnsafeMutablePointer<T>, _ count: Int, _ out: UnsafeMutablePointer<Int32>,
@@ -260,10 +260,14 @@ final class IntegerKeyTable: @unchecked Sendable {
                         let bit = filterPlacement.position(key) & filterMask
                         let isSet = filter[bit &>> 6] & (1 &<< UInt64(bit & 63)) != 0
                         rows[n] = row
-                        slots[n] = placement.position(key) & mask
                         n &+= Int(unsafeBitCast(inRange, to: UInt8.self) & unsafeBitCast(isSet, to: UInt8.self))
                     }
-                    for i in 0..<n { out[rows[i]] = numbers[slots[i]] &- 1 }
+                    // Slots for the candidates only: a selective join turns most rows away above.
+                    for i in 0..<n {
+                        let slot = placement.position(Int64(values[rows[i]])) & mask
+                        slots[i] = slot
+                        out[rows[i]] = numbers[slot] &- 1
+                    }
                     // A miss (-1) reads key 0's, which the table has (count > 0), and ignores it.
                     for i in 0..<n { foundKeys[i] = keyOf[Int(Swift.max(out[rows[i]], 0))] }
                     for i in 0..<n {
