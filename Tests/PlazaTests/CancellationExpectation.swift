@@ -7,12 +7,18 @@ import Testing
 /// a `.cancelled` error (for queries that would run for minutes unless cancellation is noticed).
 ///
 /// Neither the query nor the cancellation waits for Swift's cooperative pool: the query runs on a
-/// thread of its own and a dispatch timer cancels it. Other tests block the pool's threads with
+/// thread of its own and another thread cancels it. Other tests block the pool's threads with
 /// synchronous queries (on 2 cores, both of them, for minutes), so a test that slept and then
 /// cancelled was woken only after the query had run to its end.
 func expectCancelled(_ db: Database, _ sql: String, afterMilliseconds delay: Int = 300) async throws {
     let task = Task.detached(executorPreference: DedicatedThreadExecutor()) { try db.query(sql) }
-    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { task.cancel() }
+    // A thread of its own sends the cancel: a global dispatch queue's block waited behind other
+    // tests' scan workers on a loaded machine until the query had run to its cap.
+    let canceller = Thread {
+        Thread.sleep(forTimeInterval: Double(delay) / 1000)
+        task.cancel()
+    }
+    canceller.start()
     do {
         _ = try await task.value
         Issue.record("expected cancellation")
