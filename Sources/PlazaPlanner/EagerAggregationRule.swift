@@ -107,6 +107,9 @@ enum EagerAggregationRule {
                 return nil
             }
         }
+        // Without keys (a cross join grouped by the other side only) the partial aggregate would
+        // give one row over an empty input, which the join pairs with every row of the other side.
+        guard !factGroups.isEmpty else { return nil }
         let factRows = fact.estimatedRows, otherRows = (factIsLeft ? join.right : join.left).estimatedRows
         guard factRows > otherRows, let combinations = distinctBound(factGroups, fact, statistics),
             combinations.multipliedReportingOverflow(by: 4).partialValue <= factRows
