@@ -54,8 +54,10 @@ extension WindowAggregator {
                 out.setValid(false, at: row)
                 continue
             }
+            // One row's population variance is 0 even when the row is inf or NaN, as in DuckDB.
             let variance =
-                isPopulation ? total.squares / total.count : total.squares / (total.count - 1)
+                isPopulation
+                ? (total.count > 1 ? total.squares / total.count : 0) : total.squares / (total.count - 1)
             values[row] = isDeviation ? variance.squareRoot() : variance
         }
         return out
