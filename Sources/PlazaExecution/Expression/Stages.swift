@@ -229,18 +229,15 @@ final class ProjectStage: Stage, @unchecked Sendable {
         if let selection = input.selection, keepsSelection, ProjectStage.isDense(selection.count, of: input.count) {
             // Computed over every row, the few left out included (nothing can fail), and the
             // selection passed on: no copy of the live rows (a fifth of a 98%-selective aggregate).
-            var columns: [ColumnVector] = []
-            columns.reserveCapacity(expressions.count)
-            for expression in expressions {
-                if let column = expression as? ColumnNode {
-                    columns.append(input.columns[column.index])
-                } else {
-                    columns.append(try expression.evaluate(input))
-                }
-            }
-            return [Batch(columns: columns, count: input.count, selection: selection)]
+            return [Batch(columns: try evaluate(input), count: input.count, selection: selection)]
         }
         let batch = compactedInput(input)
+        return [Batch(columns: try evaluate(batch), count: batch.count)]
+    }
+
+    /// The expressions' values over every row of `batch` (its selection ignored); a bare column
+    /// is passed on as it is.
+    private func evaluate(_ batch: Batch) throws(ExecutionError) -> [ColumnVector] {
         var columns: [ColumnVector] = []
         columns.reserveCapacity(expressions.count)
         for expression in expressions {
@@ -250,7 +247,7 @@ final class ProjectStage: Stage, @unchecked Sendable {
                 columns.append(try expression.evaluate(batch))
             }
         }
-        return [Batch(columns: columns, count: batch.count)]
+        return columns
     }
 }
 
