@@ -130,14 +130,10 @@ extension BindingSession {
                 arguments.append(try bindExpression(argument, in: scope, context: .plain("aggregate")))
             }
         }
-        let (resolved, constants, result) = try resolveAggregateArguments(
-            function, arguments, written: written, call: call, span: span)
+        let (resolved, constants, result, filter) = try resolveAggregateArguments(
+            function, arguments, written: written, call: call, span: span, scope: scope,
+            filterContext: .plain("FILTER"))
         arguments = resolved
-        var filter: BoundExpression?
-        if let condition = call.filter {
-            filter = try requireBoolean(
-                try bindExpression(condition, in: scope, context: .plain("FILTER")), condition, "FILTER")
-        }
         let aggregate = AggregateCall(
             function: function, arguments: arguments, constants: constants, isDistinct: call.isDistinct, filter: filter,
             type: result)
@@ -147,12 +143,15 @@ extension BindingSession {
     }
 
     /// Checks the argument count of an aggregate call, takes its constant arguments (quantile_cont's
-    /// fraction, string_agg's separator), resolves the overload and casts the arguments: the part
-    /// grouped and window aggregates share. Returns the value arguments, the constants and the result type.
+    /// fraction, string_agg's separator), resolves the overload, casts the arguments and binds the
+    /// FILTER in `filterContext`: the part grouped and window aggregates share. Returns the value
+    /// arguments, the constants, the result type and the filter.
     func resolveAggregateArguments(
         _ function: AggregateFunction, _ bound: [BoundExpression], written: String, call: FunctionCall,
-        span: SourceSpan
-    ) throws(BindError) -> (arguments: [BoundExpression], constants: [Value], result: DataType) {
+        span: SourceSpan, scope: Scope, filterContext: ExpressionContext
+    ) throws(BindError) -> (
+        arguments: [BoundExpression], constants: [Value], result: DataType, filter: BoundExpression?
+    ) {
         var arguments = bound
         let expectedCounts: ClosedRange<Int>
         switch function {
@@ -209,6 +208,11 @@ extension BindingSession {
             }
             arguments[1] = implicitCast(arguments[1], to: xTarget)
         }
-        return (arguments, constants, result)
+        var filter: BoundExpression?
+        if let condition = call.filter {
+            filter = try requireBoolean(
+                try bindExpression(condition, in: scope, context: filterContext), condition, "FILTER")
+        }
+        return (arguments, constants, result, filter)
     }
 }

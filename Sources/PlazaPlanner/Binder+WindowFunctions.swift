@@ -152,14 +152,9 @@ extension BindingSession {
                 "DISTINCT in a window aggregate is supported for count, approx_count_distinct and string_agg only",
                 span: span)
         }
-        let (resolved, constants, result) = try resolveAggregateArguments(
-            function, arguments, written: written, call: call, span: span)
+        let (resolved, constants, result, filter) = try resolveAggregateArguments(
+            function, arguments, written: written, call: call, span: span, scope: scope, filterContext: context)
         arguments = resolved
-        var filter: BoundExpression?
-        if let condition = call.filter {
-            filter = try requireBoolean(
-                try bindExpression(condition, in: scope, context: context), condition, "FILTER")
-        }
         return WindowCall(
             function: .aggregate(function), arguments: arguments, constants: constants, isDistinct: call.isDistinct,
             filter: filter,
