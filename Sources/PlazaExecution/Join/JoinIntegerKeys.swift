@@ -214,21 +214,24 @@ final class IntegerKeyTable: @unchecked Sendable {
             return
         }
         let flat = vector.flattened()
-        let filterPlacement = OrderedPlacement(base: minKey, span: span, size: filterBits)
         if flat.physicalType == .int64 {
-            let values = flat.data.assumingMemoryBound(to: Int64.self)
-            if isOrdered {
-                find(values, count, out, slotPlacement, filter, filterPlacement)
-            } else {
-                find(values, count, out, HashedPlacement(size: mask + 1), filter, HashedPlacement(size: filterBits))
-            }
+            find(flat.data.assumingMemoryBound(to: Int64.self), count, out, filter)
         } else {
-            let values = flat.data.assumingMemoryBound(to: Int32.self)
-            if isOrdered {
-                find(values, count, out, slotPlacement, filter, filterPlacement)
-            } else {
-                find(values, count, out, HashedPlacement(size: mask + 1), filter, HashedPlacement(size: filterBits))
-            }
+            find(flat.data.assumingMemoryBound(to: Int32.self), count, out, filter)
+        }
+    }
+
+    /// `find` with the placements of this table: key order or hash.
+    @inline(__always)
+    private func find<T: FixedWidthInteger>(
+        _ values: UnsafeMutablePointer<T>, _ count: Int, _ out: UnsafeMutablePointer<Int32>,
+        _ filter: UnsafeMutablePointer<UInt64>
+    ) {
+        if isOrdered {
+            let filterPlacement = OrderedPlacement(base: minKey, span: span, size: filterBits)
+            find(values, count, out, slotPlacement, filter, filterPlacement)
+        } else {
+            find(values, count, out, HashedPlacement(size: mask + 1), filter, HashedPlacement(size: filterBits))
         }
     }
 
