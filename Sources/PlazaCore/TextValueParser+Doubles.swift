@@ -58,11 +58,7 @@ extension TextValueParser {
         guard sawDigit else { return nil }
         if i < n && (text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E")) {
             i &+= 1
-            var exponentNegative = false
-            if i < n && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
-                exponentNegative = text[i] == UInt8(ascii: "-")
-                i &+= 1
-            }
+            let exponentNegative = readSign(text, &i)
             guard i < n, isDigit(text[i]) else { return nil }
             var written = 0
             while i < n && isDigit(text[i]) {

@@ -96,11 +96,7 @@ extension TextValueParser {
     static func clock(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         let n = text.count
         var i = 0
-        var negative = false
-        if i < n && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
-            negative = text[i] == UInt8(ascii: "-")
-            i += 1
-        }
+        let negative = readSign(text, &i)
         guard let hours = digits(text, &i, min: 1, max: 9), i < n, text[i] == UInt8(ascii: ":") else { return nil }
         i += 1
         guard let minutes = twoDigits(text, &i), minutes < 60 else { return nil }

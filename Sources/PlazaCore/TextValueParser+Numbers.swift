@@ -58,11 +58,7 @@ extension TextValueParser {
     @usableFromInline
     static func lenientInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
-        var negative = false
-        if i < text.count && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
-            negative = text[i] == UInt8(ascii: "-")
-            i += 1
-        }
+        let negative = readSign(text, &i)
         guard i < text.count else { return nil }
         var value: Int64 = 0
         while i < text.count {
@@ -84,11 +80,7 @@ extension TextValueParser {
     /// allocating.
     static func roundedInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
-        var negative = false
-        if i < text.count && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
-            negative = text[i] == UInt8(ascii: "-")
-            i += 1
-        }
+        let negative = readSign(text, &i)
         let start = i
         var digitCount = 0
         var integerDigits = -1  // digits before the point; -1 until a point is seen
@@ -108,11 +100,7 @@ extension TextValueParser {
         var exponent = 0
         if i < text.count && (text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E")) {
             i += 1
-            var exponentNegative = false
-            if i < text.count && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
-                exponentNegative = text[i] == UInt8(ascii: "-")
-                i += 1
-            }
+            let exponentNegative = readSign(text, &i)
             guard i < text.count else { return nil }
             while i < text.count {
                 guard isDigit(text[i]) else { return nil }
@@ -206,11 +194,7 @@ extension TextValueParser {
         -> Int64?
     {
         var i = 0
-        var negative = false
-        if i < text.count && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
-            negative = text[i] == UInt8(ascii: "-")
-            i += 1
-        }
+        let negative = readSign(text, &i)
         var value: Int64 = 0
         var integerDigits = 0, fractionDigits = 0
         var sawDigit = false, sawPoint = false, roundUp = false

@@ -38,6 +38,14 @@
     @inlinable @inline(__always)
     package static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
+    /// Skips a `+` or `-` at `i`, if there is one; true when it was `-`.
+    @inlinable @inline(__always)
+    package static func readSign(_ text: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Bool {
+        guard i < text.count, text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") else { return false }
+        defer { i &+= 1 }
+        return text[i] == UInt8(ascii: "-")
+    }
+
     /// Whether a byte is a space, tab, carriage return or line feed.
     @inlinable @inline(__always)
     package static func isSpace(_ byte: UInt8) -> Bool {
