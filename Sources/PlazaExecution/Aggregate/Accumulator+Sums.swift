@@ -438,7 +438,8 @@ private struct FlatValues: SummedValues {
     @inline(__always) func load(_ row: Int, keep: Int64) -> Int64 { base[row] & keep }
 }
 
-/// The values of a dictionary vector: entry `codes[row]` (entry 0 for a NULL row).
+/// The values of a dictionary vector: entry `codes[row]` (entry 0 for a NULL row, readable even in
+/// an empty dictionary: vector blocks are at least 64 bytes).
 private struct CodedValues: SummedValues {
     let entries: UnsafePointer<Int64>
     let codes: UnsafePointer<UInt32>
