@@ -1,4 +1,6 @@
 internal import PlazaStorage
+import Foundation
+import Synchronization
 
 /// What `Database.compact(table:)` did to a table.
 public struct TableCompaction: Sendable, Hashable, CustomStringConvertible {
@@ -48,11 +50,43 @@ extension Database {
         }
     }
 
-    /// After a DELETE or UPDATE of `table` committed: rewrites its segments deleted past
-    /// `Options.autoCompactionFraction`. A failure leaves the committed change as it is (the
-    /// deleted rows stay marked; the next statement or `compact(table:)` tries again), so it is not reported.
+    /// After a DELETE or UPDATE of `table` committed: schedules the rewrite of its segments deleted
+    /// past `Options.autoCompactionFraction` on the database's background compactor, so the
+    /// statement returns as soon as its change is committed (as DuckDB leaves reclaiming deleted
+    /// rows to its checkpoint).
     func compactAfterChange(table: String) {
         guard let fraction = options.autoCompactionFraction else { return }
-        _ = try? catalog.compact(table: table, minimumDeletedFraction: fraction)
+        compactor.schedule(table: table, catalog: catalog, writers: importLock, minimumDeletedFraction: fraction)
     }
+
+    /// Blocks until the compactions scheduled so far have finished; writes call it before they
+    /// read the table, so they never start from a state a compaction is about to replace.
+    func waitForCompactions() { compactor.waitUntilIdle() }
+}
+
+/// Runs automatic compactions one at a time on a thread of their own, after the statement that made
+/// them due has returned. Each holds the database's writer lock while it runs, so writes of this
+/// process wait for it; readers never do (a compaction commits like any write, atomically).
+final class BackgroundCompactor: Sendable {
+    /// Tables scheduled and not yet started (a second DELETE before the compaction starts adds nothing).
+    private let pending = Mutex<Set<String>>([])
+    private let queue = DispatchQueue(label: "plaza.compaction", qos: .utility)
+    private let running = DispatchGroup()
+
+    /// Compacts `table` in the background unless it is already waiting to be. A failure leaves the
+    /// committed change as it is (the deleted rows stay marked; the next statement or
+    /// `compact(table:)` tries again), so it is not reported.
+    func schedule(table: String, catalog: StorageCatalog, writers: NSLock, minimumDeletedFraction: Double) {
+        let key = table.lowercased()
+        guard pending.withLock({ $0.insert(key).inserted }) else { return }
+        queue.async(group: running) { [self] in
+            writers.lock()
+            defer { writers.unlock() }
+            pending.withLock { _ = $0.remove(key) }
+            _ = try? catalog.compact(table: table, minimumDeletedFraction: minimumDeletedFraction)
+        }
+    }
+
+    /// Blocks until every scheduled compaction has finished.
+    func waitUntilIdle() { running.wait() }
 }

@@ -84,6 +84,8 @@ extension Database {
                     "\(command.rawValue) runs in a session: use Database.session(), Database.transaction { }, or one call of query or execute that holds the whole transaction"
             )
         }
+        // A write starts from the table as a pending compaction leaves it, not from the state it replaces.
+        if case .write = statement { waitForCompactions() }
         // One committed state of every table for the whole statement, however often it reads one.
         let tables = pinnedCatalog(allowingFiles: allowingFiles)
         let bound = try bind(statement, sql: sql, parameters: parameters, tables: tables)

@@ -38,7 +38,9 @@ public final class Database: Sendable {
         /// the database directory (the system's temporary directory when the database is read-only).
         public var temporaryDirectory: String?
         /// After a DELETE or UPDATE, segments with more than this fraction of their rows deleted are
-        /// rewritten without them (as `compact(table:)` does); nil never compacts on its own.
+        /// rewritten without them (as `compact(table:)` does), in the background once the statement
+        /// has returned; the database waits for it before its next write and when it is released.
+        /// Nil never compacts on its own.
         public var autoCompactionFraction: Double?
 
         /// Creates options; the defaults use every core, 80% of physical memory, read-write, files
@@ -73,6 +75,8 @@ public final class Database: Sendable {
     let settings: Mutex<Settings>
     /// Held while an import or an SQL write runs: one writer at a time in this process.
     let importLock = NSLock()
+    /// Compactions due after DELETE and UPDATE, run after their statements return.
+    let compactor = BackgroundCompactor()
 
     /// Opens the database in directory `path`, creating the directory unless the options say not to.
     ///
@@ -101,6 +105,10 @@ public final class Database: Sendable {
             try? catalog.recoverInterruptedCommit()
         }
     }
+
+    // A compaction scheduled by the last DELETE or UPDATE finishes before the database goes away
+    // (a process that exits right after its statement would otherwise never reclaim the rows).
+    deinit { compactor.waitUntilIdle() }
 
     /// The directory that spilling operators write under: the option, else `<path>/.tmp` (whose
     /// leading dot keeps it out of the table list), else the system's for a read-only database.

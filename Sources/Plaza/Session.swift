@@ -136,6 +136,8 @@ public final class Session: Sendable {
                     current.failure.withLock { $0 = "BEGIN inside a transaction" }
                     throw PlazaError(kind: .usage, message: "cannot start a transaction within a transaction")
                 }
+                // The transaction's first read of a table must not predate a compaction still to commit.
+                database.waitForCompactions()
                 let transaction = OpenTransaction(database: database)
                 open.withLock { $0 = transaction }
             case .commit:
