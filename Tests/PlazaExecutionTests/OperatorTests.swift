@@ -178,6 +178,21 @@ import Testing
         #expect(aggregateText.contains("HASH_AGGREGATE groups: 0; aggregates: count_star  [rows in: 500, rows out: 1"))
     }
 
+    @Test func collectedRowsBehindASelectiveFilterAreKeptCompacted() throws {
+        let numbers = InMemoryTable(
+            schema: Schema([Field(name: "n", type: .bigint)]), rows: (0..<300_000).map { [.bigint(Int64($0))] },
+            rowGroupSize: 50_000)
+        let plan = LogicalPlan.filter(
+            input: T.scan("n", numbers),
+            predicate: T.call(
+                .equal, [T.call(.modulo, [T.col(0, .bigint), T.lit(.bigint(100))], .bigint), T.lit(.bigint(7))],
+                .boolean))
+        // Kept behind their selections, the scan's vectors would hold 2.4 MB for 24 KB of rows:
+        // past a 1 MB limit. Compacted as they are collected, they fit.
+        let rows = try T.run(plan, ["n": numbers], memoryLimit: 1 << 20)
+        #expect(rows.count == 3000 && rows.first == [.bigint(7)] && rows.last == [.bigint(299_907)])
+    }
+
     @Test func aggregatePastTheMemoryLimitSpills() throws {
         // The limit errors of spilling operators are tested in MemorySpillTests.
         let numbers = InMemoryTable(

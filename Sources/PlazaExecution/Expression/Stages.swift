@@ -281,6 +281,10 @@ struct CollectSink: PipelineSink {
     func makeLocalState(worker: Int) -> Parts { Parts(tracker: tracker) }
 
     func sink(_ batch: Batch, into local: Parts, morsel: Int) throws(ExecutionError) {
+        // A batch that keeps few of its rows is kept compacted: passed through a filter as it is,
+        // it would hold the scan's whole vectors (a 1% DELETE kept 160 MB of row ids for 1.6 MB).
+        let sparse = batch.selection != nil && batch.liveCount &* 2 < batch.count
+        let batch = sparse ? batch.compacted() : batch
         local.parts.append((morsel, local.parts.count, batch))
         if let tracker {
             let bytes = MemoryTracker.bytes(of: batch)
