@@ -217,14 +217,20 @@ extension Database {
                         selection.indices[kept] = Int32(row)
                         kept += 1
                     }
-                    selection.count = kept
-                    let gathered = GatherKernel.gather(batch.columns[0], UnsafeBufferPointer(selection.buffer))
-                    changed += try transaction.delete(
-                        rowIDs: UnsafeBufferPointer(
-                            start: gathered.data.assumingMemoryBound(to: Int64.self), count: kept),
-                        in: snapshot)
                     let rows = Batch(columns: Array(batch.columns.dropFirst()), count: batch.count)
-                    rows.selection = selection
+                    if kept == batch.count {
+                        // Every row is new (the common case): no copy of the ids or of the rows.
+                        changed += try transaction.delete(
+                            rowIDs: UnsafeBufferPointer(start: ids, count: batch.count), in: snapshot)
+                    } else {
+                        selection.count = kept
+                        let gathered = GatherKernel.gather(batch.columns[0], UnsafeBufferPointer(selection.buffer))
+                        changed += try transaction.delete(
+                            rowIDs: UnsafeBufferPointer(
+                                start: gathered.data.assumingMemoryBound(to: Int64.self), count: kept),
+                            in: snapshot)
+                        rows.selection = selection
+                    }
                     try transaction.append(rows)
                 } else {
                     changed += try transaction.delete(

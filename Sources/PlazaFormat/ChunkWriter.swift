@@ -232,6 +232,27 @@ final class ChunkWriter {
 
     // MARK: Dictionary (§7.5)
 
+    /// A hash of `bytes` for the in-memory slot table only (never stored): strings of up to 16
+    /// bytes, most dictionary entries, are hashed from two overlapping loads instead of XXHash64.
+    @inline(__always)
+    static func slotHash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let n = bytes.count
+        if n > 16 { return XXHash64.hash(bytes) }
+        var low: UInt64 = 0, high: UInt64 = 0
+        if n >= 8 {
+            low = bytes.loadUnaligned(as: UInt64.self)
+            high = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            low = UInt64(bytes.loadUnaligned(as: UInt32.self))
+            high = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+        } else if n > 0 {
+            low = UInt64(bytes[0]) | UInt64(bytes[n >> 1]) << 8 | UInt64(bytes[n - 1]) << 16
+        }
+        var h = ((low ^ 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9) ^ (high &+ UInt64(n))
+        h = (h ^ (h >> 31)) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 29)
+    }
+
     /// Finds the distinct non-NULL values; false when there are none or more than the limit.
     private func findDistinct(_ column: ColumnVector, _ kind: ValueKind, _ n: Int) -> Bool {
         let view = ColumnView(column)
@@ -268,12 +289,11 @@ final class ChunkWriter {
             var slot: Int
             if kind == .string {
                 let b = view.bytes(row)
-                let h = XXHash64.hash(b)
+                let h = ChunkWriter.slotHash(b)
                 slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
                 while slots[slot] >= 0 {
                     let s = distinctStrings[Int(slots[slot])]
-                    if s.length == b.count
-                        && UnsafeRawBufferPointer(start: view.heap + s.offset, count: s.length).elementsEqual(b)
+                    if s.length == b.count && (s.length == 0 || memcmp(view.heap + s.offset, b.baseAddress!, s.length) == 0)
                     {
                         break
                     }
