@@ -293,7 +293,8 @@ final class ChunkWriter {
                 slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
                 while slots[slot] >= 0 {
                     let s = distinctStrings[Int(slots[slot])]
-                    if s.length == b.count && (s.length == 0 || memcmp(view.heap + s.offset, b.baseAddress!, s.length) == 0)
+                    if s.length == b.count
+                        && (s.length == 0 || memcmp(view.heap + s.offset, b.baseAddress!, s.length) == 0)
                     {
                         break
                     }
