@@ -232,14 +232,23 @@ final class ChunkWriter {
 
     // MARK: Dictionary (§7.5)
 
-    /// A hash of `bytes` for the in-memory slot table only (never stored): strings of up to 16
-    /// bytes, most dictionary entries, are hashed from two overlapping loads instead of XXHash64.
+    /// A hash of `bytes` for the in-memory slot table only (never stored), cheaper than XXHash64
+    /// on the short strings dictionaries hold: up to 16 bytes from two overlapping loads, longer
+    /// ones a word at a time.
     @inline(__always)
     static func slotHash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let n = bytes.count
-        if n > 16 { return XXHash64.hash(bytes) }
         var low: UInt64 = 0, high: UInt64 = 0
-        if n >= 8 {
+        if n > 16 {
+            var offset = 8
+            low = bytes.loadUnaligned(as: UInt64.self)
+            while offset + 8 < n {
+                low = (low ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9FB2_1C65_1E98_DF25
+                low = (low << 23) | (low >> 41)
+                offset += 8
+            }
+            high = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 8 {
             low = bytes.loadUnaligned(as: UInt64.self)
             high = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
         } else if n >= 4 {
