@@ -58,21 +58,18 @@ extension Database {
             return QueryResult(emptyWith: [])
         case .createTableAs(let name, let plan, let orReplace, let ifNotExists):
             if ifNotExists && tables.table(named: name) != nil { return Self.changedRows(0) }
-            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
-            let schema = Schema(plan.fields)
             importLock.lock()
             defer { importLock.unlock() }
             let rows = try writeRows(
-                batches, table: name, mode: orReplace ? .replace : .create, schema: schema, cancellation: cancellation,
-                writer: writer)
+                of: plan, table: name, mode: orReplace ? .replace : .create, schema: Schema(plan.fields),
+                cancellation: cancellation, tables: tables, writer: writer)
             return Self.changedRows(rows)
         case .insert(let table, let schema, let plan):
-            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
-            try Self.checkNotNull(batches, schema: schema, table: table)
             importLock.lock()
             defer { importLock.unlock() }
             let rows = try writeRows(
-                batches, table: table, mode: .append, schema: schema, cancellation: cancellation, writer: writer)
+                of: plan, table: table, mode: .append, schema: schema, checksNotNull: true, cancellation: cancellation,
+                tables: tables, writer: writer)
             return Self.changedRows(rows)
         case .renameTable(let name, let newName):
             importLock.lock()
@@ -86,23 +83,24 @@ extension Database {
             importLock.lock()
             defer { importLock.unlock() }
             _ = try writeRows(
-                batches, table: table, mode: .replace, schema: schema, cancellation: cancellation, writer: writer,
-                expectedGeneration: read)
+                table: table, mode: .replace, schema: schema, cancellation: cancellation, writer: writer,
+                expectedGeneration: read
+            ) { body throws(PlazaError) in
+                for batch in batches { try body(batch) }
+            }
             return QueryResult(emptyWith: [])
         case .delete(let table, let plan):
-            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
             importLock.lock()
             defer { importLock.unlock() }
-            let changed = try modifyRows(table: table, changes: batches, tables: tables, appends: false, writer: writer)
+            let changed = try modifyRows(
+                table: table, changes: plan, schema: nil, cancellation: cancellation, tables: tables, writer: writer)
             finishChange(of: table, changed: changed, transaction: transaction)
             return Self.changedRows(changed)
         case .update(let table, let schema, let plan):
-            let batches = try materialize(plan, cancellation: cancellation, tables: tables)
-            let rows = batches.map { Batch(columns: Array($0.columns.dropFirst()), count: $0.count) }
-            try Self.checkNotNull(rows, schema: schema, table: table)
             importLock.lock()
             defer { importLock.unlock() }
-            let changed = try modifyRows(table: table, changes: batches, tables: tables, appends: true, writer: writer)
+            let changed = try modifyRows(
+                table: table, changes: plan, schema: schema, cancellation: cancellation, tables: tables, writer: writer)
             finishChange(of: table, changed: changed, transaction: transaction)
             return Self.changedRows(changed)
         case .dropTable(let name, let ifExists):
@@ -134,8 +132,8 @@ extension Database {
         }
     }
 
-    /// Runs the query part of a write to completion (before any lock is taken, so a statement may
-    /// read the table it writes: it reads the snapshot pinned when it was bound).
+    /// Runs the query part of a write to completion (an ALTER TABLE that rewrites its own table
+    /// reads every row before it replaces them).
     private func materialize(_ plan: LogicalPlan, cancellation: CancellationToken, tables: PinnedCatalog)
         throws(PlazaError) -> [Batch]
     {
@@ -147,13 +145,60 @@ extension Database {
         }
     }
 
-    /// Streams `batches` into a new write transaction of `table` and commits it; on any failure the
-    /// transaction is aborted and the table is unchanged.
+    /// Runs the query part of a write and hands `body` its batches in order, compacted and flat,
+    /// while the query runs: the rows are written as they come instead of being held all at once
+    /// (an UPDATE of a million rows held them all, and paid their page faults). The query reads
+    /// the snapshot pinned when the statement was bound, so a write may read the table it writes.
+    private func forEachBatch(
+        of plan: LogicalPlan, cancellation: CancellationToken, tables: PinnedCatalog,
+        _ body: (Batch) throws(PlazaError) -> Void
+    ) throws(PlazaError) {
+        let optimized = Optimizer.optimize(plan, statistics: tables)
+        var failure: PlazaError?
+        do {
+            try makeExecutor(cancellation: cancellation, tables: tables).stream(optimized) { batch in
+                do throws(PlazaError) {
+                    if cancellation.isCancelled { throw PlazaError.cancelledQuery }
+                    try body(batch)
+                    return true
+                } catch {
+                    failure = error
+                    return false
+                }
+            }
+        } catch {
+            throw PlazaError.from(error, cancellation: cancellation)
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes the rows of `plan` into a new write transaction of `table` as the query produces them,
+    /// and commits; with `checksNotNull`, a NULL in a NOT NULL column fails the statement.
+    private func writeRows(
+        of plan: LogicalPlan, table: String, mode: WriteMode, schema: Schema, checksNotNull: Bool = false,
+        cancellation: CancellationToken, tables: PinnedCatalog, writer: TableWriter
+    ) throws(PlazaError) -> Int {
+        try writeRows(table: table, mode: mode, schema: schema, cancellation: cancellation, writer: writer) {
+            append throws(PlazaError) in
+            var rowsBefore = 0
+            try forEachBatch(of: plan, cancellation: cancellation, tables: tables) { batch throws(PlazaError) in
+                if checksNotNull {
+                    try Self.checkNotNull(batch, rowsBefore: rowsBefore, schema: schema, table: table)
+                }
+                rowsBefore += batch.liveCount
+                try append(batch)
+            }
+        }
+    }
+
+    /// Starts a write transaction of `table`, hands `produce` the function that appends a batch to
+    /// it, and commits; on any failure the transaction is aborted and the table is unchanged.
     /// With `expectedGeneration`, the table must still be at that generation (ALTER TABLE rewrites
     /// the rows it read; a commit in between would be lost).
     private func writeRows(
-        _ batches: [Batch], table: String, mode: WriteMode, schema: Schema, cancellation: CancellationToken,
-        writer: TableWriter, expectedGeneration: UInt64? = nil
+        table: String, mode: WriteMode, schema: Schema, cancellation: CancellationToken, writer: TableWriter,
+        expectedGeneration: UInt64? = nil,
+        _ produce: ((Batch) throws(PlazaError) -> Void) throws(PlazaError) -> Void
     ) throws(PlazaError) -> Int {
         let transaction: TableWriteTransaction
         do { transaction = try writer.begin(table: table, mode: mode, schema: schema) } catch {
@@ -173,9 +218,9 @@ extension Database {
                 )
             }
             var rows = 0
-            for batch in batches {
+            try produce { batch throws(PlazaError) in
                 if cancellation.isCancelled { throw PlazaError.cancelledQuery }
-                try transaction.append(batch)
+                do { try transaction.append(batch) } catch { throw PlazaError.from(error) }
                 rows += batch.liveCount
             }
             try transaction.commit()
@@ -186,12 +231,15 @@ extension Database {
         }
     }
 
-    /// Deletes the rows whose ids (column 0 of `changes`, read from the pinned snapshot of `table`)
-    /// the statement found and, for UPDATE (`appends`), appends their new values (the other
-    /// columns), all in one commit: an update is a delete plus an append. A row named twice (an
-    /// UPDATE … FROM matching it twice) changes once, with its first new values. Returns the rows changed.
+    /// Deletes the rows whose ids (column 0 of the rows `changes` produces, read from the pinned
+    /// snapshot of `table`) the statement finds and, for UPDATE (`schema` given), appends their
+    /// new values (the other columns, checked against the NOT NULL columns), all in one commit: an
+    /// update is a delete plus an append. The rows are changed as the query produces them. A row
+    /// named twice (an UPDATE … FROM matching it twice) changes once, with its first new values.
+    /// Returns the rows changed.
     private func modifyRows(
-        table: String, changes: [Batch], tables: PinnedCatalog, appends: Bool, writer: TableWriter
+        table: String, changes: LogicalPlan, schema: Schema?, cancellation: CancellationToken, tables: PinnedCatalog,
+        writer: TableWriter
     ) throws(PlazaError) -> Int {
         let snapshot: TableSnapshot
         let transaction: TableWriteTransaction
@@ -201,23 +249,34 @@ extension Database {
         } catch { throw PlazaError.from(error) }
         do {
             var changed = 0
-            var seen = appends ? [UInt64](repeating: 0, count: (snapshot.rowIDLimit + 63) / 64) : []
-            for batch in changes where batch.count > 0 {
+            var rowsBefore = 0
+            var seen = schema != nil ? [UInt64](repeating: 0, count: (snapshot.rowIDLimit + 63) / 64) : []
+            try forEachBatch(of: changes, cancellation: cancellation, tables: tables) { batch throws(PlazaError) in
+                guard batch.count > 0 else { return }
                 let ids = batch.columns[0].data.assumingMemoryBound(to: Int64.self)
-                if appends {
-                    // Keep the first change of each row: a selection of the rows not seen before.
-                    let selection = SelectionVector(capacity: batch.count)
-                    var kept = 0
-                    for row in 0..<batch.count {
-                        let id = Int(ids[row])
-                        guard id >= 0, id < snapshot.rowIDLimit else { continue }
-                        let bit: UInt64 = 1 &<< UInt64(id & 63)
-                        if seen[id >> 6] & bit != 0 { continue }
-                        seen[id >> 6] |= bit
-                        selection.indices[kept] = Int32(row)
-                        kept += 1
-                    }
-                    let rows = Batch(columns: Array(batch.columns.dropFirst()), count: batch.count)
+                guard let schema else {
+                    do {
+                        changed += try transaction.delete(
+                            rowIDs: UnsafeBufferPointer(start: ids, count: batch.count), in: snapshot)
+                    } catch { throw PlazaError.from(error) }
+                    return
+                }
+                let rows = Batch(columns: Array(batch.columns.dropFirst()), count: batch.count)
+                try Self.checkNotNull(rows, rowsBefore: rowsBefore, schema: schema, table: table)
+                rowsBefore += batch.count
+                // Keep the first change of each row: a selection of the rows not seen before.
+                let selection = SelectionVector(capacity: batch.count)
+                var kept = 0
+                for row in 0..<batch.count {
+                    let id = Int(ids[row])
+                    guard id >= 0, id < snapshot.rowIDLimit else { continue }
+                    let bit: UInt64 = 1 &<< UInt64(id & 63)
+                    if seen[id >> 6] & bit != 0 { continue }
+                    seen[id >> 6] |= bit
+                    selection.indices[kept] = Int32(row)
+                    kept += 1
+                }
+                do {
                     if kept == batch.count {
                         // Every row is new (the common case): no copy of the ids or of the rows.
                         changed += try transaction.delete(
@@ -232,10 +291,7 @@ extension Database {
                         rows.selection = selection
                     }
                     try transaction.append(rows)
-                } else {
-                    changed += try transaction.delete(
-                        rowIDs: UnsafeBufferPointer(start: ids, count: batch.count), in: snapshot)
-                }
+                } catch { throw PlazaError.from(error) }
             }
             if changed == 0 {
                 transaction.abort()
@@ -245,7 +301,7 @@ extension Database {
             return changed
         } catch {
             transaction.abort()
-            throw PlazaError.from(error)
+            throw PlazaError.from(error, cancellation: cancellation)
         }
     }
 
@@ -262,25 +318,20 @@ extension Database {
 
     /// Throws for the first NULL in a NOT NULL column, naming the column and the row (counted
     /// from 1 in the order the statement produced its rows), as DuckDB's constraint error does.
-    static func checkNotNull(_ batches: [Batch], schema: Schema, table: String) throws(PlazaError) {
-        let required = schema.fields.indices.filter { !schema.fields[$0].isNullable }
-        guard !required.isEmpty else { return }
-        var before = 0
-        for batch in batches {
-            for column in required where batch.columns[column].hasNulls {
-                let vector = batch.columns[column]
-                for position in 0..<batch.liveCount {
-                    let row = batch.selection.map { Int($0.indices[position]) } ?? position
-                    if !vector.isValid(at: row) {
-                        throw PlazaError(
-                            kind: .execution,
-                            message:
-                                "NOT NULL constraint failed: \(table).\(schema.fields[column].name) (row \(before + position + 1) of the inserted rows is NULL there)"
-                        )
-                    }
+    /// `rowsBefore` rows came in earlier batches of the statement.
+    static func checkNotNull(_ batch: Batch, rowsBefore: Int, schema: Schema, table: String) throws(PlazaError) {
+        for column in schema.fields.indices where !schema.fields[column].isNullable && batch.columns[column].hasNulls {
+            let vector = batch.columns[column]
+            for position in 0..<batch.liveCount {
+                let row = batch.selection.map { Int($0.indices[position]) } ?? position
+                if !vector.isValid(at: row) {
+                    throw PlazaError(
+                        kind: .execution,
+                        message:
+                            "NOT NULL constraint failed: \(table).\(schema.fields[column].name) (row \(rowsBefore + position + 1) of the inserted rows is NULL there)"
+                    )
                 }
             }
-            before += batch.liveCount
         }
     }
 

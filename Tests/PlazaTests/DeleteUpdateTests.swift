@@ -78,6 +78,20 @@ import Testing
         #expect(try db.query("SELECT min(id) AS m FROM t").column("m", as: Int64.self) == [6])
     }
 
+    @Test func writesStreamTheirRowsInsteadOfHoldingThemAll() throws {
+        let directory = TestDirectory()
+        let db = try Database(path: directory.database, options: .init(autoCompactionFraction: nil))
+        try db.execute("CREATE TABLE t AS SELECT range AS id, range % 7 AS k FROM range(1000000)")
+        // Each statement below reads 16 MB of rows; held all at once they would not fit in 4 MB.
+        try db.execute("SET memory_limit = '4MB'")
+        #expect(try db.execute("INSERT INTO t SELECT id + 1000000, k FROM t") == 1_000_000)
+        #expect(try db.execute("UPDATE t SET k = -1 WHERE id % 2 = 0") == 1_000_000)
+        #expect(try db.execute("DELETE FROM t WHERE k = -1") == 1_000_000)
+        #expect(try db.execute("CREATE TABLE u AS SELECT * FROM t") == 1_000_000)
+        let sums = try db.query("SELECT sum(id) AS s FROM u").column("s", as: Int64.self)
+        #expect(sums == [Int64(1_000_000) * 1_000_000])
+    }
+
     @Test func compactKeepsRowsAndOrderAndIsIdempotent() throws {
         let directory = TestDirectory()
         let db = try Database(path: directory.database, options: .init(autoCompactionFraction: nil))
