@@ -118,16 +118,28 @@ extension Database {
         case .createView(let name, let sql, _, let orReplace, let ifNotExists):
             importLock.lock()
             defer { importLock.unlock() }
-            if ifNotExists && catalog.viewDefinition(named: name) != nil { return QueryResult(emptyWith: []) }
-            do { try catalog.createView(named: name, sql: sql, orReplace: orReplace) } catch {
+            if ifNotExists && tables.viewDefinition(named: name) != nil { return QueryResult(emptyWith: []) }
+            do {
+                if let transaction {
+                    try transaction.storage.createView(named: name, sql: sql, orReplace: orReplace)
+                } else {
+                    try catalog.createView(named: name, sql: sql, orReplace: orReplace)
+                }
+            } catch {
                 throw PlazaError.from(error)
             }
             return QueryResult(emptyWith: [])
         case .dropView(let name, let ifExists):
             importLock.lock()
             defer { importLock.unlock() }
-            if ifExists && catalog.viewDefinition(named: name) == nil { return QueryResult(emptyWith: []) }
-            do { try catalog.dropView(named: name) } catch { throw PlazaError.from(error) }
+            if ifExists && tables.viewDefinition(named: name) == nil { return QueryResult(emptyWith: []) }
+            do {
+                if let transaction {
+                    try transaction.storage.dropView(named: name)
+                } else {
+                    try catalog.dropView(named: name)
+                }
+            } catch { throw PlazaError.from(error) }
             return QueryResult(emptyWith: [])
         }
     }
@@ -366,9 +378,9 @@ extension BoundWrite {
     var outsideTransactionsOnly: String? {
         switch self {
         case .renameTable: return "ALTER TABLE … RENAME TO"
-        case .createView: return "CREATE VIEW"
-        case .dropView: return "DROP VIEW"
-        case .createTable, .createTableAs, .insert, .rewriteTable, .delete, .update, .dropTable: return nil
+        case .createTable, .createTableAs, .insert, .rewriteTable, .delete, .update, .dropTable, .createView,
+            .dropView:
+            return nil
         }
     }
 }

@@ -125,7 +125,7 @@ extension Database {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Value.varchar(String($0)) }
             return Self.textResult(column: "plan", values: lines.last == .varchar("") ? Array(lines.dropLast()) : lines)
         case .showTables:
-            let names = (tables.tableNames() + catalog.viewNames()).sorted()
+            let names = (tables.tableNames() + tables.viewNames()).sorted()
             return Self.textResult(column: "name", values: names.map { .varchar($0) })
         case .describe(let table):
             guard let schema = tables.table(named: table)?.schema else { throw unknownTable(table) }

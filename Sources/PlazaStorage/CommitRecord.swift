@@ -11,19 +11,27 @@ struct CommitRecord: Hashable, Sendable {
         case publish = 1
         /// Remove the table (its directory is renamed away, then deleted).
         case drop = 2
+        /// Rename the staged view file (in `.plaza-views`) over the view's file (from 1.1).
+        case putView = 3
+        /// Remove the view's file (from 1.1).
+        case dropView = 4
     }
 
     /// One table of the transaction.
     struct Entry: Hashable, Sendable {
         /// What happens to the table.
         var action: Action = .publish
-        /// The table directory's name.
+        /// The table directory's name, or the view's name.
         var table: String
-        /// The new manifest's file name inside that directory (`MANIFEST.tmp-…`; empty for a drop).
+        /// The new manifest's file name inside that directory (`MANIFEST.tmp-…`), or the staged
+        /// view file's name inside `.plaza-views` (`tmp-…`); empty for a drop.
         var manifestFile: String
         /// The new manifest's generation, to recognize a rename already done (for a drop, the
-        /// generation of the manifest being dropped).
+        /// generation of the manifest being dropped; 1 for a view).
         var generation: UInt64
+
+        /// Whether the entry changes a view rather than a table.
+        var isView: Bool { action == .putView || action == .dropView }
     }
 
     /// The file name of the record in the database directory (§11).
@@ -82,9 +90,13 @@ struct CommitRecord: Hashable, Sendable {
             guard (try? TableName.validate(table)) != nil, seen.insert(TableName.key(table)).inserted else {
                 throw damaged("names the table \"\(table)\" badly or twice")
             }
-            let fileIsValid =
-                action == .drop
-                ? file.isEmpty : file.hasPrefix(TableWriteTransaction.temporaryManifestPrefix) && !file.contains("/")
+            let fileIsValid: Bool
+            switch action {
+            case .drop, .dropView: fileIsValid = file.isEmpty
+            case .publish:
+                fileIsValid = file.hasPrefix(TableWriteTransaction.temporaryManifestPrefix) && !file.contains("/")
+            case .putView: fileIsValid = file.hasPrefix(StorageCatalog.stagedViewPrefix) && !file.contains("/")
+            }
             guard fileIsValid, generation >= 1 else {
                 throw damaged("names the manifest file \"\(file)\" of table \"\(table)\"")
             }

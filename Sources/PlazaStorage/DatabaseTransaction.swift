@@ -38,12 +38,35 @@ package final class DatabaseTransaction: Sendable {
         var isDropped = false
     }
 
+    /// A view the transaction creates, replaces or drops.
+    struct StagedView {
+        /// The view's name as written.
+        var name: String
+        /// The new definition; nil when the transaction drops the view.
+        var definition: ViewDefinition?
+        /// The staged view file's name in the view directory (empty for a drop).
+        var file: String
+        /// The view name's lock, held until the transaction ends.
+        var lock: FileLock
+        /// Whether a committed view of the name existed when the transaction first changed it.
+        var existed: Bool
+    }
+
+    /// How a transaction has changed a view.
+    package enum ViewChange: Sendable, Hashable {
+        /// Created or replaced with this definition.
+        case defined(ViewDefinition)
+        /// Dropped.
+        case dropped
+    }
+
     /// Steps of `commit()`, for tests that simulate a crash between them (§11).
     enum CommitStep: CaseIterable { case staged, recordWritten, firstManifestRenamed, manifestsRenamed }
 
     /// The catalog the transaction writes.
     package let catalog: StorageCatalog
     private let staged = Mutex<[String: StagedTable]>([:])
+    private let views = Mutex<[String: StagedView]>([:])
     private let isOpen = Mutex(true)
     /// Test hook: `commit()` stops as if the process died right after this step.
     let crashAfter = Mutex<CommitStep?>(nil)
@@ -65,11 +88,130 @@ package final class DatabaseTransaction: Sendable {
         guard isOpen.withLock({ $0 }) else {
             throw StorageError(.transactionClosed, "the transaction has ended", table: name)
         }
+        if let view = views.withLock({ $0[TableName.key(name)] }) {
+            // One commit record entry per name: a table and a view of one name cannot both change.
+            throw StorageError(
+                .tableExists,
+                view.definition == nil
+                    ? "view \"\(view.name)\" is dropped in this transaction; COMMIT before creating a table of its name"
+                    : "a view named \"\(view.name)\" already exists", table: name)
+        }
         return try catalog.startWrite(table: name, mode: mode, schema: schema, in: self)
     }
 
     /// Whether the transaction has staged no change.
-    package var isEmpty: Bool { staged.withLock { $0.isEmpty } }
+    package var isEmpty: Bool { staged.withLock { $0.isEmpty } && views.withLock { $0.isEmpty } }
+
+    /// How the transaction has changed view `name` (matched ignoring case), or nil when it has not.
+    package func viewChange(named name: String) -> ViewChange? {
+        views.withLock { $0[TableName.key(name)] }.map { $0.definition.map(ViewChange.defined) ?? .dropped }
+    }
+
+    /// The views the transaction has changed, by name as written.
+    package var viewChanges: [String: ViewChange] {
+        views.withLock { views in
+            Dictionary(
+                uniqueKeysWithValues: views.values.map { ($0.name, $0.definition.map(ViewChange.defined) ?? .dropped) })
+        }
+    }
+
+    /// Creates (or with `orReplace` replaces) view `name` when the transaction commits; until then
+    /// only its statements see it. The view's file is written now under a staged name.
+    ///
+    /// - Throws: `.transactionClosed`; `.invalidName`; `.tableExists` when a table or (without
+    ///   `orReplace`) a view has the name; `.busy` while another writer holds the name; `.io`.
+    package func createView(named name: String, sql: String, orReplace: Bool) throws(StorageError) {
+        guard isOpen.withLock({ $0 }) else {
+            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
+        }
+        try TableName.validate(name)
+        let key = TableName.key(name)
+        if let table = staged.withLock({ $0[key] }) {
+            throw StorageError(
+                .tableExists,
+                table.isDropped
+                    ? "table \"\(table.entry)\" is dropped in this transaction; COMMIT before creating a view of its name"
+                    : "a table named \"\(table.entry)\" already exists", table: table.entry)
+        }
+        let earlier = views.withLock { $0[key] }
+        let lock: FileLock
+        let existed: Bool
+        if let earlier {
+            if let defined = earlier.definition, !orReplace {
+                throw StorageError(.tableExists, "view \"\(defined.name)\" already exists", table: defined.name)
+            }
+            lock = earlier.lock
+            existed = earlier.existed
+        } else {
+            lock = try catalog.lockTable(name)
+            do {
+                let committed = catalog.viewDefinition(named: name)
+                try catalog.checkViewName(name, orReplace: orReplace, existingView: committed)
+                existed = committed != nil
+            } catch {
+                lock.release()
+                throw error
+            }
+        }
+        let file: String
+        do { file = try catalog.writeStagedView(named: name, sql: sql) } catch {
+            if earlier == nil { lock.release() }
+            throw error
+        }
+        if let earlier, !earlier.file.isEmpty { removeStagedViewFile(earlier) }
+        views.withLock {
+            $0[key] = StagedView(
+                name: name, definition: ViewDefinition(name: name, sql: sql), file: file, lock: lock, existed: existed)
+        }
+    }
+
+    /// Drops view `name` when the transaction commits; its statements no longer see it now.
+    ///
+    /// - Throws: `.transactionClosed`; `.invalidName`; `.tableNotFound` when there is no such
+    ///   view; `.busy` while another writer holds the name; `.io`.
+    package func dropView(named name: String) throws(StorageError) {
+        guard isOpen.withLock({ $0 }) else {
+            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
+        }
+        try TableName.validate(name)
+        let key = TableName.key(name)
+        let notFound = StorageError(.tableNotFound, "cannot drop view \"\(name)\": no such view", table: name)
+        if let earlier = views.withLock({ $0[key] }) {
+            guard earlier.definition != nil else { throw notFound }
+            removeStagedViewFile(earlier)
+            if earlier.existed {
+                views.withLock {
+                    $0[key] = StagedView(name: name, definition: nil, file: "", lock: earlier.lock, existed: true)
+                }
+            } else {
+                // Created in this transaction: forgotten, as if never created.
+                views.withLock { _ = $0.removeValue(forKey: key) }
+                earlier.lock.release()
+            }
+            return
+        }
+        let lock = try catalog.lockTable(name)
+        guard let committed = catalog.viewDefinition(named: name) else {
+            lock.release()
+            throw notFound
+        }
+        views.withLock {
+            $0[key] = StagedView(name: committed.name, definition: nil, file: "", lock: lock, existed: true)
+        }
+    }
+
+    /// Deletes a staged view file (best effort: a leftover is a small file nobody reads).
+    private func removeStagedViewFile(_ view: StagedView) {
+        guard !view.file.isEmpty else { return }
+        try? FileSystem.removeFile(catalog.viewDirectory + "/" + view.file, table: view.name)
+    }
+
+    /// The commit record entry that publishes `view`.
+    private static func recordEntry(_ view: StagedView) -> CommitRecord.Entry {
+        CommitRecord.Entry(
+            action: view.definition == nil ? .dropView : .putView, table: view.name, manifestFile: view.file,
+            generation: 1)
+    }
 
     /// The names of the tables this transaction created (they have no committed manifest yet).
     package var createdTableNames: [String] {
@@ -186,9 +328,17 @@ package final class DatabaseTransaction: Sendable {
             throw StorageError(.transactionClosed, "the transaction has already ended")
         }
         let tables = staged.withLock { $0.values.sorted { TableName.key($0.entry) < TableName.key($1.entry) } }
-        guard !tables.isEmpty else { return }
+        let changedViews = views.withLock { $0.values.sorted { TableName.key($0.name) < TableName.key($1.name) } }
+        guard !tables.isEmpty || !changedViews.isEmpty else { return }
         do {
-            if tables.count == 1, tables[0].isDropped {
+            if !changedViews.isEmpty {
+                if tables.isEmpty && changedViews.count == 1 {
+                    // One view: its rename into place (or its file's removal) is the commit.
+                    try catalog.publish(CommitRecord(entries: [Self.recordEntry(changedViews[0])]))
+                } else {
+                    try publish(tables, views: changedViews)
+                }
+            } else if tables.count == 1, tables[0].isDropped {
                 try catalog.removeDirectory(of: tables[0].entry)
             } else if tables.count == 1 {
                 let table = tables[0]
@@ -202,22 +352,29 @@ package final class DatabaseTransaction: Sendable {
         } catch let failure {
             if crashed.withLock({ $0 }) {
                 for table in tables { table.lock.release() }
+                for view in changedViews { view.lock.release() }
                 throw failure
             }
-            let published = catalog.isPublished(tables.map { ($0.entry, $0.manifest.generation, $0.isDropped) })
+            let published =
+                catalog.isPublished(tables.map { ($0.entry, $0.manifest.generation, $0.isDropped) })
+                && changedViews.allSatisfy { catalog.viewDefinition(named: $0.name) == $0.definition }
             if !published {
                 release(tables, keepingCommitted: true)
+                release(changedViews)
                 throw failure.noting("nothing was committed; every table is unchanged")
             }
             // Finish publishing now if possible; otherwise leave the waiting manifests to the next writer.
             if (try? catalog.recoverInterruptedCommit()) != nil {
                 release(tables, keepingCommitted: false)
+                release(changedViews)
             } else {
                 for table in tables { table.lock.release() }
+                for view in changedViews { view.lock.release() }
             }
             throw failure.noting("the transaction is committed; the next write finishes publishing it")
         }
         release(tables, keepingCommitted: false)
+        release(changedViews)
     }
 
     /// Drops every staged change: deletes the files the transaction wrote and releases its locks.
@@ -229,14 +386,15 @@ package final class DatabaseTransaction: Sendable {
             })
         else { return }
         release(staged.withLock { Array($0.values) }, keepingCommitted: true)
+        release(views.withLock { Array($0.values) })
     }
 
     deinit {
         if isOpen.withLock({ $0 }) { rollback() }
     }
 
-    /// Publishes several tables through a commit record (§11).
-    private func publish(_ tables: [StagedTable]) throws(StorageError) {
+    /// Publishes several tables and views through a commit record (§11).
+    private func publish(_ tables: [StagedTable], views: [StagedView] = []) throws(StorageError) {
         let lock = try catalog.lockCommits(shared: false)
         defer { lock.release() }
         try step(.staged)
@@ -246,7 +404,7 @@ package final class DatabaseTransaction: Sendable {
                 CommitRecord.Entry(
                     action: $0.isDropped ? .drop : .publish, table: $0.entry, manifestFile: $0.manifestFile,
                     generation: $0.manifest.generation)
-            })
+            } + views.map(Self.recordEntry))
         let recordPath = catalog.directory + "/" + CommitRecord.fileName
         let temporary = catalog.directory + "/" + CommitRecord.temporaryPrefix + StorageCatalog.randomSuffix()
         do {
@@ -270,6 +428,7 @@ package final class DatabaseTransaction: Sendable {
             }
             if index == 0 { try step(.firstManifestRenamed) }
         }
+        try catalog.publish(CommitRecord(entries: Array(record.entries[tables.count...])))
         try step(.manifestsRenamed)
         try FileSystem.removeFile(recordPath, table: nil)
         try FileSystem.sync(catalog.directory, table: nil)
@@ -288,6 +447,14 @@ package final class DatabaseTransaction: Sendable {
             }
             if keepingCommitted && table.committed == nil { _ = FileSystem.removeEmptyDirectory(table.directory) }
             table.lock.release()
+        }
+    }
+
+    /// Deletes the staged files `views` left (none after a commit renamed them) and releases their locks.
+    private func release(_ views: [StagedView]) {
+        for view in views {
+            removeStagedViewFile(view)
+            view.lock.release()
         }
     }
 

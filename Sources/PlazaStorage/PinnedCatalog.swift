@@ -72,11 +72,23 @@ package final class PinnedCatalog: CatalogReader, Sendable {
         return Array(Set(kept).union(created)).sorted()
     }
 
-    /// The view named `name`, read now (views are not pinned: they hold no rows).
-    package func viewDefinition(named name: String) -> ViewDefinition? { catalog.viewDefinition(named: name) }
+    /// The view named `name`, read now (views are not pinned: they hold no rows); inside a
+    /// transaction, as the transaction left it.
+    package func viewDefinition(named name: String) -> ViewDefinition? {
+        switch transaction?.viewChange(named: name) {
+        case .defined(let definition): return definition
+        case .dropped: return nil
+        case nil: return catalog.viewDefinition(named: name)
+        }
+    }
 
-    /// The names of the views, sorted.
-    package func viewNames() -> [String] { catalog.viewNames() }
+    /// The names of the views, sorted (inside a transaction, as it left them).
+    package func viewNames() -> [String] {
+        guard let changes = transaction?.viewChanges, !changes.isEmpty else { return catalog.viewNames() }
+        let changed = Set(changes.keys.map(TableName.key))
+        let kept = catalog.viewNames().filter { !changed.contains(TableName.key($0)) }
+        return (kept + changes.compactMap { name, change in change == .dropped ? nil : name }).sorted()
+    }
 
     /// The pinned table's description (pinning it now if needed); nil when it cannot be opened.
     package func table(named name: String) -> TableDescription? {

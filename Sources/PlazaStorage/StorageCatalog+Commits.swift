@@ -53,7 +53,7 @@ extension StorageCatalog {
     func manifestFile(of entry: String, pending: CommitRecord?) throws(StorageError) -> String? {
         guard let pending else { return Manifest.fileName }
         let key = TableName.key(entry)
-        guard let named = pending.entries.first(where: { TableName.key($0.table) == key }) else {
+        guard let named = pending.entries.first(where: { !$0.isView && TableName.key($0.table) == key }) else {
             return Manifest.fileName
         }
         if named.action == .drop { return nil }
@@ -85,6 +85,24 @@ extension StorageCatalog {
     /// rename durable; a manifest already renamed is recognized by its generation.
     func publish(_ record: CommitRecord) throws(StorageError) {
         for entry in record.entries {
+            switch entry.action {
+            case .putView:
+                // Renamed into place if still waiting; once renamed, the view file is the new one.
+                let staged = viewDirectory + "/" + entry.manifestFile
+                if try FileSystem.fileSize(staged, table: entry.table) != nil {
+                    try FileSystem.moveAtomically(staged, to: viewPath(entry.table), table: entry.table)
+                    try FileSystem.sync(viewDirectory, table: entry.table)
+                }
+                continue
+            case .dropView:
+                if try FileSystem.fileSize(viewPath(entry.table), table: entry.table) != nil {
+                    try FileSystem.removeFile(viewPath(entry.table), table: entry.table)
+                    try FileSystem.sync(viewDirectory, table: entry.table)
+                }
+                continue
+            case .publish, .drop:
+                break
+            }
             let table = tablePath(entry.table)
             if entry.action == .drop {
                 // Renamed away if still there; what stays hidden is deleted by later writers.

@@ -8,27 +8,72 @@ extension StorageCatalog {
     /// The first line of every view file.
     static let viewFileMagic = "PLAZA-VIEW 1"
 
-    private var viewDirectory: String { directory + "/" + Self.viewDirectoryName }
+    /// The prefix of a view file being written, or staged by an open transaction (§9, §11).
+    static let stagedViewPrefix = "tmp-"
 
-    private func viewPath(_ name: String) -> String { viewDirectory + "/" + TableName.key(name) + ".view" }
+    var viewDirectory: String { directory + "/" + Self.viewDirectoryName }
 
-    /// The view matching `name` case-insensitively, or nil (also when its file is unreadable).
+    func viewPath(_ name: String) -> String { viewDirectory + "/" + TableName.key(name) + ".view" }
+
+    /// The view matching `name` case-insensitively, or nil (also when its file is unreadable). A
+    /// commit record left by a crash (§11) is read through: the views it creates or drops are.
     package func viewDefinition(named name: String) -> ViewDefinition? {
-        guard (try? TableName.validate(name)) != nil,
-            let bytes = try? FileSystem.readFileIfPresent(viewPath(name), table: name)
-        else { return nil }
+        guard (try? TableName.validate(name)) != nil else { return nil }
+        if let pending = try? pendingCommit(),
+            let entry = pending.entries.first(where: { $0.isView && TableName.key($0.table) == TableName.key(name) })
+        {
+            if entry.action == .dropView { return nil }
+            if let bytes = try? FileSystem.readFileIfPresent(viewDirectory + "/" + entry.manifestFile, table: name) {
+                return Self.decodeView(bytes)
+            }
+        }
+        guard let bytes = try? FileSystem.readFileIfPresent(viewPath(name), table: name) else { return nil }
         return Self.decodeView(bytes)
     }
 
-    /// The names of the views, sorted.
+    /// The names of the views, sorted (through a pending commit record, as `viewDefinition`).
     package func viewNames() -> [String] {
-        guard let entries = try? FileSystem.list(viewDirectory, table: nil) else { return [] }
-        return entries.filter { $0.hasSuffix(".view") }.compactMap { entry -> String? in
-            guard let bytes = try? FileSystem.readFileIfPresent(viewDirectory + "/" + entry, table: nil) else {
-                return nil
+        var names: [String] = []
+        if let entries = try? FileSystem.list(viewDirectory, table: nil) {
+            names = entries.filter { $0.hasSuffix(".view") }.compactMap { entry -> String? in
+                guard let bytes = try? FileSystem.readFileIfPresent(viewDirectory + "/" + entry, table: nil) else {
+                    return nil
+                }
+                return Self.decodeView(bytes)?.name
             }
-            return Self.decodeView(bytes)?.name
-        }.sorted()
+        }
+        if let pending = try? pendingCommit() {
+            let changed = Set(pending.entries.filter(\.isView).map { TableName.key($0.table) })
+            names = names.filter { !changed.contains(TableName.key($0)) }
+            names += pending.entries.filter { $0.action == .putView }.map(\.table)
+        }
+        return names.sorted()
+    }
+
+    /// Checks that view `name` may be created: no table has the name and, without `orReplace`,
+    /// no view (`existingView`, as the caller sees the views).
+    func checkViewName(_ name: String, orReplace: Bool, existingView: ViewDefinition?) throws(StorageError) {
+        if let table = try committedTableEntry(name) {
+            throw StorageError(.tableExists, "a table named \"\(table)\" already exists", table: table)
+        }
+        if !orReplace, let existingView {
+            throw StorageError(.tableExists, "view \"\(existingView.name)\" already exists", table: existingView.name)
+        }
+    }
+
+    /// Writes view `name` durably to a new staged file in the view directory and returns the
+    /// file's name; the caller renames it into place (or deletes it).
+    func writeStagedView(named name: String, sql: String) throws(StorageError) -> String {
+        if try FileSystem.makeDirectory(viewDirectory, table: name) { try FileSystem.sync(directory, table: name) }
+        let text = Self.viewFileMagic + "\n" + name + "\n" + sql
+        let file = Self.stagedViewPrefix + Self.randomSuffix()
+        do {
+            try FileSystem.writeNewFileDurably(viewDirectory + "/" + file, Array(text.utf8), table: name)
+        } catch {
+            try? FileSystem.removeFile(viewDirectory + "/" + file, table: name)
+            throw error
+        }
+        return file
     }
 
     /// Stores view `name` as `sql`, replacing an existing view of that name only with `orReplace`.
@@ -42,17 +87,9 @@ extension StorageCatalog {
         try TableName.validate(name)
         let lock = try lockTable(name)
         defer { lock.release() }
-        if let table = try committedTableEntry(name) {
-            throw StorageError(.tableExists, "a table named \"\(table)\" already exists", table: table)
-        }
-        if !orReplace, let existing = viewDefinition(named: name) {
-            throw StorageError(.tableExists, "view \"\(existing.name)\" already exists", table: existing.name)
-        }
-        if try FileSystem.makeDirectory(viewDirectory, table: name) { try FileSystem.sync(directory, table: name) }
-        let text = Self.viewFileMagic + "\n" + name + "\n" + sql
-        let temporary = viewDirectory + "/tmp-" + Self.randomSuffix()
+        try checkViewName(name, orReplace: orReplace, existingView: viewDefinition(named: name))
+        let temporary = viewDirectory + "/" + (try writeStagedView(named: name, sql: sql))
         do {
-            try FileSystem.writeNewFileDurably(temporary, Array(text.utf8), table: name)
             try FileSystem.moveAtomically(temporary, to: viewPath(name), table: name)
         } catch {
             try? FileSystem.removeFile(temporary, table: name)

@@ -142,13 +142,28 @@ import Testing
             #expect(throws: StorageError.self) { try CommitRecord.decode(Array(bytes.prefix(length)), path: "r") }
         }
         var action = bytes
-        action[20] = 3
+        action[20] = 5
         action.replaceSubrange((bytes.count - 12)..<(bytes.count - 8), with: checksumBytes(action))
         #expect { try CommitRecord.decode(action, path: "r") } throws: { error in
             (error as? StorageError)?.kind == .newerVersion
         }
         let drop = CommitRecord(entries: [.init(action: .drop, table: "viejo", manifestFile: "", generation: 3)])
         #expect(try CommitRecord.decode(drop.encoded(), path: "r") == drop)
+        let views = CommitRecord(entries: [
+            .init(action: .putView, table: "resumen", manifestFile: "tmp-00000000000000ef", generation: 1),
+            .init(action: .dropView, table: "viejo", manifestFile: "", generation: 1),
+        ])
+        #expect(try CommitRecord.decode(views.encoded(), path: "r") == views)
+        // A view's staged file is named tmp-…, a dropped view names none.
+        for bad in [
+            CommitRecord.Entry(action: .putView, table: "v", manifestFile: "MANIFEST.tmp-01", generation: 1),
+            CommitRecord.Entry(action: .putView, table: "v", manifestFile: "tmp-01/x", generation: 1),
+            CommitRecord.Entry(action: .dropView, table: "v", manifestFile: "tmp-01", generation: 1),
+        ] {
+            #expect(throws: StorageError.self) {
+                try CommitRecord.decode(CommitRecord(entries: [bad]).encoded(), path: "r")
+            }
+        }
         var newer = bytes
         newer[8] = 2
         #expect { try CommitRecord.decode(newer, path: "r") } throws: { error in
@@ -198,6 +213,70 @@ import Testing
             let names = files(directory.path + "/" + table)
             #expect(!names.contains { $0.hasPrefix("MANIFEST.tmp-") }, "\(table): \(names)")
         }
+    }
+
+    /// Views created, replaced and dropped beside a table's change: a crash after each step leaves
+    /// the views and the table all old or all new, for a reader and after a writer's recovery.
+    @Test(arguments: DatabaseTransaction.CommitStep.allCases)
+    func viewsCommitWithTheTablesOrNotAtAll(step: DatabaseTransaction.CommitStep) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
+        try catalog.createView(named: "viejo", sql: "SELECT 1", orReplace: false)
+        try catalog.createView(named: "cambia", sql: "SELECT 2", orReplace: false)
+        let transaction = DatabaseTransaction(catalog)
+        try Self.stage(transaction, "a", .append, 10..<20)
+        try transaction.createView(named: "Nuevo", sql: "SELECT * FROM a", orReplace: false)
+        try transaction.createView(named: "cambia", sql: "SELECT 3", orReplace: true)
+        try transaction.dropView(named: "viejo")
+        #expect(
+            transaction.viewChange(named: "nuevo") == .defined(ViewDefinition(name: "Nuevo", sql: "SELECT * FROM a")))
+        #expect(transaction.viewChange(named: "viejo") == .dropped)
+        #expect(throws: StorageError.self) { try transaction.createView(named: "a", sql: "SELECT 1", orReplace: true) }
+        #expect(throws: StorageError.self) {
+            try transaction.beginWrite(table: "nuevo", mode: .create, schema: bigintSchema)
+        }
+        #expect(catalog.viewNames() == ["cambia", "viejo"], "others see nothing before the commit")
+        transaction.crashAfter.withLock { $0 = step }
+        #expect(throws: StorageError.self) { try transaction.commit() }
+        let committed = step != .staged
+        func check(_ catalog: StorageCatalog) throws {
+            #expect(try Self.values(catalog, "a").count == (committed ? 20 : 10))
+            #expect(catalog.viewNames() == (committed ? ["Nuevo", "cambia"] : ["cambia", "viejo"]))
+            #expect(catalog.viewDefinition(named: "cambia")?.sql == (committed ? "SELECT 3" : "SELECT 2"))
+            #expect((catalog.viewDefinition(named: "viejo") == nil) == committed)
+            #expect((catalog.viewDefinition(named: "nuevo")?.sql == "SELECT * FROM a") == committed)
+        }
+        // A reader that never writes reads through the record, then a writer finishes the commit.
+        let reader = try StorageCatalog(directory: directory.path, readOnly: true)
+        try check(reader)
+        let writer = try StorageCatalog(directory: directory.path)
+        try writer.recoverInterruptedCommit()  // as opening a database for writing does
+        try check(writer)
+        try check(reader)
+        // The writer finished the commit: no record, no staged view file.
+        #expect(try FileSystem.fileSize(directory.path + "/" + CommitRecord.fileName, table: nil) == nil)
+        let staged = files(directory.path + "/" + StorageCatalog.viewDirectoryName).filter { $0.hasPrefix("tmp-") }
+        #expect(committed ? staged.isEmpty : staged.count == 2, "\(staged)")
+    }
+
+    @Test func aRolledBackTransactionLeavesTheViewsAndNoFiles() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let catalog = try StorageCatalog(directory: directory.path)
+        try catalog.createView(named: "v", sql: "SELECT 1", orReplace: false)
+        let before = files(directory.path + "/" + StorageCatalog.viewDirectoryName)
+        let transaction = DatabaseTransaction(catalog)
+        try transaction.createView(named: "w", sql: "SELECT 2", orReplace: false)
+        try transaction.createView(named: "v", sql: "SELECT 3", orReplace: true)
+        try transaction.dropView(named: "w")
+        #expect(throws: StorageError.self) { try transaction.dropView(named: "w") }
+        transaction.rollback()
+        #expect(files(directory.path + "/" + StorageCatalog.viewDirectoryName) == before)
+        #expect(catalog.viewDefinition(named: "v")?.sql == "SELECT 1")
+        // The names' locks are released: another writer may take them at once.
+        try catalog.createView(named: "w", sql: "SELECT 4", orReplace: false)
     }
 
     @Test func aReaderPinningSeveralTablesNeverSeesHalfACommit() throws {
