@@ -39,12 +39,6 @@ extension Database {
             throw PlazaError(
                 kind: .usage, message: "the database \"\(path)\" was opened read-only; it cannot be changed")
         }
-        if transaction != nil, let statement = write.outsideTransactionsOnly {
-            throw PlazaError(
-                kind: .usage,
-                message: "\(statement) cannot run inside a transaction yet; COMMIT or ROLLBACK first, then run it alone"
-            )
-        }
         let writer = TableWriter(catalog: catalog, transaction: transaction?.storage)
         switch write {
         case .createTable(let name, let schema, let orReplace, let ifNotExists):
@@ -74,7 +68,13 @@ extension Database {
         case .renameTable(let name, let newName):
             importLock.lock()
             defer { importLock.unlock() }
-            do { try catalog.renameTable(name, to: newName) } catch { throw PlazaError.from(error) }
+            do {
+                if let transaction {
+                    try transaction.storage.renameTable(name, to: newName)
+                } else {
+                    try catalog.renameTable(name, to: newName)
+                }
+            } catch { throw PlazaError.from(error) }
             return QueryResult(emptyWith: [])
         case .rewriteTable(let table, let schema, let plan):
             let batches = try materialize(plan, cancellation: cancellation, tables: tables)
@@ -369,18 +369,5 @@ struct TableWriter {
     func begin(table: String, mode: WriteMode, schema: Schema) throws(StorageError) -> TableWriteTransaction {
         if let transaction { return try transaction.beginWrite(table: table, mode: mode, schema: schema) }
         return try catalog.beginWrite(table: table, mode: mode, schema: schema)
-    }
-}
-
-extension BoundWrite {
-    /// The statement's name when it cannot run inside a transaction yet (it changes the catalog
-    /// itself rather than a table's rows), else nil.
-    var outsideTransactionsOnly: String? {
-        switch self {
-        case .renameTable: return "ALTER TABLE … RENAME TO"
-        case .createTable, .createTableAs, .insert, .rewriteTable, .delete, .update, .dropTable, .createView,
-            .dropView:
-            return nil
-        }
     }
 }

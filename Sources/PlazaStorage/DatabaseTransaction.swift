@@ -279,12 +279,123 @@ package final class DatabaseTransaction: Sendable {
             return
         }
         let lock = try catalog.lockTable(name)
-        guard let entry = try catalog.committedTableEntry(name) else { throw notFound }
-        let manifest = try catalog.readManifest(table: entry)
+        guard let entry = try catalog.committedTableEntry(name) else {
+            lock.release()
+            throw notFound
+        }
+        let manifest: Manifest
+        do { manifest = try catalog.readManifest(table: entry) } catch {
+            lock.release()
+            throw error
+        }
         staged.withLock { tables in
             tables[key] = StagedTable(
                 entry: entry, directory: catalog.tablePath(entry), lock: lock, committed: manifest,
                 manifest: manifest, manifestFile: "", isDropped: true)
+        }
+    }
+
+    /// Renames table `name` to `newName` when the transaction commits; its statements see the new
+    /// name at once. The new name's directory gets hard links to the table's files (as the
+    /// transaction left them) and a staged manifest, and the old name is dropped: both are
+    /// published by the commit (§11), so other readers see the old name or the new, never both.
+    ///
+    /// - Throws: `.transactionClosed`; `.invalidName`; `.tableNotFound`; `.tableExists` when a
+    ///   table or view has the new name; `.busy` while another writer holds either name; `.io`.
+    package func renameTable(_ name: String, to newName: String) throws(StorageError) {
+        guard isOpen.withLock({ $0 }) else {
+            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
+        }
+        try TableName.validate(name)
+        try TableName.validate(newName)
+        let key = TableName.key(name), newKey = TableName.key(newName)
+        guard key != newKey else {
+            throw StorageError(
+                .busy, "changing only the case of a table's name cannot run inside a transaction yet; COMMIT first",
+                table: name)
+        }
+        if let taken = staged.withLock({ $0[newKey] }) {
+            throw StorageError(
+                .tableExists,
+                taken.isDropped
+                    ? "table \"\(taken.entry)\" is dropped in this transaction; COMMIT before renaming a table to its name"
+                    : "table \"\(taken.entry)\" already exists", table: taken.entry)
+        }
+        if views.withLock({ $0[newKey] }) != nil {
+            throw StorageError(
+                .tableExists,
+                "view \"\(newName)\" is changed in this transaction; COMMIT before renaming a table to its name",
+                table: newName)
+        }
+        // The table as the transaction sees it, and the name's lock (taken now if the transaction had none).
+        let source = staged.withLock { $0[key] }
+        if source?.isDropped == true {
+            throw StorageError(.tableNotFound, "cannot rename \"\(name)\": no such table", table: name)
+        }
+        let sourceLock = source == nil ? try catalog.lockTable(name) : nil
+        let newLock: FileLock
+        do { newLock = try catalog.lockTable(newName) } catch {
+            sourceLock?.release()
+            throw error
+        }
+        let target = catalog.tablePath(newName)
+        var linked = false
+        do throws(StorageError) {
+            let entry: String, directory: String, manifest: Manifest, committed: Manifest?
+            if let source {
+                (entry, directory, manifest, committed) = (
+                    source.entry, source.directory, source.manifest, source.committed
+                )
+            } else {
+                guard let found = try catalog.committedTableEntry(name) else {
+                    throw StorageError(.tableNotFound, "cannot rename \"\(name)\": no such table", table: name)
+                }
+                let read = try catalog.readManifest(table: found)
+                (entry, directory, manifest, committed) = (found, catalog.tablePath(found), read, read)
+            }
+            if let taken = try catalog.committedTableEntry(newName) {
+                throw StorageError(.tableExists, "table \"\(taken)\" already exists", table: taken)
+            }
+            if catalog.viewDefinition(named: newName) != nil {
+                throw StorageError(.tableExists, "a view named \"\(newName)\" already exists", table: newName)
+            }
+            // A directory of the new name without a manifest is a leftover of a create that never committed.
+            if let leftover = try catalog.tableEntry(newName, committedOnly: false) {
+                try FileSystem.removeTree(catalog.tablePath(leftover), table: leftover)
+            }
+            try FileSystem.makeDirectory(target, table: newName)
+            linked = true
+            for file in manifest.segments.flatMap(\.fileNames) {
+                try FileSystem.link(directory + "/" + file, to: target + "/" + file, table: newName)
+            }
+            // A new table to readers: its first manifest, generation 1, staged like a CREATE's.
+            let renamed = Manifest(generation: 1, schema: manifest.schema, segments: manifest.segments)
+            let file = TableWriteTransaction.temporaryManifestPrefix + StorageCatalog.randomSuffix()
+            try FileSystem.writeNewFileDurably(target + "/" + file, renamed.encoded(), table: newName)
+            try FileSystem.sync(target, table: newName)
+            try FileSystem.sync(catalog.directory, table: newName)
+            stage(entry: newName, directory: target, base: nil, manifest: renamed, file: file, lock: newLock)
+            // The old name goes at the commit, as DROP TABLE in a transaction does.
+            if let source, source.committed == nil {
+                staged.withLock { _ = $0.removeValue(forKey: key) }
+                try? StorageCatalog.removeOrphans(in: directory, keeping: nil, table: entry)
+                _ = FileSystem.removeEmptyDirectory(directory)
+                source.lock.release()
+            } else {
+                let lock = source?.lock ?? sourceLock!
+                staged.withLock { tables in
+                    tables[key] = StagedTable(
+                        entry: entry, directory: directory, lock: lock, committed: committed, manifest: committed!,
+                        manifestFile: "", isDropped: true)
+                }
+            }
+        } catch {
+            if linked, staged.withLock({ $0[newKey] }) == nil {
+                try? FileSystem.removeTree(target, table: newName)
+            }
+            if staged.withLock({ $0[newKey] }) == nil { newLock.release() }
+            sourceLock?.release()
+            throw error
         }
     }
 

@@ -95,6 +95,11 @@ enum FileSystem {
         if rename(from, to) != 0 { throw ioError("rename to \"\(to)\"", from, table: table) }
     }
 
+    /// Makes `to` a second name of the file `from` (a hard link, same file system).
+    static func link(_ from: String, to: String, table: String?) throws(StorageError) {
+        if Glibc.link(from, to) != 0 { throw ioError("link to \"\(to)\"", from, table: table) }
+    }
+
     /// Deletes a file; a file that is already gone is not an error.
     static func removeFile(_ path: String, table: String?) throws(StorageError) {
         if unlink(path) != 0 && errno != ENOENT { throw ioError("unlink", path, table: table) }

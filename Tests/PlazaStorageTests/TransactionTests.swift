@@ -215,8 +215,8 @@ import Testing
         }
     }
 
-    /// Views created, replaced and dropped beside a table's change: a crash after each step leaves
-    /// the views and the table all old or all new, for a reader and after a writer's recovery.
+    /// Views created, replaced and dropped and a table renamed beside a table's change: a crash
+    /// after each step leaves them all old or all new, for a reader and after a writer's recovery.
     @Test(arguments: DatabaseTransaction.CommitStep.allCases)
     func viewsCommitWithTheTablesOrNotAtAll(step: DatabaseTransaction.CommitStep) throws {
         let directory = TemporaryDirectory()
@@ -225,8 +225,13 @@ import Testing
         try write(catalog, "a", .create, bigintSchema, [numbers(0..<10)])
         try catalog.createView(named: "viejo", sql: "SELECT 1", orReplace: false)
         try catalog.createView(named: "cambia", sql: "SELECT 2", orReplace: false)
+        try write(catalog, "r", .create, bigintSchema, [numbers(0..<5)])
         let transaction = DatabaseTransaction(catalog)
         try Self.stage(transaction, "a", .append, 10..<20)
+        try Self.stage(transaction, "r", .append, 5..<7)
+        try transaction.renameTable("r", to: "s")
+        #expect(try transaction.snapshot(table: "s").map { try readAll($0) }?.count == 7)
+        #expect(throws: StorageError.self) { try transaction.snapshot(table: "r") }
         try transaction.createView(named: "Nuevo", sql: "SELECT * FROM a", orReplace: false)
         try transaction.createView(named: "cambia", sql: "SELECT 3", orReplace: true)
         try transaction.dropView(named: "viejo")
@@ -247,6 +252,8 @@ import Testing
             #expect(catalog.viewDefinition(named: "cambia")?.sql == (committed ? "SELECT 3" : "SELECT 2"))
             #expect((catalog.viewDefinition(named: "viejo") == nil) == committed)
             #expect((catalog.viewDefinition(named: "nuevo")?.sql == "SELECT * FROM a") == committed)
+            #expect(try Self.values(catalog, committed ? "s" : "r") == Array(0..<(committed ? 7 : 5)))
+            #expect(catalog.tableNames() == (committed ? ["a", "s"] : ["a", "r"]))
         }
         // A reader that never writes reads through the record, then a writer finishes the commit.
         let reader = try StorageCatalog(directory: directory.path, readOnly: true)
