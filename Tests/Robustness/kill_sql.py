@@ -13,6 +13,8 @@ For DELETE and UPDATE, t starts with big's rows appended (so the statement has r
 the new state is what the uninterrupted statement leaves:
 
   * delete: `DELETE FROM t WHERE id % 3 = 0`                       (writes deletion files)
+  * delete-most: `DELETE FROM t WHERE id % 3 <> 0`                 (deletion files, then the
+    background compaction the process waits for before it exits)
   * update: `UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1`   (deletion files plus a segment)
   * compact: `plaza compact t` after `DELETE FROM t WHERE id % 3 = 0` (segments rewritten without
     the deleted rows; the rows do not change, so every trial must leave exactly them, verified)
@@ -28,7 +30,7 @@ checksums and `count(*), sum(id)` must be exactly the old or the new state; `--r
 query t meanwhile and must each see the old or the new state. After all trials one completed
 statement must leave only MANIFEST and the manifest's segments in t's directory (no leaked files).
 Standard library only.
-Usage: kill_sql.py --binary PATH [--statement insert|ctas|delete|update|compact|transaction|transaction-drop]
+Usage: kill_sql.py --binary PATH [--statement insert|ctas|delete|delete-most|update|compact|transaction|transaction-drop]
                    [--trials 200]
 """
 
@@ -50,6 +52,9 @@ STATEMENTS = {
     "ctas": "CREATE OR REPLACE TABLE t AS SELECT * FROM t UNION ALL SELECT * FROM big",
     "delete": "DELETE FROM t WHERE id % 3 = 0",
     "update": "UPDATE t SET id = id + 1000000000 WHERE id % 4 = 1",
+    # Past the compaction threshold: the process compacts in the background after the commit and
+    # waits for it before exiting, so a kill may land in the compaction too.
+    "delete-most": "DELETE FROM t WHERE id % 3 <> 0",
 }
 STATEMENTS["transaction"] = (
     "BEGIN; INSERT INTO t SELECT * FROM big; UPDATE big SET id = id + 1000000000 WHERE id % 2 = 0; "
@@ -59,7 +64,7 @@ STATEMENTS["transaction-drop"] = (
     "BEGIN; INSERT INTO t SELECT * FROM big; CREATE TABLE kept AS SELECT * FROM big WHERE id % 2 = 1; "
     "DROP TABLE big; CREATE TABLE big AS SELECT * FROM kept; DROP TABLE kept; DELETE FROM t WHERE id % 5 = 0; COMMIT")
 # Statements whose new state is measured from an uninterrupted run rather than computed.
-CHANGES_IN_PLACE = {"delete", "update", "compact", "transaction", "transaction-drop"}
+CHANGES_IN_PLACE = {"delete", "delete-most", "update", "compact", "transaction", "transaction-drop"}
 # What readers ask during a transaction trial: both tables in one statement, so one snapshot.
 BOTH_TABLES = "SELECT (SELECT count(*) FROM t), (SELECT sum(id) FROM t), (SELECT count(*) FROM big), " \
     "(SELECT sum(id) FROM big)"
