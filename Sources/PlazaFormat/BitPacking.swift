@@ -30,6 +30,32 @@
         }
     }
 
+    /// Unpacks only the values at `rows` (positions below the packed count) of `width` bits
+    /// (1…T.bitWidth) from `src` into the same positions of `dst`, each plus `reference`
+    /// (wrapping): a few values of a block without unpacking the rest.
+    @inlinable
+    package static func extract<T: FixedWidthInteger>(
+        _ src: UnsafeRawPointer, width: Int, reference: UInt64, at rows: UnsafeBufferPointer<Int32>,
+        into dst: UnsafeMutablePointer<T>
+    ) {
+        precondition(width > 0 && width <= T.bitWidth, "bit width beyond the output type")
+        let mask: UInt64 = width == 64 ? ~0 : (1 &<< UInt64(width)) &- 1
+        for row in rows {
+            let i = Int(truncatingIfNeeded: row)
+            // Value j of group g starts at bit 64·g·w + j·w (§7.1); it spans two words at most.
+            let bit = (i &>> 6) &* 64 &* width &+ (i & 63) &* width
+            let word = bit &>> 6, shift = bit & 63
+            var value =
+                UInt64(littleEndian: src.loadUnaligned(fromByteOffset: word &* 8, as: UInt64.self)) &>> UInt64(shift)
+            if shift &+ width > 64 {
+                value |=
+                    UInt64(littleEndian: src.loadUnaligned(fromByteOffset: (word &+ 1) &* 8, as: UInt64.self))
+                    &<< UInt64(64 &- shift)
+            }
+            dst[i] = T(truncatingIfNeeded: (value & mask) &+ reference)
+        }
+    }
+
     /// Unpacks `count` values of `width` bits from `src` into `dst`, each plus `reference`
     /// (wrapping), truncated to `T`. Writes `count` rounded up to 64 values, so `dst` needs room
     /// for them; `src` must hold `byteCount(count:width:)` bytes; `width` must be 0…T.bitWidth.

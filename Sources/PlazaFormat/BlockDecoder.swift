@@ -31,9 +31,12 @@ import PlazaVector
     /// - Throws: `FormatError` (`.corrupt`, `.truncated`, `.checksumMismatch`) without a path; callers
     ///   add the place. Cost: O(values + bytes).
     @discardableResult
+    /// With `only` (ascending row positions), bit-packed integers and dictionary codes are
+    /// extracted at those rows alone (the other rows hold unspecified values; for codes, code 0);
+    /// other encodings decode whole.
     package func decode(
         _ block: UnsafeRawBufferPointer, type: DataType, dictionary: ColumnVector?, into vector: ColumnVector,
-        verifyChecksum: Bool = true
+        verifyChecksum: Bool = true, only: UnsafeBufferPointer<Int32>? = nil
     ) throws(FormatError) -> BlockHeader {
         let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
         let n = header.count
@@ -51,7 +54,8 @@ import PlazaVector
                 throw corrupt("dictionary-encoded block in a column chunk without a dictionary")
             }
             try decodeCodes(
-                &r, count: n, entries: dictionary.count, into: vector.data.assumingMemoryBound(to: UInt32.self))
+                &r, count: n, entries: dictionary.count, into: vector.data.assumingMemoryBound(to: UInt32.self),
+                only: only)
             vector.makeDictionary(dictionary, count: n)
         } else {
             if dictionary != nil { throw corrupt("\(header.encoding) block in a dictionary-encoded column chunk") }
@@ -59,9 +63,12 @@ import PlazaVector
                 throw corrupt("\(header.encoding) encoding does not apply to \(type)")
             }
             switch ValueKind(type) {
-            case .boolean: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: UInt8.self))
-            case .int32: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int32.self))
-            case .int64: try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int64.self))
+            case .boolean:
+                try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: UInt8.self), only: only)
+            case .int32:
+                try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int32.self), only: only)
+            case .int64:
+                try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int64.self), only: only)
             case .double: try decodeDoubles(header.encoding, &r, n, vector.data.assumingMemoryBound(to: UInt64.self))
             case .string: try decodeStrings(header.encoding, &r, n, validity, vector)
             }
@@ -201,12 +208,22 @@ import PlazaVector
         return width
     }
 
-    private func decodeCodes(_ r: inout ByteReader, count n: Int, entries: Int, into dst: UnsafeMutablePointer<UInt32>)
+    private func decodeCodes(
+        _ r: inout ByteReader, count n: Int, entries: Int, into dst: UnsafeMutablePointer<UInt32>,
+        only: UnsafeBufferPointer<Int32>? = nil
+    )
         throws(FormatError)
     {
         let width = try readWidth(&r, max: 16)
         let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
-        BitPacking.unpack(packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: 0, into: dst)
+        if let only, width > 0, let source = packed.baseAddress {
+            // Code 0 elsewhere: every slot stays a valid code.
+            dst.update(repeating: 0, count: n)
+            BitPacking.extract(source, width: width, reference: 0, at: only, into: dst)
+        } else {
+            BitPacking.unpack(
+                packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: 0, into: dst)
+        }
         // Codes below 2^width ≤ entries need no check; otherwise a branch-free pass: a code over
         // the last entry makes (last − code) wrap and sets the top bit (codes are < 2^16).
         guard (1 << width) > entries else { return }
@@ -217,7 +234,8 @@ import PlazaVector
     }
 
     private func decodeIntegers<T: FixedWidthInteger>(
-        _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ dst: UnsafeMutablePointer<T>
+        _ encoding: BlockEncoding, _ r: inout ByteReader, _ n: Int, _ dst: UnsafeMutablePointer<T>,
+        only: UnsafeBufferPointer<Int32>? = nil
     ) throws(FormatError) {
         switch encoding {
         case .plain:
@@ -233,8 +251,14 @@ import PlazaVector
             let reference = try r.u64()
             let width = try readWidth(&r, max: T.bitWidth)
             let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
-            BitPacking.unpack(
-                packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: reference, into: dst)
+            if let only, width > 0, let source = packed.baseAddress {
+                // The other rows keep whatever the vector held: values a consumer of the selection never reads.
+                BitPacking.extract(source, width: width, reference: reference, at: only, into: dst)
+            } else {
+                BitPacking.unpack(
+                    packed.baseAddress ?? UnsafeRawPointer(dst), count: n, width: width, reference: reference, into: dst
+                )
+            }
         case .delta:
             var value = try r.u64()
             let minDelta = try r.u64()

@@ -156,6 +156,19 @@ import PlazaVector
             into: batch.columns[position])
     }
 
+    /// As `load(column:into:)`, but bit-packed integers and dictionary codes are extracted at
+    /// `rows` only (the other rows' values are unspecified): after a selective filter, a fraction
+    /// of the work.
+    package func load(column position: Int, into batch: Batch, rows selected: UnsafeBufferPointer<Int32>)
+        throws(FormatError)
+    {
+        guard staging.isEmpty else { return }
+        precondition(currentBlock >= 0, "load(column:into:rows:) needs a batch from next(into:demands:)")
+        try decode(
+            position, block: currentBlock, rows: reader.index.valueCount(rowGroup: rowGroup, block: currentBlock),
+            into: batch.columns[position], only: selected)
+    }
+
     /// Whether the statistics of the block the last batch came from prove `predicate` (a position
     /// among the requested columns) true for every row of it.
     package func provesTrue(_ predicate: ScanPredicate) -> Bool {
@@ -167,14 +180,17 @@ import PlazaVector
     /// The block of the last batch handed out, or -1 before the first and at the end.
     private var currentBlock = -1
 
-    private func decode(_ position: Int, block: Int, rows: Int, into target: ColumnVector) throws(FormatError) {
+    private func decode(
+        _ position: Int, block: Int, rows: Int, into target: ColumnVector, only: UnsafeBufferPointer<Int32>? = nil
+    ) throws(FormatError) {
         let column = columns[position]
         let field = reader.schema.fields[column]
         precondition(
             target.type == field.type, "batch column \(position) is \(target.type), the table column \(field.type)")
         try readBlock(position, block: block) { (bytes, verify) throws(FormatError) in
             let header = try decoder.decode(
-                bytes, type: field.type, dictionary: dictionaries[position], into: target, verifyChecksum: verify)
+                bytes, type: field.type, dictionary: dictionaries[position], into: target, verifyChecksum: verify,
+                only: only)
             guard header.count == rows else {
                 throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
             }

@@ -43,6 +43,14 @@ final class RowIDCursor: RowGroupCursor {
         try inner.load(column: column < position ? column : column - 1, into: innerBatch)
     }
 
+    func load(column: Int, into batch: Batch, rows: UnsafeBufferPointer<Int32>) throws {
+        guard column != position else {
+            number(batch.columns[position], count: batch.count)
+            return
+        }
+        try inner.load(column: column < position ? column : column - 1, into: innerBatch, rows: rows)
+    }
+
     func provesTrue(_ predicate: ScanPredicate) -> Bool {
         guard let stored = predicate.droppingColumn(at: position) else { return false }
         return inner.provesTrue(stored)

@@ -105,6 +105,16 @@ final class SnapshotCursor: RowGroupCursor {
         }
     }
 
+    /// As `load(column:into:)`, decoding only the values of `rows` where the block allows.
+    func load(column position: Int, into batch: Batch, rows: UnsafeBufferPointer<Int32>) throws {
+        guard !hasConversions else { return }
+        do {
+            try inner.load(column: position, into: batch, rows: rows)
+        } catch {
+            throw StorageError.wrapping(error, table: table)
+        }
+    }
+
     /// Whether the current block's statistics prove `predicate` for every row; never for a
     /// converting segment (its statistics are in the stored types).
     func provesTrue(_ predicate: ScanPredicate) -> Bool {

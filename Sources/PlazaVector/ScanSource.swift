@@ -91,6 +91,10 @@ package protocol RowGroupCursor: AnyObject {
     /// into `batch.columns[position]` (late materialization: after a filter found survivors).
     /// The default does nothing, since its `next` decoded every column.
     func load(column position: Int, into batch: Batch) throws
+    /// As `load(column:into:)`, but only the values of `rows` (ascending positions) need be
+    /// right; the others are unspecified (as after a `.nothing` demand). For a filter that kept few rows: a cursor may then
+    /// extract those values alone. The default loads every row.
+    func load(column position: Int, into batch: Batch, rows: UnsafeBufferPointer<Int32>) throws
     /// Whether the statistics of the rows the last `next` returned prove `predicate` (a column
     /// position among the requested columns) true for every one of them, so a filter need not
     /// test it there. False when unknown; the default is false.
@@ -105,6 +109,10 @@ extension RowGroupCursor {
     package func next(into batch: Batch, demands: [ColumnDemand]) throws -> Bool { try next(into: batch) }
     /// Nothing to do: `next(into:demands:)` decoded every column.
     package func load(column position: Int, into batch: Batch) throws {}
+    /// Loads every row.
+    package func load(column position: Int, into batch: Batch, rows: UnsafeBufferPointer<Int32>) throws {
+        try load(column: position, into: batch)
+    }
     /// Proves nothing.
     package func provesTrue(_ predicate: ScanPredicate) -> Bool { false }
     /// No row is deleted.

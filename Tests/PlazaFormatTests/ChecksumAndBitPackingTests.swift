@@ -35,6 +35,29 @@ import Testing
         }
     }
 
+    @Test func extractingRowsGivesWhatUnpackingGivesThere() {
+        var rng = SeededRandom(seed: 9)
+        for width in 1...64 {
+            let count = 1 + Int(rng.next() % 400)
+            let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
+            let values = (0..<count).map { _ in rng.next() & mask }
+            var w = ByteWriter()
+            values.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &w) }
+            let rows = (0..<count).filter { _ in rng.next() % 3 == 0 }.map { Int32($0) }
+            var out = [UInt64](repeating: 7, count: count)
+            w.bytes.withUnsafeBytes { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    rows.withUnsafeBufferPointer {
+                        BitPacking.extract(src.baseAddress!, width: width, reference: 5, at: $0, into: dst.baseAddress!)
+                    }
+                }
+            }
+            let chosen = Set(rows.map(Int.init))
+            #expect(
+                (0..<count).allSatisfy { out[$0] == (chosen.contains($0) ? values[$0] &+ 5 : 7) }, "width \(width)")
+        }
+    }
+
     @Test func narrowOutputsTruncateAfterAddingTheReference() {
         let values: [UInt64] = (0..<70).map { UInt64($0 % 8) }
         var w = ByteWriter()

@@ -1,4 +1,5 @@
 import PlazaCore
+import PlazaTestSupport
 import PlazaVector
 import Testing
 
@@ -70,6 +71,37 @@ import Testing
             index += 1
         }
         #expect(index == full.count)
+    }
+
+    /// `load(column:into:rows:)`: at the given rows, the values and NULLs a full decode gives, for
+    /// bit-packed integers (`id`, `n` with NULLs), dictionary codes (`word`) and LZ4 text (`note`,
+    /// decoded whole); dictionary codes elsewhere stay valid (code 0).
+    @Test func selectedRowsLoadTheValuesAFullDecodeGives() throws {
+        let reader = try Self.file()
+        let full = try Self.fullBatches(reader)
+        var rng = SeededRandom(seed: 11)
+        for spacing in [1, 3, 37, 500] {
+            let cursor = try reader.openRowGroup(0, columns: [0, 1, 2, 3], predicates: [])
+            var index = 0
+            while true {
+                let batch = Batch(types: reader.schema.fields.map(\.type))
+                guard try cursor.next(into: batch, demands: [.nothing, .nothing, .nothing, .nothing]) else { break }
+                let rows = (0..<batch.count).filter { _ in rng.next() % UInt64(spacing) == 0 }.map { Int32($0) }
+                for column in 0...3 {
+                    try rows.withUnsafeBufferPointer { try cursor.load(column: column, into: batch, rows: $0) }
+                    let vector = batch.columns[column]
+                    #expect(vector.count == batch.count)
+                    let wrong = rows.filter { vector.value(at: Int($0)) != full[index][column].value(at: Int($0)) }
+                    #expect(wrong.isEmpty, "column \(column), batch \(index), spacing \(spacing): \(wrong.prefix(3))")
+                    if let dictionary = vector.dictionary {
+                        let codes = vector.values(as: UInt32.self)
+                        #expect((0..<batch.count).allSatisfy { Int(codes[$0]) < dictionary.count })
+                    }
+                }
+                index += 1
+            }
+            #expect(index == full.count)
+        }
     }
 
     @Test func validityOfBlocksWithoutNullsReadsNothing() throws {
