@@ -85,9 +85,7 @@ package final class DatabaseTransaction: Sendable {
     package func beginWrite(table name: String, mode: WriteMode, schema: Schema) throws(StorageError)
         -> TableWriteTransaction
     {
-        guard isOpen.withLock({ $0 }) else {
-            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
-        }
+        try checkOpen(name)
         if let view = views.withLock({ $0[TableName.key(name)] }) {
             // One commit record entry per name: a table and a view of one name cannot both change.
             throw StorageError(
@@ -121,9 +119,7 @@ package final class DatabaseTransaction: Sendable {
     /// - Throws: `.transactionClosed`; `.invalidName`; `.tableExists` when a table or (without
     ///   `orReplace`) a view has the name; `.busy` while another writer holds the name; `.io`.
     package func createView(named name: String, sql: String, orReplace: Bool) throws(StorageError) {
-        guard isOpen.withLock({ $0 }) else {
-            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
-        }
+        try checkOpen(name)
         try TableName.validate(name)
         let key = TableName.key(name)
         if let table = staged.withLock({ $0[key] }) {
@@ -170,9 +166,7 @@ package final class DatabaseTransaction: Sendable {
     /// - Throws: `.transactionClosed`; `.invalidName`; `.tableNotFound` when there is no such
     ///   view; `.busy` while another writer holds the name; `.io`.
     package func dropView(named name: String) throws(StorageError) {
-        guard isOpen.withLock({ $0 }) else {
-            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
-        }
+        try checkOpen(name)
         try TableName.validate(name)
         let key = TableName.key(name)
         let notFound = StorageError(.tableNotFound, "cannot drop view \"\(name)\": no such view", table: name)
@@ -198,6 +192,21 @@ package final class DatabaseTransaction: Sendable {
         views.withLock {
             $0[key] = StagedView(name: committed.name, definition: nil, file: "", lock: lock, existed: true)
         }
+    }
+
+    /// Throws `.transactionClosed` once the transaction has committed or rolled back.
+    private func checkOpen(_ name: String) throws(StorageError) {
+        guard isOpen.withLock({ $0 }) else {
+            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
+        }
+    }
+
+    /// Forgets a table the transaction created (nothing committed to keep): its files go, its lock is released.
+    private func forgetCreated(_ table: StagedTable, key: String) {
+        staged.withLock { _ = $0.removeValue(forKey: key) }
+        try? StorageCatalog.removeOrphans(in: table.directory, keeping: nil, table: table.entry)
+        _ = FileSystem.removeEmptyDirectory(table.directory)
+        table.lock.release()
     }
 
     /// Deletes a staged view file (best effort: a leftover is a small file nobody reads).
@@ -255,19 +264,14 @@ package final class DatabaseTransaction: Sendable {
     ///
     /// - Throws: `.transactionClosed`; `.tableNotFound`; `.busy` while another writer holds the table.
     package func dropTable(_ name: String) throws(StorageError) {
-        guard isOpen.withLock({ $0 }) else {
-            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
-        }
+        try checkOpen(name)
         try TableName.validate(name)
         let key = TableName.key(name)
         let notFound = StorageError(.tableNotFound, "cannot drop \"\(name)\": no such table", table: name)
         if let table = staged.withLock({ $0[key] }) {
             if table.isDropped { throw notFound }
             if table.committed == nil {
-                staged.withLock { _ = $0.removeValue(forKey: key) }
-                try? StorageCatalog.removeOrphans(in: table.directory, keeping: nil, table: table.entry)
-                _ = FileSystem.removeEmptyDirectory(table.directory)
-                table.lock.release()
+                forgetCreated(table, key: key)
                 return
             }
             staged.withLock { tables in
@@ -303,9 +307,7 @@ package final class DatabaseTransaction: Sendable {
     /// - Throws: `.transactionClosed`; `.invalidName`; `.tableNotFound`; `.tableExists` when a
     ///   table or view has the new name; `.busy` while another writer holds either name; `.io`.
     package func renameTable(_ name: String, to newName: String) throws(StorageError) {
-        guard isOpen.withLock({ $0 }) else {
-            throw StorageError(.transactionClosed, "the transaction has ended", table: name)
-        }
+        try checkOpen(name)
         try TableName.validate(name)
         try TableName.validate(newName)
         let key = TableName.key(name), newKey = TableName.key(newName)
@@ -377,10 +379,7 @@ package final class DatabaseTransaction: Sendable {
             stage(entry: newName, directory: target, base: nil, manifest: renamed, file: file, lock: newLock)
             // The old name goes at the commit, as DROP TABLE in a transaction does.
             if let source, source.committed == nil {
-                staged.withLock { _ = $0.removeValue(forKey: key) }
-                try? StorageCatalog.removeOrphans(in: directory, keeping: nil, table: entry)
-                _ = FileSystem.removeEmptyDirectory(directory)
-                source.lock.release()
+                forgetCreated(source, key: key)
             } else {
                 let lock = source?.lock ?? sourceLock!
                 staged.withLock { tables in
