@@ -12,18 +12,67 @@ import PlazaCore
     /// selection was made from one (a deletion mask): counting kernels popcount it 64 rows at a time.
     package private(set) var liveWords: UnsafeMutablePointer<UInt64>?
 
-    /// Creates an empty selection with room for `capacity` positions.
-    package init(capacity: Int = ColumnVector.batchCapacity) {
-        self.indices = .allocate(capacity: max(capacity, 1))
+    /// Creates an empty selection with room for `capacity` positions (and `slack` more that a
+    /// writer may overrun).
+    package init(capacity: Int = ColumnVector.batchCapacity, slack: Int = 0) {
+        self.indices = .allocate(capacity: max(capacity &+ slack, 1))
         self.capacity = capacity
         self.count = 0
     }
 
-    /// The rows of `0 ..< count` whose bit in `mask` is clear (a deletion mask: bit set = row gone),
-    /// found a 64-bit word at a time.
-    package convenience init(rowsClearIn mask: UnsafePointer<UInt64>, count: Int) {
-        self.init(capacity: count)
+    /// For each byte, the positions of its set bits, then zeros: `writePositions` stores eight
+    /// positions at once and keeps as many as the byte has bits.
+    @usableFromInline nonisolated(unsafe) static let bytePositions: UnsafeMutablePointer<SIMD8<Int32>> = {
+        let table = UnsafeMutablePointer<SIMD8<Int32>>.allocate(capacity: 256)
+        for byte in 0..<256 {
+            var positions = SIMD8<Int32>(repeating: 0)
+            var k = 0
+            for bit in 0..<8 where byte & (1 << bit) != 0 {
+                positions[k] = Int32(bit)
+                k += 1
+            }
+            table[byte] = positions
+        }
+        return table
+    }()
+
+    /// Writes the positions of the set bits of `words` (bit `i` of word `w` is row `64w + i`) in
+    /// ascending order into `out` and returns how many: a word with many bits a byte at a time
+    /// from `bytePositions` (no branch per row), a sparse one bit by bit. `out` needs room for 8
+    /// positions past the last one written.
+    @inlinable
+    package static func writePositions(
+        of words: UnsafePointer<UInt64>, wordCount: Int, into out: UnsafeMutablePointer<Int32>
+    ) -> Int {
         var n = 0
+        let table = bytePositions
+        let raw = UnsafeMutableRawPointer(out)
+        for w in 0..<wordCount {
+            var bits = words[w]
+            if bits.nonzeroBitCount >= 16 {
+                for b in 0..<8 {
+                    let byte = Int(truncatingIfNeeded: (bits &>> UInt64(b &* 8)) & 0xFF)
+                    let base = Int32(truncatingIfNeeded: w &* 64 &+ b &* 8)
+                    raw.storeBytes(
+                        of: table[byte] &+ SIMD8(repeating: base), toByteOffset: n &* 4, as: SIMD8<Int32>.self)
+                    n &+= byte.nonzeroBitCount
+                }
+            } else {
+                let base = Int32(truncatingIfNeeded: w &* 64)
+                while bits != 0 {
+                    out[n] = base &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
+                    n &+= 1
+                    bits &= bits &- 1
+                }
+            }
+        }
+        return n
+    }
+
+    /// The rows of `0 ..< count` whose bit in `mask` is clear (a deletion mask: bit set = row gone).
+    /// (A tenth of rows deleted made a bit-by-bit walk cost a sixth of an aggregate.)
+    package convenience init(rowsClearIn mask: UnsafePointer<UInt64>, count: Int) {
+        self.init(capacity: count, slack: 8)
         let wordCount = ValidityBitmap.wordCount(for: count)
         let live = UnsafeMutablePointer<UInt64>.allocate(capacity: max(wordCount, 1))
         liveWords = live
@@ -31,14 +80,8 @@ import PlazaCore
             var bits = ~mask[w]
             if count &- w &* 64 < 64 { bits &= (1 &<< UInt64(count & 63)) &- 1 }
             live[w] = bits
-            let base = Int32(truncatingIfNeeded: w &* 64)
-            while bits != 0 {
-                indices[n] = base &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
-                n &+= 1
-                bits &= bits &- 1
-            }
         }
-        self.count = n
+        self.count = Self.writePositions(of: live, wordCount: wordCount, into: indices)
     }
 
     deinit {

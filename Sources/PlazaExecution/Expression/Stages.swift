@@ -50,7 +50,7 @@ final class FilterStage: Stage, @unchecked Sendable {
             if survivors == 0 { return [] }
             var batch = input
             if survivors < input.count {
-                let selection = SelectionVector(capacity: input.count)
+                let selection = SelectionVector(capacity: input.count, slack: 8)
                 selection.count = FilterMask.select(
                     scratch.mask(for: input.count), count: input.count, into: selection.indices)
                 batch = Batch(columns: input.columns, count: input.count, selection: selection)

@@ -198,18 +198,9 @@ enum FilterMask {
         }
     }
 
-    /// The positions of the set bits among the first `count` rows, into `out` (room for `count`).
+    /// The positions of the set bits among the first `count` rows (no bit set past them), into
+    /// `out` (room for `count` plus 8: `SelectionVector(capacity: count, slack: 8)`).
     static func select(_ mask: UnsafeMutablePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
-        var n = 0
-        for w in 0..<ValidityBitmap.wordCount(for: count) {
-            var bits = mask[w]
-            let base = Int32(truncatingIfNeeded: w &* 64)
-            while bits != 0 {
-                out[n] = base &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
-                n &+= 1
-                bits &= bits &- 1
-            }
-        }
-        return n
+        SelectionVector.writePositions(of: mask, wordCount: ValidityBitmap.wordCount(for: count), into: out)
     }
 }

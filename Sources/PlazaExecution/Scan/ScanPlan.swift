@@ -210,7 +210,7 @@ extension ScanPlan {
         var outputs: [Batch] = []
         if survivors > 0 {
             if survivors < rows {
-                let selection = SelectionVector(capacity: rows)
+                let selection = SelectionVector(capacity: rows, slack: 8)
                 selection.count = FilterMask.select(scratch.mask(for: rows), count: rows, into: selection.indices)
                 batch.selection = selection
             }
