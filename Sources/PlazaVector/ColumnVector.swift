@@ -253,8 +253,14 @@ import PlazaCore
         if source.hasNulls || hasNulls {
             let flags = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(n, 1))
             defer { flags.deallocate() }
-            for (index, row) in rows.enumerated() { flags[index] = sourceValidity.isValid(at: Int(row)) ? 1 : 0 }
-            setValidity(flags: flags, count: n, at: base)
+            var valid = 0
+            for (index, row) in rows.enumerated() {
+                let isValid = sourceValidity.isValid(at: Int(row))
+                flags[index] = isValid ? 1 : 0
+                valid &+= isValid ? 1 : 0
+            }
+            // Rows all valid leave a vector without NULLs as it is: no bitmap that marks none.
+            if hasNulls || valid < n { setValidity(flags: flags, count: n, at: base) }
         }
     }
 
