@@ -223,6 +223,34 @@ import Testing
         #expect(semi.leftKeys == [.column(index: 0, type: .varchar)])
     }
 
+    @Test func theDomainOfACorrelatedScalarSubqueryReadsOnlyTheTableOfItsKeys() throws {
+        // As TPC-H Q17: the keys come from alcaldias alone, so the domain is alcaldias under its
+        // own filter, without the join with reportes that the outer query makes.
+        let result = Optimizer.optimize(
+            try plan(
+                "SELECT r.n FROM reportes r, alcaldias a WHERE r.colonia = a.colonia AND a.poblacion > 5 AND r.n > (SELECT count(*) FROM reportes r2 WHERE r2.colonia = a.nombre)"
+            ))
+        var semi: Join?
+        func visit(_ plan: LogicalPlan) -> LogicalPlan {
+            if semi == nil, case .join(let join) = plan, join.kind == .semi { semi = join }
+            _ = plan.mapInputs(visit)
+            return plan
+        }
+        _ = visit(result)
+        guard let semi else {
+            Issue.record("the subquery should be restricted by a SEMI join: \(PlanPrinter.explain(result))")
+            return
+        }
+        var tables: [String] = []
+        func scans(_ plan: LogicalPlan) -> LogicalPlan {
+            if case .scan(let scan) = plan { tables.append(scan.table) }
+            _ = plan.mapInputs(scans)
+            return plan
+        }
+        _ = scans(semi.right)
+        #expect(tables == ["alcaldias"], "\(PlanPrinter.explain(result))")
+    }
+
     @Test func aSemiJoinStaysAboveAFilterOnItsScan() throws {
         // A filter right above a scan keeps its place (block pruning); the SEMI join goes on top.
         let result = Optimizer.optimize(
