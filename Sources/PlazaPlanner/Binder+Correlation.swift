@@ -62,11 +62,14 @@ final class SubqueryJoins {
     /// Computes each scalar subquery only for the keys the outer rows can ask for: its input is
     /// SEMI-joined with those keys from `from` under the WHERE's other `conjuncts` (Neumann and
     /// Kemper's domain). TPC-H Q17 then averages the lineitems of 204 parts, not of 200,000.
+    ///
+    /// When the keys come from one table of the FROM's INNER joins, the domain is that table's rows
+    /// under the conjuncts that read it alone: a superset of the keys (joining the other tables
+    /// only removes rows), which the LEFT join of the values ignores, for one scan of that table
+    /// instead of the whole join (TPC-H Q17's domain read lineitem again for its 204 parts).
     func restrictValues(to from: LogicalPlan, where conjuncts: [BoundExpression]) {
         // Conjuncts that read a subquery's joined value cannot filter the domain (it comes first).
         let plain = conjuncts.filter { PlanUtilities.columns(of: $0).allSatisfy { $0 < base } }
-        var outer = from
-        if let predicate = PlanUtilities.conjunction(plain) { outer = .filter(input: outer, predicate: predicate) }
         for index in values.indices {
             var join = values[index]
             guard
@@ -77,7 +80,19 @@ final class SubqueryJoins {
             let keyFields = join.leftKeys.enumerated().map {
                 Field(name: "#domain\($0.offset + 1)", type: $0.element.type)
             }
-            let domain = LogicalPlan.project(input: outer, expressions: join.leftKeys, fields: keyFields)
+            var keyColumns = Set<Int>()
+            for key in join.leftKeys { keyColumns.formUnion(PlanUtilities.columns(of: key)) }
+            let inFrom = keyColumns.allSatisfy { $0 < base }
+            let (table, offset) = inFrom ? SubqueryJoins.innerJoinPart(from, covering: keyColumns) : (from, 0)
+            let end = offset + table.fields.count
+            let shift = { (column: Int) in column - offset }
+            let tableConjuncts = plain.filter { PlanUtilities.columns(of: $0).allSatisfy { $0 >= offset && $0 < end } }
+            var outer = table
+            if let predicate = PlanUtilities.conjunction(tableConjuncts.map { PlanUtilities.remap($0, shift) }) {
+                outer = .filter(input: outer, predicate: predicate)
+            }
+            let keys = join.leftKeys.map { PlanUtilities.remap($0, shift) }
+            let domain = LogicalPlan.project(input: outer, expressions: keys, fields: keyFields)
             let restricted = LogicalPlan.join(
                 Join(
                     left: input, right: domain, kind: .semi, leftKeys: groups,
@@ -87,6 +102,19 @@ final class SubqueryJoins {
                 expressions: items, fields: fields)
             values[index] = join
         }
+    }
+
+    /// The smallest input of `plan`'s tree of INNER joins whose columns hold all of `columns`, and
+    /// the position of its first column in `plan` (`plan` itself when no single input does).
+    static func innerJoinPart(_ plan: LogicalPlan, covering columns: Set<Int>) -> (LogicalPlan, offset: Int) {
+        guard case .join(let join) = plan, join.kind == .inner, !columns.isEmpty else { return (plan, 0) }
+        let leftCount = join.left.fields.count
+        if columns.allSatisfy({ $0 < leftCount }) { return innerJoinPart(join.left, covering: columns) }
+        if columns.allSatisfy({ $0 >= leftCount }) {
+            let (part, offset) = innerJoinPart(join.right, covering: Set(columns.map { $0 - leftCount }))
+            return (part, offset + leftCount)
+        }
+        return (plan, 0)
     }
 
     /// The plan with the EXISTS joins, then the scalar subqueries' LEFT joins, applied.

@@ -26,6 +26,9 @@ package enum Optimizer {
             result = EagerAggregationRule.apply(result, statistics)
             result = ProjectMergeRule.apply(result)
         }
+        // Joins drop the columns nothing above reads; after the rules that look at joins directly.
+        result = ProjectionPruning.prune(result, Set(result.fields.indices), narrowingJoins: true).plan
+        result = ProjectMergeRule.apply(result)
         result = attachPruningPredicates(result)
         result = AggregateSharingRule.apply(result)
         return result

@@ -6,11 +6,12 @@ import PlazaCore
     @usableFromInline package let indices: UnsafeMutablePointer<Int32>
     /// Room for this many positions.
     package let capacity: Int
+    // Unchecked exclusivity, as ColumnVector's stored properties: read for every batch of every stage.
     /// The number of positions.
-    @usableFromInline package var count: Int
+    @exclusivity(unchecked) @usableFromInline package var count: Int
     /// The selected rows as a bitmap (bit set = selected, rows past the batch clear), when the
     /// selection was made from one (a deletion mask): counting kernels popcount it 64 rows at a time.
-    package private(set) var liveWords: UnsafeMutablePointer<UInt64>?
+    @exclusivity(unchecked) package private(set) var liveWords: UnsafeMutablePointer<UInt64>?
 
     /// Creates an empty selection with room for `capacity` positions (and `slack` more that a
     /// writer may overrun).
@@ -99,12 +100,13 @@ import PlazaCore
 /// When `selection` is set only the listed rows are live; `count` is the number of physical
 /// rows in the columns, `liveCount` the number of rows the batch stands for.
 @usableFromInline package final class Batch {
+    // Unchecked exclusivity, as ColumnVector's stored properties: read for every batch of every stage.
     /// The columns, each holding `count` values.
-    @usableFromInline package var columns: [ColumnVector]
+    @exclusivity(unchecked) @usableFromInline package var columns: [ColumnVector]
     /// The number of physical rows in each column.
-    @usableFromInline package var count: Int
+    @exclusivity(unchecked) @usableFromInline package var count: Int
     /// The live rows, or nil when every row is live.
-    @usableFromInline package var selection: SelectionVector?
+    @exclusivity(unchecked) @usableFromInline package var selection: SelectionVector?
 
     /// Creates a batch over columns of equal length.
     package init(columns: [ColumnVector], count: Int, selection: SelectionVector? = nil) {

@@ -14,24 +14,26 @@ import PlazaCore
     package let physicalType: PhysicalType
     /// Bytes per fixed-width value (0 for strings).
     package let byteWidth: Int
+    // The stored `var`s skip Swift's dynamic exclusivity checks: every access from outside an
+    // inlined kernel cost a runtime call and a thread-local lookup (5-7% of TPC-H join queries).
     /// The number of values the buffers hold room for without growing.
-    @usableFromInline package private(set) var capacity: Int
+    @exclusivity(unchecked) @usableFromInline package private(set) var capacity: Int
     /// The number of values.
-    @usableFromInline package var count: Int
+    @exclusivity(unchecked) @usableFromInline package var count: Int
     /// Values (fixed width), offsets (strings) or codes (dictionary); 16-byte aligned (Int128).
-    @usableFromInline package private(set) var data: UnsafeMutableRawPointer
+    @exclusivity(unchecked) @usableFromInline package private(set) var data: UnsafeMutableRawPointer
     /// Validity bits (LSB-first), room for `capacity` rows; meaningful only when `hasNulls`.
-    @usableFromInline package private(set) var validityWords: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) @usableFromInline package private(set) var validityWords: UnsafeMutablePointer<UInt64>
     /// Whether any row may be NULL; when false, `validityWords` is ignored.
-    @usableFromInline package var hasNulls: Bool
+    @exclusivity(unchecked) @usableFromInline package var hasNulls: Bool
     /// UTF-8 bytes of string values.
-    @usableFromInline package private(set) var heap: UnsafeMutableRawPointer
+    @exclusivity(unchecked) @usableFromInline package private(set) var heap: UnsafeMutableRawPointer
     /// Bytes used in `heap`.
-    @usableFromInline package var heapCount: Int
+    @exclusivity(unchecked) @usableFromInline package var heapCount: Int
     /// Bytes allocated for `heap`.
-    @usableFromInline package private(set) var heapCapacity: Int
+    @exclusivity(unchecked) @usableFromInline package private(set) var heapCapacity: Int
     /// For a dictionary vector: the distinct values that `data`'s UInt32 codes index.
-    @usableFromInline package private(set) var dictionary: ColumnVector?
+    @exclusivity(unchecked) @usableFromInline package private(set) var dictionary: ColumnVector?
 
     /// The default number of rows in a batch.
     package static let batchCapacity = 2048
@@ -253,8 +255,14 @@ import PlazaCore
         if source.hasNulls || hasNulls {
             let flags = UnsafeMutablePointer<UInt32>.allocate(capacity: Swift.max(n, 1))
             defer { flags.deallocate() }
-            for (index, row) in rows.enumerated() { flags[index] = sourceValidity.isValid(at: Int(row)) ? 1 : 0 }
-            setValidity(flags: flags, count: n, at: base)
+            var valid = 0
+            for (index, row) in rows.enumerated() {
+                let isValid = sourceValidity.isValid(at: Int(row))
+                flags[index] = isValid ? 1 : 0
+                valid &+= isValid ? 1 : 0
+            }
+            // Rows all valid leave a vector without NULLs as it is: no bitmap that marks none.
+            if hasNulls || valid < n { setValidity(flags: flags, count: n, at: base) }
         }
     }
 

@@ -99,7 +99,7 @@ import Testing
     @Test func rightSideFilterStaysAboveALeftJoin() throws {
         let result = try optimized(
             "SELECT r.n FROM reportes r LEFT JOIN alcaldias a ON r.colonia = a.colonia WHERE a.poblacion IS NULL")
-        guard case .project(.filter(.join(let join), _), _, _) = result else {
+        guard case .project(.filter(let input, _), _, _) = result, case .join(let join) = withoutNarrowing(input) else {
             Issue.record("unexpected plan \(result)")
             return
         }
@@ -221,6 +221,47 @@ import Testing
             return
         }
         #expect(semi.leftKeys == [.column(index: 0, type: .varchar)])
+    }
+
+    @Test func theDomainOfACorrelatedScalarSubqueryReadsOnlyTheTableOfItsKeys() throws {
+        // As TPC-H Q17: the keys come from alcaldias alone, so the domain is alcaldias under its
+        // own filter, without the join with reportes that the outer query makes.
+        let result = Optimizer.optimize(
+            try plan(
+                "SELECT r.n FROM reportes r, alcaldias a WHERE r.colonia = a.colonia AND a.poblacion > 5 AND r.n > (SELECT count(*) FROM reportes r2 WHERE r2.colonia = a.nombre)"
+            ))
+        var semi: Join?
+        func visit(_ plan: LogicalPlan) -> LogicalPlan {
+            if semi == nil, case .join(let join) = plan, join.kind == .semi { semi = join }
+            _ = plan.mapInputs(visit)
+            return plan
+        }
+        _ = visit(result)
+        guard let semi else {
+            Issue.record("the subquery should be restricted by a SEMI join: \(PlanPrinter.explain(result))")
+            return
+        }
+        var tables: [String] = []
+        func scans(_ plan: LogicalPlan) -> LogicalPlan {
+            if case .scan(let scan) = plan { tables.append(scan.table) }
+            _ = plan.mapInputs(scans)
+            return plan
+        }
+        _ = scans(semi.right)
+        #expect(tables == ["alcaldias"], "\(PlanPrinter.explain(result))")
+    }
+
+    @Test func aJoinKeepsOnlyTheColumnsReadAboveIt() throws {
+        // The keys (colonia on both sides) are read by the join alone: a projection keeps the
+        // one column the aggregate reads, which the executor fuses into the join.
+        let result = Optimizer.optimize(
+            try plan("SELECT sum(a.poblacion) FROM reportes r JOIN alcaldias a ON r.colonia = a.colonia"))
+        guard case .aggregate(.project(.join(let join), let expressions, _), _, _, _) = result else {
+            Issue.record("a projection should narrow the join: \(PlanPrinter.explain(result))")
+            return
+        }
+        let poblacion = LogicalPlan.join(join).fields.firstIndex { $0.name == "poblacion" }
+        #expect(expressions == [.column(index: poblacion!, type: .bigint)])
     }
 
     @Test func aSemiJoinStaysAboveAFilterOnItsScan() throws {
@@ -379,7 +420,7 @@ import Testing
             "SELECT r.n FROM reportes r, alcaldias a, alcaldias a2 WHERE r.colonia = a.colonia AND a.nombre = a2.nombre AND a2.poblacion > 5"
         let result = Optimizer.optimize(try plan(sql))
         let top = try #require(firstJoin(result))
-        guard case .join(let inner) = top.right else {
+        guard case .join(let inner) = withoutNarrowing(top.right) else {
             Issue.record("expected the right side to be a join: \(top)")
             return
         }
@@ -395,7 +436,9 @@ import Testing
             "SELECT r.n FROM reportes r, reportes r2, alcaldias a, alcaldias a2 WHERE r.colonia = r2.colonia AND r2.ok = (a.poblacion > 0) AND a.nombre = a2.nombre AND a2.poblacion > 5"
         let result = Optimizer.optimize(try plan(sql))
         let top = try #require(firstJoin(result))
-        guard case .join(let middle) = top.right, case .join(let bottom) = middle.right else {
+        guard case .join(let middle) = withoutNarrowing(top.right),
+            case .join(let bottom) = withoutNarrowing(middle.right)
+        else {
             Issue.record("expected r JOIN (r2 JOIN (a JOIN a2)): \(PlanPrinter.explain(result))")
             return
         }
@@ -492,7 +535,7 @@ import Testing
         let join = try #require(firstJoin(result))
         #expect(join.kind == .inner)
         let sides = [join.left, join.right].compactMap { side -> Join? in
-            if case .join(let semi) = side, semi.kind == .semi { return semi }
+            if case .join(let semi) = withoutNarrowing(side), semi.kind == .semi { return semi }
             return nil
         }
         #expect(sides.count == 1, "\(PlanPrinter.explain(result))")
@@ -648,4 +691,15 @@ import Testing
         // The dimension keeps a tenth of its rows, so the join a tenth of the fact table's.
         #expect(join.filteredEstimate == 100)
     }
+}
+
+/// `plan` below the projections that only keep columns (a join narrowed to the columns read above it).
+func withoutNarrowing(_ plan: LogicalPlan) -> LogicalPlan {
+    guard case .project(let input, let expressions, _) = plan,
+        expressions.allSatisfy({
+            if case .column = $0 { return true }
+            return false
+        })
+    else { return plan }
+    return withoutNarrowing(input)
 }

@@ -333,7 +333,9 @@ final class AggregateState {
             let nullGroup: Int32
             if validity.isAllValid {
                 nullGroup = 0
-            } else if live?.contains(where: { !validity.isValid(at: Int($0)) }) ?? true {
+            } else if live?.contains(where: { !validity.isValid(at: Int($0)) })
+                ?? (0..<count).contains(where: { !validity.isValid(at: $0) })
+            {
                 nullGroup = try self.nullGroupNumber(table)
             } else {
                 nullGroup = -1

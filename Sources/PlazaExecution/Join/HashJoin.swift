@@ -41,7 +41,11 @@ struct JoinPlanner {
         let keptMark: UInt8
     }
 
-    func pipeline(_ join: Join, profile parent: OperatorProfile?) throws(ExecutionError) -> Pipeline {
+    /// The pipeline of `join`'s rows; with `outputColumns` (ascending positions of its fields),
+    /// only those columns (a projection above reads no others, often not the keys).
+    func pipeline(_ join: Join, profile parent: OperatorProfile?, outputColumns: [Int]? = nil) throws(ExecutionError)
+        -> Pipeline
+    {
         let sides = try plan(join)
         let isNestedLoop = join.leftKeys.isEmpty
         let profile = parent?.child(
@@ -49,12 +53,19 @@ struct JoinPlanner {
             join.kind.rawValue.uppercased() + (sides.buildIsLeft ? " (build: left" : " (build: right")
                 + (isNestedLoop ? ", pairs≈\(join.estimatedPairs))" : ")"))
         let buildProfile = profile?.child("BUILD", "")
-        let fields = LogicalPlan.join(join).fields
+        let allFields = LogicalPlan.join(join).fields
+        let fields = outputColumns.map { $0.map { allFields[$0] } } ?? allFields
+        let outputs = outputColumns.map {
+            JoinOutput.columns(
+                $0, kind: join.kind, buildIsLeft: sides.buildIsLeft, buildCount: sides.buildPlan.fields.count,
+                probeCount: sides.probePlan.fields.count)
+        }
         let table: JoinTable
         do {
             let buildBatches = try planner.materialize(sides.buildPlan, profile: buildProfile)
             table = try JoinTable(
-                batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context)
+                batches: buildBatches, fields: sides.buildPlan.fields, keys: sides.buildKeys, context: planner.context,
+                outputColumns: outputs.map { Set($0.filter(\.isBuild).map(\.index)) })
         } catch {
             guard case .memoryLimit = error.kind else { throw error }
             if isNestedLoop {
@@ -68,9 +79,14 @@ struct JoinPlanner {
             let output = try SpillingJoin(planner: planner, join: join, sides: sides, profile: profile).run()
             profile?.addRows(out: output.rowCount)
             let scan = TableScan(
-                table: "hash join output", columns: Array(fields.indices), fields: fields,
+                table: "hash join output", columns: Array(allFields.indices), fields: allFields,
                 estimatedRows: output.rowCount)
-            return Pipeline(source: .scan(source: output, scan: scan, profile: nil), fields: fields)
+            let spilled = Pipeline(source: .scan(source: output, scan: scan, profile: nil), fields: allFields)
+            if let outputColumns {
+                let columns = outputColumns.map { ColumnNode(index: $0, type: allFields[$0].type) as ExpressionNode }
+                spilled.stages.append(ProjectStage(expressions: columns, profile: nil))
+            }
+            return Pipeline(reusing: spilled, fields: fields)
         }
         buildProfile?.addRows(out: table.rowCount)
         let pipeline = try planner.pipeline(sides.probePlan, profile: profile)
@@ -79,8 +95,11 @@ struct JoinPlanner {
             residual: sides.residual, residualColumns: sides.residualColumns,
             unmatchedBuildRows: sides.keepsBuildRows
                 ? UnmatchedBuildRows(
-                    probeFields: sides.marksBuildRows ? [] : sides.probePlan.fields, keptMark: sides.keptMark) : nil,
+                    probeFields: sides.marksBuildRows ? [] : sides.probePlan.fields, keptMark: sides.keptMark,
+                    outputs: outputs) : nil,
             discardsOutput: sides.marksBuildRows,
+            // A probe that only marks build rows outputs nothing: the kept build rows are the output.
+            outputs: sides.marksBuildRows ? nil : outputs, probeColumnCount: sides.probePlan.fields.count,
             profile: profile)
         if isNestedLoop {
             // About 64K pairs per probe call at most (a slice is never less than one probe row).
@@ -151,17 +170,23 @@ struct JoinPlanner {
     /// columns, in the join's column order (left, then right).
     static func unmatchedBuildRows(
         _ table: JoinTable, matched: UnsafeMutablePointer<UInt8>, probeFields: [Field], buildIsLeft: Bool,
-        keptMark: UInt8 = 0
+        keptMark: UInt8 = 0, outputs: [JoinOutput]? = nil
     ) -> [Batch] {
         var batches: [Batch] = []
         var unmatched: [Int32] = []
+        let outputs =
+            outputs
+            ?? JoinOutput.columns(
+                nil, kind: .inner, buildIsLeft: buildIsLeft, buildCount: table.columns.count,
+                probeCount: probeFields.count)
         func emit() {
             let n = unmatched.count
-            let buildColumns = unmatched.withUnsafeBufferPointer { rows in
-                (0..<table.columns.count).map { table.gather(column: $0, rows) }
+            let columns = unmatched.withUnsafeBufferPointer { rows in
+                JoinOutput.assemble(
+                    outputs, probe: { GatherKernel.constant(.null, type: probeFields[$0].type, count: n) },
+                    build: { table.gather(column: $0, rows) })
             }
-            let nulls = probeFields.map { GatherKernel.constant(.null, type: $0.type, count: n) }
-            batches.append(Batch(columns: buildIsLeft ? buildColumns + nulls : nulls + buildColumns, count: n))
+            batches.append(Batch(columns: columns, count: n))
             unmatched.removeAll(keepingCapacity: true)
         }
         for row in 0..<table.rowCount where matched[row] == keptMark {

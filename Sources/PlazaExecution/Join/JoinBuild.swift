@@ -26,7 +26,7 @@ final class JoinBuild: @unchecked Sendable {
 
     init(
         columns: [ColumnVector], keyVectors: [ColumnVector], validRows: UnsafeBufferPointer<Int32>,
-        rowGroups: UnsafeMutablePointer<Int32>, tracker: MemoryTracker
+        rowGroups: UnsafeMutablePointer<Int32>, tracker: MemoryTracker, outputColumns: Set<Int>? = nil
     ) {
         self.columns = columns
         self.keyVectors = keyVectors
@@ -40,8 +40,9 @@ final class JoinBuild: @unchecked Sendable {
         // the codes of every pair again.
         let fixedWidthDictionaries = count <= JoinTable.fixedWidthDictionaryRows && !keyVectors.isEmpty
         dictionaryColumns = columns.indices.filter {
-            columns[$0].physicalType == .string
-                || (fixedWidthDictionaries && columns[$0].physicalType != .double)
+            (outputColumns?.contains($0) ?? true)
+                && (columns[$0].physicalType == .string
+                    || (fixedWidthDictionaries && columns[$0].physicalType != .double))
         }
         dictionaries = .allocate(capacity: dictionaryColumns.count)
         dictionaries.initialize(repeating: nil)

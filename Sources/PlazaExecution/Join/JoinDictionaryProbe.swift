@@ -120,24 +120,24 @@ extension ProbeStage {
             }
         }
         if kind.isFilter {
-            return [Batch(columns: batch.columns, count: count, selection: n == count ? nil : selection)]
+            return [
+                Batch(
+                    columns: assemble(probe: { batch.columns[$0] }, build: { _ in preconditionFailure() }),
+                    count: count,
+                    selection: n == count ? nil : selection)
+            ]
         }
         // Few rows left: copy them out rather than write build codes for every physical row.
         let compact = n * 4 < count
         let kept: UnsafePointer<Int32>? = compact ? UnsafePointer(out) : nil
         let outputCount = compact ? n : count
-        var buildColumns: [ColumnVector] = []
-        buildColumns.reserveCapacity(table.columns.count)
         var buildRows: UnsafeMutablePointer<Int32>? = nil
         defer { buildRows?.deallocate() }
-        for column in table.columns.indices {
+        func buildColumn(_ column: Int) -> ColumnVector {
             let slot = dictionarySlots[column]
             if slot >= 0 {
-                buildColumns.append(
-                    dictionaryColumn(
-                        column, codes, validity, section: entries + stride * (1 + slot), kept: kept, count: outputCount)
-                )
-                continue
+                return dictionaryColumn(
+                    column, codes, validity, section: entries + stride * (1 + slot), kept: kept, count: outputCount)
             }
             if buildRows == nil {
                 // The build row of every output row, for columns gathered by value.
@@ -148,17 +148,12 @@ extension ProbeStage {
                 }
                 buildRows = rows
             }
-            buildColumns.append(
-                GatherKernel.gather(table.columns[column], UnsafeBufferPointer(start: buildRows, count: outputCount)))
+            return GatherKernel.gather(table.columns[column], UnsafeBufferPointer(start: buildRows, count: outputCount))
         }
-        let probeColumns: [ColumnVector]
-        if compact {
-            let rows = UnsafeBufferPointer(start: out, count: n)
-            probeColumns = batch.columns.map { GatherKernel.gather($0, rows) }
-        } else {
-            probeColumns = batch.columns
-        }
-        let columns = buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns
+        let keptRows = UnsafeBufferPointer(start: out, count: n)
+        let columns = assemble(
+            probe: { compact ? GatherKernel.gather(batch.columns[$0], keptRows) : batch.columns[$0] },
+            build: buildColumn)
         return [Batch(columns: columns, count: outputCount, selection: compact || n == count ? nil : selection)]
     }
 

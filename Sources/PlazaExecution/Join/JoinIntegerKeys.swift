@@ -110,11 +110,17 @@ final class IntegerKeyTable: @unchecked Sendable {
 
     /// Sets the filter's bits for the keys inserted: 16 bits per key, so about 6% of absent keys
     /// pass it (at most 2^23 bits, 1 MiB). Not larger in key order: probes in random order would
-    /// miss the cache more.
+    /// miss the cache more. In key order, a bit for every value of the keys' range when that fits
+    /// in the same 2^23 bits and in 64 bits a key: the filter is then exact, and no absent key
+    /// walks the table's collisions (Q5's orders of one year: 227,000 keys over 6 million values,
+    /// whose absent neighbours passed the 16-bit filter and walked the runs of consecutive keys).
     private func buildFilter() {
         guard count > 0 else { return }
         var bits = 1 << 12
         while bits < count * 16 && bits < 1 << 23 { bits <<= 1 }
+        if isOrdered && span < 1 << 23 && span < UInt64(count) &* 64 {
+            while UInt64(bits) <= span { bits <<= 1 }
+        }
         let words = UnsafeMutablePointer<UInt64>.allocate(capacity: bits / 64)
         words.initialize(repeating: 0, count: bits / 64)
         if isOrdered {
@@ -238,7 +244,9 @@ final class IntegerKeyTable: @unchecked Sendable {
     /// Probes in passes over the batch, so that the cache misses of different rows overlap
     /// instead of each row waiting on its own: the candidates (rows outside the build's key range
     /// or turned away by the bit filter answered at once), then every candidate's slot number,
-    /// then the keys of those numbers, each in a tight loop, then collisions.
+    /// then the keys of those numbers, each in a tight loop, then collisions. Slots in key order
+    /// over a range no wider than the table (a dense key like a dimension's) hold one key value
+    /// each: the slot number is the answer, with no key to compare.
     @inline(__always)
     private func find<T: FixedWidthInteger, P: KeyPlacement>(
         _ values: UnsafeMutablePointer<T>, _ count: Int, _ out: UnsafeMutablePointer<Int32>,
@@ -246,6 +254,7 @@ final class IntegerKeyTable: @unchecked Sendable {
     ) {
         let keyOf = self.keyOf, numbers = self.numbers, mask = self.mask
         let minKey = self.minKey, span = self.span, filterMask = filterBits - 1
+        let isDirect = isOrdered && span < UInt64(mask)
         let chunk = 1024
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * chunk) { scratch in
             let rows = scratch.baseAddress!, slots = rows + chunk
@@ -270,6 +279,10 @@ final class IntegerKeyTable: @unchecked Sendable {
                         let slot = placement.position(Int64(values[rows[i]])) & mask
                         slots[i] = slot
                         out[rows[i]] = numbers[slot] &- 1
+                    }
+                    if isDirect {
+                        start = end
+                        continue
                     }
                     // A miss (-1) reads key 0's, which the table has (count > 0), and ignores it.
                     for i in 0..<n { foundKeys[i] = keyOf[Int(Swift.max(out[rows[i]], 0))] }

@@ -37,11 +37,15 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     let dictionaryColumnCount: Int
     /// Keys this stage's per-worker dictionary entry answers (`JoinDictionaryProbe.swift`).
     let entryCacheToken = JoinEntryCacheToken()
+    /// The columns the stage outputs, in order: every column of the join, or those the plan above reads.
+    let outputs: [JoinOutput]
 
+    /// A probe stage; `outputs` nil outputs every column of the join (`probeColumnCount` of them
+    /// from the probe side).
     init(
         table: JoinTable, probeKeys: [ExpressionNode], kind: Join.Kind, buildIsLeft: Bool, residual: ExpressionNode?,
         residualColumns: [Int], unmatchedBuildRows: UnmatchedBuildRows?, discardsOutput: Bool = false,
-        profile: OperatorProfile?
+        outputs: [JoinOutput]? = nil, probeColumnCount: Int, profile: OperatorProfile?
     ) {
         precondition(kind != .right && kind != .full, "a probe stage keeps unmatched probe rows only (LEFT)")
         self.table = table
@@ -62,7 +66,18 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         }
         dictionarySlots = slots
         dictionaryColumnCount = slotCount
+        self.outputs =
+            outputs
+            ?? JoinOutput.columns(
+                nil, kind: kind, buildIsLeft: buildIsLeft, buildCount: table.columns.count,
+                probeCount: probeColumnCount)
         self.profile = profile
+    }
+
+    /// The output vectors, taking probe column `i` from `probe(i)` and build column `i` from `build(i)`.
+    @inline(__always)
+    func assemble(probe: (Int) -> ColumnVector, build: (Int) -> ColumnVector) -> [ColumnVector] {
+        JoinOutput.assemble(outputs, probe: probe, build: build)
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
@@ -118,7 +133,10 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         throws(ExecutionError) -> [Batch]
     {
         if kind == .anti && table.rowCount > 0 && table.hasNullKey { return [] }
-        if (kind == .anti || kind == .notExists) && table.rowCount == 0 { return [input] }
+        if (kind == .anti || kind == .notExists) && table.rowCount == 0 {
+            let columns = assemble(probe: { input.columns[$0] }, build: { _ in preconditionFailure() })
+            return [Batch(columns: columns, count: input.count, selection: input.selection)]
+        }
         if (kind == .inner || kind == .semi) && table.keyCount == 0 { return [] }
         if selects, let keyColumns, keyColumns.count == 1,
             let output = dictionaryOutput(input, keyColumn: keyColumns[0], worker, matched: matched)
@@ -219,7 +237,12 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
         selection.count = n
         let keptSelection: SelectionVector? = n == count ? nil : selection
         if kind.isFilter {
-            return [Batch(columns: batch.columns, count: count, selection: keptSelection)]
+            return [
+                Batch(
+                    columns: assemble(probe: { batch.columns[$0] }, build: { _ in preconditionFailure() }),
+                    count: count,
+                    selection: keptSelection)
+            ]
         }
         let heads = table.heads
         if n * 4 < count {
@@ -233,9 +256,9 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
             }
             if let matched { for i in 0..<n where buildRows[i] >= 0 { matched[Int(buildRows[i])] = 1 } }
             let rows = UnsafeBufferPointer(start: buildRows, count: n)
-            let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, rows) }
-            let probeColumns = batch.columns.map { GatherKernel.gather($0, kept) }
-            return [Batch(columns: buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns, count: n)]
+            let columns = assemble(
+                probe: { GatherKernel.gather(batch.columns[$0], kept) }, build: { table.gather(column: $0, rows) })
+            return [Batch(columns: columns, count: n)]
         }
         // The build row of every physical row (-1: none), so build columns line up with the probe's.
         let buildRows = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
@@ -248,8 +271,7 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
             for i in 0..<n where buildRows[Int(out[i])] >= 0 { matched[Int(buildRows[Int(out[i])])] = 1 }
         }
         let rows = UnsafeBufferPointer(start: buildRows, count: count)
-        let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, rows) }
-        let columns = buildIsLeft ? buildColumns + batch.columns : batch.columns + buildColumns
+        let columns = assemble(probe: { batch.columns[$0] }, build: { table.gather(column: $0, rows) })
         return [Batch(columns: columns, count: count, selection: keptSelection)]
     }
 
@@ -367,7 +389,12 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
             }
             selection.count = n
             if n == 0 { return [] }
-            return [Batch(columns: batch.columns, count: count, selection: n == count ? nil : selection)]
+            return [
+                Batch(
+                    columns: assemble(probe: { batch.columns[$0] }, build: { _ in preconditionFailure() }),
+                    count: count,
+                    selection: n == count ? nil : selection)
+            ]
         default:
             return outputs
         }
@@ -407,9 +434,9 @@ final class ProbeStage: FinishingStage, @unchecked Sendable {
     private func makePairs(
         _ batch: Batch, _ probeRows: UnsafeBufferPointer<Int32>, _ buildRows: UnsafeBufferPointer<Int32>
     ) -> Batch {
-        let probeColumns = batch.columns.map { GatherKernel.gather($0, probeRows) }
-        let buildColumns = (0..<table.columns.count).map { table.gather(column: $0, buildRows) }
-        let columns = buildIsLeft ? buildColumns + probeColumns : probeColumns + buildColumns
+        let columns = assemble(
+            probe: { GatherKernel.gather(batch.columns[$0], probeRows) }, build: { table.gather(column: $0, buildRows) }
+        )
         return Batch(columns: columns, count: probeRows.count)
     }
 
@@ -443,10 +470,13 @@ final class UnmatchedBuildRows: @unchecked Sendable {
 
     /// The mark of the rows `rows(of:buildIsLeft:)` gives: 0, unmatched; 1, matched.
     let keptMark: UInt8
+    /// The output columns, or nil for every column of the join.
+    let outputs: [JoinOutput]?
 
-    init(probeFields: [Field], keptMark: UInt8 = 0) {
+    init(probeFields: [Field], keptMark: UInt8 = 0, outputs: [JoinOutput]? = nil) {
         self.probeFields = probeFields
         self.keptMark = keptMark
+        self.outputs = outputs
     }
 
     deinit { for flags in workerFlags { flags.deallocate() } }
@@ -476,7 +506,8 @@ final class UnmatchedBuildRows: @unchecked Sendable {
                 for row in 0..<count { matched[row] |= flags[row] }
             }
             return JoinPlanner.unmatchedBuildRows(
-                table, matched: matched, probeFields: probeFields, buildIsLeft: buildIsLeft, keptMark: keptMark)
+                table, matched: matched, probeFields: probeFields, buildIsLeft: buildIsLeft, keptMark: keptMark,
+                outputs: outputs)
         }
     }
 }

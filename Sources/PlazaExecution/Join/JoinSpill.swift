@@ -152,7 +152,8 @@ struct SpillingJoin: Sendable {
         let outerBuild = sides.keepsBuildRows
         let stage = ProbeStage(
             table: table, probeKeys: sides.probeKeys, kind: sides.probeKind, buildIsLeft: sides.buildIsLeft,
-            residual: sides.residual, residualColumns: sides.residualColumns, unmatchedBuildRows: nil, profile: nil)
+            residual: sides.residual, residualColumns: sides.residualColumns, unmatchedBuildRows: nil,
+            probeColumnCount: sides.probePlan.fields.count, profile: nil)
         let worker = WorkerState()
         let matched = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(table.rowCount, 1))
         defer { matched.deallocate() }

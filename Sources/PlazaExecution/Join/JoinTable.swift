@@ -36,7 +36,12 @@ final class JoinTable: @unchecked Sendable {
     /// Most build rows for which fixed-width columns get a dictionary too (VARCHAR always does).
     static let fixedWidthDictionaryRows = 1 << 16
 
-    init(batches: [Batch], fields: [Field], keys: [ExpressionNode], context: QueryContext) throws(ExecutionError) {
+    /// Builds the table; `outputColumns`, when given, are the only columns the join outputs (the
+    /// others get no dictionary, since nothing gathers them).
+    init(
+        batches: [Batch], fields: [Field], keys: [ExpressionNode], context: QueryContext,
+        outputColumns: Set<Int>? = nil
+    ) throws(ExecutionError) {
         let compact = batches.map { $0.compacted() }
         let count = compact.reduce(0) { $0 + $1.count }
         guard count < Int(Int32.max) else {
@@ -89,7 +94,8 @@ final class JoinTable: @unchecked Sendable {
         defer { rowGroups.deallocate() }
         let valid = UnsafeBufferPointer(start: validRows, count: validCount)
         let build = JoinBuild(
-            columns: columns, keyVectors: keyVectors, validRows: valid, rowGroups: rowGroups, tracker: context.tracker)
+            columns: columns, keyVectors: keyVectors, validRows: valid, rowGroups: rowGroups, tracker: context.tracker,
+            outputColumns: outputColumns)
         build.run(threads: context.options.threads)
         if let failure = build.failure {
             for entry in build.dictionaries { entry?.1.deallocate() }

@@ -139,6 +139,9 @@ struct PhysicalPlanner {
             pipeline.stages.append(FilterStage(predicate: try compiler.compile(predicate), profile: profile))
             return pipeline
         case .project(let input, let expressions, let fields):
+            if case .join(let join) = input, let fused = try joinPipeline(join, expressions, fields, profile: parent) {
+                return fused
+            }
             let profile = parent?.child("PROJECT", fields.map(\.name).joined(separator: ", "))
             let pipeline = try self.pipeline(input, profile: profile)
             let nodes = try expressions.map { (e) throws(ExecutionError) in try compiler.compile(e) }
@@ -166,6 +169,26 @@ struct PhysicalPlanner {
             let batches = try materialize(plan, profile: parent)
             return Pipeline(source: .batches(batches), fields: plan.fields)
         }
+    }
+
+    /// A projection over a join: the join outputs only the columns the projection reads (a join
+    /// key is often read by nothing above, and gathering it for every output row is wasted), and
+    /// a projection that only keeps columns needs no stage of its own. Nil when it reads every column.
+    private func joinPipeline(
+        _ join: Join, _ expressions: [BoundExpression], _ fields: [Field], profile parent: OperatorProfile?
+    ) throws(ExecutionError) -> Pipeline? {
+        let used = expressions.reduce(into: Set<Int>()) { $0.formUnion(PlanUtilities.columns(of: $1)) }.sorted()
+        let joinFields = LogicalPlan.join(join).fields
+        guard !used.isEmpty && used.count < joinFields.count else { return nil }
+        let position = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+        let remapped = expressions.map { PlanUtilities.remap($0) { position[$0]! } }
+        let keepsColumns = remapped == used.indices.map { .column(index: $0, type: joinFields[used[$0]].type) }
+        let profile = keepsColumns ? parent : parent?.child("PROJECT", fields.map(\.name).joined(separator: ", "))
+        let pipeline = try JoinPlanner(planner: self).pipeline(join, profile: profile, outputColumns: used)
+        if keepsColumns { return Pipeline(reusing: pipeline, fields: fields) }
+        let nodes = try remapped.map { (e) throws(ExecutionError) in try compiler.compile(e) }
+        pipeline.stages.append(ProjectStage(expressions: nodes, profile: profile))
+        return Pipeline(reusing: pipeline, fields: fields)
     }
 
     /// Runs a materialized CTE's definition and stores its rows for the references in its body;
