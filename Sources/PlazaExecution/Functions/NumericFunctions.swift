@@ -17,9 +17,16 @@ enum NumericFunctions {
         case (.abs, .bigint), (.abs, .decimal):
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(result, count)
-                mapUnary(inputs[0], out, count) { (x: Int64) in x < 0 ? 0 &- x : x }
-                try ArithmeticKernels.checkRows(inputs, out, count, "abs") { row in
-                    inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self) == .min
+                // Int64.min is the one value whose magnitude overflows: flagged, looked for only when seen.
+                var sawMin = false
+                mapUnary(inputs[0], out, count) { (x: Int64) -> Int64 in
+                    sawMin = sawMin || x == .min
+                    return x < 0 ? 0 &- x : x
+                }
+                if sawMin {
+                    try ArithmeticKernels.checkRows(inputs, out, count, "abs") { row in
+                        inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self) == .min
+                    }
                 }
                 propagateNulls(inputs, into: out, count: count)
                 return out
