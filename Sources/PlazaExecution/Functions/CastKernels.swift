@@ -139,34 +139,28 @@ enum CastKernels {
         let trimsFraction = source == .timestamp || source == .interval
         return { (inputs, count) throws(ExecutionError) in
             let v = inputs[0]
-            let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
-            var text = TextBuffer()
-            for row in 0..<count {
-                if !v.isValid(at: row) {
-                    out.appendNull()
-                    continue
-                }
-                text.bytes.removeAll(keepingCapacity: true)
+            var buffer = TextBuffer()
+            return try buildStrings(count, [v]) { (row, text) throws(ExecutionError) in
+                // The row's bytes are written by TextBuffer straight into the result's buffer (swapped in, O(1)).
+                swap(&buffer.bytes, &text)
+                defer { swap(&buffer.bytes, &text) }
                 var written = true
                 switch source {
-                case .bigint: text.appendInteger(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                case .bigint: buffer.appendInteger(v.data.load(fromByteOffset: row * 8, as: Int64.self))
                 case .decimal(_, let scale):
-                    text.appendDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
+                    buffer.appendDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
                 case .boolean:
-                    text.appendASCII(v.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? "true" : "false")
-                case .date: written = text.appendDate(Int64(v.data.load(fromByteOffset: row * 4, as: Int32.self)))
-                case .timestamp: written = text.appendTimestamp(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                    buffer.appendASCII(v.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? "true" : "false")
+                case .date: written = buffer.appendDate(Int64(v.data.load(fromByteOffset: row * 4, as: Int32.self)))
+                case .timestamp: written = buffer.appendTimestamp(v.data.load(fromByteOffset: row * 8, as: Int64.self))
                 default: written = false
                 }
-                if written {
-                    text.bytes.withUnsafeBytes { out.appendBytes($0) }
-                } else if trimsFraction {
-                    out.appendString(trimmingFractionZeros(v.value(at: row).description))
-                } else {
-                    out.appendString(v.value(at: row).description)
+                if !written {
+                    let description = v.value(at: row).description
+                    buffer.bytes.append(
+                        contentsOf: (trimsFraction ? trimmingFractionZeros(description) : description).utf8)
                 }
             }
-            return out
         }
     }
 

@@ -116,9 +116,21 @@ enum DateFunctions {
             }
         case .strftime:
             let isDate = types[0] == .date
+            if case .varchar(let format)? = constants[1], let pattern = DateFormatting.Pattern(format) {
+                // A constant format (the usual case) is parsed once; each value is written as bytes.
+                return { (inputs, count) throws(ExecutionError) in
+                    let v = inputs[0]
+                    return try pattern.items.withUnsafeBufferPointer { items throws(ExecutionError) in
+                        try buildStrings(count, [v]) { (row, text) throws(ExecutionError) in
+                            DateFormatting.Pattern.write(micros(v, row, isDate), items, into: &text)
+                        }
+                    }
+                }
+            }
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    out.appendString(try DateFormatting.format(micros(inputs[0], row, isDate), string(inputs[1], row)))
+                try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
+                    let formatted = try DateFormatting.format(micros(inputs[0], row, isDate), string(inputs[1], row))
+                    text.append(contentsOf: formatted.utf8)
                 }
             }
         case .strptime:

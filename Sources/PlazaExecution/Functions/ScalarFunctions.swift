@@ -215,19 +215,35 @@ enum ScalarFunctions {
     }
 }
 
-/// Builds a VARCHAR result row by row: `body` returns nil for NULL or appends bytes itself.
+/// Builds a VARCHAR result row by row: a row where one of `inputs` is NULL is NULL; for the others
+/// `body` appends the row's bytes to `text`. The bytes go into one buffer and the vector takes them
+/// once at the end: `ColumnVector.appendBytes` per row cost two exclusivity checks a row.
 @inline(__always)
-func buildStrings(_ count: Int, _ inputs: [ColumnVector], _ body: (Int, ColumnVector) throws(ExecutionError) -> Void)
-    throws(ExecutionError) -> ColumnVector
-{
+func buildStrings(
+    _ count: Int, _ inputs: [ColumnVector], _ body: (Int, inout [UInt8]) throws(ExecutionError) -> Void
+) throws(ExecutionError) -> ColumnVector {
     let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
-    for row in 0..<count {
-        if inputs.contains(where: { $0.type == .null || !$0.isValid(at: row) }) {
-            out.appendNull()
-        } else {
-            try body(row, out)
-        }
+    if inputs.contains(where: { $0.type == .null }) {
+        for _ in 0..<count { out.appendNull() }
+        return out
     }
+    propagateNulls(inputs, into: out, count: count)
+    let words: UnsafeMutablePointer<UInt64>? = out.hasNulls ? out.validityWords : nil
+    let ends = out.offsets  // count + 1 offsets, the first 0
+    var text: [UInt8] = []
+    text.reserveCapacity(count &* 16)
+    for row in 0..<count {
+        if words.map({ $0[row &>> 6] &>> UInt64(row & 63) & 1 != 0 }) ?? true {
+            try body(row, &text)
+        }
+        ends[row &+ 1] = Int32(truncatingIfNeeded: text.count)
+    }
+    out.reserveHeap(text.count)
+    text.withUnsafeBytes { bytes in
+        if let start = bytes.baseAddress { out.heap.copyMemory(from: start, byteCount: bytes.count) }
+    }
+    out.setHeapCount(text.count)
+    out.count = count
     return out
 }
 
