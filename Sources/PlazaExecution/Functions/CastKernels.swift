@@ -33,7 +33,9 @@ enum CastKernels {
                 TextValueParser.parse(v.bytes(at: row).assumingMemoryBound(to: UInt8.self), as: target)
             }
         case (.bigint, .double):
-            return ArithmeticKernels.unary(target) { (x: Int64) in Double(x) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in Double(x) }
+            }
         case (.decimal(_, let s), .double):
             let divisor = Double(powersOfTen[s])
             // Below 2^53 the unscaled value and 10^s are exact doubles, so the division rounds once
@@ -71,7 +73,9 @@ enum CastKernels {
             // multiply per value and no check; only a narrowing cast is checked.
             if isWidening(p1, s1, to: p, s2) {
                 let factor = powersOfTen[s2 - s1]
-                return ArithmeticKernels.unary(target) { (x: Int64) in x &* factor }
+                return { (inputs, count) throws(ExecutionError) in
+                    ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in x &* factor }
+                }
             }
             let largest = UInt64(powersOfTen[p] - 1)
             if s2 >= s1 {
@@ -117,14 +121,22 @@ enum CastKernels {
                 }
             }
         case (.boolean, .bigint):
-            return ArithmeticKernels.unary(target) { (x: UInt8) in Int64(x) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: UInt8) in Int64(x) }
+            }
         case (.bigint, .boolean):
-            return ArithmeticKernels.unary(target) { (x: Int64) in UInt8(x != 0 ? 1 : 0) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in UInt8(x != 0 ? 1 : 0) }
+            }
         case (.date, .timestamp):
-            return ArithmeticKernels.unary(target) { (x: Int32) in Int64(x) * CivilCalendar.microsPerDay }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int32) in Int64(x) * CivilCalendar.microsPerDay }
+            }
         case (.timestamp, .date):
-            return ArithmeticKernels.unary(target) { (x: Int64) in
-                Int32(truncatingIfNeeded: CivilCalendar.split(micros: x).days)
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in
+                    Int32(truncatingIfNeeded: CivilCalendar.split(micros: x).days)
+                }
             }
         default:
             throw ExecutionError(.conversion, "cannot cast \(source) to \(target)")

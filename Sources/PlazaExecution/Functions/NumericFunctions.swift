@@ -31,7 +31,10 @@ enum NumericFunctions {
                 propagateNulls(inputs, into: out, count: count)
                 return out
             }
-        case (.abs, .double): return ArithmeticKernels.unary(result) { (x: Double) in Swift.abs(x) }
+        case (.abs, .double):
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Double) in Swift.abs(x) }
+            }
         case (.round, .bigint), (.floor, .bigint), (.ceil, .bigint):
             if types.count == 2 {
                 guard case .bigint(let digits)? = constants[1] else { throw Self.missingDigits() }
@@ -47,9 +50,17 @@ enum NumericFunctions {
                     return out
                 }
             }
-            return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.toNearestOrAwayFromZero) }
-        case (.floor, .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.down) }
-        case (.ceil, .double): return ArithmeticKernels.unary(result) { (x: Double) in x.rounded(.up) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Double) in x.rounded(.toNearestOrAwayFromZero) }
+            }
+        case (.floor, .double):
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Double) in x.rounded(.down) }
+            }
+        case (.ceil, .double):
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Double) in x.rounded(.up) }
+            }
         case (.round, .decimal(_, let s)):
             var digits: Int64 = 0
             if types.count == 2 {
@@ -60,21 +71,31 @@ enum NumericFunctions {
         case (.floor, .decimal(_, let s)), (.ceil, .decimal(_, let s)):
             let divisor = powersOfTen[s]
             let up = name == .ceil
-            return ArithmeticKernels.unary(result) { (x: Int64) -> Int64 in
-                let q = x / divisor, r = x % divisor
-                if r == 0 { return q }
-                if up { return x > 0 ? q + 1 : q }
-                return x < 0 ? q - 1 : q
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Int64) -> Int64 in
+                    let q = x / divisor, r = x % divisor
+                    if r == 0 { return q }
+                    if up { return x > 0 ? q + 1 : q }
+                    return x < 0 ? q - 1 : q
+                }
             }
         // IEEE 754 as DuckDB: a negative argument gives nan, ln(0) and log10(0) give -inf.
         case (.sqrt, _):
-            return ArithmeticKernels.unary(result) { (x: Double) in x.squareRoot() }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Double) in x.squareRoot() }
+            }
         case (.ln, _):
-            return ArithmeticKernels.unary(result) { (x: Double) in log(x) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Double) in log(x) }
+            }
         case (.log10, _):
-            return ArithmeticKernels.unary(result) { (x: Double) in log10(x) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, result) { (x: Double) in log10(x) }
+            }
         case (.power, _):
-            return ArithmeticKernels.binary(result) { (x: Double, y: Double) in pow(x, y) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mappedPairs(inputs, count, result) { (x: Double, y: Double) in pow(x, y) }
+            }
         default:
             throw ExecutionError(
                 .internal, "unexpected argument types for \(name): \(types) (a bug; please report)")
