@@ -179,7 +179,8 @@ struct ExpressionCompiler {
             let node = try compile(needle)
             let batches = try runSubquery(plan)
             let set = try InSetNode.build(type: node.type, columns: batches.map { $0.columns[0] })
-            return InSetNode(needle: node, table: set.table, hasNull: set.hasNull, isNegated: isNegated)
+            return InSetNode(
+                needle: node, table: set.table, hasNull: set.hasNull, isNegated: isNegated, smallValues: set.small)
         }
     }
 
@@ -197,7 +198,9 @@ struct ExpressionCompiler {
                 let column = ColumnVector(type: arguments[0].type, capacity: Swift.max(values.count, 1))
                 for value in values { column.append(value: value) }
                 let set = try InSetNode.build(type: arguments[0].type, columns: [column])
-                return InSetNode(needle: arguments[0], table: set.table, hasNull: set.hasNull, isNegated: false)
+                return InSetNode(
+                    needle: arguments[0], table: set.table, hasNull: set.hasNull, isNegated: false,
+                    smallValues: set.small)
             }
             return InListNode(needle: arguments[0], list: list)
         case .coalesce:
