@@ -25,12 +25,12 @@ enum ArithmeticKernels {
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(result, count)
                 // Int64.min is the one value whose negation overflows: flagged branch-free, looked for only when seen.
-                var sawMin = false
+                var sawMin: UInt8 = 0
                 mapUnary(inputs[0], out, count) { (x: Int64) -> Int64 in
-                    sawMin = sawMin || x == .min
+                    sawMin |= unsafeBitCast(x == .min, to: UInt8.self)
                     return 0 &- x
                 }
-                if sawMin {
+                if sawMin != 0 {
                     try checkRows(inputs, out, count, "negating") { row in
                         inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self) == .min
                     }

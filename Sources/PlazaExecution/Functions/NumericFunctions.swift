@@ -18,12 +18,14 @@ enum NumericFunctions {
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(result, count)
                 // Int64.min is the one value whose magnitude overflows: flagged, looked for only when seen.
-                var sawMin = false
+                // Branch-free (`||` and `?:` compiled to jumps that kept the loop scalar): sign mask, OR-ed flag.
+                var sawMin: UInt8 = 0
                 mapUnary(inputs[0], out, count) { (x: Int64) -> Int64 in
-                    sawMin = sawMin || x == .min
-                    return x < 0 ? 0 &- x : x
+                    sawMin |= unsafeBitCast(x == .min, to: UInt8.self)
+                    let sign = x &>> 63
+                    return (x ^ sign) &- sign
                 }
-                if sawMin {
+                if sawMin != 0 {
                     try ArithmeticKernels.checkRows(inputs, out, count, "abs") { row in
                         inputs[0].data.load(fromByteOffset: row * 8, as: Int64.self) == .min
                     }
