@@ -25,6 +25,25 @@ import Testing
         }
     }
 
+    /// civil(fromDays:) (Neri–Schneider) against days(year:month:day:) (era formulas), across the
+    /// Int32 day numbers, a stride apart, and every day around the ends of the DATE range.
+    @Test func civilInvertsDaysAcrossTheInt32Range() {
+        var failures: [Int] = []
+        func check(_ day: Int) {
+            let (y, m, d) = CivilCalendar.civil(fromDays: day)
+            let valid = m >= 1 && m <= 12 && d >= 1 && d <= CivilCalendar.daysInMonth(year: y, month: m)
+            if !valid || CivilCalendar.days(year: y, month: m, day: d) != day { failures.append(day) }
+        }
+        for day in stride(from: Int(Int32.min), through: Int(Int32.max), by: 9_973) { check(day) }
+        for year in [-999_999, 999_999] {
+            let first = CivilCalendar.days(year: year, month: 1, day: 1)
+            for day in (first - 400)...(first + 400) { check(day) }
+        }
+        for day in (Int(Int32.max) - 400)...Int(Int32.max) { check(day) }
+        for day in Int(Int32.min)...(Int(Int32.min) + 400) { check(day) }
+        #expect(failures.isEmpty, "first wrong day numbers: \(failures.prefix(5))")
+    }
+
     @Test func leapYears() {
         #expect(CivilCalendar.isLeapYear(2000))
         #expect(!CivilCalendar.isLeapYear(1900))

@@ -382,6 +382,33 @@ final class DoubleSumAccumulator: UnaryAccumulatorState {
             counts[g] &+= Int64(count)
             return
         }
+        if rows == nil, let words = input.validity.words, let g = isUngrouped ? 0 : uniformGroup(groups, count) {
+            // The same four sums over a batch with NULLs: a NULL row adds 0 by a select (not a multiply:
+            // its value may be nan or inf), where a closure per valid row cost about 10 ns a row.
+            var a = 0.0, b = 0.0, c = 0.0, d = 0.0
+            var row = 0
+            while row + 4 <= count {
+                let bits = words[row &>> 6] &>> UInt64(row & 63)  // the 4 rows share a word
+                a += bits & 1 != 0 ? values[row] : 0
+                b += bits & 2 != 0 ? values[row + 1] : 0
+                c += bits & 4 != 0 ? values[row + 2] : 0
+                d += bits & 8 != 0 ? values[row + 3] : 0
+                row += 4
+            }
+            while row < count {
+                a += (words[row &>> 6] &>> UInt64(row & 63)) & 1 != 0 ? values[row] : 0
+                row += 1
+            }
+            var valid = 0
+            for word in 0..<ValidityBitmap.wordCount(for: count) {
+                let live = count - word * 64
+                let mask: UInt64 = live >= 64 ? ~0 : (1 &<< UInt64(live)) &- 1
+                valid &+= (words[word] & mask).nonzeroBitCount
+            }
+            sums[g] += (a + b) + (c + d)
+            counts[g] &+= Int64(valid)
+            return
+        }
         sums.withUnsafeMutableBufferPointer { s in
             counts.withUnsafeMutableBufferPointer { c in
                 try? forEachValidRow(rows, input, count) { row in

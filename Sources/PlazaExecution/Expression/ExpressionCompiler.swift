@@ -15,6 +15,9 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
     /// Whether a NULL argument gives NULL, so the function can run once per dictionary entry and
     /// keep the rows' codes (their NULLs stay NULL).
     let runsOverEntries: Bool
+    /// Whether NULL arguments are skipped (`concat`): the function can run once per dictionary entry
+    /// and once more for NULL, whose rows get that extra entry's code.
+    let skipsNulls: Bool
     /// Whether the kernel never throws for these argument types (see `neverFails`).
     private let kernelNeverFails: Bool
 
@@ -25,8 +28,10 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         if let name {
             let signatures = FunctionCatalog.signatures(named: name.rawValue)
             runsOverEntries = !signatures.isEmpty && signatures.allSatisfy { $0.nulls == .propagates }
+            skipsNulls = !signatures.isEmpty && signatures.allSatisfy { $0.nulls == .skipsNulls }
         } else {
             runsOverEntries = true  // a cast of NULL is NULL
+            skipsNulls = false
         }
         if let name {
             kernelNeverFails = ArithmeticKernels.neverFails(name, arguments.map(\.type))
@@ -58,13 +63,23 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
             }
             inputs.append(input)
         }
-        if runsOverEntries, othersConstant, let encoded, let entries = overEntries(inputs, encoded, batch.count) {
+        if runsOverEntries || skipsNulls, othersConstant, let encoded {
             let input = inputs[encoded]
-            let out = ColumnVector(type: type, capacity: Swift.max(batch.count, 1))
-            out.makeDictionary(entries, count: batch.count)
-            out.data.copyMemory(from: input.data, byteCount: batch.count * 4)
-            out.copyValidity(of: input)
-            return out
+            // With NULLs skipped, a NULL row has a value of its own: one more entry, computed for NULL.
+            let nullEntry = skipsNulls && input.hasNulls
+            if let entries = overEntries(inputs, encoded, batch.count, withNull: nullEntry) {
+                let out = ColumnVector(type: type, capacity: Swift.max(batch.count, 1))
+                out.makeDictionary(entries, count: batch.count)
+                out.data.copyMemory(from: input.data, byteCount: batch.count * 4)
+                if nullEntry {
+                    let codes = out.data.assumingMemoryBound(to: UInt32.self)
+                    let nullCode = UInt32(entries.count - 1)
+                    for row in 0..<batch.count where !input.isValid(at: row) { codes[row] = nullCode }
+                } else {
+                    out.copyValidity(of: input)
+                }
+                return out
+            }
         }
         for position in inputs.indices where inputs[position].isDictionary {
             inputs[position] = inputs[position].flattened()
@@ -75,21 +90,30 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
     /// The function's value for each entry of `inputs[encoded]`'s dictionary, or nil to compute it
     /// row by row: a dictionary longer than the batch, or an entry that fails or gives NULL (an
     /// entry no row uses must not raise an error, and the row-by-row path names the failing row).
-    private func overEntries(_ inputs: [ColumnVector], _ encoded: Int, _ count: Int) -> ColumnVector? {
+    /// With `withNull`, one more entry follows the dictionary's: the function's value for NULL.
+    private func overEntries(_ inputs: [ColumnVector], _ encoded: Int, _ count: Int, withNull: Bool)
+        -> ColumnVector?
+    {
         guard let dictionary = inputs[encoded].dictionary, dictionary.count > 0, dictionary.count <= count else {
             return nil
+        }
+        var values = dictionary
+        if withNull {
+            // The entries, then a NULL (index -1).
+            var indices = [Int32](0..<Int32(dictionary.count))
+            indices.append(-1)
+            values = indices.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
         }
         var entryInputs: [ColumnVector] = []
         for (position, argument) in arguments.enumerated() {
             if position == encoded {
-                entryInputs.append(dictionary)
+                entryInputs.append(values)
             } else {
-                entryInputs.append(
-                    GatherKernel.constant(argument.constant!, type: argument.type, count: dictionary.count))
+                entryInputs.append(GatherKernel.constant(argument.constant!, type: argument.type, count: values.count))
             }
         }
-        guard let entries = try? kernel(entryInputs, dictionary.count), !entries.hasNulls, !entries.isDictionary,
-            entries.count == dictionary.count
+        guard let entries = try? kernel(entryInputs, values.count), !entries.hasNulls, !entries.isDictionary,
+            entries.count == values.count
         else { return nil }
         return entries
     }
@@ -155,7 +179,8 @@ struct ExpressionCompiler {
             let node = try compile(needle)
             let batches = try runSubquery(plan)
             let set = try InSetNode.build(type: node.type, columns: batches.map { $0.columns[0] })
-            return InSetNode(needle: node, table: set.table, hasNull: set.hasNull, isNegated: isNegated)
+            return InSetNode(
+                needle: node, table: set.table, hasNull: set.hasNull, isNegated: isNegated, smallValues: set.small)
         }
     }
 
@@ -173,7 +198,9 @@ struct ExpressionCompiler {
                 let column = ColumnVector(type: arguments[0].type, capacity: Swift.max(values.count, 1))
                 for value in values { column.append(value: value) }
                 let set = try InSetNode.build(type: arguments[0].type, columns: [column])
-                return InSetNode(needle: arguments[0], table: set.table, hasNull: set.hasNull, isNegated: false)
+                return InSetNode(
+                    needle: arguments[0], table: set.table, hasNull: set.hasNull, isNegated: false,
+                    smallValues: set.small)
             }
             return InListNode(needle: arguments[0], list: list)
         case .coalesce:

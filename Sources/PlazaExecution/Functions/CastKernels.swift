@@ -33,7 +33,9 @@ enum CastKernels {
                 TextValueParser.parse(v.bytes(at: row).assumingMemoryBound(to: UInt8.self), as: target)
             }
         case (.bigint, .double):
-            return ArithmeticKernels.unary(target) { (x: Int64) in Double(x) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in Double(x) }
+            }
         case (.decimal(_, let s), .double):
             let divisor = Double(powersOfTen[s])
             // Below 2^53 the unscaled value and 10^s are exact doubles, so the division rounds once
@@ -59,52 +61,82 @@ enum CastKernels {
                 return out
             }
         case (.bigint, .decimal(let p, let s)):
-            return rowByRow(source, target, isTry) { (v, row) in
-                let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
-                let (r, o) = x.multipliedReportingOverflow(by: powersOfTen[s])
-                return o || r.magnitude > UInt64(powersOfTen[p] - 1) ? nil : .decimal(r, scale: s)
+            let factor = powersOfTen[s], largest = UInt64(powersOfTen[p] - 1)
+            return { (inputs, count) throws(ExecutionError) in
+                try convertFixed(inputs, count, source, target, isTry) { (x: Int64) -> (Int64, Bool) in
+                    let (r, o) = x.multipliedReportingOverflow(by: factor)
+                    return (r, o || r.magnitude > largest)
+                }
             }
         case (.decimal(let p1, let s1), .decimal(let p, let s2)):
             // Widening (`1 - l_discount` meets DECIMAL(2,2) as DECIMAL(18,2)): the digits fit, so one
-            // multiply per value and no check; only a narrowing cast goes value by value.
+            // multiply per value and no check; only a narrowing cast is checked.
             if isWidening(p1, s1, to: p, s2) {
                 let factor = powersOfTen[s2 - s1]
-                return ArithmeticKernels.unary(target) { (x: Int64) in x &* factor }
-            }
-            return rowByRow(source, target, isTry) { (v, row) in
-                let x = v.data.load(fromByteOffset: row * 8, as: Int64.self)
-                guard let r = rescaleDecimal(x, from: s1, to: s2), r.magnitude <= UInt64(powersOfTen[p] - 1) else {
-                    return nil
+                return { (inputs, count) throws(ExecutionError) in
+                    ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in x &* factor }
                 }
-                return .decimal(r, scale: s2)
+            }
+            let largest = UInt64(powersOfTen[p] - 1)
+            if s2 >= s1 {
+                let factor = powersOfTen[s2 - s1]
+                return { (inputs, count) throws(ExecutionError) in
+                    try convertFixed(inputs, count, source, target, isTry) { (x: Int64) -> (Int64, Bool) in
+                        let (r, o) = x.multipliedReportingOverflow(by: factor)
+                        return (r, o || r.magnitude > largest)
+                    }
+                }
+            }
+            let divisor = powersOfTen[s1 - s2]
+            return { (inputs, count) throws(ExecutionError) in
+                try convertFixed(inputs, count, source, target, isTry) { (x: Int64) -> (Int64, Bool) in
+                    let r = roundingDivide(x, divisor)
+                    return (r, r.magnitude > largest)
+                }
             }
         case (.decimal(_, let s), .bigint):
-            return rowByRow(source, target, isTry) { (v, row) in
-                rescaleDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), from: s, to: 0).map { .bigint($0) }
+            let divisor = powersOfTen[s]
+            return { (inputs, count) throws(ExecutionError) in
+                try convertFixed(inputs, count, source, target, isTry) { (x: Int64) -> (Int64, Bool) in
+                    (roundingDivide(x, divisor), false)
+                }
             }
         case (.double, .bigint):
-            return rowByRow(source, target, isTry) { (v, row) in
-                // Half to even, as DuckDB (DECIMAL → BIGINT rounds half away from zero, as DuckDB too).
-                let x = v.data.load(fromByteOffset: row * 8, as: Double.self).rounded(.toNearestOrEven)
-                return x.isFinite && x >= -9.223372036854775808e18 && x < 9.223372036854775808e18
-                    ? .bigint(Int64(x)) : nil
+            return { (inputs, count) throws(ExecutionError) in
+                try convertFixed(inputs, count, source, target, isTry) { (x: Double) -> (Int64, Bool) in
+                    // Half to even, as DuckDB (DECIMAL → BIGINT rounds half away from zero, as DuckDB too).
+                    // NaN and infinities fail both comparisons.
+                    let r = x.rounded(.toNearestOrEven)
+                    let fits = r >= -9.223372036854775808e18 && r < 9.223372036854775808e18
+                    return (Int64(fits ? r : 0), !fits)
+                }
             }
         case (.double, .decimal(let p, let s)):
-            return rowByRow(source, target, isTry) { (v, row) in
-                let x = (v.data.load(fromByteOffset: row * 8, as: Double.self) * Double(powersOfTen[s])).rounded(
-                    .toNearestOrAwayFromZero)
-                guard x.isFinite, abs(x) <= Double(powersOfTen[p] - 1) else { return nil }
-                return .decimal(Int64(x), scale: s)
+            let factor = Double(powersOfTen[s]), largest = Double(powersOfTen[p] - 1)
+            return { (inputs, count) throws(ExecutionError) in
+                try convertFixed(inputs, count, source, target, isTry) { (x: Double) -> (Int64, Bool) in
+                    let r = (x * factor).rounded(.toNearestOrAwayFromZero)
+                    let fits = r.magnitude <= largest  // false for NaN
+                    return (Int64(fits ? r : 0), !fits)
+                }
             }
         case (.boolean, .bigint):
-            return ArithmeticKernels.unary(target) { (x: UInt8) in Int64(x) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: UInt8) in Int64(x) }
+            }
         case (.bigint, .boolean):
-            return ArithmeticKernels.unary(target) { (x: Int64) in UInt8(x != 0 ? 1 : 0) }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in UInt8(x != 0 ? 1 : 0) }
+            }
         case (.date, .timestamp):
-            return ArithmeticKernels.unary(target) { (x: Int32) in Int64(x) * CivilCalendar.microsPerDay }
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int32) in Int64(x) * CivilCalendar.microsPerDay }
+            }
         case (.timestamp, .date):
-            return ArithmeticKernels.unary(target) { (x: Int64) in
-                Int32(truncatingIfNeeded: CivilCalendar.split(micros: x).days)
+            return { (inputs, count) throws(ExecutionError) in
+                ArithmeticKernels.mapped(inputs, count, target) { (x: Int64) in
+                    Int32(truncatingIfNeeded: CivilCalendar.split(micros: x).days)
+                }
             }
         default:
             throw ExecutionError(.conversion, "cannot cast \(source) to \(target)")
@@ -119,34 +151,28 @@ enum CastKernels {
         let trimsFraction = source == .timestamp || source == .interval
         return { (inputs, count) throws(ExecutionError) in
             let v = inputs[0]
-            let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
-            var text = TextBuffer()
-            for row in 0..<count {
-                if !v.isValid(at: row) {
-                    out.appendNull()
-                    continue
-                }
-                text.bytes.removeAll(keepingCapacity: true)
+            var buffer = TextBuffer()
+            return try buildStrings(count, [v]) { (row, text) throws(ExecutionError) in
+                // The row's bytes are written by TextBuffer straight into the result's buffer (swapped in, O(1)).
+                swap(&buffer.bytes, &text)
+                defer { swap(&buffer.bytes, &text) }
                 var written = true
                 switch source {
-                case .bigint: text.appendInteger(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                case .bigint: buffer.appendInteger(v.data.load(fromByteOffset: row * 8, as: Int64.self))
                 case .decimal(_, let scale):
-                    text.appendDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
+                    buffer.appendDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
                 case .boolean:
-                    text.appendASCII(v.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? "true" : "false")
-                case .date: written = text.appendDate(Int64(v.data.load(fromByteOffset: row * 4, as: Int32.self)))
-                case .timestamp: written = text.appendTimestamp(v.data.load(fromByteOffset: row * 8, as: Int64.self))
+                    buffer.appendASCII(v.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? "true" : "false")
+                case .date: written = buffer.appendDate(Int64(v.data.load(fromByteOffset: row * 4, as: Int32.self)))
+                case .timestamp: written = buffer.appendTimestamp(v.data.load(fromByteOffset: row * 8, as: Int64.self))
                 default: written = false
                 }
-                if written {
-                    text.bytes.withUnsafeBytes { out.appendBytes($0) }
-                } else if trimsFraction {
-                    out.appendString(trimmingFractionZeros(v.value(at: row).description))
-                } else {
-                    out.appendString(v.value(at: row).description)
+                if !written {
+                    let description = v.value(at: row).description
+                    buffer.bytes.append(
+                        contentsOf: (trimsFraction ? trimmingFractionZeros(description) : description).utf8)
                 }
             }
-            return out
         }
     }
 
@@ -159,6 +185,53 @@ enum CastKernels {
         else { return text }
         while bytes.last == UInt8(ascii: "0") { bytes.removeLast() }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A conversion between fixed-width types in one tight loop over the batch (NULL rows too:
+    /// their values are ignored): `convert` gives the value and whether it failed. Only a batch
+    /// with a failure looks at its rows again, to make them NULL (TRY_CAST) or name the first.
+    @inline(__always)
+    static func convertFixed<A, R>(
+        _ inputs: [ColumnVector], _ count: Int, _ source: DataType, _ target: DataType, _ isTry: Bool,
+        _ convert: (A) -> (R, Bool)
+    ) throws(ExecutionError) -> ColumnVector {
+        let v = inputs[0]
+        let out = makeOutput(target, count)
+        let input = v.data.assumingMemoryBound(to: A.self)
+        let output = out.data.assumingMemoryBound(to: R.self)
+        var failed = false
+        for row in 0..<count {
+            let (value, bad) = convert(input[row])
+            output[row] = value
+            failed = failed || bad
+        }
+        propagateNulls(inputs, into: out, count: count)
+        if failed {
+            for row in 0..<count where v.isValid(at: row) && convert(input[row]).1 {
+                guard isTry else { throw conversionError(source, target, v, row) }
+                out.setValid(false, at: row)
+            }
+        }
+        return out
+    }
+
+    /// `x / divisor` rounded half away from zero (DECIMAL to a smaller scale or to BIGINT).
+    @inline(__always)
+    static func roundingDivide(_ x: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = x / divisor, remainder = x % divisor
+        let away: Int64 = remainder.magnitude &* 2 >= UInt64(divisor) ? (x < 0 ? -1 : 1) : 0
+        return quotient &+ away
+    }
+
+    /// The error of a value that does not convert, naming it.
+    @inline(never)
+    static func conversionError(_ source: DataType, _ target: DataType, _ v: ColumnVector, _ row: Int)
+        -> ExecutionError
+    {
+        let shown = v.value(at: row).description
+        let quoted = source == .varchar ? "\"\(shown)\"" : shown
+        return ExecutionError(
+            .conversion, "could not convert \(source) value \(quoted) to \(target) (use TRY_CAST to get NULL instead)")
     }
 
     /// A conversion applied per valid row; nil means the value does not convert.
@@ -179,11 +252,7 @@ enum CastKernels {
                 } else if isTry {
                     out.appendNull()
                 } else {
-                    let shown = v.value(at: row).description
-                    let quoted = source == .varchar ? "\"\(shown)\"" : shown
-                    throw ExecutionError(
-                        .conversion,
-                        "could not convert \(source) value \(quoted) to \(target) (use TRY_CAST to get NULL instead)")
+                    throw conversionError(source, target, v, row)
                 }
             }
             return out

@@ -14,6 +14,77 @@ enum DateFormatting {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
+    /// `strftime` with a format known when the kernel is built: parsed once, each value written as bytes.
+    struct Pattern: Sendable {
+        /// The format in order: a specifier byte (`Y`, `m`, …) below 256, a literal byte `b` as 256 + b.
+        let items: [UInt16]
+
+        /// The parsed `format`, or nil when it has a lone or unknown `%` (left to `format`, whose
+        /// error comes only when a row is formatted).
+        init?(_ format: String) {
+            var items: [UInt16] = []
+            var bytes = Array(format.utf8).makeIterator()
+            while let c = bytes.next() {
+                guard c == UInt8(ascii: "%") else {
+                    items.append(256 + UInt16(c))
+                    continue
+                }
+                guard let spec = bytes.next(), Array("YymdHMSfbBaAj%".utf8).contains(spec) else { return nil }
+                items.append(spec == UInt8(ascii: "%") ? 256 + UInt16(spec) : UInt16(spec))
+            }
+            self.items = items
+        }
+
+        /// Appends the text of `micros` in the format `items` to `out`, as `DateFormatting.format` writes it.
+        @inline(__always)
+        static func write(_ micros: Int64, _ items: UnsafeBufferPointer<UInt16>, into out: inout [UInt8]) {
+            let (days, time) = CivilCalendar.split(micros: micros)
+            let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))
+            for item in items {
+                switch item {
+                case 256...: out.append(UInt8(truncatingIfNeeded: item &- 256))
+                case UInt16(UInt8(ascii: "Y")): pad(y, 4, &out)
+                case UInt16(UInt8(ascii: "y")): pad(((y % 100) + 100) % 100, 2, &out)
+                case UInt16(UInt8(ascii: "m")): pad(m, 2, &out)
+                case UInt16(UInt8(ascii: "d")): pad(d, 2, &out)
+                case UInt16(UInt8(ascii: "H")): pad(Int(time / 3_600_000_000), 2, &out)
+                case UInt16(UInt8(ascii: "M")): pad(Int(time / 60_000_000 % 60), 2, &out)
+                case UInt16(UInt8(ascii: "S")): pad(Int(time / 1_000_000 % 60), 2, &out)
+                case UInt16(UInt8(ascii: "f")): pad(Int(time % 1_000_000), 6, &out)
+                case UInt16(UInt8(ascii: "b")): out.append(contentsOf: monthNames[m - 1].utf8.prefix(3))
+                case UInt16(UInt8(ascii: "B")): out.append(contentsOf: monthNames[m - 1].utf8)
+                case UInt16(UInt8(ascii: "a")):
+                    out.append(contentsOf: dayNames[CivilCalendar.dayOfWeek(days: Int(days))].utf8.prefix(3))
+                case UInt16(UInt8(ascii: "A")):
+                    out.append(contentsOf: dayNames[CivilCalendar.dayOfWeek(days: Int(days))].utf8)
+                default: pad(Int(days) - CivilCalendar.days(year: y, month: 1, day: 1) + 1, 3, &out)  // j
+                }
+            }
+        }
+
+        /// `v` in decimal, zero-padded to `width` digits, as `DateFormatting.pad` writes it.
+        @inline(__always)
+        static func pad(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
+            guard v >= 0 else {
+                out.append(contentsOf: DateFormatting.pad(v, width).utf8)
+                return
+            }
+            var digits: (UInt64, UInt64) = (0, 0)  // up to 16 digits, last digit first
+            var n = v, count = 0
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[count] = UInt8(truncatingIfNeeded: n % 10) &+ 0x30
+                    n /= 10
+                    count += 1
+                } while n > 0 && count < 16
+            }
+            for _ in count..<Swift.max(width, count) { out.append(0x30) }
+            withUnsafeBytes(of: &digits) { buffer in
+                for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+            }
+        }
+    }
+
     static func format(_ micros: Int64, _ format: String) throws(ExecutionError) -> String {
         let (days, time) = CivilCalendar.split(micros: micros)
         let (y, m, d) = CivilCalendar.civil(fromDays: Int(days))

@@ -86,6 +86,32 @@ enum DateFunctions {
             }
             let p = part.lowercased()
             let isDate = types[1] == .date
+            if isDate && (p == "day" || p == "week") {
+                // Days between two DATEs (weeks: whole weeks toward zero): one subtraction per row, no calendar.
+                let perWeek = p == "week"
+                return { (inputs, count) throws(ExecutionError) in
+                    let out = makeOutput(.bigint, count)
+                    mapBinary(inputs[1], inputs[2], out, count) { (a: Int32, b: Int32) -> Int64 in
+                        let days = Int64(b) &- Int64(a)
+                        return perWeek ? days / 7 : days
+                    }
+                    propagateNulls([inputs[1], inputs[2]], into: out, count: count)
+                    return out
+                }
+            }
+            if let unit = ["hour": Int64(3_600_000_000), "minute": 60_000_000, "second": 1_000_000][p] {
+                // Boundaries of a fixed-length unit crossed: floor divisions of the microseconds.
+                return { (inputs, count) throws(ExecutionError) in
+                    let out = makeOutput(.bigint, count)
+                    let output = out.data.assumingMemoryBound(to: Int64.self)
+                    for row in 0..<count {
+                        let a = micros(inputs[1], row, isDate), b = micros(inputs[2], row, isDate)
+                        output[row] = floorDivide(b, unit) &- floorDivide(a, unit)
+                    }
+                    propagateNulls([inputs[1], inputs[2]], into: out, count: count)
+                    return out
+                }
+            }
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.bigint, count)
                 let output = out.data.assumingMemoryBound(to: Int64.self)
@@ -116,9 +142,21 @@ enum DateFunctions {
             }
         case .strftime:
             let isDate = types[0] == .date
+            if case .varchar(let format)? = constants[1], let pattern = DateFormatting.Pattern(format) {
+                // A constant format (the usual case) is parsed once; each value is written as bytes.
+                return { (inputs, count) throws(ExecutionError) in
+                    let v = inputs[0]
+                    return try pattern.items.withUnsafeBufferPointer { items throws(ExecutionError) in
+                        try buildStrings(count, [v]) { (row, text) throws(ExecutionError) in
+                            DateFormatting.Pattern.write(micros(v, row, isDate), items, into: &text)
+                        }
+                    }
+                }
+            }
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    out.appendString(try DateFormatting.format(micros(inputs[0], row, isDate), string(inputs[1], row)))
+                try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
+                    let formatted = try DateFormatting.format(micros(inputs[0], row, isDate), string(inputs[1], row))
+                    text.append(contentsOf: formatted.utf8)
                 }
             }
         case .strptime:
@@ -256,6 +294,13 @@ enum DateFunctions {
         case "quarter": return Int64(CivilCalendar.days(year: y, month: (m - 1) / 3 * 3 + 1, day: 1))
         default: return Int64(CivilCalendar.days(year: y, month: m, day: 1))
         }
+    }
+
+    /// `x / y` rounded toward negative infinity (`y` > 0).
+    @inline(__always)
+    static func floorDivide(_ x: Int64, _ y: Int64) -> Int64 {
+        let q = x / y
+        return q &- (x % y < 0 ? 1 : 0)
     }
 
     /// The number of `part` boundaries between `a` and `b` (microseconds), as DuckDB's date_diff.

@@ -87,6 +87,21 @@ enum ScalarFunctions {
         case .greatest, .least:
             let wantGreater = name == .greatest
             return { (inputs, count) throws(ExecutionError) in
+                // Numbers, dates and booleans: one typed loop per argument; text and intervals by row below.
+                switch resultType.physicalType {
+                case .int64:
+                    return extremum(inputs, resultType, count) { (x: Int64, o: Int64) in wantGreater ? x > o : x < o }
+                case .int32:
+                    return extremum(inputs, resultType, count) { (x: Int32, o: Int32) in wantGreater ? x > o : x < o }
+                case .uint8:
+                    return extremum(inputs, resultType, count) { (x: UInt8, o: UInt8) in wantGreater ? x > o : x < o }
+                case .double:
+                    // NaN is the greatest value, as CompareKernel.compareDoubles orders it.
+                    return extremum(inputs, resultType, count) { (x: Double, o: Double) in
+                        wantGreater ? x > o || (x.isNaN && !o.isNaN) : x < o || (o.isNaN && !x.isNaN)
+                    }
+                default: break
+                }
                 var best = [Int32](repeating: -1, count: count)
                 for (position, v) in inputs.enumerated() where v.type != .null {
                     // Compare with the current best of each row, one candidate vector at a time.
@@ -103,6 +118,45 @@ enum ScalarFunctions {
                 return ConditionalGather.pick(inputs, chosen: best, type: resultType, count: count)
             }
         }
+    }
+
+    /// `greatest`/`least` over fixed-width values: each argument in turn replaces the result where
+    /// `better(value, result)` holds; NULLs are skipped, and a row is NULL only when every argument is.
+    @inline(__always)
+    static func extremum<T>(_ inputs: [ColumnVector], _ type: DataType, _ count: Int, _ better: (T, T) -> Bool)
+        -> ColumnVector
+    {
+        let out = makeOutput(type, count)
+        let output = out.data.assumingMemoryBound(to: T.self)
+        let arguments = inputs.filter { $0.type != .null }
+        guard let first = arguments.first else {
+            for row in 0..<count { out.setValid(false, at: row) }
+            return out
+        }
+        output.update(from: first.data.assumingMemoryBound(to: T.self), count: count)
+        if !arguments.contains(where: { $0.hasNulls }) {
+            for argument in arguments.dropFirst() {
+                let input = argument.data.assumingMemoryBound(to: T.self)
+                for row in 0..<count {
+                    let x = input[row], o = output[row]
+                    output[row] = better(x, o) ? x : o
+                }
+            }
+            return out
+        }
+        propagateNulls([first], into: out, count: count)
+        for argument in arguments.dropFirst() {
+            let input = argument.data.assumingMemoryBound(to: T.self)
+            for row in 0..<count where argument.isValid(at: row) {
+                if !out.isValid(at: row) {
+                    out.setValid(true, at: row)
+                    output[row] = input[row]
+                } else if better(input[row], output[row]) {
+                    output[row] = input[row]
+                }
+            }
+        }
+        return out
     }
 
     /// The comparison a comparison function performs.
@@ -161,19 +215,35 @@ enum ScalarFunctions {
     }
 }
 
-/// Builds a VARCHAR result row by row: `body` returns nil for NULL or appends bytes itself.
+/// Builds a VARCHAR result row by row: a row where one of `inputs` is NULL is NULL; for the others
+/// `body` appends the row's bytes to `text`. The bytes go into one buffer and the vector takes them
+/// once at the end: `ColumnVector.appendBytes` per row cost two exclusivity checks a row.
 @inline(__always)
-func buildStrings(_ count: Int, _ inputs: [ColumnVector], _ body: (Int, ColumnVector) throws(ExecutionError) -> Void)
-    throws(ExecutionError) -> ColumnVector
-{
+func buildStrings(
+    _ count: Int, _ inputs: [ColumnVector], _ body: (Int, inout [UInt8]) throws(ExecutionError) -> Void
+) throws(ExecutionError) -> ColumnVector {
     let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
-    for row in 0..<count {
-        if inputs.contains(where: { $0.type == .null || !$0.isValid(at: row) }) {
-            out.appendNull()
-        } else {
-            try body(row, out)
-        }
+    if inputs.contains(where: { $0.type == .null }) {
+        for _ in 0..<count { out.appendNull() }
+        return out
     }
+    propagateNulls(inputs, into: out, count: count)
+    let words: UnsafeMutablePointer<UInt64>? = out.hasNulls ? out.validityWords : nil
+    let ends = out.offsets  // count + 1 offsets, the first 0
+    var text: [UInt8] = []
+    text.reserveCapacity(count &* 16)
+    for row in 0..<count {
+        if words.map({ $0[row &>> 6] &>> UInt64(row & 63) & 1 != 0 }) ?? true {
+            try body(row, &text)
+        }
+        ends[row &+ 1] = Int32(truncatingIfNeeded: text.count)
+    }
+    out.reserveHeap(text.count)
+    text.withUnsafeBytes { bytes in
+        if let start = bytes.baseAddress { out.heap.copyMemory(from: start, byteCount: bytes.count) }
+    }
+    out.setHeapCount(text.count)
+    out.count = count
     return out
 }
 

@@ -36,51 +36,48 @@ enum TextFunctions {
             }
         case .concatOperator:
             return { (inputs, count) throws(ExecutionError) in
-                let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
                 let left = inputs[0], right = inputs[1]
-                var bytes: [UInt8] = []  // one scratch buffer for the batch
-                for row in 0..<count {
-                    if left.type == .null || right.type == .null || !left.isValid(at: row) || !right.isValid(at: row) {
-                        out.appendNull()
-                        continue
-                    }
-                    bytes.removeAll(keepingCapacity: true)
-                    bytes.append(contentsOf: left.bytes(at: row))
-                    bytes.append(contentsOf: right.bytes(at: row))
-                    bytes.withUnsafeBytes { out.appendBytes($0) }
+                return try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
+                    text.append(contentsOf: left.bytes(at: row))
+                    text.append(contentsOf: right.bytes(at: row))
                 }
-                return out
             }
         case .concat:
             return { (inputs, count) throws(ExecutionError) in
-                let out = ColumnVector(type: .varchar, capacity: Swift.max(count, 1))
-                var bytes: [UInt8] = []
-                for row in 0..<count {
-                    bytes.removeAll(keepingCapacity: true)
-                    for v in inputs where v.type != .null && v.isValid(at: row) {
-                        bytes.append(contentsOf: v.bytes(at: row))
+                // Never NULL: NULL arguments are skipped. Two arguments (`concat(s, '-x')`) without a loop per row.
+                let arguments = inputs.filter { $0.type != .null }
+                if arguments.count == 2 {
+                    let first = arguments[0], second = arguments[1]
+                    return try buildStrings(count, []) { (row, text) throws(ExecutionError) in
+                        if first.isValid(at: row) { text.append(contentsOf: first.bytes(at: row)) }
+                        if second.isValid(at: row) { text.append(contentsOf: second.bytes(at: row)) }
                     }
-                    bytes.withUnsafeBytes { out.appendBytes($0) }
                 }
-                return out
+                return try buildStrings(count, []) { (row, text) throws(ExecutionError) in
+                    for v in arguments where v.isValid(at: row) { text.append(contentsOf: v.bytes(at: row)) }
+                }
             }
         case .lower, .upper:
             let upper = name == .upper
             // ASCII letters in [from, from + 26) flip case (xor 0x20); other text takes Swift's Unicode mapping.
             let from: UInt8 = upper ? 0x61 : 0x41
             return { (inputs, count) throws(ExecutionError) in
-                var mapped: [UInt8] = []  // one scratch buffer for the batch
-                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                return try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
                     let bytes = inputs[0].bytes(at: row)
-                    var isASCII = true
-                    for c in bytes where c >= 0x80 { isASCII = false; break }
-                    if isASCII {
-                        mapped.removeAll(keepingCapacity: true)
-                        for c in bytes { mapped.append(c &- from < 26 ? c ^ 0x20 : c) }
-                        mapped.withUnsafeBytes { out.appendBytes($0) }
+                    if mapsInPlace(bytes, upper: upper) {
+                        // ASCII letters flip bit 0x20; so do the Latin-1 letters U+00C0–U+00FE after a 0xC3
+                        // lead byte (second byte 0x80–0x9E upper, 0xA0–0xBE lower; × and ÷ excepted).
+                        var afterC3 = false
+                        for c in bytes {
+                            let flips =
+                                afterC3
+                                ? (c & 0x1F != 0x1F && c & 0xDF != 0x97 && (c & 0x20 != 0) == upper) : c &- from < 26
+                            text.append(flips ? c ^ 0x20 : c)
+                            afterC3 = c == 0xC3
+                        }
                     } else {
                         let s = string(inputs[0], row)
-                        out.appendString(upper ? s.uppercased() : s.lowercased())
+                        text.append(contentsOf: (upper ? s.uppercased() : s.lowercased()).utf8)
                     }
                 }
             }
@@ -113,7 +110,7 @@ enum TextFunctions {
             if let table = asciiSet {
                 return { (inputs, count) throws(ExecutionError) in
                     try table.withUnsafeBufferPointer { inSet throws(ExecutionError) in
-                        try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                        try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
                             let bytes = inputs[0].bytes(at: row)
                             var start = 0, end = bytes.count
                             if right {
@@ -122,13 +119,13 @@ enum TextFunctions {
                             if left {
                                 while start < end && bytes[start] < 0x80 && inSet[Int(bytes[start])] { start += 1 }
                             }
-                            out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                            text.append(contentsOf: bytes[start..<end])
                         }
                     }
                 }
             }
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
                     let set = Set(string(inputs[1], row).unicodeScalars)
                     var scalars = Array(string(inputs[0], row).unicodeScalars)
                     if right { while let last = scalars.last, set.contains(last) { scalars.removeLast() } }
@@ -136,12 +133,38 @@ enum TextFunctions {
                     if left { while start < scalars.count && set.contains(scalars[start]) { start += 1 } }
                     var s = String.UnicodeScalarView()
                     s.append(contentsOf: scalars[start...])
-                    out.appendString(String(s))
+                    text.append(contentsOf: String(s).utf8)
                 }
             }
         case .substring:
+            var constantLength: Int64? = constants.count == 2 ? Int64.max : nil
+            if constants.count > 2, case .bigint(let n)? = constants[2], n >= 0 { constantLength = n }
+            if case .bigint(let offset)? = constants[1], offset > 0, let take = constantLength {
+                // Constant start and length (the usual case): skip to the start's scalar, then take the
+                // length's scalars, without counting the whole text.
+                let skip = offset - 1
+                return { (inputs, count) throws(ExecutionError) in
+                    let v = inputs[0]
+                    return try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
+                        let bytes = v.bytes(at: row)
+                        var index = 0, scalars: Int64 = 0
+                        while index < bytes.count && (scalars < skip || bytes[index] & 0xC0 == 0x80) {
+                            index &+= 1
+                            if index < bytes.count && bytes[index] & 0xC0 != 0x80 { scalars &+= 1 }
+                        }
+                        let from = index
+                        var taken: Int64 = 0
+                        while index < bytes.count && taken < take {
+                            index &+= 1
+                            while index < bytes.count && bytes[index] & 0xC0 == 0x80 { index &+= 1 }
+                            taken &+= 1
+                        }
+                        text.append(contentsOf: bytes[from..<index])
+                    }
+                }
+            }
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
                     // Works on the UTF-8 bytes: a scalar starts at every byte that is not 10xxxxxx.
                     let bytes = inputs[0].bytes(at: row)
                     var scalars = 0
@@ -151,40 +174,58 @@ enum TextFunctions {
                     let range = substringRange(size: scalars, offset: offset, length: length)
                     let from = scalarByteIndex(bytes, range.lowerBound)
                     let to = range.upperBound == scalars ? bytes.count : scalarByteIndex(bytes, range.upperBound)
-                    out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[from..<to]))
+                    text.append(contentsOf: bytes[from..<to])
                 }
             }
         case .replace:
             return { (inputs, count) throws(ExecutionError) in
-                var buffer: [UInt8] = []  // one scratch buffer for the batch
-                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                return try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
                     // Every non-overlapping occurrence, left to right, compared as UTF-8 bytes (DuckDB).
-                    let text = inputs[0].bytes(at: row), search = inputs[1].bytes(at: row)
-                    guard let searchStart = search.baseAddress, !search.isEmpty, search.count <= text.count,
-                        let textStart = text.baseAddress
+                    let source = inputs[0].bytes(at: row), search = inputs[1].bytes(at: row)
+                    guard let searchStart = search.baseAddress, !search.isEmpty, search.count <= source.count,
+                        let sourceStart = source.baseAddress
                     else {
-                        out.appendBytes(text)
+                        text.append(contentsOf: source)
                         return
                     }
-                    buffer.removeAll(keepingCapacity: true)
                     let first = search[0], length = search.count
                     var index = 0, copied = 0
-                    while index + length <= text.count {
-                        if text[index] == first && memcmp(textStart + index, searchStart, length) == 0 {
-                            buffer.append(contentsOf: text[copied..<index])
-                            buffer.append(contentsOf: inputs[2].bytes(at: row))
+                    while index + length <= source.count {
+                        if source[index] == first && memcmp(sourceStart + index, searchStart, length) == 0 {
+                            text.append(contentsOf: source[copied..<index])
+                            text.append(contentsOf: inputs[2].bytes(at: row))
                             index += length
                             copied = index
                         } else {
                             index += 1
                         }
                     }
-                    buffer.append(contentsOf: text[copied...])
-                    buffer.withUnsafeBytes { out.appendBytes($0) }
+                    text.append(contentsOf: source[copied...])
                 }
             }
         case .startsWith, .contains:
             let prefixOnly = name == .startsWith
+            if case .varchar(let constant)? = constants[1], !constant.isEmpty {
+                // A constant needle (the usual case): its bytes held once, the first byte tested before memcmp.
+                let needle = Array(constant.utf8)
+                return { (inputs, count) throws(ExecutionError) in
+                    let out = makeOutput(.boolean, count)
+                    let result = out.data.assumingMemoryBound(to: UInt8.self)
+                    let v = inputs[0]
+                    needle.withUnsafeBytes { needle in
+                        for row in 0..<count {
+                            let haystack = v.bytes(at: row)
+                            result[row] =
+                                (prefixOnly
+                                    ? haystack.count >= needle.count && haystack[0] == needle[0]
+                                        && memcmp(haystack.baseAddress!, needle.baseAddress!, needle.count) == 0
+                                    : containsBytes(haystack, needle)) ? 1 : 0
+                        }
+                    }
+                    propagateNulls(inputs, into: out, count: count)
+                    return out
+                }
+            }
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.boolean, count)
                 let result = out.data.assumingMemoryBound(to: UInt8.self)
@@ -198,20 +239,20 @@ enum TextFunctions {
         case .splitPart:
             return { (inputs, count) throws(ExecutionError) in
                 var separators: [Int] = []  // byte offsets of the separators in the row, reused per batch
-                return try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
-                    let text = inputs[0].bytes(at: row), separator = inputs[1].bytes(at: row)
+                return try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
+                    let source = inputs[0].bytes(at: row), separator = inputs[1].bytes(at: row)
                     let index = inputs[2].data.load(fromByteOffset: row * 8, as: Int64.self)
                     // Parts are separated by non-overlapping occurrences (UTF-8 bytes, as DuckDB); an
                     // empty separator splits into Unicode scalars.
                     separators.removeAll(keepingCapacity: true)
                     var parts = 0
                     if separator.isEmpty {
-                        for byte in text where byte & 0xC0 != 0x80 { parts += 1 }
-                    } else if let textStart = text.baseAddress, let separatorStart = separator.baseAddress {
+                        for byte in source where byte & 0xC0 != 0x80 { parts += 1 }
+                    } else if let sourceStart = source.baseAddress, let separatorStart = separator.baseAddress {
                         var offset = 0
-                        while offset + separator.count <= text.count {
-                            if text[offset] == separator[0]
-                                && memcmp(textStart + offset, separatorStart, separator.count) == 0
+                        while offset + separator.count <= source.count {
+                            if source[offset] == separator[0]
+                                && memcmp(sourceStart + offset, separatorStart, separator.count) == 0
                             {
                                 separators.append(offset)
                                 offset += separator.count
@@ -227,35 +268,61 @@ enum TextFunctions {
                         index > 0
                         ? Int(Swift.min(index, Int64(parts) + 1)) - 1 : parts + Int(Swift.max(index, -Int64(parts) - 1))
                     guard index != 0 && position >= 0 && position < parts else {
-                        out.appendBytes(UnsafeRawBufferPointer(rebasing: text[0..<0]))
                         return
                     }
                     let start: Int, end: Int
                     if separator.isEmpty {
-                        start = scalarByteIndex(text, position)
-                        end = scalarByteIndex(text, position + 1)
+                        start = scalarByteIndex(source, position)
+                        end = scalarByteIndex(source, position + 1)
                     } else {
                         start = position == 0 ? 0 : separators[position - 1] + separator.count
-                        end = position == separators.count ? text.count : separators[position]
+                        end = position == separators.count ? source.count : separators[position]
                     }
-                    out.appendBytes(UnsafeRawBufferPointer(rebasing: text[start..<end]))
+                    text.append(contentsOf: source[start..<end])
                 }
             }
         case .stripAccents:
             return { (inputs, count) throws(ExecutionError) in
-                try buildStrings(count, inputs) { (row, out) throws(ExecutionError) in
+                try buildStrings(count, inputs) { (row, text) throws(ExecutionError) in
                     let bytes = inputs[0].bytes(at: row)
-                    var isASCII = true
-                    for byte in bytes where byte >= 0x80 { isASCII = false; break }
-                    if isASCII {
-                        out.appendBytes(bytes)  // nothing to strip
+                    var isLatin1 = true  // ASCII, and two-byte sequences led by 0xC3 (U+00C0–U+00FF)
+                    var index = 0
+                    while index < bytes.count {
+                        let c = bytes[index]
+                        if c >= 0x80 && (c != 0xC3 || index + 1 == bytes.count) {
+                            isLatin1 = false
+                            break
+                        }
+                        index += c == 0xC3 ? 2 : 1
+                    }
+                    if isLatin1 {
+                        // A letter with a mark becomes its base letter; the others (Æ, Ø, ß, ×, …) stay.
+                        var afterC3 = false
+                        for c in bytes {
+                            if c == 0xC3 {
+                                afterC3 = true
+                                continue
+                            }
+                            if afterC3 {
+                                let base = latin1Bases[Int(c & 0x3F)]
+                                if base != 0 {
+                                    text.append(base)
+                                } else {
+                                    text.append(0xC3)
+                                    text.append(c)
+                                }
+                                afterC3 = false
+                            } else {
+                                text.append(c)
+                            }
+                        }
                         return
                     }
                     let decomposed = string(inputs[0], row).decomposedStringWithCanonicalMapping
                     var s = String.UnicodeScalarView()
                     for scalar in decomposed.unicodeScalars
                     where !(scalar.properties.generalCategory == .nonspacingMark) { s.append(scalar) }
-                    out.appendString(String(s))
+                    text.append(contentsOf: String(s).utf8)
                 }
             }
         case .regexpMatches:
@@ -340,6 +407,29 @@ func substringRange(size: Int, offset: Int64, length: Int64?) -> Range<Int> {
     end = Swift.max(start, Swift.min(end, count))
     return Int(start)..<Int(end)
 }
+
+/// Whether `lower`/`upper` of `bytes` maps byte by byte: ASCII, and Latin-1 letters after a 0xC3 lead
+/// byte (U+00C0–U+00FE), except ß (U+00DF, `SS` in upper case) and ÿ (U+00FF, Ÿ is U+0178) for `upper`.
+@inline(__always)
+func mapsInPlace(_ bytes: UnsafeRawBufferPointer, upper: Bool) -> Bool {
+    var index = 0
+    while index < bytes.count {
+        let c = bytes[index]
+        if c >= 0x80 {
+            guard c == 0xC3, index + 1 < bytes.count else { return false }
+            let next = bytes[index + 1]
+            if upper && (next == 0x9F || next == 0xBF) { return false }
+            index += 2
+        } else {
+            index += 1
+        }
+    }
+    return true
+}
+
+/// The base letter of each Latin-1 letter U+00C0–U+00FF (indexed by its second UTF-8 byte & 0x3F),
+/// or 0 where canonical decomposition leaves it whole (Æ, Ð, ×, Ø, Þ, ß, æ, ð, ÷, ø, þ).
+let latin1Bases: [UInt8] = Array("AAAAAA\0CEEEEIIII\0NOOOOO\0\0UUUUY\0\0aaaaaa\0ceeeeiiii\0nooooo\0\0uuuuy\0y".utf8)
 
 /// The byte index in UTF-8 `bytes` where scalar number `scalar` (0-based) starts, or the end.
 func scalarByteIndex(_ bytes: UnsafeRawBufferPointer, _ scalar: Int) -> Int {
