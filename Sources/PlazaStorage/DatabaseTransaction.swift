@@ -122,13 +122,7 @@ package final class DatabaseTransaction: Sendable {
         try checkOpen(name)
         try TableName.validate(name)
         let key = TableName.key(name)
-        if let table = staged.withLock({ $0[key] }) {
-            throw StorageError(
-                .tableExists,
-                table.isDropped
-                    ? "table \"\(table.entry)\" is dropped in this transaction; COMMIT before creating a view of its name"
-                    : "a table named \"\(table.entry)\" already exists", table: table.entry)
-        }
+        try checkNameFree(key, before: "creating a view of its name")
         let earlier = views.withLock { $0[key] }
         let lock: FileLock
         let existed: Bool
@@ -199,6 +193,17 @@ package final class DatabaseTransaction: Sendable {
         guard isOpen.withLock({ $0 }) else {
             throw StorageError(.transactionClosed, "the transaction has ended", table: name)
         }
+    }
+
+    /// Throws `.tableExists` when the transaction has a table of key `key`: one it created or
+    /// changed, or one it dropped (whose name it cannot reuse for `before` until COMMIT).
+    private func checkNameFree(_ key: String, before: String) throws(StorageError) {
+        guard let table = staged.withLock({ $0[key] }) else { return }
+        throw StorageError(
+            .tableExists,
+            table.isDropped
+                ? "table \"\(table.entry)\" is dropped in this transaction; COMMIT before \(before)"
+                : "a table named \"\(table.entry)\" already exists", table: table.entry)
     }
 
     /// Forgets a table the transaction created (nothing committed to keep): its files go, its lock is released.
@@ -316,13 +321,7 @@ package final class DatabaseTransaction: Sendable {
                 .busy, "changing only the case of a table's name cannot run inside a transaction yet; COMMIT first",
                 table: name)
         }
-        if let taken = staged.withLock({ $0[newKey] }) {
-            throw StorageError(
-                .tableExists,
-                taken.isDropped
-                    ? "table \"\(taken.entry)\" is dropped in this transaction; COMMIT before renaming a table to its name"
-                    : "table \"\(taken.entry)\" already exists", table: taken.entry)
-        }
+        try checkNameFree(newKey, before: "renaming a table to its name")
         if views.withLock({ $0[newKey] }) != nil {
             throw StorageError(
                 .tableExists,
