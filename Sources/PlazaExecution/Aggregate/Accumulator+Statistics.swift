@@ -31,7 +31,69 @@ final class StringMinMaxAccumulator: UnaryAccumulatorState {
         _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector?, count: Int
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
+        if let dictionary = input.dictionary {
+            if dictionary.count <= Self.rankedEntries {
+                try updateCodes(groups, rows, input, dictionary, count)
+                return
+            }
+            let flat = input.flattened()
+            try forEachValidRow(rows, flat, count) { row in offer(flat.bytes(at: row), Int(groups[row])) }
+            return
+        }
         try forEachValidRow(rows, input, count) { row in offer(input.bytes(at: row), Int(groups[row])) }
+    }
+
+    /// Dictionaries up to this many entries are ranked (sorted once per dictionary); larger ones
+    /// are compared row by row, as sorting them could cost more than the rows.
+    static let rankedEntries = 4_096
+    /// The dictionary `ranks` belongs to, and each entry's rank in byte order (-1 for a NULL entry).
+    private var rankedDictionary: ColumnVector?
+    private var ranks: [Int32] = []
+    /// The entry of each rank.
+    private var entryOfRank: [Int32] = []
+    /// Per group, the best rank of the current batch (-1 none), and the groups that have one.
+    private var best: [Int32] = []
+    private var touched: [Int32] = []
+
+    /// A batch of dictionary codes: the best rank per group in integer compares, then one
+    /// comparison of strings per group the batch touched.
+    private func updateCodes(
+        _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector,
+        _ dictionary: ColumnVector, _ count: Int
+    ) throws(ExecutionError) {
+        if rankedDictionary !== dictionary {
+            let valid = (0..<dictionary.count).filter { dictionary.isValid(at: $0) }
+            let sorted = valid.sorted {
+                CompareKernel.compareBytes(dictionary.bytes(at: $0), dictionary.bytes(at: $1)) < 0
+            }
+            ranks = [Int32](repeating: -1, count: dictionary.count)
+            for (rank, entry) in sorted.enumerated() { ranks[entry] = Int32(rank) }
+            entryOfRank = sorted.map { Int32($0) }
+            rankedDictionary = dictionary
+        }
+        if best.count < values.count { best.append(contentsOf: repeatElement(-1, count: values.count - best.count)) }
+        let codes = input.values(as: UInt32.self)
+        let isMax = self.isMax
+        try ranks.withUnsafeBufferPointer { ranks throws(ExecutionError) in
+            try forEachValidRow(rows, input, count) { row in
+                let rank = ranks[Int(codes[row])]
+                guard rank >= 0 else { return }  // the dictionary's NULL entry
+                let g = Int(groups[row])
+                let current = best[g]
+                if current < 0 {
+                    touched.append(Int32(g))
+                    best[g] = rank
+                } else if isMax ? rank > current : rank < current {
+                    best[g] = rank
+                }
+            }
+        }
+        for g in touched {
+            let group = Int(g)
+            offer(dictionary.bytes(at: Int(entryOfRank[Int(best[group])])), group)
+            best[group] = -1
+        }
+        touched.removeAll(keepingCapacity: true)
     }
 
     func merge(

@@ -41,7 +41,10 @@ final class AggregateOperator: @unchecked Sendable {
         self.fields = fields
         self.context = context
         self.acceptsDictionary = aggregates.map {
-            !$0.function.readsPairs && ($0.isDistinct || $0.function == .count || $0.function == .approxCountDistinct)
+            !$0.function.readsPairs
+                && ($0.isDistinct || $0.function == .count || $0.function == .approxCountDistinct
+                    // min/max of text rank a dictionary's entries once instead of comparing every row.
+                    || (($0.function == .min || $0.function == .max) && $0.arguments.first?.type == .varchar))
         }
         for (call, argument) in zip(aggregates, argumentNodes) {
             _ = try Accumulator.make(call, inputType: argument?.type)  // rejects unsupported types before running
