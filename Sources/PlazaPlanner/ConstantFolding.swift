@@ -88,6 +88,11 @@ enum ConstantFolding {
         case .isNull, .isNotNull:
             guard let value = constant(arguments[0]) else { return nil }
             return .literal(.boolean(value.isNull == (name == .isNull)), type: .boolean)
+        case .isDistinctFrom, .isNotDistinctFrom:
+            // A column is never distinct from itself, NULL included (as DuckDB folds it); then a
+            // conjunct beside it is not evaluated on rows the comparison would drop.
+            guard arguments.count == 2, case .column = arguments[0], arguments[0] == arguments[1] else { return nil }
+            return .literal(.boolean(name == .isNotDistinctFrom), type: .boolean)
         case .coalesce:
             var kept: [BoundExpression] = []
             for argument in arguments {
