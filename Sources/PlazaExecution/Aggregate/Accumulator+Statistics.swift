@@ -74,6 +74,14 @@ final class StringMinMaxAccumulator: UnaryAccumulatorState {
         if best.count < values.count { best.append(contentsOf: repeatElement(-1, count: values.count - best.count)) }
         let codes = input.values(as: UInt32.self)
         let isMax = self.isMax
+        // Work on locals: a class's stored arrays pay a dynamic exclusivity check per access.
+        var best: [Int32] = [], touched: [Int32] = []
+        swap(&best, &self.best)
+        swap(&touched, &self.touched)
+        defer {
+            swap(&best, &self.best)
+            swap(&touched, &self.touched)
+        }
         try ranks.withUnsafeBufferPointer { ranks throws(ExecutionError) in
             try forEachValidRow(rows, input, count) { row in
                 let rank = ranks[Int(codes[row])]
