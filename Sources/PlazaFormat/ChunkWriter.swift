@@ -36,7 +36,9 @@ final class ChunkWriter {
             column.hasNulls
             ? UnsafeBufferPointer(start: column.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
         let blockCount = (n + blockSize - 1) / blockSize
-        let coded = coded.flatMap { $0.isUsable && kind == .string && dictionary != false && $0.rows.count == n ? $0 : nil }
+        let coded = coded.flatMap {
+            $0.isUsable && kind == .string && dictionary != false && $0.rows.count == n ? $0 : nil
+        }
         if let coded {
             // Borrow the rows' indices and the table for this chunk; they go back at the end.
             swap(&rowDistinct, &coded.rows)
@@ -54,7 +56,8 @@ final class ChunkWriter {
             blockStats.append(
                 kind != .string
                     ? fixedStatistics(column, kind, start, count)
-                    : coded != nil ? codedStringStatistics(column, start, count) : stringStatistics(column, start, count))
+                    : coded != nil
+                        ? codedStringStatistics(column, start, count) : stringStatistics(column, start, count))
         }
         if kind != .string { fillValues(column, kind, n) }
         let hasDictionary =
