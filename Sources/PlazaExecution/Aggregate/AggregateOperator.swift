@@ -90,6 +90,8 @@ final class AggregateState {
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
     var distinctCodes: [AggregateDistinctCodes?] = []
     var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+    /// The rows a FILTER clause keeps, for one aggregate of one batch (`groupsCapacity` of room).
+    var filterRows = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
     var groupsCapacity = ColumnVector.batchCapacity
     /// The batch's rows ordered by group, when there are few groups.
     let runs = GroupRuns()
@@ -176,6 +178,7 @@ final class AggregateState {
 
     deinit {
         groups.deallocate()
+        filterRows.deallocate()
         op.context.tracker.release(trackedBytes)
     }
 
@@ -184,13 +187,14 @@ final class AggregateState {
     func consume(_ input: Batch) throws(ExecutionError) {
         // A selection (a filter's survivors, a table's live rows) is read in place where that is
         // safe, instead of copying every column of the live rows first.
-        var live: [Int32]?
+        // The selection's own positions, read where they are (`input` holds them for this call).
+        var live: UnsafeBufferPointer<Int32>?
         // The live rows as a bitmap, for count(x) of one group (a table's deleted rows skipped).
         var liveWords: UnsafeMutablePointer<UInt64>?
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
-            live = Array(UnsafeBufferPointer(selection.buffer))
+            live = UnsafeBufferPointer(selection.buffer)
             if table == nil, let words = selection.liveWords {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
@@ -202,6 +206,8 @@ final class AggregateState {
         if count > groupsCapacity {
             groups.deallocate()
             groups = .allocate(capacity: count)
+            filterRows.deallocate()
+            filterRows = .allocate(capacity: count)
             groupsCapacity = count
         }
         if let table {
@@ -237,15 +243,18 @@ final class AggregateState {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
             let x = try op.xNodes[index]?.evaluate(batch)
-            var selected: [Int32]? = live
+            var selected = live
             if let filter = op.filterNodes[index] {
                 let flags = try filter.evaluate(batch)
-                var rows: [Int32] = []
+                var n = 0
                 if flags.type != .null {
-                    let values = flags.data.assumingMemoryBound(to: UInt8.self)
-                    for row in 0..<count where values[row] != 0 && flags.isValid(at: row) { rows.append(Int32(row)) }
+                    let values = flags.data.assumingMemoryBound(to: UInt8.self), rows = filterRows
+                    for row in 0..<count where values[row] != 0 && flags.isValid(at: row) {
+                        rows[n] = Int32(truncatingIfNeeded: row)
+                        n &+= 1
+                    }
                 }
-                selected = rows
+                selected = UnsafeBufferPointer(start: filterRows, count: n)
             }
             if let set = distinctSets[index] {
                 if let argument, let dictionary = argument.dictionary, let codes = distinctCodes[index] {
@@ -255,9 +264,7 @@ final class AggregateState {
                     }
                     if codes.fits(groupCount: groupCount) {
                         if let selected {
-                            selected.withUnsafeBufferPointer {
-                                codes.mark(argument, groups: groups, groupCount: groupCount, rows: $0, count: count)
-                            }
+                            codes.mark(argument, groups: groups, groupCount: groupCount, rows: selected, count: count)
                         } else {
                             codes.mark(argument, groups: groups, groupCount: groupCount, rows: nil, count: count)
                         }
@@ -268,7 +275,7 @@ final class AggregateState {
             } else if readsRuns {
                 if !runsBuilt {
                     if let live {
-                        live.withUnsafeBufferPointer { runs.build(groups, $0, count: count, groupCount: groupCount) }
+                        runs.build(groups, live, count: count, groupCount: groupCount)
                     } else {
                         runs.build(groups, nil, count: count, groupCount: groupCount)
                     }
@@ -283,9 +290,7 @@ final class AggregateState {
             {
                 counter.update(liveWords: liveWords, argument, count: count)
             } else if let selected {
-                try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
-                    try accumulator.update(groups, rows, argument, x: x, count: count)
-                }
+                try accumulator.update(groups, selected, argument, x: x, count: count)
             } else {
                 try accumulator.update(groups, nil, argument, x: x, count: count)
             }
@@ -320,7 +325,9 @@ final class AggregateState {
 
     /// Fills `groups` for the batch's rows (with `live`, only those rows get meaningful groups;
     /// the others may hold -1, and nothing reads them).
-    private func assignGroups(_ batch: Batch, _ table: GroupTable, live: [Int32]?) throws(ExecutionError) {
+    private func assignGroups(_ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>?)
+        throws(ExecutionError)
+    {
         let count = batch.count
         if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode,
             let dictionary = batch.columns[column.index].dictionary
@@ -433,7 +440,9 @@ final class AggregateState {
     }
 
     /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
-    private func mapMissingCodes(_ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: [Int32]?)
+    private func mapMissingCodes(
+        _ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: UnsafeBufferPointer<Int32>?
+    )
         throws(ExecutionError)
     {
         guard let table else { return }
@@ -494,7 +503,8 @@ final class AggregateState {
     /// Adds the (group, value) pairs of the valid rows of `selected` (nil: all `count`) to `set`;
     /// with `x` (a (y, x) statistic), (group, y, x) where both are valid.
     private func insertDistinct(
-        _ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ x: ColumnVector?, _ selected: [Int32]?,
+        _ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ x: ColumnVector?,
+        _ selected: UnsafeBufferPointer<Int32>?,
         _ count: Int
     ) throws(ExecutionError) {
         guard let raw, raw.type != .null else { return }
