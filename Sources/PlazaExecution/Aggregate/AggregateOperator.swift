@@ -194,11 +194,12 @@ final class AggregateState {
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
-            live = UnsafeBufferPointer(selection.buffer)
             if table == nil, let words = selection.liveWords {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
+            // Counts of one group popcount the bitmap: their positions are never written.
+            if liveWords == nil || !countsByWords { live = UnsafeBufferPointer(selection.buffer) }
         } else {
             batch = input.compacted()
         }
@@ -295,6 +296,14 @@ final class AggregateState {
                 try accumulator.update(groups, nil, argument, x: x, count: count)
             }
         }
+    }
+
+    /// Whether every aggregate is a count without FILTER or DISTINCT, which counts live rows from
+    /// their bitmap when there is one group.
+    private lazy var countsByWords: Bool = accumulators.indices.allSatisfy { index in
+        guard op.filterNodes[index] == nil, distinctSets[index] == nil, case .count(let counter) = accumulators[index]
+        else { return false }
+        return counter.isUngrouped
     }
 
     /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):

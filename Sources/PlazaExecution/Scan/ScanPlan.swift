@@ -162,7 +162,7 @@ extension ScanPlan {
             if !hasMore { break }
             if filter == nil, let deleted = cursor.deletedRows {
                 // No filter to fold them into: the live rows become the batch's selection.
-                let selection = SelectionVector(rowsClearIn: deleted, count: batch.count)
+                let selection = SelectionVector(rowsClearIn: deleted, count: batch.count, lazily: true)
                 if selection.count == 0 { continue }
                 batch.selection = selection
             }
