@@ -57,6 +57,9 @@ final class ScanFilter: @unchecked Sendable {
     private(set) var firstDemands: [ColumnDemand]
     /// Scan columns whose values are loaded once a batch has survivors.
     private(set) var lateColumns: [Int] = []
+    /// Join keys a probe further up looks up (a scan column each): rows whose key the join's
+    /// table cannot hold are dropped here, before the other columns are decoded.
+    private(set) var joinKeys: [(column: Int, table: IntegerKeyTable)] = []
 
     init(_ stage: FilterStage, columnCount: Int) {
         self.stage = stage
@@ -104,6 +107,12 @@ final class ScanFilter: @unchecked Sendable {
         }
         self.firstDemands = first
         self.rest = rest.isEmpty ? nil : FilterStage(conjuncts: rest, profile: nil, masks: false)
+    }
+
+    /// Adds the join filters `keys` (scan column and the probe's key table); before `setLateColumns`.
+    func addJoinKeys(_ keys: [(column: Int, table: IntegerKeyTable)]) {
+        joinKeys += keys
+        for key in keys { firstDemands[key.column] = .values }
     }
 
     /// Records what the stages after the filter need (`after`, per scan column): columns the mask
@@ -209,6 +218,14 @@ final class ScanFilter: @unchecked Sendable {
                     }
                 }
                 if FilterMask.isEmpty(mask, words: words) { return 0 }
+            }
+        }
+        // Join filters last: they test only the words of rows the conjuncts left.
+        for key in joinKeys {
+            if key.table.andMightContain(mask, count: count, vector: batch.columns[key.column]),
+                FilterMask.isEmpty(mask, words: words)
+            {
+                return 0
             }
         }
         return FilterMask.population(mask, words: words)
