@@ -221,12 +221,14 @@ final class ScanFilter: @unchecked Sendable {
             }
         }
         // Join filters last: they test only the words of rows the conjuncts left.
-        for key in joinKeys {
-            if key.table.andMightContain(mask, count: count, vector: batch.columns[key.column]),
-                FilterMask.isEmpty(mask, words: words)
-            {
-                return 0
-            }
+        for (index, key) in joinKeys.enumerated() {
+            let stats = scratch.joinFilterStats(CacheKey(stage: ObjectIdentifier(self), conjunct: index))
+            if stats.isOff { continue }
+            let before = FilterMask.population(mask, words: words)
+            guard key.table.andMightContain(mask, count: count, vector: batch.columns[key.column]) else { continue }
+            let after = FilterMask.population(mask, words: words)
+            stats.record(tested: before, passed: after)
+            if after == 0 { return 0 }
         }
         return FilterMask.population(mask, words: words)
     }
@@ -284,6 +286,16 @@ final class FilterScratch {
     }
     /// Per column's first test: the last dictionary seen and its tests' results.
     var tests: [CacheKey: DictionaryTest] = [:]
+    /// Per join filter of a scan: how many rows it has let through on this thread.
+    private var joinFilters: [CacheKey: JoinFilterStats] = [:]
+
+    /// The counters of the join filter `key`, created on first use.
+    func joinFilterStats(_ key: CacheKey) -> JoinFilterStats {
+        if let stats = joinFilters[key] { return stats }
+        let stats = JoinFilterStats()
+        joinFilters[key] = stats
+        return stats
+    }
     private let maskWords: UnsafeMutablePointer<UInt64>
     private let maskCapacity: Int
     /// One byte per row, room for a batch.
@@ -306,5 +318,26 @@ final class FilterScratch {
     func mask(for count: Int) -> UnsafeMutablePointer<UInt64> {
         precondition(count <= flagCapacity, "a scan batch of \(count) rows exceeds \(flagCapacity)")
         return maskWords
+    }
+}
+
+/// One thread's record of a join filter in a scan: a filter that lets almost every row through
+/// (a fact table joined to a dimension holding every key) costs its test and saves nothing, so
+/// it is turned off for the rest of the thread's scan.
+final class JoinFilterStats {
+    /// Rows tested and passed in the current window.
+    private var tested = 0
+    private var passed = 0
+    /// Set once a window of 64K rows saw more than 7 in 8 pass.
+    private(set) var isOff = false
+
+    /// Adds one batch's counts; judges the filter once a window is full.
+    func record(tested: Int, passed: Int) {
+        self.tested &+= tested
+        self.passed &+= passed
+        guard self.tested >= 1 << 16 else { return }
+        isOff = self.passed &* 8 > self.tested &* 7
+        self.tested = 0
+        self.passed = 0
     }
 }
