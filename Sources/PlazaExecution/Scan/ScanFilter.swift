@@ -57,6 +57,9 @@ final class ScanFilter: @unchecked Sendable {
     private(set) var firstDemands: [ColumnDemand]
     /// Scan columns whose values are loaded once a batch has survivors.
     private(set) var lateColumns: [Int] = []
+    /// Join keys a probe further up looks up (a scan column each): rows whose key the join's
+    /// table cannot hold are dropped here, before the other columns are decoded.
+    private(set) var joinKeys: [(column: Int, table: IntegerKeyTable)] = []
 
     init(_ stage: FilterStage, columnCount: Int) {
         self.stage = stage
@@ -104,6 +107,12 @@ final class ScanFilter: @unchecked Sendable {
         }
         self.firstDemands = first
         self.rest = rest.isEmpty ? nil : FilterStage(conjuncts: rest, profile: nil, masks: false)
+    }
+
+    /// Adds the join filters `keys` (scan column and the probe's key table); before `setLateColumns`.
+    func addJoinKeys(_ keys: [(column: Int, table: IntegerKeyTable)]) {
+        joinKeys += keys
+        for key in keys { firstDemands[key.column] = .values }
     }
 
     /// Records what the stages after the filter need (`after`, per scan column): columns the mask
@@ -211,6 +220,16 @@ final class ScanFilter: @unchecked Sendable {
                 if FilterMask.isEmpty(mask, words: words) { return 0 }
             }
         }
+        // Join filters last: they test only the words of rows the conjuncts left.
+        for (index, key) in joinKeys.enumerated() {
+            let stats = scratch.joinFilterStats(CacheKey(stage: ObjectIdentifier(self), conjunct: index))
+            if stats.isOff { continue }
+            let before = FilterMask.population(mask, words: words)
+            guard key.table.andMightContain(mask, count: count, vector: batch.columns[key.column]) else { continue }
+            let after = FilterMask.population(mask, words: words)
+            stats.record(tested: before, passed: after)
+            if after == 0 { return 0 }
+        }
         return FilterMask.population(mask, words: words)
     }
 }
@@ -267,6 +286,16 @@ final class FilterScratch {
     }
     /// Per column's first test: the last dictionary seen and its tests' results.
     var tests: [CacheKey: DictionaryTest] = [:]
+    /// Per join filter of a scan: how many rows it has let through on this thread.
+    private var joinFilters: [CacheKey: JoinFilterStats] = [:]
+
+    /// The counters of the join filter `key`, created on first use.
+    func joinFilterStats(_ key: CacheKey) -> JoinFilterStats {
+        if let stats = joinFilters[key] { return stats }
+        let stats = JoinFilterStats()
+        joinFilters[key] = stats
+        return stats
+    }
     private let maskWords: UnsafeMutablePointer<UInt64>
     private let maskCapacity: Int
     /// One byte per row, room for a batch.
@@ -289,5 +318,26 @@ final class FilterScratch {
     func mask(for count: Int) -> UnsafeMutablePointer<UInt64> {
         precondition(count <= flagCapacity, "a scan batch of \(count) rows exceeds \(flagCapacity)")
         return maskWords
+    }
+}
+
+/// One thread's record of a join filter in a scan: a filter that lets almost every row through
+/// (a fact table joined to a dimension holding every key) costs its test and saves nothing, so
+/// it is turned off for the rest of the thread's scan.
+final class JoinFilterStats {
+    /// Rows tested and passed in the current window.
+    private var tested = 0
+    private var passed = 0
+    /// Set once a window of 64K rows saw more than 7 in 8 pass.
+    private(set) var isOff = false
+
+    /// Adds one batch's counts; judges the filter once a window is full.
+    func record(tested: Int, passed: Int) {
+        self.tested &+= tested
+        self.passed &+= passed
+        guard self.tested >= 1 << 16 else { return }
+        isOff = self.passed &* 8 > self.tested &* 7
+        self.tested = 0
+        self.passed = 0
     }
 }
