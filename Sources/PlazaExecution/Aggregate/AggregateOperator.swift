@@ -124,6 +124,12 @@ final class AggregateState {
     }
     /// The sums and counts of the groups, before this batch's runs, of aggregates that others copy.
     var runSnapshots: [Int: (sums: [Int128], counts: [Int64])] = [:]
+    /// The batch's rows tagged by group, for counts and sums over few groups without NULLs.
+    let lanes = GroupLanes()
+    /// Per aggregate that others copy: its group sums over this batch's lanes (`maximumGroups` each).
+    lazy var laneSums = UnsafeMutablePointer<Int128>.allocate(capacity: accumulators.count * GroupLanes.maximumGroups)
+    /// Per aggregate: whether `laneSums` holds its sums of this batch.
+    lazy var laneSummed = [Bool](repeating: false, count: accumulators.count)
 
     /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
     /// and `expectedKeyBytes` size the table once (a radix partition knows its most groups and key
@@ -179,6 +185,7 @@ final class AggregateState {
     deinit {
         groups.deallocate()
         filterRows.deallocate()
+        laneSums.deallocate()
         op.context.tracker.release(trackedBytes)
     }
 
@@ -223,8 +230,15 @@ final class AggregateState {
             runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
             && (live != nil || uniformGroup(groups, count) == nil)  // one group: the accumulators sum it whole
         var runsBuilt = false
+        var lanesBuilt = false
         runSnapshots.removeAll(keepingCapacity: true)
         for (index, accumulator) in accumulators.enumerated() {
+            if lanesBuilt, let earlier = runSumSources[index], laneSummed[earlier],
+                case .integerSum(let sum) = accumulator
+            {
+                sum.add(groupSums: laneSums + earlier &* GroupLanes.maximumGroups, lanes: lanes)
+                continue
+            }
             if ordersRuns, let earlier = runSumSources[index], let before = runSnapshots[earlier],
                 case .integerSum(let sum) = accumulator, case .integerSum(let source) = accumulators[earlier]
             {
@@ -273,6 +287,10 @@ final class AggregateState {
                     }
                 }
                 try insertDistinct(set, distinctIDs[index], argument, x, selected, count)
+            } else if readsRuns,
+                addOverLanes(index, accumulator, argument, live: live, count: count, built: &lanesBuilt)
+            {
+                continue
             } else if readsRuns {
                 if !runsBuilt {
                     if let live {
@@ -304,6 +322,50 @@ final class AggregateState {
         guard op.filterNodes[index] == nil, distinctSets[index] == nil, case .count(let counter) = accumulators[index]
         else { return false }
         return counter.isUngrouped
+    }
+
+    /// Adds a count or an integer sum over `lanes` where that applies (no NULL rows; sums of values
+    /// proven to fit 64-bit partial sums); returns whether it did. Builds `lanes` on first use.
+    private func addOverLanes(
+        _ index: Int, _ accumulator: Accumulator, _ argument: ColumnVector?, live: UnsafeBufferPointer<Int32>?, count: Int,
+        built: inout Bool
+    ) -> Bool {
+        let positions = live?.count ?? count
+        switch accumulator {
+        case .count(let counter):
+            if !counter.countsNulls {
+                guard let argument, argument.type != .null, !argument.hasNulls else { return false }
+            }
+        case .integerSum:
+            guard let argument, argument.type != .null,
+                GroupLanes.fits(argument, count: count, positions: positions)
+            else { return false }
+        default:
+            return false
+        }
+        if !built {
+            lanes.build(groups, live, count: count, groupCount: groupCount)
+            laneSummed.withUnsafeMutableBufferPointer { $0.update(repeating: false) }
+            built = true
+        }
+        switch accumulator {
+        case .count(let counter):
+            counter.update(lanes: lanes)
+        case .integerSum(let sum):
+            if runSumSources.contains(index) {
+                // Later aggregates over the same column add these group sums instead of summing again.
+                let slice = laneSums + index &* GroupLanes.maximumGroups
+                slice.update(repeating: 0, count: groupCount)
+                lanes.sum(argument!, into: slice)
+                sum.add(groupSums: slice, lanes: lanes)
+                laneSummed[index] = true
+            } else {
+                sum.update(lanes: lanes, argument!)
+            }
+        default:
+            preconditionFailure("addOverLanes past its checks")
+        }
+        return true
     }
 
     /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):
