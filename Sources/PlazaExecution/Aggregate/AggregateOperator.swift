@@ -327,7 +327,8 @@ final class AggregateState {
     /// Adds a count or an integer sum over `lanes` where that applies (no NULL rows; sums of values
     /// proven to fit 64-bit partial sums); returns whether it did. Builds `lanes` on first use.
     private func addOverLanes(
-        _ index: Int, _ accumulator: Accumulator, _ argument: ColumnVector?, live: UnsafeBufferPointer<Int32>?, count: Int,
+        _ index: Int, _ accumulator: Accumulator, _ argument: ColumnVector?, live: UnsafeBufferPointer<Int32>?,
+        count: Int,
         built: inout Bool
     ) -> Bool {
         let positions = live?.count ?? count
