@@ -228,13 +228,19 @@ final class ChunkWriter {
             if lo == nil || bytesPrecede(b, lo!) { lo = b }
             if hi == nil || bytesPrecede(hi!, b) { hi = b }
         }
-        if let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes,
-            hi.count <= SegmentFormat.maxStatisticStringBytes
-        {
-            s.min = .bytes(Array(lo))
-            s.max = .bytes(Array(hi))
-        }
+        Self.setBounds(&s, lo, hi)
         return s
+    }
+
+    /// Stores a block's smallest and largest string in `s`, unless either is too long to keep (§8).
+    private static func setBounds(
+        _ s: inout RawStatistics, _ lo: UnsafeRawBufferPointer?, _ hi: UnsafeRawBufferPointer?
+    ) {
+        guard let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes,
+            hi.count <= SegmentFormat.maxStatisticStringBytes
+        else { return }
+        s.min = .bytes(Array(lo))
+        s.max = .bytes(Array(hi))
     }
 
     /// `stringStatistics` from the rows' distinct indices: each distinct string of the block is
@@ -260,12 +266,7 @@ final class ChunkWriter {
                 if hi == nil || bytesPrecede(hi!, b) { hi = b }
             }
         }
-        if let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes,
-            hi.count <= SegmentFormat.maxStatisticStringBytes
-        {
-            s.min = .bytes(Array(lo))
-            s.max = .bytes(Array(hi))
-        }
+        Self.setBounds(&s, lo, hi)
         return s
     }
 
