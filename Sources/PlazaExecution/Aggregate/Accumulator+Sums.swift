@@ -316,11 +316,19 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
     )
         throws(ExecutionError)
     {
-        let o = other
-        for i in 0..<count {
-            let g = mergeSource(sources, i), t = Int(targets[i])
-            sums[t] &+= o.sums[g]
-            counts[t] &+= o.counts[g]
+        // Through buffers: indexing the class's arrays checked exclusivity at every group.
+        other.sums.withUnsafeBufferPointer { theirSums in
+            other.counts.withUnsafeBufferPointer { theirCounts in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        for i in 0..<count {
+                            let g = mergeSource(sources, i), t = Int(targets[i])
+                            sums[t] &+= theirSums[g]
+                            counts[t] &+= theirCounts[g]
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -445,11 +453,18 @@ final class DoubleSumAccumulator: UnaryAccumulatorState {
     func merge(_ other: DoubleSumAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {
-        let o = other
-        for i in 0..<count {
-            let g = mergeSource(sources, i), t = Int(targets[i])
-            sums[t] += o.sums[g]
-            counts[t] &+= o.counts[g]
+        other.sums.withUnsafeBufferPointer { theirSums in
+            other.counts.withUnsafeBufferPointer { theirCounts in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        for i in 0..<count {
+                            let g = mergeSource(sources, i), t = Int(targets[i])
+                            sums[t] += theirSums[g]
+                            counts[t] &+= theirCounts[g]
+                        }
+                    }
+                }
+            }
         }
     }
 
