@@ -257,6 +257,9 @@ final class AggregateState {
             {
                 // DISTINCT sets, count and HLL read codes directly; so do sums over runs.
                 argument = batch.columns[column.index]
+            } else if op.acceptsDictionary[index], let node = op.argumentNodes[index] {
+                // A function of a dictionary column comes back per entry (`max(lower(name))`): kept coded.
+                argument = try node.evaluateEncoded(batch)
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
