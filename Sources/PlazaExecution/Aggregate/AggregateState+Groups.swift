@@ -50,7 +50,8 @@ extension AggregateState {
                             signs |= group
                         }
                     }
-                    if let live {
+                    // Every row mapped means every live row is: the live rows are read only otherwise.
+                    if let live, signs < 0 {
                         signs = 0
                         for row in live { signs |= groups[Int(row)] }
                     }
