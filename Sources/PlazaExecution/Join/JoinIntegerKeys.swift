@@ -305,8 +305,21 @@ final class IntegerKeyTable: @unchecked Sendable {
                         rest &= rest &- 1
                         bits |= test.passes(Int64(values[base &+ j])) &<< UInt64(j)
                     }
+                } else if count &- base >= 64 {
+                    // Four chains of 16 rows, each shifting its bits in from the top row down: no
+                    // shift by a variable count per row, and four independent dependency chains.
+                    var c0: UInt64 = 0, c1: UInt64 = 0, c2: UInt64 = 0, c3: UInt64 = 0
+                    var j = 15
+                    while j >= 0 {
+                        c0 = (c0 &<< 1) | test.passes(Int64(values[base &+ j]))
+                        c1 = (c1 &<< 1) | test.passes(Int64(values[base &+ 16 &+ j]))
+                        c2 = (c2 &<< 1) | test.passes(Int64(values[base &+ 32 &+ j]))
+                        c3 = (c3 &<< 1) | test.passes(Int64(values[base &+ 48 &+ j]))
+                        j &-= 1
+                    }
+                    bits = c0 | (c1 &<< 16) | (c2 &<< 32) | (c3 &<< 48)
                 } else {
-                    let end = Swift.min(64, count &- base)
+                    let end = count &- base
                     for j in 0..<end { bits |= test.passes(Int64(values[base &+ j])) &<< UInt64(j) }
                 }
                 mask[word] = live & bits
