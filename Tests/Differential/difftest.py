@@ -283,6 +283,7 @@ def main():
     counts = collections.Counter()
     shapes = {shape: collections.Counter() for shape, _ in SHAPES}
     constructs = {construct: collections.Counter() for construct in CONSTRUCTS}
+    construct_classes = {construct: collections.Counter() for construct in CONSTRUCTS}
     classes = collections.Counter()
     examples = collections.defaultdict(list)
     generation = 0
@@ -310,6 +311,8 @@ def main():
                 shapes[shape][kind] += 1
         for construct in query.tags:
             constructs[construct][kind] += 1
+            if kind not in ("agree", "both-error"):
+                construct_classes[construct][class_name(kind, detail)] += 1
         if kind in ("agree", "both-error"):
             pass
         else:
@@ -360,6 +363,8 @@ def main():
         summary.append("  %s: %d queries (%d agreed, %d both errors, %d otherwise)" % (
             construct, sum(tally.values()), tally["agree"], tally["both-error"],
             sum(tally.values()) - tally["agree"] - tally["both-error"]))
+        for name, count in construct_classes[construct].most_common(4):
+            summary.append("      %5d  %s" % (count, name[:100]))
     summary.append("By class:")
     for name, count in classes.most_common():
         summary.append("  %6d  %s" % (count, name))
