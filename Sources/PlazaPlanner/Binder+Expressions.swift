@@ -100,6 +100,8 @@ extension BindingSession {
             return negated ? .call(name: .not, arguments: [membership], type: .boolean) : membership
         case .inSubquery(let needle, let query, let negated):
             return try bindInSubquery(needle, query, negated: negated, span: span, scope: scope, context: context)
+        case .quantified(let op, let needle, let query, let isAll):
+            return try bindQuantified(op, needle, query, isAll: isAll, span: span, scope: scope, context: context)
         case .like(let value, let pattern, let insensitive, let negated):
             let x = try bindExpression(value, in: scope, context: context),
                 p = try bindExpression(pattern, in: scope, context: context)

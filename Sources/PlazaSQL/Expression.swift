@@ -36,7 +36,7 @@ package struct Expression: Hashable, Sendable {
         case .inList(let x, let list, _):
             body(.expression(x))
             list.forEach { body(.expression($0)) }
-        case .inSubquery(let x, let query, _):
+        case .inSubquery(let x, let query, _), .quantified(_, let x, let query, _):
             body(.expression(x))
             body(.query(query))
         case .like(let x, let pattern, _, _):
@@ -94,6 +94,8 @@ package indirect enum ExpressionKind: Hashable, Sendable {
     case subquery(Query)
     /// `EXISTS (SELECT …)`; `NOT EXISTS` is `NOT` over it.
     case exists(Query)
+    /// `x op ANY | SOME | ALL (subquery)` with a comparison `op` (`isAll` for ALL).
+    case quantified(BinaryOperator, Expression, Query, isAll: Bool)
 }
 
 /// One `WHEN … THEN …`.

@@ -51,6 +51,10 @@ extension ParserState {
                     continue
                 }
                 let op: BinaryOperator = token.text == "!=" ? .notEqual : BinaryOperator(rawValue: token.text)!
+                if op.precedence == 4, let quantified = try parseQuantified(left, op, at: token) {
+                    left = quantified
+                    continue
+                }
                 let right = try parseBinary(minimum: precedence + 1)
                 left = Expression(.binary(op, left, right), span: token.span)
                 continue
@@ -87,6 +91,23 @@ extension ParserState {
             }
         }
         return left
+    }
+
+    /// `ANY | SOME | ALL (subquery)` after a comparison, or nil when the right side is an ordinary operand.
+    mutating func parseQuantified(_ left: Expression, _ op: BinaryOperator, at token: Token) throws(SQLSyntaxError)
+        -> Expression?
+    {
+        guard current.isKeyword("ANY") || current.isKeyword("SOME") || current.isKeyword("ALL"), next.isSymbol("(")
+        else { return nil }
+        let quantifier = advance()
+        let word = quantifier.text.uppercased()
+        try expectSymbol("(", "after \(word)")
+        guard current.isKeyword("SELECT") || current.isKeyword("WITH") || startsValues else {
+            throw error("\(word) takes a subquery: x \(op.rawValue) \(word) (SELECT …)", at: current)
+        }
+        let query = try parseQuery()
+        try expectSymbol(")", "to close the subquery")
+        return Expression(.quantified(op, left, query, isAll: word == "ALL"), span: token.span)
     }
 
     /// `[NOT] IN …`, `[NOT] LIKE …`, `[NOT] BETWEEN …` after their left operand.

@@ -204,6 +204,8 @@ extension Expression {
             return text
         case .subquery(let query): return "(" + query.sql + ")"
         case .exists(let query): return "EXISTS (" + query.sql + ")"
+        case .quantified(let op, let x, let query, let isAll):
+            return "(" + x.sql + " " + op.rawValue + (isAll ? " ALL (" : " ANY (") + query.sql + "))"
         }
     }
 }

@@ -7,6 +7,7 @@ comparison mode per output column (tolerances for approximate or order-dependent
 """
 
 from datagen import WORDS
+from querygen_composite import CompositeQueries
 
 TYPES = ["BOOLEAN", "BIGINT", "DOUBLE", "DECIMAL", "VARCHAR", "DATE", "TIMESTAMP"]
 NUMERIC = ["BIGINT", "DOUBLE", "DECIMAL"]
@@ -50,9 +51,14 @@ class Query:
         self.sql = sql
         self.ordered = ordered
         self.modes = modes
+        self.tags = []  # the issue-17 constructs it uses (querygen_composite.py), counted by the summary
 
 
-class QueryGenerator:
+# The share of queries built of queries (set operations, subqueries, CTEs, VALUES, series).
+COMPOSITE_SHARE = 0.4
+
+
+class QueryGenerator(CompositeQueries):
     def __init__(self, rng, tables):
         """`tables`: name → [(column name, Plaza type)], with row counts in `sizes`."""
         self.rng = rng
@@ -64,6 +70,12 @@ class QueryGenerator:
 
     def pick(self, items):
         return self.rng.choice(items)
+
+    def column(self, sql, type_name):
+        return Column(sql, type_name)
+
+    def make_query(self, sql, ordered, count, modes=None):
+        return Query(sql, ordered, modes or [None] * count)
 
     def columns_of(self, table, alias=None):
         prefix = (alias + ".") if alias else ""
@@ -745,6 +757,11 @@ class QueryGenerator:
 
     def query(self):
         self.extra_where = None
+        self.tags = set()
+        if self.chance(COMPOSITE_SHARE):
+            query = self.composite_query()
+            query.tags = sorted(self.tags)
+            return query
         source, scope, big = self.source()
         prefix = ""
         if isinstance(source, tuple):
