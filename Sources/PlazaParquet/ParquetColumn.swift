@@ -85,10 +85,10 @@ package struct ParquetColumn: Sendable {
             ParquetError(.unsupported, "\(what) has no Plaza type", column: name)
         }
         if case .decimal(let precision, let scale) = logical {
-            guard precision >= 1, precision <= DataType.maxDecimalPrecision, scale >= 0, scale <= precision else {
+            guard precision >= 1, precision <= DataType.maxNarrowDecimalPrecision, scale >= 0, scale <= precision else {
                 throw ParquetError(
                     .unsupported,
-                    "DECIMAL(\(precision),\(scale)) does not fit Plaza's DECIMAL (precision 1 to \(DataType.maxDecimalPrecision))",
+                    "DECIMAL(\(precision),\(scale)) does not fit Plaza's DECIMAL (precision 1 to \(DataType.maxNarrowDecimalPrecision))",
                     column: name)
             }
             let type = DataType.decimal(precision: precision, scale: scale)

@@ -257,7 +257,7 @@ extension StorageCatalog {
                 throw StorageError(
                     .schemaMismatch, "type \(field.type) cannot be stored in a table", table: table, column: field.name)
             case .decimal(let p, let s):
-                guard p >= 1, p <= DataType.maxDecimalPrecision, s >= 0, s <= p else {
+                guard p >= 1, p <= DataType.maxNarrowDecimalPrecision, s >= 0, s <= p else {
                     throw StorageError(
                         .schemaMismatch, "DECIMAL(\(p),\(s)) is not storable (1 ≤ p ≤ 18, 0 ≤ s ≤ p)", table: table,
                         column: field.name)

@@ -16,10 +16,10 @@ enum TypeWidening {
         case (.bigint, .double), (.double, .bigint), (.decimal, .double), (.double, .decimal): return .double
         case (.bigint, .decimal(_, let scale)), (.decimal(_, let scale), .bigint):
             // Every BIGINT of up to 18 - scale digits fits; old values are checked while reading.
-            return .decimal(precision: DataType.maxDecimalPrecision, scale: scale)
+            return .decimal(precision: DataType.maxNarrowDecimalPrecision, scale: scale)
         case (.decimal(let p1, let s1), .decimal(let p2, let s2)):
             let scale = max(s1, s2), integerDigits = max(p1 - s1, p2 - s2)
-            guard integerDigits + scale <= DataType.maxDecimalPrecision else { return nil }
+            guard integerDigits + scale <= DataType.maxNarrowDecimalPrecision else { return nil }
             return .decimal(precision: integerDigits + scale, scale: scale)
         default: return nil
         }

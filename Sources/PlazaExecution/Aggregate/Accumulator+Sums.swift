@@ -305,7 +305,12 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
         // Written in place (a checked append per group cost 12% of a 1.5M-group aggregate).
         let out = makeOutput(result, groupCount)
-        let limit: Int128 = result == .bigint ? Int128(Int64.max) : Int128(ArithmeticKernels.maxDecimal)
+        let limit: Int128
+        switch result {
+        case .bigint: limit = Int128(Int64.max)
+        case .decimal(let p, _): limit = maxUnscaled(precision: p)
+        default: limit = Int128(ArithmeticKernels.maxDecimal)
+        }
         let lowest = -limit - (result == .bigint ? 1 : 0)
         let divisor = Double(powersOfTen[inputScale])
         var empty: [Int] = []
@@ -320,15 +325,21 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
                     }
                     return
                 }
+                if result.isWideDecimal {
+                    // DECIMAL(38, s): the Int128 total is the result; only its 38 digits are checked.
+                    let target = out.data.assumingMemoryBound(to: Int128.self)
+                    for g in 0..<groupCount {
+                        let sum = sums[g]
+                        guard sum <= limit && sum >= lowest else { throw sumOverflow(sum) }
+                        target[g] = sum
+                        if counts[g] == 0 { empty.append(g) }
+                    }
+                    return
+                }
                 let target = out.data.assumingMemoryBound(to: Int64.self)
                 for g in 0..<groupCount {
                     let sum = sums[g]
-                    guard sum <= limit && sum >= lowest else {
-                        throw ExecutionError(
-                            .overflow,
-                            "SUM is out of range for \(result) (the exact sum is \(sum)); cast the argument to DOUBLE to sum approximately"
-                        )
-                    }
+                    guard sum <= limit && sum >= lowest else { throw sumOverflow(sum) }
                     target[g] = Int64(truncatingIfNeeded: sum)
                     if counts[g] == 0 { empty.append(g) }
                 }
@@ -339,6 +350,14 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
     }
 
     var footprint: Int { sums.capacity * 16 + counts.capacity * 8 }
+
+    @inline(never)
+    private func sumOverflow(_ sum: Int128) -> ExecutionError {
+        ExecutionError(
+            .overflow,
+            "SUM is out of range for \(result) (the exact sum is \(sum)); cast the argument to DOUBLE to sum approximately"
+        )
+    }
 }
 
 /// sum and avg over DOUBLE.
