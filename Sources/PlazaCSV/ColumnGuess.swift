@@ -130,7 +130,9 @@ struct ColumnGuess: Sendable {
             return (.varchar, nil, false)
         }
         if c & ColumnGuess.double != 0 { return (.double, nil, false) }
-        if c & ColumnGuess.formatted != 0 && formattedIntegerDigits + formattedScale <= DataType.maxNarrowDecimalPrecision {
+        if c & ColumnGuess.formatted != 0
+            && formattedIntegerDigits + formattedScale <= DataType.maxNarrowDecimalPrecision
+        {
             if formattedScale == 0 { return (.bigint, nil, false) }
             return (
                 .decimal(precision: max(1, formattedIntegerDigits + formattedScale), scale: formattedScale), nil, false

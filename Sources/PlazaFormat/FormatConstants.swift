@@ -91,7 +91,9 @@ enum TypeCode {
         case 2: return .bigint
         case 3: return .double
         case 4:
-            guard precision >= 1, Int(precision) <= DataType.maxNarrowDecimalPrecision, scale <= precision else { return nil }
+            guard precision >= 1, Int(precision) <= DataType.maxNarrowDecimalPrecision, scale <= precision else {
+                return nil
+            }
             return .decimal(precision: Int(precision), scale: Int(scale))
         case 5: return .varchar
         case 6: return .date

@@ -88,7 +88,9 @@ import Synchronization
                 throw FormatError(
                     .invalidArgument, "type \(field.type) cannot be stored", path: path, column: field.name)
             }
-            if case .decimal(let p, let s) = field.type, p < 1 || p > DataType.maxNarrowDecimalPrecision || s < 0 || s > p {
+            if case .decimal(let p, let s) = field.type,
+                p < 1 || p > DataType.maxNarrowDecimalPrecision || s < 0 || s > p
+            {
                 throw FormatError(
                     .invalidArgument, "DECIMAL(\(p),\(s)) is outside precision 1…18", path: path, column: field.name)
             }

@@ -189,12 +189,6 @@ extension BindingSession {
             }
         }
         let argumentType = arguments.first?.type
-        if function == .sum, let argumentType, argumentType.isWideDecimal {
-            // The sum accumulator adds Int64 values into Int128; a sum of 128-bit values is not built yet.
-            throw BindError(
-                "\(written) of \(argumentType) is not supported yet (sum accepts DECIMAL up to 18 digits); "
-                    + "cast the argument to DECIMAL(18,s) or DOUBLE", span: span)
-        }
         guard let (target, result) = FunctionCatalog.resolveAggregate(function, argumentType: argumentType) else {
             let role = function.readsPairs ? " as y; it takes two numeric arguments (y, x)" : ""
             throw BindError(

@@ -181,7 +181,8 @@ extension FunctionCatalog {
             guard case .decimal(let p1, let s1) = types[0], case .decimal(let p2, let s2) = types[1] else { return nil }
             // As DuckDB: two narrow operands stay narrow (checked at run time) unless the scale needs
             // more than 18 digits; a wide operand gives up to 38 digits.
-            let narrow = !types[0].isWideDecimal && !types[1].isWideDecimal && s1 + s2 <= DataType.maxNarrowDecimalPrecision
+            let narrow =
+                !types[0].isWideDecimal && !types[1].isWideDecimal && s1 + s2 <= DataType.maxNarrowDecimalPrecision
             let cap = narrow ? DataType.maxNarrowDecimalPrecision : DataType.maxDecimalPrecision
             guard s1 + s2 <= cap else { return nil }
             return .decimal(precision: min(cap, max(p1 + p2, s1 + s2)), scale: s1 + s2)

@@ -148,7 +148,9 @@ struct Manifest: Hashable, Sendable {
         case 2: plain = .bigint
         case 3: plain = .double
         case 4:
-            guard precision >= 1, Int(precision) <= DataType.maxNarrowDecimalPrecision, scale <= precision else { return nil }
+            guard precision >= 1, Int(precision) <= DataType.maxNarrowDecimalPrecision, scale <= precision else {
+                return nil
+            }
             return .decimal(precision: Int(precision), scale: Int(scale))
         case 5: plain = .varchar
         case 6: plain = .date

@@ -256,6 +256,13 @@ extension StorageCatalog {
             case .interval, .null:
                 throw StorageError(
                     .schemaMismatch, "type \(field.type) cannot be stored in a table", table: table, column: field.name)
+            case .decimal(let p, let s)
+            where p > DataType.maxNarrowDecimalPrecision && p <= DataType.maxDecimalPrecision:
+                // Formats/ has no encoding for 16-byte values yet: refused here, before any byte is written.
+                throw StorageError(
+                    .schemaMismatch,
+                    "\(field.type) cannot be stored in a table yet (tables hold DECIMAL up to 18 digits); "
+                        + "cast the column to DECIMAL(18,\(min(s, 18))) or DOUBLE", table: table, column: field.name)
             case .decimal(let p, let s):
                 guard p >= 1, p <= DataType.maxNarrowDecimalPrecision, s >= 0, s <= p else {
                     throw StorageError(

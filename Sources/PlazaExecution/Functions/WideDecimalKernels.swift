@@ -81,7 +81,8 @@ enum WideDecimalKernels {
                 return out
             }
         default:
-            throw ExecutionError(.invalidArgument, "\(name) of \(types.map(\.description).joined(separator: ", ")) is not supported")
+            throw ExecutionError(
+                .invalidArgument, "\(name) of \(types.map(\.description).joined(separator: ", ")) is not supported")
         }
     }
 
