@@ -353,9 +353,10 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
         default: limit = Int128(ArithmeticKernels.maxDecimal)
         }
         let lowest = -limit - (result == .bigint ? 1 : 0)
-        let divisor = Double(powersOfTen[min(inputScale, 18)]) * (inputScale > 18 ? Double(powersOfTen[inputScale - 18]) : 1)
+        let divisor = Double(powersOfTen128[inputScale])
         if wideOverflow {
-            throw ExecutionError(.overflow, "SUM is out of range for \(result) (the exact sum needs more than 38 digits)")
+            throw ExecutionError(
+                .overflow, "SUM is out of range for \(result) (the exact sum needs more than 38 digits)")
         }
         var empty: [Int] = []
         try sums.withUnsafeBufferPointer { (sums) throws(ExecutionError) in
