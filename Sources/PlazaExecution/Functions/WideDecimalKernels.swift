@@ -196,3 +196,55 @@ extension WideDecimalKernels {
         return out
     }
 }
+
+extension WideDecimalKernels {
+    /// `abs`, `round(x, digits)`, `floor` and `ceil` of a wide DECIMAL of type `type`, giving `result`.
+    /// Rounding is half away from zero at `digits` places (negative: left of the point), as DuckDB.
+    static func numeric(_ name: ScalarFunction, _ type: DataType, _ result: DataType, digits: Int64)
+        throws(ExecutionError) -> ScalarKernel
+    {
+        let scale = type.decimalScale, targetScale = result.decimalScale
+        let bound = limit(result)
+        // The places kept after the point (negative: tens, hundreds… are rounded away too).
+        let keep: Int
+        switch name {
+        case .abs: keep = scale
+        case .round: keep = Int(Swift.max(Swift.min(digits, Int64(scale)), -38))
+        case .floor, .ceil: keep = 0
+        default: throw ExecutionError(.invalidArgument, "\(name) of \(type) is not supported")
+        }
+        return { (inputs, count) throws(ExecutionError) in
+            let x = widened(inputs[0], count)
+            var results = [Int128](repeating: 0, count: count)
+            for row in 0..<count where inputs[0].isValid(at: row) {
+                var v = x[row]
+                if name == .abs {
+                    v = v < 0 ? 0 &- v : v
+                } else if scale - keep > 38 {
+                    v = 0
+                } else if scale > keep {
+                    let divisor = powersOfTen128[scale - keep]
+                    let q = v / divisor, r = v % divisor
+                    switch name {
+                    case .floor: v = r < 0 ? q - 1 : q
+                    case .ceil: v = r > 0 ? q + 1 : q
+                    default: v = r.magnitude * 2 >= divisor.magnitude ? q + (v < 0 ? -1 : 1) : q
+                    }
+                    // Back to `keep` places (for negative `keep`, zeros left of the point).
+                    if keep < 0 {
+                        let (m, o) = v.multipliedReportingOverflow(by: powersOfTen128[-keep])
+                        if o { throw overflow(name, inputs, row, result) }
+                        v = m
+                    }
+                }
+                let current = name == .abs ? scale : Swift.max(keep, 0)
+                let (scaled, o) = rescale(v, from: current, to: targetScale)
+                if o || scaled > bound || scaled < -bound { throw overflow(name, inputs, row, result) }
+                results[row] = scaled
+            }
+            let out = output(results, result, count)
+            propagateNulls(inputs, into: out, count: count)
+            return out
+        }
+    }
+}
