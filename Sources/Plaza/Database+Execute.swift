@@ -157,8 +157,8 @@ extension Database {
         }
     }
 
-    /// Runs the query part of a write and hands `body` its batches in order, compacted and flat,
-    /// while the query runs: the rows are written as they come instead of being held all at once
+    /// Runs the query part of a write and hands `body` its batches in order, compacted (text may
+    /// stay dictionary-coded, which the segment writer uses), while the query runs: the rows are written as they come instead of being held all at once
     /// (an UPDATE of a million rows held them all, and paid their page faults). The query reads
     /// the snapshot pinned when the statement was bound, so a write may read the table it writes.
     private func forEachBatch(
@@ -168,7 +168,8 @@ extension Database {
         let optimized = Optimizer.optimize(plan, statistics: tables)
         var failure: PlazaError?
         do {
-            try makeExecutor(cancellation: cancellation, tables: tables).stream(optimized) { batch in
+            try makeExecutor(cancellation: cancellation, tables: tables).stream(optimized, keepingDictionaries: true) {
+                batch in
                 do throws(PlazaError) {
                     if cancellation.isCancelled { throw PlazaError.cancelledQuery }
                     try body(batch)
@@ -265,7 +266,8 @@ extension Database {
             var seen = schema != nil ? [UInt64](repeating: 0, count: (snapshot.rowIDLimit + 63) / 64) : []
             try forEachBatch(of: changes, cancellation: cancellation, tables: tables) { batch throws(PlazaError) in
                 guard batch.count > 0 else { return }
-                let ids = batch.columns[0].data.assumingMemoryBound(to: Int64.self)
+                let idColumn = batch.columns[0].flattened()  // row ids are never coded; kept safe
+                let ids = idColumn.data.assumingMemoryBound(to: Int64.self)
                 guard let schema else {
                     do {
                         changed += try transaction.delete(
@@ -295,7 +297,7 @@ extension Database {
                             rowIDs: UnsafeBufferPointer(start: ids, count: batch.count), in: snapshot)
                     } else {
                         selection.count = kept
-                        let gathered = GatherKernel.gather(batch.columns[0], UnsafeBufferPointer(selection.buffer))
+                        let gathered = GatherKernel.gather(idColumn, UnsafeBufferPointer(selection.buffer))
                         changed += try transaction.delete(
                             rowIDs: UnsafeBufferPointer(
                                 start: gathered.data.assumingMemoryBound(to: Int64.self), count: kept),

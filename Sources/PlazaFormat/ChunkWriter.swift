@@ -15,16 +15,20 @@ final class ChunkWriter {
     /// For each row, the index of its value among the distinct values (-1 for NULL).
     private var rowDistinct: [Int32] = []
     private var distinctValues: [UInt64] = []
-    private var distinctStrings: [(offset: Int, length: Int)] = []
+    /// The distinct strings of a string chunk (found here, or handed in as `CodedStrings`).
+    private var stringTable = StringDistinctTable()
     private var slots: [Int32] = []
     private var codes: [UInt64] = []
     private static let slotBits = 17  // 2^17 slots: at most half full with 65,536 entries
 
     /// Appends the chunk's blocks to `output` (whose first byte sits at file offset `base`) and
     /// returns its footer entry. Every block starts at a multiple of 8 (§4).
+    /// With `coded` (a string column whose rows arrived as dictionary vectors), the distinct strings
+    /// and each row's index among them are taken from it instead of hashing every row; the bytes
+    /// written are the same. `coded` is handed back unchanged.
     func write(
         _ column: ColumnVector, rows n: Int, blockSize: Int, output: inout ByteWriter, base: Int,
-        dictionary: Bool? = nil
+        dictionary: Bool? = nil, coded: CodedStrings? = nil
     ) -> ChunkEntry {
         precondition(n > 0 && !column.isDictionary, "chunk writer needs a flat, non-empty column")
         let kind = ValueKind(column.type)
@@ -32,15 +36,34 @@ final class ChunkWriter {
             column.hasNulls
             ? UnsafeBufferPointer(start: column.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
         let blockCount = (n + blockSize - 1) / blockSize
+        let coded = coded.flatMap {
+            $0.isUsable && kind == .string && dictionary != false && $0.rows.count == n ? $0 : nil
+        }
+        if let coded {
+            // Borrow the rows' indices and the table for this chunk; they go back at the end.
+            swap(&rowDistinct, &coded.rows)
+            swap(&stringTable, &coded.table)
+        }
+        defer {
+            if let coded {
+                swap(&rowDistinct, &coded.rows)
+                swap(&stringTable, &coded.table)
+            }
+        }
         var blockStats: [RawStatistics] = []
         for block in 0..<blockCount {
             let start = block * blockSize, count = min(blockSize, n - start)
             blockStats.append(
-                kind == .string ? stringStatistics(column, start, count) : fixedStatistics(column, kind, start, count))
+                kind != .string
+                    ? fixedStatistics(column, kind, start, count)
+                    : coded != nil
+                        ? codedStringStatistics(column, start, count) : stringStatistics(column, start, count))
         }
         if kind != .string { fillValues(column, kind, n) }
         let hasDictionary =
-            dictionary != false && (kind != .boolean || dictionary == true) && findDistinct(column, kind, n)
+            coded != nil
+            ? !stringTable.entries.isEmpty
+            : dictionary != false && (kind != .boolean || dictionary == true) && findDistinct(column, kind, n)
         var chunkStats = RawStatistics()
         for (block, s) in blockStats.enumerated() {
             let count = min(blockSize, n - block * blockSize)
@@ -51,7 +74,7 @@ final class ChunkWriter {
             }
         }
         chunkStats.distinctCount =
-            hasDictionary ? (kind == .string ? distinctStrings.count : distinctValues.count) : nil
+            hasDictionary ? (kind == .string ? stringTable.entries.count : distinctValues.count) : nil
         func validity(_ start: Int, _ count: Int, _ nulls: Int) -> UnsafeBufferPointer<UInt64>? {
             guard nulls > 0, let words else { return nil }
             return UnsafeBufferPointer(
@@ -61,10 +84,10 @@ final class ChunkWriter {
         // Pick the shared dictionary only where it is smaller than the best per-block encodings.
         var entries = 0
         if hasDictionary {
-            entries = kind == .string ? distinctStrings.count : distinctValues.count
+            entries = kind == .string ? stringTable.entries.count : distinctValues.count
             let width = BitPacking.width(of: UInt64(entries - 1))
             var dictionarySize = kind == .string ? 4 * (entries + 1) : entries * kind.nativeWidth
-            if kind == .string { for s in distinctStrings { dictionarySize += s.length } }
+            if kind == .string { for s in stringTable.entries { dictionarySize += s.length } }
             var perBlock = 0
             for block in 0..<blockCount {
                 let start = block * blockSize, count = min(blockSize, n - start)
@@ -205,12 +228,45 @@ final class ChunkWriter {
             if lo == nil || bytesPrecede(b, lo!) { lo = b }
             if hi == nil || bytesPrecede(hi!, b) { hi = b }
         }
-        if let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes,
+        Self.setBounds(&s, lo, hi)
+        return s
+    }
+
+    /// Stores a block's smallest and largest string in `s`, unless either is too long to keep (§8).
+    private static func setBounds(
+        _ s: inout RawStatistics, _ lo: UnsafeRawBufferPointer?, _ hi: UnsafeRawBufferPointer?
+    ) {
+        guard let lo, let hi, lo.count <= SegmentFormat.maxStatisticStringBytes,
             hi.count <= SegmentFormat.maxStatisticStringBytes
-        {
-            s.min = .bytes(Array(lo))
-            s.max = .bytes(Array(hi))
+        else { return }
+        s.min = .bytes(Array(lo))
+        s.max = .bytes(Array(hi))
+    }
+
+    /// `stringStatistics` from the rows' distinct indices: each distinct string of the block is
+    /// compared once, not each row.
+    private func codedStringStatistics(_ column: ColumnVector, _ start: Int, _ count: Int) -> RawStatistics {
+        let heap = column.heap
+        var s = RawStatistics()
+        var lo: UnsafeRawBufferPointer? = nil, hi: UnsafeRawBufferPointer? = nil
+        let entries = stringTable.entries
+        var marks = [UInt64](repeating: 0, count: (entries.count + 63) / 64)
+        rowDistinct.withUnsafeBufferPointer { rows in
+            for row in start..<(start + count) {
+                let index = Int(rows[row])
+                guard index >= 0 else {
+                    s.nullCount += 1
+                    continue
+                }
+                let bit: UInt64 = 1 &<< UInt64(index & 63)
+                if marks[index &>> 6] & bit != 0 { continue }
+                marks[index &>> 6] |= bit
+                let b = UnsafeRawBufferPointer(start: heap + entries[index].offset, count: entries[index].length)
+                if lo == nil || bytesPrecede(b, lo!) { lo = b }
+                if hi == nil || bytesPrecede(hi!, b) { hi = b }
+            }
         }
+        Self.setBounds(&s, lo, hi)
         return s
     }
 
@@ -268,18 +324,42 @@ final class ChunkWriter {
         let slotCount = 1 << ChunkWriter.slotBits, mask = slotCount - 1
         // Work on locals: a class's stored arrays pay a dynamic exclusivity check per access.
         var slots: [Int32] = [], distinctValues: [UInt64] = [], rowDistinct: [Int32] = []
-        var distinctStrings: [(offset: Int, length: Int)] = [], values: [UInt64] = []
+        var table = StringDistinctTable(), values: [UInt64] = []
         swap(&slots, &self.slots)
         swap(&distinctValues, &self.distinctValues)
-        swap(&distinctStrings, &self.distinctStrings)
+        swap(&table, &self.stringTable)
         swap(&rowDistinct, &self.rowDistinct)
         swap(&values, &self.values)
         defer {
             swap(&slots, &self.slots)
             swap(&distinctValues, &self.distinctValues)
-            swap(&distinctStrings, &self.distinctStrings)
+            swap(&table, &self.stringTable)
             swap(&rowDistinct, &self.rowDistinct)
             swap(&values, &self.values)
+        }
+        rowDistinct.removeAll(keepingCapacity: true)
+        if kind == .string {
+            table.reset()
+            // A row equal to the one before (a constant, or a run of a sorted column) skips the hash.
+            var previous = UnsafeRawBufferPointer(start: nil, count: 0), previousIndex: Int32 = -1
+            for row in 0..<n {
+                guard view.isValid(row) else {
+                    rowDistinct.append(-1)
+                    continue
+                }
+                let b = view.bytes(row)
+                if previousIndex >= 0 && b.count == previous.count
+                    && (b.count == 0 || memcmp(b.baseAddress!, previous.baseAddress!, b.count) == 0)
+                {
+                    rowDistinct.append(previousIndex)
+                    continue
+                }
+                guard let index = table.index(of: b, at: view.offset(row), heap: view.heap) else { return false }
+                rowDistinct.append(index)
+                previous = b
+                previousIndex = index
+            }
+            return !rowDistinct.isEmpty && !table.entries.isEmpty
         }
         if slots.count != slotCount {
             slots = [Int32](repeating: -1, count: slotCount)
@@ -287,48 +367,22 @@ final class ChunkWriter {
             for i in 0..<slotCount { slots[i] = -1 }
         }
         distinctValues.removeAll(keepingCapacity: true)
-        distinctStrings.removeAll(keepingCapacity: true)
-        rowDistinct.removeAll(keepingCapacity: true)
-        var dictionaryBytes = 0
         for row in 0..<n {
             guard view.isValid(row) else {
                 rowDistinct.append(-1)
                 continue
             }
-            var slot: Int
-            if kind == .string {
-                let b = view.bytes(row)
-                let h = ChunkWriter.slotHash(b)
-                slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
-                while slots[slot] >= 0 {
-                    let s = distinctStrings[Int(slots[slot])]
-                    if s.length == b.count
-                        && (s.length == 0 || memcmp(view.heap + s.offset, b.baseAddress!, s.length) == 0)
-                    {
-                        break
-                    }
-                    slot = (slot + 1) & mask
-                }
-                if slots[slot] < 0 {
-                    if distinctStrings.count == SegmentFormat.maxDictionaryEntries { return false }
-                    dictionaryBytes += b.count
-                    if dictionaryBytes > 16 << 20 { return false }
-                    slots[slot] = Int32(distinctStrings.count)
-                    distinctStrings.append((view.offset(row), b.count))
-                }
-            } else {
-                let v = values[row]
-                slot = Int(truncatingIfNeeded: (v &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
-                while slots[slot] >= 0 && distinctValues[Int(slots[slot])] != v { slot = (slot + 1) & mask }
-                if slots[slot] < 0 {
-                    if distinctValues.count == SegmentFormat.maxDictionaryEntries { return false }
-                    slots[slot] = Int32(distinctValues.count)
-                    distinctValues.append(v)
-                }
+            let v = values[row]
+            var slot = Int(truncatingIfNeeded: (v &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - ChunkWriter.slotBits))
+            while slots[slot] >= 0 && distinctValues[Int(slots[slot])] != v { slot = (slot + 1) & mask }
+            if slots[slot] < 0 {
+                if distinctValues.count == SegmentFormat.maxDictionaryEntries { return false }
+                slots[slot] = Int32(distinctValues.count)
+                distinctValues.append(v)
             }
             rowDistinct.append(slots[slot])
         }
-        return !rowDistinct.isEmpty && (kind == .string ? !distinctStrings.isEmpty : !distinctValues.isEmpty)
+        return !rowDistinct.isEmpty && !distinctValues.isEmpty
     }
 
     /// Sorts the distinct values (§7.5: entries ascend in the §8 order), fills `codes` per row,
@@ -337,7 +391,7 @@ final class ChunkWriter {
         var order = Array(0..<entries)
         let block: [UInt8]
         if kind == .string {
-            let heap = column.heap
+            let heap = column.heap, distinctStrings = stringTable.entries
             func bytes(_ i: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(start: heap + distinctStrings[i].offset, count: distinctStrings[i].length)
             }

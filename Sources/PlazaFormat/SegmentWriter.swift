@@ -70,6 +70,9 @@ import Synchronization
     private var rowGroups: [RowGroupEntry] = []
     private var rowCount = 0
     private var isFinished = false
+    /// Per string column, its rows' distinct strings while they arrive as dictionary vectors
+    /// (created at the first such row group; nil for other columns).
+    private var coded: [CodedStrings?]
     /// One chunk writer (with its scratch buffers) per thread encoding columns.
     private var chunkWriters = [ChunkWriter()]
     /// The threads that encode a row group's columns at once: every core.
@@ -96,6 +99,7 @@ import Synchronization
             }
         }
         buffers = schema.fields.map { ColumnVector(type: $0.type, capacity: options.rowGroupSize) }
+        coded = [CodedStrings?](repeating: nil, count: schema.count)
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FormatError(.io, "cannot create the file: \(errnoText())", path: path) }
         var header = ByteWriter()
@@ -130,13 +134,19 @@ import Synchronization
                     "column of type \(column.type) with \(column.count) rows where \(schema.fields[index].type) with \(batch.count) rows is expected",
                     path: path, column: schema.fields[index].name)
             }
-            sources.append(column.flattened())
+            // Text stays dictionary-coded: its distinct strings are then found once per entry.
+            sources.append(column.isDictionary && column.physicalType == .string ? column : column.flattened())
         }
         var start = 0
         while start < batch.count {
             let take = min(batch.count - start, options.rowGroupSize - buffered)
             for (index, source) in sources.enumerated() {
-                try copyRows(source, start, take, into: buffers[index], column: schema.fields[index].name)
+                if source.isDictionary {
+                    try copyCodedRows(source, start, take, column: index)
+                } else {
+                    coded[index]?.giveUp()
+                    try copyRows(source, start, take, into: buffers[index], column: schema.fields[index].name)
+                }
             }
             buffered += take
             start += take
@@ -167,6 +177,28 @@ import Synchronization
         }
         fd = -1
         return SegmentSummary(rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: offset)
+    }
+
+    /// Copies rows of a dictionary vector of text, recording their distinct strings when every row
+    /// of the row group so far came that way.
+    private func copyCodedRows(_ source: ColumnVector, _ start: Int, _ count: Int, column index: Int)
+        throws(FormatError)
+    {
+        if coded[index] == nil && buffered == 0 {
+            let fresh = CodedStrings()
+            fresh.reset()
+            coded[index] = fresh
+        }
+        if let state = coded[index], state.isUsable, state.rows.count == buffered {
+            guard state.append(source, start, count, into: buffers[index], at: buffered) else {
+                throw FormatError(
+                    .invalidArgument, "a row group's strings exceed 2 GiB; use smaller row groups", path: path,
+                    column: schema.fields[index].name)
+            }
+        } else {
+            coded[index]?.giveUp()
+            try copyRows(source.flattened(), start, count, into: buffers[index], column: schema.fields[index].name)
+        }
     }
 
     private func copyRows(_ source: ColumnVector, _ start: Int, _ count: Int, into buffer: ColumnVector, column: String)
@@ -211,15 +243,16 @@ import Synchronization
         let rows = buffered, blockSize = options.blockSize
         outputs.withUnsafeMutableBufferPointer { outputs in
             encoded.withUnsafeMutableBufferPointer { encoded in
-                let shared = EncodingBox((outputs, encoded, buffers, chunkWriters))
+                let shared = EncodingBox((outputs, encoded, buffers, chunkWriters, coded))
                 let next = ColumnCounter()
                 let encode: @Sendable (Int) -> Void = { worker in
-                    let (outputs, encoded, buffers, writers) = shared.value
+                    let (outputs, encoded, buffers, writers, coded) = shared.value
                     while true {
                         let column = next.value.wrappingAdd(1, ordering: .relaxed).oldValue
                         if column >= columns { return }
                         encoded[column] = writers[worker].write(
-                            buffers[column], rows: rows, blockSize: blockSize, output: &outputs[column], base: 0)
+                            buffers[column], rows: rows, blockSize: blockSize, output: &outputs[column], base: 0,
+                            coded: coded[column])
                         outputs[column].pad(to: 8)
                     }
                 }
@@ -237,6 +270,7 @@ import Synchronization
             chunks.append(chunk)
             try writeAll(outputs[column].bytes)
             buffers[column].reset()
+            coded[column]?.reset()
         }
         rowGroups.append(RowGroupEntry(rowCount: buffered, chunks: chunks))
         rowCount += buffered

@@ -2,8 +2,15 @@ import PlazaCore
 
 /// Row positions that survived a filter, in ascending order, instead of copying the rows.
 @usableFromInline package final class SelectionVector {
-    /// The positions, `count` of them.
-    @usableFromInline package let indices: UnsafeMutablePointer<Int32>
+    /// The positions, `count` of them (written on first use for a selection made lazily from a mask).
+    @inlinable package var indices: UnsafeMutablePointer<Int32> {
+        if positionsPending { writePendingPositions() }
+        return storage
+    }
+    /// Where the positions live.
+    @usableFromInline let storage: UnsafeMutablePointer<Int32>
+    /// Whether the positions are still only in `liveWords` (a count of live rows needs no positions).
+    @exclusivity(unchecked) @usableFromInline var positionsPending = false
     /// Room for this many positions.
     package let capacity: Int
     // Unchecked exclusivity, as ColumnVector's stored properties: read for every batch of every stage.
@@ -16,7 +23,7 @@ import PlazaCore
     /// Creates an empty selection with room for `capacity` positions (and `slack` more that a
     /// writer may overrun).
     package init(capacity: Int = ColumnVector.batchCapacity, slack: Int = 0) {
-        self.indices = .allocate(capacity: max(capacity &+ slack, 1))
+        self.storage = .allocate(capacity: max(capacity &+ slack, 1))
         self.capacity = capacity
         self.count = 0
     }
@@ -72,7 +79,9 @@ import PlazaCore
 
     /// The rows of `0 ..< count` whose bit in `mask` is clear (a deletion mask: bit set = row gone).
     /// (A tenth of rows deleted made a bit-by-bit walk cost a sixth of an aggregate.)
-    package convenience init(rowsClearIn mask: UnsafePointer<UInt64>, count: Int) {
+    /// With `lazily`, the positions are written only when first read: an aggregate that only
+    /// counts rows popcounts `liveWords` and never needs them.
+    package convenience init(rowsClearIn mask: UnsafePointer<UInt64>, count: Int, lazily: Bool = false) {
         self.init(capacity: count, slack: 8)
         let wordCount = ValidityBitmap.wordCount(for: count)
         let live = UnsafeMutablePointer<UInt64>.allocate(capacity: max(wordCount, 1))
@@ -82,11 +91,24 @@ import PlazaCore
             if count &- w &* 64 < 64 { bits &= (1 &<< UInt64(count & 63)) &- 1 }
             live[w] = bits
         }
-        self.count = Self.writePositions(of: live, wordCount: wordCount, into: indices)
+        if lazily {
+            var live = 0
+            for w in 0..<wordCount { live &+= liveWords![w].nonzeroBitCount }
+            self.count = live
+            positionsPending = true
+        } else {
+            self.count = Self.writePositions(of: live, wordCount: wordCount, into: storage)
+        }
+    }
+
+    /// Writes the positions of `liveWords` (for `indices`, the first time it is read).
+    @usableFromInline func writePendingPositions() {
+        positionsPending = false
+        _ = Self.writePositions(of: liveWords!, wordCount: ValidityBitmap.wordCount(for: capacity), into: storage)
     }
 
     deinit {
-        indices.deallocate()
+        storage.deallocate()
         liveWords?.deallocate()
     }
 

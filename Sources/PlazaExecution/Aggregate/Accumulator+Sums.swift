@@ -66,6 +66,11 @@ final class CountAccumulator: UnaryAccumulatorState {
         counts[0] &+= Int64(n)
     }
 
+    /// Adds the rows `lanes` tagged, none of them NULL (count(*), or an argument without NULLs).
+    func update(lanes: GroupLanes) {
+        for g in 0..<lanes.groupCount { counts[g] &+= lanes.rowCounts[g] }
+    }
+
     /// Adds the rows `runs` orders: a group's count is its run's length, or its valid rows.
     func update(runs: GroupRuns, _ input: ColumnVector?) {
         if !countsNulls && (input == nil || input!.type == .null) { return }
@@ -283,6 +288,23 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
             counts[g] &+= 1
         }
         if overflow { wideOverflow = true }
+    }
+
+    /// Adds `input` (which `lanes.fits`) over the rows `lanes` tagged: 64-bit partial sums per lane.
+    func update(lanes: GroupLanes, _ input: ColumnVector) {
+        sums.withUnsafeMutableBufferPointer { s in lanes.sum(input, into: s.baseAddress!) }
+        add(rowCounts: lanes)
+    }
+
+    /// Adds `groupSums` (one per group of `lanes`, the sums of the same values as another sum's)
+    /// and the groups' row counts: `avg(x)` after `sum(x)`, summed once.
+    func add(groupSums: UnsafePointer<Int128>, lanes: GroupLanes) {
+        for g in 0..<lanes.groupCount { sums[g] &+= groupSums[g] }
+        add(rowCounts: lanes)
+    }
+
+    private func add(rowCounts lanes: GroupLanes) {
+        for g in 0..<lanes.groupCount { counts[g] &+= lanes.rowCounts[g] }
     }
 
     /// Adds what the first `groupCount` groups of `source` (an integer sum of the same values)

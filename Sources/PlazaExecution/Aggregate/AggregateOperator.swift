@@ -90,6 +90,8 @@ final class AggregateState {
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
     var distinctCodes: [AggregateDistinctCodes?] = []
     var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+    /// The rows a FILTER clause keeps, for one aggregate of one batch (`groupsCapacity` of room).
+    var filterRows = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
     var groupsCapacity = ColumnVector.batchCapacity
     /// The batch's rows ordered by group, when there are few groups.
     let runs = GroupRuns()
@@ -122,6 +124,12 @@ final class AggregateState {
     }
     /// The sums and counts of the groups, before this batch's runs, of aggregates that others copy.
     var runSnapshots: [Int: (sums: [Int128], counts: [Int64])] = [:]
+    /// The batch's rows tagged by group, for counts and sums over few groups without NULLs.
+    let lanes = GroupLanes()
+    /// Per aggregate that others copy: its group sums over this batch's lanes (`maximumGroups` each).
+    lazy var laneSums = UnsafeMutablePointer<Int128>.allocate(capacity: accumulators.count * GroupLanes.maximumGroups)
+    /// Per aggregate: whether `laneSums` holds its sums of this batch.
+    lazy var laneSummed = [Bool](repeating: false, count: accumulators.count)
 
     /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
     /// and `expectedKeyBytes` size the table once (a radix partition knows its most groups and key
@@ -176,6 +184,8 @@ final class AggregateState {
 
     deinit {
         groups.deallocate()
+        filterRows.deallocate()
+        laneSums.deallocate()
         op.context.tracker.release(trackedBytes)
     }
 
@@ -184,17 +194,19 @@ final class AggregateState {
     func consume(_ input: Batch) throws(ExecutionError) {
         // A selection (a filter's survivors, a table's live rows) is read in place where that is
         // safe, instead of copying every column of the live rows first.
-        var live: [Int32]?
+        // The selection's own positions, read where they are (`input` holds them for this call).
+        var live: UnsafeBufferPointer<Int32>?
         // The live rows as a bitmap, for count(x) of one group (a table's deleted rows skipped).
         var liveWords: UnsafeMutablePointer<UInt64>?
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
-            live = Array(UnsafeBufferPointer(selection.buffer))
             if table == nil, let words = selection.liveWords {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
+            // Counts of one group popcount the bitmap: their positions are never written.
+            if liveWords == nil || !countsByWords { live = UnsafeBufferPointer(selection.buffer) }
         } else {
             batch = input.compacted()
         }
@@ -202,6 +214,8 @@ final class AggregateState {
         if count > groupsCapacity {
             groups.deallocate()
             groups = .allocate(capacity: count)
+            filterRows.deallocate()
+            filterRows = .allocate(capacity: count)
             groupsCapacity = count
         }
         if let table {
@@ -216,8 +230,15 @@ final class AggregateState {
             runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
             && (live != nil || uniformGroup(groups, count) == nil)  // one group: the accumulators sum it whole
         var runsBuilt = false
+        var lanesBuilt = false
         runSnapshots.removeAll(keepingCapacity: true)
         for (index, accumulator) in accumulators.enumerated() {
+            if lanesBuilt, let earlier = runSumSources[index], laneSummed[earlier],
+                case .integerSum(let sum) = accumulator
+            {
+                sum.add(groupSums: laneSums + earlier &* GroupLanes.maximumGroups, lanes: lanes)
+                continue
+            }
             if ordersRuns, let earlier = runSumSources[index], let before = runSnapshots[earlier],
                 case .integerSum(let sum) = accumulator, case .integerSum(let source) = accumulators[earlier]
             {
@@ -237,15 +258,18 @@ final class AggregateState {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
             let x = try op.xNodes[index]?.evaluate(batch)
-            var selected: [Int32]? = live
+            var selected = live
             if let filter = op.filterNodes[index] {
                 let flags = try filter.evaluate(batch)
-                var rows: [Int32] = []
+                var n = 0
                 if flags.type != .null {
-                    let values = flags.data.assumingMemoryBound(to: UInt8.self)
-                    for row in 0..<count where values[row] != 0 && flags.isValid(at: row) { rows.append(Int32(row)) }
+                    let values = flags.data.assumingMemoryBound(to: UInt8.self), rows = filterRows
+                    for row in 0..<count where values[row] != 0 && flags.isValid(at: row) {
+                        rows[n] = Int32(truncatingIfNeeded: row)
+                        n &+= 1
+                    }
                 }
-                selected = rows
+                selected = UnsafeBufferPointer(start: filterRows, count: n)
             }
             if let set = distinctSets[index] {
                 if let argument, let dictionary = argument.dictionary, let codes = distinctCodes[index] {
@@ -255,9 +279,7 @@ final class AggregateState {
                     }
                     if codes.fits(groupCount: groupCount) {
                         if let selected {
-                            selected.withUnsafeBufferPointer {
-                                codes.mark(argument, groups: groups, groupCount: groupCount, rows: $0, count: count)
-                            }
+                            codes.mark(argument, groups: groups, groupCount: groupCount, rows: selected, count: count)
                         } else {
                             codes.mark(argument, groups: groups, groupCount: groupCount, rows: nil, count: count)
                         }
@@ -265,10 +287,14 @@ final class AggregateState {
                     }
                 }
                 try insertDistinct(set, distinctIDs[index], argument, x, selected, count)
+            } else if readsRuns,
+                addOverLanes(index, accumulator, argument, live: live, count: count, built: &lanesBuilt)
+            {
+                continue
             } else if readsRuns {
                 if !runsBuilt {
                     if let live {
-                        live.withUnsafeBufferPointer { runs.build(groups, $0, count: count, groupCount: groupCount) }
+                        runs.build(groups, live, count: count, groupCount: groupCount)
                     } else {
                         runs.build(groups, nil, count: count, groupCount: groupCount)
                     }
@@ -283,13 +309,64 @@ final class AggregateState {
             {
                 counter.update(liveWords: liveWords, argument, count: count)
             } else if let selected {
-                try selected.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
-                    try accumulator.update(groups, rows, argument, x: x, count: count)
-                }
+                try accumulator.update(groups, selected, argument, x: x, count: count)
             } else {
                 try accumulator.update(groups, nil, argument, x: x, count: count)
             }
         }
+    }
+
+    /// Whether every aggregate is a count without FILTER or DISTINCT, which counts live rows from
+    /// their bitmap when there is one group.
+    private lazy var countsByWords: Bool = accumulators.indices.allSatisfy { index in
+        guard op.filterNodes[index] == nil, distinctSets[index] == nil, case .count(let counter) = accumulators[index]
+        else { return false }
+        return counter.isUngrouped
+    }
+
+    /// Adds a count or an integer sum over `lanes` where that applies (no NULL rows; sums of values
+    /// proven to fit 64-bit partial sums); returns whether it did. Builds `lanes` on first use.
+    private func addOverLanes(
+        _ index: Int, _ accumulator: Accumulator, _ argument: ColumnVector?, live: UnsafeBufferPointer<Int32>?,
+        count: Int,
+        built: inout Bool
+    ) -> Bool {
+        let positions = live?.count ?? count
+        switch accumulator {
+        case .count(let counter):
+            if !counter.countsNulls {
+                guard let argument, argument.type != .null, !argument.hasNulls else { return false }
+            }
+        case .integerSum:
+            guard let argument, argument.type != .null,
+                GroupLanes.fits(argument, count: count, positions: positions)
+            else { return false }
+        default:
+            return false
+        }
+        if !built {
+            lanes.build(groups, live, count: count, groupCount: groupCount)
+            laneSummed.withUnsafeMutableBufferPointer { $0.update(repeating: false) }
+            built = true
+        }
+        switch accumulator {
+        case .count(let counter):
+            counter.update(lanes: lanes)
+        case .integerSum(let sum):
+            if runSumSources.contains(index) {
+                // Later aggregates over the same column add these group sums instead of summing again.
+                let slice = laneSums + index &* GroupLanes.maximumGroups
+                slice.update(repeating: 0, count: groupCount)
+                lanes.sum(argument!, into: slice)
+                sum.add(groupSums: slice, lanes: lanes)
+                laneSummed[index] = true
+            } else {
+                sum.update(lanes: lanes, argument!)
+            }
+        default:
+            preconditionFailure("addOverLanes past its checks")
+        }
+        return true
     }
 
     /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):
@@ -318,161 +395,6 @@ final class AggregateState {
         return batch.columns[key.index].dictionary != nil
     }
 
-    /// Fills `groups` for the batch's rows (with `live`, only those rows get meaningful groups;
-    /// the others may hold -1, and nothing reads them).
-    private func assignGroups(_ batch: Batch, _ table: GroupTable, live: [Int32]?) throws(ExecutionError) {
-        let count = batch.count
-        if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode,
-            let dictionary = batch.columns[column.index].dictionary
-        {
-            let vector = batch.columns[column.index]
-            if dictionaryGroups == nil || dictionaryGroups!.dictionary !== dictionary {
-                // -1: not mapped yet. Entries become groups only when a row uses them.
-                dictionaryGroups = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
-            }
-            let codes = vector.values(as: UInt32.self)
-            let validity = vector.validity
-            // The NULL group exists only once a row that counts is NULL.
-            let nullGroup: Int32
-            if validity.isAllValid {
-                nullGroup = 0
-            } else if live?.contains(where: { !validity.isValid(at: Int($0)) })
-                ?? (0..<count).contains(where: { !validity.isValid(at: $0) })
-            {
-                nullGroup = try self.nullGroupNumber(table)
-            } else {
-                nullGroup = -1
-            }
-            let groups = self.groups
-            // Map by code; entries without a group yet (negative) are rare after the first
-            // batches of a row group: give them groups and map again only then.
-            for attempt in 0..<2 {
-                let unmapped = dictionaryGroups!.groups.withUnsafeBufferPointer { map in
-                    var signs: Int32 = 0
-                    if validity.isAllValid {
-                        for row in 0..<count {
-                            let group = map[Int(codes[row])]
-                            groups[row] = group
-                            signs |= group
-                        }
-                    } else {
-                        for row in 0..<count {
-                            let group = validity.isValid(at: row) ? map[Int(codes[row])] : nullGroup
-                            groups[row] = group
-                            signs |= group
-                        }
-                    }
-                    if let live {
-                        signs = 0
-                        for row in live { signs |= groups[Int(row)] }
-                    }
-                    return signs < 0
-                }
-                guard unmapped else { return }
-                precondition(attempt == 0, "dictionary codes left without a group")
-                try mapMissingCodes(vector, dictionary, count, live: live)
-            }
-            return
-        }
-        if try assignPairGroups(batch, table, live: live) { return }
-        precondition(live == nil, "a selection read in place with keys that need the general path")
-        try assignGroupsByKeys(batch, table)
-    }
-
-    /// The general path: key vectors (text as ids), then the key cache and the table.
-    func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
-        var keys: [ColumnVector] = []
-        for (position, node) in op.groupNodes.enumerated() {
-            var key: ColumnVector
-            if let column = node as? ColumnNode {
-                key = batch.columns[column.index]  // KeyPacker reads dictionary vectors directly
-            } else {
-                key = try node.evaluate(batch)
-            }
-            if let ids = keyIDs[position] { key = try ids.translate(key, count: batch.count) }
-            keys.append(key)
-        }
-        try findGroups(keys, count: batch.count, into: groups, table)
-    }
-
-    /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key
-    /// types: text keys already as ids), through the key cache when it can serve them.
-    ///
-    /// While the cache holds every group of the table, keys it misses are new: they are appended
-    /// to the table without probing it (the table indexes them only if it is ever probed).
-    func findGroups(_ keys: [ColumnVector], count: Int, into groups: UnsafeMutablePointer<Int32>, _ table: GroupTable)
-        throws(ExecutionError)
-    {
-        guard let keyCache, keyCache.isUsable else {
-            try table.findOrInsert(keys, rowCount: count, into: groups)
-            return
-        }
-        // Integer columns of many values arrive dictionary-coded from storage; the cache reads
-        // values, so they are flattened (a typed gather) rather than sent to the hash table.
-        let keys = keys.map { $0.isDictionary ? $0.flattened() : $0 }
-        guard let missing = keyCache.lookup(keys, count: count, into: groups) else {
-            try table.findOrInsert(keys, rowCount: count, into: groups)
-            return
-        }
-        if missing == 0 { return }
-        let found = UnsafeMutablePointer<Int32>.allocate(capacity: missing)
-        defer { found.deallocate() }
-        if keyCache.recordedCount == table.groupCount {
-            let first = Int32(truncatingIfNeeded: table.groupCount)
-            let fresh = try keyCache.claim(keys, missing: missing, firstGroup: first, groups: groups, newRows: found)
-            guard fresh > 0 else { return }
-            let rows = UnsafeBufferPointer(start: found, count: fresh)
-            try table.append(keys.map { GatherKernel.gather($0, rows) }, rowCount: fresh)
-            return
-        }
-        // Only the rows with keys new to the cache go to the table.
-        let rows = UnsafeBufferPointer(start: keyCache.missingRows, count: missing)
-        let gathered = keys.map { GatherKernel.gather($0, rows) }
-        try table.findOrInsert(gathered, rowCount: missing, into: found)
-        try keyCache.record(keys, missing: missing, found: found, groups: groups)
-    }
-
-    /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
-    private func mapMissingCodes(_ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: [Int32]?)
-        throws(ExecutionError)
-    {
-        guard let table else { return }
-        let codes = vector.values(as: UInt32.self)
-        let validity = vector.validity
-        var missing: [Int32] = []
-        dictionaryGroups!.groups.withUnsafeMutableBufferPointer { map in
-            func note(_ row: Int) {
-                let code = Int(codes[row])
-                if map[code] == -1 {
-                    map[code] = -2  // queued
-                    missing.append(Int32(code))
-                }
-            }
-            if let live {
-                for row in live where validity.isValid(at: Int(row)) { note(Int(row)) }
-            } else {
-                for row in 0..<count where validity.isValid(at: row) { note(row) }
-            }
-        }
-        if missing.isEmpty { return }
-        let entries = missing.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
-        var found = [Int32](repeating: 0, count: missing.count)
-        try found.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
-            try table.findOrInsert([entries], rowCount: missing.count, into: buffer.baseAddress!)
-        }
-        for (code, group) in zip(missing, found) { dictionaryGroups!.groups[Int(code)] = group }
-    }
-
-    private func nullGroupNumber(_ table: GroupTable) throws(ExecutionError) -> Int32 {
-        if let nullGroup { return nullGroup }
-        let key = ColumnVector(type: table.types[0], capacity: 1)
-        key.appendNull()
-        var group: Int32 = 0
-        try table.findOrInsert([key], rowCount: 1, into: &group)
-        nullGroup = group
-        return group
-    }
-
     /// Moves the pairs that DISTINCT aggregate `index` marked by code into its distinct set.
     private func drainDistinct(_ index: Int) throws(ExecutionError) {
         guard let codes = distinctCodes[index], let set = distinctSets[index] else { return }
@@ -494,7 +416,8 @@ final class AggregateState {
     /// Adds the (group, value) pairs of the valid rows of `selected` (nil: all `count`) to `set`;
     /// with `x` (a (y, x) statistic), (group, y, x) where both are valid.
     private func insertDistinct(
-        _ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ x: ColumnVector?, _ selected: [Int32]?,
+        _ set: GroupTable, _ ids: DictionaryIDs?, _ raw: ColumnVector?, _ x: ColumnVector?,
+        _ selected: UnsafeBufferPointer<Int32>?,
         _ count: Int
     ) throws(ExecutionError) {
         guard let raw, raw.type != .null else { return }

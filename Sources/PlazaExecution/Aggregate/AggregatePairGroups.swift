@@ -19,7 +19,9 @@ extension AggregateState {
     /// `pairEntries` pairs (agency × status): each pair of codes maps to its group directly,
     /// learned from the general path the first time a batch uses it. False when it does not apply.
     /// With `live`, only those rows' pairs get groups (the other rows may hold -1).
-    func assignPairGroups(_ batch: Batch, _ table: GroupTable, live: [Int32]?) throws(ExecutionError) -> Bool {
+    func assignPairGroups(_ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>?) throws(ExecutionError)
+        -> Bool
+    {
         guard let pair = pairCodes(batch), let da = pair.first.dictionary, let db = pair.second.dictionary else {
             return false
         }
@@ -55,7 +57,7 @@ extension AggregateState {
         // The live rows alone through the general path (rows left out must not make groups), their
         // groups at positions 0 ..< live.count, then moved to their rows: from the last, as each
         // row is at or after its position.
-        let liveBatch = live.withUnsafeBufferPointer { batch.gathered($0) }
+        let liveBatch = batch.gathered(live)
         try assignGroupsByKeys(liveBatch, table)
         for position in live.indices.reversed() { groups[Int(live[position])] = groups[position] }
         pairGroups!.groups.withUnsafeMutableBufferPointer { map in

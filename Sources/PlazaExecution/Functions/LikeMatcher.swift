@@ -56,6 +56,18 @@ struct LikeMatcher: Sendable {
         }
     }
 
+    /// For a case-sensitive pattern of one literal and `%` on one side or both (`'%ta%'`, `'Tl%'`,
+    /// `'%Sur'`): the literal and where it must lie, for `TextSearch`; nil for other patterns.
+    var search: (literal: [UInt8], anchor: TextSearch.Anchor)? {
+        guard !caseInsensitive, let literals, literals.count == 1, !literals[0].isEmpty else { return nil }
+        switch (startsAny, endsAny) {
+        case (true, true): return (literals[0], .anywhere)
+        case (false, true): return (literals[0], .start)
+        case (true, false): return (literals[0], .end)
+        case (false, false): return nil
+        }
+    }
+
     func matches(_ raw: UnsafeRawBufferPointer) -> Bool {
         if caseInsensitive {
             if raw.allSatisfy({ $0 < 0x80 }) {

@@ -14,6 +14,18 @@ enum TextFunctions {
             let caseInsensitive = name == .ilike
             if case .varchar(let pattern)? = constants[1] {
                 let matcher = LikeMatcher(pattern: pattern, caseInsensitive: caseInsensitive)
+                if let (literal, anchor) = matcher.search {
+                    return { (inputs, count) throws(ExecutionError) in
+                        let out = makeOutput(.boolean, count)
+                        literal.withUnsafeBytes { literal in
+                            TextSearch.find(
+                                literal, at: anchor, in: inputs[0], count: count,
+                                into: out.data.assumingMemoryBound(to: UInt8.self))
+                        }
+                        propagateNulls([inputs[0]], into: out, count: count)
+                        return out
+                    }
+                }
                 return { (inputs, count) throws(ExecutionError) in
                     let out = makeOutput(.boolean, count)
                     let result = out.data.assumingMemoryBound(to: UInt8.self)
@@ -206,21 +218,14 @@ enum TextFunctions {
         case .startsWith, .contains:
             let prefixOnly = name == .startsWith
             if case .varchar(let constant)? = constants[1], !constant.isEmpty {
-                // A constant needle (the usual case): its bytes held once, the first byte tested before memcmp.
+                // A constant needle (the usual case): its bytes held once, searched a batch at a time.
                 let needle = Array(constant.utf8)
                 return { (inputs, count) throws(ExecutionError) in
                     let out = makeOutput(.boolean, count)
-                    let result = out.data.assumingMemoryBound(to: UInt8.self)
-                    let v = inputs[0]
                     needle.withUnsafeBytes { needle in
-                        for row in 0..<count {
-                            let haystack = v.bytes(at: row)
-                            result[row] =
-                                (prefixOnly
-                                    ? haystack.count >= needle.count && haystack[0] == needle[0]
-                                        && memcmp(haystack.baseAddress!, needle.baseAddress!, needle.count) == 0
-                                    : containsBytes(haystack, needle)) ? 1 : 0
-                        }
+                        TextSearch.find(
+                            needle, at: prefixOnly ? .start : .anywhere, in: inputs[0], count: count,
+                            into: out.data.assumingMemoryBound(to: UInt8.self))
                     }
                     propagateNulls(inputs, into: out, count: count)
                     return out

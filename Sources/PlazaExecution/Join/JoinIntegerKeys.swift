@@ -75,6 +75,11 @@ final class IntegerKeyTable: @unchecked Sendable {
     /// are coin tosses and whose slots may be out of cache.
     private var filter: UnsafeMutablePointer<UInt64>?
     private var filterBits = 0
+    /// For the scan's join filter on a table in key order: bit `(key - minKey) >> rangeShift` set
+    /// where a key lives, so a probe key is tested with a subtract, a shift and a load (exact when
+    /// the shift is 0), not the multiply of the ordered placement.
+    private var rangeFilter: UnsafeMutablePointer<UInt64>?
+    private var rangeShift: UInt64 = 0
 
     /// Whether `vector` can key this table (a flat or dictionary vector of 4- or 8-byte integers).
     static func supports(_ vector: ColumnVector) -> Bool {
@@ -98,6 +103,7 @@ final class IntegerKeyTable: @unchecked Sendable {
         keyOf.deallocate()
         numbers.deallocate()
         filter?.deallocate()
+        rangeFilter?.deallocate()
     }
 
     /// Bytes held.
@@ -130,6 +136,20 @@ final class IntegerKeyTable: @unchecked Sendable {
         }
         filter = words
         filterBits = bits
+        if isOrdered {
+            // The coarsest shift that keeps at least as many positions as the filter has bits.
+            var shift: UInt64 = 0
+            while (span &>> shift) >= UInt64(bits) { shift &+= 1 }
+            let rangeWords = Int((span &>> shift) &>> 6) &+ 1
+            let range = UnsafeMutablePointer<UInt64>.allocate(capacity: rangeWords)
+            range.initialize(repeating: 0, count: rangeWords)
+            for number in 0..<count {
+                let bit = UInt64(bitPattern: keyOf[number] &- minKey) &>> shift
+                range[Int(bit &>> 6)] |= 1 &<< (bit & 63)
+            }
+            rangeFilter = range
+            rangeShift = shift
+        }
     }
 
     /// Sets the bit of every key at its `placement` position.
@@ -227,6 +247,79 @@ final class IntegerKeyTable: @unchecked Sendable {
         }
     }
 
+    /// ANDs into `mask` (one bit per row of `vector`, LSB first) whether each row's key may be in
+    /// the table: non-NULL, within the build's key range, and its filter bit set. The join filter a
+    /// scan runs before decoding a probe side's other columns. Returns false, leaving the mask
+    /// alone, for a vector it cannot test (dictionary-encoded).
+    func andMightContain(_ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector) -> Bool {
+        let words = ValidityBitmap.wordCount(for: count)
+        guard self.count > 0, let filter else {
+            mask.update(repeating: 0, count: words)
+            return true
+        }
+        guard !vector.isDictionary, vector.type != .null,
+            vector.physicalType == .int64 || vector.physicalType == .int32
+        else { return false }
+        if let validity = vector.validity.words {
+            for w in 0..<words { mask[w] &= validity[w] }
+        }
+        if let rangeFilter {
+            let test = RangeFilterTest(words: rangeFilter, base: minKey, span: span, shift: rangeShift)
+            andMightContain(mask, count, vector, test)
+        } else {
+            let test = HashedFilterTest(
+                words: filter, placement: HashedPlacement(size: filterBits), mask: filterBits - 1, base: minKey,
+                span: span)
+            andMightContain(mask, count, vector, test)
+        }
+        return true
+    }
+
+    @inline(__always)
+    private func andMightContain<F: KeyFilterTest>(
+        _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ vector: ColumnVector, _ test: F
+    ) {
+        if vector.physicalType == .int64 {
+            IntegerKeyTable.andMightContain(mask, count, vector.data.assumingMemoryBound(to: Int64.self), test)
+        } else {
+            IntegerKeyTable.andMightContain(mask, count, vector.data.assumingMemoryBound(to: Int32.self), test)
+        }
+    }
+
+    /// Tests the rows of each mask word still set: all 64 branch-free, or only the set bits when
+    /// few are (a selective WHERE before the join filter).
+    @inline(__always)
+    private static func andMightContain<T: FixedWidthInteger, F: KeyFilterTest>(
+        _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ values: UnsafeMutablePointer<T>, _ test: F
+    ) {
+        var base = 0
+        while base < count {
+            let word = base &>> 6
+            let live = mask[word]
+            if live != 0 {
+                var bits: UInt64 = 0
+                if live.nonzeroBitCount <= 8 {
+                    var rest = live
+                    while rest != 0 {
+                        let j = rest.trailingZeroBitCount
+                        rest &= rest &- 1
+                        bits |= test.passes(Int64(values[base &+ j])) &<< UInt64(j)
+                    }
+                } else {
+                    let end = Swift.min(64, count &- base)
+                    for j in 0..<end { bits |= test.passes(Int64(values[base &+ j])) &<< UInt64(j) }
+                }
+                mask[word] = live & bits
+            }
+            base &+= 64
+        }
+    }
+
+    /// The smallest and largest key inserted, or nil for an empty table.
+    var keyRange: (low: Int64, high: Int64)? {
+        count > 0 ? (minKey, minKey &+ Int64(bitPattern: span)) : nil
+    }
+
     /// `find` with the placements of this table: key order or hash.
     @inline(__always)
     private func find<T: FixedWidthInteger>(
@@ -305,6 +398,45 @@ final class IntegerKeyTable: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+/// One row's test of a scan's join filter: 1 when the key may be in the table, else 0.
+protocol KeyFilterTest {
+    func passes(_ key: Int64) -> UInt64
+}
+
+/// The test of a table in key order: in range, and the bit of its range position set.
+struct RangeFilterTest: KeyFilterTest {
+    let words: UnsafeMutablePointer<UInt64>
+    let base: Int64
+    let span: UInt64
+    let shift: UInt64
+
+    @inline(__always)
+    func passes(_ key: Int64) -> UInt64 {
+        let offset = UInt64(bitPattern: key &- base)
+        let inRange = UInt64(unsafeBitCast(offset <= span, to: UInt8.self))
+        // Out-of-range keys read the last position's bit, and `inRange` clears it.
+        let bit = Swift.min(offset, span) &>> shift
+        return inRange & (words[Int(truncatingIfNeeded: bit &>> 6)] &>> (bit & 63))
+    }
+}
+
+/// The test of a hashed table: in range, and the bit of its hashed position set (about 6% of
+/// absent keys pass).
+struct HashedFilterTest: KeyFilterTest {
+    let words: UnsafeMutablePointer<UInt64>
+    let placement: HashedPlacement
+    let mask: Int
+    let base: Int64
+    let span: UInt64
+
+    @inline(__always)
+    func passes(_ key: Int64) -> UInt64 {
+        let inRange = UInt64(unsafeBitCast(UInt64(bitPattern: key &- base) <= span, to: UInt8.self))
+        let bit = placement.position(key) & mask
+        return inRange & (words[bit &>> 6] &>> UInt64(bit & 63))
     }
 }
 

@@ -134,6 +134,57 @@ enum FilterMask {
         return true
     }
 
+    /// ANDs in `values[row] op constant` and `values[row] otherOp otherConstant` (one a lower bound,
+    /// the other an upper bound, constants of the column's type) for a flat 32- or 64-bit integer
+    /// column, as one test per row: `x - low <= high - low` in unsigned arithmetic.
+    static func andRange(
+        _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, _ op: CompareKernel.Operator,
+        _ holder: ColumnVector, _ otherOp: CompareKernel.Operator, _ otherHolder: ColumnVector
+    ) {
+        switch vector.physicalType {
+        case .int64:
+            andRange(
+                mask, count, vector.data.assumingMemoryBound(to: Int64.self), vector.validity,
+                (op, holder.data.load(as: Int64.self)), (otherOp, otherHolder.data.load(as: Int64.self)))
+        case .int32:
+            andRange(
+                mask, count, vector.data.assumingMemoryBound(to: Int32.self), vector.validity,
+                (op, holder.data.load(as: Int32.self)), (otherOp, otherHolder.data.load(as: Int32.self)))
+        default:
+            preconditionFailure("range test on \(vector.physicalType)")
+        }
+    }
+
+    @inline(__always)
+    private static func andRange<T: FixedWidthInteger & SignedInteger>(
+        _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ values: UnsafePointer<T>, _ validity: ValidityBitmap,
+        _ first: (CompareKernel.Operator, T), _ second: (CompareKernel.Operator, T)
+    ) {
+        // Inclusive bounds, widened so that `> max` and `< min` stay exact (they pass nothing).
+        var low = Int64(T.min), high = Int64(T.max)
+        for (op, constant) in [first, second] {
+            let c = Int64(constant)
+            switch op {
+            case .greaterOrEqual: low = Swift.max(low, c)
+            case .greater: low = Swift.max(low, c == Int64.max ? c : c + 1)
+            case .lessOrEqual: high = Swift.min(high, c)
+            case .less: high = Swift.min(high, c == Int64.min ? c : c - 1)
+            case .equal, .notEqual: preconditionFailure("range test with \(op)")
+            }
+            // `> Int64.max` and `< Int64.min` are empty: the clamps above keep c, so flag them here.
+            if (op == .greater && c == Int64.max) || (op == .less && c == Int64.min) { low = 1; high = 0 }
+        }
+        guard low <= high else {
+            mask.update(repeating: 0, count: ValidityBitmap.wordCount(for: count))
+            return
+        }
+        let span = T.Magnitude(truncatingIfNeeded: high &- low)
+        let base = T(truncatingIfNeeded: low)
+        andCompare(mask, count: count, values: values, constant: base, validity: validity) {
+            T.Magnitude(truncatingIfNeeded: $0 &- $1) <= span
+        }
+    }
+
     @inline(__always)
     private static func andCompare<T: FixedWidthInteger>(
         _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ values: UnsafePointer<T>, _ constant: T,

@@ -32,6 +32,11 @@ final class ScanFilter: @unchecked Sendable {
         /// test of this column, when this is the first of them (they run as one pass over the
         /// codes, their results ANDed per entry); empty for the others.
         fileprivate(set) var sameColumn: [Int] = []
+        /// On a flat integer vector: the position of a later compare of this column bounding it
+        /// from the other side (`>= lo` with `< hi`), run with this one as one range test.
+        fileprivate(set) var rangePartner: Int?
+        /// Whether an earlier compare runs this one with it as a range test (on a flat vector).
+        fileprivate(set) var isRangePartner = false
 
         init(kind: Kind, node: ExpressionNode, key: Int, predicate: ScanPredicate?) {
             self.kind = kind
@@ -57,6 +62,9 @@ final class ScanFilter: @unchecked Sendable {
     private(set) var firstDemands: [ColumnDemand]
     /// Scan columns whose values are loaded once a batch has survivors.
     private(set) var lateColumns: [Int] = []
+    /// Join keys a probe further up looks up (a scan column each): rows whose key the join's
+    /// table cannot hold are dropped here, before the other columns are decoded.
+    private(set) var joinKeys: [(column: Int, table: IntegerKeyTable)] = []
 
     init(_ stage: FilterStage, columnCount: Int) {
         self.stage = stage
@@ -102,8 +110,30 @@ final class ScanFilter: @unchecked Sendable {
             firstTest[conjunct.column] = first
             conjuncts[first].sameColumn.append(position)
         }
+        // Pairs a lower bound with an upper bound of the same column (TPC-H Q6's shipdate range).
+        for (position, conjunct) in conjuncts.enumerated() {
+            guard case .compare(let column, let op, let holder) = conjunct.kind, !conjunct.isRangePartner,
+                conjunct.rangePartner == nil, let side = ScanFilter.boundSide(op)
+            else { continue }
+            for later in (position + 1)..<conjuncts.count {
+                let other = conjuncts[later]
+                guard case .compare(column, let otherOp, let otherHolder) = other.kind, !other.isRangePartner,
+                    other.rangePartner == nil, otherHolder.type == holder.type,
+                    let otherSide = ScanFilter.boundSide(otherOp), otherSide != side
+                else { continue }
+                conjunct.rangePartner = later
+                other.isRangePartner = true
+                break
+            }
+        }
         self.firstDemands = first
         self.rest = rest.isEmpty ? nil : FilterStage(conjuncts: rest, profile: nil, masks: false)
+    }
+
+    /// Adds the join filters `keys` (scan column and the probe's key table); before `setLateColumns`.
+    func addJoinKeys(_ keys: [(column: Int, table: IntegerKeyTable)]) {
+        joinKeys += keys
+        for key in keys { firstDemands[key.column] = .values }
     }
 
     /// Records what the stages after the filter need (`after`, per scan column): columns the mask
@@ -129,6 +159,22 @@ final class ScanFilter: @unchecked Sendable {
             }
         }
         lateColumns = late
+    }
+
+    /// Whether `op` bounds values from below (true: `>`, `>=`), above (false: `<`, `<=`), or neither (nil).
+    private static func boundSide(_ op: CompareKernel.Operator) -> Bool? {
+        switch op {
+        case .greater, .greaterOrEqual: return true
+        case .less, .lessOrEqual: return false
+        case .equal, .notEqual: return nil
+        }
+    }
+
+    /// Whether a compare and its range partner run as one range test on `vector`: a flat vector of
+    /// their constants' type, 32- or 64-bit integers.
+    private static func runsAsRange(_ vector: ColumnVector, _ holder: ColumnVector) -> Bool {
+        !vector.isDictionary && vector.type == holder.type
+            && (vector.physicalType == .int64 || vector.physicalType == .int32)
     }
 
     /// The `ScanPredicate` comparison of a compare operator.
@@ -171,7 +217,19 @@ final class ScanFilter: @unchecked Sendable {
                 if isCheap != (pass == 0) { continue }
                 // Proofs read the block statistics (building strings for text bounds): worth it only
                 // before a comparison of flat values; NULL and dictionary tests cost less.
-                if !isCheap, let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) { continue }
+                if !isCheap, let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) {
+                    // A proven bound with a range partner leaves the partner to run alone.
+                    if let partner = conjunct.rangePartner,
+                        case .compare(_, let op, let holder) = conjuncts[partner].kind,
+                        ScanFilter.runsAsRange(vector, holder)
+                    {
+                        let other = conjuncts[partner]
+                        if let otherPredicate = other.predicate, cursor.provesTrue(otherPredicate) { continue }
+                        _ = FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
+                        if FilterMask.isEmpty(mask, words: words) { return 0 }
+                    }
+                    continue
+                }
                 if let dictionary = vector.dictionary, !conjunct.sameColumn.isEmpty {
                     try andDictionary(
                         mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
@@ -184,6 +242,18 @@ final class ScanFilter: @unchecked Sendable {
                 case .compare(_, let op, let holder):
                     if vector.isDictionary {
                         break  // ANDed in with the column's first test
+                    } else if conjunct.isRangePartner && ScanFilter.runsAsRange(vector, holder) {
+                        break  // ANDed in with its partner, as one range test
+                    } else if let partner = conjunct.rangePartner.map({ conjuncts[$0] }),
+                        case .compare(_, let otherOp, let otherHolder) = partner.kind,
+                        ScanFilter.runsAsRange(vector, holder)
+                    {
+                        if let predicate = partner.predicate, let cursor, cursor.provesTrue(predicate) {
+                            _ = FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
+                        } else {
+                            FilterMask.andRange(
+                                mask, count: count, vector: vector, op, holder, otherOp, otherHolder)
+                        }
                     } else if vector.type == holder.type,
                         FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
                     {
@@ -210,6 +280,16 @@ final class ScanFilter: @unchecked Sendable {
                 }
                 if FilterMask.isEmpty(mask, words: words) { return 0 }
             }
+        }
+        // Join filters last: they test only the words of rows the conjuncts left.
+        for (index, key) in joinKeys.enumerated() {
+            let stats = scratch.joinFilterStats(CacheKey(stage: ObjectIdentifier(self), conjunct: index))
+            if stats.isOff { continue }
+            let before = FilterMask.population(mask, words: words)
+            guard key.table.andMightContain(mask, count: count, vector: batch.columns[key.column]) else { continue }
+            let after = FilterMask.population(mask, words: words)
+            stats.record(tested: before, passed: after)
+            if after == 0 { return 0 }
         }
         return FilterMask.population(mask, words: words)
     }
@@ -267,6 +347,16 @@ final class FilterScratch {
     }
     /// Per column's first test: the last dictionary seen and its tests' results.
     var tests: [CacheKey: DictionaryTest] = [:]
+    /// Per join filter of a scan: how many rows it has let through on this thread.
+    private var joinFilters: [CacheKey: JoinFilterStats] = [:]
+
+    /// The counters of the join filter `key`, created on first use.
+    func joinFilterStats(_ key: CacheKey) -> JoinFilterStats {
+        if let stats = joinFilters[key] { return stats }
+        let stats = JoinFilterStats()
+        joinFilters[key] = stats
+        return stats
+    }
     private let maskWords: UnsafeMutablePointer<UInt64>
     private let maskCapacity: Int
     /// One byte per row, room for a batch.
@@ -289,5 +379,26 @@ final class FilterScratch {
     func mask(for count: Int) -> UnsafeMutablePointer<UInt64> {
         precondition(count <= flagCapacity, "a scan batch of \(count) rows exceeds \(flagCapacity)")
         return maskWords
+    }
+}
+
+/// One thread's record of a join filter in a scan: a filter that lets almost every row through
+/// (a fact table joined to a dimension holding every key) costs its test and saves nothing, so
+/// it is turned off for the rest of the thread's scan.
+final class JoinFilterStats {
+    /// Rows tested and passed in the current window.
+    private var tested = 0
+    private var passed = 0
+    /// Set once a window of 64K rows saw more than 7 in 8 pass.
+    private(set) var isOff = false
+
+    /// Adds one batch's counts; judges the filter once a window is full.
+    func record(tested: Int, passed: Int) {
+        self.tested &+= tested
+        self.passed &+= passed
+        guard self.tested >= 1 << 16 else { return }
+        isOff = self.passed &* 8 > self.tested &* 7
+        self.tested = 0
+        self.passed = 0
     }
 }

@@ -24,11 +24,24 @@ final class ScanPlan: @unchecked Sendable {
     /// then the filter compacts just those (the consumer would copy every column).
     let compactsForConsumer: Bool
 
+    /// The empty filter stage behind `filter` when the scan has no WHERE but join filters.
+    private let joinFilterStage: FilterStage?
+
     init(pipeline: Pipeline, columnCount: Int) {
         let stages = pipeline.stages
         var filter: ScanFilter?
         if let first = stages.first as? FilterStage { filter = ScanFilter(first, columnCount: columnCount) }
         let firstStage = filter == nil ? 0 : 1
+        let joinKeys = ScanPlan.joinKeys(through: stages[firstStage...], columnCount: columnCount)
+        if filter == nil && !joinKeys.isEmpty {
+            // No WHERE to fuse: a filter of no conjuncts runs the join filters (no stage replaced).
+            let empty = FilterStage(conjuncts: [], profile: nil, masks: false)
+            joinFilterStage = empty
+            filter = ScanFilter(empty, columnCount: columnCount)
+        } else {
+            joinFilterStage = nil
+        }
+        filter?.addJoinKeys(joinKeys)
         let after = ScanPlan.demand(
             through: stages[firstStage...], output: pipeline.outputDemand, inputCount: columnCount)
         if let filter {
@@ -43,6 +56,43 @@ final class ScanPlan: @unchecked Sendable {
         self.compactsForConsumer =
             filter != nil && firstStage == stages.count && pipeline.outputDemand != nil && after.contains(.nothing)
         self.isPartial = firstDemands.contains { $0 != .values }
+    }
+
+    /// The join keys that `stages` look up in an integer key table with an INNER or SEMI probe
+    /// (rows without a match leave the pipeline) and that are scan columns passed through unchanged
+    /// to that probe: the scan may drop the rows whose key the table cannot hold (Q3's lineitem,
+    /// whose filtered rows find an order 1% of the time), before decoding their other columns.
+    static func joinKeys(through stages: ArraySlice<Stage>, columnCount: Int) -> [(column: Int, table: IntegerKeyTable)]
+    {
+        // The scan column each column of the current stage's input is, if it is one.
+        var origin: [Int?] = Array(0..<columnCount)
+        var keys: [(column: Int, table: IntegerKeyTable)] = []
+        for stage in stages {
+            switch stage {
+            case let project as ProjectStage:
+                origin = project.expressions.map { expression in
+                    guard let column = expression as? ColumnNode, column.index < origin.count else { return nil }
+                    return origin[column.index]
+                }
+            case is FilterStage, is ProbeSliceStage:
+                continue
+            case let probe as ProbeStage:
+                if probe.kind == .inner || probe.kind == .semi, let keyColumns = probe.keyColumns,
+                    keyColumns.count == 1, keyColumns[0] < origin.count, let column = origin[keyColumns[0]],
+                    let table = probe.table.integerTable, probe.table.pairKey == nil,
+                    !keys.contains(where: { $0.column == column && $0.table === table })
+                {
+                    keys.append((column, table))
+                }
+                if probe.discardsOutput { return keys }
+                origin = probe.outputs.map { output in
+                    output.isBuild || output.index >= origin.count ? nil : origin[output.index]
+                }
+            default:
+                return keys
+            }
+        }
+        return keys
     }
 
     /// What the input of `stages` must provide (`inputCount` columns) for `output` (nil: every
@@ -162,7 +212,7 @@ extension ScanPlan {
             if !hasMore { break }
             if filter == nil, let deleted = cursor.deletedRows {
                 // No filter to fold them into: the live rows become the batch's selection.
-                let selection = SelectionVector(rowsClearIn: deleted, count: batch.count)
+                let selection = SelectionVector(rowsClearIn: deleted, count: batch.count, lazily: true)
                 if selection.count == 0 { continue }
                 batch.selection = selection
             }

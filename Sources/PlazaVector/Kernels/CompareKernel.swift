@@ -130,19 +130,32 @@ import PlazaCore
                 c = holder.data.assumingMemoryBound(to: Interval.self)[0]
             for row in 0..<count { out[row] = op.holds(compareIntervals(x[row], c)) ? 1 : 0 }
         case .string:
+            // Each text's first 8 bytes, read as one big-endian number, decide most rows without a
+            // memcmp call (16-30 ns a row with one on high-cardinality text).
             let constantBytes = holder.bytes(at: 0)
+            let constantLength = constantBytes.count
+            let constantPrefix = prefix8(constantBytes.baseAddress, constantLength)
+            let offsets = a.offsets, heap = UnsafeRawPointer(a.heap)
             if op == .equal || op == .notEqual {
                 let want: UInt8 = op == .equal ? 1 : 0
-                let offsets = a.offsets, heap = a.heap
                 for row in 0..<count {
-                    let start = Int(offsets[row]), length = Int(offsets[row + 1]) - start
+                    let start = Int(offsets[row]), length = Int(offsets[row &+ 1]) &- start
                     let same =
-                        length == constantBytes.count
-                        && (length == 0 || memcmp(heap + start, constantBytes.baseAddress!, length) == 0)
-                    out[row] = same ? want : 1 - want
+                        length == constantLength && prefix8(heap + start, length) == constantPrefix
+                        && (length <= 8
+                            || memcmp(heap + (start &+ 8), constantBytes.baseAddress! + 8, length &- 8) == 0)
+                    out[row] = same ? want : 1 &- want
                 }
             } else {
-                for row in 0..<count { out[row] = op.holds(compareBytes(a.bytes(at: row), constantBytes)) ? 1 : 0 }
+                for row in 0..<count {
+                    let start = Int(offsets[row]), length = Int(offsets[row &+ 1]) &- start
+                    let prefix = prefix8(heap + start, length)
+                    let order =
+                        prefix != constantPrefix
+                        ? (prefix < constantPrefix ? -1 : 1)
+                        : compareBytes(UnsafeRawBufferPointer(start: heap + start, count: length), constantBytes)
+                    out[row] = op.holds(order) ? 1 : 0
+                }
             }
         }
     }
@@ -206,6 +219,18 @@ import PlazaCore
         let x = (Int128(a.months) * 30 + Int128(a.days)) * Int128(86_400_000_000) + Int128(a.micros)
         let y = (Int128(b.months) * 30 + Int128(b.days)) * Int128(86_400_000_000) + Int128(b.micros)
         return x < y ? -1 : (x > y ? 1 : 0)
+    }
+
+    /// The first 8 of `length` bytes at `bytes` as a big-endian number, zero-padded: two texts whose
+    /// numbers differ compare as the numbers do (a shorter text pads with 0, below any byte it lacks);
+    /// equal numbers leave the order to the bytes after them and the lengths.
+    @inline(__always)
+    static func prefix8(_ bytes: UnsafeRawPointer?, _ length: Int) -> UInt64 {
+        guard let bytes else { return 0 }
+        if length >= 8 { return UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)) }
+        var value: UInt64 = 0
+        for k in 0..<length { value |= UInt64(bytes.load(fromByteOffset: k, as: UInt8.self)) &<< UInt64(56 &- 8 &* k) }
+        return value
     }
 
     /// Compares string row `i` of `a` with row `j` of `b` by bytes.

@@ -1,0 +1,164 @@
+import PlazaVector
+
+// Group assignment of AggregateState: which group each row of a batch belongs to (by dictionary
+// code, by code pair, or through the key cache and the group table).
+extension AggregateState {
+    /// Fills `groups` for the batch's rows (with `live`, only those rows get meaningful groups;
+    /// the others may hold -1, and nothing reads them).
+    func assignGroups(_ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>?)
+        throws(ExecutionError)
+    {
+        let count = batch.count
+        if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode,
+            let dictionary = batch.columns[column.index].dictionary
+        {
+            let vector = batch.columns[column.index]
+            if dictionaryGroups == nil || dictionaryGroups!.dictionary !== dictionary {
+                // -1: not mapped yet. Entries become groups only when a row uses them.
+                dictionaryGroups = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
+            }
+            let codes = vector.values(as: UInt32.self)
+            let validity = vector.validity
+            // The NULL group exists only once a row that counts is NULL.
+            let nullGroup: Int32
+            if validity.isAllValid {
+                nullGroup = 0
+            } else if live?.contains(where: { !validity.isValid(at: Int($0)) })
+                ?? (0..<count).contains(where: { !validity.isValid(at: $0) })
+            {
+                nullGroup = try self.nullGroupNumber(table)
+            } else {
+                nullGroup = -1
+            }
+            let groups = self.groups
+            // Map by code; entries without a group yet (negative) are rare after the first
+            // batches of a row group: give them groups and map again only then.
+            for attempt in 0..<2 {
+                let unmapped = dictionaryGroups!.groups.withUnsafeBufferPointer { map in
+                    var signs: Int32 = 0
+                    if validity.isAllValid {
+                        for row in 0..<count {
+                            let group = map[Int(codes[row])]
+                            groups[row] = group
+                            signs |= group
+                        }
+                    } else {
+                        for row in 0..<count {
+                            let group = validity.isValid(at: row) ? map[Int(codes[row])] : nullGroup
+                            groups[row] = group
+                            signs |= group
+                        }
+                    }
+                    if let live {
+                        signs = 0
+                        for row in live { signs |= groups[Int(row)] }
+                    }
+                    return signs < 0
+                }
+                guard unmapped else { return }
+                precondition(attempt == 0, "dictionary codes left without a group")
+                try mapMissingCodes(vector, dictionary, count, live: live)
+            }
+            return
+        }
+        if try assignPairGroups(batch, table, live: live) { return }
+        precondition(live == nil, "a selection read in place with keys that need the general path")
+        try assignGroupsByKeys(batch, table)
+    }
+
+    /// The general path: key vectors (text as ids), then the key cache and the table.
+    func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
+        var keys: [ColumnVector] = []
+        for (position, node) in op.groupNodes.enumerated() {
+            var key: ColumnVector
+            if let column = node as? ColumnNode {
+                key = batch.columns[column.index]  // KeyPacker reads dictionary vectors directly
+            } else {
+                key = try node.evaluate(batch)
+            }
+            if let ids = keyIDs[position] { key = try ids.translate(key, count: batch.count) }
+            keys.append(key)
+        }
+        try findGroups(keys, count: batch.count, into: groups, table)
+    }
+
+    /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key
+    /// types: text keys already as ids), through the key cache when it can serve them.
+    ///
+    /// While the cache holds every group of the table, keys it misses are new: they are appended
+    /// to the table without probing it (the table indexes them only if it is ever probed).
+    func findGroups(_ keys: [ColumnVector], count: Int, into groups: UnsafeMutablePointer<Int32>, _ table: GroupTable)
+        throws(ExecutionError)
+    {
+        guard let keyCache, keyCache.isUsable else {
+            try table.findOrInsert(keys, rowCount: count, into: groups)
+            return
+        }
+        // Integer columns of many values arrive dictionary-coded from storage; the cache reads
+        // values, so they are flattened (a typed gather) rather than sent to the hash table.
+        let keys = keys.map { $0.isDictionary ? $0.flattened() : $0 }
+        guard let missing = keyCache.lookup(keys, count: count, into: groups) else {
+            try table.findOrInsert(keys, rowCount: count, into: groups)
+            return
+        }
+        if missing == 0 { return }
+        let found = UnsafeMutablePointer<Int32>.allocate(capacity: missing)
+        defer { found.deallocate() }
+        if keyCache.recordedCount == table.groupCount {
+            let first = Int32(truncatingIfNeeded: table.groupCount)
+            let fresh = try keyCache.claim(keys, missing: missing, firstGroup: first, groups: groups, newRows: found)
+            guard fresh > 0 else { return }
+            let rows = UnsafeBufferPointer(start: found, count: fresh)
+            try table.append(keys.map { GatherKernel.gather($0, rows) }, rowCount: fresh)
+            return
+        }
+        // Only the rows with keys new to the cache go to the table.
+        let rows = UnsafeBufferPointer(start: keyCache.missingRows, count: missing)
+        let gathered = keys.map { GatherKernel.gather($0, rows) }
+        try table.findOrInsert(gathered, rowCount: missing, into: found)
+        try keyCache.record(keys, missing: missing, found: found, groups: groups)
+    }
+
+    /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
+    func mapMissingCodes(
+        _ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: UnsafeBufferPointer<Int32>?
+    )
+        throws(ExecutionError)
+    {
+        guard let table else { return }
+        let codes = vector.values(as: UInt32.self)
+        let validity = vector.validity
+        var missing: [Int32] = []
+        dictionaryGroups!.groups.withUnsafeMutableBufferPointer { map in
+            func note(_ row: Int) {
+                let code = Int(codes[row])
+                if map[code] == -1 {
+                    map[code] = -2  // queued
+                    missing.append(Int32(code))
+                }
+            }
+            if let live {
+                for row in live where validity.isValid(at: Int(row)) { note(Int(row)) }
+            } else {
+                for row in 0..<count where validity.isValid(at: row) { note(row) }
+            }
+        }
+        if missing.isEmpty { return }
+        let entries = missing.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
+        var found = [Int32](repeating: 0, count: missing.count)
+        try found.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
+            try table.findOrInsert([entries], rowCount: missing.count, into: buffer.baseAddress!)
+        }
+        for (code, group) in zip(missing, found) { dictionaryGroups!.groups[Int(code)] = group }
+    }
+
+    func nullGroupNumber(_ table: GroupTable) throws(ExecutionError) -> Int32 {
+        if let nullGroup { return nullGroup }
+        let key = ColumnVector(type: table.types[0], capacity: 1)
+        key.appendNull()
+        var group: Int32 = 0
+        try table.findOrInsert([key], rowCount: 1, into: &group)
+        nullGroup = group
+        return group
+    }
+}
