@@ -256,17 +256,11 @@ extension StorageCatalog {
             case .interval, .null:
                 throw StorageError(
                     .schemaMismatch, "type \(field.type) cannot be stored in a table", table: table, column: field.name)
-            case .decimal(let p, let s)
-            where p > DataType.maxNarrowDecimalPrecision && p <= DataType.maxDecimalPrecision:
-                // Formats/ has no encoding for 16-byte values yet: refused here, before any byte is written.
-                throw StorageError(
-                    .schemaMismatch,
-                    "\(field.type) cannot be stored in a table yet (tables hold DECIMAL up to 18 digits); "
-                        + "cast the column to DECIMAL(18,\(min(s, 18))) or DOUBLE", table: table, column: field.name)
             case .decimal(let p, let s):
-                guard p >= 1, p <= DataType.maxNarrowDecimalPrecision, s >= 0, s <= p else {
+                // Up to 18 digits as Int64 (type code 4), 19 to 38 as Int128 (code 8, Formats/ §4.1).
+                guard p >= 1, p <= DataType.maxDecimalPrecision, s >= 0, s <= p else {
                     throw StorageError(
-                        .schemaMismatch, "DECIMAL(\(p),\(s)) is not storable (1 ≤ p ≤ 18, 0 ≤ s ≤ p)", table: table,
+                        .schemaMismatch, "DECIMAL(\(p),\(s)) is not storable (1 ≤ p ≤ 38, 0 ≤ s ≤ p)", table: table,
                         column: field.name)
                 }
             default: break

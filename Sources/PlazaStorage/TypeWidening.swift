@@ -10,6 +10,9 @@ enum TypeWidening {
     /// keeps `old` and the writer's caller casts its data.
     static func widened(_ old: DataType, _ new: DataType) -> DataType? {
         if old == new { return old }
+        // A DECIMAL of 19 to 38 digits widens nothing and nothing widens to it: stored segments are
+        // never converted to or from Int128 (§7); the caller casts appended data to the table's type.
+        if old.isWideDecimal || new.isWideDecimal { return nil }
         switch (old, new) {
         case (.varchar, _), (_, .varchar): return .varchar
         case (.date, .timestamp), (.timestamp, .date): return .timestamp
@@ -28,6 +31,7 @@ enum TypeWidening {
     /// Whether values stored as `from` can be read as `to` without loss (the widening order).
     static func canRead(_ from: DataType, as to: DataType) -> Bool {
         if from == to { return true }
+        if from.isWideDecimal || to.isWideDecimal { return false }
         switch (from, to) {
         case (_, .varchar): return true
         case (.date, .timestamp): return true
