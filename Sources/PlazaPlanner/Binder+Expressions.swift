@@ -181,6 +181,12 @@ extension BindingSession {
             {
                 return .literal(.decimal(unscaled, scale: scale), type: .decimal(precision: precision, scale: scale))
             }
+            // 19 to 38 digits: a wide DECIMAL literal, as DuckDB types it; more digits are DOUBLE.
+            if precision <= DataType.maxDecimalPrecision,
+                let value = TextValueParser.parse(sign + text, as: .decimal(precision: precision, scale: scale))
+            {
+                return .literal(value, type: .decimal(precision: precision, scale: scale))
+            }
             return .literal(.double(Double(sign + text) ?? 0), type: .double)
         case .float(let text):
             guard let value = Double(sign + text) else { throw BindError("invalid number \(text)", span: span) }
