@@ -68,13 +68,6 @@ package final class ParquetWriter {
             throw ParquetError(
                 .invalidArgument, "\(field.type) cannot be written to Parquet", path: path, column: field.name)
         }
-        // Parquet's DECIMAL(38) is a 16-byte FIXED_LEN_BYTE_ARRAY, which this writer does not emit yet.
-        for field in schema.fields where field.type.isWideDecimal {
-            throw ParquetError(
-                .invalidArgument,
-                "\(field.type) cannot be written to Parquet yet (DECIMAL up to 18 digits can); "
-                    + "cast the column to DECIMAL(18,s) or DOUBLE", path: path, column: field.name)
-        }
         self.path = path
         self.schema = schema
         self.options = options
