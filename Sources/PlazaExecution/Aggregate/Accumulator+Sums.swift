@@ -157,11 +157,7 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
     ) throws(ExecutionError) {
         guard let input, input.type != .null else { return }
         if input.type.isWideDecimal {
-            var pairs: [(row: Int, group: Int)] = []
-            try forEachValidRow(rows, input, count) { row in
-                pairs.append((row, isUngrouped ? 0 : Int(groups[row])))
-            }
-            addWide(input.flattened(), pairs)
+            updateWide(groups, rows, input.isDictionary ? input.flattened() : input, count: count)
             return
         }
         // BOOLEAN arrives cast to BIGINT; an input of UInt8 would be a binder bug.
@@ -251,14 +247,16 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
     func update(runs: GroupRuns, _ input: ColumnVector?) {
         guard let input, input.type != .null else { return }
         if input.type.isWideDecimal {
-            let flat = input.flattened(), order = runs.order, bounds = runs.bounds
-            var pairs: [(row: Int, group: Int)] = []
+            // Each run is one group's rows: tag them with it, then the grouped loop adds them.
+            let order = runs.order, bounds = runs.bounds
+            var tags = [Int32](repeating: 0, count: input.count)
             for g in 0..<runs.groupCount {
-                for i in Int(bounds[g])..<Int(bounds[g + 1]) where flat.isValid(at: Int(order[i])) {
-                    pairs.append((Int(order[i]), g))
-                }
+                for i in Int(bounds[g])..<Int(bounds[g + 1]) { tags[Int(order[i])] = Int32(truncatingIfNeeded: g) }
             }
-            addWide(flat, pairs)
+            let rows = UnsafeBufferPointer(start: order, count: Int(bounds[runs.groupCount]))
+            tags.withUnsafeBufferPointer {
+                updateWide($0.baseAddress!, rows, input.isDictionary ? input.flattened() : input, count: input.count)
+            }
             return
         }
         let words = input.validity.words
@@ -275,19 +273,52 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
         }
     }
 
-    /// Adds the given valid rows of a flat wide DECIMAL vector to the sums of their groups: sums
-    /// of partial sums (eager aggregation, grouping sets) or of wide columns. Per value, with
-    /// overflow reported: such inputs are few rows (partials per group), so no fast loop.
-    private func addWide(_ flat: ColumnVector, _ pairs: [(row: Int, group: Int)]) {
-        let values = flat.data.assumingMemoryBound(to: Int128.self)
-        var overflow = false
-        for (row, g) in pairs {
-            let (sum, o) = sums[g].addingReportingOverflow(values[row])
-            sums[g] = sum
-            overflow = overflow || o
-            counts[g] &+= 1
+    /// Adds the valid rows of a flat wide DECIMAL vector (a stored DECIMAL(19…38) column, or
+    /// partial sums): one loop per shape, no per-row allocation or closure; overflow past 128
+    /// bits is gathered branch-free and reported once (finalize throws).
+    private func updateWide(
+        _ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>?, _ input: ColumnVector, count: Int
+    ) {
+        let values = input.data.assumingMemoryBound(to: Int128.self)
+        let words = input.hasNulls ? input.validityWords : nil
+        var overflow: UInt8 = 0
+        @inline(__always) func isValid(_ row: Int) -> Int64 {
+            guard let words else { return 1 }
+            return Int64(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
         }
-        if overflow { wideOverflow = true }
+        sums.withUnsafeMutableBufferPointer { s in
+            counts.withUnsafeMutableBufferPointer { c in
+                if rows == nil, let g = isUngrouped ? 0 : uniformGroup(groups, count) {
+                    var sum = s[g]
+                    var n: Int64 = 0
+                    for row in 0..<count {
+                        // A NULL row adds 0 (its slot may hold anything) and is not counted.
+                        let valid = isValid(row)
+                        let (next, o) = sum.addingReportingOverflow(values[row] & (0 &- Int128(valid)))
+                        sum = next
+                        overflow |= unsafeBitCast(o, to: UInt8.self)
+                        n &+= valid
+                    }
+                    s[g] = sum
+                    c[g] &+= n
+                    return
+                }
+                func add(_ row: Int) {
+                    let valid = isValid(row)
+                    let g = isUngrouped ? 0 : Int(groups[row])
+                    let (next, o) = s[g].addingReportingOverflow(values[row] & (0 &- Int128(valid)))
+                    s[g] = next
+                    overflow |= unsafeBitCast(o, to: UInt8.self)
+                    c[g] &+= valid
+                }
+                if let rows {
+                    for r in rows { add(Int(r)) }
+                } else {
+                    for row in 0..<count { add(row) }
+                }
+            }
+        }
+        if overflow != 0 { wideOverflow = true }
     }
 
     /// Adds `input` (which `lanes.fits`) over the rows `lanes` tagged: 64-bit partial sums per lane.
