@@ -383,17 +383,25 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
     )
         throws(ExecutionError)
     {
-        let o = other
-        var overflow = o.wideOverflow
-        for i in 0..<count {
-            let g = mergeSource(sources, i), t = Int(targets[i])
-            // Checked: partial sums of wide values can each be near 10^38.
-            let (sum, wrapped) = sums[t].addingReportingOverflow(o.sums[g])
-            sums[t] = sum
-            overflow = overflow || wrapped
-            counts[t] &+= o.counts[g]
+        // Through buffers: indexing the class's arrays checked exclusivity at every group.
+        // Checked adds: partial sums of wide values can each be near 10^38.
+        var overflow: UInt8 = other.wideOverflow ? 1 : 0
+        other.sums.withUnsafeBufferPointer { theirSums in
+            other.counts.withUnsafeBufferPointer { theirCounts in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        for i in 0..<count {
+                            let g = mergeSource(sources, i), t = Int(targets[i])
+                            let (sum, wrapped) = sums[t].addingReportingOverflow(theirSums[g])
+                            sums[t] = sum
+                            overflow |= unsafeBitCast(wrapped, to: UInt8.self)
+                            counts[t] &+= theirCounts[g]
+                        }
+                    }
+                }
+            }
         }
-        if overflow { wideOverflow = true }
+        if overflow != 0 { wideOverflow = true }
     }
 
     func finalize(_ groupCount: Int) throws(ExecutionError) -> ColumnVector {
@@ -540,11 +548,18 @@ final class DoubleSumAccumulator: UnaryAccumulatorState {
     func merge(_ other: DoubleSumAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {
-        let o = other
-        for i in 0..<count {
-            let g = mergeSource(sources, i), t = Int(targets[i])
-            sums[t] += o.sums[g]
-            counts[t] &+= o.counts[g]
+        other.sums.withUnsafeBufferPointer { theirSums in
+            other.counts.withUnsafeBufferPointer { theirCounts in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        for i in 0..<count {
+                            let g = mergeSource(sources, i), t = Int(targets[i])
+                            sums[t] += theirSums[g]
+                            counts[t] &+= theirCounts[g]
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -4,13 +4,15 @@ import PlazaVector
 /// Merging worker states: keys by packed key (text ids rewritten), aggregates through a group map,
 /// DISTINCT sets value by value so that each distinct value reaches the accumulator once.
 extension AggregateState {
-    /// Adds a worker's state into this (global) state.
-    func merge(_ local: AggregateState) throws(ExecutionError) {
+    /// Adds a worker's state into this (global) state; `keyMap`, when given, is where each of the
+    /// worker's groups already is in this state's table.
+    func merge(_ local: AggregateState, keyMap: [Int32]? = nil) throws(ExecutionError) {
         try local.drainAllDistinct()
         try drainAllDistinct()
+        sortedGroups?.stop()  // keys merged in are not appended in order
         var map: [Int32] = [0]
         if let table, let localTable = local.table {
-            map = try mergeKeys(from: local, localTable, into: table)
+            if let keyMap { map = keyMap } else { map = try mergeKeys(from: local, localTable, into: table) }
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
         }

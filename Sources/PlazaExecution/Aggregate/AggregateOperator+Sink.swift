@@ -14,6 +14,9 @@ extension AggregateOperator: PipelineSink {
         case partitioned([AggregateState])
         /// The workers, some with rows routed by radix partition: aggregated partition by partition.
         case radix([AggregateWorker])
+        /// Workers' states with keys in ascending runs, finalized one after the other, less the
+        /// groups (per state, ascending) whose rows went into an earlier state (`combineSorted`).
+        case disjoint([AggregateState], dropped: [[Int32]])
     }
 
     func makeLocalState(worker: Int) throws(ExecutionError) -> AggregateWorker {
@@ -37,6 +40,7 @@ extension AggregateOperator: PipelineSink {
     func combine(_ workers: [AggregateWorker]) throws(ExecutionError) -> Combined {
         if workers.contains(where: { $0.partitions != nil }) { return .radix(workers) }
         let locals = workers.map(\.state)
+        if mergesSorted(locals) { return try combineSorted(locals) }
         if mergesByPartition(locals) { return .partitioned(locals) }
         if !calls.contains(where: \.isDistinct),
             let largest = locals.indices.max(by: { locals[$0].groupCount < locals[$1].groupCount })
@@ -56,6 +60,7 @@ extension AggregateOperator: PipelineSink {
         case .merged(let state): return try state.finalize()
         case .partitioned(let states): return try mergePartitioned(states)
         case .radix(let workers): return try finalizeRadix(workers)
+        case .disjoint(let states, let dropped): return try finalizeDisjoint(states, dropped: dropped)
         }
     }
 }

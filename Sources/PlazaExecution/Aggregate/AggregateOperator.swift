@@ -87,6 +87,8 @@ final class AggregateState {
     var distinctIDs: [DictionaryIDs?] = []
     /// A direct array in front of `table` while the keys are small integers (text as ids), or nil.
     let keyCache: GroupKeyCache?
+    /// Groups by runs while a single integer key ascends (tried first; nil for other keys).
+    var sortedGroups: SortedKeyGroups?
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
     var distinctCodes: [AggregateDistinctCodes?] = []
     var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
@@ -153,6 +155,7 @@ final class AggregateState {
                 types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate",
                 expectedGroups: expectedGroups, expectedKeyBytes: expectedKeyBytes)
         self.keyCache = op.groupNodes.isEmpty ? nil : GroupKeyCache(types: storedTypes, tracker: op.context.tracker)
+        self.sortedGroups = SortedKeyGroups(types: storedTypes)
         for (call, argument) in zip(op.calls, op.argumentNodes) {
             // The operator's init already made each accumulator once, so this cannot fail.
             guard let accumulator = try? Accumulator.make(call, inputType: argument?.type) else {
@@ -254,6 +257,9 @@ final class AggregateState {
             {
                 // DISTINCT sets, count and HLL read codes directly; so do sums over runs.
                 argument = batch.columns[column.index]
+            } else if op.acceptsDictionary[index], let node = op.argumentNodes[index] {
+                // A function of a dictionary column comes back per entry (`max(lower(name))`): kept coded.
+                argument = try node.evaluateEncoded(batch)
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
             }
@@ -445,6 +451,7 @@ final class AggregateState {
     func account() throws(ExecutionError) {
         let bytes =
             accumulators.reduce(0) { $0 + $1.footprint } + distinctCodes.reduce(0) { $0 + ($1?.footprint ?? 0) }
+            + (sortedGroups?.footprint ?? 0)
 
         if bytes > trackedBytes + (1 << 20) || bytes < trackedBytes {
             if bytes > trackedBytes {

@@ -26,7 +26,9 @@ extension AggregateOperator {
     /// groups (many more groups are coming; a key domain of 400K, whose table still merges fast,
     /// reaches 262K groups at 0.6) and the aggregates allow it (no DISTINCT sets to split).
     func startRadixIfPays(_ worker: AggregateWorker) throws(ExecutionError) {
-        guard worker.partitions == nil, worker.state.groupCount * 4 >= worker.rows * 3,
+        // Keys in ascending runs need neither partitions nor probes.
+        guard worker.partitions == nil, worker.state.sortedGroups?.isActive != true,
+            worker.state.groupCount * 4 >= worker.rows * 3,
             !calls.contains(where: \.isDistinct), !groupNodes.isEmpty
         else { return }
         worker.partitions = RadixPartitions(tracker: context.tracker)

@@ -13,6 +13,7 @@ extension AggregateState {
             let dictionary = batch.columns[column.index].dictionary
         {
             let vector = batch.columns[column.index]
+            sortedGroups?.stop()  // groups made here are not in key order
             if dictionaryGroups == nil || dictionaryGroups!.dictionary !== dictionary {
                 // -1: not mapped yet. Entries become groups only when a row uses them.
                 dictionaryGroups = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
@@ -79,6 +80,7 @@ extension AggregateState {
             if let ids = keyIDs[position] { key = try ids.translate(key, count: batch.count) }
             keys.append(key)
         }
+        if let sortedGroups, try sortedGroups.assign(keys[0], count: batch.count, into: groups, table) { return }
         try findGroups(keys, count: batch.count, into: groups, table)
     }
 
@@ -154,6 +156,7 @@ extension AggregateState {
 
     func nullGroupNumber(_ table: GroupTable) throws(ExecutionError) -> Int32 {
         if let nullGroup { return nullGroup }
+        sortedGroups?.stop()
         let key = ColumnVector(type: table.types[0], capacity: 1)
         key.appendNull()
         var group: Int32 = 0

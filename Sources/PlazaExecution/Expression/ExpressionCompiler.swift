@@ -1,6 +1,7 @@
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
+import Foundation
 
 /// The signature of a scalar kernel: argument vectors (flat, `count` rows) to a result vector.
 typealias ScalarKernel = @Sendable ([ColumnVector], Int) throws(ExecutionError) -> ColumnVector
@@ -27,6 +28,10 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
     /// never reads (a LIKE pattern, a starts_with or contains needle), passed instead of a copy
     /// per row (12% of `hi LIKE 'Tl%'`); nil for the others.
     private let unreadConstants: [ColumnVector?]
+    /// The entries last computed over a few dictionaries (each kept alive beside its result), so
+    /// the batches of one row group compute them once and share one result dictionary, which the
+    /// aggregates above rank or hash once too.
+    private let entryCache = EntryCache()
 
     init(name: ScalarFunction?, arguments: [ExpressionNode], type: DataType, kernel: @escaping ScalarKernel) {
         self.name = name
@@ -122,7 +127,7 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         if runsOverEntries || skipsNulls, othersConstant, let encoded, let input = evaluated[encoded] {
             // With NULLs skipped, a NULL row has a value of its own: one more entry, computed for NULL.
             let nullEntry = skipsNulls && input.hasNulls
-            if let entries = overEntries(input, encoded, batch.count, withNull: nullEntry) {
+            if let entries = cachedEntries(input, encoded, batch.count, withNull: nullEntry) {
                 let out = ColumnVector(type: type, capacity: Swift.max(batch.count, 1))
                 out.makeDictionary(entries, count: batch.count)
                 out.data.copyMemory(from: input.data, byteCount: batch.count * 4)
@@ -154,6 +159,15 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         return try kernel(inputs, batch.count)
     }
 
+    /// `overEntries`, reused while batches arrive over the same dictionary.
+    private func cachedEntries(_ input: ColumnVector, _ encoded: Int, _ count: Int, withNull: Bool) -> ColumnVector? {
+        guard let dictionary = input.dictionary else { return nil }
+        if let hit = entryCache.entries(of: dictionary, withNull: withNull) { return hit }
+        guard let entries = overEntries(input, encoded, count, withNull: withNull) else { return nil }
+        entryCache.store(entries, of: dictionary, withNull: withNull)
+        return entries
+    }
+
     /// The function's value for each entry of `input`'s dictionary (argument `encoded`), or nil to compute it
     /// row by row: a dictionary longer than the batch, or an entry that fails or gives NULL (an
     /// entry no row uses must not raise an error, and the row-by-row path names the failing row).
@@ -183,6 +197,30 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
             entries.count == values.count
         else { return nil }
         return entries
+    }
+}
+
+/// A function node's results over the last few dictionaries it saw, shared by the worker threads.
+final class EntryCache: @unchecked Sendable {
+    // Safe: `items` is read and written only while holding `lock`; the vectors in it are only read.
+    private let lock = NSLock()
+    private var items: [(source: ColumnVector, withNull: Bool, entries: ColumnVector)] = []
+    /// How many dictionaries it holds: a row group per worker thread, and some slack.
+    private static let capacity = 4
+
+    /// The entries stored for `source` (with or without the extra NULL entry), if any.
+    func entries(of source: ColumnVector, withNull: Bool) -> ColumnVector? {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.first { $0.source === source && $0.withNull == withNull }?.entries
+    }
+
+    /// Keeps `entries` for `source`, dropping the oldest when full.
+    func store(_ entries: ColumnVector, of source: ColumnVector, withNull: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        if items.count == EntryCache.capacity { items.removeFirst() }
+        items.append((source, withNull, entries))
     }
 }
 

@@ -23,13 +23,31 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
     let branches: [(ExpressionNode, ExpressionNode)]
     let otherwise: ExpressionNode
 
+    /// Whether no condition or result can fail and the result is fixed-width: then every branch runs
+    /// over the whole batch and each row picks its value with a mask (no gathers, no row lists).
+    let selectsPerRow: Bool
+
     init(branches: [(ExpressionNode, ExpressionNode)], otherwise: ExpressionNode, type: DataType) {
         self.branches = branches
         self.otherwise = otherwise
         self.type = type
+        selectsPerRow =
+            [1, 4, 8, 16].contains(type.physicalType.byteWidth) && type.physicalType != .string
+            && CaseNode.cannotFail(otherwise)
+            && branches.allSatisfy { CaseNode.cannotFail($0.0) && CaseNode.cannotFail($0.1) }
+    }
+
+    /// Whether evaluating `node` over a batch's rows never throws (comparisons with a constant and
+    /// AND/OR of such never do, though they do not claim `neverFails` for rows a selection dropped).
+    static func cannotFail(_ node: ExpressionNode) -> Bool {
+        if node.neverFails { return true }
+        if let compare = node as? CompareConstantNode { return cannotFail(compare.input) }
+        if let logic = node as? LogicNode { return logic.arguments.allSatisfy(cannotFail) }
+        return false
     }
 
     func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        if selectsPerRow { return try selectPerRow(batch) }
         let count = batch.count
         var remaining = (0..<count).map { Int32($0) }
         var sources: [ColumnVector] = []
@@ -87,6 +105,92 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
             }
         }
         return assemble(sources, which, position, type: type, count: count)
+    }
+}
+
+extension CaseNode {
+    /// `evaluate` when `selectsPerRow`: the ELSE over every row, then each branch from the last to
+    /// the first over every row, its value taken where its condition is true (a mask per 64 rows
+    /// and a branch-free select per row), so earlier branches win.
+    func selectPerRow(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        let count = batch.count
+        let out = ColumnVector(type: type, capacity: Swift.max(count, 1))
+        out.setCount(count)
+        let width = out.byteWidth, words = ValidityBitmap.wordCount(for: count)
+        let valid = UnsafeMutablePointer<UInt64>.allocate(capacity: Swift.max(words, 1))
+        let take = UnsafeMutablePointer<UInt64>.allocate(capacity: Swift.max(words, 1))
+        defer {
+            valid.deallocate()
+            take.deallocate()
+        }
+        let base = try otherwise.evaluate(batch)
+        if base.type == .null {
+            out.data.initializeMemory(as: UInt8.self, repeating: 0, count: count * width)
+            valid.initialize(repeating: 0, count: words)
+        } else {
+            out.data.copyMemory(from: base.data, byteCount: count * width)
+            if let bits = base.validity.words {
+                valid.update(from: bits, count: words)
+            } else {
+                valid.initialize(repeating: ~0, count: words)
+            }
+        }
+        for (condition, result) in branches.reversed() {
+            let flags = try condition.evaluate(batch)
+            if flags.type == .null { continue }  // NULL is not true: no row takes this branch
+            let bytes = flags.data.assumingMemoryBound(to: UInt8.self)
+            var any: UInt64 = 0
+            for w in 0..<words {
+                var bits: UInt64 = 0
+                let start = w &* 64, end = Swift.min(start &+ 64, count)
+                for row in start..<end { bits |= UInt64(bytes[row] & 1) &<< UInt64(row &- start) }
+                if let flagValidity = flags.validity.words { bits &= flagValidity[w] }
+                take[w] = bits
+                any |= bits
+            }
+            if any == 0 { continue }
+            let values = try result.evaluate(batch)
+            if values.type == .null {
+                for w in 0..<words { valid[w] &= ~take[w] }
+                continue
+            }
+            switch width {
+            case 1: CaseNode.select(UInt8.self, out.data, values.data, take, count)
+            case 4: CaseNode.select(UInt32.self, out.data, values.data, take, count)
+            case 8: CaseNode.select(UInt64.self, out.data, values.data, take, count)
+            default: CaseNode.select(UInt128.self, out.data, values.data, take, count)
+            }
+            let valueValidity = values.validity.words
+            for w in 0..<words { valid[w] = (take[w] & (valueValidity?[w] ?? ~0)) | (~take[w] & valid[w]) }
+        }
+        // NULL rows hold zeros, as every kernel's output does.
+        var nulls: UInt64 = 0
+        for w in 0..<words {
+            let end = Swift.min(64, count &- w &* 64)
+            let live: UInt64 = end == 64 ? ~0 : (1 &<< UInt64(end)) &- 1
+            nulls |= ~valid[w] & live
+        }
+        if nulls != 0 {
+            for row in 0..<count where valid[row &>> 6] & (1 &<< UInt64(row & 63)) == 0 {
+                (out.data + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+                out.setValid(false, at: row)
+            }
+        }
+        return out
+    }
+
+    /// Row `r` of `target` becomes row `r` of `source` where bit `r` of `take` is set.
+    @inline(__always)
+    private static func select<T: FixedWidthInteger & UnsignedInteger>(
+        _: T.Type, _ target: UnsafeMutableRawPointer, _ source: UnsafeMutableRawPointer,
+        _ take: UnsafeMutablePointer<UInt64>, _ count: Int
+    ) {
+        let out = target.assumingMemoryBound(to: T.self), values = source.assumingMemoryBound(to: T.self)
+        for row in 0..<count {
+            let bit = T(truncatingIfNeeded: (take[row &>> 6] &>> UInt64(row & 63)) & 1)
+            let mask = T.zero &- bit  // all ones where taken
+            out[row] = (values[row] & mask) | (out[row] & ~mask)
+        }
     }
 }
 

@@ -164,6 +164,20 @@ enum NumericFunctions {
             let input = inputs[0].data.assumingMemoryBound(to: Int64.self)
             let output = out.data.assumingMemoryBound(to: Int64.self)
             let drop = scale - keep  // digits removed, ≥ 0
+            if drop >= 1 && drop <= 18 && keep >= 0 && targetScale <= 18 {
+                // The common case (`round(price, 1)`), branch-free, the divisor a literal where it can be.
+                let current = keep
+                let up = targetScale > current ? powersOfTen[targetScale - current] : 1
+                let down = targetScale < current ? powersOfTen[current - targetScale] : 1
+                switch drop {
+                case 1: roundRows(input, output, count, by: 10, up: up, down: down)
+                case 2: roundRows(input, output, count, by: 100, up: up, down: down)
+                case 3: roundRows(input, output, count, by: 1000, up: up, down: down)
+                default: roundRows(input, output, count, by: powersOfTen[drop], up: up, down: down)
+                }
+                propagateNulls(inputs, into: out, count: count)
+                return out
+            }
             for row in 0..<count {
                 var x = input[row]
                 if drop > 0 {
@@ -192,6 +206,27 @@ enum NumericFunctions {
             }
             propagateNulls(inputs, into: out, count: count)
             return out
+        }
+    }
+
+    /// Rows of `input` rounded half away from zero to a multiple of `divisor`, divided by it,
+    /// then scaled by `up` or `down` (one of them 1) to the result's scale.
+    @inline(__always)
+    private static func roundRows(
+        _ input: UnsafeMutablePointer<Int64>, _ output: UnsafeMutablePointer<Int64>, _ count: Int, by divisor: Int64,
+        up: Int64, down: Int64
+    ) {
+        @inline(__always) func rounded(_ x: Int64) -> Int64 {
+            let q = x / divisor, r = x &- q &* divisor
+            let sign = (x &>> 63) | 1  // -1 or 1
+            return q &+ (r.magnitude &* 2 >= UInt64(divisor) ? sign : 0)
+        }
+        // |q| < 10^17 here, and the result's precision bounds `up`: no overflow. One loop per
+        // direction: a division by a `down` of 1 still cost a hardware divide per row.
+        if down == 1 {
+            for row in 0..<count { output[row] = rounded(input[row]) &* up }
+        } else {
+            for row in 0..<count { output[row] = rounded(input[row]) / down }
         }
     }
 
