@@ -5,11 +5,13 @@ internal import PlazaStorage
 public struct PlazaVersion: Sendable, Hashable, CustomStringConvertible {
     /// The release of the library and the `plaza` tool.
     public var release: String
-    /// The segment file format written, `major.minor` (Formats/plaza-file-format.md §1).
+    /// The newest segment file format written, `major.minor` (Formats/plaza-file-format.md §1):
+    /// files without a DECIMAL wider than 18 digits are still written as 1.0.
     public var segmentFormat: String
     /// The segment file formats read: every minor version of the written major version.
     public var segmentFormatsRead: String
-    /// The manifest format written, `major.minor` (Formats/plaza-manifest.md §2).
+    /// The newest manifest format written, `major.minor` (Formats/plaza-manifest.md §2): 1.2 only
+    /// for tables with a DECIMAL wider than 18 digits, others 1.1.
     public var manifestFormat: String
     /// The manifest formats read: every minor version of the written major version.
     public var manifestFormatsRead: String
@@ -22,7 +24,8 @@ public struct PlazaVersion: Sendable, Hashable, CustomStringConvertible {
         return PlazaVersion(
             // Kept in step with the `from:` version the README tells users to depend on.
             release: "0.1.0",
-            segmentFormat: "\(segmentMajor).\(SegmentFormat.minorVersion)", segmentFormatsRead: "\(segmentMajor).x",
+            segmentFormat: "\(segmentMajor).\(SegmentFormat.wideDecimalMinorVersion)",
+            segmentFormatsRead: "\(segmentMajor).x",
             manifestFormat: manifest, manifestFormatsRead: "\(manifestMajor).x")
     }()
 

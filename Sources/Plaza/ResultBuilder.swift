@@ -132,6 +132,7 @@ final class ResultBuilder {
         case .int64: target.append(source.data.load(fromByteOffset: row * 8, as: Int64.self))
         case .double: target.append(source.data.load(fromByteOffset: row * 8, as: Double.self))
         case .interval: target.append(source.data.load(fromByteOffset: row * 16, as: Interval.self))
+        case .int128: target.append(source.data.load(fromByteOffset: row * 16, as: Int128.self))
         }
     }
 

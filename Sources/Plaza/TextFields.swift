@@ -22,7 +22,7 @@ package func jsonValue(_ value: Value, escapesHTML: Bool = false) -> String {
     case .null: return "null"
     case .boolean(let b): return b ? "true" : "false"
     case .bigint(let v): return String(v)
-    case .decimal: return value.description
+    case .decimal, .wideDecimal: return value.description
     case .double(let d): return d.isFinite ? value.description : "null"
     default: return jsonString(value.description, escapesHTML: escapesHTML)
     }

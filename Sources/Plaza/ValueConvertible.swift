@@ -17,7 +17,7 @@ extension ResultValueConvertible {
 }
 
 extension Int64: ResultValueConvertible {
-    /// Reads a BIGINT, or a DECIMAL with no fraction digits.
+    /// Reads a BIGINT, or a DECIMAL (of any width) whose value is whole and fits.
     public init?(resultValue: Value) {
         switch resultValue {
         case .bigint(let v): self = v
@@ -25,6 +25,10 @@ extension Int64: ResultValueConvertible {
             let divisor = powersOfTen[Swift.min(scale, 18)]
             guard v % divisor == 0 else { return nil }
             self = v / divisor
+        case .wideDecimal(let v, let scale):
+            let divisor = powersOfTen128[Swift.min(scale, 38)]
+            guard v % divisor == 0, let whole = Int64(exactly: v / divisor) else { return nil }
+            self = whole
         default: return nil
         }
     }
@@ -53,6 +57,7 @@ extension Double: ResultValueConvertible {
         case .double(let v): self = v
         case .bigint(let v): self = Double(v)
         case .decimal(let v, let scale): self = Double(v) / Double(powersOfTen[Swift.min(scale, 18)])
+        case .wideDecimal(let v, let scale): self = Double(formatDecimal(v, scale: scale)) ?? Double(v)
         default: return nil
         }
     }

@@ -52,6 +52,9 @@ struct ColumnLayout {
         switch type {
         case .boolean: Self.packBits(column.data.assumingMemoryBound(to: UInt8.self), count, into: values)
         case .bigint, .double, .timestamp, .date: values.copyMemory(from: column.data, byteCount: bufferLengths[1])
+        case .decimal where column.physicalType == .int128:
+            // A wide DECIMAL is already Arrow's decimal128: 16-byte two's complement, little-endian.
+            values.copyMemory(from: column.data, byteCount: count * 16)
         case .decimal:
             let source = column.data.assumingMemoryBound(to: Int64.self)
             let target = values.assumingMemoryBound(to: Int64.self)

@@ -122,7 +122,7 @@ struct ColumnGuess: Sendable {
         if customDateIsCompact && c & ColumnGuess.customDate != 0 { return (.date, nil, false) }
         if c & ColumnGuess.integer != 0 { return (.bigint, nil, false) }
         if c & ColumnGuess.decimal != 0 {
-            if integerDigits + scale <= DataType.maxDecimalPrecision {
+            if integerDigits + scale <= DataType.maxNarrowDecimalPrecision {
                 return (.decimal(precision: max(1, integerDigits + scale), scale: scale), nil, false)
             }
             // Wider than 18 digits: a fraction goes to DOUBLE; a whole number (an identifier) would lose digits.
@@ -130,7 +130,9 @@ struct ColumnGuess: Sendable {
             return (.varchar, nil, false)
         }
         if c & ColumnGuess.double != 0 { return (.double, nil, false) }
-        if c & ColumnGuess.formatted != 0 && formattedIntegerDigits + formattedScale <= DataType.maxDecimalPrecision {
+        if c & ColumnGuess.formatted != 0
+            && formattedIntegerDigits + formattedScale <= DataType.maxNarrowDecimalPrecision
+        {
             if formattedScale == 0 { return (.bigint, nil, false) }
             return (
                 .decimal(precision: max(1, formattedIntegerDigits + formattedScale), scale: formattedScale), nil, false

@@ -160,7 +160,7 @@ package final class XLSXWriter {
         case .boolean(let flag): return "<c r=\"\(reference)\" t=\"b\"><v>\(flag ? 1 : 0)</v></c>"
         case .bigint(let number): return "<c r=\"\(reference)\"><v>\(number)</v></c>"
         case .double(let number) where number.isFinite: return "<c r=\"\(reference)\"><v>\(number)</v></c>"
-        case .decimal: return "<c r=\"\(reference)\"><v>\(value.description)</v></c>"
+        case .decimal, .wideDecimal: return "<c r=\"\(reference)\"><v>\(value.description)</v></c>"
         case .date(let days):
             return "<c r=\"\(reference)\" s=\"1\"><v>\(Int(days) + XLSXTable.excelEpochOffset)</v></c>"
         case .timestamp(let micros):

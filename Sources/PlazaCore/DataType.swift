@@ -9,7 +9,8 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     case bigint
     /// An IEEE-754 binary64.
     case double
-    /// A fixed-point number stored as an Int64 scaled by 10^scale; precision ≤ 18.
+    /// A fixed-point number scaled by 10^scale: stored as an Int64 for precision ≤ 18, as an Int128
+    /// for precision 19 to 38 (a wide decimal).
     case decimal(precision: Int, scale: Int)
     /// UTF-8 text.
     case varchar
@@ -22,8 +23,17 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     /// The type of an untyped NULL literal; binds to any type.
     case null
 
-    /// The largest DECIMAL precision Plaza stores (an Int64 holds 18 full digits).
-    public static let maxDecimalPrecision = 18
+    /// The largest DECIMAL precision Plaza computes with (an Int128 holds 38 full digits).
+    public static let maxDecimalPrecision = 38
+
+    /// The largest DECIMAL precision held in an Int64 (18 full digits); wider decimals use an Int128.
+    @usableFromInline package static let maxNarrowDecimalPrecision = 18
+
+    /// Whether the type is a DECIMAL wider than 18 digits (stored as Int128).
+    package var isWideDecimal: Bool {
+        if case .decimal(let p, _) = self { return p > DataType.maxNarrowDecimalPrecision }
+        return false
+    }
 
     /// The SQL spelling of the type, as `DESCRIBE` prints it.
     public var description: String {
@@ -44,7 +54,8 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     package var physicalType: PhysicalType {
         switch self {
         case .boolean: return .uint8
-        case .bigint, .decimal, .timestamp: return .int64
+        case .decimal(let p, _): return p > DataType.maxNarrowDecimalPrecision ? .int128 : .int64
+        case .bigint, .timestamp: return .int64
         case .double: return .double
         case .date: return .int32
         case .varchar: return .string
@@ -74,10 +85,12 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     case uint8
     /// Four bytes per value (DATE).
     case int32
-    /// Eight bytes per value (BIGINT, DECIMAL, TIMESTAMP).
+    /// Eight bytes per value (BIGINT, DECIMAL up to 18 digits, TIMESTAMP).
     case int64
     /// Eight bytes per value (DOUBLE).
     case double
+    /// Sixteen bytes per value, little-endian two's complement (DECIMAL wider than 18 digits).
+    case int128
     /// Variable-length UTF-8: Int32 offsets into a byte heap.
     case string
     /// Sixteen bytes per value: months (Int32), days (Int32), microseconds (Int64).
@@ -89,7 +102,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .uint8: return 1
         case .int32: return 4
         case .int64, .double: return 8
-        case .interval: return 16
+        case .interval, .int128: return 16
         case .string: return 0
         }
     }

@@ -170,7 +170,7 @@ extension TextValueParser {
         _ raw: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int, options: TextParseOptions
     ) -> Int64? {
         let text = trimmed(raw, options)
-        guard precision <= DataType.maxDecimalPrecision, scale >= 0, scale <= precision else { return nil }
+        guard precision <= DataType.maxNarrowDecimalPrecision, scale >= 0, scale <= precision else { return nil }
         if !options.isExact, let value = lenientDecimal(text, precision: precision, scale: scale, point: options.point)
         {
             return value
@@ -183,7 +183,7 @@ extension TextValueParser {
                 : (options.allowsFormattedNumbers
                     ? scanFormatted(text, point: options.point, group: options.group) : nil),
             d.fits, d.scale <= scale, d.integerDigits <= precision - scale,
-            d.integerDigits + scale <= DataType.maxDecimalPrecision
+            d.integerDigits + scale <= DataType.maxNarrowDecimalPrecision
         else { return nil }
         return d.unscaled &* powerOfTen(scale - d.scale)
     }

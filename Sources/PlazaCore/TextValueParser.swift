@@ -13,6 +13,10 @@
         case .boolean: return boolean(text, options: options).map(Value.boolean)
         case .bigint: return integer(text, options: options).map(Value.bigint)
         case .double: return double(text, options: options).map(Value.double)
+        case .decimal(let p, let s) where p > DataType.maxNarrowDecimalPrecision:
+            // A wide DECIMAL: the SQL grammar only (CSV columns are inferred narrow).
+            let string = String(decoding: text, as: UTF8.self)
+            return wideDecimal(string, precision: p, scale: s).map { Value.wideDecimal($0, scale: s) }
         case .decimal(let p, let s):
             return decimal(text, precision: p, scale: s, options: options).map { Value.decimal($0, scale: s) }
         case .varchar: return .varchar(String(decoding: text, as: UTF8.self))

@@ -13,6 +13,9 @@ public enum Value: Hashable, Sendable {
     case double(Double)
     /// A DECIMAL: the unscaled integer and the scale (value = unscaled / 10^scale).
     case decimal(Int64, scale: Int)
+    /// A DECIMAL of 19 to 38 digits (a sum of DECIMALs, a `CAST(x AS DECIMAL(38,2))`): the unscaled
+    /// Int128 and the scale. Results of a wide DECIMAL column always use this case.
+    case wideDecimal(Int128, scale: Int)
     /// A VARCHAR.
     case varchar(String)
     /// A DATE as days since 1970-01-01.
@@ -28,7 +31,7 @@ public enum Value: Hashable, Sendable {
         return false
     }
 
-    /// The natural type of the value (`.null` for NULL; DECIMAL precision 18).
+    /// The natural type of the value (`.null` for NULL; DECIMAL precision 18, wide DECIMAL 38).
     public var dataType: DataType {
         switch self {
         case .null: return .null
@@ -36,6 +39,7 @@ public enum Value: Hashable, Sendable {
         case .bigint: return .bigint
         case .double: return .double
         case .decimal(_, let scale): return .decimal(precision: 18, scale: scale)
+        case .wideDecimal(_, let scale): return .decimal(precision: DataType.maxDecimalPrecision, scale: scale)
         case .varchar: return .varchar
         case .date: return .date
         case .timestamp: return .timestamp
@@ -53,6 +57,7 @@ extension Value: CustomStringConvertible {
         case .bigint(let v): return String(v)
         case .double(let d): return formatDouble(d)
         case .decimal(let v, let scale): return formatDecimal(v, scale: scale)
+        case .wideDecimal(let v, let scale): return formatDecimal(v, scale: scale)
         case .varchar(let s): return s
         case .date(let d): return formatDate(d)
         case .timestamp(let t): return formatTimestamp(t)

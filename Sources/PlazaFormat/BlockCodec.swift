@@ -33,6 +33,7 @@ import PlazaVector
             vector.hasNulls
             ? UnsafeBufferPointer(start: vector.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
         let encoder = BlockEncoder()
+        if kind == .int128 { return try encodeWide(vector, encoding, validity, allowCompression, encoder) }
         if kind == .string {
             if encoding == .constant {
                 var first: UnsafeRawBufferPointer? = nil
@@ -58,6 +59,31 @@ import PlazaVector
             }
             return encoder.encodeFixed(
                 kind: kind, values: values, validity: validity, only: encoding, allowLZ4: allowCompression)
+        }
+    }
+
+    /// `encode` for a DECIMAL(19…38) vector (§4.1): its values with NULL slots filled as §5.1 says.
+    private static func encodeWide(
+        _ vector: ColumnVector, _ encoding: BlockEncoding?, _ validity: UnsafeBufferPointer<UInt64>?,
+        _ allowCompression: Bool, _ encoder: BlockEncoder
+    ) throws(FormatError) -> [UInt8] {
+        let n = vector.count, source = vector.data.assumingMemoryBound(to: Int128.self)
+        var values = [Int128](repeating: 0, count: n)
+        var previous = (0..<n).first(where: vector.isValid(at:)).map { source[$0] } ?? 0
+        for row in 0..<n {
+            if vector.isValid(at: row) { previous = source[row] }
+            values[row] = previous
+        }
+        let lo = values.min()!, hi = values.max()!
+        if encoding == .constant, lo != hi {
+            throw FormatError(.invalidArgument, "constant encoding over different values", path: "")
+        }
+        let (range, overflow) = hi.subtractingReportingOverflow(lo)
+        if encoding == .frameOfReference, overflow || range > Int128(UInt64.max) {
+            throw FormatError(.invalidArgument, "frame-of-reference needs a range that fits 64 bits", path: "")
+        }
+        return values.withUnsafeBufferPointer {
+            encoder.encodeWide($0, validity: validity, only: encoding, allowLZ4: allowCompression)
         }
     }
 

@@ -71,6 +71,7 @@ import PlazaVector
                 try decodeIntegers(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int64.self), only: only)
             case .double: try decodeDoubles(header.encoding, &r, n, vector.data.assumingMemoryBound(to: UInt64.self))
             case .string: try decodeStrings(header.encoding, &r, n, validity, vector)
+            case .int128: try decodeWide(header.encoding, &r, n, vector.data.assumingMemoryBound(to: Int128.self))
             }
             vector.count = n
         }
@@ -82,6 +83,9 @@ import PlazaVector
             }
             vector.hasNulls = true
             if header.encoding != .dictionary && vector.byteWidth > 0 { zeroNullSlots(vector) }
+        }
+        if case .decimal(let precision, _) = type, precision > DataType.maxNarrowDecimalPrecision {
+            try checkWideRange(vector.data.assumingMemoryBound(to: Int128.self), n, precision: precision)
         }
         return header
     }
@@ -146,6 +150,7 @@ import PlazaVector
     private func zeroNullSlots(_ vector: ColumnVector) {
         let words = vector.validityWords, n = vector.count
         switch vector.byteWidth {
+        case 16: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt128.self))
         case 8: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt64.self))
         case 4: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt32.self))
         case 2: zeroNulls(words, n, vector.data.assumingMemoryBound(to: UInt16.self))

@@ -4,7 +4,8 @@ import PlazaVector
 
 /// How a column's values sit in memory, chosen once per column (../shared/PERFORMANCE.md rule 8).
 enum ValueKind {
-    case boolean, int32, int64, double, string
+    /// `int128` is a DECIMAL of 19 to 38 digits (§4.1): it has its own paths, never the 64-bit ones.
+    case boolean, int32, int64, double, string, int128
 
     init(_ type: DataType) {
         switch type.physicalType {
@@ -12,6 +13,7 @@ enum ValueKind {
         case .int32: self = .int32
         case .int64: self = .int64
         case .double: self = .double
+        case .int128: self = .int128
         default: self = .string
         }
     }
@@ -22,6 +24,7 @@ enum ValueKind {
         case .boolean: return 1
         case .int32: return 4
         case .int64, .double: return 8
+        case .int128: return 16
         case .string: return 0
         }
     }
@@ -33,8 +36,8 @@ enum ValueKind {
 /// smallest, puts LZ4 on top where that saves at least 10%, and seals the block with its header.
 /// Reuses its buffers from block to block; not for concurrent use.
 final class BlockEncoder {
-    private var body = ByteWriter()
-    private var scratch: [UInt64] = []
+    var body = ByteWriter()
+    var scratch: [UInt64] = []
 
     /// The encoding and exact body size the encoder would pick for fixed-width `values`
     /// (NULL slots already filled with a neighbouring valid value), excluding LZ4.
@@ -191,7 +194,7 @@ final class BlockEncoder {
     }
 
     /// Puts header, validity and body together, compressing with LZ4 where it saves ≥ 10% (§5, §7.9).
-    private func seal(encoding: BlockEncoding, count n: Int, validity: UnsafeBufferPointer<UInt64>?, allowLZ4: Bool)
+    func seal(encoding: BlockEncoding, count n: Int, validity: UnsafeBufferPointer<UInt64>?, allowLZ4: Bool)
         -> [UInt8]
     {
         var payload = ByteWriter()

@@ -9,7 +9,7 @@ import PlazaVector
 /// Turns one column of a buffered row group into its blocks, statistics and optional shared
 /// dictionary (Formats/plaza-file-format.md §4, §7.5, §8). Reuses its buffers across chunks.
 final class ChunkWriter {
-    private let encoder = BlockEncoder()
+    let encoder = BlockEncoder()
     /// Values as 64-bit patterns, NULL slots filled with the previous valid value.
     private(set) var values: [UInt64] = []
     /// For each row, the index of its value among the distinct values (-1 for NULL).
@@ -32,6 +32,7 @@ final class ChunkWriter {
     ) -> ChunkEntry {
         precondition(n > 0 && !column.isDictionary, "chunk writer needs a flat, non-empty column")
         let kind = ValueKind(column.type)
+        if kind == .int128 { return writeWide(column, rows: n, blockSize: blockSize, output: &output, base: base) }
         let words =
             column.hasNulls
             ? UnsafeBufferPointer(start: column.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil

@@ -178,6 +178,7 @@ struct RawStatistics: Hashable {
     static func read(_ r: inout ByteReader, kind: ValueKind, valueCount: Int) throws(FormatError) -> RawStatistics {
         let flags = try r.u8()
         guard flags & ~3 == 0 else { throw corrupt("unknown statistics flags \(flags)") }
+        guard kind != .int128 || flags == 0 else { throw wideFlagsError(flags) }
         var s = RawStatistics()
         s.nullCount = try r.count32(max: valueCount, "null count")
         let distinct = try r.count32(max: valueCount, "distinct count")
@@ -204,6 +205,7 @@ struct RawStatistics: Hashable {
     static func skip(_ r: inout ByteReader, kind: ValueKind, valueCount: Int) throws(FormatError) {
         let flags = try r.u8()
         guard flags & ~3 == 0 else { throw corrupt("unknown statistics flags \(flags)") }
+        guard kind != .int128 || flags == 0 else { throw wideFlagsError(flags) }
         let nullCount = try r.count32(max: valueCount, "null count")
         _ = try r.count32(max: valueCount, "distinct count")
         guard flags & 1 != 0 else { return }
@@ -217,6 +219,11 @@ struct RawStatistics: Hashable {
             _ = try r.u64()
             _ = try r.u64()
         }
+    }
+
+    /// §8: statistics of a DECIMAL(19…38) column carry neither bounds nor a distinct count.
+    private static func wideFlagsError(_ flags: UInt8) -> FormatError {
+        corrupt("statistics flags \(flags) on a DECIMAL of more than 18 digits, which has no bounds or distinct count")
     }
 
     /// Folds `other` (a neighbouring range) into these statistics, for chunk statistics from blocks.

@@ -74,6 +74,7 @@ struct FooterIndex {
                     chunkDictionary.append(UInt32(truncatingIfNeeded: r.position))
                     let dictOffset = try r.u64(), dictLength = Int(try r.u32()), entries = Int(try r.u32())
                     if dictOffset != 0 || dictLength != 0 || entries != 0 {
+                        guard kind != .int128 else { throw SegmentFooter.wideDictionaryError }
                         try SegmentFooter.checkRange(offset: dictOffset, length: dictLength, dataStart, dataEnd)
                         guard entries >= 1, entries <= SegmentFormat.maxDictionaryEntries else {
                             throw corrupt("dictionary of \(entries) entries")
@@ -86,7 +87,7 @@ struct FooterIndex {
                     for block in 0..<blockCount {
                         blockEntries.append(UInt32(truncatingIfNeeded: r.position))
                         let count = min(blockSize, rows - block * blockSize)
-                        if kind != .string,
+                        if kind != .string, kind != .int128,
                             let next = Self.checkFixedWidthEntry(
                                 r.base, at: r.position, end: r.count, valueCount: count, dataStart, dataEnd)
                         {

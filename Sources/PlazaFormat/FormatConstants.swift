@@ -8,8 +8,11 @@ import PlazaCore
     package static let trailerMagic: [UInt8] = Array("PLAZAEND".utf8)
     /// The major version this code writes and the only one it reads (§1).
     package static let majorVersion: UInt16 = 1
-    /// The minor version this code writes; readers accept any minor of their major.
+    /// The minor version this code writes for a file without wide DECIMAL columns; readers accept
+    /// any minor of their major.
     package static let minorVersion: UInt16 = 0
+    /// The minor version of a file with a DECIMAL of 19 to 38 digits (type code 8, §1, §4.1).
+    package static let wideDecimalMinorVersion: UInt16 = 1
     /// Bytes in the file header (§3).
     package static let headerSize = 16
     /// Bytes in the file trailer (§6).
@@ -59,7 +62,10 @@ import PlazaCore
     /// Whether the encoding applies to a column of `type` (§7, table of encodings by type).
     package func applies(to type: DataType) -> Bool {
         switch (self, type.physicalType) {
-        case (.plain, _), (.constant, _), (.dictionary, _): return true
+        // §4.1: a wide DECIMAL has plain, constant and frame-of-reference only.
+        case (.plain, _), (.constant, _), (.frameOfReference, .int128): return true
+        case (_, .int128): return false
+        case (.dictionary, _): return true
         case (.runLength, .string): return false
         case (.runLength, _): return true
         case (.frameOfReference, .uint8), (.frameOfReference, .int32), (.frameOfReference, .int64): return true
@@ -77,7 +83,7 @@ enum TypeCode {
         case .boolean: return 1
         case .bigint: return 2
         case .double: return 3
-        case .decimal: return 4
+        case .decimal(let p, _): return p > DataType.maxNarrowDecimalPrecision ? 8 : 4
         case .varchar: return 5
         case .date: return 6
         case .timestamp: return 7
@@ -91,11 +97,18 @@ enum TypeCode {
         case 2: return .bigint
         case 3: return .double
         case 4:
-            guard precision >= 1, Int(precision) <= DataType.maxDecimalPrecision, scale <= precision else { return nil }
+            guard precision >= 1, Int(precision) <= DataType.maxNarrowDecimalPrecision, scale <= precision else {
+                return nil
+            }
             return .decimal(precision: Int(precision), scale: Int(scale))
         case 5: return .varchar
         case 6: return .date
         case 7: return .timestamp
+        case 8:
+            guard Int(precision) > DataType.maxNarrowDecimalPrecision, Int(precision) <= DataType.maxDecimalPrecision,
+                scale <= precision
+            else { return nil }
+            return .decimal(precision: Int(precision), scale: Int(scale))
         default: return nil
         }
     }

@@ -98,6 +98,7 @@ struct SegmentFooter {
                         blocks: [])
                     let dictOffset = try r.u64(), dictLength = Int(try r.u32()), entries = Int(try r.u32())
                     if dictOffset != 0 || dictLength != 0 || entries != 0 {
+                        guard kinds[column] != .int128 else { throw wideDictionaryError }
                         try checkRange(offset: dictOffset, length: dictLength, dataStart, dataEnd)
                         guard entries >= 1, entries <= SegmentFormat.maxDictionaryEntries else {
                             throw corrupt("dictionary of \(entries) entries")
@@ -163,6 +164,9 @@ struct SegmentFooter {
                 throw corrupt("unknown column type code \(code) (precision \(precision), scale \(scale))")
             }
             guard flags & ~1 == 0 else { throw corrupt("unknown column flags \(flags)") }
+            guard code != 8 || minor >= SegmentFormat.wideDecimalMinorVersion else {
+                throw corrupt("type code 8 (DECIMAL of more than 18 digits) in a file of version 1.\(minor)")
+            }
             let nameLength = try r.count32(max: r.remaining, "column name length")
             guard let name = String(validating: Array(try r.bytes(nameLength)), as: UTF8.self) else {
                 throw corrupt("a column name is not valid UTF-8")
@@ -171,6 +175,11 @@ struct SegmentFooter {
             kinds.append(ValueKind(type))
         }
         return (minor, blockSize, rowCount64, fields, kinds)
+    }
+
+    /// §7.5, §4.1: a DECIMAL(19…38) chunk never has a dictionary.
+    static var wideDictionaryError: FormatError {
+        corrupt("a DECIMAL of more than 18 digits has a dictionary block, which §4.1 does not allow")
     }
 
     static func checkRange(offset: UInt64, length: Int, _ start: Int, _ end: Int) throws(FormatError) {

@@ -81,7 +81,7 @@ import Synchronization
     /// Creates (or truncates) the file at `path` and writes the header (§3).
     ///
     /// - Throws: `.invalidArgument` for a column type a table cannot store (INTERVAL, NULL) or a
-    ///   DECIMAL precision over 18; `.io` when the file cannot be created or written.
+    ///   DECIMAL precision over 38; `.io` when the file cannot be created or written.
     package init(path: String, schema: Schema, options: SegmentWriterOptions = .init()) throws(FormatError) {
         self.path = path
         self.schema = schema
@@ -91,9 +91,11 @@ import Synchronization
                 throw FormatError(
                     .invalidArgument, "type \(field.type) cannot be stored", path: path, column: field.name)
             }
-            if case .decimal(let p, let s) = field.type, p < 1 || p > DataType.maxDecimalPrecision || s < 0 || s > p {
+            if case .decimal(let p, let s) = field.type,
+                p < 1 || p > DataType.maxDecimalPrecision || s < 0 || s > p
+            {
                 throw FormatError(
-                    .invalidArgument, "DECIMAL(\(p),\(s)) is outside precision 1…18", path: path, column: field.name)
+                    .invalidArgument, "DECIMAL(\(p),\(s)) is outside precision 1…38", path: path, column: field.name)
             }
         }
         buffers = schema.fields.map { ColumnVector(type: $0.type, capacity: options.rowGroupSize) }
@@ -103,7 +105,7 @@ import Synchronization
         var header = ByteWriter()
         header.raw(SegmentFormat.headerMagic)
         header.u16(SegmentFormat.majorVersion)
-        header.u16(SegmentFormat.minorVersion)
+        header.u16(minorVersion)
         header.u32(0)
         try writeAll(header.bytes)
     }
@@ -152,6 +154,13 @@ import Synchronization
         }
     }
 
+    /// The lowest minor version with every type of the schema (§1): 1.1 only for a wide DECIMAL,
+    /// so files without one keep the bytes a 1.0 writer gave them.
+    private var minorVersion: UInt16 {
+        schema.fields.contains { $0.type.isWideDecimal }
+            ? SegmentFormat.wideDecimalMinorVersion : SegmentFormat.minorVersion
+    }
+
     /// Writes the last row group, the footer and the trailer (§6), then flushes the file to disk.
     ///
     /// - Throws: `.io` when writing or syncing fails; `.invalidArgument` when called twice.
@@ -160,7 +169,8 @@ import Synchronization
         if buffered > 0 { try flushRowGroup() }
         isFinished = true
         let footer = SegmentFooter(
-            blockSize: options.blockSize, rowCount: rowCount, schema: schema, rowGroups: rowGroups
+            minorVersion: minorVersion, blockSize: options.blockSize, rowCount: rowCount, schema: schema,
+            rowGroups: rowGroups
         ).serialized()
         var tail = ByteWriter()
         tail.raw(footer)

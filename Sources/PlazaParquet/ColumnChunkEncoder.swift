@@ -21,6 +21,7 @@ struct ColumnChunkEncoder {
         case .date: return .int32
         case .double: return .double
         case .varchar: return .byteArray
+        case .decimal where field.type.isWideDecimal: return .fixedLenByteArray
         default: return .int64
         }
     }
@@ -51,6 +52,9 @@ struct ColumnChunkEncoder {
                 let count = Int(offsets[row + 1]) - start
                 withUnsafeBytes(of: UInt32(count).littleEndian) { bytes += $0 }
                 bytes += UnsafeRawBufferPointer(start: heap + start, count: count)
+            case .int128:
+                // FIXED_LEN_BYTE_ARRAY(16) DECIMAL: big-endian two's complement.
+                withUnsafeBytes(of: data.load(fromByteOffset: row * 16, as: Int128.self).bigEndian) { bytes += $0 }
             default: preconditionFailure("booleans are bit-packed")
             }
         }
@@ -81,7 +85,10 @@ struct ColumnChunkEncoder {
         // Without NULLs every row is valid: no per-row test (the profile showed a call per row here).
         let allValid = validity.words == nil
         let validRows = Self.validRows(validity, 0..<count)
-        if values.isDictionary && (physicalType == .boolean || validRows.isEmpty) { values = values.flattened() }
+        if values.isDictionary && (physicalType == .boolean || physicalType == .fixedLenByteArray || validRows.isEmpty)
+        {
+            values = values.flattened()
+        }
         var output: [UInt8] = []
         var uncompressed = 0
         var dictionaryOffset: Int?
@@ -90,7 +97,8 @@ struct ColumnChunkEncoder {
         var entries = 0
         // The rows the statistics look at: the first row of each distinct value, or every valid row.
         var statisticsRows = (vector: values, rows: validRows)
-        if physicalType != .boolean && !validRows.isEmpty {
+        // Wide DECIMALs go PLAIN: sums and amounts are mostly distinct, and no 16-byte value index exists.
+        if physicalType != .boolean && physicalType != .fixedLenByteArray && !validRows.isEmpty {
             let limit = min(Self.maxDictionaryEntries, max(validRows.count / 2, 1))
             if let numbered = Self.dictionaryCodes(values, validRows, limit: limit) {
                 codes = numbered.codes
@@ -344,7 +352,12 @@ struct ColumnChunkEncoder {
                 if less(text(high), value) { high = row }
             }
             (result.min, result.max) = (Array(text(low)), Array(text(high)))
-        case .interval: break
+        case .interval: break  // the writer refuses it (ParquetWriter.init)
+        case .int128:
+            // Signed order; the bounds are the values' FIXED_LEN_BYTE_ARRAY bytes (big-endian).
+            if let (low, high) = bounds({ data.load(fromByteOffset: $0 * 16, as: Int128.self) }, <) {
+                (result.min, result.max) = (bytes(low.bigEndian), bytes(high.bigEndian))
+            }
         }
         return result
     }

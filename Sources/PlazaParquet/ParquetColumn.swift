@@ -20,6 +20,10 @@ package struct ParquetColumn: Sendable {
         case string
         /// Big-endian two's complement bytes (BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY) → DECIMAL.
         case bigEndianDecimal
+        /// The same bytes → DECIMAL of 19 to 38 digits (Int128).
+        case bigEndianWideDecimal
+        /// INT32 or INT64 → DECIMAL of 19 to 38 digits (a writer's choice Parquet allows, if unusual).
+        case int32ToInt128, int64ToInt128
     }
 
     /// The column's name (the leaf's name).
@@ -92,6 +96,17 @@ package struct ParquetColumn: Sendable {
                     column: name)
             }
             let type = DataType.decimal(precision: precision, scale: scale)
+            if type.isWideDecimal {
+                switch physical {
+                case .int32: return (type, .int32ToInt128)
+                case .int64: return (type, .int64ToInt128)
+                case .byteArray: return (type, .bigEndianWideDecimal)
+                case .fixedLenByteArray:
+                    guard typeLength >= 1, typeLength <= 16 else { throw unsupported("a \(typeLength)-byte DECIMAL") }
+                    return (type, .bigEndianWideDecimal)
+                default: throw unsupported("DECIMAL stored as \(physical)")
+                }
+            }
             switch physical {
             case .int32: return (type, .int32ToInt64)
             case .int64: return (type, .int64)

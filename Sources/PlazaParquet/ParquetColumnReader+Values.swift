@@ -14,6 +14,7 @@ extension ParquetColumnReader {
             switch entries.byteWidth {
             case 1: gather(entries.data.assumingMemoryBound(to: UInt8.self), target, count)
             case 4: gather(entries.data.assumingMemoryBound(to: UInt32.self), target, count)
+            case 16: gather(entries.data.assumingMemoryBound(to: UInt128.self), target, count)
             default: gather(entries.data.assumingMemoryBound(to: UInt64.self), target, count)
             }
         case .plain:
@@ -137,6 +138,24 @@ extension ParquetColumnReader {
                 overflow = overflow || over || over2
             }
             if overflow { throw ParquetError(.corrupt, "an INT96 timestamp beyond Plaza's range") }
+        case .int32ToInt128:
+            let output = target.assumingMemoryBound(to: Int128.self)
+            for index in 0..<count {
+                output[index] = Int128(
+                    Int32(littleEndian: stored.loadUnaligned(fromByteOffset: index &* 4, as: Int32.self)))
+            }
+        case .int64ToInt128:
+            let output = target.assumingMemoryBound(to: Int128.self)
+            for index in 0..<count {
+                output[index] = Int128(
+                    Int64(littleEndian: stored.loadUnaligned(fromByteOffset: index &* 8, as: Int64.self)))
+            }
+        case .bigEndianWideDecimal:
+            let width = column.storedWidth
+            let output = target.assumingMemoryBound(to: Int128.self)
+            for index in 0..<count {
+                output[index] = try bigEndianWide(UnsafeRawBufferPointer(start: stored + index * width, count: width))
+            }
         case .bigEndianDecimal:
             let width = column.storedWidth
             let output = target.assumingMemoryBound(to: Int64.self)
@@ -148,6 +167,24 @@ extension ParquetColumnReader {
             preconditionFailure("strings are not fixed-width")
         }
     }
+
+    /// A big-endian two's-complement integer of 1 to 16 bytes that must have at most the
+    /// column's precision in digits (a DECIMAL(19…38)).
+    private func bigEndianWide(_ bytes: UnsafeRawBufferPointer) throws(ParquetError) -> Int128 {
+        guard bytes.count > 0 else { return 0 }
+        var value: UInt128 = bytes[0] & 0x80 != 0 ? ~0 : 0
+        for byte in bytes { value = (value << 8) | UInt128(byte) }
+        let result = Int128(bitPattern: value)
+        guard case .decimal(let precision, _) = column.type else { preconditionFailure("a wide DECIMAL column") }
+        let limit = ParquetColumnReader.wideLimits[precision]
+        guard result <= limit, result >= -limit else {
+            throw ParquetError(.corrupt, "a DECIMAL value of more than \(precision) digits")
+        }
+        return result
+    }
+
+    /// 10^p − 1 for p in 0 ... 38.
+    static let wideLimits: [Int128] = (0...38).map { p in (0..<p).reduce(Int128(1)) { r, _ in r * 10 } - 1 }
 
     /// A big-endian two's-complement integer of up to 16 bytes that must fit an Int64.
     private func bigEndianInteger(_ bytes: UnsafeRawBufferPointer) throws(ParquetError) -> Int64 {
@@ -214,6 +251,16 @@ extension ParquetColumnReader {
     }
 
     private func convertSlices(into target: UnsafeMutableRawPointer) throws(ParquetError) {
+        if column.conversion == .bigEndianWideDecimal {
+            let output = target.assumingMemoryBound(to: Int128.self)
+            for (index, slice) in slices.enumerated() {
+                guard slice.count <= 16 else {
+                    throw ParquetError(.corrupt, "a DECIMAL value of \(slice.count) bytes")
+                }
+                output[index] = try bigEndianWide(slice)
+            }
+            return
+        }
         guard column.conversion == .bigEndianDecimal else {
             throw ParquetError(.unsupported, "byte arrays for a \(column.type) column")
         }

@@ -184,6 +184,7 @@ final class ParquetColumnReader {
             switch width {
             case 1: expand(target.assumingMemoryBound(to: UInt8.self), rows: rows, nonNull: nonNull)
             case 4: expand(target.assumingMemoryBound(to: UInt32.self), rows: rows, nonNull: nonNull)
+            case 16: expand(target.assumingMemoryBound(to: UInt128.self), rows: rows, nonNull: nonNull)
             default: expand(target.assumingMemoryBound(to: UInt64.self), rows: rows, nonNull: nonNull)
             }
             vector.setValidity(flags: levelScratch, count: rows, at: base)

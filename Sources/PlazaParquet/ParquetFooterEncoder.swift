@@ -34,9 +34,12 @@ struct ParquetFooterEncoder {
         case .date: physical = .int32
         case .double: physical = .double
         case .varchar: physical = .byteArray
+        // Parquet's DECIMAL over 18 digits: a 16-byte big-endian two's complement integer.
+        case .decimal where field.type.isWideDecimal: physical = .fixedLenByteArray
         default: physical = .int64
         }
         w.i32(1, physical.rawValue)
+        if physical == .fixedLenByteArray { w.i32(2, 16) }  // type_length
         w.i32(3, 1)  // OPTIONAL
         w.string(4, field.name)
         switch field.type {

@@ -46,7 +46,7 @@ extension BindingSession {
                 throw BindError("missing value for parameter $\(index) (\(parameters.count) given)", span: span)
             }
             let value = parameters[index - 1]
-            if case .decimal(_, let scale) = value, !(0...DataType.maxDecimalPrecision).contains(scale) {
+            if case .decimal(_, let scale) = value, !(0...DataType.maxNarrowDecimalPrecision).contains(scale) {
                 throw BindError(
                     "parameter $\(index) is a DECIMAL with scale \(scale); the scale must be 0 to 18", span: span)
             }
@@ -174,7 +174,7 @@ extension BindingSession {
             let integerDigits = String(parts[0]).drop { $0 == "0" }.count
             let scale = parts.count > 1 ? parts[1].count : 0
             let precision = max(1, integerDigits + scale)
-            if precision <= DataType.maxDecimalPrecision,
+            if precision <= DataType.maxNarrowDecimalPrecision,
                 let unscaled = TextValueParser.withBytes(
                     sign + text,
                     {
@@ -182,6 +182,12 @@ extension BindingSession {
                     })
             {
                 return .literal(.decimal(unscaled, scale: scale), type: .decimal(precision: precision, scale: scale))
+            }
+            // 19 to 38 digits: a wide DECIMAL literal, as DuckDB types it; more digits are DOUBLE.
+            if precision <= DataType.maxDecimalPrecision,
+                let value = TextValueParser.parse(sign + text, as: .decimal(precision: precision, scale: scale))
+            {
+                return .literal(value, type: .decimal(precision: precision, scale: scale))
             }
             return .literal(.double(Double(sign + text) ?? 0), type: .double)
         case .float(let text):
@@ -300,7 +306,7 @@ extension BindingSession {
                 // narrowest DECIMAL holding it at that scale, not BIGINT's DECIMAL(18, s): the result then
                 // keeps few digits, and kernels can prove that products of it cannot overflow.
                 let digits = String(v.magnitude).count
-                guard digits + s <= DataType.maxDecimalPrecision else { return argument }
+                guard digits + s <= DataType.maxNarrowDecimalPrecision else { return argument }
                 let type = DataType.decimal(precision: Swift.max(p, digits + s), scale: s)
                 guard let converted = ConstantFolding.castValue(value, to: type) else { return argument }
                 return .literal(converted, type: type)

@@ -139,7 +139,8 @@ enum ConstantFolding {
             switch values[0] {
             case .bigint(let v) where v != .min: return .literal(.bigint(-v), type: type)
             case .double(let v): return .literal(.double(-v), type: type)
-            case .decimal(let v, let s) where v != .min: return .literal(.decimal(-v, scale: s), type: type)
+            case .decimal(let v, let s) where v != .min && !type.isWideDecimal:
+                return .literal(.decimal(-v, scale: s), type: type)
             default: return nil
             }
         case .concatOperator:
@@ -186,7 +187,7 @@ enum ConstantFolding {
         case (.double(let x), .double(let y)):
             return .double(op == .add ? x + y : op == .subtract ? x - y : x * y)
         case (.decimal(let x, let s1), .decimal(let y, let s2)):
-            guard case .decimal(let precision, let scale) = type,
+            guard case .decimal(let precision, let scale) = type, !type.isWideDecimal,
                 op == .multiply ? s1 + s2 == scale : (s1 == scale && s2 == scale),
                 let result = int(x, y), precision >= 18 || result.magnitude < UInt64(powersOfTen[precision])
             else { return nil }
@@ -207,6 +208,7 @@ enum ConstantFolding {
     /// For places that take a constant of a given type (lag/lead's default); the binder's own
     /// conversions of constants meeting columns must stay exact and use `castValue`.
     static func castValueRounding(_ value: Value, to type: DataType) -> Value? {
+        if type.isWideDecimal { return nil }
         switch (value, type) {
         case (.decimal(let v, let s1), .decimal(let p, let s2)) where s2 < s1:
             guard let rounded = rescaleDecimal(v, from: s1, to: s2),
@@ -222,6 +224,9 @@ enum ConstantFolding {
     /// the executor.
     static func castValue(_ value: Value, to type: DataType) -> Value? {
         if value.isNull { return .null }
+        // Wide DECIMALs (Int128) are converted by the executor's kernels only.
+        if type.isWideDecimal { return nil }
+        if case .wideDecimal = value { return nil }
         switch (value, type) {
         case (_, .varchar):
             switch value {

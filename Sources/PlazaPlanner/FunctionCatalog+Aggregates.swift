@@ -125,12 +125,15 @@ extension FunctionCatalog {
             switch type {
             case .bigint, .boolean, .null: return (.bigint, .bigint)
             case .double: return (.double, .double)
+            // DuckDB's rule: any DECIMAL sums to DECIMAL(38, s); the total is exact up to 38 digits.
             case .decimal(_, let s): return (type, .decimal(precision: DataType.maxDecimalPrecision, scale: s))
             default: return nil
             }
         case .avg:
             switch type {
             case .bigint, .boolean, .null: return (.bigint, .double)
+            // A wide DECIMAL averages as DOUBLE (the result is DOUBLE either way).
+            case .decimal where type.isWideDecimal: return (.double, .double)
             case .double, .decimal: return (type, .double)
             default: return nil
             }

@@ -4,8 +4,9 @@ import PlazaCore
 extension FunctionCatalog {
     /// The type two operands are unified to (comparisons, `in`, `coalesce`, CASE branches…), or nil.
     ///
-    /// NULL unifies with anything; BIGINT + DOUBLE → DOUBLE; BIGINT + DECIMAL(p,s) → DECIMAL(18,s);
-    /// DECIMAL(p1,s1) + DECIMAL(p2,s2) → DECIMAL(min(18, max(p1−s1, p2−s2) + max(s1,s2)), max(s1,s2));
+    /// NULL unifies with anything; BIGINT + DECIMAL(p,s) → DECIMAL(cap,s); DECIMAL(p1,s1) +
+    /// DECIMAL(p2,s2) → DECIMAL(min(cap, max(p1−s1, p2−s2) + max(s1,s2)), max(s1,s2)), where cap is
+    /// 18 for two narrow operands and 38 when one is wide; BIGINT + DOUBLE → DOUBLE;
     /// DECIMAL + DOUBLE → DOUBLE; DATE + TIMESTAMP → TIMESTAMP. Anything else must match exactly.
     package static func commonType(_ a: DataType, _ b: DataType) -> DataType? {
         if a == b { return a }
@@ -14,14 +15,20 @@ extension FunctionCatalog {
         case (_, .null): return a
         case (.bigint, .double), (.double, .bigint), (.decimal, .double), (.double, .decimal): return .double
         case (.bigint, .decimal(_, let s)), (.decimal(_, let s), .bigint):
-            return .decimal(precision: DataType.maxDecimalPrecision, scale: s)
+            return .decimal(precision: decimalCap(a, b), scale: s)
         case (.decimal(let p1, let s1), .decimal(let p2, let s2)):
             let scale = max(s1, s2)
             let digits = max(p1 - s1, p2 - s2)
-            return .decimal(precision: min(DataType.maxDecimalPrecision, digits + scale), scale: scale)
+            return .decimal(precision: min(decimalCap(a, b), digits + scale), scale: scale)
         case (.date, .timestamp), (.timestamp, .date): return .timestamp
         default: return nil
         }
+    }
+
+    /// The precision results of DECIMAL operands are capped at: 18 while both are narrow (they stay in
+    /// Int64, checked at run time), 38 as soon as one is wide (DuckDB's rule for hugeint operands).
+    static func decimalCap(_ a: DataType, _ b: DataType) -> Int {
+        a.isWideDecimal || b.isWideDecimal ? DataType.maxDecimalPrecision : DataType.maxNarrowDecimalPrecision
     }
 
     /// The common type of a list of types (NULL for an empty list), or nil when two cannot be unified.
@@ -58,7 +65,7 @@ extension FunctionCatalog {
     static func unifyingCastCost(from source: DataType, to target: DataType) -> Int? {
         if let cost = implicitCastCost(from: source, to: target) { return cost }
         if case .decimal(_, let s1) = source, case .decimal(let p2, let s2) = target,
-            p2 == DataType.maxDecimalPrecision, s2 >= s1
+            p2 == DataType.maxNarrowDecimalPrecision || p2 == DataType.maxDecimalPrecision, s2 >= s1
         {
             return 1
         }
@@ -138,10 +145,10 @@ extension FunctionCatalog {
                 switch type {
                 case .decimal: targets.append(type)
                 case .bigint:
-                    targets.append(.decimal(precision: DataType.maxDecimalPrecision, scale: 0))
+                    targets.append(.decimal(precision: DataType.maxNarrowDecimalPrecision, scale: 0))
                     cost += 1
                 case .null:
-                    targets.append(.decimal(precision: DataType.maxDecimalPrecision, scale: 0))
+                    targets.append(.decimal(precision: DataType.maxNarrowDecimalPrecision, scale: 0))
                 default: return nil
                 }
             }
@@ -169,11 +176,16 @@ extension FunctionCatalog {
         case .firstArgument: return types.first ?? .null
         case .decimalAddSubtract:
             guard case .decimal(let p, let s) = types[0] else { return nil }
-            return .decimal(precision: min(DataType.maxDecimalPrecision, p + 1), scale: s)
+            return .decimal(precision: min(decimalCap(types[0], types[0]), p + 1), scale: s)
         case .decimalMultiply:
             guard case .decimal(let p1, let s1) = types[0], case .decimal(let p2, let s2) = types[1] else { return nil }
-            guard s1 + s2 <= DataType.maxDecimalPrecision else { return nil }
-            return .decimal(precision: min(DataType.maxDecimalPrecision, max(p1 + p2, s1 + s2)), scale: s1 + s2)
+            // As DuckDB: two narrow operands stay narrow (checked at run time) unless the scale needs
+            // more than 18 digits; a wide operand gives up to 38 digits.
+            let narrow =
+                !types[0].isWideDecimal && !types[1].isWideDecimal && s1 + s2 <= DataType.maxNarrowDecimalPrecision
+            let cap = narrow ? DataType.maxNarrowDecimalPrecision : DataType.maxDecimalPrecision
+            guard s1 + s2 <= cap else { return nil }
+            return .decimal(precision: min(cap, max(p1 + p2, s1 + s2)), scale: s1 + s2)
         case .decimalScaleZero:
             guard case .decimal(let p, _) = types[0] else { return nil }
             return .decimal(precision: p, scale: 0)

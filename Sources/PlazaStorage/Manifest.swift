@@ -36,8 +36,12 @@ struct Manifest: Hashable, Sendable {
     static let majorVersion: UInt16 = 1
     /// The minor version this code writes (§2): 1.1 added deletion files.
     static let minorVersion: UInt16 = 1
-    /// The required-feature bits this code knows (§4.2); none is defined yet.
-    static let knownFeatures: UInt64 = 0
+    /// The required-feature bits this code knows (§4.2).
+    static let knownFeatures: UInt64 = wideDecimalFeature
+    /// Required feature bit 0: DECIMAL columns of 19 to 38 digits, listed after the deletion files (§4.4).
+    static let wideDecimalFeature: UInt64 = 1
+    /// The minor version of a manifest with a wide DECIMAL column (§4.4); others are still 1.1.
+    static let wideDecimalMinorVersion: UInt16 = 2
     /// The leading magic, `PLZMANI1` (§3).
     static let headMagic: [UInt8] = Array("PLZMANI1".utf8)
     /// The trailing magic, `1INAMZLP` (§3).
@@ -88,8 +92,12 @@ struct Manifest: Hashable, Sendable {
         var body: [UInt8] = []
         ByteWriter.put(generation, into: &body)
         ByteWriter.put(UInt32(schema.count), into: &body)
-        for field in schema.fields {
+        var wide: [(index: Int, precision: Int, scale: Int)] = []
+        for (index, field) in schema.fields.enumerated() {
             ByteWriter.putString(field.name, into: &body)
+            if case .decimal(let p, let s) = field.type, p > DataType.maxNarrowDecimalPrecision {
+                wide.append((index, p, s))
+            }
             let (tag, precision, scale) = Manifest.typeCode(field.type)
             body.append(tag)
             body.append(precision)
@@ -105,7 +113,7 @@ struct Manifest: Hashable, Sendable {
         }
         ByteWriter.put(UInt64(rowCount), into: &body)
         // 1.1: required features, then the deletion files (§4.2).
-        ByteWriter.put(UInt64(0), into: &body)
+        ByteWriter.put(wide.isEmpty ? UInt64(0) : Manifest.wideDecimalFeature, into: &body)
         let deleting = segments.enumerated().filter { $0.element.deletions != nil }
         ByteWriter.put(UInt32(deleting.count), into: &body)
         for (index, segment) in deleting {
@@ -115,10 +123,19 @@ struct Manifest: Hashable, Sendable {
             ByteWriter.put(UInt64(entry.deletedRows), into: &body)
             ByteWriter.put(UInt64(entry.byteSize), into: &body)
         }
+        if !wide.isEmpty {
+            // 1.2: the real types of the wide columns the column list holds placeholders for (§4.4).
+            ByteWriter.put(UInt32(wide.count), into: &body)
+            for column in wide {
+                ByteWriter.put(UInt32(column.index), into: &body)
+                body.append(UInt8(column.precision))
+                body.append(UInt8(column.scale))
+            }
+        }
 
         var bytes = Manifest.headMagic
         ByteWriter.put(Manifest.majorVersion, into: &bytes)
-        ByteWriter.put(Manifest.minorVersion, into: &bytes)
+        ByteWriter.put(wide.isEmpty ? Manifest.minorVersion : Manifest.wideDecimalMinorVersion, into: &bytes)
         ByteWriter.put(UInt32(body.count), into: &bytes)
         bytes += body
         ByteWriter.put(Manifest.checksum(bytes[...]), into: &bytes)
@@ -132,6 +149,8 @@ struct Manifest: Hashable, Sendable {
         case .boolean: return (1, 0, 0)
         case .bigint: return (2, 0, 0)
         case .double: return (3, 0, 0)
+        case .decimal(let p, let s) where p > DataType.maxNarrowDecimalPrecision:
+            return Manifest.widePlaceholder(scale: s)
         case .decimal(let p, let s): return (4, UInt8(p), UInt8(s))
         case .varchar: return (5, 0, 0)
         case .date: return (6, 0, 0)
@@ -139,6 +158,10 @@ struct Manifest: Hashable, Sendable {
         case .interval, .null: preconditionFailure("type \(type) cannot be stored in a table")
         }
     }
+
+    /// The column-list entry standing for a DECIMAL(19…38) of scale `scale` (§4.4): a DECIMAL(18)
+    /// that a Plaza without feature bit 0 parses, then refuses at the feature bits.
+    static func widePlaceholder(scale: Int) -> (UInt8, UInt8, UInt8) { (4, 18, UInt8(min(scale, 18))) }
 
     /// The type of a tag, precision and scale, or nil if they name none (§4.2).
     static func dataType(tag: UInt8, precision: UInt8, scale: UInt8) -> DataType? {
@@ -148,7 +171,9 @@ struct Manifest: Hashable, Sendable {
         case 2: plain = .bigint
         case 3: plain = .double
         case 4:
-            guard precision >= 1, Int(precision) <= DataType.maxDecimalPrecision, scale <= precision else { return nil }
+            guard precision >= 1, Int(precision) <= DataType.maxNarrowDecimalPrecision, scale <= precision else {
+                return nil
+            }
             return .decimal(precision: Int(precision), scale: Int(scale))
         case 5: plain = .varchar
         case 6: plain = .date
@@ -243,9 +268,10 @@ struct Manifest: Hashable, Sendable {
                 SegmentEntry(fileName: fileName, rowCount: Int(rows), rowGroupCount: Int(groups), byteSize: Int(size)))
         }
         let storedTotal = try body.u64(damaged)
+        var features: UInt64 = 0
         if minor >= 1 {
             // 1.1: required features, then deletion files; the row total counts live rows only.
-            let features = try body.u64(damaged)
+            features = try body.u64(damaged)
             guard features & ~knownFeatures == 0 else {
                 throw StorageError(
                     .newerVersion,
@@ -280,8 +306,11 @@ struct Manifest: Hashable, Sendable {
         guard storedTotal == UInt64(total) else {
             throw damaged("manifest row total \(storedTotal) differs from the segments' sum \(total)")
         }
+        if features & wideDecimalFeature != 0 {
+            try readWideColumns(&body, into: &fields, minor: minor, damaged)
+        }
         // §2: a newer minor version may append fields to the body; this version's must end here.
-        guard body.remaining == 0 || minor > minorVersion else {
+        guard body.remaining == 0 || minor > wideDecimalMinorVersion else {
             throw damaged("manifest body has \(body.remaining) unexpected trailing bytes")
         }
         return Manifest(generation: generation, schema: Schema(fields), segments: segments)

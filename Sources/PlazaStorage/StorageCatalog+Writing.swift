@@ -257,9 +257,10 @@ extension StorageCatalog {
                 throw StorageError(
                     .schemaMismatch, "type \(field.type) cannot be stored in a table", table: table, column: field.name)
             case .decimal(let p, let s):
+                // Up to 18 digits as Int64 (type code 4), 19 to 38 as Int128 (code 8, Formats/ §4.1).
                 guard p >= 1, p <= DataType.maxDecimalPrecision, s >= 0, s <= p else {
                     throw StorageError(
-                        .schemaMismatch, "DECIMAL(\(p),\(s)) is not storable (1 ≤ p ≤ 18, 0 ≤ s ≤ p)", table: table,
+                        .schemaMismatch, "DECIMAL(\(p),\(s)) is not storable (1 ≤ p ≤ 38, 0 ≤ s ≤ p)", table: table,
                         column: field.name)
                 }
             default: break

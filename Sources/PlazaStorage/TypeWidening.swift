@@ -10,16 +10,19 @@ enum TypeWidening {
     /// keeps `old` and the writer's caller casts its data.
     static func widened(_ old: DataType, _ new: DataType) -> DataType? {
         if old == new { return old }
+        // A DECIMAL of 19 to 38 digits widens nothing and nothing widens to it: stored segments are
+        // never converted to or from Int128 (§7); the caller casts appended data to the table's type.
+        if old.isWideDecimal || new.isWideDecimal { return nil }
         switch (old, new) {
         case (.varchar, _), (_, .varchar): return .varchar
         case (.date, .timestamp), (.timestamp, .date): return .timestamp
         case (.bigint, .double), (.double, .bigint), (.decimal, .double), (.double, .decimal): return .double
         case (.bigint, .decimal(_, let scale)), (.decimal(_, let scale), .bigint):
             // Every BIGINT of up to 18 - scale digits fits; old values are checked while reading.
-            return .decimal(precision: DataType.maxDecimalPrecision, scale: scale)
+            return .decimal(precision: DataType.maxNarrowDecimalPrecision, scale: scale)
         case (.decimal(let p1, let s1), .decimal(let p2, let s2)):
             let scale = max(s1, s2), integerDigits = max(p1 - s1, p2 - s2)
-            guard integerDigits + scale <= DataType.maxDecimalPrecision else { return nil }
+            guard integerDigits + scale <= DataType.maxNarrowDecimalPrecision else { return nil }
             return .decimal(precision: integerDigits + scale, scale: scale)
         default: return nil
         }
@@ -28,6 +31,7 @@ enum TypeWidening {
     /// Whether values stored as `from` can be read as `to` without loss (the widening order).
     static func canRead(_ from: DataType, as to: DataType) -> Bool {
         if from == to { return true }
+        if from.isWideDecimal || to.isWideDecimal { return false }
         switch (from, to) {
         case (_, .varchar): return true
         case (.date, .timestamp): return true

@@ -313,6 +313,9 @@ import PlazaCore
         case (.boolean(let b), .uint8): append(UInt8(b ? 1 : 0))
         case (.bigint(let v), .int64): append(v)
         case (.decimal(let v, _), .int64): append(v)
+        case (.decimal(let v, _), .int128): append(Int128(v))
+        case (.wideDecimal(let v, _), .int128): append(v)
+        case (.wideDecimal(let v, _), .int64) where Int64(exactly: v) != nil: append(Int64(v))
         case (.timestamp(let v), .int64): append(v)
         case (.double(let v), .double): append(v)
         case (.date(let v), .int32): append(v)
@@ -332,7 +335,11 @@ import PlazaCore
         switch type {
         case .boolean: return .boolean(data.load(fromByteOffset: row, as: UInt8.self) != 0)
         case .bigint: return .bigint(data.load(fromByteOffset: row * 8, as: Int64.self))
-        case .decimal(_, let scale): return .decimal(data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
+        case .decimal(let precision, let scale):
+            if precision > DataType.maxNarrowDecimalPrecision {
+                return .wideDecimal(data.load(fromByteOffset: row * 16, as: Int128.self), scale: scale)
+            }
+            return .decimal(data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
         case .timestamp: return .timestamp(data.load(fromByteOffset: row * 8, as: Int64.self))
         case .double: return .double(data.load(fromByteOffset: row * 8, as: Double.self))
         case .date: return .date(data.load(fromByteOffset: row * 4, as: Int32.self))
@@ -393,6 +400,7 @@ import PlazaCore
             case .int64: flat.gatherEntries(of: dictionary, codes, n, Int64.self)
             case .double: flat.gatherEntries(of: dictionary, codes, n, UInt64.self)
             case .interval: flat.gatherEntries(of: dictionary, codes, n, Interval.self)
+            case .int128: flat.gatherEntries(of: dictionary, codes, n, Int128.self)
             case .string: preconditionFailure("text handled above")
             }
             if let words { flat.zeroNullSlots(words, n, width: byteWidth) }

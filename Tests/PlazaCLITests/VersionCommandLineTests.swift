@@ -8,7 +8,7 @@ import Testing
         #expect(output.status == 0)
         #expect(
             output.stdout
-                == "Plaza \(PlazaVersion.current.release)\nsegment file format 1.0 (reads 1.x)\nmanifest format 1.1 (reads 1.x)\n"
+                == "Plaza \(PlazaVersion.current.release)\nsegment file format 1.1 (reads 1.x)\nmanifest format 1.2 (reads 1.x)\n"
         )
         #expect(output.stderr.isEmpty)
     }

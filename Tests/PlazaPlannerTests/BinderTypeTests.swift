@@ -109,7 +109,7 @@ import Testing
 
     static let aggregateCases: [(String, DataType)] = [
         ("count(*)", .bigint), ("count(colonia)", .bigint), ("count(DISTINCT colonia)", .bigint),
-        ("sum(n)", .bigint), ("sum(x)", .double), ("sum(monto)", .decimal(precision: 18, scale: 2)),
+        ("sum(n)", .bigint), ("sum(x)", .double), ("sum(monto)", .decimal(precision: 38, scale: 2)),
         ("sum(ok)", .bigint),
         ("avg(n)", .double), ("avg(monto)", .double), ("avg(x)", .double),
         ("min(colonia)", .varchar), ("max(fecha)", .date), ("min(monto)", .decimal(precision: 12, scale: 2)),

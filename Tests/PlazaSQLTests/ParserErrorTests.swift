@@ -27,7 +27,7 @@ import Testing
         Case(sql: "SELECT 1e", line: 1, column: 8, fragment: "exponent"),
         Case(sql: "SELECT @x", line: 1, column: 8, fragment: "unexpected character"),
         Case(sql: "SELECT 1 /* open", line: 1, column: 10, fragment: "unterminated comment"),
-        Case(sql: "SELECT CAST(a AS DECIMAL(19,2))", line: 1, column: 26, fragment: "precision"),
+        Case(sql: "SELECT CAST(a AS DECIMAL(39,2))", line: 1, column: 26, fragment: "precision"),
         Case(sql: "SELECT CAST(a AS DECIMAL(4,5))", line: 1, column: 26, fragment: "scale"),
         Case(sql: "SELEC 1", line: 1, column: 1, fragment: "expected SELECT"),
         Case(sql: "SELECT a FROM", line: 1, column: 14, fragment: "table name"),

@@ -12,7 +12,7 @@ import Testing
         let response = try await blocking { try RawHTTPClient.request(port: server.port, "GET", "/api/version") }
         #expect(response.status == 200)
         #expect(response.json["plaza"] as? String == PlazaVersion.current.release)
-        #expect(response.json["segment_format"] as? String == "1.0")
+        #expect(response.json["segment_format"] as? String == "1.1")
         #expect(response.json["manifest_formats_read"] as? String == "1.x")
     }
 

@@ -14,12 +14,15 @@ extension Int32: OrderedValue {
 extension Int64: OrderedValue {
     @inline(__always) static func isLess(_ a: Int64, _ b: Int64) -> Bool { a < b }
 }
+extension Int128: OrderedValue {
+    @inline(__always) static func isLess(_ a: Int128, _ b: Int128) -> Bool { a < b }
+}
 extension Double: OrderedValue {
     /// NaN orders above every number, as in `CompareKernel.compareDoubles`.
     @inline(__always) static func isLess(_ a: Double, _ b: Double) -> Bool { a < b || (b.isNaN && !a.isNaN) }
 }
 
-/// min / max over a fixed-width type (UInt8, Int32, Int64, Double).
+/// min / max over a fixed-width type (UInt8, Int32, Int64, Int128, Double).
 ///
 /// One concrete class for every physical type: the values live in raw memory and `update`
 /// switches on the type once per batch, then runs a loop specialized for it (a generic class
@@ -37,16 +40,17 @@ final class FixedMinMaxAccumulator: UnaryAccumulatorState {
     private var groupCount = 0
 
     init(isMax: Bool, type: DataType, physicalType: PhysicalType) {
-        precondition([.uint8, .int32, .int64, .double].contains(physicalType), "min/max over \(physicalType)")
+        precondition([.uint8, .int32, .int64, .int128, .double].contains(physicalType), "min/max over \(physicalType)")
         self.isMax = isMax
         self.type = type
         self.physicalType = physicalType
         switch physicalType {
         case .uint8: stride = 1
         case .int32: stride = 4
+        case .int128: stride = 16
         default: stride = 8
         }
-        values = .allocate(byteCount: 8, alignment: 8)
+        values = .allocate(byteCount: 16, alignment: 16)
         seen = .allocate(capacity: 1)
     }
 
@@ -67,7 +71,7 @@ final class FixedMinMaxAccumulator: UnaryAccumulatorState {
     @inline(never)
     private func grow(_ needed: Int) {
         let newCapacity = Swift.max(needed, capacity * 2, 16)
-        let newValues = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * stride, alignment: 8)
+        let newValues = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * stride, alignment: 16)
         newValues.copyMemory(from: values, byteCount: groupCount * stride)
         values.deallocate()
         values = newValues
@@ -87,6 +91,7 @@ final class FixedMinMaxAccumulator: UnaryAccumulatorState {
         case .uint8: updateTyped(UInt8.self, groups, rows, input, count)
         case .int32: updateTyped(Int32.self, groups, rows, input, count)
         case .int64: updateTyped(Int64.self, groups, rows, input, count)
+        case .int128: updateTyped(Int128.self, groups, rows, input, count)
         case .double: updateTyped(Double.self, groups, rows, input, count)
         default: preconditionFailure("min/max over \(physicalType)")
         }
@@ -191,6 +196,7 @@ final class FixedMinMaxAccumulator: UnaryAccumulatorState {
         case .uint8: mergeTyped(UInt8.self, o, sources, targets, count)
         case .int32: mergeTyped(Int32.self, o, sources, targets, count)
         case .int64: mergeTyped(Int64.self, o, sources, targets, count)
+        case .int128: mergeTyped(Int128.self, o, sources, targets, count)
         case .double: mergeTyped(Double.self, o, sources, targets, count)
         default: preconditionFailure("min/max over \(physicalType)")
         }
@@ -226,6 +232,7 @@ final class FixedMinMaxAccumulator: UnaryAccumulatorState {
             case .uint8: out.append(values.load(fromByteOffset: g, as: UInt8.self))
             case .int32: out.append(values.load(fromByteOffset: g * 4, as: Int32.self))
             case .int64: out.append(values.load(fromByteOffset: g * 8, as: Int64.self))
+            case .int128: out.append(values.load(fromByteOffset: g * 16, as: Int128.self))
             default: out.append(values.load(fromByteOffset: g * 8, as: Double.self))
             }
         }

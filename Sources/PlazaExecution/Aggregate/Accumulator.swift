@@ -195,7 +195,7 @@ enum Accumulator {
         case .min, .max:
             let isMax = call.function == .max
             switch input.physicalType {
-            case .uint8, .int32, .int64, .double:
+            case .uint8, .int32, .int64, .int128, .double:
                 return .fixedMinMax(
                     FixedMinMaxAccumulator(isMax: isMax, type: call.type, physicalType: input.physicalType))
             case .string: return .stringMinMax(StringMinMaxAccumulator(isMax: isMax))

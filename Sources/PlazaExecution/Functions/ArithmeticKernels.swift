@@ -20,6 +20,9 @@ enum ArithmeticKernels {
     {
         let a = types[0]
         let b = types.count > 1 ? types[1] : .null
+        if name != .divide && (a.isWideDecimal || b.isWideDecimal || result.isWideDecimal) {
+            return try WideDecimalKernels.arithmetic(name, types, result)
+        }
         switch (name, a, b) {
         case (.negate, .bigint, _), (.negate, .decimal, _):
             return { (inputs, count) throws(ExecutionError) in

@@ -27,6 +27,9 @@ enum CastKernels {
             return { (_, count) throws(ExecutionError) in GatherKernel.constant(.null, type: target, count: count) }
         }
         if target == .varchar { return toText(source) }
+        if source.isWideDecimal || target.isWideDecimal {
+            return try WideDecimalKernels.cast(from: source, to: target, isTry: isTry)
+        }
         switch (source, target) {
         case (.varchar, _):
             return rowByRow(source, target, isTry) { (v, row) in
@@ -159,7 +162,7 @@ enum CastKernels {
                 var written = true
                 switch source {
                 case .bigint: buffer.appendInteger(v.data.load(fromByteOffset: row * 8, as: Int64.self))
-                case .decimal(_, let scale):
+                case .decimal(let precision, let scale) where precision <= DataType.maxNarrowDecimalPrecision:
                     buffer.appendDecimal(v.data.load(fromByteOffset: row * 8, as: Int64.self), scale: scale)
                 case .boolean:
                     buffer.appendASCII(v.data.load(fromByteOffset: row, as: UInt8.self) != 0 ? "true" : "false")

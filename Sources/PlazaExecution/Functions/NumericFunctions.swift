@@ -13,6 +13,14 @@ enum NumericFunctions {
         throws(ExecutionError) -> ScalarKernel
     {
         let type = types.first ?? .null
+        if type.isWideDecimal {
+            var digits: Int64 = 0
+            if name == .round && types.count == 2 {
+                guard case .bigint(let n)? = constants[1] else { throw Self.missingDigits() }
+                digits = n
+            }
+            return try WideDecimalKernels.numeric(name, type, result, digits: digits)
+        }
         switch (name, type) {
         case (.abs, .bigint), (.abs, .decimal):
             return { (inputs, count) throws(ExecutionError) in

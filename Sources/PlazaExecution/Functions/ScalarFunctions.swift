@@ -201,6 +201,10 @@ enum ScalarFunctions {
             let x = a.data.load(fromByteOffset: i * 8, as: Int64.self),
                 y = b.data.load(fromByteOffset: j * 8, as: Int64.self)
             return x < y ? -1 : (x > y ? 1 : 0)
+        case .int128:
+            let x = a.data.load(fromByteOffset: i * 16, as: Int128.self),
+                y = b.data.load(fromByteOffset: j * 16, as: Int128.self)
+            return x < y ? -1 : (x > y ? 1 : 0)
         case .double:
             return CompareKernel.compareDoubles(
                 a.data.load(fromByteOffset: i * 8, as: Double.self), b.data.load(fromByteOffset: j * 8, as: Double.self)

@@ -61,7 +61,7 @@ struct SortKeyEncoder {
         case .uint8: return 1
         case .int32: return 4
         case .int64, .double: return 8
-        case .interval: return 16
+        case .interval, .int128: return 16
         case .string: return 0
         }
     }
@@ -119,6 +119,25 @@ struct SortKeyEncoder {
                     let i = values[row]
                     let total = (Int128(i.months) * 30 + Int128(i.days)) * Int128(86_400_000_000) + Int128(i.micros)
                     let bits = UInt128(bitPattern: total) ^ (UInt128(1) << 127)
+                    base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
+                    base.storeBytes(
+                        of: (UInt64(truncatingIfNeeded: bits >> 64) ^ flip).bigEndian, toByteOffset: p &+ 1,
+                        as: UInt64.self)
+                    base.storeBytes(
+                        of: (UInt64(truncatingIfNeeded: bits) ^ flip).bigEndian, toByteOffset: p &+ 9, as: UInt64.self)
+                    position[row] = p &+ 17
+                } else {
+                    base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
+                    position[row] = p &+ 1
+                }
+            }
+        case .int128:
+            // Two's complement with the sign bit flipped orders as unsigned, big-endian bytes.
+            let values = vector.data.assumingMemoryBound(to: Int128.self)
+            for row in 0..<count {
+                let p = position[row]
+                if validity.isValid(at: row) {
+                    let bits = UInt128(bitPattern: values[row]) ^ (UInt128(1) << 127)
                     base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
                     base.storeBytes(
                         of: (UInt64(truncatingIfNeeded: bits >> 64) ^ flip).bigEndian, toByteOffset: p &+ 1,

@@ -154,6 +154,7 @@ struct SortMerge {
                     case .int64: gatherFixed(vectors, out, runs, rows, Int64.self)
                     case .double: gatherFixed(vectors, out, runs, rows, Double.self)
                     case .interval: gatherFixed(vectors, out, runs, rows, Interval.self)
+                    case .int128: gatherFixed(vectors, out, runs, rows, Int128.self)
                     case .string: gatherStrings(vectors, out, runs, rows)
                     }
                     if vectors.contains(where: \.hasNulls) {

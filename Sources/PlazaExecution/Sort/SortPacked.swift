@@ -121,6 +121,7 @@ final class SortPackedJob: @unchecked Sendable {
             case .int64: gatherFixed(c, refs, count, out, Int64.self)
             case .double: gatherFixed(c, refs, count, out, Double.self)
             case .interval: gatherFixed(c, refs, count, out, Interval.self)
+            case .int128: gatherFixed(c, refs, count, out, Int128.self)
             case .string: gatherStrings(c, refs, count, out)
             }
             if hasNulls[c] {

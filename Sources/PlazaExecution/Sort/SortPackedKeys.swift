@@ -28,7 +28,7 @@ struct SortKeyRange {
         if type == .null { return true }
         switch type.physicalType {
         case .uint8, .int32, .int64, .double: return true
-        case .string, .interval: return false
+        case .string, .interval, .int128: return false
         }
     }
 
@@ -45,7 +45,7 @@ struct SortKeyRange {
         case .int32: add(vector, Int32.self, count)
         case .int64: add(vector, Int64.self, count)
         case .double: add(vector, Double.self, count)
-        case .string, .interval: preconditionFailure("no packed range for \(vector.type)")
+        case .string, .interval, .int128: preconditionFailure("no packed range for \(vector.type)")
         }
     }
 
@@ -85,7 +85,7 @@ struct SortKeyRange {
         case .int32: return Int32.orderBits(vector.data.load(fromByteOffset: row * 4, as: Int32.self))
         case .int64: return Int64.orderBits(vector.data.load(fromByteOffset: row * 8, as: Int64.self))
         case .double: return Double.orderBits(vector.data.load(fromByteOffset: row * 8, as: Double.self))
-        case .string, .interval: preconditionFailure("no packed key for \(vector.type)")
+        case .string, .interval, .int128: preconditionFailure("no packed key for \(vector.type)")
         }
     }
 
@@ -163,7 +163,7 @@ struct PackedKeyLayout {
             case .int32: pack(part, vector, Int32.self, start, count, out)
             case .int64: pack(part, vector, Int64.self, start, count, out)
             case .double: pack(part, vector, Double.self, start, count, out)
-            case .string, .interval: preconditionFailure("no packed key for \(vector.type)")
+            case .string, .interval, .int128: preconditionFailure("no packed key for \(vector.type)")
             }
         }
     }

@@ -72,7 +72,7 @@ struct FirstKeyCutoff: Sendable {
         case .string:
             bytes = Array(vector.bytes(at: row))
             isString = true
-        case .interval: isTyped = false
+        case .interval, .int128: isTyped = false
         }
     }
 
@@ -134,7 +134,7 @@ struct FirstKeyCutoff: Sendable {
                 }
             }
             return n
-        case .interval: preconditionFailure("interval keys have no typed cutoff")
+        case .interval, .int128: preconditionFailure("interval and wide decimal keys have no typed cutoff")
         }
     }
 

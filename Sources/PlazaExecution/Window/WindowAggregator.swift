@@ -101,15 +101,25 @@ struct WindowAggregator {
         throws(ExecutionError) -> ColumnVector
     {
         let n = layout.count
-        let source = argument.values(as: Int64.self)
         var sums = [Int128](repeating: 0, count: n + 1)
-        for p in 0..<n {
-            sums[p + 1] = sums[p] &+ (included[p] ? Int128(source[Int(layout.order[p])]) : 0)
+        if argument.physicalType == .int128 {
+            // A wide DECIMAL argument: prefix sums checked, as they could pass Int128.
+            let source = argument.values(as: Int128.self)
+            for p in 0..<n {
+                let (sum, wrapped) = sums[p].addingReportingOverflow(included[p] ? source[Int(layout.order[p])] : 0)
+                guard !wrapped else { throw overflow() }
+                sums[p + 1] = sum
+            }
+        } else {
+            let source = argument.values(as: Int64.self)
+            for p in 0..<n {
+                sums[p + 1] = sums[p] &+ (included[p] ? Int128(source[Int(layout.order[p])]) : 0)
+            }
         }
         let out = ColumnVector(type: call.type, capacity: n)
         out.setCount(n)
         var scale = 1.0
-        if case .decimal(_, let s) = argument.type { scale = Double(powersOfTen[s]) }
+        if case .decimal(_, let s) = argument.type { scale = Double(powersOfTen128[s]) }
         for p in 0..<n {
             let row = Int(layout.order[p])
             let s = Int(frames.start[p]), e = Int(frames.end[p])
@@ -118,9 +128,16 @@ struct WindowAggregator {
                 out.setValid(false, at: row)
                 continue
             }
-            let sum = sums[e] &- sums[s]
+            let (sum, wrapped) = sums[e].subtractingReportingOverflow(sums[s])
+            if wrapped { throw overflow() }
             if function == .avg {
                 out.values(as: Double.self)[row] = Double(exactSum: sum) / scale / Double(count)
+            } else if call.type.isWideDecimal {
+                // sum of DECIMAL is DECIMAL(38, s): the Int128 total is the value, within 38 digits.
+                guard sum.magnitude <= maxUnscaled(precision: DataType.maxDecimalPrecision).magnitude else {
+                    throw overflow()
+                }
+                out.values(as: Int128.self)[row] = sum
             } else {
                 // Int128's own conversions are generic (slow): the Int64 bits, checked, instead.
                 let small = Int64(truncatingIfNeeded: sum)

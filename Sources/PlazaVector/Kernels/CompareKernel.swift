@@ -70,6 +70,10 @@ import PlazaCore
             loop(
                 a.data.assumingMemoryBound(to: Int64.self), b.data.assumingMemoryBound(to: Int64.self), false, op,
                 count, out)
+        case .int128:
+            loop(
+                a.data.assumingMemoryBound(to: Int128.self), b.data.assumingMemoryBound(to: Int128.self), false, op,
+                count, out)
         case .double:
             doubleLoop(
                 a.data.assumingMemoryBound(to: Double.self), b.data.assumingMemoryBound(to: Double.self), false, op,
@@ -112,6 +116,10 @@ import PlazaCore
         case .int64:
             loop(
                 a.data.assumingMemoryBound(to: Int64.self), holder.data.assumingMemoryBound(to: Int64.self), true, op,
+                count, out)
+        case .int128:
+            loop(
+                a.data.assumingMemoryBound(to: Int128.self), holder.data.assumingMemoryBound(to: Int128.self), true, op,
                 count, out)
         case .double:
             doubleLoop(

@@ -63,6 +63,7 @@ import PlazaCore
         case .int64: gatherFixed(source, out, indices, Int64.self)
         case .double: gatherFixed(source, out, indices, Double.self)
         case .interval: gatherFixed(source, out, indices, Interval.self)
+        case .int128: gatherFixed(source, out, indices, Int128.self)
         }
         if hasMissing || validity.words != nil { gatherValidityIfNull(validity, indices, hasMissing, into: out) }
         return out
