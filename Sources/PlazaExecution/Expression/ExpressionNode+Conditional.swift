@@ -43,8 +43,18 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
         if node.neverFails { return true }
         if let compare = node as? CompareConstantNode { return cannotFail(compare.input) }
         if let logic = node as? LogicNode { return logic.arguments.allSatisfy(cannotFail) }
+        // Tests that compare or match and never throw (TPC-H Q14's `p_type LIKE 'PROMO%'`).
+        if let call = node as? FunctionNode, let name = call.name, CaseNode.neverFailingTests.contains(name) {
+            return call.arguments.allSatisfy(cannotFail)
+        }
         return false
     }
+
+    /// Functions whose kernels never throw, whatever the rows hold.
+    private static let neverFailingTests: Set<ScalarFunction> = [
+        .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .isNull, .isNotNull, .isDistinctFrom,
+        .isNotDistinctFrom, .not, .and, .or, .like, .ilike, .startsWith, .contains,
+    ]
 
     func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
         if selectsPerRow { return try selectPerRow(batch) }
