@@ -112,44 +112,15 @@ struct SortKeyEncoder {
         case .int64: encode8(vector, Int64.self, flip, nullMarker, count, base, position)
         case .double: encode8(vector, Double.self, flip, nullMarker, count, base, position)
         case .interval:
+            // An interval orders by its length in microseconds (a month as 30 days), a 128-bit value.
             let values = vector.data.assumingMemoryBound(to: Interval.self)
-            for row in 0..<count {
-                let p = position[row]
-                if validity.isValid(at: row) {
-                    let i = values[row]
-                    let total = (Int128(i.months) * 30 + Int128(i.days)) * Int128(86_400_000_000) + Int128(i.micros)
-                    let bits = UInt128(bitPattern: total) ^ (UInt128(1) << 127)
-                    base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
-                    base.storeBytes(
-                        of: (UInt64(truncatingIfNeeded: bits >> 64) ^ flip).bigEndian, toByteOffset: p &+ 1,
-                        as: UInt64.self)
-                    base.storeBytes(
-                        of: (UInt64(truncatingIfNeeded: bits) ^ flip).bigEndian, toByteOffset: p &+ 9, as: UInt64.self)
-                    position[row] = p &+ 17
-                } else {
-                    base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
-                    position[row] = p &+ 1
-                }
+            encode16(vector, flip, nullMarker, count, base, position) { row in
+                let i = values[row]
+                return (Int128(i.months) * 30 + Int128(i.days)) * Int128(86_400_000_000) + Int128(i.micros)
             }
         case .int128:
-            // Two's complement with the sign bit flipped orders as unsigned, big-endian bytes.
             let values = vector.data.assumingMemoryBound(to: Int128.self)
-            for row in 0..<count {
-                let p = position[row]
-                if validity.isValid(at: row) {
-                    let bits = UInt128(bitPattern: values[row]) ^ (UInt128(1) << 127)
-                    base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
-                    base.storeBytes(
-                        of: (UInt64(truncatingIfNeeded: bits >> 64) ^ flip).bigEndian, toByteOffset: p &+ 1,
-                        as: UInt64.self)
-                    base.storeBytes(
-                        of: (UInt64(truncatingIfNeeded: bits) ^ flip).bigEndian, toByteOffset: p &+ 9, as: UInt64.self)
-                    position[row] = p &+ 17
-                } else {
-                    base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
-                    position[row] = p &+ 1
-                }
-            }
+            encode16(vector, flip, nullMarker, count, base, position) { values[$0] }
         case .string:
             let invert = UInt8(truncatingIfNeeded: flip)
             for row in 0..<count {
@@ -172,6 +143,32 @@ struct SortKeyEncoder {
                 base.storeBytes(of: invert, toByteOffset: p, as: UInt8.self)
                 base.storeBytes(of: invert, toByteOffset: p &+ 1, as: UInt8.self)
                 position[row] = p &+ 2
+            }
+        }
+    }
+
+    /// Encodes 128-bit signed keys (`value(row)` for each valid row): two's complement with the
+    /// sign bit flipped orders as unsigned, written as 16 big-endian bytes after the NULL marker.
+    @inline(__always)
+    private static func encode16(
+        _ vector: ColumnVector, _ flip: UInt64, _ nullMarker: UInt8, _ count: Int, _ base: UnsafeMutableRawPointer,
+        _ position: UnsafeMutableBufferPointer<Int>, _ value: (Int) -> Int128
+    ) {
+        let validity = vector.validity
+        for row in 0..<count {
+            let p = position[row]
+            if validity.isValid(at: row) {
+                let bits = UInt128(bitPattern: value(row)) ^ (UInt128(1) << 127)
+                base.storeBytes(of: 1, toByteOffset: p, as: UInt8.self)
+                base.storeBytes(
+                    of: (UInt64(truncatingIfNeeded: bits >> 64) ^ flip).bigEndian, toByteOffset: p &+ 1,
+                    as: UInt64.self)
+                base.storeBytes(
+                    of: (UInt64(truncatingIfNeeded: bits) ^ flip).bigEndian, toByteOffset: p &+ 9, as: UInt64.self)
+                position[row] = p &+ 17
+            } else {
+                base.storeBytes(of: nullMarker, toByteOffset: p, as: UInt8.self)
+                position[row] = p &+ 1
             }
         }
     }
