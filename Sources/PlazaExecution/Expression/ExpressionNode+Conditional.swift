@@ -26,6 +26,11 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
     /// Whether no condition or result can fail and the result is fixed-width: then every branch runs
     /// over the whole batch and each row picks its value with a mask (no gathers, no row lists).
     let selectsPerRow: Bool
+    /// The one column the CASE reads, when `selectsPerRow` and it reads exactly one: over a
+    /// dictionary vector the CASE runs once per entry (`CASE WHEN colonia = '…' THEN 1 …`).
+    let onlyColumn: Int?
+    /// The per-entry results of the last few dictionaries seen.
+    private let entryCache = EntryCache()
 
     init(branches: [(ExpressionNode, ExpressionNode)], otherwise: ExpressionNode, type: DataType) {
         self.branches = branches
@@ -35,6 +40,19 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
             [1, 4, 8, 16].contains(type.physicalType.byteWidth) && type.physicalType != .string
             && CaseNode.cannotFail(otherwise)
             && branches.allSatisfy { CaseNode.cannotFail($0.0) && CaseNode.cannotFail($0.1) }
+        // Read before `onlyColumn` is set: `columns(of:)` visits the branches only.
+        var columns: Set<Int>? = nil
+        if selectsPerRow {
+            columns = ScanPlan.columns(of: otherwise).flatMap { found in
+                branches.reduce(Optional(found)) { set, branch in
+                    guard let set, let condition = ScanPlan.columns(of: branch.0),
+                        let result = ScanPlan.columns(of: branch.1)
+                    else { return nil }
+                    return set.union(condition).union(result)
+                }
+            }
+        }
+        onlyColumn = columns?.count == 1 ? columns?.first : nil
     }
 
     /// Whether evaluating `node` over a batch's rows never throws (comparisons with a constant and
@@ -57,6 +75,7 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
     ]
 
     func evaluate(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        if let coded = try overEntries(batch) { return coded.flattened() }
         if selectsPerRow { return try selectPerRow(batch) }
         let count = batch.count
         var remaining = (0..<count).map { Int32($0) }
@@ -119,6 +138,46 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
 }
 
 extension CaseNode {
+    func evaluateEncoded(_ batch: Batch) throws(ExecutionError) -> ColumnVector {
+        if let coded = try overEntries(batch) { return coded }
+        return try evaluate(batch)
+    }
+
+    /// The CASE over a dictionary column computed once per entry (and once for NULL when the
+    /// column has NULL rows), as a dictionary vector with the column's codes; nil when it does
+    /// not apply (another column, a flat column, or an entry whose value is NULL).
+    private func overEntries(_ batch: Batch) throws(ExecutionError) -> ColumnVector? {
+        guard let column = onlyColumn, column < batch.columns.count, batch.selection == nil else { return nil }
+        let input = batch.columns[column]
+        guard let dictionary = input.dictionary, dictionary.count > 0 else { return nil }
+        let withNull = input.hasNulls
+        var entries = entryCache.entries(of: dictionary, withNull: withNull)
+        if entries == nil {
+            var values = dictionary
+            if withNull {
+                var indices = [Int32](0..<Int32(dictionary.count))
+                indices.append(-1)  // a NULL row: the CASE's value for NULL
+                values = indices.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
+            }
+            // Only `column` is read: every position may hold the entries.
+            let columns = [ColumnVector](repeating: values, count: batch.columns.count)
+            let computed = try selectPerRow(Batch(columns: columns, count: values.count))
+            guard !computed.hasNulls else { return nil }
+            entryCache.store(computed, of: dictionary, withNull: withNull)
+            entries = computed
+        }
+        guard let entries else { return nil }
+        let out = ColumnVector(type: type, capacity: Swift.max(batch.count, 1))
+        out.makeDictionary(entries, count: batch.count)
+        out.data.copyMemory(from: input.data, byteCount: batch.count * 4)
+        if withNull {
+            let codes = out.data.assumingMemoryBound(to: UInt32.self)
+            let nullCode = UInt32(entries.count - 1)
+            for row in 0..<batch.count where !input.isValid(at: row) { codes[row] = nullCode }
+        }
+        return out
+    }
+
     /// `evaluate` when `selectsPerRow`: the ELSE over every row, then each branch from the last to
     /// the first over every row, its value taken where its condition is true (a mask per 64 rows
     /// and a branch-free select per row), so earlier branches win.
