@@ -7,14 +7,12 @@ import PlazaVector
 /// A row opens a new group exactly when its key differs from the row before, so a batch gets its
 /// groups without hashing or a slot array, the group table receives each key once by `append`
 /// (never probed), and groups are numbered in key order. Workers' states merge by walking their
-/// key lists side by side (`AggregateOperator.mergeSorted`). The first batch that is out of order
+/// key lists side by side (`AggregateOperator.combineSorted`). The first batch that is out of order
 /// or holds a NULL key switches it off for good; the keys appended so far are distinct, so the
 /// table serves the remaining batches as usual (it indexes them when first probed).
 final class SortedKeyGroups {
     /// Whether every key so far ascended; false once a batch broke the order.
     private(set) var isActive = true
-    /// The last group's key (meaningful once a group exists).
-    private var lastKey: Int64 = 0
     /// Each group's key, widened to 64 bits, in group order (ascending): the merge reads them
     /// here instead of unpacking the table's.
     private(set) var keys: [Int64] = []
@@ -83,14 +81,15 @@ final class SortedKeyGroups {
         return true
     }
 
-    /// The run assignment over `values` (nil when they do not ascend from `lastKey`): returns how
+    /// The run assignment over `values` (nil when they do not ascend from the last key): returns how
     /// many rows open a group, listed in `fresh`.
     private func runs<T: FixedWidthInteger>(
         _ values: UnsafeMutableBufferPointer<T>, _ count: Int, _ groups: UnsafeMutablePointer<Int32>,
         _ groupCount: Int
     ) -> Int? {
-        let first = Int64(values[0])
-        if groupCount > 0 && first < lastKey { return nil }
+        // While active, `keys` holds every group's key: the last is the previous batch's last row's.
+        let lastKey = keys.last
+        if let lastKey, Int64(values[0]) < lastKey { return nil }
         // One branch-free pass decides the order before anything is written.
         var descents = 0
         for row in 1..<count { descents &+= values[row] < values[row &- 1] ? 1 : 0 }
@@ -98,7 +97,7 @@ final class SortedKeyGroups {
         // A row opens a group when its key differs from the previous row's (the batch's first row:
         // from the last group's key; with no group yet it always opens one).
         var group = Int32(truncatingIfNeeded: groupCount) &- 1
-        var previous = groupCount > 0 ? T(truncatingIfNeeded: lastKey) : ~values[0]
+        var previous = lastKey.map { T(truncatingIfNeeded: $0) } ?? ~values[0]
         var opened = 0
         let fresh = self.fresh
         for row in 0..<count {
@@ -110,7 +109,6 @@ final class SortedKeyGroups {
             groups[row] = group
             previous = value
         }
-        lastKey = Int64(values[count &- 1])
         for index in 0..<opened { keys.append(Int64(values[Int(fresh[index])])) }
         return opened
     }

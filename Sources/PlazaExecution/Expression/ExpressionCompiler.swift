@@ -127,18 +127,12 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         if runsOverEntries || skipsNulls, othersConstant, let encoded, let input = evaluated[encoded] {
             // With NULLs skipped, a NULL row has a value of its own: one more entry, computed for NULL.
             let nullEntry = skipsNulls && input.hasNulls
-            if let entries = cachedEntries(input, encoded, batch.count, withNull: nullEntry) {
-                let out = ColumnVector(type: type, capacity: Swift.max(batch.count, 1))
-                out.makeDictionary(entries, count: batch.count)
-                out.data.copyMemory(from: input.data, byteCount: batch.count * 4)
-                if nullEntry {
-                    let codes = out.data.assumingMemoryBound(to: UInt32.self)
-                    let nullCode = UInt32(entries.count - 1)
-                    for row in 0..<batch.count where !input.isValid(at: row) { codes[row] = nullCode }
-                } else {
-                    out.copyValidity(of: input)
-                }
-                return out
+            if let dictionary = input.dictionary,
+                let entries = try entryCache.entries(
+                    of: dictionary, withNull: nullEntry,
+                    compute: { overEntries(input, encoded, batch.count, withNull: nullEntry) })
+            {
+                return EntryCache.coded(entries, codesOf: input, type: type, count: batch.count, nullEntry: nullEntry)
             }
         }
         var inputs: [ColumnVector] = []
@@ -159,15 +153,6 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         return try kernel(inputs, batch.count)
     }
 
-    /// `overEntries`, reused while batches arrive over the same dictionary.
-    private func cachedEntries(_ input: ColumnVector, _ encoded: Int, _ count: Int, withNull: Bool) -> ColumnVector? {
-        guard let dictionary = input.dictionary else { return nil }
-        if let hit = entryCache.entries(of: dictionary, withNull: withNull) { return hit }
-        guard let entries = overEntries(input, encoded, count, withNull: withNull) else { return nil }
-        entryCache.store(entries, of: dictionary, withNull: withNull)
-        return entries
-    }
-
     /// The function's value for each entry of `input`'s dictionary (argument `encoded`), or nil to compute it
     /// row by row: a dictionary longer than the batch, or an entry that fails or gives NULL (an
     /// entry no row uses must not raise an error, and the row-by-row path names the failing row).
@@ -178,13 +163,7 @@ final class FunctionNode: ExpressionNode, @unchecked Sendable {
         guard let dictionary = input.dictionary, dictionary.count > 0, dictionary.count <= count else {
             return nil
         }
-        var values = dictionary
-        if withNull {
-            // The entries, then a NULL (index -1).
-            var indices = [Int32](0..<Int32(dictionary.count))
-            indices.append(-1)
-            values = indices.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
-        }
+        let values = withNull ? EntryCache.withNullEntry(dictionary) : dictionary
         var entryInputs: [ColumnVector] = []
         for (position, argument) in arguments.enumerated() {
             if position == encoded {
@@ -208,19 +187,46 @@ final class EntryCache: @unchecked Sendable {
     /// How many dictionaries it holds: a row group per worker thread, and some slack.
     private static let capacity = 4
 
-    /// The entries stored for `source` (with or without the extra NULL entry), if any.
-    func entries(of source: ColumnVector, withNull: Bool) -> ColumnVector? {
+    /// The entries stored for `source` (with or without the extra NULL entry), else those `compute`
+    /// gives (kept, dropping the oldest when full); nil when `compute` gives none.
+    func entries(
+        of source: ColumnVector, withNull: Bool, compute: () throws(ExecutionError) -> ColumnVector?
+    ) throws(ExecutionError) -> ColumnVector? {
         lock.lock()
-        defer { lock.unlock() }
-        return items.first { $0.source === source && $0.withNull == withNull }?.entries
-    }
-
-    /// Keeps `entries` for `source`, dropping the oldest when full.
-    func store(_ entries: ColumnVector, of source: ColumnVector, withNull: Bool) {
+        let hit = items.first { $0.source === source && $0.withNull == withNull }?.entries
+        lock.unlock()
+        if let hit { return hit }
+        guard let entries = try compute() else { return nil }
         lock.lock()
         defer { lock.unlock() }
         if items.count == EntryCache.capacity { items.removeFirst() }
         items.append((source, withNull, entries))
+        return entries
+    }
+
+    /// `dictionary`'s entries followed by a NULL one: the value a node computes there is its value for NULL rows.
+    static func withNullEntry(_ dictionary: ColumnVector) -> ColumnVector {
+        var indices = [Int32](0..<Int32(dictionary.count))
+        indices.append(-1)
+        return indices.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
+    }
+
+    /// A dictionary vector over `entries` with `input`'s codes for `count` rows; with `nullEntry`,
+    /// NULL rows take the last entry (valid), else they stay NULL.
+    static func coded(_ entries: ColumnVector, codesOf input: ColumnVector, type: DataType, count: Int, nullEntry: Bool)
+        -> ColumnVector
+    {
+        let out = ColumnVector(type: type, capacity: Swift.max(count, 1))
+        out.makeDictionary(entries, count: count)
+        out.data.copyMemory(from: input.data, byteCount: count * 4)
+        if nullEntry {
+            let codes = out.data.assumingMemoryBound(to: UInt32.self)
+            let nullCode = UInt32(entries.count - 1)
+            for row in 0..<count where !input.isValid(at: row) { codes[row] = nullCode }
+        } else {
+            out.copyValidity(of: input)
+        }
+        return out
     }
 }
 

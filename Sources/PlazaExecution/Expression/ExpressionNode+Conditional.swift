@@ -40,19 +40,11 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
             [1, 4, 8, 16].contains(type.physicalType.byteWidth) && type.physicalType != .string
             && CaseNode.cannotFail(otherwise)
             && branches.allSatisfy { CaseNode.cannotFail($0.0) && CaseNode.cannotFail($0.1) }
-        // Read before `onlyColumn` is set: `columns(of:)` visits the branches only.
-        var columns: Set<Int>? = nil
-        if selectsPerRow {
-            columns = ScanPlan.columns(of: otherwise).flatMap { found in
-                branches.reduce(Optional(found)) { set, branch in
-                    guard let set, let condition = ScanPlan.columns(of: branch.0),
-                        let result = ScanPlan.columns(of: branch.1)
-                    else { return nil }
-                    return set.union(condition).union(result)
-                }
-            }
-        }
-        onlyColumn = columns?.count == 1 ? columns?.first : nil
+        // The parts' columns (`ScanPlan.columns(of: self)` cannot run before init ends).
+        let parts = [otherwise] + branches.flatMap { [$0.0, $0.1] }
+        let columns = parts.map { ScanPlan.columns(of: $0) }
+        let read = columns.contains { $0 == nil } ? nil : columns.reduce(Set<Int>()) { $0.union($1!) }
+        onlyColumn = selectsPerRow && read?.count == 1 ? read?.first : nil
     }
 
     /// Whether evaluating `node` over a batch's rows never throws (comparisons with a constant and
@@ -151,31 +143,15 @@ extension CaseNode {
         let input = batch.columns[column]
         guard let dictionary = input.dictionary, dictionary.count > 0 else { return nil }
         let withNull = input.hasNulls
-        var entries = entryCache.entries(of: dictionary, withNull: withNull)
-        if entries == nil {
-            var values = dictionary
-            if withNull {
-                var indices = [Int32](0..<Int32(dictionary.count))
-                indices.append(-1)  // a NULL row: the CASE's value for NULL
-                values = indices.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
-            }
+        let entries = try entryCache.entries(of: dictionary, withNull: withNull) { () throws(ExecutionError) in
+            let values = withNull ? EntryCache.withNullEntry(dictionary) : dictionary
             // Only `column` is read: every position may hold the entries.
             let columns = [ColumnVector](repeating: values, count: batch.columns.count)
             let computed = try selectPerRow(Batch(columns: columns, count: values.count))
-            guard !computed.hasNulls else { return nil }
-            entryCache.store(computed, of: dictionary, withNull: withNull)
-            entries = computed
+            return computed.hasNulls ? nil : computed
         }
         guard let entries else { return nil }
-        let out = ColumnVector(type: type, capacity: Swift.max(batch.count, 1))
-        out.makeDictionary(entries, count: batch.count)
-        out.data.copyMemory(from: input.data, byteCount: batch.count * 4)
-        if withNull {
-            let codes = out.data.assumingMemoryBound(to: UInt32.self)
-            let nullCode = UInt32(entries.count - 1)
-            for row in 0..<batch.count where !input.isValid(at: row) { codes[row] = nullCode }
-        }
-        return out
+        return EntryCache.coded(entries, codesOf: input, type: type, count: batch.count, nullEntry: withNull)
     }
 
     /// `evaluate` when `selectsPerRow`: the ELSE over every row, then each branch from the last to
@@ -207,17 +183,10 @@ extension CaseNode {
         for (condition, result) in branches.reversed() {
             let flags = try condition.evaluate(batch)
             if flags.type == .null { continue }  // NULL is not true: no row takes this branch
-            let bytes = flags.data.assumingMemoryBound(to: UInt8.self)
-            var any: UInt64 = 0
-            for w in 0..<words {
-                var bits: UInt64 = 0
-                let start = w &* 64, end = Swift.min(start &+ 64, count)
-                for row in start..<end { bits |= UInt64(bytes[row] & 1) &<< UInt64(row &- start) }
-                if let flagValidity = flags.validity.words { bits &= flagValidity[w] }
-                take[w] = bits
-                any |= bits
-            }
-            if any == 0 { continue }
+            FilterMask.setAll(take, count: count)
+            FilterMask.andFlags(
+                take, count: count, flags: flags.data.assumingMemoryBound(to: UInt8.self), validity: flags.validity)
+            if FilterMask.isEmpty(take, words: words) { continue }
             let values = try result.evaluate(batch)
             if values.type == .null {
                 for w in 0..<words { valid[w] &= ~take[w] }
