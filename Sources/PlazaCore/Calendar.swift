@@ -100,8 +100,11 @@ package func formatTimestamp(_ micros: Int64) -> String {
     return text
 }
 
-/// A DECIMAL's unscaled integer as text with exactly `scale` fraction digits (`-12.50`).
-package func formatDecimal(_ unscaled: Int64, scale: Int) -> String {
+/// A DECIMAL's unscaled integer (Int64, or Int128 past 18 digits) as text with exactly `scale`
+/// fraction digits (`-12.50`). Inlinable so that callers get it specialized for their integer type.
+@inlinable
+package func formatDecimal<T: BinaryInteger & SignedNumeric>(_ unscaled: T, scale: Int) -> String
+where T.Magnitude: BinaryInteger {
     if scale == 0 { return String(unscaled) }
     let magnitude = String(unscaled.magnitude)
     let padded =

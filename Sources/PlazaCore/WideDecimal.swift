@@ -15,16 +15,6 @@ package func maxUnscaled(precision: Int) -> Int128 {
     return p &- 1
 }
 
-/// A DECIMAL's unscaled Int128 value as text with `scale` fraction digits (`-12.50`).
-package func formatDecimal(_ unscaled: Int128, scale: Int) -> String {
-    if scale == 0 { return String(unscaled) }
-    let magnitude = String(unscaled.magnitude)
-    let padded =
-        magnitude.count <= scale ? String(repeating: "0", count: scale - magnitude.count + 1) + magnitude : magnitude
-    let split = padded.index(padded.endIndex, offsetBy: -scale)
-    return (unscaled < 0 ? "-" : "") + padded[..<split] + "." + padded[split...]
-}
-
 extension TextValueParser {
     /// Parses a DECIMAL of up to 38 digits from text: `[+-]?digits[.digits]`, surrounding spaces
     /// trimmed; fraction digits past `scale` round half away from zero. Nil when the text is not a
