@@ -1,14 +1,13 @@
 import PlazaCore
 import PlazaVector
 
-/// Merging worker states: keys by packed key (text ids rewritten), aggregates through a group map,
-/// DISTINCT sets value by value so that each distinct value reaches the accumulator once.
+/// Merging worker states without DISTINCT aggregates: keys by packed key (text ids rewritten),
+/// aggregates through a group map (states with DISTINCT sets: `combineDistinct`).
 extension AggregateState {
     /// Adds a worker's state into this (global) state; `keyMap`, when given, is where each of the
     /// worker's groups already is in this state's table.
     func merge(_ local: AggregateState, keyMap: [Int32]? = nil) throws(ExecutionError) {
-        try local.drainAllDistinct()
-        try drainAllDistinct()
+        precondition(!distinctSets.contains { $0 != nil }, "DISTINCT states merge by combineDistinct")
         sortedGroups?.stop()  // keys merged in are not appended in order
         var map: [Int32] = [0]
         if let table, let localTable = local.table {
@@ -17,11 +16,7 @@ extension AggregateState {
             try account()
         }
         for (index, accumulator) in accumulators.enumerated() {
-            if let set = distinctSets[index], let localSet = local.distinctSets[index] {
-                try mergeDistinct(set, localSet, local.distinctIDs[index], distinctIDs[index], map, accumulator)
-            } else {
-                try accumulator.merge(local.accumulators[index], map)
-            }
+            try accumulator.merge(local.accumulators[index], map)
         }
     }
 
@@ -70,42 +65,5 @@ extension AggregateState {
             start = end
         }
         return map
-    }
-
-    func mergeDistinct(
-        _ set: GroupTable, _ localSet: GroupTable, _ localIDs: DictionaryIDs?, _ globalIDs: DictionaryIDs?,
-        _ map: [Int32], _ accumulator: Accumulator
-    ) throws(ExecutionError) {
-        var start = 0
-        while start < localSet.groupCount {
-            let end = Swift.min(start + ColumnVector.batchCapacity, localSet.groupCount)
-            let n = end - start
-            let keys = localSet.keyColumns(start..<end)
-            let localGroups = keys[0].values(as: Int64.self)
-            let globalGroups = ColumnVector(type: .bigint, capacity: n)
-            var groupNumbers = [Int32](repeating: 0, count: n)
-            for i in 0..<n {
-                let g = map[Int(localGroups[i])]
-                globalGroups.append(Int64(g))
-                groupNumbers[i] = g
-            }
-            let before = set.groupCount
-            var ids = [Int32](repeating: 0, count: n)
-            // Values travel as text between id tables; the accumulator sees the text.
-            let values = localIDs.map { $0.decode(keys[1]) } ?? keys[1]
-            let stored = try globalIDs.map { (g) throws(ExecutionError) in try g.translate(values, count: n) } ?? values
-            try ids.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
-                try set.findOrInsert([globalGroups, stored], rowCount: n, into: buffer.baseAddress!)
-            }
-            let fresh = (0..<n).filter { ids[$0] >= before }.map { Int32($0) }
-            // A (y, x) statistic's set holds x as a third column.
-            let x = keys.count > 2 ? keys[2] : nil
-            try groupNumbers.withUnsafeBufferPointer { (g) throws(ExecutionError) in
-                try fresh.withUnsafeBufferPointer { (rows) throws(ExecutionError) in
-                    try accumulator.update(g.baseAddress!, rows, values, x: x, count: n)
-                }
-            }
-            start = end
-        }
     }
 }

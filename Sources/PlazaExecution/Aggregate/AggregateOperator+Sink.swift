@@ -50,9 +50,7 @@ extension AggregateOperator: PipelineSink {
             for (index, local) in locals.enumerated() where index != largest { try global.merge(local) }
             return .merged(global)
         }
-        let global = try AggregateState(self)
-        for local in locals { try global.merge(local) }
-        return .merged(global)
+        return .merged(try combineDistinct(locals))
     }
 
     func finalize(_ global: Combined) throws(ExecutionError) -> [Batch] {

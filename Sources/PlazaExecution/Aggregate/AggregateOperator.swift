@@ -429,23 +429,34 @@ final class AggregateState {
         guard let raw, raw.type != .null else { return }
         if let x, x.type == .null { return }
         let argument = try ids.map { (ids) throws(ExecutionError) in try ids.translate(raw, count: count) } ?? raw
-        var rows: [Int32] = []
-        for row in 0..<count where argument.isValid(at: row) && x?.isValid(at: row) != false {
-            rows.append(Int32(row))
-        }
+        // The rows to add: the selected ones (or all), where the value (and x) is valid.
+        let rows = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
+        defer { rows.deallocate() }
+        var n = 0
+        let checks = argument.hasNulls || x?.hasNulls == true
         if let selected {
-            let keep = Set(selected)
-            rows = rows.filter { keep.contains($0) }
+            for row in selected where !checks || (argument.isValid(at: Int(row)) && x?.isValid(at: Int(row)) != false) {
+                rows[n] = row
+                n &+= 1
+            }
+        } else {
+            for row in 0..<count where !checks || (argument.isValid(at: row) && x?.isValid(at: row) != false) {
+                rows[n] = Int32(truncatingIfNeeded: row)
+                n &+= 1
+            }
         }
-        if rows.isEmpty { return }
-        let groupColumn = ColumnVector(type: .bigint, capacity: rows.count)
-        for row in rows { groupColumn.append(Int64(groups[Int(row)])) }
-        let values = rows.withUnsafeBufferPointer { rows in
-            [argument, x].compactMap { $0 }.map { GatherKernel.gather($0, rows) }
-        }
-        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: rows.count)
+        if n == 0 { return }
+        let groupColumn = ColumnVector(type: .bigint, capacity: n)
+        let groupValues = groupColumn.data.assumingMemoryBound(to: Int64.self)
+        for i in 0..<n { groupValues[i] = Int64(groups[Int(rows[i])]) }
+        groupColumn.count = n
+        // Every row in order: the vectors as they are, no gather.
+        let whole = n == count && selected == nil
+        let selection = UnsafeBufferPointer(start: rows, count: n)
+        let values = [argument, x].compactMap { $0 }.map { whole ? $0 : GatherKernel.gather($0, selection) }
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         defer { ids.deallocate() }
-        try set.findOrInsert([groupColumn] + values, rowCount: rows.count, into: ids)
+        try set.findOrInsert([groupColumn] + values, rowCount: n, into: ids)
     }
 
     func account() throws(ExecutionError) {

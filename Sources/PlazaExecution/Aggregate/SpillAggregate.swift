@@ -61,12 +61,8 @@ struct SpillingAggregate: Sendable {
     private func aggregateInMemory(_ partition: SpillPartition) throws(ExecutionError) -> [Batch] {
         let state = try AggregateState(op)
         try partition.forEach(context) { (batch) throws(ExecutionError) in try state.consume(batch) }
-        if op.calls.contains(where: \.isDistinct) {
-            // DISTINCT values reach the accumulators when sets are merged, as in the operator's combine.
-            let global = try AggregateState(op)
-            try global.merge(state)
-            return try global.finalize()
-        }
+        // DISTINCT values reach the accumulators from the sets, as in the operator's combine.
+        if op.calls.contains(where: \.isDistinct) { try state.feedDistinctInPlace() }
         return try state.finalize()
     }
 }
