@@ -126,8 +126,7 @@ enum JoinOrderRule {
 
     /// For a filter directly over a scan: the fraction `column = constant` (or `column IN (k
     /// constants)`) keeps of a column whose distinct values the statistics estimate, one value's
-    /// share (TPC-H's `p_type = '…'` keeps 1/150) but never more than a tenth for one value; nil
-    /// when unknown.
+    /// share (TPC-H's `p_type = '…'` keeps 1/150, `o_orderstatus = 'F'` a third); nil when unknown.
     static func equalityFraction(_ conjunct: BoundExpression, _ input: LogicalPlan) -> Double? {
         guard case .scan(let scan) = input, !scan.distinctCounts.isEmpty,
             let predicate = Optimizer.scanPredicate(conjunct, scan.fields), predicate.column < scan.columns.count,
@@ -135,10 +134,9 @@ enum JoinOrderRule {
         else { return nil }
         let share = Double(predicate.constants.count) / Double(distinct)
         switch predicate.comparison {
-        // Only ever below the default tenth: a column of a few values is rarely uniform (TPC-H's
-        // o_orderstatus is half 'F', half 'O', 2% 'P'), and a third would be no better a guess.
-        case .equal: return Swift.min(share, 0.1)
-        case .inList: return Swift.min(share, 1)
+        // One value's share even of a few values (no cap at the default tenth): TPC-H's
+        // o_orderstatus = 'F', half of orders, estimated at a tenth made Q21 build on orders.
+        case .equal, .inList: return Swift.min(share, 1)
         default: return nil
         }
     }

@@ -691,6 +691,19 @@ import Testing
         // The dimension keeps a tenth of its rows, so the join a tenth of the fact table's.
         #expect(join.filteredEstimate == 100)
     }
+
+    @Test func anEqualityKeepsOneValuesShareOfAColumnsDistinctValues() {
+        func kept(distinct: Int) -> Double {
+            var table = TableScan(table: "t", columns: [0, 1], fields: fields, estimatedRows: 6000)
+            table.distinctCounts = [1: distinct]
+            return LogicalPlan.filter(input: .scan(table), predicate: compare(.equal, 1, 3)).filteredEstimate
+        }
+        // Three values (TPC-H's o_orderstatus): a third, not the tenth that made Q21 build on orders.
+        #expect(kept(distinct: 3) == 2000)
+        #expect(kept(distinct: 5) == 1200)
+        #expect(kept(distinct: 12) == 500)
+        #expect(kept(distinct: 150) == 40)
+    }
 }
 
 /// `plan` below the projections that only keep columns (a join narrowed to the columns read above it).
