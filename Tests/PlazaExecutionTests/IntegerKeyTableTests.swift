@@ -47,6 +47,36 @@ import Testing
         #expect(table.isOrdered)
     }
 
+    /// Few keys in key order over a range of at most 2^23 values get an exact join filter: no absent
+    /// key passes it, not even a neighbour of a key in TPC-H's runs of 8 order keys (Q21's probe).
+    @Test func fewKeysOverASmallRangeGetAnExactFilter() {
+        // One order in every 160 values of 6 million, each a neighbour of absent keys in its run.
+        let build = (0..<37_500).map { Int64($0 * 160 + 3) }
+        let table = IntegerKeyTableTests.check(build: build, probe: [])
+        #expect(table.isOrdered)
+        let probe = (0..<6_000_000 / 64).flatMap { block in (0..<64).map { Int64(block * 64 + $0) } }
+        let present = Set(build)
+        var start = 0
+        while start < probe.count {
+            let count = Swift.min(ColumnVector.batchCapacity, probe.count - start)
+            let words = ValidityBitmap.wordCount(for: count)
+            var mask = [UInt64](repeating: ~0, count: words)
+            let keys = IntegerKeyTableTests.vector(Array(probe[start..<start + count]))
+            let tested = mask.withUnsafeMutableBufferPointer {
+                table.andMightContain($0.baseAddress!, count: count, vector: keys)
+            }
+            #expect(tested)
+            for row in 0..<count {
+                let passes = (mask[row >> 6] >> UInt64(row & 63)) & 1 == 1
+                if passes != present.contains(probe[start + row]) {
+                    Issue.record("key \(probe[start + row]) passes: \(passes)")
+                    return
+                }
+            }
+            start += count
+        }
+    }
+
     /// Keys filling a third of their range never collide in key order.
     @Test func denseKeysAreInKeyOrder() {
         let table = IntegerKeyTableTests.check(
