@@ -45,8 +45,12 @@ import PlazaVector
         self.reader = reader
         self.verifyEveryBlock = verifyEveryBlock
         self.rowGroup = rowGroup
-        self.columns = columns
-        self.predicates = predicates
+        // Copies of their own: the arrays the scan hands every cursor are shared between threads,
+        // and reading them block by block retained their buffers from every core at once.
+        self.columns = columns.map { $0 }
+        self.predicates = predicates.map {
+            ScanPredicate(column: $0.column, comparison: $0.comparison, constants: $0.constants.map { $0 })
+        }
         self.blockCount = blocks.upperBound
         self.nextBlock = blocks.lowerBound
         var dictionaries: [ColumnVector?] = []

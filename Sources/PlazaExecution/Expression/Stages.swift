@@ -46,7 +46,7 @@ final class FilterStage: Stage, @unchecked Sendable {
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
         if input.selection == nil, let masked {
             let scratch = worker.filterScratch
-            let survivors = try masked.evaluate(input, cursor: nil, scratch: scratch, worker: worker)
+            let survivors = try masked.copy(for: scratch).evaluate(input, cursor: nil, scratch: scratch, worker: worker)
             if survivors == 0 { return [] }
             var batch = input
             if survivors < input.count {

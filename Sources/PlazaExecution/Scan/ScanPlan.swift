@@ -256,7 +256,7 @@ extension ScanPlan {
         var start = context.profiling ? ContinuousClock.now : nil
         let scratch = worker.filterScratch
         let rows = batch.count
-        let survivors = try filter.evaluate(batch, cursor: cursor, scratch: scratch, worker: worker)
+        let survivors = try filter.copy(for: scratch).evaluate(batch, cursor: cursor, scratch: scratch, worker: worker)
         var outputs: [Batch] = []
         if survivors > 0 {
             if survivors < rows {
