@@ -94,9 +94,9 @@ final class IntegerKeyTable: @unchecked Sendable {
         var slots = 16
         while slots < capacity * 2 { slots *= 2 }
         mask = slots - 1
-        numbers = .allocate(capacity: slots)
+        numbers = LargeBuffers.allocate(Int32.self, capacity: slots)
         numbers.initialize(repeating: 0, count: slots)
-        keyOf = .allocate(capacity: Swift.max(capacity, 1))
+        keyOf = LargeBuffers.allocate(Int64.self, capacity: Swift.max(capacity, 1))
     }
 
     deinit {
