@@ -40,6 +40,10 @@ extension AggregateOperator: PipelineSink {
     func combine(_ workers: [AggregateWorker]) throws(ExecutionError) -> Combined {
         if workers.contains(where: { $0.partitions != nil }) { return .radix(workers) }
         let locals = workers.map(\.state)
+        // A worker that consumed nothing still has the text keys' first form: make it merge.
+        if let decided = textKeyIDs.withLock({ $0 }) {
+            for local in locals { try local.adopt(textKeyIDs: decided) }
+        }
         if mergesSorted(locals) { return try combineSorted(locals) }
         if mergesByPartition(locals) { return .partitioned(locals) }
         if !calls.contains(where: \.isDistinct),

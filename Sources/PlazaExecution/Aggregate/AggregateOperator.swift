@@ -1,6 +1,7 @@
 import PlazaCore
 import PlazaPlanner
 import PlazaVector
+import Synchronization
 
 /// Hash aggregation, grouped or not: each worker aggregates its morsels into a local table,
 /// then the local tables are merged into one and finalized.
@@ -13,6 +14,9 @@ final class AggregateOperator: @unchecked Sendable {
     // Safe to share: immutable after init; expression nodes are immutable.
     let groupNodes: [ExpressionNode]
     let calls: [AggregateCall]
+    /// Per group key: whether its text is kept as ids, decided by the first batch any worker
+    /// consumes (`AggregateState.settleTextKeys`); nil until then.
+    let textKeyIDs = Mutex<[Bool]?>(nil)
     let argumentNodes: [ExpressionNode?]
     /// Per aggregate: the x argument of a (y, x) statistic (`argumentNodes` holds y), else nil.
     let xNodes: [ExpressionNode?]
@@ -70,7 +74,7 @@ final class AggregateOperator: @unchecked Sendable {
 /// Groups, accumulators and distinct sets of one worker, or of the merged result.
 final class AggregateState {
     let op: AggregateOperator
-    let table: GroupTable?
+    private(set) var table: GroupTable?
     var accumulators: [Accumulator] = []
     var distinctSets: [GroupTable?] = []
     /// For a single dictionary-encoded key: the dictionary last seen and its entries' groups.
@@ -86,7 +90,7 @@ final class AggregateState {
     /// Per DISTINCT aggregate over VARCHAR: ids for its values.
     var distinctIDs: [DictionaryIDs?] = []
     /// A direct array in front of `table` while the keys are small integers (text as ids), or nil.
-    let keyCache: GroupKeyCache?
+    private(set) var keyCache: GroupKeyCache?
     /// Groups by runs while a single integer key ascends (tried first; nil for other keys).
     var sortedGroups: SortedKeyGroups?
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
@@ -143,9 +147,10 @@ final class AggregateState {
         textIDs: Bool = true
     ) throws(ExecutionError) {
         self.op = op
-        let translateKeys = op.groupNodes.count >= 2 && textIDs
-        keyIDs = try op.groupNodes.map { (node) throws(ExecutionError) in
-            translateKeys && node.type == .varchar ? try DictionaryIDs(tracker: op.context.tracker) : nil
+        allowsTextIDs = op.groupNodes.count >= 2 && textIDs
+        let ids = AggregateState.idKeys(op, allowed: allowsTextIDs, decided: op.textKeyIDs.withLock { $0 })
+        keyIDs = try ids.map { (use) throws(ExecutionError) in
+            use ? try DictionaryIDs(tracker: op.context.tracker) : nil
         }
         let storedTypes = zip(op.groupTypes, keyIDs).map { $1 == nil ? $0 : DataType.bigint }
         self.table =
@@ -194,7 +199,55 @@ final class AggregateState {
 
     var groupCount: Int { table?.groupCount ?? 1 }
 
+    /// Whether text keys may be kept as ids (two keys or more, and not a radix partition's state).
+    private let allowsTextIDs: Bool
+    /// Set once the first batch settled the text keys' form (`settleTextKeys`).
+    private var keysSettled = false
+
+    /// Per group key of `op`: whether it is kept as ids (text, allowed, and not decided otherwise).
+    private static func idKeys(_ op: AggregateOperator, allowed: Bool, decided: [Bool]?) -> [Bool] {
+        op.groupNodes.indices.map { allowed && op.groupNodes[$0].type == .varchar && (decided?[$0] ?? true) }
+    }
+
+    /// Settles, at the first batch, whether each text key is kept as ids (dictionary-coded text:
+    /// an id per entry, found once) or packed as the text itself (flat text, as a join's probe
+    /// side gives it: one hash lookup a row for all keys instead of one more per text key; TPC-H
+    /// Q10 spent a fifth of its time numbering customers' names, addresses and comments). Every
+    /// worker follows the first batch any of them consumed, so that their states merge.
+    private func settleTextKeys(_ batch: Batch) throws(ExecutionError) {
+        keysSettled = true
+        guard allowsTextIDs, op.groupNodes.contains(where: { $0.type == .varchar }) else { return }
+        let op = self.op
+        let decided = op.textKeyIDs.withLock { decision in
+            if decision == nil {
+                decision = op.groupNodes.map { node in
+                    guard node.type == .varchar else { return false }
+                    guard let column = node as? ColumnNode else { return true }
+                    return batch.columns[column.index].isDictionary
+                }
+            }
+            return decision!
+        }
+        try adopt(textKeyIDs: decided)
+    }
+
+    /// Makes an empty state keep its text keys as `decided` says (a state that consumed rows
+    /// already does): a worker that got no batch merges with the others.
+    func adopt(textKeyIDs decided: [Bool]) throws(ExecutionError) {
+        let wanted = AggregateState.idKeys(op, allowed: allowsTextIDs, decided: decided)
+        guard wanted != keyIDs.map({ $0 != nil }), let current = table, current.groupCount == 0 else { return }
+        keyIDs = try wanted.map { (use) throws(ExecutionError) in
+            use ? try DictionaryIDs(tracker: op.context.tracker) : nil
+        }
+        let storedTypes = zip(op.groupTypes, keyIDs).map { $1 == nil ? $0 : DataType.bigint }
+        table = try GroupTable(types: storedTypes, tracker: op.context.tracker, operatorName: "hash aggregate")
+        keyCache = GroupKeyCache(types: storedTypes, tracker: op.context.tracker)
+        sortedGroups = SortedKeyGroups(types: storedTypes)
+        pairGroups = nil
+    }
+
     func consume(_ input: Batch) throws(ExecutionError) {
+        if !keysSettled { try settleTextKeys(input) }
         // A selection (a filter's survivors, a table's live rows) is read in place where that is
         // safe, instead of copying every column of the live rows first.
         // The selection's own positions, read where they are (`input` holds them for this call).
