@@ -25,10 +25,14 @@ extension BindingSession {
         // A correlated subquery's plan is reshaped around what it reads from outside: its CTEs stay inlined.
         let stored = try bindCTEs(query, canMaterialize: request == nil && domain == nil)
         let plan: LogicalPlan
-        if let domain {
-            guard query.setOperation == nil, query.values == nil else {
-                throw Self.unsupported(
-                    "a correlated subquery over a set operation or VALUES is not supported yet", span: query.span)
+        if let domain, let operation = query.setOperation {
+            // Each branch joins D and carries its columns, so the set operation works per D row.
+            let body = try bindSetOperation(operation.clause, domain: domain)
+            domain.isSingleRow = false
+            plan = try bindOrderAndLimit(query, over: body, domain: domain)
+        } else if let domain {
+            guard query.values == nil else {
+                throw Self.unsupported("a correlated subquery over VALUES is not supported yet", span: query.span)
             }
             plan = try bindSelect(query, correlation: nil, domain: domain)
         } else if let operation = query.setOperation {
