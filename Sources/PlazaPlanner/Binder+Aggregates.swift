@@ -116,6 +116,10 @@ extension BindingSession {
             }
             keyPositions.append(aggregation.groups.firstIndex(of: bound)!)
         }
+        // Group keys come before the grouped rows' joins: a correlated subquery cannot be one.
+        let enclosingJoins = subqueryJoins
+        subqueryJoins = nil
+        defer { subqueryJoins = enclosingJoins }
         switch core.groupBy {
         case .none: break
         case .all:
@@ -159,6 +163,7 @@ extension BindingSession {
                 addGroup(try bindExpression(source, in: scope, context: .plain("GROUP BY")), name: name)
             }
         }
+        subqueryJoins = enclosingJoins
         prepareGroupingSets(aggregation, keyPositions: keyPositions, sets: core.groupingSets)
         // A correlated subquery's aggregates are per row of its domain: D's columns are keys too.
         for (index, group) in domainGroups.enumerated() { addGroup(group, name: "#domain\(index + 1)") }

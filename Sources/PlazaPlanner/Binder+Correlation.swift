@@ -289,7 +289,7 @@ extension BindingSession {
             let emptyValue = frame.emptyValue
         else {
             throw BindError(
-                "a correlated subquery is supported in WHERE, the select list, HAVING, ORDER BY and the ON of an INNER join; here (an outer join's ON, a FROM item) it is not yet",
+                "a correlated subquery is supported in WHERE, the select list, HAVING, ORDER BY and the ON of an INNER join; here (a GROUP BY key, an aggregate's argument, QUALIFY, an outer join's ON, a FROM item) it is not yet",
                 span: span)
         }
         // The plan's columns: the value, the subquery's keys, then a TRUE marker (NULL when unmatched).

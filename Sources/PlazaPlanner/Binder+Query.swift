@@ -156,7 +156,10 @@ extension BindingSession {
             subqueryJoins = groupedJoins
             let aggregation = try bindAggregation(
                 core, entries: entries, scope: scope, orderBy: query.orderBy, domainGroups: domainColumns)
-            // QUALIFY may hold aggregates: bind it before the aggregate node takes the list.
+            // QUALIFY may hold aggregates: bind it before the aggregate node takes the list (its
+            // subqueries cannot join the grouped rows: the window comes after).
+            subqueryJoins = nil
+            defer { subqueryJoins = groupedJoins }
             qualify = try core.qualify.map { (condition) throws(BindError) in
                 try requireBoolean(try aggregation.bind(condition, session: self), condition, "QUALIFY")
             }
