@@ -184,7 +184,7 @@ extension BindingSession {
                 // The subquery's result carries D's columns (groups of its aggregate) after its items.
                 for column in domainColumns { projections.append(try aggregation.lift(column, nil)) }
             }
-            groupedResultWidth = groupedWidth
+            groupedResultWidth = groupedJoins.isEmpty ? nil : groupedWidth
             space = .aggregated(aggregation)
         } else {
             // Scalar subqueries of the select list and ORDER BY may add LEFT joins below the projection.
@@ -222,6 +222,12 @@ extension BindingSession {
         subqueryJoins = nil
         if domain != nil && !collector.calls.isEmpty {
             throw Self.unsupported("a correlated subquery with window functions is not supported yet", span: query.span)
+        }
+        if groupedResultWidth != nil && !collector.calls.isEmpty {
+            // The window runs over the grouped rows before the joins' columns are placed for it.
+            throw BindError(
+                "a correlated subquery in a query with window functions or QUALIFY is not supported yet",
+                span: query.span)
         }
         if let groupedResultWidth {
             projections = projections.map { SubqueryJoins.placingResults($0, after: groupedResultWidth) }
