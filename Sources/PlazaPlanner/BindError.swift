@@ -9,6 +9,9 @@ package struct BindError: Error, CustomStringConvertible, Sendable {
     package var message: String
     /// Where in the SQL text, if known.
     package var span: SourceSpan?
+    /// Whether the general unnesting of a correlated subquery refused its shape: that message,
+    /// rather than the one of the special shapes tried first, is the one to report.
+    package var refusesUnnesting = false
 
     /// Creates an error.
     package init(_ message: String, span: SourceSpan?) {

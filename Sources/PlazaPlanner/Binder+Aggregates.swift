@@ -58,7 +58,7 @@ final class Aggregation {
         if let group = groups.firstIndex(of: bound) { return .column(index: group, type: bound.type) }
         switch bound {
         case .column(let index, let type):
-            if WindowCollector.isPlaceholder(index) { return bound }
+            if WindowCollector.isPlaceholder(index) || index >= DomainFrame.resultBase { return bound }
             if index < 0 { return .column(index: groups.count + (-1 - index), type: type) }
             let name = scope.columns[index].name
             throw BindError(
@@ -103,9 +103,10 @@ final class Aggregation {
 
 extension BindingSession {
     /// Binds GROUP BY, the select list, HAVING and ORDER BY keys of a grouped SELECT.
-    func bindAggregation(_ core: SelectCore, entries: [SelectEntry], scope: Scope, orderBy: [OrderItem])
-        throws(BindError) -> Aggregation
-    {
+    func bindAggregation(
+        _ core: SelectCore, entries: [SelectEntry], scope: Scope, orderBy: [OrderItem],
+        domainGroups: [BoundExpression] = []
+    ) throws(BindError) -> Aggregation {
         let aggregation = Aggregation(scope: scope)
         var keyPositions: [Int] = []
         func addGroup(_ bound: BoundExpression, name: String) {
@@ -115,6 +116,10 @@ extension BindingSession {
             }
             keyPositions.append(aggregation.groups.firstIndex(of: bound)!)
         }
+        // Group keys come before the grouped rows' joins: a correlated subquery cannot be one.
+        let enclosingJoins = subqueryJoins
+        subqueryJoins = nil
+        defer { subqueryJoins = enclosingJoins }
         switch core.groupBy {
         case .none: break
         case .all:
@@ -158,7 +163,10 @@ extension BindingSession {
                 addGroup(try bindExpression(source, in: scope, context: .plain("GROUP BY")), name: name)
             }
         }
+        subqueryJoins = enclosingJoins
         prepareGroupingSets(aggregation, keyPositions: keyPositions, sets: core.groupingSets)
+        // A correlated subquery's aggregates are per row of its domain: D's columns are keys too.
+        for (index, group) in domainGroups.enumerated() { addGroup(group, name: "#domain\(index + 1)") }
         for entry in entries {
             if let column = entry.starColumn {
                 aggregation.items.append(

@@ -51,13 +51,42 @@ final class SubqueryJoins {
     /// LEFT joins for scalar subqueries; their `left` is filled when applied.
     var values: [Join] = []
 
-    init(base: Int) {
+    /// Subqueries unnested by the general rewrite, by their place in `values` (see `DomainJoin`).
+    var domains: [Int: DomainJoin] = [:]
+    /// The result of each such subquery by its span, so that binding it again reuses its join.
+    var domainResults: [SourceSpan: BoundExpression] = [:]
+    /// Whether the joins go above the aggregate of a grouped SELECT (for HAVING and its select list):
+    /// only general rewrites are asked for, and their results read `DomainFrame.resultBase + j`.
+    let isGrouped: Bool
+
+    init(base: Int, isGrouped: Bool = false) {
         self.base = base
         self.width = base
+        self.isGrouped = isGrouped
     }
 
     /// Whether any join was asked for.
     var isEmpty: Bool { filters.isEmpty && values.isEmpty }
+
+    /// For a grouped SELECT: the general rewrites' keys over the aggregate's output (`lift`), and
+    /// `plan` (the aggregate) with their joins applied.
+    func applyGrouped(to plan: LogicalPlan, lift: (BoundExpression) throws(BindError) -> BoundExpression)
+        throws(BindError) -> LogicalPlan
+    {
+        for (index, var domain) in domains {
+            var lifted: [BoundExpression] = []
+            for key in domain.keys { lifted.append(try lift(key)) }
+            domain.keys = lifted
+            domains[index] = domain
+        }
+        return apply(to: plan)
+    }
+
+    /// `expression` with the grouped results' stand-ins (`DomainFrame.resultBase + j`) read from
+    /// the joins' columns after the aggregate's `width` columns.
+    static func placingResults(_ expression: BoundExpression, after width: Int) -> BoundExpression {
+        PlanUtilities.remap(expression) { $0 >= DomainFrame.resultBase ? width + $0 - DomainFrame.resultBase : $0 }
+    }
 
     /// Computes each scalar subquery only for the keys the outer rows can ask for: its input is
     /// SEMI-joined with those keys from `from` under the WHERE's other `conjuncts` (Neumann and
@@ -70,7 +99,7 @@ final class SubqueryJoins {
     func restrictValues(to from: LogicalPlan, where conjuncts: [BoundExpression]) {
         // Conjuncts that read a subquery's joined value cannot filter the domain (it comes first).
         let plain = conjuncts.filter { PlanUtilities.columns(of: $0).allSatisfy { $0 < base } }
-        for index in values.indices {
+        for index in values.indices where domains[index] == nil {
             var join = values[index]
             guard
                 case .project(
@@ -120,8 +149,16 @@ final class SubqueryJoins {
     /// The plan with the EXISTS joins, then the scalar subqueries' LEFT joins, applied.
     func apply(to plan: LogicalPlan) -> LogicalPlan {
         var current = plan
-        for var join in filters + values {
+        for var join in filters {
             join.left = current
+            current = .join(join)
+        }
+        for (index, var join) in values.enumerated() {
+            if let domain = domains[index] {
+                join = domain.join(over: current)
+            } else {
+                join.left = current
+            }
             current = .join(join)
         }
         return current
@@ -155,28 +192,42 @@ extension BindingSession {
         for conjunct in Self.syntaxConjuncts(condition) {
             if case .inSubquery(let needle, let query, false) = conjunct.kind {
                 // `x IN (q)` as a condition is `EXISTS (q WHERE item = x)`: a correlated q unnests so.
-                let frame = CorrelationFrame(purpose: .membership, outer: scope)
-                let plan = try bindCorrelated(query, frame)
-                if frame.conjuncts.isEmpty {
+                do {
+                    let frame = CorrelationFrame(purpose: .membership, outer: scope)
+                    let plan = try bindCorrelated(query, frame)
+                    if frame.conjuncts.isEmpty {
+                        bound.append(
+                            try bindInSubquery(
+                                needle, boundQuery: plan, negated: false, span: conjunct.span, scope: scope,
+                                context: .plain("WHERE")))
+                        continue
+                    }
+                    try addMembership(needle, of: frame, span: conjunct.span, scope: scope)
+                    joins.filters.append(existsJoin(plan, frame, negated: false))
+                } catch {
                     bound.append(
-                        try bindInSubquery(
-                            needle, boundQuery: plan, negated: false, span: conjunct.span, scope: scope,
-                            context: .plain("WHERE")))
-                    continue
+                        try bindDomainSubquery(
+                            query, .quantified(op: .equal, isAll: false, negated: false), needle: needle,
+                            span: conjunct.span, scope: scope, context: .plain("WHERE"), original: error))
                 }
-                try addMembership(needle, of: frame, span: conjunct.span, scope: scope)
-                joins.filters.append(existsJoin(plan, frame, negated: false))
                 continue
             }
             if let (query, negated) = Self.existsOperand(conjunct) {
-                let frame = CorrelationFrame(purpose: .exists, outer: scope)
-                let plan = try bindCorrelated(query, frame)
-                if !frame.conjuncts.isEmpty {
-                    joins.filters.append(existsJoin(plan, frame, negated: negated))
-                    continue
+                do {
+                    let frame = CorrelationFrame(purpose: .exists, outer: scope)
+                    let plan = try bindCorrelated(query, frame)
+                    if !frame.conjuncts.isEmpty {
+                        joins.filters.append(existsJoin(plan, frame, negated: negated))
+                        continue
+                    }
+                    let exists = Self.uncorrelatedExists(plan)
+                    bound.append(negated ? .call(name: .not, arguments: [exists], type: .boolean) : exists)
+                } catch {
+                    bound.append(
+                        try bindDomainSubquery(
+                            query, .exists(negated: negated), span: conjunct.span, scope: scope,
+                            context: .plain("WHERE"), original: error))
                 }
-                let exists = Self.uncorrelatedExists(plan)
-                bound.append(negated ? .call(name: .not, arguments: [exists], type: .boolean) : exists)
                 continue
             }
             bound.append(
@@ -234,9 +285,11 @@ extension BindingSession {
             throw BindError("a scalar subquery must return one column, not \(plan.fields.count)", span: span)
         }
         if frame.conjuncts.isEmpty { return .scalarSubquery(plan, type: plan.fields[0].type) }
-        guard let joins = subqueryJoins, joins.base == scope.columns.count, let emptyValue = frame.emptyValue else {
+        guard let joins = subqueryJoins, joins.base == scope.columns.count, !joins.isGrouped,
+            let emptyValue = frame.emptyValue
+        else {
             throw BindError(
-                "a correlated subquery is supported in WHERE and in the select list of a query without GROUP BY; here it is not yet",
+                "a correlated subquery is supported in WHERE, the select list, HAVING, ORDER BY and the ON of an INNER join; here (a GROUP BY key, an aggregate's argument, QUALIFY, an outer join's ON, a FROM item) it is not yet",
                 span: span)
         }
         // The plan's columns: the value, the subquery's keys, then a TRUE marker (NULL when unmatched).

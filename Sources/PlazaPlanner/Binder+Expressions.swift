@@ -99,9 +99,21 @@ extension BindingSession {
             let membership = try call("in", bound, [needle] + list, span: span, display: "IN")
             return negated ? .call(name: .not, arguments: [membership], type: .boolean) : membership
         case .inSubquery(let needle, let query, let negated):
-            return try bindInSubquery(needle, query, negated: negated, span: span, scope: scope, context: context)
+            do {
+                return try bindInSubquery(needle, query, negated: negated, span: span, scope: scope, context: context)
+            } catch {
+                return try bindDomainSubquery(
+                    query, .quantified(op: .equal, isAll: false, negated: negated), needle: needle, span: span,
+                    scope: scope, context: context, original: error)
+            }
         case .quantified(let op, let needle, let query, let isAll):
-            return try bindQuantified(op, needle, query, isAll: isAll, span: span, scope: scope, context: context)
+            do {
+                return try bindQuantified(op, needle, query, isAll: isAll, span: span, scope: scope, context: context)
+            } catch {
+                return try bindDomainSubquery(
+                    query, .quantified(op: op, isAll: isAll, negated: false), needle: needle, span: span, scope: scope,
+                    context: context, original: error)
+            }
         case .like(let value, let pattern, let insensitive, let negated):
             let x = try bindExpression(value, in: scope, context: context),
                 p = try bindExpression(pattern, in: scope, context: context)
@@ -128,30 +140,45 @@ extension BindingSession {
             }
             return try bindFunction(functionCall, span: span, scope: scope, context: context)
         case .subquery(let query):
-            return try bindScalarSubquery(query, span: span, scope: scope)
-        case .exists(let query):
-            let frame = CorrelationFrame(purpose: .exists, outer: scope)
-            let plan = try bindCorrelated(query, frame)
-            guard frame.conjuncts.isEmpty else {
-                // Elsewhere than a WHERE condition (the select list, under OR): a correlated EXISTS is
-                // `(SELECT count(*) …) > 0`, unnested as a scalar aggregate (0 where nothing matches).
-                if query.limit != nil || query.offset != nil || query.select.groupBy != nil
-                    || query.select.having != nil || query.setOperation != nil
-                {
-                    throw BindError(
-                        "EXISTS over a correlated subquery with LIMIT, OFFSET, GROUP BY or HAVING is supported only as a condition of WHERE",
-                        span: span)
-                }
-                var counting = query
-                let count = FunctionCall(name: Identifier("count", span: span), arguments: [], isStar: true)
-                counting.select.items = [.expression(Expression(.function(count), span: span), alias: nil)]
-                counting.orderBy = []
-                let counted = try bindScalarSubquery(counting, span: span, scope: scope)
-                return .call(
-                    name: .greater, arguments: [counted, .literal(.bigint(0), type: .bigint)], type: .boolean)
+            do {
+                return try bindScalarSubquery(query, span: span, scope: scope)
+            } catch {
+                return try bindDomainSubquery(
+                    query, .scalar, span: span, scope: scope, context: context, original: error)
             }
-            return Self.uncorrelatedExists(plan)
+        case .exists(let query):
+            do {
+                return try bindExists(query, span: span, scope: scope)
+            } catch {
+                return try bindDomainSubquery(
+                    query, .exists(negated: false), span: span, scope: scope, context: context, original: error)
+            }
         }
+    }
+
+    /// Binds `EXISTS (query)` outside a WHERE condition by its special shapes.
+    private func bindExists(_ query: Query, span: SourceSpan, scope: Scope) throws(BindError) -> BoundExpression {
+        let frame = CorrelationFrame(purpose: .exists, outer: scope)
+        let plan = try bindCorrelated(query, frame)
+        guard frame.conjuncts.isEmpty else {
+            // Elsewhere than a WHERE condition (the select list, under OR): a correlated EXISTS is
+            // `(SELECT count(*) …) > 0`, unnested as a scalar aggregate (0 where nothing matches).
+            if query.limit != nil || query.offset != nil || query.select.groupBy != nil
+                || query.select.having != nil || query.setOperation != nil
+            {
+                throw BindError(
+                    "EXISTS over a correlated subquery with LIMIT, OFFSET, GROUP BY or HAVING is supported only as a condition of WHERE",
+                    span: span)
+            }
+            var counting = query
+            let count = FunctionCall(name: Identifier("count", span: span), arguments: [], isStar: true)
+            counting.select.items = [.expression(Expression(.function(count), span: span), alias: nil)]
+            counting.orderBy = []
+            let counted = try bindScalarSubquery(counting, span: span, scope: scope)
+            return .call(
+                name: .greater, arguments: [counted, .literal(.bigint(0), type: .bigint)], type: .boolean)
+        }
+        return Self.uncorrelatedExists(plan)
     }
 
     /// Binds an uncorrelated subquery, remembering the outer scope to explain correlated references.

@@ -120,6 +120,10 @@ extension BindingSession {
         }
         var function = function
         var arguments: [BoundExpression] = []
+        // The grouped rows' joins come after the aggregate: its arguments cannot read them.
+        let enclosingJoins = subqueryJoins
+        if enclosingJoins?.isGrouped == true { subqueryJoins = nil }
+        defer { subqueryJoins = enclosingJoins }
         if call.isStar {
             guard function == .count, !call.isDistinct else {
                 throw BindError("\(written)(*) is not defined; only count(*) is", span: span)

@@ -44,11 +44,21 @@ extension BindingSession {
             let scope = Scope(
                 columns: leftColumns + rightColumns,
                 starColumns: leftScope.starColumns + rightScope.starColumns.map { $0 + leftCount })
+            // Correlated subqueries of an INNER join's ON join the pairs, as in WHERE; an outer join
+            // would need them per pair before deciding which rows match, which is not unnested yet.
+            let enclosingJoins = subqueryJoins
+            let onJoins = SubqueryJoins(base: scope.columns.count)
+            subqueryJoins = planKind == .inner ? onJoins : nil
+            defer { subqueryJoins = enclosingJoins }
             let bound = try requireBoolean(
                 try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
+            subqueryJoins = enclosingJoins
             var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
+            var afterSubqueries: [BoundExpression] = []
             for conjunct in PlanUtilities.conjuncts(bound) {
-                if let (l, r) = PlanUtilities.equiKey(conjunct, leftCount: leftCount) {
+                if PlanUtilities.columns(of: conjunct).contains(where: { $0 >= onJoins.base }) {
+                    afterSubqueries.append(conjunct)
+                } else if let (l, r) = PlanUtilities.equiKey(conjunct, leftCount: leftCount) {
                     leftKeys.append(l)
                     rightKeys.append(r)
                 } else if case .literal(.boolean(true), _) = conjunct {
@@ -60,7 +70,13 @@ extension BindingSession {
             let join = Join(
                 left: left, right: right, kind: planKind, leftKeys: leftKeys, rightKeys: rightKeys,
                 residual: PlanUtilities.conjunction(residual))
-            return (.join(join), scope)
+            guard !onJoins.isEmpty else { return (.join(join), scope) }
+            var plan = onJoins.apply(to: .join(join))
+            if let predicate = PlanUtilities.conjunction(afterSubqueries) {
+                plan = .filter(input: plan, predicate: predicate)
+            }
+            let columns = scope.columns.indices.map { BoundExpression.column(index: $0, type: scope.columns[$0].type) }
+            return (.project(input: plan, expressions: columns, fields: scope.fields), scope)
         case .using(let names):
             pairs = try usingPairs(names, leftScope, rightScope)
         case .natural(let span):

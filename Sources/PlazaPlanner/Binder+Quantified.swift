@@ -22,7 +22,7 @@ extension BindingSession {
     }
 
     /// The comparison that is true exactly when `op` is not (`<` for `>=`, `<>` for `=`).
-    private static func inverse(_ op: BinaryOperator) -> BinaryOperator {
+    static func inverse(_ op: BinaryOperator) -> BinaryOperator {
         switch op {
         case .equal: return .notEqual
         case .notEqual: return .equal

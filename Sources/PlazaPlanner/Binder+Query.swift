@@ -17,14 +17,25 @@ extension BindingSession {
     /// Binds a full query (CTEs, SELECT, ORDER BY, LIMIT) into a plan.
     func bindQuery(_ query: Query) throws(BindError) -> LogicalPlan {
         // A correlation request is for this query's own SELECT, not for its CTEs or set operations.
-        let request = correlationRequest
+        let request = correlationRequest, domain = domainRequest
         correlationRequest = nil
+        domainRequest = nil
         cteFrames.append([:])
         defer { cteFrames.removeLast() }
         // A correlated subquery's plan is reshaped around what it reads from outside: its CTEs stay inlined.
-        let stored = try bindCTEs(query, canMaterialize: request == nil)
+        let stored = try bindCTEs(query, canMaterialize: request == nil && domain == nil)
         let plan: LogicalPlan
-        if let operation = query.setOperation {
+        if let domain, let operation = query.setOperation {
+            // Each branch joins D and carries its columns, so the set operation works per D row.
+            let body = try bindSetOperation(operation.clause, domain: domain)
+            domain.isSingleRow = false
+            plan = try bindOrderAndLimit(query, over: body, domain: domain)
+        } else if let domain {
+            guard query.values == nil else {
+                throw Self.unsupported("a correlated subquery over VALUES is not supported yet", span: query.span)
+            }
+            plan = try bindSelect(query, correlation: nil, domain: domain)
+        } else if let operation = query.setOperation {
             plan = try bindOrderAndLimit(query, over: try bindSetOperation(operation.clause))
         } else if let rows = query.values {
             plan = try bindOrderAndLimit(query, over: try bindValues(rows, query.span))
@@ -37,7 +48,9 @@ extension BindingSession {
         return Self.wrap(plan, in: stored)
     }
 
-    private func bindSelect(_ query: Query, correlation: CorrelationFrame?) throws(BindError) -> LogicalPlan {
+    private func bindSelect(_ query: Query, correlation: CorrelationFrame?, domain: DomainFrame? = nil)
+        throws(BindError) -> LogicalPlan
+    {
         let core = query.select
         var plan: LogicalPlan
         var scope: Scope
@@ -56,6 +69,22 @@ extension BindingSession {
         } else {
             plan = .values(rows: [[]], fields: [])
             scope = Scope(columns: [])
+        }
+        // A subquery unnested by the general rewrite reads the outer values as columns of its domain D,
+        // cross-joined after its FROM (WHERE's equalities with them become the join's keys).
+        let domainBase = scope.columns.count
+        if let domain {
+            plan =
+                core.from == nil
+                ? domain.placeholder
+                : .join(
+                    Join(
+                        left: plan, right: domain.placeholder, kind: .inner, leftKeys: [], rightKeys: [],
+                        residual: nil))
+            scope = Scope(columns: scope.columns + domain.columns, starColumns: scope.starColumns)
+        }
+        let domainColumns = (domain?.columns ?? []).indices.map {
+            BoundExpression.column(index: domainBase + $0, type: scope.columns[domainBase + $0].type)
         }
         if let condition = core.whereClause {
             let joins = SubqueryJoins(base: scope.columns.count)
@@ -96,6 +125,10 @@ extension BindingSession {
             || orderExpressions.contains(where: AggregateDetector.contains)
             || (core.qualify.map(AggregateDetector.contains) ?? false)
         var aggregating = core.groupBy != nil || core.having != nil || hasAggregates
+        if domain != nil && (core.groupingSets != nil || !core.windows.isEmpty || core.qualify != nil) {
+            throw Self.unsupported(
+                "a correlated subquery with grouping sets, windows or QUALIFY is not supported yet", span: query.span)
+        }
         if case .all? = core.groupBy, core.having == nil, !hasAggregates {
             // As in DuckDB, GROUP BY ALL over items that are all constants (no aggregate, no column)
             // groups nothing: the query returns one row per input row.
@@ -113,12 +146,20 @@ extension BindingSession {
         }
 
         var projections: [BoundExpression] = []
+        var groupedResultWidth: Int?
         var selectJoins: SubqueryJoins?
         var space: Space
         var qualify: BoundExpression?
         if aggregating {
-            let aggregation = try bindAggregation(core, entries: entries, scope: scope, orderBy: query.orderBy)
-            // QUALIFY may hold aggregates: bind it before the aggregate node takes the list.
+            // Correlated subqueries of HAVING and of the grouped select list join the grouped rows.
+            let groupedJoins = SubqueryJoins(base: scope.columns.count, isGrouped: true)
+            subqueryJoins = groupedJoins
+            let aggregation = try bindAggregation(
+                core, entries: entries, scope: scope, orderBy: query.orderBy, domainGroups: domainColumns)
+            // QUALIFY may hold aggregates: bind it before the aggregate node takes the list (its
+            // subqueries cannot join the grouped rows: the window comes after).
+            subqueryJoins = nil
+            defer { subqueryJoins = groupedJoins }
             qualify = try core.qualify.map { (condition) throws(BindError) in
                 try requireBoolean(try aggregation.bind(condition, session: self), condition, "QUALIFY")
             }
@@ -129,8 +170,21 @@ extension BindingSession {
                     input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls,
                     fields: aggregation.fields)
             }
-            if let having = aggregation.having { plan = .filter(input: plan, predicate: having) }
+            if let domain, core.groupBy == nil {
+                domain.isSingleRow = true
+                plan = fillEmptyGroups(plan, aggregation, domain)
+            }
+            let groupedWidth = plan.fields.count
+            plan = try groupedJoins.applyGrouped(to: plan) { (key) throws(BindError) in try aggregation.lift(key, nil) }
+            if let having = aggregation.having {
+                plan = .filter(input: plan, predicate: SubqueryJoins.placingResults(having, after: groupedWidth))
+            }
             projections = aggregation.items
+            if domain != nil {
+                // The subquery's result carries D's columns (groups of its aggregate) after its items.
+                for column in domainColumns { projections.append(try aggregation.lift(column, nil)) }
+            }
+            groupedResultWidth = groupedJoins.isEmpty ? nil : groupedWidth
             space = .aggregated(aggregation)
         } else {
             // Scalar subqueries of the select list and ORDER BY may add LEFT joins below the projection.
@@ -143,6 +197,7 @@ extension BindingSession {
                     projections.append(try bindExpression(entry.expression!, in: scope, context: .plain("SELECT")))
                 }
             }
+            projections.append(contentsOf: domainColumns)
             space = .plain(scope)
             qualify = try core.qualify.map { (condition) throws(BindError) in
                 try requireBoolean(
@@ -152,6 +207,7 @@ extension BindingSession {
 
         // ORDER BY: ordinals and aliases refer to the select list; other keys may add hidden columns.
         let visibleCount = projections.count
+        let entryCount = visibleCount - domainColumns.count
         var sortKeys: [SortKey] = []
         for item in query.orderBy {
             let index = try orderIndex(
@@ -164,6 +220,18 @@ extension BindingSession {
                     nullsFirst: nullsFirst))
         }
         subqueryJoins = nil
+        if domain != nil && !collector.calls.isEmpty {
+            throw Self.unsupported("a correlated subquery with window functions is not supported yet", span: query.span)
+        }
+        if groupedResultWidth != nil && !collector.calls.isEmpty {
+            // The window runs over the grouped rows before the joins' columns are placed for it.
+            throw BindError(
+                "a correlated subquery in a query with window functions or QUALIFY is not supported yet",
+                span: query.span)
+        }
+        if let groupedResultWidth {
+            projections = projections.map { SubqueryJoins.placingResults($0, after: groupedResultWidth) }
+        }
         if let selectJoins, !selectJoins.isEmpty {
             if qualify != nil || !collector.calls.isEmpty {
                 throw BindError(
@@ -177,7 +245,10 @@ extension BindingSession {
         let inputFields = plan.fields
         var fields: [Field] = []
         for (index, expression) in projections.enumerated() {
-            let name = index < entries.count ? entries[index].name : "#order\(index - visibleCount + 1)"
+            let name =
+                index < entryCount
+                ? entries[index].name
+                : index < visibleCount ? "#domain\(index - entryCount + 1)" : "#order\(index - visibleCount + 1)"
             fields.append(
                 Field(name: name, type: expression.type, isNullable: PlanUtilities.isNullable(expression, inputFields)))
         }
@@ -193,7 +264,11 @@ extension BindingSession {
         if !sortKeys.isEmpty { plan = .sort(input: plan, keys: sortKeys) }
         let limit = try query.limit.map { (e) throws(BindError) in try bindCount(e, "LIMIT") }
         let offset = try query.offset.map { (e) throws(BindError) in try bindCount(e, "OFFSET") } ?? 0
-        if limit != nil || offset > 0 { plan = .limit(input: plan, limit: limit, offset: offset) }
+        if let domain, limit != nil || offset > 0 {
+            plan = domainLimit(plan, domain, limit: limit, offset: offset, sortKeys: sortKeys, domainStart: entryCount)
+        } else if limit != nil || offset > 0 {
+            plan = .limit(input: plan, limit: limit, offset: offset)
+        }
         if projections.count > visibleCount {
             let kept = (0..<visibleCount).map { BoundExpression.column(index: $0, type: projections[$0].type) }
             plan = .project(input: plan, expressions: kept, fields: Array(fields[0..<visibleCount]))

@@ -3,7 +3,9 @@ import PlazaSQL
 
 extension BindingSession {
     /// The query's ORDER BY and LIMIT over `plan`, the rows of a set operation or a VALUES list.
-    func bindOrderAndLimit(_ query: Query, over body: LogicalPlan) throws(BindError) -> LogicalPlan {
+    func bindOrderAndLimit(_ query: Query, over body: LogicalPlan, domain: DomainFrame? = nil) throws(BindError)
+        -> LogicalPlan
+    {
         var plan = body
         // ORDER BY names the output columns (the left branch's names) or their ordinals.
         let scope = Scope(fields: plan.fields, qualifier: nil)
@@ -26,14 +28,22 @@ extension BindingSession {
         if !keys.isEmpty { plan = .sort(input: plan, keys: keys) }
         let limit = try query.limit.map { (e) throws(BindError) in try bindCount(e, "LIMIT") }
         let offset = try query.offset.map { (e) throws(BindError) in try bindCount(e, "OFFSET") } ?? 0
+        if let domain, limit != nil || offset > 0 {
+            // In a correlated subquery, LIMIT and OFFSET count per row of its domain (the last columns).
+            return domainLimit(
+                plan, domain, limit: limit, offset: offset, sortKeys: keys,
+                domainStart: body.fields.count - domain.columns.count)
+        }
         if limit != nil || offset > 0 { plan = .limit(input: plan, limit: limit, offset: offset) }
         return plan
     }
 
     /// Binds both branches, lines their columns up (by position or by name) and casts each column
     /// to the type both branches unify to.
-    func bindSetOperation(_ clause: SetOperationClause) throws(BindError) -> LogicalPlan {
+    func bindSetOperation(_ clause: SetOperationClause, domain: DomainFrame? = nil) throws(BindError) -> LogicalPlan {
+        domainRequest = domain
         var left = try bindQuery(clause.left)
+        domainRequest = domain
         var right = try bindQuery(clause.right)
         if clause.byName {
             (left, right) = Self.alignByName(left, right)

@@ -74,6 +74,8 @@ final class BindingSession {
     var viewsBeingExpanded: Set<String> = []
     /// Set just before a subquery expression's query is bound: its WHERE may read the outer scope.
     var correlationRequest: CorrelationFrame?
+    /// Set just before a subquery is bound by the general rewrite: the domain its SELECT joins in.
+    var domainRequest: DomainFrame?
     /// While a correlated subquery's WHERE is bound: the frame whose outer columns it may read.
     var correlatedWhere: CorrelationFrame?
     /// Joins asked for by subqueries in the clause being bound (nil where none can be added).

@@ -259,6 +259,9 @@ package enum FunctionCatalog {
             "nullif", [.any, .any], sameType: true, result: .firstArgument, nulls: .special,
             notes: "NULL if a = b, else a (NULL when a is NULL)"),
         .init(
+            "error", [.exact(.varchar)], result: .exact(.null), nulls: .special,
+            notes: "fails the query with the text as its message when a row reaches it (as DuckDB)"),
+        .init(
             "greatest", [.any], variadic: true, sameType: true, result: .firstArgument, nulls: .skipsNulls,
             notes: "largest non-NULL argument, NULL only if all are NULL"),
         .init(

@@ -22,6 +22,7 @@ package enum ScalarFunction: String, CaseIterable, Hashable, Sendable, CustomStr
     case dateTrunc = "date_trunc", dateDiff = "date_diff", strftime, strptime
     case makeDate = "make_date", currentDate = "current_date"
     case coalesce, nullif, greatest, least
+    case error
 
     /// The function named `name` in the catalogue; the name must be one (the binder checked it).
     package init(catalogName name: String) {

@@ -14,6 +14,9 @@ struct ScopeColumn {
     /// Whether only a qualified name (`t.a`) reaches it: one side's copy of a column that
     /// `JOIN … USING` merged (the merged column answers the bare name).
     var isQualifiedOnly = false
+    /// Whether it is a column of an enclosing query brought into a correlated subquery by its
+    /// domain (see `DomainFrame`): the subquery's own columns win over it for the same name.
+    var isDomain = false
 }
 
 /// The columns an expression may refer to, in the order of the input operator's output.
@@ -68,6 +71,11 @@ struct Scope {
                 continue
             }
             if Scope.matches(name.name, column.name) { candidates.append(index) }
+        }
+        if candidates.count > 1 {
+            // A name of the subquery's own tables hides the same name of an enclosing query.
+            let own = candidates.filter { !columns[$0].isDomain }
+            if !own.isEmpty { candidates = own }
         }
         if candidates.count > 1 {
             // An exact spelling wins over case-insensitive matches.

@@ -52,3 +52,30 @@ private struct ReferenceFinder: SyntaxWalker {
 
     mutating func visit(_ expression: Expression) { visitParts(of: expression) }
 }
+
+extension Query {
+    /// Every column reference (`name` or `table.name`) in the query, its subqueries and CTEs
+    /// included: what a correlated subquery may read of the queries around it.
+    package func columnReferences() -> [[Identifier]] {
+        var finder = ColumnReferenceFinder()
+        finder.visit(self)
+        return finder.references
+    }
+}
+
+/// Collects the column references of a query, at every depth.
+private struct ColumnReferenceFinder: SyntaxWalker {
+    var references: [[Identifier]] = []
+
+    mutating func visit(_ query: Query) {
+        for cte in query.ctes { visit(cte.query) }
+        visitParts(of: query)
+    }
+
+    mutating func visit(_ table: TableReference) { visitParts(of: table) }
+
+    mutating func visit(_ expression: Expression) {
+        if case .column(let parts) = expression.kind { references.append(parts) }
+        visitParts(of: expression)
+    }
+}

@@ -69,10 +69,11 @@ def intended(query_sql, plaza_error, duck_types):
     if plaza_error is None or duck_types is None:
         return None
     lowered = plaza_error.lower()
-    if re.search(r"a correlated subquery is supported in WHERE and in the select list of a query without GROUP"
-                 r"|belongs to an enclosing query|a correlated scalar subquery (must compute one aggregate|may compare)",
+    if re.search(r"a correlated subquery is supported in WHERE(,| and)"
+                 r"|belongs to an enclosing query|a correlated scalar subquery (must compute one aggregate|may compare)"
+                 r"|a correlated subquery (over VALUES|with grouping sets|with window functions)",
                  plaza_error):
-        # Correlated shapes Plaza does not unnest: under GROUP BY, NOT IN, two queries out (docs/SQL.md).
+        # Correlated shapes Plaza does not unnest: over a set operation, with windows, in ON (docs/SQL.md).
         return "a correlated subquery Plaza does not unnest: an error that says so (docs/SQL.md)"
     if re.search(r"out of range for DECIMAL|could not convert BIGINT value \S+ to DECIMAL\(18,", plaza_error):
         # Our data stay far below DuckDB's 38 digits: a Plaza DECIMAL overflow is the 18-digit cap.

@@ -26,6 +26,14 @@ enum ScalarFunctions {
             return try NumericFunctions.kernel(function, types, resultType, constants)
         case .and, .or, .in, .coalesce, .currentDate:
             preconditionFailure("\(function) is compiled to its own node by ExpressionCompiler")
+        case .error:
+            return { (inputs, count) throws(ExecutionError) in
+                // Raised by the first row that reaches it; CASE evaluates it only on its own rows.
+                guard count > 0 else { return makeOutput(.null, 0) }
+                let message = inputs[0].type == .varchar && inputs[0].isValid(at: 0) ? inputs[0].value(at: 0) : .null
+                if case .varchar(let text) = message { throw ExecutionError(.invalidArgument, text) }
+                throw ExecutionError(.invalidArgument, "error() was called with NULL")
+            }
         case .not:
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.boolean, count)
