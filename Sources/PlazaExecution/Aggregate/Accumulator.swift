@@ -123,6 +123,21 @@ enum Accumulator {
 
     /// Whether `update(runs:_:)` applies: the exact accumulators, whose result does not depend on
     /// the order rows are added in (a double sum's rounding would).
+    /// Adds the rows set in `liveWords` (of `count` rows), all of group `group`, where the
+    /// accumulator takes a row bitmap (counts, sums of 64-bit integers); false, adding nothing,
+    /// elsewhere.
+    func update(group: Int, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) -> Bool {
+        switch self {
+        case .count(let counter):
+            counter.update(group: group, liveWords: liveWords, input, count: count)
+            return true
+        case .integerSum(let sum):
+            return sum.update(group: group, liveWords: liveWords, input, count: count)
+        default:
+            return false
+        }
+    }
+
     var takesRuns: Bool {
         switch self {
         case .count, .integerSum: return true
@@ -239,6 +254,14 @@ enum Accumulator {
 func mergeSource(_ sources: UnsafePointer<Int32>?, _ i: Int) -> Int {
     if let sources { return Int(sources[i]) }
     return i
+}
+
+/// The one group of the rows at `rows`, or nil when they are in several or there are none.
+func uniformGroup(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>) -> Int? {
+    guard let first = rows.first.map({ groups[Int($0)] }) else { return nil }
+    var differences: Int32 = 0
+    for row in rows { differences |= groups[Int(row)] ^ first }
+    return differences == 0 ? Int(first) : nil
 }
 
 /// The group of every one of the first `count` rows when they all share one (sorted or clustered
