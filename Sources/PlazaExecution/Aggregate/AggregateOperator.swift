@@ -431,8 +431,9 @@ final class AggregateState {
         }
         // Other keys under a dense selection (a table's deleted rows): computed over every row,
         // only the live rows' keys copied and looked up (`assignGroupsByKeys`), which beats
-        // copying every column the aggregates read.
-        return dense && op.groupNodes.allSatisfy(readable)
+        // copying every column the aggregates read; when they read none (q01's count(*) by
+        // category and year), copying the key columns is as cheap and the counts run dense.
+        return dense && op.argumentNodes.contains { $0 != nil } && op.groupNodes.allSatisfy(readable)
     }
 
     /// Moves the pairs that DISTINCT aggregate `index` marked by code into its distinct set.
