@@ -256,16 +256,6 @@ func mergeSource(_ sources: UnsafePointer<Int32>?, _ i: Int) -> Int {
     return i
 }
 
-/// The one group of the rows at `rows`, or nil when they are in several or there are none.
-func uniformGroup(_ groups: UnsafePointer<Int32>, _ rows: UnsafeBufferPointer<Int32>) -> Int? {
-    guard let first = rows.first.map({ groups[Int($0)] }) else { return nil }
-    // Rows of many groups mostly differ at the ends: no pass over them then.
-    if groups[Int(rows[rows.count &- 1])] != first { return nil }
-    var differences: Int32 = 0
-    for row in rows { differences |= groups[Int(row)] ^ first }
-    return differences == 0 ? Int(first) : nil
-}
-
 /// The group of every one of the first `count` rows when they all share one (sorted or clustered
 /// input: a whole batch of one month or one agency), else nil. One branch-free pass.
 @inline(__always)

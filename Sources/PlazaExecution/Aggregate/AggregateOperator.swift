@@ -91,7 +91,12 @@ final class AggregateState {
     var sortedGroups: SortedKeyGroups?
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
     var distinctCodes: [AggregateDistinctCodes?] = []
-    var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+    // Initialized: rows a selection leaves out may keep any earlier group, but never garbage.
+    var groups: UnsafeMutablePointer<Int32> = {
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+        groups.initialize(repeating: 0, count: ColumnVector.batchCapacity)
+        return groups
+    }()
     /// The rows a FILTER clause keeps, for one aggregate of one batch (`groupsCapacity` of room).
     var filterRows = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
     var groupsCapacity = ColumnVector.batchCapacity
@@ -217,6 +222,7 @@ final class AggregateState {
         if count > groupsCapacity {
             groups.deallocate()
             groups = .allocate(capacity: count)
+            groups.initialize(repeating: 0, count: count)
             filterRows.deallocate()
             filterRows = .allocate(capacity: count)
             groupsCapacity = count
@@ -230,8 +236,15 @@ final class AggregateState {
         }
         // Live rows of a bitmap all in one group (a table sorted by the key, a few rows deleted):
         // sums and counts take that group's rows masked by the bitmap, 64 a word, as they take a
-        // batch of one group without a selection.
-        let liveGroup = table != nil && liveWords != nil ? live.flatMap { uniformGroup(groups, $0) } : nil
+        // batch of one group without a selection. Checked over every row, one contiguous pass
+        // (rows left out hold this or an earlier batch's groups: if all agree, so do the live ones).
+        // The first and last live rows first: batches of many groups mostly differ there.
+        var liveGroup: Int?
+        if table != nil, liveWords != nil, let first = live?.first, let last = live?.last,
+            groups[Int(first)] == groups[Int(last)]
+        {
+            liveGroup = uniformGroup(groups, count)
+        }
         // With few groups, the rows are ordered by group once, on first use, for every exact aggregate.
         let ordersRuns =
             runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
