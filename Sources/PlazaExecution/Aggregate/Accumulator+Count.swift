@@ -92,16 +92,19 @@ final class CountAccumulator: UnaryAccumulatorState {
         }
     }
 
-    /// Adds the rows set in `liveWords` (of `count` rows) to the one group: their number, or the
-    /// valid ones among them, 64 rows at a time.
-    func update(liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) {
+    /// Adds the rows set in `liveWords` (of `count` rows) to group `group` (the one group when
+    /// ungrouped): their number, or the valid ones among them, 64 rows at a time.
+    func update(group: Int = 0, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) {
         if !countsNulls && (input == nil || input!.type == .null) { return }
-        let validity = countsNulls ? nil : (input!.hasNulls ? input!.validityWords : nil)
         var n = 0
-        for w in 0..<ValidityBitmap.wordCount(for: count) {
-            n &+= (liveWords[w] & (validity?[w] ?? ~0)).nonzeroBitCount
+        // Two loops: an optional unwrapped per word kept the popcounts from running unrolled.
+        if !countsNulls, input!.hasNulls {
+            let validity = input!.validityWords
+            for w in 0..<ValidityBitmap.wordCount(for: count) { n &+= (liveWords[w] & validity[w]).nonzeroBitCount }
+        } else {
+            for w in 0..<ValidityBitmap.wordCount(for: count) { n &+= liveWords[w].nonzeroBitCount }
         }
-        counts[0] &+= Int64(n)
+        counts.withUnsafeMutableBufferPointer { $0[group] &+= Int64(n) }
     }
 
     /// Adds the rows `lanes` tagged, none of them NULL (count(*), or an argument without NULLs).

@@ -83,6 +83,27 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
         }
     }
 
+    /// Adds the valid values of the rows set in `liveWords` (of `count` rows) to group `group`,
+    /// summed whole with the bitmap as their validity; false for a wide or coded input.
+    func update(group: Int, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) -> Bool {
+        guard let input, input.type != .null else { return true }
+        guard !input.type.isWideDecimal, !input.isDictionary, input.physicalType == .int64 else { return false }
+        let wordCount = ValidityBitmap.wordCount(for: count)
+        let (sum, n) = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Swift.max(wordCount, 1)) { mask in
+            if input.hasNulls {
+                let validity = input.validityWords
+                for w in 0..<wordCount { mask[w] = liveWords[w] & validity[w] }
+            } else {
+                for w in 0..<wordCount { mask[w] = liveWords[w] }
+            }
+            return IntegerSumAccumulator.total(
+                input.data.assumingMemoryBound(to: Int64.self), ValidityBitmap(words: mask.baseAddress), count)
+        }
+        sums[group] &+= sum
+        counts[group] &+= Int64(n)
+        return true
+    }
+
     /// The exact sum and the number of the valid values among the first `count`.
     ///
     /// Each value splits into its high 32 bits (signed) and low 32 bits (unsigned), summed in

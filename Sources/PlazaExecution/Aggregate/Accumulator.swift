@@ -123,6 +123,21 @@ enum Accumulator {
 
     /// Whether `update(runs:_:)` applies: the exact accumulators, whose result does not depend on
     /// the order rows are added in (a double sum's rounding would).
+    /// Adds the rows set in `liveWords` (of `count` rows), all of group `group`, where the
+    /// accumulator takes a row bitmap (counts, sums of 64-bit integers); false, adding nothing,
+    /// elsewhere.
+    func update(group: Int, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) -> Bool {
+        switch self {
+        case .count(let counter):
+            counter.update(group: group, liveWords: liveWords, input, count: count)
+            return true
+        case .integerSum(let sum):
+            return sum.update(group: group, liveWords: liveWords, input, count: count)
+        default:
+            return false
+        }
+    }
+
     var takesRuns: Bool {
         switch self {
         case .count, .integerSum: return true

@@ -82,6 +82,31 @@ final class AggregateDistinctCodes {
         hasPairs = hasPairs || count > 0
     }
 
+    /// As `mark` for the one group 0 of an ungrouped aggregate, over the rows set in `liveWords`
+    /// (of `count` rows; a table's deleted rows clear): each row ORs its live-and-valid bit into
+    /// its code's word, so no positions are written and no row branches (a tenth deleted leaves
+    /// hardly a 64-row word whole).
+    func markUngrouped(_ vector: ColumnVector, liveWords: UnsafePointer<UInt64>, count: Int) {
+        precondition(vector.dictionary === dictionary, "marking codes of another dictionary")
+        let needed = (entries + 63) >> 6
+        if needed > wordCapacity { grow(needed) }
+        let words = self.words
+        let codes = vector.data.assumingMemoryBound(to: UInt32.self)
+        let validity = vector.hasNulls ? UnsafePointer(vector.validityWords) : nil
+        var any: UInt64 = 0
+        for w in 0..<ValidityBitmap.wordCount(for: count) {
+            let mask = liveWords[w] & (validity?[w] ?? ~0)
+            any |= mask
+            if mask == 0 { continue }
+            let base = w &* 64, rows = Swift.min(64, count &- base)
+            for j in 0..<rows {
+                let code = Int(codes[base &+ j])
+                words[code &>> 6] |= ((mask &>> UInt64(j)) & 1) &<< UInt64(code & 63)
+            }
+        }
+        hasPairs = hasPairs || any != 0
+    }
+
     /// Hands the marked pairs to `body` in chunks of at most 2,048 (groups as BIGINT, values as a
     /// flat vector of the dictionary's type), then clears every bit.
     func drain(_ body: (ColumnVector, ColumnVector) throws(ExecutionError) -> Void) throws(ExecutionError) {

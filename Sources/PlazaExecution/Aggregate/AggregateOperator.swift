@@ -95,7 +95,12 @@ final class AggregateState {
     var sortedGroups: SortedKeyGroups?
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
     var distinctCodes: [AggregateDistinctCodes?] = []
-    var groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+    // Initialized: rows a selection leaves out may keep any earlier group, but never garbage.
+    var groups: UnsafeMutablePointer<Int32> = {
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
+        groups.initialize(repeating: 0, count: ColumnVector.batchCapacity)
+        return groups
+    }()
     /// The rows a FILTER clause keeps, for one aggregate of one batch (`groupsCapacity` of room).
     var filterRows = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
     var groupsCapacity = ColumnVector.batchCapacity
@@ -257,12 +262,12 @@ final class AggregateState {
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
-            if table == nil, let words = selection.liveWords {
+            if let words = selection.liveWords {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
-            // Counts of one group popcount the bitmap: their positions are never written.
-            if liveWords == nil || !countsByWords { live = UnsafeBufferPointer(selection.buffer) }
+            // Counts and DISTINCT codes of one group read the bitmap: their positions are never written.
+            if liveWords == nil || table != nil || !readsByWords { live = UnsafeBufferPointer(selection.buffer) }
         } else {
             batch = input.compacted()
         }
@@ -270,6 +275,7 @@ final class AggregateState {
         if count > groupsCapacity {
             groups.deallocate()
             groups = .allocate(capacity: count)
+            groups.initialize(repeating: 0, count: count)
             filterRows.deallocate()
             filterRows = .allocate(capacity: count)
             groupsCapacity = count
@@ -281,10 +287,21 @@ final class AggregateState {
         } else {
             groups.initialize(repeating: 0, count: count)
         }
+        // Live rows of a bitmap all in one group (a table sorted by the key, a few rows deleted):
+        // sums and counts take that group's rows masked by the bitmap, 64 a word, as they take a
+        // batch of one group without a selection. Checked over every row, one contiguous pass
+        // (rows left out hold this or an earlier batch's groups: if all agree, so do the live ones).
+        // The first and last live rows first: batches of many groups mostly differ there.
+        var liveGroup: Int?
+        if table != nil, liveWords != nil, let first = live?.first, let last = live?.last,
+            groups[Int(first)] == groups[Int(last)]
+        {
+            liveGroup = uniformGroup(groups, count)
+        }
         // With few groups, the rows are ordered by group once, on first use, for every exact aggregate.
         let ordersRuns =
             runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
-            && (live != nil || uniformGroup(groups, count) == nil)  // one group: the accumulators sum it whole
+            && (live != nil ? liveGroup == nil : uniformGroup(groups, count) == nil)  // one group: summed whole
         var runsBuilt = false
         var lanesBuilt = false
         runSnapshots.removeAll(keepingCapacity: true)
@@ -323,12 +340,27 @@ final class AggregateState {
                 var n = 0
                 if flags.type != .null {
                     let values = flags.data.assumingMemoryBound(to: UInt8.self), rows = filterRows
-                    for row in 0..<count where values[row] != 0 && flags.isValid(at: row) {
-                        rows[n] = Int32(truncatingIfNeeded: row)
-                        n &+= 1
+                    let validity = flags.validity  // read once: no class access per row
+                    if let live {
+                        // A selection read in place: the FILTER keeps only live rows it holds for.
+                        for row in live {
+                            rows[n] = row
+                            let r = Int(row)
+                            n &+= values[r] != 0 && validity.isValid(at: r) ? 1 : 0
+                        }
+                    } else {
+                        for row in 0..<count where values[row] != 0 && validity.isValid(at: row) {
+                            rows[n] = Int32(truncatingIfNeeded: row)
+                            n &+= 1
+                        }
                     }
                 }
                 selected = UnsafeBufferPointer(start: filterRows, count: n)
+            }
+            if let group = liveGroup, let liveWords, op.filterNodes[index] == nil, distinctSets[index] == nil,
+                accumulator.update(group: group, liveWords: liveWords, argument, count: count)
+            {
+                continue
             }
             if let set = distinctSets[index] {
                 if let argument, let dictionary = argument.dictionary, let codes = distinctCodes[index] {
@@ -337,7 +369,9 @@ final class AggregateState {
                         codes.start(dictionary)
                     }
                     if codes.fits(groupCount: groupCount) {
-                        if let selected {
+                        if let liveWords, selected == nil, table == nil {
+                            codes.markUngrouped(argument, liveWords: liveWords, count: count)
+                        } else if let selected {
                             codes.mark(argument, groups: groups, groupCount: groupCount, rows: selected, count: count)
                         } else {
                             codes.mark(argument, groups: groups, groupCount: groupCount, rows: nil, count: count)
@@ -345,7 +379,9 @@ final class AggregateState {
                         continue
                     }
                 }
-                try insertDistinct(set, distinctIDs[index], argument, x, selected, count)
+                // Positions not written (`readsByWords`) are written now for the row-by-row path.
+                let rows = selected ?? (liveWords != nil ? input.selection.map { UnsafeBufferPointer($0.buffer) } : nil)
+                try insertDistinct(set, distinctIDs[index], argument, x, rows, count)
             } else if readsRuns,
                 addOverLanes(index, accumulator, argument, live: live, count: count, built: &lanesBuilt)
             {
@@ -375,11 +411,12 @@ final class AggregateState {
         }
     }
 
-    /// Whether every aggregate is a count without FILTER or DISTINCT, which counts live rows from
-    /// their bitmap when there is one group.
-    private lazy var countsByWords: Bool = accumulators.indices.allSatisfy { index in
-        guard op.filterNodes[index] == nil, distinctSets[index] == nil, case .count(let counter) = accumulators[index]
-        else { return false }
+    /// Whether every aggregate reads the live rows from their bitmap when there is one group: a
+    /// count without FILTER or DISTINCT, or a DISTINCT marked by dictionary code.
+    private lazy var readsByWords: Bool = accumulators.indices.allSatisfy { index in
+        guard op.filterNodes[index] == nil else { return false }
+        if distinctSets[index] != nil { return distinctCodes[index] != nil }
+        guard case .count(let counter) = accumulators[index] else { return false }
         return counter.isUngrouped
     }
 
@@ -430,12 +467,15 @@ final class AggregateState {
 
     /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):
     /// every argument is a column, or never fails and the selection is dense (computed over rows
-    /// left out, which must not raise errors and should be few), no FILTER, DISTINCT only over
-    /// dictionary codes, and no grouping key, one dictionary-encoded key column, or a pair that
-    /// `assignPairGroups` maps (entries get groups only when a live row uses them).
+    /// left out, which must not raise errors and should be few), FILTERs likewise, DISTINCT only over
+    /// dictionary codes, and grouping keys that are columns or never fail under the same density
+    /// (one dictionary-encoded key column or a pair that `assignPairGroups` maps needs neither:
+    /// entries get groups only when a live row uses them).
     private func readsInPlace(_ batch: Batch) -> Bool {
-        guard op.filterNodes.allSatisfy({ $0 == nil }) else { return false }
         let dense = batch.selection.map { ProjectStage.isDense($0.count, of: batch.count) } ?? true
+        // A FILTER that cannot fail runs over every row and keeps the live ones it holds for
+        // (`count(*) FILTER (WHERE x > 72)`, the planner's form of a sum of CASE 1 ELSE 0).
+        guard op.filterNodes.allSatisfy({ $0 == nil || (dense && CaseNode.cannotFail($0!)) }) else { return false }
         func readable(_ node: ExpressionNode?) -> Bool {
             guard let node, !(node is ColumnNode) else { return true }
             return dense && node.neverFails
@@ -450,8 +490,16 @@ final class AggregateState {
         }
         if table == nil { return true }
         if pairCodes(batch) != nil { return true }
-        guard op.groupNodes.count == 1, let key = op.groupNodes[0] as? ColumnNode else { return false }
-        return batch.columns[key.index].dictionary != nil
+        if op.groupNodes.count == 1, let key = op.groupNodes[0] as? ColumnNode,
+            batch.columns[key.index].dictionary != nil
+        {
+            return true
+        }
+        // Other keys under a dense selection (a table's deleted rows): computed over every row,
+        // only the live rows' keys copied and looked up (`assignGroupsByKeys`), which beats
+        // copying every column the aggregates read; when they read none (q01's count(*) by
+        // category and year), copying the key columns is as cheap and the counts run dense.
+        return dense && op.argumentNodes.contains { $0 != nil } && op.groupNodes.allSatisfy(readable)
     }
 
     /// Moves the pairs that DISTINCT aggregate `index` marked by code into its distinct set.

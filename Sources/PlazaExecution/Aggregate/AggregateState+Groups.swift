@@ -64,13 +64,20 @@ extension AggregateState {
             return
         }
         if try assignPairGroups(batch, table, live: live) { return }
-        precondition(live == nil, "a selection read in place with keys that need the general path")
-        try assignGroupsByKeys(batch, table)
+        try assignGroupsByKeys(batch, table, live: live)
     }
 
     /// The general path: key vectors (text as ids), then the key cache and the table.
-    func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable) throws(ExecutionError) {
+    ///
+    /// With `live` (a selection read in place), the keys are computed over every row (the key
+    /// expressions never fail) but only the live rows' keys are copied out and looked up: rows
+    /// left out must not make groups. Their groups land at positions 0 ..< live.count and then
+    /// move to their rows, from the last, as each row is at or after its position.
+    func assignGroupsByKeys(_ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>? = nil)
+        throws(ExecutionError)
+    {
         var keys: [ColumnVector] = []
+        let count = live?.count ?? batch.count
         for (position, node) in op.groupNodes.enumerated() {
             var key: ColumnVector
             if let column = node as? ColumnNode {
@@ -78,11 +85,17 @@ extension AggregateState {
             } else {
                 key = try node.evaluate(batch)
             }
-            if let ids = keyIDs[position] { key = try ids.translate(key, count: batch.count) }
+            if let live { key = GatherKernel.gather(key, live) }
+            if let ids = keyIDs[position] { key = try ids.translate(key, count: count) }
             keys.append(key)
         }
-        if let sortedGroups, try sortedGroups.assign(keys[0], count: batch.count, into: groups, table) { return }
-        try findGroups(keys, count: batch.count, into: groups, table)
+        defer {
+            if let live {
+                for position in live.indices.reversed() { groups[Int(live[position])] = groups[position] }
+            }
+        }
+        if let sortedGroups, try sortedGroups.assign(keys[0], count: count, into: groups, table) { return }
+        try findGroups(keys, count: count, into: groups, table)
     }
 
     /// Finds or creates the group of each of the first `count` rows of `keys` (in the table's key

@@ -32,6 +32,10 @@ final class CaseNode: ExpressionNode, @unchecked Sendable {
     /// The per-entry results of the last few dictionaries seen.
     private let entryCache = EntryCache()
 
+    /// A CASE that selects per row already runs every branch over every row, so it may run over
+    /// rows a selection leaves out (a table's deleted rows) instead of over a gathered copy.
+    var neverFails: Bool { selectsPerRow }
+
     init(branches: [(ExpressionNode, ExpressionNode)], otherwise: ExpressionNode, type: DataType) {
         self.branches = branches
         self.otherwise = otherwise

@@ -241,8 +241,14 @@ enum ArithmeticKernels {
     }
 
     /// Whether `name`'s kernel over `types` never throws: DECIMAL `+ - *` whose types prove the
-    /// result fits, and DOUBLE `+ - * /` (IEEE results, no error).
+    /// result fits, DOUBLE `+ - * /` (IEEE results, no error), and parts of dates and timestamps.
     static func neverFails(_ name: ScalarFunction, _ types: [DataType]) -> Bool {
+        // A part of a DATE or TIMESTAMP (`extract(month FROM t)`): DateFunctions' loops cannot throw.
+        if types.count == 1, types[0] == .date || types[0] == .timestamp,
+            [.year, .quarter, .month, .week, .day, .dayofweek, .dayofyear, .hour, .minute, .second].contains(name)
+        {
+            return true
+        }
         guard types.count == 2 else { return false }
         switch (name, types[0], types[1]) {
         case (.add, .decimal(let p1, _), .decimal(let p2, _)), (.subtract, .decimal(let p1, _), .decimal(let p2, _)),
