@@ -34,7 +34,9 @@ import Testing
         }
         #expect(table.count == expected.count)
         var found = [Int32](repeating: -9, count: Swift.max(probe.count, 1))
-        found.withUnsafeMutableBufferPointer { table.find(vector(probe), count: probe.count, into: $0.baseAddress!) }
+        found.withUnsafeMutableBufferPointer {
+            table.find(Self.vector(probe), count: probe.count, into: $0.baseAddress!)
+        }
         for (row, key) in probe.enumerated() { #expect(found[row] == expected[key] ?? -1, "key \(key)") }
         return table
     }
@@ -45,6 +47,59 @@ import Testing
         let build = (1..<100_000).filter { $0 % 32 < 8 }.map(Int64.init)
         let table = IntegerKeyTableTests.check(build: build + build.prefix(500), probe: (-40..<100_100).map(Int64.init))
         #expect(table.isOrdered)
+    }
+
+    /// Inserting on several threads: equal keys get one number and different keys different ones,
+    /// lookups find each key's number, `distinctCount` counts the keys; in key order, by hash after
+    /// bunched keys, with duplicates spread over the threads' shares and keys that probe past the
+    /// end of a thread's slots.
+    @Test(arguments: [2, 3, 8])
+    func concurrentInsertAgreesWithTheKeys(threads: Int) {
+        let spread: [Int64] = (0..<150_000).map { (i: Int) -> Int64 in Int64((i * 7919) % 300_000 - 50_000) }
+        let far: [Int64] = [Int64.max / 3, -Int64.max / 3]
+        let bunched: [Int64] = (0..<100_000).map { (i: Int) -> Int64 in Int64(i % 70_000) } + far
+        // Runs of equal home slots: keys 0, 2, 4, … fill half the slots in key order, so probes run on.
+        let evens: [Int64] = (0..<131_072).map { (i: Int) -> Int64 in Int64(i & ~1) }
+        let odds: [Int64] = (0..<70_000).map { (i: Int) -> Int64 in Int64(i * 2 + 1) }
+        // In key order, four keys a slot from slot 7 of every 8 on (S = 2^18 slots, keys over 4S
+        // values): each run of four crosses a multiple of 8, where the threads' regions end.
+        let slots = 1 << 18
+        let straddling: [Int64] =
+            [0] + (0..<(4 * slots - 32)).filter { (k: Int) -> Bool in k % 32 >= 28 }.map { Int64($0) }
+            + [Int64(4 * slots - 1)]
+        let builds: [[Int64]] = [spread + spread.prefix(40_000), bunched, evens + odds, straddling]
+        for build in builds {
+            let table = IntegerKeyTable(capacity: build.count)
+            var numbers = [Int32](repeating: -9, count: build.count)
+            let rows = (0..<build.count).map { Int32($0) }
+            rows.withUnsafeBufferPointer { rowBuffer in
+                numbers.withUnsafeMutableBufferPointer {
+                    table.insert(Self.vector(build), rows: rowBuffer, into: $0.baseAddress!, threads: threads)
+                }
+            }
+            var numberOf: [Int64: Int32] = [:]
+            var keyOf: [Int32: Int64] = [:]
+            for (row, key) in build.enumerated() {
+                let number = numbers[row]
+                #expect(number >= 0 && Int(number) < table.count)
+                if numberOf[key, default: number] != number || keyOf[number, default: key] != key {
+                    Issue.record("row \(row): key \(key) has number \(number)")
+                    return
+                }
+                numberOf[key] = number
+                keyOf[number] = key
+            }
+            #expect(table.distinctCount == numberOf.count)
+            let probe = Array(numberOf.keys) + [Int64.min, Int64.max, 1_000_000_007]
+            var found = [Int32](repeating: -9, count: probe.count)
+            found.withUnsafeMutableBufferPointer {
+                table.find(Self.vector(probe), count: probe.count, into: $0.baseAddress!)
+            }
+            for (row, key) in probe.enumerated() where found[row] != (numberOf[key] ?? -1) {
+                Issue.record("key \(key) found as \(found[row]), inserted as \(numberOf[key] ?? -1)")
+                return
+            }
+        }
     }
 
     /// Few keys in key order over a range of at most 2^23 values get an exact join filter: no absent

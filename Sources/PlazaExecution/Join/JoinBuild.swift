@@ -23,6 +23,8 @@ final class JoinBuild: @unchecked Sendable {
     /// Set when two integer keys are looked up as one packed key in `integerTable`.
     var pairKey: IntegerPairKey?
     var failure: ExecutionError?
+    /// Threads the key insert may use (set by `run`).
+    private var threads = 1
 
     init(
         columns: [ColumnVector], keyVectors: [ColumnVector], validRows: UnsafeBufferPointer<Int32>,
@@ -58,6 +60,7 @@ final class JoinBuild: @unchecked Sendable {
 
     /// Runs every task, on `threads` cores when the build is large enough to pay for it.
     func run(threads: Int) {
+        self.threads = threads
         if threads > 1 && validRows.count >= 1 << 15 && taskCount > 1 {
             DispatchQueue.concurrentPerform(iterations: taskCount) { self.run(task: $0) }
         } else {
@@ -76,11 +79,13 @@ final class JoinBuild: @unchecked Sendable {
             for i in 0..<validCount { rowGroups[i] = 0 }
         } else if keyVectors.count == 1, IntegerKeyTable.supports(keyVectors[0]) {
             let table = IntegerKeyTable(capacity: validCount)
-            table.insert(keyVectors[0], rows: validRows, into: rowGroups)
+            table.insert(keyVectors[0], rows: validRows, into: rowGroups, threads: threads)
             integerTable = table
         } else if keyVectors.count == 2, let pair = IntegerPairKey(keyVectors[0], keyVectors[1], rows: validRows) {
             let table = IntegerKeyTable(capacity: validCount)
-            table.insert(pair.combine(keyVectors[0], keyVectors[1], count: rowCount), rows: validRows, into: rowGroups)
+            table.insert(
+                pair.combine(keyVectors[0], keyVectors[1], count: rowCount), rows: validRows, into: rowGroups,
+                threads: threads)
             integerTable = table
             pairKey = pair
         } else if validCount > 0 {

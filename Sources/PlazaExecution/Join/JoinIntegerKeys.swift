@@ -1,5 +1,7 @@
+import Dispatch
 import PlazaCore
 import PlazaVector
+import Synchronization
 
 /// Where a key goes in a power-of-two array (table slots or filter bits).
 protocol KeyPlacement {
@@ -8,7 +10,7 @@ protocol KeyPlacement {
 }
 
 /// Positions by a multiplicative (Fibonacci) hash: any key distribution spreads evenly.
-struct HashedPlacement: KeyPlacement {
+struct HashedPlacement: KeyPlacement, Sendable {
     let shift: UInt64
 
     /// Places keys in `size` (a power of two) positions.
@@ -24,7 +26,7 @@ struct HashedPlacement: KeyPlacement {
 /// (`offset * size / (span + 1)`, by a multiply-high). Probe keys that arrive sorted or clustered
 /// (a fact table stored in key order) then walk the table front to back instead of missing the
 /// cache on every row, and a build whose keys fill their range (span < size) never collides.
-struct OrderedPlacement: KeyPlacement {
+struct OrderedPlacement: KeyPlacement, Sendable {
     let base: Int64
     /// Left shift that brings the largest offset's top bit to bit 63, so `factor` keeps precision.
     let normalize: UInt64
@@ -62,8 +64,11 @@ final class IntegerKeyTable: @unchecked Sendable {
     /// The key of each number (`count` of them; the rest uninitialized).
     private let keyOf: UnsafeMutablePointer<Int64>
     private let mask: Int
-    /// The number of distinct keys.
+    /// The numbers given to keys: the distinct keys, and after a concurrent insert also the unused
+    /// ends of its number blocks (see `insertConcurrently`).
     private(set) var count = 0
+    /// The number of distinct keys.
+    private(set) var distinctCount = 0
     /// The smallest build key and the largest's distance from it: a probe key outside is absent.
     private var minKey: Int64 = 0
     private var span: UInt64 = 0
@@ -96,7 +101,9 @@ final class IntegerKeyTable: @unchecked Sendable {
         mask = slots - 1
         numbers = LargeBuffers.allocate(Int32.self, capacity: slots)
         numbers.initialize(repeating: 0, count: slots)
-        keyOf = LargeBuffers.allocate(Int64.self, capacity: Swift.max(capacity, 1))
+        // Room for the unused ends of number blocks when several threads insert.
+        let slack = capacity >= IntegerKeyTable.parallelRows ? 10 * 1024 : 0
+        keyOf = LargeBuffers.allocate(Int64.self, capacity: Swift.max(capacity + slack, 1))
     }
 
     deinit {
@@ -162,15 +169,62 @@ final class IntegerKeyTable: @unchecked Sendable {
         }
     }
 
-    /// Inserts the keys of `rows` of `vector` (never NULL there), writing each row's key number.
-    func insert(_ vector: ColumnVector, rows: UnsafeBufferPointer<Int32>, into numbersOut: UnsafeMutablePointer<Int32>)
-    {
+    /// Inserts the keys of `rows` of `vector` (never NULL there), writing each row's key number;
+    /// on `threads` threads when there are many rows (`parallelRows`).
+    func insert(
+        _ vector: ColumnVector, rows: UnsafeBufferPointer<Int32>, into numbersOut: UnsafeMutablePointer<Int32>,
+        threads: Int = 1
+    ) {
         let flat = vector.flattened()
+        let workers = rows.count >= IntegerKeyTable.parallelRows ? Swift.min(threads, 8) : 1  // 8: the keys' slack
         if flat.physicalType == .int64 {
-            insert(flat.data.assumingMemoryBound(to: Int64.self), rows, numbersOut)
+            let values = flat.data.assumingMemoryBound(to: Int64.self)
+            if workers > 1 {
+                insertConcurrently(values, rows, numbersOut, workers)
+            } else {
+                insert(values, rows, numbersOut)
+            }
         } else {
-            insert(flat.data.assumingMemoryBound(to: Int32.self), rows, numbersOut)
+            let values = flat.data.assumingMemoryBound(to: Int32.self)
+            if workers > 1 {
+                insertConcurrently(values, rows, numbersOut, workers)
+            } else {
+                insert(values, rows, numbersOut)
+            }
         }
+    }
+
+    /// Fewest build rows inserted on several threads: below, one thread is done before others start.
+    static let parallelRows = 1 << 16
+
+    /// `insert` on `workers` threads without atomic slot updates: the slots are split into one
+    /// contiguous region per thread, and each thread inserts the rows whose key's first slot lies
+    /// in its region (equal keys share a first slot, so one thread sees all of a key's rows). A
+    /// probe that would run past its region's end is left for one thread to finish afterwards.
+    /// Numbers are taken in blocks per thread; the unused end of each last block is a number no
+    /// slot holds, whose key is set to the smallest key (so the filters stay as they were) and
+    /// whose chain stays empty. `distinctCount` counts the keys themselves.
+    private func insertConcurrently<T: FixedWidthInteger>(
+        _ values: UnsafeMutablePointer<T>, _ rows: UnsafeBufferPointer<Int32>, _ out: UnsafeMutablePointer<Int32>,
+        _ workers: Int
+    ) {
+        let shared = ConcurrentInsert(
+            values: values, rows: rows, out: out, keyOf: keyOf, numbers: numbers, mask: mask, workers: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { shared.findRange(worker: $0) }
+        minKey = shared.low.withLock { $0 }
+        span = UInt64(bitPattern: shared.high.withLock { $0 } &- minKey)
+        if shared.insert(slotPlacement, budgeted: true) {
+            isOrdered = true
+        } else {
+            // Keys bunched in part of their range: clear the slots and place by hash.
+            numbers.update(repeating: 0, count: mask + 1)
+            shared.reset()
+            _ = shared.insert(HashedPlacement(size: mask + 1), budgeted: false)
+        }
+        count = shared.numberEnd
+        distinctCount = shared.distinct
+        for hole in shared.holes { keyOf[hole] = minKey }
+        buildFilter()
     }
 
     /// Key order first; when its probe sequences get long (more than 4 extra slots per key on
@@ -196,6 +250,7 @@ final class IntegerKeyTable: @unchecked Sendable {
             count = 0
             _ = insert(values, rows, out, HashedPlacement(size: mask + 1), budget: Int.max)
         }
+        distinctCount = count
         buildFilter()
     }
 
@@ -513,5 +568,151 @@ struct IntegerPairKey: Sendable {
             target = out.data.assumingMemoryBound(to: Int64.self)
         for row in 0..<flat.count { target[row] = Int64(source[row]) }
         return out
+    }
+}
+
+/// The state the threads of `IntegerKeyTable.insertConcurrently` share.
+private final class ConcurrentInsert<T: FixedWidthInteger>: @unchecked Sendable {
+    // Safe to share: each worker writes only the slots of its region, `out` at its rows and `keyOf`
+    // at the numbers of its blocks; block claims are atomic, the rest under a mutex or after the
+    // workers joined.
+    let values: UnsafeMutablePointer<T>
+    let rows: UnsafeBufferPointer<Int32>
+    let out: UnsafeMutablePointer<Int32>
+    let keyOf: UnsafeMutablePointer<Int64>
+    let numbers: UnsafeMutablePointer<Int32>
+    let mask: Int
+    let workers: Int
+    let low = Mutex(Int64.max)
+    let high = Mutex(Int64.min)
+    /// The next unclaimed block of numbers.
+    let nextBlock = Atomic<Int>(0)
+    let abandoned = Atomic<Bool>(false)
+    /// Per worker: its last block's unused numbers, its distinct keys, and the rows it left.
+    let results = Mutex([(holes: Range<Int>, distinct: Int, left: [Int32])]())
+    /// Numbers claimed a block at a time: one atomic add per block, not per key.
+    static var blockSize: Int { 1024 }
+
+    init(
+        values: UnsafeMutablePointer<T>, rows: UnsafeBufferPointer<Int32>, out: UnsafeMutablePointer<Int32>,
+        keyOf: UnsafeMutablePointer<Int64>, numbers: UnsafeMutablePointer<Int32>, mask: Int, workers: Int
+    ) {
+        self.values = values
+        self.rows = rows
+        self.out = out
+        self.keyOf = keyOf
+        self.numbers = numbers
+        self.mask = mask
+        self.workers = workers
+    }
+
+    /// Every number claimed so far (the table's number range, holes included).
+    var numberEnd: Int { nextBlock.load(ordering: .acquiring) }
+    /// The distinct keys inserted.
+    var distinct: Int { results.withLock { $0.reduce(0) { $0 + $1.distinct } } }
+    /// The numbers no key holds.
+    var holes: [Int] { results.withLock { $0.flatMap { Array($0.holes) } } }
+
+    /// Forgets an abandoned insert (the slots are cleared by the caller).
+    func reset() {
+        nextBlock.store(0, ordering: .relaxed)
+        abandoned.store(false, ordering: .relaxed)
+        results.withLock { $0.removeAll() }
+    }
+
+    /// Folds the smallest and largest key of `worker`'s share of the rows into `low` and `high`.
+    func findRange(worker: Int) {
+        var low = Int64.max, high = Int64.min
+        for i in (rows.count * worker / workers)..<(rows.count * (worker + 1) / workers) {
+            let key = Int64(values[Int(rows[i])])
+            low = Swift.min(low, key)
+            high = Swift.max(high, key)
+        }
+        self.low.withLock { $0 = Swift.min($0, low) }
+        self.high.withLock { $0 = Swift.max($0, high) }
+    }
+
+    /// Inserts every row with `placement`, region by region on the workers, then the rows they
+    /// left on this thread; false when `budgeted` and a worker's extra slots visited passed 4 a
+    /// row (plus 64), as the one-thread insert gives up key order.
+    func insert<P: KeyPlacement & Sendable>(_ placement: P, budgeted: Bool) -> Bool {
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            self.insert(worker, placement, budgeted: budgeted)
+        }
+        if abandoned.load(ordering: .relaxed) { return false }
+        // The rows whose probe reached the end of their region, in row order.
+        let left = results.withLock { $0.flatMap(\.left) }.sorted()
+        var number = 0, blockEnd = 0, distinct = 0
+        for i in left {
+            let key = Int64(values[Int(rows[Int(i)])])
+            var slot = placement.position(key) & mask
+            while true {
+                let entry = numbers[slot]
+                if entry == 0 {
+                    if number == blockEnd {
+                        number = nextBlock.wrappingAdd(Self.blockSize, ordering: .relaxed).oldValue
+                        blockEnd = number + Self.blockSize
+                    }
+                    keyOf[number] = key
+                    numbers[slot] = Int32(truncatingIfNeeded: number &+ 1)
+                    out[Int(i)] = Int32(truncatingIfNeeded: number)
+                    number &+= 1
+                    distinct &+= 1
+                    break
+                }
+                if keyOf[Int(entry &- 1)] == key {
+                    out[Int(i)] = entry &- 1
+                    break
+                }
+                slot = (slot &+ 1) & mask
+            }
+        }
+        results.withLock { $0.append((number..<blockEnd, distinct, [])) }
+        return true
+    }
+
+    private func insert<P: KeyPlacement>(_ worker: Int, _ placement: P, budgeted: Bool) {
+        let slots = mask + 1
+        let regionStart = slots * worker / workers, regionEnd = slots * (worker + 1) / workers
+        let budget = budgeted ? 4 &* (rows.count / workers) &+ 64 : Int.max
+        var extra = 0, number = 0, blockEnd = 0, distinct = 0
+        var left: [Int32] = []
+        defer { results.withLock { $0.append((number..<blockEnd, distinct, left)) } }
+        for i in 0..<rows.count {
+            let key = Int64(values[Int(rows[i])])
+            var slot = placement.position(key) & mask
+            guard slot >= regionStart && slot < regionEnd else { continue }
+            while true {
+                let entry = numbers[slot]
+                if entry == 0 {
+                    if number == blockEnd {
+                        number = nextBlock.wrappingAdd(Self.blockSize, ordering: .relaxed).oldValue
+                        blockEnd = number + Self.blockSize
+                    }
+                    keyOf[number] = key
+                    numbers[slot] = Int32(truncatingIfNeeded: number &+ 1)
+                    out[i] = Int32(truncatingIfNeeded: number)
+                    number &+= 1
+                    distinct &+= 1
+                    break
+                }
+                if keyOf[Int(entry &- 1)] == key {
+                    out[i] = entry &- 1
+                    break
+                }
+                slot &+= 1
+                extra &+= 1
+                if slot == regionEnd {
+                    left.append(Int32(truncatingIfNeeded: i))
+                    break
+                }
+            }
+            if extra > budget {
+                abandoned.store(true, ordering: .relaxed)
+                return
+            }
+            // Another worker gave up key order: every row is inserted again by hash.
+            if i & 4095 == 0 && abandoned.load(ordering: .relaxed) { return }
+        }
     }
 }

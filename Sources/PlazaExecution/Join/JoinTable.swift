@@ -119,7 +119,7 @@ final class JoinTable: @unchecked Sendable {
             next[Int(validRows[i])] = heads[group]
             heads[group] = validRows[i]
         }
-        isUnique = keyCount == validCount
+        isUnique = (integerTable?.distinctCount ?? keyCount) == validCount
         var dictionaries = [ColumnVector?](repeating: nil, count: columns.count)
         var codes = [UnsafeMutablePointer<UInt32>?](repeating: nil, count: columns.count)
         for (task, column) in build.dictionaryColumns.enumerated() {
