@@ -81,11 +81,7 @@ import PlazaCore
     }
 
     private static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
-        // A join build's concatenated columns: on huge pages (most of Q5's page faults were here).
-        if bytes >= LargeBuffers.hugePageThreshold {
-            return UnsafeMutableRawPointer(LargeBuffers.allocate(UInt8.self, capacity: bytes))
-        }
-        return .allocate(byteCount: max(bytes, 64), alignment: 16)
+        .allocate(byteCount: max(bytes, 64), alignment: 16)
     }
 
     /// The validity bitmap view (all valid when `hasNulls` is false).

@@ -99,11 +99,11 @@ final class IntegerKeyTable: @unchecked Sendable {
         var slots = 16
         while slots < capacity * 2 { slots *= 2 }
         mask = slots - 1
-        numbers = LargeBuffers.allocate(Int32.self, capacity: slots)
+        numbers = .allocate(capacity: slots)
         numbers.initialize(repeating: 0, count: slots)
         // Room for the unused ends of number blocks when several threads insert.
         let slack = capacity >= IntegerKeyTable.parallelRows ? 10 * 1024 : 0
-        keyOf = LargeBuffers.allocate(Int64.self, capacity: Swift.max(capacity + slack, 1))
+        keyOf = .allocate(capacity: Swift.max(capacity + slack, 1))
     }
 
     deinit {

@@ -109,9 +109,9 @@ final class JoinTable: @unchecked Sendable {
         // Without keys (a nested loop) every row is in the one chain of key 0.
         let keyCount = keys.isEmpty ? (count > 0 ? 1 : 0) : integerTable?.count ?? groupTable?.groupCount ?? 0
         self.keyCount = keyCount
-        heads = LargeBuffers.allocate(Int32.self, capacity: Swift.max(keyCount, 1))
+        heads = .allocate(capacity: Swift.max(keyCount, 1))
         heads.initialize(repeating: -1, count: Swift.max(keyCount, 1))
-        next = LargeBuffers.allocate(Int32.self, capacity: Swift.max(count, 1))
+        next = .allocate(capacity: Swift.max(count, 1))
         next.initialize(repeating: -1, count: Swift.max(count, 1))
         // Insert in reverse so each chain lists rows in input order.
         for i in stride(from: validCount - 1, through: 0, by: -1) {
