@@ -96,24 +96,15 @@ package struct ParquetColumn: Sendable {
                     column: name)
             }
             let type = DataType.decimal(precision: precision, scale: scale)
-            if type.isWideDecimal {
-                switch physical {
-                case .int32: return (type, .int32ToInt128)
-                case .int64: return (type, .int64ToInt128)
-                case .byteArray: return (type, .bigEndianWideDecimal)
-                case .fixedLenByteArray:
-                    guard typeLength >= 1, typeLength <= 16 else { throw unsupported("a \(typeLength)-byte DECIMAL") }
-                    return (type, .bigEndianWideDecimal)
-                default: throw unsupported("DECIMAL stored as \(physical)")
-                }
-            }
+            // DECIMAL(19…38) is held as Int128, narrower ones as Int64.
+            let wide = type.isWideDecimal
             switch physical {
-            case .int32: return (type, .int32ToInt64)
-            case .int64: return (type, .int64)
-            case .byteArray: return (type, .bigEndianDecimal)
+            case .int32: return (type, wide ? .int32ToInt128 : .int32ToInt64)
+            case .int64: return (type, wide ? .int64ToInt128 : .int64)
+            case .byteArray: return (type, wide ? .bigEndianWideDecimal : .bigEndianDecimal)
             case .fixedLenByteArray:
                 guard typeLength >= 1, typeLength <= 16 else { throw unsupported("a \(typeLength)-byte DECIMAL") }
-                return (type, .bigEndianDecimal)
+                return (type, wide ? .bigEndianWideDecimal : .bigEndianDecimal)
             default: throw unsupported("DECIMAL stored as \(physical)")
             }
         }

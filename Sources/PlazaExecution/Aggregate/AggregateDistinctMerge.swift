@@ -23,22 +23,7 @@ extension AggregateOperator {
             return locals[0]
         }
         let global = try AggregateState(self)
-        global.sortedGroups?.stop()
-        var maps: [[Int32]] = []
-        for local in locals {
-            if let table = global.table, let localTable = local.table {
-                maps.append(try global.mergeKeys(from: local, localTable, into: table))
-            } else {
-                maps.append([0])
-            }
-        }
-        for accumulator in global.accumulators { accumulator.resize(global.groupCount) }
-        try global.account()
-        for index in calls.indices where global.distinctSets[index] == nil {
-            for (local, map) in zip(locals, maps) {
-                try global.accumulators[index].merge(local.accumulators[index], map)
-            }
-        }
+        let maps = try locals.map { (local) throws(ExecutionError) in try global.merge(local) }
         for index in calls.indices where global.distinctSets[index] != nil {
             try mergeDistinctByGroups(index, locals, maps, into: global)
         }
@@ -54,7 +39,7 @@ extension AggregateOperator {
         let shares = Swift.max(1, Swift.min(context.options.threads, groupCount))
         // The text of each worker's value ids, read (never written) by every share.
         let strings: [ColumnVector?] = locals.map { local in
-            local.distinctIDs[index].map { $0.strings.keyColumns(0..<$0.strings.groupCount)[0] }
+            local.distinctIDs[index].map { $0.texts }
         }
         let call = calls[index], inputType = argumentNodes[index]?.type, tracker = context.tracker
         let setTypes = global.distinctSets[index]!.types
@@ -95,7 +80,7 @@ extension AggregateState {
         for index in distinctSets.indices {
             guard let set = distinctSets[index] else { continue }
             accumulators[index].resize(groupCount)
-            let strings = distinctIDs[index].map { $0.strings.keyColumns(0..<$0.strings.groupCount)[0] }
+            let strings = distinctIDs[index].map { $0.texts }
             try DistinctShare.feed(
                 from: set, map: identity, strings: strings, share: 0, of: 1, into: nil, ids: nil,
                 accumulators[index])

@@ -1,13 +1,14 @@
 import PlazaCore
 import PlazaVector
 
-/// Merging worker states without DISTINCT aggregates: keys by packed key (text ids rewritten),
-/// aggregates through a group map (states with DISTINCT sets: `combineDistinct`).
+/// Merging worker states: keys by packed key (text ids rewritten), aggregates through a group map;
+/// DISTINCT sets are merged by `combineDistinct`, which feeds their values to the accumulators.
 extension AggregateState {
-    /// Adds a worker's state into this (global) state; `keyMap`, when given, is where each of the
-    /// worker's groups already is in this state's table.
-    func merge(_ local: AggregateState, keyMap: [Int32]? = nil) throws(ExecutionError) {
-        precondition(!distinctSets.contains { $0 != nil }, "DISTINCT states merge by combineDistinct")
+    /// Adds a worker's groups and its aggregates other than DISTINCT ones into this (global) state,
+    /// and returns where each of the worker's groups is here; `keyMap`, when given, is that map
+    /// already (the worker's groups are in this state's table).
+    @discardableResult
+    func merge(_ local: AggregateState, keyMap: [Int32]? = nil) throws(ExecutionError) -> [Int32] {
         sortedGroups?.stop()  // keys merged in are not appended in order
         var map: [Int32] = [0]
         if let table, let localTable = local.table {
@@ -15,9 +16,10 @@ extension AggregateState {
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
         }
-        for (index, accumulator) in accumulators.enumerated() {
+        for (index, accumulator) in accumulators.enumerated() where distinctSets[index] == nil {
             try accumulator.merge(local.accumulators[index], map)
         }
+        return map
     }
 
     /// Inserts the local table's keys into `table` and returns each local group's group there:
@@ -32,7 +34,7 @@ extension AggregateState {
                 idMaps.append(nil)
                 continue
             }
-            let strings = localIDs.strings.keyColumns(0..<localIDs.strings.groupCount)[0]
+            let strings = localIDs.texts
             let ids = try globalIDs.translate(strings, count: strings.count)
             idMaps.append(Array(ids.values(as: Int64.self)))
         }

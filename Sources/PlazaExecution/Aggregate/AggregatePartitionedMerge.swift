@@ -50,7 +50,7 @@ extension AggregateOperator {
                     maps.append(nil)
                     continue
                 }
-                let strings = localIDs.strings.keyColumns(0..<localIDs.strings.groupCount)[0]
+                let strings = localIDs.texts
                 let ids = try globalIDs.translate(strings, count: strings.count)
                 maps.append(Array(ids.values(as: Int64.self)))
             }
@@ -58,7 +58,7 @@ extension AggregateOperator {
         }
         // The text of each canonical id, read (never written) by every partition's key decoding.
         let decodedStrings = KeyStrings(
-            canonicalIDs.map { ids in ids.map { $0.strings.keyColumns(0..<$0.strings.groupCount)[0] } })
+            canonicalIDs.map { ids in ids.map { $0.texts } })
         let sources = states.enumerated().map { MergeSource(state: $1, idMaps: idMaps[$0]) }
         let tracker = context.tracker
         try Scheduler.forEachTask(sources.count, threads: context.options.threads, context: context) {
@@ -282,7 +282,7 @@ extension AggregateState {
     {
         let shared = FinalizeInput(
             table: table, columns: columns,
-            strings: keyIDs.map { ids in ids.map { $0.strings.keyColumns(0..<$0.strings.groupCount)[0] } })
+            strings: keyIDs.map { ids in ids.map { $0.texts } })
         let batchCount = (total + ColumnVector.batchCapacity - 1) / ColumnVector.batchCapacity
         return try Scheduler.map(batchCount, threads: op.context.options.threads, context: op.context) {
             (index) throws(ExecutionError) in

@@ -99,11 +99,12 @@ final class DictionaryIDs {
         cached!.untranslated -= missing.count
     }
 
+    /// The text of every id, in id order (a new vector on each call).
+    var texts: ColumnVector { strings.keyColumns(0..<strings.groupCount)[0] }
+
     /// The strings of a BIGINT id vector.
     func decode(_ ids: ColumnVector) -> ColumnVector {
-        if decoded == nil || decoded!.count != strings.groupCount {
-            decoded = strings.keyColumns(0..<strings.groupCount)[0]
-        }
+        if decoded == nil || decoded!.count != strings.groupCount { decoded = texts }
         let rows = ids.values(as: Int64.self)
         let indices = (0..<ids.count).map { ids.isValid(at: $0) ? Int32(rows[$0]) : -1 }
         return indices.withUnsafeBufferPointer { GatherKernel.gather(decoded!, $0) }
