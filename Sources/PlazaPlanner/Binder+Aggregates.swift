@@ -60,6 +60,12 @@ final class Aggregation {
         case .column(let index, let type):
             if WindowCollector.isPlaceholder(index) || index >= DomainFrame.resultBase { return bound }
             if index < 0 { return .column(index: groups.count + (-1 - index), type: type) }
+            if index >= scope.columns.count {
+                // A column that a GROUP BY key's correlated subquery joined in, used apart from the key.
+                throw BindError(
+                    "a correlated subquery of GROUP BY must appear in the select list as the key itself",
+                    span: source?.span)
+            }
             let name = scope.columns[index].name
             throw BindError(
                 "column \"\(name)\" must appear in the GROUP BY clause or be used in an aggregate function",
@@ -116,10 +122,14 @@ extension BindingSession {
             }
             keyPositions.append(aggregation.groups.firstIndex(of: bound)!)
         }
-        // Group keys come before the grouped rows' joins: a correlated subquery cannot be one.
+        // Group keys come before the grouped rows' joins: their subqueries join the aggregate's input.
         let enclosingJoins = subqueryJoins
-        subqueryJoins = nil
-        defer { subqueryJoins = enclosingJoins }
+        subqueryJoins = aggregateInputJoins
+        aggregateInputJoins?.recordsKeys = true
+        defer {
+            subqueryJoins = enclosingJoins
+            aggregateInputJoins?.recordsKeys = false
+        }
         switch core.groupBy {
         case .none: break
         case .all:
@@ -164,6 +174,7 @@ extension BindingSession {
             }
         }
         subqueryJoins = enclosingJoins
+        aggregateInputJoins?.recordsKeys = false
         prepareGroupingSets(aggregation, keyPositions: keyPositions, sets: core.groupingSets)
         // A correlated subquery's aggregates are per row of its domain: D's columns are keys too.
         for (index, group) in domainGroups.enumerated() { addGroup(group, name: "#domain\(index + 1)") }

@@ -38,7 +38,7 @@ extension BindingSession {
             let selfReferences = cte.isRecursive ? cte.query.references(to: cte.name.name) : []
             let plan =
                 selfReferences.isEmpty
-                ? Self.renamed(try bindQuery(cte.query), cte.columns)
+                ? Self.uniquelyNamed(Self.renamed(try bindQuery(cte.query), cte.columns))
                 : try bindRecursive(cte, selfReferences)
             var rest = query
             rest.ctes = Array(query.ctes[(index + 1)...])
@@ -150,5 +150,27 @@ extension BindingSession {
         if renamed.map(\.name) == fields.map(\.name) { return plan }
         return .project(
             input: plan, expressions: fields.indices.map { .column(index: $0, type: fields[$0].type) }, fields: renamed)
+    }
+
+    /// `plan` with repeated column names (case-insensitive) made unique as DuckDB does for a
+    /// subquery or CTE: the second `k` becomes `k_1`, the third `k_2`, skipping names in use.
+    static func uniquelyNamed(_ plan: LogicalPlan) -> LogicalPlan {
+        var seen = Set<String>(), names: [String] = [], changed = false
+        for field in plan.fields {
+            var name = field.name
+            if seen.contains(name.lowercased()) {
+                var suffix = 1
+                while seen.contains("\(field.name)_\(suffix)".lowercased()) { suffix += 1 }
+                name = "\(field.name)_\(suffix)"
+                changed = true
+            }
+            seen.insert(name.lowercased())
+            names.append(name)
+        }
+        guard changed else { return plan }
+        let fields = plan.fields
+        return .project(
+            input: plan, expressions: fields.indices.map { .column(index: $0, type: fields[$0].type) },
+            fields: zip(fields, names).map { Field(name: $1, type: $0.type, isNullable: $0.isNullable) })
     }
 }

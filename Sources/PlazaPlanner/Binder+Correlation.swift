@@ -58,11 +58,21 @@ final class SubqueryJoins {
     /// Whether the joins go above the aggregate of a grouped SELECT (for HAVING and its select list):
     /// only general rewrites are asked for, and their results read `DomainFrame.resultBase + j`.
     let isGrouped: Bool
+    /// Whether every subquery must take the general rewrite (an outer join's ON, whose joins are
+    /// placed on one side or both: only `DomainJoin`s say which columns they read).
+    let isGeneralOnly: Bool
+    /// For a grouped SELECT's aggregate input: set while GROUP BY keys are bound, so that their
+    /// subqueries' results are kept by their SQL text in `keyResults`.
+    var recordsKeys = false
+    /// The results of subqueries in GROUP BY keys by their SQL text: the same subquery written in
+    /// the select list, HAVING or ORDER BY is then the key, as in DuckDB.
+    var keyResults: [String: BoundExpression] = [:]
 
-    init(base: Int, isGrouped: Bool = false) {
+    init(base: Int, isGrouped: Bool = false, isGeneralOnly: Bool = false) {
         self.base = base
         self.width = base
         self.isGrouped = isGrouped
+        self.isGeneralOnly = isGeneralOnly
     }
 
     /// Whether any join was asked for.
@@ -285,11 +295,11 @@ extension BindingSession {
             throw BindError("a scalar subquery must return one column, not \(plan.fields.count)", span: span)
         }
         if frame.conjuncts.isEmpty { return .scalarSubquery(plan, type: plan.fields[0].type) }
-        guard let joins = subqueryJoins, joins.base == scope.columns.count, !joins.isGrouped,
+        guard let joins = subqueryJoins, joins.base == scope.columns.count, !joins.isGrouped, !joins.isGeneralOnly,
             let emptyValue = frame.emptyValue
         else {
             throw BindError(
-                "a correlated subquery is supported in WHERE, the select list, HAVING, ORDER BY and the ON of an INNER join; here (a GROUP BY key, an aggregate's argument, QUALIFY, an outer join's ON, a FROM item) it is not yet",
+                "a correlated subquery is supported in WHERE, the select list, HAVING, ORDER BY, GROUP BY, aggregate arguments and a join's ON; here (QUALIFY, a FROM item, a window's arguments) it is not yet",
                 span: span)
         }
         // The plan's columns: the value, the subquery's keys, then a TRUE marker (NULL when unmatched).

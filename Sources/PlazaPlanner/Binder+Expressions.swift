@@ -6,6 +6,23 @@ extension BindingSession {
     func bindExpression(_ expression: Expression, in scope: Scope, context: ExpressionContext) throws(BindError)
         -> BoundExpression
     {
+        if let inputJoins = aggregateInputJoins, expression.isSubquery {
+            // A GROUP BY key's subquery, written again elsewhere in the grouped SELECT, is the key.
+            let text = expression.sql
+            if let known = inputJoins.keyResults[text] { return known }
+            if inputJoins.recordsKeys && subqueryJoins === inputJoins {
+                let bound = try bindExpressionBody(expression, in: scope, context: context)
+                inputJoins.keyResults[text] = bound
+                return bound
+            }
+        }
+        return try bindExpressionBody(expression, in: scope, context: context)
+    }
+
+    /// `bindExpression` without the GROUP BY keys' subqueries looked up.
+    private func bindExpressionBody(_ expression: Expression, in scope: Scope, context: ExpressionContext)
+        throws(BindError) -> BoundExpression
+    {
         let span = expression.span
         switch expression.kind {
         case .literal(let literal):
@@ -405,5 +422,15 @@ extension BindingSession {
         }
         if case .literal(.null, _) = bound { return .literal(.null, type: type) }
         return .cast(bound, to: type, isTry: isTry)
+    }
+}
+
+extension Expression {
+    /// Whether this is a subquery expression (scalar, EXISTS, IN or a quantified comparison).
+    fileprivate var isSubquery: Bool {
+        switch kind {
+        case .subquery, .exists, .inSubquery, .quantified: return true
+        default: return false
+        }
     }
 }

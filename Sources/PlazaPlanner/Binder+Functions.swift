@@ -120,9 +120,10 @@ extension BindingSession {
         }
         var function = function
         var arguments: [BoundExpression] = []
-        // The grouped rows' joins come after the aggregate: its arguments cannot read them.
+        // The grouped rows' joins come after the aggregate: its arguments' subqueries join the rows
+        // before it instead.
         let enclosingJoins = subqueryJoins
-        if enclosingJoins?.isGrouped == true { subqueryJoins = nil }
+        subqueryJoins = aggregateInputJoins
         defer { subqueryJoins = enclosingJoins }
         if call.isStar {
             guard function == .count, !call.isDistinct else {

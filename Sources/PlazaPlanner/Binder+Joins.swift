@@ -45,14 +45,20 @@ extension BindingSession {
                 columns: leftColumns + rightColumns,
                 starColumns: leftScope.starColumns + rightScope.starColumns.map { $0 + leftCount })
             // Correlated subqueries of an INNER join's ON join the pairs, as in WHERE; an outer join
-            // would need them per pair before deciding which rows match, which is not unnested yet.
+            // needs their values before it decides which rows match (Binder+OuterJoinSubqueries).
             let enclosingJoins = subqueryJoins
-            let onJoins = SubqueryJoins(base: scope.columns.count)
-            subqueryJoins = planKind == .inner ? onJoins : nil
+            let onJoins = SubqueryJoins(base: scope.columns.count, isGeneralOnly: planKind != .inner)
+            subqueryJoins = onJoins
             defer { subqueryJoins = enclosingJoins }
             let bound = try requireBoolean(
                 try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
             subqueryJoins = enclosingJoins
+            if planKind != .inner && !onJoins.isEmpty {
+                let plan = try outerJoinWithSubqueries(
+                    left: left, right: right, kind: planKind, bound: bound, joins: onJoins, leftCount: leftCount,
+                    scope: scope, span: on.span)
+                return (plan, scope)
+            }
             var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
             var afterSubqueries: [BoundExpression] = []
             for conjunct in PlanUtilities.conjuncts(bound) {

@@ -56,13 +56,15 @@ extension BindingSession {
         var scope: Scope
         let enclosingWindows = windows
         windows = nil  // FROM and WHERE allow no window functions
-        let enclosingJoins = subqueryJoins, enclosingWhere = correlatedWhere
+        let enclosingJoins = subqueryJoins, enclosingWhere = correlatedWhere, enclosingInput = aggregateInputJoins
         subqueryJoins = nil
         correlatedWhere = nil
+        aggregateInputJoins = nil
         defer {
             windows = enclosingWindows
             subqueryJoins = enclosingJoins
             correlatedWhere = enclosingWhere
+            aggregateInputJoins = enclosingInput
         }
         if let from = core.from {
             (plan, scope) = try bindTable(from)
@@ -154,6 +156,9 @@ extension BindingSession {
             // Correlated subqueries of HAVING and of the grouped select list join the grouped rows.
             let groupedJoins = SubqueryJoins(base: scope.columns.count, isGrouped: true)
             subqueryJoins = groupedJoins
+            // Those of aggregate arguments and GROUP BY keys join the rows before the aggregate.
+            let inputJoins = SubqueryJoins(base: scope.columns.count)
+            aggregateInputJoins = inputJoins
             let aggregation = try bindAggregation(
                 core, entries: entries, scope: scope, orderBy: query.orderBy, domainGroups: domainColumns)
             // QUALIFY may hold aggregates: bind it before the aggregate node takes the list (its
@@ -162,6 +167,11 @@ extension BindingSession {
             defer { subqueryJoins = groupedJoins }
             qualify = try core.qualify.map { (condition) throws(BindError) in
                 try requireBoolean(try aggregation.bind(condition, session: self), condition, "QUALIFY")
+            }
+            aggregateInputJoins = nil
+            if !inputJoins.isEmpty {
+                inputJoins.restrictValues(to: plan, where: [])
+                plan = inputJoins.apply(to: plan)
             }
             if collector.groupingSetColumn != nil {
                 plan = groupingSetsAggregate(plan, aggregation, collector, canShare: correlation == nil)

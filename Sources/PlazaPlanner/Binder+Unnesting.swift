@@ -126,8 +126,15 @@ extension BindingSession {
     ) throws(BindError) -> BoundExpression {
         guard let joins = subqueryJoins, joins.base == scope.columns.count else { throw original }
         if let known = joins.domainResults[span] { return known }
+        // A name that the subquery's own FROM holds is never an outer column (inner names shadow
+        // outer ones): D then holds only what the subquery can read from outside.
+        var inner: Scope?
+        if query.setOperation == nil, query.values == nil, let from = query.select.from {
+            inner = try? bindTable(from).1
+        }
         var references: [Int] = []
         for parts in query.columnReferences() {
+            if let inner, (try? inner.resolve(parts)) != nil { continue }
             if let index = try? scope.resolve(parts), !references.contains(index) { references.append(index) }
         }
         guard !references.isEmpty else { throw original }

@@ -80,6 +80,9 @@ final class BindingSession {
     var correlatedWhere: CorrelationFrame?
     /// Joins asked for by subqueries in the clause being bound (nil where none can be added).
     var subqueryJoins: SubqueryJoins?
+    /// In a grouped SELECT: joins for correlated subqueries of aggregate arguments and GROUP BY
+    /// keys, applied to the rows before the aggregate (nil elsewhere).
+    var aggregateInputJoins: SubqueryJoins?
     /// The table (lower-cased) whose next scan also reads the row id column, for DELETE and UPDATE.
     var rowIDTable: String?
 
@@ -126,6 +129,7 @@ final class BindingSession {
         case .subquery(let query, let alias, let columns):
             var plan = try bindQuery(query)
             if let alias { plan = try Self.named(plan, columns, alias: alias) }
+            plan = Self.uniquelyNamed(plan)
             return (plan, Scope(fields: plan.fields, qualifier: alias?.name))
         case .function(let name, let arguments, let alias, let columns):
             return try bindTableFunction(name, arguments, alias: alias, columns: columns)

@@ -418,15 +418,23 @@ struct ParserState {
     }
 
     mutating func parseTablePrimary() throws(SQLSyntaxError) -> TableReference {
-        if acceptSymbol("(") {
-            guard
+        if current.isSymbol("(") {
+            let open = advance()
+            let startsQuery =
                 current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isKeyword("VALUES")
-                    || current.isSymbol("(")
-            else {
-                throw unexpected("a subquery after \"(\"")
+            if !startsQuery && !current.isSymbol("(") { return try parseParenthesizedJoin(open.span) }
+            let start = position
+            let query: Query
+            do {
+                query = try parseQuery()
+                try expectSymbol(")", "to close the subquery")
+            } catch {
+                // `((a JOIN b) JOIN c)`: not a query after all; a query's own error wins otherwise.
+                guard !startsQuery else { throw error }
+                position = start
+                guard let join = try? parseParenthesizedJoin(open.span) else { throw error }
+                return join
             }
-            let query = try parseQuery()
-            try expectSymbol(")", "to close the subquery")
             let alias = try parseAlias()
             return .subquery(query, alias: alias, columns: try parseColumnAliases(alias))
         }
@@ -449,6 +457,15 @@ struct ParserState {
         }
         let alias = try parseAlias()
         return .table(name, alias: alias, columns: try parseColumnAliases(alias))
+    }
+
+    /// `(a JOIN b …)` after its `(`: the join tree; with an alias, `(SELECT * FROM a JOIN b …) AS alias`.
+    private mutating func parseParenthesizedJoin(_ open: SourceSpan) throws(SQLSyntaxError) -> TableReference {
+        let tree = try parseFrom()
+        try expectSymbol(")", "to close the parenthesized join")
+        guard let alias = try parseAlias() else { return tree }
+        let query = Query(select: SelectCore(items: [.star(open)], from: tree), span: open)
+        return .subquery(query, alias: alias, columns: try parseColumnAliases(alias))
     }
 
     /// `(column, …)` after a table alias, naming its columns from the first (none without an alias).
