@@ -57,14 +57,17 @@ extension BindingSession {
         let enclosingWindows = windows
         windows = nil  // FROM and WHERE allow no window functions
         let enclosingJoins = subqueryJoins, enclosingWhere = correlatedWhere, enclosingInput = aggregateInputJoins
+        let enclosingDomain = fromDomain
         subqueryJoins = nil
         correlatedWhere = nil
         aggregateInputJoins = nil
+        fromDomain = domain
         defer {
             windows = enclosingWindows
             subqueryJoins = enclosingJoins
             correlatedWhere = enclosingWhere
             aggregateInputJoins = enclosingInput
+            fromDomain = enclosingDomain
         }
         if let from = core.from {
             (plan, scope) = try bindTable(from)
@@ -72,6 +75,7 @@ extension BindingSession {
             plan = .values(rows: [[]], fields: [])
             scope = Scope(columns: [])
         }
+        fromDomain = nil
         // A subquery unnested by the general rewrite reads the outer values as columns of its domain D,
         // cross-joined after its FROM (WHERE's equalities with them become the join's keys).
         let domainBase = scope.columns.count
@@ -84,6 +88,21 @@ extension BindingSession {
                         left: plan, right: domain.placeholder, kind: .inner, leftKeys: [], rightKeys: [],
                         residual: nil))
             scope = Scope(columns: scope.columns + domain.columns, starColumns: scope.starColumns)
+            // A derived table that read the outer query carries D's columns: its rows are those of
+            // the same D row (NULL matching NULL).
+            var carriedKeys: [BoundExpression] = [], domainKeys: [BoundExpression] = []
+            for (index, column) in scope.columns.enumerated() {
+                guard let j = column.domainCopy else { continue }
+                carriedKeys.append(.column(index: index, type: column.type))
+                domainKeys.append(.column(index: domainBase + j, type: scope.columns[domainBase + j].type))
+            }
+            let (carried, own) = DomainJoin.nullSafeKeys(carriedKeys, domainKeys, nullable: plan.fields)
+            let equalities = zip(carried, own).map {
+                BoundExpression.call(name: .equal, arguments: [$0, $1], type: .boolean)
+            }
+            if let predicate = PlanUtilities.conjunction(equalities) {
+                plan = .filter(input: plan, predicate: predicate)
+            }
         }
         let domainColumns = (domain?.columns ?? []).indices.map {
             BoundExpression.column(index: domainBase + $0, type: scope.columns[domainBase + $0].type)
@@ -127,9 +146,8 @@ extension BindingSession {
             || orderExpressions.contains(where: AggregateDetector.contains)
             || (core.qualify.map(AggregateDetector.contains) ?? false)
         var aggregating = core.groupBy != nil || core.having != nil || hasAggregates
-        if domain != nil && (core.groupingSets != nil || !core.windows.isEmpty || core.qualify != nil) {
-            throw Self.unsupported(
-                "a correlated subquery with grouping sets, windows or QUALIFY is not supported yet", span: query.span)
+        if domain != nil && core.groupingSets != nil {
+            throw Self.unsupported("a correlated subquery with grouping sets is not supported yet", span: query.span)
         }
         if case .all? = core.groupBy, core.having == nil, !hasAggregates {
             // As in DuckDB, GROUP BY ALL over items that are all constants (no aggregate, no column)
@@ -230,27 +248,20 @@ extension BindingSession {
                     nullsFirst: nullsFirst))
         }
         subqueryJoins = nil
-        if domain != nil && !collector.calls.isEmpty {
-            throw Self.unsupported("a correlated subquery with window functions is not supported yet", span: query.span)
-        }
-        if groupedResultWidth != nil && !collector.calls.isEmpty {
-            // The window runs over the grouped rows before the joins' columns are placed for it.
-            throw BindError(
-                "a correlated subquery in a query with window functions or QUALIFY is not supported yet",
-                span: query.span)
+        // A correlated subquery's windows are partitioned by its domain (over grouped rows: D's keys).
+        var partitions = domainColumns
+        if case .aggregated(let aggregation) = space {
+            partitions = try domainColumns.map { (column) throws(BindError) in try aggregation.lift(column, nil) }
         }
         if let groupedResultWidth {
             projections = projections.map { SubqueryJoins.placingResults($0, after: groupedResultWidth) }
         }
         if let selectJoins, !selectJoins.isEmpty {
-            if qualify != nil || !collector.calls.isEmpty {
-                throw BindError(
-                    "a correlated subquery in a query with window functions or QUALIFY is not supported yet",
-                    span: query.span)
-            }
             plan = selectJoins.apply(to: plan)
         }
-        plan = try addWindow(plan, collector, space: space, projections: &projections, qualify: qualify, core: core)
+        plan = try addWindow(
+            plan, collector, space: space, projections: &projections, qualify: qualify, core: core,
+            resultsAfter: groupedResultWidth, partitions: partitions)
         windows = nil
         let inputFields = plan.fields
         var fields: [Field] = []

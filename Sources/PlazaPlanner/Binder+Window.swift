@@ -287,7 +287,7 @@ extension BindingSession {
     /// functions, and turns their placeholders into the node's columns.
     func addWindow(
         _ plan: LogicalPlan, _ collector: WindowCollector, space: Space, projections: inout [BoundExpression],
-        qualify: BoundExpression?, core: SelectCore
+        qualify: BoundExpression?, core: SelectCore, resultsAfter: Int? = nil, partitions: [BoundExpression] = []
     ) throws(BindError) -> LogicalPlan {
         if collector.calls.isEmpty {
             if let condition = core.qualify {
@@ -315,6 +315,19 @@ extension BindingSession {
                 }
                 call.orderBy = keys
                 calls[index] = call
+            }
+        }
+        for index in calls.indices {
+            // A correlated subquery's windows run per row of its domain: D's columns partition them.
+            calls[index].partitionBy += partitions
+            guard let width = resultsAfter else { continue }
+            // Over grouped rows, the subqueries' joined results follow the aggregate's columns.
+            let place = { (e: BoundExpression) in SubqueryJoins.placingResults(e, after: width) }
+            calls[index].arguments = calls[index].arguments.map(place)
+            calls[index].filter = calls[index].filter.map(place)
+            calls[index].partitionBy = calls[index].partitionBy.map(place)
+            calls[index].orderBy = calls[index].orderBy.map {
+                SortKey(expression: place($0.expression), isDescending: $0.isDescending, nullsFirst: $0.nullsFirst)
             }
         }
         let inputFields = plan.fields

@@ -83,6 +83,9 @@ final class BindingSession {
     /// In a grouped SELECT: joins for correlated subqueries of aggregate arguments and GROUP BY
     /// keys, applied to the rows before the aggregate (nil elsewhere).
     var aggregateInputJoins: SubqueryJoins?
+    /// While the FROM of a correlated subquery unnested by its domain is bound: that domain, which
+    /// a derived table reading the outer query joins too.
+    var fromDomain: DomainFrame?
     /// The table (lower-cased) whose next scan also reads the row id column, for DELETE and UPDATE.
     var rowIDTable: String?
 
@@ -127,10 +130,35 @@ final class BindingSession {
             let scan = TableScan(table: table.name, columns: columns, fields: fields, estimatedRows: table.rowCount)
             return (.scan(scan), Scope(fields: fields, qualifier: qualifier))
         case .subquery(let query, let alias, let columns):
-            var plan = try bindQuery(query)
+            var plan: LogicalPlan
+            var carried = 0
+            do {
+                plan = try bindQuery(query)
+            } catch {
+                // In a correlated subquery's FROM, a derived table may read the outer query: it is
+                // bound over the same domain, whose columns it carries after its own.
+                guard let domain = fromDomain, !error.refusesUnnesting else { throw error }
+                domainRequest = DomainFrame(id: domain.id, columns: domain.columns, purpose: .scalar)
+                do {
+                    plan = try bindQuery(query)
+                } catch let retried {
+                    throw retried.refusesUnnesting ? retried : error
+                }
+                carried = domain.columns.count
+            }
             if let alias { plan = try Self.named(plan, columns, alias: alias) }
             plan = Self.uniquelyNamed(plan)
-            return (plan, Scope(fields: plan.fields, qualifier: alias?.name))
+            var scope = Scope(fields: plan.fields, qualifier: alias?.name)
+            if carried > 0 {
+                let first = plan.fields.count - carried
+                for j in 0..<carried {
+                    scope.columns[first + j].domainCopy = j
+                    scope.columns[first + j].qualifier = nil
+                    scope.columns[first + j].isQualifiedOnly = true
+                }
+                scope.starColumns = Array(0..<first)
+            }
+            return (plan, scope)
         case .function(let name, let arguments, let alias, let columns):
             return try bindTableFunction(name, arguments, alias: alias, columns: columns)
         case .join(let leftReference, let rightReference, let kind, let condition):

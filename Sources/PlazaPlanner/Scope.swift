@@ -17,6 +17,9 @@ struct ScopeColumn {
     /// Whether it is a column of an enclosing query brought into a correlated subquery by its
     /// domain (see `DomainFrame`): the subquery's own columns win over it for the same name.
     var isDomain = false
+    /// For a derived table of a correlated subquery's FROM that reads the outer query: which column
+    /// of the subquery's domain this column carries (no name reaches it; see `bindSelect`).
+    var domainCopy: Int?
 }
 
 /// The columns an expression may refer to, in the order of the input operator's output.
