@@ -152,6 +152,12 @@ extension BindingSession {
             let bound = try bindExpression(operand, in: scope, context: context)
             return try call(function, [bound], [operand], span: span, display: "extract(\(part) FROM …)")
         case .function(let functionCall):
+            if let domain = activeDomain, !domain.outerAggregates.isEmpty,
+                let j = domain.outerAggregates[expression.sql]
+            {
+                // An aggregate of the enclosing grouped query: D carries its value.
+                return .column(index: domain.base + j, type: domain.columns[j].type)
+            }
             if let bound = try bindWindowOrGrouping(functionCall, span: span, scope: scope, context: context) {
                 return bound
             }

@@ -57,8 +57,9 @@ extension BindingSession {
         let enclosingWindows = windows
         windows = nil  // FROM and WHERE allow no window functions
         let enclosingJoins = subqueryJoins, enclosingWhere = correlatedWhere, enclosingInput = aggregateInputJoins
-        let enclosingDomain = fromDomain
+        let enclosingDomain = fromDomain, enclosingActive = activeDomain
         subqueryJoins = nil
+        activeDomain = nil
         correlatedWhere = nil
         aggregateInputJoins = nil
         fromDomain = domain
@@ -68,6 +69,7 @@ extension BindingSession {
             correlatedWhere = enclosingWhere
             aggregateInputJoins = enclosingInput
             fromDomain = enclosingDomain
+            activeDomain = enclosingActive
         }
         if let from = core.from {
             (plan, scope) = try bindTable(from)
@@ -80,6 +82,8 @@ extension BindingSession {
         // cross-joined after its FROM (WHERE's equalities with them become the join's keys).
         let domainBase = scope.columns.count
         if let domain {
+            domain.base = domainBase
+            activeDomain = domain
             plan =
                 core.from == nil
                 ? domain.placeholder
@@ -180,9 +184,7 @@ extension BindingSession {
             let aggregation = try bindAggregation(
                 core, entries: entries, scope: scope, orderBy: query.orderBy, domainGroups: domainColumns)
             // QUALIFY may hold aggregates: bind it before the aggregate node takes the list (its
-            // subqueries cannot join the grouped rows: the window comes after).
-            subqueryJoins = nil
-            defer { subqueryJoins = groupedJoins }
+            // subqueries join the grouped rows too, before the window).
             qualify = try core.qualify.map { (condition) throws(BindError) in
                 try requireBoolean(try aggregation.bind(condition, session: self), condition, "QUALIFY")
             }
@@ -255,6 +257,7 @@ extension BindingSession {
         }
         if let groupedResultWidth {
             projections = projections.map { SubqueryJoins.placingResults($0, after: groupedResultWidth) }
+            qualify = qualify.map { SubqueryJoins.placingResults($0, after: groupedResultWidth) }
         }
         if let selectJoins, !selectJoins.isEmpty {
             plan = selectJoins.apply(to: plan)

@@ -30,6 +30,11 @@ final class DomainFrame {
     let purpose: Purpose
     /// Set while binding: the subquery computes aggregates without GROUP BY, one row per D row.
     var isSingleRow = false
+    /// Aggregates of the enclosing grouped query written inside the subquery (`sum(o.x)`), by their
+    /// SQL text: the index of the D column that carries each group's value.
+    var outerAggregates: [String: Int] = [:]
+    /// Where D's columns start in the scope of the subquery's SELECT (set when it is bound).
+    var base = 0
 
     init(id: Int, columns: [ScopeColumn], purpose: Purpose) {
         self.id = id
@@ -132,12 +137,36 @@ extension BindingSession {
         if query.setOperation == nil, query.values == nil, let from = query.select.from {
             inner = try? bindTable(from).1
         }
+        func isOuter(_ parts: [Identifier]) -> Bool {
+            if let inner, (try? inner.resolve(parts)) != nil { return false }
+            return (try? scope.resolve(parts)) != nil
+        }
+        // Aggregates of a grouped enclosing query over its columns alone (`HAVING EXISTS (… WHERE y >
+        // sum(o.x))`) are computed by that query: D carries each group's value.
+        var aggregates: [Expression] = []
+        var inAggregates: [String: Int] = [:]  // the column references they hold, by text
+        if case .aggregating = context {
+            for call in query.functionCalls() {
+                guard case .function(let function) = call.kind, function.window == nil,
+                    FunctionCatalog.aggregateNames[function.name.name.lowercased()] != nil
+                else { continue }
+                let parts = call.columnReferences()
+                guard !parts.isEmpty, parts.allSatisfy(isOuter), !aggregates.contains(where: { $0.sql == call.sql })
+                else { continue }
+                aggregates.append(call)
+                for path in parts { inAggregates[Self.referenceText(path), default: 0] += 1 }
+            }
+        }
         var references: [Int] = []
         for parts in query.columnReferences() {
-            if let inner, (try? inner.resolve(parts)) != nil { continue }
-            if let index = try? scope.resolve(parts), !references.contains(index) { references.append(index) }
+            if let count = inAggregates[Self.referenceText(parts)], count > 0 {
+                inAggregates[Self.referenceText(parts)] = count - 1
+                continue
+            }
+            guard isOuter(parts), let index = try? scope.resolve(parts) else { continue }
+            if !references.contains(index) { references.append(index) }
         }
-        guard !references.isEmpty else { throw original }
+        guard !references.isEmpty || !aggregates.isEmpty else { throw original }
         references.sort()
         var keys = references.map { BoundExpression.column(index: $0, type: scope.columns[$0].type) }
         var columns = references.map { index -> ScopeColumn in
@@ -145,6 +174,17 @@ extension BindingSession {
             column.isDomain = true
             column.isNullable = true
             return column
+        }
+        // The needle stays D's last column.
+        var aggregateColumns: [String: Int] = [:]
+        for aggregate in aggregates {
+            let value = try bindExpression(aggregate, in: scope, context: context)
+            aggregateColumns[aggregate.sql] = columns.count
+            keys.append(value)
+            columns.append(
+                ScopeColumn(
+                    qualifier: nil, name: "#aggregate", type: value.type, isNullable: true, isQualifiedOnly: true,
+                    isDomain: true))
         }
         if let needle {
             // The needle is one more column of D, which no name reaches.
@@ -156,6 +196,7 @@ extension BindingSession {
                     isDomain: true))
         }
         let frame = DomainFrame(id: cteCounter.take(), columns: columns, purpose: purpose)
+        frame.outerAggregates = aggregateColumns
         outerScopes.append(scope)
         domainRequest = frame
         defer {
@@ -179,6 +220,11 @@ extension BindingSession {
         let result = PlanUtilities.remap(results) { base + offset + $0 }
         joins.domainResults[span] = result
         return result
+    }
+
+    /// A column reference's text, lower-cased, to match the same reference found twice.
+    static func referenceText(_ parts: [Identifier]) -> String {
+        parts.map { $0.name.lowercased() }.joined(separator: ".")
     }
 
     /// A refusal of the general rewrite (see `BindError.refusesUnnesting`).

@@ -86,6 +86,8 @@ final class BindingSession {
     /// While the FROM of a correlated subquery unnested by its domain is bound: that domain, which
     /// a derived table reading the outer query joins too.
     var fromDomain: DomainFrame?
+    /// The domain of the correlated subquery whose SELECT is being bound (nil in other SELECTs).
+    var activeDomain: DomainFrame?
     /// The table (lower-cased) whose next scan also reads the row id column, for DELETE and UPDATE.
     var rowIDTable: String?
 
@@ -138,7 +140,9 @@ final class BindingSession {
                 // In a correlated subquery's FROM, a derived table may read the outer query: it is
                 // bound over the same domain, whose columns it carries after its own.
                 guard let domain = fromDomain, !error.refusesUnnesting else { throw error }
-                domainRequest = DomainFrame(id: domain.id, columns: domain.columns, purpose: .scalar)
+                let copy = DomainFrame(id: domain.id, columns: domain.columns, purpose: .scalar)
+                copy.outerAggregates = domain.outerAggregates
+                domainRequest = copy
                 do {
                     plan = try bindQuery(query)
                 } catch let retried {

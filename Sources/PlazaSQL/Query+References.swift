@@ -79,3 +79,39 @@ private struct ColumnReferenceFinder: SyntaxWalker {
         visitParts(of: expression)
     }
 }
+
+extension Query {
+    /// Every function call in the query, its subqueries and CTEs included (a call inside another
+    /// call's arguments too): where the binder looks for aggregates of an enclosing query.
+    package func functionCalls() -> [Expression] {
+        var finder = FunctionCallFinder()
+        finder.visit(self)
+        return finder.calls
+    }
+}
+
+extension Expression {
+    /// Every column reference in the expression, its subqueries included.
+    package func columnReferences() -> [[Identifier]] {
+        var finder = ColumnReferenceFinder()
+        finder.visit(self)
+        return finder.references
+    }
+}
+
+/// Collects the function calls of a query, at every depth.
+private struct FunctionCallFinder: SyntaxWalker {
+    var calls: [Expression] = []
+
+    mutating func visit(_ query: Query) {
+        for cte in query.ctes { visit(cte.query) }
+        visitParts(of: query)
+    }
+
+    mutating func visit(_ table: TableReference) { visitParts(of: table) }
+
+    mutating func visit(_ expression: Expression) {
+        if case .function = expression.kind { calls.append(expression) }
+        visitParts(of: expression)
+    }
+}
