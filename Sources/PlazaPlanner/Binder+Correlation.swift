@@ -299,7 +299,7 @@ extension BindingSession {
             let emptyValue = frame.emptyValue
         else {
             throw BindError(
-                "a correlated subquery is supported in WHERE, the select list, HAVING, ORDER BY, GROUP BY, aggregate arguments and a join's ON; here (QUALIFY, a FROM item, a window's arguments) it is not yet",
+                "a correlated subquery is not supported here (it may stand in the select list, WHERE, GROUP BY, HAVING, QUALIFY, ORDER BY, an aggregate's argument and a join's ON; a FROM item that reads the enclosing query is LATERAL, which is not supported yet)",
                 span: span)
         }
         // The plan's columns: the value, the subquery's keys, then a TRUE marker (NULL when unmatched).

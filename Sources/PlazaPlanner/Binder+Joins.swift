@@ -21,8 +21,63 @@ extension BindingSession {
         _ leftReference: TableReference, _ rightReference: TableReference, kind: JoinKind,
         condition: JoinCondition
     ) throws(BindError) -> (LogicalPlan, Scope) {
-        let (left, leftScope) = try bindTable(leftReference)
-        let (right, rightScope) = try bindTable(rightReference)
+        var (left, leftScope) = try bindTable(leftReference)
+        var (right, rightScope) = try bindTable(rightReference)
+        guard case .on(let on) = condition, let domain = fromDomain,
+            Self.readsDomain(on, Scope(columns: leftScope.columns + rightScope.columns), domain)
+        else {
+            return try bindJoin(left, leftScope, right, rightScope, kind: kind, condition: condition)
+        }
+        // In a correlated subquery's FROM, an ON that reads the enclosing query joins the subquery's
+        // domain into the side whose rows the join keeps (each D row then has its own join); the
+        // joined D columns are matched with the subquery's own D by `bindSelect`.
+        switch kind {
+        case .full:
+            throw Self.unsupported(
+                "the ON of a FULL join inside a correlated subquery may not read the enclosing query", span: on.span)
+        case .right: (right, rightScope) = Self.joiningDomain(right, rightScope, domain)
+        case .inner, .left: (left, leftScope) = Self.joiningDomain(left, leftScope, domain)
+        }
+        let plan: LogicalPlan
+        var scope: Scope
+        (plan, scope) = try bindJoin(left, leftScope, right, rightScope, kind: kind, condition: condition)
+        for index in scope.columns.indices where scope.columns[index].domainCopy != nil {
+            scope.columns[index].qualifier = nil
+            scope.columns[index].isQualifiedOnly = true
+        }
+        scope.starColumns.removeAll { scope.columns[$0].domainCopy != nil }
+        return (plan, scope)
+    }
+
+    /// Whether `on` reads a column that the join's sides do not hold but the domain does.
+    private static func readsDomain(_ on: Expression, _ scope: Scope, _ domain: DomainFrame) -> Bool {
+        let outer = Scope(columns: domain.columns)
+        return on.columnReferences().contains { parts in
+            (try? scope.resolve(parts)) == nil && (try? outer.resolve(parts)) != nil
+        }
+    }
+
+    /// `plan` cross-joined with the domain's placeholder; the scope gains D's columns (reachable by
+    /// their names while the ON is bound, each marked with the D column it copies).
+    private static func joiningDomain(_ plan: LogicalPlan, _ scope: Scope, _ domain: DomainFrame) -> (
+        LogicalPlan, Scope
+    ) {
+        let joined = LogicalPlan.join(
+            Join(left: plan, right: domain.placeholder, kind: .inner, leftKeys: [], rightKeys: [], residual: nil))
+        var columns = scope.columns
+        for (j, column) in domain.columns.enumerated() {
+            var copy = column
+            copy.domainCopy = j
+            columns.append(copy)
+        }
+        return (joined, Scope(columns: columns, starColumns: scope.starColumns))
+    }
+
+    /// `bindJoin` over bound sides.
+    private func bindJoin(
+        _ left: LogicalPlan, _ leftScope: Scope, _ right: LogicalPlan, _ rightScope: Scope, kind: JoinKind,
+        condition: JoinCondition
+    ) throws(BindError) -> (LogicalPlan, Scope) {
         let planKind: Join.Kind
         switch kind {
         case .inner: planKind = .inner

@@ -31,7 +31,10 @@ SHAPES = [
 # The constructs of issue 17 the generator tags its queries with (querygen_composite.py), in summary order.
 CONSTRUCTS = ["set operation", "UNION BY NAME", "IN/NOT IN subquery", "scalar subquery", "correlated scalar subquery",
               "correlated in HAVING", "ANY/ALL", "correlated IN", "correlated on two columns", "correlated two levels",
-              "correlated two levels out", "CTE used twice", "WITH RECURSIVE", "VALUES", "range/generate_series"]
+              "correlated two levels out", "correlated in an aggregate argument", "correlated in FILTER",
+              "correlated GROUP BY key", "correlated in an outer join's ON", "correlated beside a window function",
+              "correlated with a window inside", "correlated derived table", "outer aggregate in a subquery",
+              "CTE used twice", "WITH RECURSIVE", "VALUES", "range/generate_series"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -69,7 +72,8 @@ def intended(query_sql, plaza_error, duck_types):
     if plaza_error is None or duck_types is None:
         return None
     lowered = plaza_error.lower()
-    if re.search(r"a correlated subquery is supported in WHERE(,| and)"
+    if re.search(r"a correlated subquery is supported in WHERE(,| and)|a correlated subquery is not supported here"
+                 r"|in a FULL join's ON that reads both sides"
                  r"|belongs to an enclosing query|a correlated scalar subquery (must compute one aggregate|may compare)"
                  r"|a correlated subquery (over VALUES|with grouping sets|with window functions)",
                  plaza_error):

@@ -45,8 +45,10 @@ class CompositeQueries:
         r = self.rng.random()
         if r < 0.28:
             return self.set_operation_query()
-        if r < 0.52:
+        if r < 0.44:
             return self.subquery_query()
+        if r < 0.52:
+            return self.subquery_placement_query()
         if r < 0.64:
             prefix, source, scope, big = self.cte_twice_source()
         elif r < 0.78:
@@ -414,6 +416,79 @@ class CompositeQueries:
         query = self.make_query(sql, ordered, len(items))
         query.modes = modes
         return query
+
+    def subquery_placement_query(self):
+        """A correlated subquery where issue 17 asks for one beyond WHERE and the select list: an aggregate's
+        argument or FILTER, a GROUP BY key, the ON of an outer join (reading one side or both), beside a window
+        function, with a window or a derived table inside, or reading an aggregate of the enclosing query."""
+        table = self.pick(["t1", "t2"])
+        scope = self.table_scope(table, "o")
+        r = self.rng.randint(0, 7)
+        if r == 0:
+            self.tags.add("correlated in an aggregate argument")
+            sub, t, mode = self.correlated_scalar("o", self.chance(0.3))
+            function = self.pick(["sum", "max", "count"]) if t in ("BIGINT", "DOUBLE") else self.pick(["max", "count"])
+            if t == "DOUBLE" and function == "sum":
+                mode = ("absolute", 1e-6)
+            item = "%s(%s)" % (function, sub)
+            if self.chance(0.5):
+                return self.make_query("SELECT %s AS c0 FROM %s AS o" % (item, table), False, 1, [mode])
+            return self.make_query("SELECT o.k AS c0, %s AS c1 FROM %s AS o GROUP BY o.k" % (item, table),
+                                   False, 2, [None, mode])
+        if r == 1:
+            self.tags.add("correlated in FILTER")
+            condition = self.correlated_exists("o") if self.chance(0.6) else self.in_predicate(scope, "o")
+            return self.make_query("SELECT o.k AS c0, count(*) FILTER (WHERE %s) AS c1 FROM %s AS o GROUP BY o.k"
+                                   % (condition, table), False, 2)
+        if r == 2:
+            self.tags.add("correlated GROUP BY key")
+            sub, t, mode = self.correlated_scalar("o", self.chance(0.3))
+            if mode is not None:
+                sub, t, mode = "(SELECT count(*) FROM t2 AS i WHERE i.k = o.k)", "BIGINT", None
+            again = self.chance(0.5)
+            items = "%s AS c0, count(*) AS c1" % sub
+            return self.make_query("SELECT %s FROM %s AS o GROUP BY %s" % (items, table, sub if again else "1"),
+                                   False, 2)
+        if r == 3:
+            self.tags.add("correlated in an outer join's ON")
+            kind = self.pick(["LEFT", "RIGHT", "FULL"])
+            side = self.pick(["o", "i"] + ([] if kind == "FULL" else ["both"]))
+            if side == "both":
+                sub = "(SELECT count(*) FROM t2 AS j WHERE j.k = o.k AND j.n <= i.n)"
+                condition = "i.n > %s" % sub
+            else:
+                sub = "(SELECT %s(j.n) FROM t2 AS j WHERE j.k = %s.k)" % (self.pick(["min", "max"]), side)
+                condition = "%s.n %s %s" % (self.pick(["i", "o"]), self.pick(["<", ">=", "<>"]), sub)
+            sql = ("SELECT o.k AS c0, o.n AS c1, i.k AS c2, i.n AS c3 FROM %s AS o %s JOIN t2 AS i ON o.k = i.k AND %s"
+                   % (table, kind, condition))
+            return self.make_query(sql, False, 4)
+        if r == 4:
+            self.tags.add("correlated beside a window function")
+            sub, t, mode = self.correlated_scalar("o", False)
+            window = self.pick(["rank() OVER (ORDER BY o.k NULLS LAST)", "count(*) OVER (PARTITION BY o.k)",
+                                "sum(o.n) OVER (PARTITION BY o.k)"])
+            return self.make_query("SELECT o.k AS c0, %s AS c1, %s AS c2 FROM %s AS o" % (sub, window, table),
+                                   False, 3, [None, mode, None])
+        if r == 5:
+            self.tags.add("correlated with a window inside")
+            inner = self.pick([
+                "(SELECT max(r) FROM (SELECT rank() OVER (ORDER BY i.n) AS r FROM t2 AS i WHERE i.k = o.k) AS w)",
+                "(SELECT i.n FROM t2 AS i WHERE i.k = o.k QUALIFY row_number() OVER (ORDER BY i.n DESC NULLS LAST) = 1)",
+                "(SELECT sum(x) FROM (SELECT count(*) OVER (PARTITION BY i.s) AS x FROM t2 AS i WHERE i.k = o.k) AS w)"])
+            return self.make_query("SELECT o.k AS c0, %s AS c1 FROM %s AS o" % (inner, table), False, 2)
+        if r == 6:
+            self.tags.add("correlated derived table")
+            inner = self.pick([
+                "(SELECT count(*) FROM (SELECT * FROM t2 AS i WHERE i.k = o.k) AS d)",
+                "(SELECT max(d.n) FROM (SELECT n FROM t2 AS i WHERE i.k = o.k UNION ALL SELECT n FROM t1 AS j WHERE j.k = o.k) AS d)",
+                "(SELECT sum(c) FROM (SELECT i.s, count(*) AS c FROM t2 AS i WHERE i.n > o.n GROUP BY i.s) AS d)"])
+            return self.make_query("SELECT o.k AS c0, %s AS c1 FROM %s AS o" % (inner, table), False, 2)
+        self.tags.add("outer aggregate in a subquery")
+        inner = self.pick([
+            "EXISTS (SELECT 1 FROM t2 AS i WHERE i.n > max(o.n))",
+            "(SELECT count(*) FROM t2 AS i WHERE i.n < sum(o.n) AND i.k = o.k) > 0"])
+        return self.make_query("SELECT o.k AS c0, count(*) AS c1 FROM %s AS o GROUP BY o.k HAVING %s"
+                               % (table, inner), False, 2)
 
     def grouped_with_subqueries(self, table, scope, where):
         """GROUP BY o.k with a scalar subquery in the select list or HAVING (uncorrelated, or correlated
