@@ -30,10 +30,10 @@ extension BindingSession {
             let body = try bindSetOperation(operation.clause, domain: domain)
             domain.isSingleRow = false
             plan = try bindOrderAndLimit(query, over: body, domain: domain)
+        } else if let domain, let rows = query.values {
+            domain.isSingleRow = false
+            plan = try bindOrderAndLimit(query, over: try bindValues(rows, query.span, domain: domain), domain: domain)
         } else if let domain {
-            guard query.values == nil else {
-                throw Self.unsupported("a correlated subquery over VALUES is not supported yet", span: query.span)
-            }
             plan = try bindSelect(query, correlation: nil, domain: domain)
         } else if let operation = query.setOperation {
             plan = try bindOrderAndLimit(query, over: try bindSetOperation(operation.clause))
