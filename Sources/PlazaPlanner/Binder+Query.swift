@@ -144,7 +144,8 @@ extension BindingSession {
             guard let alias = entry.alias, let expression = entry.expression else { return nil }
             return (alias, expression)
         }
-        let orderExpressions = query.orderBy.map(\.expression)
+        let orderBy = query.orderItems(columns: entries.count)
+        let orderExpressions = orderBy.map(\.expression)
         let hasAggregates =
             entries.contains { $0.expression.map(AggregateDetector.contains) ?? false }
             || orderExpressions.contains(where: AggregateDetector.contains)
@@ -182,7 +183,7 @@ extension BindingSession {
             let inputJoins = SubqueryJoins(base: scope.columns.count)
             aggregateInputJoins = inputJoins
             let aggregation = try bindAggregation(
-                core, entries: entries, scope: scope, orderBy: query.orderBy, domainGroups: domainColumns)
+                core, entries: entries, scope: scope, orderBy: orderBy, domainGroups: domainColumns)
             // QUALIFY may hold aggregates: bind it before the aggregate node takes the list (its
             // subqueries join the grouped rows too, before the window).
             qualify = try core.qualify.map { (condition) throws(BindError) in
@@ -239,7 +240,7 @@ extension BindingSession {
         let visibleCount = projections.count
         let entryCount = visibleCount - domainColumns.count
         var sortKeys: [SortKey] = []
-        for item in query.orderBy {
+        for item in orderBy {
             let index = try orderIndex(
                 item.expression, entries: entries, scope: scope, projections: &projections, space: space)
             // DuckDB's default null order: NULLs last both ways unless the query says otherwise.
@@ -281,7 +282,7 @@ extension BindingSession {
             if projections.count > visibleCount {
                 throw BindError(
                     "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
-                    span: query.orderBy.first?.expression.span)
+                    span: orderBy.first?.expression.span)
             }
             plan = .distinct(input: plan)
         }

@@ -10,7 +10,8 @@ extension BindingSession {
         // ORDER BY names the output columns (the left branch's names) or their ordinals.
         let scope = Scope(fields: plan.fields, qualifier: nil)
         var keys: [SortKey] = []
-        for item in query.orderBy {
+        let width = plan.fields.count - (domain?.columns.count ?? 0)
+        for item in query.orderItems(columns: width) {
             let bound: BoundExpression
             if case .literal(.integer(let text)) = item.expression.kind {
                 guard let position = Int(text), position >= 1, position <= plan.fields.count else {

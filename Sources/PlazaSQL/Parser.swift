@@ -282,7 +282,14 @@ struct ParserState {
         if accept("ORDER") {
             try expect("BY")
             repeat {
-                let expression = try parseExpression()
+                let expression: Expression
+                if query.orderBy.isEmpty, current.isKeyword("ALL") {
+                    // `ORDER BY ALL`: every output column from the first (the binder expands it).
+                    let token = advance()
+                    expression = Expression(.column([Identifier("ALL", span: token.span)]), span: token.span)
+                } else {
+                    expression = try parseExpression()
+                }
                 var item = OrderItem(expression: expression)
                 if accept("DESC") { item.isDescending = true } else { _ = accept("ASC") }
                 if accept("NULLS") {
@@ -295,7 +302,7 @@ struct ParserState {
                     }
                 }
                 query.orderBy.append(item)
-            } while acceptSymbol(",")
+            } while !query.ordersByAll && acceptSymbol(",")
         }
         while true {
             if query.limit == nil, accept("LIMIT") {

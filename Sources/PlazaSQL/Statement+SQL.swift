@@ -72,7 +72,7 @@ extension Query {
             text +=
                 " ORDER BY "
                 + orderBy.map { item in
-                    var part = item.expression.sql + (item.isDescending ? " DESC" : " ASC")
+                    var part = (ordersByAll ? "ALL" : item.expression.sql) + (item.isDescending ? " DESC" : " ASC")
                     if let first = item.nullsFirst { part += first ? " NULLS FIRST" : " NULLS LAST" }
                     return part
                 }.joined(separator: ", ")

@@ -200,6 +200,28 @@ package enum GroupBy: Hashable, Sendable {
 }
 
 /// One ORDER BY item.
+extension Query {
+    /// Whether the query is ordered by `ORDER BY ALL` (its one item is the unquoted word ALL, which
+    /// no column name can be unquoted): every output column from the first, in that direction.
+    package var ordersByAll: Bool {
+        guard orderBy.count == 1, case .column(let parts) = orderBy[0].expression.kind, parts.count == 1 else {
+            return false
+        }
+        return !parts[0].isQuoted && parts[0].name == "ALL"
+    }
+
+    /// The ORDER BY items with `ORDER BY ALL` spelled out as ordinals over `count` output columns.
+    package func orderItems(columns count: Int) -> [OrderItem] {
+        guard ordersByAll else { return orderBy }
+        let all = orderBy[0]
+        return (0..<count).map { position in
+            OrderItem(
+                expression: Expression(.literal(.integer(String(position + 1))), span: all.expression.span),
+                isDescending: all.isDescending, nullsFirst: all.nullsFirst)
+        }
+    }
+}
+
 package struct OrderItem: Hashable, Sendable {
     /// The key: an expression, a select-list alias or an ordinal.
     package var expression: Expression
