@@ -22,7 +22,12 @@ extension BindingSession {
         condition: JoinCondition
     ) throws(BindError) -> (LogicalPlan, Scope) {
         var (left, leftScope) = try bindTable(leftReference)
-        var (right, rightScope) = try bindTable(rightReference)
+        var right: LogicalPlan, rightScope: Scope
+        do {
+            (right, rightScope) = try bindTable(rightReference)
+        } catch {
+            throw Self.lateralError(rightReference, leftScope) ?? error
+        }
         guard case .on(let on) = condition, let domain = fromDomain,
             Self.readsDomain(on, Scope(columns: leftScope.columns + rightScope.columns), domain)
         else {
@@ -47,6 +52,19 @@ extension BindingSession {
         }
         scope.starColumns.removeAll { scope.columns[$0].domainCopy != nil }
         return (plan, scope)
+    }
+
+    /// The error for a derived table that reads a FROM item before it (`LATERAL`), or nil when it
+    /// reads none: named at the first such reference.
+    private static func lateralError(_ reference: TableReference, _ before: Scope) -> BindError? {
+        guard case .subquery(let query, _, _) = reference else { return nil }
+        for parts in query.columnReferences() where (try? before.resolve(parts)) != nil {
+            let text = parts.map(\.name).joined(separator: ".")
+            return BindError(
+                "a subquery in FROM reads \"\(text)\" of a FROM item before it: that is LATERAL, which Plaza does not support yet; join the tables and filter instead",
+                span: parts[parts.count - 1].span)
+        }
+        return nil
     }
 
     /// Whether `on` reads a column that the join's sides do not hold but the domain does.

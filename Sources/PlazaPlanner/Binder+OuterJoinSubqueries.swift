@@ -12,8 +12,8 @@ import PlazaSQL
 //   the condition lets through, the subquery's rows are joined to the right side by D's right
 //   columns, and the join's condition also asks D's left columns to equal the left row's. A pair
 //   that matches meets exactly one of those copies of its right row, so no row is duplicated.
-// A FULL join keeps both sides' unmatched rows, which the copies would repeat: there a subquery
-// reading both sides is refused.
+// A FULL join keeps both sides' unmatched rows, which the copies would repeat: there the LEFT join's
+// rows are followed by the right rows that no pair matched (see `fullJoinReadingBothSides`).
 
 extension BindingSession {
     /// Where one subquery of an outer join's ON is computed.
@@ -84,8 +84,8 @@ extension BindingSession {
                 rightWidth += width
             case .both:
                 guard kind != .full else {
-                    throw Self.unsupported(
-                        "a correlated subquery in a FULL join's ON that reads both sides is not supported yet (it may read one side)",
+                    return try fullJoinReadingBothSides(
+                        left: left, right: right, bound: bound, joins: joins, leftCount: leftCount, scope: scope,
                         span: span)
                 }
                 let rows = Self.domainRows(domain, left: left, right: right, leftCount: leftCount, plain: plain)
@@ -154,6 +154,37 @@ extension BindingSession {
             input: join,
             expressions: kept.enumerated().map { .column(index: $0.element, type: scope.columns[$0.offset].type) },
             fields: scope.fields)
+    }
+
+    /// A FULL join whose ON holds a subquery reading both sides: the LEFT join's rows, then the right
+    /// rows no pair matched. Those are the right rows EXCEPT ALL the right halves of the INNER join's
+    /// pairs: a right row matched by j ≥ 1 left rows appears j times there for each copy of it, so
+    /// every copy goes; an unmatched one appears none. (Equal rows match alike: the condition reads
+    /// only values, so telling copies apart by value loses nothing.)
+    private func fullJoinReadingBothSides(
+        left: LogicalPlan, right: LogicalPlan, bound: BoundExpression, joins: SubqueryJoins, leftCount: Int,
+        scope: Scope, span: SourceSpan
+    ) throws(BindError) -> LogicalPlan {
+        let leftRows = try outerJoinWithSubqueries(
+            left: left, right: right, kind: .left, bound: bound, joins: joins, leftCount: leftCount, scope: scope,
+            span: span)
+        let pairs = try outerJoinWithSubqueries(
+            left: left, right: right, kind: .inner, bound: bound, joins: joins, leftCount: leftCount, scope: scope,
+            span: span)
+        let rightFields = right.fields
+        let matched = LogicalPlan.project(
+            input: pairs,
+            expressions: rightFields.indices.map { .column(index: leftCount + $0, type: rightFields[$0].type) },
+            fields: rightFields)
+        let unmatched = LogicalPlan.setOperation(
+            SetOperationPlan(kind: .except, isAll: true, left: right, right: matched, fields: rightFields))
+        let padded = LogicalPlan.project(
+            input: unmatched,
+            expressions: (0..<leftCount).map { .literal(.null, type: scope.columns[$0].type) }
+                + rightFields.indices.map { .column(index: $0, type: rightFields[$0].type) },
+            fields: scope.fields)
+        return .setOperation(
+            SetOperationPlan(kind: .union, isAll: true, left: leftRows, right: padded, fields: scope.fields))
     }
 
     /// A subquery reading both sides, reduced over D taken from the pairs that `plain` (the rest of

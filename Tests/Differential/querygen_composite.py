@@ -452,7 +452,7 @@ class CompositeQueries:
         if r == 3:
             self.tags.add("correlated in an outer join's ON")
             kind = self.pick(["LEFT", "RIGHT", "FULL"])
-            side = self.pick(["o", "i"] + ([] if kind == "FULL" else ["both"]))
+            side = self.pick(["o", "i", "both"])
             if side == "both":
                 sub = "(SELECT count(*) FROM t2 AS j WHERE j.k = o.k AND j.n <= i.n)"
                 condition = "i.n > %s" % sub

@@ -137,15 +137,15 @@ import Testing
             column: 42),
         Case(
             sql: "SELECT round(monto, n) FROM reportes", fragment: "argument 2 of round must be a constant", column: 21),
-        // Correlated shapes the general unnesting does not reach yet: a FROM item, an outer join's ON.
+        // Correlated shapes not unnested yet: a FROM item reading the items before it (LATERAL), the ON
+        // of a FULL join inside a subquery reading the enclosing query.
+        Case(
+            sql: "SELECT n FROM reportes r, (SELECT * FROM alcaldias a WHERE a.colonia = r.colonia) AS d",
+            fragment: "reads \"r.colonia\" of a FROM item before it: that is LATERAL", column: 74),
         Case(
             sql:
-                "SELECT n FROM reportes r WHERE n > (SELECT count(*) FROM (SELECT * FROM alcaldias a WHERE a.colonia = r.colonia) AS d)",
-            fragment: "\"r.colonia\" belongs to an enclosing query", column: 105),
-        Case(
-            sql:
-                "SELECT n FROM reportes r LEFT JOIN alcaldias a ON a.colonia = r.colonia AND a.poblacion > (SELECT count(*) FROM reportes r2 WHERE r2.n = r.n)",
-            fragment: "an outer join's ON", column: 91),
+                "SELECT n, (SELECT count(*) FROM alcaldias a FULL JOIN alcaldias b ON a.colonia = b.colonia AND b.poblacion > r.n) FROM reportes r",
+            fragment: "the ON of a FULL join inside a correlated subquery", column: 92),
     ]
 
     @Test(arguments: cases)
