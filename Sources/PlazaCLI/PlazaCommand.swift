@@ -22,8 +22,25 @@ struct PlazaCommand: AsyncParsableCommand {
     /// Runs the command line; exit codes: 0 success, 1 an error in the query or the input, 2 bad usage.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        keepFreedMemory()
         let status = await run(arguments: Array(CommandLine.arguments.dropFirst()))
         Foundation.exit(status)
+    }
+
+    /// Asks glibc's allocator to keep the memory a query frees for the next one: large buffers (hash
+    /// tables, join rows) then come from the heap instead of fresh `mmap`s whose every page faults
+    /// when first written (TPC-H Q9 at SF10 repeated: half the page faults, ~12% less CPU). The
+    /// process keeps up to its peak, as an engine's buffer pool does; a library host chooses its own.
+    static func keepFreedMemory() {
+        #if canImport(Glibc)
+            // Swift's Glibc module leaves out <malloc.h>: mallopt by name, with glibc's stable option
+            // numbers (M_TRIM_THRESHOLD -1, M_MMAP_THRESHOLD -3).
+            typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+            let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+            _ = mallopt(-3, Int32.max)
+            _ = mallopt(-1, Int32.max)
+        #endif
     }
 
     /// Parses and runs `arguments`, printing errors; returns the exit status.
