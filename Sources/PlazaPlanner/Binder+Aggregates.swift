@@ -175,9 +175,17 @@ extension BindingSession {
         }
         subqueryJoins = enclosingJoins
         aggregateInputJoins?.recordsKeys = false
-        prepareGroupingSets(aggregation, keyPositions: keyPositions, sets: core.groupingSets)
-        // A correlated subquery's aggregates are per row of its domain: D's columns are keys too.
-        for (index, group) in domainGroups.enumerated() { addGroup(group, name: "#domain\(index + 1)") }
+        // A correlated subquery's aggregates are per row of its domain: D's columns are keys too (of
+        // every grouping set).
+        if let sets = core.groupingSets, !domainGroups.isEmpty {
+            let first = keyPositions.count
+            for (index, group) in domainGroups.enumerated() { addGroup(group, name: "#domain\(index + 1)") }
+            let domainKeys = Array(first..<keyPositions.count)
+            prepareGroupingSets(aggregation, keyPositions: keyPositions, sets: sets.map { $0 + domainKeys })
+        } else {
+            prepareGroupingSets(aggregation, keyPositions: keyPositions, sets: core.groupingSets)
+            for (index, group) in domainGroups.enumerated() { addGroup(group, name: "#domain\(index + 1)") }
+        }
         for entry in entries {
             if let column = entry.starColumn {
                 aggregation.items.append(

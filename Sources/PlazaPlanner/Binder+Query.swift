@@ -151,9 +151,6 @@ extension BindingSession {
             || orderExpressions.contains(where: AggregateDetector.contains)
             || (core.qualify.map(AggregateDetector.contains) ?? false)
         var aggregating = core.groupBy != nil || core.having != nil || hasAggregates
-        if domain != nil && core.groupingSets != nil {
-            throw Self.unsupported("a correlated subquery with grouping sets is not supported yet", span: query.span)
-        }
         if case .all? = core.groupBy, core.having == nil, !hasAggregates {
             // As in DuckDB, GROUP BY ALL over items that are all constants (no aggregate, no column)
             // groups nothing: the query returns one row per input row.
@@ -195,7 +192,9 @@ extension BindingSession {
                 plan = inputJoins.apply(to: plan)
             }
             if collector.groupingSetColumn != nil {
-                plan = groupingSetsAggregate(plan, aggregation, collector, canShare: correlation == nil)
+                plan = groupingSetsAggregate(
+                    plan, aggregation, collector, canShare: correlation == nil && domain == nil)
+                if let domain { plan = fillEmptyGroupingSets(plan, aggregation, collector, domain) }
             } else {
                 plan = .aggregate(
                     input: plan, groups: aggregation.groups, aggregates: aggregation.collector.calls,

@@ -348,6 +348,54 @@ extension BindingSession {
         return .project(input: joined, expressions: expressions, fields: fields)
     }
 
+    /// A correlated subquery's grouping-sets aggregate (`plan`) with, for each set of no key but D's
+    /// (`()`, the grand total of ROLLUP and CUBE), a row for every D row that no input row reached:
+    /// over no rows that set still gives one row (`count(*)` 0), as the subquery run for that outer
+    /// row would. The missing D rows are those of D without such a row in `plan`.
+    func fillEmptyGroupingSets(
+        _ plan: LogicalPlan, _ aggregation: Aggregation, _ collector: WindowCollector, _ domain: DomainFrame
+    ) -> LogicalPlan {
+        let fields = plan.fields
+        let keyCount = aggregation.groups.count - 1
+        let k = domain.columns.count
+        let domainPositions = Array((keyCount - k)..<keyCount)
+        let domainFields = domain.fields
+        var result = plan
+        for (id, set) in collector.groupingSets.enumerated() where set == domainPositions {
+            let setID = BoundExpression.literal(.bigint(Int64(id)), type: .bigint)
+            let ofSet = LogicalPlan.filter(
+                input: plan,
+                predicate: .call(
+                    name: .equal, arguments: [.column(index: keyCount, type: .bigint), setID], type: .boolean))
+            let domainKeys = (0..<k).map { BoundExpression.column(index: $0, type: domainFields[$0].type) }
+            let setKeys = domainPositions.map { BoundExpression.column(index: $0, type: fields[$0].type) }
+            let (leftKeys, rightKeys) = DomainJoin.nullSafeKeys(domainKeys, setKeys, nullable: domainFields)
+            let missing = LogicalPlan.join(
+                Join(
+                    left: domain.placeholder, right: ofSet, kind: .anti, leftKeys: leftKeys, rightKeys: rightKeys,
+                    residual: nil))
+            var expressions: [BoundExpression] = []
+            for position in 0..<keyCount {
+                let type = fields[position].type
+                expressions.append(
+                    position < keyCount - k
+                        ? .literal(.null, type: type) : .column(index: position - (keyCount - k), type: type))
+            }
+            expressions.append(setID)
+            let input = aggregation.scope.fields
+            for (index, call) in aggregation.collector.calls.enumerated() {
+                let empty = LogicalPlan.aggregate(
+                    input: .values(rows: [], fields: input), groups: [], aggregates: [call],
+                    fields: [fields[keyCount + 1 + index]])
+                expressions.append(.scalarSubquery(empty, type: call.type))
+            }
+            let filled = LogicalPlan.project(input: missing, expressions: expressions, fields: fields)
+            result = .setOperation(
+                SetOperationPlan(kind: .union, isAll: true, left: result, right: filled, fields: fields))
+        }
+        return result
+    }
+
     /// LIMIT and OFFSET of a correlated subquery, per D row: ranked by `row_number()` over D's
     /// columns in the subquery's order (`plan` holds its items, D's columns, then ORDER BY keys).
     func domainLimit(
