@@ -36,16 +36,18 @@ extension BindingSession {
         // In a correlated subquery's FROM, an ON that reads the enclosing query joins the subquery's
         // domain into the side whose rows the join keeps (each D row then has its own join); the
         // joined D columns are matched with the subquery's own D by `bindSelect`.
+        var plan: LogicalPlan
+        var scope: Scope
         switch kind {
         case .full:
-            throw Self.unsupported(
-                "the ON of a FULL join inside a correlated subquery may not read the enclosing query", span: on.span)
-        case .right: (right, rightScope) = Self.joiningDomain(right, rightScope, domain)
-        case .inner, .left: (left, leftScope) = Self.joiningDomain(left, leftScope, domain)
+            (plan, scope) = try fullJoinOverDomain(left, leftScope, right, rightScope, condition, domain)
+        case .right:
+            (right, rightScope) = Self.joiningDomain(right, rightScope, domain)
+            (plan, scope) = try bindJoin(left, leftScope, right, rightScope, kind: kind, condition: condition)
+        case .inner, .left:
+            (left, leftScope) = Self.joiningDomain(left, leftScope, domain)
+            (plan, scope) = try bindJoin(left, leftScope, right, rightScope, kind: kind, condition: condition)
         }
-        let plan: LogicalPlan
-        var scope: Scope
-        (plan, scope) = try bindJoin(left, leftScope, right, rightScope, kind: kind, condition: condition)
         for index in scope.columns.indices where scope.columns[index].domainCopy != nil {
             scope.columns[index].qualifier = nil
             scope.columns[index].isQualifiedOnly = true
@@ -65,6 +67,51 @@ extension BindingSession {
                 span: parts[parts.count - 1].span)
         }
         return nil
+    }
+
+    /// A FULL join in a correlated subquery's FROM whose ON reads the enclosing query: D joins both
+    /// sides, the ON also asks their D columns to be equal (NULL matching NULL), and the D row of
+    /// each output row is `coalesce(left D, right D)`: the left's on matched and left-only rows (the
+    /// right's equals it or is NULL), the right's on right-only rows.
+    private func fullJoinOverDomain(
+        _ left: LogicalPlan, _ leftScope: Scope, _ right: LogicalPlan, _ rightScope: Scope,
+        _ condition: JoinCondition, _ domain: DomainFrame
+    ) throws(BindError) -> (LogicalPlan, Scope) {
+        let (leftPlan, leftDomainScope) = Self.joiningDomain(left, leftScope, domain)
+        let (rightPlan, rightDomainScopeBase) = Self.joiningDomain(right, rightScope, domain)
+        var rightDomainScope = rightDomainScopeBase
+        // The ON reads the outer columns from the left copy; the right copy answers no name.
+        let k = domain.columns.count
+        let leftStart = leftScope.columns.count, rightStart = rightScope.columns.count
+        for j in 0..<k {
+            rightDomainScope.columns[rightStart + j].domainCopy = nil
+            rightDomainScope.columns[rightStart + j].qualifier = nil
+            rightDomainScope.columns[rightStart + j].isQualifiedOnly = true
+        }
+        let leftWidth = leftStart + k
+        let leftCopies = (0..<k).map { BoundExpression.column(index: leftStart + $0, type: domain.columns[$0].type) }
+        let rightCopies = (0..<k).map {
+            BoundExpression.column(index: leftWidth + rightStart + $0, type: domain.columns[$0].type)
+        }
+        let (l, r) = DomainJoin.nullSafeKeys(leftCopies, rightCopies, nullable: leftPlan.fields)
+        let equal = zip(l, r).map { BoundExpression.call(name: .equal, arguments: [$0, $1], type: .boolean) }
+        let (joined, joinedScope) = try bindJoin(
+            leftPlan, leftDomainScope, rightPlan, rightDomainScope, kind: .full, condition: condition, extra: equal)
+        var scope = joinedScope
+        var expressions = scope.columns.indices.map { BoundExpression.column(index: $0, type: scope.columns[$0].type) }
+        var fields = joined.fields
+        for j in 0..<k {
+            scope.columns[leftStart + j].domainCopy = nil
+            scope.columns[leftStart + j].qualifier = nil
+            scope.columns[leftStart + j].isQualifiedOnly = true
+            let type = domain.columns[j].type
+            expressions.append(.call(name: .coalesce, arguments: [leftCopies[j], rightCopies[j]], type: type))
+            fields.append(Field(name: "#domain\(j + 1)", type: type, isNullable: true))
+            var combined = domain.columns[j]
+            combined.domainCopy = j
+            scope.columns.append(combined)
+        }
+        return (.project(input: joined, expressions: expressions, fields: fields), scope)
     }
 
     /// Whether `on` reads a column that the join's sides do not hold but the domain does.
@@ -94,7 +141,7 @@ extension BindingSession {
     /// `bindJoin` over bound sides.
     private func bindJoin(
         _ left: LogicalPlan, _ leftScope: Scope, _ right: LogicalPlan, _ rightScope: Scope, kind: JoinKind,
-        condition: JoinCondition
+        condition: JoinCondition, extra: [BoundExpression] = []
     ) throws(BindError) -> (LogicalPlan, Scope) {
         let planKind: Join.Kind
         switch kind {
@@ -123,8 +170,9 @@ extension BindingSession {
             let onJoins = SubqueryJoins(base: scope.columns.count, isGeneralOnly: planKind != .inner)
             subqueryJoins = onJoins
             defer { subqueryJoins = enclosingJoins }
-            let bound = try requireBoolean(
+            let written = try requireBoolean(
                 try bindExpression(on, in: scope, context: .plain("JOIN conditions")), on, "JOIN … ON")
+            let bound = PlanUtilities.conjunction([written] + extra)!
             subqueryJoins = enclosingJoins
             if planKind != .inner && !onJoins.isEmpty {
                 let plan = try outerJoinWithSubqueries(
