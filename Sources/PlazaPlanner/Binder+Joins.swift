@@ -26,7 +26,13 @@ extension BindingSession {
         do {
             (right, rightScope) = try bindTable(rightReference)
         } catch {
-            throw Self.lateralError(rightReference, leftScope) ?? error
+            guard let lateral = Self.lateralError(rightReference, leftScope) else { throw error }
+            guard kind == .inner || kind == .left else {
+                throw BindError(
+                    "a subquery in FROM that reads a FROM item before it (LATERAL) may be joined by INNER, LEFT or CROSS JOIN or a comma, not by \(kind == .right ? "RIGHT" : "FULL") JOIN",
+                    span: lateral.span)
+            }
+            return try bindLateral(left, leftScope, rightReference, kind: kind, condition: condition)
         }
         guard case .on(let on) = condition, let domain = fromDomain,
             Self.readsDomain(on, Scope(columns: leftScope.columns + rightScope.columns), domain)
@@ -56,14 +62,78 @@ extension BindingSession {
         return (plan, scope)
     }
 
-    /// The error for a derived table that reads a FROM item before it (`LATERAL`), or nil when it
-    /// reads none: named at the first such reference.
+    /// `left JOIN right` where the derived table `right` reads `left`'s columns (LATERAL, written or
+    /// not, as in DuckDB): the derived table is bound over the domain of the left values it reads
+    /// (their DISTINCT), carries D's columns after its own, and joins `left` on them, NULL matching
+    /// NULL, besides the written condition. It runs once over D, never once per left row.
+    private func bindLateral(
+        _ left: LogicalPlan, _ leftScope: Scope, _ reference: TableReference, kind: JoinKind,
+        condition: JoinCondition
+    ) throws(BindError) -> (LogicalPlan, Scope) {
+        guard case .subquery(let query, let alias, let names) = reference else {
+            preconditionFailure("only a derived table reads the FROM items before it")
+        }
+        var inner: Scope?
+        if query.setOperation == nil, query.values == nil, let from = query.select.from {
+            inner = try? bindTable(from).1
+        }
+        var references: [Int] = []
+        for parts in query.columnReferences() {
+            if let inner, (try? inner.resolve(parts)) != nil { continue }
+            if let index = try? leftScope.resolve(parts), !references.contains(index) { references.append(index) }
+        }
+        references.sort()
+        let keys = references.map { BoundExpression.column(index: $0, type: leftScope.columns[$0].type) }
+        let columns = references.map { index -> ScopeColumn in
+            var column = leftScope.columns[index]
+            column.isDomain = true
+            column.isNullable = true
+            return column
+        }
+        let frame = DomainFrame(id: cteCounter.take(), columns: columns, purpose: .scalar)
+        outerScopes.append(leftScope)
+        domainRequest = frame
+        let enclosingFrom = fromDomain
+        fromDomain = nil
+        defer {
+            outerScopes.removeLast()
+            domainRequest = nil
+            fromDomain = enclosingFrom
+        }
+        var plan = try bindQuery(query)
+        let domain = LogicalPlan.distinct(input: .project(input: left, expressions: keys, fields: frame.fields))
+        plan = DomainJoin.replacing(frame.id, in: plan, with: domain)
+        if let alias { plan = try Self.named(plan, names, alias: alias) }
+        plan = Self.uniquelyNamed(plan)
+        var rightScope = Scope(fields: plan.fields, qualifier: alias?.name)
+        let first = plan.fields.count - columns.count
+        for j in columns.indices {
+            rightScope.columns[first + j].qualifier = nil
+            rightScope.columns[first + j].isQualifiedOnly = true
+        }
+        rightScope.starColumns = Array(0..<first)
+        let leftCount = leftScope.columns.count
+        let carried = columns.indices.map {
+            BoundExpression.column(index: leftCount + first + $0, type: plan.fields[first + $0].type)
+        }
+        let (l, r) = DomainJoin.nullSafeKeys(keys, carried, nullable: left.fields)
+        let equal = zip(l, r).map { BoundExpression.call(name: .equal, arguments: [$0, $1], type: .boolean) }
+        let (joined, joinedScope) = try bindJoin(
+            left, leftScope, plan, rightScope, kind: kind, condition: condition, extra: equal)
+        var scope = joinedScope
+        // The carried D columns stay in the plan, hidden: the scope's positions are the plan's.
+        scope.starColumns.removeAll { $0 >= leftCount + first && $0 < leftCount + plan.fields.count }
+        return (joined, scope)
+    }
+
+    /// For a derived table that reads a FROM item before it (`LATERAL`), the place of its first such
+    /// reference; nil when it reads none.
     private static func lateralError(_ reference: TableReference, _ before: Scope) -> BindError? {
         guard case .subquery(let query, _, _) = reference else { return nil }
         for parts in query.columnReferences() where (try? before.resolve(parts)) != nil {
             let text = parts.map(\.name).joined(separator: ".")
             return BindError(
-                "a subquery in FROM reads \"\(text)\" of a FROM item before it: that is LATERAL, which Plaza does not support yet; join the tables and filter instead",
+                "a subquery in FROM reads \"\(text)\" of a FROM item before it (LATERAL)",
                 span: parts[parts.count - 1].span)
         }
         return nil

@@ -425,6 +425,9 @@ struct ParserState {
     }
 
     mutating func parseTablePrimary() throws(SQLSyntaxError) -> TableReference {
+        // `LATERAL (query)`: a derived table reading the FROM items before it does so with or without
+        // the word (as in DuckDB); the binder finds what it reads.
+        if current.isKeyword("LATERAL") && next.isSymbol("(") { position += 1 }
         if current.isSymbol("(") {
             let open = advance()
             let startsQuery =

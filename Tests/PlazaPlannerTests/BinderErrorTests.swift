@@ -137,14 +137,15 @@ import Testing
             column: 42),
         Case(
             sql: "SELECT round(monto, n) FROM reportes", fragment: "argument 2 of round must be a constant", column: 21),
-        // The correlated shape not unnested yet: a FROM item reading the items before it (LATERAL).
-        Case(
-            sql: "SELECT n FROM reportes r, (SELECT * FROM alcaldias a WHERE a.colonia = r.colonia) AS d",
-            fragment: "reads \"r.colonia\" of a FROM item before it: that is LATERAL", column: 74),
+        // A LATERAL derived table may not be the kept side of a RIGHT or FULL join (as in DuckDB).
         Case(
             sql:
-                "SELECT n FROM reportes r JOIN (SELECT count(*) AS c FROM alcaldias a WHERE a.colonia = r.colonia) AS d ON true",
-            fragment: "reads \"r.colonia\" of a FROM item before it: that is LATERAL", column: 90),
+                "SELECT n FROM reportes r RIGHT JOIN (SELECT * FROM alcaldias a WHERE a.colonia = r.colonia) AS d ON true",
+            fragment: "(LATERAL) may be joined by INNER, LEFT or CROSS JOIN or a comma, not by RIGHT JOIN", column: 84),
+        Case(
+            sql:
+                "SELECT n FROM reportes r FULL JOIN LATERAL (SELECT count(*) AS c FROM alcaldias a WHERE a.colonia = r.colonia) AS d ON true",
+            fragment: "not by FULL JOIN", column: 103),
     ]
 
     @Test(arguments: cases)
