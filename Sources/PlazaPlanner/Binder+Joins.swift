@@ -73,23 +73,13 @@ extension BindingSession {
         guard case .subquery(let query, let alias, let names) = reference else {
             preconditionFailure("only a derived table reads the FROM items before it")
         }
-        var inner: Scope?
-        if query.setOperation == nil, query.values == nil, let from = query.select.from {
-            inner = try? bindTable(from).1
-        }
+        let inner = ownScope(of: query)
         var references: [Int] = []
         for parts in query.columnReferences() {
             if let inner, (try? inner.resolve(parts)) != nil { continue }
             if let index = try? leftScope.resolve(parts), !references.contains(index) { references.append(index) }
         }
-        references.sort()
-        let keys = references.map { BoundExpression.column(index: $0, type: leftScope.columns[$0].type) }
-        let columns = references.map { index -> ScopeColumn in
-            var column = leftScope.columns[index]
-            column.isDomain = true
-            column.isNullable = true
-            return column
-        }
+        let (keys, columns) = Self.domainParts(references.sorted(), of: leftScope)
         let frame = DomainFrame(id: cteCounter.take(), columns: columns, purpose: .scalar)
         outerScopes.append(leftScope)
         domainRequest = frame

@@ -131,12 +131,7 @@ extension BindingSession {
     ) throws(BindError) -> BoundExpression {
         guard let joins = subqueryJoins, joins.base == scope.columns.count else { throw original }
         if let known = joins.domainResults[span] { return known }
-        // A name that the subquery's own FROM holds is never an outer column (inner names shadow
-        // outer ones): D then holds only what the subquery can read from outside.
-        var inner: Scope?
-        if query.setOperation == nil, query.values == nil, let from = query.select.from {
-            inner = try? bindTable(from).1
-        }
+        let inner = ownScope(of: query)
         func isOuter(_ parts: [Identifier]) -> Bool {
             if let inner, (try? inner.resolve(parts)) != nil { return false }
             return (try? scope.resolve(parts)) != nil
@@ -167,14 +162,7 @@ extension BindingSession {
             if !references.contains(index) { references.append(index) }
         }
         guard !references.isEmpty || !aggregates.isEmpty else { throw original }
-        references.sort()
-        var keys = references.map { BoundExpression.column(index: $0, type: scope.columns[$0].type) }
-        var columns = references.map { index -> ScopeColumn in
-            var column = scope.columns[index]
-            column.isDomain = true
-            column.isNullable = true
-            return column
-        }
+        var (keys, columns) = Self.domainParts(references.sorted(), of: scope)
         // The needle stays D's last column.
         var aggregateColumns: [String: Int] = [:]
         for aggregate in aggregates {
@@ -220,6 +208,26 @@ extension BindingSession {
         let result = PlanUtilities.remap(results) { base + offset + $0 }
         joins.domainResults[span] = result
         return result
+    }
+
+    /// The scope of a subquery's own FROM (nil for a set operation, VALUES or no FROM, or one that
+    /// does not bind alone): a name it holds is never an outer column, since inner names shadow
+    /// outer ones, so a domain holds only what the subquery reads from outside.
+    func ownScope(of query: Query) -> Scope? {
+        guard query.setOperation == nil, query.values == nil, let from = query.select.from else { return nil }
+        return try? bindTable(from).1
+    }
+
+    /// D's keys (the outer columns, over `scope`) and its columns as the subquery sees them.
+    static func domainParts(_ references: [Int], of scope: Scope) -> ([BoundExpression], [ScopeColumn]) {
+        let keys = references.map { BoundExpression.column(index: $0, type: scope.columns[$0].type) }
+        let columns = references.map { index -> ScopeColumn in
+            var column = scope.columns[index]
+            column.isDomain = true
+            column.isNullable = true
+            return column
+        }
+        return (keys, columns)
     }
 
     /// A column reference's text, lower-cased, to match the same reference found twice.
