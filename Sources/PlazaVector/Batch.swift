@@ -92,9 +92,7 @@ import PlazaCore
             live[w] = bits
         }
         if lazily {
-            var live = 0
-            for w in 0..<wordCount { live &+= liveWords![w].nonzeroBitCount }
-            self.count = live
+            self.count = ValidityBitmap.setBitCount(live, wordCount: wordCount)
             positionsPending = true
         } else {
             self.count = Self.writePositions(of: live, wordCount: wordCount, into: storage)

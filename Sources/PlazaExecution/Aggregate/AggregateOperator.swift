@@ -217,6 +217,9 @@ final class AggregateState {
         var live: UnsafeBufferPointer<Int32>?
         // The live rows as a bitmap, for count(x) of one group (a table's deleted rows skipped).
         var liveWords: UnsafeMutablePointer<UInt64>?
+        // Whether every row, deleted or not, gets a group and the counts take the live rows from
+        // `liveWords` (a table's deleted rows: no positions written, no indirection per row).
+        var maskedGroups = false
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
@@ -224,8 +227,19 @@ final class AggregateState {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
+            // Counts by one dictionary key without NULLs weigh every row by its live bit.
+            if liveWords != nil, table != nil, countsByWords, selection.count > 0 {
+                if let key = singleKeyColumn {
+                    let column = input.columns[key]
+                    maskedGroups = column.dictionary != nil && column.validity.isAllValid
+                } else {
+                    maskedGroups = pairCodes(input) != nil
+                }
+            }
             // Counts and DISTINCT codes of one group read the bitmap: their positions are never written.
-            if liveWords == nil || table != nil || !readsByWords { live = UnsafeBufferPointer(selection.buffer) }
+            if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
+                live = UnsafeBufferPointer(selection.buffer)
+            }
         } else {
             batch = input.compacted()
         }
@@ -239,7 +253,7 @@ final class AggregateState {
             groupsCapacity = count
         }
         if let table {
-            try assignGroups(batch, table, live: live)
+            try assignGroups(batch, table, live: live, liveWords: maskedGroups ? liveWords : nil)
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
         } else {
@@ -258,12 +272,37 @@ final class AggregateState {
         }
         // With few groups, the rows are ordered by group once, on first use, for every exact aggregate.
         let ordersRuns =
-            runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
+            !maskedGroups && runsPay
+            && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
             && (live != nil ? liveGroup == nil : uniformGroup(groups, count) == nil)  // one group: summed whole
         var runsBuilt = false
         var lanesBuilt = false
         runSnapshots.removeAll(keepingCapacity: true)
         for (index, accumulator) in accumulators.enumerated() {
+            if maskedGroups, let liveWords, case .count(let counter) = accumulator {
+                let argument = countColumns[index].map { batch.columns[$0] }
+                if let filter = op.filterNodes[index] {
+                    // A FILTER that cannot fail, over every row: its true rows ANDed into the live ones.
+                    let flags = try filter.evaluate(batch)
+                    let words = ValidityBitmap.wordCount(for: count)
+                    if filterWords.count < words { filterWords = [UInt64](repeating: 0, count: words) }
+                    filterWords.withUnsafeMutableBufferPointer { buffer in
+                        let mask = buffer.baseAddress!
+                        if flags.type == .null {
+                            mask.update(repeating: 0, count: words)  // a NULL condition holds for no row
+                        } else {
+                            mask.update(from: liveWords, count: words)
+                            FilterMask.andFlags(
+                                mask, count: count, flags: flags.data.assumingMemoryBound(to: UInt8.self),
+                                validity: flags.validity)
+                        }
+                        counter.update(groups, liveWords: mask, argument, count: count)
+                    }
+                } else {
+                    counter.update(groups, liveWords: liveWords, argument, count: count)
+                }
+                continue
+            }
             if lanesBuilt, let earlier = runSumSources[index], laneSummed[earlier],
                 case .integerSum(let sum) = accumulator
             {
@@ -316,7 +355,8 @@ final class AggregateState {
                 selected = UnsafeBufferPointer(start: filterRows, count: n)
             }
             if let group = liveGroup, let liveWords, op.filterNodes[index] == nil, distinctSets[index] == nil,
-                accumulator.update(group: group, liveWords: liveWords, argument, count: count)
+                accumulator.update(
+                    group: group, liveWords: liveWords, liveCount: input.liveCount, argument, count: count)
             {
                 continue
             }
@@ -360,7 +400,7 @@ final class AggregateState {
             } else if let liveWords, op.filterNodes[index] == nil, case .count(let counter) = accumulator,
                 counter.isUngrouped
             {
-                counter.update(liveWords: liveWords, argument, count: count)
+                counter.update(liveWords: liveWords, liveCount: input.liveCount, argument, count: count)
             } else if let selected {
                 try accumulator.update(groups, selected, argument, x: x, count: count)
             } else {
@@ -377,6 +417,26 @@ final class AggregateState {
         guard case .count(let counter) = accumulators[index] else { return false }
         return counter.isUngrouped
     }
+
+    /// Whether every aggregate is a count (of rows, or of a column's values) without DISTINCT,
+    /// and any FILTER cannot fail, under one column key or two: a dictionary key (or a pair of
+    /// them) then lets them count live rows by bitmap.
+    private lazy var countsByWords: Bool =
+        (op.groupNodes.count == 1 || op.groupNodes.count == 2) && op.groupNodes.allSatisfy { $0 is ColumnNode }
+        && accumulators.indices.allSatisfy { index in
+            guard distinctSets[index] == nil, case .count = accumulators[index] else { return false }
+            if let filter = op.filterNodes[index], !CaseNode.cannotFail(filter) { return false }
+            return op.argumentNodes[index] == nil || op.argumentNodes[index] is ColumnNode
+        }
+    /// The input column of the key when there is one column key, else nil. (Kept per state, as
+    /// `countColumns`: reading the shared operator per batch bounced its reference counts
+    /// between threads.)
+    private lazy var singleKeyColumn: Int? =
+        op.groupNodes.count == 1 ? (op.groupNodes[0] as? ColumnNode)?.index : nil
+    /// A FILTER's true live rows of one batch, as a bitmap (`maskedGroups`).
+    private var filterWords: [UInt64] = []
+    /// Per aggregate: the input column its argument is, or nil (count(*), an expression).
+    private lazy var countColumns: [Int?] = op.argumentNodes.map { ($0 as? ColumnNode)?.index }
 
     /// Adds a count or an integer sum over `lanes` where that applies (no NULL rows; sums of values
     /// proven to fit 64-bit partial sums); returns whether it did. Builds `lanes` on first use.
