@@ -228,14 +228,7 @@ final class AggregateState {
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
             // Counts by one dictionary key without NULLs weigh every row by its live bit.
-            if liveWords != nil, table != nil, countsByWords, selection.count > 0 {
-                if let key = singleKeyColumn {
-                    let column = input.columns[key]
-                    maskedGroups = column.dictionary != nil && column.validity.isAllValid
-                } else {
-                    maskedGroups = pairCodes(input) != nil
-                }
-            }
+            maskedGroups = liveWords != nil && table != nil && selection.count > 0 && countsLiveByWords(input)
             // Counts and DISTINCT codes of one group read the bitmap: their positions are never written.
             if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
                 live = UnsafeBufferPointer(selection.buffer)
@@ -280,27 +273,7 @@ final class AggregateState {
         runSnapshots.removeAll(keepingCapacity: true)
         for (index, accumulator) in accumulators.enumerated() {
             if maskedGroups, let liveWords, case .count(let counter) = accumulator {
-                let argument = countColumns[index].map { batch.columns[$0] }
-                if let filter = op.filterNodes[index] {
-                    // A FILTER that cannot fail, over every row: its true rows ANDed into the live ones.
-                    let flags = try filter.evaluate(batch)
-                    let words = ValidityBitmap.wordCount(for: count)
-                    if filterWords.count < words { filterWords = [UInt64](repeating: 0, count: words) }
-                    filterWords.withUnsafeMutableBufferPointer { buffer in
-                        let mask = buffer.baseAddress!
-                        if flags.type == .null {
-                            mask.update(repeating: 0, count: words)  // a NULL condition holds for no row
-                        } else {
-                            mask.update(from: liveWords, count: words)
-                            FilterMask.andFlags(
-                                mask, count: count, flags: flags.data.assumingMemoryBound(to: UInt8.self),
-                                validity: flags.validity)
-                        }
-                        counter.update(groups, liveWords: mask, argument, count: count)
-                    }
-                } else {
-                    counter.update(groups, liveWords: liveWords, argument, count: count)
-                }
+                try countLive(index, counter, batch, liveWords: liveWords)
                 continue
             }
             if lanesBuilt, let earlier = runSumSources[index], laneSummed[earlier],
@@ -419,9 +392,8 @@ final class AggregateState {
     }
 
     /// Whether every aggregate is a count (of rows, or of a column's values) without DISTINCT,
-    /// and any FILTER cannot fail, under one column key or two: a dictionary key (or a pair of
-    /// them) then lets them count live rows by bitmap.
-    private lazy var countsByWords: Bool =
+    /// and any FILTER cannot fail, under one column key or two (`countsLiveByWords`).
+    lazy var countsByWords: Bool =
         (op.groupNodes.count == 1 || op.groupNodes.count == 2) && op.groupNodes.allSatisfy { $0 is ColumnNode }
         && accumulators.indices.allSatisfy { index in
             guard distinctSets[index] == nil, case .count = accumulators[index] else { return false }
@@ -431,12 +403,9 @@ final class AggregateState {
     /// The input column of the key when there is one column key, else nil. (Kept per state, as
     /// `countColumns`: reading the shared operator per batch bounced its reference counts
     /// between threads.)
-    private lazy var singleKeyColumn: Int? =
-        op.groupNodes.count == 1 ? (op.groupNodes[0] as? ColumnNode)?.index : nil
-    /// A FILTER's true live rows of one batch, as a bitmap (`maskedGroups`).
-    private var filterWords: [UInt64] = []
+    lazy var singleKeyColumn: Int? = op.groupNodes.count == 1 ? (op.groupNodes[0] as? ColumnNode)?.index : nil
     /// Per aggregate: the input column its argument is, or nil (count(*), an expression).
-    private lazy var countColumns: [Int?] = op.argumentNodes.map { ($0 as? ColumnNode)?.index }
+    lazy var countColumns: [Int?] = op.argumentNodes.map { ($0 as? ColumnNode)?.index }
 
     /// Adds a count or an integer sum over `lanes` where that applies (no NULL rows; sums of values
     /// proven to fit 64-bit partial sums); returns whether it did. Builds `lanes` on first use.
