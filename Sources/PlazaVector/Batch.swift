@@ -92,13 +92,30 @@ import PlazaCore
             live[w] = bits
         }
         if lazily {
-            var live = 0
-            for w in 0..<wordCount { live &+= liveWords![w].nonzeroBitCount }
-            self.count = live
+            self.count = ValidityBitmap.setBitCount(live, wordCount: wordCount)
             positionsPending = true
         } else {
             self.count = Self.writePositions(of: live, wordCount: wordCount, into: storage)
         }
+    }
+
+    /// Makes this selection, one made by `init(rowsClearIn:count:lazily:)` with room for `count`
+    /// rows, the rows of `0 ..< count` clear in `mask`, lazily: a scan reading batches into one
+    /// reused batch refills one selection instead of allocating two buffers per batch.
+    package func refill(rowsClearIn mask: UnsafePointer<UInt64>, count: Int) {
+        guard let live = liveWords, count <= capacity else {
+            preconditionFailure("refill of \(count) rows into a selection of \(capacity) without a bitmap")
+        }
+        let wordCount = ValidityBitmap.wordCount(for: count)
+        for w in 0..<wordCount {
+            var bits = ~mask[w]
+            if count &- w &* 64 < 64 { bits &= (1 &<< UInt64(count & 63)) &- 1 }
+            live[w] = bits
+        }
+        // Words past this batch's stay clear: `writePendingPositions` reads as far as `capacity`.
+        for w in wordCount..<ValidityBitmap.wordCount(for: capacity) { live[w] = 0 }
+        self.count = ValidityBitmap.setBitCount(live, wordCount: wordCount)
+        positionsPending = true
     }
 
     /// Writes the positions of `liveWords` (for `indices`, the first time it is read).

@@ -32,6 +32,24 @@
         return n
     }
 
+    /// The number of set bits in the first `wordCount` words of `words`.
+    ///
+    /// Not inlinable: compiled here, the loop runs four words at a time in SIMD registers (baseline
+    /// x86-64 has no popcnt instruction); inlined into some callers it stayed one word at a time.
+    package static func setBitCount(_ words: UnsafePointer<UInt64>, wordCount: Int) -> Int {
+        var n = 0
+        for w in 0..<wordCount { n &+= words[w].nonzeroBitCount }
+        return n
+    }
+
+    /// The number of bits set in both `a` and `b` among their first `wordCount` words (live rows
+    /// that are valid), compiled here for the same reason as `setBitCount(_:wordCount:)`.
+    package static func setBitCount(_ a: UnsafePointer<UInt64>, and b: UnsafePointer<UInt64>, wordCount: Int) -> Int {
+        var n = 0
+        for w in 0..<wordCount { n &+= (a[w] & b[w]).nonzeroBitCount }
+        return n
+    }
+
     /// Number of 64-bit words needed for `count` rows.
     @inlinable
     package static func wordCount(for count: Int) -> Int { (count + 63) / 64 }

@@ -92,19 +92,83 @@ final class CountAccumulator: UnaryAccumulatorState {
         }
     }
 
-    /// Adds the rows set in `liveWords` (of `count` rows) to group `group` (the one group when
-    /// ungrouped): their number, or the valid ones among them, 64 rows at a time.
-    func update(group: Int = 0, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) {
+    /// Adds the rows set in `liveWords` (of `count` rows, `liveCount` of them set) to group
+    /// `group` (the one group when ungrouped): their number, or the valid ones among them.
+    func update(group: Int = 0, liveWords: UnsafePointer<UInt64>, liveCount: Int, _ input: ColumnVector?, count: Int) {
         if !countsNulls && (input == nil || input!.type == .null) { return }
-        var n = 0
-        // Two loops: an optional unwrapped per word kept the popcounts from running unrolled.
+        var n = liveCount
         if !countsNulls, input!.hasNulls {
-            let validity = input!.validityWords
-            for w in 0..<ValidityBitmap.wordCount(for: count) { n &+= (liveWords[w] & validity[w]).nonzeroBitCount }
-        } else {
-            for w in 0..<ValidityBitmap.wordCount(for: count) { n &+= liveWords[w].nonzeroBitCount }
+            n = ValidityBitmap.setBitCount(
+                liveWords, and: input!.validityWords, wordCount: ValidityBitmap.wordCount(for: count))
         }
         counts.withUnsafeMutableBufferPointer { $0[group] &+= Int64(n) }
+    }
+
+    /// Adds each of the first `count` rows set in `liveWords` (and valid in `input`, for count(x))
+    /// to its group `groups[row]`, which every row has, deleted ones included: each row adds its
+    /// bit, or (many groups, few rows left out) 1, the left-out ones then taken back; so the live
+    /// rows' positions are never written.
+    func update(_ groups: UnsafePointer<Int32>, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) {
+        if !countsNulls && (input == nil || input!.type == .null) { return }
+        let wordCount = ValidityBitmap.wordCount(for: count)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Swift.max(wordCount, 1)) { buffer in
+            var mask = liveWords
+            if !countsNulls, input!.hasNulls {
+                let validity = input!.validityWords
+                for w in 0..<wordCount { buffer[w] = liveWords[w] & validity[w] }
+                mask = UnsafePointer(buffer.baseAddress!)
+            }
+            counts.withUnsafeMutableBufferPointer { c in
+                if c.count <= CountAccumulator.laneGroups && count >= 256 {
+                    CountAccumulator.countBitsInLanes(c, groups, mask, count)
+                } else if (count &- ValidityBitmap.setBitCount(mask, wordCount: wordCount)) &* 8 <= count {
+                    // Few rows left out (a tenth deleted) over many groups: every row counted, as a
+                    // compacted batch's are, then those few taken back, a word's clear bits at a
+                    // time. (With few groups, taking back waited on the same counters: lanes win.)
+                    for row in 0..<count { c[Int(groups[row])] &+= 1 }
+                    for w in 0..<wordCount {
+                        var out = ~mask[w]
+                        if w &* 64 &+ 64 > count { out &= (1 &<< UInt64(count & 63)) &- 1 }
+                        let base = w &* 64
+                        while out != 0 {
+                            c[Int(groups[base &+ out.trailingZeroBitCount])] &-= 1
+                            out &= out &- 1
+                        }
+                    }
+                } else {
+                    for row in 0..<count {
+                        c[Int(groups[row])] &+= Int64(truncatingIfNeeded: (mask[row &>> 6] &>> UInt64(row & 63)) & 1)
+                    }
+                }
+            }
+        }
+    }
+
+    /// As `countInLanes`, over rows `0 ..< n` each adding its bit of `mask` (0 or 1).
+    static func countBitsInLanes(
+        _ counts: UnsafeMutableBufferPointer<Int64>, _ groups: UnsafePointer<Int32>, _ mask: UnsafePointer<UInt64>,
+        _ n: Int
+    ) {
+        let g = counts.count
+        @inline(__always) func bit(_ row: Int) -> UInt32 {
+            UInt32(truncatingIfNeeded: (mask[row &>> 6] &>> UInt64(row & 63)) & 1)
+        }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * g) { lanes in
+            let l = lanes.baseAddress!
+            l.initialize(repeating: 0, count: 4 * g)
+            let quarter = n / 4
+            for i in 0..<quarter {
+                let p = 4 &* i
+                l[Int(groups[p])] &+= bit(p)
+                l[g &+ Int(groups[p &+ 1])] &+= bit(p &+ 1)
+                l[2 &* g &+ Int(groups[p &+ 2])] &+= bit(p &+ 2)
+                l[3 &* g &+ Int(groups[p &+ 3])] &+= bit(p &+ 3)
+            }
+            for p in (4 &* quarter)..<n { l[Int(groups[p])] &+= bit(p) }
+            for k in 0..<g {
+                counts[k] &+= Int64(l[k]) &+ Int64(l[g &+ k]) &+ Int64(l[2 &* g &+ k]) &+ Int64(l[3 &* g &+ k])
+            }
+        }
     }
 
     /// Adds the rows `lanes` tagged, none of them NULL (count(*), or an argument without NULLs).

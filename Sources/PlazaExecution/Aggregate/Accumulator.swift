@@ -123,13 +123,15 @@ enum Accumulator {
 
     /// Whether `update(runs:_:)` applies: the exact accumulators, whose result does not depend on
     /// the order rows are added in (a double sum's rounding would).
-    /// Adds the rows set in `liveWords` (of `count` rows), all of group `group`, where the
+    /// Adds the rows set in `liveWords` (of `count` rows, `liveCount` set), all of group `group`, where the
     /// accumulator takes a row bitmap (counts, sums of 64-bit integers); false, adding nothing,
     /// elsewhere.
-    func update(group: Int, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) -> Bool {
+    func update(group: Int, liveWords: UnsafePointer<UInt64>, liveCount: Int, _ input: ColumnVector?, count: Int)
+        -> Bool
+    {
         switch self {
         case .count(let counter):
-            counter.update(group: group, liveWords: liveWords, input, count: count)
+            counter.update(group: group, liveWords: liveWords, liveCount: liveCount, input, count: count)
             return true
         case .integerSum(let sum):
             return sum.update(group: group, liveWords: liveWords, input, count: count)

@@ -217,6 +217,9 @@ final class AggregateState {
         var live: UnsafeBufferPointer<Int32>?
         // The live rows as a bitmap, for count(x) of one group (a table's deleted rows skipped).
         var liveWords: UnsafeMutablePointer<UInt64>?
+        // Whether every row, deleted or not, gets a group and the counts take the live rows from
+        // `liveWords` (a table's deleted rows: no positions written, no indirection per row).
+        var maskedGroups = false
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
@@ -224,8 +227,12 @@ final class AggregateState {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
+            // Counts by one dictionary key without NULLs weigh every row by its live bit.
+            maskedGroups = liveWords != nil && table != nil && selection.count > 0 && countsLiveByWords(input)
             // Counts and DISTINCT codes of one group read the bitmap: their positions are never written.
-            if liveWords == nil || table != nil || !readsByWords { live = UnsafeBufferPointer(selection.buffer) }
+            if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
+                live = UnsafeBufferPointer(selection.buffer)
+            }
         } else {
             batch = input.compacted()
         }
@@ -239,7 +246,7 @@ final class AggregateState {
             groupsCapacity = count
         }
         if let table {
-            try assignGroups(batch, table, live: live)
+            try assignGroups(batch, table, live: live, liveWords: maskedGroups ? liveWords : nil)
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
         } else {
@@ -258,12 +265,17 @@ final class AggregateState {
         }
         // With few groups, the rows are ordered by group once, on first use, for every exact aggregate.
         let ordersRuns =
-            runsPay && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
+            !maskedGroups && runsPay
+            && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
             && (live != nil ? liveGroup == nil : uniformGroup(groups, count) == nil)  // one group: summed whole
         var runsBuilt = false
         var lanesBuilt = false
         runSnapshots.removeAll(keepingCapacity: true)
         for (index, accumulator) in accumulators.enumerated() {
+            if maskedGroups, let liveWords, case .count(let counter) = accumulator {
+                try countLive(index, counter, batch, liveWords: liveWords)
+                continue
+            }
             if lanesBuilt, let earlier = runSumSources[index], laneSummed[earlier],
                 case .integerSum(let sum) = accumulator
             {
@@ -316,7 +328,8 @@ final class AggregateState {
                 selected = UnsafeBufferPointer(start: filterRows, count: n)
             }
             if let group = liveGroup, let liveWords, op.filterNodes[index] == nil, distinctSets[index] == nil,
-                accumulator.update(group: group, liveWords: liveWords, argument, count: count)
+                accumulator.update(
+                    group: group, liveWords: liveWords, liveCount: input.liveCount, argument, count: count)
             {
                 continue
             }
@@ -360,7 +373,7 @@ final class AggregateState {
             } else if let liveWords, op.filterNodes[index] == nil, case .count(let counter) = accumulator,
                 counter.isUngrouped
             {
-                counter.update(liveWords: liveWords, argument, count: count)
+                counter.update(liveWords: liveWords, liveCount: input.liveCount, argument, count: count)
             } else if let selected {
                 try accumulator.update(groups, selected, argument, x: x, count: count)
             } else {
@@ -377,6 +390,22 @@ final class AggregateState {
         guard case .count(let counter) = accumulators[index] else { return false }
         return counter.isUngrouped
     }
+
+    /// Whether every aggregate is a count (of rows, or of a column's values) without DISTINCT,
+    /// and any FILTER cannot fail, under one column key or two (`countsLiveByWords`).
+    lazy var countsByWords: Bool =
+        (op.groupNodes.count == 1 || op.groupNodes.count == 2) && op.groupNodes.allSatisfy { $0 is ColumnNode }
+        && accumulators.indices.allSatisfy { index in
+            guard distinctSets[index] == nil, case .count = accumulators[index] else { return false }
+            if let filter = op.filterNodes[index], !CaseNode.cannotFail(filter) { return false }
+            return op.argumentNodes[index] == nil || op.argumentNodes[index] is ColumnNode
+        }
+    /// The input column of the key when there is one column key, else nil. (Kept per state, as
+    /// `countColumns`: reading the shared operator per batch bounced its reference counts
+    /// between threads.)
+    lazy var singleKeyColumn: Int? = op.groupNodes.count == 1 ? (op.groupNodes[0] as? ColumnNode)?.index : nil
+    /// Per aggregate: the input column its argument is, or nil (count(*), an expression).
+    lazy var countColumns: [Int?] = op.argumentNodes.map { ($0 as? ColumnNode)?.index }
 
     /// Adds a count or an integer sum over `lanes` where that applies (no NULL rows; sums of values
     /// proven to fit 64-bit partial sums); returns whether it did. Builds `lanes` on first use.

@@ -19,9 +19,12 @@ extension AggregateState {
     /// `pairEntries` pairs (agency × status): each pair of codes maps to its group directly,
     /// learned from the general path the first time a batch uses it. False when it does not apply.
     /// With `live`, only those rows' pairs get groups (the other rows may hold -1).
-    func assignPairGroups(_ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>?) throws(ExecutionError)
-        -> Bool
-    {
+    /// With `liveWords` instead (`live` nil), as `assignGroups(_:_:live:liveWords:)`: every row is
+    /// left with a valid group, a deleted row without one getting group 0.
+    func assignPairGroups(
+        _ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>?,
+        liveWords: UnsafePointer<UInt64>? = nil
+    ) throws(ExecutionError) -> Bool {
         guard let pair = pairCodes(batch), let da = pair.first.dictionary, let db = pair.second.dictionary else {
             return false
         }
@@ -43,10 +46,19 @@ extension AggregateState {
             if let live, signs < 0 {
                 signs = 0
                 for row in live { signs |= groups[Int(row)] }
+            } else if let liveWords, signs < 0 {
+                signs = clampDeletedGroups(count, liveWords)
             }
             return signs < 0
         }
         guard unmapped else { return true }
+        if let liveWords {
+            // A live row without a group: the live rows' positions (written now) through the path below.
+            let rows = UnsafeBufferPointer(batch.selection!.buffer)
+            _ = try assignPairGroups(batch, table, live: rows)
+            _ = clampDeletedGroups(count, liveWords)
+            return true
+        }
         guard let live else {
             try assignGroupsByKeys(batch, table)
             pairGroups!.groups.withUnsafeMutableBufferPointer { map in

@@ -5,9 +5,14 @@ import PlazaVector
 extension AggregateState {
     /// Fills `groups` for the batch's rows (with `live`, only those rows get meaningful groups;
     /// the others may hold -1, and nothing reads them).
-    func assignGroups(_ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>?)
-        throws(ExecutionError)
-    {
+    ///
+    /// With `liveWords` (one dictionary key without NULLs or a pair, `live` nil): the live rows are those set
+    /// in it; every row, deleted ones included, is left with a valid group (a deleted row whose code
+    /// has none gets group 0), which the counts weigh by the row's bit.
+    func assignGroups(
+        _ batch: Batch, _ table: GroupTable, live: UnsafeBufferPointer<Int32>?,
+        liveWords: UnsafePointer<UInt64>? = nil
+    ) throws(ExecutionError) {
         let count = batch.count
         if op.groupNodes.count == 1, let column = op.groupNodes[0] as? ColumnNode,
             let dictionary = batch.columns[column.index].dictionary
@@ -54,17 +59,41 @@ extension AggregateState {
                     if let live, signs < 0 {
                         signs = 0
                         for row in live { signs |= groups[Int(row)] }
+                    } else if let liveWords, signs < 0 {
+                        // A live row without a group maps again below, overwriting the clamp.
+                        signs = clampDeletedGroups(count, liveWords)
                     }
                     return signs < 0
                 }
                 guard unmapped else { return }
                 precondition(attempt == 0, "dictionary codes left without a group")
-                try mapMissingCodes(vector, dictionary, count, live: live)
+                // Positions of the live rows (a bitmap's written now): deleted rows must not make groups.
+                let rows = live ?? liveWords.flatMap { _ in batch.selection.map { UnsafeBufferPointer($0.buffer) } }
+                try mapMissingCodes(vector, dictionary, count, live: rows)
             }
             return
         }
-        if try assignPairGroups(batch, table, live: live) { return }
+        if try assignPairGroups(batch, table, live: live, liveWords: liveWords) { return }
+        precondition(liveWords == nil, "live rows by bitmap without a dictionary key or pair")
         try assignGroupsByKeys(batch, table, live: live)
+    }
+
+    /// Gives group 0 to each of the first `count` rows whose group is negative (none yet) and
+    /// returns the OR of the groups the live rows (set in `liveWords`) had: negative when one of
+    /// them had none. Deleted rows so get a valid group, which counts weigh 0 (group 0 exists once
+    /// any live row has a group).
+    func clampDeletedGroups(_ count: Int, _ liveWords: UnsafePointer<UInt64>) -> Int32 {
+        let groups = self.groups
+        var signs: Int32 = 0
+        for w in 0..<ValidityBitmap.wordCount(for: count) {
+            let word = liveWords[w], base = w &* 64
+            for bit in 0..<Swift.min(64, count &- base) {
+                let group = groups[base &+ bit]
+                signs |= group & (0 &- Int32(truncatingIfNeeded: (word &>> UInt64(bit)) & 1))
+                groups[base &+ bit] = Swift.max(group, 0)
+            }
+        }
+        return signs
     }
 
     /// The general path: key vectors (text as ids), then the key cache and the table.

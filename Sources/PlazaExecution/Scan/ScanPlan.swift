@@ -201,6 +201,9 @@ extension ScanPlan {
                     .storage(underlying: error), "reading row group \(group) of table \"\(scan.table)\"")
             }
         }
+        // The live rows' selection of the last batch, refilled for the next one when only this
+        // holds it (a reused batch: the consumer kept nothing; the cursor dropped it).
+        var liveRows: SelectionVector?
         while true {
             let batch = reused ?? Batch(types: types)
             let start = scanProfile != nil && context.profiling ? ContinuousClock.now : nil
@@ -212,9 +215,15 @@ extension ScanPlan {
             if !hasMore { break }
             if filter == nil, let deleted = cursor.deletedRows {
                 // No filter to fold them into: the live rows become the batch's selection.
-                let selection = SelectionVector(rowsClearIn: deleted, count: batch.count, lazily: true)
-                if selection.count == 0 { continue }
-                batch.selection = selection
+                if reused != nil, batch.selection == nil, isKnownUniquelyReferenced(&liveRows),
+                    liveRows!.capacity >= batch.count
+                {
+                    liveRows!.refill(rowsClearIn: deleted, count: batch.count)
+                } else {
+                    liveRows = SelectionVector(rowsClearIn: deleted, count: batch.count, lazily: true)
+                }
+                if liveRows!.count == 0 { continue }
+                batch.selection = liveRows
             }
             scanProfile?.addRows(out: batch.liveCount)
             if let filter {
