@@ -65,13 +65,14 @@ final class CountAccumulator: UnaryAccumulatorState {
     /// Groups at most this many are counted in four lanes (`countInLanes`).
     static let laneGroups = 512
 
-    /// Adds 1 to `counts[groups[row(p)]]` for positions `0 ..< n`, in four interleaved lanes of
-    /// 32-bit counters: with few groups, consecutive rows mostly hit one counter, and a single
-    /// array waited on its own previous store at every row (q15's count by status).
+    /// Adds `weight(p)` (1 unless given) to `counts[groups[row(p)]]` for positions `0 ..< n`, in
+    /// four interleaved lanes of 32-bit counters: with few groups, consecutive rows mostly hit one
+    /// counter, and a single array waited on its own previous store at every row (q15's count by
+    /// status).
     @inline(__always)
     static func countInLanes(
         _ counts: UnsafeMutableBufferPointer<Int64>, _ groups: UnsafePointer<Int32>, _ n: Int,
-        _ row: (Int) -> Int32
+        weight: (Int) -> UInt32 = { _ in 1 }, _ row: (Int) -> Int32
     ) {
         let g = counts.count
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * g) { lanes in
@@ -80,12 +81,12 @@ final class CountAccumulator: UnaryAccumulatorState {
             let quarter = n / 4
             for i in 0..<quarter {
                 let p = 4 &* i
-                l[Int(groups[Int(row(p))])] &+= 1
-                l[g &+ Int(groups[Int(row(p &+ 1))])] &+= 1
-                l[2 &* g &+ Int(groups[Int(row(p &+ 2))])] &+= 1
-                l[3 &* g &+ Int(groups[Int(row(p &+ 3))])] &+= 1
+                l[Int(groups[Int(row(p))])] &+= weight(p)
+                l[g &+ Int(groups[Int(row(p &+ 1))])] &+= weight(p &+ 1)
+                l[2 &* g &+ Int(groups[Int(row(p &+ 2))])] &+= weight(p &+ 2)
+                l[3 &* g &+ Int(groups[Int(row(p &+ 3))])] &+= weight(p &+ 3)
             }
-            for p in (4 &* quarter)..<n { l[Int(groups[Int(row(p))])] &+= 1 }
+            for p in (4 &* quarter)..<n { l[Int(groups[Int(row(p))])] &+= weight(p) }
             for k in 0..<g {
                 counts[k] &+= Int64(l[k]) &+ Int64(l[g &+ k]) &+ Int64(l[2 &* g &+ k]) &+ Int64(l[3 &* g &+ k])
             }
@@ -120,7 +121,11 @@ final class CountAccumulator: UnaryAccumulatorState {
             }
             counts.withUnsafeMutableBufferPointer { c in
                 if c.count <= CountAccumulator.laneGroups && count >= 256 {
-                    CountAccumulator.countBitsInLanes(c, groups, mask, count)
+                    // Each row adds its bit of `mask` (0 or 1).
+                    CountAccumulator.countInLanes(
+                        c, groups, count,
+                        weight: { UInt32(truncatingIfNeeded: (mask[$0 &>> 6] &>> UInt64($0 & 63)) & 1) }
+                    ) { Int32(truncatingIfNeeded: $0) }
                 } else if (count &- ValidityBitmap.setBitCount(mask, wordCount: wordCount)) &* 8 <= count {
                     // Few rows left out (a tenth deleted) over many groups: every row counted, as a
                     // compacted batch's are, then those few taken back, a word's clear bits at a
@@ -140,33 +145,6 @@ final class CountAccumulator: UnaryAccumulatorState {
                         c[Int(groups[row])] &+= Int64(truncatingIfNeeded: (mask[row &>> 6] &>> UInt64(row & 63)) & 1)
                     }
                 }
-            }
-        }
-    }
-
-    /// As `countInLanes`, over rows `0 ..< n` each adding its bit of `mask` (0 or 1).
-    static func countBitsInLanes(
-        _ counts: UnsafeMutableBufferPointer<Int64>, _ groups: UnsafePointer<Int32>, _ mask: UnsafePointer<UInt64>,
-        _ n: Int
-    ) {
-        let g = counts.count
-        @inline(__always) func bit(_ row: Int) -> UInt32 {
-            UInt32(truncatingIfNeeded: (mask[row &>> 6] &>> UInt64(row & 63)) & 1)
-        }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * g) { lanes in
-            let l = lanes.baseAddress!
-            l.initialize(repeating: 0, count: 4 * g)
-            let quarter = n / 4
-            for i in 0..<quarter {
-                let p = 4 &* i
-                l[Int(groups[p])] &+= bit(p)
-                l[g &+ Int(groups[p &+ 1])] &+= bit(p &+ 1)
-                l[2 &* g &+ Int(groups[p &+ 2])] &+= bit(p &+ 2)
-                l[3 &* g &+ Int(groups[p &+ 3])] &+= bit(p &+ 3)
-            }
-            for p in (4 &* quarter)..<n { l[Int(groups[p])] &+= bit(p) }
-            for k in 0..<g {
-                counts[k] &+= Int64(l[k]) &+ Int64(l[g &+ k]) &+ Int64(l[2 &* g &+ k]) &+ Int64(l[3 &* g &+ k])
             }
         }
     }
