@@ -57,51 +57,44 @@ extension Query {
     /// Every column reference (`name` or `table.name`) in the query, its subqueries and CTEs
     /// included: what a correlated subquery may read of the queries around it.
     package func columnReferences() -> [[Identifier]] {
-        var finder = ColumnReferenceFinder()
+        var finder = ExpressionFinder(pick: Self.columnParts)
         finder.visit(self)
-        return finder.references
-    }
-}
-
-/// Collects the column references of a query, at every depth.
-private struct ColumnReferenceFinder: SyntaxWalker {
-    var references: [[Identifier]] = []
-
-    mutating func visit(_ query: Query) {
-        for cte in query.ctes { visit(cte.query) }
-        visitParts(of: query)
+        return finder.found
     }
 
-    mutating func visit(_ table: TableReference) { visitParts(of: table) }
-
-    mutating func visit(_ expression: Expression) {
-        if case .column(let parts) = expression.kind { references.append(parts) }
-        visitParts(of: expression)
-    }
-}
-
-extension Query {
     /// Every function call in the query, its subqueries and CTEs included (a call inside another
     /// call's arguments too): where the binder looks for aggregates of an enclosing query.
     package func functionCalls() -> [Expression] {
-        var finder = FunctionCallFinder()
+        var finder = ExpressionFinder { expression -> Expression? in
+            if case .function = expression.kind { return expression }
+            return nil
+        }
         finder.visit(self)
-        return finder.calls
+        return finder.found
+    }
+
+    /// The parts of a column reference, or nil for another expression.
+    fileprivate static func columnParts(_ expression: Expression) -> [Identifier]? {
+        if case .column(let parts) = expression.kind { return parts }
+        return nil
     }
 }
 
 extension Expression {
     /// Every column reference in the expression, its subqueries included.
     package func columnReferences() -> [[Identifier]] {
-        var finder = ColumnReferenceFinder()
+        var finder = ExpressionFinder(pick: Query.columnParts)
         finder.visit(self)
-        return finder.references
+        return finder.found
     }
 }
 
-/// Collects the function calls of a query, at every depth.
-private struct FunctionCallFinder: SyntaxWalker {
-    var calls: [Expression] = []
+/// Collects what `pick` takes from the expressions of a query, at every depth (CTEs included).
+private struct ExpressionFinder<Found>: SyntaxWalker {
+    let pick: (Expression) -> Found?
+    var found: [Found] = []
+
+    init(pick: @escaping (Expression) -> Found?) { self.pick = pick }
 
     mutating func visit(_ query: Query) {
         for cte in query.ctes { visit(cte.query) }
@@ -111,7 +104,7 @@ private struct FunctionCallFinder: SyntaxWalker {
     mutating func visit(_ table: TableReference) { visitParts(of: table) }
 
     mutating func visit(_ expression: Expression) {
-        if case .function = expression.kind { calls.append(expression) }
+        if let item = pick(expression) { found.append(item) }
         visitParts(of: expression)
     }
 }
