@@ -240,23 +240,17 @@ extension BindingSession {
                     scope: scope, span: on.span)
                 return (plan, scope)
             }
-            var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
-            var afterSubqueries: [BoundExpression] = []
-            for conjunct in PlanUtilities.conjuncts(bound) {
-                if PlanUtilities.columns(of: conjunct).contains(where: { $0 >= onJoins.base }) {
-                    afterSubqueries.append(conjunct)
-                } else if let (l, r) = PlanUtilities.equiKey(conjunct, leftCount: leftCount) {
-                    leftKeys.append(l)
-                    rightKeys.append(r)
-                } else if case .literal(.boolean(true), _) = conjunct {
-                    continue
-                } else {
-                    residual.append(conjunct)
-                }
+            // Conjuncts reading the subqueries' joined values filter the pairs after those joins.
+            let conjuncts = PlanUtilities.conjuncts(bound)
+            let readsSubqueries = { (conjunct: BoundExpression) in
+                PlanUtilities.columns(of: conjunct).contains { $0 >= onJoins.base }
             }
+            let afterSubqueries = conjuncts.filter(readsSubqueries)
+            let condition = PlanUtilities.joinCondition(
+                conjuncts.filter { !readsSubqueries($0) }, leftCount: leftCount)
             let join = Join(
-                left: left, right: right, kind: planKind, leftKeys: leftKeys, rightKeys: rightKeys,
-                residual: PlanUtilities.conjunction(residual))
+                left: left, right: right, kind: planKind, leftKeys: condition.leftKeys,
+                rightKeys: condition.rightKeys, residual: condition.residual)
             guard !onJoins.isEmpty else { return (.join(join), scope) }
             var plan = onJoins.apply(to: .join(join))
             if let predicate = PlanUtilities.conjunction(afterSubqueries) {

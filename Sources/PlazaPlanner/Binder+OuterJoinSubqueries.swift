@@ -133,22 +133,12 @@ extension BindingSession {
             let local = column - part.start
             return part.onLeft ? part.position + local : finalLeft + part.position + local
         }
-        var leftKeys = extraLeftKeys, rightKeys = extraRightKeys, residual: [BoundExpression] = []
-        for conjunct in PlanUtilities.conjuncts(bound) {
-            let moved = PlanUtilities.remap(conjunct, remap)
-            if let (l, r) = PlanUtilities.equiKey(moved, leftCount: finalLeft) {
-                leftKeys.append(l)
-                rightKeys.append(r)
-            } else if case .literal(.boolean(true), _) = moved {
-                continue
-            } else {
-                residual.append(moved)
-            }
-        }
+        let condition = PlanUtilities.joinCondition(
+            PlanUtilities.conjuncts(bound).map { PlanUtilities.remap($0, remap) }, leftCount: finalLeft)
         let join = LogicalPlan.join(
             Join(
-                left: leftPlan, right: rightPlan, kind: kind, leftKeys: leftKeys, rightKeys: rightKeys,
-                residual: PlanUtilities.conjunction(residual)))
+                left: leftPlan, right: rightPlan, kind: kind, leftKeys: extraLeftKeys + condition.leftKeys,
+                rightKeys: extraRightKeys + condition.rightKeys, residual: condition.residual))
         let kept = Array(0..<leftCount) + (0..<rightCount).map { finalLeft + $0 }
         return .project(
             input: join,
@@ -192,19 +182,11 @@ extension BindingSession {
     private static func domainRows(
         _ domain: DomainJoin, left: LogicalPlan, right: LogicalPlan, leftCount: Int, plain: [BoundExpression]
     ) -> LogicalPlan {
-        var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
-        for conjunct in plain {
-            if let (l, r) = PlanUtilities.equiKey(conjunct, leftCount: leftCount) {
-                leftKeys.append(l)
-                rightKeys.append(r)
-            } else {
-                residual.append(conjunct)
-            }
-        }
+        let condition = PlanUtilities.joinCondition(plain, leftCount: leftCount)
         let pairs = LogicalPlan.join(
             Join(
-                left: left, right: right, kind: .inner, leftKeys: leftKeys, rightKeys: rightKeys,
-                residual: PlanUtilities.conjunction(residual)))
+                left: left, right: right, kind: .inner, leftKeys: condition.leftKeys, rightKeys: condition.rightKeys,
+                residual: condition.residual))
         let values = LogicalPlan.distinct(
             input: .project(input: pairs, expressions: domain.keys, fields: domain.frame.fields))
         return DomainJoin.replacing(domain.frame.id, in: domain.right, with: values)

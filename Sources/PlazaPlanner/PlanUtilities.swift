@@ -83,6 +83,25 @@ package enum PlanUtilities {
         return nil
     }
 
+    /// A join condition's conjuncts over (left, right) columns split into hash keys (equalities of
+    /// one side with the other) and the residual, a literal TRUE dropped.
+    package static func joinCondition(_ conjuncts: [BoundExpression], leftCount: Int) -> (
+        leftKeys: [BoundExpression], rightKeys: [BoundExpression], residual: BoundExpression?
+    ) {
+        var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], residual: [BoundExpression] = []
+        for conjunct in conjuncts {
+            if let (l, r) = equiKey(conjunct, leftCount: leftCount) {
+                leftKeys.append(l)
+                rightKeys.append(r)
+            } else if case .literal(.boolean(true), _) = conjunct {
+                continue
+            } else {
+                residual.append(conjunct)
+            }
+        }
+        return (leftKeys, rightKeys, conjunction(residual))
+    }
+
     /// Whether an expression may be NULL over an input with `fields` (conservative: true when unsure).
     package static func isNullable(_ expression: BoundExpression, _ fields: [Field]) -> Bool {
         switch expression {
