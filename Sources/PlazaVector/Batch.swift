@@ -83,20 +83,9 @@ import PlazaCore
     /// counts rows popcounts `liveWords` and never needs them.
     package convenience init(rowsClearIn mask: UnsafePointer<UInt64>, count: Int, lazily: Bool = false) {
         self.init(capacity: count, slack: 8)
-        let wordCount = ValidityBitmap.wordCount(for: count)
-        let live = UnsafeMutablePointer<UInt64>.allocate(capacity: max(wordCount, 1))
-        liveWords = live
-        for w in 0..<wordCount {
-            var bits = ~mask[w]
-            if count &- w &* 64 < 64 { bits &= (1 &<< UInt64(count & 63)) &- 1 }
-            live[w] = bits
-        }
-        if lazily {
-            self.count = ValidityBitmap.setBitCount(live, wordCount: wordCount)
-            positionsPending = true
-        } else {
-            self.count = Self.writePositions(of: live, wordCount: wordCount, into: storage)
-        }
+        liveWords = .allocate(capacity: max(ValidityBitmap.wordCount(for: count), 1))
+        refill(rowsClearIn: mask, count: count)
+        if !lazily { writePendingPositions() }
     }
 
     /// Makes this selection, one made by `init(rowsClearIn:count:lazily:)` with room for `count`
