@@ -222,7 +222,17 @@ final class EntryCache: @unchecked Sendable {
         if nullEntry {
             let codes = out.data.assumingMemoryBound(to: UInt32.self)
             let nullCode = UInt32(entries.count - 1)
-            for row in 0..<count where !input.isValid(at: row) { codes[row] = nullCode }
+            if let validity = input.validity.words {
+                // A word of 64 rows at a time: only the NULL rows' bits are visited.
+                for w in 0..<ValidityBitmap.wordCount(for: count) {
+                    let base = w &* 64, end = Swift.min(64, count &- base)
+                    var nulls = ~validity[w] & (end == 64 ? ~0 : (1 &<< UInt64(end)) &- 1)
+                    while nulls != 0 {
+                        codes[base &+ nulls.trailingZeroBitCount] = nullCode
+                        nulls &= nulls &- 1
+                    }
+                }
+            }
         } else {
             out.copyValidity(of: input)
         }

@@ -5,10 +5,13 @@ import PlazaVector
 /// A WHERE right above a scan, evaluated on each batch as the scan decodes it: the conjuncts that
 /// never fail (`column op constant`, `IS [NOT] NULL`, single-column tests run once per dictionary
 /// entry) are ANDed into a bit mask, 64 rows a word, skipping those the block's statistics prove
-/// true; only a batch with survivors gets its other columns decoded. The remaining conjuncts then
-/// run on the survivors, as `FilterStage` runs them.
+/// true; only a batch with survivors gets its other columns decoded. A tested column is itself
+/// decoded only when its turn comes, at the rows the columns before it left when they are few
+/// (TPC-H Q6's `l_quantity` after its date and discount). The remaining conjuncts then run on the
+/// survivors, as `FilterStage` runs them.
 final class ScanFilter: @unchecked Sendable {
-    // Safe: immutable after `setLateColumns`, which runs before any worker starts.
+    // Safe: immutable after `setLateColumns`, which runs before any worker starts; only a worker's
+    // own copy (`copy(for:)`) changes its column order, counters and flags, on that worker's thread.
 
     /// One conjunct evaluated into the mask (a class: iterating the conjuncts of every batch
     /// copied each field of a struct through value witnesses, 3% of a scan).
@@ -80,6 +83,27 @@ final class ScanFilter: @unchecked Sendable {
     private(set) var firstDemands: [ColumnDemand]
     /// Scan columns whose values are loaded once a batch has survivors.
     private(set) var lateColumns: [Int] = []
+    /// The positions in `conjuncts` of each scan column's tests, NULL tests first: column `c`'s
+    /// are `testPositions[testStarts[c] ..< testStarts[c + 1]]`.
+    private let testPositions: [Int], testStarts: [Int]
+    /// Per scan column: whether the mask loads its values itself, just before its first test, so
+    /// that it reads only the rows the columns tested before it left (the first decode skips it).
+    private var deferred: [Bool]
+    /// Per scan column: whether its tests are comparisons with a constant of its own type (or NULL
+    /// tests), which may read unspecified values in rows already false; then a deferred column is
+    /// extracted at the rows left alone when they are few.
+    private let extractable: [Bool]
+
+    // Per worker (only a worker's copy changes these; see `copy(for:)`). Raw memory: counters of
+    // class-held arrays cost a uniqueness check and an exclusivity check per batch and column.
+    /// The tested columns (`orderCount`) in the order this worker runs them, fewest rows passing first.
+    private let order: UnsafeMutablePointer<Int>
+    private let orderCount: Int
+    /// Per scan column: rows tested, rows let through since the last ordering, and flags (bit 0:
+    /// the last `evaluate` loaded it; bit 1: the last batch that loaded it had a dictionary).
+    private let rowsTested: UnsafeMutablePointer<Int>, rowsPassed: UnsafeMutablePointer<Int>
+    private let columnFlags: UnsafeMutablePointer<UInt8>
+    private var batchesSinceOrdering = 0
     /// Join keys a probe further up looks up (a scan column each): rows whose key the join's
     /// table cannot hold are dropped here, before the other columns are decoded.
     private(set) var joinKeys: [(column: Int, table: IntegerKeyTable)] = []
@@ -97,8 +121,41 @@ final class ScanFilter: @unchecked Sendable {
         firstDemands = other.firstDemands.map { $0 }
         lateColumns = other.lateColumns.map { $0 }
         joinKeys = other.joinKeys.map { $0 }
+        testPositions = other.testPositions.map { $0 }
+        testStarts = other.testStarts.map { $0 }
+        deferred = other.deferred.map { $0 }
+        extractable = other.extractable.map { $0 }
+        orderCount = other.orderCount
+        order = .allocate(capacity: Swift.max(orderCount, 1))
+        order.update(from: other.order, count: orderCount)
+        let columnCount = other.firstDemands.count
+        (rowsTested, rowsPassed, columnFlags) = ScanFilter.allocateCounters(columnCount)
         original = other
     }
+
+    deinit {
+        order.deallocate()
+        rowsTested.deallocate()
+        rowsPassed.deallocate()
+        columnFlags.deallocate()
+    }
+
+    /// Zeroed per-column counters and flags for `columnCount` scan columns.
+    private static func allocateCounters(_ columnCount: Int) -> (
+        UnsafeMutablePointer<Int>, UnsafeMutablePointer<Int>, UnsafeMutablePointer<UInt8>
+    ) {
+        let n = Swift.max(columnCount, 1)
+        let tested = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let passed = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        tested.initialize(repeating: 0, count: n)
+        passed.initialize(repeating: 0, count: n)
+        flags.initialize(repeating: 0, count: n)
+        return (tested, passed, flags)
+    }
+
+    /// Whether the last `evaluate` of this worker's copy loaded scan column `column`.
+    func loadedByMask(_ column: Int) -> Bool { columnFlags[column] & 1 != 0 }
 
     /// This filter's copy for the worker whose scratch is `scratch` (made on its first batch).
     func copy(for scratch: FilterScratch) -> ScanFilter {
@@ -169,6 +226,46 @@ final class ScanFilter: @unchecked Sendable {
                 break
             }
         }
+        var tests = [[Int]](repeating: [], count: columnCount)
+        var extractable = [Bool](repeating: true, count: columnCount)
+        var order: [Int] = []
+        for pass in 0..<2 {
+            for (position, conjunct) in conjuncts.enumerated() {
+                let isNullTest: Bool
+                switch conjunct.kind {
+                case .nullTest: isNullTest = true
+                case .compare(let column, _, let holder):
+                    isNullTest = false
+                    if let input = (conjunct.node as? CompareConstantNode)?.input, input.type != holder.type {
+                        extractable[column] = false
+                    }
+                case .singleColumn(let column):
+                    isNullTest = false
+                    extractable[column] = false
+                }
+                if isNullTest == (pass == 0) { tests[conjunct.column].append(position) }
+                if pass == 0 && !order.contains(conjunct.column) { order.append(conjunct.column) }
+            }
+        }
+        // A column with a value test is decoded by `evaluate` when its turn comes (a NULL test
+        // alone reads the bitmap the first decode gives).
+        var deferred = [Bool](repeating: false, count: columnCount)
+        var nullTested = [Bool](repeating: false, count: columnCount)
+        for conjunct in conjuncts {
+            if case .nullTest(let column, _) = conjunct.kind { nullTested[column] = true }
+        }
+        for column in 0..<columnCount where first[column] == .values {
+            deferred[column] = true
+            first[column] = nullTested[column] ? .validity : .nothing
+        }
+        self.testPositions = tests.flatMap { $0 }
+        self.testStarts = tests.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        self.deferred = deferred
+        self.extractable = extractable
+        self.orderCount = order.count
+        self.order = .allocate(capacity: Swift.max(order.count, 1))
+        self.order.initialize(from: order, count: order.count)
+        (self.rowsTested, self.rowsPassed, self.columnFlags) = ScanFilter.allocateCounters(columnCount)
         self.firstDemands = first
         self.rest = rest.isEmpty ? nil : FilterStage(conjuncts: rest, profile: nil, masks: false)
     }
@@ -176,7 +273,10 @@ final class ScanFilter: @unchecked Sendable {
     /// Adds the join filters `keys` (scan column and the probe's key table); before `setLateColumns`.
     func addJoinKeys(_ keys: [(column: Int, table: IntegerKeyTable)]) {
         joinKeys += keys
-        for key in keys { firstDemands[key.column] = .values }
+        for key in keys {
+            firstDemands[key.column] = .values
+            deferred[key.column] = false
+        }
     }
 
     /// Records what the stages after the filter need (`after`, per scan column): columns the mask
@@ -202,6 +302,41 @@ final class ScanFilter: @unchecked Sendable {
             }
         }
         lateColumns = late
+    }
+
+    /// Batches a worker evaluates between two orderings of its columns.
+    static let orderingPeriod = 64
+
+    /// Orders the columns by the share of rows their tests let through over the last period,
+    /// fewest first (a column never reached keeps its place behind those that were).
+    private func reorder() {
+        batchesSinceOrdering = 0
+        let tested = rowsTested, passed = rowsPassed
+        // Shares compared by cross-multiplying; a column no row reached counts as passing all.
+        func share(_ column: Int) -> (Int, Int) { tested[column] == 0 ? (1, 1) : (passed[column], tested[column]) }
+        let ranked = UnsafeBufferPointer(start: order, count: orderCount).enumerated().sorted { a, b in
+            let x = share(a.element), y = share(b.element)
+            let left = x.0.multipliedFullWidth(by: y.1), right = y.0.multipliedFullWidth(by: x.1)
+            if left.high != right.high { return left.high < right.high }
+            if left.low != right.low { return left.low < right.low }
+            return a.offset < b.offset
+        }
+        for (index, entry) in ranked.enumerated() {
+            order[index] = entry.element
+            rowsTested[entry.element] = 0
+            rowsPassed[entry.element] = 0
+        }
+    }
+
+    /// Whether the block statistics prove every test of deferred `column` true, so it need not be
+    /// loaded. Tried only where its last batch was flat (dictionary tests cost less than a proof
+    /// that builds strings for text bounds).
+    private func provenBeforeLoading(_ column: Int, _ cursor: (any RowGroupCursor)?) -> Bool {
+        guard let cursor, columnFlags[column] & 2 == 0 else { return false }
+        for position in testPositions[testStarts[column]..<testStarts[column + 1]] {
+            guard let predicate = conjuncts[position].predicate, cursor.provesTrue(predicate) else { return false }
+        }
+        return true
     }
 
     /// Whether `op` bounds values from below (true: `>`, `>=`), above (false: `<`, `<=`), or neither (nil).
@@ -234,30 +369,54 @@ final class ScanFilter: @unchecked Sendable {
 
     /// Evaluates the mask conjuncts over `batch` (as the cursor's first decode left it) into
     /// `scratch.mask`; returns the number of rows that pass them all. With a `cursor`, conjuncts
-    /// its block statistics prove true are skipped.
-    func evaluate(_ batch: Batch, cursor: (any RowGroupCursor)?, scratch: FilterScratch, worker: WorkerState)
-        throws(ExecutionError) -> Int
-    {
+    /// its block statistics prove true are skipped, and each deferred column is loaded by `load`
+    /// (all rows, or the rows given) when its turn comes: at the rows left alone when they are few.
+    func evaluate(
+        _ batch: Batch, cursor: (any RowGroupCursor)?, scratch: FilterScratch, worker: WorkerState,
+        load: (_ column: Int, _ rows: UnsafeBufferPointer<Int32>?) throws(ExecutionError) -> Void = { _, _ in }
+    ) throws(ExecutionError) -> Int {
         let count = batch.count
         let mask = scratch.mask(for: count)
         let words = ValidityBitmap.wordCount(for: count)
         FilterMask.setAll(mask, count: count)
+        for index in 0..<orderCount { columnFlags[order[index]] &= ~1 }
+        var live = count
         // Deleted rows (a table with DELETEs behind it) start out false, a word at a time.
         if let deleted = cursor?.deletedRows {
             for w in 0..<words { mask[w] &= ~deleted[w] }
-            if FilterMask.isEmpty(mask, words: words) { return 0 }
+            live = FilterMask.population(mask, words: words)
+            if live == 0 { return 0 }
         }
-        // NULL tests and dictionary tests (word operations and code compares) run first, so the
-        // flat comparisons after them test only the rows left where few are.
-        for pass in 0..<2 {
-            for conjunct in conjuncts {
+        /// Counts what `column`'s tests let through; 0 when they left no row.
+        func finish(_ column: Int, before: Int, empty: Bool) -> Int {
+            let passed = empty ? 0 : FilterMask.population(mask, words: words)
+            rowsTested[column] &+= before
+            rowsPassed[column] &+= passed
+            return passed
+        }
+        // Column by column, the fewest rows passing first (as this worker has seen them): a
+        // column loaded later decodes only the rows the earlier ones left, when they are few.
+        // Within a column, NULL tests run first.
+        for index in 0..<orderCount {
+            let column = order[index]
+            if cursor != nil, deferred[column] {
+                if provenBeforeLoading(column, cursor) { continue }
+                if extractable[column] && live &* 8 < count {
+                    let n = FilterMask.select(mask, count: count, into: scratch.positions)
+                    try load(column, UnsafeBufferPointer(start: scratch.positions, count: n))
+                } else {
+                    try load(column, nil)
+                }
+                columnFlags[column] = batch.columns[column].isDictionary ? 3 : 1
+            }
+            for position in testPositions[testStarts[column]..<testStarts[column + 1]] {
+                let conjunct = conjuncts[position]
                 let vector = batch.columns[conjunct.column]
                 let isCheap: Bool
                 switch conjunct.kind {
                 case .nullTest: isCheap = true
                 case .compare, .singleColumn: isCheap = vector.isDictionary
                 }
-                if isCheap != (pass == 0) { continue }
                 // Proofs read the block statistics (building strings for text bounds): worth it only
                 // before a comparison of flat values; NULL and dictionary tests cost less.
                 if !isCheap, let predicate = conjunct.predicate, let cursor, cursor.provesTrue(predicate) {
@@ -269,14 +428,14 @@ final class ScanFilter: @unchecked Sendable {
                         let other = conjuncts[partner]
                         if let otherPredicate = other.predicate, cursor.provesTrue(otherPredicate) { continue }
                         _ = FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder)
-                        if FilterMask.isEmpty(mask, words: words) { return 0 }
+                        if FilterMask.isEmpty(mask, words: words) { return finish(column, before: live, empty: true) }
                     }
                     continue
                 }
                 if let dictionary = vector.dictionary, !conjunct.sameColumn.isEmpty {
                     try andDictionary(
                         mask, count: count, vector: vector, dictionary: dictionary, conjunct, scratch, worker)
-                    if FilterMask.isEmpty(mask, words: words) { return 0 }
+                    if FilterMask.isEmpty(mask, words: words) { return finish(column, before: live, empty: true) }
                     continue
                 }
                 switch conjunct.kind {
@@ -321,9 +480,13 @@ final class ScanFilter: @unchecked Sendable {
                             validity: flags.validity)
                     }
                 }
-                if FilterMask.isEmpty(mask, words: words) { return 0 }
+                if FilterMask.isEmpty(mask, words: words) { return finish(column, before: live, empty: true) }
             }
+            live = finish(column, before: live, empty: false)
         }
+        batchesSinceOrdering &+= 1
+        if batchesSinceOrdering == ScanFilter.orderingPeriod { reorder() }
+
         // Join filters last: they test only the words of rows the conjuncts left.
         for (index, key) in joinKeys.enumerated() {
             let stats = scratch.joinFilterStats(CacheKey(stage: ObjectIdentifier(self), conjunct: index))
@@ -407,17 +570,22 @@ final class FilterScratch {
     /// One byte per row, room for a batch.
     let flags: UnsafeMutablePointer<UInt8>
     private let flagCapacity: Int
+    /// Row positions, room for a batch (the rows a deferred column is loaded at).
+    let positions: UnsafeMutablePointer<Int32>
 
     init() {
         maskCapacity = ValidityBitmap.wordCount(for: ColumnVector.batchCapacity)
         maskWords = .allocate(capacity: maskCapacity)
         flagCapacity = ColumnVector.batchCapacity
         flags = .allocate(capacity: flagCapacity)
+        // writePositions may store 8 positions past the last one it counts.
+        positions = .allocate(capacity: flagCapacity + 8)
     }
 
     deinit {
         maskWords.deallocate()
         flags.deallocate()
+        positions.deallocate()
     }
 
     /// The mask buffer for a batch of `count` rows.

@@ -265,7 +265,17 @@ extension ScanPlan {
         var start = context.profiling ? ContinuousClock.now : nil
         let scratch = worker.filterScratch
         let rows = batch.count
-        let survivors = try filter.copy(for: scratch).evaluate(batch, cursor: cursor, scratch: scratch, worker: worker)
+        let filter = filter.copy(for: scratch)
+        let survivors = try filter.evaluate(batch, cursor: cursor, scratch: scratch, worker: worker) {
+            (column, rows) throws(ExecutionError) in
+            try storage {
+                if let rows {
+                    try cursor.load(column: column, into: batch, rows: rows)
+                } else {
+                    try cursor.load(column: column, into: batch)
+                }
+            }
+        }
         var outputs: [Batch] = []
         if survivors > 0 {
             if survivors < rows {
@@ -279,7 +289,7 @@ extension ScanPlan {
                 // block (TPC-H Q6 keeps 2%); else unpacking all of them is cheaper.
                 let few = batch.selection.flatMap { survivors &* 8 < rows ? UnsafeBufferPointer($0.buffer) : nil }
                 try storage {
-                    for column in filter.lateColumns {
+                    for column in filter.lateColumns where !filter.loadedByMask(column) {
                         if let few {
                             try cursor.load(column: column, into: batch, rows: few)
                         } else {
