@@ -30,10 +30,12 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // C kernels that need instructions Swift does not expose (a byte shuffle as a table lookup).
+        .target(name: "CPlazaKernels", path: "Sources/CPlazaKernels"),
         .target(name: "PlazaCore"),
         .target(name: "PlazaVector", dependencies: ["PlazaCore"]),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"]),
-        .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"]),
+        .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CPlazaKernels"]),
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"]),
         .target(name: "PlazaParquet", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CSnappy", "CZstd", "CZlib"]),
         .target(name: "PlazaArrow", dependencies: ["PlazaCore", "PlazaVector"]),

@@ -1,4 +1,5 @@
 import CLZ4
+import CPlazaKernels
 import PlazaCore
 import PlazaVector
 
@@ -86,6 +87,57 @@ import PlazaVector
         }
         if case .decimal(let precision, _) = type, precision > DataType.maxNarrowDecimalPrecision {
             try checkWideRange(vector.data.assumingMemoryBound(to: Int128.self), n, precision: precision)
+        }
+        return header
+    }
+
+    /// For a dictionary block whose codes are 4 bits wide (9 to 16 entries), ANDs into `mask`
+    /// (one bit per row, LSB first) whether each row is not NULL and its code's `matches` entry
+    /// (0 or 1 per dictionary entry) is set, straight from the packed codes (no array of codes);
+    /// returns the block's header, or nil, leaving `mask` alone, for any other block.
+    ///
+    /// - Throws: `FormatError` for a damaged block, or a code beyond the dictionary's `entries`.
+    package func andCodeMatches(
+        _ block: UnsafeRawBufferPointer, entries: Int, matches: UnsafeBufferPointer<UInt8>,
+        mask: UnsafeMutablePointer<UInt64>, verifyChecksum: Bool = true
+    ) throws(FormatError) -> BlockHeader? {
+        let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
+        let n = header.count
+        guard header.encoding == .dictionary, entries > 0, n > 0 else { return nil }
+        var payload = UnsafeRawBufferPointer(
+            start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
+        if header.isCompressed { payload = try decompress(payload, rawLength: header.rawLength) }
+        var r = ByteReader(payload, what: "block payload")
+        let words = ValidityBitmap.wordCount(for: n)
+        var validity: UnsafeRawBufferPointer? = nil
+        if header.hasValidity { validity = try r.bytes(words * 8) }
+        let width = try readWidth(&r, max: 16)
+        guard width == 4 else { return nil }
+        let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
+        guard r.remaining == 0 else { throw corrupt("\(r.remaining) unread bytes at the end of the block payload") }
+        // 0/1 per code; codes past the dictionary are flagged (the last group's padding is code 0).
+        var table = SIMD16<UInt8>(repeating: 0), invalid = SIMD16<UInt8>(repeating: 0)
+        for code in 0..<16 {
+            if code < entries {
+                table[code] = code < matches.count && matches[code] != 0 ? 1 : 0
+            } else {
+                invalid[code] = 1
+            }
+        }
+        let bad = withUnsafeBytes(of: &table) { t in
+            withUnsafeBytes(of: &invalid) { v in
+                plaza_and_nibble_codes(
+                    packed.baseAddress!.assumingMemoryBound(to: UInt8.self), words,
+                    t.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    v.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    mask)
+            }
+        }
+        guard bad == 0 else { throw corrupt("a dictionary code is beyond the \(entries) entries") }
+        if let validity {
+            for w in 0..<words {
+                mask[w] &= UInt64(littleEndian: validity.loadUnaligned(fromByteOffset: w &* 8, as: UInt64.self))
+            }
         }
         return header
     }

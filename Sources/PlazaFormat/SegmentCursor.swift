@@ -173,6 +173,37 @@ import PlazaVector
             into: batch.columns[position], only: selected)
     }
 
+    /// The shared dictionary of column `position` in the current row group, nil when decoded flat.
+    package func dictionary(ofColumn position: Int) -> ColumnVector? { dictionaries[position] }
+
+    /// ANDs into `mask` whether each row of the last batch (after a `.nothing` or `.validity`
+    /// demand) is not NULL in column `position` and its dictionary code's `matches` entry is set,
+    /// from the packed codes when they are 4 bits wide; false, leaving `mask` alone, otherwise.
+    ///
+    /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
+    package func andCodeMatches(
+        column position: Int, matches: UnsafeBufferPointer<UInt8>, into mask: UnsafeMutablePointer<UInt64>
+    ) throws(FormatError) -> Bool {
+        guard staging.isEmpty, currentBlock >= 0, let dictionary = dictionaries[position] else { return false }
+        let rows = reader.index.valueCount(rowGroup: rowGroup, block: currentBlock)
+        var applied = false
+        try readBlock(position, block: currentBlock) { (bytes, verify) throws(FormatError) in
+            guard
+                let header = try decoder.andCodeMatches(
+                    bytes, entries: dictionary.count, matches: matches, mask: mask, verifyChecksum: verify)
+            else { return }
+            guard header.count == rows else {
+                throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
+            }
+            applied = true
+        }
+        if applied {
+            statistics.blocksRead += 1
+            statistics.bytesDecoded += BitPacking.byteCount(count: rows, width: 4)
+        }
+        return applied
+    }
+
     /// Whether the statistics of the block the last batch came from prove `predicate` (a position
     /// among the requested columns) true for every row of it.
     package func provesTrue(_ predicate: ScanPredicate) -> Bool {

@@ -51,6 +51,17 @@ final class RowIDCursor: RowGroupCursor {
         try inner.load(column: column < position ? column : column - 1, into: innerBatch, rows: rows)
     }
 
+    func dictionary(ofColumn column: Int) -> ColumnVector? {
+        column == position ? nil : inner.dictionary(ofColumn: column < position ? column : column - 1)
+    }
+
+    func andCodeMatches(
+        column: Int, matches: UnsafeBufferPointer<UInt8>, into mask: UnsafeMutablePointer<UInt64>
+    ) throws -> Bool {
+        guard column != position else { return false }
+        return try inner.andCodeMatches(column: column < position ? column : column - 1, matches: matches, into: mask)
+    }
+
     func provesTrue(_ predicate: ScanPredicate) -> Bool {
         guard let stored = predicate.droppingColumn(at: position) else { return false }
         return inner.provesTrue(stored)

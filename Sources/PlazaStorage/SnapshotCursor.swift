@@ -115,6 +115,23 @@ final class SnapshotCursor: RowGroupCursor {
         }
     }
 
+    /// The dictionary of column `position`'s codes (none for a converting segment).
+    func dictionary(ofColumn position: Int) -> ColumnVector? {
+        hasConversions ? nil : inner.dictionary(ofColumn: position)
+    }
+
+    /// Tests column `position`'s codes unread (never for a converting segment).
+    func andCodeMatches(
+        column position: Int, matches: UnsafeBufferPointer<UInt8>, into mask: UnsafeMutablePointer<UInt64>
+    ) throws -> Bool {
+        guard !hasConversions else { return false }
+        do {
+            return try inner.andCodeMatches(column: position, matches: matches, into: mask)
+        } catch {
+            throw StorageError.wrapping(error, table: table)
+        }
+    }
+
     /// Whether the current block's statistics prove `predicate` for every row; never for a
     /// converting segment (its statistics are in the stored types).
     func provesTrue(_ predicate: ScanPredicate) -> Bool {

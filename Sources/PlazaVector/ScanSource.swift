@@ -95,6 +95,16 @@ package protocol RowGroupCursor: AnyObject {
     /// right; the others are unspecified (as after a `.nothing` demand). For a filter that kept few rows: a cursor may then
     /// extract those values alone. The default loads every row.
     func load(column position: Int, into batch: Batch, rows: UnsafeBufferPointer<Int32>) throws
+    /// The dictionary shared by column `position`'s vectors in the current row group, when the
+    /// cursor reads that column as dictionary codes; nil otherwise. The default is nil.
+    func dictionary(ofColumn position: Int) -> ColumnVector?
+    /// ANDs into `mask` (one bit per row of the last batch) whether each row is not NULL in column
+    /// `position` (not decoded: a `.nothing` or `.validity` demand) and the `matches` entry (0 or 1
+    /// per entry of `dictionary(ofColumn:)`) of its code is set, from the stored codes without
+    /// decoding them. False, leaving `mask` alone, where the cursor cannot; the default is false.
+    func andCodeMatches(
+        column position: Int, matches: UnsafeBufferPointer<UInt8>, into mask: UnsafeMutablePointer<UInt64>
+    ) throws -> Bool
     /// Whether the statistics of the rows the last `next` returned prove `predicate` (a column
     /// position among the requested columns) true for every one of them, so a filter need not
     /// test it there. False when unknown; the default is false.
@@ -115,6 +125,12 @@ extension RowGroupCursor {
     }
     /// Proves nothing.
     package func provesTrue(_ predicate: ScanPredicate) -> Bool { false }
+    /// No column is read as codes.
+    package func dictionary(ofColumn position: Int) -> ColumnVector? { nil }
+    /// Cannot test codes unread.
+    package func andCodeMatches(
+        column position: Int, matches: UnsafeBufferPointer<UInt8>, into mask: UnsafeMutablePointer<UInt64>
+    ) throws -> Bool { false }
     /// No row is deleted.
     package var deletedRows: UnsafePointer<UInt64>? { nil }
 }

@@ -93,6 +93,9 @@ final class ScanFilter: @unchecked Sendable {
     /// tests), which may read unspecified values in rows already false; then a deferred column is
     /// extracted at the rows left alone when they are few.
     private let extractable: [Bool]
+    /// Per scan column: whether its tests are value tests only (no NULL test), all run at once
+    /// per dictionary entry on a dictionary vector: then a cursor may run them on stored codes.
+    private let codesTestable: [Bool]
 
     // Per worker (only a worker's copy changes these; see `copy(for:)`). Raw memory: counters of
     // class-held arrays cost a uniqueness check and an exclusivity check per batch and column.
@@ -125,6 +128,7 @@ final class ScanFilter: @unchecked Sendable {
         testStarts = other.testStarts.map { $0 }
         deferred = other.deferred.map { $0 }
         extractable = other.extractable.map { $0 }
+        codesTestable = other.codesTestable.map { $0 }
         orderCount = other.orderCount
         order = .allocate(capacity: Swift.max(orderCount, 1))
         order.update(from: other.order, count: orderCount)
@@ -262,6 +266,7 @@ final class ScanFilter: @unchecked Sendable {
         self.testStarts = tests.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         self.deferred = deferred
         self.extractable = extractable
+        self.codesTestable = (0..<columnCount).map { deferred[$0] && !nullTested[$0] }
         self.orderCount = order.count
         self.order = .allocate(capacity: Swift.max(order.count, 1))
         self.order.initialize(from: order, count: order.count)
@@ -373,7 +378,10 @@ final class ScanFilter: @unchecked Sendable {
     /// (all rows, or the rows given) when its turn comes: at the rows left alone when they are few.
     func evaluate(
         _ batch: Batch, cursor: (any RowGroupCursor)?, scratch: FilterScratch, worker: WorkerState,
-        load: (_ column: Int, _ rows: UnsafeBufferPointer<Int32>?) throws(ExecutionError) -> Void = { _, _ in }
+        load: (_ column: Int, _ rows: UnsafeBufferPointer<Int32>?) throws(ExecutionError) -> Void = { _, _ in },
+        testCodes: (_ column: Int, _ matches: UnsafeBufferPointer<UInt8>) throws(ExecutionError) -> Bool = { _, _ in
+            false
+        }
     ) throws(ExecutionError) -> Int {
         let count = batch.count
         let mask = scratch.mask(for: count)
@@ -399,8 +407,23 @@ final class ScanFilter: @unchecked Sendable {
         // Within a column, NULL tests run first.
         for index in 0..<orderCount {
             let column = order[index]
-            if cursor != nil, deferred[column] {
+            if let cursor, deferred[column] {
                 if provenBeforeLoading(column, cursor) { continue }
+                // Tests of a dictionary column only: run on the stored codes where the cursor can.
+                if codesTestable[column], let dictionary = cursor.dictionary(ofColumn: column) {
+                    let test = try dictionaryTest(
+                        conjuncts[testPositions[testStarts[column]]], dictionary, scratch, worker)
+                    if test.passing == -1 { return finish(column, before: live, empty: true) }
+                    let applied = try test.matches.withUnsafeBufferPointer {
+                        (matches) throws(ExecutionError) -> Bool in try testCodes(column, matches)
+                    }
+                    if applied {
+                        columnFlags[column] = 2
+                        if FilterMask.isEmpty(mask, words: words) { return finish(column, before: live, empty: true) }
+                        live = finish(column, before: live, empty: false)
+                        continue
+                    }
+                }
                 if extractable[column] && live &* 8 < count {
                     let n = FilterMask.select(mask, count: count, into: scratch.positions)
                     try load(column, UnsafeBufferPointer(start: scratch.positions, count: n))
@@ -509,6 +532,19 @@ extension ScanFilter {
         _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, dictionary: ColumnVector,
         _ conjunct: Conjunct, _ scratch: FilterScratch, _ worker: WorkerState
     ) throws(ExecutionError) {
+        let test = try dictionaryTest(conjunct, dictionary, scratch, worker)
+        switch test.passing {
+        case -1: mask.update(repeating: 0, count: ValidityBitmap.wordCount(for: count))
+        case -2: FilterMask.andCodes(mask, count: count, vector: vector, matches: test.matches)
+        default: FilterMask.andCode(mask, count: count, vector: vector, code: UInt32(test.passing))
+        }
+    }
+
+    /// The results per entry of `dictionary` of the tests of `conjunct`'s column (`sameColumn`),
+    /// ANDed, cached per thread for the last dictionary seen.
+    fileprivate func dictionaryTest(
+        _ conjunct: Conjunct, _ dictionary: ColumnVector, _ scratch: FilterScratch, _ worker: WorkerState
+    ) throws(ExecutionError) -> FilterScratch.DictionaryTest {
         let key = CacheKey(stage: ObjectIdentifier(self), conjunct: conjunct.key)
         let test: FilterScratch.DictionaryTest
         if let cached = scratch.tests[key], cached.dictionary === dictionary {
@@ -533,11 +569,7 @@ extension ScanFilter {
                 dictionary: dictionary, matches: matches, passing: n == 0 ? -1 : (n == 1 ? found : -2))
             scratch.tests[key] = test
         }
-        switch test.passing {
-        case -1: mask.update(repeating: 0, count: ValidityBitmap.wordCount(for: count))
-        case -2: FilterMask.andCodes(mask, count: count, vector: vector, matches: test.matches)
-        default: FilterMask.andCode(mask, count: count, vector: vector, code: UInt32(test.passing))
-        }
+        return test
     }
 }
 

@@ -275,6 +275,12 @@ extension ScanPlan {
                     try cursor.load(column: column, into: batch)
                 }
             }
+        } testCodes: { (column, matches) throws(ExecutionError) -> Bool in
+            var applied = false
+            try storage {
+                applied = try cursor.andCodeMatches(column: column, matches: matches, into: scratch.mask(for: rows))
+            }
+            return applied
         }
         var outputs: [Batch] = []
         if survivors > 0 {
