@@ -132,6 +132,41 @@ import Testing
         }
     }
 
+    /// Keys in key order over a range past the hashed filter's 2^23 bits (SF10's orders of one year
+    /// span 60 million values) get a range filter of a bit per value up to 2^26 values: exact, so a
+    /// key's neighbours do not pass; past 2^26 a bit covers a few values and no present key fails.
+    @Test func keysOverAWideRangeGetAnExactRangeFilter() {
+        func passing(_ table: IntegerKeyTable, _ probe: [Int64]) -> [Bool] {
+            var result: [Bool] = []
+            var start = 0
+            while start < probe.count {
+                let count = Swift.min(ColumnVector.batchCapacity, probe.count - start)
+                var mask = [UInt64](repeating: ~0, count: ValidityBitmap.wordCount(for: count))
+                let keys = IntegerKeyTableTests.vector(Array(probe[start..<start + count]))
+                let tested = mask.withUnsafeMutableBufferPointer {
+                    table.andMightContain($0.baseAddress!, count: count, vector: keys)
+                }
+                #expect(tested)
+                for row in 0..<count { result.append((mask[row >> 6] >> UInt64(row & 63)) & 1 == 1) }
+                start += count
+            }
+            return result
+        }
+        // 100,000 keys over 20 million values: each key's neighbours are absent.
+        let build = (0..<100_000).map { Int64($0 * 200 + 3) }
+        let table = IntegerKeyTableTests.check(build: build, probe: [])
+        #expect(table.isOrdered)
+        let probe = build.flatMap { [$0 - 1, $0, $0 + 1] }
+        for (row, passes) in passing(table, probe).enumerated() where passes != (row % 3 == 1) {
+            Issue.record("key \(probe[row]) passes: \(passes)")
+            return
+        }
+        // Over 100 million values: coarser, but every present key passes.
+        let wide = (0..<50_000).map { Int64($0 * 2_000 + 7) }
+        let wideTable = IntegerKeyTableTests.check(build: wide, probe: [])
+        #expect(passing(wideTable, wide).allSatisfy { $0 })
+    }
+
     /// Keys filling a third of their range never collide in key order.
     @Test func denseKeysAreInKeyOrder() {
         let table = IntegerKeyTableTests.check(

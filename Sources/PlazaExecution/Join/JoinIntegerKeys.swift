@@ -144,9 +144,12 @@ final class IntegerKeyTable: @unchecked Sendable {
         filter = words
         filterBits = bits
         if isOrdered {
-            // The coarsest shift that keeps at least as many positions as the filter has bits.
+            // The finest shift whose bitmap fits 2^26 bits (8 MiB): probe keys arriving in key
+            // order read it front to back. Capped at the hashed filter's 2^23 bits, SF10's orders of
+            // one year (2.3M keys over 60M values) shared a bit among 8 neighbours and let 73% of
+            // lineitem through where 15% match (Q5, Q3, Q21).
             var shift: UInt64 = 0
-            while (span &>> shift) >= UInt64(bits) { shift &+= 1 }
+            while (span &>> shift) >= UInt64(Swift.max(bits, 1 << 26)) { shift &+= 1 }
             let rangeWords = Int((span &>> shift) &>> 6) &+ 1
             let range = UnsafeMutablePointer<UInt64>.allocate(capacity: rangeWords)
             range.initialize(repeating: 0, count: rangeWords)
