@@ -163,10 +163,11 @@ import Synchronization
             ? SegmentFormat.wideDecimalMinorVersion : SegmentFormat.minorVersion
     }
 
-    /// Writes the last row group, the footer and the trailer (§6), then flushes the file to disk.
+    /// Writes the last row group, the footer and the trailer (§6), then flushes the file to disk
+    /// unless `syncing` is false (a caller that fsyncs it later, together with other files).
     ///
     /// - Throws: `.io` when writing or syncing fails; `.invalidArgument` when called twice.
-    package func finish() throws(FormatError) -> SegmentSummary {
+    package func finish(syncing: Bool = true) throws(FormatError) -> SegmentSummary {
         guard !isFinished else { throw FormatError(.invalidArgument, "finish called twice", path: path) }
         if buffered > 0 { try flushRowGroup() }
         isFinished = true
@@ -180,7 +181,7 @@ import Synchronization
         tail.u32(XXHash64.checksum(footer))
         tail.raw(SegmentFormat.trailerMagic)
         try writeAll(tail.bytes)
-        guard fsync(fd) == 0 else { throw FormatError(.io, "fsync failed: \(errnoText())", path: path) }
+        guard !syncing || fsync(fd) == 0 else { throw FormatError(.io, "fsync failed: \(errnoText())", path: path) }
         guard close(fd) == 0 else {
             fd = -1
             throw FormatError(.io, "close failed: \(errnoText())", path: path)
