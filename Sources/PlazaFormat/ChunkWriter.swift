@@ -68,8 +68,9 @@ final class ChunkWriter {
             let start = block * blockSize, count = min(blockSize, n - start)
             blockStats.append(
                 kind != .string
-                    ? (kind.isInteger && !column.hasNulls
-                        ? integerStatistics(start, count) : fixedStatistics(column, kind, start, count))
+                    ? (kind.isInteger
+                        ? integerStatistics(start, count, validity: words)
+                        : fixedStatistics(column, kind, start, count))
                     : coded != nil
                         ? codedStringStatistics(entryHeap, start, count) : stringStatistics(column, start, count))
         }
@@ -229,19 +230,44 @@ final class ChunkWriter {
         }
     }
 
-    /// `fixedStatistics` of an integer block without NULLs, from `values` in one tight pass.
-    private func integerStatistics(_ start: Int, _ count: Int) -> RawStatistics {
-        var lo = Int64.max, hi = Int64.min
+    /// `fixedStatistics` of an integer block from `values` (filled by `fillValues`), a validity
+    /// word at a time (`validity`: the chunk's words, nil without NULLs): a word of valid rows in
+    /// one tight loop, a word of NULLs skipped, a mixed one row by row.
+    private func integerStatistics(_ start: Int, _ count: Int, validity: UnsafeBufferPointer<UInt64>?) -> RawStatistics
+    {
+        var lo = Int64.max, hi = Int64.min, nulls = 0
         values.withUnsafeBufferPointer { values in
-            for row in start..<(start + count) {
-                let v = Int64(bitPattern: values[row])
-                lo = min(lo, v)
-                hi = max(hi, v)
+            // Blocks start at a multiple of 2,048 rows, so at a word of the bitmap.
+            var row = start
+            let end = start + count
+            while row < end {
+                let stop = min(row + 64, end)
+                var word = validity.map { $0[row >> 6] } ?? ~0
+                if stop - row < 64 { word &= (1 &<< UInt64(stop - row)) &- 1 }
+                if word == ~0 || (stop - row < 64 && word == (1 &<< UInt64(stop - row)) &- 1) {
+                    for i in row..<stop {
+                        let v = Int64(bitPattern: values[i])
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                    }
+                } else {
+                    nulls &+= (stop - row) &- word.nonzeroBitCount
+                    while word != 0 {
+                        let v = Int64(bitPattern: values[row &+ word.trailingZeroBitCount])
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                        word &= word &- 1
+                    }
+                }
+                row = stop
             }
         }
         var s = RawStatistics()
-        s.min = .integer(lo)
-        s.max = .integer(hi)
+        s.nullCount = nulls
+        if nulls < count {
+            s.min = .integer(lo)
+            s.max = .integer(hi)
+        }
         return s
     }
 
