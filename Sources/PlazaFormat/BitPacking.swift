@@ -13,20 +13,46 @@
 
     /// Appends `values` packed at `width` bits; every value must be below 2^width.
     static func pack(_ values: UnsafeBufferPointer<UInt64>, width: Int, into out: inout ByteWriter) {
-        guard width > 0 else { return }
-        let groups = (values.count + 63) / 64
-        var words = [UInt64](repeating: 0, count: width + 1)
-        for group in 0..<groups {
-            for k in 0..<words.count { words[k] = 0 }
-            for j in 0..<64 {
-                let index = group * 64 + j
-                let v = index < values.count ? values[index] : 0
-                precondition(width == 64 || v >> UInt64(width) == 0, "value wider than its bit width")
-                let bit = j * width, word = bit >> 6, shift = bit & 63
-                words[word] |= v << UInt64(shift)
-                if shift + width > 64 { words[word + 1] |= v >> UInt64(64 - shift) }
+        guard width > 0, let source = values.baseAddress else { return }
+        let n = values.count
+        if width < 64 {
+            var wide: UInt64 = 0
+            for v in values { wide |= v }
+            precondition(wide >> UInt64(width) == 0, "value wider than its bit width")
+        }
+        let full = n / 64, groups = (n + 63) / 64
+        let start = out.bytes.count
+        out.bytes.append(contentsOf: repeatElement(0, count: groups * width * 8))
+        out.bytes.withUnsafeMutableBytes { bytes in
+            // Words are written straight into the output (they were appended one at a time through
+            // `u64`, with a checked array per group: 7% of an UPDATE's time).
+            let words = bytes.baseAddress! + start
+            for group in 0..<full { packGroup(source + group &* 64, width, words + group &* width &* 8) }
+            if full < groups {
+                var last = [UInt64](repeating: 0, count: 64)
+                last.withUnsafeMutableBufferPointer { last in
+                    last.baseAddress!.update(from: source + full &* 64, count: n - full &* 64)
+                    packGroup(last.baseAddress!, width, words + full &* width &* 8)
+                }
             }
-            for k in 0..<width { out.u64(words[k]) }
+        }
+    }
+
+    /// Packs the 64 values at `values` into the `width` little-endian words at `words` (§7.1).
+    @inline(__always)
+    private static func packGroup(_ values: UnsafePointer<UInt64>, _ width: Int, _ words: UnsafeMutableRawPointer) {
+        var word: UInt64 = 0, used = 0, index = 0
+        for j in 0..<64 {
+            let v = values[j]
+            word |= v &<< UInt64(used)
+            used &+= width
+            if used >= 64 {
+                words.storeBytes(of: word.littleEndian, toByteOffset: index &* 8, as: UInt64.self)
+                index &+= 1
+                used &-= 64
+                // The bits of `v` that did not fit start the next word.
+                word = used > 0 ? v &>> UInt64(width &- used) : 0
+            }
         }
     }
 

@@ -107,26 +107,31 @@ final class BlockEncoder {
             body.i64(lo)
             body.u8(UInt8(width))
             body.zeros(7)
-            scratch.removeAll(keepingCapacity: true)
-            for v in values { scratch.append(v &- UInt64(bitPattern: lo)) }
-            scratch.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &body) }
+            packOffsets(values, minus: UInt64(bitPattern: lo), width: width)
         case .delta:
             var deltaLo = Int64.max
             for i in 1..<max(n, 1) { deltaLo = min(deltaLo, Int64(bitPattern: values[i] &- values[i - 1])) }
             if n == 1 { deltaLo = 0 }
-            scratch.removeAll(keepingCapacity: true)
+            // The deltas go through a local array: appends to the stored `scratch` paid a check each.
+            var deltas: [UInt64] = []
+            swap(&deltas, &scratch)
+            defer { swap(&deltas, &scratch) }
+            deltas.removeAll(keepingCapacity: true)
+            deltas.append(contentsOf: repeatElement(0, count: n - 1))
             var widest: UInt64 = 0
-            for i in 1..<max(n, 1) {
-                let d = values[i] &- values[i - 1] &- UInt64(bitPattern: deltaLo)
-                scratch.append(d)
-                widest = max(widest, d)
+            deltas.withUnsafeMutableBufferPointer { deltas in
+                for i in 1..<max(n, 1) {
+                    let d = values[i] &- values[i - 1] &- UInt64(bitPattern: deltaLo)
+                    deltas[i - 1] = d
+                    widest |= d
+                }
             }
             let width = BitPacking.width(of: widest)
             body.u64(values[0])
             body.i64(deltaLo)
             body.u8(UInt8(width))
             body.zeros(7)
-            scratch.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &body) }
+            deltas.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &body) }
         case .alp:
             guard let alp = chooseALP(values) else { preconditionFailure("ALP forced on values it cannot hold") }
             writeALP(values, exponent: alp.exponent)
@@ -134,6 +139,19 @@ final class BlockEncoder {
             preconditionFailure("dictionary blocks are written through encodeCodes")
         }
         return seal(encoding: encoding, count: n, validity: validity, allowLZ4: allowLZ4)
+    }
+
+    /// Packs `values` minus `reference` (wrapping) at `width` bits into `body`.
+    private func packOffsets(_ values: UnsafeBufferPointer<UInt64>, minus reference: UInt64, width: Int) {
+        var shifted: [UInt64] = []
+        swap(&shifted, &scratch)
+        defer { swap(&shifted, &scratch) }
+        shifted.removeAll(keepingCapacity: true)
+        shifted.append(contentsOf: repeatElement(0, count: values.count))
+        shifted.withUnsafeMutableBufferPointer { shifted in
+            for i in 0..<values.count { shifted[i] = values[i] &- reference }
+        }
+        shifted.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &body) }
     }
 
     /// Encodes strings `offsets[0..<n+1]` (relative to `heap`) into a sealed block.

@@ -29,8 +29,10 @@ final class ChunkWriter {
     /// Appends the chunk's blocks to `output` (whose first byte sits at file offset `base`) and
     /// returns its footer entry. Every block starts at a multiple of 8 (§4).
     /// With `coded` (a string column whose rows arrived as dictionary vectors), the distinct strings
-    /// and each row's index among them are taken from it instead of hashing every row; the bytes
-    /// written are the same. `coded` is handed back unchanged.
+    /// and each row's index among them are taken from it instead of hashing every row, and the
+    /// column holds the rows' count and NULLs but their bytes only if `coded` had to write them
+    /// (a chunk without dictionary); the bytes written are the same. `coded` is handed back
+    /// unchanged.
     func write(
         _ column: ColumnVector, rows n: Int, blockSize: Int, output: inout ByteWriter, base: Int,
         dictionary: Bool? = nil, coded: CodedStrings? = nil
@@ -42,9 +44,13 @@ final class ChunkWriter {
             column.hasNulls
             ? UnsafeBufferPointer(start: column.validityWords, count: ValidityBitmap.wordCount(for: n)) : nil
         let blockCount = (n + blockSize - 1) / blockSize
-        let coded = coded.flatMap {
-            $0.isUsable && kind == .string && dictionary != false && $0.rows.count == n ? $0 : nil
+        var coded = coded.flatMap { $0.isUsable && kind == .string && $0.rows.count == n ? $0 : nil }
+        if let forced = coded, dictionary == false {
+            forced.materialize(into: column, rows: n)
+            coded = nil
         }
+        // Where the distinct strings' bytes sit: `coded`'s own heap, or the column's.
+        let entryHeap = UnsafeRawPointer(coded?.heap ?? column.heap)
         if let coded {
             // Borrow the rows' indices and the table for this chunk; they go back at the end.
             swap(&rowDistinct, &coded.rows)
@@ -56,16 +62,18 @@ final class ChunkWriter {
                 swap(&stringTable, &coded.table)
             }
         }
+        if kind != .string { fillValues(column, kind, n) }
         var blockStats: [RawStatistics] = []
         for block in 0..<blockCount {
             let start = block * blockSize, count = min(blockSize, n - start)
             blockStats.append(
                 kind != .string
-                    ? fixedStatistics(column, kind, start, count)
+                    ? (kind.isInteger
+                        ? integerStatistics(start, count, validity: words)
+                        : fixedStatistics(column, kind, start, count))
                     : coded != nil
-                        ? codedStringStatistics(column, start, count) : stringStatistics(column, start, count))
+                        ? codedStringStatistics(entryHeap, start, count) : stringStatistics(column, start, count))
         }
-        if kind != .string { fillValues(column, kind, n) }
         let hasDictionary =
             coded != nil
             ? !stringTable.entries.isEmpty
@@ -87,8 +95,10 @@ final class ChunkWriter {
                 rebasing: words[(start / 64)..<(start / 64 + ValidityBitmap.wordCount(for: count))])
         }
 
-        // Pick the shared dictionary only where it is smaller than the best per-block encodings.
+        // Pick the shared dictionary only where it is smaller than the best per-block encodings,
+        // remembering each block's best so that plain blocks need not be chosen again.
         var entries = 0
+        var chosen = [BlockEncoding?](repeating: nil, count: hasDictionary && kind != .string ? blockCount : 0)
         if hasDictionary {
             entries = kind == .string ? stringTable.entries.count : distinctValues.count
             let width = BitPacking.width(of: UInt64(entries - 1))
@@ -98,19 +108,27 @@ final class ChunkWriter {
             for block in 0..<blockCount {
                 let start = block * blockSize, count = min(blockSize, n - start)
                 dictionarySize += 8 + BitPacking.byteCount(count: count, width: width)
-                perBlock +=
-                    kind == .string
-                    ? plainStringSize(column, start, count)
-                    : values.withUnsafeBufferPointer {
-                        encoder.choose(kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)])).1
+                if kind == .string {
+                    perBlock +=
+                        coded != nil ? codedPlainStringSize(start, count) : plainStringSize(column, start, count)
+                } else {
+                    let (encoding, size) = values.withUnsafeBufferPointer {
+                        encoder.choose(kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]))
                     }
+                    chosen[block] = encoding
+                    perBlock += size
+                }
             }
             if dictionarySize >= perBlock && dictionary != true { entries = 0 }
+        }
+        if entries == 0, coded != nil {
+            // Plain blocks after all: they need the rows' bytes, which `coded` held back.
+            CodedStrings.materialize(rows: rowDistinct, table: stringTable, heap: entryHeap, count: n, into: column)
         }
 
         var chunk = ChunkEntry(statistics: chunkStats, dictionary: nil, blocks: [])
         if entries > 0 {
-            let (dictionaryBlock, width) = buildCodes(column, kind, n, entries)
+            let (dictionaryBlock, width) = buildCodes(entryHeap, kind, n, entries)
             output.pad(to: 8)
             chunk.dictionary = (base + output.count, dictionaryBlock.count, entries)
             output.raw(dictionaryBlock)
@@ -159,7 +177,8 @@ final class ChunkWriter {
             } else {
                 bytes = values.withUnsafeBufferPointer {
                     encoder.encodeFixed(
-                        kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity: v)
+                        kind: kind, values: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), validity: v,
+                        only: chosen.isEmpty ? nil : chosen[block])
                 }
             }
             output.pad(to: 8)
@@ -181,6 +200,24 @@ final class ChunkWriter {
         swap(&values, &self.values)
         defer { swap(&values, &self.values) }
         values.removeAll(keepingCapacity: true)
+        if !column.hasNulls {
+            // No NULL slots to fill: the values widened in one typed pass.
+            values.append(contentsOf: repeatElement(0, count: n))
+            values.withUnsafeMutableBufferPointer { out in
+                let data = UnsafeRawPointer(column.data)
+                switch kind {
+                case .boolean:
+                    let bytes = data.assumingMemoryBound(to: UInt8.self)
+                    for row in 0..<n { out[row] = bytes[row] != 0 ? 1 : 0 }
+                case .int32:
+                    let ints = data.assumingMemoryBound(to: Int32.self)
+                    for row in 0..<n { out[row] = UInt64(bitPattern: Int64(ints[row])) }
+                default:
+                    out.baseAddress!.update(from: data.assumingMemoryBound(to: UInt64.self), count: n)
+                }
+            }
+            return
+        }
         var firstValid: UInt64 = 0
         for row in 0..<n where view.isValid(row) {
             firstValid = view.load(row)
@@ -191,6 +228,47 @@ final class ChunkWriter {
             if view.isValid(row) { previous = view.load(row) }
             values.append(previous)
         }
+    }
+
+    /// `fixedStatistics` of an integer block from `values` (filled by `fillValues`), a validity
+    /// word at a time (`validity`: the chunk's words, nil without NULLs): a word of valid rows in
+    /// one tight loop, a word of NULLs skipped, a mixed one row by row.
+    private func integerStatistics(_ start: Int, _ count: Int, validity: UnsafeBufferPointer<UInt64>?) -> RawStatistics
+    {
+        var lo = Int64.max, hi = Int64.min, nulls = 0
+        values.withUnsafeBufferPointer { values in
+            // Blocks start at a multiple of 2,048 rows, so at a word of the bitmap.
+            var row = start
+            let end = start + count
+            while row < end {
+                let stop = min(row + 64, end)
+                var word = validity.map { $0[row >> 6] } ?? ~0
+                if stop - row < 64 { word &= (1 &<< UInt64(stop - row)) &- 1 }
+                if word == ~0 || (stop - row < 64 && word == (1 &<< UInt64(stop - row)) &- 1) {
+                    for i in row..<stop {
+                        let v = Int64(bitPattern: values[i])
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                    }
+                } else {
+                    nulls &+= (stop - row) &- word.nonzeroBitCount
+                    while word != 0 {
+                        let v = Int64(bitPattern: values[row &+ word.trailingZeroBitCount])
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                        word &= word &- 1
+                    }
+                }
+                row = stop
+            }
+        }
+        var s = RawStatistics()
+        s.nullCount = nulls
+        if nulls < count {
+            s.min = .integer(lo)
+            s.max = .integer(hi)
+        }
+        return s
     }
 
     private func fixedStatistics(_ column: ColumnVector, _ kind: ValueKind, _ start: Int, _ count: Int) -> RawStatistics
@@ -251,8 +329,7 @@ final class ChunkWriter {
 
     /// `stringStatistics` from the rows' distinct indices: each distinct string of the block is
     /// compared once, not each row.
-    private func codedStringStatistics(_ column: ColumnVector, _ start: Int, _ count: Int) -> RawStatistics {
-        let heap = column.heap
+    private func codedStringStatistics(_ heap: UnsafeRawPointer, _ start: Int, _ count: Int) -> RawStatistics {
         var s = RawStatistics()
         var lo: UnsafeRawBufferPointer? = nil, hi: UnsafeRawBufferPointer? = nil
         let entries = stringTable.entries
@@ -278,6 +355,17 @@ final class ChunkWriter {
 
     private func plainStringSize(_ column: ColumnVector, _ start: Int, _ count: Int) -> Int {
         4 * (count + 1) + Int(column.offsets[start + count] - column.offsets[start])
+    }
+
+    /// `plainStringSize` from the rows' distinct indices (their bytes are not in the column).
+    private func codedPlainStringSize(_ start: Int, _ count: Int) -> Int {
+        var bytes = 0
+        stringTable.entries.withUnsafeBufferPointer { entries in
+            rowDistinct.withUnsafeBufferPointer { rows in
+                for row in start..<(start + count) where rows[row] >= 0 { bytes &+= entries[Int(rows[row])].length }
+            }
+        }
+        return 4 * (count + 1) + bytes
     }
 
     private func encodeStringBlock(
@@ -441,11 +529,12 @@ final class ChunkWriter {
 
     /// Sorts the distinct values (§7.5: entries ascend in the §8 order), fills `codes` per row,
     /// and returns the sealed dictionary block and the code width.
-    private func buildCodes(_ column: ColumnVector, _ kind: ValueKind, _ n: Int, _ entries: Int) -> ([UInt8], Int) {
+    /// `heap` holds the bytes of a string chunk's distinct strings.
+    private func buildCodes(_ heap: UnsafeRawPointer, _ kind: ValueKind, _ n: Int, _ entries: Int) -> ([UInt8], Int) {
         var order = Array(0..<entries)
         let block: [UInt8]
         if kind == .string {
-            let heap = column.heap, distinctStrings = stringTable.entries
+            let distinctStrings = stringTable.entries
             func bytes(_ i: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(start: heap + distinctStrings[i].offset, count: distinctStrings[i].length)
             }
@@ -480,8 +569,19 @@ final class ChunkWriter {
         }
         var rank = [UInt64](repeating: 0, count: entries)
         for (code, i) in order.enumerated() { rank[i] = UInt64(code) }
+        // Through pointers on locals: an append per row to the stored array paid a check each.
+        var codes: [UInt64] = []
+        swap(&codes, &self.codes)
+        defer { swap(&codes, &self.codes) }
         codes.removeAll(keepingCapacity: true)
-        for row in 0..<n { codes.append(rowDistinct[row] >= 0 ? rank[Int(rowDistinct[row])] : 0) }
+        codes.append(contentsOf: repeatElement(0, count: n))
+        codes.withUnsafeMutableBufferPointer { codes in
+            rowDistinct.withUnsafeBufferPointer { rows in
+                rank.withUnsafeBufferPointer { rank in
+                    for row in 0..<n where rows[row] >= 0 { codes[row] = rank[Int(truncatingIfNeeded: rows[row])] }
+                }
+            }
+        }
         return (block, BitPacking.width(of: UInt64(entries - 1)))
     }
 }

@@ -143,8 +143,10 @@ import Synchronization
             for (index, source) in sources.enumerated() {
                 if source.isDictionary {
                     try copyCodedRows(source, start, take, column: index)
+                } else if source.physicalType == .string, let value = Self.repeatedValue(source, start, take) {
+                    try copyRepeatedRows(source, value, start, take, column: index)
                 } else {
-                    coded[index]?.giveUp()
+                    coded[index]?.giveUp(materializingInto: buffers[index])
                     try copyRows(source, start, take, into: buffers[index], column: schema.fields[index].name)
                 }
             }
@@ -161,10 +163,11 @@ import Synchronization
             ? SegmentFormat.wideDecimalMinorVersion : SegmentFormat.minorVersion
     }
 
-    /// Writes the last row group, the footer and the trailer (§6), then flushes the file to disk.
+    /// Writes the last row group, the footer and the trailer (§6), then flushes the file to disk
+    /// unless `syncing` is false (a caller that fsyncs it later, together with other files).
     ///
     /// - Throws: `.io` when writing or syncing fails; `.invalidArgument` when called twice.
-    package func finish() throws(FormatError) -> SegmentSummary {
+    package func finish(syncing: Bool = true) throws(FormatError) -> SegmentSummary {
         guard !isFinished else { throw FormatError(.invalidArgument, "finish called twice", path: path) }
         if buffered > 0 { try flushRowGroup() }
         isFinished = true
@@ -178,7 +181,7 @@ import Synchronization
         tail.u32(XXHash64.checksum(footer))
         tail.raw(SegmentFormat.trailerMagic)
         try writeAll(tail.bytes)
-        guard fsync(fd) == 0 else { throw FormatError(.io, "fsync failed: \(errnoText())", path: path) }
+        guard !syncing || fsync(fd) == 0 else { throw FormatError(.io, "fsync failed: \(errnoText())", path: path) }
         guard close(fd) == 0 else {
             fd = -1
             throw FormatError(.io, "close failed: \(errnoText())", path: path)
@@ -187,8 +190,8 @@ import Synchronization
         return SegmentSummary(rowCount: rowCount, rowGroupCount: rowGroups.count, byteCount: offset)
     }
 
-    /// Copies rows of a dictionary vector of text, recording their distinct strings when every row
-    /// of the row group so far came that way.
+    /// Records rows of a dictionary vector of text by their distinct strings when every row of the
+    /// row group so far came that way (no bytes copied); otherwise copies them flat.
     private func copyCodedRows(_ source: ColumnVector, _ start: Int, _ count: Int, column index: Int)
         throws(FormatError)
     {
@@ -197,16 +200,50 @@ import Synchronization
             fresh.reset()
             coded[index] = fresh
         }
-        if let state = coded[index], state.isUsable, state.rows.count == buffered {
-            guard state.append(source, start, count, into: buffers[index], at: buffered) else {
-                throw FormatError(
-                    .invalidArgument, "a row group's strings exceed 2 GiB; use smaller row groups", path: path,
-                    column: schema.fields[index].name)
-            }
-        } else {
-            coded[index]?.giveUp()
-            try copyRows(source.flattened(), start, count, into: buffers[index], column: schema.fields[index].name)
+        if let state = coded[index], state.isUsable, state.rows.count == buffered,
+            state.append(source, start, count, into: buffers[index], at: buffered)
+        {
+            return
         }
+        coded[index]?.giveUp(materializingInto: buffers[index])
+        try copyRows(source.flattened(), start, count, into: buffers[index], column: schema.fields[index].name)
+    }
+
+    /// The bytes every valid row of text rows `start..<start+count` holds, if they are all the
+    /// same (an UPDATE's `SET col = 'constant'`); nil when two differ or none is valid. Stops at
+    /// the first difference, which varied text meets at once.
+    private static func repeatedValue(_ source: ColumnVector, _ start: Int, _ count: Int) -> UnsafeRawBufferPointer? {
+        let view = ColumnView(source)
+        var first: UnsafeRawBufferPointer?
+        for row in start..<(start + count) where view.isValid(row) {
+            let b = view.bytes(row)
+            guard let value = first else {
+                first = b
+                continue
+            }
+            guard b.count == value.count, b.count == 0 || memcmp(b.baseAddress!, value.baseAddress!, b.count) == 0
+            else { return nil }
+        }
+        return first
+    }
+
+    /// Records text rows that repeat one value by their distinct string, as `copyCodedRows` does
+    /// for dictionary rows; otherwise copies them flat.
+    private func copyRepeatedRows(
+        _ source: ColumnVector, _ value: UnsafeRawBufferPointer, _ start: Int, _ count: Int, column index: Int
+    ) throws(FormatError) {
+        if coded[index] == nil && buffered == 0 {
+            let fresh = CodedStrings()
+            fresh.reset()
+            coded[index] = fresh
+        }
+        if let state = coded[index], state.isUsable, state.rows.count == buffered,
+            state.appendRepeated(value, of: source, start, count, into: buffers[index], at: buffered)
+        {
+            return
+        }
+        coded[index]?.giveUp(materializingInto: buffers[index])
+        try copyRows(source, start, count, into: buffers[index], column: schema.fields[index].name)
     }
 
     private func copyRows(_ source: ColumnVector, _ start: Int, _ count: Int, into buffer: ColumnVector, column: String)

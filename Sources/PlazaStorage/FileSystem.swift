@@ -67,6 +67,13 @@ enum FileSystem {
 
     /// Creates `path` (which must not exist), writes `bytes`, and fsyncs the file before returning.
     static func writeNewFileDurably(_ path: String, _ bytes: [UInt8], table: String?) throws(StorageError) {
+        try writeNewFile(path, bytes, table: table, syncing: true)
+    }
+
+    /// Creates `path` (which must not exist) and writes `bytes`; fsyncs the file when `syncing`.
+    static func writeNewFile(_ path: String, _ bytes: [UInt8], table: String?, syncing: Bool = false)
+        throws(StorageError)
+    {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw ioError("create", path, table: table) }
         defer { close(fd) }
@@ -79,7 +86,33 @@ enum FileSystem {
             }
             written += result
         }
-        if fsync(fd) != 0 { throw ioError("fsync", path, table: table) }
+        if syncing && fsync(fd) != 0 { throw ioError("fsync", path, table: table) }
+    }
+
+    /// Flushes each of `paths` (files or directories) to stable storage, on a thread each: fsyncs
+    /// in flight together share the file system's journal commits, where one after the other each
+    /// waits for its own. Throws the first path's failure, after every fsync has returned.
+    static func syncAll(_ paths: [String], table: String?) throws(StorageError) {
+        guard paths.count > 1 else {
+            for path in paths { try sync(path, table: table) }
+            return
+        }
+        let jobs = paths.map { SyncJob(path: $0, table: table) }
+        var threads: [pthread_t?] = []
+        for job in jobs.dropFirst() {
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(job).toOpaque()
+            if pthread_create(&thread, nil, { SyncJob.run($0) }, context) == 0 {
+                threads.append(thread)
+            } else {
+                Unmanaged<SyncJob>.fromOpaque(context).release()
+                job.runHere()
+                threads.append(nil)
+            }
+        }
+        jobs[0].runHere()
+        for thread in threads { if let thread { pthread_join(thread, nil) } }
+        if let failure = jobs.lazy.compactMap(\.failure).first { throw failure }
     }
 
     /// Flushes a file or a directory (its entries) to stable storage.
@@ -201,4 +234,27 @@ final class FileLock: @unchecked Sendable {
     }
 
     deinit { release() }
+}
+
+/// One fsync of `FileSystem.syncAll`, run on a thread of its own; `failure` is read after the join.
+private final class SyncJob {
+    let path: String
+    let table: String?
+    var failure: StorageError?
+
+    init(path: String, table: String?) {
+        self.path = path
+        self.table = table
+    }
+
+    /// Syncs on the calling thread, keeping the error.
+    func runHere() {
+        do { try FileSystem.sync(path, table: table) } catch { failure = error }
+    }
+
+    /// The thread body: takes the retained job from `context` and syncs.
+    static func run(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        Unmanaged<SyncJob>.fromOpaque(context!).takeRetainedValue().runHere()
+        return nil
+    }
 }

@@ -248,7 +248,8 @@ package final class TableWriteTransaction {
     }
 
     /// The base manifest's segments with this transaction's deletes applied: each touched segment
-    /// gets a new deletion file (written durably here), and a segment left without live rows is dropped.
+    /// gets a new deletion file (written here, fsynced by `commit`), and a segment left without live
+    /// rows is dropped.
     private func segmentsAfterDeletes() throws(StorageError) -> [SegmentEntry] {
         var segments = base?.segments ?? []
         guard let snapshot = deletingFrom, !deleteMarks.isEmpty else { return withReplacements(segments) }
@@ -274,7 +275,7 @@ package final class TableWriteTransaction {
             sequence += 1
             let bytes = vector.encoded(segment: segments[segment].fileName)
             deletionFilesWritten.append(name)
-            try FileSystem.writeNewFileDurably(directory + "/" + name, bytes, table: table)
+            try FileSystem.writeNewFile(directory + "/" + name, bytes, table: table)
             segments[segment].deletions = DeletionEntry(
                 fileName: name, deletedRows: vector.deletedCount, byteSize: bytes.count)
         }
@@ -309,8 +310,12 @@ package final class TableWriteTransaction {
         let kept: [SegmentEntry]
         do {
             kept = mode == .append ? try segmentsAfterDeletes() : []
-            for segment in written { try FileSystem.sync(directory + "/" + segment.fileName, table: table) }
-            try FileSystem.sync(directory, table: table)
+            // The new segments and deletion files and the directory's entries, all at once: one
+            // after the other, each fsync waited for a journal commit of its own (a third of an
+            // UPDATE's commit). All are durable before the manifest names them.
+            let files =
+                written.map { directory + "/" + $0.fileName } + deletionFilesWritten.map { directory + "/" + $0 }
+            try FileSystem.syncAll(files + [directory], table: table)
         } catch {
             state = .failed
             throw error.noting(Self.unchangedNote)
@@ -415,7 +420,8 @@ package final class TableWriteTransaction {
     private func finishSegment() throws(FormatError) {
         guard let current = writer else { return }
         writer = nil
-        let summary = try current.finish()
+        // Not fsynced here: `commit` fsyncs every new file at once (they share journal commits).
+        let summary = try current.finish(syncing: false)
         written.append(
             SegmentEntry(
                 fileName: String(writerPath.split(separator: "/").last!), rowCount: summary.rowCount,

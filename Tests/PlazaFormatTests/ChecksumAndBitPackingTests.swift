@@ -35,6 +35,30 @@ import Testing
         }
     }
 
+    /// Packing writes the bits exactly where §7.1 puts them (value j of group g at bit 64·g·w + j·w,
+    /// LSB-first, little-endian words), also after an odd number of bytes already written.
+    @Test func packingPutsEachBitWhereTheSpecSays() {
+        var rng = SeededRandom(seed: 13)
+        for width in 1...64 {
+            for count in [1, 63, 64, 65, 130, 2_048] {
+                let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
+                let values = (0..<count).map { _ in rng.next() & mask }
+                var w = ByteWriter()
+                w.u8(0xAB)
+                values.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &w) }
+                var expected = [UInt8](repeating: 0, count: BitPacking.byteCount(count: count, width: width))
+                for (j, v) in values.enumerated() {
+                    for b in 0..<width where v >> UInt64(b) & 1 == 1 {
+                        let bit = j / 64 * 64 * width + j % 64 * width + b
+                        expected[bit / 8] |= 1 << UInt8(bit % 8)
+                    }
+                }
+                #expect(w.bytes.first == 0xAB)
+                #expect(Array(w.bytes.dropFirst()) == expected, "width \(width), \(count) values")
+            }
+        }
+    }
+
     @Test func extractingRowsGivesWhatUnpackingGivesThere() {
         var rng = SeededRandom(seed: 9)
         for width in 1...64 {

@@ -100,6 +100,54 @@ import Testing
         #expect(Self.firstDifference(coded, flat) == nil)
     }
 
+    @Test func codedRowsWithoutADictionaryWriteTheirBytes() throws {
+        // Every string distinct and long: plain blocks beat a dictionary, so the rows' bytes, which
+        // coded rows do not copy, must be written out of the distinct strings after all; NULLs
+        // and repeats between them, and a flat batch in the middle of a row group.
+        let rows: [String?] = (0..<9_000).map {
+            $0 % 11 == 0 ? nil : $0 % 13 == 0 ? "Del Valle" : "calle \($0) esquina con avenida de los insurgentes sur"
+        }
+        var distinct: [String] = []
+        for row in rows { if let row, !distinct.contains(row) { distinct.append(row) } }
+        let entries = makeVector(.varchar, distinct.map(Value.varchar))
+        let flat = try Self.write(rows, batchRows: 2_048, rowGroupSize: 4_000) { _ in .flat }
+        let coded = try Self.write(rows, batchRows: 2_048, rowGroupSize: 4_000) { _ in .dictionary(entries) }
+        #expect(Self.firstDifference(coded, flat) == nil)
+        let mixed = try Self.write(rows, batchRows: 1_000, rowGroupSize: 4_000) {
+            $0 == 2 ? .flat : .dictionary(entries)
+        }
+        #expect(Self.firstDifference(mixed, flat) == nil)
+        let path = temporaryPath("coded-plain.plz")
+        try Data(coded).write(to: URL(fileURLWithPath: path))
+        let columns = try readAll(try SegmentReader(path: path))
+        expectValues(makeVector(.varchar, columns[0]), rows.map { $0.map(Value.varchar) ?? .null }, "text")
+    }
+
+    @Test func batchesOfOneRepeatedValueWriteTheBytesOfVariedBatches() throws {
+        // Runs of 1,000 rows of one value (some NULLs, one run all NULL, one of empty strings):
+        // batches of 1,000 each repeat a value (recorded by their distinct string, no bytes
+        // copied), batches of 1,500 always hold two runs (copied flat); the files are the same.
+        let runs: [String?] = ["revisado", "Del Valle", nil, "", "Roma Norte", "revisado", "Ñápoles", "Centro"]
+        let rows: [String?] = (0..<12_000).map { row in
+            let value = runs[row / 1_000 % runs.count]
+            return row % 17 == 0 && row / 1_000 != 4 ? nil : value
+        }
+        let varied = try Self.write(rows, batchRows: 1_500, rowGroupSize: 5_000) { _ in .flat }
+        let repeated = try Self.write(rows, batchRows: 1_000, rowGroupSize: 5_000) { _ in .flat }
+        #expect(Self.firstDifference(repeated, varied) == nil)
+        // Repeated batches between dictionary ones, and a row group split inside a batch.
+        let entries = makeVector(.varchar, (Self.words + ["revisado"]).map(Value.varchar))
+        let mixed = try Self.write(rows, batchRows: 1_000, rowGroupSize: 3_500) {
+            $0 % 3 == 1 ? .dictionary(entries) : .flat
+        }
+        let reference = try Self.write(rows, batchRows: 1_500, rowGroupSize: 3_500) { _ in .flat }
+        #expect(Self.firstDifference(mixed, reference) == nil)
+        let path = temporaryPath("coded-repeated.plz")
+        try Data(repeated).write(to: URL(fileURLWithPath: path))
+        let columns = try readAll(try SegmentReader(path: path))
+        expectValues(makeVector(.varchar, columns[0]), rows.map { $0.map(Value.varchar) ?? .null }, "text")
+    }
+
     @Test func codedRowsReadBack() throws {
         let rows: [String?] = (0..<5_000).map { $0 % 7 == 0 ? nil : Self.words[$0 % Self.words.count] }
         let entries = makeVector(.varchar, Self.words.map(Value.varchar))
