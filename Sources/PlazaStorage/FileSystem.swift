@@ -97,6 +97,19 @@ enum FileSystem {
             for path in paths { try sync(path, table: table) }
             return
         }
+        // At most 16 threads at a time (a CREATE TABLE AS may write hundreds of segments).
+        guard paths.count <= 16 else {
+            var failure: StorageError?
+            for start in stride(from: 0, to: paths.count, by: 16) {
+                do throws(StorageError) {
+                    try syncAll(Array(paths[start..<Swift.min(start + 16, paths.count)]), table: table)
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            if let failure { throw failure }
+            return
+        }
         let jobs = paths.map { SyncJob(path: $0, table: table) }
         var threads: [pthread_t?] = []
         for job in jobs.dropFirst() {
