@@ -227,9 +227,9 @@ final class AggregateState {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
-            // Counts by one dictionary key without NULLs weigh every row by its live bit.
+            // Counts (and medians) by one dictionary key without NULLs or a pair read the live bits.
             maskedGroups = liveWords != nil && table != nil && selection.count > 0 && countsLiveByWords(input)
-            // Counts and DISTINCT codes of one group read the bitmap: their positions are never written.
+            // Counts, quantiles and DISTINCT codes of one group read the bitmap: no positions written.
             if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
                 live = UnsafeBufferPointer(selection.buffer)
             }
@@ -302,6 +302,13 @@ final class AggregateState {
                 argument = try node.evaluateEncoded(batch)
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
+            }
+            if let liveWords, op.filterNodes[index] == nil, distinctSets[index] == nil, maskedGroups || table == nil,
+                case .quantile(let quantile) = accumulator
+            {
+                // The live rows' values by word: every row has a valid group (masked, or the one group).
+                try quantile.update(groups, liveWords: liveWords, argument, count: count)
+                continue
             }
             let x = try op.xNodes[index]?.evaluate(batch)
             var selected = live
@@ -383,20 +390,25 @@ final class AggregateState {
     }
 
     /// Whether every aggregate reads the live rows from their bitmap when there is one group: a
-    /// count without FILTER or DISTINCT, or a DISTINCT marked by dictionary code.
+    /// count without FILTER or DISTINCT, a median or quantile, or a DISTINCT marked by dictionary code.
     private lazy var readsByWords: Bool = accumulators.indices.allSatisfy { index in
         guard op.filterNodes[index] == nil else { return false }
         if distinctSets[index] != nil { return distinctCodes[index] != nil }
+        if case .quantile = accumulators[index] { return true }
         guard case .count(let counter) = accumulators[index] else { return false }
         return counter.isUngrouped
     }
 
     /// Whether every aggregate is a count (of rows, or of a column's values) without DISTINCT,
     /// and any FILTER cannot fail, under one column key or two (`countsLiveByWords`).
+    /// A median or quantile without FILTER qualifies too: it reads the live rows' values by word
+    /// (its argument computed over every row, as `readsInPlace` allows).
     lazy var countsByWords: Bool =
         (op.groupNodes.count == 1 || op.groupNodes.count == 2) && op.groupNodes.allSatisfy { $0 is ColumnNode }
         && accumulators.indices.allSatisfy { index in
-            guard distinctSets[index] == nil, case .count = accumulators[index] else { return false }
+            guard distinctSets[index] == nil else { return false }
+            if case .quantile = accumulators[index] { return op.filterNodes[index] == nil }
+            guard case .count = accumulators[index] else { return false }
             if let filter = op.filterNodes[index], !CaseNode.cannotFail(filter) { return false }
             return op.argumentNodes[index] == nil || op.argumentNodes[index] is ColumnNode
         }
