@@ -115,6 +115,34 @@ final class QuantileAccumulator: UnaryAccumulatorState {
         }
     }
 
+    /// Adds the first `count` rows set in `liveWords` (a table's live rows) and valid in `input`
+    /// to their groups `groups[row]`, a 64-row word at a time: no positions written or read.
+    func update(_ groups: UnsafePointer<Int32>, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int)
+        throws(ExecutionError)
+    {
+        guard let input, input.type != .null else { return }
+        precondition(input.physicalType == .double, "quantile over \(input.type)")
+        let data = input.data.assumingMemoryBound(to: Double.self)
+        let validity = input.hasNulls ? input.validityWords : nil
+        let wordCount = ValidityBitmap.wordCount(for: count)
+        var nan: UInt8 = 0
+        defer { if nan != 0 { hasNaN = true } }
+        try lists.withUnsafeMutableBufferPointer { (lists) throws(ExecutionError) in
+            for w in 0..<wordCount {
+                var bits = liveWords[w]
+                if let validity { bits &= validity[w] }
+                let base = w &* 64
+                while bits != 0 {
+                    let row = base &+ bits.trailingZeroBitCount
+                    let x = data[row]
+                    nan |= unsafeBitCast(x.isNaN, to: UInt8.self)
+                    try lists[Int(groups[row])].append(x)
+                    bits &= bits &- 1
+                }
+            }
+        }
+    }
+
     func merge(_ other: QuantileAccumulator, sources: UnsafePointer<Int32>?, targets: UnsafePointer<Int32>, count: Int)
         throws(ExecutionError)
     {

@@ -227,9 +227,9 @@ final class AggregateState {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
                 if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
             }
-            // Counts by one dictionary key without NULLs weigh every row by its live bit.
+            // Counts (and medians) by one dictionary key without NULLs or a pair read the live bits.
             maskedGroups = liveWords != nil && table != nil && selection.count > 0 && countsLiveByWords(input)
-            // Counts and DISTINCT codes of one group read the bitmap: their positions are never written.
+            // Counts, quantiles and DISTINCT codes of one group read the bitmap: no positions written.
             if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
                 live = UnsafeBufferPointer(selection.buffer)
             }
@@ -302,6 +302,13 @@ final class AggregateState {
                 argument = try node.evaluateEncoded(batch)
             } else {
                 argument = try op.argumentNodes[index]?.evaluate(batch)
+            }
+            if let liveWords, op.filterNodes[index] == nil, distinctSets[index] == nil, maskedGroups || table == nil,
+                case .quantile(let quantile) = accumulator
+            {
+                // The live rows' values by word: every row has a valid group (masked, or the one group).
+                try quantile.update(groups, liveWords: liveWords, argument, count: count)
+                continue
             }
             let x = try op.xNodes[index]?.evaluate(batch)
             var selected = live
@@ -383,20 +390,25 @@ final class AggregateState {
     }
 
     /// Whether every aggregate reads the live rows from their bitmap when there is one group: a
-    /// count without FILTER or DISTINCT, or a DISTINCT marked by dictionary code.
+    /// count without FILTER or DISTINCT, a median or quantile, or a DISTINCT marked by dictionary code.
     private lazy var readsByWords: Bool = accumulators.indices.allSatisfy { index in
         guard op.filterNodes[index] == nil else { return false }
         if distinctSets[index] != nil { return distinctCodes[index] != nil }
+        if case .quantile = accumulators[index] { return true }
         guard case .count(let counter) = accumulators[index] else { return false }
         return counter.isUngrouped
     }
 
     /// Whether every aggregate is a count (of rows, or of a column's values) without DISTINCT,
     /// and any FILTER cannot fail, under one column key or two (`countsLiveByWords`).
+    /// A median or quantile without FILTER qualifies too: it reads the live rows' values by word
+    /// (its argument computed over every row, as `readsInPlace` allows).
     lazy var countsByWords: Bool =
         (op.groupNodes.count == 1 || op.groupNodes.count == 2) && op.groupNodes.allSatisfy { $0 is ColumnNode }
         && accumulators.indices.allSatisfy { index in
-            guard distinctSets[index] == nil, case .count = accumulators[index] else { return false }
+            guard distinctSets[index] == nil else { return false }
+            if case .quantile = accumulators[index] { return op.filterNodes[index] == nil }
+            guard case .count = accumulators[index] else { return false }
             if let filter = op.filterNodes[index], !CaseNode.cannotFail(filter) { return false }
             return op.argumentNodes[index] == nil || op.argumentNodes[index] is ColumnNode
         }
@@ -460,34 +472,50 @@ final class AggregateState {
     /// entries get groups only when a live row uses them).
     private func readsInPlace(_ batch: Batch) -> Bool {
         let dense = batch.selection.map { ProjectStage.isDense($0.count, of: batch.count) } ?? true
-        // A FILTER that cannot fail runs over every row and keeps the live ones it holds for
-        // (`count(*) FILTER (WHERE x > 72)`, the planner's form of a sum of CASE 1 ELSE 0).
-        guard op.filterNodes.allSatisfy({ $0 == nil || (dense && CaseNode.cannotFail($0!)) }) else { return false }
-        func readable(_ node: ExpressionNode?) -> Bool {
-            guard let node, !(node is ColumnNode) else { return true }
-            return dense && node.neverFails
-        }
-        for (index, node) in op.argumentNodes.enumerated() {
-            guard readable(node), readable(op.xNodes[index]) else { return false }
-            if distinctSets[index] != nil {
-                guard let column = node as? ColumnNode, distinctCodes[index] != nil,
-                    batch.columns[column.index].dictionary != nil
-                else { return false }
-            }
-        }
+        let checks = dense ? inPlaceWhenDense : inPlaceWhenSparse
+        guard checks.arguments, let distinctColumns else { return false }
+        for column in distinctColumns where batch.columns[column].dictionary == nil { return false }
         if table == nil { return true }
         if pairCodes(batch) != nil { return true }
-        if op.groupNodes.count == 1, let key = op.groupNodes[0] as? ColumnNode,
-            batch.columns[key.index].dictionary != nil
-        {
-            return true
-        }
+        if let key = singleKeyColumn, batch.columns[key].dictionary != nil { return true }
         // Other keys under a dense selection (a table's deleted rows): computed over every row,
         // only the live rows' keys copied and looked up (`assignGroupsByKeys`), which beats
         // copying every column the aggregates read; when they read none (q01's count(*) by
         // category and year), copying the key columns is as cheap and the counts run dense.
-        return dense && op.argumentNodes.contains { $0 != nil } && op.groupNodes.allSatisfy(readable)
+        return checks.keys
     }
+
+    // `readsInPlace`'s checks that depend on the query alone, made once per state: made per batch,
+    // they were 3% of q17's samples over a table with deleted rows (closures, retains, casts).
+    private lazy var inPlaceWhenDense = inPlaceChecks(dense: true)
+    private lazy var inPlaceWhenSparse = inPlaceChecks(dense: false)
+
+    /// Under a selection of this density: whether the FILTERs and arguments allow reading it in
+    /// place (`arguments`), and whether keys other than dictionary codes do (`keys`).
+    private func inPlaceChecks(dense: Bool) -> (arguments: Bool, keys: Bool) {
+        func readable(_ node: ExpressionNode?) -> Bool {
+            guard let node, !(node is ColumnNode) else { return true }
+            return dense && node.neverFails
+        }
+        // A FILTER that cannot fail runs over every row and keeps the live ones it holds for
+        // (`count(*) FILTER (WHERE x > 72)`, the planner's form of a sum of CASE 1 ELSE 0).
+        let arguments =
+            op.filterNodes.allSatisfy { $0 == nil || (dense && CaseNode.cannotFail($0!)) }
+            && op.argumentNodes.indices.allSatisfy { readable(op.argumentNodes[$0]) && readable(op.xNodes[$0]) }
+        let keys = dense && op.argumentNodes.contains { $0 != nil } && op.groupNodes.allSatisfy(readable)
+        return (arguments, keys)
+    }
+
+    /// The input columns of the DISTINCT aggregates, which a selection read in place needs
+    /// dictionary-coded (their codes are marked); nil when one is not a column marked by code.
+    private lazy var distinctColumns: [Int]? = {
+        var columns: [Int] = []
+        for index in distinctSets.indices where distinctSets[index] != nil {
+            guard let column = op.argumentNodes[index] as? ColumnNode, distinctCodes[index] != nil else { return nil }
+            columns.append(column.index)
+        }
+        return columns
+    }()
 
     func account() throws(ExecutionError) {
         let bytes =

@@ -59,17 +59,23 @@ extension AggregateState {
                     if let live, signs < 0 {
                         signs = 0
                         for row in live { signs |= groups[Int(row)] }
-                    } else if let liveWords, signs < 0 {
-                        // A live row without a group maps again below, overwriting the clamp.
-                        signs = clampDeletedGroups(count, liveWords)
+                    } else if liveWords != nil, signs < 0 {
+                        // First the live rows' codes get groups (`mapMissingCodes`); mapped again,
+                        // only deleted rows can lack one, and they get group 0, weighed 0.
+                        guard attempt > 0 else { return true }
+                        for row in 0..<count { groups[row] = Swift.max(groups[row], 0) }
+                        signs = 0
                     }
                     return signs < 0
                 }
                 guard unmapped else { return }
                 precondition(attempt == 0, "dictionary codes left without a group")
-                // Positions of the live rows (a bitmap's written now): deleted rows must not make groups.
-                let rows = live ?? liveWords.flatMap { _ in batch.selection.map { UnsafeBufferPointer($0.buffer) } }
-                try mapMissingCodes(vector, dictionary, count, live: rows)
+                // Only the live rows' codes: deleted rows must not make groups.
+                if let liveWords, live == nil {
+                    try mapMissingCodes(vector, dictionary, count, liveWords: liveWords)
+                } else {
+                    try mapMissingCodes(vector, dictionary, count, live: live)
+                }
             }
             return
         }
@@ -78,7 +84,7 @@ extension AggregateState {
         try assignGroupsByKeys(batch, table, live: live)
     }
 
-    /// Gives group 0 to each of the first `count` rows whose group is negative (none yet) and
+    /// For a pair of dictionary keys (`assignPairGroups`): gives group 0 to each of the first `count` rows whose group is negative (none yet) and
     /// returns the OR of the groups the live rows (set in `liveWords`) had: negative when one of
     /// them had none. Deleted rows so get a valid group, which counts weigh 0 (group 0 exists once
     /// any live row has a group).
@@ -107,13 +113,22 @@ extension AggregateState {
     {
         var keys: [ColumnVector] = []
         let count = live?.count ?? batch.count
-        for (position, node) in op.groupNodes.enumerated() {
-            var key: ColumnVector
-            if let column = node as? ColumnNode {
-                key = batch.columns[column.index]  // KeyPacker reads dictionary vectors directly
-            } else {
-                key = try node.evaluate(batch)
-            }
+        let whole = try op.groupNodes.map { (node) throws(ExecutionError) -> ColumnVector in
+            // KeyPacker reads dictionary vectors directly.
+            if let column = node as? ColumnNode { return batch.columns[column.index] }
+            return try node.evaluate(batch)
+        }
+        // A table's live rows whose keys all have groups already (every batch after the first few,
+        // with few groups): every row looked up in the key cache, no keys copied, no groups moved.
+        // Deleted rows get their keys' groups, which nothing reads; a batch with a key new to the
+        // cache takes the path below, where only the live rows' keys can make groups.
+        if live != nil, keyIDs.allSatisfy({ $0 == nil }), sortedGroups?.isActive != true, let keyCache,
+            keyCache.isUsable,
+            keyCache.lookup(whole.map { $0.isDictionary ? $0.flattened() : $0 }, count: batch.count, into: groups) == 0
+        {
+            return
+        }
+        for (position, var key) in whole.enumerated() {
             if let live { key = GatherKernel.gather(key, live) }
             if let ids = keyIDs[position] { key = try ids.translate(key, count: count) }
             keys.append(key)
@@ -164,9 +179,11 @@ extension AggregateState {
         try keyCache.record(keys, missing: missing, found: found, groups: groups)
     }
 
-    /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet.
+    /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet;
+    /// with `liveWords`, only the rows set in it (a table's live rows) count.
     func mapMissingCodes(
-        _ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: UnsafeBufferPointer<Int32>?
+        _ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: UnsafeBufferPointer<Int32>? = nil,
+        liveWords: UnsafePointer<UInt64>? = nil
     )
         throws(ExecutionError)
     {
@@ -184,6 +201,16 @@ extension AggregateState {
             }
             if let live {
                 for row in live where validity.isValid(at: Int(row)) { note(Int(row)) }
+            } else if let liveWords {
+                let valid = vector.hasNulls ? vector.validityWords : nil
+                for w in 0..<ValidityBitmap.wordCount(for: count) {
+                    var bits = liveWords[w]
+                    if let valid { bits &= valid[w] }
+                    while bits != 0 {
+                        note(w &* 64 &+ bits.trailingZeroBitCount)
+                        bits &= bits &- 1
+                    }
+                }
             } else {
                 for row in 0..<count where validity.isValid(at: row) { note(row) }
             }

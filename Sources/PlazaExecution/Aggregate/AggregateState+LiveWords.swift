@@ -4,7 +4,7 @@ import PlazaVector
 /// scan's selection), without writing the live rows' positions.
 extension AggregateState {
     /// Whether the counts of `input` (a selection made from a bitmap) may take its live rows from
-    /// the bitmap: every aggregate a count (`countsByWords`), grouped by one dictionary key without
+    /// the bitmap: every aggregate a count or a quantile (`countsByWords`), grouped by one dictionary key without
     /// NULLs or by a pair of them (`pairCodes`), whose codes give every row a group.
     func countsLiveByWords(_ input: Batch) -> Bool {
         guard countsByWords else { return false }
