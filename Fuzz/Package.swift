@@ -24,7 +24,10 @@ let package = Package(
         .target(name: "PlazaCore", path: "Sources/PlazaCore"),
         .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"], path: "Sources/PlazaSQL"),
-        .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"], path: "Sources/PlazaFormat"),
+        .target(name: "CPlazaKernels", path: "Sources/CPlazaKernels"),
+        .target(
+            name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CPlazaKernels"],
+            path: "Sources/PlazaFormat"),
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"], path: "Sources/PlazaCSV"),
         .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"], path: "Sources/PlazaPlanner"),
         .target(
