@@ -18,7 +18,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .target(name: "PlazaCore", path: "Sources/PlazaCore"),
         .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
-        .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4"], path: "Sources/PlazaFormat"),
+        .target(name: "CPlazaKernels", path: "Sources/CPlazaKernels"),
+        .target(
+            name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CPlazaKernels"],
+            path: "Sources/PlazaFormat"),
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"], path: "Sources/PlazaCSV"),
         .target(name: "KernelFixtures", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat", "CLZ4"]),
         .executableTarget(name: "format-report", dependencies: ["KernelFixtures", "PlazaFormat", "CLZ4"]),
