@@ -106,40 +106,20 @@ final class CountAccumulator: UnaryAccumulatorState {
     }
 
     /// Adds 1 to `counts[groups[row]]` for each of the first `count` rows, except those clear in
-    /// `mask`: every row counted in four lanes as in `countInLanes`, then the few left out (a
-    /// tenth deleted) taken back from the lane of their row, so no row pays for a weight.
+    /// `mask`: every row counted in four lanes by `countInLanes`, then the few left out (a tenth
+    /// deleted) taken back from their group's count, so no row pays for a weight.
     static func countInLanes(
         _ counts: UnsafeMutableBufferPointer<Int64>, _ groups: UnsafePointer<Int32>, _ count: Int,
         takingBackRowsClearIn mask: UnsafePointer<UInt64>
     ) {
-        let g = counts.count
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * g) { lanes in
-            let l = lanes.baseAddress!
-            l.initialize(repeating: 0, count: 4 * g)
-            let quarter = count / 4
-            for i in 0..<quarter {
-                let p = 4 &* i
-                l[Int(groups[p])] &+= 1
-                l[g &+ Int(groups[p &+ 1])] &+= 1
-                l[2 &* g &+ Int(groups[p &+ 2])] &+= 1
-                l[3 &* g &+ Int(groups[p &+ 3])] &+= 1
-            }
-            for p in (4 &* quarter)..<count { l[Int(groups[p])] &+= 1 }
-            for w in 0..<ValidityBitmap.wordCount(for: count) {
-                var out = ~mask[w]
-                if w &* 64 &+ 64 > count { out &= (1 &<< UInt64(count & 63)) &- 1 }
-                let base = w &* 64
-                while out != 0 {
-                    let row = base &+ out.trailingZeroBitCount
-                    // A row's lane by its position: neighbouring rows taken back wait on different counters.
-                    l[(row & 3) &* g &+ Int(groups[row])] &-= 1
-                    out &= out &- 1
-                }
-            }
-            // The last rows, counted in lane 0, are taken back from their position's lane, which
-            // may wrap below zero: summed in 32-bit wrapping arithmetic the four lanes are exact.
-            for k in 0..<g {
-                counts[k] &+= Int64(l[k] &+ l[g &+ k] &+ l[2 &* g &+ k] &+ l[3 &* g &+ k])
+        countInLanes(counts, groups, count) { Int32(truncatingIfNeeded: $0) }
+        for w in 0..<ValidityBitmap.wordCount(for: count) {
+            var out = ~mask[w]
+            if w &* 64 &+ 64 > count { out &= (1 &<< UInt64(count & 63)) &- 1 }
+            let base = w &* 64
+            while out != 0 {
+                counts[Int(groups[base &+ out.trailingZeroBitCount])] &-= 1
+                out &= out &- 1
             }
         }
     }
