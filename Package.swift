@@ -30,10 +30,11 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
-        // C kernels that need instructions Swift does not expose (a byte shuffle as a table lookup).
+        // C kernels that need instructions Swift does not expose (a byte shuffle as a table lookup, a
+        // vector comparison into a bitmask).
         .target(name: "CPlazaKernels", path: "Sources/CPlazaKernels"),
         .target(name: "PlazaCore"),
-        .target(name: "PlazaVector", dependencies: ["PlazaCore"]),
+        .target(name: "PlazaVector", dependencies: ["PlazaCore", "CPlazaKernels"]),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"]),
         .target(name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CPlazaKernels"]),
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"]),
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),
         .target(
             name: "PlazaExecution",
-            dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner"]),
+            dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "CPlazaKernels"]),
         .target(
             name: "Plaza",
             dependencies: [
@@ -74,7 +75,8 @@ let package = Package(
         .testTarget(name: "PlazaArrowTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaArrow"]),
         .testTarget(name: "PlazaPlannerTests", dependencies: ["PlazaCore", "PlazaSQL", "PlazaPlanner"]),
         .testTarget(name: "PlazaStorageTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaFormat", "PlazaStorage"]),
-        .testTarget(name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution"]),
+        .testTarget(
+            name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution", "CPlazaKernels"]),
         .testTarget(name: "PlazaTests", dependencies: ["PlazaTestSupport", "Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaCLITests", dependencies: ["PlazaCLI", "Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaServerTests", dependencies: ["PlazaTestSupport", "PlazaServer", "Plaza"]),

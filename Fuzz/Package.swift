@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .target(name: "PlazaCore", path: "Sources/PlazaCore"),
-        .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
+        .target(name: "PlazaVector", dependencies: ["PlazaCore", "CPlazaKernels"], path: "Sources/PlazaVector"),
         .target(name: "PlazaSQL", dependencies: ["PlazaCore"], path: "Sources/PlazaSQL"),
         .target(name: "CPlazaKernels", path: "Sources/CPlazaKernels"),
         .target(

@@ -17,7 +17,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .target(name: "PlazaCore", path: "Sources/PlazaCore"),
-        .target(name: "PlazaVector", dependencies: ["PlazaCore"], path: "Sources/PlazaVector"),
+        .target(name: "PlazaVector", dependencies: ["PlazaCore", "CPlazaKernels"], path: "Sources/PlazaVector"),
         .target(name: "CPlazaKernels", path: "Sources/CPlazaKernels"),
         .target(
             name: "PlazaFormat", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CPlazaKernels"],

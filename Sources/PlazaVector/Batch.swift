@@ -1,3 +1,4 @@
+import CPlazaKernels
 import PlazaCore
 
 /// Row positions that survived a filter, in ascending order, instead of copying the rows.
@@ -28,53 +29,17 @@ import PlazaCore
         self.count = 0
     }
 
-    /// For each byte, the positions of its set bits, then zeros: `writePositions` stores eight
-    /// positions at once and keeps as many as the byte has bits.
-    @usableFromInline nonisolated(unsafe) static let bytePositions: UnsafeMutablePointer<SIMD8<Int32>> = {
-        let table = UnsafeMutablePointer<SIMD8<Int32>>.allocate(capacity: 256)
-        for byte in 0..<256 {
-            var positions = SIMD8<Int32>(repeating: 0)
-            var k = 0
-            for bit in 0..<8 where byte & (1 << bit) != 0 {
-                positions[k] = Int32(bit)
-                k += 1
-            }
-            table[byte] = positions
-        }
-        return table
-    }()
-
     /// Writes the positions of the set bits of `words` (bit `i` of word `w` is row `64w + i`) in
     /// ascending order into `out` and returns how many: a word with many bits a byte at a time
-    /// from `bytePositions` (no branch per row), a sparse one bit by bit. `out` needs room for 8
-    /// positions past the last one written.
-    @inlinable
+    /// from a table of positions (no branch per row), a sparse one bit by bit. `out` needs room
+    /// for 8 positions past the last one written.
+    ///
+    /// In C (`CPlazaKernels`): it counts each word's bits with POPCNT where the CPU has it, which
+    /// Swift cannot emit without compiler flags (its bit trick was two thirds of this loop in Q6).
     package static func writePositions(
         of words: UnsafePointer<UInt64>, wordCount: Int, into out: UnsafeMutablePointer<Int32>
     ) -> Int {
-        var n = 0
-        let table = bytePositions
-        let raw = UnsafeMutableRawPointer(out)
-        for w in 0..<wordCount {
-            var bits = words[w]
-            if bits.nonzeroBitCount >= 16 {
-                for b in 0..<8 {
-                    let byte = Int(truncatingIfNeeded: (bits &>> UInt64(b &* 8)) & 0xFF)
-                    let base = Int32(truncatingIfNeeded: w &* 64 &+ b &* 8)
-                    raw.storeBytes(
-                        of: table[byte] &+ SIMD8(repeating: base), toByteOffset: n &* 4, as: SIMD8<Int32>.self)
-                    n &+= byte.nonzeroBitCount
-                }
-            } else {
-                let base = Int32(truncatingIfNeeded: w &* 64)
-                while bits != 0 {
-                    out[n] = base &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
-                    n &+= 1
-                    bits &= bits &- 1
-                }
-            }
-        }
-        return n
+        plaza_write_positions(words, wordCount, out)
     }
 
     /// The rows of `0 ..< count` whose bit in `mask` is clear (a deletion mask: bit set = row gone).

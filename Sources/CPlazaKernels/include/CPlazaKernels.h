@@ -12,4 +12,28 @@
 int plaza_and_nibble_codes(
     const uint8_t *packed, size_t groups, const uint8_t *table, const uint8_t *invalid, uint64_t *mask);
 
+/// For each 64-row word w of `mask` (rows 0 ..< `count` of `values`) that is not zero, clears the
+/// bits of the rows whose value v is not in [low, low + span] (`(uint32_t)(v - low) <= span`);
+/// with `invert` not 0, those in it instead. Bits past `count` in the last word are cleared.
+void plaza_and_range_i32(const int32_t *values, size_t count, int32_t low, uint32_t span, int invert, uint64_t *mask);
+
+/// `plaza_and_range_i32` for 64-bit values.
+void plaza_and_range_i64(const int64_t *values, size_t count, int64_t low, uint64_t span, int invert, uint64_t *mask);
+
+/// The portable loops of `plaza_and_range_i32` and `_i64` (the fallback; for tests on CPUs with AVX2).
+void plaza_and_range_i32_portable(
+    const int32_t *values, size_t count, int32_t low, uint32_t span, int invert, uint64_t *mask);
+void plaza_and_range_i64_portable(
+    const int64_t *values, size_t count, int64_t low, uint64_t span, int invert, uint64_t *mask);
+
+/// Writes the positions of the set bits of `words` (bit i of word w is row 64w + i) in ascending
+/// order into `out` and returns how many; `out` needs room for 8 positions past the last one.
+size_t plaza_write_positions(const uint64_t *words, size_t word_count, int32_t *out);
+
+/// `plaza_write_positions` without POPCNT/TZCNT (the fallback; for tests on CPUs that have them).
+size_t plaza_write_positions_portable(const uint64_t *words, size_t word_count, int32_t *out);
+
+/// The number of set bits of `words`.
+size_t plaza_popcount(const uint64_t *words, size_t word_count);
+
 #endif

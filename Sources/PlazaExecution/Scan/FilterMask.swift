@@ -1,3 +1,4 @@
+import CPlazaKernels
 import PlazaCore
 import PlazaVector
 
@@ -20,9 +21,7 @@ enum FilterMask {
 
     /// The number of set bits.
     static func population(_ mask: UnsafeMutablePointer<UInt64>, words: Int) -> Int {
-        var n = 0
-        for w in 0..<words { n &+= mask[w].nonzeroBitCount }
-        return n
+        plaza_popcount(mask, words)  // POPCNT where the CPU has it (see `SelectionVector.writePositions`)
     }
 
     /// ANDs in `IS NULL` (`isNull`) or `IS NOT NULL` of `vector`.
@@ -106,28 +105,37 @@ enum FilterMask {
         }
     }
 
+    /// ANDs in whether a dictionary vector's code lies in `codes`; NULL rows (whatever code they
+    /// hold) are not true.
+    static func andCodeRange(
+        _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, _ codes: ClosedRange<Int>
+    ) {
+        // Codes are below 2^16 (§7.5), so as Int32 they compare as they are.
+        plaza_and_range_i32(
+            UnsafeRawPointer(vector.data).assumingMemoryBound(to: Int32.self), count, Int32(codes.lowerBound),
+            UInt32(codes.upperBound - codes.lowerBound), 0, mask)
+        andValidity(mask, ValidityBitmap.wordCount(for: count), vector)
+    }
+
     /// ANDs in `codes[row] == code` of a dictionary vector (a test that only one entry passes);
     /// NULL rows are not true.
     static func andCode(_ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, code: UInt32) {
-        let codes = vector.data.assumingMemoryBound(to: UInt32.self)
-        andCompare(mask, count: count, values: codes, constant: code, validity: vector.validity) { $0 == $1 }
+        andCodeRange(mask, count: count, vector: vector, Int(code)...Int(code))
     }
 
-    /// ANDs in `values[row] op constant` for a flat fixed-width integer column, specialized per
-    /// operator; NULL rows are not true. Returns false for a physical type it does not handle.
+    /// ANDs in `values[row] op constant` for a flat 32- or 64-bit integer column; NULL rows are not
+    /// true. Returns false for a physical type it does not handle.
     static func andCompare(
         _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, op: CompareKernel.Operator,
         constant holder: ColumnVector
     ) -> Bool {
         switch vector.physicalType {
         case .int64:
-            andCompare(
-                mask, count, vector.data.assumingMemoryBound(to: Int64.self), holder.data.load(as: Int64.self), op,
-                vector.validity)
+            let c = holder.data.load(as: Int64.self)
+            andInterval(mask, count, vector, Int64.self, interval(Int64.self, [(op, c)]), invert: op == .notEqual)
         case .int32:
-            andCompare(
-                mask, count, vector.data.assumingMemoryBound(to: Int32.self), holder.data.load(as: Int32.self), op,
-                vector.validity)
+            let c = Int64(holder.data.load(as: Int32.self))
+            andInterval(mask, count, vector, Int32.self, interval(Int32.self, [(op, c)]), invert: op == .notEqual)
         default:
             return false
         }
@@ -141,112 +149,76 @@ enum FilterMask {
         _ mask: UnsafeMutablePointer<UInt64>, count: Int, vector: ColumnVector, _ op: CompareKernel.Operator,
         _ holder: ColumnVector, _ otherOp: CompareKernel.Operator, _ otherHolder: ColumnVector
     ) {
+        precondition(op != .equal && op != .notEqual && otherOp != .equal && otherOp != .notEqual, "range test")
         switch vector.physicalType {
         case .int64:
-            andRange(
-                mask, count, vector.data.assumingMemoryBound(to: Int64.self), vector.validity,
-                (op, holder.data.load(as: Int64.self)), (otherOp, otherHolder.data.load(as: Int64.self)))
+            let bounds = [(op, holder.data.load(as: Int64.self)), (otherOp, otherHolder.data.load(as: Int64.self))]
+            andInterval(mask, count, vector, Int64.self, interval(Int64.self, bounds), invert: false)
         case .int32:
-            andRange(
-                mask, count, vector.data.assumingMemoryBound(to: Int32.self), vector.validity,
-                (op, holder.data.load(as: Int32.self)), (otherOp, otherHolder.data.load(as: Int32.self)))
+            let bounds = [
+                (op, Int64(holder.data.load(as: Int32.self))), (otherOp, Int64(otherHolder.data.load(as: Int32.self))),
+            ]
+            andInterval(mask, count, vector, Int32.self, interval(Int32.self, bounds), invert: false)
         default:
             preconditionFailure("range test on \(vector.physicalType)")
         }
     }
 
-    @inline(__always)
-    private static func andRange<T: FixedWidthInteger & SignedInteger>(
-        _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ values: UnsafePointer<T>, _ validity: ValidityBitmap,
-        _ first: (CompareKernel.Operator, T), _ second: (CompareKernel.Operator, T)
-    ) {
-        // Inclusive bounds, widened so that `> max` and `< min` stay exact (they pass nothing).
+    /// The inclusive interval of values of `T` that pass every `(op, constant)` (`!=` as `=`, its
+    /// caller inverting), or nil when none does.
+    private static func interval<T: FixedWidthInteger & SignedInteger>(
+        _: T.Type, _ tests: [(CompareKernel.Operator, Int64)]
+    ) -> (low: Int64, high: Int64)? {
+        // Widened to Int64 so that `> max` and `< min` stay exact (they pass nothing).
         var low = Int64(T.min), high = Int64(T.max)
-        for (op, constant) in [first, second] {
-            let c = Int64(constant)
+        for (op, c) in tests {
             switch op {
+            case .equal, .notEqual:
+                low = Swift.max(low, c)
+                high = Swift.min(high, c)
             case .greaterOrEqual: low = Swift.max(low, c)
-            case .greater: low = Swift.max(low, c == Int64.max ? c : c + 1)
+            case .greater:
+                if c == Int64.max { return nil }
+                low = Swift.max(low, c + 1)
             case .lessOrEqual: high = Swift.min(high, c)
-            case .less: high = Swift.min(high, c == Int64.min ? c : c - 1)
-            case .equal, .notEqual: preconditionFailure("range test with \(op)")
+            case .less:
+                if c == Int64.min { return nil }
+                high = Swift.min(high, c - 1)
             }
-            // `> Int64.max` and `< Int64.min` are empty: the clamps above keep c, so flag them here.
-            if (op == .greater && c == Int64.max) || (op == .less && c == Int64.min) { low = 1; high = 0 }
         }
-        guard low <= high else {
-            mask.update(repeating: 0, count: ValidityBitmap.wordCount(for: count))
-            return
-        }
-        let span = T.Magnitude(truncatingIfNeeded: high &- low)
-        let base = T(truncatingIfNeeded: low)
-        andCompare(mask, count: count, values: values, constant: base, validity: validity) {
-            T.Magnitude(truncatingIfNeeded: $0 &- $1) <= span
-        }
+        return low <= high ? (low, high) : nil
     }
 
-    @inline(__always)
-    private static func andCompare<T: FixedWidthInteger>(
-        _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ values: UnsafePointer<T>, _ constant: T,
-        _ op: CompareKernel.Operator, _ validity: ValidityBitmap
-    ) {
-        switch op {
-        case .equal: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 == $1 }
-        case .notEqual:
-            andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 != $1 }
-        case .less: andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 < $1 }
-        case .lessOrEqual:
-            andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 <= $1 }
-        case .greater:
-            andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 > $1 }
-        case .greaterOrEqual:
-            andCompare(mask, count: count, values: values, constant: constant, validity: validity) { $0 >= $1 }
-        }
-    }
-
-    /// The loop of the comparisons: 64 rows into one word, branch-free, words already zero skipped.
-    @inline(__always)
-    private static func andCompare<T>(
-        _ mask: UnsafeMutablePointer<UInt64>, count: Int, values: UnsafePointer<T>, constant: T,
-        validity: ValidityBitmap,
-        _ test: (T, T) -> Bool
+    /// ANDs in whether each row's value lies in `bounds` (outside it when `invert`), NULL rows not
+    /// true, by the C kernel (eight or four rows per vector comparison where the CPU has AVX2).
+    private static func andInterval<T: FixedWidthInteger & SignedInteger>(
+        _ mask: UnsafeMutablePointer<UInt64>, _ count: Int, _ vector: ColumnVector, _: T.Type,
+        _ bounds: (low: Int64, high: Int64)?, invert: Bool
     ) {
         let words = ValidityBitmap.wordCount(for: count)
-        for w in 0..<words where mask[w] != 0 {
-            let base = w &* 64
-            var bits: UInt64 = 0
-            if mask[w].nonzeroBitCount <= 8 {
-                // Few rows left (an earlier conjunct was selective): test just those.
-                var left = mask[w]
-                while left != 0 {
-                    let j = left.trailingZeroBitCount
-                    bits |= UInt64(unsafeBitCast(test(values[base &+ j], constant), to: UInt8.self)) &<< UInt64(j)
-                    left &= left &- 1
-                }
-            } else if count &- base >= 64 && MemoryLayout<T>.size <= 4 {
-                // Narrow values: eight results as bytes, gathered into a byte by one multiply
-                // (measured 2x faster than shifting each bit in for 32-bit codes; not for 64-bit).
-                for k in 0..<8 {
-                    var eight: UInt64 = 0
-                    for b in 0..<8 {
-                        eight |=
-                            UInt64(unsafeBitCast(test(values[base &+ k &* 8 &+ b], constant), to: UInt8.self))
-                            &<< UInt64(b &* 8)
-                    }
-                    bits |= ((eight &* 0x0102_0408_1020_4080) &>> 56) &<< UInt64(k &* 8)
-                }
-            } else if count &- base >= 64 {
-                for j in 0..<64 {
-                    bits |= UInt64(unsafeBitCast(test(values[base &+ j], constant), to: UInt8.self)) &<< UInt64(j)
-                }
-            } else {
-                for j in 0..<(count &- base) {
-                    bits |= UInt64(unsafeBitCast(test(values[base &+ j], constant), to: UInt8.self)) &<< UInt64(j)
-                }
-            }
-            if let validityWords = validity.words { bits &= validityWords[w] }
-            mask[w] &= bits
+        guard let (low, high) = bounds else {
+            // Nothing is in the interval: no row passes, or every row does (`!=` of a constant
+            // outside the type, which cannot happen for a constant of the column's type).
+            if !invert { mask.update(repeating: 0, count: words) }
+            andValidity(mask, words, vector)
+            return
         }
+        let span = UInt64(bitPattern: high &- low)
+        if T.self == Int32.self {
+            plaza_and_range_i32(
+                vector.data.assumingMemoryBound(to: Int32.self), count, Int32(truncatingIfNeeded: low),
+                UInt32(truncatingIfNeeded: span), invert ? 1 : 0, mask)
+        } else {
+            plaza_and_range_i64(vector.data.assumingMemoryBound(to: Int64.self), count, low, span, invert ? 1 : 0, mask)
+        }
+        andValidity(mask, words, vector)
+    }
+
+    /// Clears the bits of NULL rows.
+    private static func andValidity(_ mask: UnsafeMutablePointer<UInt64>, _ words: Int, _ vector: ColumnVector) {
+        guard vector.hasNulls else { return }
+        let validity = vector.validityWords
+        for w in 0..<words { mask[w] &= validity[w] }
     }
 
     /// The positions of the set bits among the first `count` rows (no bit set past them), into

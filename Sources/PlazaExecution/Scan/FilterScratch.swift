@@ -11,6 +11,9 @@ final class FilterScratch {
         let matches: [UInt8]
         /// The only passing entry, -1 for none, -2 for several.
         let passing: Int
+        /// The first and last passing entries when those between pass too and no other does (a
+        /// comparison or range over the sorted entries of §7.5), else nil.
+        let run: ClosedRange<Int>?
     }
     /// Per column's first test: the last dictionary seen and its tests' results.
     var tests: [CacheKey: DictionaryTest] = [:]

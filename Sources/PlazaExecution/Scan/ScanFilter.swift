@@ -535,7 +535,14 @@ extension ScanFilter {
         let test = try dictionaryTest(conjunct, dictionary, scratch, worker)
         switch test.passing {
         case -1: mask.update(repeating: 0, count: ValidityBitmap.wordCount(for: count))
-        case -2: FilterMask.andCodes(mask, count: count, vector: vector, matches: test.matches)
+        case -2:
+            if let run = test.run {
+                // Passing entries in one run of codes: one range test of the codes, a vector of
+                // them at a time, instead of a table lookup per row.
+                FilterMask.andCodeRange(mask, count: count, vector: vector, run)
+            } else {
+                FilterMask.andCodes(mask, count: count, vector: vector, matches: test.matches)
+            }
         default: FilterMask.andCode(mask, count: count, vector: vector, code: UInt32(test.passing))
         }
     }
@@ -560,13 +567,15 @@ extension ScanFilter {
                     for entry in matches.indices { matches[entry] &= more[entry] }
                 }
             }
-            var found = -1, n = 0
+            var found = -1, first = -1, n = 0
             for entry in 0..<dictionary.count where matches[entry] != 0 {
+                if first < 0 { first = entry }
                 found = entry
                 n += 1
             }
             test = FilterScratch.DictionaryTest(
-                dictionary: dictionary, matches: matches, passing: n == 0 ? -1 : (n == 1 ? found : -2))
+                dictionary: dictionary, matches: matches, passing: n == 0 ? -1 : (n == 1 ? found : -2),
+                run: n > 1 && found - first + 1 == n ? first...found : nil)
             scratch.tests[key] = test
         }
         return test

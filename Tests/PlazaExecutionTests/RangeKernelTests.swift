@@ -1,0 +1,211 @@
+import CPlazaKernels
+import PlazaCore
+import PlazaVector
+import Testing
+
+@testable import PlazaExecution
+
+/// The C kernels of filters (`CPlazaKernels`: range tests of 32- and 64-bit values, positions of
+/// set bits), both the versions the CPU dispatches to and the portable fallbacks, against a
+/// row-by-row reference: counts that end in partial words, masks with words already zero or
+/// nearly empty, bounds at the ends of the types, and the inverted test of `!=`.
+@Suite struct RangeKernelTests {
+    static let sizes = [1, 63, 64, 65, 200, 2_047, 2_048]
+
+    /// Starting masks: every row, every third word zero, a few rows per word, random rows, every bit.
+    static func masks(_ count: Int, _ rng: inout SplitMix) -> [[UInt64]] {
+        let words = ValidityBitmap.wordCount(for: count)
+        let tail: UInt64 = count % 64 == 0 ? ~0 : (1 << UInt64(count % 64)) - 1
+        func clip(_ mask: [UInt64]) -> [UInt64] {
+            var mask = mask
+            mask[words - 1] &= tail
+            return mask
+        }
+        return [
+            clip([UInt64](repeating: ~0, count: words)),
+            clip((0..<words).map { $0 % 3 == 1 ? 0 : ~0 }),
+            clip((0..<words).map { _ in (1 << (rng.next() % 64)) | (1 << (rng.next() % 64)) }),
+            clip((0..<words).map { _ in rng.next() }),
+            // Bits past `count` set: the kernels clear them.
+            [UInt64](repeating: ~0, count: words),
+        ]
+    }
+
+    /// The rows of `mask` still set where `passes` holds, bits past `count` clear.
+    static func reference(_ mask: [UInt64], _ count: Int, _ passes: (Int) -> Bool) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: mask.count)
+        for row in 0..<count where (mask[row / 64] >> UInt64(row % 64)) & 1 == 1 && passes(row) {
+            out[row / 64] |= 1 << UInt64(row % 64)
+        }
+        return out
+    }
+
+    @Test(arguments: sizes)
+    func thirtyTwoBitRangesMatchRowByRow(_ count: Int) {
+        var rng = SplitMix(seed: UInt64(count))
+        let edges: [Int32] = [.min, .min + 1, -7, -1, 0, 1, 6, 7, 1000, .max - 1, .max]
+        let values = (0..<count).map { row in
+            row % 4 == 0 ? edges[row % edges.count] : Int32(truncatingIfNeeded: rng.next() % 41) - 20
+        }
+        let bounds: [(Int32, Int32)] = [(-5, 5), (0, 0), (.min, -1), (7, .max), (.min, .max), (3, 2_000), (-20, 20)]
+        for (low, high) in bounds {
+            for invert in [false, true] {
+                for start in Self.masks(count, &rng) {
+                    let expected = Self.reference(start, count) { (low...high).contains(values[$0]) != invert }
+                    let span = UInt32(bitPattern: high &- low)
+                    for portable in [false, true] {
+                        var mask = start
+                        values.withUnsafeBufferPointer { v in
+                            mask.withUnsafeMutableBufferPointer { m in
+                                if portable {
+                                    plaza_and_range_i32_portable(
+                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
+                                } else {
+                                    plaza_and_range_i32(
+                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
+                                }
+                            }
+                        }
+                        #expect(
+                            mask == expected, "[\(low), \(high)] invert \(invert) portable \(portable) over \(count)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: sizes)
+    func sixtyFourBitRangesMatchRowByRow(_ count: Int) {
+        var rng = SplitMix(seed: UInt64(count) &+ 99)
+        let edges: [Int64] = [.min, .min + 1, -1, 0, 1, 1 << 40, .max - 1, .max]
+        let values = (0..<count).map { row in row % 3 == 0 ? edges[row % edges.count] : Int64(rng.next() % 1_001) - 500
+        }
+        let bounds: [(Int64, Int64)] = [(-100, 100), (0, 0), (.min, 0), (1, .max), (.min, .max), (-1, 1 << 40)]
+        for (low, high) in bounds {
+            for invert in [false, true] {
+                for start in Self.masks(count, &rng) {
+                    let expected = Self.reference(start, count) { (low...high).contains(values[$0]) != invert }
+                    let span = UInt64(bitPattern: high &- low)
+                    for portable in [false, true] {
+                        var mask = start
+                        values.withUnsafeBufferPointer { v in
+                            mask.withUnsafeMutableBufferPointer { m in
+                                if portable {
+                                    plaza_and_range_i64_portable(
+                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
+                                } else {
+                                    plaza_and_range_i64(
+                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
+                                }
+                            }
+                        }
+                        #expect(
+                            mask == expected, "[\(low), \(high)] invert \(invert) portable \(portable) over \(count)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every operator against constants at and next to the ends of a 32-bit type (DATE), through the filter's
+    /// entry points (`>` of the largest value and `<` of the smallest pass nothing), NULLs false.
+    @Test(arguments: sizes)
+    func integerComparisonsAtTheEndsOfTheType(_ count: Int) {
+        let pool: [Int32] = [.min, .min + 1, -1, 0, 1, .max - 1, .max]
+        let vector = ColumnVector(type: .date, capacity: count)
+        var values: [Int32?] = []
+        for row in 0..<count {
+            let value: Int32? = row % 9 == 4 ? nil : pool[(row * 5) % pool.count]
+            values.append(value)
+            vector.append(value: value.map { .date($0) } ?? .null)
+        }
+        let ops: [(CompareKernel.Operator, (Int32, Int32) -> Bool)] = [
+            (.equal, ==), (.notEqual, !=), (.less, <), (.lessOrEqual, <=), (.greater, >), (.greaterOrEqual, >=),
+        ]
+        for constant in pool {
+            let holder = ColumnVector(type: .date, capacity: 1)
+            holder.append(value: .date(constant))
+            for (op, test) in ops {
+                FilterMaskTests.withMask(count) { mask in
+                    #expect(FilterMask.andCompare(mask, count: count, vector: vector, op: op, constant: holder))
+                    let expected = (0..<count).filter { values[$0].map { test($0, constant) } ?? false }
+                    #expect(FilterMaskTests.rows(mask, count) == expected, "\(op) \(constant) over \(count)")
+                }
+            }
+            // A lower and an upper bound as one range test.
+            let upper = ColumnVector(type: .date, capacity: 1)
+            upper.append(value: .date(constant == .min ? .min : constant / 2))
+            let top = constant == .min ? Int32.min : constant / 2
+            FilterMaskTests.withMask(count) { mask in
+                FilterMask.andRange(mask, count: count, vector: vector, .greater, holder, .lessOrEqual, upper)
+                let expected = (0..<count).filter { values[$0].map { $0 > constant && $0 <= top } ?? false }
+                #expect(FilterMaskTests.rows(mask, count) == expected, "(\(constant), \(top)] over \(count)")
+            }
+        }
+    }
+
+    /// A run of dictionary codes tested as one range; NULL rows hold codes past the dictionary or in the run.
+    @Test(arguments: sizes)
+    func codeRunsMatchRowByRow(_ count: Int) {
+        let dictionary = ColumnVector(type: .bigint)
+        for value in 0..<12 { dictionary.append(value: .bigint(Int64(value) * 10)) }
+        let codes = ColumnVector(type: .bigint, capacity: count)
+        codes.makeDictionary(dictionary, count: count)
+        let raw = codes.values(as: UInt32.self)
+        for row in 0..<count {
+            raw[row] = row % 7 == 3 ? (row % 2 == 0 ? 60_000 : 4) : UInt32((row * 5) % 12)
+            if row % 7 == 3 { codes.setValid(false, at: row) }
+        }
+        for run in [0...0, 2...5, 0...11, 11...11] {
+            FilterMaskTests.withMask(count) { mask in
+                FilterMask.andCodeRange(mask, count: count, vector: codes, run)
+                let expected = (0..<count).filter { $0 % 7 != 3 && run.contains(Int(raw[$0])) }
+                #expect(FilterMaskTests.rows(mask, count) == expected, "codes \(run) over \(count)")
+            }
+        }
+    }
+
+    /// Positions of set bits at every density a word can have (the table path from 16 bits, four
+    /// bits a round below), both versions.
+    @Test func positionsOfSetBitsAtEveryDensity() {
+        var rng = SplitMix(seed: 7)
+        for bitsPerWord in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 40, 63, 64] {
+            let words: [UInt64] = (0..<32).map { w in
+                var word: UInt64 = 0
+                // Every other word at this density, the rest random, so neighbours differ.
+                if w % 2 == 1 { return rng.next() }
+                while word.nonzeroBitCount < bitsPerWord { word |= 1 << (rng.next() % 64) }
+                return word
+            }
+            var expected: [Int32] = []
+            for (w, word) in words.enumerated() {
+                for bit in 0..<64 where (word >> UInt64(bit)) & 1 == 1 { expected.append(Int32(w * 64 + bit)) }
+            }
+            for portable in [false, true] {
+                var out = [Int32](repeating: -1, count: 32 * 64 + 8)
+                let n = words.withUnsafeBufferPointer { w in
+                    out.withUnsafeMutableBufferPointer { o in
+                        portable
+                            ? plaza_write_positions_portable(w.baseAddress!, 32, o.baseAddress!)
+                            : plaza_write_positions(w.baseAddress!, 32, o.baseAddress!)
+                    }
+                }
+                #expect(Array(out[0..<n]) == expected, "\(bitsPerWord) bits a word, portable \(portable)")
+                #expect(words.withUnsafeBufferPointer { plaza_popcount($0.baseAddress!, 32) } == expected.count)
+            }
+        }
+    }
+}
+
+/// A small seeded generator, so that failures repeat.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
