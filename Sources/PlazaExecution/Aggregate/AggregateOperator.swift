@@ -141,6 +141,11 @@ final class AggregateState {
     lazy var laneSums = UnsafeMutablePointer<Int128>.allocate(capacity: accumulators.count * GroupLanes.maximumGroups)
     /// Per aggregate: whether `laneSums` holds its sums of this batch.
     lazy var laneSummed = [Bool](repeating: false, count: accumulators.count)
+    /// This batch's integer sums over lanes, summed two at a time after the other aggregates
+    /// (`flushLaneSums`): each sum's group sums go to its slice of `laneSums`.
+    var pendingLaneSums: [(argument: ColumnVector, index: Int, sum: IntegerSumAccumulator)] = []
+    /// Sums that add an earlier aggregate's lane sums (`avg(x)` after `sum(x)`) once those are done.
+    var pendingLaneCopies: [(sum: IntegerSumAccumulator, earlier: Int)] = []
 
     /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
     /// and `expectedKeyBytes` size the table once (a radix partition knows its most groups and key
@@ -279,7 +284,7 @@ final class AggregateState {
             if lanesBuilt, let earlier = runSumSources[index], laneSummed[earlier],
                 case .integerSum(let sum) = accumulator
             {
-                sum.add(groupSums: laneSums + earlier &* GroupLanes.maximumGroups, lanes: lanes)
+                pendingLaneCopies.append((sum, earlier))
                 continue
             }
             if ordersRuns, let earlier = runSumSources[index], let before = runSnapshots[earlier],
@@ -387,6 +392,7 @@ final class AggregateState {
                 try accumulator.update(groups, nil, argument, x: x, count: count)
             }
         }
+        if lanesBuilt { flushLaneSums() }
     }
 
     /// Whether every aggregate reads the live rows from their bitmap when there is one group: a
@@ -448,20 +454,43 @@ final class AggregateState {
         case .count(let counter):
             counter.update(lanes: lanes)
         case .integerSum(let sum):
-            if runSumSources.contains(index) {
-                // Later aggregates over the same column add these group sums instead of summing again.
-                let slice = laneSums + index &* GroupLanes.maximumGroups
-                slice.update(repeating: 0, count: groupCount)
-                lanes.sum(argument!, into: slice)
-                sum.add(groupSums: slice, lanes: lanes)
-                laneSummed[index] = true
-            } else {
-                sum.update(lanes: lanes, argument!)
-            }
+            // Summed with the batch's other lane sums (`flushLaneSums`); later aggregates over the
+            // same column add these group sums instead of summing again.
+            pendingLaneSums.append((argument!, index, sum))
+            laneSummed[index] = true
         default:
             preconditionFailure("addOverLanes past its checks")
         }
         return true
+    }
+
+    /// Sums the batch's pending lane sums, two inputs per pass over the rows, into their slices
+    /// of `laneSums`, adds them to their aggregates, then the copies of them.
+    private func flushLaneSums() {
+        var next = 0
+        while next < pendingLaneSums.count {
+            let first = pendingLaneSums[next]
+            let firstSlice = laneSums + first.index &* GroupLanes.maximumGroups
+            firstSlice.update(repeating: 0, count: groupCount)
+            if next + 1 < pendingLaneSums.count {
+                let second = pendingLaneSums[next + 1]
+                let secondSlice = laneSums + second.index &* GroupLanes.maximumGroups
+                secondSlice.update(repeating: 0, count: groupCount)
+                lanes.sum(first.argument, second.argument, into: firstSlice, secondSlice)
+                next += 2
+            } else {
+                lanes.sum(first.argument, into: firstSlice)
+                next += 1
+            }
+        }
+        for pending in pendingLaneSums {
+            pending.sum.add(groupSums: laneSums + pending.index &* GroupLanes.maximumGroups, lanes: lanes)
+        }
+        for copy in pendingLaneCopies {
+            copy.sum.add(groupSums: laneSums + copy.earlier &* GroupLanes.maximumGroups, lanes: lanes)
+        }
+        pendingLaneSums.removeAll(keepingCapacity: true)
+        pendingLaneCopies.removeAll(keepingCapacity: true)
     }
 
     /// Whether `batch`'s selection can be read in place (`live` rows of a batch left as it is):
