@@ -91,7 +91,7 @@ import PlazaVector
         return header
     }
 
-    /// For a dictionary block whose codes are 4 bits wide (9 to 16 entries), ANDs into `mask`
+    /// For a dictionary block whose codes are 1, 2 or 4 bits wide (2 to 4, or 9 to 16 entries), ANDs into `mask`
     /// (one bit per row, LSB first) whether each row is not NULL and its code's `matches` entry
     /// (0 or 1 per dictionary entry) is set, straight from the packed codes (no array of codes);
     /// returns the block's header, or nil, leaving `mask` alone, for any other block.
@@ -112,9 +112,80 @@ import PlazaVector
         var validity: UnsafeRawBufferPointer? = nil
         if header.hasValidity { validity = try r.bytes(words * 8) }
         let width = try readWidth(&r, max: 16)
-        guard width == 4 else { return nil }
+        guard width == 4 || width == 2 || width == 1 else { return nil }
         let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
         guard r.remaining == 0 else { throw corrupt("\(r.remaining) unread bytes at the end of the block payload") }
+        if width < 4 {
+            let bad = BlockDecoder.andNarrowCodes(packed, width: width, groups: words, entries, matches, mask)
+            guard !bad else { throw corrupt("a dictionary code is beyond the \(entries) entries") }
+        } else {
+            try andNibbleCodes(packed, groups: words, entries, matches, mask)
+        }
+        if let validity {
+            for w in 0..<words {
+                mask[w] &= UInt64(littleEndian: validity.loadUnaligned(fromByteOffset: w &* 8, as: UInt64.self))
+            }
+        }
+        return header
+    }
+
+    /// Codes of 1 or 2 bits (2 to 4 entries) tested 64 or 32 to a word, branch-free: a 2-bit field
+    /// equals code k where `word ^ (k × 0x55…)` has both its bits clear; the fields' results are
+    /// then packed into one bit per row. Returns whether some code is past the dictionary.
+    private static func andNarrowCodes(
+        _ packed: UnsafeRawBufferPointer, width: Int, groups: Int, _ entries: Int,
+        _ matches: UnsafeBufferPointer<UInt8>, _ mask: UnsafeMutablePointer<UInt64>
+    ) -> Bool {
+        // Per code: all ones when it passes, and all ones when it is past the dictionary.
+        func passes(_ code: Int) -> UInt64 { code < entries && code < matches.count && matches[code] != 0 ? ~0 : 0 }
+        func invalid(_ code: Int) -> UInt64 { code >= entries ? ~0 : 0 }
+        var bad: UInt64 = 0
+        if width == 1 {
+            let one = passes(1), zero = passes(0), pastOne = invalid(1)
+            for g in 0..<groups {
+                let w = UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: g &* 8, as: UInt64.self))
+                bad |= w & pastOne
+                mask[g] &= (w & one) | (~w & zero)
+            }
+            return bad != 0
+        }
+        let low: UInt64 = 0x5555_5555_5555_5555
+        let p0 = passes(0), p1 = passes(1), p2 = passes(2), p3 = passes(3)
+        let i2 = invalid(2), i3 = invalid(3)
+        /// Bit 2j of the result: whether field j of `w` holds code k (`pattern` = k × 0x55…).
+        @inline(__always) func equal(_ w: UInt64, _ pattern: UInt64) -> UInt64 {
+            let t = w ^ pattern
+            return ~(t | (t &>> 1)) & low
+        }
+        /// The even bits of `x` packed into its low 32 bits.
+        @inline(__always) func packEven(_ x: UInt64) -> UInt64 {
+            var x = x & low
+            x = (x | (x &>> 1)) & 0x3333_3333_3333_3333
+            x = (x | (x &>> 2)) & 0x0F0F_0F0F_0F0F_0F0F
+            x = (x | (x &>> 4)) & 0x00FF_00FF_00FF_00FF
+            x = (x | (x &>> 8)) & 0x0000_FFFF_0000_FFFF
+            return (x | (x &>> 16)) & 0xFFFF_FFFF
+        }
+        for g in 0..<groups {
+            var halves: (UInt64, UInt64) = (0, 0)
+            for half in 0..<2 {
+                let w = UInt64(
+                    littleEndian: packed.loadUnaligned(fromByteOffset: g &* 16 &+ half &* 8, as: UInt64.self))
+                let e0 = equal(w, 0), e1 = equal(w, low), e2 = equal(w, low &<< 1), e3 = equal(w, ~0)
+                bad |= (e2 & i2) | (e3 & i3)
+                let hits = packEven((e0 & p0) | (e1 & p1) | (e2 & p2) | (e3 & p3))
+                if half == 0 { halves.0 = hits } else { halves.1 = hits }
+            }
+            mask[g] &= halves.0 | (halves.1 &<< 32)
+        }
+        return bad != 0
+    }
+
+    /// 4-bit codes tested by the shuffle kernel of CPlazaKernels.
+    private func andNibbleCodes(
+        _ packed: UnsafeRawBufferPointer, groups words: Int, _ entries: Int, _ matches: UnsafeBufferPointer<UInt8>,
+        _ mask: UnsafeMutablePointer<UInt64>
+    ) throws(FormatError) {
         // 0/1 per code; codes past the dictionary are flagged (the last group's padding is code 0).
         var table = SIMD16<UInt8>(repeating: 0), invalid = SIMD16<UInt8>(repeating: 0)
         for code in 0..<16 {
@@ -134,12 +205,6 @@ import PlazaVector
             }
         }
         guard bad == 0 else { throw corrupt("a dictionary code is beyond the \(entries) entries") }
-        if let validity {
-            for w in 0..<words {
-                mask[w] &= UInt64(littleEndian: validity.loadUnaligned(fromByteOffset: w &* 8, as: UInt64.self))
-            }
-        }
-        return header
     }
 
     /// Decodes only the validity bitmap of one block (header included) of `count` values into

@@ -178,7 +178,7 @@ import PlazaVector
 
     /// ANDs into `mask` whether each row of the last batch (after a `.nothing` or `.validity`
     /// demand) is not NULL in column `position` and its dictionary code's `matches` entry is set,
-    /// from the packed codes when they are 4 bits wide; false, leaving `mask` alone, otherwise.
+    /// from the packed codes when they are 1, 2 or 4 bits wide; false, leaving `mask` alone, otherwise.
     ///
     /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
     package func andCodeMatches(
@@ -199,7 +199,8 @@ import PlazaVector
         }
         if applied {
             statistics.blocksRead += 1
-            statistics.bytesDecoded += BitPacking.byteCount(count: rows, width: 4)
+            statistics.bytesDecoded += BitPacking.byteCount(
+                count: rows, width: BitPacking.width(of: UInt64(dictionary.count - 1)))
         }
         return applied
     }

@@ -5,16 +5,21 @@ import Testing
 
 @testable import PlazaFormat
 
-/// `BlockDecoder.andCodeMatches`: dictionary tests run on 4-bit packed codes (the shuffle
-/// kernel of CPlazaKernels) agree with testing the decoded codes, NULL rows never pass, and a
-/// code past the dictionary is reported as damage.
+/// `BlockDecoder.andCodeMatches`: dictionary tests run on packed codes (4 bits: the shuffle
+/// kernel of CPlazaKernels; 1 and 2 bits: fields compared 64 or 32 to a word) agree with testing
+/// the decoded codes, NULL rows never pass, and a code past the dictionary is reported as damage.
 @Suite struct CodeMatchTests {
-    @Test(arguments: [9, 12, 16])
+    @Test(arguments: [2, 3, 4, 9, 12, 16])
     func packedTestsAgreeWithDecodedCodes(entries: Int) throws {
         var rng = SeededRandom(seed: UInt64(entries))
         for n in [1, 63, 64, 65, 1_000, 2_048] {
             let codes = (0..<n).map { _ in UInt32(rng.next() % UInt64(entries)) }
-            let matches = (0..<entries).map { _ in UInt8(rng.next() % 2) }
+            // Random sets, and each single code (a field equal to one code, not its neighbours).
+            let matches =
+                n == 64
+                ? (0..<entries).map { UInt8($0 == entries - 1 ? 1 : 0) }
+                : n == 65
+                    ? (0..<entries).map { UInt8($0 == 0 ? 1 : 0) } : (0..<entries).map { _ in UInt8(rng.next() % 2) }
             let block = try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: entries) }
             let words = (n + 63) / 64
             // Some words already cleared by an earlier test, the others random.
@@ -30,7 +35,7 @@ import Testing
                     }
                 }
             }
-            #expect(header != nil, "4-bit codes are tested packed")
+            #expect(header != nil, "codes of \(entries) entries are tested packed")
             for row in 0..<n {
                 let expected = (before[row / 64] >> UInt64(row % 64)) & 1 == 1 && matches[Int(codes[row])] == 1
                 #expect(
@@ -65,16 +70,20 @@ import Testing
         for row in 0..<300 { #expect(((mask[row / 64] >> UInt64(row % 64)) & 1 == 1) == (row % 7 != 0), "row \(row)") }
     }
 
-    @Test func codesPastTheDictionaryAreDamage() throws {
-        let codes = (0..<200).map { UInt32($0 % 16) }
-        let block = try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: 16) }
+    /// Codes written for a dictionary of `written` entries, read against one of `entries`: the
+    /// codes past it are damage, whichever rows are still selected.
+    @Test(arguments: [(16, 10), (4, 3), (2, 1)])
+    func codesPastTheDictionaryAreDamage(written: Int, entries: Int) throws {
+        let codes = (0..<200).map { UInt32($0 % written) }
+        let block = try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: written) }
         var mask = [UInt64](repeating: 0, count: 4)  // unselected rows are checked too
-        let matches = [UInt8](repeating: 1, count: 10)
+        let matches = [UInt8](repeating: 1, count: entries)
         #expect(throws: FormatError.self) {
             try block.withUnsafeBytes { bytes in
                 try matches.withUnsafeBufferPointer { m in
                     try mask.withUnsafeMutableBufferPointer {
-                        _ = try BlockDecoder().andCodeMatches(bytes, entries: 10, matches: m, mask: $0.baseAddress!)
+                        _ = try BlockDecoder().andCodeMatches(
+                            bytes, entries: entries, matches: m, mask: $0.baseAddress!)
                     }
                 }
             }
