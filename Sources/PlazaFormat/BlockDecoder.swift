@@ -11,6 +11,11 @@ import PlazaVector
     @usableFromInline var bufferCapacity: Int
     @usableFromInline var ints: UnsafeMutablePointer<UInt64>
     @usableFromInline var intsCapacity: Int
+    /// For 3-bit codes tested packed: per 12 bits of codes (four codes), bits 0–3 whether each
+    /// passes and bit 4 whether one is past the dictionary; built for `chunkKey`.
+    private let chunkTable: UnsafeMutablePointer<UInt8>
+    /// The passing codes (bits 0–7) and the entries (above) `chunkTable` was built for.
+    private var chunkKey = UInt64.max
 
     /// Creates a decoder with empty buffers.
     package init() {
@@ -18,11 +23,13 @@ import PlazaVector
         buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
         intsCapacity = ColumnVector.batchCapacity
         ints = .allocate(capacity: intsCapacity)
+        chunkTable = .allocate(capacity: 4096)
     }
 
     deinit {
         buffer.deallocate()
         ints.deallocate()
+        chunkTable.deallocate()
     }
 
     /// Decodes one block (header included) of a column of `type` into `vector`, replacing its
@@ -91,7 +98,7 @@ import PlazaVector
         return header
     }
 
-    /// For a dictionary block whose codes are 1, 2 or 4 bits wide (2 to 4, or 9 to 16 entries), ANDs into `mask`
+    /// For a dictionary block whose codes are 1 to 4 bits wide (2 to 16 entries), ANDs into `mask`
     /// (one bit per row, LSB first) whether each row is not NULL and its code's `matches` entry
     /// (0 or 1 per dictionary entry) is set, straight from the packed codes (no array of codes);
     /// returns the block's header, or nil, leaving `mask` alone, for any other block.
@@ -112,12 +119,16 @@ import PlazaVector
         var validity: UnsafeRawBufferPointer? = nil
         if header.hasValidity { validity = try r.bytes(words * 8) }
         let width = try readWidth(&r, max: 16)
-        guard width == 4 || width == 2 || width == 1 else { return nil }
+        guard width >= 1 && width <= 4 else { return nil }
         let packed = try r.bytes(BitPacking.byteCount(count: n, width: width))
         guard r.remaining == 0 else { throw corrupt("\(r.remaining) unread bytes at the end of the block payload") }
-        if width < 4 {
+        if width < 3 {
             let bad = BlockDecoder.andNarrowCodes(packed, width: width, groups: words, entries, matches, mask)
             guard !bad else { throw corrupt("a dictionary code is beyond the \(entries) entries") }
+        } else if width == 3 {
+            guard !andTripleCodes(packed, groups: words, entries, matches, mask) else {
+                throw corrupt("a dictionary code is beyond the \(entries) entries")
+            }
         } else {
             try andNibbleCodes(packed, groups: words, entries, matches, mask)
         }
@@ -179,6 +190,45 @@ import PlazaVector
             mask[g] &= halves.0 | (halves.1 &<< 32)
         }
         return bad != 0
+    }
+
+    /// Codes of 3 bits (5 to 8 entries), four at a time: each 12 bits of a group's 24 bytes (at a
+    /// whole or half byte) index `chunkTable`. Returns whether some code is past the dictionary.
+    private func andTripleCodes(
+        _ packed: UnsafeRawBufferPointer, groups: Int, _ entries: Int, _ matches: UnsafeBufferPointer<UInt8>,
+        _ mask: UnsafeMutablePointer<UInt64>
+    ) -> Bool {
+        var key = UInt64(entries) &<< 8
+        for code in 0..<Swift.min(8, entries, matches.count) where matches[code] != 0 { key |= 1 &<< UInt64(code) }
+        if key != chunkKey {
+            // 4,096 entries, rebuilt only when the tests or the dictionary's size change.
+            for chunk in 0..<4096 {
+                var entry: UInt8 = 0
+                for k in 0..<4 {
+                    let code = (chunk &>> (3 &* k)) & 7
+                    if code >= entries { entry |= 0x10 } else if (key &>> UInt64(code)) & 1 == 1 { entry |= 1 &<< k }
+                }
+                chunkTable[chunk] = entry
+            }
+            chunkKey = key
+        }
+        let table = chunkTable
+        var bad: UInt8 = 0
+        let base = packed.baseAddress!
+        for g in 0..<groups {
+            let group = base + g &* 24
+            var bits: UInt64 = 0
+            for i in 0..<16 {
+                // Chunk i holds codes 4i ..< 4i + 4, at bit 12i: two bytes from byte 12i / 8 hold it.
+                let at = i &* 12
+                let two = UInt16(littleEndian: group.loadUnaligned(fromByteOffset: at &>> 3, as: UInt16.self))
+                let entry = table[Int((two &>> UInt16(at & 7)) & 0xFFF)]
+                bad |= entry
+                bits |= UInt64(entry & 0xF) &<< UInt64(i &* 4)
+            }
+            mask[g] &= bits
+        }
+        return bad & 0x10 != 0
     }
 
     /// 4-bit codes tested by the shuffle kernel of CPlazaKernels.

@@ -6,12 +6,15 @@ import Testing
 @testable import PlazaFormat
 
 /// `BlockDecoder.andCodeMatches`: dictionary tests run on packed codes (4 bits: the shuffle
-/// kernel of CPlazaKernels; 1 and 2 bits: fields compared 64 or 32 to a word) agree with testing
+/// kernel of CPlazaKernels; 3 bits: a table per four codes; 1 and 2 bits: fields compared 64 or
+/// 32 to a word) agree with testing
 /// the decoded codes, NULL rows never pass, and a code past the dictionary is reported as damage.
 @Suite struct CodeMatchTests {
-    @Test(arguments: [2, 3, 4, 9, 12, 16])
+    @Test(arguments: [2, 3, 4, 5, 7, 8, 9, 12, 16])
     func packedTestsAgreeWithDecodedCodes(entries: Int) throws {
         var rng = SeededRandom(seed: UInt64(entries))
+        // One decoder for every test: what it keeps from one (the 3-bit table) must follow the next.
+        let decoder = BlockDecoder()
         for n in [1, 63, 64, 65, 1_000, 2_048] {
             let codes = (0..<n).map { _ in UInt32(rng.next() % UInt64(entries)) }
             // Random sets, and each single code (a field equal to one code, not its neighbours).
@@ -31,7 +34,7 @@ import Testing
             let header = try block.withUnsafeBytes { bytes in
                 try matches.withUnsafeBufferPointer { m in
                     try mask.withUnsafeMutableBufferPointer {
-                        try BlockDecoder().andCodeMatches(bytes, entries: entries, matches: m, mask: $0.baseAddress!)
+                        try decoder.andCodeMatches(bytes, entries: entries, matches: m, mask: $0.baseAddress!)
                     }
                 }
             }
@@ -72,7 +75,7 @@ import Testing
 
     /// Codes written for a dictionary of `written` entries, read against one of `entries`: the
     /// codes past it are damage, whichever rows are still selected.
-    @Test(arguments: [(16, 10), (4, 3), (2, 1)])
+    @Test(arguments: [(16, 10), (8, 6), (4, 3), (2, 1)])
     func codesPastTheDictionaryAreDamage(written: Int, entries: Int) throws {
         let codes = (0..<200).map { UInt32($0 % written) }
         let block = try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: written) }
@@ -91,14 +94,14 @@ import Testing
     }
 
     @Test func otherWidthsAreLeftToDecoding() throws {
-        let codes = (0..<100).map { UInt32($0 % 5) }
-        let block = try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: 5) }
+        let codes = (0..<100).map { UInt32($0 % 20) }
+        let block = try codes.withUnsafeBufferPointer { try BlockCodec.encodeCodes($0, entries: 20) }
         var mask = [UInt64](repeating: ~0, count: 2)
-        let matches = [UInt8](repeating: 0, count: 5)
+        let matches = [UInt8](repeating: 0, count: 20)
         let header = try block.withUnsafeBytes { bytes in
             try matches.withUnsafeBufferPointer { m in
                 try mask.withUnsafeMutableBufferPointer {
-                    try BlockDecoder().andCodeMatches(bytes, entries: 5, matches: m, mask: $0.baseAddress!)
+                    try BlockDecoder().andCodeMatches(bytes, entries: 20, matches: m, mask: $0.baseAddress!)
                 }
             }
         }
