@@ -6,7 +6,7 @@ import Testing
 @testable import PlazaExecution
 
 /// The C kernels of filters (`CPlazaKernels`: range tests of 32- and 64-bit values, positions of
-/// set bits), both the versions the CPU dispatches to and the portable fallbacks, against a
+/// set bits, join range filters), both the versions the CPU dispatches to and the portable fallbacks, against a
 /// row-by-row reference: counts that end in partial words, masks with words already zero or
 /// nearly empty, bounds at the ends of the types, and the inverted test of `!=`.
 @Suite struct RangeKernelTests {
@@ -192,6 +192,59 @@ import Testing
                 }
                 #expect(Array(out[0..<n]) == expected, "\(bitsPerWord) bits a word, portable \(portable)")
                 #expect(words.withUnsafeBufferPointer { plaza_popcount($0.baseAddress!, 32) } == expected.count)
+            }
+        }
+    }
+}
+
+extension RangeKernelTests {
+    /// A join's range filter (keys in range with their position's bit set) over 64- and 32-bit
+    /// keys, AVX2 gathers and the portable loop, against the row-by-row rule: keys below and above
+    /// the range, bits per position and per 2^shift positions, partial words.
+    @Test(arguments: [0, 3])
+    func rangeFiltersMatchRowByRow(shift: Int) {
+        var rng = SplitMix(seed: UInt64(shift) &+ 5)
+        let base: Int64 = -1_000, span: UInt64 = 5_000
+        var words = (0..<((Int(span) >> shift) / 64 + 1)).map { _ in rng.next() & rng.next() }
+        // The last position's bit set: the one keys out of range read, which the range test clears.
+        words[(Int(span) >> shift) / 64] |= 1 << UInt64((Int(span) >> shift) % 64)
+        func expected(_ key: Int64) -> Bool {
+            let offset = UInt64(bitPattern: key &- base)
+            guard offset <= span else { return false }
+            let bit = offset >> UInt64(shift)
+            return (words[Int(bit >> 6)] >> (bit & 63)) & 1 == 1
+        }
+        for count in Self.sizes {
+            let keys: [Int64] = (0..<count).map { row in
+                switch row % 5 {
+                case 0: return base &- Int64(rng.next() % 3) &- 1  // below
+                case 1: return base &+ Int64(span) &+ 1 &+ Int64(rng.next() % 3)  // above
+                case 2: return row % 2 == 0 ? .min : .max
+                default: return base &+ Int64(rng.next() % (span + 1))
+                }
+            }
+            let narrow = keys.map { Int32(clamping: $0) }
+            for start in Self.masks(count, &rng) {
+                let wide = Self.reference(start, count) { expected(keys[$0]) }
+                let small = Self.reference(start, count) { expected(Int64(narrow[$0])) }
+                for portable: Int32 in [0, 1] {
+                    var mask = start
+                    words.withUnsafeBufferPointer { w in
+                        mask.withUnsafeMutableBufferPointer { m in
+                            plaza_and_range_filter_i64(
+                                keys, count, base, span, UInt32(shift), w.baseAddress!, m.baseAddress!, portable)
+                        }
+                    }
+                    #expect(mask == wide, "64-bit keys, shift \(shift), portable \(portable), \(count) rows")
+                    mask = start
+                    words.withUnsafeBufferPointer { w in
+                        mask.withUnsafeMutableBufferPointer { m in
+                            plaza_and_range_filter_i32(
+                                narrow, count, base, span, UInt32(shift), w.baseAddress!, m.baseAddress!, portable)
+                        }
+                    }
+                    #expect(mask == small, "32-bit keys, shift \(shift), portable \(portable), \(count) rows")
+                }
             }
         }
     }

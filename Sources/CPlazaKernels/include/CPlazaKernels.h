@@ -36,4 +36,17 @@ size_t plaza_write_positions_portable(const uint64_t *words, size_t word_count, 
 /// The number of set bits of `words`.
 size_t plaza_popcount(const uint64_t *words, size_t word_count);
 
+/// A join's range filter over 64-bit keys: for each 64-row word of `mask` (rows 0 ..< `count`)
+/// not zero, clears the bits of rows whose key k has (k - base) > span (unsigned) or bit
+/// (k - base) >> shift of `words` clear. `words` must hold bit span >> shift. `portable` not 0
+/// runs the portable loop (for tests on CPUs with AVX2).
+void plaza_and_range_filter_i64(
+    const int64_t *keys, size_t count, int64_t base, uint64_t span, unsigned shift, const uint64_t *words,
+    uint64_t *mask, int portable);
+
+/// `plaza_and_range_filter_i64` over 32-bit keys (sign-extended).
+void plaza_and_range_filter_i32(
+    const int32_t *keys, size_t count, int64_t base, uint64_t span, unsigned shift, const uint64_t *words,
+    uint64_t *mask, int portable);
+
 #endif

@@ -1,3 +1,4 @@
+import CPlazaKernels
 import Dispatch
 import PlazaCore
 import PlazaVector
@@ -322,8 +323,17 @@ final class IntegerKeyTable: @unchecked Sendable {
             for w in 0..<words { mask[w] &= validity[w] }
         }
         if let rangeFilter {
-            let test = RangeFilterTest(words: rangeFilter, base: minKey, span: span, shift: rangeShift)
-            andMightContain(mask, count, vector, test)
+            // In C: four keys per AVX2 gather of their filter words where the CPU has it (this
+            // loop was a fifth of TPC-H Q3 at SF1 and a quarter of Q2 at SF10, row by row).
+            if vector.physicalType == .int64 {
+                plaza_and_range_filter_i64(
+                    vector.data.assumingMemoryBound(to: Int64.self), count, minKey, span, UInt32(rangeShift),
+                    rangeFilter, mask, 0)
+            } else {
+                plaza_and_range_filter_i32(
+                    vector.data.assumingMemoryBound(to: Int32.self), count, minKey, span, UInt32(rangeShift),
+                    rangeFilter, mask, 0)
+            }
         } else {
             let test = HashedFilterTest(
                 words: filter, placement: HashedPlacement(size: filterBits), mask: filterBits - 1, base: minKey,
@@ -475,23 +485,6 @@ final class IntegerKeyTable: @unchecked Sendable {
 /// One row's test of a scan's join filter: 1 when the key may be in the table, else 0.
 protocol KeyFilterTest {
     func passes(_ key: Int64) -> UInt64
-}
-
-/// The test of a table in key order: in range, and the bit of its range position set.
-struct RangeFilterTest: KeyFilterTest {
-    let words: UnsafeMutablePointer<UInt64>
-    let base: Int64
-    let span: UInt64
-    let shift: UInt64
-
-    @inline(__always)
-    func passes(_ key: Int64) -> UInt64 {
-        let offset = UInt64(bitPattern: key &- base)
-        let inRange = UInt64(unsafeBitCast(offset <= span, to: UInt8.self))
-        // Out-of-range keys read the last position's bit, and `inRange` clears it.
-        let bit = Swift.min(offset, span) &>> shift
-        return inRange & (words[Int(truncatingIfNeeded: bit &>> 6)] &>> (bit & 63))
-    }
 }
 
 /// The test of a hashed table: in range, and the bit of its hashed position set (about 6% of
