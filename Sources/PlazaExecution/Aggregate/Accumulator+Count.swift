@@ -69,10 +69,14 @@ final class CountAccumulator: UnaryAccumulatorState {
     /// four interleaved lanes of 32-bit counters: with few groups, consecutive rows mostly hit one
     /// counter, and a single array waited on its own previous store at every row (q15's count by
     /// status).
+    /// With `takingBack` (rows `0 ..< n`, `row` the identity), each row clear in that mask is then
+    /// taken back from its group, again in the four lanes in turn, so consecutive ones never wait
+    /// on one counter (a lane may end below zero: the lanes are read as signed).
     @inline(__always)
     static func countInLanes(
         _ counts: UnsafeMutableBufferPointer<Int64>, _ groups: UnsafePointer<Int32>, _ n: Int,
-        weight: (Int) -> UInt32 = { _ in 1 }, _ row: (Int) -> Int32
+        weight: (Int) -> UInt32 = { _ in 1 }, takingBack mask: UnsafePointer<UInt64>? = nil,
+        _ row: (Int) -> Int32
     ) {
         let g = counts.count
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * g) { lanes in
@@ -87,8 +91,24 @@ final class CountAccumulator: UnaryAccumulatorState {
                 l[3 &* g &+ Int(groups[Int(row(p &+ 3))])] &+= weight(p &+ 3)
             }
             for p in (4 &* quarter)..<n { l[Int(groups[Int(row(p))])] &+= weight(p) }
+            if let mask {
+                var lane = 0
+                for w in 0..<ValidityBitmap.wordCount(for: n) {
+                    var out = ~mask[w]
+                    if w &* 64 &+ 64 > n { out &= (1 &<< UInt64(n & 63)) &- 1 }
+                    let base = w &* 64
+                    while out != 0 {
+                        l[lane &* g &+ Int(groups[base &+ out.trailingZeroBitCount])] &-= 1
+                        lane = (lane &+ 1) & 3
+                        out &= out &- 1
+                    }
+                }
+            }
+            // A lane holds at most `n` (≤ 2,048) rows, so its bits read as signed are its count.
             for k in 0..<g {
-                counts[k] &+= Int64(l[k]) &+ Int64(l[g &+ k]) &+ Int64(l[2 &* g &+ k]) &+ Int64(l[3 &* g &+ k])
+                counts[k] &+=
+                    Int64(Int32(bitPattern: l[k])) &+ Int64(Int32(bitPattern: l[g &+ k]))
+                    &+ Int64(Int32(bitPattern: l[2 &* g &+ k])) &+ Int64(Int32(bitPattern: l[3 &* g &+ k]))
             }
         }
     }
@@ -112,33 +132,30 @@ final class CountAccumulator: UnaryAccumulatorState {
         _ counts: UnsafeMutableBufferPointer<Int64>, _ groups: UnsafePointer<Int32>, _ count: Int,
         takingBackRowsClearIn mask: UnsafePointer<UInt64>
     ) {
-        countInLanes(counts, groups, count) { Int32(truncatingIfNeeded: $0) }
-        for w in 0..<ValidityBitmap.wordCount(for: count) {
-            var out = ~mask[w]
-            if w &* 64 &+ 64 > count { out &= (1 &<< UInt64(count & 63)) &- 1 }
-            let base = w &* 64
-            while out != 0 {
-                counts[Int(groups[base &+ out.trailingZeroBitCount])] &-= 1
-                out &= out &- 1
-            }
-        }
+        countInLanes(counts, groups, count, takingBack: mask) { Int32(truncatingIfNeeded: $0) }
     }
 
     /// Adds each of the first `count` rows set in `liveWords` (and valid in `input`, for count(x))
     /// to its group `groups[row]`, which every row has, deleted ones included: each row adds its
     /// bit, or (many groups, few rows left out) 1, the left-out ones then taken back; so the live
-    /// rows' positions are never written.
-    func update(_ groups: UnsafePointer<Int32>, liveWords: UnsafePointer<UInt64>, _ input: ColumnVector?, count: Int) {
+    /// rows' positions are never written. `liveCount`, when known, is the number of bits set in
+    /// `liveWords` (the selection's count), which saves counting them again.
+    func update(
+        _ groups: UnsafePointer<Int32>, liveWords: UnsafePointer<UInt64>, liveCount: Int? = nil,
+        _ input: ColumnVector?, count: Int
+    ) {
         if !countsNulls && (input == nil || input!.type == .null) { return }
         let wordCount = ValidityBitmap.wordCount(for: count)
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Swift.max(wordCount, 1)) { buffer in
             var mask = liveWords
+            var set = liveCount
             if !countsNulls, input!.hasNulls {
                 let validity = input!.validityWords
                 for w in 0..<wordCount { buffer[w] = liveWords[w] & validity[w] }
                 mask = UnsafePointer(buffer.baseAddress!)
+                set = nil
             }
-            let leftOut = count &- ValidityBitmap.setBitCount(mask, wordCount: wordCount)
+            let leftOut = count &- (set ?? ValidityBitmap.setBitCount(mask, wordCount: wordCount))
             counts.withUnsafeMutableBufferPointer { c in
                 if c.count <= CountAccumulator.laneGroups && count >= 256 && leftOut &* 8 <= count {
                     CountAccumulator.countInLanes(c, groups, count, takingBackRowsClearIn: mask)

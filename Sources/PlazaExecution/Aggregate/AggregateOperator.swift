@@ -223,9 +223,9 @@ final class AggregateState {
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
-            if let words = selection.liveWords {
+            if let words = selection.liveWords, selection.count == selection.liveWordsCount {
                 // Only while the bitmap still describes the selection (nothing narrowed it since).
-                if ValidityBitmap(words: words).validCount(input.count) == selection.count { liveWords = words }
+                liveWords = words
             }
             // Counts (and medians) by one dictionary key without NULLs or a pair read the live bits.
             maskedGroups = liveWords != nil && table != nil && selection.count > 0 && countsLiveByWords(input)
@@ -405,13 +405,21 @@ final class AggregateState {
     /// (its argument computed over every row, as `readsInPlace` allows).
     lazy var countsByWords: Bool =
         (op.groupNodes.count == 1 || op.groupNodes.count == 2) && op.groupNodes.allSatisfy { $0 is ColumnNode }
-        && accumulators.indices.allSatisfy { index in
-            guard distinctSets[index] == nil else { return false }
-            if case .quantile = accumulators[index] { return op.filterNodes[index] == nil }
-            guard case .count = accumulators[index] else { return false }
-            if let filter = op.filterNodes[index], !CaseNode.cannotFail(filter) { return false }
-            return op.argumentNodes[index] == nil || op.argumentNodes[index] is ColumnNode
-        }
+        && aggregatesReadWords
+    /// Whether every aggregate is a count or quantile as `countsByWords` asks, whatever the keys.
+    lazy var aggregatesReadWords: Bool = accumulators.indices.allSatisfy { index in
+        guard distinctSets[index] == nil else { return false }
+        if case .quantile = accumulators[index] { return op.filterNodes[index] == nil }
+        guard case .count = accumulators[index] else { return false }
+        if let filter = op.filterNodes[index], !CaseNode.cannotFail(filter) { return false }
+        return op.argumentNodes[index] == nil || op.argumentNodes[index] is ColumnNode
+    }
+    /// Whether the aggregates read the live rows by word (`aggregatesReadWords`) under keys of any
+    /// other shape that never fail (`extract(year FROM t)`, text and a date): the keys computed over
+    /// every row, deleted ones included (`assignGroupsOverDeleted`), none copied.
+    lazy var countsOverAnyKeys: Bool =
+        !op.groupNodes.isEmpty && aggregatesReadWords
+        && op.groupNodes.allSatisfy { $0 is ColumnNode || $0.neverFails }
     /// The input column of the key when there is one column key, else nil. (Kept per state, as
     /// `countColumns`: reading the shared operator per batch bounced its reference counts
     /// between threads.)
@@ -502,7 +510,10 @@ final class AggregateState {
         let arguments =
             op.filterNodes.allSatisfy { $0 == nil || (dense && CaseNode.cannotFail($0!)) }
             && op.argumentNodes.indices.allSatisfy { readable(op.argumentNodes[$0]) && readable(op.xNodes[$0]) }
-        let keys = dense && op.argumentNodes.contains { $0 != nil } && op.groupNodes.allSatisfy(readable)
+        // Counts under any keys read the live rows by word (`countsOverAnyKeys`): no column copied.
+        let keys =
+            dense && (op.argumentNodes.contains { $0 != nil } || countsOverAnyKeys)
+            && op.groupNodes.allSatisfy(readable)
         return (arguments, keys)
     }
 

@@ -5,14 +5,16 @@ import PlazaVector
 extension AggregateState {
     /// Whether the counts of `input` (a selection made from a bitmap) may take its live rows from
     /// the bitmap: every aggregate a count or a quantile (`countsByWords`), grouped by one dictionary key without
-    /// NULLs or by a pair of them (`pairCodes`), whose codes give every row a group.
+    /// NULLs or by a pair of them (`pairCodes`), whose codes give every row a group, or by other
+    /// keys that never fail (`countsOverAnyKeys`, `assignGroupsOverDeleted`).
     func countsLiveByWords(_ input: Batch) -> Bool {
-        guard countsByWords else { return false }
-        if let key = singleKeyColumn {
-            let column = input.columns[key]
-            return column.dictionary != nil && column.validity.isAllValid
+        // One dictionary key maps by code (`assignGroups`), which needs it without NULLs.
+        if let key = singleKeyColumn, input.columns[key].dictionary != nil {
+            return countsByWords && input.columns[key].validity.isAllValid
         }
-        return pairCodes(input) != nil
+        if countsByWords && pairCodes(input) != nil { return true }
+        // Other keys: computed over every row, and only live rows make groups.
+        return countsOverAnyKeys
     }
 
     /// Adds the live rows set in `liveWords` (and, with a FILTER, the true ones among them) of
@@ -23,7 +25,7 @@ extension AggregateState {
         let count = batch.count
         let argument = countColumns[index].map { batch.columns[$0] }
         guard let filter = op.filterNodes[index] else {
-            counter.update(groups, liveWords: liveWords, argument, count: count)
+            counter.update(groups, liveWords: liveWords, liveCount: batch.liveCount, argument, count: count)
             return
         }
         // A FILTER that cannot fail, over every row: its true rows ANDed into the live ones.
