@@ -220,6 +220,10 @@ final class AggregateState {
         // Whether every row, deleted or not, gets a group and the counts take the live rows from
         // `liveWords` (a table's deleted rows: no positions written, no indirection per row).
         var maskedGroups = false
+        // Whether `live` is left unwritten until an aggregate needs the positions: keys of other
+        // shapes over a table's live rows get groups for every row (`assignGroupsOverDeleted`),
+        // and sums and counts of a batch of one group read the bitmap (q16's sums by month).
+        var livePending = false
         let batch: Batch
         if let selection = input.selection, readsInPlace(input) {
             batch = input
@@ -230,7 +234,9 @@ final class AggregateState {
             // Counts (and medians) by one dictionary key without NULLs or a pair read the live bits.
             maskedGroups = liveWords != nil && table != nil && selection.count > 0 && countsLiveByWords(input)
             // Counts, quantiles and DISTINCT codes of one group read the bitmap: no positions written.
-            if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
+            if !maskedGroups && liveWords != nil && table != nil && selection.count > 0 && groupsOverDeleted(input) {
+                livePending = true
+            } else if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
                 live = UnsafeBufferPointer(selection.buffer)
             }
         } else {
@@ -245,7 +251,11 @@ final class AggregateState {
             filterRows = .allocate(capacity: count)
             groupsCapacity = count
         }
-        if let table {
+        if let table, livePending, let liveWords {
+            try assignGroupsOverDeleted(batch, table, liveWords: liveWords)
+            for accumulator in accumulators { accumulator.resize(table.groupCount) }
+            try account()
+        } else if let table {
             try assignGroups(batch, table, live: live, liveWords: maskedGroups ? liveWords : nil)
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
@@ -258,7 +268,11 @@ final class AggregateState {
         // (rows left out hold this or an earlier batch's groups: if all agree, so do the live ones).
         // The first and last live rows first: batches of many groups mostly differ there.
         var liveGroup: Int?
-        if table != nil, liveWords != nil, let first = live?.first, let last = live?.last,
+        if livePending, let liveWords {
+            // Every row has a group here: the first and last live rows from the bitmap.
+            let (first, last) = ValidityBitmap.firstAndLastSet(liveWords, count: count)
+            if groups[first] == groups[last] { liveGroup = uniformGroup(groups, count) }
+        } else if table != nil, liveWords != nil, let first = live?.first, let last = live?.last,
             groups[Int(first)] == groups[Int(last)]
         {
             liveGroup = uniformGroup(groups, count)
@@ -266,8 +280,10 @@ final class AggregateState {
         // With few groups, the rows are ordered by group once, on first use, for every exact aggregate.
         let ordersRuns =
             !maskedGroups && runsPay
-            && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? count) } ?? false)
-            && (live != nil ? liveGroup == nil : uniformGroup(groups, count) == nil)  // one group: summed whole
+            && (table.map { GroupRuns.applies(groupCount: $0.groupCount, rows: live?.count ?? input.liveCount) }
+                ?? false)
+            // One group: summed whole.
+            && (live != nil || livePending ? liveGroup == nil : uniformGroup(groups, count) == nil)
         var runsBuilt = false
         var lanesBuilt = false
         runSnapshots.removeAll(keepingCapacity: true)
@@ -310,6 +326,17 @@ final class AggregateState {
                 try quantile.update(groups, liveWords: liveWords, argument, count: count)
                 continue
             }
+            if let group = liveGroup, let liveWords, op.filterNodes[index] == nil, distinctSets[index] == nil,
+                accumulator.update(
+                    group: group, liveWords: liveWords, liveCount: input.liveCount, argument, count: count)
+            {
+                continue
+            }
+            if livePending {
+                // An aggregate that reads positions: written now, once for the batch.
+                live = UnsafeBufferPointer(input.selection!.buffer)
+                livePending = false
+            }
             let x = try op.xNodes[index]?.evaluate(batch)
             var selected = live
             if let filter = op.filterNodes[index] {
@@ -333,12 +360,6 @@ final class AggregateState {
                     }
                 }
                 selected = UnsafeBufferPointer(start: filterRows, count: n)
-            }
-            if let group = liveGroup, let liveWords, op.filterNodes[index] == nil, distinctSets[index] == nil,
-                accumulator.update(
-                    group: group, liveWords: liveWords, liveCount: input.liveCount, argument, count: count)
-            {
-                continue
             }
             if let set = distinctSets[index] {
                 if let argument, let dictionary = argument.dictionary, let codes = distinctCodes[index] {

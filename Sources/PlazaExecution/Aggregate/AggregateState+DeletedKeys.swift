@@ -3,6 +3,13 @@ import PlazaVector
 // Group keys of any shape over a table's deleted rows, for counts that read the live rows from
 // their bitmap (`countLive`): every row, deleted or not, gets a valid group; only live rows make them.
 extension AggregateState {
+    /// Whether `input`'s keys take `assignGroupsOverDeleted`: neither one dictionary key nor a
+    /// pair of them (those map every row by code), and computed over every row by `readsInPlace`.
+    func groupsOverDeleted(_ input: Batch) -> Bool {
+        if let key = singleKeyColumn, input.columns[key].dictionary != nil { return false }
+        return pairCodes(input) == nil
+    }
+
     /// Fills `groups` for every row of `batch` (read in place, its selection made from
     /// `liveWords`) from keys computed over every row, so no key column is copied: rows whose key
     /// has no group yet make one only when live (in row order, as over the compacted rows), and a
