@@ -1,7 +1,8 @@
 import PlazaVector
 
-// Group keys of any shape over a table's deleted rows, for counts that read the live rows from
-// their bitmap (`countLive`): every row, deleted or not, gets a valid group; only live rows make them.
+// Group keys of any shape over a table's deleted rows: every row, deleted or not, gets a valid
+// group and only live rows make them, so counts read the live rows from their bitmap (`countLive`),
+// a batch of one group is summed under it, and positions are written only for what reads them.
 extension AggregateState {
     /// Whether `input`'s keys take `assignGroupsOverDeleted`: neither one dictionary key nor a
     /// pair of them (those map every row by code), and computed over every row by `readsInPlace`.
