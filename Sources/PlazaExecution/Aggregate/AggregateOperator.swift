@@ -352,10 +352,18 @@ final class AggregateState {
                             let r = Int(row)
                             n &+= values[r] != 0 && validity.isValid(at: r) ? 1 : 0
                         }
-                    } else {
-                        for row in 0..<count where values[row] != 0 && validity.isValid(at: row) {
+                    } else if let words = validity.words {
+                        // Branch-free (each row's position stored, kept by its flag): taken or not per
+                        // row, the branch cost q42's FILTER counts a tenth of their time, by code layout.
+                        for row in 0..<count {
                             rows[n] = Int32(truncatingIfNeeded: row)
-                            n &+= 1
+                            let valid = Int(truncatingIfNeeded: (words[row &>> 6] &>> UInt64(row & 63)) & 1)
+                            n &+= Int(unsafeBitCast(values[row] != 0, to: UInt8.self)) & valid
+                        }
+                    } else {
+                        for row in 0..<count {
+                            rows[n] = Int32(truncatingIfNeeded: row)
+                            n &+= Int(unsafeBitCast(values[row] != 0, to: UInt8.self))
                         }
                     }
                 }
