@@ -20,6 +20,9 @@ import PlazaCore
     /// The selected rows as a bitmap (bit set = selected, rows past the batch clear), when the
     /// selection was made from one (a deletion mask): counting kernels popcount it 64 rows at a time.
     @exclusivity(unchecked) package private(set) var liveWords: UnsafeMutablePointer<UInt64>?
+    /// The number of bits set in `liveWords` (`count` as `refill` left it): while `count` still
+    /// equals it, nothing narrowed the selection, so the bitmap describes it without a popcount.
+    @exclusivity(unchecked) package private(set) var liveWordsCount = 0
 
     /// Creates an empty selection with room for `capacity` positions (and `slack` more that a
     /// writer may overrun).
@@ -69,6 +72,7 @@ import PlazaCore
         // Words past this batch's stay clear: `writePendingPositions` reads as far as `capacity`.
         for w in wordCount..<ValidityBitmap.wordCount(for: capacity) { live[w] = 0 }
         self.count = ValidityBitmap.setBitCount(live, wordCount: wordCount)
+        liveWordsCount = self.count
         positionsPending = true
     }
 

@@ -50,6 +50,20 @@
         return n
     }
 
+    /// The first and last of the first `count` rows whose bit is set in `words` (a selection's live
+    /// rows, at least one of them set), found a word at a time from each end.
+    package static func firstAndLastSet(_ words: UnsafePointer<UInt64>, count: Int) -> (Int, Int) {
+        let wordCount = self.wordCount(for: count)
+        var first = 0
+        while first < wordCount && words[first] == 0 { first &+= 1 }
+        var last = wordCount &- 1
+        while last > first && words[last] == 0 { last &-= 1 }
+        precondition(first < wordCount, "no row set among \(count)")
+        return (
+            first &* 64 &+ words[first].trailingZeroBitCount, last &* 64 &+ 63 &- words[last].leadingZeroBitCount
+        )
+    }
+
     /// Number of 64-bit words needed for `count` rows.
     @inlinable
     package static func wordCount(for count: Int) -> Int { (count + 63) / 64 }

@@ -80,7 +80,10 @@ extension AggregateState {
             return
         }
         if try assignPairGroups(batch, table, live: live, liveWords: liveWords) { return }
-        precondition(liveWords == nil, "live rows by bitmap without a dictionary key or pair")
+        if let liveWords {
+            try assignGroupsOverDeleted(batch, table, liveWords: liveWords)
+            return
+        }
         try assignGroupsByKeys(batch, table, live: live)
     }
 
@@ -161,6 +164,15 @@ extension AggregateState {
             try table.findOrInsert(keys, rowCount: count, into: groups)
             return
         }
+        try groupMissing(keys, missing, into: groups, table, keyCache)
+    }
+
+    /// After `keyCache.lookup` of `keys` missed the first `missing` rows of its `missingRows`:
+    /// finds or creates their groups (in row order) and records them in the cache.
+    func groupMissing(
+        _ keys: [ColumnVector], _ missing: Int, into groups: UnsafeMutablePointer<Int32>, _ table: GroupTable,
+        _ keyCache: GroupKeyCache
+    ) throws(ExecutionError) {
         if missing == 0 { return }
         let found = UnsafeMutablePointer<Int32>.allocate(capacity: missing)
         defer { found.deallocate() }
