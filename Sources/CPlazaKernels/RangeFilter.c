@@ -47,46 +47,37 @@ __attribute__((target("avx2"))) static inline uint64_t four(
     return (uint64_t)(uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_andnot_si256(over, set)));
 }
 
+// The word loop of both key widths; LOAD(k) gives the four keys at `k` as 64-bit lanes.
+#define AVX2_BODY(KEY_TYPE, LOAD, SCALAR)                                                        \
+    const __m256i bases = _mm256_set1_epi64x(base), sign = _mm256_set1_epi64x((int64_t)0x8000000000000000ull); \
+    const __m256i limit = _mm256_set1_epi64x((int64_t)(span ^ 0x8000000000000000ull));          \
+    const __m256i spans = _mm256_set1_epi64x((int64_t)span);                                   \
+    const __m128i shifts = _mm_cvtsi32_si128((int)shift);                                      \
+    size_t full = count / 64;                                                                  \
+    for (size_t w = 0; w < full; w++) {                                                        \
+        if (mask[w] == 0) continue;                                                            \
+        const KEY_TYPE *k = keys + w * 64;                                                     \
+        uint64_t bits = 0;                                                                     \
+        for (int q = 0; q < 16; q++) {                                                         \
+            bits |= four(LOAD(k + q * 4), bases, sign, limit, spans, shifts, words) << (q * 4); \
+        }                                                                                      \
+        mask[w] &= bits;                                                                       \
+    }                                                                                          \
+    if (count % 64 != 0) SCALAR(keys + full * 64, count % 64, base, span, shift, words, mask + full);
+
+#define LOAD_I64(p) _mm256_loadu_si256((const __m256i *)(p))
+#define LOAD_I32(p) _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(p)))
+
 __attribute__((target("avx2"))) static void range_filter_i64_avx2(
     const int64_t *keys, size_t count, int64_t base, uint64_t span, unsigned shift, const uint64_t *words,
     uint64_t *mask) {
-    const __m256i bases = _mm256_set1_epi64x(base), sign = _mm256_set1_epi64x((int64_t)0x8000000000000000ull);
-    const __m256i limit = _mm256_set1_epi64x((int64_t)(span ^ 0x8000000000000000ull));
-    const __m256i spans = _mm256_set1_epi64x((int64_t)span);
-    const __m128i shifts = _mm_cvtsi32_si128((int)shift);
-    size_t full = count / 64;
-    for (size_t w = 0; w < full; w++) {
-        if (mask[w] == 0) continue;
-        const int64_t *k = keys + w * 64;
-        uint64_t bits = 0;
-        for (int q = 0; q < 16; q++) {
-            __m256i v = _mm256_loadu_si256((const __m256i *)(k + q * 4));
-            bits |= four(v, bases, sign, limit, spans, shifts, words) << (q * 4);
-        }
-        mask[w] &= bits;
-    }
-    if (count % 64 != 0) range_filter_i64_scalar(keys + full * 64, count % 64, base, span, shift, words, mask + full);
+    AVX2_BODY(int64_t, LOAD_I64, range_filter_i64_scalar)
 }
 
 __attribute__((target("avx2"))) static void range_filter_i32_avx2(
     const int32_t *keys, size_t count, int64_t base, uint64_t span, unsigned shift, const uint64_t *words,
     uint64_t *mask) {
-    const __m256i bases = _mm256_set1_epi64x(base), sign = _mm256_set1_epi64x((int64_t)0x8000000000000000ull);
-    const __m256i limit = _mm256_set1_epi64x((int64_t)(span ^ 0x8000000000000000ull));
-    const __m256i spans = _mm256_set1_epi64x((int64_t)span);
-    const __m128i shifts = _mm_cvtsi32_si128((int)shift);
-    size_t full = count / 64;
-    for (size_t w = 0; w < full; w++) {
-        if (mask[w] == 0) continue;
-        const int32_t *k = keys + w * 64;
-        uint64_t bits = 0;
-        for (int q = 0; q < 16; q++) {
-            __m256i v = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(k + q * 4)));
-            bits |= four(v, bases, sign, limit, spans, shifts, words) << (q * 4);
-        }
-        mask[w] &= bits;
-    }
-    if (count % 64 != 0) range_filter_i32_scalar(keys + full * 64, count % 64, base, span, shift, words, mask + full);
+    AVX2_BODY(int32_t, LOAD_I32, range_filter_i32_scalar)
 }
 
 static int has_avx2(void) {

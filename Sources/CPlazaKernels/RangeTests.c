@@ -6,64 +6,38 @@
 // Few rows left in a word (an earlier test was selective): test just those.
 #define SPARSE_ROWS 8
 
-static inline uint64_t sparse_word_i32(const int32_t *v, uint64_t left, int32_t low, uint32_t span, uint64_t flip) {
-    uint64_t bits = 0;
-    while (left != 0) {
-        int j = __builtin_ctzll(left);
-        uint64_t pass = ((uint32_t)v[j] - (uint32_t)low) <= span;
-        bits |= (pass ^ (flip & 1)) << j;
-        left &= left - 1;
+// The portable loops of both widths: UT is the unsigned type of T.
+#define PORTABLE(NAME, T, UT)                                                                   \
+    static inline uint64_t sparse_##NAME(const T *v, uint64_t left, T low, UT span, uint64_t flip) { \
+        uint64_t bits = 0;                                                                      \
+        while (left != 0) {                                                                     \
+            int j = __builtin_ctzll(left);                                                      \
+            uint64_t pass = ((UT)v[j] - (UT)low) <= span;                                       \
+            bits |= (pass ^ (flip & 1)) << j;                                                   \
+            left &= left - 1;                                                                   \
+        }                                                                                       \
+        return bits;                                                                            \
+    }                                                                                           \
+    static void and_range_##NAME##_scalar(                                                      \
+        const T *values, size_t count, T low, UT span, uint64_t flip, uint64_t *mask) {         \
+        size_t words = (count + 63) / 64;                                                       \
+        for (size_t w = 0; w < words; w++) {                                                    \
+            if (mask[w] == 0) continue;                                                         \
+            const T *v = values + w * 64;                                                       \
+            size_t end = count - w * 64 < 64 ? count - w * 64 : 64;                             \
+            uint64_t bits = 0;                                                                  \
+            if (end == 64 && __builtin_popcountll(mask[w]) <= SPARSE_ROWS) {                    \
+                bits = sparse_##NAME(v, mask[w], low, span, flip);                              \
+            } else {                                                                            \
+                for (size_t j = 0; j < end; j++) bits |= (uint64_t)(((UT)v[j] - (UT)low) <= span) << j; \
+                if (flip) bits = ~bits & (end == 64 ? ~0ULL : (1ULL << end) - 1);               \
+            }                                                                                   \
+            mask[w] &= bits;                                                                    \
+        }                                                                                       \
     }
-    return bits;
-}
 
-static inline uint64_t sparse_word_i64(const int64_t *v, uint64_t left, int64_t low, uint64_t span, uint64_t flip) {
-    uint64_t bits = 0;
-    while (left != 0) {
-        int j = __builtin_ctzll(left);
-        uint64_t pass = ((uint64_t)v[j] - (uint64_t)low) <= span;
-        bits |= (pass ^ (flip & 1)) << j;
-        left &= left - 1;
-    }
-    return bits;
-}
-
-// Portable versions: a row at a time.
-static void and_range_i32_scalar(
-    const int32_t *values, size_t count, int32_t low, uint32_t span, uint64_t flip, uint64_t *mask) {
-    size_t words = (count + 63) / 64;
-    for (size_t w = 0; w < words; w++) {
-        if (mask[w] == 0) continue;
-        const int32_t *v = values + w * 64;
-        size_t end = count - w * 64 < 64 ? count - w * 64 : 64;
-        uint64_t bits = 0;
-        if (end == 64 && __builtin_popcountll(mask[w]) <= SPARSE_ROWS) {
-            bits = sparse_word_i32(v, mask[w], low, span, flip);
-        } else {
-            for (size_t j = 0; j < end; j++) bits |= (uint64_t)(((uint32_t)v[j] - (uint32_t)low) <= span) << j;
-            if (flip) bits = ~bits & (end == 64 ? ~0ULL : (1ULL << end) - 1);
-        }
-        mask[w] &= bits;
-    }
-}
-
-static void and_range_i64_scalar(
-    const int64_t *values, size_t count, int64_t low, uint64_t span, uint64_t flip, uint64_t *mask) {
-    size_t words = (count + 63) / 64;
-    for (size_t w = 0; w < words; w++) {
-        if (mask[w] == 0) continue;
-        const int64_t *v = values + w * 64;
-        size_t end = count - w * 64 < 64 ? count - w * 64 : 64;
-        uint64_t bits = 0;
-        if (end == 64 && __builtin_popcountll(mask[w]) <= SPARSE_ROWS) {
-            bits = sparse_word_i64(v, mask[w], low, span, flip);
-        } else {
-            for (size_t j = 0; j < end; j++) bits |= (uint64_t)(((uint64_t)v[j] - (uint64_t)low) <= span) << j;
-            if (flip) bits = ~bits & (end == 64 ? ~0ULL : (1ULL << end) - 1);
-        }
-        mask[w] &= bits;
-    }
-}
+PORTABLE(i32, int32_t, uint32_t)
+PORTABLE(i64, int64_t, uint64_t)
 
 #if defined(__x86_64__)
 #include <immintrin.h>
