@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "PlazaPlannerTests", dependencies: ["PlazaCore", "PlazaSQL", "PlazaPlanner"]),
         .testTarget(name: "PlazaStorageTests", dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaFormat", "PlazaStorage"]),
         .testTarget(
-            name: "PlazaExecutionTests", dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution", "CPlazaKernels"]),
+            name: "PlazaExecutionTests",
+            dependencies: ["PlazaTestSupport", "PlazaCore", "PlazaVector", "PlazaPlanner", "PlazaExecution", "CPlazaKernels"]),
         .testTarget(name: "PlazaTests", dependencies: ["PlazaTestSupport", "Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaCLITests", dependencies: ["PlazaCLI", "Plaza", "PlazaVector"]),
         .testTarget(name: "PlazaServerTests", dependencies: ["PlazaTestSupport", "PlazaServer", "Plaza"]),

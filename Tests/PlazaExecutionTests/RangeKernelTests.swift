@@ -1,5 +1,6 @@
 import CPlazaKernels
 import PlazaCore
+import PlazaTestSupport
 import PlazaVector
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
     static let sizes = [1, 63, 64, 65, 200, 2_047, 2_048]
 
     /// Starting masks: every row, every third word zero, a few rows per word, random rows, every bit.
-    static func masks(_ count: Int, _ rng: inout SplitMix) -> [[UInt64]] {
+    static func masks(_ count: Int, _ rng: inout SeededRandom) -> [[UInt64]] {
         let words = ValidityBitmap.wordCount(for: count)
         let tail: UInt64 = count % 64 == 0 ? ~0 : (1 << UInt64(count % 64)) - 1
         func clip(_ mask: [UInt64]) -> [UInt64] {
@@ -40,30 +41,23 @@ import Testing
         return out
     }
 
-    @Test(arguments: sizes)
-    func thirtyTwoBitRangesMatchRowByRow(_ count: Int) {
-        var rng = SplitMix(seed: UInt64(count))
-        let edges: [Int32] = [.min, .min + 1, -7, -1, 0, 1, 6, 7, 1000, .max - 1, .max]
-        let values = (0..<count).map { row in
-            row % 4 == 0 ? edges[row % edges.count] : Int32(truncatingIfNeeded: rng.next() % 41) - 20
-        }
-        let bounds: [(Int32, Int32)] = [(-5, 5), (0, 0), (.min, -1), (7, .max), (.min, .max), (3, 2_000), (-20, 20)]
+    /// Runs `kernel(values, low, span, invert, portable, mask)` for each of `bounds`, `!=` too, over
+    /// each starting mask, and compares with the row-by-row rule.
+    static func checkRanges<T: FixedWidthInteger & SignedInteger>(
+        _ values: [T], _ bounds: [(T, T)], _ rng: inout SeededRandom,
+        _ kernel: (UnsafePointer<T>, T, T.Magnitude, Int32, Bool, UnsafeMutablePointer<UInt64>) -> Void
+    ) {
+        let count = values.count
         for (low, high) in bounds {
             for invert in [false, true] {
                 for start in Self.masks(count, &rng) {
                     let expected = Self.reference(start, count) { (low...high).contains(values[$0]) != invert }
-                    let span = UInt32(bitPattern: high &- low)
+                    let span = T.Magnitude(truncatingIfNeeded: high &- low)
                     for portable in [false, true] {
                         var mask = start
                         values.withUnsafeBufferPointer { v in
                             mask.withUnsafeMutableBufferPointer { m in
-                                if portable {
-                                    plaza_and_range_i32_portable(
-                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
-                                } else {
-                                    plaza_and_range_i32(
-                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
-                                }
+                                kernel(v.baseAddress!, low, span, invert ? 1 : 0, portable, m.baseAddress!)
                             }
                         }
                         #expect(
@@ -75,34 +69,34 @@ import Testing
     }
 
     @Test(arguments: sizes)
+    func thirtyTwoBitRangesMatchRowByRow(_ count: Int) {
+        var rng = SeededRandom(seed: UInt64(count))
+        let edges: [Int32] = [.min, .min + 1, -7, -1, 0, 1, 6, 7, 1000, .max - 1, .max]
+        let values = (0..<count).map { row in
+            row % 4 == 0 ? edges[row % edges.count] : Int32(truncatingIfNeeded: rng.next() % 41) - 20
+        }
+        let bounds: [(Int32, Int32)] = [(-5, 5), (0, 0), (.min, -1), (7, .max), (.min, .max), (3, 2_000), (-20, 20)]
+        Self.checkRanges(values, bounds, &rng) { v, low, span, invert, portable, m in
+            if portable {
+                plaza_and_range_i32_portable(v, count, low, span, invert, m)
+            } else {
+                plaza_and_range_i32(v, count, low, span, invert, m)
+            }
+        }
+    }
+
+    @Test(arguments: sizes)
     func sixtyFourBitRangesMatchRowByRow(_ count: Int) {
-        var rng = SplitMix(seed: UInt64(count) &+ 99)
+        var rng = SeededRandom(seed: UInt64(count) &+ 99)
         let edges: [Int64] = [.min, .min + 1, -1, 0, 1, 1 << 40, .max - 1, .max]
         let values = (0..<count).map { row in row % 3 == 0 ? edges[row % edges.count] : Int64(rng.next() % 1_001) - 500
         }
         let bounds: [(Int64, Int64)] = [(-100, 100), (0, 0), (.min, 0), (1, .max), (.min, .max), (-1, 1 << 40)]
-        for (low, high) in bounds {
-            for invert in [false, true] {
-                for start in Self.masks(count, &rng) {
-                    let expected = Self.reference(start, count) { (low...high).contains(values[$0]) != invert }
-                    let span = UInt64(bitPattern: high &- low)
-                    for portable in [false, true] {
-                        var mask = start
-                        values.withUnsafeBufferPointer { v in
-                            mask.withUnsafeMutableBufferPointer { m in
-                                if portable {
-                                    plaza_and_range_i64_portable(
-                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
-                                } else {
-                                    plaza_and_range_i64(
-                                        v.baseAddress!, count, low, span, invert ? 1 : 0, m.baseAddress!)
-                                }
-                            }
-                        }
-                        #expect(
-                            mask == expected, "[\(low), \(high)] invert \(invert) portable \(portable) over \(count)")
-                    }
-                }
+        Self.checkRanges(values, bounds, &rng) { v, low, span, invert, portable, m in
+            if portable {
+                plaza_and_range_i64_portable(v, count, low, span, invert, m)
+            } else {
+                plaza_and_range_i64(v, count, low, span, invert, m)
             }
         }
     }
@@ -168,7 +162,7 @@ import Testing
     /// Positions of set bits at every density a word can have (the table path from 16 bits, four
     /// bits a round below), both versions.
     @Test func positionsOfSetBitsAtEveryDensity() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRandom(seed: 7)
         for bitsPerWord in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 40, 63, 64] {
             let words: [UInt64] = (0..<32).map { w in
                 var word: UInt64 = 0
@@ -203,7 +197,7 @@ extension RangeKernelTests {
     /// the range, bits per position and per 2^shift positions, partial words.
     @Test(arguments: [0, 3])
     func rangeFiltersMatchRowByRow(shift: Int) {
-        var rng = SplitMix(seed: UInt64(shift) &+ 5)
+        var rng = SeededRandom(seed: UInt64(shift) &+ 5)
         let base: Int64 = -1_000, span: UInt64 = 5_000
         var words = (0..<((Int(span) >> shift) / 64 + 1)).map { _ in rng.next() & rng.next() }
         // The last position's bit set: the one keys out of range read, which the range test clears.
@@ -247,18 +241,5 @@ extension RangeKernelTests {
                 }
             }
         }
-    }
-}
-
-/// A small seeded generator, so that failures repeat.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
