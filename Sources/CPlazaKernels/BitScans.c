@@ -1,4 +1,5 @@
 #include "CPlazaKernels.h"
+#include "CPUFeatures.h"
 
 // Swift's `nonzeroBitCount` compiles to a dozen-instruction bit trick on baseline x86-64 (no
 // POPCNT without compiler flags); these loops use the instruction where the CPU has it.
@@ -74,10 +75,6 @@ __attribute__((target("popcnt"))) static size_t popcount_popcnt(const uint64_t *
     POPCOUNT_BODY
 }
 
-static int has_popcnt(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
-}
 #endif
 
 size_t plaza_write_positions_portable(const uint64_t *words, size_t word_count, int32_t *out) {
@@ -86,14 +83,14 @@ size_t plaza_write_positions_portable(const uint64_t *words, size_t word_count, 
 
 size_t plaza_write_positions(const uint64_t *words, size_t word_count, int32_t *out) {
 #if defined(__x86_64__)
-    if (has_popcnt()) return write_positions_popcnt(words, word_count, out);
+    if (plaza_cpu_has_popcnt_bmi()) return write_positions_popcnt(words, word_count, out);
 #endif
     return write_positions_default(words, word_count, out);
 }
 
 size_t plaza_popcount(const uint64_t *words, size_t word_count) {
 #if defined(__x86_64__)
-    if (has_popcnt()) return popcount_popcnt(words, word_count);
+    if (plaza_cpu_has_popcnt_bmi()) return popcount_popcnt(words, word_count);
 #endif
     return popcount_default(words, word_count);
 }

@@ -1,4 +1,5 @@
 #include "CPlazaKernels.h"
+#include "CPUFeatures.h"
 
 // Portable version: one code at a time.
 static int and_nibble_codes_scalar(
@@ -60,8 +61,7 @@ __attribute__((target("ssse3"))) static int and_nibble_codes_ssse3(
 int plaza_and_nibble_codes(
     const uint8_t *packed, size_t groups, const uint8_t *table, const uint8_t *invalid, uint64_t *mask) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("ssse3")) return and_nibble_codes_ssse3(packed, groups, table, invalid, mask);
+    if (plaza_cpu_has_ssse3()) return and_nibble_codes_ssse3(packed, groups, table, invalid, mask);
 #endif
     return and_nibble_codes_scalar(packed, groups, table, invalid, mask);
 }

@@ -1,4 +1,5 @@
 #include "CPlazaKernels.h"
+#include "CPUFeatures.h"
 
 // A join's range filter: key k may be in the build side when (k - base) <= span (unsigned) and bit
 // (k - base) >> shift of `words` is set. Out-of-range keys read the bit of position span, which
@@ -80,17 +81,13 @@ __attribute__((target("avx2"))) static void range_filter_i32_avx2(
     AVX2_BODY(int32_t, LOAD_I32, range_filter_i32_scalar)
 }
 
-static int has_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
 #endif
 
 void plaza_and_range_filter_i64(
     const int64_t *keys, size_t count, int64_t base, uint64_t span, unsigned shift, const uint64_t *words,
     uint64_t *mask, int portable) {
 #if defined(__x86_64__)
-    if (!portable && has_avx2()) {
+    if (!portable && plaza_cpu_has_avx2()) {
         range_filter_i64_avx2(keys, count, base, span, shift, words, mask);
         return;
     }
@@ -102,7 +99,7 @@ void plaza_and_range_filter_i32(
     const int32_t *keys, size_t count, int64_t base, uint64_t span, unsigned shift, const uint64_t *words,
     uint64_t *mask, int portable) {
 #if defined(__x86_64__)
-    if (!portable && has_avx2()) {
+    if (!portable && plaza_cpu_has_avx2()) {
         range_filter_i32_avx2(keys, count, base, span, shift, words, mask);
         return;
     }

@@ -1,4 +1,5 @@
 #include "CPlazaKernels.h"
+#include "CPUFeatures.h"
 
 // A row passes when its value lies in [low, low + span]: one unsigned comparison of value - low
 // (wrapping), so every operator against a constant (and BETWEEN) is this one loop, `!=` inverted.
@@ -90,10 +91,6 @@ __attribute__((target("avx2"))) static void and_range_i64_avx2(
     if (count % 64 != 0) and_range_i64_scalar(values + full * 64, count % 64, low, span, flip, mask + full);
 }
 
-static int has_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
 #endif
 
 void plaza_and_range_i32_portable(
@@ -110,7 +107,7 @@ void plaza_and_range_i32(
     const int32_t *values, size_t count, int32_t low, uint32_t span, int invert, uint64_t *mask) {
     uint64_t flip = invert ? 1 : 0;
 #if defined(__x86_64__)
-    if (has_avx2()) {
+    if (plaza_cpu_has_avx2()) {
         and_range_i32_avx2(values, count, low, span, flip, mask);
         return;
     }
@@ -122,7 +119,7 @@ void plaza_and_range_i64(
     const int64_t *values, size_t count, int64_t low, uint64_t span, int invert, uint64_t *mask) {
     uint64_t flip = invert ? 1 : 0;
 #if defined(__x86_64__)
-    if (has_avx2()) {
+    if (plaza_cpu_has_avx2()) {
         and_range_i64_avx2(values, count, low, span, flip, mask);
         return;
     }
