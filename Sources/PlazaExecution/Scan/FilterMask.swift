@@ -132,10 +132,10 @@ enum FilterMask {
         switch vector.physicalType {
         case .int64:
             let c = holder.data.load(as: Int64.self)
-            andInterval(mask, count, vector, Int64.self, interval(Int64.self, [(op, c)]), invert: op == .notEqual)
+            andInterval(mask, count, vector, Int64.self, interval(Int64.self, (op, c)), invert: op == .notEqual)
         case .int32:
             let c = Int64(holder.data.load(as: Int32.self))
-            andInterval(mask, count, vector, Int32.self, interval(Int32.self, [(op, c)]), invert: op == .notEqual)
+            andInterval(mask, count, vector, Int32.self, interval(Int32.self, (op, c)), invert: op == .notEqual)
         default:
             return false
         }
@@ -152,40 +152,46 @@ enum FilterMask {
         precondition(op != .equal && op != .notEqual && otherOp != .equal && otherOp != .notEqual, "range test")
         switch vector.physicalType {
         case .int64:
-            let bounds = [(op, holder.data.load(as: Int64.self)), (otherOp, otherHolder.data.load(as: Int64.self))]
-            andInterval(mask, count, vector, Int64.self, interval(Int64.self, bounds), invert: false)
+            let bounds = interval(
+                Int64.self, (op, holder.data.load(as: Int64.self)), (otherOp, otherHolder.data.load(as: Int64.self)))
+            andInterval(mask, count, vector, Int64.self, bounds, invert: false)
         case .int32:
-            let bounds = [
-                (op, Int64(holder.data.load(as: Int32.self))), (otherOp, Int64(otherHolder.data.load(as: Int32.self))),
-            ]
-            andInterval(mask, count, vector, Int32.self, interval(Int32.self, bounds), invert: false)
+            let bounds = interval(
+                Int32.self, (op, Int64(holder.data.load(as: Int32.self))),
+                (otherOp, Int64(otherHolder.data.load(as: Int32.self))))
+            andInterval(mask, count, vector, Int32.self, bounds, invert: false)
         default:
             preconditionFailure("range test on \(vector.physicalType)")
         }
     }
 
-    /// The inclusive interval of values of `T` that pass every `(op, constant)` (`!=` as `=`, its
-    /// caller inverting), or nil when none does.
+    /// The inclusive interval of values of `T` that pass `first` and `second` (`!=` as `=`, its
+    /// caller inverting), or nil when none does. (Two parameters, not an array: this runs per
+    /// batch and conjunct, and an array was an allocation each time.)
     private static func interval<T: FixedWidthInteger & SignedInteger>(
-        _: T.Type, _ tests: [(CompareKernel.Operator, Int64)]
+        _: T.Type, _ first: (CompareKernel.Operator, Int64), _ second: (CompareKernel.Operator, Int64)? = nil
     ) -> (low: Int64, high: Int64)? {
         // Widened to Int64 so that `> max` and `< min` stay exact (they pass nothing).
         var low = Int64(T.min), high = Int64(T.max)
-        for (op, c) in tests {
+        /// Narrows the interval by one test; false when nothing can pass it.
+        func narrow(_ op: CompareKernel.Operator, _ c: Int64) -> Bool {
             switch op {
             case .equal, .notEqual:
                 low = Swift.max(low, c)
                 high = Swift.min(high, c)
             case .greaterOrEqual: low = Swift.max(low, c)
             case .greater:
-                if c == Int64.max { return nil }
+                if c == Int64.max { return false }
                 low = Swift.max(low, c + 1)
             case .lessOrEqual: high = Swift.min(high, c)
             case .less:
-                if c == Int64.min { return nil }
+                if c == Int64.min { return false }
                 high = Swift.min(high, c - 1)
             }
+            return true
         }
+        guard narrow(first.0, first.1) else { return nil }
+        if let second, !narrow(second.0, second.1) { return nil }
         return low <= high ? (low, high) : nil
     }
 
@@ -197,10 +203,9 @@ enum FilterMask {
     ) {
         let words = ValidityBitmap.wordCount(for: count)
         guard let (low, high) = bounds else {
-            // Nothing is in the interval: no row passes, or every row does (`!=` of a constant
-            // outside the type, which cannot happen for a constant of the column's type).
-            if !invert { mask.update(repeating: 0, count: words) }
-            andValidity(mask, words, vector)
+            // Nothing is in the interval: no row passes. (`!=` never gets here: its constant is of
+            // the column's type, so its interval holds that one value.)
+            mask.update(repeating: 0, count: words)
             return
         }
         let span = UInt64(bitPattern: high &- low)
