@@ -243,8 +243,14 @@ final class IntegerSumAccumulator: UnaryAccumulatorState {
         if overflow != 0 { wideOverflow = true }
     }
 
-    /// Adds `groupSums` (one per group of `lanes`: this sum's over the rows `lanes` tagged, or
-    /// another sum's of the same values, `avg(x)` after `sum(x)`) and the groups' row counts.
+    /// Adds `input` (which `lanes.fits`) over the rows `lanes` tagged: 64-bit partial sums per lane.
+    func update(lanes: GroupLanes, _ input: ColumnVector) {
+        sums.withUnsafeMutableBufferPointer { s in lanes.sum(input, into: s.baseAddress!) }
+        add(rowCounts: lanes)
+    }
+
+    /// Adds `groupSums` (one per group of `lanes`, the sums of the same values as another sum's)
+    /// and the groups' row counts: `avg(x)` after `sum(x)`, summed once.
     func add(groupSums: UnsafePointer<Int128>, lanes: GroupLanes) {
         for g in 0..<lanes.groupCount { sums[g] &+= groupSums[g] }
         add(rowCounts: lanes)

@@ -141,11 +141,6 @@ final class AggregateState {
     lazy var laneSums = UnsafeMutablePointer<Int128>.allocate(capacity: accumulators.count * GroupLanes.maximumGroups)
     /// Per aggregate: whether `laneSums` holds its sums of this batch.
     lazy var laneSummed = [Bool](repeating: false, count: accumulators.count)
-    /// This batch's integer sums over lanes, summed two at a time after the other aggregates
-    /// (`flushLaneSums`): each sum's group sums go to its slice of `laneSums`.
-    var pendingLaneSums: [(argument: ColumnVector, index: Int, sum: IntegerSumAccumulator)] = []
-    /// Sums that add an earlier aggregate's lane sums (`avg(x)` after `sum(x)`) once those are done.
-    var pendingLaneCopies: [(sum: IntegerSumAccumulator, earlier: Int)] = []
 
     /// Throws the memory-limit error when there is no room for the group table. `expectedGroups`
     /// and `expectedKeyBytes` size the table once (a radix partition knows its most groups and key
@@ -300,7 +295,7 @@ final class AggregateState {
             if lanesBuilt, let earlier = runSumSources[index], laneSummed[earlier],
                 case .integerSum(let sum) = accumulator
             {
-                pendingLaneCopies.append((sum, earlier))
+                sum.add(groupSums: laneSums + earlier &* GroupLanes.maximumGroups, lanes: lanes)
                 continue
             }
             if ordersRuns, let earlier = runSumSources[index], let before = runSnapshots[earlier],
@@ -421,7 +416,6 @@ final class AggregateState {
                 try accumulator.update(groups, nil, argument, x: x, count: count)
             }
         }
-        if lanesBuilt { flushLaneSums() }
     }
 
     /// Whether every aggregate reads the live rows from their bitmap when there is one group: a

@@ -31,42 +31,19 @@ extension AggregateState {
         case .count(let counter):
             counter.update(lanes: lanes)
         case .integerSum(let sum):
-            // Summed with the batch's other lane sums (`flushLaneSums`); later aggregates over the
-            // same column add these group sums instead of summing again.
-            pendingLaneSums.append((argument!, index, sum))
-            laneSummed[index] = true
+            if runSumSources.contains(index) {
+                // Later aggregates over the same column add these group sums instead of summing again.
+                let slice = laneSums + index &* GroupLanes.maximumGroups
+                slice.update(repeating: 0, count: groupCount)
+                lanes.sum(argument!, into: slice)
+                sum.add(groupSums: slice, lanes: lanes)
+                laneSummed[index] = true
+            } else {
+                sum.update(lanes: lanes, argument!)
+            }
         default:
             preconditionFailure("addOverLanes past its checks")
         }
         return true
-    }
-
-    /// Sums the batch's pending lane sums, two inputs per pass over the rows, into their slices
-    /// of `laneSums`, adds them to their aggregates, then the copies of them.
-    func flushLaneSums() {
-        var next = 0
-        while next < pendingLaneSums.count {
-            let first = pendingLaneSums[next]
-            let firstSlice = laneSums + first.index &* GroupLanes.maximumGroups
-            firstSlice.update(repeating: 0, count: groupCount)
-            if next + 1 < pendingLaneSums.count {
-                let second = pendingLaneSums[next + 1]
-                let secondSlice = laneSums + second.index &* GroupLanes.maximumGroups
-                secondSlice.update(repeating: 0, count: groupCount)
-                lanes.sum(first.argument, second.argument, into: firstSlice, secondSlice)
-                next += 2
-            } else {
-                lanes.sum(first.argument, into: firstSlice)
-                next += 1
-            }
-        }
-        for pending in pendingLaneSums {
-            pending.sum.add(groupSums: laneSums + pending.index &* GroupLanes.maximumGroups, lanes: lanes)
-        }
-        for copy in pendingLaneCopies {
-            copy.sum.add(groupSums: laneSums + copy.earlier &* GroupLanes.maximumGroups, lanes: lanes)
-        }
-        pendingLaneSums.removeAll(keepingCapacity: true)
-        pendingLaneCopies.removeAll(keepingCapacity: true)
     }
 }

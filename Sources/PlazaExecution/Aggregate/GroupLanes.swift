@@ -22,8 +22,6 @@ final class GroupLanes {
     private var capacity: Int
     /// Per slot: a 64-bit partial sum, reused by each sum.
     private let partial: UnsafeMutablePointer<Int64>
-    /// Per slot: the partial sums of the second input of a pair (`sum(_:_:into:_:)`).
-    private let partialPair: UnsafeMutablePointer<Int64>
     /// Per group: the rows of the batch in it.
     let rowCounts: UnsafeMutablePointer<Int64>
     /// The groups of the batch built last.
@@ -38,7 +36,6 @@ final class GroupLanes {
         slots = .allocate(capacity: capacity)
         rowBuffer = .allocate(capacity: capacity)
         partial = .allocate(capacity: GroupLanes.lanes * GroupLanes.maximumGroups)
-        partialPair = .allocate(capacity: GroupLanes.lanes * GroupLanes.maximumGroups)
         rowCounts = .allocate(capacity: GroupLanes.maximumGroups)
     }
 
@@ -46,7 +43,6 @@ final class GroupLanes {
         slots.deallocate()
         rowBuffer.deallocate()
         partial.deallocate()
-        partialPair.deallocate()
         rowCounts.deallocate()
     }
 
@@ -141,63 +137,10 @@ final class GroupLanes {
             let values = LaneFlatValues(base: input.data.assumingMemoryBound(to: Int64.self))
             if hasRows { add(values, LaneSomeRows(base: rowBuffer)) } else { add(values, LaneAllRows()) }
         }
-        fold(partial, into: sums)
-    }
-
-    /// Adds the lanes' partial sums of each group into `sums[group]`.
-    private func fold(_ partial: UnsafeMutablePointer<Int64>, into sums: UnsafeMutablePointer<Int128>) {
         for g in 0..<groupCount {
             var total: Int128 = 0
-            for lane in 0..<GroupLanes.lanes { total &+= Int128(partial[lane &* groupCount &+ g]) }
+            for lane in 0..<lanes { total &+= Int128(partial[lane &* groupCount &+ g]) }
             sums[g] &+= total
-        }
-    }
-
-    /// `sum` of two inputs (each one that `fits`) in one pass over the rows: each row's slot and
-    /// row are read once for both (Q1's five sums read them five times when summed one by one).
-    func sum(
-        _ first: ColumnVector, _ second: ColumnVector, into firstSums: UnsafeMutablePointer<Int128>,
-        _ secondSums: UnsafeMutablePointer<Int128>
-    ) {
-        let slots = GroupLanes.lanes * groupCount
-        partial.initialize(repeating: 0, count: slots)
-        partialPair.initialize(repeating: 0, count: slots)
-        if let dictionary = first.dictionary {
-            addPair(
-                LaneCodedValues(
-                    entries: dictionary.data.assumingMemoryBound(to: Int64.self),
-                    codes: first.data.assumingMemoryBound(to: UInt32.self)), second)
-        } else {
-            addPair(LaneFlatValues(base: first.data.assumingMemoryBound(to: Int64.self)), second)
-        }
-        fold(partial, into: firstSums)
-        fold(partialPair, into: secondSums)
-    }
-
-    /// `sum(_:_:into:_:)` with the first input's way of reading settled: the second's and the rows'.
-    @inline(__always)
-    private func addPair<First: LaneValues>(_ first: First, _ second: ColumnVector) {
-        if let dictionary = second.dictionary {
-            let values = LaneCodedValues(
-                entries: dictionary.data.assumingMemoryBound(to: Int64.self),
-                codes: second.data.assumingMemoryBound(to: UInt32.self))
-            if hasRows { add(first, values, LaneSomeRows(base: rowBuffer)) } else { add(first, values, LaneAllRows()) }
-        } else {
-            let values = LaneFlatValues(base: second.data.assumingMemoryBound(to: Int64.self))
-            if hasRows { add(first, values, LaneSomeRows(base: rowBuffer)) } else { add(first, values, LaneAllRows()) }
-        }
-    }
-
-    /// The loop of the pair `sum`, specialized per way of reading each value and a position's row.
-    @inline(__always)
-    private func add<First: LaneValues, Second: LaneValues, Rows: LaneRows>(
-        _ first: First, _ second: Second, _ rows: Rows
-    ) {
-        let slots = self.slots, partial = self.partial, partialPair = self.partialPair
-        for p in 0..<positions {
-            let slot = Int(slots[p]), row = rows[p]
-            partial[slot] &+= first.load(row)
-            partialPair[slot] &+= second.load(row)
         }
     }
 
