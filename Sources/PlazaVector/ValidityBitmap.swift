@@ -1,3 +1,5 @@
+import CPlazaKernels
+
 /// A view of which rows of a vector are valid (not NULL), one bit per row, LSB-first.
 ///
 /// `valid(j) = words[j / 64] >> (j % 64) & 1`. A nil `words` means every row is valid;
@@ -32,14 +34,11 @@
         return n
     }
 
-    /// The number of set bits in the first `wordCount` words of `words`.
-    ///
-    /// Not inlinable: compiled here, the loop runs four words at a time in SIMD registers (baseline
-    /// x86-64 has no popcnt instruction); inlined into some callers it stayed one word at a time.
+    /// The number of set bits in the first `wordCount` words of `words`: POPCNT where the CPU has
+    /// it (`plaza_popcount` in CPlazaKernels; Swift cannot emit it for baseline x86-64 without
+    /// compiler flags), else a portable loop.
     package static func setBitCount(_ words: UnsafePointer<UInt64>, wordCount: Int) -> Int {
-        var n = 0
-        for w in 0..<wordCount { n &+= words[w].nonzeroBitCount }
-        return n
+        plaza_popcount(words, wordCount)
     }
 
     /// The number of bits set in both `a` and `b` among their first `wordCount` words (live rows

@@ -21,7 +21,7 @@ enum FilterMask {
 
     /// The number of set bits.
     static func population(_ mask: UnsafeMutablePointer<UInt64>, words: Int) -> Int {
-        plaza_popcount(mask, words)  // POPCNT where the CPU has it (see `SelectionVector.writePositions`)
+        ValidityBitmap.setBitCount(mask, wordCount: words)
     }
 
     /// ANDs in `IS NULL` (`isNull`) or `IS NOT NULL` of `vector`.
