@@ -82,6 +82,45 @@ import Testing
         }
     }
 
+    /// `unpack` (the C kernels where they have a loop for the width) gives what the unrolled Swift
+    /// loops give, for 32- and 64-bit outputs, every width, partial last groups and references that
+    /// wrap, reading a source exactly as long as the packed values.
+    @Test func vectorUnpackingMatchesTheUnrolledLoops() {
+        var rng = SeededRandom(seed: 29)
+        func check<T: FixedWidthInteger>(_: T.Type, widths: ClosedRange<Int>) {
+            for width in widths {
+                for count in [1, 8, 63, 64, 65, 130, 2_048] {
+                    let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
+                    let values = (0..<count).map { _ in rng.next() & mask }
+                    var w = ByteWriter()
+                    values.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &w) }
+                    let reference = rng.next()
+                    let groups = (count + 63) / 64
+                    var fast = [T](repeating: 0, count: groups * 64)
+                    var unrolled = [T](repeating: 0, count: groups * 64)
+                    let source = UnsafeMutableRawPointer.allocate(byteCount: w.bytes.count, alignment: 1)
+                    defer { source.deallocate() }
+                    w.bytes.withUnsafeBytes { source.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    fast.withUnsafeMutableBufferPointer {
+                        BitPacking.unpack(
+                            source, count: count, width: width, reference: reference, into: $0.baseAddress!)
+                    }
+                    unrolled.withUnsafeMutableBufferPointer {
+                        BitPacking.unpackUnrolled(source, groups, width, reference, $0.baseAddress!)
+                    }
+                    #expect(fast == unrolled, "\(T.self) width \(width), \(count) values")
+                    #expect(
+                        Array(fast[0..<count]) == values.map { T(truncatingIfNeeded: $0 &+ reference) },
+                        "\(T.self) width \(width), \(count) values")
+                }
+            }
+        }
+        check(UInt32.self, widths: 1...32)
+        check(Int32.self, widths: 1...32)
+        check(UInt64.self, widths: 1...64)
+        check(Int64.self, widths: 1...64)
+    }
+
     @Test func narrowOutputsTruncateAfterAddingTheReference() {
         let values: [UInt64] = (0..<70).map { UInt64($0 % 8) }
         var w = ByteWriter()

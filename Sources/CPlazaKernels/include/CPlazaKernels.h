@@ -49,4 +49,12 @@ void plaza_and_range_filter_i32(
     const int32_t *keys, size_t count, int64_t base, uint64_t span, unsigned shift, const uint64_t *words,
     uint64_t *mask, int portable);
 
+/// Unpacks `groups` groups of 64 bit-packed values of `width` bits (Formats §7.1) from `src` into
+/// `dst` (room for 64 per group), each plus `reference` (wrapping). Returns 1 when done; 0 (nothing
+/// written) when this CPU or width has no vector loop here: widths 1...16 have one on AVX2.
+int plaza_unpack_u32(const void *src, size_t groups, unsigned width, uint32_t reference, uint32_t *dst);
+
+/// `plaza_unpack_u32` into 64-bit values: widths 1...32 on AVX2.
+int plaza_unpack_u64(const void *src, size_t groups, unsigned width, uint64_t reference, uint64_t *dst);
+
 #endif
