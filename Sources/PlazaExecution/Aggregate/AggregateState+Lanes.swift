@@ -9,7 +9,6 @@ extension AggregateState {
         count: Int,
         built: inout Bool
     ) -> Bool {
-        let positions = live?.count ?? count
         switch accumulator {
         case .count(let counter):
             if !counter.countsNulls {
@@ -17,7 +16,7 @@ extension AggregateState {
             }
         case .integerSum:
             guard let argument, argument.type != .null,
-                GroupLanes.fits(argument, count: count, positions: positions)
+                GroupLanes.fits(argument, count: count)
             else { return false }
         default:
             return false
