@@ -80,6 +80,27 @@ struct LikeMatcher: Sendable {
         return matchCased(raw)
     }
 
+    /// `matches`, lowering the text into `scratch` for ILIKE instead of into a new string per row
+    /// (that made `ilike '%ta%'` 5× DuckDB): ASCII letters and the Latin-1 letters after a 0xC3 lead
+    /// byte are lowered by bit 0x20 as `lower` does; texts with other non-ASCII characters, and texts
+    /// longer than `scratch`, take `matches`.
+    func matches(_ raw: UnsafeRawBufferPointer, lowering scratch: UnsafeMutableRawBufferPointer) -> Bool {
+        guard caseInsensitive, raw.count <= scratch.count, let source = raw.baseAddress,
+            let target = scratch.baseAddress
+        else { return matches(raw) }
+        var afterC3 = false, other = false
+        for i in 0..<raw.count {
+            let c = source.load(fromByteOffset: i, as: UInt8.self)
+            // After 0xC3: À–Þ (0x80–0x9E) but × (0x97) lower; else 'A'–'Z'.
+            let flips = afterC3 ? (c & 0x1F != 0x1F && c & 0xDF != 0x97 && c & 0x20 == 0) : c &- 0x41 < 26
+            target.storeBytes(of: flips ? c ^ 0x20 : c, toByteOffset: i, as: UInt8.self)
+            other = other || (c >= 0x80 && !afterC3 && c != 0xC3)
+            afterC3 = !afterC3 && c == 0xC3
+        }
+        guard !other else { return matches(raw) }
+        return matchCased(UnsafeRawBufferPointer(start: target, count: raw.count))
+    }
+
     /// `matches` once the text's case is settled.
     @inline(__always)
     private func matchCased(_ s: UnsafeRawBufferPointer) -> Bool {

@@ -30,7 +30,16 @@ enum TextFunctions {
                     let out = makeOutput(.boolean, count)
                     let result = out.data.assumingMemoryBound(to: UInt8.self)
                     let v = inputs[0]
-                    for row in 0..<count { result[row] = matcher.matches(v.bytes(at: row)) ? 1 : 0 }
+                    if caseInsensitive {
+                        // One buffer for the batch's lowered texts (longer ones are lowered apart).
+                        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1_024, alignment: 8)
+                        defer { scratch.deallocate() }
+                        for row in 0..<count {
+                            result[row] = matcher.matches(v.bytes(at: row), lowering: scratch) ? 1 : 0
+                        }
+                    } else {
+                        for row in 0..<count { result[row] = matcher.matches(v.bytes(at: row)) ? 1 : 0 }
+                    }
                     propagateNulls([v], into: out, count: count)
                     return out
                 }
