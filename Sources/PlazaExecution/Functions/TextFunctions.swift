@@ -343,22 +343,45 @@ enum TextFunctions {
             return { (inputs, count) throws(ExecutionError) in
                 let out = makeOutput(.boolean, count)
                 let result = out.data.assumingMemoryBound(to: UInt8.self)
-                var cache: (String, NSRegularExpression)?
+                // One pattern for the batch (a constant) in the common subset: the byte automaton over
+                // every row at once.
+                if let pattern = onePattern(inputs[1], count) {
+                    let regex: NSRegularExpression
+                    do {
+                        regex = try NSRegularExpression(pattern: pattern)
+                    } catch {
+                        throw ExecutionError(.invalidArgument, "invalid regular expression \"\(pattern)\"")
+                    }
+                    if let automaton = ByteRegex(pattern: pattern) {
+                        automaton.matchAll(inputs[0], count: count, into: result)
+                    } else {
+                        for row in 0..<count where inputs[0].isValid(at: row) {
+                            let s = string(inputs[0], row)
+                            result[row] = regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil ? 1 : 0
+                        }
+                    }
+                    propagateNulls(inputs, into: out, count: count)
+                    return out
+                }
+                // The pattern of the last row, compiled: NSRegularExpression (which also rejects an
+                // invalid pattern) and, for the common subset, the byte automaton that matches instead.
+                var cache: (pattern: String, regex: NSRegularExpression, bytes: ByteRegex?)?
                 for row in 0..<count where inputs[0].isValid(at: row) && inputs[1].isValid(at: row) {
                     let pattern = string(inputs[1], row)
-                    let regex: NSRegularExpression
-                    if let cached = cache, cached.0 == pattern {
-                        regex = cached.1
-                    } else {
+                    if cache?.pattern != pattern {
                         do {
-                            regex = try NSRegularExpression(pattern: pattern)
+                            cache = (pattern, try NSRegularExpression(pattern: pattern), ByteRegex(pattern: pattern))
                         } catch {
                             throw ExecutionError(.invalidArgument, "invalid regular expression \"\(pattern)\"")
                         }
-                        cache = (pattern, regex)
                     }
-                    let s = string(inputs[0], row)
-                    result[row] = regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil ? 1 : 0
+                    guard let (_, regex, bytes) = cache else { continue }
+                    if let bytes {
+                        result[row] = bytes.matches(inputs[0].bytes(at: row)) ? 1 : 0
+                    } else {
+                        let s = string(inputs[0], row)
+                        result[row] = regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil ? 1 : 0
+                    }
                 }
                 propagateNulls(inputs, into: out, count: count)
                 return out
@@ -366,6 +389,22 @@ enum TextFunctions {
         default:
             preconditionFailure("\(name) is not a text function")
         }
+    }
+
+    /// The pattern every valid row of `patterns` holds, or nil when they differ or all are NULL.
+    private static func onePattern(_ patterns: ColumnVector, _ count: Int) -> String? {
+        var first: UnsafeRawBufferPointer?
+        for row in 0..<count where patterns.isValid(at: row) {
+            let bytes = patterns.bytes(at: row)
+            guard let seen = first else {
+                first = bytes
+                continue
+            }
+            guard seen.count == bytes.count,
+                seen.count == 0 || memcmp(seen.baseAddress!, bytes.baseAddress!, seen.count) == 0
+            else { return nil }
+        }
+        return first.map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func hasPrefix(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
