@@ -201,7 +201,32 @@ import PlazaCore
             for row in 0..<count where x[row].isNaN { out[row] = nanHolds }
             return
         }
-        for row in 0..<count { out[row] = op.holds(compareDoubles(x[row], isConstant ? y[0] : y[row])) ? 1 : 0 }
+        if !isConstant {
+            // Two columns: the total order (NaN above all, equal to NaN) as IEEE comparisons and NaN
+            // tests without a branch, one loop per operator (it was a three-way compare per row).
+            switch op {
+            case .less: for row in 0..<count { out[row] = lessTotal(x[row], y[row]) }
+            case .lessOrEqual: for row in 0..<count { out[row] = 1 &- lessTotal(y[row], x[row]) }
+            case .greater: for row in 0..<count { out[row] = lessTotal(y[row], x[row]) }
+            case .greaterOrEqual: for row in 0..<count { out[row] = 1 &- lessTotal(x[row], y[row]) }
+            case .equal: for row in 0..<count { out[row] = equalTotal(x[row], y[row]) }
+            case .notEqual: for row in 0..<count { out[row] = 1 &- equalTotal(x[row], y[row]) }
+            }
+            return
+        }
+        for row in 0..<count { out[row] = op.holds(compareDoubles(x[row], y[0])) ? 1 : 0 }
+    }
+
+    /// 1 when `a` < `b` in the total order of `compareDoubles`, else 0.
+    @inline(__always)
+    static func lessTotal(_ a: Double, _ b: Double) -> UInt8 {
+        UInt8(truncatingIfNeeded: (a < b ? 1 : 0) | (!a.isNaN && b.isNaN ? 1 : 0))
+    }
+
+    /// 1 when `a` equals `b` in the total order of `compareDoubles` (NaN equals NaN), else 0.
+    @inline(__always)
+    static func equalTotal(_ a: Double, _ b: Double) -> UInt8 {
+        UInt8(truncatingIfNeeded: (a == b ? 1 : 0) | (a.isNaN && b.isNaN ? 1 : 0))
     }
 
     /// Total order on doubles: NaN equal to NaN and above everything, -0.0 equal to 0.0.
