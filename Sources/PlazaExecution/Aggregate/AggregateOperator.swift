@@ -95,6 +95,10 @@ final class AggregateState {
     var sortedGroups: SortedKeyGroups?
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
     var distinctCodes: [AggregateDistinctCodes?] = []
+    /// Without GROUP BY, when every aggregate is count(*) or count(column) without FILTER or
+    /// DISTINCT: each count with its column, which a table's live rows are counted into from their
+    /// bitmap alone (`countUngroupedLive`); else nil. Made once: read for every batch.
+    @exclusivity(unchecked) var ungroupedCounts: [(counter: CountAccumulator, column: Int?)]?
     // Initialized: rows a selection leaves out may keep any earlier group, but never garbage.
     var groups: UnsafeMutablePointer<Int32> = {
         let groups = UnsafeMutablePointer<Int32>.allocate(capacity: ColumnVector.batchCapacity)
@@ -192,6 +196,7 @@ final class AggregateState {
                 accumulator.resize(1)
                 accumulator.isUngrouped = true
             }
+            ungroupedCounts = Self.ungroupedCounts(op, accumulators)
         }
     }
 
@@ -211,6 +216,7 @@ final class AggregateState {
 
     func consume(_ input: Batch) throws(ExecutionError) {
         if !keysSettled { try settleTextKeys(input) }
+        if let counts = ungroupedCounts, countUngroupedLive(input, counts) { return }
         // A selection (a filter's survivors, a table's live rows) is read in place where that is
         // safe, instead of copying every column of the live rows first.
         // The selection's own positions, read where they are (`input` holds them for this call).

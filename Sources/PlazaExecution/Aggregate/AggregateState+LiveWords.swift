@@ -54,4 +54,36 @@ extension AggregateState {
         }
         try counter.update(groups, UnsafeBufferPointer(start: rows, count: n), argument, count: count)
     }
+
+    /// `ungroupedCounts` for `op`'s aggregates: nil unless each is a count without FILTER or
+    /// DISTINCT of no argument or a column.
+    static func ungroupedCounts(_ op: AggregateOperator, _ accumulators: [Accumulator])
+        -> [(counter: CountAccumulator, column: Int?)]?
+    {
+        var counts: [(counter: CountAccumulator, column: Int?)] = []
+        for (index, accumulator) in accumulators.enumerated() {
+            guard case .count(let counter) = accumulator, op.filterNodes[index] == nil, !op.calls[index].isDistinct
+            else { return nil }
+            let argument = op.argumentNodes[index]
+            guard argument == nil || argument is ColumnNode else { return nil }
+            counts.append((counter, (argument as? ColumnNode)?.index))
+        }
+        return counts
+    }
+
+    /// Adds a batch whose selection is its table's live rows (`liveWords`, not narrowed since) to
+    /// the ungrouped `counts`: their number, or for count(x) the valid ones, 64 rows a popcount;
+    /// returns false, doing nothing, for any other batch. Nothing else runs for such a batch (no
+    /// groups cleared, no argument looked at), so counting deleted rows costs about what
+    /// counting the rows left after compaction does (q17).
+    func countUngroupedLive(_ input: Batch, _ counts: [(counter: CountAccumulator, column: Int?)]) -> Bool {
+        guard let selection = input.selection, let words = selection.liveWords,
+            selection.count == selection.liveWordsCount
+        else { return false }
+        for (counter, column) in counts {
+            counter.update(
+                liveWords: words, liveCount: selection.count, column.map { input.columns[$0] }, count: input.count)
+        }
+        return true
+    }
 }
