@@ -95,6 +95,11 @@ final class AggregateState {
     var sortedGroups: SortedKeyGroups?
     /// Per DISTINCT aggregate: the (group, code) pairs of a dictionary-encoded argument not yet in its set.
     var distinctCodes: [AggregateDistinctCodes?] = []
+    /// The live rows of a table with deleted rows counted per code of the one dictionary key and
+    /// not yet added to the groups (`countCodesLive`), or nil before that applied.
+    var codeCounts: LiveCodeCounts?
+    /// Whether the aggregates are all counts that may be kept per code (`countsAreByCode`).
+    lazy var countsByCode: Bool = countsAreByCode()
     /// Without GROUP BY, when every aggregate is count(*) or count(column) without FILTER or
     /// DISTINCT: each count with its column, which a table's live rows are counted into from their
     /// bitmap alone (`countUngroupedLive`); else nil. Made once: read for every batch.
@@ -248,6 +253,10 @@ final class AggregateState {
         } else {
             batch = input.compacted()
         }
+        // Counts by one dictionary key over deleted rows: per code, without a group per row.
+        if maskedGroups, let table, let words = liveWords, try countCodesLive(batch, table, liveWords: words) { return }
+        // Other paths map codes to groups anew (`assignGroups`): what was counted per code goes first.
+        if codeCounts != nil { flushCodeCounts() }
         let count = batch.count
         if count > groupsCapacity {
             groups.deallocate()
@@ -546,6 +555,7 @@ final class AggregateState {
     /// The result rows: group keys, then one column per aggregate; with `parallel`, a large
     /// result's keys are decoded on the query's threads.
     func finalize(parallel: Bool = true) throws(ExecutionError) -> [Batch] {
+        flushCodeCounts()
         try drainAllDistinct()
         let total = groupCount
         var columns: [ColumnVector] = []

@@ -55,6 +55,78 @@ extension AggregateState {
         try counter.update(groups, UnsafeBufferPointer(start: rows, count: n), argument, count: count)
     }
 
+    /// Whether every aggregate is a count without FILTER or DISTINCT under one column key, so that
+    /// the counts of a dictionary key's batches may be kept per code (`countCodesLive`).
+    func countsAreByCode() -> Bool {
+        singleKeyColumn != nil && aggregatesReadWords
+            && accumulators.allSatisfy { if case .count = $0 { return true } else { return false } }
+            && op.filterNodes.allSatisfy { $0 == nil }
+    }
+
+    /// Counts the live rows (set in `liveWords`) of `batch`, grouped by its one dictionary key
+    /// without NULLs, per code into `codeCounts`, which reach the groups once per code
+    /// (`flushCodeCounts`): no group is written per row and no row is counted twice. Entries get
+    /// groups as over the compacted rows, in the order live rows first use them. Returns false,
+    /// doing nothing, where that does not apply (`countsByCode`, a count(x) with NULLs in `batch`).
+    func countCodesLive(_ batch: Batch, _ table: GroupTable, liveWords: UnsafePointer<UInt64>) throws(ExecutionError)
+        -> Bool
+    {
+        guard countsByCode, let key = singleKeyColumn, let dictionary = batch.columns[key].dictionary else {
+            return false
+        }
+        for column in countColumns {
+            // count(x) of a column without NULLs here counts the live rows, as count(*).
+            if let column, batch.columns[column].hasNulls || batch.columns[column].type == .null { return false }
+        }
+        let vector = batch.columns[key]
+        let count = batch.count, liveCount = batch.liveCount
+        sortedGroups?.stop()  // groups made here are not in key order
+        let codes = codeCounts ?? LiveCodeCounts()
+        codeCounts = codes
+        if dictionaryGroups == nil || dictionaryGroups!.dictionary !== dictionary {
+            flushCodeCounts()
+            dictionaryGroups = (dictionary, [Int32](repeating: -1, count: Swift.max(dictionary.count, 1)))
+        }
+        if codes.dictionary !== dictionary || codes.pendingRows > Int(Int32.max) - liveCount {
+            flushCodeCounts()
+            codes.start(dictionary)
+            codes.unmapped = dictionaryGroups!.groups.indices.compactMap {
+                dictionaryGroups!.groups[$0] < 0 ? Int32($0) : nil
+            }
+        }
+        codes.add(
+            UnsafePointer(vector.values(as: UInt32.self).baseAddress!), liveWords: liveWords, liveCount: liveCount,
+            count: count)
+        // A code counted without a group: the batch's live rows give groups in row order.
+        if !codes.unmapped.isEmpty && codes.countsAnyUnmapped() {
+            try mapMissingCodes(vector, dictionary, count, liveWords: liveWords)
+            codes.unmapped.removeAll { dictionaryGroups!.groups[Int($0)] >= 0 }
+            for accumulator in accumulators { accumulator.resize(table.groupCount) }
+            try account()
+        }
+        return true
+    }
+
+    /// Adds the live rows counted per code (`countCodesLive`) to every count's group of its
+    /// code: before the key's dictionary changes, at the end of a morsel, and before the state
+    /// is read (merged, finalized).
+    func flushCodeCounts() {
+        guard let codes = codeCounts, codes.pendingRows > 0 else { return }
+        guard let mapped = dictionaryGroups, mapped.dictionary === codes.dictionary else {
+            preconditionFailure("codes counted without their dictionary's groups")
+        }
+        let groups = mapped.groups
+        let counters = accumulators.map { accumulator -> CountAccumulator in
+            guard case .count(let counter) = accumulator else { preconditionFailure("codes counted for a non-count") }
+            return counter
+        }
+        codes.drain { code, n in
+            let group = Int(groups[code])
+            precondition(group >= 0, "a code counted without a group")
+            for counter in counters { counter.counts[group] &+= n }
+        }
+    }
+
     /// `ungroupedCounts` for `op`'s aggregates: nil unless each is a count without FILTER or
     /// DISTINCT of no argument or a column.
     static func ungroupedCounts(_ op: AggregateOperator, _ accumulators: [Accumulator])
