@@ -90,17 +90,27 @@ extension AggregateState {
         if codes.dictionary !== dictionary || codes.pendingRows > Int(Int32.max) - liveCount {
             flushCodeCounts()
             codes.start(dictionary)
-            codes.unmapped = dictionaryGroups!.groups.indices.compactMap {
-                dictionaryGroups!.groups[$0] < 0 ? Int32($0) : nil
-            }
+            codes.unmappedCount = dictionaryGroups!.groups.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
+            codes.unmapped = nil
         }
         codes.add(
             UnsafePointer(vector.values(as: UInt32.self).baseAddress!), liveWords: liveWords, liveCount: liveCount,
             count: count)
-        // A code counted without a group: the batch's live rows give groups in row order.
-        if !codes.unmapped.isEmpty && codes.countsAnyUnmapped() {
-            try mapMissingCodes(vector, dictionary, count, liveWords: liveWords)
-            codes.unmapped.removeAll { dictionaryGroups!.groups[Int($0)] >= 0 }
+        guard codes.unmappedCount > 0 else { return true }
+        // Entries without a group: while many, the batch's live rows are looked at (about what
+        // mapping every row by code cost); once few, only their counts (a code seen in deleted rows
+        // alone keeps none, and must not cost a look at every row of every batch).
+        if codes.unmapped == nil && codes.unmappedCount &* 16 <= count {
+            codes.unmapped = dictionaryGroups!.groups.indices.compactMap {
+                dictionaryGroups!.groups[$0] < 0 ? Int32($0) : nil
+            }
+        }
+        if codes.unmapped == nil || codes.countsAnyUnmapped() {
+            // The batch's live rows give groups to their codes in row order, as over the compacted rows.
+            let mapped = try mapMissingCodes(vector, dictionary, count, liveWords: liveWords)
+            guard mapped > 0 else { return true }
+            codes.unmappedCount -= mapped
+            codes.unmapped?.removeAll { dictionaryGroups!.groups[Int($0)] >= 0 }
             for accumulator in accumulators { accumulator.resize(table.groupCount) }
             try account()
         }

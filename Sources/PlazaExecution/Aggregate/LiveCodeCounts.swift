@@ -19,8 +19,10 @@ final class LiveCodeCounts {
     /// The live rows counted since the last flush (they fit the 32-bit counters: a flush comes
     /// at the latest when a morsel ends, and `add` flushes before 2^31).
     var pendingRows = 0
-    /// The codes whose entry had no group when last looked at (`AggregateState.countCodesLive`).
-    var unmapped: [Int32] = []
+    /// How many entries have no group yet (`AggregateState.countCodesLive`).
+    var unmappedCount = 0
+    /// Those entries' codes, listed once they are few (nil until then).
+    var unmapped: [Int32]?
 
     /// Entries up to this many are counted in lanes.
     static let laneEntries = 64
@@ -77,7 +79,7 @@ final class LiveCodeCounts {
 
     /// Whether any of `unmapped` has a live row counted.
     func countsAnyUnmapped() -> Bool {
-        for code in unmapped where total(Int(code)) != 0 { return true }
+        for code in unmapped ?? [] where total(Int(code)) != 0 { return true }
         return false
     }
 
