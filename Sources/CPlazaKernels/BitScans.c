@@ -51,6 +51,11 @@ __attribute__((constructor)) static void fill_byte_positions(void) {
     for (size_t w = 0; w < word_count; w++) n += (size_t)__builtin_popcountll(words[w]);      \
     return n;
 
+#define POPCOUNT_AND_BODY                                                                     \
+    size_t n = 0;                                                                             \
+    for (size_t w = 0; w < word_count; w++) n += (size_t)__builtin_popcountll(a[w] & b[w]);   \
+    return n;
+
 // Any value for a word of 0 (its position is not counted), without undefined behaviour.
 #define TRAILING_ZEROS(bits) ((bits) != 0 ? __builtin_ctzll(bits) : 0)
 
@@ -59,6 +64,10 @@ static size_t write_positions_default(const uint64_t *words, size_t word_count, 
 }
 
 static size_t popcount_default(const uint64_t *words, size_t word_count) { POPCOUNT_BODY }
+
+static size_t popcount_and_default(const uint64_t *a, const uint64_t *b, size_t word_count) {
+    POPCOUNT_AND_BODY
+}
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -73,6 +82,11 @@ __attribute__((target("popcnt,bmi"))) static size_t write_positions_popcnt(
 
 __attribute__((target("popcnt"))) static size_t popcount_popcnt(const uint64_t *words, size_t word_count) {
     POPCOUNT_BODY
+}
+
+__attribute__((target("popcnt"))) static size_t popcount_and_popcnt(
+    const uint64_t *a, const uint64_t *b, size_t word_count) {
+    POPCOUNT_AND_BODY
 }
 
 #endif
@@ -93,4 +107,11 @@ size_t plaza_popcount(const uint64_t *words, size_t word_count) {
     if (plaza_cpu_has_popcnt_bmi()) return popcount_popcnt(words, word_count);
 #endif
     return popcount_default(words, word_count);
+}
+
+size_t plaza_popcount_and(const uint64_t *a, const uint64_t *b, size_t word_count) {
+#if defined(__x86_64__)
+    if (plaza_cpu_has_popcnt_bmi()) return popcount_and_popcnt(a, b, word_count);
+#endif
+    return popcount_and_default(a, b, word_count);
 }

@@ -70,13 +70,27 @@ final class SnapshotCursor: RowGroupCursor {
         let first = start &>> 6, shift = UInt64(start & 63)
         var any: UInt64 = 0
         deleted.withUnsafeBufferPointer { d in
-            for w in 0..<words {
-                var word = d[first &+ w] &>> shift
-                if shift != 0 && first &+ w &+ 1 < d.count { word |= d[first &+ w &+ 1] &<< (64 &- shift) }
-                mask[w] = word
+            if shift == 0 {
+                // Batches of 2,048-row blocks start on a word: the words as they are, in one pass.
+                for w in 0..<words {
+                    let word = d[first &+ w]
+                    mask[w] = word
+                    any |= word
+                }
+            } else {
+                for w in 0..<words {
+                    var word = d[first &+ w] &>> shift
+                    if first &+ w &+ 1 < d.count { word |= d[first &+ w &+ 1] &<< (64 &- shift) }
+                    mask[w] = word
+                    any |= word
+                }
             }
-            if count & 63 != 0 { mask[words &- 1] &= (1 &<< UInt64(count & 63)) &- 1 }
-            for w in 0..<words { any |= mask[w] }
+            if count & 63 != 0 {
+                // Rows past the batch: cleared, and `any` made again without them.
+                mask[words &- 1] &= (1 &<< UInt64(count & 63)) &- 1
+                any = 0
+                for w in 0..<words { any |= mask[w] }
+            }
         }
         batchHasDeleted = any != 0
         return more

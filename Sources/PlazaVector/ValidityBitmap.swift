@@ -42,11 +42,10 @@ import CPlazaKernels
     }
 
     /// The number of bits set in both `a` and `b` among their first `wordCount` words (live rows
-    /// that are valid), compiled here for the same reason as `setBitCount(_:wordCount:)`.
+    /// that are valid): `plaza_popcount_and`, for the same reason as `setBitCount(_:wordCount:)`
+    /// (the Swift loop was 4.5% of q17's counts over a table with deleted rows).
     package static func setBitCount(_ a: UnsafePointer<UInt64>, and b: UnsafePointer<UInt64>, wordCount: Int) -> Int {
-        var n = 0
-        for w in 0..<wordCount { n &+= (a[w] & b[w]).nonzeroBitCount }
-        return n
+        plaza_popcount_and(a, b, wordCount)
     }
 
     /// The first and last of the first `count` rows whose bit is set in `words` (a selection's live

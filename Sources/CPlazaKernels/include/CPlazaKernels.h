@@ -36,6 +36,9 @@ size_t plaza_write_positions_portable(const uint64_t *words, size_t word_count, 
 /// The number of set bits of `words`.
 size_t plaza_popcount(const uint64_t *words, size_t word_count);
 
+/// The number of bits set in both `a` and `b` (a table's live rows that are not NULL).
+size_t plaza_popcount_and(const uint64_t *a, const uint64_t *b, size_t word_count);
+
 /// A join's range filter over 64-bit keys: for each 64-row word of `mask` (rows 0 ..< `count`)
 /// not zero, clears the bits of rows whose key k has (k - base) > span (unsigned) or bit
 /// (k - base) >> shift of `words` clear. `words` must hold bit span >> shift. `portable` not 0

@@ -10,6 +10,8 @@ extension AggregateState {
     @discardableResult
     func merge(_ local: AggregateState, keyMap: [Int32]? = nil) throws(ExecutionError) -> [Int32] {
         sortedGroups?.stop()  // keys merged in are not appended in order
+        flushCodeCounts()
+        local.flushCodeCounts()
         var map: [Int32] = [0]
         if let table, let localTable = local.table {
             if let keyMap { map = keyMap } else { map = try mergeKeys(from: local, localTable, into: table) }

@@ -34,10 +34,17 @@ extension AggregateOperator: PipelineSink {
         if local.state.groupCount >= AggregateOperator.radixThreshold { try startRadixIfPays(local) }
     }
 
+    /// The live rows a worker counted per dictionary code (`countCodesLive`) reach its groups:
+    /// the next morsel's row group brings another dictionary.
+    func finishMorsel(_ morsel: Int, of local: AggregateWorker) {
+        local.state.flushCodeCounts()
+    }
+
     /// Accumulators, group tables and distinct sets copy what they keep.
     var keepsBatches: Bool { false }
 
     func combine(_ workers: [AggregateWorker]) throws(ExecutionError) -> Combined {
+        for worker in workers { worker.state.flushCodeCounts() }
         if workers.contains(where: { $0.partitions != nil }) { return .radix(workers) }
         let locals = workers.map(\.state)
         // A worker that consumed nothing still has the text keys' first form: make it merge.

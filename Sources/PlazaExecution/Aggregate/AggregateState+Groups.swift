@@ -192,14 +192,16 @@ extension AggregateState {
     }
 
     /// Gives a group to every dictionary entry that rows of `vector` use and that has none yet;
-    /// with `liveWords`, only the rows set in it (a table's live rows) count.
+    /// with `liveWords`, only the rows set in it (a table's live rows) count. Returns how many
+    /// entries got one.
+    @discardableResult
     func mapMissingCodes(
         _ vector: ColumnVector, _ dictionary: ColumnVector, _ count: Int, live: UnsafeBufferPointer<Int32>? = nil,
         liveWords: UnsafePointer<UInt64>? = nil
     )
-        throws(ExecutionError)
+        throws(ExecutionError) -> Int
     {
-        guard let table else { return }
+        guard let table else { return 0 }
         let codes = vector.values(as: UInt32.self)
         let validity = vector.validity
         var missing: [Int32] = []
@@ -227,13 +229,14 @@ extension AggregateState {
                 for row in 0..<count where validity.isValid(at: row) { note(row) }
             }
         }
-        if missing.isEmpty { return }
+        if missing.isEmpty { return 0 }
         let entries = missing.withUnsafeBufferPointer { GatherKernel.gather(dictionary, $0) }
         var found = [Int32](repeating: 0, count: missing.count)
         try found.withUnsafeMutableBufferPointer { (buffer) throws(ExecutionError) in
             try table.findOrInsert([entries], rowCount: missing.count, into: buffer.baseAddress!)
         }
         for (code, group) in zip(missing, found) { dictionaryGroups!.groups[Int(code)] = group }
+        return missing.count
     }
 
     func nullGroupNumber(_ table: GroupTable) throws(ExecutionError) -> Int32 {
