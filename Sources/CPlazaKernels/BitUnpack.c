@@ -15,6 +15,16 @@
 // past its bytes, and the packed data may end there.
 #define PAD_BYTES (8 * 32 + 32)
 
+// The bytes of group g of `groups` (`stride` each): in place, or for the last one a zero-padded
+// copy in `pad`.
+static inline const uint8_t *group_bytes(const uint8_t *src, size_t g, size_t groups, size_t stride, uint8_t *pad) {
+    const uint8_t *p = src + g * stride;
+    if (g + 1 != groups) return p;
+    memset(pad, 0, PAD_BYTES);
+    memcpy(pad, p, stride);
+    return pad;
+}
+
 // 32-bit outputs, widths 1...16: value j of a run of eight (bit j·w) lies in bytes ⌊j·w/8⌋ ..<
 // ⌊j·w/8⌋ + 4 of the run, shifted by (j·w) mod 8; its last bit is below 8·w ≤ 128, so the bytes
 // past the sixteenth are never needed and are zeroed.
@@ -34,12 +44,7 @@ __attribute__((target("avx2"))) static void unpack_u32_avx2(
     uint8_t pad[PAD_BYTES];
     size_t stride = (size_t)width * 8;
     for (size_t g = 0; g < groups; g++) {
-        const uint8_t *p = src + g * stride;
-        if (g + 1 == groups) {
-            memset(pad, 0, sizeof pad);
-            memcpy(pad, p, stride);
-            p = pad;
-        }
+        const uint8_t *p = group_bytes(src, g, groups, stride, pad);
         uint32_t *out = dst + g * 64;
         for (unsigned k = 0; k < 8; k++) {
             __m256i x = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(p + k * width)));
@@ -74,12 +79,7 @@ __attribute__((target("avx2"))) static void unpack_u64_avx2(
     uint8_t pad[PAD_BYTES];
     size_t stride = (size_t)width * 8;
     for (size_t g = 0; g < groups; g++) {
-        const uint8_t *p = src + g * stride;
-        if (g + 1 == groups) {
-            memset(pad, 0, sizeof pad);
-            memcpy(pad, p, stride);
-            p = pad;
-        }
+        const uint8_t *p = group_bytes(src, g, groups, stride, pad);
         uint64_t *out = dst + g * 64;
         for (unsigned k = 0; k < 8; k++) {
             const uint8_t *run = p + k * width;
