@@ -120,11 +120,7 @@ import PlazaVector
             start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
         var source = stored.baseAddress!
         if header.isCompressed {
-            if header.rawLength > bufferCapacity {
-                buffer.deallocate()
-                bufferCapacity = max(header.rawLength, bufferCapacity * 2)
-                buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
-            }
+            reserveBuffer(header.rawLength)
             let produced = LZ4_decompress_safe_partial(
                 stored.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.assumingMemoryBound(to: CChar.self),
                 Int32(stored.count), Int32(length), Int32(header.rawLength))
@@ -187,14 +183,18 @@ import PlazaVector
         }
     }
 
+    /// Grows the reused decompression buffer to hold `bytes`.
+    func reserveBuffer(_ bytes: Int) {
+        guard bytes > bufferCapacity else { return }
+        buffer.deallocate()
+        bufferCapacity = max(bytes, bufferCapacity * 2)
+        buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
+    }
+
     func decompress(_ stored: UnsafeRawBufferPointer, rawLength: Int) throws(FormatError)
         -> UnsafeRawBufferPointer
     {
-        if rawLength > bufferCapacity {
-            buffer.deallocate()
-            bufferCapacity = max(rawLength, bufferCapacity * 2)
-            buffer = .allocate(byteCount: bufferCapacity, alignment: 64)
-        }
+        reserveBuffer(rawLength)
         let produced = LZ4_decompress_safe(
             stored.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.assumingMemoryBound(to: CChar.self),
             Int32(stored.count), Int32(rawLength))

@@ -205,6 +205,31 @@ import PlazaVector
         return applied
     }
 
+    /// ANDs into `mask` whether each row of the last batch (after a `.nothing` or `.validity`
+    /// demand) is not NULL in the VARCHAR column `position` and its value is `length` bytes long,
+    /// from the block's offsets alone (no text decompressed): an equality with a constant of that
+    /// length holds nowhere else. False, leaving `mask` alone, for other columns and encodings.
+    ///
+    /// - Throws: `FormatError` naming the file, row group, column and block of a damaged block.
+    package func andLengthEquals(
+        column position: Int, length: Int, into mask: UnsafeMutablePointer<UInt64>
+    ) throws(FormatError) -> Bool {
+        guard staging.isEmpty, currentBlock >= 0, dictionaries[position] == nil,
+            reader.schema.fields[columns[position]].type == .varchar
+        else { return false }
+        let rows = reader.index.valueCount(rowGroup: rowGroup, block: currentBlock)
+        var applied = false
+        try readBlock(position, block: currentBlock) { (bytes, verify) throws(FormatError) in
+            guard let header = try decoder.andLengthEquals(bytes, length: length, mask: mask, verifyChecksum: verify)
+            else { return }
+            guard header.count == rows else {
+                throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
+            }
+            applied = true
+        }
+        return applied
+    }
+
     /// Whether the statistics of the block the last batch came from prove `predicate` (a position
     /// among the requested columns) true for every row of it.
     package func provesTrue(_ predicate: ScanPredicate) -> Bool {

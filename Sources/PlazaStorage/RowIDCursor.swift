@@ -62,6 +62,11 @@ final class RowIDCursor: RowGroupCursor {
         return try inner.andCodeMatches(column: column < position ? column : column - 1, matches: matches, into: mask)
     }
 
+    func andLengthEquals(column: Int, length: Int, into mask: UnsafeMutablePointer<UInt64>) throws -> Bool {
+        guard column != position else { return false }
+        return try inner.andLengthEquals(column: column < position ? column : column - 1, length: length, into: mask)
+    }
+
     func provesTrue(_ predicate: ScanPredicate) -> Bool {
         guard let stored = predicate.droppingColumn(at: position) else { return false }
         return inner.provesTrue(stored)

@@ -146,6 +146,16 @@ final class SnapshotCursor: RowGroupCursor {
         }
     }
 
+    /// Tests column `position`'s value lengths unread (never for a converting segment).
+    func andLengthEquals(column position: Int, length: Int, into mask: UnsafeMutablePointer<UInt64>) throws -> Bool {
+        guard !hasConversions else { return false }
+        do {
+            return try inner.andLengthEquals(column: position, length: length, into: mask)
+        } catch {
+            throw StorageError.wrapping(error, table: table)
+        }
+    }
+
     /// Whether the current block's statistics prove `predicate` for every row; never for a
     /// converting segment (its statistics are in the stored types).
     func provesTrue(_ predicate: ScanPredicate) -> Bool {

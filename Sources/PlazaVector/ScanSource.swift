@@ -105,6 +105,10 @@ package protocol RowGroupCursor: AnyObject {
     func andCodeMatches(
         column position: Int, matches: UnsafeBufferPointer<UInt8>, into mask: UnsafeMutablePointer<UInt64>
     ) throws -> Bool
+    /// ANDs into `mask` whether each row of the last batch is not NULL in the VARCHAR column
+    /// `position` (not decoded) and its value is `length` bytes long, from the stored offsets
+    /// without the text. False, leaving `mask` alone, where the cursor cannot; the default is false.
+    func andLengthEquals(column position: Int, length: Int, into mask: UnsafeMutablePointer<UInt64>) throws -> Bool
     /// Whether the statistics of the rows the last `next` returned prove `predicate` (a column
     /// position among the requested columns) true for every one of them, so a filter need not
     /// test it there. False when unknown; the default is false.
@@ -130,6 +134,10 @@ extension RowGroupCursor {
     /// Cannot test codes unread.
     package func andCodeMatches(
         column position: Int, matches: UnsafeBufferPointer<UInt8>, into mask: UnsafeMutablePointer<UInt64>
+    ) throws -> Bool { false }
+    /// Cannot read lengths unread.
+    package func andLengthEquals(
+        column position: Int, length: Int, into mask: UnsafeMutablePointer<UInt64>
     ) throws -> Bool { false }
     /// No row is deleted.
     package var deletedRows: UnsafePointer<UInt64>? { nil }

@@ -96,6 +96,9 @@ final class ScanFilter: @unchecked Sendable {
     /// Per scan column: whether its tests are value tests only (no NULL test), all run at once
     /// per dictionary entry on a dictionary vector: then a cursor may run them on stored codes.
     private let codesTestable: [Bool]
+    /// Per scan column: the byte length of the constant a test compares it `=` with, when it is a
+    /// deferred text column: rows of another length fail, read from the stored offsets first.
+    private let textLengths: [Int?]
 
     // Per worker (only a worker's copy changes these; see `copy(for:)`). Raw memory: counters of
     // class-held arrays cost a uniqueness check and an exclusivity check per batch and column.
@@ -129,6 +132,7 @@ final class ScanFilter: @unchecked Sendable {
         deferred = other.deferred.map { $0 }
         extractable = other.extractable.map { $0 }
         codesTestable = other.codesTestable.map { $0 }
+        textLengths = other.textLengths.map { $0 }
         orderCount = other.orderCount
         order = .allocate(capacity: Swift.max(orderCount, 1))
         order.update(from: other.order, count: orderCount)
@@ -267,6 +271,18 @@ final class ScanFilter: @unchecked Sendable {
         self.deferred = deferred
         self.extractable = extractable
         self.codesTestable = (0..<columnCount).map { deferred[$0] && !nullTested[$0] }
+        let built = fast + slow  // as `conjuncts` (a closure may not read `self` yet)
+        self.textLengths = (0..<columnCount).map { column -> Int? in
+            guard deferred[column] else { return nil }
+            for position in tests[column] {
+                if case .compare(_, .equal, let holder) = built[position].kind, holder.type == .varchar,
+                    holder.count >= 1, holder.isValid(at: 0)
+                {
+                    return holder.bytes(at: 0).count
+                }
+            }
+            return nil
+        }
         self.orderCount = order.count
         self.order = .allocate(capacity: Swift.max(order.count, 1))
         self.order.initialize(from: order, count: order.count)
@@ -381,7 +397,8 @@ final class ScanFilter: @unchecked Sendable {
         load: (_ column: Int, _ rows: UnsafeBufferPointer<Int32>?) throws(ExecutionError) -> Void = { _, _ in },
         testCodes: (_ column: Int, _ matches: UnsafeBufferPointer<UInt8>) throws(ExecutionError) -> Bool = { _, _ in
             false
-        }
+        },
+        testLength: (_ column: Int, _ length: Int) throws(ExecutionError) -> Bool = { _, _ in false }
     ) throws(ExecutionError) -> Int {
         let count = batch.count
         let mask = scratch.mask(for: count)
@@ -423,6 +440,12 @@ final class ScanFilter: @unchecked Sendable {
                         live = finish(column, before: live, empty: false)
                         continue
                     }
+                }
+                // An equality with a text constant: rows of other lengths fail, from the offsets alone
+                // (a high-cardinality column's LZ4 text is then decompressed only where one might match).
+                if let length = textLengths[column], try testLength(column, length) {
+                    if FilterMask.isEmpty(mask, words: words) { return finish(column, before: live, empty: true) }
+                    live = FilterMask.population(mask, words: words)
                 }
                 if extractable[column] && live &* 8 < count {
                     let n = FilterMask.select(mask, count: count, into: scratch.positions)

@@ -281,6 +281,12 @@ extension ScanPlan {
                 applied = try cursor.andCodeMatches(column: column, matches: matches, into: scratch.mask(for: rows))
             }
             return applied
+        } testLength: { (column, length) throws(ExecutionError) -> Bool in
+            var applied = false
+            try storage {
+                applied = try cursor.andLengthEquals(column: column, length: length, into: scratch.mask(for: rows))
+            }
+            return applied
         }
         var outputs: [Batch] = []
         if survivors > 0 {
