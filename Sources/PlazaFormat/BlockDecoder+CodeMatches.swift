@@ -10,13 +10,16 @@ extension BlockDecoder {
     /// (0 or 1 per dictionary entry) is set, straight from the packed codes (no array of codes);
     /// returns the block's header, or nil, leaving `mask` alone, for any other block.
     ///
-    /// - Throws: `FormatError` for a damaged block, or a code beyond the dictionary's `entries`.
+    /// - Throws: `FormatError` for a damaged block, a code beyond the dictionary's `entries`, or a
+    ///   count other than `rows`.
     package func andCodeMatches(
         _ block: UnsafeRawBufferPointer, entries: Int, matches: UnsafeBufferPointer<UInt8>,
-        mask: UnsafeMutablePointer<UInt64>, verifyChecksum: Bool = true
+        mask: UnsafeMutablePointer<UInt64>, verifyChecksum: Bool = true, expecting rows: Int? = nil
     ) throws(FormatError) -> BlockHeader? {
         let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
         let n = header.count
+        // Checked before `mask` (sized for `rows`) is written.
+        if let rows, n != rows { throw corrupt("block holds \(n) values, the footer expects \(rows)") }
         guard header.encoding == .dictionary, entries > 0, n > 0 else { return nil }
         var payload = UnsafeRawBufferPointer(
             start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)

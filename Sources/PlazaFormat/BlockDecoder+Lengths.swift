@@ -10,12 +10,16 @@ extension BlockDecoder {
     /// bitmap and the offsets (an LZ4 payload is decompressed only that far); returns the block's
     /// header, or nil, leaving `mask` alone, for other encodings. Call it only for VARCHAR blocks.
     ///
-    /// - Throws: `FormatError` for a damaged block (offsets that decrease or pass the payload).
+    /// - Throws: `FormatError` for a damaged block (offsets that decrease or pass the payload, or
+    ///   a count other than `rows`).
     package func andLengthEquals(
-        _ block: UnsafeRawBufferPointer, length: Int, mask: UnsafeMutablePointer<UInt64>, verifyChecksum: Bool = true
+        _ block: UnsafeRawBufferPointer, length: Int, mask: UnsafeMutablePointer<UInt64>, verifyChecksum: Bool = true,
+        expecting rows: Int? = nil
     ) throws(FormatError) -> BlockHeader? {
         let header = try BlockHeader(parsing: block, verifyChecksum: verifyChecksum)
         let n = header.count
+        // Checked before `mask` (sized for `rows`) is written.
+        if let rows, n != rows { throw corrupt("block holds \(n) values, the footer expects \(rows)") }
         guard n > 0, header.encoding == .plain || header.encoding == .constant else { return nil }
         let words = ValidityBitmap.wordCount(for: n)
         let validityBytes = header.hasValidity ? words &* 8 : 0

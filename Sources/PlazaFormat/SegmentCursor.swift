@@ -189,12 +189,10 @@ import PlazaVector
         var applied = false
         try readBlock(position, block: currentBlock) { (bytes, verify) throws(FormatError) in
             guard
-                let header = try decoder.andCodeMatches(
-                    bytes, entries: dictionary.count, matches: matches, mask: mask, verifyChecksum: verify)
+                try decoder.andCodeMatches(
+                    bytes, entries: dictionary.count, matches: matches, mask: mask, verifyChecksum: verify,
+                    expecting: rows) != nil
             else { return }
-            guard header.count == rows else {
-                throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
-            }
             applied = true
         }
         if applied {
@@ -220,11 +218,10 @@ import PlazaVector
         let rows = reader.index.valueCount(rowGroup: rowGroup, block: currentBlock)
         var applied = false
         try readBlock(position, block: currentBlock) { (bytes, verify) throws(FormatError) in
-            guard let header = try decoder.andLengthEquals(bytes, length: length, mask: mask, verifyChecksum: verify)
+            guard
+                try decoder.andLengthEquals(bytes, length: length, mask: mask, verifyChecksum: verify, expecting: rows)
+                    != nil
             else { return }
-            guard header.count == rows else {
-                throw corrupt("block holds \(header.count) values, the footer expects \(rows)")
-            }
             applied = true
         }
         return applied

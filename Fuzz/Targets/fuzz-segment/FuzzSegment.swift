@@ -61,6 +61,13 @@ func readAll(_ bytes: [UInt8]) throws(FormatError) {
         while try cursor.next(into: batch) {
             check(batch.count > 0 && batch.count <= ColumnVector.batchCapacity, "batch of \(batch.count) rows")
             for vector in batch.columns { check(vector.count == batch.count, "column length differs") }
+            // Text lengths read from the offsets alone (an equality's first test) must throw, not trap.
+            var mask = [UInt64](repeating: ~0, count: ColumnVector.batchCapacity / 64)
+            for (position, type) in types.enumerated() where type == .varchar {
+                _ = try mask.withUnsafeMutableBufferPointer { (words) throws(FormatError) -> Bool in
+                    try cursor.andLengthEquals(column: position, length: 3, into: words.baseAddress!)
+                }
+            }
             rows += batch.count
         }
         check(rows == reader.rowCount(rowGroup: group), "read \(rows) rows, footer says \(reader.rowCount(rowGroup: group))")
