@@ -1,4 +1,3 @@
-import CLZ4
 import PlazaCore
 import PlazaVector
 
@@ -28,19 +27,7 @@ extension BlockDecoder {
         guard header.rawLength >= needed else {
             throw corrupt("payload of \(header.rawLength) bytes is shorter than its \(needed)-byte offsets")
         }
-        let stored = UnsafeRawBufferPointer(
-            start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
-        var source = stored.baseAddress!
-        if header.isCompressed {
-            reserveBuffer(header.rawLength)
-            let produced = LZ4_decompress_safe_partial(
-                stored.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.assumingMemoryBound(to: CChar.self),
-                Int32(stored.count), Int32(needed), Int32(header.rawLength))
-            guard Int(produced) >= needed else { throw corrupt("LZ4 payload does not hold the \(needed)-byte offsets") }
-            source = UnsafeRawPointer(buffer)
-        } else if stored.count < needed {
-            throw corrupt("payload of \(stored.count) bytes is shorter than its \(needed)-byte offsets")
-        }
+        let source = try payloadPrefix(of: block, header, bytes: needed, "offsets")
         let target = UInt32(truncatingIfNeeded: length)
         if header.encoding == .constant {
             // One value for every row.

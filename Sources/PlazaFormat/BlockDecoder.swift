@@ -116,21 +116,31 @@ import PlazaVector
         guard header.rawLength >= length else {
             throw corrupt("payload of \(header.rawLength) bytes is shorter than its \(length)-byte validity bitmap")
         }
-        let stored = UnsafeRawBufferPointer(
-            start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
-        var source = stored.baseAddress!
-        if header.isCompressed {
-            reserveBuffer(header.rawLength)
-            let produced = LZ4_decompress_safe_partial(
-                stored.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.assumingMemoryBound(to: CChar.self),
-                Int32(stored.count), Int32(length), Int32(header.rawLength))
-            guard Int(produced) >= length else {
-                throw corrupt("LZ4 payload does not hold the \(length)-byte validity bitmap")
-            }
-            source = UnsafeRawPointer(buffer)
-        }
+        let source = try payloadPrefix(of: block, header, bytes: length, "validity bitmap")
         UnsafeMutableRawPointer(words).copyMemory(from: source, byteCount: length)
         return true
+    }
+
+    /// The first `bytes` of a block's raw payload (`header` parsed from `block`, its raw length
+    /// already checked to hold them): the stored bytes, or for an LZ4 block only that much
+    /// decompressed into this decoder's reused buffer. `what` names those bytes in errors.
+    func payloadPrefix(
+        of block: UnsafeRawBufferPointer, _ header: BlockHeader, bytes: Int, _ what: String
+    ) throws(FormatError) -> UnsafeRawPointer {
+        let stored = UnsafeRawBufferPointer(
+            start: block.baseAddress! + SegmentFormat.blockHeaderSize, count: header.storedLength)
+        guard header.isCompressed else {
+            guard stored.count >= bytes else {
+                throw corrupt("payload of \(stored.count) bytes is shorter than its \(bytes)-byte \(what)")
+            }
+            return stored.baseAddress!
+        }
+        reserveBuffer(header.rawLength)
+        let produced = LZ4_decompress_safe_partial(
+            stored.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.assumingMemoryBound(to: CChar.self),
+            Int32(stored.count), Int32(bytes), Int32(header.rawLength))
+        guard Int(produced) >= bytes else { throw corrupt("LZ4 payload does not hold the \(bytes)-byte \(what)") }
+        return UnsafeRawPointer(buffer)
     }
 
     /// The payload of one block (header included in `block`): its stored bytes, or for an LZ4
