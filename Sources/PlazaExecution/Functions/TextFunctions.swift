@@ -344,22 +344,10 @@ enum TextFunctions {
                 let out = makeOutput(.boolean, count)
                 let result = out.data.assumingMemoryBound(to: UInt8.self)
                 // One pattern for the batch (a constant) in the common subset: the byte automaton over
-                // every row at once.
-                if let pattern = onePattern(inputs[1], count) {
-                    let regex: NSRegularExpression
-                    do {
-                        regex = try NSRegularExpression(pattern: pattern)
-                    } catch {
-                        throw ExecutionError(.invalidArgument, "invalid regular expression \"\(pattern)\"")
-                    }
-                    if let automaton = ByteRegex(pattern: pattern) {
-                        automaton.matchAll(inputs[0], count: count, into: result)
-                    } else {
-                        for row in 0..<count where inputs[0].isValid(at: row) {
-                            let s = string(inputs[0], row)
-                            result[row] = regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil ? 1 : 0
-                        }
-                    }
+                // every row at once (NSRegularExpression still rejects an invalid pattern first).
+                if let pattern = onePattern(inputs[1], count), let automaton = ByteRegex(pattern: pattern) {
+                    _ = try compileRegex(pattern)
+                    automaton.matchAll(inputs[0], count: count, into: result)
                     propagateNulls(inputs, into: out, count: count)
                     return out
                 }
@@ -369,11 +357,7 @@ enum TextFunctions {
                 for row in 0..<count where inputs[0].isValid(at: row) && inputs[1].isValid(at: row) {
                     let pattern = string(inputs[1], row)
                     if cache?.pattern != pattern {
-                        do {
-                            cache = (pattern, try NSRegularExpression(pattern: pattern), ByteRegex(pattern: pattern))
-                        } catch {
-                            throw ExecutionError(.invalidArgument, "invalid regular expression \"\(pattern)\"")
-                        }
+                        cache = (pattern, try compileRegex(pattern), ByteRegex(pattern: pattern))
                     }
                     guard let (_, regex, bytes) = cache else { continue }
                     if let bytes {
@@ -388,6 +372,15 @@ enum TextFunctions {
             }
         default:
             preconditionFailure("\(name) is not a text function")
+        }
+    }
+
+    /// `pattern` compiled by NSRegularExpression, or an error naming it.
+    private static func compileRegex(_ pattern: String) throws(ExecutionError) -> NSRegularExpression {
+        do {
+            return try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw ExecutionError(.invalidArgument, "invalid regular expression \"\(pattern)\"")
         }
     }
 
