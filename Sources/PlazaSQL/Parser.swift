@@ -80,6 +80,10 @@ struct ParserState {
     /// `?` seen so far (they are numbered in order); `$n` and `?` may not be mixed.
     var questionMarks = 0
     var usesNumberedParameters = false
+    /// Where a query failed to parse, and why (`parseQuery`).
+    var failedQueries: [Int: SQLSyntaxError] = [:]
+    /// Set when the nesting passed `Parser.maximumDepth`: the statement fails, with no other reading tried.
+    var tooDeep = false
 
     init(tokens: [Token], sql: String) {
         self.tokens = tokens
@@ -151,6 +155,7 @@ struct ParserState {
     mutating func enter() throws(SQLSyntaxError) {
         depth += 1
         if depth > Parser.maximumDepth {
+            tooDeep = true
             throw error("expression or query nested too deeply (more than \(Parser.maximumDepth) levels)", at: current)
         }
     }
@@ -234,7 +239,21 @@ struct ParserState {
 
     // MARK: Queries
 
+    /// A query (`WITH`, set operations, `ORDER BY`, `LIMIT`) starting at the current token.
     mutating func parseQuery() throws(SQLSyntaxError) -> Query {
+        // `FROM ((…` tries a subquery, then a join, at each `(`: without remembering where a query
+        // already failed, every level would parse what is inside it again (exponential nesting).
+        if let failure = failedQueries[position] { throw failure }
+        let begin = position
+        do {
+            return try parseQueryOnce()
+        } catch {
+            failedQueries[begin] = error
+            throw error
+        }
+    }
+
+    private mutating func parseQueryOnce() throws(SQLSyntaxError) -> Query {
         try enter()
         defer { depth -= 1 }
         let start = current.span
@@ -357,6 +376,8 @@ struct ParserState {
     mutating func parseAlias() throws(SQLSyntaxError) -> Identifier? {
         if accept("AS") {
             if current.kind == .string {
+                // As with a quoted name: an empty alias could not be written back as SQL.
+                if current.text.isEmpty { throw error("an alias cannot be empty", at: current) }
                 let token = advance()
                 return Identifier(token.text, isQuoted: true, span: token.span)
             }
@@ -434,14 +455,16 @@ struct ParserState {
                 current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isKeyword("VALUES")
             if !startsQuery && !current.isSymbol("(") { return try parseParenthesizedJoin(open.span) }
             let start = position
+            let parameters = (questionMarks, usesNumberedParameters)
             let query: Query
             do {
                 query = try parseQuery()
                 try expectSymbol(")", "to close the subquery")
             } catch {
                 // `((a JOIN b) JOIN c)`: not a query after all; a query's own error wins otherwise.
-                guard !startsQuery else { throw error }
+                guard !startsQuery, !tooDeep else { throw error }
                 position = start
+                (questionMarks, usesNumberedParameters) = parameters
                 guard let join = try? parseParenthesizedJoin(open.span) else { throw error }
                 return join
             }

@@ -20,4 +20,38 @@ import Testing
         #expect(again.count == 1)
         #expect(again.first?.sql == printed)
     }
+
+    /// fuzz-sql printed `SELECT m AS ""` for `SELECT m AS ''`, which does not parse: an empty
+    /// alias is refused as an empty quoted name is, at its place.
+    @Test func anEmptyAliasIsRefused() {
+        #expect(throws: SQLSyntaxError.self) { try Parser.parse("SELECT m AS '' FROM t") }
+        do {
+            _ = try Parser.parse("SELECT m AS '' FROM t")
+        } catch {
+            #expect(error.message.contains("an alias cannot be empty"))
+            #expect(error.span.column == 13)
+        }
+    }
+
+    /// fuzz-sql timed out on queries nested in `FROM ((((…` several levels deep: each `(` was
+    /// tried as a subquery then as a join, re-parsing all it held (exponential in the levels).
+    /// Eight levels of 40 parentheses parse (and fail) in a moment now; before, not in hours.
+    @Test func nestedParenthesesInFromParseOnce() {
+        var sql = ""
+        for _ in 0..<8 { sql += "SELECT r FROM " + String(repeating: "(", count: 40) }
+        sql += " FROM t"
+        #expect(throws: SQLSyntaxError.self) { try Parser.parse(sql) }
+        let fuzzInput =
+            "((((((((((((((((((((((((((((((SELECT r*m(aCT) OVER () FROM(((((((((((((((((((((SELECT "
+            + "r*m(aCT) OVER () FROM(((((((((((((((((((((((((((((SELECT r*m(aCT) OVER () FROM((((((((((((((((((((("
+            + "SELECT r*m(aCT) OVER () FROM(((((((((((((((((((((((((((((SELECT r*m(mmmmmmmmmaCT) OVER () "
+            + "FROM((( FR((((((((((((((((SELECT r*m(aCT) OVER () FROM((( FROM t"
+        #expect(throws: SQLSyntaxError.self) { try Parser.parse(fuzzInput) }
+    }
+
+    /// A `(` in FROM first read as a subquery and then as a join counts its `?` once, not twice.
+    @Test func aParameterInAJoinTreeIsCountedOnce() throws {
+        let statements = try Parser.parse("SELECT * FROM ((SELECT ? AS x) AS a JOIN b ON a.x = b.y)")
+        #expect(statements.first?.parameterCount == 1)
+    }
 }

@@ -1,0 +1,1 @@
+SELECT m AS '' FROM t

@@ -1,0 +1,1 @@
+((((((((((((((((((((((((((((((SELECT r*m(aCT) OVER () FROM(((((((((((((((((((((SELECT r*m(aCT) OVER () FROM(((((((((((((((((((((((((((((SELECT r*m(aCT) OVER () FROM(((((((((((((((((((((SELECT r*m(aCT) OVER () FROM(((((((((((((((((((((((((((((SELECT r*m(mmmmmmmmmaCT) OVER () FROM((( FR((((((((((((((((SELECT r*m(aCT) OVER () FROM((( FROM t
