@@ -450,6 +450,9 @@ struct ParserState {
         // the word (as in DuckDB); the binder finds what it reads.
         if current.isKeyword("LATERAL") && next.isSymbol("(") { position += 1 }
         if current.isSymbol("(") {
+            // Counted as a level of nesting: `((((a` recurses through the join reading too.
+            try enter()
+            defer { depth -= 1 }
             let open = advance()
             let startsQuery =
                 current.isKeyword("SELECT") || current.isKeyword("WITH") || current.isKeyword("VALUES")

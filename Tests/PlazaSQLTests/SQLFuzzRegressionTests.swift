@@ -49,6 +49,20 @@ import Testing
         #expect(throws: SQLSyntaxError.self) { try Parser.parse(fuzzInput) }
     }
 
+    /// fuzz-sql overflowed the stack on 1,009 `(` in FROM: read as a join, a parenthesis did not
+    /// count as a level of nesting. It does now, and the statement fails past the limit.
+    @Test func parenthesizedJoinsCountAsNesting() throws {
+        let deep = "SELECT 1 FROM " + String(repeating: "(", count: 1200) + "t" + String(repeating: ")", count: 1200)
+        do {
+            _ = try Parser.parse(deep)
+            Issue.record("1,200 nested parentheses parsed")
+        } catch {
+            #expect(error.message.contains("nested too deeply"))
+        }
+        let allowed = "SELECT 1 FROM " + String(repeating: "(", count: 100) + "t" + String(repeating: ")", count: 100)
+        #expect(try Parser.parse(allowed).count == 1)
+    }
+
     /// A `(` in FROM first read as a subquery and then as a join counts its `?` once, not twice.
     @Test func aParameterInAJoinTreeIsCountedOnce() throws {
         let statements = try Parser.parse("SELECT * FROM ((SELECT ? AS x) AS a JOIN b ON a.x = b.y)")
