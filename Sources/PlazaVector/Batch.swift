@@ -57,16 +57,30 @@ import PlazaCore
         if !lazily { writePendingPositions() }
     }
 
+    /// The rows of `0 ..< count` whose bit in `mask` is set (a filter's survivors), with the
+    /// positions written only when first read: an aggregate sums and counts them by word.
+    package convenience init(rowsSetIn mask: UnsafePointer<UInt64>, count: Int) {
+        self.init(capacity: count, slack: 8)
+        liveWords = .allocate(capacity: max(ValidityBitmap.wordCount(for: count), 1))
+        fill(from: mask, count: count, flipped: false)
+    }
+
     /// Makes this selection, one made by `init(rowsClearIn:count:lazily:)` with room for `count`
     /// rows, the rows of `0 ..< count` clear in `mask`, lazily: a scan reading batches into one
     /// reused batch refills one selection instead of allocating two buffers per batch.
     package func refill(rowsClearIn mask: UnsafePointer<UInt64>, count: Int) {
+        fill(from: mask, count: count, flipped: true)
+    }
+
+    /// The rows of `0 ..< count` whose bit in `mask` is set (clear, when `flipped`), positions pending.
+    private func fill(from mask: UnsafePointer<UInt64>, count: Int, flipped: Bool) {
         guard let live = liveWords, count <= capacity else {
             preconditionFailure("refill of \(count) rows into a selection of \(capacity) without a bitmap")
         }
         let wordCount = ValidityBitmap.wordCount(for: count)
+        let flip: UInt64 = flipped ? ~0 : 0
         for w in 0..<wordCount {
-            var bits = ~mask[w]
+            var bits = mask[w] ^ flip
             if count &- w &* 64 < 64 { bits &= (1 &<< UInt64(count & 63)) &- 1 }
             live[w] = bits
         }

@@ -26,6 +26,8 @@ final class AggregateOperator: @unchecked Sendable {
     /// Per aggregate: whether its argument may arrive as a dictionary vector (it reads only
     /// validity or packs keys): DISTINCT, count, approx_count_distinct; never a (y, x) statistic.
     let acceptsDictionary: [Bool]
+    /// The input columns that keys, arguments and FILTERs read.
+    let readColumns: [Int]
 
     init(
         groups: [BoundExpression], aggregates: [AggregateCall], fields: [Field], inputFields: [Field],
@@ -44,6 +46,8 @@ final class AggregateOperator: @unchecked Sendable {
         }
         self.fields = fields
         self.context = context
+        self.readColumns = ScanPlan.demand(groups: groups, aggregates: aggregates, inputCount: inputFields.count)
+            .enumerated().filter { $0.element != .nothing }.map(\.offset)
         self.acceptsDictionary = aggregates.map {
             !$0.function.readsPairs
                 && ($0.isDistinct || $0.function == .count || $0.function == .approxCountDistinct
@@ -56,6 +60,16 @@ final class AggregateOperator: @unchecked Sendable {
     }
 
     var groupTypes: [DataType] { groupNodes.map(\.type) }
+
+    /// `input` without its selection, copying only the live rows of the columns the aggregate
+    /// reads (the others keep their vectors, which it does not read).
+    func compactedReads(_ input: Batch) -> Batch {
+        guard let selection = input.selection else { return input }
+        let indices = UnsafeBufferPointer(selection.buffer)
+        var columns = input.columns
+        for column in readColumns { columns[column] = GatherKernel.gather(columns[column], indices) }
+        return Batch(columns: columns, count: indices.count)
+    }
 
     /// Runs the input pipeline and returns the groups and aggregates, in batches of ≤ 2,048 rows.
     func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
@@ -247,11 +261,14 @@ final class AggregateState {
             // Counts, quantiles and DISTINCT codes of one group read the bitmap: no positions written.
             if !maskedGroups && liveWords != nil && table != nil && selection.count > 0 && groupsOverDeleted(input) {
                 livePending = true
+            } else if liveWords != nil && table == nil && !readsByWords {
+                // Without GROUP BY: sums and counts read the bitmap; positions only if another needs them.
+                livePending = true
             } else if !maskedGroups && (liveWords == nil || table != nil || !readsByWords) {
                 live = UnsafeBufferPointer(selection.buffer)
             }
         } else {
-            batch = input.compacted()
+            batch = op.compactedReads(input)
         }
         // Counts by one dictionary key over deleted rows: per code, without a group per row.
         if maskedGroups, let table, let words = liveWords, try countCodesLive(batch, table, liveWords: words) { return }
@@ -284,7 +301,9 @@ final class AggregateState {
         // (rows left out hold this or an earlier batch's groups: if all agree, so do the live ones).
         // The first and last live rows first: batches of many groups mostly differ there.
         var liveGroup: Int?
-        if livePending, let liveWords {
+        if livePending, liveWords != nil, table == nil {
+            liveGroup = 0
+        } else if livePending, let liveWords {
             // Every row has a group here: the first and last live rows from the bitmap.
             let (first, last) = ValidityBitmap.firstAndLastSet(liveWords, count: count)
             if groups[first] == groups[last] { liveGroup = uniformGroup(groups, count) }

@@ -23,6 +23,9 @@ final class ScanPlan: @unchecked Sendable {
     /// Whether the filter's survivors go straight to a consumer that reads only some columns:
     /// then the filter compacts just those (the consumer would copy every column).
     let compactsForConsumer: Bool
+    /// Whether the filter's survivors go straight to an aggregate (the one consumer that states its
+    /// columns' demand): most rows kept go to it as a bitmap, which it reads in place.
+    let feedsAggregate: Bool
 
     /// The empty filter stage behind `filter` when the scan has no WHERE but join filters.
     private let joinFilterStage: FilterStage?
@@ -53,8 +56,8 @@ final class ScanPlan: @unchecked Sendable {
         self.filter = filter
         self.firstStage = firstStage
         self.afterDemand = after
-        self.compactsForConsumer =
-            filter != nil && firstStage == stages.count && pipeline.outputDemand != nil && after.contains(.nothing)
+        self.feedsAggregate = filter != nil && firstStage == stages.count && pipeline.outputDemand != nil
+        self.compactsForConsumer = feedsAggregate && after.contains(.nothing)
         self.isPartial = firstDemands.contains { $0 != .values }
     }
 
@@ -290,7 +293,12 @@ extension ScanPlan {
         }
         var outputs: [Batch] = []
         if survivors > 0 {
-            if survivors < rows {
+            let dense = ProjectStage.isDense(survivors, of: rows)
+            if survivors < rows && feedsAggregate && dense {
+                // The aggregate sums and counts these by word, or writes their positions if it must
+                // (a tenth of the rows deleted made every batch of a one-week query a dense selection).
+                batch.selection = SelectionVector(rowsSetIn: scratch.mask(for: rows), count: rows)
+            } else if survivors < rows {
                 let selection = SelectionVector(capacity: rows, slack: 8)
                 selection.count = FilterMask.select(scratch.mask(for: rows), count: rows, into: selection.indices)
                 batch.selection = selection
@@ -317,7 +325,8 @@ extension ScanPlan {
             }
             if let rest = filter.rest {
                 outputs = try rest.process(batch, worker)
-            } else if compactsForConsumer, let selection = batch.selection {
+            } else if compactsForConsumer, !dense, let selection = batch.selection {
+                // (A dense selection is read in place by the aggregate, or compacted there.)
                 outputs = [compacted(batch, UnsafeBufferPointer(selection.buffer))]
             } else {
                 outputs = [batch]
