@@ -157,7 +157,7 @@ extension Literal {
         }
     }
 
-    private func quote(_ text: String) -> String { "'" + text.replacingAll("'", with: "''") + "'" }
+    private func quote(_ text: String) -> String { "'" + text.doubling("'") + "'" }
 }
 
 extension Expression {

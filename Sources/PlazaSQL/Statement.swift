@@ -72,7 +72,7 @@ package struct Identifier: Hashable, Sendable, CustomStringConvertible {
             && !Keywords.reserved.contains(name.uppercased())
         if isPlain && !isQuoted { return name }
         if isPlain && isQuoted { return name }
-        return "\"" + name.replacingAll("\"", with: "\"\"") + "\""
+        return "\"" + name.doubling("\"") + "\""
     }
 }
 
@@ -288,17 +288,15 @@ package enum Keywords {
 }
 
 extension String {
-    /// The string with every occurrence of `target` replaced (no Foundation).
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
+    /// The string with every `quote` doubled, as SQL escapes it inside quotes. By Unicode scalar, not
+    /// by Character: a quote followed by a combining mark is one Character, and was left single.
+    func doubling(_ quote: Unicode.Scalar) -> String {
+        var result = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            result.append(scalar)
+            if scalar == quote { result.append(scalar) }
         }
-        return result + rest
+        return String(result)
     }
 }
 

@@ -9,7 +9,11 @@ import Testing
     /// Statement+SQL promises that printed SQL parses back to a statement that prints the same.
     static let roundTrips: [String] = [
         // A function name with `$` was printed quoted, and the parser takes no quoted function name.
-        "SELECT id, da$1te_trunc('day', t) FROM ts ORDER BY id"
+        "SELECT id, da$1te_trunc('day', t) FROM ts ORDER BY id",
+        // A quote followed by a combining mark (U+0613) is one Character: escaping by Character
+        // left it single, and the printed string ended there.
+        "SELECT date_trunc('for|nigh''''\u{0613}OG''''', day) FROM t",
+        "SELECT 1 AS \"a\"\"\u{0301}b\"",
     ]
 
     @Test(arguments: roundTrips) func printedSQLParsesAgain(_ sql: String) throws {
