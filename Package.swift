@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "PlazaParquet", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CSnappy", "CZstd", "CZlib"]),
         .target(name: "PlazaArrow", dependencies: ["PlazaCore", "PlazaVector"]),
         .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"]),
-        .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"]),
+        .target(name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat", "CPlazaKernels"]),
         .target(
             name: "PlazaExecution",
             dependencies: ["PlazaCore", "PlazaVector", "PlazaPlanner", "CPlazaKernels"]),

@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "PlazaCSV", dependencies: ["PlazaCore", "PlazaVector", "CZlib"], path: "Sources/PlazaCSV"),
         .target(name: "PlazaPlanner", dependencies: ["PlazaCore", "PlazaSQL"], path: "Sources/PlazaPlanner"),
         .target(
-            name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat"],
+            name: "PlazaStorage", dependencies: ["PlazaCore", "PlazaVector", "PlazaFormat", "CPlazaKernels"],
             path: "Sources/PlazaStorage"),
         .target(
             name: "PlazaParquet", dependencies: ["PlazaCore", "PlazaVector", "CLZ4", "CSnappy", "CZstd", "CZlib"],

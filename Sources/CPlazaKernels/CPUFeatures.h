@@ -14,6 +14,11 @@ static inline int plaza_cpu_has_ssse3(void) {
     return __builtin_cpu_supports("ssse3");
 }
 
+static inline int plaza_cpu_has_sse42(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2");
+}
+
 static inline int plaza_cpu_has_popcnt_bmi(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");

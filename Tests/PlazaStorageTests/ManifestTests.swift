@@ -182,6 +182,21 @@ import Testing
         #expect(Manifest.checksum(Array("123456789".utf8)[...]) == 0xE306_9283)
         #expect(Manifest.checksum([][...]) == 0)
     }
+
+    @Test func crc32cByInstructionMatchesTheTableAtEveryLengthAndOffset() {
+        // Lengths around the eight-byte steps, at unaligned starts, and a deletion file's size.
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<1_050_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for length in Array(0..<70) + [1_049_592] where start + length <= all.count {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    #expect(ManifestCRC32C.checksum(slice) == ManifestCRC32C.portableChecksum(slice))
+                }
+            }
+        }
+        #expect(Manifest.checksum(Array("123456789".utf8)[...]) == 0xE306_9283)
+    }
 }
 
 /// The body parser on its own: mutations with a recomputed checksum reach it, and must be

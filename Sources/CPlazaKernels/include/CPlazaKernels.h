@@ -39,6 +39,13 @@ size_t plaza_popcount(const uint64_t *words, size_t word_count);
 /// The number of bits set in both `a` and `b` (a table's live rows that are not NULL).
 size_t plaza_popcount_and(const uint64_t *a, const uint64_t *b, size_t word_count);
 
+/// The CRC-32C of `count` bytes continuing from `crc` (pass 0xFFFFFFFF first and xor the result
+/// with it): SSE4.2's crc32 instruction where the CPU has it.
+uint32_t plaza_crc32c(const uint8_t *bytes, size_t count, uint32_t crc);
+
+/// `plaza_crc32c` by table, without SSE4.2 (the fallback; for tests on CPUs that have it).
+uint32_t plaza_crc32c_portable(const uint8_t *bytes, size_t count, uint32_t crc);
+
 /// A join's range filter over 64-bit keys: for each 64-row word of `mask` (rows 0 ..< `count`)
 /// not zero, clears the bits of rows whose key k has (k - base) > span (unsigned) or bit
 /// (k - base) >> shift of `words` clear. `words` must hold bit span >> shift. `portable` not 0
