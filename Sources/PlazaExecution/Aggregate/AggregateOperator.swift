@@ -61,16 +61,6 @@ final class AggregateOperator: @unchecked Sendable {
 
     var groupTypes: [DataType] { groupNodes.map(\.type) }
 
-    /// `input` without its selection, copying only the live rows of the columns the aggregate
-    /// reads (the others keep their vectors, which it does not read).
-    func compactedReads(_ input: Batch) -> Batch {
-        guard let selection = input.selection else { return input }
-        let indices = UnsafeBufferPointer(selection.buffer)
-        var columns = input.columns
-        for column in readColumns { columns[column] = GatherKernel.gather(columns[column], indices) }
-        return Batch(columns: columns, count: indices.count)
-    }
-
     /// Runs the input pipeline and returns the groups and aggregates, in batches of ≤ 2,048 rows.
     func run(_ pipeline: Pipeline) throws(ExecutionError) -> [Batch] {
         try Scheduler.run(pipeline, into: self, context: context)
@@ -268,7 +258,7 @@ final class AggregateState {
                 live = UnsafeBufferPointer(selection.buffer)
             }
         } else {
-            batch = op.compactedReads(input)
+            batch = input.compacted(reading: op.readColumns)
         }
         // Counts by one dictionary key over deleted rows: per code, without a group per row.
         if maskedGroups, let table, let words = liveWords, try countCodesLive(batch, table, liveWords: words) { return }

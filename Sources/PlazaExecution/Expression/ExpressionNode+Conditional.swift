@@ -13,6 +13,16 @@ extension Batch {
         guard let selection else { return self }
         return gathered(UnsafeBufferPointer(selection.buffer))
     }
+
+    /// Without a selection, copying the live rows of `read` only: the other columns keep their
+    /// vectors, longer than the batch, which the caller does not read.
+    func compacted(reading read: some Sequence<Int>) -> Batch {
+        guard let selection else { return self }
+        let indices = UnsafeBufferPointer(selection.buffer)
+        var columns = self.columns
+        for column in read { columns[column] = GatherKernel.gather(columns[column], indices) }
+        return Batch(columns: columns, count: indices.count)
+    }
 }
 
 /// Searched CASE: each branch's condition is evaluated only on rows no earlier branch took, and

@@ -210,12 +210,8 @@ final class ProjectStage: Stage, @unchecked Sendable {
     /// `input` without a selection, copying only the columns the expressions read (the others
     /// keep their uncompacted vectors, which nothing reads).
     private func compactedInput(_ input: Batch) -> Batch {
-        guard let selection = input.selection, let referenced else { return input.compacted() }
-        let indices = UnsafeBufferPointer(selection.buffer)
-        let columns = input.columns.enumerated().map {
-            referenced.contains($0.offset) ? GatherKernel.gather($0.element, indices) : $0.element
-        }
-        return Batch(columns: columns, count: indices.count)
+        guard let referenced else { return input.compacted() }
+        return input.compacted(reading: referenced)
     }
 
     func process(_ input: Batch, _ worker: WorkerState) throws(ExecutionError) -> [Batch] {
